@@ -1,0 +1,117 @@
+// cordon: the one policy model.
+//
+// Every front end (CLI flags, config files, the agent server) fills a PolicyLayer;
+// resolve() merges layers in order (defaults < user config < project config < flags),
+// validates them and produces the typed Policy that every platform planner consumes:
+//
+//   PolicyLayer flags = ...;                       // from CLI11
+//   auto files = load_config_layers(...);          // from TOML (core/config.hpp)
+//   Result<Policy> p = resolve({files..., flags}, ctx);
+//   LinuxPlan plan = plan_linux(*p, caps, fs);     // plan/linux_planner.hpp
+//
+// Paths in a Policy are absolute, lexically normalised strings in the target
+// platform's syntax ("/home/a/x" or "C:\\Users\\a\\x"), so the Windows planner is
+// testable on Linux. Pure data: no system calls here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cordon {
+
+enum class Mode { ReadOnly, WorkspaceWrite, FullAccess };
+enum class TmpMode { Private, Host, None };
+// How much of .git is writable: ReadOnly (all of it), ConfigOnly (hooks and config
+// protected; objects, refs and index writable), Writable (nothing protected).
+enum class GitMode { ReadOnly, ConfigOnly, Writable };
+// Proxy: reserved for domain allowlists (network issue); not accepted yet.
+enum class NetMode { Off, On, Proxy };
+
+// Where a setting came from, for error messages and `explain`.
+struct Origin {
+  std::string source;  // "default", "--writable", "/home/a/.config/cordon/config.toml"
+  int line = 0;        // 0 when not from a file
+  std::string describe() const;  // "file:line" or "--flag"
+};
+
+template <class T>
+struct Sourced {
+  T value{};
+  Origin origin;
+};
+
+struct NetworkPolicy {
+  NetMode mode = NetMode::Off;
+  std::vector<std::string> allow_domains;  // reserved for the proxy mode
+  std::vector<std::string> deny_domains;
+  std::vector<uint16_t> allow_localhost_ports;
+};
+
+struct EnvPolicy {
+  bool filter_secrets = true;             // drop *TOKEN*, *SECRET*, ... (core/env_filter)
+  std::vector<std::string> keep;          // exact names kept even if they look secret
+  std::vector<std::string> drop_patterns; // extra glob patterns to drop
+  std::vector<std::pair<std::string, std::string>> set;  // explicit NAME=VALUE
+};
+
+struct LimitsPolicy {
+  std::optional<double> timeout_seconds;
+};
+
+// One partial source of settings. Unset optionals and empty vectors mean "no opinion".
+struct PolicyLayer {
+  Origin origin;
+  std::optional<Sourced<Mode>> mode;
+  std::optional<Sourced<std::string>> workspace;
+  std::vector<Sourced<std::string>> writable;
+  std::optional<Sourced<TmpMode>> tmp;
+  std::optional<Sourced<GitMode>> git;
+  std::vector<Sourced<std::string>> protect;
+  std::vector<Sourced<std::string>> deny_read;
+  std::vector<Sourced<std::string>> allow_read;
+  std::optional<Sourced<NetMode>> net;
+  std::vector<Sourced<std::string>> env_keep;
+  std::vector<Sourced<std::string>> env_drop;
+  std::optional<Sourced<double>> timeout;
+  std::optional<Sourced<bool>> best_effort;
+};
+
+struct Policy {
+  Mode mode = Mode::WorkspaceWrite;
+  std::string workspace;                // absolute
+  std::vector<std::string> writable;    // extra writable roots, absolute (not the workspace)
+  TmpMode tmp = TmpMode::Private;
+  GitMode git = GitMode::ConfigOnly;
+  std::vector<std::string> protect;     // extra protected paths, absolute
+  std::vector<std::string> deny_read;   // secrets: defaults + --deny-read - --allow-read
+  std::vector<std::string> allow_read;  // explicit exceptions (kept for explain)
+  NetworkPolicy net;
+  EnvPolicy env;
+  LimitsPolicy limits;
+  bool best_effort = false;             // run even if a guarantee cannot be enforced
+
+  // All roots the sandbox may write: workspace first, then --writable roots
+  // (empty in read-only mode). Does not include temp.
+  std::vector<std::string> write_roots() const;
+};
+
+// Host facts the resolver needs; filled by the front end, faked in tests.
+struct ResolveContext {
+  std::string cwd;   // absolute
+  std::string home;  // absolute, may be empty
+  // Returns true when the path exists and is a directory (after symlinks).
+  bool (*is_dir)(const std::string& path) = nullptr;
+};
+
+const char* to_string(Mode m);
+const char* to_string(TmpMode m);
+const char* to_string(GitMode m);
+const char* to_string(NetMode m);
+std::optional<Mode> parse_mode(const std::string& s);
+std::optional<TmpMode> parse_tmp(const std::string& s);
+std::optional<GitMode> parse_git(const std::string& s);
+std::optional<NetMode> parse_net(const std::string& s);
+
+}  // namespace cordon

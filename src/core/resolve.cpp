@@ -1,0 +1,137 @@
+#include "core/resolve.hpp"
+
+#include <algorithm>
+
+#include "core/defaults.hpp"
+#include "core/paths.hpp"
+
+namespace cordon {
+namespace {
+
+Error setting_error(const std::string& key, const Origin& origin, const std::string& detail,
+                    const std::string& hint = {}) {
+  return usage_error(key + " (" + origin.describe() + ")", detail, hint);
+}
+
+// Validates one path setting: "~" expanded, must be absolute, normalised.
+Result<std::string> absolute_path(const std::string& key, const Sourced<std::string>& v,
+                                  const ResolveContext& ctx) {
+  std::string p = paths::expand_home(v.value, ctx.home);
+  if (v.value.empty()) return setting_error(key, v.origin, "empty path");
+  if (!paths::is_absolute(p))
+    return setting_error(key, v.origin, "'" + v.value + "' is a relative path; an absolute path is required",
+                         "write it as an absolute path or start it with ~/");
+  return paths::normalize(p);
+}
+
+void push_unique(std::vector<std::string>& list, const std::string& p) {
+  if (std::find(list.begin(), list.end(), p) == list.end()) list.push_back(p);
+}
+
+}  // namespace
+
+Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveContext& ctx) {
+  Policy p;
+  std::optional<Sourced<Mode>> mode;
+  std::optional<Sourced<std::string>> workspace;
+  std::optional<Sourced<NetMode>> net;
+  std::vector<Sourced<std::string>> writable, protect, deny_read, allow_read;
+
+  for (const auto& layer : layers) {
+    if (layer.mode) mode = layer.mode;
+    if (layer.workspace) workspace = layer.workspace;
+    if (layer.tmp) p.tmp = layer.tmp->value;
+    if (layer.git) p.git = layer.git->value;
+    if (layer.net) net = layer.net;
+    if (layer.timeout) p.limits.timeout_seconds = layer.timeout->value;
+    if (layer.best_effort) p.best_effort = layer.best_effort->value;
+    writable.insert(writable.end(), layer.writable.begin(), layer.writable.end());
+    protect.insert(protect.end(), layer.protect.begin(), layer.protect.end());
+    deny_read.insert(deny_read.end(), layer.deny_read.begin(), layer.deny_read.end());
+    allow_read.insert(allow_read.end(), layer.allow_read.begin(), layer.allow_read.end());
+    for (const auto& k : layer.env_keep) p.env.keep.push_back(k.value);
+    for (const auto& d : layer.env_drop) p.env.drop_patterns.push_back(d.value);
+    if (layer.timeout && !(layer.timeout->value > 0))
+      return setting_error("timeout", layer.timeout->origin, "must be a positive number of seconds");
+  }
+
+  if (mode) p.mode = mode->value;
+  if (net) {
+    if (net->value == NetMode::Proxy)
+      return setting_error("net", net->origin, "proxied network is not supported yet; use off or on");
+    p.net.mode = net->value;
+  }
+
+  // Workspace: explicit, else the current directory.
+  if (workspace) {
+    auto w = absolute_path("workspace", *workspace, ctx);
+    if (!w) return w.error();
+    p.workspace = *w;
+  } else {
+    if (!paths::is_absolute(ctx.cwd)) return usage_error("workspace", "cannot determine the current directory");
+    p.workspace = paths::normalize(ctx.cwd);
+  }
+  if (ctx.is_dir && !ctx.is_dir(p.workspace))
+    return setting_error("workspace", workspace ? workspace->origin : Origin{"current directory"},
+                         "'" + p.workspace + "' does not exist or is not a directory");
+
+  for (const auto& w : writable) {
+    auto r = absolute_path("writable", w, ctx);
+    if (!r) return r.error();
+    if (*r == "/")
+      return setting_error("writable", w.origin, "'/' cannot be a writable root; use --mode full-access to run unsandboxed");
+    if (ctx.is_dir && !ctx.is_dir(*r))
+      return setting_error("writable", w.origin, "'" + *r + "' does not exist or is not a directory",
+                           "create it first, or remove it from the policy");
+    push_unique(p.writable, *r);
+  }
+  for (const auto& v : protect) {
+    auto r = absolute_path("protect", v, ctx);
+    if (!r) return r.error();
+    push_unique(p.protect, *r);
+  }
+  for (const auto& v : allow_read) {
+    auto r = absolute_path("allow-read", v, ctx);
+    if (!r) return r.error();
+    push_unique(p.allow_read, *r);
+  }
+  std::vector<std::string> denied;
+  if (!ctx.home.empty())
+    for (const auto& rel : defaults::secret_home_paths()) denied.push_back(paths::join(ctx.home, rel));
+  for (const auto& v : deny_read) {
+    auto r = absolute_path("deny-read", v, ctx);
+    if (!r) return r.error();
+    if (*r == "/") return setting_error("deny-read", v.origin, "'/' cannot be denied; use --mode full-access or narrower paths");
+    denied.push_back(*r);
+  }
+  // An --allow-read exception removes every denial at or below it; one below a
+  // denial stays in allow_read and is re-exposed by the planner.
+  for (const auto& d : denied) {
+    bool allowed = std::any_of(p.allow_read.begin(), p.allow_read.end(),
+                               [&](const std::string& a) { return paths::is_within(d, a); });
+    if (!allowed) push_unique(p.deny_read, d);
+  }
+
+  // Conflicts.
+  if (p.mode == Mode::ReadOnly && !writable.empty())
+    return setting_error("writable", writable.front().origin,
+                         "conflicts with mode read-only (" + (mode ? mode->origin.describe() : std::string("default")) + ")",
+                         "drop --writable, or use --mode workspace-write");
+  if (p.mode == Mode::FullAccess) {
+    auto restricting = !writable.empty() ? &writable.front() : !protect.empty() ? &protect.front()
+                       : !deny_read.empty() ? &deny_read.front() : nullptr;
+    if (restricting)
+      return setting_error("mode", mode->origin,
+                           "full-access runs without a sandbox, but a restriction was also given at " +
+                               restricting->origin.describe(),
+                           "remove the restriction, or choose read-only / workspace-write");
+  }
+  for (const auto& w : p.write_roots())
+    for (const auto& d : p.deny_read)
+      if (paths::is_within(w, d))
+        return usage_error("writable", "writable root '" + w + "' lies inside the read-denied path '" + d + "'",
+                           "pass --allow-read " + d + " if the sandbox may read it");
+  return p;
+}
+
+}  // namespace cordon

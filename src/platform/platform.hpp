@@ -1,0 +1,38 @@
+// cordon: the seam between the portable front ends and one platform backend.
+//
+// src/apps/cli/main.cpp resolves a Policy, then calls exactly these functions;
+// each platform (src/platform/linux/platform.cpp, src/platform/windows/platform.cpp)
+// implements them with its own planner and applier: policy -> plan -> apply.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/policy.hpp"
+#include "plan/report.hpp"
+
+namespace cordon::platform {
+
+struct RunRequest {
+  std::vector<std::string> argv;  // the command; argv[0] is looked up on PATH
+  std::string cwd;                // absolute; must lie inside what the policy can read
+  bool report_json = false;       // print a JSON result on stderr when done
+};
+
+// Probe the host and build the plan for `policy` without running anything.
+[[nodiscard]] Result<PlanReport> explain(const Policy& policy, const RunRequest& request);
+
+// What each guarantee can rely on here (no policy: the default one is assumed).
+[[nodiscard]] PlanReport check(const Policy& policy);
+
+// Run the command under the policy. Returns the exit code cordon should exit with:
+// the command's code, or 128+signal when it was killed. An Error means nothing ran
+// (or the sandbox could not be completed and the child was ended: fail closed).
+[[nodiscard]] Result<int> run(const Policy& policy, const RunRequest& request);
+
+// One-time host setup (Linux: AppArmor profile; Windows: sandbox users, firewall).
+[[nodiscard]] Result<int> setup(const std::vector<std::string>& args);
+
+}  // namespace cordon::platform
