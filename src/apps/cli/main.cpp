@@ -1,0 +1,126 @@
+// cordon: the command-line entry point. Portable: it parses flags and config files
+// into one Policy and hands it to the platform backend (src/platform/platform.hpp).
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "apps/cli/options.hpp"
+#include "core/config.hpp"
+#include "core/paths.hpp"
+#include "core/resolve.hpp"
+#include "platform/platform.hpp"
+
+namespace {
+
+using cordon::Error;
+
+int fail(const Error& e, int code = 2) {
+  std::cerr << "cordon: " << e.message() << "\n";
+  return code;
+}
+
+std::string env_or_empty(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+bool is_dir(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::is_directory(std::filesystem::u8path(path), ec);
+}
+
+std::string home_dir() {
+  std::string home = env_or_empty("HOME");
+  if (home.empty()) home = env_or_empty("USERPROFILE");
+  return home;
+}
+
+std::string user_config_path(const std::string& home) {
+  std::string xdg = env_or_empty("XDG_CONFIG_HOME");
+  if (!xdg.empty() && cordon::paths::is_absolute(xdg)) return cordon::paths::join(xdg, "cordon/config.toml");
+  if (home.empty()) return {};
+  return cordon::paths::join(home, ".config/cordon/config.toml");
+}
+
+// defaults < user config < project config < flags. The project file lives in the
+// workspace, which is only known after the flags and user config are read.
+cordon::Result<cordon::Policy> build_policy(const cordon::cli::CliRequest& req, const std::string& cwd,
+                                            const std::string& home) {
+  std::vector<cordon::PolicyLayer> layers;
+  cordon::ResolveContext ctx{cwd, home, &is_dir};
+  if (!req.no_config) {
+    std::string user = req.config_file ? *req.config_file : user_config_path(home);
+    if (req.config_file && !cordon::paths::is_absolute(user)) user = cordon::paths::join(cwd, user);
+    if (!user.empty()) {
+      auto layer = cordon::load_config_file(user, cordon::ConfigScope::User);
+      if (!layer) return layer.error();
+      if (req.config_file && !*layer)
+        return cordon::usage_error("--config", "'" + user + "' does not exist");
+      if (*layer) layers.push_back(std::move(**layer));
+    }
+    // Find the workspace from what we have so far, then read its project config.
+    std::vector<cordon::PolicyLayer> so_far = layers;
+    so_far.push_back(req.flags);
+    auto prelim = cordon::resolve(so_far, ctx);
+    if (!prelim) return prelim.error();
+    auto project = cordon::load_config_file(cordon::paths::join(prelim->workspace, ".cordon/config.toml"),
+                                            cordon::ConfigScope::Project);
+    if (!project) return project.error();
+    if (*project) layers.push_back(std::move(**project));
+  }
+  layers.push_back(req.flags);
+  return cordon::resolve(layers, ctx);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::error_code ec;
+  std::string cwd = std::filesystem::current_path(ec).u8string();
+  if (ec) return fail(cordon::os_error("getcwd", "", ec.value()));
+
+  auto parsed = cordon::cli::parse_cli(args, cwd);
+  if (!parsed) return fail(parsed.error());
+  const auto& req = *parsed;
+  if (req.command == cordon::cli::Command::Help) {
+    (req.help_exit_code ? std::cerr : std::cout) << req.help_text;
+    return req.help_exit_code;
+  }
+  if (req.command == cordon::cli::Command::Setup) {
+    auto r = cordon::platform::setup(req.setup_args);
+    if (!r) return fail(r.error(), 1);
+    return *r;
+  }
+
+  const std::string home = home_dir();
+  auto policy = build_policy(req, cwd, home);
+  if (!policy) return fail(policy.error());
+
+  cordon::platform::RunRequest run{req.argv, cwd, req.json};
+  switch (req.command) {
+    case cordon::cli::Command::Check: {
+      auto report = cordon::platform::check(*policy);
+      if (req.json) std::cout << cordon::to_json(report).dump(2) << "\n";
+      else std::cout << cordon::to_text(report);
+      return report.complete() ? 0 : 1;
+    }
+    case cordon::cli::Command::Explain: {
+      auto report = cordon::platform::explain(*policy, run);
+      if (!report) return fail(report.error(), 1);
+      if (req.json) std::cout << cordon::to_json(*report).dump(2) << "\n";
+      else std::cout << cordon::to_text(*report);
+      return 0;
+    }
+    case cordon::cli::Command::Run: {
+      if (run.argv.empty()) return fail(cordon::usage_error("run", "no command given", "cordon run -- CMD [ARGS...]"));
+      auto code = cordon::platform::run(*policy, run);
+      if (!code) return fail(code.error(), 125);
+      return *code;
+    }
+    default:
+      return 2;
+  }
+}

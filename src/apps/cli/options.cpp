@@ -1,0 +1,163 @@
+#include "apps/cli/options.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include "core/paths.hpp"
+
+namespace cordon::cli {
+namespace {
+
+// Policy options shared by run, explain and check; bound to plain strings first so
+// that every value can be validated with its flag name in the error.
+struct RawPolicyOptions {
+  std::string mode, workspace, tmp, git, net;
+  std::vector<std::string> writable, protect, deny_read, allow_read, env_keep, env_drop;
+  double timeout = 0;
+  bool best_effort = false;
+};
+
+void add_policy_options(CLI::App* app, RawPolicyOptions& o, CliRequest& req) {
+  app->add_option("--mode", o.mode, "read-only | workspace-write (default) | full-access");
+  app->add_option("--workspace", o.workspace, "workspace directory (default: current directory)");
+  app->add_option("--writable", o.writable, "extra writable root (repeatable)")->allow_extra_args(false);
+  app->add_option("--tmp", o.tmp, "private (default) | host | none");
+  app->add_option("--git", o.git, "read-only | config-only (default) | writable");
+  app->add_option("--protect", o.protect, "extra read-only path inside writable roots (repeatable)")->allow_extra_args(false);
+  app->add_option("--deny-read", o.deny_read, "extra unreadable path (repeatable)")->allow_extra_args(false);
+  app->add_option("--allow-read", o.allow_read, "exception to the secret list (repeatable)")->allow_extra_args(false);
+  app->add_option("--net", o.net, "off (default) | on");
+  app->add_option("--env-keep", o.env_keep, "keep this variable even if it looks secret (repeatable)")->allow_extra_args(false);
+  app->add_option("--env-drop", o.env_drop, "drop variables matching this glob (repeatable)")->allow_extra_args(false);
+  app->add_option("--timeout", o.timeout, "kill the whole process tree after SEC seconds");
+  app->add_flag("--best-effort", o.best_effort, "run even where a guarantee cannot be enforced");
+  app->add_option("--config", req.config_file, "user config file (default ~/.config/cordon/config.toml)");
+  app->add_flag("--no-config", req.no_config, "ignore the user and project config files");
+}
+
+template <class T>
+Result<std::optional<Sourced<T>>> parse_enum(const std::string& flag, const std::string& value,
+                                             std::optional<T> (*parse)(const std::string&),
+                                             const char* valid) {
+  if (value.empty()) return std::optional<Sourced<T>>{};
+  auto v = parse(value);
+  if (!v) return usage_error(flag, "invalid value '" + value + "'", std::string("valid values: ") + valid);
+  return std::optional<Sourced<T>>{Sourced<T>{*v, Origin{flag, 0}}};
+}
+
+std::vector<Sourced<std::string>> path_list(const std::string& flag, const std::vector<std::string>& in,
+                                            const std::string& cwd) {
+  std::vector<Sourced<std::string>> out;
+  for (const auto& p : in) {
+    // Flags may be relative (to the current directory); ~ is expanded by resolve().
+    std::string v = (p.empty() || p[0] == '~' || paths::is_absolute(p)) ? p : paths::join(cwd, p);
+    out.push_back({v, Origin{flag, 0}});
+  }
+  return out;
+}
+
+Result<PolicyLayer> to_layer(const RawPolicyOptions& o, const std::string& cwd, bool timeout_given) {
+  PolicyLayer l;
+  l.origin = Origin{"command line", 0};
+  auto mode = parse_enum<Mode>("--mode", o.mode, parse_mode, "read-only, workspace-write, full-access");
+  if (!mode) return mode.error();
+  l.mode = *mode;
+  auto tmp = parse_enum<TmpMode>("--tmp", o.tmp, parse_tmp, "private, host, none");
+  if (!tmp) return tmp.error();
+  l.tmp = *tmp;
+  auto git = parse_enum<GitMode>("--git", o.git, parse_git, "read-only, config-only, writable");
+  if (!git) return git.error();
+  l.git = *git;
+  auto net = parse_enum<NetMode>("--net", o.net, parse_net, "off, on");
+  if (!net) return net.error();
+  l.net = *net;
+  if (!o.workspace.empty()) l.workspace = path_list("--workspace", {o.workspace}, cwd).front();
+  l.writable = path_list("--writable", o.writable, cwd);
+  l.protect = path_list("--protect", o.protect, cwd);
+  l.deny_read = path_list("--deny-read", o.deny_read, cwd);
+  l.allow_read = path_list("--allow-read", o.allow_read, cwd);
+  for (const auto& k : o.env_keep) l.env_keep.push_back({k, Origin{"--env-keep", 0}});
+  for (const auto& d : o.env_drop) l.env_drop.push_back({d, Origin{"--env-drop", 0}});
+  if (timeout_given) {
+    if (!(o.timeout > 0)) return usage_error("--timeout", "must be a positive number of seconds");
+    l.timeout = Sourced<double>{o.timeout, Origin{"--timeout", 0}};
+  }
+  if (o.best_effort) l.best_effort = Sourced<bool>{true, Origin{"--best-effort", 0}};
+  return l;
+}
+
+}  // namespace
+
+Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::string& cwd) {
+  CliRequest req;
+  CLI::App app{"cordon: run agent commands on the real machine under kernel-enforced limits", "cordon"};
+  app.require_subcommand(0, 1);
+  app.set_version_flag("--version", "cordon 0.1.0");
+
+  RawPolicyOptions run_opts, explain_opts, check_opts;
+  std::vector<std::string> run_cmd, explain_cmd;
+
+  auto* run = app.add_subcommand("run", "run a command in the sandbox");
+  add_policy_options(run, run_opts, req);
+  run->add_flag("--json", req.json, "print a JSON result object on stderr when the command ends");
+  run->add_option("command", run_cmd, "the command, after --")->required();
+
+  auto* explain = app.add_subcommand("explain", "print the resolved plan without running anything");
+  add_policy_options(explain, explain_opts, req);
+  explain->add_flag("--json", req.json, "machine-readable output");
+  explain->add_option("command", explain_cmd, "the command, after --");
+
+  auto* check = app.add_subcommand("check", "probe the host and report each guarantee");
+  add_policy_options(check, check_opts, req);
+  check->add_flag("--json", req.json, "machine-readable output");
+
+  auto* setup = app.add_subcommand("setup", "one-time host setup (needs root)");
+  setup->add_option("args", req.setup_args, "setup options");
+  setup->allow_extras();
+
+  // CLI11 wants argv in reverse order for the vector overload.
+  std::vector<std::string> rev(args.rbegin(), args.rend());
+  try {
+    app.parse(rev);
+  } catch (const CLI::CallForHelp& e) {
+    req.command = Command::Help;
+    req.help_text = app.help(e.get_name() == "--help" ? "" : "", CLI::AppFormatMode::All);
+    for (auto* sub : {run, explain, check, setup})
+      if (sub->parsed()) req.help_text = sub->help();
+    return req;
+  } catch (const CLI::CallForVersion&) {
+    req.command = Command::Help;
+    req.help_text = "cordon 0.1.0\n";
+    return req;
+  } catch (const CLI::ParseError& e) {
+    return usage_error("command line", e.what(), "see cordon --help");
+  }
+
+  RawPolicyOptions* chosen = nullptr;
+  CLI::App* chosen_app = nullptr;
+  if (run->parsed()) {
+    req.command = Command::Run, chosen = &run_opts, chosen_app = run;
+    req.argv = run_cmd;
+  } else if (explain->parsed()) {
+    req.command = Command::Explain, chosen = &explain_opts, chosen_app = explain;
+    req.argv = explain_cmd;
+  } else if (check->parsed()) {
+    req.command = Command::Check, chosen = &check_opts, chosen_app = check;
+  } else if (setup->parsed()) {
+    req.command = Command::Setup;
+    for (const auto& extra : setup->remaining()) req.setup_args.push_back(extra);
+    return req;
+  } else {
+    req.command = Command::Help;
+    req.help_text = app.help();
+    req.help_exit_code = 2;
+    return req;
+  }
+  auto layer = to_layer(*chosen, cwd, chosen_app->count("--timeout") > 0);
+  if (!layer) return layer.error();
+  req.flags = std::move(*layer);
+  if (req.no_config && req.config_file)
+    return usage_error("--config", "conflicts with --no-config");
+  return req;
+}
+
+}  // namespace cordon::cli

@@ -1,0 +1,35 @@
+// cordon: command-line front end -> CliRequest (a PolicyLayer plus what to do).
+//
+//   cordon run [options] -- CMD [ARGS...]
+//   cordon explain [options] [--json] -- CMD [ARGS...]
+//   cordon check [--json]
+//   cordon setup
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/policy.hpp"
+
+namespace cordon::cli {
+
+enum class Command { Run, Explain, Check, Setup, Help };
+
+struct CliRequest {
+  Command command = Command::Help;
+  PolicyLayer flags;                    // Origin source = the flag name
+  std::vector<std::string> argv;        // command after "--"
+  std::vector<std::string> setup_args;  // arguments of `cordon setup`
+  bool json = false;
+  bool no_config = false;
+  std::optional<std::string> config_file;  // replaces the user config path
+  std::string help_text;                   // set when command == Help
+  int help_exit_code = 0;
+};
+
+// `cwd` resolves relative flag paths. Never exits the process.
+[[nodiscard]] Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::string& cwd);
+
+}  // namespace cordon::cli
