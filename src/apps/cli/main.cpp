@@ -79,7 +79,8 @@ cordon::Result<cordon::Policy> build_policy(const cordon::cli::CliRequest& req, 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   std::error_code ec;
-  std::string cwd = std::filesystem::current_path(ec).u8string();
+  const auto cwd_u8 = std::filesystem::current_path(ec).u8string();
+  std::string cwd(cwd_u8.begin(), cwd_u8.end());
   if (ec) return fail(cordon::os_error("getcwd", "", ec.value()));
 
   auto parsed = cordon::cli::parse_cli(args, cwd);

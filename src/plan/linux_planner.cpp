@@ -1,0 +1,464 @@
+#include "plan/linux_planner.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "core/defaults.hpp"
+#include "core/paths.hpp"
+#include "plan/landlock_abi.hpp"
+
+namespace cordon {
+namespace {
+
+// Syscall-number-free constants the seccomp plan needs (uapi values, x86_64/aarch64).
+constexpr uint64_t kCloneNewUser = 0x10000000;
+constexpr uint64_t kTiocsti = 0x5412;
+constexpr uint64_t kTioclinux = 0x541C;
+constexpr uint64_t kAfUnix = 1;
+constexpr int kEperm = 1;
+constexpr int kEnosys = 38;
+
+struct Protected {
+  std::string path;
+  std::string reason;
+  bool directory_if_missing = true;
+  bool may_create_placeholder = true;
+};
+
+bool in_any(const std::string& p, const std::vector<std::string>& roots) {
+  return std::any_of(roots.begin(), roots.end(), [&](const std::string& r) { return paths::is_within(p, r); });
+}
+
+// "gitdir: ../x" in a .git file, resolved against the directory holding the file.
+std::optional<std::string> read_gitdir_pointer(const FsProbe& fs, const std::string& dotgit_file) {
+  auto text = fs.read_small(dotgit_file, 4096);
+  if (!text) return std::nullopt;
+  const std::string prefix = "gitdir:";
+  if (text->rfind(prefix, 0) != 0) return std::nullopt;
+  std::string target = text->substr(prefix.size());
+  while (!target.empty() && (target.front() == ' ' || target.front() == '\t')) target.erase(0, 1);
+  while (!target.empty() && (target.back() == '\n' || target.back() == '\r' || target.back() == ' '))
+    target.pop_back();
+  if (target.empty()) return std::nullopt;
+  std::string joined = paths::join(paths::parent(dotgit_file), target);
+  auto real = fs.realpath(joined);
+  return real ? *real : joined;
+}
+
+class ProtectedCollector {
+ public:
+  ProtectedCollector(const Policy& policy, const FsProbe& fs) : policy_(policy), fs_(fs) {}
+
+  void collect() {
+    roots_ = policy_.write_roots();
+    for (const auto& root : roots_) collect_root(root);
+    for (const auto& p : policy_.protect)
+      if (in_any(p, roots_)) add(p, "--protect", /*dir=*/true, /*placeholder=*/fs_.lkind(paths::parent(p)) == FileKind::Dir);
+  }
+
+  std::vector<Protected> protected_paths;
+  std::vector<std::pair<std::string, std::string>> pins;  // path, reason
+  std::vector<std::string> git_watch;
+
+ private:
+  void add(const std::string& path, const std::string& reason, bool dir, bool placeholder = true) {
+    for (const auto& p : protected_paths)
+      if (p.path == path) return;
+    protected_paths.push_back({path, reason, dir, placeholder});
+  }
+
+  void pin(const std::string& path, const std::string& reason) {
+    for (const auto& p : pins)
+      if (p.first == path) return;
+    pins.emplace_back(path, reason);
+  }
+
+  void collect_root(const std::string& root) {
+    for (const auto& name : defaults::protected_root_names())
+      add(paths::join(root, name), "agent/editor/cordon configuration", true);
+    if (policy_.git == GitMode::Writable) return;
+
+    const std::string dotgit = paths::join(root, ".git");
+    switch (fs_.lkind(dotgit)) {
+      case FileKind::Dir:
+        collect_gitdir(dotgit, root, /*depth=*/0);
+        break;
+      case FileKind::File: {
+        // A .git file (worktree or submodule checkout): the pointer itself is as
+        // dangerous as the config it leads to.
+        add(dotgit, ".git pointer file", false);
+        if (auto gitdir = read_gitdir_pointer(fs_, dotgit)) collect_gitdir(*gitdir, root, 0);
+        break;
+      }
+      case FileKind::Symlink:
+        add(dotgit, ".git symlink", false);
+        if (auto real = fs_.realpath(dotgit)) collect_gitdir(*real, root, 0);
+        break;
+      default:
+        // No repository yet: `git init` must work inside the sandbox, so .git is not
+        // blocked; what the sandbox puts in it is inspected after the run.
+        git_watch.push_back(root);
+        break;
+    }
+  }
+
+  void collect_gitdir(const std::string& gitdir, const std::string& root, int depth) {
+    if (depth > 8 || !in_any(gitdir, roots_)) return;  // outside every root: already read-only
+    if (policy_.git == GitMode::ReadOnly) {
+      add(gitdir, "--git read-only", true, false);
+      return;
+    }
+    pin_chain(root, gitdir);
+    pin(gitdir, "keeps .git from being renamed away");
+    add(paths::join(gitdir, "hooks"), "git hooks run code outside the sandbox", true);
+    add(paths::join(gitdir, "config"), "git config can run code (core.fsmonitor, filters, aliases)", false);
+    // Linked worktree gitdirs name the common dir whose hooks and config apply.
+    if (auto common = fs_.read_small(paths::join(gitdir, "commondir"), 4096)) {
+      std::string c = *common;
+      while (!c.empty() && (c.back() == '\n' || c.back() == '\r')) c.pop_back();
+      if (!c.empty()) {
+        std::string cd = paths::join(gitdir, c);
+        if (auto real = fs_.realpath(cd)) cd = *real;
+        if (cd != gitdir) collect_gitdir(cd, root, depth + 1);
+      }
+    }
+    if (fs_.lkind(paths::join(gitdir, "config.worktree")) == FileKind::File)
+      add(paths::join(gitdir, "config.worktree"), "per-worktree git config", false, false);
+    for (const char* sub : {"worktrees", "modules"}) {
+      const std::string dir = paths::join(gitdir, sub);
+      if (fs_.lkind(dir) != FileKind::Dir) continue;
+      pin(dir, "keeps nested gitdirs in place");
+      for (const auto& name : fs_.list(dir)) collect_nested(paths::join(dir, name), root, depth + 1);
+    }
+  }
+
+  // Submodule gitdirs nest: modules/a/modules/b. A directory is a gitdir when it
+  // has HEAD; otherwise it may be a path component of a submodule name (a/b).
+  void collect_nested(const std::string& dir, const std::string& root, int depth) {
+    if (depth > 8 || fs_.lkind(dir) != FileKind::Dir) return;
+    if (fs_.lkind(paths::join(dir, "HEAD")) == FileKind::File) {
+      pin(dir, "keeps a nested gitdir in place");
+      collect_gitdir(dir, root, depth);
+      return;
+    }
+    pin(dir, "keeps a nested gitdir in place");
+    for (const auto& name : fs_.list(dir)) collect_nested(paths::join(dir, name), root, depth + 1);
+  }
+
+  // Every directory strictly between a root and a protected path is pinned, so the
+  // protected path cannot be moved aside by renaming a parent.
+  void pin_chain(const std::string& root, const std::string& inner) {
+    for (const auto& a : paths::ancestors(inner))
+      if (paths::is_within(a, root) && a != root) pin(a, "keeps protected paths in place");
+  }
+
+  const Policy& policy_;
+  const FsProbe& fs_;
+  std::vector<std::string> roots_;
+};
+
+// Landlock read rules that cover everything except the denied paths: Landlock can
+// only allow, so the complement is enumerated along the ancestors of each denial.
+void add_read_complement(const std::string& dir, const std::vector<std::string>& denied, const FsProbe& fs,
+                         std::vector<LandlockRule>& rules, int depth) {
+  const bool has_denied_below =
+      std::any_of(denied.begin(), denied.end(), [&](const std::string& d) { return paths::is_within(d, dir); });
+  if (std::find(denied.begin(), denied.end(), dir) != denied.end()) return;
+  if (!has_denied_below || depth > 32) {
+    rules.push_back({dir, landlock::kRead});
+    return;
+  }
+  // Listing an ancestor stays possible (names only); file contents below are not.
+  rules.push_back({dir, landlock::kReadDir | landlock::kExecute});
+  for (const auto& name : fs.list(dir)) add_read_complement(paths::join(dir, name), denied, fs, rules, depth + 1);
+}
+
+std::vector<SeccompRule> seccomp_rules(const Policy& policy) {
+  std::vector<SeccompRule> r;
+  auto deny = [&](const char* name, const char* reason) { r.push_back({name, kEperm, ArgCheck::None, 0, 0, 0, reason}); };
+  deny("ptrace", "no debugging or memory access to other processes");
+  deny("process_vm_writev", "no writing another process's memory");
+  deny("process_vm_readv", "no reading another process's memory");
+  r.push_back({"ioctl", kEperm, ArgCheck::MaskedEq, 1, 0xffffffffULL, kTiocsti, "TIOCSTI: no typing into a terminal"});
+  r.push_back({"ioctl", kEperm, ArgCheck::MaskedEq, 1, 0xffffffffULL, kTioclinux, "TIOCLINUX: no console injection"});
+  for (const char* s : {"keyctl", "add_key", "request_key"}) deny(s, "the kernel keyring holds credentials");
+  deny("bpf", "kernel attack surface, and can observe the host");
+  deny("perf_event_open", "side channels and kernel attack surface");
+  deny("userfaultfd", "a common kernel-exploit primitive");
+  for (const char* s : {"io_uring_setup", "io_uring_enter", "io_uring_register"})
+    deny(s, "io_uring performs I/O that bypasses seccomp");
+  for (const char* s : {"mount", "umount2", "pivot_root", "move_mount", "open_tree", "fsopen", "fsconfig",
+                        "fsmount", "fspick", "mount_setattr"})
+    deny(s, "the filesystem view is fixed once the sandbox starts");
+  r.push_back({"clone", kEperm, ArgCheck::MaskedEq, 0, kCloneNewUser, kCloneNewUser,
+               "no new user namespaces (they grant capabilities)"});
+  r.push_back({"unshare", kEperm, ArgCheck::MaskedEq, 0, kCloneNewUser, kCloneNewUser,
+               "no new user namespaces (they grant capabilities)"});
+  r.push_back({"clone3", kEnosys, ArgCheck::None, 0, 0, 0,
+               "clone3 flags cannot be inspected; ENOSYS makes libc fall back to clone"});
+  deny("setns", "no joining other namespaces");
+  for (const char* s : {"init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load"})
+    deny(s, "no kernel modules or kexec");
+  if (policy.net.mode == NetMode::Off) {
+    r.push_back({"socket", kEperm, ArgCheck::NotEq, 0, 0, kAfUnix, "network off: only AF_UNIX sockets"});
+  }
+  return r;
+}
+
+std::string join_list(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+}  // namespace
+
+Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, const FsProbe& fs,
+                             const LinuxPlanInputs& inputs) {
+  LinuxPlan plan;
+  plan.report = linux_guarantees(policy, caps);
+  plan.report.platform = "linux";
+  if (policy.mode == Mode::FullAccess) {
+    plan.sandbox = LinuxSandbox::None;
+    plan.new_netns = false;
+    return plan;
+  }
+  plan.sandbox = caps.userns ? LinuxSandbox::Namespaces : LinuxSandbox::LandlockOnly;
+  plan.new_netns = plan.sandbox == LinuxSandbox::Namespaces && policy.net.mode == NetMode::Off;
+
+  // Refuse what cannot be guaranteed unless best effort was asked for by name.
+  if (!plan.report.complete() && !policy.best_effort) {
+    std::string detail = "this host cannot enforce every guarantee of the policy:";
+    std::string fixes;
+    for (const auto& g : plan.report.guarantees)
+      if (g.state == GuaranteeState::Degraded || g.state == GuaranteeState::Missing) {
+        detail += "\n    - " + g.name + ": " + g.detail;
+        if (!g.fix.empty()) fixes += "\n    - " + g.fix;
+      }
+    return usage_error("sandbox", detail + "\n  fix:" + fixes,
+                       "or pass --best-effort to run with exactly these losses (see `cordon check`)");
+  }
+
+  auto& rules = plan.report.rules;
+  const auto roots = policy.write_roots();
+  const bool ns = plan.sandbox == LinuxSandbox::Namespaces;
+  const std::string fs_mech = ns ? "mount namespace" : "landlock";
+
+  // --- writable roots -------------------------------------------------------------
+  rules.push_back({"read", "/", "read-only", ns ? "read-only bind of the root + landlock" : "landlock", ""});
+  for (const auto& root : roots) {
+    if (ns) plan.mounts.push_back({MountKind::BindWritable, root, root, "writable root"});
+    rules.push_back({"write", root, "read-write", ns ? "bind mount + landlock" : "landlock", ""});
+  }
+
+  // --- temp -------------------------------------------------------------------------
+  std::string tmp_writable;
+  switch (policy.tmp) {
+    case TmpMode::Private:
+      if (ns) {
+        plan.mounts.push_back({MountKind::Tmp, "/tmp", inputs.private_tmp, "private temp, persists across runs"});
+        plan.tmpdir = "/tmp";
+        tmp_writable = "/tmp";
+        rules.push_back({"write", "/tmp", "read-write (private: " + inputs.private_tmp + ")", "bind mount", ""});
+      } else {
+        plan.tmpdir = inputs.private_tmp;
+        tmp_writable = inputs.private_tmp;
+        rules.push_back({"write", inputs.private_tmp, "read-write ($TMPDIR; /tmp stays read-only)", "landlock", ""});
+      }
+      break;
+    case TmpMode::Host:
+      if (ns) plan.mounts.push_back({MountKind::Tmp, "/tmp", "host", "shared host /tmp (--tmp host)"});
+      plan.tmpdir = "/tmp";
+      tmp_writable = "/tmp";
+      rules.push_back({"write", "/tmp", "read-write (host /tmp)", ns ? "bind mount" : "landlock", ""});
+      break;
+    case TmpMode::None:
+      if (ns) plan.mounts.push_back({MountKind::Tmp, "/tmp", "", "no temp (--tmp none): empty read-only /tmp"});
+      rules.push_back({"write", "/tmp", "none", ns ? "empty read-only tmpfs" : "landlock", ""});
+      break;
+  }
+  if (policy.mode == Mode::ReadOnly && policy.tmp != TmpMode::None && ns) {
+    // read-only mode keeps a writable temp: compilers and test runners need one.
+  }
+
+  // --- protected paths ------------------------------------------------------------
+  ProtectedCollector pc(policy, fs);
+  pc.collect();
+  plan.git_watch = pc.git_watch;
+  if (ns) {
+    for (const auto& [path, reason] : pc.pins) {
+      if (fs.lkind(path) != FileKind::Dir) continue;
+      plan.mounts.push_back({MountKind::Pin, path, path, reason});
+    }
+    for (const auto& p : pc.protected_paths) {
+      FileKind k = fs.lkind(p.path);
+      if (k == FileKind::Symlink) {
+        // A bind would land on the link's target while the link itself stays
+        // replaceable; refuse rather than pretend.
+        if (!policy.best_effort)
+          return usage_error("protect", "'" + p.path + "' is a symbolic link; cordon cannot keep it read-only",
+                             "replace the link with the real directory, or pass --best-effort to run without this protection");
+        plan.report.notes.push_back("not protected (symbolic link): " + p.path);
+        continue;
+      }
+      if (k == FileKind::Missing) {
+        if (!p.may_create_placeholder || fs.lkind(paths::parent(p.path)) != FileKind::Dir) continue;
+        plan.placeholders.push_back({p.path, p.directory_if_missing});
+        rules.push_back({"protect", p.path, "read-only (absent: empty placeholder blocks creation)",
+                         "read-only bind mount", p.reason});
+      } else {
+        rules.push_back({"protect", p.path, "read-only", "read-only bind mount", p.reason});
+      }
+      plan.mounts.push_back({MountKind::BindReadOnly, p.path, p.path, p.reason});
+    }
+    for (const auto& [path, reason] : pc.pins) rules.push_back({"protect", path, "cannot be renamed or removed", "pinned bind mount", reason});
+  } else {
+    for (const auto& p : pc.protected_paths)
+      rules.push_back({"protect", p.path, "NOT protected (writable like its root)", "none (no mount namespace)", p.reason});
+  }
+  for (const auto& root : plan.git_watch)
+    rules.push_back({"protect", paths::join(root, ".git"), "absent: a repository created in the sandbox is checked after the run",
+                     "post-run inspection", "git init must work; hooks and code-running config are neutralised"});
+
+  // --- secrets and host IPC -----------------------------------------------------------
+  std::vector<std::string> denied;
+  for (const auto& d : policy.deny_read) {
+    FileKind k = fs.kind(d);
+    if (k == FileKind::Missing) continue;
+    denied.push_back(d);
+    if (auto real = fs.realpath(d); real && *real != d) denied.push_back(*real);
+  }
+  std::sort(denied.begin(), denied.end());
+  denied.erase(std::unique(denied.begin(), denied.end()), denied.end());
+  for (const auto& d : denied) {
+    if (ns)
+      plan.mounts.push_back({fs.kind(d) == FileKind::Dir ? MountKind::MaskDir : MountKind::MaskFile, d, "", "secret"});
+    rules.push_back({"deny-read", d, "unreadable", ns ? "masked (empty read-only mount) + landlock" : "landlock", "secret"});
+  }
+  if (ns) {
+    std::vector<std::string> ipc;
+    for (auto p : defaults::host_ipc_paths()) {
+      if (auto pos = p.find("{uid}"); pos != std::string::npos) p.replace(pos, 5, std::to_string(caps.uid));
+      ipc.push_back(p);
+    }
+    ipc.insert(ipc.end(), caps.ipc_sockets.begin(), caps.ipc_sockets.end());
+    for (const auto& p : ipc) {
+      if (std::any_of(denied.begin(), denied.end(), [&](const std::string& d) { return paths::is_within(p, d); }))
+        continue;
+      if (policy.tmp != TmpMode::Host && paths::is_within(p, "/tmp")) continue;  // /tmp is private already
+      FileKind k = fs.kind(p);
+      if (k == FileKind::Missing) continue;
+      MountKind mk = k == FileKind::Dir ? MountKind::EmptyWritableDir : MountKind::MaskFile;
+      plan.mounts.push_back({mk, p, "", "host IPC endpoint"});
+      rules.push_back({"deny-ipc", p, k == FileKind::Dir ? "replaced by an empty private directory" : "masked",
+                       "mount namespace", "host services could run commands outside the sandbox"});
+    }
+  }
+
+  // --- Landlock -------------------------------------------------------------------
+  if (caps.landlock_abi > 0) {
+    auto& ll = plan.landlock;
+    ll.abi = caps.landlock_abi;
+    ll.handled_fs = landlock::fs_rights(ll.abi);
+    ll.scoped = landlock::scopes(ll.abi);
+    if (policy.net.mode == NetMode::Off) ll.handled_net = landlock::net_rights(ll.abi);
+    add_read_complement("/", denied, fs, ll.rules, 0);
+    const uint64_t all = ll.handled_fs;
+    for (const auto& root : roots) ll.rules.push_back({root, all});
+    if (!tmp_writable.empty()) ll.rules.push_back({tmp_writable, all});
+    // Devices: the sandbox's /dev is a minimal tmpfs (namespaces) or the host's.
+    const uint64_t dev = landlock::kRead | landlock::kWriteFile | landlock::kIoctlDev;
+    for (const char* d : {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty",
+                          "/dev/ptmx", "/dev/pts"})
+      ll.rules.push_back({d, dev & all});
+    ll.rules.push_back({"/dev/shm", all});
+    if (ns && policy.mode != Mode::ReadOnly)
+      for (const auto& m : plan.mounts)
+        if (m.kind == MountKind::EmptyWritableDir) ll.rules.push_back({m.target, all});
+  }
+
+  // --- seccomp --------------------------------------------------------------------
+  plan.seccomp = seccomp_rules(policy);
+  for (const auto& s : plan.seccomp)
+    rules.push_back({"syscall", s.syscall + (s.check != ArgCheck::None ? " (filtered)" : ""),
+                     s.errno_value == kEnosys ? "ENOSYS" : "EPERM", "seccomp", s.reason});
+
+  // --- process and network ------------------------------------------------------------
+  if (ns) {
+    rules.push_back({"process", "namespaces", std::string("user, mount, pid, ipc") + (plan.new_netns ? ", net" : ""),
+                     "clone()", "own process tree; nothing outside is visible or signalable"});
+  }
+  rules.push_back({"process", "session", "new session, no controlling terminal", "setsid()", "no TIOCSTI into the caller's terminal"});
+  rules.push_back({"process", "privileges", "no capabilities, no_new_privs", "capset/prctl", "setuid binaries cannot escalate"});
+  rules.push_back({"network", policy.net.mode == NetMode::Off ? "all" : "host network",
+                   policy.net.mode == NetMode::Off ? "denied" : "allowed",
+                   policy.net.mode == NetMode::Off ? (ns ? "network namespace + seccomp + landlock" : "seccomp + landlock")
+                                                   : "none (--net on)",
+                   ""});
+  return plan;
+}
+
+PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
+  PlanReport r;
+  r.platform = "linux";
+  auto add = [&](std::string name, GuaranteeState s, std::string mech, std::string detail = {}, std::string fix = {}) {
+    r.guarantees.push_back({std::move(name), s, std::move(mech), std::move(detail), std::move(fix)});
+  };
+  const GuaranteeState E = GuaranteeState::Enforced, D = GuaranteeState::Degraded, M = GuaranteeState::Missing,
+                       N = GuaranteeState::NotRequested;
+  if (policy.mode == Mode::FullAccess) {
+    for (const char* g : {"write confinement", "protected paths", "secret denial", "network off", "process isolation"})
+      add(g, N, "none (full-access: no sandbox)");
+    return r;
+  }
+  const int abi = caps.landlock_abi;
+  std::string userns_fix = caps.apparmor_restricts_userns
+                               ? "sudo cordon setup   (installs an AppArmor profile allowing user namespaces for cordon)"
+                               : "enable unprivileged user namespaces: sudo sysctl -w kernel.unprivileged_userns_clone=1 "
+                                 "user.max_user_namespaces=15000 (or run outside a container that blocks them)";
+  const std::string why_no_userns = caps.userns_reason.empty() ? "user namespaces unavailable" : caps.userns_reason;
+  if (caps.userns) {
+    add("write confinement", E, abi > 0 ? "read-only root bind + landlock ABI " + std::to_string(abi) : "read-only root bind");
+    add("protected paths", E, "read-only bind mounts, pinned parents, placeholders for absent paths");
+    add("secret denial", E, abi > 0 ? "masking mounts + landlock" : "masking mounts");
+    if (policy.net.mode == NetMode::Off)
+      add("network off", E, "network namespace + seccomp" + std::string(abi >= 4 ? " + landlock TCP" : ""));
+    else
+      add("network off", N, "host network (--net on)");
+    add("process isolation", E, "pid + ipc namespaces, seccomp (ptrace), no capabilities");
+    if (policy.net.mode == NetMode::On && abi < 6)
+      add("abstract unix sockets", D, "none", "with --net on, host abstract unix sockets are reachable (landlock ABI 6 scopes them)",
+          "use a kernel >= 6.12 with Landlock enabled (lsm=landlock,...)");
+  } else if (abi > 0) {
+    add("write confinement", D, "landlock ABI " + std::to_string(abi),
+        why_no_userns + ": /tmp cannot be private (TMPDIR points to a private directory instead)", userns_fix);
+    add("protected paths", M, "none",
+        "Landlock cannot make a path read-only inside a writable root (.git/hooks, .git/config, agent config)", userns_fix);
+    add("secret denial", E, "landlock (read rules exclude the secrets)");
+    if (policy.net.mode == NetMode::Off) {
+      if (abi >= 4 && caps.seccomp)
+        add("network off", E, "seccomp (only AF_UNIX sockets) + landlock TCP");
+      else
+        add("network off", caps.seccomp ? E : M, caps.seccomp ? "seccomp (only AF_UNIX sockets)" : "none");
+    } else {
+      add("network off", N, "host network (--net on)");
+    }
+    add("process isolation", abi >= 6 ? D : M, abi >= 6 ? "landlock signal scoping + seccomp (ptrace)" : "seccomp (ptrace) only",
+        "host processes stay visible in /proc" + std::string(abi >= 6 ? "" : "; signals to them are not blocked"), userns_fix);
+  } else {
+    add("write confinement", M, "none", why_no_userns + " and Landlock is unavailable",
+        "enable Landlock (CONFIG_SECURITY_LANDLOCK=y, lsm=landlock,...) or user namespaces");
+    add("protected paths", M, "none", "needs user namespaces", userns_fix);
+    add("secret denial", M, "none", "needs user namespaces or Landlock", userns_fix);
+    add("network off", caps.seccomp ? E : M, caps.seccomp ? "seccomp (only AF_UNIX sockets)" : "none");
+    add("process isolation", M, "seccomp (ptrace) only", "no pid namespace or signal scoping", userns_fix);
+  }
+  if (!caps.seccomp) add("syscall filter", M, "none", "seccomp unavailable", "use a kernel with CONFIG_SECCOMP_FILTER=y");
+  else add("syscall filter", E, "seccomp-bpf (libseccomp)");
+  add("no privilege escalation", E, "no_new_privs + all capabilities dropped");
+  add("cleanup of leftover processes", E, caps.userns ? "pid namespace: its init exits with the command" : "child subreaper: leftovers killed");
+  (void)join_list;
+  return r;
+}
+
+}  // namespace cordon

@@ -1,0 +1,111 @@
+// cordon: the Linux planner. Pure: Policy + probed host + filesystem answers ->
+// the exact list of mounts, Landlock rules and seccomp rules, plus the report of
+// what is enforced by which mechanism.
+//
+//   LinuxPlan plan = plan_linux(policy, caps, fs, inputs).value();
+//   // platform/linux/launcher.cpp applies it in one fixed order.
+//
+// Two shapes:
+//  - Namespaces (primary): user+mount+pid+ipc(+net) namespaces; the root re-bound
+//    read-only; writable roots bound back read-write; protected paths bound read-only
+//    (missing ones get a placeholder so they cannot be created); secrets masked;
+//    fresh /proc and minimal /dev; Landlock as a second layer; seccomp last.
+//  - LandlockOnly (no user namespaces): Landlock confines writes and reads, seccomp
+//    the rest. Carve-outs inside writable roots are impossible there, so the plan
+//    refuses unless the policy says best_effort.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/policy.hpp"
+#include "plan/fs_probe.hpp"
+#include "plan/host_caps.hpp"
+#include "plan/report.hpp"
+
+namespace cordon {
+
+enum class LinuxSandbox { Namespaces, LandlockOnly, None };
+
+enum class MountKind {
+  BindWritable,  // clone the host tree before the root goes read-only, move it back
+  Pin,           // self-bind (read-write): the directory cannot be renamed or removed
+  BindReadOnly,  // protected path: read-only bind of itself
+  MaskDir,       // empty read-only tmpfs over a denied directory
+  MaskFile,      // empty read-only file over a denied file
+  EmptyWritableDir,  // empty private tmpfs (XDG runtime dir: keeps tools working, hides host IPC)
+  Tmp,           // /tmp: source is the private dir, "host", or "" for an empty read-only /tmp
+};
+
+struct MountStep {
+  MountKind kind;
+  std::string target;
+  std::string source;  // BindWritable of /tmp: the host directory
+  std::string reason;
+};
+
+// A protected path that does not exist yet: cordon creates an empty one on the host
+// before the run (and removes it after, if still empty) so a read-only bind can sit
+// on it and the sandbox cannot create it.
+struct Placeholder {
+  std::string path;
+  bool directory = true;
+};
+
+struct LandlockRule {
+  std::string path;
+  uint64_t access = 0;
+};
+
+struct LandlockPlan {
+  int abi = 0;
+  uint64_t handled_fs = 0;
+  uint64_t handled_net = 0;
+  uint64_t scoped = 0;
+  std::vector<LandlockRule> rules;
+  bool enabled() const { return abi > 0; }
+};
+
+enum class ArgCheck { None, MaskedEq, NotEq, Eq };
+
+struct SeccompRule {
+  std::string syscall;
+  int errno_value = 1;  // EPERM
+  ArgCheck check = ArgCheck::None;
+  unsigned arg = 0;
+  uint64_t mask = 0;
+  uint64_t value = 0;
+  std::string reason;
+};
+
+struct LinuxPlanInputs {
+  std::string private_tmp;  // host directory backing the private /tmp
+  std::string home;
+};
+
+struct LinuxPlan {
+  LinuxSandbox sandbox = LinuxSandbox::Namespaces;
+  bool new_netns = true;
+  std::vector<MountStep> mounts;  // applied in this order
+  std::vector<Placeholder> placeholders;
+  LandlockPlan landlock;
+  std::vector<SeccompRule> seccomp;
+  std::string tmpdir;  // TMPDIR inside the sandbox ("" = leave unset)
+  // Writable roots with no .git before the run: a repository created inside the
+  // sandbox is inspected when the command ends (hooks and config that run code).
+  std::vector<std::string> git_watch;
+  PlanReport report;
+};
+
+// Errors: a guarantee the policy requires cannot be met on this host and the
+// policy did not ask for best_effort (the message lists each loss and its fix), or
+// a protected path is a symlink that cannot be pinned.
+[[nodiscard]] Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps,
+                                           const FsProbe& fs, const LinuxPlanInputs& inputs);
+
+// The guarantee table for a host, under a given policy (used by `cordon check`).
+PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps);
+
+}  // namespace cordon

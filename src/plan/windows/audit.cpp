@@ -1,0 +1,98 @@
+#include "plan/windows/audit.hpp"
+
+#include <set>
+
+#include "plan/windows/win_path.hpp"
+
+namespace cordon::win {
+
+std::string world_writable_by(const std::vector<Ace>& dacl) {
+  const std::pair<Sid, const char*> groups[] = {{sids::everyone(), "Everyone"},
+                                                {sids::authenticated_users(), "Authenticated Users"},
+                                                {sids::users(), "Users"}};
+  for (const auto& [sid, name] : groups) {
+    TokenModel probe;
+    probe.user = Sid{0, {0}};  // the null SID: matches no ACE
+    probe.groups.push_back({sid, true, false});
+    // Creating files or subdirectories is what matters for a directory.
+    for (uint32_t right : {access::kWriteData, access::kAppendData})
+      if (access_allowed(probe, &dacl, Sid{0, {0}}, right, RestrictedScope::AllModifying)) return name;
+  }
+  return {};
+}
+
+std::vector<std::string> audit_candidates(const WinHost& host, const std::string& cwd) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  auto add = [&](const std::string& p) {
+    if (p.empty() || !is_absolute(p)) return;
+    if (seen.insert(path_key(p)).second) out.push_back(normalize(p));
+  };
+  if (host.fs && !cwd.empty())
+    for (const auto& name : host.fs->list(cwd)) add(join(cwd, name));
+  add(host.temp);
+  add(host.tmp);
+  add(host.user_profile);
+  add(host.public_dir);
+  for (const auto& p : host.path_entries) add(p);
+  add(host.system_drive + "\\");
+  add(host.windows_dir);
+  return out;
+}
+
+namespace {
+
+bool skipped(const WinHost& host, const std::string& path) {
+  static const char* const kSkip[] = {"Installer", "Registration"};
+  for (const char* s : kSkip)
+    if (same_path(path, join(host.windows_dir, s))) return true;
+  return same_path(path, host.system_drive + "\\ProgramData");
+}
+
+}  // namespace
+
+AuditResult audit_world_writable(const WinHost& host, const std::vector<std::string>& candidates,
+                                 const std::vector<std::string>& write_roots, const AuditBudget& budget) {
+  AuditResult result;
+  if (!host.fs || budget.max_checks == 0) return result;
+  auto now = budget.now ? budget.now : [] { return std::chrono::steady_clock::now(); };
+  const auto deadline = now() + budget.time;
+  std::set<std::string> seen;
+
+  auto check = [&](const std::string& path) -> bool {  // false: budget exhausted
+    if (result.checked >= budget.max_checks || now() > deadline) {
+      result.truncated = true;
+      return false;
+    }
+    if (!seen.insert(path_key(path)).second) return true;
+    ++result.checked;
+    if (skipped(host, path) || host.fs->is_link(path)) return true;
+    FsEntry e = host.fs->stat(path);
+    if (e.kind != FsEntry::Kind::Directory) return true;
+    auto dacl = host.fs->dacl(path);
+    if (!dacl) return true;
+    std::string who = world_writable_by(*dacl);
+    if (who.empty()) return true;
+    WorldWritable w{e.final_path, who, false};
+    for (const auto& root : write_roots)
+      if (is_within(e.final_path, root)) w.inside_root = true;
+    if (!w.inside_root) result.denied.push_back(e.final_path);
+    result.found.push_back(std::move(w));
+    return true;
+  };
+
+  for (const auto& cand : candidates) {
+    if (!check(cand)) return result;
+    if (host.fs->is_link(cand) || skipped(host, cand)) continue;
+    auto children = host.fs->list(cand);
+    if (children.size() > budget.max_entries_per_dir) {
+      children.resize(budget.max_entries_per_dir);
+      result.truncated = true;
+    }
+    for (const auto& name : children)
+      if (!check(join(cand, name))) return result;
+  }
+  return result;
+}
+
+}  // namespace cordon::win

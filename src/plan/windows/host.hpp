@@ -1,0 +1,61 @@
+// cordon (Windows plan): what the planner needs to know about the host.
+//
+// The planner never calls Windows. The real backend fills WinHost from the system
+// (src/platform/windows/host_probe.cpp implements FsView with CreateFileW and
+// GetSecurityInfo); tests fill it from a ModelFs (plan/windows/model_fs.hpp).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plan/windows/access.hpp"
+#include "plan/windows/sid.hpp"
+
+namespace cordon::win {
+
+struct FsEntry {
+  enum class Kind { Missing, File, Directory };
+  Kind kind = Kind::Missing;
+  bool reparse = false;      // junction or symbolic link (the entry itself)
+  std::string final_path;    // canonical long-name path after every link, "" if missing
+};
+
+class FsView {
+ public:
+  virtual ~FsView() = default;
+  // Looks a path up (following links) and reports the object and its final path.
+  virtual FsEntry stat(const std::string& path) const = 0;
+  // True when the entry itself (not its target) is a junction or symbolic link.
+  virtual bool is_link(const std::string& path) const = 0;
+  // Names of a directory's entries (long names), or empty.
+  virtual std::vector<std::string> list(const std::string& dir) const = 0;
+  // The DACL, or nullopt when it cannot be read. An empty vector is an empty DACL.
+  virtual std::optional<std::vector<Ace>> dacl(const std::string& path) const = 0;
+  // Contents of a small text file (a ".git" pointer file), or nullopt.
+  virtual std::optional<std::string> read_small(const std::string& path) const = 0;
+};
+
+struct WinHost {
+  Sid user;                          // the invoking user
+  Sid logon;                         // S-1-5-5-X-Y of this logon session
+  std::string system_drive = "C:";
+  std::string windows_dir = "C:\\Windows";
+  std::string user_profile;          // %USERPROFILE%
+  std::string local_app_data;        // %LOCALAPPDATA%
+  std::string public_dir;            // %PUBLIC%
+  std::string temp;                  // %TEMP%
+  std::string tmp;                   // %TMP%
+  std::string state_dir;             // cordon's state (%LOCALAPPDATA%\cordon)
+  std::vector<std::string> path_entries;  // %PATH%
+  std::vector<std::string> program_dirs;  // Program Files, ProgramData ...
+  bool ssh_session = false;          // SSH_CONNECTION/SSH_CLIENT/SSH_TTY set
+  uint32_t windows_build = 0;        // 0 = unknown; ConPTY needs 17763
+  // The rights the kernel's restricted pass covers for WRITE_RESTRICTED tokens, as
+  // probed with AccessCheck; nullopt = not probed (Wine, tests).
+  std::optional<uint32_t> restricted_pass_rights;
+  const FsView* fs = nullptr;
+};
+
+}  // namespace cordon::win

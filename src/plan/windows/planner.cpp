@@ -1,0 +1,302 @@
+#include "plan/windows/planner.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "core/defaults.hpp"
+#include "plan/windows/win_path.hpp"
+
+namespace cordon::win {
+
+const Sid* CapabilitySids::for_root(const std::string& root) const {
+  auto it = by_root.find(path_key(root));
+  return it == by_root.end() ? nullptr : &it->second;
+}
+
+std::vector<Sid> TokenSpec::restricting() const {
+  std::vector<Sid> out = capabilities;
+  if (!logon.empty()) out.push_back(logon);
+  out.push_back(sids::everyone());
+  return out;
+}
+
+std::vector<Sid> TokenSpec::default_dacl(const Sid& user) const {
+  // Objects the child creates (pipes, threads, processes) must pass both checks for
+  // the child itself: the user for the normal pass, the capability SIDs for the
+  // restricted pass. Everyone is left out on purpose: it would open them to others.
+  std::vector<Sid> out = {user, sids::local_system()};
+  if (!logon.empty()) out.push_back(logon);
+  out.insert(out.end(), capabilities.begin(), capabilities.end());
+  return out;
+}
+
+namespace {
+
+using access::kDelete;
+using access::kDeleteChild;
+using access::kFileGenericExecute;
+using access::kFileGenericRead;
+using access::kFileGenericWrite;
+
+// Allow: read, write, execute and DELETE (so files can be removed and renamed through
+// their own DELETE right; FILE_DELETE_CHILD stays ungranted).
+constexpr uint32_t kAllowMask = kFileGenericRead | kFileGenericWrite | kFileGenericExecute | kDelete;
+constexpr uint32_t kDenyMask = access::kModifying;
+
+bool is_hive(const std::string& path) {
+  std::string name = fold_case(leaf(path));
+  return name.rfind("ntuser.", 0) == 0 || name.rfind("usrclass.dat", 0) == 0;
+}
+
+Error refuse(const std::string& root, const std::string& why, const std::string& hint = {}) {
+  return usage_error("writable root '" + root + "'", why, hint);
+}
+
+// Checks one writable root and returns its canonical path.
+Result<std::string> check_root(const std::string& root, const WinHost& host) {
+  auto parsed = parse_path(root);
+  if (!parsed || parsed->kind == PathKind::Relative) return refuse(root, "not an absolute Windows path");
+  if (parsed->kind == PathKind::Device) return refuse(root, "a device path cannot be a writable root");
+  if (parsed->kind == PathKind::Unc)
+    return refuse(root, "network paths cannot carry capability-SID ACEs (the server checks its own ACLs)",
+                  "work on a local copy");
+  if (!parsed->stream.empty()) return refuse(root, "an alternate data stream cannot be a writable root");
+  std::string canonical = parsed->object();
+  if (host.fs) {
+    FsEntry e = host.fs->stat(canonical);
+    if (e.kind == FsEntry::Kind::Missing) return refuse(root, "does not exist");
+    if (e.kind != FsEntry::Kind::Directory) return refuse(root, "is not a directory");
+    if (!same_path(e.final_path, canonical))
+      return refuse(root, "passes through a junction or symbolic link to '" + e.final_path + "'",
+                    "run cordon from the real path '" + e.final_path + "' if that is what should be writable");
+    canonical = e.final_path;
+  }
+  if (is_root(canonical)) return refuse(root, "a drive or share root cannot be a writable root");
+  auto covers = [&](const std::string& p) { return !p.empty() && is_within(p, canonical); };
+  if (covers(host.user_profile))
+    return refuse(root, "contains the user profile (its hives and AppData would inherit the grant)",
+                  "use a project directory inside the profile");
+  if (covers(host.windows_dir) || is_within(canonical, host.windows_dir))
+    return refuse(root, "is or contains the Windows directory");
+  for (const auto& d : host.program_dirs)
+    if (covers(d) || is_within(canonical, d)) return refuse(root, "is or contains a system directory ('" + d + "')");
+  return canonical;
+}
+
+struct Builder {
+  const Policy& policy;
+  const WinHost& host;
+  const CapabilitySids& caps;
+  WinPlan plan;
+  std::set<std::string> protected_keys;
+
+  void deny_tree(const std::string& path, bool directory, const std::string& reason, bool create_dir = false) {
+    if (!protected_keys.insert(path_key(path)).second) return;
+    plan.protected_paths.push_back(path);
+    for (const auto& sid : plan.token.capabilities)
+      plan.aces.push_back({path, Ace{AceType::Deny, sid, kDenyMask, directory ? ace_flags::kTree : uint8_t{0}},
+                           reason, AceLifetime::Persistent, create_dir});
+    // The parent's FILE_DELETE_CHILD would let the sandbox unlink the entry anyway.
+    std::string par = parent(path);
+    for (const auto& sid : plan.token.capabilities) {
+      Ace dc{AceType::Deny, sid, kDeleteChild, 0};
+      bool dup = std::any_of(plan.aces.begin(), plan.aces.end(),
+                             [&](const PlannedAce& a) { return same_path(a.path, par) && a.ace == dc; });
+      if (!dup) plan.aces.push_back({par, dc, "keeps " + leaf(path) + " from being unlinked", AceLifetime::Persistent});
+    }
+  }
+
+  // Entries of `dir` whose name folds to `name` (NTFS may hold case variants in
+  // case-sensitive directories; all of them are protected).
+  std::vector<std::string> find_names(const std::string& dir, const std::string& name) {
+    std::vector<std::string> out;
+    if (!host.fs) return out;
+    for (const auto& entry : host.fs->list(dir))
+      if (fold_case(entry) == fold_case(name)) out.push_back(join(dir, entry));
+    return out;
+  }
+
+  void protect_git_dir(const std::string& git_dir, const std::string& label) {
+    if (policy.git == GitMode::ReadOnly) {
+      deny_tree(git_dir, true, "protected " + label + " (--git read-only)");
+      return;
+    }
+    auto hooks = find_names(git_dir, "hooks");
+    if (hooks.empty()) deny_tree(join(git_dir, "hooks"), true, "protected " + label + "\\hooks (created empty)", true);
+    for (const auto& h : hooks) deny_tree(h, true, "protected " + label + "\\hooks");
+    for (const auto& c : find_names(git_dir, "config")) deny_tree(c, false, "protected " + label + "\\config");
+  }
+
+  void protect_git(const std::string& root) {
+    if (policy.git == GitMode::Writable || !host.fs) return;
+    for (const auto& git : find_names(root, ".git")) {
+      FsEntry e = host.fs->stat(git);
+      if (e.kind == FsEntry::Kind::Directory && !host.fs->is_link(git)) {
+        protect_git_dir(git, ".git");
+      } else if (e.kind == FsEntry::Kind::File) {
+        // A worktree or submodule: ".git" is a pointer file "gitdir: <path>".
+        deny_tree(git, false, "protected .git pointer file");
+        auto text = host.fs->read_small(git);
+        if (text && text->rfind("gitdir:", 0) == 0) {
+          std::string target = text->substr(7);
+          target.erase(0, target.find_first_not_of(" \t"));
+          while (!target.empty() && (target.back() == '\n' || target.back() == '\r' || target.back() == ' '))
+            target.pop_back();
+          std::string gitdir = is_absolute(target) ? normalize(target) : join(root, target);
+          if (host.fs->stat(gitdir).kind == FsEntry::Kind::Directory) protect_git_dir(gitdir, "gitdir");
+        }
+      } else if (host.fs->is_link(git)) {
+        deny_tree(git, false, "protected .git link");
+      }
+    }
+  }
+
+  void protect_root_names(const std::string& root) {
+    for (const auto& name : defaults::protected_root_names()) {
+      auto found = find_names(root, name);
+      if (found.empty()) plan.unprotected.push_back(join(root, name));
+      for (const auto& p : found)
+        deny_tree(p, host.fs->stat(p).kind == FsEntry::Kind::Directory, "protected " + name);
+    }
+  }
+};
+
+void add_network_env(WinPlan& plan, const Policy& policy, const WinHost& host) {
+  auto& env = plan.env;
+  env.push_back({"CORDON_SANDBOX", "windows-restricted-token"});
+  if (policy.net.mode != NetMode::Off) return;
+  // Advisory only: honoured by well-behaved tools, bypassed by anything opening sockets.
+  env.push_back({"CORDON_NETWORK_DISABLED", "1"});
+  for (const char* v : {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy",
+                        "GIT_HTTP_PROXY", "GIT_HTTPS_PROXY"})
+    env.push_back({v, "http://127.0.0.1:9"});
+  env.push_back({"NO_PROXY", "localhost,127.0.0.1,::1"});
+  env.push_back({"PIP_NO_INDEX", "1"});
+  env.push_back({"PIP_DISABLE_PIP_VERSION_CHECK", "1"});
+  env.push_back({"NPM_CONFIG_OFFLINE", "true"});
+  env.push_back({"CARGO_NET_OFFLINE", "true"});
+  env.push_back({"GIT_SSH_COMMAND", "cmd /c exit 1"});
+  env.push_back({"GIT_ALLOW_PROTOCOL", "file"});
+  if (!host.state_dir.empty()) {
+    plan.stub_dir = join(host.state_dir, "denybin");
+    for (const char* name : {"ssh", "scp", "sftp"})
+      for (const char* ext : {".cmd", ".bat"})
+        plan.stubs.push_back({std::string(name) + ext,
+                              "@echo cordon: network is off in this sandbox (" + std::string(name) +
+                                  " stubbed) 1>&2\r\n@exit /b 1\r\n"});
+  }
+}
+
+}  // namespace
+
+Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const CapabilitySids& caps,
+                             const PlanOptions& options) {
+  Builder b{policy, host, caps, {}, {}};
+  WinPlan& plan = b.plan;
+  plan.mode = policy.mode;
+  plan.token.logon = host.logon;
+  if (policy.mode == Mode::FullAccess) {
+    plan.notes.push_back("full-access: the command runs with the user's own token, unsandboxed");
+    return plan;
+  }
+
+  // 1. Writable roots and their capability SIDs.
+  for (const auto& root : policy.write_roots()) {
+    auto canonical = check_root(root, host);
+    if (!canonical) return canonical.error();
+    const Sid* sid = caps.for_root(root);
+    if (!sid) sid = caps.for_root(*canonical);
+    if (!sid) return usage_error("capability SID", "no SID allocated for '" + *canonical + "'");
+    plan.write_roots.push_back(*canonical);
+    if (std::find(plan.token.capabilities.begin(), plan.token.capabilities.end(), *sid) ==
+        plan.token.capabilities.end())
+      plan.token.capabilities.push_back(*sid);
+    plan.aces.push_back({*canonical, Ace{AceType::Allow, *sid, kAllowMask, ace_flags::kTree}, "writable root"});
+  }
+  const bool writing = policy.mode == Mode::WorkspaceWrite;
+  const Sid temp_sid = writing ? caps.workspace : caps.readonly;
+  if (!writing) plan.token.capabilities.push_back(caps.readonly);
+
+  // 2. Temp: a private per-run directory, the host's TEMP/TMP, or nothing.
+  if (policy.tmp == TmpMode::Private && !host.temp.empty()) {
+    if (writing) plan.token.capabilities.push_back(caps.workspace);
+    plan.child_temp = join(host.temp, "cordon-" + options.run_id);
+    plan.aces.push_back({plan.child_temp, Ace{AceType::Allow, temp_sid, kAllowMask, ace_flags::kTree},
+                         "private temp (removed after the run)", AceLifetime::PerRun, true});
+  } else if (policy.tmp == TmpMode::Host && writing) {
+    plan.token.capabilities.push_back(caps.workspace);
+    std::set<std::string> seen;
+    for (const auto& t : {host.temp, host.tmp}) {
+      if (t.empty() || !seen.insert(path_key(t)).second) continue;
+      bool inside = std::any_of(plan.write_roots.begin(), plan.write_roots.end(),
+                                [&](const std::string& r) { return is_within(t, r); });
+      if (inside) continue;
+      auto canonical = check_root(t, host);
+      if (!canonical) return canonical.error();
+      plan.aces.push_back({*canonical, Ace{AceType::Allow, temp_sid, kAllowMask, ace_flags::kTree}, "host temp"});
+    }
+  } else if (policy.tmp == TmpMode::Host) {
+    plan.notes.push_back("read-only: the host TEMP is not writable");
+  }
+
+  // 3. Protected entries in every writable root, then --protect and the state dir.
+  for (const auto& root : plan.write_roots) {
+    b.protect_git(root);
+    b.protect_root_names(root);
+  }
+  for (const auto& p : policy.protect) {
+    FsEntry e = host.fs ? host.fs->stat(p) : FsEntry{};
+    if (e.kind == FsEntry::Kind::Missing) {
+      plan.unprotected.push_back(p);
+      continue;
+    }
+    b.deny_tree(e.final_path, e.kind == FsEntry::Kind::Directory, "protected (--protect)");
+  }
+  if (!host.state_dir.empty())
+    b.deny_tree(host.state_dir, true, "cordon state (capability SIDs, ledger)");
+
+  // 4. The NUL device: the restricted token needs write access to it.
+  for (const auto& sid : plan.token.capabilities)
+    plan.aces.push_back({"\\\\.\\NUL", Ace{AceType::Allow, sid, kFileGenericRead | kFileGenericWrite | kFileGenericExecute, 0},
+                         "NUL device"});
+
+  // 5. World-writable directories outside the roots.
+  if (options.audit.max_checks > 0) {
+    std::vector<std::string> roots = plan.write_roots;
+    if (!plan.child_temp.empty()) roots.push_back(plan.child_temp);
+    plan.audit = audit_world_writable(host, audit_candidates(host, policy.workspace), roots, options.audit);
+    std::vector<Sid> deny_sids = plan.token.capabilities;
+    if (std::find(deny_sids.begin(), deny_sids.end(), caps.readonly) == deny_sids.end())
+      deny_sids.push_back(caps.readonly);
+    for (const auto& path : plan.audit.denied)
+      for (const auto& sid : deny_sids)
+        plan.aces.push_back({path, Ace{AceType::Deny, sid, kDenyMask, ace_flags::kTree}, "world-writable"});
+  }
+
+  // Never touch profile hives, whatever produced the entry.
+  plan.aces.erase(std::remove_if(plan.aces.begin(), plan.aces.end(),
+                                 [](const PlannedAce& a) { return is_hive(a.path); }),
+                  plan.aces.end());
+  add_network_env(plan, policy, host);
+  if (!plan.child_temp.empty()) {
+    plan.env.push_back({"TEMP", plan.child_temp});
+    plan.env.push_back({"TMP", plan.child_temp});
+  }
+  return plan;
+}
+
+TokenModel model_token(const WinPlan& plan, const WinHost& host) {
+  TokenModel t;
+  t.user = host.user;
+  t.groups = {{sids::everyone(), true, false},
+              {sids::users(), true, false},
+              {sids::authenticated_users(), true, false},
+              {sids::administrators(), false, true}};  // LUA_TOKEN: deny-only
+  if (!host.logon.empty()) t.groups.push_back({host.logon, true, false});
+  if (plan.mode == Mode::FullAccess) return t;
+  t.restricting = plan.token.restricting();
+  t.write_restricted = true;
+  return t;
+}
+
+}  // namespace cordon::win

@@ -1,0 +1,102 @@
+// cordon (Windows plan): Policy + simulated host -> the exact ACEs and token spec.
+//
+//   WinHost host = ...;                       // probed (platform) or simulated (tests)
+//   CapabilitySids caps = ...;                // plan/windows/cap_store.hpp
+//   Result<WinPlan> plan = plan_windows(policy, host, caps, {.run_id = "1a2b"});
+//   PlanReport report = to_report(*plan, policy, host);   // what explain/check print
+//
+// The stage-1 (unelevated) design, after the Codex write-up:
+//  - the child runs with a WRITE_RESTRICTED token whose restricting SIDs are the
+//    capability SIDs of this run, the logon SID and Everyone: a write must pass both
+//    the user's own ACL check and a second check against those SIDs;
+//  - each writable root carries an inheritable allow ACE for its own capability SID
+//    (one per root, so a run in workspace A cannot write workspace B, which keeps its
+//    ACE for B's SID); temp uses the generic workspace SID; read-only runs use the
+//    read-only SID, which is granted nowhere except a private temp and NUL;
+//  - protected entries (.git parts per GitMode, agent/editor config dirs, --protect,
+//    cordon's state dir) get deny ACEs for every capability SID of the run, covering
+//    write, append, EA, attributes, DELETE, FILE_DELETE_CHILD, WRITE_DAC, WRITE_OWNER;
+//    their parent gets a deny FILE_DELETE_CHILD so the parent cannot unlink them;
+//  - world-writable directories outside the roots get deny ACEs (plan/windows/audit.hpp).
+// Roots that are drive or share roots, the profile or its ancestors, system
+// directories, network paths, or paths that pass through a junction/symlink are
+// refused (fail closed): ACEs there would either be huge or land somewhere else.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/policy.hpp"
+#include "plan/report.hpp"
+#include "plan/windows/access.hpp"
+#include "plan/windows/audit.hpp"
+#include "plan/windows/host.hpp"
+#include "plan/windows/sid.hpp"
+
+namespace cordon::win {
+
+struct CapabilitySids {
+  Sid readonly;
+  Sid workspace;                        // generic: temp
+  std::map<std::string, Sid> by_root;   // path_key(root) -> SID
+  const Sid* for_root(const std::string& root) const;
+};
+
+enum class AceLifetime { Persistent, PerRun };
+
+struct PlannedAce {
+  std::string path;       // canonical; "\\\\.\\NUL" for the device grant
+  Ace ace;
+  std::string reason;     // "writable root", "protected .git\\hooks", "world-writable" ...
+  AceLifetime lifetime = AceLifetime::Persistent;
+  bool create_dir = false;  // create the directory first (a missing .git\hooks, private temp)
+};
+
+struct TokenSpec {
+  std::vector<Sid> capabilities;  // restricting SIDs besides the logon SID and Everyone
+  Sid logon;
+  // Flags for CreateRestrictedToken, by name (explain prints them).
+  std::vector<std::string> flags = {"WRITE_RESTRICTED", "DISABLE_MAX_PRIVILEGE", "LUA_TOKEN"};
+  std::vector<Sid> restricting() const;     // capabilities, logon, Everyone
+  std::vector<Sid> default_dacl(const Sid& user) const;  // GENERIC_ALL holders
+};
+
+struct StubFile {
+  std::string name;     // "ssh.cmd"
+  std::string content;
+};
+
+struct WinPlan {
+  Mode mode = Mode::WorkspaceWrite;
+  TokenSpec token;
+  std::vector<std::string> write_roots;  // canonical
+  std::vector<PlannedAce> aces;
+  std::vector<std::string> protected_paths;  // what got deny ACEs
+  std::vector<std::string> unprotected;      // protected names that are absent: not blockable
+  std::string child_temp;                    // TEMP/TMP for the child ("" = inherit)
+  std::vector<std::pair<std::string, std::string>> env;  // variables set for the child
+  std::string stub_dir;                      // prepended to PATH (advisory network)
+  std::vector<StubFile> stubs;
+  AuditResult audit;
+  std::vector<std::string> notes;
+};
+
+struct PlanOptions {
+  std::string run_id = "run";     // names the private temp dir
+  AuditBudget audit;              // zero max_checks skips the audit
+};
+
+[[nodiscard]] Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const CapabilitySids& caps,
+                                           const PlanOptions& options = {});
+
+// The token the plan describes, as the access-check model sees it: the user, the
+// usual groups of an interactive user, and the restricting SIDs.
+TokenModel model_token(const WinPlan& plan, const WinHost& host);
+
+PlanReport to_report(const WinPlan& plan, const Policy& policy, const WinHost& host);
+nlohmann::json to_json(const WinPlan& plan);
+
+}  // namespace cordon::win

@@ -1,0 +1,85 @@
+// cordon (Windows plan): persistent state - capability SIDs and the ACE ledger.
+//
+//   StateLock lock(io);                        // cross-process lock (a named mutex/file lock)
+//   auto caps = load_capability_sids(io, {"C:\\ws"});   // creates missing SIDs, saves
+//   Ledger ledger = load_ledger(io);           // every ACE cordon ever added
+//
+// The state lives in cordon's state dir (%LOCALAPPDATA%\cordon), never inside a
+// workspace: a sandbox able to rewrite it could pick its own SIDs. Files are written
+// atomically (temp file + rename) under the lock; SIDs come from a CSPRNG; root keys
+// are canonical, case-folded paths, so "C:\\Work" and "c:/work/" share one SID.
+// The I/O is an interface so the logic is tested without Windows.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "plan/windows/access.hpp"
+#include "plan/windows/planner.hpp"
+
+namespace cordon::win {
+
+class StateIo {
+ public:
+  virtual ~StateIo() = default;
+  // nullopt when the file does not exist.
+  virtual Result<std::optional<std::string>> read(const std::string& name) = 0;
+  virtual Status write_atomic(const std::string& name, const std::string& text) = 0;
+  virtual Status lock() = 0;
+  virtual void unlock() = 0;
+  virtual std::array<uint32_t, 4> random() = 0;  // from a CSPRNG
+};
+
+class StateLock {
+ public:
+  explicit StateLock(StateIo& io) : io_(io), status_(io.lock()) {}
+  ~StateLock() {
+    if (status_) io_.unlock();
+  }
+  StateLock(const StateLock&) = delete;
+  StateLock& operator=(const StateLock&) = delete;
+  const Status& status() const { return status_; }
+
+ private:
+  StateIo& io_;
+  Status status_;
+};
+
+inline constexpr const char* kCapabilityFile = "capability-sids.json";
+inline constexpr const char* kLedgerFile = "acl-ledger.json";
+
+struct CapabilityLoad {
+  CapabilitySids sids;
+  bool changed = false;             // written back
+  std::vector<std::string> notes;   // "capability-sids.json was corrupt; new SIDs issued"
+};
+
+std::string serialize(const CapabilitySids& caps);
+std::optional<CapabilitySids> parse_capability_sids(const std::string& text);
+// Takes the lock, reads, adds SIDs for new roots, writes back when changed.
+[[nodiscard]] Result<CapabilityLoad> load_capability_sids(StateIo& io, const std::vector<std::string>& roots);
+
+struct LedgerEntry {
+  std::string path;
+  Ace ace;
+  std::string reason;
+  friend bool operator==(const LedgerEntry&, const LedgerEntry&) = default;
+};
+
+struct Ledger {
+  std::vector<LedgerEntry> entries;
+  bool contains(const std::string& path, const Ace& ace) const;
+  bool add(const std::string& path, const Ace& ace, const std::string& reason);  // false if present
+  bool remove(const std::string& path, const Ace& ace);
+};
+
+std::string serialize(const Ledger& ledger);
+std::optional<Ledger> parse_ledger(const std::string& text);
+[[nodiscard]] Result<Ledger> load_ledger(StateIo& io);  // call with the lock held
+[[nodiscard]] Status save_ledger(StateIo& io, const Ledger& ledger);
+
+}  // namespace cordon::win

@@ -1,0 +1,65 @@
+#include "platform/linux/fs_probe.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+
+#include "platform/linux/unique_fd.hpp"
+
+namespace cordon {
+namespace {
+
+FileKind from_mode(mode_t m) {
+  if (S_ISDIR(m)) return FileKind::Dir;
+  if (S_ISREG(m)) return FileKind::File;
+  if (S_ISLNK(m)) return FileKind::Symlink;
+  return FileKind::Other;
+}
+
+}  // namespace
+
+FileKind RealFsProbe::lkind(const std::string& path) const {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 ? from_mode(st.st_mode) : FileKind::Missing;
+}
+
+FileKind RealFsProbe::kind(const std::string& path) const {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? from_mode(st.st_mode) : FileKind::Missing;
+}
+
+std::vector<std::string> RealFsProbe::list(const std::string& dir) const {
+  std::vector<std::string> names;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return names;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") names.push_back(n);
+  }
+  ::closedir(d);
+  return names;
+}
+
+std::optional<std::string> RealFsProbe::read_small(const std::string& path, size_t max_bytes) const {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+  if (!fd.valid()) return std::nullopt;
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  std::string out(max_bytes, '\0');
+  ssize_t n = ::read(fd.get(), out.data(), max_bytes);
+  if (n < 0) return std::nullopt;
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+std::optional<std::string> RealFsProbe::realpath(const std::string& path) const {
+  char buf[PATH_MAX];
+  if (!::realpath(path.c_str(), buf)) return std::nullopt;
+  return std::string(buf);
+}
+
+}  // namespace cordon

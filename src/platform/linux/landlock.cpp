@@ -1,0 +1,48 @@
+#include "platform/linux/landlock.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "plan/landlock_abi.hpp"
+#include "platform/linux/syscalls.hpp"
+#include "platform/linux/unique_fd.hpp"
+
+namespace cordon {
+
+int landlock_probe_abi() {
+  long abi = sys::landlock_create_ruleset(nullptr, 0, sys::kLandlockCreateRulesetVersion);
+  return abi < 0 ? 0 : static_cast<int>(abi);
+}
+
+bool landlock_apply(const LandlockPlan& plan, const ChildReporter& rep) {
+  if (!plan.enabled()) return true;
+  sys::LandlockRulesetAttr attr{plan.handled_fs, plan.handled_net, plan.scoped};
+  // Older ABIs know a shorter struct: pass only the fields they understand.
+  size_t size = plan.abi >= 6 ? sizeof attr : plan.abi >= 4 ? 2 * sizeof(uint64_t) : sizeof(uint64_t);
+  UniqueFd ruleset(static_cast<int>(sys::landlock_create_ruleset(&attr, size, 0)));
+  if (!ruleset.valid()) return rep.fail("landlock", "landlock_create_ruleset", "");
+
+  // Rights that make sense on a non-directory; others are rejected with EINVAL.
+  const uint64_t file_rights = landlock::kExecute | landlock::kWriteFile | landlock::kReadFile |
+                               landlock::kTruncate | landlock::kIoctlDev;
+  for (const auto& rule : plan.rules) {
+    UniqueFd fd(::open(rule.path.c_str(), O_PATH | O_CLOEXEC));
+    if (!fd.valid()) {
+      if (errno == ENOENT || errno == ENOTDIR || errno == EACCES) continue;
+      return rep.fail("landlock", "open(O_PATH)", rule.path.c_str());
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return rep.fail("landlock", "fstat", rule.path.c_str());
+    uint64_t access = rule.access & plan.handled_fs;
+    if (!S_ISDIR(st.st_mode)) access &= file_rights;
+    if (access == 0) continue;
+    sys::LandlockPathBeneathAttr beneath{access, fd.get()};
+    if (sys::landlock_add_rule(ruleset.get(), sys::kLandlockRulePathBeneath, &beneath, 0) != 0)
+      return rep.fail("landlock", "landlock_add_rule", rule.path.c_str());
+  }
+  if (sys::landlock_restrict_self(ruleset.get(), 0) != 0)
+    return rep.fail("landlock", "landlock_restrict_self", "");
+  return true;
+}
+
+}  // namespace cordon

@@ -1,0 +1,307 @@
+#include "platform/linux/launcher.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+
+#include "platform/linux/caps.hpp"
+#include "platform/linux/child_report.hpp"
+#include "platform/linux/landlock.hpp"
+#include "platform/linux/mounts.hpp"
+#include "platform/linux/unique_fd.hpp"
+
+namespace cordon {
+namespace {
+
+constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+constexpr const char* kUsernsUnavailable = "clone(CLONE_NEWUSER)";
+
+sigset_t forwarded_set(bool with_chld) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : kForwarded) sigaddset(&set, s);
+  if (with_chld) sigaddset(&set, SIGCHLD);
+  return set;
+}
+
+bool write_file(const char* path, const std::string& text) {
+  UniqueFd fd(::open(path, O_WRONLY | O_CLOEXEC));
+  if (!fd.valid()) return false;
+  return ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
+}
+
+// In the child right after clone(): map the invoking uid/gid onto themselves.
+bool map_ids(unsigned uid, unsigned gid, const ChildReporter& rep) {
+  if (!write_file("/proc/self/setgroups", "deny") && errno != ENOENT)
+    return rep.fail("user-namespace", "write", "/proc/self/setgroups");
+  if (!write_file("/proc/self/uid_map", std::to_string(uid) + " " + std::to_string(uid) + " 1\n"))
+    return rep.fail("user-namespace", "write", "/proc/self/uid_map");
+  if (!write_file("/proc/self/gid_map", std::to_string(gid) + " " + std::to_string(gid) + " 1\n"))
+    return rep.fail("user-namespace", "write", "/proc/self/gid_map");
+  return true;
+}
+
+[[noreturn]] void exec_command(char* const* argv, char* const* envp, const sigset_t& original_mask, int report_fd) {
+  for (int s = 1; s < NSIG; ++s) ::signal(s, SIG_DFL);
+  ::sigprocmask(SIG_SETMASK, &original_mask, nullptr);
+  ::execvpe(argv[0], argv, envp);
+  ChildReporter(report_fd).fail("exec", "execvp", argv[0]);
+  ::_exit(errno == ENOENT ? 127 : 126);
+}
+
+int status_to_code(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 125;
+}
+
+// pid 1 of the sandbox: runs the command, reaps orphans, forwards signals to every
+// process in the namespace, and exits with the command's status (the kernel then
+// kills whatever is left).
+[[noreturn]] void run_init(char* const* argv, char* const* envp, const sigset_t& original_mask, int report_fd) {
+  sigset_t mask = forwarded_set(true);
+  pid_t cmd = ::fork();
+  if (cmd < 0) {
+    ChildReporter(report_fd).fail("init", "fork", "");
+    ::_exit(125);
+  }
+  if (cmd == 0) exec_command(argv, envp, original_mask, report_fd);
+  ::close(report_fd);
+  for (;;) {
+    siginfo_t info{};
+    int sig = ::sigwaitinfo(&mask, &info);
+    if (sig < 0) continue;
+    if (sig != SIGCHLD) {
+      ::kill(-1, sig);
+      continue;
+    }
+    int status = 0;
+    pid_t pid;
+    while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0)
+      if (pid == cmd) ::_exit(status_to_code(status));
+  }
+}
+
+struct ChildArgs {
+  const LaunchSpec* spec;
+  char* const* argv;
+  char* const* envp;
+  sigset_t original_mask;
+  int report_fd;
+  bool namespaces;
+};
+
+[[noreturn]] void child_main(const ChildArgs& a) {
+  ChildReporter rep(a.report_fd);
+  const LinuxPlan& plan = *a.spec->plan;
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) {
+    rep.fail("lifecycle", "prctl(PR_SET_PDEATHSIG)", "");
+    ::_exit(125);
+  }
+  bool ok = true;
+  if (a.namespaces) {
+    ok = map_ids(a.spec->uid, a.spec->gid, rep) && linux_mounts::apply(plan, a.spec->cwd, rep);
+  } else if (::chdir(a.spec->cwd.c_str()) != 0) {
+    ok = rep.fail("chdir", "chdir", a.spec->cwd.c_str());
+  }
+  // A new session: no controlling terminal, so no TIOCSTI into the caller's tty.
+  if (ok && ::setsid() < 0) ok = rep.fail("session", "setsid", "");
+  if (ok) ok = drop_privileges(rep);
+  if (ok) ok = landlock_apply(plan.landlock, rep);
+  if (ok && a.spec->seccomp && seccomp_load(*a.spec->seccomp) != 0) ok = rep.fail("seccomp", "prctl(PR_SET_SECCOMP)", "");
+  if (!ok) ::_exit(125);
+  if (a.namespaces) run_init(a.argv, a.envp, a.original_mask, a.report_fd);
+  exec_command(a.argv, a.envp, a.original_mask, a.report_fd);
+}
+
+std::vector<char*> c_strings(const std::vector<std::string>& v) {
+  std::vector<char*> out;
+  out.reserve(v.size() + 1);
+  for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+// Children of `self` according to /proc (used without a pid namespace).
+std::vector<pid_t> children_of(pid_t self) {
+  std::vector<pid_t> out;
+  DIR* d = ::opendir("/proc");
+  if (!d) return out;
+  while (dirent* e = ::readdir(d)) {
+    char* end = nullptr;
+    long pid = std::strtol(e->d_name, &end, 10);
+    if (*end != '\0' || pid <= 0) continue;
+    std::ifstream stat("/proc/" + std::string(e->d_name) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    auto close_paren = line.rfind(')');
+    if (close_paren == std::string::npos) continue;
+    int ppid = 0;
+    char state = 0;
+    if (std::sscanf(line.c_str() + close_paren + 1, " %c %d", &state, &ppid) == 2 && ppid == self)
+      out.push_back(static_cast<pid_t>(pid));
+  }
+  ::closedir(d);
+  return out;
+}
+
+// Kill everything reparented to us (we are a child subreaper). Bounded.
+int kill_leftovers() {
+  int killed = 0;
+  for (int round = 0; round < 50; ++round) {
+    auto kids = children_of(::getpid());
+    if (kids.empty()) break;
+    for (pid_t k : kids) {
+      if (::kill(k, SIGKILL) == 0) ++killed;
+      ::waitpid(k, nullptr, 0);
+    }
+  }
+  while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
+  return killed;
+}
+
+std::string hint_for(const ChildFailure& f) {
+  std::string step = f.step, call = f.call;
+  if (step == "user-namespace" || ((step == "mounts" || step == "read-only-root" || step == "writable-root") && f.err == EPERM))
+    return "user namespaces are restricted on this host (Ubuntu 24.04+: run `sudo cordon setup`, or "
+           "sysctl kernel.apparmor_restrict_unprivileged_userns=0); in a container, allow user namespaces "
+           "or pass --best-effort to use Landlock only";
+  if (f.err == ENOSYS && call.find("mount_setattr") != std::string::npos)
+    return "cordon needs Linux >= 5.12 (mount_setattr)";
+  if (step == "proc") return "a fresh /proc cannot be mounted (the host's /proc has masked entries, as in containers); run cordon on the host";
+  if (step == "landlock") return "Landlock failed: check `cordon check`; boot with lsm=landlock,... to enable it";
+  if (step == "seccomp") return "seccomp is unavailable: use a kernel with CONFIG_SECCOMP_FILTER=y";
+  return "";
+}
+
+}  // namespace
+
+bool is_userns_unavailable(const Error& e) { return e.call == kUsernsUnavailable; }
+
+Result<LaunchResult> launch(const LaunchSpec& spec) {
+  const bool namespaces = spec.plan->sandbox == LinuxSandbox::Namespaces;
+  const bool sandboxed = spec.plan->sandbox != LinuxSandbox::None;
+  auto argv = c_strings(spec.argv);
+  auto envp = c_strings(spec.env);
+
+  int report_pipe[2];
+  if (::pipe2(report_pipe, O_CLOEXEC) != 0) return os_error("pipe2", "", errno);
+  UniqueFd report_read(report_pipe[0]), report_write(report_pipe[1]);
+
+  sigset_t original_mask, block = forwarded_set(true);
+  ::sigprocmask(SIG_BLOCK, &block, &original_mask);
+  struct MaskRestore {
+    sigset_t m;
+    ~MaskRestore() { ::sigprocmask(SIG_SETMASK, &m, nullptr); }
+  } restore{original_mask};
+  UniqueFd sfd(::signalfd(-1, &block, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!sfd.valid()) return os_error("signalfd", "", errno);
+  if (!namespaces && ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+    return os_error("prctl(PR_SET_CHILD_SUBREAPER)", "", errno);
+
+  const auto start = std::chrono::steady_clock::now();
+  unsigned long flags = SIGCHLD;
+  if (namespaces)
+    flags |= CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | (spec.plan->new_netns ? CLONE_NEWNET : 0);
+  pid_t pid = static_cast<pid_t>(::syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0));
+  if (pid < 0) {
+    int err = errno;
+    if (namespaces && (err == EPERM || err == EINVAL || err == ENOSPC || err == EUSERS || err == ENOSYS))
+      return os_error(kUsernsUnavailable, "", err);
+    return os_error("clone", "", err);
+  }
+  if (pid == 0) {
+    report_read.reset();
+    if (!sandboxed) {
+      exec_command(argv.data(), envp.data(), original_mask, report_write.get());
+    }
+    child_main(ChildArgs{&spec, argv.data(), envp.data(), original_mask, report_write.get(), namespaces});
+  }
+  report_write.reset();
+
+  LaunchResult result;
+  std::optional<ChildFailure> failure;
+  bool report_open = true;
+  int status = 0;
+  bool exited = false;
+  const auto deadline = spec.timeout_seconds
+                            ? std::optional(start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                        std::chrono::duration<double>(*spec.timeout_seconds)))
+                            : std::nullopt;
+  while (!exited) {
+    pollfd fds[2] = {{sfd.get(), POLLIN, 0}, {report_open ? report_read.get() : -1, POLLIN, 0}};
+    int wait_ms = -1;
+    if (deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
+      wait_ms = static_cast<int>(std::max<long long>(0, left.count()));
+    }
+    int n = ::poll(fds, 2, wait_ms);
+    if (n < 0 && errno != EINTR) return os_error("poll", "", errno);
+    if (n == 0 && deadline && std::chrono::steady_clock::now() >= *deadline && !result.timed_out) {
+      result.timed_out = true;
+      // Killing pid 1 of the namespace ends every process in it.
+      ::kill(namespaces ? pid : -pid, SIGKILL);
+      ::kill(pid, SIGKILL);
+    }
+    if (report_open && (fds[1].revents & (POLLIN | POLLHUP))) {
+      ChildFailure f{};
+      ssize_t got = ::read(report_read.get(), &f, sizeof f);
+      if (got == static_cast<ssize_t>(sizeof f)) failure = f;
+      else if (got <= 0) report_open = false;
+    }
+    if (fds[0].revents & POLLIN) {
+      signalfd_siginfo si{};
+      while (::read(sfd.get(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+        if (si.ssi_signo == SIGCHLD) continue;
+        ::kill(namespaces ? pid : -pid, static_cast<int>(si.ssi_signo));
+      }
+    }
+    pid_t w = ::waitpid(pid, &status, WNOHANG);
+    if (w == pid) exited = true;
+  }
+  // Drain a failure written just before exit.
+  if (report_open && !failure) {
+    ChildFailure f{};
+    if (::read(report_read.get(), &f, sizeof f) == static_cast<ssize_t>(sizeof f)) failure = f;
+  }
+  if (!namespaces) result.leftovers_killed = kill_leftovers();
+  result.duration_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+
+  if (failure) {
+    if (std::string(failure->step) == "exec") {
+      result.exec_failed = true;
+      result.exit_code = failure->err == ENOENT ? 127 : 126;
+      std::fprintf(stderr, "cordon: cannot run '%s': %s\n", failure->arg, std::strerror(failure->err));
+      return result;
+    }
+    Error e = os_error(failure->call, failure->arg, failure->err, hint_for(*failure));
+    e.detail = std::string("sandbox setup failed at step '") + failure->step + "'; the command did not run";
+    return e;
+  }
+  if (result.timed_out) {
+    result.signal = SIGKILL;
+    result.exit_code = 124;
+    return result;
+  }
+  result.exit_code = status_to_code(status);
+  if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+  else if (result.exit_code > 128 && namespaces) result.signal = result.exit_code - 128;
+  return result;
+}
+
+}  // namespace cordon

@@ -1,0 +1,52 @@
+// cordon: start the command under a LinuxPlan and see it through to the end.
+//
+//   LaunchSpec spec{&plan, argv, env, cwd, timeout, uid, gid, program};
+//   Result<LaunchResult> r = launch(spec);
+//
+// Child, in this fixed order (any failure is reported over a pipe and the child
+// exits: fail closed):
+//   clone(user, mount, pid, ipc[, net]) -> uid/gid map -> mounts (mounts.cpp) ->
+//   setsid -> drop privileges + no_new_privs (caps.cpp) -> Landlock (landlock.cpp)
+//   -> seccomp (seccomp.cpp) -> as pid 1: fork the command and reap until it exits.
+// Parent: forwards SIGINT/TERM/HUP/QUIT/USR1/USR2/WINCH, enforces the timeout by
+// killing the sandbox's init (the kernel then kills the whole pid namespace).
+// Without user namespaces (LandlockOnly) the child is the command itself and the
+// parent, a child subreaper, kills whatever it leaves behind.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "plan/linux_planner.hpp"
+#include "platform/linux/seccomp.hpp"
+
+namespace cordon {
+
+struct LaunchSpec {
+  const LinuxPlan* plan = nullptr;
+  std::vector<std::string> argv;
+  std::vector<std::string> env;
+  std::string cwd;
+  std::optional<double> timeout_seconds;
+  unsigned uid = 0;
+  unsigned gid = 0;
+  const SeccompProgram* seccomp = nullptr;
+};
+
+struct LaunchResult {
+  int exit_code = 0;     // what cordon exits with
+  int signal = 0;        // the signal that ended the command, if any
+  bool timed_out = false;
+  bool exec_failed = false;
+  double duration_ms = 0;
+  int leftovers_killed = 0;
+};
+
+// Error code ENOSYS-like marker: clone() refused the namespaces (caller may re-plan
+// without them). Checked with is_userns_unavailable().
+[[nodiscard]] Result<LaunchResult> launch(const LaunchSpec& spec);
+bool is_userns_unavailable(const Error& e);
+
+}  // namespace cordon

@@ -1,0 +1,208 @@
+#include "platform/linux/mounts.hpp"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "platform/linux/syscalls.hpp"
+#include "platform/linux/unique_fd.hpp"
+
+namespace cordon::linux_mounts {
+namespace {
+
+constexpr const char* kEmptyFile = "/dev/.cordon-empty";
+
+struct Clone {
+  std::string target;
+  UniqueFd fd;
+};
+
+UniqueFd clone_tree(const char* path, bool recursive) {
+  unsigned flags = sys::kOpenTreeClone | sys::kOpenTreeCloexec | (recursive ? sys::kAtRecursive : 0);
+  return UniqueFd(sys::open_tree(AT_FDCWD, path, flags));
+}
+
+bool set_attr(int fd, uint64_t set, bool recursive) {
+  sys::MountAttr attr{set, 0, 0, 0};
+  return sys::mount_setattr(fd, "", sys::kAtEmptyPath | (recursive ? sys::kAtRecursive : 0), &attr) == 0;
+}
+
+bool attach(const UniqueFd& fd, const std::string& target) {
+  return sys::move_mount(fd.get(), "", AT_FDCWD, target.c_str(), sys::kMoveMountFEmptyPath) == 0;
+}
+
+// Read-only bind of `source` on `target` (new mount API: no path re-lookup races).
+bool bind_read_only(const char* source, const std::string& target, bool recursive, const ChildReporter& rep,
+                    const char* step) {
+  UniqueFd fd = clone_tree(source, recursive);
+  if (!fd.valid()) return rep.fail(step, "open_tree", source);
+  if (!set_attr(fd.get(), sys::kMountAttrRdonly | sys::kMountAttrNosuid | sys::kMountAttrNodev, recursive))
+    return rep.fail(step, "mount_setattr", source);
+  if (!attach(fd, target)) return rep.fail(step, "move_mount", target.c_str());
+  return true;
+}
+
+bool setup_dev(std::vector<Clone>& devices, const ChildReporter& rep) {
+  if (::mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=256k") != 0)
+    return rep.fail("dev", "mount(tmpfs)", "/dev");
+  for (auto& d : devices) {
+    UniqueFd f(::open(d.target.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0666));
+    if (!f.valid()) return rep.fail("dev", "open(O_CREAT)", d.target.c_str());
+    if (!attach(d.fd, d.target)) return rep.fail("dev", "move_mount", d.target.c_str());
+  }
+  if (::mkdir("/dev/pts", 0755) != 0) return rep.fail("dev", "mkdir", "/dev/pts");
+  if (::mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") != 0)
+    return rep.fail("dev", "mount(devpts)", "/dev/pts");
+  if (::symlink("pts/ptmx", "/dev/ptmx") != 0) return rep.fail("dev", "symlink", "/dev/ptmx");
+  if (::mkdir("/dev/shm", 01777) != 0) return rep.fail("dev", "mkdir", "/dev/shm");
+  if (::mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0)
+    return rep.fail("dev", "mount(tmpfs)", "/dev/shm");
+  const char* links[][2] = {{"/proc/self/fd", "/dev/fd"},
+                            {"/proc/self/fd/0", "/dev/stdin"},
+                            {"/proc/self/fd/1", "/dev/stdout"},
+                            {"/proc/self/fd/2", "/dev/stderr"}};
+  for (auto& l : links)
+    if (::symlink(l[0], l[1]) != 0) return rep.fail("dev", "symlink", l[1]);
+  UniqueFd empty(::open(kEmptyFile, O_CREAT | O_WRONLY | O_CLOEXEC, 0444));
+  if (!empty.valid()) return rep.fail("dev", "open(O_CREAT)", kEmptyFile);
+  return true;
+}
+
+// mkdir -p for a mount point inside a writable /tmp.
+bool make_mount_point(const std::string& path) {
+  for (size_t i = 1; i <= path.size(); ++i) {
+    if (i != path.size() && path[i] != '/') continue;
+    std::string prefix = path.substr(0, i);
+    if (::mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& rep) {
+  // 1. Nothing we do may propagate to the host.
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+    return rep.fail("mounts", "mount(MS_REC|MS_PRIVATE)", "/");
+
+  // 2. Clone what must stay writable (and the devices) before the root goes read-only.
+  std::vector<const MountStep*> writable;
+  for (const auto& m : plan.mounts)
+    if (m.kind == MountKind::BindWritable) writable.push_back(&m);
+  // Outermost first, so an inner root is attached on top of an outer one.
+  std::stable_sort(writable.begin(), writable.end(),
+                   [](const MountStep* a, const MountStep* b) { return a->target.size() < b->target.size(); });
+  std::vector<Clone> roots;
+  for (const auto* m : writable) {
+    UniqueFd fd = clone_tree(m->source.c_str(), true);
+    if (!fd.valid()) return rep.fail("writable-root", "open_tree", m->source.c_str());
+    if (!set_attr(fd.get(), sys::kMountAttrNosuid | sys::kMountAttrNodev, true))
+      return rep.fail("writable-root", "mount_setattr", m->source.c_str());
+    roots.push_back({m->target, std::move(fd)});
+  }
+  const MountStep* tmp = nullptr;
+  for (const auto& m : plan.mounts)
+    if (m.kind == MountKind::Tmp) tmp = &m;
+  UniqueFd tmp_fd;
+  if (tmp && !tmp->source.empty()) {
+    const std::string src = tmp->source == "host" ? "/tmp" : tmp->source;
+    tmp_fd = clone_tree(src.c_str(), true);
+    if (!tmp_fd.valid()) return rep.fail("tmp", "open_tree", src.c_str());
+    if (!set_attr(tmp_fd.get(), sys::kMountAttrNosuid | sys::kMountAttrNodev, true))
+      return rep.fail("tmp", "mount_setattr", src.c_str());
+  }
+  std::vector<Clone> devices;
+  for (const char* dev : {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"}) {
+    UniqueFd fd = clone_tree(dev, false);
+    if (!fd.valid()) {
+      if (errno == ENOENT) continue;
+      return rep.fail("dev", "open_tree", dev);
+    }
+    devices.push_back({dev, std::move(fd)});
+  }
+
+  // 3. The whole inherited tree becomes read-only, nosuid, nodev.
+  {
+    sys::MountAttr attr{sys::kMountAttrRdonly | sys::kMountAttrNosuid | sys::kMountAttrNodev, 0, 0, 0};
+    if (sys::mount_setattr(AT_FDCWD, "/", sys::kAtRecursive, &attr) != 0)
+      return rep.fail("read-only-root", "mount_setattr(AT_RECURSIVE)", "/");
+  }
+
+  // 4. A minimal /dev.
+  if (!setup_dev(devices, rep)) return false;
+
+  // 5. /tmp and the writable roots, outermost first: a workspace under /tmp must be
+  //    attached on top of the private /tmp, not hidden by it. A missing mount point
+  //    inside the private (or empty) /tmp is created there.
+  bool tmp_attached = tmp == nullptr;
+  auto attach_tmp = [&]() {
+    tmp_attached = true;
+    if (tmp_fd.valid()) return attach(tmp_fd, "/tmp") || rep.fail("tmp", "move_mount", "/tmp");
+    if (::mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,mode=0755") != 0)
+      return rep.fail("tmp", "mount(tmpfs)", "/tmp");
+    return true;
+  };
+  for (auto& r : roots) {
+    if (!tmp_attached && r.target.size() > 4 && r.target.compare(0, 5, "/tmp/") == 0 && !attach_tmp()) return false;
+    if (!tmp_attached && r.target == "/tmp") tmp_attached = true;  // the root replaces /tmp
+    if (::access(r.target.c_str(), F_OK) != 0 && !make_mount_point(r.target))
+      return rep.fail("writable-root", "mkdir", r.target.c_str());
+    if (!attach(r.fd, r.target)) return rep.fail("writable-root", "move_mount", r.target.c_str());
+  }
+  if (!tmp_attached && !attach_tmp()) return false;
+  if (tmp && !tmp_fd.valid()) {
+    // --tmp none: the empty /tmp becomes read-only once mount points exist.
+    sys::MountAttr attr{sys::kMountAttrRdonly, 0, 0, 0};
+    if (sys::mount_setattr(AT_FDCWD, "/tmp", 0, &attr) != 0) return rep.fail("tmp", "mount_setattr(RDONLY)", "/tmp");
+  }
+
+  // 6. Pins, protected paths, masks, in plan order.
+  for (const auto& m : plan.mounts) {
+    const char* target = m.target.c_str();
+    switch (m.kind) {
+      case MountKind::Pin: {
+        UniqueFd fd = clone_tree(target, true);
+        if (!fd.valid()) return rep.fail("pin", "open_tree", target);
+        if (!attach(fd, m.target)) return rep.fail("pin", "move_mount", target);
+        break;
+      }
+      case MountKind::BindReadOnly:
+        if (!bind_read_only(target, m.target, true, rep, "protect")) return false;
+        break;
+      case MountKind::MaskDir:
+        if (::mount("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0000") != 0) {
+          if (errno == ENOENT) break;  // vanished since planning: nothing left to hide
+          return rep.fail("deny-read", "mount(tmpfs)", target);
+        }
+        break;
+      case MountKind::MaskFile:
+        if (::access(target, F_OK) != 0 && errno == ENOENT) break;
+        if (!bind_read_only(kEmptyFile, m.target, false, rep, "deny-read")) return false;
+        break;
+      case MountKind::EmptyWritableDir:
+        if (::mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=0700") != 0) {
+          if (errno == ENOENT) break;
+          return rep.fail("deny-ipc", "mount(tmpfs)", target);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  // 7. /proc for the new pid namespace; /dev frozen; cwd re-resolved in the new tree.
+  if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
+    return rep.fail("proc", "mount(proc)", "/proc");
+  {
+    sys::MountAttr attr{sys::kMountAttrRdonly, 0, 0, 0};
+    if (sys::mount_setattr(AT_FDCWD, "/dev", 0, &attr) != 0) return rep.fail("dev", "mount_setattr(RDONLY)", "/dev");
+  }
+  if (::chdir(cwd.c_str()) != 0) return rep.fail("chdir", "chdir", cwd.c_str());
+  return true;
+}
+
+}  // namespace cordon::linux_mounts
