@@ -230,10 +230,11 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
   if (!plan.report.complete() && !policy.best_effort) {
     std::string detail = "this host cannot enforce every guarantee of the policy:";
     std::string fixes;
+    std::set<std::string> seen;
     for (const auto& g : plan.report.guarantees)
       if (g.state == GuaranteeState::Degraded || g.state == GuaranteeState::Missing) {
         detail += "\n    - " + g.name + ": " + g.detail;
-        if (!g.fix.empty()) fixes += "\n    - " + g.fix;
+        if (!g.fix.empty() && seen.insert(g.fix).second) fixes += "\n    - " + g.fix;
       }
     return usage_error("sandbox", detail + "\n  fix:" + fixes,
                        "or pass --best-effort to run with exactly these losses (see `cordon check`)");
@@ -412,10 +413,15 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
     return r;
   }
   const int abi = caps.landlock_abi;
-  std::string userns_fix = caps.apparmor_restricts_userns
-                               ? "sudo cordon setup   (installs an AppArmor profile allowing user namespaces for cordon)"
-                               : "enable unprivileged user namespaces: sudo sysctl -w kernel.unprivileged_userns_clone=1 "
-                                 "user.max_user_namespaces=15000 (or run outside a container that blocks them)";
+  std::string userns_fix;
+  if (caps.apparmor_restricts_userns)
+    userns_fix = "sudo cordon setup   (installs an AppArmor profile allowing user namespaces for cordon)";
+  else if (caps.userns_reason.rfind("clone(", 0) == 0)
+    userns_fix = "a seccomp filter (container runtime) refuses user namespaces: run cordon on the host, or allow "
+                 "clone/unshare(CLONE_NEWUSER) in the container's seccomp profile";
+  else
+    userns_fix = "enable unprivileged user namespaces: sudo sysctl -w kernel.unprivileged_userns_clone=1 "
+                 "user.max_user_namespaces=15000";
   const std::string why_no_userns = caps.userns_reason.empty() ? "user namespaces unavailable" : caps.userns_reason;
   if (caps.userns) {
     add("write confinement", E, abi > 0 ? "read-only root bind + landlock ABI " + std::to_string(abi) : "read-only root bind");
@@ -430,8 +436,10 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
       add("abstract unix sockets", D, "none", "with --net on, host abstract unix sockets are reachable (landlock ABI 6 scopes them)",
           "use a kernel >= 6.12 with Landlock enabled (lsm=landlock,...)");
   } else if (abi > 0) {
-    add("write confinement", D, "landlock ABI " + std::to_string(abi),
-        why_no_userns + ": /tmp cannot be private (TMPDIR points to a private directory instead)", userns_fix);
+    add("write confinement", E, "landlock ABI " + std::to_string(abi));
+    if (policy.tmp == TmpMode::Private)
+      add("private /tmp", D, "$TMPDIR points to a private directory",
+          why_no_userns + ": /tmp itself stays the host's (read-only to the sandbox)", userns_fix);
     add("protected paths", M, "none",
         "Landlock cannot make a path read-only inside a writable root (.git/hooks, .git/config, agent config)", userns_fix);
     add("secret denial", E, "landlock (read rules exclude the secrets)");

@@ -1,0 +1,370 @@
+// Table tests for the Linux planner: Policy + simulated host -> exact plan.
+// No kernel involved: the filesystem is a map and the host capabilities are data.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "core/paths.hpp"
+#include "plan/landlock_abi.hpp"
+#include "plan/linux_planner.hpp"
+
+namespace cordon {
+namespace {
+
+class FakeFs : public FsProbe {
+ public:
+  FakeFs& dir(const std::string& p) {
+    add_parents(p);
+    kinds_[p] = FileKind::Dir;
+    return *this;
+  }
+  FakeFs& file(const std::string& p, std::string text = "") {
+    add_parents(p);
+    kinds_[p] = FileKind::File;
+    text_[p] = std::move(text);
+    return *this;
+  }
+  FakeFs& link(const std::string& p, const std::string& target) {
+    add_parents(p);
+    kinds_[p] = FileKind::Symlink;
+    links_[p] = target;
+    return *this;
+  }
+  FileKind lkind(const std::string& p) const override {
+    auto it = kinds_.find(p);
+    return it == kinds_.end() ? FileKind::Missing : it->second;
+  }
+  FileKind kind(const std::string& p) const override {
+    auto k = lkind(p);
+    if (k == FileKind::Symlink) return lkind(links_.at(p));
+    return k;
+  }
+  std::vector<std::string> list(const std::string& d) const override {
+    std::vector<std::string> out;
+    for (const auto& [p, k] : kinds_)
+      if (p != d && paths::parent(p) == d) out.push_back(paths::basename(p));
+    return out;
+  }
+  std::optional<std::string> read_small(const std::string& p, size_t) const override {
+    auto it = text_.find(p);
+    if (it == text_.end()) return std::nullopt;
+    return it->second;
+  }
+  std::optional<std::string> realpath(const std::string& p) const override {
+    if (lkind(p) == FileKind::Missing) return std::nullopt;
+    auto it = links_.find(p);
+    return it == links_.end() ? p : it->second;
+  }
+
+ private:
+  void add_parents(const std::string& p) {
+    for (const auto& a : paths::ancestors(p)) kinds_.emplace(a, FileKind::Dir);
+  }
+  std::map<std::string, FileKind> kinds_;
+  std::map<std::string, std::string> text_, links_;
+};
+
+Policy base_policy() {
+  Policy p;
+  p.workspace = "/home/u/proj";
+  p.deny_read = {"/home/u/.ssh", "/home/u/.aws"};
+  return p;
+}
+
+FakeFs base_fs() {
+  FakeFs fs;
+  fs.dir("/home/u/proj/src").dir("/home/u/proj/.git/hooks").file("/home/u/proj/.git/config").file("/home/u/proj/.git/HEAD");
+  fs.dir("/home/u/.ssh").file("/home/u/.ssh/id_rsa").dir("/home/u/.cache").dir("/usr/bin").dir("/etc").dir("/tmp");
+  return fs;
+}
+
+LinuxHostCaps host(int abi, bool userns = true) {
+  LinuxHostCaps c;
+  c.landlock_abi = abi;
+  c.userns = userns;
+  c.uid = 1000;
+  if (!userns) c.userns_reason = "test: no user namespaces";
+  return c;
+}
+
+const LinuxPlanInputs kInputs{"/home/u/.local/state/cordon/tmp/proj-1", "/home/u"};
+
+std::vector<std::string> targets(const LinuxPlan& plan, MountKind kind) {
+  std::vector<std::string> out;
+  for (const auto& m : plan.mounts)
+    if (m.kind == kind) out.push_back(m.target);
+  return out;
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+const LandlockRule* rule_for(const LinuxPlan& plan, const std::string& path) {
+  for (const auto& r : plan.landlock.rules)
+    if (r.path == path) return &r;
+  return nullptr;
+}
+
+TEST(LinuxPlanner, DefaultPolicyProtectsGitHooksAndConfigAndPinsGit) {
+  auto fs = base_fs();
+  auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  EXPECT_EQ(plan->sandbox, LinuxSandbox::Namespaces);
+  EXPECT_TRUE(plan->new_netns);
+  auto ro = targets(*plan, MountKind::BindReadOnly);
+  EXPECT_TRUE(contains(ro, "/home/u/proj/.git/hooks"));
+  EXPECT_TRUE(contains(ro, "/home/u/proj/.git/config"));
+  EXPECT_FALSE(contains(ro, "/home/u/proj/.git"));  // objects, refs and index stay writable
+  EXPECT_TRUE(contains(targets(*plan, MountKind::Pin), "/home/u/proj/.git"));
+  EXPECT_TRUE(contains(targets(*plan, MountKind::BindWritable), "/home/u/proj"));
+  // Pins come before the read-only binds inside them.
+  auto pos = [&](const std::string& t) {
+    return std::find_if(plan->mounts.begin(), plan->mounts.end(), [&](const MountStep& m) { return m.target == t; }) -
+           plan->mounts.begin();
+  };
+  EXPECT_LT(pos("/home/u/proj/.git"), pos("/home/u/proj/.git/hooks"));
+}
+
+TEST(LinuxPlanner, MissingProtectedNamesGetPlaceholders) {
+  auto fs = base_fs();
+  auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
+  ASSERT_TRUE(plan);
+  std::set<std::string> ph;
+  for (const auto& p : plan->placeholders) ph.insert(p.path);
+  for (const char* n : {".cordon", ".codex", ".claude", ".agents", ".cursor", ".vscode", ".idea"})
+    EXPECT_TRUE(ph.count(std::string("/home/u/proj/") + n)) << n;
+  EXPECT_FALSE(ph.count("/home/u/proj/.git/hooks"));  // exists
+}
+
+TEST(LinuxPlanner, MissingHooksDirInExistingRepoIsBlocked) {
+  FakeFs fs;
+  fs.file("/home/u/proj/.git/config").file("/home/u/proj/.git/HEAD");
+  auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
+  ASSERT_TRUE(plan);
+  bool found = false;
+  for (const auto& p : plan->placeholders)
+    if (p.path == "/home/u/proj/.git/hooks") found = p.directory;
+  EXPECT_TRUE(found);
+}
+
+TEST(LinuxPlanner, NoRepositoryMeansGitInitWorksAndIsWatched) {
+  FakeFs fs;
+  fs.dir("/home/u/proj/src");
+  auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->git_watch, std::vector<std::string>{"/home/u/proj"});
+  for (const auto& p : plan->placeholders) EXPECT_NE(p.path, "/home/u/proj/.git");
+}
+
+TEST(LinuxPlanner, GitModes) {
+  auto fs = base_fs();
+  auto p = base_policy();
+  p.git = GitMode::ReadOnly;
+  auto ro = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_TRUE(ro);
+  EXPECT_TRUE(contains(targets(*ro, MountKind::BindReadOnly), "/home/u/proj/.git"));
+  p.git = GitMode::Writable;
+  auto w = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_TRUE(w);
+  for (const auto& t : targets(*w, MountKind::BindReadOnly)) EXPECT_EQ(t.find("/.git"), std::string::npos) << t;
+}
+
+TEST(LinuxPlanner, GitFilePointerAndWorktreeCommonDirAreProtected) {
+  FakeFs fs;
+  // A linked worktree at /home/u/proj whose main repository is /home/u/main (also writable).
+  fs.file("/home/u/proj/.git", "gitdir: /home/u/main/.git/worktrees/proj\n");
+  fs.file("/home/u/main/.git/worktrees/proj/HEAD").file("/home/u/main/.git/worktrees/proj/commondir", "../..\n");
+  fs.dir("/home/u/main/.git/hooks").file("/home/u/main/.git/config").file("/home/u/main/.git/HEAD");
+  auto p = base_policy();
+  p.writable = {"/home/u/main"};
+  auto plan = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  auto ro = targets(*plan, MountKind::BindReadOnly);
+  EXPECT_TRUE(contains(ro, "/home/u/proj/.git"));  // the pointer file itself
+  EXPECT_TRUE(contains(ro, "/home/u/main/.git/hooks"));
+  EXPECT_TRUE(contains(ro, "/home/u/main/.git/config"));
+}
+
+TEST(LinuxPlanner, SubmoduleGitdirsAreProtected) {
+  auto fs = base_fs();
+  fs.file("/home/u/proj/.git/modules/lib/HEAD").dir("/home/u/proj/.git/modules/lib/hooks").file("/home/u/proj/.git/modules/lib/config");
+  fs.file("/home/u/proj/.git/modules/a/b/HEAD").file("/home/u/proj/.git/modules/a/b/config");
+  auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
+  ASSERT_TRUE(plan);
+  auto ro = targets(*plan, MountKind::BindReadOnly);
+  EXPECT_TRUE(contains(ro, "/home/u/proj/.git/modules/lib/hooks"));
+  EXPECT_TRUE(contains(ro, "/home/u/proj/.git/modules/lib/config"));
+  EXPECT_TRUE(contains(ro, "/home/u/proj/.git/modules/a/b/config"));
+  auto pins = targets(*plan, MountKind::Pin);
+  EXPECT_TRUE(contains(pins, "/home/u/proj/.git/modules"));
+  EXPECT_TRUE(contains(pins, "/home/u/proj/.git/modules/a"));
+}
+
+TEST(LinuxPlanner, SymlinkedProtectedPathIsRefusedUnlessBestEffort) {
+  auto fs = base_fs();
+  fs.dir("/home/u/elsewhere").link("/home/u/proj/.claude", "/home/u/elsewhere");
+  auto p = base_policy();
+  auto plan = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_FALSE(plan);
+  EXPECT_NE(plan.error().message().find("/home/u/proj/.claude"), std::string::npos);
+  p.best_effort = true;
+  EXPECT_TRUE(plan_linux(p, host(7), fs, kInputs));
+}
+
+TEST(LinuxPlanner, SecretsAreMaskedAndExcludedFromLandlockReads) {
+  auto fs = base_fs();
+  auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
+  ASSERT_TRUE(plan);
+  EXPECT_TRUE(contains(targets(*plan, MountKind::MaskDir), "/home/u/.ssh"));
+  EXPECT_FALSE(contains(targets(*plan, MountKind::MaskDir), "/home/u/.aws"));  // absent: nothing to mask
+  EXPECT_EQ(rule_for(*plan, "/home/u/.ssh"), nullptr);
+  ASSERT_NE(rule_for(*plan, "/home/u/.cache"), nullptr);
+  EXPECT_EQ(rule_for(*plan, "/home/u/.cache")->access, landlock::kRead);
+  // Ancestors of a secret can be listed but grant no file reads below them.
+  ASSERT_NE(rule_for(*plan, "/home/u"), nullptr);
+  EXPECT_EQ(rule_for(*plan, "/home/u")->access & landlock::kReadFile, 0u);
+  ASSERT_NE(rule_for(*plan, "/usr"), nullptr);
+  EXPECT_EQ(rule_for(*plan, "/usr")->access, landlock::kRead);
+}
+
+struct AbiCase {
+  int abi;
+  uint64_t fs;
+  uint64_t net;
+  uint64_t scoped;
+};
+
+class LandlockAbi : public ::testing::TestWithParam<AbiCase> {};
+
+TEST_P(LandlockAbi, HandledRightsFollowTheAbi) {
+  auto c = GetParam();
+  auto fs = base_fs();
+  auto plan = plan_linux(base_policy(), host(c.abi), fs, kInputs);
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->landlock.abi, c.abi);
+  EXPECT_EQ(plan->landlock.handled_fs, c.fs);
+  EXPECT_EQ(plan->landlock.handled_net, c.net);
+  EXPECT_EQ(plan->landlock.scoped, c.scoped);
+  EXPECT_EQ(plan->landlock.enabled(), c.abi > 0);
+  if (c.abi > 0) {
+    ASSERT_NE(rule_for(*plan, "/home/u/proj"), nullptr);
+    EXPECT_EQ(rule_for(*plan, "/home/u/proj")->access, c.fs);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Abi0To7, LandlockAbi,
+    ::testing::Values(AbiCase{0, 0, 0, 0}, AbiCase{1, 0x1fff, 0, 0}, AbiCase{2, 0x3fff, 0, 0}, AbiCase{3, 0x7fff, 0, 0},
+                      AbiCase{4, 0x7fff, 3, 0}, AbiCase{5, 0xffff, 3, 0}, AbiCase{6, 0xffff, 3, 3},
+                      AbiCase{7, 0xffff, 3, 3}));
+
+TEST(LinuxPlanner, NetOnHandlesNoNetworkRightsAndAllowsSockets) {
+  auto fs = base_fs();
+  auto p = base_policy();
+  p.net.mode = NetMode::On;
+  auto plan = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_TRUE(plan);
+  EXPECT_FALSE(plan->new_netns);
+  EXPECT_EQ(plan->landlock.handled_net, 0u);
+  for (const auto& r : plan->seccomp) EXPECT_NE(r.syscall, "socket");
+}
+
+TEST(LinuxPlanner, SeccompDenyListHasAReasonForEachEntry) {
+  auto fs = base_fs();
+  auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
+  ASSERT_TRUE(plan);
+  std::set<std::string> names;
+  for (const auto& r : plan->seccomp) {
+    EXPECT_FALSE(r.reason.empty()) << r.syscall;
+    names.insert(r.syscall);
+  }
+  for (const char* s : {"ptrace", "process_vm_writev", "ioctl", "keyctl", "add_key", "bpf", "perf_event_open",
+                        "io_uring_setup", "mount", "umount2", "pivot_root", "move_mount", "unshare", "clone",
+                        "init_module", "kexec_load", "socket"})
+    EXPECT_TRUE(names.count(s)) << s;
+}
+
+TEST(LinuxPlanner, NoUserNamespacesRefusesWithoutBestEffort) {
+  auto fs = base_fs();
+  auto plan = plan_linux(base_policy(), host(7, false), fs, kInputs);
+  ASSERT_FALSE(plan);
+  const auto msg = plan.error().message();
+  EXPECT_NE(msg.find("protected paths"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("--best-effort"), std::string::npos) << msg;
+}
+
+TEST(LinuxPlanner, NoUserNamespacesWithBestEffortUsesLandlockOnly) {
+  auto fs = base_fs();
+  auto p = base_policy();
+  p.best_effort = true;
+  auto plan = plan_linux(p, host(7, false), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  EXPECT_EQ(plan->sandbox, LinuxSandbox::LandlockOnly);
+  EXPECT_TRUE(plan->mounts.empty());
+  EXPECT_TRUE(plan->placeholders.empty());
+  EXPECT_EQ(plan->tmpdir, kInputs.private_tmp);
+  EXPECT_NE(rule_for(*plan, kInputs.private_tmp), nullptr);
+  EXPECT_EQ(rule_for(*plan, "/home/u/.ssh"), nullptr);
+}
+
+TEST(LinuxPlanner, NoUserNamespacesAndNoLandlockHasNothingToEnforceWrites) {
+  auto p = base_policy();
+  auto r = linux_guarantees(p, host(0, false));
+  auto write = std::find_if(r.guarantees.begin(), r.guarantees.end(),
+                            [](const Guarantee& g) { return g.name == "write confinement"; });
+  ASSERT_NE(write, r.guarantees.end());
+  EXPECT_EQ(write->state, GuaranteeState::Missing);
+  EXPECT_FALSE(write->fix.empty());
+}
+
+TEST(LinuxPlanner, ReadOnlyModeHasNoWritableRootsButKeepsTemp) {
+  auto fs = base_fs();
+  auto p = base_policy();
+  p.mode = Mode::ReadOnly;
+  auto plan = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_TRUE(plan);
+  EXPECT_TRUE(targets(*plan, MountKind::BindWritable).empty());
+  EXPECT_TRUE(contains(targets(*plan, MountKind::Tmp), "/tmp"));
+  EXPECT_TRUE(plan->placeholders.empty());
+}
+
+TEST(LinuxPlanner, FullAccessPlansNoSandbox) {
+  auto fs = base_fs();
+  auto p = base_policy();
+  p.mode = Mode::FullAccess;
+  auto plan = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->sandbox, LinuxSandbox::None);
+  for (const auto& g : plan->report.guarantees) EXPECT_EQ(g.state, GuaranteeState::NotRequested) << g.name;
+}
+
+TEST(LinuxPlanner, AppArmorRestrictionPointsAtCordonSetup) {
+  auto caps = host(7, false);
+  caps.apparmor_restricts_userns = true;
+  auto r = linux_guarantees(base_policy(), caps);
+  bool mentions = false;
+  for (const auto& g : r.guarantees) mentions |= g.fix.find("sudo cordon setup") != std::string::npos;
+  EXPECT_TRUE(mentions);
+}
+
+TEST(LinuxPlanner, HostIpcIsMaskedButTmpSocketsOnlyWithHostTmp) {
+  auto fs = base_fs();
+  fs.dir("/run/user/1000").file("/tmp/ssh-x/agent.1");
+  auto caps = host(7);
+  caps.ipc_sockets = {"/tmp/ssh-x/agent.1"};
+  auto plan = plan_linux(base_policy(), caps, fs, kInputs);
+  ASSERT_TRUE(plan);
+  EXPECT_TRUE(contains(targets(*plan, MountKind::EmptyWritableDir), "/run/user/1000"));
+  EXPECT_FALSE(contains(targets(*plan, MountKind::MaskFile), "/tmp/ssh-x/agent.1"));  // private /tmp hides it
+  auto p = base_policy();
+  p.tmp = TmpMode::Host;
+  auto host_tmp = plan_linux(p, caps, fs, kInputs);
+  ASSERT_TRUE(host_tmp);
+  EXPECT_TRUE(contains(targets(*host_tmp, MountKind::MaskFile), "/tmp/ssh-x/agent.1"));
+}
+
+}  // namespace
+}  // namespace cordon
