@@ -76,7 +76,10 @@ AuditResult audit_world_writable(const WinHost& host, const std::vector<std::str
     WorldWritable w{e.final_path, who, false};
     for (const auto& root : write_roots)
       if (is_within(e.final_path, root)) w.inside_root = true;
-    if (!w.inside_root) result.denied.push_back(e.final_path);
+    // Drive roots never get ACEs (they would be inherited by the whole volume); the
+    // finding is reported instead.
+    w.drive_root = is_root(e.final_path);
+    if (!w.inside_root && !w.drive_root) result.denied.push_back(e.final_path);
     result.found.push_back(std::move(w));
     return true;
   };

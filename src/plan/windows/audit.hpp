@@ -33,6 +33,7 @@ struct WorldWritable {
   std::string path;
   std::string granted_to;   // "Everyone", "Authenticated Users", "Users"
   bool inside_root = false; // inside a writable root: left alone
+  bool drive_root = false;  // reported only: no ACEs on drive roots
 };
 
 struct AuditResult {

@@ -67,7 +67,7 @@ nlohmann::json to_json(const WinPlan& plan) {
   audit["checked"] = plan.audit.checked;
   audit["truncated"] = plan.audit.truncated;
   for (const auto& w : plan.audit.found)
-    audit["world_writable"].push_back({{"path", w.path}, {"writable_by", w.granted_to}, {"inside_root", w.inside_root}});
+    audit["world_writable"].push_back({{"path", w.path}, {"writable_by", w.granted_to}, {"inside_root", w.inside_root}, {"drive_root", w.drive_root}});
   j["audit"] = audit;
   j["notes"] = plan.notes;
   return j;

@@ -1,0 +1,426 @@
+// The Windows planner, checked through the access-check MODEL: every plan permits the
+// intended operations and denies the rest. Paths use the simulated host in
+// win_fixture.hpp; "ws" is workspace A.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "plan/windows/win_path.hpp"
+#include "win_fixture.hpp"
+
+namespace cordon::win {
+namespace {
+
+using test::Host;
+using test::kOutside;
+using test::kWs;
+
+struct Case {
+  Op op;
+  std::string path;
+  bool allowed;
+  std::string to = {};
+};
+
+std::string ws(const std::string& rel) { return std::string(kWs) + "\\" + rel; }
+std::string out(const std::string& rel) { return std::string(kOutside) + "\\" + rel; }
+
+void expect_cases(const ModelFs& fs, const TokenModel& token, RestrictedScope scope, const std::vector<Case>& cases) {
+  for (const auto& c : cases)
+    EXPECT_EQ(fs.can(token, c.op, c.path, scope, c.to), c.allowed)
+        << to_string(c.op) << " " << c.path << (c.to.empty() ? "" : " -> " + c.to) << " should be "
+        << (c.allowed ? "allowed" : "denied");
+}
+
+struct Planned {
+  Host h;
+  WinPlan plan;
+  TokenModel token;
+};
+
+std::unique_ptr<Planned> planned(const Policy& policy, PlanOptions options = test::with_audit()) {
+  auto p = std::make_unique<Planned>();
+  auto r = plan_windows(policy, p->h.host, test::test_caps(), options);
+  EXPECT_TRUE(r) << (r ? "" : r.error().message());
+  if (!r) return p;
+  p->plan = *r;
+  test::apply(*p->h.fs, p->plan);
+  p->token = model_token(p->plan, p->h.host);
+  return p;
+}
+
+// Operations the workspace-write plan must allow, whichever way Windows scopes the
+// restricted pass.
+const std::vector<Case> kWorkspaceAllowed = {
+    {Op::Create, ws("new.txt"), true},
+    {Op::Write, ws("src\\main.c"), true},
+    {Op::Append, ws("src\\main.c"), true},
+    {Op::Mkdir, ws("newdir"), true},
+    {Op::Delete, ws("src\\main.c"), true},
+    {Op::Rename, ws("src\\main.c"), true, ws("src\\main2.c")},
+    {Op::Rename, ws("src\\main.c"), true, ws("moved.c")},
+    {Op::Rename, ws("src"), true, ws("src2")},
+    {Op::WriteAttributes, ws("src\\main.c"), true},
+    {Op::Write, ws("src\\main.c:notes"), true},  // a stream of an ordinary workspace file
+    // --git config-only: objects, refs, the index and its lock stay writable.
+    {Op::Create, ws(".git\\objects\\ab"), true},
+    {Op::Write, ws(".git\\HEAD"), true},
+    {Op::Delete, ws(".git\\index.lock"), true},
+    {Op::Rename, ws(".git\\index.lock"), true, ws(".git\\index")},
+    // Private temp, the NUL device, and reads anywhere the user can read.
+    {Op::Create, std::string(test::kTemp) + "\\cordon-t1\\x.tmp", true},
+    {Op::Write, "\\\\.\\NUL", true},
+    {Op::Write, ws("nul"), true},
+    {Op::Read, out("secret.txt"), true},
+    {Op::Read, "C:\\Windows\\System32\\kernel32.dll", true},
+};
+
+// Operations it must deny under either scope.
+const std::vector<Case> kWorkspaceDenied = {
+    // Outside every root.
+    {Op::Create, out("x.txt"), false},
+    {Op::Write, out("secret.txt"), false},
+    {Op::Append, out("secret.txt"), false},
+    {Op::Mkdir, out("d"), false},
+    {Op::Rename, ws("src\\main.c"), false, out("main.c")},
+    {Op::Create, "\\\\?\\C:\\Users\\alice\\outside\\long.txt", false},
+    {Op::Create, "C:\\Users\\alice\\OUTSID~1\\short.txt", false},
+    {Op::Write, "C:\\Users\\alice\\OUTSID~1\\secret.txt:ads", false},
+    {Op::Create, std::string(test::kTemp) + "\\host-temp.txt", false},
+    // Junctions and links inside the workspace that point outside.
+    {Op::Create, ws("out\\x.txt"), false},
+    {Op::Write, ws("out\\secret.txt"), false},
+    {Op::Create, ws("sys_link\\System32\\evil.dll"), false},
+    {Op::Create, ws("drive\\evil.txt"), false},
+    {Op::Mkdir, ws("drive\\evil"), false},
+    // Protected .git parts: case variants, 8.3 alias, trailing dots, prefixes, streams.
+    {Op::Write, ws(".git\\config"), false},
+    {Op::Write, ws(".GiT\\CONFIG"), false},
+    {Op::Write, ws("GIT~1\\config"), false},
+    {Op::Write, ws(".git.\\config"), false},
+    {Op::Write, ws(".git\\config "), false},
+    {Op::Write, "\\\\?\\" + ws(".git\\config"), false},
+    {Op::Write, "\\\\.\\" + ws(".git\\config"), false},
+    {Op::Write, ws(".git\\config:evil"), false},
+    {Op::Write, ws(".git::$INDEX_ALLOCATION\\config"), false},
+    {Op::Append, ws(".git\\config"), false},
+    {Op::WriteAttributes, ws(".git\\config"), false},
+    {Op::Write, ws(".git\\hooks\\pre-commit"), false},
+    {Op::Create, ws(".git\\hooks\\post-checkout"), false},
+    {Op::Create, ws(".GIT\\HOOKS\\post-merge"), false},
+    {Op::Mkdir, ws(".git\\hooks\\sub"), false},
+    // Agent/editor config and cordon's own state.
+    {Op::Write, ws(".vscode\\settings.json"), false},
+    {Op::Create, ws(".VSCode\\tasks.json"), false},
+    {Op::Write, std::string(test::kState) + "\\capability-sids.json", false},
+    // Devices.
+    {Op::Read, "\\\\.\\PhysicalDrive0", false},
+    {Op::Write, "\\\\.\\PhysicalDrive0", false},
+    {Op::Write, "\\\\.\\pipe\\codex_testpipe", false},
+    // Workspace B keeps the ACE for its own SID; this run does not carry that SID.
+    {Op::Create, std::string(test::kWsB) + "\\x.txt", false},
+    {Op::Write, std::string(test::kWsB) + "\\file", false},
+    // A world-writable directory on PATH (Everyone: full control) outside the roots.
+    {Op::Create, std::string(test::kTools) + "\\evil.exe", false},
+    {Op::Mkdir, std::string(test::kTools) + "\\evil", false},
+};
+
+// Delete, rename-away and DACL changes: denied only if the kernel's restricted pass
+// covers DELETE, FILE_DELETE_CHILD and WRITE_DAC (probed on real hosts).
+const std::vector<Case> kDeleteFamily = {
+    {Op::Delete, out("secret.txt"), false},
+    {Op::Rename, out("secret.txt"), false, ws("stolen.txt")},
+    {Op::SetDacl, out("secret.txt"), false},
+    {Op::Delete, ws(".git\\config"), false},
+    {Op::Delete, ws("GIT~1\\hooks\\pre-commit"), false},
+    {Op::Rename, ws(".git\\config"), false, ws("cfg")},
+    {Op::Rename, ws("evil"), false, ws(".git\\config")},
+    {Op::Rename, ws(".git\\hooks"), false, ws("hooks_old")},
+    {Op::Delete, ws(".git\\hooks"), false},
+    {Op::Delete, ws(".vscode\\settings.json"), false},
+    {Op::Delete, std::string(test::kState) + "\\capability-sids.json", false},
+    {Op::SetDacl, ws(".git\\config"), false},  // the owner's implicit WRITE_DAC
+};
+
+TEST(WinPlanner, WorkspaceWriteAllowsTheWorkspace) {
+  auto p = planned(test::ws_policy());
+  expect_cases(*p->h.fs, p->token, RestrictedScope::AllModifying, kWorkspaceAllowed);
+  expect_cases(*p->h.fs, p->token, RestrictedScope::GenericWrite, kWorkspaceAllowed);
+}
+
+TEST(WinPlanner, WorkspaceWriteDeniesEverythingElse) {
+  auto p = planned(test::ws_policy());
+  expect_cases(*p->h.fs, p->token, RestrictedScope::AllModifying, kWorkspaceDenied);
+  expect_cases(*p->h.fs, p->token, RestrictedScope::GenericWrite, kWorkspaceDenied);
+}
+
+TEST(WinPlanner, DeleteAndRenameDeniedWhenTheRestrictedPassCoversDelete) {
+  auto p = planned(test::ws_policy());
+  expect_cases(*p->h.fs, p->token, RestrictedScope::AllModifying, kDeleteFamily);
+}
+
+// Under the narrow reading, no ACE for a capability SID can stop DELETE: the model
+// shows the gap, and the report must say so unless the host probe proves otherwise.
+TEST(WinPlanner, NarrowRestrictedPassExposesTheDeleteGapAndTheReportSaysSo) {
+  auto p = planned(test::ws_policy());
+  EXPECT_TRUE(p->h.fs->can(p->token, Op::Delete, out("secret.txt"), RestrictedScope::GenericWrite));
+  EXPECT_TRUE(p->h.fs->can(p->token, Op::Rename, out("secret.txt"), RestrictedScope::GenericWrite, ws("stolen.txt")));
+  // Writing stays denied even then.
+  EXPECT_FALSE(p->h.fs->can(p->token, Op::Write, out("secret.txt"), RestrictedScope::GenericWrite));
+
+  auto guarantee = [&](const WinHost& host) {
+    auto report = to_report(p->plan, test::ws_policy(), host);
+    auto it = std::find_if(report.guarantees.begin(), report.guarantees.end(),
+                           [](const Guarantee& g) { return g.name.rfind("delete", 0) == 0; });
+    EXPECT_NE(it, report.guarantees.end());
+    return it == report.guarantees.end() ? GuaranteeState::Missing : it->state;
+  };
+  WinHost unknown = p->h.host;
+  EXPECT_EQ(guarantee(unknown), GuaranteeState::Degraded);
+  WinHost narrow = p->h.host;
+  narrow.restricted_pass_rights = restricted_pass_rights(RestrictedScope::GenericWrite);
+  EXPECT_EQ(guarantee(narrow), GuaranteeState::Degraded);
+  WinHost wide = p->h.host;
+  wide.restricted_pass_rights = restricted_pass_rights(RestrictedScope::AllModifying);
+  EXPECT_EQ(guarantee(wide), GuaranteeState::Enforced);
+}
+
+TEST(WinPlanner, WithoutTheAuditWorldWritableDirectoriesLeak) {
+  PlanOptions no_audit;
+  no_audit.audit.max_checks = 0;
+  auto p = planned(test::ws_policy(), no_audit);
+  EXPECT_TRUE(p->h.fs->can(p->token, Op::Create, std::string(test::kTools) + "\\evil.exe", RestrictedScope::AllModifying));
+  auto with = planned(test::ws_policy());
+  ASSERT_EQ(with->plan.audit.denied.size(), 1u);
+  EXPECT_EQ(with->plan.audit.denied[0], test::kTools);
+  // C:\ lets Authenticated Users create folders: reported, never given an ACE.
+  auto root = std::find_if(with->plan.audit.found.begin(), with->plan.audit.found.end(),
+                           [](const WorldWritable& w) { return w.path == "C:\\"; });
+  ASSERT_NE(root, with->plan.audit.found.end());
+  EXPECT_TRUE(root->drive_root);
+}
+
+TEST(WinPlanner, ReadOnlyDeniesWorkspaceWritesButKeepsPrivateTempAndNul) {
+  Policy policy = test::ws_policy();
+  policy.mode = Mode::ReadOnly;
+  auto p = planned(policy);
+  const std::vector<Case> cases = {
+      {Op::Create, ws("x.txt"), false},
+      {Op::Write, ws("src\\main.c"), false},
+      {Op::Append, ws("src\\main.c"), false},
+      {Op::Mkdir, ws("d"), false},
+      {Op::Create, std::string(test::kTemp) + "\\x.txt", false},
+      {Op::Create, std::string(test::kTools) + "\\evil.exe", false},
+      {Op::Create, std::string(test::kTemp) + "\\cordon-t1\\x.tmp", true},
+      {Op::Write, "\\\\.\\NUL", true},
+      {Op::Read, ws("src\\main.c"), true},
+  };
+  expect_cases(*p->h.fs, p->token, RestrictedScope::AllModifying, cases);
+  expect_cases(*p->h.fs, p->token, RestrictedScope::GenericWrite, cases);
+  EXPECT_EQ(p->plan.token.capabilities, std::vector<Sid>{test::test_caps().readonly});
+}
+
+TEST(WinPlanner, HostTempAndExtraRoots) {
+  Policy policy = test::ws_policy();
+  policy.tmp = TmpMode::Host;
+  policy.writable = {test::kExtra};
+  auto p = planned(policy);
+  const std::vector<Case> cases = {
+      {Op::Create, std::string(test::kTemp) + "\\x.txt", true},
+      {Op::Create, std::string(test::kExtra) + "\\x.txt", true},
+      {Op::Create, out("x.txt"), false},
+  };
+  expect_cases(*p->h.fs, p->token, RestrictedScope::AllModifying, cases);
+  // The extra root has its own SID: a later run without it cannot write there.
+  auto later = planned(test::ws_policy());
+  test::apply(*later->h.fs, p->plan);  // the ACEs persist on disk
+  EXPECT_FALSE(later->h.fs->can(later->token, Op::Create, std::string(test::kExtra) + "\\y.txt",
+                                RestrictedScope::AllModifying));
+}
+
+TEST(WinPlanner, TmpNoneGrantsNoTemp) {
+  Policy policy = test::ws_policy();
+  policy.tmp = TmpMode::None;
+  auto p = planned(policy);
+  EXPECT_TRUE(p->plan.child_temp.empty());
+  EXPECT_FALSE(p->h.fs->can(p->token, Op::Create, std::string(test::kTemp) + "\\x", RestrictedScope::AllModifying));
+}
+
+TEST(WinPlanner, GitReadOnlyProtectsAllOfGit) {
+  Policy policy = test::ws_policy();
+  policy.git = GitMode::ReadOnly;
+  auto p = planned(policy);
+  expect_cases(*p->h.fs, p->token, RestrictedScope::AllModifying,
+               {{Op::Create, ws(".git\\objects\\ab"), false},
+                {Op::Write, ws(".git\\HEAD"), false},
+                {Op::Create, ws(".git\\index2.lock"), false},
+                {Op::Create, ws("src\\ok.c"), true}});
+}
+
+TEST(WinPlanner, GitWritableProtectsNothingInGit) {
+  Policy policy = test::ws_policy();
+  policy.git = GitMode::Writable;
+  auto p = planned(policy);
+  expect_cases(*p->h.fs, p->token, RestrictedScope::AllModifying,
+               {{Op::Write, ws(".git\\config"), true}, {Op::Write, ws(".vscode\\settings.json"), false}});
+}
+
+TEST(WinPlanner, MissingHooksDirectoryIsCreatedThenProtected) {
+  Host h;
+  h.fs->mkdir("C:\\Users\\alice\\src\\bare\\.git");
+  h.fs->add_file("C:\\Users\\alice\\src\\bare\\.git\\config");
+  auto r = plan_windows(test::ws_policy("C:\\Users\\alice\\src\\bare"), h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(r) << r.error().message();
+  auto hooks = std::find_if(r->aces.begin(), r->aces.end(), [](const PlannedAce& a) { return a.create_dir; });
+  ASSERT_NE(hooks, r->aces.end());
+  test::apply(*h.fs, *r);
+  auto token = model_token(*r, h.host);
+  EXPECT_FALSE(h.fs->can(token, Op::Create, "C:\\Users\\alice\\src\\bare\\.git\\hooks\\pre-commit",
+                         RestrictedScope::AllModifying));
+}
+
+TEST(WinPlanner, GitPointerFileProtectsTheResolvedGitDir) {
+  Host h;
+  const std::string wt = "C:\\Users\\alice\\src\\wt";
+  h.fs->mkdir(wt);
+  h.fs->add_file(wt + "\\.git", {}, "gitdir: C:\\Users\\alice\\src\\ws\\.git\\worktrees\\wt\n");
+  h.fs->mkdir("C:\\Users\\alice\\src\\ws\\.git\\worktrees\\wt");
+  h.fs->add_file("C:\\Users\\alice\\src\\ws\\.git\\worktrees\\wt\\config");
+  auto r = plan_windows(test::ws_policy(wt), h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(r) << r.error().message();
+  test::apply(*h.fs, *r);
+  auto token = model_token(*r, h.host);
+  expect_cases(*h.fs, token, RestrictedScope::AllModifying,
+               {{Op::Write, wt + "\\.git", false},
+                {Op::Create, wt + "\\main.c", true},
+                {Op::Write, "C:\\Users\\alice\\src\\ws\\.git\\worktrees\\wt\\config", false},
+                {Op::Create, "C:\\Users\\alice\\src\\ws\\.git\\worktrees\\wt\\hooks\\x", false}});
+}
+
+TEST(WinPlanner, CaseVariantGitDirectoryIsProtected) {
+  Host h;
+  const std::string root = "C:\\Users\\alice\\src\\bare";
+  h.fs->mkdir(root + "\\.GIT\\hooks");
+  h.fs->add_file(root + "\\.GIT\\config");
+  auto r = plan_windows(test::ws_policy(root), h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(r);
+  test::apply(*h.fs, *r);
+  auto token = model_token(*r, h.host);
+  EXPECT_FALSE(h.fs->can(token, Op::Write, root + "\\.git\\config", RestrictedScope::AllModifying));
+}
+
+TEST(WinPlanner, AbsentProtectedNamesAreReportedNotSilentlyDropped) {
+  auto p = planned(test::ws_policy());
+  auto has = [&](const std::string& name) {
+    return std::any_of(p->plan.unprotected.begin(), p->plan.unprotected.end(),
+                       [&](const std::string& u) { return leaf(u) == name; });
+  };
+  EXPECT_TRUE(has(".cordon"));
+  EXPECT_TRUE(has(".claude"));
+  EXPECT_FALSE(has(".vscode"));  // present, hence protected
+  auto report = to_report(p->plan, test::ws_policy(), p->h.host);
+  auto it = std::find_if(report.guarantees.begin(), report.guarantees.end(),
+                         [](const Guarantee& g) { return g.name == "protected paths"; });
+  ASSERT_NE(it, report.guarantees.end());
+  EXPECT_EQ(it->state, GuaranteeState::Degraded);
+}
+
+TEST(WinPlanner, RefusesDangerousRoots) {
+  Host h;
+  auto caps = test::test_caps();
+  for (const char* bad : {"C:\\", "C:\\Users\\alice", "C:\\Users", "C:\\Windows\\Temp2",
+                          "C:\\Users\\alice\\src\\ws_link", "\\\\server\\share\\ws", "C:\\Users\\alice\\missing"}) {
+    auto r = plan_windows(test::ws_policy(bad), h.host, caps);
+    EXPECT_FALSE(r) << bad;
+  }
+  auto link = plan_windows(test::ws_policy("C:\\Users\\alice\\src\\ws_link"), h.host, caps);
+  ASSERT_FALSE(link);
+  EXPECT_NE(link.error().message().find(kOutside), std::string::npos) << link.error().message();
+}
+
+TEST(WinPlanner, NeverPlansAcesOnDriveRootsOrHives) {
+  auto p = planned(test::ws_policy());
+  for (const auto& a : p->plan.aces) {
+    if (parse_path(a.path)->kind == PathKind::Device) continue;  // the NUL grant
+    EXPECT_FALSE(is_root(a.path)) << a.path;
+    EXPECT_NE(fold_case(leaf(a.path)).rfind("ntuser", 0), 0u) << a.path;
+  }
+}
+
+TEST(WinPlanner, TokenSpec) {
+  auto p = planned(test::ws_policy());
+  auto caps = test::test_caps();
+  std::vector<Sid> expected = {caps.by_root.at("c:\\users\\alice\\src\\ws"), caps.workspace, test::kLogon,
+                               sids::everyone()};
+  EXPECT_EQ(p->plan.token.restricting(), expected);
+  EXPECT_EQ(p->plan.token.flags,
+            (std::vector<std::string>{"WRITE_RESTRICTED", "DISABLE_MAX_PRIVILEGE", "LUA_TOKEN"}));
+  auto dacl = p->plan.token.default_dacl(test::kUser);
+  EXPECT_EQ(std::count(dacl.begin(), dacl.end(), sids::everyone()), 0);
+  EXPECT_EQ(std::count(dacl.begin(), dacl.end(), test::kLogon), 1);
+}
+
+TEST(WinPlanner, ExactAcesForTheWorkspaceRoot) {
+  auto p = planned(test::ws_policy());
+  const Sid cap = test::test_caps().by_root.at("c:\\users\\alice\\src\\ws");
+  std::vector<Ace> on_root;
+  for (const auto& a : p->plan.aces)
+    if (same_path(a.path, kWs)) on_root.push_back(a.ace);
+  using namespace access;
+  std::vector<Ace> expected = {
+      {AceType::Allow, cap, kFileGenericRead | kFileGenericWrite | kFileGenericExecute | kDelete, ace_flags::kTree},
+      {AceType::Deny, cap, kDeleteChild, 0},  // keeps .git and .vscode from being unlinked
+      {AceType::Deny, test::test_caps().workspace, kDeleteChild, 0},
+  };
+  EXPECT_EQ(on_root, expected);
+  auto deny = std::find_if(p->plan.aces.begin(), p->plan.aces.end(),
+                           [](const PlannedAce& a) { return same_path(a.path, ws(".git\\config")); });
+  ASSERT_NE(deny, p->plan.aces.end());
+  EXPECT_EQ(deny->ace.type, AceType::Deny);
+  EXPECT_EQ(deny->ace.mask, kModifying);
+}
+
+TEST(WinPlanner, AdvisoryNetworkEnvironment) {
+  auto p = planned(test::ws_policy());
+  auto get = [&](const std::string& k) {
+    for (const auto& [name, value] : p->plan.env)
+      if (name == k) return value;
+    return std::string("<unset>");
+  };
+  EXPECT_EQ(get("HTTPS_PROXY"), "http://127.0.0.1:9");
+  EXPECT_EQ(get("PIP_NO_INDEX"), "1");
+  EXPECT_EQ(get("CARGO_NET_OFFLINE"), "true");
+  EXPECT_EQ(get("TEMP"), std::string(test::kTemp) + "\\cordon-t1");
+  EXPECT_FALSE(p->plan.stubs.empty());
+  Policy online = test::ws_policy();
+  online.net.mode = NetMode::On;
+  auto q = planned(online);
+  EXPECT_TRUE(std::none_of(q->plan.env.begin(), q->plan.env.end(),
+                           [](const auto& kv) { return kv.first == "HTTPS_PROXY"; }));
+}
+
+TEST(WinPlanner, ReportAndJson) {
+  auto p = planned(test::ws_policy());
+  auto report = to_report(p->plan, test::ws_policy(), p->h.host);
+  EXPECT_EQ(report.platform, "windows");
+  auto net = std::find_if(report.guarantees.begin(), report.guarantees.end(),
+                          [](const Guarantee& g) { return g.name == "network off"; });
+  ASSERT_NE(net, report.guarantees.end());
+  EXPECT_EQ(net->state, GuaranteeState::Degraded);
+  EXPECT_NE(net->mechanism.find("advisory"), std::string::npos);
+  auto j = to_json(p->plan);
+  EXPECT_EQ(j["token"]["restricting_sids"].size(), 4u);
+  EXPECT_GT(j["aces"].size(), 5u);
+  EXPECT_EQ(j["audit"]["world_writable"][0]["path"], test::kTools);
+}
+
+TEST(WinPlanner, FullAccessPlansNothing) {
+  Policy policy = test::ws_policy();
+  policy.mode = Mode::FullAccess;
+  auto p = planned(policy);
+  EXPECT_TRUE(p->plan.aces.empty());
+  EXPECT_TRUE(p->token.restricting.empty());
+}
+
+}  // namespace
+}  // namespace cordon::win
