@@ -32,8 +32,10 @@ struct Outcome {
 class TempDir {
  public:
   TempDir() {
+    // Not under /tmp by default: the sandbox's /tmp is private, so a directory there
+    // would be invisible inside and "outside" writes would fail for the wrong reason.
     const char* base = std::getenv("CORDON_TEST_TMP");
-    std::string tmpl = std::string(base ? base : "/tmp") + "/cordon-test-XXXXXX";
+    std::string tmpl = std::string(base ? base : "/var/tmp") + "/cordon-test-XXXXXX";
     path_ = ::mkdtemp(tmpl.data()) ? tmpl : "";
     ::chmod(path_.c_str(), 0755);
   }
@@ -122,7 +124,18 @@ inline Outcome run_process(const std::vector<std::string>& argv, const std::stri
   return o;
 }
 
-inline std::string cordon_binary() { return CORDON_BINARY; }
+// CORDON_BIN overrides the build-tree path (the suite is copied elsewhere to run as
+// an unprivileged user who cannot read the build tree).
+inline std::string cordon_binary() {
+  const char* env = std::getenv("CORDON_BIN");
+  return env && *env ? env : CORDON_BINARY;
+}
+
+// The no_userns helper (tests/tools/no_userns.cpp) next to the cordon binary's tests.
+inline std::string no_userns_binary() {
+  const char* env = std::getenv("CORDON_NO_USERNS");
+  return env && *env ? env : CORDON_NO_USERNS_BINARY;
+}
 
 // `cordon run [opts] -- sh -c SCRIPT` in `cwd`.
 inline Outcome cordon_sh(const std::string& cwd, const std::string& script, const std::vector<std::string>& opts = {},
@@ -134,5 +147,92 @@ inline Outcome cordon_sh(const std::string& cwd, const std::string& script, cons
 }
 
 inline bool is_root() { return ::geteuid() == 0; }
+
+// ---- Helpers for the usability, containment and config tests ------------------------
+
+// A directory outside every writable root that the sandbox can still see (read-only).
+// It must not be under /tmp: inside the sandbox /tmp is a private directory, so a file
+// under the host's /tmp is simply absent there and a denied write would prove nothing.
+// Base: $CORDON_TEST_OUTSIDE, else /var/tmp.
+class OutsideDir {
+ public:
+  OutsideDir() {
+    const char* base = std::getenv("CORDON_TEST_OUTSIDE");
+    std::string tmpl = std::string(base ? base : "/var/tmp") + "/cordon-outside-XXXXXX";
+    path_ = ::mkdtemp(tmpl.data()) ? tmpl : "";
+    ::chmod(path_.c_str(), 0755);
+  }
+  ~OutsideDir() {
+    std::error_code ec;
+    if (!path_.empty()) fs::remove_all(path_, ec);
+  }
+  OutsideDir(const OutsideDir&) = delete;
+  OutsideDir& operator=(const OutsideDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& rel) const { return path_ + "/" + rel; }
+
+ private:
+  std::string path_;
+};
+
+// Environment entries that point HOME and the XDG config and state homes at `home`, so
+// the secret list, the user config and cordon's per-workspace state (the private /tmp)
+// come from a fake home and the real one is never read or touched.
+inline std::vector<std::string> fake_home_env(const std::string& home, std::vector<std::string> extra = {}) {
+  std::vector<std::string> env = {"HOME=" + home, "XDG_CONFIG_HOME=" + home + "/.config",
+                                  "XDG_STATE_HOME=" + home + "/.local/state"};
+  env.insert(env.end(), extra.begin(), extra.end());
+  return env;
+}
+
+// A workspace plus a fake home (visible inside the sandbox, under OutsideDir's base).
+struct Sandbox {
+  TempDir ws;
+  OutsideDir home;
+
+  std::vector<std::string> env(std::vector<std::string> extra = {}) const {
+    return fake_home_env(home.path(), std::move(extra));
+  }
+  // `cordon run --no-config [opts] -- sh -c SCRIPT` in the workspace, with the fake home.
+  Outcome sh(const std::string& script, const std::vector<std::string>& opts = {}, const std::string& stdin_text = "",
+             std::vector<std::string> extra_env = {}) const {
+    return cordon_sh(ws.path(), script, opts, stdin_text, env(std::move(extra_env)));
+  }
+};
+
+// True when `name` is an executable on $PATH.
+inline bool have_tool(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string dir = dirs.substr(start, end - start);
+    if (!dir.empty() && ::access((dir + "/" + name).c_str(), X_OK) == 0) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+// True when `text` contains `needle`; reads better in EXPECT_TRUE with a message.
+inline bool contains(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
+
+// A unique token for this test process and call, e.g. to name a process or a socket.
+inline std::string unique_token(const std::string& prefix) {
+  static int counter = 0;
+  return prefix + std::to_string(::getpid()) + "x" + std::to_string(++counter);
+}
+
+// Waits until `path` exists or `timeout_ms` passes.
+inline bool wait_for_file(const std::string& path, int timeout_ms) {
+  for (int waited = 0; waited < timeout_ms; waited += 20) {
+    if (exists(path)) return true;
+    ::usleep(20 * 1000);
+  }
+  return exists(path);
+}
 
 }  // namespace cordon_test
