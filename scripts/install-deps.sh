@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs cordon's build and test dependencies from Debian's packages.
+# Needs root (or sudo). Idempotent: only missing packages are installed.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git python3 make tar util-linux procps strace
+  libseccomp-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev            # libFuzzer target
+  bubblewrap hyperfine                 # bench/ compares against bubblewrap
+  g++-mingw-w64-x86-64-posix mingw-w64 wine wine64   # Windows cross build + smoke tests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root to install: ${missing[*]}" >&2; exit 1; }
+  SUDO=sudo
+fi
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
