@@ -73,7 +73,9 @@ int status_to_code(int status) {
 // kills whatever is left).
 [[noreturn]] void run_init(char* const* argv, char* const* envp, const sigset_t& original_mask, int report_fd) {
   sigset_t mask = forwarded_set(true);
-  pid_t cmd = ::fork();
+  // vfork: init's address space is large (the whole cordon process); the child only
+  // resets signals and execs. Signal dispositions are not shared (no CLONE_SIGHAND).
+  pid_t cmd = ::vfork();
   if (cmd < 0) {
     ChildReporter(report_fd).fail("init", "fork", "");
     ::_exit(125);
@@ -210,7 +212,7 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
   } restore{original_mask};
   UniqueFd sfd(::signalfd(-1, &block, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!sfd.valid()) return os_error("signalfd", "", errno);
-  if (!namespaces && ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+  if (!namespaces && sandboxed && ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
     return os_error("prctl(PR_SET_CHILD_SUBREAPER)", "", errno);
 
   const auto start = std::chrono::steady_clock::now();
@@ -238,20 +240,20 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
   bool report_open = true;
   int status = 0;
   bool exited = false;
-  const auto deadline = spec.timeout_seconds
-                            ? std::optional(start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                        std::chrono::duration<double>(*spec.timeout_seconds)))
-                            : std::nullopt;
+  const bool has_deadline = spec.timeout_seconds.has_value();
+  const auto deadline =
+      start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                  std::chrono::duration<double>(has_deadline ? *spec.timeout_seconds : 0.0));
   while (!exited) {
     pollfd fds[2] = {{sfd.get(), POLLIN, 0}, {report_open ? report_read.get() : -1, POLLIN, 0}};
     int wait_ms = -1;
-    if (deadline) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
+    if (has_deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       wait_ms = static_cast<int>(std::max<long long>(0, left.count()));
     }
     int n = ::poll(fds, 2, wait_ms);
     if (n < 0 && errno != EINTR) return os_error("poll", "", errno);
-    if (n == 0 && deadline && std::chrono::steady_clock::now() >= *deadline && !result.timed_out) {
+    if (n == 0 && has_deadline && std::chrono::steady_clock::now() >= deadline && !result.timed_out) {
       result.timed_out = true;
       // Killing pid 1 of the namespace ends every process in it.
       ::kill(namespaces ? pid : -pid, SIGKILL);
@@ -278,7 +280,9 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
     ChildFailure f{};
     if (::read(report_read.get(), &f, sizeof f) == static_cast<ssize_t>(sizeof f)) failure = f;
   }
-  if (!namespaces) result.leftovers_killed = kill_leftovers();
+  // Without a pid namespace, whatever the command left behind was reparented to us.
+  // (full-access runs unsandboxed by request: nothing to clean up.)
+  if (!namespaces && sandboxed) result.leftovers_killed = kill_leftovers();
   result.duration_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 

@@ -3,11 +3,12 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
-#include <set>
+#include <thread>
 
 #include "core/paths.hpp"
 
@@ -41,14 +42,6 @@ Status check_owned(const std::string& path, unsigned uid) {
   return Ok{};
 }
 
-std::set<std::string> read_ledger(const std::string& path) {
-  std::set<std::string> out;
-  std::ifstream f(path);
-  for (std::string line; std::getline(f, line);)
-    if (!line.empty()) out.insert(line.substr(1));
-  return out;
-}
-
 }  // namespace
 
 Result<StateDirs> prepare_state(const std::string& workspace, const std::string& home, unsigned uid) {
@@ -76,49 +69,88 @@ Result<StateDirs> prepare_state(const std::string& workspace, const std::string&
 Result<PlaceholderGuard> PlaceholderGuard::create(const StateDirs& state, const std::vector<Placeholder>& items) {
   PlaceholderGuard g;
   if (items.empty()) return g;
-  const std::string lock_path = paths::join(state.root, "locks/" + state.key + ".lock");
-  g.lock_.reset(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  if (!g.lock_.valid()) return os_error("open", lock_path, errno);
+  g.lock_path_ = paths::join(state.root, "locks/" + state.key + ".lock");
   g.ledger_ = paths::join(state.root, "placeholders/" + state.key);
-  // Exclusive while creating and recording, then shared for the run.
-  if (::flock(g.lock_.get(), LOCK_EX) != 0) return os_error("flock", lock_path, errno);
-  std::set<std::string> recorded = read_ledger(g.ledger_);
-  {
-    std::ofstream ledger(g.ledger_, std::ios::app);
-    for (const auto& p : items) {
-      struct stat st {};
-      if (::lstat(p.path.c_str(), &st) == 0) continue;  // exists (perhaps ours from a concurrent run)
-      ledger << (p.directory ? 'd' : 'f') << p.path << "\n";
-      ledger.flush();
-      int rc = p.directory ? ::mkdir(p.path.c_str(), 0755)
-                           : ::close(::open(p.path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644));
-      if (rc != 0 && errno != EEXIST) return os_error(p.directory ? "mkdir" : "open(O_CREAT)", p.path, errno,
-                                                      "cordon creates an empty placeholder so the sandbox cannot create this protected path");
-    }
+  g.in_use_.reset(::open(g.lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!g.in_use_.valid()) return os_error("open", g.lock_path_, errno);
+  if (::flock(g.in_use_.get(), LOCK_SH) != 0) return os_error("flock(LOCK_SH)", g.lock_path_, errno);
+
+  const std::string create_path = paths::join(state.root, "locks/" + state.key + ".create");
+  UniqueFd creating(::open(create_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!creating.valid()) return os_error("open", create_path, errno);
+  if (::flock(creating.get(), LOCK_EX) != 0) return os_error("flock(LOCK_EX)", create_path, errno);
+  std::ofstream ledger(g.ledger_, std::ios::app);
+  for (const auto& p : items) {
+    struct stat st {};
+    if (::lstat(p.path.c_str(), &st) == 0) continue;  // exists (perhaps a placeholder still in use)
+    // Record before creating: a crash in between leaves a ledger entry, never an orphan.
+    ledger << (p.directory ? 'd' : 'f') << p.path << "\n";
+    ledger.flush();
+    int rc = p.directory ? ::mkdir(p.path.c_str(), 0755)
+                         : ::close(::open(p.path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644));
+    if (rc != 0 && errno != EEXIST)
+      return os_error(p.directory ? "mkdir" : "open(O_CREAT)", p.path, errno,
+                      "cordon creates an empty placeholder so the sandbox cannot create this protected path");
   }
-  if (::flock(g.lock_.get(), LOCK_SH) != 0) return os_error("flock", lock_path, errno);
   return g;
 }
 
-void PlaceholderGuard::cleanup() {
-  if (!lock_.valid() || ledger_.empty()) return;
-  // Only the last run using the placeholders removes them.
-  if (::flock(lock_.get(), LOCK_EX | LOCK_NB) != 0) return;
-  std::ifstream f(ledger_);
-  for (std::string line; std::getline(f, line);) {
-    if (line.size() < 2) continue;
-    const std::string path = line.substr(1);
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0) continue;
-    if (line[0] == 'd') {
-      ::rmdir(path.c_str());  // fails when no longer empty: then it is the user's
-    } else if (S_ISREG(st.st_mode) && st.st_size == 0) {
-      ::unlink(path.c_str());
-    }
+void remove_placeholders(const std::string& ledger_path) {
+  std::vector<std::pair<char, std::string>> entries;
+  {
+    std::ifstream f(ledger_path);
+    for (std::string line; std::getline(f, line);)
+      if (line.size() >= 2) entries.emplace_back(line[0], line.substr(1));
   }
-  std::ofstream(ledger_, std::ios::trunc).flush();
+  // Each removal of a former mount point waits for an RCU grace period in the kernel;
+  // in parallel they share the wait.
+  std::vector<std::thread> workers;
+  for (const auto& [type, path] : entries) {
+    workers.emplace_back([type = type, path = path] {
+      struct stat st {};
+      if (::lstat(path.c_str(), &st) != 0) return;
+      if (type == 'd') ::rmdir(path.c_str());  // fails when no longer empty: then it is the user's
+      else if (S_ISREG(st.st_mode) && st.st_size == 0) ::unlink(path.c_str());
+    });
+  }
+  for (auto& w : workers) w.join();
+  std::ofstream(ledger_path, std::ios::trunc).flush();
 }
 
-PlaceholderGuard::~PlaceholderGuard() { cleanup(); }
+void PlaceholderGuard::start_cleaner() {
+  long linger_ms = 500;
+  if (const char* env = std::getenv("CORDON_PLACEHOLDER_LINGER_MS")) linger_ms = std::strtol(env, nullptr, 10);
+  if (linger_ms < 0 || linger_ms > 60000) linger_ms = 500;
+  // Double fork: the cleaner is reparented away and never becomes our zombie.
+  pid_t pid = ::fork();
+  if (pid < 0) return;  // the next run's cleaner will remove them
+  if (pid > 0) {
+    ::waitpid(pid, nullptr, 0);
+    return;
+  }
+  ::setsid();
+  if (::fork() != 0) ::_exit(0);
+  for (int fd = 0; fd < 3; ++fd) {
+    int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (devnull >= 0 && devnull != fd) {
+      ::dup2(devnull, fd);
+      ::close(devnull);
+    }
+  }
+  if (linger_ms > 0) ::usleep(static_cast<useconds_t>(linger_ms) * 1000);
+  // A fresh open file description: the inherited one shares the parent's lock.
+  UniqueFd lock(::open(lock_path_.c_str(), O_RDWR | O_CLOEXEC));
+  if (lock.valid() && ::flock(lock.get(), LOCK_EX | LOCK_NB) == 0) remove_placeholders(ledger_);
+  ::_exit(0);
+}
+
+PlaceholderGuard::~PlaceholderGuard() {
+  if (!in_use_.valid()) return;
+  const std::string ledger = ledger_;
+  struct stat st {};
+  const bool pending = ::stat(ledger.c_str(), &st) == 0 && st.st_size > 0;
+  in_use_.reset();  // release our shared lock first, so the cleaner can take it
+  if (pending) start_cleaner();
+}
 
 }  // namespace cordon

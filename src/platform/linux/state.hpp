@@ -24,8 +24,16 @@ struct StateDirs {
 
 [[nodiscard]] Result<StateDirs> prepare_state(const std::string& workspace, const std::string& home, unsigned uid);
 
-// Creates the plan's placeholders (recording them first), holding a shared lock for
-// the run. The destructor removes those still empty when no other run holds the lock.
+// Creates the plan's placeholders (recording them in a ledger first) and holds a
+// shared "in use" lock for the run. Removing a former mount point costs an RCU grace
+// period per directory, so removal happens off the critical path: when the run ends
+// a detached cleaner waits CORDON_PLACEHOLDER_LINGER_MS (default 500), then removes
+// the still-empty placeholders if no run holds the lock (a run started meanwhile
+// reuses them and its own cleaner removes them later).
+//
+// Lock protocol, per workspace: runs hold <key>.lock shared for their whole life and
+// take <key>.create exclusive only while creating; the cleaner needs <key>.lock
+// exclusive (non-blocking), so it never removes a placeholder a run may mount.
 class PlaceholderGuard {
  public:
   PlaceholderGuard() = default;
@@ -35,9 +43,13 @@ class PlaceholderGuard {
   [[nodiscard]] static Result<PlaceholderGuard> create(const StateDirs& state, const std::vector<Placeholder>& items);
 
  private:
-  void cleanup();
-  UniqueFd lock_;
+  void start_cleaner();
+  UniqueFd in_use_;
+  std::string lock_path_;
   std::string ledger_;
 };
+
+// Removes every placeholder in the ledger that is still empty; used by the cleaner.
+void remove_placeholders(const std::string& ledger);
 
 }  // namespace cordon
