@@ -31,6 +31,8 @@ std::string read_first_line(const char* path) {
 // A child that does what the sandbox will do first: new namespaces, id maps, a mount.
 // Returns "" on success, else the failed step.
 std::string try_userns() {
+  // Read before clone(): inside the new namespace, ids are unmapped until the maps exist.
+  const std::string u = std::to_string(::getuid()), g = std::to_string(::getgid());
   pid_t pid = static_cast<pid_t>(::syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | SIGCHLD,
                                            nullptr, nullptr, nullptr, 0));
   if (pid < 0) return "clone(CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWPID): " + errno_name(errno);
@@ -41,7 +43,6 @@ std::string try_userns() {
       if (fd >= 0) ::close(fd);
       return ok;
     };
-    std::string u = std::to_string(::getuid()), g = std::to_string(::getgid());
     w("/proc/self/setgroups", "deny");
     if (!w("/proc/self/uid_map", u + " " + u + " 1\n")) ::_exit(10);
     if (!w("/proc/self/gid_map", g + " " + g + " 1\n")) ::_exit(11);

@@ -6,7 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <iterator>
 #include <fstream>
 #include <thread>
 
@@ -95,6 +98,21 @@ Result<PlaceholderGuard> PlaceholderGuard::create(const StateDirs& state, const 
   return g;
 }
 
+namespace {
+
+// The cleaner is a fork of cordon: overwrite the argv area so that /proc/PID/cmdline
+// says what it is instead of repeating the sandboxed command line.
+void set_process_title(const char* title) {
+  std::ifstream f("/proc/self/cmdline", std::ios::binary);
+  std::string cmdline((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  char* start = program_invocation_name;  // argv[0]; the argv strings follow contiguously
+  if (!start || cmdline.size() < 2) return;
+  std::memset(start, 0, cmdline.size());
+  std::strncpy(start, title, cmdline.size() - 1);
+}
+
+}  // namespace
+
 void remove_placeholders(const std::string& ledger_path) {
   std::vector<std::pair<char, std::string>> entries;
   {
@@ -130,6 +148,7 @@ void PlaceholderGuard::start_cleaner() {
   }
   ::setsid();
   if (::fork() != 0) ::_exit(0);
+  set_process_title("cordon: placeholder cleanup");
   for (int fd = 0; fd < 3; ++fd) {
     int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     if (devnull >= 0 && devnull != fd) {
