@@ -1,0 +1,34 @@
+# Windows backend (stage 1, unelevated): cordon.exe and its smoke-test helper.
+# Included by the top-level CMakeLists.txt only when WIN32 (native MSVC/MinGW or the
+# mingw-w64 cross build, cmake/mingw-w64.cmake).
+file(GLOB CORDON_WINDOWS_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/../src/platform/windows/*.cpp)
+add_library(cordon_windows STATIC ${CORDON_WINDOWS_SOURCES})
+target_link_libraries(cordon_windows PUBLIC cordon_core cordon_winplan advapi32 userenv bcrypt kernel32 user32)
+target_compile_definitions(cordon_windows PUBLIC UNICODE _UNICODE WIN32_LEAN_AND_MEAN NOMINMAX
+                                                 _WIN32_WINNT=0x0A00)
+
+# CLI11 is header-only; native builds find it as a package, the cross build uses
+# the staged headers (cmake/mingw-w64.cmake).
+if(NOT CORDON_MINGW_INCLUDE)
+  find_package(CLI11 REQUIRED)
+endif()
+
+add_executable(cordon ${CMAKE_CURRENT_LIST_DIR}/../src/apps/cli/main.cpp
+                      ${CMAKE_CURRENT_LIST_DIR}/../src/apps/cli/options.cpp)
+target_link_libraries(cordon PRIVATE cordon_windows)
+if(TARGET CLI11::CLI11)
+  target_link_libraries(cordon PRIVATE CLI11::CLI11)
+endif()
+if(MINGW)
+  # One self-contained .exe: no libstdc++/winpthread DLLs to ship or find under Wine.
+  target_link_options(cordon PRIVATE -static)
+endif()
+install(TARGETS cordon RUNTIME DESTINATION bin)
+
+# Smoke-test helper: a tiny child that prints, reads stdin, exits with a code,
+# sleeps, spawns grandchildren, and tries writes (tests/windows/).
+add_executable(cordon_smoke_child ${CMAKE_CURRENT_LIST_DIR}/../tests/windows/smoke_child.cpp)
+if(MINGW)
+  target_link_options(cordon_smoke_child PRIVATE -static)
+endif()
+target_compile_definitions(cordon_smoke_child PRIVATE UNICODE _UNICODE NOMINMAX)

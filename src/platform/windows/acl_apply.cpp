@@ -1,0 +1,143 @@
+#include "platform/windows/acl_apply.hpp"
+
+#include <windows.h>
+#include <aclapi.h>
+
+#include <algorithm>
+
+#include "plan/windows/win_path.hpp"
+#include "platform/windows/security.hpp"
+#include "platform/windows/win32.hpp"
+
+namespace cordon::winsys {
+namespace {
+
+bool is_device(const std::string& path) {
+  auto p = win::parse_path(path);
+  return p && p->kind == win::PathKind::Device;
+}
+
+struct OpenObject {
+  UniqueHandle handle;
+  SE_OBJECT_TYPE type = SE_FILE_OBJECT;
+};
+
+Result<OpenObject> open_for_dacl(const std::string& path) {
+  OpenObject o;
+  const bool device = is_device(path);
+  o.type = device ? SE_KERNEL_OBJECT : SE_FILE_OBJECT;
+  DWORD flags = device ? 0 : (FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT);
+  o.handle = UniqueHandle(CreateFileW(widen(path).c_str(), READ_CONTROL | WRITE_DAC,
+                                      FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
+                                      flags, nullptr));
+  if (!o.handle) return win32_error("CreateFileW", path + " (READ_CONTROL|WRITE_DAC)");
+  return o;
+}
+
+struct Dacl {
+  std::vector<win::Ace> aces;
+  bool protected_dacl = false;
+};
+
+Result<Dacl> read(const OpenObject& o, const std::string& path) {
+  PACL acl = nullptr;
+  LocalPtr<void> sd;
+  DWORD rc = GetSecurityInfo(o.handle.get(), o.type, DACL_SECURITY_INFORMATION, nullptr, nullptr, &acl, nullptr,
+                             sd.out());
+  if (rc != ERROR_SUCCESS) return win32_error("GetSecurityInfo", path, rc);
+  Dacl d;
+  d.aces = read_dacl(acl);
+  SECURITY_DESCRIPTOR_CONTROL control = 0;
+  DWORD revision = 0;
+  if (GetSecurityDescriptorControl(sd.get(), &control, &revision)) d.protected_dacl = control & SE_DACL_PROTECTED;
+  return d;
+}
+
+Status write(const OpenObject& o, const std::string& path, const Dacl& d) {
+  auto acl = build_acl(d.aces);
+  if (!acl) return acl.error();
+  SECURITY_INFORMATION info = DACL_SECURITY_INFORMATION;
+  if (o.type == SE_FILE_OBJECT)
+    info |= d.protected_dacl ? PROTECTED_DACL_SECURITY_INFORMATION : UNPROTECTED_DACL_SECURITY_INFORMATION;
+  DWORD rc = SetSecurityInfo(o.handle.get(), o.type, info, nullptr, nullptr, reinterpret_cast<ACL*>(acl->data()),
+                             nullptr);
+  if (rc != ERROR_SUCCESS) return win32_error("SetSecurityInfo", path, rc);
+  return Ok{};
+}
+
+bool explicit_equal(const win::Ace& a, const win::Ace& planned) {
+  return !(a.flags & win::ace_flags::kInherited) && a.type == planned.type && a.sid == planned.sid &&
+         a.mask == planned.mask && (a.flags & 0x0F) == (planned.flags & 0x0F);
+}
+
+// Canonical position: explicit denies, explicit allows, then inherited ACEs.
+void insert_canonical(std::vector<win::Ace>& aces, const win::Ace& ace) {
+  auto first_inherited = std::find_if(aces.begin(), aces.end(),
+                                      [](const win::Ace& a) { return a.flags & win::ace_flags::kInherited; });
+  if (ace.type == win::AceType::Deny) {
+    auto first_allow = std::find_if(aces.begin(), first_inherited,
+                                    [](const win::Ace& a) { return a.type == win::AceType::Allow; });
+    aces.insert(first_allow, ace);
+  } else {
+    aces.insert(first_inherited, ace);
+  }
+}
+
+}  // namespace
+
+Result<ApplyStats> apply_aces(const std::vector<win::PlannedAce>& planned, win::Ledger& ledger, win::StateIo& io) {
+  ApplyStats stats;
+  for (const auto& p : planned) {
+    if (p.create_dir && !CreateDirectoryW(widen(p.path).c_str(), nullptr) && GetLastError() != ERROR_ALREADY_EXISTS)
+      return win32_error("CreateDirectoryW", p.path);
+    auto object = open_for_dacl(p.path);
+    if (!object) return object.error();
+    auto dacl = read(*object, p.path);
+    if (!dacl) return dacl.error();
+    if (std::any_of(dacl->aces.begin(), dacl->aces.end(), [&](const win::Ace& a) { return explicit_equal(a, p.ace); })) {
+      ++stats.present;
+      continue;
+    }
+    // Write-ahead: the ledger knows about the ACE before the object carries it.
+    if (ledger.add(p.path, p.ace, p.reason)) {
+      auto saved = win::save_ledger(io, ledger);
+      if (!saved) return saved.error();
+    }
+    insert_canonical(dacl->aces, p.ace);
+    auto w = write(*object, p.path, *dacl);
+    if (!w) return w.error();
+    ++stats.added;
+  }
+  return stats;
+}
+
+Result<ApplyStats> remove_aces(const std::vector<win::LedgerEntry>& entries, win::Ledger& ledger, win::StateIo& io) {
+  ApplyStats stats;
+  for (const auto& e : entries) {
+    auto object = open_for_dacl(e.path);
+    if (!object) {
+      DWORD code = GetLastError();
+      if (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND) {
+        stats.missing.push_back(e.path);
+        ledger.remove(e.path, e.ace);
+        continue;
+      }
+      return object.error();
+    }
+    auto dacl = read(*object, e.path);
+    if (!dacl) return dacl.error();
+    auto it = std::find_if(dacl->aces.begin(), dacl->aces.end(), [&](const win::Ace& a) { return explicit_equal(a, e.ace); });
+    if (it != dacl->aces.end()) {
+      dacl->aces.erase(it);
+      auto w = write(*object, e.path, *dacl);
+      if (!w) return w.error();
+      ++stats.removed;
+    }
+    ledger.remove(e.path, e.ace);
+  }
+  auto saved = win::save_ledger(io, ledger);
+  if (!saved) return saved.error();
+  return stats;
+}
+
+}  // namespace cordon::winsys

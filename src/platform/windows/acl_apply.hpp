@@ -1,0 +1,36 @@
+// cordon (Windows): applies planned ACEs, handle-based, with a write-ahead ledger.
+//
+//   StateLock lock(io);
+//   Ledger ledger = *load_ledger(io);
+//   auto r = apply_aces(plan.aces, ledger, io);     // idempotent
+//   ... run ...
+//   remove_aces(per_run, ledger, io);                // or `cordon setup uninstall`
+//
+// Each object is opened once (READ_CONTROL|WRITE_DAC, without following a final
+// reparse point) and edited through that handle (GetSecurityInfo/SetSecurityInfo), so
+// the path cannot be swapped between reading and writing the DACL. An ACE already
+// present is left alone; a new one is recorded in the ledger *before* it is written,
+// so a crash leaves at most a ledger entry without its ACE (removal tolerates that).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "plan/windows/planner.hpp"
+#include "plan/windows/state.hpp"
+
+namespace cordon::winsys {
+
+struct ApplyStats {
+  int added = 0;
+  int present = 0;
+  int removed = 0;
+  std::vector<std::string> missing;  // paths that no longer exist (uninstall)
+};
+
+[[nodiscard]] Result<ApplyStats> apply_aces(const std::vector<win::PlannedAce>& aces, win::Ledger& ledger,
+                                            win::StateIo& io);
+[[nodiscard]] Result<ApplyStats> remove_aces(const std::vector<win::LedgerEntry>& entries, win::Ledger& ledger,
+                                             win::StateIo& io);
+
+}  // namespace cordon::winsys

@@ -1,0 +1,175 @@
+#include "platform/windows/host_probe.hpp"
+
+#include <windows.h>
+#include <aclapi.h>
+
+#include "plan/windows/win_path.hpp"
+#include "platform/windows/security.hpp"
+#include "platform/windows/win32.hpp"
+
+namespace cordon::winsys {
+namespace {
+
+UniqueHandle open_meta(const std::string& path, DWORD access, bool follow) {
+  DWORD flags = FILE_FLAG_BACKUP_SEMANTICS | (follow ? 0 : FILE_FLAG_OPEN_REPARSE_POINT);
+  return UniqueHandle(CreateFileW(widen(path).c_str(), access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                                  nullptr, OPEN_EXISTING, flags, nullptr));
+}
+
+std::string final_path(HANDLE h) {
+  std::wstring buf(MAX_PATH, L'\0');
+  DWORD n = GetFinalPathNameByHandleW(h, buf.data(), static_cast<DWORD>(buf.size()), FILE_NAME_NORMALIZED);
+  if (n >= buf.size()) {
+    buf.resize(n + 1);
+    n = GetFinalPathNameByHandleW(h, buf.data(), static_cast<DWORD>(buf.size()), FILE_NAME_NORMALIZED);
+  }
+  if (n == 0) return {};
+  buf.resize(n);
+  return win::normalize(narrow(buf));  // drops the \\?\ prefix
+}
+
+}  // namespace
+
+std::string env(const char* name) {
+  DWORD n = GetEnvironmentVariableW(widen(name).c_str(), nullptr, 0);
+  if (n == 0) return {};
+  std::wstring buf(n, L'\0');
+  n = GetEnvironmentVariableW(widen(name).c_str(), buf.data(), n);
+  buf.resize(n);
+  return narrow(buf);
+}
+
+win::FsEntry WinFs::stat(const std::string& path) const {
+  win::FsEntry e;
+  UniqueHandle h = open_meta(path, FILE_READ_ATTRIBUTES, true);
+  if (!h) return e;
+  BY_HANDLE_FILE_INFORMATION info{};
+  if (!GetFileInformationByHandle(h.get(), &info)) return e;
+  e.kind = (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) ? win::FsEntry::Kind::Directory : win::FsEntry::Kind::File;
+  e.final_path = final_path(h.get());
+  if (e.final_path.empty()) e.final_path = win::normalize(path);
+  e.reparse = is_link(path);
+  return e;
+}
+
+bool WinFs::is_link(const std::string& path) const {
+  DWORD attrs = GetFileAttributesW(widen(path).c_str());
+  return attrs != INVALID_FILE_ATTRIBUTES && (attrs & FILE_ATTRIBUTE_REPARSE_POINT);
+}
+
+std::vector<std::string> WinFs::list(const std::string& dir) const {
+  std::vector<std::string> out;
+  WIN32_FIND_DATAW data{};
+  HANDLE h = FindFirstFileExW(widen(win::join(dir, "*")).c_str(), FindExInfoBasic, &data, FindExSearchNameMatch,
+                              nullptr, 0);
+  if (h == INVALID_HANDLE_VALUE) return out;
+  do {
+    std::wstring name = data.cFileName;
+    if (name != L"." && name != L"..") out.push_back(narrow(name));
+  } while (FindNextFileW(h, &data));
+  FindClose(h);
+  return out;
+}
+
+std::optional<std::vector<win::Ace>> WinFs::dacl(const std::string& path) const {
+  UniqueHandle h = open_meta(path, READ_CONTROL, true);
+  if (!h) return std::nullopt;
+  PACL acl = nullptr;
+  LocalPtr<void> sd;
+  if (GetSecurityInfo(h.get(), SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, nullptr, nullptr, &acl, nullptr,
+                      sd.out()) != ERROR_SUCCESS)
+    return std::nullopt;
+  return read_dacl(acl);
+}
+
+std::optional<std::string> WinFs::read_small(const std::string& path) const {
+  UniqueHandle h(CreateFileW(widen(path).c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING, 0, nullptr));
+  if (!h) return std::nullopt;
+  std::string buf(4096, '\0');
+  DWORD got = 0;
+  if (!ReadFile(h.get(), buf.data(), static_cast<DWORD>(buf.size()), &got, nullptr)) return std::nullopt;
+  buf.resize(got);
+  return buf;
+}
+
+Result<win::WinHost> probe_host(const WinFs& fs) {
+  win::WinHost host;
+  UniqueHandle token;
+  if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, token.out())) return win32_error("OpenProcessToken", "self");
+  auto user = token_user(token.get());
+  if (!user) return user.error();
+  host.user = *user;
+  auto logon = token_logon_sid(token.get());
+  if (logon) host.logon = *logon;  // missing: reported by the token step
+  std::string system_root = env("SystemRoot");
+  if (!system_root.empty()) host.windows_dir = win::normalize(system_root);
+  std::string drive = env("SystemDrive");
+  if (!drive.empty()) host.system_drive = drive;
+  host.user_profile = win::normalize(env("USERPROFILE"));
+  host.local_app_data = win::normalize(env("LOCALAPPDATA"));
+  host.public_dir = win::normalize(env("PUBLIC"));
+  host.temp = win::normalize(env("TEMP"));
+  host.tmp = win::normalize(env("TMP"));
+  if (!host.local_app_data.empty()) host.state_dir = win::join(host.local_app_data, "cordon");
+  for (const char* v : {"ProgramFiles", "ProgramFiles(x86)", "ProgramData"}) {
+    std::string d = env(v);
+    if (!d.empty()) host.program_dirs.push_back(win::normalize(d));
+  }
+  std::string path = env("PATH");
+  size_t i = 0;
+  while (i <= path.size()) {
+    size_t j = path.find(';', i);
+    if (j == std::string::npos) j = path.size();
+    std::string entry = path.substr(i, j - i);
+    if (win::is_absolute(entry)) host.path_entries.push_back(win::normalize(entry));
+    i = j + 1;
+  }
+  host.ssh_session = !env("SSH_CONNECTION").empty() || !env("SSH_CLIENT").empty() || !env("SSH_TTY").empty();
+  OSVERSIONINFOW version{};
+  version.dwOSVersionInfoSize = sizeof(version);
+  using RtlGetVersionFn = LONG(WINAPI*)(OSVERSIONINFOW*);
+  HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+  auto rtl_get_version = ntdll ? reinterpret_cast<RtlGetVersionFn>(
+                                     reinterpret_cast<void*>(GetProcAddress(ntdll, "RtlGetVersion")))
+                               : nullptr;
+  if (rtl_get_version && rtl_get_version(&version) == 0) host.windows_build = version.dwBuildNumber;
+  host.fs = &fs;
+  return host;
+}
+
+std::optional<uint32_t> probe_restricted_scope(void* restricted_token) {
+  UniqueHandle impersonation;
+  if (!DuplicateToken(static_cast<HANDLE>(restricted_token), SecurityImpersonation, impersonation.out()))
+    return std::nullopt;
+  auto user = token_user(impersonation.get());
+  if (!user) return std::nullopt;
+  // Owner and DACL: only the user, with full access; no restricting SID is granted.
+  NativeSid owner(*user);
+  auto acl = build_acl({{win::AceType::Allow, *user, win::access::kFileAllAccess, 0}});
+  if (!acl) return std::nullopt;
+  SECURITY_DESCRIPTOR sd{};
+  InitializeSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION);
+  SetSecurityDescriptorOwner(&sd, owner.get(), FALSE);
+  SetSecurityDescriptorGroup(&sd, owner.get(), FALSE);
+  SetSecurityDescriptorDacl(&sd, TRUE, reinterpret_cast<ACL*>(acl->data()), FALSE);
+  GENERIC_MAPPING mapping{win::access::kFileGenericRead, win::access::kFileGenericWrite,
+                          win::access::kFileGenericExecute, win::access::kFileAllAccess};
+  uint32_t covered = 0;
+  for (uint32_t right : {win::access::kWriteData, win::access::kAppendData, win::access::kWriteEa,
+                         win::access::kWriteAttributes, win::access::kDelete, win::access::kDeleteChild,
+                         win::access::kWriteDac, win::access::kWriteOwner}) {
+    BYTE privileges[sizeof(PRIVILEGE_SET) + sizeof(LUID_AND_ATTRIBUTES)]{};
+    DWORD privileges_size = sizeof(privileges);
+    DWORD granted = 0;
+    BOOL status = FALSE;
+    if (!AccessCheck(&sd, impersonation.get(), right, &mapping, reinterpret_cast<PRIVILEGE_SET*>(privileges),
+                     &privileges_size, &granted, &status))
+      return std::nullopt;
+    if (!status) covered |= right;  // denied: the restricted pass examined it
+  }
+  // Sanity: plain writes must be covered, or the check did not model a restricted token.
+  if (!(covered & win::access::kWriteData)) return std::nullopt;
+  return covered;
+}
+
+}  // namespace cordon::winsys

@@ -1,0 +1,224 @@
+#include "platform/windows/launch.hpp"
+
+#include <sddl.h>
+
+#include <algorithm>
+#include <cwctype>
+
+#include "platform/windows/state_io.hpp"
+#include "platform/windows/win32.hpp"
+
+namespace cordon::winsys {
+namespace {
+
+constexpr int kTimeoutExitCode = 124;  // as on Linux (GNU timeout)
+
+std::wstring resolve_program(const std::wstring& name) {
+  if (name.find_first_of(L"\\/:") != std::wstring::npos) return name;
+  for (const wchar_t* ext : {L".exe", L".com", L".cmd", L".bat"}) {
+    wchar_t buf[MAX_PATH * 2];
+    DWORD n = SearchPathW(nullptr, name.c_str(), ext, static_cast<DWORD>(std::size(buf)), buf, nullptr);
+    if (n > 0 && n < std::size(buf)) return buf;
+  }
+  return name;
+}
+
+std::wstring environment_block(std::vector<std::string> env) {
+  std::vector<std::wstring> wide;
+  for (const auto& e : env) wide.push_back(widen(e));
+  std::sort(wide.begin(), wide.end(), [](const std::wstring& a, const std::wstring& b) {
+    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
+                                        [](wchar_t x, wchar_t y) { return std::towupper(x) < std::towupper(y); });
+  });
+  std::wstring block;
+  for (const auto& e : wide) {
+    block += e;
+    block.push_back(L'\0');
+  }
+  block.push_back(L'\0');
+  return block;
+}
+
+Result<UniqueHandle> make_job() {
+  UniqueHandle job(CreateJobObjectW(nullptr, nullptr));
+  if (!job) return win32_error("CreateJobObjectW", "");
+  JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
+  limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE | JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION;
+  if (!SetInformationJobObject(job.get(), JobObjectExtendedLimitInformation, &limits, sizeof(limits)))
+    return win32_error("SetInformationJobObject", "KILL_ON_JOB_CLOSE");
+  JOBOBJECT_BASIC_UI_RESTRICTIONS ui{};
+  ui.UIRestrictionsClass = JOB_OBJECT_UILIMIT_DESKTOP | JOB_OBJECT_UILIMIT_DISPLAYSETTINGS |
+                           JOB_OBJECT_UILIMIT_EXITWINDOWS | JOB_OBJECT_UILIMIT_GLOBALATOMS |
+                           JOB_OBJECT_UILIMIT_HANDLES | JOB_OBJECT_UILIMIT_READCLIPBOARD |
+                           JOB_OBJECT_UILIMIT_SYSTEMPARAMETERS | JOB_OBJECT_UILIMIT_WRITECLIPBOARD;
+  if (!SetInformationJobObject(job.get(), JobObjectBasicUIRestrictions, &ui, sizeof(ui)))
+    return win32_error("SetInformationJobObject", "UI restrictions");
+  return job;
+}
+
+struct Desktop {
+  HDESK handle = nullptr;
+  std::wstring name;  // "Winsta0\\..."
+  ~Desktop() {
+    if (handle) CloseDesktop(handle);
+  }
+};
+
+Status open_desktop(const LaunchRequest& r, Desktop& d) {
+  if (!r.private_desktop) {
+    d.name = L"Winsta0\\Default";
+    return Ok{};
+  }
+  auto rnd = random_u32x4();
+  if (!rnd) return rnd.error();
+  wchar_t suffix[40];
+  swprintf(suffix, std::size(suffix), L"%08x%08x", (*rnd)[0], (*rnd)[1]);
+  std::wstring name = std::wstring(L"CordonSandbox-") + suffix;
+  // Only the logon session (and SYSTEM) may use the desktop.
+  std::wstring sddl = L"D:P(A;;GA;;;SY)" + (r.logon_sid.empty() ? std::wstring() : L"(A;;GA;;;" + widen(r.logon_sid) + L")");
+  LocalPtr<void> sd;
+  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1, sd.out(), nullptr))
+    return win32_error("ConvertStringSecurityDescriptorToSecurityDescriptorW", narrow(sddl));
+  SECURITY_ATTRIBUTES sa{sizeof(sa), sd.get(), FALSE};
+  d.handle = CreateDesktopW(name.c_str(), nullptr, nullptr, 0, GENERIC_ALL, &sa);
+  if (!d.handle)
+    return win32_error("CreateDesktopW", narrow(name), GetLastError(),
+                       "set CORDON_WINDOWS_DESKTOP=default to run on the shared desktop (weaker UI isolation)");
+  d.name = L"Winsta0\\" + name;
+  return Ok{};
+}
+
+// Inheritable duplicates of the three stdio handles (deduplicated).
+std::vector<HANDLE> stdio_handles(HANDLE out[3]) {
+  std::vector<HANDLE> list;
+  const DWORD ids[3] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE};
+  for (int i = 0; i < 3; ++i) {
+    out[i] = nullptr;
+    HANDLE h = GetStdHandle(ids[i]);
+    if (!h || h == INVALID_HANDLE_VALUE) continue;
+    HANDLE dup = nullptr;
+    if (!DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &dup, 0, TRUE, DUPLICATE_SAME_ACCESS)) continue;
+    out[i] = dup;
+    list.push_back(dup);
+  }
+  return list;
+}
+
+BOOL WINAPI ignore_ctrl(DWORD) { return TRUE; }  // the child gets Ctrl-C; we wait for it
+
+}  // namespace
+
+std::wstring quote_argument(const std::wstring& arg) {
+  if (!arg.empty() && arg.find_first_of(L" \t\n\v\"") == std::wstring::npos) return arg;
+  std::wstring out = L"\"";
+  size_t backslashes = 0;
+  for (wchar_t c : arg) {
+    if (c == L'\\') {
+      ++backslashes;
+    } else if (c == L'"') {
+      out.append(backslashes * 2 + 1, L'\\');
+      out.push_back(c);
+      backslashes = 0;
+    } else {
+      out.append(backslashes, L'\\');
+      out.push_back(c);
+      backslashes = 0;
+    }
+  }
+  out.append(backslashes * 2, L'\\');
+  out.push_back(L'"');
+  return out;
+}
+
+Result<LaunchResult> launch(const LaunchRequest& r) {
+  if (r.argv.empty()) return usage_error("run", "no command given");
+  // 1. Program and command line.
+  std::wstring program = resolve_program(widen(r.argv[0]));
+  std::wstring cmdline = quote_argument(program);
+  for (size_t i = 1; i < r.argv.size(); ++i) cmdline += L" " + quote_argument(widen(r.argv[i]));
+  // 2. Environment.
+  std::wstring env = environment_block(r.env);
+  // 3. Job.
+  auto job = make_job();
+  if (!job) return job.error();
+  // 4. Desktop.
+  Desktop desktop;
+  auto d = open_desktop(r, desktop);
+  if (!d) return d.error();
+  // 5. STARTUPINFOEX with only the stdio handles inheritable.
+  HANDLE stdio[3];
+  std::vector<HANDLE> handles = stdio_handles(stdio);
+  std::vector<UniqueHandle> owned;
+  for (HANDLE h : handles) owned.emplace_back(h);
+  std::sort(handles.begin(), handles.end());
+  handles.erase(std::unique(handles.begin(), handles.end()), handles.end());
+  SIZE_T attr_size = 0;
+  InitializeProcThreadAttributeList(nullptr, 1, 0, &attr_size);
+  std::vector<BYTE> attr_buffer(attr_size);
+  auto* attrs = reinterpret_cast<LPPROC_THREAD_ATTRIBUTE_LIST>(attr_buffer.data());
+  if (!InitializeProcThreadAttributeList(attrs, 1, 0, &attr_size))
+    return win32_error("InitializeProcThreadAttributeList", "");
+  struct AttrGuard {
+    LPPROC_THREAD_ATTRIBUTE_LIST a;
+    ~AttrGuard() { DeleteProcThreadAttributeList(a); }
+  } attr_guard{attrs};
+  if (!handles.empty() && !UpdateProcThreadAttribute(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, handles.data(),
+                                                     handles.size() * sizeof(HANDLE), nullptr, nullptr))
+    return win32_error("UpdateProcThreadAttribute", "PROC_THREAD_ATTRIBUTE_HANDLE_LIST");
+  STARTUPINFOEXW si{};
+  si.StartupInfo.cb = sizeof(si);
+  si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+  si.StartupInfo.hStdInput = stdio[0];
+  si.StartupInfo.hStdOutput = stdio[1];
+  si.StartupInfo.hStdError = stdio[2];
+  si.StartupInfo.lpDesktop = desktop.name.data();
+  si.lpAttributeList = attrs;
+
+  // 6. Create suspended, join the job, resume.
+  PROCESS_INFORMATION pi{};
+  std::wstring cwd = widen(r.cwd);
+  const DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT;
+  BOOL created = r.token
+                     ? CreateProcessAsUserW(r.token, nullptr, cmdline.data(), nullptr, nullptr, !handles.empty(), flags,
+                                            env.data(), cwd.empty() ? nullptr : cwd.c_str(), &si.StartupInfo, &pi)
+                     : CreateProcessW(nullptr, cmdline.data(), nullptr, nullptr, !handles.empty(), flags, env.data(),
+                                      cwd.empty() ? nullptr : cwd.c_str(), &si.StartupInfo, &pi);
+  if (!created) {
+    DWORD code = GetLastError();
+    return win32_error(r.token ? "CreateProcessAsUserW" : "CreateProcessW", r.argv[0], code,
+                       code == ERROR_FILE_NOT_FOUND ? "is the command on PATH?" : "");
+  }
+  UniqueHandle process(pi.hProcess), thread(pi.hThread);
+  if (!AssignProcessToJobObject(job->get(), process.get())) {
+    Error e = win32_error("AssignProcessToJobObject", r.argv[0]);
+    TerminateProcess(process.get(), 1);  // fail closed: it never ran a single instruction
+    return e;
+  }
+  SetConsoleCtrlHandler(ignore_ctrl, TRUE);
+  if (ResumeThread(thread.get()) == static_cast<DWORD>(-1)) {
+    Error e = win32_error("ResumeThread", r.argv[0]);
+    TerminateJobObject(job->get(), 1);
+    return e;
+  }
+  owned.clear();  // the child has its copies
+
+  // 7. Wait, with the timeout applied to the whole job.
+  LaunchResult result;
+  DWORD wait_ms = INFINITE;
+  if (r.timeout_seconds) wait_ms = static_cast<DWORD>(std::min(*r.timeout_seconds * 1000.0, 4.0e9));
+  DWORD w = WaitForSingleObject(process.get(), wait_ms);
+  if (w == WAIT_TIMEOUT) {
+    result.timed_out = true;
+    TerminateJobObject(job->get(), kTimeoutExitCode);
+    WaitForSingleObject(process.get(), 5000);
+  }
+  DWORD code = 0;
+  GetExitCodeProcess(process.get(), &code);
+  result.exit_code = result.timed_out ? kTimeoutExitCode : static_cast<int>(code);
+  // Closing the job (KILL_ON_JOB_CLOSE) ends any descendant that outlived the main process.
+  TerminateJobObject(job->get(), result.exit_code);
+  SetConsoleCtrlHandler(ignore_ctrl, FALSE);
+  return result;
+}
+
+}  // namespace cordon::winsys

@@ -1,0 +1,49 @@
+// cordon (Windows): start the command under the sandbox token, inside a job.
+//
+//   LaunchRequest req{token.get(), argv, cwd, env, timeout, /*private_desktop=*/true};
+//   Result<LaunchResult> r = launch(req);     // exit code passed through; 124 on timeout
+//
+// The order, in one function (launch.cpp):
+//   1. resolve the program on PATH and quote the command line;
+//   2. build the environment block (sorted, case-insensitive);
+//   3. a job object: KILL_ON_JOB_CLOSE, DIE_ON_UNHANDLED_EXCEPTION, UI restrictions;
+//   4. a private desktop (unless in an SSH session), DACL for the logon SID only;
+//   5. STARTUPINFOEX with an explicit inherited-handle list: the three stdio handles;
+//   6. CreateProcessAsUserW(CREATE_SUSPENDED), assign to the job, then resume
+//      (fail closed: a process that cannot join the job is terminated before it runs);
+//   7. wait; on timeout TerminateJobObject kills the whole tree; closing the job
+//      kills any descendant still alive after the main process exits.
+#pragma once
+
+#include <windows.h>
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace cordon::winsys {
+
+struct LaunchRequest {
+  HANDLE token = nullptr;                 // nullptr: the caller's own token (full-access)
+  std::vector<std::string> argv;
+  std::string cwd;
+  std::vector<std::string> env;           // "NAME=VALUE", complete
+  std::optional<double> timeout_seconds;
+  bool private_desktop = true;
+  std::string logon_sid;                  // for the desktop DACL ("S-1-5-5-...")
+};
+
+struct LaunchResult {
+  int exit_code = 0;
+  bool timed_out = false;
+};
+
+[[nodiscard]] Result<LaunchResult> launch(const LaunchRequest& request);
+
+// MSVCRT/CommandLineToArgvW quoting of one argument.
+std::wstring quote_argument(const std::wstring& arg);
+
+}  // namespace cordon::winsys

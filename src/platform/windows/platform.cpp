@@ -1,0 +1,241 @@
+// cordon (Windows): the platform seam (platform/platform.hpp), stage 1 (unelevated).
+//
+// run():  probe host -> capability SIDs (state dir, locked) -> plan_windows ->
+//         apply ACEs (ledgered) + NUL grant -> denybin stubs -> restricted token ->
+//         launch in a job -> remove per-run ACEs and the private temp.
+#include "platform/platform.hpp"
+
+#include <windows.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "core/env_filter.hpp"
+#include "plan/windows/planner.hpp"
+#include "plan/windows/state.hpp"
+#include "plan/windows/win_path.hpp"
+#include "platform/windows/acl_apply.hpp"
+#include "platform/windows/host_probe.hpp"
+#include "platform/windows/launch.hpp"
+#include "platform/windows/state_io.hpp"
+#include "platform/windows/token.hpp"
+
+extern "C" {
+extern wchar_t** _wenviron;
+}
+
+namespace cordon::platform {
+namespace {
+
+using winsys::FileStateIo;
+using winsys::WinFs;
+
+// Reads the state but never writes it: explain and check have no side effects.
+class PeekIo : public win::StateIo {
+ public:
+  explicit PeekIo(FileStateIo& real) : real_(real) {}
+  Result<std::optional<std::string>> read(const std::string& name) override { return real_.read(name); }
+  Status write_atomic(const std::string&, const std::string&) override { return Ok{}; }
+  Status lock() override { return real_.lock(); }
+  void unlock() override { real_.unlock(); }
+  std::array<uint32_t, 4> random() override { return real_.random(); }
+
+ private:
+  FileStateIo& real_;
+};
+
+struct Prepared {
+  WinFs fs;
+  win::WinHost host;
+  win::CapabilitySids caps;
+  win::WinPlan plan;
+  std::vector<std::string> notes;
+};
+
+std::string hex_id() {
+  auto r = winsys::random_u32x4();
+  char buf[20];
+  snprintf(buf, sizeof(buf), "%08x", static_cast<unsigned>(r ? (*r)[0] : GetCurrentProcessId()));
+  return buf;
+}
+
+Result<std::unique_ptr<Prepared>> prepare(const Policy& policy, bool persist) {
+  auto p = std::make_unique<Prepared>();
+  auto host = winsys::probe_host(p->fs);
+  if (!host) return host.error();
+  p->host = *host;
+  if (p->host.state_dir.empty())
+    return usage_error("state dir", "%LOCALAPPDATA% is not set", "cordon keeps its capability SIDs there");
+  FileStateIo io(p->host.state_dir);
+  PeekIo peek(io);
+  auto caps = win::load_capability_sids(persist ? static_cast<win::StateIo&>(io) : peek, policy.write_roots());
+  if (!caps) return caps.error();
+  p->caps = caps->sids;
+  p->notes = caps->notes;
+  win::PlanOptions options;
+  options.run_id = hex_id();
+  auto plan = win::plan_windows(policy, p->host, p->caps, options);
+  if (!plan) return plan.error();
+  p->plan = *plan;
+  return p;
+}
+
+std::vector<std::string> current_environment() {
+  std::vector<std::string> out;
+  if (!_wenviron) _wgetenv(L"PATH");  // materialises _wenviron
+  for (wchar_t** e = _wenviron; e && *e; ++e)
+    if ((*e)[0] != L'=') out.push_back(winsys::narrow(*e));
+  return out;
+}
+
+std::vector<std::string> child_environment(const Policy& policy, const win::WinPlan& plan) {
+  EnvResult filtered = filter_env(current_environment(), policy.env);
+  std::vector<std::string> env = filtered.env;
+  auto set = [&](const std::string& name, const std::string& value) {
+    std::string key = win::fold_case(name) + "=";
+    env.erase(std::remove_if(env.begin(), env.end(),
+                             [&](const std::string& e) { return win::fold_case(e.substr(0, key.size())) == key; }),
+              env.end());
+    env.push_back(name + "=" + value);
+  };
+  for (const auto& [k, v] : plan.env) set(k, v);
+  if (!plan.stub_dir.empty()) {
+    std::string path = winsys::env("PATH");
+    set("PATH", plan.stub_dir + ";" + path);
+    set("PATHEXT", ".CMD;.BAT;.COM;.EXE;.VBS;.JS;.WS;.MSC");
+  }
+  return env;
+}
+
+Status write_stubs(const win::WinPlan& plan) {
+  if (plan.stub_dir.empty()) return Ok{};
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::u8path(plan.stub_dir), ec);
+  for (const auto& stub : plan.stubs) {
+    std::string path = win::join(plan.stub_dir, stub.name);
+    FILE* f = _wfopen(winsys::widen(path).c_str(), L"wb");
+    if (!f) return winsys::win32_error("_wfopen", path);
+    fwrite(stub.content.data(), 1, stub.content.size(), f);
+    fclose(f);
+  }
+  return Ok{};
+}
+
+}  // namespace
+
+Result<PlanReport> explain(const Policy& policy, const RunRequest& request) {
+  auto p = prepare(policy, /*persist=*/false);
+  if (!p) return p.error();
+  PlanReport report = win::to_report((*p)->plan, policy, (*p)->host);
+  report.command = request.argv;
+  for (const auto& n : (*p)->notes) report.notes.push_back(n);
+  return report;
+}
+
+PlanReport check(const Policy& policy) {
+  auto p = prepare(policy, false);
+  if (!p) {
+    PlanReport r;
+    r.platform = "windows";
+    r.guarantees.push_back({"write confinement", GuaranteeState::Missing, "", p.error().message(), ""});
+    return r;
+  }
+  auto& prep = **p;
+  // Ask the kernel which rights the write-restricted pass covers, with the real token.
+  if (auto token = winsys::create_sandbox_token(prep.plan.token))
+    prep.host.restricted_pass_rights = winsys::probe_restricted_scope(token->get());
+  return win::to_report(prep.plan, policy, prep.host);
+}
+
+Result<int> run(const Policy& policy, const RunRequest& request) {
+  if (policy.mode == Mode::FullAccess) {
+    winsys::LaunchRequest full{nullptr, request.argv, request.cwd, current_environment(), policy.limits.timeout_seconds,
+                               false, {}};
+    auto r = winsys::launch(full);
+    if (!r) return r.error();
+    return r->exit_code;
+  }
+  auto p = prepare(policy, /*persist=*/true);
+  if (!p) return p.error();
+  auto& prep = **p;
+  FileStateIo io(prep.host.state_dir);
+
+  // Apply the ACEs under the state lock, recording each in the ledger first.
+  std::vector<win::LedgerEntry> per_run;
+  {
+    win::StateLock lock(io);
+    if (!lock.status()) return lock.status().error();
+    auto ledger = win::load_ledger(io);
+    if (!ledger) return ledger.error();
+    auto applied = winsys::apply_aces(prep.plan.aces, *ledger, io);
+    if (!applied) return applied.error();
+    for (const auto& a : prep.plan.aces)
+      if (a.lifetime == win::AceLifetime::PerRun) per_run.push_back({a.path, a.ace, a.reason});
+  }
+  auto stubs = write_stubs(prep.plan);
+  if (!stubs) return stubs.error();
+
+  auto token = winsys::create_sandbox_token(prep.plan.token);
+  if (!token) return token.error();
+  std::string desktop = winsys::env("CORDON_WINDOWS_DESKTOP");
+  winsys::LaunchRequest launch{token->get(),
+                               request.argv,
+                               request.cwd,
+                               child_environment(policy, prep.plan),
+                               policy.limits.timeout_seconds,
+                               !prep.host.ssh_session && desktop != "default",
+                               prep.plan.token.logon.str()};
+  auto result = winsys::launch(launch);
+
+  // Per-run grants go away whatever happened; so does the private temp.
+  {
+    win::StateLock lock(io);
+    if (lock.status()) {
+      auto ledger = win::load_ledger(io);
+      if (ledger) (void)winsys::remove_aces(per_run, *ledger, io);
+    }
+  }
+  if (!prep.plan.child_temp.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(std::filesystem::u8path(prep.plan.child_temp), ec);
+  }
+  if (!result) return result.error();
+  if (request.report_json) {
+    nlohmann::json j{{"exit_code", result->exit_code}, {"timed_out", result->timed_out}, {"platform", "windows"}};
+    std::cerr << j.dump() << "\n";
+  }
+  return result->exit_code;
+}
+
+Result<int> setup(const std::vector<std::string>& args) {
+  const bool uninstall = std::find(args.begin(), args.end(), "uninstall") != args.end() ||
+                         std::find(args.begin(), args.end(), "--uninstall") != args.end();
+  const bool status = std::find(args.begin(), args.end(), "status") != args.end();
+  std::string local = winsys::env("LOCALAPPDATA");
+  if (local.empty()) return usage_error("setup", "%LOCALAPPDATA% is not set");
+  FileStateIo io(win::join(local, "cordon"));
+  win::StateLock lock(io);
+  if (!lock.status()) return lock.status().error();
+  auto ledger = win::load_ledger(io);
+  if (!ledger) return ledger.error();
+  if (uninstall) {
+    auto entries = ledger->entries;
+    auto removed = winsys::remove_aces(entries, *ledger, io);
+    if (!removed) return removed.error();
+    std::cout << "cordon: removed " << removed->removed << " ACE(s) cordon had added";
+    if (!removed->missing.empty()) std::cout << "; " << removed->missing.size() << " path(s) no longer exist";
+    std::cout << "\n";
+    return 0;
+  }
+  if (status) {
+    std::cout << "cordon: " << ledger->entries.size() << " ACE(s) in the ledger\n";
+    for (const auto& e : ledger->entries) std::cout << "  " << e.path << ": " << win::to_string(e.ace) << "\n";
+    return 0;
+  }
+  std::cout << "cordon (Windows, stage 1) needs no elevated setup: each run grants what it needs.\n"
+               "  cordon setup status     list every ACE cordon added\n"
+               "  cordon setup uninstall  remove exactly those ACEs\n";
+  return 0;
+}
+
+}  // namespace cordon::platform

@@ -1,0 +1,73 @@
+#include "platform/windows/state_io.hpp"
+
+#include <windows.h>
+#include <bcrypt.h>
+
+#include <cstdlib>
+
+#include "plan/windows/win_path.hpp"
+
+namespace cordon::winsys {
+
+Result<std::array<uint32_t, 4>> random_u32x4() {
+  std::array<uint32_t, 4> out{};
+  NTSTATUS status = BCryptGenRandom(nullptr, reinterpret_cast<PUCHAR>(out.data()), sizeof(out),
+                                    BCRYPT_USE_SYSTEM_PREFERRED_RNG);
+  if (status != 0) return win32_error("BCryptGenRandom", "", static_cast<DWORD>(status));
+  return out;
+}
+
+Result<std::optional<std::string>> FileStateIo::read(const std::string& name) {
+  std::string path = win::join(dir_, name);
+  UniqueHandle h(CreateFileW(widen(path).c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING, 0, nullptr));
+  if (!h) {
+    DWORD code = GetLastError();
+    if (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND) return std::optional<std::string>{};
+    return win32_error("CreateFileW", path, code);
+  }
+  std::string text;
+  char buf[8192];
+  DWORD got = 0;
+  while (ReadFile(h.get(), buf, sizeof(buf), &got, nullptr) && got > 0) text.append(buf, got);
+  return std::optional<std::string>{text};
+}
+
+Status FileStateIo::write_atomic(const std::string& name, const std::string& text) {
+  CreateDirectoryW(widen(dir_).c_str(), nullptr);
+  std::string path = win::join(dir_, name);
+  std::string tmp = path + ".tmp";
+  {
+    UniqueHandle h(CreateFileW(widen(tmp).c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr));
+    if (!h) return win32_error("CreateFileW", tmp);
+    DWORD wrote = 0;
+    if (!WriteFile(h.get(), text.data(), static_cast<DWORD>(text.size()), &wrote, nullptr) || wrote != text.size())
+      return win32_error("WriteFile", tmp);
+    if (!FlushFileBuffers(h.get())) return win32_error("FlushFileBuffers", tmp);
+  }
+  if (!MoveFileExW(widen(tmp).c_str(), widen(path).c_str(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH))
+    return win32_error("MoveFileExW", path);
+  return Ok{};
+}
+
+Status FileStateIo::lock() {
+  mutex_ = UniqueHandle(CreateMutexW(nullptr, FALSE, L"Local\\cordon-state-lock"));
+  if (!mutex_) return win32_error("CreateMutexW", "Local\\cordon-state-lock");
+  DWORD r = WaitForSingleObject(mutex_.get(), 30000);
+  if (r != WAIT_OBJECT_0 && r != WAIT_ABANDONED)
+    return win32_error("WaitForSingleObject", "cordon state lock", r == WAIT_TIMEOUT ? WAIT_TIMEOUT : GetLastError(),
+                       "another cordon process holds the state lock");
+  return Ok{};
+}
+
+void FileStateIo::unlock() {
+  if (mutex_) ReleaseMutex(mutex_.get());
+  mutex_.reset();
+}
+
+std::array<uint32_t, 4> FileStateIo::random() {
+  auto r = random_u32x4();
+  if (!r) std::abort();  // never fall back to a weak source for capability SIDs
+  return *r;
+}
+
+}  // namespace cordon::winsys

@@ -1,0 +1,33 @@
+// cordon (Windows): the state dir on disk, a cross-process lock, and the CSPRNG.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "plan/windows/state.hpp"
+#include "platform/windows/win32.hpp"
+
+namespace cordon::winsys {
+
+// Random bytes from BCryptGenRandom (the system-preferred RNG).
+[[nodiscard]] Result<std::array<uint32_t, 4>> random_u32x4();
+
+class FileStateIo : public win::StateIo {
+ public:
+  explicit FileStateIo(std::string dir) : dir_(std::move(dir)) {}
+  Result<std::optional<std::string>> read(const std::string& name) override;
+  // Writes name.tmp, flushes, then MoveFileExW(REPLACE_EXISTING|WRITE_THROUGH).
+  Status write_atomic(const std::string& name, const std::string& text) override;
+  // A named mutex per user session: Local\cordon-state-lock.
+  Status lock() override;
+  void unlock() override;
+  std::array<uint32_t, 4> random() override;
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+  UniqueHandle mutex_;
+};
+
+}  // namespace cordon::winsys

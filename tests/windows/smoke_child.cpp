@@ -1,0 +1,94 @@
+// cordon smoke-test child (Windows): small, predictable behaviours for
+// scripts/windows/smoke.sh (under Wine) and scripts/windows/acceptance.ps1.
+//
+//   smoke_child echo TEXT            print TEXT on stdout
+//   smoke_child stderr TEXT          print TEXT on stderr
+//   smoke_child exit N               exit with N
+//   smoke_child cat                  copy stdin to stdout
+//   smoke_child sleep SECONDS
+//   smoke_child touch-after FILE S   sleep S seconds, then create FILE
+//   smoke_child spawn FILE S         start "touch-after FILE S" as a grandchild, then sleep
+//   smoke_child write FILE           create FILE; exit 0, or 3 when denied
+//   smoke_child env NAME             print the variable's value
+//   smoke_child token                print "restricted=0|1"
+#include <windows.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace {
+
+int usage() {
+  std::fputs("usage: smoke_child echo|stderr|exit|cat|sleep|touch-after|spawn|write|env|token ...\n", stderr);
+  return 2;
+}
+
+bool create_file(const char* path) {
+  HANDLE h = CreateFileA(path, GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (h == INVALID_HANDLE_VALUE) return false;
+  DWORD wrote = 0;
+  WriteFile(h, "x", 1, &wrote, nullptr);
+  CloseHandle(h);
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return usage();
+  std::string cmd = argv[1];
+  if (cmd == "echo" && argc >= 3) {
+    std::printf("%s\n", argv[2]);
+    return 0;
+  }
+  if (cmd == "stderr" && argc >= 3) {
+    std::fprintf(stderr, "%s\n", argv[2]);
+    return 0;
+  }
+  if (cmd == "exit" && argc >= 3) return std::atoi(argv[2]);
+  if (cmd == "cat") {
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof(buf), stdin)) > 0) std::fwrite(buf, 1, n, stdout);
+    return 0;
+  }
+  if (cmd == "sleep" && argc >= 3) {
+    Sleep(static_cast<DWORD>(std::atof(argv[2]) * 1000));
+    return 0;
+  }
+  if (cmd == "touch-after" && argc >= 4) {
+    Sleep(static_cast<DWORD>(std::atof(argv[3]) * 1000));
+    return create_file(argv[2]) ? 0 : 3;
+  }
+  if (cmd == "spawn" && argc >= 4) {
+    char self[MAX_PATH];
+    GetModuleFileNameA(nullptr, self, MAX_PATH);
+    std::string line = std::string("\"") + self + "\" touch-after \"" + argv[2] + "\" " + argv[3];
+    STARTUPINFOA si{};
+    si.cb = sizeof(si);
+    PROCESS_INFORMATION pi{};
+    if (!CreateProcessA(nullptr, line.data(), nullptr, nullptr, FALSE, 0, nullptr, nullptr, &si, &pi)) return 4;
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+    std::printf("spawned %lu\n", static_cast<unsigned long>(pi.dwProcessId));
+    std::fflush(stdout);
+    Sleep(INFINITE);
+    return 0;
+  }
+  if (cmd == "write" && argc >= 3) return create_file(argv[2]) ? 0 : 3;
+  if (cmd == "env" && argc >= 3) {
+    const char* v = std::getenv(argv[2]);
+    std::printf("%s\n", v ? v : "<unset>");
+    return v ? 0 : 1;
+  }
+  if (cmd == "token") {
+    HANDLE token = nullptr;
+    OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token);
+    std::printf("restricted=%d\n", token && IsTokenRestricted(token) ? 1 : 0);
+    if (token) CloseHandle(token);
+    return 0;
+  }
+  return usage();
+}
