@@ -331,10 +331,24 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
   }
   std::sort(denied.begin(), denied.end());
   denied.erase(std::unique(denied.begin(), denied.end()), denied.end());
+  // --allow-read exceptions inside a denied directory (deny ~/.aws, allow ~/.aws/config).
+  std::vector<std::string> exceptions;
+  for (const auto& a : policy.allow_read)
+    if (fs.kind(a) != FileKind::Missing &&
+        std::any_of(denied.begin(), denied.end(), [&](const std::string& d) { return paths::is_within(a, d) && a != d; }))
+      exceptions.push_back(a);
   for (const auto& d : denied) {
-    if (ns)
-      plan.mounts.push_back({fs.kind(d) == FileKind::Dir ? MountKind::MaskDir : MountKind::MaskFile, d, "", "secret"});
+    std::vector<std::string> inside;
+    for (const auto& a : exceptions)
+      if (paths::is_within(a, d)) inside.push_back(a);
+    if (ns) {
+      MountStep m{fs.kind(d) == FileKind::Dir ? MountKind::MaskDir : MountKind::MaskFile, d, "", "secret"};
+      m.reexpose = inside;
+      plan.mounts.push_back(m);
+    }
     rules.push_back({"deny-read", d, "unreadable", ns ? "masked (empty read-only mount) + landlock" : "landlock", "secret"});
+    for (const auto& a : inside)
+      rules.push_back({"allow-read", a, "readable (exception)", ns ? "read-only bind inside the mask + landlock" : "landlock", "--allow-read"});
   }
   if (ns) {
     std::vector<std::string> ipc;
@@ -364,6 +378,7 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
     ll.scoped = landlock::scopes(ll.abi);
     if (policy.net.mode == NetMode::Off) ll.handled_net = landlock::net_rights(ll.abi);
     add_read_complement("/", denied, fs, ll.rules, 0);
+    for (const auto& a : exceptions) ll.rules.push_back({a, landlock::kRead});
     const uint64_t all = ll.handled_fs;
     for (const auto& root : roots) ll.rules.push_back({root, all});
     if (!tmp_writable.empty()) ll.rules.push_back({tmp_writable, all});

@@ -44,6 +44,8 @@ struct MountStep {
   std::string target;
   std::string source;  // BindWritable of /tmp: the host directory
   std::string reason;
+  // MaskDir: --allow-read exceptions below the masked directory, bound back read-only.
+  std::vector<std::string> reexpose = {};
 };
 
 // A protected path that does not exist yet: cordon creates an empty one on the host

@@ -375,3 +375,25 @@ TEST(LinuxPlanner, HostIpcIsMaskedButTmpSocketsOnlyWithHostTmp) {
 
 }  // namespace
 }  // namespace cordon
+
+namespace cordon {
+namespace {
+
+TEST(LinuxPlannerAllowRead, ExceptionInsideADeniedDirectoryIsBoundBack) {
+  auto fs = base_fs();
+  fs.dir("/home/u/.aws").file("/home/u/.aws/config").file("/home/u/.aws/credentials");
+  auto p = base_policy();
+  p.allow_read = {"/home/u/.aws/config"};
+  auto plan = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  const MountStep* mask = nullptr;
+  for (const auto& m : plan->mounts)
+    if (m.kind == MountKind::MaskDir && m.target == "/home/u/.aws") mask = &m;
+  ASSERT_NE(mask, nullptr);
+  EXPECT_EQ(mask->reexpose, std::vector<std::string>{"/home/u/.aws/config"});
+  EXPECT_EQ(access_for(*plan, "/home/u/.aws/config"), landlock::kRead);
+  EXPECT_EQ(access_for(*plan, "/home/u/.aws/credentials"), 0u);
+}
+
+}  // namespace
+}  // namespace cordon

@@ -72,6 +72,42 @@ bool setup_dev(std::vector<Clone>& devices, const ChildReporter& rep) {
   return true;
 }
 
+// An empty, read-only, unlistable tmpfs over a denied directory; --allow-read
+// exceptions below it are cloned first and bound back read-only inside the mask.
+bool mask_dir(const MountStep& m, const ChildReporter& rep) {
+  std::vector<Clone> keep;
+  for (const auto& path : m.reexpose) {
+    UniqueFd fd = clone_tree(path.c_str(), true);
+    if (!fd.valid()) {
+      if (errno == ENOENT) continue;
+      return rep.fail("allow-read", "open_tree", path.c_str());
+    }
+    if (!set_attr(fd.get(), sys::kMountAttrRdonly | sys::kMountAttrNosuid | sys::kMountAttrNodev, true))
+      return rep.fail("allow-read", "mount_setattr", path.c_str());
+    keep.push_back({path, std::move(fd)});
+  }
+  const char* target = m.target.c_str();
+  const char* options = keep.empty() ? "size=4k,mode=0000" : "size=64k,mode=0711";
+  if (::mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, options) != 0) {
+    if (errno == ENOENT) return true;  // vanished since planning: nothing left to hide
+    return rep.fail("deny-read", "mount(tmpfs)", target);
+  }
+  for (auto& k : keep) {
+    // Mount point: intermediate directories, then an empty dir or file like the source.
+    struct stat st {};
+    const bool dir = ::fstat(k.fd.get(), &st) == 0 && S_ISDIR(st.st_mode);
+    for (size_t i = m.target.size() + 1; i < k.target.size(); ++i)
+      if (k.target[i] == '/') ::mkdir(k.target.substr(0, i).c_str(), 0711);
+    int rc = dir ? ::mkdir(k.target.c_str(), 0755)
+                 : ::close(::open(k.target.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0444));
+    if (rc != 0 && errno != EEXIST) return rep.fail("allow-read", "mkdir", k.target.c_str());
+    if (!attach(k.fd, k.target)) return rep.fail("allow-read", "move_mount", k.target.c_str());
+  }
+  sys::MountAttr attr{sys::kMountAttrRdonly, 0, 0, 0};
+  if (sys::mount_setattr(AT_FDCWD, target, 0, &attr) != 0) return rep.fail("deny-read", "mount_setattr(RDONLY)", target);
+  return true;
+}
+
 // mkdir -p for a mount point inside a writable /tmp.
 bool make_mount_point(const std::string& path) {
   for (size_t i = 1; i <= path.size(); ++i) {
@@ -174,10 +210,7 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
         if (!bind_read_only(target, m.target, true, rep, "protect")) return false;
         break;
       case MountKind::MaskDir:
-        if (::mount("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0000") != 0) {
-          if (errno == ENOENT) break;  // vanished since planning: nothing left to hide
-          return rep.fail("deny-read", "mount(tmpfs)", target);
-        }
+        if (!mask_dir(m, rep)) return false;
         break;
       case MountKind::MaskFile:
         if (::access(target, F_OK) != 0 && errno == ENOENT) break;
