@@ -69,7 +69,8 @@ int main(int argc, char** argv) {
     STARTUPINFOA si{};
     si.cb = sizeof(si);
     PROCESS_INFORMATION pi{};
-    if (!CreateProcessA(nullptr, line.data(), nullptr, nullptr, FALSE, 0, nullptr, nullptr, &si, &pi)) return 4;
+    if (!CreateProcessA(nullptr, line.data(), nullptr, nullptr, FALSE, 0, nullptr, nullptr, &si, &pi))
+      return 4;
     CloseHandle(pi.hThread);
     CloseHandle(pi.hProcess);
     std::printf("spawned %lu\n", static_cast<unsigned long>(pi.dwProcessId));

@@ -18,11 +18,20 @@ uint32_t map_generic(uint32_t mask) {
 }
 
 std::string describe(uint32_t mask) {
-  static const std::array<std::pair<uint32_t, const char*>, 14> names = {{
-      {kReadData, "RD"}, {kWriteData, "WD"}, {kAppendData, "AD"}, {kReadEa, "REA"},
-      {kWriteEa, "WEA"}, {kExecute, "X"}, {kDeleteChild, "DC"}, {kReadAttributes, "RA"},
-      {kWriteAttributes, "WA"}, {kDelete, "DE"}, {kReadControl, "RC"}, {kWriteDac, "WDAC"},
-      {kWriteOwner, "WO"}, {kSynchronize, "S"}}};
+  static const std::array<std::pair<uint32_t, const char*>, 14> names = {{{kReadData, "RD"},
+                                                                          {kWriteData, "WD"},
+                                                                          {kAppendData, "AD"},
+                                                                          {kReadEa, "REA"},
+                                                                          {kWriteEa, "WEA"},
+                                                                          {kExecute, "X"},
+                                                                          {kDeleteChild, "DC"},
+                                                                          {kReadAttributes, "RA"},
+                                                                          {kWriteAttributes, "WA"},
+                                                                          {kDelete, "DE"},
+                                                                          {kReadControl, "RC"},
+                                                                          {kWriteDac, "WDAC"},
+                                                                          {kWriteOwner, "WO"},
+                                                                          {kSynchronize, "S"}}};
   std::string out;
   for (auto [bit, name] : names)
     if (mask & bit) out += (out.empty() ? "" : "|") + std::string(name);
@@ -105,8 +114,8 @@ uint32_t granted_access(const TokenModel& token, const std::vector<Ace>* dacl, c
   return granted & (restricted | ~checked);
 }
 
-bool access_allowed(const TokenModel& token, const std::vector<Ace>* dacl, const Sid& owner,
-                    uint32_t desired, RestrictedScope scope) {
+bool access_allowed(const TokenModel& token, const std::vector<Ace>* dacl, const Sid& owner, uint32_t desired,
+                    RestrictedScope scope) {
   uint32_t want = access::map_generic(desired);
   return granted_access(token, dacl, owner, desired, scope) == want;
 }

@@ -29,13 +29,13 @@
 namespace cordon::win {
 
 namespace access {
-constexpr uint32_t kReadData = 0x0001;         // FILE_READ_DATA / FILE_LIST_DIRECTORY
-constexpr uint32_t kWriteData = 0x0002;        // FILE_WRITE_DATA / FILE_ADD_FILE
-constexpr uint32_t kAppendData = 0x0004;       // FILE_APPEND_DATA / FILE_ADD_SUBDIRECTORY
+constexpr uint32_t kReadData = 0x0001;    // FILE_READ_DATA / FILE_LIST_DIRECTORY
+constexpr uint32_t kWriteData = 0x0002;   // FILE_WRITE_DATA / FILE_ADD_FILE
+constexpr uint32_t kAppendData = 0x0004;  // FILE_APPEND_DATA / FILE_ADD_SUBDIRECTORY
 constexpr uint32_t kReadEa = 0x0008;
 constexpr uint32_t kWriteEa = 0x0010;
-constexpr uint32_t kExecute = 0x0020;          // FILE_EXECUTE / FILE_TRAVERSE
-constexpr uint32_t kDeleteChild = 0x0040;      // FILE_DELETE_CHILD
+constexpr uint32_t kExecute = 0x0020;      // FILE_EXECUTE / FILE_TRAVERSE
+constexpr uint32_t kDeleteChild = 0x0040;  // FILE_DELETE_CHILD
 constexpr uint32_t kReadAttributes = 0x0080;
 constexpr uint32_t kWriteAttributes = 0x0100;
 constexpr uint32_t kDelete = 0x00010000;
@@ -95,7 +95,7 @@ struct TokenGroup {
 struct TokenModel {
   Sid user;
   std::vector<TokenGroup> groups;
-  std::vector<Sid> restricting;    // empty: not a restricted token
+  std::vector<Sid> restricting;  // empty: not a restricted token
   bool write_restricted = false;
 };
 
@@ -109,7 +109,7 @@ uint32_t restricted_pass_rights(RestrictedScope scope);
 // DACL (everything granted).
 uint32_t granted_access(const TokenModel& token, const std::vector<Ace>* dacl, const Sid& owner,
                         uint32_t desired, RestrictedScope scope);
-bool access_allowed(const TokenModel& token, const std::vector<Ace>* dacl, const Sid& owner,
-                    uint32_t desired, RestrictedScope scope);
+bool access_allowed(const TokenModel& token, const std::vector<Ace>* dacl, const Sid& owner, uint32_t desired,
+                    RestrictedScope scope);
 
 }  // namespace cordon::win

@@ -31,14 +31,14 @@ struct AuditBudget {
 
 struct WorldWritable {
   std::string path;
-  std::string granted_to;   // "Everyone", "Authenticated Users", "Users"
-  bool inside_root = false; // inside a writable root: left alone
-  bool drive_root = false;  // reported only: no ACEs on drive roots
+  std::string granted_to;    // "Everyone", "Authenticated Users", "Users"
+  bool inside_root = false;  // inside a writable root: left alone
+  bool drive_root = false;   // reported only: no ACEs on drive roots
 };
 
 struct AuditResult {
   size_t checked = 0;
-  bool truncated = false;   // the budget ran out
+  bool truncated = false;  // the budget ran out
   std::vector<WorldWritable> found;
   std::vector<std::string> denied;  // paths that get deny ACEs
 };

@@ -18,8 +18,8 @@ namespace cordon::win {
 struct FsEntry {
   enum class Kind { Missing, File, Directory };
   Kind kind = Kind::Missing;
-  bool reparse = false;      // junction or symbolic link (the entry itself)
-  std::string final_path;    // canonical long-name path after every link, "" if missing
+  bool reparse = false;    // junction or symbolic link (the entry itself)
+  std::string final_path;  // canonical long-name path after every link, "" if missing
 };
 
 class FsView {
@@ -38,20 +38,20 @@ class FsView {
 };
 
 struct WinHost {
-  Sid user;                          // the invoking user
-  Sid logon;                         // S-1-5-5-X-Y of this logon session
+  Sid user;   // the invoking user
+  Sid logon;  // S-1-5-5-X-Y of this logon session
   std::string system_drive = "C:";
   std::string windows_dir = "C:\\Windows";
-  std::string user_profile;          // %USERPROFILE%
-  std::string local_app_data;        // %LOCALAPPDATA%
-  std::string public_dir;            // %PUBLIC%
-  std::string temp;                  // %TEMP%
-  std::string tmp;                   // %TMP%
-  std::string state_dir;             // cordon's state (%LOCALAPPDATA%\cordon)
+  std::string user_profile;               // %USERPROFILE%
+  std::string local_app_data;             // %LOCALAPPDATA%
+  std::string public_dir;                 // %PUBLIC%
+  std::string temp;                       // %TEMP%
+  std::string tmp;                        // %TMP%
+  std::string state_dir;                  // cordon's state (%LOCALAPPDATA%\cordon)
   std::vector<std::string> path_entries;  // %PATH%
   std::vector<std::string> program_dirs;  // Program Files, ProgramData ...
-  bool ssh_session = false;          // SSH_CONNECTION/SSH_CLIENT/SSH_TTY set
-  uint32_t windows_build = 0;        // 0 = unknown; ConPTY needs 17763
+  bool ssh_session = false;               // SSH_CONNECTION/SSH_CLIENT/SSH_TTY set
+  uint32_t windows_build = 0;             // 0 = unknown; ConPTY needs 17763
   // The rights the kernel's restricted pass covers for WRITE_RESTRICTED tokens, as
   // probed with AccessCheck; nullopt = not probed (Wine, tests).
   std::optional<uint32_t> restricted_pass_rights;

@@ -21,15 +21,24 @@ struct ModelFs::Node {
 
 const char* to_string(Op op) {
   switch (op) {
-    case Op::Read: return "read";
-    case Op::Write: return "write";
-    case Op::Append: return "append";
-    case Op::Create: return "create";
-    case Op::Mkdir: return "mkdir";
-    case Op::Delete: return "delete";
-    case Op::Rename: return "rename";
-    case Op::WriteAttributes: return "write-attributes";
-    case Op::SetDacl: return "set-dacl";
+    case Op::Read:
+      return "read";
+    case Op::Write:
+      return "write";
+    case Op::Append:
+      return "append";
+    case Op::Create:
+      return "create";
+    case Op::Mkdir:
+      return "mkdir";
+    case Op::Delete:
+      return "delete";
+    case Op::Rename:
+      return "rename";
+    case Op::WriteAttributes:
+      return "write-attributes";
+    case Op::SetDacl:
+      return "set-dacl";
   }
   return "?";
 }
@@ -123,7 +132,8 @@ void ModelFs::add_ace(const std::string& path, const Ace& ace) {
   a.flags &= static_cast<uint8_t>(~ace_flags::kInherited);
   if (std::find(aces.begin(), aces.end(), a) != aces.end()) return;
   if (a.type == AceType::Deny) {
-    auto first_allow = std::find_if(aces.begin(), aces.end(), [](const Ace& x) { return x.type == AceType::Allow; });
+    auto first_allow =
+        std::find_if(aces.begin(), aces.end(), [](const Ace& x) { return x.type == AceType::Allow; });
     aces.insert(first_allow, a);
   } else {
     aces.push_back(a);
@@ -153,7 +163,8 @@ std::vector<Ace> inherited_into(const ModelFs::Node* node) {
   int depth = 1;
   for (const ModelFs::Node* p = node->parent; p; p = p->parent, ++depth) {
     for (const auto& ace : p->aces) {
-      bool applies = node->dir ? (ace.flags & ace_flags::kContainerInherit) : (ace.flags & ace_flags::kObjectInherit);
+      bool applies =
+          node->dir ? (ace.flags & ace_flags::kContainerInherit) : (ace.flags & ace_flags::kObjectInherit);
       if (!applies || (depth > 1 && (ace.flags & ace_flags::kNoPropagate))) continue;
       Ace a = ace;
       a.flags = static_cast<uint8_t>((ace.flags & ace_flags::kTree) | ace_flags::kInherited);
@@ -231,7 +242,8 @@ std::optional<ModelFs::Resolved> ModelFs::resolve(const std::string& path, bool 
   return std::nullopt;  // link loop
 }
 
-bool ModelFs::rights(const TokenModel& token, const Resolved& r, uint32_t desired, RestrictedScope scope) const {
+bool ModelFs::rights(const TokenModel& token, const Resolved& r, uint32_t desired,
+                     RestrictedScope scope) const {
   if (!r.node) return false;
   auto dacl = dacl_of(r);
   return access_allowed(token, &dacl, r.node->owner, desired, scope);
@@ -254,10 +266,14 @@ bool ModelFs::can(const TokenModel& token, Op op, const std::string& path, Restr
     return Resolved{x.parent, x.parent ? x.parent->parent : nullptr, win::parent(x.path), false};
   };
   switch (op) {
-    case Op::Read: return rights(token, *r, access::kReadData, scope);
-    case Op::Append: return rights(token, *r, access::kAppendData, scope);
-    case Op::WriteAttributes: return rights(token, *r, access::kWriteAttributes, scope);
-    case Op::SetDacl: return rights(token, *r, access::kWriteDac, scope);
+    case Op::Read:
+      return rights(token, *r, access::kReadData, scope);
+    case Op::Append:
+      return rights(token, *r, access::kAppendData, scope);
+    case Op::WriteAttributes:
+      return rights(token, *r, access::kWriteAttributes, scope);
+    case Op::SetDacl:
+      return rights(token, *r, access::kWriteDac, scope);
     case Op::Write:
     case Op::Create:
       if (r->node) return rights(token, *r, access::kWriteData, scope);
@@ -266,7 +282,8 @@ bool ModelFs::can(const TokenModel& token, Op op, const std::string& path, Restr
     case Op::Mkdir:
       if (r->node || r->is_device || !r->parent) return false;
       return rights(token, parent_of(*r), access::kAppendData, scope);
-    case Op::Delete: return !r->is_device && delete_rights(token, *r, scope);
+    case Op::Delete:
+      return !r->is_device && delete_rights(token, *r, scope);
     case Op::Rename: {
       if (r->is_device || !r->node || !delete_rights(token, *r, scope)) return false;
       auto dst = resolve(to, false);

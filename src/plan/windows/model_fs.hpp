@@ -73,9 +73,9 @@ class ModelFs : public FsView {
 
  private:
   struct Resolved {
-    Node* node = nullptr;       // the object, or nullptr when the last component is missing
-    Node* parent = nullptr;     // its directory
-    std::string path;           // canonical path of the object (long names, links resolved)
+    Node* node = nullptr;    // the object, or nullptr when the last component is missing
+    Node* parent = nullptr;  // its directory
+    std::string path;        // canonical path of the object (long names, links resolved)
     bool is_device = false;
   };
   std::optional<Resolved> resolve(const std::string& path, bool follow_last) const;

@@ -67,8 +67,9 @@ Result<std::string> check_root(const std::string& root, const WinHost& host) {
     if (e.kind == FsEntry::Kind::Missing) return refuse(root, "does not exist");
     if (e.kind != FsEntry::Kind::Directory) return refuse(root, "is not a directory");
     if (!same_path(e.final_path, canonical))
-      return refuse(root, "passes through a junction or symbolic link to '" + e.final_path + "'",
-                    "run cordon from the real path '" + e.final_path + "' if that is what should be writable");
+      return refuse(
+          root, "passes through a junction or symbolic link to '" + e.final_path + "'",
+          "run cordon from the real path '" + e.final_path + "' if that is what should be writable");
     canonical = e.final_path;
   }
   if (is_root(canonical)) return refuse(root, "a drive or share root cannot be a writable root");
@@ -79,7 +80,8 @@ Result<std::string> check_root(const std::string& root, const WinHost& host) {
   if (covers(host.windows_dir) || is_within(canonical, host.windows_dir))
     return refuse(root, "is or contains the Windows directory");
   for (const auto& d : host.program_dirs)
-    if (covers(d) || is_within(canonical, d)) return refuse(root, "is or contains a system directory ('" + d + "')");
+    if (covers(d) || is_within(canonical, d))
+      return refuse(root, "is or contains a system directory ('" + d + "')");
   return canonical;
 }
 
@@ -90,11 +92,13 @@ struct Builder {
   WinPlan plan;
   std::set<std::string> protected_keys;
 
-  void deny_tree(const std::string& path, bool directory, const std::string& reason, bool create_dir = false) {
+  void deny_tree(const std::string& path, bool directory, const std::string& reason,
+                 bool create_dir = false) {
     if (!protected_keys.insert(path_key(path)).second) return;
     plan.protected_paths.push_back(path);
     for (const auto& sid : plan.token.capabilities)
-      plan.aces.push_back({path, Ace{AceType::Deny, sid, kDenyMask, directory ? ace_flags::kTree : uint8_t{0}},
+      plan.aces.push_back({path,
+                           Ace{AceType::Deny, sid, kDenyMask, directory ? ace_flags::kTree : uint8_t{0}},
                            reason, AceLifetime::Persistent, create_dir});
     // The parent's FILE_DELETE_CHILD would let the sandbox unlink the entry anyway.
     std::string par = parent(path);
@@ -102,7 +106,9 @@ struct Builder {
       Ace dc{AceType::Deny, sid, kDeleteChild, 0};
       bool dup = std::any_of(plan.aces.begin(), plan.aces.end(),
                              [&](const PlannedAce& a) { return same_path(a.path, par) && a.ace == dc; });
-      if (!dup) plan.aces.push_back({par, dc, "keeps " + leaf(path) + " from being unlinked", AceLifetime::Persistent});
+      if (!dup)
+        plan.aces.push_back(
+            {par, dc, "keeps " + leaf(path) + " from being unlinked", AceLifetime::Persistent});
     }
   }
 
@@ -122,9 +128,11 @@ struct Builder {
       return;
     }
     auto hooks = find_names(git_dir, "hooks");
-    if (hooks.empty()) deny_tree(join(git_dir, "hooks"), true, "protected " + label + "\\hooks (created empty)", true);
+    if (hooks.empty())
+      deny_tree(join(git_dir, "hooks"), true, "protected " + label + "\\hooks (created empty)", true);
     for (const auto& h : hooks) deny_tree(h, true, "protected " + label + "\\hooks");
-    for (const auto& c : find_names(git_dir, "config")) deny_tree(c, false, "protected " + label + "\\config");
+    for (const auto& c : find_names(git_dir, "config"))
+      deny_tree(c, false, "protected " + label + "\\config");
   }
 
   void protect_git(const std::string& root) {
@@ -181,9 +189,9 @@ void add_network_env(WinPlan& plan, const Policy& policy, const WinHost& host) {
     plan.stub_dir = join(host.state_dir, "denybin");
     for (const char* name : {"ssh", "scp", "sftp"})
       for (const char* ext : {".cmd", ".bat"})
-        plan.stubs.push_back({std::string(name) + ext,
-                              "@echo cordon: network is off in this sandbox (" + std::string(name) +
-                                  " stubbed) 1>&2\r\n@exit /b 1\r\n"});
+        plan.stubs.push_back({std::string(name) + ext, "@echo cordon: network is off in this sandbox (" +
+                                                           std::string(name) +
+                                                           " stubbed) 1>&2\r\n@exit /b 1\r\n"});
   }
 }
 
@@ -211,7 +219,8 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
     if (std::find(plan.token.capabilities.begin(), plan.token.capabilities.end(), *sid) ==
         plan.token.capabilities.end())
       plan.token.capabilities.push_back(*sid);
-    plan.aces.push_back({*canonical, Ace{AceType::Allow, *sid, kAllowMask, ace_flags::kTree}, "writable root"});
+    plan.aces.push_back(
+        {*canonical, Ace{AceType::Allow, *sid, kAllowMask, ace_flags::kTree}, "writable root"});
   }
   const bool writing = policy.mode == Mode::WorkspaceWrite;
   const Sid temp_sid = writing ? caps.workspace : caps.readonly;
@@ -233,7 +242,8 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
       if (inside) continue;
       auto canonical = check_root(t, host);
       if (!canonical) return canonical.error();
-      plan.aces.push_back({*canonical, Ace{AceType::Allow, temp_sid, kAllowMask, ace_flags::kTree}, "host temp"});
+      plan.aces.push_back(
+          {*canonical, Ace{AceType::Allow, temp_sid, kAllowMask, ace_flags::kTree}, "host temp"});
     }
   } else if (policy.tmp == TmpMode::Host) {
     plan.notes.push_back("read-only: the host TEMP is not writable");
@@ -252,13 +262,14 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
     }
     b.deny_tree(e.final_path, e.kind == FsEntry::Kind::Directory, "protected (--protect)");
   }
-  if (!host.state_dir.empty())
-    b.deny_tree(host.state_dir, true, "cordon state (capability SIDs, ledger)");
+  if (!host.state_dir.empty()) b.deny_tree(host.state_dir, true, "cordon state (capability SIDs, ledger)");
 
   // 4. The NUL device: the restricted token needs write access to it.
   for (const auto& sid : plan.token.capabilities)
-    plan.aces.push_back({"\\\\.\\NUL", Ace{AceType::Allow, sid, kFileGenericRead | kFileGenericWrite | kFileGenericExecute, 0},
-                         "NUL device"});
+    plan.aces.push_back(
+        {"\\\\.\\NUL",
+         Ace{AceType::Allow, sid, kFileGenericRead | kFileGenericWrite | kFileGenericExecute, 0},
+         "NUL device"});
 
   // 5. World-writable directories outside the roots.
   if (options.audit.max_checks > 0) {
@@ -274,9 +285,9 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
   }
 
   // Never touch profile hives, whatever produced the entry.
-  plan.aces.erase(std::remove_if(plan.aces.begin(), plan.aces.end(),
-                                 [](const PlannedAce& a) { return is_hive(a.path); }),
-                  plan.aces.end());
+  plan.aces.erase(
+      std::remove_if(plan.aces.begin(), plan.aces.end(), [](const PlannedAce& a) { return is_hive(a.path); }),
+      plan.aces.end());
   add_network_env(plan, policy, host);
   if (!plan.child_temp.empty()) {
     plan.env.push_back({"TEMP", plan.child_temp});

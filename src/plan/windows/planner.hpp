@@ -40,17 +40,17 @@ namespace cordon::win {
 
 struct CapabilitySids {
   Sid readonly;
-  Sid workspace;                        // generic: temp
-  std::map<std::string, Sid> by_root;   // path_key(root) -> SID
+  Sid workspace;                       // generic: temp
+  std::map<std::string, Sid> by_root;  // path_key(root) -> SID
   const Sid* for_root(const std::string& root) const;
 };
 
 enum class AceLifetime { Persistent, PerRun };
 
 struct PlannedAce {
-  std::string path;       // canonical; "\\\\.\\NUL" for the device grant
+  std::string path;  // canonical; "\\\\.\\NUL" for the device grant
   Ace ace;
-  std::string reason;     // "writable root", "protected .git\\hooks", "world-writable" ...
+  std::string reason;  // "writable root", "protected .git\\hooks", "world-writable" ...
   AceLifetime lifetime = AceLifetime::Persistent;
   bool create_dir = false;  // create the directory first (a missing .git\hooks, private temp)
 };
@@ -60,12 +60,12 @@ struct TokenSpec {
   Sid logon;
   // Flags for CreateRestrictedToken, by name (explain prints them).
   std::vector<std::string> flags = {"WRITE_RESTRICTED", "DISABLE_MAX_PRIVILEGE", "LUA_TOKEN"};
-  std::vector<Sid> restricting() const;     // capabilities, logon, Everyone
+  std::vector<Sid> restricting() const;                  // capabilities, logon, Everyone
   std::vector<Sid> default_dacl(const Sid& user) const;  // GENERIC_ALL holders
 };
 
 struct StubFile {
-  std::string name;     // "ssh.cmd"
+  std::string name;  // "ssh.cmd"
   std::string content;
 };
 
@@ -74,23 +74,23 @@ struct WinPlan {
   TokenSpec token;
   std::vector<std::string> write_roots;  // canonical
   std::vector<PlannedAce> aces;
-  std::vector<std::string> protected_paths;  // what got deny ACEs
-  std::vector<std::string> unprotected;      // protected names that are absent: not blockable
-  std::string child_temp;                    // TEMP/TMP for the child ("" = inherit)
+  std::vector<std::string> protected_paths;              // what got deny ACEs
+  std::vector<std::string> unprotected;                  // protected names that are absent: not blockable
+  std::string child_temp;                                // TEMP/TMP for the child ("" = inherit)
   std::vector<std::pair<std::string, std::string>> env;  // variables set for the child
-  std::string stub_dir;                      // prepended to PATH (advisory network)
+  std::string stub_dir;                                  // prepended to PATH (advisory network)
   std::vector<StubFile> stubs;
   AuditResult audit;
   std::vector<std::string> notes;
 };
 
 struct PlanOptions {
-  std::string run_id = "run";     // names the private temp dir
-  AuditBudget audit;              // zero max_checks skips the audit
+  std::string run_id = "run";  // names the private temp dir
+  AuditBudget audit;           // zero max_checks skips the audit
 };
 
-[[nodiscard]] Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const CapabilitySids& caps,
-                                           const PlanOptions& options = {});
+[[nodiscard]] Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host,
+                                           const CapabilitySids& caps, const PlanOptions& options = {});
 
 // The token the plan describes, as the access-check model sees it: the user, the
 // usual groups of an interactive user, and the restricting SIDs.

@@ -8,21 +8,26 @@
 namespace cordon::win {
 namespace {
 
-const char* lifetime_name(AceLifetime l) { return l == AceLifetime::Persistent ? "persistent" : "per-run"; }
+const char* lifetime_name(AceLifetime l) {
+  return l == AceLifetime::Persistent ? "persistent" : "per-run";
+}
 
 Guarantee delete_guarantee(const WinHost& host) {
   Guarantee g{"delete/rename/DACL changes outside the roots", GuaranteeState::Degraded, "", "", ""};
   if (!host.restricted_pass_rights) {
     g.mechanism = "deny ACEs include DELETE and FILE_DELETE_CHILD; not verified on this host";
-    g.detail = "if the kernel's write-restricted pass skips DELETE/WRITE_DAC, files the user may delete "
-               "outside the roots can be deleted or moved into the workspace";
-    g.fix = "run scripts/windows/acceptance.ps1 on this host; the elevated stage closes it with a separate user";
+    g.detail =
+        "if the kernel's write-restricted pass skips DELETE/WRITE_DAC, files the user may delete "
+        "outside the roots can be deleted or moved into the workspace";
+    g.fix =
+        "run scripts/windows/acceptance.ps1 on this host; the elevated stage closes it with a separate user";
     return g;
   }
   uint32_t needed = access::kDelete | access::kDeleteChild | access::kWriteDac | access::kWriteOwner;
   if ((*host.restricted_pass_rights & needed) == needed) {
     g.state = GuaranteeState::Enforced;
-    g.mechanism = "write-restricted token (the kernel checks DELETE and WRITE_DAC against the capability SIDs, probed)";
+    g.mechanism =
+        "write-restricted token (the kernel checks DELETE and WRITE_DAC against the capability SIDs, probed)";
     return g;
   }
   g.mechanism = "probed: the restricted pass covers only " + access::describe(*host.restricted_pass_rights);
@@ -67,7 +72,10 @@ nlohmann::json to_json(const WinPlan& plan) {
   audit["checked"] = plan.audit.checked;
   audit["truncated"] = plan.audit.truncated;
   for (const auto& w : plan.audit.found)
-    audit["world_writable"].push_back({{"path", w.path}, {"writable_by", w.granted_to}, {"inside_root", w.inside_root}, {"drive_root", w.drive_root}});
+    audit["world_writable"].push_back({{"path", w.path},
+                                       {"writable_by", w.granted_to},
+                                       {"inside_root", w.inside_root},
+                                       {"drive_root", w.drive_root}});
   j["audit"] = audit;
   j["notes"] = plan.notes;
   return j;
@@ -91,25 +99,29 @@ PlanReport to_report(const WinPlan& plan, const Policy& policy, const WinHost& h
   for (const auto& u : plan.unprotected)
     r.rules.push_back({"protect", u, "absent: creation not blocked", "none",
                        "Windows ACLs attach to objects; a missing name cannot carry a deny ACE"});
-  r.rules.push_back({"process", "token", "write-restricted", "CreateRestrictedToken", "restricting SIDs: capability SIDs, logon SID, Everyone"});
-  r.rules.push_back({"process", "job object", "kill on close, UI limits", "job object", "the whole tree ends with the run"});
+  r.rules.push_back({"process", "token", "write-restricted", "CreateRestrictedToken",
+                     "restricting SIDs: capability SIDs, logon SID, Everyone"});
+  r.rules.push_back({"process", "job object", "kill on close, UI limits", "job object",
+                     "the whole tree ends with the run"});
   for (const auto& [k, v] : plan.env) r.rules.push_back({"env", k, v, "environment", "advisory"});
 
   r.guarantees.push_back({"write confinement", GuaranteeState::Enforced,
-                          "write-restricted token + capability-SID ACEs (" + std::to_string(plan.write_roots.size()) +
-                              " root(s))",
+                          "write-restricted token + capability-SID ACEs (" +
+                              std::to_string(plan.write_roots.size()) + " root(s))",
                           "", ""});
   r.guarantees.push_back(delete_guarantee(host));
   Guarantee prot{"protected paths", GuaranteeState::Enforced, "deny ACEs for the capability SIDs", "", ""};
   if (!plan.unprotected.empty()) {
     prot.state = GuaranteeState::Degraded;
     prot.detail = std::to_string(plan.unprotected.size()) +
-                  " protected name(s) absent; the sandbox could create them (e.g. " + plan.unprotected.front() + ")";
+                  " protected name(s) absent; the sandbox could create them (e.g. " +
+                  plan.unprotected.front() + ")";
     prot.fix = "create them before the run to have them protected";
   }
   r.guarantees.push_back(prot);
   Guarantee ww{"world-writable directories", GuaranteeState::Enforced,
-               "audit + deny ACEs (" + std::to_string(plan.audit.denied.size()) + " found outside the roots)", "", ""};
+               "audit + deny ACEs (" + std::to_string(plan.audit.denied.size()) + " found outside the roots)",
+               "", ""};
   if (plan.audit.checked == 0) {
     ww.state = GuaranteeState::Degraded;
     ww.mechanism = "audit not run";

@@ -46,17 +46,33 @@ std::string Sid::str() const {
 }
 
 namespace sids {
-Sid everyone() { return Sid{1, {0}}; }
-Sid authenticated_users() { return Sid{5, {11}}; }
-Sid users() { return Sid{5, {32, 545}}; }
-Sid administrators() { return Sid{5, {32, 544}}; }
-Sid local_system() { return Sid{5, {18}}; }
-Sid creator_owner() { return Sid{3, {0}}; }
+Sid everyone() {
+  return Sid{1, {0}};
+}
+Sid authenticated_users() {
+  return Sid{5, {11}};
+}
+Sid users() {
+  return Sid{5, {32, 545}};
+}
+Sid administrators() {
+  return Sid{5, {32, 544}};
+}
+Sid local_system() {
+  return Sid{5, {18}};
+}
+Sid creator_owner() {
+  return Sid{3, {0}};
+}
 Sid capability(const std::array<uint32_t, 4>& random) {
   return Sid{5, {21, random[0], random[1], random[2], random[3]}};
 }
-bool is_capability(const Sid& sid) { return sid.authority == 5 && sid.sub.size() == 5 && sid.sub[0] == 21; }
-bool is_logon(const Sid& sid) { return sid.authority == 5 && sid.sub.size() == 3 && sid.sub[0] == 5; }
+bool is_capability(const Sid& sid) {
+  return sid.authority == 5 && sid.sub.size() == 5 && sid.sub[0] == 21;
+}
+bool is_logon(const Sid& sid) {
+  return sid.authority == 5 && sid.sub.size() == 3 && sid.sub[0] == 5;
+}
 }  // namespace sids
 
 }  // namespace cordon::win

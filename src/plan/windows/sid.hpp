@@ -19,8 +19,8 @@
 namespace cordon::win {
 
 struct Sid {
-  uint64_t authority = 0;           // 48-bit identifier authority (5 = NT, 1 = world)
-  std::vector<uint32_t> sub;        // sub-authorities, at most 15
+  uint64_t authority = 0;     // 48-bit identifier authority (5 = NT, 1 = world)
+  std::vector<uint32_t> sub;  // sub-authorities, at most 15
 
   // "S-1-<authority>-<sub>..."; nullopt when malformed.
   static std::optional<Sid> parse(std::string_view text);

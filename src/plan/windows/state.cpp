@@ -1,7 +1,6 @@
 #include "plan/windows/state.hpp"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "plan/windows/win_path.hpp"
@@ -16,7 +15,9 @@ std::optional<Sid> sid_field(const nlohmann::json& j, const char* key) {
   return sid;
 }
 
-Sid fresh(StateIo& io) { return sids::capability(io.random()); }
+Sid fresh(StateIo& io) {
+  return sids::capability(io.random());
+}
 
 }  // namespace
 
@@ -59,7 +60,8 @@ Result<CapabilityLoad> load_capability_sids(StateIo& io, const std::vector<std::
   std::optional<CapabilitySids> parsed;
   if (*text) {
     parsed = parse_capability_sids(**text);
-    if (!parsed) out.notes.push_back(std::string(kCapabilityFile) + " was unreadable or corrupt; new SIDs were issued");
+    if (!parsed)
+      out.notes.push_back(std::string(kCapabilityFile) + " was unreadable or corrupt; new SIDs were issued");
   }
   if (parsed) {
     out.sids = *parsed;
@@ -129,7 +131,8 @@ std::optional<Ledger> parse_ledger(const std::string& text) {
     return std::nullopt;
   Ledger ledger;
   for (const auto& e : j["entries"]) {
-    if (!e.is_object() || !e.contains("path") || !e.contains("sid") || !e.contains("mask")) return std::nullopt;
+    if (!e.is_object() || !e.contains("path") || !e.contains("sid") || !e.contains("mask"))
+      return std::nullopt;
     auto sid = Sid::parse(e.value("sid", ""));
     if (!sid) return std::nullopt;
     Ace ace{e.value("type", "") == "deny" ? AceType::Deny : AceType::Allow, *sid, e.value("mask", 0u),
@@ -145,11 +148,14 @@ Result<Ledger> load_ledger(StateIo& io) {
   if (!*text) return Ledger{};
   auto ledger = parse_ledger(**text);
   if (!ledger)
-    return usage_error(kLedgerFile, "corrupt ACE ledger; refusing to guess which ACEs cordon added",
-                       "inspect the file in cordon's state dir; delete it only after removing cordon's ACEs by hand");
+    return usage_error(
+        kLedgerFile, "corrupt ACE ledger; refusing to guess which ACEs cordon added",
+        "inspect the file in cordon's state dir; delete it only after removing cordon's ACEs by hand");
   return *ledger;
 }
 
-Status save_ledger(StateIo& io, const Ledger& ledger) { return io.write_atomic(kLedgerFile, serialize(ledger)); }
+Status save_ledger(StateIo& io, const Ledger& ledger) {
+  return io.write_atomic(kLedgerFile, serialize(ledger));
+}
 
 }  // namespace cordon::win

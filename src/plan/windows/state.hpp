@@ -54,8 +54,8 @@ inline constexpr const char* kLedgerFile = "acl-ledger.json";
 
 struct CapabilityLoad {
   CapabilitySids sids;
-  bool changed = false;             // written back
-  std::vector<std::string> notes;   // "capability-sids.json was corrupt; new SIDs issued"
+  bool changed = false;            // written back
+  std::vector<std::string> notes;  // "capability-sids.json was corrupt; new SIDs issued"
 };
 
 std::string serialize(const CapabilitySids& caps);

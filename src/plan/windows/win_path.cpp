@@ -7,7 +7,9 @@
 namespace cordon::win {
 namespace {
 
-bool is_sep(char c) { return c == '\\' || c == '/'; }
+bool is_sep(char c) {
+  return c == '\\' || c == '/';
+}
 bool is_drive(std::string_view s) {
   return s.size() >= 2 && std::isalpha(static_cast<unsigned char>(s[0])) && s[1] == ':';
 }
@@ -54,10 +56,17 @@ bool split_stream(std::string_view comp, std::string& name, std::string& stream,
 std::string WinPath::object() const {
   std::string out;
   switch (kind) {
-    case PathKind::Drive: out = root + "\\"; break;
-    case PathKind::Unc: out = root; break;
-    case PathKind::Device: out = "\\\\.\\" + root; break;
-    case PathKind::Relative: break;
+    case PathKind::Drive:
+      out = root + "\\";
+      break;
+    case PathKind::Unc:
+      out = root;
+      break;
+    case PathKind::Device:
+      out = "\\\\.\\" + root;
+      break;
+    case PathKind::Relative:
+      break;
   }
   for (size_t i = 0; i < parts.size(); ++i) {
     if (!out.empty() && out.back() != '\\') out += '\\';
@@ -66,14 +75,18 @@ std::string WinPath::object() const {
   return out;
 }
 
-std::string WinPath::str() const { return stream.empty() ? object() : object() + ":" + stream; }
+std::string WinPath::str() const {
+  return stream.empty() ? object() : object() + ":" + stream;
+}
 
 std::optional<WinPath> parse_path(std::string_view text) {
   WinPath p;
   std::string s(text);
   std::string_view rest;
   bool device_syntax = false;
-  if (s.rfind("\\\\?\\", 0) == 0 || s.rfind("\\?" "?\\", 0) == 0) {
+  if (s.rfind("\\\\?\\", 0) == 0 || s.rfind("\\?"
+                                            "?\\",
+                                            0) == 0) {
     p.verbatim = true;
     device_syntax = true;
     s = s.substr(4);
@@ -116,7 +129,8 @@ std::optional<WinPath> parse_path(std::string_view text) {
     size_t a = rest.find('\\');
     if (a == 0 || a == std::string_view::npos) return std::nullopt;
     size_t b = rest.find('\\', a + 1);
-    std::string_view share = rest.substr(a + 1, b == std::string_view::npos ? std::string_view::npos : b - a - 1);
+    std::string_view share =
+        rest.substr(a + 1, b == std::string_view::npos ? std::string_view::npos : b - a - 1);
     if (share.empty()) return std::nullopt;
     p.root = "\\\\" + std::string(rest.substr(0, a)) + "\\" + std::string(share);
     rest = b == std::string_view::npos ? std::string_view{} : rest.substr(b + 1);
@@ -136,8 +150,10 @@ std::optional<WinPath> parse_path(std::string_view text) {
     if (!p.verbatim) {
       if (comp == "." || comp.empty()) continue;
       if (comp == "..") {
-        if (!p.parts.empty()) p.parts.pop_back();
-        else if (p.kind == PathKind::Relative) p.parts.push_back(comp);
+        if (!p.parts.empty())
+          p.parts.pop_back();
+        else if (p.kind == PathKind::Relative)
+          p.parts.push_back(comp);
         continue;
       }
       // Win32 drops trailing dots and spaces: ".git." is ".git".
@@ -204,7 +220,9 @@ std::string path_key(std::string_view p) {
   return fold_case(parsed ? parsed->object() : std::string(p));
 }
 
-bool same_path(std::string_view a, std::string_view b) { return path_key(a) == path_key(b); }
+bool same_path(std::string_view a, std::string_view b) {
+  return path_key(a) == path_key(b);
+}
 
 bool is_within(std::string_view p, std::string_view root) {
   std::string kp = path_key(p), kr = path_key(root);

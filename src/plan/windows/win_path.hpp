@@ -37,24 +37,24 @@ struct WinPath {
   std::string stream;              // alternate data stream of the last component; "" = default
   bool verbatim = false;           // written as \\?\...: no normalisation was applied
 
-  std::string object() const;      // the path without the stream: "C:\\a\\b"
-  std::string str() const;         // object() plus ":stream" when there is one
+  std::string object() const;  // the path without the stream: "C:\\a\\b"
+  std::string str() const;     // object() plus ":stream" when there is one
 };
 
 // nullopt when the syntax is invalid (a stream on an inner component, "C:" alone ...).
 std::optional<WinPath> parse_path(std::string_view text);
 
-bool is_absolute(std::string_view p);               // drive, UNC or device path
-std::string normalize(std::string_view p);          // parse_path()->str(), or p unchanged
-std::string fold_case(std::string_view s);          // ASCII and Latin-1 lower case
-std::string path_key(std::string_view p);           // fold_case(object path): map keys
+bool is_absolute(std::string_view p);       // drive, UNC or device path
+std::string normalize(std::string_view p);  // parse_path()->str(), or p unchanged
+std::string fold_case(std::string_view s);  // ASCII and Latin-1 lower case
+std::string path_key(std::string_view p);   // fold_case(object path): map keys
 bool same_path(std::string_view a, std::string_view b);
 // p == root or below it, case-insensitively, on object paths (streams ignored).
 bool is_within(std::string_view p, std::string_view root);
 std::string join(std::string_view base, std::string_view relative);
-std::string parent(std::string_view p);             // "C:\\a\\b" -> "C:\\a"; a root -> itself
-std::string leaf(std::string_view p);               // last component, "" for a root
-bool is_root(std::string_view p);                   // "C:\\", "\\\\srv\\share"
+std::string parent(std::string_view p);  // "C:\\a\\b" -> "C:\\a"; a root -> itself
+std::string leaf(std::string_view p);    // last component, "" for a root
+bool is_root(std::string_view p);        // "C:\\", "\\\\srv\\share"
 // Every proper ancestor, outermost first: "C:\\a\\b" -> {"C:\\", "C:\\a"}.
 std::vector<std::string> ancestors(std::string_view p);
 // True for names shaped like an 8.3 alias ("PROGRA~1", "GIT~1.TXT").

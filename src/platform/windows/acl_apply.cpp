@@ -1,6 +1,7 @@
 #include "platform/windows/acl_apply.hpp"
 
 #include <windows.h>
+// SDK headers that need <windows.h> above (kept apart so include sorting keeps the order).
 #include <aclapi.h>
 
 #include <algorithm>
@@ -28,8 +29,8 @@ Result<OpenObject> open_for_dacl(const std::string& path) {
   o.type = device ? SE_KERNEL_OBJECT : SE_FILE_OBJECT;
   DWORD flags = device ? 0 : (FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT);
   o.handle = UniqueHandle(CreateFileW(widen(path).c_str(), READ_CONTROL | WRITE_DAC,
-                                      FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
-                                      flags, nullptr));
+                                      FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                                      OPEN_EXISTING, flags, nullptr));
   if (!o.handle) return win32_error("CreateFileW", path + " (READ_CONTROL|WRITE_DAC)");
   return o;
 }
@@ -42,14 +43,15 @@ struct Dacl {
 Result<Dacl> read(const OpenObject& o, const std::string& path) {
   PACL acl = nullptr;
   LocalPtr<void> sd;
-  DWORD rc = GetSecurityInfo(o.handle.get(), o.type, DACL_SECURITY_INFORMATION, nullptr, nullptr, &acl, nullptr,
-                             sd.out());
+  DWORD rc = GetSecurityInfo(o.handle.get(), o.type, DACL_SECURITY_INFORMATION, nullptr, nullptr, &acl,
+                             nullptr, sd.out());
   if (rc != ERROR_SUCCESS) return win32_error("GetSecurityInfo", path, rc);
   Dacl d;
   d.aces = read_dacl(acl);
   SECURITY_DESCRIPTOR_CONTROL control = 0;
   DWORD revision = 0;
-  if (GetSecurityDescriptorControl(sd.get(), &control, &revision)) d.protected_dacl = control & SE_DACL_PROTECTED;
+  if (GetSecurityDescriptorControl(sd.get(), &control, &revision))
+    d.protected_dacl = control & SE_DACL_PROTECTED;
   return d;
 }
 
@@ -59,8 +61,8 @@ Status write(const OpenObject& o, const std::string& path, const Dacl& d) {
   SECURITY_INFORMATION info = DACL_SECURITY_INFORMATION;
   if (o.type == SE_FILE_OBJECT)
     info |= d.protected_dacl ? PROTECTED_DACL_SECURITY_INFORMATION : UNPROTECTED_DACL_SECURITY_INFORMATION;
-  DWORD rc = SetSecurityInfo(o.handle.get(), o.type, info, nullptr, nullptr, reinterpret_cast<ACL*>(acl->data()),
-                             nullptr);
+  DWORD rc = SetSecurityInfo(o.handle.get(), o.type, info, nullptr, nullptr,
+                             reinterpret_cast<ACL*>(acl->data()), nullptr);
   if (rc != ERROR_SUCCESS) return win32_error("SetSecurityInfo", path, rc);
   return Ok{};
 }
@@ -85,16 +87,19 @@ void insert_canonical(std::vector<win::Ace>& aces, const win::Ace& ace) {
 
 }  // namespace
 
-Result<ApplyStats> apply_aces(const std::vector<win::PlannedAce>& planned, win::Ledger& ledger, win::StateIo& io) {
+Result<ApplyStats> apply_aces(const std::vector<win::PlannedAce>& planned, win::Ledger& ledger,
+                              win::StateIo& io) {
   ApplyStats stats;
   for (const auto& p : planned) {
-    if (p.create_dir && !CreateDirectoryW(widen(p.path).c_str(), nullptr) && GetLastError() != ERROR_ALREADY_EXISTS)
+    if (p.create_dir && !CreateDirectoryW(widen(p.path).c_str(), nullptr) &&
+        GetLastError() != ERROR_ALREADY_EXISTS)
       return win32_error("CreateDirectoryW", p.path);
     auto object = open_for_dacl(p.path);
     if (!object) return object.error();
     auto dacl = read(*object, p.path);
     if (!dacl) return dacl.error();
-    if (std::any_of(dacl->aces.begin(), dacl->aces.end(), [&](const win::Ace& a) { return explicit_equal(a, p.ace); })) {
+    if (std::any_of(dacl->aces.begin(), dacl->aces.end(),
+                    [&](const win::Ace& a) { return explicit_equal(a, p.ace); })) {
       ++stats.present;
       continue;
     }
@@ -111,7 +116,8 @@ Result<ApplyStats> apply_aces(const std::vector<win::PlannedAce>& planned, win::
   return stats;
 }
 
-Result<ApplyStats> remove_aces(const std::vector<win::LedgerEntry>& entries, win::Ledger& ledger, win::StateIo& io) {
+Result<ApplyStats> remove_aces(const std::vector<win::LedgerEntry>& entries, win::Ledger& ledger,
+                               win::StateIo& io) {
   ApplyStats stats;
   for (const auto& e : entries) {
     auto object = open_for_dacl(e.path);
@@ -126,7 +132,8 @@ Result<ApplyStats> remove_aces(const std::vector<win::LedgerEntry>& entries, win
     }
     auto dacl = read(*object, e.path);
     if (!dacl) return dacl.error();
-    auto it = std::find_if(dacl->aces.begin(), dacl->aces.end(), [&](const win::Ace& a) { return explicit_equal(a, e.ace); });
+    auto it = std::find_if(dacl->aces.begin(), dacl->aces.end(),
+                           [&](const win::Ace& a) { return explicit_equal(a, e.ace); });
     if (it != dacl->aces.end()) {
       dacl->aces.erase(it);
       auto w = write(*object, e.path, *dacl);

@@ -30,7 +30,7 @@ struct ApplyStats {
 
 [[nodiscard]] Result<ApplyStats> apply_aces(const std::vector<win::PlannedAce>& aces, win::Ledger& ledger,
                                             win::StateIo& io);
-[[nodiscard]] Result<ApplyStats> remove_aces(const std::vector<win::LedgerEntry>& entries, win::Ledger& ledger,
-                                             win::StateIo& io);
+[[nodiscard]] Result<ApplyStats> remove_aces(const std::vector<win::LedgerEntry>& entries,
+                                             win::Ledger& ledger, win::StateIo& io);
 
 }  // namespace cordon::winsys

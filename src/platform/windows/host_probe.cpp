@@ -1,6 +1,7 @@
 #include "platform/windows/host_probe.hpp"
 
 #include <windows.h>
+// SDK headers that need <windows.h> above (kept apart so include sorting keeps the order).
 #include <aclapi.h>
 
 #include "plan/windows/win_path.hpp"
@@ -12,8 +13,9 @@ namespace {
 
 UniqueHandle open_meta(const std::string& path, DWORD access, bool follow) {
   DWORD flags = FILE_FLAG_BACKUP_SEMANTICS | (follow ? 0 : FILE_FLAG_OPEN_REPARSE_POINT);
-  return UniqueHandle(CreateFileW(widen(path).c_str(), access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                                  nullptr, OPEN_EXISTING, flags, nullptr));
+  return UniqueHandle(CreateFileW(widen(path).c_str(), access,
+                                  FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                                  OPEN_EXISTING, flags, nullptr));
 }
 
 std::string final_path(HANDLE h) {
@@ -45,7 +47,8 @@ win::FsEntry WinFs::stat(const std::string& path) const {
   if (!h) return e;
   BY_HANDLE_FILE_INFORMATION info{};
   if (!GetFileInformationByHandle(h.get(), &info)) return e;
-  e.kind = (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) ? win::FsEntry::Kind::Directory : win::FsEntry::Kind::File;
+  e.kind = (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) ? win::FsEntry::Kind::Directory
+                                                              : win::FsEntry::Kind::File;
   e.final_path = final_path(h.get());
   if (e.final_path.empty()) e.final_path = win::normalize(path);
   e.reparse = is_link(path);
@@ -60,8 +63,8 @@ bool WinFs::is_link(const std::string& path) const {
 std::vector<std::string> WinFs::list(const std::string& dir) const {
   std::vector<std::string> out;
   WIN32_FIND_DATAW data{};
-  HANDLE h = FindFirstFileExW(widen(win::join(dir, "*")).c_str(), FindExInfoBasic, &data, FindExSearchNameMatch,
-                              nullptr, 0);
+  HANDLE h = FindFirstFileExW(widen(win::join(dir, "*")).c_str(), FindExInfoBasic, &data,
+                              FindExSearchNameMatch, nullptr, 0);
   if (h == INVALID_HANDLE_VALUE) return out;
   do {
     std::wstring name = data.cFileName;
@@ -83,7 +86,8 @@ std::optional<std::vector<win::Ace>> WinFs::dacl(const std::string& path) const 
 }
 
 std::optional<std::string> WinFs::read_small(const std::string& path) const {
-  UniqueHandle h(CreateFileW(widen(path).c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING, 0, nullptr));
+  UniqueHandle h(
+      CreateFileW(widen(path).c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING, 0, nullptr));
   if (!h) return std::nullopt;
   std::string buf(4096, '\0');
   DWORD got = 0;
@@ -95,7 +99,8 @@ std::optional<std::string> WinFs::read_small(const std::string& path) const {
 Result<win::WinHost> probe_host(const WinFs& fs) {
   win::WinHost host;
   UniqueHandle token;
-  if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, token.out())) return win32_error("OpenProcessToken", "self");
+  if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, token.out()))
+    return win32_error("OpenProcessToken", "self");
   auto user = token_user(token.get());
   if (!user) return user.error();
   host.user = *user;
@@ -129,9 +134,10 @@ Result<win::WinHost> probe_host(const WinFs& fs) {
   version.dwOSVersionInfoSize = sizeof(version);
   using RtlGetVersionFn = LONG(WINAPI*)(OSVERSIONINFOW*);
   HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
-  auto rtl_get_version = ntdll ? reinterpret_cast<RtlGetVersionFn>(
-                                     reinterpret_cast<void*>(GetProcAddress(ntdll, "RtlGetVersion")))
-                               : nullptr;
+  auto rtl_get_version =
+      ntdll
+          ? reinterpret_cast<RtlGetVersionFn>(reinterpret_cast<void*>(GetProcAddress(ntdll, "RtlGetVersion")))
+          : nullptr;
   if (rtl_get_version && rtl_get_version(&version) == 0) host.windows_build = version.dwBuildNumber;
   host.fs = &fs;
   return host;

@@ -27,8 +27,9 @@ std::wstring environment_block(std::vector<std::string> env) {
   std::vector<std::wstring> wide;
   for (const auto& e : env) wide.push_back(widen(e));
   std::sort(wide.begin(), wide.end(), [](const std::wstring& a, const std::wstring& b) {
-    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
-                                        [](wchar_t x, wchar_t y) { return std::towupper(x) < std::towupper(y); });
+    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](wchar_t x, wchar_t y) {
+      return std::towupper(x) < std::towupper(y);
+    });
   });
   std::wstring block;
   for (const auto& e : wide) {
@@ -43,7 +44,8 @@ Result<UniqueHandle> make_job() {
   UniqueHandle job(CreateJobObjectW(nullptr, nullptr));
   if (!job) return win32_error("CreateJobObjectW", "");
   JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
-  limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE | JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION;
+  limits.BasicLimitInformation.LimitFlags =
+      JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE | JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION;
   if (!SetInformationJobObject(job.get(), JobObjectExtendedLimitInformation, &limits, sizeof(limits)))
     return win32_error("SetInformationJobObject", "KILL_ON_JOB_CLOSE");
   JOBOBJECT_BASIC_UI_RESTRICTIONS ui{};
@@ -75,15 +77,17 @@ Status open_desktop(const LaunchRequest& r, Desktop& d) {
   swprintf(suffix, std::size(suffix), L"%08x%08x", (*rnd)[0], (*rnd)[1]);
   std::wstring name = std::wstring(L"CordonSandbox-") + suffix;
   // Only the logon session (and SYSTEM) may use the desktop.
-  std::wstring sddl = L"D:P(A;;GA;;;SY)" + (r.logon_sid.empty() ? std::wstring() : L"(A;;GA;;;" + widen(r.logon_sid) + L")");
+  std::wstring sddl =
+      L"D:P(A;;GA;;;SY)" + (r.logon_sid.empty() ? std::wstring() : L"(A;;GA;;;" + widen(r.logon_sid) + L")");
   LocalPtr<void> sd;
   if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1, sd.out(), nullptr))
     return win32_error("ConvertStringSecurityDescriptorToSecurityDescriptorW", narrow(sddl));
   SECURITY_ATTRIBUTES sa{sizeof(sa), sd.get(), FALSE};
   d.handle = CreateDesktopW(name.c_str(), nullptr, nullptr, 0, GENERIC_ALL, &sa);
   if (!d.handle)
-    return win32_error("CreateDesktopW", narrow(name), GetLastError(),
-                       "set CORDON_WINDOWS_DESKTOP=default to run on the shared desktop (weaker UI isolation)");
+    return win32_error(
+        "CreateDesktopW", narrow(name), GetLastError(),
+        "set CORDON_WINDOWS_DESKTOP=default to run on the shared desktop (weaker UI isolation)");
   d.name = L"Winsta0\\" + name;
   return Ok{};
 }
@@ -97,14 +101,17 @@ std::vector<HANDLE> stdio_handles(HANDLE out[3]) {
     HANDLE h = GetStdHandle(ids[i]);
     if (!h || h == INVALID_HANDLE_VALUE) continue;
     HANDLE dup = nullptr;
-    if (!DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &dup, 0, TRUE, DUPLICATE_SAME_ACCESS)) continue;
+    if (!DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &dup, 0, TRUE, DUPLICATE_SAME_ACCESS))
+      continue;
     out[i] = dup;
     list.push_back(dup);
   }
   return list;
 }
 
-BOOL WINAPI ignore_ctrl(DWORD) { return TRUE; }  // the child gets Ctrl-C; we wait for it
+BOOL WINAPI ignore_ctrl(DWORD) {
+  return TRUE;
+}  // the child gets Ctrl-C; we wait for it
 
 }  // namespace
 
@@ -162,8 +169,9 @@ Result<LaunchResult> launch(const LaunchRequest& r) {
     LPPROC_THREAD_ATTRIBUTE_LIST a;
     ~AttrGuard() { DeleteProcThreadAttributeList(a); }
   } attr_guard{attrs};
-  if (!handles.empty() && !UpdateProcThreadAttribute(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, handles.data(),
-                                                     handles.size() * sizeof(HANDLE), nullptr, nullptr))
+  if (!handles.empty() &&
+      !UpdateProcThreadAttribute(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, handles.data(),
+                                 handles.size() * sizeof(HANDLE), nullptr, nullptr))
     return win32_error("UpdateProcThreadAttribute", "PROC_THREAD_ATTRIBUTE_HANDLE_LIST");
   STARTUPINFOEXW si{};
   si.StartupInfo.cb = sizeof(si);
@@ -178,11 +186,12 @@ Result<LaunchResult> launch(const LaunchRequest& r) {
   PROCESS_INFORMATION pi{};
   std::wstring cwd = widen(r.cwd);
   const DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT;
-  BOOL created = r.token
-                     ? CreateProcessAsUserW(r.token, nullptr, cmdline.data(), nullptr, nullptr, !handles.empty(), flags,
-                                            env.data(), cwd.empty() ? nullptr : cwd.c_str(), &si.StartupInfo, &pi)
-                     : CreateProcessW(nullptr, cmdline.data(), nullptr, nullptr, !handles.empty(), flags, env.data(),
-                                      cwd.empty() ? nullptr : cwd.c_str(), &si.StartupInfo, &pi);
+  BOOL created =
+      r.token
+          ? CreateProcessAsUserW(r.token, nullptr, cmdline.data(), nullptr, nullptr, !handles.empty(), flags,
+                                 env.data(), cwd.empty() ? nullptr : cwd.c_str(), &si.StartupInfo, &pi)
+          : CreateProcessW(nullptr, cmdline.data(), nullptr, nullptr, !handles.empty(), flags, env.data(),
+                           cwd.empty() ? nullptr : cwd.c_str(), &si.StartupInfo, &pi);
   if (!created) {
     DWORD code = GetLastError();
     return win32_error(r.token ? "CreateProcessAsUserW" : "CreateProcessW", r.argv[0], code,

@@ -27,13 +27,13 @@
 namespace cordon::winsys {
 
 struct LaunchRequest {
-  HANDLE token = nullptr;                 // nullptr: the caller's own token (full-access)
+  HANDLE token = nullptr;  // nullptr: the caller's own token (full-access)
   std::vector<std::string> argv;
   std::string cwd;
-  std::vector<std::string> env;           // "NAME=VALUE", complete
+  std::vector<std::string> env;  // "NAME=VALUE", complete
   std::optional<double> timeout_seconds;
   bool private_desktop = true;
-  std::string logon_sid;                  // for the desktop DACL ("S-1-5-5-...")
+  std::string logon_sid;  // for the desktop DACL ("S-1-5-5-...")
 };
 
 struct LaunchResult {

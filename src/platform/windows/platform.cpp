@@ -68,7 +68,8 @@ Result<std::unique_ptr<Prepared>> prepare(const Policy& policy, bool persist) {
     return usage_error("state dir", "%LOCALAPPDATA% is not set", "cordon keeps its capability SIDs there");
   FileStateIo io(p->host.state_dir);
   PeekIo peek(io);
-  auto caps = win::load_capability_sids(persist ? static_cast<win::StateIo&>(io) : peek, policy.write_roots());
+  auto caps =
+      win::load_capability_sids(persist ? static_cast<win::StateIo&>(io) : peek, policy.write_roots());
   if (!caps) return caps.error();
   p->caps = caps->sids;
   p->notes = caps->notes;
@@ -93,9 +94,10 @@ std::vector<std::string> child_environment(const Policy& policy, const win::WinP
   std::vector<std::string> env = filtered.env;
   auto set = [&](const std::string& name, const std::string& value) {
     std::string key = win::fold_case(name) + "=";
-    env.erase(std::remove_if(env.begin(), env.end(),
-                             [&](const std::string& e) { return win::fold_case(e.substr(0, key.size())) == key; }),
-              env.end());
+    env.erase(
+        std::remove_if(env.begin(), env.end(),
+                       [&](const std::string& e) { return win::fold_case(e.substr(0, key.size())) == key; }),
+        env.end());
     env.push_back(name + "=" + value);
   };
   for (const auto& [k, v] : plan.env) set(k, v);
@@ -149,8 +151,8 @@ PlanReport check(const Policy& policy) {
 
 Result<int> run(const Policy& policy, const RunRequest& request) {
   if (policy.mode == Mode::FullAccess) {
-    winsys::LaunchRequest full{nullptr, request.argv, request.cwd, current_environment(), policy.limits.timeout_seconds,
-                               false, {}};
+    winsys::LaunchRequest full{
+        nullptr, request.argv, request.cwd, current_environment(), policy.limits.timeout_seconds, false, {}};
     auto r = winsys::launch(full);
     if (!r) return r.error();
     return r->exit_code;
@@ -201,7 +203,8 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
   }
   if (!result) return result.error();
   if (request.report_json) {
-    nlohmann::json j{{"exit_code", result->exit_code}, {"timed_out", result->timed_out}, {"platform", "windows"}};
+    nlohmann::json j{
+        {"exit_code", result->exit_code}, {"timed_out", result->timed_out}, {"platform", "windows"}};
     std::cerr << j.dump() << "\n";
   }
   return result->exit_code;
@@ -229,7 +232,8 @@ Result<int> setup(const std::vector<std::string>& args) {
   }
   if (status) {
     std::cout << "cordon: " << ledger->entries.size() << " ACE(s) in the ledger\n";
-    for (const auto& e : ledger->entries) std::cout << "  " << e.path << ": " << win::to_string(e.ace) << "\n";
+    for (const auto& e : ledger->entries)
+      std::cout << "  " << e.path << ": " << win::to_string(e.ace) << "\n";
     return 0;
   }
   std::cout << "cordon (Windows, stage 1) needs no elevated setup: each run grants what it needs.\n"

@@ -59,8 +59,9 @@ Result<std::vector<BYTE>> build_acl(const std::vector<win::Ace>& aces) {
     BOOL ok = a.type == win::AceType::Allow
                   ? AddAccessAllowedAceEx(acl, ACL_REVISION, a.flags, a.mask, sids[i].get())
                   : AddAccessDeniedAceEx(acl, ACL_REVISION, a.flags, a.mask, sids[i].get());
-    if (!ok) return win32_error(a.type == win::AceType::Allow ? "AddAccessAllowedAceEx" : "AddAccessDeniedAceEx",
-                                a.sid.str());
+    if (!ok)
+      return win32_error(a.type == win::AceType::Allow ? "AddAccessAllowedAceEx" : "AddAccessDeniedAceEx",
+                         a.sid.str());
   }
   return buffer;
 }
@@ -73,7 +74,8 @@ Result<std::vector<BYTE>> token_info(HANDLE token, TOKEN_INFORMATION_CLASS cls, 
   if (needed == 0) return win32_error("GetTokenInformation", name);
   // Allocate as DWORD-aligned storage: TOKEN_GROUPS holds pointers after a DWORD.
   std::vector<BYTE> buffer(needed + sizeof(void*));
-  if (!GetTokenInformation(token, cls, buffer.data(), needed, &needed)) return win32_error("GetTokenInformation", name);
+  if (!GetTokenInformation(token, cls, buffer.data(), needed, &needed))
+    return win32_error("GetTokenInformation", name);
   return buffer;
 }
 

@@ -1,6 +1,7 @@
 #include "platform/windows/state_io.hpp"
 
 #include <windows.h>
+// SDK headers that need <windows.h> above (kept apart so include sorting keeps the order).
 #include <bcrypt.h>
 
 #include <cstdlib>
@@ -19,7 +20,8 @@ Result<std::array<uint32_t, 4>> random_u32x4() {
 
 Result<std::optional<std::string>> FileStateIo::read(const std::string& name) {
   std::string path = win::join(dir_, name);
-  UniqueHandle h(CreateFileW(widen(path).c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING, 0, nullptr));
+  UniqueHandle h(
+      CreateFileW(widen(path).c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING, 0, nullptr));
   if (!h) {
     DWORD code = GetLastError();
     if (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND) return std::optional<std::string>{};
@@ -37,14 +39,17 @@ Status FileStateIo::write_atomic(const std::string& name, const std::string& tex
   std::string path = win::join(dir_, name);
   std::string tmp = path + ".tmp";
   {
-    UniqueHandle h(CreateFileW(widen(tmp).c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr));
+    UniqueHandle h(CreateFileW(widen(tmp).c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS,
+                               FILE_ATTRIBUTE_NORMAL, nullptr));
     if (!h) return win32_error("CreateFileW", tmp);
     DWORD wrote = 0;
-    if (!WriteFile(h.get(), text.data(), static_cast<DWORD>(text.size()), &wrote, nullptr) || wrote != text.size())
+    if (!WriteFile(h.get(), text.data(), static_cast<DWORD>(text.size()), &wrote, nullptr) ||
+        wrote != text.size())
       return win32_error("WriteFile", tmp);
     if (!FlushFileBuffers(h.get())) return win32_error("FlushFileBuffers", tmp);
   }
-  if (!MoveFileExW(widen(tmp).c_str(), widen(path).c_str(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH))
+  if (!MoveFileExW(widen(tmp).c_str(), widen(path).c_str(),
+                   MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH))
     return win32_error("MoveFileExW", path);
   return Ok{};
 }
@@ -54,7 +59,8 @@ Status FileStateIo::lock() {
   if (!mutex_) return win32_error("CreateMutexW", "Local\\cordon-state-lock");
   DWORD r = WaitForSingleObject(mutex_.get(), 30000);
   if (r != WAIT_OBJECT_0 && r != WAIT_ABANDONED)
-    return win32_error("WaitForSingleObject", "cordon state lock", r == WAIT_TIMEOUT ? WAIT_TIMEOUT : GetLastError(),
+    return win32_error("WaitForSingleObject", "cordon state lock",
+                       r == WAIT_TIMEOUT ? WAIT_TIMEOUT : GetLastError(),
                        "another cordon process holds the state lock");
   return Ok{};
 }

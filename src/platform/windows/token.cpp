@@ -39,8 +39,8 @@ Result<UniqueHandle> create_sandbox_token(const win::TokenSpec& spec) {
 
   // 3. The restricted token.
   UniqueHandle token;
-  if (!CreateRestrictedToken(base.get(), DISABLE_MAX_PRIVILEGE | LUA_TOKEN | WRITE_RESTRICTED, 0, nullptr, 0, nullptr,
-                             static_cast<DWORD>(entries.size()), entries.data(), token.out()))
+  if (!CreateRestrictedToken(base.get(), DISABLE_MAX_PRIVILEGE | LUA_TOKEN | WRITE_RESTRICTED, 0, nullptr, 0,
+                             nullptr, static_cast<DWORD>(entries.size()), entries.data(), token.out()))
     return win32_error("CreateRestrictedToken", "WRITE_RESTRICTED|DISABLE_MAX_PRIVILEGE|LUA_TOKEN");
 
   // 4. Default DACL for objects the child creates.

@@ -39,11 +39,13 @@ TEST(WinAccessModel, ReadsUseTheNormalPassOnly) {
 
 TEST(WinAccessModel, WritesNeedBothPasses) {
   TokenModel t = restricted();
-  std::vector<Ace> both = {{AceType::Allow, kUser, kFileAllAccess, 0}, {AceType::Allow, kCap, kFileGenericWrite, 0}};
+  std::vector<Ace> both = {{AceType::Allow, kUser, kFileAllAccess, 0},
+                           {AceType::Allow, kCap, kFileGenericWrite, 0}};
   EXPECT_TRUE(access_allowed(t, &both, kUser, kWriteData | kAppendData, RestrictedScope::AllModifying));
   std::vector<Ace> cap_only = {{AceType::Allow, kCap, kFileAllAccess, 0}};
   EXPECT_FALSE(access_allowed(t, &cap_only, kUser, kWriteData, RestrictedScope::AllModifying));
-  std::vector<Ace> other = {{AceType::Allow, kUser, kFileAllAccess, 0}, {AceType::Allow, kOther, kFileAllAccess, 0}};
+  std::vector<Ace> other = {{AceType::Allow, kUser, kFileAllAccess, 0},
+                            {AceType::Allow, kOther, kFileAllAccess, 0}};
   EXPECT_FALSE(access_allowed(t, &other, kUser, kWriteData, RestrictedScope::AllModifying));
 }
 
@@ -79,7 +81,8 @@ TEST(WinAccessModel, GenericRightsAreMapped) {
   EXPECT_EQ(map_generic(kGenericWrite), kFileGenericWrite);
   EXPECT_EQ(map_generic(kGenericAll), kFileAllAccess);
   TokenModel t = restricted();
-  std::vector<Ace> generic = {{AceType::Allow, kUser, kGenericAll, 0}, {AceType::Allow, kCap, kGenericWrite, 0}};
+  std::vector<Ace> generic = {{AceType::Allow, kUser, kGenericAll, 0},
+                              {AceType::Allow, kCap, kGenericWrite, 0}};
   EXPECT_TRUE(access_allowed(t, &generic, kUser, kWriteData, RestrictedScope::AllModifying));
 }
 

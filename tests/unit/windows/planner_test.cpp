@@ -22,10 +22,15 @@ struct Case {
   std::string to = {};
 };
 
-std::string ws(const std::string& rel) { return std::string(kWs) + "\\" + rel; }
-std::string out(const std::string& rel) { return std::string(kOutside) + "\\" + rel; }
+std::string ws(const std::string& rel) {
+  return std::string(kWs) + "\\" + rel;
+}
+std::string out(const std::string& rel) {
+  return std::string(kOutside) + "\\" + rel;
+}
 
-void expect_cases(const ModelFs& fs, const TokenModel& token, RestrictedScope scope, const std::vector<Case>& cases) {
+void expect_cases(const ModelFs& fs, const TokenModel& token, RestrictedScope scope,
+                  const std::vector<Case>& cases) {
   for (const auto& c : cases)
     EXPECT_EQ(fs.can(token, c.op, c.path, scope, c.to), c.allowed)
         << to_string(c.op) << " " << c.path << (c.to.empty() ? "" : " -> " + c.to) << " should be "
@@ -164,7 +169,8 @@ TEST(WinPlanner, DeleteAndRenameDeniedWhenTheRestrictedPassCoversDelete) {
 TEST(WinPlanner, NarrowRestrictedPassExposesTheDeleteGapAndTheReportSaysSo) {
   auto p = planned(test::ws_policy());
   EXPECT_TRUE(p->h.fs->can(p->token, Op::Delete, out("secret.txt"), RestrictedScope::GenericWrite));
-  EXPECT_TRUE(p->h.fs->can(p->token, Op::Rename, out("secret.txt"), RestrictedScope::GenericWrite, ws("stolen.txt")));
+  EXPECT_TRUE(
+      p->h.fs->can(p->token, Op::Rename, out("secret.txt"), RestrictedScope::GenericWrite, ws("stolen.txt")));
   // Writing stays denied even then.
   EXPECT_FALSE(p->h.fs->can(p->token, Op::Write, out("secret.txt"), RestrictedScope::GenericWrite));
 
@@ -189,7 +195,8 @@ TEST(WinPlanner, WithoutTheAuditWorldWritableDirectoriesLeak) {
   PlanOptions no_audit;
   no_audit.audit.max_checks = 0;
   auto p = planned(test::ws_policy(), no_audit);
-  EXPECT_TRUE(p->h.fs->can(p->token, Op::Create, std::string(test::kTools) + "\\evil.exe", RestrictedScope::AllModifying));
+  EXPECT_TRUE(p->h.fs->can(p->token, Op::Create, std::string(test::kTools) + "\\evil.exe",
+                           RestrictedScope::AllModifying));
   auto with = planned(test::ws_policy());
   ASSERT_EQ(with->plan.audit.denied.size(), 1u);
   EXPECT_EQ(with->plan.audit.denied[0], test::kTools);
@@ -243,7 +250,8 @@ TEST(WinPlanner, TmpNoneGrantsNoTemp) {
   policy.tmp = TmpMode::None;
   auto p = planned(policy);
   EXPECT_TRUE(p->plan.child_temp.empty());
-  EXPECT_FALSE(p->h.fs->can(p->token, Op::Create, std::string(test::kTemp) + "\\x", RestrictedScope::AllModifying));
+  EXPECT_FALSE(
+      p->h.fs->can(p->token, Op::Create, std::string(test::kTemp) + "\\x", RestrictedScope::AllModifying));
 }
 
 TEST(WinPlanner, GitReadOnlyProtectsAllOfGit) {
@@ -269,7 +277,8 @@ TEST(WinPlanner, MissingHooksDirectoryIsCreatedThenProtected) {
   Host h;
   h.fs->mkdir("C:\\Users\\alice\\src\\bare\\.git");
   h.fs->add_file("C:\\Users\\alice\\src\\bare\\.git\\config");
-  auto r = plan_windows(test::ws_policy("C:\\Users\\alice\\src\\bare"), h.host, test::test_caps(), test::with_audit());
+  auto r = plan_windows(test::ws_policy("C:\\Users\\alice\\src\\bare"), h.host, test::test_caps(),
+                        test::with_audit());
   ASSERT_TRUE(r) << r.error().message();
   auto hooks = std::find_if(r->aces.begin(), r->aces.end(), [](const PlannedAce& a) { return a.create_dir; });
   ASSERT_NE(hooks, r->aces.end());
@@ -328,8 +337,9 @@ TEST(WinPlanner, AbsentProtectedNamesAreReportedNotSilentlyDropped) {
 TEST(WinPlanner, RefusesDangerousRoots) {
   Host h;
   auto caps = test::test_caps();
-  for (const char* bad : {"C:\\", "C:\\Users\\alice", "C:\\Users", "C:\\Windows\\Temp2",
-                          "C:\\Users\\alice\\src\\ws_link", "\\\\server\\share\\ws", "C:\\Users\\alice\\missing"}) {
+  for (const char* bad :
+       {"C:\\", "C:\\Users\\alice", "C:\\Users", "C:\\Windows\\Temp2", "C:\\Users\\alice\\src\\ws_link",
+        "\\\\server\\share\\ws", "C:\\Users\\alice\\missing"}) {
     auto r = plan_windows(test::ws_policy(bad), h.host, caps);
     EXPECT_FALSE(r) << bad;
   }
@@ -368,7 +378,8 @@ TEST(WinPlanner, ExactAcesForTheWorkspaceRoot) {
     if (same_path(a.path, kWs)) on_root.push_back(a.ace);
   using namespace access;
   std::vector<Ace> expected = {
-      {AceType::Allow, cap, kFileGenericRead | kFileGenericWrite | kFileGenericExecute | kDelete, ace_flags::kTree},
+      {AceType::Allow, cap, kFileGenericRead | kFileGenericWrite | kFileGenericExecute | kDelete,
+       ace_flags::kTree},
       {AceType::Deny, cap, kDeleteChild, 0},  // keeps .git and .vscode from being unlinked
       {AceType::Deny, test::test_caps().workspace, kDeleteChild, 0},
   };

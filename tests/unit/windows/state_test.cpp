@@ -1,9 +1,9 @@
 // Capability-SID store and ACE ledger, with in-memory I/O.
+#include "plan/windows/state.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
-
-#include "plan/windows/state.hpp"
 
 namespace cordon::win {
 namespace {
@@ -83,8 +83,10 @@ TEST(WinCapStore, CorruptFileIsReplacedAndReported) {
 
 TEST(WinCapStore, RejectsNonCapabilitySids) {
   EXPECT_FALSE(parse_capability_sids(R"({"version":1,"readonly":"S-1-1-0","workspace":"S-1-5-21-1-2-3-4"})"));
-  EXPECT_FALSE(parse_capability_sids(R"({"version":2,"readonly":"S-1-5-21-1-2-3-4","workspace":"S-1-5-21-1-2-3-5"})"));
-  EXPECT_TRUE(parse_capability_sids(R"({"version":1,"readonly":"S-1-5-21-1-2-3-4","workspace":"S-1-5-21-1-2-3-5"})"));
+  EXPECT_FALSE(
+      parse_capability_sids(R"({"version":2,"readonly":"S-1-5-21-1-2-3-4","workspace":"S-1-5-21-1-2-3-5"})"));
+  EXPECT_TRUE(
+      parse_capability_sids(R"({"version":1,"readonly":"S-1-5-21-1-2-3-4","workspace":"S-1-5-21-1-2-3-5"})"));
 }
 
 TEST(WinCapStore, LockFailureIsAnError) {

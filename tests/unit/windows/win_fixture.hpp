@@ -48,8 +48,8 @@ struct Host {
     Ace users_rx{AceType::Allow, sids::users(), kFileGenericRead | kFileGenericExecute, tree};
     Ace user_full{AceType::Allow, kUser, kFileAllAccess, tree};
     // C:\ - Authenticated Users may create folders at the root (the Windows default).
-    fs->mkdir("C:\\", {admins, system, users_rx,
-                       {AceType::Allow, sids::authenticated_users(), kAppendData, 0}});
+    fs->mkdir("C:\\",
+              {admins, system, users_rx, {AceType::Allow, sids::authenticated_users(), kAppendData, 0}});
     fs->mkdir("C:\\Windows\\System32", {});
     fs->add_file("C:\\Windows\\System32\\kernel32.dll");
     fs->mkdir(kProfile, {admins, system, user_full}, /*protect_dacl=*/true);
@@ -88,7 +88,8 @@ struct Host {
     fs->mkdir("C:\\Users\\Public", {});
     // Devices.
     fs->add_device("\\\\.\\PhysicalDrive0", {admins, system});
-    fs->add_device("\\\\.\\NUL", {{AceType::Allow, sids::everyone(), kFileGenericRead | kFileGenericWrite, 0}});
+    fs->add_device("\\\\.\\NUL",
+                   {{AceType::Allow, sids::everyone(), kFileGenericRead | kFileGenericWrite, 0}});
 
     host.user = kUser;
     host.logon = kLogon;

@@ -1,8 +1,9 @@
 // The Win32 path model: every spelling that reaches the same object has one key.
+#include "plan/windows/win_path.hpp"
+
 #include <gtest/gtest.h>
 
 #include "plan/windows/sid.hpp"
-#include "plan/windows/win_path.hpp"
 
 namespace cordon::win {
 namespace {
