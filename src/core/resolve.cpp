@@ -1,6 +1,7 @@
 #include "core/resolve.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/defaults.hpp"
 #include "core/paths.hpp"
@@ -16,8 +17,15 @@ Error setting_error(const std::string& key, const Origin& origin, const std::str
 // Validates one path setting: "~" expanded, must be absolute, normalised.
 Result<std::string> absolute_path(const std::string& key, const Sourced<std::string>& v,
                                   const ResolveContext& ctx) {
-  std::string p = paths::expand_home(v.value, ctx.home);
   if (v.value.empty()) return setting_error(key, v.origin, "empty path");
+  // A path reaches system calls as a C string: an embedded NUL would cut it short.
+  if (v.value.find('\0') != std::string::npos)
+    return setting_error(key, v.origin, "path contains a NUL character");
+  // Without a known home, "~/x" would expand to "/x": a different, absolute path.
+  const bool home_relative = paths::expand_home(v.value, "h") != v.value;
+  if (home_relative && !paths::is_absolute(ctx.home))
+    return setting_error(key, v.origin, "cannot expand '" + v.value + "': the home directory is unknown");
+  std::string p = paths::expand_home(v.value, ctx.home);
   if (!paths::is_absolute(p))
     return setting_error(key, v.origin, "'" + v.value + "' is a relative path; an absolute path is required",
                          "write it as an absolute path or start it with ~/");
@@ -51,7 +59,7 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
     allow_read.insert(allow_read.end(), layer.allow_read.begin(), layer.allow_read.end());
     for (const auto& k : layer.env_keep) p.env.keep.push_back(k.value);
     for (const auto& d : layer.env_drop) p.env.drop_patterns.push_back(d.value);
-    if (layer.timeout && !(layer.timeout->value > 0))
+    if (layer.timeout && !(layer.timeout->value > 0 && std::isfinite(layer.timeout->value)))
       return setting_error("timeout", layer.timeout->origin, "must be a positive number of seconds");
   }
 
@@ -96,7 +104,7 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
     push_unique(p.allow_read, *r);
   }
   std::vector<std::string> denied;
-  if (!ctx.home.empty())
+  if (paths::is_absolute(ctx.home))
     for (const auto& rel : defaults::secret_home_paths()) denied.push_back(paths::join(ctx.home, rel));
   for (const auto& v : deny_read) {
     auto r = absolute_path("deny-read", v, ctx);
