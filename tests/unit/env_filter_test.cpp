@@ -1,0 +1,151 @@
+// The sandboxed environment: glob matching and secret filtering.
+#include "core/env_filter.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace cordon {
+namespace {
+
+TEST(GlobMatch, Table) {
+  struct Case {
+    std::string pattern;
+    std::string text;
+    bool match;
+  };
+  const Case cases[] = {
+      {"", "", true},
+      {"", "A", false},
+      {"*", "", true},
+      {"*", "ANYTHING", true},
+      {"**", "x", true},
+      {"ABC", "ABC", true},
+      {"ABC", "abc", true},  // case-insensitive both ways
+      {"abc", "ABC", true},
+      {"ABC", "ABCD", false},
+      {"ABCD", "ABC", false},
+      {"*TOKEN*", "GITHUB_TOKEN", true},
+      {"*TOKEN*", "token", true},
+      {"*TOKEN*", "MY_TOKEN_FILE", true},
+      {"*TOKEN*", "TOKE", false},
+      {"*_KEY", "AWS_SECRET_KEY", true},
+      {"*_KEY", "KEYBOARD", false},
+      {"*_KEY", "_KEY", true},
+      {"*_KEY", "MY_KEYS", false},
+      {"AWS_*", "AWS_", true},
+      {"AWS_*", "AWS", false},
+      {"NPM_*AUTH*", "NPM_CONFIG__AUTH", true},
+      {"NPM_*AUTH*", "NPM_CONFIG", false},
+      {"a*b*c", "aXbYc", true},
+      {"a*b*c", "abcabc", true},
+      {"a*b*c", "acb", false},
+      {"*a*a*a*a*a*a*a*a*b", std::string(64, 'a'), false},
+      {"?", "?", true},  // '?' is a literal, not a wildcard
+      {"?", "x", false},
+      {"[A]", "A", false},  // no character classes
+      {"A.B", "AXB", false},
+  };
+  for (const auto& c : cases)
+    EXPECT_EQ(glob_match_icase(c.pattern, c.text), c.match) << c.pattern << " vs " << c.text;
+}
+
+TEST(GlobMatch, LongAdversarialInputIsFast) {
+  // A recursive matcher explodes here; the iterative one is quadratic at worst.
+  std::string pattern;
+  for (int i = 0; i < 200; ++i) pattern += "*a";
+  pattern += "*b";
+  const std::string text(20000, 'a');
+  EXPECT_FALSE(glob_match_icase(pattern, text));
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+TEST(FilterEnv, DropsSecretsByDefault) {
+  const std::vector<std::string> in = {
+      "PATH=/usr/bin",       "HOME=/home/a",        "GITHUB_TOKEN=ghp_supersecret", "AWS_ACCESS_KEY_ID=AKIA",
+      "my_api_key=lower",    "OPENAI_API_KEY=sk-x", "SSH_AUTH_SOCK=/run/ssh",       "LANG=C.UTF-8",
+      "DB_PASSWORD=hunter2", "KEYBOARD=us"};
+  EnvResult r = filter_env(in, EnvPolicy{});
+  EXPECT_EQ(r.env,
+            (std::vector<std::string>{"PATH=/usr/bin", "HOME=/home/a", "LANG=C.UTF-8", "KEYBOARD=us"}));
+  EXPECT_EQ(r.dropped, (std::vector<std::string>{"GITHUB_TOKEN", "AWS_ACCESS_KEY_ID", "my_api_key",
+                                                 "OPENAI_API_KEY", "SSH_AUTH_SOCK", "DB_PASSWORD"}));
+}
+
+TEST(FilterEnv, DroppedNeverHoldsValues) {
+  const std::vector<std::string> in = {"GITHUB_TOKEN=ghp_supersecret", "X_PASSWORD=a=b=c",
+                                       "NOEQUALS_SECRET_VALUE"};
+  EnvResult r = filter_env(in, EnvPolicy{});
+  EXPECT_TRUE(r.env.empty());
+  for (const auto& d : r.dropped) {
+    EXPECT_EQ(d.find('='), std::string::npos) << d;
+    EXPECT_EQ(d.find("ghp_"), std::string::npos) << d;
+    EXPECT_EQ(d.find("NOEQUALS"), std::string::npos) << d;  // malformed entries are not reported
+  }
+  EXPECT_EQ(r.dropped, (std::vector<std::string>{"GITHUB_TOKEN", "X_PASSWORD"}));
+}
+
+TEST(FilterEnv, EntriesWithoutEqualsAreDropped) {
+  EnvResult r = filter_env({"JUSTANAME", "", "=", "OK=1"}, EnvPolicy{});
+  EXPECT_EQ(r.env, (std::vector<std::string>{"OK=1"}));
+}
+
+TEST(FilterEnv, WindowsDriveEntriesKeepTheirName) {
+  // Windows keeps per-drive directories as "=C:=C:\dir"; the name is "=C:".
+  EnvResult r = filter_env({"=C:=C:\\work", "PATH=x"}, EnvPolicy{});
+  EXPECT_EQ(r.env, (std::vector<std::string>{"=C:=C:\\work", "PATH=x"}));
+}
+
+TEST(FilterEnv, KeepIsExactAndCaseSensitive) {
+  EnvPolicy p;
+  p.keep = {"GITHUB_TOKEN"};
+  EnvResult r = filter_env({"GITHUB_TOKEN=1", "github_token=2", "GITHUB_TOKEN_2=3"}, p);
+  EXPECT_EQ(r.env, (std::vector<std::string>{"GITHUB_TOKEN=1"}));
+  EXPECT_TRUE(contains(r.dropped, "github_token"));
+  EXPECT_TRUE(contains(r.dropped, "GITHUB_TOKEN_2"));
+}
+
+TEST(FilterEnv, KeepAlsoOverridesExtraDropPatterns) {
+  EnvPolicy p;
+  p.drop_patterns = {"CORP_*"};
+  p.keep = {"CORP_PROXY"};
+  EnvResult r = filter_env({"CORP_PROXY=http://p", "CORP_LICENSE=abc", "EDITOR=vi"}, p);
+  EXPECT_EQ(r.env, (std::vector<std::string>{"CORP_PROXY=http://p", "EDITOR=vi"}));
+  EXPECT_EQ(r.dropped, (std::vector<std::string>{"CORP_LICENSE"}));
+}
+
+TEST(FilterEnv, FilterSecretsOffStillAppliesDropPatterns) {
+  EnvPolicy p;
+  p.filter_secrets = false;
+  p.drop_patterns = {"*license*"};
+  EnvResult r = filter_env({"GITHUB_TOKEN=1", "CORP_LICENSE=2"}, p);
+  EXPECT_EQ(r.env, (std::vector<std::string>{"GITHUB_TOKEN=1"}));
+  EXPECT_EQ(r.dropped, (std::vector<std::string>{"CORP_LICENSE"}));
+}
+
+TEST(FilterEnv, SetOverridesAndAppends) {
+  EnvPolicy p;
+  p.set = {{"PATH", "/sandbox/bin"}, {"NEW", "v=1"}, {"GITHUB_TOKEN", "explicit"}};
+  EnvResult r = filter_env({"PATH=/usr/bin", "HOME=/h", "PATH=/dup", "GITHUB_TOKEN=host"}, p);
+  EXPECT_EQ(r.env,
+            (std::vector<std::string>{"PATH=/sandbox/bin", "HOME=/h", "NEW=v=1", "GITHUB_TOKEN=explicit"}));
+  EXPECT_EQ(r.dropped, (std::vector<std::string>{"GITHUB_TOKEN"}));  // the host value was still dropped
+}
+
+TEST(FilterEnv, SetIgnoresInvalidNames) {
+  EnvPolicy p;
+  p.set = {{"", "x"}, {"A=B", "y"}};
+  EnvResult r = filter_env({"A=1"}, p);
+  EXPECT_EQ(r.env, (std::vector<std::string>{"A=1"}));
+}
+
+TEST(FilterEnv, DroppedNamesAreUnique) {
+  EnvResult r = filter_env({"X_TOKEN=1", "X_TOKEN=2"}, EnvPolicy{});
+  EXPECT_EQ(r.dropped, (std::vector<std::string>{"X_TOKEN"}));
+}
+
+}  // namespace
+}  // namespace cordon

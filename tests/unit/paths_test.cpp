@@ -1,0 +1,110 @@
+// Lexical path helpers: table-driven, no file system access.
+#include "core/paths.hpp"
+
+#include <gtest/gtest.h>
+
+namespace cordon {
+namespace {
+
+TEST(Paths, IsAbsolute) {
+  EXPECT_TRUE(paths::is_absolute("/"));
+  EXPECT_TRUE(paths::is_absolute("/a"));
+  EXPECT_FALSE(paths::is_absolute(""));
+  EXPECT_FALSE(paths::is_absolute("a/b"));
+  EXPECT_FALSE(paths::is_absolute("~/a"));
+  EXPECT_FALSE(paths::is_absolute("./a"));
+}
+
+TEST(Paths, Normalize) {
+  struct Case {
+    const char* in;
+    const char* out;
+  };
+  const Case cases[] = {
+      {"/", "/"},
+      {"//", "/"},
+      {"/a/b", "/a/b"},
+      {"/a/b/", "/a/b"},
+      {"/a//b///c", "/a/b/c"},
+      {"/a/./b/.", "/a/b"},
+      {"/a/b/../c", "/a/c"},
+      {"/a/b/../../..", "/"},
+      {"/../a", "/a"},
+      {"/a/..", "/"},
+      {"a/b", "a/b"},
+      {"a/../..", ".."},
+      {"../a", "../a"},
+      {"./", "."},
+      {"", "."},
+      {"/a/b/...", "/a/b/..."},
+  };
+  for (const auto& c : cases) EXPECT_EQ(paths::normalize(c.in), c.out) << c.in;
+}
+
+TEST(Paths, ExpandHome) {
+  struct Case {
+    const char* in;
+    const char* home;
+    const char* out;
+  };
+  const Case cases[] = {
+      {"~", "/home/a", "/home/a"},         {"~/", "/home/a", "/home/a/"}, {"~/x/y", "/home/a", "/home/a/x/y"},
+      {"~bob/x", "/home/a", "~bob/x"},  // other users' homes are not expanded
+      {"/abs/~/x", "/home/a", "/abs/~/x"}, {"x/~", "/home/a", "x/~"},     {"", "/home/a", ""},
+  };
+  for (const auto& c : cases) EXPECT_EQ(paths::expand_home(c.in, c.home), c.out) << c.in;
+}
+
+TEST(Paths, Join) {
+  struct Case {
+    const char* base;
+    const char* rel;
+    const char* out;
+  };
+  const Case cases[] = {
+      {"/a", "b/c", "/a/b/c"},  {"/a/", "b", "/a/b"},    {"/a", "/x/y", "/x/y"},  // an absolute rhs wins
+      {"/a/b", "../c", "/a/c"}, {"/a", "../../..", "/"}, {"/a", ".", "/a"},
+      {"/a", "", "/a"},         {"/", ".ssh", "/.ssh"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(paths::join(c.base, c.rel), c.out) << c.base << " + " << c.rel;
+}
+
+TEST(Paths, IsWithin) {
+  struct Case {
+    const char* p;
+    const char* root;
+    bool within;
+  };
+  const Case cases[] = {
+      {"/a", "/a", true},       {"/a/b", "/a", true},      {"/a/b/c", "/a", true},   {"/ab", "/a", false},
+      {"/a", "/a/b", false},    {"/", "/a", false},        {"/anything", "/", true}, {"/", "/", true},
+      {"relative", "/", false}, {"/a/b", "/a/b/c", false},
+  };
+  for (const auto& c : cases) EXPECT_EQ(paths::is_within(c.p, c.root), c.within) << c.p << " in " << c.root;
+}
+
+TEST(Paths, Ancestors) {
+  EXPECT_EQ(paths::ancestors("/a/b/c"), (std::vector<std::string>{"/", "/a", "/a/b"}));
+  EXPECT_EQ(paths::ancestors("/a"), (std::vector<std::string>{"/"}));
+  EXPECT_TRUE(paths::ancestors("/").empty());
+  EXPECT_TRUE(paths::ancestors("rel/a").empty());
+}
+
+TEST(Paths, ParentAndBasename) {
+  struct Case {
+    const char* p;
+    const char* parent;
+    const char* base;
+  };
+  const Case cases[] = {
+      {"/a/b/c", "/a/b", "c"},     {"/a", "/", "a"}, {"/", "/", ""}, {"name", ".", "name"},
+      {"dir/name", "dir", "name"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(paths::parent(c.p), c.parent) << c.p;
+    EXPECT_EQ(paths::basename(c.p), c.base) << c.p;
+  }
+}
+
+}  // namespace
+}  // namespace cordon

@@ -1,0 +1,385 @@
+// Merging layers into a Policy: precedence, accumulation, validation and conflicts.
+#include "core/resolve.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "core/config.hpp"
+#include "core/defaults.hpp"
+
+namespace cordon {
+namespace {
+
+// The fake file system: only these directories exist.
+const std::set<std::string>& existing_dirs() {
+  static const std::set<std::string> dirs = {
+      "/",           "/home/a", "/home/a/proj", "/home/a/cache",    "/work",
+      "/work/other", "/tmp",    "/home/a/.ssh", "/home/a/.ssh/keys"};
+  return dirs;
+}
+bool fake_is_dir(const std::string& p) {
+  return existing_dirs().count(p) > 0;
+}
+
+ResolveContext ctx(std::string home = "/home/a") {
+  return ResolveContext{"/home/a/proj", std::move(home), fake_is_dir};
+}
+
+const std::string kUser = "/home/a/.config/cordon/config.toml";
+const std::string kProject = "/home/a/proj/.cordon/config.toml";
+
+Origin at(const std::string& file, int line) {
+  return Origin{file, line};
+}
+Origin flag(const char* name) {
+  return Origin{name, 0};
+}
+Sourced<std::string> str(std::string v, Origin o) {
+  return Sourced<std::string>{std::move(v), std::move(o)};
+}
+
+PolicyLayer layer(const std::string& source) {
+  PolicyLayer l;
+  l.origin = Origin{source, 0};
+  return l;
+}
+
+// Parses a config text, failing the test on errors.
+PolicyLayer config(const std::string& text, const std::string& file = kUser,
+                   ConfigScope scope = ConfigScope::User) {
+  auto r = parse_config(text, file, scope);
+  EXPECT_TRUE(r) << r.error().message();
+  return r ? *r : PolicyLayer{};
+}
+
+std::string resolve_error(const std::vector<PolicyLayer>& layers, const ResolveContext& c = ctx()) {
+  auto r = resolve(layers, c);
+  EXPECT_FALSE(r) << "resolved without error";
+  return r ? std::string() : r.error().message();
+}
+
+bool has(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+#define EXPECT_MESSAGE_HAS(msg, part) \
+  EXPECT_NE((msg).find(part), std::string::npos) << "missing '" << (part) << "' in: " << (msg)
+
+TEST(Resolve, Defaults) {
+  auto r = resolve({}, ctx());
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->mode, Mode::WorkspaceWrite);
+  EXPECT_EQ(r->workspace, "/home/a/proj");
+  EXPECT_TRUE(r->writable.empty());
+  EXPECT_EQ(r->tmp, TmpMode::Private);
+  EXPECT_EQ(r->git, GitMode::ConfigOnly);
+  EXPECT_EQ(r->net.mode, NetMode::Off);
+  EXPECT_FALSE(r->limits.timeout_seconds);
+  EXPECT_FALSE(r->best_effort);
+  EXPECT_TRUE(r->env.filter_secrets);
+  EXPECT_EQ(r->deny_read.size(), defaults::secret_home_paths().size());
+  EXPECT_TRUE(has(r->deny_read, "/home/a/.ssh"));
+  EXPECT_TRUE(has(r->deny_read, "/home/a/.config/gcloud"));
+  EXPECT_EQ(r->write_roots(), (std::vector<std::string>{"/home/a/proj"}));
+}
+
+TEST(Resolve, NoHomeMeansNoHomeSecrets) {
+  for (const char* home : {"", "relative/home"}) {
+    auto r = resolve({}, ctx(home));
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_TRUE(r->deny_read.empty()) << home;
+  }
+}
+
+TEST(Resolve, LaterScalarLayersWin) {
+  PolicyLayer user = config(
+      "mode = \"read-only\"\n[filesystem]\ntmp = \"host\"\ngit = \"writable\"\n[limits]\ntimeout = 10\n");
+  PolicyLayer project =
+      config("[filesystem]\ntmp = \"none\"\n[limits]\ntimeout = 20\n", kProject, ConfigScope::Project);
+  PolicyLayer flags = layer("flags");
+  flags.mode = Sourced<Mode>{Mode::WorkspaceWrite, flag("--mode")};
+  flags.git = Sourced<GitMode>{GitMode::ReadOnly, flag("--git")};
+
+  struct Case {
+    std::vector<PolicyLayer> layers;
+    Mode mode;
+    TmpMode tmp;
+    GitMode git;
+    double timeout;
+  };
+  const Case cases[] = {
+      {{user}, Mode::ReadOnly, TmpMode::Host, GitMode::Writable, 10},
+      {{user, project}, Mode::ReadOnly, TmpMode::None, GitMode::Writable, 20},
+      {{user, project, flags}, Mode::WorkspaceWrite, TmpMode::None, GitMode::ReadOnly, 20},
+      {{user, flags}, Mode::WorkspaceWrite, TmpMode::Host, GitMode::ReadOnly, 10},
+  };
+  for (size_t i = 0; i < std::size(cases); ++i) {
+    auto r = resolve(cases[i].layers, ctx());
+    ASSERT_TRUE(r) << i << ": " << r.error().message();
+    EXPECT_EQ(r->mode, cases[i].mode) << i;
+    EXPECT_EQ(r->tmp, cases[i].tmp) << i;
+    EXPECT_EQ(r->git, cases[i].git) << i;
+    ASSERT_TRUE(r->limits.timeout_seconds) << i;
+    EXPECT_DOUBLE_EQ(*r->limits.timeout_seconds, cases[i].timeout) << i;
+  }
+}
+
+TEST(Resolve, NetAndBestEffortOverride) {
+  PolicyLayer user = config("best_effort = true\n[network]\nmode = \"on\"\n");
+  PolicyLayer project =
+      config("best_effort = false\n[network]\nmode = \"off\"\n", kProject, ConfigScope::Project);
+  auto r = resolve({user}, ctx());
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_TRUE(r->best_effort);
+  EXPECT_EQ(r->net.mode, NetMode::On);
+  r = resolve({user, project}, ctx());
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_FALSE(r->best_effort);
+  EXPECT_EQ(r->net.mode, NetMode::Off);
+}
+
+TEST(Resolve, ListsAccumulateAcrossLayersWithoutDuplicates) {
+  PolicyLayer user = config(
+      "[filesystem]\nwritable = [\"~/cache\", \"/work\"]\nprotect = [\"/home/a/proj/secret.txt\"]\n"
+      "[env]\nkeep = [\"GH_TOKEN\"]\ndrop = [\"CORP_*\"]\n");
+  PolicyLayer project =
+      config("[filesystem]\nprotect = [\"/home/a/proj/build.sh\"]\n[env]\ndrop = [\"X_*\"]\n", kProject,
+             ConfigScope::Project);
+  PolicyLayer flags = layer("flags");
+  flags.writable = {str("/work/other", flag("--writable")), str("/work/", flag("--writable"))};
+  flags.env_keep = {str("NPM_TOKEN", flag("--env-keep"))};
+
+  auto r = resolve({user, project, flags}, ctx());
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->writable, (std::vector<std::string>{"/home/a/cache", "/work", "/work/other"}));
+  EXPECT_EQ(r->protect, (std::vector<std::string>{"/home/a/proj/secret.txt", "/home/a/proj/build.sh"}));
+  EXPECT_EQ(r->env.keep, (std::vector<std::string>{"GH_TOKEN", "NPM_TOKEN"}));
+  EXPECT_EQ(r->env.drop_patterns, (std::vector<std::string>{"CORP_*", "X_*"}));
+  EXPECT_EQ(r->write_roots(),
+            (std::vector<std::string>{"/home/a/proj", "/home/a/cache", "/work", "/work/other"}));
+}
+
+TEST(Resolve, TildeExpansionAndNormalisation) {
+  PolicyLayer flags = layer("flags");
+  flags.workspace = str("~/proj/./src/..", flag("--workspace"));
+  flags.writable = {str("~", flag("--writable"))};
+  flags.protect = {str("/home/a//proj/x/../y/", flag("--protect"))};
+  auto r = resolve({flags}, ctx());
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->workspace, "/home/a/proj");
+  EXPECT_EQ(r->writable, (std::vector<std::string>{"/home/a"}));
+  EXPECT_EQ(r->protect, (std::vector<std::string>{"/home/a/proj/y"}));
+}
+
+TEST(Resolve, TildeWithoutHomeIsAnError) {
+  PolicyLayer user = config("[filesystem]\nprotect = [\n  \"~/x\"]\n");
+  for (const char* home : {"", "relative"}) {
+    const std::string msg = resolve_error({user}, ctx(home));
+    EXPECT_MESSAGE_HAS(msg, "protect");
+    EXPECT_MESSAGE_HAS(msg, kUser + ":3");
+    EXPECT_MESSAGE_HAS(msg, "home directory is unknown");
+  }
+}
+
+struct PathErrorCase {
+  const char* name;
+  PolicyLayer layer;
+  std::vector<std::string> expect;
+};
+
+std::vector<PathErrorCase> path_error_cases() {
+  std::vector<PathErrorCase> cases;
+  auto add = [&](const char* name, auto fill, std::vector<std::string> expect) {
+    PolicyLayer l = layer("flags");
+    fill(l);
+    cases.push_back({name, std::move(l), std::move(expect)});
+  };
+  add("RelativeWorkspace", [](PolicyLayer& l) { l.workspace = str("proj", flag("--workspace")); },
+      {"workspace (--workspace)", "'proj' is a relative path"});
+  add("RelativeWritable", [](PolicyLayer& l) { l.writable = {str("build", at(kUser, 4))}; },
+      {"writable (" + kUser + ":4)", "relative"});
+  add("RelativeProtect", [](PolicyLayer& l) { l.protect = {str("./x", flag("--protect"))}; },
+      {"protect (--protect)", "relative"});
+  add("RelativeDenyRead", [](PolicyLayer& l) { l.deny_read = {str("x", flag("--deny-read"))}; },
+      {"deny-read (--deny-read)"});
+  add("RelativeAllowRead", [](PolicyLayer& l) { l.allow_read = {str("x", flag("--allow-read"))}; },
+      {"allow-read (--allow-read)"});
+  add("TildeUser", [](PolicyLayer& l) { l.writable = {str("~bob/x", flag("--writable"))}; },
+      {"writable (--writable)", "relative"});
+  add("EmptyPath", [](PolicyLayer& l) { l.protect = {str("", at(kProject, 2))}; },
+      {"protect (" + kProject + ":2)", "empty path"});
+  add("NulInPath",
+      [](PolicyLayer& l) { l.writable = {str(std::string("/work\0/x", 8), flag("--writable"))}; },
+      {"writable (--writable)", "NUL"});
+  add("MissingWorkspace", [](PolicyLayer& l) { l.workspace = str("/nope", at(kUser, 6)); },
+      {"workspace (" + kUser + ":6)", "'/nope' does not exist"});
+  add("MissingWritable",
+      [](PolicyLayer& l) {
+        l.writable = {str("/work", flag("--writable")), str("/gone", at(kUser, 9))};
+      },
+      {"writable (" + kUser + ":9)", "'/gone' does not exist"});
+  add("WritableIsAFile",
+      [](PolicyLayer& l) { l.writable = {str("/home/a/proj/file.txt", flag("--writable"))}; },
+      {"writable (--writable)", "not a directory"});
+  add("WritableRoot", [](PolicyLayer& l) { l.writable = {str("/", flag("--writable"))}; },
+      {"writable (--writable)", "'/'"});
+  add("WritableRootAfterNormalising", [](PolicyLayer& l) { l.writable = {str("/work/..", at(kUser, 3))}; },
+      {"writable (" + kUser + ":3)", "'/'"});
+  add("DenyReadRoot", [](PolicyLayer& l) { l.deny_read = {str("/", at(kUser, 5))}; },
+      {"deny-read (" + kUser + ":5)", "'/'"});
+  add("NetProxy",
+      [](PolicyLayer& l) {
+        l.net = Sourced<NetMode>{NetMode::Proxy, flag("--net")};
+      },
+      {"net (--net)", "not supported yet"});
+  return cases;
+}
+
+class ResolvePathError : public ::testing::TestWithParam<PathErrorCase> {};
+
+TEST_P(ResolvePathError, NamesKeyAndSource) {
+  const std::string msg = resolve_error({GetParam().layer});
+  for (const auto& s : GetParam().expect) EXPECT_MESSAGE_HAS(msg, s);
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, ResolvePathError, ::testing::ValuesIn(path_error_cases()),
+                         [](const auto& test) { return std::string(test.param.name); });
+
+TEST(Resolve, MissingCurrentDirectory) {
+  ResolveContext c{"/deleted/dir", "/home/a", fake_is_dir};
+  const std::string msg = resolve_error({}, c);
+  EXPECT_MESSAGE_HAS(msg, "workspace");
+  EXPECT_MESSAGE_HAS(msg, "/deleted/dir");
+  ResolveContext relative{"", "/home/a", fake_is_dir};
+  EXPECT_MESSAGE_HAS(resolve_error({}, relative), "current directory");
+}
+
+TEST(Resolve, WithoutIsDirNothingIsProbed) {
+  PolicyLayer flags = layer("flags");
+  flags.writable = {str("/not/probed", flag("--writable"))};
+  auto r = resolve({flags}, ResolveContext{"/home/a/proj", "/home/a", nullptr});
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->writable, (std::vector<std::string>{"/not/probed"}));
+}
+
+TEST(Resolve, ReadOnlyConflictsWithWritable) {
+  PolicyLayer user = config("[filesystem]\nwritable = [\"/work\"]\n");
+  PolicyLayer flags = layer("flags");
+  flags.mode = Sourced<Mode>{Mode::ReadOnly, flag("--mode")};
+  const std::string msg = resolve_error({user, flags});
+  EXPECT_MESSAGE_HAS(msg, "writable (" + kUser + ":2)");
+  EXPECT_MESSAGE_HAS(msg, "read-only (--mode)");
+}
+
+TEST(Resolve, ReadOnlyHasNoWriteRoots) {
+  auto r = resolve({config("mode = \"read-only\"\n")}, ctx());
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_TRUE(r->write_roots().empty());
+}
+
+TEST(Resolve, FullAccessConflictsWithRestrictions) {
+  struct Case {
+    const char* toml;
+    std::string restriction_at;
+  };
+  const Case cases[] = {
+      {"mode = \"full-access\"\n[filesystem]\nwritable = [\"/work\"]\n", kUser + ":3"},
+      {"mode = \"full-access\"\n[filesystem]\nprotect = [\"/work\"]\n", kUser + ":3"},
+      {"mode = \"full-access\"\n\n[filesystem]\ndeny_read = [\"/work\"]\n", kUser + ":4"},
+  };
+  for (const auto& c : cases) {
+    const std::string msg = resolve_error({config(c.toml)});
+    EXPECT_MESSAGE_HAS(msg, "mode (" + kUser + ":1)");
+    EXPECT_MESSAGE_HAS(msg, "full-access");
+    EXPECT_MESSAGE_HAS(msg, c.restriction_at);
+  }
+  // Allowing reads is not a restriction.
+  auto r = resolve({config("mode = \"full-access\"\n[filesystem]\nallow_read = [\"~/.ssh\"]\n")}, ctx());
+  EXPECT_TRUE(r) << r.error().message();
+}
+
+TEST(Resolve, AllowReadAtOrAboveADenialRemovesIt) {
+  PolicyLayer user = config(
+      "[filesystem]\ndeny_read = [\"/work/secrets\", \"/work/other/keys\"]\nallow_read = [\"~/.ssh\", "
+      "\"/work/other\"]\n");
+  auto r = resolve({user}, ctx());
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_FALSE(has(r->deny_read, "/home/a/.ssh"));
+  EXPECT_TRUE(has(r->deny_read, "/home/a/.aws"));
+  EXPECT_TRUE(has(r->deny_read, "/work/secrets"));
+  EXPECT_FALSE(has(r->deny_read, "/work/other/keys"));
+  EXPECT_EQ(r->allow_read, (std::vector<std::string>{"/home/a/.ssh", "/work/other"}));
+}
+
+TEST(Resolve, AllowReadBelowADenialKeepsTheDenial) {
+  PolicyLayer flags = layer("flags");
+  flags.allow_read = {str("/home/a/.ssh/known_hosts", flag("--allow-read"))};
+  auto r = resolve({flags}, ctx());
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_TRUE(has(r->deny_read, "/home/a/.ssh"));
+  EXPECT_EQ(r->allow_read, (std::vector<std::string>{"/home/a/.ssh/known_hosts"}));
+}
+
+TEST(Resolve, AllowReadOfHomeRemovesAllHomeSecrets) {
+  PolicyLayer flags = layer("flags");
+  flags.allow_read = {str("~", flag("--allow-read"))};
+  auto r = resolve({flags}, ctx());
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_TRUE(r->deny_read.empty());
+}
+
+TEST(Resolve, WritableInsideADeniedPathConflicts) {
+  PolicyLayer flags = layer("flags");
+  flags.writable = {str("/home/a/.ssh/keys", flag("--writable"))};
+  const std::string msg = resolve_error({flags});
+  EXPECT_MESSAGE_HAS(msg, "writable");
+  EXPECT_MESSAGE_HAS(msg, "/home/a/.ssh/keys");
+  EXPECT_MESSAGE_HAS(msg, "--allow-read /home/a/.ssh");
+
+  flags.allow_read = {str("/home/a/.ssh", flag("--allow-read"))};
+  auto r = resolve({flags}, ctx());
+  EXPECT_TRUE(r) << r.error().message();
+}
+
+TEST(Resolve, WorkspaceInsideADeniedPathConflicts) {
+  PolicyLayer user = config("[filesystem]\nworkspace = \"/work/other\"\ndeny_read = [\"/work\"]\n");
+  EXPECT_MESSAGE_HAS(resolve_error({user}), "'/work/other'");
+}
+
+TEST(Resolve, TimeoutValidation) {
+  struct Case {
+    double value;
+    bool ok;
+  };
+  const Case cases[] = {
+      {30, true},
+      {0.5, true},
+      {0, false},
+      {-1, false},
+      {std::numeric_limits<double>::quiet_NaN(), false},
+      {std::numeric_limits<double>::infinity(), false},
+  };
+  for (const auto& c : cases) {
+    PolicyLayer flags = layer("flags");
+    flags.timeout = Sourced<double>{c.value, flag("--timeout")};
+    auto r = resolve({flags}, ctx());
+    EXPECT_EQ(static_cast<bool>(r), c.ok) << c.value;
+    if (!r) {
+      EXPECT_MESSAGE_HAS(r.error().message(), "timeout (--timeout)");
+      EXPECT_MESSAGE_HAS(r.error().message(), "positive");
+    }
+  }
+  // An invalid value is an error even when a later layer overrides it.
+  PolicyLayer bad = layer("x");
+  bad.timeout = Sourced<double>{-5, at(kUser, 12)};
+  PolicyLayer good = layer("flags");
+  good.timeout = Sourced<double>{5, flag("--timeout")};
+  EXPECT_MESSAGE_HAS(resolve_error({bad, good}), "timeout (" + kUser + ":12)");
+}
+
+}  // namespace
+}  // namespace cordon
