@@ -8,8 +8,10 @@
 #include <atomic>
 #include <cstring>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include "e2e/harness.hpp"
@@ -583,6 +585,23 @@ TEST(Containment, SetuidBinariesDoNotChangeTheUser) {
     auto o = box.sh(bin / "euid");
     EXPECT_EQ(o.out, "euid=" + std::to_string(::geteuid()) + "\n") << o.err;
   } else {
+    // passwd is setuid root: `passwd -S` shows the shadow fields (a date among them) only
+    // when it runs as root. Outside it does; inside it must not.
+    struct stat st {};
+    if (::stat("/usr/bin/passwd", &st) == 0 && (st.st_mode & S_ISUID) && st.st_uid == 0) {
+      auto fields = [](const std::string& line) {
+        std::istringstream in(line);
+        return std::distance(std::istream_iterator<std::string>(in), std::istream_iterator<std::string>());
+      };
+      auto bare = run_process({"/usr/bin/passwd", "-S"}, box.ws.path());
+      if (fields(bare.out) >= 3) {
+        auto inside = box.sh("/usr/bin/passwd -S");
+        EXPECT_LT(fields(inside.out), 3) << "setuid passwd read the shadow file inside:\n"
+                                         << inside.out << inside.err;
+      } else {
+        std::cout << "[ note ] passwd -S does not show shadow fields here: " << bare.out << bare.err;
+      }
+    }
     if (!exists("/usr/bin/su")) GTEST_SKIP() << "no /usr/bin/su to try";
     auto o = box.sh("su -c 'id -u > became.txt' root </dev/null; echo su=$?; id -u");
     EXPECT_FALSE(exists(box.ws / "became.txt")) << o.out << o.err;
@@ -645,10 +664,17 @@ TEST(Containment, AbstractUnixSocketOutsideIsUnreachable) {
 
 TEST(Containment, TmpNoneGivesAnEmptyReadOnlyTmp) {
   Sandbox box;
-  auto o = box.sh("echo ok > inside.txt; ls -A /tmp | wc -l; echo x > /tmp/new && echo wrote-tmp; true",
+  // A file in the host's /tmp must not show through (only the path to a workspace under
+  // /tmp may appear there).
+  const std::string host_file = "/tmp/" + unique_token("cordon-host-only-");
+  write_file(host_file, "host\n");
+  auto o = box.sh("echo ok > inside.txt; test -e " + host_file +
+                      " && echo host-visible; "
+                      "echo x > /tmp/new && echo wrote-tmp; true",
                   {"--tmp", "none"});
+  ::unlink(host_file.c_str());
   EXPECT_EQ(read_file(box.ws / "inside.txt"), "ok\n") << o.err;
-  EXPECT_TRUE(contains(o.out, "0\n")) << o.out << o.err;
+  EXPECT_FALSE(contains(o.out, "host-visible")) << o.out;
   EXPECT_FALSE(contains(o.out, "wrote-tmp")) << o.out;
 }
 
