@@ -485,6 +485,7 @@ Result<PolicyLayer> parse_config(std::string_view text, const std::string& sourc
   }
   PolicyLayer layer;
   layer.origin = Origin{source, 0};
+  layer.narrow_only = scope == ConfigScope::Project;
   if (auto ok = apply_keys(source, scope, parsed.table(), "", top_keys(), true, layer); !ok)
     return ok.error();
   return layer;

@@ -63,6 +63,10 @@ struct LimitsPolicy {
 // One partial source of settings. Unset optionals and empty vectors mean "no opinion".
 struct PolicyLayer {
   Origin origin;
+  // A project config (<workspace>/.cordon/config.toml, which a cloned repository can
+  // ship) may only narrow what the layers before it allow: resolve() rejects a
+  // scalar that is wider than the value it would replace.
+  bool narrow_only = false;
   std::optional<Sourced<Mode>> mode;
   std::optional<Sourced<std::string>> workspace;
   std::vector<Sourced<std::string>> writable;

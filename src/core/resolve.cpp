@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <string>
 
 #include "core/defaults.hpp"
 #include "core/paths.hpp"
@@ -36,6 +38,12 @@ void push_unique(std::vector<std::string>& list, const std::string& p) {
   if (std::find(list.begin(), list.end(), p) == list.end()) list.push_back(p);
 }
 
+// One year: longer is certainly a mistake, and keeps the duration arithmetic finite.
+constexpr double kMaxTimeoutSeconds = 365.0 * 24 * 3600;
+
+// /tmp from narrowest to widest.
+int tmp_width(TmpMode m) { return m == TmpMode::None ? 0 : m == TmpMode::Private ? 1 : 2; }
+
 }  // namespace
 
 Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveContext& ctx) {
@@ -46,6 +54,25 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
   std::vector<Sourced<std::string>> writable, protect, deny_read, allow_read;
 
   for (const auto& layer : layers) {
+    if (layer.narrow_only) {
+      // Wider means: more writable, more shared, more network, longer, best effort.
+      auto widens = [&](const char* key, const Origin& o, bool wider) -> std::optional<Error> {
+        if (!wider) return std::nullopt;
+        return setting_error(key, o, "a project config can only narrow the policy; this would widen it",
+                             "put it in ~/.config/cordon/config.toml or pass it as a flag");
+      };
+      const Mode cur_mode = mode ? mode->value : Mode::WorkspaceWrite;
+      const NetMode cur_net = net ? net->value : NetMode::Off;
+      std::optional<Error> e;
+      if (layer.mode && !e) e = widens("mode", layer.mode->origin, static_cast<int>(layer.mode->value) > static_cast<int>(cur_mode));
+      if (layer.tmp && !e) e = widens("filesystem.tmp", layer.tmp->origin, tmp_width(layer.tmp->value) > tmp_width(p.tmp));
+      if (layer.git && !e) e = widens("filesystem.git", layer.git->origin, static_cast<int>(layer.git->value) > static_cast<int>(p.git));
+      if (layer.net && !e) e = widens("network.mode", layer.net->origin, layer.net->value != NetMode::Off && cur_net == NetMode::Off);
+      if (layer.timeout && !e)
+        e = widens("limits.timeout", layer.timeout->origin, p.limits.timeout_seconds && layer.timeout->value > *p.limits.timeout_seconds);
+      if (layer.best_effort && !e) e = widens("best_effort", layer.best_effort->origin, layer.best_effort->value && !p.best_effort);
+      if (e) return *e;
+    }
     if (layer.mode) mode = layer.mode;
     if (layer.workspace) workspace = layer.workspace;
     if (layer.tmp) p.tmp = layer.tmp->value;
@@ -59,8 +86,9 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
     allow_read.insert(allow_read.end(), layer.allow_read.begin(), layer.allow_read.end());
     for (const auto& k : layer.env_keep) p.env.keep.push_back(k.value);
     for (const auto& d : layer.env_drop) p.env.drop_patterns.push_back(d.value);
-    if (layer.timeout && !(layer.timeout->value > 0 && std::isfinite(layer.timeout->value)))
-      return setting_error("timeout", layer.timeout->origin, "must be a positive number of seconds");
+    if (layer.timeout && !(layer.timeout->value > 0 && layer.timeout->value <= kMaxTimeoutSeconds))
+      return setting_error("timeout", layer.timeout->origin,
+                           "must be a positive number of seconds, at most " + std::to_string(static_cast<long>(kMaxTimeoutSeconds)));
   }
 
   if (mode) p.mode = mode->value;

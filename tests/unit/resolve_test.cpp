@@ -99,7 +99,7 @@ TEST(Resolve, LaterScalarLayersWin) {
   PolicyLayer user = config(
       "mode = \"read-only\"\n[filesystem]\ntmp = \"host\"\ngit = \"writable\"\n[limits]\ntimeout = 10\n");
   PolicyLayer project =
-      config("[filesystem]\ntmp = \"none\"\n[limits]\ntimeout = 20\n", kProject, ConfigScope::Project);
+      config("[filesystem]\ntmp = \"none\"\n[limits]\ntimeout = 5\n", kProject, ConfigScope::Project);
   PolicyLayer flags = layer("flags");
   flags.mode = Sourced<Mode>{Mode::WorkspaceWrite, flag("--mode")};
   flags.git = Sourced<GitMode>{GitMode::ReadOnly, flag("--git")};
@@ -113,8 +113,8 @@ TEST(Resolve, LaterScalarLayersWin) {
   };
   const Case cases[] = {
       {{user}, Mode::ReadOnly, TmpMode::Host, GitMode::Writable, 10},
-      {{user, project}, Mode::ReadOnly, TmpMode::None, GitMode::Writable, 20},
-      {{user, project, flags}, Mode::WorkspaceWrite, TmpMode::None, GitMode::ReadOnly, 20},
+      {{user, project}, Mode::ReadOnly, TmpMode::None, GitMode::Writable, 5},
+      {{user, project, flags}, Mode::WorkspaceWrite, TmpMode::None, GitMode::ReadOnly, 5},
       {{user, flags}, Mode::WorkspaceWrite, TmpMode::Host, GitMode::ReadOnly, 10},
   };
   for (size_t i = 0; i < std::size(cases); ++i) {
@@ -383,3 +383,66 @@ TEST(Resolve, TimeoutValidation) {
 
 }  // namespace
 }  // namespace cordon
+
+namespace {
+
+cordon::PolicyLayer project_layer() {
+  cordon::PolicyLayer l;
+  l.origin = cordon::Origin{"/ws/.cordon/config.toml", 0};
+  l.narrow_only = true;
+  return l;
+}
+
+bool always_dir(const std::string&) { return true; }
+
+TEST(ResolveNarrowOnly, ProjectConfigCannotWidenTheUserConfig) {
+  cordon::ResolveContext ctx{"/ws", "/home/u", &always_dir};
+  cordon::PolicyLayer user;
+  user.origin = cordon::Origin{"/home/u/.config/cordon/config.toml", 0};
+  user.mode = cordon::Sourced<cordon::Mode>{cordon::Mode::ReadOnly, {"/home/u/.config/cordon/config.toml", 3}};
+  user.tmp = cordon::Sourced<cordon::TmpMode>{cordon::TmpMode::None, {"/home/u/.config/cordon/config.toml", 4}};
+  user.timeout = cordon::Sourced<double>{10, {"/home/u/.config/cordon/config.toml", 5}};
+
+  auto widen_mode = project_layer();
+  widen_mode.mode = cordon::Sourced<cordon::Mode>{cordon::Mode::WorkspaceWrite, {"/ws/.cordon/config.toml", 2}};
+  auto r = cordon::resolve({user, widen_mode}, ctx);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("mode (/ws/.cordon/config.toml:2)"), std::string::npos) << r.error().message();
+
+  auto widen_tmp = project_layer();
+  widen_tmp.tmp = cordon::Sourced<cordon::TmpMode>{cordon::TmpMode::Private, {"/ws/.cordon/config.toml", 7}};
+  EXPECT_FALSE(cordon::resolve({user, widen_tmp}, ctx));
+
+  auto longer = project_layer();
+  longer.timeout = cordon::Sourced<double>{60, {"/ws/.cordon/config.toml", 9}};
+  EXPECT_FALSE(cordon::resolve({user, longer}, ctx));
+
+  auto narrower = project_layer();
+  narrower.timeout = cordon::Sourced<double>{5, {"/ws/.cordon/config.toml", 9}};
+  narrower.git = cordon::Sourced<cordon::GitMode>{cordon::GitMode::ReadOnly, {"/ws/.cordon/config.toml", 10}};
+  auto ok = cordon::resolve({user, narrower}, ctx);
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_EQ(*ok->limits.timeout_seconds, 5);
+  EXPECT_EQ(ok->git, cordon::GitMode::ReadOnly);
+  EXPECT_EQ(ok->mode, cordon::Mode::ReadOnly);
+}
+
+TEST(ResolveNarrowOnly, FlagsStillOverrideAProjectConfig) {
+  cordon::ResolveContext ctx{"/ws", "/home/u", &always_dir};
+  auto project = project_layer();
+  project.mode = cordon::Sourced<cordon::Mode>{cordon::Mode::ReadOnly, {"/ws/.cordon/config.toml", 1}};
+  cordon::PolicyLayer flags;
+  flags.mode = cordon::Sourced<cordon::Mode>{cordon::Mode::WorkspaceWrite, {"--mode", 0}};
+  auto r = cordon::resolve({project, flags}, ctx);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->mode, cordon::Mode::WorkspaceWrite);
+}
+
+TEST(ResolveNarrowOnly, AbsurdTimeoutsAreRejected) {
+  cordon::ResolveContext ctx{"/ws", "/home/u", &always_dir};
+  cordon::PolicyLayer flags;
+  flags.timeout = cordon::Sourced<double>{1e300, {"--timeout", 0}};
+  EXPECT_FALSE(cordon::resolve({flags}, ctx));
+}
+
+}  // namespace
