@@ -252,6 +252,11 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
     rules.push_back({"write", root, "read-write", ns ? "bind mount + landlock" : "landlock", ""});
   }
 
+  // A read-only workspace under /tmp would be hidden by the private /tmp (or made
+  // writable by --tmp host): bind it back read-only on top.
+  if (ns && policy.mode == Mode::ReadOnly && paths::is_within(policy.workspace, "/tmp") && policy.workspace != "/tmp")
+    plan.mounts.push_back({MountKind::BindVisibleReadOnly, policy.workspace, policy.workspace, "read-only workspace under /tmp"});
+
   // --- temp -------------------------------------------------------------------------
   std::string tmp_writable;
   switch (policy.tmp) {

@@ -31,6 +31,7 @@ enum class LinuxSandbox { Namespaces, LandlockOnly, None };
 
 enum class MountKind {
   BindWritable,  // clone the host tree before the root goes read-only, move it back
+  BindVisibleReadOnly,  // same, read-only: a read-only workspace under /tmp stays visible
   Pin,           // self-bind (read-write): the directory cannot be renamed or removed
   BindReadOnly,  // protected path: read-only bind of itself
   MaskDir,       // empty read-only tmpfs over a denied directory

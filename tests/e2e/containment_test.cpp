@@ -338,8 +338,11 @@ TEST(Containment, SandboxCannotHardlinkAnOutsideFileIntoTheWorkspace) {
   EXPECT_EQ(read_file(outside / "target.txt"), "original\n");
 }
 
-// A hardlink made beforehand (outside the sandbox) names the same inode as the outside file.
-TEST(Containment, HardlinkMadeBeforehandDoesNotLetTheSandboxWriteTheOutsideFile) {
+// A hardlink made beforehand (outside the sandbox) names the same inode as the outside
+// file: path-based confinement cannot tell them apart. A documented non-goal (README,
+// threat model); kept disabled so the limit stays visible. The sandbox cannot make
+// such a link itself: SandboxCannotHardlinkAnOutsideFileIntoTheWorkspace.
+TEST(Containment, DISABLED_HardlinkMadeBeforehandDoesNotLetTheSandboxWriteTheOutsideFile) {
   Sandbox box;
   OutsideDir outside;
   write_file(outside / "target.txt", "original\n");

@@ -92,14 +92,13 @@ struct Builder {
   WinPlan plan;
   std::set<std::string> protected_keys;
 
-  void deny_tree(const std::string& path, bool directory, const std::string& reason,
-                 bool create_dir = false) {
+  void deny_tree(const std::string& path, bool directory, const std::string& reason) {
     if (!protected_keys.insert(path_key(path)).second) return;
     plan.protected_paths.push_back(path);
     for (const auto& sid : plan.token.capabilities)
       plan.aces.push_back({path,
                            Ace{AceType::Deny, sid, kDenyMask, directory ? ace_flags::kTree : uint8_t{0}},
-                           reason, AceLifetime::Persistent, create_dir});
+                           reason, AceLifetime::Persistent});
     // The parent's FILE_DELETE_CHILD would let the sandbox unlink the entry anyway.
     std::string par = parent(path);
     for (const auto& sid : plan.token.capabilities) {
@@ -110,6 +109,15 @@ struct Builder {
         plan.aces.push_back(
             {par, dc, "keeps " + leaf(path) + " from being unlinked", AceLifetime::Persistent});
     }
+  }
+
+  // An absent protected name: an empty placeholder carries the same deny ACEs (and
+  // the parent's deny FILE_DELETE_CHILD), so it can be neither created with content,
+  // nor removed, nor replaced by a rename.
+  void placeholder(const std::string& path, bool directory, const std::string& reason) {
+    if (protected_keys.count(path_key(path))) return;
+    plan.placeholders.push_back({path, directory, reason});
+    deny_tree(path, directory, reason + " (absent: empty placeholder)");
   }
 
   // Entries of `dir` whose name folds to `name` (NTFS may hold case variants in
@@ -128,11 +136,11 @@ struct Builder {
       return;
     }
     auto hooks = find_names(git_dir, "hooks");
-    if (hooks.empty())
-      deny_tree(join(git_dir, "hooks"), true, "protected " + label + "\\hooks (created empty)", true);
+    if (hooks.empty()) placeholder(join(git_dir, "hooks"), true, "protected " + label + "\\hooks");
     for (const auto& h : hooks) deny_tree(h, true, "protected " + label + "\\hooks");
-    for (const auto& c : find_names(git_dir, "config"))
-      deny_tree(c, false, "protected " + label + "\\config");
+    auto config = find_names(git_dir, "config");
+    if (config.empty()) placeholder(join(git_dir, "config"), false, "protected " + label + "\\config");
+    for (const auto& c : config) deny_tree(c, false, "protected " + label + "\\config");
   }
 
   void protect_git(const std::string& root) {
@@ -162,7 +170,7 @@ struct Builder {
   void protect_root_names(const std::string& root) {
     for (const auto& name : defaults::protected_root_names()) {
       auto found = find_names(root, name);
-      if (found.empty()) plan.unprotected.push_back(join(root, name));
+      if (found.empty()) placeholder(join(root, name), true, "protected " + name);
       for (const auto& p : found)
         deny_tree(p, host.fs->stat(p).kind == FsEntry::Kind::Directory, "protected " + name);
     }
@@ -257,7 +265,16 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
   for (const auto& p : policy.protect) {
     FsEntry e = host.fs ? host.fs->stat(p) : FsEntry{};
     if (e.kind == FsEntry::Kind::Missing) {
-      plan.unprotected.push_back(p);
+      // Inside a writable root, with its directory present: a placeholder directory
+      // (as on Linux). Elsewhere the sandbox cannot create it anyway, or cannot be stopped.
+      std::string canonical = normalize(p);
+      bool in_root = std::any_of(plan.write_roots.begin(), plan.write_roots.end(),
+                                 [&](const std::string& r) { return is_within(canonical, r); });
+      if (in_root && host.fs && host.fs->stat(parent(canonical)).kind == FsEntry::Kind::Directory &&
+          same_path(host.fs->stat(parent(canonical)).final_path, parent(canonical)))
+        b.placeholder(canonical, true, "protected (--protect)");
+      else
+        plan.unprotected.push_back(p);
       continue;
     }
     b.deny_tree(e.final_path, e.kind == FsEntry::Kind::Directory, "protected (--protect)");

@@ -17,6 +17,12 @@
 //    cordon's state dir) get deny ACEs for every capability SID of the run, covering
 //    write, append, EA, attributes, DELETE, FILE_DELETE_CHILD, WRITE_DAC, WRITE_OWNER;
 //    their parent gets a deny FILE_DELETE_CHILD so the parent cannot unlink them;
+//  - a protected name that does not exist yet (.claude, .git\hooks, .git\config ...)
+//    cannot carry an ACE, so an empty placeholder (directory, or empty file for
+//    file-like names) is created first and gets the same deny ACEs; placeholders are
+//    recorded in the ledger before creation and persist, like the ACEs, until
+//    `cordon setup uninstall` removes the ones still empty. A missing .git itself is
+//    never a placeholder: `git init` must keep working;
 //  - world-writable directories outside the roots get deny ACEs (plan/windows/audit.hpp).
 // Roots that are drive or share roots, the profile or its ancestors, system
 // directories, network paths, or paths that pass through a junction/symlink are
@@ -52,7 +58,16 @@ struct PlannedAce {
   Ace ace;
   std::string reason;  // "writable root", "protected .git\\hooks", "world-writable" ...
   AceLifetime lifetime = AceLifetime::Persistent;
-  bool create_dir = false;  // create the directory first (a missing .git\hooks, private temp)
+  bool create_dir = false;  // create the directory first (the private temp)
+};
+
+// An empty object created before the run so that a protected name which is absent
+// can carry deny ACEs (Windows ACLs attach to objects, not to names).
+struct Placeholder {
+  std::string path;  // canonical
+  bool directory = true;
+  std::string reason;
+  friend bool operator==(const Placeholder&, const Placeholder&) = default;
 };
 
 struct TokenSpec {
@@ -75,7 +90,8 @@ struct WinPlan {
   std::vector<std::string> write_roots;  // canonical
   std::vector<PlannedAce> aces;
   std::vector<std::string> protected_paths;              // what got deny ACEs
-  std::vector<std::string> unprotected;                  // protected names that are absent: not blockable
+  std::vector<Placeholder> placeholders;                 // created empty before the ACEs are applied
+  std::vector<std::string> unprotected;                  // absent and not placeholdered: not blockable
   std::string child_temp;                                // TEMP/TMP for the child ("" = inherit)
   std::vector<std::pair<std::string, std::string>> env;  // variables set for the child
   std::string stub_dir;                                  // prepended to PATH (advisory network)

@@ -62,6 +62,11 @@ nlohmann::json to_json(const WinPlan& plan) {
   }
   j["aces"] = aces;
   j["protected"] = plan.protected_paths;
+  nlohmann::json placeholders = nlohmann::json::array();
+  for (const auto& ph : plan.placeholders)
+    placeholders.push_back(
+        {{"path", ph.path}, {"kind", ph.directory ? "directory" : "file"}, {"reason", ph.reason}});
+  j["placeholders"] = placeholders;
   j["unprotected_absent"] = plan.unprotected;
   j["child_temp"] = plan.child_temp;
   nlohmann::json env = nlohmann::json::object();
@@ -96,6 +101,10 @@ PlanReport to_report(const WinPlan& plan, const Policy& policy, const WinHost& h
     r.rules.push_back({a.ace.type == AceType::Allow ? "write" : "protect", a.path, effect,
                        "ACE " + to_string(a.ace), a.reason});
   }
+  for (const auto& ph : plan.placeholders)
+    r.rules.push_back({"protect", ph.path, "absent: an empty placeholder blocks creation",
+                       std::string("placeholder ") + (ph.directory ? "directory" : "file") + " + deny ACEs",
+                       ph.reason + "; kept between runs, removed by `cordon setup uninstall` while empty"});
   for (const auto& u : plan.unprotected)
     r.rules.push_back({"protect", u, "absent: creation not blocked", "none",
                        "Windows ACLs attach to objects; a missing name cannot carry a deny ACE"});
@@ -110,7 +119,11 @@ PlanReport to_report(const WinPlan& plan, const Policy& policy, const WinHost& h
                               std::to_string(plan.write_roots.size()) + " root(s))",
                           "", ""});
   r.guarantees.push_back(delete_guarantee(host));
-  Guarantee prot{"protected paths", GuaranteeState::Enforced, "deny ACEs for the capability SIDs", "", ""};
+  Guarantee prot{"protected paths", GuaranteeState::Enforced,
+                 plan.placeholders.empty() ? "deny ACEs for the capability SIDs"
+                                           : "deny ACEs for the capability SIDs; placeholders for " +
+                                                 std::to_string(plan.placeholders.size()) + " absent name(s)",
+                 "", ""};
   if (!plan.unprotected.empty()) {
     prot.state = GuaranteeState::Degraded;
     prot.detail = std::to_string(plan.unprotected.size()) +

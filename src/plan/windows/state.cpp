@@ -110,6 +110,25 @@ bool Ledger::remove(const std::string& path, const Ace& ace) {
   return true;
 }
 
+bool Ledger::has_placeholder(const std::string& path) const {
+  return std::any_of(placeholders.begin(), placeholders.end(),
+                     [&](const PlaceholderEntry& p) { return same_path(p.path, path); });
+}
+
+bool Ledger::add_placeholder(const Placeholder& placeholder) {
+  if (has_placeholder(placeholder.path)) return false;
+  placeholders.push_back({placeholder.path, placeholder.directory, placeholder.reason});
+  return true;
+}
+
+bool Ledger::remove_placeholder(const std::string& path) {
+  auto it = std::find_if(placeholders.begin(), placeholders.end(),
+                         [&](const PlaceholderEntry& p) { return same_path(p.path, path); });
+  if (it == placeholders.end()) return false;
+  placeholders.erase(it);
+  return true;
+}
+
 std::string serialize(const Ledger& ledger) {
   nlohmann::json j;
   j["version"] = 1;
@@ -121,6 +140,10 @@ std::string serialize(const Ledger& ledger) {
                             {"mask", e.ace.mask},
                             {"flags", e.ace.flags},
                             {"reason", e.reason}});
+  j["placeholders"] = nlohmann::json::array();
+  for (const auto& p : ledger.placeholders)
+    j["placeholders"].push_back(
+        {{"path", p.path}, {"kind", p.directory ? "directory" : "file"}, {"reason", p.reason}});
   return j.dump(2) + "\n";
 }
 
@@ -138,6 +161,16 @@ std::optional<Ledger> parse_ledger(const std::string& text) {
     Ace ace{e.value("type", "") == "deny" ? AceType::Deny : AceType::Allow, *sid, e.value("mask", 0u),
             static_cast<uint8_t>(e.value("flags", 0u))};
     ledger.entries.push_back({e.value("path", ""), ace, e.value("reason", "")});
+  }
+  // Optional: ledgers written before placeholders existed have none.
+  if (j.contains("placeholders")) {
+    if (!j["placeholders"].is_array()) return std::nullopt;
+    for (const auto& p : j["placeholders"]) {
+      if (!p.is_object() || !p.contains("path") || !p["path"].is_string()) return std::nullopt;
+      std::string kind = p.value("kind", "");
+      if (kind != "directory" && kind != "file") return std::nullopt;
+      ledger.placeholders.push_back({p["path"].get<std::string>(), kind == "directory", p.value("reason", "")});
+    }
   }
   return ledger;
 }

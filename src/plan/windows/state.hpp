@@ -70,11 +70,24 @@ struct LedgerEntry {
   friend bool operator==(const LedgerEntry&, const LedgerEntry&) = default;
 };
 
+// A placeholder cordon created (plan/windows/planner.hpp); recorded before creation,
+// removed by `cordon setup uninstall` while still empty.
+struct PlaceholderEntry {
+  std::string path;
+  bool directory = true;
+  std::string reason;
+  friend bool operator==(const PlaceholderEntry&, const PlaceholderEntry&) = default;
+};
+
 struct Ledger {
   std::vector<LedgerEntry> entries;
+  std::vector<PlaceholderEntry> placeholders;
   bool contains(const std::string& path, const Ace& ace) const;
   bool add(const std::string& path, const Ace& ace, const std::string& reason);  // false if present
   bool remove(const std::string& path, const Ace& ace);
+  bool has_placeholder(const std::string& path) const;
+  bool add_placeholder(const Placeholder& placeholder);  // false if present
+  bool remove_placeholder(const std::string& path);
 };
 
 std::string serialize(const Ledger& ledger);

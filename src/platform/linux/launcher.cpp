@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -54,12 +55,36 @@ bool map_ids(unsigned uid, unsigned gid, const ChildReporter& rep) {
   return true;
 }
 
+// Is there any file named `name` in a $PATH directory? (no allocation: vfork child)
+bool on_path(const char* name) {
+  const char* path = std::getenv("PATH");
+  if (!path) path = "/usr/local/bin:/usr/bin:/bin";
+  char candidate[4096];
+  while (*path) {
+    const char* end = std::strchr(path, ':');
+    size_t len = end ? static_cast<size_t>(end - path) : std::strlen(path);
+    if (len + 1 + std::strlen(name) + 1 <= sizeof candidate) {
+      std::memcpy(candidate, path, len);
+      candidate[len] = '/';
+      std::strcpy(candidate + len + 1, name);
+      if (::access(candidate, F_OK) == 0) return true;
+    }
+    if (!end) break;
+    path = end + 1;
+  }
+  return false;
+}
+
 [[noreturn]] void exec_command(char* const* argv, char* const* envp, const sigset_t& original_mask, int report_fd) {
   for (int s = 1; s < NSIG; ++s) ::signal(s, SIG_DFL);
   ::sigprocmask(SIG_SETMASK, &original_mask, nullptr);
   ::execvpe(argv[0], argv, envp);
-  ChildReporter(report_fd).fail("exec", "execvp", argv[0]);
-  ::_exit(errno == ENOENT ? 127 : 126);
+  int err = errno;
+  // execvp reports EACCES when an unreadable PATH entry was skipped, even though the
+  // command exists nowhere: say "not found" (127) like a shell does.
+  if (err == EACCES && std::strchr(argv[0], '/') == nullptr && !on_path(argv[0])) err = ENOENT;
+  ChildReporter(report_fd).fail("exec", "execvp", argv[0], err);
+  ::_exit(err == ENOENT ? 127 : 126);
 }
 
 int status_to_code(int status) {

@@ -128,7 +128,7 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
   // 2. Clone what must stay writable (and the devices) before the root goes read-only.
   std::vector<const MountStep*> writable;
   for (const auto& m : plan.mounts)
-    if (m.kind == MountKind::BindWritable) writable.push_back(&m);
+    if (m.kind == MountKind::BindWritable || m.kind == MountKind::BindVisibleReadOnly) writable.push_back(&m);
   // Outermost first, so an inner root is attached on top of an outer one.
   std::stable_sort(writable.begin(), writable.end(),
                    [](const MountStep* a, const MountStep* b) { return a->target.size() < b->target.size(); });
@@ -136,7 +136,8 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
   for (const auto* m : writable) {
     UniqueFd fd = clone_tree(m->source.c_str(), true);
     if (!fd.valid()) return rep.fail("writable-root", "open_tree", m->source.c_str());
-    if (!set_attr(fd.get(), sys::kMountAttrNosuid | sys::kMountAttrNodev, true))
+    const uint64_t ro = m->kind == MountKind::BindVisibleReadOnly ? sys::kMountAttrRdonly : 0;
+    if (!set_attr(fd.get(), ro | sys::kMountAttrNosuid | sys::kMountAttrNodev, true))
       return rep.fail("writable-root", "mount_setattr", m->source.c_str());
     roots.push_back({m->target, std::move(fd)});
   }
