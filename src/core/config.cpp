@@ -267,7 +267,7 @@ Result<Sourced<std::string>> path_value(const Field& f) {
   return Sourced<std::string>{*s, f.origin()};
 }
 
-enum class ListKind { Path, EnvName, EnvPattern };
+enum class ListKind { Path, EnvName, EnvPattern, Text };
 
 Status list_value(const Field& f, ListKind kind, std::vector<Sourced<std::string>>& out) {
   const auto* arr = f.node.as_array();
@@ -277,6 +277,8 @@ Status list_value(const Field& f, ListKind kind, std::vector<Sourced<std::string
     if (!s) return s.error();
     if (kind == ListKind::Path) {
       if (auto ok = check_path(f, el, *s); !ok) return ok.error();
+    } else if (kind == ListKind::Text) {
+      // checked by resolve()
     } else if (s->empty() || s->find('=') != std::string::npos) {
       return key_error(f.key, f.origin_of(el),
                        "'" + printable(*s) + "' is not a valid variable " +
@@ -354,9 +356,7 @@ Status set_git(const Field& f, PolicyLayer& out) {
 }
 
 Status set_net_mode(const Field& f, PolicyLayer& out) {
-  if (const auto* s = f.node.as_string(); s && s->get() == "proxy")
-    return key_error(f.key, f.origin(), "\"proxy\" is not supported yet; valid values: off, on");
-  auto v = enum_value<NetMode>(f, parse_net, "off, on");
+  auto v = enum_value<NetMode>(f, parse_net, "off, proxy, on");
   if (!v) return v.error();
   if (f.scope == ConfigScope::Project && v->value == NetMode::On)
     return widening_error(f, "network.mode = \"on\"", "--net on");
@@ -364,9 +364,29 @@ Status set_net_mode(const Field& f, PolicyLayer& out) {
   return Ok{};
 }
 
-// Reserved for the proxied network mode (domain allow/deny lists).
-Status not_supported_yet(const Field& f, PolicyLayer&) {
-  return key_error(f.key, f.origin(), "not supported yet (arrives with the proxied network mode)");
+// Domain patterns are validated by resolve(), which names the file and line.
+Status set_net_allow(const Field& f, PolicyLayer& out) {
+  if (f.scope == ConfigScope::Project) return widening_error(f, "allowing domains", "--allow-domain PATTERN");
+  return list_value(f, ListKind::Text, out.allow_domains);
+}
+
+Status set_net_deny(const Field& f, PolicyLayer& out) { return list_value(f, ListKind::Text, out.deny_domains); }
+
+// Ports as integers (or strings of digits); resolve() checks the range.
+Status set_net_allow_localhost(const Field& f, PolicyLayer& out) {
+  if (f.scope == ConfigScope::Project) return widening_error(f, "allowing host loopback ports", "--allow-localhost PORT");
+  const auto* arr = f.node.as_array();
+  if (!arr) return type_error(f, "an array of port numbers");
+  for (const toml::node& el : *arr) {
+    if (const auto* i = el.as_integer()) {
+      out.allow_localhost.push_back({std::to_string(i->get()), f.origin_of(el)});
+      continue;
+    }
+    auto s = string_value(f, el, "an array of port numbers");
+    if (!s) return s.error();
+    out.allow_localhost.push_back({*s, f.origin_of(el)});
+  }
+  return Ok{};
 }
 
 Status set_env_keep(const Field& f, PolicyLayer& out) {
@@ -420,7 +440,7 @@ const std::vector<TableSpec>& tables() {
         {"allow_read", set_allow_read},
         {"tmp", set_tmp},
         {"git", set_git}}},
-      {"network", {{"mode", set_net_mode}, {"allow", not_supported_yet}, {"deny", not_supported_yet}}},
+      {"network", {{"mode", set_net_mode}, {"allow", set_net_allow}, {"deny", set_net_deny}, {"allow_localhost", set_net_allow_localhost}}},
       {"env", {{"keep", set_env_keep}, {"drop", set_env_drop}}},
       {"limits", {{"timeout", set_timeout}}},
   };

@@ -70,7 +70,8 @@ std::optional<GitMode> parse_git(const std::string& s) {
 std::optional<NetMode> parse_net(const std::string& s) {
   if (s == "off") return NetMode::Off;
   if (s == "on") return NetMode::On;
-  return std::nullopt;  // "proxy" arrives with domain allowlists
+  if (s == "proxy") return NetMode::Proxy;
+  return std::nullopt;
 }
 
 }  // namespace cordon

@@ -26,7 +26,8 @@ enum class TmpMode { Private, Host, None };
 // How much of .git is writable: ReadOnly (all of it), ConfigOnly (hooks and config
 // protected; objects, refs and index writable), Writable (nothing protected).
 enum class GitMode { ReadOnly, ConfigOnly, Writable };
-// Proxy: reserved for domain allowlists (network issue); not accepted yet.
+// Proxy: a private network namespace whose only way out is cordon's proxy, which
+// enforces the domain allowlist (docs/network.md).
 enum class NetMode { Off, On, Proxy };
 
 // Where a setting came from, for error messages and `explain`.
@@ -44,9 +45,9 @@ struct Sourced {
 
 struct NetworkPolicy {
   NetMode mode = NetMode::Off;
-  std::vector<std::string> allow_domains;  // reserved for the proxy mode
+  std::vector<std::string> allow_domains;  // normalised patterns (core/domain_pattern.hpp)
   std::vector<std::string> deny_domains;
-  std::vector<uint16_t> allow_localhost_ports;
+  std::vector<uint16_t> allow_localhost_ports;  // host loopback ports reachable from inside
 };
 
 struct EnvPolicy {
@@ -76,6 +77,9 @@ struct PolicyLayer {
   std::vector<Sourced<std::string>> deny_read;
   std::vector<Sourced<std::string>> allow_read;
   std::optional<Sourced<NetMode>> net;
+  std::vector<Sourced<std::string>> allow_domains;    // patterns, validated by resolve()
+  std::vector<Sourced<std::string>> deny_domains;
+  std::vector<Sourced<std::string>> allow_localhost;  // port numbers as text, validated by resolve()
   std::vector<Sourced<std::string>> env_keep;
   std::vector<Sourced<std::string>> env_drop;
   std::optional<Sourced<double>> timeout;

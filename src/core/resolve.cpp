@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/defaults.hpp"
+#include "core/domain_pattern.hpp"
 #include "core/paths.hpp"
 
 namespace cordon {
@@ -41,6 +42,48 @@ void push_unique(std::vector<std::string>& list, const std::string& p) {
 // One year: longer is certainly a mistake, and keeps the duration arithmetic finite.
 constexpr double kMaxTimeoutSeconds = 365.0 * 24 * 3600;
 
+// Network from narrowest to widest: off < proxy (allowlist) < on.
+int net_width(NetMode m) { return m == NetMode::Off ? 0 : m == NetMode::Proxy ? 1 : 2; }
+
+// The network part of the policy: allow/deny patterns, localhost ports, the mode they
+// imply, and conflicts with an explicit --net off / on.
+Status resolve_network(const std::optional<Sourced<NetMode>>& net, const std::vector<Sourced<std::string>>& allow,
+                       const std::vector<Sourced<std::string>>& deny, const std::vector<Sourced<std::string>>& ports,
+                       NetworkPolicy& out) {
+  auto patterns = [](const char* key, const std::vector<Sourced<std::string>>& in,
+                     std::vector<std::string>& list) -> Status {
+    for (const auto& v : in) {
+      auto p = parse_domain_pattern(v.value);
+      if (!p) return setting_error(key, v.origin, "invalid pattern '" + v.value + "': " + p.error().detail, p.error().hint);
+      push_unique(list, p->text);
+    }
+    return Ok{};
+  };
+  if (auto st = patterns("allow-domain", allow, out.allow_domains); !st) return st;
+  if (auto st = patterns("deny-domain", deny, out.deny_domains); !st) return st;
+  for (const auto& v : ports) {
+    const std::string& s = v.value;
+    unsigned long port = 0;
+    bool digits = !s.empty() && s.size() <= 5 && s.find_first_not_of("0123456789") == std::string::npos;
+    if (digits) port = std::stoul(s);
+    if (!digits || port == 0 || port > 65535)
+      return setting_error("allow-localhost", v.origin, "invalid port '" + s + "'; a TCP port is 1..65535");
+    if (std::find(out.allow_localhost_ports.begin(), out.allow_localhost_ports.end(), port) ==
+        out.allow_localhost_ports.end())
+      out.allow_localhost_ports.push_back(static_cast<uint16_t>(port));
+  }
+  const bool lists = !allow.empty() || !ports.empty();
+  const Sourced<std::string>* first = !allow.empty() ? &allow.front() : !ports.empty() ? &ports.front() : nullptr;
+  if (net && net->value != NetMode::Proxy && lists)
+    return setting_error("net", net->origin,
+                         std::string("--net ") + to_string(net->value) + " conflicts with " +
+                             (allow.empty() ? "allow-localhost" : "allow-domain") + " (" + first->origin.describe() + ")",
+                         net->value == NetMode::Off ? "drop --net off: an allowlist implies the proxied network"
+                                                    : "drop --net on to confine the network to the allowlist, or drop the allowlist");
+  out.mode = net ? net->value : lists ? NetMode::Proxy : NetMode::Off;
+  return Ok{};
+}
+
 // /tmp from narrowest to widest.
 int tmp_width(TmpMode m) { return m == TmpMode::None ? 0 : m == TmpMode::Private ? 1 : 2; }
 
@@ -52,6 +95,8 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
   std::optional<Sourced<std::string>> workspace;
   std::optional<Sourced<NetMode>> net;
   std::vector<Sourced<std::string>> writable, protect, deny_read, allow_read;
+  std::vector<Sourced<std::string>> allow_domains, deny_domains, allow_localhost;
+  bool net_narrowed = false;  // the last network.mode came from a project config
 
   for (const auto& layer : layers) {
     if (layer.narrow_only) {
@@ -62,12 +107,16 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
                              "put it in ~/.config/cordon/config.toml or pass it as a flag");
       };
       const Mode cur_mode = mode ? mode->value : Mode::WorkspaceWrite;
-      const NetMode cur_net = net ? net->value : NetMode::Off;
+      const NetMode cur_net = net                                                  ? net->value
+                              : (!allow_domains.empty() || !allow_localhost.empty()) ? NetMode::Proxy
+                                                                                     : NetMode::Off;
       std::optional<Error> e;
       if (layer.mode && !e) e = widens("mode", layer.mode->origin, static_cast<int>(layer.mode->value) > static_cast<int>(cur_mode));
       if (layer.tmp && !e) e = widens("filesystem.tmp", layer.tmp->origin, tmp_width(layer.tmp->value) > tmp_width(p.tmp));
       if (layer.git && !e) e = widens("filesystem.git", layer.git->origin, static_cast<int>(layer.git->value) > static_cast<int>(p.git));
-      if (layer.net && !e) e = widens("network.mode", layer.net->origin, layer.net->value != NetMode::Off && cur_net == NetMode::Off);
+      if (layer.net && !e) e = widens("network.mode", layer.net->origin, net_width(layer.net->value) > net_width(cur_net));
+      if (!layer.allow_domains.empty() && !e) e = widens("network.allow", layer.allow_domains.front().origin, true);
+      if (!layer.allow_localhost.empty() && !e) e = widens("network.allow_localhost", layer.allow_localhost.front().origin, true);
       if (layer.timeout && !e)
         e = widens("limits.timeout", layer.timeout->origin, p.limits.timeout_seconds && layer.timeout->value > *p.limits.timeout_seconds);
       if (layer.best_effort && !e) e = widens("best_effort", layer.best_effort->origin, layer.best_effort->value && !p.best_effort);
@@ -77,13 +126,16 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
     if (layer.workspace) workspace = layer.workspace;
     if (layer.tmp) p.tmp = layer.tmp->value;
     if (layer.git) p.git = layer.git->value;
-    if (layer.net) net = layer.net;
+    if (layer.net) net = layer.net, net_narrowed = layer.narrow_only;
     if (layer.timeout) p.limits.timeout_seconds = layer.timeout->value;
     if (layer.best_effort) p.best_effort = layer.best_effort->value;
     writable.insert(writable.end(), layer.writable.begin(), layer.writable.end());
     protect.insert(protect.end(), layer.protect.begin(), layer.protect.end());
     deny_read.insert(deny_read.end(), layer.deny_read.begin(), layer.deny_read.end());
     allow_read.insert(allow_read.end(), layer.allow_read.begin(), layer.allow_read.end());
+    allow_domains.insert(allow_domains.end(), layer.allow_domains.begin(), layer.allow_domains.end());
+    deny_domains.insert(deny_domains.end(), layer.deny_domains.begin(), layer.deny_domains.end());
+    allow_localhost.insert(allow_localhost.end(), layer.allow_localhost.begin(), layer.allow_localhost.end());
     for (const auto& k : layer.env_keep) p.env.keep.push_back(k.value);
     for (const auto& d : layer.env_drop) p.env.drop_patterns.push_back(d.value);
     if (layer.timeout && !(layer.timeout->value > 0 && layer.timeout->value <= kMaxTimeoutSeconds))
@@ -92,11 +144,9 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
   }
 
   if (mode) p.mode = mode->value;
-  if (net) {
-    if (net->value == NetMode::Proxy)
-      return setting_error("net", net->origin, "proxied network is not supported yet; use off or on");
-    p.net.mode = net->value;
-  }
+  // A project config's network.mode = "off" narrows an allowlist from the user config away.
+  if (net && net_narrowed && net->value == NetMode::Off) allow_domains.clear(), allow_localhost.clear();
+  if (auto st = resolve_network(net, allow_domains, deny_domains, allow_localhost, p.net); !st) return st.error();
 
   // Workspace: explicit, else the current directory.
   if (workspace) {

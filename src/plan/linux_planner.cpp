@@ -14,7 +14,6 @@ namespace {
 constexpr uint64_t kCloneNewUser = 0x10000000;
 constexpr uint64_t kTiocsti = 0x5412;
 constexpr uint64_t kTioclinux = 0x541C;
-constexpr uint64_t kAfUnix = 1;
 constexpr int kEperm = 1;
 constexpr int kEnosys = 38;
 
@@ -173,7 +172,7 @@ void add_read_complement(const std::string& dir, const std::vector<std::string>&
   for (const auto& name : fs.list(dir)) add_read_complement(paths::join(dir, name), denied, fs, rules, depth + 1);
 }
 
-std::vector<SeccompRule> seccomp_rules(const Policy& policy) {
+std::vector<SeccompRule> seccomp_rules(const Policy& policy, bool namespaces) {
   std::vector<SeccompRule> r;
   auto deny = [&](const char* name, const char* reason) { r.push_back({name, kEperm, ArgCheck::None, 0, 0, 0, reason}); };
   deny("ptrace", "no debugging or memory access to other processes");
@@ -199,9 +198,7 @@ std::vector<SeccompRule> seccomp_rules(const Policy& policy) {
   deny("setns", "no joining other namespaces");
   for (const char* s : {"init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load"})
     deny(s, "no kernel modules or kexec");
-  if (policy.net.mode == NetMode::Off) {
-    r.push_back({"socket", kEperm, ArgCheck::NotEq, 0, 0, kAfUnix, "network off: only AF_UNIX sockets"});
-  }
+  for (auto& rule : network_seccomp_rules(policy, namespaces)) r.push_back(std::move(rule));
   return r;
 }
 
@@ -224,7 +221,8 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
     return plan;
   }
   plan.sandbox = caps.userns ? LinuxSandbox::Namespaces : LinuxSandbox::LandlockOnly;
-  plan.new_netns = plan.sandbox == LinuxSandbox::Namespaces && policy.net.mode == NetMode::Off;
+  plan.new_netns = plan.sandbox == LinuxSandbox::Namespaces && policy.net.mode != NetMode::On;
+  plan.net = plan_network(policy, plan.sandbox == LinuxSandbox::Namespaces);
 
   // Refuse what cannot be guaranteed unless best effort was asked for by name.
   if (!plan.report.complete() && !policy.best_effort) {
@@ -381,7 +379,10 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
     ll.abi = caps.landlock_abi;
     ll.handled_fs = landlock::fs_rights(ll.abi);
     ll.scoped = landlock::scopes(ll.abi);
-    if (policy.net.mode == NetMode::Off) ll.handled_net = landlock::net_rights(ll.abi);
+    // Proxy mode with namespaces leaves TCP to the namespace (plan/net_plan.hpp); without
+    // them it falls back to no network.
+    if (policy.net.mode == NetMode::Off || (policy.net.mode == NetMode::Proxy && !ns))
+      ll.handled_net = landlock::net_rights(ll.abi);
     add_read_complement("/", denied, fs, ll.rules, 0);
     for (const auto& a : exceptions) ll.rules.push_back({a, landlock::kRead});
     const uint64_t all = ll.handled_fs;
@@ -399,7 +400,7 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
   }
 
   // --- seccomp --------------------------------------------------------------------
-  plan.seccomp = seccomp_rules(policy);
+  plan.seccomp = seccomp_rules(policy, ns);
   for (const auto& s : plan.seccomp)
     rules.push_back({"syscall", s.syscall + (s.check != ArgCheck::None ? " (filtered)" : ""),
                      s.errno_value == kEnosys ? "ENOSYS" : "EPERM", "seccomp", s.reason});
@@ -411,11 +412,21 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
   }
   rules.push_back({"process", "session", "new session, no controlling terminal", "setsid()", "no TIOCSTI into the caller's terminal"});
   rules.push_back({"process", "privileges", "no capabilities, no_new_privs", "capset/prctl", "setuid binaries cannot escalate"});
-  rules.push_back({"network", policy.net.mode == NetMode::Off ? "all" : "host network",
-                   policy.net.mode == NetMode::Off ? "denied" : "allowed",
-                   policy.net.mode == NetMode::Off ? (ns ? "network namespace + seccomp + landlock" : "seccomp + landlock")
-                                                   : "none (--net on)",
-                   ""});
+  if (plan.net.proxied) {
+    rules.push_back({"network", "allowlist", "names resolved and connected by cordon's proxy",
+                     "network namespace (loopback only) + HTTP proxy 127.0.0.1:" + std::to_string(plan.net.http_port) +
+                         " + SOCKS5 127.0.0.1:" + std::to_string(plan.net.socks_port),
+                     policy.net.allow_domains.empty() ? "no name allowed" : "allow " + join_list(policy.net.allow_domains)});
+    for (const auto& d : policy.net.deny_domains) rules.push_back({"network", d, "denied", "cordon's proxy", "--deny-domain"});
+    for (auto port : plan.net.localhost_ports)
+      rules.push_back({"network", "127.0.0.1:" + std::to_string(port), "forwarded to the host's 127.0.0.1:" + std::to_string(port),
+                       "listener in the namespace + cordon's supervisor", "--allow-localhost"});
+  } else {
+    const bool off = policy.net.mode != NetMode::On;
+    rules.push_back({"network", off ? "all" : "host network", off ? "denied" : "allowed",
+                     off ? (ns ? "network namespace + seccomp + landlock" : "seccomp + landlock") : "none (--net on)",
+                     policy.net.mode == NetMode::Proxy ? "proxied network needs user namespaces (--best-effort: network off)" : ""});
+  }
   return plan;
 }
 
@@ -449,6 +460,8 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
     add("secret denial", E, abi > 0 ? "masking mounts + landlock" : "masking mounts");
     if (policy.net.mode == NetMode::Off)
       add("network off", E, "network namespace + seccomp" + std::string(abi >= 4 ? " + landlock TCP" : ""));
+    else if (policy.net.mode == NetMode::Proxy)
+      add("network allowlist", E, "network namespace (loopback only) + cordon's proxy (names resolved outside, SSRF guard)");
     else
       add("network off", N, "host network (--net on)");
     add("process isolation", E, "pid + ipc namespaces, seccomp (ptrace), no capabilities");
@@ -468,6 +481,9 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
         add("network off", E, "seccomp (only AF_UNIX sockets) + landlock TCP");
       else
         add("network off", caps.seccomp ? E : M, caps.seccomp ? "seccomp (only AF_UNIX sockets)" : "none");
+    } else if (policy.net.mode == NetMode::Proxy) {
+      add("network allowlist", M, "none", why_no_userns + ": no private network namespace for the proxy (--best-effort runs with the network off)",
+          userns_fix);
     } else {
       add("network off", N, "host network (--net on)");
     }
@@ -478,7 +494,10 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
         "enable Landlock (CONFIG_SECURITY_LANDLOCK=y, lsm=landlock,...) or user namespaces");
     add("protected paths", M, "none", "needs user namespaces", userns_fix);
     add("secret denial", M, "none", "needs user namespaces or Landlock", userns_fix);
-    add("network off", caps.seccomp ? E : M, caps.seccomp ? "seccomp (only AF_UNIX sockets)" : "none");
+    if (policy.net.mode == NetMode::Proxy)
+      add("network allowlist", M, "none", why_no_userns + ": no private network namespace for the proxy", userns_fix);
+    else
+      add("network off", caps.seccomp ? E : M, caps.seccomp ? "seccomp (only AF_UNIX sockets)" : "none");
     add("process isolation", M, "seccomp (ptrace) only", "no pid namespace or signal scoping", userns_fix);
   }
   if (!caps.seccomp) add("syscall filter", M, "none", "seccomp unavailable", "use a kernel with CONFIG_SECCOMP_FILTER=y");

@@ -23,6 +23,7 @@
 #include "core/policy.hpp"
 #include "plan/fs_probe.hpp"
 #include "plan/host_caps.hpp"
+#include "plan/net_plan.hpp"
 #include "plan/report.hpp"
 
 namespace cordon {
@@ -71,7 +72,7 @@ struct LandlockPlan {
   bool enabled() const { return abi > 0; }
 };
 
-enum class ArgCheck { None, MaskedEq, NotEq, Eq };
+enum class ArgCheck { None, MaskedEq, NotEq, Eq, Gt };
 
 struct SeccompRule {
   std::string syscall;
@@ -95,6 +96,7 @@ struct LinuxPlan {
   std::vector<Placeholder> placeholders;
   LandlockPlan landlock;
   std::vector<SeccompRule> seccomp;
+  NetPlan net;  // proxy ports and forwarded localhost ports (plan/net_plan.hpp)
   std::string tmpdir;  // TMPDIR inside the sandbox ("" = leave unset)
   // Writable roots with no .git before the run: a repository created inside the
   // sandbox is inspected when the command ends (hooks and config that run code).

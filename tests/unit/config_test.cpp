@@ -120,6 +120,8 @@ TEST(Config, EnumValuesRoundTrip) {
       {"filesystem.git = \"read-only\"", true}, {"filesystem.git = \"config-only\"", true},
       {"filesystem.git = \"writable\"", true},  {"network.mode = \"off\"", true},
       {"network.mode = \"on\"", true},          {"mode = \"Read-Only\"", false},
+      {"network.mode = \"proxy\"", true},       {"network.deny = [\"*.example.com\"]", true},
+      {"network.allow_localhost = [5432, \"8080\"]", true},
       {"filesystem.git = \"\"", false},
   };
   for (const auto& c : cases) {
@@ -273,19 +275,23 @@ const ErrorCase kErrorCases[] = {
     {"NetValue",
      ConfigScope::User,
      "[network]\nmode = \"wifi\"\n",
-     {"network.mode (" + user_at(2) + ")", "off, on"}},
-    {"NetProxy",
+     {"network.mode (" + user_at(2) + ")", "off, proxy, on"}},
+    {"NetAllowNotAList",
      ConfigScope::User,
-     "[network]\nmode = \"proxy\"\n",
-     {"network.mode (" + user_at(2) + ")", "not supported yet"}},
-    {"NetAllow",
-     ConfigScope::User,
+     "[network]\nallow = \"example.com\"\n",
+     {"network.allow (" + user_at(2) + ")", "array of strings"}},
+    {"NetAllowInProject",
+     ConfigScope::Project,
      "[network]\nallow = [\"example.com\"]\n",
-     {"network.allow (" + user_at(2) + ")", "not supported yet"}},
-    {"NetDeny",
+     {"network.allow (" + project_at(2) + ")", "only narrow"}},
+    {"NetAllowLocalhostInProject",
+     ConfigScope::Project,
+     "[network]\nallow_localhost = [5432]\n",
+     {"network.allow_localhost (" + project_at(2) + ")", "only narrow"}},
+    {"NetAllowLocalhostType",
      ConfigScope::User,
-     "[network]\ndeny = []\n",
-     {"network.deny (" + user_at(2) + ")", "not supported yet"}},
+     "[network]\nallow_localhost = [true]\n",
+     {"network.allow_localhost (" + user_at(2) + ")", "not a boolean"}},
     {"TimeoutZero",
      ConfigScope::User,
      "[limits]\ntimeout = 0\n",
@@ -502,6 +508,23 @@ TEST(Config, ProjectMayChooseNonWideningEnumValues) {
     auto r = parse_config(text, kProject, ConfigScope::Project);
     EXPECT_TRUE(r) << text << ": " << r.error().message();
   }
+}
+
+TEST(Config, NetworkListsKeepTheirLines) {
+  auto r = parse_user("[network]\nallow = [\"example.com\",\n  \"*.npmjs.org\"]\ndeny = [\"evil.example.com\"]\nallow_localhost = [5432]\n");
+  ASSERT_TRUE(r) << r.error().message();
+  ASSERT_EQ(r->allow_domains.size(), 2u);
+  EXPECT_EQ(r->allow_domains[1].value, "*.npmjs.org");
+  EXPECT_EQ(r->allow_domains[1].origin.line, 3);
+  ASSERT_EQ(r->deny_domains.size(), 1u);
+  ASSERT_EQ(r->allow_localhost.size(), 1u);
+  EXPECT_EQ(r->allow_localhost[0].value, "5432");
+}
+
+TEST(Config, ProjectMayAddDenyDomains) {
+  auto r = parse_config("[network]\ndeny = [\"tracker.example.com\"]\n", "/w/.cordon/config.toml", ConfigScope::Project);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->deny_domains.size(), 1u);
 }
 
 }  // namespace

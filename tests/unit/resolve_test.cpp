@@ -231,11 +231,30 @@ std::vector<PathErrorCase> path_error_cases() {
       {"writable (" + kUser + ":3)", "'/'"});
   add("DenyReadRoot", [](PolicyLayer& l) { l.deny_read = {str("/", at(kUser, 5))}; },
       {"deny-read (" + kUser + ":5)", "'/'"});
-  add("NetProxy",
+  add("AllowDomainInvalid", [](PolicyLayer& l) { l.allow_domains = {str("exa mple.com", flag("--allow-domain"))}; },
+      {"allow-domain (--allow-domain)", "exa mple.com"});
+  add("AllowDomainStar", [](PolicyLayer& l) { l.allow_domains = {str("*", at(kUser, 4))}; },
+      {"allow-domain (" + kUser + ":4)", "every name"});
+  add("DenyDomainInvalid", [](PolicyLayer& l) { l.deny_domains = {str("a.*.com", flag("--deny-domain"))}; },
+      {"deny-domain (--deny-domain)", "first label"});
+  add("AllowLocalhostZero", [](PolicyLayer& l) { l.allow_localhost = {str("0", flag("--allow-localhost"))}; },
+      {"allow-localhost (--allow-localhost)", "invalid port '0'"});
+  add("AllowLocalhostTooBig", [](PolicyLayer& l) { l.allow_localhost = {str("65536", flag("--allow-localhost"))}; },
+      {"allow-localhost (--allow-localhost)", "65536"});
+  add("AllowLocalhostName", [](PolicyLayer& l) { l.allow_localhost = {str("http", flag("--allow-localhost"))}; },
+      {"allow-localhost (--allow-localhost)", "'http'"});
+  add("NetOffWithAllowDomain",
       [](PolicyLayer& l) {
-        l.net = Sourced<NetMode>{NetMode::Proxy, flag("--net")};
+        l.net = Sourced<NetMode>{NetMode::Off, flag("--net")};
+        l.allow_domains = {str("example.com", flag("--allow-domain"))};
       },
-      {"net (--net)", "not supported yet"});
+      {"net (--net)", "conflicts with allow-domain (--allow-domain)"});
+  add("NetOnWithAllowLocalhost",
+      [](PolicyLayer& l) {
+        l.net = Sourced<NetMode>{NetMode::On, flag("--net")};
+        l.allow_localhost = {str("5432", flag("--allow-localhost"))};
+      },
+      {"net (--net)", "conflicts with allow-localhost"});
   return cases;
 }
 
@@ -446,3 +465,62 @@ TEST(ResolveNarrowOnly, AbsurdTimeoutsAreRejected) {
 }
 
 }  // namespace
+
+namespace cordon {
+namespace {
+
+TEST(ResolveNetwork, AllowDomainImpliesProxyAndIsNormalised) {
+  PolicyLayer l = layer("flags");
+  l.allow_domains = {str("Registry.NPMJS.org.", flag("--allow-domain")), str("*.Example.com", flag("--allow-domain")),
+                     str("registry.npmjs.org", flag("--allow-domain"))};
+  l.deny_domains = {str("evil.example.com", flag("--deny-domain"))};
+  l.allow_localhost = {str("5432", flag("--allow-localhost")), str("5432", flag("--allow-localhost"))};
+  auto r = resolve({l}, ctx());
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->net.mode, NetMode::Proxy);
+  EXPECT_EQ(r->net.allow_domains, (std::vector<std::string>{"registry.npmjs.org", "*.example.com"}));
+  EXPECT_EQ(r->net.deny_domains, (std::vector<std::string>{"evil.example.com"}));
+  EXPECT_EQ(r->net.allow_localhost_ports, (std::vector<uint16_t>{5432}));
+}
+
+TEST(ResolveNetwork, AllowLocalhostAloneImpliesProxy) {
+  PolicyLayer l = layer("flags");
+  l.allow_localhost = {str("8080", flag("--allow-localhost"))};
+  auto r = resolve({l}, ctx());
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->net.mode, NetMode::Proxy);
+}
+
+TEST(ResolveNetwork, ExplicitProxyWithoutListsAllowsNothing) {
+  PolicyLayer l = layer("flags");
+  l.net = Sourced<NetMode>{NetMode::Proxy, flag("--net")};
+  auto r = resolve({l}, ctx());
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->net.mode, NetMode::Proxy);
+  EXPECT_TRUE(r->net.allow_domains.empty());
+}
+
+TEST(ResolveNetwork, UserAllowlistThenProjectDenyAndOff) {
+  PolicyLayer user = config("[network]\nallow = [\"example.com\"]\n");
+  PolicyLayer deny = config("[network]\ndeny = [\"bad.example.com\"]\n", kProject, ConfigScope::Project);
+  auto r = resolve({user, deny}, ctx());
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->net.mode, NetMode::Proxy);
+  EXPECT_EQ(r->net.deny_domains, (std::vector<std::string>{"bad.example.com"}));
+  // A project config may narrow the allowlist to no network at all.
+  PolicyLayer off = config("[network]\nmode = \"off\"\n", kProject, ConfigScope::Project);
+  auto r2 = resolve({user, off}, ctx());
+  ASSERT_TRUE(r2) << r2.error().message();
+  EXPECT_EQ(r2->net.mode, NetMode::Off);
+  EXPECT_TRUE(r2->net.allow_domains.empty());
+}
+
+TEST(ResolveNetwork, ProjectCannotWidenOffToProxy) {
+  PolicyLayer proj = config("[network]\nmode = \"proxy\"\n", kProject, ConfigScope::Project);
+  const std::string msg = resolve_error({proj});
+  EXPECT_MESSAGE_HAS(msg, "network.mode");
+  EXPECT_MESSAGE_HAS(msg, "only narrow");
+}
+
+}  // namespace
+}  // namespace cordon

@@ -12,6 +12,7 @@ namespace {
 struct RawPolicyOptions {
   std::string mode, workspace, tmp, git, net;
   std::vector<std::string> writable, protect, deny_read, allow_read, env_keep, env_drop;
+  std::vector<std::string> allow_domain, deny_domain, allow_localhost;
   double timeout = 0;
   bool best_effort = false;
 };
@@ -25,7 +26,11 @@ void add_policy_options(CLI::App* app, RawPolicyOptions& o, CliRequest& req) {
   app->add_option("--protect", o.protect, "extra read-only path inside writable roots (repeatable)")->allow_extra_args(false);
   app->add_option("--deny-read", o.deny_read, "extra unreadable path (repeatable)")->allow_extra_args(false);
   app->add_option("--allow-read", o.allow_read, "exception to the secret list (repeatable)")->allow_extra_args(false);
-  app->add_option("--net", o.net, "off (default) | on");
+  app->add_option("--net", o.net, "off (default) | proxy | on");
+  app->add_option("--allow-domain", o.allow_domain, "reach this name through cordon's proxy: NAME or *.SUFFIX (repeatable)")
+      ->allow_extra_args(false);
+  app->add_option("--deny-domain", o.deny_domain, "never reach this name, even if allowed (repeatable)")->allow_extra_args(false);
+  app->add_option("--allow-localhost", o.allow_localhost, "reach the host's 127.0.0.1:PORT (repeatable)")->allow_extra_args(false);
   app->add_option("--env-keep", o.env_keep, "keep this variable even if it looks secret (repeatable)")->allow_extra_args(false);
   app->add_option("--env-drop", o.env_drop, "drop variables matching this glob (repeatable)")->allow_extra_args(false);
   app->add_option("--timeout", o.timeout, "kill the whole process tree after SEC seconds");
@@ -67,7 +72,7 @@ Result<PolicyLayer> to_layer(const RawPolicyOptions& o, const std::string& cwd, 
   auto git = parse_enum<GitMode>("--git", o.git, parse_git, "read-only, config-only, writable");
   if (!git) return git.error();
   l.git = *git;
-  auto net = parse_enum<NetMode>("--net", o.net, parse_net, "off, on");
+  auto net = parse_enum<NetMode>("--net", o.net, parse_net, "off, proxy, on");
   if (!net) return net.error();
   l.net = *net;
   if (!o.workspace.empty()) l.workspace = path_list("--workspace", {o.workspace}, cwd).front();
@@ -75,6 +80,9 @@ Result<PolicyLayer> to_layer(const RawPolicyOptions& o, const std::string& cwd, 
   l.protect = path_list("--protect", o.protect, cwd);
   l.deny_read = path_list("--deny-read", o.deny_read, cwd);
   l.allow_read = path_list("--allow-read", o.allow_read, cwd);
+  for (const auto& d : o.allow_domain) l.allow_domains.push_back({d, Origin{"--allow-domain", 0}});
+  for (const auto& d : o.deny_domain) l.deny_domains.push_back({d, Origin{"--deny-domain", 0}});
+  for (const auto& p : o.allow_localhost) l.allow_localhost.push_back({p, Origin{"--allow-localhost", 0}});
   for (const auto& k : o.env_keep) l.env_keep.push_back({k, Origin{"--env-keep", 0}});
   for (const auto& d : o.env_drop) l.env_drop.push_back({d, Origin{"--env-drop", 0}});
   if (timeout_given) {

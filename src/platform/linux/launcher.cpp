@@ -22,6 +22,7 @@
 #include "platform/linux/child_report.hpp"
 #include "platform/linux/landlock.hpp"
 #include "platform/linux/mounts.hpp"
+#include "platform/linux/net_child.hpp"
 #include "platform/linux/unique_fd.hpp"
 
 namespace cordon {
@@ -141,6 +142,8 @@ struct ChildArgs {
   bool ok = true;
   if (a.namespaces) {
     ok = map_ids(a.spec->uid, a.spec->gid, rep) && linux_mounts::apply(plan, a.spec->cwd, rep);
+    // Proxied network: still CAP_NET_ADMIN in our namespaces (dropped just below).
+    if (ok && a.spec->net_child_fd >= 0) ok = net_child_setup(plan.net, a.spec->net_child_fd, rep);
   } else if (::chdir(a.spec->cwd.c_str()) != 0) {
     ok = rep.fail("chdir", "chdir", a.spec->cwd.c_str());
   }
@@ -259,6 +262,7 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
     child_main(ChildArgs{&spec, argv.data(), envp.data(), original_mask, report_write.get(), namespaces});
   }
   report_write.reset();
+  if (spec.after_clone) spec.after_clone();
 
   LaunchResult result;
   std::optional<ChildFailure> failure;

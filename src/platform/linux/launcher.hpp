@@ -14,6 +14,7 @@
 // parent, a child subreaper, kills whatever it leaves behind.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,10 @@ struct LaunchSpec {
   unsigned uid = 0;
   unsigned gid = 0;
   const SeccompProgram* seccomp = nullptr;
+  // Proxied network: the child's end of the socketpair its listeners go through
+  // (net_child.cpp), and what the parent does right after clone().
+  int net_child_fd = -1;
+  std::function<void()> after_clone = {};
 };
 
 struct LaunchResult {

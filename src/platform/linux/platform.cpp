@@ -14,6 +14,7 @@
 #include "platform/linux/git_guard.hpp"
 #include "platform/linux/launcher.hpp"
 #include "platform/linux/probe.hpp"
+#include "platform/linux/proxy.hpp"
 #include "platform/linux/seccomp.hpp"
 #include "platform/linux/state.hpp"
 
@@ -71,6 +72,8 @@ std::vector<std::string> sandbox_env(const Policy& policy, const LinuxPlan& plan
     if (!plan.tmpdir.empty()) env.set.emplace_back("TMPDIR", plan.tmpdir);
     env.set.emplace_back("CORDON_SANDBOX", "1");
   }
+  const char* java = std::getenv("JAVA_TOOL_OPTIONS");
+  for (auto& kv : proxy_environment(plan.net, java ? java : "")) env.set.push_back(std::move(kv));
   return filter_env(in, env).env;
 }
 
@@ -126,11 +129,20 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
 
   Result<LaunchResult> result = Error{};
   std::vector<std::string> notes;
+  std::unique_ptr<ProxyServer> proxy;  // proxied network: runs while the command runs
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto placeholders = PlaceholderGuard::create(prepared->state, prepared->plan.placeholders);
     if (!placeholders) return placeholders.error();
     LaunchSpec spec{&prepared->plan, request.argv, sandbox_env(policy, prepared->plan), request.cwd,
                     policy.limits.timeout_seconds, caps.uid, caps.gid, program ? &*program : nullptr};
+    proxy.reset();
+    if (prepared->plan.net.proxied) {
+      auto started = start_proxy_for(policy, prepared->plan.net);
+      if (!started) return started.error();
+      proxy = std::move(*started);
+      spec.net_child_fd = proxy->child_fd();
+      spec.after_clone = [p = proxy.get()] { p->after_clone(); };
+    }
     result = launch(spec);
     if (result || !is_userns_unavailable(result.error()) || attempt == 1) break;
     // clone() refused the namespaces: plan again without them (which refuses unless
@@ -143,7 +155,14 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
     if (auto st = compile(); !st) return st.error();
     notes.push_back("user namespaces unavailable (" + caps.userns_reason + "): ran with Landlock only (--best-effort)");
   }
+  std::vector<ProxyRefusal> refused;
+  if (proxy) refused = proxy->finish();
   if (!result) return result.error();
+  if (!refused.empty()) {
+    std::fprintf(stderr, "cordon: network: %zu connection%s refused by the proxy:\n", refused.size(),
+                 refused.size() == 1 ? "" : "s");
+    for (const auto& line : summarize_refusals(refused)) std::fprintf(stderr, "cordon:   %s\n", line.c_str());
+  }
 
   for (const auto& root : prepared->plan.git_watch)
     for (const auto& done : neutralise_new_repository(root)) {
@@ -168,6 +187,10 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
     j["sandbox"] = plan_detail(prepared->plan)["sandbox"];
     j["guarantees"] = to_json(prepared->plan.report)["guarantees"];
     j["notes"] = notes;
+    nlohmann::json net = {{"mode", to_string(policy.net.mode)}, {"proxied", prepared->plan.net.proxied},
+                          {"refused", nlohmann::json::array()}};
+    for (const auto& r : refused) net["refused"].push_back({{"host", r.host}, {"port", r.port}, {"reason", r.reason}});
+    j["network"] = net;
     std::cerr << j.dump() << "\n";
   }
   return result->exit_code;

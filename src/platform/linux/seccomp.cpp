@@ -43,6 +43,9 @@ Result<SeccompProgram> seccomp_compile(const std::vector<SeccompRule>& rules) {
       case ArgCheck::Eq:
         rc = seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_CMP(r.arg, SCMP_CMP_EQ, r.value));
         break;
+      case ArgCheck::Gt:
+        rc = seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_CMP(r.arg, SCMP_CMP_GT, r.value));
+        break;
     }
     if (rc != 0) return os_error("seccomp_rule_add", r.syscall, -rc);
   }

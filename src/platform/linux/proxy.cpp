@@ -1,0 +1,666 @@
+#include "platform/linux/proxy.hpp"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <unordered_map>
+
+#include "core/proxy_protocol.hpp"
+
+namespace cordon {
+
+// Resolver results cross threads through this queue; detached resolver threads keep
+// it alive with their shared_ptr, so a slow getaddrinfo never blocks shutdown.
+struct ProxyServer::Shared {
+  std::mutex mu;
+  struct Answer {
+    uint64_t conn = 0;
+    std::vector<IpAddress> addresses;
+    int gai_error = 0;
+  };
+  std::deque<Answer> answers;
+  UniqueFd wake{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
+  std::vector<ProxyRefusal> refusals;
+};
+
+namespace {
+
+constexpr size_t kBuffer = 256 * 1024;
+constexpr size_t kMaxRefusals = 10000;
+
+enum class ListenerKind { Http, Socks, Forward };
+
+struct Handler {
+  virtual ~Handler() = default;
+  virtual void on_event(uint32_t events) = 0;
+};
+
+struct Pipe {
+  std::vector<char> buf = std::vector<char>(kBuffer);
+  size_t off = 0, len = 0;
+  bool eof = false, shut = false;
+  void preload(std::string_view s) {
+    if (s.size() > buf.size()) buf.resize(s.size());
+    std::memcpy(buf.data(), s.data(), s.size());
+    off = 0, len = s.size();
+  }
+};
+
+class Loop;
+
+enum class Phase { Request, SocksRequest, Resolving, Connecting, Relaying };
+
+struct Conn;
+
+struct Endpoint : Handler {
+  Conn* conn = nullptr;
+  bool upstream = false;
+  uint32_t mask = 0;
+  bool registered = false;
+  void on_event(uint32_t events) override;
+};
+
+struct Conn {
+  Loop* loop = nullptr;
+  uint64_t id = 0;
+  ListenerKind kind = ListenerKind::Http;
+  Phase phase = Phase::Request;
+  UniqueFd client, upstream;
+  Endpoint client_ep, upstream_ep;
+  std::string inbuf;
+  std::string host;  // normalised
+  uint16_t port = 0;
+  bool connect_tunnel = false;
+  std::string forward_head;
+  std::vector<IpAddress> addresses;
+  size_t next_address = 0;
+  int last_connect_error = 0;
+  Pipe c2u, u2c;
+  bool dead = false;
+};
+
+class Loop {
+ public:
+  Loop(const ProxyOptions& options, std::shared_ptr<ProxyServer::Shared> shared, int stop_fd)
+      : options_(options), shared_(std::move(shared)), stop_fd_(stop_fd) {}
+
+  bool init() {
+    epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
+    if (!epoll_.valid()) return false;
+    wake_handler_.loop = this;
+    stop_handler_.loop = this;
+    add(shared_->wake.get(), EPOLLIN, &wake_handler_);
+    add(stop_fd_, EPOLLIN, &stop_handler_);
+    return true;
+  }
+
+  void add_listener(UniqueFd fd, ListenerKind kind, uint16_t port) {
+    auto l = std::make_unique<Listener>();
+    l->loop = this, l->kind = kind, l->port = port, l->fd = std::move(fd);
+    add(l->fd.get(), EPOLLIN, l.get());
+    listeners_.push_back(std::move(l));
+  }
+
+  void run() {
+    epoll_event events[256];
+    while (!stopping_) {
+      int n = ::epoll_wait(epoll_.get(), events, 256, -1);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        break;
+      }
+      for (int i = 0; i < n; ++i) static_cast<Handler*>(events[i].data.ptr)->on_event(events[i].events);
+      reap();
+    }
+    conns_.clear();
+  }
+
+  // --- connection steps ----------------------------------------------------------
+  void pump(Conn& c);
+  void on_client_readable(Conn& c);
+  void on_upstream_event(Conn& c, uint32_t events);
+
+ private:
+  struct Listener : Handler {
+    Loop* loop = nullptr;
+    ListenerKind kind = ListenerKind::Http;
+    uint16_t port = 0;
+    UniqueFd fd;
+    void on_event(uint32_t) override { loop->accept_from(*this); }
+  };
+  struct Wake : Handler {
+    Loop* loop = nullptr;
+    void on_event(uint32_t) override { loop->on_answers(); }
+  };
+  struct Stop : Handler {
+    Loop* loop = nullptr;
+    void on_event(uint32_t) override { loop->stopping_ = true; }
+  };
+
+  void add(int fd, uint32_t events, Handler* h) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.ptr = h;
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev);
+  }
+
+  void set_mask(Endpoint& ep, int fd, uint32_t mask) {
+    if (ep.registered && ep.mask == mask) return;
+    epoll_event ev{};
+    ev.events = mask;
+    ev.data.ptr = &ep;
+    ::epoll_ctl(epoll_.get(), ep.registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev);
+    ep.registered = true;
+    ep.mask = mask;
+  }
+
+  void accept_from(Listener& l) {
+    for (int i = 0; i < 64; ++i) {
+      int fd = ::accept4(l.fd.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (fd < 0) return;
+      auto c = std::make_unique<Conn>();
+      c->loop = this;
+      c->id = ++next_id_;
+      c->kind = l.kind;
+      c->client.reset(fd);
+      c->client_ep.conn = c.get();
+      c->upstream_ep.conn = c.get();
+      c->upstream_ep.upstream = true;
+      Conn& ref = *c;
+      conns_.emplace(c->id, std::move(c));
+      if (l.kind == ListenerKind::Forward) {
+        // --allow-localhost: straight to the host's loopback, same port.
+        IpAddress lo;
+        lo.bytes[0] = 127, lo.bytes[3] = 1;
+        ref.host = "127.0.0.1", ref.port = l.port, ref.addresses = {lo};
+        ref.connect_tunnel = true;
+        ref.phase = Phase::Connecting;
+        start_connect(ref);
+      } else {
+        set_mask(ref.client_ep, fd, EPOLLIN);
+      }
+    }
+  }
+
+  void refuse(Conn& c, const std::string& host, uint16_t port, const std::string& reason) {
+    {
+      std::lock_guard<std::mutex> lock(shared_->mu);
+      if (shared_->refusals.size() < kMaxRefusals) shared_->refusals.push_back({host, port, reason});
+    }
+    if (c.kind == ListenerKind::Socks) {
+      send_now(c, socks_reply(0x02));  // connection not allowed by ruleset
+    } else if (c.kind == ListenerKind::Http) {
+      const std::string body = "cordon: " + host + ":" + std::to_string(port) + " refused: " + reason + "\n";
+      send_now(c,
+               "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: " +
+                   std::to_string(body.size()) + "\r\nX-Cordon-Refused: " + reason + "\r\n\r\n" + body);
+    }
+    c.dead = true;
+  }
+
+  void fail(Conn& c, int http_status, uint8_t socks_code, const std::string& why) {
+    if (c.kind == ListenerKind::Socks) {
+      send_now(c, socks_reply(socks_code));
+    } else if (c.kind == ListenerKind::Http) {
+      const std::string body = "cordon: " + why + "\n";
+      send_now(c, "HTTP/1.1 " + std::to_string(http_status) +
+                      (http_status == 400 ? " Bad Request" : " Bad Gateway") +
+                      "\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: " +
+                      std::to_string(body.size()) + "\r\n\r\n" + body);
+    }
+    c.dead = true;
+  }
+
+  // Small replies on a fresh socket: its send buffer is empty, so this does not block.
+  static void send_now(Conn& c, const std::string& s) {
+    ssize_t ignored = ::send(c.client.get(), s.data(), s.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void)ignored;
+  }
+
+  // The policy decision for a requested host:port, before any resolution.
+  void decide(Conn& c, const std::string& raw_host, uint16_t port) {
+    auto host = normalize_host(raw_host);
+    if (!host) return refuse(c, raw_host, port, "invalid host name");
+    c.host = *host, c.port = port;
+    if (auto ip = parse_ip_literal(*host)) {
+      if (!options_.filter.allows_address(*ip))
+        return refuse(c, *host, port, "IP address not allowed (allow it by address with --allow-domain)");
+      c.addresses = {*ip};
+      c.phase = Phase::Connecting;
+      return start_connect(c);
+    }
+    switch (options_.filter.decide(*host)) {
+      case DomainVerdict::Denied:
+        return refuse(c, *host, port, "denied by --deny-domain");
+      case DomainVerdict::NotAllowed:
+        return refuse(c, *host, port, "not in the allowlist");
+      case DomainVerdict::Allowed:
+        break;
+    }
+    c.phase = Phase::Resolving;
+    set_mask(c.client_ep, c.client.get(), 0);
+    for (const auto& [name, addrs] : options_.test_resolve)
+      if (name == *host) return accept_addresses(c, addrs, true);
+    resolve_async(c.id, *host);
+  }
+
+  void resolve_async(uint64_t id, const std::string& host) {
+    std::thread([shared = shared_, id, host] {
+      addrinfo hints{};
+      hints.ai_family = AF_UNSPEC;
+      hints.ai_socktype = SOCK_STREAM;
+      addrinfo* res = nullptr;
+      ProxyServer::Shared::Answer a;
+      a.conn = id;
+      a.gai_error = ::getaddrinfo(host.c_str(), nullptr, &hints, &res);
+      for (addrinfo* p = res; p; p = p->ai_next) {
+        IpAddress ip;
+        if (p->ai_family == AF_INET) {
+          auto* sin = reinterpret_cast<sockaddr_in*>(p->ai_addr);
+          std::memcpy(ip.bytes.data(), &sin->sin_addr, 4);
+        } else if (p->ai_family == AF_INET6) {
+          auto* sin6 = reinterpret_cast<sockaddr_in6*>(p->ai_addr);
+          ip.v6 = true;
+          std::memcpy(ip.bytes.data(), &sin6->sin6_addr, 16);
+        } else {
+          continue;
+        }
+        if (std::find(a.addresses.begin(), a.addresses.end(), ip) == a.addresses.end())
+          a.addresses.push_back(ip);
+      }
+      if (res) ::freeaddrinfo(res);
+      {
+        std::lock_guard<std::mutex> lock(shared->mu);
+        shared->answers.push_back(std::move(a));
+      }
+      uint64_t one = 1;
+      ssize_t ignored = ::write(shared->wake.get(), &one, sizeof one);
+      (void)ignored;
+    }).detach();
+  }
+
+  void on_answers() {
+    uint64_t count;
+    ssize_t ignored = ::read(shared_->wake.get(), &count, sizeof count);
+    (void)ignored;
+    std::deque<ProxyServer::Shared::Answer> answers;
+    {
+      std::lock_guard<std::mutex> lock(shared_->mu);
+      answers.swap(shared_->answers);
+    }
+    for (auto& a : answers) {
+      auto it = conns_.find(a.conn);
+      if (it == conns_.end() || it->second->dead) continue;
+      Conn& c = *it->second;
+      if (a.gai_error != 0 || a.addresses.empty()) {
+        refuse(c, c.host, c.port, std::string("name does not resolve (") + ::gai_strerror(a.gai_error) + ")");
+        continue;
+      }
+      accept_addresses(c, a.addresses, false);
+    }
+  }
+
+  // The SSRF guard: keep the ordinary addresses, and special-use ones only when an
+  // allow pattern names them (or, for test overrides, loopback).
+  void accept_addresses(Conn& c, const std::vector<IpAddress>& all, bool overridden) {
+    std::vector<IpAddress> ok;
+    std::string first_reason, first_address;
+    for (const auto& a : all) {
+      const std::string why = special_use_reason(a);
+      if (why.empty() || options_.filter.allows_address(a) || (overridden && why == "loopback")) {
+        ok.push_back(a);
+      } else if (first_reason.empty()) {
+        first_reason = why, first_address = a.to_string();
+      }
+    }
+    if (ok.empty())
+      return refuse(c, c.host, c.port,
+                    first_reason.empty()
+                        ? "name does not resolve"
+                        : "resolves to a " + first_reason + " address (" + first_address + ")");
+    c.addresses = std::move(ok);
+    c.phase = Phase::Connecting;
+    start_connect(c);
+  }
+
+  void start_connect(Conn& c) {
+    while (c.next_address < c.addresses.size()) {
+      const IpAddress& a = c.addresses[c.next_address++];
+      sockaddr_storage ss{};
+      socklen_t len;
+      if (a.v6) {
+        auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons(c.port);
+        std::memcpy(&s6->sin6_addr, a.bytes.data(), 16);
+        len = sizeof *s6;
+      } else {
+        auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons(c.port);
+        std::memcpy(&s4->sin_addr, a.bytes.data(), 4);
+        len = sizeof *s4;
+      }
+      UniqueFd fd(::socket(a.v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+      if (!fd.valid()) {
+        c.last_connect_error = errno;
+        continue;
+      }
+      int one = 1;
+      ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) == 0 || errno == EINPROGRESS) {
+        c.upstream = std::move(fd);
+        c.upstream_ep.registered = false;
+        set_mask(c.upstream_ep, c.upstream.get(), EPOLLOUT);
+        if (c.client_ep.registered) set_mask(c.client_ep, c.client.get(), 0);
+        return;
+      }
+      c.last_connect_error = errno;
+    }
+    const std::string why = "cannot connect to " + c.host + ":" + std::to_string(c.port) + ": " +
+                            std::strerror(c.last_connect_error ? c.last_connect_error : ECONNREFUSED);
+    fail(c, 502, c.last_connect_error == ENETUNREACH ? 0x03 : 0x05, why);
+  }
+
+  void connected(Conn& c) {
+    c.phase = Phase::Relaying;
+    std::string leftover = c.inbuf;
+    c.inbuf.clear();
+    if (c.kind == ListenerKind::Socks) {
+      c.u2c.preload(socks_reply(0x00));
+    } else if (c.kind == ListenerKind::Http && c.connect_tunnel) {
+      c.u2c.preload("HTTP/1.1 200 Connection established\r\n\r\n");
+    }
+    if (c.kind == ListenerKind::Http && !c.connect_tunnel) leftover = c.forward_head + leftover;
+    if (!leftover.empty()) c.c2u.preload(leftover);
+    pump(c);
+  }
+
+  void reap() {
+    for (auto it = conns_.begin(); it != conns_.end();)
+      it = it->second->dead ? conns_.erase(it) : std::next(it);
+  }
+
+  friend struct Endpoint;
+  const ProxyOptions& options_;
+  std::shared_ptr<ProxyServer::Shared> shared_;
+  int stop_fd_;
+  UniqueFd epoll_;
+  Wake wake_handler_;
+  Stop stop_handler_;
+  bool stopping_ = false;
+  uint64_t next_id_ = 0;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::unordered_map<uint64_t, std::unique_ptr<Conn>> conns_;
+
+ public:
+  void handle(Endpoint& ep, uint32_t events) {
+    Conn& c = *ep.conn;
+    if (c.dead) return;
+    if (ep.upstream) return on_upstream_event(c, events);
+    if (c.phase == Phase::Relaying) return pump(c);
+    if (c.phase == Phase::Resolving || c.phase == Phase::Connecting) {
+      if (events & (EPOLLHUP | EPOLLERR)) c.dead = true;  // gave up while we were busy
+      return;
+    }
+    on_client_readable(c);
+  }
+};
+
+void Endpoint::on_event(uint32_t events) {
+  conn->loop->handle(*this, events);
+}
+
+void Loop::on_client_readable(Conn& c) {
+  char buf[16 * 1024];
+  ssize_t n = ::recv(c.client.get(), buf, sizeof buf, 0);
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+    c.dead = true;
+    return;
+  }
+  if (n < 0) return;
+  c.inbuf.append(buf, static_cast<size_t>(n));
+  if (c.kind == ListenerKind::Http) {
+    auto r = parse_http_proxy_request(c.inbuf);
+    if (r.state == ParseState::NeedMore) return;
+    if (r.state == ParseState::Bad) return fail(c, 400, 0x01, r.error);
+    c.inbuf.erase(0, r.consumed);
+    c.connect_tunnel = r.connect;
+    c.forward_head = std::move(r.forward_head);
+    return decide(c, r.host, r.port);
+  }
+  // SOCKS5: greeting, our method choice, then the request.
+  if (c.phase == Phase::Request) {
+    auto g = parse_socks_greeting(c.inbuf);
+    if (g.state == ParseState::NeedMore) return;
+    if (g.state == ParseState::Bad) {
+      c.dead = true;
+      return;
+    }
+    c.inbuf.erase(0, g.consumed);
+    if (!g.no_auth_offered) {
+      send_now(c, std::string("\x05\xff", 2));
+      c.dead = true;
+      return;
+    }
+    send_now(c, std::string("\x05\x00", 2));
+    c.phase = Phase::SocksRequest;
+  }
+  auto r = parse_socks_request(c.inbuf);
+  if (r.state == ParseState::NeedMore) return;
+  if (r.state == ParseState::Bad) return fail(c, 400, r.reply_on_error, r.error);
+  c.inbuf.erase(0, r.consumed);
+  c.connect_tunnel = true;
+  decide(c, r.host, r.port);
+}
+
+void Loop::on_upstream_event(Conn& c, uint32_t events) {
+  if (c.phase == Phase::Connecting) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    ::getsockopt(c.upstream.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err == 0 && (events & (EPOLLERR | EPOLLHUP)) && !(events & EPOLLOUT)) err = ECONNREFUSED;
+    if (err != 0) {
+      c.last_connect_error = err;
+      c.upstream.reset();  // closing removes it from epoll
+      c.upstream_ep.registered = false;
+      return start_connect(c);
+    }
+    return connected(c);
+  }
+  pump(c);
+}
+
+// Moves bytes both ways; one read and one write per direction and wake-up, with
+// epoll interest following the buffers (read when empty, write when pending).
+void Loop::pump(Conn& c) {
+  auto move = [&](Pipe& p, int from, int to) -> bool {
+    if (!p.eof && p.off == p.len) {
+      ssize_t n = ::recv(from, p.buf.data(), p.buf.size(), 0);
+      if (n > 0)
+        p.off = 0, p.len = static_cast<size_t>(n);
+      else if (n == 0)
+        p.eof = true;
+      else if (errno != EAGAIN && errno != EINTR)
+        return false;
+    }
+    if (p.off < p.len) {
+      ssize_t n = ::send(to, p.buf.data() + p.off, p.len - p.off, MSG_NOSIGNAL);
+      if (n > 0)
+        p.off += static_cast<size_t>(n);
+      else if (n < 0 && errno != EAGAIN && errno != EINTR)
+        return false;
+      if (p.off == p.len) p.off = p.len = 0;
+    }
+    if (p.eof && p.off == p.len && !p.shut) {
+      ::shutdown(to, SHUT_WR);
+      p.shut = true;
+    }
+    return true;
+  };
+  if (!move(c.c2u, c.client.get(), c.upstream.get()) || !move(c.u2c, c.upstream.get(), c.client.get())) {
+    c.dead = true;
+    return;
+  }
+  if (c.c2u.shut && c.u2c.shut) {
+    c.dead = true;
+    return;
+  }
+  auto want = [](const Pipe& in, const Pipe& out) {
+    uint32_t m = 0;
+    if (!in.eof && in.off == in.len) m |= EPOLLIN;
+    if (out.off < out.len) m |= EPOLLOUT;
+    return m;
+  };
+  set_mask(c.client_ep, c.client.get(), want(c.c2u, c.u2c));
+  set_mask(c.upstream_ep, c.upstream.get(), want(c.u2c, c.c2u));
+}
+
+// Receives the listeners from the child: HTTP, SOCKS5, then the forwarded ports.
+bool receive_listeners(int sock, std::vector<UniqueFd>& out, size_t expected) {
+  char byte;
+  iovec iov{&byte, 1};
+  std::vector<char> control(CMSG_SPACE(sizeof(int) * expected));
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.data();
+  msg.msg_controllen = control.size();
+  ssize_t n;
+  do {
+    n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0) return false;
+  for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+    if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
+    const size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; ++i) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
+      out.emplace_back(fd);
+    }
+  }
+  return out.size() == expected && !(msg.msg_flags & MSG_CTRUNC);
+}
+
+}  // namespace
+
+Result<std::vector<std::pair<std::string, std::vector<IpAddress>>>> parse_test_resolve(
+    const std::string& text) {
+  std::vector<std::pair<std::string, std::vector<IpAddress>>> out;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t comma = text.find(',', pos);
+    if (comma == std::string::npos) comma = text.size();
+    std::string entry = text.substr(pos, comma - pos);
+    pos = comma + 1;
+    if (entry.empty()) continue;
+    const size_t eq = entry.find('=');
+    auto name = eq == std::string::npos ? Result<std::string>(Error{}) : normalize_host(entry.substr(0, eq));
+    auto ip = eq == std::string::npos ? std::nullopt : parse_ip_literal(entry.substr(eq + 1));
+    if (!name || !ip)
+      return usage_error("CORDON_TEST_RESOLVE", "invalid entry '" + entry + "'",
+                         "write name=address[,name=address]");
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == *name; });
+    if (it == out.end())
+      out.push_back({*name, {*ip}});
+    else
+      it->second.push_back(*ip);
+  }
+  return out;
+}
+
+ProxyServer::ProxyServer(ProxyOptions options)
+    : options_(std::move(options)), shared_(std::make_shared<Shared>()) {}
+
+Result<std::unique_ptr<ProxyServer>> ProxyServer::start(ProxyOptions options) {
+  std::unique_ptr<ProxyServer> p(new ProxyServer(std::move(options)));
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+    return os_error("socketpair", "proxy", errno);
+  p->parent_end_.reset(sv[0]);
+  p->child_end_.reset(sv[1]);
+  p->stop_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!p->stop_fd_.valid() || !p->shared_->wake.valid()) return os_error("eventfd", "proxy", errno);
+  p->thread_ = std::thread([raw = p.get()] { raw->thread_main(); });
+  return p;
+}
+
+void ProxyServer::thread_main() {
+  std::vector<UniqueFd> fds;
+  const size_t expected = 2 + options_.forward_ports.size();
+  // Blocks until the child sends its listeners, or EOF when it died first. finish()
+  // shuts the socket down to end the wait when the child never got that far.
+  if (!receive_listeners(parent_end_.get(), fds, expected)) return;
+  Loop loop(options_, shared_, stop_fd_.get());
+  if (!loop.init()) return;
+  loop.add_listener(std::move(fds[0]), ListenerKind::Http, 0);
+  loop.add_listener(std::move(fds[1]), ListenerKind::Socks, 0);
+  for (size_t i = 0; i < options_.forward_ports.size(); ++i)
+    loop.add_listener(std::move(fds[2 + i]), ListenerKind::Forward, options_.forward_ports[i]);
+  loop.run();
+}
+
+std::vector<ProxyRefusal> ProxyServer::finish() {
+  if (!finished_) {
+    finished_ = true;
+    uint64_t one = 1;
+    ssize_t ignored = ::write(stop_fd_.get(), &one, sizeof one);
+    (void)ignored;
+    ::shutdown(parent_end_.get(), SHUT_RDWR);
+    if (thread_.joinable()) thread_.join();
+  }
+  std::lock_guard<std::mutex> lock(shared_->mu);
+  return shared_->refusals;
+}
+
+ProxyServer::~ProxyServer() {
+  finish();
+}
+
+std::vector<std::string> summarize_refusals(const std::vector<ProxyRefusal>& refusals) {
+  std::map<std::string, int> counts;
+  std::vector<std::string> order;
+  for (const auto& r : refusals) {
+    std::string line = r.host + ":" + std::to_string(r.port) + " (" + r.reason + ")";
+    if (counts[line]++ == 0) order.push_back(line);
+  }
+  std::vector<std::string> out;
+  for (const auto& line : order)
+    out.push_back(counts[line] > 1 ? line + " x" + std::to_string(counts[line]) : line);
+  return out;
+}
+
+}  // namespace cordon
+
+namespace cordon {
+
+Result<std::unique_ptr<ProxyServer>> start_proxy_for(const Policy& policy, const NetPlan& plan) {
+  ProxyOptions o;
+  auto filter = DomainFilter::build(policy.net.allow_domains, policy.net.deny_domains);
+  if (!filter) return filter.error();
+  o.filter = std::move(*filter);
+  o.forward_ports = plan.localhost_ports;
+  if (const char* t = std::getenv("CORDON_TEST_RESOLVE"); t && *t) {
+    auto r = parse_test_resolve(t);
+    if (!r) return r.error();
+    o.test_resolve = std::move(*r);
+    std::fprintf(
+        stderr,
+        "cordon: warning: CORDON_TEST_RESOLVE overrides name resolution in the proxy (for tests only)\n");
+  }
+  return ProxyServer::start(std::move(o));
+}
+
+}  // namespace cordon

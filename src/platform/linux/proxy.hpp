@@ -1,0 +1,97 @@
+// cordon: the supervisor's network proxy for the proxied network mode.
+//
+//   auto proxy = ProxyServer::start(options).value();   // before clone()
+//   LaunchSpec spec{...}; spec.net_child_fd = proxy->child_fd();
+//   spec.after_clone = [&] { proxy->after_clone(); };
+//   launch(spec);                                       // the child sends its listeners
+//   for (auto& r : proxy->finish()) ...                 // refused connections
+//
+// The sandbox's child creates listening sockets on 127.0.0.1 inside its network
+// namespace (net_child.cpp) and sends them over a unix socketpair (SCM_RIGHTS). One
+// thread here receives them and serves them with epoll: an HTTP proxy (CONNECT and
+// absolute-URI requests), a SOCKS5 proxy (CONNECT; domain, IPv4 and IPv6 targets)
+// and plain forwarders for --allow-localhost ports (to the host's 127.0.0.1:PORT).
+// Names are resolved here, outside the sandbox (getaddrinfo on a separate thread,
+// never on the event loop). Every refused connection is recorded.
+//
+// Checks, in order: a valid host name or IP literal; deny patterns; allow patterns
+// (an IP literal must be allowed by name); then every resolved address must be an
+// ordinary public address unless an allow pattern names that address exactly
+// (loopback, private, link-local, CGNAT, multicast, unspecified and cloud metadata
+// are refused: the DNS rebinding and SSRF guard).
+//
+// Test-only: CORDON_TEST_RESOLVE="name=addr,name2=addr2" (parsed by
+// parse_test_resolve) replaces getaddrinfo for those names. For such names a
+// loopback address counts as allowed, so tests can reach servers they started on
+// the host's loopback; every other special-use address is still refused.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "core/domain_pattern.hpp"
+#include "core/error.hpp"
+#include "core/policy.hpp"
+#include "plan/net_plan.hpp"
+#include "platform/linux/unique_fd.hpp"
+
+namespace cordon {
+
+struct ProxyRefusal {
+  std::string host;
+  uint16_t port = 0;
+  std::string reason;
+};
+
+struct ProxyOptions {
+  DomainFilter filter;
+  std::vector<std::pair<std::string, std::vector<IpAddress>>> test_resolve;  // normalised names
+  // Listener order in the SCM_RIGHTS message: HTTP, SOCKS5, then one per forwarded port.
+  std::vector<uint16_t> forward_ports;
+};
+
+// "a.test=127.0.0.1,b.test=10.0.0.5" -> pairs; an error names the bad entry.
+[[nodiscard]] Result<std::vector<std::pair<std::string, std::vector<IpAddress>>>> parse_test_resolve(
+    const std::string& text);
+
+class ProxyServer {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<ProxyServer>> start(ProxyOptions options);
+  ~ProxyServer();
+  ProxyServer(const ProxyServer&) = delete;
+  ProxyServer& operator=(const ProxyServer&) = delete;
+
+  int child_fd() const { return child_end_.get(); }
+  // In the parent right after clone(): our copy of the child's end is closed, so a
+  // child that dies before sending its listeners ends the receive with EOF.
+  void after_clone() { child_end_.reset(); }
+  // Stops the event loop, closes every connection, returns the refusals.
+  std::vector<ProxyRefusal> finish();
+
+  struct Shared;  // state shared with resolver threads
+
+ private:
+  explicit ProxyServer(ProxyOptions options);
+  void thread_main();
+
+  ProxyOptions options_;
+  UniqueFd parent_end_, child_end_, stop_fd_;
+  std::shared_ptr<Shared> shared_;
+  std::thread thread_;
+  bool finished_ = false;
+};
+
+// The proxy for a run: the policy's allow/deny lists, the plan's forwarded ports,
+// and CORDON_TEST_RESOLVE when set (with a warning on stderr).
+[[nodiscard]] Result<std::unique_ptr<ProxyServer>> start_proxy_for(const Policy& policy, const NetPlan& plan);
+
+// One line per distinct refusal: "evil.test:80 (denied by --deny-domain) x2".
+std::vector<std::string> summarize_refusals(const std::vector<ProxyRefusal>& refusals);
+
+}  // namespace cordon

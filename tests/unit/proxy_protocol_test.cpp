@@ -1,0 +1,176 @@
+// The proxy's request parsers (HTTP CONNECT / absolute URI, SOCKS5) and the network plan.
+#include "core/proxy_protocol.hpp"
+
+#include <gtest/gtest.h>
+
+#include "plan/linux_planner.hpp"
+#include "plan/net_plan.hpp"
+
+namespace cordon {
+namespace {
+
+TEST(HttpProxyRequest, ConnectTable) {
+  struct Case {
+    const char* head;
+    ParseState state;
+    const char* host;
+    uint16_t port;
+  };
+  const Case cases[] = {
+      {"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", ParseState::Done, "example.com",
+       443},
+      {"CONNECT [::1]:8443 HTTP/1.1\r\n\r\n", ParseState::Done, "::1", 8443},
+      {"CONNECT 10.0.0.5:22 HTTP/1.0\r\n\r\n", ParseState::Done, "10.0.0.5", 22},
+      {"CONNECT example.com HTTP/1.1\r\n\r\n", ParseState::Bad, "", 0},
+      {"CONNECT example.com:0 HTTP/1.1\r\n\r\n", ParseState::Bad, "", 0},
+      {"CONNECT example.com:65536 HTTP/1.1\r\n\r\n", ParseState::Bad, "", 0},
+      {"CONNECT ::1:443 HTTP/1.1\r\n\r\n", ParseState::Bad, "", 0},
+      {"CONNECT example.com:443 HTTP/1.1\r\n", ParseState::NeedMore, "", 0},
+      {"CONNECT  example.com:443 HTTP/1.1\r\n\r\n", ParseState::Bad, "", 0},
+  };
+  for (const auto& c : cases) {
+    auto r = parse_http_proxy_request(c.head);
+    EXPECT_EQ(r.state, c.state) << c.head;
+    if (c.state != ParseState::Done) continue;
+    EXPECT_TRUE(r.connect);
+    EXPECT_EQ(r.host, c.host);
+    EXPECT_EQ(r.port, c.port);
+    EXPECT_EQ(r.consumed, std::string(c.head).size());
+  }
+}
+
+TEST(HttpProxyRequest, AbsoluteUriIsRewrittenToOriginForm) {
+  const std::string head =
+      "GET http://Example.com:8080/a/b?q=1#frag HTTP/1.1\r\nHost: Example.com:8080\r\nProxy-Connection: "
+      "keep-alive\r\n"
+      "Proxy-Authorization: Basic eA==\r\nConnection: keep-alive\r\nAccept: */*\r\n\r\nBODY";
+  auto r = parse_http_proxy_request(head);
+  ASSERT_EQ(r.state, ParseState::Done) << r.error;
+  EXPECT_FALSE(r.connect);
+  EXPECT_EQ(r.host, "Example.com");
+  EXPECT_EQ(r.port, 8080);
+  EXPECT_EQ(r.forward_head,
+            "GET /a/b?q=1 HTTP/1.1\r\nHost: Example.com:8080\r\nAccept: */*\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(head.substr(r.consumed), "BODY");
+}
+
+TEST(HttpProxyRequest, DefaultsAndRefusals) {
+  auto r = parse_http_proxy_request("GET http://example.com HTTP/1.0\r\n\r\n");
+  ASSERT_EQ(r.state, ParseState::Done);
+  EXPECT_EQ(r.port, 80);
+  EXPECT_EQ(r.forward_head, "GET / HTTP/1.0\r\nHost: example.com\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(parse_http_proxy_request("GET /relative HTTP/1.1\r\n\r\n").state, ParseState::Bad);
+  EXPECT_EQ(parse_http_proxy_request("GET https://example.com/ HTTP/1.1\r\n\r\n").state, ParseState::Bad);
+  EXPECT_EQ(parse_http_proxy_request("GET http://user:pw@example.com/ HTTP/1.1\r\n\r\n").state,
+            ParseState::Bad);
+  EXPECT_EQ(parse_http_proxy_request("GET http://example.com/ HTTP/1.1\r\nBad header\r\n\r\n").state,
+            ParseState::Bad);
+  EXPECT_EQ(parse_http_proxy_request(std::string(kMaxRequestHead + 10, 'a')).state, ParseState::Bad);
+}
+
+TEST(Socks5, GreetingAndRequests) {
+  auto g = parse_socks_greeting(std::string("\x05\x02\x02\x00", 4));
+  ASSERT_EQ(g.state, ParseState::Done);
+  EXPECT_TRUE(g.no_auth_offered);
+  EXPECT_EQ(g.consumed, 4u);
+  EXPECT_FALSE(parse_socks_greeting(std::string("\x05\x01\x02", 3)).no_auth_offered);
+  EXPECT_EQ(parse_socks_greeting(std::string("\x04\x01", 2)).state, ParseState::Bad);
+  EXPECT_EQ(parse_socks_greeting(std::string("\x05\x02\x00", 3)).state, ParseState::NeedMore);
+
+  auto d =
+      parse_socks_request(std::string("\x05\x01\x00\x03\x0b"
+                                      "example.com"
+                                      "\x01\xbb",
+                                      18));
+  ASSERT_EQ(d.state, ParseState::Done);
+  EXPECT_EQ(d.host, "example.com");
+  EXPECT_EQ(d.port, 443);
+  auto v4 = parse_socks_request(std::string("\x05\x01\x00\x01\x7f\x00\x00\x01\x00\x50", 10));
+  ASSERT_EQ(v4.state, ParseState::Done);
+  EXPECT_EQ(v4.host, "127.0.0.1");
+  EXPECT_EQ(v4.port, 80);
+  std::string six("\x05\x01\x00\x04", 4);
+  six += std::string(15, '\0') + "\x01" + std::string("\x1f\x90", 2);
+  auto v6 = parse_socks_request(six);
+  ASSERT_EQ(v6.state, ParseState::Done);
+  EXPECT_EQ(v6.host, "0:0:0:0:0:0:0:1");
+  EXPECT_EQ(v6.port, 8080);
+  auto bind = parse_socks_request(std::string("\x05\x02\x00\x01\x7f\x00\x00\x01\x00\x50", 10));
+  EXPECT_EQ(bind.state, ParseState::Bad);
+  EXPECT_EQ(bind.reply_on_error, 0x07);
+  EXPECT_EQ(parse_socks_request(std::string("\x05\x01\x00\x05\x00\x00", 6)).reply_on_error, 0x08);
+  EXPECT_EQ(parse_socks_request(std::string("\x05\x01\x00\x03\x0b"
+                                            "example",
+                                            12))
+                .state,
+            ParseState::NeedMore);
+  EXPECT_EQ(socks_reply(0).size(), 10u);
+}
+
+Policy proxy_policy(std::vector<uint16_t> ports = {}) {
+  Policy p;
+  p.workspace = "/w";
+  p.net.mode = NetMode::Proxy;
+  p.net.allow_domains = {"example.com"};
+  p.net.allow_localhost_ports = std::move(ports);
+  return p;
+}
+
+TEST(NetPlan, PortsAvoidForwardedPorts) {
+  auto n = plan_network(proxy_policy(), true);
+  EXPECT_TRUE(n.proxied);
+  EXPECT_EQ(n.http_port, 3128);
+  EXPECT_EQ(n.socks_port, 1080);
+  auto m = plan_network(proxy_policy({3128, 1080, 1081}), true);
+  EXPECT_EQ(m.http_port, 3129);
+  EXPECT_EQ(m.socks_port, 1082);
+  EXPECT_FALSE(plan_network(proxy_policy(), false).proxied);
+  Policy on = proxy_policy();
+  on.net.mode = NetMode::On;
+  EXPECT_FALSE(plan_network(on, true).proxied);
+}
+
+TEST(NetPlan, SeccompAllowsOnlyUnixAndInetFamiliesWhenProxied) {
+  auto rules = network_seccomp_rules(proxy_policy(), true);
+  auto denied = [&](uint64_t family) {
+    for (const auto& r : rules) {
+      if (r.syscall != "socket" || r.arg != 0) continue;
+      if ((r.check == ArgCheck::Eq && family == r.value) || (r.check == ArgCheck::Gt && family > r.value) ||
+          (r.check == ArgCheck::NotEq && family != r.value))
+        return true;
+    }
+    return false;
+  };
+  EXPECT_FALSE(denied(1));   // AF_UNIX
+  EXPECT_FALSE(denied(2));   // AF_INET
+  EXPECT_FALSE(denied(10));  // AF_INET6
+  for (uint64_t f : {0, 3, 4, 5, 9, 16 /* netlink */, 17 /* packet */, 40 /* vsock */})
+    EXPECT_TRUE(denied(f)) << f;
+  // Without namespaces the proxied mode falls back to no network at all.
+  auto fallback = network_seccomp_rules(proxy_policy(), false);
+  ASSERT_EQ(fallback.size(), 1u);
+  EXPECT_EQ(fallback[0].check, ArgCheck::NotEq);
+  EXPECT_EQ(fallback[0].value, 1u);
+}
+
+TEST(NetPlan, EnvironmentPointsEveryToolAtTheProxies) {
+  auto n = plan_network(proxy_policy(), true);
+  auto env = proxy_environment(n, "-Xmx1g");
+  auto get = [&](const std::string& k) {
+    for (const auto& [name, value] : env)
+      if (name == k) return value;
+    return std::string("<unset>");
+  };
+  for (const char* k : {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "npm_config_proxy",
+                        "npm_config_https_proxy", "PIP_PROXY", "CARGO_HTTP_PROXY", "YARN_HTTPS_PROXY"})
+    EXPECT_EQ(get(k), "http://127.0.0.1:3128") << k;
+  EXPECT_EQ(get("ALL_PROXY"), "socks5h://127.0.0.1:1080");
+  EXPECT_EQ(get("all_proxy"), "socks5h://127.0.0.1:1080");
+  EXPECT_EQ(get("NO_PROXY"), "localhost,127.0.0.1,::1");
+  EXPECT_EQ(get("no_proxy"), "localhost,127.0.0.1,::1");
+  EXPECT_EQ(get("JAVA_TOOL_OPTIONS").rfind("-Xmx1g -Dhttp.proxyHost=127.0.0.1", 0), 0u);
+  EXPECT_TRUE(proxy_environment(plan_network(proxy_policy(), false), "").empty());
+}
+
+}  // namespace
+}  // namespace cordon
