@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -593,7 +594,13 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::start(ProxyOptions options) {
   p->child_end_.reset(sv[1]);
   p->stop_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!p->stop_fd_.valid() || !p->shared_->wake.valid()) return os_error("eventfd", "proxy", errno);
+  // The thread must not take process-directed signals: launch() reads SIGCHLD and the
+  // forwarded signals from a signalfd, which only sees them while every thread blocks them.
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &previous);
   p->thread_ = std::thread([raw = p.get()] { raw->thread_main(); });
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   return p;
 }
 
