@@ -1,6 +1,7 @@
 #include "platform/linux/proxy.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -37,7 +38,7 @@ struct ProxyServer::Shared {
 
 namespace {
 
-constexpr size_t kBuffer = 256 * 1024;
+constexpr size_t kBuffer = 1024 * 1024;  // pipe size per direction (fs.pipe-max-size default)
 constexpr size_t kMaxRefusals = 10000;
 
 enum class ListenerKind { Http, Socks, Forward };
@@ -47,15 +48,26 @@ struct Handler {
   virtual void on_event(uint32_t events) = 0;
 };
 
+// One direction of a relay: bytes the proxy itself must send first (a CONNECT or
+// SOCKS reply, a rewritten request head), then a kernel pipe that splice() moves the
+// stream through without copying it to user space.
 struct Pipe {
-  std::vector<char> buf = std::vector<char>(kBuffer);
-  size_t off = 0, len = 0;
+  std::string pre;
+  size_t pre_off = 0;
+  UniqueFd read_end, write_end;
+  size_t in_pipe = 0, capacity = 0;
   bool eof = false, shut = false;
-  void preload(std::string_view s) {
-    if (s.size() > buf.size()) buf.resize(s.size());
-    std::memcpy(buf.data(), s.data(), s.size());
-    off = 0, len = s.size();
+  void preload(std::string_view s) { pre.assign(s), pre_off = 0; }
+  bool open() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) return false;
+    read_end.reset(fds[0]), write_end.reset(fds[1]);
+    int size = ::fcntl(fds[1], F_SETPIPE_SZ, static_cast<int>(kBuffer));
+    capacity = static_cast<size_t>(size > 0 ? size : ::fcntl(fds[1], F_GETPIPE_SZ));
+    return true;
   }
+  bool wants_read() const { return !eof && pre_off == pre.size() && in_pipe < capacity; }
+  bool wants_write() const { return pre_off < pre.size() || in_pipe > 0; }
 };
 
 class Loop;
@@ -376,6 +388,8 @@ class Loop {
 
   void connected(Conn& c) {
     c.phase = Phase::Relaying;
+    if (!c.c2u.open() || !c.u2c.open())
+      return fail(c, 502, 0x01, std::string("pipe2: ") + std::strerror(errno));
     std::string leftover = c.inbuf;
     c.inbuf.clear();
     if (c.kind == ListenerKind::Socks) {
@@ -486,25 +500,44 @@ void Loop::on_upstream_event(Conn& c, uint32_t events) {
 // Moves bytes both ways; one read and one write per direction and wake-up, with
 // epoll interest following the buffers (read when empty, write when pending).
 void Loop::pump(Conn& c) {
+  // Up to 16 rounds per wake-up: read into the pipe, write out of it, until both
+  // sides would block; epoll interest then follows the pipe (read while it has room,
+  // write while it holds data).
   auto move = [&](Pipe& p, int from, int to) -> bool {
-    if (!p.eof && p.off == p.len) {
-      ssize_t n = ::recv(from, p.buf.data(), p.buf.size(), 0);
-      if (n > 0)
-        p.off = 0, p.len = static_cast<size_t>(n);
-      else if (n == 0)
-        p.eof = true;
-      else if (errno != EAGAIN && errno != EINTR)
+    while (p.pre_off < p.pre.size()) {
+      ssize_t n = ::send(to, p.pre.data() + p.pre_off, p.pre.size() - p.pre_off, MSG_NOSIGNAL);
+      if (n > 0) {
+        p.pre_off += static_cast<size_t>(n);
+      } else {
+        if (errno == EAGAIN || errno == EINTR) return true;
         return false;
+      }
     }
-    if (p.off < p.len) {
-      ssize_t n = ::send(to, p.buf.data() + p.off, p.len - p.off, MSG_NOSIGNAL);
-      if (n > 0)
-        p.off += static_cast<size_t>(n);
-      else if (n < 0 && errno != EAGAIN && errno != EINTR)
-        return false;
-      if (p.off == p.len) p.off = p.len = 0;
+    for (int round = 0; round < 16; ++round) {
+      bool progress = false;
+      if (!p.eof && p.in_pipe < p.capacity) {
+        ssize_t n = ::splice(from, nullptr, p.write_end.get(), nullptr, p.capacity - p.in_pipe,
+                             SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        if (n > 0) {
+          p.in_pipe += static_cast<size_t>(n), progress = true;
+        } else if (n == 0) {
+          p.eof = true;
+        } else if (errno != EAGAIN && errno != EINTR) {
+          return false;
+        }
+      }
+      if (p.in_pipe > 0) {
+        ssize_t n =
+            ::splice(p.read_end.get(), nullptr, to, nullptr, p.in_pipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        if (n > 0) {
+          p.in_pipe -= static_cast<size_t>(n), progress = true;
+        } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+          return false;
+        }
+      }
+      if (!progress) break;
     }
-    if (p.eof && p.off == p.len && !p.shut) {
+    if (p.eof && p.in_pipe == 0 && !p.shut) {
       ::shutdown(to, SHUT_WR);
       p.shut = true;
     }
@@ -519,10 +552,7 @@ void Loop::pump(Conn& c) {
     return;
   }
   auto want = [](const Pipe& in, const Pipe& out) {
-    uint32_t m = 0;
-    if (!in.eof && in.off == in.len) m |= EPOLLIN;
-    if (out.off < out.len) m |= EPOLLOUT;
-    return m;
+    return (in.wants_read() ? EPOLLIN : 0u) | (out.wants_write() ? EPOLLOUT : 0u);
   };
   set_mask(c.client_ep, c.client.get(), want(c.c2u, c.u2c));
   set_mask(c.upstream_ep, c.upstream.get(), want(c.u2c, c.c2u));
