@@ -74,6 +74,10 @@ if [ "$RC" -eq 0 ] && grep -q '"platform": "windows"' "$OUT" && grep -q '"restri
 else
   fail "explain --json" "rc=$RC $(head -c 300 "$ERR")"
 fi
+if grep -q '"placeholders"' "$OUT" && grep -q '"kind": "directory"' "$OUT" && grep -q 'empty placeholder' "$OUT" &&
+   [ ! -e "$WS/.claude" ]; then
+  pass "explain --json plans placeholders for absent protected names (and creates nothing)"
+else fail "explain placeholders" "$(grep -c placeholder "$OUT") mentions; $(ls -A "$WS" | tr '\n' ' ')"; fi
 
 wine_run run -- "$CHILD" echo hello-sandbox
 if [ "$RC" -eq 0 ] && grep -qx 'hello-sandbox' "$OUT"; then pass "a child runs under the restricted token; stdout passes through"
@@ -105,6 +109,23 @@ wine_run run -- "$CHILD" write created-in-workspace.txt
 if [ "$RC" -eq 0 ] && [ -f "$WS/created-in-workspace.txt" ]; then pass "write in the workspace"
 else fail "write in the workspace" "rc=$RC"; fi
 
+# Absent protected names get empty placeholders (ledgered, kept between runs); a
+# missing .git does not, so `git init` keeps working. Wine ignores the ACEs on them.
+ph_ok=1
+for name in .cordon .codex .claude .agents .cursor .vscode .idea; do
+  [ -d "$WS/$name" ] && [ -z "$(ls -A "$WS/$name")" ] || ph_ok=0
+done
+if [ "$ph_ok" -eq 1 ] && [ ! -e "$WS/.git" ]; then pass "placeholders for absent protected names (not .git)"
+else fail "placeholders" "$(ls -A "$WS" | tr '\n' ' ')"; fi
+mkdir -p "$WS/.git"
+wine_run run -- "$CHILD" exit 0
+if [ "$RC" -eq 0 ] && [ -d "$WS/.git/hooks" ] && [ -f "$WS/.git/config" ] && [ ! -s "$WS/.git/config" ]; then
+  pass "missing .git\\hooks and .git\\config get placeholders (a directory, an empty file)"
+else fail ".git placeholders" "rc=$RC $(ls -A "$WS/.git" | tr '\n' ' ')"; fi
+wine_run explain --json -- "$CHILD" exit 0
+if grep -q '"placeholders": \[\]' "$OUT"; then pass "placeholders persist: the next plan finds them and plans none"
+else fail "placeholders persist" "$(grep -A3 placeholders "$OUT" | head -c 300)"; fi
+
 # Timeout: the child starts a grandchild that would create a file after 6 s; the
 # timeout (2 s) must end the whole job, so the file never appears.
 start=$(date +%s)
@@ -128,14 +149,21 @@ if grep -q 'network off' "$OUT" && grep -qi 'advisory' "$OUT"; then pass "check 
 else fail "check" "rc=$RC $(head -c 300 "$OUT")"; fi
 
 wine_run setup status
-if [ "$RC" -eq 0 ] && grep -q 'ACE(s) in the ledger' "$OUT"; then pass "setup status reads the ledger"
+if [ "$RC" -eq 0 ] && grep -q 'ACE(s) in the ledger' "$OUT" && grep -q '\.claude (directory)' "$OUT" &&
+   grep -q 'config (file)' "$OUT"; then pass "setup status reads the ledger (ACEs and placeholders)"
 else fail "setup status" "rc=$RC $(head -c 300 "$OUT") $(head -c 300 "$ERR")"; fi
 
+echo user-data >"$WS/.idea/workspace.xml"   # the user (not the sandbox) fills one placeholder
 wine_run setup uninstall
 if [ "$RC" -eq 0 ] && grep -q 'removed' "$OUT"; then
+  uninstall_out=$(cat "$OUT")
   wine_run setup status
-  if grep -q ' 0 ACE(s) in the ledger' "$OUT"; then pass "uninstall empties the ledger"
+  if grep -q ' 0 ACE(s) in the ledger' "$OUT" && grep -q ' 0 placeholder(s)' "$OUT"; then pass "uninstall empties the ledger"
   else fail "uninstall" "$(head -c 300 "$OUT")"; fi
+  if [ ! -e "$WS/.claude" ] && [ ! -e "$WS/.cordon" ] && [ ! -e "$WS/.git/config" ] && [ ! -e "$WS/.git/hooks" ] &&
+     [ -f "$WS/.idea/workspace.xml" ] && printf '%s' "$uninstall_out" | grep -q 'kept .*\.idea'; then
+    pass "uninstall removes empty placeholders, keeps the one with user content"
+  else fail "placeholder removal" "$(ls -A "$WS" | tr '\n' ' ') / $uninstall_out"; fi
 else
   fail "setup uninstall" "rc=$RC $(head -c 300 "$ERR")"
 fi
