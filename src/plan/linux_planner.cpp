@@ -56,6 +56,11 @@ class ProtectedCollector {
       if (in_any(p, roots_)) add(p, "--protect", /*dir=*/true, /*placeholder=*/fs_.lkind(paths::parent(p)) == FileKind::Dir);
   }
 
+  // cordon's own state/config, when a writable root contains it.
+  void add_own(const std::string& path) {
+    if (in_any(path, roots_)) add(path, "cordon's own state and config", true, fs_.lkind(paths::parent(path)) == FileKind::Dir);
+  }
+
   std::vector<Protected> protected_paths;
   std::vector<std::pair<std::string, std::string>> pins;  // path, reason
   std::vector<std::string> git_watch;
@@ -290,6 +295,7 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
   // --- protected paths ------------------------------------------------------------
   ProtectedCollector pc(policy, fs);
   pc.collect();
+  for (const auto& own : inputs.own_paths) pc.add_own(own);
   plan.git_watch = pc.git_watch;
   if (ns) {
     for (const auto& [path, reason] : pc.pins) {

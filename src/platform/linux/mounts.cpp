@@ -21,8 +21,9 @@ struct Clone {
   UniqueFd fd;
 };
 
-UniqueFd clone_tree(const char* path, bool recursive) {
-  unsigned flags = sys::kOpenTreeClone | sys::kOpenTreeCloexec | (recursive ? sys::kAtRecursive : 0);
+UniqueFd clone_tree(const char* path, bool recursive, bool nofollow = false) {
+  unsigned flags = sys::kOpenTreeClone | sys::kOpenTreeCloexec | (recursive ? sys::kAtRecursive : 0) |
+                   (nofollow ? sys::kAtSymlinkNofollow : 0);
   return UniqueFd(sys::open_tree(AT_FDCWD, path, flags));
 }
 
@@ -37,8 +38,8 @@ bool attach(const UniqueFd& fd, const std::string& target) {
 
 // Read-only bind of `source` on `target` (new mount API: no path re-lookup races).
 bool bind_read_only(const char* source, const std::string& target, bool recursive, const ChildReporter& rep,
-                    const char* step) {
-  UniqueFd fd = clone_tree(source, recursive);
+                    const char* step, bool nofollow = false) {
+  UniqueFd fd = clone_tree(source, recursive, nofollow);
   if (!fd.valid()) return rep.fail(step, "open_tree", source);
   if (!set_attr(fd.get(), sys::kMountAttrRdonly | sys::kMountAttrNosuid | sys::kMountAttrNodev, recursive))
     return rep.fail(step, "mount_setattr", source);
@@ -201,14 +202,17 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
   for (const auto& m : plan.mounts) {
     const char* target = m.target.c_str();
     switch (m.kind) {
+      // Protected paths and pins never follow a final symlink: the planner refused
+      // symlinks, so one here was swapped in since; mounting its target would leave
+      // the link itself replaceable. Fail closed instead.
       case MountKind::Pin: {
-        UniqueFd fd = clone_tree(target, true);
+        UniqueFd fd = clone_tree(target, true, true);
         if (!fd.valid()) return rep.fail("pin", "open_tree", target);
         if (!attach(fd, m.target)) return rep.fail("pin", "move_mount", target);
         break;
       }
       case MountKind::BindReadOnly:
-        if (!bind_read_only(target, m.target, true, rep, "protect")) return false;
+        if (!bind_read_only(target, m.target, true, rep, "protect", true)) return false;
         break;
       case MountKind::MaskDir:
         if (!mask_dir(m, rep)) return false;

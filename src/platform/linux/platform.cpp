@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "core/env_filter.hpp"
+#include "core/paths.hpp"
 #include "plan/linux_planner.hpp"
 #include "platform/linux/apparmor.hpp"
 #include "platform/linux/fs_probe.hpp"
@@ -33,6 +34,18 @@ struct Prepared {
   LinuxPlan plan;
 };
 
+// cordon's own config and state: protected (read-only) wherever a writable root
+// contains them, so a command cannot widen its next policy or edit the placeholder
+// ledger that cordon acts on.
+std::vector<std::string> own_paths(const Policy& policy, const StateDirs& state) {
+  std::vector<std::string> own = {state.root};
+  const char* xdg = std::getenv("XDG_CONFIG_HOME");
+  const std::string home = home_of(policy);
+  if (xdg && paths::is_absolute(xdg)) own.push_back(paths::join(xdg, "cordon"));
+  else if (!home.empty()) own.push_back(paths::join(home, ".config/cordon"));
+  return own;
+}
+
 Result<Prepared> prepare(const Policy& policy, LinuxHostCaps caps) {
   Prepared p;
   p.caps = std::move(caps);
@@ -40,7 +53,7 @@ Result<Prepared> prepare(const Policy& policy, LinuxHostCaps caps) {
   if (!state) return state.error();
   p.state = *state;
   RealFsProbe fs;
-  auto plan = plan_linux(policy, p.caps, fs, LinuxPlanInputs{p.state.private_tmp, home_of(policy)});
+  auto plan = plan_linux(policy, p.caps, fs, LinuxPlanInputs{p.state.private_tmp, home_of(policy), own_paths(policy, p.state)});
   if (!plan) return plan.error();
   p.plan = std::move(*plan);
   return p;
