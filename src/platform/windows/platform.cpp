@@ -15,6 +15,7 @@
 #include "plan/windows/state.hpp"
 #include "plan/windows/win_path.hpp"
 #include "platform/windows/acl_apply.hpp"
+#include "platform/windows/conpty.hpp"
 #include "platform/windows/host_probe.hpp"
 #include "platform/windows/launch.hpp"
 #include "platform/windows/state_io.hpp"
@@ -131,6 +132,7 @@ Result<PlanReport> explain(const Policy& policy, const RunRequest& request) {
   PlanReport report = win::to_report((*p)->plan, policy, (*p)->host);
   report.command = request.argv;
   for (const auto& n : (*p)->notes) report.notes.push_back(n);
+  report.notes.push_back(winsys::describe_tty());
   return report;
 }
 
@@ -205,8 +207,11 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
   }
   if (!result) return result.error();
   if (request.report_json) {
-    nlohmann::json j{
-        {"exit_code", result->exit_code}, {"timed_out", result->timed_out}, {"platform", "windows"}};
+    nlohmann::json j{{"exit_code", result->exit_code},
+                     {"timed_out", result->timed_out},
+                     {"platform", "windows"},
+                     {"tty", result->tty}};
+    if (!result->tty_note.empty()) j["tty_note"] = result->tty_note;
     std::cerr << j.dump() << "\n";
   }
   return result->exit_code;
