@@ -31,6 +31,7 @@ std::string home_of(const Policy&) {
 struct Prepared {
   LinuxHostCaps caps;
   StateDirs state;
+  PlaceholderGuard placeholders;  // held from before planning until the run ends
   LinuxPlan plan;
 };
 
@@ -52,6 +53,9 @@ Result<Prepared> prepare(const Policy& policy, LinuxHostCaps caps) {
   auto state = prepare_state(policy.workspace, home_of(policy), p.caps.uid);
   if (!state) return state.error();
   p.state = *state;
+  auto guard = PlaceholderGuard::hold(p.state);
+  if (!guard) return guard.error();
+  p.placeholders = std::move(*guard);
   RealFsProbe fs;
   auto plan = plan_linux(policy, p.caps, fs, LinuxPlanInputs{p.state.private_tmp, home_of(policy), own_paths(policy, p.state)});
   if (!plan) return plan.error();
@@ -140,8 +144,7 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
   Result<LaunchResult> result = Error{};
   std::vector<std::string> notes;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto placeholders = PlaceholderGuard::create(prepared->state, prepared->plan.placeholders);
-    if (!placeholders) return placeholders.error();
+    if (auto st = prepared->placeholders.create(prepared->plan.placeholders); !st) return st.error();
     LaunchSpec spec{&prepared->plan, request.argv, sandbox_env(policy, prepared->plan), request.cwd,
                     policy.limits.timeout_seconds, caps.uid, caps.gid, program ? &*program : nullptr};
     result = launch(spec);
