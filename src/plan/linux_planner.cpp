@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "core/defaults.hpp"
 #include "core/paths.hpp"
@@ -67,15 +69,11 @@ class ProtectedCollector {
 
  private:
   void add(const std::string& path, const std::string& reason, bool dir, bool placeholder = true) {
-    for (const auto& p : protected_paths)
-      if (p.path == path) return;
-    protected_paths.push_back({path, reason, dir, placeholder});
+    if (seen_protected_.insert(path).second) protected_paths.push_back({path, reason, dir, placeholder});
   }
 
   void pin(const std::string& path, const std::string& reason) {
-    for (const auto& p : pins)
-      if (p.first == path) return;
-    pins.emplace_back(path, reason);
+    if (seen_pins_.insert(path).second) pins.emplace_back(path, reason);
   }
 
   void collect_root(const std::string& root) {
@@ -160,23 +158,55 @@ class ProtectedCollector {
   const Policy& policy_;
   const FsProbe& fs_;
   std::vector<std::string> roots_;
+  std::unordered_set<std::string> seen_protected_, seen_pins_;
 };
 
 // Landlock read rules that cover everything except the denied paths: Landlock can
 // only allow, so the complement is enumerated along the ancestors of each denial.
-void add_read_complement(const std::string& dir, const std::vector<std::string>& denied, const FsProbe& fs,
-                         std::vector<LandlockRule>& rules, int depth) {
-  const bool has_denied_below =
-      std::any_of(denied.begin(), denied.end(), [&](const std::string& d) { return paths::is_within(d, dir); });
-  if (std::find(denied.begin(), denied.end(), dir) != denied.end()) return;
-  if (!has_denied_below || depth > 32) {
-    rules.push_back({dir, landlock::kRead});
-    return;
+// Sets keep it linear in the number of denials (thousands of --deny-read paths).
+class ReadComplement {
+ public:
+  ReadComplement(const std::vector<std::string>& denied, const FsProbe& fs) : fs_(fs) {
+    for (const auto& d : denied) {
+      denied_.insert(d);
+      for (auto& a : paths::ancestors(d)) ancestors_.insert(std::move(a));
+    }
   }
-  // Listing an ancestor stays possible (names only); file contents below are not.
-  rules.push_back({dir, landlock::kReadDir | landlock::kExecute});
-  for (const auto& name : fs.list(dir)) add_read_complement(paths::join(dir, name), denied, fs, rules, depth + 1);
-}
+  void add(const std::string& dir, std::vector<LandlockRule>& rules, int depth = 0) const {
+    if (denied_.count(dir)) return;
+    if (!ancestors_.count(dir) || depth > 32) {
+      rules.push_back({dir, landlock::kRead});
+      return;
+    }
+    // Listing an ancestor stays possible (names only); file contents below are not.
+    rules.push_back({dir, landlock::kReadDir | landlock::kExecute});
+    for (const auto& name : fs_.list(dir)) add(paths::join(dir, name), rules, depth + 1);
+  }
+
+ private:
+  const FsProbe& fs_;
+  std::unordered_set<std::string> denied_, ancestors_;
+};
+
+// realpath() with the parent directories memoised: a path that is not itself a
+// symlink resolves to its parent's real path plus its name.
+class RealPaths {
+ public:
+  explicit RealPaths(const FsProbe& fs) : fs_(fs) {}
+  std::optional<std::string> resolve(const std::string& p) {
+    if (p == "/") return p;
+    if (fs_.lkind(p) == FileKind::Symlink) return fs_.realpath(p);
+    const std::string parent = paths::parent(p);
+    auto it = memo_.find(parent);
+    if (it == memo_.end()) it = memo_.emplace(parent, fs_.realpath(parent)).first;
+    if (!it->second) return std::nullopt;
+    return paths::join(*it->second, paths::basename(p));
+  }
+
+ private:
+  const FsProbe& fs_;
+  std::unordered_map<std::string, std::optional<std::string>> memo_;
+};
 
 std::vector<SeccompRule> seccomp_rules(const Policy& policy) {
   std::vector<SeccompRule> r;
@@ -334,11 +364,12 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
 
   // --- secrets and host IPC -----------------------------------------------------------
   std::vector<std::string> denied;
+  RealPaths real_paths(fs);
   for (const auto& d : policy.deny_read) {
     FileKind k = fs.kind(d);
     if (k == FileKind::Missing) continue;
     denied.push_back(d);
-    if (auto real = fs.realpath(d); real && *real != d) denied.push_back(*real);
+    if (auto real = real_paths.resolve(d); real && *real != d) denied.push_back(*real);
   }
   std::sort(denied.begin(), denied.end());
   denied.erase(std::unique(denied.begin(), denied.end()), denied.end());
@@ -388,7 +419,7 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
     ll.handled_fs = landlock::fs_rights(ll.abi);
     ll.scoped = landlock::scopes(ll.abi);
     if (policy.net.mode == NetMode::Off) ll.handled_net = landlock::net_rights(ll.abi);
-    add_read_complement("/", denied, fs, ll.rules, 0);
+    ReadComplement(denied, fs).add("/", ll.rules);
     for (const auto& a : exceptions) ll.rules.push_back({a, landlock::kRead});
     const uint64_t all = ll.handled_fs;
     for (const auto& root : roots) ll.rules.push_back({root, all});

@@ -134,7 +134,16 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
   std::stable_sort(writable.begin(), writable.end(),
                    [](const MountStep* a, const MountStep* b) { return a->target.size() < b->target.size(); });
   std::vector<Clone> roots;
+  // A second, never-attached copy of each writable root: protected paths are cloned
+  // from it. Cloning from the live tree would make the kernel walk every bind placed
+  // so far (copy_tree), which is quadratic with thousands of protected paths.
+  std::vector<Clone> sources;
   for (const auto* m : writable) {
+    if (m->kind == MountKind::BindWritable) {
+      UniqueFd src = clone_tree(m->source.c_str(), true);
+      if (!src.valid()) return rep.fail("writable-root", "open_tree", m->source.c_str());
+      sources.push_back({m->target, std::move(src)});
+    }
     UniqueFd fd = clone_tree(m->source.c_str(), true);
     if (!fd.valid()) return rep.fail("writable-root", "open_tree", m->source.c_str());
     const uint64_t ro = m->kind == MountKind::BindVisibleReadOnly ? sys::kMountAttrRdonly : 0;
@@ -198,6 +207,20 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
     if (sys::mount_setattr(AT_FDCWD, "/tmp", 0, &attr) != 0) return rep.fail("tmp", "mount_setattr(RDONLY)", "/tmp");
   }
 
+  // Clone `target` from the detached copy of the innermost writable root holding it.
+  auto clone_protected = [&](const std::string& target) {
+    const Clone* best = nullptr;
+    for (const auto& src : sources)
+      if (target.size() > src.target.size() && target.compare(0, src.target.size(), src.target) == 0 &&
+          target[src.target.size()] == '/' && (!best || src.target.size() > best->target.size()))
+        best = &src;
+    if (!best) return clone_tree(target.c_str(), true, true);
+    const std::string rel = target.substr(best->target.size() + 1);
+    return UniqueFd(sys::open_tree(best->fd.get(), rel.c_str(),
+                                   sys::kOpenTreeClone | sys::kOpenTreeCloexec | sys::kAtRecursive |
+                                       sys::kAtSymlinkNofollow));
+  };
+
   // 6. Pins, protected paths, masks, in plan order.
   for (const auto& m : plan.mounts) {
     const char* target = m.target.c_str();
@@ -206,14 +229,19 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
       // symlinks, so one here was swapped in since; mounting its target would leave
       // the link itself replaceable. Fail closed instead.
       case MountKind::Pin: {
-        UniqueFd fd = clone_tree(target, true, true);
+        UniqueFd fd = clone_protected(m.target);
         if (!fd.valid()) return rep.fail("pin", "open_tree", target);
         if (!attach(fd, m.target)) return rep.fail("pin", "move_mount", target);
         break;
       }
-      case MountKind::BindReadOnly:
-        if (!bind_read_only(target, m.target, true, rep, "protect", true)) return false;
+      case MountKind::BindReadOnly: {
+        UniqueFd fd = clone_protected(m.target);
+        if (!fd.valid()) return rep.fail("protect", "open_tree", target);
+        if (!set_attr(fd.get(), sys::kMountAttrRdonly | sys::kMountAttrNosuid | sys::kMountAttrNodev, true))
+          return rep.fail("protect", "mount_setattr", target);
+        if (!attach(fd, m.target)) return rep.fail("protect", "move_mount", target);
         break;
+      }
       case MountKind::MaskDir:
         if (!mask_dir(m, rep)) return false;
         break;
