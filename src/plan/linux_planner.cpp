@@ -364,12 +364,17 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
 
   // --- secrets and host IPC -----------------------------------------------------------
   std::vector<std::string> denied;
+  std::unordered_map<std::string, FileKind> denied_kind;  // one stat per path
   RealPaths real_paths(fs);
   for (const auto& d : policy.deny_read) {
     FileKind k = fs.kind(d);
     if (k == FileKind::Missing) continue;
     denied.push_back(d);
-    if (auto real = real_paths.resolve(d); real && *real != d) denied.push_back(*real);
+    denied_kind[d] = k;
+    if (auto real = real_paths.resolve(d); real && *real != d) {
+      denied.push_back(*real);
+      denied_kind[*real] = k;
+    }
   }
   std::sort(denied.begin(), denied.end());
   denied.erase(std::unique(denied.begin(), denied.end()), denied.end());
@@ -384,7 +389,7 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
     for (const auto& a : exceptions)
       if (paths::is_within(a, d)) inside.push_back(a);
     if (ns) {
-      MountStep m{fs.kind(d) == FileKind::Dir ? MountKind::MaskDir : MountKind::MaskFile, d, "", "secret"};
+      MountStep m{denied_kind[d] == FileKind::Dir ? MountKind::MaskDir : MountKind::MaskFile, d, "", "secret"};
       m.reexpose = inside;
       plan.mounts.push_back(m);
     }

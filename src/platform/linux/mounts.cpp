@@ -36,14 +36,17 @@ bool attach(const UniqueFd& fd, const std::string& target) {
   return sys::move_mount(fd.get(), "", AT_FDCWD, target.c_str(), sys::kMoveMountFEmptyPath) == 0;
 }
 
-// Read-only bind of `source` on `target` (new mount API: no path re-lookup races).
-bool bind_read_only(const char* source, const std::string& target, bool recursive, const ChildReporter& rep,
-                    const char* step, bool nofollow = false) {
-  UniqueFd fd = clone_tree(source, recursive, nofollow);
-  if (!fd.valid()) return rep.fail(step, "open_tree", source);
+// Makes a cloned tree read-only, nosuid, nodev and attaches it on `target`.
+// `missing_ok`: a target that vanished since planning needs no mount (masks only).
+bool attach_read_only(const UniqueFd& fd, const std::string& target, bool recursive, const ChildReporter& rep,
+                      const char* step, bool missing_ok = false) {
+  if (!fd.valid()) return rep.fail(step, "open_tree", target.c_str());
   if (!set_attr(fd.get(), sys::kMountAttrRdonly | sys::kMountAttrNosuid | sys::kMountAttrNodev, recursive))
-    return rep.fail(step, "mount_setattr", source);
-  if (!attach(fd, target)) return rep.fail(step, "move_mount", target.c_str());
+    return rep.fail(step, "mount_setattr", target.c_str());
+  if (!attach(fd, target)) {
+    if (missing_ok && errno == ENOENT) return true;
+    return rep.fail(step, "move_mount", target.c_str());
+  }
   return true;
 }
 
@@ -234,20 +237,14 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
         if (!attach(fd, m.target)) return rep.fail("pin", "move_mount", target);
         break;
       }
-      case MountKind::BindReadOnly: {
-        UniqueFd fd = clone_protected(m.target);
-        if (!fd.valid()) return rep.fail("protect", "open_tree", target);
-        if (!set_attr(fd.get(), sys::kMountAttrRdonly | sys::kMountAttrNosuid | sys::kMountAttrNodev, true))
-          return rep.fail("protect", "mount_setattr", target);
-        if (!attach(fd, m.target)) return rep.fail("protect", "move_mount", target);
+      case MountKind::BindReadOnly:
+        if (!attach_read_only(clone_protected(m.target), m.target, true, rep, "protect")) return false;
         break;
-      }
       case MountKind::MaskDir:
         if (!mask_dir(m, rep)) return false;
         break;
       case MountKind::MaskFile:
-        if (::access(target, F_OK) != 0 && errno == ENOENT) break;
-        if (!bind_read_only(kEmptyFile, m.target, false, rep, "deny-read")) return false;
+        if (!attach_read_only(clone_tree(kEmptyFile, false), m.target, false, rep, "deny-read", true)) return false;
         break;
       case MountKind::EmptyWritableDir:
         if (::mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=0700") != 0) {
