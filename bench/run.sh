@@ -28,6 +28,7 @@
 #   BENCH_BUILD_RUNS       builds per variant                       (default 5)
 #   BENCH_BUILD_JOBS       make -j                                  (default 2)
 #   BENCH_MAX_FAILURES     % of runs per command that may fail (reported, not timed) (default 5)
+#   BENCH_SECTIONS         which comparisons to run (default "latency paths build")
 #   BENCH_BWRAP=off        skip bubblewrap
 #   BENCH_OUT              where to write the JSON
 set -euo pipefail
@@ -50,6 +51,10 @@ BUILD_RUNS=$(count BENCH_BUILD_RUNS 5 100)
 BUILD_JOBS=$(count BENCH_BUILD_JOBS 2 256)
 MAX_FAILURES=${BENCH_MAX_FAILURES:-5}
 [[ $MAX_FAILURES =~ ^[0-9]+$ && $MAX_FAILURES -le 100 ]] || die "BENCH_MAX_FAILURES must be a percentage 0..100"
+SECTIONS=${BENCH_SECTIONS:-latency paths build}
+for s in $SECTIONS; do [[ $s =~ ^(latency|paths|build)$ ]] || die "BENCH_SECTIONS: unknown section '$s'"; done
+[[ -n ${SECTIONS// /} ]] || die "BENCH_SECTIONS is empty"
+want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -73,8 +78,7 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cordon-bench.XXXXXX")
 cleanup() {  # cordon may still be removing its placeholders in the workspace: retry, bounded
-  local i
-  for i in 1 2 3 4 5 6; do
+  for _ in 1 2 3 4 5 6; do
     rm -rf -- "$tmp" 2>/dev/null
     [[ -e $tmp ]] || return 0
     sleep 0.5
@@ -87,6 +91,7 @@ export XDG_STATE_HOME=$tmp/state
 mkdir -p "$tmp/out" "$XDG_STATE_HOME"
 # A private copy, so a concurrent rebuild of build/cordon cannot change the binary mid-run.
 cp "$cordon_src" "$tmp/cordon"
+rev=$(git -C "$repo" describe --always --dirty 2>/dev/null) || rev=unknown  # when the copy was taken
 cordon=$tmp/cordon
 timer=$tmp/timer
 c++ -std=c++20 -O2 -Wall -Wextra -o "$timer" "$here/timer.cpp" || die "cannot compile bench/timer.cpp"
@@ -191,35 +196,41 @@ measure() {  # a failed run is reported and not timed; more than BENCH_MAX_FAILU
 pressure() { awk '/^some/ { sub("avg60=", "", $3); print $3 }' /proc/pressure/cpu 2>/dev/null || echo unknown; }
 load_start=$(cut -d' ' -f1-3 /proc/loadavg) pressure_start=$(pressure)
 
-say "1. startup latency: /bin/true ($LATENCY_RUNS runs, $LATENCY_WARMUP warmup, interleaved)"
-group latency
-add bare /bin/true
-add cordon "${cordon_run[@]}" -- /bin/true
-((have_bwrap)) && add bwrap "${bwrap_run[@]}" /bin/true
-measure "$LATENCY_RUNS" "$LATENCY_WARMUP"
-
-say "2. $NPATHS protected / denied paths ($PATHS_RUNS runs, interleaved)"
-group paths
-add cordon-0 "${cordon_run[@]}" -- /bin/true
-add cordon-protect-N "${cordon_run[@]}" "${protect[@]}" -- /bin/true
-add cordon-deny-N "${cordon_run[@]}" "${deny[@]}" -- /bin/true
-measure "$PATHS_RUNS" 5
-if ((have_bwrap)); then
-  say "2b. bwrap + $NPATHS --ro-bind ($BWRAP_PATHS_RUNS runs, interleaved)"
-  group bwrap_paths
-  add bwrap-0 "${bwrap_run[@]}" /bin/true
-  add bwrap-ro-bind-N "${bwrap_run[@]}" "${binds[@]}" /bin/true
-  measure "$BWRAP_PATHS_RUNS" 1
+if want latency; then
+  say "1. startup latency: /bin/true ($LATENCY_RUNS runs, $LATENCY_WARMUP warmup, interleaved)"
+  group latency
+  add bare /bin/true
+  add cordon "${cordon_run[@]}" -- /bin/true
+  ((have_bwrap)) && add bwrap "${bwrap_run[@]}" /bin/true
+  measure "$LATENCY_RUNS" "$LATENCY_WARMUP"
 fi
 
-say "3. build: $BUILD_FILES C files, make -j$BUILD_JOBS ($BUILD_RUNS runs each, interleaved)"
-"${make_cmd[@]}" >/dev/null && make -s -C build clean  # warm the page cache, untimed
-group build
-add @prepare make -s -C build clean
-add build-native "${make_cmd[@]}"
-add build-cordon "${cordon_run[@]}" -- "${make_cmd[@]}"
-((have_bwrap)) && add build-bwrap "${bwrap_run[@]}" "${make_cmd[@]}"
-measure "$BUILD_RUNS" 0
+if want paths; then
+  say "2. $NPATHS protected / denied paths ($PATHS_RUNS runs, interleaved)"
+  group paths
+  add cordon-0 "${cordon_run[@]}" -- /bin/true
+  add cordon-protect-N "${cordon_run[@]}" "${protect[@]}" -- /bin/true
+  add cordon-deny-N "${cordon_run[@]}" "${deny[@]}" -- /bin/true
+  measure "$PATHS_RUNS" 5
+  if ((have_bwrap)); then
+    say "2b. bwrap + $NPATHS --ro-bind ($BWRAP_PATHS_RUNS runs, interleaved)"
+    group bwrap_paths
+    add bwrap-0 "${bwrap_run[@]}" /bin/true
+    add bwrap-ro-bind-N "${bwrap_run[@]}" "${binds[@]}" /bin/true
+    measure "$BWRAP_PATHS_RUNS" 1
+  fi
+fi
+
+if want build; then
+  say "3. build: $BUILD_FILES C files, make -j$BUILD_JOBS ($BUILD_RUNS runs each, interleaved)"
+  "${make_cmd[@]}" >/dev/null && make -s -C build clean  # warm the page cache, untimed
+  group build
+  add @prepare make -s -C build clean
+  add build-native "${make_cmd[@]}"
+  add build-cordon "${cordon_run[@]}" -- "${make_cmd[@]}"
+  ((have_bwrap)) && add build-bwrap "${bwrap_run[@]}" "${make_cmd[@]}"
+  measure "$BUILD_RUNS" 0
+fi
 load_end=$(cut -d' ' -f1-3 /proc/loadavg) pressure_end=$(pressure)
 
 # --- summary and JSON -------------------------------------------------------------------------
@@ -235,7 +246,6 @@ jstr() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
 raw() { if [[ -f $tmp/out/$1.json ]]; then cat "$tmp/out/$1.json"; else printf 'null'; fi; }
 os=$(awk -F= '$1 == "PRETTY_NAME" { gsub(/"/, "", $2); print $2 }' /etc/os-release 2>/dev/null) || os=unknown
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-rev=$(git -C "$repo" describe --always --dirty 2>/dev/null) || rev=unknown
 {
   printf '{\n"schema": 1,\n"date": %s,\n' "$(jstr "$(date -u +%Y-%m-%dT%H:%M:%SZ)")"
   printf '"host": {"nproc": %s, "cpu": %s, "os": %s, "kernel": %s, "uid": %s,\n' \
@@ -246,8 +256,8 @@ rev=$(git -C "$repo" describe --always --dirty 2>/dev/null) || rev=unknown
     "$(jstr "$("$cordon" --version 2>&1 | head -n1)")" "$(jstr "$rev")" \
     "$(jstr "$( ((have_bwrap)) && bwrap --version || echo "$bwrap_note")")" \
     "$(jstr "$(cc --version | head -n1)")"
-  printf '"params": {"latency_runs": %s, "latency_warmup": %s, "paths": %s, "paths_runs": %s, "bwrap_paths_runs": %s, "build_files": %s, "build_runs": %s, "build_jobs": %s},\n' \
-    "$LATENCY_RUNS" "$LATENCY_WARMUP" "$NPATHS" "$PATHS_RUNS" "$BWRAP_PATHS_RUNS" "$BUILD_FILES" "$BUILD_RUNS" "$BUILD_JOBS"
+  printf '"params": {"sections": %s, "latency_runs": %s, "latency_warmup": %s, "paths": %s, "paths_runs": %s, "bwrap_paths_runs": %s, "build_files": %s, "build_runs": %s, "build_jobs": %s},\n' \
+    "$(jstr "$SECTIONS")" "$LATENCY_RUNS" "$LATENCY_WARMUP" "$NPATHS" "$PATHS_RUNS" "$BWRAP_PATHS_RUNS" "$BUILD_FILES" "$BUILD_RUNS" "$BUILD_JOBS"
   printf '"bwrap_profile": %s,\n' "$(jstr "$bwrap_profile")"
   printf '"summary": '
   summarize json

@@ -163,6 +163,9 @@ std::vector<Command> read_spec(const std::string& path) {
     pos = end + 1;
     if (!current) {
       if (field.empty()) die(path + ": empty command name");
+      if (field.find_first_of(",\"\\") != std::string::npos)
+        die(path + ": command name '" + field +
+            "' has a comma, quote or backslash (it goes into CSV and JSON)");
       current = Command{field, {}, {}, {}, {}, 0, {}};
     } else if (field.empty()) {
       if (current->argv.empty()) die(path + ": command '" + current->name + "' has no argv");

@@ -13,7 +13,10 @@ if(NOT CORDON_MINGW_INCLUDE)
   find_package(CLI11 REQUIRED)
 endif()
 
+# main_windows.cpp holds wmain (UTF-16 arguments -> UTF-8) and calls main.cpp's
+# cordon_main; -municode makes the mingw CRT enter through wmain.
 add_executable(cordon ${CMAKE_CURRENT_LIST_DIR}/../src/apps/cli/main.cpp
+                      ${CMAKE_CURRENT_LIST_DIR}/../src/apps/cli/main_windows.cpp
                       ${CMAKE_CURRENT_LIST_DIR}/../src/apps/cli/options.cpp)
 target_link_libraries(cordon PRIVATE cordon_windows)
 if(TARGET CLI11::CLI11)
@@ -21,7 +24,7 @@ if(TARGET CLI11::CLI11)
 endif()
 if(MINGW)
   # One self-contained .exe: no libstdc++/winpthread DLLs to ship or find under Wine.
-  target_link_options(cordon PRIVATE -static)
+  target_link_options(cordon PRIVATE -static -municode)
 endif()
 install(TARGETS cordon RUNTIME DESTINATION bin)
 
@@ -32,3 +35,4 @@ if(MINGW)
   target_link_options(cordon_smoke_child PRIVATE -static)
 endif()
 target_compile_definitions(cordon_smoke_child PRIVATE UNICODE _UNICODE NOMINMAX)
+target_link_libraries(cordon_smoke_child PRIVATE shell32)  # CommandLineToArgvW (echo-w)

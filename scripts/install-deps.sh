@@ -3,14 +3,18 @@
 # Needs root (or sudo). Idempotent: only missing packages are installed.
 set -euo pipefail
 
-packages=(
-  build-essential cmake pkg-config git python3 make tar util-linux procps strace
-  libseccomp-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
-  clang libclang-rt-14-dev            # libFuzzer target
-  bubblewrap hyperfine                 # bench/ compares against bubblewrap
-  g++-mingw-w64-x86-64-posix mingw-w64 wine wine64   # Windows cross build + smoke tests
-)
+# --core: only what building and running cordon on Linux needs (the quick start).
+core=(build-essential cmake pkg-config git python3 make tar util-linux procps
+      libseccomp-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev)
+packages=("${core[@]}")
+if [ "${1:-}" != "--core" ]; then
+  packages+=(
+    strace libgtest-dev libgmock-dev libbenchmark-dev
+    clang clang-format clang-tidy libclang-rt-14-dev    # libFuzzer target, lint
+    bubblewrap hyperfine                                # bench/ compares against bubblewrap
+    g++-mingw-w64-x86-64-posix mingw-w64 wine wine64    # Windows cross build + smoke tests
+  )
+fi
 
 missing=()
 for p in "${packages[@]}"; do

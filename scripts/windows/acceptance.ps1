@@ -92,6 +92,16 @@ Report 'WS: ADS on .git\config denied' ((Sbx $ws @() 'echo x> .git\config:evil')
 Report 'WS: ADS on outside file denied' ((Sbx $ws @() "echo x> `"$outside\keep.txt:evil`"") -ne 0)
 Report 'WS: .vscode write denied' ((Sbx $ws @() 'echo x>> .vscode\settings.json') -ne 0)
 Report 'WS: delete .git\config denied' (((Sbx $ws @() 'del .git\config') -ge 0) -and (Test-Path "$ws\.git\config"))
+# Absent protected names: empty placeholders carry the deny ACEs (and stay after the run).
+Report 'WS: .claude placeholder created' (Test-Path -PathType Container "$ws\.claude")
+Report 'WS: create in absent .claude denied' ((Sbx $ws @() 'echo x> .claude\settings.json') -ne 0 -and -not (Test-Path "$ws\.claude\settings.json"))
+Report 'WS: replacing .claude denied' (((Sbx $ws @() 'rmdir .claude & move existing.txt .claude') -ge 0) -and (Test-Path -PathType Container "$ws\.claude"))
+Report 'WS: files at the root still creatable' ((Sbx $ws @() 'echo x> claude.md') -eq 0 -and (Test-Path "$ws\claude.md"))
+$noGit = Join-Path $root 'nogit'; New-Item -ItemType Directory -Force $noGit | Out-Null
+Report 'WS: missing .git stays creatable (git init)' ((Sbx $noGit @() 'mkdir .git && echo [core]> .git\config') -eq 0 -and (Test-Path "$noGit\.git\config"))
+# Non-ASCII arguments (wmain): a Unicode file name created inside the workspace.
+$uni = "h$([char]0xE9)llo-$([char]0x436)"
+Report 'WS: non-ASCII argument reaches the command' ((Sbx $ws @() "echo x> $uni.txt") -eq 0 -and (Test-Path -LiteralPath "$ws\$uni.txt"))
 $capFile = Join-Path $env:LOCALAPPDATA 'cordon\capability-sids.json'
 $capBefore = Content $capFile
 Report 'WS: capability-SID file tamper denied' (((Sbx $ws @() "echo x> `"$capFile`"") -ne 0) -and ((Content $capFile) -eq $capBefore))
@@ -141,6 +151,7 @@ $left = (icacls $ws) -join "`n"
 $leftover = $false
 if ($caps) { foreach ($p in $caps.roots.PSObject.Properties) { if ($left -match [regex]::Escape($p.Value)) { $leftover = $true } } }
 Report 'uninstall leaves no capability-SID ACE on the workspace' (-not $leftover)
+Report 'uninstall removes empty placeholders' (-not (Test-Path "$ws\.cordon") -and -not (Test-Path "$ws\.idea"))
 
 cmd /c "rmdir `"$ws\out_j`" & rmdir `"$ws\sys_link`" & rmdir `"$junctionCwd`" & rmdir `"$ws\sym_out`" & rmdir `"$ws\unc_link`" & rmdir `"$ws\drive_link`"" 2>$null | Out-Null
 cmd /c "rmdir /s /q `"$root`"" 2>$null | Out-Null

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <optional>
 #include <string>
+#include <unordered_set>
 
 #include "core/defaults.hpp"
 #include "core/domain_pattern.hpp"
@@ -35,8 +36,9 @@ Result<std::string> absolute_path(const std::string& key, const Sourced<std::str
   return paths::normalize(p);
 }
 
-void push_unique(std::vector<std::string>& list, const std::string& p) {
-  if (std::find(list.begin(), list.end(), p) == list.end()) list.push_back(p);
+// Appends p unless already present; `seen` makes it linear for thousands of paths.
+void push_unique(std::vector<std::string>& list, std::unordered_set<std::string>& seen, const std::string& p) {
+  if (seen.insert(p).second) list.push_back(p);
 }
 
 // One year: longer is certainly a mistake, and keeps the duration arithmetic finite.
@@ -55,7 +57,7 @@ Status resolve_network(const std::optional<Sourced<NetMode>>& net, const std::ve
     for (const auto& v : in) {
       auto p = parse_domain_pattern(v.value);
       if (!p) return setting_error(key, v.origin, "invalid pattern '" + v.value + "': " + p.error().detail, p.error().hint);
-      push_unique(list, p->text);
+      if (std::find(list.begin(), list.end(), p->text) == list.end()) list.push_back(p->text);
     }
     return Ok{};
   };
@@ -91,6 +93,7 @@ int tmp_width(TmpMode m) { return m == TmpMode::None ? 0 : m == TmpMode::Private
 
 Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveContext& ctx) {
   Policy p;
+  std::unordered_set<std::string> seen_writable, seen_protect, seen_allow, seen_deny;
   std::optional<Sourced<Mode>> mode;
   std::optional<Sourced<std::string>> workspace;
   std::optional<Sourced<NetMode>> net;
@@ -169,17 +172,17 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
     if (ctx.is_dir && !ctx.is_dir(*r))
       return setting_error("writable", w.origin, "'" + *r + "' does not exist or is not a directory",
                            "create it first, or remove it from the policy");
-    push_unique(p.writable, *r);
+    push_unique(p.writable, seen_writable, *r);
   }
   for (const auto& v : protect) {
     auto r = absolute_path("protect", v, ctx);
     if (!r) return r.error();
-    push_unique(p.protect, *r);
+    push_unique(p.protect, seen_protect, *r);
   }
   for (const auto& v : allow_read) {
     auto r = absolute_path("allow-read", v, ctx);
     if (!r) return r.error();
-    push_unique(p.allow_read, *r);
+    push_unique(p.allow_read, seen_allow, *r);
   }
   std::vector<std::string> denied;
   if (paths::is_absolute(ctx.home))
@@ -195,7 +198,7 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
   for (const auto& d : denied) {
     bool allowed = std::any_of(p.allow_read.begin(), p.allow_read.end(),
                                [&](const std::string& a) { return paths::is_within(d, a); });
-    if (!allowed) push_unique(p.deny_read, d);
+    if (!allowed) push_unique(p.deny_read, seen_deny, d);
   }
 
   // Conflicts.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "core/defaults.hpp"
 #include "core/paths.hpp"
@@ -55,21 +57,22 @@ class ProtectedCollector {
       if (in_any(p, roots_)) add(p, "--protect", /*dir=*/true, /*placeholder=*/fs_.lkind(paths::parent(p)) == FileKind::Dir);
   }
 
+  // cordon's own state/config, when a writable root contains it.
+  void add_own(const std::string& path) {
+    if (in_any(path, roots_)) add(path, "cordon's own state and config", true, fs_.lkind(paths::parent(path)) == FileKind::Dir);
+  }
+
   std::vector<Protected> protected_paths;
   std::vector<std::pair<std::string, std::string>> pins;  // path, reason
   std::vector<std::string> git_watch;
 
  private:
   void add(const std::string& path, const std::string& reason, bool dir, bool placeholder = true) {
-    for (const auto& p : protected_paths)
-      if (p.path == path) return;
-    protected_paths.push_back({path, reason, dir, placeholder});
+    if (seen_protected_.insert(path).second) protected_paths.push_back({path, reason, dir, placeholder});
   }
 
   void pin(const std::string& path, const std::string& reason) {
-    for (const auto& p : pins)
-      if (p.first == path) return;
-    pins.emplace_back(path, reason);
+    if (seen_pins_.insert(path).second) pins.emplace_back(path, reason);
   }
 
   void collect_root(const std::string& root) {
@@ -154,23 +157,55 @@ class ProtectedCollector {
   const Policy& policy_;
   const FsProbe& fs_;
   std::vector<std::string> roots_;
+  std::unordered_set<std::string> seen_protected_, seen_pins_;
 };
 
 // Landlock read rules that cover everything except the denied paths: Landlock can
 // only allow, so the complement is enumerated along the ancestors of each denial.
-void add_read_complement(const std::string& dir, const std::vector<std::string>& denied, const FsProbe& fs,
-                         std::vector<LandlockRule>& rules, int depth) {
-  const bool has_denied_below =
-      std::any_of(denied.begin(), denied.end(), [&](const std::string& d) { return paths::is_within(d, dir); });
-  if (std::find(denied.begin(), denied.end(), dir) != denied.end()) return;
-  if (!has_denied_below || depth > 32) {
-    rules.push_back({dir, landlock::kRead});
-    return;
+// Sets keep it linear in the number of denials (thousands of --deny-read paths).
+class ReadComplement {
+ public:
+  ReadComplement(const std::vector<std::string>& denied, const FsProbe& fs) : fs_(fs) {
+    for (const auto& d : denied) {
+      denied_.insert(d);
+      for (auto& a : paths::ancestors(d)) ancestors_.insert(std::move(a));
+    }
   }
-  // Listing an ancestor stays possible (names only); file contents below are not.
-  rules.push_back({dir, landlock::kReadDir | landlock::kExecute});
-  for (const auto& name : fs.list(dir)) add_read_complement(paths::join(dir, name), denied, fs, rules, depth + 1);
-}
+  void add(const std::string& dir, std::vector<LandlockRule>& rules, int depth = 0) const {
+    if (denied_.count(dir)) return;
+    if (!ancestors_.count(dir) || depth > 32) {
+      rules.push_back({dir, landlock::kRead});
+      return;
+    }
+    // Listing an ancestor stays possible (names only); file contents below are not.
+    rules.push_back({dir, landlock::kReadDir | landlock::kExecute});
+    for (const auto& name : fs_.list(dir)) add(paths::join(dir, name), rules, depth + 1);
+  }
+
+ private:
+  const FsProbe& fs_;
+  std::unordered_set<std::string> denied_, ancestors_;
+};
+
+// realpath() with the parent directories memoised: a path that is not itself a
+// symlink resolves to its parent's real path plus its name.
+class RealPaths {
+ public:
+  explicit RealPaths(const FsProbe& fs) : fs_(fs) {}
+  std::optional<std::string> resolve(const std::string& p) {
+    if (p == "/") return p;
+    if (fs_.lkind(p) == FileKind::Symlink) return fs_.realpath(p);
+    const std::string parent = paths::parent(p);
+    auto it = memo_.find(parent);
+    if (it == memo_.end()) it = memo_.emplace(parent, fs_.realpath(parent)).first;
+    if (!it->second) return std::nullopt;
+    return paths::join(*it->second, paths::basename(p));
+  }
+
+ private:
+  const FsProbe& fs_;
+  std::unordered_map<std::string, std::optional<std::string>> memo_;
+};
 
 std::vector<SeccompRule> seccomp_rules(const Policy& policy, bool namespaces) {
   std::vector<SeccompRule> r;
@@ -288,6 +323,7 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
   // --- protected paths ------------------------------------------------------------
   ProtectedCollector pc(policy, fs);
   pc.collect();
+  for (const auto& own : inputs.own_paths) pc.add_own(own);
   plan.git_watch = pc.git_watch;
   if (ns) {
     for (const auto& [path, reason] : pc.pins) {
@@ -326,11 +362,17 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
 
   // --- secrets and host IPC -----------------------------------------------------------
   std::vector<std::string> denied;
+  std::unordered_map<std::string, FileKind> denied_kind;  // one stat per path
+  RealPaths real_paths(fs);
   for (const auto& d : policy.deny_read) {
     FileKind k = fs.kind(d);
     if (k == FileKind::Missing) continue;
     denied.push_back(d);
-    if (auto real = fs.realpath(d); real && *real != d) denied.push_back(*real);
+    denied_kind[d] = k;
+    if (auto real = real_paths.resolve(d); real && *real != d) {
+      denied.push_back(*real);
+      denied_kind[*real] = k;
+    }
   }
   std::sort(denied.begin(), denied.end());
   denied.erase(std::unique(denied.begin(), denied.end()), denied.end());
@@ -345,7 +387,7 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
     for (const auto& a : exceptions)
       if (paths::is_within(a, d)) inside.push_back(a);
     if (ns) {
-      MountStep m{fs.kind(d) == FileKind::Dir ? MountKind::MaskDir : MountKind::MaskFile, d, "", "secret"};
+      MountStep m{denied_kind[d] == FileKind::Dir ? MountKind::MaskDir : MountKind::MaskFile, d, "", "secret"};
       m.reexpose = inside;
       plan.mounts.push_back(m);
     }
@@ -383,7 +425,7 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
     // them it falls back to no network.
     if (policy.net.mode == NetMode::Off || (policy.net.mode == NetMode::Proxy && !ns))
       ll.handled_net = landlock::net_rights(ll.abi);
-    add_read_complement("/", denied, fs, ll.rules, 0);
+    ReadComplement(denied, fs).add("/", ll.rules);
     for (const auto& a : exceptions) ll.rules.push_back({a, landlock::kRead});
     const uint64_t all = ll.handled_fs;
     for (const auto& root : roots) ll.rules.push_back({root, all});

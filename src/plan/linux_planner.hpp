@@ -87,6 +87,8 @@ struct SeccompRule {
 struct LinuxPlanInputs {
   std::string private_tmp;  // host directory backing the private /tmp
   std::string home;
+  // cordon's own state and config directories: protected inside any writable root.
+  std::vector<std::string> own_paths = {};
 };
 
 struct LinuxPlan {

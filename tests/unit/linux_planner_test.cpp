@@ -397,3 +397,31 @@ TEST(LinuxPlannerAllowRead, ExceptionInsideADeniedDirectoryIsBoundBack) {
 
 }  // namespace
 }  // namespace cordon
+
+namespace cordon {
+namespace {
+
+TEST(LinuxPlannerOwnFiles, CordonStateAndConfigStayReadOnlyInsideAWritableRoot) {
+  auto fs = base_fs();
+  fs.dir("/home/u/.local/state/cordon").dir("/home/u/.config");
+  auto p = base_policy();
+  p.writable = {"/home/u"};
+  p.deny_read.clear();
+  LinuxPlanInputs in = kInputs;
+  in.own_paths = {"/home/u/.local/state/cordon", "/home/u/.config/cordon"};
+  auto plan = plan_linux(p, host(7), fs, in);
+  ASSERT_TRUE(plan) << plan.error().message();
+  auto ro = targets(*plan, MountKind::BindReadOnly);
+  EXPECT_TRUE(contains(ro, "/home/u/.local/state/cordon"));
+  EXPECT_TRUE(contains(ro, "/home/u/.config/cordon"));  // absent: a placeholder blocks creation
+  bool placeholder = false;
+  for (const auto& ph : plan->placeholders) placeholder |= ph.path == "/home/u/.config/cordon";
+  EXPECT_TRUE(placeholder);
+  // Outside every writable root they are read-only anyway: nothing to add.
+  auto narrow = plan_linux(base_policy(), host(7), fs, in);
+  ASSERT_TRUE(narrow);
+  EXPECT_FALSE(contains(targets(*narrow, MountKind::BindReadOnly), "/home/u/.local/state/cordon"));
+}
+
+}  // namespace
+}  // namespace cordon

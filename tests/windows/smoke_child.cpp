@@ -11,7 +11,10 @@
 //   smoke_child write FILE           create FILE; exit 0, or 3 when denied
 //   smoke_child env NAME             print the variable's value
 //   smoke_child token                print "restricted=0|1"
+//   smoke_child echo-w TEXT          print TEXT as UTF-8, read from the UTF-16 command line
 #include <windows.h>
+// SDK headers that need <windows.h> above.
+#include <shellapi.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -21,7 +24,7 @@
 namespace {
 
 int usage() {
-  std::fputs("usage: smoke_child echo|stderr|exit|cat|sleep|touch-after|spawn|write|env|token ...\n", stderr);
+  std::fputs("usage: smoke_child echo|echo-w|stderr|exit|cat|sleep|touch-after|spawn|write|env|token ...\n", stderr);
   return 2;
 }
 
@@ -83,6 +86,20 @@ int main(int argc, char** argv) {
     const char* v = std::getenv(argv[2]);
     std::printf("%s\n", v ? v : "<unset>");
     return v ? 0 : 1;
+  }
+  if (cmd == "echo-w") {
+    // The narrow argv went through the ANSI code page; the wide command line did not.
+    int wargc = 0;
+    wchar_t** wargv = CommandLineToArgvW(GetCommandLineW(), &wargc);
+    if (!wargv || wargc < 3) return 2;
+    int n = WideCharToMultiByte(CP_UTF8, 0, wargv[2], -1, nullptr, 0, nullptr, nullptr);
+    std::string text(static_cast<size_t>(n > 0 ? n - 1 : 0), '\0');
+    if (n > 1) WideCharToMultiByte(CP_UTF8, 0, wargv[2], -1, text.data(), n, nullptr, nullptr);
+    LocalFree(wargv);
+    text += "\n";
+    DWORD wrote = 0;
+    WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), text.data(), static_cast<DWORD>(text.size()), &wrote, nullptr);
+    return 0;
   }
   if (cmd == "token") {
     HANDLE token = nullptr;

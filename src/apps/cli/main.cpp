@@ -76,7 +76,12 @@ cordon::Result<cordon::Policy> build_policy(const cordon::cli::CliRequest& req, 
 
 }  // namespace
 
+#ifdef _WIN32
+// Windows enters through wmain (main_windows.cpp), which passes the arguments as UTF-8.
+int cordon_main(int argc, char** argv) {
+#else
 int main(int argc, char** argv) {
+#endif
   std::vector<std::string> args(argv + 1, argv + argc);
   std::error_code ec;
   const auto cwd_u8 = std::filesystem::current_path(ec).u8string();

@@ -83,14 +83,14 @@ ModelFs::Node* ModelFs::make_path(const std::string& path, bool directory) {
   return cur;
 }
 
-void ModelFs::mkdir(const std::string& path, std::vector<Ace> aces, bool protect_dacl) {
+void ModelFs::mkdir(const std::string& path, const std::vector<Ace>& aces, bool protect_dacl) {
   Node* n = make_path(path, true);
   if (!n) return;
   for (const auto& a : aces) add_ace(path, a);
   n->protect_dacl = protect_dacl;
 }
 
-void ModelFs::add_file(const std::string& path, std::vector<Ace> aces, std::string content) {
+void ModelFs::add_file(const std::string& path, const std::vector<Ace>& aces, std::string content) {
   Node* n = make_path(path, false);
   if (!n) return;
   n->dir = false;

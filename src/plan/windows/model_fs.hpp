@@ -45,8 +45,8 @@ class ModelFs : public FsView {
   ModelFs& operator=(const ModelFs&) = delete;
 
   // Builders: absolute paths; missing parents are created as plain directories.
-  void mkdir(const std::string& path, std::vector<Ace> aces = {}, bool protect_dacl = false);
-  void add_file(const std::string& path, std::vector<Ace> aces = {}, std::string content = {});
+  void mkdir(const std::string& path, const std::vector<Ace>& aces = {}, bool protect_dacl = false);
+  void add_file(const std::string& path, const std::vector<Ace>& aces = {}, std::string content = {});
   void add_link(const std::string& path, const std::string& target);
   void add_device(const std::string& device_path, std::vector<Ace> aces);
   void set_short_name(const std::string& path, const std::string& short_name);

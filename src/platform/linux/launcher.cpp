@@ -263,6 +263,10 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
   }
   report_write.reset();
   if (spec.after_clone) spec.after_clone();
+  // Who gets forwarded signals: the namespace's init (it relays them to every process
+  // inside), the sandboxed command's own session/group without namespaces, or the
+  // plain child in full-access mode (no new session there).
+  const pid_t signal_target = namespaces ? pid : sandboxed ? -pid : pid;
 
   LaunchResult result;
   std::optional<ChildFailure> failure;
@@ -285,7 +289,7 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
     if (n == 0 && has_deadline && std::chrono::steady_clock::now() >= deadline && !result.timed_out) {
       result.timed_out = true;
       // Killing pid 1 of the namespace ends every process in it.
-      ::kill(namespaces ? pid : -pid, SIGKILL);
+      ::kill(signal_target, SIGKILL);
       ::kill(pid, SIGKILL);
     }
     if (report_open && (fds[1].revents & (POLLIN | POLLHUP))) {
@@ -298,7 +302,7 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
       signalfd_siginfo si{};
       while (::read(sfd.get(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
         if (si.ssi_signo == SIGCHLD) continue;
-        ::kill(namespaces ? pid : -pid, static_cast<int>(si.ssi_signo));
+        ::kill(signal_target, static_cast<int>(si.ssi_signo));
       }
     }
     pid_t w = ::waitpid(pid, &status, WNOHANG);

@@ -21,8 +21,9 @@ struct Clone {
   UniqueFd fd;
 };
 
-UniqueFd clone_tree(const char* path, bool recursive) {
-  unsigned flags = sys::kOpenTreeClone | sys::kOpenTreeCloexec | (recursive ? sys::kAtRecursive : 0);
+UniqueFd clone_tree(const char* path, bool recursive, bool nofollow = false) {
+  unsigned flags = sys::kOpenTreeClone | sys::kOpenTreeCloexec | (recursive ? sys::kAtRecursive : 0) |
+                   (nofollow ? sys::kAtSymlinkNofollow : 0);
   return UniqueFd(sys::open_tree(AT_FDCWD, path, flags));
 }
 
@@ -35,14 +36,17 @@ bool attach(const UniqueFd& fd, const std::string& target) {
   return sys::move_mount(fd.get(), "", AT_FDCWD, target.c_str(), sys::kMoveMountFEmptyPath) == 0;
 }
 
-// Read-only bind of `source` on `target` (new mount API: no path re-lookup races).
-bool bind_read_only(const char* source, const std::string& target, bool recursive, const ChildReporter& rep,
-                    const char* step) {
-  UniqueFd fd = clone_tree(source, recursive);
-  if (!fd.valid()) return rep.fail(step, "open_tree", source);
+// Makes a cloned tree read-only, nosuid, nodev and attaches it on `target`.
+// `missing_ok`: a target that vanished since planning needs no mount (masks only).
+bool attach_read_only(const UniqueFd& fd, const std::string& target, bool recursive, const ChildReporter& rep,
+                      const char* step, bool missing_ok = false) {
+  if (!fd.valid()) return rep.fail(step, "open_tree", target.c_str());
   if (!set_attr(fd.get(), sys::kMountAttrRdonly | sys::kMountAttrNosuid | sys::kMountAttrNodev, recursive))
-    return rep.fail(step, "mount_setattr", source);
-  if (!attach(fd, target)) return rep.fail(step, "move_mount", target.c_str());
+    return rep.fail(step, "mount_setattr", target.c_str());
+  if (!attach(fd, target)) {
+    if (missing_ok && errno == ENOENT) return true;
+    return rep.fail(step, "move_mount", target.c_str());
+  }
   return true;
 }
 
@@ -133,7 +137,16 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
   std::stable_sort(writable.begin(), writable.end(),
                    [](const MountStep* a, const MountStep* b) { return a->target.size() < b->target.size(); });
   std::vector<Clone> roots;
+  // A second, never-attached copy of each writable root: protected paths are cloned
+  // from it. Cloning from the live tree would make the kernel walk every bind placed
+  // so far (copy_tree), which is quadratic with thousands of protected paths.
+  std::vector<Clone> sources;
   for (const auto* m : writable) {
+    if (m->kind == MountKind::BindWritable) {
+      UniqueFd src = clone_tree(m->source.c_str(), true);
+      if (!src.valid()) return rep.fail("writable-root", "open_tree", m->source.c_str());
+      sources.push_back({m->target, std::move(src)});
+    }
     UniqueFd fd = clone_tree(m->source.c_str(), true);
     if (!fd.valid()) return rep.fail("writable-root", "open_tree", m->source.c_str());
     const uint64_t ro = m->kind == MountKind::BindVisibleReadOnly ? sys::kMountAttrRdonly : 0;
@@ -197,25 +210,41 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
     if (sys::mount_setattr(AT_FDCWD, "/tmp", 0, &attr) != 0) return rep.fail("tmp", "mount_setattr(RDONLY)", "/tmp");
   }
 
+  // Clone `target` from the detached copy of the innermost writable root holding it.
+  auto clone_protected = [&](const std::string& target) {
+    const Clone* best = nullptr;
+    for (const auto& src : sources)
+      if (target.size() > src.target.size() && target.compare(0, src.target.size(), src.target) == 0 &&
+          target[src.target.size()] == '/' && (!best || src.target.size() > best->target.size()))
+        best = &src;
+    if (!best) return clone_tree(target.c_str(), true, true);
+    const std::string rel = target.substr(best->target.size() + 1);
+    return UniqueFd(sys::open_tree(best->fd.get(), rel.c_str(),
+                                   sys::kOpenTreeClone | sys::kOpenTreeCloexec | sys::kAtRecursive |
+                                       sys::kAtSymlinkNofollow));
+  };
+
   // 6. Pins, protected paths, masks, in plan order.
   for (const auto& m : plan.mounts) {
     const char* target = m.target.c_str();
     switch (m.kind) {
+      // Protected paths and pins never follow a final symlink: the planner refused
+      // symlinks, so one here was swapped in since; mounting its target would leave
+      // the link itself replaceable. Fail closed instead.
       case MountKind::Pin: {
-        UniqueFd fd = clone_tree(target, true);
+        UniqueFd fd = clone_protected(m.target);
         if (!fd.valid()) return rep.fail("pin", "open_tree", target);
         if (!attach(fd, m.target)) return rep.fail("pin", "move_mount", target);
         break;
       }
       case MountKind::BindReadOnly:
-        if (!bind_read_only(target, m.target, true, rep, "protect")) return false;
+        if (!attach_read_only(clone_protected(m.target), m.target, true, rep, "protect")) return false;
         break;
       case MountKind::MaskDir:
         if (!mask_dir(m, rep)) return false;
         break;
       case MountKind::MaskFile:
-        if (::access(target, F_OK) != 0 && errno == ENOENT) break;
-        if (!bind_read_only(kEmptyFile, m.target, false, rep, "deny-read")) return false;
+        if (!attach_read_only(clone_tree(kEmptyFile, false), m.target, false, rep, "deny-read", true)) return false;
         break;
       case MountKind::EmptyWritableDir:
         if (::mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=0700") != 0) {

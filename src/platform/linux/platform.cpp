@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "core/env_filter.hpp"
+#include "core/paths.hpp"
 #include "plan/linux_planner.hpp"
 #include "platform/linux/apparmor.hpp"
 #include "platform/linux/fs_probe.hpp"
@@ -31,8 +32,21 @@ std::string home_of(const Policy&) {
 struct Prepared {
   LinuxHostCaps caps;
   StateDirs state;
+  PlaceholderGuard placeholders;  // held from before planning until the run ends
   LinuxPlan plan;
 };
+
+// cordon's own config and state: protected (read-only) wherever a writable root
+// contains them, so a command cannot widen its next policy or edit the placeholder
+// ledger that cordon acts on.
+std::vector<std::string> own_paths(const Policy& policy, const StateDirs& state) {
+  std::vector<std::string> own = {state.root};
+  const char* xdg = std::getenv("XDG_CONFIG_HOME");
+  const std::string home = home_of(policy);
+  if (xdg && paths::is_absolute(xdg)) own.push_back(paths::join(xdg, "cordon"));
+  else if (!home.empty()) own.push_back(paths::join(home, ".config/cordon"));
+  return own;
+}
 
 Result<Prepared> prepare(const Policy& policy, LinuxHostCaps caps) {
   Prepared p;
@@ -40,8 +54,11 @@ Result<Prepared> prepare(const Policy& policy, LinuxHostCaps caps) {
   auto state = prepare_state(policy.workspace, home_of(policy), p.caps.uid);
   if (!state) return state.error();
   p.state = *state;
+  auto guard = PlaceholderGuard::hold(p.state);
+  if (!guard) return guard.error();
+  p.placeholders = std::move(*guard);
   RealFsProbe fs;
-  auto plan = plan_linux(policy, p.caps, fs, LinuxPlanInputs{p.state.private_tmp, home_of(policy)});
+  auto plan = plan_linux(policy, p.caps, fs, LinuxPlanInputs{p.state.private_tmp, home_of(policy), own_paths(policy, p.state)});
   if (!plan) return plan.error();
   p.plan = std::move(*plan);
   return p;
@@ -131,8 +148,7 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
   std::vector<std::string> notes;
   std::unique_ptr<ProxyServer> proxy;  // proxied network: runs while the command runs
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto placeholders = PlaceholderGuard::create(prepared->state, prepared->plan.placeholders);
-    if (!placeholders) return placeholders.error();
+    if (auto st = prepared->placeholders.create(prepared->plan.placeholders); !st) return st.error();
     LaunchSpec spec{&prepared->plan, request.argv, sandbox_env(policy, prepared->plan), request.cwd,
                     policy.limits.timeout_seconds, caps.uid, caps.gid, program ? &*program : nullptr};
     proxy.reset();

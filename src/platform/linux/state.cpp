@@ -69,33 +69,37 @@ Result<StateDirs> prepare_state(const std::string& workspace, const std::string&
   return s;
 }
 
-Result<PlaceholderGuard> PlaceholderGuard::create(const StateDirs& state, const std::vector<Placeholder>& items) {
+Result<PlaceholderGuard> PlaceholderGuard::hold(const StateDirs& state) {
   PlaceholderGuard g;
-  if (items.empty()) return g;
   g.lock_path_ = paths::join(state.root, "locks/" + state.key + ".lock");
+  g.create_path_ = paths::join(state.root, "locks/" + state.key + ".create");
   g.ledger_ = paths::join(state.root, "placeholders/" + state.key);
   g.in_use_.reset(::open(g.lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (!g.in_use_.valid()) return os_error("open", g.lock_path_, errno);
   if (::flock(g.in_use_.get(), LOCK_SH) != 0) return os_error("flock(LOCK_SH)", g.lock_path_, errno);
+  return g;
+}
 
-  const std::string create_path = paths::join(state.root, "locks/" + state.key + ".create");
-  UniqueFd creating(::open(create_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  if (!creating.valid()) return os_error("open", create_path, errno);
-  if (::flock(creating.get(), LOCK_EX) != 0) return os_error("flock(LOCK_EX)", create_path, errno);
-  std::ofstream ledger(g.ledger_, std::ios::app);
+Status PlaceholderGuard::create(const std::vector<Placeholder>& items) {
+  if (items.empty()) return Ok{};
+  UniqueFd creating(::open(create_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!creating.valid()) return os_error("open", create_path_, errno);
+  if (::flock(creating.get(), LOCK_EX) != 0) return os_error("flock(LOCK_EX)", create_path_, errno);
+  std::ofstream ledger(ledger_, std::ios::app);
   for (const auto& p : items) {
     struct stat st {};
-    if (::lstat(p.path.c_str(), &st) == 0) continue;  // exists (perhaps a placeholder still in use)
+    if (::lstat(p.path.c_str(), &st) == 0) continue;  // created by a concurrent run meanwhile
     // Record before creating: a crash in between leaves a ledger entry, never an orphan.
     ledger << (p.directory ? 'd' : 'f') << p.path << "\n";
     ledger.flush();
+    created_ = true;
     int rc = p.directory ? ::mkdir(p.path.c_str(), 0755)
                          : ::close(::open(p.path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644));
     if (rc != 0 && errno != EEXIST)
       return os_error(p.directory ? "mkdir" : "open(O_CREAT)", p.path, errno,
                       "cordon creates an empty placeholder so the sandbox cannot create this protected path");
   }
-  return g;
+  return Ok{};
 }
 
 namespace {
@@ -165,11 +169,8 @@ void PlaceholderGuard::start_cleaner() {
 
 PlaceholderGuard::~PlaceholderGuard() {
   if (!in_use_.valid()) return;
-  const std::string ledger = ledger_;
-  struct stat st {};
-  const bool pending = ::stat(ledger.c_str(), &st) == 0 && st.st_size > 0;
   in_use_.reset();  // release our shared lock first, so the cleaner can take it
-  if (pending) start_cleaner();
+  if (created_) start_cleaner();
 }
 
 }  // namespace cordon

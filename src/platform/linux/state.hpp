@@ -40,13 +40,19 @@ class PlaceholderGuard {
   PlaceholderGuard(PlaceholderGuard&&) = default;
   PlaceholderGuard& operator=(PlaceholderGuard&&) = default;
   ~PlaceholderGuard();
-  [[nodiscard]] static Result<PlaceholderGuard> create(const StateDirs& state, const std::vector<Placeholder>& items);
+  // Takes the shared "in use" lock. Call before planning: the plan decides which
+  // placeholders exist, and no cleaner may remove one between planning and mounting.
+  [[nodiscard]] static Result<PlaceholderGuard> hold(const StateDirs& state);
+  // Creates the missing placeholders of a plan (ledger first, under the create lock).
+  [[nodiscard]] Status create(const std::vector<Placeholder>& items);
 
  private:
   void start_cleaner();
   UniqueFd in_use_;
   std::string lock_path_;
+  std::string create_path_;
   std::string ledger_;
+  bool created_ = false;
 };
 
 // Removes every placeholder in the ledger that is still empty; used by the cleaner.

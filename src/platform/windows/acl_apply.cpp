@@ -116,6 +116,104 @@ Result<ApplyStats> apply_aces(const std::vector<win::PlannedAce>& planned, win::
   return stats;
 }
 
+Result<ApplyStats> create_placeholders(const std::vector<win::Placeholder>& placeholders, win::Ledger& ledger,
+                                       win::StateIo& io) {
+  ApplyStats stats;
+  for (const auto& ph : placeholders) {
+    const bool recorded_before = ledger.has_placeholder(ph.path);
+    // Write-ahead: the ledger names the placeholder before it exists.
+    if (!recorded_before) {
+      ledger.add_placeholder(ph);
+      auto saved = win::save_ledger(io, ledger);
+      if (!saved) return saved.error();
+    }
+    std::wstring path = widen(ph.path);
+    bool made = false;
+    if (ph.directory) {
+      made = CreateDirectoryW(path.c_str(), nullptr);
+    } else {
+      UniqueHandle file(CreateFileW(path.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW,
+                                    FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
+      made = static_cast<bool>(file);
+    }
+    if (made) {
+      ++stats.created;
+      continue;
+    }
+    DWORD code = GetLastError();
+    // Someone else made it since the probe: it is theirs, not a placeholder, and the
+    // deny ACEs still go on it.
+    if (code == ERROR_ALREADY_EXISTS || code == ERROR_FILE_EXISTS) {
+      if (!recorded_before) {
+        ledger.remove_placeholder(ph.path);
+        auto saved = win::save_ledger(io, ledger);
+        if (!saved) return saved.error();
+      }
+      ++stats.present;
+      continue;
+    }
+    return win32_error(ph.directory ? "CreateDirectoryW" : "CreateFileW", ph.path, code,
+                       "cordon creates an empty placeholder so the sandbox cannot create this protected name");
+  }
+  return stats;
+}
+
+namespace {
+
+enum class Emptiness { Missing, Empty, NotEmpty };
+
+Emptiness remove_if_empty(const win::PlaceholderEntry& ph) {
+  std::wstring path = widen(ph.path);
+  DWORD attrs = GetFileAttributesW(path.c_str());
+  if (attrs == INVALID_FILE_ATTRIBUTES) {
+    DWORD code = GetLastError();
+    return code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND ? Emptiness::Missing
+                                                                          : Emptiness::NotEmpty;
+  }
+  // A link or an object of the other kind is not what cordon created.
+  if ((attrs & FILE_ATTRIBUTE_REPARSE_POINT) || bool(attrs & FILE_ATTRIBUTE_DIRECTORY) != ph.directory)
+    return Emptiness::NotEmpty;
+  if (ph.directory)  // fails with ERROR_DIR_NOT_EMPTY once anything was put inside
+    return RemoveDirectoryW(path.c_str()) ? Emptiness::Empty : Emptiness::NotEmpty;
+  // A file: checked and deleted through one handle, so it cannot change in between.
+  UniqueHandle file(CreateFileW(path.c_str(), DELETE | FILE_READ_ATTRIBUTES,
+                                FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
+                                FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
+  BY_HANDLE_FILE_INFORMATION info{};
+  if (!file || !GetFileInformationByHandle(file.get(), &info)) return Emptiness::NotEmpty;
+  if ((info.dwFileAttributes & (FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DIRECTORY)) ||
+      info.nFileSizeHigh != 0 || info.nFileSizeLow != 0)
+    return Emptiness::NotEmpty;
+  FILE_DISPOSITION_INFO dispose{TRUE};
+  return SetFileInformationByHandle(file.get(), FileDispositionInfo, &dispose, sizeof(dispose))
+             ? Emptiness::Empty
+             : Emptiness::NotEmpty;
+}
+
+}  // namespace
+
+Result<ApplyStats> remove_placeholders(win::Ledger& ledger, win::StateIo& io) {
+  ApplyStats stats;
+  auto entries = ledger.placeholders;
+  for (const auto& ph : entries) {
+    switch (remove_if_empty(ph)) {
+      case Emptiness::Missing:
+        stats.missing.push_back(ph.path);
+        break;
+      case Emptiness::Empty:
+        ++stats.removed;
+        break;
+      case Emptiness::NotEmpty:
+        stats.kept.push_back(ph.path);
+        break;
+    }
+    ledger.remove_placeholder(ph.path);
+  }
+  auto saved = win::save_ledger(io, ledger);
+  if (!saved) return saved.error();
+  return stats;
+}
+
 Result<ApplyStats> remove_aces(const std::vector<win::LedgerEntry>& entries, win::Ledger& ledger,
                                win::StateIo& io) {
   ApplyStats stats;

@@ -2,6 +2,7 @@
 //
 //   StateLock lock(io);
 //   Ledger ledger = *load_ledger(io);
+//   create_placeholders(plan.placeholders, ledger, io);   // absent protected names
 //   auto r = apply_aces(plan.aces, ledger, io);     // idempotent
 //   ... run ...
 //   remove_aces(per_run, ledger, io);                // or `cordon setup uninstall`
@@ -11,6 +12,8 @@
 // the path cannot be swapped between reading and writing the DACL. An ACE already
 // present is left alone; a new one is recorded in the ledger *before* it is written,
 // so a crash leaves at most a ledger entry without its ACE (removal tolerates that).
+// Placeholders follow the same rule: recorded, then created; uninstall removes the
+// ones still empty and forgets the rest (their content is the user's).
 #pragma once
 
 #include <string>
@@ -26,10 +29,17 @@ struct ApplyStats {
   int present = 0;
   int removed = 0;
   std::vector<std::string> missing;  // paths that no longer exist (uninstall)
+  int created = 0;                   // placeholders
+  std::vector<std::string> kept;     // placeholders left in place: no longer empty
 };
 
 [[nodiscard]] Result<ApplyStats> apply_aces(const std::vector<win::PlannedAce>& aces, win::Ledger& ledger,
                                             win::StateIo& io);
+[[nodiscard]] Result<ApplyStats> create_placeholders(const std::vector<win::Placeholder>& placeholders,
+                                                     win::Ledger& ledger, win::StateIo& io);
+// Every ledgered placeholder: removed while it is still empty (a directory without
+// entries, a zero-length file, never a reparse point), else kept; both leave the ledger.
+[[nodiscard]] Result<ApplyStats> remove_placeholders(win::Ledger& ledger, win::StateIo& io);
 [[nodiscard]] Result<ApplyStats> remove_aces(const std::vector<win::LedgerEntry>& entries,
                                              win::Ledger& ledger, win::StateIo& io);
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cwctype>
 
+#include "platform/windows/conpty.hpp"
 #include "platform/windows/state_io.hpp"
 #include "platform/windows/win32.hpp"
 
@@ -113,6 +114,80 @@ BOOL WINAPI ignore_ctrl(DWORD) {
   return TRUE;
 }  // the child gets Ctrl-C; we wait for it
 
+// The attribute list (handle list, pseudoconsole), deleted with the buffer it lives in.
+class AttributeList {
+ public:
+  AttributeList() {
+    SIZE_T size = 0;
+    InitializeProcThreadAttributeList(nullptr, 2, 0, &size);
+    buffer_.resize(size);
+    if (InitializeProcThreadAttributeList(get(), 2, 0, &size)) ok_ = true;
+  }
+  ~AttributeList() {
+    if (ok_) DeleteProcThreadAttributeList(get());
+  }
+  AttributeList(const AttributeList&) = delete;
+  AttributeList& operator=(const AttributeList&) = delete;
+  bool ok() const { return ok_; }
+  LPPROC_THREAD_ATTRIBUTE_LIST get() { return reinterpret_cast<LPPROC_THREAD_ATTRIBUTE_LIST>(buffer_.data()); }
+
+ private:
+  std::vector<BYTE> buffer_;
+  bool ok_ = false;
+};
+
+// CreateProcess(AsUser)W, suspended, inheriting exactly the handles it is given: the
+// three stdio handles, or on a pseudoconsole none (the console supplies them) except
+// a redirected stderr. NULL standard handles with STARTF_USESTDHANDLES keep the
+// child from being handed cordon's own handles instead of the pseudoconsole's.
+Result<PROCESS_INFORMATION> create_suspended(const LaunchRequest& r, std::wstring& cmdline, std::wstring& env,
+                                             const std::wstring& cwd, std::wstring& desktop, Pseudoconsole* pty,
+                                             bool stderr_to_pty) {
+  HANDLE stdio[3];
+  std::vector<HANDLE> handles = stdio_handles(stdio);
+  std::vector<UniqueHandle> owned;  // our copies; the child has its own once created
+  for (HANDLE h : handles) owned.emplace_back(h);
+  if (pty) {
+    handles.clear();
+    stdio[0] = stdio[1] = nullptr;
+    if (stderr_to_pty) stdio[2] = nullptr;
+    else if (stdio[2]) handles.push_back(stdio[2]);
+  }
+  std::sort(handles.begin(), handles.end());
+  handles.erase(std::unique(handles.begin(), handles.end()), handles.end());
+  AttributeList attrs;
+  if (!attrs.ok()) return win32_error("InitializeProcThreadAttributeList", "");
+  if (!handles.empty() &&
+      !UpdateProcThreadAttribute(attrs.get(), 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, handles.data(),
+                                 handles.size() * sizeof(HANDLE), nullptr, nullptr))
+    return win32_error("UpdateProcThreadAttribute", "PROC_THREAD_ATTRIBUTE_HANDLE_LIST");
+  if (pty && !UpdateProcThreadAttribute(attrs.get(), 0, PROC_THREAD_ATTRIBUTE_PSEUDOCONSOLE, pty->handle(),
+                                        sizeof(PseudoconsoleHandle), nullptr, nullptr))
+    return win32_error("UpdateProcThreadAttribute", "PROC_THREAD_ATTRIBUTE_PSEUDOCONSOLE");
+  STARTUPINFOEXW si{};
+  si.StartupInfo.cb = sizeof(si);
+  si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+  si.StartupInfo.hStdInput = stdio[0];
+  si.StartupInfo.hStdOutput = stdio[1];
+  si.StartupInfo.hStdError = stdio[2];
+  si.StartupInfo.lpDesktop = desktop.data();
+  si.lpAttributeList = attrs.get();
+  PROCESS_INFORMATION pi{};
+  const DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT;
+  const BOOL inherit = !handles.empty();
+  BOOL created =
+      r.token ? CreateProcessAsUserW(r.token, nullptr, cmdline.data(), nullptr, nullptr, inherit, flags, env.data(),
+                                     cwd.empty() ? nullptr : cwd.c_str(), &si.StartupInfo, &pi)
+              : CreateProcessW(nullptr, cmdline.data(), nullptr, nullptr, inherit, flags, env.data(),
+                               cwd.empty() ? nullptr : cwd.c_str(), &si.StartupInfo, &pi);
+  if (!created) {
+    DWORD code = GetLastError();
+    return win32_error(r.token ? "CreateProcessAsUserW" : "CreateProcessW", r.argv[0], code,
+                       code == ERROR_FILE_NOT_FOUND ? "is the command on PATH?" : "");
+  }
+  return pi;
+}
+
 }  // namespace
 
 std::wstring quote_argument(const std::wstring& arg) {
@@ -152,51 +227,27 @@ Result<LaunchResult> launch(const LaunchRequest& r) {
   Desktop desktop;
   auto d = open_desktop(r, desktop);
   if (!d) return d.error();
-  // 5. STARTUPINFOEX with only the stdio handles inheritable.
-  HANDLE stdio[3];
-  std::vector<HANDLE> handles = stdio_handles(stdio);
-  std::vector<UniqueHandle> owned;
-  for (HANDLE h : handles) owned.emplace_back(h);
-  std::sort(handles.begin(), handles.end());
-  handles.erase(std::unique(handles.begin(), handles.end()), handles.end());
-  SIZE_T attr_size = 0;
-  InitializeProcThreadAttributeList(nullptr, 1, 0, &attr_size);
-  std::vector<BYTE> attr_buffer(attr_size);
-  auto* attrs = reinterpret_cast<LPPROC_THREAD_ATTRIBUTE_LIST>(attr_buffer.data());
-  if (!InitializeProcThreadAttributeList(attrs, 1, 0, &attr_size))
-    return win32_error("InitializeProcThreadAttributeList", "");
-  struct AttrGuard {
-    LPPROC_THREAD_ATTRIBUTE_LIST a;
-    ~AttrGuard() { DeleteProcThreadAttributeList(a); }
-  } attr_guard{attrs};
-  if (!handles.empty() &&
-      !UpdateProcThreadAttribute(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, handles.data(),
-                                 handles.size() * sizeof(HANDLE), nullptr, nullptr))
-    return win32_error("UpdateProcThreadAttribute", "PROC_THREAD_ATTRIBUTE_HANDLE_LIST");
-  STARTUPINFOEXW si{};
-  si.StartupInfo.cb = sizeof(si);
-  si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
-  si.StartupInfo.hStdInput = stdio[0];
-  si.StartupInfo.hStdOutput = stdio[1];
-  si.StartupInfo.hStdError = stdio[2];
-  si.StartupInfo.lpDesktop = desktop.name.data();
-  si.lpAttributeList = attrs;
-
-  // 6. Create suspended, join the job, resume.
-  PROCESS_INFORMATION pi{};
-  std::wstring cwd = widen(r.cwd);
-  const DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT;
-  BOOL created =
-      r.token
-          ? CreateProcessAsUserW(r.token, nullptr, cmdline.data(), nullptr, nullptr, !handles.empty(), flags,
-                                 env.data(), cwd.empty() ? nullptr : cwd.c_str(), &si.StartupInfo, &pi)
-          : CreateProcessW(nullptr, cmdline.data(), nullptr, nullptr, !handles.empty(), flags, env.data(),
-                           cwd.empty() ? nullptr : cwd.c_str(), &si.StartupInfo, &pi);
-  if (!created) {
-    DWORD code = GetLastError();
-    return win32_error(r.token ? "CreateProcessAsUserW" : "CreateProcessW", r.argv[0], code,
-                       code == ERROR_FILE_NOT_FOUND ? "is the command on PATH?" : "");
+  // 5. A pseudoconsole for a tty command (falls back to the console handles).
+  LaunchResult result;
+  TtyChoice tty = choose_tty();
+  std::unique_ptr<Pseudoconsole> pty;
+  if (tty.conpty) {
+    auto opened = Pseudoconsole::open(tty);
+    if (opened) pty = std::move(*opened);
+    else result.tty_note = "ConPTY unavailable (" + opened.error().message() + "); inherited the console handles";
   }
+  // 6. STARTUPINFOEX with an explicit handle list, created suspended; if the process
+  //    cannot start on the pseudoconsole, it is started once more without it.
+  std::wstring cwd = widen(r.cwd);
+  auto created = create_suspended(r, cmdline, env, cwd, desktop.name, pty.get(), tty.stderr_to_pty);
+  if (!created && pty) {
+    result.tty_note = "ConPTY failed (" + created.error().message() + "); inherited the console handles";
+    pty.reset();
+    created = create_suspended(r, cmdline, env, cwd, desktop.name, nullptr, false);
+  }
+  if (!created) return created.error();
+  PROCESS_INFORMATION pi = *created;
+  result.tty = pty ? "conpty" : "inherited";
   UniqueHandle process(pi.hProcess), thread(pi.hThread);
   if (!AssignProcessToJobObject(job->get(), process.get())) {
     Error e = win32_error("AssignProcessToJobObject", r.argv[0]);
@@ -204,20 +255,39 @@ Result<LaunchResult> launch(const LaunchRequest& r) {
     return e;
   }
   SetConsoleCtrlHandler(ignore_ctrl, TRUE);
+  if (pty) {
+    auto started = pty->start();
+    if (!started) {
+      TerminateProcess(process.get(), 1);  // fail closed: it never ran
+      SetConsoleCtrlHandler(ignore_ctrl, FALSE);
+      return started.error();
+    }
+  }
   if (ResumeThread(thread.get()) == static_cast<DWORD>(-1)) {
     Error e = win32_error("ResumeThread", r.argv[0]);
     TerminateJobObject(job->get(), 1);
     return e;
   }
-  owned.clear();  // the child has its copies
 
-  // 7. Wait, with the timeout applied to the whole job.
-  LaunchResult result;
-  DWORD wait_ms = INFINITE;
-  if (r.timeout_seconds) wait_ms = static_cast<DWORD>(std::min(*r.timeout_seconds * 1000.0, 4.0e9));
-  DWORD w = WaitForSingleObject(process.get(), wait_ms);
-  if (w == WAIT_TIMEOUT) {
-    result.timed_out = true;
+  // 7. Wait, with the timeout applied to the whole job; a pseudoconsole follows the
+  //    size of cordon's console meanwhile.
+  const ULONGLONG start = GetTickCount64();
+  const ULONGLONG limit_ms =
+      r.timeout_seconds ? static_cast<ULONGLONG>(std::min(*r.timeout_seconds * 1000.0, 3.2e10)) : 0;
+  for (;;) {
+    DWORD slice = pty ? 200 : INFINITE;
+    if (r.timeout_seconds) {
+      ULONGLONG elapsed = GetTickCount64() - start;
+      if (elapsed >= limit_ms) {
+        result.timed_out = true;
+        break;
+      }
+      slice = static_cast<DWORD>(std::min<ULONGLONG>(slice, limit_ms - elapsed));
+    }
+    if (WaitForSingleObject(process.get(), slice) != WAIT_TIMEOUT) break;
+    if (pty) pty->poll_resize();
+  }
+  if (result.timed_out) {
     TerminateJobObject(job->get(), kTimeoutExitCode);
     WaitForSingleObject(process.get(), 5000);
   }
@@ -226,6 +296,7 @@ Result<LaunchResult> launch(const LaunchRequest& r) {
   result.exit_code = result.timed_out ? kTimeoutExitCode : static_cast<int>(code);
   // Closing the job (KILL_ON_JOB_CLOSE) ends any descendant that outlived the main process.
   TerminateJobObject(job->get(), result.exit_code);
+  if (pty) pty->finish();  // no client is left: drain the last output, restore the console
   SetConsoleCtrlHandler(ignore_ctrl, FALSE);
   return result;
 }

@@ -8,11 +8,15 @@
 //   2. build the environment block (sorted, case-insensitive);
 //   3. a job object: KILL_ON_JOB_CLOSE, DIE_ON_UNHANDLED_EXCEPTION, UI restrictions;
 //   4. a private desktop (unless in an SSH session), DACL for the logon SID only;
-//   5. STARTUPINFOEX with an explicit inherited-handle list: the three stdio handles;
-//   6. CreateProcessAsUserW(CREATE_SUSPENDED), assign to the job, then resume
-//      (fail closed: a process that cannot join the job is terminated before it runs);
-//   7. wait; on timeout TerminateJobObject kills the whole tree; closing the job
-//      kills any descendant still alive after the main process exits.
+//   5. for a tty command (stdin and stdout are consoles) a pseudoconsole, else or
+//      on failure cordon's own console handles (platform/windows/conpty.hpp);
+//   6. STARTUPINFOEX with an explicit inherited-handle list (the three stdio handles;
+//      on a pseudoconsole none, or a redirected stderr), CreateProcessAsUserW
+//      (CREATE_SUSPENDED), assign to the job, then resume (fail closed: a process
+//      that cannot join the job is terminated before it runs);
+//   7. wait (resizing the pseudoconsole); on timeout TerminateJobObject kills the
+//      whole tree; closing the job kills any descendant still alive after the main
+//      process exits; then the pseudoconsole is closed and drained.
 #pragma once
 
 #include <windows.h>
@@ -39,6 +43,8 @@ struct LaunchRequest {
 struct LaunchResult {
   int exit_code = 0;
   bool timed_out = false;
+  std::string tty;       // "conpty" or "inherited" (platform/windows/conpty.hpp)
+  std::string tty_note;  // why ConPTY was not used although the console asked for it
 };
 
 [[nodiscard]] Result<LaunchResult> launch(const LaunchRequest& request);

@@ -15,6 +15,7 @@
 #include "plan/windows/state.hpp"
 #include "plan/windows/win_path.hpp"
 #include "platform/windows/acl_apply.hpp"
+#include "platform/windows/conpty.hpp"
 #include "platform/windows/host_probe.hpp"
 #include "platform/windows/launch.hpp"
 #include "platform/windows/state_io.hpp"
@@ -131,6 +132,7 @@ Result<PlanReport> explain(const Policy& policy, const RunRequest& request) {
   PlanReport report = win::to_report((*p)->plan, policy, (*p)->host);
   report.command = request.argv;
   for (const auto& n : (*p)->notes) report.notes.push_back(n);
+  report.notes.push_back(winsys::describe_tty());
   return report;
 }
 
@@ -169,6 +171,8 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
     if (!lock.status()) return lock.status().error();
     auto ledger = win::load_ledger(io);
     if (!ledger) return ledger.error();
+    auto made = winsys::create_placeholders(prep.plan.placeholders, *ledger, io);
+    if (!made) return made.error();
     auto applied = winsys::apply_aces(prep.plan.aces, *ledger, io);
     if (!applied) return applied.error();
     for (const auto& a : prep.plan.aces)
@@ -203,8 +207,11 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
   }
   if (!result) return result.error();
   if (request.report_json) {
-    nlohmann::json j{
-        {"exit_code", result->exit_code}, {"timed_out", result->timed_out}, {"platform", "windows"}};
+    nlohmann::json j{{"exit_code", result->exit_code},
+                     {"timed_out", result->timed_out},
+                     {"platform", "windows"},
+                     {"tty", result->tty}};
+    if (!result->tty_note.empty()) j["tty_note"] = result->tty_note;
     std::cerr << j.dump() << "\n";
   }
   return result->exit_code;
@@ -225,20 +232,28 @@ Result<int> setup(const std::vector<std::string>& args) {
     auto entries = ledger->entries;
     auto removed = winsys::remove_aces(entries, *ledger, io);
     if (!removed) return removed.error();
+    // After the ACEs, so none is left on a path that is about to disappear.
+    auto placeholders = winsys::remove_placeholders(*ledger, io);
+    if (!placeholders) return placeholders.error();
     std::cout << "cordon: removed " << removed->removed << " ACE(s) cordon had added";
     if (!removed->missing.empty()) std::cout << "; " << removed->missing.size() << " path(s) no longer exist";
-    std::cout << "\n";
+    std::cout << "; removed " << placeholders->removed << " empty placeholder(s)\n";
+    for (const auto& kept : placeholders->kept)
+      std::cout << "  kept " << kept << " (no longer an empty placeholder)\n";
     return 0;
   }
   if (status) {
     std::cout << "cordon: " << ledger->entries.size() << " ACE(s) in the ledger\n";
     for (const auto& e : ledger->entries)
       std::cout << "  " << e.path << ": " << win::to_string(e.ace) << "\n";
+    std::cout << "cordon: " << ledger->placeholders.size() << " placeholder(s) in the ledger\n";
+    for (const auto& ph : ledger->placeholders)
+      std::cout << "  " << ph.path << " (" << (ph.directory ? "directory" : "file") << ")\n";
     return 0;
   }
   std::cout << "cordon (Windows, stage 1) needs no elevated setup: each run grants what it needs.\n"
-               "  cordon setup status     list every ACE cordon added\n"
-               "  cordon setup uninstall  remove exactly those ACEs\n";
+               "  cordon setup status     list every ACE and placeholder cordon added\n"
+               "  cordon setup uninstall  remove exactly those ACEs, and the placeholders still empty\n";
   return 0;
 }
 

@@ -273,19 +273,34 @@ TEST(WinPlanner, GitWritableProtectsNothingInGit) {
                {{Op::Write, ws(".git\\config"), true}, {Op::Write, ws(".vscode\\settings.json"), false}});
 }
 
-TEST(WinPlanner, MissingHooksDirectoryIsCreatedThenProtected) {
+TEST(WinPlanner, MissingHooksAndConfigGetPlaceholdersThenDenyAces) {
   Host h;
-  h.fs->mkdir("C:\\Users\\alice\\src\\bare\\.git");
-  h.fs->add_file("C:\\Users\\alice\\src\\bare\\.git\\config");
-  auto r = plan_windows(test::ws_policy("C:\\Users\\alice\\src\\bare"), h.host, test::test_caps(),
-                        test::with_audit());
+  const std::string bare = "C:\\Users\\alice\\src\\bare";
+  h.fs->mkdir(bare + "\\.git\\objects");
+  auto r = plan_windows(test::ws_policy(bare), h.host, test::test_caps(), test::with_audit());
   ASSERT_TRUE(r) << r.error().message();
-  auto hooks = std::find_if(r->aces.begin(), r->aces.end(), [](const PlannedAce& a) { return a.create_dir; });
-  ASSERT_NE(hooks, r->aces.end());
+  auto find = [&](const std::string& path) {
+    return std::find_if(r->placeholders.begin(), r->placeholders.end(),
+                        [&](const Placeholder& p) { return same_path(p.path, path); });
+  };
+  ASSERT_NE(find(bare + "\\.git\\hooks"), r->placeholders.end());
+  ASSERT_NE(find(bare + "\\.git\\config"), r->placeholders.end());
+  EXPECT_TRUE(find(bare + "\\.git\\hooks")->directory);
+  EXPECT_FALSE(find(bare + "\\.git\\config")->directory);  // file-like: an empty file
   test::apply(*h.fs, *r);
+  EXPECT_EQ(h.fs->stat(bare + "\\.git\\config").kind, FsEntry::Kind::File);
   auto token = model_token(*r, h.host);
-  EXPECT_FALSE(h.fs->can(token, Op::Create, "C:\\Users\\alice\\src\\bare\\.git\\hooks\\pre-commit",
-                         RestrictedScope::AllModifying));
+  for (auto scope : {RestrictedScope::AllModifying, RestrictedScope::GenericWrite})
+    expect_cases(*h.fs, token, scope,
+                 {{Op::Create, bare + "\\.git\\hooks\\pre-commit", false},
+                  {Op::Write, bare + "\\.git\\config", false},
+                  {Op::Append, bare + "\\.GIT\\Config", false},
+                  {Op::Create, bare + "\\.git\\HEAD", true},
+                  {Op::Create, bare + "\\.git\\objects\\ab", true}});
+  expect_cases(*h.fs, token, RestrictedScope::AllModifying,
+               {{Op::Delete, bare + "\\.git\\config", false},
+                {Op::Rename, bare + "\\.git\\hooks", false, bare + "\\.git\\hooks_old"},
+                {Op::Rename, bare + "\\.git\\HEAD", false, bare + "\\.git\\config"}});
 }
 
 TEST(WinPlanner, GitPointerFileProtectsTheResolvedGitDir) {
@@ -318,16 +333,99 @@ TEST(WinPlanner, CaseVariantGitDirectoryIsProtected) {
   EXPECT_FALSE(h.fs->can(token, Op::Write, root + "\\.git\\config", RestrictedScope::AllModifying));
 }
 
-TEST(WinPlanner, AbsentProtectedNamesAreReportedNotSilentlyDropped) {
+TEST(WinPlanner, AbsentProtectedNamesGetPlaceholders) {
   auto p = planned(test::ws_policy());
-  auto has = [&](const std::string& name) {
-    return std::any_of(p->plan.unprotected.begin(), p->plan.unprotected.end(),
-                       [&](const std::string& u) { return leaf(u) == name; });
+  auto placeholder = [&](const std::string& name) {
+    return std::find_if(p->plan.placeholders.begin(), p->plan.placeholders.end(),
+                        [&](const Placeholder& ph) { return same_path(ph.path, ws(name)); });
   };
-  EXPECT_TRUE(has(".cordon"));
-  EXPECT_TRUE(has(".claude"));
-  EXPECT_FALSE(has(".vscode"));  // present, hence protected
+  for (const char* name : {".cordon", ".codex", ".claude", ".agents", ".cursor", ".idea"}) {
+    auto it = placeholder(name);
+    ASSERT_NE(it, p->plan.placeholders.end()) << name;
+    EXPECT_TRUE(it->directory) << name;
+    EXPECT_EQ(p->h.fs->stat(ws(name)).kind, FsEntry::Kind::Directory) << name;  // applied
+  }
+  EXPECT_EQ(placeholder(".vscode"), p->plan.placeholders.end());  // present: protected as it is
+  EXPECT_EQ(placeholder(".git"), p->plan.placeholders.end());
+  EXPECT_TRUE(p->plan.unprotected.empty());
   auto report = to_report(p->plan, test::ws_policy(), p->h.host);
+  auto it = std::find_if(report.guarantees.begin(), report.guarantees.end(),
+                         [](const Guarantee& g) { return g.name == "protected paths"; });
+  ASSERT_NE(it, report.guarantees.end());
+  EXPECT_EQ(it->state, GuaranteeState::Enforced);
+  EXPECT_NE(it->mechanism.find("placeholder"), std::string::npos);
+  EXPECT_EQ(to_json(p->plan)["placeholders"].size(), p->plan.placeholders.size());
+}
+
+// The placeholder carries the same deny ACEs as an existing protected directory: the
+// sandbox can neither fill it, nor remove it, nor rename something over it, while
+// ordinary files at the root stay creatable.
+TEST(WinPlanner, PlaceholdersBlockCreationAndReplacement) {
+  auto p = planned(test::ws_policy());
+  const std::vector<Case> denied_either_scope = {
+      {Op::Create, ws(".claude\\settings.json"), false},
+      {Op::Create, ws(".CLAUDE\\settings.json"), false},
+      {Op::Mkdir, ws(".claude\\commands"), false},
+      {Op::Write, ws(".claude:evil"), false},
+      {Op::Mkdir, ws(".claude"), false},  // exists now
+      {Op::Create, ws(".cordon\\config.toml"), false},
+      {Op::Create, ws(".codex\\config.toml"), false},
+      {Op::Create, ws(".cursor\\rules"), false},
+      {Op::Create, ws(".agents\\x"), false},
+      {Op::Create, ws(".idea\\workspace.xml"), false},
+      {Op::Create, ws("new.txt"), true},
+      {Op::Create, ws("claude.md"), true},
+      {Op::Mkdir, ws(".claudex"), true},
+      {Op::Mkdir, ws("newdir"), true},
+  };
+  for (auto scope : {RestrictedScope::AllModifying, RestrictedScope::GenericWrite})
+    expect_cases(*p->h.fs, p->token, scope, denied_either_scope);
+  expect_cases(*p->h.fs, p->token, RestrictedScope::AllModifying,
+               {{Op::Delete, ws(".claude"), false},
+                {Op::Rename, ws(".claude"), false, ws("claude_old")},
+                {Op::Rename, ws("evil"), false, ws(".claude")},
+                {Op::Rename, ws("src"), false, ws(".cordon")},
+                {Op::SetDacl, ws(".claude"), false}});
+  // Under the narrow reading the placeholder shares the delete gap of every protected
+  // path (reported by the "delete/rename" guarantee), nothing more.
+  EXPECT_TRUE(p->h.fs->can(p->token, Op::Delete, ws(".claude"), RestrictedScope::GenericWrite));
+}
+
+TEST(WinPlanner, PlaceholdersPersistAndTheNextPlanIsIdempotent) {
+  auto p = planned(test::ws_policy());
+  auto before = p->h.fs->explicit_aces(ws(".claude"));
+  auto again = plan_windows(test::ws_policy(), p->h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(std::none_of(again->placeholders.begin(), again->placeholders.end(),
+                           [](const Placeholder& ph) { return leaf(ph.path) == ".claude"; }));
+  test::apply(*p->h.fs, *again);
+  EXPECT_EQ(p->h.fs->explicit_aces(ws(".claude")), before);
+  EXPECT_FALSE(p->h.fs->can(p->token, Op::Create, ws(".claude\\settings.json"), RestrictedScope::AllModifying));
+}
+
+TEST(WinPlanner, MissingGitIsNotAPlaceholderSoGitInitWorks) {
+  Host h;
+  auto r = plan_windows(test::ws_policy(test::kExtra), h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(r) << r.error().message();
+  for (const auto& ph : r->placeholders) EXPECT_NE(fold_case(leaf(ph.path)), ".git") << ph.path;
+  test::apply(*h.fs, *r);
+  auto token = model_token(*r, h.host);
+  const std::string git = std::string(test::kExtra) + "\\.git";
+  EXPECT_TRUE(h.fs->can(token, Op::Mkdir, git, RestrictedScope::AllModifying));
+  h.fs->mkdir(git);  // git init
+  EXPECT_TRUE(h.fs->can(token, Op::Create, git + "\\config", RestrictedScope::AllModifying));
+  EXPECT_TRUE(h.fs->can(token, Op::Mkdir, git + "\\hooks", RestrictedScope::AllModifying));
+}
+
+TEST(WinPlanner, MissingProtectPathInsideARootIsAPlaceholderElsewhereDegraded) {
+  Policy policy = test::ws_policy();
+  policy.protect = {ws("secrets"), std::string(test::kOutside) + "\\gone"};
+  auto p = planned(policy);
+  EXPECT_TRUE(std::any_of(p->plan.placeholders.begin(), p->plan.placeholders.end(),
+                          [](const Placeholder& ph) { return same_path(ph.path, ws("secrets")); }));
+  EXPECT_FALSE(p->h.fs->can(p->token, Op::Create, ws("secrets\\key"), RestrictedScope::AllModifying));
+  ASSERT_EQ(p->plan.unprotected.size(), 1u);
+  auto report = to_report(p->plan, policy, p->h.host);
   auto it = std::find_if(report.guarantees.begin(), report.guarantees.end(),
                          [](const Guarantee& g) { return g.name == "protected paths"; });
   ASSERT_NE(it, report.guarantees.end());

@@ -110,6 +110,24 @@ TEST(WinLedger, AddIsIdempotentAndRoundTrips) {
   EXPECT_TRUE(parsed->entries.empty());
 }
 
+TEST(WinLedger, PlaceholdersRoundTripAndOlderLedgersStillParse) {
+  Ledger ledger;
+  EXPECT_TRUE(ledger.add_placeholder({"C:\\ws\\.claude", true, "protected .claude"}));
+  EXPECT_TRUE(ledger.add_placeholder({"C:\\ws\\.git\\config", false, "protected .git\\config"}));
+  EXPECT_FALSE(ledger.add_placeholder({"c:\\WS\\.CLAUDE", true, "again"}));
+  auto parsed = parse_ledger(serialize(ledger));
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->placeholders, ledger.placeholders);
+  EXPECT_FALSE(parsed->placeholders[1].directory);
+  EXPECT_TRUE(parsed->remove_placeholder("c:\\ws\\.claude"));
+  EXPECT_FALSE(parsed->has_placeholder("C:\\ws\\.claude"));
+  // A ledger from before placeholders existed has none; a malformed list is corrupt.
+  auto old = parse_ledger(R"({"version": 1, "entries": []})");
+  ASSERT_TRUE(old);
+  EXPECT_TRUE(old->placeholders.empty());
+  EXPECT_FALSE(parse_ledger(R"({"version": 1, "entries": [], "placeholders": [{"path": "C:\\x"}]})"));
+}
+
 TEST(WinLedger, CorruptLedgerIsAnErrorNotAGuess) {
   MemoryIo io;
   io.files[kLedgerFile] = "{not json";

@@ -122,6 +122,11 @@ inline PlanOptions with_audit() {
 
 // Applies a plan to the simulated volume the way the Win32 applier does.
 inline void apply(ModelFs& fs, const WinPlan& plan) {
+  for (const auto& ph : plan.placeholders) {
+    if (fs.stat(ph.path).kind != FsEntry::Kind::Missing) continue;
+    if (ph.directory) fs.mkdir(ph.path);
+    else fs.add_file(ph.path);
+  }
   for (const auto& a : plan.aces) {
     if (a.create_dir && fs.stat(a.path).kind == FsEntry::Kind::Missing) fs.mkdir(a.path);
     fs.add_ace(a.path, a.ace);

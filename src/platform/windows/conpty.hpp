@@ -1,0 +1,81 @@
+// cordon (Windows): a pseudoconsole (ConPTY) for tty commands.
+//
+//   TtyChoice tty = choose_tty();                 // ConPTY when stdin and stdout are consoles
+//   auto pty = tty.conpty ? Pseudoconsole::open(tty) : ...;   // failure: fall back, keep the reason
+//   attributes: PROC_THREAD_ATTRIBUTE_PSEUDOCONSOLE = pty->handle()
+//   pty->start();                                 // raw console modes, pumps in both directions
+//   ... wait, calling pty->poll_resize() ...
+//   pty->finish();                                // ClosePseudoConsole, drain, restore the modes
+//
+// The child talks to a pseudoconsole whose host (conhost) cordon creates; cordon pumps
+// its own console's input (in VT input mode) to it and the rendered VT output back.
+// Resizes are polled while waiting. CreatePseudoConsole is looked up at run time: it
+// exists from Windows 10 1809 (build 17763); Wine may lack it or fail. Any failure
+// falls back to inheriting cordon's console handles, and the reason is reported.
+//
+// CORDON_WINDOWS_CONPTY: "auto" (default), "off" (always inherit), "on" (use ConPTY
+// even when stdio is not a console: output is pumped to cordon's stdout), and, for
+// the smoke tests, "unavailable" (act as if CreatePseudoConsole did not exist).
+#pragma once
+
+#include <windows.h>
+
+#include <memory>
+#include <string>
+
+#include "core/error.hpp"
+#include "platform/windows/win32.hpp"
+
+// The SDK declares the ConPTY names only when targeting Windows 10 1809 (RS5) and
+// later; cordon targets older builds too and looks the functions up at run time.
+#ifndef PROC_THREAD_ATTRIBUTE_PSEUDOCONSOLE
+#define PROC_THREAD_ATTRIBUTE_PSEUDOCONSOLE 0x00020016  // ProcThreadAttributePseudoConsole (22), input
+#endif
+
+namespace cordon::winsys {
+
+using PseudoconsoleHandle = void*;  // HPCON
+
+struct TtyChoice {
+  bool conpty = false;
+  bool stderr_to_pty = false;  // cordon's stderr is a console too; else it stays redirected
+  bool simulate_missing = false;
+  std::string reason;  // why ConPTY is or is not used: for explain and the run report
+};
+
+TtyChoice choose_tty();
+// One line for `cordon explain`: what a run from this console would get.
+std::string describe_tty();
+
+class Pseudoconsole {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<Pseudoconsole>> open(const TtyChoice& choice);
+  ~Pseudoconsole();
+  Pseudoconsole(const Pseudoconsole&) = delete;
+  Pseudoconsole& operator=(const Pseudoconsole&) = delete;
+
+  PseudoconsoleHandle handle() const { return pty_; }
+  // Sets cordon's console to raw VT input / VT output and starts the pumps.
+  [[nodiscard]] Status start();
+  // Resizes the pseudoconsole when cordon's console window changed size.
+  void poll_resize();
+  // Closes the pseudoconsole (the child has exited), drains its output, stops the
+  // input pump and restores the console modes. Idempotent.
+  void finish();
+
+ private:
+  Pseudoconsole() = default;
+  static DWORD WINAPI pump_input(void* pump);
+
+  PseudoconsoleHandle pty_ = nullptr;
+  UniqueHandle to_pty_;    // we write the user's input here
+  UniqueHandle from_pty_;  // we read the rendered output here (handed to the output pump)
+  UniqueHandle output_thread_, input_thread_, stop_input_;
+  HANDLE console_in_ = nullptr, console_out_ = nullptr;
+  DWORD saved_in_mode_ = 0, saved_out_mode_ = 0;
+  bool in_mode_saved_ = false, out_mode_saved_ = false;
+  short columns_ = 80, rows_ = 25;
+  bool finished_ = false;
+};
+
+}  // namespace cordon::winsys
