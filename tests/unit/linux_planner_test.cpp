@@ -294,6 +294,47 @@ TEST(LinuxPlanner, SeccompDenyListHasAReasonForEachEntry) {
     EXPECT_TRUE(names.count(s)) << s;
 }
 
+TEST(LinuxPlanner, ProxiedNetworkKeepsTheNamespaceAndLeavesTcpToIt) {
+  auto fs = base_fs();
+  auto p = base_policy();
+  p.net.mode = NetMode::Proxy;
+  p.net.allow_domains = {"registry.npmjs.org"};
+  p.net.allow_localhost_ports = {5432};
+  auto plan = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  EXPECT_TRUE(plan->new_netns);
+  EXPECT_TRUE(plan->net.proxied);
+  EXPECT_EQ(plan->net.localhost_ports, std::vector<uint16_t>{5432});
+  EXPECT_EQ(plan->landlock.handled_net, 0u);  // the namespace confines TCP; local servers keep working
+  bool socket_filtered = false;
+  for (const auto& r : plan->seccomp) socket_filtered |= r.syscall == "socket";
+  EXPECT_TRUE(socket_filtered);
+  bool reported = false;
+  for (const auto& g : plan->report.guarantees)
+    if (g.name == "network allowlist") reported = g.state == GuaranteeState::Enforced;
+  EXPECT_TRUE(reported);
+}
+
+TEST(LinuxPlanner, ProxiedNetworkWithoutUserNamespacesFailsClosed) {
+  auto fs = base_fs();
+  auto p = base_policy();
+  p.net.mode = NetMode::Proxy;
+  p.net.allow_domains = {"example.com"};
+  auto refused = plan_linux(p, host(7, false), fs, kInputs);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("network allowlist"), std::string::npos) << refused.error().message();
+  p.best_effort = true;
+  auto plan = plan_linux(p, host(7, false), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  EXPECT_FALSE(plan->net.proxied);
+  EXPECT_EQ(plan->landlock.handled_net, 3u);  // no TCP at all
+  ASSERT_FALSE(plan->seccomp.empty());
+  bool only_unix = false;
+  for (const auto& r : plan->seccomp)
+    only_unix |= r.syscall == "socket" && r.check == ArgCheck::NotEq && r.value == 1;
+  EXPECT_TRUE(only_unix);
+}
+
 TEST(LinuxPlanner, NoUserNamespacesRefusesWithoutBestEffort) {
   auto fs = base_fs();
   auto plan = plan_linux(base_policy(), host(7, false), fs, kInputs);
