@@ -19,7 +19,7 @@ namespace cordon {
 
 enum class ParseState { NeedMore, Done, Bad };
 
-inline constexpr size_t kMaxRequestHead = 64 * 1024;
+inline constexpr size_t kMaxRequestHead = size_t{64} * 1024;
 
 struct HttpProxyRequest {
   ParseState state = ParseState::NeedMore;
