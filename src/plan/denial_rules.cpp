@@ -56,6 +56,13 @@ std::string writable_suggestion(const std::string& path, bool creates_directory,
 
 }  // namespace
 
+std::optional<DenialReporting> parse_denial_reporting(const std::string& s) {
+  if (s == "off") return DenialReporting::Off;
+  if (s == "on") return DenialReporting::On;
+  if (s == "full") return DenialReporting::Full;
+  return std::nullopt;
+}
+
 const char* to_string(Operation op) {
   switch (op) {
     case Operation::Write: return "write";
@@ -178,7 +185,7 @@ std::optional<Denial> classify(const DenialRules& rules, Operation op, const std
 
 std::optional<Denial> classify_network(const DenialRules& rules, const std::string& what) {
   if (!rules.network_off) return std::nullopt;
-  return Denial{to_string(Operation::Network), what, "network off (the default)", "--net on"};
+  return Denial{to_string(Operation::Network), what, "network off", "--net on"};
 }
 
 void DenialLog::add(Denial d) {
@@ -189,6 +196,17 @@ void DenialLog::add(Denial d) {
     return;
   }
   entries_.push_back(std::move(d));
+}
+
+}  // namespace cordon
+
+namespace cordon {
+
+nlohmann::json to_json(const DenialLog& log) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& d : log.entries())
+    out.push_back({{"operation", d.operation}, {"path", d.path}, {"rule", d.rule}, {"suggestion", d.suggestion}});
+  return out;
 }
 
 }  // namespace cordon

@@ -17,10 +17,20 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/policy.hpp"
 #include "plan/linux_planner.hpp"
 
 namespace cordon {
+
+// How much the run watches (`cordon run --report-denials`).
+enum class DenialReporting {
+  Off,
+  On,    // writes, creates, deletes, renames, links; sockets refused by --net off
+  Full,  // also reads of masked secrets: every open() is watched (slower)
+};
+std::optional<DenialReporting> parse_denial_reporting(const std::string& s);
 
 enum class Operation {
   Write,    // open an existing file for writing, truncate
@@ -92,5 +102,8 @@ class DenialLog {
   std::vector<Denial> entries_;
   bool truncated_ = false;
 };
+
+// [{"operation", "path", "rule", "suggestion"}, ...]
+nlohmann::json to_json(const DenialLog& log);
 
 }  // namespace cordon

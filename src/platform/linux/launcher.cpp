@@ -22,6 +22,7 @@
 #include "platform/linux/child_report.hpp"
 #include "platform/linux/landlock.hpp"
 #include "platform/linux/mounts.hpp"
+#include "platform/linux/supervisor.hpp"
 #include "platform/linux/unique_fd.hpp"
 
 namespace cordon {
@@ -149,6 +150,7 @@ struct ChildArgs {
   if (ok) ok = drop_privileges(rep);
   if (ok) ok = landlock_apply(plan.landlock, rep);
   if (ok && a.spec->seccomp && seccomp_load(*a.spec->seccomp) != 0) ok = rep.fail("seccomp", "prctl(PR_SET_SECCOMP)", "");
+  if (ok && a.spec->supervisor) ok = a.spec->supervisor->install_in_child(rep);
   if (!ok) ::_exit(125);
   if (a.namespaces) run_init(a.argv, a.envp, a.original_mask, a.report_fd);
   exec_command(a.argv, a.envp, a.original_mask, a.report_fd);
@@ -259,6 +261,7 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
     child_main(ChildArgs{&spec, argv.data(), envp.data(), original_mask, report_write.get(), namespaces});
   }
   report_write.reset();
+  if (spec.supervisor) spec.supervisor->start();
 
   LaunchResult result;
   std::optional<ChildFailure> failure;
@@ -308,6 +311,7 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
   // Without a pid namespace, whatever the command left behind was reparented to us.
   // (full-access runs unsandboxed by request: nothing to clean up.)
   if (!namespaces && sandboxed) result.leftovers_killed = kill_leftovers();
+  if (spec.supervisor) spec.supervisor->stop();
   result.duration_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
