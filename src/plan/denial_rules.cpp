@@ -149,10 +149,10 @@ std::optional<Denial> classify(const DenialRules& rules, Operation op, const std
   const bool in_secret = within_any(path, rules.masked);
   if (op == Operation::Read) {
     if (!in_secret || in_exception) return std::nullopt;
-    return denial("secret (masked)", "--allow-read " + tilde(path, home));
+    return denial("masked secret", "--allow-read " + tilde(path, home));
   }
   if (in_secret && !in_exception)
-    return denial("secret (masked)", "none: secrets are never writable in the sandbox; change it outside");
+    return denial("masked secret", "none: secrets are never writable in the sandbox; change it outside");
 
   for (const auto& c : rules.read_only) {
     if (!paths::is_within(path, c.path)) continue;

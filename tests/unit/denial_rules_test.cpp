@@ -141,11 +141,11 @@ TEST(DenialRules, DefaultPolicy) {
                    {O::Delete, kWs + "/.git", false, "cannot be renamed or removed", "--git writable"},
                    {O::Rename, kWs, false, "a writable root cannot be renamed", "none"},
                    // secrets: writes have no option, reads name the exact path
-                   {O::Write, kHome + "/.aws/credentials", false, "secret (masked)", "none: secrets"},
-                   {O::Read, kHome + "/.aws/credentials", false, "secret (masked)",
+                   {O::Write, kHome + "/.aws/credentials", false, "masked secret", "none: secrets"},
+                   {O::Read, kHome + "/.aws/credentials", false, "masked secret",
                     "--allow-read ~/.aws/credentials"},
-                   {O::Read, kHome + "/.ssh", false, "secret (masked)", "--allow-read ~/.ssh"},
-                   {O::Read, kHome + "/.netrc", false, "secret (masked)", "--allow-read ~/.netrc"},
+                   {O::Read, kHome + "/.ssh", false, "masked secret", "--allow-read ~/.ssh"},
+                   {O::Read, kHome + "/.netrc", false, "masked secret", "--allow-read ~/.netrc"},
                    {O::Read, kHome + "/.bashrc"},
                    {O::Read, kWs + "/src/main.c"},
                });
@@ -159,7 +159,7 @@ TEST(DenialRules, WritableRootsAndAllowReadExceptions) {
   expect_cases(rules, {
                           {O::Create, kHome + "/.npm/_cacache/x"},
                           {O::Read, kHome + "/.aws/config"},
-                          {O::Read, kHome + "/.aws/credentials", false, "secret", "--allow-read ~/.aws/credentials"},
+                          {O::Read, kHome + "/.aws/credentials", false, "masked secret", "--allow-read ~/.aws/credentials"},
                           {O::Create, kHome + "/.npm/.claude/x", false, "protected path", "none: agent"},
                       });
 }
@@ -209,7 +209,7 @@ TEST(DenialRules, LandlockOnlyHasNoCarveOuts) {
                    {O::Create, kWs + "/.git/hooks/pre-commit"},
                    {O::Create, "/home/u/.local/state/cordon/tmp/x/a.o"},
                    {O::Create, "/tmp/x", false, "/tmp is the host's", "none: use $TMPDIR"},
-                   {O::Read, kHome + "/.ssh/id_rsa", false, "secret (masked)", "--allow-read ~/.ssh/id_rsa"},
+                   {O::Read, kHome + "/.ssh/id_rsa", false, "masked secret", "--allow-read ~/.ssh/id_rsa"},
                });
 }
 

@@ -311,16 +311,23 @@ void Supervisor::handle(int listener) {
       return absolute_in(pid, dirfd, p);
     };
     auto fd_arg = [](uint64_t v) { return static_cast<int>(static_cast<int32_t>(v)); };
+    auto in_secret = [&](const std::string& p) {
+      return std::any_of(rules_.masked.begin(), rules_.masked.end(),
+                         [&](const std::string& m) { return paths::is_within(p, m); });
+    };
     // A file-system operation on `path`; `must_exist`: refused only if it exists
     // (delete, rename source, truncate); `creates`: refused only if it does not.
     auto check = [&](Operation op, const std::string& path, bool must_exist, bool creates, bool dir = false) {
       if (found || path.empty()) return;
       auto d = classify(rules_, op, path, dir);
       if (!d) return;
-      if (must_exist || creates) {
-        const bool there = exists_in(pid, d->path);
-        if (must_exist != there) return;
+      // Inside a mask the sandbox sees an empty directory; the attempt itself is the news.
+      if (in_secret(d->path)) {
+        found = std::move(d);
+        return;
       }
+      if (must_exist && !exists_in(pid, d->path)) return;  // ENOENT, not a denial
+      if (creates && (exists_in(pid, d->path) || !exists_in(pid, paths::parent(d->path)))) return;  // EEXIST, ENOENT
       found = std::move(d);
     };
     auto open_like = [&](int dirfd, uint64_t addr, uint64_t flags) {
@@ -333,9 +340,15 @@ void Supervisor::handle(int listener) {
       if (path.empty()) return;
       auto d = classify(rules_, Operation::Create, path);
       if (!d) return;
+      if (in_secret(d->path)) {
+        found = classify(rules_, writes ? Operation::Write : Operation::Create, path);
+        return;
+      }
       if (exists_in(pid, d->path)) {
         if (!writes) return;  // O_CREAT of an existing file, read-only: allowed
         d = classify(rules_, Operation::Write, path);
+      } else if (!(flags & O_CREAT) || !exists_in(pid, paths::parent(d->path))) {
+        return;  // ENOENT, not a denial
       }
       found = std::move(d);
     };
