@@ -264,8 +264,7 @@ void Supervisor::run() {
   std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
   UniqueFd listener(fd);
   active_ = true;
-  uint64_t sync = kSyncWakeUp;
-  (void)::ioctl(listener.get(), kNotifSetFlags, &sync);
+  (void)::ioctl(listener.get(), kNotifSetFlags, kSyncWakeUp);  // the flags by value, not a pointer
 
   // 2. Answer notifications until every process under the filter is gone (POLLHUP),
   // or the launcher says the command and its leftovers have ended.

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# The cost of denial reporting (the seccomp user-notification supervisor), on write-heavy work:
+#
+#   1. untar: extract a tarball of N small files into the workspace (every file is an
+#      open(O_CREAT|O_WRONLY) and a directory per 50 files, each one a notification)
+#   2. build: N generated C files with `make -j2` (compilers open few files for writing)
+#
+# each as bare exec and as `cordon run --report-denials off | on | full` (full also watches
+# every open for reads of secrets), interleaved round by round by bench/timer.cpp.
+#
+#   bench/deny.sh                                   # about 2 minutes on 2 vCPUs
+#   BENCH_RUNS=3 BENCH_UNTAR_FILES=2000 bench/deny.sh   # a quick pass
+#
+# Knobs: CORDON (binary, default build/cordon), BENCH_RUNS (default 10, warmup 2),
+# BENCH_UNTAR_FILES (default 5000), BENCH_BUILD_FILES (default 100), BENCH_OUT (JSON, default
+# bench/results/deny.json). Needs c++, make, cc, tar, python3. Everything else lives in one
+# temporary directory, removed on exit (cordon's state too: XDG_STATE_HOME points into it).
+set -euo pipefail
+
+die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+count() {  # count NAME DEFAULT MAX
+  local v=${!1:-$2}
+  [[ $v =~ ^[0-9]+$ && $v -ge 1 && $v -le $3 ]] || die "$1 must be an integer in 1..$3 (got '$v')"
+  printf '%s' "$v"
+}
+RUNS=$(count BENCH_RUNS 10 1000)
+UNTAR_FILES=$(count BENCH_UNTAR_FILES 5000 100000)
+BUILD_FILES=$(count BENCH_BUILD_FILES 100 5000)
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+out=${BENCH_OUT:-$here/results/deny.json}
+for t in c++ make cc tar python3; do command -v "$t" >/dev/null || die "'$t' not found"; done
+mkdir -p "$(dirname "$out")" || die "cannot create $(dirname "$out")"
+cordon_src=${CORDON:-$repo/build/cordon}
+[[ -x $cordon_src ]] || die "no cordon binary at $cordon_src (build first, or set CORDON)"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cordon-bench-deny.XXXXXX")
+cleanup() {
+  local i
+  for i in 1 2 3 4 5 6; do rm -rf -- "$tmp" 2>/dev/null; [[ -e $tmp ]] || return 0; sleep 0.5; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+export XDG_STATE_HOME=$tmp/state
+mkdir -p "$tmp/out" "$XDG_STATE_HOME"
+cp "$cordon_src" "$tmp/cordon"
+cordon=$tmp/cordon
+c++ -std=c++20 -O2 -o "$tmp/timer" "$here/timer.cpp" || die "cannot compile bench/timer.cpp"
+
+# --- workspace: a tarball of small files, a C project ---------------------------------------
+ws=$tmp/ws
+mkdir -p "$ws/src-tree" "$ws/build/src"
+for ((i = 0; i < UNTAR_FILES; i++)); do
+  d=$ws/src-tree/d$((i / 50))
+  [[ -d $d ]] || mkdir "$d"
+  printf 'file %d\n' "$i" >"$d/f$i.txt"
+done
+tar -C "$ws" -cf "$ws/tree.tar" src-tree
+rm -rf "$ws/src-tree"
+for ((i = 0; i < BUILD_FILES; i++)); do
+  printf '#include <stdio.h>\nint f%d(int n) { char b[32]; return snprintf(b, sizeof b, "%%d", n * %d); }\n' "$i" "$i" \
+    >"$ws/build/src/f$i.c"
+done
+{
+  for ((i = 0; i < BUILD_FILES; i++)); do printf 'int f%d(int);\n' "$i"; done
+  printf 'int main(void) {\n  int s = 0;\n'
+  for ((i = 0; i < BUILD_FILES; i++)); do printf '  s += f%d(%d);\n' "$i" "$i"; done
+  printf '  return s == 0;\n}\n'
+} >"$ws/build/src/main.c"
+cat >"$ws/build/Makefile" <<'EOF'
+OBJS := $(patsubst src/%.c,obj/%.o,$(wildcard src/*.c))
+prog: $(OBJS)
+	$(CC) -o $@ $^
+obj/%.o: src/%.c | obj
+	$(CC) -O1 -c -o $@ $<
+obj:
+	mkdir -p obj
+clean:
+	rm -rf obj prog
+EOF
+cd "$ws"
+
+untar=(tar -xf tree.tar)
+build=(make -s -j2 -C build)
+"$cordon" run --no-config --report-denials on -- "${untar[@]}" || die "cordon cannot run here"
+rm -rf src-tree
+
+spec() {  # spec NAME PREPARE... -- CMD...: one comparison, bare vs the three levels
+  local name=$1; shift
+  local prepare=() cmd=()
+  while [[ $1 != -- ]]; do prepare+=("$1"); shift; done
+  shift
+  cmd=("$@")
+  : >"$tmp/out/$name.spec"
+  add() { printf '%s\0' "$@" "" >>"$tmp/out/$name.spec"; }
+  add @prepare "${prepare[@]}"
+  add bare "${cmd[@]}"
+  add off "$cordon" run --no-config --report-denials off -- "${cmd[@]}"
+  add on "$cordon" run --no-config --report-denials on -- "${cmd[@]}"
+  add full "$cordon" run --no-config --report-denials full -- "${cmd[@]}"
+  printf '\n== %s (%d runs, interleaved)\n' "$name" "$RUNS"
+  "$tmp/timer" --runs "$RUNS" --warmup 2 --json "$tmp/out/$name.json" --csv "$tmp/out/$name.csv" "$tmp/out/$name.spec"
+}
+spec untar rm -rf src-tree -- "${untar[@]}"
+spec build make -s -C build clean -- "${build[@]}"
+
+python3 - "$tmp/out" "$out" "$UNTAR_FILES" "$BUILD_FILES" "$RUNS" <<'PY'
+import json, os, platform, sys
+outdir, dest, nuntar, nbuild, runs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+summary = {"kernel": platform.release(), "cpus": os.cpu_count(), "runs": runs,
+           "untar_files": nuntar, "build_files": nbuild, "workloads": {}}
+print()
+print(f"{'workload':<8} {'variant':<5} {'median s':>9} {'vs off':>8} {'vs bare':>8}")
+for name in ("untar", "build"):
+    data = json.load(open(os.path.join(outdir, name + ".json")))
+    res = {r["command"]: r for r in data["results"]}
+    summary["workloads"][name] = {k: {"median": v["median"], "mean": v["mean"], "stddev": v["stddev"],
+                                      "times": v["times"]} for k, v in res.items()}
+    off, bare = res["off"]["median"], res["bare"]["median"]
+    for variant in ("bare", "off", "on", "full"):
+        m = res[variant]["median"]
+        print(f"{name:<8} {variant:<5} {m:9.3f} {100 * (m / off - 1):+7.1f}% {100 * (m / bare - 1):+7.1f}%")
+json.dump(summary, open(dest, "w"), indent=1)
+print(f"\nwritten: {dest}")
+PY
