@@ -4,6 +4,7 @@
 #   1. untar: extract a tarball of N small files into the workspace (every file is an
 #      open(O_CREAT|O_WRONLY) and a directory per 50 files, each one a notification)
 #   2. build: N generated C files with `make -j2` (compilers open few files for writing)
+#   3. per call: 20000 opens for writing and 20000 for reading, timed inside the sandbox
 #
 # each as bare exec and as `cordon run --report-denials off | on | full` (full also watches
 # every open for reads of secrets), interleaved round by round by bench/timer.cpp.
@@ -105,11 +106,57 @@ spec() {  # spec NAME PREPARE... -- CMD...: one comparison, bare vs the three le
 spec untar rm -rf src-tree -- "${untar[@]}"
 spec build make -s -C build clean -- "${build[@]}"
 
+# --- 3. per call: the round trip to the supervisor, without the noise of a whole workload ------
+# N opens for writing (watched at "on") and N opens for reading (watched only at "full"); the
+# program times its own loops, so process start-up and load elsewhere weigh less.
+cat >"$tmp/percall.c" <<'C'
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1e6 + t.tv_nsec / 1e3; }
+int main(int argc, char **argv) {
+  int n = argc > 1 ? atoi(argv[1]) : 1000;
+  int fd = open("percall.tmp", O_CREAT | O_WRONLY, 0644);
+  if (fd < 0) return 1;
+  close(fd);
+  double a = now();
+  for (int i = 0; i < n; ++i) { fd = open("percall.tmp", O_WRONLY | O_TRUNC); if (fd >= 0) close(fd); }
+  double b = now();
+  for (int i = 0; i < n; ++i) { fd = open("percall.tmp", O_RDONLY); if (fd >= 0) close(fd); }
+  double c = now();
+  printf("%.3f %.3f\n", (b - a) / n, (c - b) / n);
+  return 0;
+}
+C
+cc -O2 -o "$tmp/percall" "$tmp/percall.c" || die "cannot compile the per-call probe"
+printf '\n== per call (%d rounds of 20000 opens each way)\n' "$RUNS"
+: >"$tmp/out/percall.txt"
+for ((r = 0; r < RUNS; r++)); do
+  printf 'bare %s\n' "$("$tmp/percall" 20000)" >>"$tmp/out/percall.txt"
+  for level in off on full; do
+    printf '%s %s\n' "$level" "$("$cordon" run --no-config --report-denials "$level" -- "$tmp/percall" 20000)" \
+      >>"$tmp/out/percall.txt"
+  done
+done
+
 python3 - "$tmp/out" "$out" "$UNTAR_FILES" "$BUILD_FILES" "$RUNS" <<'PY'
-import json, os, platform, sys
+import json, os, platform, statistics, sys
 outdir, dest, nuntar, nbuild, runs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 summary = {"kernel": platform.release(), "cpus": os.cpu_count(), "runs": runs,
-           "untar_files": nuntar, "build_files": nbuild, "workloads": {}}
+           "untar_files": nuntar, "build_files": nbuild, "workloads": {}, "per_call_us": {}}
+samples = {}
+for line in open(os.path.join(outdir, "percall.txt")):
+    level, w, r = line.split()
+    samples.setdefault(level, []).append((float(w), float(r)))
+print(f"{'per call':<8} {'variant':<5} {'open for write, us min / median':>32} {'open for read, us min / median':>32}")
+for level in ("bare", "off", "on", "full"):
+    ws, rs = [s[0] for s in samples[level]], [s[1] for s in samples[level]]
+    summary["per_call_us"][level] = {"write_min": min(ws), "write_median": statistics.median(ws),
+                                     "read_min": min(rs), "read_median": statistics.median(rs)}
+    print(f"{'':<8} {level:<5} {min(ws):23.2f} / {statistics.median(ws):6.2f} {min(rs):23.2f} / {statistics.median(rs):6.2f}")
+print()
 print()
 print(f"{'workload':<8} {'variant':<5} {'median s':>9} {'vs off':>8} {'vs bare':>8}")
 for name in ("untar", "build"):
