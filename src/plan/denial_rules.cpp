@@ -9,7 +9,8 @@ namespace cordon {
 namespace {
 
 bool within_any(const std::string& p, const std::vector<std::string>& roots) {
-  return std::any_of(roots.begin(), roots.end(), [&](const std::string& r) { return paths::is_within(p, r); });
+  return std::any_of(roots.begin(), roots.end(),
+                     [&](const std::string& r) { return paths::is_within(p, r); });
 }
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
@@ -44,7 +45,8 @@ std::string writable_suggestion(const std::string& path, bool creates_directory,
     auto parts = components(path.substr(home.size() + 1));
     size_t depth = 1;
     if (parts[0] == ".cache" || parts[0] == ".config") depth = 2;
-    if (parts[0] == ".local") depth = parts.size() > 1 && (parts[1] == "share" || parts[1] == "state" || parts[1] == "lib") ? 3 : 2;
+    if (parts[0] == ".local")
+      depth = parts.size() > 1 && (parts[1] == "share" || parts[1] == "state" || parts[1] == "lib") ? 3 : 2;
     std::string candidate = home;
     for (size_t i = 0; i < std::min(depth, parts.size()); ++i) candidate += "/" + parts[i];
     if (candidate != path || creates_directory) dir = candidate;
@@ -65,12 +67,18 @@ std::optional<DenialReporting> parse_denial_reporting(const std::string& s) {
 
 const char* to_string(Operation op) {
   switch (op) {
-    case Operation::Write: return "write";
-    case Operation::Create: return "create";
-    case Operation::Delete: return "delete";
-    case Operation::Rename: return "rename";
-    case Operation::Read: return "read";
-    case Operation::Network: return "network";
+    case Operation::Write:
+      return "write";
+    case Operation::Create:
+      return "create";
+    case Operation::Delete:
+      return "delete";
+    case Operation::Rename:
+      return "rename";
+    case Operation::Read:
+      return "read";
+    case Operation::Network:
+      return "network";
   }
   return "?";
 }
@@ -108,7 +116,9 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
           c.suggestion = "none: drop --protect " + m.target + " (or its `protect` config entry)";
         else if (std::find(names.begin(), names.end(), paths::basename(m.target)) != names.end() &&
                  contains(r.policy_roots, parent))
-          c.suggestion = "none: agent, editor and cordon configuration stays read-only in the sandbox; change it outside";
+          c.suggestion =
+              "none: agent, editor and cordon configuration stays read-only in the sandbox; change it "
+              "outside";
         else if (policy.git == GitMode::ReadOnly)
           c.suggestion = "--git config-only";  // refined per path in classify()
         else
@@ -177,9 +187,11 @@ std::optional<Denial> classify(const DenialRules& rules, Operation op, const std
     return denial("read-only mode", "--mode workspace-write");
   if (within_any(path, rules.write_roots)) return std::nullopt;
   if (!rules.host_tmp_note.empty() && paths::is_within(path, "/tmp"))
-    return denial(rules.host_tmp_note, rules.host_tmp_note.rfind("no temp", 0) == 0 ? "--tmp private" : "none: use $TMPDIR");
+    return denial(rules.host_tmp_note,
+                  rules.host_tmp_note.rfind("no temp", 0) == 0 ? "--tmp private" : "none: use $TMPDIR");
   std::string suggestion = writable_suggestion(path, creates_directory, home);
-  if (rules.mode == Mode::ReadOnly) return denial("outside the writable roots (read-only mode)", "--mode workspace-write " + suggestion);
+  if (rules.mode == Mode::ReadOnly)
+    return denial("outside the writable roots (read-only mode)", "--mode workspace-write " + suggestion);
   return denial("outside the writable roots", suggestion);
 }
 
@@ -205,7 +217,8 @@ namespace cordon {
 nlohmann::json to_json(const DenialLog& log) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& d : log.entries())
-    out.push_back({{"operation", d.operation}, {"path", d.path}, {"rule", d.rule}, {"suggestion", d.suggestion}});
+    out.push_back(
+        {{"operation", d.operation}, {"path", d.path}, {"rule", d.rule}, {"suggestion", d.suggestion}});
   return out;
 }
 

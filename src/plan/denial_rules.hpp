@@ -13,11 +13,10 @@
 // The record is advisory: it never decides enforcement.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/policy.hpp"
 #include "plan/linux_planner.hpp"
@@ -60,17 +59,17 @@ struct DenialRules {
   bool network_off = true;
   std::string home;  // for "~/..." in suggestions; may be empty
   std::string workspace;
-  std::vector<std::string> write_roots;  // policy roots, then temp, /dev/shm, private runtime dirs
-  std::vector<std::string> policy_roots; // the workspace and --writable roots only
-  std::string host_tmp_note;             // why /tmp is not writable ("" when it is)
+  std::vector<std::string> write_roots;   // policy roots, then temp, /dev/shm, private runtime dirs
+  std::vector<std::string> policy_roots;  // the workspace and --writable roots only
+  std::string host_tmp_note;              // why /tmp is not writable ("" when it is)
   struct Carve {
     std::string path;
     std::string rule;
     std::string suggestion;
   };
-  std::vector<Carve> read_only;  // protected paths: the path and everything below
-  std::vector<Carve> pinned;     // cannot be renamed or removed (the path itself)
-  std::vector<std::string> masked;       // secrets (deny-read)
+  std::vector<Carve> read_only;              // protected paths: the path and everything below
+  std::vector<Carve> pinned;                 // cannot be renamed or removed (the path itself)
+  std::vector<std::string> masked;           // secrets (deny-read)
   std::vector<std::string> read_exceptions;  // --allow-read inside a masked directory
 };
 

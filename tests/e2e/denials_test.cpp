@@ -41,11 +41,12 @@ nlohmann::json find(const Run& r, const std::string& operation, const std::strin
   return nullptr;
 }
 
-void expect_record(const Run& r, const std::string& operation, const std::string& path, const std::string& rule,
-                   const std::string& suggestion) {
+void expect_record(const Run& r, const std::string& operation, const std::string& path,
+                   const std::string& rule, const std::string& suggestion) {
   auto d = find(r, operation, path);
   ASSERT_FALSE(d.is_null()) << "no " << operation << " record for " << path << " in " << r.denials().dump(1)
-                            << "\nstderr:\n" << r.outcome.err;
+                            << "\nstderr:\n"
+                            << r.outcome.err;
   EXPECT_TRUE(contains(d["rule"].get<std::string>(), rule)) << d.dump();
   EXPECT_EQ(d["suggestion"].get<std::string>().rfind(suggestion, 0), 0u) << d.dump();
 }
@@ -69,7 +70,8 @@ TEST(Denials, WriteOutsideTheWorkspaceNamesTheDirectoryToAllow) {
   expect_record(r, "create", out / "file", "outside the writable roots", "--writable " + out.path());
   EXPECT_TRUE(find(r, "create", box.ws / "inside").is_null());
   EXPECT_TRUE(contains(r.outcome.err, "cordon: denied create " + (out / "file") +
-                                          " (outside the writable roots); allow with --writable " + out.path()))
+                                          " (outside the writable roots); allow with --writable " +
+                                          out.path()))
       << r.outcome.err;
 }
 
@@ -78,7 +80,8 @@ TEST(Denials, UnderHomeTheToolDirectoryIsSuggested) {
   fs::create_directories(box.home / ".npm/_cacache");
   auto r = run_json(box, "echo x > ~/.npm/_cacache/entry; mkdir ~/.cargo");
   EXPECT_FALSE(exists(box.home / ".npm/_cacache/entry"));
-  expect_record(r, "create", box.home / ".npm/_cacache/entry", "outside the writable roots", "--writable ~/.npm");
+  expect_record(r, "create", box.home / ".npm/_cacache/entry", "outside the writable roots",
+                "--writable ~/.npm");
   expect_record(r, "create", box.home / ".cargo", "outside the writable roots",
                 "--writable ~/.cargo (create the directory first)");
 }
@@ -105,7 +108,8 @@ TEST(Denials, AgentSettingsHaveNoOption) {
   Sandbox box;
   auto r = run_json(box, "mkdir -p .claude; echo '{}' > .claude/settings.json");
   EXPECT_FALSE(exists(box.ws / ".claude/settings.json"));
-  expect_record(r, "create", box.ws / ".claude/settings.json", "protected path", "none: agent, editor and cordon");
+  expect_record(r, "create", box.ws / ".claude/settings.json", "protected path",
+                "none: agent, editor and cordon");
 }
 
 TEST(Denials, MaskedSecret) {
@@ -113,7 +117,8 @@ TEST(Denials, MaskedSecret) {
   write_file(box.home / ".aws/credentials", "[default]\naws_secret_access_key=x\n");
   // Writes are watched by default; reads of secrets with --report-denials full.
   auto w = run_json(box, "echo stolen >> ~/.aws/credentials");
-  expect_record(w, "write", box.home / ".aws/credentials", "masked secret", "none: secrets are never writable");
+  expect_record(w, "write", box.home / ".aws/credentials", "masked secret",
+                "none: secrets are never writable");
   auto r = run_json(box, "cat ~/.aws/credentials", {"--report-denials", "full"});
   EXPECT_FALSE(contains(r.outcome.out, "aws_secret_access_key"));
   expect_record(r, "read", box.home / ".aws/credentials", "masked secret", "--allow-read ~/.aws/credentials");
@@ -131,10 +136,11 @@ TEST(Denials, NetworkOff) {
 TEST(Denials, AllowedOperationsProduceNone) {
   Sandbox box;
   make_repo_outside(box);
-  auto r = run_json(box,
-                    "echo ok > f && mkdir -p d/e && mv f d/ && ln -s d/f l && rm -r d l && echo t > /tmp/t && "
-                    "git status --short >/dev/null && echo x >> README && git -c user.name=a -c user.email=a@b "
-                    "commit -qam change && : > /dev/null");
+  auto r =
+      run_json(box,
+               "echo ok > f && mkdir -p d/e && mv f d/ && ln -s d/f l && rm -r d l && echo t > /tmp/t && "
+               "git status --short >/dev/null && echo x >> README && git -c user.name=a -c user.email=a@b "
+               "commit -qam change && : > /dev/null");
   EXPECT_EQ(r.outcome.code, 0) << r.outcome.err;
   EXPECT_TRUE(r.denials().empty()) << r.denials().dump(1);
   EXPECT_TRUE(r.result.value("denials_reported", false));
@@ -145,8 +151,10 @@ TEST(Denials, OffRecordsNothingAndStillRefuses) {
   Sandbox box;
   OutsideDir out;
   auto r = run_json(box,
-                    "echo x > '" + (out / "file") + "'; "
-                    "if command -v bash >/dev/null; then bash -c 'echo > /dev/tcp/127.0.0.1/9' 2>/dev/null && touch net; fi",
+                    "echo x > '" + (out / "file") +
+                        "'; "
+                        "if command -v bash >/dev/null; then bash -c 'echo > /dev/tcp/127.0.0.1/9' "
+                        "2>/dev/null && touch net; fi",
                     {"--report-denials", "off"});
   EXPECT_FALSE(exists(out / "file"));
   EXPECT_FALSE(exists(box.ws / "net"));
@@ -157,7 +165,8 @@ TEST(Denials, OffRecordsNothingAndStillRefuses) {
 TEST(Denials, ListIsBoundedAndMarkedTruncated) {
   Sandbox box;
   OutsideDir out;
-  auto r = run_json(box, "i=0; while [ $i -lt 100 ]; do echo > '" + out.path() + "'/f$i 2>/dev/null; i=$((i+1)); done");
+  auto r = run_json(
+      box, "i=0; while [ $i -lt 100 ]; do echo > '" + out.path() + "'/f$i 2>/dev/null; i=$((i+1)); done");
   EXPECT_EQ(r.denials().size(), 64u);
   EXPECT_TRUE(r.result.value("denials_truncated", false));
   EXPECT_TRUE(contains(r.outcome.err, "and more denials")) << r.outcome.err;
@@ -168,8 +177,16 @@ TEST(Denials, WithoutUserNamespaces) {
   // reported; nothing inside the workspace is protected there, so nothing is claimed.
   TempDir ws;
   OutsideDir out;
-  std::vector<std::string> argv = {no_userns_binary(), cordon_binary(), "run", "--no-config", "--best-effort",
-                                   "--json", "--", "sh", "-c", "echo x > '" + (out / "f") + "'; mkdir -p .claude/x"};
+  std::vector<std::string> argv = {no_userns_binary(),
+                                   cordon_binary(),
+                                   "run",
+                                   "--no-config",
+                                   "--best-effort",
+                                   "--json",
+                                   "--",
+                                   "sh",
+                                   "-c",
+                                   "echo x > '" + (out / "f") + "'; mkdir -p .claude/x"};
   auto o = run_process(argv, ws.path());
   if (contains(o.err, "Landlock is unavailable")) GTEST_SKIP() << "no Landlock on this host";
   EXPECT_FALSE(exists(out / "f"));

@@ -1,11 +1,12 @@
 // Table tests for the denial classifier: a real plan (from the planner, on a fake host
 // and filesystem) plus an operation -> the record and suggestion, or nothing.
+#include "plan/denial_rules.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
 
 #include "core/paths.hpp"
-#include "plan/denial_rules.hpp"
 #include "plan/linux_planner.hpp"
 
 namespace cordon {
@@ -47,7 +48,10 @@ const std::string kWs = "/home/u/proj";
 MapFs host_fs() {
   MapFs fs;
   fs.dir(kWs + "/src").dir(kWs + "/.git/hooks").file(kWs + "/.git/config").file(kWs + "/.git/HEAD");
-  fs.dir(kWs + "/.vscode").dir(kHome + "/.aws").file(kHome + "/.aws/config").file(kHome + "/.aws/credentials");
+  fs.dir(kWs + "/.vscode")
+      .dir(kHome + "/.aws")
+      .file(kHome + "/.aws/config")
+      .file(kHome + "/.aws/credentials");
   fs.dir(kHome + "/.ssh").file(kHome + "/.netrc").dir(kHome + "/.npm").dir(kHome + "/.cache").dir("/tmp");
   fs.dir("/var/tmp/out").dir("/usr/lib");
   return fs;
@@ -103,52 +107,51 @@ void expect_cases(const DenialRules& rules, const std::vector<Case>& cases) {
 using O = Operation;
 
 TEST(DenialRules, DefaultPolicy) {
-  expect_cases(rules_for(policy_with()),
-               {
-                   // allowed: the workspace, temp, /dev/shm, pseudo filesystems, relative paths
-                   {O::Write, kWs + "/src/main.c"},
-                   {O::Create, kWs + "/build", true},
-                   {O::Delete, kWs + "/src"},
-                   {O::Rename, kWs + "/.git/index.lock"},
-                   {O::Create, kWs + "/.git/objects/ab/cdef"},
-                   {O::Create, "/tmp/cc123.o"},
-                   {O::Create, "/dev/shm/sem.x"},
-                   {O::Write, "/dev/null"},
-                   {O::Write, "/proc/self/fd/1"},
-                   {O::Write, "relative/path"},
-                   // outside the writable roots: the tool's directory under home
-                   {O::Create, kHome + "/.npm/_cacache/index/ab", false, "outside the writable roots",
-                    "--writable ~/.npm"},
-                   {O::Create, kHome + "/.npm", true, "outside the writable roots",
-                    "--writable ~/.npm (create the directory first)"},
-                   {O::Write, kHome + "/.cache/pip/http/x", false, "outside the writable roots",
-                    "--writable ~/.cache/pip"},
-                   {O::Create, kHome + "/.local/share/virtualenv/x/y", false, "outside the writable roots",
-                    "--writable ~/.local/share/virtualenv"},
-                   {O::Write, kHome + "/.bashrc", false, "outside the writable roots", "--writable ~"},
-                   {O::Create, "/var/tmp/out/file", false, "outside the writable roots", "--writable /var/tmp/out"},
-                   {O::Delete, "/usr/lib/libx.so", false, "outside the writable roots", "--writable /usr/lib"},
-                   {O::Write, "/var/tmp/../../etc/passwd", false, "outside the writable roots", "--writable /etc"},
-                   // protected paths inside the workspace
-                   {O::Create, kWs + "/.git/hooks/pre-commit", false, "protected path: git hooks",
-                    "--git writable"},
-                   {O::Write, kWs + "/.git/config", false, "protected path: git config", "--git writable"},
-                   {O::Create, kWs + "/.claude/settings.json", false, "protected path: agent/editor",
-                    "none: agent, editor and cordon configuration"},
-                   {O::Delete, kWs + "/.vscode", false, "protected path", "none: agent"},
-                   // pinned: .git cannot be renamed away or removed, but its contents can change
-                   {O::Rename, kWs + "/.git", false, "cannot be renamed or removed", "--git writable"},
-                   {O::Delete, kWs + "/.git", false, "cannot be renamed or removed", "--git writable"},
-                   {O::Rename, kWs, false, "a writable root cannot be renamed", "none"},
-                   // secrets: writes have no option, reads name the exact path
-                   {O::Write, kHome + "/.aws/credentials", false, "masked secret", "none: secrets"},
-                   {O::Read, kHome + "/.aws/credentials", false, "masked secret",
-                    "--allow-read ~/.aws/credentials"},
-                   {O::Read, kHome + "/.ssh", false, "masked secret", "--allow-read ~/.ssh"},
-                   {O::Read, kHome + "/.netrc", false, "masked secret", "--allow-read ~/.netrc"},
-                   {O::Read, kHome + "/.bashrc"},
-                   {O::Read, kWs + "/src/main.c"},
-               });
+  expect_cases(
+      rules_for(policy_with()),
+      {
+          // allowed: the workspace, temp, /dev/shm, pseudo filesystems, relative paths
+          {O::Write, kWs + "/src/main.c"},
+          {O::Create, kWs + "/build", true},
+          {O::Delete, kWs + "/src"},
+          {O::Rename, kWs + "/.git/index.lock"},
+          {O::Create, kWs + "/.git/objects/ab/cdef"},
+          {O::Create, "/tmp/cc123.o"},
+          {O::Create, "/dev/shm/sem.x"},
+          {O::Write, "/dev/null"},
+          {O::Write, "/proc/self/fd/1"},
+          {O::Write, "relative/path"},
+          // outside the writable roots: the tool's directory under home
+          {O::Create, kHome + "/.npm/_cacache/index/ab", false, "outside the writable roots",
+           "--writable ~/.npm"},
+          {O::Create, kHome + "/.npm", true, "outside the writable roots",
+           "--writable ~/.npm (create the directory first)"},
+          {O::Write, kHome + "/.cache/pip/http/x", false, "outside the writable roots",
+           "--writable ~/.cache/pip"},
+          {O::Create, kHome + "/.local/share/virtualenv/x/y", false, "outside the writable roots",
+           "--writable ~/.local/share/virtualenv"},
+          {O::Write, kHome + "/.bashrc", false, "outside the writable roots", "--writable ~"},
+          {O::Create, "/var/tmp/out/file", false, "outside the writable roots", "--writable /var/tmp/out"},
+          {O::Delete, "/usr/lib/libx.so", false, "outside the writable roots", "--writable /usr/lib"},
+          {O::Write, "/var/tmp/../../etc/passwd", false, "outside the writable roots", "--writable /etc"},
+          // protected paths inside the workspace
+          {O::Create, kWs + "/.git/hooks/pre-commit", false, "protected path: git hooks", "--git writable"},
+          {O::Write, kWs + "/.git/config", false, "protected path: git config", "--git writable"},
+          {O::Create, kWs + "/.claude/settings.json", false, "protected path: agent/editor",
+           "none: agent, editor and cordon configuration"},
+          {O::Delete, kWs + "/.vscode", false, "protected path", "none: agent"},
+          // pinned: .git cannot be renamed away or removed, but its contents can change
+          {O::Rename, kWs + "/.git", false, "cannot be renamed or removed", "--git writable"},
+          {O::Delete, kWs + "/.git", false, "cannot be renamed or removed", "--git writable"},
+          {O::Rename, kWs, false, "a writable root cannot be renamed", "none"},
+          // secrets: writes have no option, reads name the exact path
+          {O::Write, kHome + "/.aws/credentials", false, "masked secret", "none: secrets"},
+          {O::Read, kHome + "/.aws/credentials", false, "masked secret", "--allow-read ~/.aws/credentials"},
+          {O::Read, kHome + "/.ssh", false, "masked secret", "--allow-read ~/.ssh"},
+          {O::Read, kHome + "/.netrc", false, "masked secret", "--allow-read ~/.netrc"},
+          {O::Read, kHome + "/.bashrc"},
+          {O::Read, kWs + "/src/main.c"},
+      });
 }
 
 TEST(DenialRules, WritableRootsAndAllowReadExceptions) {
@@ -159,7 +162,8 @@ TEST(DenialRules, WritableRootsAndAllowReadExceptions) {
   expect_cases(rules, {
                           {O::Create, kHome + "/.npm/_cacache/x"},
                           {O::Read, kHome + "/.aws/config"},
-                          {O::Read, kHome + "/.aws/credentials", false, "masked secret", "--allow-read ~/.aws/credentials"},
+                          {O::Read, kHome + "/.aws/credentials", false, "masked secret",
+                           "--allow-read ~/.aws/credentials"},
                           {O::Create, kHome + "/.npm/.claude/x", false, "protected path", "none: agent"},
                       });
 }
@@ -229,7 +233,8 @@ TEST(DenialRules, Network) {
 
 TEST(DenialRules, TextAndLog) {
   Denial d{"write", "/home/u/.npm/x", "outside the writable roots", "--writable ~/.npm"};
-  EXPECT_EQ(to_text(d), "denied write /home/u/.npm/x (outside the writable roots); allow with --writable ~/.npm");
+  EXPECT_EQ(to_text(d),
+            "denied write /home/u/.npm/x (outside the writable roots); allow with --writable ~/.npm");
   Denial none{"create", "/w/.claude/x", "protected path", "none: change it outside"};
   EXPECT_EQ(to_text(none), "denied create /w/.claude/x (protected path); none: change it outside");
 

@@ -1,7 +1,6 @@
 #include "platform/linux/supervisor.hpp"
 
 #include <fcntl.h>
-#include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <seccomp.h>
@@ -28,8 +27,28 @@ constexpr unsigned long kNotifSetFlags = SECCOMP_IOW(4, __u64);
 constexpr uint64_t kSyncWakeUp = 1;
 constexpr uint64_t kAfUnix = 1;
 
-enum class Call { Open, OpenAt, OpenAt2, Creat, Mkdir, MkdirAt, Mknod, MknodAt, Unlink, UnlinkAt, Rmdir,
-                  Rename, RenameAt, RenameAt2, Link, LinkAt, Symlink, SymlinkAt, Truncate, Socket };
+enum class Call {
+  Open,
+  OpenAt,
+  OpenAt2,
+  Creat,
+  Mkdir,
+  MkdirAt,
+  Mknod,
+  MknodAt,
+  Unlink,
+  UnlinkAt,
+  Rmdir,
+  Rename,
+  RenameAt,
+  RenameAt2,
+  Link,
+  LinkAt,
+  Symlink,
+  SymlinkAt,
+  Truncate,
+  Socket
+};
 
 struct Watched {
   const char* name;
@@ -41,12 +60,12 @@ struct Watched {
 // reads never reach the supervisor (unless DenialReporting::Full). openat2 keeps its
 // flags in memory, where BPF cannot look: it is always notified (glibc does not use it).
 constexpr Watched kWatched[] = {
-    {"open", Call::Open, 1},         {"openat", Call::OpenAt, 2},       {"openat2", Call::OpenAt2, -1},
-    {"creat", Call::Creat, -1},      {"mkdir", Call::Mkdir, -1},        {"mkdirat", Call::MkdirAt, -1},
-    {"mknod", Call::Mknod, -1},      {"mknodat", Call::MknodAt, -1},    {"unlink", Call::Unlink, -1},
-    {"unlinkat", Call::UnlinkAt, -1}, {"rmdir", Call::Rmdir, -1},        {"rename", Call::Rename, -1},
+    {"open", Call::Open, 1},          {"openat", Call::OpenAt, 2},        {"openat2", Call::OpenAt2, -1},
+    {"creat", Call::Creat, -1},       {"mkdir", Call::Mkdir, -1},         {"mkdirat", Call::MkdirAt, -1},
+    {"mknod", Call::Mknod, -1},       {"mknodat", Call::MknodAt, -1},     {"unlink", Call::Unlink, -1},
+    {"unlinkat", Call::UnlinkAt, -1}, {"rmdir", Call::Rmdir, -1},         {"rename", Call::Rename, -1},
     {"renameat", Call::RenameAt, -1}, {"renameat2", Call::RenameAt2, -1}, {"link", Call::Link, -1},
-    {"linkat", Call::LinkAt, -1},     {"symlink", Call::Symlink, -1},    {"symlinkat", Call::SymlinkAt, -1},
+    {"linkat", Call::LinkAt, -1},     {"symlink", Call::Symlink, -1},     {"symlinkat", Call::SymlinkAt, -1},
     {"truncate", Call::Truncate, -1},
 };
 
@@ -58,7 +77,8 @@ using Ctx = std::unique_ptr<void, CtxDeleter>;
 Result<SeccompProgram> export_program(scmp_filter_ctx ctx) {
   UniqueFd mem(::memfd_create("cordon-supervisor", MFD_CLOEXEC));
   if (!mem.valid()) return os_error("memfd_create", "cordon-supervisor", errno);
-  if (int rc = seccomp_export_bpf(ctx, mem.get()); rc != 0) return os_error("seccomp_export_bpf", "notify", -rc);
+  if (int rc = seccomp_export_bpf(ctx, mem.get()); rc != 0)
+    return os_error("seccomp_export_bpf", "notify", -rc);
   off_t size = ::lseek(mem.get(), 0, SEEK_END);
   if (size <= 0 || size % sizeof(sock_filter) != 0) return os_error("seccomp_export_bpf", "size", EINVAL);
   SeccompProgram prog;
@@ -101,7 +121,8 @@ std::string read_link(const std::string& path) {
 // /proc/PID/cwd or /proc/PID/fd/N prints the path in the sandbox's mount namespace).
 std::string absolute_in(pid_t pid, int dirfd, const std::string& path) {
   if (path.empty() || path[0] == '/') return path;
-  const std::string base = read_link("/proc/" + std::to_string(pid) + (dirfd == AT_FDCWD ? "/cwd" : "/fd/" + std::to_string(dirfd)));
+  const std::string base = read_link("/proc/" + std::to_string(pid) +
+                                     (dirfd == AT_FDCWD ? "/cwd" : "/fd/" + std::to_string(dirfd)));
   if (base.empty() || base[0] != '/') return {};  // a pipe, a socket, a deleted directory
   return paths::join(base, path);
 }
@@ -115,27 +136,36 @@ bool exists_in(pid_t pid, const std::string& path) {
 
 const char* family_name(uint64_t f) {
   switch (f) {
-    case 2: return "AF_INET";
-    case 10: return "AF_INET6";
-    case 16: return "AF_NETLINK";
-    case 17: return "AF_PACKET";
-    default: return nullptr;
+    case 2:
+      return "AF_INET";
+    case 10:
+      return "AF_INET6";
+    case 16:
+      return "AF_NETLINK";
+    case 17:
+      return "AF_PACKET";
+    default:
+      return nullptr;
   }
 }
 
 const char* type_name(uint64_t t) {
   switch (t & 0xf) {
-    case 1: return "SOCK_STREAM";
-    case 2: return "SOCK_DGRAM";
-    case 3: return "SOCK_RAW";
-    default: return nullptr;
+    case 1:
+      return "SOCK_STREAM";
+    case 2:
+      return "SOCK_DGRAM";
+    case 3:
+      return "SOCK_RAW";
+    default:
+      return nullptr;
   }
 }
 
 }  // namespace
 
-Result<SupervisorPrograms> supervisor_compile(const std::vector<SeccompRule>& deny_list, const DenialRules& rules,
-                                              DenialReporting level) {
+Result<SupervisorPrograms> supervisor_compile(const std::vector<SeccompRule>& deny_list,
+                                              const DenialRules& rules, DenialReporting level) {
   SupervisorPrograms out;
   std::vector<SeccompRule> moved;
   for (const auto& r : deny_list) (is_moved(r) ? moved : out.deny_list).push_back(r);
@@ -153,14 +183,16 @@ Result<SupervisorPrograms> supervisor_compile(const std::vector<SeccompRule>& de
     } else {
       const unsigned a = static_cast<unsigned>(w.flags_arg);
       for (uint64_t bit : {uint64_t{O_WRONLY}, uint64_t{O_RDWR}, uint64_t{O_CREAT}})
-        if (rc == 0) rc = seccomp_rule_add(ctx.get(), SCMP_ACT_NOTIFY, nr, 1, SCMP_CMP(a, SCMP_CMP_MASKED_EQ, bit, bit));
+        if (rc == 0)
+          rc = seccomp_rule_add(ctx.get(), SCMP_ACT_NOTIFY, nr, 1, SCMP_CMP(a, SCMP_CMP_MASKED_EQ, bit, bit));
     }
     if (rc != 0) return os_error("seccomp_rule_add", std::string("notify ") + w.name, -rc);
   }
   if (!moved.empty() && rules.network_off) {
     int nr = seccomp_syscall_resolve_name("socket");
     table.emplace_back(nr, static_cast<unsigned>(Call::Socket));
-    if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_NOTIFY, nr, 1, SCMP_CMP(0, SCMP_CMP_NE, kAfUnix)); rc != 0)
+    if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_NOTIFY, nr, 1, SCMP_CMP(0, SCMP_CMP_NE, kAfUnix));
+        rc != 0)
       return os_error("seccomp_rule_add", "notify socket", -rc);
   } else {
     out.deny_list.insert(out.deny_list.end(), moved.begin(), moved.end());
@@ -180,11 +212,14 @@ Result<SupervisorPrograms> supervisor_compile(const std::vector<SeccompRule>& de
 Supervisor::Supervisor(DenialRules rules, const SupervisorPrograms& programs)
     : rules_(std::move(rules)), programs_(programs) {}
 
-Supervisor::~Supervisor() { stop(); }
+Supervisor::~Supervisor() {
+  stop();
+}
 
 Status Supervisor::prepare() {
   int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return os_error("socketpair", "", errno);
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+    return os_error("socketpair", "", errno);
   parent_end_.reset(sv[0]);
   child_end_.reset(sv[1]);
   int p[2];
@@ -221,7 +256,8 @@ bool Supervisor::install_in_child(const ChildReporter& rep) const {
   c->cmsg_len = CMSG_LEN(sizeof(int));
   std::memcpy(CMSG_DATA(c), &listener, sizeof(int));
   // Without the parent holding the listener, every watched call would fail (ENOSYS).
-  if (::sendmsg(child_end_.get(), &msg, MSG_NOSIGNAL) != 1) return rep.fail("supervisor", "sendmsg(SCM_RIGHTS)", "");
+  if (::sendmsg(child_end_.get(), &msg, MSG_NOSIGNAL) != 1)
+    return rep.fail("supervisor", "sendmsg(SCM_RIGHTS)", "");
   ::close(listener);
   ::close(child_end_.get());  // init keeps running: let the parent see EOF now
   return true;
@@ -290,7 +326,7 @@ void Supervisor::run() {
 
 void Supervisor::handle(int listener) {
   seccomp_notif req;
-  std::memset(&req, 0, sizeof req);  // the kernel requires a zeroed buffer
+  std::memset(&req, 0, sizeof req);                                    // the kernel requires a zeroed buffer
   if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) return;  // ENOENT: the caller went away
   ++notifications_;
   seccomp_notif_resp resp{};
@@ -326,7 +362,8 @@ void Supervisor::handle(int listener) {
         return;
       }
       if (must_exist && !exists_in(pid, d->path)) return;  // ENOENT, not a denial
-      if (creates && (exists_in(pid, d->path) || !exists_in(pid, paths::parent(d->path)))) return;  // EEXIST, ENOENT
+      if (creates && (exists_in(pid, d->path) || !exists_in(pid, paths::parent(d->path))))
+        return;  // EEXIST, ENOENT
       found = std::move(d);
     };
     auto open_like = [&](int dirfd, uint64_t addr, uint64_t flags) {
@@ -352,22 +389,41 @@ void Supervisor::handle(int listener) {
       found = std::move(d);
     };
     switch (call) {
-      case Call::Open: open_like(AT_FDCWD, a[0], a[1]); break;
-      case Call::OpenAt: open_like(fd_arg(a[0]), a[1], a[2]); break;
+      case Call::Open:
+        open_like(AT_FDCWD, a[0], a[1]);
+        break;
+      case Call::OpenAt:
+        open_like(fd_arg(a[0]), a[1], a[2]);
+        break;
       case Call::OpenAt2: {
         uint64_t flags = 0;
         iovec local{&flags, sizeof flags}, remote{reinterpret_cast<void*>(a[2]), sizeof flags};
-        if (::process_vm_readv(pid, &local, 1, &remote, 1, 0) == sizeof flags) open_like(fd_arg(a[0]), a[1], flags);
+        if (::process_vm_readv(pid, &local, 1, &remote, 1, 0) == sizeof flags)
+          open_like(fd_arg(a[0]), a[1], flags);
         break;
       }
-      case Call::Creat: open_like(AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC); break;
-      case Call::Mkdir: check(Operation::Create, path_at(AT_FDCWD, a[0]), false, true, true); break;
-      case Call::MkdirAt: check(Operation::Create, path_at(fd_arg(a[0]), a[1]), false, true, true); break;
-      case Call::Mknod: check(Operation::Create, path_at(AT_FDCWD, a[0]), false, true); break;
-      case Call::MknodAt: check(Operation::Create, path_at(fd_arg(a[0]), a[1]), false, true); break;
+      case Call::Creat:
+        open_like(AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC);
+        break;
+      case Call::Mkdir:
+        check(Operation::Create, path_at(AT_FDCWD, a[0]), false, true, true);
+        break;
+      case Call::MkdirAt:
+        check(Operation::Create, path_at(fd_arg(a[0]), a[1]), false, true, true);
+        break;
+      case Call::Mknod:
+        check(Operation::Create, path_at(AT_FDCWD, a[0]), false, true);
+        break;
+      case Call::MknodAt:
+        check(Operation::Create, path_at(fd_arg(a[0]), a[1]), false, true);
+        break;
       case Call::Unlink:
-      case Call::Rmdir: check(Operation::Delete, path_at(AT_FDCWD, a[0]), true, false); break;
-      case Call::UnlinkAt: check(Operation::Delete, path_at(fd_arg(a[0]), a[1]), true, false); break;
+      case Call::Rmdir:
+        check(Operation::Delete, path_at(AT_FDCWD, a[0]), true, false);
+        break;
+      case Call::UnlinkAt:
+        check(Operation::Delete, path_at(fd_arg(a[0]), a[1]), true, false);
+        break;
       case Call::Rename:
         check(Operation::Rename, path_at(AT_FDCWD, a[0]), true, false);
         check(Operation::Rename, path_at(AT_FDCWD, a[1]), false, false);
@@ -377,11 +433,21 @@ void Supervisor::handle(int listener) {
         check(Operation::Rename, path_at(fd_arg(a[0]), a[1]), true, false);
         check(Operation::Rename, path_at(fd_arg(a[2]), a[3]), false, false);
         break;
-      case Call::Link: check(Operation::Create, path_at(AT_FDCWD, a[1]), false, true); break;
-      case Call::LinkAt: check(Operation::Create, path_at(fd_arg(a[2]), a[3]), false, true); break;
-      case Call::Symlink: check(Operation::Create, path_at(AT_FDCWD, a[1]), false, true); break;
-      case Call::SymlinkAt: check(Operation::Create, path_at(fd_arg(a[1]), a[2]), false, true); break;
-      case Call::Truncate: check(Operation::Write, path_at(AT_FDCWD, a[0]), true, false); break;
+      case Call::Link:
+        check(Operation::Create, path_at(AT_FDCWD, a[1]), false, true);
+        break;
+      case Call::LinkAt:
+        check(Operation::Create, path_at(fd_arg(a[2]), a[3]), false, true);
+        break;
+      case Call::Symlink:
+        check(Operation::Create, path_at(AT_FDCWD, a[1]), false, true);
+        break;
+      case Call::SymlinkAt:
+        check(Operation::Create, path_at(fd_arg(a[1]), a[2]), false, true);
+        break;
+      case Call::Truncate:
+        check(Operation::Write, path_at(AT_FDCWD, a[0]), true, false);
+        break;
       case Call::Socket: {
         // Routed here only for families the network policy refuses: always EPERM.
         resp.flags = 0;

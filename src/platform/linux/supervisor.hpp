@@ -42,9 +42,9 @@
 namespace cordon {
 
 struct SupervisorPrograms {
-  SeccompProgram notify;             // loaded with SECCOMP_FILTER_FLAG_NEW_LISTENER
-  SeccompProgram fallback;           // the moved deny-list rules, if the listener fails
-  std::vector<SeccompRule> deny_list;  // the deny list without the moved rules
+  SeccompProgram notify;                        // loaded with SECCOMP_FILTER_FLAG_NEW_LISTENER
+  SeccompProgram fallback;                      // the moved deny-list rules, if the listener fails
+  std::vector<SeccompRule> deny_list;           // the deny list without the moved rules
   std::vector<std::pair<int, unsigned>> calls;  // syscall number -> watched call (supervisor.cpp)
 };
 
