@@ -108,8 +108,9 @@ spec build make -s -C build clean -- "${build[@]}"
 
 # --- 3. per call: the round trip to the supervisor, without the noise of a whole workload ------
 # N opens for writing (watched at "on") and N opens for reading (watched only at "full"); the
-# program times its own loops, so process start-up and load elsewhere weigh less.
-cat >"$tmp/percall.c" <<'C'
+# program times its own loops, so process start-up and load elsewhere weigh less. It lives in
+# the workspace: the sandbox has its own /tmp.
+cat >"$ws/percall.c" <<'C'
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,13 +131,13 @@ int main(int argc, char **argv) {
   return 0;
 }
 C
-cc -O2 -o "$tmp/percall" "$tmp/percall.c" || die "cannot compile the per-call probe"
+cc -O2 -o "$ws/percall" "$ws/percall.c" || die "cannot compile the per-call probe"
 printf '\n== per call (%d rounds of 20000 opens each way)\n' "$RUNS"
 : >"$tmp/out/percall.txt"
 for ((r = 0; r < RUNS; r++)); do
-  printf 'bare %s\n' "$("$tmp/percall" 20000)" >>"$tmp/out/percall.txt"
+  printf 'bare %s\n' "$("$ws/percall" 20000)" >>"$tmp/out/percall.txt"
   for level in off on full; do
-    printf '%s %s\n' "$level" "$("$cordon" run --no-config --report-denials "$level" -- "$tmp/percall" 20000)" \
+    printf '%s %s\n' "$level" "$("$cordon" run --no-config --report-denials "$level" -- "$ws/percall" 20000)" \
       >>"$tmp/out/percall.txt"
   done
 done
@@ -148,7 +149,10 @@ summary = {"kernel": platform.release(), "cpus": os.cpu_count(), "runs": runs,
            "untar_files": nuntar, "build_files": nbuild, "workloads": {}, "per_call_us": {}}
 samples = {}
 for line in open(os.path.join(outdir, "percall.txt")):
-    level, w, r = line.split()
+    parts = line.split()
+    if len(parts) != 3:  # a run that failed (its stderr was shown)
+        continue
+    level, w, r = parts
     samples.setdefault(level, []).append((float(w), float(r)))
 print(f"{'per call':<8} {'variant':<5} {'open for write, us min / median':>32} {'open for read, us min / median':>32}")
 for level in ("bare", "off", "on", "full"):
