@@ -262,6 +262,13 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
   }
   report_write.reset();
   if (spec.supervisor) spec.supervisor->start();
+  // Stopped on every way out of launch(), so no thread outlives it (the placeholder cleaner forks).
+  struct StopSupervisor {
+    Supervisor* s;
+    ~StopSupervisor() {
+      if (s) s->stop();
+    }
+  } stop_supervisor{spec.supervisor};
 
   LaunchResult result;
   std::optional<ChildFailure> failure;
@@ -311,7 +318,6 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
   // Without a pid namespace, whatever the command left behind was reparented to us.
   // (full-access runs unsandboxed by request: nothing to clean up.)
   if (!namespaces && sandboxed) result.leftovers_killed = kill_leftovers();
-  if (spec.supervisor) spec.supervisor->stop();
   result.duration_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
