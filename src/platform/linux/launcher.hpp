@@ -24,6 +24,8 @@
 
 namespace cordon {
 
+class Supervisor;  // platform/linux/supervisor.hpp
+
 struct LaunchSpec {
   const LinuxPlan* plan = nullptr;
   std::vector<std::string> argv;
@@ -33,6 +35,8 @@ struct LaunchSpec {
   unsigned uid = 0;
   unsigned gid = 0;
   const SeccompProgram* seccomp = nullptr;
+  // Denial reporting (optional): installed after the deny-list filter, runs in the parent.
+  Supervisor* supervisor = nullptr;
 };
 
 struct LaunchResult {
