@@ -11,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "core/policy.hpp"
+#include "plan/denial_rules.hpp"
 #include "plan/report.hpp"
 
 namespace cordon::platform {
@@ -19,6 +20,8 @@ struct RunRequest {
   std::vector<std::string> argv;  // the command; argv[0] is looked up on PATH
   std::string cwd;                // absolute; must lie inside what the policy can read
   bool report_json = false;       // print a JSON result on stderr when done
+  // Record the operations the sandbox refuses (Linux: seccomp user notification).
+  DenialReporting report_denials = DenialReporting::On;
 };
 
 // Probe the host and build the plan for `policy` without running anything.

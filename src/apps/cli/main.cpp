@@ -106,6 +106,7 @@ int main(int argc, char** argv) {
   if (!policy) return fail(policy.error());
 
   cordon::platform::RunRequest run{req.argv, cwd, req.json};
+  if (req.report_denials) run.report_denials = *req.report_denials;
   switch (req.command) {
     case cordon::cli::Command::Check: {
       auto report = cordon::platform::check(*policy);

@@ -107,6 +107,10 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
   auto* run = app.add_subcommand("run", "run a command in the sandbox");
   add_policy_options(run, run_opts, req);
   run->add_flag("--json", req.json, "print a JSON result object on stderr when the command ends");
+  std::string report_denials;
+  run->add_option("--report-denials", report_denials,
+                  "on (default) | off | full: record refused operations and the option that allows each "
+                  "(full also watches reads of secrets)");
   run->add_option("command", run_cmd, "the command, after --")->required();
 
   auto* explain = app.add_subcommand("explain", "print the resolved plan without running anything");
@@ -145,6 +149,11 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
   if (run->parsed()) {
     req.command = Command::Run, chosen = &run_opts, chosen_app = run;
     req.argv = run_cmd;
+    if (!report_denials.empty()) {
+      req.report_denials = parse_denial_reporting(report_denials);
+      if (!req.report_denials)
+        return usage_error("--report-denials", "invalid value '" + report_denials + "'", "valid values: on, off, full");
+    }
   } else if (explain->parsed()) {
     req.command = Command::Explain, chosen = &explain_opts, chosen_app = explain;
     req.argv = explain_cmd;

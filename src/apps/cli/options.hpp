@@ -12,6 +12,7 @@
 
 #include "core/error.hpp"
 #include "core/policy.hpp"
+#include "plan/denial_rules.hpp"
 
 namespace cordon::cli {
 
@@ -23,6 +24,7 @@ struct CliRequest {
   std::vector<std::string> argv;        // command after "--"
   std::vector<std::string> setup_args;  // arguments of `cordon setup`
   bool json = false;
+  std::optional<DenialReporting> report_denials;  // run --report-denials
   bool no_config = false;
   std::optional<std::string> config_file;  // replaces the user config path
   std::string help_text;                   // set when command == Help

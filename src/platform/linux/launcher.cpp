@@ -23,6 +23,7 @@
 #include "platform/linux/landlock.hpp"
 #include "platform/linux/mounts.hpp"
 #include "platform/linux/net_child.hpp"
+#include "platform/linux/supervisor.hpp"
 #include "platform/linux/unique_fd.hpp"
 
 namespace cordon {
@@ -152,6 +153,7 @@ struct ChildArgs {
   if (ok) ok = drop_privileges(rep);
   if (ok) ok = landlock_apply(plan.landlock, rep);
   if (ok && a.spec->seccomp && seccomp_load(*a.spec->seccomp) != 0) ok = rep.fail("seccomp", "prctl(PR_SET_SECCOMP)", "");
+  if (ok && a.spec->supervisor) ok = a.spec->supervisor->install_in_child(rep);
   if (!ok) ::_exit(125);
   if (a.namespaces) run_init(a.argv, a.envp, a.original_mask, a.report_fd);
   exec_command(a.argv, a.envp, a.original_mask, a.report_fd);
@@ -267,6 +269,14 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
   // inside), the sandboxed command's own session/group without namespaces, or the
   // plain child in full-access mode (no new session there).
   const pid_t signal_target = namespaces ? pid : sandboxed ? -pid : pid;
+  if (spec.supervisor) spec.supervisor->start();
+  // Stopped on every way out of launch(), so no thread outlives it (the placeholder cleaner forks).
+  struct StopSupervisor {
+    Supervisor* s;
+    ~StopSupervisor() {
+      if (s) s->stop();
+    }
+  } stop_supervisor{spec.supervisor};
 
   LaunchResult result;
   std::optional<ChildFailure> failure;

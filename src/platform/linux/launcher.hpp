@@ -25,6 +25,8 @@
 
 namespace cordon {
 
+class Supervisor;  // platform/linux/supervisor.hpp
+
 struct LaunchSpec {
   const LinuxPlan* plan = nullptr;
   std::vector<std::string> argv;
@@ -38,6 +40,8 @@ struct LaunchSpec {
   // (net_child.cpp), and what the parent does right after clone().
   int net_child_fd = -1;
   std::function<void()> after_clone = {};
+  // Denial reporting (optional): installed after the deny-list filter, runs in the parent.
+  Supervisor* supervisor = nullptr;
 };
 
 struct LaunchResult {

@@ -18,6 +18,7 @@
 #include "platform/linux/proxy.hpp"
 #include "platform/linux/seccomp.hpp"
 #include "platform/linux/state.hpp"
+#include "platform/linux/supervisor.hpp"
 
 extern char** environ;
 
@@ -94,6 +95,15 @@ std::vector<std::string> sandbox_env(const Policy& policy, const LinuxPlan& plan
   return filter_env(in, env).env;
 }
 
+// At most a screenful on stderr; the JSON result has the whole (bounded) list.
+void print_denials(const DenialLog& log) {
+  constexpr size_t kShown = 10;
+  const auto& all = log.entries();
+  for (size_t i = 0; i < all.size() && i < kShown; ++i) std::fprintf(stderr, "cordon: %s\n", to_text(all[i]).c_str());
+  if (all.size() > kShown || log.truncated())
+    std::fprintf(stderr, "cordon: ... and more denials (see --json)\n");
+}
+
 }  // namespace
 
 Result<PlanReport> explain(const Policy& policy, const RunRequest& request) {
@@ -134,10 +144,21 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
   if (!prepared) return prepared.error();
 
   std::optional<SeccompProgram> program;
+  std::optional<SupervisorPrograms> watch;  // denial reporting (supervisor.hpp)
+  DenialRules denial_rules_for_run;
   auto compile = [&]() -> Status {
     program.reset();
+    watch.reset();
     if (prepared->plan.sandbox == LinuxSandbox::None || !prepared->caps.seccomp) return Ok{};
-    auto p = seccomp_compile(prepared->plan.seccomp);
+    auto deny_list = prepared->plan.seccomp;
+    if (request.report_denials != DenialReporting::Off) {
+      denial_rules_for_run = denial_rules(policy, prepared->plan, home_of(policy));
+      auto w = supervisor_compile(deny_list, denial_rules_for_run, request.report_denials);
+      if (!w) return w.error();
+      watch = std::move(*w);
+      deny_list = watch->deny_list;
+    }
+    auto p = seccomp_compile(deny_list);
     if (!p) return p.error();
     program = std::move(*p);
     return Ok{};
@@ -147,6 +168,7 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
   Result<LaunchResult> result = Error{};
   std::vector<std::string> notes;
   std::unique_ptr<ProxyServer> proxy;  // proxied network: runs while the command runs
+  std::optional<Supervisor> supervisor;
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (auto st = prepared->placeholders.create(prepared->plan.placeholders); !st) return st.error();
     LaunchSpec spec{&prepared->plan, request.argv, sandbox_env(policy, prepared->plan), request.cwd,
@@ -158,6 +180,12 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
       proxy = std::move(*started);
       spec.net_child_fd = proxy->child_fd();
       spec.after_clone = [p = proxy.get()] { p->after_clone(); };
+    }
+    supervisor.reset();
+    if (watch) {
+      supervisor.emplace(denial_rules_for_run, *watch);
+      if (auto st = supervisor->prepare(); !st) return st.error();
+      spec.supervisor = &*supervisor;
     }
     result = launch(spec);
     if (result || !is_userns_unavailable(result.error()) || attempt == 1) break;
@@ -189,6 +217,7 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
     for (const auto& g : prepared->plan.report.guarantees)
       if (g.state == GuaranteeState::Degraded || g.state == GuaranteeState::Missing)
         std::fprintf(stderr, "cordon: warning: %s not enforced (%s)\n", g.name.c_str(), g.detail.c_str());
+  if (supervisor) print_denials(supervisor->log());
   if (result->timed_out)
     std::fprintf(stderr, "cordon: timed out after %.3g s; the whole process tree was killed\n",
                  *policy.limits.timeout_seconds);
@@ -207,6 +236,9 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
                           {"refused", nlohmann::json::array()}};
     for (const auto& r : refused) net["refused"].push_back({{"host", r.host}, {"port", r.port}, {"reason", r.reason}});
     j["network"] = net;
+    j["denials"] = supervisor ? to_json(supervisor->log()) : nlohmann::json::array();
+    j["denials_truncated"] = supervisor && supervisor->log().truncated();
+    j["denials_reported"] = supervisor && supervisor->active();
     std::cerr << j.dump() << "\n";
   }
   return result->exit_code;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -153,6 +154,8 @@ void PlaceholderGuard::start_cleaner() {
   ::setsid();
   if (::fork() != 0) ::_exit(0);
   set_process_title("cordon: placeholder cleanup");
+  // Hold none of the caller's descriptors (pipes would keep a reader waiting).
+  ::syscall(SYS_close_range, 3U, ~0U, 0U);
   for (int fd = 0; fd < 3; ++fd) {
     int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     if (devnull >= 0 && devnull != fd) {

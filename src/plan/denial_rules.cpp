@@ -1,0 +1,225 @@
+#include "plan/denial_rules.hpp"
+
+#include <algorithm>
+
+#include "core/defaults.hpp"
+#include "core/paths.hpp"
+
+namespace cordon {
+namespace {
+
+bool within_any(const std::string& p, const std::vector<std::string>& roots) {
+  return std::any_of(roots.begin(), roots.end(),
+                     [&](const std::string& r) { return paths::is_within(p, r); });
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// "~/.npm" for a path under home, the path itself otherwise.
+std::string tilde(const std::string& p, const std::string& home) {
+  if (home.empty() || home == "/" || !paths::is_within(p, home)) return p;
+  return p == home ? "~" : "~/" + p.substr(home.size() + 1);
+}
+
+std::vector<std::string> components(const std::string& rel) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < rel.size()) {
+    size_t end = rel.find('/', start);
+    if (end == std::string::npos) end = rel.size();
+    if (end > start) out.push_back(rel.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+// The directory to name in `--writable`: under home, the tool's own directory
+// (~/.npm, ~/.cache/pip, ~/.local/share/x), since tools write many files below it;
+// elsewhere the directory holding the path. Writable roots are directories that exist,
+// so a directory being created is named with "create it first".
+std::string writable_suggestion(const std::string& path, bool creates_directory, const std::string& home) {
+  std::string dir = paths::parent(path);
+  if (!home.empty() && home != "/" && path != home && paths::is_within(path, home)) {
+    auto parts = components(path.substr(home.size() + 1));
+    size_t depth = 1;
+    if (parts[0] == ".cache" || parts[0] == ".config") depth = 2;
+    if (parts[0] == ".local")
+      depth = parts.size() > 1 && (parts[1] == "share" || parts[1] == "state" || parts[1] == "lib") ? 3 : 2;
+    std::string candidate = home;
+    for (size_t i = 0; i < std::min(depth, parts.size()); ++i) candidate += "/" + parts[i];
+    if (candidate != path || creates_directory) dir = candidate;
+  }
+  std::string s = "--writable " + tilde(dir, home);
+  if (creates_directory && dir == path) s += " (create the directory first)";
+  return s;
+}
+
+}  // namespace
+
+std::optional<DenialReporting> parse_denial_reporting(const std::string& s) {
+  if (s == "off") return DenialReporting::Off;
+  if (s == "on") return DenialReporting::On;
+  if (s == "full") return DenialReporting::Full;
+  return std::nullopt;
+}
+
+const char* to_string(Operation op) {
+  switch (op) {
+    case Operation::Write:
+      return "write";
+    case Operation::Create:
+      return "create";
+    case Operation::Delete:
+      return "delete";
+    case Operation::Rename:
+      return "rename";
+    case Operation::Read:
+      return "read";
+    case Operation::Network:
+      return "network";
+  }
+  return "?";
+}
+
+std::string to_text(const Denial& d) {
+  std::string s = "denied " + d.operation + " " + d.path + " (" + d.rule + ")";
+  if (d.suggestion.rfind("--", 0) == 0) return s + "; allow with " + d.suggestion;
+  return d.suggestion.empty() ? s : s + "; " + d.suggestion;
+}
+
+DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std::string& home) {
+  DenialRules r;
+  r.mode = plan.sandbox == LinuxSandbox::None ? Mode::FullAccess : policy.mode;
+  r.network_off = policy.net.mode == NetMode::Off && plan.sandbox != LinuxSandbox::None;
+  r.workspace = policy.workspace;
+  r.home = home;
+  if (plan.sandbox == LinuxSandbox::None) return r;
+  r.policy_roots = policy.write_roots();
+  r.write_roots = r.policy_roots;
+  const bool ns = plan.sandbox == LinuxSandbox::Namespaces;
+  if (!plan.tmpdir.empty()) r.write_roots.push_back(plan.tmpdir);
+  r.write_roots.push_back("/dev/shm");
+  if (policy.tmp == TmpMode::None)
+    r.host_tmp_note = "no temp directory (--tmp none)";
+  else if (!ns && plan.tmpdir != "/tmp")
+    r.host_tmp_note = "/tmp is the host's and read-only without user namespaces; use $TMPDIR";
+
+  for (const auto& m : plan.mounts) {
+    switch (m.kind) {
+      case MountKind::BindReadOnly: {
+        DenialRules::Carve c{m.target, "protected path: " + m.reason, ""};
+        const std::string parent = paths::parent(m.target);
+        const auto& names = defaults::protected_root_names();
+        if (contains(policy.protect, m.target))
+          c.suggestion = "none: drop --protect " + m.target + " (or its `protect` config entry)";
+        else if (std::find(names.begin(), names.end(), paths::basename(m.target)) != names.end() &&
+                 contains(r.policy_roots, parent))
+          c.suggestion =
+              "none: agent, editor and cordon configuration stays read-only in the sandbox; change it "
+              "outside";
+        else if (policy.git == GitMode::ReadOnly)
+          c.suggestion = "--git config-only";  // refined per path in classify()
+        else
+          c.suggestion = "--git writable";
+        r.read_only.push_back(std::move(c));
+        break;
+      }
+      case MountKind::Pin:
+        r.pinned.push_back({m.target, "cannot be renamed or removed: " + m.reason, "--git writable"});
+        break;
+      case MountKind::EmptyWritableDir:
+        if (policy.mode != Mode::ReadOnly) r.write_roots.push_back(m.target);
+        break;
+      default:
+        break;
+    }
+  }
+  for (const auto& rule : plan.report.rules) {
+    if (rule.category == "deny-read") r.masked.push_back(rule.subject);
+    if (rule.category == "allow-read") r.read_exceptions.push_back(rule.subject);
+  }
+  return r;
+}
+
+std::optional<Denial> classify(const DenialRules& rules, Operation op, const std::string& raw_path,
+                               bool creates_directory) {
+  if (rules.mode == Mode::FullAccess || !paths::is_absolute(raw_path)) return std::nullopt;
+  const std::string path = paths::normalize(raw_path);
+  if (op == Operation::Network) return std::nullopt;
+  for (const char* pseudo : {"/proc", "/sys", "/dev"})
+    if (paths::is_within(path, pseudo) && !paths::is_within(path, "/dev/shm")) return std::nullopt;
+  const std::string home = rules.home;
+  auto denial = [&](std::string rule, std::string suggestion) {
+    return Denial{to_string(op), path, std::move(rule), std::move(suggestion)};
+  };
+
+  const bool in_exception = within_any(path, rules.read_exceptions);
+  const bool in_secret = within_any(path, rules.masked);
+  if (op == Operation::Read) {
+    if (!in_secret || in_exception) return std::nullopt;
+    return denial("masked secret", "--allow-read " + tilde(path, home));
+  }
+  if (in_secret && !in_exception)
+    return denial("masked secret", "none: secrets are never writable in the sandbox; change it outside");
+
+  for (const auto& c : rules.read_only) {
+    if (!paths::is_within(path, c.path)) continue;
+    std::string suggestion = c.suggestion;
+    // --git read-only: config-only frees objects and refs; hooks and config need writable.
+    if (suggestion == "--git config-only") {
+      const std::string rel = path.size() > c.path.size() ? path.substr(c.path.size() + 1) : "";
+      if (rel.empty() || rel == "config" || rel == "config.worktree" || paths::is_within(rel, "hooks") ||
+          paths::is_within(rel, "worktrees") || paths::is_within(rel, "modules"))
+        suggestion = "--git writable";
+    }
+    return denial(c.rule, suggestion);
+  }
+  if (op == Operation::Delete || op == Operation::Rename) {
+    for (const auto& p : rules.pinned)
+      if (p.path == path) return denial(p.rule, p.suggestion);
+    if (contains(rules.policy_roots, path))
+      return denial("a writable root cannot be renamed or removed (it is a mount point)",
+                    "none: run the command from the directory above, with that as the workspace");
+  }
+  if (rules.mode == Mode::ReadOnly && paths::is_within(path, rules.workspace))
+    return denial("read-only mode", "--mode workspace-write");
+  if (within_any(path, rules.write_roots)) return std::nullopt;
+  if (!rules.host_tmp_note.empty() && paths::is_within(path, "/tmp"))
+    return denial(rules.host_tmp_note,
+                  rules.host_tmp_note.rfind("no temp", 0) == 0 ? "--tmp private" : "none: use $TMPDIR");
+  std::string suggestion = writable_suggestion(path, creates_directory, home);
+  if (rules.mode == Mode::ReadOnly)
+    return denial("outside the writable roots (read-only mode)", "--mode workspace-write " + suggestion);
+  return denial("outside the writable roots", suggestion);
+}
+
+std::optional<Denial> classify_network(const DenialRules& rules, const std::string& what) {
+  if (!rules.network_off) return std::nullopt;
+  return Denial{to_string(Operation::Network), what, "network off", "--net on"};
+}
+
+void DenialLog::add(Denial d) {
+  for (const auto& e : entries_)
+    if (e.operation == d.operation && e.path == d.path) return;
+  if (entries_.size() >= limit_) {
+    truncated_ = true;
+    return;
+  }
+  entries_.push_back(std::move(d));
+}
+
+}  // namespace cordon
+
+namespace cordon {
+
+nlohmann::json to_json(const DenialLog& log) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& d : log.entries())
+    out.push_back(
+        {{"operation", d.operation}, {"path", d.path}, {"rule", d.rule}, {"suggestion", d.suggestion}});
+  return out;
+}
+
+}  // namespace cordon

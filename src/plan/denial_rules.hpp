@@ -1,0 +1,108 @@
+// cordon: which operations the sandbox will refuse, why, and the smallest option
+// that would allow each one. Pure (no system calls), so it is table-tested.
+//
+//   DenialRules rules = denial_rules(policy, plan, home);           // once, before the run
+//   if (auto d = classify(rules, Operation::Create, "/home/u/.npm/x"))
+//     log.add(*d);   // {"create", "/home/u/.npm/x", "outside the writable roots", "--writable ~/.npm"}
+//
+// The supervisor (platform/linux/supervisor.cpp) sees a call before the kernel runs
+// it and asks this classifier whether the kernel layers (mounts, Landlock, seccomp)
+// will refuse it; only predicted refusals are recorded. Paths are as the sandbox sees
+// them, lexically normalised; symbolic links are not followed, so a write through a
+// link that leaves (or enters) a writable root is classified by the link's own path.
+// The record is advisory: it never decides enforcement.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/policy.hpp"
+#include "plan/linux_planner.hpp"
+
+namespace cordon {
+
+// How much the run watches (`cordon run --report-denials`).
+enum class DenialReporting {
+  Off,
+  On,    // writes, creates, deletes, renames, links; sockets refused by --net off
+  Full,  // also reads of masked secrets: every open() is watched (slower)
+};
+std::optional<DenialReporting> parse_denial_reporting(const std::string& s);
+
+enum class Operation {
+  Write,    // open an existing file for writing, truncate
+  Create,   // create a file, directory, device, symlink or hard link
+  Delete,   // unlink, rmdir
+  Rename,   // either end of a rename
+  Read,     // read a masked secret
+  Network,  // a socket the network policy refuses
+};
+
+const char* to_string(Operation op);
+
+// One refused operation; field names match the JSON result's "denials" entries.
+struct Denial {
+  std::string operation;   // "write", "create", "delete", "rename", "read", "network"
+  std::string path;        // the path, or the address / socket for "network"
+  std::string rule;        // the rule that refuses it, in words
+  std::string suggestion;  // the smallest option that would allow it, or why none does
+};
+
+// "denied write /x (outside the writable roots) — allow with --writable /"
+std::string to_text(const Denial& d);
+
+// The plan, reduced to what classification needs (paths as the sandbox sees them).
+struct DenialRules {
+  Mode mode = Mode::WorkspaceWrite;
+  bool network_off = true;
+  std::string home;  // for "~/..." in suggestions; may be empty
+  std::string workspace;
+  std::vector<std::string> write_roots;   // policy roots, then temp, /dev/shm, private runtime dirs
+  std::vector<std::string> policy_roots;  // the workspace and --writable roots only
+  std::string host_tmp_note;              // why /tmp is not writable ("" when it is)
+  struct Carve {
+    std::string path;
+    std::string rule;
+    std::string suggestion;
+  };
+  std::vector<Carve> read_only;              // protected paths: the path and everything below
+  std::vector<Carve> pinned;                 // cannot be renamed or removed (the path itself)
+  std::vector<std::string> masked;           // secrets (deny-read)
+  std::vector<std::string> read_exceptions;  // --allow-read inside a masked directory
+};
+
+// Namespaces and LandlockOnly plans; an unsandboxed plan gives rules that refuse nothing.
+// `home` only shortens suggestions ("~/.npm").
+DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std::string& home);
+
+// A filesystem operation on `path` (absolute; others are not classified). Paths under
+// /proc, /sys and /dev are not classified: refusals there are the kernel's, not the
+// policy's, and no option changes them. `creates_directory`: mkdir (a suggested
+// writable root must exist, so creating it is named as a step).
+std::optional<Denial> classify(const DenialRules& rules, Operation op, const std::string& path,
+                               bool creates_directory = false);
+
+// A network operation the policy refuses: `what` is the address, or the socket
+// ("socket(AF_INET, SOCK_STREAM)") when it is refused before any address is known.
+std::optional<Denial> classify_network(const DenialRules& rules, const std::string& what);
+
+// A bounded, de-duplicated list of denials (first seen first).
+class DenialLog {
+ public:
+  explicit DenialLog(size_t limit = 64) : limit_(limit) {}
+  void add(Denial d);
+  const std::vector<Denial>& entries() const { return entries_; }
+  bool truncated() const { return truncated_; }
+
+ private:
+  size_t limit_;
+  std::vector<Denial> entries_;
+  bool truncated_ = false;
+};
+
+// [{"operation", "path", "rule", "suggestion"}, ...]
+nlohmann::json to_json(const DenialLog& log);
+
+}  // namespace cordon
