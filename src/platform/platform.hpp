@@ -19,6 +19,7 @@ struct RunRequest {
   std::vector<std::string> argv;  // the command; argv[0] is looked up on PATH
   std::string cwd;                // absolute; must lie inside what the policy can read
   bool report_json = false;       // print a JSON result on stderr when done
+  std::optional<std::string> report_path;  // also write it to this file (core/result.hpp)
 };
 
 // Probe the host and build the plan for `policy` without running anything.

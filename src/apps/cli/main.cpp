@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
   auto policy = build_policy(req, cwd, home);
   if (!policy) return fail(policy.error());
 
-  cordon::platform::RunRequest run{req.argv, cwd, req.json};
+  cordon::platform::RunRequest run{req.argv, cwd, req.json, req.report_file};
   switch (req.command) {
     case cordon::cli::Command::Check: {
       auto report = cordon::platform::check(*policy);
