@@ -1,5 +1,7 @@
 #include "core/result.hpp"
 
+#include <type_traits>
+
 namespace cordon {
 
 const char* to_string(Classification c) {
@@ -56,6 +58,64 @@ nlohmann::json to_json(const RunResult& r) {
   j["limits"] = r.limits;
   j["notes"] = r.notes;
   return j;
+}
+
+RunResult from_json(const nlohmann::json& j) {
+  RunResult r;
+  if (!j.is_object()) return r;
+  auto get = [&](const char* key, auto& into) {
+    auto it = j.find(key);
+    if (it == j.end()) return;
+    using T = std::decay_t<decltype(into)>;
+    if constexpr (std::is_same_v<T, bool>) {
+      if (it->is_boolean()) into = it->template get<bool>();
+    } else if constexpr (std::is_same_v<T, int>) {
+      if (it->is_number_integer()) into = it->template get<int>();
+    } else if constexpr (std::is_same_v<T, double>) {
+      if (it->is_number()) into = it->template get<double>();
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      if (it->is_string()) into = it->template get<std::string>();
+    } else if constexpr (std::is_same_v<T, nlohmann::json>) {
+      into = *it;
+    }
+  };
+  if (auto it = j.find("exit_code"); it != j.end() && it->is_number_integer()) r.exit_code = it->get<int>();
+  get("signal", r.signal);
+  get("duration_ms", r.duration_ms);
+  get("timed_out", r.timed_out);
+  get("exec_failed", r.exec_failed);
+  get("sandbox_error", r.sandbox_error);
+  get("error", r.error);
+  get("sandbox", r.sandbox);
+  get("guarantees", r.guarantees);
+  get("degradations", r.degradations);
+  get("limits", r.limits);
+  auto strings = [&](const char* key, std::vector<std::string>& into) {
+    if (auto it = j.find(key); it != j.end() && it->is_array())
+      for (const auto& s : *it)
+        if (s.is_string()) into.push_back(s.get<std::string>());
+  };
+  strings("limits_hit", r.limits_hit);
+  strings("notes", r.notes);
+  if (auto it = j.find("denials"); it != j.end() && it->is_array())
+    for (const auto& d : *it) {
+      if (!d.is_object()) continue;
+      Denial x;
+      auto field = [&](const char* key, std::string& into) {
+        if (auto f = d.find(key); f != d.end() && f->is_string()) into = f->get<std::string>();
+      };
+      field("operation", x.operation);
+      field("path", x.path);
+      field("address", x.address);
+      field("rule", x.rule);
+      field("suggestion", x.suggestion);
+      r.denials.push_back(std::move(x));
+    }
+  if (auto it = j.find("truncated"); it != j.end() && it->is_object()) {
+    if (it->contains("stdout") && (*it)["stdout"].is_boolean()) r.stdout_truncated = (*it)["stdout"].get<bool>();
+    if (it->contains("stderr") && (*it)["stderr"].is_boolean()) r.stderr_truncated = (*it)["stderr"].get<bool>();
+  }
+  return r;
 }
 
 }  // namespace cordon

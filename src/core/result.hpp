@@ -59,5 +59,7 @@ Classification classify(const RunResult& r);
 
 nlohmann::json to_json(const Denial& d);
 nlohmann::json to_json(const RunResult& r);  // includes "classification"
+// The inverse of to_json (classification is recomputed); missing or mistyped fields keep their defaults.
+RunResult from_json(const nlohmann::json& j);
 
 }  // namespace cordon

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "apps/cli/options.hpp"
+#include "apps/server/mcp_server.hpp"
+#include "apps/server/runner.hpp"
 #include "core/config.hpp"
 #include "core/paths.hpp"
 #include "core/resolve.hpp"
@@ -78,6 +80,8 @@ cordon::Result<cordon::Policy> build_policy(const cordon::cli::CliRequest& req, 
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  // Inside a `cordon mcp` sandbox: read the command from stdin and exec it.
+  if (args.size() == 1 && args[0] == "__mcp-exec") cordon::server::exec_stub_main();
   std::error_code ec;
   const auto cwd_u8 = std::filesystem::current_path(ec).u8string();
   std::string cwd(cwd_u8.begin(), cwd_u8.end());
@@ -121,6 +125,8 @@ int main(int argc, char** argv) {
       if (!code) return fail(code.error(), 125);
       return *code;
     }
+    case cordon::cli::Command::Mcp:
+      return cordon::server::serve_mcp(*policy, req.policy_args);
     default:
       return 2;
   }

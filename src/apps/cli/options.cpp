@@ -1,5 +1,7 @@
 #include "apps/cli/options.hpp"
 
+#include <algorithm>
+
 #include <CLI/CLI.hpp>
 
 #include "core/limits.hpp"
@@ -170,7 +172,8 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
   } else if (mcp->parsed()) {
     req.command = Command::Mcp, chosen = &mcp_opts, chosen_app = mcp;
     // Kept verbatim: the server starts each sandbox as `cordon run <these options>`.
-    req.policy_args.assign(args.begin() + 1, args.end());
+    auto sub = std::find(args.begin(), args.end(), "mcp");
+    req.policy_args.assign(sub == args.end() ? sub : sub + 1, args.end());
   } else if (setup->parsed()) {
     req.command = Command::Setup;
     for (const auto& extra : setup->remaining()) req.setup_args.push_back(extra);
