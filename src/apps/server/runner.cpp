@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -167,6 +168,8 @@ Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd) {
   bool killed = false, exited = false;
   int status = 0;
   char buf[65536];
+  // Readable when the worker exits (its pipes may stay open a little longer, see below).
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, w->pid, 0)));
   for (;;) {
     if (!exited) {
       pid_t r = ::waitpid(w->pid, &status, WNOHANG);
@@ -186,14 +189,15 @@ Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd) {
       }
       break;
     }
-    pollfd fds[5] = {{w->out.get(), POLLIN, 0}, {w->err.get(), POLLIN, 0}, {w->report.get(), POLLIN, 0},
-                     {written < input.size() ? w->in.get() : -1, POLLOUT, 0}, {killed ? -1 : cancel_fd, POLLIN, 0}};
+    pollfd fds[6] = {{w->out.get(), POLLIN, 0}, {w->err.get(), POLLIN, 0}, {w->report.get(), POLLIN, 0},
+                     {written < input.size() ? w->in.get() : -1, POLLOUT, 0}, {killed ? -1 : cancel_fd, POLLIN, 0},
+                     {pidfd.get(), POLLIN, 0}};
     int wait_ms = 100;
     if (has_deadline && !killed) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
       if (left < wait_ms) wait_ms = left < 0 ? 0 : static_cast<int>(left);
     }
-    ::poll(fds, 5, wait_ms);
+    ::poll(fds, 6, wait_ms);
     auto drain = [&](UniqueFd& fd, short revents, auto&& sink) {
       if (!fd.valid() || !(revents & (POLLIN | POLLHUP | POLLERR))) return;
       ssize_t n = ::read(fd.get(), buf, sizeof buf);
