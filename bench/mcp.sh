@@ -10,6 +10,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cordon="${2:-$root/build/cordon}"
 ws=$(mktemp -d "${CORDON_BENCH_TMP:-/var/tmp}/cordon-bench-mcp-XXXXXX")
 trap 'rm -rf "$ws"' EXIT
+# Protected names that exist need no placeholders: keeps back-to-back runs clear of the
+# placeholder cleaner (and measures the common case of a real project).
+mkdir -p "$ws"/{.cordon,.codex,.claude,.agents,.cursor,.vscode,.idea}
 python3 - "$n" "$cordon" "$ws" <<'PY'
 import json, os, statistics, subprocess, sys, time
 n, cordon, ws = int(sys.argv[1]), sys.argv[2], sys.argv[3]
