@@ -24,10 +24,12 @@ namespace {
 // One `cordon mcp` process with its stdin and stdout as pipes.
 class McpServer {
  public:
-  explicit McpServer(const std::string& ws, std::vector<std::string> opts = {}) {
+  // `wrapper` runs first, e.g. the no_userns helper.
+  explicit McpServer(const std::string& ws, std::vector<std::string> opts = {}, std::vector<std::string> wrapper = {}) {
     int in[2], out[2];
     if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) return;
-    std::vector<std::string> argv = {cordon_binary(), "mcp", "--no-config", "--workspace", ws};
+    std::vector<std::string> argv = wrapper;
+    argv.insert(argv.end(), {cordon_binary(), "mcp", "--no-config", "--workspace", ws});
     argv.insert(argv.end(), opts.begin(), opts.end());
     pid_ = ::fork();
     if (pid_ == 0) {
@@ -176,6 +178,23 @@ TEST(McpServer, CancellationKillsTheWholeTree) {
   s.send(R"({"jsonrpc":"2.0","id":8,"method":"ping"})");
   auto m = s.next();
   EXPECT_EQ(m["id"], 8) << m.dump();
+}
+
+TEST(McpServer, CancellationKillsTheTreeWithoutUserNamespaces) {
+  TempDir ws;
+  {
+    auto probe = run_process({no_userns_binary(), cordon_binary(), "check", "--no-config", "--json"}, ws.path());
+    if (contains(probe.out, "\"landlock_abi\": 0")) GTEST_SKIP() << "Landlock is unavailable: no Landlock-only mode here";
+  }
+  McpServer s(ws.path(), {"--best-effort"}, {no_userns_binary()});
+  const std::string marker = "6" + std::to_string(::getpid() % 10000) + "1";
+  // Ignores SIGTERM, and leaves a process that is no longer its child.
+  s.call(3, {{"command", "trap '' TERM; sleep " + marker + " & (sleep " + marker + "1 &) ; sleep " + marker + "2"}});
+  ASSERT_TRUE(eventually([&] { return host_runs("sleep " + marker + "1"); }, std::chrono::seconds(10)));
+  s.send(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3}})");
+  EXPECT_TRUE(eventually([&] { return !host_runs("sleep " + marker); }, std::chrono::seconds(10)));
+  s.call(4, {{"command", "echo after"}});
+  EXPECT_EQ(structured(s.response(4))["stdout"], "after\n");
 }
 
 TEST(McpServer, TimeoutOnlyNarrows) {

@@ -10,6 +10,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
 
 #include "platform/linux/unique_fd.hpp"
 
@@ -56,6 +59,45 @@ struct Capture {
     data.append(p, n < room ? n : room);
   }
 };
+
+// Every process below `root`, from the parent links in /proc.
+std::vector<pid_t> descendants_of(pid_t root) {
+  std::multimap<pid_t, pid_t> children;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(e.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    auto paren = line.rfind(')');
+    if (paren == std::string::npos) continue;
+    char state = 0;
+    int ppid = 0;
+    if (std::sscanf(line.c_str() + paren + 1, " %c %d", &state, &ppid) == 2)
+      children.emplace(static_cast<pid_t>(ppid), static_cast<pid_t>(std::stol(name)));
+  }
+  std::vector<pid_t> out, queue = {root};
+  while (!queue.empty()) {
+    pid_t p = queue.back();
+    queue.pop_back();
+    auto [lo, hi] = children.equal_range(p);
+    for (auto it = lo; it != hi; ++it) out.push_back(it->second), queue.push_back(it->second);
+  }
+  return out;
+}
+
+// With a pid namespace, killing the worker is enough (its sandbox init has
+// PR_SET_PDEATHSIG). Without one (Landlock only, --best-effort) the worker is a child
+// subreaper: everything the command left is still below it, so kill that first.
+void kill_tree(pid_t worker) {
+  for (int round = 0; round < 20; ++round) {
+    auto below = descendants_of(worker);
+    if (below.empty()) break;
+    for (pid_t p : below) ::kill(p, SIGKILL);
+  }
+  ::kill(worker, SIGKILL);
+}
 
 RunResult result_from_report(const std::string& text) {
   RunResult r;
@@ -219,9 +261,7 @@ Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd) {
       const bool cancel = fds[4].revents != 0;
       const bool late = has_deadline && std::chrono::steady_clock::now() >= deadline;
       if (cancel || late) {
-        // The sandbox's init dies with the worker (PR_SET_PDEATHSIG), and every process
-        // in its pid namespace with it.
-        ::kill(w->pid, SIGKILL);
+        kill_tree(w->pid);
         killed = true;
         o.cancelled = cancel;
         o.result.timed_out = !cancel;
