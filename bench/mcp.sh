@@ -7,7 +7,7 @@
 set -euo pipefail
 n="${1:-50}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
-cordon="${2:-$root/build/cordon}"
+cordon="$(realpath "${2:-$root/build/cordon}")"
 ws=$(mktemp -d "${CORDON_BENCH_TMP:-/var/tmp}/cordon-bench-mcp-XXXXXX")
 trap 'rm -rf "$ws"' EXIT
 # Protected names that exist need no placeholders: keeps back-to-back runs clear of the
