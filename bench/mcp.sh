@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Per-command overhead of `cordon mcp` (a warm server) against a fresh `cordon run` and
 # bare exec, in one run. Usage: bench/mcp.sh [N] [CORDON_BINARY]   (default 50, build/cordon)
-# Each mode runs `true` N times sequentially in a scratch workspace; the report gives
+# Each mode runs `true` N times sequentially in a scratch workspace (MCP calls are spaced by
+# CORDON_BENCH_THINK_MS, default 20, as an agent thinks between commands); the report gives
 # median and p90 wall time per command, the overhead over bare exec, and the ratio of
 # the MCP server's overhead to a fresh `cordon run`'s (target: at most 0.5).
 set -euo pipefail
@@ -17,6 +18,7 @@ python3 - "$n" "$cordon" "$ws" <<'PY'
 import json, os, statistics, subprocess, sys, time
 n, cordon, ws = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 true_bin = "/bin/true"
+think = float(os.environ.get("CORDON_BENCH_THINK_MS", "20")) / 1000
 
 def stats(samples):
     s = sorted(samples)
@@ -45,7 +47,7 @@ rpc(0, "initialize", {"protocolVersion": "2025-11-25", "capabilities": {}, "clie
 server.stdin.write(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}) + "\n")
 mcp = []
 for i in range(n + 3):
-    time.sleep(0.02)  # an agent thinks between commands; lets the next sandbox get ready
+    time.sleep(think)  # an agent thinks between commands; lets the next sandbox get ready
     t = time.perf_counter()
     r = rpc(i + 1, "tools/call", {"name": "run_command", "arguments": {"argv": [true_bin]}})
     mcp.append((time.perf_counter() - t) * 1000)

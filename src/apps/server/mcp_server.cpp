@@ -158,6 +158,7 @@ class Server {
     std::thread([this, call, key, id, r = std::move(*req)] {
       Outcome o = pool_.run(r, call->cancel_read);
       if (!o.cancelled) send(result_response(id, tool_result(o)));
+      pool_.refill();
       std::lock_guard lock(calls_mu_);
       calls_.erase(key);
       calls_cv_.notify_all();

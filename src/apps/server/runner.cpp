@@ -206,7 +206,7 @@ Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd) {
   const bool has_deadline = request.timeout_seconds.has_value();
   const auto deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                     std::chrono::duration<double>(has_deadline ? *request.timeout_seconds : 0.0));
-  bool killed = false, exited = false, refilled = false;
+  bool killed = false, exited = false;
   int status = 0;
   char buf[65536];
   // Readable when the worker exits (its pipes may stay open a little longer, see below).
@@ -255,7 +255,6 @@ Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd) {
       if (n > 0) written += static_cast<size_t>(n);
       else if (errno != EAGAIN && errno != EINTR) written = input.size();  // the command stopped reading
       if (written >= input.size()) w->in.reset();  // end of file for the command's stdin
-      if (!refilled) refill(), refilled = true;  // the next sandbox gets ready while this command runs
     }
     if (!killed && !exited) {
       const bool cancel = fds[4].revents != 0;
@@ -269,7 +268,6 @@ Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd) {
     }
   }
   if (!exited) ::waitpid(w->pid, &status, 0);
-  if (!refilled) refill();
 
   if (killed) {
     RunResult r = report.empty() ? RunResult{} : result_from_report(report);

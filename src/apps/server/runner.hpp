@@ -48,11 +48,14 @@ class WorkerPool {
   // Runs the command; returns when it and everything it started are gone. Becomes
   // readable on `cancel_fd` (any byte, or EOF) means: kill the tree now.
   Outcome run(const CommandRequest& request, int cancel_fd);
+  // Start a worker for the next command if none is waiting. Called after a response is
+  // sent: started while a command runs, its setup would compete with it for the CPU;
+  // between commands it overlaps the agent's own turn.
+  void refill();
 
  private:
   struct Worker;
   std::optional<Worker*> take();
-  void refill();
   Worker* spawn();
 
   RunnerConfig config_;
