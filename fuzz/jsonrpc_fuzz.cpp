@@ -31,12 +31,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view line(reinterpret_cast<const char*>(data), size);
   server::Message m = server::parse_message(line);
   if (m.kind == server::MessageKind::Invalid) {
-    require(m.error_code == server::kParseError || m.error_code == server::kInvalidRequest, "unexpected error code");
-    auto reply = nlohmann::json::parse(server::error_response(m.id, m.error_code, m.error_message), nullptr, false);
+    require(m.error_code == server::kParseError || m.error_code == server::kInvalidRequest,
+            "unexpected error code");
+    auto reply =
+        nlohmann::json::parse(server::error_response(m.id, m.error_code, m.error_message), nullptr, false);
     require(reply.is_object(), "error reply is not JSON");
     return 0;
   }
-  require(m.id.is_null() || m.id.is_string() || m.id.is_number_integer() || m.id.is_number_unsigned(), "bad id kept");
+  require(m.id.is_null() || m.id.is_string() || m.id.is_number_integer() || m.id.is_number_unsigned(),
+          "bad id kept");
   if (m.kind == server::MessageKind::Request && m.method == "tools/call" && m.params.is_object() &&
       m.params.contains("arguments")) {
     Policy p;

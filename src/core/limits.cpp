@@ -6,7 +6,8 @@
 namespace cordon {
 namespace {
 
-Error limit_error(const std::string& key, const Origin& o, const std::string& detail, const std::string& hint = {}) {
+Error limit_error(const std::string& key, const Origin& o, const std::string& detail,
+                  const std::string& hint = {}) {
   return usage_error(key + " (" + o.describe() + ")", detail, hint);
 }
 
@@ -29,11 +30,16 @@ std::optional<uint64_t> parse_size(const std::string& text, std::string* why) {
   std::string suffix;
   for (; i < text.size(); ++i) suffix += static_cast<char>(std::toupper(static_cast<unsigned char>(text[i])));
   int shift = 0;
-  if (suffix.empty() || suffix == "B") shift = 0;
-  else if (suffix == "K" || suffix == "KB" || suffix == "KIB") shift = 10;
-  else if (suffix == "M" || suffix == "MB" || suffix == "MIB") shift = 20;
-  else if (suffix == "G" || suffix == "GB" || suffix == "GIB") shift = 30;
-  else return fail("'" + text + "': unknown unit '" + suffix + "' (use K, M or G)");
+  if (suffix.empty() || suffix == "B")
+    shift = 0;
+  else if (suffix == "K" || suffix == "KB" || suffix == "KIB")
+    shift = 10;
+  else if (suffix == "M" || suffix == "MB" || suffix == "MIB")
+    shift = 20;
+  else if (suffix == "G" || suffix == "GB" || suffix == "GIB")
+    shift = 30;
+  else
+    return fail("'" + text + "': unknown unit '" + suffix + "' (use K, M or G)");
   if (shift && value > (UINT64_MAX >> shift)) return fail("'" + text + "' is too large");
   return value << shift;
 }
@@ -51,13 +57,15 @@ Status check_memory(const std::string& key, const Origin& o, uint64_t bytes) {
 }
 
 Status check_pids(const std::string& key, const Origin& o, uint64_t n) {
-  if (n < 1 || n > kMaxPids) return limit_error(key, o, "must be a number of processes between 1 and 4194304");
+  if (n < 1 || n > kMaxPids)
+    return limit_error(key, o, "must be a number of processes between 1 and 4194304");
   return Ok{};
 }
 
 Status check_cpu_time(const std::string& key, const Origin& o, double seconds) {
   if (!std::isfinite(seconds) || seconds < 1 || seconds > kMaxCpuSeconds)
-    return limit_error(key, o, "must be a number of CPU seconds, at least 1 (the kernel counts whole seconds)");
+    return limit_error(key, o,
+                       "must be a number of CPU seconds, at least 1 (the kernel counts whole seconds)");
   return Ok{};
 }
 
@@ -71,9 +79,12 @@ std::optional<Error> limits_widen(const PolicyLayer& layer, const LimitsPolicy& 
     return limit_error(key, o, "a project config can only narrow the policy; this would widen it",
                        "put it in ~/.config/cordon/config.toml or pass it as a flag");
   };
-  if (layer.memory && cur.memory_bytes && layer.memory->value > *cur.memory_bytes) return widens("limits.memory", layer.memory->origin);
-  if (layer.pids && cur.pids && layer.pids->value > *cur.pids) return widens("limits.pids", layer.pids->origin);
-  if (layer.cpu_time && cur.cpu_seconds && layer.cpu_time->value > *cur.cpu_seconds) return widens("limits.cpu_time", layer.cpu_time->origin);
+  if (layer.memory && cur.memory_bytes && layer.memory->value > *cur.memory_bytes)
+    return widens("limits.memory", layer.memory->origin);
+  if (layer.pids && cur.pids && layer.pids->value > *cur.pids)
+    return widens("limits.pids", layer.pids->origin);
+  if (layer.cpu_time && cur.cpu_seconds && layer.cpu_time->value > *cur.cpu_seconds)
+    return widens("limits.cpu_time", layer.cpu_time->origin);
   if (layer.max_output && cur.max_output_bytes && layer.max_output->value > *cur.max_output_bytes)
     return widens("limits.max_output", layer.max_output->origin);
   return std::nullopt;
@@ -93,7 +104,8 @@ Status merge_limits(const PolicyLayer& layer, LimitsPolicy& into) {
     into.cpu_seconds = layer.cpu_time->value;
   }
   if (layer.max_output) {
-    if (auto st = check_max_output("max_output", layer.max_output->origin, layer.max_output->value); !st) return st;
+    if (auto st = check_max_output("max_output", layer.max_output->origin, layer.max_output->value); !st)
+      return st;
     into.max_output_bytes = layer.max_output->value;
   }
   return Ok{};

@@ -6,13 +6,20 @@ namespace cordon {
 
 const char* to_string(Classification c) {
   switch (c) {
-    case Classification::Ok: return "ok";
-    case Classification::Failed: return "failed";
-    case Classification::DeniedBySandbox: return "denied-by-sandbox";
-    case Classification::TimedOut: return "timed-out";
-    case Classification::Killed: return "killed";
-    case Classification::LimitExceeded: return "limit-exceeded";
-    case Classification::SandboxError: return "sandbox-error";
+    case Classification::Ok:
+      return "ok";
+    case Classification::Failed:
+      return "failed";
+    case Classification::DeniedBySandbox:
+      return "denied-by-sandbox";
+    case Classification::TimedOut:
+      return "timed-out";
+    case Classification::Killed:
+      return "killed";
+    case Classification::LimitExceeded:
+      return "limit-exceeded";
+    case Classification::SandboxError:
+      return "sandbox-error";
   }
   return "failed";
 }
@@ -31,8 +38,10 @@ Classification classify(const RunResult& r) {
 nlohmann::json to_json(const Denial& d) {
   nlohmann::json j;
   j["operation"] = d.operation;
-  if (!d.address.empty()) j["address"] = d.address;
-  else j["path"] = d.path;
+  if (!d.address.empty())
+    j["address"] = d.address;
+  else
+    j["path"] = d.path;
   j["rule"] = d.rule;
   j["suggestion"] = d.suggestion;
   return j;
@@ -112,8 +121,10 @@ RunResult from_json(const nlohmann::json& j) {
       r.denials.push_back(std::move(x));
     }
   if (auto it = j.find("truncated"); it != j.end() && it->is_object()) {
-    if (it->contains("stdout") && (*it)["stdout"].is_boolean()) r.stdout_truncated = (*it)["stdout"].get<bool>();
-    if (it->contains("stderr") && (*it)["stderr"].is_boolean()) r.stderr_truncated = (*it)["stderr"].get<bool>();
+    if (it->contains("stdout") && (*it)["stdout"].is_boolean())
+      r.stdout_truncated = (*it)["stdout"].get<bool>();
+    if (it->contains("stderr") && (*it)["stderr"].is_boolean())
+      r.stderr_truncated = (*it)["stderr"].get<bool>();
   }
   return r;
 }

@@ -2,9 +2,8 @@
 //
 //   RunResult r;                       // filled by the platform (and the MCP server)
 //   r.exit_code = 1;
-//   r.denials.push_back({"write", "/home/a/.npm/x", "", "write outside the writable roots", "--writable ~/.npm"});
-//   r.classification = classify(r);    // "denied-by-sandbox"
-//   std::cout << to_json(r).dump();
+//   r.denials.push_back({"write", "/home/a/.npm/x", "", "write outside the writable roots", "--writable
+//   ~/.npm"}); r.classification = classify(r);    // "denied-by-sandbox" std::cout << to_json(r).dump();
 //
 // `cordon run --json` prints it as the last line on stderr, `--report FILE` writes it,
 // and `cordon mcp` returns it as the tool result. The classification is computed only
@@ -13,11 +12,10 @@
 // The schema is documented in docs/agent-integration.md.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace cordon {
 
@@ -33,18 +31,18 @@ struct Denial {
 enum class Classification { Ok, Failed, DeniedBySandbox, TimedOut, Killed, LimitExceeded, SandboxError };
 
 struct RunResult {
-  std::optional<int> exit_code;          // cordon's exit code (the command's, 128+signal, 124, 125)
-  int signal = 0;                        // the signal that ended the command, 0 if it exited
+  std::optional<int> exit_code;  // cordon's exit code (the command's, 128+signal, 124, 125)
+  int signal = 0;                // the signal that ended the command, 0 if it exited
   double duration_ms = 0;
-  bool timed_out = false;                // cordon's --timeout (or the tool call's) fired
-  bool exec_failed = false;              // the command could not be started (127/126)
-  bool sandbox_error = false;            // the sandbox could not be set up; nothing ran
-  std::string error;                     // the setup error message, when sandbox_error
-  std::vector<std::string> limits_hit;   // "cpu_time", "memory", "pids", with kernel evidence
-  std::vector<Denial> denials;           // filled by the denial supervisor; empty without it
-  bool stdout_truncated = false;         // captured output hit --max-output (cordon mcp)
+  bool timed_out = false;               // cordon's --timeout (or the tool call's) fired
+  bool exec_failed = false;             // the command could not be started (127/126)
+  bool sandbox_error = false;           // the sandbox could not be set up; nothing ran
+  std::string error;                    // the setup error message, when sandbox_error
+  std::vector<std::string> limits_hit;  // "cpu_time", "memory", "pids", with kernel evidence
+  std::vector<Denial> denials;          // filled by the denial supervisor; empty without it
+  bool stdout_truncated = false;        // captured output hit --max-output (cordon mcp)
   bool stderr_truncated = false;
-  std::string sandbox;                   // "namespaces", "landlock-only", "none"
+  std::string sandbox;                                    // "namespaces", "landlock-only", "none"
   nlohmann::json guarantees = nlohmann::json::array();    // [{name, state, mechanism, detail}]
   nlohmann::json degradations = nlohmann::json::array();  // the guarantees not fully enforced
   nlohmann::json limits = nlohmann::json::object();       // {memory: {value, mechanism}, ...}

@@ -15,10 +15,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/policy.hpp"
 #include "plan/host_caps.hpp"
@@ -27,7 +26,7 @@ namespace cordon {
 
 // Fixed-size, no allocation: read by the child after clone().
 struct RlimitSetting {
-  int resource = 0;     // RLIMIT_*
+  int resource = 0;  // RLIMIT_*
   uint64_t soft = 0;
   uint64_t hard = 0;
 };
@@ -38,8 +37,9 @@ struct ChildLimits {
 
 struct LimitsPlan {
   ChildLimits rlimits;
-  nlohmann::json report = nlohmann::json::object();  // {"memory": {"value": "64M", "mechanism": "RLIMIT_DATA (per process: heap and private writable mappings)"}}
-  std::vector<std::string> losses;                    // requested limits that cannot be enforced here
+  nlohmann::json report = nlohmann::json::object();  // {"memory": {"value": "64M", "mechanism": "RLIMIT_DATA
+                                                     // (per process: heap and private writable mappings)"}}
+  std::vector<std::string> losses;                   // requested limits that cannot be enforced here
 };
 
 // `in_user_namespace`: the sandbox gets its own user namespace (RLIMIT_NPROC then

@@ -4,7 +4,6 @@
 #include <signal.h>
 
 #include <chrono>
-
 #include <nlohmann/json.hpp>
 
 #include "e2e/harness.hpp"
@@ -74,8 +73,11 @@ TEST(RunReport, SetupFailureIsASandboxError) {
 
 TEST(Limits, InvalidValuesAreUsageErrors) {
   TempDir ws;
-  for (auto opts : std::vector<std::vector<std::string>>{
-           {"--memory", "12"}, {"--memory", "lots"}, {"--pids", "0"}, {"--cpu-time", "0"}, {"--max-output", "0"}}) {
+  for (auto opts : std::vector<std::vector<std::string>>{{"--memory", "12"},
+                                                         {"--memory", "lots"},
+                                                         {"--pids", "0"},
+                                                         {"--cpu-time", "0"},
+                                                         {"--max-output", "0"}}) {
     auto o = cordon_sh(ws.path(), "true", opts);
     EXPECT_EQ(o.code, 2) << opts[0] << " " << opts[1] << ": " << o.err;
   }
@@ -83,7 +85,8 @@ TEST(Limits, InvalidValuesAreUsageErrors) {
 
 TEST(Limits, CpuTimeEndsABusyLoop) {
   TempDir ws, out;
-  auto o = cordon_sh(ws.path(), "while :; do :; done", {"--cpu-time", "1", "--timeout", "20", "--report", out / "report.json"});
+  auto o = cordon_sh(ws.path(), "while :; do :; done",
+                     {"--cpu-time", "1", "--timeout", "20", "--report", out / "report.json"});
   auto j = report_of(out);
   EXPECT_EQ(j["classification"], "limit-exceeded") << o.err;
   EXPECT_EQ(j["limits_hit"], nlohmann::json::array({"cpu_time"}));
@@ -93,10 +96,10 @@ TEST(Limits, CpuTimeEndsABusyLoop) {
 TEST(Limits, MemoryHogIsRefusedAndReported) {
   if (!have_tool("python3")) GTEST_SKIP() << "python3 is not installed";
   TempDir ws, out;
-  auto o = run_process({cordon_binary(), "run", "--no-config", "--memory", "64M", "--timeout", "30", "--report",
-                        out / "report.json", "--", "python3", "-c",
-                        "x = []\nwhile True: x.append(bytearray(1 << 20))"},
-                       ws.path());
+  auto o = run_process(
+      {cordon_binary(), "run", "--no-config", "--memory", "64M", "--timeout", "30", "--report",
+       out / "report.json", "--", "python3", "-c", "x = []\nwhile True: x.append(bytearray(1 << 20))"},
+      ws.path());
   EXPECT_NE(o.code, 0);
   EXPECT_TRUE(contains(o.err, "MemoryError")) << o.err;
   auto j = report_of(out);

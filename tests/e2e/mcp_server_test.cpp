@@ -10,9 +10,8 @@
 
 #include <chrono>
 #include <map>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "e2e/harness.hpp"
 
@@ -25,7 +24,8 @@ namespace {
 class McpServer {
  public:
   // `wrapper` runs first, e.g. the no_userns helper.
-  explicit McpServer(const std::string& ws, std::vector<std::string> opts = {}, std::vector<std::string> wrapper = {}) {
+  explicit McpServer(const std::string& ws, std::vector<std::string> opts = {},
+                     std::vector<std::string> wrapper = {}) {
     int in[2], out[2];
     if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) return;
     std::vector<std::string> argv = wrapper;
@@ -64,7 +64,9 @@ class McpServer {
     }
   }
   void call(int id, const nlohmann::json& arguments) {
-    send(nlohmann::json{{"jsonrpc", "2.0"}, {"id", id}, {"method", "tools/call"},
+    send(nlohmann::json{{"jsonrpc", "2.0"},
+                        {"id", id},
+                        {"method", "tools/call"},
                         {"params", {{"name", "run_command"}, {"arguments", arguments}}}}
              .dump());
   }
@@ -150,7 +152,9 @@ bool eventually(const std::function<bool()>& f, std::chrono::milliseconds within
   return f();
 }
 
-const nlohmann::json& structured(const nlohmann::json& r) { return r["result"]["structuredContent"]; }
+const nlohmann::json& structured(const nlohmann::json& r) {
+  return r["result"]["structuredContent"];
+}
 
 }  // namespace
 
@@ -183,13 +187,16 @@ TEST(McpServer, CancellationKillsTheWholeTree) {
 TEST(McpServer, CancellationKillsTheTreeWithoutUserNamespaces) {
   TempDir ws;
   {
-    auto probe = run_process({no_userns_binary(), cordon_binary(), "check", "--no-config", "--json"}, ws.path());
-    if (contains(probe.out, "\"landlock_abi\": 0")) GTEST_SKIP() << "Landlock is unavailable: no Landlock-only mode here";
+    auto probe =
+        run_process({no_userns_binary(), cordon_binary(), "check", "--no-config", "--json"}, ws.path());
+    if (contains(probe.out, "\"landlock_abi\": 0"))
+      GTEST_SKIP() << "Landlock is unavailable: no Landlock-only mode here";
   }
   McpServer s(ws.path(), {"--best-effort"}, {no_userns_binary()});
   const std::string marker = "6" + std::to_string(::getpid() % 10000) + "1";
   // Ignores SIGTERM, and leaves a process that is no longer its child.
-  s.call(3, {{"command", "trap '' TERM; sleep " + marker + " & (sleep " + marker + "1 &) ; sleep " + marker + "2"}});
+  s.call(3, {{"command",
+              "trap '' TERM; sleep " + marker + " & (sleep " + marker + "1 &) ; sleep " + marker + "2"}});
   ASSERT_TRUE(eventually([&] { return host_runs("sleep " + marker + "1"); }, std::chrono::seconds(10)));
   s.send(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3}})");
   EXPECT_TRUE(eventually([&] { return !host_runs("sleep " + marker); }, std::chrono::seconds(10)));
@@ -227,7 +234,10 @@ TEST(McpServer, ArgumentsNarrowThePolicy) {
   TempDir ws, outside;
   fs::create_directories(ws / "sub");
   McpServer s(ws.path());
-  s.call(1, {{"argv", {"sh", "-c", "echo $FOO; cat; pwd"}}, {"env", {{"FOO", "bar"}}}, {"stdin", "in\n"}, {"cwd", "sub"}});
+  s.call(1, {{"argv", {"sh", "-c", "echo $FOO; cat; pwd"}},
+             {"env", {{"FOO", "bar"}}},
+             {"stdin", "in\n"},
+             {"cwd", "sub"}});
   auto r = s.response(1);
   EXPECT_EQ(structured(r)["stdout"], "bar\nin\n" + (ws / "sub") + "\n") << r.dump();
   s.call(2, {{"command", "true"}, {"env", {{"GITHUB_TOKEN", "x"}}}});

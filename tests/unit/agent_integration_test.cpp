@@ -2,10 +2,9 @@
 // limits in config and resolve, the limits planner, the run result and its
 // classification, the JSON-RPC parser and the run_command argument checks.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <csignal>
-
-#include <sys/resource.h>
 
 #include "apps/server/jsonrpc.hpp"
 #include "apps/server/tool_call.hpp"
@@ -18,16 +17,29 @@
 namespace cordon {
 namespace {
 
-bool any_dir(const std::string&) { return true; }
-ResolveContext ctx() { return ResolveContext{"/home/a/proj", "/home/a", any_dir}; }
+bool any_dir(const std::string&) {
+  return true;
+}
+ResolveContext ctx() {
+  return ResolveContext{"/home/a/proj", "/home/a", any_dir};
+}
 
 TEST(Limits, ParseSize) {
   struct Case {
     const char* text;
     std::optional<uint64_t> bytes;
-  } cases[] = {{"0", 0},           {"512", 512},         {"64M", 64ull << 20}, {"64m", 64ull << 20},
-               {"2G", 2ull << 30}, {"1KiB", 1024},       {"10MB", 10ull << 20}, {"", std::nullopt},
-               {"M", std::nullopt}, {"12X", std::nullopt}, {"-1", std::nullopt}, {"99999999999999999999", std::nullopt},
+  } cases[] = {{"0", 0},
+               {"512", 512},
+               {"64M", 64ull << 20},
+               {"64m", 64ull << 20},
+               {"2G", 2ull << 30},
+               {"1KiB", 1024},
+               {"10MB", 10ull << 20},
+               {"", std::nullopt},
+               {"M", std::nullopt},
+               {"12X", std::nullopt},
+               {"-1", std::nullopt},
+               {"99999999999999999999", std::nullopt},
                {"17179869184G", std::nullopt}};
   for (const auto& c : cases) EXPECT_EQ(parse_size(c.text), c.bytes) << c.text;
   EXPECT_EQ(format_size(64ull << 20), "64M");
@@ -35,8 +47,8 @@ TEST(Limits, ParseSize) {
 }
 
 TEST(Limits, ConfigKeysAndResolve) {
-  auto layer = parse_config("[limits]\nmemory = \"512M\"\npids = 64\ncpu_time = 30\nmax_output = 65536\n", "/u.toml",
-                            ConfigScope::User);
+  auto layer = parse_config("[limits]\nmemory = \"512M\"\npids = 64\ncpu_time = 30\nmax_output = 65536\n",
+                            "/u.toml", ConfigScope::User);
   ASSERT_TRUE(layer) << layer.error().message();
   auto p = resolve({*layer}, ctx());
   ASSERT_TRUE(p) << p.error().message();
@@ -65,7 +77,8 @@ TEST(Limits, BadValuesNameTheKey) {
 
 TEST(Limits, ProjectConfigMayOnlyLower) {
   auto user = parse_config("[limits]\nmemory = \"1G\"\npids = 100\n", "/u.toml", ConfigScope::User);
-  auto lower = parse_config("[limits]\nmemory = \"512M\"\npids = 50\n", "/w/.cordon/config.toml", ConfigScope::Project);
+  auto lower = parse_config("[limits]\nmemory = \"512M\"\npids = 50\n", "/w/.cordon/config.toml",
+                            ConfigScope::Project);
   auto higher = parse_config("[limits]\npids = 500\n", "/w/.cordon/config.toml", ConfigScope::Project);
   ASSERT_TRUE(user && lower && higher);
   auto ok = resolve({*user, *lower}, ctx());
@@ -123,7 +136,9 @@ TEST(RunResult, ClassificationFromEvidence) {
   EXPECT_EQ(cls([](RunResult&) {}), "ok");
   EXPECT_EQ(cls([](RunResult& r) { r.exit_code = 2; }), "failed");
   EXPECT_EQ(cls([](RunResult& r) { r.exit_code = 137, r.signal = 9; }), "killed");
-  EXPECT_EQ(cls([](RunResult& r) { r.exit_code = 1, r.denials.push_back({"write", "/x", "", "outside", "--writable /x"}); }),
+  EXPECT_EQ(cls([](RunResult& r) {
+              r.exit_code = 1, r.denials.push_back({"write", "/x", "", "outside", "--writable /x"});
+            }),
             "denied-by-sandbox");
   EXPECT_EQ(cls([](RunResult& r) { r.denials.push_back({"write", "/x", "", "outside", ""}); }), "ok");
   EXPECT_EQ(cls([](RunResult& r) { r.exit_code = 124, r.timed_out = true; }), "timed-out");
@@ -146,7 +161,9 @@ TEST(RunResult, JsonRoundTrip) {
   EXPECT_EQ(j["truncated"]["stdout"], true);
   auto back = from_json(j);
   EXPECT_EQ(to_json(back), j);
-  EXPECT_EQ(to_json(from_json(nlohmann::json::parse("{\"exit_code\":\"x\",\"denials\":[1,{}]}")))["exit_code"], nullptr);
+  EXPECT_EQ(
+      to_json(from_json(nlohmann::json::parse("{\"exit_code\":\"x\",\"denials\":[1,{}]}")))["exit_code"],
+      nullptr);
 }
 
 TEST(JsonRpc, ParserTable) {
@@ -169,7 +186,8 @@ TEST(JsonRpc, ParserTable) {
       {R"({"jsonrpc":"2.0","id":{},"method":"ping"})", MessageKind::Invalid, server::kInvalidRequest},
       {R"({"jsonrpc":"2.0","id":1.5,"method":"ping"})", MessageKind::Invalid, server::kInvalidRequest},
       {R"({"jsonrpc":"2.0","id":1,"method":7})", MessageKind::Invalid, server::kInvalidRequest},
-      {R"({"jsonrpc":"2.0","id":1,"method":"x","params":"s"})", MessageKind::Invalid, server::kInvalidRequest},
+      {R"({"jsonrpc":"2.0","id":1,"method":"x","params":"s"})", MessageKind::Invalid,
+       server::kInvalidRequest},
       {std::string(100, '[') + std::string(100, ']'), MessageKind::Invalid, server::kInvalidRequest},
   };
   for (const auto& c : cases) {
@@ -200,12 +218,12 @@ TEST(RunCommandTool, ArgumentsNarrowNeverWiden) {
   EXPECT_EQ(clamped->timeout_seconds, 30.0);
   EXPECT_EQ(clamped->notes.size(), 1u);
   EXPECT_EQ(ok(R"({"argv":["true"]})")->cwd, "/w");
-  for (const char* bad : {R"({})", R"({"argv":["a"],"command":"b"})", R"({"argv":[]})", R"({"argv":[1]})",
-                          R"({"command":"x","cwd":"/etc"})", R"({"command":"x","cwd":"../.."})",
-                          R"({"command":"x","cwd":"/w2"})", R"({"command":"x","timeout":-1})",
-                          R"({"command":"x","env":{"GITHUB_TOKEN":"t"}})", R"({"command":"x","env":{"A B":"t"}})",
-                          R"({"command":"x","env":{"CORDON_SANDBOX":"0"}})", R"({"command":"x","unknown":1})",
-                          R"([1])"})
+  for (const char* bad :
+       {R"({})", R"({"argv":["a"],"command":"b"})", R"({"argv":[]})", R"({"argv":[1]})",
+        R"({"command":"x","cwd":"/etc"})", R"({"command":"x","cwd":"../.."})",
+        R"({"command":"x","cwd":"/w2"})", R"({"command":"x","timeout":-1})",
+        R"({"command":"x","env":{"GITHUB_TOKEN":"t"}})", R"({"command":"x","env":{"A B":"t"}})",
+        R"({"command":"x","env":{"CORDON_SANDBOX":"0"}})", R"({"command":"x","unknown":1})", R"([1])"})
     EXPECT_FALSE(ok(bad)) << bad;
   p.env.keep = {"GITHUB_TOKEN"};
   EXPECT_TRUE(ok(R"({"command":"x","env":{"GITHUB_TOKEN":"t"}})"));

@@ -18,20 +18,27 @@ bool too_deep(std::string_view text) {
   bool in_string = false, escaped = false;
   for (char c : text) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
+    if (c == '"')
+      in_string = true;
     else if (c == '[' || c == '{') {
       if (++depth > kMaxDepth) return true;
-    } else if (c == ']' || c == '}') --depth;
+    } else if (c == ']' || c == '}')
+      --depth;
   }
   return false;
 }
 
-bool valid_id(const nlohmann::json& id) { return id.is_string() || id.is_number_integer() || id.is_number_unsigned(); }
+bool valid_id(const nlohmann::json& id) {
+  return id.is_string() || id.is_number_integer() || id.is_number_unsigned();
+}
 
 }  // namespace
 
@@ -82,7 +89,8 @@ std::string result_response(const nlohmann::json& id, const nlohmann::json& resu
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string error_response(const nlohmann::json& id, int code, const std::string& message, const nlohmann::json& data) {
+std::string error_response(const nlohmann::json& id, int code, const std::string& message,
+                           const nlohmann::json& data) {
   nlohmann::json err = {{"code", code}, {"message", message}};
   if (!data.is_null()) err["data"] = data;
   nlohmann::json j = {{"jsonrpc", "2.0"}, {"id", id}, {"error", err}};

@@ -14,10 +14,9 @@
 #pragma once
 
 #include <cstddef>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace cordon::server {
 
@@ -40,7 +39,7 @@ struct Message {
   nlohmann::json id;  // string or integer; null when absent or unusable
   std::string method;
   nlohmann::json params = nlohmann::json::object();  // object (or array) as sent; {} when absent
-  int error_code = 0;  // for Invalid
+  int error_code = 0;                                // for Invalid
   std::string error_message;
 };
 

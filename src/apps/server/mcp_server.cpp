@@ -33,7 +33,8 @@ class Server {
  public:
   Server(const Policy& policy, const std::vector<std::string>& policy_args)
       : policy_(policy),
-        pool_(RunnerConfig{self_exe(), policy_args, policy.limits.max_output_bytes.value_or(kDefaultMaxOutput), true}) {}
+        pool_(RunnerConfig{self_exe(), policy_args,
+                           policy.limits.max_output_bytes.value_or(kDefaultMaxOutput), true}) {}
 
   int serve() {
     std::string line;
@@ -45,12 +46,16 @@ class Server {
       if (n <= 0) break;
       for (ssize_t i = 0; i < n; ++i) {
         if (buf[i] != '\n') {
-          if (line.size() <= kMaxMessageBytes) line += buf[i];
-          else overlong = true;
+          if (line.size() <= kMaxMessageBytes)
+            line += buf[i];
+          else
+            overlong = true;
           continue;
         }
-        if (overlong) send(error_response(nullptr, kInvalidRequest, "message larger than 4 MiB"));
-        else if (line.find_first_not_of(" \t\r") != std::string::npos) handle(line);
+        if (overlong)
+          send(error_response(nullptr, kInvalidRequest, "message larger than 4 MiB"));
+        else if (line.find_first_not_of(" \t\r") != std::string::npos)
+          handle(line);
         line.clear();
         overlong = false;
       }
@@ -83,15 +88,20 @@ class Server {
   void handle(const std::string& line) {
     Message m = parse_message(line);
     switch (m.kind) {
-      case MessageKind::Invalid: return send(error_response(m.id, m.error_code, m.error_message));
-      case MessageKind::Response: return;  // cordon sends no requests
-      case MessageKind::Notification: return notification(m);
-      case MessageKind::Request: return request(m);
+      case MessageKind::Invalid:
+        return send(error_response(m.id, m.error_code, m.error_message));
+      case MessageKind::Response:
+        return;  // cordon sends no requests
+      case MessageKind::Notification:
+        return notification(m);
+      case MessageKind::Request:
+        return request(m);
     }
   }
 
   void notification(const Message& m) {
-    if (m.method != "notifications/cancelled" || !m.params.is_object()) return;  // initialized, others: nothing to do
+    if (m.method != "notifications/cancelled" || !m.params.is_object())
+      return;  // initialized, others: nothing to do
     auto id = m.params.find("requestId");
     if (id == m.params.end()) return;
     std::lock_guard lock(calls_mu_);
@@ -121,10 +131,11 @@ class Server {
     return {{"protocolVersion", version},
             {"capabilities", {{"tools", {{"listChanged", false}}}}},
             {"serverInfo", {{"name", "cordon"}, {"title", "cordon sandbox"}, {"version", "0.1.0"}}},
-            {"instructions",
-             "run_command runs shell commands in a kernel-enforced sandbox rooted at " + policy_.workspace +
-                 ". When a result is classified denied-by-sandbox, its denials name the option that would allow the "
-                 "operation: ask the user instead of working around the sandbox."}};
+            {"instructions", "run_command runs shell commands in a kernel-enforced sandbox rooted at " +
+                                 policy_.workspace +
+                                 ". When a result is classified denied-by-sandbox, its denials name the "
+                                 "option that would allow the "
+                                 "operation: ask the user instead of working around the sandbox."}};
   }
 
   static nlohmann::json tool_error(const std::string& text) {
@@ -135,7 +146,8 @@ class Server {
     if (!m.params.is_object() || !m.params.contains("name") || !m.params["name"].is_string())
       return send(error_response(m.id, kInvalidParams, "tools/call needs params.name"));
     if (m.params["name"] != "run_command")
-      return send(error_response(m.id, kInvalidParams, "unknown tool: " + m.params["name"].get<std::string>()));
+      return send(
+          error_response(m.id, kInvalidParams, "unknown tool: " + m.params["name"].get<std::string>()));
     nlohmann::json args = m.params.contains("arguments") ? m.params["arguments"] : nlohmann::json::object();
     auto req = parse_run_command(args, policy_);
     if (!req) return send(result_response(m.id, tool_error("refused: " + req.error().message())));
@@ -149,9 +161,11 @@ class Server {
     {
       std::lock_guard lock(calls_mu_);
       if (static_cast<int>(calls_.size()) >= kMaxConcurrentCalls)
-        return send(result_response(m.id, tool_error("refused: " + std::to_string(kMaxConcurrentCalls) +
-                                                     " commands are already running; wait for one to finish")));
-      if (calls_.count(key)) return send(error_response(m.id, kInvalidRequest, "a request with this id is still running"));
+        return send(
+            result_response(m.id, tool_error("refused: " + std::to_string(kMaxConcurrentCalls) +
+                                             " commands are already running; wait for one to finish")));
+      if (calls_.count(key))
+        return send(error_response(m.id, kInvalidRequest, "a request with this id is still running"));
       calls_[key] = call;
     }
     nlohmann::json id = m.id;
@@ -170,7 +184,9 @@ class Server {
     structured["stdout"] = o.out;
     structured["stderr"] = o.err;
     const std::string cls = structured["classification"];
-    std::string text = "exit " + (o.result.exit_code ? std::to_string(*o.result.exit_code) : std::string("?")) + " (" + cls + ")";
+    std::string text = "exit " +
+                       (o.result.exit_code ? std::to_string(*o.result.exit_code) : std::string("?")) + " (" +
+                       cls + ")";
     if (o.result.sandbox_error) text += ": " + o.result.error;
     for (const auto& d : o.result.denials)
       text += "\ndenied: " + d.operation + " " + (d.path.empty() ? d.address : d.path) + " (" + d.rule + ")" +

@@ -42,12 +42,14 @@ std::vector<std::string> worker_argv(const RunnerConfig& c) {
     if (s.rfind("--timeout=", 0) == 0) continue;
     a.push_back(s);
   }
-  a.insert(a.end(), {"--timeout", std::to_string(static_cast<long>(kOneYear)), "--report", "/proc/self/fd/3", "--",
-                     c.self_exe, "__mcp-exec"});
+  a.insert(a.end(), {"--timeout", std::to_string(static_cast<long>(kOneYear)), "--report", "/proc/self/fd/3",
+                     "--", c.self_exe, "__mcp-exec"});
   return a;
 }
 
-void set_nonblock(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+void set_nonblock(int fd) {
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
 
 struct Capture {
   std::string data;
@@ -130,7 +132,8 @@ WorkerPool::Worker* WorkerPool::spawn() {
   int in[2], out[2], err[2], rep[2];
   if (::pipe2(in, O_CLOEXEC) != 0) return nullptr;
   if (::pipe2(out, O_CLOEXEC) != 0) return ::close(in[0]), ::close(in[1]), nullptr;
-  if (::pipe2(err, O_CLOEXEC) != 0) return ::close(in[0]), ::close(in[1]), ::close(out[0]), ::close(out[1]), nullptr;
+  if (::pipe2(err, O_CLOEXEC) != 0)
+    return ::close(in[0]), ::close(in[1]), ::close(out[0]), ::close(out[1]), nullptr;
   if (::pipe2(rep, O_CLOEXEC) != 0) {
     for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) ::close(fd);
     return nullptr;
@@ -204,8 +207,9 @@ Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd) {
   std::string report;
   set_nonblock(w->in.get());
   const bool has_deadline = request.timeout_seconds.has_value();
-  const auto deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                    std::chrono::duration<double>(has_deadline ? *request.timeout_seconds : 0.0));
+  const auto deadline =
+      start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                  std::chrono::duration<double>(has_deadline ? *request.timeout_seconds : 0.0));
   bool killed = false, exited = false;
   int status = 0;
   char buf[65536];
@@ -223,27 +227,37 @@ Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd) {
         if (!fd->valid()) continue;
         set_nonblock(fd->get());
         for (ssize_t n; (n = ::read(fd->get(), buf, sizeof buf)) > 0;) {
-          if (fd == &w->out) out.add(buf, static_cast<size_t>(n));
-          else if (fd == &w->err) err.add(buf, static_cast<size_t>(n));
-          else if (report.size() < (1u << 20)) report.append(buf, static_cast<size_t>(n));
+          if (fd == &w->out)
+            out.add(buf, static_cast<size_t>(n));
+          else if (fd == &w->err)
+            err.add(buf, static_cast<size_t>(n));
+          else if (report.size() < (1u << 20))
+            report.append(buf, static_cast<size_t>(n));
         }
       }
       break;
     }
-    pollfd fds[6] = {{w->out.get(), POLLIN, 0}, {w->err.get(), POLLIN, 0}, {w->report.get(), POLLIN, 0},
-                     {written < input.size() ? w->in.get() : -1, POLLOUT, 0}, {killed ? -1 : cancel_fd, POLLIN, 0},
+    pollfd fds[6] = {{w->out.get(), POLLIN, 0},
+                     {w->err.get(), POLLIN, 0},
+                     {w->report.get(), POLLIN, 0},
+                     {written < input.size() ? w->in.get() : -1, POLLOUT, 0},
+                     {killed ? -1 : cancel_fd, POLLIN, 0},
                      {pidfd.get(), POLLIN, 0}};
     int wait_ms = 100;
     if (has_deadline && !killed) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
+              .count();
       if (left < wait_ms) wait_ms = left < 0 ? 0 : static_cast<int>(left);
     }
     ::poll(fds, 6, wait_ms);
     auto drain = [&](UniqueFd& fd, short revents, auto&& sink) {
       if (!fd.valid() || !(revents & (POLLIN | POLLHUP | POLLERR))) return;
       ssize_t n = ::read(fd.get(), buf, sizeof buf);
-      if (n > 0) sink(buf, static_cast<size_t>(n));
-      else if (n == 0 || (errno != EINTR && errno != EAGAIN)) fd.reset();
+      if (n > 0)
+        sink(buf, static_cast<size_t>(n));
+      else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+        fd.reset();
     };
     drain(w->out, fds[0].revents, [&](const char* p, size_t n) { out.add(p, n); });
     drain(w->err, fds[1].revents, [&](const char* p, size_t n) { err.add(p, n); });
@@ -252,8 +266,10 @@ Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd) {
     });
     if (fds[3].revents & (POLLOUT | POLLERR | POLLHUP)) {
       ssize_t n = ::write(w->in.get(), input.data() + written, input.size() - written);
-      if (n > 0) written += static_cast<size_t>(n);
-      else if (errno != EAGAIN && errno != EINTR) written = input.size();  // the command stopped reading
+      if (n > 0)
+        written += static_cast<size_t>(n);
+      else if (errno != EAGAIN && errno != EINTR)
+        written = input.size();                    // the command stopped reading
       if (written >= input.size()) w->in.reset();  // end of file for the command's stdin
     }
     if (!killed && !exited) {
@@ -276,7 +292,8 @@ Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd) {
     r.exit_code = 124;
     r.signal = SIGKILL;
     if (r.timed_out)
-      r.notes.push_back("timed out after " + std::to_string(*request.timeout_seconds) + " s; the whole process tree was killed");
+      r.notes.push_back("timed out after " + std::to_string(*request.timeout_seconds) +
+                        " s; the whole process tree was killed");
     o.result = std::move(r);
   } else {
     o.result = result_from_report(report);
@@ -285,14 +302,17 @@ Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd) {
     if (!o.result.exit_code)
       o.result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
-  o.result.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  o.result.duration_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   o.result.stdout_truncated = out.truncated;
   o.result.stderr_truncated = err.truncated;
   for (auto& n : request.notes) o.result.notes.push_back(n);
   o.out = std::move(out.data);
   o.err = std::move(err.data);
-  if (o.result.stdout_truncated) o.out += "\n[cordon: stdout truncated at " + std::to_string(config_.max_output) + " bytes]";
-  if (o.result.stderr_truncated) o.err += "\n[cordon: stderr truncated at " + std::to_string(config_.max_output) + " bytes]";
+  if (o.result.stdout_truncated)
+    o.out += "\n[cordon: stdout truncated at " + std::to_string(config_.max_output) + " bytes]";
+  if (o.result.stderr_truncated)
+    o.err += "\n[cordon: stderr truncated at " + std::to_string(config_.max_output) + " bytes]";
   return o;
 }
 
@@ -306,8 +326,10 @@ void exec_stub_main() {
   while (len_text.size() < 20 && ::read(0, &c, 1) == 1 && c != '\n') len_text += c;
   size_t len = 0;
   for (char d : len_text) {
-    if (d < '0' || d > '9') len = SIZE_MAX;
-    else if (len != SIZE_MAX) len = len * 10 + static_cast<size_t>(d - '0');
+    if (d < '0' || d > '9')
+      len = SIZE_MAX;
+    else if (len != SIZE_MAX)
+      len = len * 10 + static_cast<size_t>(d - '0');
   }
   if (len_text.empty() || len > (16u << 20)) {
     std::fputs("cordon: __mcp-exec: bad request header (internal to cordon mcp)\n", stderr);
@@ -323,7 +345,8 @@ void exec_stub_main() {
   nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
   if (!j.is_object() || !j["argv"].is_array() || j["argv"].empty()) ::_exit(125);
   std::vector<std::string> argv_s = j["argv"].get<std::vector<std::string>>();
-  for (const auto& kv : j["env"]) ::setenv(kv[0].get<std::string>().c_str(), kv[1].get<std::string>().c_str(), 1);
+  for (const auto& kv : j["env"])
+    ::setenv(kv[0].get<std::string>().c_str(), kv[1].get<std::string>().c_str(), 1);
   const std::string cwd = j["cwd"].get<std::string>();
   if (::chdir(cwd.c_str()) != 0) {
     std::fprintf(stderr, "cordon: cannot change to '%s': %s\n", cwd.c_str(), std::strerror(errno));

@@ -12,12 +12,11 @@
 //                   (secret-looking, --env-drop) or an invalid name: refused
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 #include "core/policy.hpp"
@@ -26,11 +25,11 @@ namespace cordon::server {
 
 struct CommandRequest {
   std::vector<std::string> argv;
-  std::string cwd;                    // absolute, inside the workspace
+  std::string cwd;  // absolute, inside the workspace
   std::optional<double> timeout_seconds;
   std::string stdin_data;
   std::vector<std::pair<std::string, std::string>> env;  // added on top of the sandbox's environment
-  std::vector<std::string> notes;     // e.g. "timeout clamped to the server's 30 s"
+  std::vector<std::string> notes;                        // e.g. "timeout clamped to the server's 30 s"
 };
 
 // The tools/list entry for run_command.

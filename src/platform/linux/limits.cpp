@@ -15,7 +15,9 @@ bool apply_limits_in_child(const ChildLimits& limits, const ChildReporter& rep) 
       if (r.rlim_cur > r.rlim_max) r.rlim_cur = r.rlim_max;
     }
     if (::setrlimit(s.resource, &r) != 0) {
-      const char* name = s.resource == RLIMIT_DATA ? "RLIMIT_DATA" : s.resource == RLIMIT_NPROC ? "RLIMIT_NPROC" : "RLIMIT_CPU";
+      const char* name = s.resource == RLIMIT_DATA    ? "RLIMIT_DATA"
+                         : s.resource == RLIMIT_NPROC ? "RLIMIT_NPROC"
+                                                      : "RLIMIT_CPU";
       return rep.fail("limits", "setrlimit", name);
     }
   }
