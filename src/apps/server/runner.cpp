@@ -119,13 +119,25 @@ WorkerPool::WorkerPool(RunnerConfig config) : config_(std::move(config)), worker
 }
 
 WorkerPool::~WorkerPool() {
-  std::lock_guard lock(mu_);
-  if (idle_) {
-    ::kill(idle_->pid, SIGKILL);
-    ::waitpid(idle_->pid, nullptr, 0);
-    delete idle_;
-    idle_ = nullptr;
+  Worker* w = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    w = std::exchange(idle_, nullptr);
   }
+  if (!w) return;
+  // End of file on its stdin: the stub exits without running anything and the worker
+  // ends like any `cordon run` (placeholders cleaned up). SIGKILL only if it hangs.
+  w->in.reset();
+  bool reaped = false;
+  for (int i = 0; i < 300 && !reaped; ++i) {
+    reaped = ::waitpid(w->pid, nullptr, WNOHANG) == w->pid;
+    if (!reaped) ::usleep(10000);
+  }
+  if (!reaped) {
+    ::kill(w->pid, SIGKILL);
+    ::waitpid(w->pid, nullptr, 0);
+  }
+  delete w;
 }
 
 WorkerPool::Worker* WorkerPool::spawn() {
@@ -331,7 +343,8 @@ void exec_stub_main() {
     else if (len != SIZE_MAX)
       len = len * 10 + static_cast<size_t>(d - '0');
   }
-  if (len_text.empty() || len > (16u << 20)) {
+  if (len_text.empty()) ::_exit(0);  // the server shut down before asking for anything
+  if (len > (16u << 20)) {
     std::fputs("cordon: __mcp-exec: bad request header (internal to cordon mcp)\n", stderr);
     ::_exit(125);
   }
