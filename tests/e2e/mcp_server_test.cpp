@@ -278,4 +278,6 @@ TEST(McpServer, ClosingStdinEndsTheServerAndItsCommands) {
   s.close_stdin();
   EXPECT_EQ(s.wait_exit(std::chrono::seconds(10)), 0);
   EXPECT_TRUE(eventually([&] { return !host_runs("sleep " + marker); }, std::chrono::seconds(5)));
+  // The prestarted worker ended like a normal run: its placeholders were cleaned up.
+  EXPECT_TRUE(eventually([&] { return !exists(ws / ".cordon"); }, std::chrono::seconds(5)));
 }
