@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "core/defaults.hpp"
+#include "core/limits.hpp"
 #include "core/paths.hpp"
 
 namespace cordon {
@@ -73,6 +74,7 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
       if (layer.net && !e) e = widens("network.mode", layer.net->origin, layer.net->value != NetMode::Off && cur_net == NetMode::Off);
       if (layer.timeout && !e)
         e = widens("limits.timeout", layer.timeout->origin, p.limits.timeout_seconds && layer.timeout->value > *p.limits.timeout_seconds);
+      if (!e) e = limits_widen(layer, p.limits);
       if (layer.best_effort && !e) e = widens("best_effort", layer.best_effort->origin, layer.best_effort->value && !p.best_effort);
       if (e) return *e;
     }
@@ -82,6 +84,7 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
     if (layer.git) p.git = layer.git->value;
     if (layer.net) net = layer.net;
     if (layer.timeout) p.limits.timeout_seconds = layer.timeout->value;
+    if (auto st = merge_limits(layer, p.limits); !st) return st.error();
     if (layer.best_effort) p.best_effort = layer.best_effort->value;
     writable.insert(writable.end(), layer.writable.begin(), layer.writable.end());
     protect.insert(protect.end(), layer.protect.begin(), layer.protect.end());

@@ -20,6 +20,7 @@
 
 #include "core/error.hpp"
 #include "plan/linux_planner.hpp"
+#include "plan/limits_plan.hpp"
 #include "platform/linux/seccomp.hpp"
 
 namespace cordon {
@@ -35,6 +36,7 @@ struct LaunchSpec {
   unsigned uid = 0;
   unsigned gid = 0;
   const SeccompProgram* seccomp = nullptr;
+  const ChildLimits* limits = nullptr;  // rlimits set just before seccomp (limits.cpp)
   // Denial reporting (optional): installed after the deny-list filter, runs in the parent.
   Supervisor* supervisor = nullptr;
 };
