@@ -14,6 +14,8 @@ if [ "${1:-}" != "--core" ]; then
     bubblewrap hyperfine                                # bench/ compares against bubblewrap
     g++-mingw-w64-x86-64-posix mingw-w64 wine wine64    # Windows cross build + smoke tests
   )
+  # The MCP end-to-end test runs the official client on Node.js (any node >= 18 will do).
+  command -v node >/dev/null || packages+=(nodejs npm)
 fi
 
 missing=()

@@ -48,12 +48,37 @@ else
   notes+=("the root pass of the sandbox tests needs root (this pass ran as $(id -un), unprivileged)")
 fi
 
-step "fuzz the config parser (bounded)"
+step "MCP end-to-end (official TypeScript SDK client from npm)"
+mcp_count() {
+  case $1 in
+    0) extra_passed=$((extra_passed + 1)) ;;
+    77) extra_skipped=$((extra_skipped + 1)); notes+=("MCP SDK e2e skipped ($2)") ;;
+    *) extra_failed=$((extra_failed + 1)); echo "MCP SDK e2e FAILED ($2)" ;;
+  esac
+}
+tests/mcp/run.sh "$root_dir/build/cordon"; mcp_count $? "as $(id -un)"
+if [ "$(id -u)" -eq 0 ]; then
+  cp -r tests/mcp "$stage/mcp"
+  chown -R cordon-ci "$stage/mcp"
+  runuser -u cordon-ci -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/home/cordon-ci USER=cordon-ci LANG=C.UTF-8 \
+    sh -c "cd '$stage' && ./mcp/run.sh '$stage/cordon'"
+  mcp_count $? "as cordon-ci"
+fi
+
+step "fuzz the config parser and the JSON-RPC parser (bounded)"
 if [ -x scripts/fuzz.sh ] && command -v clang++ >/dev/null; then
   if scripts/fuzz.sh "${CORDON_FUZZ_SECONDS:-30}" >"$results/fuzz.log" 2>&1; then
-    extra_passed=$((extra_passed + 1)); echo "fuzz: no crash"
+    extra_passed=$((extra_passed + 1)); echo "fuzz (config): no crash"
   else
     extra_failed=$((extra_failed + 1)); tail -30 "$results/fuzz.log"
+  fi
+  if cmake --build build-fuzz -j"$(nproc)" --target cordon_jsonrpc_fuzz >"$results/fuzz-jsonrpc.log" 2>&1 &&
+     mkdir -p build-fuzz/fuzz/jsonrpc-corpus &&
+     ./build-fuzz/fuzz/cordon_jsonrpc_fuzz -max_total_time="${CORDON_FUZZ_SECONDS:-30}" -timeout=10 -max_len=4096 \
+       -artifact_prefix=build-fuzz/fuzz/ build-fuzz/fuzz/jsonrpc-corpus fuzz/corpus-jsonrpc >>"$results/fuzz-jsonrpc.log" 2>&1; then
+    extra_passed=$((extra_passed + 1)); echo "fuzz (JSON-RPC): no crash"
+  else
+    extra_failed=$((extra_failed + 1)); tail -30 "$results/fuzz-jsonrpc.log"
   fi
 else
   extra_skipped=$((extra_skipped + 1)); notes+=("fuzzing skipped: clang++ or scripts/fuzz.sh missing")

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "core/limits.hpp"
 #include "core/paths.hpp"
 
 // toml++ 3.3 guards some parser preconditions with assert() in debug builds and with
@@ -413,6 +414,44 @@ Status set_timeout(const Field& f, PolicyLayer& out) {
   return Ok{};
 }
 
+// [limits] memory / max_output: bytes as an integer, or a string with K, M or G.
+Status size_value(const Field& f, std::optional<Sourced<uint64_t>>& out) {
+  uint64_t v = 0;
+  if (const auto* i = f.node.as_integer()) {
+    if (i->get() < 0) return key_error(f.key, f.origin(), "must not be negative");
+    v = static_cast<uint64_t>(i->get());
+  } else if (const auto* s = f.node.as_string()) {
+    std::string why;
+    auto parsed = parse_size(s->get(), &why);
+    if (!parsed) return key_error(f.key, f.origin(), why);
+    v = *parsed;
+  } else {
+    return type_error(f, "a size (an integer number of bytes, or a string such as \"512M\")");
+  }
+  out = Sourced<uint64_t>{v, f.origin()};
+  return Ok{};
+}
+
+Status set_memory(const Field& f, PolicyLayer& out) { return size_value(f, out.memory); }
+Status set_max_output(const Field& f, PolicyLayer& out) { return size_value(f, out.max_output); }
+
+Status set_pids(const Field& f, PolicyLayer& out) {
+  const auto* i = f.node.as_integer();
+  if (!i) return type_error(f, "an integer number of processes");
+  if (i->get() < 1) return key_error(f.key, f.origin(), "must be at least 1");
+  out.pids = Sourced<uint64_t>{static_cast<uint64_t>(i->get()), f.origin()};
+  return Ok{};
+}
+
+Status set_cpu_time(const Field& f, PolicyLayer& out) {
+  double v = 0;
+  if (const auto* i = f.node.as_integer()) v = static_cast<double>(i->get());
+  else if (const auto* d = f.node.as_floating_point()) v = d->get();
+  else return type_error(f, "a number of CPU seconds");
+  out.cpu_time = Sourced<double>{v, f.origin()};
+  return Ok{};
+}
+
 // --- the schema as data ------------------------------------------------------------
 
 using Handler = Status (*)(const Field&, PolicyLayer&);
@@ -442,7 +481,12 @@ const std::vector<TableSpec>& tables() {
         {"git", set_git}}},
       {"network", {{"mode", set_net_mode}, {"allow", set_net_allow}, {"deny", set_net_deny}, {"allow_localhost", set_net_allow_localhost}}},
       {"env", {{"keep", set_env_keep}, {"drop", set_env_drop}}},
-      {"limits", {{"timeout", set_timeout}}},
+      {"limits",
+       {{"timeout", set_timeout},
+        {"memory", set_memory},
+        {"pids", set_pids},
+        {"cpu_time", set_cpu_time},
+        {"max_output", set_max_output}}},
   };
   return t;
 }

@@ -59,6 +59,11 @@ struct EnvPolicy {
 
 struct LimitsPolicy {
   std::optional<double> timeout_seconds;
+  // Resource limits (core/limits.hpp); unset means no limit.
+  std::optional<uint64_t> memory_bytes;
+  std::optional<uint64_t> pids;
+  std::optional<double> cpu_seconds;
+  std::optional<uint64_t> max_output_bytes;  // captured output per stream (cordon mcp)
 };
 
 // One partial source of settings. Unset optionals and empty vectors mean "no opinion".
@@ -83,6 +88,10 @@ struct PolicyLayer {
   std::vector<Sourced<std::string>> env_keep;
   std::vector<Sourced<std::string>> env_drop;
   std::optional<Sourced<double>> timeout;
+  std::optional<Sourced<uint64_t>> memory;      // [limits] memory / --memory
+  std::optional<Sourced<uint64_t>> pids;        // [limits] pids / --pids
+  std::optional<Sourced<double>> cpu_time;      // [limits] cpu_time / --cpu-time
+  std::optional<Sourced<uint64_t>> max_output;  // [limits] max_output / --max-output
   std::optional<Sourced<bool>> best_effort;
 };
 

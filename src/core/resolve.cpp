@@ -8,6 +8,7 @@
 
 #include "core/defaults.hpp"
 #include "core/domain_pattern.hpp"
+#include "core/limits.hpp"
 #include "core/paths.hpp"
 
 namespace cordon {
@@ -122,6 +123,7 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
       if (!layer.allow_localhost.empty() && !e) e = widens("network.allow_localhost", layer.allow_localhost.front().origin, true);
       if (layer.timeout && !e)
         e = widens("limits.timeout", layer.timeout->origin, p.limits.timeout_seconds && layer.timeout->value > *p.limits.timeout_seconds);
+      if (!e) e = limits_widen(layer, p.limits);
       if (layer.best_effort && !e) e = widens("best_effort", layer.best_effort->origin, layer.best_effort->value && !p.best_effort);
       if (e) return *e;
     }
@@ -131,6 +133,7 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
     if (layer.git) p.git = layer.git->value;
     if (layer.net) net = layer.net, net_narrowed = layer.narrow_only;
     if (layer.timeout) p.limits.timeout_seconds = layer.timeout->value;
+    if (auto st = merge_limits(layer, p.limits); !st) return st.error();
     if (layer.best_effort) p.best_effort = layer.best_effort->value;
     writable.insert(writable.end(), layer.writable.begin(), layer.writable.end());
     protect.insert(protect.end(), layer.protect.begin(), layer.protect.end());

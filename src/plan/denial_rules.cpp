@@ -84,7 +84,7 @@ const char* to_string(Operation op) {
 }
 
 std::string to_text(const Denial& d) {
-  std::string s = "denied " + d.operation + " " + d.path + " (" + d.rule + ")";
+  std::string s = "denied " + d.operation + " " + (d.path.empty() ? d.address : d.path) + " (" + d.rule + ")";
   if (d.suggestion.rfind("--", 0) == 0) return s + "; allow with " + d.suggestion;
   return d.suggestion.empty() ? s : s + "; " + d.suggestion;
 }
@@ -152,7 +152,7 @@ std::optional<Denial> classify(const DenialRules& rules, Operation op, const std
     if (paths::is_within(path, pseudo) && !paths::is_within(path, "/dev/shm")) return std::nullopt;
   const std::string home = rules.home;
   auto denial = [&](std::string rule, std::string suggestion) {
-    return Denial{to_string(op), path, std::move(rule), std::move(suggestion)};
+    return Denial{to_string(op), path, "", std::move(rule), std::move(suggestion)};
   };
 
   const bool in_exception = within_any(path, rules.read_exceptions);
@@ -197,12 +197,12 @@ std::optional<Denial> classify(const DenialRules& rules, Operation op, const std
 
 std::optional<Denial> classify_network(const DenialRules& rules, const std::string& what) {
   if (!rules.network_off) return std::nullopt;
-  return Denial{to_string(Operation::Network), what, "network off", "--net on"};
+  return Denial{to_string(Operation::Network), "", what, "network off", "--net on"};
 }
 
 void DenialLog::add(Denial d) {
   for (const auto& e : entries_)
-    if (e.operation == d.operation && e.path == d.path) return;
+    if (e.operation == d.operation && e.path == d.path && e.address == d.address) return;
   if (entries_.size() >= limit_) {
     truncated_ = true;
     return;
@@ -216,9 +216,7 @@ namespace cordon {
 
 nlohmann::json to_json(const DenialLog& log) {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& d : log.entries())
-    out.push_back(
-        {{"operation", d.operation}, {"path", d.path}, {"rule", d.rule}, {"suggestion", d.suggestion}});
+  for (const auto& d : log.entries()) out.push_back(to_json(d));
   return out;
 }
 

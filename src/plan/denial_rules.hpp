@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/policy.hpp"
+#include "core/result.hpp"
 #include "plan/linux_planner.hpp"
 
 namespace cordon {
@@ -42,13 +43,8 @@ enum class Operation {
 
 const char* to_string(Operation op);
 
-// One refused operation; field names match the JSON result's "denials" entries.
-struct Denial {
-  std::string operation;   // "write", "create", "delete", "rename", "read", "network"
-  std::string path;        // the path, or the address / socket for "network"
-  std::string rule;        // the rule that refuses it, in words
-  std::string suggestion;  // the smallest option that would allow it, or why none does
-};
+// One refused operation: cordon::Denial from core/result.hpp (network denials fill
+// `address` instead of `path`).
 
 // "denied write /x (outside the writable roots) — allow with --writable /"
 std::string to_text(const Denial& d);

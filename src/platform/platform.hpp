@@ -22,6 +22,7 @@ struct RunRequest {
   bool report_json = false;       // print a JSON result on stderr when done
   // Record the operations the sandbox refuses (Linux: seccomp user notification).
   DenialReporting report_denials = DenialReporting::On;
+  std::optional<std::string> report_path;  // also write it to this file (core/result.hpp)
 };
 
 // Probe the host and build the plan for `policy` without running anything.

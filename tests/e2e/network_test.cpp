@@ -257,9 +257,9 @@ TEST(Network, NamesResolvingToSpecialAddressesAreRefused) {
       contains(o.err, "private.test:" + server.port_text() + " (resolves to a private address (10.0.0.5))"))
       << o.err;
   EXPECT_TRUE(contains(o.err, "resolves to a loopback address")) << o.err;
-  // The --json result carries the same records.
-  EXPECT_TRUE(contains(o.err, "\"refused\":[{\"host\":\"private.test\",\"port\":" + server.port_text()))
-      << o.err;
+  // The --json result object carries them as denials of "connect" to host:port.
+  EXPECT_TRUE(contains(o.err, "\"address\":\"private.test:" + server.port_text() + "\"")) << o.err;
+  EXPECT_TRUE(contains(o.err, "network proxy: resolves to a private address (10.0.0.5)")) << o.err;
 }
 
 TEST(Network, DnsAndUdpDoNotLeaveTheSandbox) {

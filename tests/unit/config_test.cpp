@@ -224,7 +224,7 @@ const ErrorCase kErrorCases[] = {
      "[filesystem.extra]\na = 1\n",
      {"filesystem.extra (" + user_at(1) + ")"}},
     {"UnknownEnvKey", ConfigScope::User, "[env]\nset = { A = \"1\" }\n", {"env.set (" + user_at(2) + ")"}},
-    {"UnknownLimitsKey", ConfigScope::User, "[limits]\nmemory = 1\n", {"limits.memory (" + user_at(2) + ")"}},
+    {"UnknownLimitsKey", ConfigScope::User, "[limits]\nnofile = 1\n", {"limits.nofile (" + user_at(2) + ")"}},
     // wrong types
     {"TableNotTable",
      ConfigScope::User,

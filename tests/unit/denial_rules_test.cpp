@@ -232,10 +232,10 @@ TEST(DenialRules, Network) {
 }
 
 TEST(DenialRules, TextAndLog) {
-  Denial d{"write", "/home/u/.npm/x", "outside the writable roots", "--writable ~/.npm"};
+  Denial d{"write", "/home/u/.npm/x", "", "outside the writable roots", "--writable ~/.npm"};
   EXPECT_EQ(to_text(d),
             "denied write /home/u/.npm/x (outside the writable roots); allow with --writable ~/.npm");
-  Denial none{"create", "/w/.claude/x", "protected path", "none: change it outside"};
+  Denial none{"create", "/w/.claude/x", "", "protected path", "none: change it outside"};
   EXPECT_EQ(to_text(none), "denied create /w/.claude/x (protected path); none: change it outside");
 
   DenialLog log(2);
@@ -243,7 +243,7 @@ TEST(DenialRules, TextAndLog) {
   log.add(d);  // duplicate: kept once
   EXPECT_FALSE(log.truncated());
   log.add(none);
-  log.add(Denial{"delete", "/x", "r", "s"});
+  log.add(Denial{"delete", "/x", "", "r", "s"});
   EXPECT_EQ(log.entries().size(), 2u);
   EXPECT_TRUE(log.truncated());
 }

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "apps/cli/options.hpp"
+#include "apps/server/mcp_server.hpp"
+#include "apps/server/runner.hpp"
 #include "core/config.hpp"
 #include "core/paths.hpp"
 #include "core/resolve.hpp"
@@ -83,6 +85,8 @@ int cordon_main(int argc, char** argv) {
 int main(int argc, char** argv) {
 #endif
   std::vector<std::string> args(argv + 1, argv + argc);
+  // Inside a `cordon mcp` sandbox: read the command from stdin and exec it.
+  if (args.size() == 1 && args[0] == "__mcp-exec") cordon::server::exec_stub_main();
   std::error_code ec;
   const auto cwd_u8 = std::filesystem::current_path(ec).u8string();
   std::string cwd(cwd_u8.begin(), cwd_u8.end());
@@ -105,7 +109,11 @@ int main(int argc, char** argv) {
   auto policy = build_policy(req, cwd, home);
   if (!policy) return fail(policy.error());
 
-  cordon::platform::RunRequest run{req.argv, cwd, req.json};
+  cordon::platform::RunRequest run;
+  run.argv = req.argv;
+  run.cwd = cwd;
+  run.report_json = req.json;
+  run.report_path = req.report_file;
   if (req.report_denials) run.report_denials = *req.report_denials;
   switch (req.command) {
     case cordon::cli::Command::Check: {
@@ -127,6 +135,8 @@ int main(int argc, char** argv) {
       if (!code) return fail(code.error(), 125);
       return *code;
     }
+    case cordon::cli::Command::Mcp:
+      return cordon::server::serve_mcp(*policy, req.policy_args);
     default:
       return 2;
   }

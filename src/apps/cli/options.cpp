@@ -1,7 +1,10 @@
 #include "apps/cli/options.hpp"
 
+#include <algorithm>
+
 #include <CLI/CLI.hpp>
 
+#include "core/limits.hpp"
 #include "core/paths.hpp"
 
 namespace cordon::cli {
@@ -15,6 +18,10 @@ struct RawPolicyOptions {
   std::vector<std::string> allow_domain, deny_domain, allow_localhost;
   double timeout = 0;
   bool best_effort = false;
+  std::string memory, max_output;  // sizes: "64M"
+  uint64_t pids = 0;
+  double cpu_time = 0;
+  bool pids_given = false, cpu_time_given = false;  // set after parsing
 };
 
 void add_policy_options(CLI::App* app, RawPolicyOptions& o, CliRequest& req) {
@@ -34,6 +41,10 @@ void add_policy_options(CLI::App* app, RawPolicyOptions& o, CliRequest& req) {
   app->add_option("--env-keep", o.env_keep, "keep this variable even if it looks secret (repeatable)")->allow_extra_args(false);
   app->add_option("--env-drop", o.env_drop, "drop variables matching this glob (repeatable)")->allow_extra_args(false);
   app->add_option("--timeout", o.timeout, "kill the whole process tree after SEC seconds");
+  app->add_option("--memory", o.memory, "memory limit for the whole sandbox, e.g. 512M");
+  app->add_option("--pids", o.pids, "at most N processes in the sandbox");
+  app->add_option("--cpu-time", o.cpu_time, "CPU time limit in seconds, per process");
+  app->add_option("--max-output", o.max_output, "cap captured stdout/stderr at SIZE each (cordon mcp)");
   app->add_flag("--best-effort", o.best_effort, "run even where a guarantee cannot be enforced");
   app->add_option("--config", req.config_file, "user config file (default ~/.config/cordon/config.toml)");
   app->add_flag("--no-config", req.no_config, "ignore the user and project config files");
@@ -89,6 +100,18 @@ Result<PolicyLayer> to_layer(const RawPolicyOptions& o, const std::string& cwd, 
     if (!(o.timeout > 0)) return usage_error("--timeout", "must be a positive number of seconds");
     l.timeout = Sourced<double>{o.timeout, Origin{"--timeout", 0}};
   }
+  auto size = [&](const char* flag, const std::string& v, std::optional<Sourced<uint64_t>>& out) -> Status {
+    if (v.empty()) return Ok{};
+    std::string why;
+    auto bytes = parse_size(v, &why);
+    if (!bytes) return usage_error(flag, why, "for example 512M or 2G");
+    out = Sourced<uint64_t>{*bytes, Origin{flag, 0}};
+    return Ok{};
+  };
+  if (auto st = size("--memory", o.memory, l.memory); !st) return st.error();
+  if (auto st = size("--max-output", o.max_output, l.max_output); !st) return st.error();
+  if (o.pids_given) l.pids = Sourced<uint64_t>{o.pids, Origin{"--pids", 0}};
+  if (o.cpu_time_given) l.cpu_time = Sourced<double>{o.cpu_time, Origin{"--cpu-time", 0}};
   if (o.best_effort) l.best_effort = Sourced<bool>{true, Origin{"--best-effort", 0}};
   return l;
 }
@@ -101,7 +124,7 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
   app.require_subcommand(0, 1);
   app.set_version_flag("--version", "cordon 0.1.0");
 
-  RawPolicyOptions run_opts, explain_opts, check_opts;
+  RawPolicyOptions run_opts, explain_opts, check_opts, mcp_opts;
   std::vector<std::string> run_cmd, explain_cmd;
 
   auto* run = app.add_subcommand("run", "run a command in the sandbox");
@@ -111,6 +134,7 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
   run->add_option("--report-denials", report_denials,
                   "on (default) | off | full: record refused operations and the option that allows each "
                   "(full also watches reads of secrets)");
+  run->add_option("--report", req.report_file, "write the JSON result object to FILE when the command ends");
   run->add_option("command", run_cmd, "the command, after --")->required();
 
   auto* explain = app.add_subcommand("explain", "print the resolved plan without running anything");
@@ -121,6 +145,9 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
   auto* check = app.add_subcommand("check", "probe the host and report each guarantee");
   add_policy_options(check, check_opts, req);
   check->add_flag("--json", req.json, "machine-readable output");
+
+  auto* mcp = app.add_subcommand("mcp", "serve the Model Context Protocol on stdio (a run_command tool)");
+  add_policy_options(mcp, mcp_opts, req);
 
   auto* setup = app.add_subcommand("setup", "one-time host setup (needs root)");
   setup->add_option("args", req.setup_args, "setup options");
@@ -133,7 +160,7 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
   } catch (const CLI::CallForHelp& e) {
     req.command = Command::Help;
     req.help_text = app.help(e.get_name() == "--help" ? "" : "", CLI::AppFormatMode::All);
-    for (auto* sub : {run, explain, check, setup})
+    for (auto* sub : {run, explain, check, mcp, setup})
       if (sub->parsed()) req.help_text = sub->help();
     return req;
   } catch (const CLI::CallForVersion&) {
@@ -159,6 +186,11 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
     req.argv = explain_cmd;
   } else if (check->parsed()) {
     req.command = Command::Check, chosen = &check_opts, chosen_app = check;
+  } else if (mcp->parsed()) {
+    req.command = Command::Mcp, chosen = &mcp_opts, chosen_app = mcp;
+    // Kept verbatim: the server starts each sandbox as `cordon run <these options>`.
+    auto sub = std::find(args.begin(), args.end(), "mcp");
+    req.policy_args.assign(sub == args.end() ? sub : sub + 1, args.end());
   } else if (setup->parsed()) {
     req.command = Command::Setup;
     for (const auto& extra : setup->remaining()) req.setup_args.push_back(extra);
@@ -169,6 +201,8 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
     req.help_exit_code = 2;
     return req;
   }
+  chosen->pids_given = chosen_app->count("--pids") > 0;
+  chosen->cpu_time_given = chosen_app->count("--cpu-time") > 0;
   auto layer = to_layer(*chosen, cwd, chosen_app->count("--timeout") > 0);
   if (!layer) return layer.error();
   req.flags = std::move(*layer);

@@ -3,6 +3,7 @@
 //   cordon run [options] -- CMD [ARGS...]
 //   cordon explain [options] [--json] -- CMD [ARGS...]
 //   cordon check [--json]
+//   cordon mcp [options]
 //   cordon setup
 #pragma once
 
@@ -16,7 +17,7 @@
 
 namespace cordon::cli {
 
-enum class Command { Run, Explain, Check, Setup, Help };
+enum class Command { Run, Explain, Check, Setup, Mcp, Help };
 
 struct CliRequest {
   Command command = Command::Help;
@@ -27,6 +28,8 @@ struct CliRequest {
   std::optional<DenialReporting> report_denials;  // run --report-denials
   bool no_config = false;
   std::optional<std::string> config_file;  // replaces the user config path
+  std::optional<std::string> report_file;  // cordon run --report FILE
+  std::vector<std::string> policy_args;    // cordon mcp: its options, as given
   std::string help_text;                   // set when command == Help
   int help_exit_code = 0;
 };

@@ -21,6 +21,7 @@
 #include "platform/linux/caps.hpp"
 #include "platform/linux/child_report.hpp"
 #include "platform/linux/landlock.hpp"
+#include "platform/linux/limits.hpp"
 #include "platform/linux/mounts.hpp"
 #include "platform/linux/net_child.hpp"
 #include "platform/linux/supervisor.hpp"
@@ -152,6 +153,7 @@ struct ChildArgs {
   if (ok && ::setsid() < 0) ok = rep.fail("session", "setsid", "");
   if (ok) ok = drop_privileges(rep);
   if (ok) ok = landlock_apply(plan.landlock, rep);
+  if (ok && a.spec->limits) ok = apply_limits_in_child(*a.spec->limits, rep);
   if (ok && a.spec->seccomp && seccomp_load(*a.spec->seccomp) != 0) ok = rep.fail("seccomp", "prctl(PR_SET_SECCOMP)", "");
   if (ok && a.spec->supervisor) ok = a.spec->supervisor->install_in_child(rep);
   if (!ok) ::_exit(125);

@@ -21,6 +21,7 @@
 
 #include "core/error.hpp"
 #include "plan/linux_planner.hpp"
+#include "plan/limits_plan.hpp"
 #include "platform/linux/seccomp.hpp"
 
 namespace cordon {
@@ -36,6 +37,7 @@ struct LaunchSpec {
   unsigned uid = 0;
   unsigned gid = 0;
   const SeccompProgram* seccomp = nullptr;
+  const ChildLimits* limits = nullptr;  // rlimits set just before seccomp (limits.cpp)
   // Proxied network: the child's end of the socketpair its listeners go through
   // (net_child.cpp), and what the parent does right after clone().
   int net_child_fd = -1;

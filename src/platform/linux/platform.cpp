@@ -2,13 +2,21 @@
 // policy -> probe -> plan (plan/linux_planner) -> apply (launcher) -> report.
 #include "platform/platform.hpp"
 
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <chrono>
 
 #include <cstdio>
 #include <iostream>
 
 #include "core/env_filter.hpp"
 #include "core/paths.hpp"
+#include "core/result.hpp"
+#include "plan/limits_plan.hpp"
 #include "plan/linux_planner.hpp"
 #include "platform/linux/apparmor.hpp"
 #include "platform/linux/fs_probe.hpp"
@@ -19,6 +27,7 @@
 #include "platform/linux/seccomp.hpp"
 #include "platform/linux/state.hpp"
 #include "platform/linux/supervisor.hpp"
+#include "platform/linux/unique_fd.hpp"
 
 extern char** environ;
 
@@ -126,19 +135,27 @@ PlanReport check(const Policy& policy) {
               {"apparmor_profile_installed", caps.apparmor_profile_installed},
               {"seccomp", caps.seccomp},
               {"cgroup2_delegated", caps.cgroup2_delegated},
-              {"limits", caps.cgroup2_delegated ? "cgroup v2 (" + caps.cgroup_path + ")" : "rlimits"}};
+              {"limits", limits_mechanism(caps)}};
   r.notes.push_back("kernel " + caps.kernel + ", landlock ABI " + std::to_string(caps.landlock_abi) +
                     ", user namespaces " + (caps.userns ? "available" : "unavailable: " + caps.userns_reason));
   if (caps.apparmor_restricts_userns)
     r.notes.push_back(caps.apparmor_profile_installed
                           ? "AppArmor restricts user namespaces; cordon's profile (/etc/apparmor.d/cordon) is installed"
                           : "AppArmor restricts user namespaces: run `sudo cordon setup` to install cordon's profile");
-  r.notes.push_back(std::string("resource limits: ") +
-                    (caps.cgroup2_delegated ? "cgroup v2 delegated at " + caps.cgroup_path : "rlimits (no delegated cgroup v2)"));
+  r.notes.push_back("resource limits: " + limits_mechanism(caps));
   return r;
 }
 
-Result<int> run(const Policy& policy, const RunRequest& request) {
+namespace {
+
+// The sandbox inherits only stdin, stdout and stderr: any other descriptor the caller
+// left open (a directory outside, a socket, cordon mcp's report pipe) is closed on exec.
+void close_inherited_fds_on_exec() {
+  if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+  for (int fd = 3; fd < 1024; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunResult& out) {
   LinuxHostCaps caps = probe_linux_host(false);
   auto prepared = prepare(policy, caps);
   if (!prepared) return prepared.error();
@@ -165,14 +182,26 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
   };
   if (auto st = compile(); !st) return st.error();
 
+  LimitsPlan limits = plan_limits(policy.limits, caps, prepared->plan.sandbox == LinuxSandbox::Namespaces);
+  if (!limits.losses.empty() && !policy.best_effort) {
+    std::string all;
+    for (const auto& l : limits.losses) all += (all.empty() ? "" : "; ") + l;
+    return usage_error("resource limits", all, "pass --best-effort to run without them");
+  }
+  for (const auto& l : limits.losses) {
+    std::fprintf(stderr, "cordon: warning: %s\n", l.c_str());
+    out.degradations.push_back({{"name", "resource limits"}, {"detail", l}});
+  }
+
   Result<LaunchResult> result = Error{};
-  std::vector<std::string> notes;
+  std::vector<std::string>& notes = out.notes;
   std::unique_ptr<ProxyServer> proxy;  // proxied network: runs while the command runs
   std::optional<Supervisor> supervisor;
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (auto st = prepared->placeholders.create(prepared->plan.placeholders); !st) return st.error();
     LaunchSpec spec{&prepared->plan, request.argv, sandbox_env(policy, prepared->plan), request.cwd,
-                    policy.limits.timeout_seconds, caps.uid, caps.gid, program ? &*program : nullptr};
+                    policy.limits.timeout_seconds, caps.uid, caps.gid, program ? &*program : nullptr,
+                    limits.rlimits.count ? &limits.rlimits : nullptr};
     proxy.reset();
     if (prepared->plan.net.proxied) {
       auto started = start_proxy_for(policy, prepared->plan.net);
@@ -197,10 +226,14 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
     if (!again) return again.error();
     prepared = std::move(again);
     if (auto st = compile(); !st) return st.error();
+    limits = plan_limits(policy.limits, caps, false);
     notes.push_back("user namespaces unavailable (" + caps.userns_reason + "): ran with Landlock only (--best-effort)");
   }
   std::vector<ProxyRefusal> refused;
   if (proxy) refused = proxy->finish();
+  out.sandbox = plan_detail(prepared->plan)["sandbox"];
+  out.guarantees = to_json(prepared->plan.report)["guarantees"];
+  out.limits = limits.report;
   if (!result) return result.error();
   if (!refused.empty()) {
     std::fprintf(stderr, "cordon: network: %zu connection%s refused by the proxy:\n", refused.size(),
@@ -213,35 +246,74 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
       std::fprintf(stderr, "cordon: %s (a repository created inside the sandbox)\n", done.c_str());
       notes.push_back(done);
     }
-  if (policy.best_effort && !prepared->plan.report.complete())
-    for (const auto& g : prepared->plan.report.guarantees)
-      if (g.state == GuaranteeState::Degraded || g.state == GuaranteeState::Missing)
+  for (const auto& g : prepared->plan.report.guarantees)
+    if (g.state == GuaranteeState::Degraded || g.state == GuaranteeState::Missing) {
+      out.degradations.push_back({{"name", g.name}, {"state", to_string(g.state)}, {"detail", g.detail}});
+      if (policy.best_effort)
         std::fprintf(stderr, "cordon: warning: %s not enforced (%s)\n", g.name.c_str(), g.detail.c_str());
+    }
   if (supervisor) print_denials(supervisor->log());
   if (result->timed_out)
     std::fprintf(stderr, "cordon: timed out after %.3g s; the whole process tree was killed\n",
                  *policy.limits.timeout_seconds);
 
-  if (request.report_json) {
-    nlohmann::json j;
-    j["exit_code"] = result->exit_code;
-    j["signal"] = result->signal;
-    j["timed_out"] = result->timed_out;
-    j["exec_failed"] = result->exec_failed;
-    j["duration_ms"] = result->duration_ms;
-    j["sandbox"] = plan_detail(prepared->plan)["sandbox"];
-    j["guarantees"] = to_json(prepared->plan.report)["guarantees"];
-    j["notes"] = notes;
-    nlohmann::json net = {{"mode", to_string(policy.net.mode)}, {"proxied", prepared->plan.net.proxied},
-                          {"refused", nlohmann::json::array()}};
-    for (const auto& r : refused) net["refused"].push_back({{"host", r.host}, {"port", r.port}, {"reason", r.reason}});
-    j["network"] = net;
-    j["denials"] = supervisor ? to_json(supervisor->log()) : nlohmann::json::array();
-    j["denials_truncated"] = supervisor && supervisor->log().truncated();
-    j["denials_reported"] = supervisor && supervisor->active();
-    std::cerr << j.dump() << "\n";
+  out.exit_code = result->exit_code;
+  out.signal = result->signal;
+  out.timed_out = result->timed_out;
+  out.exec_failed = result->exec_failed;
+  out.duration_ms = result->duration_ms;
+  rusage usage{};  // every process of the sandbox was reaped by its init, then init by us
+  const uint64_t peak_rss = ::getrusage(RUSAGE_CHILDREN, &usage) == 0 ? static_cast<uint64_t>(usage.ru_maxrss) * 1024 : 0;
+  out.limits_hit = limits_hit(policy.limits, LimitsEvidence{result->exit_code, result->signal, result->timed_out, peak_rss});
+  if (!out.limits_hit.empty())
+    std::fprintf(stderr, "cordon: the command exceeded its %s limit\n", out.limits_hit.front().c_str());
+  if (supervisor) {
+    out.denials = supervisor->log().entries();
+    out.denials_truncated = supervisor->log().truncated();
+    out.denials_reported = supervisor->active();
+  }
+  // Connections the proxy refused join the denials: operation "connect", address host:port.
+  for (const auto& r : refused) {
+    Denial d;
+    d.operation = "connect";
+    d.address = r.host + ":" + std::to_string(r.port);
+    d.rule = "network proxy: " + r.reason;
+    if (r.reason == "not in the allowlist") d.suggestion = "--allow-domain " + r.host;
+    out.denials.push_back(std::move(d));
   }
   return result->exit_code;
+}
+
+Status write_report(const std::string& path, const nlohmann::json& j) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd.valid()) return os_error("open", path, errno, "--report needs a writable file path");
+  std::string text = j.dump() + "\n";
+  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+    return os_error("write", path, errno);
+  return Ok{};
+}
+
+}  // namespace
+
+Result<int> run(const Policy& policy, const RunRequest& request) {
+  close_inherited_fds_on_exec();
+  RunResult out;
+  const auto start = std::chrono::steady_clock::now();
+  Result<int> code = run_sandboxed(policy, request, out);
+  if (!code) {
+    out.sandbox_error = true;
+    out.error = code.error().message();
+    out.exit_code = 125;
+    out.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  }
+  if (request.report_json || request.report_path) {
+    nlohmann::json j = to_json(out);
+    if (request.report_json) std::cerr << j.dump() << "\n";
+    if (request.report_path)
+      if (auto st = write_report(*request.report_path, j); !st)
+        std::fprintf(stderr, "cordon: %s\n", st.error().message().c_str());
+  }
+  return code;
 }
 
 Result<int> setup(const std::vector<std::string>& args) { return apparmor_setup(args); }

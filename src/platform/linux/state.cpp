@@ -82,6 +82,7 @@ Result<PlaceholderGuard> PlaceholderGuard::hold(const StateDirs& state) {
 }
 
 Status PlaceholderGuard::create(const std::vector<Placeholder>& items) {
+  ran_ = true;
   if (items.empty()) return Ok{};
   UniqueFd creating(::open(create_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (!creating.valid()) return os_error("open", create_path_, errno);
@@ -93,7 +94,6 @@ Status PlaceholderGuard::create(const std::vector<Placeholder>& items) {
     // Record before creating: a crash in between leaves a ledger entry, never an orphan.
     ledger << (p.directory ? 'd' : 'f') << p.path << "\n";
     ledger.flush();
-    created_ = true;
     int rc = p.directory ? ::mkdir(p.path.c_str(), 0755)
                          : ::close(::open(p.path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644));
     if (rc != 0 && errno != EEXIST)
@@ -173,7 +173,10 @@ void PlaceholderGuard::start_cleaner() {
 PlaceholderGuard::~PlaceholderGuard() {
   if (!in_use_.valid()) return;
   in_use_.reset();  // release our shared lock first, so the cleaner can take it
-  if (created_) start_cleaner();
+  // Whichever run ends last cleans up, including placeholders an overlapping run
+  // created (its own cleaner found this run still holding the lock and gave up).
+  struct stat st {};
+  if (ran_ && ::stat(ledger_.c_str(), &st) == 0 && st.st_size > 0) start_cleaner();
 }
 
 }  // namespace cordon

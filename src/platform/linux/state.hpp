@@ -52,7 +52,7 @@ class PlaceholderGuard {
   std::string lock_path_;
   std::string create_path_;
   std::string ledger_;
-  bool created_ = false;
+  bool ran_ = false;  // create() was called: this guard served a run
 };
 
 // Removes every placeholder in the ledger that is still empty; used by the cleaner.

@@ -457,7 +457,7 @@ void Supervisor::handle(int listener) {
         std::string what = std::string("socket(") + (fam ? fam : "family " + std::to_string(a[0])) + ", " +
                            (type ? type : "type " + std::to_string(a[1] & 0xf)) + ")";
         found = classify_network(rules_, what);
-        if (!found) found = Denial{"network", what, "network off", "--net on"};
+        if (!found) found = Denial{"network", "", what, "network off", "--net on"};
         break;
       }
     }

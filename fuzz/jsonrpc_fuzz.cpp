@@ -1,0 +1,56 @@
+// Fuzzes the MCP server's message parser (one stdio line) and, when a message is a
+// tools/call request, the run_command argument checks.
+//
+// Besides the sanitizers, it checks the promises the parser makes: every input gives a
+// Message (no exception escapes), an Invalid message carries a JSON-RPC error code, the
+// error reply it produces is valid JSON, and accepted tool arguments never widen the
+// policy (cwd inside the workspace, timeout within the server's).
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+#include "apps/server/jsonrpc.hpp"
+#include "apps/server/tool_call.hpp"
+#include "core/paths.hpp"
+
+namespace {
+
+using namespace cordon;
+
+void require(bool ok, const char* what) {
+  if (ok) return;
+  std::fprintf(stderr, "invariant violated: %s\n", what);
+  std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view line(reinterpret_cast<const char*>(data), size);
+  server::Message m = server::parse_message(line);
+  if (m.kind == server::MessageKind::Invalid) {
+    require(m.error_code == server::kParseError || m.error_code == server::kInvalidRequest,
+            "unexpected error code");
+    auto reply =
+        nlohmann::json::parse(server::error_response(m.id, m.error_code, m.error_message), nullptr, false);
+    require(reply.is_object(), "error reply is not JSON");
+    return 0;
+  }
+  require(m.id.is_null() || m.id.is_string() || m.id.is_number_integer() || m.id.is_number_unsigned(),
+          "bad id kept");
+  if (m.kind == server::MessageKind::Request && m.method == "tools/call" && m.params.is_object() &&
+      m.params.contains("arguments")) {
+    Policy p;
+    p.workspace = "/w/ws";
+    p.limits.timeout_seconds = 30;
+    auto r = server::parse_run_command(m.params["arguments"], p);
+    if (r) {
+      require(paths::is_within(r->cwd, p.workspace), "cwd outside the workspace accepted");
+      require(r->timeout_seconds && *r->timeout_seconds <= 30, "timeout widened");
+      require(!r->argv.empty(), "empty argv accepted");
+    }
+  }
+  return 0;
+}

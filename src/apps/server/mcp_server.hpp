@@ -1,0 +1,25 @@
+// cordon: `cordon mcp`, a Model Context Protocol server on stdio.
+//
+//   cordon mcp --workspace ~/src/app [--net on] [--timeout 600] [--memory 2G] ...
+//
+// Newline-delimited JSON-RPC 2.0 on stdin/stdout (MCP revision 2025-11-25, also
+// negotiating 2025-06-18, 2025-03-26 and 2024-11-05). Methods: initialize, ping,
+// tools/list, tools/call (the run_command tool, apps/server/tool_call.hpp) and the
+// notifications initialized and cancelled. Each tools/call runs on its own thread (at
+// most kMaxConcurrentCalls at once) in a sandbox of its own (apps/server/runner.hpp);
+// notifications/cancelled kills that command's whole tree. Diagnostics go to stderr.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/policy.hpp"
+
+namespace cordon::server {
+
+inline constexpr int kMaxConcurrentCalls = 8;
+
+// Serves until stdin closes; then kills what still runs. Returns the exit code.
+int serve_mcp(const Policy& policy, const std::vector<std::string>& policy_args);
+
+}  // namespace cordon::server

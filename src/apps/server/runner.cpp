@@ -1,0 +1,377 @@
+#include "apps/server/runner.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "platform/linux/unique_fd.hpp"
+
+extern char** environ;
+
+namespace cordon::server {
+
+struct WorkerPool::Worker {
+  pid_t pid = -1;
+  UniqueFd in, out, err, report;
+};
+
+namespace {
+
+constexpr double kOneYear = 365.0 * 24 * 3600;
+
+// The server's options minus --timeout (the server enforces each call's timeout itself:
+// a prestarted worker must not time out while it waits for its command).
+std::vector<std::string> worker_argv(const RunnerConfig& c) {
+  std::vector<std::string> a = {c.self_exe, "run"};
+  for (size_t i = 0; i < c.policy_args.size(); ++i) {
+    const std::string& s = c.policy_args[i];
+    if (s == "--timeout") {
+      ++i;
+      continue;
+    }
+    if (s.rfind("--timeout=", 0) == 0) continue;
+    a.push_back(s);
+  }
+  a.insert(a.end(), {"--timeout", std::to_string(static_cast<long>(kOneYear)), "--report", "/proc/self/fd/3",
+                     "--", c.self_exe, "__mcp-exec"});
+  return a;
+}
+
+void set_nonblock(int fd) {
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+struct Capture {
+  std::string data;
+  uint64_t cap;
+  bool truncated = false;
+  void add(const char* p, size_t n) {
+    size_t room = data.size() < cap ? static_cast<size_t>(cap - data.size()) : 0;
+    if (n > room) truncated = true;
+    data.append(p, n < room ? n : room);
+  }
+};
+
+// Every process below `root`, from the parent links in /proc.
+std::vector<pid_t> descendants_of(pid_t root) {
+  std::multimap<pid_t, pid_t> children;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(e.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    auto paren = line.rfind(')');
+    if (paren == std::string::npos) continue;
+    char state = 0;
+    int ppid = 0;
+    if (std::sscanf(line.c_str() + paren + 1, " %c %d", &state, &ppid) == 2)
+      children.emplace(static_cast<pid_t>(ppid), static_cast<pid_t>(std::stol(name)));
+  }
+  std::vector<pid_t> out, queue = {root};
+  while (!queue.empty()) {
+    pid_t p = queue.back();
+    queue.pop_back();
+    auto [lo, hi] = children.equal_range(p);
+    for (auto it = lo; it != hi; ++it) out.push_back(it->second), queue.push_back(it->second);
+  }
+  return out;
+}
+
+// With a pid namespace, killing the worker is enough (its sandbox init has
+// PR_SET_PDEATHSIG). Without one (Landlock only, --best-effort) the worker is a child
+// subreaper: everything the command left is still below it, so kill that first.
+void kill_tree(pid_t worker) {
+  for (int round = 0; round < 20; ++round) {
+    auto below = descendants_of(worker);
+    if (below.empty()) break;
+    for (pid_t p : below) ::kill(p, SIGKILL);
+  }
+  ::kill(worker, SIGKILL);
+}
+
+RunResult result_from_report(const std::string& text) {
+  RunResult r;
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) {
+    r.sandbox_error = true;
+    r.error = "the sandbox ended without a result";
+    return r;
+  }
+  return from_json(j);
+}
+
+}  // namespace
+
+WorkerPool::WorkerPool(RunnerConfig config) : config_(std::move(config)), worker_argv_(worker_argv(config_)) {
+  if (config_.prestart) refill();
+}
+
+WorkerPool::~WorkerPool() {
+  Worker* w = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    w = std::exchange(idle_, nullptr);
+  }
+  if (!w) return;
+  // End of file on its stdin: the stub exits without running anything and the worker
+  // ends like any `cordon run` (placeholders cleaned up). SIGKILL only if it hangs.
+  w->in.reset();
+  bool reaped = false;
+  for (int i = 0; i < 300 && !reaped; ++i) {
+    reaped = ::waitpid(w->pid, nullptr, WNOHANG) == w->pid;
+    if (!reaped) ::usleep(10000);
+  }
+  if (!reaped) {
+    ::kill(w->pid, SIGKILL);
+    ::waitpid(w->pid, nullptr, 0);
+  }
+  delete w;
+}
+
+WorkerPool::Worker* WorkerPool::spawn() {
+  int in[2], out[2], err[2], rep[2];
+  if (::pipe2(in, O_CLOEXEC) != 0) return nullptr;
+  if (::pipe2(out, O_CLOEXEC) != 0) return ::close(in[0]), ::close(in[1]), nullptr;
+  if (::pipe2(err, O_CLOEXEC) != 0)
+    return ::close(in[0]), ::close(in[1]), ::close(out[0]), ::close(out[1]), nullptr;
+  if (::pipe2(rep, O_CLOEXEC) != 0) {
+    for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) ::close(fd);
+    return nullptr;
+  }
+  std::vector<char*> argv;
+  for (auto& s : worker_argv_) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    // Only async-signal-safe calls: the server has other threads.
+    ::dup2(in[0], 0);
+    ::dup2(out[1], 1);
+    ::dup2(err[1], 2);
+    ::dup2(rep[1], 3);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::signal(SIGPIPE, SIG_DFL);
+    ::execve(argv[0], argv.data(), environ);
+    ::_exit(125);
+  }
+  auto* w = new Worker;
+  w->pid = pid;
+  w->in.reset(in[1]);
+  w->out.reset(out[0]);
+  w->err.reset(err[0]);
+  w->report.reset(rep[0]);
+  for (int fd : {in[0], out[1], err[1], rep[1]}) ::close(fd);
+  if (pid < 0) {
+    delete w;
+    return nullptr;
+  }
+  return w;
+}
+
+std::optional<WorkerPool::Worker*> WorkerPool::take() {
+  {
+    std::lock_guard lock(mu_);
+    if (idle_) return std::exchange(idle_, nullptr);
+  }
+  Worker* w = spawn();
+  if (!w) return std::nullopt;
+  return w;
+}
+
+void WorkerPool::refill() {
+  if (!config_.prestart) return;
+  std::lock_guard lock(mu_);
+  if (!idle_) idle_ = spawn();
+}
+
+Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd) {
+  Outcome o;
+  const auto start = std::chrono::steady_clock::now();
+  auto taken = take();
+  if (!taken || !*taken) {
+    o.result.sandbox_error = true;
+    o.result.error = std::string("fork(): ") + std::strerror(errno);
+    o.result.exit_code = 125;
+    return o;
+  }
+  std::unique_ptr<Worker> w(*taken);
+
+  nlohmann::json header = {{"argv", request.argv}, {"cwd", request.cwd}, {"env", nlohmann::json::array()}};
+  for (const auto& [k, v] : request.env) header["env"].push_back({k, v});
+  std::string body = header.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string input = std::to_string(body.size()) + "\n" + body + request.stdin_data;
+  size_t written = 0;
+
+  Capture out{{}, config_.max_output}, err{{}, config_.max_output};
+  std::string report;
+  set_nonblock(w->in.get());
+  const bool has_deadline = request.timeout_seconds.has_value();
+  const auto deadline =
+      start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                  std::chrono::duration<double>(has_deadline ? *request.timeout_seconds : 0.0));
+  bool killed = false, exited = false;
+  int status = 0;
+  char buf[65536];
+  // Readable when the worker exits (its pipes may stay open a little longer, see below).
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, w->pid, 0)));
+  for (;;) {
+    if (!exited) {
+      pid_t r = ::waitpid(w->pid, &status, WNOHANG);
+      if (r == w->pid) exited = true;
+    }
+    if (exited) {
+      // Everything the command wrote is in the pipes now. Read it without waiting for
+      // end of file: cordon run's detached placeholder cleaner holds the pipes a little longer.
+      for (UniqueFd* fd : {&w->out, &w->err, &w->report}) {
+        if (!fd->valid()) continue;
+        set_nonblock(fd->get());
+        for (ssize_t n; (n = ::read(fd->get(), buf, sizeof buf)) > 0;) {
+          if (fd == &w->out)
+            out.add(buf, static_cast<size_t>(n));
+          else if (fd == &w->err)
+            err.add(buf, static_cast<size_t>(n));
+          else if (report.size() < (1u << 20))
+            report.append(buf, static_cast<size_t>(n));
+        }
+      }
+      break;
+    }
+    pollfd fds[6] = {{w->out.get(), POLLIN, 0},
+                     {w->err.get(), POLLIN, 0},
+                     {w->report.get(), POLLIN, 0},
+                     {written < input.size() ? w->in.get() : -1, POLLOUT, 0},
+                     {killed ? -1 : cancel_fd, POLLIN, 0},
+                     {pidfd.get(), POLLIN, 0}};
+    int wait_ms = 100;
+    if (has_deadline && !killed) {
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
+              .count();
+      if (left < wait_ms) wait_ms = left < 0 ? 0 : static_cast<int>(left);
+    }
+    ::poll(fds, 6, wait_ms);
+    auto drain = [&](UniqueFd& fd, short revents, auto&& sink) {
+      if (!fd.valid() || !(revents & (POLLIN | POLLHUP | POLLERR))) return;
+      ssize_t n = ::read(fd.get(), buf, sizeof buf);
+      if (n > 0)
+        sink(buf, static_cast<size_t>(n));
+      else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+        fd.reset();
+    };
+    drain(w->out, fds[0].revents, [&](const char* p, size_t n) { out.add(p, n); });
+    drain(w->err, fds[1].revents, [&](const char* p, size_t n) { err.add(p, n); });
+    drain(w->report, fds[2].revents, [&](const char* p, size_t n) {
+      if (report.size() < (1u << 20)) report.append(p, n);
+    });
+    if (fds[3].revents & (POLLOUT | POLLERR | POLLHUP)) {
+      ssize_t n = ::write(w->in.get(), input.data() + written, input.size() - written);
+      if (n > 0)
+        written += static_cast<size_t>(n);
+      else if (errno != EAGAIN && errno != EINTR)
+        written = input.size();                    // the command stopped reading
+      if (written >= input.size()) w->in.reset();  // end of file for the command's stdin
+    }
+    if (!killed && !exited) {
+      const bool cancel = fds[4].revents != 0;
+      const bool late = has_deadline && std::chrono::steady_clock::now() >= deadline;
+      if (cancel || late) {
+        kill_tree(w->pid);
+        killed = true;
+        o.cancelled = cancel;
+        o.result.timed_out = !cancel;
+      }
+    }
+  }
+  if (!exited) ::waitpid(w->pid, &status, 0);
+
+  if (killed) {
+    RunResult r = report.empty() ? RunResult{} : result_from_report(report);
+    r.timed_out = o.result.timed_out;
+    r.sandbox_error = false;
+    r.exit_code = 124;
+    r.signal = SIGKILL;
+    if (r.timed_out)
+      r.notes.push_back("timed out after " + std::to_string(*request.timeout_seconds) +
+                        " s; the whole process tree was killed");
+    o.result = std::move(r);
+  } else {
+    o.result = result_from_report(report);
+    if (o.result.sandbox_error && o.result.error.empty())
+      o.result.error = "the sandbox ended without a result (status " + std::to_string(status) + ")";
+    if (!o.result.exit_code)
+      o.result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  o.result.duration_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  o.result.stdout_truncated = out.truncated;
+  o.result.stderr_truncated = err.truncated;
+  for (auto& n : request.notes) o.result.notes.push_back(n);
+  o.out = std::move(out.data);
+  o.err = std::move(err.data);
+  if (o.result.stdout_truncated)
+    o.out += "\n[cordon: stdout truncated at " + std::to_string(config_.max_output) + " bytes]";
+  if (o.result.stderr_truncated)
+    o.err += "\n[cordon: stderr truncated at " + std::to_string(config_.max_output) + " bytes]";
+  return o;
+}
+
+// --- inside the sandbox --------------------------------------------------------------
+
+void exec_stub_main() {
+  // "<length>\n<json>" then the command's stdin. Read byte by byte up to the JSON so
+  // nothing of the command's input is consumed here.
+  std::string len_text;
+  char c = 0;
+  while (len_text.size() < 20 && ::read(0, &c, 1) == 1 && c != '\n') len_text += c;
+  size_t len = 0;
+  for (char d : len_text) {
+    if (d < '0' || d > '9')
+      len = SIZE_MAX;
+    else if (len != SIZE_MAX)
+      len = len * 10 + static_cast<size_t>(d - '0');
+  }
+  if (len_text.empty()) ::_exit(0);  // the server shut down before asking for anything
+  if (len > (16u << 20)) {
+    std::fputs("cordon: __mcp-exec: bad request header (internal to cordon mcp)\n", stderr);
+    ::_exit(125);
+  }
+  std::string body(len, '\0');
+  size_t got = 0;
+  while (got < len) {
+    ssize_t n = ::read(0, body.data() + got, len - got);
+    if (n <= 0) ::_exit(125);
+    got += static_cast<size_t>(n);
+  }
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  if (!j.is_object() || !j["argv"].is_array() || j["argv"].empty()) ::_exit(125);
+  std::vector<std::string> argv_s = j["argv"].get<std::vector<std::string>>();
+  for (const auto& kv : j["env"])
+    ::setenv(kv[0].get<std::string>().c_str(), kv[1].get<std::string>().c_str(), 1);
+  const std::string cwd = j["cwd"].get<std::string>();
+  if (::chdir(cwd.c_str()) != 0) {
+    std::fprintf(stderr, "cordon: cannot change to '%s': %s\n", cwd.c_str(), std::strerror(errno));
+    ::_exit(126);
+  }
+  std::vector<char*> argv;
+  for (auto& s : argv_s) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  ::execvp(argv[0], argv.data());
+  int e = errno;
+  std::fprintf(stderr, "cordon: cannot run '%s': %s\n", argv[0], std::strerror(e));
+  ::_exit(e == ENOENT ? 127 : 126);
+}
+
+}  // namespace cordon::server

@@ -1,0 +1,70 @@
+// cordon: how `cordon mcp` runs one command: a pool of prepared sandboxes.
+//
+//   WorkerPool pool({self_exe, policy_args, max_output});
+//   Outcome o = pool.run(request, cancel_fd);   // blocks; any thread
+//
+// A worker is cordon's own binary, started as
+//   cordon run <the server's policy options> --report /proc/self/fd/3 -- cordon __mcp-exec
+// so every command gets the exact sandbox `cordon run` builds (the same parsing, config
+// files, plan, limits and lifecycle), in a process of its own: a crash or a kill never
+// takes the server down, and killing the worker ends the whole tree (the sandbox's init
+// has PR_SET_PDEATHSIG, so the pid namespace goes with it). The sandboxed stub reads the
+// command (argv, cwd, extra env) from its stdin, then execs it; the rest of stdin is the
+// command's. One worker is kept started ahead of time, so the policy, plan, seccomp
+// program and namespaces of the next command are ready before it is asked for.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "apps/server/tool_call.hpp"
+#include "core/result.hpp"
+
+namespace cordon::server {
+
+struct RunnerConfig {
+  std::string self_exe;                  // absolute path of cordon, visible inside the sandbox
+  std::vector<std::string> policy_args;  // the server's options, passed to each `cordon run`
+  uint64_t max_output = 1u << 20;        // bytes kept per stream
+  bool prestart = true;                  // keep one worker started ahead
+};
+
+struct Outcome {
+  RunResult result;
+  std::string out, err;
+  bool cancelled = false;
+};
+
+class WorkerPool {
+ public:
+  explicit WorkerPool(RunnerConfig config);
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  // Runs the command; returns when it and everything it started are gone. Becomes
+  // readable on `cancel_fd` (any byte, or EOF) means: kill the tree now.
+  Outcome run(const CommandRequest& request, int cancel_fd);
+  // Start a worker for the next command if none is waiting. Called after a response is
+  // sent: started while a command runs, its setup would compete with it for the CPU;
+  // between commands it overlaps the agent's own turn.
+  void refill();
+
+ private:
+  struct Worker;
+  std::optional<Worker*> take();
+  Worker* spawn();
+
+  RunnerConfig config_;
+  std::vector<std::string> worker_argv_;
+  std::mutex mu_;
+  Worker* idle_ = nullptr;
+};
+
+// The body of `cordon __mcp-exec` (inside the sandbox): read the request, exec it.
+[[noreturn]] void exec_stub_main();
+
+}  // namespace cordon::server

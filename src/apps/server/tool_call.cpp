@@ -1,0 +1,148 @@
+#include "apps/server/tool_call.hpp"
+
+#include <cctype>
+#include <cmath>
+
+#include "core/env_filter.hpp"
+#include "core/paths.hpp"
+
+namespace cordon::server {
+namespace {
+
+Error refuse(const std::string& argument, const std::string& why) {
+  return usage_error(argument, why);
+}
+
+bool has_nul(const std::string& s) {
+  return s.find('\0') != std::string::npos;
+}
+
+bool valid_env_name(const std::string& n) {
+  if (n.empty() || std::isdigit(static_cast<unsigned char>(n[0]))) return false;
+  for (char c : n)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+  return true;
+}
+
+}  // namespace
+
+nlohmann::json run_command_tool(const Policy& policy) {
+  std::string description =
+      "Run a command in cordon's sandbox on the real machine, in the workspace " + policy.workspace +
+      ". Writes land only in the workspace and the other writable roots; secrets are unreadable; network "
+      "is " +
+      (policy.net.mode == NetMode::Off ? "off" : "on") +
+      ". Returns exit_code, stdout, stderr (capped, with truncation marks), classification "
+      "(ok, failed, denied-by-sandbox, timed-out, killed, limit-exceeded, sandbox-error) and denials.";
+  nlohmann::json schema = {
+      {"type", "object"},
+      {"properties",
+       {{"argv",
+         {{"type", "array"},
+          {"items", {{"type", "string"}}},
+          {"minItems", 1},
+          {"description", "the command as an argv array, e.g. [\"make\", \"test\"] (give argv or command)"}}},
+        {"command",
+         {{"type", "string"},
+          {"description", "a shell command line, run with /bin/sh -c (give argv or command)"}}},
+        {"cwd",
+         {{"type", "string"},
+          {"description", "working directory inside the workspace (absolute or relative to it)"}}},
+        {"timeout",
+         {{"type", "number"}, {"description", "seconds; never longer than the server's own timeout"}}},
+        {"stdin", {{"type", "string"}, {"description", "text given to the command on standard input"}}},
+        {"env",
+         {{"type", "object"},
+          {"additionalProperties", {{"type", "string"}}},
+          {"description", "extra environment variables; names the sandbox policy drops are refused"}}}}},
+      {"additionalProperties", false}};
+  return {{"name", "run_command"},
+          {"title", "Run a command in the cordon sandbox"},
+          {"description", description},
+          {"inputSchema", schema},
+          {"annotations", {{"destructiveHint", true}, {"openWorldHint", policy.net.mode != NetMode::Off}}}};
+}
+
+Result<CommandRequest> parse_run_command(const nlohmann::json& args, const Policy& policy) {
+  if (!args.is_object()) return refuse("arguments", "must be an object");
+  static const char* known[] = {"argv", "command", "cwd", "timeout", "stdin", "env"};
+  for (auto it = args.begin(); it != args.end(); ++it) {
+    bool ok = false;
+    for (const char* k : known) ok = ok || it.key() == k;
+    if (!ok) return refuse(it.key(), "unknown argument (expected argv, command, cwd, timeout, stdin, env)");
+  }
+  CommandRequest r;
+  const bool has_argv = args.contains("argv"), has_command = args.contains("command");
+  if (has_argv == has_command)
+    return refuse("argv/command", "give exactly one of argv (an array) or command (a string)");
+  if (has_argv) {
+    const auto& a = args["argv"];
+    if (!a.is_array() || a.empty()) return refuse("argv", "must be a non-empty array of strings");
+    for (const auto& s : a) {
+      if (!s.is_string() || has_nul(s.get<std::string>()))
+        return refuse("argv", "must contain only strings without NUL");
+      r.argv.push_back(s.get<std::string>());
+    }
+    if (r.argv[0].empty()) return refuse("argv", "argv[0] is empty");
+  } else {
+    const auto& c = args["command"];
+    if (!c.is_string() || c.get<std::string>().empty() || has_nul(c.get<std::string>()))
+      return refuse("command", "must be a non-empty string without NUL");
+    r.argv = {"/bin/sh", "-c", c.get<std::string>()};
+  }
+
+  r.cwd = policy.workspace;
+  if (args.contains("cwd")) {
+    const auto& c = args["cwd"];
+    if (!c.is_string() || has_nul(c.get<std::string>())) return refuse("cwd", "must be a string without NUL");
+    std::string cwd = c.get<std::string>();
+    if (!paths::is_absolute(cwd)) cwd = paths::join(policy.workspace, cwd);
+    cwd = paths::normalize(cwd);
+    if (!paths::is_within(cwd, policy.workspace))
+      return refuse("cwd", "'" + cwd + "' is outside the workspace " + policy.workspace);
+    r.cwd = cwd;
+  }
+
+  r.timeout_seconds = policy.limits.timeout_seconds;
+  if (args.contains("timeout")) {
+    const auto& t = args["timeout"];
+    if (!t.is_number() || !std::isfinite(t.get<double>()) || !(t.get<double>() > 0))
+      return refuse("timeout", "must be a positive number of seconds");
+    double v = t.get<double>();
+    if (policy.limits.timeout_seconds && v > *policy.limits.timeout_seconds) {
+      r.notes.push_back("timeout clamped to the server's " + std::to_string(*policy.limits.timeout_seconds) +
+                        " s");
+      v = *policy.limits.timeout_seconds;
+    }
+    r.timeout_seconds = v;
+  }
+
+  if (args.contains("stdin")) {
+    if (!args["stdin"].is_string()) return refuse("stdin", "must be a string");
+    r.stdin_data = args["stdin"].get<std::string>();
+  }
+
+  if (args.contains("env")) {
+    const auto& e = args["env"];
+    if (!e.is_object()) return refuse("env", "must be an object of NAME: VALUE strings");
+    for (auto it = e.begin(); it != e.end(); ++it) {
+      const std::string& name = it.key();
+      if (!valid_env_name(name)) return refuse("env", "'" + name + "' is not a valid variable name");
+      if (!it->is_string() || has_nul(it->get<std::string>()))
+        return refuse("env", "the value of " + name + " must be a string without NUL");
+      if (name == "CORDON_SANDBOX") return refuse("env", "CORDON_SANDBOX is set by cordon");
+      // The same filter the sandbox applies to the inherited environment.
+      EnvPolicy only_filter = policy.env;
+      only_filter.set.clear();
+      if (filter_env({name + "=x"}, only_filter).env.empty())
+        return refuse("env", name +
+                                 " is dropped by the sandbox policy (secret-looking or --env-drop); start "
+                                 "the server with --env-keep " +
+                                 name + " to allow it");
+      r.env.emplace_back(name, it->get<std::string>());
+    }
+  }
+  return r;
+}
+
+}  // namespace cordon::server

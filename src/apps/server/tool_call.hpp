@@ -1,0 +1,40 @@
+// cordon: the `run_command` tool of `cordon mcp`: its schema and argument checks (pure).
+//
+//   auto req = parse_run_command(arguments, policy);   // the tools/call "arguments"
+//   if (!req) return tool_error(req.error().message()); // shown to the model, which can fix it
+//
+// Arguments narrow the server's policy, never widen it:
+//   argv | command  exactly one: an argv array, or a shell string run by /bin/sh -c
+//   cwd             absolute or relative to the workspace; outside the workspace: refused
+//   timeout         seconds; longer than the server's --timeout: clamped to it (and noted)
+//   stdin           text fed to the command, then end of file
+//   env             {NAME: VALUE} added to the environment; a name the policy drops
+//                   (secret-looking, --env-drop) or an invalid name: refused
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/policy.hpp"
+
+namespace cordon::server {
+
+struct CommandRequest {
+  std::vector<std::string> argv;
+  std::string cwd;  // absolute, inside the workspace
+  std::optional<double> timeout_seconds;
+  std::string stdin_data;
+  std::vector<std::pair<std::string, std::string>> env;  // added on top of the sandbox's environment
+  std::vector<std::string> notes;                        // e.g. "timeout clamped to the server's 30 s"
+};
+
+// The tools/list entry for run_command.
+[[nodiscard]] nlohmann::json run_command_tool(const Policy& policy);
+
+[[nodiscard]] Result<CommandRequest> parse_run_command(const nlohmann::json& arguments, const Policy& policy);
+
+}  // namespace cordon::server

@@ -1,0 +1,283 @@
+// `cordon mcp` driven over raw JSON-RPC, as a client (or a hostile one) would: concurrency,
+// cancellation of a whole tree, timeouts that only narrow, output caps, environment
+// narrowing, malformed and oversized messages, and shutdown when stdin closes. The
+// official SDK client is exercised separately by tests/mcp/run.sh.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "e2e/harness.hpp"
+
+using namespace cordon_test;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// One `cordon mcp` process with its stdin and stdout as pipes.
+class McpServer {
+ public:
+  // `wrapper` runs first, e.g. the no_userns helper.
+  explicit McpServer(const std::string& ws, std::vector<std::string> opts = {},
+                     std::vector<std::string> wrapper = {}) {
+    int in[2], out[2];
+    if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) return;
+    std::vector<std::string> argv = wrapper;
+    argv.insert(argv.end(), {cordon_binary(), "mcp", "--no-config", "--workspace", ws});
+    argv.insert(argv.end(), opts.begin(), opts.end());
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(in[0], 0);
+      ::dup2(out[1], 1);
+      std::vector<char*> a;
+      for (auto& s : argv) a.push_back(s.data());
+      a.push_back(nullptr);
+      ::execv(a[0], a.data());
+      ::_exit(121);
+    }
+    ::close(in[0]);
+    ::close(out[1]);
+    in_ = in[1];
+    out_ = out[0];
+  }
+  ~McpServer() {
+    close_stdin();
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (out_ >= 0) ::close(out_);
+  }
+  void send(const std::string& line) {
+    std::string l = line + "\n";
+    size_t off = 0;
+    while (off < l.size()) {
+      ssize_t n = ::write(in_, l.data() + off, l.size() - off);
+      if (n <= 0) return;
+      off += static_cast<size_t>(n);
+    }
+  }
+  void call(int id, const nlohmann::json& arguments) {
+    send(nlohmann::json{{"jsonrpc", "2.0"},
+                        {"id", id},
+                        {"method", "tools/call"},
+                        {"params", {{"name", "run_command"}, {"arguments", arguments}}}}
+             .dump());
+  }
+  // The next message, or null after `timeout`.
+  nlohmann::json next(std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+    auto deadline = Clock::now() + timeout;
+    for (;;) {
+      auto nl = buf_.find('\n');
+      if (nl != std::string::npos) {
+        std::string line = buf_.substr(0, nl);
+        buf_.erase(0, nl + 1);
+        return nlohmann::json::parse(line, nullptr, false);
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) return nullptr;
+      pollfd p{out_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
+      char b[65536];
+      ssize_t n = ::read(out_, b, sizeof b);
+      if (n <= 0) return nullptr;
+      buf_.append(b, static_cast<size_t>(n));
+    }
+  }
+  // Waits for the response to `id`, keeping others for later.
+  nlohmann::json response(int id, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+    if (auto it = held_.find(id); it != held_.end()) {
+      auto r = it->second;
+      held_.erase(it);
+      return r;
+    }
+    auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      auto m = next(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+      if (m.is_null()) break;
+      if (m.contains("id") && m["id"] == id) return m;
+      if (m.contains("id") && m["id"].is_number_integer()) held_[m["id"].get<int>()] = m;
+    }
+    return nullptr;
+  }
+  void close_stdin() {
+    if (in_ >= 0) ::close(in_);
+    in_ = -1;
+  }
+  // Exit code once the server ends, or -1 after `timeout`.
+  int wait_exit(std::chrono::milliseconds timeout) {
+    auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int in_ = -1, out_ = -1;
+  std::string buf_;
+  std::map<int, nlohmann::json> held_;
+};
+
+// Is any process on the host running with `marker` in its command line?
+bool host_runs(const std::string& marker) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    std::string cmd = read_file(e.path().string() + "/cmdline");
+    for (auto& c : cmd)
+      if (c == '\0') c = ' ';
+    if (cmd.find(marker) != std::string::npos) return true;
+  }
+  return false;
+}
+
+bool eventually(const std::function<bool()>& f, std::chrono::milliseconds within) {
+  auto deadline = Clock::now() + within;
+  while (Clock::now() < deadline) {
+    if (f()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return f();
+}
+
+const nlohmann::json& structured(const nlohmann::json& r) {
+  return r["result"]["structuredContent"];
+}
+
+}  // namespace
+
+TEST(McpServer, ConcurrentCallsRunInParallel) {
+  TempDir ws;
+  McpServer s(ws.path());
+  auto start = Clock::now();
+  s.call(1, {{"command", "sleep 1; echo one"}});
+  s.call(2, {{"command", "sleep 1; echo two"}});
+  auto a = s.response(1), b = s.response(2);
+  EXPECT_EQ(structured(a)["stdout"], "one\n") << a.dump();
+  EXPECT_EQ(structured(b)["stdout"], "two\n") << b.dump();
+  EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(1900));
+}
+
+TEST(McpServer, CancellationKillsTheWholeTree) {
+  TempDir ws;
+  McpServer s(ws.path());
+  const std::string marker = "4" + std::to_string(::getpid() % 10000) + "3";
+  s.call(7, {{"command", "sleep " + marker + " & (sleep " + marker + "1 &) ; sleep " + marker + "2"}});
+  ASSERT_TRUE(eventually([&] { return host_runs("sleep " + marker + "1"); }, std::chrono::seconds(10)));
+  s.send(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7,"reason":"test"}})");
+  EXPECT_TRUE(eventually([&] { return !host_runs("sleep " + marker); }, std::chrono::seconds(10)));
+  // No response for the cancelled request; the server still answers.
+  s.send(R"({"jsonrpc":"2.0","id":8,"method":"ping"})");
+  auto m = s.next();
+  EXPECT_EQ(m["id"], 8) << m.dump();
+}
+
+TEST(McpServer, CancellationKillsTheTreeWithoutUserNamespaces) {
+  TempDir ws;
+  {
+    auto probe =
+        run_process({no_userns_binary(), cordon_binary(), "check", "--no-config", "--json"}, ws.path());
+    if (contains(probe.out, "\"landlock_abi\": 0"))
+      GTEST_SKIP() << "Landlock is unavailable: no Landlock-only mode here";
+  }
+  McpServer s(ws.path(), {"--best-effort"}, {no_userns_binary()});
+  const std::string marker = "6" + std::to_string(::getpid() % 10000) + "1";
+  // Ignores SIGTERM, and leaves a process that is no longer its child.
+  s.call(3, {{"command",
+              "trap '' TERM; sleep " + marker + " & (sleep " + marker + "1 &) ; sleep " + marker + "2"}});
+  ASSERT_TRUE(eventually([&] { return host_runs("sleep " + marker + "1"); }, std::chrono::seconds(10)));
+  s.send(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3}})");
+  EXPECT_TRUE(eventually([&] { return !host_runs("sleep " + marker); }, std::chrono::seconds(10)));
+  s.call(4, {{"command", "echo after"}});
+  EXPECT_EQ(structured(s.response(4))["stdout"], "after\n");
+}
+
+TEST(McpServer, TimeoutOnlyNarrows) {
+  TempDir ws;
+  McpServer s(ws.path(), {"--timeout", "1"});
+  auto start = Clock::now();
+  s.call(1, {{"command", "sleep 20"}, {"timeout", 600}});
+  auto r = s.response(1);
+  EXPECT_EQ(structured(r)["classification"], "timed-out") << r.dump();
+  EXPECT_EQ(structured(r)["exit_code"], 124);
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(8));
+  EXPECT_TRUE(contains(structured(r)["notes"].dump(), "clamped")) << r.dump();
+}
+
+TEST(McpServer, OutputIsCappedAndMarked) {
+  TempDir ws;
+  McpServer s(ws.path(), {"--max-output", "1K"});
+  s.call(1, {{"command", "head -c 100000 /dev/zero | tr '\\000' a; echo err >&2"}});
+  auto r = s.response(1);
+  const auto& sc = structured(r);
+  EXPECT_EQ(sc["truncated"]["stdout"], true) << r.dump().substr(0, 500);
+  EXPECT_EQ(sc["truncated"]["stderr"], false);
+  EXPECT_LT(sc["stdout"].get<std::string>().size(), 1200u);
+  EXPECT_TRUE(contains(sc["stdout"], "[cordon: stdout truncated at 1024 bytes]"));
+  EXPECT_EQ(sc["stderr"], "err\n");
+  EXPECT_EQ(sc["classification"], "ok");
+}
+
+TEST(McpServer, ArgumentsNarrowThePolicy) {
+  TempDir ws, outside;
+  fs::create_directories(ws / "sub");
+  McpServer s(ws.path());
+  s.call(1, {{"argv", {"sh", "-c", "echo $FOO; cat; pwd"}},
+             {"env", {{"FOO", "bar"}}},
+             {"stdin", "in\n"},
+             {"cwd", "sub"}});
+  auto r = s.response(1);
+  EXPECT_EQ(structured(r)["stdout"], "bar\nin\n" + (ws / "sub") + "\n") << r.dump();
+  s.call(2, {{"command", "true"}, {"env", {{"GITHUB_TOKEN", "x"}}}});
+  EXPECT_EQ(s.response(2)["result"]["isError"], true);
+  s.call(3, {{"command", "true"}, {"cwd", outside.path()}});
+  EXPECT_EQ(s.response(3)["result"]["isError"], true);
+  s.call(4, {{"command", "echo x > " + (outside / "f")}});
+  auto w = s.response(4);
+  EXPECT_NE(structured(w)["exit_code"], 0);
+  EXPECT_FALSE(exists(outside / "f"));
+}
+
+TEST(McpServer, HostileMessagesGetErrorsAndTheServerCarriesOn) {
+  TempDir ws;
+  McpServer s(ws.path());
+  s.send(std::string(5u << 20, 'x'));
+  EXPECT_EQ(s.next()["error"]["code"], -32600);
+  s.send(std::string(10000, '[') + std::string(10000, ']'));
+  EXPECT_EQ(s.next()["error"]["code"], -32600);
+  s.send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"x\":\"\xff\"}");
+  EXPECT_EQ(s.next()["error"]["code"], -32700);
+  s.send(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":[]})");
+  EXPECT_EQ(s.next()["error"]["code"], -32602);
+  s.send(R"({"jsonrpc":"2.0","id":3,"method":"initialize","params":{"protocolVersion":"1999-01-01"}})");
+  EXPECT_EQ(s.next()["result"]["protocolVersion"], "2025-11-25");
+  s.send(R"({"jsonrpc":"2.0","id":4,"method":"initialize","params":{"protocolVersion":"2025-06-18"}})");
+  EXPECT_EQ(s.next()["result"]["protocolVersion"], "2025-06-18");
+  s.send(R"({"jsonrpc":"2.0","id":5,"method":"ping"})");
+  EXPECT_EQ(s.next()["id"], 5);
+}
+
+TEST(McpServer, ClosingStdinEndsTheServerAndItsCommands) {
+  TempDir ws;
+  McpServer s(ws.path());
+  const std::string marker = "5" + std::to_string(::getpid() % 10000) + "9";
+  s.call(1, {{"command", "sleep " + marker}});
+  ASSERT_TRUE(eventually([&] { return host_runs("sleep " + marker); }, std::chrono::seconds(10)));
+  s.close_stdin();
+  EXPECT_EQ(s.wait_exit(std::chrono::seconds(10)), 0);
+  EXPECT_TRUE(eventually([&] { return !host_runs("sleep " + marker); }, std::chrono::seconds(5)));
+  // The prestarted worker ended like a normal run: its placeholders were cleaned up.
+  EXPECT_TRUE(eventually([&] { return !exists(ws / ".cordon"); }, std::chrono::seconds(5)));
+}

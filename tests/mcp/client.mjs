@@ -1,0 +1,94 @@
+// End-to-end test of `cordon mcp` with the official MCP TypeScript SDK client.
+// Usage: node client.mjs CORDON_BINARY   (run by tests/mcp/run.sh)
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, existsSync, readFileSync, rmSync, chmodSync } from "node:fs";
+import { join } from "node:path";
+
+const cordon = process.argv[2];
+const base = process.env.CORDON_TEST_TMP || "/var/tmp";
+const ws = mkdtempSync(join(base, "cordon-mcp-ws-"));
+const outside = mkdtempSync(join(base, "cordon-mcp-out-"));
+chmodSync(ws, 0o755);
+chmodSync(outside, 0o755);
+let passed = 0, failed = 0;
+function check(name, ok, detail = "") {
+  if (ok) { passed++; console.log(`ok   ${name}`); }
+  else { failed++; console.log(`FAIL ${name} ${detail}`); }
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const running = (marker) => {
+  try { return execFileSync("ps", ["-eo", "args"]).toString().split("\n").some((l) => l.includes(marker)); }
+  catch { return false; }
+};
+
+async function rawExchange(lines) {
+  // A hostile client: bytes the SDK would never send.
+  const child = spawn(cordon, ["mcp", "--no-config", "--workspace", ws], { stdio: ["pipe", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  for (const l of lines) child.stdin.write(l + "\n");
+  await sleep(500);
+  child.stdin.end();
+  await new Promise((r) => child.on("close", r));
+  return out.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+}
+
+try {
+  const transport = new StdioClientTransport({
+    command: cordon, args: ["mcp", "--no-config", "--workspace", ws, "--timeout", "60"], stderr: "inherit",
+  });
+  const client = new Client({ name: "cordon-e2e", version: "1.0.0" });
+  await client.connect(transport);
+  check("initialize negotiated", client.getServerVersion()?.name === "cordon");
+
+  const { tools } = await client.listTools();
+  check("tools/list has run_command", tools.some((t) => t.name === "run_command"));
+
+  let r = await client.callTool({ name: "run_command", arguments: { command: "echo hello > inside.txt && cat inside.txt" } });
+  check("allowed write lands in the workspace",
+    r.structuredContent?.classification === "ok" && readFileSync(join(ws, "inside.txt"), "utf8") === "hello\n" &&
+    r.structuredContent.stdout === "hello\n", JSON.stringify(r.structuredContent?.classification));
+
+  r = await client.callTool({ name: "run_command", arguments: { argv: ["sh", "-c", `echo x > ${outside}/escape.txt`] } });
+  const sc = r.structuredContent ?? {};
+  check("write outside the workspace is denied and reported",
+    !existsSync(join(outside, "escape.txt")) && sc.exit_code !== 0 &&
+    ["failed", "denied-by-sandbox"].includes(sc.classification) && Array.isArray(sc.denials),
+    JSON.stringify({ exit: sc.exit_code, cls: sc.classification }));
+
+  r = await client.callTool({ name: "run_command", arguments: { command: "true", cwd: "/etc" } });
+  check("cwd outside the workspace is refused", r.isError === true);
+
+  // Cancellation: the command and what it started in the background must all go.
+  const marker = `31${process.pid % 1000}7`;
+  const controller = new AbortController();
+  const call = client.callTool({ name: "run_command", arguments: { command: `sleep ${marker} & sleep ${marker}1; wait` } },
+    undefined, { signal: controller.signal }).then(() => "finished", (e) => "aborted");
+  let seen = false;
+  for (let i = 0; i < 50 && !seen; i++) { await sleep(100); seen = running(`sleep ${marker}`); }
+  check("cancellable command started", seen);
+  controller.abort("test cancels");
+  check("cancelled call rejects on the client", (await call) === "aborted");
+  let gone = false;
+  for (let i = 0; i < 50 && !gone; i++) { await sleep(100); gone = !running(`sleep ${marker}`); }
+  check("cancellation killed the whole process tree", gone);
+
+  r = await client.callTool({ name: "run_command", arguments: { command: "echo still-serving" } });
+  check("server keeps serving after a cancellation", r.structuredContent?.stdout === "still-serving\n");
+  await client.close();
+
+  const replies = await rawExchange(["{not json", "[]", '{"jsonrpc":"2.0","id":9,"method":"no/such"}',
+    '{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"nope"}}', '{"jsonrpc":"2.0","id":11,"method":"ping"}']);
+  const codes = replies.map((m) => m.error?.code ?? "ok");
+  check("malformed messages get JSON-RPC errors", JSON.stringify(codes) === JSON.stringify([-32700, -32600, -32601, -32602, "ok"]),
+    JSON.stringify(codes));
+} catch (e) {
+  check("no exception", false, String(e?.stack || e));
+} finally {
+  rmSync(ws, { recursive: true, force: true });
+  rmSync(outside, { recursive: true, force: true });
+}
+console.log(`mcp e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
