@@ -371,11 +371,14 @@ Status set_net_allow(const Field& f, PolicyLayer& out) {
   return list_value(f, ListKind::Text, out.allow_domains);
 }
 
-Status set_net_deny(const Field& f, PolicyLayer& out) { return list_value(f, ListKind::Text, out.deny_domains); }
+Status set_net_deny(const Field& f, PolicyLayer& out) {
+  return list_value(f, ListKind::Text, out.deny_domains);
+}
 
 // Ports as integers (or strings of digits); resolve() checks the range.
 Status set_net_allow_localhost(const Field& f, PolicyLayer& out) {
-  if (f.scope == ConfigScope::Project) return widening_error(f, "allowing host loopback ports", "--allow-localhost PORT");
+  if (f.scope == ConfigScope::Project)
+    return widening_error(f, "allowing host loopback ports", "--allow-localhost PORT");
   const auto* arr = f.node.as_array();
   if (!arr) return type_error(f, "an array of port numbers");
   for (const toml::node& el : *arr) {
@@ -432,8 +435,12 @@ Status size_value(const Field& f, std::optional<Sourced<uint64_t>>& out) {
   return Ok{};
 }
 
-Status set_memory(const Field& f, PolicyLayer& out) { return size_value(f, out.memory); }
-Status set_max_output(const Field& f, PolicyLayer& out) { return size_value(f, out.max_output); }
+Status set_memory(const Field& f, PolicyLayer& out) {
+  return size_value(f, out.memory);
+}
+Status set_max_output(const Field& f, PolicyLayer& out) {
+  return size_value(f, out.max_output);
+}
 
 Status set_pids(const Field& f, PolicyLayer& out) {
   const auto* i = f.node.as_integer();
@@ -445,9 +452,12 @@ Status set_pids(const Field& f, PolicyLayer& out) {
 
 Status set_cpu_time(const Field& f, PolicyLayer& out) {
   double v = 0;
-  if (const auto* i = f.node.as_integer()) v = static_cast<double>(i->get());
-  else if (const auto* d = f.node.as_floating_point()) v = d->get();
-  else return type_error(f, "a number of CPU seconds");
+  if (const auto* i = f.node.as_integer())
+    v = static_cast<double>(i->get());
+  else if (const auto* d = f.node.as_floating_point())
+    v = d->get();
+  else
+    return type_error(f, "a number of CPU seconds");
   out.cpu_time = Sourced<double>{v, f.origin()};
   return Ok{};
 }
@@ -479,7 +489,11 @@ const std::vector<TableSpec>& tables() {
         {"allow_read", set_allow_read},
         {"tmp", set_tmp},
         {"git", set_git}}},
-      {"network", {{"mode", set_net_mode}, {"allow", set_net_allow}, {"deny", set_net_deny}, {"allow_localhost", set_net_allow_localhost}}},
+      {"network",
+       {{"mode", set_net_mode},
+        {"allow", set_net_allow},
+        {"deny", set_net_deny},
+        {"allow_localhost", set_net_allow_localhost}}},
       {"env", {{"keep", set_env_keep}, {"drop", set_env_drop}}},
       {"limits",
        {{"timeout", set_timeout},

@@ -24,7 +24,6 @@ enum class ConfigScope { User, Project };
                                                ConfigScope scope);
 
 // Reads and parses a file; a missing file gives std::nullopt, an unreadable one an Error.
-[[nodiscard]] Result<std::optional<PolicyLayer>> load_config_file(const std::string& path,
-                                                                  ConfigScope scope);
+[[nodiscard]] Result<std::optional<PolicyLayer>> load_config_file(const std::string& path, ConfigScope scope);
 
 }  // namespace cordon

@@ -24,8 +24,7 @@ struct Error {
   [[nodiscard]] std::string message() const;
 };
 
-[[nodiscard]] Error os_error(std::string call, std::string argument, int code,
-                             std::string hint = {});
+[[nodiscard]] Error os_error(std::string call, std::string argument, int code, std::string hint = {});
 [[nodiscard]] Error usage_error(std::string what, std::string detail, std::string hint = {});
 
 // Name of an errno value ("EPERM"), portable across libc implementations.
@@ -35,8 +34,8 @@ struct Error {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
-  Result(Error error) : v_(std::move(error)) {}      // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
   explicit operator bool() const { return v_.index() == 0; }
   bool ok() const { return v_.index() == 0; }
   T& value() & { return std::get<0>(v_); }
@@ -58,7 +57,7 @@ template <>
 class [[nodiscard]] Result<void> {
  public:
   Result() = default;
-  Result(Ok) {}                                               // NOLINT
+  Result(Ok) {}                                                // NOLINT
   Result(Error error) : err_(std::move(error)), ok_(false) {}  // NOLINT
   explicit operator bool() const { return ok_; }
   bool ok() const { return ok_; }

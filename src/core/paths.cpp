@@ -11,9 +11,12 @@ namespace cordon::paths {
 // separator and names compare case-insensitively. (The Windows planner has the full
 // Win32 path model in plan/windows/win_path.hpp; this is what the front end needs.)
 namespace {
-bool is_sep(char c) { return c == '\\' || c == '/'; }
+bool is_sep(char c) {
+  return c == '\\' || c == '/';
+}
 size_t root_length(std::string_view p) {
-  if (p.size() >= 3 && std::isalpha(static_cast<unsigned char>(p[0])) && p[1] == ':' && is_sep(p[2])) return 3;
+  if (p.size() >= 3 && std::isalpha(static_cast<unsigned char>(p[0])) && p[1] == ':' && is_sep(p[2]))
+    return 3;
   if (p.size() >= 2 && is_sep(p[0]) && is_sep(p[1])) {
     size_t a = p.find_first_of("\\/", 2);
     if (a == std::string_view::npos || a == 2) return 0;
@@ -22,10 +25,14 @@ size_t root_length(std::string_view p) {
   }
   return 0;
 }
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+char lower(char c) {
+  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
 }  // namespace
 
-bool is_absolute(std::string_view p) { return root_length(p) > 0; }
+bool is_absolute(std::string_view p) {
+  return root_length(p) > 0;
+}
 
 std::string normalize(std::string_view p) {
   size_t rl = root_length(p);
@@ -42,8 +49,10 @@ std::string normalize(std::string_view p) {
     std::string_view part = p.substr(i, j - i);
     if (part.empty() || part == ".") {
     } else if (part == "..") {
-      if (!parts.empty() && parts.back() != "..") parts.pop_back();
-      else if (rl == 0) parts.push_back(part);
+      if (!parts.empty() && parts.back() != "..")
+        parts.pop_back();
+      else if (rl == 0)
+        parts.push_back(part);
     } else {
       parts.push_back(part);
     }
@@ -61,7 +70,8 @@ std::string normalize(std::string_view p) {
 
 std::string expand_home(std::string_view p, std::string_view home) {
   if (p == "~") return std::string(home);
-  if (p.size() >= 2 && p[0] == '~' && is_sep(p[1])) return std::string(home) + "\\" + std::string(p.substr(2));
+  if (p.size() >= 2 && p[0] == '~' && is_sep(p[1]))
+    return std::string(home) + "\\" + std::string(p.substr(2));
   return std::string(p);
 }
 
@@ -107,7 +117,9 @@ std::string basename(std::string_view p) {
 
 #else  // POSIX
 
-bool is_absolute(std::string_view p) { return !p.empty() && p.front() == '/'; }
+bool is_absolute(std::string_view p) {
+  return !p.empty() && p.front() == '/';
+}
 
 std::string normalize(std::string_view p) {
   std::vector<std::string_view> parts;
@@ -120,8 +132,10 @@ std::string normalize(std::string_view p) {
     if (part.empty() || part == ".") {
       // skip
     } else if (part == "..") {
-      if (!parts.empty() && parts.back() != "..") parts.pop_back();
-      else if (!absolute) parts.push_back(part);
+      if (!parts.empty() && parts.back() != "..")
+        parts.pop_back();
+      else if (!absolute)
+        parts.push_back(part);
     } else {
       parts.push_back(part);
     }

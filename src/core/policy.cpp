@@ -18,33 +18,45 @@ std::vector<std::string> Policy::write_roots() const {
 
 const char* to_string(Mode m) {
   switch (m) {
-    case Mode::ReadOnly: return "read-only";
-    case Mode::WorkspaceWrite: return "workspace-write";
-    case Mode::FullAccess: return "full-access";
+    case Mode::ReadOnly:
+      return "read-only";
+    case Mode::WorkspaceWrite:
+      return "workspace-write";
+    case Mode::FullAccess:
+      return "full-access";
   }
   return "?";
 }
 const char* to_string(TmpMode m) {
   switch (m) {
-    case TmpMode::Private: return "private";
-    case TmpMode::Host: return "host";
-    case TmpMode::None: return "none";
+    case TmpMode::Private:
+      return "private";
+    case TmpMode::Host:
+      return "host";
+    case TmpMode::None:
+      return "none";
   }
   return "?";
 }
 const char* to_string(GitMode m) {
   switch (m) {
-    case GitMode::ReadOnly: return "read-only";
-    case GitMode::ConfigOnly: return "config-only";
-    case GitMode::Writable: return "writable";
+    case GitMode::ReadOnly:
+      return "read-only";
+    case GitMode::ConfigOnly:
+      return "config-only";
+    case GitMode::Writable:
+      return "writable";
   }
   return "?";
 }
 const char* to_string(NetMode m) {
   switch (m) {
-    case NetMode::Off: return "off";
-    case NetMode::On: return "on";
-    case NetMode::Proxy: return "proxy";
+    case NetMode::Off:
+      return "off";
+    case NetMode::On:
+      return "on";
+    case NetMode::Proxy:
+      return "proxy";
   }
   return "?";
 }

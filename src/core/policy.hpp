@@ -32,8 +32,8 @@ enum class NetMode { Off, On, Proxy };
 
 // Where a setting came from, for error messages and `explain`.
 struct Origin {
-  std::string source;  // "default", "--writable", "/home/a/.config/cordon/config.toml"
-  int line = 0;        // 0 when not from a file
+  std::string source;            // "default", "--writable", "/home/a/.config/cordon/config.toml"
+  int line = 0;                  // 0 when not from a file
   std::string describe() const;  // "file:line" or "--flag"
 };
 
@@ -51,9 +51,9 @@ struct NetworkPolicy {
 };
 
 struct EnvPolicy {
-  bool filter_secrets = true;             // drop *TOKEN*, *SECRET*, ... (core/env_filter)
-  std::vector<std::string> keep;          // exact names kept even if they look secret
-  std::vector<std::string> drop_patterns; // extra glob patterns to drop
+  bool filter_secrets = true;                            // drop *TOKEN*, *SECRET*, ... (core/env_filter)
+  std::vector<std::string> keep;                         // exact names kept even if they look secret
+  std::vector<std::string> drop_patterns;                // extra glob patterns to drop
   std::vector<std::pair<std::string, std::string>> set;  // explicit NAME=VALUE
 };
 
@@ -82,7 +82,7 @@ struct PolicyLayer {
   std::vector<Sourced<std::string>> deny_read;
   std::vector<Sourced<std::string>> allow_read;
   std::optional<Sourced<NetMode>> net;
-  std::vector<Sourced<std::string>> allow_domains;    // patterns, validated by resolve()
+  std::vector<Sourced<std::string>> allow_domains;  // patterns, validated by resolve()
   std::vector<Sourced<std::string>> deny_domains;
   std::vector<Sourced<std::string>> allow_localhost;  // port numbers as text, validated by resolve()
   std::vector<Sourced<std::string>> env_keep;
@@ -97,8 +97,8 @@ struct PolicyLayer {
 
 struct Policy {
   Mode mode = Mode::WorkspaceWrite;
-  std::string workspace;                // absolute
-  std::vector<std::string> writable;    // extra writable roots, absolute (not the workspace)
+  std::string workspace;              // absolute
+  std::vector<std::string> writable;  // extra writable roots, absolute (not the workspace)
   TmpMode tmp = TmpMode::Private;
   GitMode git = GitMode::ConfigOnly;
   std::vector<std::string> protect;     // extra protected paths, absolute
@@ -107,7 +107,7 @@ struct Policy {
   NetworkPolicy net;
   EnvPolicy env;
   LimitsPolicy limits;
-  bool best_effort = false;             // run even if a guarantee cannot be enforced
+  bool best_effort = false;  // run even if a guarantee cannot be enforced
 
   // All roots the sandbox may write: workspace first, then --writable roots
   // (empty in read-only mode). Does not include temp.

@@ -38,7 +38,8 @@ Result<std::string> absolute_path(const std::string& key, const Sourced<std::str
 }
 
 // Appends p unless already present; `seen` makes it linear for thousands of paths.
-void push_unique(std::vector<std::string>& list, std::unordered_set<std::string>& seen, const std::string& p) {
+void push_unique(std::vector<std::string>& list, std::unordered_set<std::string>& seen,
+                 const std::string& p) {
   if (seen.insert(p).second) list.push_back(p);
 }
 
@@ -46,18 +47,23 @@ void push_unique(std::vector<std::string>& list, std::unordered_set<std::string>
 constexpr double kMaxTimeoutSeconds = 365.0 * 24 * 3600;
 
 // Network from narrowest to widest: off < proxy (allowlist) < on.
-int net_width(NetMode m) { return m == NetMode::Off ? 0 : m == NetMode::Proxy ? 1 : 2; }
+int net_width(NetMode m) {
+  return m == NetMode::Off ? 0 : m == NetMode::Proxy ? 1 : 2;
+}
 
 // The network part of the policy: allow/deny patterns, localhost ports, the mode they
 // imply, and conflicts with an explicit --net off / on.
-Status resolve_network(const std::optional<Sourced<NetMode>>& net, const std::vector<Sourced<std::string>>& allow,
-                       const std::vector<Sourced<std::string>>& deny, const std::vector<Sourced<std::string>>& ports,
-                       NetworkPolicy& out) {
+Status resolve_network(const std::optional<Sourced<NetMode>>& net,
+                       const std::vector<Sourced<std::string>>& allow,
+                       const std::vector<Sourced<std::string>>& deny,
+                       const std::vector<Sourced<std::string>>& ports, NetworkPolicy& out) {
   auto patterns = [](const char* key, const std::vector<Sourced<std::string>>& in,
                      std::vector<std::string>& list) -> Status {
     for (const auto& v : in) {
       auto p = parse_domain_pattern(v.value);
-      if (!p) return setting_error(key, v.origin, "invalid pattern '" + v.value + "': " + p.error().detail, p.error().hint);
+      if (!p)
+        return setting_error(key, v.origin, "invalid pattern '" + v.value + "': " + p.error().detail,
+                             p.error().hint);
       if (std::find(list.begin(), list.end(), p->text) == list.end()) list.push_back(p->text);
     }
     return Ok{};
@@ -76,19 +82,25 @@ Status resolve_network(const std::optional<Sourced<NetMode>>& net, const std::ve
       out.allow_localhost_ports.push_back(static_cast<uint16_t>(port));
   }
   const bool lists = !allow.empty() || !ports.empty();
-  const Sourced<std::string>* first = !allow.empty() ? &allow.front() : !ports.empty() ? &ports.front() : nullptr;
+  const Sourced<std::string>* first = !allow.empty()   ? &allow.front()
+                                      : !ports.empty() ? &ports.front()
+                                                       : nullptr;
   if (net && net->value != NetMode::Proxy && lists)
-    return setting_error("net", net->origin,
-                         std::string("--net ") + to_string(net->value) + " conflicts with " +
-                             (allow.empty() ? "allow-localhost" : "allow-domain") + " (" + first->origin.describe() + ")",
-                         net->value == NetMode::Off ? "drop --net off: an allowlist implies the proxied network"
-                                                    : "drop --net on to confine the network to the allowlist, or drop the allowlist");
+    return setting_error(
+        "net", net->origin,
+        std::string("--net ") + to_string(net->value) + " conflicts with " +
+            (allow.empty() ? "allow-localhost" : "allow-domain") + " (" + first->origin.describe() + ")",
+        net->value == NetMode::Off
+            ? "drop --net off: an allowlist implies the proxied network"
+            : "drop --net on to confine the network to the allowlist, or drop the allowlist");
   out.mode = net ? net->value : lists ? NetMode::Proxy : NetMode::Off;
   return Ok{};
 }
 
 // /tmp from narrowest to widest.
-int tmp_width(TmpMode m) { return m == TmpMode::None ? 0 : m == TmpMode::Private ? 1 : 2; }
+int tmp_width(TmpMode m) {
+  return m == TmpMode::None ? 0 : m == TmpMode::Private ? 1 : 2;
+}
 
 }  // namespace
 
@@ -111,20 +123,30 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
                              "put it in ~/.config/cordon/config.toml or pass it as a flag");
       };
       const Mode cur_mode = mode ? mode->value : Mode::WorkspaceWrite;
-      const NetMode cur_net = net                                                  ? net->value
+      const NetMode cur_net = net                                                    ? net->value
                               : (!allow_domains.empty() || !allow_localhost.empty()) ? NetMode::Proxy
                                                                                      : NetMode::Off;
       std::optional<Error> e;
-      if (layer.mode && !e) e = widens("mode", layer.mode->origin, static_cast<int>(layer.mode->value) > static_cast<int>(cur_mode));
-      if (layer.tmp && !e) e = widens("filesystem.tmp", layer.tmp->origin, tmp_width(layer.tmp->value) > tmp_width(p.tmp));
-      if (layer.git && !e) e = widens("filesystem.git", layer.git->origin, static_cast<int>(layer.git->value) > static_cast<int>(p.git));
-      if (layer.net && !e) e = widens("network.mode", layer.net->origin, net_width(layer.net->value) > net_width(cur_net));
-      if (!layer.allow_domains.empty() && !e) e = widens("network.allow", layer.allow_domains.front().origin, true);
-      if (!layer.allow_localhost.empty() && !e) e = widens("network.allow_localhost", layer.allow_localhost.front().origin, true);
+      if (layer.mode && !e)
+        e = widens("mode", layer.mode->origin,
+                   static_cast<int>(layer.mode->value) > static_cast<int>(cur_mode));
+      if (layer.tmp && !e)
+        e = widens("filesystem.tmp", layer.tmp->origin, tmp_width(layer.tmp->value) > tmp_width(p.tmp));
+      if (layer.git && !e)
+        e = widens("filesystem.git", layer.git->origin,
+                   static_cast<int>(layer.git->value) > static_cast<int>(p.git));
+      if (layer.net && !e)
+        e = widens("network.mode", layer.net->origin, net_width(layer.net->value) > net_width(cur_net));
+      if (!layer.allow_domains.empty() && !e)
+        e = widens("network.allow", layer.allow_domains.front().origin, true);
+      if (!layer.allow_localhost.empty() && !e)
+        e = widens("network.allow_localhost", layer.allow_localhost.front().origin, true);
       if (layer.timeout && !e)
-        e = widens("limits.timeout", layer.timeout->origin, p.limits.timeout_seconds && layer.timeout->value > *p.limits.timeout_seconds);
+        e = widens("limits.timeout", layer.timeout->origin,
+                   p.limits.timeout_seconds && layer.timeout->value > *p.limits.timeout_seconds);
       if (!e) e = limits_widen(layer, p.limits);
-      if (layer.best_effort && !e) e = widens("best_effort", layer.best_effort->origin, layer.best_effort->value && !p.best_effort);
+      if (layer.best_effort && !e)
+        e = widens("best_effort", layer.best_effort->origin, layer.best_effort->value && !p.best_effort);
       if (e) return *e;
     }
     if (layer.mode) mode = layer.mode;
@@ -146,13 +168,15 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
     for (const auto& d : layer.env_drop) p.env.drop_patterns.push_back(d.value);
     if (layer.timeout && !(layer.timeout->value > 0 && layer.timeout->value <= kMaxTimeoutSeconds))
       return setting_error("timeout", layer.timeout->origin,
-                           "must be a positive number of seconds, at most " + std::to_string(static_cast<long>(kMaxTimeoutSeconds)));
+                           "must be a positive number of seconds, at most " +
+                               std::to_string(static_cast<long>(kMaxTimeoutSeconds)));
   }
 
   if (mode) p.mode = mode->value;
   // A project config's network.mode = "off" narrows an allowlist from the user config away.
   if (net && net_narrowed && net->value == NetMode::Off) allow_domains.clear(), allow_localhost.clear();
-  if (auto st = resolve_network(net, allow_domains, deny_domains, allow_localhost, p.net); !st) return st.error();
+  if (auto st = resolve_network(net, allow_domains, deny_domains, allow_localhost, p.net); !st)
+    return st.error();
 
   // Workspace: explicit, else the current directory.
   if (workspace) {
@@ -160,7 +184,8 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
     if (!w) return w.error();
     p.workspace = *w;
   } else {
-    if (!paths::is_absolute(ctx.cwd)) return usage_error("workspace", "cannot determine the current directory");
+    if (!paths::is_absolute(ctx.cwd))
+      return usage_error("workspace", "cannot determine the current directory");
     p.workspace = paths::normalize(ctx.cwd);
   }
   if (ctx.is_dir && !ctx.is_dir(p.workspace))
@@ -171,7 +196,8 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
     auto r = absolute_path("writable", w, ctx);
     if (!r) return r.error();
     if (*r == "/")
-      return setting_error("writable", w.origin, "'/' cannot be a writable root; use --mode full-access to run unsandboxed");
+      return setting_error("writable", w.origin,
+                           "'/' cannot be a writable root; use --mode full-access to run unsandboxed");
     if (ctx.is_dir && !ctx.is_dir(*r))
       return setting_error("writable", w.origin, "'" + *r + "' does not exist or is not a directory",
                            "create it first, or remove it from the policy");
@@ -193,7 +219,9 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
   for (const auto& v : deny_read) {
     auto r = absolute_path("deny-read", v, ctx);
     if (!r) return r.error();
-    if (*r == "/") return setting_error("deny-read", v.origin, "'/' cannot be denied; use --mode full-access or narrower paths");
+    if (*r == "/")
+      return setting_error("deny-read", v.origin,
+                           "'/' cannot be denied; use --mode full-access or narrower paths");
     denied.push_back(*r);
   }
   // An --allow-read exception removes every denial at or below it; one below a
@@ -206,12 +234,15 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
 
   // Conflicts.
   if (p.mode == Mode::ReadOnly && !writable.empty())
-    return setting_error("writable", writable.front().origin,
-                         "conflicts with mode read-only (" + (mode ? mode->origin.describe() : std::string("default")) + ")",
-                         "drop --writable, or use --mode workspace-write");
+    return setting_error(
+        "writable", writable.front().origin,
+        "conflicts with mode read-only (" + (mode ? mode->origin.describe() : std::string("default")) + ")",
+        "drop --writable, or use --mode workspace-write");
   if (p.mode == Mode::FullAccess) {
-    auto restricting = !writable.empty() ? &writable.front() : !protect.empty() ? &protect.front()
-                       : !deny_read.empty() ? &deny_read.front() : nullptr;
+    auto restricting = !writable.empty()    ? &writable.front()
+                       : !protect.empty()   ? &protect.front()
+                       : !deny_read.empty() ? &deny_read.front()
+                                            : nullptr;
     if (restricting)
       return setting_error("mode", mode->origin,
                            "full-access runs without a sandbox, but a restriction was also given at " +
@@ -221,7 +252,8 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
   for (const auto& w : p.write_roots())
     for (const auto& d : p.deny_read)
       if (paths::is_within(w, d))
-        return usage_error("writable", "writable root '" + w + "' lies inside the read-denied path '" + d + "'",
+        return usage_error("writable",
+                           "writable root '" + w + "' lies inside the read-denied path '" + d + "'",
                            "pass --allow-read " + d + " if the sandbox may read it");
   return p;
 }

@@ -11,7 +11,6 @@
 
 namespace cordon {
 
-[[nodiscard]] Result<Policy> resolve(const std::vector<PolicyLayer>& layers,
-                                     const ResolveContext& ctx);
+[[nodiscard]] Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveContext& ctx);
 
 }  // namespace cordon

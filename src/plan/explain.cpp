@@ -12,10 +12,14 @@ bool PlanReport::complete() const {
 
 const char* to_string(GuaranteeState s) {
   switch (s) {
-    case GuaranteeState::Enforced: return "enforced";
-    case GuaranteeState::Degraded: return "degraded";
-    case GuaranteeState::Missing: return "missing";
-    case GuaranteeState::NotRequested: return "not requested";
+    case GuaranteeState::Enforced:
+      return "enforced";
+    case GuaranteeState::Degraded:
+      return "degraded";
+    case GuaranteeState::Missing:
+      return "missing";
+    case GuaranteeState::NotRequested:
+      return "not requested";
   }
   return "?";
 }
@@ -59,8 +63,11 @@ nlohmann::json to_json(const PlanReport& report) {
   if (!report.command.empty()) j["command"] = report.command;
   j["rules"] = nlohmann::json::array();
   for (const auto& r : report.rules)
-    j["rules"].push_back({{"category", r.category}, {"subject", r.subject}, {"effect", r.effect},
-                          {"mechanism", r.mechanism}, {"reason", r.reason}});
+    j["rules"].push_back({{"category", r.category},
+                          {"subject", r.subject},
+                          {"effect", r.effect},
+                          {"mechanism", r.mechanism},
+                          {"reason", r.reason}});
   j["guarantees"] = nlohmann::json::array();
   for (const auto& g : report.guarantees) {
     nlohmann::json gj = {{"name", g.name}, {"state", to_string(g.state)}, {"mechanism", g.mechanism}};

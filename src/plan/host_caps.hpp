@@ -8,17 +8,17 @@
 namespace cordon {
 
 struct LinuxHostCaps {
-  int landlock_abi = 0;           // 0: Landlock unavailable
-  bool userns = true;             // unprivileged user + mount namespaces usable
-  std::string userns_reason;      // why not, when !userns
-  bool apparmor_restricts_userns = false;  // kernel.apparmor_restrict_unprivileged_userns=1
-  bool apparmor_profile_installed = false; // cordon's profile is loaded
-  bool seccomp = true;            // seccomp filters available
-  bool cgroup2_delegated = false; // a writable cgroup v2 subtree for this user
+  int landlock_abi = 0;                     // 0: Landlock unavailable
+  bool userns = true;                       // unprivileged user + mount namespaces usable
+  std::string userns_reason;                // why not, when !userns
+  bool apparmor_restricts_userns = false;   // kernel.apparmor_restrict_unprivileged_userns=1
+  bool apparmor_profile_installed = false;  // cordon's profile is loaded
+  bool seccomp = true;                      // seccomp filters available
+  bool cgroup2_delegated = false;           // a writable cgroup v2 subtree for this user
   std::string cgroup_path;
   unsigned uid = 0;
   unsigned gid = 0;
-  std::string kernel;             // uname -r
+  std::string kernel;  // uname -r
   // Host IPC sockets named by the caller's environment (SSH_AUTH_SOCK, D-Bus).
   std::vector<std::string> ipc_sockets;
 };

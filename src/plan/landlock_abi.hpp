@@ -40,7 +40,11 @@ constexpr uint64_t fs_rights(int abi) {
   if (abi >= 5) r |= kIoctlDev;
   return r;
 }
-constexpr uint64_t net_rights(int abi) { return abi >= 4 ? (kNetBindTcp | kNetConnectTcp) : 0; }
-constexpr uint64_t scopes(int abi) { return abi >= 6 ? (kScopeAbstractUnix | kScopeSignal) : 0; }
+constexpr uint64_t net_rights(int abi) {
+  return abi >= 4 ? (kNetBindTcp | kNetConnectTcp) : 0;
+}
+constexpr uint64_t scopes(int abi) {
+  return abi >= 6 ? (kScopeAbstractUnix | kScopeSignal) : 0;
+}
 
 }  // namespace cordon::landlock

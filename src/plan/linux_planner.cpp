@@ -27,7 +27,8 @@ struct Protected {
 };
 
 bool in_any(const std::string& p, const std::vector<std::string>& roots) {
-  return std::any_of(roots.begin(), roots.end(), [&](const std::string& r) { return paths::is_within(p, r); });
+  return std::any_of(roots.begin(), roots.end(),
+                     [&](const std::string& r) { return paths::is_within(p, r); });
 }
 
 // "gitdir: ../x" in a .git file, resolved against the directory holding the file.
@@ -54,12 +55,14 @@ class ProtectedCollector {
     roots_ = policy_.write_roots();
     for (const auto& root : roots_) collect_root(root);
     for (const auto& p : policy_.protect)
-      if (in_any(p, roots_)) add(p, "--protect", /*dir=*/true, /*placeholder=*/fs_.lkind(paths::parent(p)) == FileKind::Dir);
+      if (in_any(p, roots_))
+        add(p, "--protect", /*dir=*/true, /*placeholder=*/fs_.lkind(paths::parent(p)) == FileKind::Dir);
   }
 
   // cordon's own state/config, when a writable root contains it.
   void add_own(const std::string& path) {
-    if (in_any(path, roots_)) add(path, "cordon's own state and config", true, fs_.lkind(paths::parent(path)) == FileKind::Dir);
+    if (in_any(path, roots_))
+      add(path, "cordon's own state and config", true, fs_.lkind(paths::parent(path)) == FileKind::Dir);
   }
 
   std::vector<Protected> protected_paths;
@@ -209,12 +212,16 @@ class RealPaths {
 
 std::vector<SeccompRule> seccomp_rules(const Policy& policy, bool namespaces) {
   std::vector<SeccompRule> r;
-  auto deny = [&](const char* name, const char* reason) { r.push_back({name, kEperm, ArgCheck::None, 0, 0, 0, reason}); };
+  auto deny = [&](const char* name, const char* reason) {
+    r.push_back({name, kEperm, ArgCheck::None, 0, 0, 0, reason});
+  };
   deny("ptrace", "no debugging or memory access to other processes");
   deny("process_vm_writev", "no writing another process's memory");
   deny("process_vm_readv", "no reading another process's memory");
-  r.push_back({"ioctl", kEperm, ArgCheck::MaskedEq, 1, 0xffffffffULL, kTiocsti, "TIOCSTI: no typing into a terminal"});
-  r.push_back({"ioctl", kEperm, ArgCheck::MaskedEq, 1, 0xffffffffULL, kTioclinux, "TIOCLINUX: no console injection"});
+  r.push_back({"ioctl", kEperm, ArgCheck::MaskedEq, 1, 0xffffffffULL, kTiocsti,
+               "TIOCSTI: no typing into a terminal"});
+  r.push_back(
+      {"ioctl", kEperm, ArgCheck::MaskedEq, 1, 0xffffffffULL, kTioclinux, "TIOCLINUX: no console injection"});
   for (const char* s : {"keyctl", "add_key", "request_key"}) deny(s, "the kernel keyring holds credentials");
   deny("bpf", "kernel attack surface, and can observe the host");
   deny("perf_event_open", "side channels and kernel attack surface");
@@ -287,22 +294,27 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
 
   // A read-only workspace under /tmp would be hidden by the private /tmp (or made
   // writable by --tmp host): bind it back read-only on top.
-  if (ns && policy.mode == Mode::ReadOnly && paths::is_within(policy.workspace, "/tmp") && policy.workspace != "/tmp")
-    plan.mounts.push_back({MountKind::BindVisibleReadOnly, policy.workspace, policy.workspace, "read-only workspace under /tmp"});
+  if (ns && policy.mode == Mode::ReadOnly && paths::is_within(policy.workspace, "/tmp") &&
+      policy.workspace != "/tmp")
+    plan.mounts.push_back({MountKind::BindVisibleReadOnly, policy.workspace, policy.workspace,
+                           "read-only workspace under /tmp"});
 
   // --- temp -------------------------------------------------------------------------
   std::string tmp_writable;
   switch (policy.tmp) {
     case TmpMode::Private:
       if (ns) {
-        plan.mounts.push_back({MountKind::Tmp, "/tmp", inputs.private_tmp, "private temp, persists across runs"});
+        plan.mounts.push_back(
+            {MountKind::Tmp, "/tmp", inputs.private_tmp, "private temp, persists across runs"});
         plan.tmpdir = "/tmp";
         tmp_writable = "/tmp";
-        rules.push_back({"write", "/tmp", "read-write (private: " + inputs.private_tmp + ")", "bind mount", ""});
+        rules.push_back(
+            {"write", "/tmp", "read-write (private: " + inputs.private_tmp + ")", "bind mount", ""});
       } else {
         plan.tmpdir = inputs.private_tmp;
         tmp_writable = inputs.private_tmp;
-        rules.push_back({"write", inputs.private_tmp, "read-write ($TMPDIR; /tmp stays read-only)", "landlock", ""});
+        rules.push_back(
+            {"write", inputs.private_tmp, "read-write ($TMPDIR; /tmp stays read-only)", "landlock", ""});
       }
       break;
     case TmpMode::Host:
@@ -312,7 +324,8 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
       rules.push_back({"write", "/tmp", "read-write (host /tmp)", ns ? "bind mount" : "landlock", ""});
       break;
     case TmpMode::None:
-      if (ns) plan.mounts.push_back({MountKind::Tmp, "/tmp", "", "no temp (--tmp none): empty read-only /tmp"});
+      if (ns)
+        plan.mounts.push_back({MountKind::Tmp, "/tmp", "", "no temp (--tmp none): empty read-only /tmp"});
       rules.push_back({"write", "/tmp", "none", ns ? "empty read-only tmpfs" : "landlock", ""});
       break;
   }
@@ -336,8 +349,10 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
         // A bind would land on the link's target while the link itself stays
         // replaceable; refuse rather than pretend.
         if (!policy.best_effort)
-          return usage_error("protect", "'" + p.path + "' is a symbolic link; cordon cannot keep it read-only",
-                             "replace the link with the real directory, or pass --best-effort to run without this protection");
+          return usage_error("protect",
+                             "'" + p.path + "' is a symbolic link; cordon cannot keep it read-only",
+                             "replace the link with the real directory, or pass --best-effort to run without "
+                             "this protection");
         plan.report.notes.push_back("not protected (symbolic link): " + p.path);
         continue;
       }
@@ -351,14 +366,18 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
       }
       plan.mounts.push_back({MountKind::BindReadOnly, p.path, p.path, p.reason});
     }
-    for (const auto& [path, reason] : pc.pins) rules.push_back({"protect", path, "cannot be renamed or removed", "pinned bind mount", reason});
+    for (const auto& [path, reason] : pc.pins)
+      rules.push_back({"protect", path, "cannot be renamed or removed", "pinned bind mount", reason});
   } else {
     for (const auto& p : pc.protected_paths)
-      rules.push_back({"protect", p.path, "NOT protected (writable like its root)", "none (no mount namespace)", p.reason});
+      rules.push_back({"protect", p.path, "NOT protected (writable like its root)",
+                       "none (no mount namespace)", p.reason});
   }
   for (const auto& root : plan.git_watch)
-    rules.push_back({"protect", paths::join(root, ".git"), "absent: a repository created in the sandbox is checked after the run",
-                     "post-run inspection", "git init must work; hooks and code-running config are neutralised"});
+    rules.push_back({"protect", paths::join(root, ".git"),
+                     "absent: a repository created in the sandbox is checked after the run",
+                     "post-run inspection",
+                     "git init must work; hooks and code-running config are neutralised"});
 
   // --- secrets and host IPC -----------------------------------------------------------
   std::vector<std::string> denied;
@@ -380,20 +399,24 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
   std::vector<std::string> exceptions;
   for (const auto& a : policy.allow_read)
     if (fs.kind(a) != FileKind::Missing &&
-        std::any_of(denied.begin(), denied.end(), [&](const std::string& d) { return paths::is_within(a, d) && a != d; }))
+        std::any_of(denied.begin(), denied.end(),
+                    [&](const std::string& d) { return paths::is_within(a, d) && a != d; }))
       exceptions.push_back(a);
   for (const auto& d : denied) {
     std::vector<std::string> inside;
     for (const auto& a : exceptions)
       if (paths::is_within(a, d)) inside.push_back(a);
     if (ns) {
-      MountStep m{denied_kind[d] == FileKind::Dir ? MountKind::MaskDir : MountKind::MaskFile, d, "", "secret"};
+      MountStep m{denied_kind[d] == FileKind::Dir ? MountKind::MaskDir : MountKind::MaskFile, d, "",
+                  "secret"};
       m.reexpose = inside;
       plan.mounts.push_back(m);
     }
-    rules.push_back({"deny-read", d, "unreadable", ns ? "masked (empty read-only mount) + landlock" : "landlock", "secret"});
+    rules.push_back({"deny-read", d, "unreadable",
+                     ns ? "masked (empty read-only mount) + landlock" : "landlock", "secret"});
     for (const auto& a : inside)
-      rules.push_back({"allow-read", a, "readable (exception)", ns ? "read-only bind inside the mask + landlock" : "landlock", "--allow-read"});
+      rules.push_back({"allow-read", a, "readable (exception)",
+                       ns ? "read-only bind inside the mask + landlock" : "landlock", "--allow-read"});
   }
   if (ns) {
     std::vector<std::string> ipc;
@@ -403,14 +426,16 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
     }
     ipc.insert(ipc.end(), caps.ipc_sockets.begin(), caps.ipc_sockets.end());
     for (const auto& p : ipc) {
-      if (std::any_of(denied.begin(), denied.end(), [&](const std::string& d) { return paths::is_within(p, d); }))
+      if (std::any_of(denied.begin(), denied.end(),
+                      [&](const std::string& d) { return paths::is_within(p, d); }))
         continue;
       if (policy.tmp != TmpMode::Host && paths::is_within(p, "/tmp")) continue;  // /tmp is private already
       FileKind k = fs.kind(p);
       if (k == FileKind::Missing) continue;
       MountKind mk = k == FileKind::Dir ? MountKind::EmptyWritableDir : MountKind::MaskFile;
       plan.mounts.push_back({mk, p, "", "host IPC endpoint"});
-      rules.push_back({"deny-ipc", p, k == FileKind::Dir ? "replaced by an empty private directory" : "masked",
+      rules.push_back({"deny-ipc", p,
+                       k == FileKind::Dir ? "replaced by an empty private directory" : "masked",
                        "mount namespace", "host services could run commands outside the sandbox"});
     }
   }
@@ -449,25 +474,35 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
 
   // --- process and network ------------------------------------------------------------
   if (ns) {
-    rules.push_back({"process", "namespaces", std::string("user, mount, pid, ipc") + (plan.new_netns ? ", net" : ""),
-                     "clone()", "own process tree; nothing outside is visible or signalable"});
+    rules.push_back({"process", "namespaces",
+                     std::string("user, mount, pid, ipc") + (plan.new_netns ? ", net" : ""), "clone()",
+                     "own process tree; nothing outside is visible or signalable"});
   }
-  rules.push_back({"process", "session", "new session, no controlling terminal", "setsid()", "no TIOCSTI into the caller's terminal"});
-  rules.push_back({"process", "privileges", "no capabilities, no_new_privs", "capset/prctl", "setuid binaries cannot escalate"});
+  rules.push_back({"process", "session", "new session, no controlling terminal", "setsid()",
+                   "no TIOCSTI into the caller's terminal"});
+  rules.push_back({"process", "privileges", "no capabilities, no_new_privs", "capset/prctl",
+                   "setuid binaries cannot escalate"});
   if (plan.net.proxied) {
-    rules.push_back({"network", "allowlist", "names resolved and connected by cordon's proxy",
-                     "network namespace (loopback only) + HTTP proxy 127.0.0.1:" + std::to_string(plan.net.http_port) +
-                         " + SOCKS5 127.0.0.1:" + std::to_string(plan.net.socks_port),
-                     policy.net.allow_domains.empty() ? "no name allowed" : "allow " + join_list(policy.net.allow_domains)});
-    for (const auto& d : policy.net.deny_domains) rules.push_back({"network", d, "denied", "cordon's proxy", "--deny-domain"});
+    rules.push_back(
+        {"network", "allowlist", "names resolved and connected by cordon's proxy",
+         "network namespace (loopback only) + HTTP proxy 127.0.0.1:" + std::to_string(plan.net.http_port) +
+             " + SOCKS5 127.0.0.1:" + std::to_string(plan.net.socks_port),
+         policy.net.allow_domains.empty() ? "no name allowed"
+                                          : "allow " + join_list(policy.net.allow_domains)});
+    for (const auto& d : policy.net.deny_domains)
+      rules.push_back({"network", d, "denied", "cordon's proxy", "--deny-domain"});
     for (auto port : plan.net.localhost_ports)
-      rules.push_back({"network", "127.0.0.1:" + std::to_string(port), "forwarded to the host's 127.0.0.1:" + std::to_string(port),
+      rules.push_back({"network", "127.0.0.1:" + std::to_string(port),
+                       "forwarded to the host's 127.0.0.1:" + std::to_string(port),
                        "listener in the namespace + cordon's supervisor", "--allow-localhost"});
   } else {
     const bool off = policy.net.mode != NetMode::On;
-    rules.push_back({"network", off ? "all" : "host network", off ? "denied" : "allowed",
-                     off ? (ns ? "network namespace + seccomp + landlock" : "seccomp + landlock") : "none (--net on)",
-                     policy.net.mode == NetMode::Proxy ? "proxied network needs user namespaces (--best-effort: network off)" : ""});
+    rules.push_back(
+        {"network", off ? "all" : "host network", off ? "denied" : "allowed",
+         off ? (ns ? "network namespace + seccomp + landlock" : "seccomp + landlock") : "none (--net on)",
+         policy.net.mode == NetMode::Proxy
+             ? "proxied network needs user namespaces (--best-effort: network off)"
+             : ""});
   }
   return plan;
 }
@@ -475,13 +510,15 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
 PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
   PlanReport r;
   r.platform = "linux";
-  auto add = [&](std::string name, GuaranteeState s, std::string mech, std::string detail = {}, std::string fix = {}) {
+  auto add = [&](std::string name, GuaranteeState s, std::string mech, std::string detail = {},
+                 std::string fix = {}) {
     r.guarantees.push_back({std::move(name), s, std::move(mech), std::move(detail), std::move(fix)});
   };
-  const GuaranteeState E = GuaranteeState::Enforced, D = GuaranteeState::Degraded, M = GuaranteeState::Missing,
-                       N = GuaranteeState::NotRequested;
+  const GuaranteeState E = GuaranteeState::Enforced, D = GuaranteeState::Degraded,
+                       M = GuaranteeState::Missing, N = GuaranteeState::NotRequested;
   if (policy.mode == Mode::FullAccess) {
-    for (const char* g : {"write confinement", "protected paths", "secret denial", "network off", "process isolation"})
+    for (const char* g :
+         {"write confinement", "protected paths", "secret denial", "network off", "process isolation"})
       add(g, N, "none (full-access: no sandbox)");
     return r;
   }
@@ -490,25 +527,31 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
   if (caps.apparmor_restricts_userns)
     userns_fix = "sudo cordon setup   (installs an AppArmor profile allowing user namespaces for cordon)";
   else if (caps.userns_reason.rfind("clone(", 0) == 0)
-    userns_fix = "a seccomp filter (container runtime) refuses user namespaces: run cordon on the host, or allow "
-                 "clone/unshare(CLONE_NEWUSER) in the container's seccomp profile";
+    userns_fix =
+        "a seccomp filter (container runtime) refuses user namespaces: run cordon on the host, or allow "
+        "clone/unshare(CLONE_NEWUSER) in the container's seccomp profile";
   else
-    userns_fix = "enable unprivileged user namespaces: sudo sysctl -w kernel.unprivileged_userns_clone=1 "
-                 "user.max_user_namespaces=15000";
-  const std::string why_no_userns = caps.userns_reason.empty() ? "user namespaces unavailable" : caps.userns_reason;
+    userns_fix =
+        "enable unprivileged user namespaces: sudo sysctl -w kernel.unprivileged_userns_clone=1 "
+        "user.max_user_namespaces=15000";
+  const std::string why_no_userns =
+      caps.userns_reason.empty() ? "user namespaces unavailable" : caps.userns_reason;
   if (caps.userns) {
-    add("write confinement", E, abi > 0 ? "read-only root bind + landlock ABI " + std::to_string(abi) : "read-only root bind");
+    add("write confinement", E,
+        abi > 0 ? "read-only root bind + landlock ABI " + std::to_string(abi) : "read-only root bind");
     add("protected paths", E, "read-only bind mounts, pinned parents, placeholders for absent paths");
     add("secret denial", E, abi > 0 ? "masking mounts + landlock" : "masking mounts");
     if (policy.net.mode == NetMode::Off)
       add("network off", E, "network namespace + seccomp" + std::string(abi >= 4 ? " + landlock TCP" : ""));
     else if (policy.net.mode == NetMode::Proxy)
-      add("network allowlist", E, "network namespace (loopback only) + cordon's proxy (names resolved outside, SSRF guard)");
+      add("network allowlist", E,
+          "network namespace (loopback only) + cordon's proxy (names resolved outside, SSRF guard)");
     else
       add("network off", N, "host network (--net on)");
     add("process isolation", E, "pid + ipc namespaces, seccomp (ptrace), no capabilities");
     if (policy.net.mode == NetMode::On && abi < 6)
-      add("abstract unix sockets", D, "none", "with --net on, host abstract unix sockets are reachable (landlock ABI 6 scopes them)",
+      add("abstract unix sockets", D, "none",
+          "with --net on, host abstract unix sockets are reachable (landlock ABI 6 scopes them)",
           "use a kernel >= 6.12 with Landlock enabled (lsm=landlock,...)");
   } else if (abi > 0) {
     add("write confinement", E, "landlock ABI " + std::to_string(abi));
@@ -516,7 +559,9 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
       add("private /tmp", D, "$TMPDIR points to a private directory",
           why_no_userns + ": /tmp itself stays the host's (read-only to the sandbox)", userns_fix);
     add("protected paths", M, "none",
-        "Landlock cannot make a path read-only inside a writable root (.git/hooks, .git/config, agent config)", userns_fix);
+        "Landlock cannot make a path read-only inside a writable root (.git/hooks, .git/config, agent "
+        "config)",
+        userns_fix);
     add("secret denial", E, "landlock (read rules exclude the secrets)");
     if (policy.net.mode == NetMode::Off) {
       if (abi >= 4 && caps.seccomp)
@@ -524,28 +569,37 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
       else
         add("network off", caps.seccomp ? E : M, caps.seccomp ? "seccomp (only AF_UNIX sockets)" : "none");
     } else if (policy.net.mode == NetMode::Proxy) {
-      add("network allowlist", M, "none", why_no_userns + ": no private network namespace for the proxy (--best-effort runs with the network off)",
+      add("network allowlist", M, "none",
+          why_no_userns +
+              ": no private network namespace for the proxy (--best-effort runs with the network off)",
           userns_fix);
     } else {
       add("network off", N, "host network (--net on)");
     }
-    add("process isolation", abi >= 6 ? D : M, abi >= 6 ? "landlock signal scoping + seccomp (ptrace)" : "seccomp (ptrace) only",
-        "host processes stay visible in /proc" + std::string(abi >= 6 ? "" : "; signals to them are not blocked"), userns_fix);
+    add("process isolation", abi >= 6 ? D : M,
+        abi >= 6 ? "landlock signal scoping + seccomp (ptrace)" : "seccomp (ptrace) only",
+        "host processes stay visible in /proc" +
+            std::string(abi >= 6 ? "" : "; signals to them are not blocked"),
+        userns_fix);
   } else {
     add("write confinement", M, "none", why_no_userns + " and Landlock is unavailable",
         "enable Landlock (CONFIG_SECURITY_LANDLOCK=y, lsm=landlock,...) or user namespaces");
     add("protected paths", M, "none", "needs user namespaces", userns_fix);
     add("secret denial", M, "none", "needs user namespaces or Landlock", userns_fix);
     if (policy.net.mode == NetMode::Proxy)
-      add("network allowlist", M, "none", why_no_userns + ": no private network namespace for the proxy", userns_fix);
+      add("network allowlist", M, "none", why_no_userns + ": no private network namespace for the proxy",
+          userns_fix);
     else
       add("network off", caps.seccomp ? E : M, caps.seccomp ? "seccomp (only AF_UNIX sockets)" : "none");
     add("process isolation", M, "seccomp (ptrace) only", "no pid namespace or signal scoping", userns_fix);
   }
-  if (!caps.seccomp) add("syscall filter", M, "none", "seccomp unavailable", "use a kernel with CONFIG_SECCOMP_FILTER=y");
-  else add("syscall filter", E, "seccomp-bpf (libseccomp)");
+  if (!caps.seccomp)
+    add("syscall filter", M, "none", "seccomp unavailable", "use a kernel with CONFIG_SECCOMP_FILTER=y");
+  else
+    add("syscall filter", E, "seccomp-bpf (libseccomp)");
   add("no privilege escalation", E, "no_new_privs + all capabilities dropped");
-  add("cleanup of leftover processes", E, caps.userns ? "pid namespace: its init exits with the command" : "child subreaper: leftovers killed");
+  add("cleanup of leftover processes", E,
+      caps.userns ? "pid namespace: its init exits with the command" : "child subreaper: leftovers killed");
   (void)join_list;
   return r;
 }

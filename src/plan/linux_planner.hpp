@@ -31,14 +31,14 @@ namespace cordon {
 enum class LinuxSandbox { Namespaces, LandlockOnly, None };
 
 enum class MountKind {
-  BindWritable,  // clone the host tree before the root goes read-only, move it back
+  BindWritable,         // clone the host tree before the root goes read-only, move it back
   BindVisibleReadOnly,  // same, read-only: a read-only workspace under /tmp stays visible
-  Pin,           // self-bind (read-write): the directory cannot be renamed or removed
-  BindReadOnly,  // protected path: read-only bind of itself
-  MaskDir,       // empty read-only tmpfs over a denied directory
-  MaskFile,      // empty read-only file over a denied file
-  EmptyWritableDir,  // empty private tmpfs (XDG runtime dir: keeps tools working, hides host IPC)
-  Tmp,           // /tmp: source is the private dir, "host", or "" for an empty read-only /tmp
+  Pin,                  // self-bind (read-write): the directory cannot be renamed or removed
+  BindReadOnly,         // protected path: read-only bind of itself
+  MaskDir,              // empty read-only tmpfs over a denied directory
+  MaskFile,             // empty read-only file over a denied file
+  EmptyWritableDir,     // empty private tmpfs (XDG runtime dir: keeps tools working, hides host IPC)
+  Tmp,                  // /tmp: source is the private dir, "host", or "" for an empty read-only /tmp
 };
 
 struct MountStep {
@@ -98,7 +98,7 @@ struct LinuxPlan {
   std::vector<Placeholder> placeholders;
   LandlockPlan landlock;
   std::vector<SeccompRule> seccomp;
-  NetPlan net;  // proxy ports and forwarded localhost ports (plan/net_plan.hpp)
+  NetPlan net;         // proxy ports and forwarded localhost ports (plan/net_plan.hpp)
   std::string tmpdir;  // TMPDIR inside the sandbox ("" = leave unset)
   // Writable roots with no .git before the run: a repository created inside the
   // sandbox is inspected when the command ends (hooks and config that run code).
@@ -109,8 +109,8 @@ struct LinuxPlan {
 // Errors: a guarantee the policy requires cannot be met on this host and the
 // policy did not ask for best_effort (the message lists each loss and its fix), or
 // a protected path is a symlink that cannot be pinned.
-[[nodiscard]] Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps,
-                                           const FsProbe& fs, const LinuxPlanInputs& inputs);
+[[nodiscard]] Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, const FsProbe& fs,
+                                           const LinuxPlanInputs& inputs);
 
 // The guarantee table for a host, under a given policy (used by `cordon check`).
 PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps);

@@ -7,10 +7,9 @@
 // NotRequested (the policy did not ask for it, e.g. network in --net on).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace cordon {
 
@@ -25,7 +24,7 @@ struct Rule {
 enum class GuaranteeState { Enforced, Degraded, Missing, NotRequested };
 
 struct Guarantee {
-  std::string name;       // "write confinement", "protected paths", ...
+  std::string name;  // "write confinement", "protected paths", ...
   GuaranteeState state = GuaranteeState::Missing;
   std::string mechanism;  // what provides it here
   std::string detail;     // what is lost when degraded/missing
@@ -33,8 +32,8 @@ struct Guarantee {
 };
 
 struct PlanReport {
-  std::string platform;                 // "linux", "windows", "macos"
-  std::vector<std::string> command;     // the command, when explaining a run
+  std::string platform;              // "linux", "windows", "macos"
+  std::vector<std::string> command;  // the command, when explaining a run
   std::vector<Rule> rules;
   std::vector<Guarantee> guarantees;
   std::vector<std::string> notes;

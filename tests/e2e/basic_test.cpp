@@ -12,7 +12,8 @@ TEST(Run, ExitCodeAndOutputPassThrough) {
 
 TEST(Run, WritesInWorkspaceLandAndOutsideAreDenied) {
   TempDir ws, outside;
-  auto o = cordon_sh(ws.path(), "echo ok > inside.txt && echo bad > " + outside.path() + "/escape.txt; echo rc=$?");
+  auto o = cordon_sh(ws.path(),
+                     "echo ok > inside.txt && echo bad > " + outside.path() + "/escape.txt; echo rc=$?");
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_EQ(read_file(ws / "inside.txt"), "ok\n");
   EXPECT_FALSE(exists(outside / "escape.txt"));

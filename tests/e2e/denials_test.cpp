@@ -37,7 +37,8 @@ Run run_json(const Sandbox& box, const std::string& script, std::vector<std::str
 // The record for `path` (and operation), or null.
 nlohmann::json find(const Run& r, const std::string& operation, const std::string& path) {
   for (const auto& d : r.denials())
-    if (d.value("operation", "") == operation && (d.value("path", "") == path || d.value("address", "") == path))
+    if (d.value("operation", "") == operation &&
+        (d.value("path", "") == path || d.value("address", "") == path))
       return d;
   return nullptr;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -15,8 +16,6 @@
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace cordon_test {
 
@@ -98,7 +97,8 @@ inline Outcome run_process(const std::vector<std::string>& argv, const std::stri
   char buf[4096];
   while (out_open || err_open) {
     pollfd p[2] = {{out_open ? out[0] : -1, POLLIN, 0}, {err_open ? err[0] : -1, POLLIN, 0}};
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       ::kill(pid, SIGKILL);
       ADD_FAILURE() << "timed out: " << argv.back();
@@ -107,13 +107,17 @@ inline Outcome run_process(const std::vector<std::string>& argv, const std::stri
     if (::poll(p, 2, static_cast<int>(left.count())) <= 0) continue;
     if (p[0].revents) {
       ssize_t n = ::read(out[0], buf, sizeof buf);
-      if (n > 0) o.out.append(buf, static_cast<size_t>(n));
-      else out_open = false;
+      if (n > 0)
+        o.out.append(buf, static_cast<size_t>(n));
+      else
+        out_open = false;
     }
     if (p[1].revents) {
       ssize_t n = ::read(err[0], buf, sizeof buf);
-      if (n > 0) o.err.append(buf, static_cast<size_t>(n));
-      else err_open = false;
+      if (n > 0)
+        o.err.append(buf, static_cast<size_t>(n));
+      else
+        err_open = false;
     }
   }
   ::close(out[0]);
@@ -138,15 +142,18 @@ inline std::string no_userns_binary() {
 }
 
 // `cordon run [opts] -- sh -c SCRIPT` in `cwd`.
-inline Outcome cordon_sh(const std::string& cwd, const std::string& script, const std::vector<std::string>& opts = {},
-                         const std::string& stdin_text = "", const std::vector<std::string>& env_extra = {}) {
+inline Outcome cordon_sh(const std::string& cwd, const std::string& script,
+                         const std::vector<std::string>& opts = {}, const std::string& stdin_text = "",
+                         const std::vector<std::string>& env_extra = {}) {
   std::vector<std::string> argv = {cordon_binary(), "run", "--no-config"};
   argv.insert(argv.end(), opts.begin(), opts.end());
   argv.insert(argv.end(), {"--", "sh", "-c", script});
   return run_process(argv, cwd, stdin_text, env_extra);
 }
 
-inline bool is_root() { return ::geteuid() == 0; }
+inline bool is_root() {
+  return ::geteuid() == 0;
+}
 
 // ---- Helpers for the usability, containment and config tests ------------------------
 
@@ -194,8 +201,8 @@ struct Sandbox {
     return fake_home_env(home.path(), std::move(extra));
   }
   // `cordon run --no-config [opts] -- sh -c SCRIPT` in the workspace, with the fake home.
-  Outcome sh(const std::string& script, const std::vector<std::string>& opts = {}, const std::string& stdin_text = "",
-             std::vector<std::string> extra_env = {}) const {
+  Outcome sh(const std::string& script, const std::vector<std::string>& opts = {},
+             const std::string& stdin_text = "", std::vector<std::string> extra_env = {}) const {
     return cordon_sh(ws.path(), script, opts, stdin_text, env(std::move(extra_env)));
   }
 };

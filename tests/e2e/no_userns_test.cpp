@@ -8,8 +8,8 @@ using namespace cordon_test;
 
 namespace {
 
-Outcome cordon_no_userns(const std::string& cwd, const std::string& script, std::vector<std::string> opts = {},
-                         const std::vector<std::string>& env = {}) {
+Outcome cordon_no_userns(const std::string& cwd, const std::string& script,
+                         std::vector<std::string> opts = {}, const std::vector<std::string>& env = {}) {
   std::vector<std::string> argv = {no_userns_binary(), cordon_binary(), "run", "--no-config"};
   argv.insert(argv.end(), opts.begin(), opts.end());
   argv.insert(argv.end(), {"--", "sh", "-c", script});
@@ -49,9 +49,15 @@ TEST(NoUserns, BestEffortStillConfinesWritesSecretsAndNetwork) {
   write_file(home / "notes.txt", "fine");
   std::string script =
       "echo in > inside.txt; "
-      "echo out > " + outside.path() + "/escape.txt; "
-      "cat " + home.path() + "/.ssh/id_rsa > leaked.txt; "
-      "cat " + home.path() + "/notes.txt > notes_copy.txt; "
+      "echo out > " +
+      outside.path() +
+      "/escape.txt; "
+      "cat " +
+      home.path() +
+      "/.ssh/id_rsa > leaked.txt; "
+      "cat " +
+      home.path() +
+      "/notes.txt > notes_copy.txt; "
       "echo tmp > \"$TMPDIR/t\" && cat \"$TMPDIR/t\" > tmp_ok.txt; "
       "python3 -c 'import socket; socket.socket(socket.AF_INET)' 2>/dev/null && touch net_ok.txt; "
       "exit 0";
@@ -70,8 +76,8 @@ TEST(NoUserns, BestEffortStillConfinesWritesSecretsAndNetwork) {
 TEST(NoUserns, BestEffortKillsLeftoverProcesses) {
   if (!landlock_available()) GTEST_SKIP() << "Landlock is not available on this kernel";
   TempDir ws;
-  auto o = cordon_no_userns(ws.path(), "setsid sh -c 'echo $$ > daemon.pid; exec sleep 30' & sleep 0.3; exit 0",
-                            {"--best-effort"});
+  auto o = cordon_no_userns(
+      ws.path(), "setsid sh -c 'echo $$ > daemon.pid; exec sleep 30' & sleep 0.3; exit 0", {"--best-effort"});
   EXPECT_EQ(o.code, 0) << o.err;
   std::string pid_text = read_file(ws / "daemon.pid");
   ASSERT_FALSE(pid_text.empty());

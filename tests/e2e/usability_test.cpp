@@ -167,7 +167,8 @@ TEST(Usability, CallersTerminalIsStillATerminalInside) {
   if (!have_tool("script")) GTEST_SKIP() << "script (util-linux) is not installed";
   Sandbox box;
   const std::string inner =
-      cordon_binary() + " run --no-config -- sh -c 'test -t 0 && test -t 1 && test -t 2 && echo tty > seen.txt'";
+      cordon_binary() +
+      " run --no-config -- sh -c 'test -t 0 && test -t 1 && test -t 2 && echo tty > seen.txt'";
   auto o = run_process({"script", "-qec", inner, "/dev/null"}, box.ws.path(), "", box.env());
   EXPECT_EQ(o.code, 0) << o.out << o.err;
   EXPECT_EQ(read_file(box.ws / "seen.txt"), "tty\n");

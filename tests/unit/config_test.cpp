@@ -114,13 +114,20 @@ TEST(Config, EnumValuesRoundTrip) {
     bool ok;
   };
   const Case cases[] = {
-      {"mode = \"read-only\"", true},           {"mode = \"workspace-write\"", true},
-      {"mode = \"full-access\"", true},         {"filesystem.tmp = \"private\"", true},
-      {"filesystem.tmp = \"host\"", true},      {"filesystem.tmp = \"none\"", true},
-      {"filesystem.git = \"read-only\"", true}, {"filesystem.git = \"config-only\"", true},
-      {"filesystem.git = \"writable\"", true},  {"network.mode = \"off\"", true},
-      {"network.mode = \"on\"", true},          {"mode = \"Read-Only\"", false},
-      {"network.mode = \"proxy\"", true},       {"network.deny = [\"*.example.com\"]", true},
+      {"mode = \"read-only\"", true},
+      {"mode = \"workspace-write\"", true},
+      {"mode = \"full-access\"", true},
+      {"filesystem.tmp = \"private\"", true},
+      {"filesystem.tmp = \"host\"", true},
+      {"filesystem.tmp = \"none\"", true},
+      {"filesystem.git = \"read-only\"", true},
+      {"filesystem.git = \"config-only\"", true},
+      {"filesystem.git = \"writable\"", true},
+      {"network.mode = \"off\"", true},
+      {"network.mode = \"on\"", true},
+      {"mode = \"Read-Only\"", false},
+      {"network.mode = \"proxy\"", true},
+      {"network.deny = [\"*.example.com\"]", true},
       {"network.allow_localhost = [5432, \"8080\"]", true},
       {"filesystem.git = \"\"", false},
   };
@@ -511,7 +518,9 @@ TEST(Config, ProjectMayChooseNonWideningEnumValues) {
 }
 
 TEST(Config, NetworkListsKeepTheirLines) {
-  auto r = parse_user("[network]\nallow = [\"example.com\",\n  \"*.npmjs.org\"]\ndeny = [\"evil.example.com\"]\nallow_localhost = [5432]\n");
+  auto r = parse_user(
+      "[network]\nallow = [\"example.com\",\n  \"*.npmjs.org\"]\ndeny = "
+      "[\"evil.example.com\"]\nallow_localhost = [5432]\n");
   ASSERT_TRUE(r) << r.error().message();
   ASSERT_EQ(r->allow_domains.size(), 2u);
   EXPECT_EQ(r->allow_domains[1].value, "*.npmjs.org");
@@ -522,7 +531,8 @@ TEST(Config, NetworkListsKeepTheirLines) {
 }
 
 TEST(Config, ProjectMayAddDenyDomains) {
-  auto r = parse_config("[network]\ndeny = [\"tracker.example.com\"]\n", "/w/.cordon/config.toml", ConfigScope::Project);
+  auto r = parse_config("[network]\ndeny = [\"tracker.example.com\"]\n", "/w/.cordon/config.toml",
+                        ConfigScope::Project);
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->deny_domains.size(), 1u);
 }

@@ -1,5 +1,7 @@
 // Table tests for the Linux planner: Policy + simulated host -> exact plan.
 // No kernel involved: the filesystem is a map and the host capabilities are data.
+#include "plan/linux_planner.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,7 +10,6 @@
 
 #include "core/paths.hpp"
 #include "plan/landlock_abi.hpp"
-#include "plan/linux_planner.hpp"
 
 namespace cordon {
 namespace {
@@ -75,8 +76,16 @@ Policy base_policy() {
 
 FakeFs base_fs() {
   FakeFs fs;
-  fs.dir("/home/u/proj/src").dir("/home/u/proj/.git/hooks").file("/home/u/proj/.git/config").file("/home/u/proj/.git/HEAD");
-  fs.dir("/home/u/.ssh").file("/home/u/.ssh/id_rsa").dir("/home/u/.cache").dir("/usr/bin").dir("/etc").dir("/tmp");
+  fs.dir("/home/u/proj/src")
+      .dir("/home/u/proj/.git/hooks")
+      .file("/home/u/proj/.git/config")
+      .file("/home/u/proj/.git/HEAD");
+  fs.dir("/home/u/.ssh")
+      .file("/home/u/.ssh/id_rsa")
+      .dir("/home/u/.cache")
+      .dir("/usr/bin")
+      .dir("/etc")
+      .dir("/tmp");
   return fs;
 }
 
@@ -130,7 +139,8 @@ TEST(LinuxPlanner, DefaultPolicyProtectsGitHooksAndConfigAndPinsGit) {
   EXPECT_TRUE(contains(targets(*plan, MountKind::BindWritable), "/home/u/proj"));
   // Pins come before the read-only binds inside them.
   auto pos = [&](const std::string& t) {
-    return std::find_if(plan->mounts.begin(), plan->mounts.end(), [&](const MountStep& m) { return m.target == t; }) -
+    return std::find_if(plan->mounts.begin(), plan->mounts.end(),
+                        [&](const MountStep& m) { return m.target == t; }) -
            plan->mounts.begin();
   };
   EXPECT_LT(pos("/home/u/proj/.git"), pos("/home/u/proj/.git/hooks"));
@@ -177,14 +187,16 @@ TEST(LinuxPlanner, GitModes) {
   p.git = GitMode::Writable;
   auto w = plan_linux(p, host(7), fs, kInputs);
   ASSERT_TRUE(w);
-  for (const auto& t : targets(*w, MountKind::BindReadOnly)) EXPECT_EQ(t.find("/.git"), std::string::npos) << t;
+  for (const auto& t : targets(*w, MountKind::BindReadOnly))
+    EXPECT_EQ(t.find("/.git"), std::string::npos) << t;
 }
 
 TEST(LinuxPlanner, GitFilePointerAndWorktreeCommonDirAreProtected) {
   FakeFs fs;
   // A linked worktree at /home/u/proj whose main repository is /home/u/main (also writable).
   fs.file("/home/u/proj/.git", "gitdir: /home/u/main/.git/worktrees/proj\n");
-  fs.file("/home/u/main/.git/worktrees/proj/HEAD").file("/home/u/main/.git/worktrees/proj/commondir", "../..\n");
+  fs.file("/home/u/main/.git/worktrees/proj/HEAD")
+      .file("/home/u/main/.git/worktrees/proj/commondir", "../..\n");
   fs.dir("/home/u/main/.git/hooks").file("/home/u/main/.git/config").file("/home/u/main/.git/HEAD");
   auto p = base_policy();
   p.writable = {"/home/u/main"};
@@ -198,7 +210,9 @@ TEST(LinuxPlanner, GitFilePointerAndWorktreeCommonDirAreProtected) {
 
 TEST(LinuxPlanner, SubmoduleGitdirsAreProtected) {
   auto fs = base_fs();
-  fs.file("/home/u/proj/.git/modules/lib/HEAD").dir("/home/u/proj/.git/modules/lib/hooks").file("/home/u/proj/.git/modules/lib/config");
+  fs.file("/home/u/proj/.git/modules/lib/HEAD")
+      .dir("/home/u/proj/.git/modules/lib/hooks")
+      .file("/home/u/proj/.git/modules/lib/config");
   fs.file("/home/u/proj/.git/modules/a/b/HEAD").file("/home/u/proj/.git/modules/a/b/config");
   auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
   ASSERT_TRUE(plan);
@@ -262,11 +276,11 @@ TEST_P(LandlockAbi, HandledRightsFollowTheAbi) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Abi0To7, LandlockAbi,
-    ::testing::Values(AbiCase{0, 0, 0, 0}, AbiCase{1, 0x1fff, 0, 0}, AbiCase{2, 0x3fff, 0, 0}, AbiCase{3, 0x7fff, 0, 0},
-                      AbiCase{4, 0x7fff, 3, 0}, AbiCase{5, 0xffff, 3, 0}, AbiCase{6, 0xffff, 3, 3},
-                      AbiCase{7, 0xffff, 3, 3}));
+INSTANTIATE_TEST_SUITE_P(Abi0To7, LandlockAbi,
+                         ::testing::Values(AbiCase{0, 0, 0, 0}, AbiCase{1, 0x1fff, 0, 0},
+                                           AbiCase{2, 0x3fff, 0, 0}, AbiCase{3, 0x7fff, 0, 0},
+                                           AbiCase{4, 0x7fff, 3, 0}, AbiCase{5, 0xffff, 3, 0},
+                                           AbiCase{6, 0xffff, 3, 3}, AbiCase{7, 0xffff, 3, 3}));
 
 TEST(LinuxPlanner, NetOnHandlesNoNetworkRightsAndAllowsSockets) {
   auto fs = base_fs();
@@ -322,7 +336,8 @@ TEST(LinuxPlanner, ProxiedNetworkWithoutUserNamespacesFailsClosed) {
   p.net.allow_domains = {"example.com"};
   auto refused = plan_linux(p, host(7, false), fs, kInputs);
   ASSERT_FALSE(refused);
-  EXPECT_NE(refused.error().message().find("network allowlist"), std::string::npos) << refused.error().message();
+  EXPECT_NE(refused.error().message().find("network allowlist"), std::string::npos)
+      << refused.error().message();
   p.best_effort = true;
   auto plan = plan_linux(p, host(7, false), fs, kInputs);
   ASSERT_TRUE(plan) << plan.error().message();

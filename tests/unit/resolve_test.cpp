@@ -231,7 +231,8 @@ std::vector<PathErrorCase> path_error_cases() {
       {"writable (" + kUser + ":3)", "'/'"});
   add("DenyReadRoot", [](PolicyLayer& l) { l.deny_read = {str("/", at(kUser, 5))}; },
       {"deny-read (" + kUser + ":5)", "'/'"});
-  add("AllowDomainInvalid", [](PolicyLayer& l) { l.allow_domains = {str("exa mple.com", flag("--allow-domain"))}; },
+  add("AllowDomainInvalid",
+      [](PolicyLayer& l) { l.allow_domains = {str("exa mple.com", flag("--allow-domain"))}; },
       {"allow-domain (--allow-domain)", "exa mple.com"});
   add("AllowDomainStar", [](PolicyLayer& l) { l.allow_domains = {str("*", at(kUser, 4))}; },
       {"allow-domain (" + kUser + ":4)", "every name"});
@@ -239,9 +240,11 @@ std::vector<PathErrorCase> path_error_cases() {
       {"deny-domain (--deny-domain)", "first label"});
   add("AllowLocalhostZero", [](PolicyLayer& l) { l.allow_localhost = {str("0", flag("--allow-localhost"))}; },
       {"allow-localhost (--allow-localhost)", "invalid port '0'"});
-  add("AllowLocalhostTooBig", [](PolicyLayer& l) { l.allow_localhost = {str("65536", flag("--allow-localhost"))}; },
+  add("AllowLocalhostTooBig",
+      [](PolicyLayer& l) { l.allow_localhost = {str("65536", flag("--allow-localhost"))}; },
       {"allow-localhost (--allow-localhost)", "65536"});
-  add("AllowLocalhostName", [](PolicyLayer& l) { l.allow_localhost = {str("http", flag("--allow-localhost"))}; },
+  add("AllowLocalhostName",
+      [](PolicyLayer& l) { l.allow_localhost = {str("http", flag("--allow-localhost"))}; },
       {"allow-localhost (--allow-localhost)", "'http'"});
   add("NetOffWithAllowDomain",
       [](PolicyLayer& l) {
@@ -412,21 +415,27 @@ cordon::PolicyLayer project_layer() {
   return l;
 }
 
-bool always_dir(const std::string&) { return true; }
+bool always_dir(const std::string&) {
+  return true;
+}
 
 TEST(ResolveNarrowOnly, ProjectConfigCannotWidenTheUserConfig) {
   cordon::ResolveContext ctx{"/ws", "/home/u", &always_dir};
   cordon::PolicyLayer user;
   user.origin = cordon::Origin{"/home/u/.config/cordon/config.toml", 0};
-  user.mode = cordon::Sourced<cordon::Mode>{cordon::Mode::ReadOnly, {"/home/u/.config/cordon/config.toml", 3}};
-  user.tmp = cordon::Sourced<cordon::TmpMode>{cordon::TmpMode::None, {"/home/u/.config/cordon/config.toml", 4}};
+  user.mode =
+      cordon::Sourced<cordon::Mode>{cordon::Mode::ReadOnly, {"/home/u/.config/cordon/config.toml", 3}};
+  user.tmp =
+      cordon::Sourced<cordon::TmpMode>{cordon::TmpMode::None, {"/home/u/.config/cordon/config.toml", 4}};
   user.timeout = cordon::Sourced<double>{10, {"/home/u/.config/cordon/config.toml", 5}};
 
   auto widen_mode = project_layer();
-  widen_mode.mode = cordon::Sourced<cordon::Mode>{cordon::Mode::WorkspaceWrite, {"/ws/.cordon/config.toml", 2}};
+  widen_mode.mode =
+      cordon::Sourced<cordon::Mode>{cordon::Mode::WorkspaceWrite, {"/ws/.cordon/config.toml", 2}};
   auto r = cordon::resolve({user, widen_mode}, ctx);
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message().find("mode (/ws/.cordon/config.toml:2)"), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("mode (/ws/.cordon/config.toml:2)"), std::string::npos)
+      << r.error().message();
 
   auto widen_tmp = project_layer();
   widen_tmp.tmp = cordon::Sourced<cordon::TmpMode>{cordon::TmpMode::Private, {"/ws/.cordon/config.toml", 7}};
@@ -471,7 +480,8 @@ namespace {
 
 TEST(ResolveNetwork, AllowDomainImpliesProxyAndIsNormalised) {
   PolicyLayer l = layer("flags");
-  l.allow_domains = {str("Registry.NPMJS.org.", flag("--allow-domain")), str("*.Example.com", flag("--allow-domain")),
+  l.allow_domains = {str("Registry.NPMJS.org.", flag("--allow-domain")),
+                     str("*.Example.com", flag("--allow-domain")),
                      str("registry.npmjs.org", flag("--allow-domain"))};
   l.deny_domains = {str("evil.example.com", flag("--deny-domain"))};
   l.allow_localhost = {str("5432", flag("--allow-localhost")), str("5432", flag("--allow-localhost"))};

@@ -24,7 +24,8 @@
 namespace {
 
 int usage() {
-  std::fputs("usage: smoke_child echo|echo-w|stderr|exit|cat|sleep|touch-after|spawn|write|env|token ...\n", stderr);
+  std::fputs("usage: smoke_child echo|echo-w|stderr|exit|cat|sleep|touch-after|spawn|write|env|token ...\n",
+             stderr);
   return 2;
 }
 

@@ -58,8 +58,7 @@ cordon::Result<cordon::Policy> build_policy(const cordon::cli::CliRequest& req, 
     if (!user.empty()) {
       auto layer = cordon::load_config_file(user, cordon::ConfigScope::User);
       if (!layer) return layer.error();
-      if (req.config_file && !*layer)
-        return cordon::usage_error("--config", "'" + user + "' does not exist");
+      if (req.config_file && !*layer) return cordon::usage_error("--config", "'" + user + "' does not exist");
       if (*layer) layers.push_back(std::move(**layer));
     }
     // Find the workspace from what we have so far, then read its project config.
@@ -118,19 +117,24 @@ int main(int argc, char** argv) {
   switch (req.command) {
     case cordon::cli::Command::Check: {
       auto report = cordon::platform::check(*policy);
-      if (req.json) std::cout << cordon::to_json(report).dump(2) << "\n";
-      else std::cout << cordon::to_text(report);
+      if (req.json)
+        std::cout << cordon::to_json(report).dump(2) << "\n";
+      else
+        std::cout << cordon::to_text(report);
       return report.complete() ? 0 : 1;
     }
     case cordon::cli::Command::Explain: {
       auto report = cordon::platform::explain(*policy, run);
       if (!report) return fail(report.error(), 1);
-      if (req.json) std::cout << cordon::to_json(*report).dump(2) << "\n";
-      else std::cout << cordon::to_text(*report);
+      if (req.json)
+        std::cout << cordon::to_json(*report).dump(2) << "\n";
+      else
+        std::cout << cordon::to_text(*report);
       return 0;
     }
     case cordon::cli::Command::Run: {
-      if (run.argv.empty()) return fail(cordon::usage_error("run", "no command given", "cordon run -- CMD [ARGS...]"));
+      if (run.argv.empty())
+        return fail(cordon::usage_error("run", "no command given", "cordon run -- CMD [ARGS...]"));
       auto code = cordon::platform::run(*policy, run);
       if (!code) return fail(code.error(), 125);
       return *code;

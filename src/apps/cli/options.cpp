@@ -1,8 +1,7 @@
 #include "apps/cli/options.hpp"
 
-#include <algorithm>
-
 #include <CLI/CLI.hpp>
+#include <algorithm>
 
 #include "core/limits.hpp"
 #include "core/paths.hpp"
@@ -30,16 +29,23 @@ void add_policy_options(CLI::App* app, RawPolicyOptions& o, CliRequest& req) {
   app->add_option("--writable", o.writable, "extra writable root (repeatable)")->allow_extra_args(false);
   app->add_option("--tmp", o.tmp, "private (default) | host | none");
   app->add_option("--git", o.git, "read-only | config-only (default) | writable");
-  app->add_option("--protect", o.protect, "extra read-only path inside writable roots (repeatable)")->allow_extra_args(false);
-  app->add_option("--deny-read", o.deny_read, "extra unreadable path (repeatable)")->allow_extra_args(false);
-  app->add_option("--allow-read", o.allow_read, "exception to the secret list (repeatable)")->allow_extra_args(false);
-  app->add_option("--net", o.net, "off (default) | proxy | on");
-  app->add_option("--allow-domain", o.allow_domain, "reach this name through cordon's proxy: NAME or *.SUFFIX (repeatable)")
+  app->add_option("--protect", o.protect, "extra read-only path inside writable roots (repeatable)")
       ->allow_extra_args(false);
-  app->add_option("--deny-domain", o.deny_domain, "never reach this name, even if allowed (repeatable)")->allow_extra_args(false);
-  app->add_option("--allow-localhost", o.allow_localhost, "reach the host's 127.0.0.1:PORT (repeatable)")->allow_extra_args(false);
-  app->add_option("--env-keep", o.env_keep, "keep this variable even if it looks secret (repeatable)")->allow_extra_args(false);
-  app->add_option("--env-drop", o.env_drop, "drop variables matching this glob (repeatable)")->allow_extra_args(false);
+  app->add_option("--deny-read", o.deny_read, "extra unreadable path (repeatable)")->allow_extra_args(false);
+  app->add_option("--allow-read", o.allow_read, "exception to the secret list (repeatable)")
+      ->allow_extra_args(false);
+  app->add_option("--net", o.net, "off (default) | proxy | on");
+  app->add_option("--allow-domain", o.allow_domain,
+                  "reach this name through cordon's proxy: NAME or *.SUFFIX (repeatable)")
+      ->allow_extra_args(false);
+  app->add_option("--deny-domain", o.deny_domain, "never reach this name, even if allowed (repeatable)")
+      ->allow_extra_args(false);
+  app->add_option("--allow-localhost", o.allow_localhost, "reach the host's 127.0.0.1:PORT (repeatable)")
+      ->allow_extra_args(false);
+  app->add_option("--env-keep", o.env_keep, "keep this variable even if it looks secret (repeatable)")
+      ->allow_extra_args(false);
+  app->add_option("--env-drop", o.env_drop, "drop variables matching this glob (repeatable)")
+      ->allow_extra_args(false);
   app->add_option("--timeout", o.timeout, "kill the whole process tree after SEC seconds");
   app->add_option("--memory", o.memory, "memory limit for the whole sandbox, e.g. 512M");
   app->add_option("--pids", o.pids, "at most N processes in the sandbox");
@@ -179,7 +185,8 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
     if (!report_denials.empty()) {
       req.report_denials = parse_denial_reporting(report_denials);
       if (!req.report_denials)
-        return usage_error("--report-denials", "invalid value '" + report_denials + "'", "valid values: on, off, full");
+        return usage_error("--report-denials", "invalid value '" + report_denials + "'",
+                           "valid values: on, off, full");
     }
   } else if (explain->parsed()) {
     req.command = Command::Explain, chosen = &explain_opts, chosen_app = explain;
@@ -206,8 +213,7 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
   auto layer = to_layer(*chosen, cwd, chosen_app->count("--timeout") > 0);
   if (!layer) return layer.error();
   req.flags = std::move(*layer);
-  if (req.no_config && req.config_file)
-    return usage_error("--config", "conflicts with --no-config");
+  if (req.no_config && req.config_file) return usage_error("--config", "conflicts with --no-config");
   return req;
 }
 

@@ -169,7 +169,8 @@ std::optional<Ledger> parse_ledger(const std::string& text) {
       if (!p.is_object() || !p.contains("path") || !p["path"].is_string()) return std::nullopt;
       std::string kind = p.value("kind", "");
       if (kind != "directory" && kind != "file") return std::nullopt;
-      ledger.placeholders.push_back({p["path"].get<std::string>(), kind == "directory", p.value("reason", "")});
+      ledger.placeholders.push_back(
+          {p["path"].get<std::string>(), kind == "directory", p.value("reason", "")});
     }
   }
   return ledger;

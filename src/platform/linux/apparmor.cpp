@@ -1,6 +1,8 @@
 // cordon setup (Linux): on hosts where AppArmor restricts unprivileged user
 // namespaces (Ubuntu 24.04+), install a profile that lets the cordon binary create
 // them, the way Ubuntu ships one for bwrap. Needs root; idempotent.
+#include "platform/linux/apparmor.hpp"
+
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,8 +12,6 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
-
-#include "platform/linux/apparmor.hpp"
 
 namespace cordon {
 
@@ -42,8 +42,10 @@ std::string apparmor_profile_text(const std::string& binary) {
 Result<int> apparmor_setup(const std::vector<std::string>& args) {
   bool dry_run = false;
   for (const auto& a : args) {
-    if (a == "--dry-run") dry_run = true;
-    else return usage_error("setup", "unknown option '" + a + "'", "usage: sudo cordon setup [--dry-run]");
+    if (a == "--dry-run")
+      dry_run = true;
+    else
+      return usage_error("setup", "unknown option '" + a + "'", "usage: sudo cordon setup [--dry-run]");
   }
   std::ifstream restrict_file("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
   std::string restricted;
@@ -52,14 +54,16 @@ Result<int> apparmor_setup(const std::vector<std::string>& args) {
   if (binary.empty()) return os_error("readlink", "/proc/self/exe", errno);
   const std::string text = apparmor_profile_text(binary);
   if (restricted != "1") {
-    std::cout << "cordon setup: AppArmor does not restrict unprivileged user namespaces here; nothing to do.\n";
+    std::cout
+        << "cordon setup: AppArmor does not restrict unprivileged user namespaces here; nothing to do.\n";
     if (!dry_run) return 0;
   }
   if (dry_run) {
     std::cout << "would write " << kProfilePath << ":\n" << text;
     return 0;
   }
-  if (::geteuid() != 0) return usage_error("setup", "needs root to install an AppArmor profile", "run: sudo cordon setup");
+  if (::geteuid() != 0)
+    return usage_error("setup", "needs root to install an AppArmor profile", "run: sudo cordon setup");
   {
     std::ofstream out(std::string(kProfilePath) + ".tmp", std::ios::trunc);
     out << text;

@@ -26,7 +26,7 @@ bool drop_privileges(const ChildReporter& rep) {
     return rep.fail("privileges", "prctl(PR_CAP_AMBIENT_CLEAR_ALL)", "");
   for (int cap = 0; have_setpcap && cap <= 63; ++cap) {
     if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) {
-      if (errno == EINVAL) break;                  // past the last capability this kernel knows
+      if (errno == EINVAL) break;  // past the last capability this kernel knows
       if (errno == EPERM && !have_setpcap) break;
       return rep.fail("privileges", "prctl(PR_CAPBSET_DROP)", "");
     }
@@ -34,7 +34,8 @@ bool drop_privileges(const ChildReporter& rep) {
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[2] = {};
   if (::syscall(SYS_capset, &header, data) != 0) return rep.fail("privileges", "capset", "");
-  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return rep.fail("privileges", "prctl(PR_SET_NO_NEW_PRIVS)", "");
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    return rep.fail("privileges", "prctl(PR_SET_NO_NEW_PRIVS)", "");
   return true;
 }
 

@@ -5,18 +5,18 @@
 // was exec'd. Fixed-size and no allocation: safe right after clone().
 #pragma once
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
-
-#include <unistd.h>
 
 namespace cordon {
 
 struct ChildFailure {
-  char step[32];   // "mount", "landlock", "seccomp", "exec" ...
-  char call[48];   // "mount_setattr", "landlock_restrict_self" ...
-  char arg[256];   // the path or value
-  int err;         // errno
+  char step[32];  // "mount", "landlock", "seccomp", "exec" ...
+  char call[48];  // "mount_setattr", "landlock_restrict_self" ...
+  char arg[256];  // the path or value
+  int err;        // errno
 };
 
 class ChildReporter {

@@ -52,8 +52,10 @@ void scrub_config(const std::string& config, std::vector<std::string>& done) {
       // [section] or [section "subsection"]
       std::string inner = t.substr(1, t.find(']') == std::string::npos ? std::string::npos : t.find(']') - 1);
       auto q = inner.find('"');
-      if (q == std::string::npos) section = lower(trim(inner));
-      else section = lower(trim(inner.substr(0, q))) + "." + inner.substr(q + 1, inner.rfind('"') - q - 1);
+      if (q == std::string::npos)
+        section = lower(trim(inner));
+      else
+        section = lower(trim(inner.substr(0, q))) + "." + inner.substr(q + 1, inner.rfind('"') - q - 1);
       // A section header that cannot hold inert keys is disabled with its keys below.
       out << line << "\n";
       continue;
@@ -86,15 +88,50 @@ void scrub_config(const std::string& config, std::vector<std::string>& done) {
 }  // namespace
 
 bool git_config_key_is_inert(const std::string& full_key, const std::string& value) {
-  static const char* const kInert[] = {
-      "core.repositoryformatversion", "core.filemode", "core.bare", "core.logallrefupdates", "core.ignorecase",
-      "core.precomposeunicode", "core.symlinks", "core.autocrlf", "core.eol", "core.safecrlf",
-      "extensions.*", "remote.*.url", "remote.*.pushurl", "remote.*.fetch", "remote.*.push", "remote.*.tagopt",
-      "remote.*.mirror", "remote.*.prune", "branch.*.remote", "branch.*.merge", "branch.*.rebase",
-      "branch.*.pushremote", "user.name", "user.email", "init.defaultbranch", "submodule.*.url",
-      "submodule.*.active", "submodule.*.branch", "pull.rebase", "pull.ff", "push.default", "fetch.prune",
-      "color.*", "advice.*", "gc.auto", "gc.autodetach", "lfs.repositoryformatversion", "index.version",
-      "commit.gpgsign", "tag.gpgsign", "merge.ff", "rebase.autosquash", "rebase.autostash", "status.showuntrackedfiles"};
+  static const char* const kInert[] = {"core.repositoryformatversion",
+                                       "core.filemode",
+                                       "core.bare",
+                                       "core.logallrefupdates",
+                                       "core.ignorecase",
+                                       "core.precomposeunicode",
+                                       "core.symlinks",
+                                       "core.autocrlf",
+                                       "core.eol",
+                                       "core.safecrlf",
+                                       "extensions.*",
+                                       "remote.*.url",
+                                       "remote.*.pushurl",
+                                       "remote.*.fetch",
+                                       "remote.*.push",
+                                       "remote.*.tagopt",
+                                       "remote.*.mirror",
+                                       "remote.*.prune",
+                                       "branch.*.remote",
+                                       "branch.*.merge",
+                                       "branch.*.rebase",
+                                       "branch.*.pushremote",
+                                       "user.name",
+                                       "user.email",
+                                       "init.defaultbranch",
+                                       "submodule.*.url",
+                                       "submodule.*.active",
+                                       "submodule.*.branch",
+                                       "pull.rebase",
+                                       "pull.ff",
+                                       "push.default",
+                                       "fetch.prune",
+                                       "color.*",
+                                       "advice.*",
+                                       "gc.auto",
+                                       "gc.autodetach",
+                                       "lfs.repositoryformatversion",
+                                       "index.version",
+                                       "commit.gpgsign",
+                                       "tag.gpgsign",
+                                       "merge.ff",
+                                       "rebase.autosquash",
+                                       "rebase.autostash",
+                                       "status.showuntrackedfiles"};
   for (const char* pattern : kInert)
     if (glob_match_icase(pattern, full_key)) {
       // "ext::" remote URLs run a command.

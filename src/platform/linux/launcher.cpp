@@ -78,7 +78,8 @@ bool on_path(const char* name) {
   return false;
 }
 
-[[noreturn]] void exec_command(char* const* argv, char* const* envp, const sigset_t& original_mask, int report_fd) {
+[[noreturn]] void exec_command(char* const* argv, char* const* envp, const sigset_t& original_mask,
+                               int report_fd) {
   for (int s = 1; s < NSIG; ++s) ::signal(s, SIG_DFL);
   ::sigprocmask(SIG_SETMASK, &original_mask, nullptr);
   ::execvpe(argv[0], argv, envp);
@@ -99,7 +100,8 @@ int status_to_code(int status) {
 // pid 1 of the sandbox: runs the command, reaps orphans, forwards signals to every
 // process in the namespace, and exits with the command's status (the kernel then
 // kills whatever is left).
-[[noreturn]] void run_init(char* const* argv, char* const* envp, const sigset_t& original_mask, int report_fd) {
+[[noreturn]] void run_init(char* const* argv, char* const* envp, const sigset_t& original_mask,
+                           int report_fd) {
   sigset_t mask = forwarded_set(true);
   // vfork: init's address space is large (the whole cordon process); the child only
   // resets signals and execs. Signal dispositions are not shared (no CLONE_SIGHAND).
@@ -154,7 +156,8 @@ struct ChildArgs {
   if (ok) ok = drop_privileges(rep);
   if (ok) ok = landlock_apply(plan.landlock, rep);
   if (ok && a.spec->limits) ok = apply_limits_in_child(*a.spec->limits, rep);
-  if (ok && a.spec->seccomp && seccomp_load(*a.spec->seccomp) != 0) ok = rep.fail("seccomp", "prctl(PR_SET_SECCOMP)", "");
+  if (ok && a.spec->seccomp && seccomp_load(*a.spec->seccomp) != 0)
+    ok = rep.fail("seccomp", "prctl(PR_SET_SECCOMP)", "");
   if (ok && a.spec->supervisor) ok = a.spec->supervisor->install_in_child(rep);
   if (!ok) ::_exit(125);
   if (a.namespaces) run_init(a.argv, a.envp, a.original_mask, a.report_fd);
@@ -210,21 +213,27 @@ int kill_leftovers() {
 
 std::string hint_for(const ChildFailure& f) {
   std::string step = f.step, call = f.call;
-  if (step == "user-namespace" || ((step == "mounts" || step == "read-only-root" || step == "writable-root") && f.err == EPERM))
+  if (step == "user-namespace" ||
+      ((step == "mounts" || step == "read-only-root" || step == "writable-root") && f.err == EPERM))
     return "user namespaces are restricted on this host (Ubuntu 24.04+: run `sudo cordon setup`, or "
            "sysctl kernel.apparmor_restrict_unprivileged_userns=0); in a container, allow user namespaces "
            "or pass --best-effort to use Landlock only";
   if (f.err == ENOSYS && call.find("mount_setattr") != std::string::npos)
     return "cordon needs Linux >= 5.12 (mount_setattr)";
-  if (step == "proc") return "a fresh /proc cannot be mounted (the host's /proc has masked entries, as in containers); run cordon on the host";
-  if (step == "landlock") return "Landlock failed: check `cordon check`; boot with lsm=landlock,... to enable it";
+  if (step == "proc")
+    return "a fresh /proc cannot be mounted (the host's /proc has masked entries, as in containers); run "
+           "cordon on the host";
+  if (step == "landlock")
+    return "Landlock failed: check `cordon check`; boot with lsm=landlock,... to enable it";
   if (step == "seccomp") return "seccomp is unavailable: use a kernel with CONFIG_SECCOMP_FILTER=y";
   return "";
 }
 
 }  // namespace
 
-bool is_userns_unavailable(const Error& e) { return e.call == kUsernsUnavailable; }
+bool is_userns_unavailable(const Error& e) {
+  return e.call == kUsernsUnavailable;
+}
 
 Result<LaunchResult> launch(const LaunchSpec& spec) {
   const bool namespaces = spec.plan->sandbox == LinuxSandbox::Namespaces;
@@ -250,7 +259,8 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
   const auto start = std::chrono::steady_clock::now();
   unsigned long flags = SIGCHLD;
   if (namespaces)
-    flags |= CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | (spec.plan->new_netns ? CLONE_NEWNET : 0);
+    flags |=
+        CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | (spec.plan->new_netns ? CLONE_NEWNET : 0);
   pid_t pid = static_cast<pid_t>(::syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0));
   if (pid < 0) {
     int err = errno;
@@ -293,7 +303,8 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
     pollfd fds[2] = {{sfd.get(), POLLIN, 0}, {report_open ? report_read.get() : -1, POLLIN, 0}};
     int wait_ms = -1;
     if (has_deadline) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       wait_ms = static_cast<int>(std::max<long long>(0, left.count()));
     }
     int n = ::poll(fds, 2, wait_ms);
@@ -307,8 +318,10 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
     if (report_open && (fds[1].revents & (POLLIN | POLLHUP))) {
       ChildFailure f{};
       ssize_t got = ::read(report_read.get(), &f, sizeof f);
-      if (got == static_cast<ssize_t>(sizeof f)) failure = f;
-      else if (got <= 0) report_open = false;
+      if (got == static_cast<ssize_t>(sizeof f))
+        failure = f;
+      else if (got <= 0)
+        report_open = false;
     }
     if (fds[0].revents & POLLIN) {
       signalfd_siginfo si{};
@@ -348,8 +361,10 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
     return result;
   }
   result.exit_code = status_to_code(status);
-  if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
-  else if (result.exit_code > 128 && namespaces) result.signal = result.exit_code - 128;
+  if (WIFSIGNALED(status))
+    result.signal = WTERMSIG(status);
+  else if (result.exit_code > 128 && namespaces)
+    result.signal = result.exit_code - 128;
   return result;
 }
 

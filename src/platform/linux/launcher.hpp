@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "plan/linux_planner.hpp"
 #include "plan/limits_plan.hpp"
+#include "plan/linux_planner.hpp"
 #include "platform/linux/seccomp.hpp"
 
 namespace cordon {
@@ -47,8 +47,8 @@ struct LaunchSpec {
 };
 
 struct LaunchResult {
-  int exit_code = 0;     // what cordon exits with
-  int signal = 0;        // the signal that ended the command, if any
+  int exit_code = 0;  // what cordon exits with
+  int signal = 0;     // the signal that ended the command, if any
   bool timed_out = false;
   bool exec_failed = false;
   double duration_ms = 0;

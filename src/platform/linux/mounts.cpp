@@ -59,7 +59,8 @@ bool setup_dev(std::vector<Clone>& devices, const ChildReporter& rep) {
     if (!attach(d.fd, d.target)) return rep.fail("dev", "move_mount", d.target.c_str());
   }
   if (::mkdir("/dev/pts", 0755) != 0) return rep.fail("dev", "mkdir", "/dev/pts");
-  if (::mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") != 0)
+  if (::mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") !=
+      0)
     return rep.fail("dev", "mount(devpts)", "/dev/pts");
   if (::symlink("pts/ptmx", "/dev/ptmx") != 0) return rep.fail("dev", "symlink", "/dev/ptmx");
   if (::mkdir("/dev/shm", 01777) != 0) return rep.fail("dev", "mkdir", "/dev/shm");
@@ -108,7 +109,8 @@ bool mask_dir(const MountStep& m, const ChildReporter& rep) {
     if (!attach(k.fd, k.target)) return rep.fail("allow-read", "move_mount", k.target.c_str());
   }
   sys::MountAttr attr{sys::kMountAttrRdonly, 0, 0, 0};
-  if (sys::mount_setattr(AT_FDCWD, target, 0, &attr) != 0) return rep.fail("deny-read", "mount_setattr(RDONLY)", target);
+  if (sys::mount_setattr(AT_FDCWD, target, 0, &attr) != 0)
+    return rep.fail("deny-read", "mount_setattr(RDONLY)", target);
   return true;
 }
 
@@ -134,8 +136,9 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
   for (const auto& m : plan.mounts)
     if (m.kind == MountKind::BindWritable || m.kind == MountKind::BindVisibleReadOnly) writable.push_back(&m);
   // Outermost first, so an inner root is attached on top of an outer one.
-  std::stable_sort(writable.begin(), writable.end(),
-                   [](const MountStep* a, const MountStep* b) { return a->target.size() < b->target.size(); });
+  std::stable_sort(writable.begin(), writable.end(), [](const MountStep* a, const MountStep* b) {
+    return a->target.size() < b->target.size();
+  });
   std::vector<Clone> roots;
   // A second, never-attached copy of each writable root: protected paths are cloned
   // from it. Cloning from the live tree would make the kernel walk every bind placed
@@ -197,7 +200,8 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
     return true;
   };
   for (auto& r : roots) {
-    if (!tmp_attached && r.target.size() > 4 && r.target.compare(0, 5, "/tmp/") == 0 && !attach_tmp()) return false;
+    if (!tmp_attached && r.target.size() > 4 && r.target.compare(0, 5, "/tmp/") == 0 && !attach_tmp())
+      return false;
     if (!tmp_attached && r.target == "/tmp") tmp_attached = true;  // the root replaces /tmp
     if (::access(r.target.c_str(), F_OK) != 0 && !make_mount_point(r.target))
       return rep.fail("writable-root", "mkdir", r.target.c_str());
@@ -207,7 +211,8 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
   if (tmp && !tmp_fd.valid()) {
     // --tmp none: the empty /tmp becomes read-only once mount points exist.
     sys::MountAttr attr{sys::kMountAttrRdonly, 0, 0, 0};
-    if (sys::mount_setattr(AT_FDCWD, "/tmp", 0, &attr) != 0) return rep.fail("tmp", "mount_setattr(RDONLY)", "/tmp");
+    if (sys::mount_setattr(AT_FDCWD, "/tmp", 0, &attr) != 0)
+      return rep.fail("tmp", "mount_setattr(RDONLY)", "/tmp");
   }
 
   // Clone `target` from the detached copy of the innermost writable root holding it.
@@ -219,9 +224,9 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
         best = &src;
     if (!best) return clone_tree(target.c_str(), true, true);
     const std::string rel = target.substr(best->target.size() + 1);
-    return UniqueFd(sys::open_tree(best->fd.get(), rel.c_str(),
-                                   sys::kOpenTreeClone | sys::kOpenTreeCloexec | sys::kAtRecursive |
-                                       sys::kAtSymlinkNofollow));
+    return UniqueFd(sys::open_tree(
+        best->fd.get(), rel.c_str(),
+        sys::kOpenTreeClone | sys::kOpenTreeCloexec | sys::kAtRecursive | sys::kAtSymlinkNofollow));
   };
 
   // 6. Pins, protected paths, masks, in plan order.
@@ -244,7 +249,8 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
         if (!mask_dir(m, rep)) return false;
         break;
       case MountKind::MaskFile:
-        if (!attach_read_only(clone_tree(kEmptyFile, false), m.target, false, rep, "deny-read", true)) return false;
+        if (!attach_read_only(clone_tree(kEmptyFile, false), m.target, false, rep, "deny-read", true))
+          return false;
         break;
       case MountKind::EmptyWritableDir:
         if (::mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=0700") != 0) {
@@ -262,7 +268,8 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
     return rep.fail("proc", "mount(proc)", "/proc");
   {
     sys::MountAttr attr{sys::kMountAttrRdonly, 0, 0, 0};
-    if (sys::mount_setattr(AT_FDCWD, "/dev", 0, &attr) != 0) return rep.fail("dev", "mount_setattr(RDONLY)", "/dev");
+    if (sys::mount_setattr(AT_FDCWD, "/dev", 0, &attr) != 0)
+      return rep.fail("dev", "mount_setattr(RDONLY)", "/dev");
   }
   if (::chdir(cwd.c_str()) != 0) return rep.fail("chdir", "chdir", cwd.c_str());
   return true;

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <chrono>
-
 #include <cstdio>
 #include <iostream>
 
@@ -53,8 +52,10 @@ std::vector<std::string> own_paths(const Policy& policy, const StateDirs& state)
   std::vector<std::string> own = {state.root};
   const char* xdg = std::getenv("XDG_CONFIG_HOME");
   const std::string home = home_of(policy);
-  if (xdg && paths::is_absolute(xdg)) own.push_back(paths::join(xdg, "cordon"));
-  else if (!home.empty()) own.push_back(paths::join(home, ".config/cordon"));
+  if (xdg && paths::is_absolute(xdg))
+    own.push_back(paths::join(xdg, "cordon"));
+  else if (!home.empty())
+    own.push_back(paths::join(home, ".config/cordon"));
   return own;
 }
 
@@ -68,7 +69,8 @@ Result<Prepared> prepare(const Policy& policy, LinuxHostCaps caps) {
   if (!guard) return guard.error();
   p.placeholders = std::move(*guard);
   RealFsProbe fs;
-  auto plan = plan_linux(policy, p.caps, fs, LinuxPlanInputs{p.state.private_tmp, home_of(policy), own_paths(policy, p.state)});
+  auto plan = plan_linux(policy, p.caps, fs,
+                         LinuxPlanInputs{p.state.private_tmp, home_of(policy), own_paths(policy, p.state)});
   if (!plan) return plan.error();
   p.plan = std::move(*plan);
   return p;
@@ -83,8 +85,10 @@ nlohmann::json plan_detail(const LinuxPlan& plan) {
   d["mounts"] = plan.mounts.size();
   d["placeholders"] = nlohmann::json::array();
   for (const auto& p : plan.placeholders) d["placeholders"].push_back(p.path);
-  d["landlock"] = {{"abi", plan.landlock.abi}, {"rules", plan.landlock.rules.size()},
-                   {"handled_fs", plan.landlock.handled_fs}, {"handled_net", plan.landlock.handled_net},
+  d["landlock"] = {{"abi", plan.landlock.abi},
+                   {"rules", plan.landlock.rules.size()},
+                   {"handled_fs", plan.landlock.handled_fs},
+                   {"handled_net", plan.landlock.handled_net},
                    {"scoped", plan.landlock.scoped}};
   d["seccomp_rules"] = plan.seccomp.size();
   d["tmpdir"] = plan.tmpdir;
@@ -108,7 +112,8 @@ std::vector<std::string> sandbox_env(const Policy& policy, const LinuxPlan& plan
 void print_denials(const DenialLog& log) {
   constexpr size_t kShown = 10;
   const auto& all = log.entries();
-  for (size_t i = 0; i < all.size() && i < kShown; ++i) std::fprintf(stderr, "cordon: %s\n", to_text(all[i]).c_str());
+  for (size_t i = 0; i < all.size() && i < kShown; ++i)
+    std::fprintf(stderr, "cordon: %s\n", to_text(all[i]).c_str());
   if (all.size() > kShown || log.truncated())
     std::fprintf(stderr, "cordon: ... and more denials (see --json)\n");
 }
@@ -137,11 +142,13 @@ PlanReport check(const Policy& policy) {
               {"cgroup2_delegated", caps.cgroup2_delegated},
               {"limits", limits_mechanism(caps)}};
   r.notes.push_back("kernel " + caps.kernel + ", landlock ABI " + std::to_string(caps.landlock_abi) +
-                    ", user namespaces " + (caps.userns ? "available" : "unavailable: " + caps.userns_reason));
+                    ", user namespaces " +
+                    (caps.userns ? "available" : "unavailable: " + caps.userns_reason));
   if (caps.apparmor_restricts_userns)
-    r.notes.push_back(caps.apparmor_profile_installed
-                          ? "AppArmor restricts user namespaces; cordon's profile (/etc/apparmor.d/cordon) is installed"
-                          : "AppArmor restricts user namespaces: run `sudo cordon setup` to install cordon's profile");
+    r.notes.push_back(
+        caps.apparmor_profile_installed
+            ? "AppArmor restricts user namespaces; cordon's profile (/etc/apparmor.d/cordon) is installed"
+            : "AppArmor restricts user namespaces: run `sudo cordon setup` to install cordon's profile");
   r.notes.push_back("resource limits: " + limits_mechanism(caps));
   return r;
 }
@@ -199,8 +206,14 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
   std::optional<Supervisor> supervisor;
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (auto st = prepared->placeholders.create(prepared->plan.placeholders); !st) return st.error();
-    LaunchSpec spec{&prepared->plan, request.argv, sandbox_env(policy, prepared->plan), request.cwd,
-                    policy.limits.timeout_seconds, caps.uid, caps.gid, program ? &*program : nullptr,
+    LaunchSpec spec{&prepared->plan,
+                    request.argv,
+                    sandbox_env(policy, prepared->plan),
+                    request.cwd,
+                    policy.limits.timeout_seconds,
+                    caps.uid,
+                    caps.gid,
+                    program ? &*program : nullptr,
                     limits.rlimits.count ? &limits.rlimits : nullptr};
     proxy.reset();
     if (prepared->plan.net.proxied) {
@@ -227,7 +240,8 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
     prepared = std::move(again);
     if (auto st = compile(); !st) return st.error();
     limits = plan_limits(policy.limits, caps, false);
-    notes.push_back("user namespaces unavailable (" + caps.userns_reason + "): ran with Landlock only (--best-effort)");
+    notes.push_back("user namespaces unavailable (" + caps.userns_reason +
+                    "): ran with Landlock only (--best-effort)");
   }
   std::vector<ProxyRefusal> refused;
   if (proxy) refused = proxy->finish();
@@ -263,8 +277,10 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
   out.exec_failed = result->exec_failed;
   out.duration_ms = result->duration_ms;
   rusage usage{};  // every process of the sandbox was reaped by its init, then init by us
-  const uint64_t peak_rss = ::getrusage(RUSAGE_CHILDREN, &usage) == 0 ? static_cast<uint64_t>(usage.ru_maxrss) * 1024 : 0;
-  out.limits_hit = limits_hit(policy.limits, LimitsEvidence{result->exit_code, result->signal, result->timed_out, peak_rss});
+  const uint64_t peak_rss =
+      ::getrusage(RUSAGE_CHILDREN, &usage) == 0 ? static_cast<uint64_t>(usage.ru_maxrss) * 1024 : 0;
+  out.limits_hit = limits_hit(policy.limits,
+                              LimitsEvidence{result->exit_code, result->signal, result->timed_out, peak_rss});
   if (!out.limits_hit.empty())
     std::fprintf(stderr, "cordon: the command exceeded its %s limit\n", out.limits_hit.front().c_str());
   if (supervisor) {
@@ -304,7 +320,8 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
     out.sandbox_error = true;
     out.error = code.error().message();
     out.exit_code = 125;
-    out.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    out.duration_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   }
   if (request.report_json || request.report_path) {
     nlohmann::json j = to_json(out);
@@ -316,6 +333,8 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
   return code;
 }
 
-Result<int> setup(const std::vector<std::string>& args) { return apparmor_setup(args); }
+Result<int> setup(const std::vector<std::string>& args) {
+  return apparmor_setup(args);
+}
 
 }  // namespace cordon::platform

@@ -55,12 +55,17 @@ std::string try_userns() {
   ::waitpid(pid, &status, 0);
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return "";
   switch (WIFEXITED(status) ? WEXITSTATUS(status) : -1) {
-    case 10: return "writing uid_map was refused";
-    case 11: return "writing gid_map was refused";
+    case 10:
+      return "writing uid_map was refused";
+    case 11:
+      return "writing gid_map was refused";
     case 12:
-    case 13: return "mount inside a new user namespace was refused (AppArmor or LSM restriction)";
-    case 14: return "mounting a fresh /proc was refused (masked /proc, as in containers)";
-    default: return "the namespace probe child failed";
+    case 13:
+      return "mount inside a new user namespace was refused (AppArmor or LSM restriction)";
+    case 14:
+      return "mounting a fresh /proc was refused (masked /proc, as in containers)";
+    default:
+      return "the namespace probe child failed";
   }
 }
 
@@ -75,7 +80,8 @@ LinuxHostCaps probe_linux_host(bool try_namespaces) {
   utsname u{};
   if (::uname(&u) == 0) caps.kernel = u.release;
 
-  caps.apparmor_restricts_userns = read_first_line("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == "1";
+  caps.apparmor_restricts_userns =
+      read_first_line("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == "1";
   caps.apparmor_profile_installed = ::access("/etc/apparmor.d/cordon", F_OK) == 0;
   if (read_first_line("/proc/sys/kernel/unprivileged_userns_clone") == "0" && caps.uid != 0) {
     caps.userns = false;
@@ -85,7 +91,8 @@ LinuxHostCaps probe_linux_host(bool try_namespaces) {
     caps.userns_reason = "user.max_user_namespaces=0";
   } else if (caps.apparmor_restricts_userns && !caps.apparmor_profile_installed && caps.uid != 0) {
     caps.userns = false;
-    caps.userns_reason = "AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns=1)";
+    caps.userns_reason =
+        "AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns=1)";
   }
   if (try_namespaces && caps.userns) {
     std::string why = try_userns();
@@ -115,7 +122,8 @@ LinuxHostCaps probe_linux_host(bool try_namespaces) {
   if (const char* dbus = std::getenv("DBUS_SESSION_BUS_ADDRESS")) {
     std::string a = dbus;
     const std::string key = "unix:path=";
-    if (a.rfind(key, 0) == 0) caps.ipc_sockets.push_back(a.substr(key.size(), a.find_first_of(",;") - key.size()));
+    if (a.rfind(key, 0) == 0)
+      caps.ipc_sockets.push_back(a.substr(key.size(), a.find_first_of(",;") - key.size()));
   }
   return caps;
 }

@@ -52,7 +52,8 @@ Result<SeccompProgram> seccomp_compile(const std::vector<SeccompRule>& rules) {
   // libseccomp 2.5 exports only to a file descriptor: use a memfd.
   UniqueFd mem(::memfd_create("cordon-seccomp", MFD_CLOEXEC));
   if (!mem.valid()) return os_error("memfd_create", "cordon-seccomp", errno);
-  if (int rc = seccomp_export_bpf(ctx.get(), mem.get()); rc != 0) return os_error("seccomp_export_bpf", "", -rc);
+  if (int rc = seccomp_export_bpf(ctx.get(), mem.get()); rc != 0)
+    return os_error("seccomp_export_bpf", "", -rc);
   off_t size = ::lseek(mem.get(), 0, SEEK_END);
   if (size <= 0 || size % sizeof(sock_filter) != 0) return os_error("seccomp_export_bpf", "size", EINVAL);
   SeccompProgram prog;

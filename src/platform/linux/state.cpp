@@ -10,8 +10,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <iterator>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "core/paths.hpp"
@@ -51,9 +51,12 @@ Status check_owned(const std::string& path, unsigned uid) {
 Result<StateDirs> prepare_state(const std::string& workspace, const std::string& home, unsigned uid) {
   StateDirs s;
   const char* xdg = std::getenv("XDG_STATE_HOME");
-  if (xdg && paths::is_absolute(xdg)) s.root = paths::join(xdg, "cordon");
-  else if (!home.empty()) s.root = paths::join(home, ".local/state/cordon");
-  else s.root = "/tmp/cordon-" + std::to_string(uid);
+  if (xdg && paths::is_absolute(xdg))
+    s.root = paths::join(xdg, "cordon");
+  else if (!home.empty())
+    s.root = paths::join(home, ".local/state/cordon");
+  else
+    s.root = "/tmp/cordon-" + std::to_string(uid);
   if (paths::is_within(s.root, workspace))
     return usage_error("state", "cordon's state directory '" + s.root + "' lies inside the workspace",
                        "set XDG_STATE_HOME to a directory outside the workspace");
@@ -132,8 +135,10 @@ void remove_placeholders(const std::string& ledger_path) {
     workers.emplace_back([type = type, path = path] {
       struct stat st {};
       if (::lstat(path.c_str(), &st) != 0) return;
-      if (type == 'd') ::rmdir(path.c_str());  // fails when no longer empty: then it is the user's
-      else if (S_ISREG(st.st_mode) && st.st_size == 0) ::unlink(path.c_str());
+      if (type == 'd')
+        ::rmdir(path.c_str());  // fails when no longer empty: then it is the user's
+      else if (S_ISREG(st.st_mode) && st.st_size == 0)
+        ::unlink(path.c_str());
     });
   }
   for (auto& w : workers) w.join();
@@ -142,7 +147,8 @@ void remove_placeholders(const std::string& ledger_path) {
 
 void PlaceholderGuard::start_cleaner() {
   long linger_ms = 500;
-  if (const char* env = std::getenv("CORDON_PLACEHOLDER_LINGER_MS")) linger_ms = std::strtol(env, nullptr, 10);
+  if (const char* env = std::getenv("CORDON_PLACEHOLDER_LINGER_MS"))
+    linger_ms = std::strtol(env, nullptr, 10);
   if (linger_ms < 0 || linger_ms > 60000) linger_ms = 500;
   // Double fork: the cleaner is reparented away and never becomes our zombie.
   pid_t pid = ::fork();

@@ -22,7 +22,8 @@ struct StateDirs {
   std::string key;          // hash of the workspace path
 };
 
-[[nodiscard]] Result<StateDirs> prepare_state(const std::string& workspace, const std::string& home, unsigned uid);
+[[nodiscard]] Result<StateDirs> prepare_state(const std::string& workspace, const std::string& home,
+                                              unsigned uid);
 
 // Creates the plan's placeholders (recording them in a ledger first) and holds a
 // shared "in use" lock for the run. Removing a former mount point costs an RCU grace

@@ -152,8 +152,9 @@ Result<ApplyStats> create_placeholders(const std::vector<win::Placeholder>& plac
       ++stats.present;
       continue;
     }
-    return win32_error(ph.directory ? "CreateDirectoryW" : "CreateFileW", ph.path, code,
-                       "cordon creates an empty placeholder so the sandbox cannot create this protected name");
+    return win32_error(
+        ph.directory ? "CreateDirectoryW" : "CreateFileW", ph.path, code,
+        "cordon creates an empty placeholder so the sandbox cannot create this protected name");
   }
   return stats;
 }
@@ -168,7 +169,7 @@ Emptiness remove_if_empty(const win::PlaceholderEntry& ph) {
   if (attrs == INVALID_FILE_ATTRIBUTES) {
     DWORD code = GetLastError();
     return code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND ? Emptiness::Missing
-                                                                          : Emptiness::NotEmpty;
+                                                                        : Emptiness::NotEmpty;
   }
   // A link or an object of the other kind is not what cordon created.
   if ((attrs & FILE_ATTRIBUTE_REPARSE_POINT) || bool(attrs & FILE_ATTRIBUTE_DIRECTORY) != ph.directory)
@@ -177,8 +178,8 @@ Emptiness remove_if_empty(const win::PlaceholderEntry& ph) {
     return RemoveDirectoryW(path.c_str()) ? Emptiness::Empty : Emptiness::NotEmpty;
   // A file: checked and deleted through one handle, so it cannot change in between.
   UniqueHandle file(CreateFileW(path.c_str(), DELETE | FILE_READ_ATTRIBUTES,
-                                FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
-                                FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
+                                FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                                OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
   BY_HANDLE_FILE_INFORMATION info{};
   if (!file || !GetFileInformationByHandle(file.get(), &info)) return Emptiness::NotEmpty;
   if ((info.dwFileAttributes & (FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DIRECTORY)) ||

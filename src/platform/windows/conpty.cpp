@@ -26,7 +26,8 @@ Fn lookup(HMODULE module, const char* name) {
 const Api* api() {
   static const Api a = [] {
     HMODULE kernel = GetModuleHandleW(L"kernel32.dll");
-    return Api{lookup<CreateFn>(kernel, "CreatePseudoConsole"), lookup<ResizeFn>(kernel, "ResizePseudoConsole"),
+    return Api{lookup<CreateFn>(kernel, "CreatePseudoConsole"),
+               lookup<ResizeFn>(kernel, "ResizePseudoConsole"),
                lookup<CloseFn>(kernel, "ClosePseudoConsole")};
   }();
   return a.create && a.resize && a.close ? &a : nullptr;
@@ -106,8 +107,8 @@ std::string describe_tty() {
   if (c.simulate_missing || !api())
     return "tty: ConPTY is unavailable here (CreatePseudoConsole missing; Windows 10 1809+ has it); a tty "
            "command inherits cordon's console handles";
-  return "tty: the command runs on " + c.reason +
-         (c.stderr_to_pty ? "" : " (stderr stays redirected)") + "; falls back to the console handles if it fails";
+  return "tty: the command runs on " + c.reason + (c.stderr_to_pty ? "" : " (stderr stays redirected)") +
+         "; falls back to the console handles if it fails";
 }
 
 Result<std::unique_ptr<Pseudoconsole>> Pseudoconsole::open(const TtyChoice& choice) {
@@ -121,7 +122,8 @@ Result<std::unique_ptr<Pseudoconsole>> Pseudoconsole::open(const TtyChoice& choi
   p->columns_ = size.X;
   p->rows_ = size.Y;
   UniqueHandle pty_reads, pty_writes;  // the pseudoconsole's ends; it keeps duplicates
-  if (!CreatePipe(pty_reads.out(), p->to_pty_.out(), nullptr, 0)) return win32_error("CreatePipe", "pty input");
+  if (!CreatePipe(pty_reads.out(), p->to_pty_.out(), nullptr, 0))
+    return win32_error("CreatePipe", "pty input");
   if (!CreatePipe(p->from_pty_.out(), pty_writes.out(), nullptr, 0))
     return win32_error("CreatePipe", "pty output");
   PseudoconsoleHandle pty = nullptr;

@@ -129,7 +129,9 @@ class AttributeList {
   AttributeList(const AttributeList&) = delete;
   AttributeList& operator=(const AttributeList&) = delete;
   bool ok() const { return ok_; }
-  LPPROC_THREAD_ATTRIBUTE_LIST get() { return reinterpret_cast<LPPROC_THREAD_ATTRIBUTE_LIST>(buffer_.data()); }
+  LPPROC_THREAD_ATTRIBUTE_LIST get() {
+    return reinterpret_cast<LPPROC_THREAD_ATTRIBUTE_LIST>(buffer_.data());
+  }
 
  private:
   std::vector<BYTE> buffer_;
@@ -141,8 +143,8 @@ class AttributeList {
 // a redirected stderr. NULL standard handles with STARTF_USESTDHANDLES keep the
 // child from being handed cordon's own handles instead of the pseudoconsole's.
 Result<PROCESS_INFORMATION> create_suspended(const LaunchRequest& r, std::wstring& cmdline, std::wstring& env,
-                                             const std::wstring& cwd, std::wstring& desktop, Pseudoconsole* pty,
-                                             bool stderr_to_pty) {
+                                             const std::wstring& cwd, std::wstring& desktop,
+                                             Pseudoconsole* pty, bool stderr_to_pty) {
   HANDLE stdio[3];
   std::vector<HANDLE> handles = stdio_handles(stdio);
   std::vector<UniqueHandle> owned;  // our copies; the child has its own once created
@@ -150,8 +152,10 @@ Result<PROCESS_INFORMATION> create_suspended(const LaunchRequest& r, std::wstrin
   if (pty) {
     handles.clear();
     stdio[0] = stdio[1] = nullptr;
-    if (stderr_to_pty) stdio[2] = nullptr;
-    else if (stdio[2]) handles.push_back(stdio[2]);
+    if (stderr_to_pty)
+      stdio[2] = nullptr;
+    else if (stdio[2])
+      handles.push_back(stdio[2]);
   }
   std::sort(handles.begin(), handles.end());
   handles.erase(std::unique(handles.begin(), handles.end()), handles.end());
@@ -176,8 +180,8 @@ Result<PROCESS_INFORMATION> create_suspended(const LaunchRequest& r, std::wstrin
   const DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT;
   const BOOL inherit = !handles.empty();
   BOOL created =
-      r.token ? CreateProcessAsUserW(r.token, nullptr, cmdline.data(), nullptr, nullptr, inherit, flags, env.data(),
-                                     cwd.empty() ? nullptr : cwd.c_str(), &si.StartupInfo, &pi)
+      r.token ? CreateProcessAsUserW(r.token, nullptr, cmdline.data(), nullptr, nullptr, inherit, flags,
+                                     env.data(), cwd.empty() ? nullptr : cwd.c_str(), &si.StartupInfo, &pi)
               : CreateProcessW(nullptr, cmdline.data(), nullptr, nullptr, inherit, flags, env.data(),
                                cwd.empty() ? nullptr : cwd.c_str(), &si.StartupInfo, &pi);
   if (!created) {
@@ -233,8 +237,11 @@ Result<LaunchResult> launch(const LaunchRequest& r) {
   std::unique_ptr<Pseudoconsole> pty;
   if (tty.conpty) {
     auto opened = Pseudoconsole::open(tty);
-    if (opened) pty = std::move(*opened);
-    else result.tty_note = "ConPTY unavailable (" + opened.error().message() + "); inherited the console handles";
+    if (opened)
+      pty = std::move(*opened);
+    else
+      result.tty_note =
+          "ConPTY unavailable (" + opened.error().message() + "); inherited the console handles";
   }
   // 6. STARTUPINFOEX with an explicit handle list, created suspended; if the process
   //    cannot start on the pseudoconsole, it is started once more without it.

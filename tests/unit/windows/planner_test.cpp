@@ -400,7 +400,8 @@ TEST(WinPlanner, PlaceholdersPersistAndTheNextPlanIsIdempotent) {
                            [](const Placeholder& ph) { return leaf(ph.path) == ".claude"; }));
   test::apply(*p->h.fs, *again);
   EXPECT_EQ(p->h.fs->explicit_aces(ws(".claude")), before);
-  EXPECT_FALSE(p->h.fs->can(p->token, Op::Create, ws(".claude\\settings.json"), RestrictedScope::AllModifying));
+  EXPECT_FALSE(
+      p->h.fs->can(p->token, Op::Create, ws(".claude\\settings.json"), RestrictedScope::AllModifying));
 }
 
 TEST(WinPlanner, MissingGitIsNotAPlaceholderSoGitInitWorks) {

@@ -124,8 +124,10 @@ inline PlanOptions with_audit() {
 inline void apply(ModelFs& fs, const WinPlan& plan) {
   for (const auto& ph : plan.placeholders) {
     if (fs.stat(ph.path).kind != FsEntry::Kind::Missing) continue;
-    if (ph.directory) fs.mkdir(ph.path);
-    else fs.add_file(ph.path);
+    if (ph.directory)
+      fs.mkdir(ph.path);
+    else
+      fs.add_file(ph.path);
   }
   for (const auto& a : plan.aces) {
     if (a.create_dir && fs.stat(a.path).kind == FsEntry::Kind::Missing) fs.mkdir(a.path);
