@@ -26,6 +26,13 @@ step "build (warnings as errors)"
 cmake --preset ci >/dev/null || exit 1
 cmake --build --preset ci -j"$(nproc)" || exit 1
 
+step "lint (clang-format, clang-tidy)"
+if scripts/lint.sh >"$results/lint.log" 2>&1; then
+  extra_passed=$((extra_passed + 1)); echo "lint: clean"
+else
+  extra_failed=$((extra_failed + 1)); tail -40 "$results/lint.log"
+fi
+
 step "unit tests"
 ./build/tests/cordon_unit_tests --gtest_brief=1 --gtest_output="json:$results/unit.json"
 
@@ -79,6 +86,14 @@ if [ -x scripts/fuzz.sh ] && command -v clang++ >/dev/null; then
     extra_passed=$((extra_passed + 1)); echo "fuzz (JSON-RPC): no crash"
   else
     extra_failed=$((extra_failed + 1)); tail -30 "$results/fuzz-jsonrpc.log"
+  fi
+  if cmake --build build-fuzz -j"$(nproc)" --target cordon_domain_fuzz >"$results/fuzz-domain.log" 2>&1 &&
+     mkdir -p build-fuzz/fuzz/domain-corpus &&
+     ./build-fuzz/fuzz/cordon_domain_fuzz -max_total_time="${CORDON_FUZZ_SECONDS:-30}" -timeout=10 -max_len=4096 \
+       -artifact_prefix=build-fuzz/fuzz/ build-fuzz/fuzz/domain-corpus fuzz/corpus-domain >>"$results/fuzz-domain.log" 2>&1; then
+    extra_passed=$((extra_passed + 1)); echo "fuzz (domains, proxy parsers): no crash"
+  else
+    extra_failed=$((extra_failed + 1)); tail -30 "$results/fuzz-domain.log"
   fi
 else
   extra_skipped=$((extra_skipped + 1)); notes+=("fuzzing skipped: clang++ or scripts/fuzz.sh missing")
