@@ -7,8 +7,10 @@
 #include <vector>
 
 #include "apps/cli/options.hpp"
+#ifndef _WIN32
 #include "apps/server/mcp_server.hpp"
 #include "apps/server/runner.hpp"
+#endif
 #include "core/config.hpp"
 #include "core/paths.hpp"
 #include "core/resolve.hpp"
@@ -84,8 +86,10 @@ int cordon_main(int argc, char** argv) {
 int main(int argc, char** argv) {
 #endif
   std::vector<std::string> args(argv + 1, argv + argc);
+#ifndef _WIN32
   // Inside a `cordon mcp` sandbox: read the command from stdin and exec it.
   if (args.size() == 1 && args[0] == "__mcp-exec") cordon::server::exec_stub_main();
+#endif
   std::error_code ec;
   const auto cwd_u8 = std::filesystem::current_path(ec).u8string();
   std::string cwd(cwd_u8.begin(), cwd_u8.end());
@@ -140,7 +144,12 @@ int main(int argc, char** argv) {
       return *code;
     }
     case cordon::cli::Command::Mcp:
+#ifndef _WIN32
       return cordon::server::serve_mcp(*policy, req.policy_args);
+#else
+      // The MCP server runs each command through the POSIX runner; Windows needs its own.
+      return fail(cordon::usage_error("mcp", "cordon mcp is not available on Windows yet"));
+#endif
     default:
       return 2;
   }
