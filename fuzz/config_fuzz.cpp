@@ -58,13 +58,13 @@ void check_layer(const PolicyLayer& l, ConfigScope scope) {
   check_paths(l.deny_read);
   check_paths(l.allow_read);
   if (l.timeout) require(l.timeout->value > 0, "non-positive timeout");
-  if (l.net) require(l.net->value != NetMode::Proxy, "proxy accepted");
   if (scope != ConfigScope::Project) return;
   require(!l.workspace && l.writable.empty() && l.allow_read.empty() && l.env_keep.empty(),
           "project widened lists");
   require(!l.mode || l.mode->value != Mode::FullAccess, "project set full-access");
   require(!l.best_effort || !l.best_effort->value, "project set best_effort");
   require(!l.net || l.net->value != NetMode::On, "project turned the network on");
+  require(l.allow_domains.empty() && l.allow_localhost.empty(), "project allowed network destinations");
   require(!l.tmp || l.tmp->value != TmpMode::Host, "project shared /tmp");
   require(!l.git || l.git->value != GitMode::Writable, "project made .git writable");
 }
