@@ -72,29 +72,28 @@ if [ "$(id -u)" -eq 0 ]; then
   mcp_count $? "as cordon-ci"
 fi
 
-step "fuzz the config parser and the JSON-RPC parser (bounded)"
+# run_fuzzer TARGET LABEL NAME SEEDS: build one libFuzzer target in build-fuzz and run it, bounded.
+run_fuzzer() {
+  local log="$results/fuzz-$3.log"
+  if cmake --build build-fuzz -j"$(nproc)" --target "$1" >"$log" 2>&1 &&
+     mkdir -p "build-fuzz/fuzz/$3-corpus" &&
+     "./build-fuzz/fuzz/$1" -max_total_time="${CORDON_FUZZ_SECONDS:-30}" -timeout=10 -max_len=4096 \
+       -artifact_prefix=build-fuzz/fuzz/ "build-fuzz/fuzz/$3-corpus" "$4" >>"$log" 2>&1; then
+    extra_passed=$((extra_passed + 1)); echo "fuzz ($2): no crash"
+  else
+    extra_failed=$((extra_failed + 1)); tail -30 "$log"
+  fi
+}
+
+step "fuzz the config, JSON-RPC and domain parsers (bounded)"
 if [ -x scripts/fuzz.sh ] && command -v clang++ >/dev/null; then
   if scripts/fuzz.sh "${CORDON_FUZZ_SECONDS:-30}" >"$results/fuzz.log" 2>&1; then
     extra_passed=$((extra_passed + 1)); echo "fuzz (config): no crash"
   else
     extra_failed=$((extra_failed + 1)); tail -30 "$results/fuzz.log"
   fi
-  if cmake --build build-fuzz -j"$(nproc)" --target cordon_jsonrpc_fuzz >"$results/fuzz-jsonrpc.log" 2>&1 &&
-     mkdir -p build-fuzz/fuzz/jsonrpc-corpus &&
-     ./build-fuzz/fuzz/cordon_jsonrpc_fuzz -max_total_time="${CORDON_FUZZ_SECONDS:-30}" -timeout=10 -max_len=4096 \
-       -artifact_prefix=build-fuzz/fuzz/ build-fuzz/fuzz/jsonrpc-corpus fuzz/corpus-jsonrpc >>"$results/fuzz-jsonrpc.log" 2>&1; then
-    extra_passed=$((extra_passed + 1)); echo "fuzz (JSON-RPC): no crash"
-  else
-    extra_failed=$((extra_failed + 1)); tail -30 "$results/fuzz-jsonrpc.log"
-  fi
-  if cmake --build build-fuzz -j"$(nproc)" --target cordon_domain_fuzz >"$results/fuzz-domain.log" 2>&1 &&
-     mkdir -p build-fuzz/fuzz/domain-corpus &&
-     ./build-fuzz/fuzz/cordon_domain_fuzz -max_total_time="${CORDON_FUZZ_SECONDS:-30}" -timeout=10 -max_len=4096 \
-       -artifact_prefix=build-fuzz/fuzz/ build-fuzz/fuzz/domain-corpus fuzz/corpus-domain >>"$results/fuzz-domain.log" 2>&1; then
-    extra_passed=$((extra_passed + 1)); echo "fuzz (domains, proxy parsers): no crash"
-  else
-    extra_failed=$((extra_failed + 1)); tail -30 "$results/fuzz-domain.log"
-  fi
+  run_fuzzer cordon_jsonrpc_fuzz "JSON-RPC" jsonrpc fuzz/corpus-jsonrpc
+  run_fuzzer cordon_domain_fuzz "domains, proxy parsers" domain fuzz/corpus-domain
 else
   extra_skipped=$((extra_skipped + 1)); notes+=("fuzzing skipped: clang++ or scripts/fuzz.sh missing")
 fi
