@@ -292,14 +292,37 @@ Status list_value(const Field& f, ListKind kind, std::vector<Sourced<std::string
 }
 
 // --- key handlers: one per schema key ------------------------------------------
+//
+// Most keys are one of two shapes: an enum whose widest value a project config may not
+// choose, or a list that a project config may not extend at all. `Widening` names, for
+// the error, what was refused and the flag that grants it on the command line.
+
+struct Widening {
+  const char* what;
+  const char* flag;
+};
+
+template <class E>
+Status set_enum(const Field& f, std::optional<Sourced<E>>& out, std::optional<E> (*parse)(const std::string&),
+                const char* valid, E project_refused, Widening widening) {
+  auto v = enum_value<E>(f, parse, valid);
+  if (!v) return v.error();
+  if (f.scope == ConfigScope::Project && v->value == project_refused)
+    return widening_error(f, widening.what, widening.flag);
+  out = *v;
+  return Ok{};
+}
+
+// `widening` set: the whole key is refused in a project config.
+Status set_list(const Field& f, ListKind kind, std::vector<Sourced<std::string>>& out,
+                std::optional<Widening> widening = std::nullopt) {
+  if (widening && f.scope == ConfigScope::Project) return widening_error(f, widening->what, widening->flag);
+  return list_value(f, kind, out);
+}
 
 Status set_mode(const Field& f, PolicyLayer& out) {
-  auto v = enum_value<Mode>(f, parse_mode, "read-only, workspace-write, full-access");
-  if (!v) return v.error();
-  if (f.scope == ConfigScope::Project && v->value == Mode::FullAccess)
-    return widening_error(f, "mode = \"full-access\"", "--mode full-access");
-  out.mode = *v;
-  return Ok{};
+  return set_enum<Mode>(f, out.mode, parse_mode, "read-only, workspace-write, full-access", Mode::FullAccess,
+                        {"mode = \"full-access\"", "--mode full-access"});
 }
 
 Status set_best_effort(const Field& f, PolicyLayer& out) {
@@ -320,59 +343,45 @@ Status set_workspace(const Field& f, PolicyLayer& out) {
 }
 
 Status set_writable(const Field& f, PolicyLayer& out) {
-  if (f.scope == ConfigScope::Project) return widening_error(f, "adding writable roots", "--writable DIR");
-  return list_value(f, ListKind::Path, out.writable);
+  return set_list(f, ListKind::Path, out.writable, Widening{"adding writable roots", "--writable DIR"});
 }
 
 Status set_protect(const Field& f, PolicyLayer& out) {
-  return list_value(f, ListKind::Path, out.protect);
+  return set_list(f, ListKind::Path, out.protect);
 }
 
 Status set_deny_read(const Field& f, PolicyLayer& out) {
-  return list_value(f, ListKind::Path, out.deny_read);
+  return set_list(f, ListKind::Path, out.deny_read);
 }
 
 Status set_allow_read(const Field& f, PolicyLayer& out) {
-  if (f.scope == ConfigScope::Project)
-    return widening_error(f, "re-allowing reads of denied paths", "--allow-read PATH");
-  return list_value(f, ListKind::Path, out.allow_read);
+  return set_list(f, ListKind::Path, out.allow_read,
+                  Widening{"re-allowing reads of denied paths", "--allow-read PATH"});
 }
 
 Status set_tmp(const Field& f, PolicyLayer& out) {
-  auto v = enum_value<TmpMode>(f, parse_tmp, "private, host, none");
-  if (!v) return v.error();
-  if (f.scope == ConfigScope::Project && v->value == TmpMode::Host)
-    return widening_error(f, "tmp = \"host\"", "--tmp host");
-  out.tmp = *v;
-  return Ok{};
+  return set_enum<TmpMode>(f, out.tmp, parse_tmp, "private, host, none", TmpMode::Host,
+                           {"tmp = \"host\"", "--tmp host"});
 }
 
 Status set_git(const Field& f, PolicyLayer& out) {
-  auto v = enum_value<GitMode>(f, parse_git, "read-only, config-only, writable");
-  if (!v) return v.error();
-  if (f.scope == ConfigScope::Project && v->value == GitMode::Writable)
-    return widening_error(f, "git = \"writable\"", "--git writable");
-  out.git = *v;
-  return Ok{};
+  return set_enum<GitMode>(f, out.git, parse_git, "read-only, config-only, writable", GitMode::Writable,
+                           {"git = \"writable\"", "--git writable"});
 }
 
 Status set_net_mode(const Field& f, PolicyLayer& out) {
-  auto v = enum_value<NetMode>(f, parse_net, "off, proxy, on");
-  if (!v) return v.error();
-  if (f.scope == ConfigScope::Project && v->value == NetMode::On)
-    return widening_error(f, "network.mode = \"on\"", "--net on");
-  out.net = *v;
-  return Ok{};
+  return set_enum<NetMode>(f, out.net, parse_net, "off, proxy, on", NetMode::On,
+                           {"network.mode = \"on\"", "--net on"});
 }
 
 // Domain patterns are validated by resolve(), which names the file and line.
 Status set_net_allow(const Field& f, PolicyLayer& out) {
-  if (f.scope == ConfigScope::Project) return widening_error(f, "allowing domains", "--allow-domain PATTERN");
-  return list_value(f, ListKind::Text, out.allow_domains);
+  return set_list(f, ListKind::Text, out.allow_domains,
+                  Widening{"allowing domains", "--allow-domain PATTERN"});
 }
 
 Status set_net_deny(const Field& f, PolicyLayer& out) {
-  return list_value(f, ListKind::Text, out.deny_domains);
+  return set_list(f, ListKind::Text, out.deny_domains);
 }
 
 // Ports as integers (or strings of digits); resolve() checks the range.
@@ -394,13 +403,12 @@ Status set_net_allow_localhost(const Field& f, PolicyLayer& out) {
 }
 
 Status set_env_keep(const Field& f, PolicyLayer& out) {
-  if (f.scope == ConfigScope::Project)
-    return widening_error(f, "keeping secret-looking variables", "--env-keep NAME");
-  return list_value(f, ListKind::EnvName, out.env_keep);
+  return set_list(f, ListKind::EnvName, out.env_keep,
+                  Widening{"keeping secret-looking variables", "--env-keep NAME"});
 }
 
 Status set_env_drop(const Field& f, PolicyLayer& out) {
-  return list_value(f, ListKind::EnvPattern, out.env_drop);
+  return set_list(f, ListKind::EnvPattern, out.env_drop);
 }
 
 Status set_timeout(const Field& f, PolicyLayer& out) {
