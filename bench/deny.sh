@@ -18,17 +18,13 @@
 # temporary directory, removed on exit (cordon's state too: XDG_STATE_HOME points into it).
 set -euo pipefail
 
-die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
-count() {  # count NAME DEFAULT MAX
-  local v=${!1:-$2}
-  [[ $v =~ ^[0-9]+$ && $v -ge 1 && $v -le $3 ]] || die "$1 must be an integer in 1..$3 (got '$v')"
-  printf '%s' "$v"
-}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 RUNS=$(count BENCH_RUNS 10 1000)
 UNTAR_FILES=$(count BENCH_UNTAR_FILES 5000 100000)
 BUILD_FILES=$(count BENCH_BUILD_FILES 100 5000)
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
 out=${BENCH_OUT:-$here/results/deny.json}
 for t in c++ make cc tar python3; do command -v "$t" >/dev/null || die "'$t' not found"; done
@@ -36,18 +32,7 @@ mkdir -p "$(dirname "$out")" || die "cannot create $(dirname "$out")"
 cordon_src=${CORDON:-$repo/build/cordon}
 [[ -x $cordon_src ]] || die "no cordon binary at $cordon_src (build first, or set CORDON)"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cordon-bench-deny.XXXXXX")
-cleanup() {
-  local i
-  for i in 1 2 3 4 5 6; do rm -rf -- "$tmp" 2>/dev/null; [[ -e $tmp ]] || return 0; sleep 0.5; done
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-export XDG_STATE_HOME=$tmp/state
-mkdir -p "$tmp/out" "$XDG_STATE_HOME"
-cp "$cordon_src" "$tmp/cordon"
-cordon=$tmp/cordon
-c++ -std=c++20 -O2 -o "$tmp/timer" "$here/timer.cpp" || die "cannot compile bench/timer.cpp"
+bench_setup bench-deny
 
 # --- workspace: a tarball of small files, a C project ---------------------------------------
 ws=$tmp/ws
@@ -101,7 +86,7 @@ spec() {  # spec NAME PREPARE... -- CMD...: one comparison, bare vs the three le
   add on "$cordon" run --no-config --report-denials on -- "${cmd[@]}"
   add full "$cordon" run --no-config --report-denials full -- "${cmd[@]}"
   printf '\n== %s (%d runs, interleaved)\n' "$name" "$RUNS"
-  "$tmp/timer" --runs "$RUNS" --warmup 2 --json "$tmp/out/$name.json" --csv "$tmp/out/$name.csv" "$tmp/out/$name.spec"
+  "$timer" --runs "$RUNS" --warmup 2 --json "$tmp/out/$name.json" --csv "$tmp/out/$name.csv" "$tmp/out/$name.spec"
 }
 spec untar rm -rf src-tree -- "${untar[@]}"
 spec build make -s -C build clean -- "${build[@]}"

@@ -33,13 +33,10 @@
 #   BENCH_OUT              where to write the JSON
 set -euo pipefail
 
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 say() { printf '\n== %s\n' "$*"; }
-die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
-count() {  # count NAME DEFAULT MAX: a positive integer knob, bounded so that every loop ends
-  local v=${!1:-$2}
-  [[ $v =~ ^[0-9]+$ && $v -ge 1 && $v -le $3 ]] || die "$1 must be an integer in 1..$3 (got '$v')"
-  printf '%s' "$v"
-}
 
 LATENCY_RUNS=$(count BENCH_LATENCY_RUNS 200 100000)
 LATENCY_WARMUP=$(count BENCH_LATENCY_WARMUP 20 10000)
@@ -56,7 +53,6 @@ for s in $SECTIONS; do [[ $s =~ ^(latency|paths|build)$ ]] || die "BENCH_SECTION
 [[ -n ${SECTIONS// /} ]] || die "BENCH_SECTIONS is empty"
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
 out=${BENCH_OUT:-$here/results/latest.json}
 
@@ -76,25 +72,8 @@ if [[ ! -x $cordon_src ]]; then
     die "build failed; build cordon first or set CORDON"
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cordon-bench.XXXXXX")
-cleanup() {  # cordon may still be removing its placeholders in the workspace: retry, bounded
-  for _ in 1 2 3 4 5 6; do
-    rm -rf -- "$tmp" 2>/dev/null
-    [[ -e $tmp ]] || return 0
-    sleep 0.5
-  done
-  echo "bench: could not remove $tmp" >&2
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-export XDG_STATE_HOME=$tmp/state
-mkdir -p "$tmp/out" "$XDG_STATE_HOME"
-# A private copy, so a concurrent rebuild of build/cordon cannot change the binary mid-run.
-cp "$cordon_src" "$tmp/cordon"
+bench_setup bench
 rev=$(git -C "$repo" describe --always --dirty 2>/dev/null) || rev=unknown  # when the copy was taken
-cordon=$tmp/cordon
-timer=$tmp/timer
-c++ -std=c++20 -O2 -Wall -Wextra -o "$timer" "$here/timer.cpp" || die "cannot compile bench/timer.cpp"
 
 # --- workspace: a git repository (so .git/hooks exists), N small files, a C project ----------
 ws=$tmp/ws

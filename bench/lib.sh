@@ -1,0 +1,36 @@
+# bench/lib.sh: what the bench scripts share. Sourced (after `set -euo pipefail`), not run.
+#
+# Needs $here (the bench directory) and $cordon_src (the cordon binary to measure).
+
+die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+
+count() {  # count NAME DEFAULT MAX: a positive integer knob, bounded so that every loop ends
+  local v=${!1:-$2}
+  [[ $v =~ ^[0-9]+$ && $v -ge 1 && $v -le $3 ]] || die "$1 must be an integer in 1..$3 (got '$v')"
+  printf '%s' "$v"
+}
+
+bench_cleanup() {  # cordon may still be removing its placeholders in the workspace: retry, bounded
+  local i
+  for i in 1 2 3 4 5 6; do
+    rm -rf -- "$tmp" 2>/dev/null
+    [[ -e $tmp ]] || return 0
+    sleep 0.5
+  done
+  echo "bench: could not remove $tmp" >&2
+}
+
+# bench_setup NAME: one temporary directory ($tmp, removed on exit) holding cordon's state
+# (XDG_STATE_HOME), $tmp/out, a private copy of the binary ($cordon: a concurrent rebuild of
+# build/cordon cannot change it mid-run) and the interleaving timer ($timer, bench/timer.cpp).
+bench_setup() {
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/cordon-$1.XXXXXX")
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+  export XDG_STATE_HOME=$tmp/state
+  mkdir -p "$tmp/out" "$XDG_STATE_HOME"
+  cp "$cordon_src" "$tmp/cordon"
+  cordon=$tmp/cordon
+  timer=$tmp/timer
+  c++ -std=c++20 -O2 -Wall -Wextra -o "$timer" "$here/timer.cpp" || die "cannot compile bench/timer.cpp"
+}
