@@ -6,6 +6,35 @@
 
 namespace cordon::paths {
 
+namespace {
+// The lexical core of normalize() on both platforms: drops "" and "." components and
+// resolves ".." (above a root it stays at the root; in a relative path it is kept),
+// then joins the rest of `p` from `start` with `sep`. `seps` are the separators accepted.
+std::string collapse(std::string_view p, size_t start, bool rooted, const char* seps, char sep) {
+  std::vector<std::string_view> parts;
+  for (size_t i = start; i <= p.size();) {
+    size_t j = p.find_first_of(seps, i);
+    if (j == std::string_view::npos) j = p.size();
+    std::string_view part = p.substr(i, j - i);
+    if (part == "..") {
+      if (!parts.empty() && parts.back() != "..")
+        parts.pop_back();
+      else if (!rooted)
+        parts.push_back(part);
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    i = j + 1;
+  }
+  std::string out;
+  for (size_t k = 0; k < parts.size(); ++k) {
+    if (k > 0) out += sep;
+    out += parts[k];
+  }
+  return out;
+}
+}  // namespace
+
 #ifdef _WIN32
 // Windows build: "C:\\a\\b" and "\\\\server\\share\\a"; '/' is accepted as a
 // separator and names compare case-insensitively. (The Windows planner has the full
@@ -41,29 +70,9 @@ std::string normalize(std::string_view p) {
     if (c == '/') c = '\\';
   if (rl == 3) root[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(root[0])));
   if (rl > 3 && root.back() != '\\') root += '\\';
-  std::vector<std::string_view> parts;
-  size_t i = rl;
-  while (i <= p.size()) {
-    size_t j = p.find_first_of("\\/", i);
-    if (j == std::string_view::npos) j = p.size();
-    std::string_view part = p.substr(i, j - i);
-    if (part.empty() || part == ".") {
-    } else if (part == "..") {
-      if (!parts.empty() && parts.back() != "..")
-        parts.pop_back();
-      else if (rl == 0)
-        parts.push_back(part);
-    } else {
-      parts.push_back(part);
-    }
-    i = j + 1;
-  }
-  std::string out = root;
-  for (size_t k = 0; k < parts.size(); ++k) {
-    if (k > 0) out += '\\';
-    out += parts[k];
-  }
-  if (rl > 3 && parts.empty()) out.pop_back();  // "\\\\server\\share"
+  const std::string rest = collapse(p, rl, rl > 0, "\\/", '\\');
+  std::string out = root + rest;
+  if (rl > 3 && rest.empty()) out.pop_back();  // "\\\\server\\share"
   if (out.empty()) return std::string(1, '.');
   return out;
 }
@@ -122,30 +131,8 @@ bool is_absolute(std::string_view p) {
 }
 
 std::string normalize(std::string_view p) {
-  std::vector<std::string_view> parts;
   const bool absolute = is_absolute(p);
-  size_t i = 0;
-  while (i <= p.size()) {
-    size_t j = p.find('/', i);
-    if (j == std::string_view::npos) j = p.size();
-    std::string_view part = p.substr(i, j - i);
-    if (part.empty() || part == ".") {
-      // skip
-    } else if (part == "..") {
-      if (!parts.empty() && parts.back() != "..")
-        parts.pop_back();
-      else if (!absolute)
-        parts.push_back(part);
-    } else {
-      parts.push_back(part);
-    }
-    i = j + 1;
-  }
-  std::string out = absolute ? "/" : "";
-  for (size_t k = 0; k < parts.size(); ++k) {
-    if (k > 0) out += '/';
-    out += parts[k];
-  }
+  std::string out = (absolute ? "/" : "") + collapse(p, 0, absolute, "/", '/');
   if (out.empty()) out = ".";
   return out;
 }
