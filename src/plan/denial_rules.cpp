@@ -79,6 +79,10 @@ const char* to_string(Operation op) {
       return "read";
     case Operation::Network:
       return "network";
+    case Operation::Connect:
+      return "connect";
+    case Operation::Listen:
+      return "listen";
   }
   return "?";
 }
@@ -93,6 +97,8 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
   DenialRules r;
   r.mode = plan.sandbox == LinuxSandbox::None ? Mode::FullAccess : policy.mode;
   r.network_off = policy.net.mode == NetMode::Off && plan.sandbox != LinuxSandbox::None;
+  r.proxy_on_host = plan.net.on_host;
+  for (const auto& p : plan.landlock.ports) r.loopback_ports.push_back(p.port);
   r.workspace = policy.workspace;
   r.home = home;
   if (plan.sandbox == LinuxSandbox::None) return r;
@@ -147,7 +153,7 @@ std::optional<Denial> classify(const DenialRules& rules, Operation op, const std
                                bool creates_directory) {
   if (rules.mode == Mode::FullAccess || !paths::is_absolute(raw_path)) return std::nullopt;
   const std::string path = paths::normalize(raw_path);
-  if (op == Operation::Network) return std::nullopt;
+  if (op == Operation::Network || op == Operation::Connect || op == Operation::Listen) return std::nullopt;
   for (const char* pseudo : {"/proc", "/sys", "/dev"})
     if (paths::is_within(path, pseudo) && !paths::is_within(path, "/dev/shm")) return std::nullopt;
   const std::string home = rules.home;
@@ -198,6 +204,28 @@ std::optional<Denial> classify(const DenialRules& rules, Operation op, const std
 std::optional<Denial> classify_network(const DenialRules& rules, const std::string& what) {
   if (!rules.network_off) return std::nullopt;
   return Denial{to_string(Operation::Network), "", what, "network off", "--net on"};
+}
+
+std::optional<Denial> classify_connect(const DenialRules& rules, const std::string& address, bool loopback,
+                                       uint16_t port) {
+  if (!rules.proxy_on_host) return std::nullopt;
+  const std::string where =
+      (address.find(':') != std::string::npos ? "[" + address + "]" : address) + ":" + std::to_string(port);
+  const std::string op = to_string(Operation::Connect);
+  if (!loopback)
+    return Denial{op, "", where, "network: only cordon's proxy on 127.0.0.1 is reachable",
+                  "go through the proxy (HTTP_PROXY, ALL_PROXY) and allow the name with --allow-domain"};
+  if (std::find(rules.loopback_ports.begin(), rules.loopback_ports.end(), port) != rules.loopback_ports.end())
+    return std::nullopt;
+  return Denial{op, "", where, "network: loopback port not allowed (landlock)",
+                "--allow-localhost " + std::to_string(port)};
+}
+
+std::optional<Denial> classify_listen(const DenialRules& rules) {
+  if (!rules.proxy_on_host) return std::nullopt;
+  return Denial{to_string(Operation::Listen), "", "TCP socket",
+                "network: no TCP servers without user namespaces (the port would be open on the host)",
+                "none in this mode: serve on a unix socket, or run where user namespaces work"};
 }
 
 void DenialLog::add(Denial d) {

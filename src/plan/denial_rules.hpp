@@ -39,6 +39,8 @@ enum class Operation {
   Rename,   // either end of a rename
   Read,     // read a masked secret
   Network,  // a socket the network policy refuses
+  Connect,  // a TCP connect the network policy refuses (proxied network on the host)
+  Listen,   // a TCP listen (proxied network on the host)
 };
 
 const char* to_string(Operation op);
@@ -53,6 +55,10 @@ std::string to_text(const Denial& d);
 struct DenialRules {
   Mode mode = Mode::WorkspaceWrite;
   bool network_off = true;
+  // Proxied network without user namespaces: TCP connects reach only these ports on
+  // loopback (the proxy's, once bound, and --allow-localhost); other addresses are refused.
+  bool proxy_on_host = false;
+  std::vector<uint16_t> loopback_ports;
   std::string home;  // for "~/..." in suggestions; may be empty
   std::string workspace;
   std::vector<std::string> write_roots;   // policy roots, then temp, /dev/shm, private runtime dirs
@@ -83,6 +89,16 @@ std::optional<Denial> classify(const DenialRules& rules, Operation op, const std
 // A network operation the policy refuses: `what` is the address, or the socket
 // ("socket(AF_INET, SOCK_STREAM)") when it is refused before any address is known.
 std::optional<Denial> classify_network(const DenialRules& rules, const std::string& what);
+
+// A TCP/IP connect to `address` ("1.2.3.4" or "::1") port `port` in the proxied network
+// on the host: refused (with the rule and a suggestion) unless it is loopback and the
+// port is one the plan allows. Nothing when the plan is not proxy_on_host.
+std::optional<Denial> classify_connect(const DenialRules& rules, const std::string& address, bool loopback,
+                                       uint16_t port);
+
+// listen() on a TCP socket in the proxied network on the host (it would open a port on
+// the host's interfaces); nothing in other modes.
+std::optional<Denial> classify_listen(const DenialRules& rules);
 
 // A bounded, de-duplicated list of denials (first seen first).
 class DenialLog {

@@ -210,7 +210,7 @@ class RealPaths {
   std::unordered_map<std::string, std::optional<std::string>> memo_;
 };
 
-std::vector<SeccompRule> seccomp_rules(const Policy& policy, bool namespaces) {
+std::vector<SeccompRule> seccomp_rules(const Policy& policy, bool namespaces, bool host_proxy) {
   std::vector<SeccompRule> r;
   auto deny = [&](const char* name, const char* reason) {
     r.push_back({name, kEperm, ArgCheck::None, 0, 0, 0, reason});
@@ -240,7 +240,7 @@ std::vector<SeccompRule> seccomp_rules(const Policy& policy, bool namespaces) {
   deny("setns", "no joining other namespaces");
   for (const char* s : {"init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load"})
     deny(s, "no kernel modules or kexec");
-  for (auto& rule : network_seccomp_rules(policy, namespaces)) r.push_back(std::move(rule));
+  for (auto& rule : network_seccomp_rules(policy, namespaces, host_proxy)) r.push_back(std::move(rule));
   return r;
 }
 
@@ -264,7 +264,8 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
   }
   plan.sandbox = caps.userns ? LinuxSandbox::Namespaces : LinuxSandbox::LandlockOnly;
   plan.new_netns = plan.sandbox == LinuxSandbox::Namespaces && policy.net.mode != NetMode::On;
-  plan.net = plan_network(policy, plan.sandbox == LinuxSandbox::Namespaces);
+  const bool host_proxy = host_proxy_supported(caps.landlock_abi, caps.seccomp);
+  plan.net = plan_network(policy, plan.sandbox == LinuxSandbox::Namespaces, host_proxy);
 
   // Refuse what cannot be guaranteed unless best effort was asked for by name.
   if (!plan.report.complete() && !policy.best_effort) {
@@ -447,9 +448,10 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
     ll.handled_fs = landlock::fs_rights(ll.abi);
     ll.scoped = landlock::scopes(ll.abi);
     // Proxy mode with namespaces leaves TCP to the namespace (plan/net_plan.hpp); without
-    // them it falls back to no network.
+    // them it connects only to the proxy's ports on the host (once bound), or nowhere.
     if (policy.net.mode == NetMode::Off || (policy.net.mode == NetMode::Proxy && !ns))
       ll.handled_net = landlock::net_rights(ll.abi);
+    ll.ports = landlock_port_rules(plan.net);
     ReadComplement(denied, fs).add("/", ll.rules);
     for (const auto& a : exceptions) ll.rules.push_back({a, landlock::kRead});
     const uint64_t all = ll.handled_fs;
@@ -467,7 +469,7 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
   }
 
   // --- seccomp --------------------------------------------------------------------
-  plan.seccomp = seccomp_rules(policy, ns);
+  plan.seccomp = seccomp_rules(policy, ns, plan.net.on_host);
   for (const auto& s : plan.seccomp)
     rules.push_back({"syscall", s.syscall + (s.check != ArgCheck::None ? " (filtered)" : ""),
                      s.errno_value == kEnosys ? "ENOSYS" : "EPERM", "seccomp", s.reason});
@@ -483,25 +485,39 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
   rules.push_back({"process", "privileges", "no capabilities, no_new_privs", "capset/prctl",
                    "setuid binaries cannot escalate"});
   if (plan.net.proxied) {
-    rules.push_back(
-        {"network", "allowlist", "names resolved and connected by cordon's proxy",
-         "network namespace (loopback only) + HTTP proxy 127.0.0.1:" + std::to_string(plan.net.http_port) +
-             " + SOCKS5 127.0.0.1:" + std::to_string(plan.net.socks_port),
-         policy.net.allow_domains.empty() ? "no name allowed"
-                                          : "allow " + join_list(policy.net.allow_domains)});
+    const std::string allowed =
+        policy.net.allow_domains.empty() ? "no name allowed" : "allow " + join_list(policy.net.allow_domains);
+    if (plan.net.on_host)
+      rules.push_back({"network", "allowlist", "names resolved and connected by cordon's proxy",
+                       "HTTP proxy and SOCKS5 on the host's 127.0.0.1 (ports chosen at run time) + landlock "
+                       "TCP (connect only to those ports, no bind) + seccomp (TCP only)",
+                       allowed});
+    else
+      rules.push_back(
+          {"network", "allowlist", "names resolved and connected by cordon's proxy",
+           "network namespace (loopback only) + HTTP proxy 127.0.0.1:" + std::to_string(plan.net.http_port) +
+               " + SOCKS5 127.0.0.1:" + std::to_string(plan.net.socks_port),
+           allowed});
     for (const auto& d : policy.net.deny_domains)
       rules.push_back({"network", d, "denied", "cordon's proxy", "--deny-domain"});
     for (auto port : plan.net.localhost_ports)
-      rules.push_back({"network", "127.0.0.1:" + std::to_string(port),
-                       "forwarded to the host's 127.0.0.1:" + std::to_string(port),
-                       "listener in the namespace + cordon's supervisor", "--allow-localhost"});
+      rules.push_back(
+          {"network", "127.0.0.1:" + std::to_string(port),
+           plan.net.on_host ? "reached directly (TCP connect to port " + std::to_string(port) + ")"
+                            : "forwarded to the host's 127.0.0.1:" + std::to_string(port),
+           plan.net.on_host ? "landlock TCP port rule (any address: see the network allowlist guarantee)"
+                            : "listener in the namespace + cordon's supervisor",
+           "--allow-localhost"});
+    if (plan.net.on_host)
+      rules.push_back({"network", "DNS", "no resolver inside (UDP refused, TCP only to the proxy ports)",
+                       "seccomp + landlock", "names are resolved by cordon's proxy"});
   } else {
     const bool off = policy.net.mode != NetMode::On;
     rules.push_back(
         {"network", off ? "all" : "host network", off ? "denied" : "allowed",
          off ? (ns ? "network namespace + seccomp + landlock" : "seccomp + landlock") : "none (--net on)",
          policy.net.mode == NetMode::Proxy
-             ? "proxied network needs user namespaces (--best-effort: network off)"
+             ? "proxied network needs user namespaces or Landlock ABI >= 4 (--best-effort: network off)"
              : ""});
   }
   return plan;
@@ -536,6 +552,32 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
         "user.max_user_namespaces=15000";
   const std::string why_no_userns =
       caps.userns_reason.empty() ? "user namespaces unavailable" : caps.userns_reason;
+  // The proxied network without a private namespace (plan/net_plan.hpp): what holds,
+  // and exactly what does not.
+  auto add_host_proxy_guarantee = [&](const std::string& why, const std::string& fix) {
+    const LinuxHostCaps& c = caps;
+    if (!host_proxy_supported(c.landlock_abi, c.seccomp)) {
+      add("network allowlist", M, "none",
+          why +
+              ": the proxy would have to listen on the host's loopback, and confining TCP to its ports "
+              "needs Landlock ABI >= 4 (Linux >= 6.7) and seccomp; this host has Landlock ABI " +
+              std::to_string(c.landlock_abi) + " (--best-effort runs with the network off)",
+          fix + "; or use a kernel >= 6.7 with Landlock enabled");
+      return;
+    }
+    add("network allowlist", D,
+        "cordon's proxy on the host's 127.0.0.1 (names resolved outside, SSRF guard) + landlock TCP "
+        "(connect only to the proxy and --allow-localhost ports, no bind) + seccomp (TCP only: no UDP, "
+        "DNS, raw, packet or netlink sockets)",
+        why +
+            ": no private network namespace. Landlock port rules name ports, not addresses, so a TCP "
+            "connect to a proxy or --allow-localhost port number on another host passes the kernel; and "
+            "Landlock has no listen right, so listen() on an unbound TCP socket would open an ephemeral "
+            "port on every interface. cordon's supervisor refuses both (connects to non-loopback addresses, "
+            "TCP listen) while denial reporting is on: defence in depth, not a guarantee (it reads the "
+            "address from the caller's memory, and a descriptor can be swapped before the call runs)",
+        fix);
+  };
   if (caps.userns) {
     add("write confinement", E,
         abi > 0 ? "read-only root bind + landlock ABI " + std::to_string(abi) : "read-only root bind");
@@ -569,10 +611,7 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
       else
         add("network off", caps.seccomp ? E : M, caps.seccomp ? "seccomp (only AF_UNIX sockets)" : "none");
     } else if (policy.net.mode == NetMode::Proxy) {
-      add("network allowlist", M, "none",
-          why_no_userns +
-              ": no private network namespace for the proxy (--best-effort runs with the network off)",
-          userns_fix);
+      add_host_proxy_guarantee(why_no_userns, userns_fix);
     } else {
       add("network off", N, "host network (--net on)");
     }
@@ -587,8 +626,7 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
     add("protected paths", M, "none", "needs user namespaces", userns_fix);
     add("secret denial", M, "none", "needs user namespaces or Landlock", userns_fix);
     if (policy.net.mode == NetMode::Proxy)
-      add("network allowlist", M, "none", why_no_userns + ": no private network namespace for the proxy",
-          userns_fix);
+      add_host_proxy_guarantee(why_no_userns, userns_fix);
     else
       add("network off", caps.seccomp ? E : M, caps.seccomp ? "seccomp (only AF_UNIX sockets)" : "none");
     add("process isolation", M, "seccomp (ptrace) only", "no pid namespace or signal scoping", userns_fix);

@@ -63,16 +63,31 @@ struct LandlockRule {
   uint64_t access = 0;
 };
 
+// A TCP port rule (ABI >= 4). Landlock names ports only, never addresses.
+struct LandlockPortRule {
+  uint16_t port = 0;
+  uint64_t access = 0;  // landlock::kNetConnectTcp, kNetBindTcp
+};
+
 struct LandlockPlan {
   int abi = 0;
   uint64_t handled_fs = 0;
   uint64_t handled_net = 0;
   uint64_t scoped = 0;
   std::vector<LandlockRule> rules;
+  std::vector<LandlockPortRule> ports;
   bool enabled() const { return abi > 0; }
 };
 
 enum class ArgCheck { None, MaskedEq, NotEq, Eq, Gt };
+
+// One comparison on a system call argument (a register: BPF cannot follow pointers).
+struct SeccompArg {
+  ArgCheck check = ArgCheck::None;
+  unsigned arg = 0;
+  uint64_t mask = 0;
+  uint64_t value = 0;
+};
 
 struct SeccompRule {
   std::string syscall;
@@ -82,6 +97,7 @@ struct SeccompRule {
   uint64_t mask = 0;
   uint64_t value = 0;
   std::string reason;
+  SeccompArg also = {};  // a second comparison that must hold too (None: no second one)
 };
 
 struct LinuxPlanInputs {
@@ -111,6 +127,12 @@ struct LinuxPlan {
 // a protected path is a symlink that cannot be pinned.
 [[nodiscard]] Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, const FsProbe& fs,
                                            const LinuxPlanInputs& inputs);
+
+// The proxied network without user namespaces (NetPlan::on_host): the supervisor has
+// bound its listeners on the host's 127.0.0.1 and got `http` and `socks` from the
+// kernel. Records them in the plan and lets Landlock connect only to them and to the
+// --allow-localhost ports (plan/net_plan.cpp). Pure: called between planning and launch.
+void set_host_proxy_ports(LinuxPlan& plan, uint16_t http, uint16_t socks);
 
 // The guarantee table for a host, under a given policy (used by `cordon check`).
 PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps);

@@ -2,16 +2,21 @@
 
 #include <algorithm>
 
+#include "plan/landlock_abi.hpp"
 #include "plan/linux_planner.hpp"
 
 namespace cordon {
 namespace {
 
-// uapi address families (identical on every Linux architecture).
+// uapi values (identical on every Linux architecture).
 constexpr uint64_t kAfUnix = 1;
 constexpr uint64_t kAfInet = 2;
 constexpr uint64_t kAfInet6 = 10;
+constexpr uint64_t kSockTypeMask = 0xf;  // the type without SOCK_NONBLOCK, SOCK_CLOEXEC
+constexpr uint64_t kIpprotoTcp = 6;
+constexpr uint64_t kMsgFastOpen = 0x20000000;
 constexpr int kEperm = 1;
+constexpr int kEacces = 13;
 
 uint16_t free_port(uint16_t preferred, const std::vector<uint16_t>& taken) {
   uint16_t p = preferred;
@@ -21,12 +26,20 @@ uint16_t free_port(uint16_t preferred, const std::vector<uint16_t>& taken) {
 
 }  // namespace
 
-NetPlan plan_network(const Policy& policy, bool namespaces) {
+bool host_proxy_supported(int landlock_abi, bool seccomp) {
+  return landlock_abi >= 4 && seccomp;
+}
+
+NetPlan plan_network(const Policy& policy, bool namespaces, bool host_proxy) {
   NetPlan n;
   n.mode = policy.net.mode;
-  if (policy.mode == Mode::FullAccess || n.mode != NetMode::Proxy || !namespaces) return n;
+  if (policy.mode == Mode::FullAccess || n.mode != NetMode::Proxy || (!namespaces && !host_proxy)) return n;
   n.proxied = true;
   n.localhost_ports = policy.net.allow_localhost_ports;
+  if (!namespaces) {
+    n.on_host = true;  // ports: chosen by the kernel when the supervisor binds them
+    return n;
+  }
   std::vector<uint16_t> taken = n.localhost_ports;
   n.http_port = free_port(3128, taken);
   taken.push_back(n.http_port);
@@ -34,34 +47,84 @@ NetPlan plan_network(const Policy& policy, bool namespaces) {
   return n;
 }
 
-std::vector<SeccompRule> network_seccomp_rules(const Policy& policy, bool namespaces) {
+std::vector<LandlockPortRule> landlock_port_rules(const NetPlan& plan) {
+  std::vector<LandlockPortRule> r;
+  if (!plan.on_host) return r;
+  auto connect_to = [&](uint16_t port) {
+    if (port == 0) return;  // not bound yet (explain, check): no rule, so no connect
+    if (std::none_of(r.begin(), r.end(), [&](const LandlockPortRule& e) { return e.port == port; }))
+      r.push_back({port, landlock::kNetConnectTcp});
+  };
+  connect_to(plan.http_port);
+  connect_to(plan.socks_port);
+  for (auto port : plan.localhost_ports) connect_to(port);
+  return r;
+}
+
+std::vector<SeccompRule> network_seccomp_rules(const Policy& policy, bool namespaces, bool host_proxy) {
   std::vector<SeccompRule> r;
-  const bool proxied = policy.net.mode == NetMode::Proxy && namespaces;
+  const bool proxy = policy.net.mode == NetMode::Proxy;
+  const bool proxied = proxy && (namespaces || host_proxy);
   if (policy.net.mode == NetMode::On) return r;
+  // socketpair() creates sockets without socket(): AF_UNIX is the only family that needs it.
+  r.push_back({"socketpair", kEperm, ArgCheck::NotEq, 0, 0, kAfUnix, "socket pairs: AF_UNIX only"});
   if (!proxied) {
     r.push_back({"socket", kEperm, ArgCheck::NotEq, 0, 0, kAfUnix,
-                 policy.net.mode == NetMode::Off
-                     ? "network off: only AF_UNIX sockets"
-                     : "proxied network needs user namespaces: network off, only AF_UNIX sockets"});
+                 !proxy ? "network off: only AF_UNIX sockets"
+                        : "proxied network needs user namespaces or Landlock ABI >= 4: network off, only "
+                          "AF_UNIX sockets"});
     return r;
   }
   // Allowed: AF_UNIX (1), AF_INET (2), AF_INET6 (10). libseccomp cannot say "not in
   // a set" in one rule, so the rest is refused as 0, 3..9 and everything above 10.
   const char* why =
-      "proxied network: TCP/IP reaches only the namespace's loopback; raw, packet and netlink "
-      "families stay refused (kernel attack surface, and nothing to configure)";
+      namespaces ? "proxied network: TCP/IP reaches only the namespace's loopback; raw, packet and netlink "
+                   "families stay refused (kernel attack surface, and nothing to configure)"
+                 : "proxied network on the host: only AF_UNIX and TCP; raw, packet and netlink families are "
+                   "refused";
   r.push_back({"socket", kEperm, ArgCheck::Eq, 0, 0, 0, why});
   for (uint64_t family = 3; family < kAfInet6; ++family)
     r.push_back({"socket", kEperm, ArgCheck::Eq, 0, 0, family, why});
   r.push_back({"socket", kEperm, ArgCheck::Gt, 0, 0, kAfInet6, why});
-  (void)kAfInet;
+  if (namespaces) return r;
+
+  // On the host's network, Landlock confines TCP only: every other IP socket is refused
+  // by its type (anything but SOCK_STREAM: UDP, so no DNS inside, raw, SCTP's
+  // SOCK_SEQPACKET) and its protocol (0 or IPPROTO_TCP; not MPTCP, SCTP, UDP-lite).
+  // "type & 0xf != SOCK_STREAM (1)" is "type & 0xf == 0, or any of bits 1..3 set".
+  const char* why_type = "proxied network on the host: IP sockets are TCP only (no UDP, so no DNS inside)";
+  const char* why_proto =
+      "proxied network on the host: protocol 0 or IPPROTO_TCP only (Landlock confines TCP)";
+  for (uint64_t family : {kAfInet, kAfInet6}) {
+    const SeccompArg is_family{ArgCheck::Eq, 0, 0, family};
+    r.push_back({"socket", kEacces, ArgCheck::MaskedEq, 1, kSockTypeMask, 0, why_type, is_family});
+    for (uint64_t bit : {2, 4, 8})
+      r.push_back({"socket", kEacces, ArgCheck::MaskedEq, 1, bit, bit, why_type, is_family});
+    for (uint64_t protocol = 1; protocol < kIpprotoTcp; ++protocol)
+      r.push_back({"socket", kEacces, ArgCheck::Eq, 2, 0, protocol, why_proto, is_family});
+    r.push_back({"socket", kEacces, ArgCheck::Gt, 2, 0, kIpprotoTcp, why_proto, is_family});
+  }
+  // TCP Fast Open connects from sendto()/sendmsg(), where no LSM connect hook runs
+  // (landlock-lsm/linux issue 41): every connection must go through connect(), where
+  // Landlock checks the port.
+  const char* why_fastopen = "TCP Fast Open (MSG_FASTOPEN) would connect without connect()";
+  r.push_back({"sendto", kEacces, ArgCheck::MaskedEq, 3, kMsgFastOpen, kMsgFastOpen, why_fastopen});
+  r.push_back({"sendmsg", kEacces, ArgCheck::MaskedEq, 2, kMsgFastOpen, kMsgFastOpen, why_fastopen});
+  r.push_back({"sendmmsg", kEacces, ArgCheck::MaskedEq, 3, kMsgFastOpen, kMsgFastOpen, why_fastopen});
   return r;
+}
+
+void set_host_proxy_ports(LinuxPlan& plan, uint16_t http, uint16_t socks) {
+  if (!plan.net.on_host) return;
+  plan.net.http_port = http;
+  plan.net.socks_port = socks;
+  plan.landlock.ports = landlock_port_rules(plan.net);
 }
 
 std::vector<std::pair<std::string, std::string>> proxy_environment(
     const NetPlan& plan, const std::string& existing_java_tool_options) {
   std::vector<std::pair<std::string, std::string>> env;
-  if (!plan.proxied) return env;
+  if (!plan.proxied || plan.http_port == 0) return env;  // on host: not bound yet
   const std::string host = "127.0.0.1";
   const std::string http = "http://" + host + ":" + std::to_string(plan.http_port);
   const std::string socks = "socks5h://" + host + ":" + std::to_string(plan.socks_port);

@@ -16,9 +16,17 @@
 //    (AF_PACKET, AF_NETLINK, ...) stays refused. Landlock's TCP rules are not used:
 //    the namespace already confines TCP to its own loopback, and leaving bind and
 //    connect free there keeps test servers inside the sandbox working.
-//    Without user namespaces there is no private namespace; this mode is then
-//    reported missing (the run is refused unless --best-effort, which runs it with
-//    the network off).
+//  - proxy without user namespaces ("on host", Landlock ABI >= 4 and seccomp): no
+//    private namespace, so the supervisor listens on the HOST's 127.0.0.1 on ports
+//    the kernel picks at run time (set_host_proxy_ports in linux_planner.hpp).
+//    Landlock handles TCP connect and bind: connect only to the proxy ports and the
+//    --allow-localhost ports, bind nowhere (a port bound here would be on the host's
+//    interfaces, open to the network and able to squat on host services). seccomp
+//    allows AF_UNIX and TCP only (AF_INET/AF_INET6 with SOCK_STREAM, protocol 0 or
+//    IPPROTO_TCP): no UDP (so no DNS inside), raw, SCTP, MPTCP or other families.
+//    Landlock's rules name ports, not addresses: the residual is reported as a
+//    degraded guarantee (linux_guarantees). With an older Landlock this mode is
+//    reported missing (refused unless --best-effort, which runs with the network off).
 #pragma once
 
 #include <cstdint>
@@ -30,22 +38,37 @@
 namespace cordon {
 
 struct SeccompRule;
+struct LandlockPortRule;
 
 struct NetPlan {
   NetMode mode = NetMode::Off;
-  bool proxied = false;    // the proxy runs (namespaces + proxy mode)
-  uint16_t http_port = 0;  // inside the sandbox, on 127.0.0.1
+  bool proxied = false;    // the proxy runs
+  bool on_host = false;    // ... on the host's loopback (no user namespaces), not in a namespace
+  uint16_t http_port = 0;  // on 127.0.0.1 (on_host: 0 until set_host_proxy_ports)
   uint16_t socks_port = 0;
-  std::vector<uint16_t> localhost_ports;  // forwarded to the host's 127.0.0.1:PORT
+  // Namespaces: forwarded to the host's 127.0.0.1:PORT. On host: reached directly,
+  // Landlock allows connecting to them.
+  std::vector<uint16_t> localhost_ports;
 };
 
-// Ports for the proxies inside the namespace: 3128 (HTTP) and 1080 (SOCKS5) unless an
-// --allow-localhost port takes them, then the next free ones.
-NetPlan plan_network(const Policy& policy, bool namespaces);
+// Can this host run the proxied network without user namespaces (Landlock ABI >= 4
+// confines TCP connect, seccomp filters socket types)?
+bool host_proxy_supported(int landlock_abi, bool seccomp);
 
-// socket() rules for seccomp: off -> only AF_UNIX; proxy (with namespaces) ->
-// AF_UNIX, AF_INET, AF_INET6; on -> none.
-std::vector<SeccompRule> network_seccomp_rules(const Policy& policy, bool namespaces);
+// Ports for the proxies inside the namespace: 3128 (HTTP) and 1080 (SOCKS5) unless an
+// --allow-localhost port takes them, then the next free ones. Without namespaces the
+// proxy runs on the host (on_host) when `host_proxy`, else not at all (network off).
+NetPlan plan_network(const Policy& policy, bool namespaces, bool host_proxy = false);
+
+// Landlock TCP port rules for a plan: on host, connect to the proxy ports (once known)
+// and the --allow-localhost ports; nothing else, and no bind. Empty otherwise.
+std::vector<LandlockPortRule> landlock_port_rules(const NetPlan& plan);
+
+// Rules for seccomp: off -> only AF_UNIX sockets; proxy with namespaces -> AF_UNIX,
+// AF_INET, AF_INET6; proxy on host -> AF_UNIX and TCP only (see above); on -> none.
+// Socket pairs are AF_UNIX only whenever the network is not on.
+std::vector<SeccompRule> network_seccomp_rules(const Policy& policy, bool namespaces,
+                                               bool host_proxy = false);
 
 // The environment that points tools at the proxies (HTTP_PROXY, ALL_PROXY, NO_PROXY
 // in both cases, npm, pip, cargo, yarn, JVM ...). `existing` is consulted for

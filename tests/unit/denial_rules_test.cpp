@@ -231,6 +231,46 @@ TEST(DenialRules, Network) {
   EXPECT_FALSE(classify_network(rules_for(policy_with([](Policy& p) { p.net.mode = NetMode::On; })), "x"));
 }
 
+TEST(DenialRules, ConnectsInTheProxiedNetworkOnTheHost) {
+  Policy p = policy_with([](Policy& q) {
+    q.net.mode = NetMode::Proxy;
+    q.net.allow_domains = {"example.com"};
+    q.net.allow_localhost_ports = {5432};
+  });
+  LinuxHostCaps caps;
+  caps.userns = false;
+  caps.landlock_abi = 6;
+  caps.uid = 1000;
+  p.best_effort = true;
+  MapFs fs = host_fs();
+  auto plan = plan_linux(p, caps, fs, LinuxPlanInputs{"/home/u/.local/state/cordon/tmp/x", kHome});
+  ASSERT_TRUE(plan) << plan.error().message();
+  set_host_proxy_ports(*plan, 40001, 40002);
+  auto rules = denial_rules(p, *plan, kHome);
+  EXPECT_TRUE(rules.proxy_on_host);
+  // The proxy and the --allow-localhost port, on loopback: allowed.
+  for (uint16_t port : {40001, 40002, 5432}) EXPECT_FALSE(classify_connect(rules, "127.0.0.1", true, port));
+  EXPECT_FALSE(classify_connect(rules, "::1", true, 40001));
+  // Another loopback port: Landlock refuses it; the suggestion names the port.
+  auto local = classify_connect(rules, "127.0.0.1", true, 8080);
+  ASSERT_TRUE(local);
+  EXPECT_EQ(local->operation, "connect");
+  EXPECT_EQ(local->address, "127.0.0.1:8080");
+  EXPECT_EQ(local->suggestion, "--allow-localhost 8080");
+  // Any other address, even on an allowed port number: refused, go through the proxy.
+  auto remote = classify_connect(rules, "2001:db8::1", false, 40001);
+  ASSERT_TRUE(remote);
+  EXPECT_EQ(remote->address, "[2001:db8::1]:40001");
+  EXPECT_NE(remote->suggestion.find("--allow-domain"), std::string::npos);
+  // A TCP listen: refused in this mode, nothing to suggest but another mode.
+  auto listen = classify_listen(rules);
+  ASSERT_TRUE(listen);
+  EXPECT_EQ(listen->operation, "listen");
+  // Not this mode: nothing to classify.
+  EXPECT_FALSE(classify_connect(rules_for(policy_with()), "192.0.2.1", false, 80));
+  EXPECT_FALSE(classify_listen(rules_for(policy_with())));
+}
+
 TEST(DenialRules, TextAndLog) {
   Denial d{"write", "/home/u/.npm/x", "", "outside the writable roots", "--writable ~/.npm"};
   EXPECT_EQ(to_text(d),

@@ -329,25 +329,103 @@ TEST(LinuxPlanner, ProxiedNetworkKeepsTheNamespaceAndLeavesTcpToIt) {
   EXPECT_TRUE(reported);
 }
 
-TEST(LinuxPlanner, ProxiedNetworkWithoutUserNamespacesFailsClosed) {
+TEST(LinuxPlanner, ProxiedNetworkWithoutUserNamespacesNeedsLandlockTcp) {
   auto fs = base_fs();
   auto p = base_policy();
   p.net.mode = NetMode::Proxy;
   p.net.allow_domains = {"example.com"};
-  auto refused = plan_linux(p, host(7, false), fs, kInputs);
-  ASSERT_FALSE(refused);
-  EXPECT_NE(refused.error().message().find("network allowlist"), std::string::npos)
-      << refused.error().message();
+  // Landlock ABI < 4 cannot confine TCP: refused, naming the kernel requirement.
+  for (int abi : {0, 1, 3}) {
+    auto refused = plan_linux(p, host(abi, false), fs, kInputs);
+    ASSERT_FALSE(refused) << abi;
+    EXPECT_NE(refused.error().message().find("network allowlist"), std::string::npos)
+        << refused.error().message();
+    EXPECT_NE(refused.error().message().find("Landlock ABI >= 4"), std::string::npos)
+        << refused.error().message();
+  }
+  // --best-effort: the network is off (fails closed), never unconfined.
   p.best_effort = true;
-  auto plan = plan_linux(p, host(7, false), fs, kInputs);
+  auto plan = plan_linux(p, host(3, false), fs, kInputs);
   ASSERT_TRUE(plan) << plan.error().message();
   EXPECT_FALSE(plan->net.proxied);
-  EXPECT_EQ(plan->landlock.handled_net, 3u);  // no TCP at all
-  ASSERT_FALSE(plan->seccomp.empty());
+  EXPECT_EQ(plan->landlock.handled_net, 0u);  // ABI 3 has no TCP rights
   bool only_unix = false;
   for (const auto& r : plan->seccomp)
     only_unix |= r.syscall == "socket" && r.check == ArgCheck::NotEq && r.value == 1;
   EXPECT_TRUE(only_unix);
+  // seccomp unavailable: no host proxy either.
+  auto no_seccomp = host(7, false);
+  no_seccomp.seccomp = false;
+  auto off = plan_linux(p, no_seccomp, fs, kInputs);
+  ASSERT_TRUE(off) << off.error().message();
+  EXPECT_FALSE(off->net.proxied);
+}
+
+TEST(LinuxPlanner, ProxiedNetworkOnTheHostConfinesTcpToTheProxyPorts) {
+  auto fs = base_fs();
+  auto p = base_policy();
+  p.net.mode = NetMode::Proxy;
+  p.net.allow_domains = {"example.com"};
+  p.net.allow_localhost_ports = {5432};
+  p.best_effort = true;  // without user namespaces protected paths are lost anyway
+  for (int abi : {4, 5, 6, 7}) {
+    auto plan = plan_linux(p, host(abi, false), fs, kInputs);
+    ASSERT_TRUE(plan) << plan.error().message();
+    EXPECT_EQ(plan->sandbox, LinuxSandbox::LandlockOnly);
+    EXPECT_FALSE(plan->new_netns);
+    EXPECT_TRUE(plan->net.proxied);
+    EXPECT_TRUE(plan->net.on_host);
+    // Connect and bind handled; before the supervisor binds, only --allow-localhost.
+    EXPECT_EQ(plan->landlock.handled_net, landlock::kNetBindTcp | landlock::kNetConnectTcp);
+    ASSERT_EQ(plan->landlock.ports.size(), 1u);
+    EXPECT_EQ(plan->landlock.ports[0].port, 5432);
+    EXPECT_EQ(plan->landlock.ports[0].access, landlock::kNetConnectTcp);
+    set_host_proxy_ports(*plan, 41000, 41001);
+    EXPECT_EQ(plan->net.http_port, 41000);
+    EXPECT_EQ(plan->net.socks_port, 41001);
+    std::set<uint16_t> ports;
+    for (const auto& r : plan->landlock.ports) {
+      EXPECT_EQ(r.access, landlock::kNetConnectTcp) << r.port;  // no bind anywhere
+      ports.insert(r.port);
+    }
+    EXPECT_EQ(ports, (std::set<uint16_t>{41000, 41001, 5432}));
+    // seccomp: TCP only (UDP refused by type).
+    bool udp_refused = false;
+    for (const auto& r : plan->seccomp)
+      udp_refused |= r.syscall == "socket" && r.also.check == ArgCheck::Eq && r.also.value == 2 &&
+                     r.check == ArgCheck::MaskedEq && r.mask == 2 && r.errno_value == 13;
+    EXPECT_TRUE(udp_refused);
+    // Reported degraded, with the address caveat, in the guarantees and the rules.
+    const Guarantee* g = nullptr;
+    for (const auto& x : plan->report.guarantees)
+      if (x.name == "network allowlist") g = &x;
+    ASSERT_NE(g, nullptr);
+    EXPECT_EQ(g->state, GuaranteeState::Degraded);
+    EXPECT_NE(g->detail.find("ports, not addresses"), std::string::npos) << g->detail;
+    EXPECT_NE(g->mechanism.find("landlock TCP"), std::string::npos) << g->mechanism;
+    bool dns_rule = false, localhost_rule = false;
+    for (const auto& r : plan->report.rules) {
+      dns_rule |= r.category == "network" && r.subject == "DNS";
+      localhost_rule |= r.subject == "127.0.0.1:5432" && r.mechanism.find("landlock") != std::string::npos;
+    }
+    EXPECT_TRUE(dns_rule);
+    EXPECT_TRUE(localhost_rule);
+  }
+  // The degraded guarantee alone needs --best-effort (as every no-user-namespace run does).
+  p.best_effort = false;
+  EXPECT_FALSE(plan_linux(p, host(7, false), fs, kInputs));
+}
+
+TEST(LinuxPlanner, HostProxyPortsAreIgnoredOutsideThatMode) {
+  auto fs = base_fs();
+  auto p = base_policy();
+  p.net.mode = NetMode::Proxy;
+  p.net.allow_domains = {"example.com"};
+  auto plan = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  set_host_proxy_ports(*plan, 41000, 41001);
+  EXPECT_EQ(plan->net.http_port, 3128);  // the namespace's fixed ports stay
+  EXPECT_TRUE(plan->landlock.ports.empty());
 }
 
 TEST(LinuxPlanner, NoUserNamespacesRefusesWithoutBestEffort) {

@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
+
+#include "plan/landlock_abi.hpp"
 #include "plan/linux_planner.hpp"
 #include "plan/net_plan.hpp"
 
@@ -146,11 +150,90 @@ TEST(NetPlan, SeccompAllowsOnlyUnixAndInetFamiliesWhenProxied) {
   EXPECT_FALSE(denied(10));  // AF_INET6
   for (uint64_t f : {0, 3, 4, 5, 9, 16 /* netlink */, 17 /* packet */, 40 /* vsock */})
     EXPECT_TRUE(denied(f)) << f;
-  // Without namespaces the proxied mode falls back to no network at all.
+  // Without namespaces (and no host proxy) the proxied mode falls back to no network at all.
   auto fallback = network_seccomp_rules(proxy_policy(), false);
-  ASSERT_EQ(fallback.size(), 1u);
-  EXPECT_EQ(fallback[0].check, ArgCheck::NotEq);
-  EXPECT_EQ(fallback[0].value, 1u);
+  ASSERT_EQ(fallback.size(), 2u);
+  EXPECT_EQ(fallback[1].syscall, "socket");
+  EXPECT_EQ(fallback[1].check, ArgCheck::NotEq);
+  EXPECT_EQ(fallback[1].value, 1u);
+}
+
+// Evaluates a rule list the way the BPF program does: the first rule whose
+// comparisons all hold refuses the call with its errno (0: allowed).
+int refused_with(const std::vector<SeccompRule>& rules, const std::string& call, std::array<uint64_t, 4> a) {
+  auto holds = [&](const SeccompArg& c) {
+    const uint64_t v = a[c.arg];
+    switch (c.check) {
+      case ArgCheck::None:
+        return true;
+      case ArgCheck::MaskedEq:
+        return (v & c.mask) == c.value;
+      case ArgCheck::NotEq:
+        return v != c.value;
+      case ArgCheck::Eq:
+        return v == c.value;
+      case ArgCheck::Gt:
+        return v > c.value;
+    }
+    return false;
+  };
+  for (const auto& r : rules)
+    if (r.syscall == call && holds({r.check, r.arg, r.mask, r.value}) && holds(r.also)) return r.errno_value;
+  return 0;
+}
+
+TEST(NetPlan, OnTheHostOnlyTcpSocketsAreAllowed) {
+  constexpr uint64_t kUnix = 1, kInet = 2, kInet6 = 10, kStream = 1, kDgram = 2, kRaw = 3, kSeqpacket = 5;
+  constexpr uint64_t kNonblockCloexec = 0x800 | 0x80000;
+  auto rules = network_seccomp_rules(proxy_policy(), false, /*host_proxy=*/true);
+  for (uint64_t family : {kInet, kInet6}) {
+    EXPECT_EQ(refused_with(rules, "socket", {family, kStream, 0, 0}), 0) << family;
+    EXPECT_EQ(refused_with(rules, "socket", {family, kStream | kNonblockCloexec, 6, 0}), 0) << family;
+    for (uint64_t type : {uint64_t{0}, kDgram, kRaw, uint64_t{4}, kSeqpacket, uint64_t{6}, uint64_t{10}})
+      EXPECT_EQ(refused_with(rules, "socket", {family, type | kNonblockCloexec, 0, 0}), 13) << type;
+    for (uint64_t protocol : {1, 5, 17, 132 /* SCTP */, 136 /* UDP-lite */, 262 /* MPTCP */})
+      EXPECT_EQ(refused_with(rules, "socket", {family, kStream, protocol, 0}), 13) << protocol;
+  }
+  EXPECT_EQ(refused_with(rules, "socket", {kUnix, kDgram, 0, 0}), 0);
+  for (uint64_t family : {0, 16 /* netlink */, 17 /* packet */, 30 /* TIPC */, 40 /* vsock */})
+    EXPECT_NE(refused_with(rules, "socket", {family, kStream, 0, 0}), 0) << family;
+  EXPECT_EQ(refused_with(rules, "socketpair", {kUnix, kStream, 0, 0}), 0);
+  EXPECT_NE(refused_with(rules, "socketpair", {30, kSeqpacket, 0, 0}), 0);
+  // TCP Fast Open would connect without connect(), where Landlock checks the port.
+  EXPECT_EQ(refused_with(rules, "sendto", {3, 0, 10, 0x20000000}), 13);
+  EXPECT_EQ(refused_with(rules, "sendmsg", {3, 0, 0x20000000, 0}), 13);
+  EXPECT_EQ(refused_with(rules, "sendto", {3, 0, 10, 0x4000 /* MSG_NOSIGNAL */}), 0);
+  // With namespaces, UDP stays allowed (it has nowhere to go there).
+  EXPECT_EQ(refused_with(network_seccomp_rules(proxy_policy(), true), "socket", {kInet, kDgram, 0, 0}), 0);
+}
+
+TEST(NetPlan, OnTheHostTheProxyPortsAreChosenAtRunTime) {
+  auto n = plan_network(proxy_policy({5432}), false, /*host_proxy=*/true);
+  EXPECT_TRUE(n.proxied);
+  EXPECT_TRUE(n.on_host);
+  EXPECT_EQ(n.http_port, 0);
+  EXPECT_EQ(n.socks_port, 0);
+  // Before the supervisor binds: only the --allow-localhost port, no environment.
+  auto before = landlock_port_rules(n);
+  ASSERT_EQ(before.size(), 1u);
+  EXPECT_EQ(before[0].port, 5432);
+  EXPECT_TRUE(proxy_environment(n, "").empty());
+  n.http_port = 40001, n.socks_port = 40002;
+  auto after = landlock_port_rules(n);
+  ASSERT_EQ(after.size(), 3u);
+  for (const auto& r : after) EXPECT_EQ(r.access, landlock::kNetConnectTcp) << r.port;  // never bind
+  EXPECT_EQ(after[0].port, 40001);
+  EXPECT_EQ(after[1].port, 40002);
+  auto env = proxy_environment(n, "");
+  EXPECT_NE(std::find(env.begin(), env.end(),
+                      std::make_pair(std::string("HTTP_PROXY"), std::string("http://127.0.0.1:40001"))),
+            env.end());
+  EXPECT_NE(std::find(env.begin(), env.end(),
+                      std::make_pair(std::string("ALL_PROXY"), std::string("socks5h://127.0.0.1:40002"))),
+            env.end());
+  // No host proxy support: no proxy at all (the planner reports it missing).
+  EXPECT_FALSE(plan_network(proxy_policy(), false, false).proxied);
+  EXPECT_TRUE(landlock_port_rules(plan_network(proxy_policy(), true)).empty());
 }
 
 TEST(NetPlan, EnvironmentPointsEveryToolAtTheProxies) {

@@ -40,6 +40,13 @@ bool landlock_apply(const LandlockPlan& plan, const ChildReporter& rep) {
     if (sys::landlock_add_rule(ruleset.get(), sys::kLandlockRulePathBeneath, &beneath, 0) != 0)
       return rep.fail("landlock", "landlock_add_rule", rule.path.c_str());
   }
+  // TCP ports (ABI 4): the proxied network without user namespaces connects only to these.
+  for (const auto& rule : plan.ports) {
+    sys::LandlockNetPortAttr port{rule.access & plan.handled_net, rule.port};
+    if (port.allowed_access == 0) continue;
+    if (sys::landlock_add_rule(ruleset.get(), sys::kLandlockRuleNetPort, &port, 0) != 0)
+      return rep.fail("landlock", "landlock_add_rule", "net port");
+  }
   if (sys::landlock_restrict_self(ruleset.get(), 0) != 0)
     return rep.fail("landlock", "landlock_restrict_self", "");
   return true;

@@ -89,7 +89,9 @@ nlohmann::json plan_detail(const LinuxPlan& plan) {
                    {"rules", plan.landlock.rules.size()},
                    {"handled_fs", plan.landlock.handled_fs},
                    {"handled_net", plan.landlock.handled_net},
-                   {"scoped", plan.landlock.scoped}};
+                   {"scoped", plan.landlock.scoped},
+                   {"tcp_ports", plan.landlock.ports.size()}};
+  d["network_proxy"] = !plan.net.proxied ? "none" : plan.net.on_host ? "host loopback" : "network namespace";
   d["seccomp_rules"] = plan.seccomp.size();
   d["tmpdir"] = plan.tmpdir;
   return d;
@@ -121,7 +123,9 @@ void print_denials(const DenialLog& log) {
 }  // namespace
 
 Result<PlanReport> explain(const Policy& policy, const RunRequest& request) {
-  auto prepared = prepare(policy, probe_linux_host(false));
+  // Namespaces are tried, not assumed (as `check` does): without them the plan differs
+  // (Landlock only, the proxy on the host's loopback), and explain shows that plan.
+  auto prepared = prepare(policy, probe_linux_host(true));
   if (!prepared) return prepared.error();
   PlanReport report = prepared->plan.report;
   report.command = request.argv;
@@ -206,6 +210,18 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
   std::optional<Supervisor> supervisor;
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (auto st = prepared->placeholders.create(prepared->plan.placeholders); !st) return st.error();
+    proxy.reset();
+    if (prepared->plan.net.proxied) {
+      auto started = start_proxy_for(policy, prepared->plan.net);
+      if (!started) return started.error();
+      proxy = std::move(*started);
+      if (prepared->plan.net.on_host) {
+        // No namespace: the listeners are on the host's loopback now; Landlock, the
+        // environment and the denial rules need their ports.
+        set_host_proxy_ports(prepared->plan, proxy->ports().first, proxy->ports().second);
+        if (watch) denial_rules_for_run = denial_rules(policy, prepared->plan, home_of(policy));
+      }
+    }
     LaunchSpec spec{&prepared->plan,
                     request.argv,
                     sandbox_env(policy, prepared->plan),
@@ -215,12 +231,8 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
                     caps.gid,
                     program ? &*program : nullptr,
                     limits.rlimits.count ? &limits.rlimits : nullptr};
-    proxy.reset();
-    if (prepared->plan.net.proxied) {
-      auto started = start_proxy_for(policy, prepared->plan.net);
-      if (!started) return started.error();
-      proxy = std::move(*started);
-      spec.net_child_fd = proxy->child_fd();
+    if (proxy) {
+      if (!prepared->plan.net.on_host) spec.net_child_fd = proxy->child_fd();
       spec.after_clone = [p = proxy.get()] { p->after_clone(); };
     }
     supervisor.reset();
@@ -264,7 +276,8 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
     if (g.state == GuaranteeState::Degraded || g.state == GuaranteeState::Missing) {
       out.degradations.push_back({{"name", g.name}, {"state", to_string(g.state)}, {"detail", g.detail}});
       if (policy.best_effort)
-        std::fprintf(stderr, "cordon: warning: %s not enforced (%s)\n", g.name.c_str(), g.detail.c_str());
+        std::fprintf(stderr, "cordon: warning: %s %s (%s)\n", g.name.c_str(),
+                     g.state == GuaranteeState::Degraded ? "degraded" : "not enforced", g.detail.c_str());
     }
   if (supervisor) print_denials(supervisor->log());
   if (result->timed_out)

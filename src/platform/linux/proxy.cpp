@@ -585,6 +585,23 @@ bool receive_listeners(int sock, std::vector<UniqueFd>& out, size_t expected) {
   return out.size() == expected && !(msg.msg_flags & MSG_CTRUNC);
 }
 
+// A listener on the host's 127.0.0.1, on a port the kernel picks (no namespace).
+Result<UniqueFd> listen_on_host_loopback(uint16_t& port) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!fd.valid()) return os_error("socket", "proxy listener", errno);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+    return os_error("bind", "127.0.0.1:0 (proxy)", errno);
+  if (::listen(fd.get(), 1024) != 0) return os_error("listen", "127.0.0.1 (proxy)", errno);
+  if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&a), &len) != 0)
+    return os_error("getsockname", "proxy listener", errno);
+  port = ntohs(a.sin_port);
+  return fd;
+}
+
 }  // namespace
 
 Result<std::vector<std::pair<std::string, std::vector<IpAddress>>>> parse_test_resolve(
@@ -624,6 +641,13 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::start(ProxyOptions options) {
   p->child_end_.reset(sv[1]);
   p->stop_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!p->stop_fd_.valid() || !p->shared_->wake.valid()) return os_error("eventfd", "proxy", errno);
+  if (p->options_.host_listeners) {
+    for (uint16_t* port : {&p->ports_.first, &p->ports_.second}) {
+      auto fd = listen_on_host_loopback(*port);
+      if (!fd) return fd.error();
+      p->host_fds_.push_back(std::move(*fd));
+    }
+  }
   // The thread must not take process-directed signals: launch() reads SIGCHLD and the
   // forwarded signals from a signalfd, which only sees them while every thread blocks them.
   sigset_t all, previous;
@@ -635,11 +659,11 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::start(ProxyOptions options) {
 }
 
 void ProxyServer::thread_main() {
-  std::vector<UniqueFd> fds;
+  std::vector<UniqueFd> fds = std::move(host_fds_);
   const size_t expected = 2 + options_.forward_ports.size();
   // Blocks until the child sends its listeners, or EOF when it died first. finish()
   // shuts the socket down to end the wait when the child never got that far.
-  if (!receive_listeners(parent_end_.get(), fds, expected)) return;
+  if (fds.empty() && !receive_listeners(parent_end_.get(), fds, expected)) return;
   Loop loop(options_, shared_, stop_fd_.get());
   if (!loop.init()) return;
   loop.add_listener(std::move(fds[0]), ListenerKind::Http, 0);
@@ -688,7 +712,8 @@ Result<std::unique_ptr<ProxyServer>> start_proxy_for(const Policy& policy, const
   auto filter = DomainFilter::build(policy.net.allow_domains, policy.net.deny_domains);
   if (!filter) return filter.error();
   o.filter = std::move(*filter);
-  o.forward_ports = plan.localhost_ports;
+  o.host_listeners = plan.on_host;
+  if (!plan.on_host) o.forward_ports = plan.localhost_ports;  // on host: reached directly
   if (const char* t = std::getenv("CORDON_TEST_RESOLVE"); t && *t) {
     auto r = parse_test_resolve(t);
     if (!r) return r.error();

@@ -7,12 +7,14 @@
 //   for (auto& r : proxy->finish()) ...                 // refused connections
 //
 // The sandbox's child creates listening sockets on 127.0.0.1 inside its network
-// namespace (net_child.cpp) and sends them over a unix socketpair (SCM_RIGHTS). One
-// thread here receives them and serves them with epoll: an HTTP proxy (CONNECT and
-// absolute-URI requests), a SOCKS5 proxy (CONNECT; domain, IPv4 and IPv6 targets)
-// and plain forwarders for --allow-localhost ports (to the host's 127.0.0.1:PORT).
-// Names are resolved here, outside the sandbox (getaddrinfo on a separate thread,
-// never on the event loop). Every refused connection is recorded.
+// namespace (net_child.cpp) and sends them over a unix socketpair (SCM_RIGHTS).
+// Without user namespaces (ProxyOptions::host_listeners) there is no namespace:
+// start() binds the HTTP and SOCKS5 listeners on the host's 127.0.0.1 itself, on
+// ports the kernel picks (ports()), and the sandbox reaches them directly, Landlock
+// allowing TCP connect to those ports only. One thread here serves them with epoll: an HTTP proxy (CONNECT
+// and absolute-URI requests), a SOCKS5 proxy (CONNECT; domain, IPv4 and IPv6 targets) and plain forwarders
+// for --allow-localhost ports (to the host's 127.0.0.1:PORT). Names are resolved here, outside the sandbox
+// (getaddrinfo on a separate thread, never on the event loop). Every refused connection is recorded.
 //
 // Checks, in order: a valid host name or IP literal; deny patterns; allow patterns
 // (an IP literal must be allowed by name); then every resolved address must be an
@@ -54,6 +56,8 @@ struct ProxyOptions {
   std::vector<std::pair<std::string, std::vector<IpAddress>>> test_resolve;  // normalised names
   // Listener order in the SCM_RIGHTS message: HTTP, SOCKS5, then one per forwarded port.
   std::vector<uint16_t> forward_ports;
+  // No namespace: listen on the host's 127.0.0.1 (ephemeral ports), nothing forwarded.
+  bool host_listeners = false;
 };
 
 // "a.test=127.0.0.1,b.test=10.0.0.5" -> pairs; an error names the bad entry.
@@ -68,6 +72,8 @@ class ProxyServer {
   ProxyServer& operator=(const ProxyServer&) = delete;
 
   int child_fd() const { return child_end_.get(); }
+  // host_listeners: the ports the kernel gave the HTTP and SOCKS5 listeners.
+  std::pair<uint16_t, uint16_t> ports() const { return ports_; }
   // In the parent right after clone(): our copy of the child's end is closed, so a
   // child that dies before sending its listeners ends the receive with EOF.
   void after_clone() { child_end_.reset(); }
@@ -82,13 +88,16 @@ class ProxyServer {
 
   ProxyOptions options_;
   UniqueFd parent_end_, child_end_, stop_fd_;
+  std::vector<UniqueFd> host_fds_;  // host_listeners: HTTP, SOCKS5
+  std::pair<uint16_t, uint16_t> ports_{0, 0};
   std::shared_ptr<Shared> shared_;
   std::thread thread_;
   bool finished_ = false;
 };
 
-// The proxy for a run: the policy's allow/deny lists, the plan's forwarded ports,
-// and CORDON_TEST_RESOLVE when set (with a warning on stderr).
+// The proxy for a run: the policy's allow/deny lists, the plan's forwarded ports (or
+// host listeners when plan.on_host), and CORDON_TEST_RESOLVE when set (with a warning
+// on stderr).
 [[nodiscard]] Result<std::unique_ptr<ProxyServer>> start_proxy_for(const Policy& policy, const NetPlan& plan);
 
 // One line per distinct refusal: "evil.test:80 (denied by --deny-domain) x2".

@@ -28,25 +28,28 @@ Result<SeccompProgram> seccomp_compile(const std::vector<SeccompRule>& rules) {
   for (const auto& r : rules) {
     int nr = seccomp_syscall_resolve_name(r.syscall.c_str());
     if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture
-    int rc;
     const uint32_t action = SCMP_ACT_ERRNO(static_cast<uint32_t>(r.errno_value));
-    switch (r.check) {
-      case ArgCheck::None:
-        rc = seccomp_rule_add(ctx.get(), action, nr, 0);
-        break;
-      case ArgCheck::MaskedEq:
-        rc = seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_CMP(r.arg, SCMP_CMP_MASKED_EQ, r.mask, r.value));
-        break;
-      case ArgCheck::NotEq:
-        rc = seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_CMP(r.arg, SCMP_CMP_NE, r.value));
-        break;
-      case ArgCheck::Eq:
-        rc = seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_CMP(r.arg, SCMP_CMP_EQ, r.value));
-        break;
-      case ArgCheck::Gt:
-        rc = seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_CMP(r.arg, SCMP_CMP_GT, r.value));
-        break;
+    scmp_arg_cmp cmp[2];
+    unsigned count = 0;
+    for (const SeccompArg& a : {SeccompArg{r.check, r.arg, r.mask, r.value}, r.also}) {
+      switch (a.check) {
+        case ArgCheck::None:
+          continue;
+        case ArgCheck::MaskedEq:
+          cmp[count++] = SCMP_CMP(a.arg, SCMP_CMP_MASKED_EQ, a.mask, a.value);
+          break;
+        case ArgCheck::NotEq:
+          cmp[count++] = SCMP_CMP(a.arg, SCMP_CMP_NE, a.value);
+          break;
+        case ArgCheck::Eq:
+          cmp[count++] = SCMP_CMP(a.arg, SCMP_CMP_EQ, a.value);
+          break;
+        case ArgCheck::Gt:
+          cmp[count++] = SCMP_CMP(a.arg, SCMP_CMP_GT, a.value);
+          break;
+      }
     }
+    int rc = seccomp_rule_add_array(ctx.get(), action, nr, count, cmp);
     if (rc != 0) return os_error("seccomp_rule_add", r.syscall, -rc);
   }
   // libseccomp 2.5 exports only to a file descriptor: use a memfd.

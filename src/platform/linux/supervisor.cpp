@@ -1,7 +1,9 @@
 #include "platform/linux/supervisor.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <seccomp.h>
 #include <sys/ioctl.h>
@@ -17,6 +19,13 @@
 #include <string>
 
 #include "core/paths.hpp"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
 
 namespace cordon {
 namespace {
@@ -47,7 +56,9 @@ enum class Call {
   Symlink,
   SymlinkAt,
   Truncate,
-  Socket
+  Socket,
+  Connect,
+  Listen
 };
 
 struct Watched {
@@ -89,7 +100,8 @@ Result<SeccompProgram> export_program(scmp_filter_ctx ctx) {
 }
 
 bool is_moved(const SeccompRule& r) {
-  return r.syscall == "socket" && r.check == ArgCheck::NotEq && r.arg == 0 && r.value == kAfUnix;
+  return r.syscall == "socket" && r.check == ArgCheck::NotEq && r.arg == 0 && r.value == kAfUnix &&
+         r.also.check == ArgCheck::None;
 }
 
 // Up to PATH_MAX bytes of a NUL-terminated string in another process, read page by
@@ -132,6 +144,47 @@ std::string absolute_in(pid_t pid, int dirfd, const std::string& path) {
 bool exists_in(pid_t pid, const std::string& path) {
   const std::string p = "/proc/" + std::to_string(pid) + "/root" + path;
   return ::faccessat(AT_FDCWD, p.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+// The destination of connect(fd, addr, len) in process `pid`: the address as text,
+// whether it is loopback, and the port. False for families other than IPv4 and IPv6.
+bool read_inet_destination(pid_t pid, uint64_t addr, uint64_t len, std::string& text, bool& loopback,
+                           uint16_t& port) {
+  sockaddr_in6 sa{};  // large enough for both
+  const size_t want = std::min<uint64_t>(len, sizeof sa);
+  iovec local{&sa, want}, remote{reinterpret_cast<void*>(addr), want};
+  if (addr == 0 || want < sizeof(sockaddr_in) ||
+      ::process_vm_readv(pid, &local, 1, &remote, 1, 0) != static_cast<ssize_t>(want))
+    return false;
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (sa.sin6_family == AF_INET) {
+    sockaddr_in v4{};
+    std::memcpy(&v4, &sa, sizeof v4);
+    loopback = (ntohl(v4.sin_addr.s_addr) >> 24) == 127;
+    port = ntohs(v4.sin_port);
+    ::inet_ntop(AF_INET, &v4.sin_addr, buf, sizeof buf);
+  } else if (sa.sin6_family == AF_INET6 && want >= sizeof sa) {
+    const uint8_t* b = sa.sin6_addr.s6_addr;
+    loopback = IN6_IS_ADDR_LOOPBACK(&sa.sin6_addr) || (IN6_IS_ADDR_V4MAPPED(&sa.sin6_addr) && b[12] == 127);
+    port = ntohs(sa.sin6_port);
+    ::inet_ntop(AF_INET6, &sa.sin6_addr, buf, sizeof buf);
+  } else {
+    return false;
+  }
+  text = buf;
+  return true;
+}
+
+// The address family of socket `fd` in process `pid` (a copy through pidfd_getfd),
+// or -1 when it cannot be known (not a socket, the process went away, ptrace rules).
+int socket_family(pid_t pid, int fd) {
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!pidfd.valid()) return -1;
+  UniqueFd sock(static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd.get(), fd, 0)));
+  int family = -1;
+  socklen_t len = sizeof family;
+  if (!sock.valid() || ::getsockopt(sock.get(), SOL_SOCKET, SO_DOMAIN, &family, &len) != 0) return -1;
+  return family;
 }
 
 const char* family_name(uint64_t f) {
@@ -198,6 +251,15 @@ Result<SupervisorPrograms> supervisor_compile(const std::vector<SeccompRule>& de
     out.deny_list.insert(out.deny_list.end(), moved.begin(), moved.end());
     moved.clear();
   }
+  // Proxied network on the host: every connect() and listen(), since BPF can read
+  // neither the address nor the socket's family.
+  if (rules.proxy_on_host)
+    for (auto [name, call] : {std::pair{"connect", Call::Connect}, std::pair{"listen", Call::Listen}}) {
+      int nr = seccomp_syscall_resolve_name(name);
+      table.emplace_back(nr, static_cast<unsigned>(call));
+      if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_NOTIFY, nr, 0); rc != 0)
+        return os_error("seccomp_rule_add", std::string("notify ") + name, -rc);
+    }
   auto notify = export_program(ctx.get());
   if (!notify) return notify.error();
   out.notify = std::move(*notify);
@@ -458,6 +520,35 @@ void Supervisor::handle(int listener) {
                            (type ? type : "type " + std::to_string(a[1] & 0xf)) + ")";
         found = classify_network(rules_, what);
         if (!found) found = Denial{"network", "", what, "network off", "--net on"};
+        break;
+      }
+      case Call::Connect: {
+        // Proxied network on the host. Landlock lets TCP reach the allowed port numbers
+        // on any address; a destination that is not loopback is refused here. The
+        // address is read from memory another thread may change before the kernel
+        // reads it again: defence in depth, not a guarantee (see the guarantee report).
+        std::string address;
+        bool loopback = false;
+        uint16_t port = 0;
+        if (!read_inet_destination(pid, a[1], a[2], address, loopback, port)) break;
+        found = classify_connect(rules_, address, loopback, port);
+        if (found && !loopback) {
+          resp.flags = 0;
+          resp.error = -EACCES;
+        }
+        break;
+      }
+      case Call::Listen: {
+        // listen() on an unbound TCP socket binds an ephemeral port on every interface
+        // of the host, and Landlock has no listen right: refused here. The descriptor
+        // can be swapped before the kernel runs the call: defence in depth, like connect.
+        const int family = socket_family(pid, fd_arg(a[0]));
+        if (family != AF_INET && family != AF_INET6) break;
+        found = classify_listen(rules_);
+        if (found) {
+          resp.flags = 0;
+          resp.error = -EACCES;
+        }
         break;
       }
     }

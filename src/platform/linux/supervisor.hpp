@@ -20,6 +20,13 @@
 // supervisor has no path that lets such a socket through, and if it dies the kernel
 // fails the call with ENOSYS. If the filter cannot be installed (EBUSY: an outer
 // supervisor), the child loads the moved rule as a plain deny-list filter instead.
+// A second exception, for the proxied network without user namespaces: every
+// connect() and listen() is notified; a connect to an IPv4/IPv6 address that is not
+// loopback (Landlock's TCP rules name ports, not addresses) and a listen on a TCP
+// socket (Landlock has no listen right; an unbound socket would get a port on every
+// interface) are refused with EACCES. The address is read from the caller's memory and
+// the socket is looked up by descriptor, both of which the caller can change before
+// the kernel runs the call: defence in depth, not the guarantee.
 //
 // Paths are read from the caller's memory, which another thread may change under us,
 // so the record is advisory: it explains a failure, it never decides one.

@@ -59,7 +59,12 @@ struct __attribute__((packed)) LandlockPathBeneathAttr {
   uint64_t allowed_access;
   int32_t parent_fd;
 };
+struct LandlockNetPortAttr {
+  uint64_t allowed_access;
+  uint64_t port;
+};
 inline constexpr int kLandlockRulePathBeneath = 1;
+inline constexpr int kLandlockRuleNetPort = 2;  // ABI 4
 inline constexpr unsigned kLandlockCreateRulesetVersion = 1U << 0;
 
 inline long landlock_create_ruleset(const LandlockRulesetAttr* attr, size_t size, unsigned flags) {
