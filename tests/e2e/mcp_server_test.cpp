@@ -204,6 +204,51 @@ TEST(McpServer, CancellationKillsTheTreeWithoutUserNamespaces) {
   EXPECT_EQ(structured(s.response(4))["stdout"], "after\n");
 }
 
+// Ready workers: sandboxed stubs waiting for their command (`cordon __mcp-exec`).
+int warm_stubs() {
+  std::error_code ec;
+  const std::string stub = fs::canonical(cordon_binary(), ec).string() + " __mcp-exec ";
+  int n = 0;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    std::string cmd = read_file(e.path().string() + "/cmdline");
+    for (auto& c : cmd)
+      if (c == '\0') c = ' ';
+    if (cmd == stub) ++n;
+  }
+  return n;
+}
+
+TEST(McpServer, KeepsAPoolOfWarmWorkersAndRefillsIt) {
+  TempDir ws;
+  ::setenv("CORDON_MCP_WORKERS", "3", 1);
+  McpServer s(ws.path());
+  ::unsetenv("CORDON_MCP_WORKERS");
+  ASSERT_TRUE(eventually([] { return warm_stubs() == 3; }, std::chrono::seconds(20))) << warm_stubs();
+  // Two concurrent calls each take a warm worker; the pool is topped up after the responses.
+  s.call(1, {{"command", "sleep 0.5; echo one"}});
+  s.call(2, {{"command", "sleep 0.5; echo two"}});
+  EXPECT_EQ(structured(s.response(1))["stdout"], "one\n");
+  EXPECT_EQ(structured(s.response(2))["stdout"], "two\n");
+  EXPECT_TRUE(eventually([] { return warm_stubs() == 3; }, std::chrono::seconds(20))) << warm_stubs();
+  // The pool stays bounded.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(warm_stubs(), 3);
+}
+
+TEST(McpServer, CancellingOneConcurrentCallLeavesTheOther) {
+  TempDir ws;
+  McpServer s(ws.path());
+  const std::string marker = "5" + std::to_string(::getpid() % 10000) + "7";
+  s.call(1, {{"command", "sleep " + marker + " & sleep " + marker + "1"}});
+  s.call(2, {{"command", "sleep 1; echo kept"}});
+  ASSERT_TRUE(eventually([&] { return host_runs("sleep " + marker + "1"); }, std::chrono::seconds(10)));
+  s.send(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}})");
+  EXPECT_TRUE(eventually([&] { return !host_runs("sleep " + marker); }, std::chrono::seconds(10)));
+  auto r = s.response(2);
+  EXPECT_EQ(structured(r)["stdout"], "kept\n") << r.dump();
+  EXPECT_EQ(structured(r)["classification"], "ok");
+}
+
 TEST(McpServer, TimeoutOnlyNarrows) {
   TempDir ws;
   McpServer s(ws.path(), {"--timeout", "1"});
