@@ -237,6 +237,10 @@ std::string hint_for(const ChildFailure& f) {
   if (step == "landlock")
     return "Landlock failed: check `cordon check`; boot with lsm=landlock,... to enable it";
   if (step == "seccomp") return "seccomp is unavailable: use a kernel with CONFIG_SECCOMP_FILTER=y";
+  if (step == "cgroup")
+    return "the sandbox could not join its per-run cgroup (--memory/--pids); `cordon check` shows which "
+           "cgroup "
+           "cordon uses and why";
   return "";
 }
 
