@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "plan/cgroup_plan.hpp"
+
 namespace cordon {
 
 struct LinuxHostCaps {
@@ -14,8 +16,7 @@ struct LinuxHostCaps {
   bool apparmor_restricts_userns = false;   // kernel.apparmor_restrict_unprivileged_userns=1
   bool apparmor_profile_installed = false;  // cordon's profile is loaded
   bool seccomp = true;                      // seccomp filters available
-  bool cgroup2_delegated = false;           // a writable cgroup v2 subtree for this user
-  std::string cgroup_path;
+  CgroupCaps cgroups;                       // where per-run cgroups can go (plan/cgroup_plan.hpp)
   unsigned uid = 0;
   unsigned gid = 0;
   std::string kernel;  // uname -r

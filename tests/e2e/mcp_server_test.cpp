@@ -11,6 +11,7 @@
 #include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "e2e/harness.hpp"
@@ -202,6 +203,90 @@ TEST(McpServer, CancellationKillsTheTreeWithoutUserNamespaces) {
   EXPECT_TRUE(eventually([&] { return !host_runs("sleep " + marker); }, std::chrono::seconds(10)));
   s.call(4, {{"command", "echo after"}});
   EXPECT_EQ(structured(s.response(4))["stdout"], "after\n");
+}
+
+// Ready workers: sandboxed stubs waiting for their command (`cordon __mcp-exec`).
+int warm_stubs() {
+  std::error_code ec;
+  const std::string stub = fs::canonical(cordon_binary(), ec).string() + " __mcp-exec ";
+  int n = 0;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    std::string cmd = read_file(e.path().string() + "/cmdline");
+    for (auto& c : cmd)
+      if (c == '\0') c = ' ';
+    if (cmd == stub) ++n;
+  }
+  return n;
+}
+
+TEST(McpServer, KeepsAPoolOfWarmWorkersAndRefillsIt) {
+  TempDir ws;
+  ::setenv("CORDON_MCP_WORKERS", "3", 1);
+  McpServer s(ws.path());
+  ::unsetenv("CORDON_MCP_WORKERS");
+  ASSERT_TRUE(eventually([] { return warm_stubs() == 3; }, std::chrono::seconds(20))) << warm_stubs();
+  // Two concurrent calls each take a warm worker; the pool is topped up after the responses.
+  s.call(1, {{"command", "sleep 0.5; echo one"}});
+  s.call(2, {{"command", "sleep 0.5; echo two"}});
+  EXPECT_EQ(structured(s.response(1))["stdout"], "one\n");
+  EXPECT_EQ(structured(s.response(2))["stdout"], "two\n");
+  EXPECT_TRUE(eventually([] { return warm_stubs() == 3; }, std::chrono::seconds(20))) << warm_stubs();
+  // The pool stays bounded.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(warm_stubs(), 3);
+}
+
+TEST(McpServer, CancellingOneConcurrentCallLeavesTheOther) {
+  TempDir ws;
+  McpServer s(ws.path());
+  const std::string marker = "5" + std::to_string(::getpid() % 10000) + "7";
+  s.call(1, {{"command", "sleep " + marker + " & sleep " + marker + "1"}});
+  s.call(2, {{"command", "sleep 1; echo kept"}});
+  ASSERT_TRUE(eventually([&] { return host_runs("sleep " + marker + "1"); }, std::chrono::seconds(10)));
+  s.send(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}})");
+  EXPECT_TRUE(eventually([&] { return !host_runs("sleep " + marker); }, std::chrono::seconds(10)));
+  auto r = s.response(2);
+  EXPECT_EQ(structured(r)["stdout"], "kept\n") << r.dump();
+  EXPECT_EQ(structured(r)["classification"], "ok");
+}
+
+// Per-run cgroups under `parent` (cordon-run-*).
+std::set<std::string> run_groups(const std::string& parent) {
+  std::set<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(parent, ec))
+    if (e.path().filename().string().rfind("cordon-run-", 0) == 0) out.insert(e.path().string());
+  return out;
+}
+
+TEST(McpServer, CancelledWorkersLeaveNoCgroupBehind) {
+  TempDir ws;
+  auto check = run_process({cordon_binary(), "check", "--no-config", "--json"}, ws.path());
+  auto c = nlohmann::json::parse(check.out, nullptr, false);
+  ASSERT_TRUE(c.is_object()) << check.out;
+  const auto& pids = c["detail"]["cgroups"]["pids"];
+  if (pids["mechanism"] == "none") GTEST_SKIP() << "no pids cgroup here: " << pids["reason"];
+  const std::string parent = pids["parent"];
+  std::set<std::string> seen;
+  {
+    McpServer s(ws.path(), {"--pids", "64"});
+    ASSERT_TRUE(eventually([&] { return run_groups(parent).size() >= 2; }, std::chrono::seconds(20)));
+    for (const auto& g : run_groups(parent)) seen.insert(g);
+    s.call(1, {{"command", "sleep 30"}});
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    // Killed with SIGKILL, the worker cannot remove its group: the next worker sweeps it.
+    s.send(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}})");
+    s.call(2, {{"command", "echo after"}});
+    auto r = s.response(2);
+    EXPECT_EQ(structured(r)["stdout"], "after\n") << r.dump();
+    EXPECT_TRUE(structured(r)["limits"]["pids"].contains("cgroup")) << r.dump();
+    for (const auto& g : run_groups(parent)) seen.insert(g);
+    s.call(3, {{"command", "true"}});
+    s.response(3);
+    s.close_stdin();
+    EXPECT_EQ(s.wait_exit(std::chrono::seconds(20)), 0);
+  }
+  for (const auto& g : seen) EXPECT_FALSE(exists(g)) << g << " was left behind";
 }
 
 TEST(McpServer, TimeoutOnlyNarrows) {

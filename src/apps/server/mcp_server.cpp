@@ -34,7 +34,8 @@ class Server {
   Server(const Policy& policy, const std::vector<std::string>& policy_args)
       : policy_(policy),
         pool_(RunnerConfig{self_exe(), policy_args,
-                           policy.limits.max_output_bytes.value_or(kDefaultMaxOutput), true}) {}
+                           policy.limits.max_output_bytes.value_or(kDefaultMaxOutput),
+                           warm_workers_from_env()}) {}
 
   int serve() {
     std::string line;

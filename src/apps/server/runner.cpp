@@ -7,8 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -114,30 +116,41 @@ RunResult result_from_report(const std::string& text) {
 
 }  // namespace
 
+int warm_workers_from_env() {
+  const char* v = std::getenv("CORDON_MCP_WORKERS");
+  if (!v || !*v) return kDefaultWarmWorkers;
+  char* end = nullptr;
+  long n = std::strtol(v, &end, 10);
+  if (*end != '\0' || n < 0) return kDefaultWarmWorkers;
+  return static_cast<int>(std::min<long>(n, kMaxWarmWorkers));
+}
+
 WorkerPool::WorkerPool(RunnerConfig config) : config_(std::move(config)), worker_argv_(worker_argv(config_)) {
-  if (config_.prestart) refill();
+  config_.warm = std::clamp(config_.warm, 0, kMaxWarmWorkers);
+  refill();
 }
 
 WorkerPool::~WorkerPool() {
-  Worker* w = nullptr;
+  std::deque<Worker*> idle;
   {
     std::lock_guard lock(mu_);
-    w = std::exchange(idle_, nullptr);
+    idle.swap(idle_);
   }
-  if (!w) return;
-  // End of file on its stdin: the stub exits without running anything and the worker
-  // ends like any `cordon run` (placeholders cleaned up). SIGKILL only if it hangs.
-  w->in.reset();
-  bool reaped = false;
-  for (int i = 0; i < 300 && !reaped; ++i) {
-    reaped = ::waitpid(w->pid, nullptr, WNOHANG) == w->pid;
-    if (!reaped) ::usleep(10000);
+  // End of file on their stdin: each stub exits without running anything and its worker
+  // ends like any `cordon run` (placeholders and cgroups cleaned up). SIGKILL only if it hangs.
+  for (Worker* w : idle) w->in.reset();
+  for (Worker* w : idle) {
+    bool reaped = false;
+    for (int i = 0; i < 300 && !reaped; ++i) {
+      reaped = ::waitpid(w->pid, nullptr, WNOHANG) == w->pid;
+      if (!reaped) ::usleep(10000);
+    }
+    if (!reaped) {
+      ::kill(w->pid, SIGKILL);
+      ::waitpid(w->pid, nullptr, 0);
+    }
+    delete w;
   }
-  if (!reaped) {
-    ::kill(w->pid, SIGKILL);
-    ::waitpid(w->pid, nullptr, 0);
-  }
-  delete w;
 }
 
 WorkerPool::Worker* WorkerPool::spawn() {
@@ -184,7 +197,11 @@ WorkerPool::Worker* WorkerPool::spawn() {
 std::optional<WorkerPool::Worker*> WorkerPool::take() {
   {
     std::lock_guard lock(mu_);
-    if (idle_) return std::exchange(idle_, nullptr);
+    if (!idle_.empty()) {
+      Worker* w = idle_.front();
+      idle_.pop_front();
+      return w;
+    }
   }
   Worker* w = spawn();
   if (!w) return std::nullopt;
@@ -192,9 +209,12 @@ std::optional<WorkerPool::Worker*> WorkerPool::take() {
 }
 
 void WorkerPool::refill() {
-  if (!config_.prestart) return;
   std::lock_guard lock(mu_);
-  if (!idle_) idle_ = spawn();
+  while (static_cast<int>(idle_.size()) < config_.warm) {
+    Worker* w = spawn();
+    if (!w) break;
+    idle_.push_back(w);
+  }
 }
 
 Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd) {

@@ -10,11 +10,14 @@
 // takes the server down, and killing the worker ends the whole tree (the sandbox's init
 // has PR_SET_PDEATHSIG, so the pid namespace goes with it). The sandboxed stub reads the
 // command (argv, cwd, extra env) from its stdin, then execs it; the rest of stdin is the
-// command's. One worker is kept started ahead of time, so the policy, plan, seccomp
-// program and namespaces of the next command are ready before it is asked for.
+// command's. A few workers (`warm`, default 2) are kept started ahead of time, so the
+// policy, plan, seccomp program and namespaces of the next commands are ready before they
+// are asked for, also for a burst or for concurrent calls; the pool is topped up after
+// each response (a worker sets itself up in its own process, in the background).
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -25,11 +28,16 @@
 
 namespace cordon::server {
 
+inline constexpr int kDefaultWarmWorkers = 2;
+inline constexpr int kMaxWarmWorkers = 8;
+// CORDON_MCP_WORKERS, clamped to 0..kMaxWarmWorkers; the default when unset or malformed.
+int warm_workers_from_env();
+
 struct RunnerConfig {
   std::string self_exe;                  // absolute path of cordon, visible inside the sandbox
   std::vector<std::string> policy_args;  // the server's options, passed to each `cordon run`
   uint64_t max_output = 1u << 20;        // bytes kept per stream
-  bool prestart = true;                  // keep one worker started ahead
+  int warm = kDefaultWarmWorkers;        // workers kept started ahead (0: start one per call)
 };
 
 struct Outcome {
@@ -48,9 +56,10 @@ class WorkerPool {
   // Runs the command; returns when it and everything it started are gone. Becomes
   // readable on `cancel_fd` (any byte, or EOF) means: kill the tree now.
   Outcome run(const CommandRequest& request, int cancel_fd);
-  // Start a worker for the next command if none is waiting. Called after a response is
-  // sent: started while a command runs, its setup would compete with it for the CPU;
-  // between commands it overlaps the agent's own turn.
+  // Start workers until `warm` are waiting. Called after a response is sent: started
+  // while a command runs, their setup would compete with it for the CPU; between
+  // commands it overlaps the agent's own turn. Spawning is a fork and exec: the
+  // worker's setup runs in the background, in its own process.
   void refill();
 
  private:
@@ -61,7 +70,7 @@ class WorkerPool {
   RunnerConfig config_;
   std::vector<std::string> worker_argv_;
   std::mutex mu_;
-  Worker* idle_ = nullptr;
+  std::deque<Worker*> idle_;  // oldest first: the most likely to be ready
 };
 
 // The body of `cordon __mcp-exec` (inside the sandbox): read the request, exec it.

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -143,6 +144,16 @@ struct ChildArgs {
     rep.fail("lifecycle", "prctl(PR_SET_PDEATHSIG)", "");
     ::_exit(125);
   }
+  // Into the per-run cgroup before anything else runs: "0" is the writer itself.
+  if (const ChildCgroupJoin* cg = a.spec->cgroup) {
+    for (int i = 0; i < cg->count; ++i) {
+      if (::write(cg->fds[i], "0", 1) != 1) {
+        rep.fail("cgroup", "write", "cgroup.procs");
+        ::_exit(125);
+      }
+      ::close(cg->fds[i]);
+    }
+  }
   bool ok = true;
   if (a.namespaces) {
     ok = map_ids(a.spec->uid, a.spec->gid, rep) && linux_mounts::apply(plan, a.spec->cwd, rep);
@@ -226,6 +237,10 @@ std::string hint_for(const ChildFailure& f) {
   if (step == "landlock")
     return "Landlock failed: check `cordon check`; boot with lsm=landlock,... to enable it";
   if (step == "seccomp") return "seccomp is unavailable: use a kernel with CONFIG_SECCOMP_FILTER=y";
+  if (step == "cgroup")
+    return "the sandbox could not join its per-run cgroup (--memory/--pids); `cordon check` shows which "
+           "cgroup "
+           "cordon uses and why";
   return "";
 }
 
@@ -291,6 +306,15 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
   } stop_supervisor{spec.supervisor};
 
   LaunchResult result;
+  // Killing pid 1 of the namespace ends every process in it; the cgroup, if any, too.
+  auto kill_all = [&] {
+    ::kill(signal_target, SIGKILL);
+    ::kill(pid, SIGKILL);
+    if (spec.kill_tree) spec.kill_tree();
+  };
+  constexpr int kWatchMs = 100;
+  const bool watching = static_cast<bool>(spec.limit_watch);
+  auto next_watch = start;
   std::optional<ChildFailure> failure;
   bool report_open = true;
   int status = 0;
@@ -307,13 +331,20 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       wait_ms = static_cast<int>(std::max<long long>(0, left.count()));
     }
+    if (watching) wait_ms = wait_ms < 0 ? kWatchMs : std::min(wait_ms, kWatchMs);
     int n = ::poll(fds, 2, wait_ms);
     if (n < 0 && errno != EINTR) return os_error("poll", "", errno);
-    if (n == 0 && has_deadline && std::chrono::steady_clock::now() >= deadline && !result.timed_out) {
+    const auto now = std::chrono::steady_clock::now();
+    if (n == 0 && has_deadline && now >= deadline && !result.timed_out && !result.limit_killed) {
       result.timed_out = true;
-      // Killing pid 1 of the namespace ends every process in it.
-      ::kill(signal_target, SIGKILL);
-      ::kill(pid, SIGKILL);
+      kill_all();
+    }
+    if (watching && !result.timed_out && !result.limit_killed && now >= next_watch) {
+      next_watch = now + std::chrono::milliseconds(kWatchMs);
+      if (spec.limit_watch(std::chrono::duration<double>(now - start).count(), pid)) {
+        result.limit_killed = true;
+        kill_all();
+      }
     }
     if (report_open && (fds[1].revents & (POLLIN | POLLHUP))) {
       ChildFailure f{};
@@ -358,6 +389,11 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
   if (result.timed_out) {
     result.signal = SIGKILL;
     result.exit_code = 124;
+    return result;
+  }
+  if (result.limit_killed) {
+    result.signal = SIGKILL;
+    result.exit_code = 128 + SIGKILL;
     return result;
   }
   result.exit_code = status_to_code(status);

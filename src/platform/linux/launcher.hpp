@@ -5,7 +5,8 @@
 //
 // Child, in this fixed order (any failure is reported over a pipe and the child
 // exits: fail closed):
-//   clone(user, mount, pid, ipc[, net]) -> uid/gid map -> mounts (mounts.cpp) ->
+//   clone(user, mount, pid, ipc[, net]) -> join the per-run cgroup (cgroup.cpp) ->
+//   uid/gid map -> mounts (mounts.cpp) ->
 //   setsid -> drop privileges + no_new_privs (caps.cpp) -> Landlock (landlock.cpp)
 //   -> seccomp (seccomp.cpp) -> as pid 1: fork the command and reap until it exits.
 // Parent: forwards SIGINT/TERM/HUP/QUIT/USR1/USR2/WINCH, enforces the timeout by
@@ -22,6 +23,7 @@
 #include "core/error.hpp"
 #include "plan/limits_plan.hpp"
 #include "plan/linux_planner.hpp"
+#include "platform/linux/cgroup.hpp"
 #include "platform/linux/seccomp.hpp"
 
 namespace cordon {
@@ -44,12 +46,20 @@ struct LaunchSpec {
   std::function<void()> after_clone = {};
   // Denial reporting (optional): installed after the deny-list filter, runs in the parent.
   Supervisor* supervisor = nullptr;
+  // A per-run cgroup (optional): the child joins it first thing, before any other step.
+  const ChildCgroupJoin* cgroup = nullptr;
+  // Kills the whole tree besides killing the sandbox's init (cgroup.kill), on a timeout or a limit.
+  std::function<void()> kill_tree = {};
+  // Polled about every 100 ms with the seconds since clone() and the child's pid: true when
+  // the tree must be killed for exceeding a limit (the pids ceiling: a fork bomb).
+  std::function<bool(double, int)> limit_watch = {};
 };
 
 struct LaunchResult {
   int exit_code = 0;  // what cordon exits with
   int signal = 0;     // the signal that ended the command, if any
   bool timed_out = false;
+  bool limit_killed = false;  // limit_watch fired and the tree was killed
   bool exec_failed = false;
   double duration_ms = 0;
   int leftovers_killed = 0;

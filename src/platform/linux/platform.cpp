@@ -18,9 +18,11 @@
 #include "plan/limits_plan.hpp"
 #include "plan/linux_planner.hpp"
 #include "platform/linux/apparmor.hpp"
+#include "platform/linux/cgroup.hpp"
 #include "platform/linux/fs_probe.hpp"
 #include "platform/linux/git_guard.hpp"
 #include "platform/linux/launcher.hpp"
+#include "platform/linux/limits.hpp"
 #include "platform/linux/probe.hpp"
 #include "platform/linux/proxy.hpp"
 #include "platform/linux/seccomp.hpp"
@@ -130,6 +132,16 @@ Result<PlanReport> explain(const Policy& policy, const RunRequest& request) {
   PlanReport report = prepared->plan.report;
   report.command = request.argv;
   report.detail = plan_detail(prepared->plan);
+  if (prepared->plan.sandbox != LinuxSandbox::None) {
+    LimitsPlan limits =
+        plan_limits(policy.limits, prepared->caps, prepared->plan.sandbox == LinuxSandbox::Namespaces);
+    for (const auto& [name, l] : limits.report.items()) {
+      const std::string value = l["value"].is_string() ? l["value"].get<std::string>() : l["value"].dump();
+      report.rules.push_back(Rule{"limit", name, value, l["mechanism"].get<std::string>(),
+                                  l.contains("detail") ? l["detail"].get<std::string>() : ""});
+    }
+    for (const auto& loss : limits.losses) report.notes.push_back("not enforced: " + loss);
+  }
   return report;
 }
 
@@ -143,8 +155,16 @@ PlanReport check(const Policy& policy) {
               {"apparmor_restricts_userns", caps.apparmor_restricts_userns},
               {"apparmor_profile_installed", caps.apparmor_profile_installed},
               {"seccomp", caps.seccomp},
-              {"cgroup2_delegated", caps.cgroup2_delegated},
-              {"limits", limits_mechanism(caps)}};
+              {"cgroups",
+               {{"memory",
+                 {{"mechanism", to_string(caps.cgroups.memory.version)},
+                  {"parent", caps.cgroups.memory.parent},
+                  {"reason", caps.cgroups.memory.reason}}},
+                {"pids",
+                 {{"mechanism", to_string(caps.cgroups.pids.version)},
+                  {"parent", caps.cgroups.pids.parent},
+                  {"reason", caps.cgroups.pids.reason}}}}},
+              {"limits", limits_mechanisms(caps)}};
   r.notes.push_back("kernel " + caps.kernel + ", landlock ABI " + std::to_string(caps.landlock_abi) +
                     ", user namespaces " +
                     (caps.userns ? "available" : "unavailable: " + caps.userns_reason));
@@ -153,7 +173,9 @@ PlanReport check(const Policy& policy) {
         caps.apparmor_profile_installed
             ? "AppArmor restricts user namespaces; cordon's profile (/etc/apparmor.d/cordon) is installed"
             : "AppArmor restricts user namespaces: run `sudo cordon setup` to install cordon's profile");
-  r.notes.push_back("resource limits: " + limits_mechanism(caps));
+  const nlohmann::json mechanisms = limits_mechanisms(caps);
+  for (const auto& [name, m] : mechanisms.items())
+    r.notes.push_back("limit " + name + ": " + m.get<std::string>());
   return r;
 }
 
@@ -203,6 +225,30 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
     std::fprintf(stderr, "cordon: warning: %s\n", l.c_str());
     out.degradations.push_back({{"name", "resource limits"}, {"detail", l}});
   }
+  // The per-run cgroup: removed when this function returns, on every path (RAII).
+  std::optional<RunCgroup> group;
+  if (limits.cgroup.any() && prepared->plan.sandbox != LinuxSandbox::None) {
+    auto g = RunCgroup::create(limits.cgroup);
+    if (!g) return g.error();
+    group.emplace(std::move(*g));
+  }
+  // A fork bomb stays pinned at its pids limit: kill it and say so (PidsCeiling).
+  std::optional<PidsCeiling> ceiling;
+  if (policy.limits.pids && prepared->plan.sandbox != LinuxSandbox::None)
+    ceiling.emplace(*policy.limits.pids);
+  const bool cgroup_pids = group && limits.cgroup.pids_max;
+  auto watch_pids = [&](double elapsed, int child) {
+    if (cgroup_pids) {
+      auto current = group->pids_current();
+      return current && ceiling->sample(elapsed, *current, group->events().pids_refused.value_or(0));
+    }
+    // RLIMIT_NPROC: refusals are invisible outside; the count in the pid namespace is not.
+    // Without refusals to go by, a small limit is too easily reached by an ordinary
+    // pipeline: the count alone decides only from kMinCountedPidsCeiling up.
+    if (prepared->plan.sandbox != LinuxSandbox::Namespaces || *policy.limits.pids < kMinCountedPidsCeiling)
+      return false;
+    return ceiling->sample(elapsed, count_process_tree(child), std::nullopt);
+  };
 
   Result<LaunchResult> result = Error{};
   std::vector<std::string>& notes = out.notes;
@@ -231,6 +277,11 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
                     caps.gid,
                     program ? &*program : nullptr,
                     limits.rlimits.count ? &limits.rlimits : nullptr};
+    if (group) {
+      spec.cgroup = &group->join();
+      spec.kill_tree = [&group] { group->kill(); };
+    }
+    if (ceiling) spec.limit_watch = watch_pids;
     if (proxy) {
       if (!prepared->plan.net.on_host) spec.net_child_fd = proxy->child_fd();
       spec.after_clone = [p = proxy.get()] { p->after_clone(); };
@@ -292,10 +343,43 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
   rusage usage{};  // every process of the sandbox was reaped by its init, then init by us
   const uint64_t peak_rss =
       ::getrusage(RUSAGE_CHILDREN, &usage) == 0 ? static_cast<uint64_t>(usage.ru_maxrss) * 1024 : 0;
-  out.limits_hit = limits_hit(policy.limits,
-                              LimitsEvidence{result->exit_code, result->signal, result->timed_out, peak_rss});
-  if (!out.limits_hit.empty())
-    std::fprintf(stderr, "cordon: the command exceeded its %s limit\n", out.limits_hit.front().c_str());
+  LimitsEvidence evidence{result->exit_code, result->signal, result->timed_out, peak_rss};
+  evidence.pids_ceiling_killed = result->limit_killed;
+  if (group) {
+    CgroupEvents ev = group->events();
+    if (limits.cgroup.memory_bytes) evidence.memory_oom_kills = ev.memory_oom_kills.value_or(0);
+    if (limits.cgroup.pids_max) evidence.pids_refused = ev.pids_refused.value_or(0);
+    for (const char* name : {"memory", "pids"})
+      if (auto dir = group->dir_for(name); !dir.empty() && out.limits.contains(name))
+        out.limits[name]["cgroup"] = dir;
+    group.reset();  // the sandbox is gone: remove its groups now
+  }
+  out.limits_hit = limits_hit(policy.limits, evidence);
+  for (const auto& name : out.limits_hit) {
+    const std::string text = limit_hit_text(name, evidence);
+    std::fprintf(stderr, "cordon: limit exceeded: %s\n", text.c_str());
+    if (out.limits.contains(name)) {
+      out.limits[name]["hit"] = true;
+      out.limits[name]["evidence"] = text;
+    }
+  }
+  // The kernel refused something, but the command coped (a shell whose fork failed, a
+  // build that retried): not the classification, but the report says the limit was reached.
+  auto reached = [&](const char* name, std::optional<uint64_t> count, const char* what) {
+    if (!count || *count == 0 || !out.limits.contains(name) || out.limits[name].contains("hit")) return;
+    const std::string text =
+        std::string(name) + " (" + std::to_string(*count) + " " + what + "; the command carried on)";
+    std::fprintf(stderr, "cordon: limit reached: %s\n", text.c_str());
+    out.limits[name]["hit"] = true;
+    out.limits[name]["evidence"] = text;
+  };
+  if (!result->timed_out) {
+    reached("memory", evidence.memory_oom_kills, "OOM kills");
+    reached("pids", evidence.pids_refused, "forks refused");
+  }
+  if (result->timed_out && policy.limits.pids)
+    notes.push_back("timed out with --pids " + std::to_string(*policy.limits.pids) + " in force (" +
+                    limits.report["pids"]["mechanism"].get<std::string>() + ")");
   if (supervisor) {
     out.denials = supervisor->log().entries();
     out.denials_truncated = supervisor->log().truncated();

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "platform/linux/cgroup.hpp"
 #include "platform/linux/landlock.hpp"
 
 namespace cordon {
@@ -102,20 +103,8 @@ LinuxHostCaps probe_linux_host(bool try_namespaces) {
     }
   }
 
-  // cgroup v2: a writable subtree for this process means limits can be delegated.
-  std::ifstream cg("/proc/self/cgroup");
-  for (std::string line; std::getline(cg, line);) {
-    if (line.rfind("0::", 0) != 0) continue;
-    std::string rel = line.substr(3);
-    for (const char* base : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}) {
-      std::string path = std::string(base) + rel;
-      if (::access((std::string(base) + "/cgroup.controllers").c_str(), F_OK) == 0 &&
-          ::access(path.c_str(), W_OK) == 0 && caps.uid != 0) {
-        caps.cgroup2_delegated = true;
-        caps.cgroup_path = path;
-      }
-    }
-  }
+  // Where a per-run cgroup can hold the sandbox (v2, else v1 per controller).
+  caps.cgroups = probe_cgroups();
 
   // Host IPC sockets named in the caller's environment.
   if (const char* ssh = std::getenv("SSH_AUTH_SOCK"); ssh && ssh[0] == '/') caps.ipc_sockets.push_back(ssh);
