@@ -69,8 +69,10 @@ class ProxyServer {
 
   int child_fd() const { return child_end_.get(); }
   // In the parent right after clone(): our copy of the child's end is closed, so a
-  // child that dies before sending its listeners ends the receive with EOF.
-  void after_clone() { child_end_.reset(); }
+  // child that dies before sending its listeners ends the receive with EOF. The
+  // supervisor's descriptor limit is raised to the hard limit (a connection holds six
+  // descriptors); the command keeps the limit it inherited at clone().
+  void after_clone();
   // Stops the event loop, closes every connection, returns the refusals.
   std::vector<ProxyRefusal> finish();
 
