@@ -525,11 +525,12 @@ void Loop::pump(Conn& c) {
   }
 }
 
-// Receives the listeners from the child: HTTP, SOCKS5, then the forwarded ports.
+// Receives the listeners from the child: HTTP, SOCKS5, then the forwarded ports, on
+// 127.0.0.1 and then, when the sandbox has IPv6, the same again on [::1].
 bool receive_listeners(int sock, std::vector<UniqueFd>& out, size_t expected) {
   char byte;
   iovec iov{&byte, 1};
-  std::vector<char> control(CMSG_SPACE(sizeof(int) * expected));
+  std::vector<char> control(CMSG_SPACE(sizeof(int) * 2 * expected));
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
@@ -549,7 +550,7 @@ bool receive_listeners(int sock, std::vector<UniqueFd>& out, size_t expected) {
       out.emplace_back(fd);
     }
   }
-  return out.size() == expected && !(msg.msg_flags & MSG_CTRUNC);
+  return (out.size() == expected || out.size() == 2 * expected) && !(msg.msg_flags & MSG_CTRUNC);
 }
 
 }  // namespace
@@ -618,10 +619,13 @@ void ProxyServer::thread_main() {
   if (!receive_listeners(parent_end_.get(), fds, expected)) return;
   Loop loop(options_, shared_, stop_fd_.get());
   if (!loop.init()) return;
-  loop.add_listener(std::move(fds[0]), ListenerKind::Http, 0);
-  loop.add_listener(std::move(fds[1]), ListenerKind::Socks, 0);
-  for (size_t i = 0; i < options_.forward_ports.size(); ++i)
-    loop.add_listener(std::move(fds[2 + i]), ListenerKind::Forward, options_.forward_ports[i]);
+  for (size_t i = 0; i < fds.size(); ++i) {
+    const size_t slot = i % expected;
+    if (slot < 2)
+      loop.add_listener(std::move(fds[i]), slot == 0 ? ListenerKind::Http : ListenerKind::Socks, 0);
+    else
+      loop.add_listener(std::move(fds[i]), ListenerKind::Forward, options_.forward_ports[slot - 2]);
+  }
   loop.run();
 }
 
@@ -646,7 +650,7 @@ std::vector<std::string> summarize_refusals(const std::vector<ProxyRefusal>& ref
   std::map<std::string, int> counts;
   std::vector<std::string> order;
   for (const auto& r : refusals) {
-    std::string line = r.host + ":" + std::to_string(r.port) + " (" + r.reason + ")";
+    std::string line = r.address() + " (" + r.reason + ")";
     if (counts[line]++ == 0) order.push_back(line);
   }
   std::vector<std::string> out;

@@ -47,6 +47,11 @@ struct ProxyRefusal {
   std::string host;
   uint16_t port = 0;
   std::string reason;
+  // "host:port", "[::1]:port" for IPv6 addresses.
+  std::string address() const {
+    const bool v6 = host.find(':') != std::string::npos;
+    return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  }
 };
 
 struct ProxyOptions {
