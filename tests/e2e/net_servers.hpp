@@ -161,11 +161,12 @@ struct NetBox : Sandbox {
   // private address); `extra_env` adds variables for cordon itself.
   Outcome run(const std::string& script, std::vector<std::string> opts,
               std::vector<std::string> extra_env = {}) const {
-    extra_env.insert(extra_env.begin(),
-                     "CORDON_TEST_RESOLVE=good.test=127.0.0.1,bad.test=127.0.0.1,git.test=127.0.0.1,"
-                     "private.test=10.0.0.5,a.x.test=127.0.0.1,bad.x.test=127.0.0.1,"
-                     "v6.test=::1,ula.test=fd00::5,mapped.test=::ffff:10.0.0.5,"
-                     "npm.test=127.0.0.1,pypi.test=127.0.0.1,evil-registry.test=127.0.0.1");
+    extra_env.insert(
+        extra_env.begin(),
+        "CORDON_TEST_RESOLVE=good.test=127.0.0.1,bad.test=127.0.0.1,git.test=127.0.0.1,"
+        "private.test=10.0.0.5,a.x.test=127.0.0.1,bad.x.test=127.0.0.1,"
+        "v6.test=::1,ula.test=fd00::5,mapped.test=::ffff:10.0.0.5,"
+        "npm.test=127.0.0.1,pypi.test=127.0.0.1,cargo.test=127.0.0.1,evil-registry.test=127.0.0.1");
     return sh(script, opts, "", std::move(extra_env));
   }
 };

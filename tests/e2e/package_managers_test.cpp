@@ -1,8 +1,9 @@
 // Package managers through cordon's proxy, on loopback only: a fake npm registry
-// (packument JSON and a .tgz) and a fake Python simple index (PEP 503 HTML and a
-// wheel), both served by a test server on the host's 127.0.0.1 under fake names that
-// CORDON_TEST_RESOLVE maps there. The tools find the proxy through the environment
-// cordon sets (npm_config_proxy, HTTP_PROXY, PIP_PROXY); nothing reaches an outside
+// (packument JSON and a .tgz), a fake Python simple index (PEP 503 HTML and a wheel)
+// and a fake sparse cargo registry over http, each served by a test server on the
+// host's 127.0.0.1 under a fake name that CORDON_TEST_RESOLVE maps there. The tools
+// find the proxy through the environment cordon sets (npm_config_proxy, HTTP_PROXY,
+// PIP_PROXY, CARGO_HTTP_PROXY); nothing reaches an outside
 // address, and a registry name that is not allowed fails with the server seeing
 // nothing. Caches live in the workspace; each tool is skipped when absent.
 #include <algorithm>
@@ -90,6 +91,47 @@ PY)" + std::string("\n"));
   }
 };
 
+// A sparse cargo registry (config.json, one index file, one .crate): tinycrate 1.0.0.
+struct CargoRegistry {
+  OutsideDir dir;
+  TestServer server{true};
+  explicit CargoRegistry(const std::string& host) {
+    setup(
+        dir.path(),
+        "mkdir -p tinycrate-1.0.0/src && printf '[package]\\nname = \"tinycrate\"\\nversion = \"1.0.0\"\\n"
+        "edition = \"2021\"\\n' > tinycrate-1.0.0/Cargo.toml && echo 'pub const VALUE: &str = \"works\";' > "
+        "tinycrate-1.0.0/src/lib.rs && tar czf tinycrate-1.0.0.crate tinycrate-1.0.0");
+    const std::string sha256 =
+        setup(dir.path(), "sha256sum tinycrate-1.0.0.crate | cut -d' ' -f1 | tr -d '\\n'");
+    const std::string base = "http://" + host + ":" + server.port_text();
+    server.route("/index/config.json", "{\"dl\":\"" + base + "/dl/{crate}-{version}.crate\"}",
+                 "application/json");
+    server.route("/index/ti/ny/tinycrate",
+                 "{\"name\":\"tinycrate\",\"vers\":\"1.0.0\",\"deps\":[],\"cksum\":\"" + sha256 +
+                     "\",\"features\":{},\"yanked\":false}\n");
+    server.route("/dl/tinycrate-1.0.0.crate", read_file(dir / "tinycrate-1.0.0.crate"));
+  }
+  // cargo fetch of a project that depends on tinycrate from this registry under `host`;
+  // CARGO_HOME in the workspace, rustup's toolchains (if any) read where they are.
+  std::string fetch_script(const std::string& host) const {
+    std::string rustup;
+    if (have_tool("rustup")) {
+      auto home = run_process({"rustup", "show", "home"}, "/");
+      if (home.code == 0 && !home.out.empty())
+        rustup = "RUSTUP_HOME='" + home.out.substr(0, home.out.find('\n')) + "' ";
+    }
+    return "mkdir -p proj/src proj/.cargo && cd proj && printf '[package]\\nname = \"proj\"\\nversion = "
+           "\"0.1.0\"\\n"
+           "edition = \"2021\"\\n\\n[dependencies]\\ntinycrate = { version = \"1.0.0\", registry = \"fake\" "
+           "}\\n' > "
+           "Cargo.toml && echo 'fn main() {}' > src/main.rs && printf '[registries.fake]\\nindex = "
+           "\"sparse+http://" +
+           host + ":" + server.port_text() + "/index/\"\\n' > .cargo/config.toml && " + rustup +
+           "CARGO_HOME=\"$PWD/../cargo-home\" CARGO_NET_RETRY=0 cargo fetch && ls "
+           "../cargo-home/registry/cache/*/";
+  }
+};
+
 const std::vector<std::string> kPipEnv = {"PIP_ROOT_USER_ACTION=ignore", "PIP_CONFIG_FILE=/dev/null"};
 
 }  // namespace
@@ -152,5 +194,31 @@ TEST(PackageManagers, PipFailsForAnIndexNotAllowed) {
   EXPECT_NE(o.code, 0) << o.out;
   EXPECT_TRUE(index.server.requests().empty());
   EXPECT_TRUE(contains(o.err, "evil-registry.test:" + index.server.port_text() + " (not in the allowlist)"))
+      << o.err;
+}
+
+TEST(PackageManagers, CargoFetchesFromAnAllowedSparseRegistry) {
+  SKIP_WITHOUT("cargo");
+  SKIP_WITHOUT("tar");
+  CargoRegistry registry("cargo.test");
+  NetBox box;
+  auto o = box.run(registry.fetch_script("cargo.test"), {"--allow-domain", "cargo.test"});
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+  EXPECT_TRUE(contains(o.out, "tinycrate-1.0.0.crate\n")) << o.out << o.err;
+  auto r = registry.server.requests();
+  EXPECT_NE(std::find(r.begin(), r.end(), "GET /dl/tinycrate-1.0.0.crate HTTP/1.1"), r.end())
+      << ::testing::PrintToString(r);
+}
+
+TEST(PackageManagers, CargoFailsForARegistryNotAllowed) {
+  SKIP_WITHOUT("cargo");
+  SKIP_WITHOUT("tar");
+  CargoRegistry registry("evil-registry.test");
+  NetBox box;
+  auto o = box.run(registry.fetch_script("evil-registry.test"), {"--allow-domain", "cargo.test"});
+  EXPECT_NE(o.code, 0) << o.out;
+  EXPECT_TRUE(registry.server.requests().empty());
+  EXPECT_TRUE(
+      contains(o.err, "evil-registry.test:" + registry.server.port_text() + " (not in the allowlist)"))
       << o.err;
 }
