@@ -61,7 +61,9 @@ inline bool host_has_ipv6_loopback() {
 
 // A loopback TCP server on an ephemeral port, run on its own thread: `http` answers
 // one request per connection (with `body`, or by path once routes are added) and
-// records the request line; otherwise it echoes the first line it receives and closes.
+// records the request line; otherwise it echoes the first line it receives and closes
+// (or, after reply_at_eof(), everything it receives once the client has shut down its
+// sending side: a half-close must reach the server).
 class TestServer {
  public:
   enum Family { V4, V6 };
@@ -86,6 +88,7 @@ class TestServer {
     std::lock_guard<std::mutex> lock(mu_);
     routes_[path] = {std::move(body), std::move(content_type)};
   }
+  void reply_at_eof() { until_eof_ = true; }
   std::vector<std::string> requests() {
     std::lock_guard<std::mutex> lock(mu_);
     return requests_;
@@ -100,13 +103,16 @@ class TestServer {
       char buf[4096];
       timeval tv{5, 0};
       ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      while (in.find(http_ ? "\r\n\r\n" : "\n") == std::string::npos) {
+      bool end_of_stream = false;
+      while (until_eof_ || in.find(http_ ? "\r\n\r\n" : "\n") == std::string::npos) {
         ssize_t n = ::recv(c, buf, sizeof buf, 0);
+        end_of_stream = n == 0;
         if (n <= 0) break;
         in.append(buf, static_cast<size_t>(n));
       }
       const std::string line = in.substr(0, in.find("\r\n"));
-      std::string out = in;
+      // Waiting for the end of the stream: a timeout means the half-close was lost.
+      std::string out = until_eof_ && !end_of_stream ? "no end of stream after 5 s\n" : in;
       if (http_) {
         std::string status = "200 OK", body = body_, type = "text/plain";
         {
@@ -143,7 +149,7 @@ class TestServer {
   std::string body_;
   int fd_ = -1;
   uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
+  std::atomic<bool> stop_{false}, until_eof_{false};
   std::thread thread_;
   std::mutex mu_;
   std::map<std::string, std::pair<std::string, std::string>> routes_;  // path -> body, type

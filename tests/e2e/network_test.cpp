@@ -55,6 +55,24 @@ TEST(Network, ConnectTunnelReachesAPlainTcpServer) {
   EXPECT_EQ(echo.requests().size(), 1u);
 }
 
+TEST(Network, HalfCloseTravelsThroughTheTunnel) {
+  SKIP_WITHOUT("python3");
+  TestServer server(false);
+  server.reply_at_eof();  // answers only after the client's FIN arrived through the proxy
+  NetBox box;
+  auto o = box.run(
+      "python3 -c '\nimport socket\ns = socket.create_connection((\"127.0.0.1\", 3128))\n"
+      "s.sendall(b\"CONNECT good.test:" +
+          server.port_text() +
+          " HTTP/1.1\\r\\n\\r\\n\")\nhead = b\"\"\nwhile b\"\\r\\n\\r\\n\" not in head: head += "
+          "s.recv(4096)\n"
+          "s.sendall(b\"sent before the half-close\"); s.shutdown(socket.SHUT_WR)\ndata = b\"\"\n"
+          "while True:\n  d = s.recv(4096)\n  if not d: break\n  data += d\nprint(data.decode())\n'",
+      kAllowGood);
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(o.out, "sent before the half-close\n") << o.err;
+}
+
 TEST(Network, GitCloneOverDumbHttp) {
   SKIP_WITHOUT("git");
   SKIP_WITHOUT("python3");
