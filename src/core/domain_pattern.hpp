@@ -27,26 +27,9 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/ip_address.hpp"
 
 namespace cordon {
-
-// An IP address in network byte order; v4 uses the first 4 bytes.
-struct IpAddress {
-  bool v6 = false;
-  std::array<uint8_t, 16> bytes{};
-  std::string to_string() const;  // "10.0.0.5", "fd00:ec2:0:0:0:0:0:254"
-  bool operator==(const IpAddress& o) const { return v6 == o.v6 && bytes == o.bytes; }
-};
-
-// Strict IPv4 dotted quad ("1.2.3.4") or IPv6 text (with or without [brackets],
-// "::" compression and an embedded IPv4 tail).
-std::optional<IpAddress> parse_ip_literal(std::string_view text);
-
-// Why a destination address is special-use, or "" when it is an ordinary public
-// address: "loopback", "private", "link-local", "carrier-grade NAT", "multicast",
-// "unspecified", "cloud metadata", "reserved". IPv4-mapped IPv6 addresses are
-// classified as their IPv4 address.
-std::string special_use_reason(const IpAddress& a);
 
 // RFC 3492 Punycode of one label given as Unicode code points (no "xn--" prefix).
 // Empty optional on overflow.

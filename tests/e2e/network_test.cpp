@@ -3,25 +3,11 @@
 // resolver override (CORDON_TEST_RESOLVE), and commands inside the sandbox that try
 // to reach them through the proxy, directly, by DNS and over UDP. Loopback only:
 // nothing here reaches an outside address.
-#include "e2e/harness.hpp"
-#include "e2e/test_servers.hpp"
+#include "e2e/net_servers.hpp"
 
 using namespace cordon_test;
 
 namespace {
-
-struct NetBox : Sandbox {
-  // cordon run with the fake names mapped to the host's loopback (and one to a
-  // private address).
-  Outcome run(const std::string& script, std::vector<std::string> opts) const {
-    return sh(script, opts, "",
-              {"CORDON_TEST_RESOLVE=good.test=127.0.0.1,bad.test=127.0.0.1,git.test=127.0.0.1,"
-               "private.test=10.0.0.5,a.x.test=127.0.0.1,bad.x.test=127.0.0.1"});
-  }
-};
-
-#define SKIP_WITHOUT(tool) \
-  if (!have_tool(tool)) GTEST_SKIP() << tool " is not installed"
 
 const std::vector<std::string> kAllowGood = {"--allow-domain", "good.test"};
 
@@ -67,6 +53,24 @@ TEST(Network, ConnectTunnelReachesAPlainTcpServer) {
       kAllowGood);
   EXPECT_NE(o.out.find("through-the-tunnel"), std::string::npos) << o.out << o.err;
   EXPECT_EQ(echo.requests().size(), 1u);
+}
+
+TEST(Network, HalfCloseTravelsThroughTheTunnel) {
+  SKIP_WITHOUT("python3");
+  TestServer server(false);
+  server.reply_at_eof();  // answers only after the client's FIN arrived through the proxy
+  NetBox box;
+  auto o = box.run(
+      "python3 -c '\nimport socket\ns = socket.create_connection((\"127.0.0.1\", 3128))\n"
+      "s.sendall(b\"CONNECT good.test:" +
+          server.port_text() +
+          " HTTP/1.1\\r\\n\\r\\n\")\nhead = b\"\"\nwhile b\"\\r\\n\\r\\n\" not in head: head += "
+          "s.recv(4096)\n"
+          "s.sendall(b\"sent before the half-close\"); s.shutdown(socket.SHUT_WR)\ndata = b\"\"\n"
+          "while True:\n  d = s.recv(4096)\n  if not d: break\n  data += d\nprint(data.decode())\n'",
+      kAllowGood);
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(o.out, "sent before the half-close\n") << o.err;
 }
 
 TEST(Network, GitCloneOverDumbHttp) {

@@ -10,14 +10,11 @@
 #include <regex>
 
 #include "e2e/harness.hpp"
-#include "e2e/test_servers.hpp"
+#include "e2e/net_servers.hpp"
 
 using namespace cordon_test;
 
 namespace {
-
-#define SKIP_WITHOUT(tool) \
-  if (!have_tool(tool)) GTEST_SKIP() << tool " is not installed"
 
 // The Landlock ABI cordon sees under no_userns (`cordon check --json`).
 int landlock_abi() {

@@ -97,7 +97,7 @@ TEST(Socks5, GreetingAndRequests) {
   six += std::string(15, '\0') + "\x01" + std::string("\x1f\x90", 2);
   auto v6 = parse_socks_request(six);
   ASSERT_EQ(v6.state, ParseState::Done);
-  EXPECT_EQ(v6.host, "0:0:0:0:0:0:0:1");
+  EXPECT_EQ(v6.host, "::1");
   EXPECT_EQ(v6.port, 8080);
   auto bind = parse_socks_request(std::string("\x05\x02\x00\x01\x7f\x00\x00\x01\x00\x50", 10));
   EXPECT_EQ(bind.state, ParseState::Bad);

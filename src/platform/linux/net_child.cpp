@@ -11,7 +11,7 @@
 namespace cordon {
 namespace {
 
-constexpr int kMaxListeners = 64;  // SCM_RIGHTS carries at most 253 descriptors
+constexpr int kMaxListeners = 64;  // per address family; SCM_RIGHTS carries at most 253 descriptors
 
 bool loopback_up(const ChildReporter& rep) {
   int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -28,8 +28,9 @@ bool loopback_up(const ChildReporter& rep) {
   return ok || rep.fail("network", "ioctl(SIOCSIFFLAGS)", "lo", err);
 }
 
-int listen_on(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+// A listener on 127.0.0.1:port, or on [::1]:port with `v6`.
+int listen_on(uint16_t port, bool v6 = false) {
+  int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return -1;
   int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -37,7 +38,14 @@ int listen_on(uint16_t port) {
   sin.sin_family = AF_INET;
   sin.sin_port = htons(port);
   sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0 || ::listen(fd, 1024) != 0) {
+  sockaddr_in6 sin6{};
+  sin6.sin6_family = AF_INET6;
+  sin6.sin6_port = htons(port);
+  sin6.sin6_addr = in6addr_loopback;
+  if (v6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  const bool bound = v6 ? ::bind(fd, reinterpret_cast<sockaddr*>(&sin6), sizeof sin6) == 0
+                        : ::bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin) == 0;
+  if (!bound || ::listen(fd, 1024) != 0) {
     int err = errno;
     ::close(fd);
     errno = err;
@@ -50,7 +58,8 @@ int listen_on(uint16_t port) {
 
 bool net_child_setup(const NetPlan& plan, int sock, const ChildReporter& rep) {
   if (!loopback_up(rep)) return false;
-  int fds[kMaxListeners];
+  int fds[2 * kMaxListeners];
+  uint16_t ports[kMaxListeners];
   int count = 0;
   bool ok = true;
   auto add = [&](uint16_t port) {
@@ -66,15 +75,27 @@ bool net_child_setup(const NetPlan& plan, int sock, const ChildReporter& rep) {
       ok = rep.fail("network", "bind/listen", arg);
       return;
     }
+    ports[count] = port;
     fds[count++] = fd;
   };
   add(plan.http_port);
   add(plan.socks_port);
   for (uint16_t p : plan.localhost_ports) add(p);
+  // The same listeners on [::1], for tools that resolve "localhost" to ::1 first. All
+  // or none (a host without IPv6 has no ::1): the parent tells by the count.
+  const int v4_count = count;
+  for (int i = 0; ok && i < v4_count; ++i) {
+    int fd = listen_on(ports[i], true);
+    if (fd < 0) {
+      while (count > v4_count) ::close(fds[--count]);
+      break;
+    }
+    fds[count++] = fd;
+  }
   if (ok) {
     char byte = 'L';
     iovec iov{&byte, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxListeners)];
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 2 * kMaxListeners)];
     std::memset(control, 0, sizeof control);
     msghdr msg{};
     msg.msg_iov = &iov;

@@ -3,7 +3,8 @@
 // In the child, after the mounts and while it still holds CAP_NET_ADMIN in its own
 // user namespace (before caps.cpp drops everything): bring `lo` up, create the
 // listening sockets on 127.0.0.1 inside the network namespace (HTTP proxy, SOCKS5,
-// one per --allow-localhost port, in that order), send them to the parent over
+// one per --allow-localhost port, in that order; then the same on [::1] unless the
+// namespace has no IPv6), send them to the parent over
 // `sock` with SCM_RIGHTS, and close them here. Only system calls, no allocation:
 // the parent may already run the proxy thread when it clones.
 #pragma once

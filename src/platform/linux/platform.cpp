@@ -389,7 +389,7 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
   for (const auto& r : refused) {
     Denial d;
     d.operation = "connect";
-    d.address = r.host + ":" + std::to_string(r.port);
+    d.address = r.address();
     d.rule = "network proxy: " + r.reason;
     if (r.reason == "not in the allowlist") d.suggestion = "--allow-domain " + r.host;
     out.denials.push_back(std::move(d));

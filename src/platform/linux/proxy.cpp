@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -19,6 +20,7 @@
 #include <unordered_map>
 
 #include "core/proxy_protocol.hpp"
+#include "platform/linux/relay.hpp"
 
 namespace cordon {
 
@@ -38,7 +40,6 @@ struct ProxyServer::Shared {
 
 namespace {
 
-constexpr size_t kBuffer = 1024 * 1024;  // pipe size per direction (fs.pipe-max-size default)
 constexpr size_t kMaxRefusals = 10000;
 
 enum class ListenerKind { Http, Socks, Forward };
@@ -46,28 +47,6 @@ enum class ListenerKind { Http, Socks, Forward };
 struct Handler {
   virtual ~Handler() = default;
   virtual void on_event(uint32_t events) = 0;
-};
-
-// One direction of a relay: bytes the proxy itself must send first (a CONNECT or
-// SOCKS reply, a rewritten request head), then a kernel pipe that splice() moves the
-// stream through without copying it to user space.
-struct Pipe {
-  std::string pre;
-  size_t pre_off = 0;
-  UniqueFd read_end, write_end;
-  size_t in_pipe = 0, capacity = 0;
-  bool eof = false, shut = false;
-  void preload(std::string_view s) { pre.assign(s), pre_off = 0; }
-  bool open() {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) return false;
-    read_end.reset(fds[0]), write_end.reset(fds[1]);
-    int size = ::fcntl(fds[1], F_SETPIPE_SZ, static_cast<int>(kBuffer));
-    capacity = static_cast<size_t>(size > 0 ? size : ::fcntl(fds[1], F_GETPIPE_SZ));
-    return true;
-  }
-  bool wants_read() const { return !eof && pre_off == pre.size() && in_pipe < capacity; }
-  bool wants_write() const { return pre_off < pre.size() || in_pipe > 0; }
 };
 
 class Loop;
@@ -99,7 +78,7 @@ struct Conn {
   std::vector<IpAddress> addresses;
   size_t next_address = 0;
   int last_connect_error = 0;
-  Pipe c2u, u2c;
+  Relay relay;
   bool dead = false;
 };
 
@@ -128,12 +107,17 @@ class Loop {
   void run() {
     epoll_event events[256];
     while (!stopping_) {
-      int n = ::epoll_wait(epoll_.get(), events, 256, -1);
+      // Connections that stopped after their share of rounds go on without an event.
+      int n = ::epoll_wait(epoll_.get(), events, 256, busy_.empty() ? -1 : 0);
       if (n < 0) {
         if (errno == EINTR) continue;
         break;
       }
       for (int i = 0; i < n; ++i) static_cast<Handler*>(events[i].data.ptr)->on_event(events[i].events);
+      std::vector<uint64_t> busy;
+      busy.swap(busy_);
+      for (uint64_t id : busy)
+        if (auto it = conns_.find(id); it != conns_.end() && !it->second->dead) pump(*it->second);
       reap();
     }
     conns_.clear();
@@ -181,7 +165,14 @@ class Loop {
   void accept_from(Listener& l) {
     for (int i = 0; i < 64; ++i) {
       int fd = ::accept4(l.fd.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-      if (fd < 0) return;
+      if (fd < 0) {
+        // Out of descriptors: a level-triggered listener would wake us in a loop. Stop
+        // accepting until a connection closes; the kernel keeps the rest in the backlog.
+        if (errno == EMFILE || errno == ENFILE) pause_listeners(true);
+        return;
+      }
+      int one = 1;  // relayed writes go out as they come, as the sender wrote them
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       auto c = std::make_unique<Conn>();
       c->loop = this;
       c->id = ++next_id_;
@@ -203,6 +194,17 @@ class Loop {
       } else {
         set_mask(ref.client_ep, fd, EPOLLIN);
       }
+    }
+  }
+
+  void pause_listeners(bool pause) {
+    if (listeners_paused_ == pause) return;
+    listeners_paused_ = pause;
+    for (auto& l : listeners_) {
+      epoll_event ev{};
+      ev.events = pause ? 0u : uint32_t{EPOLLIN};
+      ev.data.ptr = l.get();
+      ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, l->fd.get(), &ev);
     }
   }
 
@@ -388,23 +390,32 @@ class Loop {
 
   void connected(Conn& c) {
     c.phase = Phase::Relaying;
-    if (!c.c2u.open() || !c.u2c.open())
-      return fail(c, 502, 0x01, std::string("pipe2: ") + std::strerror(errno));
+    if (!c.relay.open()) return fail(c, 502, 0x01, std::string("pipe2: ") + std::strerror(errno));
     std::string leftover = c.inbuf;
     c.inbuf.clear();
     if (c.kind == ListenerKind::Socks) {
-      c.u2c.preload(socks_reply(0x00));
+      c.relay.to_client(socks_reply(0x00));
     } else if (c.kind == ListenerKind::Http && c.connect_tunnel) {
-      c.u2c.preload("HTTP/1.1 200 Connection established\r\n\r\n");
+      c.relay.to_client("HTTP/1.1 200 Connection established\r\n\r\n");
     }
     if (c.kind == ListenerKind::Http && !c.connect_tunnel) leftover = c.forward_head + leftover;
-    if (!leftover.empty()) c.c2u.preload(leftover);
+    if (!leftover.empty()) c.relay.to_upstream(leftover);
+    // Registered once for the rest of the connection (edge-triggered, see relay.hpp).
+    set_mask(c.client_ep, c.client.get(), kRelayEvents);
+    set_mask(c.upstream_ep, c.upstream.get(), kRelayEvents);
     pump(c);
   }
 
   void reap() {
-    for (auto it = conns_.begin(); it != conns_.end();)
-      it = it->second->dead ? conns_.erase(it) : std::next(it);
+    bool closed = false;
+    for (auto it = conns_.begin(); it != conns_.end();) {
+      if (it->second->dead) {
+        it = conns_.erase(it), closed = true;
+      } else {
+        ++it;
+      }
+    }
+    if (closed) pause_listeners(false);
   }
 
   friend struct Endpoint;
@@ -415,7 +426,9 @@ class Loop {
   Wake wake_handler_;
   Stop stop_handler_;
   bool stopping_ = false;
+  bool listeners_paused_ = false;
   uint64_t next_id_ = 0;
+  std::vector<uint64_t> busy_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::unordered_map<uint64_t, std::unique_ptr<Conn>> conns_;
 
@@ -423,8 +436,11 @@ class Loop {
   void handle(Endpoint& ep, uint32_t events) {
     Conn& c = *ep.conn;
     if (c.dead) return;
+    if (c.phase == Phase::Relaying) {
+      c.relay.note(ep.upstream, events);
+      return pump(c);
+    }
     if (ep.upstream) return on_upstream_event(c, events);
-    if (c.phase == Phase::Relaying) return pump(c);
     if (c.phase == Phase::Resolving || c.phase == Phase::Connecting) {
       if (events & (EPOLLHUP | EPOLLERR)) c.dead = true;  // gave up while we were busy
       return;
@@ -480,89 +496,41 @@ void Loop::on_client_readable(Conn& c) {
   decide(c, r.host, r.port);
 }
 
+// The upstream socket while connecting: connected, or try the next address.
 void Loop::on_upstream_event(Conn& c, uint32_t events) {
-  if (c.phase == Phase::Connecting) {
-    int err = 0;
-    socklen_t len = sizeof err;
-    ::getsockopt(c.upstream.get(), SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err == 0 && (events & (EPOLLERR | EPOLLHUP)) && !(events & EPOLLOUT)) err = ECONNREFUSED;
-    if (err != 0) {
-      c.last_connect_error = err;
-      c.upstream.reset();  // closing removes it from epoll
-      c.upstream_ep.registered = false;
-      return start_connect(c);
-    }
-    return connected(c);
+  int err = 0;
+  socklen_t len = sizeof err;
+  ::getsockopt(c.upstream.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+  if (err == 0 && (events & (EPOLLERR | EPOLLHUP)) && !(events & EPOLLOUT)) err = ECONNREFUSED;
+  if (err != 0) {
+    c.last_connect_error = err;
+    c.upstream.reset();  // closing removes it from epoll
+    c.upstream_ep.registered = false;
+    return start_connect(c);
   }
-  pump(c);
+  connected(c);
 }
 
-// Moves bytes both ways; one read and one write per direction and wake-up, with
-// epoll interest following the buffers (read when empty, write when pending).
 void Loop::pump(Conn& c) {
-  // Up to 16 rounds per wake-up: read into the pipe, write out of it, until both
-  // sides would block; epoll interest then follows the pipe (read while it has room,
-  // write while it holds data).
-  auto move = [&](Pipe& p, int from, int to) -> bool {
-    while (p.pre_off < p.pre.size()) {
-      ssize_t n = ::send(to, p.pre.data() + p.pre_off, p.pre.size() - p.pre_off, MSG_NOSIGNAL);
-      if (n > 0) {
-        p.pre_off += static_cast<size_t>(n);
-      } else {
-        if (errno == EAGAIN || errno == EINTR) return true;
-        return false;
-      }
-    }
-    for (int round = 0; round < 16; ++round) {
-      bool progress = false;
-      if (!p.eof && p.in_pipe < p.capacity) {
-        ssize_t n = ::splice(from, nullptr, p.write_end.get(), nullptr, p.capacity - p.in_pipe,
-                             SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-        if (n > 0) {
-          p.in_pipe += static_cast<size_t>(n), progress = true;
-        } else if (n == 0) {
-          p.eof = true;
-        } else if (errno != EAGAIN && errno != EINTR) {
-          return false;
-        }
-      }
-      if (p.in_pipe > 0) {
-        ssize_t n =
-            ::splice(p.read_end.get(), nullptr, to, nullptr, p.in_pipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-        if (n > 0) {
-          p.in_pipe -= static_cast<size_t>(n), progress = true;
-        } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-          return false;
-        }
-      }
-      if (!progress) break;
-    }
-    if (p.eof && p.in_pipe == 0 && !p.shut) {
-      ::shutdown(to, SHUT_WR);
-      p.shut = true;
-    }
-    return true;
-  };
-  if (!move(c.c2u, c.client.get(), c.upstream.get()) || !move(c.u2c, c.upstream.get(), c.client.get())) {
-    c.dead = true;
-    return;
+  switch (c.relay.pump(c.client.get(), c.upstream.get())) {
+    case PumpResult::Waiting:
+      break;
+    case PumpResult::Busy:
+      busy_.push_back(c.id);
+      break;
+    case PumpResult::Done:
+    case PumpResult::Failed:
+      c.dead = true;
+      break;
   }
-  if (c.c2u.shut && c.u2c.shut) {
-    c.dead = true;
-    return;
-  }
-  auto want = [](const Pipe& in, const Pipe& out) {
-    return (in.wants_read() ? EPOLLIN : 0u) | (out.wants_write() ? EPOLLOUT : 0u);
-  };
-  set_mask(c.client_ep, c.client.get(), want(c.c2u, c.u2c));
-  set_mask(c.upstream_ep, c.upstream.get(), want(c.u2c, c.c2u));
 }
 
-// Receives the listeners from the child: HTTP, SOCKS5, then the forwarded ports.
+// Receives the listeners from the child: HTTP, SOCKS5, then the forwarded ports, on
+// 127.0.0.1 and then, when the sandbox has IPv6, the same again on [::1].
 bool receive_listeners(int sock, std::vector<UniqueFd>& out, size_t expected) {
   char byte;
   iovec iov{&byte, 1};
-  std::vector<char> control(CMSG_SPACE(sizeof(int) * expected));
+  std::vector<char> control(CMSG_SPACE(sizeof(int) * 2 * expected));
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
@@ -582,7 +550,7 @@ bool receive_listeners(int sock, std::vector<UniqueFd>& out, size_t expected) {
       out.emplace_back(fd);
     }
   }
-  return out.size() == expected && !(msg.msg_flags & MSG_CTRUNC);
+  return (out.size() == expected || out.size() == 2 * expected) && !(msg.msg_flags & MSG_CTRUNC);
 }
 
 // A listener on the host's 127.0.0.1, on a port the kernel picks (no namespace).
@@ -658,6 +626,15 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::start(ProxyOptions options) {
   return p;
 }
 
+void ProxyServer::after_clone() {
+  child_end_.reset();
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
+}
+
 void ProxyServer::thread_main() {
   std::vector<UniqueFd> fds = std::move(host_fds_);
   const size_t expected = 2 + options_.forward_ports.size();
@@ -666,10 +643,13 @@ void ProxyServer::thread_main() {
   if (fds.empty() && !receive_listeners(parent_end_.get(), fds, expected)) return;
   Loop loop(options_, shared_, stop_fd_.get());
   if (!loop.init()) return;
-  loop.add_listener(std::move(fds[0]), ListenerKind::Http, 0);
-  loop.add_listener(std::move(fds[1]), ListenerKind::Socks, 0);
-  for (size_t i = 0; i < options_.forward_ports.size(); ++i)
-    loop.add_listener(std::move(fds[2 + i]), ListenerKind::Forward, options_.forward_ports[i]);
+  for (size_t i = 0; i < fds.size(); ++i) {
+    const size_t slot = i % expected;
+    if (slot < 2)
+      loop.add_listener(std::move(fds[i]), slot == 0 ? ListenerKind::Http : ListenerKind::Socks, 0);
+    else
+      loop.add_listener(std::move(fds[i]), ListenerKind::Forward, options_.forward_ports[slot - 2]);
+  }
   loop.run();
 }
 
@@ -694,7 +674,7 @@ std::vector<std::string> summarize_refusals(const std::vector<ProxyRefusal>& ref
   std::map<std::string, int> counts;
   std::vector<std::string> order;
   for (const auto& r : refusals) {
-    std::string line = r.host + ":" + std::to_string(r.port) + " (" + r.reason + ")";
+    std::string line = r.address() + " (" + r.reason + ")";
     if (counts[line]++ == 0) order.push_back(line);
   }
   std::vector<std::string> out;

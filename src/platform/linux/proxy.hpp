@@ -49,6 +49,11 @@ struct ProxyRefusal {
   std::string host;
   uint16_t port = 0;
   std::string reason;
+  // "host:port", "[::1]:port" for IPv6 addresses.
+  std::string address() const {
+    const bool v6 = host.find(':') != std::string::npos;
+    return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  }
 };
 
 struct ProxyOptions {
@@ -75,8 +80,10 @@ class ProxyServer {
   // host_listeners: the ports the kernel gave the HTTP and SOCKS5 listeners.
   std::pair<uint16_t, uint16_t> ports() const { return ports_; }
   // In the parent right after clone(): our copy of the child's end is closed, so a
-  // child that dies before sending its listeners ends the receive with EOF.
-  void after_clone() { child_end_.reset(); }
+  // child that dies before sending its listeners ends the receive with EOF. The
+  // supervisor's descriptor limit is raised to the hard limit (a connection holds six
+  // descriptors); the command keeps the limit it inherited at clone().
+  void after_clone();
   // Stops the event loop, closes every connection, returns the refusals.
   std::vector<ProxyRefusal> finish();
 
