@@ -85,6 +85,7 @@ class Fields {
     inner.string("argument", f.argument);
     inner.unsigned_number("win32", f.win32);
     inner.string("message", f.message);
+    inner.string("hint", f.hint);
     if (auto e = inner.finish(); !e) {
       if (!error_) error_ = frame_error("in \"" + key + "\": " + e.error().detail);
       return;
@@ -106,7 +107,11 @@ class Fields {
 };
 
 json failure_json(const Failure& f) {
-  return {{"call", f.call}, {"argument", f.argument}, {"win32", f.win32}, {"message", f.message}};
+  return {{"call", f.call},
+          {"argument", f.argument},
+          {"win32", f.win32},
+          {"message", f.message},
+          {"hint", f.hint}};
 }
 
 struct ToJson {

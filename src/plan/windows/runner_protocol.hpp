@@ -84,8 +84,9 @@ struct Output {
 struct Failure {
   std::string call;  // "CreateRestrictedToken", "frame", ...
   std::string argument;
-  uint32_t win32 = 0;  // 0: not an OS error
-  std::string message;
+  uint32_t win32 = 0;   // 0: not an OS error
+  std::string message;  // Error::detail ("Win32 error 5 (Access is denied.)")
+  std::string hint;     // Error::hint, may be empty
   friend bool operator==(const Failure&, const Failure&) = default;
 };
 

@@ -33,7 +33,8 @@ Start sample_start() {
 std::vector<Message> all_messages() {
   Exit failed;
   failed.exit_code = 0;
-  failed.error = Failure{"CreateRestrictedToken", "WRITE_RESTRICTED", 5, "Access is denied."};
+  failed.error =
+      Failure{"CreateRestrictedToken", "WRITE_RESTRICTED", 5, "Win32 error 5 (Access is denied.)", "a hint"};
   return {sample_start(),
           Start{},
           Stdin{std::string("\0\xff\x01 binary", 10), false},
@@ -45,7 +46,7 @@ std::vector<Message> all_messages() {
           Exit{124, true, false, std::nullopt},
           Exit{0xC0000005u, false, true, std::nullopt},
           failed,
-          ErrorFrame{Failure{"frame", "", 0, "body is not JSON"}}};
+          ErrorFrame{Failure{"frame", "", 0, "body is not JSON", ""}}};
 }
 
 // Decodes `wire` fed in pieces of `chunk` bytes.
@@ -190,7 +191,7 @@ TEST(WinRunnerProtocol, MalformedBodiesAreErrorsNotGuesses) {
   const std::vector<BadBody> to_caller = {
       {"pid too large", R"({"version":1,"type":"started","pid":4294967296})", "range"},
       {"exit error with extra field",
-       R"({"version":1,"type":"exit","exit_code":1,"timed_out":false,"terminated":false,"error":{"call":"c","argument":"","win32":5,"message":"m","x":1}})",
+       R"({"version":1,"type":"exit","exit_code":1,"timed_out":false,"terminated":false,"error":{"call":"c","argument":"","win32":5,"message":"m","hint":"","x":1}})",
        "unknown field \"x\""},
       {"error frame without error", R"({"version":1,"type":"error"})", "missing field \"error\""},
   };
