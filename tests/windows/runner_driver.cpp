@@ -41,10 +41,7 @@ namespace proto = cordon::win::runner;
 constexpr int kDriverError = 70;
 
 std::wstring runner_exe() {
-  wchar_t self[MAX_PATH * 2];
-  DWORD n = GetModuleFileNameW(nullptr, self, static_cast<DWORD>(std::size(self)));
-  std::wstring path(self, n);
-  return path.substr(0, path.find_last_of(L"\\/") + 1) + L"cordon-runner.exe";
+  return runner_next_to_self();  // the driver sits next to cordon-runner.exe
 }
 
 std::vector<std::string> environment() {

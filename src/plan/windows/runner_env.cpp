@@ -60,6 +60,22 @@ std::vector<std::string> with_git_safe_directories(std::vector<std::string> env,
   return env;
 }
 
+Start start_from_plan(const WinPlan& plan, const std::vector<std::string>& argv, const std::string& cwd,
+                      const std::vector<std::string>& env, std::optional<double> timeout_seconds, bool tty,
+                      bool private_desktop) {
+  Start s;
+  s.argv = argv;
+  s.cwd = cwd;
+  s.env = env;
+  for (const auto& sid : plan.token.capabilities) s.capability_sids.push_back(sid.str());
+  if (timeout_seconds && *timeout_seconds >= 0)
+    s.timeout_ms = static_cast<uint64_t>(std::min(*timeout_seconds, 3.0e7) * 1000.0);  // at most ~1 year
+  s.tty = tty;
+  s.private_desktop = private_desktop;
+  s.safe_directories = plan.write_roots;
+  return s;
+}
+
 Result<std::string> pipe_sddl(const std::string& sid) {
   auto parsed = Sid::parse(sid);
   if (!parsed || parsed->str() != sid)

@@ -1,6 +1,7 @@
 // cordon (Windows, stage 2): the pure decisions around the command runner.
 //
-//   env = with_git_safe_directories(env, {"C:\\work\\repo"});   // before the launch
+//   Start start = start_from_plan(plan, argv, cwd, env, timeout, tty, private_desktop);
+//   env = with_git_safe_directories(env, {"C:\\work\\repo"});   // the runner, before the launch
 //   std::string sddl = pipe_sddl(sandbox_user_sid).value();      // "D:P(A;;GA;;;S-1-5-21-...)"
 //   auto args = parse_runner_args({"--pipe=\\\\.\\pipe\\cordon-runner-ab12", "--server-pid=42"});
 //   if (should_retry_runner_launch(attempt, win32_code_of(error))) ...   // stale logon: once
@@ -14,6 +15,8 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "plan/windows/planner.hpp"
+#include "plan/windows/runner_protocol.hpp"
 
 namespace cordon::win::runner {
 
@@ -25,6 +28,13 @@ namespace cordon::win::runner {
 // case-insensitively, as Windows environment names do.
 std::vector<std::string> with_git_safe_directories(std::vector<std::string> env,
                                                    const std::vector<std::string>& paths);
+
+// The start frame for a planned run: the plan's capability SIDs (the runner adds its
+// own logon SID and Everyone), its writable roots as safe.directory entries, and the
+// command as given. `env` is the complete environment (planner variables applied).
+Start start_from_plan(const WinPlan& plan, const std::vector<std::string>& argv, const std::string& cwd,
+                      const std::vector<std::string>& env, std::optional<double> timeout_seconds, bool tty,
+                      bool private_desktop);
 
 // The security descriptor of the runner's pipes: a protected DACL granting GENERIC_ALL
 // to exactly one SID (the sandbox user's; the current user's when no logon is used).

@@ -226,6 +226,13 @@ RunnerLauncher plain_launcher() {
   };
 }
 
+std::wstring runner_next_to_self() {
+  std::wstring path(32768, L'\0');
+  const DWORD n = GetModuleFileNameW(nullptr, path.data(), static_cast<DWORD>(path.size()));
+  path.resize(n);
+  return path.substr(0, path.find_last_of(L"\\/") + 1) + L"cordon-runner.exe";
+}
+
 std::wstring runner_command_line(const std::wstring& runner_exe, const std::string& pipe_base) {
   std::wstring line = quote_argument(runner_exe);
   for (const auto& arg : format_runner_args({pipe_base, GetCurrentProcessId()}))

@@ -73,6 +73,11 @@ struct RunnerOutcome {
 
 [[nodiscard]] Result<RunnerOutcome> run_via_runner(const RunnerRequest& request);
 
+// cordon-runner.exe in the directory of the running executable. The sandbox user must
+// be able to read and execute it there (Codex copies its runner to a directory it
+// locks down for that reason; that is setup's decision).
+std::wstring runner_next_to_self();
+
 // The runner's command line for a pipe base name: quoted exe, --pipe, --server-pid.
 std::wstring runner_command_line(const std::wstring& runner_exe, const std::string& pipe_base);
 

@@ -6,6 +6,7 @@
 
 #include "plan/windows/runner_env.hpp"
 #include "plan/windows/runner_protocol.hpp"
+#include "plan/windows/sid.hpp"
 
 namespace cordon::win::runner {
 namespace {
@@ -256,6 +257,22 @@ TEST(WinRunnerEnv, SafeDirectoryWithoutCountStartsAtZeroAndSkipsDuplicates) {
   EXPECT_EQ(fixed, (std::vector<std::string>{"GIT_CONFIG_KEY_0=safe.directory", "GIT_CONFIG_VALUE_0=C:/ws",
                                              "GIT_CONFIG_COUNT=1"}));
   EXPECT_EQ(with_git_safe_directories({"A=b"}, {}), (std::vector<std::string>{"A=b"}));
+}
+
+TEST(WinRunnerEnv, StartFrameFromAPlan) {
+  WinPlan plan;
+  plan.token.capabilities = {sids::capability({1, 2, 3, 4}), sids::capability({5, 6, 7, 8})};
+  plan.token.logon = *Sid::parse("S-1-5-5-0-999");
+  plan.write_roots = {"C:\\work\\repo", "C:\\Users\\u\\AppData\\Local\\Temp\\cordon-1"};
+  Start s = start_from_plan(plan, {"git", "status"}, "C:\\work\\repo", {"PATH=x"}, 2.5, false, true);
+  EXPECT_EQ(s.capability_sids, (std::vector<std::string>{"S-1-5-21-1-2-3-4", "S-1-5-21-5-6-7-8"}));
+  EXPECT_EQ(s.safe_directories, plan.write_roots);
+  EXPECT_EQ(s.timeout_ms, 2500u);
+  EXPECT_EQ(s.argv, (std::vector<std::string>{"git", "status"}));
+  EXPECT_TRUE(s.private_desktop);
+  EXPECT_FALSE(start_from_plan(plan, {"x"}, "", {}, std::nullopt, false, true).timeout_ms);
+  // Whatever the plan holds, the frame encodes.
+  EXPECT_TRUE(encode(s));
 }
 
 TEST(WinRunnerEnv, PipeSddlAdmitsOneSidOnly) {
