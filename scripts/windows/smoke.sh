@@ -226,6 +226,25 @@ if [ ! -e "$WS/runner-term.txt" ] && [ ! -e "$WS/runner-timeout.txt" ]; then
   pass "runner: terminate and timeout kill the whole tree (no grandchild wrote)"
 else fail "runner tree kill" "$(ls "$WS" | grep runner- | tr '\n' ' ')"; fi
 
+# The runner dies mid-run: the job was its handle (kill-on-close), so the tree goes too.
+rm -f "$WS/runner-killed.txt"
+driver_run run --kill-runner-after-ms 2000 -- "$CHILD" spawn runner-killed.txt 6
+if [ "$RC" -eq 70 ] && grep -q 'without an exit frame' "$ERR"; then
+  sleep 7
+  if [ ! -e "$WS/runner-killed.txt" ]; then pass "runner: a killed runner takes the command's tree with it"
+  else fail "runner killed" "the grandchild outlived the runner"; fi
+else fail "runner killed" "rc=$RC err=$(head -c 300 "$ERR")"; fi
+# 40 MB of stdin for a command that never reads it: back-pressure, and a terminate
+# still ends the run within bounds.
+head -c 40000000 /dev/zero >"$WS/.stdin-big"
+start=$(date +%s)
+STDIN="$WS/.stdin-big" driver_run run --stdin --terminate-after-ms 3000 -- "$CHILD" sleep 60
+elapsed=$(( $(date +%s) - start ))
+rm -f "$WS/.stdin-big"
+if [ "$RC" -eq 130 ] && grep -q 'terminated=1' "$ERR" && [ "$elapsed" -lt 30 ]; then
+  pass "runner: terminate gets through a stalled stdin (${elapsed}s)"
+else fail "runner stalled stdin" "rc=$RC after ${elapsed}s err=$(head -c 300 "$ERR")"; fi
+
 # Launch retry on a stale logon session (1312): exactly once, and only for that code.
 driver_run stale-logon once -- "$CHILD" echo after-retry
 if [ "$RC" -eq 0 ] && grep -qx 'after-retry' "$OUT" && grep -q 'launcher-calls: 2' "$ERR" && grep -q 'attempts=2' "$ERR"; then

@@ -2,7 +2,8 @@
 // the way cordon.exe will, but started without a logon (plain CreateProcessW), so it
 // runs under Wine, which has no users. Used by scripts/windows/smoke.sh.
 //
-//   runner_driver run [--timeout-ms N] [--terminate-after-ms N] [--stdin] [--safe-dir P] -- CMD...
+//   runner_driver run [--timeout-ms N] [--terminate-after-ms N] [--kill-runner-after-ms N] [--stdin]
+//                     [--safe-dir P] -- CMD...
 //       runs CMD through the runner; output passes through; exit code = the command's;
 //       last stderr line "runner-result exit_code=N timed_out=0|1 terminated=0|1 attempts=N command_pid=N"
 //   runner_driver stale-logon once|twice|other -- CMD...
@@ -91,7 +92,7 @@ int report(const Result<RunnerOutcome>& r) {
 int run(std::vector<std::string> args) {
   std::vector<std::string> command;
   RunnerRequest r = base_request({});
-  DWORD terminate_after = 0;
+  DWORD terminate_after = 0, kill_runner_after = 0;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--") {
       command.assign(args.begin() + static_cast<long>(i) + 1, args.end());
@@ -100,6 +101,8 @@ int run(std::vector<std::string> args) {
     if (args[i] == "--timeout-ms" && i + 1 < args.size()) r.start.timeout_ms = std::stoull(args[++i]);
     if (args[i] == "--terminate-after-ms" && i + 1 < args.size())
       terminate_after = static_cast<DWORD>(std::stoul(args[++i]));
+    if (args[i] == "--kill-runner-after-ms" && i + 1 < args.size())
+      kill_runner_after = static_cast<DWORD>(std::stoul(args[++i]));
     if (args[i] == "--stdin") r.stdin_source = GetStdHandle(STD_INPUT_HANDLE);
     if (args[i] == "--safe-dir" && i + 1 < args.size()) r.start.safe_directories.push_back(args[++i]);
   }
@@ -112,6 +115,22 @@ int run(std::vector<std::string> args) {
       Sleep(terminate_after);
       SetEvent(event);
     });
+  }
+  if (kill_runner_after > 0) {
+    // The runner dies mid-run (as if killed by the user): its job must take the tree.
+    auto plain = plain_launcher();
+    r.launcher = [plain, kill_runner_after](const std::wstring& line, int attempt) -> Result<RunnerProcess> {
+      auto p = plain(line, attempt);
+      HANDLE copy = nullptr;
+      if (p && DuplicateHandle(GetCurrentProcess(), p->process.get(), GetCurrentProcess(), &copy, 0, FALSE,
+                               DUPLICATE_SAME_ACCESS))
+        (void)start_thread([copy, kill_runner_after] {
+          Sleep(kill_runner_after);
+          TerminateProcess(copy, 9);
+          CloseHandle(copy);
+        });
+      return p;
+    };
   }
   return report(run_via_runner(r));
 }

@@ -14,6 +14,8 @@ namespace {
 using namespace win::runner;
 
 constexpr DWORD kDrainAfterRunnerExitMs = 5000;
+constexpr DWORD kTerminateSendMs = 2000;
+constexpr int kTerminatedExitCode = 130;  // as the runner reports a terminate
 
 // Ctrl+C / Ctrl+Break in cordon's console become a terminate frame.
 std::atomic<HANDLE> g_interrupt{nullptr};
@@ -115,11 +117,17 @@ Result<RunnerOutcome> converse(const RunnerRequest& r, RunnerPipes& pipes, Outbo
     }
   } cancel_read{pipes.from_runner.get(), &ov, &pending};
 
+  bool forced = false;  // the runner was ended because a terminate could not reach it
   auto send_terminate = [&] {
     if (terminate_sent) return;
     terminate_sent = true;
-    (void)out.sender->send(Terminate{});
     tighten(r.exit_grace_ms);
+    // A stdin write stalled behind a command that does not read holds the pipe; the
+    // terminate then cannot get through, so the runner goes, and its job with it.
+    if (!out.sender->send_within(Terminate{}, kTerminateSendMs) && !runner_gone) {
+      forced = true;
+      TerminateProcess(runner.process.get(), kTerminatedExitCode);
+    }
   };
 
   for (;;) {
@@ -199,6 +207,11 @@ Result<RunnerOutcome> converse(const RunnerRequest& r, RunnerPipes& pipes, Outbo
         return from_failure(error->error, "the runner refused a frame: ");
       }
     }
+  }
+  if (forced) {
+    outcome.exit_code = kTerminatedExitCode;
+    outcome.terminated = true;
+    return outcome;
   }
   DWORD code = 0;
   WaitForSingleObject(runner.process.get(), kDrainAfterRunnerExitMs);

@@ -19,7 +19,9 @@
 // Every wait is bounded: the runner must connect within connect_timeout_ms; with a
 // timeout, the exit must arrive within timeout + exit_grace_ms; after a terminate,
 // within exit_grace_ms. Past those, the runner process is ended, which ends its job
-// (kill-on-close) and the command's whole tree with it.
+// (kill-on-close) and the command's whole tree with it. So is a runner a terminate
+// cannot reach within 2 s (a stdin write stalled behind a command that does not read);
+// the outcome is then "terminated", exit code 130.
 #pragma once
 
 #include <windows.h>

@@ -2,6 +2,7 @@
 
 #include <sddl.h>
 
+#include <chrono>
 #include <memory>
 
 #include "platform/windows/security.hpp"
@@ -170,7 +171,19 @@ Status FrameSender::send(const win::runner::Message& message) {
 }
 
 Status FrameSender::send_raw(std::string_view bytes) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::timed_mutex> lock(mutex_);
+  return write_locked(bytes);
+}
+
+Status FrameSender::send_within(const win::runner::Message& message, DWORD timeout_ms) {
+  auto wire = win::runner::encode(message);
+  if (!wire) return wire.error();
+  std::unique_lock<std::timed_mutex> lock(mutex_, std::chrono::milliseconds(timeout_ms));
+  if (!lock.owns_lock()) return win32_error("WriteFile", "pipe", WAIT_TIMEOUT, "the peer is not reading");
+  return write_locked(*wire);
+}
+
+Status FrameSender::write_locked(std::string_view bytes) {
   if (closed_) return win32_error("WriteFile", "pipe", ERROR_BROKEN_PIPE);
   auto sent = write_all(pipe_, bytes, overlapped_);
   if (!sent) closed_ = true;
@@ -178,7 +191,7 @@ Status FrameSender::send_raw(std::string_view bytes) {
 }
 
 void FrameSender::close() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::timed_mutex> lock(mutex_);
   closed_ = true;
 }
 

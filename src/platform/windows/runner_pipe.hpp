@@ -61,10 +61,15 @@ class FrameSender {
   FrameSender(HANDLE pipe, bool overlapped) : pipe_(pipe), overlapped_(overlapped) {}
   [[nodiscard]] Status send(const win::runner::Message& message);
   [[nodiscard]] Status send_raw(std::string_view bytes);
+  // As send(), but gives up when another thread's write holds the pipe for longer
+  // than timeout_ms (the peer is not reading): for a terminate that must not wait
+  // behind a stalled stdin chunk.
+  [[nodiscard]] Status send_within(const win::runner::Message& message, DWORD timeout_ms);
   void close();
 
  private:
-  std::mutex mutex_;
+  [[nodiscard]] Status write_locked(std::string_view bytes);
+  std::timed_mutex mutex_;
   HANDLE pipe_;
   bool overlapped_;
   bool closed_ = false;
