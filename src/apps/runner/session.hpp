@@ -16,6 +16,9 @@
 //   6. sends `exit` after the last output, and exits 0.
 // A malformed or unexpected frame gets an `error` frame; then the job ends and the
 // runner exits 4 without sending anything more.
+// Exit codes: 0 after the exit frame, 2 bad arguments, 3 the pipes could not be
+// opened or their server is not the expected process, 4 a protocol error (or no
+// start in time), 5 the caller went away. The command's own code is in the exit frame.
 #pragma once
 
 #include <string>
