@@ -36,3 +36,22 @@ if(MINGW)
 endif()
 target_compile_definitions(cordon_smoke_child PRIVATE UNICODE _UNICODE NOMINMAX)
 target_link_libraries(cordon_smoke_child PRIVATE shell32)  # CommandLineToArgvW (echo-w)
+
+# Stage 2: the command runner, started as the sandbox user; it builds the
+# write-restricted token from its own token and runs one command for cordon.exe over
+# named pipes (src/apps/runner, docs/windows.md "Stage 2: the command runner").
+add_executable(cordon-runner ${CMAKE_CURRENT_LIST_DIR}/../src/apps/runner/main.cpp
+                             ${CMAKE_CURRENT_LIST_DIR}/../src/apps/runner/session.cpp)
+target_link_libraries(cordon-runner PRIVATE cordon_windows)
+if(MINGW)
+  target_link_options(cordon-runner PRIVATE -static -municode)
+endif()
+install(TARGETS cordon-runner RUNTIME DESTINATION bin)
+
+# Test driver for the runner under Wine: starts cordon-runner.exe without a logon and
+# checks the protocol end to end, termination and malformed frames (tests/windows/).
+add_executable(cordon_runner_driver ${CMAKE_CURRENT_LIST_DIR}/../tests/windows/runner_driver.cpp)
+target_link_libraries(cordon_runner_driver PRIVATE cordon_windows)
+if(MINGW)
+  target_link_options(cordon_runner_driver PRIVATE -static -municode)
+endif()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Windows smoke tests under Wine: cross-build cordon.exe (mingw preset) and check that
 # the token, job, desktop and stdio code paths execute, a child runs, stdio and exit
-# codes pass through, and a timeout kills the whole tree.
+# codes pass through, and a timeout kills the whole tree; then the stage-2 command
+# runner end to end (frames, stdin, terminate, timeout, PID checks, malformed frames).
 #
 #   scripts/windows/smoke.sh            # build + run; last line "N passed, N failed"
 #   CORDON_SKIP_BUILD=1 scripts/windows/smoke.sh
@@ -170,6 +171,114 @@ else fail "timeout" "rc=$RC after ${elapsed}s err=$(head -c 300 "$ERR")"; fi
 sleep 8
 if [ ! -e "$WS/grandchild-survived.txt" ]; then pass "timeout kills the whole tree (grandchild never wrote)"
 else fail "tree kill" "the grandchild outlived the job"; fi
+
+# Stage 2: the command runner (cordon-runner.exe) and its pipe protocol. Wine has no
+# users, so the test driver starts the runner without a logon (plain CreateProcessW);
+# everything after the launch (pipes, PID checks, frames, token, job) is the real path.
+DRIVER="$BUILD/cordon_runner_driver.exe"
+# driver_run ARGS...: like wine_run, for the runner test driver.
+driver_run() {
+  (cd "$WS" && timeout "$WINE_TIMEOUT" "$WINE" "$DRIVER" "$@" <"${STDIN:-/dev/null}" >"$OUT" 2>"$ERR")
+  RC=$?
+  tr -d '\r' <"$OUT" >"$OUT.n" && mv "$OUT.n" "$OUT"
+}
+driver_run run -- "$CHILD" echo via-runner
+if [ "$RC" -eq 0 ] && grep -qx 'via-runner' "$OUT" && grep -q 'runner-result exit_code=0 .*command_pid=[1-9]' "$ERR"; then
+  pass "runner: a command's output arrives over the pipe protocol (started, stdout, exit)"
+else fail "runner output" "rc=$RC out=$(head -c 200 "$OUT") err=$(head -c 300 "$ERR")"; fi
+driver_run run -- "$CHILD" stderr runner-stderr
+if [ "$RC" -eq 0 ] && grep -q '^runner-stderr' "$ERR"; then pass "runner: stderr frames"
+else fail "runner stderr" "rc=$RC err=$(head -c 300 "$ERR")"; fi
+for code in 0 3 42; do
+  driver_run run -- "$CHILD" exit "$code"
+  if [ "$RC" -eq "$code" ]; then pass "runner: exit code $code"; else fail "runner exit code $code" "got $RC"; fi
+done
+printf 'runner-line-one\nrunner-line-two\n' >"$WS/.stdin"
+STDIN="$WS/.stdin" driver_run run --stdin -- "$CHILD" cat
+if [ "$RC" -eq 0 ] && grep -qx 'runner-line-one' "$OUT" && grep -qx 'runner-line-two' "$OUT"; then
+  pass "runner: stdin frames reach the command, then EOF"
+else fail "runner stdin" "rc=$RC out=$(head -c 200 "$OUT")"; fi
+driver_run run -- "$CHILD" spew 1000000
+bytes=$(wc -c <"$OUT")
+if [ "$RC" -eq 0 ] && [ "$bytes" -eq 1000000 ]; then pass "runner: 1 MB of output arrives whole (many frames)"
+else fail "runner bulk output" "rc=$RC bytes=$bytes"; fi
+driver_run run --safe-dir 'C:\work\repo' -- "$CHILD" env GIT_CONFIG_VALUE_0
+if [ "$RC" -eq 0 ] && grep -qx 'C:/work/repo' "$OUT"; then pass "runner: git safe.directory reaches the command's environment"
+else fail "runner safe.directory" "rc=$RC out=$(head -c 200 "$OUT")"; fi
+
+# Terminate and timeout end the job: the command's grandchild (which would create a
+# file after 6 s) dies with it.
+rm -f "$WS/runner-term.txt" "$WS/runner-timeout.txt"
+start=$(date +%s)
+driver_run run --terminate-after-ms 2000 -- "$CHILD" spawn runner-term.txt 6
+elapsed=$(( $(date +%s) - start ))
+if [ "$RC" -eq 130 ] && grep -q 'terminated=1' "$ERR" && grep -q '^spawned' "$OUT" && [ "$elapsed" -lt 30 ]; then
+  pass "runner: terminate frame ends the job (exit 130, ${elapsed}s)"
+else fail "runner terminate" "rc=$RC after ${elapsed}s err=$(head -c 300 "$ERR")"; fi
+start=$(date +%s)
+driver_run run --timeout-ms 2000 -- "$CHILD" spawn runner-timeout.txt 6
+elapsed=$(( $(date +%s) - start ))
+if [ "$RC" -eq 124 ] && grep -q 'timed_out=1' "$ERR" && [ "$elapsed" -lt 30 ]; then
+  pass "runner: timeout ends the job (exit 124, ${elapsed}s)"
+else fail "runner timeout" "rc=$RC after ${elapsed}s err=$(head -c 300 "$ERR")"; fi
+sleep 8
+if [ ! -e "$WS/runner-term.txt" ] && [ ! -e "$WS/runner-timeout.txt" ]; then
+  pass "runner: terminate and timeout kill the whole tree (no grandchild wrote)"
+else fail "runner tree kill" "$(ls "$WS" | grep runner- | tr '\n' ' ')"; fi
+
+# The runner dies mid-run: the job was its handle (kill-on-close), so the tree goes too.
+rm -f "$WS/runner-killed.txt"
+driver_run run --kill-runner-after-ms 2000 -- "$CHILD" spawn runner-killed.txt 6
+if [ "$RC" -eq 70 ] && grep -q 'without an exit frame' "$ERR"; then
+  sleep 7
+  if [ ! -e "$WS/runner-killed.txt" ]; then pass "runner: a killed runner takes the command's tree with it"
+  else fail "runner killed" "the grandchild outlived the runner"; fi
+else fail "runner killed" "rc=$RC err=$(head -c 300 "$ERR")"; fi
+# 40 MB of stdin for a command that never reads it: back-pressure, and a terminate
+# still ends the run within bounds.
+head -c 40000000 /dev/zero >"$WS/.stdin-big"
+start=$(date +%s)
+STDIN="$WS/.stdin-big" driver_run run --stdin --terminate-after-ms 3000 -- "$CHILD" sleep 60
+elapsed=$(( $(date +%s) - start ))
+rm -f "$WS/.stdin-big"
+if [ "$RC" -eq 130 ] && grep -q 'terminated=1' "$ERR" && [ "$elapsed" -lt 30 ]; then
+  pass "runner: terminate gets through a stalled stdin (${elapsed}s)"
+else fail "runner stalled stdin" "rc=$RC after ${elapsed}s err=$(head -c 300 "$ERR")"; fi
+
+# Launch retry on a stale logon session (1312): exactly once, and only for that code.
+driver_run stale-logon once -- "$CHILD" echo after-retry
+if [ "$RC" -eq 0 ] && grep -qx 'after-retry' "$OUT" && grep -q 'launcher-calls: 2' "$ERR" && grep -q 'attempts=2' "$ERR"; then
+  pass "runner: a stale logon session is retried once"
+else fail "runner stale-logon retry" "rc=$RC err=$(head -c 300 "$ERR")"; fi
+driver_run stale-logon twice -- "$CHILD" echo never
+if [ "$RC" -eq 70 ] && grep -q 'launcher-calls: 2' "$ERR" && grep -q 'Win32 error 1312' "$ERR"; then
+  pass "runner: a second stale-logon failure is reported, not retried again"
+else fail "runner stale-logon twice" "rc=$RC err=$(head -c 300 "$ERR")"; fi
+driver_run stale-logon other -- "$CHILD" echo never
+if [ "$RC" -eq 70 ] && grep -q 'launcher-calls: 1' "$ERR" && grep -q 'Win32 error 5' "$ERR"; then
+  pass "runner: other launch errors are not retried"
+else fail "runner no retry" "rc=$RC err=$(head -c 300 "$ERR")"; fi
+
+# Peer checks: the caller requires the runner's PID, the runner the caller's.
+driver_run impostor -- "$CHILD" echo never
+if [ "$RC" -eq 70 ] && grep -q 'GetNamedPipeClientProcessId' "$ERR" && ! grep -q never "$OUT"; then
+  pass "runner: the caller refuses a pipe client with another process id"
+else fail "runner client PID check" "rc=$RC err=$(head -c 300 "$ERR")"; fi
+driver_run wrong-server-pid
+if [ "$RC" -eq 0 ] && grep -q 'frames:0 runner-exit=3' "$OUT"; then
+  pass "runner: the runner refuses a pipe server with another process id (sends nothing)"
+else fail "runner server PID check" "rc=$RC $(head -c 200 "$OUT")"; fi
+
+# Malformed input: an error frame or a clean close, a bounded exit, never a crash.
+for case in oversize not-json unknown-type unknown-field wrong-version stdin-before-start wrong-direction \
+            binary truncated start-then-garbage; do
+  start=$(date +%s)
+  driver_run raw "$case"
+  elapsed=$(( $(date +%s) - start ))
+  if [ "$RC" -eq 0 ] && [ "$elapsed" -lt 30 ]; then
+    pass "runner: malformed input '$case': $(grep -o 'frames:.*' "$OUT" | head -1 | sed 's/frames: *//;s/^$/clean close/'), $(grep -o 'runner-exit=[0-9]*' "$OUT")"
+  else fail "runner malformed '$case'" "rc=$RC after ${elapsed}s $(head -c 300 "$OUT") $(head -c 300 "$ERR")"; fi
+done
 
 wine_run run --mode read-only -- "$CHILD" echo ro
 if [ "$RC" -eq 0 ] && grep -qx 'ro' "$OUT"; then pass "read-only mode runs"

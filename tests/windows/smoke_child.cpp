@@ -12,6 +12,7 @@
 //   smoke_child env NAME             print the variable's value
 //   smoke_child token                print "restricted=0|1"
 //   smoke_child echo-w TEXT          print TEXT as UTF-8, read from the UTF-16 command line
+//   smoke_child spew BYTES           print BYTES bytes: lines of 63 'x' and a newline
 #include <windows.h>
 // SDK headers that need <windows.h> above.
 #include <shellapi.h>
@@ -24,8 +25,9 @@
 namespace {
 
 int usage() {
-  std::fputs("usage: smoke_child echo|echo-w|stderr|exit|cat|sleep|touch-after|spawn|write|env|token ...\n",
-             stderr);
+  std::fputs(
+      "usage: smoke_child echo|echo-w|stderr|exit|cat|sleep|touch-after|spawn|spew|write|env|token ...\n",
+      stderr);
   return 2;
 }
 
@@ -80,6 +82,17 @@ int main(int argc, char** argv) {
     std::printf("spawned %lu\n", static_cast<unsigned long>(pi.dwProcessId));
     std::fflush(stdout);
     Sleep(INFINITE);
+    return 0;
+  }
+  if (cmd == "spew" && argc >= 3) {
+    long long left = std::atoll(argv[2]);
+    std::string line(63, 'x');
+    line += '\n';
+    while (left > 0) {
+      const size_t n = left < static_cast<long long>(line.size()) ? static_cast<size_t>(left) : line.size();
+      std::fwrite(line.data(), 1, n, stdout);
+      left -= static_cast<long long>(n);
+    }
     return 0;
   }
   if (cmd == "write" && argc >= 3) return create_file(argv[2]) ? 0 : 3;

@@ -12,7 +12,8 @@
 namespace cordon::winsys {
 namespace {
 
-constexpr int kTimeoutExitCode = 124;  // as on Linux (GNU timeout)
+constexpr int kTimeoutExitCode = 124;    // as on Linux (GNU timeout)
+constexpr int kCancelledExitCode = 130;  // as a shell reports Ctrl+C (128 + SIGINT)
 
 std::wstring resolve_program(const std::wstring& name) {
   if (name.find_first_of(L"\\/:") != std::wstring::npos) return name;
@@ -93,13 +94,14 @@ Status open_desktop(const LaunchRequest& r, Desktop& d) {
   return Ok{};
 }
 
-// Inheritable duplicates of the three stdio handles (deduplicated).
-std::vector<HANDLE> stdio_handles(HANDLE out[3]) {
+// Inheritable duplicates of the three stdio handles (cordon's own, or the hooks'),
+// deduplicated.
+std::vector<HANDLE> stdio_handles(const LaunchHooks& hooks, HANDLE out[3]) {
   std::vector<HANDLE> list;
   const DWORD ids[3] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE};
   for (int i = 0; i < 3; ++i) {
     out[i] = nullptr;
-    HANDLE h = GetStdHandle(ids[i]);
+    HANDLE h = hooks.stdio ? (*hooks.stdio)[static_cast<size_t>(i)] : GetStdHandle(ids[i]);
     if (!h || h == INVALID_HANDLE_VALUE) continue;
     HANDLE dup = nullptr;
     if (!DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &dup, 0, TRUE, DUPLICATE_SAME_ACCESS))
@@ -142,11 +144,12 @@ class AttributeList {
 // three stdio handles, or on a pseudoconsole none (the console supplies them) except
 // a redirected stderr. NULL standard handles with STARTF_USESTDHANDLES keep the
 // child from being handed cordon's own handles instead of the pseudoconsole's.
-Result<PROCESS_INFORMATION> create_suspended(const LaunchRequest& r, std::wstring& cmdline, std::wstring& env,
+Result<PROCESS_INFORMATION> create_suspended(const LaunchRequest& r, const LaunchHooks& hooks,
+                                             std::wstring& cmdline, std::wstring& env,
                                              const std::wstring& cwd, std::wstring& desktop,
                                              Pseudoconsole* pty, bool stderr_to_pty) {
   HANDLE stdio[3];
-  std::vector<HANDLE> handles = stdio_handles(stdio);
+  std::vector<HANDLE> handles = stdio_handles(hooks, stdio);
   std::vector<UniqueHandle> owned;  // our copies; the child has its own once created
   for (HANDLE h : handles) owned.emplace_back(h);
   if (pty) {
@@ -216,7 +219,7 @@ std::wstring quote_argument(const std::wstring& arg) {
   return out;
 }
 
-Result<LaunchResult> launch(const LaunchRequest& r) {
+Result<LaunchResult> launch(const LaunchRequest& r, const LaunchHooks& hooks) {
   if (r.argv.empty()) return usage_error("run", "no command given");
   // 1. Program and command line.
   std::wstring program = resolve_program(widen(r.argv[0]));
@@ -233,7 +236,7 @@ Result<LaunchResult> launch(const LaunchRequest& r) {
   if (!d) return d.error();
   // 5. A pseudoconsole for a tty command (falls back to the console handles).
   LaunchResult result;
-  TtyChoice tty = choose_tty();
+  TtyChoice tty = hooks.stdio ? TtyChoice{} : choose_tty();  // pipes from the runner: no console
   std::unique_ptr<Pseudoconsole> pty;
   if (tty.conpty) {
     auto opened = Pseudoconsole::open(tty);
@@ -246,11 +249,11 @@ Result<LaunchResult> launch(const LaunchRequest& r) {
   // 6. STARTUPINFOEX with an explicit handle list, created suspended; if the process
   //    cannot start on the pseudoconsole, it is started once more without it.
   std::wstring cwd = widen(r.cwd);
-  auto created = create_suspended(r, cmdline, env, cwd, desktop.name, pty.get(), tty.stderr_to_pty);
+  auto created = create_suspended(r, hooks, cmdline, env, cwd, desktop.name, pty.get(), tty.stderr_to_pty);
   if (!created && pty) {
     result.tty_note = "ConPTY failed (" + created.error().message() + "); inherited the console handles";
     pty.reset();
-    created = create_suspended(r, cmdline, env, cwd, desktop.name, nullptr, false);
+    created = create_suspended(r, hooks, cmdline, env, cwd, desktop.name, nullptr, false);
   }
   if (!created) return created.error();
   PROCESS_INFORMATION pi = *created;
@@ -270,6 +273,7 @@ Result<LaunchResult> launch(const LaunchRequest& r) {
       return started.error();
     }
   }
+  if (hooks.on_started) hooks.on_started(pi.dwProcessId);  // in the job, not yet running
   if (ResumeThread(thread.get()) == static_cast<DWORD>(-1)) {
     Error e = win32_error("ResumeThread", r.argv[0]);
     TerminateJobObject(job->get(), 1);
@@ -291,16 +295,24 @@ Result<LaunchResult> launch(const LaunchRequest& r) {
       }
       slice = static_cast<DWORD>(std::min<ULONGLONG>(slice, limit_ms - elapsed));
     }
-    if (WaitForSingleObject(process.get(), slice) != WAIT_TIMEOUT) break;
+    const HANDLE waits[2] = {process.get(), hooks.cancel_event};
+    const DWORD woke = WaitForMultipleObjects(hooks.cancel_event ? 2 : 1, waits, FALSE, slice);
+    if (woke == WAIT_OBJECT_0 + 1) {
+      result.cancelled = true;
+      break;
+    }
+    if (woke != WAIT_TIMEOUT) break;
     if (pty) pty->poll_resize();
   }
-  if (result.timed_out) {
-    TerminateJobObject(job->get(), kTimeoutExitCode);
+  if (result.timed_out || result.cancelled) {
+    TerminateJobObject(job->get(), result.timed_out ? kTimeoutExitCode : kCancelledExitCode);
     WaitForSingleObject(process.get(), 5000);
   }
   DWORD code = 0;
   GetExitCodeProcess(process.get(), &code);
-  result.exit_code = result.timed_out ? kTimeoutExitCode : static_cast<int>(code);
+  result.exit_code = result.timed_out   ? kTimeoutExitCode
+                     : result.cancelled ? kCancelledExitCode
+                                        : static_cast<int>(code);
   // Closing the job (KILL_ON_JOB_CLOSE) ends any descendant that outlived the main process.
   TerminateJobObject(job->get(), result.exit_code);
   if (pty) pty->finish();  // no client is left: drain the last output, restore the console

@@ -14,13 +14,16 @@
 //      on a pseudoconsole none, or a redirected stderr), CreateProcessAsUserW
 //      (CREATE_SUSPENDED), assign to the job, then resume (fail closed: a process
 //      that cannot join the job is terminated before it runs);
-//   7. wait (resizing the pseudoconsole); on timeout TerminateJobObject kills the
+//   7. wait (resizing the pseudoconsole); on timeout or a cancel event (LaunchHooks) TerminateJobObject kills
+//   the
 //      whole tree; closing the job kills any descendant still alive after the main
 //      process exits; then the pseudoconsole is closed and drained.
 #pragma once
 
 #include <windows.h>
 
+#include <array>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -40,14 +43,24 @@ struct LaunchRequest {
   std::string logon_sid;  // for the desktop DACL ("S-1-5-5-...")
 };
 
+// For the stage-2 runner: the child's stdio are pipes the caller pumps (no console,
+// no ConPTY), an event ends the job when signalled, and a hook sees the process id
+// after the process joined the job and before it runs a single instruction.
+struct LaunchHooks {
+  std::optional<std::array<HANDLE, 3>> stdio;  // stdin, stdout, stderr (not inheritable; launch duplicates)
+  HANDLE cancel_event = nullptr;               // signalled: TerminateJobObject, result.cancelled
+  std::function<void(DWORD pid)> on_started;
+};
+
 struct LaunchResult {
   int exit_code = 0;
   bool timed_out = false;
-  std::string tty;       // "conpty" or "inherited" (platform/windows/conpty.hpp)
-  std::string tty_note;  // why ConPTY was not used although the console asked for it
+  bool cancelled = false;  // LaunchHooks::cancel_event ended the job (exit code 130)
+  std::string tty;         // "conpty" or "inherited" (platform/windows/conpty.hpp)
+  std::string tty_note;    // why ConPTY was not used although the console asked for it
 };
 
-[[nodiscard]] Result<LaunchResult> launch(const LaunchRequest& request);
+[[nodiscard]] Result<LaunchResult> launch(const LaunchRequest& request, const LaunchHooks& hooks = {});
 
 // MSVCRT/CommandLineToArgvW quoting of one argument.
 std::wstring quote_argument(const std::wstring& arg);
