@@ -4,6 +4,7 @@
 #include <array>
 #include <cstring>
 
+#include "plan/windows/json_fields.hpp"
 #include "plan/windows/win_path.hpp"
 
 namespace cordon::win {
@@ -167,8 +168,8 @@ std::optional<SetupMarker> parse_marker(const std::string& text) {
   m.group = *group;
   m.write_roots = *writes;
   m.read_roots = *reads;
-  m.real_user = j.value("real_user", "");
-  m.read_grants_pending = j.value("read_grants_pending", false);
+  m.real_user = text_field(j, "real_user");
+  m.read_grants_pending = bool_field(j, "read_grants_pending", false);
   if (j.contains("proxy_ports")) {
     if (!j["proxy_ports"].is_string()) return std::nullopt;
     m.proxy_ports = parse_port_range(j["proxy_ports"].get<std::string>());
@@ -298,7 +299,7 @@ std::string serialize(const SecretsFile& s) {
 
 std::optional<SecretsFile> parse_secrets(const std::string& text) {
   auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || j.value("version", 0) != 1) return std::nullopt;
+  if (j.is_discarded() || !j.is_object() || int_field(j, "version", 0) != 1) return std::nullopt;
   SecretsFile s;
   for (const char* key : {"offline", "online"}) {
     if (!j.contains(key) || !j[key].is_object()) return std::nullopt;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "plan/windows/json_fields.hpp"
 #include "plan/windows/win_path.hpp"
 
 namespace cordon::win {
@@ -33,7 +34,7 @@ std::string serialize(const CapabilitySids& caps) {
 
 std::optional<CapabilitySids> parse_capability_sids(const std::string& text) {
   auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object() || j.value("version", 0) != 1) return std::nullopt;
+  if (j.is_discarded() || !j.is_object() || int_field(j, "version", 0) != 1) return std::nullopt;
   CapabilitySids caps;
   auto ro = sid_field(j, "readonly");
   auto ws = sid_field(j, "workspace");
@@ -169,6 +170,9 @@ class PartialDom : public nlohmann::json_sax<nlohmann::json> {
   bool failed = false;
   std::string error;
 
+  // json_sax's special members are noexcept; ours only default-construct the members.
+  PartialDom() = default;  // NOLINT(bugprone-exception-escape)
+
   bool null() override { return put(nullptr); }
   bool boolean(bool v) override { return put(v); }
   bool number_integer(number_integer_t v) override { return put(v); }
@@ -249,18 +253,20 @@ bool read_ledger(const nlohmann::json& j, bool strict, Ledger& out, std::vector<
     for (const auto& e : j["entries"]) {
       ++index;
       const bool partial = e.is_object() && e.contains(kPartial);
+      // Flags may be absent from a complete (strict) ledger, never of another type.
+      const bool flags_ok = e.is_object() && (e.contains("flags") ? e["flags"].is_number_unsigned() : strict);
       const bool complete = e.is_object() && !partial && is_string(e, "path") && is_string(e, "sid") &&
-                            e.contains("mask") && e["mask"].is_number_unsigned() &&
-                            (strict || (e.contains("flags") && e["flags"].is_number_unsigned()));
+                            e.contains("mask") && e["mask"].is_number_unsigned() && flags_ok;
       auto sid = complete ? Sid::parse(e["sid"].get<std::string>()) : std::nullopt;
       if (!sid) {
         if (!problem("ACE entry " + std::to_string(index) + (partial ? " is truncated" : " is malformed")))
           return false;
         continue;
       }
-      Ace ace{e.value("type", "") == "deny" ? AceType::Deny : AceType::Allow, *sid, e["mask"].get<uint32_t>(),
-              static_cast<uint8_t>(e.value("flags", 0u))};
-      out.entries.push_back({e["path"].get<std::string>(), ace, e.value("reason", "")});
+      Ace ace{text_field(e, "type") == "deny" ? AceType::Deny : AceType::Allow, *sid,
+              e["mask"].get<uint32_t>(),
+              static_cast<uint8_t>(e.contains("flags") ? e["flags"].get<uint32_t>() : 0u)};
+      out.entries.push_back({e["path"].get<std::string>(), ace, text_field(e, "reason")});
     }
   }
   // Optional: ledgers written before placeholders existed have none.
@@ -269,14 +275,14 @@ bool read_ledger(const nlohmann::json& j, bool strict, Ledger& out, std::vector<
       if (!problem("\"placeholders\" is not an array")) return false;
     } else {
       for (const auto& p : j["placeholders"]) {
-        std::string kind = p.is_object() ? p.value("kind", "") : "";
+        std::string kind = text_field(p, "kind");
         if (!p.is_object() || p.contains(kPartial) || !is_string(p, "path") ||
             (kind != "directory" && kind != "file")) {
           if (!problem("a placeholder record is malformed or truncated")) return false;
           continue;
         }
         out.placeholders.push_back(
-            {p["path"].get<std::string>(), kind == "directory", p.value("reason", "")});
+            {p["path"].get<std::string>(), kind == "directory", text_field(p, "reason")});
       }
     }
   }
@@ -292,7 +298,8 @@ bool read_ledger(const nlohmann::json& j, bool strict, Ledger& out, std::vector<
           if (!problem("a setup record is malformed or truncated")) return false;
           continue;
         }
-        out.setup.push_back({*kind, r["name"].get<std::string>(), r.value("sid", ""), r.value("detail", "")});
+        out.setup.push_back(
+            {*kind, r["name"].get<std::string>(), text_field(r, "sid"), text_field(r, "detail")});
       }
     }
   }
