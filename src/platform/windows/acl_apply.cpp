@@ -246,4 +246,31 @@ Result<ApplyStats> remove_aces(const std::vector<win::LedgerEntry>& entries, win
   return stats;
 }
 
+Result<ApplyStats> remove_sids(const std::string& path, const std::vector<win::Sid>& sids) {
+  ApplyStats stats;
+  auto object = open_for_dacl(path);
+  if (!object) {
+    DWORD code = GetLastError();
+    if (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND) {
+      stats.missing.push_back(path);
+      return stats;
+    }
+    return object.error();
+  }
+  auto dacl = read(*object, path);
+  if (!dacl) return dacl.error();
+  auto doomed = [&](const win::Ace& a) {
+    return !(a.flags & win::ace_flags::kInherited) &&
+           std::find(sids.begin(), sids.end(), a.sid) != sids.end();
+  };
+  auto before = dacl->aces.size();
+  dacl->aces.erase(std::remove_if(dacl->aces.begin(), dacl->aces.end(), doomed), dacl->aces.end());
+  stats.removed = static_cast<int>(before - dacl->aces.size());
+  if (stats.removed > 0) {
+    auto w = write(*object, path, *dacl);
+    if (!w) return w.error();
+  }
+  return stats;
+}
+
 }  // namespace cordon::winsys
