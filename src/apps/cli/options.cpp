@@ -156,13 +156,13 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
   add_policy_options(mcp, mcp_opts, req);
 
   auto* setup = app.add_subcommand("setup", "one-time host setup (needs root)");
-  setup->add_option("args", req.setup_args, "setup options");
-  setup->allow_extras();
+  // Everything after `setup` is passed on verbatim and in order ("--proxy-ports 1-2").
+  setup->prefix_command();
 #ifdef _WIN32
   // Windows: the same as `cordon setup uninstall` (platform/windows/setup/setup_cli.hpp).
   auto* uninstall = app.add_subcommand(
       "uninstall", "remove everything cordon added: sandbox users, group, profiles, firewall rules, ACEs");
-  uninstall->allow_extras();
+  uninstall->prefix_command();
 #endif
 
   // CLI11 wants argv in reverse order for the vector overload.

@@ -253,8 +253,8 @@ bool read_ledger(const nlohmann::json& j, bool strict, Ledger& out, std::vector<
     for (const auto& e : j["entries"]) {
       ++index;
       const bool partial = e.is_object() && e.contains(kPartial);
-      // Flags may be absent from a complete (strict) ledger, never of another type.
-      const bool flags_ok = e.is_object() && (e.contains("flags") ? e["flags"].is_number_unsigned() : strict);
+      // Flags may be absent (0), never of another type; a truncated entry is partial.
+      const bool flags_ok = e.is_object() && (!e.contains("flags") || e["flags"].is_number_unsigned());
       const bool complete = e.is_object() && !partial && is_string(e, "path") && is_string(e, "sid") &&
                             e.contains("mask") && e["mask"].is_number_unsigned() && flags_ok;
       auto sid = complete ? Sid::parse(e["sid"].get<std::string>()) : std::nullopt;

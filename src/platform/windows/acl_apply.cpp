@@ -222,7 +222,8 @@ Result<ApplyStats> remove_aces(const std::vector<win::LedgerEntry>& entries, win
     auto object = open_for_dacl(e.path);
     if (!object) {
       DWORD code = GetLastError();
-      if (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND) {
+      // ERROR_INVALID_NAME: a path that cannot exist (a damaged ledger's): gone as well.
+      if (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND || code == ERROR_INVALID_NAME) {
         stats.missing.push_back(e.path);
         ledger.remove(e.path, e.ace);
         continue;
@@ -251,7 +252,7 @@ Result<ApplyStats> remove_sids(const std::string& path, const std::vector<win::S
   auto object = open_for_dacl(path);
   if (!object) {
     DWORD code = GetLastError();
-    if (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND) {
+    if (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND || code == ERROR_INVALID_NAME) {
       stats.missing.push_back(path);
       return stats;
     }
