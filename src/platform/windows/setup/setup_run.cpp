@@ -162,7 +162,7 @@ SetupResult<SetupReport> run_setup_locked(const SetupRequest& req) {
   facts.fs = &fs;
   report.plan = win::plan_setup(facts);
   // A refresh never becomes a full setup, even in an elevated process: per-run code
-  // (the lead's run() refreshes new roots) must not create accounts or rules.
+  // (run() refreshes new roots) must not create accounts or rules.
   if (req.refresh && report.plan.full)
     return setup_error(
         SetupErrorCode::NotElevated, "cordon setup --refresh", dir, 740 /* ERROR_ELEVATION_REQUIRED */,
