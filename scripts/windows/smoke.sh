@@ -243,20 +243,25 @@ err_json=$(state_files setup-error.json)
 if [ "$RC" -eq 0 ] || { [ -n "$err_json" ] && grep -q '"code": "[a-z_]*"' "$err_json" && grep -q 'cordon setup failed \[' "$ERR"; }; then
   pass "elevated setup under Wine: $( [ "$RC" -eq 0 ] && echo 'completed' || grep -o '"code": "[a-z_]*"' "$err_json")"
 else fail "elevated setup" "rc=$RC err=$(head -c 300 "$ERR")"; fi
+# Uninstall after it: Wine's firewall API is a stub (E_NOTIMPL), which uninstall must
+# report (it cannot prove the rules are gone) - as one firewall_com error, the only one.
 wine_run uninstall
 uninstall_rc=$RC
+uninstall_err=$(cat "$ERR")
 wine_run setup status
-if [ "$uninstall_rc" -eq 0 ] && grep -q ' 0 setup object(s)' "$OUT" && grep -q 'stage 2 not active' "$OUT" &&
-   [ -z "$(state_files setup-error.json)" ]; then
-  pass "uninstall after it removes every ledgered setup object (ledger and error file clean)"
-else fail "uninstall after setup" "rc=$uninstall_rc $(head -c 400 "$OUT")"; fi
+other_errors=$(printf '%s\n' "$uninstall_err" | grep 'cordon setup failed \[' | grep -vc '\[firewall_com\]')
+if { [ "$uninstall_rc" -eq 0 ] || [ "$other_errors" -eq 0 ]; } && grep -q ' 0 setup object(s)' "$OUT" &&
+   grep -q 'stage 2 not active' "$OUT"; then
+  pass "uninstall after it removes every ledgered setup object (only the stub firewall reported)"
+else fail "uninstall after setup" "rc=$uninstall_rc $(head -c 400 "$OUT") / $uninstall_err"; fi
 
 # A damaged ledger: uninstall salvages what it can, keeps the original, never crashes.
 ledger=$(state_files acl-ledger.json)
 if [ -n "$ledger" ]; then
   printf '{"version":2,"entries":[{"path":"C:\\\\nowhere","type":"allow","sid":"S-1-5-21-1-2-3-4","mask":1,"flags":0}],"setup":[{"kind":"gr' >"$ledger"
   wine_run uninstall
-  if [ "$RC" -eq 0 ] && grep -q 'ledger was damaged' "$OUT" && grep -q 'ledger problem' "$OUT" &&
+  other_errors=$(grep 'cordon setup failed \[' "$ERR" | grep -vc '\[firewall_com\]')
+  if { [ "$RC" -eq 0 ] || [ "$other_errors" -eq 0 ]; } && grep -q 'ledger was damaged' "$OUT" && grep -q 'ledger problem' "$OUT" &&
      [ -n "$(state_files acl-ledger.damaged.json)" ]; then
     pass "uninstall with a truncated ledger: salvages, reports, keeps the original"
   else fail "damaged ledger" "rc=$RC $(head -c 400 "$OUT") $(head -c 300 "$ERR")"; fi

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstdio>
 #include <utility>
 
 namespace cordon::win {
@@ -106,7 +107,13 @@ std::string setup_hint(SetupErrorCode code, uint32_t win32) {
 std::string to_text(const SetupError& e) {
   std::string out = "cordon setup failed [" + std::string(to_string(e.code)) + "]: " + e.call;
   if (!e.path.empty()) out += "(" + e.path + ")";
-  if (e.win32) out += ": Win32 error " + std::to_string(e.win32);
+  if (e.win32 & 0x80000000u) {  // an HRESULT (COM), shown as Windows tools show it
+    char hr[16];
+    std::snprintf(hr, sizeof(hr), "0x%08X", static_cast<unsigned>(e.win32));
+    out += std::string(": HRESULT ") + hr;
+  } else if (e.win32) {
+    out += ": Win32 error " + std::to_string(e.win32);
+  }
   if (!e.message.empty()) out += ": " + e.message;
   out += "\n";
   std::string hint = e.hint.empty() ? setup_hint(e.code, e.win32) : e.hint;

@@ -100,6 +100,7 @@ TEST(WinFirewall, CompareFindsEveryField) {
   got.remote_addresses = "::1, 127.0.0.1/255.255.255.255";  // same set, Windows spelling
   got.remote_ports = "47801-65535,1-47799";
   got.local_user_authorized_list = "o:lsd:(a;;cc;;;s-1-5-21-10-20-30-1005)";
+  got.profiles = 7;  // domain | private | public: the same as "all"
   EXPECT_TRUE(compare_rules(want, got).empty());
 
   struct Case {

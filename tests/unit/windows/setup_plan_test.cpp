@@ -268,6 +268,9 @@ TEST(WinSetupError, JsonRoundTripAndText) {
   std::string text = to_text(SetupError{SetupErrorCode::UserCreate, "NetUserAdd", 5, kOfflineUser, "", ""});
   EXPECT_NE(text.find("[user_create]: NetUserAdd(CordonSandboxOffline): Win32 error 5"), std::string::npos);
   EXPECT_NE(text.find("hint: "), std::string::npos);
+  EXPECT_NE(to_text(SetupError{SetupErrorCode::FirewallCom, "INetFwRules::Item", 0x80004001u, "", "", ""})
+                .find("HRESULT 0x80004001"),
+            std::string::npos);
   EXPECT_FALSE(parse_setup_error("{\"code\":\"nope\"}"));
   EXPECT_FALSE(parse_setup_error("[]"));
   for (int c = 0; c <= static_cast<int>(SetupErrorCode::Internal); ++c) {

@@ -95,7 +95,12 @@ SetupStatus ensure_user(const std::string& name, const SecretString& password) {
 }
 
 SetupResult<win::Sid> lookup_sid(const std::string& name) {
+  // "COMPUTER\name": on a domain-joined machine a bare name could resolve to a domain
+  // account of the same name; the sandbox accounts are always local.
+  wchar_t computer[MAX_COMPUTERNAME_LENGTH + 1];
+  DWORD computer_len = MAX_COMPUTERNAME_LENGTH + 1;
   std::wstring wname = widen(name);
+  if (GetComputerNameW(computer, &computer_len)) wname = std::wstring(computer, computer_len) + L"\\" + wname;
   DWORD sid_size = 0, domain_size = 0;
   SID_NAME_USE use{};
   LookupAccountNameW(nullptr, wname.c_str(), nullptr, &sid_size, nullptr, &domain_size, &use);

@@ -15,7 +15,7 @@ const CLSID kClsidNetFwRule = {0x2c5bc43e, 0x3369, 0x4c33, {0xab, 0x0c, 0xbe, 0x
 const IID kIidNetFwRule3 = {0xb21563ff, 0xd696, 0x4222, {0xab, 0x46, 0x4e, 0x89, 0xb7, 0x3a, 0xb3, 0x4a}};
 
 win::SetupError com_error(SetupErrorCode code, const char* call, const std::string& rule, HRESULT hr) {
-  return setup_error(code, call, rule, static_cast<DWORD>(hr), "HRESULT");
+  return setup_error(code, call, rule, static_cast<DWORD>(hr), "");
 }
 
 bool has_ports(int protocol) {
@@ -65,6 +65,14 @@ SetupResult<Firewall> Firewall::open() {
   hr = f.policy_->get_Rules(f.rules_.out());
   if (FAILED(hr) || !f.rules_)
     return com_error(SetupErrorCode::FirewallCom, "INetFwPolicy2::get_Rules", "", hr);
+  // A lookup that cannot succeed tells a working firewall API (not found) from a stub
+  // (E_NOTIMPL, e.g. Wine): one clear error instead of one per rule.
+  ComPtr<INetFwRule> none;
+  Bstr probe(L"cordon-probe-no-such-rule");
+  hr = f.rules_->Item(probe.get(), none.out());
+  if (hr == E_NOTIMPL)
+    return setup_error(SetupErrorCode::FirewallCom, "INetFwRules::Item", "", static_cast<DWORD>(hr),
+                       "the Windows Firewall API is not implemented on this system");
   return f;
 }
 
@@ -72,8 +80,9 @@ SetupResult<std::optional<win::FirewallRuleSpec>> Firewall::read(const std::stri
   ComPtr<INetFwRule> rule;
   Bstr bname(widen(name));
   HRESULT hr = rules_->Item(bname.get(), rule.out());
-  if (hr == HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) || !rule) return std::optional<win::FirewallRuleSpec>{};
+  if (hr == HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)) return std::optional<win::FirewallRuleSpec>{};
   if (FAILED(hr)) return com_error(SetupErrorCode::FirewallRuleVerify, "INetFwRules::Item", name, hr);
+  if (!rule) return std::optional<win::FirewallRuleSpec>{};
   ComPtr<INetFwRule3> r3;
   hr = rule->QueryInterface(kIidNetFwRule3, r3.out_void());
   if (FAILED(hr))
