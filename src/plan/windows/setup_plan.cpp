@@ -63,6 +63,9 @@ std::string refusal(const SetupFacts& facts, const std::string& root) {
   if (is_root(root)) return "a drive or share root";
   if (!facts.user_profile.empty() && is_within(facts.user_profile, root))
     return "the user profile or one of its ancestors";
+  // The sandbox users must never write the ledger, the capability SIDs or the secrets.
+  if (!facts.state_dir.empty() && (is_within(facts.state_dir, root) || is_within(root, facts.state_dir)))
+    return "cordon's state directory, or a directory containing it";
   return {};
 }
 
@@ -77,18 +80,19 @@ void add_grants(const SetupFacts& facts, const std::vector<std::string>& write_r
                             "ancestor of " + root + ": stat and traverse, no listing"});
     }
   };
+  std::vector<std::string> granted;  // write roots actually granted (refused ones are not)
   for (const auto& root : write_roots) {
     if (auto why = refusal(facts, root); !why.empty()) {
       plan.notes.push_back("not granted to the sandbox users: " + root + " (" + why + ")");
       continue;
     }
+    granted.push_back(root);
     traverse(root);
     plan.steps.push_back(
         {SetupStepKind::GrantWrite, root, false, std::nullopt, elevated, false, "writable root"});
   }
   for (const auto& root : read_roots) {
-    if (std::any_of(write_roots.begin(), write_roots.end(),
-                    [&](const std::string& w) { return is_within(root, w); }))
+    if (std::any_of(granted.begin(), granted.end(), [&](const std::string& w) { return is_within(root, w); }))
       continue;  // the write grant includes read
     if (auto why = refusal(facts, root); !why.empty()) {
       plan.notes.push_back("not granted to the sandbox users: " + root + " (" + why + ")");

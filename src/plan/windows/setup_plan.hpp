@@ -81,6 +81,7 @@ StageStatus stage_status(const std::optional<std::string>& marker_text);
 struct SetupFacts {
   Sid real_user;
   std::string user_profile;              // refused as a root; its ancestors are never granted
+  std::string state_dir;                 // cordon's state: never inside or above a granted root
   std::vector<std::string> write_roots;  // canonical; from the policy (workspace, --writable)
   std::vector<std::string> read_roots;   // canonical; extra read roots (setup --read-root)
   std::optional<SetupMarker> marker;     // the current marker, if any (any version)

@@ -101,6 +101,21 @@ TEST(WinSetupPlan, RefusesProfileAndDriveRoots) {
   EXPECT_TRUE(m.read_roots.empty());
 }
 
+TEST(WinSetupPlan, RefusesTheStateDirAndItsAncestors) {
+  SetupFacts facts;
+  facts.user_profile = kProfile;
+  facts.state_dir = test::kState;
+  facts.write_roots = {test::kState, std::string(test::kState) + "\\setup",
+                       std::string(kProfile) + "\\AppData"};
+  facts.read_roots = {std::string(kProfile) + "\\AppData\\Local"};
+  auto plan = plan_setup(facts);
+  for (const auto& s : plan.steps) {
+    EXPECT_NE(s.kind, SetupStepKind::GrantWrite) << s.target;
+    EXPECT_NE(s.kind, SetupStepKind::GrantRead) << s.target;
+  }
+  EXPECT_EQ(plan.notes.size(), 4u);
+}
+
 TEST(WinSetupPlan, ReadRootsSkipWhatUsersCanReadAlready) {
   test::Host h;
   SetupFacts facts;

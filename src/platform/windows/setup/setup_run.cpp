@@ -149,6 +149,7 @@ SetupResult<SetupReport> run_setup_locked(const SetupRequest& req) {
   win::SetupFacts facts;
   facts.real_user = req.real_user;
   facts.user_profile = req.user_profile;
+  facts.state_dir = req.state_dir;
   facts.write_roots = req.write_roots;
   facts.read_roots = req.read_roots;
   facts.proxy_ports = req.proxy_ports;
