@@ -214,6 +214,7 @@ Result<int> setup_command(const std::vector<std::string>& args) {
     real_user = *sid;
   }
   std::string profile = a->profile.empty() ? env("USERPROFILE") : a->profile;
+  if (a->elevated_child) set_state_lock_user(real_user);
 
   if (a->uninstall) {
     if (!a->elevated_child && setup_traces(state_dir) && !elevated())
