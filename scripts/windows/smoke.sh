@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Windows smoke tests under Wine: cross-build cordon.exe (mingw preset) and check that
 # the token, job, desktop and stdio code paths execute, a child runs, stdio and exit
-# codes pass through, and a timeout kills the whole tree.
+# codes pass through, and a timeout kills the whole tree; for stage 2 (the elevated
+# setup), the structured setup errors, `setup status`, `check`'s stage and uninstall.
 #
 #   scripts/windows/smoke.sh            # build + run; last line "N passed, N failed"
 #   CORDON_SKIP_BUILD=1 scripts/windows/smoke.sh
