@@ -363,6 +363,8 @@ std::optional<std::string> base64_decode(const std::string& text) {
       }
       v = (v << 6) | d;
     }
+    // Canonical only: the bits a padded group drops must be zero ("Zm9=" is not "Zm8=").
+    if ((pad == 1 && (v & 0xFF) != 0) || (pad == 2 && (v & 0xFFFF) != 0)) return std::nullopt;
     out += static_cast<char>((v >> 16) & 0xFF);
     if (pad < 2) out += static_cast<char>((v >> 8) & 0xFF);
     if (pad < 1) out += static_cast<char>(v & 0xFF);

@@ -259,6 +259,8 @@ TEST(WinSetupSecrets, Base64) {
   EXPECT_FALSE(base64_decode("Z=8="));
   EXPECT_FALSE(base64_decode("Zm!="));
   EXPECT_FALSE(base64_decode("Zg==Zg=="));
+  EXPECT_FALSE(base64_decode("Zm9="));  // non-canonical: dropped bits set
+  EXPECT_FALSE(base64_decode("Zh=="));
 }
 
 TEST(WinSetupPassword, RejectionSamplingAndClasses) {
