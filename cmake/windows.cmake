@@ -2,8 +2,12 @@
 # Included by the top-level CMakeLists.txt only when WIN32 (native MSVC/MinGW or the
 # mingw-w64 cross build, cmake/mingw-w64.cmake).
 file(GLOB CORDON_WINDOWS_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/../src/platform/windows/*.cpp)
-add_library(cordon_windows STATIC ${CORDON_WINDOWS_SOURCES})
-target_link_libraries(cordon_windows PUBLIC cordon_core cordon_winplan advapi32 userenv bcrypt kernel32 user32)
+# Stage 2 (elevated setup, sandbox users, firewall, uninstall): src/platform/windows/setup/.
+file(GLOB CORDON_WINDOWS_SETUP_SOURCES CONFIGURE_DEPENDS
+     ${CMAKE_CURRENT_LIST_DIR}/../src/platform/windows/setup/*.cpp)
+add_library(cordon_windows STATIC ${CORDON_WINDOWS_SOURCES} ${CORDON_WINDOWS_SETUP_SOURCES})
+target_link_libraries(cordon_windows PUBLIC cordon_core cordon_winplan advapi32 userenv bcrypt kernel32 user32
+                                            netapi32 ole32 oleaut32 crypt32 shell32)
 target_compile_definitions(cordon_windows PUBLIC UNICODE _UNICODE WIN32_LEAN_AND_MEAN NOMINMAX
                                                  _WIN32_WINNT=0x0A00)
 

@@ -85,7 +85,7 @@ run_fuzzer() {
   fi
 }
 
-step "fuzz the config, JSON-RPC, domain and runner-frame parsers (bounded)"
+step "fuzz the config, JSON-RPC and domain parsers, the Windows runner frames and ledger (bounded)"
 if [ -x scripts/fuzz.sh ] && command -v clang++ >/dev/null; then
   if scripts/fuzz.sh "${CORDON_FUZZ_SECONDS:-30}" >"$results/fuzz.log" 2>&1; then
     extra_passed=$((extra_passed + 1)); echo "fuzz (config): no crash"
@@ -95,6 +95,7 @@ if [ -x scripts/fuzz.sh ] && command -v clang++ >/dev/null; then
   run_fuzzer cordon_jsonrpc_fuzz "JSON-RPC" jsonrpc fuzz/corpus-jsonrpc
   run_fuzzer cordon_domain_fuzz "domains, proxy parsers" domain fuzz/corpus-domain
   run_fuzzer cordon_runner_frame_fuzz "Windows runner frames" runner fuzz/corpus-runner
+  run_fuzzer cordon_ledger_fuzz "Windows ledger, uninstall replay" ledger fuzz/corpus-ledger
 else
   extra_skipped=$((extra_skipped + 1)); notes+=("fuzzing skipped: clang++ or scripts/fuzz.sh missing")
 fi

@@ -6,9 +6,15 @@
 # Each case runs a command through `cordon run` and checks the outcome from outside
 # the sandbox. Prints PASS/FAIL/SKIP per case and ends with "N passed, N failed".
 # Run as a normal (unelevated) user. It creates and removes %USERPROFILE%\cordon_acceptance.
+#
+# -Stage2 adds the elevated sandbox (docs/windows.md, "Stage 2"): `cordon setup` (one UAC
+# prompt, twice: idempotent), the accounts, group, hidden logon entries and firewall
+# rules as Windows reports them, the network cases for the offline and online users, and
+# `cordon uninstall` leaving no user, profile, group, rule, registry value or ACE behind.
 param(
   [string]$Cordon = "cordon.exe",
-  [int]$TimeoutSeconds = 60
+  [int]$TimeoutSeconds = 60,
+  [switch]$Stage2
 )
 $ErrorActionPreference = 'Continue'
 $script:pass = 0; $script:fail = 0; $script:skip = 0
@@ -152,6 +158,100 @@ $leftover = $false
 if ($caps) { foreach ($p in $caps.roots.PSObject.Properties) { if ($left -match [regex]::Escape($p.Value)) { $leftover = $true } } }
 Report 'uninstall leaves no capability-SID ACE on the workspace' (-not $leftover)
 Report 'uninstall removes empty placeholders' (-not (Test-Path "$ws\.cordon") -and -not (Test-Path "$ws\.idea"))
+
+# --- stage 2: the elevated sandbox (-Stage2; needs one UAC approval per setup) ------------
+if ($Stage2) {
+  $s2 = Join-Path $root 's2ws'; New-Item -ItemType Directory -Force $s2 | Out-Null
+  $rules = @('cordon-offline-block-outbound', 'cordon-offline-block-non-loopback',
+             'cordon-offline-block-loopback-udp', 'cordon-offline-block-loopback-tcp-except-proxy')
+  # INetFwRule's Name is what the NetSecurity cmdlets call DisplayName.
+  function RuleCount([string]$name) { @(Get-NetFirewallRule -DisplayName $name -ErrorAction SilentlyContinue).Count }
+  function GroupAces([string]$path, [string]$sid) { @((Get-Acl -LiteralPath $path).Access | Where-Object { -not $_.IsInherited -and $_.IdentityReference.Translate([Security.Principal.SecurityIdentifier]).Value -eq $sid }).Count }
+  function Marker { Get-Content -Raw (Join-Path $env:LOCALAPPDATA 'cordon\setup\setup-marker.json') | ConvertFrom-Json }
+
+  Push-Location $s2; & $Cordon setup | Out-Host; $rc1 = $LASTEXITCODE; Pop-Location
+  Report 'S2: setup succeeds (block-all variant)' ($rc1 -eq 0)
+  $m = Marker
+  $offSid = $m.offline.sid; $onSid = $m.online.sid; $grpSid = $m.group.sid
+  Report 'S2: offline and online users exist' ((Get-LocalUser -SID $offSid -ErrorAction SilentlyContinue) -and (Get-LocalUser -SID $onSid -ErrorAction SilentlyContinue))
+  $members = @(Get-LocalGroupMember -SID $grpSid -ErrorAction SilentlyContinue | ForEach-Object { $_.SID.Value })
+  Report 'S2: both users in the cordon group (by SID)' (($members -contains $offSid) -and ($members -contains $onSid))
+  $usersMembers = @(Get-LocalGroupMember -SID 'S-1-5-32-545' | ForEach-Object { $_.SID.Value })
+  Report 'S2: both users in BUILTIN\Users (found by SID, any locale)' (($usersMembers -contains $offSid) -and ($usersMembers -contains $onSid))
+  $hide = 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon\SpecialAccounts\UserList'
+  Report 'S2: users hidden from the logon screen' (((Get-ItemProperty $hide).CordonSandboxOffline -eq 0) -and ((Get-ItemProperty $hide).CordonSandboxOnline -eq 0))
+  $secretsDir = Join-Path $env:LOCALAPPDATA 'cordon\setup'
+  $dirSids = @((Get-Acl $secretsDir).Access | ForEach-Object { $_.IdentityReference.Translate([Security.Principal.SecurityIdentifier]).Value })
+  Report 'S2: secrets dir: no sandbox SID, not inheriting' ((-not ($dirSids -contains $offSid)) -and (-not ($dirSids -contains $onSid)) -and (-not ($dirSids -contains $grpSid)) -and (Get-Acl $secretsDir).AreAccessRulesProtected)
+  Report 'S2: secrets hold no plaintext password' (-not ((Get-Content -Raw "$secretsDir\sandbox-secrets.json") -match '"password"\s*:'))
+  $r = Get-NetFirewallRule -DisplayName 'cordon-offline-block-outbound' -ErrorAction SilentlyContinue
+  $sec = if ($r) { $r | Get-NetFirewallSecurityFilter } else { $null }
+  Report 'S2: block-all rule: outbound, block, enabled, offline user only' ($r -and $r.Direction -eq 'Outbound' -and $r.Action -eq 'Block' -and $r.Enabled -eq 'True' -and $sec.LocalUser -match [regex]::Escape($offSid))
+  $acesBefore = GroupAces $s2 $grpSid
+  Report 'S2: one write grant for the group on the workspace' ($acesBefore -eq 1)
+
+  # Idempotent: a second setup changes nothing it already did.
+  Push-Location $s2; & $Cordon setup | Out-Host; $rc2 = $LASTEXITCODE; Pop-Location
+  Report 'S2: setup again succeeds' ($rc2 -eq 0)
+  Report 'S2: setup twice: still one rule, one grant' ((RuleCount 'cordon-offline-block-outbound') -eq 1 -and (GroupAces $s2 $grpSid) -eq 1)
+  Report 'S2: setup twice: same accounts (SIDs)' ((Marker).offline.sid -eq $offSid)
+
+  # The commands below run through `cordon run`, which uses the sandbox users once
+  # stage 2 is set up (offline for --net off, online for --net on).
+  function Sbx2([string[]]$Flags, [string]$Script) {
+    Push-Location $s2
+    try { & $Cordon run @Flags -- powershell.exe -NoProfile -NonInteractive -Command $Script *> "$env:TEMP\cordon_s2_out.txt"; return $LASTEXITCODE }
+    finally { Pop-Location }
+  }
+  $who = Sbx2 @() 'if ((whoami) -match "cordonsandboxoffline") { exit 0 } else { exit 3 }'
+  if ($who -ne 0) {
+    Skip 'S2 network cases' 'cordon run does not start commands as the sandbox user yet'
+  } else {
+    $tcp = 'param($h,$p) try { $c = New-Object Net.Sockets.TcpClient; $c.Connect($h,[int]$p); exit 0 } catch { exit 1 }'
+    function Tcp([string[]]$Flags, [string]$HostName, [int]$Port) { Sbx2 $Flags "& { $tcp } $HostName $Port" }
+    $udp = 'try { $u = New-Object Net.Sockets.UdpClient; $u.Client.ReceiveTimeout = 3000; $q = [byte[]](0x12,0x34,1,0,0,1,0,0,0,0,0,0,7) + [Text.Encoding]::ASCII.GetBytes("example") + [byte[]](3) + [Text.Encoding]::ASCII.GetBytes("com") + [byte[]](0,0,1,0,1); [void]$u.Send($q, $q.Length, "1.1.1.1", 53); $ep = New-Object Net.IPEndPoint([Net.IPAddress]::Any, 0); [void]$u.Receive([ref]$ep); exit 0 } catch { exit 1 }'
+    $internet = $false
+    try { $c = New-Object Net.Sockets.TcpClient; $c.Connect('1.1.1.1', 443); $internet = $true; $c.Close() } catch {}
+    $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 47800); $listener.Start()
+    $other = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 47900); $other.Start()
+    try {
+      Report 'S2 offline: direct TCP to the internet denied' ((Tcp @('--net', 'off') '1.1.1.1' 443) -ne 0)
+      Report 'S2 offline: direct UDP (DNS to 1.1.1.1:53) denied' ((Sbx2 @('--net', 'off') $udp) -ne 0)
+      Report 'S2 offline (block-all): loopback TCP denied, even the proxy port' ((Tcp @('--net', 'off') '127.0.0.1' 47800) -ne 0)
+      $dns = Sbx2 @('--net', 'off') 'try { [void][Net.Dns]::GetHostAddresses("example.com"); exit 0 } catch { exit 1 }'
+      Write-Host "INFO  S2 offline: name resolution through the DNS Client service $(if ($dns -eq 0) { 'WORKS (documented: Dnscache resolves for the user; not blocked by per-user rules)' } else { 'fails' })"
+      if ($internet) { Report 'S2 online: --net on reaches the internet' ((Tcp @('--net', 'on') '1.1.1.1' 443) -eq 0) }
+      else { Skip 'S2 online' 'this machine has no internet access' }
+
+      # The split variant: only loopback TCP on the proxy ports.
+      Push-Location $s2; & $Cordon setup --proxy-ports 47800-47809 | Out-Host; $rc3 = $LASTEXITCODE; Pop-Location
+      Report 'S2: setup --proxy-ports switches to the split rules' ($rc3 -eq 0 -and (RuleCount 'cordon-offline-block-outbound') -eq 0 -and (RuleCount 'cordon-offline-block-loopback-tcp-except-proxy') -eq 1)
+      Report 'S2 split: loopback TCP to the proxy port allowed' ((Tcp @('--net', 'off') '127.0.0.1' 47800) -eq 0)
+      Report 'S2 split: loopback TCP to another port denied' ((Tcp @('--net', 'off') '127.0.0.1' 47900) -ne 0)
+      Report 'S2 split: ::1 on another port denied' ((Tcp @('--net', 'off') '::1' 47900) -ne 0)
+      Report 'S2 split: 127.0.0.2 denied' ((Tcp @('--net', 'off') '127.0.0.2' 47800) -ne 0)
+      Report 'S2 split: UDP to loopback denied' ((Sbx2 @('--net', 'off') ($udp -replace '"1.1.1.1"', '"127.0.0.1"')) -ne 0)
+      Report 'S2 split: direct TCP to the internet denied' ((Tcp @('--net', 'off') '1.1.1.1' 443) -ne 0)
+    } finally { $listener.Stop(); $other.Stop() }
+  }
+
+  # Uninstall: nothing of cordon's is left.
+  & $Cordon uninstall | Out-Host
+  Report 'S2 uninstall: exit code 0' ($LASTEXITCODE -eq 0)
+  Report 'S2 uninstall: no sandbox user left' (-not (Get-LocalUser -SID $offSid -ErrorAction SilentlyContinue) -and -not (Get-LocalUser -SID $onSid -ErrorAction SilentlyContinue))
+  Report 'S2 uninstall: no group left' (-not (Get-LocalGroup -SID $grpSid -ErrorAction SilentlyContinue))
+  Report 'S2 uninstall: no profile left' (-not (Get-CimInstance Win32_UserProfile | Where-Object { $_.SID -eq $offSid -or $_.SID -eq $onSid }))
+  Report 'S2 uninstall: no firewall rule left' ((@($rules | Where-Object { (RuleCount $_) -gt 0 })).Count -eq 0)
+  $hidden = Get-ItemProperty $hide -ErrorAction SilentlyContinue
+  Report 'S2 uninstall: no logon-screen registry value left' (-not $hidden -or ($null -eq $hidden.CordonSandboxOffline -and $null -eq $hidden.CordonSandboxOnline))
+  $orphans = @()
+  foreach ($p in @($s2) + @((Split-Path $s2), (Split-Path (Split-Path $s2)))) {
+    $orphans += @((Get-Acl -LiteralPath $p).Access | Where-Object { $_.IdentityReference.Value -match '^S-1-5-21-' -and -not $_.IsInherited })
+    foreach ($sid in @($offSid, $onSid, $grpSid)) { if ((icacls $p) -join "`n" -match [regex]::Escape($sid)) { $orphans += $sid } }
+  }
+  Report 'S2 uninstall: no ACE (and no orphaned SID) on the workspace or its ancestors' ($orphans.Count -eq 0) ($orphans -join ', ')
+  Report 'S2 uninstall: secrets and marker removed' (-not (Test-Path (Join-Path $env:LOCALAPPDATA 'cordon\setup')))
+} else { Skip 'stage 2 (elevated sandbox)' 'run with -Stage2 (one UAC prompt per setup)' }
 
 cmd /c "rmdir `"$ws\out_j`" & rmdir `"$ws\sys_link`" & rmdir `"$junctionCwd`" & rmdir `"$ws\sym_out`" & rmdir `"$ws\unc_link`" & rmdir `"$ws\drive_link`"" 2>$null | Out-Null
 cmd /c "rmdir /s /q `"$root`"" 2>$null | Out-Null

@@ -2,7 +2,9 @@
 # Windows smoke tests under Wine: cross-build cordon.exe (mingw preset) and check that
 # the token, job, desktop and stdio code paths execute, a child runs, stdio and exit
 # codes pass through, and a timeout kills the whole tree; then the stage-2 command
-# runner end to end (frames, stdin, terminate, timeout, PID checks, malformed frames).
+# runner end to end (frames, stdin, terminate, timeout, PID checks, malformed frames);
+# and for the stage-2 setup, the structured setup errors, `setup status`, `check`'s
+# stage and uninstall.
 #
 #   scripts/windows/smoke.sh            # build + run; last line "N passed, N failed"
 #   CORDON_SKIP_BUILD=1 scripts/windows/smoke.sh
@@ -310,5 +312,70 @@ if [ "$RC" -eq 0 ] && grep -q 'removed' "$OUT"; then
 else
   fail "setup uninstall" "rc=$RC $(head -c 300 "$ERR")"
 fi
+
+# --- stage 2 (elevated setup) ---------------------------------------------------------
+# Wine has neither real local accounts nor a firewall, and runs everything as an
+# administrator, so only what does not depend on them is checked here: the structured
+# errors, the status and check reports, and uninstall with nothing (or a failed
+# setup's records) to remove. Accounts, rules and grants: acceptance.ps1.
+state_files() { ls "$WINEPREFIX"/drive_c/users/*/AppData/Local/cordon/"$1" 2>/dev/null | head -1; }
+wine_run setup status
+if [ "$RC" -eq 0 ] && grep -q 'stage 2 not active: no setup marker' "$OUT" && grep -q ' 0 setup object(s)' "$OUT"; then
+  pass "setup status: stage 1 active, no stage-2 objects"
+else fail "setup status (stage 2)" "rc=$RC $(head -c 300 "$OUT")"; fi
+
+CORDON_WINDOWS_ELEVATION=decline wine_run setup
+err_json=$(state_files setup-error.json)
+if [ "$RC" -ne 0 ] && grep -q '\[elevation_declined\]: ShellExecuteExW(runas)' "$ERR" && [ -n "$err_json" ] &&
+   grep -q '"code": "elevation_declined"' "$err_json" && grep -q '"win32": 1223' "$err_json"; then
+  pass "setup with the UAC prompt declined: structured error printed and in setup-error.json"
+else fail "declined elevation" "rc=$RC err=$(head -c 300 "$ERR") json=$(cat "$err_json" 2>/dev/null | tr -d '\n' | head -c 300)"; fi
+
+wine_run setup --refresh
+err_json=$(state_files setup-error.json)
+if [ "$RC" -ne 0 ] && grep -q '\[not_elevated\]' "$ERR" && grep -q '"code": "not_elevated"' "$err_json"; then
+  pass "setup --refresh before any setup: refuses (never a full setup), structured error"
+else fail "refresh without setup" "rc=$RC err=$(head -c 300 "$ERR")"; fi
+
+wine_run check --json
+if grep -q '"stage": 1' "$OUT" && grep -q 'stage 2 (separate sandbox users, firewall) is not set up' "$OUT"; then
+  pass "check reports stage 1 active and why stage 2 is not"
+else fail "check stage" "$(grep -i stage "$OUT" | head -5)"; fi
+
+wine_run uninstall
+if [ "$RC" -eq 0 ] && grep -q 'removed 0 ACE(s)' "$OUT" && ! grep -q 'stage 2:' "$OUT"; then
+  pass "cordon uninstall with nothing installed: a no-op, no administrator needed"
+else fail "uninstall (empty)" "rc=$RC $(head -c 300 "$OUT") $(head -c 300 "$ERR")"; fi
+
+# Wine runs as an administrator, so this is the elevated path itself: it gets as far
+# as Wine's stubs allow, and must end in success or a structured error - never a crash.
+wine_run setup --proxy-ports 47800-47809
+err_json=$(state_files setup-error.json)
+if [ "$RC" -eq 0 ] || { [ -n "$err_json" ] && grep -q '"code": "[a-z_]*"' "$err_json" && grep -q 'cordon setup failed \[' "$ERR"; }; then
+  pass "elevated setup under Wine: $( [ "$RC" -eq 0 ] && echo 'completed' || grep -o '"code": "[a-z_]*"' "$err_json")"
+else fail "elevated setup" "rc=$RC err=$(head -c 300 "$ERR")"; fi
+# Uninstall after it: Wine's firewall API is a stub (E_NOTIMPL), which uninstall must
+# report (it cannot prove the rules are gone) - as one firewall_com error, the only one.
+wine_run uninstall
+uninstall_rc=$RC
+uninstall_err=$(cat "$ERR")
+wine_run setup status
+other_errors=$(printf '%s\n' "$uninstall_err" | grep 'cordon setup failed \[' | grep -vc '\[firewall_com\]')
+if { [ "$uninstall_rc" -eq 0 ] || [ "$other_errors" -eq 0 ]; } && grep -q ' 0 setup object(s)' "$OUT" &&
+   grep -q 'stage 2 not active' "$OUT"; then
+  pass "uninstall after it removes every ledgered setup object (only the stub firewall reported)"
+else fail "uninstall after setup" "rc=$uninstall_rc $(head -c 400 "$OUT") / $uninstall_err"; fi
+
+# A damaged ledger: uninstall salvages what it can, keeps the original, never crashes.
+ledger=$(state_files acl-ledger.json)
+if [ -n "$ledger" ]; then
+  printf '{"version":2,"entries":[{"path":"C:\\\\nowhere","type":"allow","sid":"S-1-5-21-1-2-3-4","mask":1,"flags":0}],"setup":[{"kind":"gr' >"$ledger"
+  wine_run uninstall
+  other_errors=$(grep 'cordon setup failed \[' "$ERR" | grep -vc '\[firewall_com\]')
+  if { [ "$RC" -eq 0 ] || [ "$other_errors" -eq 0 ]; } && grep -q 'ledger was damaged' "$OUT" && grep -q 'ledger problem' "$OUT" &&
+     [ -n "$(state_files acl-ledger.damaged.json)" ]; then
+    pass "uninstall with a truncated ledger: salvages, reports, keeps the original"
+  else fail "damaged ledger" "rc=$RC $(head -c 400 "$OUT") $(head -c 300 "$ERR")"; fi
+else fail "damaged ledger" "no ledger file found"; fi
 
 finish

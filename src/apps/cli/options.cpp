@@ -156,8 +156,14 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
   add_policy_options(mcp, mcp_opts, req);
 
   auto* setup = app.add_subcommand("setup", "one-time host setup (needs root)");
-  setup->add_option("args", req.setup_args, "setup options");
-  setup->allow_extras();
+  // Everything after `setup` is passed on verbatim and in order ("--proxy-ports 1-2").
+  setup->prefix_command();
+#ifdef _WIN32
+  // Windows: the same as `cordon setup uninstall` (platform/windows/setup/setup_cli.hpp).
+  auto* uninstall = app.add_subcommand(
+      "uninstall", "remove everything cordon added: sandbox users, group, profiles, firewall rules, ACEs");
+  uninstall->prefix_command();
+#endif
 
   // CLI11 wants argv in reverse order for the vector overload.
   std::vector<std::string> rev(args.rbegin(), args.rend());
@@ -202,6 +208,13 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
     req.command = Command::Setup;
     for (const auto& extra : setup->remaining()) req.setup_args.push_back(extra);
     return req;
+#ifdef _WIN32
+  } else if (uninstall->parsed()) {
+    req.command = Command::Setup;
+    req.setup_args = {"uninstall"};
+    for (const auto& extra : uninstall->remaining()) req.setup_args.push_back(extra);
+    return req;
+#endif
   } else {
     req.command = Command::Help;
     req.help_text = app.help();

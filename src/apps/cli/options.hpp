@@ -5,6 +5,7 @@
 //   cordon check [--json]
 //   cordon mcp [options]
 //   cordon setup
+//   cordon uninstall          (Windows: the same as `cordon setup uninstall`)
 #pragma once
 
 #include <optional>

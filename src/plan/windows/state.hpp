@@ -79,20 +79,50 @@ struct PlaceholderEntry {
   friend bool operator==(const PlaceholderEntry&, const PlaceholderEntry&) = default;
 };
 
+// An object stage-2 setup created outside the file system (plan/windows/setup_plan.hpp):
+// recorded *before* it is created, so uninstall can undo a crashed setup too.
+enum class SetupObject { User, Group, FirewallRule, RegistryValue, Profile };
+const char* to_string(SetupObject kind);
+
+struct SetupRecord {
+  SetupObject kind = SetupObject::User;
+  std::string name;    // user/group/rule name; the registry key for RegistryValue
+  std::string sid;     // users and groups, once known; the owner for Profile
+  std::string detail;  // the registry value name
+  friend bool operator==(const SetupRecord&, const SetupRecord&) = default;
+};
+
 struct Ledger {
   std::vector<LedgerEntry> entries;
   std::vector<PlaceholderEntry> placeholders;
+  std::vector<SetupRecord> setup;  // format version 2; absent in version 1 ledgers
   bool contains(const std::string& path, const Ace& ace) const;
   bool add(const std::string& path, const Ace& ace, const std::string& reason);  // false if present
   bool remove(const std::string& path, const Ace& ace);
   bool has_placeholder(const std::string& path) const;
   bool add_placeholder(const Placeholder& placeholder);  // false if present
   bool remove_placeholder(const std::string& path);
+  // Adds or updates (a SID learned later) the record of kind+name(+detail).
+  bool record_setup(const SetupRecord& record);  // true when the ledger changed
+  bool remove_setup(SetupObject kind, const std::string& name, const std::string& detail = {});
 };
+
+// Version 2 adds "setup"; version 1 ledgers (stage 1 only) are read as before.
+inline constexpr int kLedgerVersion = 2;
 
 std::string serialize(const Ledger& ledger);
 std::optional<Ledger> parse_ledger(const std::string& text);
 [[nodiscard]] Result<Ledger> load_ledger(StateIo& io);  // call with the lock held
+
+// For uninstall: whatever can be recovered from a damaged ledger. A truncated file
+// keeps every record that was complete; a malformed record is skipped and named in
+// `problems`. Never throws, never guesses an ACE: a record missing a field is dropped.
+struct LedgerSalvage {
+  Ledger ledger;
+  std::vector<std::string> problems;  // empty when the file parsed cleanly
+  bool intact() const { return problems.empty(); }
+};
+LedgerSalvage salvage_ledger(const std::string& text);
 [[nodiscard]] Status save_ledger(StateIo& io, const Ledger& ledger);
 
 }  // namespace cordon::win

@@ -222,7 +222,8 @@ Result<ApplyStats> remove_aces(const std::vector<win::LedgerEntry>& entries, win
     auto object = open_for_dacl(e.path);
     if (!object) {
       DWORD code = GetLastError();
-      if (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND) {
+      // ERROR_INVALID_NAME: a path that cannot exist (a damaged ledger's): gone as well.
+      if (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND || code == ERROR_INVALID_NAME) {
         stats.missing.push_back(e.path);
         ledger.remove(e.path, e.ace);
         continue;
@@ -243,6 +244,33 @@ Result<ApplyStats> remove_aces(const std::vector<win::LedgerEntry>& entries, win
   }
   auto saved = win::save_ledger(io, ledger);
   if (!saved) return saved.error();
+  return stats;
+}
+
+Result<ApplyStats> remove_sids(const std::string& path, const std::vector<win::Sid>& sids) {
+  ApplyStats stats;
+  auto object = open_for_dacl(path);
+  if (!object) {
+    DWORD code = GetLastError();
+    if (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND || code == ERROR_INVALID_NAME) {
+      stats.missing.push_back(path);
+      return stats;
+    }
+    return object.error();
+  }
+  auto dacl = read(*object, path);
+  if (!dacl) return dacl.error();
+  auto doomed = [&](const win::Ace& a) {
+    return !(a.flags & win::ace_flags::kInherited) &&
+           std::find(sids.begin(), sids.end(), a.sid) != sids.end();
+  };
+  auto before = dacl->aces.size();
+  dacl->aces.erase(std::remove_if(dacl->aces.begin(), dacl->aces.end(), doomed), dacl->aces.end());
+  stats.removed = static_cast<int>(before - dacl->aces.size());
+  if (stats.removed > 0) {
+    auto w = write(*object, path, *dacl);
+    if (!w) return w.error();
+  }
   return stats;
 }
 

@@ -42,5 +42,9 @@ struct ApplyStats {
 [[nodiscard]] Result<ApplyStats> remove_placeholders(win::Ledger& ledger, win::StateIo& io);
 [[nodiscard]] Result<ApplyStats> remove_aces(const std::vector<win::LedgerEntry>& entries,
                                              win::Ledger& ledger, win::StateIo& io);
+// Uninstall's sweep: removes every explicit ACE of `sids` from `path` (the sandbox
+// accounts of stage 2), whether or not the ledger knew it. `removed` counts them;
+// a missing path is `missing`, not an error.
+[[nodiscard]] Result<ApplyStats> remove_sids(const std::string& path, const std::vector<win::Sid>& sids);
 
 }  // namespace cordon::winsys

@@ -1,4 +1,5 @@
-// cordon (Windows): the platform seam (platform/platform.hpp), stage 1 (unelevated).
+// cordon (Windows): the platform seam (platform/platform.hpp). run() is stage 1
+// (unelevated); setup() and check()'s stage section are stage 2 (platform/windows/setup/).
 //
 // run():  probe host -> capability SIDs (state dir, locked) -> plan_windows ->
 //         apply ACEs (ledgered) + NUL grant -> denybin stubs -> restricted token ->
@@ -18,6 +19,7 @@
 #include "platform/windows/conpty.hpp"
 #include "platform/windows/host_probe.hpp"
 #include "platform/windows/launch.hpp"
+#include "platform/windows/setup/setup_cli.hpp"
 #include "platform/windows/state_io.hpp"
 #include "platform/windows/token.hpp"
 
@@ -148,7 +150,10 @@ PlanReport check(const Policy& policy) {
   // Ask the kernel which rights the write-restricted pass covers, with the real token.
   if (auto token = winsys::create_sandbox_token(prep.plan.token))
     prep.host.restricted_pass_rights = winsys::probe_restricted_scope(token->get());
-  return win::to_report(prep.plan, policy, prep.host);
+  PlanReport report = win::to_report(prep.plan, policy, prep.host);
+  // Which stage is active (stage 2: the setup marker is present and current).
+  winsys::add_stage_report(report, policy, prep.host.state_dir);
+  return report;
 }
 
 Result<int> run(const Policy& policy, const RunRequest& request) {
@@ -217,44 +222,9 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
   return result->exit_code;
 }
 
+// `cordon setup [status|uninstall|--refresh ...]`: stage 2 (platform/windows/setup/).
 Result<int> setup(const std::vector<std::string>& args) {
-  const bool uninstall = std::find(args.begin(), args.end(), "uninstall") != args.end() ||
-                         std::find(args.begin(), args.end(), "--uninstall") != args.end();
-  const bool status = std::find(args.begin(), args.end(), "status") != args.end();
-  std::string local = winsys::env("LOCALAPPDATA");
-  if (local.empty()) return usage_error("setup", "%LOCALAPPDATA% is not set");
-  FileStateIo io(win::join(local, "cordon"));
-  win::StateLock lock(io);
-  if (!lock.status()) return lock.status().error();
-  auto ledger = win::load_ledger(io);
-  if (!ledger) return ledger.error();
-  if (uninstall) {
-    auto entries = ledger->entries;
-    auto removed = winsys::remove_aces(entries, *ledger, io);
-    if (!removed) return removed.error();
-    // After the ACEs, so none is left on a path that is about to disappear.
-    auto placeholders = winsys::remove_placeholders(*ledger, io);
-    if (!placeholders) return placeholders.error();
-    std::cout << "cordon: removed " << removed->removed << " ACE(s) cordon had added";
-    if (!removed->missing.empty()) std::cout << "; " << removed->missing.size() << " path(s) no longer exist";
-    std::cout << "; removed " << placeholders->removed << " empty placeholder(s)\n";
-    for (const auto& kept : placeholders->kept)
-      std::cout << "  kept " << kept << " (no longer an empty placeholder)\n";
-    return 0;
-  }
-  if (status) {
-    std::cout << "cordon: " << ledger->entries.size() << " ACE(s) in the ledger\n";
-    for (const auto& e : ledger->entries)
-      std::cout << "  " << e.path << ": " << win::to_string(e.ace) << "\n";
-    std::cout << "cordon: " << ledger->placeholders.size() << " placeholder(s) in the ledger\n";
-    for (const auto& ph : ledger->placeholders)
-      std::cout << "  " << ph.path << " (" << (ph.directory ? "directory" : "file") << ")\n";
-    return 0;
-  }
-  std::cout << "cordon (Windows, stage 1) needs no elevated setup: each run grants what it needs.\n"
-               "  cordon setup status     list every ACE and placeholder cordon added\n"
-               "  cordon setup uninstall  remove exactly those ACEs, and the placeholders still empty\n";
-  return 0;
+  return winsys::setup_command(args);
 }
 
 }  // namespace cordon::platform

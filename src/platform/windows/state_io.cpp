@@ -5,8 +5,11 @@
 #include <bcrypt.h>
 
 #include <cstdlib>
+#include <optional>
+#include <vector>
 
 #include "plan/windows/win_path.hpp"
+#include "platform/windows/security.hpp"
 
 namespace cordon::winsys {
 
@@ -54,8 +57,35 @@ Status FileStateIo::write_atomic(const std::string& name, const std::string& tex
   return Ok{};
 }
 
+namespace {
+std::optional<win::Sid>& lock_user() {
+  static std::optional<win::Sid> user;
+  return user;
+}
+}  // namespace
+
+void set_state_lock_user(const win::Sid& user) {
+  lock_user() = user;
+}
+
 Status FileStateIo::lock() {
-  mutex_ = UniqueHandle(CreateMutexW(nullptr, FALSE, L"Local\\cordon-state-lock"));
+  // Default: the creator's default DACL. For an elevated setup acting for a user: SYSTEM,
+  // Administrators and that user, so the user's own cordon can still take the lock.
+  SECURITY_ATTRIBUTES sa{sizeof(sa), nullptr, FALSE};
+  SECURITY_DESCRIPTOR sd;
+  std::vector<BYTE> acl;
+  if (lock_user()) {
+    const uint32_t all = MUTEX_ALL_ACCESS;
+    auto built = build_acl({{win::AceType::Allow, win::sids::local_system(), all, 0},
+                            {win::AceType::Allow, win::sids::administrators(), all, 0},
+                            {win::AceType::Allow, *lock_user(), all, 0}});
+    if (built) acl = std::move(*built);
+    if (!acl.empty() && InitializeSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION) &&
+        SetSecurityDescriptorDacl(&sd, TRUE, reinterpret_cast<ACL*>(acl.data()), FALSE))
+      sa.lpSecurityDescriptor = &sd;
+  }
+  mutex_ =
+      UniqueHandle(CreateMutexW(sa.lpSecurityDescriptor ? &sa : nullptr, FALSE, L"Local\\cordon-state-lock"));
   if (!mutex_) return win32_error("CreateMutexW", "Local\\cordon-state-lock");
   DWORD r = WaitForSingleObject(mutex_.get(), 30000);
   if (r != WAIT_OBJECT_0 && r != WAIT_ABANDONED)

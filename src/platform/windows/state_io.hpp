@@ -10,6 +10,11 @@
 
 namespace cordon::winsys {
 
+// An elevated `cordon setup` acts for another (unelevated) user: the state lock it
+// creates must stay openable by that user, whose token would otherwise be refused by
+// the elevated token's default DACL. Called once by the elevated setup child.
+void set_state_lock_user(const win::Sid& user);
+
 // Random bytes from BCryptGenRandom (the system-preferred RNG).
 [[nodiscard]] Result<std::array<uint32_t, 4>> random_u32x4();
 
