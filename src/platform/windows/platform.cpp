@@ -1,5 +1,7 @@
 // cordon (Windows): the platform seam (platform/platform.hpp). run() is stage 1
-// (unelevated); setup() and check()'s stage section are stage 2 (platform/windows/setup/).
+// (unelevated) until `cordon setup` has run, then stage 2 (a sandbox user through the
+// command runner, stage2_run.hpp); setup() and check()'s stage section are in
+// platform/windows/setup/.
 //
 // run():  probe host -> capability SIDs (state dir, locked) -> plan_windows ->
 //         apply ACEs (ledgered) + NUL grant -> denybin stubs -> restricted token ->
@@ -20,6 +22,7 @@
 #include "platform/windows/host_probe.hpp"
 #include "platform/windows/launch.hpp"
 #include "platform/windows/setup/setup_cli.hpp"
+#include "platform/windows/stage2_run.hpp"
 #include "platform/windows/state_io.hpp"
 #include "platform/windows/token.hpp"
 
@@ -169,6 +172,15 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
   auto& prep = **p;
   FileStateIo io(prep.host.state_dir);
 
+  // Stage 2 (after `cordon setup`): the same plan, run as a sandbox user through the
+  // command runner; its extra grants join the plan's ACEs below (stage2_run.hpp).
+  std::optional<winsys::Stage2> stage2;
+  if (winsys::stage2_active(prep.host.state_dir)) {
+    auto s = winsys::prepare_stage2(policy, prep.plan, prep.host.state_dir);
+    if (!s) return s.error();
+    stage2 = std::move(*s);
+  }
+
   // Apply the ACEs under the state lock, recording each in the ledger first.
   std::vector<win::LedgerEntry> per_run;
   {
@@ -186,17 +198,29 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
   auto stubs = write_stubs(prep.plan);
   if (!stubs) return stubs.error();
 
-  auto token = winsys::create_sandbox_token(prep.plan.token);
-  if (!token) return token.error();
   std::string desktop = winsys::env("CORDON_WINDOWS_DESKTOP");
-  winsys::LaunchRequest launch{token->get(),
-                               request.argv,
-                               request.cwd,
-                               child_environment(policy, prep.plan),
-                               policy.limits.timeout_seconds,
-                               !prep.host.ssh_session && desktop != "default",
-                               prep.plan.token.logon.str()};
-  auto result = winsys::launch(launch);
+  const bool private_desktop = !prep.host.ssh_session && desktop != "default";
+  Result<winsys::LaunchResult> result = Error{};
+  if (stage2) {
+    auto r = winsys::run_stage2(*stage2, prep.plan, request.argv, request.cwd,
+                                child_environment(policy, prep.plan), policy.limits.timeout_seconds,
+                                private_desktop);
+    if (r)
+      result = winsys::LaunchResult{r->exit_code, r->timed_out, r->terminated, "pipes (stage 2 runner)", ""};
+    else
+      result = r.error();
+  } else {
+    auto token = winsys::create_sandbox_token(prep.plan.token);
+    if (!token) return token.error();
+    winsys::LaunchRequest launch{token->get(),
+                                 request.argv,
+                                 request.cwd,
+                                 child_environment(policy, prep.plan),
+                                 policy.limits.timeout_seconds,
+                                 private_desktop,
+                                 prep.plan.token.logon.str()};
+    result = winsys::launch(launch);
+  }
 
   // Per-run grants go away whatever happened; so does the private temp.
   {
@@ -215,6 +239,7 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
     nlohmann::json j{{"exit_code", result->exit_code},
                      {"timed_out", result->timed_out},
                      {"platform", "windows"},
+                     {"stage", stage2 ? 2 : 1},
                      {"tty", result->tty}};
     if (!result->tty_note.empty()) j["tty_note"] = result->tty_note;
     std::cerr << j.dump() << "\n";

@@ -95,7 +95,7 @@ SetupResult<SandboxProcess> start_as_sandbox_user(const SandboxLaunch& r) {
                                       r.cwd.empty() ? nullptr : r.cwd.c_str(), &si, &pi);
     code = ok ? ERROR_SUCCESS : GetLastError();
     // 1312: the logon session went stale; one retry, same account, same parameters.
-    if (code != ERROR_NO_SUCH_LOGON_SESSION) break;
+    if (code != ERROR_NO_SUCH_LOGON_SESSION || !r.retry_stale_logon) break;
   }
   SetErrorMode(old_mode);
   password->wipe();

@@ -40,6 +40,9 @@ struct SandboxLaunch {
   HANDLE std_input = nullptr;  // all three set: STARTF_USESTDHANDLES
   HANDLE std_output = nullptr;
   HANDLE std_error = nullptr;
+  // Retry once on error 1312 here; false when the caller owns that retry (the runner
+  // client does), so that "once" stays once.
+  bool retry_stale_logon = true;
 };
 
 struct SandboxProcess {

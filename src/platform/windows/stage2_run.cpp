@@ -1,0 +1,152 @@
+#include "platform/windows/stage2_run.hpp"
+
+#include <windows.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "plan/windows/runner_env.hpp"
+#include "plan/windows/win_path.hpp"
+#include "platform/windows/host_probe.hpp"
+#include "platform/windows/security.hpp"
+#include "platform/windows/setup/sandbox_user.hpp"
+#include "platform/windows/setup/stage2.hpp"
+#include "platform/windows/win32.hpp"
+
+namespace cordon::winsys {
+namespace {
+
+Error from_setup(const win::SetupError& e) {
+  return Error{
+      e.call.empty() ? "stage 2" : e.call, e.path, static_cast<int>(e.win32),
+      "Win32 error " + std::to_string(e.win32) + ": " + e.message,
+      e.hint.empty() ? "run `cordon setup` again, or `cordon uninstall` to go back to stage 1" : e.hint};
+}
+
+// The sandbox users cannot be assumed to read where cordon is installed (a per-user
+// install lives in the real user's profile): the runner is copied to <state>\runner,
+// which gets a read+execute ACE for the sandbox group (ledgered, removed by uninstall).
+// The copy is refreshed when the installed runner changes (size or write time).
+Result<std::wstring> materialise_runner(const std::string& state_dir, const win::Sid& group,
+                                        win::WinPlan& plan) {
+  namespace fs = std::filesystem;
+  const fs::path source(runner_next_to_self());
+  const fs::path dir = fs::u8path(win::join(state_dir, "runner"));
+  const fs::path target = dir / source.filename();
+  std::error_code ec;
+  if (!fs::exists(source, ec))
+    return Error{"stage 2", narrow(source.wstring()), 0, "cordon-runner.exe is not next to cordon.exe",
+                 "reinstall cordon: the runner ships with it"};
+  fs::create_directories(dir, ec);
+  if (ec) return Error{"CreateDirectory", narrow(dir.wstring()), ec.value(), ec.message(), ""};
+  const bool current = fs::exists(target, ec) && fs::file_size(target, ec) == fs::file_size(source, ec) &&
+                       fs::last_write_time(target, ec) >= fs::last_write_time(source, ec);
+  if (!current) {
+    fs::copy_file(source, target, fs::copy_options::overwrite_existing, ec);
+    if (ec) return Error{"CopyFile", narrow(target.wstring()), ec.value(), ec.message(), ""};
+  }
+  plan.aces.push_back(
+      {narrow(dir.wstring()),
+       win::Ace{win::AceType::Allow, group, win::access::kFileGenericRead | win::access::kFileGenericExecute,
+                win::ace_flags::kTree},
+       "stage 2: the sandbox users run cordon-runner.exe from here", win::AceLifetime::Persistent});
+  return target.wstring();
+}
+
+}  // namespace
+
+bool stage2_active(const std::string& state_dir) {
+  return read_stage(state_dir).stage2;
+}
+
+Result<Stage2> prepare_stage2(const Policy& policy, win::WinPlan& plan, const std::string& state_dir) {
+  win::StageStatus stage = read_stage(state_dir);
+  if (!stage.stage2 || !stage.marker)
+    return usage_error("stage 2", stage.reason, "run `cordon setup` (one administrator prompt)");
+  const win::SetupMarker& marker = *stage.marker;
+
+  Stage2 s;
+  s.state_dir = state_dir;
+  switch (policy.net.mode) {
+    case NetMode::Off:
+      break;
+    case NetMode::On:
+      s.online = true;
+      break;
+    case NetMode::Proxy:
+      if (!policy.best_effort)
+        return usage_error("network allowlist", "cordon's proxy is not built for Windows yet",
+                           "use --net off or --net on, or --best-effort to run with the network off");
+      break;  // the offline user: the firewall blocks everything
+  }
+  auto account = sandbox_account(state_dir, s.online);
+  if (!account) return from_setup(account.error());
+  s.user_sid = account->sid.str();
+
+  // Roots setup has not granted to the sandbox group yet: an unelevated refresh.
+  std::vector<std::string> missing;
+  for (const auto& root : policy.write_roots()) {
+    const bool granted =
+        std::any_of(marker.write_roots.begin(), marker.write_roots.end(),
+                    [&](const std::string& g) { return win::path_key(g) == win::path_key(root); });
+    if (!granted) missing.push_back(root);
+  }
+  if (!missing.empty()) {
+    HANDLE raw = nullptr;
+    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &raw)) return win32_error("OpenProcessToken", "");
+    UniqueHandle token(raw);
+    auto me = token_user(token.get());
+    if (!me) return me.error();
+    SetupRequest refresh;
+    refresh.state_dir = state_dir;
+    refresh.real_user = *me;
+    refresh.user_profile = env("USERPROFILE");
+    refresh.write_roots = missing;
+    refresh.proxy_ports = marker.proxy_ports;
+    refresh.refresh = true;
+    auto done = run_setup(refresh);
+    if (!done) return from_setup(done.error());
+  }
+
+  // The private temp is created by the caller: the sandbox users need their own grant on
+  // it (the capability-SID ACE only passes the restricted half of the access check).
+  if (!plan.child_temp.empty())
+    plan.aces.push_back({plan.child_temp,
+                         win::Ace{win::AceType::Allow, marker.group.sid,
+                                  win::access::kFileGenericRead | win::access::kFileGenericWrite |
+                                      win::access::kFileGenericExecute | win::access::kDelete,
+                                  win::ace_flags::kTree},
+                         "stage 2: the sandbox users' private temp", win::AceLifetime::PerRun, true});
+  auto runner = materialise_runner(state_dir, marker.group.sid, plan);
+  if (!runner) return runner.error();
+  s.runner_exe = *runner;
+  return s;
+}
+
+Result<RunnerOutcome> run_stage2(const Stage2& stage, const win::WinPlan& plan,
+                                 const std::vector<std::string>& argv, const std::string& cwd,
+                                 const std::vector<std::string>& env, std::optional<double> timeout_seconds,
+                                 bool private_desktop) {
+  RunnerRequest req;
+  req.runner_exe = stage.runner_exe;
+  req.allowed_sid = stage.user_sid;
+  // One CreateProcessWithLogonW per attempt; run_via_runner owns the single retry on a
+  // stale logon session (1312), so this launcher never retries by itself.
+  req.launcher = [state_dir = stage.state_dir, online = stage.online](const std::wstring& command_line,
+                                                                      int) -> Result<RunnerProcess> {
+    SandboxLaunch launch;
+    launch.state_dir = state_dir;
+    launch.online = online;
+    launch.command_line = command_line;
+    launch.retry_stale_logon = false;
+    auto p = start_as_sandbox_user(launch);
+    if (!p) return from_setup(p.error());
+    return RunnerProcess{std::move(p->process), p->pid};
+  };
+  req.start =
+      win::runner::start_from_plan(plan, argv, cwd, env, timeout_seconds, /*tty=*/false, private_desktop);
+  req.stdin_source = GetStdHandle(STD_INPUT_HANDLE);
+  return run_via_runner(req);
+}
+
+}  // namespace cordon::winsys
