@@ -204,8 +204,11 @@ if ($Stage2) {
     finally { Pop-Location }
   }
   $who = Sbx2 @() 'if ((whoami) -match "cordonsandboxoffline") { exit 0 } else { exit 3 }'
+  Report 'S2: cordon run runs the command as the offline sandbox user' ($who -eq 0)
+  $whoOn = Sbx2 @('--net', 'on') 'if ((whoami) -match "cordonsandboxonline") { exit 0 } else { exit 3 }'
+  Report 'S2: cordon run --net on runs it as the online sandbox user' ($whoOn -eq 0)
   if ($who -ne 0) {
-    Skip 'S2 network cases' 'cordon run does not start commands as the sandbox user yet'
+    Skip 'S2 network cases' 'the command did not run as the sandbox user (see the failure above)'
   } else {
     $tcp = 'param($h,$p) try { $c = New-Object Net.Sockets.TcpClient; $c.Connect($h,[int]$p); exit 0 } catch { exit 1 }'
     function Tcp([string[]]$Flags, [string]$HostName, [int]$Port) { Sbx2 $Flags "& { $tcp } $HostName $Port" }
