@@ -204,6 +204,13 @@ driver_run run -- "$CHILD" spew 1000000
 bytes=$(wc -c <"$OUT")
 if [ "$RC" -eq 0 ] && [ "$bytes" -eq 1000000 ]; then pass "runner: 1 MB of output arrives whole (many frames)"
 else fail "runner bulk output" "rc=$RC bytes=$bytes"; fi
+# The caller's profile variables are replaced by the runner's own user's: here the same
+# Wine user, but taken from GetUserProfileDirectoryW, not from the environment the caller
+# sent. (HOME: Wine re-derives APPDATA and USERPROFILE in every process, not HOME.)
+driver_run run --set 'HOME=C:\caller-home' -- "$CHILD" env HOME
+if [ "$RC" -eq 0 ] && grep -qi '^C:\\users\\' "$OUT" && ! grep -q 'caller-home' "$OUT"; then
+  pass "runner: the command gets the runner user's profile (HOME), not the caller's"
+else fail "runner profile overlay" "rc=$RC out=$(head -c 200 "$OUT")"; fi
 driver_run run --safe-dir 'C:\work\repo' -- "$CHILD" env GIT_CONFIG_VALUE_0
 if [ "$RC" -eq 0 ] && grep -qx 'C:/work/repo' "$OUT"; then pass "runner: git safe.directory reaches the command's environment"
 else fail "runner safe.directory" "rc=$RC out=$(head -c 200 "$OUT")"; fi

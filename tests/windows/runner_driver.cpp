@@ -3,7 +3,7 @@
 // runs under Wine, which has no users. Used by scripts/windows/smoke.sh.
 //
 //   runner_driver run [--timeout-ms N] [--terminate-after-ms N] [--kill-runner-after-ms N] [--stdin]
-//                     [--safe-dir P] -- CMD...
+//                     [--safe-dir P] [--set NAME=VALUE] -- CMD...
 //       runs CMD through the runner; output passes through; exit code = the command's;
 //       last stderr line "runner-result exit_code=N timed_out=0|1 terminated=0|1 attempts=N command_pid=N"
 //   runner_driver stale-logon once|twice|other -- CMD...
@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "plan/windows/runner_protocol.hpp"
+#include "plan/windows/win_path.hpp"
 #include "platform/windows/launch.hpp"
 #include "platform/windows/runner_client.hpp"
 #include "platform/windows/runner_pipe.hpp"
@@ -105,6 +106,16 @@ int run(std::vector<std::string> args) {
       kill_runner_after = static_cast<DWORD>(std::stoul(args[++i]));
     if (args[i] == "--stdin") r.stdin_source = GetStdHandle(STD_INPUT_HANDLE);
     if (args[i] == "--safe-dir" && i + 1 < args.size()) r.start.safe_directories.push_back(args[++i]);
+    if (args[i] == "--set" && i + 1 < args.size()) {  // NAME=VALUE, replacing NAME (any case)
+      const std::string entry = args[++i];
+      const std::string name = win::fold_case(entry.substr(0, entry.find('=')) + "=");
+      auto& env = r.start.env;
+      env.erase(std::remove_if(
+                    env.begin(), env.end(),
+                    [&](const std::string& e) { return win::fold_case(e.substr(0, name.size())) == name; }),
+                env.end());
+      env.push_back(entry);
+    }
   }
   r.start.argv = command;
   UniqueHandle cancel(CreateEventW(nullptr, TRUE, FALSE, nullptr));

@@ -1,6 +1,8 @@
 #include "apps/runner/session.hpp"
 
 #include <windows.h>
+// userenv.h needs the types from windows.h.
+#include <userenv.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -19,6 +21,18 @@
 
 namespace cordon::runner_app {
 namespace {
+
+// The running user's name and profile directory; empty fields when either is unknown.
+win::runner::SandboxProfile own_profile(HANDLE token) {
+  win::runner::SandboxProfile p;
+  wchar_t name[257];
+  DWORD name_len = 257;
+  if (GetUserNameW(name, &name_len)) p.user_name = winsys::narrow(name);
+  wchar_t dir[MAX_PATH + 1];
+  DWORD dir_len = MAX_PATH + 1;
+  if (GetUserProfileDirectoryW(token, dir, &dir_len)) p.profile_dir = winsys::narrow(dir);
+  return p;
+}
 
 using namespace win::runner;
 using winsys::UniqueHandle;
@@ -224,10 +238,12 @@ Exit execute(const std::shared_ptr<Session>& s, const Start& start) {
   });
   if (!writer) return fail(writer.error());
 
-  winsys::LaunchRequest request{token->get(),    start.argv,
-                                start.cwd,       with_git_safe_directories(start.env, start.safe_directories),
-                                std::nullopt,    start.private_desktop,
-                                spec.logon.str()};
+  // The command gets this (sandbox) user's profile, not the caller's: caches and settings
+  // must land where the sandbox user may write (runner_env.hpp).
+  const auto env = win::runner::with_sandbox_profile(
+      with_git_safe_directories(start.env, start.safe_directories), own_profile(own.get()));
+  winsys::LaunchRequest request{token->get(),          start.argv,      start.cwd, env, std::nullopt,
+                                start.private_desktop, spec.logon.str()};
   if (start.timeout_ms) request.timeout_seconds = static_cast<double>(*start.timeout_ms) / 1000.0;
   winsys::LaunchHooks hooks;
   hooks.stdio =

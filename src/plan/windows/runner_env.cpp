@@ -1,6 +1,7 @@
 #include "plan/windows/runner_env.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <set>
@@ -57,6 +58,31 @@ std::vector<std::string> with_git_safe_directories(std::vector<std::string> env,
                            [](const std::string& e) { return name_of(e) == "git_config_count"; }),
             env.end());
   if (count > 0) env.push_back("GIT_CONFIG_COUNT=" + std::to_string(count));
+  return env;
+}
+
+std::vector<std::string> with_sandbox_profile(std::vector<std::string> env, const SandboxProfile& profile) {
+  const std::string& dir = profile.profile_dir;
+  const bool drive_path = dir.size() >= 3 && std::isalpha(static_cast<unsigned char>(dir[0])) &&
+                          dir[1] == ':' && (dir[2] == '\\' || dir[2] == '/');
+  if (!drive_path || profile.user_name.empty()) return env;
+  const std::vector<std::pair<std::string, std::string>> values = {
+      {"USERNAME", profile.user_name},
+      {"USERPROFILE", dir},
+      {"HOMEDRIVE", dir.substr(0, 2)},
+      {"HOMEPATH", dir.substr(2)},
+      {"HOME", dir},
+      {"APPDATA", dir + "\\AppData\\Roaming"},
+      {"LOCALAPPDATA", dir + "\\AppData\\Local"},
+  };
+  for (const auto& [name, value] : values) {
+    const std::string key = fold_case(name);
+    auto it = std::find_if(env.begin(), env.end(), [&](const std::string& e) { return name_of(e) == key; });
+    if (it != env.end())
+      *it = name + "=" + value;
+    else
+      env.push_back(name + "=" + value);
+  }
   return env;
 }
 

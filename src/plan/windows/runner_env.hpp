@@ -29,6 +29,19 @@ namespace cordon::win::runner {
 std::vector<std::string> with_git_safe_directories(std::vector<std::string> env,
                                                    const std::vector<std::string>& paths);
 
+// The runner runs as a sandbox user with its own profile, but `env` describes the real
+// user's: tools would put caches and settings where the sandbox user may not write. The
+// runner overlays its own identity: USERNAME, USERPROFILE, HOMEDRIVE, HOMEPATH, HOME,
+// APPDATA and LOCALAPPDATA (case-insensitive names, replaced in place or appended).
+// TEMP and TMP are left alone: the plan's private temp is granted to the sandbox users.
+// `profile` must be a drive path ("C:\\Users\\CordonSandboxOffline"); otherwise (or with
+// an empty user name) `env` is returned unchanged.
+struct SandboxProfile {
+  std::string user_name;
+  std::string profile_dir;
+};
+std::vector<std::string> with_sandbox_profile(std::vector<std::string> env, const SandboxProfile& profile);
+
 // The start frame for a planned run: the plan's capability SIDs (the runner adds its
 // own logon SID and Everyone), its writable roots as safe.directory entries, and the
 // command as given. `env` is the complete environment (planner variables applied).

@@ -7,6 +7,7 @@
 #include "plan/windows/runner_env.hpp"
 #include "plan/windows/runner_protocol.hpp"
 #include "plan/windows/sid.hpp"
+#include "plan/windows/win_path.hpp"
 
 namespace cordon::win::runner {
 namespace {
@@ -228,6 +229,36 @@ TEST(WinRunnerProtocol, Base64IsStrict) {
   EXPECT_EQ(base64_encode("fo"), "Zm8=");
   for (const char* bad : {"Zm8", "Zm8==", "Z===", "Zm=8", "Zm9v\n", "Zm9=Zm9v", "Zm9!", "Zm9="})
     EXPECT_FALSE(base64_decode(bad)) << bad;  // "Zm9=" has non-zero padding bits
+}
+
+TEST(WinRunnerEnv, SandboxProfileReplacesTheRealUsersIdentityButNotTemp) {
+  auto env = with_sandbox_profile(
+      {"UserProfile=C:\\Users\\alice", "APPDATA=C:\\Users\\alice\\AppData\\Roaming", "USERNAME=alice",
+       "TEMP=C:\\Users\\alice\\AppData\\Local\\Temp\\cordon-1", "PATH=C:\\Windows"},
+      {"CordonSandboxOffline", "C:\\Users\\CordonSandboxOffline"});
+  auto value = [&](const std::string& name) {
+    std::string found = "<unset>";
+    for (const auto& e : env)
+      if (win::fold_case(e.substr(0, e.find('='))) == win::fold_case(name)) found = e.substr(e.find('=') + 1);
+    return found;
+  };
+  EXPECT_EQ(value("USERPROFILE"), "C:\\Users\\CordonSandboxOffline");
+  EXPECT_EQ(value("USERNAME"), "CordonSandboxOffline");
+  EXPECT_EQ(value("APPDATA"), "C:\\Users\\CordonSandboxOffline\\AppData\\Roaming");
+  EXPECT_EQ(value("LOCALAPPDATA"), "C:\\Users\\CordonSandboxOffline\\AppData\\Local");
+  EXPECT_EQ(value("HOMEDRIVE"), "C:");
+  EXPECT_EQ(value("HOMEPATH"), "\\Users\\CordonSandboxOffline");
+  EXPECT_EQ(value("HOME"), "C:\\Users\\CordonSandboxOffline");
+  EXPECT_EQ(value("TEMP"), "C:\\Users\\alice\\AppData\\Local\\Temp\\cordon-1");  // the granted private temp
+  EXPECT_EQ(value("PATH"), "C:\\Windows");
+  EXPECT_EQ(env.size(), 9u);  // replaced in place, no duplicate names
+}
+
+TEST(WinRunnerEnv, SandboxProfileNeedsADrivePathAndAName) {
+  const std::vector<std::string> env = {"USERPROFILE=C:\\Users\\alice"};
+  EXPECT_EQ(with_sandbox_profile(env, {"x", "\\\\server\\share\\x"}), env);
+  EXPECT_EQ(with_sandbox_profile(env, {"x", "relative"}), env);
+  EXPECT_EQ(with_sandbox_profile(env, {"", "C:\\Users\\x"}), env);
 }
 
 TEST(WinRunnerEnv, SafeDirectoryEntriesAreAppendedAfterAnExistingCount) {
