@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -54,9 +55,26 @@ inline void write_file(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::trunc) << text;
 }
 
+// The whole file, or what could be read of it ("" when it cannot be opened). Not an
+// ifstream: libstdc++ throws from a read error, and /proc/PID files of a process that
+// exits between open and read fail with ESRCH (a race the MCP tests hit).
 inline std::string read_file(const std::string& path) {
-  std::ifstream f(path);
-  return std::string(std::istreambuf_iterator<char>(f), {});
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  std::string out;
+  char buf[16384];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      out.append(buf, static_cast<size_t>(n));
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      break;  // EOF, or an error: keep what was read
+    }
+  }
+  ::close(fd);
+  return out;
 }
 
 inline bool exists(const std::string& path) {
