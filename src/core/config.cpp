@@ -411,17 +411,19 @@ Status set_env_drop(const Field& f, PolicyLayer& out) {
   return set_list(f, ListKind::EnvPattern, out.env_drop);
 }
 
+// An integer or a float, as a double; `expected` names it in the type error.
+Result<double> number_value(const Field& f, const std::string& expected) {
+  if (const auto* i = f.node.as_integer()) return static_cast<double>(i->get());
+  if (const auto* d = f.node.as_floating_point()) return d->get();
+  return type_error(f, expected);
+}
+
 Status set_timeout(const Field& f, PolicyLayer& out) {
-  double v = 0;
-  if (const auto* i = f.node.as_integer())
-    v = static_cast<double>(i->get());
-  else if (const auto* d = f.node.as_floating_point())
-    v = d->get();
-  else
-    return type_error(f, "a number of seconds");
-  if (!std::isfinite(v) || !(v > 0))
+  auto v = number_value(f, "a number of seconds");
+  if (!v) return v.error();
+  if (!std::isfinite(*v) || !(*v > 0))
     return key_error(f.key, f.origin(), "must be a positive number of seconds");
-  out.timeout = Sourced<double>{v, f.origin()};
+  out.timeout = Sourced<double>{*v, f.origin()};
   return Ok{};
 }
 
@@ -459,14 +461,9 @@ Status set_pids(const Field& f, PolicyLayer& out) {
 }
 
 Status set_cpu_time(const Field& f, PolicyLayer& out) {
-  double v = 0;
-  if (const auto* i = f.node.as_integer())
-    v = static_cast<double>(i->get());
-  else if (const auto* d = f.node.as_floating_point())
-    v = d->get();
-  else
-    return type_error(f, "a number of CPU seconds");
-  out.cpu_time = Sourced<double>{v, f.origin()};
+  auto v = number_value(f, "a number of CPU seconds");
+  if (!v) return v.error();
+  out.cpu_time = Sourced<double>{*v, f.origin()};
   return Ok{};
 }
 
