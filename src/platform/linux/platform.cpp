@@ -127,7 +127,7 @@ void print_denials(const DenialLog& log) {
 Result<PlanReport> explain(const Policy& policy, const RunRequest& request) {
   // Namespaces are tried, not assumed (as `check` does): without them the plan differs
   // (Landlock only, the proxy on the host's loopback), and explain shows that plan.
-  auto prepared = prepare(policy, probe_linux_host(true));
+  auto prepared = prepare(policy, probe_linux_host(true, /*cgroups=*/true));
   if (!prepared) return prepared.error();
   PlanReport report = prepared->plan.report;
   report.command = request.argv;
@@ -146,7 +146,7 @@ Result<PlanReport> explain(const Policy& policy, const RunRequest& request) {
 }
 
 PlanReport check(const Policy& policy) {
-  LinuxHostCaps caps = probe_linux_host(true);
+  LinuxHostCaps caps = probe_linux_host(true, /*cgroups=*/true);
   PlanReport r = linux_guarantees(policy, caps);
   r.detail = {{"kernel", caps.kernel},
               {"landlock_abi", caps.landlock_abi},
@@ -189,7 +189,9 @@ void close_inherited_fds_on_exec() {
 }
 
 Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunResult& out) {
-  LinuxHostCaps caps = probe_linux_host(false);
+  // The cgroup probe reads mountinfo and the hierarchies: only for the limits that use it.
+  LinuxHostCaps caps = probe_linux_host(
+      false, /*cgroups=*/policy.limits.memory_bytes.has_value() || policy.limits.pids.has_value());
   auto prepared = prepare(policy, caps);
   if (!prepared) return prepared.error();
 

@@ -72,7 +72,7 @@ std::string try_userns() {
 
 }  // namespace
 
-LinuxHostCaps probe_linux_host(bool try_namespaces) {
+LinuxHostCaps probe_linux_host(bool try_namespaces, bool cgroups) {
   LinuxHostCaps caps;
   caps.uid = ::getuid();
   caps.gid = ::getgid();
@@ -104,7 +104,7 @@ LinuxHostCaps probe_linux_host(bool try_namespaces) {
   }
 
   // Where a per-run cgroup can hold the sandbox (v2, else v1 per controller).
-  caps.cgroups = probe_cgroups();
+  if (cgroups) caps.cgroups = probe_cgroups();
 
   // Host IPC sockets named in the caller's environment.
   if (const char* ssh = std::getenv("SSH_AUTH_SOCK"); ssh && ssh[0] == '/') caps.ipc_sockets.push_back(ssh);
