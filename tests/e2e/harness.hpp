@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,19 @@ inline std::string read_file(const std::string& path) {
   }
   ::close(fd);
   return out;
+}
+
+// Does some process on the host have a command line that `match` accepts? Command
+// lines are given with their arguments joined by spaces and a trailing space.
+inline bool any_process(const std::function<bool(const std::string& cmdline)>& match) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    std::string cmd = read_file(e.path().string() + "/cmdline");
+    for (auto& c : cmd)
+      if (c == '\0') c = ' ';
+    if (!cmd.empty() && match(cmd)) return true;
+  }
+  return false;
 }
 
 inline bool exists(const std::string& path) {

@@ -113,14 +113,7 @@ void expect_cgroup_removed(const nlohmann::json& report, const std::string& limi
 
 // Is a process with exactly this command line (arguments joined by spaces) running?
 bool process_running(const std::string& cmdline) {
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator("/proc", ec)) {
-    std::string cmd = read_file(e.path().string() + "/cmdline");
-    for (auto& c : cmd)
-      if (c == '\0') c = ' ';
-    if (cmd == cmdline + " ") return true;
-  }
-  return false;
+  return any_process([&](const std::string& cmd) { return cmd == cmdline + " "; });
 }
 
 }  // namespace

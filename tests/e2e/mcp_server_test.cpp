@@ -134,14 +134,7 @@ class McpServer {
 
 // Is any process on the host running with `marker` in its command line?
 bool host_runs(const std::string& marker) {
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator("/proc", ec)) {
-    std::string cmd = read_file(e.path().string() + "/cmdline");
-    for (auto& c : cmd)
-      if (c == '\0') c = ' ';
-    if (cmd.find(marker) != std::string::npos) return true;
-  }
-  return false;
+  return any_process([&](const std::string& cmd) { return cmd.find(marker) != std::string::npos; });
 }
 
 bool eventually(const std::function<bool()>& f, std::chrono::milliseconds within) {
