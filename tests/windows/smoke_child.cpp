@@ -13,6 +13,10 @@
 //   smoke_child token                print "restricted=0|1"
 //   smoke_child echo-w TEXT          print TEXT as UTF-8, read from the UTF-16 command line
 //   smoke_child spew BYTES           print BYTES bytes: lines of 63 'x' and a newline
+//   smoke_child console [TEXT]       print "console-processes=N stdio-consoles=I,O,E" (how
+//                                    many processes share its console; which std handles
+//                                    are consoles); with TEXT, also type TEXT and Enter into
+//                                    CONIN$ and print "injected=0|1"
 #include <windows.h>
 // SDK headers that need <windows.h> above.
 #include <shellapi.h>
@@ -21,6 +25,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -113,6 +118,40 @@ int main(int argc, char** argv) {
     text += "\n";
     DWORD wrote = 0;
     WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), text.data(), static_cast<DWORD>(text.size()), &wrote, nullptr);
+    return 0;
+  }
+  if (cmd == "console") {
+    DWORD pids[16];
+    DWORD count = GetConsoleProcessList(pids, 16);
+    DWORD mode = 0;
+    int in = GetConsoleMode(GetStdHandle(STD_INPUT_HANDLE), &mode) ? 1 : 0;
+    int out = GetConsoleMode(GetStdHandle(STD_OUTPUT_HANDLE), &mode) ? 1 : 0;
+    int err = GetConsoleMode(GetStdHandle(STD_ERROR_HANDLE), &mode) ? 1 : 0;
+    std::printf("console-processes=%lu stdio-consoles=%d,%d,%d\n", static_cast<unsigned long>(count), in, out,
+                err);
+    if (argc >= 3) {
+      HANDLE conin = CreateFileW(L"CONIN$", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                                 nullptr, OPEN_EXISTING, 0, nullptr);
+      int injected = 0;
+      if (conin != INVALID_HANDLE_VALUE) {
+        std::string text = std::string(argv[2]) + "\r";
+        std::vector<INPUT_RECORD> records;
+        for (char c : text) {
+          INPUT_RECORD r{};
+          r.EventType = KEY_EVENT;
+          r.Event.KeyEvent.bKeyDown = TRUE;
+          r.Event.KeyEvent.wRepeatCount = 1;
+          r.Event.KeyEvent.uChar.UnicodeChar = static_cast<WCHAR>(c);
+          records.push_back(r);
+          r.Event.KeyEvent.bKeyDown = FALSE;
+          records.push_back(r);
+        }
+        DWORD wrote = 0;
+        injected = WriteConsoleInputW(conin, records.data(), static_cast<DWORD>(records.size()), &wrote) ? 1 : 0;
+        CloseHandle(conin);
+      }
+      std::printf("injected=%d\n", injected);
+    }
     return 0;
   }
   if (cmd == "token") {

@@ -1,6 +1,7 @@
 #include "plan/windows/model_fs.hpp"
 
 #include <algorithm>
+#include <cerrno>
 
 #include "plan/windows/win_path.hpp"
 
@@ -177,6 +178,18 @@ std::vector<Ace> inherited_into(const ModelFs::Node* node) {
 
 }  // namespace
 
+bool ModelFs::remove(const std::string& path) {
+  auto r = resolve(path, false);
+  if (!r || !r->node || r->is_device || !r->parent) return false;
+  if (r->node->link.empty() && !r->node->children.empty()) return false;
+  for (auto it = r->parent->children.begin(); it != r->parent->children.end(); ++it)
+    if (it->second.get() == r->node) {
+      r->parent->children.erase(it);
+      return true;
+    }
+  return false;
+}
+
 std::vector<Ace> ModelFs::effective_dacl(const std::string& path) const {
   auto r = resolve(path, true);
   if (!r || !r->node) return {};
@@ -330,6 +343,43 @@ std::optional<std::string> ModelFs::read_small(const std::string& path) const {
   auto r = resolve(path, true);
   if (!r || !r->node || r->node->dir) return std::nullopt;
   return r->node->content;
+}
+
+namespace {
+
+struct ModelObject : TreeOps::Object {
+  explicit ModelObject(std::string p) : path(std::move(p)) {}
+  std::string path;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<TreeOps::Object>> ModelTreeOps::open(Object* dir, const std::string& name) {
+  std::string path = dir ? static_cast<ModelObject*>(dir)->path + "\\" + name : name;
+  auto r = fs_.resolve(path, false);
+  if (!r || !r->node) return os_error("open", path, ENOENT);
+  return std::unique_ptr<Object>(std::make_unique<ModelObject>(path));
+}
+
+Result<TreeOps::Info> ModelTreeOps::info(Object& object) {
+  auto r = fs_.resolve(static_cast<ModelObject&>(object).path, false);
+  if (!r || !r->node) return os_error("info", static_cast<ModelObject&>(object).path, ENOENT);
+  return Info{r->node->dir, !r->node->link.empty()};
+}
+
+Result<std::vector<TreeOps::Entry>> ModelTreeOps::list(Object& dir) {
+  const std::string& path = static_cast<ModelObject&>(dir).path;
+  auto r = fs_.resolve(path, false);
+  if (!r || !r->node || !r->node->dir) return os_error("list", path, ENOTDIR);
+  std::vector<Entry> out;
+  for (const auto& [k, c] : r->node->children) out.push_back({c->name, !c->link.empty()});
+  return out;
+}
+
+Status ModelTreeOps::remove(Object& object) {
+  const std::string& path = static_cast<ModelObject&>(object).path;
+  if (!fs_.remove(path)) return os_error("remove", path, ENOTEMPTY);
+  return Ok{};
 }
 
 }  // namespace cordon::win

@@ -31,6 +31,7 @@
 
 #include "plan/windows/access.hpp"
 #include "plan/windows/host.hpp"
+#include "plan/windows/remove_tree.hpp"
 
 namespace cordon::win {
 
@@ -57,6 +58,9 @@ class ModelFs : public FsView {
   std::vector<Ace> explicit_aces(const std::string& path) const;
   // Explicit ACEs first, then the inherited ones (flagged kInherited).
   std::vector<Ace> effective_dacl(const std::string& path) const;
+  // Deletes the object at `path` itself, never following a final link (a link goes as
+  // a link); a directory must be empty. False when missing or not empty.
+  bool remove(const std::string& path);
 
   // Would `token` be allowed to perform `op` on `path` (and `to`, for Rename)?
   bool can(const TokenModel& token, Op op, const std::string& path, RestrictedScope scope,
@@ -72,6 +76,7 @@ class ModelFs : public FsView {
   struct Node;
 
  private:
+  friend class ModelTreeOps;
   struct Resolved {
     Node* node = nullptr;    // the object, or nullptr when the last component is missing
     Node* parent = nullptr;  // its directory
@@ -87,6 +92,20 @@ class ModelFs : public FsView {
   Sid owner_;
   std::map<std::string, std::unique_ptr<Node>> roots_;    // by folded root ("c:")
   std::map<std::string, std::unique_ptr<Node>> devices_;  // by folded device path
+};
+
+// remove_tree's operations on the model: objects are opened without following a
+// final link, as FILE_FLAG_OPEN_REPARSE_POINT does.
+class ModelTreeOps : public TreeOps {
+ public:
+  explicit ModelTreeOps(ModelFs& fs) : fs_(fs) {}
+  Result<std::unique_ptr<Object>> open(Object* dir, const std::string& name) override;
+  Result<Info> info(Object& object) override;
+  Result<std::vector<Entry>> list(Object& dir) override;
+  Status remove(Object& object) override;
+
+ private:
+  ModelFs& fs_;
 };
 
 }  // namespace cordon::win

@@ -42,6 +42,7 @@ using access::kFileGenericWrite;
 // their own DELETE right; FILE_DELETE_CHILD stays ungranted).
 constexpr uint32_t kAllowMask = kFileGenericRead | kFileGenericWrite | kFileGenericExecute | kDelete;
 constexpr uint32_t kDenyMask = access::kModifying;
+constexpr uint32_t kPinMask = kDelete | access::kWriteDac | access::kWriteOwner;
 
 bool is_hive(const std::string& path) {
   std::string name = fold_case(leaf(path));
@@ -91,6 +92,7 @@ struct Builder {
   const CapabilitySids& caps;
   WinPlan plan;
   std::set<std::string> protected_keys;
+  std::set<std::string> pinned_keys;
 
   void deny_tree(const std::string& path, bool directory, const std::string& reason) {
     if (!protected_keys.insert(path_key(path)).second) return;
@@ -130,7 +132,27 @@ struct Builder {
     return out;
   }
 
+  // Linux's pin: a directory that leads to a protected entry must not be renamed away
+  // (`ren .git .git_old & mkdir .git` would leave the protection on the old name).
+  // Renaming needs DELETE on the directory itself (FILE_DELETE_CHILD on its parent is
+  // never granted), so DELETE, WRITE_DAC and WRITE_OWNER are denied on it and on every
+  // directory between the writable root and it; not inherited, so its contents stay
+  // writable.
+  void pin_chain(const std::string& dir, const std::string& label) {
+    const std::string* root = nullptr;
+    for (const auto& r : plan.write_roots)
+      if (is_within(dir, r) && !same_path(dir, r)) root = &r;
+    if (!root) return;  // outside every root: the sandbox cannot rename it anyway
+    for (std::string d = dir; !same_path(d, *root) && is_within(d, *root); d = parent(d)) {
+      if (!pinned_keys.insert(path_key(d)).second) continue;
+      for (const auto& sid : plan.token.capabilities)
+        plan.aces.push_back({d, Ace{AceType::Deny, sid, kPinMask, 0},
+                             "keeps " + label + " from being renamed away", AceLifetime::Persistent});
+    }
+  }
+
   void protect_git_dir(const std::string& git_dir, const std::string& label) {
+    pin_chain(git_dir, label);
     if (policy.git == GitMode::ReadOnly) {
       deny_tree(git_dir, true, "protected " + label + " (--git read-only)");
       return;
@@ -180,7 +202,7 @@ struct Builder {
 void add_network_env(WinPlan& plan, const Policy& policy, const WinHost& host) {
   auto& env = plan.env;
   env.push_back({"CORDON_SANDBOX", "windows-restricted-token"});
-  if (policy.net.mode != NetMode::Off) return;
+  if (policy.net.mode == NetMode::On) return;  // Proxy (best effort) runs as off
   // Advisory only: honoured by well-behaved tools, bypassed by anything opening sockets.
   env.push_back({"CORDON_NETWORK_DISABLED", "1"});
   for (const char* v : {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy",
@@ -207,13 +229,23 @@ void add_network_env(WinPlan& plan, const Policy& policy, const WinHost& host) {
 
 Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const CapabilitySids& caps,
                              const PlanOptions& options) {
-  Builder b{policy, host, caps, {}, {}};
+  Builder b{policy, host, caps, {}, {}, {}};
   WinPlan& plan = b.plan;
   plan.mode = policy.mode;
   plan.token.logon = host.logon;
   if (policy.mode == Mode::FullAccess) {
     plan.notes.push_back("full-access: the command runs with the user's own token, unsandboxed");
     return plan;
+  }
+
+  // 0. A domain allowlist needs cordon's proxy, which Windows does not have: without
+  // --best-effort that is a refusal (never the host network in its place); with it,
+  // the run gets network off (advisory in stage 1, the firewall in stage 2).
+  if (policy.net.mode == NetMode::Proxy) {
+    if (!policy.best_effort)
+      return usage_error("network allowlist (--allow-domain)", "cordon's proxy is not built for Windows yet",
+                         "use --net off or --net on, or --best-effort to run with the network off");
+    plan.notes.push_back("--allow-domain: no proxy on Windows; --best-effort runs with the network off");
   }
 
   // 1. Writable roots and their capability SIDs.

@@ -150,7 +150,11 @@ PlanReport to_report(const WinPlan& plan, const Policy& policy, const WinHost& h
     r.guarantees.push_back({"read denial", GuaranteeState::Missing, "none in stage 1",
                             "a write-restricted token reads as the user; secrets stay readable",
                             "the elevated stage (separate sandbox user) enforces read denial"});
-  if (policy.net.mode == NetMode::Off)
+  if (policy.net.mode == NetMode::Proxy)
+    r.guarantees.push_back({"network allowlist", GuaranteeState::Missing, "none on Windows",
+                            "--best-effort: the allowlist is not enforced; the run gets advisory network off",
+                            "use --net off or --net on"});
+  if (policy.net.mode != NetMode::On)
     r.guarantees.push_back({"network off", GuaranteeState::Degraded,
                             "advisory only: proxy variables to a dead port, offline flags, ssh/scp stubs",
                             "programs that open sockets directly are NOT stopped",

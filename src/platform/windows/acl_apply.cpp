@@ -91,11 +91,20 @@ Result<ApplyStats> apply_aces(const std::vector<win::PlannedAce>& planned, win::
                               win::StateIo& io) {
   ApplyStats stats;
   for (const auto& p : planned) {
-    if (p.create_dir && !CreateDirectoryW(widen(p.path).c_str(), nullptr) &&
-        GetLastError() != ERROR_ALREADY_EXISTS)
-      return win32_error("CreateDirectoryW", p.path);
+    // The private temp is new for every run: one that already exists was made by
+    // someone else (another sandbox, a planted junction), so it is refused, not reused.
+    if (p.create_dir && !CreateDirectoryW(widen(p.path).c_str(), nullptr))
+      return win32_error("CreateDirectoryW", p.path, GetLastError(),
+                         GetLastError() == ERROR_ALREADY_EXISTS ? "a private temp must not exist before its run" : "");
     auto object = open_for_dacl(p.path);
     if (!object) return object.error();
+    if (p.create_dir) {
+      FILE_ATTRIBUTE_TAG_INFO tag{};
+      if (!GetFileInformationByHandleEx(object->handle.get(), FileAttributeTagInfo, &tag, sizeof(tag)))
+        return win32_error("GetFileInformationByHandleEx", p.path + " (FileAttributeTagInfo)");
+      if ((tag.FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) || !(tag.FileAttributes & FILE_ATTRIBUTE_DIRECTORY))
+        return usage_error("private temp '" + p.path + "'", "was replaced by a link or a file after it was created");
+    }
     auto dacl = read(*object, p.path);
     if (!dacl) return dacl.error();
     if (std::any_of(dacl->aces.begin(), dacl->aces.end(),

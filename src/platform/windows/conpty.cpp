@@ -86,13 +86,13 @@ TtyChoice choose_tty() {
   TtyChoice c;
   const std::string mode = env("CORDON_WINDOWS_CONPTY");
   if (mode == "off") {
-    c.reason = "CORDON_WINDOWS_CONPTY=off: the command inherits cordon's console handles";
+    c.reason = "CORDON_WINDOWS_CONPTY=off: no pseudoconsole; console output is relayed through pipes, stdin is NUL";
     return c;
   }
   const bool forced = mode == "on" || mode == "unavailable";
   c.simulate_missing = mode == "unavailable";
   if (!forced && !(is_console(STD_INPUT_HANDLE) && is_console(STD_OUTPUT_HANDLE))) {
-    c.reason = "stdin and stdout are not both consoles: the command gets cordon's handles as they are";
+    c.reason = "stdin and stdout are not both consoles: redirected handles pass as they are, console ones never (output relayed through pipes, stdin NUL)";
     return c;
   }
   c.conpty = true;
@@ -106,9 +106,9 @@ std::string describe_tty() {
   if (!c.conpty) return "tty: " + c.reason;
   if (c.simulate_missing || !api())
     return "tty: ConPTY is unavailable here (CreatePseudoConsole missing; Windows 10 1809+ has it); a tty "
-           "command inherits cordon's console handles";
+           "command gets console output relayed through pipes and NUL for stdin";
   return "tty: the command runs on " + c.reason + (c.stderr_to_pty ? "" : " (stderr stays redirected)") +
-         "; falls back to the console handles if it fails";
+         "; if it fails, console output is relayed through pipes and stdin is NUL";
 }
 
 Result<std::unique_ptr<Pseudoconsole>> Pseudoconsole::open(const TtyChoice& choice) {

@@ -11,9 +11,11 @@
 // its own console's input (in VT input mode) to it and the rendered VT output back.
 // Resizes are polled while waiting. CreatePseudoConsole is looked up at run time: it
 // exists from Windows 10 1809 (build 17763); Wine may lack it or fail. Any failure
-// falls back to inheriting cordon's console handles, and the reason is reported.
+// falls back to a hidden console of the child's own (CREATE_NO_WINDOW), with console
+// output relayed through pipes and NUL for stdin: a console handle of cordon's never
+// reaches the sandbox (it could type into the caller's console, launch.cpp).
 //
-// CORDON_WINDOWS_CONPTY: "auto" (default), "off" (always inherit), "on" (use ConPTY
+// CORDON_WINDOWS_CONPTY: "auto" (default), "off" (never a pseudoconsole), "on" (use ConPTY
 // even when stdio is not a console: output is pumped to cordon's stdout), and, for
 // the smoke tests, "unavailable" (act as if CreatePseudoConsole did not exist).
 #pragma once

@@ -94,15 +94,79 @@ Status open_desktop(const LaunchRequest& r, Desktop& d) {
   return Ok{};
 }
 
+bool is_console_handle(HANDLE h) {
+  DWORD mode = 0;
+  return GetConsoleMode(h, &mode) != 0;
+}
+
+// Console handles never reach the sandbox: any process holding one can write into the
+// console's input queue (WriteConsoleInputW), and the agent's prompt or the user's
+// shell would read and run the keystrokes outside the sandbox. Without a
+// pseudoconsole, a console stdin becomes NUL and console output goes through a pipe
+// that cordon copies to its console.
+class ConsoleRelay {
+ public:
+  ConsoleRelay() = default;
+  ConsoleRelay(const ConsoleRelay&) = delete;
+  ConsoleRelay& operator=(const ConsoleRelay&) = delete;
+  ~ConsoleRelay() { wait(); }
+
+  // Returns the handle the child gets instead of the console handle `h` (our copy;
+  // the caller duplicates it as inheritable and closes it), or null on failure.
+  HANDLE substitute(HANDLE h, bool input) {
+    if (input) {
+      return CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr, OPEN_EXISTING, 0,
+                         nullptr);
+    }
+    HANDLE read_end = nullptr, write_end = nullptr;
+    if (!CreatePipe(&read_end, &write_end, nullptr, 0)) return nullptr;
+    auto* pump = new Pump{UniqueHandle(read_end), h};
+    HANDLE thread = CreateThread(nullptr, 0, &ConsoleRelay::copy, pump, 0, nullptr);
+    if (!thread) {
+      delete pump;
+      CloseHandle(write_end);
+      return nullptr;
+    }
+    threads_.emplace_back(thread);
+    return write_end;
+  }
+  // After the job is gone every write end is closed, so the copies end by themselves.
+  void wait() {
+    for (auto& t : threads_) WaitForSingleObject(t.get(), 5000);
+    threads_.clear();
+  }
+
+ private:
+  struct Pump {
+    UniqueHandle from;
+    HANDLE to;
+  };
+  static DWORD WINAPI copy(void* arg) {
+    std::unique_ptr<Pump> pump(static_cast<Pump*>(arg));
+    char buf[8192];
+    DWORD n = 0, written = 0;
+    while (ReadFile(pump->from.get(), buf, sizeof(buf), &n, nullptr) && n > 0)
+      if (!WriteFile(pump->to, buf, n, &written, nullptr)) break;
+    return 0;
+  }
+  std::vector<UniqueHandle> threads_;
+};
+
 // Inheritable duplicates of the three stdio handles (cordon's own, or the hooks'),
-// deduplicated.
-std::vector<HANDLE> stdio_handles(const LaunchHooks& hooks, HANDLE out[3]) {
+// deduplicated; with a relay, console handles are replaced first.
+std::vector<HANDLE> stdio_handles(const LaunchHooks& hooks, HANDLE out[3], ConsoleRelay* relay) {
   std::vector<HANDLE> list;
   const DWORD ids[3] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE};
   for (int i = 0; i < 3; ++i) {
     out[i] = nullptr;
     HANDLE h = hooks.stdio ? (*hooks.stdio)[static_cast<size_t>(i)] : GetStdHandle(ids[i]);
     if (!h || h == INVALID_HANDLE_VALUE) continue;
+    UniqueHandle substitute;
+    if (relay && is_console_handle(h)) {
+      substitute = UniqueHandle(relay->substitute(h, i == 0));
+      if (!substitute) continue;  // the child gets no handle rather than the console
+      h = substitute.get();
+    }
     HANDLE dup = nullptr;
     if (!DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &dup, 0, TRUE, DUPLICATE_SAME_ACCESS))
       continue;
@@ -147,9 +211,9 @@ class AttributeList {
 Result<PROCESS_INFORMATION> create_suspended(const LaunchRequest& r, const LaunchHooks& hooks,
                                              std::wstring& cmdline, std::wstring& env,
                                              const std::wstring& cwd, std::wstring& desktop,
-                                             Pseudoconsole* pty, bool stderr_to_pty) {
+                                             Pseudoconsole* pty, bool stderr_to_pty, ConsoleRelay& relay) {
   HANDLE stdio[3];
-  std::vector<HANDLE> handles = stdio_handles(hooks, stdio);
+  std::vector<HANDLE> handles = stdio_handles(hooks, stdio, pty ? nullptr : &relay);
   std::vector<UniqueHandle> owned;  // our copies; the child has its own once created
   for (HANDLE h : handles) owned.emplace_back(h);
   if (pty) {
@@ -180,7 +244,10 @@ Result<PROCESS_INFORMATION> create_suspended(const LaunchRequest& r, const Launc
   si.StartupInfo.lpDesktop = desktop.data();
   si.lpAttributeList = attrs.get();
   PROCESS_INFORMATION pi{};
-  const DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT;
+  // Without a pseudoconsole the child gets a console of its own, hidden, never
+  // cordon's (CREATE_NO_WINDOW); with one, the pseudoconsole is its console.
+  const DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT |
+                      (pty ? 0 : CREATE_NO_WINDOW);
   const BOOL inherit = !handles.empty();
   BOOL created =
       r.token ? CreateProcessAsUserW(r.token, nullptr, cmdline.data(), nullptr, nullptr, inherit, flags,
@@ -244,20 +311,22 @@ Result<LaunchResult> launch(const LaunchRequest& r, const LaunchHooks& hooks) {
       pty = std::move(*opened);
     else
       result.tty_note =
-          "ConPTY unavailable (" + opened.error().message() + "); inherited the console handles";
+          "ConPTY unavailable (" + opened.error().message() + "); console output relayed, stdin NUL";
   }
   // 6. STARTUPINFOEX with an explicit handle list, created suspended; if the process
   //    cannot start on the pseudoconsole, it is started once more without it.
   std::wstring cwd = widen(r.cwd);
-  auto created = create_suspended(r, hooks, cmdline, env, cwd, desktop.name, pty.get(), tty.stderr_to_pty);
+  ConsoleRelay relay;
+  auto created =
+      create_suspended(r, hooks, cmdline, env, cwd, desktop.name, pty.get(), tty.stderr_to_pty, relay);
   if (!created && pty) {
-    result.tty_note = "ConPTY failed (" + created.error().message() + "); inherited the console handles";
+    result.tty_note = "ConPTY failed (" + created.error().message() + "); console output relayed, stdin NUL";
     pty.reset();
-    created = create_suspended(r, hooks, cmdline, env, cwd, desktop.name, nullptr, false);
+    created = create_suspended(r, hooks, cmdline, env, cwd, desktop.name, nullptr, false, relay);
   }
   if (!created) return created.error();
   PROCESS_INFORMATION pi = *created;
-  result.tty = pty ? "conpty" : "inherited";
+  result.tty = pty ? "conpty" : "redirected";
   UniqueHandle process(pi.hProcess), thread(pi.hThread);
   if (!AssignProcessToJobObject(job->get(), process.get())) {
     Error e = win32_error("AssignProcessToJobObject", r.argv[0]);
@@ -316,6 +385,7 @@ Result<LaunchResult> launch(const LaunchRequest& r, const LaunchHooks& hooks) {
   // Closing the job (KILL_ON_JOB_CLOSE) ends any descendant that outlived the main process.
   TerminateJobObject(job->get(), result.exit_code);
   if (pty) pty->finish();  // no client is left: drain the last output, restore the console
+  relay.wait();            // the last relayed console output
   SetConsoleCtrlHandler(ignore_ctrl, FALSE);
   return result;
 }

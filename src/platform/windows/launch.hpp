@@ -8,8 +8,9 @@
 //   2. build the environment block (sorted, case-insensitive);
 //   3. a job object: KILL_ON_JOB_CLOSE, DIE_ON_UNHANDLED_EXCEPTION, UI restrictions;
 //   4. a private desktop (unless in an SSH session), DACL for the logon SID only;
-//   5. for a tty command (stdin and stdout are consoles) a pseudoconsole, else or
-//      on failure cordon's own console handles (platform/windows/conpty.hpp);
+//   5. for a tty command (stdin and stdout are consoles) a pseudoconsole, and
+//      otherwise a hidden console of the child's own (CREATE_NO_WINDOW), console
+//      output relayed through pipes and stdin NUL: never cordon's console handles;
 //   6. STARTUPINFOEX with an explicit inherited-handle list (the three stdio handles;
 //      on a pseudoconsole none, or a redirected stderr), CreateProcessAsUserW
 //      (CREATE_SUSPENDED), assign to the job, then resume (fail closed: a process
@@ -56,7 +57,7 @@ struct LaunchResult {
   int exit_code = 0;
   bool timed_out = false;
   bool cancelled = false;  // LaunchHooks::cancel_event ended the job (exit code 130)
-  std::string tty;         // "conpty" or "inherited" (platform/windows/conpty.hpp)
+  std::string tty;         // "conpty" or "redirected" (platform/windows/conpty.hpp)
   std::string tty_note;    // why ConPTY was not used although the console asked for it
 };
 

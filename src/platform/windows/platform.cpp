@@ -21,6 +21,7 @@
 #include "platform/windows/conpty.hpp"
 #include "platform/windows/host_probe.hpp"
 #include "platform/windows/launch.hpp"
+#include "platform/windows/remove_tree_win32.hpp"
 #include "platform/windows/setup/setup_cli.hpp"
 #include "platform/windows/stage2_run.hpp"
 #include "platform/windows/state_io.hpp"
@@ -57,6 +58,21 @@ struct Prepared {
   win::WinPlan plan;
   std::vector<std::string> notes;
 };
+
+// Names the sandbox could choose reach the terminal with control characters escaped.
+std::string printable(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      snprintf(buf, sizeof(buf), "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
 
 std::string hex_id() {
   auto r = winsys::random_u32x4();
@@ -230,9 +246,16 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
       if (ledger) (void)winsys::remove_aces(per_run, *ledger, io);
     }
   }
+  // The sandbox could write there: links it planted are deleted as links, never
+  // followed (plan/windows/remove_tree.hpp); what cannot be deleted is said, loudly.
   if (!prep.plan.child_temp.empty()) {
-    std::error_code ec;
-    std::filesystem::remove_all(std::filesystem::u8path(prep.plan.child_temp), ec);
+    winsys::WinTreeOps ops;
+    win::RemoveStats removed;
+    auto gone = win::remove_tree(ops, prep.plan.child_temp, removed);
+    if (!gone)
+      std::cerr << "cordon: could not remove the private temp " << printable(prep.plan.child_temp)
+                << " (" << removed.failed.size() << " entr" << (removed.failed.size() == 1 ? "y" : "ies")
+                << " left): " << printable(gone.error().message()) << "\n";
   }
   if (!result) return result.error();
   if (request.report_json) {

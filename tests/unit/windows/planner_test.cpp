@@ -534,3 +534,76 @@ TEST(WinPlanner, FullAccessPlansNothing) {
 
 }  // namespace
 }  // namespace cordon::win
+
+namespace cordon::win {
+namespace {
+
+// Issue 12: stage 1 with --allow-domain used to run with the host network, silently.
+TEST(WinPlanner, AllowDomainIsRefusedWithoutBestEffortAndRunsOffWithIt) {
+  Policy policy = test::ws_policy();
+  policy.net.mode = NetMode::Proxy;
+  Host h;
+  auto refused = plan_windows(policy, h.host, test::test_caps(), test::with_audit());
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("--allow-domain"), std::string::npos);
+
+  policy.best_effort = true;
+  auto p = planned(policy);
+  auto has = [&](const std::string& k) {
+    return std::any_of(p->plan.env.begin(), p->plan.env.end(), [&](const auto& kv) { return kv.first == k; });
+  };
+  EXPECT_TRUE(has("HTTPS_PROXY"));  // network off (advisory), never the host network
+  EXPECT_TRUE(has("CORDON_NETWORK_DISABLED"));
+  auto report = to_report(p->plan, policy, p->h.host);
+  auto row = [&](const std::string& name) {
+    auto it = std::find_if(report.guarantees.begin(), report.guarantees.end(),
+                           [&](const Guarantee& g) { return g.name == name; });
+    return it == report.guarantees.end() ? GuaranteeState::NotRequested : it->state;
+  };
+  EXPECT_EQ(row("network allowlist"), GuaranteeState::Missing);
+  EXPECT_EQ(row("network off"), GuaranteeState::Degraded);
+  EXPECT_FALSE(report.complete());
+}
+
+}  // namespace
+}  // namespace cordon::win
+
+namespace cordon::win {
+namespace {
+
+// F2: `ren .git .git_old & mkdir .git` sidestepped the hooks/config denies (the model
+// allowed it even when the restricted pass covers DELETE). .git is pinned now; its
+// contents stay writable for git itself.
+TEST(WinPlanner, GitDirectoryCannotBeRenamedAway) {
+  auto p = planned(test::ws_policy());
+  expect_cases(*p->h.fs, p->token, RestrictedScope::AllModifying,
+               {{Op::Rename, ws(".git"), false, ws(".git_old")},
+                {Op::Delete, ws(".git"), false},
+                {Op::SetDacl, ws(".git"), false},
+                {Op::Rename, ws("GIT~1"), false, ws("moved")},
+                {Op::Create, ws(".git\\index.lock"), true},
+                {Op::Write, ws(".git\\HEAD"), true},
+                {Op::Mkdir, ws(".git\\refs"), true},
+                {Op::Delete, ws(".git\\index.lock"), true}});
+}
+
+// The same for a gitdir a pointer file names inside the root: the gitdir and every
+// directory between the root and it.
+TEST(WinPlanner, PointerFileGitDirAndItsAncestorsArePinned) {
+  Host h;
+  const std::string wt = "C:\\Users\\alice\\src\\wt";
+  h.fs->mkdir(wt + "\\meta\\gitdir\\hooks");
+  h.fs->add_file(wt + "\\meta\\gitdir\\config");
+  h.fs->add_file(wt + "\\.git", {}, "gitdir: meta\\gitdir\n");
+  auto r = plan_windows(test::ws_policy(wt), h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(r) << r.error().message();
+  test::apply(*h.fs, *r);
+  TokenModel t = model_token(*r, h.host);
+  expect_cases(*h.fs, t, RestrictedScope::AllModifying,
+               {{Op::Rename, wt + "\\meta", false, wt + "\\meta2"},
+                {Op::Rename, wt + "\\meta\\gitdir", false, wt + "\\g2"},
+                {Op::Create, wt + "\\meta\\gitdir\\index.lock", true}});
+}
+
+}  // namespace
+}  // namespace cordon::win

@@ -1,0 +1,124 @@
+#include "platform/windows/remove_tree_win32.hpp"
+
+#include <windows.h>
+// SDK headers that need <windows.h> above.
+#include <winternl.h>
+
+#include <cerrno>
+
+#include "platform/windows/win32.hpp"
+
+namespace cordon::winsys {
+namespace {
+
+struct WinObject : win::TreeOps::Object {
+  UniqueHandle handle;
+  std::string path;  // for messages
+};
+
+// Delete (the object itself), list (a directory), read attributes, clear read-only.
+constexpr DWORD kAccess = DELETE | FILE_LIST_DIRECTORY | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | SYNCHRONIZE;
+constexpr DWORD kShare = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+
+// NtCreateFile's create disposition and options (ntifs.h; not all in mingw's winternl.h).
+constexpr ULONG kFileOpen = 0x00000001;
+constexpr ULONG kSynchronousIoNonalert = 0x00000020;
+constexpr ULONG kOpenForBackupIntent = 0x00004000;
+constexpr ULONG kOpenReparsePoint = 0x00200000;
+
+bool not_found(DWORD code) { return code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND; }
+
+}  // namespace
+
+Result<std::unique_ptr<win::TreeOps::Object>> WinTreeOps::open(Object* dir, const std::string& name) {
+  auto o = std::make_unique<WinObject>();
+  if (!dir) {
+    o->path = name;
+    o->handle = UniqueHandle(CreateFileW(widen(name).c_str(), kAccess, kShare, nullptr, OPEN_EXISTING,
+                                         FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
+    if (!o->handle) {
+      DWORD code = GetLastError();
+      if (not_found(code)) return os_error("CreateFileW", name, ENOENT);
+      return win32_error("CreateFileW", name + " (FILE_FLAG_OPEN_REPARSE_POINT)", code);
+    }
+    return std::unique_ptr<Object>(std::move(o));
+  }
+  auto& parent = static_cast<WinObject&>(*dir);
+  o->path = parent.path + "\\" + name;
+  // Relative to the directory's handle: the path from the top is never re-walked, so a
+  // directory renamed or replaced meanwhile cannot redirect the open.
+  std::wstring wide = widen(name);
+  UNICODE_STRING uname;
+  uname.Buffer = wide.data();
+  uname.Length = static_cast<USHORT>(wide.size() * sizeof(wchar_t));
+  uname.MaximumLength = uname.Length;
+  OBJECT_ATTRIBUTES attrs;
+  InitializeObjectAttributes(&attrs, &uname, OBJ_CASE_INSENSITIVE, parent.handle.get(), nullptr);
+  IO_STATUS_BLOCK io{};
+  HANDLE raw = nullptr;
+  NTSTATUS st = NtCreateFile(&raw, kAccess, &attrs, &io, nullptr, 0, kShare, kFileOpen,
+                             kSynchronousIoNonalert | kOpenForBackupIntent | kOpenReparsePoint, nullptr, 0);
+  if (st < 0) {
+    DWORD code = RtlNtStatusToDosError(st);
+    if (not_found(code)) return os_error("NtCreateFile", o->path, ENOENT);
+    return win32_error("NtCreateFile", o->path + " (FILE_OPEN_REPARSE_POINT)", code);
+  }
+  o->handle = UniqueHandle(raw);
+  return std::unique_ptr<Object>(std::move(o));
+}
+
+Result<win::TreeOps::Info> WinTreeOps::info(Object& object) {
+  auto& o = static_cast<WinObject&>(object);
+  FILE_ATTRIBUTE_TAG_INFO tag{};
+  if (!GetFileInformationByHandleEx(o.handle.get(), FileAttributeTagInfo, &tag, sizeof(tag)))
+    return win32_error("GetFileInformationByHandleEx", o.path + " (FileAttributeTagInfo)");
+  return Info{(tag.FileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0,
+              (tag.FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0};
+}
+
+Result<std::vector<win::TreeOps::Entry>> WinTreeOps::list(Object& dir) {
+  auto& o = static_cast<WinObject&>(dir);
+  std::vector<Entry> out;
+  alignas(8) unsigned char buffer[64 * 1024];
+  FILE_INFO_BY_HANDLE_CLASS cls = FileIdBothDirectoryRestartInfo;
+  for (;;) {
+    if (!GetFileInformationByHandleEx(o.handle.get(), cls, buffer, sizeof(buffer))) {
+      DWORD code = GetLastError();
+      if (code == ERROR_NO_MORE_FILES) break;
+      return win32_error("GetFileInformationByHandleEx", o.path + " (FileIdBothDirectoryInfo)", code);
+    }
+    cls = FileIdBothDirectoryInfo;
+    size_t offset = 0;
+    for (;;) {
+      auto* e = reinterpret_cast<FILE_ID_BOTH_DIR_INFO*>(buffer + offset);
+      std::wstring name(e->FileName, e->FileNameLength / sizeof(wchar_t));
+      if (name != L"." && name != L"..")
+        out.push_back({narrow(name), (e->FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0});
+      if (e->NextEntryOffset == 0) break;
+      offset += e->NextEntryOffset;
+    }
+  }
+  return out;
+}
+
+Status WinTreeOps::remove(Object& object) {
+  auto& o = static_cast<WinObject&>(object);
+  // Windows 10 1709+: POSIX semantics (the name goes at once) and read-only ignored.
+  struct {
+    ULONG Flags;
+  } ex{0x1 /*DELETE*/ | 0x2 /*POSIX_SEMANTICS*/ | 0x10 /*IGNORE_READONLY_ATTRIBUTE*/};
+  if (SetFileInformationByHandle(o.handle.get(), FileDispositionInfoEx, &ex, sizeof(ex))) return Ok{};
+  // Older systems (and Wine): clear read-only, then the classic delete-on-close.
+  FILE_BASIC_INFO basic{};
+  if (GetFileInformationByHandleEx(o.handle.get(), FileBasicInfo, &basic, sizeof(basic)) &&
+      (basic.FileAttributes & FILE_ATTRIBUTE_READONLY)) {
+    basic.FileAttributes &= ~static_cast<DWORD>(FILE_ATTRIBUTE_READONLY);
+    (void)SetFileInformationByHandle(o.handle.get(), FileBasicInfo, &basic, sizeof(basic));
+  }
+  FILE_DISPOSITION_INFO disposition{TRUE};
+  if (!SetFileInformationByHandle(o.handle.get(), FileDispositionInfo, &disposition, sizeof(disposition)))
+    return win32_error("SetFileInformationByHandle", o.path + " (FileDispositionInfo)");
+  return Ok{};
+}
+
+}  // namespace cordon::winsys
