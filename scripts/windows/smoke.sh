@@ -112,6 +112,75 @@ wine_run run -- "$CHILD" write created-in-workspace.txt
 if [ "$RC" -eq 0 ] && [ -f "$WS/created-in-workspace.txt" ]; then pass "write in the workspace"
 else fail "write in the workspace" "rc=$RC"; fi
 
+# F1: cleanup must never follow a link planted in the private temp. Wine cannot make
+# junctions (FSCTL_SET_REPARSE_POINT), so a directory and a file symlink are planted
+# from the host side while the command sleeps; Wine lists a directory symlink as a
+# reparse point, as Windows does a junction. The victim's files must survive.
+VICTIM=$(mktemp -d /tmp/cordon-victim.XXXXXX)
+echo precious >"$VICTIM/keep.txt"
+mkdir -p "$VICTIM/sub" && echo deep >"$VICTIM/sub/f.txt"
+temps() { ls -d "$WINEPREFIX"/drive_c/users/*/AppData/Local/Temp/cordon-* "$WINEPREFIX"/drive_c/users/*/Temp/cordon-* 2>/dev/null; }
+before=$(temps | sort)
+(cd "$WS" && timeout "$WINE_TIMEOUT" "$WINE" "$CORDON" run -- "$CHILD" sleep 6 </dev/null >"$OUT" 2>"$ERR") &
+bg=$!
+run_temp=""
+for _ in $(seq 1 60); do
+  run_temp=$(comm -13 <(printf '%s\n' "$before") <(temps | sort) | head -1)
+  [ -n "$run_temp" ] && break
+  sleep 0.5
+done
+if [ -n "$run_temp" ]; then
+  ln -s "$VICTIM" "$run_temp/junction"
+  ln -s "$VICTIM/keep.txt" "$run_temp/filelink"
+  mkdir -p "$run_temp/nested" && ln -s "$VICTIM" "$run_temp/nested/deeper"
+fi
+wait $bg
+RC=$?
+if [ -z "$run_temp" ]; then fail "cleanup through a planted link" "the private temp never appeared"
+elif [ "$RC" -eq 0 ] && [ -f "$VICTIM/keep.txt" ] && [ -f "$VICTIM/sub/f.txt" ]; then
+  if [ ! -e "$run_temp" ] && [ ! -L "$run_temp/junction" ]; then
+    pass "cleanup deletes the private temp and the links in it, never their targets"
+  else
+    pass "cleanup never follows a planted link (targets survive; left: $(ls -A "$run_temp" 2>/dev/null | tr '\n' ' '))"
+  fi
+else fail "cleanup through a planted link" "rc=$RC victim: $(ls -RA "$VICTIM" | tr '\n' ' ') err=$(head -c 300 "$ERR")"; fi
+rm -rf "$VICTIM"
+
+# F4: the command never shares cordon's console: a hidden console of its own (one
+# process on it) and no console handle among its stdio, whatever cordon had.
+wine_run run -- "$CHILD" console
+if [ "$RC" -eq 0 ] && grep -qx 'console-processes=1 stdio-consoles=0,0,0' "$OUT"; then
+  pass "the command runs on a console of its own, with no console handle of cordon's"
+else fail "console isolation" "rc=$RC out=$(head -c 200 "$OUT") err=$(head -c 300 "$ERR")"; fi
+
+# Issue 12: --allow-domain has no proxy on Windows: refused unless --best-effort, and
+# then network off (advisory), never the host network.
+wine_run run --allow-domain example.com -- "$CHILD" echo never-ran
+if [ "$RC" -ne 0 ] && ! grep -q never-ran "$OUT" && grep -q -- '--allow-domain' "$ERR"; then
+  pass "--allow-domain is refused in stage 1 (the command never ran)"
+else fail "--allow-domain refusal" "rc=$RC out=$(head -c 100 "$OUT") err=$(head -c 300 "$ERR")"; fi
+wine_run run --best-effort --allow-domain example.com -- "$CHILD" env HTTPS_PROXY
+if [ "$RC" -eq 0 ] && grep -qx 'http://127.0.0.1:9' "$OUT"; then
+  pass "--allow-domain --best-effort runs with the network off (advisory), not the host network"
+else fail "--allow-domain --best-effort" "rc=$RC out=$(head -c 100 "$OUT") err=$(head -c 300 "$ERR")"; fi
+
+# F8: a stage 2 that was set up but whose marker is now unusable (NUL-filled, as after
+# a crash; or from another version) is refused, never silently stage 1.
+state_dir=$(ls -d "$WINEPREFIX"/drive_c/users/*/AppData/Local/cordon 2>/dev/null | head -1)
+if [ -n "$state_dir" ]; then
+  mkdir -p "$state_dir/setup"
+  head -c 64 /dev/zero >"$state_dir/setup/setup-marker.json"
+  wine_run run -- "$CHILD" echo never-ran
+  if [ "$RC" -ne 0 ] && ! grep -q never-ran "$OUT" && grep -q 'stage 2' "$ERR" && grep -q 'cordon setup' "$ERR"; then
+    pass "a damaged setup marker is refused, not a silent fall back to stage 1"
+  else fail "stale marker refusal" "rc=$RC out=$(head -c 100 "$OUT") err=$(head -c 300 "$ERR")"; fi
+  wine_run run --best-effort --json -- "$CHILD" echo stage-one
+  if [ "$RC" -eq 0 ] && grep -qx stage-one "$OUT" && grep -q '"stage":1' "$ERR"; then
+    pass "--best-effort with a damaged marker runs stage 1, and says so"
+  else fail "stale marker --best-effort" "rc=$RC err=$(head -c 300 "$ERR")"; fi
+  rm -rf "$state_dir/setup"
+else fail "stale marker" "no state dir after the first runs"; fi
+
 # Non-ASCII arguments: cordon enters through wmain, so they reach its parser and the
 # child as Unicode (the child reads its UTF-16 command line and prints UTF-8).
 ARG='héllo-ж-日本-✓'
@@ -124,10 +193,10 @@ else fail "non-ASCII policy" "rc=$RC $(head -c 300 "$ERR")"; fi
 
 # ConPTY: only for consoles, which the smoke tests never have. "on" forces the
 # attempt (Wine may or may not provide a pseudoconsole); "unavailable" simulates a
-# Windows without CreatePseudoConsole, so the fallback to the console handles runs.
+# Windows without CreatePseudoConsole, so the fallback (no console handle) runs.
 CORDON_WINDOWS_CONPTY=unavailable wine_run run --json -- "$CHILD" echo via-fallback
-if [ "$RC" -eq 0 ] && grep -qx 'via-fallback' "$OUT" && grep -q '"tty":"inherited"' "$ERR" &&
-   grep -q 'ConPTY unavailable' "$ERR"; then pass "ConPTY unavailable: falls back to the console handles, says why"
+if [ "$RC" -eq 0 ] && grep -qx 'via-fallback' "$OUT" && grep -q '"tty":"redirected"' "$ERR" &&
+   grep -q 'ConPTY unavailable' "$ERR"; then pass "ConPTY unavailable: falls back to redirected handles (never the console), says why"
 else fail "ConPTY fallback" "rc=$RC out=$(head -c 200 "$OUT") err=$(head -c 300 "$ERR")"; fi
 CORDON_WINDOWS_CONPTY=unavailable wine_run run -- "$CHILD" exit 7
 if [ "$RC" -eq 7 ]; then pass "ConPTY fallback passes the exit code through"; else fail "ConPTY fallback exit code" "got $RC"; fi

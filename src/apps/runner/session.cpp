@@ -213,6 +213,11 @@ Exit execute(const std::shared_ptr<Session>& s, const Start& start) {
     if (!sid) return fail(usage_error("start", "not a SID: \"" + text + "\""));
     spec.capabilities.push_back(*sid);
   }
+  if (!start.run_sid.empty()) {
+    auto run = win::Sid::parse(start.run_sid);
+    if (!run) return fail(usage_error("start", "not a SID: \"" + start.run_sid + "\""));
+    spec.run = *run;
+  }
   UniqueHandle own;
   if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, own.out()))
     return fail(winsys::win32_error("OpenProcessToken", "self"));

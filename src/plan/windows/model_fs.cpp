@@ -126,7 +126,9 @@ void ModelFs::set_owner(const std::string& path, const Sid& owner) {
 }
 
 void ModelFs::add_ace(const std::string& path, const Ace& ace) {
-  auto r = resolve(path, true);
+  // As the applier opens objects (FILE_FLAG_OPEN_REPARSE_POINT): a link gets the ACE
+  // on the link object itself, never on its target.
+  auto r = resolve(path, false);
   if (!r || !r->node) return;
   auto& aces = r->node->aces;
   Ace a = ace;
@@ -142,7 +144,7 @@ void ModelFs::add_ace(const std::string& path, const Ace& ace) {
 }
 
 bool ModelFs::remove_ace(const std::string& path, const Ace& ace) {
-  auto r = resolve(path, true);
+  auto r = resolve(path, false);
   if (!r || !r->node) return false;
   auto& aces = r->node->aces;
   auto it = std::find(aces.begin(), aces.end(), ace);
@@ -152,7 +154,7 @@ bool ModelFs::remove_ace(const std::string& path, const Ace& ace) {
 }
 
 std::vector<Ace> ModelFs::explicit_aces(const std::string& path) const {
-  auto r = resolve(path, true);
+  auto r = resolve(path, false);
   return r && r->node ? r->node->aces : std::vector<Ace>{};
 }
 

@@ -52,7 +52,8 @@ class ModelFs : public FsView {
   void add_device(const std::string& device_path, std::vector<Ace> aces);
   void set_short_name(const std::string& path, const std::string& short_name);
   void set_owner(const std::string& path, const Sid& owner);
-  // Explicit ACEs keep canonical order: denies before allows.
+  // Explicit ACEs keep canonical order: denies before allows. A final link is not
+  // followed (the ACE lands on the link object, as FILE_FLAG_OPEN_REPARSE_POINT does).
   void add_ace(const std::string& path, const Ace& ace);
   bool remove_ace(const std::string& path, const Ace& ace);
   std::vector<Ace> explicit_aces(const std::string& path) const;

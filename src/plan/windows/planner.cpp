@@ -15,6 +15,7 @@ const Sid* CapabilitySids::for_root(const std::string& root) const {
 
 std::vector<Sid> TokenSpec::restricting() const {
   std::vector<Sid> out = capabilities;
+  if (!run.empty()) out.push_back(run);
   if (!logon.empty()) out.push_back(logon);
   out.push_back(sids::everyone());
   return out;
@@ -24,7 +25,15 @@ std::vector<Sid> TokenSpec::default_dacl(const Sid& user) const {
   // Objects the child creates (pipes, threads, processes) must pass both checks for
   // the child itself: the user for the normal pass, the capability SIDs for the
   // restricted pass. Everyone is left out on purpose: it would open them to others.
+  // With a run SID, that SID alone is the restricted pass's way in: the logon SID and
+  // the capability SIDs are shared with other sandboxes of the session, which could
+  // otherwise open this run's processes for writing (WriteProcessMemory,
+  // CreateRemoteThread) and borrow its capability SIDs.
   std::vector<Sid> out = {user, sids::local_system()};
+  if (!run.empty()) {
+    out.push_back(run);
+    return out;
+  }
   if (!logon.empty()) out.push_back(logon);
   out.insert(out.end(), capabilities.begin(), capabilities.end());
   return out;
@@ -151,6 +160,24 @@ struct Builder {
     }
   }
 
+  // A protected entry that is a junction or symbolic link: its ACEs would sit on the
+  // link, while every access through it is checked against the target's DACL. Linux
+  // refuses these unless --best-effort; so does this planner (plan_windows). With
+  // --best-effort the link is protected, and its target too when it is in a root.
+  void protect_entry(const std::string& path, bool directory, const std::string& reason) {
+    if (host.fs && host.fs->is_link(path)) {
+      plan.linked_protected.push_back(path);
+      deny_tree(path, false, reason + " (a link)");
+      FsEntry target = host.fs->stat(path);
+      bool in_root = std::any_of(plan.write_roots.begin(), plan.write_roots.end(),
+                                 [&](const std::string& r) { return is_within(target.final_path, r); });
+      if (target.kind != FsEntry::Kind::Missing && in_root)
+        deny_tree(target.final_path, target.kind == FsEntry::Kind::Directory, reason + " (link target)");
+      return;
+    }
+    deny_tree(path, directory, reason);
+  }
+
   void protect_git_dir(const std::string& git_dir, const std::string& label) {
     pin_chain(git_dir, label);
     if (policy.git == GitMode::ReadOnly) {
@@ -159,10 +186,10 @@ struct Builder {
     }
     auto hooks = find_names(git_dir, "hooks");
     if (hooks.empty()) placeholder(join(git_dir, "hooks"), true, "protected " + label + "\\hooks");
-    for (const auto& h : hooks) deny_tree(h, true, "protected " + label + "\\hooks");
+    for (const auto& h : hooks) protect_entry(h, true, "protected " + label + "\\hooks");
     auto config = find_names(git_dir, "config");
     if (config.empty()) placeholder(join(git_dir, "config"), false, "protected " + label + "\\config");
-    for (const auto& c : config) deny_tree(c, false, "protected " + label + "\\config");
+    for (const auto& c : config) protect_entry(c, false, "protected " + label + "\\config");
   }
 
   void protect_git(const std::string& root) {
@@ -184,7 +211,7 @@ struct Builder {
           if (host.fs->stat(gitdir).kind == FsEntry::Kind::Directory) protect_git_dir(gitdir, "gitdir");
         }
       } else if (host.fs->is_link(git)) {
-        deny_tree(git, false, "protected .git link");
+        protect_entry(git, true, "protected .git");
       }
     }
   }
@@ -194,7 +221,7 @@ struct Builder {
       auto found = find_names(root, name);
       if (found.empty()) placeholder(join(root, name), true, "protected " + name);
       for (const auto& p : found)
-        deny_tree(p, host.fs->stat(p).kind == FsEntry::Kind::Directory, "protected " + name);
+        protect_entry(p, host.fs->stat(p).kind == FsEntry::Kind::Directory, "protected " + name);
     }
   }
 };
@@ -263,17 +290,21 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
         {*canonical, Ace{AceType::Allow, *sid, kAllowMask, ace_flags::kTree}, "writable root"});
   }
   const bool writing = policy.mode == Mode::WorkspaceWrite;
-  const Sid temp_sid = writing ? caps.workspace : caps.readonly;
   if (!writing) plan.token.capabilities.push_back(caps.readonly);
+  if (options.run_sid.empty())
+    return usage_error("run SID", "no per-run SID was allocated", "a plan needs one SID unique to its run");
+  plan.token.run = options.run_sid;
+  // Temp belongs to this run alone: its own SID, for this run only. A shared SID would
+  // let a concurrent sandbox write (and plant links in) this run's temp, and a
+  // persistent grant would leave the host TEMP writable for every later run.
+  const Sid& temp_sid = plan.token.run;
 
   // 2. Temp: a private per-run directory, the host's TEMP/TMP, or nothing.
   if (policy.tmp == TmpMode::Private && !host.temp.empty()) {
-    if (writing) plan.token.capabilities.push_back(caps.workspace);
     plan.child_temp = join(host.temp, "cordon-" + options.run_id);
     plan.aces.push_back({plan.child_temp, Ace{AceType::Allow, temp_sid, kAllowMask, ace_flags::kTree},
                          "private temp (removed after the run)", AceLifetime::PerRun, true});
   } else if (policy.tmp == TmpMode::Host && writing) {
-    plan.token.capabilities.push_back(caps.workspace);
     std::set<std::string> seen;
     for (const auto& t : {host.temp, host.tmp}) {
       if (t.empty() || !seen.insert(path_key(t)).second) continue;
@@ -282,8 +313,8 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
       if (inside) continue;
       auto canonical = check_root(t, host);
       if (!canonical) return canonical.error();
-      plan.aces.push_back(
-          {*canonical, Ace{AceType::Allow, temp_sid, kAllowMask, ace_flags::kTree}, "host temp"});
+      plan.aces.push_back({*canonical, Ace{AceType::Allow, temp_sid, kAllowMask, ace_flags::kTree},
+                           "host temp (this run only)", AceLifetime::PerRun});
     }
   } else if (policy.tmp == TmpMode::Host) {
     plan.notes.push_back("read-only: the host TEMP is not writable");
@@ -312,6 +343,12 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
     b.deny_tree(e.final_path, e.kind == FsEntry::Kind::Directory, "protected (--protect)");
   }
   if (!host.state_dir.empty()) b.deny_tree(host.state_dir, true, "cordon state (capability SIDs, ledger)");
+  if (!plan.linked_protected.empty() && !policy.best_effort)
+    return usage_error("protected path '" + plan.linked_protected.front() + "'",
+                       "is a junction or symbolic link: its deny ACEs would guard the link, not what is written "
+                       "through it",
+                       "replace the link by a real directory or file, or --best-effort to protect the link and a "
+                       "target inside the workspace");
 
   // 4. The NUL device: the restricted token needs write access to it.
   for (const auto& sid : plan.token.capabilities)

@@ -11,8 +11,9 @@
 //    the user's own ACL check and a second check against those SIDs;
 //  - each writable root carries an inheritable allow ACE for its own capability SID
 //    (one per root, so a run in workspace A cannot write workspace B, which keeps its
-//    ACE for B's SID); temp uses the generic workspace SID; read-only runs use the
-//    read-only SID, which is granted nowhere except a private temp and NUL;
+//    ACE for B's SID); the private temp, and the host TEMP for --tmp host, are granted
+//    to a SID unique to the run, for the run only; read-only runs use the read-only
+//    SID, which is granted nowhere except NUL;
 //  - protected entries (.git parts per GitMode, agent/editor config dirs, --protect,
 //    cordon's state dir) get deny ACEs for every capability SID of the run, covering
 //    write, append, EA, attributes, DELETE, FILE_DELETE_CHILD, WRITE_DAC, WRITE_OWNER;
@@ -71,12 +72,17 @@ struct Placeholder {
 };
 
 struct TokenSpec {
-  std::vector<Sid> capabilities;  // restricting SIDs besides the logon SID and Everyone
+  std::vector<Sid> capabilities;  // restricting SIDs besides the run SID, the logon SID and Everyone
+  // Unique to this run (random, never stored): its private temp and the default DACL
+  // of every object the command creates name it, so no other sandbox (which carries
+  // the same logon SID and possibly the same capability SIDs) passes the restricted
+  // half of the check on them. Empty only in stage 2 frames from an older caller.
+  Sid run;
   Sid logon;
   // Flags for CreateRestrictedToken, by name (explain prints them).
   std::vector<std::string> flags = {"WRITE_RESTRICTED", "DISABLE_MAX_PRIVILEGE", "LUA_TOKEN"};
-  std::vector<Sid> restricting() const;                  // capabilities, logon, Everyone
-  std::vector<Sid> default_dacl(const Sid& user) const;  // GENERIC_ALL holders
+  std::vector<Sid> restricting() const;                  // capabilities, run, logon, Everyone
+  std::vector<Sid> default_dacl(const Sid& user) const;  // GENERIC_ALL holders: user, SYSTEM, run
 };
 
 struct StubFile {
@@ -92,6 +98,7 @@ struct WinPlan {
   std::vector<std::string> protected_paths;              // what got deny ACEs
   std::vector<Placeholder> placeholders;                 // created empty before the ACEs are applied
   std::vector<std::string> unprotected;                  // absent and not placeholdered: not blockable
+  std::vector<std::string> linked_protected;             // protected names that are links (--best-effort)
   std::string child_temp;                                // TEMP/TMP for the child ("" = inherit)
   std::vector<std::pair<std::string, std::string>> env;  // variables set for the child
   std::string stub_dir;                                  // prepended to PATH (advisory network)
@@ -102,6 +109,7 @@ struct WinPlan {
 
 struct PlanOptions {
   std::string run_id = "run";  // names the private temp dir
+  Sid run_sid;                 // TokenSpec::run: random per run (the platform's CSPRNG); required
   AuditBudget audit;           // zero max_checks skips the audit
 };
 

@@ -12,6 +12,36 @@ const char* lifetime_name(AceLifetime l) {
   return l == AceLifetime::Persistent ? "persistent" : "per-run";
 }
 
+// Where a guarantee's evidence comes from: the kernel probe (`cordon check`, and every
+// run) or documented Windows behaviour only.
+constexpr const char* kVerified = " [verified on this host: kernel probe]";
+constexpr const char* kUnverified = " [documented behaviour; not verified on this host]";
+
+// Writes outside the roots are refused by the restricted pass. If that pass skips
+// WRITE_DAC, the command can grant itself access to any file the user owns (icacls
+// /grant *S-1-1-0:F; Everyone is a restricting SID) and then write it.
+Guarantee write_guarantee(const WinPlan& plan, const WinHost& host) {
+  Guarantee g{"write confinement", GuaranteeState::Enforced,
+              "write-restricted token + capability-SID ACEs (" + std::to_string(plan.write_roots.size()) +
+                  " root(s))",
+              "", ""};
+  if (!host.restricted_pass_rights) {
+    g.state = GuaranteeState::Degraded;
+    g.mechanism += kUnverified;
+    g.detail = "if the restricted pass skips WRITE_DAC, the command can re-ACL a file the user owns and write it";
+    g.fix = "run `cordon check` (it probes) or scripts/windows/acceptance.ps1 on this host";
+  } else if (!(*host.restricted_pass_rights & access::kWriteDac)) {
+    g.state = GuaranteeState::Missing;
+    g.mechanism += kVerified;
+    g.detail = "probed: the restricted pass skips WRITE_DAC, so the command can grant itself access to any file "
+               "the user owns and then write it";
+    g.fix = "not closed by stage 1 on this host (docs/windows.md)";
+  } else {
+    g.mechanism += kVerified;
+  }
+  return g;
+}
+
 Guarantee delete_guarantee(const WinHost& host) {
   Guarantee g{"delete/rename/DACL changes outside the roots", GuaranteeState::Degraded, "", "", ""};
   if (!host.restricted_pass_rights) {
@@ -26,8 +56,9 @@ Guarantee delete_guarantee(const WinHost& host) {
   uint32_t needed = access::kDelete | access::kDeleteChild | access::kWriteDac | access::kWriteOwner;
   if ((*host.restricted_pass_rights & needed) == needed) {
     g.state = GuaranteeState::Enforced;
-    g.mechanism =
-        "write-restricted token (the kernel checks DELETE and WRITE_DAC against the capability SIDs, probed)";
+    g.mechanism = std::string("write-restricted token (the kernel checks DELETE and WRITE_DAC against the "
+                              "capability SIDs)") +
+                  kVerified;
     return g;
   }
   g.mechanism = "probed: the restricted pass covers only " + access::describe(*host.restricted_pass_rights);
@@ -114,16 +145,36 @@ PlanReport to_report(const WinPlan& plan, const Policy& policy, const WinHost& h
                      "the whole tree ends with the run"});
   for (const auto& [k, v] : plan.env) r.rules.push_back({"env", k, v, "environment", "advisory"});
 
-  r.guarantees.push_back({"write confinement", GuaranteeState::Enforced,
-                          "write-restricted token + capability-SID ACEs (" +
-                              std::to_string(plan.write_roots.size()) + " root(s))",
-                          "", ""});
+  r.guarantees.push_back(write_guarantee(plan, host));
   r.guarantees.push_back(delete_guarantee(host));
   Guarantee prot{"protected paths", GuaranteeState::Enforced,
                  plan.placeholders.empty() ? "deny ACEs for the capability SIDs"
                                            : "deny ACEs for the capability SIDs; placeholders for " +
                                                  std::to_string(plan.placeholders.size()) + " absent name(s)",
                  "", ""};
+  // A protected entry is deleted (then re-created with new content) through DELETE on
+  // it or FILE_DELETE_CHILD on its parent: only the restricted pass can refuse those.
+  const uint32_t delete_rights = access::kDelete | access::kDeleteChild;
+  if (!host.restricted_pass_rights) {
+    prot.state = GuaranteeState::Degraded;
+    prot.mechanism += kUnverified;
+    prot.detail = "if the restricted pass skips DELETE, protected entries can be deleted and re-created";
+    prot.fix = "run `cordon check` (it probes) or scripts/windows/acceptance.ps1 on this host";
+  } else if ((*host.restricted_pass_rights & delete_rights) != delete_rights) {
+    prot.state = GuaranteeState::Degraded;
+    prot.mechanism += kVerified;
+    prot.detail = "probed: the restricted pass skips DELETE/FILE_DELETE_CHILD, so protected entries can be "
+                  "deleted and re-created with new content";
+    prot.fix = "the elevated stage does not close this yet (docs/windows.md)";
+  } else {
+    prot.mechanism += kVerified;
+  }
+  if (!plan.linked_protected.empty()) {
+    prot.state = GuaranteeState::Degraded;
+    prot.detail = std::to_string(plan.linked_protected.size()) + " protected name(s) are links (e.g. " +
+                  plan.linked_protected.front() + "): a target outside the roots keeps its own ACL";
+    prot.fix = "replace the links by real directories or files";
+  }
   if (!plan.unprotected.empty()) {
     prot.state = GuaranteeState::Degraded;
     prot.detail = std::to_string(plan.unprotected.size()) +
@@ -135,12 +186,15 @@ PlanReport to_report(const WinPlan& plan, const Policy& policy, const WinHost& h
   Guarantee ww{"world-writable directories", GuaranteeState::Enforced,
                "audit + deny ACEs (" + std::to_string(plan.audit.denied.size()) + " found outside the roots)",
                "", ""};
+  // The audit looks one level below each candidate and skips ProgramData, so it is
+  // never complete: a world-writable directory deeper down stays writable.
+  ww.state = GuaranteeState::Degraded;
+  ww.detail = "scanned one level below the profile, PATH, Public and system candidates (not ProgramData, "
+              "not deeper, not files): world-writable directories outside that scope stay writable";
   if (plan.audit.checked == 0) {
-    ww.state = GuaranteeState::Degraded;
     ww.mechanism = "audit not run";
     ww.detail = "directories that let Everyone write stay writable from the sandbox";
   } else if (plan.audit.truncated) {
-    ww.state = GuaranteeState::Degraded;
     ww.detail = "the audit budget ran out after " + std::to_string(plan.audit.checked) + " directories";
   }
   r.guarantees.push_back(ww);
@@ -161,14 +215,32 @@ PlanReport to_report(const WinPlan& plan, const Policy& policy, const WinHost& h
                             "the elevated stage adds firewall rules for a separate user"});
   else
     r.guarantees.push_back({"network off", GuaranteeState::NotRequested, "network on", "", ""});
-  r.guarantees.push_back({"process isolation", GuaranteeState::Enforced,
-                          std::string("job object (KILL_ON_JOB_CLOSE, UI limits)") +
-                              (host.ssh_session ? "; default desktop (SSH session)" : " + private desktop"),
-                          "", ""});
-  if (policy.limits.timeout_seconds)
+  // The private desktop is not a UI boundary: the logon SID is a restricting SID and
+  // WinSta0\\Default grants it, so the command can likely reach the user's desktop
+  // (SetThreadDesktop, a child started on it) and send input there.
+  r.guarantees.push_back({"process isolation", GuaranteeState::Degraded,
+                          std::string("job object (KILL_ON_JOB_CLOSE, UI limits); own console; per-run SID in "
+                                      "the default DACL") +
+                              (host.ssh_session ? "; default desktop (SSH session)" : "; private desktop"),
+                          "not a UI boundary: the command can likely open the user's desktop (the logon SID "
+                          "grants WinSta0\\Default) and send input to the user's windows",
+                          "not closed yet (docs/windows.md, process isolation)"});
+  std::vector<std::string> dropped;
+  if (policy.limits.memory_bytes) dropped.push_back("--memory");
+  if (policy.limits.pids) dropped.push_back("--pids");
+  if (policy.limits.cpu_seconds) dropped.push_back("--cpu-time");
+  if (!dropped.empty()) {
+    std::string names;
+    for (const auto& d : dropped) names += (names.empty() ? "" : ", ") + d;
+    r.guarantees.push_back({"limits", GuaranteeState::Missing, "none on Windows yet",
+                            names + " not enforced" +
+                                (policy.limits.timeout_seconds ? " (the timeout is: it terminates the job)" : ""),
+                            "drop them, or --best-effort to run without them"});
+  } else if (policy.limits.timeout_seconds) {
     r.guarantees.push_back({"limits", GuaranteeState::Enforced, "timeout terminates the job", "", ""});
-  else
+  } else {
     r.guarantees.push_back({"limits", GuaranteeState::NotRequested, "", "", ""});
+  }
   r.notes = plan.notes;
   r.notes.push_back("stage 1 (unelevated): Windows ACLs, a write-restricted token and a job object");
   return r;

@@ -94,6 +94,7 @@ Start start_from_plan(const WinPlan& plan, const std::vector<std::string>& argv,
   s.cwd = cwd;
   s.env = env;
   for (const auto& sid : plan.token.capabilities) s.capability_sids.push_back(sid.str());
+  if (!plan.token.run.empty()) s.run_sid = plan.token.run.str();
   if (timeout_seconds && *timeout_seconds >= 0)
     s.timeout_ms = static_cast<uint64_t>(std::min(*timeout_seconds, 3.0e7) * 1000.0);  // at most ~1 year
   s.tty = tty;

@@ -121,6 +121,7 @@ struct ToJson {
     j["cwd"] = s.cwd;
     j["env"] = s.env;
     j["capability_sids"] = s.capability_sids;
+    if (!s.run_sid.empty()) j["run_sid"] = s.run_sid;
     if (s.timeout_ms) j["timeout_ms"] = *s.timeout_ms;
     j["tty"] = s.tty;
     j["private_desktop"] = s.private_desktop;
@@ -149,6 +150,7 @@ Result<Message> from_fields(const std::string& type, Fields& f) {
     f.string("cwd", s.cwd);
     f.strings("env", s.env);
     f.strings("capability_sids", s.capability_sids);
+    f.string("run_sid", s.run_sid, /*required=*/false);
     uint64_t timeout = 0;
     if (f.find("timeout_ms", false)) {
       f.unsigned_number("timeout_ms", timeout);

@@ -188,6 +188,7 @@ StageStatus stage_status(const std::optional<std::string>& marker_text) {
     s.reason = "no setup marker: `cordon setup` has not run";
     return s;
   }
+  s.traces = true;
   auto m = parse_marker(*marker_text);
   if (!m) {
     s.reason = "the setup marker is unreadable; run `cordon setup` again";
@@ -205,6 +206,14 @@ StageStatus stage_status(const std::optional<std::string>& marker_text) {
   s.stage2 = true;
   s.marker = m;
   return s;
+}
+
+Result<int> run_stage(const StageStatus& status, bool best_effort) {
+  if (status.stage2) return 2;
+  if (!status.traces || best_effort) return 1;
+  return usage_error("stage 2", "was set up on this machine but cannot be used: " + status.reason,
+                     "run `cordon setup` again, or pass --best-effort to run in stage 1 (no firewall, reads "
+                     "as the user)");
 }
 
 SetupPlan plan_setup(const SetupFacts& facts) {

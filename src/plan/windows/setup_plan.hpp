@@ -74,8 +74,17 @@ struct StageStatus {
   bool stage2 = false;
   std::string reason;
   std::optional<SetupMarker> marker;
+  // Stage 2 was set up here at some point: a marker in any state (even unreadable or
+  // NUL-filled), or the secrets file. Set by stage_status and read_stage.
+  bool traces = false;
 };
 StageStatus stage_status(const std::optional<std::string>& marker_text);
+
+// Which stage a run uses: 2 when active; 1 when stage 2 was never set up; otherwise
+// (set up, but the marker is stale, damaged or from another version) a refusal naming
+// the reason, unless --best-effort. Stage 1 has no firewall and reads as the user, so
+// falling back silently would drop guarantees the user set up stage 2 for.
+[[nodiscard]] Result<int> run_stage(const StageStatus& status, bool best_effort);
 
 // What setup learned about the host before planning.
 struct SetupFacts {

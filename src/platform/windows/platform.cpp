@@ -15,6 +15,7 @@
 
 #include "core/env_filter.hpp"
 #include "plan/windows/planner.hpp"
+#include "plan/windows/setup_plan.hpp"
 #include "plan/windows/state.hpp"
 #include "plan/windows/win_path.hpp"
 #include "platform/windows/acl_apply.hpp"
@@ -23,6 +24,7 @@
 #include "platform/windows/launch.hpp"
 #include "platform/windows/remove_tree_win32.hpp"
 #include "platform/windows/setup/setup_cli.hpp"
+#include "platform/windows/setup/stage2.hpp"
 #include "platform/windows/stage2_run.hpp"
 #include "platform/windows/state_io.hpp"
 #include "platform/windows/token.hpp"
@@ -97,9 +99,17 @@ Result<std::unique_ptr<Prepared>> prepare(const Policy& policy, bool persist) {
   p->notes = caps->notes;
   win::PlanOptions options;
   options.run_id = hex_id();
+  auto run_random = winsys::random_u32x4();  // BCryptGenRandom: no weak fallback
+  if (!run_random) return run_random.error();
+  options.run_sid = win::sids::capability(*run_random);
   auto plan = win::plan_windows(policy, p->host, p->caps, options);
   if (!plan) return plan.error();
   p->plan = *plan;
+  // Ask the kernel which rights the write-restricted pass covers, with the plan's own
+  // token: the write, delete and protected-path rows rest on it (report.cpp).
+  if (policy.mode != Mode::FullAccess)
+    if (auto token = winsys::create_sandbox_token(p->plan.token))
+      p->host.restricted_pass_rights = winsys::probe_restricted_scope(token->get());
   return p;
 }
 
@@ -166,9 +176,6 @@ PlanReport check(const Policy& policy) {
     return r;
   }
   auto& prep = **p;
-  // Ask the kernel which rights the write-restricted pass covers, with the real token.
-  if (auto token = winsys::create_sandbox_token(prep.plan.token))
-    prep.host.restricted_pass_rights = winsys::probe_restricted_scope(token->get());
   PlanReport report = win::to_report(prep.plan, policy, prep.host);
   // Which stage is active (stage 2: the setup marker is present and current).
   winsys::add_stage_report(report, policy, prep.host.state_dir);
@@ -191,7 +198,9 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
   // Stage 2 (after `cordon setup`): the same plan, run as a sandbox user through the
   // command runner; its extra grants join the plan's ACEs below (stage2_run.hpp).
   std::optional<winsys::Stage2> stage2;
-  if (winsys::stage2_active(prep.host.state_dir)) {
+  auto stage = win::run_stage(winsys::read_stage(prep.host.state_dir), policy.best_effort);
+  if (!stage) return stage.error();
+  if (*stage == 2) {
     auto s = winsys::prepare_stage2(policy, prep.plan, prep.host.state_dir);
     if (!s) return s.error();
     stage2 = std::move(*s);

@@ -116,7 +116,7 @@ Result<Stage2> prepare_stage2(const Policy& policy, win::WinPlan& plan, const st
                                   win::access::kFileGenericRead | win::access::kFileGenericWrite |
                                       win::access::kFileGenericExecute | win::access::kDelete,
                                   win::ace_flags::kTree},
-                         "stage 2: the sandbox users' private temp", win::AceLifetime::PerRun, true});
+                         "stage 2: the sandbox users' private temp", win::AceLifetime::PerRun});
   auto runner = materialise_runner(state_dir, marker.group.sid, plan);
   if (!runner) return runner.error();
   s.runner_exe = *runner;

@@ -192,7 +192,7 @@ TEST(WinPlanner, NarrowRestrictedPassExposesTheDeleteGapAndTheReportSaysSo) {
 }
 
 TEST(WinPlanner, WithoutTheAuditWorldWritableDirectoriesLeak) {
-  PlanOptions no_audit;
+  PlanOptions no_audit = test::with_audit();
   no_audit.audit.max_checks = 0;
   auto p = planned(test::ws_policy(), no_audit);
   EXPECT_TRUE(p->h.fs->can(p->token, Op::Create, std::string(test::kTools) + "\\evil.exe",
@@ -459,14 +459,16 @@ TEST(WinPlanner, NeverPlansAcesOnDriveRootsOrHives) {
 TEST(WinPlanner, TokenSpec) {
   auto p = planned(test::ws_policy());
   auto caps = test::test_caps();
-  std::vector<Sid> expected = {caps.by_root.at("c:\\users\\alice\\src\\ws"), caps.workspace, test::kLogon,
+  std::vector<Sid> expected = {caps.by_root.at("c:\\users\\alice\\src\\ws"), test::kRunSid, test::kLogon,
                                sids::everyone()};
   EXPECT_EQ(p->plan.token.restricting(), expected);
   EXPECT_EQ(p->plan.token.flags,
             (std::vector<std::string>{"WRITE_RESTRICTED", "DISABLE_MAX_PRIVILEGE", "LUA_TOKEN"}));
   auto dacl = p->plan.token.default_dacl(test::kUser);
   EXPECT_EQ(std::count(dacl.begin(), dacl.end(), sids::everyone()), 0);
-  EXPECT_EQ(std::count(dacl.begin(), dacl.end(), test::kLogon), 1);
+  // Only the run's own SID opens the restricted pass: the logon SID and the
+  // capability SIDs are shared with other sandboxes (F6).
+  EXPECT_EQ(dacl, (std::vector<Sid>{test::kUser, sids::local_system(), test::kRunSid}));
 }
 
 TEST(WinPlanner, ExactAcesForTheWorkspaceRoot) {
@@ -480,7 +482,6 @@ TEST(WinPlanner, ExactAcesForTheWorkspaceRoot) {
       {AceType::Allow, cap, kFileGenericRead | kFileGenericWrite | kFileGenericExecute | kDelete,
        ace_flags::kTree},
       {AceType::Deny, cap, kDeleteChild, 0},  // keeps .git and .vscode from being unlinked
-      {AceType::Deny, test::test_caps().workspace, kDeleteChild, 0},
   };
   EXPECT_EQ(on_root, expected);
   auto deny = std::find_if(p->plan.aces.begin(), p->plan.aces.end(),
@@ -603,6 +604,127 @@ TEST(WinPlanner, PointerFileGitDirAndItsAncestorsArePinned) {
                {{Op::Rename, wt + "\\meta", false, wt + "\\meta2"},
                 {Op::Rename, wt + "\\meta\\gitdir", false, wt + "\\g2"},
                 {Op::Create, wt + "\\meta\\gitdir\\index.lock", true}});
+}
+
+}  // namespace
+}  // namespace cordon::win
+
+namespace cordon::win {
+namespace {
+
+PlanOptions run_options(const std::string& id, uint32_t n) {
+  PlanOptions o = test::with_audit();
+  o.run_id = id;
+  o.run_sid = sids::capability({n, n, n, n});
+  return o;
+}
+
+// F6: two sandboxes at the same time, in workspaces A and B. B must not write A's
+// private temp (it would plant links for A's cleanup), nor pass the restricted half of
+// the check on the objects A's command creates (processes, threads: the default DACL).
+TEST(WinPlanner, ConcurrentRunsReachNeitherTheOthersTempNorItsProcesses) {
+  Host h;
+  auto a = plan_windows(test::ws_policy(), h.host, test::test_caps(), run_options("a1", 11));
+  auto b = plan_windows(test::ws_policy(test::kWsB), h.host, test::test_caps(), run_options("b2", 12));
+  ASSERT_TRUE(a && b);
+  test::apply(*h.fs, *a);
+  test::apply(*h.fs, *b);
+  TokenModel ta = model_token(*a, h.host), tb = model_token(*b, h.host);
+  for (auto scope : {RestrictedScope::AllModifying, RestrictedScope::GenericWrite}) {
+    EXPECT_TRUE(h.fs->can(ta, Op::Create, a->child_temp + "\\x", scope));
+    EXPECT_FALSE(h.fs->can(tb, Op::Create, a->child_temp + "\\x", scope)) << "B plants in A's temp";
+    EXPECT_FALSE(h.fs->can(tb, Op::Mkdir, a->child_temp + "\\j", scope)) << "B plants a junction in A's temp";
+    EXPECT_FALSE(h.fs->can(ta, Op::Create, b->child_temp + "\\x", scope));
+  }
+  auto shared = [](const std::vector<Sid>& dacl, const std::vector<Sid>& restricting) {
+    return std::any_of(dacl.begin(), dacl.end(), [&](const Sid& s) {
+      return std::find(restricting.begin(), restricting.end(), s) != restricting.end();
+    });
+  };
+  EXPECT_TRUE(shared(a->token.default_dacl(test::kUser), a->token.restricting())) << "A opens its own objects";
+  EXPECT_FALSE(shared(a->token.default_dacl(test::kUser), b->token.restricting())) << "B opens A's objects";
+  EXPECT_FALSE(shared(b->token.default_dacl(test::kUser), a->token.restricting()));
+}
+
+// F7: a --tmp host run used to leave the host TEMP writable for every later run (a
+// persistent grant to a SID every run carried).
+TEST(WinPlanner, HostTempGrantIsForItsRunOnly) {
+  Host h;
+  Policy host_tmp = test::ws_policy();
+  host_tmp.tmp = TmpMode::Host;
+  auto first = plan_windows(host_tmp, h.host, test::test_caps(), run_options("h1", 21));
+  ASSERT_TRUE(first) << first.error().message();
+  test::apply(*h.fs, *first);
+  TokenModel t1 = model_token(*first, h.host);
+  EXPECT_TRUE(h.fs->can(t1, Op::Create, std::string(test::kTemp) + "\\x", RestrictedScope::AllModifying));
+  for (const auto& a : first->aces)
+    if (is_within(a.path, test::kTemp) && a.ace.type == AceType::Allow)
+      EXPECT_EQ(a.lifetime, AceLifetime::PerRun) << a.path;
+
+  // A later default run, even before the first run's grant was removed.
+  auto later = plan_windows(test::ws_policy(), h.host, test::test_caps(), run_options("p2", 22));
+  ASSERT_TRUE(later);
+  test::apply(*h.fs, *later);
+  TokenModel t2 = model_token(*later, h.host);
+  for (auto scope : {RestrictedScope::AllModifying, RestrictedScope::GenericWrite})
+    EXPECT_FALSE(h.fs->can(t2, Op::Create, std::string(test::kTemp) + "\\x", scope));
+  EXPECT_TRUE(h.fs->can(t2, Op::Create, later->child_temp + "\\x", RestrictedScope::AllModifying));
+}
+
+TEST(WinPlanner, APlanWithoutARunSidIsRefused) {
+  Host h;
+  PlanOptions o = test::with_audit();
+  o.run_sid = Sid{};
+  EXPECT_FALSE(plan_windows(test::ws_policy(), h.host, test::test_caps(), o));
+}
+
+}  // namespace
+}  // namespace cordon::win
+
+namespace cordon::win {
+namespace {
+
+// F12: a repository can ship .vscode as a directory symlink to a folder in the
+// checkout. The deny ACEs land on the link object (FILE_FLAG_OPEN_REPARSE_POINT),
+// while a write through it is checked against the target. The model used to put the
+// ACE on the target and hid this; now it mirrors the applier, and the planner refuses.
+TEST(WinPlanner, ProtectedNamesThatAreLinksAreRefusedOrProtectedAtTheTarget) {
+  auto setup = [](Host& h) {
+    h.fs->mkdir(ws("tools\\editor"));
+    h.fs->add_file(ws("tools\\editor\\tasks.json"));
+    h.fs->add_link(ws(".claude"), ws("tools\\editor"));
+  };
+  {
+    // What the plan did before: protect the link only. The model now shows the gap.
+    Host h;
+    setup(h);
+    Ace deny{AceType::Deny, test::test_caps().by_root.at("c:\\users\\alice\\src\\ws"), access::kModifying,
+             ace_flags::kTree};
+    h.fs->add_ace(ws(".claude"), deny);
+    EXPECT_TRUE(h.fs->explicit_aces(ws("tools\\editor")).empty()) << "the ACE must stay on the link";
+  }
+  Host h;
+  setup(h);
+  auto refused = plan_windows(test::ws_policy(), h.host, test::test_caps(), test::with_audit());
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find(".claude"), std::string::npos);
+
+  Policy best = test::ws_policy();
+  best.best_effort = true;
+  auto p = plan_windows(best, h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(p) << p.error().message();
+  test::apply(*h.fs, *p);
+  TokenModel t = model_token(*p, h.host);
+  expect_cases(*h.fs, t, RestrictedScope::AllModifying,
+               {{Op::Write, ws(".claude\\tasks.json"), false},
+                {Op::Create, ws(".claude\\settings.json"), false},
+                {Op::Write, ws("tools\\editor\\tasks.json"), false},
+                {Op::Delete, ws(".claude"), false}});
+  auto report = to_report(*p, best, h.host);
+  auto prot = std::find_if(report.guarantees.begin(), report.guarantees.end(),
+                           [](const Guarantee& g) { return g.name == "protected paths"; });
+  ASSERT_NE(prot, report.guarantees.end());
+  EXPECT_EQ(prot->state, GuaranteeState::Degraded);
 }
 
 }  // namespace

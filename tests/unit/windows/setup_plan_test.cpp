@@ -236,6 +236,23 @@ TEST(WinSetupMarker, RoundTripAndStageStatus) {
   EXPECT_FALSE(stage_status(broken.dump()).stage2);
 }
 
+// F8: a stage 2 that was set up but cannot be used (stale, damaged or NUL-filled
+// marker) used to fall back to stage 1 silently.
+TEST(WinSetupMarker, AStaleOrDamagedMarkerIsRefusedNotSilentlyStageOne) {
+  auto m = current_marker();
+  EXPECT_EQ(*run_stage(stage_status(to_json(m).dump()), false), 2);
+  EXPECT_EQ(*run_stage(stage_status(std::nullopt), false), 1);  // never set up: stage 1
+  auto old = to_json(m);
+  old["version"] = kSetupFormatVersion + 1;
+  for (const std::string& text : {old.dump(), std::string("{"), std::string(64, '\0')}) {
+    auto refused = run_stage(stage_status(text), false);
+    ASSERT_FALSE(refused) << text.size();
+    EXPECT_NE(refused.error().message().find("cordon setup"), std::string::npos);
+    EXPECT_NE(refused.error().message().find("--best-effort"), std::string::npos);
+    EXPECT_EQ(*run_stage(stage_status(text), true), 1);  // asked for: stage 1
+  }
+}
+
 TEST(WinSetupSecrets, RoundTripWithoutPlaintext) {
   SecretsFile s{kOfflineUser, std::string("\x01\x02\xff\x00zz", 6), kOnlineUser, "blob-two"};
   std::string text = serialize(s);

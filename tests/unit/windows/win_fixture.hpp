@@ -14,6 +14,7 @@ namespace cordon::win::test {
 
 inline const Sid kUser{5, {21, 100, 200, 300, 1001}};
 inline const Sid kLogon{5, {5, 0, 424242}};
+inline const Sid kRunSid = sids::capability({8, 8, 8, 8});  // one run's own SID
 
 inline const char* const kProfile = "C:\\Users\\alice";
 inline const char* const kWs = "C:\\Users\\alice\\src\\ws";
@@ -115,6 +116,7 @@ inline Policy ws_policy(const std::string& workspace = kWs) {
 inline PlanOptions with_audit() {
   PlanOptions o;
   o.run_id = "t1";
+  o.run_sid = kRunSid;
   o.audit.max_checks = 1000;
   o.audit.time = std::chrono::hours(1);
   return o;

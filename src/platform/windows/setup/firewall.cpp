@@ -76,6 +76,24 @@ SetupResult<Firewall> Firewall::open() {
   return f;
 }
 
+std::string Firewall::why_rules_are_not_effective() {
+  long profiles = 0;
+  if (FAILED(policy_->get_CurrentProfileTypes(&profiles)) || profiles == 0)
+    return "the active firewall profile cannot be read";
+  for (long p : {NET_FW_PROFILE2_DOMAIN, NET_FW_PROFILE2_PRIVATE, NET_FW_PROFILE2_PUBLIC}) {
+    if (!(profiles & p)) continue;
+    VARIANT_BOOL on = VARIANT_FALSE;
+    if (FAILED(policy_->get_FirewallEnabled(static_cast<NET_FW_PROFILE_TYPE2>(p), &on)))
+      return "the firewall state of an active profile cannot be read";
+    if (on != VARIANT_TRUE) return "Windows Firewall is off for an active profile";
+  }
+  NET_FW_MODIFY_STATE state = NET_FW_MODIFY_STATE_OK;
+  if (FAILED(policy_->get_LocalPolicyModifyState(&state))) return "the local policy state cannot be read";
+  if (state == NET_FW_MODIFY_STATE_GP_OVERRIDE)
+    return "Group Policy overrides local firewall rules (cordon's rules are not merged)";
+  return "";
+}
+
 SetupResult<std::optional<win::FirewallRuleSpec>> Firewall::read(const std::string& name) {
   ComPtr<INetFwRule> rule;
   Bstr bname(widen(name));

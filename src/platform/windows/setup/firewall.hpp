@@ -32,6 +32,10 @@ class Firewall {
   [[nodiscard]] SetupStatus remove(const std::string& name, int* removed = nullptr);
   // The rule as Windows holds it, or nullopt when there is none.
   [[nodiscard]] SetupResult<std::optional<win::FirewallRuleSpec>> read(const std::string& name);
+  // Whether rules like cordon's take effect now: the firewall is on for every active
+  // profile and local rules are honoured (Group Policy can turn them off). Empty when
+  // they are; otherwise the reason.
+  [[nodiscard]] std::string why_rules_are_not_effective();
 
  private:
   ComPtr<INetFwPolicy2> policy_;

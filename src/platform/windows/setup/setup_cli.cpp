@@ -309,21 +309,34 @@ void add_stage_report(PlanReport& report, const Policy& policy, const std::strin
       "the granted roots");
   if (m.read_grants_pending)
     report.notes.push_back("stage 2 read grants are still being applied (cordon setup status)");
+  // The rules exist (the marker says setup verified them); whether they take effect
+  // now is probed. Even then, traffic that services send on the sandbox user's behalf
+  // (DNS Client, the SMB redirector, WebDAV, BITS) is not the user's own socket and
+  // passes: network off is Degraded, never Enforced, in stage 2.
+  std::string not_effective;
+  {
+    ComScope com;
+    auto fw = Firewall::open();
+    not_effective = fw ? fw->why_rules_are_not_effective() : "the firewall API failed: " + fw.error().message;
+  }
   for (auto& g : report.guarantees) {
     if (g.name == "network off" && policy.net.mode == NetMode::Off) {
-      g.state = GuaranteeState::Enforced;
+      g.state = GuaranteeState::Degraded;
       g.mechanism = "Windows Firewall: block rules for " + m.offline.name +
                     (m.proxy_ports ? " (all but loopback TCP " + win::to_string(*m.proxy_ports) + ")"
-                                   : " (all outbound)");
-      g.detail = "DNS lookups go through the DNS Client service and are not blocked (docs/windows.md)";
-      g.fix.clear();
+                                   : " (all outbound)") +
+                    (not_effective.empty() ? " [verified on this host: firewall on, local rules effective]"
+                                           : "");
+      g.detail = not_effective.empty()
+                     ? "the sandbox user's own sockets are blocked; DNS lookups and SMB/WebDAV/BITS traffic that "
+                       "services send on its behalf are not (docs/windows.md)"
+                     : "the rules do not take effect: " + not_effective;
+      if (!not_effective.empty()) g.state = GuaranteeState::Missing;
+      g.fix = not_effective.empty() ? "" : "turn the firewall on for every profile / allow local rule merging";
     }
-    if (g.name == "delete/rename/DACL changes outside the roots") {
-      g.state = GuaranteeState::Enforced;
-      g.mechanism = "separate sandbox user (stage 2): no rights on the real user's files";
-      g.detail.clear();
-      g.fix.clear();
-    }
+    // The delete row stays what the probe says: the sandbox users keep the rights of
+    // Users and Authenticated Users (folders at a drive root grant them modify), so
+    // only the restricted pass can stop DELETE there (F3).
   }
 }
 

@@ -116,12 +116,22 @@ std::string setup_dir(const std::string& state_dir) {
 
 win::StageStatus read_stage(const std::string& state_dir) {
   auto text = read_file(setup_dir(state_dir), win::kMarkerFile);
+  win::StageStatus s;
   if (!text) {
-    win::StageStatus s;
     s.reason = "the setup marker cannot be read: " + text.error().message;
+    s.traces = true;  // it exists (a missing marker reads as nullopt)
     return s;
   }
-  return win::stage_status(*text);
+  s = win::stage_status(*text);
+  // The marker gone but the secrets still there: a setup whose marker was lost.
+  if (!s.traces) {
+    auto secrets = read_file(setup_dir(state_dir), win::kSecretsFile);
+    if (!secrets || *secrets) {
+      s.traces = true;
+      s.reason = "the setup marker is missing but the sandbox secrets are present";
+    }
+  }
+  return s;
 }
 
 void write_setup_error(const std::string& state_dir, const win::SetupError& error) {
