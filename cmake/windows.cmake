@@ -39,7 +39,7 @@ if(MINGW)
   target_link_options(cordon_smoke_child PRIVATE -static)
 endif()
 target_compile_definitions(cordon_smoke_child PRIVATE UNICODE _UNICODE NOMINMAX)
-target_link_libraries(cordon_smoke_child PRIVATE shell32)  # CommandLineToArgvW (echo-w)
+target_link_libraries(cordon_smoke_child PRIVATE shell32 user32)  # CommandLineToArgvW (echo-w), OpenDesktopW
 
 # Stage 2: the command runner, started as the sandbox user; it builds the
 # write-restricted token from its own token and runs one command for cordon.exe over

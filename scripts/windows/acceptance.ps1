@@ -13,33 +13,65 @@
 # `cordon uninstall` leaving no user, profile, group, rule, registry value or ACE behind.
 param(
   [string]$Cordon = "cordon.exe",
+  [string]$Child = "",
   [int]$TimeoutSeconds = 60,
   [switch]$Stage2
 )
 $ErrorActionPreference = 'Continue'
-$script:pass = 0; $script:fail = 0; $script:skip = 0
+$script:pass = 0; $script:fail = 0; $script:skip = 0; $script:gaps = 0
+if (-not $Child) { $Child = Join-Path (Split-Path -Parent (Resolve-Path $Cordon)) 'cordon_smoke_child.exe' }
+$haveChild = Test-Path $Child
 
+# Every sandboxed command prints CORDON-RAN first; Sbx/SbxPs record whether it did. A
+# check after a command that never ran fails: "denied" must mean the sandbox denied it,
+# not that cordon failed to start (a refusal is checked with Refused instead).
+$script:ran = $true
 function Report([string]$name, [bool]$ok, [string]$detail = '') {
+  if (-not $script:ran) { $ok = $false; $detail = "cordon did not launch the command $detail" }
+  $script:ran = $true
   if ($ok) { $script:pass++; Write-Host "PASS  $name" }
   else { $script:fail++; Write-Host "FAIL  $name $detail" }
 }
+# cordon must refuse: a non-zero exit and the command never started.
+function Refused([string]$name, [int]$rc) {
+  $ok = ($rc -ne 0) -and (-not $script:ran)
+  $script:ran = $true
+  if ($ok) { $script:pass++; Write-Host "PASS  $name" }
+  else { $script:fail++; Write-Host "FAIL  $name (rc=$rc, the command ran: $(-not $ok))" }
+}
+# A documented gap (docs/windows.md): the outcome is printed, the run does not fail.
+function Gap([string]$name, [string]$finding, [bool]$closed) {
+  $script:ran = $true
+  $script:gaps++
+  Write-Host "GAP   $name ($finding): $(if ($closed) { 'closed on this host' } else { 'open, as documented' })"
+}
 function Skip([string]$name, [string]$why) { $script:skip++; Write-Host "SKIP  $name ($why)" }
+function SbxOut { Content "$env:TEMP\cordon_acc_out.txt" }
+# The state of one guarantee row, as `cordon check --json` reports it on this host.
+function CheckState([string]$row, [string[]]$Flags = @()) {
+  $j = (& $Cordon check --json @Flags 2>$null | Out-String) | ConvertFrom-Json
+  ($j.guarantees | Where-Object { $_.name -eq $row } | Select-Object -First 1).state
+}
 
 # Runs `cordon run <flags> -- cmd /c <command>` in $Dir; returns the exit code.
 function Sbx([string]$Dir, [string[]]$Flags, [string]$Command) {
   Push-Location $Dir
   try {
-    $args = @('run') + $Flags + @('--', 'cmd.exe', '/d', '/c', $Command)
+    $args = @('run') + $Flags + @('--', 'cmd.exe', '/d', '/c', "echo CORDON-RAN& $Command")
+    Remove-Item "$env:TEMP\cordon_acc_out.txt" -ErrorAction SilentlyContinue
     $p = Start-Process -FilePath $Cordon -ArgumentList $args -NoNewWindow -PassThru -Wait `
            -RedirectStandardOutput "$env:TEMP\cordon_acc_out.txt" -RedirectStandardError "$env:TEMP\cordon_acc_err.txt"
+    $script:ran = [bool]((SbxOut) -match 'CORDON-RAN')
     return $p.ExitCode
   } finally { Pop-Location }
 }
 function SbxPs([string]$Dir, [string[]]$Flags, [string]$Script) {
   Push-Location $Dir
   try {
-    & $Cordon run @Flags -- powershell.exe -NoProfile -NonInteractive -Command $Script *> $null
-    return $LASTEXITCODE
+    & $Cordon run @Flags -- powershell.exe -NoProfile -NonInteractive -Command "Write-Output CORDON-RAN; $Script" *> "$env:TEMP\cordon_acc_out.txt"
+    $rc = $LASTEXITCODE
+    $script:ran = [bool]((SbxOut) -match 'CORDON-RAN')
+    return $rc
   } finally { Pop-Location }
 }
 function Content([string]$Path) { if (Test-Path -LiteralPath $Path) { Get-Content -Raw -LiteralPath $Path } else { $null } }
@@ -119,7 +151,8 @@ cmd /c "mklink /J `"$ws\sys_link`" `"$env:SystemRoot`"" | Out-Null
 Report 'WS: junction into Windows denied' ((Sbx $ws @() 'echo x> sys_link\System32\cordon_evil.txt') -ne 0)
 $junctionCwd = Join-Path $root 'cwd_junction'
 cmd /c "mklink /J `"$junctionCwd`" `"$outside`"" | Out-Null
-Report 'WS: cwd junction to outside refused' ((Sbx $junctionCwd @() 'echo x> cwdj.txt') -ne 0 -and -not (Test-Path "$outside\cwdj.txt"))
+Refused 'WS: cwd junction to outside refused' (Sbx $junctionCwd @() 'echo x> cwdj.txt')
+Report 'WS: cwd junction: nothing written outside' (-not (Test-Path "$outside\cwdj.txt"))
 cmd /c "mklink /D `"$ws\sym_out`" `"$outside`"" 2>$null | Out-Null
 if (Test-Path "$ws\sym_out") {
   Report 'WS: symlink to outside denied' ((Sbx $ws @() 'echo x> sym_out\s.txt') -ne 0 -and -not (Test-Path "$outside\s.txt"))
@@ -139,8 +172,20 @@ Report 'WS: named pipe creation denied' ((Sbx $ws @() 'echo x> \\.\pipe\cordon_a
 Report 'WS: NUL stays writable' ((Sbx $ws @() 'echo x> nul') -eq 0)
 
 # --- world-writable directories, isolation, timeouts, cleanup ----------------------------
-Report 'WS: world-writable dir outside denied' ((Sbx $ws @() "echo x> `"$ww\w.txt`"") -ne 0 -and -not (Test-Path "$ww\w.txt"))
-Report 'RO: world-writable dir denied' ((Sbx $ws @('--mode', 'read-only') "echo x> `"$ww\r.txt`"") -ne 0 -and -not (Test-Path "$ww\r.txt"))
+# F11: the audit looks one level below its candidates; $ww is two levels below the
+# profile, so it is outside the scan: reported Degraded, printed as a gap.
+Report 'check: world-writable audit reported Degraded (its scope is partial)' ((CheckState 'world-writable directories') -eq 'degraded')
+$wwDenied = ((Sbx $ws @() "echo x> `"$ww\w.txt`"") -ne 0) -and $script:ran -and -not (Test-Path "$ww\w.txt")
+Gap 'WS: world-writable dir two levels below the profile' 'F11' $wwDenied
+$wwRoDenied = ((Sbx $ws @('--mode', 'read-only') "echo x> `"$ww\r.txt`"") -ne 0) -and $script:ran -and -not (Test-Path "$ww\r.txt")
+Gap 'RO: world-writable dir two levels below the profile' 'F11' $wwRoDenied
+$pd = Join-Path $env:ProgramData 'cordon_acc_vendor'
+if (-not (Test-Path $pd)) { New-Item -ItemType Directory $pd -ErrorAction SilentlyContinue | Out-Null; icacls $pd /grant '*S-1-1-0:(OI)(CI)F' | Out-Null }
+if (Test-Path $pd) {
+  $pdDenied = ((Sbx $ws @() "echo x> `"$pd\x.txt`"") -ne 0) -and $script:ran -and -not (Test-Path "$pd\x.txt")
+  Gap 'WS: world-writable vendor dir under ProgramData' 'F11' $pdDenied
+  cmd /c "rmdir /s /q `"$pd`"" 2>$null | Out-Null
+}
 Sbx $wsB @() 'echo x> b_own.txt' | Out-Null
 Report 'workspace B is writable from B' (Test-Path "$wsB\b_own.txt")
 Report 'workspace A cannot write workspace B' ((Sbx $ws @() "echo x> `"$wsB\from_a.txt`"") -ne 0 -and -not (Test-Path "$wsB\from_a.txt"))
@@ -149,6 +194,145 @@ $rc = Sbx $ws @('--timeout', '2') 'powershell -NoProfile -Command Start-Sleep 15
 Report 'timeout ends the run with 124' ($rc -eq 124 -and ((Get-Date) - $t0).TotalSeconds -lt 14) "rc=$rc"
 Report 'after a timed-out run, outside writes still denied' ((Sbx $ws @() "echo x> `"$outside\after.txt`"") -ne 0 -and -not (Test-Path "$outside\after.txt"))
 Report 'exit code passes through' ((Sbx $ws @() 'exit /b 42') -eq 42)
+
+# --- findings of the Windows review (docs/windows.md, "Guarantees") ----------------------
+# F1: a junction planted in the private temp must not lead cleanup into its target.
+$victim = Join-Path $root 'victim'; New-Item -ItemType Directory -Force "$victim\sub" | Out-Null
+Set-Content "$victim\keep.txt" 'keep'; Set-Content "$victim\sub\deep.txt" 'deep'
+$rc = Sbx $ws @() "mklink /J `"%TEMP%\j`" `"$victim`" && mkdir `"%TEMP%\n`" && mklink /J `"%TEMP%\n\j2`" `"$victim`""
+Report 'F1: junctions planted in the private temp: cleanup leaves their target intact' ($rc -eq 0 -and ((SbxOut) -match 'Junction created') -and (Test-Path "$victim\keep.txt") -and (Test-Path "$victim\sub\deep.txt")) "rc=$rc"
+$rc = Sbx $ws @() "mklink `"%TEMP%\f`" `"$victim\keep.txt`""
+if ($rc -eq 0) { Report 'F1: a file symlink in the private temp: target intact' (Test-Path "$victim\keep.txt") }
+else { Skip 'F1 file symlink' 'no SeCreateSymbolicLinkPrivilege (enable Developer Mode)' }
+
+# F2: .git cannot be renamed away (then rebuilt with new hooks/config); .git\commondir is a known gap.
+$rc = Sbx $ws @() 'ren .git .git_old'
+Report 'F2: ren .git denied' ($rc -ne 0 -and (Test-Path "$ws\.git\config") -and -not (Test-Path "$ws\.git_old"))
+$rc = Sbx $ws @() 'move .git .git_moved'
+Report 'F2: move .git denied' ((Test-Path "$ws\.git\config") -and -not (Test-Path "$ws\.git_moved"))
+$rc = Sbx $ws @() 'echo C:/Users> .git\commondir'
+Gap 'F2: create .git\commondir' 'F2/F13' (($rc -ne 0) -and -not (Test-Path "$ws\.git\commondir"))
+Remove-Item "$ws\.git\commondir" -Force -ErrorAction SilentlyContinue
+
+# F3: re-ACL then write. What happens must match what `check` reports for this host.
+$write = CheckState 'write confinement'
+$rc = Sbx $ws @() "icacls `"$outside\keep.txt`" /grant *S-1-1-0:F & echo bad>> `"$outside\keep.txt`""
+$kept = ((Content "$outside\keep.txt").Trim() -eq 'original')
+if ($write -eq 'enforced') { Report "F3: icacls /grant Everyone then write outside denied (check: $write)" $kept }
+else { Report "F3: check reports write confinement '$write', and re-ACL+write $(if ($kept) { 'was still denied' } else { 'went through' })" ($write -eq 'missing' -or $kept -or $write -eq 'degraded') }
+icacls "$outside\keep.txt" /reset | Out-Null; Set-Content "$outside\keep.txt" 'original'
+$prot = CheckState 'protected paths'
+$rc = Sbx $ws @() 'del /f .vscode\settings.json & echo {"evil":1}> .vscode\settings.json'
+$intact = ((Content "$ws\.vscode\settings.json").Trim() -eq '{}')
+if ($prot -eq 'enforced') { Report 'F3: delete then re-create a protected file denied' $intact }
+else { Report "F3: check reports protected paths '$prot' (delete+re-create $(if ($intact) { 'denied' } else { 'went through' }))" ($prot -eq 'degraded') }
+Set-Content "$ws\.vscode\settings.json" '{}'
+
+# F4: the command never gets cordon's console (CONPTY off forces the fallback path).
+if ($haveChild -and -not [Console]::IsInputRedirected) {
+  while ([Console]::KeyAvailable) { [void][Console]::ReadKey($true) }
+  $env:CORDON_WINDOWS_CONPTY = 'off'
+  $o = (& $Cordon run -- $Child console 'cordon-injected-keys' 2>&1 | Out-String)
+  $env:CORDON_WINDOWS_CONPTY = $null
+  Start-Sleep -Milliseconds 500
+  $leaked = [Console]::KeyAvailable
+  while ([Console]::KeyAvailable) { [void][Console]::ReadKey($true) }
+  Report 'F4: no console handle of cordon''s; own console' ($o -match 'console-processes=1 stdio-consoles=0,0,0') $o
+  Report 'F4: WriteConsoleInput from the sandbox never reaches this console' (-not $leaked)
+} else { Skip 'F4 console injection' 'needs cordon_smoke_child.exe and an interactive console' }
+
+# F5: the Default desktop (known gap: the report says Degraded).
+if ($haveChild) {
+  $o = (& $Cordon run -- $Child desktop-default 2>&1 | Out-String)
+  Report 'F5: check reports process isolation Degraded' ((CheckState 'process isolation') -eq 'degraded')
+  Gap 'F5: the sandbox opens WinSta0\Default for input' 'F5' ($o -match 'default-desktop=0')
+} else { Skip 'F5 desktop' 'needs cordon_smoke_child.exe' }
+
+# F6: two runs at once, in workspaces A and B.
+if ($haveChild) {
+  Remove-Item "$ws\a_pid.txt", "$ws\a_temp.txt" -ErrorAction SilentlyContinue
+  $a = Start-Process -FilePath $Cordon -WorkingDirectory $ws -PassThru -NoNewWindow `
+         -ArgumentList @('run', '--', 'cmd.exe', '/d', '/c', "echo %TEMP%> a_temp.txt & `"$Child`" pid-sleep a_pid.txt 20")
+  for ($i = 0; $i -lt 40 -and -not ((Test-Path "$ws\a_pid.txt") -and (Test-Path "$ws\a_temp.txt")); $i++) { Start-Sleep -Milliseconds 500 }
+  $aTemp = (Content "$ws\a_temp.txt"); $aPid = (Content "$ws\a_pid.txt")
+  if ($aTemp -and $aPid) {
+    $aTemp = $aTemp.Trim(); $aPid = $aPid.Trim()
+    Report 'F6: run B cannot write run A''s private temp' ((Sbx $wsB @() "echo x> `"$aTemp\from_b.txt`"") -ne 0 -and -not (Test-Path "$aTemp\from_b.txt"))
+    Report 'F6: run B cannot plant a junction in run A''s temp' ((Sbx $wsB @() "mklink /J `"$aTemp\jb`" `"$outside`"") -ne 0 -and -not (Test-Path "$aTemp\jb"))
+    Report 'F6: run B cannot open run A''s process for writing' ((Sbx $wsB @() "`"$Child`" open-process $aPid") -eq 0 -and ((SbxOut) -match 'opened-for-write=0'))
+  } else { Report 'F6: run A started' $false 'no pid/temp file from run A' }
+  $a | Wait-Process -Timeout 40 -ErrorAction SilentlyContinue
+} else { Skip 'F6 concurrent runs' 'needs cordon_smoke_child.exe' }
+
+# F7: a --tmp host run leaves the host TEMP unwritable for the next default run.
+Sbx $ws @('--tmp', 'host') "echo x> `"$hostTemp\cordon_acc_host2.txt`"" | Out-Null
+Report 'F7: --tmp host run wrote the host TEMP' (Test-Path "$hostTemp\cordon_acc_host2.txt")
+Report 'F7: the next default run cannot write the host TEMP' ((Sbx $ws @() "echo x> `"$hostTemp\cordon_acc_after_host.txt`"") -ne 0 -and -not (Test-Path "$hostTemp\cordon_acc_after_host.txt"))
+Remove-Item "$hostTemp\cordon_acc_host*.txt", "$hostTemp\cordon_acc_after_host.txt" -ErrorAction SilentlyContinue
+
+# F8: a damaged setup marker is refused, never a silent stage 1 (only without a real stage 2).
+$setupDir = Join-Path $env:LOCALAPPDATA 'cordon\setup'
+if (-not (Test-Path $setupDir)) {
+  New-Item -ItemType Directory $setupDir | Out-Null
+  [IO.File]::WriteAllBytes("$setupDir\setup-marker.json", (New-Object byte[] 64))
+  Refused 'F8: a NUL-filled setup marker is refused' (Sbx $ws @() 'echo x')
+  Report 'F8: --best-effort runs stage 1 with it' ((Sbx $ws @('--best-effort') 'echo x') -eq 0)
+  Remove-Item -Recurse -Force $setupDir
+} else { Skip 'F8 stale marker' 'stage 2 is set up here; not touching its marker' }
+
+# F9/F10: limits Windows does not enforce are reported Missing; --allow-domain refused.
+$j = (& $Cordon explain --json --memory 100M --pids 10 -- cmd /c exit 2>$null | Out-String) | ConvertFrom-Json
+Report 'F10: --memory/--pids reported Missing' ((($j.guarantees | Where-Object { $_.name -eq 'limits' }).state) -eq 'missing')
+Refused 'issue 12: --allow-domain refused in stage 1' (Sbx $ws @('--allow-domain', 'example.com') 'echo x')
+Report 'issue 12: --allow-domain --best-effort runs with the dead proxy' ((Sbx $ws @('--best-effort', '--allow-domain', 'example.com') 'echo %HTTPS_PROXY%') -eq 0 -and ((SbxOut) -match '127.0.0.1:9'))
+
+# F12: a repository that ships .vscode as a link (Git for Windows, core.symlinks=true).
+$ws2 = Join-Path $root 'ws_links'; New-Item -ItemType Directory -Force "$ws2\tools\editor" | Out-Null
+Set-Content "$ws2\tools\editor\tasks.json" '{}'
+cmd /c "mklink /J `"$ws2\.vscode`" `"$ws2\tools\editor`"" | Out-Null
+Refused 'F12: a protected name that is a junction is refused' (Sbx $ws2 @() 'echo x')
+Report 'F12: --best-effort: writing through the .vscode junction denied' ((Sbx $ws2 @('--best-effort') 'echo x>> .vscode\tasks.json') -ne 0 -and ((Content "$ws2\tools\editor\tasks.json").Trim() -eq '{}'))
+cmd /c "rmdir `"$ws2\.vscode`"" | Out-Null
+
+# F13: submodule gitdirs are not protected (known gap).
+New-Item -ItemType Directory -Force "$ws\.git\modules\lib\hooks" | Out-Null; Set-Content "$ws\.git\modules\lib\config" '[core]'
+$rc = Sbx $ws @() 'echo x>> .git\modules\lib\config'
+Gap 'F13: submodule gitdir config' 'F13' ($rc -ne 0 -and ((Content "$ws\.git\modules\lib\config").Trim() -eq '[core]'))
+cmd /c "rmdir /s /q `"$ws\.git\modules`"" 2>$null | Out-Null
+
+# F23: a directory link that exists before the first grant (a repo shipping one).
+$ws3 = Join-Path $root 'ws_prelinked'; New-Item -ItemType Directory -Force $ws3 | Out-Null
+cmd /c "mklink /J `"$ws3\up`" `"$outside`"" | Out-Null
+Report 'F23: a junction present before the first run does not carry the grant' ((Sbx $ws3 @() 'echo x> up\pre.txt') -ne 0 -and -not (Test-Path "$outside\pre.txt"))
+cmd /c "rmdir `"$ws3\up`"" | Out-Null
+
+# --- Codex smoke cases that were missing -------------------------------------------------
+Refused 'Codex 3c: read-only with an extra writable root is refused' (Sbx $ws @('--mode', 'read-only', '--writable', $extra) 'echo x')
+$rc = Sbx $ws @('--mode', 'read-only') 'echo x> "%TEMP%\ro_tmp.txt"'
+Report 'Codex 5/18 (divergent by design): read-only runs get a writable private TEMP' ($rc -eq 0)
+Report 'Codex 7: RO append denied' ((Sbx $ws @('--mode', 'read-only') 'echo bad>> existing.txt') -ne 0 -and -not ((Content "$ws\existing.txt") -match 'bad'))
+if (Get-Command curl.exe -ErrorAction SilentlyContinue) {
+  Report 'Codex 19: curl --version runs' ((Sbx $ws @() 'curl.exe --version') -eq 0)
+  Report 'Codex 15: curl blocked (advisory proxy in stage 1)' ((Sbx $ws @() 'curl.exe -s -m 10 https://example.com') -ne 0)
+} else { Skip 'Codex 15/19 curl' 'curl.exe not on PATH' }
+$iwr = SbxPs $ws @() "try { Invoke-WebRequest -UseBasicParsing -TimeoutSec 10 https://example.com | Out-Null; exit 0 } catch { exit 1 }"
+Gap 'Codex 16: Invoke-WebRequest blocked in stage 1 (advisory network)' 'stage 1 network' ($iwr -ne 0)
+if (Get-Command rg -ErrorAction SilentlyContinue) { Report 'Codex 20: rg --version runs' ((Sbx $ws @() 'rg --version') -eq 0) } else { Skip 'Codex 20 rg' 'rg not on PATH' }
+if (Get-Command git -ErrorAction SilentlyContinue) { Report 'Codex 21: git --version runs' ((Sbx $ws @() 'git --version') -eq 0) } else { Skip 'Codex 21 git' 'git not on PATH' }
+Report 'Codex 24: WS PowerShell WriteAllBytes allowed' ((SbxPs $ws @() "[IO.File]::WriteAllBytes('$ws\wab.bin', [byte[]](1,2))") -eq 0 -and (Test-Path "$ws\wab.bin"))
+Report 'Codex 25: RO PowerShell WriteAllBytes denied' (((SbxPs $ws @('--mode', 'read-only') "[IO.File]::WriteAllBytes('$ws\wab_ro.bin', [byte[]](1,2))") -ge 0) -and -not (Test-Path "$ws\wab_ro.bin"))
+Set-Content "$ws\mv_src.txt" 'm'
+Report 'Codex 27: move /y inside the workspace' ((Sbx $ws @() 'move /y mv_src.txt mv_dst.txt') -eq 0 -and (Test-Path "$ws\mv_dst.txt"))
+Report 'Codex 32a (divergent by design): ADS on a workspace file allowed' ((Sbx $ws @() 'echo x> existing.txt:ads') -eq 0)
+Report 'Codex 34b: .codex policy tamper denied' ((Sbx $ws @() 'echo x> .codex\config.toml') -ne 0 -and -not (Test-Path "$ws\.codex\config.toml"))
+$ssh = Sbx $ws @() 'ssh -V'
+Gap 'Codex 35: ssh stub on the child PATH' 'F20' ($ssh -ne 0)
+$cwdDrive = Join-Path $root 'cwd_drive'
+cmd /c "mklink /D `"$cwdDrive`" `"$env:SystemDrive\`"" 2>$null | Out-Null
+if (Test-Path $cwdDrive) { Refused 'Codex 38: cwd symlink to the drive root refused' (Sbx $cwdDrive @() 'echo x'); cmd /c "rmdir `"$cwdDrive`"" | Out-Null }
+else { Skip 'Codex 38' 'no SeCreateSymbolicLinkPrivilege (enable Developer Mode)' }
+Gap 'Codex 36: symlink flip race' 'not automated' $false
+Gap 'Codex 41: Start-Process https:// (non-goal: brokered by Explorer)' 'non-goal' $false
 
 & $Cordon check | Out-Host
 & $Cordon setup uninstall | Out-Host
@@ -258,6 +442,6 @@ if ($Stage2) {
 
 cmd /c "rmdir `"$ws\out_j`" & rmdir `"$ws\sys_link`" & rmdir `"$junctionCwd`" & rmdir `"$ws\sym_out`" & rmdir `"$ws\unc_link`" & rmdir `"$ws\drive_link`"" 2>$null | Out-Null
 cmd /c "rmdir /s /q `"$root`"" 2>$null | Out-Null
-Write-Host "$($script:skip) skipped"
+Write-Host "$($script:skip) skipped, $($script:gaps) documented gap(s) printed"
 Write-Host "$($script:pass) passed, $($script:fail) failed"
 if ($script:fail -gt 0) { exit 1 } else { exit 0 }

@@ -17,6 +17,11 @@
 //                                    many processes share its console; which std handles
 //                                    are consoles); with TEXT, also type TEXT and Enter into
 //                                    CONIN$ and print "injected=0|1"
+//   smoke_child pid-sleep FILE S     write its process id to FILE, then sleep S seconds
+//   smoke_child open-process PID     print "opened-for-write=0|1" (VM_WRITE, CREATE_THREAD);
+//                                    exit 3 when it could
+//   smoke_child desktop-default      print "default-desktop=0|1": could it open
+//                                    WinSta0\Default for input (JOURNALPLAYBACK, WRITEOBJECTS)
 #include <windows.h>
 // SDK headers that need <windows.h> above.
 #include <shellapi.h>
@@ -152,6 +157,27 @@ int main(int argc, char** argv) {
       }
       std::printf("injected=%d\n", injected);
     }
+    return 0;
+  }
+  if (cmd == "pid-sleep" && argc >= 4) {
+    FILE* f = std::fopen(argv[2], "w");
+    if (!f) return 3;
+    std::fprintf(f, "%lu\n", static_cast<unsigned long>(GetCurrentProcessId()));
+    std::fclose(f);
+    Sleep(static_cast<DWORD>(std::atoi(argv[3])) * 1000);
+    return 0;
+  }
+  if (cmd == "open-process" && argc >= 3) {
+    HANDLE p = OpenProcess(PROCESS_VM_WRITE | PROCESS_VM_OPERATION | PROCESS_CREATE_THREAD, FALSE,
+                           static_cast<DWORD>(std::strtoul(argv[2], nullptr, 10)));
+    std::printf("opened-for-write=%d\n", p ? 1 : 0);
+    if (p) CloseHandle(p);
+    return p ? 3 : 0;
+  }
+  if (cmd == "desktop-default") {
+    HDESK d = OpenDesktopW(L"Default", 0, FALSE, DESKTOP_JOURNALPLAYBACK | DESKTOP_WRITEOBJECTS);
+    std::printf("default-desktop=%d\n", d ? 1 : 0);
+    if (d) CloseDesktop(d);
     return 0;
   }
   if (cmd == "token") {

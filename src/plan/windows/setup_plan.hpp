@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
 #include "plan/windows/access.hpp"
 #include "plan/windows/firewall_spec.hpp"
 #include "plan/windows/host.hpp"

@@ -348,7 +348,9 @@ TEST(WinPlanner, AbsentProtectedNamesGetPlaceholders) {
   EXPECT_EQ(placeholder(".vscode"), p->plan.placeholders.end());  // present: protected as it is
   EXPECT_EQ(placeholder(".git"), p->plan.placeholders.end());
   EXPECT_TRUE(p->plan.unprotected.empty());
-  auto report = to_report(p->plan, test::ws_policy(), p->h.host);
+  WinHost wide = p->h.host;  // enforced only with the probe's evidence (F3)
+  wide.restricted_pass_rights = restricted_pass_rights(RestrictedScope::AllModifying);
+  auto report = to_report(p->plan, test::ws_policy(), wide);
   auto it = std::find_if(report.guarantees.begin(), report.guarantees.end(),
                          [](const Guarantee& g) { return g.name == "protected paths"; });
   ASSERT_NE(it, report.guarantees.end());
@@ -657,9 +659,11 @@ TEST(WinPlanner, HostTempGrantIsForItsRunOnly) {
   test::apply(*h.fs, *first);
   TokenModel t1 = model_token(*first, h.host);
   EXPECT_TRUE(h.fs->can(t1, Op::Create, std::string(test::kTemp) + "\\x", RestrictedScope::AllModifying));
-  for (const auto& a : first->aces)
-    if (is_within(a.path, test::kTemp) && a.ace.type == AceType::Allow)
+  for (const auto& a : first->aces) {
+    if (is_within(a.path, test::kTemp) && a.ace.type == AceType::Allow) {
       EXPECT_EQ(a.lifetime, AceLifetime::PerRun) << a.path;
+    }
+  }
 
   // A later default run, even before the first run's grant was removed.
   auto later = plan_windows(test::ws_policy(), h.host, test::test_caps(), run_options("p2", 22));
@@ -725,6 +729,72 @@ TEST(WinPlanner, ProtectedNamesThatAreLinksAreRefusedOrProtectedAtTheTarget) {
                            [](const Guarantee& g) { return g.name == "protected paths"; });
   ASSERT_NE(prot, report.guarantees.end());
   EXPECT_EQ(prot->state, GuaranteeState::Degraded);
+}
+
+}  // namespace
+}  // namespace cordon::win
+
+namespace cordon::win {
+namespace {
+
+GuaranteeState row(const PlanReport& r, const std::string& name) {
+  auto it = std::find_if(r.guarantees.begin(), r.guarantees.end(), [&](const Guarantee& g) { return g.name == name; });
+  return it == r.guarantees.end() ? GuaranteeState::NotRequested : it->state;
+}
+
+// F3: under the narrow restricted pass, two-step attacks go through (re-ACL then write;
+// delete then re-create a protected file), so the report must not say Enforced; it
+// says so only with the probe's evidence of the wide pass, and marks what is unprobed.
+TEST(WinPlanner, ReportFollowsTheProbedRestrictedPassForTwoStepAttacks) {
+  auto p = planned(test::ws_policy());
+  auto& fs = *p->h.fs;
+  // Narrow: the model lets the command re-ACL an outside file it owns...
+  EXPECT_TRUE(fs.can(p->token, Op::SetDacl, out("secret.txt"), RestrictedScope::GenericWrite));
+  fs.add_ace(out("secret.txt"), Ace{AceType::Allow, sids::everyone(), access::kFileAllAccess, 0});
+  // ...after which the write passes both checks (Everyone is a restricting SID).
+  EXPECT_TRUE(fs.can(p->token, Op::Write, out("secret.txt"), RestrictedScope::GenericWrite));
+  // And delete + re-create a protected file.
+  EXPECT_TRUE(fs.can(p->token, Op::Delete, ws(".vscode\\settings.json"), RestrictedScope::GenericWrite));
+  // Wide: neither first step.
+  EXPECT_FALSE(fs.can(p->token, Op::SetDacl, ws(".git\\config"), RestrictedScope::AllModifying));
+  EXPECT_FALSE(fs.can(p->token, Op::Delete, ws(".vscode\\settings.json"), RestrictedScope::AllModifying));
+
+  WinHost narrow = p->h.host, wide = p->h.host, unknown = p->h.host;
+  narrow.restricted_pass_rights = restricted_pass_rights(RestrictedScope::GenericWrite);
+  wide.restricted_pass_rights = restricted_pass_rights(RestrictedScope::AllModifying);
+  auto rn = to_report(p->plan, test::ws_policy(), narrow);
+  EXPECT_EQ(row(rn, "write confinement"), GuaranteeState::Missing);
+  EXPECT_EQ(row(rn, "protected paths"), GuaranteeState::Degraded);
+  auto rw = to_report(p->plan, test::ws_policy(), wide);
+  EXPECT_EQ(row(rw, "write confinement"), GuaranteeState::Enforced);
+  EXPECT_EQ(row(rw, "protected paths"), GuaranteeState::Enforced);
+  auto ru = to_report(p->plan, test::ws_policy(), unknown);
+  EXPECT_EQ(row(ru, "write confinement"), GuaranteeState::Degraded);
+  for (const auto& g : ru.guarantees) {
+    if (g.name == "write confinement") {
+      EXPECT_NE(g.mechanism.find("not verified"), std::string::npos);
+    }
+  }
+  for (const auto& g : rw.guarantees) {
+    if (g.name == "write confinement") {
+      EXPECT_NE(g.mechanism.find("verified on this host"), std::string::npos);
+    }
+  }
+}
+
+// F5, F10, F11: rows that used to say Enforced or "not requested" without evidence.
+TEST(WinPlanner, DesktopAuditAndUnenforcedLimitsAreNotReportedEnforced) {
+  Policy policy = test::ws_policy();
+  policy.limits.memory_bytes = 100u << 20;
+  policy.limits.pids = 10;
+  auto p = planned(policy);
+  WinHost wide = p->h.host;
+  wide.restricted_pass_rights = restricted_pass_rights(RestrictedScope::AllModifying);
+  auto r = to_report(p->plan, policy, wide);
+  EXPECT_EQ(row(r, "process isolation"), GuaranteeState::Degraded);
+  EXPECT_EQ(row(r, "world-writable directories"), GuaranteeState::Degraded);
+  EXPECT_EQ(row(r, "limits"), GuaranteeState::Missing);
+  EXPECT_FALSE(r.complete());
 }
 
 }  // namespace
