@@ -25,6 +25,8 @@ constexpr ULONG kFileOpen = 0x00000001;
 constexpr ULONG kSynchronousIoNonalert = 0x00000020;
 constexpr ULONG kOpenForBackupIntent = 0x00004000;
 constexpr ULONG kOpenReparsePoint = 0x00200000;
+// FileDispositionInfoEx (Windows 10 1703+; the SDK names it only for that target).
+constexpr auto kFileDispositionInfoEx = static_cast<FILE_INFO_BY_HANDLE_CLASS>(21);
 
 bool not_found(DWORD code) { return code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND; }
 
@@ -103,11 +105,11 @@ Result<std::vector<win::TreeOps::Entry>> WinTreeOps::list(Object& dir) {
 
 Status WinTreeOps::remove(Object& object) {
   auto& o = static_cast<WinObject&>(object);
-  // Windows 10 1709+: POSIX semantics (the name goes at once) and read-only ignored.
+  // Windows 10 1709+ (POSIX semantics; older ones refuse the class or the flag) (the name goes at once) and read-only ignored.
   struct {
     ULONG Flags;
   } ex{0x1 /*DELETE*/ | 0x2 /*POSIX_SEMANTICS*/ | 0x10 /*IGNORE_READONLY_ATTRIBUTE*/};
-  if (SetFileInformationByHandle(o.handle.get(), FileDispositionInfoEx, &ex, sizeof(ex))) return Ok{};
+  if (SetFileInformationByHandle(o.handle.get(), kFileDispositionInfoEx, &ex, sizeof(ex))) return Ok{};
   // Older systems (and Wine): clear read-only, then the classic delete-on-close.
   FILE_BASIC_INFO basic{};
   if (GetFileInformationByHandleEx(o.handle.get(), FileBasicInfo, &basic, sizeof(basic)) &&
