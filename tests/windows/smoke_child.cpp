@@ -152,7 +152,8 @@ int main(int argc, char** argv) {
           records.push_back(r);
         }
         DWORD wrote = 0;
-        injected = WriteConsoleInputW(conin, records.data(), static_cast<DWORD>(records.size()), &wrote) ? 1 : 0;
+        injected =
+            WriteConsoleInputW(conin, records.data(), static_cast<DWORD>(records.size()), &wrote) ? 1 : 0;
         CloseHandle(conin);
       }
       std::printf("injected=%d\n", injected);

@@ -7,9 +7,7 @@
 namespace cordon::win {
 
 std::string world_writable_by(const std::vector<Ace>& dacl) {
-  const std::pair<Sid, const char*> groups[] = {{sids::everyone(), "Everyone"},
-                                                {sids::authenticated_users(), "Authenticated Users"},
-                                                {sids::users(), "Users"}};
+  const std::pair<Sid, const char*> groups[] = {{sids::everyone(), "Everyone"}};
   for (const auto& [sid, name] : groups) {
     TokenModel probe;
     probe.user = Sid{0, {0}};  // the null SID: matches no ACE

@@ -43,9 +43,12 @@ struct AuditResult {
   std::vector<std::string> denied;  // paths that get deny ACEs
 };
 
-// Does this DACL let Everyone, Authenticated Users or Users write (after generic
-// mapping, ignoring inherit-only ACEs and rights shared with reading)? Returns the
-// group's name, or "" when not.
+// Does this DACL let Everyone write (after generic mapping, ignoring inherit-only ACEs
+// and rights shared with reading)? Returns "Everyone", or "" when not. Only a
+// restricting SID can carry a write through the restricted pass, and Everyone is the
+// one a plain directory grants: a grant to Users or Authenticated Users (stock on
+// C:\Windows\Temp and on folders created at a drive root) fails that pass anyway, and
+// flagging it planned ACEs the user may not write (F17), aborting every run.
 std::string world_writable_by(const std::vector<Ace>& dacl);
 
 // Candidate directories in scan order, deduplicated by path key.

@@ -344,18 +344,19 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
   }
   if (!host.state_dir.empty()) b.deny_tree(host.state_dir, true, "cordon state (capability SIDs, ledger)");
   if (!plan.linked_protected.empty() && !policy.best_effort)
-    return usage_error("protected path '" + plan.linked_protected.front() + "'",
-                       "is a junction or symbolic link: its deny ACEs would guard the link, not what is written "
-                       "through it",
-                       "replace the link by a real directory or file, or --best-effort to protect the link and a "
-                       "target inside the workspace");
+    return usage_error(
+        "protected path '" + plan.linked_protected.front() + "'",
+        "is a junction or symbolic link: its deny ACEs would guard the link, not what is written "
+        "through it",
+        "replace the link by a real directory or file, or --best-effort to protect the link and a "
+        "target inside the workspace");
 
   // 4. The NUL device: the restricted token needs write access to it.
   for (const auto& sid : plan.token.capabilities)
     plan.aces.push_back(
         {"\\\\.\\NUL",
-         Ace{AceType::Allow, sid, kFileGenericRead | kFileGenericWrite | kFileGenericExecute, 0},
-         "NUL device"});
+         Ace{AceType::Allow, sid, kFileGenericRead | kFileGenericWrite | kFileGenericExecute, 0}, "NUL device",
+         AceLifetime::Persistent, false, /*best_effort=*/true});
 
   // 5. World-writable directories outside the roots.
   if (options.audit.max_checks > 0) {
@@ -367,7 +368,8 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
       deny_sids.push_back(caps.readonly);
     for (const auto& path : plan.audit.denied)
       for (const auto& sid : deny_sids)
-        plan.aces.push_back({path, Ace{AceType::Deny, sid, kDenyMask, ace_flags::kTree}, "world-writable"});
+        plan.aces.push_back({path, Ace{AceType::Deny, sid, kDenyMask, ace_flags::kTree}, "world-writable",
+                             AceLifetime::Persistent, false, /*best_effort=*/true});
   }
 
   // Never touch profile hives, whatever produced the entry.

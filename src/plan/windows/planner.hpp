@@ -60,6 +60,9 @@ struct PlannedAce {
   std::string reason;  // "writable root", "protected .git\\hooks", "world-writable" ...
   AceLifetime lifetime = AceLifetime::Persistent;
   bool create_dir = false;  // create the directory first (the private temp)
+  // Not required for the run to go on: the NUL grant and world-writable denies sit on
+  // objects the user may be unable to re-ACL; a failure is reported, not fatal.
+  bool best_effort = false;
 };
 
 // An empty object created before the run so that a protected name which is absent

@@ -32,8 +32,8 @@ struct Walk {
     for (const auto& e : *entries) {
       if (e.name.empty() || e.name == "." || e.name == "..") continue;
       if (++seen > limits.max_entries) {
-        failed(path, usage_error("remove_tree", path + ": more than " + std::to_string(limits.max_entries) +
-                                                    " entries"));
+        failed(path, usage_error("remove_tree",
+                                 path + ": more than " + std::to_string(limits.max_entries) + " entries"));
         return;
       }
       std::string child_path = path + "\\" + e.name;

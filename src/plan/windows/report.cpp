@@ -28,13 +28,15 @@ Guarantee write_guarantee(const WinPlan& plan, const WinHost& host) {
   if (!host.restricted_pass_rights) {
     g.state = GuaranteeState::Degraded;
     g.mechanism += kUnverified;
-    g.detail = "if the restricted pass skips WRITE_DAC, the command can re-ACL a file the user owns and write it";
+    g.detail =
+        "if the restricted pass skips WRITE_DAC, the command can re-ACL a file the user owns and write it";
     g.fix = "run `cordon check` (it probes) or scripts/windows/acceptance.ps1 on this host";
   } else if (!(*host.restricted_pass_rights & access::kWriteDac)) {
     g.state = GuaranteeState::Missing;
     g.mechanism += kVerified;
-    g.detail = "probed: the restricted pass skips WRITE_DAC, so the command can grant itself access to any file "
-               "the user owns and then write it";
+    g.detail =
+        "probed: the restricted pass skips WRITE_DAC, so the command can grant itself access to any file "
+        "the user owns and then write it";
     g.fix = "not closed by stage 1 on this host (docs/windows.md)";
   } else {
     g.mechanism += kVerified;
@@ -56,8 +58,9 @@ Guarantee delete_guarantee(const WinHost& host) {
   uint32_t needed = access::kDelete | access::kDeleteChild | access::kWriteDac | access::kWriteOwner;
   if ((*host.restricted_pass_rights & needed) == needed) {
     g.state = GuaranteeState::Enforced;
-    g.mechanism = std::string("write-restricted token (the kernel checks DELETE and WRITE_DAC against the "
-                              "capability SIDs)") +
+    g.mechanism = std::string(
+                      "write-restricted token (the kernel checks DELETE and WRITE_DAC against the "
+                      "capability SIDs)") +
                   kVerified;
     return g;
   }
@@ -163,8 +166,9 @@ PlanReport to_report(const WinPlan& plan, const Policy& policy, const WinHost& h
   } else if ((*host.restricted_pass_rights & delete_rights) != delete_rights) {
     prot.state = GuaranteeState::Degraded;
     prot.mechanism += kVerified;
-    prot.detail = "probed: the restricted pass skips DELETE/FILE_DELETE_CHILD, so protected entries can be "
-                  "deleted and re-created with new content";
+    prot.detail =
+        "probed: the restricted pass skips DELETE/FILE_DELETE_CHILD, so protected entries can be "
+        "deleted and re-created with new content";
     prot.fix = "the elevated stage does not close this yet (docs/windows.md)";
   } else {
     prot.mechanism += kVerified;
@@ -189,8 +193,9 @@ PlanReport to_report(const WinPlan& plan, const Policy& policy, const WinHost& h
   // The audit looks one level below each candidate and skips ProgramData, so it is
   // never complete: a world-writable directory deeper down stays writable.
   ww.state = GuaranteeState::Degraded;
-  ww.detail = "scanned one level below the profile, PATH, Public and system candidates (not ProgramData, "
-              "not deeper, not files): world-writable directories outside that scope stay writable";
+  ww.detail =
+      "scanned one level below the profile, PATH, Public and system candidates (not ProgramData, "
+      "not deeper, not files): world-writable directories outside that scope stay writable";
   if (plan.audit.checked == 0) {
     ww.mechanism = "audit not run";
     ww.detail = "directories that let Everyone write stay writable from the sandbox";
@@ -218,13 +223,14 @@ PlanReport to_report(const WinPlan& plan, const Policy& policy, const WinHost& h
   // The private desktop is not a UI boundary: the logon SID is a restricting SID and
   // WinSta0\\Default grants it, so the command can likely reach the user's desktop
   // (SetThreadDesktop, a child started on it) and send input there.
-  r.guarantees.push_back({"process isolation", GuaranteeState::Degraded,
-                          std::string("job object (KILL_ON_JOB_CLOSE, UI limits); own console; per-run SID in "
-                                      "the default DACL") +
-                              (host.ssh_session ? "; default desktop (SSH session)" : "; private desktop"),
-                          "not a UI boundary: the command can likely open the user's desktop (the logon SID "
-                          "grants WinSta0\\Default) and send input to the user's windows",
-                          "not closed yet (docs/windows.md, process isolation)"});
+  r.guarantees.push_back(
+      {"process isolation", GuaranteeState::Degraded,
+       std::string("job object (KILL_ON_JOB_CLOSE, UI limits); own console; per-run SID in "
+                   "the default DACL") +
+           (host.ssh_session ? "; default desktop (SSH session)" : "; private desktop"),
+       "not a UI boundary: the command can likely open the user's desktop (the logon SID "
+       "grants WinSta0\\Default) and send input to the user's windows",
+       "not closed yet (docs/windows.md, process isolation)"});
   std::vector<std::string> dropped;
   if (policy.limits.memory_bytes) dropped.push_back("--memory");
   if (policy.limits.pids) dropped.push_back("--pids");
@@ -232,10 +238,11 @@ PlanReport to_report(const WinPlan& plan, const Policy& policy, const WinHost& h
   if (!dropped.empty()) {
     std::string names;
     for (const auto& d : dropped) names += (names.empty() ? "" : ", ") + d;
-    r.guarantees.push_back({"limits", GuaranteeState::Missing, "none on Windows yet",
-                            names + " not enforced" +
-                                (policy.limits.timeout_seconds ? " (the timeout is: it terminates the job)" : ""),
-                            "drop them, or --best-effort to run without them"});
+    r.guarantees.push_back(
+        {"limits", GuaranteeState::Missing, "none on Windows yet",
+         names + " not enforced" +
+             (policy.limits.timeout_seconds ? " (the timeout is: it terminates the job)" : ""),
+         "drop them, or --best-effort to run without them"});
   } else if (policy.limits.timeout_seconds) {
     r.guarantees.push_back({"limits", GuaranteeState::Enforced, "timeout terminates the job", "", ""});
   } else {

@@ -46,9 +46,9 @@ struct Start {
   std::string cwd;
   std::vector<std::string> env;              // "NAME=VALUE", complete (before safe.directory)
   std::vector<std::string> capability_sids;  // restricting SIDs; the runner adds its logon SID and Everyone
-  std::string run_sid;                       // TokenSpec::run (planner.hpp): restricting, and the default DACL
-  std::optional<uint64_t> timeout_ms;        // the runner ends the job after this; exit reports timed_out
-  bool tty = false;                          // asked for a terminal (the runner pipes it for now)
+  std::string run_sid;                 // TokenSpec::run (planner.hpp): restricting, and the default DACL
+  std::optional<uint64_t> timeout_ms;  // the runner ends the job after this; exit reports timed_out
+  bool tty = false;                    // asked for a terminal (the runner pipes it for now)
   bool private_desktop = true;
   std::vector<std::string> safe_directories;  // git safe.directory entries (plan/windows/runner_env.hpp)
   friend bool operator==(const Start&, const Start&) = default;

@@ -94,16 +94,23 @@ Result<ApplyStats> apply_aces(const std::vector<win::PlannedAce>& planned, win::
     // The private temp is new for every run: one that already exists was made by
     // someone else (another sandbox, a planted junction), so it is refused, not reused.
     if (p.create_dir && !CreateDirectoryW(widen(p.path).c_str(), nullptr))
-      return win32_error("CreateDirectoryW", p.path, GetLastError(),
-                         GetLastError() == ERROR_ALREADY_EXISTS ? "a private temp must not exist before its run" : "");
+      return win32_error(
+          "CreateDirectoryW", p.path, GetLastError(),
+          GetLastError() == ERROR_ALREADY_EXISTS ? "a private temp must not exist before its run" : "");
     auto object = open_for_dacl(p.path);
+    if (!object && p.best_effort) {
+      stats.skipped.push_back(p.path + " (" + p.reason + "): " + object.error().message());
+      continue;
+    }
     if (!object) return object.error();
     if (p.create_dir) {
       FILE_ATTRIBUTE_TAG_INFO tag{};
       if (!GetFileInformationByHandleEx(object->handle.get(), FileAttributeTagInfo, &tag, sizeof(tag)))
         return win32_error("GetFileInformationByHandleEx", p.path + " (FileAttributeTagInfo)");
-      if ((tag.FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) || !(tag.FileAttributes & FILE_ATTRIBUTE_DIRECTORY))
-        return usage_error("private temp '" + p.path + "'", "was replaced by a link or a file after it was created");
+      if ((tag.FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) ||
+          !(tag.FileAttributes & FILE_ATTRIBUTE_DIRECTORY))
+        return usage_error("private temp '" + p.path + "'",
+                           "was replaced by a link or a file after it was created");
     }
     auto dacl = read(*object, p.path);
     if (!dacl) return dacl.error();
@@ -119,6 +126,10 @@ Result<ApplyStats> apply_aces(const std::vector<win::PlannedAce>& planned, win::
     }
     insert_canonical(dacl->aces, p.ace);
     auto w = write(*object, p.path, *dacl);
+    if (!w && p.best_effort) {
+      stats.skipped.push_back(p.path + " (" + p.reason + "): " + w.error().message());
+      continue;
+    }
     if (!w) return w.error();
     ++stats.added;
   }

@@ -31,6 +31,7 @@ struct ApplyStats {
   std::vector<std::string> missing;  // paths that no longer exist (uninstall)
   int created = 0;                   // placeholders
   std::vector<std::string> kept;     // placeholders left in place: no longer empty
+  std::vector<std::string> skipped;  // best-effort ACEs that could not be applied: "path: reason"
 };
 
 [[nodiscard]] Result<ApplyStats> apply_aces(const std::vector<win::PlannedAce>& aces, win::Ledger& ledger,

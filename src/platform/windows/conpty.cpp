@@ -86,13 +86,16 @@ TtyChoice choose_tty() {
   TtyChoice c;
   const std::string mode = env("CORDON_WINDOWS_CONPTY");
   if (mode == "off") {
-    c.reason = "CORDON_WINDOWS_CONPTY=off: no pseudoconsole; console output is relayed through pipes, stdin is NUL";
+    c.reason =
+        "CORDON_WINDOWS_CONPTY=off: no pseudoconsole; console output is relayed through pipes, stdin is NUL";
     return c;
   }
   const bool forced = mode == "on" || mode == "unavailable";
   c.simulate_missing = mode == "unavailable";
   if (!forced && !(is_console(STD_INPUT_HANDLE) && is_console(STD_OUTPUT_HANDLE))) {
-    c.reason = "stdin and stdout are not both consoles: redirected handles pass as they are, console ones never (output relayed through pipes, stdin NUL)";
+    c.reason =
+        "stdin and stdout are not both consoles: redirected handles pass as they are, console ones never "
+        "(output relayed through pipes, stdin NUL)";
     return c;
   }
   c.conpty = true;

@@ -217,6 +217,8 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
     if (!made) return made.error();
     auto applied = winsys::apply_aces(prep.plan.aces, *ledger, io);
     if (!applied) return applied.error();
+    for (const auto& s : applied->skipped)
+      std::cerr << "cordon: not applied (the run goes on without it): " << printable(s) << "\n";
     for (const auto& a : prep.plan.aces)
       if (a.lifetime == win::AceLifetime::PerRun) per_run.push_back({a.path, a.ace, a.reason});
   }
@@ -262,8 +264,8 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
     win::RemoveStats removed;
     auto gone = win::remove_tree(ops, prep.plan.child_temp, removed);
     if (!gone)
-      std::cerr << "cordon: could not remove the private temp " << printable(prep.plan.child_temp)
-                << " (" << removed.failed.size() << " entr" << (removed.failed.size() == 1 ? "y" : "ies")
+      std::cerr << "cordon: could not remove the private temp " << printable(prep.plan.child_temp) << " ("
+                << removed.failed.size() << " entr" << (removed.failed.size() == 1 ? "y" : "ies")
                 << " left): " << printable(gone.error().message()) << "\n";
   }
   if (!result) return result.error();

@@ -17,7 +17,8 @@ struct WinObject : win::TreeOps::Object {
 };
 
 // Delete (the object itself), list (a directory), read attributes, clear read-only.
-constexpr DWORD kAccess = DELETE | FILE_LIST_DIRECTORY | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | SYNCHRONIZE;
+constexpr DWORD kAccess =
+    DELETE | FILE_LIST_DIRECTORY | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | SYNCHRONIZE;
 constexpr DWORD kShare = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
 
 // NtCreateFile's create disposition and options (ntifs.h; not all in mingw's winternl.h).
@@ -28,7 +29,22 @@ constexpr ULONG kOpenReparsePoint = 0x00200000;
 // FileDispositionInfoEx (Windows 10 1703+; the SDK names it only for that target).
 constexpr auto kFileDispositionInfoEx = static_cast<FILE_INFO_BY_HANDLE_CLASS>(21);
 
-bool not_found(DWORD code) { return code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND; }
+bool not_found(DWORD code) {
+  return code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND;
+}
+
+std::wstring final_path(HANDLE h) {
+  std::wstring out(1024, L'\0');
+  DWORD n = GetFinalPathNameByHandleW(h, out.data(), static_cast<DWORD>(out.size()), FILE_NAME_NORMALIZED);
+  if (n == 0 || n >= out.size()) return {};
+  out.resize(n);
+  return out;
+}
+
+bool same_name(const std::wstring& a, const std::wstring& b) {
+  return CompareStringOrdinal(a.c_str(), static_cast<int>(a.size()), b.c_str(), static_cast<int>(b.size()),
+                              TRUE) == CSTR_EQUAL;
+}
 
 }  // namespace
 
@@ -66,6 +82,14 @@ Result<std::unique_ptr<win::TreeOps::Object>> WinTreeOps::open(Object* dir, cons
     return win32_error("NtCreateFile", o->path + " (FILE_OPEN_REPARSE_POINT)", code);
   }
   o->handle = UniqueHandle(raw);
+  // Decide and act on the same object: the handle must be the entry that was listed,
+  // not something a link led to. (Windows opens a link itself with
+  // FILE_OPEN_REPARSE_POINT; a file system that resolves links anyway, as Wine does,
+  // would otherwise have the deletion land on the target.)
+  const std::wstring parent_path = final_path(parent.handle.get()), child_path = final_path(o->handle.get());
+  if (parent_path.empty() || child_path.empty() || !same_name(child_path, parent_path + L"\\" + wide))
+    return usage_error("remove_tree", o->path + ": the opened object is not the listed entry (" +
+                                          narrow(child_path) + "); left in place");
   return std::unique_ptr<Object>(std::move(o));
 }
 
@@ -105,7 +129,8 @@ Result<std::vector<win::TreeOps::Entry>> WinTreeOps::list(Object& dir) {
 
 Status WinTreeOps::remove(Object& object) {
   auto& o = static_cast<WinObject&>(object);
-  // Windows 10 1709+ (POSIX semantics; older ones refuse the class or the flag) (the name goes at once) and read-only ignored.
+  // Windows 10 1709+ (POSIX semantics; older ones refuse the class or the flag) (the name goes at once) and
+  // read-only ignored.
   struct {
     ULONG Flags;
   } ex{0x1 /*DELETE*/ | 0x2 /*POSIX_SEMANTICS*/ | 0x10 /*IGNORE_READONLY_ATTRIBUTE*/};

@@ -200,11 +200,13 @@ TEST(WinPlanner, WithoutTheAuditWorldWritableDirectoriesLeak) {
   auto with = planned(test::ws_policy());
   ASSERT_EQ(with->plan.audit.denied.size(), 1u);
   EXPECT_EQ(with->plan.audit.denied[0], test::kTools);
-  // C:\ lets Authenticated Users create folders: reported, never given an ACE.
+  // C:\ lets Authenticated Users create folders; that SID is not a restricting SID, so
+  // the restricted pass refuses it anyway: not flagged (F17), and still not writable.
   auto root = std::find_if(with->plan.audit.found.begin(), with->plan.audit.found.end(),
                            [](const WorldWritable& w) { return w.path == "C:\\"; });
-  ASSERT_NE(root, with->plan.audit.found.end());
-  EXPECT_TRUE(root->drive_root);
+  EXPECT_EQ(root, with->plan.audit.found.end());
+  EXPECT_FALSE(with->h.fs->can(with->token, Op::Mkdir, "C:\\newdir", RestrictedScope::AllModifying));
+  EXPECT_FALSE(with->h.fs->can(with->token, Op::Mkdir, "C:\\newdir", RestrictedScope::GenericWrite));
 }
 
 TEST(WinPlanner, ReadOnlyDeniesWorkspaceWritesButKeepsPrivateTempAndNul) {
@@ -643,7 +645,8 @@ TEST(WinPlanner, ConcurrentRunsReachNeitherTheOthersTempNorItsProcesses) {
       return std::find(restricting.begin(), restricting.end(), s) != restricting.end();
     });
   };
-  EXPECT_TRUE(shared(a->token.default_dacl(test::kUser), a->token.restricting())) << "A opens its own objects";
+  EXPECT_TRUE(shared(a->token.default_dacl(test::kUser), a->token.restricting()))
+      << "A opens its own objects";
   EXPECT_FALSE(shared(a->token.default_dacl(test::kUser), b->token.restricting())) << "B opens A's objects";
   EXPECT_FALSE(shared(b->token.default_dacl(test::kUser), a->token.restricting()));
 }
@@ -738,7 +741,8 @@ namespace cordon::win {
 namespace {
 
 GuaranteeState row(const PlanReport& r, const std::string& name) {
-  auto it = std::find_if(r.guarantees.begin(), r.guarantees.end(), [&](const Guarantee& g) { return g.name == name; });
+  auto it = std::find_if(r.guarantees.begin(), r.guarantees.end(),
+                         [&](const Guarantee& g) { return g.name == name; });
   return it == r.guarantees.end() ? GuaranteeState::NotRequested : it->state;
 }
 
@@ -795,6 +799,46 @@ TEST(WinPlanner, DesktopAuditAndUnenforcedLimitsAreNotReportedEnforced) {
   EXPECT_EQ(row(r, "world-writable directories"), GuaranteeState::Degraded);
   EXPECT_EQ(row(r, "limits"), GuaranteeState::Missing);
   EXPECT_FALSE(r.complete());
+}
+
+}  // namespace
+}  // namespace cordon::win
+
+namespace cordon::win {
+namespace {
+
+// F17: stock ACLs. C:\Windows\Temp lets Users create (S,WD,AD,X) and a folder made at
+// C:\ inherits Authenticated Users:(M). Neither SID is a restricting SID, so the
+// restricted pass already refuses writes there; flagging them planned deny ACEs the
+// user cannot write, which aborted every run. Everyone-writable stays flagged.
+TEST(WinPlanner, StockSystemAclsAreNotFlaggedYetStayUnwritable) {
+  using namespace access;
+  Host h;
+  h.host.windows_dir = "C:\\Windows";
+  h.fs->mkdir("C:\\Windows\\Temp",
+              {{AceType::Allow, sids::users(), kWriteData | kAppendData | kExecute | kSynchronize,
+                ace_flags::kContainerInherit}});
+  h.fs->mkdir("C:\\src\\other",
+              {{AceType::Allow, sids::authenticated_users(), kFileGenericRead | kFileGenericWrite | kDelete,
+                ace_flags::kTree}});
+  auto r = plan_windows(test::ws_policy(), h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(r) << r.error().message();
+  for (const auto& d : r->audit.denied) {
+    EXPECT_FALSE(same_path(d, "C:\\Windows\\Temp")) << d;
+    EXPECT_FALSE(is_within(d, "C:\\src")) << d;
+  }
+  EXPECT_TRUE(std::any_of(r->audit.denied.begin(), r->audit.denied.end(),
+                          [](const std::string& d) { return same_path(d, test::kTools); }));
+  for (const auto& a : r->aces)
+    if (a.reason == "world-writable" || a.reason == "NUL device") {
+      EXPECT_TRUE(a.best_effort) << a.path;
+    }
+  test::apply(*h.fs, *r);
+  TokenModel t = model_token(*r, h.host);
+  for (auto scope : {RestrictedScope::AllModifying, RestrictedScope::GenericWrite}) {
+    EXPECT_FALSE(h.fs->can(t, Op::Create, "C:\\Windows\\Temp\\x.dll", scope));
+    EXPECT_FALSE(h.fs->can(t, Op::Create, "C:\\src\\other\\x", scope));
+  }
 }
 
 }  // namespace

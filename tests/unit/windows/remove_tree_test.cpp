@@ -1,10 +1,11 @@
 // remove_tree (plan/windows/remove_tree.hpp) against the model volume: the private
 // temp holds links the sandbox planted; deleting the temp must take the links and
 // never what they point at (F1 of the Windows review: mingw's remove_all followed them).
+#include "plan/windows/remove_tree.hpp"
+
 #include <gtest/gtest.h>
 
 #include "plan/windows/model_fs.hpp"
-#include "plan/windows/remove_tree.hpp"
 #include "win_fixture.hpp"
 
 namespace cordon::win {

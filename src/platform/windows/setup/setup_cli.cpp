@@ -322,17 +322,19 @@ void add_stage_report(PlanReport& report, const Policy& policy, const std::strin
   for (auto& g : report.guarantees) {
     if (g.name == "network off" && policy.net.mode == NetMode::Off) {
       g.state = GuaranteeState::Degraded;
-      g.mechanism = "Windows Firewall: block rules for " + m.offline.name +
-                    (m.proxy_ports ? " (all but loopback TCP " + win::to_string(*m.proxy_ports) + ")"
-                                   : " (all outbound)") +
-                    (not_effective.empty() ? " [verified on this host: firewall on, local rules effective]"
-                                           : "");
-      g.detail = not_effective.empty()
-                     ? "the sandbox user's own sockets are blocked; DNS lookups and SMB/WebDAV/BITS traffic that "
-                       "services send on its behalf are not (docs/windows.md)"
-                     : "the rules do not take effect: " + not_effective;
+      g.mechanism =
+          "Windows Firewall: block rules for " + m.offline.name +
+          (m.proxy_ports ? " (all but loopback TCP " + win::to_string(*m.proxy_ports) + ")"
+                         : " (all outbound)") +
+          (not_effective.empty() ? " [verified on this host: firewall on, local rules effective]" : "");
+      g.detail =
+          not_effective.empty()
+              ? "the sandbox user's own sockets are blocked; DNS lookups and SMB/WebDAV/BITS traffic that "
+                "services send on its behalf are not (docs/windows.md)"
+              : "the rules do not take effect: " + not_effective;
       if (!not_effective.empty()) g.state = GuaranteeState::Missing;
-      g.fix = not_effective.empty() ? "" : "turn the firewall on for every profile / allow local rule merging";
+      g.fix =
+          not_effective.empty() ? "" : "turn the firewall on for every profile / allow local rule merging";
     }
     // The delete row stays what the probe says: the sandbox users keep the rights of
     // Users and Authenticated Users (folders at a drive root grant them modify), so
