@@ -1,6 +1,7 @@
 #include "plan/windows/planner.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "core/defaults.hpp"
@@ -178,7 +179,31 @@ struct Builder {
     deny_tree(path, directory, reason);
   }
 
-  void protect_git_dir(const std::string& git_dir, const std::string& label) {
+  static constexpr int kMaxGitDepth = 8;         // nested submodules
+  static constexpr size_t kMaxGitDirs = 512;     // gitdirs protected per root
+  size_t git_dirs = 0;
+
+  bool real_dir(const std::string& path) const {
+    return host.fs->stat(path).kind == FsEntry::Kind::Directory && !host.fs->is_link(path);
+  }
+
+  // The first line of a small file, trimmed: a "gitdir: x" pointer, a commondir path.
+  std::optional<std::string> first_line(const std::string& path) const {
+    auto text = host.fs->read_small(path);
+    if (!text) return std::nullopt;
+    std::string line = text->substr(0, text->find('\n'));
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
+    return line;
+  }
+
+  // A path git read from a file, relative to `base` unless absolute.
+  std::string resolve_from(const std::string& base, std::string target) const {
+    target.erase(0, target.find_first_not_of(" \t"));
+    return is_absolute(target) ? normalize(target) : normalize(join(base, target));
+  }
+
+  void protect_git_dir(const std::string& git_dir, const std::string& label, int depth = 0) {
+    if (++git_dirs > kMaxGitDirs) return;
     pin_chain(git_dir, label);
     if (policy.git == GitMode::ReadOnly) {
       deny_tree(git_dir, true, "protected " + label + " (--git read-only)");
@@ -190,28 +215,98 @@ struct Builder {
     auto config = find_names(git_dir, "config");
     if (config.empty()) placeholder(join(git_dir, "config"), false, "protected " + label + "\\config");
     for (const auto& c : config) protect_entry(c, false, "protected " + label + "\\config");
+    // Other files git takes code-running settings from, when present. An absent one
+    // cannot carry an ACE, and an empty commondir placeholder would break git: those
+    // stay a documented gap (docs/windows.md).
+    for (const char* name : {"config.worktree", "commondir"})
+      for (const auto& f : find_names(git_dir, name)) protect_entry(f, false, "protected " + label + "\\" + name);
+    if (depth >= kMaxGitDepth) return;
+    // Submodule gitdirs (.git\modules\<name>, nested for submodules of submodules) and
+    // linked-worktree gitdirs (.git\worktrees\<name>) have config and hooks of their own.
+    for (const auto& modules : find_names(git_dir, "modules"))
+      if (real_dir(modules)) protect_modules(modules, label + "\\modules", depth + 1);
+    for (const auto& worktrees : find_names(git_dir, "worktrees")) {
+      if (!real_dir(worktrees)) continue;
+      for (const auto& name : host.fs->list(worktrees))
+        if (real_dir(join(worktrees, name))) protect_present(join(worktrees, name), label + "\\worktrees\\" + name);
+    }
+  }
+
+  void protect_modules(const std::string& dir, const std::string& label, int depth) {
+    for (const auto& name : host.fs->list(dir)) {
+      std::string p = join(dir, name);
+      if (!real_dir(p)) continue;
+      if (!find_names(p, "HEAD").empty())
+        protect_git_dir(p, label + "\\" + name, depth);
+      else if (depth < kMaxGitDepth)
+        protect_modules(p, label + "\\" + name, depth + 1);  // a submodule name with slashes
+    }
+  }
+
+  // A linked worktree's gitdir: what is there is protected, nothing is created (git
+  // takes config and hooks from the common dir, which its commondir names).
+  void protect_present(const std::string& gitdir, const std::string& label) {
+    if (++git_dirs > kMaxGitDirs) return;
+    pin_chain(gitdir, label);
+    for (const char* name : {"config", "config.worktree", "commondir", "hooks"})
+      for (const auto& f : find_names(gitdir, name))
+        protect_entry(f, host.fs->stat(f).kind == FsEntry::Kind::Directory, "protected " + label + "\\" + name);
+  }
+
+  // ".git" as a pointer file "gitdir: <path>" (a linked worktree or a submodule): the
+  // pointer itself, the gitdir it names, and the common dir that gitdir names.
+  void protect_pointer(const std::string& git, const std::string& base, const std::string& label) {
+    deny_tree(git, false, "protected " + label + " pointer file");
+    auto line = first_line(git);
+    if (!line || line->rfind("gitdir:", 0) != 0) return;
+    std::string gitdir = resolve_from(base, line->substr(7));
+    if (!real_dir(gitdir)) return;
+    protect_git_dir(gitdir, label + " gitdir");
+    for (const auto& c : find_names(gitdir, "commondir")) {
+      auto common = first_line(c);
+      if (!common) continue;
+      std::string dir = resolve_from(gitdir, *common);
+      if (real_dir(dir)) protect_git_dir(dir, label + " commondir");
+    }
   }
 
   void protect_git(const std::string& root) {
     if (policy.git == GitMode::Writable || !host.fs) return;
+    git_dirs = 0;
     for (const auto& git : find_names(root, ".git")) {
       FsEntry e = host.fs->stat(git);
       if (e.kind == FsEntry::Kind::Directory && !host.fs->is_link(git)) {
         protect_git_dir(git, ".git");
       } else if (e.kind == FsEntry::Kind::File) {
-        // A worktree or submodule: ".git" is a pointer file "gitdir: <path>".
-        deny_tree(git, false, "protected .git pointer file");
-        auto text = host.fs->read_small(git);
-        if (text && text->rfind("gitdir:", 0) == 0) {
-          std::string target = text->substr(7);
-          target.erase(0, target.find_first_not_of(" \t"));
-          while (!target.empty() && (target.back() == '\n' || target.back() == '\r' || target.back() == ' '))
-            target.pop_back();
-          std::string gitdir = is_absolute(target) ? normalize(target) : join(root, target);
-          if (host.fs->stat(gitdir).kind == FsEntry::Kind::Directory) protect_git_dir(gitdir, "gitdir");
-        }
+        protect_pointer(git, root, ".git");
       } else if (host.fs->is_link(git)) {
         protect_entry(git, true, "protected .git");
+      }
+    }
+    // Submodule checkouts named by .gitmodules: their .git pointer files say where git
+    // finds the submodule's config and hooks (`git status` reads them).
+    for (const auto& gm : find_names(root, ".gitmodules")) {
+      auto text = host.fs->read_small(gm);
+      if (!text) continue;
+      size_t pos = 0;
+      while (pos < text->size()) {
+        size_t end = text->find('\n', pos);
+        std::string line = text->substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+        pos = end == std::string::npos ? text->size() : end + 1;
+        line.erase(0, line.find_first_not_of(" \t"));
+        if (line.rfind("path", 0) != 0) continue;
+        size_t eq = line.find('=');
+        if (eq == std::string::npos || line.find_first_not_of(" \t", 4) != eq) continue;
+        std::string sub = resolve_from(root, line.substr(eq + 1));
+        while (!sub.empty() && (sub.back() == '\r' || sub.back() == ' ')) sub.pop_back();
+        if (!is_within(sub, root) || same_path(sub, root) || !real_dir(sub)) continue;
+        for (const auto& git : find_names(sub, ".git")) {
+          FsEntry e = host.fs->stat(git);
+          if (e.kind == FsEntry::Kind::File)
+            protect_pointer(git, sub, "submodule .git");
+          else if (real_dir(git))
+            protect_git_dir(git, "submodule .git");
+        }
       }
     }
   }

@@ -843,3 +843,43 @@ TEST(WinPlanner, StockSystemAclsAreNotFlaggedYetStayUnwritable) {
 
 }  // namespace
 }  // namespace cordon::win
+
+namespace cordon::win {
+namespace {
+
+// F13: submodule gitdirs, submodule .git pointers and a real linked worktree (whose
+// gitdir has no config of its own: commondir names the main .git).
+TEST(WinPlanner, SubmoduleGitDirsPointersAndWorktreeCommondirAreProtected) {
+  Host h;
+  h.fs->mkdir(ws(".git\\modules\\lib\\hooks"));
+  h.fs->add_file(ws(".git\\modules\\lib\\config"), {}, "[core]\n");
+  h.fs->add_file(ws(".git\\modules\\lib\\HEAD"));
+  h.fs->mkdir(ws(".git\\modules\\deep\\name\\hooks"));  // a submodule named "deep/name"
+  h.fs->add_file(ws(".git\\modules\\deep\\name\\HEAD"));
+  h.fs->add_file(ws(".gitmodules"), {}, "[submodule \"lib\"]\n\tpath = lib\n\turl = ../lib.git\n");
+  h.fs->mkdir(ws("lib"));
+  h.fs->add_file(ws("lib\\.git"), {}, "gitdir: ../.git/modules/lib\n");
+  // A linked worktree whose gitdir lives in ws\.git\worktrees\wt2 (its checkout's own
+  // .git pointer, nested below the root, is not found: nested repositories stay a gap).
+  h.fs->mkdir(ws(".git\\worktrees\\wt2"));
+  h.fs->add_file(ws(".git\\worktrees\\wt2\\commondir"), {}, "../..\n");
+  h.fs->add_file(ws(".git\\worktrees\\wt2\\HEAD"));
+  h.fs->mkdir(ws("trees\\wt2"));
+  h.fs->add_file(ws("trees\\wt2\\.git"), {}, "gitdir: " + ws(".git\\worktrees\\wt2") + "\n");
+  auto r = plan_windows(test::ws_policy(), h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(r) << r.error().message();
+  test::apply(*h.fs, *r);
+  TokenModel t = model_token(*r, h.host);
+  expect_cases(*h.fs, t, RestrictedScope::AllModifying,
+               {{Op::Write, ws(".git\\modules\\lib\\config"), false},
+                {Op::Create, ws(".git\\modules\\lib\\hooks\\post-checkout"), false},
+                {Op::Create, ws(".git\\modules\\deep\\name\\hooks\\post-checkout"), false},
+                {Op::Rename, ws(".git\\modules\\lib"), false, ws(".git\\modules\\lib2")},
+                {Op::Write, ws("lib\\.git"), false},
+                {Op::Write, ws(".git\\worktrees\\wt2\\commondir"), false},
+                {Op::Create, ws(".git\\modules\\lib\\index.lock"), true},
+                {Op::Create, ws("lib\\file.c"), true}});
+}
+
+}  // namespace
+}  // namespace cordon::win
