@@ -294,11 +294,17 @@ Refused 'F12: a protected name that is a junction is refused' (Sbx $ws2 @() 'ech
 Report 'F12: --best-effort: writing through the .vscode junction denied' ((Sbx $ws2 @('--best-effort') 'echo x>> .vscode\tasks.json') -ne 0 -and ((Content "$ws2\tools\editor\tasks.json").Trim() -eq '{}'))
 cmd /c "rmdir `"$ws2\.vscode`"" | Out-Null
 
-# F13: submodule gitdirs are not protected (known gap).
-New-Item -ItemType Directory -Force "$ws\.git\modules\lib\hooks" | Out-Null; Set-Content "$ws\.git\modules\lib\config" '[core]'
-$rc = Sbx $ws @() 'echo x>> .git\modules\lib\config'
-Gap 'F13: submodule gitdir config' 'F13' ($rc -ne 0 -and ((Content "$ws\.git\modules\lib\config").Trim() -eq '[core]'))
-cmd /c "rmdir /s /q `"$ws\.git\modules`"" 2>$null | Out-Null
+# F13: submodule gitdirs and pointers are protected; nested repositories are a known gap.
+New-Item -ItemType Directory -Force "$ws\.git\modules\lib\hooks", "$ws\lib" | Out-Null
+Set-Content "$ws\.git\modules\lib\config" '[core]'; Set-Content "$ws\.git\modules\lib\HEAD" 'ref: refs/heads/main'
+Set-Content "$ws\.gitmodules" "[submodule `"lib`"]`n`tpath = lib`n`turl = ../lib.git"
+Set-Content "$ws\lib\.git" 'gitdir: ../.git/modules/lib'
+Report 'F13: submodule gitdir config write denied' ((Sbx $ws @() 'echo x>> .git\modules\lib\config') -ne 0 -and ((Content "$ws\.git\modules\lib\config").Trim() -eq '[core]'))
+Report 'F13: submodule gitdir hook creation denied' ((Sbx $ws @() 'echo x> .git\modules\lib\hooks\post-checkout') -ne 0 -and -not (Test-Path "$ws\.git\modules\lib\hooks\post-checkout"))
+Report 'F13: submodule .git pointer rewrite denied' ((Sbx $ws @() 'echo gitdir: C:/evil> lib\.git') -ne 0 -and ((Content "$ws\lib\.git") -match 'modules/lib'))
+New-Item -ItemType Directory -Force "$ws\vendor\other\.git" | Out-Null; Set-Content "$ws\vendor\other\.git\config" '[core]'
+$rc = Sbx $ws @() 'echo x>> vendor\other\.git\config'
+Gap 'F13: a nested repository''s .git\config' 'F13' ($rc -ne 0 -and ((Content "$ws\vendor\other\.git\config").Trim() -eq '[core]'))
 
 # F23: a directory link that exists before the first grant (a repo shipping one).
 $ws3 = Join-Path $root 'ws_prelinked'; New-Item -ItemType Directory -Force $ws3 | Out-Null

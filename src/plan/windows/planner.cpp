@@ -179,8 +179,8 @@ struct Builder {
     deny_tree(path, directory, reason);
   }
 
-  static constexpr int kMaxGitDepth = 8;         // nested submodules
-  static constexpr size_t kMaxGitDirs = 512;     // gitdirs protected per root
+  static constexpr int kMaxGitDepth = 8;      // nested submodules
+  static constexpr size_t kMaxGitDirs = 512;  // gitdirs protected per root
   size_t git_dirs = 0;
 
   bool real_dir(const std::string& path) const {
@@ -192,7 +192,8 @@ struct Builder {
     auto text = host.fs->read_small(path);
     if (!text) return std::nullopt;
     std::string line = text->substr(0, text->find('\n'));
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.pop_back();
     return line;
   }
 
@@ -219,7 +220,8 @@ struct Builder {
     // cannot carry an ACE, and an empty commondir placeholder would break git: those
     // stay a documented gap (docs/windows.md).
     for (const char* name : {"config.worktree", "commondir"})
-      for (const auto& f : find_names(git_dir, name)) protect_entry(f, false, "protected " + label + "\\" + name);
+      for (const auto& f : find_names(git_dir, name))
+        protect_entry(f, false, "protected " + label + "\\" + name);
     if (depth >= kMaxGitDepth) return;
     // Submodule gitdirs (.git\modules\<name>, nested for submodules of submodules) and
     // linked-worktree gitdirs (.git\worktrees\<name>) have config and hooks of their own.
@@ -228,7 +230,8 @@ struct Builder {
     for (const auto& worktrees : find_names(git_dir, "worktrees")) {
       if (!real_dir(worktrees)) continue;
       for (const auto& name : host.fs->list(worktrees))
-        if (real_dir(join(worktrees, name))) protect_present(join(worktrees, name), label + "\\worktrees\\" + name);
+        if (real_dir(join(worktrees, name)))
+          protect_present(join(worktrees, name), label + "\\worktrees\\" + name);
     }
   }
 
@@ -250,7 +253,8 @@ struct Builder {
     pin_chain(gitdir, label);
     for (const char* name : {"config", "config.worktree", "commondir", "hooks"})
       for (const auto& f : find_names(gitdir, name))
-        protect_entry(f, host.fs->stat(f).kind == FsEntry::Kind::Directory, "protected " + label + "\\" + name);
+        protect_entry(f, host.fs->stat(f).kind == FsEntry::Kind::Directory,
+                      "protected " + label + "\\" + name);
   }
 
   // ".git" as a pointer file "gitdir: <path>" (a linked worktree or a submodule): the
@@ -450,8 +454,8 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
   for (const auto& sid : plan.token.capabilities)
     plan.aces.push_back(
         {"\\\\.\\NUL",
-         Ace{AceType::Allow, sid, kFileGenericRead | kFileGenericWrite | kFileGenericExecute, 0}, "NUL device",
-         AceLifetime::Persistent, false, /*best_effort=*/true});
+         Ace{AceType::Allow, sid, kFileGenericRead | kFileGenericWrite | kFileGenericExecute, 0},
+         "NUL device", AceLifetime::Persistent, false, /*best_effort=*/true});
 
   // 5. World-writable directories outside the roots.
   if (options.audit.max_checks > 0) {

@@ -66,6 +66,10 @@ std::string refusal(const SetupFacts& facts, const std::string& root) {
   // The sandbox users must never write the ledger, the capability SIDs or the secrets.
   if (!facts.state_dir.empty() && (is_within(facts.state_dir, root) || is_within(root, facts.state_dir)))
     return "cordon's state directory, or a directory containing it";
+  // As stage 1's check_root: an elevated setup must not hand the sandbox group
+  // `C:\Program Files\X` because an approving administrator clicked through (F19).
+  for (const auto& d : facts.system_dirs)
+    if (!d.empty() && (is_within(root, d) || is_within(d, root))) return "a system directory ('" + d + "')";
   return {};
 }
 

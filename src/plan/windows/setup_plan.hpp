@@ -91,6 +91,7 @@ StageStatus stage_status(const std::optional<std::string>& marker_text);
 struct SetupFacts {
   Sid real_user;
   std::string user_profile;              // refused as a root; its ancestors are never granted
+  std::vector<std::string> system_dirs;  // Windows, Program Files, ProgramData: refused, inside or around
   std::string state_dir;                 // cordon's state: never inside or above a granted root
   std::vector<std::string> write_roots;  // canonical; from the policy (workspace, --writable)
   std::vector<std::string> read_roots;   // canonical; extra read roots (setup --read-root)

@@ -818,9 +818,8 @@ TEST(WinPlanner, StockSystemAclsAreNotFlaggedYetStayUnwritable) {
   h.fs->mkdir("C:\\Windows\\Temp",
               {{AceType::Allow, sids::users(), kWriteData | kAppendData | kExecute | kSynchronize,
                 ace_flags::kContainerInherit}});
-  h.fs->mkdir("C:\\src\\other",
-              {{AceType::Allow, sids::authenticated_users(), kFileGenericRead | kFileGenericWrite | kDelete,
-                ace_flags::kTree}});
+  h.fs->mkdir("C:\\src\\other", {{AceType::Allow, sids::authenticated_users(),
+                                  kFileGenericRead | kFileGenericWrite | kDelete, ace_flags::kTree}});
   auto r = plan_windows(test::ws_policy(), h.host, test::test_caps(), test::with_audit());
   ASSERT_TRUE(r) << r.error().message();
   for (const auto& d : r->audit.denied) {

@@ -101,6 +101,22 @@ TEST(WinSetupPlan, RefusesProfileAndDriveRoots) {
   EXPECT_TRUE(m.read_roots.empty());
 }
 
+// F19: stage 2 refused the profile and drive roots but not the system directories
+// that stage 1's check_root refuses.
+TEST(WinSetupPlan, RefusesSystemDirectories) {
+  SetupFacts facts;
+  facts.user_profile = kProfile;
+  facts.system_dirs = {"C:\\Windows", "C:\\Program Files", "C:\\ProgramData"};
+  facts.write_roots = {"C:\\Program Files\\Vendor", "C:\\Windows\\Temp", "C:\\ProgramData\\x"};
+  facts.read_roots = {"C:\\Program Files"};
+  auto plan = plan_setup(facts);
+  for (const auto& s : plan.steps) {
+    EXPECT_NE(s.kind, SetupStepKind::GrantWrite) << s.target;
+    EXPECT_NE(s.kind, SetupStepKind::GrantRead) << s.target;
+  }
+  EXPECT_EQ(plan.notes.size(), 4u);
+}
+
 TEST(WinSetupPlan, RefusesTheStateDirAndItsAncestors) {
   SetupFacts facts;
   facts.user_profile = kProfile;

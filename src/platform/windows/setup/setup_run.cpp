@@ -159,6 +159,8 @@ SetupResult<SetupReport> run_setup_locked(const SetupRequest& req) {
   win::SetupFacts facts;
   facts.real_user = req.real_user;
   facts.user_profile = req.user_profile;
+  for (const char* v : {"SystemRoot", "ProgramFiles", "ProgramFiles(x86)", "ProgramW6432", "ProgramData"})
+    if (std::string d = env(v); !d.empty()) facts.system_dirs.push_back(win::normalize(d));
   facts.state_dir = req.state_dir;
   facts.write_roots = req.write_roots;
   facts.read_roots = req.read_roots;
