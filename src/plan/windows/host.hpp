@@ -42,12 +42,16 @@ struct WinHost {
   Sid logon;  // S-1-5-5-X-Y of this logon session
   std::string system_drive = "C:";
   std::string windows_dir = "C:\\Windows";
-  std::string user_profile;               // %USERPROFILE%
-  std::string local_app_data;             // %LOCALAPPDATA%
-  std::string public_dir;                 // %PUBLIC%
-  std::string temp;                       // %TEMP%
-  std::string tmp;                        // %TMP%
-  std::string state_dir;                  // cordon's state (%LOCALAPPDATA%\cordon)
+  std::string user_profile;    // %USERPROFILE%
+  std::string local_app_data;  // %LOCALAPPDATA%
+  std::string public_dir;      // %PUBLIC%
+  std::string temp;            // %TEMP%
+  std::string tmp;             // %TMP%
+  std::string state_dir;       // cordon's state (%LOCALAPPDATA%\cordon)
+  // The directory of the user config the CLI reads (XDG_CONFIG_HOME\cordon, else
+  // HOME or USERPROFILE\.config\cordon): a sandbox that could write it would choose
+  // the next run's mode.
+  std::string config_dir;
   std::vector<std::string> path_entries;  // %PATH%
   std::vector<std::string> program_dirs;  // Program Files, ProgramData ...
   bool ssh_session = false;               // SSH_CONNECTION/SSH_CLIENT/SSH_TTY set

@@ -442,6 +442,20 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
     b.deny_tree(e.final_path, e.kind == FsEntry::Kind::Directory, "protected (--protect)");
   }
   if (!host.state_dir.empty()) b.deny_tree(host.state_dir, true, "cordon state (capability SIDs, ledger)");
+  // cordon's user config (F15), as on Linux: protected where it is, or a placeholder
+  // when a writable root would let the sandbox create it.
+  if (!host.config_dir.empty() && host.fs) {
+    FsEntry e = host.fs->stat(host.config_dir);
+    std::string canonical = normalize(host.config_dir);
+    bool in_root = std::any_of(plan.write_roots.begin(), plan.write_roots.end(),
+                               [&](const std::string& r) { return is_within(canonical, r); });
+    if (e.kind != FsEntry::Kind::Missing)
+      b.protect_entry(canonical, e.kind == FsEntry::Kind::Directory, "cordon user config");
+    else if (in_root && host.fs->stat(parent(canonical)).kind == FsEntry::Kind::Directory)
+      b.placeholder(canonical, true, "cordon user config");
+    else if (in_root)
+      plan.unprotected.push_back(canonical);
+  }
   if (!plan.linked_protected.empty() && !policy.best_effort)
     return usage_error(
         "protected path '" + plan.linked_protected.front() + "'",

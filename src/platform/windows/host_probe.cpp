@@ -116,6 +116,13 @@ Result<win::WinHost> probe_host(const WinFs& fs) {
   host.temp = win::normalize(env("TEMP"));
   host.tmp = win::normalize(env("TMP"));
   if (!host.local_app_data.empty()) host.state_dir = win::join(host.local_app_data, "cordon");
+  // The same lookup as the CLI's user_config_path (apps/cli/main.cpp).
+  std::string xdg = env("XDG_CONFIG_HOME"), home = env("HOME");
+  if (home.empty()) home = env("USERPROFILE");
+  if (!xdg.empty() && win::is_absolute(xdg))
+    host.config_dir = win::join(xdg, "cordon");
+  else if (win::is_absolute(home))
+    host.config_dir = win::join(home, ".config\\cordon");
   for (const char* v : {"ProgramFiles", "ProgramFiles(x86)", "ProgramData"}) {
     std::string d = env(v);
     if (!d.empty()) host.program_dirs.push_back(win::normalize(d));

@@ -882,3 +882,32 @@ TEST(WinPlanner, SubmoduleGitDirsPointersAndWorktreeCommondirAreProtected) {
 
 }  // namespace
 }  // namespace cordon::win
+
+namespace cordon::win {
+namespace {
+
+// F15: with a writable root that holds cordon's user config, a sandbox could set
+// mode = "full-access" for the next run. Protected as on Linux.
+TEST(WinPlanner, TheUserConfigIsProtectedInsideAWritableRoot) {
+  const std::string config_root = std::string(test::kProfile) + "\\.config";
+  for (bool present : {false, true}) {
+    Host h;
+    h.fs->mkdir(config_root);
+    if (present) h.fs->add_file(config_root + "\\cordon\\config.toml", {}, "mode = \"workspace-write\"\n");
+    h.host.config_dir = config_root + "\\cordon";
+    CapabilitySids caps = test::test_caps();
+    caps.by_root[path_key(config_root)] = sids::capability({9, 9, 9, 9});
+    auto r = plan_windows(test::ws_policy(config_root), h.host, caps, test::with_audit());
+    ASSERT_TRUE(r) << r.error().message();
+    test::apply(*h.fs, *r);
+    TokenModel t = model_token(*r, h.host);
+    expect_cases(*h.fs, t, RestrictedScope::AllModifying,
+                 {{Op::Create, config_root + "\\cordon\\config.toml", false},
+                  {Op::Write, config_root + "\\cordon\\config.toml", false},
+                  {Op::Rename, config_root + "\\cordon", false, config_root + "\\old"},
+                  {Op::Create, config_root + "\\other.toml", true}});
+  }
+}
+
+}  // namespace
+}  // namespace cordon::win
