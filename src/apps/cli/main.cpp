@@ -14,14 +14,23 @@
 #include "core/config.hpp"
 #include "core/paths.hpp"
 #include "core/resolve.hpp"
+#include "core/terminal_text.hpp"
 #include "platform/platform.hpp"
 
 namespace {
 
 using cordon::Error;
 
+// An error can carry a name from the sandbox (a path in a post-run failure): each of
+// its lines is escaped, the line structure cordon gave it is kept.
 int fail(const Error& e, int code = 2) {
-  std::cerr << "cordon: " << e.message() << "\n";
+  const std::string msg = e.message();
+  size_t start = 0;
+  std::string out = "cordon: ";
+  for (size_t nl; (nl = msg.find('\n', start)) != std::string::npos; start = nl + 1)
+    out += cordon::escape_for_terminal(msg.substr(start, nl - start)) + "\n";
+  out += cordon::escape_for_terminal(msg.substr(start)) + "\n";
+  std::cerr << out;
   return code;
 }
 
@@ -122,7 +131,8 @@ int main(int argc, char** argv) {
     case cordon::cli::Command::Check: {
       auto report = cordon::platform::check(*policy);
       if (req.json)
-        std::cout << cordon::to_json(report).dump(2) << "\n";
+        std::cout << cordon::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+                  << "\n";
       else
         std::cout << cordon::to_text(report);
       return report.complete() ? 0 : 1;
@@ -131,7 +141,8 @@ int main(int argc, char** argv) {
       auto report = cordon::platform::explain(*policy, run);
       if (!report) return fail(report.error(), 1);
       if (req.json)
-        std::cout << cordon::to_json(*report).dump(2) << "\n";
+        std::cout << cordon::to_json(*report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+                  << "\n";
       else
         std::cout << cordon::to_text(*report);
       return 0;

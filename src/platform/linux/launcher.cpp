@@ -379,7 +379,8 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
     if (std::string(failure->step) == "exec") {
       result.exec_failed = true;
       result.exit_code = failure->err == ENOENT ? 127 : 126;
-      std::fprintf(stderr, "cordon: cannot run '%s': %s\n", failure->arg, std::strerror(failure->err));
+      result.exec_arg = std::string(failure->arg, ::strnlen(failure->arg, sizeof failure->arg));
+      result.exec_errno = failure->err;
       return result;
     }
     Error e = os_error(failure->call, failure->arg, failure->err, hint_for(*failure));

@@ -17,6 +17,9 @@
 #include "core/result.hpp"
 #include "plan/limits_plan.hpp"
 #include "plan/linux_planner.hpp"
+#include "plan/plan_digest.hpp"
+#include "plan/require.hpp"
+#include "plan/run_summary.hpp"
 #include "platform/linux/apparmor.hpp"
 #include "platform/linux/cgroup.hpp"
 #include "platform/linux/fs_probe.hpp"
@@ -112,17 +115,13 @@ std::vector<std::string> sandbox_env(const Policy& policy, const LinuxPlan& plan
   return filter_env(in, env).env;
 }
 
-// At most a screenful on stderr; the JSON result has the whole (bounded) list.
-void print_denials(const DenialLog& log) {
-  constexpr size_t kShown = 10;
-  const auto& all = log.entries();
-  for (size_t i = 0; i < all.size() && i < kShown; ++i)
-    std::fprintf(stderr, "cordon: %s\n", to_text(all[i]).c_str());
-  if (all.size() > kShown || log.truncated())
-    std::fprintf(stderr, "cordon: ... and more denials (see --json)\n");
-}
-
 }  // namespace
+
+Result<std::string> plan_digest_now(const Policy& policy) {
+  auto prepared = prepare(policy, probe_linux_host(false, /*cgroups=*/false));
+  if (!prepared) return prepared.error();
+  return plan_digest(prepared->plan);
+}
 
 Result<PlanReport> explain(const Policy& policy, const RunRequest& request) {
   // Namespaces are tried, not assumed (as `check` does): without them the plan differs
@@ -218,15 +217,17 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
   if (auto st = compile(); !st) return st.error();
 
   LimitsPlan limits = plan_limits(policy.limits, caps, prepared->plan.sandbox == LinuxSandbox::Namespaces);
-  if (!limits.losses.empty() && !policy.best_effort) {
-    std::string all;
-    for (const auto& l : limits.losses) all += (all.empty() ? "" : "; ") + l;
-    return usage_error("resource limits", all, "pass --best-effort to run without them");
+  {
+    std::vector<Loss> losses;
+    for (const auto& l : limits.losses) losses.push_back({"resource limits", l, ""});
+    if (auto st = require_enforceable(losses, policy.best_effort); !st) return st.error();
   }
+  std::vector<std::string> warnings;
   for (const auto& l : limits.losses) {
-    std::fprintf(stderr, "cordon: warning: %s\n", l.c_str());
+    warnings.push_back("warning: " + l);
     out.degradations.push_back({{"name", "resource limits"}, {"detail", l}});
   }
+  print_lines(warnings);
   // The per-run cgroup: removed when this function returns, on every path (RAII).
   std::optional<RunCgroup> group;
   if (limits.cgroup.any() && prepared->plan.sandbox != LinuxSandbox::None) {
@@ -314,28 +315,26 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
   out.guarantees = to_json(prepared->plan.report)["guarantees"];
   out.limits = limits.report;
   if (!result) return result.error();
-  if (!refused.empty()) {
-    std::fprintf(stderr, "cordon: network: %zu connection%s refused by the proxy:\n", refused.size(),
-                 refused.size() == 1 ? "" : "s");
-    for (const auto& line : summarize_refusals(refused)) std::fprintf(stderr, "cordon:   %s\n", line.c_str());
-  }
-
+  // summarize: what the run found out, as data; printed once, escaped, at the end.
+  RunFacts facts;
+  if (result->exec_failed) facts.exec_failed = std::make_pair(result->exec_arg, result->exec_errno);
+  facts.proxy_refused_total = refused.size();
+  facts.proxy_refusals = summarize_refusals(refused);
   for (const auto& root : prepared->plan.git_watch)
     for (const auto& done : neutralise_new_repository(root)) {
-      std::fprintf(stderr, "cordon: %s (a repository created inside the sandbox)\n", done.c_str());
+      facts.git_notes.push_back(done);
       notes.push_back(done);
     }
+  facts.guarantees = prepared->plan.report.guarantees;
+  facts.best_effort = policy.best_effort;
   for (const auto& g : prepared->plan.report.guarantees)
-    if (g.state == GuaranteeState::Degraded || g.state == GuaranteeState::Missing) {
+    if (g.state == GuaranteeState::Degraded || g.state == GuaranteeState::Missing)
       out.degradations.push_back({{"name", g.name}, {"state", to_string(g.state)}, {"detail", g.detail}});
-      if (policy.best_effort)
-        std::fprintf(stderr, "cordon: warning: %s %s (%s)\n", g.name.c_str(),
-                     g.state == GuaranteeState::Degraded ? "degraded" : "not enforced", g.detail.c_str());
-    }
-  if (supervisor) print_denials(supervisor->log());
-  if (result->timed_out)
-    std::fprintf(stderr, "cordon: timed out after %.3g s; the whole process tree was killed\n",
-                 *policy.limits.timeout_seconds);
+  if (supervisor) {
+    facts.denials = supervisor->log().entries();
+    facts.denials_truncated = supervisor->log().truncated();
+  }
+  if (result->timed_out) facts.timed_out_after = *policy.limits.timeout_seconds;
 
   out.exit_code = result->exit_code;
   out.signal = result->signal;
@@ -359,7 +358,7 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
   out.limits_hit = limits_hit(policy.limits, evidence);
   for (const auto& name : out.limits_hit) {
     const std::string text = limit_hit_text(name, evidence);
-    std::fprintf(stderr, "cordon: limit exceeded: %s\n", text.c_str());
+    facts.limits_exceeded.push_back(text);
     if (out.limits.contains(name)) {
       out.limits[name]["hit"] = true;
       out.limits[name]["evidence"] = text;
@@ -371,7 +370,7 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
     if (!count || *count == 0 || !out.limits.contains(name) || out.limits[name].contains("hit")) return;
     const std::string text =
         std::string(name) + " (" + std::to_string(*count) + " " + what + "; the command carried on)";
-    std::fprintf(stderr, "cordon: limit reached: %s\n", text.c_str());
+    facts.limits_reached.push_back(text);
     out.limits[name]["hit"] = true;
     out.limits[name]["evidence"] = text;
   };
@@ -382,6 +381,7 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
   if (result->timed_out && policy.limits.pids)
     notes.push_back("timed out with --pids " + std::to_string(*policy.limits.pids) + " in force (" +
                     limits.report["pids"]["mechanism"].get<std::string>() + ")");
+  print_lines(summarize_run(facts));
   if (supervisor) {
     out.denials = supervisor->log().entries();
     out.denials_truncated = supervisor->log().truncated();
@@ -399,10 +399,15 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
   return result->exit_code;
 }
 
+// Names from the sandbox need not be UTF-8: replaced, never a throw (nlohmann's default).
+std::string dump_json_line(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
 Status write_report(const std::string& path, const nlohmann::json& j) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd.valid()) return os_error("open", path, errno, "--report needs a writable file path");
-  std::string text = j.dump() + "\n";
+  std::string text = dump_json_line(j);
   if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
     return os_error("write", path, errno);
   return Ok{};
@@ -424,10 +429,9 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
   }
   if (request.report_json || request.report_path) {
     nlohmann::json j = to_json(out);
-    if (request.report_json) std::cerr << j.dump() << "\n";
+    if (request.report_json) std::cerr << dump_json_line(j);
     if (request.report_path)
-      if (auto st = write_report(*request.report_path, j); !st)
-        std::fprintf(stderr, "cordon: %s\n", st.error().message().c_str());
+      if (auto st = write_report(*request.report_path, j); !st) print_lines({st.error().message()});
   }
   return code;
 }
