@@ -118,7 +118,11 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
         DenialRules::Carve c{m.target, "protected path: " + m.reason, ""};
         const std::string parent = paths::parent(m.target);
         const auto& names = defaults::protected_root_names();
-        if (contains(policy.protect, m.target))
+        if (m.reason == kOwnPathReason)
+          c.suggestion =
+              "none: cordon's own configuration and state stay read-only in the sandbox; change "
+              "them outside";
+        else if (contains(policy.protect, m.target))
           c.suggestion = "none: drop --protect " + m.target + " (or its `protect` config entry)";
         else if (std::find(names.begin(), names.end(), paths::basename(m.target)) != names.end() &&
                  contains(r.policy_roots, parent))

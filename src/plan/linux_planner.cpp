@@ -8,6 +8,7 @@
 #include "core/defaults.hpp"
 #include "core/paths.hpp"
 #include "plan/landlock_abi.hpp"
+#include "plan/require.hpp"
 
 namespace cordon {
 namespace {
@@ -62,7 +63,7 @@ class ProtectedCollector {
   // cordon's own state/config, when a writable root contains it.
   void add_own(const std::string& path) {
     if (in_any(path, roots_))
-      add(path, "cordon's own state and config", true, fs_.lkind(paths::parent(path)) == FileKind::Dir);
+      add(path, kOwnPathReason, true, fs_.lkind(paths::parent(path)) == FileKind::Dir);
   }
 
   std::vector<Protected> protected_paths;
@@ -268,18 +269,8 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
   plan.net = plan_network(policy, plan.sandbox == LinuxSandbox::Namespaces, host_proxy);
 
   // Refuse what cannot be guaranteed unless best effort was asked for by name.
-  if (!plan.report.complete() && !policy.best_effort) {
-    std::string detail = "this host cannot enforce every guarantee of the policy:";
-    std::string fixes;
-    std::set<std::string> seen;
-    for (const auto& g : plan.report.guarantees)
-      if (g.state == GuaranteeState::Degraded || g.state == GuaranteeState::Missing) {
-        detail += "\n    - " + g.name + ": " + g.detail;
-        if (!g.fix.empty() && seen.insert(g.fix).second) fixes += "\n    - " + g.fix;
-      }
-    return usage_error("sandbox", detail + "\n  fix:" + fixes,
-                       "or pass --best-effort to run with exactly these losses (see `cordon check`)");
-  }
+  // (plan/require.hpp: the gate shared with the limits and the Windows planners.)
+  if (auto st = require_enforceable(losses_of(plan.report), policy.best_effort); !st) return st.error();
 
   auto& rules = plan.report.rules;
   const auto roots = policy.write_roots();

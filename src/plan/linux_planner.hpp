@@ -100,6 +100,9 @@ struct SeccompRule {
   SeccompArg also = {};  // a second comparison that must hold too (None: no second one)
 };
 
+// The reason recorded for cordon's own state and config dirs (denial reports match it).
+inline constexpr const char* kOwnPathReason = "cordon's own state and config";
+
 struct LinuxPlanInputs {
   std::string private_tmp;  // host directory backing the private /tmp
   std::string home;
