@@ -43,9 +43,6 @@ void push_unique(std::vector<std::string>& list, std::unordered_set<std::string>
   if (seen.insert(p).second) list.push_back(p);
 }
 
-// One year: longer is certainly a mistake, and keeps the duration arithmetic finite.
-constexpr double kMaxTimeoutSeconds = 365.0 * 24 * 3600;
-
 // Network from narrowest to widest: off < proxy (allowlist) < on.
 int net_width(NetMode m) {
   return m == NetMode::Off ? 0 : m == NetMode::Proxy ? 1 : 2;
