@@ -36,6 +36,11 @@ struct RunRequest {
 // (or the sandbox could not be completed and the child was ended: fail closed).
 [[nodiscard]] Result<int> run(const Policy& policy, const RunRequest& request);
 
+// A digest of the plan `policy` gets on this host right now, for a command started in
+// `cwd` (plan/plan_digest.hpp): equal digests, equal sandboxes. "" where the platform
+// has no warm workers to compare (they are always planned per call there).
+[[nodiscard]] Result<std::string> plan_digest_now(const Policy& policy);
+
 // One-time host setup (Linux: AppArmor profile; Windows: sandbox users, firewall).
 [[nodiscard]] Result<int> setup(const std::vector<std::string>& args);
 
