@@ -213,6 +213,9 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
   std::vector<std::string> denied;
   if (paths::is_absolute(ctx.home))
     for (const auto& rel : defaults::secret_home_paths()) denied.push_back(paths::join(ctx.home, rel));
+  // POSIX hosts only (the resolver also serves the Windows planner, tested on Linux).
+  if (!ctx.cwd.empty() && ctx.cwd.front() == '/')
+    for (const auto& e : defaults::secret_system_entries()) denied.emplace_back(e.path);
   for (const auto& v : deny_read) {
     auto r = absolute_path("deny-read", v, ctx);
     if (!r) return r.error();
