@@ -275,6 +275,17 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
   auto& rules = plan.report.rules;
   const auto roots = policy.write_roots();
   const bool ns = plan.sandbox == LinuxSandbox::Namespaces;
+  // cordon's state is hidden inside; a workspace or root within it would be hidden too.
+  if (!inputs.state_root.empty()) {
+    std::vector<std::string> visible = roots;
+    visible.push_back(policy.workspace);
+    for (const auto& r : visible)
+      if (paths::is_within(r, inputs.state_root))
+        return usage_error("state",
+                           "'" + r + "' lies inside cordon's state directory '" + inputs.state_root +
+                               "', which the sandbox cannot see",
+                           "work in a directory outside it");
+  }
   const std::string fs_mech = ns ? "mount namespace" : "landlock";
 
   // --- writable roots -------------------------------------------------------------
@@ -432,6 +443,77 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
     }
   }
 
+  // Without a mount namespace nothing can carve a secret out of a writable root that
+  // contains it (Landlock rules only add up): say so instead of claiming it.
+  if (!ns) {
+    std::vector<std::string> exposed;
+    for (const auto& d : denied)
+      if (in_any(d, roots) || (policy.tmp == TmpMode::Host && paths::is_within(d, "/tmp")))
+        exposed.push_back(d);
+    if (!exposed.empty())
+      for (auto& g : plan.report.guarantees)
+        if (g.name == "secret denial" && g.state == GuaranteeState::Enforced) {
+          g.state = GuaranteeState::Degraded;
+          g.detail = "inside a writable root, readable without a mount namespace: " + join_list(exposed);
+          g.fix = "keep secrets outside the writable roots, or enable user namespaces";
+        }
+  }
+
+  // --- cordon's own state --------------------------------------------------------------
+  // Every workspace's private /tmp, the locks and the placeholder ledgers: another
+  // workspace's run must not read them (nor list which workspaces exist). This run's
+  // own private /tmp stays reachable: as /tmp (namespaces; its source was cloned before
+  // the mask, mounts.cpp step 2) or by its own path (Landlock only: a writable rule
+  // beneath the excluded state root).
+  std::vector<std::string> landlock_denied = denied;
+  if (!inputs.state_root.empty()) {
+    const std::string& state = inputs.state_root;
+    // Under a private or empty /tmp the host's state path does not exist inside.
+    const bool visible = !ns || policy.tmp == TmpMode::Host || !paths::is_within(state, "/tmp");
+    if (visible) {
+      const char* why = "cordon's state: every workspace's private /tmp, locks and placeholder ledgers";
+      if (ns) plan.mounts.push_back({MountKind::MaskDir, state, "", why});
+      rules.push_back({"hide", state, "unreadable" + std::string(ns ? "" : " (names stay listable)"),
+                       ns ? "masked (empty read-only mount) + landlock" : "landlock", why});
+      landlock_denied.push_back(state);
+      if (auto real = real_paths.resolve(state); real && *real != state) landlock_denied.push_back(*real);
+      // Without a mount namespace a writable root (or a shared /tmp) that contains the
+      // state grants it whole: Landlock rules only add up.
+      std::vector<std::string> writable = roots;
+      if (!tmp_writable.empty() && tmp_writable != inputs.private_tmp) writable.push_back(tmp_writable);
+      if (!ns && in_any(state, writable))
+        for (auto& g : plan.report.guarantees)
+          if (g.name == "cordon's state hidden" && g.state != GuaranteeState::Missing) {
+            g.state = GuaranteeState::Missing;
+            g.detail = "'" + state + "' lies inside a writable root; Landlock cannot carve it out";
+            g.fix = "set XDG_STATE_HOME outside the writable roots, or enable user namespaces";
+          }
+    }
+  }
+
+  // --- kernel settings ----------------------------------------------------------------
+  // The fresh /proc of the pid namespace is writable where its files' modes allow it;
+  // for uid 0 mapped onto itself, sysctl checks are mode-based, so /proc/sys would
+  // accept writes of host kernel settings. bubblewrap covers sys, sysrq-trigger, irq
+  // and bus; container runtimes add fs (nfsd and friends). Landlock-only runs keep the
+  // host's /proc, which Landlock leaves without write rights.
+  if (ns) {
+    const char* proc_ro[][2] = {
+        {"/proc/sys", "kernel settings (sysctl)"},
+        {"/proc/sysrq-trigger", "magic SysRq: reboot, crash or sync the host"},
+        {"/proc/irq", "interrupt affinity of the host"},
+        {"/proc/bus", "bus and PCI device controls"},
+        {"/proc/fs", "filesystem-wide settings (nfsd and others)"},
+    };
+    for (const auto& [path, why] : proc_ro) {
+      plan.mounts.push_back({MountKind::ProcReadOnly, path, path, why});
+      rules.push_back({"kernel", path, "read-only", "read-only bind over the fresh /proc", why});
+    }
+  } else if (caps.landlock_abi > 0) {
+    rules.push_back({"kernel", "/proc", "read-only (the host's /proc)", "landlock (no write rights there)",
+                     "kernel settings (sysctl, sysrq-trigger)"});
+  }
+
   // --- Landlock -------------------------------------------------------------------
   if (caps.landlock_abi > 0) {
     auto& ll = plan.landlock;
@@ -443,7 +525,7 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
     if (policy.net.mode == NetMode::Off || (policy.net.mode == NetMode::Proxy && !ns))
       ll.handled_net = landlock::net_rights(ll.abi);
     ll.ports = landlock_port_rules(plan.net);
-    ReadComplement(denied, fs).add("/", ll.rules);
+    ReadComplement(landlock_denied, fs).add("/", ll.rules);
     for (const auto& a : exceptions) ll.rules.push_back({a, landlock::kRead});
     const uint64_t all = ll.handled_fs;
     for (const auto& root : roots) ll.rules.push_back({root, all});
@@ -524,8 +606,8 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
   const GuaranteeState E = GuaranteeState::Enforced, D = GuaranteeState::Degraded,
                        M = GuaranteeState::Missing, N = GuaranteeState::NotRequested;
   if (policy.mode == Mode::FullAccess) {
-    for (const char* g :
-         {"write confinement", "protected paths", "secret denial", "network off", "process isolation"})
+    for (const char* g : {"write confinement", "protected paths", "secret denial", "network off",
+                          "process isolation", "kernel settings read-only", "cordon's state hidden"})
       add(g, N, "none (full-access: no sandbox)");
     return r;
   }
@@ -575,13 +657,22 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
     add("protected paths", E, "read-only bind mounts, pinned parents, placeholders for absent paths");
     add("secret denial", E, abi > 0 ? "masking mounts + landlock" : "masking mounts");
     if (policy.net.mode == NetMode::Off)
-      add("network off", E, "network namespace + seccomp" + std::string(abi >= 4 ? " + landlock TCP" : ""));
+      add("network off", E,
+          "network namespace" + std::string(caps.seccomp ? " + seccomp" : "") +
+              (abi >= 4 ? " + landlock TCP" : ""));
     else if (policy.net.mode == NetMode::Proxy)
       add("network allowlist", E,
           "network namespace (loopback only) + cordon's proxy (names resolved outside, SSRF guard)");
     else
       add("network off", N, "host network (--net on)");
-    add("process isolation", E, "pid + ipc namespaces, seccomp (ptrace), no capabilities");
+    add("process isolation", E,
+        std::string("pid + ipc namespaces, ") + (caps.seccomp ? "seccomp (ptrace), " : "") +
+            "no capabilities");
+    add("kernel settings read-only", E,
+        "read-only binds of /proc/sys, sysrq-trigger, irq, bus, fs" +
+            std::string(abi > 0 ? " + landlock" : ""));
+    add("cordon's state hidden", E,
+        abi > 0 ? "masking mount (other workspaces' temp, locks, ledgers) + landlock" : "masking mount");
     if (policy.net.mode == NetMode::On && abi < 6)
       add("abstract unix sockets", D, "none",
           "with --net on, host abstract unix sockets are reachable (landlock ABI 6 scopes them)",
@@ -606,8 +697,17 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
     } else {
       add("network off", N, "host network (--net on)");
     }
+    add("kernel settings read-only", E, "landlock (no write rights on the host's /proc)");
+    add("cordon's state hidden", D, "landlock (read rules exclude the state directory)",
+        "file contents are unreadable, but Landlock lets directories be listed, so the names of the "
+        "per-workspace directories stay visible",
+        userns_fix);
     add("process isolation", abi >= 6 ? D : M,
-        abi >= 6 ? "landlock signal scoping + seccomp (ptrace)" : "seccomp (ptrace) only",
+        std::string(abi >= 6 ? "landlock signal scoping" : "") + (abi >= 6 && caps.seccomp ? " + " : "") +
+            (caps.seccomp ? "seccomp (ptrace)" : "") +
+            (abi >= 6       ? ""
+             : caps.seccomp ? " only"
+                            : "none"),
         "host processes stay visible in /proc" +
             std::string(abi >= 6 ? "" : "; signals to them are not blocked"),
         userns_fix);
@@ -620,7 +720,16 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
       add_host_proxy_guarantee(why_no_userns, userns_fix);
     else
       add("network off", caps.seccomp ? E : M, caps.seccomp ? "seccomp (only AF_UNIX sockets)" : "none");
-    add("process isolation", M, "seccomp (ptrace) only", "no pid namespace or signal scoping", userns_fix);
+    add("kernel settings read-only", M, "none",
+        "no mount namespace and no Landlock: a command running as root can open /proc/sys and "
+        "/proc/sysrq-trigger for writing",
+        "enable Landlock (lsm=landlock,...) or user namespaces: " + userns_fix);
+    add("cordon's state hidden", M, "none",
+        "other workspaces' private /tmp and cordon's records are readable (needs user namespaces or "
+        "Landlock)",
+        userns_fix);
+    add("process isolation", M, caps.seccomp ? "seccomp (ptrace) only" : "none",
+        "no pid namespace or signal scoping", userns_fix);
   }
   if (!caps.seccomp)
     add("syscall filter", M, "none", "seccomp unavailable", "use a kernel with CONFIG_SECCOMP_FILTER=y");

@@ -39,6 +39,7 @@ enum class MountKind {
   MaskFile,             // empty read-only file over a denied file
   EmptyWritableDir,     // empty private tmpfs (XDG runtime dir: keeps tools working, hides host IPC)
   Tmp,                  // /tmp: source is the private dir, "host", or "" for an empty read-only /tmp
+  ProcReadOnly,         // after the fresh /proc: read-only self-bind of a kernel-settings entry
 };
 
 struct MountStep {
@@ -108,6 +109,10 @@ struct LinuxPlanInputs {
   std::string home;
   // cordon's own state and config directories: protected inside any writable root.
   std::vector<std::string> own_paths = {};
+  // cordon's per-user state directory (platform/linux/state.hpp): every workspace's
+  // private /tmp, the locks and the placeholder ledgers. Hidden inside the sandbox,
+  // except this run's own private /tmp. "" when there is none (tests).
+  std::string state_root = {};
 };
 
 struct LinuxPlan {

@@ -74,8 +74,9 @@ Result<Prepared> prepare(const Policy& policy, LinuxHostCaps caps) {
   if (!guard) return guard.error();
   p.placeholders = std::move(*guard);
   RealFsProbe fs;
-  auto plan = plan_linux(policy, p.caps, fs,
-                         LinuxPlanInputs{p.state.private_tmp, home_of(policy), own_paths(policy, p.state)});
+  auto plan = plan_linux(
+      policy, p.caps, fs,
+      LinuxPlanInputs{p.state.private_tmp, home_of(policy), own_paths(policy, p.state), p.state.root});
   if (!plan) return plan.error();
   p.plan = std::move(*plan);
   return p;
