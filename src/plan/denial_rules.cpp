@@ -148,6 +148,7 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
   }
   for (const auto& rule : plan.report.rules) {
     if (rule.category == "deny-read") r.masked.push_back(rule.subject);
+    if (rule.category == "hide") r.hidden.push_back(rule.subject);
     if (rule.category == "allow-read") r.read_exceptions.push_back(rule.subject);
   }
   return r;
@@ -165,6 +166,9 @@ std::optional<Denial> classify(const DenialRules& rules, Operation op, const std
     return Denial{to_string(op), path, "", std::move(rule), std::move(suggestion)};
   };
 
+  if (within_any(path, rules.hidden))
+    return denial("cordon's own state (hidden in the sandbox)",
+                  "none: cordon's state directory is never visible to a sandboxed command");
   const bool in_exception = within_any(path, rules.read_exceptions);
   const bool in_secret = within_any(path, rules.masked);
   if (op == Operation::Read) {
