@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 
+#include "apps/cli/man_page.hpp"
 #include "core/limits.hpp"
 #include "core/paths.hpp"
 
@@ -164,6 +165,13 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
       "uninstall", "remove everything cordon added: sandbox users, group, profiles, firewall rules, ACEs");
   uninstall->prefix_command();
 #endif
+
+  // Hidden: the manual page, from this same option table (the build makes cordon.1 with it).
+  if (args.size() == 1 && args[0] == "--help-man") {
+    req.command = Command::Help;
+    req.help_text = man_page(app, "cordon 0.1.0");
+    return req;
+  }
 
   // CLI11 wants argv in reverse order for the vector overload.
   std::vector<std::string> rev(args.rbegin(), args.rend());
