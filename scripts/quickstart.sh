@@ -25,7 +25,7 @@ cmake --build --preset quickstart -j"$(nproc)" >/dev/null
 cmake --install build --prefix "$prefix" --strip >/dev/null
 cordon="$prefix/bin/cordon"
 echo "installed: $cordon, its man page ($prefix/share/man/man1/cordon.1.gz) and docs ($prefix/share/doc/cordon)"
-echo "uninstall: scripts/quickstart.sh --uninstall"
+echo "uninstall: ${PREFIX:+PREFIX=$PREFIX }scripts/quickstart.sh --uninstall"
 case ":$PATH:" in
   *":$prefix/bin:"*) ;;
   *) echo "note: $prefix/bin is not on your PATH; add it:  export PATH=\"$prefix/bin:\$PATH\"" ;;

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Bookkeeping for scripts/test.sh: every suite is planned up front, then leaves its
 # results in one directory, and scripts/lib/summarize.py counts them, naming every
 # planned suite that left none. Sourced; the self-test is tests/scripts/summary_test.sh.
@@ -10,6 +11,7 @@
 #   gtest_suite NAME JSON CMD...         # a googletest run writing JSON; keeps it and the exit code
 #   counted_suite NAME LOG CMD...        # CMD prints "N passed, N failed[, N skipped]" last
 #   abandon "why"                        # every planned suite without results fails with this
+#   want NAME                            # false (and skipped, with why) when CORDON_TEST_ONLY leaves it out
 #   note "text"                          # printed before the final line
 #   summarize                            # per-suite lines and the final line; 1 if anything failed
 
@@ -23,6 +25,15 @@ skip() { printf '%s\n' "$2" >"$SUITE_RESULTS/$1.skip"; echo "$1: skipped ($2)"; 
 fail() { printf '%s\n' "$2" >"$SUITE_RESULTS/$1.fail"; echo "$1: FAILED ($2)"; }
 note() { printf '%s\n' "$1" >>"$SUITE_RESULTS/notes"; }
 record() { echo "$2 $3 ${4:-0}" >"$SUITE_RESULTS/$1.count"; }
+
+# CORDON_TEST_ONLY="unit package ...": run only these suites (a developer's shortcut; the
+# others are reported as skipped, so the count still says what did not run).
+want() {
+  [ -z "${CORDON_TEST_ONLY:-}" ] && return 0
+  case " $CORDON_TEST_ONLY " in *" $1 "*) return 0 ;; esac
+  skip "$1" "not selected by CORDON_TEST_ONLY"
+  return 1
+}
 
 planned() { cut -f1 "$SUITE_RESULTS/plan"; }
 

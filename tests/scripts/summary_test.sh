@@ -118,5 +118,17 @@ counted_suite sdk "$work/sdk.log" sh -c 'echo "ok one"; exit 1' >/dev/null
 finish_case
 check "counted suites" "$([ "$last" = "tests: 7 passed, 1 failed, 2 skipped; failed: sdk (no results (exit code 1))" ]; echo $?)" "$last"
 
+# 10. CORDON_TEST_ONLY: the suites left out are skipped, and say so.
+new_case
+plan unit "fake"; plan e2e "fake"
+(
+  CORDON_TEST_ONLY="unit"
+  want unit && record unit 2 0
+  want e2e && record e2e 9 0
+) >/dev/null
+finish_case
+check "CORDON_TEST_ONLY skips the rest, saying why" \
+  "$([ "$last" = "tests: 2 passed, 0 failed, 1 skipped" ] && grep -q 'e2e: .*not selected' <<<"$out"; echo $?)" "$out"
+
 echo "summary self-test: $passed passed, $failed failed"
 [ "$failed" = 0 ]
