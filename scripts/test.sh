@@ -107,7 +107,8 @@ if as_root; then
 fi
 as_ci_user() {
   runuser -u "$ci_user" -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="/home/$ci_user" USER="$ci_user" \
-    LANG=C.UTF-8 CORDON_BIN="$stage/cordon" "${tool_env[@]}" sh -c "cd '$stage' && $1"
+    LANG=C.UTF-8 CORDON_BIN="$stage/cordon" "${tool_env[@]}" ${GTEST_FILTER:+GTEST_FILTER="$GTEST_FILTER"} \
+    sh -c "cd '$stage' && $1"
 }
 for entry in "${UNPRIVILEGED_SUITES[@]}"; do
   binary=${entry%%:*} name="${entry#*:}-as-$ci_user"
