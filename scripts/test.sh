@@ -13,6 +13,9 @@
 # Every suite is listed before anything runs; one that is missing, fails to build, crashes
 # before writing its results or writes unreadable ones counts as failed, by name, in the
 # last line: "tests: N passed, N failed, N skipped[; failed: NAME (why), ...]".
+# Add a suite in the block below. For a quicker run while developing:
+#   CORDON_TEST_ONLY="unit e2e" GTEST_FILTER='McpServer.*' scripts/test.sh
+# (the suites left out are reported as skipped; GTEST_FILTER reaches both users' passes).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 root_dir=$(pwd)
