@@ -70,6 +70,7 @@ std::string man_page(const CLI::App& app, const std::string& version) {
       "secrets unreadable, network off unless allowed, nothing outliving the command. When it cannot "
       "enforce a guarantee on this host it says which and refuses to run unless "
       "\\fB\\-\\-best\\-effort\\fR is given.\n";
+  if (!app.get_footer().empty()) out += ".PP\n" + roff(app.get_footer()) + "\n";
   out += ".SH OPTIONS\n";
   options_of(app, out, true);
   out += ".SH COMMANDS\n";
