@@ -122,6 +122,7 @@ check "counted suites" "$([ "$last" = "tests: 7 passed, 1 failed, 2 skipped; fai
 new_case
 plan unit "fake"; plan e2e "fake"
 (
+  # shellcheck disable=SC2034 # read by want()
   CORDON_TEST_ONLY="unit"
   want unit && record unit 2 0
   want e2e && record e2e 9 0
