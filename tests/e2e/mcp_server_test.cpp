@@ -107,6 +107,9 @@ class McpServer {
     }
     return nullptr;
   }
+  void signal(int sig) {
+    if (pid_ > 0) ::kill(pid_, sig);
+  }
   void close_stdin() {
     if (in_ >= 0) ::close(in_);
     in_ = -1;
@@ -347,15 +350,108 @@ TEST(McpServer, HostileMessagesGetErrorsAndTheServerCarriesOn) {
   EXPECT_EQ(s.next()["id"], 5);
 }
 
-TEST(McpServer, ClosingStdinEndsTheServerAndItsCommands) {
+// The README's piped example: end of input is the end of requests, not of answers.
+TEST(McpServer, PipedRequestsGetTheirResponsesAfterEndOfInput) {
+  TempDir ws;
+  const std::string input =
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"sh","version":"1"}}})"
+      "\n"
+      R"({"jsonrpc":"2.0","method":"notifications/initialized"})"
+      "\n"
+      R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"run_command","arguments":{"command":"sleep 1; echo hello > out.txt; cat out.txt"}}})"
+      "\n";
+  auto start = Clock::now();
+  auto r = run_process({cordon_binary(), "mcp", "--no-config", "--workspace", ws.path()}, ws.path(), input);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_GE(Clock::now() - start, std::chrono::seconds(1));
+  std::vector<nlohmann::json> replies;
+  std::string line;
+  for (char c : r.out) {
+    if (c != '\n') {
+      line += c;
+      continue;
+    }
+    replies.push_back(nlohmann::json::parse(line, nullptr, false));
+    line.clear();
+  }
+  ASSERT_EQ(replies.size(), 2u) << r.out;
+  EXPECT_EQ(replies[0]["id"], 1) << r.out;
+  EXPECT_EQ(replies[0]["result"]["serverInfo"]["name"], "cordon") << r.out;
+  EXPECT_EQ(replies[1]["id"], 2) << r.out;
+  EXPECT_EQ(structured(replies[1])["stdout"], "hello\n") << r.out;
+  EXPECT_EQ(structured(replies[1])["classification"], "ok") << r.out;
+  EXPECT_EQ(read_file(ws / "out.txt"), "hello\n");
+}
+
+TEST(McpServer, EndOfInputWaitsForEveryCallWithinItsTimeout) {
+  TempDir ws;
+  McpServer s(ws.path());
+  const std::string marker = "7" + std::to_string(::getpid() % 10000) + "3";
+  s.call(1, {{"command", "sleep " + marker}, {"timeout", 2}});
+  s.call(2, {{"command", "sleep 0.5; echo quick"}});
+  ASSERT_TRUE(eventually([&] { return host_runs("sleep " + marker); }, std::chrono::seconds(10)));
+  auto start = Clock::now();
+  s.close_stdin();
+  auto quick = s.response(2, std::chrono::seconds(10));
+  EXPECT_EQ(structured(quick)["stdout"], "quick\n") << quick.dump();
+  auto slow = s.response(1, std::chrono::seconds(10));
+  EXPECT_EQ(structured(slow)["classification"], "timed-out") << slow.dump();
+  EXPECT_EQ(s.wait_exit(std::chrono::seconds(10)), 0);
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(8));
+  EXPECT_FALSE(host_runs("sleep " + marker));
+}
+
+TEST(McpServer, SigtermAfterEndOfInputEndsTheServerAndItsCommands) {
   TempDir ws;
   McpServer s(ws.path());
   const std::string marker = "5" + std::to_string(::getpid() % 10000) + "9";
   s.call(1, {{"command", "sleep " + marker}});
   ASSERT_TRUE(eventually([&] { return host_runs("sleep " + marker); }, std::chrono::seconds(10)));
   s.close_stdin();
-  EXPECT_EQ(s.wait_exit(std::chrono::seconds(10)), 0);
+  // No timeout: the call goes on, and the server with it, until the client insists.
+  EXPECT_EQ(s.wait_exit(std::chrono::milliseconds(1500)), -1);
+  EXPECT_TRUE(host_runs("sleep " + marker));
+  s.signal(SIGTERM);
+  EXPECT_EQ(s.wait_exit(std::chrono::seconds(10)), 128 + SIGTERM);
   EXPECT_TRUE(eventually([&] { return !host_runs("sleep " + marker); }, std::chrono::seconds(5)));
   // The prestarted worker ended like a normal run: its placeholders were cleaned up.
   EXPECT_TRUE(eventually([&] { return !exists(ws / ".cordon"); }, std::chrono::seconds(5)));
+}
+
+TEST(McpServer, ProgressTokenGetsProgressWithOutputBytes) {
+  TempDir ws;
+  McpServer s(ws.path());
+  s.send(
+      R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"run_command","_meta":{"progressToken":"tok-1"},"arguments":{"command":"echo abc; sleep 2.6; echo de"}}})");
+  s.call(2, {{"command", "sleep 2.2"}});  // no token: no progress
+  std::vector<nlohmann::json> progress;
+  nlohmann::json second;
+  bool answered = false;
+  for (int i = 0; i < 20 && !answered; ++i) {
+    auto m = s.next(std::chrono::seconds(10));
+    ASSERT_FALSE(m.is_null()) << "no response";
+    if (m.value("method", "") == "notifications/progress")
+      progress.push_back(m["params"]);
+    else if (m.contains("id") && m["id"] == 1)
+      answered = true;
+    else if (m.contains("id") && m["id"] == 2)
+      second = m;
+  }
+  ASSERT_TRUE(answered);
+  if (second.is_null()) second = s.response(2);
+  EXPECT_EQ(structured(second)["classification"], "ok") << second.dump();
+  ASSERT_GE(progress.size(), 2u);
+  double last = 0;
+  for (const auto& p : progress) {
+    EXPECT_EQ(p["progressToken"], "tok-1") << p.dump();
+    EXPECT_GT(p["progress"].get<double>(), last) << p.dump();
+    last = p["progress"].get<double>();
+  }
+  // The first echo's "abc\n" was counted while the command slept.
+  bool counted = false;
+  for (const auto& p : progress) counted = counted || contains(p["message"], "4 bytes of output");
+  EXPECT_TRUE(counted) << nlohmann::json(progress).dump();
+  // Nothing more for call 1 after its response.
+  s.send(R"({"jsonrpc":"2.0","id":3,"method":"ping"})");
+  EXPECT_EQ(s.next()["id"], 3);
 }

@@ -2,7 +2,10 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cstddef>
+#include <optional>
 
+#include "apps/cli/man_page.hpp"
 #include "core/limits.hpp"
 #include "core/paths.hpp"
 
@@ -122,13 +125,46 @@ Result<PolicyLayer> to_layer(const RawPolicyOptions& o, const std::string& cwd, 
   return l;
 }
 
+// "-c", "-lc", "-ic", "-l": the option clusters a caller of `$SHELL -c` may pass.
+bool is_shell_option(const std::string& arg) {
+  return arg.size() >= 2 && arg[0] == '-' && arg.find_first_not_of("lic", 1) == std::string::npos;
+}
+
+// `cordon -c 'COMMAND' [NAME [ARGS...]]`: the shell convention (`$SHELL -c`, a command
+// prefix, a `bash -c` wrapper), so cordon can be named wherever a tool takes a shell. It is
+// `cordon run -- /bin/sh -c COMMAND [NAME [ARGS...]]` with the policy from the config files
+// (workspace: the configured one, else the current directory). -l and -i are accepted and
+// ignored: no profile is read and nothing is interactive beyond what the command does.
+std::optional<Result<CliRequest>> shell_mode(const std::vector<std::string>& args) {
+  size_t i = 0;
+  bool dash_c = false;
+  for (; i < args.size() && is_shell_option(args[i]); ++i)
+    dash_c = dash_c || args[i].find('c') != std::string::npos;
+  if (i == 0) return std::nullopt;
+  if (!dash_c) return std::nullopt;  // "-l" alone: not the shell convention, let CLI11 say so
+  if (i == args.size())
+    return Result<CliRequest>(
+        usage_error("-c", "needs a command string", "cordon -c 'COMMAND' [NAME [ARGS...]]"));
+  CliRequest req;
+  req.command = Command::Run;
+  req.flags.origin = Origin{"command line", 0};
+  req.argv = {"/bin/sh", "-c"};
+  req.argv.insert(req.argv.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+  return Result<CliRequest>(std::move(req));
+}
+
 }  // namespace
 
 Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::string& cwd) {
+  if (auto shell = shell_mode(args)) return std::move(*shell);
   CliRequest req;
   CLI::App app{"cordon: run agent commands on the real machine under kernel-enforced limits", "cordon"};
   app.require_subcommand(0, 1);
   app.set_version_flag("--version", "cordon 0.1.0");
+  app.footer(
+      "As a shell: cordon -c 'COMMAND' [NAME [ARGS...]] runs /bin/sh -c COMMAND inside `cordon run` with the "
+      "policy from the config files, so cordon can be named wherever a tool takes a shell ($SHELL -c, a "
+      "command prefix, a bash -c wrapper).");
 
   RawPolicyOptions run_opts, explain_opts, check_opts, mcp_opts;
   std::vector<std::string> run_cmd, explain_cmd;
@@ -164,6 +200,13 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
       "uninstall", "remove everything cordon added: sandbox users, group, profiles, firewall rules, ACEs");
   uninstall->prefix_command();
 #endif
+
+  // Hidden: the manual page, from this same option table (the build makes cordon.1 with it).
+  if (args.size() == 1 && args[0] == "--help-man") {
+    req.command = Command::Help;
+    req.help_text = man_page(app, "cordon 0.1.0");
+    return req;
+  }
 
   // CLI11 wants argv in reverse order for the vector overload.
   std::vector<std::string> rev(args.rbegin(), args.rend());

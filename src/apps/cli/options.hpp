@@ -4,6 +4,7 @@
 //   cordon explain [options] [--json] -- CMD [ARGS...]
 //   cordon check [--json]
 //   cordon mcp [options]
+//   cordon -c 'COMMAND' [NAME [ARGS...]]   (the shell convention: run -- /bin/sh -c ...)
 //   cordon setup
 //   cordon uninstall          (Windows: the same as `cordon setup uninstall`)
 #pragma once

@@ -57,7 +57,9 @@ struct Capture {
   std::string data;
   uint64_t cap;
   bool truncated = false;
+  std::atomic<uint64_t>* counter = nullptr;  // bytes seen, for progress (may be null)
   void add(const char* p, size_t n) {
+    if (counter) *counter += n;
     size_t room = data.size() < cap ? static_cast<size_t>(cap - data.size()) : 0;
     if (n > room) truncated = true;
     data.append(p, n < room ? n : room);
@@ -217,7 +219,7 @@ void WorkerPool::refill() {
   }
 }
 
-Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd) {
+Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd, std::atomic<uint64_t>* output_bytes) {
   Outcome o;
   const auto start = std::chrono::steady_clock::now();
   auto taken = take();
@@ -236,6 +238,7 @@ Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd) {
   size_t written = 0;
 
   Capture out{{}, config_.max_output}, err{{}, config_.max_output};
+  out.counter = err.counter = output_bytes;
   std::string report;
   set_nonblock(w->in.get());
   const bool has_deadline = request.timeout_seconds.has_value();

@@ -16,6 +16,7 @@
 // each response (a worker sets itself up in its own process, in the background).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -54,8 +55,10 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   // Runs the command; returns when it and everything it started are gone. Becomes
-  // readable on `cancel_fd` (any byte, or EOF) means: kill the tree now.
-  Outcome run(const CommandRequest& request, int cancel_fd);
+  // readable on `cancel_fd` (any byte, or EOF) means: kill the tree now. When given,
+  // `output_bytes` counts the bytes the command wrote to stdout and stderr so far (before
+  // the cap), for progress notifications read from another thread.
+  Outcome run(const CommandRequest& request, int cancel_fd, std::atomic<uint64_t>* output_bytes = nullptr);
   // Start workers until `warm` are waiting. Called after a response is sent: started
   // while a command runs, their setup would compete with it for the CPU; between
   // commands it overlaps the agent's own turn. Spawning is a fork and exec: the
