@@ -7,6 +7,7 @@
 // repository made inside stays usable outside.
 #include <sys/stat.h>
 
+#include <cctype>
 #include <chrono>
 #include <map>
 
@@ -113,8 +114,24 @@ TEST_F(PostRun, ConfigLinkedToAnOutsideFileIsNotRewritten) {
   auto o = run_inside(box, "git init -q && ln -sf " + outside / "ssh_config" + " .git/config");
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_EQ(state_of(outside.path()), before);
-  EXPECT_FALSE(contains(o.err, "Host x")) << "cordon printed file content:\n" << o.err;
+  std::string err = o.err;
+  for (auto& c : err) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  EXPECT_FALSE(contains(err, "host x")) << "cordon printed file content:\n" << o.err;
+  EXPECT_FALSE(contains(read_file(box.ws / ".git/config"), "User y")) << "outside content copied inside";
   expect_git_outside_is_inert(box, marker);
+}
+
+TEST_F(PostRun, DotGitLinkedToAnOutsideRepositoryIsNotFollowed) {
+  const auto env = box.env(kGitIdentity);
+  ASSERT_EQ(run_process({"git", "init", "-q", outside / "repo"}, outside.path(), "", env).code, 0);
+  write_marker_script(outside / "repo/.git/hooks/pre-commit", marker);
+  write_file(outside / "repo/.git/config", "[core]\n\tfsmonitor = touch " + marker + "\n");
+  const auto before = state_of(outside.path());
+  auto o = run_inside(box, "ln -s " + outside / "repo/.git" + " .git");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(state_of(outside.path()), before);
+  EXPECT_TRUE(contains(o.err, "cannot verify")) << o.err;
+  EXPECT_FALSE(exists(box.ws / ".git"));
 }
 
 TEST_F(PostRun, ConfigFifoDoesNotHangCordon) {
