@@ -280,3 +280,40 @@ TEST_F(PostRun, ReportIntoAnOrdinaryFileIsWritten) {
 }
 
 }  // namespace
+
+namespace {
+
+// Waits (bounded) until the detached placeholder cleaner has emptied every ledger.
+bool wait_for_cleaner(const Sandbox& box) {
+  const std::string ledgers = box.home / ".local/state/cordon/placeholders";
+  for (int waited = 0; waited < 10000; waited += 50) {
+    bool all_empty = true;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(ledgers, ec))
+      if (fs::file_size(e.path(), ec) != 0) all_empty = false;
+    if (all_empty) return true;
+    ::usleep(50 * 1000);
+  }
+  return false;
+}
+
+// The cleaner removes the workspace's empty placeholders after the run (allowed half),
+// but never through a link: a placeholder's parent swapped for a symlink to an outside
+// directory leaves that directory's same-named empty entry in place.
+TEST(PostRunPlaceholders, CleanerRemovesPlaceholdersButFollowsNoLink) {
+  Sandbox box;
+  OutsideDir outside;
+  ASSERT_TRUE(fs::create_directories(outside / "deep"));
+  ASSERT_TRUE(fs::create_directories(box.ws / "sub"));
+  const auto before = state_of(outside.path());
+  auto o =
+      run_process({cordon_binary(), "run", "--no-config", "--protect", box.ws / "sub/deep", "--", "sh", "-c",
+                   "ls -d .vscode sub/deep && mv sub sub2 && ln -s " + outside.path() + " sub; true"},
+                  box.ws.path(), "", box.env({"CORDON_PLACEHOLDER_LINGER_MS=0"}), kBoundSeconds);
+  EXPECT_TRUE(contains(o.out, ".vscode")) << "the placeholder exists during the run:\n" << o.out << o.err;
+  ASSERT_TRUE(wait_for_cleaner(box)) << "the cleaner did not finish";
+  EXPECT_FALSE(exists(box.ws / ".vscode")) << "empty placeholders are removed after the run";
+  EXPECT_EQ(state_of(outside.path()), before);
+}
+
+}  // namespace
