@@ -96,6 +96,7 @@ if [ -x scripts/fuzz.sh ] && command -v clang++ >/dev/null; then
   run_fuzzer cordon_domain_fuzz "domains, proxy parsers" domain fuzz/corpus-domain
   run_fuzzer cordon_runner_frame_fuzz "Windows runner frames" runner fuzz/corpus-runner
   run_fuzzer cordon_ledger_fuzz "Windows ledger, uninstall replay" ledger fuzz/corpus-ledger
+  run_fuzzer cordon_git_config_fuzz "git config parser, allowlist" git-config fuzz/corpus-git-config
 else
   extra_skipped=$((extra_skipped + 1)); notes+=("fuzzing skipped: clang++ or scripts/fuzz.sh missing")
 fi

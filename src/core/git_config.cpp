@@ -34,7 +34,10 @@ class Source {
     }
     int c = static_cast<unsigned char>(text_[pos_++]);
     if (c == 0) nul = true;
-    if (c == '\r' && pos_ < text_.size() && text_[pos_] == '\n') c = text_[pos_++];
+    if (c == '\r' && pos_ < text_.size() && text_[pos_] == '\n') {
+      ++pos_;
+      c = '\n';
+    }
     if (c == '\n') ++line;
     return c;
   }
