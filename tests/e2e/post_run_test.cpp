@@ -234,6 +234,29 @@ TEST_F(PostRun, GitdirFileIsNotFollowed) {
   EXPECT_FALSE(exists(marker));
 }
 
+// Submodule gitdirs get the same repair; files that point git at other hooks and config
+// (commondir, config.worktree, worktrees/) are moved out of its way.
+TEST_F(PostRun, SubmoduleGitdirsAndPointersAreRepairedToo) {
+  write_file(box.ws / "hook.sh", "#!/bin/sh\ntouch '" + marker + "'\n");
+  auto o = run_inside(box,
+                      "git init -q && mkdir -p .git/modules/sub/hooks evil/hooks && "
+                      "install -m 755 hook.sh .git/modules/sub/hooks/pre-commit && "
+                      "echo 'ref: refs/heads/main' > .git/modules/sub/HEAD && "
+                      "printf '[core]\\n\\tfsmonitor = touch " +
+                          marker +
+                          "\\n' > .git/modules/sub/config && "
+                          "install -m 755 hook.sh evil/hooks/pre-commit && echo ../evil > .git/commondir && "
+                          "echo x > .git/config.worktree && mkdir -p .git/worktrees/w");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(::access((box.ws / ".git/modules/sub/hooks/pre-commit").c_str(), X_OK), 0) << o.err;
+  EXPECT_FALSE(contains(read_file(box.ws / ".git/modules/sub/config"), "fsmonitor")) << o.err;
+  for (const char* moved : {".git/commondir", ".git/config.worktree", ".git/worktrees"}) {
+    EXPECT_FALSE(exists(box.ws / moved)) << moved;
+    EXPECT_TRUE(exists(box.ws / (std::string(moved) + ".cordon-disabled"))) << moved;
+  }
+  expect_git_outside_is_inert(box, marker);
+}
+
 // The allowed half: an ordinary repository made inside keeps its history, remote and
 // identity, nothing is reported as removed, and git works on it outside.
 TEST_F(PostRun, OrdinaryRepositoryMadeInsideStaysUsable) {

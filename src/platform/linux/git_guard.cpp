@@ -13,6 +13,7 @@ namespace {
 constexpr size_t kMaxConfigBytes = 1 << 20;  // a real .git/config is a few hundred bytes
 constexpr size_t kMaxEntries = 4096;         // per directory inspected
 constexpr int kMaxModuleDepth = 4;           // modules/a/modules/b/...
+constexpr int kMaxModuleDirs = 256;          // directories visited under modules/, in all
 const char* const kDisabled = ".cordon-disabled";
 
 using git_config::escape_name;
@@ -191,6 +192,12 @@ class Repairer {
       return;
     }
     for (const auto& name : *names) {
+      if (++module_dirs_ > kMaxModuleDirs) {
+        out_.warnings.push_back(escape_name(dir.path()) +
+                                ": too many submodule directories, the rest not checked: inspect them before "
+                                "running git there");
+        return;
+      }
       auto sub = existing_dir(dir, name);
       if (!sub) continue;
       if (stat_entry(*sub, "HEAD"))
@@ -201,6 +208,7 @@ class Repairer {
   }
 
   GitRepair& out_;
+  int module_dirs_ = 0;
 };
 
 }  // namespace

@@ -2,10 +2,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <memory>
@@ -164,10 +164,19 @@ Result<std::string> read_regular(const PinnedDir& dir, const std::string& name, 
 
 Status replace_file(const PinnedDir& dir, const std::string& name, const std::string& content, mode_t mode) {
   if (!is_single_name(name)) return refused("rename", join(dir, name), EINVAL, "not a single name");
-  static std::atomic<unsigned> counter{0};
-  const std::string tmp =
-      name + ".cordon-new." + std::to_string(::getpid()) + "." + std::to_string(++counter);
-  auto fd = open_beneath(dir, tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
+  // A fresh name the command cannot have pre-created: random, and retried on EEXIST.
+  std::string tmp;
+  Result<UniqueFd> fd = Error{};
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    uint64_t nonce = 0;
+    if (::getrandom(&nonce, sizeof nonce, 0) != static_cast<ssize_t>(sizeof nonce))
+      return os_error("getrandom", join(dir, name), errno);
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(nonce));
+    tmp = name + ".cordon-new." + hex;
+    fd = open_beneath(dir, tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
+    if (fd || fd.error().code != EEXIST) break;
+  }
   if (!fd) return fd.error();
   auto fail = [&](const char* call, int code) {
     ::unlinkat(dir.fd(), tmp.c_str(), 0);
