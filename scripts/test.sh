@@ -44,12 +44,12 @@ if [ "$(id -u)" -eq 0 ]; then
   id cordon-ci >/dev/null 2>&1 || useradd --create-home --shell /bin/sh cordon-ci
   # The build tree may sit under a directory that user cannot read: stage a copy.
   stage=$(mktemp -d /var/tmp/cordon-stage-XXXXXX)
-  cp build/cordon build/tests/cordon_e2e_tests build/tests/no_userns "$stage/"
+  cp build/cordon build/tests/cordon_e2e_tests build/tests/no_userns build/tests/no_openat2 "$stage/"
   chmod 755 "$stage"
   chown cordon-ci "$stage"
   runuser -u cordon-ci -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/home/cordon-ci USER=cordon-ci \
     LANG=C.UTF-8 CORDON_BIN="$stage/cordon" CORDON_NO_USERNS="$stage/no_userns" \
-    sh -c "cd '$stage' && ./cordon_e2e_tests --gtest_output=json:$stage/e2e-unprivileged.json"
+    CORDON_NO_OPENAT2="$stage/no_openat2" sh -c "cd '$stage' && ./cordon_e2e_tests --gtest_output=json:$stage/e2e-unprivileged.json"
   cp "$stage/e2e-unprivileged.json" "$results/" 2>/dev/null || true
 else
   notes+=("the root pass of the sandbox tests needs root (this pass ran as $(id -un), unprivileged)")

@@ -340,3 +340,27 @@ TEST(PostRunPlaceholders, CleanerRemovesPlaceholdersButFollowsNoLink) {
 }
 
 }  // namespace
+
+namespace {
+
+// The no_openat2 helper (tests/tools/no_openat2.cpp); CORDON_NO_OPENAT2 overrides.
+std::string no_openat2_binary() {
+  const char* env = std::getenv("CORDON_NO_OPENAT2");
+  return env && *env ? env : CORDON_NO_OPENAT2_BINARY;
+}
+
+// Without openat2 there is no way to open beneath the pin without following links:
+// cordon does not fall back, it says the repository could not be checked.
+TEST(PostRunWithoutOpenat2, RepairFailsLoudly) {
+  if (!have_tool("git")) GTEST_SKIP() << "git is not installed";
+  if (::access(no_openat2_binary().c_str(), X_OK) != 0) GTEST_SKIP() << "no no_openat2 helper";
+  Sandbox box;
+  auto o = run_process({no_openat2_binary(), cordon_binary(), "run", "--no-config", "--", "sh", "-c",
+                        "git init -q && git config core.fsmonitor true"},
+                       box.ws.path(), "", box.env(kGitIdentity), kBoundSeconds);
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.err, "could not check")) << o.err;
+  EXPECT_TRUE(contains(o.err, "ENOSYS")) << o.err;
+}
+
+}  // namespace
