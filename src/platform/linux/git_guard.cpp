@@ -27,6 +27,14 @@ const char* kind_of(mode_t mode) {
   return "a device";
 }
 
+// An error message on one line, escaped (it names paths the command chose).
+std::string one_line(const Error& e) {
+  std::string text = e.message();
+  for (size_t at; (at = text.find("\n  ")) != std::string::npos;) text.replace(at, 3, "; ");
+  for (size_t at; (at = text.find('\n')) != std::string::npos;) text.replace(at, 1, "; ");
+  return escape_name(text);
+}
+
 bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
@@ -49,7 +57,7 @@ class Repairer {
     out_.done.push_back(escape_name(dir.path() + "/" + name) + ": " + what);
   }
   void warn(const Error& e, const std::string& consequence) {
-    out_.warnings.push_back(escape_name(e.message()) + " (" + consequence + ")");
+    out_.warnings.push_back(one_line(e) + " (" + consequence + ")");
   }
 
   // The directory `name` beneath `parent` if it is one; anything else there is renamed away.
@@ -150,7 +158,7 @@ class Repairer {
     auto text = read_regular(git, "config", kMaxConfigBytes);
     if (!text) {
       replace_config(git, git_config::minimal_config(),
-                     "not read (" + escape_name(text.error().message()) + "): replaced by a minimal config");
+                     "not read (" + one_line(text.error()) + "): replaced by a minimal config");
       return;
     }
     auto parsed = git_config::parse(*text);
@@ -221,7 +229,7 @@ std::vector<GitRootPin> pin_git_roots(const std::vector<std::string>& roots) {
     if (auto dir = PinnedDir::open(root))
       pin.dir = std::move(*dir);
     else
-      pin.error = dir.error().message();
+      pin.error = one_line(dir.error());
     pins.push_back(std::move(pin));
   }
   return pins;
@@ -232,13 +240,12 @@ GitRepair neutralise_new_repository(const GitRootPin& pin) {
   const std::string unchecked = "could not check for a repository created inside the sandbox in " +
                                 escape_name(pin.root) + ": do not run git there before inspecting .git";
   if (!pin.dir) {
-    out.warnings.push_back(unchecked + " (" + escape_name(pin.error) + ")");
+    out.warnings.push_back(unchecked + " (" + pin.error + ")");
     return out;
   }
   auto st = stat_entry(*pin.dir, ".git");
   if (!st) {
-    if (st.error().code != ENOENT)
-      out.warnings.push_back(unchecked + " (" + escape_name(st.error().message()) + ")");
+    if (st.error().code != ENOENT) out.warnings.push_back(unchecked + " (" + one_line(st.error()) + ")");
     return out;
   }
   Repairer repair(out);
@@ -252,13 +259,13 @@ GitRepair neutralise_new_repository(const GitRootPin& pin) {
           " made inside the sandbox; cordon cannot verify where it leads and renamed it to " +
           escape_name(*to));
     else
-      out.warnings.push_back(unchecked + " (.git is " + kind_of(st->st_mode) + "; " +
-                             escape_name(to.error().message()) + ")");
+      out.warnings.push_back(unchecked + " (.git is " + kind_of(st->st_mode) + "; " + one_line(to.error()) +
+                             ")");
     return out;
   }
   auto git = pin.dir->subdir(".git");
   if (!git) {
-    out.warnings.push_back(unchecked + " (" + escape_name(git.error().message()) + ")");
+    out.warnings.push_back(unchecked + " (" + one_line(git.error()) + ")");
     return out;
   }
   repair.gitdir(*git, 0);

@@ -33,7 +33,7 @@ namespace cordon {
 struct GitRootPin {
   std::string root;
   std::optional<PinnedDir> dir;  // empty: pinning failed (error says why)
-  std::string error;
+  std::string error;             // one line, escaped
 };
 
 // Opens an O_PATH descriptor on each root; call before the command starts.
