@@ -28,13 +28,14 @@ GTEST_SUITES=(cordon_unit_tests:unit cordon_e2e_tests:e2e)
 UNPRIVILEGED_SUITES=(cordon_e2e_tests:e2e)
 # Helpers from build/tests that the unprivileged pass needs, as FILE:VARIABLE: each is
 # staged next to the tests and its path passed in VARIABLE (see tests/e2e/harness.hpp).
-STAGED_TOOLS=(no_userns:CORDON_NO_USERNS no_landlock:CORDON_NO_LANDLOCK)
+STAGED_TOOLS=(no_userns:CORDON_NO_USERNS no_landlock:CORDON_NO_LANDLOCK no_openat2:CORDON_NO_OPENAT2)
 # libFuzzer targets (fuzz/CMakeLists.txt), as TARGET:NAME:SEEDS[:DICTIONARY].
 FUZZERS=(cordon_config_fuzz:config:fuzz/corpus:fuzz/config.dict
          cordon_jsonrpc_fuzz:jsonrpc:fuzz/corpus-jsonrpc
          cordon_domain_fuzz:domain:fuzz/corpus-domain
          cordon_runner_frame_fuzz:runner:fuzz/corpus-runner
-         cordon_ledger_fuzz:ledger:fuzz/corpus-ledger)
+         cordon_ledger_fuzz:ledger:fuzz/corpus-ledger
+         cordon_git_config_fuzz:git-config:fuzz/corpus-git-config)
 ci_user=cordon-ci
 # ----------------------------------------------------------------------------------------
 

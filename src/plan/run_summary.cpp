@@ -18,6 +18,7 @@ std::vector<std::string> summarize_run(const RunFacts& f) {
     for (const auto& r : f.proxy_refusals) lines.push_back("  " + r);
   }
   for (const auto& note : f.git_notes) lines.push_back(note + " (a repository created inside the sandbox)");
+  for (const auto& w : f.git_warnings) lines.push_back("warning: " + w);
   if (f.best_effort)
     for (const auto& g : f.guarantees)
       if (g.state == GuaranteeState::Degraded || g.state == GuaranteeState::Missing)

@@ -21,8 +21,9 @@ struct RunFacts {
   std::optional<std::pair<std::string, int>> exec_failed;
   std::vector<std::string> proxy_refusals;  // one line per distinct refusal (summarize_refusals)
   size_t proxy_refused_total = 0;
-  std::vector<std::string> git_notes;  // what the post-run repository check did or could not do
-  std::vector<Guarantee> guarantees;   // the plan's; degraded and missing ones are warned about
+  std::vector<std::string> git_notes;     // what the post-run repository check did
+  std::vector<std::string> git_warnings;  // ... and what it could not do (loud)
+  std::vector<Guarantee> guarantees;      // the plan's; degraded and missing ones are warned about
   bool best_effort = false;
   std::vector<Denial> denials;
   bool denials_truncated = false;

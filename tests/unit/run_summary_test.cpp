@@ -26,20 +26,22 @@ TEST(RunSummary, OrderIsFixed) {
   f.proxy_refused_total = 3;
   f.proxy_refusals = {"evil.example:443 (not in the allowlist) x3"};
   f.git_notes = {"disabled hook pre-commit"};
+  f.git_warnings = {"cannot verify .git"};
   f.denials = {denial("/x/a")};
   f.timed_out_after = 2.5;
   f.limits_exceeded = {"memory (OOM kill)"};
   f.limits_reached = {"pids (3 forks refused; the command carried on)"};
   const auto lines = summarize_run(f);
-  ASSERT_EQ(lines.size(), 8u);
+  ASSERT_EQ(lines.size(), 9u);
   EXPECT_EQ(lines[0], "cannot run 'nosuch': No such file or directory");
   EXPECT_EQ(lines[1], "network: 3 connections refused by the proxy:");
   EXPECT_EQ(lines[2], "  evil.example:443 (not in the allowlist) x3");
   EXPECT_EQ(lines[3], "disabled hook pre-commit (a repository created inside the sandbox)");
-  EXPECT_NE(lines[4].find("/x/a"), std::string::npos);
-  EXPECT_EQ(lines[5], "timed out after 2.5 s; the whole process tree was killed");
-  EXPECT_EQ(lines[6], "limit exceeded: memory (OOM kill)");
-  EXPECT_EQ(lines[7], "limit reached: pids (3 forks refused; the command carried on)");
+  EXPECT_EQ(lines[4], "warning: cannot verify .git");
+  EXPECT_NE(lines[5].find("/x/a"), std::string::npos);
+  EXPECT_EQ(lines[6], "timed out after 2.5 s; the whole process tree was killed");
+  EXPECT_EQ(lines[7], "limit exceeded: memory (OOM kill)");
+  EXPECT_EQ(lines[8], "limit reached: pids (3 forks refused; the command carried on)");
 }
 
 TEST(RunSummary, DenialsAreCappedWithAPointerToTheJson) {

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 #include "platform/linux/git_guard.hpp"
 #include "platform/linux/launcher.hpp"
 #include "platform/linux/limits.hpp"
+#include "platform/linux/pinned_fs.hpp"
 #include "platform/linux/probe.hpp"
 #include "platform/linux/proxy.hpp"
 #include "platform/linux/seccomp.hpp"
@@ -256,6 +258,7 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
 
   Result<LaunchResult> result = Error{};
   std::vector<std::string>& notes = out.notes;
+  std::vector<GitRootPin> git_pins;    // roots with no .git, pinned before the command starts
   std::unique_ptr<ProxyServer> proxy;  // proxied network: runs while the command runs
   std::optional<Supervisor> supervisor;
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -296,6 +299,7 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
       if (auto st = supervisor->prepare(); !st) return st.error();
       spec.supervisor = &*supervisor;
     }
+    git_pins = pin_git_roots(prepared->plan.git_watch);
     result = launch(spec);
     if (result || !is_userns_unavailable(result.error()) || attempt == 1) break;
     // clone() refused the namespaces: plan again without them (which refuses unless
@@ -321,11 +325,17 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
   if (result->exec_failed) facts.exec_failed = std::make_pair(result->exec_arg, result->exec_errno);
   facts.proxy_refused_total = refused.size();
   facts.proxy_refusals = summarize_refusals(refused);
-  for (const auto& root : prepared->plan.git_watch)
-    for (const auto& done : neutralise_new_repository(root)) {
+  for (const auto& pin : git_pins) {
+    const GitRepair repair = neutralise_new_repository(pin);
+    for (const auto& done : repair.done) {
       facts.git_notes.push_back(done);
       notes.push_back(done);
     }
+    for (const auto& warning : repair.warnings) {
+      facts.git_warnings.push_back(warning);
+      notes.push_back("warning: " + warning);
+    }
+  }
   facts.guarantees = prepared->plan.report.guarantees;
   facts.best_effort = policy.best_effort;
   for (const auto& g : prepared->plan.report.guarantees)
@@ -405,8 +415,63 @@ std::string dump_json_line(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-Status write_report(const std::string& path, const nlohmann::json& j) {
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+// --report FILE may name a file in a writable root, where the command can plant a
+// link or a FIFO: the directory is pinned before the command starts and the file is
+// opened beneath it at the end without following anything, and only a regular file
+// with a single link is written.
+struct ReportTarget {
+  std::string path;  // as given, for messages
+  std::optional<PinnedDir> dir;
+  std::string name;
+  std::optional<Error> error;  // pinning failed
+};
+
+ReportTarget pin_report(const std::string& path) {
+  ReportTarget t;
+  t.path = path;
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  t.name = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (t.name.empty() || t.name == "." || t.name == "..") {
+    t.error = usage_error("--report", "'" + path + "' does not name a file");
+    return t;
+  }
+  if (auto d = PinnedDir::open(dir))
+    t.dir = std::move(*d);
+  else
+    t.error = d.error();
+  return t;
+}
+
+Status write_report(const ReportTarget& target, const nlohmann::json& j) {
+  if (target.error) return *target.error;
+  const int dirfd = target.dir->fd();
+  const char* name = target.name.c_str();
+  const char* hint = "--report needs a regular file (not a link, FIFO or hard link)";
+  struct stat st {};
+  if (::fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))
+    return os_error("fstatat", target.path, EINVAL, hint);  // a FIFO or device is never opened
+  UniqueFd fd(
+      ::openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644));
+  if (!fd.valid()) return os_error("openat", target.path, errno, hint);
+  if (::fstat(fd.get(), &st) != 0) return os_error("fstat", target.path, errno);
+  if (!S_ISREG(st.st_mode) || st.st_nlink != 1) return os_error("openat", target.path, EINVAL, hint);
+  if (::ftruncate(fd.get(), 0) != 0) return os_error("ftruncate", target.path, errno);
+  const std::string text = dump_json_line(j);
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return os_error("write", target.path, n < 0 ? errno : EIO);
+    done += static_cast<size_t>(n);
+  }
+  return Ok{};
+}
+
+// cordon mcp's worker passes its own inherited pipe as /proc/self/fd/N (a descriptor of
+// cordon's, not a path the sandbox controls) until it moves to a descriptor option.
+Status write_report_to_own_fd(const std::string& path, const nlohmann::json& j) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
   if (!fd.valid()) return os_error("open", path, errno, "--report needs a writable file path");
   std::string text = dump_json_line(j);
   if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
@@ -420,6 +485,9 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
   close_inherited_fds_on_exec();
   RunResult out;
   const auto start = std::chrono::steady_clock::now();
+  const bool own_fd = request.report_path && request.report_path->rfind("/proc/self/fd/", 0) == 0;
+  std::optional<ReportTarget> report_target;  // pinned before the command runs
+  if (request.report_path && !own_fd) report_target = pin_report(*request.report_path);
   Result<int> code = run_sandboxed(policy, request, out);
   if (!code) {
     out.sandbox_error = true;
@@ -432,7 +500,10 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
     nlohmann::json j = to_json(out);
     if (request.report_json) std::cerr << dump_json_line(j);
     if (request.report_path)
-      if (auto st = write_report(*request.report_path, j); !st) print_lines({st.error().message()});
+      if (auto st =
+              own_fd ? write_report_to_own_fd(*request.report_path, j) : write_report(*report_target, j);
+          !st)
+        print_lines({st.error().message()});
   }
   return code;
 }
