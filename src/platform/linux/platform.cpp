@@ -279,6 +279,7 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
                     caps.gid,
                     program ? &*program : nullptr,
                     limits.rlimits.count ? &limits.rlimits : nullptr};
+    spec.request_on_stdin = request.mcp_request;
     if (group) {
       spec.cgroup = &group->join();
       spec.kill_tree = [&group] { group->kill(); };
@@ -408,6 +409,20 @@ Status write_report(const std::string& path, const nlohmann::json& j) {
   return Ok{};
 }
 
+// The result for `cordon mcp` (--report-fd): the descriptor is the worker's own, never
+// the sandbox's (launcher.cpp closes it in the child before any exec).
+Status write_report_fd(int fd, const nlohmann::json& j) {
+  const std::string text = j.dump() + "\n";
+  for (size_t done = 0; done < text.size();) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return os_error("write", "--report-fd " + std::to_string(fd), errno);
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  return Ok{};
+}
+
 }  // namespace
 
 Result<int> run(const Policy& policy, const RunRequest& request) {
@@ -422,11 +437,14 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
     out.duration_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   }
-  if (request.report_json || request.report_path) {
+  if (request.report_json || request.report_path || request.report_fd) {
     nlohmann::json j = to_json(out);
     if (request.report_json) std::cerr << j.dump() << "\n";
     if (request.report_path)
       if (auto st = write_report(*request.report_path, j); !st)
+        std::fprintf(stderr, "cordon: %s\n", st.error().message().c_str());
+    if (request.report_fd)
+      if (auto st = write_report_fd(*request.report_fd, j); !st)
         std::fprintf(stderr, "cordon: %s\n", st.error().message().c_str());
   }
   return code;
