@@ -191,7 +191,8 @@ uint64_t mask_bits(const sigset_t& set) {
 Result<InitLaunch> prepare_init(const LaunchSpec& spec, bool pid1, const sigset_t& original_mask,
                                 int report_fd) {
   InitLaunch init;
-  init.exe.reset(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
+  // O_PATH: enough for execveat and a Landlock rule; nothing can be read or written through it.
+  init.exe.reset(::open("/proc/self/exe", O_PATH | O_CLOEXEC));
   if (!init.exe.valid()) return os_error("open", "/proc/self/exe", errno);
   init.spec.reset(::memfd_create("cordon-init-spec", MFD_CLOEXEC));
   if (!init.spec.valid()) return os_error("memfd_create", "cordon-init-spec", errno);
