@@ -219,6 +219,14 @@ std::vector<SeccompRule> seccomp_rules(const Policy& policy, bool namespaces, bo
   deny("ptrace", "no debugging or memory access to other processes");
   deny("process_vm_writev", "no writing another process's memory");
   deny("process_vm_readv", "no reading another process's memory");
+  // Calls that reach into another process without ptrace: each passes the same ptrace
+  // access check, which the sandbox's init also fails (it is non-dumpable); refused
+  // here as well so that no single mechanism is all that stands (docs/architecture.md).
+  deny("pidfd_getfd", "no taking a copy of another process's descriptor");
+  deny("kcmp", "no probing another process's descriptors and memory for sharing");
+  deny("process_madvise", "no advising or reclaiming another process's memory");
+  deny("process_mrelease", "no reaping another process's memory");
+  deny("get_robust_list", "no reading another process's futex list address (an ASLR leak)");
   r.push_back({"ioctl", kEperm, ArgCheck::MaskedEq, 1, 0xffffffffULL, kTiocsti,
                "TIOCSTI: no typing into a terminal"});
   r.push_back(

@@ -23,6 +23,11 @@ struct RunRequest {
   // Record the operations the sandbox refuses (Linux: seccomp user notification).
   DenialReporting report_denials = DenialReporting::On;
   std::optional<std::string> report_path;  // also write it to this file (core/result.hpp)
+  // Internal to cordon mcp (apps/server/runner.cpp): write the result to this inherited
+  // descriptor, which only the worker outside the sandbox holds; and take the command
+  // from the init's stdin (argv stays empty) once the sandbox is ready.
+  std::optional<int> report_fd;
+  bool mcp_request = false;
 };
 
 // Probe the host and build the plan for `policy` without running anything.

@@ -110,6 +110,7 @@ class McpServer {
   void signal(int sig) {
     if (pid_ > 0) ::kill(pid_, sig);
   }
+  pid_t pid() const { return pid_; }
   void close_stdin() {
     if (in_ >= 0) ::close(in_);
     in_ = -1;
@@ -201,16 +202,30 @@ TEST(McpServer, CancellationKillsTheTreeWithoutUserNamespaces) {
   EXPECT_EQ(structured(s.response(4))["stdout"], "after\n");
 }
 
-// Ready workers: sandboxed stubs waiting for their command (`cordon __mcp-exec`).
-int warm_stubs() {
+// The parent pid of `pid`, from /proc (0 when unknown).
+pid_t parent_of(pid_t pid) {
+  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  const auto paren = stat.rfind(')');
+  int ppid = 0;
+  char state = 0;
+  if (paren == std::string::npos || std::sscanf(stat.c_str() + paren + 1, " %c %d", &state, &ppid) != 2)
+    return 0;
+  return static_cast<pid_t>(ppid);
+}
+
+// Ready workers of `server`: sandbox inits waiting for their command (`cordon
+// __cordon-init`, whose parent is a `cordon run` worker the server started).
+int warm_stubs(pid_t server) {
   std::error_code ec;
-  const std::string stub = fs::canonical(cordon_binary(), ec).string() + " __mcp-exec ";
   int n = 0;
   for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
     std::string cmd = read_file(e.path().string() + "/cmdline");
     for (auto& c : cmd)
       if (c == '\0') c = ' ';
-    if (cmd == stub) ++n;
+    if (cmd.rfind("cordon __cordon-init ", 0) != 0) continue;
+    if (parent_of(parent_of(static_cast<pid_t>(std::stol(name)))) == server) ++n;
   }
   return n;
 }
@@ -220,16 +235,19 @@ TEST(McpServer, KeepsAPoolOfWarmWorkersAndRefillsIt) {
   ::setenv("CORDON_MCP_WORKERS", "3", 1);
   McpServer s(ws.path());
   ::unsetenv("CORDON_MCP_WORKERS");
-  ASSERT_TRUE(eventually([] { return warm_stubs() == 3; }, std::chrono::seconds(20))) << warm_stubs();
+  const pid_t server = s.pid();
+  ASSERT_TRUE(eventually([&] { return warm_stubs(server) == 3; }, std::chrono::seconds(20)))
+      << warm_stubs(server);
   // Two concurrent calls each take a warm worker; the pool is topped up after the responses.
   s.call(1, {{"command", "sleep 0.5; echo one"}});
   s.call(2, {{"command", "sleep 0.5; echo two"}});
   EXPECT_EQ(structured(s.response(1))["stdout"], "one\n");
   EXPECT_EQ(structured(s.response(2))["stdout"], "two\n");
-  EXPECT_TRUE(eventually([] { return warm_stubs() == 3; }, std::chrono::seconds(20))) << warm_stubs();
+  EXPECT_TRUE(eventually([&] { return warm_stubs(server) == 3; }, std::chrono::seconds(20)))
+      << warm_stubs(server);
   // The pool stays bounded.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_EQ(warm_stubs(), 3);
+  EXPECT_EQ(warm_stubs(server), 3);
 }
 
 TEST(McpServer, CancellingOneConcurrentCallLeavesTheOther) {

@@ -302,9 +302,29 @@ TEST(LinuxPlanner, SeccompDenyListHasAReasonForEachEntry) {
     EXPECT_FALSE(r.reason.empty()) << r.syscall;
     names.insert(r.syscall);
   }
-  for (const char* s : {"ptrace", "process_vm_writev", "ioctl", "keyctl", "add_key", "bpf", "perf_event_open",
-                        "io_uring_setup", "mount", "umount2", "pivot_root", "move_mount", "unshare", "clone",
-                        "init_module", "kexec_load", "socket"})
+  for (const char* s : {"ptrace",
+                        "process_vm_writev",
+                        "ioctl",
+                        "keyctl",
+                        "add_key",
+                        "bpf",
+                        "perf_event_open",
+                        "io_uring_setup",
+                        "mount",
+                        "umount2",
+                        "pivot_root",
+                        "move_mount",
+                        "unshare",
+                        "clone",
+                        "init_module",
+                        "kexec_load",
+                        "socket",
+                        "pidfd_getfd",
+                        "kcmp",
+                        "process_madvise",
+                        "process_mrelease",
+                        "process_vm_readv",
+                        "get_robust_list"})
     EXPECT_TRUE(names.count(s)) << s;
 }
 

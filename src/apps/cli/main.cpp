@@ -9,7 +9,9 @@
 #include "apps/cli/options.hpp"
 #ifndef _WIN32
 #include "apps/server/mcp_server.hpp"
-#include "apps/server/runner.hpp"
+#endif
+#ifdef __linux__
+#include "platform/linux/init_main.hpp"
 #endif
 #include "core/config.hpp"
 #include "core/paths.hpp"
@@ -94,11 +96,12 @@ int cordon_main(int argc, char** argv) {
 #else
 int main(int argc, char** argv) {
 #endif
-  std::vector<std::string> args(argv + 1, argv + argc);
-#ifndef _WIN32
-  // Inside a `cordon mcp` sandbox: read the command from stdin and exec it.
-  if (args.size() == 1 && args[0] == "__mcp-exec") cordon::server::exec_stub_main();
+#ifdef __linux__
+  // The sandbox's init (platform/linux/init_main.hpp): a fresh image of this binary,
+  // dispatched before anything else runs (no option table, no config, no environment).
+  if (cordon::is_init_invocation(argc, argv)) cordon::init_main(argc, argv);
 #endif
+  std::vector<std::string> args(argv + 1, argv + argc);
   std::error_code ec;
   const auto cwd_u8 = std::filesystem::current_path(ec).u8string();
   std::string cwd(cwd_u8.begin(), cwd_u8.end());
@@ -126,6 +129,8 @@ int main(int argc, char** argv) {
   run.cwd = cwd;
   run.report_json = req.json;
   run.report_path = req.report_file;
+  run.report_fd = req.report_fd;
+  run.mcp_request = req.mcp_request;
   if (req.report_denials) run.report_denials = *req.report_denials;
   switch (req.command) {
     case cordon::cli::Command::Check: {
@@ -148,8 +153,14 @@ int main(int argc, char** argv) {
       return 0;
     }
     case cordon::cli::Command::Run: {
-      if (run.argv.empty())
+      if (run.argv.empty() && !run.mcp_request)
         return fail(cordon::usage_error("run", "no command given", "cordon run -- CMD [ARGS...]"));
+#ifndef __linux__
+      if (run.mcp_request)
+        return fail(cordon::usage_error("--mcp-request", "is Linux only (internal to cordon mcp)"));
+#endif
+      if (!run.argv.empty() && run.mcp_request)
+        return fail(cordon::usage_error("--mcp-request", "takes no command (internal to cordon mcp)"));
       auto code = cordon::platform::run(*policy, run);
       if (!code) return fail(code.error(), 125);
       return *code;

@@ -177,7 +177,17 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
                   "on (default) | off | full: record refused operations and the option that allows each "
                   "(full also watches reads of secrets)");
   run->add_option("--report", req.report_file, "write the JSON result object to FILE when the command ends");
-  run->add_option("command", run_cmd, "the command, after --")->required();
+  // Internal to `cordon mcp` (runner.cpp), hidden from --help: the worker's result goes
+  // to a descriptor only its parent holds, and the sandbox's init reads the command from
+  // stdin once the sandbox is ready (a prestarted worker has no command yet).
+  run->add_option("--report-fd", req.report_fd,
+                  "internal to cordon mcp: write the JSON result to this descriptor")
+      ->group("")
+      ->check(CLI::Range(3, 65535));
+  run->add_flag("--mcp-request", req.mcp_request, "internal to cordon mcp: read the command from stdin")
+      ->group("");
+  // Required unless --mcp-request: checked in main.cpp.
+  run->add_option("command", run_cmd, "the command, after --");
 
   auto* explain = app.add_subcommand("explain", "print the resolved plan without running anything");
   add_policy_options(explain, explain_opts, req);

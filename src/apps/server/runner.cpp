@@ -16,6 +16,7 @@
 #include <fstream>
 #include <map>
 
+#include "core/exec_request.hpp"
 #include "platform/linux/unique_fd.hpp"
 
 extern char** environ;
@@ -44,8 +45,11 @@ std::vector<std::string> worker_argv(const RunnerConfig& c) {
     if (s.rfind("--timeout=", 0) == 0) continue;
     a.push_back(s);
   }
-  a.insert(a.end(), {"--timeout", std::to_string(static_cast<long>(kOneYear)), "--report", "/proc/self/fd/3",
-                     "--", c.self_exe, "__mcp-exec"});
+  // The result comes back on descriptor 3, which only the worker (outside the sandbox)
+  // holds; the command itself reaches the sandbox's init on stdin (--mcp-request), so
+  // nothing inside needs cordon's binary by its path.
+  a.insert(a.end(),
+           {"--timeout", std::to_string(static_cast<long>(kOneYear)), "--report-fd", "3", "--mcp-request"});
   return a;
 }
 
@@ -231,10 +235,8 @@ Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd, std::atomi
   }
   std::unique_ptr<Worker> w(*taken);
 
-  nlohmann::json header = {{"argv", request.argv}, {"cwd", request.cwd}, {"env", nlohmann::json::array()}};
-  for (const auto& [k, v] : request.env) header["env"].push_back({k, v});
-  std::string body = header.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  std::string input = std::to_string(body.size()) + "\n" + body + request.stdin_data;
+  std::string input =
+      encode_exec_request(ExecRequest{request.argv, request.cwd, request.env}) + request.stdin_data;
   size_t written = 0;
 
   Capture out{{}, config_.max_output}, err{{}, config_.max_output};
@@ -349,52 +351,6 @@ Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd, std::atomi
   if (o.result.stderr_truncated)
     o.err += "\n[cordon: stderr truncated at " + std::to_string(config_.max_output) + " bytes]";
   return o;
-}
-
-// --- inside the sandbox --------------------------------------------------------------
-
-void exec_stub_main() {
-  // "<length>\n<json>" then the command's stdin. Read byte by byte up to the JSON so
-  // nothing of the command's input is consumed here.
-  std::string len_text;
-  char c = 0;
-  while (len_text.size() < 20 && ::read(0, &c, 1) == 1 && c != '\n') len_text += c;
-  size_t len = 0;
-  for (char d : len_text) {
-    if (d < '0' || d > '9')
-      len = SIZE_MAX;
-    else if (len != SIZE_MAX)
-      len = len * 10 + static_cast<size_t>(d - '0');
-  }
-  if (len_text.empty()) ::_exit(0);  // the server shut down before asking for anything
-  if (len > (16u << 20)) {
-    std::fputs("cordon: __mcp-exec: bad request header (internal to cordon mcp)\n", stderr);
-    ::_exit(125);
-  }
-  std::string body(len, '\0');
-  size_t got = 0;
-  while (got < len) {
-    ssize_t n = ::read(0, body.data() + got, len - got);
-    if (n <= 0) ::_exit(125);
-    got += static_cast<size_t>(n);
-  }
-  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
-  if (!j.is_object() || !j["argv"].is_array() || j["argv"].empty()) ::_exit(125);
-  std::vector<std::string> argv_s = j["argv"].get<std::vector<std::string>>();
-  for (const auto& kv : j["env"])
-    ::setenv(kv[0].get<std::string>().c_str(), kv[1].get<std::string>().c_str(), 1);
-  const std::string cwd = j["cwd"].get<std::string>();
-  if (::chdir(cwd.c_str()) != 0) {
-    std::fprintf(stderr, "cordon: cannot change to '%s': %s\n", cwd.c_str(), std::strerror(errno));
-    ::_exit(126);
-  }
-  std::vector<char*> argv;
-  for (auto& s : argv_s) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  ::execvp(argv[0], argv.data());
-  int e = errno;
-  std::fprintf(stderr, "cordon: cannot run '%s': %s\n", argv[0], std::strerror(e));
-  ::_exit(e == ENOENT ? 127 : 126);
 }
 
 }  // namespace cordon::server

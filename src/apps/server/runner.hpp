@@ -4,13 +4,17 @@
 //   Outcome o = pool.run(request, cancel_fd);   // blocks; any thread
 //
 // A worker is cordon's own binary, started as
-//   cordon run <the server's policy options> --report /proc/self/fd/3 -- cordon __mcp-exec
+//   cordon run <the server's policy options> --report-fd 3 --mcp-request
 // so every command gets the exact sandbox `cordon run` builds (the same parsing, config
 // files, plan, limits and lifecycle), in a process of its own: a crash or a kill never
 // takes the server down, and killing the worker ends the whole tree (the sandbox's init
-// has PR_SET_PDEATHSIG, so the pid namespace goes with it). The sandboxed stub reads the
-// command (argv, cwd, extra env) from its stdin, then execs it; the rest of stdin is the
-// command's. A few workers (`warm`, default 2) are kept started ahead of time, so the
+// has PR_SET_PDEATHSIG, so the pid namespace goes with it). The sandbox's init (a fresh
+// image of cordon, platform/linux/init_main.cpp) reads the command (argv, cwd, extra
+// env: core/exec_request.hpp) from its stdin once the sandbox is ready, then starts it;
+// the rest of stdin is the command's. The result comes back on descriptor 3, which the
+// worker holds outside the sandbox and nothing inside ever holds: a report the server
+// reads is the worker's, whatever the command writes. A few workers (`warm`, default 2)
+// are kept started ahead of time, so the
 // policy, plan, seccomp program and namespaces of the next commands are ready before they
 // are asked for, also for a burst or for concurrent calls; the pool is topped up after
 // each response (a worker sets itself up in its own process, in the background).
@@ -35,7 +39,7 @@ inline constexpr int kMaxWarmWorkers = 8;
 int warm_workers_from_env();
 
 struct RunnerConfig {
-  std::string self_exe;                  // absolute path of cordon, visible inside the sandbox
+  std::string self_exe;                  // absolute path of cordon (started outside the sandbox)
   std::vector<std::string> policy_args;  // the server's options, passed to each `cordon run`
   uint64_t max_output = 1u << 20;        // bytes kept per stream
   int warm = kDefaultWarmWorkers;        // workers kept started ahead (0: start one per call)
@@ -75,8 +79,5 @@ class WorkerPool {
   std::mutex mu_;
   std::deque<Worker*> idle_;  // oldest first: the most likely to be ready
 };
-
-// The body of `cordon __mcp-exec` (inside the sandbox): read the request, exec it.
-[[noreturn]] void exec_stub_main();
 
 }  // namespace cordon::server

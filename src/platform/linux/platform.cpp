@@ -284,6 +284,7 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
                     caps.gid,
                     program ? &*program : nullptr,
                     limits.rlimits.count ? &limits.rlimits : nullptr};
+    spec.request_on_stdin = request.mcp_request;
     if (group) {
       spec.cgroup = &group->join();
       spec.kill_tree = [&group] { group->kill(); };
@@ -468,14 +469,17 @@ Status write_report(const ReportTarget& target, const nlohmann::json& j) {
   return Ok{};
 }
 
-// cordon mcp's worker passes its own inherited pipe as /proc/self/fd/N (a descriptor of
-// cordon's, not a path the sandbox controls) until it moves to a descriptor option.
-Status write_report_to_own_fd(const std::string& path, const nlohmann::json& j) {
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd.valid()) return os_error("open", path, errno, "--report needs a writable file path");
-  std::string text = dump_json_line(j);
-  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-    return os_error("write", path, errno);
+// The result for `cordon mcp` (--report-fd): the descriptor is the worker's own, never
+// the sandbox's (launcher.cpp closes it in the child before any exec).
+Status write_report_fd(int fd, const nlohmann::json& j) {
+  const std::string text = dump_json_line(j);
+  for (size_t done = 0; done < text.size();) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return os_error("write", "--report-fd " + std::to_string(fd), errno);
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
   return Ok{};
 }
 
@@ -485,9 +489,8 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
   close_inherited_fds_on_exec();
   RunResult out;
   const auto start = std::chrono::steady_clock::now();
-  const bool own_fd = request.report_path && request.report_path->rfind("/proc/self/fd/", 0) == 0;
   std::optional<ReportTarget> report_target;  // pinned before the command runs
-  if (request.report_path && !own_fd) report_target = pin_report(*request.report_path);
+  if (request.report_path) report_target = pin_report(*request.report_path);
   Result<int> code = run_sandboxed(policy, request, out);
   if (!code) {
     out.sandbox_error = true;
@@ -496,14 +499,13 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
     out.duration_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   }
-  if (request.report_json || request.report_path) {
+  if (request.report_json || request.report_path || request.report_fd) {
     nlohmann::json j = to_json(out);
     if (request.report_json) std::cerr << dump_json_line(j);
     if (request.report_path)
-      if (auto st =
-              own_fd ? write_report_to_own_fd(*request.report_path, j) : write_report(*report_target, j);
-          !st)
-        print_lines({st.error().message()});
+      if (auto st = write_report(*report_target, j); !st) print_lines({st.error().message()});
+    if (request.report_fd)
+      if (auto st = write_report_fd(*request.report_fd, j); !st) print_lines({st.error().message()});
   }
   return code;
 }
