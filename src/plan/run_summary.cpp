@@ -10,7 +10,9 @@ namespace cordon {
 
 std::vector<std::string> summarize_run(const RunFacts& f) {
   std::vector<std::string> lines;
-  if (f.exec_failed)
+  if (f.cwd_failed)
+    lines.push_back("cannot change to '" + f.cwd_failed->first + "': " + std::strerror(f.cwd_failed->second));
+  else if (f.exec_failed)
     lines.push_back("cannot run '" + f.exec_failed->first + "': " + std::strerror(f.exec_failed->second));
   if (f.proxy_refused_total > 0) {
     lines.push_back("network: " + std::to_string(f.proxy_refused_total) + " connection" +

@@ -19,6 +19,8 @@ namespace cordon {
 struct RunFacts {
   // The command could not be started: its argv[0] and the errno of execve.
   std::optional<std::pair<std::string, int>> exec_failed;
+  // The working directory an MCP request named could not be entered: the path and errno.
+  std::optional<std::pair<std::string, int>> cwd_failed;
   std::vector<std::string> proxy_refusals;  // one line per distinct refusal (summarize_refusals)
   size_t proxy_refused_total = 0;
   std::vector<std::string> git_notes;     // what the post-run repository check did

@@ -128,7 +128,8 @@ std::vector<char*> c_strings(std::vector<std::string>& v) {
   pid_t cmd = ::vfork();
   if (cmd < 0) fail(ChildReporter(report_fd), "init", "vfork", "", errno);
   if (cmd == 0) exec_command(argv, envp, original_mask, report_fd);
-  ::close(report_fd);  // the command is running: nothing of the init's is left to report
+  // report_fd stays open (close-on-exec: the command never had it; non-dumpable and
+  // seccomp keep it from being taken): its last record is the command's wait status.
   for (;;) {
     siginfo_t info{};
     int sig = ::sigwaitinfo(&mask, &info);
@@ -140,7 +141,10 @@ std::vector<char*> c_strings(std::vector<std::string>& v) {
     int status = 0;
     pid_t pid;
     while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0)
-      if (pid == cmd) ::_exit(status_to_code(status));
+      if (pid == cmd) {
+        ChildReporter(report_fd).fail("exit", "waitpid", "", status);
+        ::_exit(status_to_code(status));
+      }
   }
 }
 

@@ -317,6 +317,15 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
   const bool watching = static_cast<bool>(spec.limit_watch);
   auto next_watch = start;
   std::optional<ChildFailure> failure;
+  // The init's last record (step "exit"): the command's own wait status, so a command
+  // killed by a signal is told apart from one that exited with 128+n.
+  std::optional<int> command_status;
+  auto take_record = [&](const ChildFailure& f) {
+    if (std::strcmp(f.step, "exit") == 0)
+      command_status = f.err;
+    else if (!failure)
+      failure = f;
+  };
   bool report_open = true;
   int status = 0;
   bool exited = false;
@@ -351,7 +360,7 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
       ChildFailure f{};
       ssize_t got = ::read(report_read.get(), &f, sizeof f);
       if (got == static_cast<ssize_t>(sizeof f))
-        failure = f;
+        take_record(f);
       else if (got <= 0)
         report_open = false;
     }
@@ -365,11 +374,10 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
     pid_t w = ::waitpid(pid, &status, WNOHANG);
     if (w == pid) exited = true;
   }
-  // Drain a failure written just before exit.
-  if (report_open && !failure) {
-    ChildFailure f{};
-    if (::read(report_read.get(), &f, sizeof f) == static_cast<ssize_t>(sizeof f)) failure = f;
-  }
+  // Drain the records written just before exit (every writer is gone: this ends at EOF).
+  for (ChildFailure f{};
+       report_open && ::read(report_read.get(), &f, sizeof f) == static_cast<ssize_t>(sizeof f);)
+    take_record(f);
   // Without a pid namespace, whatever the command left behind was reparented to us.
   // (full-access runs unsandboxed by request: nothing to clean up.)
   if (!namespaces && sandboxed) result.leftovers_killed = kill_leftovers();
@@ -387,8 +395,10 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
     }
     if (step == "cwd") {  // the working directory an MCP request named
       result.exec_failed = true;
+      result.cwd_failed = true;
       result.exit_code = 126;
-      std::fprintf(stderr, "cordon: cannot change to '%s': %s\n", failure->arg, std::strerror(failure->err));
+      result.exec_arg = std::string(failure->arg, ::strnlen(failure->arg, sizeof failure->arg));
+      result.exec_errno = failure->err;
       return result;
     }
     Error e = os_error(failure->call, failure->arg, failure->err, hint_for(*failure));
@@ -408,8 +418,8 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
   result.exit_code = status_to_code(status);
   if (WIFSIGNALED(status))
     result.signal = WTERMSIG(status);
-  else if (result.exit_code > 128 && namespaces)
-    result.signal = result.exit_code - 128;
+  else if (command_status && WIFSIGNALED(*command_status))
+    result.signal = WTERMSIG(*command_status);  // pid 1's record: a plain `exit 137` is no signal
   return result;
 }
 

@@ -67,7 +67,8 @@ struct LaunchResult {
   bool timed_out = false;
   bool limit_killed = false;  // limit_watch fired and the tree was killed
   bool exec_failed = false;
-  std::string exec_arg;  // argv[0] as given, when exec_failed (printed escaped by the caller)
+  bool cwd_failed = false;  // the MCP request's cwd could not be entered (exec_arg, exec_errno)
+  std::string exec_arg;     // argv[0] as given, when exec_failed (printed escaped by the caller)
   int exec_errno = 0;
   double duration_ms = 0;
   int leftovers_killed = 0;

@@ -323,7 +323,10 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
   if (!result) return result.error();
   // summarize: what the run found out, as data; printed once, escaped, at the end.
   RunFacts facts;
-  if (result->exec_failed) facts.exec_failed = std::make_pair(result->exec_arg, result->exec_errno);
+  if (result->cwd_failed)
+    facts.cwd_failed = std::make_pair(result->exec_arg, result->exec_errno);
+  else if (result->exec_failed)
+    facts.exec_failed = std::make_pair(result->exec_arg, result->exec_errno);
   facts.proxy_refused_total = refused.size();
   facts.proxy_refusals = summarize_refusals(refused);
   for (const auto& pin : git_pins) {
