@@ -473,3 +473,25 @@ TEST(McpServer, ProgressTokenGetsProgressWithOutputBytes) {
   s.send(R"({"jsonrpc":"2.0","id":3,"method":"ping"})");
   EXPECT_EQ(s.next()["id"], 3);
 }
+
+// A warm worker's sandbox was planned before its call: a `git init` made outside between
+// two calls must be protected in the second (the worker whose plan predates it is not used).
+TEST(McpServer, GitInitBetweenCallsIsProtectedInTheNextCall) {
+  TempDir ws;
+  McpServer s(ws.path());
+  s.call(1, {{"command", "echo first > first.txt"}});
+  ASSERT_EQ(structured(s.response(1))["exit_code"], 0);
+  const pid_t server = s.pid();
+  // The pool is topped up after the response, planned on a workspace with no .git.
+  ASSERT_TRUE(eventually([&] { return warm_stubs(server) >= 1; }, std::chrono::seconds(20)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_EQ(run_process({"git", "init", "-q"}, ws.path()).code, 0);
+  const std::string config_before = read_file(ws / ".git/config");
+  s.call(2, {{"command",
+              "printf '#!/bin/sh\\ntouch \"$PWD/HOOK-RAN\"\\n' > .git/hooks/pre-commit; "
+              "chmod +x .git/hooks/pre-commit; echo '[core]' >> .git/config; echo second > second.txt"}});
+  auto r = structured(s.response(2));
+  EXPECT_EQ(read_file(ws / "second.txt"), "second\n") << r.dump();  // the allowed half
+  EXPECT_FALSE(exists(ws / ".git/hooks/pre-commit")) << r.dump();
+  EXPECT_EQ(read_file(ws / ".git/config"), config_before);
+}

@@ -131,6 +131,7 @@ int main(int argc, char** argv) {
   run.report_path = req.report_file;
   run.report_fd = req.report_fd;
   run.mcp_request = req.mcp_request;
+  run.plan_digest_fd = req.plan_digest_fd;
   if (req.report_denials) run.report_denials = *req.report_denials;
   switch (req.command) {
     case cordon::cli::Command::Check: {

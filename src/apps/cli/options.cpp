@@ -186,6 +186,10 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
       ->check(CLI::Range(3, 65535));
   run->add_flag("--mcp-request", req.mcp_request, "internal to cordon mcp: read the command from stdin")
       ->group("");
+  run->add_option("--plan-digest-fd", req.plan_digest_fd,
+                  "internal to cordon mcp: write the digest of the sandbox's plan to this descriptor")
+      ->group("")
+      ->check(CLI::Range(3, 65535));
   // Required unless --mcp-request: checked in main.cpp.
   run->add_option("command", run_cmd, "the command, after --");
 

@@ -21,6 +21,7 @@
 #include "apps/server/jsonrpc.hpp"
 #include "apps/server/runner.hpp"
 #include "apps/server/tool_call.hpp"
+#include "platform/platform.hpp"
 
 namespace cordon::server {
 namespace {
@@ -54,7 +55,13 @@ class Server {
       : policy_(policy),
         pool_(RunnerConfig{self_exe(), policy_args,
                            policy.limits.max_output_bytes.value_or(kDefaultMaxOutput),
-                           warm_workers_from_env()}) {}
+                           warm_workers_from_env(),
+                           // A call runs on the plan of its moment (runner.cpp: still_current).
+                           [policy](bool userns) -> std::optional<std::string> {
+                             auto d = platform::plan_digest_now(policy, userns);
+                             if (!d || d->empty()) return std::nullopt;
+                             return *d;
+                           }}) {}
 
   // Reads requests until stdin ends, then answers every call still running (each is
   // bounded by its timeout) and returns 0. SIGTERM, SIGINT or SIGHUP (a client that will

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include "core/exec_request.hpp"
 #include "platform/linux/unique_fd.hpp"
@@ -26,6 +27,7 @@ namespace cordon::server {
 struct WorkerPool::Worker {
   pid_t pid = -1;
   UniqueFd in, out, err, report;
+  UniqueFd digest;  // "<ns|landlock> <digest>\n" once the worker's sandbox exists
 };
 
 namespace {
@@ -48,8 +50,8 @@ std::vector<std::string> worker_argv(const RunnerConfig& c) {
   // The result comes back on descriptor 3, which only the worker (outside the sandbox)
   // holds; the command itself reaches the sandbox's init on stdin (--mcp-request), so
   // nothing inside needs cordon's binary by its path.
-  a.insert(a.end(),
-           {"--timeout", std::to_string(static_cast<long>(kOneYear)), "--report-fd", "3", "--mcp-request"});
+  a.insert(a.end(), {"--timeout", std::to_string(static_cast<long>(kOneYear)), "--report-fd", "3",
+                     "--mcp-request", "--plan-digest-fd", "4"});
   return a;
 }
 
@@ -131,6 +133,25 @@ int warm_workers_from_env() {
   return static_cast<int>(std::min<long>(n, kMaxWarmWorkers));
 }
 
+// A worker that will not be used: end of file on its stdin ends it like any run (its
+// init exits before any command; placeholders and cgroups are cleaned up), off the
+// call's path. SIGKILL only if it hangs.
+void WorkerPool::retire(Worker* w) {
+  w->in.reset();
+  std::thread([w] {
+    bool reaped = false;
+    for (int i = 0; i < 300 && !reaped; ++i) {
+      reaped = ::waitpid(w->pid, nullptr, WNOHANG) == w->pid;
+      if (!reaped) ::usleep(10000);
+    }
+    if (!reaped) {
+      kill_tree(w->pid);
+      ::waitpid(w->pid, nullptr, 0);
+    }
+    delete w;
+  }).detach();
+}
+
 WorkerPool::WorkerPool(RunnerConfig config) : config_(std::move(config)), worker_argv_(worker_argv(config_)) {
   config_.warm = std::clamp(config_.warm, 0, kMaxWarmWorkers);
   refill();
@@ -160,7 +181,7 @@ WorkerPool::~WorkerPool() {
 }
 
 WorkerPool::Worker* WorkerPool::spawn() {
-  int in[2], out[2], err[2], rep[2];
+  int in[2], out[2], err[2], rep[2], dig[2];
   if (::pipe2(in, O_CLOEXEC) != 0) return nullptr;
   if (::pipe2(out, O_CLOEXEC) != 0) return ::close(in[0]), ::close(in[1]), nullptr;
   if (::pipe2(err, O_CLOEXEC) != 0)
@@ -169,16 +190,23 @@ WorkerPool::Worker* WorkerPool::spawn() {
     for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) ::close(fd);
     return nullptr;
   }
+  if (::pipe2(dig, O_CLOEXEC) != 0) {
+    for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1], rep[0], rep[1]}) ::close(fd);
+    return nullptr;
+  }
   std::vector<char*> argv;
   for (auto& s : worker_argv_) argv.push_back(s.data());
   argv.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid == 0) {
     // Only async-signal-safe calls: the server has other threads.
+    // Out of the way first: a pipe end may itself be 3 or 4.
+    const int report_end = ::fcntl(rep[1], F_DUPFD, 10), digest_end = ::fcntl(dig[1], F_DUPFD, 10);
     ::dup2(in[0], 0);
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
-    ::dup2(rep[1], 3);
+    ::dup2(report_end, 3);
+    ::dup2(digest_end, 4);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -192,7 +220,8 @@ WorkerPool::Worker* WorkerPool::spawn() {
   w->out.reset(out[0]);
   w->err.reset(err[0]);
   w->report.reset(rep[0]);
-  for (int fd : {in[0], out[1], err[1], rep[1]}) ::close(fd);
+  w->digest.reset(dig[0]);
+  for (int fd : {in[0], out[1], err[1], rep[1], dig[1]}) ::close(fd);
   if (pid < 0) {
     delete w;
     return nullptr;
@@ -200,14 +229,42 @@ WorkerPool::Worker* WorkerPool::spawn() {
   return w;
 }
 
+// A warm worker was planned before the call: its sandbox is used only when its plan is
+// the plan of this moment (a `git init`, a new protected directory, a removed secret
+// since then change it). The worker's own digest line is compared with a plan made now.
+bool WorkerPool::still_current(Worker& w) {
+  if (!config_.digest_now) return true;
+  std::string line;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kDigestWaitMs);
+  char buf[128];
+  while (line.find('\n') == std::string::npos && line.size() < sizeof buf) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd p{w.digest.get(), POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+    const ssize_t n = ::read(w.digest.get(), buf, sizeof buf);
+    if (n <= 0) return false;  // the worker failed before its sandbox existed
+    line.append(buf, static_cast<size_t>(n));
+  }
+  const size_t space = line.find(' '), nl = line.find('\n');
+  if (space == std::string::npos || nl == std::string::npos || nl < space) return false;
+  const std::string kind = line.substr(0, space), digest = line.substr(space + 1, nl - space - 1);
+  if (kind != "ns" && kind != "landlock") return false;
+  const auto now = config_.digest_now(kind == "ns");
+  return now && *now == digest;
+}
+
 std::optional<WorkerPool::Worker*> WorkerPool::take() {
-  {
-    std::lock_guard lock(mu_);
-    if (!idle_.empty()) {
-      Worker* w = idle_.front();
+  for (;;) {
+    Worker* w = nullptr;
+    {
+      std::lock_guard lock(mu_);
+      if (idle_.empty()) break;
+      w = idle_.front();
       idle_.pop_front();
-      return w;
     }
+    if (still_current(*w)) return w;
+    retire(w);
   }
   Worker* w = spawn();
   if (!w) return std::nullopt;

@@ -23,6 +23,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -43,6 +44,10 @@ struct RunnerConfig {
   std::vector<std::string> policy_args;  // the server's options, passed to each `cordon run`
   uint64_t max_output = 1u << 20;        // bytes kept per stream
   int warm = kDefaultWarmWorkers;        // workers kept started ahead (0: start one per call)
+  // The digest of the plan the policy gets right now (platform::plan_digest_now), planned
+  // with or without user namespaces; nullopt when it cannot be made (the warm worker is
+  // then not used). Unset: warm workers are used without comparing.
+  std::function<std::optional<std::string>(bool userns)> digest_now = {};
 };
 
 struct Outcome {
@@ -72,6 +77,9 @@ class WorkerPool {
  private:
   struct Worker;
   std::optional<Worker*> take();
+  bool still_current(Worker& w);
+  static void retire(Worker* w);
+  static constexpr int kDigestWaitMs = 5000;  // a worker still setting up its sandbox
   Worker* spawn();
 
   RunnerConfig config_;

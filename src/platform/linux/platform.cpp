@@ -120,8 +120,10 @@ std::vector<std::string> sandbox_env(const Policy& policy, const LinuxPlan& plan
 
 }  // namespace
 
-Result<std::string> plan_digest_now(const Policy& policy) {
-  auto prepared = prepare(policy, probe_linux_host(false, /*cgroups=*/false));
+Result<std::string> plan_digest_now(const Policy& policy, bool userns) {
+  LinuxHostCaps caps = probe_linux_host(false, /*cgroups=*/false);
+  if (!userns) caps.userns = false;
+  auto prepared = prepare(policy, caps);
   if (!prepared) return prepared.error();
   return plan_digest(prepared->plan);
 }
@@ -293,6 +295,19 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
     if (proxy) {
       if (!prepared->plan.net.on_host) spec.net_child_fd = proxy->child_fd();
       spec.after_clone = [p = proxy.get()] { p->after_clone(); };
+    }
+    if (request.plan_digest_fd) {
+      // cordon mcp compares this with a plan made when a call arrives (runner.cpp): the
+      // plan is final once the sandbox exists, so it is written right after the clone.
+      spec.after_clone = [before = spec.after_clone, fd = *request.plan_digest_fd, &prepared] {
+        if (before) before();
+        const std::string line =
+            std::string(prepared->plan.sandbox == LinuxSandbox::Namespaces ? "ns " : "landlock ") +
+            plan_digest(prepared->plan) + "\n";
+        ssize_t ignored = ::write(fd, line.data(), line.size());  // a pipe: one short write
+        (void)ignored;
+        ::close(fd);
+      };
     }
     supervisor.reset();
     if (watch) {

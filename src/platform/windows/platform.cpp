@@ -248,7 +248,7 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
 }
 
 // cordon mcp is POSIX-only for now: no warm workers to compare.
-Result<std::string> plan_digest_now(const Policy&) {
+Result<std::string> plan_digest_now(const Policy&, bool) {
   return std::string();
 }
 
