@@ -15,6 +15,7 @@
 #endif
 #include "core/config.hpp"
 #include "core/paths.hpp"
+#include "core/policy_json.hpp"
 #include "core/resolve.hpp"
 #include "core/terminal_text.hpp"
 #include "platform/platform.hpp"
@@ -88,6 +89,26 @@ cordon::Result<cordon::Policy> build_policy(const cordon::cli::CliRequest& req, 
   return cordon::resolve(layers, ctx);
 }
 
+// cordon mcp's workers get the policy the server resolved, as JSON in a sealed memfd
+// (read with pread: every worker shares the one open file), never an argv to parse again.
+cordon::Result<cordon::Policy> policy_from_fd(int fd) {
+  constexpr size_t kMax = 4u << 20;
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::pread(fd, buf, sizeof buf, static_cast<off_t>(text.size()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return cordon::os_error("pread", "--policy-fd", errno);
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > kMax) return cordon::usage_error("--policy-fd", "policy larger than 4 MiB");
+  }
+  ::close(fd);
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded()) return cordon::usage_error("--policy-fd", "not JSON (internal to cordon mcp)");
+  return cordon::policy_from_json(j);
+}
+
 }  // namespace
 
 #ifdef _WIN32
@@ -121,7 +142,9 @@ int main(int argc, char** argv) {
   }
 
   const std::string home = home_dir();
-  auto policy = build_policy(req, cwd, home);
+  if (req.policy_fd && req.command != cordon::cli::Command::Run)
+    return fail(cordon::usage_error("--policy-fd", "is for cordon run only (internal to cordon mcp)"));
+  auto policy = req.policy_fd ? policy_from_fd(*req.policy_fd) : build_policy(req, cwd, home);
   if (!policy) return fail(policy.error());
 
   cordon::platform::RunRequest run;
@@ -168,7 +191,7 @@ int main(int argc, char** argv) {
     }
     case cordon::cli::Command::Mcp:
 #ifndef _WIN32
-      return cordon::server::serve_mcp(*policy, req.policy_args);
+      return cordon::server::serve_mcp(*policy);
 #else
       // The MCP server runs each command through the POSIX runner; Windows needs its own.
       return fail(cordon::usage_error("mcp", "cordon mcp is not available on Windows yet"));

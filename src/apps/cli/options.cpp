@@ -186,6 +186,11 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
       ->check(CLI::Range(3, 65535));
   run->add_flag("--mcp-request", req.mcp_request, "internal to cordon mcp: read the command from stdin")
       ->group("");
+  run->add_option("--policy-fd", req.policy_fd,
+                  "internal to cordon mcp: the resolved policy as JSON (core/policy_json.hpp), instead of "
+                  "config files and policy flags")
+      ->group("")
+      ->check(CLI::Range(3, 65535));
   run->add_option("--plan-digest-fd", req.plan_digest_fd,
                   "internal to cordon mcp: write the digest of the sandbox's plan to this descriptor")
       ->group("")
@@ -258,9 +263,6 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
     req.command = Command::Check, chosen = &check_opts, chosen_app = check;
   } else if (mcp->parsed()) {
     req.command = Command::Mcp, chosen = &mcp_opts, chosen_app = mcp;
-    // Kept verbatim: the server starts each sandbox as `cordon run <these options>`.
-    auto sub = std::find(args.begin(), args.end(), "mcp");
-    req.policy_args.assign(sub == args.end() ? sub : sub + 1, args.end());
   } else if (setup->parsed()) {
     req.command = Command::Setup;
     for (const auto& extra : setup->remaining()) req.setup_args.push_back(extra);

@@ -34,7 +34,7 @@ struct CliRequest {
   std::optional<int> report_fd;            // cordon run --report-fd N (internal to cordon mcp)
   bool mcp_request = false;                // cordon run --mcp-request (internal to cordon mcp)
   std::optional<int> plan_digest_fd;       // cordon run --plan-digest-fd N (internal to cordon mcp)
-  std::vector<std::string> policy_args;    // cordon mcp: its options, as given
+  std::optional<int> policy_fd;            // cordon run --policy-fd N (internal to cordon mcp)
   std::string help_text;                   // set when command == Help
   int help_exit_code = 0;
 };

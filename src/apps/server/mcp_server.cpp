@@ -51,10 +51,9 @@ std::string self_exe() {
 
 class Server {
  public:
-  Server(const Policy& policy, const std::vector<std::string>& policy_args)
+  explicit Server(const Policy& policy)
       : policy_(policy),
-        pool_(RunnerConfig{self_exe(), policy_args,
-                           policy.limits.max_output_bytes.value_or(kDefaultMaxOutput),
+        pool_(RunnerConfig{self_exe(), policy, policy.limits.max_output_bytes.value_or(kDefaultMaxOutput),
                            warm_workers_from_env(),
                            // A call runs on the plan of its moment (runner.cpp: still_current).
                            [policy](bool userns) -> std::optional<std::string> {
@@ -344,7 +343,7 @@ class Server {
 
 }  // namespace
 
-int serve_mcp(const Policy& policy, const std::vector<std::string>& policy_args) {
+int serve_mcp(const Policy& policy) {
   ::signal(SIGPIPE, SIG_IGN);
   int p[2];
   if (::pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) {
@@ -359,7 +358,7 @@ int serve_mcp(const Policy& policy, const std::vector<std::string>& policy_args)
   for (int sig : {SIGTERM, SIGINT, SIGHUP}) ::sigaction(sig, &sa, nullptr);
   int code = 0;
   {
-    Server server(policy, policy_args);
+    Server server(policy);
     code = server.serve(p[0]);
   }
   return code;

@@ -27,6 +27,6 @@ namespace cordon::server {
 inline constexpr int kMaxConcurrentCalls = 8;
 
 // Serves until stdin closes and every call has been answered. Returns the exit code.
-int serve_mcp(const Policy& policy, const std::vector<std::string>& policy_args);
+int serve_mcp(const Policy& policy);
 
 }  // namespace cordon::server

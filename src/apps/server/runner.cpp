@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include <thread>
 
 #include "core/exec_request.hpp"
+#include "core/policy_json.hpp"
 #include "platform/linux/unique_fd.hpp"
 
 extern char** environ;
@@ -34,25 +36,30 @@ namespace {
 
 constexpr double kOneYear = 365.0 * 24 * 3600;
 
-// The server's options minus --timeout (the server enforces each call's timeout itself:
-// a prestarted worker must not time out while it waits for its command).
+// The worker's own options: the policy comes as JSON on descriptor 5 (the server's
+// resolved policy, never an argv to parse again), the result goes back on 3, the digest of
+// its plan on 4, and the command reaches the sandbox's init on stdin (--mcp-request), so
+// nothing inside needs cordon's binary by its path.
 std::vector<std::string> worker_argv(const RunnerConfig& c) {
-  std::vector<std::string> a = {c.self_exe, "run"};
-  for (size_t i = 0; i < c.policy_args.size(); ++i) {
-    const std::string& s = c.policy_args[i];
-    if (s == "--timeout") {
-      ++i;
-      continue;
-    }
-    if (s.rfind("--timeout=", 0) == 0) continue;
-    a.push_back(s);
+  return {c.self_exe, "run",           "--policy-fd",      "5", "--report-fd",
+          "3",        "--mcp-request", "--plan-digest-fd", "4"};
+}
+
+// The server enforces each call's timeout itself: a prestarted worker must not time out
+// while it waits for its command. A sealed memfd: every worker reads the same bytes.
+UniqueFd policy_memfd(Policy policy) {
+  policy.limits.timeout_seconds = kOneYear;
+  const std::string text = to_json(policy).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  UniqueFd fd(
+      static_cast<int>(::syscall(SYS_memfd_create, "cordon-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING)));
+  if (!fd.valid()) return fd;
+  for (size_t done = 0; done < text.size();) {
+    const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+    if (n <= 0) return UniqueFd();
+    done += static_cast<size_t>(n);
   }
-  // The result comes back on descriptor 3, which only the worker (outside the sandbox)
-  // holds; the command itself reaches the sandbox's init on stdin (--mcp-request), so
-  // nothing inside needs cordon's binary by its path.
-  a.insert(a.end(), {"--timeout", std::to_string(static_cast<long>(kOneYear)), "--report-fd", "3",
-                     "--mcp-request", "--plan-digest-fd", "4"});
-  return a;
+  ::fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+  return fd;
 }
 
 void set_nonblock(int fd) {
@@ -152,7 +159,10 @@ void WorkerPool::retire(Worker* w) {
   }).detach();
 }
 
-WorkerPool::WorkerPool(RunnerConfig config) : config_(std::move(config)), worker_argv_(worker_argv(config_)) {
+WorkerPool::WorkerPool(RunnerConfig config)
+    : config_(std::move(config)),
+      worker_argv_(worker_argv(config_)),
+      policy_fd_(policy_memfd(config_.policy)) {
   config_.warm = std::clamp(config_.warm, 0, kMaxWarmWorkers);
   refill();
 }
@@ -202,11 +212,13 @@ WorkerPool::Worker* WorkerPool::spawn() {
     // Only async-signal-safe calls: the server has other threads.
     // Out of the way first: a pipe end may itself be 3 or 4.
     const int report_end = ::fcntl(rep[1], F_DUPFD, 10), digest_end = ::fcntl(dig[1], F_DUPFD, 10);
+    const int policy_end = ::fcntl(policy_fd_.get(), F_DUPFD, 10);
     ::dup2(in[0], 0);
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
     ::dup2(report_end, 3);
     ::dup2(digest_end, 4);
+    ::dup2(policy_end, 5);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);

@@ -1,12 +1,13 @@
 // cordon: how `cordon mcp` runs one command: a pool of prepared sandboxes.
 //
-//   WorkerPool pool({self_exe, policy_args, max_output});
+//   WorkerPool pool({self_exe, policy, max_output});
 //   Outcome o = pool.run(request, cancel_fd);   // blocks; any thread
 //
 // A worker is cordon's own binary, started as
-//   cordon run <the server's policy options> --report-fd 3 --mcp-request
-// so every command gets the exact sandbox `cordon run` builds (the same parsing, config
-// files, plan, limits and lifecycle), in a process of its own: a crash or a kill never
+//   cordon run --policy-fd 5 --report-fd 3 --mcp-request --plan-digest-fd 4
+// with the server's resolved policy as JSON on 5 (core/policy_json.hpp: nothing is parsed
+// or read from config files again), so every command gets the exact sandbox `cordon run`
+// builds (the same plan, limits and lifecycle), in a process of its own: a crash or a kill never
 // takes the server down, and killing the worker ends the whole tree (the sandbox's init
 // has PR_SET_PDEATHSIG, so the pid namespace goes with it). The sandbox's init (a fresh
 // image of cordon, platform/linux/init_main.cpp) reads the command (argv, cwd, extra
@@ -30,7 +31,9 @@
 #include <vector>
 
 #include "apps/server/tool_call.hpp"
+#include "core/policy.hpp"
 #include "core/result.hpp"
+#include "platform/linux/unique_fd.hpp"
 
 namespace cordon::server {
 
@@ -40,10 +43,10 @@ inline constexpr int kMaxWarmWorkers = 8;
 int warm_workers_from_env();
 
 struct RunnerConfig {
-  std::string self_exe;                  // absolute path of cordon (started outside the sandbox)
-  std::vector<std::string> policy_args;  // the server's options, passed to each `cordon run`
-  uint64_t max_output = 1u << 20;        // bytes kept per stream
-  int warm = kDefaultWarmWorkers;        // workers kept started ahead (0: start one per call)
+  std::string self_exe;            // absolute path of cordon (started outside the sandbox)
+  Policy policy;                   // the server's resolved policy, given to each worker as JSON
+  uint64_t max_output = 1u << 20;  // bytes kept per stream
+  int warm = kDefaultWarmWorkers;  // workers kept started ahead (0: start one per call)
   // The digest of the plan the policy gets right now (platform::plan_digest_now), planned
   // with or without user namespaces; nullopt when it cannot be made (the warm worker is
   // then not used). Unset: warm workers are used without comparing.
@@ -84,6 +87,7 @@ class WorkerPool {
 
   RunnerConfig config_;
   std::vector<std::string> worker_argv_;
+  UniqueFd policy_fd_;  // the policy JSON, sealed (worker_argv: --policy-fd)
   std::mutex mu_;
   std::deque<Worker*> idle_;  // oldest first: the most likely to be ready
 };
