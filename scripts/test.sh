@@ -1,151 +1,192 @@
 #!/usr/bin/env bash
 # The whole test suite (the README's second quick-start command; .ci/run calls it):
-#   1. installs missing Debian packages, builds with warnings as errors
-#   2. unit tests (policy, config, planners for Linux and Windows)
-#   3. end-to-end sandbox tests as the current user and, when run as root, again as an
-#      unprivileged user (created if needed: cordon-ci), since real users are not root
-#      (the no-user-namespace mode runs inside both, under a real seccomp refusal)
-#   4. a bounded libFuzzer run of the config parser
-#   5. the Windows cross build and its smoke tests under Wine
-# Ends with one line: "tests: N passed, N failed, N skipped".
+#   1. installs missing Debian packages, builds with warnings as errors (the `ci` preset)
+#   2. lint, and a self-test of this script's own counting
+#   3. each googletest binary (unit, end-to-end sandbox tests) as the current user and,
+#      when run as root, the sandbox tests again as an unprivileged user (created if
+#      needed: cordon-ci), since real users are not root
+#   4. the official MCP SDK client against `cordon mcp`, as both users
+#   5. bounded libFuzzer runs (config, JSON-RPC, domains, Windows runner frames, ledger)
+#   6. the Windows cross build and its smoke tests under Wine
+#   7. the Debian package (cpack): its contents and man page; installed, checked and
+#      removed again when CORDON_TEST_INSTALL_PACKAGE=1 (CI's fresh machine, as root)
+# Every suite is listed before anything runs; one that is missing, fails to build, crashes
+# before writing its results or writes unreadable ones counts as failed, by name, in the
+# last line: "tests: N passed, N failed, N skipped[; failed: NAME (why), ...]".
+# Add a suite in the block below. For a quicker run while developing:
+#   CORDON_TEST_ONLY="unit e2e" GTEST_FILTER='McpServer.*' scripts/test.sh
+# (the suites left out are reported as skipped; GTEST_FILTER reaches both users' passes).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 root_dir=$(pwd)
+. scripts/lib/suites.sh
+
+# ---- The suites: the one place to add one --------------------------------------------
+# googletest binaries built in build/tests, as BINARY:NAME; each runs as the current user.
+GTEST_SUITES=(cordon_unit_tests:unit cordon_e2e_tests:e2e)
+# Of those, the ones run again as the unprivileged user cordon-ci (when this runs as root).
+UNPRIVILEGED_SUITES=(cordon_e2e_tests:e2e)
+# Helpers from build/tests that the unprivileged pass needs, as FILE:VARIABLE: each is
+# staged next to the tests and its path passed in VARIABLE (see tests/e2e/harness.hpp).
+STAGED_TOOLS=(no_userns:CORDON_NO_USERNS no_landlock:CORDON_NO_LANDLOCK no_openat2:CORDON_NO_OPENAT2)
+# libFuzzer targets (fuzz/CMakeLists.txt), as TARGET:NAME:SEEDS[:DICTIONARY].
+FUZZERS=(cordon_config_fuzz:config:fuzz/corpus:fuzz/config.dict
+         cordon_jsonrpc_fuzz:jsonrpc:fuzz/corpus-jsonrpc
+         cordon_domain_fuzz:domain:fuzz/corpus-domain
+         cordon_runner_frame_fuzz:runner:fuzz/corpus-runner
+         cordon_ledger_fuzz:ledger:fuzz/corpus-ledger
+         cordon_git_config_fuzz:git-config:fuzz/corpus-git-config)
+ci_user=cordon-ci
+# ----------------------------------------------------------------------------------------
+
 results=$(mktemp -d "${TMPDIR:-/tmp}/cordon-results-XXXXXX")
 stage=""
 cleanup() { rm -rf "$results"; [ -n "$stage" ] && rm -rf "$stage"; }
 trap cleanup EXIT
-
 step() { printf '\n=== %s ===\n' "$*"; }
-extra_passed=0; extra_failed=0; extra_skipped=0; notes=()
+as_root() { [ "$(id -u)" -eq 0 ]; }
+me=$(id -un)
+
+suites_init "$results"
+plan build "configure and build with warnings as errors (cmake --preset ci)"
+plan lint "clang-format, clang-tidy (scripts/lint.sh)"
+plan test-runner "this script's counting (tests/scripts/summary_test.sh)"
+for entry in "${GTEST_SUITES[@]}"; do plan "${entry#*:}" "build/tests/${entry%%:*} as $me"; done
+for entry in "${UNPRIVILEGED_SUITES[@]}"; do
+  plan "${entry#*:}-as-$ci_user" "build/tests/${entry%%:*} as the unprivileged $ci_user"
+done
+plan mcp-sdk "the official MCP SDK client against cordon mcp (tests/mcp) as $me"
+plan "mcp-sdk-as-$ci_user" "the official MCP SDK client as $ci_user"
+for entry in "${FUZZERS[@]}"; do IFS=: read -r target name _ <<<"$entry"; plan "fuzz-$name" "$target, bounded"; done
+plan windows-smoke "Windows cross build and Wine smoke tests (scripts/windows/smoke.sh)"
+plan package "Debian package from cpack: binary, cordon(1), docs"
+echo "suites planned:"
+sed 's/^/  /; s/\t/: /' "$results/plan"
 
 step "dependencies"
-scripts/install-deps.sh || exit 1
+if ! scripts/install-deps.sh; then abandon "dependencies could not be installed"; summarize; exit 1; fi
 
 step "build (warnings as errors)"
-cmake --preset ci >/dev/null || exit 1
-cmake --build --preset ci -j"$(nproc)" || exit 1
+if cmake --preset ci >/dev/null && cmake --build --preset ci -j"$(nproc)"; then
+  record build 1 0
+else
+  fail build "the build failed (see above)"
+  abandon "not run: the build failed"
+  summarize
+  exit 1
+fi
 
 step "lint (clang-format, clang-tidy)"
-if scripts/lint.sh >"$results/lint.log" 2>&1; then
-  extra_passed=$((extra_passed + 1)); echo "lint: clean"
+if ! want lint; then
+  :
+elif scripts/lint.sh >"$results/lint.log" 2>&1; then
+  record lint 1 0; echo "lint: clean"
 else
-  extra_failed=$((extra_failed + 1)); tail -40 "$results/lint.log"
+  record lint 0 1; tail -40 "$results/lint.log"
 fi
 
-step "unit tests"
-./build/tests/cordon_unit_tests --gtest_brief=1 --gtest_output="json:$results/unit.json"
+step "test runner self-test"
+want test-runner && counted_suite test-runner "$results/test-runner.log" tests/scripts/summary_test.sh
 
-step "sandbox tests as $(id -un)"
-./build/tests/cordon_e2e_tests --gtest_output="json:$results/e2e-$(id -un).json"
+for entry in "${GTEST_SUITES[@]}"; do
+  binary=${entry%%:*} name=${entry#*:}
+  want "$name" || continue
+  step "$name ($binary) as $me"
+  gtest_suite "$name" "$results/$name.json" "./build/tests/$binary" --gtest_brief=1 \
+    --gtest_output="json:$results/$name.json"
+done
 
-if [ "$(id -u)" -eq 0 ]; then
-  step "sandbox tests as an unprivileged user (cordon-ci)"
-  id cordon-ci >/dev/null 2>&1 || useradd --create-home --shell /bin/sh cordon-ci
-  # The build tree may sit under a directory that user cannot read: stage a copy.
+# The build tree may sit under a directory cordon-ci cannot read: stage a copy.
+if as_root; then
+  id "$ci_user" >/dev/null 2>&1 || useradd --create-home --shell /bin/sh "$ci_user"
   stage=$(mktemp -d /var/tmp/cordon-stage-XXXXXX)
-  cp build/cordon build/tests/cordon_e2e_tests build/tests/no_userns "$stage/"
+  cp build/cordon "$stage/"
+  tool_env=()
+  for entry in "${STAGED_TOOLS[@]}"; do
+    cp "build/tests/${entry%%:*}" "$stage/" && tool_env+=("${entry#*:}=$stage/${entry%%:*}")
+  done
+  cp -r tests/mcp "$stage/mcp"
   chmod 755 "$stage"
-  chown cordon-ci "$stage"
-  runuser -u cordon-ci -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/home/cordon-ci USER=cordon-ci \
-    LANG=C.UTF-8 CORDON_BIN="$stage/cordon" CORDON_NO_USERNS="$stage/no_userns" \
-    sh -c "cd '$stage' && ./cordon_e2e_tests --gtest_output=json:$stage/e2e-unprivileged.json"
-  cp "$stage/e2e-unprivileged.json" "$results/" 2>/dev/null || true
-else
-  notes+=("the root pass of the sandbox tests needs root (this pass ran as $(id -un), unprivileged)")
+  chown -R "$ci_user" "$stage"
 fi
+as_ci_user() {
+  runuser -u "$ci_user" -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="/home/$ci_user" USER="$ci_user" \
+    LANG=C.UTF-8 CORDON_BIN="$stage/cordon" "${tool_env[@]}" ${GTEST_FILTER:+GTEST_FILTER="$GTEST_FILTER"} \
+    sh -c "cd '$stage' && $1"
+}
+for entry in "${UNPRIVILEGED_SUITES[@]}"; do
+  binary=${entry%%:*} name="${entry#*:}-as-$ci_user"
+  if ! as_root; then
+    skip "$name" "switching to $ci_user needs root; this run is $me, unprivileged already"
+    continue
+  fi
+  want "$name" || continue
+  step "$name ($binary) as the unprivileged $ci_user"
+  cp "build/tests/$binary" "$stage/" && chown "$ci_user" "$stage/$binary"
+  gtest_suite "$name" "$stage/$name.json" as_ci_user "./$binary --gtest_brief=1 --gtest_output=json:$stage/$name.json"
+done
 
 step "MCP end-to-end (official TypeScript SDK client from npm)"
-mcp_count() {
-  case $1 in
-    0) extra_passed=$((extra_passed + 1)) ;;
-    77) extra_skipped=$((extra_skipped + 1)); notes+=("MCP SDK e2e skipped ($2)") ;;
-    *) extra_failed=$((extra_failed + 1)); echo "MCP SDK e2e FAILED ($2)" ;;
-  esac
+# Exit 77 from tests/mcp/run.sh: skipped, with the reason on its last line.
+mcp_suite() {
+  local name=$1
+  shift
+  want "$name" || return 0
+  counted_suite "$name" "$results/$name.log" "$@"
+  [ "$(cat "$results/$name.rc")" = 77 ] && skip "$name" "$(grep 'skipped:' "$results/$name.log" | tail -1)"
 }
-tests/mcp/run.sh "$root_dir/build/cordon"; mcp_count $? "as $(id -un)"
-if [ "$(id -u)" -eq 0 ]; then
-  cp -r tests/mcp "$stage/mcp"
-  chown -R cordon-ci "$stage/mcp"
-  runuser -u cordon-ci -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/home/cordon-ci USER=cordon-ci LANG=C.UTF-8 \
-    sh -c "cd '$stage' && ./mcp/run.sh '$stage/cordon'"
-  mcp_count $? "as cordon-ci"
-fi
-
-# run_fuzzer TARGET LABEL NAME SEEDS: build one libFuzzer target in build-fuzz and run it, bounded.
-run_fuzzer() {
-  local log="$results/fuzz-$3.log"
-  if cmake --build build-fuzz -j"$(nproc)" --target "$1" >"$log" 2>&1 &&
-     mkdir -p "build-fuzz/fuzz/$3-corpus" &&
-     "./build-fuzz/fuzz/$1" -max_total_time="${CORDON_FUZZ_SECONDS:-30}" -timeout=10 -max_len=4096 \
-       -artifact_prefix=build-fuzz/fuzz/ "build-fuzz/fuzz/$3-corpus" "$4" >>"$log" 2>&1; then
-    extra_passed=$((extra_passed + 1)); echo "fuzz ($2): no crash"
-  else
-    extra_failed=$((extra_failed + 1)); tail -30 "$log"
-  fi
-}
-
-step "fuzz the config, JSON-RPC and domain parsers, the Windows runner frames and ledger (bounded)"
-if [ -x scripts/fuzz.sh ] && command -v clang++ >/dev/null; then
-  if scripts/fuzz.sh "${CORDON_FUZZ_SECONDS:-30}" >"$results/fuzz.log" 2>&1; then
-    extra_passed=$((extra_passed + 1)); echo "fuzz (config): no crash"
-  else
-    extra_failed=$((extra_failed + 1)); tail -30 "$results/fuzz.log"
-  fi
-  run_fuzzer cordon_jsonrpc_fuzz "JSON-RPC" jsonrpc fuzz/corpus-jsonrpc
-  run_fuzzer cordon_domain_fuzz "domains, proxy parsers" domain fuzz/corpus-domain
-  run_fuzzer cordon_runner_frame_fuzz "Windows runner frames" runner fuzz/corpus-runner
-  run_fuzzer cordon_ledger_fuzz "Windows ledger, uninstall replay" ledger fuzz/corpus-ledger
+mcp_suite mcp-sdk tests/mcp/run.sh "$root_dir/build/cordon"
+if as_root; then
+  mcp_suite "mcp-sdk-as-$ci_user" as_ci_user "./mcp/run.sh '$stage/cordon'"
 else
-  extra_skipped=$((extra_skipped + 1)); notes+=("fuzzing skipped: clang++ or scripts/fuzz.sh missing")
+  skip "mcp-sdk-as-$ci_user" "switching to $ci_user needs root"
 fi
+
+step "fuzz the parsers (bounded, ${CORDON_FUZZ_SECONDS:-30} s each)"
+fuzz_ready=""
+if ! command -v clang++ >/dev/null; then
+  fuzz_ready="clang++ is not installed"
+elif ! cmake --preset fuzz >"$results/fuzz-configure.log" 2>&1; then
+  tail -20 "$results/fuzz-configure.log"
+  fuzz_ready=failed
+fi
+for entry in "${FUZZERS[@]}"; do
+  IFS=: read -r target name seeds dict <<<"$entry"
+  want "fuzz-$name" || continue
+  if [ "$fuzz_ready" = failed ]; then fail "fuzz-$name" "cmake --preset fuzz failed"; continue; fi
+  if [ -n "$fuzz_ready" ]; then skip "fuzz-$name" "$fuzz_ready"; continue; fi
+  log="$results/fuzz-$name.log"
+  work="build-fuzz/fuzz/$name-corpus"
+  if cmake --build build-fuzz -j"$(nproc)" --target "$target" >"$log" 2>&1 && mkdir -p "$work" &&
+     "./build-fuzz/fuzz/$target" -max_total_time="${CORDON_FUZZ_SECONDS:-30}" -timeout=10 -max_len=4096 \
+       ${dict:+-dict="$dict"} -artifact_prefix=build-fuzz/fuzz/ "$work" "$seeds" >>"$log" 2>&1; then
+    record "fuzz-$name" 1 0; echo "fuzz-$name: no crash"
+  else
+    record "fuzz-$name" 0 1; tail -30 "$log"
+  fi
+done
 
 step "Windows cross build and Wine smoke tests"
-if [ -x scripts/windows/smoke.sh ]; then
-  scripts/windows/smoke.sh 2>&1 | tee "$results/windows.log"
-  line=$(grep -E '^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed' "$results/windows.log" | tail -1)
-  if [ -n "$line" ]; then
-    p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
-    f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')
-    s=$(echo "$line" | grep -oE '[0-9]+ skipped' | grep -oE '[0-9]+' || echo 0)
-    extra_passed=$((extra_passed + p)); extra_failed=$((extra_failed + f)); extra_skipped=$((extra_skipped + ${s:-0}))
-  else
-    extra_failed=$((extra_failed + 1)); echo "windows smoke: no result line"
-  fi
+if ! want windows-smoke; then
+  :
+elif [ -x scripts/windows/smoke.sh ]; then
+  counted_suite windows-smoke "$results/windows.log" scripts/windows/smoke.sh
 else
-  extra_skipped=$((extra_skipped + 1)); notes+=("Windows smoke tests skipped: scripts/windows/smoke.sh missing")
+  skip windows-smoke "scripts/windows/smoke.sh is missing"
+fi
+
+step "Debian package (cpack)"
+install_flag=()
+[ "${CORDON_TEST_INSTALL_PACKAGE:-}" = 1 ] && install_flag=(--install)
+rm -f build/cordon_*.deb
+if ! want package; then
+  :
+elif (cd build && cpack -G DEB >"$results/cpack.log" 2>&1); then
+  counted_suite package "$results/package.log" tests/package/check.sh build/cordon_*.deb "${install_flag[@]}"
+else
+  tail -30 "$results/cpack.log"
+  fail package "cpack failed"
 fi
 
 step "summary"
-python3 - "$results" "$extra_passed" "$extra_failed" "$extra_skipped" "${notes[@]+"${notes[@]}"}" <<'PY'
-import json, os, sys
-results, ep, ef, es = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-notes = sys.argv[5:]
-passed, failed, skipped = ep, ef, es
-for name in sorted(os.listdir(results)):
-    if not name.endswith(".json"):
-        continue
-    suite_file = os.path.join(results, name)
-    try:
-        data = json.load(open(suite_file))
-    except Exception as e:
-        print(f"{name}: unreadable results ({e})"); failed += 1; continue
-    p = f = s = 0
-    for suite in data.get("testsuites", []):
-        for t in suite.get("testsuite", []):
-            if t.get("result") == "SKIPPED" or t.get("status") == "NOTRUN":
-                s += 1
-                reason = " ".join(x.get("failure", "") for x in t.get("failures", [])).strip().splitlines()
-                print(f"  skipped {name[:-5]}: {suite['name']}.{t['name']} {reason[-1] if reason else ''}".rstrip())
-            elif t.get("failures") and t.get("result") != "SKIPPED":
-                f += 1
-                print(f"  FAILED {name[:-5]}: {suite['name']}.{t['name']}")
-            else:
-                p += 1
-    print(f"{name[:-5]}: {p} passed, {f} failed, {s} skipped")
-    passed += p; failed += f; skipped += s
-for n in notes:
-    print("note:", n)
-print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")
-sys.exit(1 if failed else 0)
-PY
+summarize

@@ -18,9 +18,12 @@
 namespace cordon {
 
 // Bounds that keep the arithmetic finite and catch obvious mistakes.
-inline constexpr uint64_t kMinMemoryBytes = 1u << 20;           // 1 MiB: less cannot exec anything
-inline constexpr uint64_t kMaxPids = 1u << 22;                  // the kernel's pid_max ceiling
-inline constexpr double kMaxCpuSeconds = 365.0 * 24 * 3600;     // one year, like --timeout
+inline constexpr uint64_t kMinMemoryBytes = 1u << 20;        // 1 MiB: less cannot exec anything
+inline constexpr uint64_t kMaxPids = 1u << 22;               // the kernel's pid_max ceiling
+inline constexpr double kMaxCpuSeconds = 365.0 * 24 * 3600;  // one year, like --timeout
+// A longer timeout is no timeout, and far larger values overflow a clock's deadline
+// (1e10 s in nanoseconds does not fit in 64 bits: the command was killed at once).
+inline constexpr double kMaxTimeoutSeconds = 365.0 * 24 * 3600;
 inline constexpr uint64_t kMaxOutputBytes = uint64_t{1} << 40;  // 1 TiB
 
 // "64M" -> 67108864. Returns std::nullopt and sets `why` on a malformed value.

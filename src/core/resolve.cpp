@@ -43,9 +43,6 @@ void push_unique(std::vector<std::string>& list, std::unordered_set<std::string>
   if (seen.insert(p).second) list.push_back(p);
 }
 
-// One year: longer is certainly a mistake, and keeps the duration arithmetic finite.
-constexpr double kMaxTimeoutSeconds = 365.0 * 24 * 3600;
-
 // Network from narrowest to widest: off < proxy (allowlist) < on.
 int net_width(NetMode m) {
   return m == NetMode::Off ? 0 : m == NetMode::Proxy ? 1 : 2;
@@ -216,6 +213,9 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
   std::vector<std::string> denied;
   if (paths::is_absolute(ctx.home))
     for (const auto& rel : defaults::secret_home_paths()) denied.push_back(paths::join(ctx.home, rel));
+  // POSIX hosts only (the resolver also serves the Windows planner, tested on Linux).
+  if (!ctx.cwd.empty() && ctx.cwd.front() == '/')
+    for (const auto& e : defaults::secret_system_entries()) denied.emplace_back(e.path);
   for (const auto& v : deny_read) {
     auto r = absolute_path("deny-read", v, ctx);
     if (!r) return r.error();

@@ -118,7 +118,11 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
         DenialRules::Carve c{m.target, "protected path: " + m.reason, ""};
         const std::string parent = paths::parent(m.target);
         const auto& names = defaults::protected_root_names();
-        if (contains(policy.protect, m.target))
+        if (m.reason == kOwnPathReason)
+          c.suggestion =
+              "none: cordon's own configuration and state stay read-only in the sandbox; change "
+              "them outside";
+        else if (contains(policy.protect, m.target))
           c.suggestion = "none: drop --protect " + m.target + " (or its `protect` config entry)";
         else if (std::find(names.begin(), names.end(), paths::basename(m.target)) != names.end() &&
                  contains(r.policy_roots, parent))
@@ -144,6 +148,7 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
   }
   for (const auto& rule : plan.report.rules) {
     if (rule.category == "deny-read") r.masked.push_back(rule.subject);
+    if (rule.category == "hide") r.hidden.push_back(rule.subject);
     if (rule.category == "allow-read") r.read_exceptions.push_back(rule.subject);
   }
   return r;
@@ -161,6 +166,9 @@ std::optional<Denial> classify(const DenialRules& rules, Operation op, const std
     return Denial{to_string(op), path, "", std::move(rule), std::move(suggestion)};
   };
 
+  if (within_any(path, rules.hidden))
+    return denial("cordon's own state (hidden in the sandbox)",
+                  "none: cordon's state directory is never visible to a sandboxed command");
   const bool in_exception = within_any(path, rules.read_exceptions);
   const bool in_secret = within_any(path, rules.masked);
   if (op == Operation::Read) {

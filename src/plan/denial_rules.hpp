@@ -72,6 +72,7 @@ struct DenialRules {
   std::vector<Carve> read_only;              // protected paths: the path and everything below
   std::vector<Carve> pinned;                 // cannot be renamed or removed (the path itself)
   std::vector<std::string> masked;           // secrets (deny-read)
+  std::vector<std::string> hidden;           // cordon's own state (no option reopens it)
   std::vector<std::string> read_exceptions;  // --allow-read inside a masked directory
 };
 

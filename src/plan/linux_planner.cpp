@@ -8,6 +8,7 @@
 #include "core/defaults.hpp"
 #include "core/paths.hpp"
 #include "plan/landlock_abi.hpp"
+#include "plan/require.hpp"
 
 namespace cordon {
 namespace {
@@ -62,7 +63,7 @@ class ProtectedCollector {
   // cordon's own state/config, when a writable root contains it.
   void add_own(const std::string& path) {
     if (in_any(path, roots_))
-      add(path, "cordon's own state and config", true, fs_.lkind(paths::parent(path)) == FileKind::Dir);
+      add(path, kOwnPathReason, true, fs_.lkind(paths::parent(path)) == FileKind::Dir);
   }
 
   std::vector<Protected> protected_paths;
@@ -218,6 +219,14 @@ std::vector<SeccompRule> seccomp_rules(const Policy& policy, bool namespaces, bo
   deny("ptrace", "no debugging or memory access to other processes");
   deny("process_vm_writev", "no writing another process's memory");
   deny("process_vm_readv", "no reading another process's memory");
+  // Calls that reach into another process without ptrace: each passes the same ptrace
+  // access check, which the sandbox's init also fails (it is non-dumpable); refused
+  // here as well so that no single mechanism is all that stands (docs/architecture.md).
+  deny("pidfd_getfd", "no taking a copy of another process's descriptor");
+  deny("kcmp", "no probing another process's descriptors and memory for sharing");
+  deny("process_madvise", "no advising or reclaiming another process's memory");
+  deny("process_mrelease", "no reaping another process's memory");
+  deny("get_robust_list", "no reading another process's futex list address (an ASLR leak)");
   r.push_back({"ioctl", kEperm, ArgCheck::MaskedEq, 1, 0xffffffffULL, kTiocsti,
                "TIOCSTI: no typing into a terminal"});
   r.push_back(
@@ -268,22 +277,23 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
   plan.net = plan_network(policy, plan.sandbox == LinuxSandbox::Namespaces, host_proxy);
 
   // Refuse what cannot be guaranteed unless best effort was asked for by name.
-  if (!plan.report.complete() && !policy.best_effort) {
-    std::string detail = "this host cannot enforce every guarantee of the policy:";
-    std::string fixes;
-    std::set<std::string> seen;
-    for (const auto& g : plan.report.guarantees)
-      if (g.state == GuaranteeState::Degraded || g.state == GuaranteeState::Missing) {
-        detail += "\n    - " + g.name + ": " + g.detail;
-        if (!g.fix.empty() && seen.insert(g.fix).second) fixes += "\n    - " + g.fix;
-      }
-    return usage_error("sandbox", detail + "\n  fix:" + fixes,
-                       "or pass --best-effort to run with exactly these losses (see `cordon check`)");
-  }
+  // (plan/require.hpp: the gate shared with the limits and the Windows planners.)
+  if (auto st = require_enforceable(losses_of(plan.report), policy.best_effort); !st) return st.error();
 
   auto& rules = plan.report.rules;
   const auto roots = policy.write_roots();
   const bool ns = plan.sandbox == LinuxSandbox::Namespaces;
+  // cordon's state is hidden inside; a workspace or root within it would be hidden too.
+  if (!inputs.state_root.empty()) {
+    std::vector<std::string> visible = roots;
+    visible.push_back(policy.workspace);
+    for (const auto& r : visible)
+      if (paths::is_within(r, inputs.state_root))
+        return usage_error("state",
+                           "'" + r + "' lies inside cordon's state directory '" + inputs.state_root +
+                               "', which the sandbox cannot see",
+                           "work in a directory outside it");
+  }
   const std::string fs_mech = ns ? "mount namespace" : "landlock";
 
   // --- writable roots -------------------------------------------------------------
@@ -441,6 +451,77 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
     }
   }
 
+  // Without a mount namespace nothing can carve a secret out of a writable root that
+  // contains it (Landlock rules only add up): say so instead of claiming it.
+  if (!ns) {
+    std::vector<std::string> exposed;
+    for (const auto& d : denied)
+      if (in_any(d, roots) || (policy.tmp == TmpMode::Host && paths::is_within(d, "/tmp")))
+        exposed.push_back(d);
+    if (!exposed.empty())
+      for (auto& g : plan.report.guarantees)
+        if (g.name == "secret denial" && g.state == GuaranteeState::Enforced) {
+          g.state = GuaranteeState::Degraded;
+          g.detail = "inside a writable root, readable without a mount namespace: " + join_list(exposed);
+          g.fix = "keep secrets outside the writable roots, or enable user namespaces";
+        }
+  }
+
+  // --- cordon's own state --------------------------------------------------------------
+  // Every workspace's private /tmp, the locks and the placeholder ledgers: another
+  // workspace's run must not read them (nor list which workspaces exist). This run's
+  // own private /tmp stays reachable: as /tmp (namespaces; its source was cloned before
+  // the mask, mounts.cpp step 2) or by its own path (Landlock only: a writable rule
+  // beneath the excluded state root).
+  std::vector<std::string> landlock_denied = denied;
+  if (!inputs.state_root.empty()) {
+    const std::string& state = inputs.state_root;
+    // Under a private or empty /tmp the host's state path does not exist inside.
+    const bool visible = !ns || policy.tmp == TmpMode::Host || !paths::is_within(state, "/tmp");
+    if (visible) {
+      const char* why = "cordon's state: every workspace's private /tmp, locks and placeholder ledgers";
+      if (ns) plan.mounts.push_back({MountKind::MaskDir, state, "", why});
+      rules.push_back({"hide", state, "unreadable" + std::string(ns ? "" : " (names stay listable)"),
+                       ns ? "masked (empty read-only mount) + landlock" : "landlock", why});
+      landlock_denied.push_back(state);
+      if (auto real = real_paths.resolve(state); real && *real != state) landlock_denied.push_back(*real);
+      // Without a mount namespace a writable root (or a shared /tmp) that contains the
+      // state grants it whole: Landlock rules only add up.
+      std::vector<std::string> writable = roots;
+      if (!tmp_writable.empty() && tmp_writable != inputs.private_tmp) writable.push_back(tmp_writable);
+      if (!ns && in_any(state, writable))
+        for (auto& g : plan.report.guarantees)
+          if (g.name == "cordon's state hidden" && g.state != GuaranteeState::Missing) {
+            g.state = GuaranteeState::Missing;
+            g.detail = "'" + state + "' lies inside a writable root; Landlock cannot carve it out";
+            g.fix = "set XDG_STATE_HOME outside the writable roots, or enable user namespaces";
+          }
+    }
+  }
+
+  // --- kernel settings ----------------------------------------------------------------
+  // The fresh /proc of the pid namespace is writable where its files' modes allow it;
+  // for uid 0 mapped onto itself, sysctl checks are mode-based, so /proc/sys would
+  // accept writes of host kernel settings. bubblewrap covers sys, sysrq-trigger, irq
+  // and bus; container runtimes add fs (nfsd and friends). Landlock-only runs keep the
+  // host's /proc, which Landlock leaves without write rights.
+  if (ns) {
+    const char* proc_ro[][2] = {
+        {"/proc/sys", "kernel settings (sysctl)"},
+        {"/proc/sysrq-trigger", "magic SysRq: reboot, crash or sync the host"},
+        {"/proc/irq", "interrupt affinity of the host"},
+        {"/proc/bus", "bus and PCI device controls"},
+        {"/proc/fs", "filesystem-wide settings (nfsd and others)"},
+    };
+    for (const auto& [path, why] : proc_ro) {
+      plan.mounts.push_back({MountKind::ProcReadOnly, path, path, why});
+      rules.push_back({"kernel", path, "read-only", "read-only bind over the fresh /proc", why});
+    }
+  } else if (caps.landlock_abi > 0) {
+    rules.push_back({"kernel", "/proc", "read-only (the host's /proc)", "landlock (no write rights there)",
+                     "kernel settings (sysctl, sysrq-trigger)"});
+  }
+
   // --- Landlock -------------------------------------------------------------------
   if (caps.landlock_abi > 0) {
     auto& ll = plan.landlock;
@@ -452,7 +533,7 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
     if (policy.net.mode == NetMode::Off || (policy.net.mode == NetMode::Proxy && !ns))
       ll.handled_net = landlock::net_rights(ll.abi);
     ll.ports = landlock_port_rules(plan.net);
-    ReadComplement(denied, fs).add("/", ll.rules);
+    ReadComplement(landlock_denied, fs).add("/", ll.rules);
     for (const auto& a : exceptions) ll.rules.push_back({a, landlock::kRead});
     const uint64_t all = ll.handled_fs;
     for (const auto& root : roots) ll.rules.push_back({root, all});
@@ -533,8 +614,8 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
   const GuaranteeState E = GuaranteeState::Enforced, D = GuaranteeState::Degraded,
                        M = GuaranteeState::Missing, N = GuaranteeState::NotRequested;
   if (policy.mode == Mode::FullAccess) {
-    for (const char* g :
-         {"write confinement", "protected paths", "secret denial", "network off", "process isolation"})
+    for (const char* g : {"write confinement", "protected paths", "secret denial", "network off",
+                          "process isolation", "kernel settings read-only", "cordon's state hidden"})
       add(g, N, "none (full-access: no sandbox)");
     return r;
   }
@@ -584,13 +665,22 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
     add("protected paths", E, "read-only bind mounts, pinned parents, placeholders for absent paths");
     add("secret denial", E, abi > 0 ? "masking mounts + landlock" : "masking mounts");
     if (policy.net.mode == NetMode::Off)
-      add("network off", E, "network namespace + seccomp" + std::string(abi >= 4 ? " + landlock TCP" : ""));
+      add("network off", E,
+          "network namespace" + std::string(caps.seccomp ? " + seccomp" : "") +
+              (abi >= 4 ? " + landlock TCP" : ""));
     else if (policy.net.mode == NetMode::Proxy)
       add("network allowlist", E,
           "network namespace (loopback only) + cordon's proxy (names resolved outside, SSRF guard)");
     else
       add("network off", N, "host network (--net on)");
-    add("process isolation", E, "pid + ipc namespaces, seccomp (ptrace), no capabilities");
+    add("process isolation", E,
+        std::string("pid + ipc namespaces, ") + (caps.seccomp ? "seccomp (ptrace), " : "") +
+            "no capabilities");
+    add("kernel settings read-only", E,
+        "read-only binds of /proc/sys, sysrq-trigger, irq, bus, fs" +
+            std::string(abi > 0 ? " + landlock" : ""));
+    add("cordon's state hidden", E,
+        abi > 0 ? "masking mount (other workspaces' temp, locks, ledgers) + landlock" : "masking mount");
     if (policy.net.mode == NetMode::On && abi < 6)
       add("abstract unix sockets", D, "none",
           "with --net on, host abstract unix sockets are reachable (landlock ABI 6 scopes them)",
@@ -615,8 +705,17 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
     } else {
       add("network off", N, "host network (--net on)");
     }
+    add("kernel settings read-only", E, "landlock (no write rights on the host's /proc)");
+    add("cordon's state hidden", D, "landlock (read rules exclude the state directory)",
+        "file contents are unreadable, but Landlock lets directories be listed, so the names of the "
+        "per-workspace directories stay visible",
+        userns_fix);
     add("process isolation", abi >= 6 ? D : M,
-        abi >= 6 ? "landlock signal scoping + seccomp (ptrace)" : "seccomp (ptrace) only",
+        std::string(abi >= 6 ? "landlock signal scoping" : "") + (abi >= 6 && caps.seccomp ? " + " : "") +
+            (caps.seccomp ? "seccomp (ptrace)" : "") +
+            (abi >= 6       ? ""
+             : caps.seccomp ? " only"
+                            : "none"),
         "host processes stay visible in /proc" +
             std::string(abi >= 6 ? "" : "; signals to them are not blocked"),
         userns_fix);
@@ -629,7 +728,16 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
       add_host_proxy_guarantee(why_no_userns, userns_fix);
     else
       add("network off", caps.seccomp ? E : M, caps.seccomp ? "seccomp (only AF_UNIX sockets)" : "none");
-    add("process isolation", M, "seccomp (ptrace) only", "no pid namespace or signal scoping", userns_fix);
+    add("kernel settings read-only", M, "none",
+        "no mount namespace and no Landlock: a command running as root can open /proc/sys and "
+        "/proc/sysrq-trigger for writing",
+        "enable Landlock (lsm=landlock,...) or user namespaces: " + userns_fix);
+    add("cordon's state hidden", M, "none",
+        "other workspaces' private /tmp and cordon's records are readable (needs user namespaces or "
+        "Landlock)",
+        userns_fix);
+    add("process isolation", M, caps.seccomp ? "seccomp (ptrace) only" : "none",
+        "no pid namespace or signal scoping", userns_fix);
   }
   if (!caps.seccomp)
     add("syscall filter", M, "none", "seccomp unavailable", "use a kernel with CONFIG_SECCOMP_FILTER=y");

@@ -39,6 +39,7 @@ enum class MountKind {
   MaskFile,             // empty read-only file over a denied file
   EmptyWritableDir,     // empty private tmpfs (XDG runtime dir: keeps tools working, hides host IPC)
   Tmp,                  // /tmp: source is the private dir, "host", or "" for an empty read-only /tmp
+  ProcReadOnly,         // after the fresh /proc: read-only self-bind of a kernel-settings entry
 };
 
 struct MountStep {
@@ -100,11 +101,18 @@ struct SeccompRule {
   SeccompArg also = {};  // a second comparison that must hold too (None: no second one)
 };
 
+// The reason recorded for cordon's own state and config dirs (denial reports match it).
+inline constexpr const char* kOwnPathReason = "cordon's own state and config";
+
 struct LinuxPlanInputs {
   std::string private_tmp;  // host directory backing the private /tmp
   std::string home;
   // cordon's own state and config directories: protected inside any writable root.
   std::vector<std::string> own_paths = {};
+  // cordon's per-user state directory (platform/linux/state.hpp): every workspace's
+  // private /tmp, the locks and the placeholder ledgers. Hidden inside the sandbox,
+  // except this run's own private /tmp. "" when there is none (tests).
+  std::string state_root = {};
 };
 
 struct LinuxPlan {

@@ -23,6 +23,14 @@ struct RunRequest {
   // Record the operations the sandbox refuses (Linux: seccomp user notification).
   DenialReporting report_denials = DenialReporting::On;
   std::optional<std::string> report_path;  // also write it to this file (core/result.hpp)
+  // Internal to cordon mcp (apps/server/runner.cpp): write the result to this inherited
+  // descriptor, which only the worker outside the sandbox holds; and take the command
+  // from the init's stdin (argv stays empty) once the sandbox is ready.
+  std::optional<int> report_fd;
+  bool mcp_request = false;
+  // ... and write "<ns|landlock> <digest>" of the sandbox's plan to this descriptor as
+  // soon as the sandbox exists, for the server to compare with the disk at call time.
+  std::optional<int> plan_digest_fd;
 };
 
 // Probe the host and build the plan for `policy` without running anything.
@@ -35,6 +43,13 @@ struct RunRequest {
 // the command's code, or 128+signal when it was killed. An Error means nothing ran
 // (or the sandbox could not be completed and the child was ended: fail closed).
 [[nodiscard]] Result<int> run(const Policy& policy, const RunRequest& request);
+
+// A digest of the plan `policy` gets on this host right now, for a command started in
+// `cwd` (plan/plan_digest.hpp): equal digests, equal sandboxes. "" where the platform
+// has no warm workers to compare (they are always planned per call there).
+// `userns`: plan as with user namespaces (true) or as the Landlock-only fallback (false),
+// the way the worker being compared was planned.
+[[nodiscard]] Result<std::string> plan_digest_now(const Policy& policy, bool userns);
 
 // One-time host setup (Linux: AppArmor profile; Windows: sandbox users, firewall).
 [[nodiscard]] Result<int> setup(const std::vector<std::string>& args);

@@ -449,6 +449,44 @@ TEST(Containment, SecretsInHomeAreUnreadableButOtherHomeFilesAreNot) {
   EXPECT_FALSE(contains(o.out, "id_rsa")) << "the directory listing must not show the key either:\n" << o.out;
 }
 
+// The extended list: git's XDG credential store, the agents' own logins, database and
+// registry passwords. Their neighbours stay readable (git's config beside its credentials).
+TEST(Containment, ExtendedSecretsAreUnreadable) {
+  Sandbox box;
+  write_file(box.home / ".config/git/config", "[user]\n\tname = visible-git-config\n");
+  const char* secrets[] = {".config/git/credentials",
+                           ".claude/.credentials.json",
+                           ".codex/auth.json",
+                           ".gemini/oauth_creds.json",
+                           ".pgpass",
+                           ".config/containers/auth.json",
+                           ".docker/config.json",
+                           ".bash_history",
+                           ".config/sops/age/keys.txt"};
+  std::string script = "cat ~/.config/git/config; ";
+  for (const char* s : secrets) {
+    write_file(box.home / s, std::string("SECRET-") + s + "\n");
+    script += std::string("cat ~/") + s + " 2>/dev/null; ";
+  }
+  write_file(box.home / ".claude/settings.json", "visible-claude-settings\n");
+  auto o = box.sh(script + "cat ~/.claude/settings.json; true");
+  EXPECT_TRUE(contains(o.out, "visible-git-config")) << o.out << o.err;
+  EXPECT_TRUE(contains(o.out, "visible-claude-settings")) << o.out << o.err;
+  EXPECT_FALSE(contains(o.out, "SECRET")) << o.out;
+}
+
+// As root, files only root can read stay unreadable inside (for another user the kernel
+// refuses them anyway, so that half is only meaningful as root).
+TEST(Containment, RootOnlySystemFilesAreUnreadableEvenAsRoot) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root: /etc/shadow is unreadable to other users anyway";
+  if (read_file("/etc/shadow").empty()) GTEST_SKIP() << "this host has no readable /etc/shadow";
+  Sandbox box;
+  auto o = box.sh("wc -c < /etc/shadow; echo rc=$?; head -c 20 /etc/passwd >/dev/null && echo passwd-ok");
+  EXPECT_TRUE(contains(o.out, "passwd-ok")) << o.out << o.err;
+  // A masked file is empty (or unreadable): never the host's contents.
+  EXPECT_TRUE(contains(o.out, "0\nrc=0") || contains(o.out, "rc=1") || contains(o.out, "rc=2")) << o.out;
+}
+
 TEST(Containment, AllowReadReopensOneSecret) {
   Sandbox box;
   write_file(box.home / ".npmrc", "registry-config\n");

@@ -77,6 +77,34 @@ TEST(Denials, WriteOutsideTheWorkspaceNamesTheDirectoryToAllow) {
       << r.outcome.err;
 }
 
+// A name chosen by the command reaches cordon's stderr escaped: it cannot erase the
+// report line, move the cursor, or start a forged "cordon:" line of its own.
+TEST(Denials, HostileNamesReachStderrEscaped) {
+  Sandbox box;
+  OutsideDir out;
+  // (The command's own stderr is silenced: only cordon's lines are under test.)
+  auto r = run_json(box, "n=$(printf 'a\\033[2K\\033[1Ab\\ncordon: exit 0 (ok)'); { echo x > '" + out.path() +
+                             "'/\"$n\"; } 2>/dev/null; echo ok > inside");
+  EXPECT_TRUE(exists(box.ws / "inside"));
+  EXPECT_TRUE(fs::is_empty(out.path())) << "the denied file exists outside";
+  // The JSON record keeps the exact name; the text line shows it escaped.
+  const std::string name = out.path() + "/a\x1b[2K\x1b[1Ab\ncordon: exit 0 (ok)";
+  expect_record(r, "create", name, "outside the writable roots", "--writable " + out.path());
+  const std::string text = r.outcome.err.substr(0, r.outcome.err.rfind("\n{"));
+  EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+  EXPECT_FALSE(contains(text, "\ncordon: exit 0 (ok)")) << text;
+  EXPECT_TRUE(contains(text, "a\\e[2K\\e[1Ab\\ncordon: exit 0 (ok)")) << text;
+}
+
+// cordon's own configuration, inside a writable root: no option of cordon's allows it.
+TEST(Denials, OwnConfigHasNoOption) {
+  Sandbox box;
+  fs::create_directories(box.home / ".config/cordon");
+  auto r = run_json(box, "echo x > ~/.config/cordon/config.toml", {"--writable", box.home.path()});
+  EXPECT_FALSE(exists(box.home / ".config/cordon/config.toml"));
+  expect_record(r, "create", box.home / ".config/cordon/config.toml", "cordon's own", "none:");
+}
+
 TEST(Denials, UnderHomeTheToolDirectoryIsSuggested) {
   Sandbox box;
   fs::create_directories(box.home / ".npm/_cacache");

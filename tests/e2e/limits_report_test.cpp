@@ -96,6 +96,22 @@ TEST(Limits, CpuTimeEndsABusyLoop) {
   EXPECT_EQ(j["signal"], SIGXCPU);
 }
 
+// A plain `exit 137` is the command's own failure, not a kill, and not a CPU-time limit
+// (the result used to guess the signal from the exit code); a real SIGKILL still is a signal.
+TEST(Limits, ExitCode137IsNotACpuLimitOrASignal) {
+  TempDir ws, out;
+  auto o = cordon_sh(ws.path(), "exit 137", {"--cpu-time", "30", "--report", out / "report.json"});
+  EXPECT_EQ(o.code, 137) << o.err;
+  auto j = report_of(out);
+  ASSERT_TRUE(j.is_object()) << o.err;
+  EXPECT_EQ(j["classification"], "failed") << j.dump();
+  EXPECT_EQ(j["signal"], 0) << j.dump();
+  EXPECT_TRUE(j["limits_hit"].empty()) << j.dump();
+  auto k = cordon_sh(ws.path(), "kill -KILL $$", {"--report", out / "report.json"});
+  EXPECT_EQ(k.code, 128 + SIGKILL) << k.err;
+  EXPECT_EQ(report_of(out)["signal"], SIGKILL) << report_of(out).dump();
+}
+
 namespace {
 
 // The mechanism cordon reports for a limit ("cgroup v1 ...", "RLIMIT_NPROC ...", "none").

@@ -107,6 +107,10 @@ class McpServer {
     }
     return nullptr;
   }
+  void signal(int sig) {
+    if (pid_ > 0) ::kill(pid_, sig);
+  }
+  pid_t pid() const { return pid_; }
   void close_stdin() {
     if (in_ >= 0) ::close(in_);
     in_ = -1;
@@ -198,16 +202,30 @@ TEST(McpServer, CancellationKillsTheTreeWithoutUserNamespaces) {
   EXPECT_EQ(structured(s.response(4))["stdout"], "after\n");
 }
 
-// Ready workers: sandboxed stubs waiting for their command (`cordon __mcp-exec`).
-int warm_stubs() {
+// The parent pid of `pid`, from /proc (0 when unknown).
+pid_t parent_of(pid_t pid) {
+  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  const auto paren = stat.rfind(')');
+  int ppid = 0;
+  char state = 0;
+  if (paren == std::string::npos || std::sscanf(stat.c_str() + paren + 1, " %c %d", &state, &ppid) != 2)
+    return 0;
+  return static_cast<pid_t>(ppid);
+}
+
+// Ready workers of `server`: sandbox inits waiting for their command (`cordon
+// __cordon-init`, whose parent is a `cordon run` worker the server started).
+int warm_stubs(pid_t server) {
   std::error_code ec;
-  const std::string stub = fs::canonical(cordon_binary(), ec).string() + " __mcp-exec ";
   int n = 0;
   for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
     std::string cmd = read_file(e.path().string() + "/cmdline");
     for (auto& c : cmd)
       if (c == '\0') c = ' ';
-    if (cmd == stub) ++n;
+    if (cmd.rfind("cordon __cordon-init ", 0) != 0) continue;
+    if (parent_of(parent_of(static_cast<pid_t>(std::stol(name)))) == server) ++n;
   }
   return n;
 }
@@ -217,16 +235,19 @@ TEST(McpServer, KeepsAPoolOfWarmWorkersAndRefillsIt) {
   ::setenv("CORDON_MCP_WORKERS", "3", 1);
   McpServer s(ws.path());
   ::unsetenv("CORDON_MCP_WORKERS");
-  ASSERT_TRUE(eventually([] { return warm_stubs() == 3; }, std::chrono::seconds(20))) << warm_stubs();
+  const pid_t server = s.pid();
+  ASSERT_TRUE(eventually([&] { return warm_stubs(server) == 3; }, std::chrono::seconds(20)))
+      << warm_stubs(server);
   // Two concurrent calls each take a warm worker; the pool is topped up after the responses.
   s.call(1, {{"command", "sleep 0.5; echo one"}});
   s.call(2, {{"command", "sleep 0.5; echo two"}});
   EXPECT_EQ(structured(s.response(1))["stdout"], "one\n");
   EXPECT_EQ(structured(s.response(2))["stdout"], "two\n");
-  EXPECT_TRUE(eventually([] { return warm_stubs() == 3; }, std::chrono::seconds(20))) << warm_stubs();
+  EXPECT_TRUE(eventually([&] { return warm_stubs(server) == 3; }, std::chrono::seconds(20)))
+      << warm_stubs(server);
   // The pool stays bounded.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_EQ(warm_stubs(), 3);
+  EXPECT_EQ(warm_stubs(server), 3);
 }
 
 TEST(McpServer, CancellingOneConcurrentCallLeavesTheOther) {
@@ -347,15 +368,130 @@ TEST(McpServer, HostileMessagesGetErrorsAndTheServerCarriesOn) {
   EXPECT_EQ(s.next()["id"], 5);
 }
 
-TEST(McpServer, ClosingStdinEndsTheServerAndItsCommands) {
+// The README's piped example: end of input is the end of requests, not of answers.
+TEST(McpServer, PipedRequestsGetTheirResponsesAfterEndOfInput) {
+  TempDir ws;
+  const std::string input =
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"sh","version":"1"}}})"
+      "\n"
+      R"({"jsonrpc":"2.0","method":"notifications/initialized"})"
+      "\n"
+      R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"run_command","arguments":{"command":"sleep 1; echo hello > out.txt; cat out.txt"}}})"
+      "\n";
+  auto start = Clock::now();
+  auto r = run_process({cordon_binary(), "mcp", "--no-config", "--workspace", ws.path()}, ws.path(), input);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_GE(Clock::now() - start, std::chrono::seconds(1));
+  std::vector<nlohmann::json> replies;
+  std::string line;
+  for (char c : r.out) {
+    if (c != '\n') {
+      line += c;
+      continue;
+    }
+    replies.push_back(nlohmann::json::parse(line, nullptr, false));
+    line.clear();
+  }
+  ASSERT_EQ(replies.size(), 2u) << r.out;
+  EXPECT_EQ(replies[0]["id"], 1) << r.out;
+  EXPECT_EQ(replies[0]["result"]["serverInfo"]["name"], "cordon") << r.out;
+  EXPECT_EQ(replies[1]["id"], 2) << r.out;
+  EXPECT_EQ(structured(replies[1])["stdout"], "hello\n") << r.out;
+  EXPECT_EQ(structured(replies[1])["classification"], "ok") << r.out;
+  EXPECT_EQ(read_file(ws / "out.txt"), "hello\n");
+}
+
+TEST(McpServer, EndOfInputWaitsForEveryCallWithinItsTimeout) {
+  TempDir ws;
+  McpServer s(ws.path());
+  const std::string marker = "7" + std::to_string(::getpid() % 10000) + "3";
+  s.call(1, {{"command", "sleep " + marker}, {"timeout", 2}});
+  s.call(2, {{"command", "sleep 0.5; echo quick"}});
+  ASSERT_TRUE(eventually([&] { return host_runs("sleep " + marker); }, std::chrono::seconds(10)));
+  auto start = Clock::now();
+  s.close_stdin();
+  auto quick = s.response(2, std::chrono::seconds(10));
+  EXPECT_EQ(structured(quick)["stdout"], "quick\n") << quick.dump();
+  auto slow = s.response(1, std::chrono::seconds(10));
+  EXPECT_EQ(structured(slow)["classification"], "timed-out") << slow.dump();
+  EXPECT_EQ(s.wait_exit(std::chrono::seconds(10)), 0);
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(8));
+  EXPECT_FALSE(host_runs("sleep " + marker));
+}
+
+TEST(McpServer, SigtermAfterEndOfInputEndsTheServerAndItsCommands) {
   TempDir ws;
   McpServer s(ws.path());
   const std::string marker = "5" + std::to_string(::getpid() % 10000) + "9";
   s.call(1, {{"command", "sleep " + marker}});
   ASSERT_TRUE(eventually([&] { return host_runs("sleep " + marker); }, std::chrono::seconds(10)));
   s.close_stdin();
-  EXPECT_EQ(s.wait_exit(std::chrono::seconds(10)), 0);
+  // No timeout: the call goes on, and the server with it, until the client insists.
+  EXPECT_EQ(s.wait_exit(std::chrono::milliseconds(1500)), -1);
+  EXPECT_TRUE(host_runs("sleep " + marker));
+  s.signal(SIGTERM);
+  EXPECT_EQ(s.wait_exit(std::chrono::seconds(10)), 128 + SIGTERM);
   EXPECT_TRUE(eventually([&] { return !host_runs("sleep " + marker); }, std::chrono::seconds(5)));
   // The prestarted worker ended like a normal run: its placeholders were cleaned up.
   EXPECT_TRUE(eventually([&] { return !exists(ws / ".cordon"); }, std::chrono::seconds(5)));
+}
+
+TEST(McpServer, ProgressTokenGetsProgressWithOutputBytes) {
+  TempDir ws;
+  McpServer s(ws.path());
+  s.send(
+      R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"run_command","_meta":{"progressToken":"tok-1"},"arguments":{"command":"echo abc; sleep 2.6; echo de"}}})");
+  s.call(2, {{"command", "sleep 2.2"}});  // no token: no progress
+  std::vector<nlohmann::json> progress;
+  nlohmann::json second;
+  bool answered = false;
+  for (int i = 0; i < 20 && !answered; ++i) {
+    auto m = s.next(std::chrono::seconds(10));
+    ASSERT_FALSE(m.is_null()) << "no response";
+    if (m.value("method", "") == "notifications/progress")
+      progress.push_back(m["params"]);
+    else if (m.contains("id") && m["id"] == 1)
+      answered = true;
+    else if (m.contains("id") && m["id"] == 2)
+      second = m;
+  }
+  ASSERT_TRUE(answered);
+  if (second.is_null()) second = s.response(2);
+  EXPECT_EQ(structured(second)["classification"], "ok") << second.dump();
+  ASSERT_GE(progress.size(), 2u);
+  double last = 0;
+  for (const auto& p : progress) {
+    EXPECT_EQ(p["progressToken"], "tok-1") << p.dump();
+    EXPECT_GT(p["progress"].get<double>(), last) << p.dump();
+    last = p["progress"].get<double>();
+  }
+  // The first echo's "abc\n" was counted while the command slept.
+  bool counted = false;
+  for (const auto& p : progress) counted = counted || contains(p["message"], "4 bytes of output");
+  EXPECT_TRUE(counted) << nlohmann::json(progress).dump();
+  // Nothing more for call 1 after its response.
+  s.send(R"({"jsonrpc":"2.0","id":3,"method":"ping"})");
+  EXPECT_EQ(s.next()["id"], 3);
+}
+
+// A warm worker's sandbox was planned before its call: a `git init` made outside between
+// two calls must be protected in the second (the worker whose plan predates it is not used).
+TEST(McpServer, GitInitBetweenCallsIsProtectedInTheNextCall) {
+  TempDir ws;
+  McpServer s(ws.path());
+  s.call(1, {{"command", "echo first > first.txt"}});
+  ASSERT_EQ(structured(s.response(1))["exit_code"], 0);
+  const pid_t server = s.pid();
+  // The pool is topped up after the response, planned on a workspace with no .git.
+  ASSERT_TRUE(eventually([&] { return warm_stubs(server) >= 1; }, std::chrono::seconds(20)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_EQ(run_process({"git", "init", "-q"}, ws.path()).code, 0);
+  const std::string config_before = read_file(ws / ".git/config");
+  s.call(2, {{"command",
+              "printf '#!/bin/sh\\ntouch \"$PWD/HOOK-RAN\"\\n' > .git/hooks/pre-commit; "
+              "chmod +x .git/hooks/pre-commit; echo '[core]' >> .git/config; echo second > second.txt"}});
+  auto r = structured(s.response(2));
+  EXPECT_EQ(read_file(ws / "second.txt"), "second\n") << r.dump();  // the allowed half
+  EXPECT_FALSE(exists(ws / ".git/hooks/pre-commit")) << r.dump();
+  EXPECT_EQ(read_file(ws / ".git/config"), config_before);
 }

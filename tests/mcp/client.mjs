@@ -58,6 +58,19 @@ try {
     ["failed", "denied-by-sandbox"].includes(sc.classification) && Array.isArray(sc.denials),
     JSON.stringify({ exit: sc.exit_code, cls: sc.classification }));
 
+  // Progress: the SDK sends _meta.progressToken when onprogress is given. The call takes
+  // 4 s against a 2.5 s request timeout that each progress notification resets, so it
+  // completes only if the notifications arrive while the command runs.
+  const progress = [];
+  r = await client.callTool({ name: "run_command", arguments: { command: "echo abc; sleep 4; echo de" } }, undefined,
+    { onprogress: (p) => progress.push(p), timeout: 2500, resetTimeoutOnProgress: true });
+  check("long call with progress completes", r.structuredContent?.stdout === "abc\nde\n",
+    JSON.stringify(r.structuredContent?.stdout));
+  check("progress notifications reach the client, counting output bytes",
+    progress.length >= 2 && progress.some((p) => /\b4 bytes of output/.test(p.message ?? "")), JSON.stringify(progress));
+  check("progress only grows", progress.every((p, i) => i === 0 || p.progress > progress[i - 1].progress),
+    JSON.stringify(progress));
+
   r = await client.callTool({ name: "run_command", arguments: { command: "true", cwd: "/etc" } });
   check("cwd outside the workspace is refused", r.isError === true);
 

@@ -230,5 +230,20 @@ TEST(RunCommandTool, ArgumentsNarrowNeverWiden) {
   EXPECT_EQ(server::run_command_tool(p)["name"], "run_command");
 }
 
+// 1e10 s overflowed the deadline's nanoseconds and killed the command at once: a timeout
+// beyond a year is refused, whether or not the server has one of its own.
+TEST(RunCommandTool, HugeTimeoutIsRefusedNotWrapped) {
+  Policy p;
+  p.workspace = "/w";
+  auto parse = [&](const char* json) { return server::parse_run_command(nlohmann::json::parse(json), p); };
+  EXPECT_FALSE(parse(R"({"command":"x","timeout":1e10})"));
+  EXPECT_FALSE(parse(R"({"command":"x","timeout":1e300})"));
+  auto year = parse(R"({"command":"x","timeout":31536000})");
+  ASSERT_TRUE(year);
+  EXPECT_EQ(year->timeout_seconds, 31536000.0);
+  p.limits.timeout_seconds = 30;
+  EXPECT_FALSE(parse(R"({"command":"x","timeout":1e10})"));
+}
+
 }  // namespace
 }  // namespace cordon

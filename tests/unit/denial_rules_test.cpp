@@ -290,3 +290,26 @@ TEST(DenialRules, TextAndLog) {
 
 }  // namespace
 }  // namespace cordon
+
+namespace cordon {
+namespace {
+
+// cordon's state directory is hidden: no option reopens it, and none is suggested.
+TEST(DenialRules, CordonsStateHasNoOption) {
+  LinuxHostCaps caps;
+  caps.userns = true;
+  caps.landlock_abi = 6;
+  caps.seccomp = true;
+  caps.uid = 1000;
+  MapFs fs = host_fs();
+  const Policy p = policy_with();
+  const std::string state = kHome + "/.local/state/cordon";
+  auto plan = plan_linux(p, caps, fs, LinuxPlanInputs{state + "/tmp/x", kHome, {}, state});
+  ASSERT_TRUE(plan) << plan.error().message();
+  expect_cases(denial_rules(p, *plan, kHome),
+               {{O::Create, state + "/locks/x.lock", false, "cordon's own state", "none:"},
+                {O::Read, state + "/tmp/other-123/secret", false, "cordon's own state", "none:"}});
+}
+
+}  // namespace
+}  // namespace cordon

@@ -302,9 +302,29 @@ TEST(LinuxPlanner, SeccompDenyListHasAReasonForEachEntry) {
     EXPECT_FALSE(r.reason.empty()) << r.syscall;
     names.insert(r.syscall);
   }
-  for (const char* s : {"ptrace", "process_vm_writev", "ioctl", "keyctl", "add_key", "bpf", "perf_event_open",
-                        "io_uring_setup", "mount", "umount2", "pivot_root", "move_mount", "unshare", "clone",
-                        "init_module", "kexec_load", "socket"})
+  for (const char* s : {"ptrace",
+                        "process_vm_writev",
+                        "ioctl",
+                        "keyctl",
+                        "add_key",
+                        "bpf",
+                        "perf_event_open",
+                        "io_uring_setup",
+                        "mount",
+                        "umount2",
+                        "pivot_root",
+                        "move_mount",
+                        "unshare",
+                        "clone",
+                        "init_module",
+                        "kexec_load",
+                        "socket",
+                        "pidfd_getfd",
+                        "kcmp",
+                        "process_madvise",
+                        "process_mrelease",
+                        "process_vm_readv",
+                        "get_robust_list"})
     EXPECT_TRUE(names.count(s)) << s;
 }
 
@@ -555,6 +575,213 @@ TEST(LinuxPlannerOwnFiles, CordonStateAndConfigStayReadOnlyInsideAWritableRoot) 
   auto narrow = plan_linux(base_policy(), host(7), fs, in);
   ASSERT_TRUE(narrow);
   EXPECT_FALSE(contains(targets(*narrow, MountKind::BindReadOnly), "/home/u/.local/state/cordon"));
+}
+
+}  // namespace
+}  // namespace cordon
+
+// ---- cordon's state hidden (issue 12, principle 3) ------------------------------------
+namespace cordon {
+namespace {
+
+constexpr const char* kState = "/home/u/.local/state/cordon";
+
+LinuxPlanInputs state_inputs() {
+  LinuxPlanInputs in = kInputs;
+  in.state_root = kState;
+  return in;
+}
+
+FakeFs state_fs() {
+  auto fs = base_fs();
+  fs.dir("/home/u/.local/state/cordon/tmp/proj-1")
+      .dir("/home/u/.local/state/cordon/tmp/other-2")
+      .dir("/home/u/.local/state/cordon/locks")
+      .dir("/home/u/.local/state/cordon/placeholders");
+  return fs;
+}
+
+const Guarantee* guarantee(const PlanReport& r, const std::string& name) {
+  for (const auto& g : r.guarantees)
+    if (g.name == name) return &g;
+  return nullptr;
+}
+
+TEST(LinuxPlannerState, NamespacesMaskTheStateRootAfterTmpAndExcludeItFromLandlock) {
+  auto fs = state_fs();
+  auto plan = plan_linux(base_policy(), host(7), fs, state_inputs());
+  ASSERT_TRUE(plan) << plan.error().message();
+  EXPECT_TRUE(contains(targets(*plan, MountKind::MaskDir), kState));
+  // /tmp's source lies beneath the mask: the Tmp step comes first in the plan (and the
+  // applier clones every source before it mounts any mask).
+  auto pos = [&](MountKind k, const std::string& t) {
+    return std::find_if(plan->mounts.begin(), plan->mounts.end(),
+                        [&](const MountStep& m) { return m.kind == k && m.target == t; }) -
+           plan->mounts.begin();
+  };
+  EXPECT_LT(pos(MountKind::Tmp, "/tmp"), pos(MountKind::MaskDir, kState));
+  EXPECT_EQ(access_for(*plan, kState), 0u);
+  EXPECT_EQ(access_for(*plan, "/home/u/.local/state/cordon/tmp/other-2"), 0u);
+  EXPECT_EQ(access_for(*plan, "/home/u/.local/state") & landlock::kReadFile, 0u);
+  EXPECT_EQ(access_for(*plan, "/home/u/.cache") & landlock::kReadFile, landlock::kReadFile);  // siblings stay
+  const auto* g = guarantee(plan->report, "cordon's state hidden");
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->state, GuaranteeState::Enforced);
+}
+
+TEST(LinuxPlannerState, LandlockOnlyKeepsTheOwnPrivateTmpWritableAndHidesTheRest) {
+  auto fs = state_fs();
+  auto p = base_policy();
+  p.best_effort = true;
+  auto plan = plan_linux(p, host(7, false), fs, state_inputs());
+  ASSERT_TRUE(plan) << plan.error().message();
+  EXPECT_TRUE(plan->mounts.empty());
+  EXPECT_EQ(access_for(*plan, kState), 0u);
+  EXPECT_EQ(access_for(*plan, "/home/u/.local/state/cordon/tmp/other-2"), 0u);
+  EXPECT_EQ(access_for(*plan, "/home/u/.local/state/cordon/locks"), 0u);
+  EXPECT_EQ(access_for(*plan, kInputs.private_tmp), plan->landlock.handled_fs);
+  // Landlock cannot hide names beneath a listable parent: degraded, and said so.
+  const auto* g = guarantee(plan->report, "cordon's state hidden");
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->state, GuaranteeState::Degraded);
+  EXPECT_NE(g->detail.find("names"), std::string::npos);
+}
+
+TEST(LinuxPlannerState, StateUnderAPrivateTmpNeedsNoMaskButUnderAHostTmpDoes) {
+  auto fs = base_fs();
+  fs.dir("/tmp/cordon-1000/tmp/proj-1");
+  LinuxPlanInputs in{"/tmp/cordon-1000/tmp/proj-1", "/home/u", {}, "/tmp/cordon-1000"};
+  auto plan = plan_linux(base_policy(), host(7), fs, in);
+  ASSERT_TRUE(plan) << plan.error().message();
+  EXPECT_FALSE(contains(targets(*plan, MountKind::MaskDir), "/tmp/cordon-1000"));
+  auto p = base_policy();
+  p.tmp = TmpMode::Host;
+  auto shared = plan_linux(p, host(7), fs, in);
+  ASSERT_TRUE(shared) << shared.error().message();
+  EXPECT_TRUE(contains(targets(*shared, MountKind::MaskDir), "/tmp/cordon-1000"));
+}
+
+TEST(LinuxPlannerState, StateInsideAWritableRootIsMaskedOnTopOfItsProtection) {
+  auto fs = state_fs();
+  auto p = base_policy();
+  p.writable = {"/home/u/.local"};
+  LinuxPlanInputs in = state_inputs();
+  in.own_paths = {kState};
+  auto plan = plan_linux(p, host(7), fs, in);
+  ASSERT_TRUE(plan) << plan.error().message();
+  auto pos = [&](MountKind k) {
+    return std::find_if(plan->mounts.begin(), plan->mounts.end(),
+                        [&](const MountStep& m) { return m.kind == k && m.target == kState; }) -
+           plan->mounts.begin();
+  };
+  EXPECT_LT(pos(MountKind::BindReadOnly), pos(MountKind::MaskDir));
+  EXPECT_LT(pos(MountKind::MaskDir), static_cast<long>(plan->mounts.size()));
+  // Landlock only: the writable root grants the state whole, so the guarantee is lost.
+  p.best_effort = true;
+  auto ll = plan_linux(p, host(7, false), fs, in);
+  ASSERT_TRUE(ll) << ll.error().message();
+  const auto* g = guarantee(ll->report, "cordon's state hidden");
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->state, GuaranteeState::Missing);
+}
+
+TEST(LinuxPlannerState, AWorkspaceInsideTheStateDirectoryIsRefused) {
+  auto fs = state_fs();
+  auto p = base_policy();
+  p.workspace = "/home/u/.local/state/cordon/tmp/other-2";
+  auto plan = plan_linux(p, host(7), fs, state_inputs());
+  ASSERT_FALSE(plan);
+  EXPECT_NE(plan.error().message().find("state directory"), std::string::npos) << plan.error().message();
+}
+
+// ---- kernel settings read-only and honest guarantees (issue 12, principle 4) -----------
+
+TEST(LinuxPlannerKernel, NamespacesBindProcSettingsReadOnlyEvenWithoutLandlock) {
+  auto fs = base_fs();
+  for (int abi : {0, 7}) {
+    auto plan = plan_linux(base_policy(), host(abi), fs, kInputs);
+    ASSERT_TRUE(plan) << plan.error().message();
+    auto ro = targets(*plan, MountKind::ProcReadOnly);
+    for (const char* p : {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs"})
+      EXPECT_TRUE(contains(ro, p)) << p << " abi " << abi;
+    for (const auto& m : plan->mounts)
+      if (m.kind == MountKind::ProcReadOnly) {
+        EXPECT_FALSE(m.reason.empty());
+      }
+    const auto* g = guarantee(plan->report, "kernel settings read-only");
+    ASSERT_NE(g, nullptr);
+    EXPECT_EQ(g->state, GuaranteeState::Enforced);
+    EXPECT_EQ(g->mechanism.find("landlock") != std::string::npos, abi > 0) << g->mechanism;
+  }
+}
+
+TEST(LinuxPlannerKernel, LandlockOnlyLeavesProcToLandlock) {
+  auto fs = base_fs();
+  auto p = base_policy();
+  p.best_effort = true;
+  auto plan = plan_linux(p, host(7, false), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  EXPECT_TRUE(targets(*plan, MountKind::ProcReadOnly).empty());
+  EXPECT_EQ(access_for(*plan, "/proc") & landlock::kWriteFile, 0u);
+  const auto* g = guarantee(plan->report, "kernel settings read-only");
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->state, GuaranteeState::Enforced);
+}
+
+// With neither user namespaces nor Landlock nothing confines writes: every guarantee
+// that needs one of them is Missing, and the plan refuses unless best effort.
+TEST(LinuxPlannerKernel, NeitherMechanismReportsNoFilesystemGuaranteeAsHeld) {
+  auto r = linux_guarantees(base_policy(), host(0, false));
+  for (const char* name : {"write confinement", "protected paths", "secret denial",
+                           "kernel settings read-only", "cordon's state hidden", "process isolation"}) {
+    const auto* g = guarantee(r, name);
+    ASSERT_NE(g, nullptr) << name;
+    EXPECT_EQ(g->state, GuaranteeState::Missing) << name;
+    EXPECT_FALSE(g->fix.empty()) << name;
+    EXPECT_EQ(g->mechanism.find("landlock"), std::string::npos) << name;
+  }
+  EXPECT_FALSE(r.complete());
+  auto fs = base_fs();
+  auto refused = plan_linux(base_policy(), host(0, false), fs, kInputs);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("kernel settings read-only"), std::string::npos);
+}
+
+// No guarantee names a mechanism the host lacks (Landlock ABI 0, seccomp missing).
+TEST(LinuxPlannerKernel, NoMechanismIsNamedThatTheHostLacks) {
+  for (bool userns : {true, false})
+    for (bool seccomp : {true, false}) {
+      auto caps = host(0, userns);
+      caps.seccomp = seccomp;
+      for (NetMode net : {NetMode::Off, NetMode::Proxy, NetMode::On}) {
+        auto p = base_policy();
+        p.net.mode = net;
+        for (const auto& g : linux_guarantees(p, caps).guarantees) {
+          if (g.state != GuaranteeState::Enforced && g.state != GuaranteeState::Degraded) continue;
+          EXPECT_EQ(g.mechanism.find("landlock"), std::string::npos) << g.name << ": " << g.mechanism;
+          if (!seccomp) {
+            EXPECT_EQ(g.mechanism.find("seccomp"), std::string::npos) << g.name << ": " << g.mechanism;
+          }
+        }
+      }
+    }
+}
+
+TEST(LinuxPlannerKernel, LandlockOnlyDoesNotClaimSecretsInsideAWritableRoot) {
+  auto fs = base_fs();
+  auto p = base_policy();
+  p.best_effort = true;
+  p.writable = {"/home/u"};
+  auto plan = plan_linux(p, host(7, false), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  const auto* g = guarantee(plan->report, "secret denial");
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->state, GuaranteeState::Degraded);
+  EXPECT_NE(g->detail.find("/home/u/.ssh"), std::string::npos) << g->detail;
+  // With namespaces the mask holds.
+  auto ns = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_TRUE(ns);
+  EXPECT_EQ(guarantee(ns->report, "secret denial")->state, GuaranteeState::Enforced);
 }
 
 }  // namespace

@@ -81,8 +81,12 @@ TEST(Resolve, Defaults) {
   EXPECT_FALSE(r->limits.timeout_seconds);
   EXPECT_FALSE(r->best_effort);
   EXPECT_TRUE(r->env.filter_secrets);
-  EXPECT_EQ(r->deny_read.size(), defaults::secret_home_paths().size());
+  EXPECT_EQ(r->deny_read.size(),
+            defaults::secret_home_paths().size() + defaults::secret_system_entries().size());
   EXPECT_TRUE(has(r->deny_read, "/home/a/.ssh"));
+  EXPECT_TRUE(has(r->deny_read, "/home/a/.config/git/credentials"));
+  EXPECT_TRUE(has(r->deny_read, "/home/a/.claude/.credentials.json"));
+  EXPECT_TRUE(has(r->deny_read, "/etc/shadow"));
   EXPECT_TRUE(has(r->deny_read, "/home/a/.config/gcloud"));
   EXPECT_EQ(r->write_roots(), (std::vector<std::string>{"/home/a/proj"}));
 }
@@ -91,7 +95,7 @@ TEST(Resolve, NoHomeMeansNoHomeSecrets) {
   for (const char* home : {"", "relative/home"}) {
     auto r = resolve({}, ctx(home));
     ASSERT_TRUE(r) << r.error().message();
-    EXPECT_TRUE(r->deny_read.empty()) << home;
+    EXPECT_EQ(r->deny_read.size(), defaults::secret_system_entries().size()) << home;
   }
 }
 
@@ -351,7 +355,8 @@ TEST(Resolve, AllowReadOfHomeRemovesAllHomeSecrets) {
   flags.allow_read = {str("~", flag("--allow-read"))};
   auto r = resolve({flags}, ctx());
   ASSERT_TRUE(r) << r.error().message();
-  EXPECT_TRUE(r->deny_read.empty());
+  for (const auto& d : r->deny_read) EXPECT_EQ(d.rfind("/home/a", 0), std::string::npos) << d;
+  EXPECT_EQ(r->deny_read.size(), defaults::secret_system_entries().size());
 }
 
 TEST(Resolve, WritableInsideADeniedPathConflicts) {

@@ -9,19 +9,31 @@
 #include "apps/cli/options.hpp"
 #ifndef _WIN32
 #include "apps/server/mcp_server.hpp"
-#include "apps/server/runner.hpp"
+#endif
+#ifdef __linux__
+#include "platform/linux/init_main.hpp"
 #endif
 #include "core/config.hpp"
 #include "core/paths.hpp"
+#include "core/policy_json.hpp"
 #include "core/resolve.hpp"
+#include "core/terminal_text.hpp"
 #include "platform/platform.hpp"
 
 namespace {
 
 using cordon::Error;
 
+// An error can carry a name from the sandbox (a path in a post-run failure): each of
+// its lines is escaped, the line structure cordon gave it is kept.
 int fail(const Error& e, int code = 2) {
-  std::cerr << "cordon: " << e.message() << "\n";
+  const std::string msg = e.message();
+  size_t start = 0;
+  std::string out = "cordon: ";
+  for (size_t nl; (nl = msg.find('\n', start)) != std::string::npos; start = nl + 1)
+    out += cordon::escape_for_terminal(msg.substr(start, nl - start)) + "\n";
+  out += cordon::escape_for_terminal(msg.substr(start)) + "\n";
+  std::cerr << out;
   return code;
 }
 
@@ -77,6 +89,26 @@ cordon::Result<cordon::Policy> build_policy(const cordon::cli::CliRequest& req, 
   return cordon::resolve(layers, ctx);
 }
 
+// cordon mcp's workers get the policy the server resolved, as JSON in a sealed memfd
+// (read with pread: every worker shares the one open file), never an argv to parse again.
+cordon::Result<cordon::Policy> policy_from_fd(int fd) {
+  constexpr size_t kMax = 4u << 20;
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::pread(fd, buf, sizeof buf, static_cast<off_t>(text.size()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return cordon::os_error("pread", "--policy-fd", errno);
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > kMax) return cordon::usage_error("--policy-fd", "policy larger than 4 MiB");
+  }
+  ::close(fd);
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded()) return cordon::usage_error("--policy-fd", "not JSON (internal to cordon mcp)");
+  return cordon::policy_from_json(j);
+}
+
 }  // namespace
 
 #ifdef _WIN32
@@ -85,11 +117,12 @@ int cordon_main(int argc, char** argv) {
 #else
 int main(int argc, char** argv) {
 #endif
-  std::vector<std::string> args(argv + 1, argv + argc);
-#ifndef _WIN32
-  // Inside a `cordon mcp` sandbox: read the command from stdin and exec it.
-  if (args.size() == 1 && args[0] == "__mcp-exec") cordon::server::exec_stub_main();
+#ifdef __linux__
+  // The sandbox's init (platform/linux/init_main.hpp): a fresh image of this binary,
+  // dispatched before anything else runs (no option table, no config, no environment).
+  if (cordon::is_init_invocation(argc, argv)) cordon::init_main(argc, argv);
 #endif
+  std::vector<std::string> args(argv + 1, argv + argc);
   std::error_code ec;
   const auto cwd_u8 = std::filesystem::current_path(ec).u8string();
   std::string cwd(cwd_u8.begin(), cwd_u8.end());
@@ -109,7 +142,9 @@ int main(int argc, char** argv) {
   }
 
   const std::string home = home_dir();
-  auto policy = build_policy(req, cwd, home);
+  if (req.policy_fd && req.command != cordon::cli::Command::Run)
+    return fail(cordon::usage_error("--policy-fd", "is for cordon run only (internal to cordon mcp)"));
+  auto policy = req.policy_fd ? policy_from_fd(*req.policy_fd) : build_policy(req, cwd, home);
   if (!policy) return fail(policy.error());
 
   cordon::platform::RunRequest run;
@@ -117,12 +152,16 @@ int main(int argc, char** argv) {
   run.cwd = cwd;
   run.report_json = req.json;
   run.report_path = req.report_file;
+  run.report_fd = req.report_fd;
+  run.mcp_request = req.mcp_request;
+  run.plan_digest_fd = req.plan_digest_fd;
   if (req.report_denials) run.report_denials = *req.report_denials;
   switch (req.command) {
     case cordon::cli::Command::Check: {
       auto report = cordon::platform::check(*policy);
       if (req.json)
-        std::cout << cordon::to_json(report).dump(2) << "\n";
+        std::cout << cordon::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+                  << "\n";
       else
         std::cout << cordon::to_text(report);
       return report.complete() ? 0 : 1;
@@ -131,21 +170,28 @@ int main(int argc, char** argv) {
       auto report = cordon::platform::explain(*policy, run);
       if (!report) return fail(report.error(), 1);
       if (req.json)
-        std::cout << cordon::to_json(*report).dump(2) << "\n";
+        std::cout << cordon::to_json(*report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+                  << "\n";
       else
         std::cout << cordon::to_text(*report);
       return 0;
     }
     case cordon::cli::Command::Run: {
-      if (run.argv.empty())
+      if (run.argv.empty() && !run.mcp_request)
         return fail(cordon::usage_error("run", "no command given", "cordon run -- CMD [ARGS...]"));
+#ifndef __linux__
+      if (run.mcp_request)
+        return fail(cordon::usage_error("--mcp-request", "is Linux only (internal to cordon mcp)"));
+#endif
+      if (!run.argv.empty() && run.mcp_request)
+        return fail(cordon::usage_error("--mcp-request", "takes no command (internal to cordon mcp)"));
       auto code = cordon::platform::run(*policy, run);
       if (!code) return fail(code.error(), 125);
       return *code;
     }
     case cordon::cli::Command::Mcp:
 #ifndef _WIN32
-      return cordon::server::serve_mcp(*policy, req.policy_args);
+      return cordon::server::serve_mcp(*policy);
 #else
       // The MCP server runs each command through the POSIX runner; Windows needs its own.
       return fail(cordon::usage_error("mcp", "cordon mcp is not available on Windows yet"));

@@ -2,7 +2,10 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cstddef>
+#include <optional>
 
+#include "apps/cli/man_page.hpp"
 #include "core/limits.hpp"
 #include "core/paths.hpp"
 
@@ -122,13 +125,46 @@ Result<PolicyLayer> to_layer(const RawPolicyOptions& o, const std::string& cwd, 
   return l;
 }
 
+// "-c", "-lc", "-ic", "-l": the option clusters a caller of `$SHELL -c` may pass.
+bool is_shell_option(const std::string& arg) {
+  return arg.size() >= 2 && arg[0] == '-' && arg.find_first_not_of("lic", 1) == std::string::npos;
+}
+
+// `cordon -c 'COMMAND' [NAME [ARGS...]]`: the shell convention (`$SHELL -c`, a command
+// prefix, a `bash -c` wrapper), so cordon can be named wherever a tool takes a shell. It is
+// `cordon run -- /bin/sh -c COMMAND [NAME [ARGS...]]` with the policy from the config files
+// (workspace: the configured one, else the current directory). -l and -i are accepted and
+// ignored: no profile is read and nothing is interactive beyond what the command does.
+std::optional<Result<CliRequest>> shell_mode(const std::vector<std::string>& args) {
+  size_t i = 0;
+  bool dash_c = false;
+  for (; i < args.size() && is_shell_option(args[i]); ++i)
+    dash_c = dash_c || args[i].find('c') != std::string::npos;
+  if (i == 0) return std::nullopt;
+  if (!dash_c) return std::nullopt;  // "-l" alone: not the shell convention, let CLI11 say so
+  if (i == args.size())
+    return Result<CliRequest>(
+        usage_error("-c", "needs a command string", "cordon -c 'COMMAND' [NAME [ARGS...]]"));
+  CliRequest req;
+  req.command = Command::Run;
+  req.flags.origin = Origin{"command line", 0};
+  req.argv = {"/bin/sh", "-c"};
+  req.argv.insert(req.argv.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+  return Result<CliRequest>(std::move(req));
+}
+
 }  // namespace
 
 Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::string& cwd) {
+  if (auto shell = shell_mode(args)) return std::move(*shell);
   CliRequest req;
   CLI::App app{"cordon: run agent commands on the real machine under kernel-enforced limits", "cordon"};
   app.require_subcommand(0, 1);
   app.set_version_flag("--version", "cordon 0.1.0");
+  app.footer(
+      "As a shell: cordon -c 'COMMAND' [NAME [ARGS...]] runs /bin/sh -c COMMAND inside `cordon run` with the "
+      "policy from the config files, so cordon can be named wherever a tool takes a shell ($SHELL -c, a "
+      "command prefix, a bash -c wrapper).");
 
   RawPolicyOptions run_opts, explain_opts, check_opts, mcp_opts;
   std::vector<std::string> run_cmd, explain_cmd;
@@ -141,7 +177,26 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
                   "on (default) | off | full: record refused operations and the option that allows each "
                   "(full also watches reads of secrets)");
   run->add_option("--report", req.report_file, "write the JSON result object to FILE when the command ends");
-  run->add_option("command", run_cmd, "the command, after --")->required();
+  // Internal to `cordon mcp` (runner.cpp), hidden from --help: the worker's result goes
+  // to a descriptor only its parent holds, and the sandbox's init reads the command from
+  // stdin once the sandbox is ready (a prestarted worker has no command yet).
+  run->add_option("--report-fd", req.report_fd,
+                  "internal to cordon mcp: write the JSON result to this descriptor")
+      ->group("")
+      ->check(CLI::Range(3, 65535));
+  run->add_flag("--mcp-request", req.mcp_request, "internal to cordon mcp: read the command from stdin")
+      ->group("");
+  run->add_option("--policy-fd", req.policy_fd,
+                  "internal to cordon mcp: the resolved policy as JSON (core/policy_json.hpp), instead of "
+                  "config files and policy flags")
+      ->group("")
+      ->check(CLI::Range(3, 65535));
+  run->add_option("--plan-digest-fd", req.plan_digest_fd,
+                  "internal to cordon mcp: write the digest of the sandbox's plan to this descriptor")
+      ->group("")
+      ->check(CLI::Range(3, 65535));
+  // Required unless --mcp-request: checked in main.cpp.
+  run->add_option("command", run_cmd, "the command, after --");
 
   auto* explain = app.add_subcommand("explain", "print the resolved plan without running anything");
   add_policy_options(explain, explain_opts, req);
@@ -164,6 +219,13 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
       "uninstall", "remove everything cordon added: sandbox users, group, profiles, firewall rules, ACEs");
   uninstall->prefix_command();
 #endif
+
+  // Hidden: the manual page, from this same option table (the build makes cordon.1 with it).
+  if (args.size() == 1 && args[0] == "--help-man") {
+    req.command = Command::Help;
+    req.help_text = man_page(app, "cordon 0.1.0");
+    return req;
+  }
 
   // CLI11 wants argv in reverse order for the vector overload.
   std::vector<std::string> rev(args.rbegin(), args.rend());
@@ -201,9 +263,6 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
     req.command = Command::Check, chosen = &check_opts, chosen_app = check;
   } else if (mcp->parsed()) {
     req.command = Command::Mcp, chosen = &mcp_opts, chosen_app = mcp;
-    // Kept verbatim: the server starts each sandbox as `cordon run <these options>`.
-    auto sub = std::find(args.begin(), args.end(), "mcp");
-    req.policy_args.assign(sub == args.end() ? sub : sub + 1, args.end());
   } else if (setup->parsed()) {
     req.command = Command::Setup;
     for (const auto& extra : setup->remaining()) req.setup_args.push_back(extra);

@@ -4,6 +4,7 @@
 //   cordon explain [options] [--json] -- CMD [ARGS...]
 //   cordon check [--json]
 //   cordon mcp [options]
+//   cordon -c 'COMMAND' [NAME [ARGS...]]   (the shell convention: run -- /bin/sh -c ...)
 //   cordon setup
 //   cordon uninstall          (Windows: the same as `cordon setup uninstall`)
 #pragma once
@@ -30,7 +31,10 @@ struct CliRequest {
   bool no_config = false;
   std::optional<std::string> config_file;  // replaces the user config path
   std::optional<std::string> report_file;  // cordon run --report FILE
-  std::vector<std::string> policy_args;    // cordon mcp: its options, as given
+  std::optional<int> report_fd;            // cordon run --report-fd N (internal to cordon mcp)
+  bool mcp_request = false;                // cordon run --mcp-request (internal to cordon mcp)
+  std::optional<int> plan_digest_fd;       // cordon run --plan-digest-fd N (internal to cordon mcp)
+  std::optional<int> policy_fd;            // cordon run --policy-fd N (internal to cordon mcp)
   std::string help_text;                   // set when command == Help
   int help_exit_code = 0;
 };

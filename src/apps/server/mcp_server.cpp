@@ -1,9 +1,14 @@
 #include "apps/server/mcp_server.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <iostream>
@@ -11,10 +16,12 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "apps/server/jsonrpc.hpp"
 #include "apps/server/runner.hpp"
 #include "apps/server/tool_call.hpp"
+#include "platform/platform.hpp"
 
 namespace cordon::server {
 namespace {
@@ -22,6 +29,19 @@ namespace {
 constexpr const char* kLatestProtocol = "2025-11-25";
 constexpr const char* kSupportedProtocols[] = {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
 constexpr uint64_t kDefaultMaxOutput = 1u << 20;
+// A call that names a progressToken hears from the server at least this often.
+constexpr auto kProgressInterval = std::chrono::seconds(1);
+
+// SIGTERM, SIGINT and SIGHUP arrive here as one byte each (the signal number), so the
+// main thread sees them in the same poll as stdin. Written only by the handler.
+int g_signal_write = -1;
+void on_signal(int sig) {
+  const int saved = errno;
+  const char b = static_cast<char>(sig);
+  ssize_t ignored = ::write(g_signal_write, &b, 1);
+  (void)ignored;
+  errno = saved;
+}
 
 std::string self_exe() {
   char buf[4096];
@@ -31,20 +51,66 @@ std::string self_exe() {
 
 class Server {
  public:
-  Server(const Policy& policy, const std::vector<std::string>& policy_args)
+  explicit Server(const Policy& policy)
       : policy_(policy),
-        pool_(RunnerConfig{self_exe(), policy_args,
-                           policy.limits.max_output_bytes.value_or(kDefaultMaxOutput),
-                           warm_workers_from_env()}) {}
+        pool_(RunnerConfig{self_exe(), policy, policy.limits.max_output_bytes.value_or(kDefaultMaxOutput),
+                           warm_workers_from_env(),
+                           // A call runs on the plan of its moment (runner.cpp: still_current).
+                           [policy](bool userns) -> std::optional<std::string> {
+                             auto d = platform::plan_digest_now(policy, userns);
+                             if (!d || d->empty()) return std::nullopt;
+                             return *d;
+                           }}) {}
 
-  int serve() {
+  // Reads requests until stdin ends, then answers every call still running (each is
+  // bounded by its timeout) and returns 0. SIGTERM, SIGINT or SIGHUP (a client that will
+  // not wait, as the MCP stdio transport allows) kill what still runs: 128 + the signal.
+  int serve(int signal_fd) {
+    std::thread ticker([this] { progress_loop(); });
+    int code = read_requests(signal_fd);
+    if (code == 0) code = finish_calls(signal_fd);
+    {
+      std::lock_guard lock(calls_mu_);
+      stopping_ = true;
+    }
+    calls_cv_.notify_all();
+    ticker.join();
+    return code;
+  }
+
+ private:
+  struct Call {
+    int cancel_read = -1, cancel_write = -1;
+    nlohmann::json progress_token;  // null: the client asked for no progress
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point last_progress = start;
+    std::atomic<uint64_t> output_bytes{0};
+    // Held while a progress notification is written; once `done`, none is: the
+    // response (or a cancellation) is the last the client hears of this call.
+    std::mutex mu;
+    bool done = false;
+    ~Call() {
+      if (cancel_read >= 0) ::close(cancel_read);
+      if (cancel_write >= 0) ::close(cancel_write);
+    }
+  };
+
+  // Returns 0 at end of file, 128 + N when signal N arrived first.
+  int read_requests(int signal_fd) {
     std::string line;
     bool overlong = false;
     char buf[65536];
     for (;;) {
+      pollfd fds[2] = {{0, POLLIN, 0}, {signal_fd, POLLIN, 0}};
+      if (::poll(fds, 2, -1) < 0) {
+        if (errno == EINTR) continue;
+        std::perror("cordon mcp: poll(stdin)");
+        return 0;
+      }
+      if (fds[1].revents & POLLIN) return 128 + kill_calls(signal_fd);
       ssize_t n = ::read(0, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (n <= 0) return 0;
       for (ssize_t i = 0; i < n; ++i) {
         if (buf[i] != '\n') {
           if (line.size() <= kMaxMessageBytes)
@@ -61,18 +127,73 @@ class Server {
         overlong = false;
       }
     }
-    shutdown();
-    return 0;
   }
 
- private:
-  struct Call {
-    int cancel_read = -1, cancel_write = -1;
-    ~Call() {
-      if (cancel_read >= 0) ::close(cancel_read);
-      if (cancel_write >= 0) ::close(cancel_write);
+  // After end of file: no new calls; wait for those in flight and send their responses.
+  int finish_calls(int signal_fd) {
+    draining_ = true;
+    for (;;) {
+      {
+        std::unique_lock lock(calls_mu_);
+        if (calls_cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return calls_.empty(); }))
+          return 0;
+      }
+      pollfd p{signal_fd, POLLIN, 0};
+      if (::poll(&p, 1, 0) > 0) return 128 + kill_calls(signal_fd);
     }
-  };
+  }
+
+  // Kills every command still running, waits until their threads are done; returns the
+  // signal that asked for it.
+  int kill_calls(int signal_fd) {
+    char sig = 0;
+    if (::read(signal_fd, &sig, 1) != 1) sig = SIGTERM;
+    draining_ = true;
+    std::unique_lock lock(calls_mu_);
+    for (auto& [key, call] : calls_) {
+      char x = 'q';
+      ssize_t ignored = ::write(call->cancel_write, &x, 1);
+      (void)ignored;
+    }
+    calls_cv_.wait(lock, [&] { return calls_.empty(); });
+    return sig;
+  }
+
+  // notifications/progress for the calls that asked for it (MCP "Progress"): the
+  // progress value is the seconds since the call started (it only grows), the message
+  // says how much output the command has written so far.
+  void progress_loop() {
+    std::unique_lock lock(calls_mu_);
+    while (!stopping_) {
+      calls_cv_.wait_for(lock, std::chrono::milliseconds(200));
+      if (stopping_) break;
+      std::vector<std::shared_ptr<Call>> due;
+      const auto now = std::chrono::steady_clock::now();
+      for (auto& [key, call] : calls_)
+        if (!call->progress_token.is_null() && now - call->last_progress >= kProgressInterval)
+          due.push_back(call);
+      lock.unlock();
+      for (auto& call : due) send_progress(*call);
+      lock.lock();
+    }
+  }
+
+  void send_progress(Call& call) {
+    std::lock_guard lock(call.mu);
+    if (call.done) return;
+    const auto now = std::chrono::steady_clock::now();
+    call.last_progress = now;
+    const double seconds = std::chrono::duration<double>(now - call.start).count();
+    const uint64_t bytes = call.output_bytes.load();
+    char elapsed[32];
+    std::snprintf(elapsed, sizeof elapsed, "%.0f", seconds);
+    nlohmann::json params = {{"progressToken", call.progress_token},
+                             {"progress", std::round(seconds * 1000) / 1000},
+                             {"message", std::string("running for ") + elapsed + " s; " +
+                                             std::to_string(bytes) + " bytes of output so far"}};
+    send(nlohmann::json{{"jsonrpc", "2.0"}, {"method", "notifications/progress"}, {"params", params}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
 
   void send(const std::string& text) {
     std::lock_guard lock(out_mu_);
@@ -108,6 +229,10 @@ class Server {
     std::lock_guard lock(calls_mu_);
     auto it = calls_.find(id->dump());
     if (it != calls_.end()) {
+      {
+        std::lock_guard call_lock(it->second->mu);
+        it->second->done = true;  // a cancelled request gets no more messages
+      }
       char x = 'c';
       ssize_t ignored = ::write(it->second->cancel_write, &x, 1);
       (void)ignored;
@@ -158,6 +283,10 @@ class Server {
     if (::pipe2(p, O_CLOEXEC) != 0) return send(error_response(m.id, kInternalError, "pipe2 failed"));
     call->cancel_read = p[0];
     call->cancel_write = p[1];
+    if (auto meta = m.params.find("_meta"); meta != m.params.end() && meta->is_object())
+      if (auto token = meta->find("progressToken");
+          token != meta->end() && (token->is_string() || token->is_number_integer()))
+        call->progress_token = *token;
     const std::string key = m.id.dump();
     {
       std::lock_guard lock(calls_mu_);
@@ -171,9 +300,13 @@ class Server {
     }
     nlohmann::json id = m.id;
     std::thread([this, call, key, id, r = std::move(*req)] {
-      Outcome o = pool_.run(r, call->cancel_read);
+      Outcome o = pool_.run(r, call->cancel_read, &call->output_bytes);
+      {
+        std::lock_guard call_lock(call->mu);
+        call->done = true;
+      }
       if (!o.cancelled) send(result_response(id, tool_result(o)));
-      pool_.refill();
+      if (!draining_) pool_.refill();
       std::lock_guard lock(calls_mu_);
       calls_.erase(key);
       calls_cv_.notify_all();
@@ -199,29 +332,36 @@ class Server {
             {"isError", o.result.sandbox_error}};
   }
 
-  void shutdown() {
-    std::unique_lock lock(calls_mu_);
-    for (auto& [key, call] : calls_) {
-      char x = 'q';
-      ssize_t ignored = ::write(call->cancel_write, &x, 1);
-      (void)ignored;
-    }
-    calls_cv_.wait(lock, [&] { return calls_.empty(); });
-  }
-
   const Policy& policy_;
   WorkerPool pool_;
   std::mutex out_mu_, calls_mu_;
   std::condition_variable calls_cv_;
   std::map<std::string, std::shared_ptr<Call>> calls_;
+  bool stopping_ = false;               // under calls_mu_: the progress thread ends
+  std::atomic<bool> draining_ = false;  // stdin ended: no new workers are started
 };
 
 }  // namespace
 
-int serve_mcp(const Policy& policy, const std::vector<std::string>& policy_args) {
+int serve_mcp(const Policy& policy) {
   ::signal(SIGPIPE, SIG_IGN);
-  Server server(policy, policy_args);
-  return server.serve();
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) {
+    std::perror("cordon mcp: pipe2");
+    return 125;
+  }
+  g_signal_write = p[1];
+  struct sigaction sa = {};
+  sa.sa_handler = on_signal;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) ::sigaction(sig, &sa, nullptr);
+  int code = 0;
+  {
+    Server server(policy);
+    code = server.serve(p[0]);
+  }
+  return code;
 }
 
 }  // namespace cordon::server

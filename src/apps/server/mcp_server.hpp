@@ -7,7 +7,14 @@
 // tools/list, tools/call (the run_command tool, apps/server/tool_call.hpp) and the
 // notifications initialized and cancelled. Each tools/call runs on its own thread (at
 // most kMaxConcurrentCalls at once) in a sandbox of its own (apps/server/runner.hpp);
-// notifications/cancelled kills that command's whole tree. Diagnostics go to stderr.
+// notifications/cancelled kills that command's whole tree. A call whose params carry
+// _meta.progressToken gets notifications/progress every second while it runs (the
+// message counts its output bytes so far). Diagnostics go to stderr.
+//
+// End of stdin is the end of requests, not of answers: the calls still running finish
+// (each bounded by its timeout), their responses are written, then the server exits 0,
+// so `printf '<initialize>\n<initialized>\n<tools/call>\n' | cordon mcp ...` prints the
+// result. SIGTERM, SIGINT or SIGHUP kill what still runs and exit 128 + the signal.
 #pragma once
 
 #include <string>
@@ -19,7 +26,7 @@ namespace cordon::server {
 
 inline constexpr int kMaxConcurrentCalls = 8;
 
-// Serves until stdin closes; then kills what still runs. Returns the exit code.
-int serve_mcp(const Policy& policy, const std::vector<std::string>& policy_args);
+// Serves until stdin closes and every call has been answered. Returns the exit code.
+int serve_mcp(const Policy& policy);
 
 }  // namespace cordon::server

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,7 +16,10 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <thread>
 
+#include "core/exec_request.hpp"
+#include "core/policy_json.hpp"
 #include "platform/linux/unique_fd.hpp"
 
 extern char** environ;
@@ -25,28 +29,37 @@ namespace cordon::server {
 struct WorkerPool::Worker {
   pid_t pid = -1;
   UniqueFd in, out, err, report;
+  UniqueFd digest;  // "<ns|landlock> <digest>\n" once the worker's sandbox exists
 };
 
 namespace {
 
 constexpr double kOneYear = 365.0 * 24 * 3600;
 
-// The server's options minus --timeout (the server enforces each call's timeout itself:
-// a prestarted worker must not time out while it waits for its command).
+// The worker's own options: the policy comes as JSON on descriptor 5 (the server's
+// resolved policy, never an argv to parse again), the result goes back on 3, the digest of
+// its plan on 4, and the command reaches the sandbox's init on stdin (--mcp-request), so
+// nothing inside needs cordon's binary by its path.
 std::vector<std::string> worker_argv(const RunnerConfig& c) {
-  std::vector<std::string> a = {c.self_exe, "run"};
-  for (size_t i = 0; i < c.policy_args.size(); ++i) {
-    const std::string& s = c.policy_args[i];
-    if (s == "--timeout") {
-      ++i;
-      continue;
-    }
-    if (s.rfind("--timeout=", 0) == 0) continue;
-    a.push_back(s);
+  return {c.self_exe, "run",           "--policy-fd",      "5", "--report-fd",
+          "3",        "--mcp-request", "--plan-digest-fd", "4"};
+}
+
+// The server enforces each call's timeout itself: a prestarted worker must not time out
+// while it waits for its command. A sealed memfd: every worker reads the same bytes.
+UniqueFd policy_memfd(Policy policy) {
+  policy.limits.timeout_seconds = kOneYear;
+  const std::string text = to_json(policy).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  UniqueFd fd(
+      static_cast<int>(::syscall(SYS_memfd_create, "cordon-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING)));
+  if (!fd.valid()) return fd;
+  for (size_t done = 0; done < text.size();) {
+    const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+    if (n <= 0) return UniqueFd();
+    done += static_cast<size_t>(n);
   }
-  a.insert(a.end(), {"--timeout", std::to_string(static_cast<long>(kOneYear)), "--report", "/proc/self/fd/3",
-                     "--", c.self_exe, "__mcp-exec"});
-  return a;
+  ::fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+  return fd;
 }
 
 void set_nonblock(int fd) {
@@ -57,7 +70,9 @@ struct Capture {
   std::string data;
   uint64_t cap;
   bool truncated = false;
+  std::atomic<uint64_t>* counter = nullptr;  // bytes seen, for progress (may be null)
   void add(const char* p, size_t n) {
+    if (counter) *counter += n;
     size_t room = data.size() < cap ? static_cast<size_t>(cap - data.size()) : 0;
     if (n > room) truncated = true;
     data.append(p, n < room ? n : room);
@@ -125,7 +140,29 @@ int warm_workers_from_env() {
   return static_cast<int>(std::min<long>(n, kMaxWarmWorkers));
 }
 
-WorkerPool::WorkerPool(RunnerConfig config) : config_(std::move(config)), worker_argv_(worker_argv(config_)) {
+// A worker that will not be used: end of file on its stdin ends it like any run (its
+// init exits before any command; placeholders and cgroups are cleaned up), off the
+// call's path. SIGKILL only if it hangs.
+void WorkerPool::retire(Worker* w) {
+  w->in.reset();
+  std::thread([w] {
+    bool reaped = false;
+    for (int i = 0; i < 300 && !reaped; ++i) {
+      reaped = ::waitpid(w->pid, nullptr, WNOHANG) == w->pid;
+      if (!reaped) ::usleep(10000);
+    }
+    if (!reaped) {
+      kill_tree(w->pid);
+      ::waitpid(w->pid, nullptr, 0);
+    }
+    delete w;
+  }).detach();
+}
+
+WorkerPool::WorkerPool(RunnerConfig config)
+    : config_(std::move(config)),
+      worker_argv_(worker_argv(config_)),
+      policy_fd_(policy_memfd(config_.policy)) {
   config_.warm = std::clamp(config_.warm, 0, kMaxWarmWorkers);
   refill();
 }
@@ -154,7 +191,7 @@ WorkerPool::~WorkerPool() {
 }
 
 WorkerPool::Worker* WorkerPool::spawn() {
-  int in[2], out[2], err[2], rep[2];
+  int in[2], out[2], err[2], rep[2], dig[2];
   if (::pipe2(in, O_CLOEXEC) != 0) return nullptr;
   if (::pipe2(out, O_CLOEXEC) != 0) return ::close(in[0]), ::close(in[1]), nullptr;
   if (::pipe2(err, O_CLOEXEC) != 0)
@@ -163,16 +200,25 @@ WorkerPool::Worker* WorkerPool::spawn() {
     for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) ::close(fd);
     return nullptr;
   }
+  if (::pipe2(dig, O_CLOEXEC) != 0) {
+    for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1], rep[0], rep[1]}) ::close(fd);
+    return nullptr;
+  }
   std::vector<char*> argv;
   for (auto& s : worker_argv_) argv.push_back(s.data());
   argv.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid == 0) {
     // Only async-signal-safe calls: the server has other threads.
+    // Out of the way first: a pipe end may itself be 3 or 4.
+    const int report_end = ::fcntl(rep[1], F_DUPFD, 10), digest_end = ::fcntl(dig[1], F_DUPFD, 10);
+    const int policy_end = ::fcntl(policy_fd_.get(), F_DUPFD, 10);
     ::dup2(in[0], 0);
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
-    ::dup2(rep[1], 3);
+    ::dup2(report_end, 3);
+    ::dup2(digest_end, 4);
+    ::dup2(policy_end, 5);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -186,7 +232,8 @@ WorkerPool::Worker* WorkerPool::spawn() {
   w->out.reset(out[0]);
   w->err.reset(err[0]);
   w->report.reset(rep[0]);
-  for (int fd : {in[0], out[1], err[1], rep[1]}) ::close(fd);
+  w->digest.reset(dig[0]);
+  for (int fd : {in[0], out[1], err[1], rep[1], dig[1]}) ::close(fd);
   if (pid < 0) {
     delete w;
     return nullptr;
@@ -194,14 +241,42 @@ WorkerPool::Worker* WorkerPool::spawn() {
   return w;
 }
 
+// A warm worker was planned before the call: its sandbox is used only when its plan is
+// the plan of this moment (a `git init`, a new protected directory, a removed secret
+// since then change it). The worker's own digest line is compared with a plan made now.
+bool WorkerPool::still_current(Worker& w) {
+  if (!config_.digest_now) return true;
+  std::string line;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kDigestWaitMs);
+  char buf[128];
+  while (line.find('\n') == std::string::npos && line.size() < sizeof buf) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd p{w.digest.get(), POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+    const ssize_t n = ::read(w.digest.get(), buf, sizeof buf);
+    if (n <= 0) return false;  // the worker failed before its sandbox existed
+    line.append(buf, static_cast<size_t>(n));
+  }
+  const size_t space = line.find(' '), nl = line.find('\n');
+  if (space == std::string::npos || nl == std::string::npos || nl < space) return false;
+  const std::string kind = line.substr(0, space), digest = line.substr(space + 1, nl - space - 1);
+  if (kind != "ns" && kind != "landlock") return false;
+  const auto now = config_.digest_now(kind == "ns");
+  return now && *now == digest;
+}
+
 std::optional<WorkerPool::Worker*> WorkerPool::take() {
-  {
-    std::lock_guard lock(mu_);
-    if (!idle_.empty()) {
-      Worker* w = idle_.front();
+  for (;;) {
+    Worker* w = nullptr;
+    {
+      std::lock_guard lock(mu_);
+      if (idle_.empty()) break;
+      w = idle_.front();
       idle_.pop_front();
-      return w;
     }
+    if (still_current(*w)) return w;
+    retire(w);
   }
   Worker* w = spawn();
   if (!w) return std::nullopt;
@@ -217,7 +292,7 @@ void WorkerPool::refill() {
   }
 }
 
-Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd) {
+Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd, std::atomic<uint64_t>* output_bytes) {
   Outcome o;
   const auto start = std::chrono::steady_clock::now();
   auto taken = take();
@@ -229,13 +304,12 @@ Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd) {
   }
   std::unique_ptr<Worker> w(*taken);
 
-  nlohmann::json header = {{"argv", request.argv}, {"cwd", request.cwd}, {"env", nlohmann::json::array()}};
-  for (const auto& [k, v] : request.env) header["env"].push_back({k, v});
-  std::string body = header.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  std::string input = std::to_string(body.size()) + "\n" + body + request.stdin_data;
+  std::string input =
+      encode_exec_request(ExecRequest{request.argv, request.cwd, request.env}) + request.stdin_data;
   size_t written = 0;
 
   Capture out{{}, config_.max_output}, err{{}, config_.max_output};
+  out.counter = err.counter = output_bytes;
   std::string report;
   set_nonblock(w->in.get());
   const bool has_deadline = request.timeout_seconds.has_value();
@@ -346,52 +420,6 @@ Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd) {
   if (o.result.stderr_truncated)
     o.err += "\n[cordon: stderr truncated at " + std::to_string(config_.max_output) + " bytes]";
   return o;
-}
-
-// --- inside the sandbox --------------------------------------------------------------
-
-void exec_stub_main() {
-  // "<length>\n<json>" then the command's stdin. Read byte by byte up to the JSON so
-  // nothing of the command's input is consumed here.
-  std::string len_text;
-  char c = 0;
-  while (len_text.size() < 20 && ::read(0, &c, 1) == 1 && c != '\n') len_text += c;
-  size_t len = 0;
-  for (char d : len_text) {
-    if (d < '0' || d > '9')
-      len = SIZE_MAX;
-    else if (len != SIZE_MAX)
-      len = len * 10 + static_cast<size_t>(d - '0');
-  }
-  if (len_text.empty()) ::_exit(0);  // the server shut down before asking for anything
-  if (len > (16u << 20)) {
-    std::fputs("cordon: __mcp-exec: bad request header (internal to cordon mcp)\n", stderr);
-    ::_exit(125);
-  }
-  std::string body(len, '\0');
-  size_t got = 0;
-  while (got < len) {
-    ssize_t n = ::read(0, body.data() + got, len - got);
-    if (n <= 0) ::_exit(125);
-    got += static_cast<size_t>(n);
-  }
-  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
-  if (!j.is_object() || !j["argv"].is_array() || j["argv"].empty()) ::_exit(125);
-  std::vector<std::string> argv_s = j["argv"].get<std::vector<std::string>>();
-  for (const auto& kv : j["env"])
-    ::setenv(kv[0].get<std::string>().c_str(), kv[1].get<std::string>().c_str(), 1);
-  const std::string cwd = j["cwd"].get<std::string>();
-  if (::chdir(cwd.c_str()) != 0) {
-    std::fprintf(stderr, "cordon: cannot change to '%s': %s\n", cwd.c_str(), std::strerror(errno));
-    ::_exit(126);
-  }
-  std::vector<char*> argv;
-  for (auto& s : argv_s) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  ::execvp(argv[0], argv.data());
-  int e = errno;
-  std::fprintf(stderr, "cordon: cannot run '%s': %s\n", argv[0], std::strerror(e));
-  ::_exit(e == ENOENT ? 127 : 126);
 }
 
 }  // namespace cordon::server

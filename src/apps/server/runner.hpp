@@ -1,30 +1,39 @@
 // cordon: how `cordon mcp` runs one command: a pool of prepared sandboxes.
 //
-//   WorkerPool pool({self_exe, policy_args, max_output});
+//   WorkerPool pool({self_exe, policy, max_output});
 //   Outcome o = pool.run(request, cancel_fd);   // blocks; any thread
 //
 // A worker is cordon's own binary, started as
-//   cordon run <the server's policy options> --report /proc/self/fd/3 -- cordon __mcp-exec
-// so every command gets the exact sandbox `cordon run` builds (the same parsing, config
-// files, plan, limits and lifecycle), in a process of its own: a crash or a kill never
+//   cordon run --policy-fd 5 --report-fd 3 --mcp-request --plan-digest-fd 4
+// with the server's resolved policy as JSON on 5 (core/policy_json.hpp: nothing is parsed
+// or read from config files again), so every command gets the exact sandbox `cordon run`
+// builds (the same plan, limits and lifecycle), in a process of its own: a crash or a kill never
 // takes the server down, and killing the worker ends the whole tree (the sandbox's init
-// has PR_SET_PDEATHSIG, so the pid namespace goes with it). The sandboxed stub reads the
-// command (argv, cwd, extra env) from its stdin, then execs it; the rest of stdin is the
-// command's. A few workers (`warm`, default 2) are kept started ahead of time, so the
+// has PR_SET_PDEATHSIG, so the pid namespace goes with it). The sandbox's init (a fresh
+// image of cordon, platform/linux/init_main.cpp) reads the command (argv, cwd, extra
+// env: core/exec_request.hpp) from its stdin once the sandbox is ready, then starts it;
+// the rest of stdin is the command's. The result comes back on descriptor 3, which the
+// worker holds outside the sandbox and nothing inside ever holds: a report the server
+// reads is the worker's, whatever the command writes. A few workers (`warm`, default 2)
+// are kept started ahead of time, so the
 // policy, plan, seccomp program and namespaces of the next commands are ready before they
 // are asked for, also for a burst or for concurrent calls; the pool is topped up after
 // each response (a worker sets itself up in its own process, in the background).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "apps/server/tool_call.hpp"
+#include "core/policy.hpp"
 #include "core/result.hpp"
+#include "platform/linux/unique_fd.hpp"
 
 namespace cordon::server {
 
@@ -34,10 +43,14 @@ inline constexpr int kMaxWarmWorkers = 8;
 int warm_workers_from_env();
 
 struct RunnerConfig {
-  std::string self_exe;                  // absolute path of cordon, visible inside the sandbox
-  std::vector<std::string> policy_args;  // the server's options, passed to each `cordon run`
-  uint64_t max_output = 1u << 20;        // bytes kept per stream
-  int warm = kDefaultWarmWorkers;        // workers kept started ahead (0: start one per call)
+  std::string self_exe;            // absolute path of cordon (started outside the sandbox)
+  Policy policy;                   // the server's resolved policy, given to each worker as JSON
+  uint64_t max_output = 1u << 20;  // bytes kept per stream
+  int warm = kDefaultWarmWorkers;  // workers kept started ahead (0: start one per call)
+  // The digest of the plan the policy gets right now (platform::plan_digest_now), planned
+  // with or without user namespaces; nullopt when it cannot be made (the warm worker is
+  // then not used). Unset: warm workers are used without comparing.
+  std::function<std::optional<std::string>(bool userns)> digest_now = {};
 };
 
 struct Outcome {
@@ -54,8 +67,10 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   // Runs the command; returns when it and everything it started are gone. Becomes
-  // readable on `cancel_fd` (any byte, or EOF) means: kill the tree now.
-  Outcome run(const CommandRequest& request, int cancel_fd);
+  // readable on `cancel_fd` (any byte, or EOF) means: kill the tree now. When given,
+  // `output_bytes` counts the bytes the command wrote to stdout and stderr so far (before
+  // the cap), for progress notifications read from another thread.
+  Outcome run(const CommandRequest& request, int cancel_fd, std::atomic<uint64_t>* output_bytes = nullptr);
   // Start workers until `warm` are waiting. Called after a response is sent: started
   // while a command runs, their setup would compete with it for the CPU; between
   // commands it overlaps the agent's own turn. Spawning is a fork and exec: the
@@ -65,15 +80,16 @@ class WorkerPool {
  private:
   struct Worker;
   std::optional<Worker*> take();
+  bool still_current(Worker& w);
+  static void retire(Worker* w);
+  static constexpr int kDigestWaitMs = 5000;  // a worker still setting up its sandbox
   Worker* spawn();
 
   RunnerConfig config_;
   std::vector<std::string> worker_argv_;
+  UniqueFd policy_fd_;  // the policy JSON, sealed (worker_argv: --policy-fd)
   std::mutex mu_;
   std::deque<Worker*> idle_;  // oldest first: the most likely to be ready
 };
-
-// The body of `cordon __mcp-exec` (inside the sandbox): read the request, exec it.
-[[noreturn]] void exec_stub_main();
 
 }  // namespace cordon::server

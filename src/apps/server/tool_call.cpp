@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/env_filter.hpp"
+#include "core/limits.hpp"
 #include "core/paths.hpp"
 
 namespace cordon::server {
@@ -109,6 +110,7 @@ Result<CommandRequest> parse_run_command(const nlohmann::json& args, const Polic
     if (!t.is_number() || !std::isfinite(t.get<double>()) || !(t.get<double>() > 0))
       return refuse("timeout", "must be a positive number of seconds");
     double v = t.get<double>();
+    if (v > kMaxTimeoutSeconds) return refuse("timeout", "must be at most one year (31536000 seconds)");
     if (policy.limits.timeout_seconds && v > *policy.limits.timeout_seconds) {
       r.notes.push_back("timeout clamped to the server's " + std::to_string(*policy.limits.timeout_seconds) +
                         " s");

@@ -1,174 +1,275 @@
 #include "platform/linux/git_guard.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <algorithm>
-#include <cctype>
-#include <fstream>
-#include <sstream>
+#include <cerrno>
 
-#include "core/env_filter.hpp"
-#include "core/paths.hpp"
-#include "platform/linux/fs_probe.hpp"
+#include "core/git_config.hpp"
 
 namespace cordon {
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
+constexpr size_t kMaxConfigBytes = 1 << 20;  // a real .git/config is a few hundred bytes
+constexpr size_t kMaxEntries = 4096;         // per directory inspected
+constexpr int kMaxModuleDepth = 4;           // modules/a/modules/b/...
+constexpr int kMaxModuleDirs = 256;          // directories visited under modules/, in all
+const char* const kDisabled = ".cordon-disabled";
+
+using git_config::escape_name;
+
+const char* kind_of(mode_t mode) {
+  if (S_ISLNK(mode)) return "a symlink";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISREG(mode)) return "a file";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "a device";
 }
 
-std::string trim(const std::string& s) {
-  size_t a = s.find_first_not_of(" \t\r");
-  if (a == std::string::npos) return "";
-  size_t b = s.find_last_not_of(" \t\r");
-  return s.substr(a, b - a + 1);
+// An error message on one line, escaped (it names paths the command chose).
+std::string one_line(const Error& e) {
+  std::string text = e.message();
+  for (size_t at; (at = text.find("\n  ")) != std::string::npos;) text.replace(at, 3, "; ");
+  for (size_t at; (at = text.find('\n')) != std::string::npos;) text.replace(at, 1, "; ");
+  return escape_name(text);
 }
 
-void disable_hooks(const std::string& hooks, std::vector<std::string>& done) {
-  RealFsProbe fs;
-  for (const auto& name : fs.list(hooks)) {
-    if (name.size() > 7 && name.compare(name.size() - 7, 7, ".sample") == 0) continue;
-    if (name.find(".cordon-disabled") != std::string::npos) continue;
-    const std::string from = paths::join(hooks, name), to = from + ".cordon-disabled";
-    if (::rename(from.c_str(), to.c_str()) == 0) {
-      ::chmod(to.c_str(), 0644);
-      done.push_back("disabled git hook " + from);
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+class Repairer {
+ public:
+  explicit Repairer(GitRepair& out) : out_(out) {}
+
+  // One gitdir (<root>/.git or a submodule's modules/<name>).
+  void gitdir(const PinnedDir& git, int depth) {
+    hooks(git);
+    config(git);
+    for (const char* name : {"commondir", "config.worktree", "worktrees"})
+      rename_if_present(git, name, "git would read hooks and config through it");
+    if (auto modules = existing_dir(git, "modules")) submodules(*modules, depth);
+  }
+
+ private:
+  void done(const PinnedDir& dir, const std::string& name, const std::string& what) {
+    out_.done.push_back(escape_name(dir.path() + "/" + name) + ": " + what);
+  }
+  void warn(const Error& e, const std::string& consequence) {
+    out_.warnings.push_back(one_line(e) + " (" + consequence + ")");
+  }
+
+  // The directory `name` beneath `parent` if it is one; anything else there is renamed away.
+  std::optional<PinnedDir> existing_dir(const PinnedDir& parent, const std::string& name) {
+    auto st = stat_entry(parent, name);
+    if (!st) {
+      if (st.error().code != ENOENT) warn(st.error(), "not checked");
+      return std::nullopt;
+    }
+    if (!S_ISDIR(st->st_mode)) {
+      rename_away_entry(parent, name, kind_of(st->st_mode));
+      return std::nullopt;
+    }
+    auto dir = parent.subdir(name);
+    if (!dir) {
+      warn(dir.error(), "not checked: inspect it before running git there");
+      return std::nullopt;
+    }
+    return std::move(*dir);
+  }
+
+  void rename_away_entry(const PinnedDir& dir, const std::string& name, const std::string& kind) {
+    auto to = rename_away(dir, name, kDisabled);
+    if (to)
+      done(dir, name, kind + ", renamed to " + escape_name(*to));
+    else
+      warn(to.error(), "left in place: do not run git there before removing it");
+  }
+
+  void rename_if_present(const PinnedDir& dir, const std::string& name, const std::string& why) {
+    auto st = stat_entry(dir, name);
+    if (!st) {
+      if (st.error().code != ENOENT) warn(st.error(), "not checked");
+      return;
+    }
+    rename_away_entry(dir, name, std::string(kind_of(st->st_mode)) + " (" + why + ")");
+  }
+
+  void hooks(const PinnedDir& git) {
+    auto hooks = existing_dir(git, "hooks");
+    if (!hooks) return;
+    auto names = list_entries(*hooks, kMaxEntries);
+    if (!names) {
+      warn(names.error(), "renaming the whole hooks directory away");
+      rename_away_entry(git, "hooks", "hooks directory");
+      return;
+    }
+    for (const auto& name : *names) {
+      // git runs hooks by their exact names (pre-commit, ...): *.sample never runs, nor
+      // does what an earlier repair (or the command) named *.cordon-disabled*.
+      if (ends_with(name, ".sample") || name.find(kDisabled) != std::string::npos) continue;
+      auto st = stat_entry(*hooks, name);
+      if (!st) {
+        if (st.error().code != ENOENT) warn(st.error(), "not checked");
+        continue;
+      }
+      if (!S_ISREG(st->st_mode) || st->st_nlink != 1) {
+        rename_away_entry(*hooks, name, st->st_nlink != 1 ? "a hard-linked hook" : kind_of(st->st_mode));
+        continue;
+      }
+      if ((st->st_mode & 0111) == 0) continue;  // git does not run it
+      clear_exec(*hooks, name);
     }
   }
-}
 
-void scrub_config(const std::string& config, std::vector<std::string>& done) {
-  std::ifstream in(config);
-  if (!in) return;
-  std::ostringstream out;
-  std::string section, line;
-  bool changed = false;
-  while (std::getline(in, line)) {
-    std::string t = trim(line);
-    if (!t.empty() && t[0] == '[') {
-      // [section] or [section "subsection"]
-      std::string inner = t.substr(1, t.find(']') == std::string::npos ? std::string::npos : t.find(']') - 1);
-      auto q = inner.find('"');
-      if (q == std::string::npos)
-        section = lower(trim(inner));
+  // fchmod on the descriptor opened beneath hooks/: never chmod by path.
+  void clear_exec(const PinnedDir& hooks, const std::string& name) {
+    auto fd = open_beneath(hooks, name, O_RDONLY);
+    struct stat st {};
+    if (fd && ::fstat(fd->get(), &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1) {
+      if (::fchmod(fd->get(), st.st_mode & 0666 & ~static_cast<mode_t>(S_ISUID | S_ISGID)) == 0) {
+        done(hooks, name, "hook disabled (execute permission removed)");
+        return;
+      }
+      warn(os_error("fchmod", hooks.path() + "/" + name, errno), "renaming it away");
+    }
+    // Changed under us, or fchmod refused: take it out of git's way instead.
+    rename_away_entry(hooks, name, "hook");
+  }
+
+  void config(const PinnedDir& git) {
+    auto st = stat_entry(git, "config");
+    if (!st) {
+      if (st.error().code != ENOENT) warn(st.error(), "not checked");
+      return;
+    }
+    if (S_ISDIR(st->st_mode)) {
+      rename_away_entry(git, "config", "a directory");
+      replace_config(git, git_config::minimal_config(), "a directory: replaced by a minimal config");
+      return;
+    }
+    if (!S_ISREG(st->st_mode)) {
+      // rename() replaces the link or FIFO itself; its target is never opened.
+      replace_config(git, git_config::minimal_config(),
+                     std::string(kind_of(st->st_mode)) + ": replaced by a minimal config");
+      return;
+    }
+    auto text = read_regular(git, "config", kMaxConfigBytes);
+    if (!text) {
+      replace_config(git, git_config::minimal_config(),
+                     "not read (" + one_line(text.error()) + "): replaced by a minimal config");
+      return;
+    }
+    auto parsed = git_config::parse(*text);
+    if (parsed.error) {
+      replace_config(git, git_config::minimal_config(),
+                     "cannot be parsed (line " + std::to_string(parsed.error->line) + ": " +
+                         parsed.error->what + "): replaced by a minimal config");
+      return;
+    }
+    auto filtered = git_config::filter_inert(parsed.entries);
+    const std::string out = git_config::serialize(filtered.kept);
+    if (out == *text) return;
+    std::string removed;
+    for (const auto& name : filtered.dropped) removed += (removed.empty() ? "" : ", ") + escape_name(name);
+    replace_config(git, out,
+                   removed.empty() ? "rewritten in git's canonical form (no key removed)"
+                                   : "removed " + removed + " (they can run code or redirect git)");
+  }
+
+  void replace_config(const PinnedDir& git, const std::string& text, const std::string& what) {
+    if (auto st = replace_file(git, "config", text, 0644); !st) {
+      warn(st.error(), "git config not repaired: do not run git there before fixing .git/config");
+      return;
+    }
+    done(git, "config", what);
+  }
+
+  // modules/<name>[/<name>...]: a directory holding HEAD is a submodule's gitdir.
+  void submodules(const PinnedDir& dir, int depth) {
+    if (depth >= kMaxModuleDepth) {
+      out_.warnings.push_back(
+          escape_name(dir.path()) +
+          ": submodules nested this deep are not checked: inspect them before running git there");
+      return;
+    }
+    auto names = list_entries(dir, kMaxEntries);
+    if (!names) {
+      warn(names.error(), "submodules not checked: do not run git there before inspecting them");
+      return;
+    }
+    for (const auto& name : *names) {
+      if (++module_dirs_ > kMaxModuleDirs) {
+        out_.warnings.push_back(escape_name(dir.path()) +
+                                ": too many submodule directories, the rest not checked: inspect them before "
+                                "running git there");
+        return;
+      }
+      auto sub = existing_dir(dir, name);
+      if (!sub) continue;
+      if (stat_entry(*sub, "HEAD"))
+        gitdir(*sub, depth + 1);
       else
-        section = lower(trim(inner.substr(0, q))) + "." + inner.substr(q + 1, inner.rfind('"') - q - 1);
-      // A section header that cannot hold inert keys is disabled with its keys below.
-      out << line << "\n";
-      continue;
-    }
-    if (t.empty() || t[0] == '#' || t[0] == ';') {
-      out << line << "\n";
-      continue;
-    }
-    auto eq = t.find('=');
-    std::string key = lower(trim(t.substr(0, eq)));
-    std::string value = eq == std::string::npos ? "true" : trim(t.substr(eq + 1));
-    const std::string full = section + "." + key;
-    if (git_config_key_is_inert(full, value)) {
-      out << line << "\n";
-    } else {
-      out << "# cordon-disabled: " << line << "\n";
-      done.push_back("disabled git config " + full + " in " + config);
-      changed = true;
+        submodules(*sub, depth + 1);
     }
   }
-  if (!changed) return;
-  const std::string tmp = config + ".cordon-tmp";
-  {
-    std::ofstream o(tmp, std::ios::trunc);
-    o << out.str();
-  }
-  ::rename(tmp.c_str(), config.c_str());
-}
+
+  GitRepair& out_;
+  int module_dirs_ = 0;
+};
 
 }  // namespace
 
-bool git_config_key_is_inert(const std::string& full_key, const std::string& value) {
-  static const char* const kInert[] = {"core.repositoryformatversion",
-                                       "core.filemode",
-                                       "core.bare",
-                                       "core.logallrefupdates",
-                                       "core.ignorecase",
-                                       "core.precomposeunicode",
-                                       "core.symlinks",
-                                       "core.autocrlf",
-                                       "core.eol",
-                                       "core.safecrlf",
-                                       "extensions.*",
-                                       "remote.*.url",
-                                       "remote.*.pushurl",
-                                       "remote.*.fetch",
-                                       "remote.*.push",
-                                       "remote.*.tagopt",
-                                       "remote.*.mirror",
-                                       "remote.*.prune",
-                                       "branch.*.remote",
-                                       "branch.*.merge",
-                                       "branch.*.rebase",
-                                       "branch.*.pushremote",
-                                       "user.name",
-                                       "user.email",
-                                       "init.defaultbranch",
-                                       "submodule.*.url",
-                                       "submodule.*.active",
-                                       "submodule.*.branch",
-                                       "pull.rebase",
-                                       "pull.ff",
-                                       "push.default",
-                                       "fetch.prune",
-                                       "color.*",
-                                       "advice.*",
-                                       "gc.auto",
-                                       "gc.autodetach",
-                                       "lfs.repositoryformatversion",
-                                       "index.version",
-                                       "commit.gpgsign",
-                                       "tag.gpgsign",
-                                       "merge.ff",
-                                       "rebase.autosquash",
-                                       "rebase.autostash",
-                                       "status.showuntrackedfiles"};
-  for (const char* pattern : kInert)
-    if (glob_match_icase(pattern, full_key)) {
-      // "ext::" remote URLs run a command.
-      if (full_key.rfind("remote.", 0) == 0 && lower(value).rfind("ext::", 0) == 0) return false;
-      return true;
-    }
-  return false;
+std::vector<GitRootPin> pin_git_roots(const std::vector<std::string>& roots) {
+  std::vector<GitRootPin> pins;
+  for (const auto& root : roots) {
+    GitRootPin pin;
+    pin.root = root;
+    if (auto dir = PinnedDir::open(root))
+      pin.dir = std::move(*dir);
+    else
+      pin.error = one_line(dir.error());
+    pins.push_back(std::move(pin));
+  }
+  return pins;
 }
 
-std::vector<std::string> neutralise_new_repository(const std::string& root) {
-  std::vector<std::string> done;
-  RealFsProbe fs;
-  const std::string dotgit = paths::join(root, ".git");
-  std::string gitdir;
-  switch (fs.lkind(dotgit)) {
-    case FileKind::Dir:
-      gitdir = dotgit;
-      break;
-    case FileKind::File: {
-      auto text = fs.read_small(dotgit, 4096);
-      if (text && text->rfind("gitdir:", 0) == 0) {
-        std::string t = trim(text->substr(7));
-        while (!t.empty() && t.back() == '\n') t.pop_back();
-        gitdir = paths::join(root, t);
-      }
-      break;
-    }
-    case FileKind::Symlink:
-      if (auto r = fs.realpath(dotgit)) gitdir = *r;
-      break;
-    default:
-      return done;
+GitRepair neutralise_new_repository(const GitRootPin& pin) {
+  GitRepair out;
+  const std::string unchecked = "could not check for a repository created inside the sandbox in " +
+                                escape_name(pin.root) + ": do not run git there before inspecting .git";
+  if (!pin.dir) {
+    out.warnings.push_back(unchecked + " (" + pin.error + ")");
+    return out;
   }
-  if (gitdir.empty()) return done;
-  disable_hooks(paths::join(gitdir, "hooks"), done);
-  scrub_config(paths::join(gitdir, "config"), done);
-  return done;
+  auto st = stat_entry(*pin.dir, ".git");
+  if (!st) {
+    if (st.error().code != ENOENT) out.warnings.push_back(unchecked + " (" + one_line(st.error()) + ")");
+    return out;
+  }
+  Repairer repair(out);
+  if (!S_ISDIR(st->st_mode)) {
+    // A gitdir pointer or a link may lead anywhere: it is not followed, and git must
+    // not follow it either.
+    auto to = rename_away(*pin.dir, ".git", kDisabled);
+    if (to)
+      out.warnings.push_back(
+          escape_name(pin.root) + "/.git is " + kind_of(st->st_mode) +
+          " made inside the sandbox; cordon cannot verify where it leads and renamed it to " +
+          escape_name(*to));
+    else
+      out.warnings.push_back(unchecked + " (.git is " + kind_of(st->st_mode) + "; " + one_line(to.error()) +
+                             ")");
+    return out;
+  }
+  auto git = pin.dir->subdir(".git");
+  if (!git) {
+    out.warnings.push_back(unchecked + " (" + one_line(git.error()) + ")");
+    return out;
+  }
+  repair.gitdir(*git, 0);
+  return out;
 }
 
 }  // namespace cordon

@@ -1,21 +1,49 @@
 // cordon: a repository created inside the sandbox (`git init`, `git clone` into a
 // writable root that had no .git) must not leave code that runs later, outside the
-// sandbox, when the user runs git there. After the command ends, cordon:
-//   - disables every hook that is not one of git's *.sample files (renamed to
-//     NAME.cordon-disabled, execute bits cleared);
-//   - comments out every config key outside a small allowlist of inert settings
-//     (core.fsmonitor, core.hooksPath, aliases, filters, include ... all run code).
-// Everything done is returned for the report.
+// sandbox, when the user runs git there.
+//
+//   auto pins = pin_git_roots(plan.git_watch);   // before the command starts
+//   ... the command runs and ends ...
+//   for (const auto& pin : pins) GitRepair r = neutralise_new_repository(pin);
+//
+// Everything after the run goes through descriptors beneath the root pinned before it
+// (pinned_fs.hpp): no link is followed, nothing but regular files and directories is
+// opened, reads are bounded. In <root>/.git, cordon:
+//   - hooks/: removes the execute bits of every regular hook (fchmod on the descriptor)
+//     and renames anything else (symlink, FIFO, directory, hard link) out of git's way;
+//     a hooks/ that is not a plain directory is renamed away as a whole;
+//   - config: parses it as git does (core/git_config.hpp) and writes a new file with
+//     only the allowlisted inert keys, renamed over the old name; an unparseable,
+//     oversized or non-regular config is replaced by a minimal one;
+//   - commondir, config.worktree, worktrees/: renamed away (they point git elsewhere);
+//   - modules/: each submodule gitdir gets the same treatment;
+//   - a .git that is a file or link: renamed away and reported (cordon cannot verify
+//     where it leads).
+// It prints no file content: removed keys are named, escaped (git_config::escape_name).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "platform/linux/pinned_fs.hpp"
+
 namespace cordon {
 
-std::vector<std::string> neutralise_new_repository(const std::string& root);
+struct GitRootPin {
+  std::string root;
+  std::optional<PinnedDir> dir;  // empty: pinning failed (error says why)
+  std::string error;             // one line, escaped
+};
 
-// Exposed for unit tests: is "section.subsection.key" (lower-cased section/key) inert?
-bool git_config_key_is_inert(const std::string& full_key, const std::string& value);
+// Opens an O_PATH descriptor on each root; call before the command starts.
+[[nodiscard]] std::vector<GitRootPin> pin_git_roots(const std::vector<std::string>& roots);
+
+struct GitRepair {
+  std::vector<std::string> done;      // what was changed, one escaped line each
+  std::vector<std::string> warnings;  // what could not be checked or repaired
+};
+
+[[nodiscard]] GitRepair neutralise_new_repository(const GitRootPin& pin);
 
 }  // namespace cordon

@@ -2,9 +2,11 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -19,8 +21,11 @@
 #include <fstream>
 #include <string>
 
+#include "core/exec_request.hpp"
 #include "platform/linux/caps.hpp"
 #include "platform/linux/child_report.hpp"
+#include "platform/linux/command_exec.hpp"
+#include "platform/linux/init_main.hpp"
 #include "platform/linux/landlock.hpp"
 #include "platform/linux/limits.hpp"
 #include "platform/linux/mounts.hpp"
@@ -31,16 +36,7 @@
 namespace cordon {
 namespace {
 
-constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 constexpr const char* kUsernsUnavailable = "clone(CLONE_NEWUSER)";
-
-sigset_t forwarded_set(bool with_chld) {
-  sigset_t set;
-  sigemptyset(&set);
-  for (int s : kForwarded) sigaddset(&set, s);
-  if (with_chld) sigaddset(&set, SIGCHLD);
-  return set;
-}
 
 bool write_file(const char* path, const std::string& text) {
   UniqueFd fd(::open(path, O_WRONLY | O_CLOEXEC));
@@ -59,75 +55,6 @@ bool map_ids(unsigned uid, unsigned gid, const ChildReporter& rep) {
   return true;
 }
 
-// Is there any file named `name` in a $PATH directory? (no allocation: vfork child)
-bool on_path(const char* name) {
-  const char* path = std::getenv("PATH");
-  if (!path) path = "/usr/local/bin:/usr/bin:/bin";
-  char candidate[4096];
-  while (*path) {
-    const char* end = std::strchr(path, ':');
-    size_t len = end ? static_cast<size_t>(end - path) : std::strlen(path);
-    if (len + 1 + std::strlen(name) + 1 <= sizeof candidate) {
-      std::memcpy(candidate, path, len);
-      candidate[len] = '/';
-      std::strcpy(candidate + len + 1, name);
-      if (::access(candidate, F_OK) == 0) return true;
-    }
-    if (!end) break;
-    path = end + 1;
-  }
-  return false;
-}
-
-[[noreturn]] void exec_command(char* const* argv, char* const* envp, const sigset_t& original_mask,
-                               int report_fd) {
-  for (int s = 1; s < NSIG; ++s) ::signal(s, SIG_DFL);
-  ::sigprocmask(SIG_SETMASK, &original_mask, nullptr);
-  ::execvpe(argv[0], argv, envp);
-  int err = errno;
-  // execvp reports EACCES when an unreadable PATH entry was skipped, even though the
-  // command exists nowhere: say "not found" (127) like a shell does.
-  if (err == EACCES && std::strchr(argv[0], '/') == nullptr && !on_path(argv[0])) err = ENOENT;
-  ChildReporter(report_fd).fail("exec", "execvp", argv[0], err);
-  ::_exit(err == ENOENT ? 127 : 126);
-}
-
-int status_to_code(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 125;
-}
-
-// pid 1 of the sandbox: runs the command, reaps orphans, forwards signals to every
-// process in the namespace, and exits with the command's status (the kernel then
-// kills whatever is left).
-[[noreturn]] void run_init(char* const* argv, char* const* envp, const sigset_t& original_mask,
-                           int report_fd) {
-  sigset_t mask = forwarded_set(true);
-  // vfork: init's address space is large (the whole cordon process); the child only
-  // resets signals and execs. Signal dispositions are not shared (no CLONE_SIGHAND).
-  pid_t cmd = ::vfork();
-  if (cmd < 0) {
-    ChildReporter(report_fd).fail("init", "fork", "");
-    ::_exit(125);
-  }
-  if (cmd == 0) exec_command(argv, envp, original_mask, report_fd);
-  ::close(report_fd);
-  for (;;) {
-    siginfo_t info{};
-    int sig = ::sigwaitinfo(&mask, &info);
-    if (sig < 0) continue;
-    if (sig != SIGCHLD) {
-      ::kill(-1, sig);
-      continue;
-    }
-    int status = 0;
-    pid_t pid;
-    while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0)
-      if (pid == cmd) ::_exit(status_to_code(status));
-  }
-}
-
 struct ChildArgs {
   const LaunchSpec* spec;
   char* const* argv;
@@ -135,7 +62,33 @@ struct ChildArgs {
   sigset_t original_mask;
   int report_fd;
   bool namespaces;
+  // The sandbox's init (init_main.cpp): cordon's own binary, opened before clone(), the
+  // argv that makes main() run the init, and the memfd holding its InitSpec. exe_fd < 0:
+  // no init, the child becomes the command itself.
+  int exe_fd;
+  char* const* init_argv;
+  int spec_fd;
 };
+
+// The last step in the child: only 0, 1 and 2 cross the exec, plus, to the init, the two
+// descriptors its argv names. Everything else of cordon's (the caller's descriptors, the
+// workspace lock, an MCP worker's report pipe, the binary itself) is closed by the exec.
+[[noreturn]] void start_command(const ChildArgs& a) {
+  ChildReporter rep(a.report_fd);
+  if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
+    for (int fd = 3; fd < 65536; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  if (a.exe_fd < 0) exec_command(a.argv, a.envp, a.original_mask, a.report_fd);
+  if (::fcntl(a.report_fd, F_SETFD, 0) != 0 || ::fcntl(a.spec_fd, F_SETFD, 0) != 0) {
+    rep.fail("init", "fcntl(F_SETFD)", "");
+    ::_exit(125);
+  }
+  // A fresh image with an empty environment, by descriptor: the binary's path may be
+  // hidden inside (a private /tmp, --deny-read), and Landlock allows this one file.
+  char* const no_env[] = {nullptr};
+  ::syscall(SYS_execveat, a.exe_fd, "", a.init_argv, no_env, AT_EMPTY_PATH);
+  rep.fail("init", "execveat", "cordon's own binary");
+  ::_exit(125);
+}
 
 [[noreturn]] void child_main(const ChildArgs& a) {
   ChildReporter rep(a.report_fd);
@@ -165,14 +118,13 @@ struct ChildArgs {
   // A new session: no controlling terminal, so no TIOCSTI into the caller's tty.
   if (ok && ::setsid() < 0) ok = rep.fail("session", "setsid", "");
   if (ok) ok = drop_privileges(rep);
-  if (ok) ok = landlock_apply(plan.landlock, rep);
+  if (ok) ok = landlock_apply(plan.landlock, rep, a.exe_fd);
   if (ok && a.spec->limits) ok = apply_limits_in_child(*a.spec->limits, rep);
   if (ok && a.spec->seccomp && seccomp_load(*a.spec->seccomp) != 0)
     ok = rep.fail("seccomp", "prctl(PR_SET_SECCOMP)", "");
   if (ok && a.spec->supervisor) ok = a.spec->supervisor->install_in_child(rep);
   if (!ok) ::_exit(125);
-  if (a.namespaces) run_init(a.argv, a.envp, a.original_mask, a.report_fd);
-  exec_command(a.argv, a.envp, a.original_mask, a.report_fd);
+  start_command(a);
 }
 
 std::vector<char*> c_strings(const std::vector<std::string>& v) {
@@ -222,6 +174,40 @@ int kill_leftovers() {
   return killed;
 }
 
+struct InitLaunch {
+  UniqueFd exe;   // cordon's own binary, for execveat in the child
+  UniqueFd spec;  // a memfd with the encoded InitSpec
+  std::vector<std::string> argv;
+};
+
+uint64_t mask_bits(const sigset_t& set) {
+  uint64_t bits = 0;
+  for (int s = 1; s <= 64 && s < NSIG; ++s)
+    if (sigismember(&set, s) == 1) bits |= uint64_t{1} << (s - 1);
+  return bits;
+}
+
+// Before clone(): everything the init needs, so the child only makes system calls.
+Result<InitLaunch> prepare_init(const LaunchSpec& spec, bool pid1, const sigset_t& original_mask,
+                                int report_fd) {
+  InitLaunch init;
+  // O_PATH: enough for execveat and a Landlock rule; nothing can be read or written through it.
+  init.exe.reset(::open("/proc/self/exe", O_PATH | O_CLOEXEC));
+  if (!init.exe.valid()) return os_error("open", "/proc/self/exe", errno);
+  init.spec.reset(::memfd_create("cordon-init-spec", MFD_CLOEXEC));
+  if (!init.spec.valid()) return os_error("memfd_create", "cordon-init-spec", errno);
+  const std::string bytes =
+      encode_init_spec(InitSpec{pid1, spec.request_on_stdin, mask_bits(original_mask), spec.argv, spec.env});
+  for (size_t done = 0; done < bytes.size();) {
+    ssize_t n = ::write(init.spec.get(), bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return os_error("write", "cordon-init-spec", errno);
+    done += static_cast<size_t>(n);
+  }
+  init.argv = {"cordon", kInitArg, std::to_string(report_fd), std::to_string(init.spec.get())};
+  return init;
+}
+
 std::string hint_for(const ChildFailure& f) {
   std::string step = f.step, call = f.call;
   if (step == "user-namespace" ||
@@ -236,6 +222,9 @@ std::string hint_for(const ChildFailure& f) {
            "cordon on the host";
   if (step == "landlock")
     return "Landlock failed: check `cordon check`; boot with lsm=landlock,... to enable it";
+  if (step == "init" && call == "execveat")
+    return "cordon could not start its own binary as the sandbox's init: is the file on a noexec mount?";
+  if (step == "mcp-request") return "the MCP server sent a malformed request to its worker (a bug in cordon)";
   if (step == "seccomp") return "seccomp is unavailable: use a kernel with CONFIG_SECCOMP_FILTER=y";
   if (step == "cgroup")
     return "the sandbox could not join its per-run cgroup (--memory/--pids); `cordon check` shows which "
@@ -255,17 +244,27 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
   const bool sandboxed = spec.plan->sandbox != LinuxSandbox::None;
   auto argv = c_strings(spec.argv);
   auto envp = c_strings(spec.env);
+  if (spec.argv.empty() && !spec.request_on_stdin) return os_error("launch", "", EINVAL, "no command given");
 
   int report_pipe[2];
   if (::pipe2(report_pipe, O_CLOEXEC) != 0) return os_error("pipe2", "", errno);
   UniqueFd report_read(report_pipe[0]), report_write(report_pipe[1]);
 
-  sigset_t original_mask, block = forwarded_set(true);
+  sigset_t original_mask, block = forwarded_signals(true);
   ::sigprocmask(SIG_BLOCK, &block, &original_mask);
   struct MaskRestore {
     sigset_t m;
     ~MaskRestore() { ::sigprocmask(SIG_SETMASK, &m, nullptr); }
   } restore{original_mask};
+
+  // The init: pid 1 of a pid namespace, or the reader of an MCP request.
+  InitLaunch init;
+  if (namespaces || spec.request_on_stdin) {
+    auto prepared = prepare_init(spec, namespaces, original_mask, report_write.get());
+    if (!prepared) return prepared.error();
+    init = std::move(*prepared);
+  }
+  auto init_argv = c_strings(init.argv);
   UniqueFd sfd(::signalfd(-1, &block, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!sfd.valid()) return os_error("signalfd", "", errno);
   if (!namespaces && sandboxed && ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
@@ -285,11 +284,13 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
   }
   if (pid == 0) {
     report_read.reset();
-    if (!sandboxed) {
-      exec_command(argv.data(), envp.data(), original_mask, report_write.get());
-    }
-    child_main(ChildArgs{&spec, argv.data(), envp.data(), original_mask, report_write.get(), namespaces});
+    const ChildArgs args{&spec,      argv.data(),    envp.data(),      original_mask,  report_write.get(),
+                         namespaces, init.exe.get(), init_argv.data(), init.spec.get()};
+    if (!sandboxed) start_command(args);
+    child_main(args);
   }
+  init.exe.reset();  // the parent needs neither: the child holds its own copies
+  init.spec.reset();
   report_write.reset();
   if (spec.after_clone) spec.after_clone();
   // Who gets forwarded signals: the namespace's init (it relays them to every process
@@ -316,6 +317,15 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
   const bool watching = static_cast<bool>(spec.limit_watch);
   auto next_watch = start;
   std::optional<ChildFailure> failure;
+  // The init's last record (step "exit"): the command's own wait status, so a command
+  // killed by a signal is told apart from one that exited with 128+n.
+  std::optional<int> command_status;
+  auto take_record = [&](const ChildFailure& f) {
+    if (std::strcmp(f.step, "exit") == 0)
+      command_status = f.err;
+    else if (!failure)
+      failure = f;
+  };
   bool report_open = true;
   int status = 0;
   bool exited = false;
@@ -350,7 +360,7 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
       ChildFailure f{};
       ssize_t got = ::read(report_read.get(), &f, sizeof f);
       if (got == static_cast<ssize_t>(sizeof f))
-        failure = f;
+        take_record(f);
       else if (got <= 0)
         report_open = false;
     }
@@ -364,11 +374,10 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
     pid_t w = ::waitpid(pid, &status, WNOHANG);
     if (w == pid) exited = true;
   }
-  // Drain a failure written just before exit.
-  if (report_open && !failure) {
-    ChildFailure f{};
-    if (::read(report_read.get(), &f, sizeof f) == static_cast<ssize_t>(sizeof f)) failure = f;
-  }
+  // Drain the records written just before exit (every writer is gone: this ends at EOF).
+  for (ChildFailure f{};
+       report_open && ::read(report_read.get(), &f, sizeof f) == static_cast<ssize_t>(sizeof f);)
+    take_record(f);
   // Without a pid namespace, whatever the command left behind was reparented to us.
   // (full-access runs unsandboxed by request: nothing to clean up.)
   if (!namespaces && sandboxed) result.leftovers_killed = kill_leftovers();
@@ -376,10 +385,20 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
   if (failure) {
-    if (std::string(failure->step) == "exec") {
+    const std::string step = failure->step;
+    if (step == "exec") {
       result.exec_failed = true;
       result.exit_code = failure->err == ENOENT ? 127 : 126;
-      std::fprintf(stderr, "cordon: cannot run '%s': %s\n", failure->arg, std::strerror(failure->err));
+      result.exec_arg = std::string(failure->arg, ::strnlen(failure->arg, sizeof failure->arg));
+      result.exec_errno = failure->err;
+      return result;
+    }
+    if (step == "cwd") {  // the working directory an MCP request named
+      result.exec_failed = true;
+      result.cwd_failed = true;
+      result.exit_code = 126;
+      result.exec_arg = std::string(failure->arg, ::strnlen(failure->arg, sizeof failure->arg));
+      result.exec_errno = failure->err;
       return result;
     }
     Error e = os_error(failure->call, failure->arg, failure->err, hint_for(*failure));
@@ -399,8 +418,8 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
   result.exit_code = status_to_code(status);
   if (WIFSIGNALED(status))
     result.signal = WTERMSIG(status);
-  else if (result.exit_code > 128 && namespaces)
-    result.signal = result.exit_code - 128;
+  else if (command_status && WIFSIGNALED(*command_status))
+    result.signal = WTERMSIG(*command_status);  // pid 1's record: a plain `exit 137` is no signal
   return result;
 }
 

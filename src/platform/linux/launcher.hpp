@@ -8,11 +8,14 @@
 //   clone(user, mount, pid, ipc[, net]) -> join the per-run cgroup (cgroup.cpp) ->
 //   uid/gid map -> mounts (mounts.cpp) ->
 //   setsid -> drop privileges + no_new_privs (caps.cpp) -> Landlock (landlock.cpp)
-//   -> seccomp (seccomp.cpp) -> as pid 1: fork the command and reap until it exits.
+//   -> seccomp (seccomp.cpp) -> supervisor -> execveat(cordon's own binary) as the
+//   sandbox's init (init_main.cpp): a fresh image with an empty environment that holds
+//   nothing of cordon's; as pid 1 it forks the command and reaps until it exits.
 // Parent: forwards SIGINT/TERM/HUP/QUIT/USR1/USR2/WINCH, enforces the timeout by
 // killing the sandbox's init (the kernel then kills the whole pid namespace).
-// Without user namespaces (LandlockOnly) the child is the command itself and the
-// parent, a child subreaper, kills whatever it leaves behind.
+// Without user namespaces (LandlockOnly) the child is the command itself (or, for an
+// MCP request, the init, which execs it) and the parent, a child subreaper, kills
+// whatever it leaves behind. Either way the command inherits only 0, 1 and 2.
 #pragma once
 
 #include <functional>
@@ -53,6 +56,9 @@ struct LaunchSpec {
   // Polled about every 100 ms with the seconds since clone() and the child's pid: true when
   // the tree must be killed for exceeding a limit (the pids ceiling: a fork bomb).
   std::function<bool(double, int)> limit_watch = {};
+  // cordon mcp workers: argv is empty, and the init reads the command (argv, extra
+  // environment, working directory) from stdin, after the sandbox is set up.
+  bool request_on_stdin = false;
 };
 
 struct LaunchResult {
@@ -61,6 +67,9 @@ struct LaunchResult {
   bool timed_out = false;
   bool limit_killed = false;  // limit_watch fired and the tree was killed
   bool exec_failed = false;
+  bool cwd_failed = false;  // the MCP request's cwd could not be entered (exec_arg, exec_errno)
+  std::string exec_arg;     // argv[0] as given, when exec_failed (printed escaped by the caller)
+  int exec_errno = 0;
   double duration_ms = 0;
   int leftovers_killed = 0;
 };

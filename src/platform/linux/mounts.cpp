@@ -263,9 +263,16 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
     }
   }
 
-  // 7. /proc for the new pid namespace; /dev frozen; cwd re-resolved in the new tree.
+  // 7. /proc for the new pid namespace; its kernel-settings entries read-only (bound
+  //    onto themselves, never following a link); /dev frozen; cwd re-resolved.
   if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
     return rep.fail("proc", "mount(proc)", "/proc");
+  for (const auto& m : plan.mounts) {
+    if (m.kind != MountKind::ProcReadOnly) continue;
+    UniqueFd fd = clone_tree(m.target.c_str(), true, /*nofollow=*/true);
+    if (!fd.valid() && errno == ENOENT) continue;  // not built into this kernel: nothing to write
+    if (!attach_read_only(fd, m.target, true, rep, "proc")) return false;
+  }
   {
     sys::MountAttr attr{sys::kMountAttrRdonly, 0, 0, 0};
     if (sys::mount_setattr(AT_FDCWD, "/dev", 0, &attr) != 0)

@@ -8,7 +8,8 @@
 //   4. minimal /dev (tmpfs + device binds + new devpts + /dev/shm)
 //   5. writable roots and /tmp moved back in, outermost first
 //   6. pins, read-only binds of protected paths, masks of secrets and host IPC
-//   7. fresh /proc for the new pid namespace; /dev read-only; chdir(cwd)
+//   7. fresh /proc for the new pid namespace, its kernel settings (/proc/sys,
+//      sysrq-trigger, irq, bus, fs) bound read-only; /dev read-only; chdir(cwd)
 #pragma once
 
 #include <string>

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -17,12 +18,16 @@
 #include "core/result.hpp"
 #include "plan/limits_plan.hpp"
 #include "plan/linux_planner.hpp"
+#include "plan/plan_digest.hpp"
+#include "plan/require.hpp"
+#include "plan/run_summary.hpp"
 #include "platform/linux/apparmor.hpp"
 #include "platform/linux/cgroup.hpp"
 #include "platform/linux/fs_probe.hpp"
 #include "platform/linux/git_guard.hpp"
 #include "platform/linux/launcher.hpp"
 #include "platform/linux/limits.hpp"
+#include "platform/linux/pinned_fs.hpp"
 #include "platform/linux/probe.hpp"
 #include "platform/linux/proxy.hpp"
 #include "platform/linux/seccomp.hpp"
@@ -71,8 +76,9 @@ Result<Prepared> prepare(const Policy& policy, LinuxHostCaps caps) {
   if (!guard) return guard.error();
   p.placeholders = std::move(*guard);
   RealFsProbe fs;
-  auto plan = plan_linux(policy, p.caps, fs,
-                         LinuxPlanInputs{p.state.private_tmp, home_of(policy), own_paths(policy, p.state)});
+  auto plan = plan_linux(
+      policy, p.caps, fs,
+      LinuxPlanInputs{p.state.private_tmp, home_of(policy), own_paths(policy, p.state), p.state.root});
   if (!plan) return plan.error();
   p.plan = std::move(*plan);
   return p;
@@ -112,17 +118,15 @@ std::vector<std::string> sandbox_env(const Policy& policy, const LinuxPlan& plan
   return filter_env(in, env).env;
 }
 
-// At most a screenful on stderr; the JSON result has the whole (bounded) list.
-void print_denials(const DenialLog& log) {
-  constexpr size_t kShown = 10;
-  const auto& all = log.entries();
-  for (size_t i = 0; i < all.size() && i < kShown; ++i)
-    std::fprintf(stderr, "cordon: %s\n", to_text(all[i]).c_str());
-  if (all.size() > kShown || log.truncated())
-    std::fprintf(stderr, "cordon: ... and more denials (see --json)\n");
-}
-
 }  // namespace
+
+Result<std::string> plan_digest_now(const Policy& policy, bool userns) {
+  LinuxHostCaps caps = probe_linux_host(false, /*cgroups=*/false);
+  if (!userns) caps.userns = false;
+  auto prepared = prepare(policy, caps);
+  if (!prepared) return prepared.error();
+  return plan_digest(prepared->plan);
+}
 
 Result<PlanReport> explain(const Policy& policy, const RunRequest& request) {
   // Namespaces are tried, not assumed (as `check` does): without them the plan differs
@@ -218,15 +222,17 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
   if (auto st = compile(); !st) return st.error();
 
   LimitsPlan limits = plan_limits(policy.limits, caps, prepared->plan.sandbox == LinuxSandbox::Namespaces);
-  if (!limits.losses.empty() && !policy.best_effort) {
-    std::string all;
-    for (const auto& l : limits.losses) all += (all.empty() ? "" : "; ") + l;
-    return usage_error("resource limits", all, "pass --best-effort to run without them");
+  {
+    std::vector<Loss> losses;
+    for (const auto& l : limits.losses) losses.push_back({"resource limits", l, ""});
+    if (auto st = require_enforceable(losses, policy.best_effort); !st) return st.error();
   }
+  std::vector<std::string> warnings;
   for (const auto& l : limits.losses) {
-    std::fprintf(stderr, "cordon: warning: %s\n", l.c_str());
+    warnings.push_back("warning: " + l);
     out.degradations.push_back({{"name", "resource limits"}, {"detail", l}});
   }
+  print_lines(warnings);
   // The per-run cgroup: removed when this function returns, on every path (RAII).
   std::optional<RunCgroup> group;
   if (limits.cgroup.any() && prepared->plan.sandbox != LinuxSandbox::None) {
@@ -254,6 +260,7 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
 
   Result<LaunchResult> result = Error{};
   std::vector<std::string>& notes = out.notes;
+  std::vector<GitRootPin> git_pins;    // roots with no .git, pinned before the command starts
   std::unique_ptr<ProxyServer> proxy;  // proxied network: runs while the command runs
   std::optional<Supervisor> supervisor;
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -279,6 +286,7 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
                     caps.gid,
                     program ? &*program : nullptr,
                     limits.rlimits.count ? &limits.rlimits : nullptr};
+    spec.request_on_stdin = request.mcp_request;
     if (group) {
       spec.cgroup = &group->join();
       spec.kill_tree = [&group] { group->kill(); };
@@ -288,12 +296,26 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
       if (!prepared->plan.net.on_host) spec.net_child_fd = proxy->child_fd();
       spec.after_clone = [p = proxy.get()] { p->after_clone(); };
     }
+    if (request.plan_digest_fd) {
+      // cordon mcp compares this with a plan made when a call arrives (runner.cpp): the
+      // plan is final once the sandbox exists, so it is written right after the clone.
+      spec.after_clone = [before = spec.after_clone, fd = *request.plan_digest_fd, &prepared] {
+        if (before) before();
+        const std::string line =
+            std::string(prepared->plan.sandbox == LinuxSandbox::Namespaces ? "ns " : "landlock ") +
+            plan_digest(prepared->plan) + "\n";
+        ssize_t ignored = ::write(fd, line.data(), line.size());  // a pipe: one short write
+        (void)ignored;
+        ::close(fd);
+      };
+    }
     supervisor.reset();
     if (watch) {
       supervisor.emplace(denial_rules_for_run, *watch);
       if (auto st = supervisor->prepare(); !st) return st.error();
       spec.supervisor = &*supervisor;
     }
+    git_pins = pin_git_roots(prepared->plan.git_watch);
     result = launch(spec);
     if (result || !is_userns_unavailable(result.error()) || attempt == 1) break;
     // clone() refused the namespaces: plan again without them (which refuses unless
@@ -314,28 +336,35 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
   out.guarantees = to_json(prepared->plan.report)["guarantees"];
   out.limits = limits.report;
   if (!result) return result.error();
-  if (!refused.empty()) {
-    std::fprintf(stderr, "cordon: network: %zu connection%s refused by the proxy:\n", refused.size(),
-                 refused.size() == 1 ? "" : "s");
-    for (const auto& line : summarize_refusals(refused)) std::fprintf(stderr, "cordon:   %s\n", line.c_str());
-  }
-
-  for (const auto& root : prepared->plan.git_watch)
-    for (const auto& done : neutralise_new_repository(root)) {
-      std::fprintf(stderr, "cordon: %s (a repository created inside the sandbox)\n", done.c_str());
+  // summarize: what the run found out, as data; printed once, escaped, at the end.
+  RunFacts facts;
+  if (result->cwd_failed)
+    facts.cwd_failed = std::make_pair(result->exec_arg, result->exec_errno);
+  else if (result->exec_failed)
+    facts.exec_failed = std::make_pair(result->exec_arg, result->exec_errno);
+  facts.proxy_refused_total = refused.size();
+  facts.proxy_refusals = summarize_refusals(refused);
+  for (const auto& pin : git_pins) {
+    const GitRepair repair = neutralise_new_repository(pin);
+    for (const auto& done : repair.done) {
+      facts.git_notes.push_back(done);
       notes.push_back(done);
     }
-  for (const auto& g : prepared->plan.report.guarantees)
-    if (g.state == GuaranteeState::Degraded || g.state == GuaranteeState::Missing) {
-      out.degradations.push_back({{"name", g.name}, {"state", to_string(g.state)}, {"detail", g.detail}});
-      if (policy.best_effort)
-        std::fprintf(stderr, "cordon: warning: %s %s (%s)\n", g.name.c_str(),
-                     g.state == GuaranteeState::Degraded ? "degraded" : "not enforced", g.detail.c_str());
+    for (const auto& warning : repair.warnings) {
+      facts.git_warnings.push_back(warning);
+      notes.push_back("warning: " + warning);
     }
-  if (supervisor) print_denials(supervisor->log());
-  if (result->timed_out)
-    std::fprintf(stderr, "cordon: timed out after %.3g s; the whole process tree was killed\n",
-                 *policy.limits.timeout_seconds);
+  }
+  facts.guarantees = prepared->plan.report.guarantees;
+  facts.best_effort = policy.best_effort;
+  for (const auto& g : prepared->plan.report.guarantees)
+    if (g.state == GuaranteeState::Degraded || g.state == GuaranteeState::Missing)
+      out.degradations.push_back({{"name", g.name}, {"state", to_string(g.state)}, {"detail", g.detail}});
+  if (supervisor) {
+    facts.denials = supervisor->log().entries();
+    facts.denials_truncated = supervisor->log().truncated();
+  }
+  if (result->timed_out) facts.timed_out_after = *policy.limits.timeout_seconds;
 
   out.exit_code = result->exit_code;
   out.signal = result->signal;
@@ -359,7 +388,7 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
   out.limits_hit = limits_hit(policy.limits, evidence);
   for (const auto& name : out.limits_hit) {
     const std::string text = limit_hit_text(name, evidence);
-    std::fprintf(stderr, "cordon: limit exceeded: %s\n", text.c_str());
+    facts.limits_exceeded.push_back(text);
     if (out.limits.contains(name)) {
       out.limits[name]["hit"] = true;
       out.limits[name]["evidence"] = text;
@@ -371,7 +400,7 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
     if (!count || *count == 0 || !out.limits.contains(name) || out.limits[name].contains("hit")) return;
     const std::string text =
         std::string(name) + " (" + std::to_string(*count) + " " + what + "; the command carried on)";
-    std::fprintf(stderr, "cordon: limit reached: %s\n", text.c_str());
+    facts.limits_reached.push_back(text);
     out.limits[name]["hit"] = true;
     out.limits[name]["evidence"] = text;
   };
@@ -382,6 +411,7 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
   if (result->timed_out && policy.limits.pids)
     notes.push_back("timed out with --pids " + std::to_string(*policy.limits.pids) + " in force (" +
                     limits.report["pids"]["mechanism"].get<std::string>() + ")");
+  print_lines(summarize_run(facts));
   if (supervisor) {
     out.denials = supervisor->log().entries();
     out.denials_truncated = supervisor->log().truncated();
@@ -399,12 +429,75 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
   return result->exit_code;
 }
 
-Status write_report(const std::string& path, const nlohmann::json& j) {
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd.valid()) return os_error("open", path, errno, "--report needs a writable file path");
-  std::string text = j.dump() + "\n";
-  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-    return os_error("write", path, errno);
+// Names from the sandbox need not be UTF-8: replaced, never a throw (nlohmann's default).
+std::string dump_json_line(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+// --report FILE may name a file in a writable root, where the command can plant a
+// link or a FIFO: the directory is pinned before the command starts and the file is
+// opened beneath it at the end without following anything, and only a regular file
+// with a single link is written.
+struct ReportTarget {
+  std::string path;  // as given, for messages
+  std::optional<PinnedDir> dir;
+  std::string name;
+  std::optional<Error> error;  // pinning failed
+};
+
+ReportTarget pin_report(const std::string& path) {
+  ReportTarget t;
+  t.path = path;
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  t.name = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (t.name.empty() || t.name == "." || t.name == "..") {
+    t.error = usage_error("--report", "'" + path + "' does not name a file");
+    return t;
+  }
+  if (auto d = PinnedDir::open(dir))
+    t.dir = std::move(*d);
+  else
+    t.error = d.error();
+  return t;
+}
+
+Status write_report(const ReportTarget& target, const nlohmann::json& j) {
+  if (target.error) return *target.error;
+  const int dirfd = target.dir->fd();
+  const char* name = target.name.c_str();
+  const char* hint = "--report needs a regular file (not a link, FIFO or hard link)";
+  struct stat st {};
+  if (::fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))
+    return os_error("fstatat", target.path, EINVAL, hint);  // a FIFO or device is never opened
+  UniqueFd fd(
+      ::openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644));
+  if (!fd.valid()) return os_error("openat", target.path, errno, hint);
+  if (::fstat(fd.get(), &st) != 0) return os_error("fstat", target.path, errno);
+  if (!S_ISREG(st.st_mode) || st.st_nlink != 1) return os_error("openat", target.path, EINVAL, hint);
+  if (::ftruncate(fd.get(), 0) != 0) return os_error("ftruncate", target.path, errno);
+  const std::string text = dump_json_line(j);
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return os_error("write", target.path, n < 0 ? errno : EIO);
+    done += static_cast<size_t>(n);
+  }
+  return Ok{};
+}
+
+// The result for `cordon mcp` (--report-fd): the descriptor is the worker's own, never
+// the sandbox's (launcher.cpp closes it in the child before any exec).
+Status write_report_fd(int fd, const nlohmann::json& j) {
+  const std::string text = dump_json_line(j);
+  for (size_t done = 0; done < text.size();) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return os_error("write", "--report-fd " + std::to_string(fd), errno);
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
   return Ok{};
 }
 
@@ -414,6 +507,8 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
   close_inherited_fds_on_exec();
   RunResult out;
   const auto start = std::chrono::steady_clock::now();
+  std::optional<ReportTarget> report_target;  // pinned before the command runs
+  if (request.report_path) report_target = pin_report(*request.report_path);
   Result<int> code = run_sandboxed(policy, request, out);
   if (!code) {
     out.sandbox_error = true;
@@ -422,12 +517,13 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
     out.duration_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   }
-  if (request.report_json || request.report_path) {
+  if (request.report_json || request.report_path || request.report_fd) {
     nlohmann::json j = to_json(out);
-    if (request.report_json) std::cerr << j.dump() << "\n";
+    if (request.report_json) std::cerr << dump_json_line(j);
     if (request.report_path)
-      if (auto st = write_report(*request.report_path, j); !st)
-        std::fprintf(stderr, "cordon: %s\n", st.error().message().c_str());
+      if (auto st = write_report(*report_target, j); !st) print_lines({st.error().message()});
+    if (request.report_fd)
+      if (auto st = write_report_fd(*request.report_fd, j); !st) print_lines({st.error().message()});
   }
   return code;
 }

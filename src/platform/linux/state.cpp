@@ -8,13 +8,16 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <thread>
 
 #include "core/paths.hpp"
+#include "platform/linux/pinned_fs.hpp"
 
 namespace cordon {
 namespace {
@@ -44,6 +47,13 @@ Status check_owned(const std::string& path, unsigned uid) {
                        "remove it, or set XDG_STATE_HOME to a private directory");
   if ((st.st_mode & 022) != 0 && ::chmod(path.c_str(), 0700) != 0) return os_error("chmod", path, errno);
   return Ok{};
+}
+
+// `path` with its parent directory resolved (realpath), or as given when that fails.
+std::string canonical_parent(const std::string& path) {
+  char buf[PATH_MAX];
+  if (::realpath(paths::parent(path).c_str(), buf) == nullptr) return path;
+  return paths::join(buf, paths::basename(path));
 }
 
 }  // namespace
@@ -95,7 +105,9 @@ Status PlaceholderGuard::create(const std::vector<Placeholder>& items) {
     struct stat st {};
     if (::lstat(p.path.c_str(), &st) == 0) continue;  // created by a concurrent run meanwhile
     // Record before creating: a crash in between leaves a ledger entry, never an orphan.
-    ledger << (p.directory ? 'd' : 'f') << p.path << "\n";
+    // Recorded with its parent resolved now, before the run: the cleaner then refuses
+    // any symlink on the way (one the sandbox planted), and needs none that was there.
+    ledger << (p.directory ? 'd' : 'f') << canonical_parent(p.path) << "\n";
     ledger.flush();
     int rc = p.directory ? ::mkdir(p.path.c_str(), 0755)
                          : ::close(::open(p.path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644));
@@ -133,12 +145,18 @@ void remove_placeholders(const std::string& ledger_path) {
   std::vector<std::thread> workers;
   for (const auto& [type, path] : entries) {
     workers.emplace_back([type = type, path = path] {
-      struct stat st {};
-      if (::lstat(path.c_str(), &st) != 0) return;
-      if (type == 'd')
-        ::rmdir(path.c_str());  // fails when no longer empty: then it is the user's
-      else if (S_ISREG(st.st_mode) && st.st_size == 0)
-        ::unlink(path.c_str());
+      // The parent is opened without following any link (a symlink the sandbox put in
+      // place of a directory would lead outside), and the entry is removed beneath it:
+      // only an empty directory, or an empty regular file with a single link.
+      auto parent = PinnedDir::open_without_links(paths::parent(path));
+      if (!parent) return;
+      const std::string name = paths::basename(path);
+      auto st = stat_entry(*parent, name);
+      if (!st) return;
+      if (type == 'd' && S_ISDIR(st->st_mode))
+        (void)remove_empty_dir(*parent, name);  // fails when no longer empty: then it is the user's
+      else if (type == 'f' && S_ISREG(st->st_mode) && st->st_size == 0 && st->st_nlink == 1)
+        ::unlinkat(parent->fd(), name.c_str(), 0);
     });
   }
   for (auto& w : workers) w.join();

@@ -5,6 +5,8 @@
 //     tmp/<name>-<hash>/         private /tmp of one workspace, persists across runs
 //     locks/<hash>.lock          shared while a run uses its placeholders
 //     placeholders/<hash>        paths cordon created and must remove
+// The whole directory is hidden inside the sandbox (plan/linux_planner.cpp, "cordon's
+// state"); a run reaches only its own workspace's private /tmp.
 #pragma once
 
 #include <string>

@@ -281,6 +281,11 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
   return result->exit_code;
 }
 
+// cordon mcp is POSIX-only for now: no warm workers to compare.
+Result<std::string> plan_digest_now(const Policy&, bool) {
+  return std::string();
+}
+
 // `cordon setup [status|uninstall|--refresh ...]`: stage 2 (platform/windows/setup/).
 Result<int> setup(const std::vector<std::string>& args) {
   return winsys::setup_command(args);

@@ -1,0 +1,52 @@
+#include "plan/run_summary.hpp"
+
+#include <cstdio>
+#include <cstring>
+
+#include "core/terminal_text.hpp"
+#include "plan/denial_rules.hpp"
+
+namespace cordon {
+
+std::vector<std::string> summarize_run(const RunFacts& f) {
+  std::vector<std::string> lines;
+  if (f.cwd_failed)
+    lines.push_back("cannot change to '" + f.cwd_failed->first + "': " + std::strerror(f.cwd_failed->second));
+  else if (f.exec_failed)
+    lines.push_back("cannot run '" + f.exec_failed->first + "': " + std::strerror(f.exec_failed->second));
+  if (f.proxy_refused_total > 0) {
+    lines.push_back("network: " + std::to_string(f.proxy_refused_total) + " connection" +
+                    (f.proxy_refused_total == 1 ? "" : "s") + " refused by the proxy:");
+    for (const auto& r : f.proxy_refusals) lines.push_back("  " + r);
+  }
+  for (const auto& note : f.git_notes) lines.push_back(note + " (a repository created inside the sandbox)");
+  for (const auto& w : f.git_warnings) lines.push_back("warning: " + w);
+  if (f.best_effort)
+    for (const auto& g : f.guarantees)
+      if (g.state == GuaranteeState::Degraded || g.state == GuaranteeState::Missing)
+        lines.push_back("warning: " + g.name +
+                        (g.state == GuaranteeState::Degraded ? " degraded" : " not enforced") + " (" +
+                        g.detail + ")");
+  for (size_t i = 0; i < f.denials.size() && i < kDenialsShown; ++i) lines.push_back(to_text(f.denials[i]));
+  if (f.denials.size() > kDenialsShown || f.denials_truncated)
+    lines.push_back("... and more denials (see --json)");
+  if (f.timed_out_after) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "timed out after %.3g s; the whole process tree was killed",
+                  *f.timed_out_after);
+    lines.emplace_back(buf);
+  }
+  for (const auto& l : f.limits_exceeded) lines.push_back("limit exceeded: " + l);
+  for (const auto& l : f.limits_reached) lines.push_back("limit reached: " + l);
+  return lines;
+}
+
+void print_lines(const std::vector<std::string>& lines) {
+  for (const auto& line : lines) {
+    const std::string text = "cordon: " + escape_for_terminal(line) + "\n";
+    std::fwrite(text.data(), 1, text.size(), stderr);
+  }
+  std::fflush(stderr);
+}
+
+}  // namespace cordon

@@ -1,0 +1,26 @@
+// cordon: starting the command itself, shared by the launcher (no pid namespace: the
+// sandboxed child becomes the command) and the sandbox's init (init_main.cpp).
+//
+//   exec_command(argv, envp, original_mask, report_fd);  // never returns
+//
+// An exec failure is written to `report_fd` as a ChildFailure with step "exec"; the
+// exit status is 127 when the command was not found, 126 otherwise (as a shell does).
+#pragma once
+
+#include <signal.h>
+
+namespace cordon {
+
+// The signals cordon relays to the sandbox (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
+// SIGUSR2, SIGWINCH), and SIGCHLD when asked.
+sigset_t forwarded_signals(bool with_chld);
+
+// Resets every signal to its default, restores `original_mask`, and execs argv[0],
+// searched on the PATH of `envp`. Async-signal-safe: runs in a vfork child.
+[[noreturn]] void exec_command(char* const* argv, char* const* envp, const sigset_t& original_mask,
+                               int report_fd);
+
+// What a shell would report for a wait status: the exit code, or 128 + the signal.
+int status_to_code(int status);
+
+}  // namespace cordon

@@ -1,0 +1,366 @@
+// What cordon does outside the sandbox after the command ends (the repair of a
+// repository created inside, --report FILE) must not follow anything the command
+// planted: each case plants a link, FIFO, device or pre-created name, then checks from
+// outside that the outside target is byte-for-byte unchanged (content and mode), that
+// cordon finished within a bound, and that git run outside afterwards runs no planted
+// code (a marker file it would create does not exist). The allowed half: a normal
+// repository made inside stays usable outside.
+#include <sys/stat.h>
+
+#include <cctype>
+#include <chrono>
+#include <map>
+
+#include "e2e/harness.hpp"
+
+using namespace cordon_test;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int kBoundSeconds = 30;  // cordon itself takes well under a second here
+
+const std::vector<std::string> kGitIdentity = {
+    "GIT_AUTHOR_NAME=Cordon Test", "GIT_AUTHOR_EMAIL=test@example.invalid", "GIT_COMMITTER_NAME=Cordon Test",
+    "GIT_COMMITTER_EMAIL=test@example.invalid"};
+
+// Content and mode of every entry under `root` (or of `root` itself when it is a file).
+std::map<std::string, std::string> state_of(const std::string& root) {
+  std::map<std::string, std::string> out;
+  auto one = [&](const std::string& path, const std::string& rel) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) {
+      out[rel] = "missing";
+      return;
+    }
+    std::string v = "mode " + std::to_string(st.st_mode) + " ";
+    if (S_ISLNK(st.st_mode))
+      v += "-> " + fs::read_symlink(path).string();
+    else if (S_ISREG(st.st_mode))
+      v += read_file(path);
+    out[rel] = v;
+  };
+  one(root, ".");
+  std::error_code ec;
+  if (fs::is_directory(fs::symlink_status(root, ec)))
+    for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator();
+         it.increment(ec))
+      one(it->path().string(), fs::relative(it->path(), root, ec).string());
+  return out;
+}
+
+// `cordon run` in the workspace with the git identity; fails the test if cordon does not
+// finish within the bound (a FIFO once hung it forever after the command ended).
+Outcome run_inside(const Sandbox& box, const std::string& script, const std::vector<std::string>& opts = {}) {
+  std::vector<std::string> argv = {cordon_binary(), "run", "--no-config"};
+  argv.insert(argv.end(), opts.begin(), opts.end());
+  argv.insert(argv.end(), {"--", "sh", "-c", script});
+  const auto start = Clock::now();
+  Outcome o = run_process(argv, box.ws.path(), "", box.env(kGitIdentity), kBoundSeconds);
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(kBoundSeconds)) << "cordon did not finish";
+  EXPECT_EQ(o.err.find('\x1b'), std::string::npos) << "a raw ESC byte reached cordon's stderr";
+  return o;
+}
+
+Outcome git_outside(const Sandbox& box, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"git"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_process(argv, box.ws.path(), "", box.env(kGitIdentity), kBoundSeconds);
+}
+
+// An executable script that creates `marker` when anything runs it.
+void write_marker_script(const std::string& path, const std::string& marker) {
+  write_file(path, "#!/bin/sh\ntouch '" + marker + "'\n");
+  ::chmod(path.c_str(), 0755);
+}
+
+// git status and a commit, run outside as the user, must work and run no planted code.
+void expect_git_outside_is_inert(const Sandbox& box, const std::string& marker) {
+  auto status = git_outside(box, {"status", "--short"});
+  EXPECT_EQ(status.code, 0) << status.err;
+  auto commit = git_outside(box, {"commit", "-q", "--allow-empty", "-m", "outside"});
+  EXPECT_EQ(commit.code, 0) << commit.err;
+  EXPECT_FALSE(exists(marker)) << "planted code ran outside the sandbox";
+}
+
+class PostRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!have_tool("git")) GTEST_SKIP() << "git is not installed";
+    marker = outside / "marker";
+  }
+  Sandbox box;
+  OutsideDir outside;
+  std::string marker;
+};
+
+TEST_F(PostRun, HooksDirectoryLinkedToAnOutsideDirectoryIsNotTouched) {
+  write_marker_script(outside / "hooks/pre-commit", marker);
+  write_marker_script(outside / "hooks/post-commit", marker);
+  write_file(outside / "hooks/data", "data\n");
+  ::chmod((outside / "hooks/data").c_str(), 0751);
+  const auto before = state_of(outside.path());
+  auto o = run_inside(box, "git init -q && rm -rf .git/hooks && ln -s " + outside / "hooks" + " .git/hooks");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(state_of(outside.path()), before);
+  EXPECT_TRUE(contains(o.err, "hooks")) << o.err;
+  expect_git_outside_is_inert(box, marker);
+}
+
+TEST_F(PostRun, ConfigLinkedToAnOutsideFileIsNotRewritten) {
+  write_file(outside / "ssh_config", "[core]\n\tfsmonitor = touch " + marker + "\nHost x\n  User y\n");
+  ::chmod((outside / "ssh_config").c_str(), 0600);
+  const auto before = state_of(outside.path());
+  auto o = run_inside(box, "git init -q && ln -sf " + outside / "ssh_config" + " .git/config");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(state_of(outside.path()), before);
+  std::string err = o.err;
+  for (auto& c : err) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  EXPECT_FALSE(contains(err, "host x")) << "cordon printed file content:\n" << o.err;
+  EXPECT_FALSE(contains(read_file(box.ws / ".git/config"), "User y")) << "outside content copied inside";
+  expect_git_outside_is_inert(box, marker);
+}
+
+TEST_F(PostRun, DotGitLinkedToAnOutsideRepositoryIsNotFollowed) {
+  const auto env = box.env(kGitIdentity);
+  ASSERT_EQ(run_process({"git", "init", "-q", outside / "repo"}, outside.path(), "", env).code, 0);
+  write_marker_script(outside / "repo/.git/hooks/pre-commit", marker);
+  write_file(outside / "repo/.git/config", "[core]\n\tfsmonitor = touch " + marker + "\n");
+  const auto before = state_of(outside.path());
+  auto o = run_inside(box, "ln -s " + outside / "repo/.git" + " .git");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(state_of(outside.path()), before);
+  EXPECT_TRUE(contains(o.err, "cannot verify")) << o.err;
+  EXPECT_FALSE(exists(box.ws / ".git"));
+}
+
+TEST_F(PostRun, ConfigFifoDoesNotHangCordon) {
+  auto o = run_inside(box, "git init -q && rm .git/config && mkfifo .git/config");
+  EXPECT_EQ(o.code, 0) << o.err;
+  expect_git_outside_is_inert(box, marker);
+}
+
+TEST_F(PostRun, ConfigLinkedToDevZeroIsNotRead) {
+  auto o = run_inside(box, "git init -q && ln -sf /dev/zero .git/config");
+  EXPECT_EQ(o.code, 0) << o.err;
+  expect_git_outside_is_inert(box, marker);
+}
+
+TEST_F(PostRun, OversizedConfigIsReplacedNotRead) {
+  auto o = run_inside(box,
+                      "git init -q && head -c 3000000 /dev/zero | tr '\\0' '#' >> .git/config && "
+                      "printf '\\n[core]\\n\\tfsmonitor = touch " +
+                          marker + "\\n' >> .git/config");
+  EXPECT_EQ(o.code, 0) << o.err;
+  expect_git_outside_is_inert(box, marker);
+}
+
+TEST_F(PostRun, HookLinkedToAnOutsideExecutableIsRenamedNotChmodded) {
+  write_marker_script(outside / "tool", marker);
+  const auto before = state_of(outside.path());
+  auto o = run_inside(box, "git init -q && ln -s " + outside / "tool" + " .git/hooks/pre-commit");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(state_of(outside.path()), before);
+  EXPECT_FALSE(exists(box.ws / ".git/hooks/pre-commit"));
+  expect_git_outside_is_inert(box, marker);
+}
+
+TEST_F(PostRun, HooksPathOnTheSectionHeaderLineIsRemoved) {
+  write_marker_script(outside / "hooks/pre-commit", marker);
+  const auto before = state_of(outside.path());
+  auto o = run_inside(
+      box, "git init -q && printf '[core] hooksPath = " + outside / "hooks" + "\\n' >> .git/config");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.err, "core.hookspath")) << o.err;
+  EXPECT_EQ(state_of(outside.path()), before);
+  expect_git_outside_is_inert(box, marker);
+}
+
+TEST_F(PostRun, CodeRunningConfigIsRemoved) {
+  write_file(outside / "included", "[core]\n\tfsmonitor = touch " + marker + "\n");
+  const auto before = state_of(outside.path());
+  const std::string touch = "touch " + marker;
+  auto o = run_inside(
+      box, "git init -q && git config core.fsmonitor '" + touch + "; false' && git config core.sshCommand '" +
+               touch + "' && git config include.path " + outside / "included" + " && git config alias.st '!" +
+               touch + "' && git config filter.x.clean '" + touch + "' && git config filter.x.required true" +
+               " && echo '* filter=x' > .gitattributes");
+  EXPECT_EQ(o.code, 0) << o.err;
+  for (const char* key : {"core.fsmonitor", "core.sshcommand", "include.path", "alias.st", "filter.x.clean"})
+    EXPECT_TRUE(contains(o.err, key)) << key << " not reported:\n" << o.err;
+  EXPECT_EQ(state_of(outside.path()), before);
+  write_file(box.ws / "file.txt", "x\n");
+  auto add = git_outside(box, {"add", "file.txt"});  // would run the clean filter
+  EXPECT_EQ(add.code, 0) << add.err;
+  git_outside(box, {"st"});  // the alias, if it survived
+  expect_git_outside_is_inert(box, marker);
+}
+
+TEST_F(PostRun, PreCreatedDisabledNamesDoNotStopTheRepair) {
+  write_marker_script(outside / "tool", marker);
+  write_file(box.ws / "hook.sh", "#!/bin/sh\ntouch '" + marker + "'\n");
+  auto o = run_inside(box,
+                      "git init -q && install -m 755 hook.sh .git/hooks/pre-commit && "
+                      "mkdir .git/hooks/pre-commit.cordon-disabled && "
+                      "ln -s " +
+                          outside / "tool" +
+                          " .git/hooks/post-commit && touch .git/hooks/post-commit.cordon-disabled && "
+                          "mkdir .git/hooks/post-commit.cordon-disabled.1");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(::access((box.ws / ".git/hooks/pre-commit").c_str(), X_OK), 0);
+  EXPECT_FALSE(exists(box.ws / ".git/hooks/post-commit"));
+  EXPECT_TRUE(exists(box.ws / ".git/hooks/post-commit.cordon-disabled.2")) << o.err;
+  expect_git_outside_is_inert(box, marker);
+}
+
+TEST_F(PostRun, HostileKeyNamesReachStderrEscaped) {
+  // A subsection holding ESC sequences (clear screen, set title) and a key after them.
+  auto o = run_inside(
+      box, "git init -q && printf '[alias \"\\033[2J\\033]0;x\\007\"]\\n\\tk = v\\n' >> .git/config");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.err, "\\x1b[2J")) << o.err;
+  EXPECT_EQ(o.err.find('\x07'), std::string::npos);
+  expect_git_outside_is_inert(box, marker);
+}
+
+TEST_F(PostRun, GitdirFileIsNotFollowed) {
+  write_file(box.ws / "hook.sh", "#!/bin/sh\ntouch '" + marker + "'\n");
+  auto o = run_inside(
+      box, "git init -q --separate-git-dir=elsewhere && install -m 755 hook.sh elsewhere/hooks/pre-commit");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.err, "cannot verify")) << o.err;
+  EXPECT_FALSE(exists(box.ws / ".git"));
+  git_outside(box, {"commit", "-q", "--allow-empty", "-m", "outside"});
+  EXPECT_FALSE(exists(marker));
+}
+
+// Submodule gitdirs get the same repair; files that point git at other hooks and config
+// (commondir, config.worktree, worktrees/) are moved out of its way.
+TEST_F(PostRun, SubmoduleGitdirsAndPointersAreRepairedToo) {
+  write_file(box.ws / "hook.sh", "#!/bin/sh\ntouch '" + marker + "'\n");
+  auto o = run_inside(box,
+                      "git init -q && mkdir -p .git/modules/sub/hooks evil/hooks && "
+                      "install -m 755 hook.sh .git/modules/sub/hooks/pre-commit && "
+                      "echo 'ref: refs/heads/main' > .git/modules/sub/HEAD && "
+                      "printf '[core]\\n\\tfsmonitor = touch " +
+                          marker +
+                          "\\n' > .git/modules/sub/config && "
+                          "install -m 755 hook.sh evil/hooks/pre-commit && echo ../evil > .git/commondir && "
+                          "echo x > .git/config.worktree && mkdir -p .git/worktrees/w");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(::access((box.ws / ".git/modules/sub/hooks/pre-commit").c_str(), X_OK), 0) << o.err;
+  EXPECT_FALSE(contains(read_file(box.ws / ".git/modules/sub/config"), "fsmonitor")) << o.err;
+  for (const char* moved : {".git/commondir", ".git/config.worktree", ".git/worktrees"}) {
+    EXPECT_FALSE(exists(box.ws / moved)) << moved;
+    EXPECT_TRUE(exists(box.ws / (std::string(moved) + ".cordon-disabled"))) << moved;
+  }
+  expect_git_outside_is_inert(box, marker);
+}
+
+// The allowed half: an ordinary repository made inside keeps its history, remote and
+// identity, nothing is reported as removed, and git works on it outside.
+TEST_F(PostRun, OrdinaryRepositoryMadeInsideStaysUsable) {
+  auto o = run_inside(box,
+                      "git init -q && echo a > a.txt && git add a.txt && git commit -qm inside && "
+                      "git remote add origin https://example.com/r.git && git config user.name Someone");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_FALSE(contains(o.err, "removed")) << o.err;
+  expect_git_outside_is_inert(box, marker);
+  EXPECT_EQ(git_outside(box, {"log", "--format=%s"}).out, "outside\ninside\n");
+  EXPECT_EQ(git_outside(box, {"config", "--get", "remote.origin.url"}).out, "https://example.com/r.git\n");
+  EXPECT_EQ(git_outside(box, {"config", "--get", "user.name"}).out, "Someone\n");
+}
+
+TEST_F(PostRun, ReportIntoAPlantedSymlinkLeavesTheTargetUnchanged) {
+  write_file(outside / "target", "original\n");
+  ::chmod((outside / "target").c_str(), 0640);
+  const auto before = state_of(outside.path());
+  auto o =
+      run_inside(box, "ln -s " + outside / "target" + " report.json", {"--report", box.ws / "report.json"});
+  EXPECT_EQ(state_of(outside.path()), before);
+  EXPECT_TRUE(contains(o.err, "report")) << "the refusal must be loud:\n" << o.err;
+}
+
+TEST_F(PostRun, ReportIntoAPlantedFifoFinishes) {
+  auto o = run_inside(box, "mkfifo report.json", {"--report", box.ws / "report.json"});
+  EXPECT_TRUE(contains(o.err, "report.json")) << o.err;
+}
+
+TEST_F(PostRun, ReportIntoAPlantedHardLinkIsRefused) {
+  auto o =
+      run_inside(box, "echo mine > own.txt && ln own.txt report.json", {"--report", box.ws / "report.json"});
+  EXPECT_EQ(read_file(box.ws / "own.txt"), "mine\n");
+  EXPECT_TRUE(contains(o.err, "report.json")) << o.err;
+}
+
+TEST_F(PostRun, ReportIntoAnOrdinaryFileIsWritten) {
+  write_file(box.ws / "report.json", "stale content that is longer than a report would ever be ....\n");
+  auto o = run_inside(box, "true", {"--report", box.ws / "report.json"});
+  EXPECT_EQ(o.code, 0) << o.err;
+  const std::string report = read_file(box.ws / "report.json");
+  EXPECT_TRUE(contains(report, "\"exit_code\":0")) << report;
+  EXPECT_FALSE(contains(report, "stale")) << report;
+}
+
+}  // namespace
+
+namespace {
+
+// Waits (bounded) until the detached placeholder cleaner has emptied every ledger.
+bool wait_for_cleaner(const Sandbox& box) {
+  const std::string ledgers = box.home / ".local/state/cordon/placeholders";
+  for (int waited = 0; waited < 10000; waited += 50) {
+    bool all_empty = true;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(ledgers, ec))
+      if (fs::file_size(e.path(), ec) != 0) all_empty = false;
+    if (all_empty) return true;
+    ::usleep(50 * 1000);
+  }
+  return false;
+}
+
+// The cleaner removes the workspace's empty placeholders after the run (allowed half),
+// but never through a link: a placeholder's parent swapped for a symlink to an outside
+// directory leaves that directory's same-named empty entry in place.
+TEST(PostRunPlaceholders, CleanerRemovesPlaceholdersButFollowsNoLink) {
+  Sandbox box;
+  OutsideDir outside;
+  ASSERT_TRUE(fs::create_directories(outside / "deep"));
+  ASSERT_TRUE(fs::create_directories(box.ws / "sub"));
+  const auto before = state_of(outside.path());
+  auto o =
+      run_process({cordon_binary(), "run", "--no-config", "--protect", box.ws / "sub/deep", "--", "sh", "-c",
+                   "ls -d .vscode sub/deep && mv sub sub2 && ln -s " + outside.path() + " sub; true"},
+                  box.ws.path(), "", box.env({"CORDON_PLACEHOLDER_LINGER_MS=0"}), kBoundSeconds);
+  EXPECT_TRUE(contains(o.out, ".vscode")) << "the placeholder exists during the run:\n" << o.out << o.err;
+  ASSERT_TRUE(wait_for_cleaner(box)) << "the cleaner did not finish";
+  EXPECT_FALSE(exists(box.ws / ".vscode")) << "empty placeholders are removed after the run";
+  EXPECT_EQ(state_of(outside.path()), before);
+}
+
+}  // namespace
+
+namespace {
+
+// The no_openat2 helper (tests/tools/no_openat2.cpp); CORDON_NO_OPENAT2 overrides.
+std::string no_openat2_binary() {
+  const char* env = std::getenv("CORDON_NO_OPENAT2");
+  return env && *env ? env : CORDON_NO_OPENAT2_BINARY;
+}
+
+// Without openat2 there is no way to open beneath the pin without following links:
+// cordon does not fall back, it says the repository could not be checked.
+TEST(PostRunWithoutOpenat2, RepairFailsLoudly) {
+  if (!have_tool("git")) GTEST_SKIP() << "git is not installed";
+  if (::access(no_openat2_binary().c_str(), X_OK) != 0) GTEST_SKIP() << "no no_openat2 helper";
+  Sandbox box;
+  auto o = run_process({no_openat2_binary(), cordon_binary(), "run", "--no-config", "--", "sh", "-c",
+                        "git init -q && git config core.fsmonitor true"},
+                       box.ws.path(), "", box.env(kGitIdentity), kBoundSeconds);
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.err, "could not check")) << o.err;
+  EXPECT_TRUE(contains(o.err, "ENOSYS")) << o.err;
+}
+
+}  // namespace

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Checks the Debian package cpack made (scripts/test.sh runs it):
+#   tests/package/check.sh build/cordon_VERSION_ARCH.deb [--install]
+# Contents: the binary, the manual page cordon(1) naming every option of `cordon --help`
+# (both come from one option table), the docs, the library dependencies. With --install
+# (root, on a machine where the package may be installed: CI's fresh one), installs it
+# with dpkg -i, runs the installed cordon, finds its man page, then removes it again.
+# Last line: "package: N passed, N failed, N skipped".
+set -uo pipefail
+deb=${1:?usage: check.sh DEB [--install]}
+install=${2:-}
+work=$(mktemp -d "${TMPDIR:-/tmp}/cordon-deb-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0 skipped=0
+check() {
+  if [ "$2" = 0 ]; then passed=$((passed + 1)); echo "ok   $1"; else failed=$((failed + 1)); echo "FAIL $1 ${3:-}"; fi
+}
+ok() { "$@" >/dev/null 2>&1; echo $?; }
+
+[ -f "$deb" ] || { echo "package: no file $deb"; echo "package: 0 passed, 1 failed"; exit 1; }
+dpkg-deb -x "$deb" "$work/root"
+listing=$(dpkg-deb -c "$deb")
+for f in ./usr/bin/cordon ./usr/share/man/man1/cordon.1.gz ./usr/share/doc/cordon/README.md \
+         ./usr/share/doc/cordon/policy.md; do
+  check "contains $f" "$(grep -qF " $f" <<<"$listing"; echo $?)"
+done
+check "depends on libseccomp2" "$(dpkg-deb -f "$deb" Depends | grep -q libseccomp2; echo $?)" \
+  "$(dpkg-deb -f "$deb" Depends)"
+check "packaged cordon runs" "$(ok "$work/root/usr/bin/cordon" --version)"
+
+man_src=$(zcat "$work/root/usr/share/man/man1/cordon.1.gz")
+check "man page is cordon(1)" "$(grep -q '^\.TH CORDON 1' <<<"$man_src"; echo $?)"
+# Every option --help lists for each subcommand appears in the man page (roff: \-\-name).
+missing=""
+for sub in run explain check mcp; do
+  for opt in $("$work/root/usr/bin/cordon" "$sub" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
+    grep -qF -- "$(sed 's/-/\\-/g' <<<"$opt")" <<<"$man_src" || missing+=" $sub$opt"
+  done
+done
+check "man page lists every --help option" "$([ -z "$missing" ]; echo $?)" "missing:$missing"
+if command -v man >/dev/null; then
+  rendered=$(MANWIDTH=100 man -l "$work/root/usr/share/man/man1/cordon.1.gz" 2>"$work/man.err")
+  check "man page renders without warnings" \
+    "$(grep -q 'cordon run' <<<"$rendered" && [ ! -s "$work/man.err" ]; echo $?)" "$(cat "$work/man.err")"
+fi
+
+if [ "$install" = --install ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    check "install (needs root)" 1
+  else
+    check "dpkg -i" "$(ok dpkg -i "$deb")"
+    check "installed cordon --version" "$(/usr/bin/cordon --version | grep -q '^cordon '; echo $?)"
+    if grep -rqs 'path-exclude.*/usr/share/man' /etc/dpkg/dpkg.cfg.d; then
+      skipped=$((skipped + 1))  # minimal images tell dpkg to drop every man page
+      echo "skip man -w cordon: /etc/dpkg/dpkg.cfg.d excludes /usr/share/man on this machine"
+    else
+      check "man -w cordon finds the packaged page" \
+        "$([ "$(MANPATH=/usr/share/man man -w cordon 2>/dev/null)" = /usr/share/man/man1/cordon.1.gz ]; echo $?)"
+    fi
+    ws=$(mktemp -d /var/tmp/cordon-deb-ws-XXXXXX)
+    check "installed cordon runs a sandboxed command" \
+      "$(cd "$ws" && /usr/bin/cordon run --no-config -- sh -c 'echo in > inside.txt' && [ -f inside.txt ]; echo $?)"
+    rm -rf "$ws"
+    check "dpkg -r removes it" "$(dpkg -r cordon >/dev/null 2>&1 && [ ! -e /usr/bin/cordon ]; echo $?)"
+  fi
+fi
+echo "package: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]
