@@ -92,6 +92,10 @@ cordon::Result<cordon::Policy> build_policy(const cordon::cli::CliRequest& req, 
 // cordon mcp's workers get the policy the server resolved, as JSON in a sealed memfd
 // (read with pread: every worker shares the one open file), never an argv to parse again.
 cordon::Result<cordon::Policy> policy_from_fd(int fd) {
+#ifdef _WIN32
+  (void)fd;
+  return cordon::usage_error("--policy-fd", "is POSIX only (internal to cordon mcp)");
+#else
   constexpr size_t kMax = 4u << 20;
   std::string text;
   char buf[65536];
@@ -107,6 +111,7 @@ cordon::Result<cordon::Policy> policy_from_fd(int fd) {
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded()) return cordon::usage_error("--policy-fd", "not JSON (internal to cordon mcp)");
   return cordon::policy_from_json(j);
+#endif
 }
 
 }  // namespace
