@@ -1,5 +1,9 @@
 // cordon: the command-line entry point. Portable: it parses flags and config files
 // into one Policy and hands it to the platform backend (src/platform/platform.hpp).
+#ifndef _WIN32
+#include <unistd.h>
+#endif
+
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
