@@ -14,6 +14,7 @@
 #include <iostream>
 
 #include "core/env_filter.hpp"
+#include "plan/require.hpp"
 #include "plan/windows/planner.hpp"
 #include "plan/windows/setup_plan.hpp"
 #include "plan/windows/state.hpp"
@@ -161,6 +162,8 @@ Result<PlanReport> explain(const Policy& policy, const RunRequest& request) {
   auto p = prepare(policy, /*persist=*/false);
   if (!p) return p.error();
   PlanReport report = win::to_report((*p)->plan, policy, (*p)->host);
+  // explain is the first half of run: the same gate (plan/require.hpp).
+  if (auto st = require_enforceable(losses_of(report), policy.best_effort); !st) return st.error();
   report.command = request.argv;
   for (const auto& n : (*p)->notes) report.notes.push_back(n);
   report.notes.push_back(winsys::describe_tty());
@@ -204,6 +207,14 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
     auto s = winsys::prepare_stage2(policy, prep.plan, prep.host.state_dir);
     if (!s) return s.error();
     stage2 = std::move(*s);
+  }
+  // The one gate shared with Linux (plan/require.hpp): a guarantee this host cannot give
+  // (by the rows of win::to_report, each from a probe or from documentation) refuses the
+  // run unless --best-effort, before any ACE is applied.
+  {
+    PlanReport report = win::to_report(prep.plan, policy, prep.host);
+    if (stage2) winsys::add_stage_report(report, policy, prep.host.state_dir);
+    if (auto st = require_enforceable(losses_of(report), policy.best_effort); !st) return st.error();
   }
 
   // Apply the ACEs under the state lock, recording each in the ledger first.
