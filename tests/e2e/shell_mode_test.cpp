@@ -269,3 +269,17 @@ TEST(ShellMode, GeminiBashOnPath) {
   EXPECT_FALSE(exists(pgrep_file));
   ::unlink(pgrep_file.c_str());
 }
+
+// GNU make runs each recipe line as `$(SHELL) -c 'LINE'`: SHELL=cordon sandboxes every line.
+TEST(ShellMode, MakeWithShellCordon) {
+  if (!have_tool("make")) GTEST_SKIP() << "make is not installed";
+  Sandbox box;
+  Victim victim;
+  write_file(box.ws / "Makefile",
+             "all:\n\techo \"built $$((1 + 1))\" > out.txt\n\techo changed > " + victim.path + "\n");
+  auto o = run_process({"make", "SHELL=" + cordon_binary()}, box.ws.path(), "", box.env());
+  EXPECT_NE(o.code, 0) << "the write outside should have failed the recipe";
+  EXPECT_EQ(read_file(box.ws / "out.txt"), "built 2\n") << o.err;
+  EXPECT_TRUE(victim.intact());
+  EXPECT_TRUE(contains(o.err, "cordon: denied")) << o.err;
+}
