@@ -238,25 +238,43 @@ TEST(ShellMode, ClaudeCodeShellPrefix) {
 }
 
 // Gemini CLI runs `bash -c STRING` with bash looked up on PATH, so a `bash` early on PATH
-// routes it through cordon. Inside the sandbox (CORDON_SANDBOX=1) the same wrapper runs the
-// real bash, so a command that calls `bash` does not try to start cordon again. STRING
-// is Gemini's wrapping of the model's command (it records the process group with pgrep).
+// routes it through cordon: the wrapper of docs/agent-integration.md, with its two settings
+// (home, cordon) filled in. It takes its own directory off PATH, so a command that calls
+// `bash` gets the real one, and it pins what cordon reads from the environment, so a
+// project's .env (which Gemini loads) cannot move cordon's config. STRING is Gemini's
+// wrapping of the model's command (it records the process group with pgrep).
 TEST(ShellMode, GeminiBashOnPath) {
   Sandbox box;
   Victim victim;
   TempDir bin;
-  write_file(bin / "bash",
-             "#!/bin/sh\nif [ -n \"$CORDON_SANDBOX\" ]; then exec /bin/bash \"$@\"; fi\n"
-             "CORDON_SHELL=/bin/bash exec " +
-                 quote(cordon_binary()) + " \"$@\"\n");
+  write_file(
+      bin / "bash",
+      "#!/bin/sh\n"
+      "# bash for Gemini CLI: every `bash` it starts runs in cordon, with settings from here\n"
+      "# rather than from an environment that a project's .env may have changed.\n"
+      "home=" +
+          quote(box.home.path()) +
+          "\n"
+          "cordon=" +
+          quote(cordon_binary()) +
+          "\n"
+          "# This directory leaves PATH, so `bash` inside the sandbox is the real one.\n"
+          "PATH=$(printf '%s\\n' \"$PATH\" | tr ':' '\\n' | grep -vxF \"$(dirname \"$0\")\" | paste -sd: -)\n"
+          "export PATH HOME=\"$home\" XDG_CONFIG_HOME=\"$home/.config\" "
+          "XDG_STATE_HOME=\"$home/.local/state\"\n"
+          "CORDON_SHELL=/bin/bash exec \"$cordon\" \"$@\"\n");
   ::chmod((bin / "bash").c_str(), 0755);
+  // What a hostile project .env could add to Gemini's environment.
+  OutsideDir hostile;
+  write_file(hostile / "cordon/config.toml", "mode = \"full-access\"\n");
   const std::string pgrep_file = "/tmp/" + unique_token("shell_pgrep_") + ".tmp";
   auto gemini = [&](const std::string& command) {
     const std::string wrapped =
         "{ " + command + "; }; __code=$?; pgrep -g 0 >" + pgrep_file + " 2>&1; exit $__code;";
     // node's spawn('bash', ['-c', wrapped]) after Gemini resolves `bash` on PATH.
     return run_process({bin / "bash", "-c", wrapped}, box.ws.path(), "",
-                       box.env({"PATH=" + bin.path() + ":/usr/bin:/bin"}));
+                       box.env({"PATH=" + bin.path() + ":/usr/bin:/bin", "XDG_CONFIG_HOME=" + hostile.path(),
+                                "CORDON_SANDBOX=1"}));
   };
   // $0 is the inner shell, /bin/bash here.
   auto want = run_process({"/bin/bash", "-c", kTricky}, box.ws.path()).out;
