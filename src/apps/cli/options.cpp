@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstddef>
+#include <cstdlib>
+#include <filesystem>
 #include <optional>
 
 #include "apps/cli/man_page.hpp"
@@ -125,30 +127,67 @@ Result<PolicyLayer> to_layer(const RawPolicyOptions& o, const std::string& cwd, 
   return l;
 }
 
-// "-c", "-lc", "-ic", "-l": the option clusters a caller of `$SHELL -c` may pass.
+// "-c", "-lc", "-ic", "-l", "-i": the option clusters a caller of `$SHELL` may pass.
 bool is_shell_option(const std::string& arg) {
   return arg.size() >= 2 && arg[0] == '-' && arg.find_first_not_of("lic", 1) == std::string::npos;
+}
+
+// The shell `cordon -c` runs inside the sandbox: /bin/sh, or CORDON_SHELL (an absolute path,
+// e.g. /bin/bash for agents whose commands are written for bash). Read from cordon's own
+// environment, which the caller sets; nothing inside a sandbox can change it for the next run.
+Result<std::string> inner_shell() {
+  const char* chosen = std::getenv("CORDON_SHELL");
+  if (chosen == nullptr || *chosen == '\0') return std::string("/bin/sh");
+  if (!paths::is_absolute(chosen))
+    return usage_error("CORDON_SHELL", "must be an absolute path, got '" + std::string(chosen) + "'",
+                       "for example CORDON_SHELL=/bin/bash");
+  return std::string(chosen);
+}
+
+// True when $SHELL names this very binary (SHELL=cordon for a tool that runs `$SHELL -c`).
+// The command inherits SHELL, and a tool inside that runs `$SHELL -c` would start cordon
+// again inside the sandbox, where it cannot build a second one.
+bool shell_variable_names_cordon() {
+#ifdef _WIN32
+  return false;
+#else
+  const char* shell = std::getenv("SHELL");
+  if (shell == nullptr || *shell == '\0') return false;
+  std::error_code ec;
+  return std::filesystem::equivalent(shell, "/proc/self/exe", ec) && !ec;
+#endif
 }
 
 // `cordon -c 'COMMAND' [NAME [ARGS...]]`: the shell convention (`$SHELL -c`, a command
 // prefix, a `bash -c` wrapper), so cordon can be named wherever a tool takes a shell. It is
 // `cordon run -- /bin/sh -c COMMAND [NAME [ARGS...]]` with the policy from the config files
-// (workspace: the configured one, else the current directory). -l and -i are accepted and
-// ignored: no profile is read and nothing is interactive beyond what the command does.
+// (workspace: the configured one, else the current directory). Only the leading option
+// clusters are cordon's; COMMAND and everything after it go to the shell untouched (`--`
+// included: the shell reads it as the end of its options). -l and -i are accepted and
+// ignored next to -c: no profile is read and the command runs as with plain -c. Without -c
+// the caller wants an interactive or login shell, which cordon is not: a usage error says so.
 std::optional<Result<CliRequest>> shell_mode(const std::vector<std::string>& args) {
   size_t i = 0;
   bool dash_c = false;
   for (; i < args.size() && is_shell_option(args[i]); ++i)
     dash_c = dash_c || args[i].find('c') != std::string::npos;
   if (i == 0) return std::nullopt;
-  if (!dash_c) return std::nullopt;  // "-l" alone: not the shell convention, let CLI11 say so
+  if (!dash_c)
+    return Result<CliRequest>(usage_error(
+        args[0], "cordon is not an interactive or login shell; it runs one command string with -c",
+        "cordon -c 'COMMAND'; for an interactive shell in the sandbox: cordon run -- bash -i"));
   if (i == args.size())
     return Result<CliRequest>(
         usage_error("-c", "needs a command string", "cordon -c 'COMMAND' [NAME [ARGS...]]"));
+  auto shell = inner_shell();
+  if (!shell) return Result<CliRequest>(shell.error());
   CliRequest req;
   req.command = Command::Run;
   req.flags.origin = Origin{"command line", 0};
-  req.argv = {"/bin/sh", "-c"};
+  // Inside, SHELL then names the shell that runs the command (set by env(1), as the
+  // command's environment is cordon's to build, not this front end's).
+  if (shell_variable_names_cordon()) req.argv = {"/usr/bin/env", "SHELL=" + *shell};
+  req.argv.insert(req.argv.end(), {*shell, "-c"});
   req.argv.insert(req.argv.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
   return Result<CliRequest>(std::move(req));
 }
@@ -162,9 +201,10 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
   app.require_subcommand(0, 1);
   app.set_version_flag("--version", "cordon 0.1.0");
   app.footer(
-      "As a shell: cordon -c 'COMMAND' [NAME [ARGS...]] runs /bin/sh -c COMMAND inside `cordon run` with the "
-      "policy from the config files, so cordon can be named wherever a tool takes a shell ($SHELL -c, a "
-      "command prefix, a bash -c wrapper).");
+      "As a shell: cordon -c 'COMMAND' [NAME [ARGS...]] runs /bin/sh -c COMMAND (CORDON_SHELL=/bin/bash "
+      "for bash) inside `cordon run` with the policy from the config files, so cordon can be named wherever "
+      "a tool takes a shell ($SHELL -c, a command prefix, a bash -c wrapper; -l and -i are ignored). "
+      "Per agent: docs/agent-integration.md.");
 
   RawPolicyOptions run_opts, explain_opts, check_opts, mcp_opts;
   std::vector<std::string> run_cmd, explain_cmd;
