@@ -90,10 +90,13 @@ class Reader {
   std::string prefix_;
 };
 
-#define CORDON_TRY(var, expr)           \
-  auto var##_r = (expr);                \
-  if (!var##_r) return var##_r.error(); \
-  auto var = std::move(*var##_r)
+// Stores a read value, or passes its error on.
+template <class T>
+Status take(Result<T> r, T& out) {
+  if (!r) return r.error();
+  out = std::move(*r);
+  return Ok{};
+}
 
 }  // namespace
 
@@ -135,34 +138,21 @@ Result<Policy> policy_from_json(const json& j) {
                           "net", "env", "limits", "best_effort"});
       !st)
     return st.error();
-  CORDON_TRY(mode, top.choice<Mode>("mode", parse_mode));
-  CORDON_TRY(workspace, top.path("workspace"));
-  CORDON_TRY(writable, top.strings("writable", true));
-  CORDON_TRY(tmp, top.choice<TmpMode>("tmp", parse_tmp));
-  CORDON_TRY(git, top.choice<GitMode>("git", parse_git));
-  CORDON_TRY(protect, top.strings("protect", true));
-  CORDON_TRY(deny_read, top.strings("deny_read", true));
-  CORDON_TRY(allow_read, top.strings("allow_read", true));
-  CORDON_TRY(best_effort, top.boolean("best_effort"));
-  p.mode = mode;
-  p.workspace = workspace;
-  p.writable = writable;
-  p.tmp = tmp;
-  p.git = git;
-  p.protect = protect;
-  p.deny_read = deny_read;
-  p.allow_read = allow_read;
-  p.best_effort = best_effort;
+  for (const Status& st :
+       {take(top.choice<Mode>("mode", parse_mode), p.mode), take(top.path("workspace"), p.workspace),
+        take(top.strings("writable", true), p.writable), take(top.choice<TmpMode>("tmp", parse_tmp), p.tmp),
+        take(top.choice<GitMode>("git", parse_git), p.git), take(top.strings("protect", true), p.protect),
+        take(top.strings("deny_read", true), p.deny_read),
+        take(top.strings("allow_read", true), p.allow_read), take(top.boolean("best_effort"), p.best_effort)})
+    if (!st) return st.error();
 
   Reader net = top.sub("net");
   if (auto st = net.only({"mode", "allow_domains", "deny_domains", "allow_localhost_ports"}); !st)
     return st.error();
-  CORDON_TRY(net_mode, net.choice<NetMode>("mode", parse_net));
-  CORDON_TRY(allow_domains, net.strings("allow_domains", false));
-  CORDON_TRY(deny_domains, net.strings("deny_domains", false));
-  p.net.mode = net_mode;
-  p.net.allow_domains = allow_domains;
-  p.net.deny_domains = deny_domains;
+  for (const Status& st : {take(net.choice<NetMode>("mode", parse_net), p.net.mode),
+                           take(net.strings("allow_domains", false), p.net.allow_domains),
+                           take(net.strings("deny_domains", false), p.net.deny_domains)})
+    if (!st) return st.error();
   const auto& ports = j.at("net").at("allow_localhost_ports");
   if (!ports.is_array()) return bad("net.allow_localhost_ports", "must be an array of ports");
   for (const auto& port : ports) {
@@ -173,12 +163,10 @@ Result<Policy> policy_from_json(const json& j) {
 
   Reader env = top.sub("env");
   if (auto st = env.only({"filter_secrets", "keep", "drop_patterns", "set"}); !st) return st.error();
-  CORDON_TRY(filter, env.boolean("filter_secrets"));
-  CORDON_TRY(keep, env.strings("keep", false));
-  CORDON_TRY(drop, env.strings("drop_patterns", false));
-  p.env.filter_secrets = filter;
-  p.env.keep = keep;
-  p.env.drop_patterns = drop;
+  for (const Status& st : {take(env.boolean("filter_secrets"), p.env.filter_secrets),
+                           take(env.strings("keep", false), p.env.keep),
+                           take(env.strings("drop_patterns", false), p.env.drop_patterns)})
+    if (!st) return st.error();
   const auto& set = j.at("env").at("set");
   if (!set.is_array()) return bad("env.set", "must be an array of [name, value] pairs");
   for (const auto& kv : set) {
@@ -192,12 +180,13 @@ Result<Policy> policy_from_json(const json& j) {
   if (auto st = limits.only({"timeout_seconds", "memory_bytes", "pids", "cpu_seconds", "max_output_bytes"});
       !st)
     return st.error();
-  CORDON_TRY(timeout, limits.number("timeout_seconds", 1e-9, kMaxTimeoutSeconds));
-  CORDON_TRY(memory, limits.count("memory_bytes", kMinMemoryBytes, UINT64_MAX));
-  CORDON_TRY(pids, limits.count("pids", 1, kMaxPids));
-  CORDON_TRY(cpu, limits.number("cpu_seconds", 1, kMaxCpuSeconds));
-  CORDON_TRY(max_output, limits.count("max_output_bytes", 1, kMaxOutputBytes));
-  p.limits = {timeout, memory, pids, cpu, max_output};
+  for (const Status& st :
+       {take(limits.number("timeout_seconds", 1e-9, kMaxTimeoutSeconds), p.limits.timeout_seconds),
+        take(limits.count("memory_bytes", kMinMemoryBytes, UINT64_MAX), p.limits.memory_bytes),
+        take(limits.count("pids", 1, kMaxPids), p.limits.pids),
+        take(limits.number("cpu_seconds", 1, kMaxCpuSeconds), p.limits.cpu_seconds),
+        take(limits.count("max_output_bytes", 1, kMaxOutputBytes), p.limits.max_output_bytes)})
+    if (!st) return st.error();
   return p;
 }
 
