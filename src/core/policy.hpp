@@ -117,9 +117,13 @@ struct Policy {
 // Host facts the resolver needs; filled by the front end, faked in tests.
 struct ResolveContext {
   std::string cwd;   // absolute
-  std::string home;  // absolute, may be empty
+  std::string home;  // absolute, may be empty ($HOME)
   // Returns true when the path exists and is a directory (after symlinks).
   bool (*is_dir)(const std::string& path) = nullptr;
+  // The account's home from the password database, when it differs from `home`: a caller
+  // (or a project's .env read by an agent) can move $HOME, and the secrets in the real
+  // home must stay masked all the same.
+  std::string account_home = {};
 };
 
 const char* to_string(Mode m);

@@ -211,8 +211,9 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
     push_unique(p.allow_read, seen_allow, *r);
   }
   std::vector<std::string> denied;
-  if (paths::is_absolute(ctx.home))
-    for (const auto& rel : defaults::secret_home_paths()) denied.push_back(paths::join(ctx.home, rel));
+  for (const std::string* h : {&ctx.home, &ctx.account_home})
+    if (paths::is_absolute(*h) && (h == &ctx.home || *h != ctx.home))
+      for (const auto& rel : defaults::secret_home_paths()) denied.push_back(paths::join(*h, rel));
   // POSIX hosts only (the resolver also serves the Windows planner, tested on Linux).
   if (!ctx.cwd.empty() && ctx.cwd.front() == '/')
     for (const auto& e : defaults::secret_system_entries()) denied.emplace_back(e.path);

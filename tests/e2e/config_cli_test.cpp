@@ -108,6 +108,34 @@ TEST(ConfigCli, ValidConfigFileRuns) {
   EXPECT_EQ(read_file(box.ws / "ran.txt"), "ran\n");
 }
 
+// ---- the user config comes from the user ---------------------------------------------------
+
+// A repository that ships `.config/cordon/config.toml` asking for full access, and a caller
+// whose environment points XDG_CONFIG_HOME (or HOME) into the checkout (an agent that loads
+// the project's .env): refused, nothing runs. The same file outside is honoured.
+TEST(ConfigCli, UserConfigInsideTheWorkspaceIsRefused) {
+  Sandbox box;
+  write_file(box.ws / ".config/cordon/config.toml", "mode = \"full-access\"\n");
+  OutsideDir outside;
+  for (const std::string& var : {"XDG_CONFIG_HOME=" + box.ws.path() + "/.config", "HOME=" + box.ws.path()}) {
+    std::vector<std::string> env = box.env({var});
+    if (var.rfind("HOME=", 0) == 0) env.push_back("XDG_CONFIG_HOME=");  // HOME alone decides
+    auto o = run_process({cordon_binary(), "run", "--", "sh", "-c",
+                          "echo ran > ran.txt; echo x > '" + outside.path() + "/escaped'"},
+                         box.ws.path(), "", env);
+    expect_refused(box, o, {"user config", "lies inside"});
+    EXPECT_FALSE(exists(outside / "escaped")) << var;
+  }
+  // The allowed half: a user config outside the workspace is read (its extra root works).
+  OutsideDir cfg, extra;
+  write_file(cfg / "cordon/config.toml", "[filesystem]\nwritable = [\"" + extra.path() + "\"]\n");
+  auto ok = run_process({cordon_binary(), "run", "--", "sh", "-c",
+                         "echo ran > ran.txt; echo y > '" + extra.path() + "/allowed'"},
+                        box.ws.path(), "", box.env({"XDG_CONFIG_HOME=" + cfg.path()}));
+  EXPECT_EQ(ok.code, 0) << ok.err;
+  EXPECT_EQ(read_file(extra / "allowed"), "y\n");
+}
+
 // ---- the project config may only narrow ---------------------------------------------------
 
 TEST(ConfigCli, ProjectConfigCannotTurnTheNetworkOn) {

@@ -539,3 +539,27 @@ TEST(ResolveNetwork, ProjectCannotWidenOffToProxy) {
 
 }  // namespace
 }  // namespace cordon
+
+namespace cordon {
+namespace {
+
+// $HOME moved away from the account's home (a caller's or a project .env's doing): the
+// secrets of the real home stay masked, beside those of the moved one.
+TEST(Resolve, SecretsOfTheAccountHomeStayMaskedWhenHomeMoves) {
+  ResolveContext c = ctx("/tmp/elsewhere");
+  c.account_home = "/home/a";
+  auto r = resolve({}, c);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_TRUE(has(r->deny_read, "/home/a/.ssh"));
+  EXPECT_TRUE(has(r->deny_read, "/tmp/elsewhere/.ssh"));
+  // The same home twice is listed once.
+  c = ctx();
+  c.account_home = "/home/a";
+  auto same = resolve({}, c);
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->deny_read.size(),
+            defaults::secret_home_paths().size() + defaults::secret_system_entries().size());
+}
+
+}  // namespace
+}  // namespace cordon

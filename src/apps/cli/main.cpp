@@ -1,6 +1,7 @@
 // cordon: the command-line entry point. Portable: it parses flags and config files
 // into one Policy and hands it to the platform backend (src/platform/platform.hpp).
 #ifndef _WIN32
+#include <pwd.h>
 #include <unistd.h>
 #endif
 
@@ -57,6 +58,19 @@ std::string home_dir() {
   return home;
 }
 
+// The account's home from the password database ("" where there is none, or on Windows).
+std::string account_home() {
+#ifdef _WIN32
+  return {};
+#else
+  std::vector<char> buf(16384);
+  passwd pw{};
+  passwd* found = nullptr;
+  if (::getpwuid_r(::getuid(), &pw, buf.data(), buf.size(), &found) != 0 || !found || !pw.pw_dir) return {};
+  return pw.pw_dir;
+#endif
+}
+
 std::string user_config_path(const std::string& home) {
   std::string xdg = env_or_empty("XDG_CONFIG_HOME");
   if (!xdg.empty() && cordon::paths::is_absolute(xdg)) return cordon::paths::join(xdg, "cordon/config.toml");
@@ -69,7 +83,8 @@ std::string user_config_path(const std::string& home) {
 cordon::Result<cordon::Policy> build_policy(const cordon::cli::CliRequest& req, const std::string& cwd,
                                             const std::string& home) {
   std::vector<cordon::PolicyLayer> layers;
-  cordon::ResolveContext ctx{cwd, home, &is_dir};
+  cordon::ResolveContext ctx{cwd, home, &is_dir, account_home()};
+  std::string user_config;  // the user config that was read, if any
   if (!req.no_config) {
     std::string user = req.config_file ? *req.config_file : user_config_path(home);
     if (req.config_file && !cordon::paths::is_absolute(user)) user = cordon::paths::join(cwd, user);
@@ -77,7 +92,10 @@ cordon::Result<cordon::Policy> build_policy(const cordon::cli::CliRequest& req, 
       auto layer = cordon::load_config_file(user, cordon::ConfigScope::User);
       if (!layer) return layer.error();
       if (req.config_file && !*layer) return cordon::usage_error("--config", "'" + user + "' does not exist");
-      if (*layer) layers.push_back(std::move(**layer));
+      if (*layer) {
+        layers.push_back(std::move(**layer));
+        if (!req.config_file) user_config = user;
+      }
     }
     // Find the workspace from what we have so far, then read its project config.
     std::vector<cordon::PolicyLayer> so_far = layers;
@@ -90,7 +108,21 @@ cordon::Result<cordon::Policy> build_policy(const cordon::cli::CliRequest& req, 
     if (*project) layers.push_back(std::move(**project));
   }
   layers.push_back(req.flags);
-  return cordon::resolve(layers, ctx);
+  auto policy = cordon::resolve(layers, ctx);
+  if (!policy || user_config.empty()) return policy;
+  // The user config may widen (full access, the network on): found through $HOME or
+  // $XDG_CONFIG_HOME, it must not be a file the sandbox could write, nor one a repository
+  // ships (a project's .env that an agent loads can point either variable into the
+  // checkout). --config names a file on purpose and is exempt.
+  std::vector<std::string> roots = policy->write_roots();
+  roots.push_back(policy->workspace);  // also in read-only mode: a checkout can ship it
+  for (const auto& root : roots)
+    if (cordon::paths::is_within(user_config, root))
+      return cordon::usage_error(
+          "config", "the user config '" + user_config + "' lies inside the writable root '" + root + "'",
+          "a repository or a sandboxed command could have written it: check $HOME and $XDG_CONFIG_HOME, or "
+          "pass --config FILE (or --no-config) to choose on purpose");
+  return policy;
 }
 
 // cordon mcp's workers get the policy the server resolved, as JSON in a sealed memfd
