@@ -124,6 +124,10 @@ struct ResolveContext {
   // (or a project's .env read by an agent) can move $HOME, and the secrets in the real
   // home must stay masked all the same.
   std::string account_home = {};
+  // cordon runs as root: the files only root can read (defaults::secret_system_entries)
+  // are masked too. For anyone else the kernel refuses them already, and masking them
+  // would cost Landlock a rule per sibling (every entry of /etc) for nothing.
+  bool as_root = false;
 };
 
 const char* to_string(Mode m);

@@ -215,7 +215,7 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
     if (paths::is_absolute(*h) && (h == &ctx.home || *h != ctx.home))
       for (const auto& rel : defaults::secret_home_paths()) denied.push_back(paths::join(*h, rel));
   // POSIX hosts only (the resolver also serves the Windows planner, tested on Linux).
-  if (!ctx.cwd.empty() && ctx.cwd.front() == '/')
+  if (ctx.as_root && !ctx.cwd.empty() && ctx.cwd.front() == '/')
     for (const auto& e : defaults::secret_system_entries()) denied.emplace_back(e.path);
   for (const auto& v : deny_read) {
     auto r = absolute_path("deny-read", v, ctx);

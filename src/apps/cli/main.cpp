@@ -58,6 +58,14 @@ std::string home_dir() {
   return home;
 }
 
+bool running_as_root() {
+#ifdef _WIN32
+  return false;
+#else
+  return ::geteuid() == 0;
+#endif
+}
+
 // The account's home from the password database ("" where there is none, or on Windows).
 std::string account_home() {
 #ifdef _WIN32
@@ -83,7 +91,7 @@ std::string user_config_path(const std::string& home) {
 cordon::Result<cordon::Policy> build_policy(const cordon::cli::CliRequest& req, const std::string& cwd,
                                             const std::string& home) {
   std::vector<cordon::PolicyLayer> layers;
-  cordon::ResolveContext ctx{cwd, home, &is_dir, account_home()};
+  cordon::ResolveContext ctx{cwd, home, &is_dir, account_home(), running_as_root()};
   std::string user_config;  // the user config that was read, if any
   if (!req.no_config) {
     std::string user = req.config_file ? *req.config_file : user_config_path(home);
