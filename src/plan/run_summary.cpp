@@ -41,6 +41,15 @@ std::vector<std::string> summarize_run(const RunFacts& f) {
   return lines;
 }
 
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1)
+    out.push_back(text.substr(start, nl - start));
+  out.push_back(text.substr(start));
+  return out;
+}
+
 void print_lines(const std::vector<std::string>& lines) {
   for (const auto& line : lines) {
     const std::string text = "cordon: " + escape_for_terminal(line) + "\n";

@@ -42,4 +42,8 @@ inline constexpr size_t kDenialsShown = 10;
 // Writes each line as "cordon: <escaped line>\n" to stderr.
 void print_lines(const std::vector<std::string>& lines);
 
+// cordon's own multi-line text (an error with its hint) as separate lines, so that
+// print_lines keeps its structure while escaping what is inside each line.
+[[nodiscard]] std::vector<std::string> split_lines(const std::string& text);
+
 }  // namespace cordon

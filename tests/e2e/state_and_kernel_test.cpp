@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "e2e/harness.hpp"
@@ -27,11 +28,21 @@ std::string basename_of(const std::string& p) {
 }
 
 // The entry of `dir` whose name starts with `prefix` ("" when none).
-std::string entry_with_prefix(const std::string& dir, const std::string& prefix) {
+// The one entry of `dir` whose name ends with `suffix` and is not in `except` ("" if none,
+// or more than one).
+std::string sole_entry(const std::string& dir, const std::string& suffix = "",
+                       const std::vector<std::string>& except = {}) {
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.path().filename().string().rfind(prefix, 0) == 0) return e.path().string();
-  return "";
+  std::string found;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() < suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    if (std::find(except.begin(), except.end(), e.path().string()) != except.end()) continue;
+    if (!found.empty()) return "";
+    found = e.path().string();
+  }
+  return found;
 }
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -82,13 +93,14 @@ TEST(StateHidden, AnotherWorkspacesTmpAndCordonsRecordsAreUnreadable) {
   auto a = cordon_sh(box.ws1.path(), "echo " + marker + " > /tmp/secret-marker", {}, "", box.env());
   ASSERT_EQ(a.code, 0) << a.err;
   // From outside: run A really wrote into its private /tmp under the state directory.
-  const std::string tmp1 = entry_with_prefix(box.state() + "/tmp", basename_of(box.ws1.path()) + "-");
+  // Run A's is the only private /tmp so far; its name is a keyed hash, not the project's.
+  const std::string tmp1 = sole_entry(box.state() + "/tmp");
   ASSERT_FALSE(tmp1.empty());
+  EXPECT_FALSE(contains(basename_of(tmp1), basename_of(box.ws1.path()))) << tmp1;
   const std::string a_file = tmp1 + "/secret-marker";
   ASSERT_EQ(read_file(a_file), marker + "\n");
-  const std::string key = tmp1.substr(tmp1.rfind('-') + 1);
-  const std::string lock = box.state() + "/locks/" + key + ".lock";
-  ASSERT_TRUE(exists(lock));
+  const std::string lock = sole_entry(box.state() + "/locks", ".lock");
+  ASSERT_TRUE(exists(lock)) << lock;
 
   std::string script = attack_script(
       {"/tmp/secret-marker", a_file, "/proc/1/root" + a_file, "/proc/self/root" + a_file, lock,
@@ -99,7 +111,7 @@ TEST(StateHidden, AnotherWorkspacesTmpAndCordonsRecordsAreUnreadable) {
       "echo b > /tmp/own && cat /tmp/own > own.txt; cat '" + box.home.path() + "/notes.txt' > notes.txt";
   auto b = cordon_sh(box.ws2.path(), script, {}, "", box.env());
   ASSERT_EQ(b.code, 0) << b.err;
-  EXPECT_FALSE(entry_with_prefix(box.state() + "/tmp", basename_of(box.ws2.path()) + "-").empty());
+  EXPECT_FALSE(sole_entry(box.state() + "/tmp", "", {tmp1}).empty());  // B's own private /tmp
   const std::string got = read_file(box.ws2 / "got.txt");
   EXPECT_FALSE(contains(got, marker)) << got;
   EXPECT_FALSE(contains(got, basename_of(box.ws1.path()))) << got;
@@ -131,13 +143,14 @@ TEST(StateHidden, WithoutUserNamespacesLandlockKeepsOtherWorkspacesUnreadable) {
   auto a = run(box.ws1.path(), "echo " + marker + " > \"$TMPDIR/secret-marker\"");
   ASSERT_EQ(a.code, 0) << a.err;
   EXPECT_TRUE(contains(a.err, "\"landlock-only\"") || contains(a.err, "cordon's state hidden")) << a.err;
-  const std::string tmp1 = entry_with_prefix(box.state() + "/tmp", basename_of(box.ws1.path()) + "-");
+  // Run A's is the only private /tmp so far; its name is a keyed hash, not the project's.
+  const std::string tmp1 = sole_entry(box.state() + "/tmp");
   ASSERT_FALSE(tmp1.empty());
+  EXPECT_FALSE(contains(basename_of(tmp1), basename_of(box.ws1.path()))) << tmp1;
   const std::string a_file = tmp1 + "/secret-marker";
   ASSERT_EQ(read_file(a_file), marker + "\n");
-  const std::string key = tmp1.substr(tmp1.rfind('-') + 1);
-  const std::string lock = box.state() + "/locks/" + key + ".lock";
-  ASSERT_TRUE(exists(lock));
+  const std::string lock = sole_entry(box.state() + "/locks", ".lock");
+  ASSERT_TRUE(exists(lock)) << lock;
 
   // No mount namespace: the host paths are the only paths. Names beneath the state
   // directory stay listable (Landlock cannot hide a name below a listable parent; the

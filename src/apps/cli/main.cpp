@@ -29,16 +29,21 @@ namespace {
 
 using cordon::Error;
 
+// A report's text names paths an earlier run may have chosen (a .git/modules/<name>):
+// each line escaped, the line structure kept.
+std::string escaped_lines(const std::string& text) {
+  std::string out;
+  size_t start = 0;
+  for (size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1)
+    out += cordon::escape_for_terminal(text.substr(start, nl - start)) + "\n";
+  if (start < text.size()) out += cordon::escape_for_terminal(text.substr(start));
+  return out;
+}
+
 // An error can carry a name from the sandbox (a path in a post-run failure): each of
 // its lines is escaped, the line structure cordon gave it is kept.
 int fail(const Error& e, int code = 2) {
-  const std::string msg = e.message();
-  size_t start = 0;
-  std::string out = "cordon: ";
-  for (size_t nl; (nl = msg.find('\n', start)) != std::string::npos; start = nl + 1)
-    out += cordon::escape_for_terminal(msg.substr(start, nl - start)) + "\n";
-  out += cordon::escape_for_terminal(msg.substr(start)) + "\n";
-  std::cerr << out;
+  std::cerr << "cordon: " << escaped_lines(e.message()) << "\n";
   return code;
 }
 
@@ -56,6 +61,13 @@ std::string home_dir() {
   std::string home = env_or_empty("HOME");
   if (home.empty()) home = env_or_empty("USERPROFILE");
   return home;
+}
+
+// The path with every link resolved (the path itself when that fails).
+std::string canonical(const std::string& path) {
+  std::error_code ec;
+  auto c = std::filesystem::canonical(std::filesystem::path(path), ec);
+  return ec ? path : c.string();
 }
 
 bool running_as_root() {
@@ -124,8 +136,11 @@ cordon::Result<cordon::Policy> build_policy(const cordon::cli::CliRequest& req, 
   // checkout). --config names a file on purpose and is exempt.
   std::vector<std::string> roots = policy->write_roots();
   roots.push_back(policy->workspace);  // also in read-only mode: a checkout can ship it
+  // Compared as the kernel resolved them: /proc/self/cwd/..., a symlink or `..` in
+  // $XDG_CONFIG_HOME must not hide that the file is in the checkout.
+  const std::string real_config = canonical(user_config);
   for (const auto& root : roots)
-    if (cordon::paths::is_within(user_config, root))
+    if (cordon::paths::is_within(real_config, canonical(root)) || cordon::paths::is_within(user_config, root))
       return cordon::usage_error(
           "config", "the user config '" + user_config + "' lies inside the writable root '" + root + "'",
           "a repository or a sandboxed command could have written it: check $HOME and $XDG_CONFIG_HOME, or "
@@ -212,7 +227,7 @@ int main(int argc, char** argv) {
         std::cout << cordon::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
                   << "\n";
       else
-        std::cout << cordon::to_text(report);
+        std::cout << escaped_lines(cordon::to_text(report));
       return report.complete() ? 0 : 1;
     }
     case cordon::cli::Command::Explain: {
@@ -222,7 +237,7 @@ int main(int argc, char** argv) {
         std::cout << cordon::to_json(*report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
                   << "\n";
       else
-        std::cout << cordon::to_text(*report);
+        std::cout << escaped_lines(cordon::to_text(*report));
       return 0;
     }
     case cordon::cli::Command::Run: {

@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "core/git_config.hpp"
+#include "core/paths.hpp"
 
 namespace cordon {
 namespace {
@@ -233,6 +235,54 @@ std::vector<GitRootPin> pin_git_roots(const std::vector<std::string>& roots) {
     pins.push_back(std::move(pin));
   }
   return pins;
+}
+
+namespace {
+constexpr const char* kPointerNames[] = {"commondir", "config.worktree"};
+}  // namespace
+
+std::vector<GitDirPin> pin_existing_gitdirs(const std::vector<std::string>& roots) {
+  std::vector<GitDirPin> pins;
+  for (const auto& root : roots) {
+    auto root_dir = PinnedDir::open(root);
+    if (!root_dir) continue;
+    auto st = stat_entry(*root_dir, ".git");
+    if (!st || !S_ISDIR(st->st_mode)) continue;  // none, or a pointer file the planner protects
+    auto git = root_dir->subdir(".git");
+    if (!git) continue;
+    GitDirPin pin;
+    pin.gitdir = paths::join(root, ".git");
+    for (const char* name : kPointerNames)
+      if (stat_entry(*git, name)) pin.present.emplace_back(name);
+    pin.dir = std::move(*git);
+    pins.push_back(std::move(pin));
+  }
+  return pins;
+}
+
+GitRepair remove_new_pointers(const GitDirPin& pin) {
+  GitRepair out;
+  if (!pin.dir) return out;
+  for (const char* name : kPointerNames) {
+    if (std::find(pin.present.begin(), pin.present.end(), name) != pin.present.end()) continue;
+    auto st = stat_entry(*pin.dir, name);
+    if (!st) {
+      if (st.error().code != ENOENT)
+        out.warnings.push_back(one_line(st.error()) + " (not checked: do not run git in " +
+                               escape_name(pin.gitdir) + " before inspecting it)");
+      continue;
+    }
+    auto moved = rename_away(*pin.dir, name, ".cordon-disabled");
+    if (moved)
+      out.done.push_back(escape_name(pin.gitdir + "/" + name) + ": created inside the sandbox, renamed to " +
+                         escape_name(*moved) +
+                         " (git would read another directory's config and hooks through it)");
+    else
+      out.warnings.push_back(one_line(moved.error()) + " (" + escape_name(pin.gitdir + "/" + name) +
+                             " was created inside the sandbox and could not be moved away: do not run git "
+                             "there before removing it)");
+  }
+  return out;
 }
 
 GitRepair neutralise_new_repository(const GitRootPin& pin) {

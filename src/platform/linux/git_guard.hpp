@@ -46,4 +46,17 @@ struct GitRepair {
 
 [[nodiscard]] GitRepair neutralise_new_repository(const GitRootPin& pin);
 
+// A repository that existed before the run keeps hooks/ and config read-only, but the
+// rest of .git is writable (objects, refs, the index): a `commondir` or `config.worktree`
+// written there would send git, run outside afterwards, to another directory's config and
+// hooks. Which of those names exist is recorded before the run; one that appears during
+// it is renamed away after it (beneath the pinned .git, never following a link).
+struct GitDirPin {
+  std::string gitdir;
+  std::optional<PinnedDir> dir;
+  std::vector<std::string> present;  // pointer names that existed before the run
+};
+[[nodiscard]] std::vector<GitDirPin> pin_existing_gitdirs(const std::vector<std::string>& roots);
+[[nodiscard]] GitRepair remove_new_pointers(const GitDirPin& pin);
+
 }  // namespace cordon

@@ -135,11 +135,12 @@ std::vector<char*> c_strings(const std::vector<std::string>& v) {
   return out;
 }
 
-// Children of `self` according to /proc (used without a pid namespace).
-std::vector<pid_t> children_of(pid_t self) {
-  std::vector<pid_t> out;
+// Every descendant of `self` according to /proc (used without a pid namespace), from the
+// parent links of one scan: a chain of any depth is found in one pass.
+std::vector<pid_t> descendants_of(pid_t self) {
+  std::vector<std::pair<pid_t, pid_t>> links;  // (pid, ppid)
   DIR* d = ::opendir("/proc");
-  if (!d) return out;
+  if (!d) return {};
   while (dirent* e = ::readdir(d)) {
     char* end = nullptr;
     long pid = std::strtol(e->d_name, &end, 10);
@@ -151,22 +152,33 @@ std::vector<pid_t> children_of(pid_t self) {
     if (close_paren == std::string::npos) continue;
     int ppid = 0;
     char state = 0;
-    if (std::sscanf(line.c_str() + close_paren + 1, " %c %d", &state, &ppid) == 2 && ppid == self)
-      out.push_back(static_cast<pid_t>(pid));
+    if (std::sscanf(line.c_str() + close_paren + 1, " %c %d", &state, &ppid) == 2)
+      links.emplace_back(static_cast<pid_t>(pid), static_cast<pid_t>(ppid));
   }
   ::closedir(d);
+  std::vector<pid_t> out, frontier = {self};
+  while (!frontier.empty()) {
+    const pid_t parent = frontier.back();
+    frontier.pop_back();
+    for (const auto& [pid, ppid] : links)
+      if (ppid == parent) out.push_back(pid), frontier.push_back(pid);
+  }
   return out;
 }
 
-// Kill everything reparented to us (we are a child subreaper). Bounded.
+// Kill everything below us (we are a child subreaper): every descendant is stopped first,
+// so none can fork or exit in between, then all are killed, until a scan finds none.
+// Bounded; returns how many it killed.
 int kill_leftovers() {
   int killed = 0;
-  for (int round = 0; round < 50; ++round) {
-    auto kids = children_of(::getpid());
-    if (kids.empty()) break;
-    for (pid_t k : kids) {
-      if (::kill(k, SIGKILL) == 0) ++killed;
-      ::waitpid(k, nullptr, 0);
+  for (int round = 0; round < 200; ++round) {
+    const auto below = descendants_of(::getpid());
+    if (below.empty()) break;
+    for (pid_t p : below) ::kill(p, SIGSTOP);
+    for (pid_t p : descendants_of(::getpid())) ::kill(p, SIGSTOP);  // forked before the stop
+    for (pid_t p : descendants_of(::getpid()))
+      if (::kill(p, SIGKILL) == 0) ++killed;
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
     }
   }
   while (::waitpid(-1, nullptr, WNOHANG) > 0) {

@@ -72,7 +72,9 @@ Result<Prepared> prepare(const Policy& policy, LinuxHostCaps caps) {
   auto state = prepare_state(policy.workspace, home_of(policy), p.caps.uid);
   if (!state) return state.error();
   p.state = *state;
-  auto guard = PlaceholderGuard::hold(p.state);
+  std::vector<std::string> roots = policy.write_roots();
+  roots.push_back(policy.workspace);  // read-only mode has no write roots, still a workspace
+  auto guard = PlaceholderGuard::hold(p.state, roots);
   if (!guard) return guard.error();
   p.placeholders = std::move(*guard);
   RealFsProbe fs;
@@ -261,6 +263,7 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
   Result<LaunchResult> result = Error{};
   std::vector<std::string>& notes = out.notes;
   std::vector<GitRootPin> git_pins;    // roots with no .git, pinned before the command starts
+  std::vector<GitDirPin> gitdir_pins;  // roots with a .git: which pointer names it had
   std::unique_ptr<ProxyServer> proxy;  // proxied network: runs while the command runs
   std::optional<Supervisor> supervisor;
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -316,6 +319,8 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
       spec.supervisor = &*supervisor;
     }
     git_pins = pin_git_roots(prepared->plan.git_watch);
+    if (prepared->plan.sandbox != LinuxSandbox::None && policy.git != GitMode::Writable)
+      gitdir_pins = pin_existing_gitdirs(policy.write_roots());
     result = launch(spec);
     if (result || !is_userns_unavailable(result.error()) || attempt == 1) break;
     // clone() refused the namespaces: plan again without them (which refuses unless
@@ -349,6 +354,18 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
     for (const auto& done : repair.done) {
       facts.git_notes.push_back(done);
       notes.push_back(done);
+    }
+    for (const auto& warning : repair.warnings) {
+      facts.git_warnings.push_back(warning);
+      notes.push_back("warning: " + warning);
+    }
+  }
+  // In a repository that existed before: something the command did on purpose, said loudly.
+  for (const auto& pin : gitdir_pins) {
+    const GitRepair repair = remove_new_pointers(pin);
+    for (const auto& done : repair.done) {
+      facts.git_warnings.push_back(done);
+      notes.push_back("warning: " + done);
     }
     for (const auto& warning : repair.warnings) {
       facts.git_warnings.push_back(warning);
@@ -521,9 +538,10 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
     nlohmann::json j = to_json(out);
     if (request.report_json) std::cerr << dump_json_line(j);
     if (request.report_path)
-      if (auto st = write_report(*report_target, j); !st) print_lines({st.error().message()});
+      if (auto st = write_report(*report_target, j); !st) print_lines(split_lines(st.error().message()));
     if (request.report_fd)
-      if (auto st = write_report_fd(*request.report_fd, j); !st) print_lines({st.error().message()});
+      if (auto st = write_report_fd(*request.report_fd, j); !st)
+        print_lines(split_lines(st.error().message()));
   }
   return code;
 }

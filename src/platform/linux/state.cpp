@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -18,6 +20,7 @@
 
 #include "core/paths.hpp"
 #include "platform/linux/pinned_fs.hpp"
+#include "platform/linux/unique_fd.hpp"
 
 namespace cordon {
 namespace {
@@ -56,6 +59,52 @@ std::string canonical_parent(const std::string& path) {
   return paths::join(buf, paths::basename(path));
 }
 
+// `path` with its longest existing ancestor resolved by the kernel (the rest appended).
+std::string resolved(const std::string& path) {
+  std::string head = path, tail;
+  for (int depth = 0; depth < 64 && !head.empty() && head != "/"; ++depth) {
+    char real[PATH_MAX];
+    if (::realpath(head.c_str(), real)) return tail.empty() ? std::string(real) : paths::join(real, tail);
+    const std::string base = paths::basename(head);
+    tail = tail.empty() ? base : paths::join(base, tail);
+    head = paths::parent(head);
+  }
+  return path;
+}
+
+// The per-user key of the state directory's names: 32 random bytes in `root/key`, made
+// once. Written to a temporary name and linked into place, so a concurrent first run
+// reads either nothing (and makes its own attempt) or the whole key.
+Result<std::string> state_key(const std::string& root) {
+  const std::string path = paths::join(root, "key");
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+    if (fd.valid()) {
+      struct stat st {};
+      char buf[64];
+      const ssize_t n =
+          ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) ? ::read(fd.get(), buf, sizeof buf) : -1;
+      if (n != 32) return usage_error("state", "'" + path + "' is not cordon's 32-byte key", "remove it");
+      return std::string(buf, 32);
+    }
+    if (errno != ENOENT) return os_error("open", path, errno);
+    char key[32];
+    if (::getrandom(key, sizeof key, 0) != static_cast<ssize_t>(sizeof key))
+      return os_error("getrandom", "", errno);
+    const std::string tmp = path + ".new-" + std::to_string(::getpid());
+    UniqueFd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!out.valid()) return os_error("open", tmp, errno);
+    const bool written = ::write(out.get(), key, sizeof key) == static_cast<ssize_t>(sizeof key);
+    out.reset();
+    const int linked = written ? ::link(tmp.c_str(), path.c_str()) : -1;
+    const int link_errno = errno;
+    ::unlink(tmp.c_str());
+    if (!written) return os_error("write", tmp, EIO);
+    if (linked != 0 && link_errno != EEXIST) return os_error("link", path, link_errno);
+  }
+  return usage_error("state", "cannot create '" + path + "'", "check the state directory");
+}
+
 }  // namespace
 
 Result<StateDirs> prepare_state(const std::string& workspace, const std::string& home, unsigned uid) {
@@ -67,30 +116,58 @@ Result<StateDirs> prepare_state(const std::string& workspace, const std::string&
     s.root = paths::join(home, ".local/state/cordon");
   else
     s.root = "/tmp/cordon-" + std::to_string(uid);
-  if (paths::is_within(s.root, workspace))
+  // Checked before anything is created (bad input changes nothing), as the kernel resolves
+  // the path: XDG_STATE_HOME=/proc/self/cwd/x or a symlink can name the workspace in disguise.
+  char real_ws[PATH_MAX];
+  const std::string ws = ::realpath(workspace.c_str(), real_ws) ? std::string(real_ws) : workspace;
+  if (paths::is_within(resolved(s.root), ws) || paths::is_within(s.root, workspace))
     return usage_error("state", "cordon's state directory '" + s.root + "' lies inside the workspace",
                        "set XDG_STATE_HOME to a directory outside the workspace");
-  s.key = hash_hex(workspace);
-  std::string name = paths::basename(workspace);
-  if (name.empty() || name == "/") name = "root";
-  s.private_tmp = paths::join(s.root, "tmp/" + name + "-" + s.key);
   for (const auto& d : {s.root, paths::join(s.root, "tmp"), paths::join(s.root, "locks"),
-                        paths::join(s.root, "placeholders"), s.private_tmp}) {
+                        paths::join(s.root, "placeholders")}) {
     if (auto st = mkdirs(d, 0700); !st) return st.error();
   }
   if (auto st = check_owned(s.root, uid); !st) return st.error();
+  // From here on, the state directory as the kernel resolves it (XDG_STATE_HOME set to
+  // /proc/self/cwd/x, a symlink or `..` named the workspace in disguise): the workspace
+  // check, the mask and the read-only protection inside other writable roots all use it,
+  // so a command can never write the ledger and lock that cordon's cleaner acts on.
+  char real[PATH_MAX];
+  if (!::realpath(s.root.c_str(), real)) return os_error("realpath", s.root, errno);
+  s.root = real;
+  if (paths::is_within(s.root, ws))
+    return usage_error("state", "cordon's state directory '" + s.root + "' lies inside the workspace",
+                       "set XDG_STATE_HOME to a directory outside the workspace");
+  // Names under the state directory are keyed hashes of the workspace: where the sandbox
+  // can list them (Landlock-only mode), they tell neither project names nor paths, and
+  // cannot be computed from a guessed path without the key (unreadable inside).
+  auto secret = state_key(s.root);
+  if (!secret) return secret.error();
+  s.secret = *secret;
+  s.key = hash_hex(*secret + workspace) + hash_hex(workspace + *secret);
+  s.private_tmp = paths::join(s.root, "tmp/" + s.key);
+  if (auto st = mkdirs(s.private_tmp, 0700); !st) return st.error();
   if (auto st = check_owned(s.private_tmp, uid); !st) return st.error();
   return s;
 }
 
-Result<PlaceholderGuard> PlaceholderGuard::hold(const StateDirs& state) {
+Result<PlaceholderGuard> PlaceholderGuard::hold(const StateDirs& state,
+                                                const std::vector<std::string>& roots) {
   PlaceholderGuard g;
-  g.lock_path_ = paths::join(state.root, "locks/" + state.key + ".lock");
   g.create_path_ = paths::join(state.root, "locks/" + state.key + ".create");
   g.ledger_ = paths::join(state.root, "placeholders/" + state.key);
-  g.in_use_.reset(::open(g.lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  if (!g.in_use_.valid()) return os_error("open", g.lock_path_, errno);
-  if (::flock(g.in_use_.get(), LOCK_SH) != 0) return os_error("flock(LOCK_SH)", g.lock_path_, errno);
+  for (const auto& root : roots) {
+    char real[PATH_MAX];
+    const std::string r = ::realpath(root.c_str(), real) ? std::string(real) : root;
+    const std::string path =
+        paths::join(state.root, "locks/" + hash_hex(state.secret + r) + hash_hex(r + state.secret) + ".lock");
+    if (std::find(g.lock_paths_.begin(), g.lock_paths_.end(), path) != g.lock_paths_.end()) continue;
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd.valid()) return os_error("open", path, errno);
+    if (::flock(fd.get(), LOCK_SH) != 0) return os_error("flock(LOCK_SH)", path, errno);
+    g.lock_paths_.push_back(path);
+    g.in_use_.push_back(std::move(fd));
+  }
   return g;
 }
 
@@ -188,15 +265,22 @@ void PlaceholderGuard::start_cleaner() {
     }
   }
   if (linger_ms > 0) ::usleep(static_cast<useconds_t>(linger_ms) * 1000);
-  // A fresh open file description: the inherited one shares the parent's lock.
-  UniqueFd lock(::open(lock_path_.c_str(), O_RDWR | O_CLOEXEC));
-  if (lock.valid() && ::flock(lock.get(), LOCK_EX | LOCK_NB) == 0) remove_placeholders(ledger_);
+  // Fresh open file descriptions (the inherited ones share the parent's locks): every
+  // root's lock exclusive, or nothing is removed (a live run may mount there; the last
+  // run of this workspace to end cleans up).
+  std::vector<UniqueFd> locks;
+  for (const auto& path : lock_paths_) {
+    UniqueFd lock(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
+    if (!lock.valid() || ::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) ::_exit(0);
+    locks.push_back(std::move(lock));
+  }
+  remove_placeholders(ledger_);
   ::_exit(0);
 }
 
 PlaceholderGuard::~PlaceholderGuard() {
-  if (!in_use_.valid()) return;
-  in_use_.reset();  // release our shared lock first, so the cleaner can take it
+  if (in_use_.empty()) return;
+  in_use_.clear();  // release our shared locks first, so the cleaner can take them
   // Whichever run ends last cleans up, including placeholders an overlapping run
   // created (its own cleaner found this run still holding the lock and gave up).
   struct stat st {};

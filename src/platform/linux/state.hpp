@@ -2,9 +2,10 @@
 // workspace and the placeholder ledger.
 //
 //   $XDG_STATE_HOME/cordon (default ~/.local/state/cordon), mode 0700
-//     tmp/<name>-<hash>/         private /tmp of one workspace, persists across runs
-//     locks/<hash>.lock          shared while a run uses its placeholders
-//     placeholders/<hash>        paths cordon created and must remove
+//     key                        32 random bytes: the names below are keyed hashes
+//     tmp/<hash>/                private /tmp of one workspace, persists across runs
+//     locks/<hash>.lock          per writable root: shared while a run may mount in it
+//     placeholders/<hash>        per workspace: paths cordon created and must remove
 // The whole directory is hidden inside the sandbox (plan/linux_planner.cpp, "cordon's
 // state"); a run reaches only its own workspace's private /tmp.
 #pragma once
@@ -21,7 +22,8 @@ namespace cordon {
 struct StateDirs {
   std::string root;
   std::string private_tmp;  // for this workspace (created)
-  std::string key;          // hash of the workspace path
+  std::string key;          // keyed hash of the workspace path
+  std::string secret;       // the key of the names (never shown inside the sandbox)
 };
 
 [[nodiscard]] Result<StateDirs> prepare_state(const std::string& workspace, const std::string& home,
@@ -34,9 +36,11 @@ struct StateDirs {
 // the still-empty placeholders if no run holds the lock (a run started meanwhile
 // reuses them and its own cleaner removes them later).
 //
-// Lock protocol, per workspace: runs hold <key>.lock shared for their whole life and
-// take <key>.create exclusive only while creating; the cleaner needs <key>.lock
-// exclusive (non-blocking), so it never removes a placeholder a run may mount.
+// Lock protocol, per writable root: a run holds the lock of every one of its writable
+// roots shared for its whole life (and its workspace's <key>.create exclusive only while
+// creating); its cleaner needs every one of those locks exclusive (non-blocking), so it
+// never removes a placeholder that any live run may have mounted, also one whose
+// roots merely overlap (`--writable` another workspace).
 class PlaceholderGuard {
  public:
   PlaceholderGuard() = default;
@@ -45,14 +49,15 @@ class PlaceholderGuard {
   ~PlaceholderGuard();
   // Takes the shared "in use" lock. Call before planning: the plan decides which
   // placeholders exist, and no cleaner may remove one between planning and mounting.
-  [[nodiscard]] static Result<PlaceholderGuard> hold(const StateDirs& state);
+  [[nodiscard]] static Result<PlaceholderGuard> hold(const StateDirs& state,
+                                                     const std::vector<std::string>& roots);
   // Creates the missing placeholders of a plan (ledger first, under the create lock).
   [[nodiscard]] Status create(const std::vector<Placeholder>& items);
 
  private:
   void start_cleaner();
-  UniqueFd in_use_;
-  std::string lock_path_;
+  std::vector<UniqueFd> in_use_;
+  std::vector<std::string> lock_paths_;
   std::string create_path_;
   std::string ledger_;
   bool ran_ = false;  // create() was called: this guard served a run
