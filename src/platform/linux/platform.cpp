@@ -138,6 +138,7 @@ Result<PlanReport> explain(const Policy& policy, const RunRequest& request) {
   PlanReport report = prepared->plan.report;
   report.command = request.argv;
   report.detail = plan_detail(prepared->plan);
+  report.detail["private_tmp"] = prepared->state.private_tmp;  // on the host (a keyed name)
   if (prepared->plan.sandbox != LinuxSandbox::None) {
     LimitsPlan limits =
         plan_limits(policy.limits, prepared->caps, prepared->plan.sandbox == LinuxSandbox::Namespaces);
