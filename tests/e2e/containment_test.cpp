@@ -210,7 +210,7 @@ int wait_exit(pid_t pid, int timeout_ms) {
 // Runs `script` under a pty made by script(1), cordon in between when `sandboxed`.
 Outcome under_pty(const Sandbox& box, const std::string& script, bool sandboxed) {
   std::string inner = "sh -c '" + script + "'";
-  if (sandboxed) inner = cordon_binary() + " run --no-config -- " + inner;
+  if (sandboxed) inner = sh_quote(cordon_binary()) + " run --no-config -- " + inner;
   return run_process({"script", "-qec", inner, "/dev/null"}, box.ws.path(), "", box.env());
 }
 

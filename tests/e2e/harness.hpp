@@ -254,6 +254,13 @@ inline bool have_tool(const std::string& name) {
   return false;
 }
 
+// `s` as one word for sh -c (a checkout may live under a path with spaces).
+inline std::string sh_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 // True when `text` contains `needle`; reads better in EXPECT_TRUE with a message.
 inline bool contains(const std::string& text, const std::string& needle) {
   return text.find(needle) != std::string::npos;

@@ -152,8 +152,8 @@ TEST(Usability, TerminalOfTheCallerReachesTheCommand) {
   if (!have_tool("script")) GTEST_SKIP() << "script (util-linux) is not installed";
   Sandbox box;
   // script(1) gives cordon a pty as its terminal; the command must see it on stdin and stdout.
-  const std::string inner =
-      cordon_binary() + " run --no-config -- sh -c 'test -t 0 && test -t 1 && echo tty-in > tty.txt'";
+  const std::string inner = sh_quote(cordon_binary()) +
+                            " run --no-config -- sh -c 'test -t 0 && test -t 1 && echo tty-in > tty.txt'";
   auto o = run_process({"script", "-qec", inner, "/dev/null"}, box.ws.path(), "", box.env());
   EXPECT_EQ(o.code, 0) << o.out << o.err;
   EXPECT_EQ(read_file(box.ws / "tty.txt"), "tty-in\n");
@@ -167,7 +167,7 @@ TEST(Usability, CallersTerminalIsStillATerminalInside) {
   if (!have_tool("script")) GTEST_SKIP() << "script (util-linux) is not installed";
   Sandbox box;
   const std::string inner =
-      cordon_binary() +
+      sh_quote(cordon_binary()) +
       " run --no-config -- sh -c 'test -t 0 && test -t 1 && test -t 2 && echo tty > seen.txt'";
   auto o = run_process({"script", "-qec", inner, "/dev/null"}, box.ws.path(), "", box.env());
   EXPECT_EQ(o.code, 0) << o.out << o.err;

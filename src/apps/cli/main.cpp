@@ -218,6 +218,10 @@ int main(int argc, char** argv) {
   run.report_path = req.report_file;
   run.report_fd = req.report_fd;
   run.mcp_request = req.mcp_request;
+  // A cordon mcp worker starts where the server was started, which the sandbox may not
+  // show (a checkout under a private /tmp): it starts in the workspace instead, and the
+  // request's own cwd (inside the workspace) applies once it arrives.
+  if (req.mcp_request) run.cwd = policy->workspace;
   run.plan_digest_fd = req.plan_digest_fd;
   if (req.report_denials) run.report_denials = *req.report_denials;
   switch (req.command) {
