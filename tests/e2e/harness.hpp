@@ -100,10 +100,15 @@ inline bool exists(const std::string& path) {
 inline Outcome run_process(const std::vector<std::string>& argv, const std::string& cwd,
                            const std::string& stdin_text = "", const std::vector<std::string>& env_extra = {},
                            int timeout_s = 60) {
+  // A command that exits without reading its stdin (a usage error) must not kill the
+  // test binary with SIGPIPE when the text is written: ignored here, restored in the child.
+  static const bool sigpipe_ignored = ::signal(SIGPIPE, SIG_IGN) != SIG_ERR;
+  (void)sigpipe_ignored;
   int in[2], out[2], err[2];
   if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC)) return {};
   pid_t pid = ::fork();
   if (pid == 0) {
+    ::signal(SIGPIPE, SIG_DFL);
     ::dup2(in[0], 0);
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
