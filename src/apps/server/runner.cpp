@@ -20,6 +20,7 @@
 
 #include "core/exec_request.hpp"
 #include "core/policy_json.hpp"
+#include "platform/linux/proc_tree.hpp"
 #include "platform/linux/unique_fd.hpp"
 
 extern char** environ;
@@ -78,33 +79,6 @@ struct Capture {
     data.append(p, n < room ? n : room);
   }
 };
-
-// Every process below `root`, from the parent links in /proc.
-std::vector<pid_t> descendants_of(pid_t root) {
-  std::multimap<pid_t, pid_t> children;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat(e.path() / "stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    auto paren = line.rfind(')');
-    if (paren == std::string::npos) continue;
-    char state = 0;
-    int ppid = 0;
-    if (std::sscanf(line.c_str() + paren + 1, " %c %d", &state, &ppid) == 2)
-      children.emplace(static_cast<pid_t>(ppid), static_cast<pid_t>(std::stol(name)));
-  }
-  std::vector<pid_t> out, queue = {root};
-  while (!queue.empty()) {
-    pid_t p = queue.back();
-    queue.pop_back();
-    auto [lo, hi] = children.equal_range(p);
-    for (auto it = lo; it != hi; ++it) out.push_back(it->second), queue.push_back(it->second);
-  }
-  return out;
-}
 
 // With a pid namespace, killing the worker is enough (its sandbox init has
 // PR_SET_PDEATHSIG). Without one (Landlock only, --best-effort) the worker is a child

@@ -30,6 +30,7 @@
 #include "platform/linux/limits.hpp"
 #include "platform/linux/mounts.hpp"
 #include "platform/linux/net_child.hpp"
+#include "platform/linux/proc_tree.hpp"
 #include "platform/linux/supervisor.hpp"
 #include "platform/linux/unique_fd.hpp"
 
@@ -132,37 +133,6 @@ std::vector<char*> c_strings(const std::vector<std::string>& v) {
   out.reserve(v.size() + 1);
   for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
   out.push_back(nullptr);
-  return out;
-}
-
-// Every descendant of `self` according to /proc (used without a pid namespace), from the
-// parent links of one scan: a chain of any depth is found in one pass.
-std::vector<pid_t> descendants_of(pid_t self) {
-  std::vector<std::pair<pid_t, pid_t>> links;  // (pid, ppid)
-  DIR* d = ::opendir("/proc");
-  if (!d) return {};
-  while (dirent* e = ::readdir(d)) {
-    char* end = nullptr;
-    long pid = std::strtol(e->d_name, &end, 10);
-    if (*end != '\0' || pid <= 0) continue;
-    std::ifstream stat("/proc/" + std::string(e->d_name) + "/stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    auto close_paren = line.rfind(')');
-    if (close_paren == std::string::npos) continue;
-    int ppid = 0;
-    char state = 0;
-    if (std::sscanf(line.c_str() + close_paren + 1, " %c %d", &state, &ppid) == 2)
-      links.emplace_back(static_cast<pid_t>(pid), static_cast<pid_t>(ppid));
-  }
-  ::closedir(d);
-  std::vector<pid_t> out, frontier = {self};
-  while (!frontier.empty()) {
-    const pid_t parent = frontier.back();
-    frontier.pop_back();
-    for (const auto& [pid, ppid] : links)
-      if (ppid == parent) out.push_back(pid), frontier.push_back(pid);
-  }
   return out;
 }
 
