@@ -23,6 +23,7 @@
 #include "core/policy_json.hpp"
 #include "core/resolve.hpp"
 #include "core/terminal_text.hpp"
+#include "plan/run_summary.hpp"
 #include "platform/platform.hpp"
 
 namespace {
@@ -33,10 +34,12 @@ using cordon::Error;
 // each line escaped, the line structure kept.
 std::string escaped_lines(const std::string& text) {
   std::string out;
-  size_t start = 0;
-  for (size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1)
-    out += cordon::escape_for_terminal(text.substr(start, nl - start)) + "\n";
-  if (start < text.size()) out += cordon::escape_for_terminal(text.substr(start));
+  bool first = true;
+  for (const auto& line : cordon::split_lines(text)) {
+    if (!first) out += '\n';
+    out += cordon::escape_for_terminal(line);
+    first = false;
+  }
   return out;
 }
 
