@@ -176,22 +176,7 @@ pid_t spawn_cordon(const Sandbox& box, const std::string& script, const std::vec
   std::vector<std::string> argv = {cordon_binary(), "run", "--no-config"};
   argv.insert(argv.end(), opts.begin(), opts.end());
   argv.insert(argv.end(), {"--", "sh", "-c", script});
-  const auto env = box.env();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    if (::chdir(box.ws.path().c_str()) != 0) ::_exit(122);
-    int null = ::open("/dev/null", O_RDWR);
-    ::dup2(null, 0);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
-    for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
-    std::vector<char*> a;
-    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    ::execv(a[0], a.data());
-    ::_exit(121);
-  }
-  return pid;
+  return spawn_detached(argv, box.ws.path(), box.env());
 }
 
 // Waits for `pid` for up to timeout_ms; returns the exit code as cordon reports it, or -1.

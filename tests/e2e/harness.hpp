@@ -96,6 +96,26 @@ inline bool exists(const std::string& path) {
   return ::lstat(path.c_str(), &st) == 0;
 }
 
+// Starts argv in `cwd` with `env` added, stdio on /dev/null, and does not wait: for tests
+// that signal or race the process (the caller waits and cleans up by pid).
+inline pid_t spawn_detached(const std::vector<std::string>& argv, const std::string& cwd,
+                            const std::vector<std::string>& env) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::signal(SIGPIPE, SIG_DFL);  // run_process ignores it in the test binary
+    if (::chdir(cwd.c_str()) != 0) ::_exit(122);
+    for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
+    int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0), ::dup2(null, 1), ::dup2(null, 2);
+    std::vector<char*> a;
+    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+    a.push_back(nullptr);
+    ::execv(a[0], a.data());
+    ::_exit(121);
+  }
+  return pid;
+}
+
 // Runs argv with cwd, optional stdin text and extra environment; bounded by timeout.
 inline Outcome run_process(const std::vector<std::string>& argv, const std::string& cwd,
                            const std::string& stdin_text = "", const std::vector<std::string>& env_extra = {},

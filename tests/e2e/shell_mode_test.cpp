@@ -35,24 +35,6 @@ struct Victim {
   bool intact() const { return read_file(path) == "original\n"; }
 };
 
-// Starts argv with `env_extra`; the caller waits. For the tests that signal cordon itself.
-pid_t spawn(const std::vector<std::string>& argv, const std::string& cwd,
-            const std::vector<std::string>& env) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    if (::chdir(cwd.c_str()) != 0) ::_exit(122);
-    for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
-    int null = ::open("/dev/null", O_RDWR);
-    ::dup2(null, 0), ::dup2(null, 1), ::dup2(null, 2);
-    std::vector<char*> a;
-    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    ::execv(a[0], a.data());
-    ::_exit(121);
-  }
-  return pid;
-}
-
 }  // namespace
 
 TEST(ShellMode, RunsLikeShDashCInTheSandbox) {
@@ -92,9 +74,9 @@ TEST(ShellMode, SignalToCordonEndsTheWholeCommand) {
     const std::string token = "4" + std::to_string(::getpid() % 1000) + "." + std::to_string(sig);
     const std::string started = box.ws / ("started" + std::to_string(sig));
     auto env = box.env();
-    pid_t pid =
-        spawn({cordon_binary(), "-c", "touch " + quote(started) + "; sleep " + token + "; echo not-reached"},
-              box.ws.path(), env);
+    pid_t pid = spawn_detached(
+        {cordon_binary(), "-c", "touch " + quote(started) + "; sleep " + token + "; echo not-reached"},
+        box.ws.path(), env);
     ASSERT_GT(pid, 0);
     ASSERT_TRUE(wait_for_file(started, 20000)) << "the command never started";
     auto sleeping = [&](const std::string& c) { return contains(c, "sleep " + token); };
@@ -271,7 +253,7 @@ TEST(ShellMode, GeminiBashOnPath) {
   auto gemini = [&](const std::string& command) {
     const std::string wrapped =
         "{ " + command + "; }; __code=$?; pgrep -g 0 >" + pgrep_file + " 2>&1; exit $__code;";
-    // node's spawn('bash', ['-c', wrapped]) after Gemini resolves `bash` on PATH.
+    // node's spawn_detached('bash', ['-c', wrapped]) after Gemini resolves `bash` on PATH.
     return run_process({bin / "bash", "-c", wrapped}, box.ws.path(), "",
                        box.env({"PATH=" + bin.path() + ":/usr/bin:/bin", "XDG_CONFIG_HOME=" + hostile.path(),
                                 "CORDON_SANDBOX=1"}));
