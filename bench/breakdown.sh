@@ -29,7 +29,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 export XDG_STATE_HOME=$tmp/state
 mkdir -p "$XDG_STATE_HOME"
-cp "$cordon_src" "$tmp/cordon"
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+copy_cordon "$cordon_src" "$tmp"
+# The same cordon alone, without cordon-init beside it: its own image is the sandbox's init.
+mkdir "$tmp/alone" && cp "$cordon_src" "$tmp/alone/cordon"
 c++ -std=c++20 -O2 -o "$tmp/timer" "$here/timer.cpp"
 printf '#include <iostream>\nint main() { std::cout << "hi\\n"; }\n' >"$tmp/hello.cpp"
 c++ -O2 -o "$tmp/hello-shared" "$tmp/hello.cpp"
@@ -56,6 +60,7 @@ add "cordon run --mode full-access" "${c[@]}" run "${ws[@]}" --mode full-access 
 add "cordon run --net on" "${c[@]}" run "${ws[@]}" --net on -- /bin/true
 add "cordon run" "${c[@]}" run "${ws[@]}" -- /bin/true
 add "cordon run (placeholders exist)" "${c[@]}" run --no-config --workspace "$tmp/ready" -- /bin/true
+add "cordon run (init: cordon's own image)" "$tmp/alone/cordon" run "${ws[@]}" -- /bin/true
 if command -v bwrap >/dev/null; then
   add "bwrap (bench profile)" bwrap --ro-bind / / --tmpfs /tmp --bind "$tmp/plain" "$tmp/plain" \
     --ro-bind "$tmp/plain/.git/hooks" "$tmp/plain/.git/hooks" --dev /dev --proc /proc \

@@ -20,6 +20,22 @@ bench_cleanup() {  # cordon may still be removing its placeholders in the worksp
   echo "bench: could not remove $tmp" >&2
 }
 
+# copy_cordon SRC DIR: cordon to DIR/cordon, with the sandbox's init image (cordon-init, next
+# to SRC or in ../libexec/cordon) beside it, where cordon looks first. Without one, cordon
+# runs its own image as the init (slower: say so).
+copy_cordon() {
+  cp "$1" "$2/cordon"
+  local d
+  d=$(dirname "$1")
+  for init in "$d/cordon-init" "$d/../libexec/cordon/cordon-init"; do
+    if [[ -f $init && -x $init ]]; then
+      cp "$init" "$2/cordon-init"
+      return 0
+    fi
+  done
+  echo "bench: no cordon-init next to $1: the sandbox's init is cordon's own image" >&2
+}
+
 # bench_setup NAME: one temporary directory ($tmp, removed on exit) holding cordon's state
 # (XDG_STATE_HOME), $tmp/out, a private copy of the binary ($cordon: a concurrent rebuild of
 # build/cordon cannot change it mid-run) and the interleaving timer ($timer, bench/timer.cpp).
@@ -29,7 +45,7 @@ bench_setup() {
   trap 'exit 130' INT TERM
   export XDG_STATE_HOME=$tmp/state
   mkdir -p "$tmp/out" "$XDG_STATE_HOME"
-  cp "$cordon_src" "$tmp/cordon"
+  copy_cordon "$cordon_src" "$tmp"
   cordon=$tmp/cordon
   timer=$tmp/timer
   c++ -std=c++20 -O2 -Wall -Wextra -o "$timer" "$here/timer.cpp" || die "cannot compile bench/timer.cpp"

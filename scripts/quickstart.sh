@@ -10,7 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -eq 0 ]; then prefix=${PREFIX:-/usr/local}; else prefix=${PREFIX:-$HOME/.local}; fi
-installed=("$prefix/bin/cordon" "$prefix/share/man/man1/cordon.1.gz" "$prefix/share/doc/cordon")
+installed=("$prefix/bin/cordon" "$prefix/libexec/cordon" "$prefix/share/man/man1/cordon.1.gz"
+           "$prefix/share/doc/cordon")
 
 if [ "${1:-}" = --uninstall ]; then
   rm -rf "${installed[@]}"
@@ -24,7 +25,7 @@ cmake --preset quickstart >/dev/null
 cmake --build --preset quickstart -j"$(nproc)" >/dev/null
 cmake --install build --prefix "$prefix" --strip >/dev/null
 cordon="$prefix/bin/cordon"
-echo "installed: $cordon, its man page ($prefix/share/man/man1/cordon.1.gz) and docs ($prefix/share/doc/cordon)"
+echo "installed: $cordon, its sandbox init ($prefix/libexec/cordon/cordon-init), its man page ($prefix/share/man/man1/cordon.1.gz) and docs ($prefix/share/doc/cordon)"
 echo "uninstall: ${PREFIX:+PREFIX=$PREFIX }scripts/quickstart.sh --uninstall"
 case ":$PATH:" in
   *":$prefix/bin:"*) ;;

@@ -100,7 +100,7 @@ done
 if as_root; then
   id "$ci_user" >/dev/null 2>&1 || useradd --create-home --shell /bin/sh "$ci_user"
   stage=$(mktemp -d /var/tmp/cordon-stage-XXXXXX)
-  cp build/cordon "$stage/"
+  cp build/cordon build/cordon-init "$stage/"  # the init's own image, found next to cordon
   tool_env=()
   for entry in "${STAGED_TOOLS[@]}"; do
     cp "build/tests/${entry%%:*}" "$stage/" && tool_env+=("${entry#*:}=$stage/${entry%%:*}")

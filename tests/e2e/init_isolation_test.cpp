@@ -330,12 +330,34 @@ os._exit(3)
 )PY";
 
 // cordon's binary copied into `dir` (which the caller creates); its path.
-std::string copy_binary(const std::string& dir) {
+// The init's own image (cordon-init), built and staged next to cordon.
+std::string init_image() {
+  return fs::path(cordon_binary()).parent_path().string() + "/cordon-init";
+}
+
+// Copies cordon (and, where given, cordon-init to `init_at`, relative to `dir`).
+std::string copy_binary(const std::string& dir, const std::string& init_at = "") {
   const std::string to = dir + "/cordon";
   std::error_code ec;
+  fs::create_directories(dir, ec);
   fs::copy_file(cordon_binary(), to, fs::copy_options::overwrite_existing, ec);
   ::chmod(to.c_str(), 0755);
+  if (!ec && !init_at.empty()) {
+    const fs::path init = fs::path(dir) / init_at;
+    fs::create_directories(init.parent_path(), ec);
+    if (!ec) fs::copy_file(init_image(), init, fs::copy_options::overwrite_existing, ec);
+    ::chmod(init.c_str(), 0755);
+  }
   return ec ? "" : to;
+}
+
+// pid 1's argv[0] inside a sandbox run by `binary` (argv[0] names the image it runs).
+std::string init_argv0(const std::string& binary, const std::string& cwd,
+                       const std::vector<std::string>& env) {
+  auto argv = cordon_run(false, binary);
+  argv.insert(argv.end(), {"--", "sh", "-c", "tr '\\0' '\\n' </proc/1/cmdline | head -n2 | tr '\\n' ' '"});
+  auto o = run_process(argv, cwd, "", env);
+  return o.code == 0 ? o.out : "exit " + std::to_string(o.code) + ": " + o.out + o.err;
 }
 
 // A directory under the host's /tmp, which is private inside the sandbox. Removed at exit.
@@ -402,17 +424,49 @@ TEST(InitIsolation, ForgedReportCannotChangeAnMcpResult) {
   EXPECT_FALSE(r.value("sandbox_error", false)) << r.dump();
 }
 
+// Which image runs as pid 1: cordon-init next to cordon (the build tree, a staged copy) or
+// in ../libexec/cordon (the install), else cordon's own binary. A cordon-init that is a
+// link, or not executable, is not taken. Each layout runs a real sandbox.
+TEST(InitIsolation, InitImageIsTheSeparateOneWhereInstalledElseCordonItself) {
+  Sandbox sb;
+  ASSERT_TRUE(fs::is_regular_file(init_image())) << init_image() << " is not built or staged next to cordon";
+  OutsideDir beside, libexec, alone, linked, not_exec;
+  const std::string b = copy_binary(beside.path(), "cordon-init");
+  const std::string l = copy_binary(libexec.path() + "/bin", "../libexec/cordon/cordon-init");
+  const std::string a = copy_binary(alone.path());
+  const std::string s = copy_binary(linked.path());
+  const std::string n = copy_binary(not_exec.path(), "cordon-init");
+  for (const auto& p : {b, l, a, s, n}) ASSERT_FALSE(p.empty());
+  ASSERT_EQ(::symlink(init_image().c_str(), (linked.path() + "/cordon-init").c_str()), 0);
+  ASSERT_EQ(::chmod((not_exec.path() + "/cordon-init").c_str(), 0644), 0);
+  EXPECT_EQ(init_argv0(b, sb.ws.path(), sb.env()), "cordon-init __cordon-init ");
+  EXPECT_EQ(init_argv0(l, sb.ws.path(), sb.env()), "cordon-init __cordon-init ");
+  EXPECT_EQ(init_argv0(a, sb.ws.path(), sb.env()), "cordon __cordon-init ");
+  EXPECT_EQ(init_argv0(s, sb.ws.path(), sb.env()), "cordon __cordon-init ");
+  EXPECT_EQ(init_argv0(n, sb.ws.path(), sb.env()), "cordon __cordon-init ");
+  // Run by hand, the image does nothing: it takes over descriptors only cordon hands it.
+  auto o = run_process({init_image(), "__cordon-init", "1", "2"}, sb.ws.path());
+  EXPECT_EQ(o.code, 125) << o.out << o.err;
+  o = run_process({init_image()}, sb.ws.path());
+  EXPECT_EQ(o.code, 125) << o.out << o.err;
+}
+
 TEST(InitIsolation, WorksFromABinaryUnderTmpOrADeniedPath) {
   Sandbox sb;
   HostTmpDir tmp;
-  OutsideDir denied;
+  OutsideDir denied, denied_alone;
   ASSERT_FALSE(tmp.path.empty());
-  const std::string in_tmp = copy_binary(tmp.path), in_denied = copy_binary(denied.path());
+  // With the init's own image beside cordon, and (the last) cordon alone: its own image.
+  const std::string in_tmp = copy_binary(tmp.path, "cordon-init"),
+                    in_denied = copy_binary(denied.path(), "cordon-init"),
+                    in_denied_alone = copy_binary(denied_alone.path());
   ASSERT_FALSE(in_tmp.empty());
   ASSERT_FALSE(in_denied.empty());
-  const std::vector<std::string> deny = {"--deny-read", denied.path()};
-  for (const auto& [binary, opts] :
-       {std::pair{in_tmp, std::vector<std::string>{}}, std::pair{in_denied, deny}}) {
+  ASSERT_FALSE(in_denied_alone.empty());
+  const std::vector<std::string> deny = {"--deny-read", denied.path()},
+                                 deny_alone = {"--deny-read", denied_alone.path()};
+  for (const auto& [binary, opts] : {std::pair{in_tmp, std::vector<std::string>{}},
+                                     std::pair{in_denied, deny}, std::pair{in_denied_alone, deny_alone}}) {
     auto argv = cordon_run(false, binary);
     argv.insert(argv.end(), opts.begin(), opts.end());
     argv.insert(argv.end(), {"--", "sh", "-c", "test -e " + binary + " && echo binary-visible; echo ran"});

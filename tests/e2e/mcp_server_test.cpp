@@ -213,8 +213,9 @@ pid_t parent_of(pid_t pid) {
   return static_cast<pid_t>(ppid);
 }
 
-// Ready workers of `server`: sandbox inits waiting for their command (`cordon
-// __cordon-init`, whose parent is a `cordon run` worker the server started).
+// Ready workers of `server`: sandbox inits waiting for their command (`cordon-init
+// __cordon-init`, or `cordon __cordon-init` without the separate image, whose parent is a
+// `cordon run` worker the server started).
 int warm_stubs(pid_t server) {
   std::error_code ec;
   int n = 0;
@@ -224,7 +225,8 @@ int warm_stubs(pid_t server) {
     std::string cmd = read_file(e.path().string() + "/cmdline");
     for (auto& c : cmd)
       if (c == '\0') c = ' ';
-    if (cmd.rfind("cordon __cordon-init ", 0) != 0) continue;
+    if (cmd.rfind("cordon-init __cordon-init ", 0) != 0 && cmd.rfind("cordon __cordon-init ", 0) != 0)
+      continue;
     if (parent_of(parent_of(static_cast<pid_t>(std::stol(name)))) == server) ++n;
   }
   return n;

@@ -20,13 +20,18 @@ ok() { "$@" >/dev/null 2>&1; echo $?; }
 [ -f "$deb" ] || { echo "package: no file $deb"; echo "package: 0 passed, 1 failed"; exit 1; }
 dpkg-deb -x "$deb" "$work/root"
 listing=$(dpkg-deb -c "$deb")
-for f in ./usr/bin/cordon ./usr/share/man/man1/cordon.1.gz ./usr/share/doc/cordon/README.md \
+for f in ./usr/bin/cordon ./usr/libexec/cordon/cordon-init ./usr/share/man/man1/cordon.1.gz \
+         ./usr/share/doc/cordon/README.md \
          ./usr/share/doc/cordon/policy.md; do
   check "contains $f" "$(grep -qF " $f" <<<"$listing"; echo $?)"
 done
 check "depends on libseccomp2" "$(dpkg-deb -f "$deb" Depends | grep -q libseccomp2; echo $?)" \
   "$(dpkg-deb -f "$deb" Depends)"
 check "packaged cordon runs" "$(ok "$work/root/usr/bin/cordon" --version)"
+# The sandbox's init is its own static image (no interpreter: it starts without ld.so).
+check "packaged cordon-init is static" \
+  "$(file -L "$work/root/usr/libexec/cordon/cordon-init" 2>/dev/null | grep -q 'static-pie linked\|statically linked'; echo $?)" \
+  "$(file -L "$work/root/usr/libexec/cordon/cordon-init" 2>&1)"
 
 man_src=$(zcat "$work/root/usr/share/man/man1/cordon.1.gz")
 check "man page is cordon(1)" "$(grep -q '^\.TH CORDON 1' <<<"$man_src"; echo $?)"
@@ -60,8 +65,11 @@ if [ "$install" = --install ]; then
     ws=$(mktemp -d /var/tmp/cordon-deb-ws-XXXXXX)
     check "installed cordon runs a sandboxed command" \
       "$(cd "$ws" && /usr/bin/cordon run --no-config -- sh -c 'echo in > inside.txt' && [ -f inside.txt ]; echo $?)"
+    check "installed cordon runs its init from /usr/libexec/cordon" \
+      "$(cd "$ws" && /usr/bin/cordon run --no-config -- head -c 12 /proc/1/cmdline | tr -d '\0' | grep -qx cordon-init; echo $?)"
     rm -rf "$ws"
-    check "dpkg -r removes it" "$(dpkg -r cordon >/dev/null 2>&1 && [ ! -e /usr/bin/cordon ]; echo $?)"
+    check "dpkg -r removes it" \
+      "$(dpkg -r cordon >/dev/null 2>&1 && [ ! -e /usr/bin/cordon ] && [ ! -e /usr/libexec/cordon ]; echo $?)"
   fi
 fi
 echo "package: $passed passed, $failed failed, $skipped skipped"

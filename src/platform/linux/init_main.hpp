@@ -1,8 +1,9 @@
-// cordon: the sandbox's init, a fresh image of cordon's own binary.
+// cordon: the sandbox's init, a fresh image: cordon-init (this code linked alone and
+// statically, src/apps/init/main.cpp), or cordon's own binary where cordon-init is absent.
 //
 //   // launcher.cpp, in the child after every setup step (Landlock, seccomp included):
-//   execveat(exe_fd, "", {"cordon", kInitArg, "<report fd>", "<spec fd>"}, {}, AT_EMPTY_PATH);
-//   // main.cpp, before anything else (no CLI11, no config):
+//   execveat(exe_fd, "", {"cordon-init", kInitArg, "<report fd>", "<spec fd>"}, {}, AT_EMPTY_PATH);
+//   // apps/init/main.cpp, and cli/main.cpp before anything else (no CLI11, no config):
 //   if (is_init_invocation(argc, argv)) return init_main(argc, argv);
 //
 // Why an exec: the child of clone() is a copy of cordon, with cordon's environment (the

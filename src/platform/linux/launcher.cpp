@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -63,9 +64,9 @@ struct ChildArgs {
   sigset_t original_mask;
   int report_fd;
   bool namespaces;
-  // The sandbox's init (init_main.cpp): cordon's own binary, opened before clone(), the
-  // argv that makes main() run the init, and the memfd holding its InitSpec. exe_fd < 0:
-  // no init, the child becomes the command itself.
+  // The sandbox's init (init_main.cpp): its image (cordon-init or cordon's own binary),
+  // opened before clone(), the argv that makes it run the init, and the memfd holding its
+  // InitSpec. exe_fd < 0: no init, the child becomes the command itself.
   int exe_fd;
   char* const* init_argv;
   int spec_fd;
@@ -83,11 +84,11 @@ struct ChildArgs {
     rep.fail("init", "fcntl(F_SETFD)", "");
     ::_exit(125);
   }
-  // A fresh image with an empty environment, by descriptor: the binary's path may be
+  // A fresh image with an empty environment, by descriptor: the image's path may be
   // hidden inside (a private /tmp, --deny-read), and Landlock allows this one file.
   char* const no_env[] = {nullptr};
   ::syscall(SYS_execveat, a.exe_fd, "", a.init_argv, no_env, AT_EMPTY_PATH);
-  rep.fail("init", "execveat", "cordon's own binary");
+  rep.fail("init", "execveat", a.init_argv[0]);
   ::_exit(125);
 }
 
@@ -157,7 +158,7 @@ int kill_leftovers() {
 }
 
 struct InitLaunch {
-  UniqueFd exe;   // cordon's own binary, for execveat in the child
+  UniqueFd exe;   // the init's image (open_init_image), for execveat in the child
   UniqueFd spec;  // a memfd with the encoded InitSpec
   std::vector<std::string> argv;
 };
@@ -169,13 +170,43 @@ uint64_t mask_bits(const sigset_t& set) {
   return bits;
 }
 
+// The init's image, opened O_PATH (enough for execveat and a Landlock rule; nothing can be
+// read or written through it), with its argv[0]. Preferred: cordon-init, the same init
+// linked alone and statically (it starts without a dynamic loader, about a millisecond
+// sooner), next to cordon's own binary (the build tree, a staged copy) or in
+// ../libexec/cordon (the install). Its directory is cordon's: whoever can replace the file
+// could replace cordon. A name that is a link, or anything but an executable regular
+// file, is not taken. Without it, cordon's own binary runs the same init_main().
+struct InitImage {
+  UniqueFd fd;
+  const char* argv0;
+};
+
+Result<InitImage> open_init_image() {
+  char self[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0 && static_cast<size_t>(n) < sizeof self - 1) {
+    const std::string path(self, static_cast<size_t>(n));
+    const std::string dir = path.substr(0, path.rfind('/') + 1);
+    for (const char* rel : {"cordon-init", "../libexec/cordon/cordon-init"}) {
+      UniqueFd fd(::open((dir + rel).c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+      struct stat st {};
+      if (fd.valid() && ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111) != 0)
+        return InitImage{std::move(fd), "cordon-init"};
+    }
+  }
+  UniqueFd self_fd(::open("/proc/self/exe", O_PATH | O_CLOEXEC));
+  if (!self_fd.valid()) return os_error("open", "/proc/self/exe", errno);
+  return InitImage{std::move(self_fd), "cordon"};
+}
+
 // Before clone(): everything the init needs, so the child only makes system calls.
 Result<InitLaunch> prepare_init(const LaunchSpec& spec, bool pid1, const sigset_t& original_mask,
                                 int report_fd) {
   InitLaunch init;
-  // O_PATH: enough for execveat and a Landlock rule; nothing can be read or written through it.
-  init.exe.reset(::open("/proc/self/exe", O_PATH | O_CLOEXEC));
-  if (!init.exe.valid()) return os_error("open", "/proc/self/exe", errno);
+  auto image = open_init_image();
+  if (!image) return image.error();
+  init.exe = std::move(image->fd);
   init.spec.reset(::memfd_create("cordon-init-spec", MFD_CLOEXEC));
   if (!init.spec.valid()) return os_error("memfd_create", "cordon-init-spec", errno);
   const std::string bytes =
@@ -186,7 +217,7 @@ Result<InitLaunch> prepare_init(const LaunchSpec& spec, bool pid1, const sigset_
     if (n <= 0) return os_error("write", "cordon-init-spec", errno);
     done += static_cast<size_t>(n);
   }
-  init.argv = {"cordon", kInitArg, std::to_string(report_fd), std::to_string(init.spec.get())};
+  init.argv = {image->argv0, kInitArg, std::to_string(report_fd), std::to_string(init.spec.get())};
   return init;
 }
 
