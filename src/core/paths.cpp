@@ -130,7 +130,26 @@ bool is_absolute(std::string_view p) {
   return !p.empty() && p.front() == '/';
 }
 
+// Already in normal form: no empty, "." or ".." component and no trailing '/' ("/" aside).
+// Most paths cordon builds are; they skip the split and rejoin (every run normalizes a few
+// hundred: the default protected and denied names under each root).
+namespace {
+bool is_normal(std::string_view p) {
+  if (p == "/") return true;
+  if (p.empty() || p.back() == '/') return false;
+  for (size_t i = p.front() == '/' ? 1 : 0; i <= p.size();) {
+    size_t j = p.find('/', i);
+    if (j == std::string_view::npos) j = p.size();
+    const std::string_view part = p.substr(i, j - i);
+    if (part.empty() || part == "." || part == "..") return false;
+    i = j + 1;
+  }
+  return true;
+}
+}  // namespace
+
 std::string normalize(std::string_view p) {
+  if (is_normal(p)) return std::string(p);
   const bool absolute = is_absolute(p);
   std::string out = (absolute ? "/" : "") + collapse(p, 0, absolute, "/", '/');
   if (out.empty()) out = ".";

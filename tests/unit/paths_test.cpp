@@ -37,6 +37,15 @@ TEST(Paths, Normalize) {
       {"./", "."},
       {"", "."},
       {"/a/b/...", "/a/b/..."},
+      // Already normal (returned as is) next to its near misses.
+      {"a", "a"},
+      {".", "."},
+      {"..", ".."},
+      {"a/", "a"},
+      {"/a/.b/..c", "/a/.b/..c"},
+      {"/a/b/.", "/a/b"},
+      {"/a/./b", "/a/b"},
+      {"/.a", "/.a"},
   };
   for (const auto& c : cases) EXPECT_EQ(paths::normalize(c.in), c.out) << c.in;
 }

@@ -34,6 +34,8 @@ std::string hash_hex(const std::string& s) {
 }
 
 Status mkdirs(const std::string& path, mode_t mode) {
+  // After the first run the directory exists: one call instead of one per ancestor.
+  if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return Ok{};
   for (const auto& a : paths::ancestors(path)) {
     if (::mkdir(a.c_str(), mode) != 0 && errno != EEXIST) return os_error("mkdir", a, errno);
   }
