@@ -60,7 +60,7 @@ add "cordon run --mode full-access" "${c[@]}" run "${ws[@]}" --mode full-access 
 add "cordon run --net on" "${c[@]}" run "${ws[@]}" --net on -- /bin/true
 add "cordon run" "${c[@]}" run "${ws[@]}" -- /bin/true
 add "cordon run (placeholders exist)" "${c[@]}" run --no-config --workspace "$tmp/ready" -- /bin/true
-add "cordon run (init: cordon's own image)" "$tmp/alone/cordon" run "${ws[@]}" -- /bin/true
+add "cordon run (init: own image)" "$tmp/alone/cordon" run "${ws[@]}" -- /bin/true
 if command -v bwrap >/dev/null; then
   add "bwrap (bench profile)" bwrap --ro-bind / / --tmpfs /tmp --bind "$tmp/plain" "$tmp/plain" \
     --ro-bind "$tmp/plain/.git/hooks" "$tmp/plain/.git/hooks" --dev /dev --proc /proc \

@@ -40,16 +40,17 @@ bool landlock_apply(const LandlockPlan& plan, const ChildReporter& rep, int exec
     if (sys::landlock_add_rule(ruleset.get(), sys::kLandlockRulePathBeneath, &beneath, 0) != 0)
       return rep.fail("landlock", "landlock_add_rule", rule.path.c_str());
   }
-  // cordon's own binary, by the descriptor the parent opened before clone(): the init is
-  // exec'd from it after this ruleset is in force, and its directory may be one the
-  // sandbox cannot see or read (a private /tmp, a --deny-read path, a build tree outside
-  // the readable roots). A rule on the file itself grants that one file and nothing beside
-  // it; the command may then read or run cordon's binary too, which holds no secret.
+  // The init's image (cordon-init, or cordon's own binary), by the descriptor the parent
+  // opened before clone(): the init is exec'd from it after this ruleset is in force, and
+  // its directory may be one the sandbox cannot see or read (a private /tmp, a --deny-read
+  // path, a build tree outside the readable roots). A rule on the file itself grants that
+  // one file and nothing beside it; the command may then read or run that image too, which
+  // holds no secret.
   if (exec_fd >= 0) {
     sys::LandlockPathBeneathAttr self{(landlock::kExecute | landlock::kReadFile) & plan.handled_fs, exec_fd};
     if (self.allowed_access != 0 &&
         sys::landlock_add_rule(ruleset.get(), sys::kLandlockRulePathBeneath, &self, 0) != 0)
-      return rep.fail("landlock", "landlock_add_rule", "cordon's own binary");
+      return rep.fail("landlock", "landlock_add_rule", "the init's image");
   }
   // TCP ports (ABI 4): the proxied network without user namespaces connects only to these.
   for (const auto& rule : plan.ports) {

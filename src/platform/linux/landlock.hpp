@@ -12,7 +12,7 @@ namespace cordon {
 int landlock_probe_abi();
 // Opens every rule path as the child sees it, builds the ruleset and restricts the
 // calling thread (and so the command). Missing paths are skipped. `exec_fd` (optional):
-// one file the sandbox may execute and read whatever its path is: cordon's own binary,
+// one file the sandbox may execute and read whatever its path is: the init's image,
 // for the init's exec (launcher.cpp).
 bool landlock_apply(const LandlockPlan& plan, const ChildReporter& rep, int exec_fd = -1);
 

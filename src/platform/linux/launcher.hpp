@@ -8,7 +8,7 @@
 //   clone(user, mount, pid, ipc[, net]) -> join the per-run cgroup (cgroup.cpp) ->
 //   uid/gid map -> mounts (mounts.cpp) ->
 //   setsid -> drop privileges + no_new_privs (caps.cpp) -> Landlock (landlock.cpp)
-//   -> seccomp (seccomp.cpp) -> supervisor -> execveat(cordon's own binary) as the
+//   -> seccomp (seccomp.cpp) -> supervisor -> execveat(cordon-init, else cordon) as the
 //   sandbox's init (init_main.cpp): a fresh image with an empty environment that holds
 //   nothing of cordon's; as pid 1 it forks the command and reaps until it exits.
 // Parent: forwards SIGINT/TERM/HUP/QUIT/USR1/USR2/WINCH, enforces the timeout by
