@@ -25,7 +25,7 @@ bench_cleanup() {  # cordon may still be removing its placeholders in the worksp
 # runs its own image as the init (slower: say so).
 copy_cordon() {
   cp "$1" "$2/cordon"
-  local d
+  local d init
   d=$(dirname "$1")
   for init in "$d/cordon-init" "$d/../libexec/cordon/cordon-init"; do
     if [[ -f $init && -x $init ]]; then
