@@ -395,12 +395,16 @@ TEST(LinuxPlanner, ProxiedNetworkOnTheHostConfinesTcpToTheProxyPorts) {
     EXPECT_FALSE(plan->new_netns);
     EXPECT_TRUE(plan->net.proxied);
     EXPECT_TRUE(plan->net.on_host);
-    // Connect and bind handled; before the supervisor binds, only --allow-localhost.
+    // Connect and bind handled; without bound listeners (explain), only --allow-localhost.
     EXPECT_EQ(plan->landlock.handled_net, landlock::kNetBindTcp | landlock::kNetConnectTcp);
     ASSERT_EQ(plan->landlock.ports.size(), 1u);
     EXPECT_EQ(plan->landlock.ports[0].port, 5432);
     EXPECT_EQ(plan->landlock.ports[0].access, landlock::kNetConnectTcp);
-    set_host_proxy_ports(*plan, 41000, 41001);
+    // The listeners' ports are planner inputs: the plan is final when it leaves the planner.
+    LinuxPlanInputs bound = kInputs;
+    bound.host_proxy = HostProxyPorts{41000, 41001};
+    plan = plan_linux(p, host(abi, false), fs, bound);
+    ASSERT_TRUE(plan) << plan.error().message();
     EXPECT_EQ(plan->net.http_port, 41000);
     EXPECT_EQ(plan->net.socks_port, 41001);
     std::set<uint16_t> ports;
@@ -441,9 +445,12 @@ TEST(LinuxPlanner, HostProxyPortsAreIgnoredOutsideThatMode) {
   auto p = base_policy();
   p.net.mode = NetMode::Proxy;
   p.net.allow_domains = {"example.com"};
-  auto plan = plan_linux(p, host(7), fs, kInputs);
+  LinuxPlanInputs bound = kInputs;
+  bound.host_proxy = HostProxyPorts{41000, 41001};
+  EXPECT_FALSE(plan_needs_host_proxy_ports(p, host(7)));
+  EXPECT_TRUE(plan_needs_host_proxy_ports(p, host(7, false)));
+  auto plan = plan_linux(p, host(7), fs, bound);
   ASSERT_TRUE(plan) << plan.error().message();
-  set_host_proxy_ports(*plan, 41000, 41001);
   EXPECT_EQ(plan->net.http_port, 3128);  // the namespace's fixed ports stay
   EXPECT_TRUE(plan->landlock.ports.empty());
 }
