@@ -153,7 +153,7 @@ Result<int> run_stages(const Policy& policy, const RunRequest& request, const Li
   }
   auto compiled = compile_stage(policy, request, *planned);
   if (!compiled) return fail(compiled.error());
-  auto acquired = acquire_stage(policy, request, *planned, *compiled);
+  auto acquired = acquire_stage(policy, *planned, *compiled);
   if (!acquired) return fail(acquired.error());
   print_lines(acquired->warnings);
   auto launched = launch_stage(policy, request, *planned, *compiled, *acquired);
@@ -164,7 +164,7 @@ Result<int> run_stages(const Policy& policy, const RunRequest& request, const Li
     print_lines(cleanup_stage(std::move(*acquired), std::move(*planned)));
     return launched.error();
   }
-  const Collected collected = collect_stage(*launched, *acquired);
+  const Collected collected = collect_stage(*acquired);
   const Summary summary = summarize_stage(policy, *planned, *launched, collected, out);
   print_lines(summary.lines);
   print_lines(cleanup_stage(std::move(*acquired), std::move(*planned)));

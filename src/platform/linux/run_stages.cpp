@@ -124,8 +124,7 @@ Result<Compiled> compile_stage(const Policy& policy, const platform::RunRequest&
   return c;
 }
 
-Result<Acquired> acquire_stage(const Policy& policy, const platform::RunRequest& request, Planned& planned,
-                               const Compiled& compiled) {
+Result<Acquired> acquire_stage(const Policy& policy, Planned& planned, const Compiled& compiled) {
   Acquired a;
   const LinuxPlan& plan = planned.plan;
   const bool sandboxed = plan.sandbox != LinuxSandbox::None;
@@ -149,7 +148,6 @@ Result<Acquired> acquire_stage(const Policy& policy, const platform::RunRequest&
   a.git_pins = pin_git_roots(plan.git_watch);
   if (sandboxed && policy.git != GitMode::Writable)
     a.gitdir_pins = pin_existing_gitdirs(policy.write_roots());
-  (void)request;
   return a;
 }
 
@@ -209,8 +207,7 @@ Result<LaunchResult> launch_stage(const Policy& policy, const platform::RunReque
   return launch(spec);
 }
 
-Collected collect_stage(const LaunchResult& launched, Acquired& acquired) {
-  (void)launched;
+Collected collect_stage(Acquired& acquired) {
   Collected c;
   if (acquired.proxy) c.refused = acquired.proxy->finish();
   for (const auto& pin : acquired.git_pins) c.new_repositories.push_back(neutralise_new_repository(pin));

@@ -6,10 +6,10 @@
 //   auto planned  = plan_stage(policy, caps, HostListeners::Bind);    // the plan is final here
 //   auto required = require_stage(policy, planned->plan);              // the limits' gate
 //   auto compiled = compile_stage(policy, request, *planned);          // BPF, environment
-//   auto acquired = acquire_stage(policy, request, *planned, *compiled);  // one RAII bundle
+//   auto acquired = acquire_stage(policy, *planned, *compiled);        // one RAII bundle
 //   auto launched = launch_stage(policy, request, *planned, *compiled, *acquired);
-//   Collected c   = collect_stage(policy, *planned, *launched, *acquired);
-//   Summary s     = summarize_stage(policy, *planned, *launched, c);   // pure
+//   Collected c   = collect_stage(*acquired);
+//   Summary s     = summarize_stage(policy, *planned, *launched, c, out);  // pure
 //   print_lines(s.lines);                                              // the only writer
 //   print_lines(cleanup_stage(std::move(*acquired), std::move(*planned)));
 //
@@ -97,8 +97,8 @@ struct Acquired {
   std::vector<GitDirPin> gitdir_pins;      // roots with a .git: which pointer names it had
   std::vector<std::string> warnings;       // to print before the launch
 };
-[[nodiscard]] Result<Acquired> acquire_stage(const Policy& policy, const platform::RunRequest& request,
-                                             Planned& planned, const Compiled& compiled);
+[[nodiscard]] Result<Acquired> acquire_stage(const Policy& policy, Planned& planned,
+                                             const Compiled& compiled);
 
 // --- launch --------------------------------------------------------------------------
 [[nodiscard]] Result<LaunchResult> launch_stage(const Policy& policy, const platform::RunRequest& request,
@@ -120,7 +120,7 @@ struct Collected {
   nlohmann::json cgroup_dirs = nlohmann::json::object();  // limit name -> the group enforcing it
   uint64_t peak_rss_bytes = 0;
 };
-[[nodiscard]] Collected collect_stage(const LaunchResult& launched, Acquired& acquired);
+[[nodiscard]] Collected collect_stage(Acquired& acquired);
 
 // --- summarize (pure) ----------------------------------------------------------------
 // The result object's fields and the lines for the terminal, from data only.
