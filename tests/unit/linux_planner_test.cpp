@@ -455,6 +455,36 @@ TEST(LinuxPlanner, HostProxyPortsAreIgnoredOutsideThatMode) {
   EXPECT_TRUE(plan->landlock.ports.empty());
 }
 
+// The platform binds the host proxy's listeners before planning exactly when the plan
+// will put the proxy on the host: the predicate and the planner agree on every host.
+TEST(LinuxPlanner, HostProxyListenersAreBoundExactlyWhenThePlanNeedsThem) {
+  auto fs = base_fs();
+  for (Mode mode : {Mode::ReadOnly, Mode::WorkspaceWrite, Mode::FullAccess})
+    for (NetMode net : {NetMode::Off, NetMode::Proxy, NetMode::On})
+      for (int abi = 0; abi <= 7; ++abi)
+        for (bool userns : {true, false})
+          for (bool seccomp : {true, false}) {
+            auto p = base_policy();
+            p.mode = mode;
+            p.net.mode = net;
+            p.best_effort = true;
+            if (mode == Mode::FullAccess) p.deny_read.clear();
+            LinuxHostCaps caps = host(abi, userns);
+            caps.seccomp = seccomp;
+            LinuxPlanInputs bound = kInputs;
+            bound.host_proxy = HostProxyPorts{41000, 41001};
+            auto plan = plan_linux(p, caps, fs, bound);
+            ASSERT_TRUE(plan) << plan.error().message();
+            const std::string where = std::string(to_string(mode)) + " " + to_string(net) + " abi " +
+                                      std::to_string(abi) + (userns ? " userns" : "") +
+                                      (seccomp ? " seccomp" : "");
+            EXPECT_EQ(plan_needs_host_proxy_ports(p, caps), plan->net.on_host) << where;
+            if (plan->net.on_host) {
+              EXPECT_EQ(plan->net.http_port, 41000) << where;
+            }
+          }
+}
+
 TEST(LinuxPlanner, NoUserNamespacesRefusesWithoutBestEffort) {
   auto fs = base_fs();
   auto plan = plan_linux(base_policy(), host(7, false), fs, kInputs);
