@@ -11,7 +11,9 @@
 // MCP tool's arguments that narrow an option are the rows marked so.
 //
 // Adding a policy option is one row in policy_options() (option_table.cpp), next to:
-//   - its field in PolicyLayer and Policy (core/policy.hpp) and its merge in resolve();
+//   - its field in PolicyLayer and Policy (core/policy.hpp), its merge in resolve() and
+//     its key in the policy JSON MCP workers get (core/policy_json.cpp; the merge test
+//     compares resolved policies through that JSON, so it fails while the key is missing);
 //   - for a list kind with a config key, nothing more: the config schema takes it from
 //     the row (other kinds: a handler in config.cpp, which the test asks for);
 //   - its line in docs/policy.md's "Options" table (the test fails until it is there).
