@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "core/limits.hpp"
+#include "core/option_table.hpp"
 #include "core/paths.hpp"
 
 // toml++ 3.3 guards some parser preconditions with assert() in debug builds and with
@@ -342,23 +343,6 @@ Status set_workspace(const Field& f, PolicyLayer& out) {
   return Ok{};
 }
 
-Status set_writable(const Field& f, PolicyLayer& out) {
-  return set_list(f, ListKind::Path, out.writable, Widening{"adding writable roots", "--writable DIR"});
-}
-
-Status set_protect(const Field& f, PolicyLayer& out) {
-  return set_list(f, ListKind::Path, out.protect);
-}
-
-Status set_deny_read(const Field& f, PolicyLayer& out) {
-  return set_list(f, ListKind::Path, out.deny_read);
-}
-
-Status set_allow_read(const Field& f, PolicyLayer& out) {
-  return set_list(f, ListKind::Path, out.allow_read,
-                  Widening{"re-allowing reads of denied paths", "--allow-read PATH"});
-}
-
 Status set_tmp(const Field& f, PolicyLayer& out) {
   return set_enum<TmpMode>(f, out.tmp, parse_tmp, "private, host, none", TmpMode::Host,
                            {"tmp = \"host\"", "--tmp host"});
@@ -372,16 +356,6 @@ Status set_git(const Field& f, PolicyLayer& out) {
 Status set_net_mode(const Field& f, PolicyLayer& out) {
   return set_enum<NetMode>(f, out.net, parse_net, "off, proxy, on", NetMode::On,
                            {"network.mode = \"on\"", "--net on"});
-}
-
-// Domain patterns are validated by resolve(), which names the file and line.
-Status set_net_allow(const Field& f, PolicyLayer& out) {
-  return set_list(f, ListKind::Text, out.allow_domains,
-                  Widening{"allowing domains", "--allow-domain PATTERN"});
-}
-
-Status set_net_deny(const Field& f, PolicyLayer& out) {
-  return set_list(f, ListKind::Text, out.deny_domains);
 }
 
 // Ports as integers (or strings of digits); resolve() checks the range.
@@ -467,6 +441,19 @@ Status set_cpu_time(const Field& f, PolicyLayer& out) {
   return Ok{};
 }
 
+// A list key of the option table (core/option_table.hpp): the row says where it lands,
+// whether it holds paths (validated here; other text is checked by resolve(), which
+// names the file and line) and what a project config may not do with it.
+Status set_table_list(const Field& f, PolicyLayer& out) {
+  const OptionSpec* o = option_by_config_key(f.key);
+  if (o == nullptr || o->list == nullptr) return key_error(f.key, f.origin(), "no handler (a bug in cordon)");
+  std::optional<Widening> widening;
+  const std::string what(o->project_refuses), flag = std::string(o->flag) + " " + std::string(o->value_name);
+  if (!what.empty()) widening = Widening{what.c_str(), flag.c_str()};
+  return set_list(f, o->kind == OptionKind::PathList ? ListKind::Path : ListKind::Text, out.*o->list,
+                  widening);
+}
+
 // --- the schema as data ------------------------------------------------------------
 
 using Handler = Status (*)(const Field&, PolicyLayer&);
@@ -479,25 +466,77 @@ struct TableSpec {
   std::vector<KeySpec> keys;
 };
 
+// The keys in the order errors list them, each with a handler of its own or nullptr: a
+// list the option table describes fully (set_table_list). Then every list key of the
+// option table not named here (option_table_test checks the schema and the table agree).
+struct Schema {
+  std::vector<KeySpec> top;
+  std::vector<TableSpec> tables;
+};
+Schema own_schema();
+
+const Schema& schema() {
+  static const Schema s = [] {
+    Schema out = own_schema();
+    for (auto& k : out.top)
+      if (k.handler == nullptr) k.handler = set_table_list;
+    for (auto& t : out.tables)
+      for (auto& k : t.keys)
+        if (k.handler == nullptr) k.handler = set_table_list;
+    auto known = [&](std::string_view table, std::string_view key) {
+      const auto& keys = table.empty()
+                             ? out.top
+                             : std::find_if(out.tables.begin(), out.tables.end(), [&](const TableSpec& t) {
+                                 return t.name == table;
+                               })->keys;
+      return std::any_of(keys.begin(), keys.end(), [&](const KeySpec& k) { return k.name == key; });
+    };
+    for (const OptionSpec& o : policy_options()) {
+      if (o.config_key.empty() || o.list == nullptr) continue;
+      const size_t dot = o.config_key.find('.');
+      const std::string_view table = dot == std::string_view::npos ? "" : o.config_key.substr(0, dot);
+      const std::string_view key =
+          dot == std::string_view::npos ? o.config_key : o.config_key.substr(dot + 1);
+      if (!table.empty() && std::none_of(out.tables.begin(), out.tables.end(),
+                                         [&](const TableSpec& t) { return t.name == table; }))
+        out.tables.push_back({table, {}});
+      if (known(table, key)) continue;
+      auto& keys = table.empty()
+                       ? out.top
+                       : std::find_if(out.tables.begin(), out.tables.end(), [&](const TableSpec& t) {
+                           return t.name == table;
+                         })->keys;
+      keys.push_back({key, set_table_list});
+    }
+    return out;
+  }();
+  return s;
+}
+
 const std::vector<KeySpec>& top_keys() {
-  static const std::vector<KeySpec> keys = {{"mode", set_mode}, {"best_effort", set_best_effort}};
-  return keys;
+  return schema().top;
 }
 
 const std::vector<TableSpec>& tables() {
-  static const std::vector<TableSpec> t = {
+  return schema().tables;
+}
+
+Schema own_schema() {
+  Schema s;
+  s.top = {{"mode", set_mode}, {"best_effort", set_best_effort}};
+  s.tables = {
       {"filesystem",
        {{"workspace", set_workspace},
-        {"writable", set_writable},
-        {"protect", set_protect},
-        {"deny_read", set_deny_read},
-        {"allow_read", set_allow_read},
+        {"writable", nullptr},
+        {"protect", nullptr},
+        {"deny_read", nullptr},
+        {"allow_read", nullptr},
         {"tmp", set_tmp},
         {"git", set_git}}},
       {"network",
        {{"mode", set_net_mode},
-        {"allow", set_net_allow},
-        {"deny", set_net_deny},
+        {"allow", nullptr},
+        {"deny", nullptr},
         {"allow_localhost", set_net_allow_localhost}}},
       {"env", {{"keep", set_env_keep}, {"drop", set_env_drop}}},
       {"limits",
@@ -507,7 +546,7 @@ const std::vector<TableSpec>& tables() {
         {"cpu_time", set_cpu_time},
         {"max_output", set_max_output}}},
   };
-  return t;
+  return s;
 }
 
 std::string valid_keys(const std::vector<KeySpec>& keys, bool with_tables) {
@@ -552,6 +591,14 @@ Status apply_keys(const std::string& source, ConfigScope scope, const toml::tabl
 }
 
 }  // namespace
+
+std::vector<std::string> config_keys() {
+  std::vector<std::string> out;
+  for (const auto& k : top_keys()) out.emplace_back(k.name);
+  for (const auto& t : tables())
+    for (const auto& k : t.keys) out.push_back(std::string(t.name) + "." + std::string(k.name));
+  return out;
+}
 
 Result<PolicyLayer> parse_config(std::string_view text, const std::string& source, ConfigScope scope) {
   if (text.size() > kMaxConfigBytes)

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/policy.hpp"
@@ -22,6 +23,10 @@ enum class ConfigScope { User, Project };
 
 [[nodiscard]] Result<PolicyLayer> parse_config(std::string_view text, const std::string& source,
                                                ConfigScope scope);
+
+// Every key the schema accepts, dotted ("filesystem.writable"): the option table's
+// (core/option_table.hpp), which tests/unit/option_table_test.cpp checks.
+[[nodiscard]] std::vector<std::string> config_keys();
 
 // Reads and parses a file; a missing file gives std::nullopt, an unreadable one an Error.
 [[nodiscard]] Result<std::optional<PolicyLayer>> load_config_file(const std::string& path, ConfigScope scope);

@@ -1,7 +1,7 @@
 // cordon: which mechanism enforces each resource limit on this Linux host (pure).
 //
-//   LimitsPlan lp = plan_limits(policy.limits, caps, sandbox_has_userns);
-//   if (!lp.losses.empty() && !policy.best_effort) refuse(lp.losses);
+//   LimitsPlan lp = plan_limits(policy.limits, caps, sandbox_has_userns);  // plan_linux()
+//   if (!lp.losses.empty() && !policy.best_effort) refuse(lp.losses);     // require_stage()
 //   RunCgroup::create(lp.cgroup);         // whole-tree limits (platform/linux/cgroup.cpp)
 //   spec.limits = &lp.rlimits;            // applied in the child (platform/linux/limits.cpp)
 //

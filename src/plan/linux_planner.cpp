@@ -269,12 +269,14 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
   if (policy.mode == Mode::FullAccess) {
     plan.sandbox = LinuxSandbox::None;
     plan.new_netns = false;
+    plan.limits = plan_limits(policy.limits, caps, false);
     return plan;
   }
   plan.sandbox = caps.userns ? LinuxSandbox::Namespaces : LinuxSandbox::LandlockOnly;
   plan.new_netns = plan.sandbox == LinuxSandbox::Namespaces && policy.net.mode != NetMode::On;
   const bool host_proxy = host_proxy_supported(caps.landlock_abi, caps.seccomp);
-  plan.net = plan_network(policy, plan.sandbox == LinuxSandbox::Namespaces, host_proxy);
+  plan.net = plan_network(policy, plan.sandbox == LinuxSandbox::Namespaces, host_proxy, inputs.host_proxy);
+  plan.limits = plan_limits(policy.limits, caps, plan.sandbox == LinuxSandbox::Namespaces);
 
   // Refuse what cannot be guaranteed unless best effort was asked for by name.
   // (plan/require.hpp: the gate shared with the limits and the Windows planners.)
@@ -529,7 +531,7 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
     ll.handled_fs = landlock::fs_rights(ll.abi);
     ll.scoped = landlock::scopes(ll.abi);
     // Proxy mode with namespaces leaves TCP to the namespace (plan/net_plan.hpp); without
-    // them it connects only to the proxy's ports on the host (once bound), or nowhere.
+    // them it connects only to the proxy's ports on the host (bound before planning), or nowhere.
     if (policy.net.mode == NetMode::Off || (policy.net.mode == NetMode::Proxy && !ns))
       ll.handled_net = landlock::net_rights(ll.abi);
     ll.ports = landlock_port_rules(plan.net);
@@ -602,6 +604,13 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
              : ""});
   }
   return plan;
+}
+
+bool plan_needs_host_proxy_ports(const Policy& policy, const LinuxHostCaps& caps) {
+  // The same decision plan_linux() makes: no user namespaces, the proxied network, and a
+  // host that can confine TCP to the proxy's ports.
+  return policy.mode != Mode::FullAccess && policy.net.mode == NetMode::Proxy && !caps.userns &&
+         host_proxy_supported(caps.landlock_abi, caps.seccomp);
 }
 
 PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {

@@ -23,6 +23,7 @@
 #include "core/policy.hpp"
 #include "plan/fs_probe.hpp"
 #include "plan/host_caps.hpp"
+#include "plan/limits_plan.hpp"
 #include "plan/net_plan.hpp"
 #include "plan/report.hpp"
 
@@ -104,6 +105,8 @@ struct SeccompRule {
 // The reason recorded for cordon's own state and config dirs (denial reports match it).
 inline constexpr const char* kOwnPathReason = "cordon's own state and config";
 
+// Everything the planner needs from the host besides its capabilities and the file
+// system: gathered before planning, so the plan is final when it leaves plan_linux().
 struct LinuxPlanInputs {
   std::string private_tmp;  // host directory backing the private /tmp
   std::string home;
@@ -113,6 +116,7 @@ struct LinuxPlanInputs {
   // private /tmp, the locks and the placeholder ledgers. Hidden inside the sandbox,
   // except this run's own private /tmp. "" when there is none (tests).
   std::string state_root = {};
+  HostProxyPorts host_proxy = {};  // used only when the plan puts the proxy on the host
 };
 
 struct LinuxPlan {
@@ -123,6 +127,7 @@ struct LinuxPlan {
   LandlockPlan landlock;
   std::vector<SeccompRule> seccomp;
   NetPlan net;         // proxy ports and forwarded localhost ports (plan/net_plan.hpp)
+  LimitsPlan limits;   // which mechanism enforces each resource limit (plan/limits_plan.hpp)
   std::string tmpdir;  // TMPDIR inside the sandbox ("" = leave unset)
   // Writable roots with no .git before the run: a repository created inside the
   // sandbox is inspected when the command ends (hooks and config that run code).
@@ -136,11 +141,9 @@ struct LinuxPlan {
 [[nodiscard]] Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, const FsProbe& fs,
                                            const LinuxPlanInputs& inputs);
 
-// The proxied network without user namespaces (NetPlan::on_host): the supervisor has
-// bound its listeners on the host's 127.0.0.1 and got `http` and `socks` from the
-// kernel. Records them in the plan and lets Landlock connect only to them and to the
-// --allow-localhost ports (plan/net_plan.cpp). Pure: called between planning and launch.
-void set_host_proxy_ports(LinuxPlan& plan, uint16_t http, uint16_t socks);
+// Will plan_linux() put the proxy on the host's loopback (NetPlan::on_host)? Then the
+// caller binds its listeners first and passes their ports in LinuxPlanInputs::host_proxy.
+[[nodiscard]] bool plan_needs_host_proxy_ports(const Policy& policy, const LinuxHostCaps& caps);
 
 // The guarantee table for a host, under a given policy (used by `cordon check`).
 PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps);

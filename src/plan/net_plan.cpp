@@ -30,14 +30,16 @@ bool host_proxy_supported(int landlock_abi, bool seccomp) {
   return landlock_abi >= 4 && seccomp;
 }
 
-NetPlan plan_network(const Policy& policy, bool namespaces, bool host_proxy) {
+NetPlan plan_network(const Policy& policy, bool namespaces, bool host_proxy, HostProxyPorts ports) {
   NetPlan n;
   n.mode = policy.net.mode;
   if (policy.mode == Mode::FullAccess || n.mode != NetMode::Proxy || (!namespaces && !host_proxy)) return n;
   n.proxied = true;
   n.localhost_ports = policy.net.allow_localhost_ports;
   if (!namespaces) {
-    n.on_host = true;  // ports: chosen by the kernel when the supervisor binds them
+    n.on_host = true;  // ports: chosen by the kernel when cordon bound the listeners
+    n.http_port = ports.http;
+    n.socks_port = ports.socks;
     return n;
   }
   std::vector<uint16_t> taken = n.localhost_ports;
@@ -112,13 +114,6 @@ std::vector<SeccompRule> network_seccomp_rules(const Policy& policy, bool namesp
   r.push_back({"sendmsg", kEacces, ArgCheck::MaskedEq, 2, kMsgFastOpen, kMsgFastOpen, why_fastopen});
   r.push_back({"sendmmsg", kEacces, ArgCheck::MaskedEq, 3, kMsgFastOpen, kMsgFastOpen, why_fastopen});
   return r;
-}
-
-void set_host_proxy_ports(LinuxPlan& plan, uint16_t http, uint16_t socks) {
-  if (!plan.net.on_host) return;
-  plan.net.http_port = http;
-  plan.net.socks_port = socks;
-  plan.landlock.ports = landlock_port_rules(plan.net);
 }
 
 std::vector<std::pair<std::string, std::string>> proxy_environment(

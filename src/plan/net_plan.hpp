@@ -18,7 +18,7 @@
 //    connect free there keeps test servers inside the sandbox working.
 //  - proxy without user namespaces ("on host", Landlock ABI >= 4 and seccomp): no
 //    private namespace, so the supervisor listens on the HOST's 127.0.0.1 on ports
-//    the kernel picks at run time (set_host_proxy_ports in linux_planner.hpp).
+//    the kernel picked when cordon bound them, before planning (LinuxPlanInputs::host_proxy).
 //    Landlock handles TCP connect and bind: connect only to the proxy ports and the
 //    --allow-localhost ports, bind nowhere (a port bound here would be on the host's
 //    interfaces, open to the network and able to squat on host services). seccomp
@@ -40,11 +40,20 @@ namespace cordon {
 struct SeccompRule;
 struct LandlockPortRule;
 
+// The proxied network without user namespaces (NetPlan::on_host): the ports the kernel
+// gave the HTTP and SOCKS5 listeners cordon bound on the host's 127.0.0.1 before
+// planning (platform/linux/proxy.hpp: bind_host_proxy_listeners). 0: none bound
+// (explain, check, tests): no Landlock rule and no proxy environment for them.
+struct HostProxyPorts {
+  uint16_t http = 0;
+  uint16_t socks = 0;
+};
+
 struct NetPlan {
   NetMode mode = NetMode::Off;
   bool proxied = false;    // the proxy runs
   bool on_host = false;    // ... on the host's loopback (no user namespaces), not in a namespace
-  uint16_t http_port = 0;  // on 127.0.0.1 (on_host: 0 until set_host_proxy_ports)
+  uint16_t http_port = 0;  // on 127.0.0.1 (on_host: the bound listener's, 0 when none was bound)
   uint16_t socks_port = 0;
   // Namespaces: forwarded to the host's 127.0.0.1:PORT. On host: reached directly,
   // Landlock allows connecting to them.
@@ -57,8 +66,10 @@ bool host_proxy_supported(int landlock_abi, bool seccomp);
 
 // Ports for the proxies inside the namespace: 3128 (HTTP) and 1080 (SOCKS5) unless an
 // --allow-localhost port takes them, then the next free ones. Without namespaces the
-// proxy runs on the host (on_host) when `host_proxy`, else not at all (network off).
-NetPlan plan_network(const Policy& policy, bool namespaces, bool host_proxy = false);
+// proxy runs on the host (on_host) when `host_proxy`, else not at all (network off);
+// on the host its ports are `ports`, those of the listeners cordon bound before planning.
+NetPlan plan_network(const Policy& policy, bool namespaces, bool host_proxy = false,
+                     HostProxyPorts ports = {});
 
 // Landlock TCP port rules for a plan: on host, connect to the proxy ports (once known)
 // and the --allow-localhost ports; nothing else, and no bind. Empty otherwise.

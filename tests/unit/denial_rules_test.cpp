@@ -243,9 +243,10 @@ TEST(DenialRules, ConnectsInTheProxiedNetworkOnTheHost) {
   caps.uid = 1000;
   p.best_effort = true;
   MapFs fs = host_fs();
-  auto plan = plan_linux(p, caps, fs, LinuxPlanInputs{"/home/u/.local/state/cordon/tmp/x", kHome});
+  LinuxPlanInputs inputs{"/home/u/.local/state/cordon/tmp/x", kHome};
+  inputs.host_proxy = HostProxyPorts{40001, 40002};
+  auto plan = plan_linux(p, caps, fs, inputs);
   ASSERT_TRUE(plan) << plan.error().message();
-  set_host_proxy_ports(*plan, 40001, 40002);
   auto rules = denial_rules(p, *plan, kHome);
   EXPECT_TRUE(rules.proxy_on_host);
   // The proxy and the --allow-localhost port, on loopback: allowed.

@@ -395,12 +395,16 @@ TEST(LinuxPlanner, ProxiedNetworkOnTheHostConfinesTcpToTheProxyPorts) {
     EXPECT_FALSE(plan->new_netns);
     EXPECT_TRUE(plan->net.proxied);
     EXPECT_TRUE(plan->net.on_host);
-    // Connect and bind handled; before the supervisor binds, only --allow-localhost.
+    // Connect and bind handled; without bound listeners (explain), only --allow-localhost.
     EXPECT_EQ(plan->landlock.handled_net, landlock::kNetBindTcp | landlock::kNetConnectTcp);
     ASSERT_EQ(plan->landlock.ports.size(), 1u);
     EXPECT_EQ(plan->landlock.ports[0].port, 5432);
     EXPECT_EQ(plan->landlock.ports[0].access, landlock::kNetConnectTcp);
-    set_host_proxy_ports(*plan, 41000, 41001);
+    // The listeners' ports are planner inputs: the plan is final when it leaves the planner.
+    LinuxPlanInputs bound = kInputs;
+    bound.host_proxy = HostProxyPorts{41000, 41001};
+    plan = plan_linux(p, host(abi, false), fs, bound);
+    ASSERT_TRUE(plan) << plan.error().message();
     EXPECT_EQ(plan->net.http_port, 41000);
     EXPECT_EQ(plan->net.socks_port, 41001);
     std::set<uint16_t> ports;
@@ -441,11 +445,44 @@ TEST(LinuxPlanner, HostProxyPortsAreIgnoredOutsideThatMode) {
   auto p = base_policy();
   p.net.mode = NetMode::Proxy;
   p.net.allow_domains = {"example.com"};
-  auto plan = plan_linux(p, host(7), fs, kInputs);
+  LinuxPlanInputs bound = kInputs;
+  bound.host_proxy = HostProxyPorts{41000, 41001};
+  EXPECT_FALSE(plan_needs_host_proxy_ports(p, host(7)));
+  EXPECT_TRUE(plan_needs_host_proxy_ports(p, host(7, false)));
+  auto plan = plan_linux(p, host(7), fs, bound);
   ASSERT_TRUE(plan) << plan.error().message();
-  set_host_proxy_ports(*plan, 41000, 41001);
   EXPECT_EQ(plan->net.http_port, 3128);  // the namespace's fixed ports stay
   EXPECT_TRUE(plan->landlock.ports.empty());
+}
+
+// The platform binds the host proxy's listeners before planning exactly when the plan
+// will put the proxy on the host: the predicate and the planner agree on every host.
+TEST(LinuxPlanner, HostProxyListenersAreBoundExactlyWhenThePlanNeedsThem) {
+  auto fs = base_fs();
+  for (Mode mode : {Mode::ReadOnly, Mode::WorkspaceWrite, Mode::FullAccess})
+    for (NetMode net : {NetMode::Off, NetMode::Proxy, NetMode::On})
+      for (int abi = 0; abi <= 7; ++abi)
+        for (bool userns : {true, false})
+          for (bool seccomp : {true, false}) {
+            auto p = base_policy();
+            p.mode = mode;
+            p.net.mode = net;
+            p.best_effort = true;
+            if (mode == Mode::FullAccess) p.deny_read.clear();
+            LinuxHostCaps caps = host(abi, userns);
+            caps.seccomp = seccomp;
+            LinuxPlanInputs bound = kInputs;
+            bound.host_proxy = HostProxyPorts{41000, 41001};
+            auto plan = plan_linux(p, caps, fs, bound);
+            ASSERT_TRUE(plan) << plan.error().message();
+            const std::string where = std::string(to_string(mode)) + " " + to_string(net) + " abi " +
+                                      std::to_string(abi) + (userns ? " userns" : "") +
+                                      (seccomp ? " seccomp" : "");
+            EXPECT_EQ(plan_needs_host_proxy_ports(p, caps), plan->net.on_host) << where;
+            if (plan->net.on_host) {
+              EXPECT_EQ(plan->net.http_port, 41000) << where;
+            }
+          }
 }
 
 TEST(LinuxPlanner, NoUserNamespacesRefusesWithoutBestEffort) {

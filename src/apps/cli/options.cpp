@@ -8,122 +8,59 @@
 #include <optional>
 
 #include "apps/cli/man_page.hpp"
-#include "core/limits.hpp"
+#include "core/option_table.hpp"
 #include "core/paths.hpp"
 
 namespace cordon::cli {
 namespace {
 
-// Policy options shared by run, explain and check; bound to plain strings first so
-// that every value can be validated with its flag name in the error.
-struct RawPolicyOptions {
-  std::string mode, workspace, tmp, git, net;
-  std::vector<std::string> writable, protect, deny_read, allow_read, env_keep, env_drop;
-  std::vector<std::string> allow_domain, deny_domain, allow_localhost;
-  double timeout = 0;
-  bool best_effort = false;
-  std::string memory, max_output;  // sizes: "64M"
-  uint64_t pids = 0;
-  double cpu_time = 0;
-  bool pids_given = false, cpu_time_given = false;  // set after parsing
+// The policy options of run, explain, check and mcp come from the one option table
+// (core/option_table.hpp): one CLI11 option per row, bound to plain values first so that
+// every value is validated with its flag name in the error. The storage is sized once
+// (CLI11 keeps references to it).
+struct PolicyOptionValues {
+  std::vector<OptionValue> values = std::vector<OptionValue>(policy_options().size());
 };
 
-void add_policy_options(CLI::App* app, RawPolicyOptions& o, CliRequest& req) {
-  app->add_option("--mode", o.mode, "read-only | workspace-write (default) | full-access");
-  app->add_option("--workspace", o.workspace, "workspace directory (default: current directory)");
-  app->add_option("--writable", o.writable, "extra writable root (repeatable)")->allow_extra_args(false);
-  app->add_option("--tmp", o.tmp, "private (default) | host | none");
-  app->add_option("--git", o.git, "read-only | config-only (default) | writable");
-  app->add_option("--protect", o.protect, "extra read-only path inside writable roots (repeatable)")
-      ->allow_extra_args(false);
-  app->add_option("--deny-read", o.deny_read, "extra unreadable path (repeatable)")->allow_extra_args(false);
-  app->add_option("--allow-read", o.allow_read, "exception to the secret list (repeatable)")
-      ->allow_extra_args(false);
-  app->add_option("--net", o.net, "off (default) | proxy | on");
-  app->add_option("--allow-domain", o.allow_domain,
-                  "reach this name through cordon's proxy: NAME or *.SUFFIX (repeatable)")
-      ->allow_extra_args(false);
-  app->add_option("--deny-domain", o.deny_domain, "never reach this name, even if allowed (repeatable)")
-      ->allow_extra_args(false);
-  app->add_option("--allow-localhost", o.allow_localhost, "reach the host's 127.0.0.1:PORT (repeatable)")
-      ->allow_extra_args(false);
-  app->add_option("--env-keep", o.env_keep, "keep this variable even if it looks secret (repeatable)")
-      ->allow_extra_args(false);
-  app->add_option("--env-drop", o.env_drop, "drop variables matching this glob (repeatable)")
-      ->allow_extra_args(false);
-  app->add_option("--timeout", o.timeout, "kill the whole process tree after SEC seconds");
-  app->add_option("--memory", o.memory, "memory limit for the whole sandbox, e.g. 512M");
-  app->add_option("--pids", o.pids, "at most N processes in the sandbox");
-  app->add_option("--cpu-time", o.cpu_time, "CPU time limit in seconds, per process");
-  app->add_option("--max-output", o.max_output, "cap captured stdout/stderr at SIZE each (cordon mcp)");
-  app->add_flag("--best-effort", o.best_effort, "run even where a guarantee cannot be enforced");
+void add_policy_options(CLI::App* app, PolicyOptionValues& o, CliRequest& req) {
+  const auto& table = policy_options();
+  for (size_t i = 0; i < table.size(); ++i) {
+    const OptionSpec& spec = table[i];
+    OptionValue& v = o.values[i];
+    const std::string flag(spec.flag), help(spec.help);
+    switch (spec.kind) {
+      case OptionKind::Choice:
+      case OptionKind::Path:
+      case OptionKind::Size:
+        app->add_option(flag, v.text, help);
+        break;
+      case OptionKind::PathList:
+      case OptionKind::TextList:
+        app->add_option(flag, v.list, help)->allow_extra_args(false);
+        break;
+      case OptionKind::Seconds:
+        app->add_option(flag, v.number, help);
+        break;
+      case OptionKind::Count:
+        app->add_option(flag, v.count, help);
+        break;
+      case OptionKind::Flag:
+        app->add_flag(flag, v.given, help);
+        break;
+    }
+  }
   app->add_option("--config", req.config_file, "user config file (default ~/.config/cordon/config.toml)");
   app->add_flag("--no-config", req.no_config, "ignore the user and project config files");
 }
 
-template <class T>
-Result<std::optional<Sourced<T>>> parse_enum(const std::string& flag, const std::string& value,
-                                             std::optional<T> (*parse)(const std::string&),
-                                             const char* valid) {
-  if (value.empty()) return std::optional<Sourced<T>>{};
-  auto v = parse(value);
-  if (!v) return usage_error(flag, "invalid value '" + value + "'", std::string("valid values: ") + valid);
-  return std::optional<Sourced<T>>{Sourced<T>{*v, Origin{flag, 0}}};
-}
-
-std::vector<Sourced<std::string>> path_list(const std::string& flag, const std::vector<std::string>& in,
-                                            const std::string& cwd) {
-  std::vector<Sourced<std::string>> out;
-  for (const auto& p : in) {
-    // Flags may be relative (to the current directory); ~ is expanded by resolve().
-    std::string v = (p.empty() || p[0] == '~' || paths::is_absolute(p)) ? p : paths::join(cwd, p);
-    out.push_back({v, Origin{flag, 0}});
-  }
-  return out;
-}
-
-Result<PolicyLayer> to_layer(const RawPolicyOptions& o, const std::string& cwd, bool timeout_given) {
+Result<PolicyLayer> to_layer(PolicyOptionValues& o, const CLI::App& app, const std::string& cwd) {
   PolicyLayer l;
   l.origin = Origin{"command line", 0};
-  auto mode = parse_enum<Mode>("--mode", o.mode, parse_mode, "read-only, workspace-write, full-access");
-  if (!mode) return mode.error();
-  l.mode = *mode;
-  auto tmp = parse_enum<TmpMode>("--tmp", o.tmp, parse_tmp, "private, host, none");
-  if (!tmp) return tmp.error();
-  l.tmp = *tmp;
-  auto git = parse_enum<GitMode>("--git", o.git, parse_git, "read-only, config-only, writable");
-  if (!git) return git.error();
-  l.git = *git;
-  auto net = parse_enum<NetMode>("--net", o.net, parse_net, "off, proxy, on");
-  if (!net) return net.error();
-  l.net = *net;
-  if (!o.workspace.empty()) l.workspace = path_list("--workspace", {o.workspace}, cwd).front();
-  l.writable = path_list("--writable", o.writable, cwd);
-  l.protect = path_list("--protect", o.protect, cwd);
-  l.deny_read = path_list("--deny-read", o.deny_read, cwd);
-  l.allow_read = path_list("--allow-read", o.allow_read, cwd);
-  for (const auto& d : o.allow_domain) l.allow_domains.push_back({d, Origin{"--allow-domain", 0}});
-  for (const auto& d : o.deny_domain) l.deny_domains.push_back({d, Origin{"--deny-domain", 0}});
-  for (const auto& p : o.allow_localhost) l.allow_localhost.push_back({p, Origin{"--allow-localhost", 0}});
-  for (const auto& k : o.env_keep) l.env_keep.push_back({k, Origin{"--env-keep", 0}});
-  for (const auto& d : o.env_drop) l.env_drop.push_back({d, Origin{"--env-drop", 0}});
-  if (timeout_given) {
-    if (!(o.timeout > 0)) return usage_error("--timeout", "must be a positive number of seconds");
-    l.timeout = Sourced<double>{o.timeout, Origin{"--timeout", 0}};
+  const auto& table = policy_options();
+  for (size_t i = 0; i < table.size(); ++i) {
+    o.values[i].given = app.count(std::string(table[i].flag)) > 0;
+    if (auto st = table[i].set(table[i], o.values[i], cwd, l); !st) return st.error();
   }
-  auto size = [&](const char* flag, const std::string& v, std::optional<Sourced<uint64_t>>& out) -> Status {
-    if (v.empty()) return Ok{};
-    std::string why;
-    auto bytes = parse_size(v, &why);
-    if (!bytes) return usage_error(flag, why, "for example 512M or 2G");
-    out = Sourced<uint64_t>{*bytes, Origin{flag, 0}};
-    return Ok{};
-  };
-  if (auto st = size("--memory", o.memory, l.memory); !st) return st.error();
-  if (auto st = size("--max-output", o.max_output, l.max_output); !st) return st.error();
-  if (o.pids_given) l.pids = Sourced<uint64_t>{o.pids, Origin{"--pids", 0}};
-  if (o.cpu_time_given) l.cpu_time = Sourced<double>{o.cpu_time, Origin{"--cpu-time", 0}};
-  if (o.best_effort) l.best_effort = Sourced<bool>{true, Origin{"--best-effort", 0}};
   return l;
 }
 
@@ -206,11 +143,17 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
       "a tool takes a shell ($SHELL -c, a command prefix, a bash -c wrapper; -l and -i are ignored). "
       "Per agent: docs/agent-integration.md.");
 
-  RawPolicyOptions run_opts, explain_opts, check_opts, mcp_opts;
+  PolicyOptionValues run_opts, explain_opts, check_opts, mcp_opts;
+  // Only the subcommand being run gets its policy options: CLI11 builds each option when it
+  // is added, and three of the four tables would never be read. --help, --help-man and
+  // anything unexpected get all four.
+  const std::string first = args.empty() ? "" : args[0];
+  const bool one = first == "run" || first == "explain" || first == "check" || first == "mcp";
+  auto wants = [&](const char* name) { return !one || first == name; };
   std::vector<std::string> run_cmd, explain_cmd;
 
   auto* run = app.add_subcommand("run", "run a command in the sandbox");
-  add_policy_options(run, run_opts, req);
+  if (wants("run")) add_policy_options(run, run_opts, req);
   run->add_flag("--json", req.json, "print a JSON result object on stderr when the command ends");
   std::string report_denials;
   run->add_option("--report-denials", report_denials,
@@ -239,16 +182,16 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
   run->add_option("command", run_cmd, "the command, after --");
 
   auto* explain = app.add_subcommand("explain", "print the resolved plan without running anything");
-  add_policy_options(explain, explain_opts, req);
+  if (wants("explain")) add_policy_options(explain, explain_opts, req);
   explain->add_flag("--json", req.json, "machine-readable output");
   explain->add_option("command", explain_cmd, "the command, after --");
 
   auto* check = app.add_subcommand("check", "probe the host and report each guarantee");
-  add_policy_options(check, check_opts, req);
+  if (wants("check")) add_policy_options(check, check_opts, req);
   check->add_flag("--json", req.json, "machine-readable output");
 
   auto* mcp = app.add_subcommand("mcp", "serve the Model Context Protocol on stdio (a run_command tool)");
-  add_policy_options(mcp, mcp_opts, req);
+  if (wants("mcp")) add_policy_options(mcp, mcp_opts, req);
 
   auto* setup = app.add_subcommand("setup", "one-time host setup (needs root)");
   // Everything after `setup` is passed on verbatim and in order ("--proxy-ports 1-2").
@@ -285,7 +228,7 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
     return usage_error("command line", e.what(), "see cordon --help");
   }
 
-  RawPolicyOptions* chosen = nullptr;
+  PolicyOptionValues* chosen = nullptr;
   CLI::App* chosen_app = nullptr;
   if (run->parsed()) {
     req.command = Command::Run, chosen = &run_opts, chosen_app = run;
@@ -320,9 +263,7 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
     req.help_exit_code = 2;
     return req;
   }
-  chosen->pids_given = chosen_app->count("--pids") > 0;
-  chosen->cpu_time_given = chosen_app->count("--cpu-time") > 0;
-  auto layer = to_layer(*chosen, cwd, chosen_app->count("--timeout") > 0);
+  auto layer = to_layer(*chosen, *chosen_app, cwd);
   if (!layer) return layer.error();
   req.flags = std::move(*layer);
   if (req.no_config && req.config_file) return usage_error("--config", "conflicts with --no-config");

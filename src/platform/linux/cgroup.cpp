@@ -190,20 +190,32 @@ std::optional<uint64_t> RunCgroup::pids_current() const {
   return std::nullopt;
 }
 
-RunCgroup::~RunCgroup() {
-  if (dirs_.empty()) return;
+Status RunCgroup::remove() {
+  if (dirs_.empty()) return Ok{};
   procs_.clear();
   // The sandbox's init has exited, so its pid namespace is gone; without one (Landlock
   // only) something may remain. Kill it, then remove the groups once they are empty
   // (rmdir fails with EBUSY while a process is still being torn down). Bounded: ~2 s.
+  std::string busy;
+  int err = 0;
   for (int round = 0; round < 200; ++round) {
-    bool left = false;
+    busy.clear();
     for (const auto& dir : dirs_)
-      if (::rmdir(dir.c_str()) != 0 && errno != ENOENT) left = true;
-    if (!left) return;
+      if (::rmdir(dir.c_str()) != 0 && errno != ENOENT) busy = dir, err = errno;
+    if (busy.empty()) {
+      dirs_.clear();
+      return Ok{};
+    }
     kill();
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  dirs_.clear();  // once: a destructor after a failed remove() does not wait again
+  return os_error("rmdir", busy, err, "the per-run cgroup is left behind; the next run removes it");
+}
+
+RunCgroup::~RunCgroup() {
+  Status ignored = remove();  // the cleanup stage calls remove() and reports; this is the backstop
+  (void)ignored;
 }
 
 }  // namespace cordon

@@ -5,7 +5,8 @@
 //   spec.cgroup = &group->join();                      // the child writes "0" to each fd first
 //   ... launch ...
 //   CgroupEvents ev = group->events();                 // oom_kill, forks refused
-//   // ~RunCgroup: kill what is left (cgroup.kill on v2), wait until empty, rmdir
+//   group->remove();   // kill what is left (cgroup.kill on v2), wait until empty, rmdir
+//                      // (~RunCgroup does the same if remove() was never called)
 //
 // Why the child joins itself: it writes "0" into cgroup.procs descriptors the parent opened
 // before clone(), as the very first step after PR_SET_PDEATHSIG, so it is inside the group
@@ -58,6 +59,8 @@ class RunCgroup {
   const std::vector<std::string>& dirs() const { return dirs_; }
   // The group that enforces "memory" or "pids" ("" if none): named in the run's result.
   std::string dir_for(const std::string& limit) const;
+  // The cleanup stage: kill what is left, wait until empty (bounded), rmdir. Once.
+  [[nodiscard]] Status remove();
 
  private:
   RunCgroup() = default;

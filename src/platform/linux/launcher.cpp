@@ -40,22 +40,29 @@ namespace {
 
 constexpr const char* kUsernsUnavailable = "clone(CLONE_NEWUSER)";
 
-bool write_file(const char* path, const std::string& text) {
+bool write_file(const char* path, const char* text) {
   UniqueFd fd(::open(path, O_WRONLY | O_CLOEXEC));
   if (!fd.valid()) return false;
-  return ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  const size_t length = std::strlen(text);
+  return ::write(fd.get(), text, length) == static_cast<ssize_t>(length);
 }
 
-// In the child right after clone(): map the invoking uid/gid onto themselves.
-bool map_ids(unsigned uid, unsigned gid, const ChildReporter& rep) {
+// In the child right after clone(): map the invoking uid/gid onto themselves. The map
+// lines were written before clone() (IdMaps): the child only makes system calls.
+bool map_ids(const char* uid_map, const char* gid_map, const ChildReporter& rep) {
   if (!write_file("/proc/self/setgroups", "deny") && errno != ENOENT)
     return rep.fail("user-namespace", "write", "/proc/self/setgroups");
-  if (!write_file("/proc/self/uid_map", std::to_string(uid) + " " + std::to_string(uid) + " 1\n"))
+  if (!write_file("/proc/self/uid_map", uid_map))
     return rep.fail("user-namespace", "write", "/proc/self/uid_map");
-  if (!write_file("/proc/self/gid_map", std::to_string(gid) + " " + std::to_string(gid) + " 1\n"))
+  if (!write_file("/proc/self/gid_map", gid_map))
     return rep.fail("user-namespace", "write", "/proc/self/gid_map");
   return true;
 }
+
+// "uid uid 1\n" and "gid gid 1\n", formatted in the parent.
+struct IdMaps {
+  std::string uid, gid;
+};
 
 struct ChildArgs {
   const LaunchSpec* spec;
@@ -70,6 +77,7 @@ struct ChildArgs {
   int exe_fd;
   char* const* init_argv;
   int spec_fd;
+  const IdMaps* id_maps;
 };
 
 // The last step in the child: only 0, 1 and 2 cross the exec, plus, to the init, the two
@@ -111,7 +119,8 @@ struct ChildArgs {
   }
   bool ok = true;
   if (a.namespaces) {
-    ok = map_ids(a.spec->uid, a.spec->gid, rep) && linux_mounts::apply(plan, a.spec->cwd, rep);
+    ok = map_ids(a.id_maps->uid.c_str(), a.id_maps->gid.c_str(), rep) &&
+         linux_mounts::apply(plan, a.spec->cwd, rep);
     // Proxied network: still CAP_NET_ADMIN in our namespaces (dropped just below).
     if (ok && a.spec->net_child_fd >= 0) ok = net_child_setup(plan.net, a.spec->net_child_fd, rep);
   } else if (::chdir(a.spec->cwd.c_str()) != 0) {
@@ -278,6 +287,8 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
     init = std::move(*prepared);
   }
   auto init_argv = c_strings(init.argv);
+  const IdMaps id_maps{std::to_string(spec.uid) + " " + std::to_string(spec.uid) + " 1\n",
+                       std::to_string(spec.gid) + " " + std::to_string(spec.gid) + " 1\n"};
   UniqueFd sfd(::signalfd(-1, &block, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!sfd.valid()) return os_error("signalfd", "", errno);
   if (!namespaces && sandboxed && ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
@@ -297,8 +308,8 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
   }
   if (pid == 0) {
     report_read.reset();
-    const ChildArgs args{&spec,      argv.data(),    envp.data(),      original_mask,  report_write.get(),
-                         namespaces, init.exe.get(), init_argv.data(), init.spec.get()};
+    const ChildArgs args{&spec,      argv.data(),    envp.data(),      original_mask,   report_write.get(),
+                         namespaces, init.exe.get(), init_argv.data(), init.spec.get(), &id_maps};
     if (!sandboxed) start_command(args);
     child_main(args);
   }

@@ -1,90 +1,31 @@
-// cordon: the Linux backend behind src/platform/platform.hpp.
-// policy -> probe -> plan (plan/linux_planner) -> apply (launcher) -> report.
+// cordon: the Linux backend behind src/platform/platform.hpp. run() and explain() compose
+// the stages of platform/linux/run_stages.hpp:
+//   probe -> plan -> require -> compile [explain stops here] -> acquire -> launch ->
+//   collect -> summarize -> print -> cleanup
 #include "platform/platform.hpp"
 
 #include <fcntl.h>
 #include <linux/close_range.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
 #include <iostream>
 
-#include "core/env_filter.hpp"
-#include "core/paths.hpp"
 #include "core/result.hpp"
 #include "plan/limits_plan.hpp"
 #include "plan/linux_planner.hpp"
 #include "plan/plan_digest.hpp"
-#include "plan/require.hpp"
 #include "plan/run_summary.hpp"
 #include "platform/linux/apparmor.hpp"
-#include "platform/linux/cgroup.hpp"
-#include "platform/linux/fs_probe.hpp"
-#include "platform/linux/git_guard.hpp"
-#include "platform/linux/launcher.hpp"
-#include "platform/linux/limits.hpp"
 #include "platform/linux/pinned_fs.hpp"
 #include "platform/linux/probe.hpp"
-#include "platform/linux/proxy.hpp"
-#include "platform/linux/seccomp.hpp"
-#include "platform/linux/state.hpp"
-#include "platform/linux/supervisor.hpp"
+#include "platform/linux/run_stages.hpp"
 #include "platform/linux/unique_fd.hpp"
-
-extern char** environ;
 
 namespace cordon::platform {
 namespace {
-
-std::string home_of(const Policy&) {
-  const char* h = std::getenv("HOME");
-  return h ? h : "";
-}
-
-struct Prepared {
-  LinuxHostCaps caps;
-  StateDirs state;
-  PlaceholderGuard placeholders;  // held from before planning until the run ends
-  LinuxPlan plan;
-};
-
-// cordon's own config and state: protected (read-only) wherever a writable root
-// contains them, so a command cannot widen its next policy or edit the placeholder
-// ledger that cordon acts on.
-std::vector<std::string> own_paths(const Policy& policy, const StateDirs& state) {
-  std::vector<std::string> own = {state.root};
-  const char* xdg = std::getenv("XDG_CONFIG_HOME");
-  const std::string home = home_of(policy);
-  if (xdg && paths::is_absolute(xdg))
-    own.push_back(paths::join(xdg, "cordon"));
-  else if (!home.empty())
-    own.push_back(paths::join(home, ".config/cordon"));
-  return own;
-}
-
-Result<Prepared> prepare(const Policy& policy, LinuxHostCaps caps) {
-  Prepared p;
-  p.caps = std::move(caps);
-  auto state = prepare_state(policy.workspace, home_of(policy), p.caps.uid);
-  if (!state) return state.error();
-  p.state = *state;
-  std::vector<std::string> roots = policy.write_roots();
-  roots.push_back(policy.workspace);  // read-only mode has no write roots, still a workspace
-  auto guard = PlaceholderGuard::hold(p.state, roots);
-  if (!guard) return guard.error();
-  p.placeholders = std::move(*guard);
-  RealFsProbe fs;
-  auto plan = plan_linux(
-      policy, p.caps, fs,
-      LinuxPlanInputs{p.state.private_tmp, home_of(policy), own_paths(policy, p.state), p.state.root});
-  if (!plan) return plan.error();
-  p.plan = std::move(*plan);
-  return p;
-}
 
 nlohmann::json plan_detail(const LinuxPlan& plan) {
   nlohmann::json d;
@@ -107,41 +48,36 @@ nlohmann::json plan_detail(const LinuxPlan& plan) {
   return d;
 }
 
-std::vector<std::string> sandbox_env(const Policy& policy, const LinuxPlan& plan) {
-  std::vector<std::string> in;
-  for (char** e = environ; e && *e; ++e) in.emplace_back(*e);
-  EnvPolicy env = policy.env;
-  if (plan.sandbox != LinuxSandbox::None) {
-    if (!plan.tmpdir.empty()) env.set.emplace_back("TMPDIR", plan.tmpdir);
-    env.set.emplace_back("CORDON_SANDBOX", "1");
-  }
-  const char* java = std::getenv("JAVA_TOOL_OPTIONS");
-  for (auto& kv : proxy_environment(plan.net, java ? java : "")) env.set.push_back(std::move(kv));
-  return filter_env(in, env).env;
-}
-
 }  // namespace
 
 Result<std::string> plan_digest_now(const Policy& policy, bool userns) {
   LinuxHostCaps caps = probe_linux_host(false, /*cgroups=*/false);
   if (!userns) caps.userns = false;
-  auto prepared = prepare(policy, caps);
-  if (!prepared) return prepared.error();
-  return plan_digest(prepared->plan);
+  auto planned = plan_stage(policy, caps, HostListeners::None);
+  if (!planned) return planned.error();
+  const std::string digest = plan_digest(planned->plan);
+  print_lines(cleanup_stage(std::move(*planned)));
+  return digest;
 }
 
+// The first half of `run`: probe -> plan -> require -> compile, then the plan as a report.
+// Only the probe differs: namespaces are tried now, not assumed (as `check` does), since
+// without them the plan differs (Landlock only, the proxy on the host's loopback); and no
+// host listener is bound (their ports are "chosen at run time").
 Result<PlanReport> explain(const Policy& policy, const RunRequest& request) {
-  // Namespaces are tried, not assumed (as `check` does): without them the plan differs
-  // (Landlock only, the proxy on the host's loopback), and explain shows that plan.
-  auto prepared = prepare(policy, probe_linux_host(true, /*cgroups=*/true));
-  if (!prepared) return prepared.error();
-  PlanReport report = prepared->plan.report;
+  auto planned = plan_stage(policy, probe_stage(policy, ProbeFor::Explain), HostListeners::None);
+  if (!planned) return planned.error();
+  auto required = require_stage(policy, planned->plan);
+  if (!required) return required.error();
+  auto compiled = compile_stage(policy, request, *planned);
+  if (!compiled) return compiled.error();
+  const LinuxPlan& plan = planned->plan;
+  PlanReport report = plan.report;
   report.command = request.argv;
-  report.detail = plan_detail(prepared->plan);
-  report.detail["private_tmp"] = prepared->state.private_tmp;  // on the host (a keyed name)
-  if (prepared->plan.sandbox != LinuxSandbox::None) {
-    LimitsPlan limits =
-        plan_limits(policy.limits, prepared->caps, prepared->plan.sandbox == LinuxSandbox::Namespaces);
+  report.detail = plan_detail(plan);
+  report.detail["private_tmp"] = planned->state.private_tmp;  // on the host (a keyed name)
+  if (plan.sandbox != LinuxSandbox::None) {
+    const LimitsPlan& limits = plan.limits;
     for (const auto& [name, l] : limits.report.items()) {
       const std::string value = l["value"].is_string() ? l["value"].get<std::string>() : l["value"].dump();
       report.rules.push_back(Rule{"limit", name, value, l["mechanism"].get<std::string>(),
@@ -149,6 +85,7 @@ Result<PlanReport> explain(const Policy& policy, const RunRequest& request) {
     }
     for (const auto& loss : limits.losses) report.notes.push_back("not enforced: " + loss);
   }
+  print_lines(cleanup_stage(std::move(*planned)));
   return report;
 }
 
@@ -195,256 +132,59 @@ void close_inherited_fds_on_exec() {
   for (int fd = 3; fd < 1024; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
+// One pass of the stages from plan to cleanup, on a probed host. `first`: the pass that
+// prints and records the limits' warnings (a re-run after clone() refused user
+// namespaces plans the same limits again). `note`: recorded once the plan stands.
+Result<int> run_stages(const Policy& policy, const RunRequest& request, const LinuxHostCaps& caps, bool first,
+                       const std::optional<std::string>& note, RunResult& out) {
+  auto planned = plan_stage(policy, caps, HostListeners::Bind);
+  if (!planned) return planned.error();
+  if (note) out.notes.push_back(*note);
+  // Every way out of here after this point goes through cleanup_stage, explicitly.
+  auto fail = [&](const Error& e) -> Result<int> {
+    print_lines(cleanup_stage(std::move(*planned)));
+    return e;
+  };
+  auto required = require_stage(policy, planned->plan);
+  if (!required) return fail(required.error());
+  if (first) {
+    for (const auto& d : required->degradations) out.degradations.push_back(d);
+    print_lines(required->warnings);
+  }
+  auto compiled = compile_stage(policy, request, *planned);
+  if (!compiled) return fail(compiled.error());
+  auto acquired = acquire_stage(policy, *planned, *compiled);
+  if (!acquired) return fail(acquired.error());
+  print_lines(acquired->warnings);
+  auto launched = launch_stage(policy, request, *planned, *compiled, *acquired);
+  // The result names the plan that ran, or the one that failed for good; not one that
+  // clone() refused and the next pass replans.
+  if (launched || !first || !is_userns_unavailable(launched.error())) describe_plan(planned->plan, out);
+  if (!launched) {
+    print_lines(cleanup_stage(std::move(*acquired), std::move(*planned)));
+    return launched.error();
+  }
+  const Collected collected = collect_stage(*acquired);
+  const Summary summary = summarize_stage(policy, *planned, *launched, collected, out);
+  print_lines(summary.lines);
+  print_lines(cleanup_stage(std::move(*acquired), std::move(*planned)));
+  return launched->exit_code;
+}
+
+// probe -> (plan -> require -> compile -> acquire -> launch -> collect -> summarize ->
+// print -> cleanup). When clone() refuses user namespaces, the stages run again on the
+// host as it turned out to be: planned without them (which refuses unless --best-effort,
+// since protected paths cannot be enforced by Landlock alone).
 Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunResult& out) {
-  // The cgroup probe reads mountinfo and the hierarchies: only for the limits that use it.
-  LinuxHostCaps caps = probe_linux_host(
-      false, /*cgroups=*/policy.limits.memory_bytes.has_value() || policy.limits.pids.has_value());
-  auto prepared = prepare(policy, caps);
-  if (!prepared) return prepared.error();
-
-  std::optional<SeccompProgram> program;
-  std::optional<SupervisorPrograms> watch;  // denial reporting (supervisor.hpp)
-  DenialRules denial_rules_for_run;
-  auto compile = [&]() -> Status {
-    program.reset();
-    watch.reset();
-    if (prepared->plan.sandbox == LinuxSandbox::None || !prepared->caps.seccomp) return Ok{};
-    auto deny_list = prepared->plan.seccomp;
-    if (request.report_denials != DenialReporting::Off) {
-      denial_rules_for_run = denial_rules(policy, prepared->plan, home_of(policy));
-      auto w = supervisor_compile(deny_list, denial_rules_for_run, request.report_denials);
-      if (!w) return w.error();
-      watch = std::move(*w);
-      deny_list = watch->deny_list;
-    }
-    auto p = seccomp_compile(deny_list);
-    if (!p) return p.error();
-    program = std::move(*p);
-    return Ok{};
-  };
-  if (auto st = compile(); !st) return st.error();
-
-  LimitsPlan limits = plan_limits(policy.limits, caps, prepared->plan.sandbox == LinuxSandbox::Namespaces);
-  {
-    std::vector<Loss> losses;
-    for (const auto& l : limits.losses) losses.push_back({"resource limits", l, ""});
-    if (auto st = require_enforceable(losses, policy.best_effort); !st) return st.error();
-  }
-  std::vector<std::string> warnings;
-  for (const auto& l : limits.losses) {
-    warnings.push_back("warning: " + l);
-    out.degradations.push_back({{"name", "resource limits"}, {"detail", l}});
-  }
-  print_lines(warnings);
-  // The per-run cgroup: removed when this function returns, on every path (RAII).
-  std::optional<RunCgroup> group;
-  if (limits.cgroup.any() && prepared->plan.sandbox != LinuxSandbox::None) {
-    auto g = RunCgroup::create(limits.cgroup);
-    if (!g) return g.error();
-    group.emplace(std::move(*g));
-  }
-  // A fork bomb stays pinned at its pids limit: kill it and say so (PidsCeiling).
-  std::optional<PidsCeiling> ceiling;
-  if (policy.limits.pids && prepared->plan.sandbox != LinuxSandbox::None)
-    ceiling.emplace(*policy.limits.pids);
-  const bool cgroup_pids = group && limits.cgroup.pids_max;
-  auto watch_pids = [&](double elapsed, int child) {
-    if (cgroup_pids) {
-      auto current = group->pids_current();
-      return current && ceiling->sample(elapsed, *current, group->events().pids_refused.value_or(0));
-    }
-    // RLIMIT_NPROC: refusals are invisible outside; the count in the pid namespace is not.
-    // Without refusals to go by, a small limit is too easily reached by an ordinary
-    // pipeline: the count alone decides only from kMinCountedPidsCeiling up.
-    if (prepared->plan.sandbox != LinuxSandbox::Namespaces || *policy.limits.pids < kMinCountedPidsCeiling)
-      return false;
-    return ceiling->sample(elapsed, count_process_tree(child), std::nullopt);
-  };
-
-  Result<LaunchResult> result = Error{};
-  std::vector<std::string>& notes = out.notes;
-  std::vector<GitRootPin> git_pins;    // roots with no .git, pinned before the command starts
-  std::vector<GitDirPin> gitdir_pins;  // roots with a .git: which pointer names it had
-  std::unique_ptr<ProxyServer> proxy;  // proxied network: runs while the command runs
-  std::optional<Supervisor> supervisor;
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    if (auto st = prepared->placeholders.create(prepared->plan.placeholders); !st) return st.error();
-    proxy.reset();
-    if (prepared->plan.net.proxied) {
-      auto started = start_proxy_for(policy, prepared->plan.net);
-      if (!started) return started.error();
-      proxy = std::move(*started);
-      if (prepared->plan.net.on_host) {
-        // No namespace: the listeners are on the host's loopback now; Landlock, the
-        // environment and the denial rules need their ports.
-        set_host_proxy_ports(prepared->plan, proxy->ports().first, proxy->ports().second);
-        if (watch) denial_rules_for_run = denial_rules(policy, prepared->plan, home_of(policy));
-      }
-    }
-    LaunchSpec spec{&prepared->plan,
-                    request.argv,
-                    sandbox_env(policy, prepared->plan),
-                    request.cwd,
-                    policy.limits.timeout_seconds,
-                    caps.uid,
-                    caps.gid,
-                    program ? &*program : nullptr,
-                    limits.rlimits.count ? &limits.rlimits : nullptr};
-    spec.request_on_stdin = request.mcp_request;
-    if (group) {
-      spec.cgroup = &group->join();
-      spec.kill_tree = [&group] { group->kill(); };
-    }
-    if (ceiling) spec.limit_watch = watch_pids;
-    if (proxy) {
-      if (!prepared->plan.net.on_host) spec.net_child_fd = proxy->child_fd();
-      spec.after_clone = [p = proxy.get()] { p->after_clone(); };
-    }
-    if (request.plan_digest_fd) {
-      // cordon mcp compares this with a plan made when a call arrives (runner.cpp): the
-      // plan is final once the sandbox exists, so it is written right after the clone.
-      spec.after_clone = [before = spec.after_clone, fd = *request.plan_digest_fd, &prepared] {
-        if (before) before();
-        const std::string line =
-            std::string(prepared->plan.sandbox == LinuxSandbox::Namespaces ? "ns " : "landlock ") +
-            plan_digest(prepared->plan) + "\n";
-        ssize_t ignored = ::write(fd, line.data(), line.size());  // a pipe: one short write
-        (void)ignored;
-        ::close(fd);
-      };
-    }
-    supervisor.reset();
-    if (watch) {
-      supervisor.emplace(denial_rules_for_run, *watch);
-      if (auto st = supervisor->prepare(); !st) return st.error();
-      spec.supervisor = &*supervisor;
-    }
-    git_pins = pin_git_roots(prepared->plan.git_watch);
-    if (prepared->plan.sandbox != LinuxSandbox::None && policy.git != GitMode::Writable)
-      gitdir_pins = pin_existing_gitdirs(policy.write_roots());
-    result = launch(spec);
-    if (result || !is_userns_unavailable(result.error()) || attempt == 1) break;
-    // clone() refused the namespaces: plan again without them (which refuses unless
-    // --best-effort, since protected paths cannot be enforced by Landlock alone).
-    caps.userns = false;
-    caps.userns_reason = "clone(CLONE_NEWUSER) failed: " + errno_name(result.error().code);
-    auto again = prepare(policy, caps);
-    if (!again) return again.error();
-    prepared = std::move(again);
-    if (auto st = compile(); !st) return st.error();
-    limits = plan_limits(policy.limits, caps, false);
-    notes.push_back("user namespaces unavailable (" + caps.userns_reason +
-                    "): ran with Landlock only (--best-effort)");
-  }
-  std::vector<ProxyRefusal> refused;
-  if (proxy) refused = proxy->finish();
-  out.sandbox = plan_detail(prepared->plan)["sandbox"];
-  out.guarantees = to_json(prepared->plan.report)["guarantees"];
-  out.limits = limits.report;
-  if (!result) return result.error();
-  // summarize: what the run found out, as data; printed once, escaped, at the end.
-  RunFacts facts;
-  if (result->cwd_failed)
-    facts.cwd_failed = std::make_pair(result->exec_arg, result->exec_errno);
-  else if (result->exec_failed)
-    facts.exec_failed = std::make_pair(result->exec_arg, result->exec_errno);
-  facts.proxy_refused_total = refused.size();
-  facts.proxy_refusals = summarize_refusals(refused);
-  for (const auto& pin : git_pins) {
-    const GitRepair repair = neutralise_new_repository(pin);
-    for (const auto& done : repair.done) {
-      facts.git_notes.push_back(done);
-      notes.push_back(done);
-    }
-    for (const auto& warning : repair.warnings) {
-      facts.git_warnings.push_back(warning);
-      notes.push_back("warning: " + warning);
-    }
-  }
-  // In a repository that existed before: something the command did on purpose, said loudly.
-  for (const auto& pin : gitdir_pins) {
-    const GitRepair repair = remove_new_pointers(pin);
-    for (const auto& done : repair.done) {
-      facts.git_warnings.push_back(done);
-      notes.push_back("warning: " + done);
-    }
-    for (const auto& warning : repair.warnings) {
-      facts.git_warnings.push_back(warning);
-      notes.push_back("warning: " + warning);
-    }
-  }
-  facts.guarantees = prepared->plan.report.guarantees;
-  facts.best_effort = policy.best_effort;
-  for (const auto& g : prepared->plan.report.guarantees)
-    if (g.state == GuaranteeState::Degraded || g.state == GuaranteeState::Missing)
-      out.degradations.push_back({{"name", g.name}, {"state", to_string(g.state)}, {"detail", g.detail}});
-  if (supervisor) {
-    facts.denials = supervisor->log().entries();
-    facts.denials_truncated = supervisor->log().truncated();
-  }
-  if (result->timed_out) facts.timed_out_after = *policy.limits.timeout_seconds;
-
-  out.exit_code = result->exit_code;
-  out.signal = result->signal;
-  out.timed_out = result->timed_out;
-  out.exec_failed = result->exec_failed;
-  out.duration_ms = result->duration_ms;
-  rusage usage{};  // every process of the sandbox was reaped by its init, then init by us
-  const uint64_t peak_rss =
-      ::getrusage(RUSAGE_CHILDREN, &usage) == 0 ? static_cast<uint64_t>(usage.ru_maxrss) * 1024 : 0;
-  LimitsEvidence evidence{result->exit_code, result->signal, result->timed_out, peak_rss};
-  evidence.pids_ceiling_killed = result->limit_killed;
-  if (group) {
-    CgroupEvents ev = group->events();
-    if (limits.cgroup.memory_bytes) evidence.memory_oom_kills = ev.memory_oom_kills.value_or(0);
-    if (limits.cgroup.pids_max) evidence.pids_refused = ev.pids_refused.value_or(0);
-    for (const char* name : {"memory", "pids"})
-      if (auto dir = group->dir_for(name); !dir.empty() && out.limits.contains(name))
-        out.limits[name]["cgroup"] = dir;
-    group.reset();  // the sandbox is gone: remove its groups now
-  }
-  out.limits_hit = limits_hit(policy.limits, evidence);
-  for (const auto& name : out.limits_hit) {
-    const std::string text = limit_hit_text(name, evidence);
-    facts.limits_exceeded.push_back(text);
-    if (out.limits.contains(name)) {
-      out.limits[name]["hit"] = true;
-      out.limits[name]["evidence"] = text;
-    }
-  }
-  // The kernel refused something, but the command coped (a shell whose fork failed, a
-  // build that retried): not the classification, but the report says the limit was reached.
-  auto reached = [&](const char* name, std::optional<uint64_t> count, const char* what) {
-    if (!count || *count == 0 || !out.limits.contains(name) || out.limits[name].contains("hit")) return;
-    const std::string text =
-        std::string(name) + " (" + std::to_string(*count) + " " + what + "; the command carried on)";
-    facts.limits_reached.push_back(text);
-    out.limits[name]["hit"] = true;
-    out.limits[name]["evidence"] = text;
-  };
-  if (!result->timed_out) {
-    reached("memory", evidence.memory_oom_kills, "OOM kills");
-    reached("pids", evidence.pids_refused, "forks refused");
-  }
-  if (result->timed_out && policy.limits.pids)
-    notes.push_back("timed out with --pids " + std::to_string(*policy.limits.pids) + " in force (" +
-                    limits.report["pids"]["mechanism"].get<std::string>() + ")");
-  print_lines(summarize_run(facts));
-  if (supervisor) {
-    out.denials = supervisor->log().entries();
-    out.denials_truncated = supervisor->log().truncated();
-    out.denials_reported = supervisor->active();
-  }
-  // Connections the proxy refused join the denials: operation "connect", address host:port.
-  for (const auto& r : refused) {
-    Denial d;
-    d.operation = "connect";
-    d.address = r.address();
-    d.rule = "network proxy: " + r.reason;
-    if (r.reason == "not in the allowlist") d.suggestion = "--allow-domain " + r.host;
-    out.denials.push_back(std::move(d));
-  }
-  return result->exit_code;
+  LinuxHostCaps caps = probe_stage(policy, ProbeFor::Run);
+  Result<int> code = run_stages(policy, request, caps, true, std::nullopt, out);
+  if (code || !is_userns_unavailable(code.error())) return code;
+  caps.userns = false;
+  caps.userns_reason = "clone(CLONE_NEWUSER) failed: " + errno_name(code.error().code);
+  return run_stages(
+      policy, request, caps, false,
+      "user namespaces unavailable (" + caps.userns_reason + "): ran with Landlock only (--best-effort)",
+      out);
 }
 
 // Names from the sandbox need not be UTF-8: replaced, never a throw (nlohmann's default).

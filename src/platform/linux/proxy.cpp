@@ -572,6 +572,17 @@ Result<UniqueFd> listen_on_host_loopback(uint16_t& port) {
 
 }  // namespace
 
+Result<HostProxyListeners> bind_host_proxy_listeners() {
+  HostProxyListeners l;
+  auto http = listen_on_host_loopback(l.ports.http);
+  if (!http) return http.error();
+  auto socks = listen_on_host_loopback(l.ports.socks);
+  if (!socks) return socks.error();
+  l.http = std::move(*http);
+  l.socks = std::move(*socks);
+  return l;
+}
+
 Result<std::vector<std::pair<std::string, std::vector<IpAddress>>>> parse_test_resolve(
     const std::string& text) {
   std::vector<std::pair<std::string, std::vector<IpAddress>>> out;
@@ -610,19 +621,10 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::start(ProxyOptions options) {
   p->stop_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!p->stop_fd_.valid() || !p->shared_->wake.valid()) return os_error("eventfd", "proxy", errno);
   if (p->options_.host_listeners) {
-    for (uint16_t* port : {&p->ports_.first, &p->ports_.second}) {
-      auto fd = listen_on_host_loopback(*port);
-      if (!fd) return fd.error();
-      p->host_fds_.push_back(std::move(*fd));
-    }
+    p->host_fds_.push_back(std::move(p->options_.host_listeners->http));
+    p->host_fds_.push_back(std::move(p->options_.host_listeners->socks));
+    p->options_.host_listeners.reset();
   }
-  // The thread must not take process-directed signals: launch() reads SIGCHLD and the
-  // forwarded signals from a signalfd, which only sees them while every thread blocks them.
-  sigset_t all, previous;
-  sigfillset(&all);
-  pthread_sigmask(SIG_BLOCK, &all, &previous);
-  p->thread_ = std::thread([raw = p.get()] { raw->thread_main(); });
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   return p;
 }
 
@@ -633,6 +635,13 @@ void ProxyServer::after_clone() {
     files.rlim_cur = files.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &files);
   }
+  // The thread must not take process-directed signals: launch() reads SIGCHLD and the
+  // forwarded signals from a signalfd, which only sees them while every thread blocks them.
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &previous);
+  thread_ = std::thread([this] { thread_main(); });
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 
 void ProxyServer::thread_main() {
@@ -687,20 +696,25 @@ std::vector<std::string> summarize_refusals(const std::vector<ProxyRefusal>& ref
 
 namespace cordon {
 
-Result<std::unique_ptr<ProxyServer>> start_proxy_for(const Policy& policy, const NetPlan& plan) {
+Result<std::unique_ptr<ProxyServer>> start_proxy_for(const Policy& policy, const NetPlan& plan,
+                                                     std::optional<HostProxyListeners> listeners,
+                                                     std::vector<std::string>& warnings) {
   ProxyOptions o;
   auto filter = DomainFilter::build(policy.net.allow_domains, policy.net.deny_domains);
   if (!filter) return filter.error();
   o.filter = std::move(*filter);
-  o.host_listeners = plan.on_host;
-  if (!plan.on_host) o.forward_ports = plan.localhost_ports;  // on host: reached directly
+  if (plan.on_host) {
+    if (!listeners) return os_error("proxy", "host listeners", EINVAL, "none were bound before planning");
+    o.host_listeners = std::move(listeners);
+  } else {
+    o.forward_ports = plan.localhost_ports;  // on host: reached directly
+  }
   if (const char* t = std::getenv("CORDON_TEST_RESOLVE"); t && *t) {
     auto r = parse_test_resolve(t);
     if (!r) return r.error();
     o.test_resolve = std::move(*r);
-    std::fprintf(
-        stderr,
-        "cordon: warning: CORDON_TEST_RESOLVE overrides name resolution in the proxy (for tests only)\n");
+    warnings.push_back(
+        "warning: CORDON_TEST_RESOLVE overrides name resolution in the proxy (for tests only)");
   }
   return ProxyServer::start(std::move(o));
 }

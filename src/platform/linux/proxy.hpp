@@ -1,16 +1,17 @@
 // cordon: the supervisor's network proxy for the proxied network mode.
 //
-//   auto proxy = ProxyServer::start(options).value();   // before clone()
+//   auto proxy = ProxyServer::start(options).value();   // before clone(): sockets only
 //   LaunchSpec spec{...}; spec.net_child_fd = proxy->child_fd();
-//   spec.after_clone = [&] { proxy->after_clone(); };
+//   spec.after_clone = [&] { proxy->after_clone(); };  // starts the proxy's thread
 //   launch(spec);                                       // the child sends its listeners
 //   for (auto& r : proxy->finish()) ...                 // refused connections
 //
 // The sandbox's child creates listening sockets on 127.0.0.1 inside its network
 // namespace (net_child.cpp) and sends them over a unix socketpair (SCM_RIGHTS).
 // Without user namespaces (ProxyOptions::host_listeners) there is no namespace:
-// start() binds the HTTP and SOCKS5 listeners on the host's 127.0.0.1 itself, on
-// ports the kernel picks (ports()), and the sandbox reaches them directly, Landlock
+// bind_host_proxy_listeners() binds the HTTP and SOCKS5 listeners on the host's
+// 127.0.0.1 before planning, on ports the kernel picks; the ports are planner inputs
+// (LinuxPlanInputs::host_proxy) and the sandbox reaches them directly, Landlock
 // allowing TCP connect to those ports only. One thread here serves them with epoll: an HTTP proxy (CONNECT
 // and absolute-URI requests), a SOCKS5 proxy (CONNECT; domain, IPv4 and IPv6 targets) and plain forwarders
 // for --allow-localhost ports (to the host's 127.0.0.1:PORT). Names are resolved here, outside the sandbox
@@ -32,6 +33,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -56,13 +58,22 @@ struct ProxyRefusal {
   }
 };
 
+// The proxied network without user namespaces: listeners on the host's 127.0.0.1, bound
+// before planning so that the plan is final (their ports go into Landlock's rules, the
+// environment and the denial rules).
+struct HostProxyListeners {
+  UniqueFd http, socks;
+  HostProxyPorts ports;
+};
+[[nodiscard]] Result<HostProxyListeners> bind_host_proxy_listeners();
+
 struct ProxyOptions {
   DomainFilter filter;
   std::vector<std::pair<std::string, std::vector<IpAddress>>> test_resolve;  // normalised names
   // Listener order in the SCM_RIGHTS message: HTTP, SOCKS5, then one per forwarded port.
   std::vector<uint16_t> forward_ports;
-  // No namespace: listen on the host's 127.0.0.1 (ephemeral ports), nothing forwarded.
-  bool host_listeners = false;
+  // No namespace: serve these listeners on the host's 127.0.0.1, nothing forwarded.
+  std::optional<HostProxyListeners> host_listeners;
 };
 
 // "a.test=127.0.0.1,b.test=10.0.0.5" -> pairs; an error names the bad entry.
@@ -77,12 +88,11 @@ class ProxyServer {
   ProxyServer& operator=(const ProxyServer&) = delete;
 
   int child_fd() const { return child_end_.get(); }
-  // host_listeners: the ports the kernel gave the HTTP and SOCKS5 listeners.
-  std::pair<uint16_t, uint16_t> ports() const { return ports_; }
   // In the parent right after clone(): our copy of the child's end is closed, so a
   // child that dies before sending its listeners ends the receive with EOF. The
   // supervisor's descriptor limit is raised to the hard limit (a connection holds six
-  // descriptors); the command keeps the limit it inherited at clone().
+  // descriptors); the command keeps the limit it inherited at clone(). Then the proxy's
+  // thread starts: no thread of cordon's exists while clone() copies the process.
   void after_clone();
   // Stops the event loop, closes every connection, returns the refusals.
   std::vector<ProxyRefusal> finish();
@@ -96,16 +106,17 @@ class ProxyServer {
   ProxyOptions options_;
   UniqueFd parent_end_, child_end_, stop_fd_;
   std::vector<UniqueFd> host_fds_;  // host_listeners: HTTP, SOCKS5
-  std::pair<uint16_t, uint16_t> ports_{0, 0};
   std::shared_ptr<Shared> shared_;
   std::thread thread_;
   bool finished_ = false;
 };
 
 // The proxy for a run: the policy's allow/deny lists, the plan's forwarded ports (or
-// host listeners when plan.on_host), and CORDON_TEST_RESOLVE when set (with a warning
-// on stderr).
-[[nodiscard]] Result<std::unique_ptr<ProxyServer>> start_proxy_for(const Policy& policy, const NetPlan& plan);
+// the host listeners bound before planning when plan.on_host), and CORDON_TEST_RESOLVE
+// when set (`warnings` then gets a line saying so).
+[[nodiscard]] Result<std::unique_ptr<ProxyServer>> start_proxy_for(
+    const Policy& policy, const NetPlan& plan, std::optional<HostProxyListeners> listeners,
+    std::vector<std::string>& warnings);
 
 // One line per distinct refusal: "evil.test:80 (denied by --deny-domain) x2".
 std::vector<std::string> summarize_refusals(const std::vector<ProxyRefusal>& refusals);

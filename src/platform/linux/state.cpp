@@ -281,6 +281,10 @@ void PlaceholderGuard::start_cleaner() {
 }
 
 PlaceholderGuard::~PlaceholderGuard() {
+  release();
+}
+
+void PlaceholderGuard::release() {
   if (in_use_.empty()) return;
   in_use_.clear();  // release our shared locks first, so the cleaner can take them
   // Whichever run ends last cleans up, including placeholders an overlapping run

@@ -53,6 +53,9 @@ class PlaceholderGuard {
                                                      const std::vector<std::string>& roots);
   // Creates the missing placeholders of a plan (ledger first, under the create lock).
   [[nodiscard]] Status create(const std::vector<Placeholder>& items);
+  // The cleanup stage: releases the shared locks and, when this guard served a run that
+  // recorded placeholders, starts the detached cleaner. Once; the destructor is the backstop.
+  void release();
 
  private:
   void start_cleaner();

@@ -1,0 +1,357 @@
+#include "platform/linux/run_stages.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "core/env_filter.hpp"
+#include "core/paths.hpp"
+#include "plan/plan_digest.hpp"
+#include "plan/require.hpp"
+#include "platform/linux/fs_probe.hpp"
+#include "platform/linux/limits.hpp"
+#include "platform/linux/probe.hpp"
+#include "platform/linux/proc_tree.hpp"
+
+extern char** environ;
+
+namespace cordon {
+namespace {
+
+std::string home() {
+  const char* h = std::getenv("HOME");
+  return h ? h : "";
+}
+
+// cordon's own config and state: protected (read-only) wherever a writable root
+// contains them, so a command cannot widen its next policy or edit the placeholder
+// ledger that cordon acts on.
+std::vector<std::string> own_paths(const StateDirs& state) {
+  std::vector<std::string> own = {state.root};
+  const char* xdg = std::getenv("XDG_CONFIG_HOME");
+  const std::string h = home();
+  if (xdg && paths::is_absolute(xdg))
+    own.push_back(paths::join(xdg, "cordon"));
+  else if (!h.empty())
+    own.push_back(paths::join(h, ".config/cordon"));
+  return own;
+}
+
+std::vector<std::string> sandbox_env(const Policy& policy, const LinuxPlan& plan) {
+  std::vector<std::string> in;
+  for (char** e = environ; e && *e; ++e) in.emplace_back(*e);
+  EnvPolicy env = policy.env;
+  if (plan.sandbox != LinuxSandbox::None) {
+    if (!plan.tmpdir.empty()) env.set.emplace_back("TMPDIR", plan.tmpdir);
+    env.set.emplace_back("CORDON_SANDBOX", "1");
+  }
+  const char* java = std::getenv("JAVA_TOOL_OPTIONS");
+  for (auto& kv : proxy_environment(plan.net, java ? java : "")) env.set.push_back(std::move(kv));
+  return filter_env(in, env).env;
+}
+
+std::string sandbox_name(LinuxSandbox s) {
+  return s == LinuxSandbox::Namespaces     ? "namespaces"
+         : s == LinuxSandbox::LandlockOnly ? "landlock-only"
+                                           : "none";
+}
+
+}  // namespace
+
+LinuxHostCaps probe_stage(const Policy& policy, ProbeFor purpose) {
+  if (purpose == ProbeFor::Explain) return probe_linux_host(true, /*cgroups=*/true);
+  return probe_linux_host(
+      false, /*cgroups=*/policy.limits.memory_bytes.has_value() || policy.limits.pids.has_value());
+}
+
+Result<Planned> plan_stage(const Policy& policy, LinuxHostCaps caps, HostListeners listeners) {
+  Planned p;
+  p.caps = std::move(caps);
+  auto state = prepare_state(policy.workspace, home(), p.caps.uid);
+  if (!state) return state.error();
+  p.state = *state;
+  std::vector<std::string> roots = policy.write_roots();
+  roots.push_back(policy.workspace);  // read-only mode has no write roots, still a workspace
+  // Before planning: the plan decides which placeholders exist, and no cleaner may
+  // remove one between planning and mounting.
+  auto guard = PlaceholderGuard::hold(p.state, roots);
+  if (!guard) return guard.error();
+  p.placeholders = std::move(*guard);
+  LinuxPlanInputs inputs{p.state.private_tmp, home(), own_paths(p.state), p.state.root};
+  if (listeners == HostListeners::Bind && plan_needs_host_proxy_ports(policy, p.caps)) {
+    auto bound = bind_host_proxy_listeners();
+    if (!bound) return bound.error();
+    inputs.host_proxy = bound->ports;
+    p.host_listeners = std::move(*bound);
+  }
+  RealFsProbe fs;
+  auto plan = plan_linux(policy, p.caps, fs, inputs);
+  if (!plan) return plan.error();
+  p.plan = std::move(*plan);
+  return p;
+}
+
+Result<Required> require_stage(const Policy& policy, const LinuxPlan& plan) {
+  std::vector<Loss> losses;
+  for (const auto& l : plan.limits.losses) losses.push_back({"resource limits", l, ""});
+  if (auto st = require_enforceable(losses, policy.best_effort); !st) return st.error();
+  Required r;
+  for (const auto& l : plan.limits.losses) {
+    r.warnings.push_back("warning: " + l);
+    r.degradations.push_back({{"name", "resource limits"}, {"detail", l}});
+  }
+  return r;
+}
+
+Result<Compiled> compile_stage(const Policy& policy, const platform::RunRequest& request,
+                               const Planned& planned) {
+  Compiled c;
+  const LinuxPlan& plan = planned.plan;
+  c.env = sandbox_env(policy, plan);
+  if (plan.sandbox == LinuxSandbox::None || !planned.caps.seccomp) return c;
+  auto deny_list = plan.seccomp;
+  if (request.report_denials != DenialReporting::Off) {
+    c.denial_rules = denial_rules(policy, plan, home());
+    auto w = supervisor_compile(deny_list, c.denial_rules, request.report_denials);
+    if (!w) return w.error();
+    c.supervisor = std::move(*w);
+    deny_list = c.supervisor->deny_list;
+  }
+  auto p = seccomp_compile(deny_list);
+  if (!p) return p.error();
+  c.seccomp = std::move(*p);
+  return c;
+}
+
+Result<Acquired> acquire_stage(const Policy& policy, Planned& planned, const Compiled& compiled) {
+  Acquired a;
+  const LinuxPlan& plan = planned.plan;
+  const bool sandboxed = plan.sandbox != LinuxSandbox::None;
+  // The per-run cgroup: removed by cleanup_stage().
+  if (plan.limits.cgroup.any() && sandboxed) {
+    auto g = RunCgroup::create(plan.limits.cgroup);
+    if (!g) return g.error();
+    a.cgroup.emplace(std::move(*g));
+  }
+  if (policy.limits.pids && sandboxed) a.ceiling.emplace(*policy.limits.pids);
+  if (auto st = planned.placeholders.create(plan.placeholders); !st) return st.error();
+  if (plan.net.proxied) {
+    auto started = start_proxy_for(policy, plan.net, std::move(planned.host_listeners), a.warnings);
+    if (!started) return started.error();
+    a.proxy = std::move(*started);
+  }
+  if (compiled.supervisor) {
+    a.supervisor = std::make_unique<Supervisor>(compiled.denial_rules, *compiled.supervisor);
+    if (auto st = a.supervisor->prepare(); !st) return st.error();
+  }
+  a.git_pins = pin_git_roots(plan.git_watch);
+  if (sandboxed && policy.git != GitMode::Writable)
+    a.gitdir_pins = pin_existing_gitdirs(policy.write_roots());
+  return a;
+}
+
+Result<LaunchResult> launch_stage(const Policy& policy, const platform::RunRequest& request,
+                                  const Planned& planned, const Compiled& compiled, Acquired& acquired) {
+  const LinuxPlan& plan = planned.plan;
+  LaunchSpec spec{&plan,
+                  request.argv,
+                  compiled.env,
+                  request.cwd,
+                  policy.limits.timeout_seconds,
+                  planned.caps.uid,
+                  planned.caps.gid,
+                  compiled.seccomp ? &*compiled.seccomp : nullptr,
+                  plan.limits.rlimits.count ? &plan.limits.rlimits : nullptr};
+  spec.request_on_stdin = request.mcp_request;
+  if (acquired.cgroup) {
+    RunCgroup* group = &*acquired.cgroup;
+    spec.cgroup = &group->join();
+    spec.kill_tree = [group] { group->kill(); };
+  }
+  if (acquired.ceiling) {
+    const bool cgroup_pids = acquired.cgroup && plan.limits.cgroup.pids_max;
+    const bool counted =
+        plan.sandbox == LinuxSandbox::Namespaces && *policy.limits.pids >= kMinCountedPidsCeiling;
+    spec.limit_watch = [&acquired, cgroup_pids, counted](double elapsed, int child) {
+      if (cgroup_pids) {
+        auto current = acquired.cgroup->pids_current();
+        return current && acquired.ceiling->sample(elapsed, *current,
+                                                   acquired.cgroup->events().pids_refused.value_or(0));
+      }
+      // RLIMIT_NPROC: refusals are invisible outside; the count in the pid namespace is not.
+      // Without refusals to go by, a small limit is too easily reached by an ordinary
+      // pipeline: the count alone decides only from kMinCountedPidsCeiling up.
+      if (!counted) return false;
+      return acquired.ceiling->sample(elapsed, count_process_tree(child), std::nullopt);
+    };
+  }
+  if (acquired.proxy) {
+    if (!plan.net.on_host) spec.net_child_fd = acquired.proxy->child_fd();
+    spec.after_clone = [p = acquired.proxy.get()] { p->after_clone(); };
+  }
+  if (request.plan_digest_fd) {
+    // cordon mcp compares this with a plan made when a call arrives (runner.cpp): the
+    // plan is final once it leaves the planner; written right after the clone, when the
+    // sandbox exists. Formatted before the clone.
+    const std::string line = std::string(plan.sandbox == LinuxSandbox::Namespaces ? "ns " : "landlock ") +
+                             plan_digest(plan) + "\n";
+    spec.after_clone = [before = spec.after_clone, fd = *request.plan_digest_fd, line] {
+      if (before) before();
+      ssize_t ignored = ::write(fd, line.data(), line.size());  // a pipe: one short write
+      (void)ignored;
+      ::close(fd);
+    };
+  }
+  if (acquired.supervisor) spec.supervisor = acquired.supervisor.get();
+  return launch(spec);
+}
+
+Collected collect_stage(Acquired& acquired) {
+  Collected c;
+  if (acquired.proxy) c.refused = acquired.proxy->finish();
+  for (const auto& pin : acquired.git_pins) c.new_repositories.push_back(neutralise_new_repository(pin));
+  for (const auto& pin : acquired.gitdir_pins) c.existing_repositories.push_back(remove_new_pointers(pin));
+  if (acquired.supervisor) {
+    c.denials = acquired.supervisor->log().entries();
+    c.denials_truncated = acquired.supervisor->log().truncated();
+    c.denials_reported = acquired.supervisor->active();
+  }
+  rusage usage{};  // every process of the sandbox was reaped by its init, then init by us
+  if (::getrusage(RUSAGE_CHILDREN, &usage) == 0)
+    c.peak_rss_bytes = static_cast<uint64_t>(usage.ru_maxrss) * 1024;
+  if (acquired.cgroup) {
+    c.cgroup_events = acquired.cgroup->events();
+    for (const char* name : {"memory", "pids"})
+      if (auto dir = acquired.cgroup->dir_for(name); !dir.empty()) c.cgroup_dirs[name] = dir;
+  }
+  return c;
+}
+
+void describe_plan(const LinuxPlan& plan, RunResult& out) {
+  out.sandbox = sandbox_name(plan.sandbox);
+  out.guarantees = to_json(plan.report)["guarantees"];
+  out.limits = plan.limits.report;
+}
+
+Summary summarize_stage(const Policy& policy, const Planned& planned, const LaunchResult& result,
+                        const Collected& collected, RunResult& out) {
+  const LinuxPlan& plan = planned.plan;
+  std::vector<std::string>& notes = out.notes;
+  RunFacts facts;
+  if (result.cwd_failed)
+    facts.cwd_failed = std::make_pair(result.exec_arg, result.exec_errno);
+  else if (result.exec_failed)
+    facts.exec_failed = std::make_pair(result.exec_arg, result.exec_errno);
+  facts.proxy_refused_total = collected.refused.size();
+  facts.proxy_refusals = summarize_refusals(collected.refused);
+  for (const auto& repair : collected.new_repositories) {
+    for (const auto& done : repair.done) {
+      facts.git_notes.push_back(done);
+      notes.push_back(done);
+    }
+    for (const auto& warning : repair.warnings) {
+      facts.git_warnings.push_back(warning);
+      notes.push_back("warning: " + warning);
+    }
+  }
+  // In a repository that existed before: something the command did on purpose, said loudly.
+  for (const auto& repair : collected.existing_repositories) {
+    for (const auto& done : repair.done) {
+      facts.git_warnings.push_back(done);
+      notes.push_back("warning: " + done);
+    }
+    for (const auto& warning : repair.warnings) {
+      facts.git_warnings.push_back(warning);
+      notes.push_back("warning: " + warning);
+    }
+  }
+  facts.guarantees = plan.report.guarantees;
+  facts.best_effort = policy.best_effort;
+  for (const auto& g : plan.report.guarantees)
+    if (g.state == GuaranteeState::Degraded || g.state == GuaranteeState::Missing)
+      out.degradations.push_back({{"name", g.name}, {"state", to_string(g.state)}, {"detail", g.detail}});
+  facts.denials = collected.denials;
+  facts.denials_truncated = collected.denials_truncated;
+  if (result.timed_out) facts.timed_out_after = *policy.limits.timeout_seconds;
+
+  out.exit_code = result.exit_code;
+  out.signal = result.signal;
+  out.timed_out = result.timed_out;
+  out.exec_failed = result.exec_failed;
+  out.duration_ms = result.duration_ms;
+  LimitsEvidence evidence{result.exit_code, result.signal, result.timed_out, collected.peak_rss_bytes};
+  evidence.pids_ceiling_killed = result.limit_killed;
+  if (collected.cgroup_events) {
+    const CgroupEvents& ev = *collected.cgroup_events;
+    if (plan.limits.cgroup.memory_bytes) evidence.memory_oom_kills = ev.memory_oom_kills.value_or(0);
+    if (plan.limits.cgroup.pids_max) evidence.pids_refused = ev.pids_refused.value_or(0);
+    for (const auto& [name, dir] : collected.cgroup_dirs.items())
+      if (out.limits.contains(name)) out.limits[name]["cgroup"] = dir;
+  }
+  out.limits_hit = limits_hit(policy.limits, evidence);
+  for (const auto& name : out.limits_hit) {
+    const std::string text = limit_hit_text(name, evidence);
+    facts.limits_exceeded.push_back(text);
+    if (out.limits.contains(name)) {
+      out.limits[name]["hit"] = true;
+      out.limits[name]["evidence"] = text;
+    }
+  }
+  // The kernel refused something, but the command coped (a shell whose fork failed, a
+  // build that retried): not the classification, but the report says the limit was reached.
+  auto reached = [&](const char* name, std::optional<uint64_t> count, const char* what) {
+    if (!count || *count == 0 || !out.limits.contains(name) || out.limits[name].contains("hit")) return;
+    const std::string text =
+        std::string(name) + " (" + std::to_string(*count) + " " + what + "; the command carried on)";
+    facts.limits_reached.push_back(text);
+    out.limits[name]["hit"] = true;
+    out.limits[name]["evidence"] = text;
+  };
+  if (!result.timed_out) {
+    reached("memory", evidence.memory_oom_kills, "OOM kills");
+    reached("pids", evidence.pids_refused, "forks refused");
+  }
+  if (result.timed_out && policy.limits.pids)
+    notes.push_back("timed out with --pids " + std::to_string(*policy.limits.pids) + " in force (" +
+                    plan.limits.report["pids"]["mechanism"].get<std::string>() + ")");
+  Summary s;
+  s.lines = summarize_run(facts);
+  out.denials = collected.denials;
+  out.denials_truncated = collected.denials_truncated;
+  out.denials_reported = collected.denials_reported;
+  // Connections the proxy refused join the denials: operation "connect", address host:port.
+  for (const auto& r : collected.refused) {
+    Denial d;
+    d.operation = "connect";
+    d.address = r.address();
+    d.rule = "network proxy: " + r.reason;
+    if (r.reason == "not in the allowlist") d.suggestion = "--allow-domain " + r.host;
+    out.denials.push_back(std::move(d));
+  }
+  return s;
+}
+
+std::vector<std::string> cleanup_stage(Acquired acquired, Planned planned) {
+  std::vector<std::string> failures;
+  acquired.git_pins.clear();
+  acquired.gitdir_pins.clear();
+  if (acquired.proxy) acquired.proxy->finish();  // joined (collect_stage stopped it already, if it ran)
+  acquired.proxy.reset();
+  acquired.supervisor.reset();  // stopped by launch(); nothing is left to join
+  if (acquired.cgroup) {
+    if (auto st = acquired.cgroup->remove(); !st)
+      for (auto& line : split_lines("warning: " + st.error().message())) failures.push_back(std::move(line));
+    acquired.cgroup.reset();
+  }
+  for (auto& line : cleanup_stage(std::move(planned))) failures.push_back(std::move(line));
+  return failures;
+}
+
+std::vector<std::string> cleanup_stage(Planned planned) {
+  planned.host_listeners.reset();  // never handed to a proxy: closed
+  planned.placeholders.release();  // no run may mount them once every hold is gone
+  return {};
+}
+
+}  // namespace cordon
