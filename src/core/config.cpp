@@ -350,6 +350,12 @@ Status set_protect(const Field& f, PolicyLayer& out) {
   return set_list(f, ListKind::Path, out.protect);
 }
 
+// Dropping a built-in protection widens the policy: not from a project config.
+Status set_unprotect(const Field& f, PolicyLayer& out) {
+  return set_list(f, ListKind::Text, out.unprotect,
+                  Widening{"dropping built-in protected names", "--unprotect NAME"});
+}
+
 Status set_deny_read(const Field& f, PolicyLayer& out) {
   return set_list(f, ListKind::Path, out.deny_read);
 }
@@ -490,6 +496,7 @@ const std::vector<TableSpec>& tables() {
        {{"workspace", set_workspace},
         {"writable", set_writable},
         {"protect", set_protect},
+        {"unprotect", set_unprotect},
         {"deny_read", set_deny_read},
         {"allow_read", set_allow_read},
         {"tmp", set_tmp},

@@ -125,10 +125,10 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
         else if (contains(policy.protect, m.target))
           c.suggestion = "none: drop --protect " + m.target + " (or its `protect` config entry)";
         else if (std::find(names.begin(), names.end(), paths::basename(m.target)) != names.end() &&
-                 contains(r.policy_roots, parent))
-          c.suggestion =
-              "none: agent, editor and cordon configuration stays read-only in the sandbox; change it "
-              "outside";
+                 paths::basename(m.target) == ".cordon" && contains(r.policy_roots, parent))
+          c.suggestion = "none: cordon's project configuration stays read-only in the sandbox; change it outside";
+        else if (std::find(names.begin(), names.end(), paths::basename(m.target)) != names.end())
+          c.suggestion = "--unprotect " + paths::basename(m.target);
         else if (policy.git == GitMode::ReadOnly)
           c.suggestion = "--git config-only";  // refined per path in classify()
         else
@@ -137,7 +137,10 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
         break;
       }
       case MountKind::Pin:
-        r.pinned.push_back({m.target, "cannot be renamed or removed: " + m.reason, "--git writable"});
+        r.pinned.push_back({m.target, "cannot be renamed or removed: " + m.reason,
+                            m.reason == kPinAboveProtectedReason
+                                ? "none: a protected path lies below it; rename it outside the sandbox"
+                                : "--git writable"});
         break;
       case MountKind::EmptyWritableDir:
         if (policy.mode != Mode::ReadOnly) r.write_roots.push_back(m.target);

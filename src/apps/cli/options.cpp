@@ -18,7 +18,7 @@ namespace {
 // that every value can be validated with its flag name in the error.
 struct RawPolicyOptions {
   std::string mode, workspace, tmp, git, net;
-  std::vector<std::string> writable, protect, deny_read, allow_read, env_keep, env_drop;
+  std::vector<std::string> writable, protect, unprotect, deny_read, allow_read, env_keep, env_drop;
   std::vector<std::string> allow_domain, deny_domain, allow_localhost;
   double timeout = 0;
   bool best_effort = false;
@@ -35,6 +35,8 @@ void add_policy_options(CLI::App* app, RawPolicyOptions& o, CliRequest& req) {
   app->add_option("--tmp", o.tmp, "private (default) | host | none");
   app->add_option("--git", o.git, "read-only | config-only (default) | writable");
   app->add_option("--protect", o.protect, "extra read-only path inside writable roots (repeatable)")
+      ->allow_extra_args(false);
+  app->add_option("--unprotect", o.unprotect, "leave this built-in protected name writable (repeatable)")
       ->allow_extra_args(false);
   app->add_option("--deny-read", o.deny_read, "extra unreadable path (repeatable)")->allow_extra_args(false);
   app->add_option("--allow-read", o.allow_read, "exception to the secret list (repeatable)")
@@ -100,6 +102,7 @@ Result<PolicyLayer> to_layer(const RawPolicyOptions& o, const std::string& cwd, 
   if (!o.workspace.empty()) l.workspace = path_list("--workspace", {o.workspace}, cwd).front();
   l.writable = path_list("--writable", o.writable, cwd);
   l.protect = path_list("--protect", o.protect, cwd);
+  for (const auto& n : o.unprotect) l.unprotect.push_back({n, Origin{"--unprotect", 0}});
   l.deny_read = path_list("--deny-read", o.deny_read, cwd);
   l.allow_read = path_list("--allow-read", o.allow_read, cwd);
   for (const auto& d : o.allow_domain) l.allow_domains.push_back({d, Origin{"--allow-domain", 0}});
