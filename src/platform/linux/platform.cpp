@@ -12,7 +12,9 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <set>
 
+#include "core/defaults.hpp"
 #include "core/env_filter.hpp"
 #include "core/paths.hpp"
 #include "core/result.hpp"
@@ -28,6 +30,7 @@
 #include "platform/linux/launcher.hpp"
 #include "platform/linux/limits.hpp"
 #include "platform/linux/pinned_fs.hpp"
+#include "platform/linux/protected_scan.hpp"
 #include "platform/linux/probe.hpp"
 #include "platform/linux/proxy.hpp"
 #include "platform/linux/seccomp.hpp"
@@ -64,6 +67,22 @@ std::vector<std::string> own_paths(const Policy& policy, const StateDirs& state)
   else if (!home.empty())
     own.push_back(paths::join(home, ".config/cordon"));
   return own;
+}
+
+// The walk after the run (platform/linux/protected_scan.hpp), pinned before it starts.
+DepthScan pin_depth_scan(const Policy& policy) {
+  std::vector<std::string> names;
+  for (const auto& e : defaults::protected_names_except(policy.unprotect)) names.emplace_back(e.name);
+  return DepthScan::pin(policy.write_roots(), std::move(names));
+}
+
+// What the plan protected (or reported as unprotected) before the run.
+std::set<std::string> protected_before(const LinuxPlan& plan) {
+  std::set<std::string> known;
+  for (const auto& m : plan.mounts) known.insert(m.target);
+  for (const auto& r : plan.report.rules)
+    if (r.category == "protect") known.insert(r.subject);
+  return known;
 }
 
 Result<Prepared> prepare(const Policy& policy, LinuxHostCaps caps) {
@@ -265,6 +284,7 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
   std::vector<std::string>& notes = out.notes;
   std::vector<GitRootPin> git_pins;    // roots with no .git, pinned before the command starts
   std::vector<GitDirPin> gitdir_pins;  // roots with a .git: which pointer names it had
+  DepthScan depth_scan;                // protected names that appear at depth are reported
   std::unique_ptr<ProxyServer> proxy;  // proxied network: runs while the command runs
   std::optional<Supervisor> supervisor;
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -322,6 +342,7 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
     git_pins = pin_git_roots(prepared->plan.git_watch);
     if (prepared->plan.sandbox != LinuxSandbox::None && policy.git != GitMode::Writable)
       gitdir_pins = pin_existing_gitdirs(policy.write_roots());
+    if (prepared->plan.sandbox != LinuxSandbox::None) depth_scan = pin_depth_scan(policy);
     result = launch(spec);
     if (result || !is_userns_unavailable(result.error()) || attempt == 1) break;
     // clone() refused the namespaces: plan again without them (which refuses unless
@@ -372,6 +393,12 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
       facts.git_warnings.push_back(warning);
       notes.push_back("warning: " + warning);
     }
+  }
+  for (const auto& path : depth_scan.appeared(protected_before(prepared->plan))) {
+    const std::string w = "a protected name appeared below the top of a writable root during the run (not "
+                          "prevented there): review it before opening a tool in that directory: " + path;
+    facts.git_warnings.push_back(w);
+    notes.push_back("warning: " + w);
   }
   facts.guarantees = prepared->plan.report.guarantees;
   facts.best_effort = policy.best_effort;
