@@ -206,6 +206,13 @@ const std::vector<std::string>& protected_root_names() {
   return names;
 }
 
+const std::vector<std::string>& depth_walk_skipped_names() {
+  static const std::vector<std::string> names = {
+      ".git",        "node_modules",  "__pycache__", ".venv",   ".tox",   ".nox",
+      ".mypy_cache", ".pytest_cache", ".ruff_cache", ".gradle", ".cache", ".direnv"};
+  return names;
+}
+
 std::vector<ProtectedName> protected_names_except(const std::vector<std::string>& removed) {
   std::vector<ProtectedName> out;
   for (const auto& e : protected_name_entries()) {

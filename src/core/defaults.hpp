@@ -48,6 +48,10 @@ const std::vector<ExcludedName>& excluded_name_entries();
 // The names of protected_name_entries() (besides the git entries that depend on GitMode).
 const std::vector<std::string>& protected_root_names();
 
+// Directories the search for protected names at depth does not enter: git's own (its
+// protection is separate) and tool-managed caches and environments nobody opens a tool in.
+const std::vector<std::string>& depth_walk_skipped_names();
+
 // protected_name_entries() without the names in `removed` (--unprotect).
 std::vector<ProtectedName> protected_names_except(const std::vector<std::string>& removed);
 

@@ -102,7 +102,7 @@ struct Policy {
   std::vector<std::string> writable;  // extra writable roots, absolute (not the workspace)
   TmpMode tmp = TmpMode::Private;
   GitMode git = GitMode::ConfigOnly;
-  std::vector<std::string> protect;     // extra protected paths, absolute
+  std::vector<std::string> protect;  // extra protected paths, absolute
   // Built-in protected names (defaults::protected_name_entries) left writable, by name.
   std::vector<std::string> unprotect;
   std::vector<std::string> deny_read;   // secrets: defaults + --deny-read - --allow-read

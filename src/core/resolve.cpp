@@ -147,7 +147,8 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
         e = widens("network.mode", layer.net->origin, net_width(layer.net->value) > net_width(cur_net));
       if (!layer.allow_domains.empty() && !e)
         e = widens("network.allow", layer.allow_domains.front().origin, true);
-      if (!layer.unprotect.empty() && !e) e = widens("filesystem.unprotect", layer.unprotect.front().origin, true);
+      if (!layer.unprotect.empty() && !e)
+        e = widens("filesystem.unprotect", layer.unprotect.front().origin, true);
       if (!layer.allow_localhost.empty() && !e)
         e = widens("network.allow_localhost", layer.allow_localhost.front().origin, true);
       if (layer.timeout && !e)

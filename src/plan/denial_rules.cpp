@@ -126,7 +126,8 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
           c.suggestion = "none: drop --protect " + m.target + " (or its `protect` config entry)";
         else if (std::find(names.begin(), names.end(), paths::basename(m.target)) != names.end() &&
                  paths::basename(m.target) == ".cordon" && contains(r.policy_roots, parent))
-          c.suggestion = "none: cordon's project configuration stays read-only in the sandbox; change it outside";
+          c.suggestion =
+              "none: cordon's project configuration stays read-only in the sandbox; change it outside";
         else if (std::find(names.begin(), names.end(), paths::basename(m.target)) != names.end())
           c.suggestion = "--unprotect " + paths::basename(m.target);
         else if (policy.git == GitMode::ReadOnly)

@@ -56,7 +56,10 @@ constexpr int kWalkMaxDepth = 64;
 class ProtectedCollector {
  public:
   ProtectedCollector(const Policy& policy, const FsProbe& fs, const std::string& home)
-      : policy_(policy), fs_(fs), home_(home), names_(defaults::protected_names_except(policy.unprotect)) {}
+      : policy_(policy), fs_(fs), home_(home), names_(defaults::protected_names_except(policy.unprotect)) {
+    for (const auto& e : names_) by_name_.emplace(e.name, &e);
+    for (const auto& n : defaults::depth_walk_skipped_names()) skipped_.insert(n);
+  }
 
   void collect() {
     roots_ = policy_.write_roots();
@@ -72,7 +75,8 @@ class ProtectedCollector {
       for (const auto& e : defaults::protected_home_entries()) {
         const std::string path = paths::join(home_, e.path);
         if (!in_any(path, roots_)) continue;
-        add(path, std::string("read outside later: ") + e.why, e.directory, fs_.lkind(paths::parent(path)) == FileKind::Dir);
+        add(path, std::string("read outside later: ") + e.why, e.directory,
+            fs_.lkind(paths::parent(path)) == FileKind::Dir);
         pin_ancestors(path);
       }
   }
@@ -107,15 +111,14 @@ class ProtectedCollector {
   }
 
   const defaults::ProtectedName* protected_name(const std::string& name) const {
-    for (const auto& e : names_)
-      if (name == e.name) return &e;
-    return nullptr;
+    auto it = by_name_.find(name);
+    return it == by_name_.end() ? nullptr : it->second;
   }
 
   // Protected names below the top of a root, where they exist now (a sub/.vscode is read
   // by an editor opened in sub). Depth-first, without following links, within a budget;
-  // not into .git (git's own, above) or node_modules (no tool is opened there), nor into
-  // another writable root (walked on its own) or a protected name (read-only whole).
+  // not into .git (git's own, above) or tool caches (defaults::depth_walk_skipped_names),
+  // nor into another writable root (walked on its own) or a protected name (read-only whole).
   void walk(const std::string& root) {
     std::vector<std::pair<std::string, int>> stack = {{root, 0}};
     while (!stack.empty()) {
@@ -126,18 +129,18 @@ class ProtectedCollector {
           walk_truncated.push_back(root);
           return;
         }
-        const std::string path = paths::join(dir, e.name);
         if (const auto* name = protected_name(e.name)) {
           if (depth > 0) {
+            const std::string path = paths::join(dir, e.name);
             add(path, name_reason(*name), name->directory, /*placeholder=*/false);
             pin_ancestors(path);
           }
           continue;
         }
-        if (e.kind != FileKind::Dir || depth + 1 >= kWalkMaxDepth) continue;
-        if (e.name == ".git" || e.name == "node_modules") continue;
+        if (e.kind != FileKind::Dir || depth + 1 >= kWalkMaxDepth || skipped_.count(e.name)) continue;
+        std::string path = paths::join(dir, e.name);
         if (std::find(roots_.begin(), roots_.end(), path) != roots_.end()) continue;
-        stack.emplace_back(path, depth + 1);
+        stack.emplace_back(std::move(path), depth + 1);
       }
     }
   }
@@ -250,6 +253,8 @@ class ProtectedCollector {
   const FsProbe& fs_;
   const std::string home_;
   const std::vector<defaults::ProtectedName> names_;
+  std::unordered_map<std::string, const defaults::ProtectedName*> by_name_;
+  std::unordered_set<std::string> skipped_;
   std::vector<std::string> roots_;
   std::unordered_set<std::string> seen_protected_, seen_pins_;
 };
@@ -469,7 +474,8 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
     // from the root's detached copy), leaving the deeper directory renamable.
     std::vector<std::pair<std::string, std::string>> pins = pc.pins;
     std::stable_sort(pins.begin(), pins.end(), [](const auto& a, const auto& b) {
-      return std::count(a.first.begin(), a.first.end(), '/') < std::count(b.first.begin(), b.first.end(), '/');
+      return std::count(a.first.begin(), a.first.end(), '/') <
+             std::count(b.first.begin(), b.first.end(), '/');
     });
     for (const auto& [path, reason] : pins) {
       if (fs.lkind(path) != FileKind::Dir) continue;
@@ -481,12 +487,11 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
         // A bind would land on the link's target while the link itself stays
         // replaceable; refuse rather than pretend.
         if (!policy.best_effort)
-          return usage_error("protect",
-                             "'" + p.path + "' is a symbolic link; cordon cannot keep it read-only",
-                             "replace the link with the real directory, pass --unprotect " +
-                                 paths::basename(p.path) +
-                                 " if it is a built-in name you do not need, or --best-effort to run without "
-                                 "this protection");
+          return usage_error(
+              "protect", "'" + p.path + "' is a symbolic link; cordon cannot keep it read-only",
+              "replace the link with the real directory, pass --unprotect " + paths::basename(p.path) +
+                  " if it is a built-in name you do not need, or --best-effort to run without "
+                  "this protection");
         plan.report.notes.push_back("not protected (symbolic link): " + p.path);
         continue;
       }

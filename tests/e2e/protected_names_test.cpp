@@ -31,7 +31,8 @@ std::map<std::string, std::string> tree(const std::string& root) {
 // The workspace once cordon's placeholders (empty files and directories it made for
 // absent protected names) are gone: they linger briefly after the run.
 // `ignore`: a prefix left out of the comparison (cordon's own state under a fake home).
-std::map<std::string, std::string> settled_tree(const std::string& root, std::map<std::string, std::string> expected,
+std::map<std::string, std::string> settled_tree(const std::string& root,
+                                                std::map<std::string, std::string> expected,
                                                 const std::string& ignore = "") {
   auto filtered = [&](std::map<std::string, std::string> t) {
     if (!ignore.empty()) std::erase_if(t, [&](const auto& kv) { return kv.first.rfind(ignore, 0) == 0; });
@@ -85,6 +86,8 @@ TEST(ProtectedNames, ExistingNamesAtDepthCannotBeChangedOrReplaced) {
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_EQ(read_file(box.ws / "normal.txt"), "ok\n");
   EXPECT_EQ(read_file(box.ws / "sub/code.c"), "int x;\n");  // ordinary work in the same directory
+  // The denial report says why the rename failed, and that no option lifts it.
+  EXPECT_TRUE(contains(o.err, "a protected path lies below it; rename it outside")) << o.err;
   auto expected = before;
   expected["normal.txt"] = "ok\n";
   expected["sub/code.c"] = "int x;\n";

@@ -31,8 +31,8 @@ TEST(DefaultsDocs, EveryProtectedNameIsListedWithWhatReadsItAndWhy) {
   const std::string doc = policy_doc();
   ASSERT_FALSE(doc.empty());
   for (const auto& e : defaults::protected_name_entries()) {
-    const std::string row = std::string("| `") + e.name + "` | " + (e.directory ? "directory" : "file") + " | " +
-                            e.read_by + " | " + e.why + " |";
+    const std::string row = std::string("| `") + e.name + "` | " + (e.directory ? "directory" : "file") +
+                            " | " + e.read_by + " | " + e.why + " |";
     EXPECT_NE(doc.find(row), std::string::npos) << row;
     EXPECT_NE(std::string(e.why), "") << e.name;
   }

@@ -825,8 +825,9 @@ TEST(LinuxPlannerProtectedNames, ExistingNamesAtDepthAreProtectedWithTheirParent
       .file("/home/u/proj/a/b/.claude/settings.json")
       .file("/home/u/proj/a/b/c/.envrc")
       .file("/home/u/proj/node_modules/x/.vscode/tasks.json")  // not walked
-      .file("/home/u/proj/.git/modules/.vscode/x")              // git's own: not walked
-      .file("/home/u/proj/.claude/inner/.vscode/x");            // inside a protected name
+      .file("/home/u/proj/py/.venv/lib/.vscode/x")             // a tool's environment: not walked
+      .file("/home/u/proj/.git/modules/.vscode/x")             // git's own: not walked
+      .file("/home/u/proj/.claude/inner/.vscode/x");           // inside a protected name
   auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
   ASSERT_TRUE(plan) << plan.error().message();
   auto ro = targets(*plan, MountKind::BindReadOnly);
@@ -836,13 +837,15 @@ TEST(LinuxPlannerProtectedNames, ExistingNamesAtDepthAreProtectedWithTheirParent
   for (const char* p : {"/home/u/proj/sub", "/home/u/proj/a", "/home/u/proj/a/b", "/home/u/proj/a/b/c"})
     EXPECT_TRUE(contains(pins, p)) << p;
   EXPECT_FALSE(contains(ro, "/home/u/proj/node_modules/x/.vscode"));
+  EXPECT_FALSE(contains(ro, "/home/u/proj/py/.venv/lib/.vscode"));
   EXPECT_FALSE(contains(ro, "/home/u/proj/.git/modules/.vscode"));
   EXPECT_FALSE(contains(ro, "/home/u/proj/.claude/inner/.vscode"));
   EXPECT_FALSE(contains(pins, "/home/u/proj"));  // the root is a mount point already
   // Absent names at depth are not invented: only the top gets placeholders.
   for (const auto& ph : plan->placeholders) EXPECT_NE(paths::parent(ph.path), "/home/u/proj/sub") << ph.path;
   // Outermost pins first, and every pin before the read-only binds below it.
-  EXPECT_LT(position(*plan, MountKind::Pin, "/home/u/proj/a"), position(*plan, MountKind::Pin, "/home/u/proj/a/b"));
+  EXPECT_LT(position(*plan, MountKind::Pin, "/home/u/proj/a"),
+            position(*plan, MountKind::Pin, "/home/u/proj/a/b"));
   EXPECT_LT(position(*plan, MountKind::Pin, "/home/u/proj/a/b"),
             position(*plan, MountKind::BindReadOnly, "/home/u/proj/a/b/.claude"));
   EXPECT_EQ(plan->report.guarantees.empty(), false);

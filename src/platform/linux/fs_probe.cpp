@@ -69,7 +69,7 @@ std::vector<DirEntry> RealFsProbe::list_typed(const std::string& dir) const {
       case DT_UNKNOWN: {
         struct stat st {};
         k = ::fstatat(::dirfd(d), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 ? from_mode(st.st_mode)
-                                                                             : FileKind::Missing;
+                                                                            : FileKind::Missing;
         break;
       }
       default:

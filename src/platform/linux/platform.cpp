@@ -30,8 +30,8 @@
 #include "platform/linux/launcher.hpp"
 #include "platform/linux/limits.hpp"
 #include "platform/linux/pinned_fs.hpp"
-#include "platform/linux/protected_scan.hpp"
 #include "platform/linux/probe.hpp"
+#include "platform/linux/protected_scan.hpp"
 #include "platform/linux/proxy.hpp"
 #include "platform/linux/seccomp.hpp"
 #include "platform/linux/state.hpp"
@@ -395,8 +395,10 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
     }
   }
   for (const auto& path : depth_scan.appeared(protected_before(prepared->plan))) {
-    const std::string w = "a protected name appeared below the top of a writable root during the run (not "
-                          "prevented there): review it before opening a tool in that directory: " + path;
+    const std::string w =
+        "a protected name appeared below the top of a writable root during the run (not "
+        "prevented there): review it before opening a tool in that directory: " +
+        path;
     facts.git_warnings.push_back(w);
     notes.push_back("warning: " + w);
   }

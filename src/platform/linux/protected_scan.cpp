@@ -4,10 +4,11 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include <algorithm>
 #include <memory>
+#include <unordered_set>
 #include <utility>
 
+#include "core/defaults.hpp"
 #include "core/paths.hpp"
 
 namespace cordon {
@@ -37,6 +38,9 @@ DepthScan DepthScan::pin(const std::vector<std::string>& roots, std::vector<std:
 std::vector<std::string> DepthScan::appeared(const std::set<std::string>& known) const {
   std::vector<std::string> found;
   size_t read = 0;
+  const std::unordered_set<std::string> names(names_.begin(), names_.end());
+  const auto& skip = defaults::depth_walk_skipped_names();
+  const std::unordered_set<std::string> skipped(skip.begin(), skip.end());
   for (size_t i = 0; i < roots_.size(); ++i) {
     const std::string& root = root_paths_[i];
     std::vector<std::pair<std::string, int>> stack = {{".", 0}};
@@ -53,24 +57,24 @@ std::vector<std::string> DepthScan::appeared(const std::set<std::string>& known)
         const std::string name = e->d_name;
         if (name == "." || name == "..") continue;
         if (++read > kScanBudget) {
-          found.push_back("(" + root + " was searched only in part: more than " + std::to_string(kScanBudget) +
-                          " entries)");
+          found.push_back("(" + root + " was searched only in part: more than " +
+                          std::to_string(kScanBudget) + " entries)");
           stopped = true;
           break;
         }
-        const std::string child = rel == "." ? name : rel + "/" + name;
-        if (std::find(names_.begin(), names_.end(), name) != names_.end()) {
-          const std::string path = paths::join(root, child);
+        if (names.count(name)) {
+          const std::string path = paths::join(root, rel == "." ? name : rel + "/" + name);
           if (depth > 0 && !known.count(path)) found.push_back(path);
           continue;
         }
         bool dir = e->d_type == DT_DIR;
         if (e->d_type == DT_UNKNOWN) {
           struct stat st {};
-          dir = ::fstatat(::dirfd(d.get()), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+          dir =
+              ::fstatat(::dirfd(d.get()), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
         }
-        if (!dir || depth + 1 >= kScanMaxDepth || name == ".git" || name == "node_modules") continue;
-        stack.emplace_back(child, depth + 1);
+        if (!dir || depth + 1 >= kScanMaxDepth || skipped.count(name)) continue;
+        stack.emplace_back(rel == "." ? name : rel + "/" + name, depth + 1);
       }
     }
   }
