@@ -118,7 +118,11 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
         DenialRules::Carve c{m.target, "protected path: " + m.reason, ""};
         const std::string parent = paths::parent(m.target);
         const auto& names = defaults::protected_root_names();
-        if (m.reason == kOwnPathReason)
+        if (m.reason.rfind(kHomeEntryReason, 0) == 0)
+          c.suggestion =
+              "none: shell startup files and git configuration stay read-only in the sandbox; change them "
+              "outside";
+        else if (m.reason.rfind(kOwnPathReason, 0) == 0)
           c.suggestion =
               "none: cordon's own configuration and state stay read-only in the sandbox; change "
               "them outside";

@@ -75,17 +75,14 @@ class ProtectedCollector {
       for (const auto& e : defaults::protected_home_entries()) {
         const std::string path = paths::join(home_, e.path);
         if (!in_any(path, roots_)) continue;
-        add(path, std::string("read outside later: ") + e.why, e.directory,
-            fs_.lkind(paths::parent(path)) == FileKind::Dir);
-        pin_ancestors(path);
+        add_blocking_absent_parents(path, kHomeEntryReason + std::string(e.why), e.directory);
       }
   }
 
   // cordon's own state/config, when a writable root contains it.
   void add_own(const std::string& path) {
     if (!in_any(path, roots_)) return;
-    add(path, kOwnPathReason, true, fs_.lkind(paths::parent(path)) == FileKind::Dir);
-    pin_ancestors(path);
+    add_blocking_absent_parents(path, kOwnPathReason, true);
   }
 
   std::vector<Protected> protected_paths;
@@ -143,6 +140,24 @@ class ProtectedCollector {
         stack.emplace_back(std::move(path), depth + 1);
       }
     }
+  }
+
+  // `path` protected; when its parent directory is absent too (~/.config/systemd/user
+  // without ~/.config/systemd), the outermost absent directory above it is blocked
+  // instead (an empty read-only placeholder), so that the chain cannot be created.
+  void add_blocking_absent_parents(const std::string& path, const std::string& reason, bool dir) {
+    const std::string root = root_of(path);
+    std::string target = path;
+    while (paths::parent(target) != root && paths::is_within(paths::parent(target), root) &&
+           fs_.lkind(paths::parent(target)) == FileKind::Missing)
+      target = paths::parent(target);
+    if (target != path) {
+      add(target, reason + " (an absent directory above " + path + ")", true,
+          fs_.lkind(paths::parent(target)) == FileKind::Dir);
+    } else {
+      add(path, reason, dir, fs_.lkind(paths::parent(path)) == FileKind::Dir);
+    }
+    pin_ancestors(target);
   }
 
   // The innermost writable root holding `p`.

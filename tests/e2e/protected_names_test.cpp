@@ -204,3 +204,17 @@ TEST(ProtectedNames, ANameCreatedAtDepthDuringTheRunIsReportedLoudly) {
   EXPECT_TRUE(contains(o.err, box.ws / "fresh/.envrc")) << o.err;
   EXPECT_FALSE(contains(o.err, box.ws / "old/.vscode")) << o.err;  // protected before: not new
 }
+
+TEST(ProtectedNames, AWritableHomeCannotGainStartupDirectoriesWhoseParentsAreAbsent) {
+  // ~/.config exists, ~/.config/systemd does not: the whole chain stays uncreatable.
+  Sandbox box;
+  write_file(box.home / ".config/other/app.conf", "x=1\n");
+  auto o = box.sh(
+      "mkdir -p ~/.config/systemd/user && echo '[Service]' > ~/.config/systemd/user/evil.service; "
+      "echo y=2 > ~/.config/other/app.conf; true",
+      {"--writable", box.home.path()});
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(read_file(box.home / ".config/other/app.conf"), "y=2\n");
+  EXPECT_FALSE(exists(box.home / ".config/systemd/user/evil.service"));
+  EXPECT_TRUE(contains(o.err, "shell startup files and git configuration stay read-only")) << o.err;
+}

@@ -900,8 +900,9 @@ TEST(LinuxPlannerProtectedNames, AWritableHomeKeepsStartupFilesAndGitConfigReadO
     EXPECT_TRUE(contains(ro, f)) << f;
   EXPECT_TRUE(has_placeholder(*plan, "/home/u/.profile", false));  // absent: blocked
   EXPECT_TRUE(contains(targets(*plan, MountKind::Pin), "/home/u/.config"));
-  // A parent that does not exist cannot hold a placeholder: not invented.
+  // An absent parent is blocked instead, so the chain cannot be created either.
   EXPECT_FALSE(has_placeholder(*plan, "/home/u/.config/systemd/user", true));
+  EXPECT_TRUE(has_placeholder(*plan, "/home/u/.config/systemd", true));
 }
 
 TEST(LinuxPlannerProtectedNames, ASymlinkAboveAProtectedPathIsRefusedUnlessBestEffort) {
