@@ -923,6 +923,23 @@ TEST(LinuxPlannerProtectedNames, ASymlinkAboveAProtectedPathIsRefusedUnlessBestE
   EXPECT_TRUE(contains(targets(*plan, MountKind::BindReadOnly), "/home/u/proj/real/.vscode"));
 }
 
+TEST(LinuxPlannerProtectedNames, AWalkPastItsBudgetIsReportedDegradedNotHeld) {
+  auto fs = base_fs();
+  for (int i = 0; i < 200001; ++i) fs.file("/home/u/proj/big/f" + std::to_string(i));
+  auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  const Guarantee* g = nullptr;
+  for (const auto& x : plan->report.guarantees)
+    if (x.name == "protected paths") g = &x;
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->state, GuaranteeState::Degraded);
+  bool noted = false;
+  for (const auto& n : plan->report.notes) noted |= n.find("/home/u/proj") != std::string::npos;
+  EXPECT_TRUE(noted);
+  // The top of the root is still protected in full.
+  EXPECT_TRUE(contains(targets(*plan, MountKind::BindReadOnly), "/home/u/proj/.vscode"));
+}
+
 TEST(LinuxPlannerProtectedNames, LandlockOnlySaysNothingIsProtected) {
   auto fs = base_fs();
   fs.file("/home/u/proj/sub/.vscode/tasks.json");
