@@ -208,9 +208,24 @@ const std::vector<std::string>& protected_root_names() {
 
 const std::vector<std::string>& depth_walk_skipped_names() {
   static const std::vector<std::string> names = {
-      ".git",        "node_modules",  "__pycache__", ".venv",   ".tox",   ".nox",
-      ".mypy_cache", ".pytest_cache", ".ruff_cache", ".gradle", ".cache", ".direnv"};
+      ".git",        ".cache",        "node_modules", "__pycache__", ".venv",   ".tox", ".nox",
+      ".mypy_cache", ".pytest_cache", ".ruff_cache",  ".gradle",     ".direnv", ".npm", ".pnpm-store",
+      ".yarn",       ".cargo",        ".rustup",      ".m2",         ".bun",    ".deno"};
   return names;
+}
+
+bool in_depth_walk_skipped(const std::string& path) {
+  const auto& names = depth_walk_skipped_names();
+  size_t start = 0;
+  while (start < path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    const std::string component = path.substr(start, end - start);
+    for (const auto& n : names)
+      if (component == n) return true;
+    start = end + 1;
+  }
+  return false;
 }
 
 std::vector<ProtectedName> protected_names_except(const std::vector<std::string>& removed) {

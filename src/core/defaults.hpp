@@ -51,6 +51,9 @@ const std::vector<std::string>& protected_root_names();
 // Directories the search for protected names at depth does not enter: git's own (its
 // protection is separate) and tool-managed caches and environments nobody opens a tool in.
 const std::vector<std::string>& depth_walk_skipped_names();
+// True when a component of the absolute `path` is one of those names: a writable root
+// inside a tool cache (--writable ~/.cache/go-build, ~/.npm) is not searched either.
+bool in_depth_walk_skipped(const std::string& path);
 
 // protected_name_entries() without the names in `removed` (--unprotect).
 std::vector<ProtectedName> protected_names_except(const std::vector<std::string>& removed);

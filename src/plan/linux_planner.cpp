@@ -64,7 +64,13 @@ class ProtectedCollector {
   void collect() {
     roots_ = policy_.write_roots();
     for (const auto& root : roots_) collect_root(root);
-    for (const auto& root : roots_) walk(root);
+    for (const auto& root : roots_) {
+      if (defaults::in_depth_walk_skipped(root)) {
+        skipped_roots.push_back(root);  // a tool cache: nobody opens a tool inside it
+        continue;
+      }
+      walk(root);
+    }
     for (const auto& p : policy_.protect)
       if (in_any(p, roots_)) {
         add(p, "--protect", /*dir=*/true, /*placeholder=*/fs_.lkind(paths::parent(p)) == FileKind::Dir);
@@ -92,6 +98,7 @@ class ProtectedCollector {
   // point the link elsewhere, so no mount can keep the path itself in place.
   std::vector<std::pair<std::string, std::string>> linked_ancestors;  // path, link
   std::vector<std::string> walk_truncated;                            // roots not walked to the end
+  std::vector<std::string> skipped_roots;                             // tool caches: not searched
   size_t walked = 0;                                                  // entries read by the walk
 
  private:
@@ -480,6 +487,9 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
                    " entries: protected names below the part searched are writable";
         g.fix = "make the workspace smaller, or --protect the paths that matter";
       }
+  for (const auto& root : pc.skipped_roots)
+    rules.push_back({"protect", root, "names below the top not searched (a tool cache)", "none",
+                     "defaults::depth_walk_skipped_names"});
   for (const auto& name : policy.unprotect)
     for (const auto& root : roots)
       rules.push_back({"protect", paths::join(root, name), "writable (--unprotect)", "none",

@@ -940,6 +940,23 @@ TEST(LinuxPlannerProtectedNames, AWalkPastItsBudgetIsReportedDegradedNotHeld) {
   EXPECT_TRUE(contains(targets(*plan, MountKind::BindReadOnly), "/home/u/proj/.vscode"));
 }
 
+TEST(LinuxPlannerProtectedNames, AWritableToolCacheIsNotSearched) {
+  auto fs = base_fs();
+  fs.file("/home/u/.cache/go-build/ab/.vscode/x").file("/home/u/proj/sub/.vscode/x");
+  auto p = base_policy();
+  p.writable = {"/home/u/.cache/go-build"};
+  auto plan = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  auto ro = targets(*plan, MountKind::BindReadOnly);
+  EXPECT_FALSE(contains(ro, "/home/u/.cache/go-build/ab/.vscode"));
+  EXPECT_TRUE(contains(ro, "/home/u/.cache/go-build/.vscode"));  // its top still is
+  EXPECT_TRUE(contains(ro, "/home/u/proj/sub/.vscode"));
+  bool said = false;
+  for (const auto& r : plan->report.rules)
+    said |= r.subject == "/home/u/.cache/go-build" && r.effect.find("not searched") != std::string::npos;
+  EXPECT_TRUE(said);
+}
+
 TEST(LinuxPlannerProtectedNames, LandlockOnlySaysNothingIsProtected) {
   auto fs = base_fs();
   fs.file("/home/u/proj/sub/.vscode/tasks.json");

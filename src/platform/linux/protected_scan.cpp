@@ -27,6 +27,7 @@ DepthScan DepthScan::pin(const std::vector<std::string>& roots, std::vector<std:
   DepthScan s;
   s.names_ = std::move(names);
   for (const auto& r : roots) {
+    if (defaults::in_depth_walk_skipped(r)) continue;  // not searched before the run either
     auto d = PinnedDir::open(r);
     if (!d) continue;  // nothing to report on a root that cannot be opened
     s.roots_.push_back(std::move(*d));
