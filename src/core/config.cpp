@@ -529,6 +529,7 @@ Schema own_schema() {
        {{"workspace", set_workspace},
         {"writable", nullptr},
         {"protect", nullptr},
+        {"unprotect", nullptr},
         {"deny_read", nullptr},
         {"allow_read", nullptr},
         {"tmp", set_tmp},

@@ -120,10 +120,149 @@ const std::vector<std::string>& host_ipc_paths() {
   return paths;
 }
 
+// The criterion: a tool on the developer's machine executes the content, or obeys it as
+// configuration that runs commands or grants permissions, without a further decision by
+// the user. Whole directories are listed where a tool keeps settings, hooks and MCP
+// servers side by side; plain instruction files are not (excluded_name_entries()).
+const std::vector<ProtectedName>& protected_name_entries() {
+  static const std::vector<ProtectedName> entries = {
+      // cordon itself
+      {".cordon", true, "cordon", "the project config: the policy of every later run here"},
+      // coding agents
+      {".claude", true, "Claude Code",
+       "settings.json hooks run shell commands; permission rules pre-approve commands; commands, agents"},
+      {".mcp.json", false, "Claude Code",
+       "starts the MCP servers it names (commands), automatically once project servers are enabled"},
+      {".codex", true, "Codex", "config.toml: MCP servers (commands), sandbox and approval settings"},
+      {".agents", true, "Codex and other agents", "skills: instructions and scripts the agent runs"},
+      {".gemini", true, "Gemini CLI", "settings.json: MCP servers (commands), tool discovery commands"},
+      {".cursor", true, "Cursor", "hooks.json runs shell commands; mcp.json starts MCP servers; rules"},
+      {".windsurf", true, "Windsurf", "hooks.json runs shell commands around Cascade's actions; rules"},
+      {".continue", true, "Continue", "config and mcpServers: MCP servers (commands), slash commands"},
+      {".roo", true, "Roo Code", "mcp.json starts MCP servers; modes and rules"},
+      {".kilocode", true, "Kilo Code", "mcp.json starts MCP servers; rules and workflows"},
+      {".clinerules", true, "Cline", "hooks run shell commands; rules and workflows"},
+      {".amazonq", true, "Amazon Q Developer", "mcp.json starts MCP servers; rules"},
+      {".kiro", true, "Kiro", "hooks run commands on file events; settings/mcp.json starts MCP servers"},
+      {".opencode", true, "opencode", "plugins/ (JavaScript loaded at start), opencode.json MCP servers"},
+      {"opencode.json", false, "opencode", "MCP servers (commands) and plugins loaded at start"},
+      {"opencode.jsonc", false, "opencode", "MCP servers (commands) and plugins loaded at start"},
+      {".aider.conf.yml", false, "aider", "lint-cmd and test-cmd run after every edit"},
+      // editors and IDEs
+      {".vscode", true, "VS Code and its forks",
+       "tasks.json runs on folder open; settings.json names interpreters, terminals, tools; mcp.json"},
+      {".idea", true, "JetBrains IDEs", "run configurations, external tools and startup tasks"},
+      {".zed", true, "Zed", "settings.json names language servers and tools; tasks.json"},
+      {".devcontainer", true, "Dev Containers (VS Code, devcontainer CLI)",
+       "initializeCommand runs on the host; the container's build and lifecycle commands"},
+      {".devcontainer.json", false, "Dev Containers (VS Code, devcontainer CLI)",
+       "initializeCommand runs on the host; the container's build and lifecycle commands"},
+      // shells and environment managers
+      {".envrc", false, "direnv",
+       "bash code run in the user's shell on cd (without asking under a direnv.toml whitelist)"},
+      {"mise.toml", false, "mise", "enter hooks, env sourcing and tasks run on cd once the path is trusted"},
+      {".mise.toml", false, "mise", "enter hooks, env sourcing and tasks run on cd once the path is trusted"},
+      {".tool-versions", false, "asdf, mise",
+       "a path:DIR version makes the shims run binaries from DIR, without a trust prompt"},
+      // git hook managers (their hooks run on the next commit, push or checkout)
+      {".husky", true, "husky", "the hook scripts core.hooksPath points git at"},
+      {".pre-commit-config.yaml", false, "pre-commit", "local hooks run any command on the next commit"},
+      {"lefthook.yml", false, "lefthook", "commands run by the installed git hooks"},
+      {".lefthook.yml", false, "lefthook", "commands run by the installed git hooks"},
+  };
+  return entries;
+}
+
+const std::vector<ExcludedName>& excluded_name_entries() {
+  static const std::vector<ExcludedName> entries = {
+      {"AGENTS.md, CLAUDE.md, GEMINI.md, .cursorrules, .github/copilot-instructions.md",
+       "instructions in prose: the agent still asks before acting, under the settings protected above; "
+       "agents are routinely asked to write them (/init)"},
+      {".github/workflows, .gitlab-ci.yml",
+       "run on a CI service, not on the developer's machine, and only after the user pushes"},
+      {".nvmrc, .node-version, .python-version, .ruby-version",
+       "a version name, installed from the tool's own source; pyenv refuses paths since 2.3.3 "
+       "(CVE-2022-35861)"},
+      {".env", "data, loaded by the project's own code; direnv loads it only from a protected .envrc"},
+      {".npmrc, .cargo/config.toml, Makefile, package.json",
+       "configure a build that the user chooses to run, and which runs project code anyway"},
+      {".venv, node_modules", "the project's environment, which the command legitimately builds"},
+      {".exrc, .vimrc, .nvim.lua",
+       "Vim's 'exrc' is off by default; Neovim asks before running a new or changed file"},
+      {".dir-locals.el", "Emacs asks before applying unsafe local variables"},
+      {".githooks and other core.hooksPath directories",
+       "not a fixed name: which directory git runs hooks from is core.hooksPath in the effective git "
+       "configuration, which this list does not read (husky's conventional .husky is listed)"},
+  };
+  return entries;
+}
+
 const std::vector<std::string>& protected_root_names() {
-  static const std::vector<std::string> names = {".cordon", ".codex",  ".claude", ".agents",
-                                                 ".cursor", ".vscode", ".idea"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& e : protected_name_entries()) out.emplace_back(e.name);
+    return out;
+  }();
   return names;
+}
+
+const std::vector<std::string>& depth_walk_skipped_names() {
+  static const std::vector<std::string> names = {
+      ".git",        ".cache",        "node_modules", "__pycache__", ".venv",   ".tox", ".nox",
+      ".mypy_cache", ".pytest_cache", ".ruff_cache",  ".gradle",     ".direnv", ".npm", ".pnpm-store",
+      ".yarn",       ".cargo",        ".rustup",      ".m2",         ".bun",    ".deno"};
+  return names;
+}
+
+bool in_depth_walk_skipped(const std::string& path) {
+  const auto& names = depth_walk_skipped_names();
+  size_t start = 0;
+  while (start < path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    const std::string component = path.substr(start, end - start);
+    for (const auto& n : names)
+      if (component == n) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+std::vector<ProtectedName> protected_names_except(const std::vector<std::string>& removed) {
+  std::vector<ProtectedName> out;
+  for (const auto& e : protected_name_entries()) {
+    bool gone = false;
+    for (const auto& r : removed) gone = gone || r == e.name;
+    if (!gone) out.push_back(e);
+  }
+  return out;
+}
+
+// Code the user's login shell, desktop session or git runs later with the user's rights.
+const std::vector<HomeEntry>& protected_home_entries() {
+  static const std::vector<HomeEntry> entries = {
+      {".profile", false, "login shells (sh, bash, dash)"},
+      {".bash_profile", false, "bash login shells"},
+      {".bash_login", false, "bash login shells"},
+      {".bashrc", false, "interactive bash"},
+      {".bash_logout", false, "bash on logout"},
+      {".zshenv", false, "every zsh"},
+      {".zprofile", false, "zsh login shells"},
+      {".zshrc", false, "interactive zsh"},
+      {".zlogin", false, "zsh login shells"},
+      {".zlogout", false, "zsh on logout"},
+      {".config/fish", true, "fish (config.fish, conf.d, functions)"},
+      {".inputrc", false, "readline key bindings (can type commands)"},
+      {".xprofile", false, "X session start"},
+      {".xsessionrc", false, "X session start (Debian)"},
+      {".pam_environment", false, "login environment (LD_PRELOAD, PATH)"},
+      {".config/environment.d", true, "systemd user environment (LD_PRELOAD, PATH)"},
+      {".config/autostart", true, "desktop session autostart entries"},
+      {".config/systemd/user", true, "systemd user units"},
+      {".gitconfig", false, "git config (core.fsmonitor, hooksPath, aliases, filters run code)"},
+      {".config/git", true, "git config, attributes and ignore (XDG location)"},
+  };
+  return entries;
 }
 
 const std::vector<std::string>& secret_env_patterns() {

@@ -25,9 +25,48 @@ const std::vector<SecretEntry>& secret_system_entries();
 // Absolute; "{uid}" is replaced with the invoking uid.
 const std::vector<std::string>& host_ipc_paths();
 
-// Names protected (read-only, creation blocked) at the top of every writable root,
-// besides the git entries that depend on GitMode.
+// A name whose content a tool on the developer's machine executes or obeys without a
+// further decision by the user (on opening the folder, on `cd`, on the next commit, on
+// the agent's next start). Protected read-only at the top of every writable root (absent:
+// creation blocked) and, where it exists when a run starts, at any depth.
+struct ProtectedName {
+  const char* name;
+  bool directory;       // an absent one is blocked with an empty directory (else an empty file)
+  const char* read_by;  // which tool reads it
+  const char* why;      // what it executes or obeys (docs/policy.md lists the same table)
+};
+
+// Names considered and left out on purpose, with the reason (documented beside the list).
+struct ExcludedName {
+  const char* name;
+  const char* why;
+};
+
+const std::vector<ProtectedName>& protected_name_entries();
+const std::vector<ExcludedName>& excluded_name_entries();
+
+// The names of protected_name_entries() (besides the git entries that depend on GitMode).
 const std::vector<std::string>& protected_root_names();
+
+// Directories the search for protected names at depth does not enter: git's own (its
+// protection is separate) and tool-managed caches and environments nobody opens a tool in.
+const std::vector<std::string>& depth_walk_skipped_names();
+// True when a component of the absolute `path` is one of those names: a writable root
+// inside a tool cache (--writable ~/.cache/go-build, ~/.npm) is not searched either.
+bool in_depth_walk_skipped(const std::string& path);
+
+// protected_name_entries() without the names in `removed` (--unprotect).
+std::vector<ProtectedName> protected_names_except(const std::vector<std::string>& removed);
+
+// Paths relative to $HOME that stay read-only (absent: creation blocked) whenever a
+// writable root contains them (--writable ~, --writable ~/.config): code the user's
+// shell, session or git runs later. cordon's own config is added by the platform.
+struct HomeEntry {
+  const char* path;  // relative to $HOME
+  bool directory;    // an absent one is blocked with an empty directory (else an empty file)
+  const char* why;   // what runs it (docs/policy.md lists the same table)
+};
+const std::vector<HomeEntry>& protected_home_entries();
 
 // Environment variable name patterns dropped by default (glob, case-insensitive).
 const std::vector<std::string>& secret_env_patterns();

@@ -79,6 +79,7 @@ struct PolicyLayer {
   std::optional<Sourced<TmpMode>> tmp;
   std::optional<Sourced<GitMode>> git;
   std::vector<Sourced<std::string>> protect;
+  std::vector<Sourced<std::string>> unprotect;  // names dropped from the built-in protected list
   std::vector<Sourced<std::string>> deny_read;
   std::vector<Sourced<std::string>> allow_read;
   std::optional<Sourced<NetMode>> net;
@@ -101,7 +102,9 @@ struct Policy {
   std::vector<std::string> writable;  // extra writable roots, absolute (not the workspace)
   TmpMode tmp = TmpMode::Private;
   GitMode git = GitMode::ConfigOnly;
-  std::vector<std::string> protect;     // extra protected paths, absolute
+  std::vector<std::string> protect;  // extra protected paths, absolute
+  // Built-in protected names (defaults::protected_name_entries) left writable, by name.
+  std::vector<std::string> unprotect;
   std::vector<std::string> deny_read;   // secrets: defaults + --deny-read - --allow-read
   std::vector<std::string> allow_read;  // explicit exceptions (kept for explain)
   NetworkPolicy net;

@@ -110,6 +110,7 @@ json to_json(const Policy& p) {
           {"tmp", to_string(p.tmp)},
           {"git", to_string(p.git)},
           {"protect", p.protect},
+          {"unprotect", p.unprotect},
           {"deny_read", p.deny_read},
           {"allow_read", p.allow_read},
           {"net",
@@ -134,15 +135,15 @@ json to_json(const Policy& p) {
 Result<Policy> policy_from_json(const json& j) {
   Policy p;
   Reader top(j);
-  if (auto st = top.only({"mode", "workspace", "writable", "tmp", "git", "protect", "deny_read", "allow_read",
-                          "net", "env", "limits", "best_effort"});
+  if (auto st = top.only({"mode", "workspace", "writable", "tmp", "git", "protect", "unprotect", "deny_read",
+                          "allow_read", "net", "env", "limits", "best_effort"});
       !st)
     return st.error();
   for (const Status& st :
        {take(top.choice<Mode>("mode", parse_mode), p.mode), take(top.path("workspace"), p.workspace),
         take(top.strings("writable", true), p.writable), take(top.choice<TmpMode>("tmp", parse_tmp), p.tmp),
         take(top.choice<GitMode>("git", parse_git), p.git), take(top.strings("protect", true), p.protect),
-        take(top.strings("deny_read", true), p.deny_read),
+        take(top.strings("unprotect", false), p.unprotect), take(top.strings("deny_read", true), p.deny_read),
         take(top.strings("allow_read", true), p.allow_read), take(top.boolean("best_effort"), p.best_effort)})
     if (!st) return st.error();
 

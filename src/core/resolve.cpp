@@ -94,6 +94,17 @@ Status resolve_network(const std::optional<Sourced<NetMode>>& net,
   return Ok{};
 }
 
+// --unprotect takes a name of the built-in list, exactly: a typo must not silently keep
+// (or a path silently drop) a protection.
+Status check_unprotect(const Sourced<std::string>& v) {
+  const auto& names = defaults::protected_root_names();
+  if (std::find(names.begin(), names.end(), v.value) != names.end()) return Ok{};
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  return setting_error("unprotect", v.origin, "'" + v.value + "' is not a built-in protected name",
+                       "one of: " + list + " (to keep a path read-only instead, use --protect)");
+}
+
 // /tmp from narrowest to widest.
 int tmp_width(TmpMode m) {
   return m == TmpMode::None ? 0 : m == TmpMode::Private ? 1 : 2;
@@ -107,7 +118,7 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
   std::optional<Sourced<Mode>> mode;
   std::optional<Sourced<std::string>> workspace;
   std::optional<Sourced<NetMode>> net;
-  std::vector<Sourced<std::string>> writable, protect, deny_read, allow_read;
+  std::vector<Sourced<std::string>> writable, protect, unprotect, deny_read, allow_read;
   std::vector<Sourced<std::string>> allow_domains, deny_domains, allow_localhost;
   bool net_narrowed = false;  // the last network.mode came from a project config
 
@@ -136,6 +147,8 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
         e = widens("network.mode", layer.net->origin, net_width(layer.net->value) > net_width(cur_net));
       if (!layer.allow_domains.empty() && !e)
         e = widens("network.allow", layer.allow_domains.front().origin, true);
+      if (!layer.unprotect.empty() && !e)
+        e = widens("filesystem.unprotect", layer.unprotect.front().origin, true);
       if (!layer.allow_localhost.empty() && !e)
         e = widens("network.allow_localhost", layer.allow_localhost.front().origin, true);
       if (layer.timeout && !e)
@@ -156,6 +169,7 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
     if (layer.best_effort) p.best_effort = layer.best_effort->value;
     writable.insert(writable.end(), layer.writable.begin(), layer.writable.end());
     protect.insert(protect.end(), layer.protect.begin(), layer.protect.end());
+    unprotect.insert(unprotect.end(), layer.unprotect.begin(), layer.unprotect.end());
     deny_read.insert(deny_read.end(), layer.deny_read.begin(), layer.deny_read.end());
     allow_read.insert(allow_read.end(), layer.allow_read.begin(), layer.allow_read.end());
     allow_domains.insert(allow_domains.end(), layer.allow_domains.begin(), layer.allow_domains.end());
@@ -204,6 +218,11 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
     auto r = absolute_path("protect", v, ctx);
     if (!r) return r.error();
     push_unique(p.protect, seen_protect, *r);
+  }
+  for (const auto& v : unprotect) {
+    if (auto st = check_unprotect(v); !st) return st.error();
+    if (std::find(p.unprotect.begin(), p.unprotect.end(), v.value) == p.unprotect.end())
+      p.unprotect.push_back(v.value);
   }
   for (const auto& v : allow_read) {
     auto r = absolute_path("allow-read", v, ctx);

@@ -118,17 +118,22 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
         DenialRules::Carve c{m.target, "protected path: " + m.reason, ""};
         const std::string parent = paths::parent(m.target);
         const auto& names = defaults::protected_root_names();
-        if (m.reason == kOwnPathReason)
+        if (m.reason.rfind(kHomeEntryReason, 0) == 0)
+          c.suggestion =
+              "none: shell startup files and git configuration stay read-only in the sandbox; change them "
+              "outside";
+        else if (m.reason.rfind(kOwnPathReason, 0) == 0)
           c.suggestion =
               "none: cordon's own configuration and state stay read-only in the sandbox; change "
               "them outside";
         else if (contains(policy.protect, m.target))
           c.suggestion = "none: drop --protect " + m.target + " (or its `protect` config entry)";
         else if (std::find(names.begin(), names.end(), paths::basename(m.target)) != names.end() &&
-                 contains(r.policy_roots, parent))
+                 paths::basename(m.target) == ".cordon" && contains(r.policy_roots, parent))
           c.suggestion =
-              "none: agent, editor and cordon configuration stays read-only in the sandbox; change it "
-              "outside";
+              "none: cordon's project configuration stays read-only in the sandbox; change it outside";
+        else if (std::find(names.begin(), names.end(), paths::basename(m.target)) != names.end())
+          c.suggestion = "--unprotect " + paths::basename(m.target);
         else if (policy.git == GitMode::ReadOnly)
           c.suggestion = "--git config-only";  // refined per path in classify()
         else
@@ -137,7 +142,10 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
         break;
       }
       case MountKind::Pin:
-        r.pinned.push_back({m.target, "cannot be renamed or removed: " + m.reason, "--git writable"});
+        r.pinned.push_back({m.target, "cannot be renamed or removed: " + m.reason,
+                            m.reason == kPinAboveProtectedReason
+                                ? "none: a protected path lies below it; rename it outside the sandbox"
+                                : "--git writable"});
         break;
       case MountKind::EmptyWritableDir:
         if (policy.mode != Mode::ReadOnly) r.write_roots.push_back(m.target);

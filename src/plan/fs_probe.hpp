@@ -11,6 +11,11 @@ namespace cordon {
 
 enum class FileKind { Missing, Dir, File, Symlink, Other };
 
+struct DirEntry {
+  std::string name;
+  FileKind kind;  // as lstat would say (a symlink is a Symlink)
+};
+
 class FsProbe {
  public:
   virtual ~FsProbe() = default;
@@ -20,6 +25,16 @@ class FsProbe {
   virtual FileKind kind(const std::string& path) const = 0;
   // Entry names of a directory (no "." or ".."); empty when unreadable.
   virtual std::vector<std::string> list(const std::string& dir) const = 0;
+  // Entries with their kinds: the walk for protected names at depth. The real probe takes
+  // the kinds from readdir (no stat per entry); this default asks lkind() for each.
+  virtual std::vector<DirEntry> list_typed(const std::string& dir) const {
+    std::vector<DirEntry> out;
+    for (auto& name : list(dir)) {
+      FileKind k = lkind(dir == "/" ? "/" + name : dir + "/" + name);
+      out.push_back({std::move(name), k});
+    }
+    return out;
+  }
   // Up to max_bytes of a regular file.
   virtual std::optional<std::string> read_small(const std::string& path, size_t max_bytes) const = 0;
   // Canonical path (all symlinks resolved), when it exists.

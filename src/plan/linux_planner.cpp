@@ -48,27 +48,58 @@ std::optional<std::string> read_gitdir_pointer(const FsProbe& fs, const std::str
   return real ? *real : joined;
 }
 
+// Entries the walk for protected names at depth reads before it stops (a budget, so a
+// start-up cost is bounded on any tree: docs/benchmarks.md measures it).
+constexpr size_t kWalkBudget = 200000;
+constexpr int kWalkMaxDepth = 64;
+
 class ProtectedCollector {
  public:
-  ProtectedCollector(const Policy& policy, const FsProbe& fs) : policy_(policy), fs_(fs) {}
+  ProtectedCollector(const Policy& policy, const FsProbe& fs, const std::string& home)
+      : policy_(policy), fs_(fs), home_(home), names_(defaults::protected_names_except(policy.unprotect)) {
+    for (const auto& e : names_) by_name_.emplace(e.name, &e);
+    for (const auto& n : defaults::depth_walk_skipped_names()) skipped_.insert(n);
+  }
 
   void collect() {
     roots_ = policy_.write_roots();
     for (const auto& root : roots_) collect_root(root);
+    for (const auto& root : roots_) {
+      if (defaults::in_depth_walk_skipped(root)) {
+        skipped_roots.push_back(root);  // a tool cache: nobody opens a tool inside it
+        continue;
+      }
+      walk(root);
+    }
     for (const auto& p : policy_.protect)
-      if (in_any(p, roots_))
+      if (in_any(p, roots_)) {
         add(p, "--protect", /*dir=*/true, /*placeholder=*/fs_.lkind(paths::parent(p)) == FileKind::Dir);
+        pin_ancestors(p);
+      }
+    // The user's startup files and git config, when a writable root holds them.
+    if (paths::is_absolute(home_))
+      for (const auto& e : defaults::protected_home_entries()) {
+        const std::string path = paths::join(home_, e.path);
+        if (!in_any(path, roots_)) continue;
+        add_blocking_absent_parents(path, kHomeEntryReason + std::string(e.why), e.directory);
+      }
   }
 
   // cordon's own state/config, when a writable root contains it.
   void add_own(const std::string& path) {
-    if (in_any(path, roots_))
-      add(path, kOwnPathReason, true, fs_.lkind(paths::parent(path)) == FileKind::Dir);
+    if (!in_any(path, roots_)) return;
+    add_blocking_absent_parents(path, kOwnPathReason, true);
   }
 
   std::vector<Protected> protected_paths;
   std::vector<std::pair<std::string, std::string>> pins;  // path, reason
   std::vector<std::string> git_watch;
+  // Protected paths below a symbolic link inside a writable root: the command could
+  // point the link elsewhere, so no mount can keep the path itself in place.
+  std::vector<std::pair<std::string, std::string>> linked_ancestors;  // path, link
+  std::vector<std::string> walk_truncated;                            // roots not walked to the end
+  std::vector<std::string> skipped_roots;                             // tool caches: not searched
+  size_t walked = 0;                                                  // entries read by the walk
 
  private:
   void add(const std::string& path, const std::string& reason, bool dir, bool placeholder = true) {
@@ -79,9 +110,91 @@ class ProtectedCollector {
     if (seen_pins_.insert(path).second) pins.emplace_back(path, reason);
   }
 
+  static std::string name_reason(const defaults::ProtectedName& e) {
+    return std::string(e.read_by) + ": " + e.why;
+  }
+
+  const defaults::ProtectedName* protected_name(const std::string& name) const {
+    auto it = by_name_.find(name);
+    return it == by_name_.end() ? nullptr : it->second;
+  }
+
+  // Protected names below the top of a root, where they exist now (a sub/.vscode is read
+  // by an editor opened in sub). Depth-first, without following links, within a budget;
+  // not into .git (git's own, above) or tool caches (defaults::depth_walk_skipped_names),
+  // nor into another writable root (walked on its own) or a protected name (read-only whole).
+  void walk(const std::string& root) {
+    std::vector<std::pair<std::string, int>> stack = {{root, 0}};
+    while (!stack.empty()) {
+      auto [dir, depth] = stack.back();
+      stack.pop_back();
+      for (const auto& e : fs_.list_typed(dir)) {
+        if (++walked > kWalkBudget) {
+          walk_truncated.push_back(root);
+          return;
+        }
+        if (const auto* name = protected_name(e.name)) {
+          if (depth > 0) {
+            const std::string path = paths::join(dir, e.name);
+            add(path, name_reason(*name), name->directory, /*placeholder=*/false);
+            pin_ancestors(path);
+          }
+          continue;
+        }
+        if (e.kind != FileKind::Dir || depth + 1 >= kWalkMaxDepth || skipped_.count(e.name)) continue;
+        std::string path = paths::join(dir, e.name);
+        if (std::find(roots_.begin(), roots_.end(), path) != roots_.end()) continue;
+        stack.emplace_back(std::move(path), depth + 1);
+      }
+    }
+  }
+
+  // `path` protected; when its parent directory is absent too (~/.config/systemd/user
+  // without ~/.config/systemd), the outermost absent directory above it is blocked
+  // instead (an empty read-only placeholder), so that the chain cannot be created.
+  void add_blocking_absent_parents(const std::string& path, const std::string& reason, bool dir) {
+    const std::string root = root_of(path);
+    std::string target = path;
+    while (paths::parent(target) != root && paths::is_within(paths::parent(target), root) &&
+           fs_.lkind(paths::parent(target)) == FileKind::Missing)
+      target = paths::parent(target);
+    if (target != path) {
+      add(target, reason + " (an absent directory above " + path + ")", true,
+          fs_.lkind(paths::parent(target)) == FileKind::Dir);
+    } else {
+      add(path, reason, dir, fs_.lkind(paths::parent(path)) == FileKind::Dir);
+    }
+    pin_ancestors(target);
+  }
+
+  // The innermost writable root holding `p`.
+  std::string root_of(const std::string& p) const {
+    std::string best;
+    for (const auto& r : roots_)
+      if (paths::is_within(p, r) && r.size() > best.size()) best = r;
+    return best;
+  }
+
+  // Every directory between its writable root and `p` becomes a mount point, which cannot
+  // be renamed or removed (EBUSY): renaming a parent would carry the read-only bind away
+  // and let the command create a fresh `p` in its place.
+  void pin_ancestors(const std::string& p) {
+    const std::string root = root_of(p);
+    if (root.empty()) return;
+    for (const auto& a : paths::ancestors(p)) {
+      if (!paths::is_within(a, root) || a == root) continue;
+      const FileKind k = fs_.lkind(a);
+      if (k == FileKind::Symlink) {
+        linked_ancestors.emplace_back(p, a);
+        return;
+      }
+      if (k != FileKind::Dir) return;  // absent: nothing below exists to be carried away
+      pin(a, kPinAboveProtectedReason);
+    }
+  }
+
   void collect_root(const std::string& root) {
-    for (const auto& name : defaults::protected_root_names())
-      add(paths::join(root, name), "agent/editor/cordon configuration", true);
+    for (const auto& e : names_) add(paths::join(root, e.name), name_reason(e), e.directory);
     if (policy_.git == GitMode::Writable) return;
 
     const std::string dotgit = paths::join(root, ".git");
@@ -160,6 +273,10 @@ class ProtectedCollector {
 
   const Policy& policy_;
   const FsProbe& fs_;
+  const std::string home_;
+  const std::vector<defaults::ProtectedName> names_;
+  std::unordered_map<std::string, const defaults::ProtectedName*> by_name_;
+  std::unordered_set<std::string> skipped_;
   std::vector<std::string> roots_;
   std::unordered_set<std::string> seen_protected_, seen_pins_;
 };
@@ -347,12 +464,47 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
   }
 
   // --- protected paths ------------------------------------------------------------
-  ProtectedCollector pc(policy, fs);
+  ProtectedCollector pc(policy, fs, inputs.home);
   pc.collect();
   for (const auto& own : inputs.own_paths) pc.add_own(own);
   plan.git_watch = pc.git_watch;
+  for (const auto& [path, link] : pc.linked_ancestors) {
+    if (!ns) break;  // nothing is protected there anyway (reported below)
+    if (!policy.best_effort)
+      return usage_error("protect",
+                         "'" + link + "' is a symbolic link above the protected path '" + path +
+                             "'; the command could point it elsewhere",
+                         "replace the link with the real directory, pass --unprotect NAME for a built-in "
+                         "name you do not need, or --best-effort to run without this protection");
+    plan.report.notes.push_back("not protected (below the symbolic link " + link + "): " + path);
+  }
+  for (const auto& root : pc.walk_truncated)
+    plan.report.notes.push_back("protected names were searched in only part of " + root + " (the first " +
+                                std::to_string(kWalkBudget) + " entries): deeper ones are not protected");
+  if (!pc.walk_truncated.empty())
+    for (auto& g : plan.report.guarantees)
+      if (g.name == "protected paths" && g.state == GuaranteeState::Enforced) {
+        g.state = GuaranteeState::Degraded;
+        g.detail = "the writable roots hold more than " + std::to_string(kWalkBudget) +
+                   " entries: protected names below the part searched are writable";
+        g.fix = "make the workspace smaller, or --protect the paths that matter";
+      }
+  for (const auto& root : pc.skipped_roots)
+    rules.push_back({"protect", root, "names below the top not searched (a tool cache)", "none",
+                     "defaults::depth_walk_skipped_names"});
+  for (const auto& name : policy.unprotect)
+    for (const auto& root : roots)
+      rules.push_back({"protect", paths::join(root, name), "writable (--unprotect)", "none",
+                       "a built-in protected name, dropped by --unprotect"});
   if (ns) {
-    for (const auto& [path, reason] : pc.pins) {
+    // Outermost first: a pin attached after a deeper one would cover it (it is cloned
+    // from the root's detached copy), leaving the deeper directory renamable.
+    std::vector<std::pair<std::string, std::string>> pins = pc.pins;
+    std::stable_sort(pins.begin(), pins.end(), [](const auto& a, const auto& b) {
+      return std::count(a.first.begin(), a.first.end(), '/') <
+             std::count(b.first.begin(), b.first.end(), '/');
+    });
+    for (const auto& [path, reason] : pins) {
       if (fs.lkind(path) != FileKind::Dir) continue;
       plan.mounts.push_back({MountKind::Pin, path, path, reason});
     }
@@ -362,10 +514,11 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
         // A bind would land on the link's target while the link itself stays
         // replaceable; refuse rather than pretend.
         if (!policy.best_effort)
-          return usage_error("protect",
-                             "'" + p.path + "' is a symbolic link; cordon cannot keep it read-only",
-                             "replace the link with the real directory, or pass --best-effort to run without "
-                             "this protection");
+          return usage_error(
+              "protect", "'" + p.path + "' is a symbolic link; cordon cannot keep it read-only",
+              "replace the link with the real directory, pass --unprotect " + paths::basename(p.path) +
+                  " if it is a built-in name you do not need, or --best-effort to run without "
+                  "this protection");
         plan.report.notes.push_back("not protected (symbolic link): " + p.path);
         continue;
       }
@@ -701,7 +854,8 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
           why_no_userns + ": /tmp itself stays the host's (read-only to the sandbox)", userns_fix);
     add("protected paths", M, "none",
         "Landlock cannot make a path read-only inside a writable root (.git/hooks, .git/config, agent "
-        "config)",
+        "and editor config, shell startup files under a writable home), nor keep a directory above one "
+        "from being renamed and replaced",
         userns_fix);
     add("secret denial", E, "landlock (read rules exclude the secrets)");
     if (policy.net.mode == NetMode::Off) {

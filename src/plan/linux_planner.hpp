@@ -104,6 +104,10 @@ struct SeccompRule {
 
 // The reason recorded for cordon's own state and config dirs (denial reports match it).
 inline constexpr const char* kOwnPathReason = "cordon's own state and config";
+// The start of the reason recorded for the user's startup files under a writable home.
+inline constexpr const char* kHomeEntryReason = "read outside later: ";
+// The reason recorded for a directory pinned because a protected path lies below it.
+inline constexpr const char* kPinAboveProtectedReason = "a protected path lies below it";
 
 // Everything the planner needs from the host besides its capabilities and the file
 // system: gathered before planning, so the plan is final when it leaves plan_linux().

@@ -134,12 +134,11 @@ TEST(Denials, RenamingGitAway) {
   expect_record(r, "rename", box.ws / ".git", "cannot be renamed or removed", "--git writable");
 }
 
-TEST(Denials, AgentSettingsHaveNoOption) {
+TEST(Denials, AgentSettingsNameTheOptionThatLiftsTheName) {
   Sandbox box;
   auto r = run_json(box, "mkdir -p .claude; echo '{}' > .claude/settings.json");
   EXPECT_FALSE(exists(box.ws / ".claude/settings.json"));
-  expect_record(r, "create", box.ws / ".claude/settings.json", "protected path",
-                "none: agent, editor and cordon");
+  expect_record(r, "create", box.ws / ".claude/settings.json", "protected path", "--unprotect .claude");
 }
 
 TEST(Denials, MaskedSecret) {

@@ -137,9 +137,9 @@ TEST(DenialRules, DefaultPolicy) {
           // protected paths inside the workspace
           {O::Create, kWs + "/.git/hooks/pre-commit", false, "protected path: git hooks", "--git writable"},
           {O::Write, kWs + "/.git/config", false, "protected path: git config", "--git writable"},
-          {O::Create, kWs + "/.claude/settings.json", false, "protected path: agent/editor",
-           "none: agent, editor and cordon configuration"},
-          {O::Delete, kWs + "/.vscode", false, "protected path", "none: agent"},
+          {O::Create, kWs + "/.claude/settings.json", false, "protected path: Claude Code",
+           "--unprotect .claude"},
+          {O::Delete, kWs + "/.vscode", false, "protected path", "--unprotect .vscode"},
           // pinned: .git cannot be renamed away or removed, but its contents can change
           {O::Rename, kWs + "/.git", false, "cannot be renamed or removed", "--git writable"},
           {O::Delete, kWs + "/.git", false, "cannot be renamed or removed", "--git writable"},
@@ -159,13 +159,14 @@ TEST(DenialRules, WritableRootsAndAllowReadExceptions) {
     p.writable = {kHome + "/.npm"};
     p.allow_read = {kHome + "/.aws/config"};
   }));
-  expect_cases(rules, {
-                          {O::Create, kHome + "/.npm/_cacache/x"},
-                          {O::Read, kHome + "/.aws/config"},
-                          {O::Read, kHome + "/.aws/credentials", false, "masked secret",
-                           "--allow-read ~/.aws/credentials"},
-                          {O::Create, kHome + "/.npm/.claude/x", false, "protected path", "none: agent"},
-                      });
+  expect_cases(
+      rules,
+      {
+          {O::Create, kHome + "/.npm/_cacache/x"},
+          {O::Read, kHome + "/.aws/config"},
+          {O::Read, kHome + "/.aws/credentials", false, "masked secret", "--allow-read ~/.aws/credentials"},
+          {O::Create, kHome + "/.npm/.claude/x", false, "protected path", "--unprotect .claude"},
+      });
 }
 
 TEST(DenialRules, GitModes) {
@@ -176,12 +177,13 @@ TEST(DenialRules, GitModes) {
                    {O::Create, kWs + "/.git/hooks/post-checkout", false, "protected path", "--git writable"},
                    {O::Write, kWs + "/.git/config", false, "protected path", "--git writable"},
                });
-  expect_cases(rules_for(policy_with([](Policy& p) { p.git = GitMode::Writable; })),
-               {
-                   {O::Create, kWs + "/.git/hooks/pre-commit"},
-                   {O::Rename, kWs + "/.git"},
-                   {O::Create, kWs + "/.claude/settings.json", false, "protected path", "none: agent"},
-               });
+  expect_cases(
+      rules_for(policy_with([](Policy& p) { p.git = GitMode::Writable; })),
+      {
+          {O::Create, kWs + "/.git/hooks/pre-commit"},
+          {O::Rename, kWs + "/.git"},
+          {O::Create, kWs + "/.claude/settings.json", false, "protected path", "--unprotect .claude"},
+      });
 }
 
 TEST(DenialRules, ExtraProtectedPath) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "core/defaults.hpp"
 #include "core/paths.hpp"
 #include "plan/landlock_abi.hpp"
 
@@ -819,6 +820,197 @@ TEST(LinuxPlannerKernel, LandlockOnlyDoesNotClaimSecretsInsideAWritableRoot) {
   auto ns = plan_linux(p, host(7), fs, kInputs);
   ASSERT_TRUE(ns);
   EXPECT_EQ(guarantee(ns->report, "secret denial")->state, GuaranteeState::Enforced);
+}
+
+}  // namespace
+}  // namespace cordon
+
+// ---- protected names: the extended list, at depth, ancestors pinned (issue 13, part 2) ----
+namespace cordon {
+namespace {
+
+bool has_placeholder(const LinuxPlan& plan, const std::string& path, bool directory) {
+  for (const auto& p : plan.placeholders)
+    if (p.path == path) return p.directory == directory;
+  return false;
+}
+
+size_t position(const LinuxPlan& plan, MountKind kind, const std::string& target) {
+  for (size_t i = 0; i < plan.mounts.size(); ++i)
+    if (plan.mounts[i].kind == kind && plan.mounts[i].target == target) return i;
+  return plan.mounts.size();
+}
+
+TEST(LinuxPlannerProtectedNames, EveryEntryIsBlockedAtTheTopWithItsKind) {
+  auto fs = base_fs();
+  auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  auto ro = targets(*plan, MountKind::BindReadOnly);
+  for (const auto& e : defaults::protected_name_entries()) {
+    const std::string path = std::string("/home/u/proj/") + e.name;
+    EXPECT_TRUE(has_placeholder(*plan, path, e.directory)) << path;
+    EXPECT_TRUE(contains(ro, path)) << path;
+  }
+  EXPECT_TRUE(has_placeholder(*plan, "/home/u/proj/.mcp.json", false));
+  EXPECT_TRUE(has_placeholder(*plan, "/home/u/proj/.envrc", false));
+  EXPECT_TRUE(has_placeholder(*plan, "/home/u/proj/.gemini", true));
+}
+
+TEST(LinuxPlannerProtectedNames, ExistingNamesAtDepthAreProtectedWithTheirParentsPinned) {
+  auto fs = base_fs();
+  fs.file("/home/u/proj/sub/.vscode/tasks.json")
+      .file("/home/u/proj/a/b/.claude/settings.json")
+      .file("/home/u/proj/a/b/c/.envrc")
+      .file("/home/u/proj/node_modules/x/.vscode/tasks.json")  // not walked
+      .file("/home/u/proj/py/.venv/lib/.vscode/x")             // a tool's environment: not walked
+      .file("/home/u/proj/.git/modules/.vscode/x")             // git's own: not walked
+      .file("/home/u/proj/.claude/inner/.vscode/x");           // inside a protected name
+  auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  auto ro = targets(*plan, MountKind::BindReadOnly);
+  auto pins = targets(*plan, MountKind::Pin);
+  for (const char* p : {"/home/u/proj/sub/.vscode", "/home/u/proj/a/b/.claude", "/home/u/proj/a/b/c/.envrc"})
+    EXPECT_TRUE(contains(ro, p)) << p;
+  for (const char* p : {"/home/u/proj/sub", "/home/u/proj/a", "/home/u/proj/a/b", "/home/u/proj/a/b/c"})
+    EXPECT_TRUE(contains(pins, p)) << p;
+  EXPECT_FALSE(contains(ro, "/home/u/proj/node_modules/x/.vscode"));
+  EXPECT_FALSE(contains(ro, "/home/u/proj/py/.venv/lib/.vscode"));
+  EXPECT_FALSE(contains(ro, "/home/u/proj/.git/modules/.vscode"));
+  EXPECT_FALSE(contains(ro, "/home/u/proj/.claude/inner/.vscode"));
+  EXPECT_FALSE(contains(pins, "/home/u/proj"));  // the root is a mount point already
+  // Absent names at depth are not invented: only the top gets placeholders.
+  for (const auto& ph : plan->placeholders) EXPECT_NE(paths::parent(ph.path), "/home/u/proj/sub") << ph.path;
+  // Outermost pins first, and every pin before the read-only binds below it.
+  EXPECT_LT(position(*plan, MountKind::Pin, "/home/u/proj/a"),
+            position(*plan, MountKind::Pin, "/home/u/proj/a/b"));
+  EXPECT_LT(position(*plan, MountKind::Pin, "/home/u/proj/a/b"),
+            position(*plan, MountKind::BindReadOnly, "/home/u/proj/a/b/.claude"));
+  EXPECT_EQ(plan->report.guarantees.empty(), false);
+}
+
+TEST(LinuxPlannerProtectedNames, UnprotectDropsOneNameEverywhereAndExplainSaysSo) {
+  auto fs = base_fs();
+  fs.file("/home/u/proj/sub/.vscode/tasks.json").file("/home/u/proj/sub/.claude/settings.json");
+  auto p = base_policy();
+  p.unprotect = {".vscode"};
+  auto plan = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  auto ro = targets(*plan, MountKind::BindReadOnly);
+  EXPECT_FALSE(contains(ro, "/home/u/proj/.vscode"));
+  EXPECT_FALSE(contains(ro, "/home/u/proj/sub/.vscode"));
+  EXPECT_TRUE(contains(ro, "/home/u/proj/.claude"));
+  EXPECT_TRUE(contains(ro, "/home/u/proj/sub/.claude"));
+  bool said = false;
+  for (const auto& r : plan->report.rules)
+    said |= r.subject == "/home/u/proj/.vscode" && r.effect == "writable (--unprotect)";
+  EXPECT_TRUE(said);
+}
+
+TEST(LinuxPlannerProtectedNames, ProtectPathsHaveTheirParentsPinned) {
+  auto fs = base_fs();
+  fs.file("/home/u/proj/gen/out/keep.txt");
+  auto p = base_policy();
+  p.protect = {"/home/u/proj/gen/out/keep.txt"};
+  auto plan = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  auto pins = targets(*plan, MountKind::Pin);
+  EXPECT_TRUE(contains(pins, "/home/u/proj/gen"));
+  EXPECT_TRUE(contains(pins, "/home/u/proj/gen/out"));
+  EXPECT_TRUE(contains(targets(*plan, MountKind::BindReadOnly), "/home/u/proj/gen/out/keep.txt"));
+}
+
+TEST(LinuxPlannerProtectedNames, AWritableHomeKeepsStartupFilesAndGitConfigReadOnly) {
+  auto fs = base_fs();
+  fs.file("/home/u/.bashrc").file("/home/u/.gitconfig").file("/home/u/.config/git/config");
+  auto p = base_policy();
+  p.writable = {"/home/u/.config"};
+  p.deny_read.clear();
+  auto narrow = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_TRUE(narrow) << narrow.error().message();
+  EXPECT_TRUE(contains(targets(*narrow, MountKind::BindReadOnly), "/home/u/.config/git"));
+  EXPECT_FALSE(contains(targets(*narrow, MountKind::BindReadOnly), "/home/u/.bashrc"));  // outside: read-only
+  p.writable = {"/home/u"};
+  auto plan = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  auto ro = targets(*plan, MountKind::BindReadOnly);
+  for (const char* f : {"/home/u/.bashrc", "/home/u/.gitconfig", "/home/u/.config/git", "/home/u/.profile"})
+    EXPECT_TRUE(contains(ro, f)) << f;
+  EXPECT_TRUE(has_placeholder(*plan, "/home/u/.profile", false));  // absent: blocked
+  EXPECT_TRUE(contains(targets(*plan, MountKind::Pin), "/home/u/.config"));
+  // An absent parent is blocked instead, so the chain cannot be created either.
+  EXPECT_FALSE(has_placeholder(*plan, "/home/u/.config/systemd/user", true));
+  EXPECT_TRUE(has_placeholder(*plan, "/home/u/.config/systemd", true));
+}
+
+TEST(LinuxPlannerProtectedNames, ASymlinkAboveAProtectedPathIsRefusedUnlessBestEffort) {
+  auto fs = base_fs();
+  fs.file("/home/u/proj/real/.vscode/tasks.json").link("/home/u/proj/ln", "/home/u/proj/real");
+  auto p = base_policy();
+  p.protect = {"/home/u/proj/ln/.vscode"};
+  auto refused = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("/home/u/proj/ln"), std::string::npos);
+  p.best_effort = true;
+  auto plan = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  bool noted = false;
+  for (const auto& n : plan->report.notes) noted |= n.find("/home/u/proj/ln/.vscode") != std::string::npos;
+  EXPECT_TRUE(noted);
+  // The real directory, found by the walk, is protected in its own right.
+  EXPECT_TRUE(contains(targets(*plan, MountKind::BindReadOnly), "/home/u/proj/real/.vscode"));
+}
+
+TEST(LinuxPlannerProtectedNames, AWalkPastItsBudgetIsReportedDegradedNotHeld) {
+  auto fs = base_fs();
+  for (int i = 0; i < 200001; ++i) fs.file("/home/u/proj/big/f" + std::to_string(i));
+  auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  const Guarantee* g = nullptr;
+  for (const auto& x : plan->report.guarantees)
+    if (x.name == "protected paths") g = &x;
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->state, GuaranteeState::Degraded);
+  bool noted = false;
+  for (const auto& n : plan->report.notes) noted |= n.find("/home/u/proj") != std::string::npos;
+  EXPECT_TRUE(noted);
+  // The top of the root is still protected in full.
+  EXPECT_TRUE(contains(targets(*plan, MountKind::BindReadOnly), "/home/u/proj/.vscode"));
+}
+
+TEST(LinuxPlannerProtectedNames, AWritableToolCacheIsNotSearched) {
+  auto fs = base_fs();
+  fs.file("/home/u/.cache/go-build/ab/.vscode/x").file("/home/u/proj/sub/.vscode/x");
+  auto p = base_policy();
+  p.writable = {"/home/u/.cache/go-build"};
+  auto plan = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  auto ro = targets(*plan, MountKind::BindReadOnly);
+  EXPECT_FALSE(contains(ro, "/home/u/.cache/go-build/ab/.vscode"));
+  EXPECT_TRUE(contains(ro, "/home/u/.cache/go-build/.vscode"));  // its top still is
+  EXPECT_TRUE(contains(ro, "/home/u/proj/sub/.vscode"));
+  bool said = false;
+  for (const auto& r : plan->report.rules)
+    said |= r.subject == "/home/u/.cache/go-build" && r.effect.find("not searched") != std::string::npos;
+  EXPECT_TRUE(said);
+}
+
+TEST(LinuxPlannerProtectedNames, LandlockOnlySaysNothingIsProtected) {
+  auto fs = base_fs();
+  fs.file("/home/u/proj/sub/.vscode/tasks.json");
+  auto p = base_policy();
+  p.best_effort = true;
+  auto plan = plan_linux(p, host(7, false), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  EXPECT_TRUE(plan->mounts.empty());
+  const Guarantee* g = nullptr;
+  for (const auto& x : plan->report.guarantees)
+    if (x.name == "protected paths") g = &x;
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->state, GuaranteeState::Missing);
+  bool listed = false;
+  for (const auto& r : plan->report.rules)
+    listed |= r.subject == "/home/u/proj/sub/.vscode" && r.effect.find("NOT protected") == 0;
+  EXPECT_TRUE(listed);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@ Policy sample() {
   p.tmp = TmpMode::Host;
   p.git = GitMode::ReadOnly;
   p.protect = {"/w/project/.husky"};
+  p.unprotect = {".vscode"};
   p.deny_read = {"/home/u/.ssh", "/home/u/.aws"};
   p.allow_read = {"/home/u/.aws/config"};
   p.net.mode = NetMode::Proxy;
@@ -38,6 +39,7 @@ TEST(PolicyJson, RoundTripsEveryField) {
   ASSERT_TRUE(back) << back.error().message();
   EXPECT_EQ(to_json(*back), to_json(p));
   EXPECT_EQ(back->writable, p.writable);
+  EXPECT_EQ(back->unprotect, p.unprotect);
   EXPECT_EQ(back->net.allow_localhost_ports, p.net.allow_localhost_ports);
   EXPECT_EQ(back->env.set, p.env.set);
   EXPECT_EQ(back->limits.pids, p.limits.pids);

@@ -567,3 +567,27 @@ TEST(Resolve, SecretsOfTheAccountHomeStayMaskedWhenHomeMoves) {
 
 }  // namespace
 }  // namespace cordon
+
+namespace cordon {
+namespace {
+
+TEST(ResolveUnprotect, TakesBuiltInNamesFromTheUserConfigAndFlags) {
+  auto user = config("[filesystem]\nunprotect = [\".vscode\"]\n");
+  PolicyLayer flags = layer("command line");
+  flags.unprotect = {str(".idea", flag("--unprotect")), str(".vscode", flag("--unprotect"))};
+  auto r = resolve({user, flags}, ctx());
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->unprotect, (std::vector<std::string>{".vscode", ".idea"}));
+}
+
+TEST(ResolveUnprotect, AnythingElseIsAnErrorNamingTheSource) {
+  PolicyLayer flags = layer("command line");
+  flags.unprotect = {str(".vscode/tasks.json", flag("--unprotect"))};
+  const std::string msg = resolve_error({flags});
+  EXPECT_MESSAGE_HAS(msg, "unprotect (--unprotect)");
+  EXPECT_MESSAGE_HAS(msg, "not a built-in protected name");
+  EXPECT_MESSAGE_HAS(msg, ".claude");  // the hint lists the valid names
+}
+
+}  // namespace
+}  // namespace cordon

@@ -105,7 +105,8 @@ Protected collect_protected(const Policy& policy, const MacHost& host,
   auto canon = [&](const std::string& s) { return host.canonical ? host.canonical(s) : s; };
   auto kind = [&](const std::string& s) { return host.kind ? host.kind(s) : PathKind::Missing; };
   for (const auto& root : roots) {
-    for (const auto& name : defaults::protected_root_names()) add_unique(p.subpaths, paths::join(root, name));
+    for (const auto& e : defaults::protected_names_except(policy.unprotect))
+      add_unique(p.subpaths, paths::join(root, e.name));
     if (policy.git == GitMode::Writable) continue;
     const std::string dotgit = paths::join(root, ".git");
     switch (kind(dotgit)) {

@@ -316,9 +316,10 @@ struct Builder {
   }
 
   void protect_root_names(const std::string& root) {
-    for (const auto& name : defaults::protected_root_names()) {
+    for (const auto& e : defaults::protected_names_except(policy.unprotect)) {
+      const std::string name = e.name;
       auto found = find_names(root, name);
-      if (found.empty()) placeholder(join(root, name), true, "protected " + name);
+      if (found.empty()) placeholder(join(root, name), e.directory, "protected " + name);
       for (const auto& p : found)
         protect_entry(p, host.fs->stat(p).kind == FsEntry::Kind::Directory, "protected " + name);
     }

@@ -44,6 +44,43 @@ std::vector<std::string> RealFsProbe::list(const std::string& dir) const {
   return names;
 }
 
+std::vector<DirEntry> RealFsProbe::list_typed(const std::string& dir) const {
+  std::vector<DirEntry> out;
+  // O_NOFOLLOW: a directory swapped for a link since it was listed is not walked through.
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+  if (!fd.valid()) return out;
+  DIR* d = ::fdopendir(fd.get());
+  if (!d) return out;
+  (void)fd.release();  // closedir closes it
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n == "." || n == "..") continue;
+    FileKind k = FileKind::Other;
+    switch (e->d_type) {
+      case DT_DIR:
+        k = FileKind::Dir;
+        break;
+      case DT_REG:
+        k = FileKind::File;
+        break;
+      case DT_LNK:
+        k = FileKind::Symlink;
+        break;
+      case DT_UNKNOWN: {
+        struct stat st {};
+        k = ::fstatat(::dirfd(d), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 ? from_mode(st.st_mode)
+                                                                            : FileKind::Missing;
+        break;
+      }
+      default:
+        break;
+    }
+    out.push_back({std::move(n), k});
+  }
+  ::closedir(d);
+  return out;
+}
+
 std::optional<std::string> RealFsProbe::read_small(const std::string& path, size_t max_bytes) const {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
   if (!fd.valid()) return std::nullopt;

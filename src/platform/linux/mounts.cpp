@@ -239,6 +239,9 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
       case MountKind::Pin: {
         UniqueFd fd = clone_protected(m.target);
         if (!fd.valid()) return rep.fail("pin", "open_tree", target);
+        // Cloned from the root's detached copy, which still has the host's flags.
+        if (!set_attr(fd.get(), sys::kMountAttrNosuid | sys::kMountAttrNodev, true))
+          return rep.fail("pin", "mount_setattr", target);
         if (!attach(fd, m.target)) return rep.fail("pin", "move_mount", target);
         break;
       }

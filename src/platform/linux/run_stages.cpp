@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <set>
 
+#include "core/defaults.hpp"
 #include "core/env_filter.hpp"
 #include "core/paths.hpp"
 #include "plan/plan_digest.hpp"
@@ -36,6 +38,22 @@ std::vector<std::string> own_paths(const StateDirs& state) {
   else if (!h.empty())
     own.push_back(paths::join(h, ".config/cordon"));
   return own;
+}
+
+// The walk after the run (platform/linux/protected_scan.hpp), pinned before it starts.
+DepthScan pin_depth_scan(const Policy& policy) {
+  std::vector<std::string> names;
+  for (const auto& e : defaults::protected_names_except(policy.unprotect)) names.emplace_back(e.name);
+  return DepthScan::pin(policy.write_roots(), std::move(names));
+}
+
+// What the plan protected (or reported as unprotected) before the run.
+std::set<std::string> protected_before(const LinuxPlan& plan) {
+  std::set<std::string> known;
+  for (const auto& m : plan.mounts) known.insert(m.target);
+  for (const auto& r : plan.report.rules)
+    if (r.category == "protect") known.insert(r.subject);
+  return known;
 }
 
 std::vector<std::string> sandbox_env(const Policy& policy, const LinuxPlan& plan) {
@@ -148,6 +166,7 @@ Result<Acquired> acquire_stage(const Policy& policy, Planned& planned, const Com
   a.git_pins = pin_git_roots(plan.git_watch);
   if (sandboxed && policy.git != GitMode::Writable)
     a.gitdir_pins = pin_existing_gitdirs(policy.write_roots());
+  if (sandboxed) a.depth_scan = pin_depth_scan(policy);
   return a;
 }
 
@@ -207,11 +226,12 @@ Result<LaunchResult> launch_stage(const Policy& policy, const platform::RunReque
   return launch(spec);
 }
 
-Collected collect_stage(Acquired& acquired) {
+Collected collect_stage(Acquired& acquired, const Planned& planned) {
   Collected c;
   if (acquired.proxy) c.refused = acquired.proxy->finish();
   for (const auto& pin : acquired.git_pins) c.new_repositories.push_back(neutralise_new_repository(pin));
   for (const auto& pin : acquired.gitdir_pins) c.existing_repositories.push_back(remove_new_pointers(pin));
+  c.appeared_at_depth = acquired.depth_scan.appeared(protected_before(planned.plan));
   if (acquired.supervisor) {
     c.denials = acquired.supervisor->log().entries();
     c.denials_truncated = acquired.supervisor->log().truncated();
@@ -265,6 +285,14 @@ Summary summarize_stage(const Policy& policy, const Planned& planned, const Laun
       facts.git_warnings.push_back(warning);
       notes.push_back("warning: " + warning);
     }
+  }
+  for (const auto& path : collected.appeared_at_depth) {
+    const std::string w =
+        "a protected name appeared below the top of a writable root during the run (not "
+        "prevented there): review it before opening a tool in that directory: " +
+        path;
+    facts.git_warnings.push_back(w);
+    notes.push_back("warning: " + w);
   }
   facts.guarantees = plan.report.guarantees;
   facts.best_effort = policy.best_effort;

@@ -8,7 +8,7 @@
 //   auto compiled = compile_stage(policy, request, *planned);          // BPF, environment
 //   auto acquired = acquire_stage(policy, *planned, *compiled);        // one RAII bundle
 //   auto launched = launch_stage(policy, request, *planned, *compiled, *acquired);
-//   Collected c   = collect_stage(*acquired);
+//   Collected c   = collect_stage(*acquired, planned);
 //   Summary s     = summarize_stage(policy, *planned, *launched, c, out);  // pure
 //   print_lines(s.lines);                                              // the only writer
 //   print_lines(cleanup_stage(std::move(*acquired), std::move(*planned)));
@@ -37,6 +37,7 @@
 #include "platform/linux/cgroup.hpp"
 #include "platform/linux/git_guard.hpp"
 #include "platform/linux/launcher.hpp"
+#include "platform/linux/protected_scan.hpp"
 #include "platform/linux/proxy.hpp"
 #include "platform/linux/seccomp.hpp"
 #include "platform/linux/state.hpp"
@@ -95,6 +96,7 @@ struct Acquired {
   std::unique_ptr<Supervisor> supervisor;  // its thread starts after clone()
   std::vector<GitRootPin> git_pins;        // roots with no .git, pinned before the command
   std::vector<GitDirPin> gitdir_pins;      // roots with a .git: which pointer names it had
+  DepthScan depth_scan;                    // protected names that appear at depth are reported
   std::vector<std::string> warnings;       // to print before the launch
 };
 [[nodiscard]] Result<Acquired> acquire_stage(const Policy& policy, Planned& planned,
@@ -116,11 +118,12 @@ struct Collected {
   bool denials_reported = false;
   std::vector<GitRepair> new_repositories;       // git_pins, in order
   std::vector<GitRepair> existing_repositories;  // gitdir_pins, in order
+  std::vector<std::string> appeared_at_depth;    // protected names new below the top
   std::optional<CgroupEvents> cgroup_events;
   nlohmann::json cgroup_dirs = nlohmann::json::object();  // limit name -> the group enforcing it
   uint64_t peak_rss_bytes = 0;
 };
-[[nodiscard]] Collected collect_stage(Acquired& acquired);
+[[nodiscard]] Collected collect_stage(Acquired& acquired, const Planned& planned);
 
 // --- summarize (pure) ----------------------------------------------------------------
 // The result object's fields and the lines for the terminal, from data only.

