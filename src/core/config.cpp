@@ -402,6 +402,11 @@ Status set_net_allow_localhost(const Field& f, PolicyLayer& out) {
   return Ok{};
 }
 
+Status set_net_allow_unix_socket(const Field& f, PolicyLayer& out) {
+  return set_list(f, ListKind::Path, out.allow_unix_socket,
+                  Widening{"allowing host unix sockets", "--allow-unix-socket PATH"});
+}
+
 Status set_env_keep(const Field& f, PolicyLayer& out) {
   return set_list(f, ListKind::EnvName, out.env_keep,
                   Widening{"keeping secret-looking variables", "--env-keep NAME"});
@@ -498,7 +503,8 @@ const std::vector<TableSpec>& tables() {
        {{"mode", set_net_mode},
         {"allow", set_net_allow},
         {"deny", set_net_deny},
-        {"allow_localhost", set_net_allow_localhost}}},
+        {"allow_localhost", set_net_allow_localhost},
+        {"allow_unix_socket", set_net_allow_unix_socket}}},
       {"env", {{"keep", set_env_keep}, {"drop", set_env_drop}}},
       {"limits",
        {{"timeout", set_timeout},

@@ -19,7 +19,7 @@ namespace {
 struct RawPolicyOptions {
   std::string mode, workspace, tmp, git, net;
   std::vector<std::string> writable, protect, deny_read, allow_read, env_keep, env_drop;
-  std::vector<std::string> allow_domain, deny_domain, allow_localhost;
+  std::vector<std::string> allow_domain, deny_domain, allow_localhost, allow_unix_socket;
   double timeout = 0;
   bool best_effort = false;
   std::string memory, max_output;  // sizes: "64M"
@@ -46,6 +46,9 @@ void add_policy_options(CLI::App* app, RawPolicyOptions& o, CliRequest& req) {
   app->add_option("--deny-domain", o.deny_domain, "never reach this name, even if allowed (repeatable)")
       ->allow_extra_args(false);
   app->add_option("--allow-localhost", o.allow_localhost, "reach the host's 127.0.0.1:PORT (repeatable)")
+      ->allow_extra_args(false);
+  app->add_option("--allow-unix-socket", o.allow_unix_socket,
+                  "connect to this host unix socket, e.g. \"$SSH_AUTH_SOCK\" (repeatable)")
       ->allow_extra_args(false);
   app->add_option("--env-keep", o.env_keep, "keep this variable even if it looks secret (repeatable)")
       ->allow_extra_args(false);
@@ -105,6 +108,7 @@ Result<PolicyLayer> to_layer(const RawPolicyOptions& o, const std::string& cwd, 
   for (const auto& d : o.allow_domain) l.allow_domains.push_back({d, Origin{"--allow-domain", 0}});
   for (const auto& d : o.deny_domain) l.deny_domains.push_back({d, Origin{"--deny-domain", 0}});
   for (const auto& p : o.allow_localhost) l.allow_localhost.push_back({p, Origin{"--allow-localhost", 0}});
+  l.allow_unix_socket = path_list("--allow-unix-socket", o.allow_unix_socket, cwd);
   for (const auto& k : o.env_keep) l.env_keep.push_back({k, Origin{"--env-keep", 0}});
   for (const auto& d : o.env_drop) l.env_drop.push_back({d, Origin{"--env-drop", 0}});
   if (timeout_given) {

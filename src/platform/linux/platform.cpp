@@ -115,6 +115,12 @@ std::vector<std::string> sandbox_env(const Policy& policy, const LinuxPlan& plan
     if (!plan.tmpdir.empty()) env.set.emplace_back("TMPDIR", plan.tmpdir);
     env.set.emplace_back("CORDON_SANDBOX", "1");
   }
+  // The ssh agent, granted by name: the variable that names it is passed through.
+  const char* agent = std::getenv("SSH_AUTH_SOCK");
+  const auto& granted = policy.net.allow_unix_sockets;
+  if (agent && paths::is_absolute(agent) && plan.sandbox != LinuxSandbox::None &&
+      std::find(granted.begin(), granted.end(), paths::normalize(agent)) != granted.end())
+    env.keep.emplace_back("SSH_AUTH_SOCK");
   const char* java = std::getenv("JAVA_TOOL_OPTIONS");
   for (auto& kv : proxy_environment(plan.net, java ? java : "")) env.set.push_back(std::move(kv));
   return filter_env(in, env).env;
@@ -210,10 +216,11 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
     watch.reset();
     if (prepared->plan.sandbox == LinuxSandbox::None || !prepared->caps.seccomp) return Ok{};
     auto deny_list = prepared->plan.seccomp;
-    if (request.report_denials != DenialReporting::Off) {
-      denial_rules_for_run = denial_rules(policy, prepared->plan, home_of(policy));
-      auto w = supervisor_compile(deny_list, denial_rules_for_run, request.report_denials);
-      if (!w) return w.error();
+    // The supervisor: the broker's calls always, the denial recorder's when reporting.
+    denial_rules_for_run = denial_rules(policy, prepared->plan, home_of(policy));
+    auto w = supervisor_compile(deny_list, denial_rules_for_run, request.report_denials);
+    if (!w) return w.error();
+    if (w->needed()) {
       watch = std::move(*w);
       deny_list = watch->deny_list;
     }
@@ -278,7 +285,7 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
         // No namespace: the listeners are on the host's loopback now; Landlock, the
         // environment and the denial rules need their ports.
         set_host_proxy_ports(prepared->plan, proxy->ports().first, proxy->ports().second);
-        if (watch) denial_rules_for_run = denial_rules(policy, prepared->plan, home_of(policy));
+        denial_rules_for_run = denial_rules(policy, prepared->plan, home_of(policy));
       }
     }
     LaunchSpec spec{&prepared->plan,
@@ -317,6 +324,7 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
     if (watch) {
       supervisor.emplace(denial_rules_for_run, *watch);
       if (auto st = supervisor->prepare(); !st) return st.error();
+      for (const auto& w : supervisor->warnings()) notes.push_back("warning: " + w);
       spec.supervisor = &*supervisor;
     }
     git_pins = pin_git_roots(prepared->plan.git_watch);
@@ -433,7 +441,7 @@ Result<int> run_sandboxed(const Policy& policy, const RunRequest& request, RunRe
   if (supervisor) {
     out.denials = supervisor->log().entries();
     out.denials_truncated = supervisor->log().truncated();
-    out.denials_reported = supervisor->active();
+    out.denials_reported = supervisor->active() && request.report_denials != DenialReporting::Off;
   }
   // Connections the proxy refused join the denials: operation "connect", address host:port.
   for (const auto& r : refused) {
