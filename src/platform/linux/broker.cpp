@@ -177,43 +177,62 @@ void Broker::attach(UniqueFd diag, pid_t child, bool subreaper) {
   subreaper_ = subreaper;
 }
 
-bool Broker::held_by_sandbox(uint32_t socket_inode) const {
-  if (child_ <= 0) return false;
-  std::vector<pid_t> tree = descendants_of(subreaper_ ? ::getpid() : child_);
-  if (!subreaper_) tree.push_back(child_);
-  const std::string want = "socket:[" + std::to_string(socket_inode) + "]";
-  for (pid_t p : tree) {
-    const std::string dir = "/proc/" + std::to_string(p) + "/fd";
-    DIR* d = ::opendir(dir.c_str());
-    if (!d) continue;  // gone, or not ours to read: not counted (fail closed)
-    bool found = false;
-    while (dirent* e = ::readdir(d)) {
-      char link[64];
-      const ssize_t n = ::readlinkat(::dirfd(d), e->d_name, link, sizeof link);
-      if (n > 0 && static_cast<size_t>(n) == want.size() && want.compare(0, want.size(), link, n) == 0) {
-        found = true;
-        break;
-      }
+// Does a process of the sandbox hold socket `socket_inode` open? Its descriptors, as
+// /proc/PID/fd shows them; a process that cannot be read does not count (fail closed).
+static bool holds(const std::string& proc, const std::string& want) {
+  DIR* d = ::opendir((proc + "/fd").c_str());
+  if (!d) return false;
+  bool found = false;
+  while (dirent* e = ::readdir(d)) {
+    char link[64];
+    const ssize_t n = ::readlinkat(::dirfd(d), e->d_name, link, sizeof link);
+    if (n > 0 && static_cast<size_t>(n) == want.size() && want.compare(0, want.size(), link, n) == 0) {
+      found = true;
+      break;
     }
-    ::closedir(d);
-    if (found) return true;
   }
-  return false;
+  ::closedir(d);
+  return found;
 }
 
-bool Broker::made_in_run(dev_t dev, ino_t ino) {
+bool Broker::held_by_sandbox(uint32_t socket_inode, pid_t caller) const {
+  if (child_ <= 0) return false;
+  const std::string want = "socket:[" + std::to_string(socket_inode) + "]";
+  // The caller first (a server and its client in one process cost no tree scan): it is
+  // the sandbox's, since only the sandbox's processes are under the filter.
+  if (holds("/proc/" + std::to_string(caller), want)) return true;
+  if (subreaper_) {  // no pid namespace: the processes below cordon
+    for (pid_t p : descendants_of(::getpid()))
+      if (holds("/proc/" + std::to_string(p), want)) return true;
+    return false;
+  }
+  // A pid namespace: exactly the processes its own /proc lists (no scan of the host's).
+  const std::string proc = "/proc/" + std::to_string(child_) + "/root/proc";
+  DIR* d = ::opendir(proc.c_str());
+  if (!d) return false;
+  bool found = false;
+  while (dirent* e = ::readdir(d))
+    if (e->d_name[0] >= '1' && e->d_name[0] <= '9' && holds(proc + "/" + e->d_name, want)) {
+      found = true;
+      break;
+    }
+  ::closedir(d);
+  return found;
+}
+
+bool Broker::made_in_run(dev_t dev, ino_t ino, pid_t caller) {
   if (!diag_.valid()) return false;
   auto sock = bound_socket_at(diag_.get(), dev, ino);
   if (!sock) return false;
   // In the sandbox's own namespace every socket was made inside; in a shared one, only
   // a socket a process of the sandbox holds is its own.
-  return own_diag_ || held_by_sandbox(*sock);
+  return own_diag_ || held_by_sandbox(*sock, caller);
 }
 
-bool Broker::made_in_run_abstract(const std::string& name) {
+bool Broker::made_in_run_abstract(const std::string& name, pid_t caller) {
   if (!diag_.valid()) return false;
   auto sock = abstract_socket_named(diag_.get(), name);
-  return sock && (own_diag_ || held_by_sandbox(*sock));
+  return sock && (own_diag_ || held_by_sandbox(*sock, caller));
 }
 
 void Broker::start_worker(int listener, uint64_t id, UniqueFd sock, const void* addr, size_t len) {
@@ -326,7 +345,7 @@ BrokerReply Broker::connect_unix(pid_t tid, int sock, const void* addr, size_t l
     case UnixAddress::Kind::Abstract:
       // Looked up in the socket's own network namespace. Shared with the host, Landlock
       // scoping would allow only the sandbox's own: so does the broker.
-      if (!rules_.own_netns && rules_.abstract_scoped && !made_in_run_abstract(ua.name)) {
+      if (!rules_.own_netns && rules_.abstract_scoped && !made_in_run_abstract(ua.name, tid)) {
         r.error = EPERM;
         r.event = Denial{to_string(Operation::Connect), "", "@" + ua.name,
                          "an abstract unix socket outside the sandbox", "none (landlock scoping)"};
@@ -362,7 +381,7 @@ BrokerReply Broker::connect_unix(pid_t tid, int sock, const void* addr, size_t l
   const bool granted = std::any_of(grants_.begin(), grants_.end(), [&](const Grant& g) {
     return g.pin.valid() && g.dev == st.st_dev && g.ino == st.st_ino;
   });
-  if (!granted && !made_in_run(st.st_dev, st.st_ino)) {
+  if (!granted && !made_in_run(st.st_dev, st.st_ino, tid)) {
     r.error = EACCES;
     r.event = unix_socket_denial(path);
     return r;

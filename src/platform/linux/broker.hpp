@@ -98,9 +98,9 @@ class Broker {
   };
   BrokerReply connect(const seccomp_notif& req, int listener);
   BrokerReply connect_unix(pid_t tid, int sock, const void* addr, size_t len);
-  bool made_in_run(dev_t dev, ino_t ino);
-  bool made_in_run_abstract(const std::string& name);
-  bool held_by_sandbox(uint32_t socket_inode) const;
+  bool made_in_run(dev_t dev, ino_t ino, pid_t caller);
+  bool made_in_run_abstract(const std::string& name, pid_t caller);
+  bool held_by_sandbox(uint32_t socket_inode, pid_t caller) const;
   void start_worker(int listener, uint64_t id, UniqueFd sock, const void* addr, size_t len);
 
   const DenialRules& rules_;
