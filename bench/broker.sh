@@ -10,7 +10,8 @@
 #   BENCH_RUNS=9 BENCH_CONNECTS=5000 bench/broker.sh
 #
 # Knobs: CORDON (binary, default build/cordon), BENCH_RUNS (default 5), BENCH_CONNECTS
-# (default 2000). Needs c++. Everything lives in one temporary directory, removed on exit.
+# (default 2000), BENCH_NO_USERNS (the no_userns test helper, to measure the Landlock-only
+# mode too). Needs c++. Everything lives in one temporary directory, removed on exit.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,6 +28,7 @@ ws=$tmp/ws
 mkdir -p "$ws"
 cat >"$tmp/connects.cpp" <<'CPP'
 #include <netinet/in.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -34,9 +36,11 @@ cat >"$tmp/connects.cpp" <<'CPP'
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-// connects unix|tcp N: microseconds per connect() to a listener of its own.
+// connects unix|unix-other|tcp N: microseconds per connect() to a listener of its own
+// (unix-other: the listener is held and served by a child process).
 int main(int argc, char** argv) {
   const bool tcp = std::strcmp(argv[1], "tcp") == 0;
+  const bool other = std::strcmp(argv[1], "unix-other") == 0;
   const int n = std::atoi(argv[2]);
   sockaddr_storage ss{};
   socklen_t len;
@@ -59,14 +63,23 @@ int main(int argc, char** argv) {
     if (bind(l, reinterpret_cast<sockaddr*>(&ss), len) != 0) return 3;
   }
   if (listen(l, 4096) != 0) return 3;
+  pid_t server = -1;
+  if (other) {
+    server = fork();
+    if (server == 0) {
+      for (int i = 0; i < n; ++i) close(accept(l, nullptr, nullptr));
+      _exit(0);
+    }
+    close(l);
+  }
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < n; ++i) {
     int c = socket(tcp ? AF_INET : AF_UNIX, SOCK_STREAM, 0);
     if (connect(c, reinterpret_cast<sockaddr*>(&ss), len) != 0) return 4;
-    int a = accept(l, nullptr, nullptr);
-    close(a);
+    if (!other) close(accept(l, nullptr, nullptr));
     close(c);
   }
+  if (other) waitpid(server, nullptr, 0);
   const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
   std::printf("%.1f\n", us / n);
   return 0;
@@ -84,6 +97,13 @@ measure() {  # measure LABEL CMD...: the median microseconds per connect over RU
 }
 measure "unix, bare" ./connects unix "$CONNECTS"
 measure "unix, cordon (own network namespace)" "$cordon" run --no-config -- ./connects unix "$CONNECTS"
-measure "unix, cordon --net on (process scan)" "$cordon" run --no-config --net on -- ./connects unix "$CONNECTS"
+measure "unix, cordon --net on" "$cordon" run --no-config --net on -- ./connects unix "$CONNECTS"
+measure "unix, other process, bare" ./connects unix-other "$CONNECTS"
+measure "unix, other process, cordon" "$cordon" run --no-config -- ./connects unix-other "$CONNECTS"
+measure "unix, other process, cordon --net on" "$cordon" run --no-config --net on -- ./connects unix-other "$CONNECTS"
+if [[ -n ${BENCH_NO_USERNS:-} ]]; then  # tests/tools/no_userns: the Landlock-only mode
+  measure "unix, other process, no user namespaces" "$BENCH_NO_USERNS" "$cordon" run --no-config --best-effort -- \
+    ./connects unix-other "$CONNECTS"
+fi
 measure "tcp 127.0.0.1, bare" ./connects tcp "$CONNECTS"
 measure "tcp 127.0.0.1, cordon --net on (worker)" "$cordon" run --no-config --net on -- ./connects tcp "$CONNECTS"
