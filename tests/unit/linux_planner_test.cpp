@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/paths.hpp"
+#include "plan/denial_rules.hpp"
 #include "plan/landlock_abi.hpp"
 
 namespace cordon {
@@ -782,6 +783,51 @@ TEST(LinuxPlannerKernel, LandlockOnlyDoesNotClaimSecretsInsideAWritableRoot) {
   auto ns = plan_linux(p, host(7), fs, kInputs);
   ASSERT_TRUE(ns);
   EXPECT_EQ(guarantee(ns->report, "secret denial")->state, GuaranteeState::Enforced);
+}
+
+}  // namespace
+}  // namespace cordon
+
+namespace cordon {
+namespace {
+
+// Unix sockets: the broker is the mechanism wherever seccomp is; without seccomp the
+// guarantee is Missing (and the plan refuses unless best effort), never claimed.
+TEST(LinuxPlannerUnixSockets, TheBrokerHoldsWithSeccompAndIsNeverClaimedWithout) {
+  for (bool userns : {true, false}) {
+    auto caps = host(7, userns);
+    caps.seccomp = true;
+    const PlanReport r = linux_guarantees(base_policy(), caps);
+    const auto* g = guarantee(r, "host services (unix sockets)");
+    ASSERT_NE(g, nullptr);
+    EXPECT_EQ(g->state, GuaranteeState::Enforced);
+    EXPECT_NE(g->mechanism.find("broker"), std::string::npos) << g->mechanism;
+  }
+  auto caps = host(7);
+  caps.seccomp = false;
+  auto r = linux_guarantees(base_policy(), caps);
+  const auto* g = guarantee(r, "host services (unix sockets)");
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->state, GuaranteeState::Missing);
+  EXPECT_FALSE(g->fix.empty());
+}
+
+TEST(LinuxPlannerUnixSockets, ExplainListsTheBrokerAndEachGrant) {
+  auto fs = base_fs();
+  auto p = base_policy();
+  p.net.allow_unix_sockets = {"/tmp/ssh-x/agent.1"};
+  auto caps = host(7);
+  caps.seccomp = true;
+  auto plan = plan_linux(p, caps, fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  std::vector<std::string> subjects;
+  for (const auto& r : plan->report.rules)
+    if (r.category == "unix-socket") subjects.push_back(r.subject);
+  EXPECT_EQ(subjects, (std::vector<std::string>{"pathname sockets", "/tmp/ssh-x/agent.1"}));
+  const DenialRules rules = denial_rules(p, *plan, "/home/u");
+  EXPECT_TRUE(rules.broker_connect);
+  EXPECT_TRUE(rules.own_netns);
+  EXPECT_EQ(rules.allowed_unix_sockets, p.net.allow_unix_sockets);
 }
 
 }  // namespace
