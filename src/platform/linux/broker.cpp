@@ -356,19 +356,27 @@ BrokerReply Broker::connect_unix(pid_t tid, int sock, const void* addr, size_t l
     case UnixAddress::Kind::Path:
       break;
   }
-  // The path as the command named it, absolute in its view: for the grant and the report.
-  const std::string path = paths::normalize(absolute_in(tid, AT_FDCWD, ua.name));
-  if (!paths::is_absolute(path)) {
-    r.error = ENOENT;  // relative to a working directory that is gone
-    return r;
+  // The path as the command named it, absolute in its view. Resolved as it stands (a
+  // link followed by ".." goes where the kernel would go); normalised lexically only to
+  // match a grant and to report it.
+  std::string raw = ua.name;
+  if (raw[0] != '/') {
+    char cwd[4096];
+    const ssize_t n = ::readlink(("/proc/" + std::to_string(tid) + "/cwd").c_str(), cwd, sizeof cwd);
+    if (n <= 0 || cwd[0] != '/' || static_cast<size_t>(n) >= sizeof cwd) {
+      r.error = ENOENT;  // relative to a working directory that is gone
+      return r;
+    }
+    raw = std::string(cwd, static_cast<size_t>(n)) + "/" + raw;
   }
+  const std::string path = paths::normalize(raw);
   if (int g = unix_socket_grant(rules_, path);
       g >= 0 && g < static_cast<int>(grants_.size()) && grants_[static_cast<size_t>(g)].pin.valid()) {
     r.error = connect_to_pin(sock, grants_[static_cast<size_t>(g)].pin.get());
     return r;
   }
   int err = 0;
-  UniqueFd pin = resolve_in_view(tid, path, err);
+  UniqueFd pin = resolve_in_view(tid, raw, err);
   if (!pin.valid()) {
     r.error = err;
     return r;
@@ -383,7 +391,8 @@ BrokerReply Broker::connect_unix(pid_t tid, int sock, const void* addr, size_t l
   });
   if (!granted && !made_in_run(st.st_dev, st.st_ino, tid)) {
     r.error = EACCES;
-    r.event = unix_socket_denial(path);
+    // A ".." after a link is not what the lexical form says: report the path as named.
+    r.event = unix_socket_denial(raw.find("/..") == std::string::npos ? path : raw);
     return r;
   }
   r.error = connect_to_pin(sock, pin.get());
