@@ -531,6 +531,15 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
     for (const auto& s : policy.net.allow_unix_sockets)
       rules.push_back({"unix-socket", s, "reachable (granted)", "cordon's broker (pinned at the start)",
                        "--allow-unix-socket"});
+    // The old denylist, as examples of what the broker refuses (wherever they are).
+    for (auto p : defaults::host_ipc_paths()) {
+      if (auto pos = p.find("{uid}"); pos != std::string::npos) p.replace(pos, 5, std::to_string(caps.uid));
+      if (std::find(policy.net.allow_unix_sockets.begin(), policy.net.allow_unix_sockets.end(), p) ==
+          policy.net.allow_unix_sockets.end())
+        rules.push_back({"unix-socket", p + (paths::is_within(p, "/run/user") ? "/*" : ""),
+                         "refused unless granted (an example)", "cordon's broker",
+                         "a host service acting outside the sandbox"});
+    }
   }
 
   // --- Landlock -------------------------------------------------------------------

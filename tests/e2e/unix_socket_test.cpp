@@ -66,6 +66,11 @@ class OutsideServer {
   std::thread thread_;
 };
 
+std::string hold_listener() {
+  const char* env = std::getenv("CORDON_HOLD_LISTENER");
+  return env && *env ? env : CORDON_HOLD_LISTENER_BINARY;
+}
+
 std::string probe(const std::string& args) {
   return sh_quote(unix_probe()) + " " + args;
 }
@@ -233,4 +238,37 @@ TEST(UnixSockets, SshAgentRoundTripWithAllowUnixSocket) {
   EXPECT_NE(scrubbed.code, 0);
   EXPECT_NE(kept.code, 0) << kept.out;
   EXPECT_FALSE(contains(kept.out, "cordon-test-key")) << kept.out;
+}
+
+// A hard link made beforehand (outside) to the outside socket, and an O_PATH descriptor
+// of it named through /proc/self/fd: both are the outside inode.
+TEST(UnixSockets, AHardLinkOrAMagicLinkToTheOutsideSocketIsRefused) {
+  Sandbox box;
+  OutsideDir outside;
+  const std::string sock = outside / "service.sock";
+  OutsideServer server(sock);
+  ASSERT_TRUE(server.ok());
+  if (::link(sock.c_str(), (box.ws / "hardlink.sock").c_str()) != 0)
+    GTEST_SKIP() << "the workspace and the outside directory are on different file systems";
+  auto o = box.sh(probe("connect hardlink.sock") + "; exec 3<" + sh_quote(outside.path()) + "; " +
+                  probe("connect /proc/self/fd/3/service.sock"));
+  EXPECT_TRUE(contains(o.out, "hardlink.sock refused 13")) << o.out << o.err;
+  EXPECT_TRUE(contains(o.out, "service.sock refused")) << o.out << o.err;
+  EXPECT_EQ(server.connections(), 0);
+}
+
+// Below another seccomp listener (an outer supervisor) cordon's broker cannot be
+// installed: the run fails closed and says why; --best-effort runs it unbrokered.
+TEST(UnixSockets, WithoutItsListenerTheRunFailsClosed) {
+  Sandbox box;
+  auto refused = run_process({hold_listener(), cordon_binary(), "run", "--no-config", "--", "echo", "ran"},
+                             box.ws.path(), "", box.env());
+  EXPECT_EQ(refused.code, 125) << refused.out << refused.err;
+  EXPECT_FALSE(contains(refused.out, "ran"));
+  EXPECT_TRUE(contains(refused.err, "broker")) << refused.err;
+  auto allowed = run_process(
+      {hold_listener(), cordon_binary(), "run", "--no-config", "--best-effort", "--", "echo", "ran"},
+      box.ws.path(), "", box.env());
+  EXPECT_EQ(allowed.code, 0) << allowed.err;
+  EXPECT_EQ(allowed.out, "ran\n");
 }
