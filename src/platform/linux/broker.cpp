@@ -68,7 +68,7 @@ bool inet_destination(const sockaddr_storage& sa, size_t len, std::string& text,
     loopback = (ntohl(v4.sin_addr.s_addr) >> 24) == 127;
     port = ntohs(v4.sin_port);
     ::inet_ntop(AF_INET, &v4.sin_addr, buf, sizeof buf);
-  } else if (sa.ss_family == AF_INET6 && len >= sizeof(sockaddr_in6)) {
+  } else if (sa.ss_family == AF_INET6 && len >= 24) {  // SIN6_LEN_RFC2133: the kernel takes it (no scope id)
     sockaddr_in6 v6{};
     std::memcpy(&v6, &sa, sizeof v6);
     const uint8_t* b = v6.sin6_addr.s6_addr;
@@ -327,6 +327,11 @@ BrokerReply Broker::connect(const seccomp_notif& req, int listener) {
         r.error = EACCES;
         return r;
       }
+    } else if (!(len >= 2 && sa.ss_family == AF_UNSPEC)) {
+      // Not an address the broker can read as the kernel would: never passed on unchecked
+      // (AF_UNSPEC, a disconnect, is harmless).
+      r.error = len < 2 ? EINVAL : EAFNOSUPPORT;
+      return r;
     }
   }
   start_worker(listener, req.id, std::move(sock), &sa, static_cast<size_t>(len));
