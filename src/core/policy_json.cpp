@@ -117,7 +117,8 @@ json to_json(const Policy& p) {
            {{"mode", to_string(p.net.mode)},
             {"allow_domains", p.net.allow_domains},
             {"deny_domains", p.net.deny_domains},
-            {"allow_localhost_ports", p.net.allow_localhost_ports}}},
+            {"allow_localhost_ports", p.net.allow_localhost_ports},
+            {"allow_unix_sockets", p.net.allow_unix_sockets}}},
           {"env",
            {{"filter_secrets", p.env.filter_secrets},
             {"keep", p.env.keep},
@@ -148,11 +149,14 @@ Result<Policy> policy_from_json(const json& j) {
     if (!st) return st.error();
 
   Reader net = top.sub("net");
-  if (auto st = net.only({"mode", "allow_domains", "deny_domains", "allow_localhost_ports"}); !st)
+  if (auto st =
+          net.only({"mode", "allow_domains", "deny_domains", "allow_localhost_ports", "allow_unix_sockets"});
+      !st)
     return st.error();
   for (const Status& st : {take(net.choice<NetMode>("mode", parse_net), p.net.mode),
                            take(net.strings("allow_domains", false), p.net.allow_domains),
-                           take(net.strings("deny_domains", false), p.net.deny_domains)})
+                           take(net.strings("deny_domains", false), p.net.deny_domains),
+                           take(net.strings("allow_unix_sockets", true), p.net.allow_unix_sockets)})
     if (!st) return st.error();
   const auto& ports = j.at("net").at("allow_localhost_ports");
   if (!ports.is_array()) return bad("net.allow_localhost_ports", "must be an array of ports");

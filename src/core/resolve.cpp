@@ -151,6 +151,8 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
         e = widens("filesystem.unprotect", layer.unprotect.front().origin, true);
       if (!layer.allow_localhost.empty() && !e)
         e = widens("network.allow_localhost", layer.allow_localhost.front().origin, true);
+      if (!layer.allow_unix_socket.empty() && !e)
+        e = widens("network.allow_unix_socket", layer.allow_unix_socket.front().origin, true);
       if (layer.timeout && !e)
         e = widens("limits.timeout", layer.timeout->origin,
                    p.limits.timeout_seconds && layer.timeout->value > *p.limits.timeout_seconds);
@@ -175,6 +177,13 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
     allow_domains.insert(allow_domains.end(), layer.allow_domains.begin(), layer.allow_domains.end());
     deny_domains.insert(deny_domains.end(), layer.deny_domains.begin(), layer.deny_domains.end());
     allow_localhost.insert(allow_localhost.end(), layer.allow_localhost.begin(), layer.allow_localhost.end());
+    for (const auto& u : layer.allow_unix_socket) {
+      auto r = absolute_path("allow-unix-socket", u, ctx);
+      if (!r) return r.error();
+      if (std::find(p.net.allow_unix_sockets.begin(), p.net.allow_unix_sockets.end(), *r) ==
+          p.net.allow_unix_sockets.end())
+        p.net.allow_unix_sockets.push_back(*r);
+    }
     for (const auto& k : layer.env_keep) p.env.keep.push_back(k.value);
     for (const auto& d : layer.env_drop) p.env.drop_patterns.push_back(d.value);
     if (layer.timeout && !(layer.timeout->value > 0 && layer.timeout->value <= kMaxTimeoutSeconds))

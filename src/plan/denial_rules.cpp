@@ -1,9 +1,11 @@
 #include "plan/denial_rules.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/defaults.hpp"
 #include "core/paths.hpp"
+#include "plan/landlock_abi.hpp"
 
 namespace cordon {
 namespace {
@@ -102,6 +104,11 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
   r.workspace = policy.workspace;
   r.home = home;
   if (plan.sandbox == LinuxSandbox::None) return r;
+  r.broker_connect = true;
+  r.own_netns = plan.new_netns;
+  r.abstract_scoped = (plan.landlock.scoped & landlock::kScopeAbstractUnix) != 0;
+  r.best_effort = policy.best_effort;
+  r.allowed_unix_sockets = policy.net.allow_unix_sockets;
   r.policy_roots = policy.write_roots();
   r.write_roots = r.policy_roots;
   const bool ns = plan.sandbox == LinuxSandbox::Namespaces;
@@ -242,6 +249,42 @@ std::optional<Denial> classify_listen(const DenialRules& rules) {
   return Denial{to_string(Operation::Listen), "", "TCP socket",
                 "network: no TCP servers without user namespaces (the port would be open on the host)",
                 "none in this mode: serve on a unix socket, or run where user namespaces work"};
+}
+
+UnixAddress parse_unix_address(const void* bytes, size_t len) {
+  constexpr size_t kFamily = 2;     // offsetof(sockaddr_un, sun_path)
+  constexpr size_t kMax = 2 + 108;  // sizeof(sockaddr_un)
+  UnixAddress out;
+  if (len < kFamily || len > kMax) return out;
+  const auto* b = static_cast<const unsigned char*>(bytes);
+  uint16_t family = 0;  // sa_family_t, in host byte order
+  std::memcpy(&family, b, sizeof family);
+  if (family != 1) return out;  // AF_UNIX
+  const char* path = reinterpret_cast<const char*>(b + kFamily);
+  const size_t n = len - kFamily;
+  if (n == 0) {
+    out.kind = UnixAddress::Kind::Unnamed;
+  } else if (path[0] == '\0') {
+    out.kind = UnixAddress::Kind::Abstract;
+    out.name.assign(path + 1, n - 1);
+  } else {
+    out.kind = UnixAddress::Kind::Path;
+    out.name.assign(path, ::strnlen(path, n));
+  }
+  return out;
+}
+
+int unix_socket_grant(const DenialRules& rules, const std::string& path) {
+  if (!paths::is_absolute(path)) return -1;
+  const std::string p = paths::normalize(path);
+  for (size_t i = 0; i < rules.allowed_unix_sockets.size(); ++i)
+    if (rules.allowed_unix_sockets[i] == p) return static_cast<int>(i);
+  return -1;
+}
+
+Denial unix_socket_denial(const std::string& path) {
+  return Denial{to_string(Operation::Connect), path, "", "a host service outside the sandbox",
+                "--allow-unix-socket " + path};
 }
 
 void DenialLog::add(Denial d) {

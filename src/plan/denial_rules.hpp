@@ -74,6 +74,13 @@ struct DenialRules {
   std::vector<std::string> masked;           // secrets (deny-read)
   std::vector<std::string> hidden;           // cordon's own state (no option reopens it)
   std::vector<std::string> read_exceptions;  // --allow-read inside a masked directory
+  // Unix sockets (platform/linux/broker.hpp): every connect() is brokered when the run is
+  // sandboxed; a pathname socket is reached only if it was made in this run or granted.
+  bool broker_connect = false;
+  bool own_netns = false;        // the sandbox's own network namespace (abstract names are its own)
+  bool abstract_scoped = false;  // without one: Landlock scopes abstract sockets (ABI >= 6)
+  bool best_effort = false;      // run unbrokered where the listener cannot be installed
+  std::vector<std::string> allowed_unix_sockets;  // --allow-unix-socket, as named on the host
 };
 
 // Namespaces and LandlockOnly plans; an unsandboxed plan gives rules that refuse nothing.
@@ -100,6 +107,23 @@ std::optional<Denial> classify_connect(const DenialRules& rules, const std::stri
 // listen() on a TCP socket in the proxied network on the host (it would open a port on
 // the host's interfaces); nothing in other modes.
 std::optional<Denial> classify_listen(const DenialRules& rules);
+
+// A unix socket address as connect() reads it: `len` bytes of a sockaddr_un.
+struct UnixAddress {
+  enum class Kind { Invalid, Unnamed, Abstract, Path };
+  Kind kind = Kind::Invalid;
+  std::string name;  // the path, or the abstract name without its leading NUL
+};
+// As the kernel does (unix_validate_addr, unix_mkname_bsd): the path ends at the first
+// NUL or at `len`; Invalid when the family is not AF_UNIX or `len` is out of range.
+UnixAddress parse_unix_address(const void* bytes, size_t len);
+
+// The --allow-unix-socket grant that `path` (absolute, as the sandbox named it, before
+// any link is followed) names lexically, or -1.
+int unix_socket_grant(const DenialRules& rules, const std::string& path);
+
+// connect() to the pathname socket `path` that is neither granted nor made in this run.
+Denial unix_socket_denial(const std::string& path);
 
 // A bounded, de-duplicated list of denials (first seen first).
 class DenialLog {

@@ -677,6 +677,26 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
                      "kernel settings (sysctl, sysrq-trigger)"});
   }
 
+  // --- unix sockets ---------------------------------------------------------------------
+  // The masks above are kept as examples of what is out there; the broker is what holds.
+  if (caps.seccomp) {
+    rules.push_back({"unix-socket", "pathname sockets", "only those made in this run",
+                     "cordon's broker (connect performed by cordon on the inode it checked)",
+                     "host services (agents, docker, databases) would act outside the sandbox"});
+    for (const auto& s : policy.net.allow_unix_sockets)
+      rules.push_back({"unix-socket", s, "reachable (granted)", "cordon's broker (pinned at the start)",
+                       "--allow-unix-socket"});
+    // The old denylist, as examples of what the broker refuses (wherever they are).
+    for (auto p : defaults::host_ipc_paths()) {
+      if (auto pos = p.find("{uid}"); pos != std::string::npos) p.replace(pos, 5, std::to_string(caps.uid));
+      if (std::find(policy.net.allow_unix_sockets.begin(), policy.net.allow_unix_sockets.end(), p) ==
+          policy.net.allow_unix_sockets.end())
+        rules.push_back({"unix-socket", p + (paths::is_within(p, "/run/user") ? "/*" : ""),
+                         "refused unless granted (an example)", "cordon's broker",
+                         "a host service acting outside the sandbox"});
+    }
+  }
+
   // --- Landlock -------------------------------------------------------------------
   if (caps.landlock_abi > 0) {
     auto& ll = plan.landlock;
@@ -816,9 +836,9 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
             ": no private network namespace. Landlock port rules name ports, not addresses, so a TCP "
             "connect to a proxy or --allow-localhost port number on another host passes the kernel; and "
             "Landlock has no listen right, so listen() on an unbound TCP socket would open an ephemeral "
-            "port on every interface. cordon's supervisor refuses both (connects to non-loopback addresses, "
-            "TCP listen) while denial reporting is on: defence in depth, not a guarantee (it reads the "
-            "address from the caller's memory, and a descriptor can be swapped before the call runs)",
+            "port on every interface. cordon's broker performs every connect itself, on the socket it took "
+            "and the address it read once, and only to loopback and those ports; it refuses a TCP listen, "
+            "which is defence in depth (a descriptor can be swapped before the kernel runs listen())",
         fix);
   };
   if (caps.userns) {
@@ -902,6 +922,20 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
     add("process isolation", M, caps.seccomp ? "seccomp (ptrace) only" : "none",
         "no pid namespace or signal scoping", userns_fix);
   }
+  // Pathname unix sockets (platform/linux/broker.hpp): every connect() is performed by
+  // cordon's broker, on the inode it resolved in the command's view.
+  if (caps.seccomp)
+    add("host services (unix sockets)", E,
+        std::string("cordon's broker (seccomp user notification; the connect is made by cordon on the "
+                    "inode it checked): only sockets made in this run (") +
+            (caps.userns ? "listed in the sandbox's network namespace, or held by its processes"
+                         : "held open by a process of the sandbox") +
+            ") and --allow-unix-socket grants; connect() only: a datagram sent to a path "
+            "(sendto/sendmsg) is not brokered yet");
+  else
+    add("host services (unix sockets)", M, "none",
+        "seccomp unavailable: any unix socket the sandbox can see is reachable",
+        "use a kernel with CONFIG_SECCOMP_FILTER=y");
   if (!caps.seccomp)
     add("syscall filter", M, "none", "seccomp unavailable", "use a kernel with CONFIG_SECCOMP_FILTER=y");
   else

@@ -129,6 +129,8 @@ TEST(Config, EnumValuesRoundTrip) {
       {"network.mode = \"proxy\"", true},
       {"network.deny = [\"*.example.com\"]", true},
       {"network.allow_localhost = [5432, \"8080\"]", true},
+      {"network.allow_unix_socket = [\"/run/user/1000/ssh.sock\"]", true},
+      {"network.allow_unix_socket = \"/run/user/1000/ssh.sock\"", false},
       {"filesystem.git = \"\"", false},
   };
   for (const auto& c : cases) {
@@ -295,6 +297,10 @@ const ErrorCase kErrorCases[] = {
      ConfigScope::Project,
      "[network]\nallow_localhost = [5432]\n",
      {"network.allow_localhost (" + project_at(2) + ")", "only narrow"}},
+    {"NetAllowUnixSocketInProject",
+     ConfigScope::Project,
+     "[network]\nallow_unix_socket = [\"/run/user/1000/ssh.sock\"]\n",
+     {"network.allow_unix_socket (" + project_at(2) + ")", "only narrow"}},
     {"NetAllowLocalhostType",
      ConfigScope::User,
      "[network]\nallow_localhost = [true]\n",

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <map>
 
 #include "core/paths.hpp"
@@ -312,6 +313,62 @@ TEST(DenialRules, CordonsStateHasNoOption) {
   expect_cases(denial_rules(p, *plan, kHome),
                {{O::Create, state + "/locks/x.lock", false, "cordon's own state", "none:"},
                 {O::Read, state + "/tmp/other-123/secret", false, "cordon's own state", "none:"}});
+}
+
+}  // namespace
+}  // namespace cordon
+
+namespace cordon {
+namespace {
+
+std::string unix_address(const std::string& path, size_t extra = 0) {
+  std::string b(2, '\0');
+  const uint16_t family = 1;  // AF_UNIX
+  std::memcpy(b.data(), &family, sizeof family);
+  return b + path + std::string(extra, '\0');
+}
+
+TEST(UnixAddress, ParsedAsTheKernelReadsIt) {
+  using K = UnixAddress::Kind;
+  struct AddressCase {
+    std::string bytes;
+    K kind;
+    std::string name;
+  } cases[] = {
+      {unix_address("/run/a.sock"), K::Path, "/run/a.sock"},
+      {unix_address("/run/a.sock", 5), K::Path, "/run/a.sock"},                       // NUL-padded
+      {unix_address(std::string("rel\0/etc/x", 10)), K::Path, "rel"},                 // ends at the first NUL
+      {unix_address(std::string("\0name", 5)), K::Abstract, "name"},                  // abstract
+      {unix_address(std::string("\0a\0b", 4)), K::Abstract, std::string("a\0b", 3)},  // NULs are part of it
+      {unix_address(""), K::Unnamed, ""},
+      {unix_address(std::string(108, 'x')), K::Path, std::string(108, 'x')},  // no NUL: the length ends it
+      {unix_address(std::string(109, 'x')), K::Invalid, ""},                  // longer than sockaddr_un
+      {std::string(1, '\1'), K::Invalid, ""},                                 // shorter than the family
+      {std::string("\2\0\0\0", 4), K::Invalid, ""},                           // AF_INET
+  };
+  for (const auto& c : cases) {
+    const UnixAddress a = parse_unix_address(c.bytes.data(), c.bytes.size());
+    EXPECT_EQ(a.kind, c.kind) << c.bytes.size();
+    EXPECT_EQ(a.name, c.name);
+  }
+}
+
+TEST(UnixAddress, GrantsMatchTheNormalisedAbsolutePathOnly) {
+  DenialRules r;
+  r.allowed_unix_sockets = {"/tmp/ssh-x/agent.1", "/run/user/1000/gnupg/S.gpg-agent"};
+  EXPECT_EQ(unix_socket_grant(r, "/tmp/ssh-x/agent.1"), 0);
+  EXPECT_EQ(unix_socket_grant(r, "/tmp/ssh-x/./agent.1"), 0);
+  EXPECT_EQ(unix_socket_grant(r, "/tmp//ssh-x/../ssh-x/agent.1"), 0);
+  EXPECT_EQ(unix_socket_grant(r, "/run/user/1000/gnupg/S.gpg-agent"), 1);
+  EXPECT_EQ(unix_socket_grant(r, "/tmp/ssh-x/agent.2"), -1);  // a sibling
+  EXPECT_EQ(unix_socket_grant(r, "/tmp/ssh-x"), -1);          // its directory
+  EXPECT_EQ(unix_socket_grant(r, "tmp/ssh-x/agent.1"), -1);   // relative: never
+}
+
+TEST(UnixAddress, RefusalNamesTheSocketAndTheOption) {
+  EXPECT_EQ(to_text(unix_socket_denial("/run/docker.sock")),
+            "denied connect /run/docker.sock (a host service outside the sandbox); allow with "
+            "--allow-unix-socket /run/docker.sock");
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "core/defaults.hpp"
 #include "core/paths.hpp"
+#include "plan/denial_rules.hpp"
 #include "plan/landlock_abi.hpp"
 
 namespace cordon {
@@ -1011,6 +1012,56 @@ TEST(LinuxPlannerProtectedNames, LandlockOnlySaysNothingIsProtected) {
   for (const auto& r : plan->report.rules)
     listed |= r.subject == "/home/u/proj/sub/.vscode" && r.effect.find("NOT protected") == 0;
   EXPECT_TRUE(listed);
+}
+
+}  // namespace
+}  // namespace cordon
+
+namespace cordon {
+namespace {
+
+// Unix sockets: the broker is the mechanism wherever seccomp is; without seccomp the
+// guarantee is Missing (and the plan refuses unless best effort), never claimed.
+TEST(LinuxPlannerUnixSockets, TheBrokerHoldsWithSeccompAndIsNeverClaimedWithout) {
+  for (bool userns : {true, false}) {
+    auto caps = host(7, userns);
+    caps.seccomp = true;
+    const PlanReport r = linux_guarantees(base_policy(), caps);
+    const auto* g = guarantee(r, "host services (unix sockets)");
+    ASSERT_NE(g, nullptr);
+    EXPECT_EQ(g->state, GuaranteeState::Enforced);
+    EXPECT_NE(g->mechanism.find("broker"), std::string::npos) << g->mechanism;
+  }
+  auto caps = host(7);
+  caps.seccomp = false;
+  auto r = linux_guarantees(base_policy(), caps);
+  const auto* g = guarantee(r, "host services (unix sockets)");
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->state, GuaranteeState::Missing);
+  EXPECT_FALSE(g->fix.empty());
+}
+
+TEST(LinuxPlannerUnixSockets, ExplainListsTheBrokerAndEachGrant) {
+  auto fs = base_fs();
+  auto p = base_policy();
+  p.net.allow_unix_sockets = {"/tmp/ssh-x/agent.1"};
+  auto caps = host(7);
+  caps.seccomp = true;
+  auto plan = plan_linux(p, caps, fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  std::vector<std::string> subjects;
+  for (const auto& r : plan->report.rules)
+    if (r.category == "unix-socket") subjects.push_back(r.subject);
+  ASSERT_GE(subjects.size(), 3u);
+  EXPECT_EQ(subjects[0], "pathname sockets");
+  EXPECT_EQ(subjects[1], "/tmp/ssh-x/agent.1");
+  // The old denylist stays visible, as examples.
+  EXPECT_NE(std::find(subjects.begin(), subjects.end(), "/run/docker.sock"), subjects.end());
+  EXPECT_NE(std::find(subjects.begin(), subjects.end(), "/run/user/1000/*"), subjects.end());
+  const DenialRules rules = denial_rules(p, *plan, "/home/u");
+  EXPECT_TRUE(rules.broker_connect);
+  EXPECT_TRUE(rules.own_netns);
+  EXPECT_EQ(rules.allowed_unix_sockets, p.net.allow_unix_sockets);
 }
 
 }  // namespace

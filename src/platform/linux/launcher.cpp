@@ -131,6 +131,7 @@ struct ChildArgs {
   if (ok) ok = drop_privileges(rep);
   if (ok) ok = landlock_apply(plan.landlock, rep, a.exe_fd);
   if (ok && a.spec->limits) ok = apply_limits_in_child(*a.spec->limits, rep);
+  if (ok && a.spec->supervisor) ok = a.spec->supervisor->open_in_child(rep);
   if (ok && a.spec->seccomp && seccomp_load(*a.spec->seccomp) != 0)
     ok = rep.fail("seccomp", "prctl(PR_SET_SECCOMP)", "");
   if (ok && a.spec->supervisor) ok = a.spec->supervisor->install_in_child(rep);
@@ -248,6 +249,10 @@ std::string hint_for(const ChildFailure& f) {
     return "cordon could not start its own binary as the sandbox's init: is the file on a noexec mount?";
   if (step == "mcp-request") return "the MCP server sent a malformed request to its worker (a bug in cordon)";
   if (step == "seccomp") return "seccomp is unavailable: use a kernel with CONFIG_SECCOMP_FILTER=y";
+  if (step == "broker")
+    return "cordon's broker could not take the seccomp listener (another supervisor holds it: cordon "
+           "inside cordon?), so connects to unix sockets outside the run would not be checked; pass "
+           "--best-effort to rely on the outer sandbox";
   if (step == "cgroup")
     return "the sandbox could not join its per-run cgroup (--memory/--pids); `cordon check` shows which "
            "cgroup "
@@ -321,7 +326,7 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
   // inside), the sandboxed command's own session/group without namespaces, or the
   // plain child in full-access mode (no new session there).
   const pid_t signal_target = namespaces ? pid : sandboxed ? -pid : pid;
-  if (spec.supervisor) spec.supervisor->start();
+  if (spec.supervisor) spec.supervisor->start(pid, !namespaces);
   // Stopped on every way out of launch(), so no thread outlives it (the placeholder cleaner forks).
   struct StopSupervisor {
     Supervisor* s;

@@ -164,7 +164,7 @@ Result<int> run_stages(const Policy& policy, const RunRequest& request, const Li
     print_lines(cleanup_stage(std::move(*acquired), std::move(*planned)));
     return launched.error();
   }
-  const Collected collected = collect_stage(*acquired, *planned);
+  const Collected collected = collect_stage(*acquired, *planned, request.report_denials);
   const Summary summary = summarize_stage(policy, *planned, *launched, collected, out);
   print_lines(summary.lines);
   print_lines(cleanup_stage(std::move(*acquired), std::move(*planned)));

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <set>
 
@@ -64,6 +65,12 @@ std::vector<std::string> sandbox_env(const Policy& policy, const LinuxPlan& plan
     if (!plan.tmpdir.empty()) env.set.emplace_back("TMPDIR", plan.tmpdir);
     env.set.emplace_back("CORDON_SANDBOX", "1");
   }
+  // The ssh agent, granted by name: the variable that names it is passed through.
+  const char* agent = std::getenv("SSH_AUTH_SOCK");
+  const auto& granted = policy.net.allow_unix_sockets;
+  if (agent && paths::is_absolute(agent) && plan.sandbox != LinuxSandbox::None &&
+      std::find(granted.begin(), granted.end(), paths::normalize(agent)) != granted.end())
+    env.keep.emplace_back("SSH_AUTH_SOCK");
   const char* java = std::getenv("JAVA_TOOL_OPTIONS");
   for (auto& kv : proxy_environment(plan.net, java ? java : "")) env.set.push_back(std::move(kv));
   return filter_env(in, env).env;
@@ -129,10 +136,11 @@ Result<Compiled> compile_stage(const Policy& policy, const platform::RunRequest&
   c.env = sandbox_env(policy, plan);
   if (plan.sandbox == LinuxSandbox::None || !planned.caps.seccomp) return c;
   auto deny_list = plan.seccomp;
-  if (request.report_denials != DenialReporting::Off) {
-    c.denial_rules = denial_rules(policy, plan, home());
-    auto w = supervisor_compile(deny_list, c.denial_rules, request.report_denials);
-    if (!w) return w.error();
+  // The supervisor: the broker's calls always, the denial recorder's when reporting.
+  c.denial_rules = denial_rules(policy, plan, home());
+  auto w = supervisor_compile(deny_list, c.denial_rules, request.report_denials);
+  if (!w) return w.error();
+  if (w->needed()) {
     c.supervisor = std::move(*w);
     deny_list = c.supervisor->deny_list;
   }
@@ -162,6 +170,7 @@ Result<Acquired> acquire_stage(const Policy& policy, Planned& planned, const Com
   if (compiled.supervisor) {
     a.supervisor = std::make_unique<Supervisor>(compiled.denial_rules, *compiled.supervisor);
     if (auto st = a.supervisor->prepare(); !st) return st.error();
+    for (const auto& w : a.supervisor->warnings()) a.warnings.push_back("warning: " + w);
   }
   a.git_pins = pin_git_roots(plan.git_watch);
   if (sandboxed && policy.git != GitMode::Writable)
@@ -226,7 +235,7 @@ Result<LaunchResult> launch_stage(const Policy& policy, const platform::RunReque
   return launch(spec);
 }
 
-Collected collect_stage(Acquired& acquired, const Planned& planned) {
+Collected collect_stage(Acquired& acquired, const Planned& planned, DenialReporting report_denials) {
   Collected c;
   if (acquired.proxy) c.refused = acquired.proxy->finish();
   for (const auto& pin : acquired.git_pins) c.new_repositories.push_back(neutralise_new_repository(pin));
@@ -235,7 +244,7 @@ Collected collect_stage(Acquired& acquired, const Planned& planned) {
   if (acquired.supervisor) {
     c.denials = acquired.supervisor->log().entries();
     c.denials_truncated = acquired.supervisor->log().truncated();
-    c.denials_reported = acquired.supervisor->active();
+    c.denials_reported = acquired.supervisor->active() && report_denials != DenialReporting::Off;
   }
   rusage usage{};  // every process of the sandbox was reaped by its init, then init by us
   if (::getrusage(RUSAGE_CHILDREN, &usage) == 0)

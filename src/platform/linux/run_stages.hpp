@@ -8,7 +8,7 @@
 //   auto compiled = compile_stage(policy, request, *planned);          // BPF, environment
 //   auto acquired = acquire_stage(policy, *planned, *compiled);        // one RAII bundle
 //   auto launched = launch_stage(policy, request, *planned, *compiled, *acquired);
-//   Collected c   = collect_stage(*acquired, planned);
+//   Collected c   = collect_stage(*acquired, planned, request.report_denials);
 //   Summary s     = summarize_stage(policy, *planned, *launched, c, out);  // pure
 //   print_lines(s.lines);                                              // the only writer
 //   print_lines(cleanup_stage(std::move(*acquired), std::move(*planned)));
@@ -123,7 +123,8 @@ struct Collected {
   nlohmann::json cgroup_dirs = nlohmann::json::object();  // limit name -> the group enforcing it
   uint64_t peak_rss_bytes = 0;
 };
-[[nodiscard]] Collected collect_stage(Acquired& acquired, const Planned& planned);
+[[nodiscard]] Collected collect_stage(Acquired& acquired, const Planned& planned,
+                                     DenialReporting report_denials);
 
 // --- summarize (pure) ----------------------------------------------------------------
 // The result object's fields and the lines for the terminal, from data only.

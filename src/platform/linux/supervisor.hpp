@@ -1,35 +1,27 @@
-// cordon: the denial supervisor. It watches, through a seccomp user-notification
-// filter, the calls that create, write, delete or rename files (and sockets the
-// network policy refuses), asks the pure classifier (plan/denial_rules) whether the
-// kernel layers will refuse each one, and records those that will.
+// cordon: the supervisor. One seccomp user-notification filter (the kernel allows one
+// listener per filter tree) and one thread that answers it, dispatching each call to
+// one of two halves:
+//  - enforce (platform/linux/broker.hpp): the answer is the decision, whatever the
+//    denial reporting level; the broker refuses, or performs the call itself on the
+//    object it checked. Never SECCOMP_USER_NOTIF_FLAG_CONTINUE for a decision.
+//  - observe (platform/linux/denial_recorder.hpp): file-system calls the kernel layers
+//    may refuse; answered with CONTINUE, and the predicted refusal is recorded. Only
+//    with --report-denials on or full.
 //
 //   auto programs = supervisor_compile(plan.seccomp, rules, DenialReporting::On);  // parent, before clone
-//   Supervisor sup(rules, *programs);   // socketpair
-//   // launcher.cpp: child, after the deny-list filter: sup.install_in_child(reporter)
-//   //               parent, after clone: sup.start(); after the command ends: sup.stop()
-//   const DenialLog& log = sup.log();
+//   if (programs->needed()) { Supervisor sup(rules, *programs); sup.prepare(); }
+//   // launcher.cpp: child, before seccomp: sup.open_in_child(reporter);
+//   //               after the deny-list filter: sup.install_in_child(reporter)
+//   //               parent, after clone: sup.start(pid, subreaper); after the command ends: sup.stop()
+//   const DenialLog& log = sup.log();   // the broker's refusals and the recorder's predictions
 //
-// Observation only: every file-system notification is answered with
-// SECCOMP_USER_NOTIF_FLAG_CONTINUE, so the kernel then runs the call and the mounts,
-// Landlock and the seccomp deny list decide, as without the supervisor. One exception:
 // seccomp runs every filter and an ERRNO verdict outranks a notification, so a socket
-// the deny list refuses could never be seen. With the supervisor, that rule (socket
+// the deny list refuses could never be seen. While observing, that rule (socket
 // families other than AF_UNIX when the network is off) moves from the deny list into
-// the notification filter, and the supervisor answers it with the same EPERM. The
-// decision is made in BPF on a register (the family), so nothing can race it; the
-// supervisor has no path that lets such a socket through, and if it dies the kernel
-// fails the call with ENOSYS. If the filter cannot be installed (EBUSY: an outer
-// supervisor), the child loads the moved rule as a plain deny-list filter instead.
-// A second exception, for the proxied network without user namespaces: every
-// connect() and listen() is notified; a connect to an IPv4/IPv6 address that is not
-// loopback (Landlock's TCP rules name ports, not addresses) and a listen on a TCP
-// socket (Landlock has no listen right; an unbound socket would get a port on every
-// interface) are refused with EACCES. The address is read from the caller's memory and
-// the socket is looked up by descriptor, both of which the caller can change before
-// the kernel runs the call: defence in depth, not the guarantee.
-//
-// Paths are read from the caller's memory, which another thread may change under us,
-// so the record is advisory: it explains a failure, it never decides one.
+// the notification filter, and the broker answers it with the same EPERM. The decision
+// is made in BPF on a register (the family), so nothing can race it; if the supervisor
+// dies the kernel fails the call with ENOSYS. If the filter cannot be installed (EBUSY:
+// an outer supervisor), the child loads the moved rule as a plain deny-list filter.
 #pragma once
 
 #include <linux/filter.h>
@@ -42,6 +34,7 @@
 
 #include "core/error.hpp"
 #include "plan/denial_rules.hpp"
+#include "platform/linux/broker.hpp"
 #include "platform/linux/child_report.hpp"
 #include "platform/linux/seccomp.hpp"
 #include "platform/linux/unique_fd.hpp"
@@ -49,19 +42,26 @@
 namespace cordon {
 
 struct SupervisorPrograms {
-  SeccompProgram notify;                        // loaded with SECCOMP_FILTER_FLAG_NEW_LISTENER
-  SeccompProgram fallback;                      // the moved deny-list rules, if the listener fails
-  std::vector<SeccompRule> deny_list;           // the deny list without the moved rules
-  std::vector<std::pair<int, unsigned>> calls;  // syscall number -> watched call (supervisor.cpp)
+  SeccompProgram notify;               // loaded with SECCOMP_FILTER_FLAG_NEW_LISTENER
+  SeccompProgram fallback;             // the moved deny-list rules, if the listener fails
+  std::vector<SeccompRule> deny_list;  // the deny list without the moved rules
+  struct Route {
+    int nr;         // system call number
+    bool enforce;   // the broker's (true) or the denial recorder's
+    unsigned call;  // BrokerCall or FsCall
+  };
+  std::vector<Route> calls;
+  bool needed() const { return !calls.empty(); }
 };
 
 // `deny_list` is the plan's seccomp rule list; the result's deny_list replaces it.
+// DenialReporting::Off compiles the enforcing calls only (maybe none: needed() false).
 [[nodiscard]] Result<SupervisorPrograms> supervisor_compile(const std::vector<SeccompRule>& deny_list,
                                                             const DenialRules& rules, DenialReporting level);
 
 class Supervisor {
  public:
-  Supervisor(DenialRules rules, const SupervisorPrograms& programs);
+  Supervisor(DenialRules rules, const SupervisorPrograms& programs);  // programs.needed()
   ~Supervisor();
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
@@ -71,8 +71,15 @@ class Supervisor {
   // and send its listener to the parent (SCM_RIGHTS). No allocation. False after
   // reporting a failure (the child then exits: fail closed).
   bool install_in_child(const ChildReporter& rep) const;
-  void start();  // parent, right after clone: the supervisor thread
-  void stop();   // parent, after the command and its leftovers are gone
+  // Child, in its namespaces and before any seccomp filter: the socket-diagnostics socket
+  // the broker asks which unix sockets were made inside (only with a network namespace
+  // of its own). No allocation; false after reporting a failure.
+  bool open_in_child(const ChildReporter& rep);
+  // Parent, right after clone: the supervisor thread. `child`: the sandbox's first
+  // process; `subreaper`: its processes are found below cordon (no pid namespace).
+  void start(pid_t child, bool subreaper);
+  const std::vector<std::string>& warnings() const { return warnings_; }  // after prepare()
+  void stop();  // parent, after the command and its leftovers are gone
 
   const DenialLog& log() const { return log_; }
   bool active() const { return active_; }  // a listener arrived (after stop())
@@ -83,12 +90,18 @@ class Supervisor {
   void handle(int listener);
 
   DenialRules rules_;
+  Broker broker_{rules_};
   const SupervisorPrograms& programs_;
   UniqueFd parent_end_, child_end_;
   UniqueFd stop_read_, stop_write_;
   std::thread thread_;
   DenialLog log_;
   bool active_ = false;
+  bool brokers_connect_ = false;  // the filter routes connect() to the broker
+  int child_diag_ = -1;           // the child's copy only (open_in_child)
+  pid_t child_ = -1;
+  bool subreaper_ = false;
+  std::vector<std::string> warnings_;
   uint64_t notifications_ = 0;
 };
 

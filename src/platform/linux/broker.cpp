@@ -1,0 +1,443 @@
+#include "platform/linux/broker.hpp"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "core/paths.hpp"
+#include "platform/linux/caller.hpp"
+#include "platform/linux/proc_tree.hpp"
+#include "platform/linux/unix_diag.hpp"
+
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+
+namespace cordon {
+namespace {
+
+const char* family_name(uint64_t f) {
+  switch (f) {
+    case 2:
+      return "AF_INET";
+    case 10:
+      return "AF_INET6";
+    case 16:
+      return "AF_NETLINK";
+    case 17:
+      return "AF_PACKET";
+    default:
+      return nullptr;
+  }
+}
+
+const char* type_name(uint64_t t) {
+  switch (t & 0xf) {
+    case 1:
+      return "SOCK_STREAM";
+    case 2:
+      return "SOCK_DGRAM";
+    case 3:
+      return "SOCK_RAW";
+    default:
+      return nullptr;
+  }
+}
+
+// An IPv4/IPv6 destination read once from the caller: the address as text, whether
+// it is loopback, and the port. False for other families.
+bool inet_destination(const sockaddr_storage& sa, size_t len, std::string& text, bool& loopback,
+                      uint16_t& port) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (sa.ss_family == AF_INET && len >= sizeof(sockaddr_in)) {
+    sockaddr_in v4{};
+    std::memcpy(&v4, &sa, sizeof v4);
+    loopback = (ntohl(v4.sin_addr.s_addr) >> 24) == 127;
+    port = ntohs(v4.sin_port);
+    ::inet_ntop(AF_INET, &v4.sin_addr, buf, sizeof buf);
+  } else if (sa.ss_family == AF_INET6 && len >= 24) {  // SIN6_LEN_RFC2133: the kernel takes it (no scope id)
+    sockaddr_in6 v6{};
+    std::memcpy(&v6, &sa, sizeof v6);
+    const uint8_t* b = v6.sin6_addr.s6_addr;
+    loopback = IN6_IS_ADDR_LOOPBACK(&v6.sin6_addr) || (IN6_IS_ADDR_V4MAPPED(&v6.sin6_addr) && b[12] == 127);
+    port = ntohs(v6.sin6_port);
+    ::inet_ntop(AF_INET6, &v6.sin6_addr, buf, sizeof buf);
+  } else {
+    return false;
+  }
+  text = buf;
+  return true;
+}
+
+// The address family of socket `fd` in process `pid` (a copy through pidfd_getfd),
+// or -1 when it cannot be known (not a socket, the process went away, ptrace rules).
+int socket_family(pid_t pid, int fd) {
+  int err = 0;
+  UniqueFd sock = take_fd(pid, fd, err);
+  int family = -1;
+  socklen_t len = sizeof family;
+  if (!sock.valid() || ::getsockopt(sock.get(), SOL_SOCKET, SO_DOMAIN, &family, &len) != 0) return -1;
+  return family;
+}
+
+int fd_arg(uint64_t v) {
+  return static_cast<int>(static_cast<int32_t>(v));
+}
+
+bool still_pending(int listener, uint64_t id) {
+  return ::ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+// The inode `path` (absolute, in the command's view) names, pinned: resolved beneath
+// the command's root as the kernel would resolve it for the command (links made inside
+// stay inside; no /proc magic links), following a final link as connect() does.
+UniqueFd resolve_in_view(pid_t tid, const std::string& path, int& err) {
+  UniqueFd root(::open(("/proc/" + std::to_string(tid) + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) {
+    err = errno == ENOENT ? ESRCH : errno;
+    return {};
+  }
+  open_how how{};
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  for (int attempt = 0; attempt < 8; ++attempt) {  // EAGAIN: a rename raced a ".."
+    UniqueFd pin(static_cast<int>(::syscall(SYS_openat2, root.get(), path.c_str(), &how, sizeof how)));
+    if (pin.valid()) return pin;
+    err = errno;
+    if (err != EAGAIN) break;
+  }
+  return {};
+}
+
+// connect(sock) to the inode `pin` holds: through /proc/self/fd/N, which the kernel
+// follows to that inode (never a path the command can change). A blocking connect to a
+// server whose backlog is full waits at most 2 s (then EAGAIN), so the supervisor never
+// hangs on a server; the socket's own send timeout is restored.
+int connect_to_pin(int sock, int pin) {
+  sockaddr_un to{};
+  to.sun_family = AF_UNIX;
+  std::snprintf(to.sun_path, sizeof to.sun_path, "/proc/self/fd/%d", pin);
+  timeval saved{}, bounded{2, 0};
+  socklen_t tl = sizeof saved;
+  const bool blocking = (::fcntl(sock, F_GETFL) & O_NONBLOCK) == 0;
+  const bool bound = blocking && ::getsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &saved, &tl) == 0 &&
+                     (saved.tv_sec == 0 && saved.tv_usec == 0 ? true : saved.tv_sec >= 2) &&
+                     ::setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &bounded, sizeof bounded) == 0;
+  const int rc = ::connect(sock, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+  const int err = rc == 0 ? 0 : errno;
+  if (bound) ::setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &saved, sizeof saved);
+  return err == EINPROGRESS && blocking ? EAGAIN : err;
+}
+
+int connect_as_asked(int sock, const void* addr, size_t len) {
+  return ::connect(sock, static_cast<const sockaddr*>(addr), static_cast<socklen_t>(len)) == 0 ? 0 : errno;
+}
+
+}  // namespace
+
+std::vector<std::string> Broker::pin_grants() {
+  std::vector<std::string> warnings;
+  grants_.clear();
+  for (const auto& path : rules_.allowed_unix_sockets) {
+    Grant g;
+    // The user's own grant, in cordon's view at the start: links are followed here.
+    g.pin.reset(::open(path.c_str(), O_PATH | O_CLOEXEC));
+    struct stat st {};
+    if (!g.pin.valid() || ::fstat(g.pin.get(), &st) != 0 || !S_ISSOCK(st.st_mode)) {
+      warnings.push_back("--allow-unix-socket " + path + ": " +
+                         (g.pin.valid() ? "not a socket" : std::string(std::strerror(errno))) +
+                         "; nothing is granted for it");
+      g.pin.reset();
+    } else {
+      g.dev = st.st_dev;
+      g.ino = st.st_ino;
+    }
+    grants_.push_back(std::move(g));
+  }
+  return warnings;
+}
+
+void Broker::attach(UniqueFd diag, pid_t child, bool subreaper) {
+  own_diag_ = diag.valid();
+  diag_ = diag.valid() ? std::move(diag) : open_unix_diag();
+  child_ = child;
+  subreaper_ = subreaper;
+}
+
+// Does a process of the sandbox hold socket `socket_inode` open? Its descriptors, as
+// /proc/PID/fd shows them; a process that cannot be read does not count (fail closed).
+static bool holds(const std::string& proc, const std::string& want) {
+  DIR* d = ::opendir((proc + "/fd").c_str());
+  if (!d) return false;
+  bool found = false;
+  while (dirent* e = ::readdir(d)) {
+    char link[64];
+    const ssize_t n = ::readlinkat(::dirfd(d), e->d_name, link, sizeof link);
+    if (n > 0 && static_cast<size_t>(n) == want.size() && want.compare(0, want.size(), link, n) == 0) {
+      found = true;
+      break;
+    }
+  }
+  ::closedir(d);
+  return found;
+}
+
+bool Broker::held_by_sandbox(uint32_t socket_inode, pid_t caller) const {
+  if (child_ <= 0) return false;
+  const std::string want = "socket:[" + std::to_string(socket_inode) + "]";
+  // The caller first (a server and its client in one process cost no tree scan): it is
+  // the sandbox's, since only the sandbox's processes are under the filter.
+  if (holds("/proc/" + std::to_string(caller), want)) return true;
+  if (subreaper_) {  // no pid namespace: the processes below cordon
+    for (pid_t p : descendants_of(::getpid()))
+      if (holds("/proc/" + std::to_string(p), want)) return true;
+    return false;
+  }
+  // A pid namespace: exactly the processes its own /proc lists (no scan of the host's).
+  const std::string proc = "/proc/" + std::to_string(child_) + "/root/proc";
+  DIR* d = ::opendir(proc.c_str());
+  if (!d) return false;
+  bool found = false;
+  while (dirent* e = ::readdir(d))
+    if (e->d_name[0] >= '1' && e->d_name[0] <= '9' && holds(proc + "/" + e->d_name, want)) {
+      found = true;
+      break;
+    }
+  ::closedir(d);
+  return found;
+}
+
+bool Broker::made_in_run(dev_t dev, ino_t ino, pid_t caller) {
+  if (!diag_.valid()) return false;
+  auto sock = bound_socket_at(diag_.get(), dev, ino);
+  if (!sock) return false;
+  // In the sandbox's own namespace every socket was made inside; in a shared one, only
+  // a socket a process of the sandbox holds is its own.
+  return own_diag_ || held_by_sandbox(*sock, caller);
+}
+
+bool Broker::made_in_run_abstract(const std::string& name, pid_t caller) {
+  if (!diag_.valid()) return false;
+  auto sock = abstract_socket_named(diag_.get(), name);
+  return sock && (own_diag_ || held_by_sandbox(*sock, caller));
+}
+
+void Broker::start_worker(int listener, uint64_t id, UniqueFd sock, const void* addr, size_t len) {
+  std::lock_guard<std::mutex> lock(workers_mutex_);
+  for (auto it = workers_.begin(); it != workers_.end();) {  // reap the finished
+    if (it->done) {
+      it->thread.join();
+      ::close(it->sock);
+      it = workers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  Worker& w = workers_.emplace_back();
+  w.sock = sock.release();
+  sockaddr_storage sa{};
+  std::memcpy(&sa, addr, std::min(len, sizeof sa));
+  w.thread = std::thread([&w, listener, id, sa, len] {
+    const int err = connect_as_asked(w.sock, &sa, len);
+    seccomp_notif_resp resp{};
+    resp.id = id;
+    resp.error = -err;
+    (void)::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);  // ENOENT: the caller went away
+    w.done = true;  // the socket is closed by whoever joins this thread
+  });
+}
+
+void Broker::finish() {
+  std::lock_guard<std::mutex> lock(workers_mutex_);
+  for (auto& w : workers_)
+    if (!w.done) ::shutdown(w.sock, SHUT_RDWR);  // aborts a TCP connect in progress
+  for (auto& w : workers_) {
+    w.thread.join();
+    ::close(w.sock);
+  }
+  workers_.clear();
+}
+
+BrokerReply Broker::connect(const seccomp_notif& req, int listener) {
+  const pid_t tid = static_cast<pid_t>(req.pid);
+  const auto* a = req.data.args;
+  BrokerReply r;
+  r.decided = true;
+  int err = 0;
+  UniqueFd sock = take_fd(tid, fd_arg(a[0]), err);
+  if (!sock.valid()) {
+    r.error = err == EBADF ? EBADF : err == ESRCH ? ESRCH : EPERM;
+    return r;
+  }
+  int family = 0;
+  socklen_t fl = sizeof family;
+  if (::getsockopt(sock.get(), SOL_SOCKET, SO_DOMAIN, &family, &fl) != 0) {
+    r.error = ENOTSOCK;
+    return r;
+  }
+  // As the kernel (move_addr_to_kernel): at most a sockaddr_storage, read once.
+  const int64_t len = static_cast<int32_t>(a[2]);
+  sockaddr_storage sa{};
+  if (len < 0 || len > static_cast<int64_t>(sizeof sa)) {
+    r.error = EINVAL;
+    return r;
+  }
+  if (len > 0 && !read_bytes(tid, a[1], &sa, static_cast<size_t>(len))) {
+    r.error = EFAULT;
+    return r;
+  }
+  // The caller may have been interrupted and its memory reused: act only for a
+  // notification that is still pending.
+  if (!still_pending(listener, req.id)) {
+    r.error = EINTR;
+    return r;
+  }
+  if (family == AF_UNIX) {
+    r = connect_unix(tid, sock.get(), &sa, static_cast<size_t>(len));
+    r.decided = true;
+    return r;
+  }
+  if (rules_.network_off) {  // an inherited socket of another family: no network at all
+    r.error = EACCES;
+    r.event = classify_network(rules_, "connect on an inherited socket of family " + std::to_string(family));
+    return r;
+  }
+  if (rules_.proxy_on_host && (family == AF_INET || family == AF_INET6)) {
+    // Landlock lets TCP reach the allowed port numbers on any address; the broker
+    // connects only loopback and the plan's ports.
+    std::string address;
+    bool loopback = false;
+    uint16_t port = 0;
+    if (inet_destination(sa, static_cast<size_t>(len), address, loopback, port)) {
+      r.event = classify_connect(rules_, address, loopback, port);
+      if (r.event) {
+        r.error = EACCES;
+        return r;
+      }
+    } else if (!(len >= 2 && sa.ss_family == AF_UNSPEC)) {
+      // Not an address the broker can read as the kernel would: never passed on unchecked
+      // (AF_UNSPEC, a disconnect, is harmless).
+      r.error = len < 2 ? EINVAL : EAFNOSUPPORT;
+      return r;
+    }
+  }
+  start_worker(listener, req.id, std::move(sock), &sa, static_cast<size_t>(len));
+  r.deferred = true;
+  return r;
+}
+
+BrokerReply Broker::connect_unix(pid_t tid, int sock, const void* addr, size_t len) {
+  BrokerReply r;
+  const UnixAddress ua = parse_unix_address(addr, len);
+  switch (ua.kind) {
+    case UnixAddress::Kind::Invalid:  // AF_UNSPEC (a datagram disconnect), a bad length: the kernel says
+    case UnixAddress::Kind::Unnamed:
+      r.error = connect_as_asked(sock, addr, len);
+      return r;
+    case UnixAddress::Kind::Abstract:
+      // Looked up in the socket's own network namespace. Shared with the host, Landlock
+      // scoping would allow only the sandbox's own: so does the broker.
+      if (!rules_.own_netns && rules_.abstract_scoped && !made_in_run_abstract(ua.name, tid)) {
+        r.error = EPERM;
+        r.event = Denial{to_string(Operation::Connect), "", "@" + ua.name,
+                         "an abstract unix socket outside the sandbox", "none (landlock scoping)"};
+        return r;
+      }
+      r.error = connect_as_asked(sock, addr, len);
+      return r;
+    case UnixAddress::Kind::Path:
+      break;
+  }
+  // The path as the command named it, absolute in its view. Resolved as it stands (a
+  // link followed by ".." goes where the kernel would go); normalised lexically only to
+  // match a grant and to report it.
+  std::string raw = ua.name;
+  if (raw[0] != '/') {
+    char cwd[4096];
+    const ssize_t n = ::readlink(("/proc/" + std::to_string(tid) + "/cwd").c_str(), cwd, sizeof cwd);
+    if (n <= 0 || cwd[0] != '/' || static_cast<size_t>(n) >= sizeof cwd) {
+      r.error = ENOENT;  // relative to a working directory that is gone
+      return r;
+    }
+    raw = std::string(cwd, static_cast<size_t>(n)) + "/" + raw;
+  }
+  const std::string path = paths::normalize(raw);
+  if (int g = unix_socket_grant(rules_, path);
+      g >= 0 && g < static_cast<int>(grants_.size()) && grants_[static_cast<size_t>(g)].pin.valid()) {
+    r.error = connect_to_pin(sock, grants_[static_cast<size_t>(g)].pin.get());
+    return r;
+  }
+  int err = 0;
+  UniqueFd pin = resolve_in_view(tid, raw, err);
+  if (!pin.valid()) {
+    r.error = err;
+    return r;
+  }
+  struct stat st {};
+  if (::fstat(pin.get(), &st) != 0 || !S_ISSOCK(st.st_mode)) {
+    r.error = ECONNREFUSED;  // as the kernel: a FIFO, a file, a directory
+    return r;
+  }
+  const bool granted = std::any_of(grants_.begin(), grants_.end(), [&](const Grant& g) {
+    return g.pin.valid() && g.dev == st.st_dev && g.ino == st.st_ino;
+  });
+  if (!granted && !made_in_run(st.st_dev, st.st_ino, tid)) {
+    r.error = EACCES;
+    // A ".." after a link is not what the lexical form says: report the path as named.
+    r.event = unix_socket_denial(raw.find("/..") == std::string::npos ? path : raw);
+    return r;
+  }
+  r.error = connect_to_pin(sock, pin.get());
+  return r;
+}
+
+BrokerReply Broker::handle(BrokerCall call, const seccomp_notif& req, int listener) {
+  const pid_t pid = static_cast<pid_t>(req.pid);
+  const auto* a = req.data.args;
+  BrokerReply r;
+  switch (call) {
+    case BrokerCall::Socket: {
+      // Routed here only for families the network policy refuses: always EPERM.
+      r.decided = true;
+      r.error = EPERM;
+      const char* fam = family_name(a[0]);
+      const char* type = type_name(a[1]);
+      std::string what = std::string("socket(") + (fam ? fam : "family " + std::to_string(a[0])) + ", " +
+                         (type ? type : "type " + std::to_string(a[1] & 0xf)) + ")";
+      r.event = classify_network(rules_, what);
+      if (!r.event) r.event = Denial{"network", "", what, "network off", "--net on"};
+      break;
+    }
+    case BrokerCall::Connect:
+      return connect(req, listener);
+    case BrokerCall::Listen: {
+      // listen() on an unbound TCP socket binds an ephemeral port on every interface
+      // of the host, and Landlock has no listen right: refused here. The descriptor
+      // can be swapped before the kernel runs the call: defence in depth, like connect.
+      const int family = socket_family(pid, fd_arg(a[0]));
+      if (family != AF_INET && family != AF_INET6) break;
+      r.event = classify_listen(rules_);
+      if (r.event) {
+        r.decided = true;
+        r.error = EACCES;
+      }
+      break;
+    }
+  }
+  return r;
+}
+
+}  // namespace cordon

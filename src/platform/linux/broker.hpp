@@ -1,0 +1,116 @@
+// cordon: the broker, the enforcing half of the supervisor. For the calls it handles,
+// its answer is the decision and holds whatever the denial reporting level: a refusal
+// (an errno), or the call performed by cordon on the object it checked, with the
+// result handed back. Never SECCOMP_USER_NOTIF_FLAG_CONTINUE for a decision: the kernel
+// would read the caller's memory and descriptors again, after the caller changed them.
+//
+//   Broker broker(rules);                       // parent, before clone
+//   broker.pin_grants();                        //   --allow-unix-socket, pinned (O_PATH)
+//   broker.attach(std::move(diag), child, subreaper);            // parent, after clone
+//   BrokerReply r = broker.handle(BrokerCall::Connect, req, listener);  // supervisor thread
+//   broker.finish();                            // before the listener closes
+//
+// Calls (each routed here by the notification filter, so no other call reaches it):
+//  - socket(): only the families the network policy refuses, decided in BPF on a
+//    register; always EPERM (with --net off, when the rule is moved out of the deny
+//    list so that the refusal can be reported).
+//  - listen(): proxied network on the host: a TCP listen is refused (EACCES). The
+//    descriptor may be swapped before the kernel runs the call: defence in depth.
+//  - connect(): every one, in every sandboxed run. The broker takes the caller's socket
+//    (pidfd_getfd: the same open file), reads the address once, and checks
+//    SECCOMP_IOCTL_NOTIF_ID_VALID before acting. Then, by the socket's family:
+//      AF_UNIX, a path: resolved in the command's view (its root from /proc/TID/root,
+//        its working directory for a relative path; openat2 RESOLVE_IN_ROOT |
+//        RESOLVE_NO_MAGICLINKS, so a link made inside resolves inside, as the kernel
+//        would resolve it for the command) to an O_PATH descriptor. Connected if the
+//        socket bound to that inode was made in this run (unix_diag.hpp: listed in the
+//        sandbox's own network namespace; without one, bound in cordon's namespace and
+//        held open by a process of the sandbox), or if it is a granted socket; else
+//        EACCES and a denial. A path the user granted (--allow-unix-socket) is connected
+//        to the socket cordon pinned at the start, whatever the command's view holds
+//        there. The connect goes through /proc/self/fd/N of the pin: the inode decided
+//        on is the inode connected to.
+//      AF_UNIX, an abstract name: looked up by the kernel in the socket's own network
+//        namespace. Without a namespace of its own, where Landlock would scope abstract
+//        sockets, only a socket held by a process of the sandbox is connected.
+//      Other families: refused with --net off; on the proxied network on the host only
+//        loopback and the plan's ports (as Landlock would); else connected as asked, on
+//        a worker thread, since a TCP connect may take long.
+//    The server sees cordon as the peer (SO_PEERCRED: cordon's pid, the same uid).
+#pragma once
+
+#include <linux/seccomp.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <cstdint>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/result.hpp"
+#include "plan/denial_rules.hpp"
+#include "platform/linux/unique_fd.hpp"
+
+namespace cordon {
+
+enum class BrokerCall { Socket, Connect, Listen };
+
+struct BrokerReply {
+  bool decided = false;   // false: no decision (CONTINUE; the kernel decides, as without cordon)
+  bool deferred = false;  // a worker answers later (the supervisor sends nothing)
+  int error = 0;          // a positive errno, or 0
+  int64_t value = 0;      // the call's return value when error == 0
+  std::optional<Denial> event;
+};
+
+class Broker {
+ public:
+  explicit Broker(const DenialRules& rules) : rules_(rules) {}
+  ~Broker() { finish(); }
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  // Parent, before clone: an O_PATH pin of each granted socket, in cordon's view.
+  // Returns a warning for each grant that is not a socket (it then grants nothing).
+  std::vector<std::string> pin_grants();
+  // Parent, once the listener arrived: the diag socket made inside the sandbox's own
+  // network namespace (invalid without one: cordon's own is used), the sandbox's first
+  // process, and whether its processes are found below cordon (a subreaper) or below it.
+  void attach(UniqueFd diag, pid_t child, bool subreaper);
+  BrokerReply handle(BrokerCall call, const seccomp_notif& req, int listener);
+  // Ends the workers (their sockets shut down) and joins them.
+  void finish();
+
+ private:
+  struct Grant {
+    UniqueFd pin;
+    dev_t dev = 0;
+    ino_t ino = 0;
+  };
+  struct Worker {
+    std::thread thread;
+    int sock = -1;  // owned by the thread
+    std::atomic<bool> done{false};
+  };
+  BrokerReply connect(const seccomp_notif& req, int listener);
+  BrokerReply connect_unix(pid_t tid, int sock, const void* addr, size_t len);
+  bool made_in_run(dev_t dev, ino_t ino, pid_t caller);
+  bool made_in_run_abstract(const std::string& name, pid_t caller);
+  bool held_by_sandbox(uint32_t socket_inode, pid_t caller) const;
+  void start_worker(int listener, uint64_t id, UniqueFd sock, const void* addr, size_t len);
+
+  const DenialRules& rules_;
+  std::vector<Grant> grants_;  // in the order of rules_.allowed_unix_sockets
+  UniqueFd diag_;
+  bool own_diag_ = false;  // diag_ lists the sandbox's own namespace
+  pid_t child_ = -1;
+  bool subreaper_ = false;
+  std::mutex workers_mutex_;
+  std::list<Worker> workers_;
+};
+
+}  // namespace cordon

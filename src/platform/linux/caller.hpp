@@ -1,0 +1,46 @@
+// cordon: the process behind a seccomp notification, seen from cordon's supervisor.
+// Reading its memory and naming its paths (for the denial recorder, advisory), and
+// taking a copy of one of its descriptors (for the broker, which then acts on that
+// object only).
+//
+//   std::string path;
+//   if (read_string(pid, addr, path)) path = absolute_in(pid, AT_FDCWD, path);
+//   UniqueFd sock = take_fd(pid, fd, err);   // pidfd_getfd: the caller's own open file
+//
+// Everything read from another process's memory may change under us: a decision is
+// made on bytes read once (copied here), never on a second read by the kernel.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "platform/linux/unique_fd.hpp"
+
+namespace cordon {
+
+// Up to PATH_MAX bytes of a NUL-terminated string at `addr` in process `pid`.
+bool read_string(pid_t pid, uint64_t addr, std::string& out);
+// Exactly `len` bytes at `addr` (false when fewer could be read).
+bool read_bytes(pid_t pid, uint64_t addr, void* out, size_t len);
+
+// `path` relative to `dirfd` of process `pid`, as the sandbox sees it (readlink of
+// /proc/PID/cwd or /proc/PID/fd/N prints the path in the sandbox's mount namespace).
+// Lexical: for reports, never for a decision.
+std::string absolute_in(pid_t pid, int dirfd, const std::string& path);
+
+// Does `path` exist in the sandbox's view? Through /proc/PID/root, without following
+// a final symlink. Only asked when a denial is predicted.
+bool exists_in(pid_t pid, const std::string& path);
+
+// A copy of descriptor `fd` of process `pid` (pidfd_getfd, close-on-exec): the same open
+// file, so what cordon does through it the caller sees. Invalid with `err` set when the
+// process went away, the descriptor is not open, or ptrace rules refuse.
+UniqueFd take_fd(pid_t pid, int fd, int& err);
+
+// The descriptor's close-on-exec flag in process `pid` (/proc/PID/fdinfo), or false.
+bool fd_cloexec_in(pid_t pid, int fd);
+
+}  // namespace cordon
