@@ -210,9 +210,16 @@ $rc = Sbx $ws @() 'ren .git .git_old'
 Report 'F2: ren .git denied' ($rc -ne 0 -and (Test-Path "$ws\.git\config") -and -not (Test-Path "$ws\.git_old"))
 $rc = Sbx $ws @() 'move .git .git_moved'
 Report 'F2: move .git denied' ((Test-Path "$ws\.git\config") -and -not (Test-Path "$ws\.git_moved"))
-$rc = Sbx $ws @() 'echo C:/Users> .git\commondir'
-Gap 'F2: create .git\commondir' 'F2/F13' (($rc -ne 0) -and -not (Test-Path "$ws\.git\commondir"))
-Remove-Item "$ws\.git\commondir" -Force -ErrorAction SilentlyContinue
+# An absent commondir/config.worktree carries no ACE: the command can create one, and
+# cordon renames it away after the run (the git guard).
+$rc = Sbx $ws @() 'echo C:/Users> .git\commondir & echo [core]> .git\config.worktree'
+$moved = @(Get-ChildItem -Force "$ws\.git" -Filter '*.cordon-removed-*' -ErrorAction SilentlyContinue)
+Report 'F2/F13: a .git\commondir and config.worktree created in the run are renamed away after it' ((-not (Test-Path "$ws\.git\commondir")) -and (-not (Test-Path "$ws\.git\config.worktree")) -and $moved.Count -eq 2) "rc=$rc moved=$($moved.Count)"
+$moved | Remove-Item -Force -ErrorAction SilentlyContinue
+if (Get-Command git -ErrorAction SilentlyContinue) {
+  Push-Location $ws; git status --short 2>&1 | Out-Null; $gitRc = $LASTEXITCODE; Pop-Location
+  Report 'F2/F13: git still works in the repository after the guard' ($gitRc -eq 0)
+}
 
 # F3: re-ACL then write. What happens must match what `check` reports for this host.
 $write = CheckState 'write confinement'
@@ -312,6 +319,47 @@ cmd /c "mklink /J `"$ws3\up`" `"$outside`"" | Out-Null
 Report 'F23: a junction present before the first run does not carry the grant' ((Sbx $ws3 @() 'echo x> up\pre.txt') -ne 0 -and -not (Test-Path "$outside\pre.txt"))
 cmd /c "rmdir `"$ws3\up`"" | Out-Null
 
+# F18: an ACE cordon does not model (a conditional deny) survives cordon's DACL edits.
+$f18 = Join-Path $ws 'f18_conditional.txt'; Set-Content $f18 'x'
+$me = ([Security.Principal.WindowsIdentity]::GetCurrent()).User.Value
+$acl = Get-Acl $f18
+try {
+  $acl.SetSecurityDescriptorSddlForm("D:P(XD;;FW;;;WD;(@User.cordonTest == `"x`"))(A;;FA;;;$me)(A;;FA;;;SY)")
+  Set-Acl $f18 $acl
+  $rc = Sbx $ws @('--protect', $f18) 'echo x'
+  $sddl = (Get-Acl $f18).Sddl
+  Report 'F18: a conditional deny ACE survives --protect (cordon edits the DACL in place)' ($rc -eq 0 -and $sddl -match 'XD;') $sddl
+} catch { Skip 'F18 conditional ACE' "this host refused the conditional SDDL: $_" }
+icacls $f18 /reset | Out-Null; Remove-Item $f18 -Force -ErrorAction SilentlyContinue
+
+# F20: a bare command name is found in the sandbox's PATH only: never the workspace
+# (a program an earlier run planted), never cordon's own PATH (the --net off stubs).
+if ($haveChild) {
+  Copy-Item $Child "$ws\plantedtool.exe"
+  Push-Location $ws
+  $o = (& $Cordon run -- plantedtool echo planted-ran 2>&1 | Out-String); $rcp = $LASTEXITCODE
+  $of = (& $Cordon run --mode full-access -- plantedtool echo planted-ran 2>&1 | Out-String); $rcf = $LASTEXITCODE
+  Pop-Location
+  Report 'F20: a program planted in the workspace is not run by its bare name' ($rcp -ne 0 -and $o -notmatch 'planted-ran' -and $o -match 'PATH') $o
+  Report 'F20: nor in full-access mode' ($rcf -ne 0 -and $of -notmatch 'planted-ran') $of
+  Remove-Item "$ws\plantedtool.exe" -Force
+} else { Skip 'F20 planted program' 'needs cordon_smoke_child.exe' }
+if (Get-Command ssh.exe -ErrorAction SilentlyContinue) {
+  Push-Location $ws; $o = (& $Cordon run -- ssh -V 2>&1 | Out-String); $rcs = $LASTEXITCODE; Pop-Location
+  Report 'F20/Codex 35: top-level ssh runs the --net off stub, not the host ssh.exe' ($rcs -ne 0 -and $o -match 'stubbed') $o
+} else { Skip 'F20 ssh stub' 'no ssh.exe on PATH' }
+
+# F21: --protect on a junction: refused; with --best-effort the junction itself is
+# protected and no ACE lands on its target's parent (outside the workspace).
+cmd /c "mklink /J `"$ws\f21_out`" `"$outside`"" | Out-Null
+$parentBefore = (icacls (Split-Path -Parent $outside)) -join ' '
+Refused 'F21: --protect on a junction is refused' (Sbx $ws @('--protect', "$ws\f21_out") 'echo x')
+$rc = Sbx $ws @('--best-effort', '--protect', "$ws\f21_out") 'rmdir f21_out'
+Report 'F21: --best-effort: the protected junction cannot be removed' ((Test-Path "$ws\f21_out") -and $script:ran) "rc=$rc"
+$parentAfter = (icacls (Split-Path -Parent $outside)) -join ' '
+Report 'F21: no cordon ACE on the junction target''s parent' ($parentBefore -eq $parentAfter) $parentAfter
+cmd /c "rmdir `"$ws\f21_out`"" | Out-Null
+
 # --- Codex smoke cases that were missing -------------------------------------------------
 Refused 'Codex 3c: read-only with an extra writable root is refused' (Sbx $ws @('--mode', 'read-only', '--writable', $extra) 'echo x')
 $rc = Sbx $ws @('--mode', 'read-only') 'echo x> "%TEMP%\ro_tmp.txt"'
@@ -332,7 +380,7 @@ Report 'Codex 27: move /y inside the workspace' ((Sbx $ws @() 'move /y mv_src.tx
 Report 'Codex 32a (divergent by design): ADS on a workspace file allowed' ((Sbx $ws @() 'echo x> existing.txt:ads') -eq 0)
 Report 'Codex 34b: .codex policy tamper denied' ((Sbx $ws @() 'echo x> .codex\config.toml') -ne 0 -and -not (Test-Path "$ws\.codex\config.toml"))
 $ssh = Sbx $ws @() 'ssh -V'
-Gap 'Codex 35: ssh stub on the child PATH' 'F20' ($ssh -ne 0)
+Report 'Codex 35: ssh inside the sandbox runs the stub on the child PATH' ($ssh -ne 0 -and ((Content "$env:TEMP\cordon_acc_err.txt") -match 'stubbed'))
 $cwdDrive = Join-Path $root 'cwd_drive'
 cmd /c "mklink /D `"$cwdDrive`" `"$env:SystemDrive\`"" 2>$null | Out-Null
 if (Test-Path $cwdDrive) { Refused 'Codex 38: cwd symlink to the drive root refused' (Sbx $cwdDrive @() 'echo x'); cmd /c "rmdir `"$cwdDrive`"" | Out-Null }
@@ -397,6 +445,15 @@ if ($Stage2) {
   Report 'S2: cordon run runs the command as the offline sandbox user' ($who -eq 0)
   $whoOn = Sbx2 @('--net', 'on') 'if ((whoami) -match "cordonsandboxonline") { exit 0 } else { exit 3 }'
   Report 'S2: cordon run --net on runs it as the online sandbox user' ($whoOn -eq 0)
+  # F22: HOME/APPDATA/LOCALAPPDATA are writable (a per-run profile in the private temp).
+  $prof = Sbx2 @() 'Set-Content "$env:APPDATA\f22.txt" x -ErrorAction Stop; New-Item -ItemType Directory -Force "$env:LOCALAPPDATA\cache" -ErrorAction Stop | Out-Null; Set-Content "$env:HOME\.f22rc" x -ErrorAction Stop; exit 0'
+  Report 'F22: the command writes APPDATA, LOCALAPPDATA and HOME' ($prof -eq 0) (Content "$env:TEMP\cordon_s2_out.txt")
+  # F3 in stage 2: the sandbox user cannot delete or rename a protected file, whatever
+  # the restricted pass covers (the group carries the denies).
+  New-Item -ItemType Directory -Force "$s2\.vscode" | Out-Null; Set-Content "$s2\.vscode\settings.json" '{}'
+  $del = Sbx2 @() 'Write-Output CORDON-RAN; Remove-Item -Force .vscode\settings.json -ErrorAction Stop; exit 0'
+  $delRan = [bool]((Content "$env:TEMP\cordon_s2_out.txt") -match 'CORDON-RAN')
+  Report 'F3 S2: the sandbox user cannot delete .vscode\settings.json' ($delRan -and $del -ne 0 -and (Test-Path "$s2\.vscode\settings.json"))
   if ($who -ne 0) {
     Skip 'S2 network cases' 'the command did not run as the sandbox user (see the failure above)'
   } else {

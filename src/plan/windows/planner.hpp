@@ -40,6 +40,7 @@
 #include "plan/report.hpp"
 #include "plan/windows/access.hpp"
 #include "plan/windows/audit.hpp"
+#include "plan/windows/git_guard.hpp"
 #include "plan/windows/host.hpp"
 #include "plan/windows/sid.hpp"
 
@@ -98,10 +99,13 @@ struct WinPlan {
   TokenSpec token;
   std::vector<std::string> write_roots;  // canonical
   std::vector<PlannedAce> aces;
-  std::vector<std::string> protected_paths;              // what got deny ACEs
-  std::vector<Placeholder> placeholders;                 // created empty before the ACEs are applied
-  std::vector<std::string> unprotected;                  // absent and not placeholdered: not blockable
-  std::vector<std::string> linked_protected;             // protected names that are links (--best-effort)
+  std::vector<std::string> protected_paths;   // what got deny ACEs
+  std::vector<Placeholder> placeholders;      // created empty before the ACEs are applied
+  std::vector<std::string> unprotected;       // absent and not placeholdered: not blockable
+  std::vector<std::string> linked_protected;  // protected names that are links (--best-effort)
+  // Gitdirs in a writable root (config-only) where a commondir/config.worktree that
+  // appears during the run is renamed away afterwards (git_guard.hpp).
+  std::vector<GitWatch> git_watch;
   std::string child_temp;                                // TEMP/TMP for the child ("" = inherit)
   std::vector<std::pair<std::string, std::string>> env;  // variables set for the child
   std::string stub_dir;                                  // prepended to PATH (advisory network)
@@ -118,6 +122,14 @@ struct PlanOptions {
 
 [[nodiscard]] Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host,
                                            const CapabilitySids& caps, const PlanOptions& options = {});
+
+// Stage 2: the sandbox users pass the normal half of the access check through their
+// group's grant on each root (which includes DELETE and FILE_DELETE_CHILD), and the
+// protected-path denies name only capability SIDs, so whether a protected entry can be
+// deleted, renamed or re-ACLed rested on the restricted pass's scope (F3). This adds
+// the same denies (protected entries, their parents' FILE_DELETE_CHILD, the pins) for
+// `principal` (the sandbox group), so the normal pass refuses them whatever that scope.
+void add_principal_denies(WinPlan& plan, const Sid& principal);
 
 // The token the plan describes, as the access-check model sees it: the user, the
 // usual groups of an interactive user, and the restricting SIDs.

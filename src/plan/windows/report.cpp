@@ -102,6 +102,9 @@ nlohmann::json to_json(const WinPlan& plan) {
         {{"path", ph.path}, {"kind", ph.directory ? "directory" : "file"}, {"reason", ph.reason}});
   j["placeholders"] = placeholders;
   j["unprotected_absent"] = plan.unprotected;
+  nlohmann::json watch = nlohmann::json::array();
+  for (const auto& w : plan.git_watch) watch.push_back({{"gitdir", w.gitdir}, {"present", w.present}});
+  j["git_watch"] = watch;
   j["child_temp"] = plan.child_temp;
   nlohmann::json env = nlohmann::json::object();
   for (const auto& [k, v] : plan.env) env[k] = v;

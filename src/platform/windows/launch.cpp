@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cwctype>
 
+#include "plan/windows/program_path.hpp"
 #include "platform/windows/conpty.hpp"
 #include "platform/windows/state_io.hpp"
 #include "platform/windows/win32.hpp"
@@ -15,14 +16,10 @@ namespace {
 constexpr int kTimeoutExitCode = 124;    // as on Linux (GNU timeout)
 constexpr int kCancelledExitCode = 130;  // as a shell reports Ctrl+C (128 + SIGINT)
 
-std::wstring resolve_program(const std::wstring& name) {
-  if (name.find_first_of(L"\\/:") != std::wstring::npos) return name;
-  for (const wchar_t* ext : {L".exe", L".com", L".cmd", L".bat"}) {
-    wchar_t buf[MAX_PATH * 2];
-    DWORD n = SearchPathW(nullptr, name.c_str(), ext, static_cast<DWORD>(std::size(buf)), buf, nullptr);
-    if (n > 0 && n < std::size(buf)) return buf;
-  }
-  return name;
+// A regular file (or a link to one), as CreateProcess would open it.
+bool is_file(const std::string& path) {
+  DWORD attrs = GetFileAttributesW(widen(path).c_str());
+  return attrs != INVALID_FILE_ATTRIBUTES && !(attrs & FILE_ATTRIBUTE_DIRECTORY);
 }
 
 std::wstring environment_block(std::vector<std::string> env) {
@@ -289,7 +286,10 @@ std::wstring quote_argument(const std::wstring& arg) {
 Result<LaunchResult> launch(const LaunchRequest& r, const LaunchHooks& hooks) {
   if (r.argv.empty()) return usage_error("run", "no command given");
   // 1. Program and command line.
-  std::wstring program = resolve_program(widen(r.argv[0]));
+  // Looked up in the child's PATH, never cordon's, its directory or the cwd (F20).
+  auto resolved = win::resolve_program(r.argv[0], r.cwd, r.env, is_file);
+  if (!resolved) return resolved.error();
+  std::wstring program = widen(*resolved);
   std::wstring cmdline = quote_argument(program);
   for (size_t i = 1; i < r.argv.size(); ++i) cmdline += L" " + quote_argument(widen(r.argv[i]));
   // 2. Environment.

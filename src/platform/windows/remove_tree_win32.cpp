@@ -4,7 +4,9 @@
 // SDK headers that need <windows.h> above.
 #include <winternl.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <vector>
 
 #include "platform/windows/win32.hpp"
 
@@ -145,6 +147,24 @@ Status WinTreeOps::remove(Object& object) {
   FILE_DISPOSITION_INFO disposition{TRUE};
   if (!SetFileInformationByHandle(o.handle.get(), FileDispositionInfo, &disposition, sizeof(disposition)))
     return win32_error("SetFileInformationByHandle", o.path + " (FileDispositionInfo)");
+  return Ok{};
+}
+
+Status WinTreeOps::rename(Object& object, Object& dir, const std::string& new_name) {
+  auto& o = static_cast<WinObject&>(object);
+  auto& d = static_cast<WinObject&>(dir);
+  // FILE_RENAME_INFO relative to the directory's handle: the new name is looked up in
+  // that directory object, never by a path the sandbox could have redirected; an
+  // existing entry of that name is not replaced.
+  const std::wstring wide = widen(new_name);
+  std::vector<unsigned char> buffer(sizeof(FILE_RENAME_INFO) + wide.size() * sizeof(wchar_t));
+  auto* info = reinterpret_cast<FILE_RENAME_INFO*>(buffer.data());
+  info->ReplaceIfExists = FALSE;
+  info->RootDirectory = d.handle.get();
+  info->FileNameLength = static_cast<DWORD>(wide.size() * sizeof(wchar_t));
+  std::copy(wide.begin(), wide.end(), info->FileName);
+  if (!SetFileInformationByHandle(o.handle.get(), FileRenameInfo, info, static_cast<DWORD>(buffer.size())))
+    return win32_error("SetFileInformationByHandle", o.path + " (FileRenameInfo -> " + new_name + ")");
   return Ok{};
 }
 

@@ -22,6 +22,7 @@ class WinTreeOps : public win::TreeOps {
   Result<Info> info(Object& object) override;
   Result<std::vector<Entry>> list(Object& dir) override;
   Status remove(Object& object) override;
+  Status rename(Object& object, Object& dir, const std::string& new_name) override;
 };
 
 }  // namespace cordon::winsys

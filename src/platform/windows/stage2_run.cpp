@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "plan/windows/planner.hpp"
 #include "plan/windows/runner_env.hpp"
 #include "plan/windows/win_path.hpp"
 #include "platform/windows/host_probe.hpp"
@@ -108,6 +109,9 @@ Result<Stage2> prepare_stage2(const Policy& policy, win::WinPlan& plan, const st
     if (!done) return from_setup(done.error());
   }
 
+  // The protected-path denies for the sandbox group too: its root grant passes the
+  // normal half of the check, so they must not rest on the restricted pass alone (F3).
+  win::add_principal_denies(plan, marker.group.sid);
   // The private temp is created by the caller: the sandbox users need their own grant on
   // it (the capability-SID ACE only passes the restricted half of the access check).
   if (!plan.child_temp.empty())
@@ -117,6 +121,11 @@ Result<Stage2> prepare_stage2(const Policy& policy, win::WinPlan& plan, const st
                                       win::access::kFileGenericExecute | win::access::kDelete,
                                   win::ace_flags::kTree},
                          "stage 2: the sandbox users' private temp", win::AceLifetime::PerRun});
+  // HOME, APPDATA and LOCALAPPDATA for the command: a directory in the private temp
+  // (granted to the run SID and the group, removed with it), since the sandbox profile
+  // is not writable under the write-restricted token (F22; runner_env.hpp).
+  if (!plan.child_temp.empty())
+    plan.env.push_back({win::runner::kRunProfileVariable, win::join(plan.child_temp, "profile")});
   auto runner = materialise_runner(state_dir, marker.group.sid, plan);
   if (!runner) return runner.error();
   s.runner_exe = *runner;
@@ -143,6 +152,15 @@ Result<RunnerOutcome> run_stage2(const Stage2& stage, const win::WinPlan& plan,
     if (!p) return from_setup(p.error());
     return RunnerProcess{std::move(p->process), p->pid};
   };
+  // The per-run profile (prepare_stage2): made here, inside the private temp cordon just
+  // created, before the command can run; it inherits the temp's grants.
+  if (!plan.child_temp.empty()) {
+    const std::string base = win::join(plan.child_temp, "profile");
+    for (const std::string& d : {base, win::join(base, "AppData"), win::join(base, "AppData\\Roaming"),
+                                 win::join(base, "AppData\\Local")})
+      if (!CreateDirectoryW(widen(d).c_str(), nullptr))  // new, or someone else made it: refused
+        return win32_error("CreateDirectoryW", d, GetLastError(), "the command's per-run profile");
+  }
   req.start =
       win::runner::start_from_plan(plan, argv, cwd, env, timeout_seconds, /*tty=*/false, private_desktop);
   req.stdin_source = GetStdHandle(STD_INPUT_HANDLE);

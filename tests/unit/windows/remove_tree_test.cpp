@@ -75,6 +75,9 @@ class HideLinksFromHandles : public TreeOps {
     return l;
   }
   Status remove(Object& o) override { return inner_.remove(o); }
+  Status rename(Object& o, Object& dir, const std::string& name) override {
+    return inner_.rename(o, dir, name);
+  }
 
  private:
   ModelTreeOps& inner_;
