@@ -445,6 +445,12 @@ if ($Stage2) {
   Report 'S2: cordon run runs the command as the offline sandbox user' ($who -eq 0)
   $whoOn = Sbx2 @('--net', 'on') 'if ((whoami) -match "cordonsandboxonline") { exit 0 } else { exit 3 }'
   Report 'S2: cordon run --net on runs it as the online sandbox user' ($whoOn -eq 0)
+  # F16: the runner and the command sit on a window station of cordon's making, never
+  # the user's WinSta0 (the command on a private desktop of that station).
+  if ($haveChild) {
+    Push-Location $s2; $st = (& $Cordon run -- $Child station 2>&1 | Out-String); Pop-Location
+    Report 'F16: stage 2 runs on a CordonRunner window station, not WinSta0' ($st -match 'station=CordonRunner-[0-9a-f]+ desktop=CordonSandbox-') $st
+  } else { Skip 'F16 window station' 'needs cordon_smoke_child.exe' }
   # F22: HOME/APPDATA/LOCALAPPDATA are writable (a per-run profile in the private temp).
   $prof = Sbx2 @() 'Set-Content "$env:APPDATA\f22.txt" x -ErrorAction Stop; New-Item -ItemType Directory -Force "$env:LOCALAPPDATA\cache" -ErrorAction Stop | Out-Null; Set-Content "$env:HOME\.f22rc" x -ErrorAction Stop; exit 0'
   Report 'F22: the command writes APPDATA, LOCALAPPDATA and HOME' ($prof -eq 0) (Content "$env:TEMP\cordon_s2_out.txt")

@@ -328,6 +328,13 @@ driver_run run -- "$CHILD" echo via-runner
 if [ "$RC" -eq 0 ] && grep -qx 'via-runner' "$OUT" && grep -q 'runner-result exit_code=0 .*command_pid=[1-9]' "$ERR"; then
   pass "runner: a command's output arrives over the pipe protocol (started, stdout, exit)"
 else fail "runner output" "rc=$RC out=$(head -c 200 "$OUT") err=$(head -c 300 "$ERR")"; fi
+# F16: stage 2 starts the runner on a window station and desktop of its own (granted to
+# the sandbox user), never the user's WinSta0\Default; the runner makes the command's
+# private desktop on that same station (launch names the station it is on).
+driver_run run --station --private-desktop -- "$CHILD" station
+if [ "$RC" -eq 0 ] && grep -q '^station=CordonRunner-[0-9a-f]* desktop=CordonSandbox-' "$OUT"; then
+  pass "runner on a window station of its own; the command on a private desktop of that station"
+else fail "runner window station" "rc=$RC out=$(head -c 200 "$OUT") err=$(head -c 300 "$ERR")"; fi
 driver_run run -- "$CHILD" stderr runner-stderr
 if [ "$RC" -eq 0 ] && grep -q '^runner-stderr' "$ERR"; then pass "runner: stderr frames"
 else fail "runner stderr" "rc=$RC err=$(head -c 300 "$ERR")"; fi

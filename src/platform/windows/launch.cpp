@@ -7,6 +7,7 @@
 
 #include "plan/windows/program_path.hpp"
 #include "platform/windows/conpty.hpp"
+#include "platform/windows/runner_station.hpp"
 #include "platform/windows/state_io.hpp"
 #include "platform/windows/win32.hpp"
 
@@ -66,8 +67,12 @@ struct Desktop {
 };
 
 Status open_desktop(const LaunchRequest& r, Desktop& d) {
+  // The window station this process is on: WinSta0 for cordon.exe in a user's session,
+  // the station cordon made for it for the stage-2 runner (runner_station.hpp).
+  std::wstring station = current_station_name();
+  if (station.empty()) station = L"Winsta0";
   if (!r.private_desktop) {
-    d.name = L"Winsta0\\Default";
+    d.name = station + L"\\Default";
     return Ok{};
   }
   auto rnd = random_u32x4();
@@ -87,7 +92,7 @@ Status open_desktop(const LaunchRequest& r, Desktop& d) {
     return win32_error(
         "CreateDesktopW", narrow(name), GetLastError(),
         "set CORDON_WINDOWS_DESKTOP=default to run on the shared desktop (weaker UI isolation)");
-  d.name = L"Winsta0\\" + name;
+  d.name = station + L"\\" + name;  // CreateDesktopW made it on this process's station
   return Ok{};
 }
 

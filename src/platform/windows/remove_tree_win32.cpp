@@ -153,18 +153,30 @@ Status WinTreeOps::remove(Object& object) {
 Status WinTreeOps::rename(Object& object, Object& dir, const std::string& new_name) {
   auto& o = static_cast<WinObject&>(object);
   auto& d = static_cast<WinObject&>(dir);
-  // FILE_RENAME_INFO relative to the directory's handle: the new name is looked up in
-  // that directory object, never by a path the sandbox could have redirected; an
+  // FILE_RENAME_INFORMATION relative to the directory's handle (NtSetInformationFile:
+  // kernel32's FileRenameInfo turns a relative name into a path from the process's
+  // current directory on some implementations): the new name is looked up in that
+  // directory object, never by a path the sandbox could have redirected, and an
   // existing entry of that name is not replaced.
+  struct RenameInformation {  // FILE_RENAME_INFORMATION (ntifs.h)
+    BOOLEAN ReplaceIfExists;
+    HANDLE RootDirectory;
+    ULONG FileNameLength;
+    WCHAR FileName[1];
+  };
   const std::wstring wide = widen(new_name);
-  std::vector<unsigned char> buffer(sizeof(FILE_RENAME_INFO) + wide.size() * sizeof(wchar_t));
-  auto* info = reinterpret_cast<FILE_RENAME_INFO*>(buffer.data());
+  std::vector<unsigned char> buffer(sizeof(RenameInformation) + wide.size() * sizeof(wchar_t));
+  auto* info = reinterpret_cast<RenameInformation*>(buffer.data());
   info->ReplaceIfExists = FALSE;
   info->RootDirectory = d.handle.get();
-  info->FileNameLength = static_cast<DWORD>(wide.size() * sizeof(wchar_t));
+  info->FileNameLength = static_cast<ULONG>(wide.size() * sizeof(wchar_t));
   std::copy(wide.begin(), wide.end(), info->FileName);
-  if (!SetFileInformationByHandle(o.handle.get(), FileRenameInfo, info, static_cast<DWORD>(buffer.size())))
-    return win32_error("SetFileInformationByHandle", o.path + " (FileRenameInfo -> " + new_name + ")");
+  IO_STATUS_BLOCK io{};
+  NTSTATUS st = NtSetInformationFile(o.handle.get(), &io, info, static_cast<ULONG>(buffer.size()),
+                                     FileRenameInformation);
+  if (st < 0)
+    return win32_error("NtSetInformationFile", o.path + " (FileRenameInformation -> " + new_name + ")",
+                       RtlNtStatusToDosError(st));
   return Ok{};
 }
 

@@ -9,6 +9,7 @@
 #include "plan/windows/runner_env.hpp"
 #include "plan/windows/win_path.hpp"
 #include "platform/windows/host_probe.hpp"
+#include "platform/windows/runner_station.hpp"
 #include "platform/windows/security.hpp"
 #include "platform/windows/setup/sandbox_user.hpp"
 #include "platform/windows/setup/stage2.hpp"
@@ -136,17 +137,25 @@ Result<RunnerOutcome> run_stage2(const Stage2& stage, const win::WinPlan& plan,
                                  const std::vector<std::string>& argv, const std::string& cwd,
                                  const std::vector<std::string>& env, std::optional<double> timeout_seconds,
                                  bool private_desktop) {
+  // The runner's own window station and desktop, granted to the sandbox user (F16):
+  // never the user's WinSta0\\Default. Held until the run has ended.
+  auto sandbox_sid = win::Sid::parse(stage.user_sid);
+  if (!sandbox_sid)
+    return usage_error("stage 2", "the sandbox user's SID '" + stage.user_sid + "' is malformed");
+  auto station = RunnerStation::create({*sandbox_sid});
+  if (!station) return station.error();
   RunnerRequest req;
   req.runner_exe = stage.runner_exe;
   req.allowed_sid = stage.user_sid;
   // One CreateProcessWithLogonW per attempt; run_via_runner owns the single retry on a
   // stale logon session (1312), so this launcher never retries by itself.
-  req.launcher = [state_dir = stage.state_dir, online = stage.online](const std::wstring& command_line,
-                                                                      int) -> Result<RunnerProcess> {
+  req.launcher = [state_dir = stage.state_dir, online = stage.online, desktop = (*station)->desktop_path()](
+                     const std::wstring& command_line, int) -> Result<RunnerProcess> {
     SandboxLaunch launch;
     launch.state_dir = state_dir;
     launch.online = online;
     launch.command_line = command_line;
+    launch.desktop = desktop;
     launch.retry_stale_logon = false;
     auto p = start_as_sandbox_user(launch);
     if (!p) return from_setup(p.error());
