@@ -319,6 +319,13 @@ cmd /c "mklink /J `"$ws3\up`" `"$outside`"" | Out-Null
 Report 'F23: a junction present before the first run does not carry the grant' ((Sbx $ws3 @() 'echo x> up\pre.txt') -ne 0 -and -not (Test-Path "$outside\pre.txt"))
 cmd /c "rmdir `"$ws3\up`"" | Out-Null
 
+# F13: a repository created in the run (root without .git) loses its hooks and a
+# code-running config after the run.
+$ws4 = Join-Path $root 'ws_newrepo'; New-Item -ItemType Directory -Force $ws4 | Out-Null
+$rc = Sbx $ws4 @() 'mkdir .git\hooks && echo exit 0> .git\hooks\pre-commit && echo [core] hooksPath = C:/x> .git\config'
+Report 'F13: a new repository''s hooks and non-inert config are renamed away' ($rc -eq 0 -and -not (Test-Path "$ws4\.git\hooks") -and -not (Test-Path "$ws4\.git\config") -and @(Get-ChildItem -Force "$ws4\.git" -Filter '*.cordon-removed-*').Count -eq 2) "rc=$rc"
+Remove-Item -Recurse -Force $ws4 -ErrorAction SilentlyContinue
+
 # F18: an ACE cordon does not model (a conditional deny) survives cordon's DACL edits.
 $f18 = Join-Path $ws 'f18_conditional.txt'; Set-Content $f18 'x'
 $me = ([Security.Principal.WindowsIdentity]::GetCurrent()).User.Value

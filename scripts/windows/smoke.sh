@@ -189,6 +189,19 @@ if [ "$RC" -eq 0 ] && [ ! -e "$GWS/.git/commondir" ] && ls "$GWS"/.git/commondir
   pass "a .git\\commondir the command created is renamed away after the run"
 else fail "git guard (commondir)" "rc=$RC git: $(ls -A "$GWS/.git" | tr '\n' ' ') err=$(head -c 300 "$ERR")"; fi
 
+# F13: a repository the command creates (git init in a root that had none) keeps no
+# hooks and no code-running config for the user's next git, outside the sandbox.
+mkdir -p "$GWS/fresh"
+(cd "$GWS/fresh" && timeout "$WINE_TIMEOUT" "$WINE" "$CORDON" run --best-effort -- cmd /c \
+  'mkdir .git\hooks && echo x> .git\hooks\pre-commit && echo [core] hooksPath = C:/x> .git\config' \
+  </dev/null >"$OUT" 2>"$ERR")
+RC=$?
+if [ "$RC" -eq 0 ] && [ ! -e "$GWS/fresh/.git/hooks" ] && [ ! -e "$GWS/fresh/.git/config" ] &&
+   ls -d "$GWS"/fresh/.git/hooks.cordon-removed-* "$GWS"/fresh/.git/config.cordon-removed-* >/dev/null 2>&1 &&
+   grep -q 'new repository neutralised' "$ERR" && grep -qi 'core.hookspath' "$ERR"; then
+  pass "a repository created in the run loses its hooks and its code-running config"
+else fail "new repository guard" "rc=$RC git: $(ls -A "$GWS/fresh/.git" 2>&1 | tr '\n' ' ') err=$(tail -c 400 "$ERR")"; fi
+
 # F21: --protect on a link would protect the target and deny FILE_DELETE_CHILD on the
 # target's parent (outside the workspace), leaving the link itself deletable: refused
 # (the planner's own refusal, before the shared gate), and with --best-effort no ACE

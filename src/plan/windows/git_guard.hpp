@@ -45,4 +45,20 @@ struct GitGuardResult {
 [[nodiscard]] GitGuardResult remove_new_pointers(TreeOps& ops, const GitWatch& watch,
                                                  const std::string& suffix);
 
+// A repository created during the run (`git init`, `git clone` into a writable root that
+// had no .git): its hooks and config would run code the first time the user runs git
+// there, outside the sandbox. As Linux's neutralise_new_repository
+// (platform/linux/git_guard.hpp), through TreeOps, never following a link, in
+// <root>\.git:
+//   - hooks, commondir, config.worktree, worktrees, modules: renamed away (hooks run
+//     through git's shell whatever their attributes; the others point git elsewhere or
+//     hold gitdirs with hooks and config of their own);
+//   - config: parsed as git does (core/git_config.hpp); kept only when every key is on
+//     the inert allowlist, else renamed away, naming the dropped keys (git works without
+//     a config; the user can restore what they trust);
+//   - a .git that is a file or a link: renamed away (cordon cannot check where it leads).
+// `root` must be a root that had no .git when the run was planned.
+[[nodiscard]] GitGuardResult neutralise_new_repository(TreeOps& ops, const std::string& root,
+                                                       const std::string& suffix);
+
 }  // namespace cordon::win

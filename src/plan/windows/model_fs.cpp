@@ -408,4 +408,12 @@ Status ModelTreeOps::rename(Object& object, Object& dir, const std::string& new_
   return Ok{};
 }
 
+Result<std::string> ModelTreeOps::read_small(Object& file, size_t max) {
+  const std::string& path = static_cast<ModelObject&>(file).path;
+  auto r = fs_.resolve(path, false);
+  if (!r || !r->node || r->node->dir || !r->node->link.empty()) return os_error("read", path, EISDIR);
+  if (r->node->content.size() > max) return os_error("read", path, EFBIG);
+  return r->node->content;
+}
+
 }  // namespace cordon::win

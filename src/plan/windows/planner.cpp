@@ -293,6 +293,7 @@ struct Builder {
   void protect_git(const std::string& root) {
     if (policy.git == GitMode::Writable || !host.fs) return;
     git_dirs = 0;
+    if (find_names(root, ".git").empty()) plan.new_repo_roots.push_back(root);
     for (const auto& git : find_names(root, ".git")) {
       FsEntry e = host.fs->stat(git);
       if (e.kind == FsEntry::Kind::Directory && !host.fs->is_link(git)) {

@@ -106,6 +106,9 @@ struct WinPlan {
   // Gitdirs in a writable root (config-only) where a commondir/config.worktree that
   // appears during the run is renamed away afterwards (git_guard.hpp).
   std::vector<GitWatch> git_watch;
+  // Writable roots without a .git when planned: a repository the command creates there
+  // is neutralised after the run (git_guard.hpp). Empty for --git writable.
+  std::vector<std::string> new_repo_roots;
   std::string child_temp;                                // TEMP/TMP for the child ("" = inherit)
   std::vector<std::pair<std::string, std::string>> env;  // variables set for the child
   std::string stub_dir;                                  // prepended to PATH (advisory network)

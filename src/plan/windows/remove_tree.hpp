@@ -56,6 +56,8 @@ class TreeOps {
   // Renames the object (a link as a link) to `new_name` in the open directory `dir`,
   // never replacing an existing entry (git_guard.hpp).
   virtual Status rename(Object& object, Object& dir, const std::string& new_name) = 0;
+  // The content of an open regular file, at most `max` bytes (an error past that).
+  virtual Result<std::string> read_small(Object& file, size_t max) = 0;
 };
 
 struct RemoveStats {

@@ -105,6 +105,7 @@ nlohmann::json to_json(const WinPlan& plan) {
   nlohmann::json watch = nlohmann::json::array();
   for (const auto& w : plan.git_watch) watch.push_back({{"gitdir", w.gitdir}, {"present", w.present}});
   j["git_watch"] = watch;
+  j["new_repository_roots"] = plan.new_repo_roots;
   j["child_temp"] = plan.child_temp;
   nlohmann::json env = nlohmann::json::object();
   for (const auto& [k, v] : plan.env) env[k] = v;

@@ -292,6 +292,15 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
       std::cerr << "cordon: renamed away a git pointer the command created: " << printable(r) << "\n";
     for (const auto& w : guarded.warnings) std::cerr << "cordon: git guard: " << printable(w) << "\n";
   }
+  // A repository the command created (git init/clone in a root that had none) keeps no
+  // hooks, pointers or code-running config for the user's next git outside.
+  for (const auto& root : prep.plan.new_repo_roots) {
+    winsys::WinTreeOps ops;
+    auto guarded = win::neutralise_new_repository(ops, root, prep.run_id);
+    for (const auto& r : guarded.renamed)
+      std::cerr << "cordon: new repository neutralised: " << printable(r) << "\n";
+    for (const auto& w : guarded.warnings) std::cerr << "cordon: git guard: " << printable(w) << "\n";
+  }
   if (!result) return result.error();
   if (request.report_json) {
     nlohmann::json j{{"exit_code", result->exit_code},

