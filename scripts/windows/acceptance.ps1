@@ -288,8 +288,12 @@ if (-not (Test-Path $setupDir)) {
 } else { Skip 'F8 stale marker' 'stage 2 is set up here; not touching its marker' }
 
 # F9/F10: limits Windows does not enforce are reported Missing; --allow-domain refused.
-$j = (& $Cordon explain --json --memory 100M --pids 10 -- cmd /c exit 2>$null | Out-String) | ConvertFrom-Json
-Report 'F10: --memory/--pids reported Missing' ((($j.guarantees | Where-Object { $_.name -eq 'limits' }).state) -eq 'missing')
+$j = (& $Cordon explain --json --best-effort --memory 100M --pids 10 -- cmd /c exit 2>$null | Out-String) | ConvertFrom-Json
+Report 'F10: --memory/--pids reported Degraded (job units: processes, not threads)' ((($j.guarantees | Where-Object { $_.name -eq 'limits' }).state) -eq 'degraded')
+$rc = Sbx $ws @('--best-effort', '--pids', '1') 'cmd /d /c echo inner-ran'
+Report 'F10: --pids 1: the command cannot start a second process' (-not ((SbxOut) -match 'inner-ran')) "rc=$rc"
+$rc = Sbx $ws @('--memory', '64M') 'powershell -NoProfile -Command "$b = New-Object byte[] (256MB); exit 0"'
+Report 'F10: --memory 64M: a 256 MB allocation fails' ($rc -ne 0) "rc=$rc"
 Refused 'issue 12: --allow-domain refused in stage 1' (Sbx $ws @('--allow-domain', 'example.com') 'echo x')
 Report 'issue 12: --allow-domain --best-effort runs with the dead proxy' ((Sbx $ws @('--best-effort', '--allow-domain', 'example.com') 'echo %HTTPS_PROXY%') -eq 0 -and ((SbxOut) -match '127.0.0.1:9'))
 

@@ -237,6 +237,14 @@ if ! grep -q planted-ssh "$OUT" && grep -q 'stubbed' "$ERR"; then
 else fail "program lookup (stubs)" "rc=$RC out=$(head -c 100 "$OUT") err=$(head -c 300 "$ERR")"; fi
 rm -rf "$HOSTBIN"
 
+# F10: --memory/--pids/--cpu-time were dropped silently; now they are job limits, read
+# back before the command starts. Wine's job objects do not hold them, so the launch
+# refuses (fail closed: the command never runs), even with --best-effort.
+wine_run run --pids 1 --memory 256M -- "$CHILD" echo never-ran
+if [ "$RC" -ne 0 ] && ! grep -q never-ran "$OUT" && grep -q 'limits read back differ' "$ERR"; then
+  pass "limits the job does not hold refuse the launch (Wine holds none)"
+else fail "job limits" "rc=$RC out=$(head -c 100 "$OUT") err=$(head -c 300 "$ERR")"; fi
+
 # Issue 12: --allow-domain has no proxy on Windows: refused unless --best-effort, and
 # then network off (advisory), never the host network.
 STRICT=1 wine_run run --allow-domain example.com -- "$CHILD" echo never-ran

@@ -1,6 +1,9 @@
 #include "plan/windows/planner.hpp"
 
 #include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstdint>
 #include <optional>
 #include <set>
 
@@ -370,11 +373,21 @@ void add_network_env(WinPlan& plan, const Policy& policy, const WinHost& host) {
 
 }  // namespace
 
+JobLimits job_limits(const LimitsPolicy& limits) {
+  JobLimits job;
+  if (limits.memory_bytes) job.memory_bytes = *limits.memory_bytes;
+  if (limits.pids) job.processes = static_cast<uint32_t>(std::min<uint64_t>(*limits.pids, UINT32_MAX));
+  if (limits.cpu_seconds)  // 100 ns units, rounded up
+    job.process_user_time = static_cast<int64_t>(std::ceil(std::min(*limits.cpu_seconds, 1.0e9) * 1.0e7));
+  return job;
+}
+
 Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const CapabilitySids& caps,
                              const PlanOptions& options) {
   Builder b{policy, host, caps, {}, {}, {}};
   WinPlan& plan = b.plan;
   plan.mode = policy.mode;
+  plan.job = job_limits(policy.limits);  // every mode, as on Linux: the job holds the whole tree
   plan.token.logon = host.logon;
   if (policy.mode == Mode::FullAccess) {
     plan.notes.push_back("full-access: the command runs with the user's own token, unsandboxed");

@@ -30,7 +30,9 @@
 // refused (fail closed): ACEs there would either be huge or land somewhere else.
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -89,6 +91,19 @@ struct TokenSpec {
   std::vector<Sid> default_dacl(const Sid& user) const;  // GENERIC_ALL holders: user, SYSTEM, run
 };
 
+// Resource limits the job object enforces (F10): --memory as the job's committed memory
+// (JOB_OBJECT_LIMIT_JOB_MEMORY), --pids as its active processes (ACTIVE_PROCESS; threads
+// are not counted, unlike Linux's pids cgroup), --cpu-time as each process's user-mode
+// time (PROCESS_TIME, 100 ns units; kernel time is not counted, unlike RLIMIT_CPU).
+struct JobLimits {
+  std::optional<uint64_t> memory_bytes;
+  std::optional<uint32_t> processes;
+  std::optional<int64_t> process_user_time;
+  friend bool operator==(const JobLimits&, const JobLimits&) = default;
+};
+
+JobLimits job_limits(const LimitsPolicy& limits);
+
 struct StubFile {
   std::string name;  // "ssh.cmd"
   std::string content;
@@ -97,6 +112,7 @@ struct StubFile {
 struct WinPlan {
   Mode mode = Mode::WorkspaceWrite;
   TokenSpec token;
+  JobLimits job;                         // set on the job in stage 1 (the stage-2 runner does not carry them)
   std::vector<std::string> write_roots;  // canonical
   std::vector<PlannedAce> aces;
   std::vector<std::string> protected_paths;   // what got deny ACEs

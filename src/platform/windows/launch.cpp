@@ -40,14 +40,41 @@ std::wstring environment_block(std::vector<std::string> env) {
   return block;
 }
 
-Result<UniqueHandle> make_job() {
+Result<UniqueHandle> make_job(const win::JobLimits& wanted) {
   UniqueHandle job(CreateJobObjectW(nullptr, nullptr));
   if (!job) return win32_error("CreateJobObjectW", "");
   JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
-  limits.BasicLimitInformation.LimitFlags =
-      JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE | JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION;
+  DWORD flags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE | JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION;
+  if (wanted.memory_bytes) {
+    flags |= JOB_OBJECT_LIMIT_JOB_MEMORY;
+    limits.JobMemoryLimit = static_cast<SIZE_T>(*wanted.memory_bytes);
+  }
+  if (wanted.processes) {
+    flags |= JOB_OBJECT_LIMIT_ACTIVE_PROCESS;
+    limits.BasicLimitInformation.ActiveProcessLimit = *wanted.processes;
+  }
+  if (wanted.process_user_time) {
+    flags |= JOB_OBJECT_LIMIT_PROCESS_TIME;
+    limits.BasicLimitInformation.PerProcessUserTimeLimit.QuadPart = *wanted.process_user_time;
+  }
+  limits.BasicLimitInformation.LimitFlags = flags;
   if (!SetInformationJobObject(job.get(), JobObjectExtendedLimitInformation, &limits, sizeof(limits)))
-    return win32_error("SetInformationJobObject", "KILL_ON_JOB_CLOSE");
+    return win32_error("SetInformationJobObject", "KILL_ON_JOB_CLOSE and limits");
+  // Reported as enforced only if the job holds them: the requested limits are read
+  // back, and a job that does not hold them refuses the launch (fail closed).
+  const DWORD requested =
+      flags & (JOB_OBJECT_LIMIT_JOB_MEMORY | JOB_OBJECT_LIMIT_ACTIVE_PROCESS | JOB_OBJECT_LIMIT_PROCESS_TIME);
+  if (requested) {
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION held{};
+    if (!QueryInformationJobObject(job.get(), JobObjectExtendedLimitInformation, &held, sizeof(held),
+                                   nullptr))
+      return win32_error("QueryInformationJobObject", "limits");
+    if ((held.BasicLimitInformation.LimitFlags & requested) != requested ||
+        (wanted.memory_bytes && held.JobMemoryLimit != limits.JobMemoryLimit) ||
+        (wanted.processes && held.BasicLimitInformation.ActiveProcessLimit != *wanted.processes))
+      return usage_error("job object", "the limits read back differ from the ones set",
+                         "drop --memory/--pids/--cpu-time, or report this host");
+  }
   JOBOBJECT_BASIC_UI_RESTRICTIONS ui{};
   ui.UIRestrictionsClass = JOB_OBJECT_UILIMIT_DESKTOP | JOB_OBJECT_UILIMIT_DISPLAYSETTINGS |
                            JOB_OBJECT_UILIMIT_EXITWINDOWS | JOB_OBJECT_UILIMIT_GLOBALATOMS |
@@ -300,7 +327,7 @@ Result<LaunchResult> launch(const LaunchRequest& r, const LaunchHooks& hooks) {
   // 2. Environment.
   std::wstring env = environment_block(r.env);
   // 3. Job.
-  auto job = make_job();
+  auto job = make_job(r.limits);
   if (!job) return job.error();
   // 4. Desktop.
   Desktop desktop;

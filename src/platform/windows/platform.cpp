@@ -190,8 +190,14 @@ PlanReport check(const Policy& policy) {
 
 Result<int> run(const Policy& policy, const RunRequest& request) {
   if (policy.mode == Mode::FullAccess) {
-    winsys::LaunchRequest full{
-        nullptr, request.argv, request.cwd, current_environment(), policy.limits.timeout_seconds, false, {}};
+    winsys::LaunchRequest full{nullptr,
+                               request.argv,
+                               request.cwd,
+                               current_environment(),
+                               policy.limits.timeout_seconds,
+                               false,
+                               {},
+                               win::job_limits(policy.limits)};
     auto r = winsys::launch(full);
     if (!r) return r.error();
     return r->exit_code;
@@ -259,7 +265,8 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
                                  child_environment(policy, prep.plan),
                                  policy.limits.timeout_seconds,
                                  private_desktop,
-                                 prep.plan.token.logon.str()};
+                                 prep.plan.token.logon.str(),
+                                 prep.plan.job};
     result = winsys::launch(launch);
   }
 

@@ -797,8 +797,32 @@ TEST(WinPlanner, DesktopAuditAndUnenforcedLimitsAreNotReportedEnforced) {
   auto r = to_report(p->plan, policy, wide);
   EXPECT_EQ(row(r, "process isolation"), GuaranteeState::Degraded);
   EXPECT_EQ(row(r, "world-writable directories"), GuaranteeState::Degraded);
-  EXPECT_EQ(row(r, "limits"), GuaranteeState::Missing);
+  // F10: the job enforces them now; --pids counts processes only (Linux: tasks).
+  EXPECT_EQ(row(r, "limits"), GuaranteeState::Degraded);
   EXPECT_FALSE(r.complete());
+}
+
+// F10: --memory, --pids and --cpu-time were dropped silently; the job object holds them.
+TEST(WinPlanner, LimitsBecomeJobObjectLimits) {
+  Policy policy = test::ws_policy();
+  policy.limits.memory_bytes = 256u << 20;
+  auto p = planned(policy);
+  EXPECT_EQ(p->plan.job.memory_bytes, std::optional<uint64_t>(256u << 20));
+  EXPECT_FALSE(p->plan.job.processes);
+  EXPECT_EQ(row(to_report(p->plan, policy, p->h.host), "limits"), GuaranteeState::Enforced);
+
+  policy.limits.pids = 8;
+  policy.limits.cpu_seconds = 1.5;
+  auto q = planned(policy);
+  EXPECT_EQ(q->plan.job.processes, std::optional<uint32_t>(8));
+  EXPECT_EQ(q->plan.job.process_user_time, std::optional<int64_t>(15000000));  // 100 ns units
+  auto r = to_report(q->plan, policy, q->h.host);
+  EXPECT_EQ(row(r, "limits"), GuaranteeState::Degraded);  // units weaker than Linux's: said, and gated
+
+  Policy none = test::ws_policy();
+  EXPECT_EQ(row(to_report(planned(none)->plan, none, planned(none)->h.host), "limits"),
+            GuaranteeState::NotRequested);
+  EXPECT_EQ(job_limits(policy.limits), q->plan.job);
 }
 
 }  // namespace
