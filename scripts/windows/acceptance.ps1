@@ -53,8 +53,19 @@ function CheckState([string]$row, [string[]]$Flags = @()) {
   ($j.guarantees | Where-Object { $_.name -eq $row } | Select-Object -First 1).state
 }
 
+# Process isolation is always Degraded on Windows (docs/windows.md), so the shared gate
+# refuses every run without --best-effort. The sandbox cases run with --best-effort;
+# a refusal case passes '--strict' (removed here) to run without it.
+function GateFlags([string[]]$Flags) {
+  $strict = $Flags -contains '--strict'
+  $Flags = @($Flags | Where-Object { $_ -ne '--strict' })
+  if (-not $strict -and -not ($Flags -contains '--best-effort')) { $Flags = @('--best-effort') + $Flags }
+  return ,$Flags
+}
+
 # Runs `cordon run <flags> -- cmd /c <command>` in $Dir; returns the exit code.
 function Sbx([string]$Dir, [string[]]$Flags, [string]$Command) {
+  $Flags = GateFlags $Flags
   Push-Location $Dir
   try {
     $args = @('run') + $Flags + @('--', 'cmd.exe', '/d', '/c', "echo CORDON-RAN& $Command")
@@ -66,6 +77,7 @@ function Sbx([string]$Dir, [string[]]$Flags, [string]$Command) {
   } finally { Pop-Location }
 }
 function SbxPs([string]$Dir, [string[]]$Flags, [string]$Script) {
+  $Flags = GateFlags $Flags
   Push-Location $Dir
   try {
     & $Cordon run @Flags -- powershell.exe -NoProfile -NonInteractive -Command "Write-Output CORDON-RAN; $Script" *> "$env:TEMP\cordon_acc_out.txt"
@@ -89,6 +101,8 @@ Set-Content "$outside\victim.txt" 'victim'
 Set-Content "$ws\existing.txt" 'one'
 icacls $ww /grant '*S-1-1-0:(OI)(CI)F' | Out-Null
 $ws_ww = Join-Path $root 'ws_ww'; New-Item -ItemType Directory -Force $ws_ww | Out-Null
+
+Refused 'the shared gate refuses a run without --best-effort (process isolation is Degraded)' (Sbx $ws @('--strict') 'echo x')
 
 # --- writes in and out of the workspace -------------------------------------------
 Report 'WS: write in workspace allowed' ((Sbx $ws @() 'echo x> new.txt') -eq 0 -and (Test-Path "$ws\new.txt"))
@@ -239,7 +253,7 @@ Set-Content "$ws\.vscode\settings.json" '{}'
 if ($haveChild -and -not [Console]::IsInputRedirected) {
   while ([Console]::KeyAvailable) { [void][Console]::ReadKey($true) }
   $env:CORDON_WINDOWS_CONPTY = 'off'
-  $o = (& $Cordon run -- $Child console 'cordon-injected-keys' 2>&1 | Out-String)
+  $o = (& $Cordon run --best-effort -- $Child console 'cordon-injected-keys' 2>&1 | Out-String)
   $env:CORDON_WINDOWS_CONPTY = $null
   Start-Sleep -Milliseconds 500
   $leaked = [Console]::KeyAvailable
@@ -250,7 +264,7 @@ if ($haveChild -and -not [Console]::IsInputRedirected) {
 
 # F5: the Default desktop (known gap: the report says Degraded).
 if ($haveChild) {
-  $o = (& $Cordon run -- $Child desktop-default 2>&1 | Out-String)
+  $o = (& $Cordon run --best-effort -- $Child desktop-default 2>&1 | Out-String)
   Report 'F5: check reports process isolation Degraded' ((CheckState 'process isolation') -eq 'degraded')
   Gap 'F5: the sandbox opens WinSta0\Default for input' 'F5' ($o -match 'default-desktop=0')
 } else { Skip 'F5 desktop' 'needs cordon_smoke_child.exe' }
@@ -259,7 +273,7 @@ if ($haveChild) {
 if ($haveChild) {
   Remove-Item "$ws\a_pid.txt", "$ws\a_temp.txt" -ErrorAction SilentlyContinue
   $a = Start-Process -FilePath $Cordon -WorkingDirectory $ws -PassThru -NoNewWindow `
-         -ArgumentList @('run', '--', 'cmd.exe', '/d', '/c', "echo %TEMP%> a_temp.txt & `"$Child`" pid-sleep a_pid.txt 20")
+         -ArgumentList @('run', '--best-effort', '--', 'cmd.exe', '/d', '/c', "echo %TEMP%> a_temp.txt & `"$Child`" pid-sleep a_pid.txt 20")
   for ($i = 0; $i -lt 40 -and -not ((Test-Path "$ws\a_pid.txt") -and (Test-Path "$ws\a_temp.txt")); $i++) { Start-Sleep -Milliseconds 500 }
   $aTemp = (Content "$ws\a_temp.txt"); $aPid = (Content "$ws\a_pid.txt")
   if ($aTemp -and $aPid) {
@@ -282,7 +296,7 @@ $setupDir = Join-Path $env:LOCALAPPDATA 'cordon\setup'
 if (-not (Test-Path $setupDir)) {
   New-Item -ItemType Directory $setupDir | Out-Null
   [IO.File]::WriteAllBytes("$setupDir\setup-marker.json", (New-Object byte[] 64))
-  Refused 'F8: a NUL-filled setup marker is refused' (Sbx $ws @() 'echo x')
+  Refused 'F8: a NUL-filled setup marker is refused' (Sbx $ws @('--strict') 'echo x')
   Report 'F8: --best-effort runs stage 1 with it' ((Sbx $ws @('--best-effort') 'echo x') -eq 0)
   Remove-Item -Recurse -Force $setupDir
 } else { Skip 'F8 stale marker' 'stage 2 is set up here; not touching its marker' }
@@ -294,14 +308,14 @@ $rc = Sbx $ws @('--best-effort', '--pids', '1') 'cmd /d /c echo inner-ran'
 Report 'F10: --pids 1: the command cannot start a second process' (-not ((SbxOut) -match 'inner-ran')) "rc=$rc"
 $rc = Sbx $ws @('--memory', '64M') 'powershell -NoProfile -Command "$b = New-Object byte[] (256MB); exit 0"'
 Report 'F10: --memory 64M: a 256 MB allocation fails' ($rc -ne 0) "rc=$rc"
-Refused 'issue 12: --allow-domain refused in stage 1' (Sbx $ws @('--allow-domain', 'example.com') 'echo x')
+Refused 'issue 12: --allow-domain refused in stage 1' (Sbx $ws @('--strict', '--allow-domain', 'example.com') 'echo x')
 Report 'issue 12: --allow-domain --best-effort runs with the dead proxy' ((Sbx $ws @('--best-effort', '--allow-domain', 'example.com') 'echo %HTTPS_PROXY%') -eq 0 -and ((SbxOut) -match '127.0.0.1:9'))
 
 # F12: a repository that ships .vscode as a link (Git for Windows, core.symlinks=true).
 $ws2 = Join-Path $root 'ws_links'; New-Item -ItemType Directory -Force "$ws2\tools\editor" | Out-Null
 Set-Content "$ws2\tools\editor\tasks.json" '{}'
 cmd /c "mklink /J `"$ws2\.vscode`" `"$ws2\tools\editor`"" | Out-Null
-Refused 'F12: a protected name that is a junction is refused' (Sbx $ws2 @() 'echo x')
+Refused 'F12: a protected name that is a junction is refused' (Sbx $ws2 @('--strict') 'echo x')
 Report 'F12: --best-effort: writing through the .vscode junction denied' ((Sbx $ws2 @('--best-effort') 'echo x>> .vscode\tasks.json') -ne 0 -and ((Content "$ws2\tools\editor\tasks.json").Trim() -eq '{}'))
 cmd /c "rmdir `"$ws2\.vscode`"" | Out-Null
 
@@ -348,7 +362,7 @@ icacls $f18 /reset | Out-Null; Remove-Item $f18 -Force -ErrorAction SilentlyCont
 if ($haveChild) {
   Copy-Item $Child "$ws\plantedtool.exe"
   Push-Location $ws
-  $o = (& $Cordon run -- plantedtool echo planted-ran 2>&1 | Out-String); $rcp = $LASTEXITCODE
+  $o = (& $Cordon run --best-effort -- plantedtool echo planted-ran 2>&1 | Out-String); $rcp = $LASTEXITCODE
   $of = (& $Cordon run --mode full-access -- plantedtool echo planted-ran 2>&1 | Out-String); $rcf = $LASTEXITCODE
   Pop-Location
   Report 'F20: a program planted in the workspace is not run by its bare name' ($rcp -ne 0 -and $o -notmatch 'planted-ran' -and $o -match 'PATH') $o
@@ -356,7 +370,7 @@ if ($haveChild) {
   Remove-Item "$ws\plantedtool.exe" -Force
 } else { Skip 'F20 planted program' 'needs cordon_smoke_child.exe' }
 if (Get-Command ssh.exe -ErrorAction SilentlyContinue) {
-  Push-Location $ws; $o = (& $Cordon run -- ssh -V 2>&1 | Out-String); $rcs = $LASTEXITCODE; Pop-Location
+  Push-Location $ws; $o = (& $Cordon run --best-effort -- ssh -V 2>&1 | Out-String); $rcs = $LASTEXITCODE; Pop-Location
   Report 'F20/Codex 35: top-level ssh runs the --net off stub, not the host ssh.exe' ($rcs -ne 0 -and $o -match 'stubbed') $o
 } else { Skip 'F20 ssh stub' 'no ssh.exe on PATH' }
 
@@ -364,7 +378,7 @@ if (Get-Command ssh.exe -ErrorAction SilentlyContinue) {
 # protected and no ACE lands on its target's parent (outside the workspace).
 cmd /c "mklink /J `"$ws\f21_out`" `"$outside`"" | Out-Null
 $parentBefore = (icacls (Split-Path -Parent $outside)) -join ' '
-Refused 'F21: --protect on a junction is refused' (Sbx $ws @('--protect', "$ws\f21_out") 'echo x')
+Refused 'F21: --protect on a junction is refused' (Sbx $ws @('--strict', '--protect', "$ws\f21_out") 'echo x')
 $rc = Sbx $ws @('--best-effort', '--protect', "$ws\f21_out") 'rmdir f21_out'
 Report 'F21: --best-effort: the protected junction cannot be removed' ((Test-Path "$ws\f21_out") -and $script:ran) "rc=$rc"
 $parentAfter = (icacls (Split-Path -Parent $outside)) -join ' '
@@ -449,6 +463,7 @@ if ($Stage2) {
   # stage 2 is set up (offline for --net off, online for --net on).
   function Sbx2([string[]]$Flags, [string]$Script) {
     Push-Location $s2
+    $Flags = GateFlags $Flags
     try { & $Cordon run @Flags -- powershell.exe -NoProfile -NonInteractive -Command $Script *> "$env:TEMP\cordon_s2_out.txt"; return $LASTEXITCODE }
     finally { Pop-Location }
   }
@@ -459,7 +474,7 @@ if ($Stage2) {
   # F16: the runner and the command sit on a window station of cordon's making, never
   # the user's WinSta0 (the command on a private desktop of that station).
   if ($haveChild) {
-    Push-Location $s2; $st = (& $Cordon run -- $Child station 2>&1 | Out-String); Pop-Location
+    Push-Location $s2; $st = (& $Cordon run --best-effort -- $Child station 2>&1 | Out-String); Pop-Location
     Report 'F16: stage 2 runs on a CordonRunner window station, not WinSta0' ($st -match 'station=CordonRunner-[0-9a-f]+ desktop=CordonSandbox-') $st
   } else { Skip 'F16 window station' 'needs cordon_smoke_child.exe' }
   # F22: HOME/APPDATA/LOCALAPPDATA are writable (a per-run profile in the private temp).
