@@ -5,9 +5,11 @@
 #include <aclapi.h>
 
 #include <algorithm>
+#include <cerrno>
 
 #include "plan/windows/raw_acl.hpp"
 #include "plan/windows/win_path.hpp"
+#include "platform/windows/remove_tree_win32.hpp"
 #include "platform/windows/security.hpp"
 #include "platform/windows/win32.hpp"
 
@@ -181,32 +183,24 @@ namespace {
 
 enum class Emptiness { Missing, Empty, NotEmpty };
 
+// Decides and deletes on one object (F19: a check by name followed by RemoveDirectoryW by
+// name could be raced through a swapped path): the placeholder is opened without
+// following a reparse point, checked through that handle (kind, not a link, no entries
+// or no bytes) and deleted through it.
 Emptiness remove_if_empty(const win::PlaceholderEntry& ph) {
-  std::wstring path = widen(ph.path);
-  DWORD attrs = GetFileAttributesW(path.c_str());
-  if (attrs == INVALID_FILE_ATTRIBUTES) {
-    DWORD code = GetLastError();
-    return code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND ? Emptiness::Missing
-                                                                        : Emptiness::NotEmpty;
-  }
+  WinTreeOps ops;
+  auto object = ops.open(nullptr, ph.path);
+  if (!object) return object.error().code == ENOENT ? Emptiness::Missing : Emptiness::NotEmpty;
+  auto info = ops.info(**object);
   // A link or an object of the other kind is not what cordon created.
-  if ((attrs & FILE_ATTRIBUTE_REPARSE_POINT) || bool(attrs & FILE_ATTRIBUTE_DIRECTORY) != ph.directory)
+  if (!info || info->reparse || info->directory != ph.directory) return Emptiness::NotEmpty;
+  if (ph.directory) {
+    auto entries = ops.list(**object);
+    if (!entries || !entries->empty()) return Emptiness::NotEmpty;
+  } else if (!ops.read_small(**object, 0)) {  // fails once it holds a single byte
     return Emptiness::NotEmpty;
-  if (ph.directory)  // fails with ERROR_DIR_NOT_EMPTY once anything was put inside
-    return RemoveDirectoryW(path.c_str()) ? Emptiness::Empty : Emptiness::NotEmpty;
-  // A file: checked and deleted through one handle, so it cannot change in between.
-  UniqueHandle file(CreateFileW(path.c_str(), DELETE | FILE_READ_ATTRIBUTES,
-                                FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
-                                OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
-  BY_HANDLE_FILE_INFORMATION info{};
-  if (!file || !GetFileInformationByHandle(file.get(), &info)) return Emptiness::NotEmpty;
-  if ((info.dwFileAttributes & (FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DIRECTORY)) ||
-      info.nFileSizeHigh != 0 || info.nFileSizeLow != 0)
-    return Emptiness::NotEmpty;
-  FILE_DISPOSITION_INFO dispose{TRUE};
-  return SetFileInformationByHandle(file.get(), FileDispositionInfo, &dispose, sizeof(dispose))
-             ? Emptiness::Empty
-             : Emptiness::NotEmpty;
+  }
+  return ops.remove(**object) ? Emptiness::Empty : Emptiness::NotEmpty;
 }
 
 }  // namespace
