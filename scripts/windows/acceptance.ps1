@@ -53,8 +53,19 @@ function CheckState([string]$row, [string[]]$Flags = @()) {
   ($j.guarantees | Where-Object { $_.name -eq $row } | Select-Object -First 1).state
 }
 
+# Process isolation is always Degraded on Windows (docs/windows.md), so the shared gate
+# refuses every run without --best-effort. The sandbox cases run with --best-effort;
+# a refusal case passes '--strict' (removed here) to run without it.
+function GateFlags([string[]]$Flags) {
+  $strict = $Flags -contains '--strict'
+  $Flags = @($Flags | Where-Object { $_ -ne '--strict' })
+  if (-not $strict -and -not ($Flags -contains '--best-effort')) { $Flags = @('--best-effort') + $Flags }
+  return ,$Flags
+}
+
 # Runs `cordon run <flags> -- cmd /c <command>` in $Dir; returns the exit code.
 function Sbx([string]$Dir, [string[]]$Flags, [string]$Command) {
+  $Flags = GateFlags $Flags
   Push-Location $Dir
   try {
     $args = @('run') + $Flags + @('--', 'cmd.exe', '/d', '/c', "echo CORDON-RAN& $Command")
@@ -66,6 +77,7 @@ function Sbx([string]$Dir, [string[]]$Flags, [string]$Command) {
   } finally { Pop-Location }
 }
 function SbxPs([string]$Dir, [string[]]$Flags, [string]$Script) {
+  $Flags = GateFlags $Flags
   Push-Location $Dir
   try {
     & $Cordon run @Flags -- powershell.exe -NoProfile -NonInteractive -Command "Write-Output CORDON-RAN; $Script" *> "$env:TEMP\cordon_acc_out.txt"
@@ -89,6 +101,8 @@ Set-Content "$outside\victim.txt" 'victim'
 Set-Content "$ws\existing.txt" 'one'
 icacls $ww /grant '*S-1-1-0:(OI)(CI)F' | Out-Null
 $ws_ww = Join-Path $root 'ws_ww'; New-Item -ItemType Directory -Force $ws_ww | Out-Null
+
+Refused 'the shared gate refuses a run without --best-effort (process isolation is Degraded)' (Sbx $ws @('--strict') 'echo x')
 
 # --- writes in and out of the workspace -------------------------------------------
 Report 'WS: write in workspace allowed' ((Sbx $ws @() 'echo x> new.txt') -eq 0 -and (Test-Path "$ws\new.txt"))
@@ -210,9 +224,16 @@ $rc = Sbx $ws @() 'ren .git .git_old'
 Report 'F2: ren .git denied' ($rc -ne 0 -and (Test-Path "$ws\.git\config") -and -not (Test-Path "$ws\.git_old"))
 $rc = Sbx $ws @() 'move .git .git_moved'
 Report 'F2: move .git denied' ((Test-Path "$ws\.git\config") -and -not (Test-Path "$ws\.git_moved"))
-$rc = Sbx $ws @() 'echo C:/Users> .git\commondir'
-Gap 'F2: create .git\commondir' 'F2/F13' (($rc -ne 0) -and -not (Test-Path "$ws\.git\commondir"))
-Remove-Item "$ws\.git\commondir" -Force -ErrorAction SilentlyContinue
+# An absent commondir/config.worktree carries no ACE: the command can create one, and
+# cordon renames it away after the run (the git guard).
+$rc = Sbx $ws @() 'echo C:/Users> .git\commondir & echo [core]> .git\config.worktree'
+$moved = @(Get-ChildItem -Force "$ws\.git" -Filter '*.cordon-removed-*' -ErrorAction SilentlyContinue)
+Report 'F2/F13: a .git\commondir and config.worktree created in the run are renamed away after it' ((-not (Test-Path "$ws\.git\commondir")) -and (-not (Test-Path "$ws\.git\config.worktree")) -and $moved.Count -eq 2) "rc=$rc moved=$($moved.Count)"
+$moved | Remove-Item -Force -ErrorAction SilentlyContinue
+if (Get-Command git -ErrorAction SilentlyContinue) {
+  Push-Location $ws; git status --short 2>&1 | Out-Null; $gitRc = $LASTEXITCODE; Pop-Location
+  Report 'F2/F13: git still works in the repository after the guard' ($gitRc -eq 0)
+}
 
 # F3: re-ACL then write. What happens must match what `check` reports for this host.
 $write = CheckState 'write confinement'
@@ -232,7 +253,7 @@ Set-Content "$ws\.vscode\settings.json" '{}'
 if ($haveChild -and -not [Console]::IsInputRedirected) {
   while ([Console]::KeyAvailable) { [void][Console]::ReadKey($true) }
   $env:CORDON_WINDOWS_CONPTY = 'off'
-  $o = (& $Cordon run -- $Child console 'cordon-injected-keys' 2>&1 | Out-String)
+  $o = (& $Cordon run --best-effort -- $Child console 'cordon-injected-keys' 2>&1 | Out-String)
   $env:CORDON_WINDOWS_CONPTY = $null
   Start-Sleep -Milliseconds 500
   $leaked = [Console]::KeyAvailable
@@ -243,7 +264,7 @@ if ($haveChild -and -not [Console]::IsInputRedirected) {
 
 # F5: the Default desktop (known gap: the report says Degraded).
 if ($haveChild) {
-  $o = (& $Cordon run -- $Child desktop-default 2>&1 | Out-String)
+  $o = (& $Cordon run --best-effort -- $Child desktop-default 2>&1 | Out-String)
   Report 'F5: check reports process isolation Degraded' ((CheckState 'process isolation') -eq 'degraded')
   Gap 'F5: the sandbox opens WinSta0\Default for input' 'F5' ($o -match 'default-desktop=0')
 } else { Skip 'F5 desktop' 'needs cordon_smoke_child.exe' }
@@ -252,7 +273,7 @@ if ($haveChild) {
 if ($haveChild) {
   Remove-Item "$ws\a_pid.txt", "$ws\a_temp.txt" -ErrorAction SilentlyContinue
   $a = Start-Process -FilePath $Cordon -WorkingDirectory $ws -PassThru -NoNewWindow `
-         -ArgumentList @('run', '--', 'cmd.exe', '/d', '/c', "echo %TEMP%> a_temp.txt & `"$Child`" pid-sleep a_pid.txt 20")
+         -ArgumentList @('run', '--best-effort', '--', 'cmd.exe', '/d', '/c', "echo %TEMP%> a_temp.txt & `"$Child`" pid-sleep a_pid.txt 20")
   for ($i = 0; $i -lt 40 -and -not ((Test-Path "$ws\a_pid.txt") -and (Test-Path "$ws\a_temp.txt")); $i++) { Start-Sleep -Milliseconds 500 }
   $aTemp = (Content "$ws\a_temp.txt"); $aPid = (Content "$ws\a_pid.txt")
   if ($aTemp -and $aPid) {
@@ -275,22 +296,26 @@ $setupDir = Join-Path $env:LOCALAPPDATA 'cordon\setup'
 if (-not (Test-Path $setupDir)) {
   New-Item -ItemType Directory $setupDir | Out-Null
   [IO.File]::WriteAllBytes("$setupDir\setup-marker.json", (New-Object byte[] 64))
-  Refused 'F8: a NUL-filled setup marker is refused' (Sbx $ws @() 'echo x')
+  Refused 'F8: a NUL-filled setup marker is refused' (Sbx $ws @('--strict') 'echo x')
   Report 'F8: --best-effort runs stage 1 with it' ((Sbx $ws @('--best-effort') 'echo x') -eq 0)
   Remove-Item -Recurse -Force $setupDir
 } else { Skip 'F8 stale marker' 'stage 2 is set up here; not touching its marker' }
 
 # F9/F10: limits Windows does not enforce are reported Missing; --allow-domain refused.
-$j = (& $Cordon explain --json --memory 100M --pids 10 -- cmd /c exit 2>$null | Out-String) | ConvertFrom-Json
-Report 'F10: --memory/--pids reported Missing' ((($j.guarantees | Where-Object { $_.name -eq 'limits' }).state) -eq 'missing')
-Refused 'issue 12: --allow-domain refused in stage 1' (Sbx $ws @('--allow-domain', 'example.com') 'echo x')
+$j = (& $Cordon explain --json --best-effort --memory 100M --pids 10 -- cmd /c exit 2>$null | Out-String) | ConvertFrom-Json
+Report 'F10: --memory/--pids reported Degraded (job units: processes, not threads)' ((($j.guarantees | Where-Object { $_.name -eq 'limits' }).state) -eq 'degraded')
+$rc = Sbx $ws @('--best-effort', '--pids', '1') 'cmd /d /c echo inner-ran'
+Report 'F10: --pids 1: the command cannot start a second process' (-not ((SbxOut) -match 'inner-ran')) "rc=$rc"
+$rc = Sbx $ws @('--memory', '64M') 'powershell -NoProfile -Command "$b = New-Object byte[] (256MB); exit 0"'
+Report 'F10: --memory 64M: a 256 MB allocation fails' ($rc -ne 0) "rc=$rc"
+Refused 'issue 12: --allow-domain refused in stage 1' (Sbx $ws @('--strict', '--allow-domain', 'example.com') 'echo x')
 Report 'issue 12: --allow-domain --best-effort runs with the dead proxy' ((Sbx $ws @('--best-effort', '--allow-domain', 'example.com') 'echo %HTTPS_PROXY%') -eq 0 -and ((SbxOut) -match '127.0.0.1:9'))
 
 # F12: a repository that ships .vscode as a link (Git for Windows, core.symlinks=true).
 $ws2 = Join-Path $root 'ws_links'; New-Item -ItemType Directory -Force "$ws2\tools\editor" | Out-Null
 Set-Content "$ws2\tools\editor\tasks.json" '{}'
 cmd /c "mklink /J `"$ws2\.vscode`" `"$ws2\tools\editor`"" | Out-Null
-Refused 'F12: a protected name that is a junction is refused' (Sbx $ws2 @() 'echo x')
+Refused 'F12: a protected name that is a junction is refused' (Sbx $ws2 @('--strict') 'echo x')
 Report 'F12: --best-effort: writing through the .vscode junction denied' ((Sbx $ws2 @('--best-effort') 'echo x>> .vscode\tasks.json') -ne 0 -and ((Content "$ws2\tools\editor\tasks.json").Trim() -eq '{}'))
 cmd /c "rmdir `"$ws2\.vscode`"" | Out-Null
 
@@ -312,6 +337,54 @@ cmd /c "mklink /J `"$ws3\up`" `"$outside`"" | Out-Null
 Report 'F23: a junction present before the first run does not carry the grant' ((Sbx $ws3 @() 'echo x> up\pre.txt') -ne 0 -and -not (Test-Path "$outside\pre.txt"))
 cmd /c "rmdir `"$ws3\up`"" | Out-Null
 
+# F13: a repository created in the run (root without .git) loses its hooks and a
+# code-running config after the run.
+$ws4 = Join-Path $root 'ws_newrepo'; New-Item -ItemType Directory -Force $ws4 | Out-Null
+$rc = Sbx $ws4 @() 'mkdir .git\hooks && echo exit 0> .git\hooks\pre-commit && echo [core] hooksPath = C:/x> .git\config'
+Report 'F13: a new repository''s hooks and non-inert config are renamed away' ($rc -eq 0 -and -not (Test-Path "$ws4\.git\hooks") -and -not (Test-Path "$ws4\.git\config") -and @(Get-ChildItem -Force "$ws4\.git" -Filter '*.cordon-removed-*').Count -eq 2) "rc=$rc"
+Remove-Item -Recurse -Force $ws4 -ErrorAction SilentlyContinue
+
+# F18: an ACE cordon does not model (a conditional deny) survives cordon's DACL edits.
+$f18 = Join-Path $ws 'f18_conditional.txt'; Set-Content $f18 'x'
+$me = ([Security.Principal.WindowsIdentity]::GetCurrent()).User.Value
+$acl = Get-Acl $f18
+try {
+  $acl.SetSecurityDescriptorSddlForm("D:P(XD;;FW;;;WD;(@User.cordonTest == `"x`"))(A;;FA;;;$me)(A;;FA;;;SY)")
+  Set-Acl $f18 $acl
+  $rc = Sbx $ws @('--protect', $f18) 'echo x'
+  $sddl = (Get-Acl $f18).Sddl
+  Report 'F18: a conditional deny ACE survives --protect (cordon edits the DACL in place)' ($rc -eq 0 -and $sddl -match 'XD;') $sddl
+} catch { Skip 'F18 conditional ACE' "this host refused the conditional SDDL: $_" }
+icacls $f18 /reset | Out-Null; Remove-Item $f18 -Force -ErrorAction SilentlyContinue
+
+# F20: a bare command name is found in the sandbox's PATH only: never the workspace
+# (a program an earlier run planted), never cordon's own PATH (the --net off stubs).
+if ($haveChild) {
+  Copy-Item $Child "$ws\plantedtool.exe"
+  Push-Location $ws
+  $o = (& $Cordon run --best-effort -- plantedtool echo planted-ran 2>&1 | Out-String); $rcp = $LASTEXITCODE
+  $of = (& $Cordon run --mode full-access -- plantedtool echo planted-ran 2>&1 | Out-String); $rcf = $LASTEXITCODE
+  Pop-Location
+  Report 'F20: a program planted in the workspace is not run by its bare name' ($rcp -ne 0 -and $o -notmatch 'planted-ran' -and $o -match 'PATH') $o
+  Report 'F20: nor in full-access mode' ($rcf -ne 0 -and $of -notmatch 'planted-ran') $of
+  Remove-Item "$ws\plantedtool.exe" -Force
+} else { Skip 'F20 planted program' 'needs cordon_smoke_child.exe' }
+if (Get-Command ssh.exe -ErrorAction SilentlyContinue) {
+  Push-Location $ws; $o = (& $Cordon run --best-effort -- ssh -V 2>&1 | Out-String); $rcs = $LASTEXITCODE; Pop-Location
+  Report 'F20/Codex 35: top-level ssh runs the --net off stub, not the host ssh.exe' ($rcs -ne 0 -and $o -match 'stubbed') $o
+} else { Skip 'F20 ssh stub' 'no ssh.exe on PATH' }
+
+# F21: --protect on a junction: refused; with --best-effort the junction itself is
+# protected and no ACE lands on its target's parent (outside the workspace).
+cmd /c "mklink /J `"$ws\f21_out`" `"$outside`"" | Out-Null
+$parentBefore = (icacls (Split-Path -Parent $outside)) -join ' '
+Refused 'F21: --protect on a junction is refused' (Sbx $ws @('--strict', '--protect', "$ws\f21_out") 'echo x')
+$rc = Sbx $ws @('--best-effort', '--protect', "$ws\f21_out") 'rmdir f21_out'
+Report 'F21: --best-effort: the protected junction cannot be removed' ((Test-Path "$ws\f21_out") -and $script:ran) "rc=$rc"
+$parentAfter = (icacls (Split-Path -Parent $outside)) -join ' '
+Report 'F21: no cordon ACE on the junction target''s parent' ($parentBefore -eq $parentAfter) $parentAfter
+cmd /c "rmdir `"$ws\f21_out`"" | Out-Null
+
 # --- Codex smoke cases that were missing -------------------------------------------------
 Refused 'Codex 3c: read-only with an extra writable root is refused' (Sbx $ws @('--mode', 'read-only', '--writable', $extra) 'echo x')
 $rc = Sbx $ws @('--mode', 'read-only') 'echo x> "%TEMP%\ro_tmp.txt"'
@@ -332,7 +405,7 @@ Report 'Codex 27: move /y inside the workspace' ((Sbx $ws @() 'move /y mv_src.tx
 Report 'Codex 32a (divergent by design): ADS on a workspace file allowed' ((Sbx $ws @() 'echo x> existing.txt:ads') -eq 0)
 Report 'Codex 34b: .codex policy tamper denied' ((Sbx $ws @() 'echo x> .codex\config.toml') -ne 0 -and -not (Test-Path "$ws\.codex\config.toml"))
 $ssh = Sbx $ws @() 'ssh -V'
-Gap 'Codex 35: ssh stub on the child PATH' 'F20' ($ssh -ne 0)
+Report 'Codex 35: ssh inside the sandbox runs the stub on the child PATH' ($ssh -ne 0 -and ((Content "$env:TEMP\cordon_acc_err.txt") -match 'stubbed'))
 $cwdDrive = Join-Path $root 'cwd_drive'
 cmd /c "mklink /D `"$cwdDrive`" `"$env:SystemDrive\`"" 2>$null | Out-Null
 if (Test-Path $cwdDrive) { Refused 'Codex 38: cwd symlink to the drive root refused' (Sbx $cwdDrive @() 'echo x'); cmd /c "rmdir `"$cwdDrive`"" | Out-Null }
@@ -390,6 +463,7 @@ if ($Stage2) {
   # stage 2 is set up (offline for --net off, online for --net on).
   function Sbx2([string[]]$Flags, [string]$Script) {
     Push-Location $s2
+    $Flags = GateFlags $Flags
     try { & $Cordon run @Flags -- powershell.exe -NoProfile -NonInteractive -Command $Script *> "$env:TEMP\cordon_s2_out.txt"; return $LASTEXITCODE }
     finally { Pop-Location }
   }
@@ -397,6 +471,21 @@ if ($Stage2) {
   Report 'S2: cordon run runs the command as the offline sandbox user' ($who -eq 0)
   $whoOn = Sbx2 @('--net', 'on') 'if ((whoami) -match "cordonsandboxonline") { exit 0 } else { exit 3 }'
   Report 'S2: cordon run --net on runs it as the online sandbox user' ($whoOn -eq 0)
+  # F16: the runner and the command sit on a window station of cordon's making, never
+  # the user's WinSta0 (the command on a private desktop of that station).
+  if ($haveChild) {
+    Push-Location $s2; $st = (& $Cordon run --best-effort -- $Child station 2>&1 | Out-String); Pop-Location
+    Report 'F16: stage 2 runs on a CordonRunner window station, not WinSta0' ($st -match 'station=CordonRunner-[0-9a-f]+ desktop=CordonSandbox-') $st
+  } else { Skip 'F16 window station' 'needs cordon_smoke_child.exe' }
+  # F22: HOME/APPDATA/LOCALAPPDATA are writable (a per-run profile in the private temp).
+  $prof = Sbx2 @() 'Set-Content "$env:APPDATA\f22.txt" x -ErrorAction Stop; New-Item -ItemType Directory -Force "$env:LOCALAPPDATA\cache" -ErrorAction Stop | Out-Null; Set-Content "$env:HOME\.f22rc" x -ErrorAction Stop; exit 0'
+  Report 'F22: the command writes APPDATA, LOCALAPPDATA and HOME' ($prof -eq 0) (Content "$env:TEMP\cordon_s2_out.txt")
+  # F3 in stage 2: the sandbox user cannot delete or rename a protected file, whatever
+  # the restricted pass covers (the group carries the denies).
+  New-Item -ItemType Directory -Force "$s2\.vscode" | Out-Null; Set-Content "$s2\.vscode\settings.json" '{}'
+  $del = Sbx2 @() 'Write-Output CORDON-RAN; Remove-Item -Force .vscode\settings.json -ErrorAction Stop; exit 0'
+  $delRan = [bool]((Content "$env:TEMP\cordon_s2_out.txt") -match 'CORDON-RAN')
+  Report 'F3 S2: the sandbox user cannot delete .vscode\settings.json' ($delRan -and $del -ne 0 -and (Test-Path "$s2\.vscode\settings.json"))
   if ($who -ne 0) {
     Skip 'S2 network cases' 'the command did not run as the sandbox user (see the failure above)'
   } else {

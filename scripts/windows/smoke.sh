@@ -49,9 +49,10 @@ export WINEDEBUG=-all WINEARCH=win64 DISPLAY=
 WINEPREFIX=$(mktemp -d /tmp/cordon-wine.XXXXXX)
 export WINEPREFIX
 WS=$(mktemp -d /tmp/cordon-ws.XXXXXX)
+GWS=$(mktemp -d /tmp/cordon-gws.XXXXXX)  # a second workspace (git guard, links, program lookup)
 cleanup() {
   timeout 20 wineserver -k >/dev/null 2>&1 || true
-  rm -rf "$WINEPREFIX" "$WS"
+  rm -rf "$WINEPREFIX" "$WS" "$GWS"
 }
 trap cleanup EXIT
 
@@ -169,6 +170,81 @@ if [ "$RC" -eq 0 ] && grep -qx 'console-processes=1 stdio-consoles=0,0,0' "$OUT"
   pass "the command runs on a console of its own, with no console handle of cordon's"
 else fail "console isolation" "rc=$RC out=$(head -c 200 "$OUT") err=$(head -c 300 "$ERR")"; fi
 
+# The second workspace ($GWS) for the cases below, so their .git and links stay out of $WS.
+gws_run() {
+  (cd "$GWS" && timeout "$WINE_TIMEOUT" env "$@" </dev/null >"$OUT" 2>"$ERR")
+  RC=$?
+  tr -d '\r' <"$OUT" >"$OUT.n" && mv "$OUT.n" "$OUT"
+}
+
+# F2/F13: in a repository that existed before the run, a .git\commondir (or
+# config.worktree) the command creates would send git, run by the user afterwards, to
+# config and hooks of the command's choosing (absent names carry no ACE). cordon
+# renames it away after the run, through handles.
+mkdir -p "$GWS/.git/objects" "$GWS/.git/refs"
+echo 'ref: refs/heads/main' >"$GWS/.git/HEAD"
+gws_run "$WINE" "$CORDON" run --best-effort -- "$CHILD" write .git/commondir
+if [ "$RC" -eq 0 ] && [ ! -e "$GWS/.git/commondir" ] && ls "$GWS"/.git/commondir.cordon-removed-* >/dev/null 2>&1 &&
+   grep -q 'renamed away a git pointer' "$ERR" && [ -f "$GWS/.git/HEAD" ]; then
+  pass "a .git\\commondir the command created is renamed away after the run"
+else fail "git guard (commondir)" "rc=$RC git: $(ls -A "$GWS/.git" | tr '\n' ' ') err=$(head -c 300 "$ERR")"; fi
+
+# F13: a repository the command creates (git init in a root that had none) keeps no
+# hooks and no code-running config for the user's next git, outside the sandbox.
+mkdir -p "$GWS/fresh"
+(cd "$GWS/fresh" && timeout "$WINE_TIMEOUT" "$WINE" "$CORDON" run --best-effort -- cmd /c \
+  'mkdir .git\hooks && echo x> .git\hooks\pre-commit && echo [core] hooksPath = C:/x> .git\config' \
+  </dev/null >"$OUT" 2>"$ERR")
+RC=$?
+if [ "$RC" -eq 0 ] && [ ! -e "$GWS/fresh/.git/hooks" ] && [ ! -e "$GWS/fresh/.git/config" ] &&
+   ls -d "$GWS"/fresh/.git/hooks.cordon-removed-* "$GWS"/fresh/.git/config.cordon-removed-* >/dev/null 2>&1 &&
+   grep -q 'new repository neutralised' "$ERR" && grep -qi 'core.hookspath' "$ERR"; then
+  pass "a repository created in the run loses its hooks and its code-running config"
+else fail "new repository guard" "rc=$RC git: $(ls -A "$GWS/fresh/.git" 2>&1 | tr '\n' ' ') err=$(tail -c 400 "$ERR")"; fi
+
+# F21: --protect on a link would protect the target and deny FILE_DELETE_CHILD on the
+# target's parent (outside the workspace), leaving the link itself deletable: refused
+# (the planner's own refusal, before the shared gate), and with --best-effort no ACE
+# lands on the target's parent.
+LVICTIM=$(mktemp -d /tmp/cordon-lvictim.XXXXXX)
+ln -s "$LVICTIM" "$GWS/out"
+gws_run "$WINE" "$CORDON" run --protect out -- "$CHILD" echo never-ran
+if [ "$RC" -ne 0 ] && ! grep -q never-ran "$OUT" && grep -q 'junction or symbolic link' "$ERR"; then
+  pass "--protect on a link is refused (the link would be protected, not what is written through it)"
+else fail "--protect on a link" "rc=$RC out=$(head -c 100 "$OUT") err=$(head -c 300 "$ERR")"; fi
+gws_run "$WINE" "$CORDON" explain --json --best-effort --protect out -- "$CHILD" echo hi
+if [ "$RC" -eq 0 ] && grep -q '"aces"' "$OUT" && ! grep -qi '"path": "Z:\\\\tmp"' "$OUT" &&
+   ! grep -qi "$(basename "$LVICTIM")" "$OUT"; then
+  pass "--protect on a link with --best-effort plans no ACE on the target or its parent"
+else fail "--protect on a link (best effort)" "rc=$RC $(grep -i -m3 'Z:\\\\tmp' "$OUT" | head -c 300)"; fi
+rm -f "$GWS/out"
+rm -rf "$LVICTIM"
+
+# F20: a bare command name is looked up in the child's PATH only: never the workspace
+# (an exe an earlier run planted there), never cordon's own PATH (which bypassed the
+# ssh/scp/sftp stubs of --net off).
+cp "$CHILD" "$GWS/plantedtool.exe"
+gws_run "$WINE" "$CORDON" run --best-effort -- plantedtool echo planted-ran
+if [ "$RC" -ne 0 ] && ! grep -q planted-ran "$OUT" && grep -q "not found on the sandbox's PATH" "$ERR"; then
+  pass "a program planted in the workspace is not run by its bare name"
+else fail "program lookup (workspace)" "rc=$RC out=$(head -c 100 "$OUT") err=$(head -c 300 "$ERR")"; fi
+rm -f "$GWS/plantedtool.exe"
+HOSTBIN=$(mktemp -d /tmp/cordon-hostbin.XXXXXX)
+cp "$CHILD" "$HOSTBIN/ssh.exe"
+gws_run WINEPATH="Z:${HOSTBIN//\//\\}" "$WINE" "$CORDON" run --best-effort -- ssh echo planted-ssh
+if ! grep -q planted-ssh "$OUT" && grep -q 'stubbed' "$ERR"; then
+  pass "ssh resolves to the --net off stub in the child's PATH, not the host's ssh.exe"
+else fail "program lookup (stubs)" "rc=$RC out=$(head -c 100 "$OUT") err=$(head -c 300 "$ERR")"; fi
+rm -rf "$HOSTBIN"
+
+# F10: --memory/--pids/--cpu-time were dropped silently; now they are job limits, read
+# back before the command starts. Wine's job objects do not hold them, so the launch
+# refuses (fail closed: the command never runs), even with --best-effort.
+wine_run run --pids 1 --memory 256M -- "$CHILD" echo never-ran
+if [ "$RC" -ne 0 ] && ! grep -q never-ran "$OUT" && grep -q 'limits read back differ' "$ERR"; then
+  pass "limits the job does not hold refuse the launch (Wine holds none)"
+else fail "job limits" "rc=$RC out=$(head -c 100 "$OUT") err=$(head -c 300 "$ERR")"; fi
+
 # Issue 12: --allow-domain has no proxy on Windows: refused unless --best-effort, and
 # then network off (advisory), never the host network.
 STRICT=1 wine_run run --allow-domain example.com -- "$CHILD" echo never-ran
@@ -273,6 +349,13 @@ driver_run run -- "$CHILD" echo via-runner
 if [ "$RC" -eq 0 ] && grep -qx 'via-runner' "$OUT" && grep -q 'runner-result exit_code=0 .*command_pid=[1-9]' "$ERR"; then
   pass "runner: a command's output arrives over the pipe protocol (started, stdout, exit)"
 else fail "runner output" "rc=$RC out=$(head -c 200 "$OUT") err=$(head -c 300 "$ERR")"; fi
+# F16: stage 2 starts the runner on a window station and desktop of its own (granted to
+# the sandbox user), never the user's WinSta0\Default; the runner makes the command's
+# private desktop on that same station (launch names the station it is on).
+driver_run run --station --private-desktop -- "$CHILD" station
+if [ "$RC" -eq 0 ] && grep -q '^station=CordonRunner-[0-9a-f]* desktop=CordonSandbox-' "$OUT"; then
+  pass "runner on a window station of its own; the command on a private desktop of that station"
+else fail "runner window station" "rc=$RC out=$(head -c 200 "$OUT") err=$(head -c 300 "$ERR")"; fi
 driver_run run -- "$CHILD" stderr runner-stderr
 if [ "$RC" -eq 0 ] && grep -q '^runner-stderr' "$ERR"; then pass "runner: stderr frames"
 else fail "runner stderr" "rc=$RC err=$(head -c 300 "$ERR")"; fi

@@ -29,6 +29,7 @@
 #include "platform/windows/launch.hpp"
 #include "platform/windows/runner_client.hpp"
 #include "platform/windows/runner_pipe.hpp"
+#include "platform/windows/runner_station.hpp"
 
 extern "C" {
 extern wchar_t** _wenviron;
@@ -94,6 +95,7 @@ int run(std::vector<std::string> args) {
   std::vector<std::string> command;
   RunnerRequest r = base_request({});
   DWORD terminate_after = 0, kill_runner_after = 0;
+  std::unique_ptr<RunnerStation> station;  // outlives the run
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--") {
       command.assign(args.begin() + static_cast<long>(i) + 1, args.end());
@@ -105,6 +107,34 @@ int run(std::vector<std::string> args) {
     if (args[i] == "--kill-runner-after-ms" && i + 1 < args.size())
       kill_runner_after = static_cast<DWORD>(std::stoul(args[++i]));
     if (args[i] == "--stdin") r.stdin_source = GetStdHandle(STD_INPUT_HANDLE);
+    if (args[i] == "--private-desktop") r.start.private_desktop = true;
+    if (args[i] == "--station") {
+      // As stage 2 does (F16): a window station of the runner's own, granted to the user
+      // the runner runs as (here the current one: Wine has no other users).
+      auto me = current_user_sid();
+      auto sid = me ? win::Sid::parse(*me) : std::nullopt;
+      if (!sid) return fail(usage_error("driver", "no user SID"));
+      auto made = RunnerStation::create({*sid});
+      if (!made) return fail(made.error());
+      station = std::move(*made);
+      r.launcher = [desktop = station->desktop_path()](const std::wstring& command_line,
+                                                       int) -> Result<RunnerProcess> {
+        std::wstring line = command_line;
+        std::wstring where = desktop;
+        STARTUPINFOW si{};
+        si.cb = sizeof(si);
+        si.lpDesktop = where.data();
+        PROCESS_INFORMATION pi{};
+        if (!CreateProcessW(nullptr, line.data(), nullptr, nullptr, FALSE, CREATE_NO_WINDOW, nullptr, nullptr,
+                            &si, &pi))
+          return win32_error("CreateProcessW", narrow(command_line));
+        CloseHandle(pi.hThread);
+        RunnerProcess p;
+        p.process = UniqueHandle(pi.hProcess);
+        p.pid = pi.dwProcessId;
+        return p;
+      };
+    }
     if (args[i] == "--safe-dir" && i + 1 < args.size()) r.start.safe_directories.push_back(args[++i]);
     if (args[i] == "--set" && i + 1 < args.size()) {  // NAME=VALUE, replacing NAME (any case)
       const std::string entry = args[++i];
@@ -189,7 +219,9 @@ std::string raw_bytes(const std::string& name, bool& close_after) {
   if (name == "wrong-version") return frame(R"({"version":9,"type":"terminate"})");
   if (name == "stdin-before-start") return frame(R"({"version":1,"type":"stdin","data":"","eof":true})");
   if (name == "wrong-direction") return frame(R"({"version":1,"type":"started","pid":1})");
-  if (name == "binary") return std::string("\x10\x00\x00\x00\x00\x01\x02\xff\xfe\x80{{{{[[[[\"\"\\u", 24);
+  if (name == "binary")
+    return std::string("\x10\x00\x00\x00\x00\x01\x02\xff\xfe\x80{{{{[[[[\"\"\\u",
+                       22);  // the literal's 22 bytes (24 read past its end)
   if (name == "truncated") {
     close_after = true;  // a header announcing 100 bytes, 10 of them, then our end closes
     return std::string("\x64\x00\x00\x00", 4) + "{\"version\"";

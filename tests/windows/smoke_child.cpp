@@ -175,6 +175,14 @@ int main(int argc, char** argv) {
     if (p) CloseHandle(p);
     return p ? 3 : 0;
   }
+  if (cmd == "station") {  // the window station and desktop this process runs on
+    wchar_t station[256] = L"", desktop[256] = L"";
+    DWORD n = 0;
+    GetUserObjectInformationW(GetProcessWindowStation(), UOI_NAME, station, sizeof(station), &n);
+    GetUserObjectInformationW(GetThreadDesktop(GetCurrentThreadId()), UOI_NAME, desktop, sizeof(desktop), &n);
+    std::printf("station=%ls desktop=%ls\n", station, desktop);
+    return 0;
+  }
   if (cmd == "desktop-default") {
     HDESK d = OpenDesktopW(L"Default", 0, FALSE, DESKTOP_JOURNALPLAYBACK | DESKTOP_WRITEOBJECTS);
     std::printf("default-desktop=%d\n", d ? 1 : 0);

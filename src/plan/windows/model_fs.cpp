@@ -192,6 +192,22 @@ bool ModelFs::remove(const std::string& path) {
   return false;
 }
 
+bool ModelFs::rename_entry(const std::string& path, const std::string& new_name) {
+  auto r = resolve(path, false);
+  if (!r || !r->node || r->is_device || !r->parent) return false;
+  if (r->parent->children.count(fold_case(new_name))) return false;
+  for (auto it = r->parent->children.begin(); it != r->parent->children.end(); ++it)
+    if (it->second.get() == r->node) {
+      std::unique_ptr<Node> node = std::move(it->second);
+      r->parent->children.erase(it);
+      node->name = new_name;
+      node->short_name.clear();
+      r->parent->children[fold_case(new_name)] = std::move(node);
+      return true;
+    }
+  return false;
+}
+
 std::vector<Ace> ModelFs::effective_dacl(const std::string& path) const {
   auto r = resolve(path, true);
   if (!r || !r->node) return {};
@@ -382,6 +398,22 @@ Status ModelTreeOps::remove(Object& object) {
   const std::string& path = static_cast<ModelObject&>(object).path;
   if (!fs_.remove(path)) return os_error("remove", path, ENOTEMPTY);
   return Ok{};
+}
+
+Status ModelTreeOps::rename(Object& object, Object& dir, const std::string& new_name) {
+  const std::string& path = static_cast<ModelObject&>(object).path;
+  // Within its own directory only, as the Win32 rename relative to the directory handle.
+  if (!same_path(parent(path), static_cast<ModelObject&>(dir).path) || !fs_.rename_entry(path, new_name))
+    return os_error("rename", path, EEXIST);
+  return Ok{};
+}
+
+Result<std::string> ModelTreeOps::read_small(Object& file, size_t max) {
+  const std::string& path = static_cast<ModelObject&>(file).path;
+  auto r = fs_.resolve(path, false);
+  if (!r || !r->node || r->node->dir || !r->node->link.empty()) return os_error("read", path, EISDIR);
+  if (r->node->content.size() > max) return os_error("read", path, EFBIG);
+  return r->node->content;
 }
 
 }  // namespace cordon::win

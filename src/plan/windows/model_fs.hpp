@@ -62,6 +62,9 @@ class ModelFs : public FsView {
   // Deletes the object at `path` itself, never following a final link (a link goes as
   // a link); a directory must be empty. False when missing or not empty.
   bool remove(const std::string& path);
+  // Renames the object at `path` itself (never following a final link) to `new_name`
+  // in the same directory. False when missing or when `new_name` exists.
+  bool rename_entry(const std::string& path, const std::string& new_name);
 
   // Would `token` be allowed to perform `op` on `path` (and `to`, for Rename)?
   bool can(const TokenModel& token, Op op, const std::string& path, RestrictedScope scope,
@@ -104,6 +107,8 @@ class ModelTreeOps : public TreeOps {
   Result<Info> info(Object& object) override;
   Result<std::vector<Entry>> list(Object& dir) override;
   Status remove(Object& object) override;
+  Status rename(Object& object, Object& dir, const std::string& new_name) override;
+  Result<std::string> read_small(Object& file, size_t max) override;
 
  private:
   ModelFs& fs_;

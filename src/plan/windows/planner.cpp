@@ -1,6 +1,9 @@
 #include "plan/windows/planner.hpp"
 
 #include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstdint>
 #include <optional>
 #include <set>
 
@@ -217,11 +220,12 @@ struct Builder {
     if (config.empty()) placeholder(join(git_dir, "config"), false, "protected " + label + "\\config");
     for (const auto& c : config) protect_entry(c, false, "protected " + label + "\\config");
     // Other files git takes code-running settings from, when present. An absent one
-    // cannot carry an ACE, and an empty commondir placeholder would break git: those
-    // stay a documented gap (docs/windows.md).
+    // cannot carry an ACE, and an empty commondir placeholder would break git: one that
+    // appears during the run is renamed away after it (git_guard.hpp).
     for (const char* name : {"config.worktree", "commondir"})
       for (const auto& f : find_names(git_dir, name))
         protect_entry(f, false, "protected " + label + "\\" + name);
+    watch(git_dir);
     if (depth >= kMaxGitDepth) return;
     // Submodule gitdirs (.git\modules\<name>, nested for submodules of submodules) and
     // linked-worktree gitdirs (.git\worktrees\<name>) have config and hooks of their own.
@@ -255,6 +259,21 @@ struct Builder {
       for (const auto& f : find_names(gitdir, name))
         protect_entry(f, host.fs->stat(f).kind == FsEntry::Kind::Directory,
                       "protected " + label + "\\" + name);
+    watch(gitdir);
+  }
+
+  // A gitdir the sandbox can write into (inside a root): the pointer names present now
+  // are protected above; any other one that appears is renamed away after the run.
+  void watch(const std::string& gitdir) {
+    bool in_root = std::any_of(plan.write_roots.begin(), plan.write_roots.end(),
+                               [&](const std::string& r) { return is_within(gitdir, r); });
+    if (!in_root || !real_dir(gitdir)) return;
+    for (const auto& w : plan.git_watch)
+      if (same_path(w.gitdir, gitdir)) return;
+    GitWatch w{gitdir, {}};
+    for (const auto& name : git_pointer_names())
+      for (const auto& f : find_names(gitdir, name)) w.present.push_back(leaf(f));
+    plan.git_watch.push_back(std::move(w));
   }
 
   // ".git" as a pointer file "gitdir: <path>" (a linked worktree or a submodule): the
@@ -277,6 +296,7 @@ struct Builder {
   void protect_git(const std::string& root) {
     if (policy.git == GitMode::Writable || !host.fs) return;
     git_dirs = 0;
+    if (find_names(root, ".git").empty()) plan.new_repo_roots.push_back(root);
     for (const auto& git : find_names(root, ".git")) {
       FsEntry e = host.fs->stat(git);
       if (e.kind == FsEntry::Kind::Directory && !host.fs->is_link(git)) {
@@ -354,11 +374,21 @@ void add_network_env(WinPlan& plan, const Policy& policy, const WinHost& host) {
 
 }  // namespace
 
+JobLimits job_limits(const LimitsPolicy& limits) {
+  JobLimits job;
+  if (limits.memory_bytes) job.memory_bytes = *limits.memory_bytes;
+  if (limits.pids) job.processes = static_cast<uint32_t>(std::min<uint64_t>(*limits.pids, UINT32_MAX));
+  if (limits.cpu_seconds)  // 100 ns units, rounded up
+    job.process_user_time = static_cast<int64_t>(std::ceil(std::min(*limits.cpu_seconds, 1.0e9) * 1.0e7));
+  return job;
+}
+
 Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const CapabilitySids& caps,
                              const PlanOptions& options) {
   Builder b{policy, host, caps, {}, {}, {}};
   WinPlan& plan = b.plan;
   plan.mode = policy.mode;
+  plan.job = job_limits(policy.limits);  // every mode, as on Linux: the job holds the whole tree
   plan.token.logon = host.logon;
   if (policy.mode == Mode::FullAccess) {
     plan.notes.push_back("full-access: the command runs with the user's own token, unsandboxed");
@@ -440,7 +470,28 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
         plan.unprotected.push_back(p);
       continue;
     }
-    b.deny_tree(e.final_path, e.kind == FsEntry::Kind::Directory, "protected (--protect)");
+    // A link (or a path through one): ACEs on the target would protect something else
+    // (and put a deny FILE_DELETE_CHILD on the target's parent, e.g. the profile), while
+    // the link's own name stayed deletable and re-creatable (F21). Refused unless
+    // --best-effort, as for the protected root names; then the link is protected, and
+    // the target only when it lies in a writable root.
+    const std::string canonical = normalize(p);
+    const bool directory = e.kind == FsEntry::Kind::Directory;
+    if (host.fs && host.fs->is_link(canonical)) {
+      b.protect_entry(canonical, directory, "protected (--protect)");
+      continue;
+    }
+    if (!same_path(e.final_path, canonical)) {
+      plan.linked_protected.push_back(canonical);
+      bool in_root = std::any_of(plan.write_roots.begin(), plan.write_roots.end(),
+                                 [&](const std::string& r) { return is_within(e.final_path, r); });
+      if (in_root)
+        b.deny_tree(e.final_path, directory, "protected (--protect, through a link)");
+      else
+        plan.unprotected.push_back(p);
+      continue;
+    }
+    b.deny_tree(e.final_path, directory, "protected (--protect)");
   }
   if (!host.state_dir.empty()) b.deny_tree(host.state_dir, true, "cordon state (capability SIDs, ledger)");
   // cordon's user config (F15), as on Linux: protected where it is, or a placeholder
@@ -496,6 +547,24 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
     plan.env.push_back({"TMP", plan.child_temp});
   }
   return plan;
+}
+
+void add_principal_denies(WinPlan& plan, const Sid& principal) {
+  const auto& caps = plan.token.capabilities;
+  std::vector<PlannedAce> extra;
+  for (const auto& a : plan.aces) {
+    // World-writable denies are best effort and outside the roots: not mirrored.
+    if (a.ace.type != AceType::Deny || a.best_effort) continue;
+    if (std::find(caps.begin(), caps.end(), a.ace.sid) == caps.end()) continue;
+    PlannedAce copy = a;
+    copy.ace.sid = principal;
+    copy.reason = a.reason + " (stage 2: the sandbox group)";
+    bool dup = std::any_of(extra.begin(), extra.end(), [&](const PlannedAce& e) {
+      return same_path(e.path, copy.path) && e.ace == copy.ace;
+    });
+    if (!dup) extra.push_back(std::move(copy));
+  }
+  plan.aces.insert(plan.aces.end(), extra.begin(), extra.end());
 }
 
 TokenModel model_token(const WinPlan& plan, const WinHost& host) {

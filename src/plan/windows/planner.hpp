@@ -30,7 +30,9 @@
 // refused (fail closed): ACEs there would either be huge or land somewhere else.
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,6 +42,7 @@
 #include "plan/report.hpp"
 #include "plan/windows/access.hpp"
 #include "plan/windows/audit.hpp"
+#include "plan/windows/git_guard.hpp"
 #include "plan/windows/host.hpp"
 #include "plan/windows/sid.hpp"
 
@@ -88,6 +91,19 @@ struct TokenSpec {
   std::vector<Sid> default_dacl(const Sid& user) const;  // GENERIC_ALL holders: user, SYSTEM, run
 };
 
+// Resource limits the job object enforces (F10): --memory as the job's committed memory
+// (JOB_OBJECT_LIMIT_JOB_MEMORY), --pids as its active processes (ACTIVE_PROCESS; threads
+// are not counted, unlike Linux's pids cgroup), --cpu-time as each process's user-mode
+// time (PROCESS_TIME, 100 ns units; kernel time is not counted, unlike RLIMIT_CPU).
+struct JobLimits {
+  std::optional<uint64_t> memory_bytes;
+  std::optional<uint32_t> processes;
+  std::optional<int64_t> process_user_time;
+  friend bool operator==(const JobLimits&, const JobLimits&) = default;
+};
+
+JobLimits job_limits(const LimitsPolicy& limits);
+
 struct StubFile {
   std::string name;  // "ssh.cmd"
   std::string content;
@@ -96,12 +112,19 @@ struct StubFile {
 struct WinPlan {
   Mode mode = Mode::WorkspaceWrite;
   TokenSpec token;
+  JobLimits job;                         // set on the job in stage 1 (the stage-2 runner does not carry them)
   std::vector<std::string> write_roots;  // canonical
   std::vector<PlannedAce> aces;
-  std::vector<std::string> protected_paths;              // what got deny ACEs
-  std::vector<Placeholder> placeholders;                 // created empty before the ACEs are applied
-  std::vector<std::string> unprotected;                  // absent and not placeholdered: not blockable
-  std::vector<std::string> linked_protected;             // protected names that are links (--best-effort)
+  std::vector<std::string> protected_paths;   // what got deny ACEs
+  std::vector<Placeholder> placeholders;      // created empty before the ACEs are applied
+  std::vector<std::string> unprotected;       // absent and not placeholdered: not blockable
+  std::vector<std::string> linked_protected;  // protected names that are links (--best-effort)
+  // Gitdirs in a writable root (config-only) where a commondir/config.worktree that
+  // appears during the run is renamed away afterwards (git_guard.hpp).
+  std::vector<GitWatch> git_watch;
+  // Writable roots without a .git when planned: a repository the command creates there
+  // is neutralised after the run (git_guard.hpp). Empty for --git writable.
+  std::vector<std::string> new_repo_roots;
   std::string child_temp;                                // TEMP/TMP for the child ("" = inherit)
   std::vector<std::pair<std::string, std::string>> env;  // variables set for the child
   std::string stub_dir;                                  // prepended to PATH (advisory network)
@@ -118,6 +141,14 @@ struct PlanOptions {
 
 [[nodiscard]] Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host,
                                            const CapabilitySids& caps, const PlanOptions& options = {});
+
+// Stage 2: the sandbox users pass the normal half of the access check through their
+// group's grant on each root (which includes DELETE and FILE_DELETE_CHILD), and the
+// protected-path denies name only capability SIDs, so whether a protected entry can be
+// deleted, renamed or re-ACLed rested on the restricted pass's scope (F3). This adds
+// the same denies (protected entries, their parents' FILE_DELETE_CHILD, the pins) for
+// `principal` (the sandbox group), so the normal pass refuses them whatever that scope.
+void add_principal_denies(WinPlan& plan, const Sid& principal);
 
 // The token the plan describes, as the access-check model sees it: the user, the
 // usual groups of an interactive user, and the restricting SIDs.

@@ -53,6 +53,11 @@ class TreeOps {
   // Deletes the object itself (a link as a link); a directory must be empty by then.
   // The deletion may complete when the object is closed (Windows delete-on-close).
   virtual Status remove(Object& object) = 0;
+  // Renames the object (a link as a link) to `new_name` in the open directory `dir`,
+  // never replacing an existing entry (git_guard.hpp).
+  virtual Status rename(Object& object, Object& dir, const std::string& new_name) = 0;
+  // The content of an open regular file, at most `max` bytes (an error past that).
+  virtual Result<std::string> read_small(Object& file, size_t max) = 0;
 };
 
 struct RemoveStats {

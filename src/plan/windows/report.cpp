@@ -102,6 +102,10 @@ nlohmann::json to_json(const WinPlan& plan) {
         {{"path", ph.path}, {"kind", ph.directory ? "directory" : "file"}, {"reason", ph.reason}});
   j["placeholders"] = placeholders;
   j["unprotected_absent"] = plan.unprotected;
+  nlohmann::json watch = nlohmann::json::array();
+  for (const auto& w : plan.git_watch) watch.push_back({{"gitdir", w.gitdir}, {"present", w.present}});
+  j["git_watch"] = watch;
+  j["new_repository_roots"] = plan.new_repo_roots;
   j["child_temp"] = plan.child_temp;
   nlohmann::json env = nlohmann::json::object();
   for (const auto& [k, v] : plan.env) env[k] = v;
@@ -231,22 +235,31 @@ PlanReport to_report(const WinPlan& plan, const Policy& policy, const WinHost& h
        "not a UI boundary: the command can likely open the user's desktop (the logon SID "
        "grants WinSta0\\Default) and send input to the user's windows",
        "not closed yet (docs/windows.md, process isolation)"});
-  std::vector<std::string> dropped;
-  if (policy.limits.memory_bytes) dropped.push_back("--memory");
-  if (policy.limits.pids) dropped.push_back("--pids");
-  if (policy.limits.cpu_seconds) dropped.push_back("--cpu-time");
-  if (!dropped.empty()) {
-    std::string names;
-    for (const auto& d : dropped) names += (names.empty() ? "" : ", ") + d;
-    r.guarantees.push_back(
-        {"limits", GuaranteeState::Missing, "none on Windows yet",
-         names + " not enforced" +
-             (policy.limits.timeout_seconds ? " (the timeout is: it terminates the job)" : ""),
-         "drop them, or --best-effort to run without them"});
-  } else if (policy.limits.timeout_seconds) {
-    r.guarantees.push_back({"limits", GuaranteeState::Enforced, "timeout terminates the job", "", ""});
-  } else {
+  // Limits (F10): the job object holds the whole tree. --memory is the job's committed
+  // memory; --pids counts processes (not threads, as Linux's pids cgroup does) and
+  // --cpu-time user-mode time per process (not kernel time, as RLIMIT_CPU does): those two
+  // are weaker than on Linux, so Degraded (stage 2 turns the row Missing: its runner
+  // does not carry them yet, setup_cli.cpp).
+  std::vector<std::string> mechanisms, weaker;
+  if (plan.job.memory_bytes) mechanisms.push_back("--memory: the job's committed memory (JOB_MEMORY)");
+  if (plan.job.processes) {
+    mechanisms.push_back("--pids: the job's active processes (ACTIVE_PROCESS)");
+    weaker.push_back("--pids counts processes, not threads");
+  }
+  if (plan.job.process_user_time) {
+    mechanisms.push_back("--cpu-time: each process's user time (PROCESS_TIME)");
+    weaker.push_back("--cpu-time counts user time only, not kernel time");
+  }
+  if (policy.limits.timeout_seconds) mechanisms.push_back("timeout terminates the job");
+  if (mechanisms.empty()) {
     r.guarantees.push_back({"limits", GuaranteeState::NotRequested, "", "", ""});
+  } else {
+    std::string mechanism, detail;
+    for (const auto& m : mechanisms) mechanism += (mechanism.empty() ? "" : "; ") + m;
+    for (const auto& w : weaker) detail += (detail.empty() ? "" : "; ") + w;
+    r.guarantees.push_back({"limits", weaker.empty() ? GuaranteeState::Enforced : GuaranteeState::Degraded,
+                            "job object: " + mechanism, detail,
+                            weaker.empty() ? "" : "--best-effort to run with the Windows job's units"});
   }
   r.notes = plan.notes;
   r.notes.push_back("stage 1 (unelevated): Windows ACLs, a write-restricted token and a job object");

@@ -66,14 +66,24 @@ std::vector<std::string> with_sandbox_profile(std::vector<std::string> env, cons
   const bool drive_path = dir.size() >= 3 && std::isalpha(static_cast<unsigned char>(dir[0])) &&
                           dir[1] == ':' && (dir[2] == '\\' || dir[2] == '/');
   if (!drive_path || profile.user_name.empty()) return env;
+  auto is_drive_path = [](const std::string& d) {
+    return d.size() >= 3 && std::isalpha(static_cast<unsigned char>(d[0])) && d[1] == ':' &&
+           (d[2] == '\\' || d[2] == '/');
+  };
+  // The per-run profile the caller prepared, when there is one (see the header).
+  std::string writable = dir;
+  const std::string run_key = fold_case(kRunProfileVariable);
+  for (const auto& e : env)
+    if (name_of(e) == run_key && is_drive_path(e.substr(e.find('=', 1) + 1)))
+      writable = e.substr(e.find('=', 1) + 1);
   const std::vector<std::pair<std::string, std::string>> values = {
       {"USERNAME", profile.user_name},
       {"USERPROFILE", dir},
       {"HOMEDRIVE", dir.substr(0, 2)},
       {"HOMEPATH", dir.substr(2)},
-      {"HOME", dir},
-      {"APPDATA", dir + "\\AppData\\Roaming"},
-      {"LOCALAPPDATA", dir + "\\AppData\\Local"},
+      {"HOME", writable},
+      {"APPDATA", writable + "\\AppData\\Roaming"},
+      {"LOCALAPPDATA", writable + "\\AppData\\Local"},
   };
   for (const auto& [name, value] : values) {
     const std::string key = fold_case(name);

@@ -36,6 +36,13 @@ std::vector<std::string> with_git_safe_directories(std::vector<std::string> env,
 // TEMP and TMP are left alone: the plan's private temp is granted to the sandbox users.
 // `profile` must be a drive path ("C:\\Users\\CordonSandboxOffline"); otherwise (or with
 // an empty user name) `env` is returned unchanged.
+// The sandbox profile itself is not writable for the command: its DACL names the user,
+// SYSTEM and Administrators, none of them a restricting SID of the write-restricted
+// token (F22). When the caller names a per-run directory in `kRunProfileVariable` (a
+// drive path inside the private temp, which the run SID and the sandbox group may
+// write), HOME, APPDATA and LOCALAPPDATA point there instead, so caches and global
+// settings (npm, pip, `git config --global`) work, for this run only.
+inline constexpr const char* kRunProfileVariable = "CORDON_RUN_PROFILE";
 struct SandboxProfile {
   std::string user_name;
   std::string profile_dir;

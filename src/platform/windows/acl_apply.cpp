@@ -5,8 +5,11 @@
 #include <aclapi.h>
 
 #include <algorithm>
+#include <cerrno>
 
+#include "plan/windows/raw_acl.hpp"
 #include "plan/windows/win_path.hpp"
+#include "platform/windows/remove_tree_win32.hpp"
 #include "platform/windows/security.hpp"
 #include "platform/windows/win32.hpp"
 
@@ -35,8 +38,12 @@ Result<OpenObject> open_for_dacl(const std::string& path) {
   return o;
 }
 
+// The DACL as bytes (plan/windows/raw_acl.hpp): ACEs cordon does not model (callback,
+// conditional, object, compound) stay as they were; only plain allow/deny ACEs are
+// compared, inserted or removed.
 struct Dacl {
-  std::vector<win::Ace> aces;
+  win::RawAcl acl;
+  bool null_dacl = false;
   bool protected_dacl = false;
 };
 
@@ -47,7 +54,13 @@ Result<Dacl> read(const OpenObject& o, const std::string& path) {
                              nullptr, sd.out());
   if (rc != ERROR_SUCCESS) return win32_error("GetSecurityInfo", path, rc);
   Dacl d;
-  d.aces = read_dacl(acl);
+  if (acl) {
+    auto parsed = win::parse_acl(reinterpret_cast<const uint8_t*>(acl), acl->AclSize);
+    if (!parsed) return usage_error("DACL of '" + path + "'", parsed.error().message(), "left unchanged");
+    d.acl = std::move(*parsed);
+  } else {
+    d.null_dacl = true;
+  }
   SECURITY_DESCRIPTOR_CONTROL control = 0;
   DWORD revision = 0;
   if (GetSecurityDescriptorControl(sd.get(), &control, &revision))
@@ -56,33 +69,21 @@ Result<Dacl> read(const OpenObject& o, const std::string& path) {
 }
 
 Status write(const OpenObject& o, const std::string& path, const Dacl& d) {
-  auto acl = build_acl(d.aces);
-  if (!acl) return acl.error();
+  // A NULL DACL grants everyone everything; replacing it by a DACL of cordon's ACEs
+  // alone would deny the user, so such an object is left as it is.
+  if (d.null_dacl)
+    return usage_error("DACL of '" + path + "'", "is a NULL DACL (everyone has full access)",
+                       "give it a DACL first; cordon does not replace it");
+  std::vector<uint8_t> bytes = win::serialize(d.acl);
+  if (!IsValidAcl(reinterpret_cast<ACL*>(bytes.data())))
+    return usage_error("DACL of '" + path + "'", "the edited ACL is not valid", "left unchanged");
   SECURITY_INFORMATION info = DACL_SECURITY_INFORMATION;
   if (o.type == SE_FILE_OBJECT)
     info |= d.protected_dacl ? PROTECTED_DACL_SECURITY_INFORMATION : UNPROTECTED_DACL_SECURITY_INFORMATION;
   DWORD rc = SetSecurityInfo(o.handle.get(), o.type, info, nullptr, nullptr,
-                             reinterpret_cast<ACL*>(acl->data()), nullptr);
+                             reinterpret_cast<ACL*>(bytes.data()), nullptr);
   if (rc != ERROR_SUCCESS) return win32_error("SetSecurityInfo", path, rc);
   return Ok{};
-}
-
-bool explicit_equal(const win::Ace& a, const win::Ace& planned) {
-  return !(a.flags & win::ace_flags::kInherited) && a.type == planned.type && a.sid == planned.sid &&
-         a.mask == planned.mask && (a.flags & 0x0F) == (planned.flags & 0x0F);
-}
-
-// Canonical position: explicit denies, explicit allows, then inherited ACEs.
-void insert_canonical(std::vector<win::Ace>& aces, const win::Ace& ace) {
-  auto first_inherited = std::find_if(aces.begin(), aces.end(),
-                                      [](const win::Ace& a) { return a.flags & win::ace_flags::kInherited; });
-  if (ace.type == win::AceType::Deny) {
-    auto first_allow = std::find_if(aces.begin(), first_inherited,
-                                    [](const win::Ace& a) { return a.type == win::AceType::Allow; });
-    aces.insert(first_allow, ace);
-  } else {
-    aces.insert(first_inherited, ace);
-  }
 }
 
 }  // namespace
@@ -114,8 +115,7 @@ Result<ApplyStats> apply_aces(const std::vector<win::PlannedAce>& planned, win::
     }
     auto dacl = read(*object, p.path);
     if (!dacl) return dacl.error();
-    if (std::any_of(dacl->aces.begin(), dacl->aces.end(),
-                    [&](const win::Ace& a) { return explicit_equal(a, p.ace); })) {
+    if (win::contains_explicit(dacl->acl, p.ace)) {
       ++stats.present;
       continue;
     }
@@ -124,7 +124,7 @@ Result<ApplyStats> apply_aces(const std::vector<win::PlannedAce>& planned, win::
       auto saved = win::save_ledger(io, ledger);
       if (!saved) return saved.error();
     }
-    insert_canonical(dacl->aces, p.ace);
+    win::insert_canonical(dacl->acl, p.ace);
     auto w = write(*object, p.path, *dacl);
     if (!w && p.best_effort) {
       stats.skipped.push_back(p.path + " (" + p.reason + "): " + w.error().message());
@@ -183,32 +183,24 @@ namespace {
 
 enum class Emptiness { Missing, Empty, NotEmpty };
 
+// Decides and deletes on one object (F19: a check by name followed by RemoveDirectoryW by
+// name could be raced through a swapped path): the placeholder is opened without
+// following a reparse point, checked through that handle (kind, not a link, no entries
+// or no bytes) and deleted through it.
 Emptiness remove_if_empty(const win::PlaceholderEntry& ph) {
-  std::wstring path = widen(ph.path);
-  DWORD attrs = GetFileAttributesW(path.c_str());
-  if (attrs == INVALID_FILE_ATTRIBUTES) {
-    DWORD code = GetLastError();
-    return code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND ? Emptiness::Missing
-                                                                        : Emptiness::NotEmpty;
-  }
+  WinTreeOps ops;
+  auto object = ops.open(nullptr, ph.path);
+  if (!object) return object.error().code == ENOENT ? Emptiness::Missing : Emptiness::NotEmpty;
+  auto info = ops.info(**object);
   // A link or an object of the other kind is not what cordon created.
-  if ((attrs & FILE_ATTRIBUTE_REPARSE_POINT) || bool(attrs & FILE_ATTRIBUTE_DIRECTORY) != ph.directory)
+  if (!info || info->reparse || info->directory != ph.directory) return Emptiness::NotEmpty;
+  if (ph.directory) {
+    auto entries = ops.list(**object);
+    if (!entries || !entries->empty()) return Emptiness::NotEmpty;
+  } else if (!ops.read_small(**object, 0)) {  // fails once it holds a single byte
     return Emptiness::NotEmpty;
-  if (ph.directory)  // fails with ERROR_DIR_NOT_EMPTY once anything was put inside
-    return RemoveDirectoryW(path.c_str()) ? Emptiness::Empty : Emptiness::NotEmpty;
-  // A file: checked and deleted through one handle, so it cannot change in between.
-  UniqueHandle file(CreateFileW(path.c_str(), DELETE | FILE_READ_ATTRIBUTES,
-                                FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
-                                OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
-  BY_HANDLE_FILE_INFORMATION info{};
-  if (!file || !GetFileInformationByHandle(file.get(), &info)) return Emptiness::NotEmpty;
-  if ((info.dwFileAttributes & (FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DIRECTORY)) ||
-      info.nFileSizeHigh != 0 || info.nFileSizeLow != 0)
-    return Emptiness::NotEmpty;
-  FILE_DISPOSITION_INFO dispose{TRUE};
-  return SetFileInformationByHandle(file.get(), FileDispositionInfo, &dispose, sizeof(dispose))
-             ? Emptiness::Empty
-             : Emptiness::NotEmpty;
+  }
+  return ops.remove(**object) ? Emptiness::Empty : Emptiness::NotEmpty;
 }
 
 }  // namespace
@@ -252,10 +244,7 @@ Result<ApplyStats> remove_aces(const std::vector<win::LedgerEntry>& entries, win
     }
     auto dacl = read(*object, e.path);
     if (!dacl) return dacl.error();
-    auto it = std::find_if(dacl->aces.begin(), dacl->aces.end(),
-                           [&](const win::Ace& a) { return explicit_equal(a, e.ace); });
-    if (it != dacl->aces.end()) {
-      dacl->aces.erase(it);
+    if (win::erase_explicit(dacl->acl, e.ace)) {
       auto w = write(*object, e.path, *dacl);
       if (!w) return w.error();
       ++stats.removed;
@@ -280,13 +269,7 @@ Result<ApplyStats> remove_sids(const std::string& path, const std::vector<win::S
   }
   auto dacl = read(*object, path);
   if (!dacl) return dacl.error();
-  auto doomed = [&](const win::Ace& a) {
-    return !(a.flags & win::ace_flags::kInherited) &&
-           std::find(sids.begin(), sids.end(), a.sid) != sids.end();
-  };
-  auto before = dacl->aces.size();
-  dacl->aces.erase(std::remove_if(dacl->aces.begin(), dacl->aces.end(), doomed), dacl->aces.end());
-  stats.removed = static_cast<int>(before - dacl->aces.size());
+  stats.removed = win::erase_explicit_sids(dacl->acl, sids);
   if (stats.removed > 0) {
     auto w = write(*object, path, *dacl);
     if (!w) return w.error();

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cwctype>
 
+#include "plan/windows/program_path.hpp"
 #include "platform/windows/conpty.hpp"
+#include "platform/windows/runner_station.hpp"
 #include "platform/windows/state_io.hpp"
 #include "platform/windows/win32.hpp"
 
@@ -15,14 +17,10 @@ namespace {
 constexpr int kTimeoutExitCode = 124;    // as on Linux (GNU timeout)
 constexpr int kCancelledExitCode = 130;  // as a shell reports Ctrl+C (128 + SIGINT)
 
-std::wstring resolve_program(const std::wstring& name) {
-  if (name.find_first_of(L"\\/:") != std::wstring::npos) return name;
-  for (const wchar_t* ext : {L".exe", L".com", L".cmd", L".bat"}) {
-    wchar_t buf[MAX_PATH * 2];
-    DWORD n = SearchPathW(nullptr, name.c_str(), ext, static_cast<DWORD>(std::size(buf)), buf, nullptr);
-    if (n > 0 && n < std::size(buf)) return buf;
-  }
-  return name;
+// A regular file (or a link to one), as CreateProcess would open it.
+bool is_file(const std::string& path) {
+  DWORD attrs = GetFileAttributesW(widen(path).c_str());
+  return attrs != INVALID_FILE_ATTRIBUTES && !(attrs & FILE_ATTRIBUTE_DIRECTORY);
 }
 
 std::wstring environment_block(std::vector<std::string> env) {
@@ -42,14 +40,41 @@ std::wstring environment_block(std::vector<std::string> env) {
   return block;
 }
 
-Result<UniqueHandle> make_job() {
+Result<UniqueHandle> make_job(const win::JobLimits& wanted) {
   UniqueHandle job(CreateJobObjectW(nullptr, nullptr));
   if (!job) return win32_error("CreateJobObjectW", "");
   JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
-  limits.BasicLimitInformation.LimitFlags =
-      JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE | JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION;
+  DWORD flags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE | JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION;
+  if (wanted.memory_bytes) {
+    flags |= JOB_OBJECT_LIMIT_JOB_MEMORY;
+    limits.JobMemoryLimit = static_cast<SIZE_T>(*wanted.memory_bytes);
+  }
+  if (wanted.processes) {
+    flags |= JOB_OBJECT_LIMIT_ACTIVE_PROCESS;
+    limits.BasicLimitInformation.ActiveProcessLimit = *wanted.processes;
+  }
+  if (wanted.process_user_time) {
+    flags |= JOB_OBJECT_LIMIT_PROCESS_TIME;
+    limits.BasicLimitInformation.PerProcessUserTimeLimit.QuadPart = *wanted.process_user_time;
+  }
+  limits.BasicLimitInformation.LimitFlags = flags;
   if (!SetInformationJobObject(job.get(), JobObjectExtendedLimitInformation, &limits, sizeof(limits)))
-    return win32_error("SetInformationJobObject", "KILL_ON_JOB_CLOSE");
+    return win32_error("SetInformationJobObject", "KILL_ON_JOB_CLOSE and limits");
+  // Reported as enforced only if the job holds them: the requested limits are read
+  // back, and a job that does not hold them refuses the launch (fail closed).
+  const DWORD requested =
+      flags & (JOB_OBJECT_LIMIT_JOB_MEMORY | JOB_OBJECT_LIMIT_ACTIVE_PROCESS | JOB_OBJECT_LIMIT_PROCESS_TIME);
+  if (requested) {
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION held{};
+    if (!QueryInformationJobObject(job.get(), JobObjectExtendedLimitInformation, &held, sizeof(held),
+                                   nullptr))
+      return win32_error("QueryInformationJobObject", "limits");
+    if ((held.BasicLimitInformation.LimitFlags & requested) != requested ||
+        (wanted.memory_bytes && held.JobMemoryLimit != limits.JobMemoryLimit) ||
+        (wanted.processes && held.BasicLimitInformation.ActiveProcessLimit != *wanted.processes))
+      return usage_error("job object", "the limits read back differ from the ones set",
+                         "drop --memory/--pids/--cpu-time, or report this host");
+  }
   JOBOBJECT_BASIC_UI_RESTRICTIONS ui{};
   ui.UIRestrictionsClass = JOB_OBJECT_UILIMIT_DESKTOP | JOB_OBJECT_UILIMIT_DISPLAYSETTINGS |
                            JOB_OBJECT_UILIMIT_EXITWINDOWS | JOB_OBJECT_UILIMIT_GLOBALATOMS |
@@ -69,8 +94,12 @@ struct Desktop {
 };
 
 Status open_desktop(const LaunchRequest& r, Desktop& d) {
+  // The window station this process is on: WinSta0 for cordon.exe in a user's session,
+  // the station cordon made for it for the stage-2 runner (runner_station.hpp).
+  std::wstring station = current_station_name();
+  if (station.empty()) station = L"Winsta0";
   if (!r.private_desktop) {
-    d.name = L"Winsta0\\Default";
+    d.name = station + L"\\Default";
     return Ok{};
   }
   auto rnd = random_u32x4();
@@ -90,7 +119,7 @@ Status open_desktop(const LaunchRequest& r, Desktop& d) {
     return win32_error(
         "CreateDesktopW", narrow(name), GetLastError(),
         "set CORDON_WINDOWS_DESKTOP=default to run on the shared desktop (weaker UI isolation)");
-  d.name = L"Winsta0\\" + name;
+  d.name = station + L"\\" + name;  // CreateDesktopW made it on this process's station
   return Ok{};
 }
 
@@ -289,13 +318,16 @@ std::wstring quote_argument(const std::wstring& arg) {
 Result<LaunchResult> launch(const LaunchRequest& r, const LaunchHooks& hooks) {
   if (r.argv.empty()) return usage_error("run", "no command given");
   // 1. Program and command line.
-  std::wstring program = resolve_program(widen(r.argv[0]));
+  // Looked up in the child's PATH, never cordon's, its directory or the cwd (F20).
+  auto resolved = win::resolve_program(r.argv[0], r.cwd, r.env, is_file);
+  if (!resolved) return resolved.error();
+  std::wstring program = widen(*resolved);
   std::wstring cmdline = quote_argument(program);
   for (size_t i = 1; i < r.argv.size(); ++i) cmdline += L" " + quote_argument(widen(r.argv[i]));
   // 2. Environment.
   std::wstring env = environment_block(r.env);
   // 3. Job.
-  auto job = make_job();
+  auto job = make_job(r.limits);
   if (!job) return job.error();
   // 4. Desktop.
   Desktop desktop;

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "plan/windows/planner.hpp"
 
 namespace cordon::winsys {
 
@@ -41,7 +42,8 @@ struct LaunchRequest {
   std::vector<std::string> env;  // "NAME=VALUE", complete
   std::optional<double> timeout_seconds;
   bool private_desktop = true;
-  std::string logon_sid;  // for the desktop DACL ("S-1-5-5-...")
+  std::string logon_sid;       // for the desktop DACL ("S-1-5-5-...")
+  win::JobLimits limits = {};  // --memory, --pids, --cpu-time (plan/windows/planner.hpp)
 };
 
 // For the stage-2 runner: the child's stdio are pipes the caller pumps (no console,

@@ -15,6 +15,7 @@
 
 #include "core/env_filter.hpp"
 #include "plan/require.hpp"
+#include "plan/windows/git_guard.hpp"
 #include "plan/windows/planner.hpp"
 #include "plan/windows/setup_plan.hpp"
 #include "plan/windows/state.hpp"
@@ -60,6 +61,7 @@ struct Prepared {
   win::CapabilitySids caps;
   win::WinPlan plan;
   std::vector<std::string> notes;
+  std::string run_id;
 };
 
 // Names the sandbox could choose reach the terminal with control characters escaped.
@@ -100,6 +102,7 @@ Result<std::unique_ptr<Prepared>> prepare(const Policy& policy, bool persist) {
   p->notes = caps->notes;
   win::PlanOptions options;
   options.run_id = hex_id();
+  p->run_id = options.run_id;
   auto run_random = winsys::random_u32x4();  // BCryptGenRandom: no weak fallback
   if (!run_random) return run_random.error();
   options.run_sid = win::sids::capability(*run_random);
@@ -187,8 +190,14 @@ PlanReport check(const Policy& policy) {
 
 Result<int> run(const Policy& policy, const RunRequest& request) {
   if (policy.mode == Mode::FullAccess) {
-    winsys::LaunchRequest full{
-        nullptr, request.argv, request.cwd, current_environment(), policy.limits.timeout_seconds, false, {}};
+    winsys::LaunchRequest full{nullptr,
+                               request.argv,
+                               request.cwd,
+                               current_environment(),
+                               policy.limits.timeout_seconds,
+                               false,
+                               {},
+                               win::job_limits(policy.limits)};
     auto r = winsys::launch(full);
     if (!r) return r.error();
     return r->exit_code;
@@ -256,7 +265,8 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
                                  child_environment(policy, prep.plan),
                                  policy.limits.timeout_seconds,
                                  private_desktop,
-                                 prep.plan.token.logon.str()};
+                                 prep.plan.token.logon.str(),
+                                 prep.plan.job};
     result = winsys::launch(launch);
   }
 
@@ -278,6 +288,25 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
       std::cerr << "cordon: could not remove the private temp " << printable(prep.plan.child_temp) << " ("
                 << removed.failed.size() << " entr" << (removed.failed.size() == 1 ? "y" : "ies")
                 << " left): " << printable(gone.error().message()) << "\n";
+  }
+  // A commondir or config.worktree the command created in a protected gitdir would send
+  // git, run by the user later, to config and hooks of the command's choosing: renamed
+  // away (plan/windows/git_guard.hpp), through handles, never following a link.
+  for (const auto& watch : prep.plan.git_watch) {
+    winsys::WinTreeOps ops;
+    auto guarded = win::remove_new_pointers(ops, watch, prep.run_id);
+    for (const auto& r : guarded.renamed)
+      std::cerr << "cordon: renamed away a git pointer the command created: " << printable(r) << "\n";
+    for (const auto& w : guarded.warnings) std::cerr << "cordon: git guard: " << printable(w) << "\n";
+  }
+  // A repository the command created (git init/clone in a root that had none) keeps no
+  // hooks, pointers or code-running config for the user's next git outside.
+  for (const auto& root : prep.plan.new_repo_roots) {
+    winsys::WinTreeOps ops;
+    auto guarded = win::neutralise_new_repository(ops, root, prep.run_id);
+    for (const auto& r : guarded.renamed)
+      std::cerr << "cordon: new repository neutralised: " << printable(r) << "\n";
+    for (const auto& w : guarded.warnings) std::cerr << "cordon: git guard: " << printable(w) << "\n";
   }
   if (!result) return result.error();
   if (request.report_json) {

@@ -4,7 +4,9 @@
 // SDK headers that need <windows.h> above.
 #include <winternl.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <vector>
 
 #include "platform/windows/win32.hpp"
 
@@ -54,6 +56,13 @@ Result<std::unique_ptr<win::TreeOps::Object>> WinTreeOps::open(Object* dir, cons
     o->path = name;
     o->handle = UniqueHandle(CreateFileW(widen(name).c_str(), kAccess, kShare, nullptr, OPEN_EXISTING,
                                          FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
+    // A directory that is some process's current directory (a writable root is cordon's
+    // own) is open without FILE_SHARE_DELETE: without DELETE it can still be listed,
+    // and its entries opened, read and renamed (only deleting the top itself fails).
+    if (!o->handle && GetLastError() == ERROR_SHARING_VIOLATION)
+      o->handle = UniqueHandle(
+          CreateFileW(widen(name).c_str(), kAccess & ~static_cast<DWORD>(DELETE), kShare, nullptr,
+                      OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
     if (!o->handle) {
       DWORD code = GetLastError();
       if (not_found(code)) return os_error("CreateFileW", name, ENOENT);
@@ -146,6 +155,53 @@ Status WinTreeOps::remove(Object& object) {
   if (!SetFileInformationByHandle(o.handle.get(), FileDispositionInfo, &disposition, sizeof(disposition)))
     return win32_error("SetFileInformationByHandle", o.path + " (FileDispositionInfo)");
   return Ok{};
+}
+
+Status WinTreeOps::rename(Object& object, Object& dir, const std::string& new_name) {
+  auto& o = static_cast<WinObject&>(object);
+  auto& d = static_cast<WinObject&>(dir);
+  // FILE_RENAME_INFORMATION relative to the directory's handle (NtSetInformationFile:
+  // kernel32's FileRenameInfo turns a relative name into a path from the process's
+  // current directory on some implementations): the new name is looked up in that
+  // directory object, never by a path the sandbox could have redirected, and an
+  // existing entry of that name is not replaced.
+  struct RenameInformation {  // FILE_RENAME_INFORMATION (ntifs.h)
+    BOOLEAN ReplaceIfExists;
+    HANDLE RootDirectory;
+    ULONG FileNameLength;
+    WCHAR FileName[1];
+  };
+  const std::wstring wide = widen(new_name);
+  std::vector<unsigned char> buffer(sizeof(RenameInformation) + wide.size() * sizeof(wchar_t));
+  auto* info = reinterpret_cast<RenameInformation*>(buffer.data());
+  info->ReplaceIfExists = FALSE;
+  info->RootDirectory = d.handle.get();
+  info->FileNameLength = static_cast<ULONG>(wide.size() * sizeof(wchar_t));
+  std::copy(wide.begin(), wide.end(), info->FileName);
+  IO_STATUS_BLOCK io{};
+  NTSTATUS st = NtSetInformationFile(o.handle.get(), &io, info, static_cast<ULONG>(buffer.size()),
+                                     FileRenameInformation);
+  if (st < 0)
+    return win32_error("NtSetInformationFile", o.path + " (FileRenameInformation -> " + new_name + ")",
+                       RtlNtStatusToDosError(st));
+  return Ok{};
+}
+
+Result<std::string> WinTreeOps::read_small(Object& file, size_t max) {
+  auto& o = static_cast<WinObject&>(file);
+  // The handle was opened with FILE_LIST_DIRECTORY, which is FILE_READ_DATA for a file.
+  std::string out;
+  char buffer[16 * 1024];
+  for (;;) {
+    DWORD got = 0;
+    if (!ReadFile(o.handle.get(), buffer, sizeof(buffer), &got, nullptr))
+      return win32_error("ReadFile", o.path);
+    if (got == 0) break;
+    out.append(buffer, got);
+    if (out.size() > max)
+      return win32_error("ReadFile", o.path, ERROR_FILE_TOO_LARGE, "larger than expected");
+  }
+  return out;
 }
 
 }  // namespace cordon::winsys

@@ -22,6 +22,8 @@ class WinTreeOps : public win::TreeOps {
   Result<Info> info(Object& object) override;
   Result<std::vector<Entry>> list(Object& dir) override;
   Status remove(Object& object) override;
+  Status rename(Object& object, Object& dir, const std::string& new_name) override;
+  Result<std::string> read_small(Object& file, size_t max) override;
 };
 
 }  // namespace cordon::winsys

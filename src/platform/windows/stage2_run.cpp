@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "plan/windows/planner.hpp"
 #include "plan/windows/runner_env.hpp"
 #include "plan/windows/win_path.hpp"
 #include "platform/windows/host_probe.hpp"
+#include "platform/windows/runner_station.hpp"
 #include "platform/windows/security.hpp"
 #include "platform/windows/setup/sandbox_user.hpp"
 #include "platform/windows/setup/stage2.hpp"
@@ -108,6 +110,9 @@ Result<Stage2> prepare_stage2(const Policy& policy, win::WinPlan& plan, const st
     if (!done) return from_setup(done.error());
   }
 
+  // The protected-path denies for the sandbox group too: its root grant passes the
+  // normal half of the check, so they must not rest on the restricted pass alone (F3).
+  win::add_principal_denies(plan, marker.group.sid);
   // The private temp is created by the caller: the sandbox users need their own grant on
   // it (the capability-SID ACE only passes the restricted half of the access check).
   if (!plan.child_temp.empty())
@@ -117,6 +122,11 @@ Result<Stage2> prepare_stage2(const Policy& policy, win::WinPlan& plan, const st
                                       win::access::kFileGenericExecute | win::access::kDelete,
                                   win::ace_flags::kTree},
                          "stage 2: the sandbox users' private temp", win::AceLifetime::PerRun});
+  // HOME, APPDATA and LOCALAPPDATA for the command: a directory in the private temp
+  // (granted to the run SID and the group, removed with it), since the sandbox profile
+  // is not writable under the write-restricted token (F22; runner_env.hpp).
+  if (!plan.child_temp.empty())
+    plan.env.push_back({win::runner::kRunProfileVariable, win::join(plan.child_temp, "profile")});
   auto runner = materialise_runner(state_dir, marker.group.sid, plan);
   if (!runner) return runner.error();
   s.runner_exe = *runner;
@@ -127,22 +137,39 @@ Result<RunnerOutcome> run_stage2(const Stage2& stage, const win::WinPlan& plan,
                                  const std::vector<std::string>& argv, const std::string& cwd,
                                  const std::vector<std::string>& env, std::optional<double> timeout_seconds,
                                  bool private_desktop) {
+  // The runner's own window station and desktop, granted to the sandbox user (F16):
+  // never the user's WinSta0\\Default. Held until the run has ended.
+  auto sandbox_sid = win::Sid::parse(stage.user_sid);
+  if (!sandbox_sid)
+    return usage_error("stage 2", "the sandbox user's SID '" + stage.user_sid + "' is malformed");
+  auto station = RunnerStation::create({*sandbox_sid});
+  if (!station) return station.error();
   RunnerRequest req;
   req.runner_exe = stage.runner_exe;
   req.allowed_sid = stage.user_sid;
   // One CreateProcessWithLogonW per attempt; run_via_runner owns the single retry on a
   // stale logon session (1312), so this launcher never retries by itself.
-  req.launcher = [state_dir = stage.state_dir, online = stage.online](const std::wstring& command_line,
-                                                                      int) -> Result<RunnerProcess> {
+  req.launcher = [state_dir = stage.state_dir, online = stage.online, desktop = (*station)->desktop_path()](
+                     const std::wstring& command_line, int) -> Result<RunnerProcess> {
     SandboxLaunch launch;
     launch.state_dir = state_dir;
     launch.online = online;
     launch.command_line = command_line;
+    launch.desktop = desktop;
     launch.retry_stale_logon = false;
     auto p = start_as_sandbox_user(launch);
     if (!p) return from_setup(p.error());
     return RunnerProcess{std::move(p->process), p->pid};
   };
+  // The per-run profile (prepare_stage2): made here, inside the private temp cordon just
+  // created, before the command can run; it inherits the temp's grants.
+  if (!plan.child_temp.empty()) {
+    const std::string base = win::join(plan.child_temp, "profile");
+    for (const std::string& d : {base, win::join(base, "AppData"), win::join(base, "AppData\\Roaming"),
+                                 win::join(base, "AppData\\Local")})
+      if (!CreateDirectoryW(widen(d).c_str(), nullptr))  // new, or someone else made it: refused
+        return win32_error("CreateDirectoryW", d, GetLastError(), "the command's per-run profile");
+  }
   req.start =
       win::runner::start_from_plan(plan, argv, cwd, env, timeout_seconds, /*tty=*/false, private_desktop);
   req.stdin_source = GetStdHandle(STD_INPUT_HANDLE);

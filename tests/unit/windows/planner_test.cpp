@@ -797,8 +797,32 @@ TEST(WinPlanner, DesktopAuditAndUnenforcedLimitsAreNotReportedEnforced) {
   auto r = to_report(p->plan, policy, wide);
   EXPECT_EQ(row(r, "process isolation"), GuaranteeState::Degraded);
   EXPECT_EQ(row(r, "world-writable directories"), GuaranteeState::Degraded);
-  EXPECT_EQ(row(r, "limits"), GuaranteeState::Missing);
+  // F10: the job enforces them now; --pids counts processes only (Linux: tasks).
+  EXPECT_EQ(row(r, "limits"), GuaranteeState::Degraded);
   EXPECT_FALSE(r.complete());
+}
+
+// F10: --memory, --pids and --cpu-time were dropped silently; the job object holds them.
+TEST(WinPlanner, LimitsBecomeJobObjectLimits) {
+  Policy policy = test::ws_policy();
+  policy.limits.memory_bytes = 256u << 20;
+  auto p = planned(policy);
+  EXPECT_EQ(p->plan.job.memory_bytes, std::optional<uint64_t>(256u << 20));
+  EXPECT_FALSE(p->plan.job.processes);
+  EXPECT_EQ(row(to_report(p->plan, policy, p->h.host), "limits"), GuaranteeState::Enforced);
+
+  policy.limits.pids = 8;
+  policy.limits.cpu_seconds = 1.5;
+  auto q = planned(policy);
+  EXPECT_EQ(q->plan.job.processes, std::optional<uint32_t>(8));
+  EXPECT_EQ(q->plan.job.process_user_time, std::optional<int64_t>(15000000));  // 100 ns units
+  auto r = to_report(q->plan, policy, q->h.host);
+  EXPECT_EQ(row(r, "limits"), GuaranteeState::Degraded);  // units weaker than Linux's: said, and gated
+
+  Policy none = test::ws_policy();
+  EXPECT_EQ(row(to_report(planned(none)->plan, none, planned(none)->h.host), "limits"),
+            GuaranteeState::NotRequested);
+  EXPECT_EQ(job_limits(policy.limits), q->plan.job);
 }
 
 }  // namespace
@@ -907,6 +931,111 @@ TEST(WinPlanner, TheUserConfigIsProtectedInsideAWritableRoot) {
                   {Op::Rename, config_root + "\\cordon", false, config_root + "\\old"},
                   {Op::Create, config_root + "\\other.toml", true}});
   }
+}
+
+}  // namespace
+}  // namespace cordon::win
+
+namespace cordon::win {
+namespace {
+
+bool has_ace_on(const WinPlan& plan, const std::string& path) {
+  return std::any_of(plan.aces.begin(), plan.aces.end(),
+                     [&](const PlannedAce& a) { return same_path(a.path, path); });
+}
+
+// F21: `--protect ws\out` (a junction to a folder outside) protected the target and put
+// a deny FILE_DELETE_CHILD on its parent (the profile), while the junction's name stayed
+// deletable. A link, or a path through one, is refused now; --best-effort protects the
+// link itself and never plans an ACE outside the roots.
+TEST(WinPlanner, ProtectOnALinkProtectsTheLinkNeverTheTargetsParent) {
+  for (const std::string& target : {ws("out"), ws("out\\secret.txt")}) {
+    Host h;
+    Policy policy = test::ws_policy();
+    policy.protect = {target};
+    auto refused = plan_windows(policy, h.host, test::test_caps(), test::with_audit());
+    ASSERT_FALSE(refused) << target;
+    EXPECT_NE(refused.error().message().find("link"), std::string::npos) << refused.error().message();
+
+    policy.best_effort = true;
+    auto p = plan_windows(policy, h.host, test::test_caps(), test::with_audit());
+    ASSERT_TRUE(p) << p.error().message();
+    EXPECT_FALSE(has_ace_on(*p, test::kProfile)) << target << ": an ACE on the profile root";
+    EXPECT_FALSE(has_ace_on(*p, kOutside)) << target;
+    EXPECT_FALSE(has_ace_on(*p, out("secret.txt"))) << target;
+    auto report = to_report(*p, policy, h.host);
+    auto prot = std::find_if(report.guarantees.begin(), report.guarantees.end(),
+                             [](const Guarantee& g) { return g.name == "protected paths"; });
+    ASSERT_NE(prot, report.guarantees.end());
+    EXPECT_EQ(prot->state, GuaranteeState::Degraded) << target;
+  }
+  Host h;
+  Policy policy = test::ws_policy();
+  policy.protect = {ws("out")};
+  policy.best_effort = true;
+  auto p = plan_windows(policy, h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(p);
+  test::apply(*h.fs, *p);
+  // The link's name can be neither removed nor replaced (it is the protected thing).
+  expect_cases(*h.fs, model_token(*p, h.host), RestrictedScope::AllModifying,
+               {{Op::Delete, ws("out"), false}, {Op::Rename, ws("out"), false, ws("out2")}});
+}
+
+}  // namespace
+}  // namespace cordon::win
+
+namespace cordon::win {
+namespace {
+
+// F3 in stage 2: the sandbox user passes the normal half of the check through the
+// group's root grant (DELETE, FILE_DELETE_CHILD), and the protected-path denies named
+// only capability SIDs, so under the narrow restricted pass it could delete or rename
+// .git\config and .vscode. The group now carries the same denies.
+TEST(WinPlanner, Stage2SandboxGroupCarriesTheProtectedPathDenies) {
+  const Sid group{5, {21, 9, 9, 9, 1100}};
+  const Sid sandbox_user{5, {21, 9, 9, 9, 1101}};
+  auto stage2 = [&](bool with_group_denies) {
+    auto h = std::make_unique<Host>();
+    auto p = plan_windows(test::ws_policy(), h->host, test::test_caps(), test::with_audit());
+    EXPECT_TRUE(p);
+    if (with_group_denies) add_principal_denies(*p, group);
+    h->fs->add_ace(kWs, Ace{AceType::Allow, group,
+                            access::kFileGenericRead | access::kFileGenericWrite |
+                                access::kFileGenericExecute | access::kDelete | access::kDeleteChild,
+                            ace_flags::kTree});
+    test::apply(*h->fs, *p);
+    TokenModel t;
+    t.user = sandbox_user;
+    t.groups = {{sids::everyone(), true, false},
+                {sids::users(), true, false},
+                {sids::authenticated_users(), true, false},
+                {group, true, false}};
+    t.restricting = p->token.restricting();
+    t.write_restricted = true;
+    return std::make_pair(std::move(h), t);
+  };
+  const std::vector<Case> attacks = {
+      {Op::Delete, ws(".git\\config"), false},
+      {Op::Rename, ws(".git\\config"), false, ws("cfg")},
+      {Op::Rename, ws(".git\\hooks"), false, ws("hooks_old")},
+      {Op::Delete, ws(".vscode\\settings.json"), false},
+      {Op::Rename, ws(".git"), false, ws(".git_old")},
+      {Op::SetDacl, ws(".git\\config"), false},
+  };
+  {
+    auto [h, t] = stage2(false);  // before: the narrow pass lets these through
+    EXPECT_TRUE(h->fs->can(t, Op::Delete, ws(".git\\config"), RestrictedScope::GenericWrite));
+    EXPECT_TRUE(h->fs->can(t, Op::Rename, ws(".git"), RestrictedScope::GenericWrite, ws(".git_old")));
+  }
+  auto [h, t] = stage2(true);
+  expect_cases(*h->fs, t, RestrictedScope::GenericWrite, attacks);
+  expect_cases(*h->fs, t, RestrictedScope::AllModifying, attacks);
+  // git and the command keep working in the rest of the workspace.
+  expect_cases(*h->fs, t, RestrictedScope::GenericWrite,
+               {{Op::Create, ws(".git\\index.lock"), true},
+                {Op::Delete, ws(".git\\index.lock"), true},
+                {Op::Write, ws("src\\main.c"), true},
+                {Op::Delete, ws("src\\main.c"), true}});
 }
 
 }  // namespace

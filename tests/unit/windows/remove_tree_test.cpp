@@ -75,6 +75,10 @@ class HideLinksFromHandles : public TreeOps {
     return l;
   }
   Status remove(Object& o) override { return inner_.remove(o); }
+  Status rename(Object& o, Object& dir, const std::string& name) override {
+    return inner_.rename(o, dir, name);
+  }
+  Result<std::string> read_small(Object& o, size_t max) override { return inner_.read_small(o, max); }
 
  private:
   ModelTreeOps& inner_;

@@ -346,3 +346,34 @@ TEST(WinRunnerEnv, StaleLogonIsRetriedExactlyOnce) {
 
 }  // namespace
 }  // namespace cordon::win::runner
+
+namespace cordon::win::runner {
+namespace {
+
+// F22: the sandbox profile grants no restricting SID, so a write-restricted command could
+// not write the caches and settings the environment pointed it at. With a per-run profile
+// in the private temp (named by the caller), HOME, APPDATA and LOCALAPPDATA go there; the
+// identity (USERNAME, USERPROFILE) stays the sandbox user's.
+TEST(WinRunnerEnv, HomeAndAppDataGoToThePerRunProfileWhenTheCallerMadeOne) {
+  const std::string run_profile = "C:\\Users\\alice\\AppData\\Local\\Temp\\cordon-1\\profile";
+  auto env = with_sandbox_profile(
+      {"APPDATA=C:\\Users\\alice\\AppData\\Roaming", std::string(kRunProfileVariable) + "=" + run_profile},
+      {"CordonSandboxOffline", "C:\\Users\\CordonSandboxOffline"});
+  auto value = [&](const std::string& name) {
+    for (const auto& e : env)
+      if (win::fold_case(e.substr(0, e.find('='))) == win::fold_case(name)) return e.substr(e.find('=') + 1);
+    return std::string("<unset>");
+  };
+  EXPECT_EQ(value("HOME"), run_profile);
+  EXPECT_EQ(value("APPDATA"), run_profile + "\\AppData\\Roaming");
+  EXPECT_EQ(value("LOCALAPPDATA"), run_profile + "\\AppData\\Local");
+  EXPECT_EQ(value("USERPROFILE"), "C:\\Users\\CordonSandboxOffline");
+  EXPECT_EQ(value("USERNAME"), "CordonSandboxOffline");
+  // A value that is not a drive path is ignored (the profile as before).
+  auto plain = with_sandbox_profile({std::string(kRunProfileVariable) + "=relative\\x"},
+                                    {"CordonSandboxOffline", "C:\\Users\\CordonSandboxOffline"});
+  EXPECT_NE(std::find(plain.begin(), plain.end(), "HOME=C:\\Users\\CordonSandboxOffline"), plain.end());
+}
+
+}  // namespace
+}  // namespace cordon::win::runner

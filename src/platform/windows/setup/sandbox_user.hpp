@@ -35,7 +35,7 @@ struct SandboxLaunch {
   std::wstring command_line;      // complete and quoted
   std::wstring cwd;               // empty: the sandbox user's profile directory
   std::vector<std::wstring> env;  // "NAME=VALUE"; empty: the sandbox user's own environment
-  std::wstring desktop;           // lpDesktop ("Winsta0\\Default" when empty)
+  std::wstring desktop;  // lpDesktop ("Winsta0\\Default" when empty; stage 2 passes a runner station's)
   DWORD creation_flags = CREATE_NO_WINDOW | CREATE_UNICODE_ENVIRONMENT;  // e.g. | CREATE_SUSPENDED
   HANDLE std_input = nullptr;  // all three set: STARTF_USESTDHANDLES
   HANDLE std_output = nullptr;

@@ -336,6 +336,13 @@ void add_stage_report(PlanReport& report, const Policy& policy, const std::strin
       g.fix =
           not_effective.empty() ? "" : "turn the firewall on for every profile / allow local rule merging";
     }
+    // The job is the runner's, and the start frame does not carry limits yet (F10).
+    if (g.name == "limits" &&
+        (policy.limits.memory_bytes || policy.limits.pids || policy.limits.cpu_seconds)) {
+      g.state = GuaranteeState::Missing;
+      g.detail = "--memory, --pids and --cpu-time are not passed to the stage-2 runner yet";
+      g.fix = "drop them, or --best-effort to run without them";
+    }
     // The delete row stays what the probe says: the sandbox users keep the rights of
     // Users and Authenticated Users (folders at a drive root grant them modify), so
     // only the restricted pass can stop DELETE there (F3).

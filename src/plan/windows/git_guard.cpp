@@ -1,0 +1,178 @@
+#include "plan/windows/git_guard.hpp"
+
+#include <algorithm>
+#include <cerrno>
+
+#include "core/git_config.hpp"
+#include "plan/windows/win_path.hpp"
+
+namespace cordon::win {
+
+const std::vector<std::string>& git_pointer_names() {
+  static const std::vector<std::string> names = {"commondir", "config.worktree"};
+  return names;
+}
+
+GitGuardResult remove_new_pointers(TreeOps& ops, const GitWatch& watch, const std::string& suffix) {
+  GitGuardResult out;
+  auto dir = ops.open(nullptr, watch.gitdir);
+  if (!dir) {
+    if (dir.error().code != ENOENT)
+      out.warnings.push_back(watch.gitdir +
+                             ": not checked for new commondir/config.worktree: " + dir.error().message());
+    return out;
+  }
+  auto info = ops.info(**dir);
+  if (!info || info->reparse || !info->directory) {
+    out.warnings.push_back(watch.gitdir + ": " +
+                           (info ? std::string("is no longer a plain directory") : info.error().message()) +
+                           "; not checked for new commondir/config.worktree (left alone, check it by hand)");
+    return out;
+  }
+  auto entries = ops.list(**dir);
+  if (!entries) {
+    out.warnings.push_back(watch.gitdir + ": cannot be listed: " + entries.error().message());
+    return out;
+  }
+  auto is_pointer = [](const std::string& name) {
+    const auto& names = git_pointer_names();
+    return std::any_of(names.begin(), names.end(),
+                       [&](const std::string& n) { return fold_case(n) == fold_case(name); });
+  };
+  auto was_present = [&](const std::string& name) {
+    return std::any_of(watch.present.begin(), watch.present.end(),
+                       [&](const std::string& p) { return fold_case(p) == fold_case(name); });
+  };
+  for (const auto& e : *entries) {
+    if (!is_pointer(e.name) || was_present(e.name)) continue;
+    const std::string where = join(watch.gitdir, e.name);
+    auto entry = ops.open(dir->get(), e.name);
+    if (!entry) {
+      out.warnings.push_back(where +
+                             ": appeared during the run and cannot be opened: " + entry.error().message());
+      continue;
+    }
+    const std::string to = e.name + ".cordon-removed-" + suffix;
+    if (auto st = ops.rename(**entry, **dir, to); !st) {
+      out.warnings.push_back(where +
+                             ": appeared during the run and cannot be renamed away: " + st.error().message());
+      continue;
+    }
+    out.renamed.push_back(where + " -> " + to);
+  }
+  return out;
+}
+
+namespace {
+
+constexpr size_t kMaxConfig = 1 << 20;  // a config larger than this is not inert
+
+// Names printed to the terminal come from the sandbox: control characters escaped.
+std::string printable(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) {
+      static const char* hex = "0123456789abcdef";
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 0xF];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+void rename_away(TreeOps& ops, TreeOps::Object& dir, TreeOps::Object& entry, const std::string& where,
+                 const std::string& name, const std::string& suffix, const std::string& why,
+                 GitGuardResult& out) {
+  const std::string to = name + ".cordon-removed-" + suffix;
+  if (auto st = ops.rename(entry, dir, to); !st) {
+    out.warnings.push_back(where + ": " + why + ", and cannot be renamed away: " + st.error().message());
+    return;
+  }
+  out.renamed.push_back(where + " -> " + to + " (" + why + ")");
+}
+
+// Why a new repository's config must go, or "" when every key is inert.
+std::string config_verdict(TreeOps& ops, TreeOps::Object& file) {
+  auto text = ops.read_small(file, kMaxConfig);
+  if (!text) return "unreadable or too large: " + text.error().message();
+  auto parsed = git_config::parse(*text);
+  if (parsed.error) return "git would not parse it (line " + std::to_string(parsed.error->line) + ")";
+  auto filtered = git_config::filter_inert(parsed.entries);
+  if (filtered.dropped.empty()) return {};
+  std::string names;
+  for (size_t i = 0; i < filtered.dropped.size() && i < 5; ++i)
+    names += (i ? ", " : "") + printable(filtered.dropped[i]);
+  if (filtered.dropped.size() > 5) names += ", ...";
+  return "keys that are not inert: " + names;
+}
+
+}  // namespace
+
+GitGuardResult neutralise_new_repository(TreeOps& ops, const std::string& root, const std::string& suffix) {
+  GitGuardResult out;
+  auto dir = ops.open(nullptr, root);
+  if (!dir) {
+    if (dir.error().code != ENOENT)
+      out.warnings.push_back(root + ": not checked for a new repository: " + dir.error().message());
+    return out;
+  }
+  auto info = ops.info(**dir);
+  if (!info || info->reparse || !info->directory) {
+    out.warnings.push_back(root + ": is no longer a plain directory; not checked for a new repository");
+    return out;
+  }
+  auto entries = ops.list(**dir);
+  if (!entries) {
+    out.warnings.push_back(root + ": cannot be listed: " + entries.error().message());
+    return out;
+  }
+  for (const auto& e : *entries) {
+    if (fold_case(e.name) != ".git") continue;
+    const std::string git_path = join(root, e.name);
+    auto git = ops.open(dir->get(), e.name);
+    if (!git) {
+      out.warnings.push_back(git_path + ": a new repository that cannot be opened: " + git.error().message());
+      continue;
+    }
+    auto gi = ops.info(**git);
+    if (!gi || gi->reparse || e.reparse || !gi->directory) {
+      rename_away(ops, **dir, **git, git_path, e.name, suffix, "a new .git that is a file or a link", out);
+      continue;
+    }
+    auto inside = ops.list(**git);
+    if (!inside) {
+      out.warnings.push_back(git_path + ": cannot be listed: " + inside.error().message());
+      continue;
+    }
+    for (const auto& c : *inside) {
+      const std::string name = fold_case(c.name);
+      const std::string where = join(git_path, c.name);
+      std::string why;
+      if (name == "hooks") why = "hooks of a repository created in the sandbox";
+      if (name == "commondir" || name == "config.worktree" || name == "worktrees" || name == "modules")
+        why = "points git elsewhere, or holds gitdirs of its own";
+      if (name != "config" && why.empty()) continue;
+      auto entry = ops.open(git->get(), c.name);
+      if (!entry) {
+        out.warnings.push_back(where + ": cannot be opened: " + entry.error().message());
+        continue;
+      }
+      if (name == "config") {
+        auto ci = ops.info(**entry);
+        if (!ci || ci->reparse || c.reparse || ci->directory)
+          why = "a config that is not a plain file";
+        else
+          why = config_verdict(ops, **entry);
+        if (why.empty()) continue;  // inert: kept
+        why = "config of a repository created in the sandbox, " + why;
+      }
+      rename_away(ops, **git, **entry, where, c.name, suffix, why, out);
+    }
+  }
+  return out;
+}
+
+}  // namespace cordon::win

