@@ -124,7 +124,7 @@ struct Collected {
   uint64_t peak_rss_bytes = 0;
 };
 [[nodiscard]] Collected collect_stage(Acquired& acquired, const Planned& planned,
-                                     DenialReporting report_denials);
+                                      DenialReporting report_denials);
 
 // --- summarize (pure) ----------------------------------------------------------------
 // The result object's fields and the lines for the terminal, from data only.
