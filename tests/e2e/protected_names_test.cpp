@@ -205,6 +205,24 @@ TEST(ProtectedNames, ANameCreatedAtDepthDuringTheRunIsReportedLoudly) {
   EXPECT_FALSE(contains(o.err, box.ws / "old/.vscode")) << o.err;  // protected before: not new
 }
 
+// Hiding a new name from the scan after the run: a directory made unreadable (as an
+// unprivileged user cordon cannot search it) and a tree deeper than the scan's bound.
+// Either the name is reported or the part not searched is: never silent.
+TEST(ProtectedNames, ANameHiddenFromTheScanAfterTheRunIsStillSaid) {
+  Sandbox box;
+  std::string deep = "deep";
+  for (int i = 0; i < 70; ++i) deep += "/d";
+  auto o = box.sh("mkdir -p hidden/z/.vscode && chmod 000 hidden && mkdir -p " + deep + "/.vscode");
+  ::chmod((box.ws / "hidden").c_str(), 0755);  // so that the workspace can be removed
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.err, box.ws / "hidden/z/.vscode") ||
+              contains(o.err, "(" + box.ws / "hidden could not be searched: EACCES)"))
+      << o.err;
+  EXPECT_TRUE(contains(o.err, box.ws / deep + "/.vscode") ||
+              contains(o.err, "(" + box.ws.path() + " was searched only to a depth of 64 directories)"))
+      << o.err;
+}
+
 TEST(ProtectedNames, AWritableHomeCannotGainStartupDirectoriesWhoseParentsAreAbsent) {
   // ~/.config exists, ~/.config/systemd does not: the whole chain stays uncreatable.
   Sandbox box;
