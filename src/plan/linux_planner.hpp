@@ -123,6 +123,9 @@ struct LinuxPlanInputs {
   // except this run's own private /tmp. "" when there is none (tests).
   std::string state_root = {};
   HostProxyPorts host_proxy = {};  // used only when the plan puts the proxy on the host
+  // $XDG_CONFIG_HOME when set and absolute: the home entries under ~/.config are read
+  // from there instead (git, fish, systemd), and protected there too.
+  std::string xdg_config_home = {};
 };
 
 struct LinuxPlan {

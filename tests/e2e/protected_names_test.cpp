@@ -223,6 +223,26 @@ TEST(ProtectedNames, ANameHiddenFromTheScanAfterTheRunIsStillSaid) {
       << o.err;
 }
 
+// git, fish and systemd read ~/.config's entries from $XDG_CONFIG_HOME when it is set:
+// under a writable home with a non-default one, that git config was writable (a
+// core.fsmonitor there runs on the user's next git command, outside the sandbox).
+TEST(ProtectedNames, AWritableHomeKeepsGitConfigUnderANonDefaultXdgConfigHome) {
+  Sandbox box;
+  write_file(box.home / "xdg/git/config", "[core]\n\tpager = less\n");
+  write_file(box.home / "xdg/other.conf", "x=1\n");
+  auto o = box.sh(
+      "echo y=2 > \"$XDG_CONFIG_HOME/other.conf\"; echo '[core]fsmonitor=evil' >> "
+      "\"$XDG_CONFIG_HOME/git/config\"; "
+      "mv \"$XDG_CONFIG_HOME/git\" \"$XDG_CONFIG_HOME/git2\"; mkdir -p \"$XDG_CONFIG_HOME/fish\" && "
+      "echo evil > \"$XDG_CONFIG_HOME/fish/config.fish\"; true",
+      {"--writable", box.home.path()}, "", {"XDG_CONFIG_HOME=" + box.home / "xdg"});
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(read_file(box.home / "xdg/other.conf"), "y=2\n");  // the rest stays writable
+  EXPECT_EQ(read_file(box.home / "xdg/git/config"), "[core]\n\tpager = less\n") << o.err;
+  EXPECT_FALSE(exists(box.home / "xdg/git2"));
+  EXPECT_FALSE(exists(box.home / "xdg/fish/config.fish"));
+}
+
 TEST(ProtectedNames, AWritableHomeCannotGainStartupDirectoriesWhoseParentsAreAbsent) {
   // ~/.config exists, ~/.config/systemd does not: the whole chain stays uncreatable.
   Sandbox box;

@@ -121,6 +121,8 @@ Result<Planned> plan_stage(const Policy& policy, LinuxHostCaps caps, HostListene
   if (!guard) return guard.error();
   p.placeholders = std::move(*guard);
   LinuxPlanInputs inputs{p.state.private_tmp, home(), own_paths(p.state), p.state.root};
+  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && paths::is_absolute(xdg))
+    inputs.xdg_config_home = paths::normalize(xdg);
   if (listeners == HostListeners::Bind && plan_needs_host_proxy_ports(policy, p.caps)) {
     auto bound = bind_host_proxy_listeners();
     if (!bound) return bound.error();
