@@ -55,8 +55,13 @@ constexpr int kWalkMaxDepth = 64;
 
 class ProtectedCollector {
  public:
-  ProtectedCollector(const Policy& policy, const FsProbe& fs, const std::string& home)
-      : policy_(policy), fs_(fs), home_(home), names_(defaults::protected_names_except(policy.unprotect)) {
+  ProtectedCollector(const Policy& policy, const FsProbe& fs, const std::string& home,
+                     const std::string& xdg_config_home)
+      : policy_(policy),
+        fs_(fs),
+        home_(home),
+        xdg_config_home_(xdg_config_home),
+        names_(defaults::protected_names_except(policy.unprotect)) {
     for (const auto& e : names_) by_name_.emplace(e.name, &e);
     for (const auto& n : defaults::depth_walk_skipped_names()) skipped_.insert(n);
   }
@@ -77,12 +82,19 @@ class ProtectedCollector {
         pin_ancestors(p);
       }
     // The user's startup files and git config, when a writable root holds them.
-    if (paths::is_absolute(home_))
-      for (const auto& e : defaults::protected_home_entries()) {
-        const std::string path = paths::join(home_, e.path);
-        if (!in_any(path, roots_)) continue;
-        add_blocking_absent_parents(path, kHomeEntryReason + std::string(e.why), e.directory);
-      }
+    // Those under ~/.config are read from $XDG_CONFIG_HOME instead when it is set (git,
+    // fish, systemd): protected at both places.
+    const std::string config_prefix = ".config/";
+    for (const auto& e : defaults::protected_home_entries()) {
+      std::vector<std::string> at;
+      if (paths::is_absolute(home_)) at.push_back(paths::join(home_, e.path));
+      const std::string rel = e.path;
+      if (paths::is_absolute(xdg_config_home_) && rel.rfind(config_prefix, 0) == 0)
+        at.push_back(paths::join(xdg_config_home_, rel.substr(config_prefix.size())));
+      for (const auto& path : at)
+        if (in_any(path, roots_))
+          add_blocking_absent_parents(path, kHomeEntryReason + std::string(e.why), e.directory);
+    }
   }
 
   // cordon's own state/config, when a writable root contains it.
@@ -274,6 +286,7 @@ class ProtectedCollector {
   const Policy& policy_;
   const FsProbe& fs_;
   const std::string home_;
+  const std::string xdg_config_home_;
   const std::vector<defaults::ProtectedName> names_;
   std::unordered_map<std::string, const defaults::ProtectedName*> by_name_;
   std::unordered_set<std::string> skipped_;
@@ -464,7 +477,7 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
   }
 
   // --- protected paths ------------------------------------------------------------
-  ProtectedCollector pc(policy, fs, inputs.home);
+  ProtectedCollector pc(policy, fs, inputs.home, inputs.xdg_config_home);
   pc.collect();
   for (const auto& own : inputs.own_paths) pc.add_own(own);
   plan.git_watch = pc.git_watch;

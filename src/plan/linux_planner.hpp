@@ -102,8 +102,9 @@ struct SeccompRule {
   SeccompArg also = {};  // a second comparison that must hold too (None: no second one)
 };
 
-// The reason recorded for cordon's own state and config dirs (denial reports match it).
-inline constexpr const char* kOwnPathReason = "cordon's own state and config";
+// The reason recorded for cordon's own state and config dirs and its binaries (denial
+// reports match it).
+inline constexpr const char* kOwnPathReason = "cordon's own state, config and binaries";
 // The start of the reason recorded for the user's startup files under a writable home.
 inline constexpr const char* kHomeEntryReason = "read outside later: ";
 // The reason recorded for a directory pinned because a protected path lies below it.
@@ -114,13 +115,17 @@ inline constexpr const char* kPinAboveProtectedReason = "a protected path lies b
 struct LinuxPlanInputs {
   std::string private_tmp;  // host directory backing the private /tmp
   std::string home;
-  // cordon's own state and config directories: protected inside any writable root.
+  // cordon's own state and config directories and binaries: protected inside any
+  // writable root.
   std::vector<std::string> own_paths = {};
   // cordon's per-user state directory (platform/linux/state.hpp): every workspace's
   // private /tmp, the locks and the placeholder ledgers. Hidden inside the sandbox,
   // except this run's own private /tmp. "" when there is none (tests).
   std::string state_root = {};
   HostProxyPorts host_proxy = {};  // used only when the plan puts the proxy on the host
+  // $XDG_CONFIG_HOME when set and absolute: the home entries under ~/.config are read
+  // from there instead (git, fish, systemd), and protected there too.
+  std::string xdg_config_home = {};
 };
 
 struct LinuxPlan {

@@ -2,6 +2,7 @@
 // config and state directories reached through /proc/self/cwd, a commondir planted in an
 // existing repository, another run's placeholder cleaner, a Landlock-only leftover), each
 // kept as a test of the guarantee that now holds, checked from outside.
+#include <map>
 #include <thread>
 
 #include "e2e/harness.hpp"
@@ -179,4 +180,47 @@ TEST(MachineryAttacks, LandlockOnlyLeftoverCannotUndoTheGitRepair) {
   EXPECT_EQ(st.st_mode & 0111, 0u)
       << "cordon reported the hook disabled, yet it is executable again: a process "
          "of the sandbox outlived the run";
+}
+
+// cordon's own binaries inside a writable root (developing cordon with an agent: the
+// build tree is the workspace; or a staged copy there). A command that replaced them ran
+// outside the sandbox the next time cordon started, and at once as a `cordon mcp`
+// server's next worker (started by path). They are read-only inside, like cordon's config:
+// written, removed, renamed away or their directory renamed, they stay as they were,
+// checked from outside by their bytes.
+TEST(MachineryAttacks, OwnBinariesInsideTheWorkspaceCannotBeReplaced) {
+  TempDir ws;
+  const std::string bin = ws / "build";
+  fs::create_directories(bin);
+  const fs::path original = cordon_binary();
+  std::vector<std::string> images = {"cordon"};
+  fs::copy_file(original, bin + "/cordon");
+  if (exists((original.parent_path() / "cordon-init").string())) {
+    fs::copy_file(original.parent_path() / "cordon-init", bin + "/cordon-init");
+    images.push_back("cordon-init");
+  }
+  std::map<std::string, std::string> before;
+  for (const auto& name : images) {
+    ::chmod((bin + "/" + name).c_str(), 0755);
+    before[name] = read_file(bin + "/" + name);
+    ASSERT_FALSE(before[name].empty()) << name;
+  }
+  const std::string script =
+      "cd build; for f in cordon cordon-init; do printf pwn > $f; rm -f $f; printf '#!/bin/sh\\n' > $f; "
+      "mv $f $f.old; ln -sf /bin/sh $f; done; cd ..; mv build build.old; mkdir -p build; "
+      "printf pwn > build/cordon; printf pwn > build/cordon-init; echo done";
+  auto o = run_process({bin + "/cordon", "run", "--no-config", "--", "sh", "-c", script}, ws.path());
+  EXPECT_NE(o.out.find("done"), std::string::npos) << o.err;
+  for (const auto& name : images) {
+    struct stat st {};
+    ASSERT_EQ(::lstat((bin + "/" + name).c_str(), &st), 0) << name;
+    EXPECT_TRUE(S_ISREG(st.st_mode)) << name;
+    EXPECT_TRUE(read_file(bin + "/" + name) == before[name]) << name << " was replaced; " << o.err;
+  }
+  // And the next run from there is still cordon: it confines a write outside.
+  OutsideDir outside;
+  auto next = run_process({bin + "/cordon", "run", "--no-config", "--", "sh", "-c",
+                           "echo x > " + sh_quote(outside / "escaped") + " 2>/dev/null; true"},
+                          ws.path());
+  EXPECT_FALSE(exists(outside / "escaped")) << next.err;
 }

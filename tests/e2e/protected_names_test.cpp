@@ -205,6 +205,44 @@ TEST(ProtectedNames, ANameCreatedAtDepthDuringTheRunIsReportedLoudly) {
   EXPECT_FALSE(contains(o.err, box.ws / "old/.vscode")) << o.err;  // protected before: not new
 }
 
+// Hiding a new name from the scan after the run: a directory made unreadable (as an
+// unprivileged user cordon cannot search it) and a tree deeper than the scan's bound.
+// Either the name is reported or the part not searched is: never silent.
+TEST(ProtectedNames, ANameHiddenFromTheScanAfterTheRunIsStillSaid) {
+  Sandbox box;
+  std::string deep = "deep";
+  for (int i = 0; i < 70; ++i) deep += "/d";
+  auto o = box.sh("mkdir -p hidden/z/.vscode && chmod 000 hidden && mkdir -p " + deep + "/.vscode");
+  ::chmod((box.ws / "hidden").c_str(), 0755);  // so that the workspace can be removed
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.err, box.ws / "hidden/z/.vscode") ||
+              contains(o.err, "(" + box.ws / "hidden could not be searched: EACCES)"))
+      << o.err;
+  EXPECT_TRUE(contains(o.err, box.ws / deep + "/.vscode") ||
+              contains(o.err, "(" + box.ws.path() + " was searched only to a depth of 64 directories)"))
+      << o.err;
+}
+
+// git, fish and systemd read ~/.config's entries from $XDG_CONFIG_HOME when it is set:
+// under a writable home with a non-default one, that git config was writable (a
+// core.fsmonitor there runs on the user's next git command, outside the sandbox).
+TEST(ProtectedNames, AWritableHomeKeepsGitConfigUnderANonDefaultXdgConfigHome) {
+  Sandbox box;
+  write_file(box.home / "xdg/git/config", "[core]\n\tpager = less\n");
+  write_file(box.home / "xdg/other.conf", "x=1\n");
+  auto o = box.sh(
+      "echo y=2 > \"$XDG_CONFIG_HOME/other.conf\"; echo '[core]fsmonitor=evil' >> "
+      "\"$XDG_CONFIG_HOME/git/config\"; "
+      "mv \"$XDG_CONFIG_HOME/git\" \"$XDG_CONFIG_HOME/git2\"; mkdir -p \"$XDG_CONFIG_HOME/fish\" && "
+      "echo evil > \"$XDG_CONFIG_HOME/fish/config.fish\"; true",
+      {"--writable", box.home.path()}, "", {"XDG_CONFIG_HOME=" + box.home / "xdg"});
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(read_file(box.home / "xdg/other.conf"), "y=2\n");  // the rest stays writable
+  EXPECT_EQ(read_file(box.home / "xdg/git/config"), "[core]\n\tpager = less\n") << o.err;
+  EXPECT_FALSE(exists(box.home / "xdg/git2"));
+  EXPECT_FALSE(exists(box.home / "xdg/fish/config.fish"));
+}
+
 TEST(ProtectedNames, AWritableHomeCannotGainStartupDirectoriesWhoseParentsAreAbsent) {
   // ~/.config exists, ~/.config/systemd does not: the whole chain stays uncreatable.
   Sandbox box;
@@ -217,4 +255,24 @@ TEST(ProtectedNames, AWritableHomeCannotGainStartupDirectoriesWhoseParentsAreAbs
   EXPECT_EQ(read_file(box.home / ".config/other/app.conf"), "y=2\n");
   EXPECT_FALSE(exists(box.home / ".config/systemd/user/evil.service"));
   EXPECT_TRUE(contains(o.err, "shell startup files and git configuration stay read-only")) << o.err;
+}
+
+// Known gap, kept as a reproduction: a protected file that has a second name (a hard link)
+// in a writable root is read-only only by its protected path; the command rewrites it
+// through the other name. One run can prepare it at depth (sub/.vscode/tasks.json made as
+// a link to notes.json is reported as new, and looks harmless on review); the next run
+// rewrites it silently. The fix is the copy-on-write broker planned for hard links
+// (docs/architecture.md, "Files in a writable root that are hard links to outside files"):
+// a write-open of a file with st_nlink > 1 breaks the link first, so the protected name
+// keeps its bytes. Until then a protected file with more than one link could be refused at
+// the start (or reported as degraded).
+TEST(ProtectedNames, DISABLED_AProtectedFileCannotBeRewrittenThroughAnotherHardLink) {
+  Sandbox box;
+  write_file(box.ws / "sub/.vscode/tasks.json", "{}\n");
+  write_file(box.ws / ".envrc", "export A=1\n");
+  ASSERT_EQ(::link((box.ws / "sub/.vscode/tasks.json").c_str(), (box.ws / "notes.json").c_str()), 0);
+  ASSERT_EQ(::link((box.ws / ".envrc").c_str(), (box.ws / "envrc-copy").c_str()), 0);
+  auto o = box.sh("echo evil > notes.json; echo evil > envrc-copy; true");
+  EXPECT_EQ(read_file(box.ws / "sub/.vscode/tasks.json"), "{}\n") << o.err;
+  EXPECT_EQ(read_file(box.ws / ".envrc"), "export A=1\n") << o.err;
 }

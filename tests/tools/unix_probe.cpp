@@ -7,6 +7,8 @@
 //                                        OUTSIDE_DIR while N connects to own/s run: "ok=A refused=B"
 //   unix_probe race-addr OUTSIDE N       own.sock served here; a thread rewrites the address (own.sock
 //                                        <-> OUTSIDE) and moves descriptors while N connects run
+//   unix_probe flip-connect PATH N       PATH's backlog filled, N blocking connects (10 s at most)
+//                                        while a thread flips O_NONBLOCK: "filled=F slowest_ms=M ..."
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -14,13 +16,16 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -161,6 +166,48 @@ int main(int argc, char** argv) {
     mover.join();
     acceptor.join();
     ::close(s);
+  } else if (mode == "flip-connect") {
+    // PATH's server never accepts: its backlog is filled first. Then blocking connects,
+    // while a thread flips O_NONBLOCK on the connecting socket, so the broker may see it
+    // non-blocking and connect it blocking. Each connect must end (the broker bounds it).
+    const sockaddr_un a = address(argv[2]);
+    std::vector<int> filled;
+    for (int i = 0; i < 8; ++i) {
+      int f = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      if (::connect(f, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) {
+        ::close(f);
+        break;
+      }
+      filled.push_back(f);
+    }
+    std::atomic<int> current{-1};
+    std::thread flipper([&] {
+      while (!stop) {
+        const int fd = current.load();
+        if (fd < 0) continue;
+        ::fcntl(fd, F_SETFL, O_NONBLOCK);
+        ::fcntl(fd, F_SETFL, 0);
+      }
+    });
+    long slowest_ms = 0;
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < rounds && std::chrono::steady_clock::now() - start < std::chrono::seconds(10); ++i) {
+      int c = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      const auto t0 = std::chrono::steady_clock::now();
+      current = c;
+      const int rc = ::connect(c, reinterpret_cast<const sockaddr*>(&a), sizeof a);
+      current = -1;
+      const auto ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+              .count();
+      slowest_ms = std::max<long>(slowest_ms, static_cast<long>(ms));
+      (rc == 0 ? ok : refused)++;
+      ::close(c);
+    }
+    stop = true;
+    flipper.join();
+    for (int f : filled) ::close(f);
+    std::printf("filled=%zu slowest_ms=%ld ", filled.size(), slowest_ms);
   } else {
     return 2;
   }

@@ -5,11 +5,14 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -122,6 +125,69 @@ UniqueFd resolve_in_view(pid_t tid, const std::string& path, int& err) {
   return {};
 }
 
+// A unix connect() made on the supervisor's thread ends within about 2 s, whatever the
+// caller does meanwhile. The socket is the caller's open file: another of its threads can
+// clear O_NONBLOCK or SO_SNDTIMEO between the broker's look at them and the connect, which
+// then waits for a server whose backlog stays full for as long as that server lives (a
+// grant's, or a host abstract name), past the command's end and --timeout. So a timer
+// signals this thread (a handler without SA_RESTART: the wait ends with EINTR), every
+// 100 ms after the first 2 s in case one signal lands before the call.
+class ConnectDeadline {
+ public:
+  ConnectDeadline() {
+    static const bool handler = [] {
+      struct sigaction sa {};
+      sa.sa_handler = [](int) {};
+      sigemptyset(&sa.sa_mask);
+      return ::sigaction(signal(), &sa, nullptr) == 0;
+    }();
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, signal());
+    ::pthread_sigmask(SIG_UNBLOCK, &set, &saved_);
+    sigevent ev{};
+    ev.sigev_notify = SIGEV_THREAD_ID;
+    ev.sigev_signo = signal();
+    ev._sigev_un._tid = static_cast<pid_t>(::syscall(SYS_gettid));
+    armed_ = handler && ::timer_create(CLOCK_MONOTONIC, &ev, &timer_) == 0;
+    const itimerspec when{{0, 100 * 1000 * 1000}, {2, 0}};
+    if (armed_ && ::timer_settime(timer_, 0, &when, nullptr) != 0) {
+      ::timer_delete(timer_);
+      armed_ = false;
+    }
+  }
+  ~ConnectDeadline() {
+    if (armed_) ::timer_delete(timer_);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, signal());
+    ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    const timespec none{0, 0};
+    while (::sigtimedwait(&set, nullptr, &none) > 0) {  // one that fired late: not for a later call
+    }
+    ::pthread_sigmask(SIG_SETMASK, &saved_, nullptr);
+  }
+  ConnectDeadline(const ConnectDeadline&) = delete;
+  ConnectDeadline& operator=(const ConnectDeadline&) = delete;
+  // Without the timer the connect is not made: the caller is told to try again.
+  bool armed() const { return armed_; }
+
+ private:
+  static int signal() { return SIGRTMIN + 3; }
+  sigset_t saved_{};
+  timer_t timer_{};
+  bool armed_ = false;
+};
+
+// connect() on the supervisor's thread, bounded (ConnectDeadline): EAGAIN when it ran out.
+int bounded_connect(int sock, const void* addr, size_t len) {
+  ConnectDeadline deadline;
+  if (!deadline.armed()) return EAGAIN;
+  const int rc = ::connect(sock, static_cast<const sockaddr*>(addr), static_cast<socklen_t>(len));
+  const int err = rc == 0 ? 0 : errno;
+  return err == EINTR ? EAGAIN : err;
+}
+
 // connect(sock) to the inode `pin` holds: through /proc/self/fd/N, which the kernel
 // follows to that inode (never a path the command can change). A blocking connect to a
 // server whose backlog is full waits at most 2 s (then EAGAIN), so the supervisor never
@@ -136,8 +202,7 @@ int connect_to_pin(int sock, int pin) {
   const bool bound = blocking && ::getsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &saved, &tl) == 0 &&
                      (saved.tv_sec == 0 && saved.tv_usec == 0 ? true : saved.tv_sec >= 2) &&
                      ::setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &bounded, sizeof bounded) == 0;
-  const int rc = ::connect(sock, reinterpret_cast<const sockaddr*>(&to), sizeof to);
-  const int err = rc == 0 ? 0 : errno;
+  const int err = bounded_connect(sock, &to, sizeof to);
   if (bound) ::setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &saved, sizeof saved);
   return err == EINPROGRESS && blocking ? EAGAIN : err;
 }
@@ -345,7 +410,7 @@ BrokerReply Broker::connect_unix(pid_t tid, int sock, const void* addr, size_t l
   switch (ua.kind) {
     case UnixAddress::Kind::Invalid:  // AF_UNSPEC (a datagram disconnect), a bad length: the kernel says
     case UnixAddress::Kind::Unnamed:
-      r.error = connect_as_asked(sock, addr, len);
+      r.error = bounded_connect(sock, addr, len);
       return r;
     case UnixAddress::Kind::Abstract:
       // Looked up in the socket's own network namespace. Shared with the host, Landlock
@@ -356,7 +421,7 @@ BrokerReply Broker::connect_unix(pid_t tid, int sock, const void* addr, size_t l
                          "an abstract unix socket outside the sandbox", "none (landlock scoping)"};
         return r;
       }
-      r.error = connect_as_asked(sock, addr, len);
+      r.error = bounded_connect(sock, addr, len);
       return r;
     case UnixAddress::Kind::Path:
       break;

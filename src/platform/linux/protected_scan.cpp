@@ -4,11 +4,13 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <memory>
 #include <unordered_set>
 #include <utility>
 
 #include "core/defaults.hpp"
+#include "core/error.hpp"
 #include "core/paths.hpp"
 
 namespace cordon {
@@ -45,12 +47,20 @@ std::vector<std::string> DepthScan::appeared(const std::set<std::string>& known)
   for (size_t i = 0; i < roots_.size(); ++i) {
     const std::string& root = root_paths_[i];
     std::vector<std::pair<std::string, int>> stack = {{".", 0}};
-    bool stopped = false;
+    bool stopped = false, too_deep = false;
     while (!stack.empty() && !stopped) {
       auto [rel, depth] = stack.back();
       stack.pop_back();
       auto fd = open_beneath(roots_[i], rel, O_RDONLY | O_DIRECTORY);
-      if (!fd) continue;  // replaced by a link or a file since: not walked through
+      if (!fd) {
+        // Replaced by a link or a file since: not walked through. A directory the command
+        // made unreadable (chmod 000) would hide what it holds: said, never silent.
+        const int code = fd.error().code;
+        if (code == EACCES || code == EPERM)
+          found.push_back("(" + (rel == "." ? root : paths::join(root, rel)) +
+                          " could not be searched: " + errno_name(code) + ")");
+        continue;
+      }
       std::unique_ptr<DIR, DirCloser> d(::fdopendir(fd->get()));
       if (!d) continue;
       (void)fd->release();  // owned by the DIR now
@@ -74,7 +84,14 @@ std::vector<std::string> DepthScan::appeared(const std::set<std::string>& known)
           dir =
               ::fstatat(::dirfd(d.get()), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
         }
-        if (!dir || depth + 1 >= kScanMaxDepth || skipped.count(name)) continue;
+        if (!dir || skipped.count(name)) continue;
+        if (depth + 1 >= kScanMaxDepth) {  // bounded, and said: a deeper name is not seen
+          if (!too_deep)
+            found.push_back("(" + root + " was searched only to a depth of " + std::to_string(kScanMaxDepth) +
+                            " directories)");
+          too_deep = true;
+          continue;
+        }
         stack.emplace_back(rel == "." ? name : rel + "/" + name, depth + 1);
       }
     }

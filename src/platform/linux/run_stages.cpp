@@ -1,6 +1,7 @@
 #include "platform/linux/run_stages.hpp"
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,7 +30,11 @@ std::string home() {
 
 // cordon's own config and state: protected (read-only) wherever a writable root
 // contains them, so a command cannot widen its next policy or edit the placeholder
-// ledger that cordon acts on.
+// ledger that cordon acts on. So are cordon's own binaries (a build tree or a staged
+// copy inside the workspace): a command that replaced them would run outside the
+// sandbox the next time cordon starts, or at once as a `cordon mcp` server's next
+// worker, which is started by path. Only images that exist now (launcher.cpp looks for
+// the init at these same names).
 std::vector<std::string> own_paths(const StateDirs& state) {
   std::vector<std::string> own = {state.root};
   const char* xdg = std::getenv("XDG_CONFIG_HOME");
@@ -38,6 +43,18 @@ std::vector<std::string> own_paths(const StateDirs& state) {
     own.push_back(paths::join(xdg, "cordon"));
   else if (!h.empty())
     own.push_back(paths::join(h, ".config/cordon"));
+  char self[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0 && static_cast<size_t>(n) < sizeof self - 1 && self[0] == '/') {
+    const std::string exe(self, static_cast<size_t>(n));
+    own.push_back(exe);
+    const std::string dir = paths::parent(exe);
+    for (const char* rel : {"cordon-init", "../libexec/cordon/cordon-init"}) {
+      const std::string init = paths::normalize(paths::join(dir, rel));
+      struct stat st {};
+      if (::lstat(init.c_str(), &st) == 0 && S_ISREG(st.st_mode)) own.push_back(init);
+    }
+  }
   return own;
 }
 
@@ -104,6 +121,8 @@ Result<Planned> plan_stage(const Policy& policy, LinuxHostCaps caps, HostListene
   if (!guard) return guard.error();
   p.placeholders = std::move(*guard);
   LinuxPlanInputs inputs{p.state.private_tmp, home(), own_paths(p.state), p.state.root};
+  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && paths::is_absolute(xdg))
+    inputs.xdg_config_home = paths::normalize(xdg);
   if (listeners == HostListeners::Bind && plan_needs_host_proxy_ports(policy, p.caps)) {
     auto bound = bind_host_proxy_listeners();
     if (!bound) return bound.error();
