@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/defaults.hpp"
+#include "plan/windows/runner_env.hpp"
 #include "plan/windows/win_path.hpp"
 
 namespace cordon::win {
@@ -390,6 +391,7 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
   plan.mode = policy.mode;
   plan.job = job_limits(policy.limits);  // every mode, as on Linux: the job holds the whole tree
   plan.token.logon = host.logon;
+  plan.stage = options.stage;
   if (policy.mode == Mode::FullAccess) {
     plan.notes.push_back("full-access: the command runs with the user's own token, unsandboxed");
     return plan;
@@ -546,7 +548,35 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
     plan.env.push_back({"TEMP", plan.child_temp});
     plan.env.push_back({"TMP", plan.child_temp});
   }
+  if (options.stage && options.stage->active()) add_stage2_aces(plan, *options.stage);
   return plan;
+}
+
+void add_stage2_aces(WinPlan& plan, const Stage2Facts& facts) {
+  const Sid& group = facts.status.marker->group.sid;
+  // The protected-path denies for the sandbox group too: its root grant passes the
+  // normal half of the check, so they must not rest on the restricted pass alone (F3).
+  add_principal_denies(plan, group);
+  if (!plan.child_temp.empty()) {
+    // The private temp is created by the caller: the sandbox users need their own grant
+    // on it (the capability-SID ACE only passes the restricted half of the access check).
+    plan.aces.push_back({plan.child_temp,
+                         Ace{AceType::Allow, group,
+                             access::kFileGenericRead | access::kFileGenericWrite |
+                                 access::kFileGenericExecute | access::kDelete,
+                             ace_flags::kTree},
+                         "stage 2: the sandbox users' private temp", AceLifetime::PerRun});
+    // HOME, APPDATA and LOCALAPPDATA for the command: a directory in the private temp
+    // (granted to the run SID and the group, removed with it), since the sandbox profile
+    // is not writable under the write-restricted token (F22; runner_env.hpp).
+    plan.env.emplace_back(runner::kRunProfileVariable, join(plan.child_temp, "profile"));
+  }
+  // The sandbox users cannot be assumed to read where cordon is installed: the runner is
+  // copied there by the platform's acquire step (stage2_run.hpp).
+  plan.aces.push_back(
+      {facts.runner_dir,
+       Ace{AceType::Allow, group, access::kFileGenericRead | access::kFileGenericExecute, ace_flags::kTree},
+       "stage 2: the sandbox users run cordon-runner.exe from here", AceLifetime::Persistent});
 }
 
 void add_principal_denies(WinPlan& plan, const Sid& principal) {

@@ -44,6 +44,7 @@
 #include "plan/windows/audit.hpp"
 #include "plan/windows/git_guard.hpp"
 #include "plan/windows/host.hpp"
+#include "plan/windows/setup_plan.hpp"
 #include "plan/windows/sid.hpp"
 
 namespace cordon::win {
@@ -109,6 +110,19 @@ struct StubFile {
   std::string content;
 };
 
+// Stage 2, as read from the host before planning (no side effects: the platform's
+// read_stage2_facts). The planner turns them into the stage-2 ACEs and the stage rows of
+// the report, so the plan is final when it leaves plan_windows and explain, check and
+// run plan with the same facts. Whatever stage 2 needs done on the host first (the
+// account, an unelevated refresh, the runner copy) is the platform's acquire step.
+struct Stage2Facts {
+  StageStatus status;      // the setup marker: stage 2 is active when status.stage2
+  std::string runner_dir;  // <state dir>\runner: read+execute for the sandbox group
+  // Why the firewall rules do not take effect now ("" = they do); probed by the platform.
+  std::string firewall_not_effective;
+  bool active() const { return status.stage2 && status.marker.has_value(); }
+};
+
 struct WinPlan {
   Mode mode = Mode::WorkspaceWrite;
   TokenSpec token;
@@ -131,12 +145,15 @@ struct WinPlan {
   std::vector<StubFile> stubs;
   AuditResult audit;
   std::vector<std::string> notes;
+  std::optional<Stage2Facts> stage;  // PlanOptions::stage: to_report adds the stage rows
 };
 
 struct PlanOptions {
   std::string run_id = "run";  // names the private temp dir
   Sid run_sid;                 // TokenSpec::run: random per run (the platform's CSPRNG); required
   AuditBudget audit;           // zero max_checks skips the audit
+  // Unset: stage not read (no stage ACEs, no stage rows). Set and active: the stage-2 ACEs.
+  std::optional<Stage2Facts> stage;
 };
 
 [[nodiscard]] Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host,
@@ -149,6 +166,15 @@ struct PlanOptions {
 // the same denies (protected entries, their parents' FILE_DELETE_CHILD, the pins) for
 // `principal` (the sandbox group), so the normal pass refuses them whatever that scope.
 void add_principal_denies(WinPlan& plan, const Sid& principal);
+
+// What plan_windows adds for an active stage 2 (facts.active()): the group's protected-
+// path denies, its per-run grant on the private temp, the per-run profile variable and
+// the read+execute grant on the runner directory.
+void add_stage2_aces(WinPlan& plan, const Stage2Facts& facts);
+
+// The stage rows of a report (which stage, what it guarantees, the stage-2 network and
+// limits rows); to_report calls it when the plan carries facts.
+void add_stage_rows(PlanReport& report, const Policy& policy, const Stage2Facts& facts);
 
 // The token the plan describes, as the access-check model sees it: the user, the
 // usual groups of an interactive user, and the restricting SIDs.

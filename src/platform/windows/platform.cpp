@@ -3,9 +3,11 @@
 // command runner, stage2_run.hpp); setup() and check()'s stage section are in
 // platform/windows/setup/.
 //
-// run():  probe host -> capability SIDs (state dir, locked) -> plan_windows ->
-//         apply ACEs (ledgered) + NUL grant -> denybin stubs -> restricted token ->
-//         launch in a job -> remove per-run ACEs and the private temp.
+// run():  probe host -> capability SIDs (state dir, locked) -> stage-2 facts (read only)
+//         -> plan_windows (final: explain stops here) -> gate -> acquire stage 2 (account,
+//         refresh, runner copy) -> apply ACEs (ledgered) + NUL grant -> denybin stubs ->
+//         restricted token or runner -> launch in a job -> remove per-run ACEs and the
+//         private temp.
 #include "platform/platform.hpp"
 
 #include <windows.h>
@@ -59,6 +61,7 @@ struct Prepared {
   WinFs fs;
   win::WinHost host;
   win::CapabilitySids caps;
+  win::Stage2Facts stage;
   win::WinPlan plan;
   std::vector<std::string> notes;
   std::string run_id;
@@ -86,6 +89,8 @@ std::string hex_id() {
   return buf;
 }
 
+// Everything host-dependent is read before planning, so the plan is final when
+// plan_windows returns: explain, check and run all come through here.
 Result<std::unique_ptr<Prepared>> prepare(const Policy& policy, bool persist) {
   auto p = std::make_unique<Prepared>();
   auto host = winsys::probe_host(p->fs);
@@ -100,7 +105,9 @@ Result<std::unique_ptr<Prepared>> prepare(const Policy& policy, bool persist) {
   if (!caps) return caps.error();
   p->caps = caps->sids;
   p->notes = caps->notes;
+  p->stage = winsys::read_stage2_facts(p->host.state_dir);
   win::PlanOptions options;
+  options.stage = p->stage;
   options.run_id = hex_id();
   p->run_id = options.run_id;
   auto run_random = winsys::random_u32x4();  // BCryptGenRandom: no weak fallback
@@ -164,8 +171,10 @@ Status write_stubs(const win::WinPlan& plan) {
 Result<PlanReport> explain(const Policy& policy, const RunRequest& request) {
   auto p = prepare(policy, /*persist=*/false);
   if (!p) return p.error();
+  // explain is the first half of run: the same stage choice and the same gate
+  // (plan/require.hpp), on the same plan.
+  if (auto stage = win::run_stage((*p)->stage.status, policy.best_effort); !stage) return stage.error();
   PlanReport report = win::to_report((*p)->plan, policy, (*p)->host);
-  // explain is the first half of run: the same gate (plan/require.hpp).
   if (auto st = require_enforceable(losses_of(report), policy.best_effort); !st) return st.error();
   report.command = request.argv;
   for (const auto& n : (*p)->notes) report.notes.push_back(n);
@@ -181,11 +190,8 @@ PlanReport check(const Policy& policy) {
     r.guarantees.push_back({"write confinement", GuaranteeState::Missing, "", p.error().message(), ""});
     return r;
   }
-  auto& prep = **p;
-  PlanReport report = win::to_report(prep.plan, policy, prep.host);
-  // Which stage is active (stage 2: the setup marker is present and current).
-  winsys::add_stage_report(report, policy, prep.host.state_dir);
-  return report;
+  // Which stage is active comes with the plan (win::add_stage_rows).
+  return win::to_report((*p)->plan, policy, (*p)->host);
 }
 
 Result<int> run(const Policy& policy, const RunRequest& request) {
@@ -207,23 +213,24 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
   auto& prep = **p;
   FileStateIo io(prep.host.state_dir);
 
-  // Stage 2 (after `cordon setup`): the same plan, run as a sandbox user through the
-  // command runner; its extra grants join the plan's ACEs below (stage2_run.hpp).
-  std::optional<winsys::Stage2> stage2;
-  auto stage = win::run_stage(winsys::read_stage(prep.host.state_dir), policy.best_effort);
+  // Stage 2 (after `cordon setup`): the same plan, whose stage-2 grants the planner
+  // added from the facts, run as a sandbox user through the command runner.
+  auto stage = win::run_stage(prep.stage.status, policy.best_effort);
   if (!stage) return stage.error();
-  if (*stage == 2) {
-    auto s = winsys::prepare_stage2(policy, prep.plan, prep.host.state_dir);
-    if (!s) return s.error();
-    stage2 = std::move(*s);
-  }
   // The one gate shared with Linux (plan/require.hpp): a guarantee this host cannot give
   // (by the rows of win::to_report, each from a probe or from documentation) refuses the
-  // run unless --best-effort, before any ACE is applied.
+  // run unless --best-effort, before any ACE is applied or anything stage 2 needs is made.
   {
     PlanReport report = win::to_report(prep.plan, policy, prep.host);
-    if (stage2) winsys::add_stage_report(report, policy, prep.host.state_dir);
     if (auto st = require_enforceable(losses_of(report), policy.best_effort); !st) return st.error();
+  }
+  // What stage 2 needs on the host (the account, a refresh for new roots, the runner
+  // copy): side effects only, the plan stays as planned.
+  std::optional<winsys::Stage2> stage2;
+  if (*stage == 2) {
+    auto s = winsys::acquire_stage2(policy, prep.stage, prep.host.state_dir);
+    if (!s) return s.error();
+    stage2 = std::move(*s);
   }
 
   // Apply the ACEs under the state lock, recording each in the ledger first.

@@ -26,14 +26,14 @@ Error from_setup(const win::SetupError& e) {
 }
 
 // The sandbox users cannot be assumed to read where cordon is installed (a per-user
-// install lives in the real user's profile): the runner is copied to <state>\runner,
-// which gets a read+execute ACE for the sandbox group (ledgered, removed by uninstall).
-// The copy is refreshed when the installed runner changes (size or write time).
-Result<std::wstring> materialise_runner(const std::string& state_dir, const win::Sid& group,
-                                        win::WinPlan& plan) {
+// install lives in the real user's profile): the runner is copied to the runner
+// directory, which the plan grants read+execute to the sandbox group (ledgered, removed
+// by uninstall; win::add_stage2_aces). The copy is refreshed when the installed runner
+// changes (size or write time).
+Result<std::wstring> materialise_runner(const std::string& runner_dir) {
   namespace fs = std::filesystem;
   const fs::path source(runner_next_to_self());
-  const fs::path dir = fs::u8path(win::join(state_dir, "runner"));
+  const fs::path dir = fs::u8path(runner_dir);
   const fs::path target = dir / source.filename();
   std::error_code ec;
   if (!fs::exists(source, ec))
@@ -47,11 +47,6 @@ Result<std::wstring> materialise_runner(const std::string& state_dir, const win:
     fs::copy_file(source, target, fs::copy_options::overwrite_existing, ec);
     if (ec) return Error{"CopyFile", narrow(target.wstring()), ec.value(), ec.message(), ""};
   }
-  plan.aces.push_back(
-      {narrow(dir.wstring()),
-       win::Ace{win::AceType::Allow, group, win::access::kFileGenericRead | win::access::kFileGenericExecute,
-                win::ace_flags::kTree},
-       "stage 2: the sandbox users run cordon-runner.exe from here", win::AceLifetime::Persistent});
   return target.wstring();
 }
 
@@ -61,11 +56,11 @@ bool stage2_active(const std::string& state_dir) {
   return read_stage(state_dir).stage2;
 }
 
-Result<Stage2> prepare_stage2(const Policy& policy, win::WinPlan& plan, const std::string& state_dir) {
-  win::StageStatus stage = read_stage(state_dir);
-  if (!stage.stage2 || !stage.marker)
-    return usage_error("stage 2", stage.reason, "run `cordon setup` (one administrator prompt)");
-  const win::SetupMarker& marker = *stage.marker;
+Result<Stage2> acquire_stage2(const Policy& policy, const win::Stage2Facts& facts,
+                              const std::string& state_dir) {
+  if (!facts.active())
+    return usage_error("stage 2", facts.status.reason, "run `cordon setup` (one administrator prompt)");
+  const win::SetupMarker& marker = *facts.status.marker;
 
   Stage2 s;
   s.state_dir = state_dir;
@@ -110,24 +105,7 @@ Result<Stage2> prepare_stage2(const Policy& policy, win::WinPlan& plan, const st
     if (!done) return from_setup(done.error());
   }
 
-  // The protected-path denies for the sandbox group too: its root grant passes the
-  // normal half of the check, so they must not rest on the restricted pass alone (F3).
-  win::add_principal_denies(plan, marker.group.sid);
-  // The private temp is created by the caller: the sandbox users need their own grant on
-  // it (the capability-SID ACE only passes the restricted half of the access check).
-  if (!plan.child_temp.empty())
-    plan.aces.push_back({plan.child_temp,
-                         win::Ace{win::AceType::Allow, marker.group.sid,
-                                  win::access::kFileGenericRead | win::access::kFileGenericWrite |
-                                      win::access::kFileGenericExecute | win::access::kDelete,
-                                  win::ace_flags::kTree},
-                         "stage 2: the sandbox users' private temp", win::AceLifetime::PerRun});
-  // HOME, APPDATA and LOCALAPPDATA for the command: a directory in the private temp
-  // (granted to the run SID and the group, removed with it), since the sandbox profile
-  // is not writable under the write-restricted token (F22; runner_env.hpp).
-  if (!plan.child_temp.empty())
-    plan.env.push_back({win::runner::kRunProfileVariable, win::join(plan.child_temp, "profile")});
-  auto runner = materialise_runner(state_dir, marker.group.sid, plan);
+  auto runner = materialise_runner(facts.runner_dir);
   if (!runner) return runner.error();
   s.runner_exe = *runner;
   return s;
@@ -161,7 +139,7 @@ Result<RunnerOutcome> run_stage2(const Stage2& stage, const win::WinPlan& plan,
     if (!p) return from_setup(p.error());
     return RunnerProcess{std::move(p->process), p->pid};
   };
-  // The per-run profile (prepare_stage2): made here, inside the private temp cordon just
+  // The per-run profile (win::add_stage2_aces): made here, inside the private temp cordon just
   // created, before the command can run; it inherits the temp's grants.
   if (!plan.child_temp.empty()) {
     const std::string base = win::join(plan.child_temp, "profile");

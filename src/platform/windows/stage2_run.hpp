@@ -1,8 +1,11 @@
 // cordon (Windows, stage 2): one command as a sandbox user, through cordon-runner.exe.
 //
-//   if (stage2_active(state_dir)) {
-//     auto s = prepare_stage2(policy, plan, state_dir);   // before the plan's ACEs are applied
-//     ... apply plan.aces (now with the sandbox group's grants) ...
+//   win::Stage2Facts facts = read_stage2_facts(state_dir);   // setup/setup_cli.hpp: reads only
+//   options.stage = facts;                                   // the planner adds the stage-2 ACEs
+//   auto plan = win::plan_windows(policy, host, caps, options);   // final: explain prints this
+//   if (facts.active()) {
+//     auto s = acquire_stage2(policy, facts, state_dir);     // side effects, after the gate
+//     ... apply plan.aces ...
 //     auto r = run_stage2(*s, plan, argv, cwd, env, timeout, private_desktop);
 //   }
 //
@@ -15,7 +18,8 @@
 //    unelevated `setup --refresh` (the user owns them, no administrator needed);
 //  - per-run grants for the sandbox group on the private temp, and a read+execute grant on
 //    a copy of cordon-runner.exe in <state dir>\runner (the installed one may sit in a
-//    profile the sandbox users cannot read);
+//    profile the sandbox users cannot read): planned by win::add_stage2_aces from the
+//    facts; acquire_stage2 only makes the copy;
 //  - the launch: CreateProcessWithLogonW of the runner (setup/sandbox_user.hpp), which
 //    builds the write-restricted token from its own token and runs the command in a job;
 //    the caller talks to it over pipes that admit only that user (runner_client.hpp).
@@ -42,7 +46,10 @@ struct Stage2 {
   std::wstring runner_exe;
 };
 
-[[nodiscard]] Result<Stage2> prepare_stage2(const Policy& policy, win::WinPlan& plan,
+// The side effects stage 2 needs before a run, none of which changes the plan: the
+// sandbox account, an unelevated `setup --refresh` for roots setup has not granted yet,
+// and the copy of cordon-runner.exe into facts.runner_dir.
+[[nodiscard]] Result<Stage2> acquire_stage2(const Policy& policy, const win::Stage2Facts& facts,
                                             const std::string& state_dir);
 
 [[nodiscard]] Result<RunnerOutcome> run_stage2(const Stage2& stage, const win::WinPlan& plan,

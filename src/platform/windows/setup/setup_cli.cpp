@@ -286,67 +286,19 @@ Result<int> setup_command(const std::vector<std::string>& args) {
   return 0;
 }
 
-void add_stage_report(PlanReport& report, const Policy& policy, const std::string& state_dir) {
-  auto stage =
+win::Stage2Facts read_stage2_facts(const std::string& state_dir) {
+  win::Stage2Facts facts;
+  facts.status =
       state_dir.empty() ? win::StageStatus{false, "no state dir", std::nullopt} : read_stage(state_dir);
-  report.detail["stage"] = stage.stage2 ? 2 : 1;
-  report.detail["stage_reason"] = stage.reason;
-  if (!stage.stage2) {
-    report.notes.push_back("stage 1 active; stage 2 (separate sandbox users, firewall) is not set up: " +
-                           stage.reason);
-    report.notes.push_back(
-        "stage 1 guarantees: writes confined (write-restricted token + ACEs), process tree in a job; "
-        "network only advisory; reads as the user");
-    return;
-  }
-  const auto& m = *stage.marker;
-  report.notes.push_back("stage 2 active (elevated sandbox, setup format " + std::to_string(m.version) +
-                         "): commands run as " + m.offline.name + " (network off) or " + m.online.name +
-                         " (network on)");
-  report.notes.push_back(
-      "stage 2 guarantees, in addition to stage 1: the network blocked by Windows Firewall for the offline "
-      "user; reads limited to what the sandbox users may read; no rights on the real user's files outside "
-      "the granted roots");
-  if (m.read_grants_pending)
-    report.notes.push_back("stage 2 read grants are still being applied (cordon setup status)");
-  // The rules exist (the marker says setup verified them); whether they take effect
-  // now is probed. Even then, traffic that services send on the sandbox user's behalf
-  // (DNS Client, the SMB redirector, WebDAV, BITS) is not the user's own socket and
-  // passes: network off is Degraded, never Enforced, in stage 2.
-  std::string not_effective;
-  {
-    ComScope com;
-    auto fw = Firewall::open();
-    not_effective = fw ? fw->why_rules_are_not_effective() : "the firewall API failed: " + fw.error().message;
-  }
-  for (auto& g : report.guarantees) {
-    if (g.name == "network off" && policy.net.mode == NetMode::Off) {
-      g.state = GuaranteeState::Degraded;
-      g.mechanism =
-          "Windows Firewall: block rules for " + m.offline.name +
-          (m.proxy_ports ? " (all but loopback TCP " + win::to_string(*m.proxy_ports) + ")"
-                         : " (all outbound)") +
-          (not_effective.empty() ? " [verified on this host: firewall on, local rules effective]" : "");
-      g.detail =
-          not_effective.empty()
-              ? "the sandbox user's own sockets are blocked; DNS lookups and SMB/WebDAV/BITS traffic that "
-                "services send on its behalf are not (docs/windows.md)"
-              : "the rules do not take effect: " + not_effective;
-      if (!not_effective.empty()) g.state = GuaranteeState::Missing;
-      g.fix =
-          not_effective.empty() ? "" : "turn the firewall on for every profile / allow local rule merging";
-    }
-    // The job is the runner's, and the start frame does not carry limits yet (F10).
-    if (g.name == "limits" &&
-        (policy.limits.memory_bytes || policy.limits.pids || policy.limits.cpu_seconds)) {
-      g.state = GuaranteeState::Missing;
-      g.detail = "--memory, --pids and --cpu-time are not passed to the stage-2 runner yet";
-      g.fix = "drop them, or --best-effort to run without them";
-    }
-    // The delete row stays what the probe says: the sandbox users keep the rights of
-    // Users and Authenticated Users (folders at a drive root grant them modify), so
-    // only the restricted pass can stop DELETE there (F3).
-  }
+  facts.runner_dir = win::join(state_dir, "runner");
+  if (!facts.active()) return facts;
+  // The rules exist (the marker says setup verified them); whether they take effect now
+  // is a question for the firewall API (read only).
+  ComScope com;
+  auto fw = Firewall::open();
+  facts.firewall_not_effective =
+      fw ? fw->why_rules_are_not_effective() : "the firewall API failed: " + fw.error().message;
+  return facts;
 }
 
 }  // namespace cordon::winsys

@@ -15,12 +15,15 @@
 #include "core/error.hpp"
 #include "core/policy.hpp"
 #include "plan/report.hpp"
+#include "plan/windows/planner.hpp"
 
 namespace cordon::winsys {
 
 [[nodiscard]] Result<int> setup_command(const std::vector<std::string>& args);
 
-// Adds which stage is active and what it guarantees to a `cordon check` report.
-void add_stage_report(PlanReport& report, const Policy& policy, const std::string& state_dir);
+// Stage 2 as it is on this host, read without side effects (the marker, the runner
+// directory, whether the firewall rules take effect): the planner's input
+// (win::PlanOptions::stage) for explain, check and run alike.
+win::Stage2Facts read_stage2_facts(const std::string& state_dir);
 
 }  // namespace cordon::winsys

@@ -1,0 +1,201 @@
+// Stage 2 as a planner input: given the facts the platform reads (the setup marker, the
+// runner directory, whether the firewall rules take effect), plan_windows returns the
+// final plan, stage-2 ACEs included, and to_report the stage rows; nothing is added to
+// the plan afterwards, so explain (which plans with the same facts) shows run's plan.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "plan/windows/runner_env.hpp"
+#include "plan/windows/win_path.hpp"
+#include "win_fixture.hpp"
+
+namespace cordon::win {
+namespace {
+
+using test::Host;
+using test::kWs;
+
+const Sid kGroup{5, {21, 9, 9, 9, 1100}};
+const char* const kRunnerDir = "C:\\Users\\alice\\AppData\\Local\\cordon\\runner";
+
+Stage2Facts active_facts() {
+  SetupMarker m;
+  m.offline = {"CordonSandboxOffline", Sid{5, {21, 9, 9, 9, 1101}}};
+  m.online = {"CordonSandboxOnline", Sid{5, {21, 9, 9, 9, 1102}}};
+  m.group = {kSandboxGroup, kGroup};
+  m.write_roots = {kWs};
+  Stage2Facts f;
+  f.status = StageStatus{true, "", m};
+  f.runner_dir = kRunnerDir;
+  return f;
+}
+
+Stage2Facts stage1_facts() {
+  Stage2Facts f;
+  f.status = StageStatus{false, "no setup marker", std::nullopt};
+  f.runner_dir = kRunnerDir;
+  return f;
+}
+
+WinPlan plan_with(const Policy& policy, std::optional<Stage2Facts> facts) {
+  Host h;
+  PlanOptions options = test::with_audit();
+  options.stage = std::move(facts);
+  auto p = plan_windows(policy, h.host, test::test_caps(), options);
+  EXPECT_TRUE(p) << (p ? "" : p.error().message());
+  return p ? *p : WinPlan{};
+}
+
+bool has_ace(const WinPlan& plan, const std::string& path, const Ace& ace, AceLifetime lifetime) {
+  return std::any_of(plan.aces.begin(), plan.aces.end(), [&](const PlannedAce& a) {
+    return same_path(a.path, path) && a.ace == ace && a.lifetime == lifetime;
+  });
+}
+
+const Guarantee* row(const PlanReport& r, const std::string& name) {
+  for (const auto& g : r.guarantees)
+    if (g.name == name) return &g;
+  return nullptr;
+}
+
+TEST(WinStage2Plan, TheGroupGrantsAndDeniesComeOutOfThePlanner) {
+  const WinPlan plan = plan_with(test::ws_policy(), active_facts());
+  ASSERT_FALSE(plan.child_temp.empty());
+  // Every capability-SID deny (world-writable ones aside) has its twin for the group.
+  size_t cap_denies = 0;
+  for (const auto& a : plan.aces) {
+    if (a.ace.type != AceType::Deny || a.best_effort || a.ace.sid == kGroup) continue;
+    ++cap_denies;
+    Ace twin = a.ace;
+    twin.sid = kGroup;
+    EXPECT_TRUE(has_ace(plan, a.path, twin, a.lifetime)) << "no group deny on " << a.path;
+  }
+  EXPECT_GT(cap_denies, 0U);
+  const std::string git_config = std::string(kWs) + "\\.git\\config";
+  auto cap_deny = std::find_if(plan.aces.begin(), plan.aces.end(), [&](const PlannedAce& a) {
+    return a.ace.type == AceType::Deny && a.ace.sid != kGroup && same_path(a.path, git_config);
+  });
+  ASSERT_NE(cap_deny, plan.aces.end());
+  EXPECT_TRUE(has_ace(plan, git_config, Ace{AceType::Deny, kGroup, cap_deny->ace.mask, cap_deny->ace.flags},
+                      cap_deny->lifetime));
+  // The private temp for the sandbox users, for this run only.
+  EXPECT_TRUE(has_ace(plan, plan.child_temp,
+                      Ace{AceType::Allow, kGroup,
+                          access::kFileGenericRead | access::kFileGenericWrite | access::kFileGenericExecute |
+                              access::kDelete,
+                          ace_flags::kTree},
+                      AceLifetime::PerRun));
+  // The runner directory: read and execute, kept (uninstall removes it).
+  EXPECT_TRUE(has_ace(
+      plan, kRunnerDir,
+      Ace{AceType::Allow, kGroup, access::kFileGenericRead | access::kFileGenericExecute, ace_flags::kTree},
+      AceLifetime::Persistent));
+  // Nothing else for the group there: no write on the runner it executes.
+  EXPECT_EQ(std::count_if(plan.aces.begin(), plan.aces.end(),
+                          [](const PlannedAce& a) { return same_path(a.path, kRunnerDir); }),
+            1);
+  // The per-run profile lives in the private temp.
+  auto profile = std::find_if(plan.env.begin(), plan.env.end(),
+                              [](const auto& e) { return e.first == runner::kRunProfileVariable; });
+  ASSERT_NE(profile, plan.env.end());
+  EXPECT_EQ(profile->second, join(plan.child_temp, "profile"));
+}
+
+// The planner's stage-2 additions are exactly what the platform used to append to a
+// stage-1 plan after planning: same ACEs in the same order, same environment.
+TEST(WinStage2Plan, PlannedWithFactsEqualsTheOldAppendedPlan) {
+  const WinPlan with_facts = plan_with(test::ws_policy(), active_facts());
+  WinPlan appended = plan_with(test::ws_policy(), std::nullopt);
+  add_stage2_aces(appended, active_facts());
+  ASSERT_EQ(with_facts.aces.size(), appended.aces.size());
+  for (size_t i = 0; i < appended.aces.size(); ++i) {
+    EXPECT_EQ(with_facts.aces[i].path, appended.aces[i].path) << i;
+    EXPECT_EQ(with_facts.aces[i].ace, appended.aces[i].ace) << i;
+    EXPECT_EQ(with_facts.aces[i].reason, appended.aces[i].reason) << i;
+    EXPECT_EQ(with_facts.aces[i].lifetime, appended.aces[i].lifetime) << i;
+  }
+  EXPECT_EQ(with_facts.env, appended.env);
+  EXPECT_EQ(to_json(with_facts), to_json(appended));
+}
+
+// explain and run plan through the same call with the same facts: the same plan, and
+// reporting on it (what explain prints, what run's gate reads) changes nothing.
+TEST(WinStage2Plan, ExplainAndRunGetTheSamePlan) {
+  for (const auto& facts : {active_facts(), stage1_facts()}) {
+    const WinPlan explain = plan_with(test::ws_policy(), facts);
+    const WinPlan run = plan_with(test::ws_policy(), facts);
+    EXPECT_EQ(to_json(explain), to_json(run));
+    Host h;
+    const nlohmann::json before = to_json(run);
+    PlanReport first = to_report(run, test::ws_policy(), h.host);
+    PlanReport second = to_report(run, test::ws_policy(), h.host);
+    EXPECT_EQ(to_json(run), before);
+    EXPECT_EQ(first.notes, second.notes);
+    EXPECT_EQ(first.detail, second.detail);
+  }
+}
+
+TEST(WinStage2Plan, Stage1FactsAddNoAcesButTheStageRows) {
+  const WinPlan without = plan_with(test::ws_policy(), std::nullopt);
+  const WinPlan stage1 = plan_with(test::ws_policy(), stage1_facts());
+  EXPECT_EQ(to_json(without), to_json(stage1));
+  for (const auto& a : stage1.aces) EXPECT_NE(a.ace.sid, kGroup);
+  Host h;
+  PlanReport r = to_report(stage1, test::ws_policy(), h.host);
+  EXPECT_EQ(r.detail["stage"], 1);
+  EXPECT_EQ(r.detail["stage_reason"], "no setup marker");
+  EXPECT_TRUE(std::any_of(r.notes.begin(), r.notes.end(),
+                          [](const std::string& n) { return n.find("stage 1 active") == 0; }));
+  // No facts read (unit tests, older callers): no stage rows.
+  PlanReport none = to_report(without, test::ws_policy(), h.host);
+  EXPECT_FALSE(none.detail.contains("stage"));
+}
+
+TEST(WinStage2Plan, StageRowsComeFromTheFacts) {
+  Host h;
+  Policy policy = test::ws_policy();
+  policy.net.mode = NetMode::Off;
+  {
+    PlanReport r = to_report(plan_with(policy, active_facts()), policy, h.host);
+    EXPECT_EQ(r.detail["stage"], 2);
+    const Guarantee* net = row(r, "network off");
+    ASSERT_NE(net, nullptr);
+    EXPECT_EQ(net->state, GuaranteeState::Degraded);  // services' traffic passes: never Enforced
+    EXPECT_NE(net->mechanism.find("CordonSandboxOffline"), std::string::npos);
+    EXPECT_NE(net->mechanism.find("verified on this host"), std::string::npos);
+  }
+  {
+    Stage2Facts off = active_facts();
+    off.firewall_not_effective = "the public profile is off";
+    PlanReport r = to_report(plan_with(policy, off), policy, h.host);
+    const Guarantee* net = row(r, "network off");
+    ASSERT_NE(net, nullptr);
+    EXPECT_EQ(net->state, GuaranteeState::Missing);
+    EXPECT_NE(net->detail.find("the public profile is off"), std::string::npos);
+  }
+  {
+    Policy limited = policy;
+    limited.limits.memory_bytes = 1 << 30;
+    PlanReport r = to_report(plan_with(limited, active_facts()), limited, h.host);
+    const Guarantee* limits = row(r, "limits");
+    ASSERT_NE(limits, nullptr);
+    EXPECT_EQ(limits->state, GuaranteeState::Missing);  // the runner does not carry them yet
+    PlanReport stage1 = to_report(plan_with(limited, stage1_facts()), limited, h.host);
+    ASSERT_NE(row(stage1, "limits"), nullptr);
+    EXPECT_NE(row(stage1, "limits")->state, GuaranteeState::Missing);
+  }
+}
+
+TEST(WinStage2Plan, FullAccessGetsNoStageAcesButItsRows) {
+  Policy policy = test::ws_policy();
+  policy.mode = Mode::FullAccess;
+  const WinPlan plan = plan_with(policy, active_facts());
+  EXPECT_TRUE(plan.aces.empty());
+  Host h;
+  PlanReport r = to_report(plan, policy, h.host);
+  EXPECT_EQ(r.detail["stage"], 2);
+}
+
+}  // namespace
+}  // namespace cordon::win
