@@ -2,6 +2,7 @@
 // by grant (--allow-unix-socket); one the command made itself works. Each checked from
 // outside: the outside server counts the connections it accepted.
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <atomic>
@@ -15,9 +16,22 @@ using namespace cordon_test;
 
 namespace {
 
+// The probe runs inside the sandbox, whose /tmp is private: a build tree under /tmp (a
+// checkout there) would be invisible. So it is copied once into a TempDir (under /var/tmp
+// unless CORDON_TEST_TMP says otherwise), removed when the tests end.
 std::string unix_probe() {
-  const char* env = std::getenv("CORDON_UNIX_PROBE");
-  return env && *env ? env : CORDON_UNIX_PROBE_BINARY;
+  static const TempDir dir;
+  static const std::string staged = [] {
+    const char* env = std::getenv("CORDON_UNIX_PROBE");
+    const std::string built = env && *env ? env : CORDON_UNIX_PROBE_BINARY;
+    const std::string copy = dir / "unix_probe";
+    std::error_code ec;
+    fs::copy_file(built, copy, fs::copy_options::overwrite_existing, ec);
+    if (ec) return built;  // the tests then fail, naming the path they tried
+    ::chmod(copy.c_str(), 0755);
+    return copy;
+  }();
+  return staged;
 }
 
 // A server on a pathname socket, outside any sandbox, counting what it accepts.
