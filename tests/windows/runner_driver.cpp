@@ -117,23 +117,7 @@ int run(std::vector<std::string> args) {
       auto made = RunnerStation::create({*sid});
       if (!made) return fail(made.error());
       station = std::move(*made);
-      r.launcher = [desktop = station->desktop_path()](const std::wstring& command_line,
-                                                       int) -> Result<RunnerProcess> {
-        std::wstring line = command_line;
-        std::wstring where = desktop;
-        STARTUPINFOW si{};
-        si.cb = sizeof(si);
-        si.lpDesktop = where.data();
-        PROCESS_INFORMATION pi{};
-        if (!CreateProcessW(nullptr, line.data(), nullptr, nullptr, FALSE, CREATE_NO_WINDOW, nullptr, nullptr,
-                            &si, &pi))
-          return win32_error("CreateProcessW", narrow(command_line));
-        CloseHandle(pi.hThread);
-        RunnerProcess p;
-        p.process = UniqueHandle(pi.hProcess);
-        p.pid = pi.dwProcessId;
-        return p;
-      };
+      r.launcher = plain_launcher(station->desktop_path());
     }
     if (args[i] == "--safe-dir" && i + 1 < args.size()) r.start.safe_directories.push_back(args[++i]);
     if (args[i] == "--set" && i + 1 < args.size()) {  // NAME=VALUE, replacing NAME (any case)

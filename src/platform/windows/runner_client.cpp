@@ -222,11 +222,13 @@ Result<RunnerOutcome> converse(const RunnerRequest& r, RunnerPipes& pipes, Outbo
 
 }  // namespace
 
-RunnerLauncher plain_launcher() {
-  return [](const std::wstring& command_line, int) -> Result<RunnerProcess> {
+RunnerLauncher plain_launcher(std::wstring desktop) {
+  return [desktop = std::move(desktop)](const std::wstring& command_line, int) -> Result<RunnerProcess> {
     std::wstring line = command_line;
+    std::wstring where = desktop;
     STARTUPINFOW si{};
     si.cb = sizeof(si);
+    if (!where.empty()) si.lpDesktop = where.data();
     PROCESS_INFORMATION pi{};
     if (!CreateProcessW(nullptr, line.data(), nullptr, nullptr, FALSE, CREATE_NO_WINDOW, nullptr, nullptr,
                         &si, &pi))

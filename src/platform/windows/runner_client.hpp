@@ -47,7 +47,8 @@ struct RunnerProcess {
 using RunnerLauncher = std::function<Result<RunnerProcess>(const std::wstring& command_line, int attempt)>;
 
 // CreateProcessW as the current user (no logon): tests, and Wine, which has no users.
-RunnerLauncher plain_launcher();
+// `desktop` ("station\\desktop"): where the runner starts; empty = the caller's own.
+RunnerLauncher plain_launcher(std::wstring desktop = {});
 
 struct RunnerRequest {
   std::wstring runner_exe;
