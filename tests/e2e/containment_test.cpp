@@ -35,23 +35,6 @@ void make_repo_outside(const Sandbox& box) {
   ASSERT_EQ(run_process({"git", "commit", "-qm", "init"}, box.ws.path(), "", env).code, 0);
 }
 
-// Every path under `root`, relative, with file contents, so "unchanged" is one comparison.
-std::map<std::string, std::string> snapshot(const std::string& root) {
-  std::map<std::string, std::string> out;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
-    const auto rel = fs::relative(it->path(), root, ec).string();
-    if (it->is_symlink(ec))
-      out[rel] = "symlink -> " + fs::read_symlink(it->path(), ec).string();
-    else if (it->is_directory(ec))
-      out[rel] = "dir";
-    else
-      out[rel] = read_file(it->path().string());
-  }
-  return out;
-}
-
 // A child of the test running argv, outside any sandbox; killed and reaped at scope exit.
 class OutsideProcess {
  public:

