@@ -1,20 +1,16 @@
 // The built-in tables are documented data: docs/policy.md lists every entry.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "core/defaults.hpp"
+#include "unit/source_file.hpp"
 
 namespace cordon {
 namespace {
 
 std::string policy_doc() {
-  std::ifstream in(std::string(CORDON_SOURCE_DIR) + "/docs/policy.md");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return source_file("docs/policy.md");
 }
 
 TEST(DefaultsDocs, EverySecretPathIsListedWithItsReason) {

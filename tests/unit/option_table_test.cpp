@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -13,15 +12,13 @@
 #include "core/config.hpp"
 #include "core/policy_json.hpp"
 #include "core/resolve.hpp"
+#include "unit/source_file.hpp"
 
 namespace cordon {
 namespace {
 
 std::string policy_doc() {
-  std::ifstream in(std::string(CORDON_SOURCE_DIR) + "/docs/policy.md");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return source_file("docs/policy.md");
 }
 
 // docs/policy.md, "### Options": `| `--flag VALUE` | `config.key` | notes |` -> flag ->
