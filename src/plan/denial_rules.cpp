@@ -119,35 +119,41 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
   else if (!ns && plan.tmpdir != "/tmp")
     r.host_tmp_note = "/tmp is the host's and read-only without user namespaces; use $TMPDIR";
 
+  // A protected path, kept read-only or (when absent) from being created.
+  auto protected_carve = [&](const MountStep& m) {
+    DenialRules::Carve c{m.target, "protected path: " + m.reason, ""};
+    const std::string parent = paths::parent(m.target);
+    const auto& names = defaults::protected_root_names();
+    if (m.reason.rfind(kHomeEntryReason, 0) == 0)
+      c.suggestion =
+          "none: shell startup files and git configuration stay read-only in the sandbox; change them "
+          "outside";
+    else if (m.reason.rfind(kOwnPathReason, 0) == 0)
+      c.suggestion =
+          "none: cordon's own configuration and state stay read-only in the sandbox; change "
+          "them outside";
+    else if (contains(policy.protect, m.target))
+      c.suggestion = "none: drop --protect " + m.target + " (or its `protect` config entry)";
+    else if (std::find(names.begin(), names.end(), paths::basename(m.target)) != names.end() &&
+             paths::basename(m.target) == ".cordon" && contains(r.policy_roots, parent))
+      c.suggestion = "none: cordon's project configuration stays read-only in the sandbox; change it outside";
+    else if (std::find(names.begin(), names.end(), paths::basename(m.target)) != names.end())
+      c.suggestion = "--unprotect " + paths::basename(m.target);
+    else if (policy.git == GitMode::ReadOnly)
+      c.suggestion = "--git config-only";  // refined per path in classify()
+    else
+      c.suggestion = "--git writable";
+    r.read_only.push_back(std::move(c));
+  };
+  for (const auto& a : plan.refused_creations) {
+    protected_carve(MountStep{MountKind::BindReadOnly, a.path, a.path, a.reason});
+    r.refuse_create.push_back(a.path);
+  }
   for (const auto& m : plan.mounts) {
     switch (m.kind) {
-      case MountKind::BindReadOnly: {
-        DenialRules::Carve c{m.target, "protected path: " + m.reason, ""};
-        const std::string parent = paths::parent(m.target);
-        const auto& names = defaults::protected_root_names();
-        if (m.reason.rfind(kHomeEntryReason, 0) == 0)
-          c.suggestion =
-              "none: shell startup files and git configuration stay read-only in the sandbox; change them "
-              "outside";
-        else if (m.reason.rfind(kOwnPathReason, 0) == 0)
-          c.suggestion =
-              "none: cordon's own configuration and state stay read-only in the sandbox; change "
-              "them outside";
-        else if (contains(policy.protect, m.target))
-          c.suggestion = "none: drop --protect " + m.target + " (or its `protect` config entry)";
-        else if (std::find(names.begin(), names.end(), paths::basename(m.target)) != names.end() &&
-                 paths::basename(m.target) == ".cordon" && contains(r.policy_roots, parent))
-          c.suggestion =
-              "none: cordon's project configuration stays read-only in the sandbox; change it outside";
-        else if (std::find(names.begin(), names.end(), paths::basename(m.target)) != names.end())
-          c.suggestion = "--unprotect " + paths::basename(m.target);
-        else if (policy.git == GitMode::ReadOnly)
-          c.suggestion = "--git config-only";  // refined per path in classify()
-        else
-          c.suggestion = "--git writable";
-        r.read_only.push_back(std::move(c));
+      case MountKind::BindReadOnly:
+        protected_carve(m);
         break;
-      }
       case MountKind::Pin:
         r.pinned.push_back({m.target, "cannot be renamed or removed: " + m.reason,
                             m.reason == kPinAboveProtectedReason

@@ -81,6 +81,8 @@ struct DenialRules {
   bool abstract_scoped = false;  // without one: Landlock scopes abstract sockets (ABI >= 6)
   bool best_effort = false;      // run unbrokered where the listener cannot be installed
   std::vector<std::string> allowed_unix_sockets;  // --allow-unix-socket, as named on the host
+  // Absent protected paths the creation broker refuses to make (platform/linux/create_broker.hpp).
+  std::vector<std::string> refuse_create;
 };
 
 // Namespaces and LandlockOnly plans; an unsandboxed plan gives rules that refuse nothing.

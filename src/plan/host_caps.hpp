@@ -16,6 +16,7 @@ struct LinuxHostCaps {
   bool apparmor_restricts_userns = false;   // kernel.apparmor_restrict_unprivileged_userns=1
   bool apparmor_profile_installed = false;  // cordon's profile is loaded
   bool seccomp = true;                      // seccomp filters available
+  bool openat2 = true;                      // openat2 (Linux 5.6): the creation broker resolves with it
   CgroupCaps cgroups;                       // where per-run cgroups can go (plan/cgroup_plan.hpp)
   unsigned uid = 0;
   unsigned gid = 0;

@@ -537,6 +537,14 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
       }
       if (k == FileKind::Missing) {
         if (!p.may_create_placeholder || fs.lkind(paths::parent(p.path)) != FileKind::Dir) continue;
+        if (caps.seccomp && caps.openat2) {
+          // No trace in the user's directory: cordon performs every call that makes a
+          // name, and refuses this one (platform/linux/create_broker.hpp).
+          plan.refused_creations.push_back({p.path, p.reason});
+          rules.push_back({"protect", p.path, "absent: cannot be created",
+                           "cordon's broker (every name is created by cordon, this one refused)", p.reason});
+          continue;
+        }
         plan.placeholders.push_back({p.path, p.directory_if_missing});
         rules.push_back({"protect", p.path, "read-only (absent: empty placeholder blocks creation)",
                          "read-only bind mount", p.reason});
@@ -857,7 +865,10 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
   if (caps.userns) {
     add("write confinement", E,
         abi > 0 ? "read-only root bind + landlock ABI " + std::to_string(abi) : "read-only root bind");
-    add("protected paths", E, "read-only bind mounts, pinned parents, placeholders for absent paths");
+    add("protected paths", E,
+        caps.seccomp && caps.openat2
+            ? "read-only bind mounts, pinned parents, absent ones refused by cordon's broker"
+            : "read-only bind mounts, pinned parents, placeholders for absent paths");
     add("secret denial", E, abi > 0 ? "masking mounts + landlock" : "masking mounts");
     if (policy.net.mode == NetMode::Off)
       add("network off", E,

@@ -60,6 +60,14 @@ struct Placeholder {
   bool directory = true;
 };
 
+// A protected path that does not exist: with seccomp in the namespace mode, cordon's
+// creation broker refuses to make it (platform/linux/create_broker.hpp), and nothing
+// is put in the user's directory for it. Without seccomp, a Placeholder instead.
+struct RefusedCreation {
+  std::string path;
+  std::string reason;
+};
+
 struct LandlockRule {
   std::string path;
   uint64_t access = 0;
@@ -133,6 +141,7 @@ struct LinuxPlan {
   bool new_netns = true;
   std::vector<MountStep> mounts;  // applied in this order
   std::vector<Placeholder> placeholders;
+  std::vector<RefusedCreation> refused_creations;
   LandlockPlan landlock;
   std::vector<SeccompRule> seccomp;
   NetPlan net;         // proxy ports and forwarded localhost ports (plan/net_plan.hpp)

@@ -137,8 +137,9 @@ TEST(Denials, RenamingGitAway) {
 TEST(Denials, AgentSettingsNameTheOptionThatLiftsTheName) {
   Sandbox box;
   auto r = run_json(box, "mkdir -p .claude; echo '{}' > .claude/settings.json");
-  EXPECT_FALSE(exists(box.ws / ".claude/settings.json"));
-  expect_record(r, "create", box.ws / ".claude/settings.json", "protected path", "--unprotect .claude");
+  EXPECT_FALSE(exists(box.ws / ".claude"));
+  // The directory itself is refused (it is absent, and cordon's broker makes every name).
+  expect_record(r, "create", box.ws / ".claude", "protected path", "--unprotect .claude");
 }
 
 TEST(Denials, MaskedSecret) {

@@ -148,15 +148,42 @@ TEST(LinuxPlanner, DefaultPolicyProtectsGitHooksAndConfigAndPinsGit) {
   EXPECT_LT(pos("/home/u/proj/.git"), pos("/home/u/proj/.git/hooks"));
 }
 
-TEST(LinuxPlanner, MissingProtectedNamesGetPlaceholders) {
+TEST(LinuxPlanner, MissingProtectedNamesAreRefusedByTheBrokerWithNothingPutInTheWorkspace) {
   auto fs = base_fs();
   auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
   ASSERT_TRUE(plan);
+  EXPECT_TRUE(plan->placeholders.empty());
+  std::set<std::string> refused;
+  for (const auto& r : plan->refused_creations) refused.insert(r.path);
+  for (const char* n : {".cordon", ".codex", ".claude", ".agents", ".cursor", ".vscode", ".idea"}) {
+    const std::string path = std::string("/home/u/proj/") + n;
+    EXPECT_TRUE(refused.count(path)) << n;
+    // Nothing to bind: the path does not exist, and nothing is made for it.
+    for (const auto& m : plan->mounts) EXPECT_NE(m.target, path);
+  }
+  EXPECT_FALSE(refused.count("/home/u/proj/.git/hooks"));  // exists
+}
+
+TEST(LinuxPlanner, WithoutSeccompMissingProtectedNamesGetPlaceholders) {
+  auto fs = base_fs();
+  auto caps = host(7);
+  caps.seccomp = false;
+  auto p = base_policy();
+  p.best_effort = true;  // no broker for unix sockets either
+  auto plan = plan_linux(p, caps, fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  EXPECT_TRUE(plan->refused_creations.empty());
   std::set<std::string> ph;
-  for (const auto& p : plan->placeholders) ph.insert(p.path);
+  for (const auto& x : plan->placeholders) ph.insert(x.path);
   for (const char* n : {".cordon", ".codex", ".claude", ".agents", ".cursor", ".vscode", ".idea"})
     EXPECT_TRUE(ph.count(std::string("/home/u/proj/") + n)) << n;
-  EXPECT_FALSE(ph.count("/home/u/proj/.git/hooks"));  // exists
+  for (const auto& e : defaults::protected_name_entries()) {
+    const std::string path = std::string("/home/u/proj/") + e.name;
+    for (const auto& x : plan->placeholders)
+      if (x.path == path) {
+        EXPECT_EQ(x.directory, e.directory) << path;
+      }
+  }
 }
 
 TEST(LinuxPlanner, MissingHooksDirInExistingRepoIsBlocked) {
@@ -165,8 +192,7 @@ TEST(LinuxPlanner, MissingHooksDirInExistingRepoIsBlocked) {
   auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
   ASSERT_TRUE(plan);
   bool found = false;
-  for (const auto& p : plan->placeholders)
-    if (p.path == "/home/u/proj/.git/hooks") found = p.directory;
+  for (const auto& r : plan->refused_creations) found |= r.path == "/home/u/proj/.git/hooks";
   EXPECT_TRUE(found);
 }
 
@@ -606,10 +632,9 @@ TEST(LinuxPlannerOwnFiles, CordonStateAndConfigStayReadOnlyInsideAWritableRoot) 
   ASSERT_TRUE(plan) << plan.error().message();
   auto ro = targets(*plan, MountKind::BindReadOnly);
   EXPECT_TRUE(contains(ro, "/home/u/.local/state/cordon"));
-  EXPECT_TRUE(contains(ro, "/home/u/.config/cordon"));  // absent: a placeholder blocks creation
-  bool placeholder = false;
-  for (const auto& ph : plan->placeholders) placeholder |= ph.path == "/home/u/.config/cordon";
-  EXPECT_TRUE(placeholder);
+  bool refused = false;  // absent: the creation broker refuses to make it
+  for (const auto& r : plan->refused_creations) refused |= r.path == "/home/u/.config/cordon";
+  EXPECT_TRUE(refused);
   // Outside every writable root they are read-only anyway: nothing to add.
   auto narrow = plan_linux(base_policy(), host(7), fs, in);
   ASSERT_TRUE(narrow);
@@ -830,10 +855,21 @@ TEST(LinuxPlannerKernel, LandlockOnlyDoesNotClaimSecretsInsideAWritableRoot) {
 namespace cordon {
 namespace {
 
+// Absent and kept from being made: refused by the creation broker (with seccomp), or
+// an empty placeholder of the entry's kind (without).
 bool has_placeholder(const LinuxPlan& plan, const std::string& path, bool directory) {
+  for (const auto& r : plan.refused_creations)
+    if (r.path == path) return true;
   for (const auto& p : plan.placeholders)
     if (p.path == path) return p.directory == directory;
   return false;
+}
+
+// Every protected path: read-only binds, and the absent ones the broker refuses.
+std::vector<std::string> kept(const LinuxPlan& plan) {
+  auto out = targets(plan, MountKind::BindReadOnly);
+  for (const auto& r : plan.refused_creations) out.push_back(r.path);
+  return out;
 }
 
 size_t position(const LinuxPlan& plan, MountKind kind, const std::string& target) {
@@ -846,7 +882,7 @@ TEST(LinuxPlannerProtectedNames, EveryEntryIsBlockedAtTheTopWithItsKind) {
   auto fs = base_fs();
   auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
   ASSERT_TRUE(plan) << plan.error().message();
-  auto ro = targets(*plan, MountKind::BindReadOnly);
+  auto ro = kept(*plan);
   for (const auto& e : defaults::protected_name_entries()) {
     const std::string path = std::string("/home/u/proj/") + e.name;
     EXPECT_TRUE(has_placeholder(*plan, path, e.directory)) << path;
@@ -868,7 +904,7 @@ TEST(LinuxPlannerProtectedNames, ExistingNamesAtDepthAreProtectedWithTheirParent
       .file("/home/u/proj/.claude/inner/.vscode/x");           // inside a protected name
   auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
   ASSERT_TRUE(plan) << plan.error().message();
-  auto ro = targets(*plan, MountKind::BindReadOnly);
+  auto ro = kept(*plan);
   auto pins = targets(*plan, MountKind::Pin);
   for (const char* p : {"/home/u/proj/sub/.vscode", "/home/u/proj/a/b/.claude", "/home/u/proj/a/b/c/.envrc"})
     EXPECT_TRUE(contains(ro, p)) << p;
@@ -896,7 +932,7 @@ TEST(LinuxPlannerProtectedNames, UnprotectDropsOneNameEverywhereAndExplainSaysSo
   p.unprotect = {".vscode"};
   auto plan = plan_linux(p, host(7), fs, kInputs);
   ASSERT_TRUE(plan) << plan.error().message();
-  auto ro = targets(*plan, MountKind::BindReadOnly);
+  auto ro = kept(*plan);
   EXPECT_FALSE(contains(ro, "/home/u/proj/.vscode"));
   EXPECT_FALSE(contains(ro, "/home/u/proj/sub/.vscode"));
   EXPECT_TRUE(contains(ro, "/home/u/proj/.claude"));
@@ -928,12 +964,12 @@ TEST(LinuxPlannerProtectedNames, AWritableHomeKeepsStartupFilesAndGitConfigReadO
   p.deny_read.clear();
   auto narrow = plan_linux(p, host(7), fs, kInputs);
   ASSERT_TRUE(narrow) << narrow.error().message();
-  EXPECT_TRUE(contains(targets(*narrow, MountKind::BindReadOnly), "/home/u/.config/git"));
-  EXPECT_FALSE(contains(targets(*narrow, MountKind::BindReadOnly), "/home/u/.bashrc"));  // outside: read-only
+  EXPECT_TRUE(contains(kept(*narrow), "/home/u/.config/git"));
+  EXPECT_FALSE(contains(kept(*narrow), "/home/u/.bashrc"));  // outside: read-only
   p.writable = {"/home/u"};
   auto plan = plan_linux(p, host(7), fs, kInputs);
   ASSERT_TRUE(plan) << plan.error().message();
-  auto ro = targets(*plan, MountKind::BindReadOnly);
+  auto ro = kept(*plan);
   for (const char* f : {"/home/u/.bashrc", "/home/u/.gitconfig", "/home/u/.config/git", "/home/u/.profile"})
     EXPECT_TRUE(contains(ro, f)) << f;
   EXPECT_TRUE(has_placeholder(*plan, "/home/u/.profile", false));  // absent: blocked
@@ -975,7 +1011,7 @@ TEST(LinuxPlannerProtectedNames, AWalkPastItsBudgetIsReportedDegradedNotHeld) {
   for (const auto& n : plan->report.notes) noted |= n.find("/home/u/proj") != std::string::npos;
   EXPECT_TRUE(noted);
   // The top of the root is still protected in full.
-  EXPECT_TRUE(contains(targets(*plan, MountKind::BindReadOnly), "/home/u/proj/.vscode"));
+  EXPECT_TRUE(contains(kept(*plan), "/home/u/proj/.vscode"));
 }
 
 TEST(LinuxPlannerProtectedNames, AWritableToolCacheIsNotSearched) {
@@ -985,7 +1021,7 @@ TEST(LinuxPlannerProtectedNames, AWritableToolCacheIsNotSearched) {
   p.writable = {"/home/u/.cache/go-build"};
   auto plan = plan_linux(p, host(7), fs, kInputs);
   ASSERT_TRUE(plan) << plan.error().message();
-  auto ro = targets(*plan, MountKind::BindReadOnly);
+  auto ro = kept(*plan);
   EXPECT_FALSE(contains(ro, "/home/u/.cache/go-build/ab/.vscode"));
   EXPECT_TRUE(contains(ro, "/home/u/.cache/go-build/.vscode"));  // its top still is
   EXPECT_TRUE(contains(ro, "/home/u/proj/sub/.vscode"));

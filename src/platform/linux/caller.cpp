@@ -1,6 +1,7 @@
 #include "platform/linux/caller.hpp"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -12,6 +13,9 @@
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
+#endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
 #endif
 #ifndef SYS_pidfd_getfd
 #define SYS_pidfd_getfd 438
@@ -63,6 +67,24 @@ std::string absolute_in(pid_t pid, int dirfd, const std::string& path) {
 bool exists_in(pid_t pid, const std::string& path) {
   const std::string p = "/proc/" + std::to_string(pid) + "/root" + path;
   return ::faccessat(AT_FDCWD, p.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+UniqueFd resolve_in_view(pid_t tid, const std::string& path, uint64_t open_flags, int& err) {
+  UniqueFd root(::open(("/proc/" + std::to_string(tid) + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) {
+    err = errno == ENOENT ? ESRCH : errno;
+    return {};
+  }
+  open_how how{};
+  how.flags = open_flags | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  for (int attempt = 0; attempt < 8; ++attempt) {  // EAGAIN: a rename raced a ".."
+    UniqueFd pin(static_cast<int>(::syscall(SYS_openat2, root.get(), path.c_str(), &how, sizeof how)));
+    if (pin.valid()) return pin;
+    err = errno;
+    if (err != EAGAIN) break;
+  }
+  return {};
 }
 
 UniqueFd take_fd(pid_t pid, int fd, int& err) {

@@ -35,6 +35,12 @@ std::string absolute_in(pid_t pid, int dirfd, const std::string& path);
 // a final symlink. Only asked when a denial is predicted.
 bool exists_in(pid_t pid, const std::string& path);
 
+// The object `path` (absolute, in the command's view) names, as an `open_flags`
+// descriptor (O_PATH and the like): resolved beneath the root of thread `tid` as the
+// kernel would resolve it for the command (its mounts apply; a link made inside stays
+// inside; no /proc magic links). Invalid with `err` set when it cannot be.
+UniqueFd resolve_in_view(pid_t tid, const std::string& path, uint64_t open_flags, int& err);
+
 // A copy of descriptor `fd` of process `pid` (pidfd_getfd, close-on-exec): the same open
 // file, so what cordon does through it the caller sees. Invalid with `err` set when the
 // process went away, the descriptor is not open, or ptrace rules refuse.

@@ -78,6 +78,8 @@ LinuxHostCaps probe_linux_host(bool try_namespaces, bool cgroups) {
   caps.gid = ::getgid();
   caps.landlock_abi = landlock_probe_abi();
   caps.seccomp = ::prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0;
+  // A null how: EFAULT where the call exists, ENOSYS where it does not (or a filter says so).
+  caps.openat2 = !(::syscall(437 /* SYS_openat2 */, AT_FDCWD, "/", nullptr, 0) < 0 && errno == ENOSYS);
   utsname u{};
   if (::uname(&u) == 0) caps.kernel = u.release;
 

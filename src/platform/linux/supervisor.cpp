@@ -63,23 +63,33 @@ Result<SupervisorPrograms> supervisor_compile(const std::vector<SeccompRule>& de
   Ctx ctx(seccomp_init(SCMP_ACT_ALLOW));
   if (!ctx) return os_error("seccomp_init", "", ENOMEM);
   auto& table = out.calls;
-  auto route = [&](const char* name, bool enforce, unsigned call) {
+  auto route = [&](const char* name, bool enforce, unsigned call, bool create = false) {
     const int nr = seccomp_syscall_resolve_name(name);
-    if (nr != __NR_SCMP_ERROR) table.push_back({nr, enforce, call});
+    if (nr != __NR_SCMP_ERROR) table.push_back({nr, enforce, call, create});
     return nr;
   };
-  // Observe: the file-system calls the denial recorder explains (not with reporting off).
-  if (level != DenialReporting::Off)
+  // The file-system calls: the denial recorder explains refusals (not with reporting
+  // off), and when the plan refuses absent protected paths the creation broker
+  // performs every call that makes a name, whatever the reporting level.
+  const bool create = !rules.refuse_create.empty();
+  out.observing = level != DenialReporting::Off;
+  if (out.observing || create)
     for (const auto& w : kObservedCalls) {
-      const int nr = route(w.name, false, static_cast<unsigned>(w.call));
+      const bool makes = create && creates_name(w.call, seccomp_notif{});
+      const bool opens = w.call == FsCall::Open || w.call == FsCall::OpenAt;
+      if (!out.observing && !makes && !(create && opens)) continue;
+      const bool brokered = makes || (create && opens);  // open/openat: decided per call, on the flags
+      const int nr = route(w.name, brokered, static_cast<unsigned>(w.call), brokered);
       if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture (aarch64 has no open, mkdir ...)
       int rc = 0;
       if (w.flags_arg < 0 || level == DenialReporting::Full) {
         rc = seccomp_rule_add(ctx.get(), SCMP_ACT_NOTIFY, nr, 0);
       } else {
+        // Only the flags that write or create reach the supervisor (plain reads stay in
+        // the kernel); without the recorder, only O_CREAT.
         const unsigned a = static_cast<unsigned>(w.flags_arg);
         for (uint64_t bit : {uint64_t{O_WRONLY}, uint64_t{O_RDWR}, uint64_t{O_CREAT}})
-          if (rc == 0)
+          if (rc == 0 && (out.observing || bit == O_CREAT))
             rc = seccomp_rule_add(ctx.get(), SCMP_ACT_NOTIFY, nr, 1,
                                   SCMP_CMP(a, SCMP_CMP_MASKED_EQ, bit, bit));
       }
@@ -138,6 +148,7 @@ Status Supervisor::prepare() {
   stop_read_.reset(p[0]);
   stop_write_.reset(p[1]);
   if (brokers_connect_) warnings_ = broker_.pin_grants();
+  if (auto st = creator_.pin_watched(); !st) return st;
   return Ok{};
 }
 
@@ -232,11 +243,16 @@ void Supervisor::run() {
   UniqueFd diag(received[1]);
   active_ = true;
   broker_.attach(std::move(diag), child_, subreaper_);
+  creator_.attach();
   // Workers answer through the listener: ended before it closes, on every way out.
   struct FinishBroker {
     Broker& b;
-    ~FinishBroker() { b.finish(); }
-  } finish_broker{broker_};
+    CreateBroker& c;
+    ~FinishBroker() {
+      b.finish();
+      c.finish();
+    }
+  } finish_broker{broker_, creator_};
   (void)::ioctl(listener.get(), kNotifSetFlags, kSyncWakeUp);  // the flags by value, not a pointer
 
   // 2. Answer notifications until every process under the filter is gone (POLLHUP),
@@ -273,7 +289,27 @@ void Supervisor::handle(int listener) {
   const auto& table = programs_.calls;
   auto it = std::find_if(table.begin(), table.end(), [&](const auto& e) { return e.nr == req.data.nr; });
   std::optional<Denial> found;
-  if (it != table.end() && it->enforce) {
+  if (it != table.end() && it->create && it->enforce && creates_name(static_cast<FsCall>(it->call), req)) {
+    // A call that makes a name: performed by the creation broker. A refusal by the
+    // kernel layers on the way (a read-only mount) is explained by the recorder.
+    const auto call = static_cast<FsCall>(it->call);
+    BrokerReply r = creator_.handle(call, req, listener);
+    if (!r.event && programs_.observing && (r.error == EROFS || r.error == EACCES || r.error == EPERM || r.error == EBUSY))
+      r.event = observe(rules_, call, req);
+    if (r.event && ::ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) == 0)
+      log_.add(std::move(*r.event));
+    if (r.deferred) return;  // answered (a descriptor installed), or a worker answers
+    resp.flags = 0;
+    resp.error = -r.error;
+    resp.val = r.value;
+    (void)::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+    return;
+  }
+  if (it != table.end() && it->create) {
+    // open/openat without O_CREAT (or with O_PATH or O_TMPFILE): it makes no name,
+    // whatever memory says, since the flags are a register. The recorder may explain it.
+    if (programs_.observing) found = observe(rules_, static_cast<FsCall>(it->call), req);
+  } else if (it != table.end() && it->enforce) {
     BrokerReply r = broker_.handle(static_cast<BrokerCall>(it->call), req, listener);
     if (r.deferred) {
       if (r.event) log_.add(std::move(*r.event));

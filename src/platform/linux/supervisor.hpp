@@ -1,9 +1,10 @@
 // cordon: the supervisor. One seccomp user-notification filter (the kernel allows one
 // listener per filter tree) and one thread that answers it, dispatching each call to
 // one of two halves:
-//  - enforce (platform/linux/broker.hpp): the answer is the decision, whatever the
-//    denial reporting level; the broker refuses, or performs the call itself on the
-//    object it checked. Never SECCOMP_USER_NOTIF_FLAG_CONTINUE for a decision.
+//  - enforce (platform/linux/broker.hpp, and platform/linux/create_broker.hpp for the
+//    calls that make a name): the answer is the decision, whatever the denial reporting
+//    level; the broker refuses, or performs the call itself on the object it checked.
+//    Never SECCOMP_USER_NOTIF_FLAG_CONTINUE for a decision.
 //  - observe (platform/linux/denial_recorder.hpp): file-system calls the kernel layers
 //    may refuse; answered with CONTINUE, and the predicted refusal is recorded. Only
 //    with --report-denials on or full.
@@ -36,6 +37,7 @@
 #include "plan/denial_rules.hpp"
 #include "platform/linux/broker.hpp"
 #include "platform/linux/child_report.hpp"
+#include "platform/linux/create_broker.hpp"
 #include "platform/linux/seccomp.hpp"
 #include "platform/linux/unique_fd.hpp"
 
@@ -49,8 +51,10 @@ struct SupervisorPrograms {
     int nr;         // system call number
     bool enforce;   // the broker's (true) or the denial recorder's
     unsigned call;  // BrokerCall or FsCall
+    bool create;    // enforce: the creation broker's (call is an FsCall)
   };
   std::vector<Route> calls;
+  bool observing = false;  // the denial recorder explains file-system refusals
   bool needed() const { return !calls.empty(); }
 };
 
@@ -91,6 +95,7 @@ class Supervisor {
 
   DenialRules rules_;
   Broker broker_{rules_};
+  CreateBroker creator_{rules_};
   const SupervisorPrograms& programs_;
   UniqueFd parent_end_, child_end_;
   UniqueFd stop_read_, stop_write_;

@@ -1,0 +1,629 @@
+#include "platform/linux/create_broker.hpp"
+
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/magic.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <string>
+
+#include "core/paths.hpp"
+#include "platform/linux/caller.hpp"
+
+#ifndef SECCOMP_ADDFD_FLAG_SEND
+#define SECCOMP_ADDFD_FLAG_SEND (1UL << 1)
+#endif
+#ifndef FS_CASEFOLD_FL
+#define FS_CASEFOLD_FL 0x40000000
+#endif
+
+namespace cordon {
+
+// A name to make: its directory, pinned in the command's view, and its last component.
+struct CreateBroker::Named {
+  UniqueFd dir;
+  std::string dir_text;  // absolute in the command's view, as named (not normalised)
+  std::string name;      // the last component ("." for "/")
+  bool slash = false;    // the path ended in '/': kept for the call, as the kernel sees it
+  std::string path() const { return paths::normalize(dir_text + "/" + name); }
+  std::string arg() const { return slash ? name + "/" : name; }
+};
+
+namespace {
+
+constexpr int kMaxHops = 40;  // the kernel's limit on links followed in one lookup
+
+int wake_signal() {
+  return SIGRTMIN + 3;
+}  // the broker's connect deadline uses it too: a no-op
+
+bool still_pending(int listener, uint64_t id) {
+  return ::ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+int fd_arg(uint64_t v) {
+  return static_cast<int>(static_cast<int32_t>(v));
+}
+
+std::string read_link_at(int dir, const char* name) {
+  char buf[PATH_MAX];
+  const ssize_t n = ::readlinkat(dir, name, buf, sizeof buf);
+  return n > 0 && static_cast<size_t>(n) < sizeof buf ? std::string(buf, static_cast<size_t>(n))
+                                                      : std::string();
+}
+
+// `path` (as the caller named it, relative to `dirfd`) made absolute in its view: its
+// working directory or that descriptor's path, as /proc/TID prints it for the sandbox.
+int absolute(pid_t tid, int dirfd, const std::string& path, std::string& out) {
+  if (path.empty()) return ENOENT;
+  if (path[0] == '/') {
+    out = path;
+    return 0;
+  }
+  const std::string proc =
+      "/proc/" + std::to_string(tid) + (dirfd == AT_FDCWD ? "/cwd" : "/fd/" + std::to_string(dirfd));
+  const std::string base = read_link_at(AT_FDCWD, proc.c_str());
+  if (base.empty()) return dirfd == AT_FDCWD ? ENOENT : EBADF;
+  if (base[0] != '/') return ENOTDIR;  // a pipe, a socket
+  out = base + "/" + path;
+  return 0;
+}
+
+// "/proc/self/fd/N", "/proc/thread-self/fd/N", "/dev/fd/N": the caller's descriptor N.
+// (/dev/stdin, stdout and stderr are links to the first form.) Lexical: it only picks
+// a descriptor the caller holds, never more access than that descriptor has.
+bool caller_fd(const std::string& abs, int& fd) {
+  const std::string p = paths::normalize(abs);
+  for (const char* prefix : {"/proc/self/fd/", "/proc/thread-self/fd/", "/dev/fd/"}) {
+    const size_t n = std::strlen(prefix);
+    if (p.compare(0, n, prefix) != 0 || p.size() == n || p.size() > n + 9) continue;
+    if (!std::all_of(p.begin() + static_cast<long>(n), p.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return false;
+    fd = std::stoi(p.substr(n));
+    return true;
+  }
+  return false;
+}
+
+bool ascii_equal_icase(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+           return lower(x) == lower(y);
+         });
+}
+
+// The mount a descriptor's object lies on (statx STATX_MNT_ID, Linux 5.8; else fdinfo).
+bool mount_id(int fd, uint64_t& id) {
+  struct statx sx {};
+  if (::statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) == 0 &&
+      (sx.stx_mask & STATX_MNT_ID)) {
+    id = sx.stx_mnt_id;
+    return true;
+  }
+  UniqueFd info(::open(("/proc/self/fdinfo/" + std::to_string(fd)).c_str(), O_RDONLY | O_CLOEXEC));
+  char buf[512];
+  const ssize_t n = info.valid() ? ::read(info.get(), buf, sizeof buf - 1) : -1;
+  if (n <= 0) return false;
+  buf[n] = '\0';
+  const char* m = std::strstr(buf, "mnt_id:");
+  if (!m) return false;
+  id = std::strtoull(m + 7, nullptr, 10);
+  return true;
+}
+
+// Is `name` in `dir` a mount point in the command's view (a read-only bind of a
+// protected path, a pinned directory)? The kernel refuses to rename one (EBUSY), but
+// checks the namespace of the caller, and cordon's is not the sandbox's: so cordon
+// checks in the sandbox's tree first. Unknown counts as a mount point. Mounts cannot
+// change during the run (the command may not mount).
+bool mount_point(int dir, const std::string& name) {
+  if (name == "." || name == "..") return false;  // the kernel refuses these itself
+  UniqueFd obj(::openat(dir, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (!obj.valid()) return errno != ENOENT && errno != ENOTDIR;
+  uint64_t a = 0, b = 0;
+  return !mount_id(dir, a) || !mount_id(obj.get(), b) || a != b;
+}
+
+bool on_procfs(int fd) {
+  struct statfs fs {};
+  return ::fstatfs(fd, &fs) != 0 || fs.f_type == PROC_SUPER_MAGIC;
+}
+
+// The caller's umask (/proc/TID/status), or 022 when it cannot be read.
+mode_t caller_umask(pid_t tid) {
+  UniqueFd f(::open(("/proc/" + std::to_string(tid) + "/status").c_str(), O_RDONLY | O_CLOEXEC));
+  char buf[2048];
+  const ssize_t n = f.valid() ? ::read(f.get(), buf, sizeof buf - 1) : -1;
+  if (n <= 0) return 022;
+  buf[n] = '\0';
+  const char* u = std::strstr(buf, "\nUmask:");
+  return u ? static_cast<mode_t>(std::strtoul(u + 7, nullptr, 8) & 0777) : 022;
+}
+
+// The controlling terminal's device of a process (field 7 of /proc/PID/stat), 0 if none.
+unsigned long controlling_tty(const std::string& pid) {
+  UniqueFd f(::open(("/proc/" + pid + "/stat").c_str(), O_RDONLY | O_CLOEXEC));
+  char buf[1024];
+  const ssize_t n = f.valid() ? ::read(f.get(), buf, sizeof buf - 1) : -1;
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  const char* p = std::strrchr(buf, ')');  // the command name may hold anything
+  int field = 2;
+  for (; p && *p && field < 7; ++p)
+    if (*p == ' ') ++field;
+  return p ? std::strtoul(p, nullptr, 10) : 0;
+}
+
+// For one call made for the command: its umask, and no effective capabilities when
+// cordon has some (the command has none). Per thread (the supervisor's fs_struct is
+// its own, and capabilities are per thread).
+class ActingFor {
+ public:
+  ActingFor(pid_t tid, bool drop_caps) : saved_mask_(::umask(caller_umask(tid))), drop_(drop_caps) {
+    if (!drop_) return;
+    hdr_.version = _LINUX_CAPABILITY_VERSION_3;
+    hdr_.pid = 0;
+    ok_ = ::syscall(SYS_capget, &hdr_, saved_) == 0;
+    if (!ok_) return;
+    __user_cap_data_struct none[2];
+    std::memcpy(none, saved_, sizeof none);
+    none[0].effective = none[1].effective = 0;
+    ok_ = ::syscall(SYS_capset, &hdr_, none) == 0;
+  }
+  ~ActingFor() {
+    ::umask(saved_mask_);
+    if (drop_ && ok_) (void)::syscall(SYS_capset, &hdr_, saved_);
+  }
+  ActingFor(const ActingFor&) = delete;
+  ActingFor& operator=(const ActingFor&) = delete;
+  // False: the capabilities could not be set aside, and nothing may be done.
+  bool ready() const { return !drop_ || ok_; }
+
+ private:
+  mode_t saved_mask_;
+  bool drop_;
+  bool ok_ = false;
+  __user_cap_header_struct hdr_{};
+  __user_cap_data_struct saved_[2]{};
+};
+
+BrokerReply error(int e) {
+  BrokerReply r;
+  r.decided = true;
+  r.error = e;
+  return r;
+}
+
+BrokerReply result(int rc) {
+  return error(rc == 0 ? 0 : errno);
+}
+
+BrokerReply gone() {  // the caller went away: nothing to answer
+  BrokerReply r;
+  r.deferred = true;
+  return r;
+}
+
+// Splits `abs` into its directory, pinned in the command's view, and its last name.
+int split(pid_t tid, std::string abs, std::string& dir_text, std::string& name, bool& slash, UniqueFd& dir) {
+  size_t end = abs.size();
+  while (end > 1 && abs[end - 1] == '/') --end;
+  slash = end < abs.size();
+  abs.resize(end);
+  const size_t cut = abs.rfind('/');
+  name = abs.substr(cut + 1);
+  dir_text = cut == 0 ? "/" : abs.substr(0, cut);
+  if (name.empty()) name = ".";
+  if (name.size() > NAME_MAX) return ENAMETOOLONG;
+  int err = 0;
+  dir = resolve_in_view(tid, dir_text, O_PATH | O_DIRECTORY, err);
+  return dir.valid() ? 0 : err;
+}
+
+}  // namespace
+
+bool creates_name(FsCall call, const seccomp_notif& req) {
+  auto opens_creating = [](uint64_t flags) {
+    return (flags & O_CREAT) != 0 && (flags & O_PATH) == 0 && (flags & __O_TMPFILE) == 0;
+  };
+  switch (call) {
+    case FsCall::Open:
+      return opens_creating(req.data.args[1]);
+    case FsCall::OpenAt:
+      return opens_creating(req.data.args[2]);
+    case FsCall::OpenAt2:
+    case FsCall::Creat:
+    case FsCall::Mkdir:
+    case FsCall::MkdirAt:
+    case FsCall::Mknod:
+    case FsCall::MknodAt:
+    case FsCall::Symlink:
+    case FsCall::SymlinkAt:
+    case FsCall::Link:
+    case FsCall::LinkAt:
+    case FsCall::Rename:
+    case FsCall::RenameAt:
+    case FsCall::RenameAt2:
+      return true;
+    default:
+      return false;
+  }
+}
+
+Status CreateBroker::pin_watched() {
+  for (const auto& path : rules_.refuse_create) {
+    const std::string parent = paths::parent(path);
+    UniqueFd dir(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK));
+    struct stat st {};
+    if (!dir.valid() || ::fstat(dir.get(), &st) != 0)
+      return os_error("open", parent, errno,
+                      "cordon watches this directory so that " + path + " cannot be created");
+    // Where names are compared without case (a case-folding directory, or a file
+    // system that ignores case), `.VSCode` is `.vscode`.
+    unsigned long attrs = 0;
+    struct statfs fs {};
+    const bool folds = ::fstatfs(dir.get(), &fs) == 0 &&
+                       (fs.f_type == MSDOS_SUPER_MAGIC || fs.f_type == 0x2011BAB0 /* exfat */ ||
+                        fs.f_type == 0x5346544e /* ntfs */ || fs.f_type == 0x7366746e /* ntfs3 */ ||
+                        fs.f_type == 0xFF534D42 /* cifs */ || fs.f_type == 0xFE534D42 /* smb2 */);
+    const bool casefold =
+        folds || (::ioctl(dir.get(), FS_IOC_GETFLAGS, &attrs) == 0 && (attrs & FS_CASEFOLD_FL) != 0);
+    watched_.push_back({st.st_dev, st.st_ino, casefold, paths::basename(path), path});
+  }
+  return Ok{};
+}
+
+void CreateBroker::attach() {
+  // The umask is set per call for the caller: this thread's own, not cordon's.
+  (void)::unshare(CLONE_FS);
+  __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2]{};
+  drop_caps_ = ::syscall(SYS_capget, &hdr, data) != 0 || data[0].effective != 0 || data[1].effective != 0;
+  static const bool handler = [] {  // interrupts a FIFO wait at the end of the run
+    struct sigaction sa {};
+    sa.sa_handler = [](int) {};
+    sigemptyset(&sa.sa_mask);
+    return ::sigaction(wake_signal(), &sa, nullptr) == 0;
+  }();
+  (void)handler;
+}
+
+std::optional<Denial> CreateBroker::refused(const Named& n, Operation op) const {
+  if (watched_.empty()) return std::nullopt;
+  struct stat st {};
+  if (::fstat(n.dir.get(), &st) != 0) return Denial{to_string(op), n.path(), "", "unknown directory", ""};
+  const bool non_ascii = std::any_of(n.name.begin(), n.name.end(), [](char c) { return (c & 0x80) != 0; });
+  for (const auto& w : watched_) {
+    if (w.dev != st.st_dev || w.ino != st.st_ino) continue;
+    if (w.casefold ? ascii_equal_icase(w.name, n.name) || non_ascii : w.name == n.name) {
+      auto d = classify(rules_, op, w.path);
+      if (d) {
+        d->path = n.path();
+        return d;
+      }
+      return Denial{to_string(op), n.path(), "", "protected path (absent: cannot be created)", ""};
+    }
+  }
+  return std::nullopt;
+}
+
+BrokerReply CreateBroker::install(const seccomp_notif& req, int listener, int fd, bool cloexec) {
+  seccomp_notif_addfd add{};
+  add.id = req.id;
+  add.flags = SECCOMP_ADDFD_FLAG_SEND;
+  add.srcfd = static_cast<__u32>(fd);
+  add.newfd_flags = cloexec ? O_CLOEXEC : 0;
+  if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) >= 0) return gone();  // installed and answered
+  if (errno == ENOENT) return gone();                                          // the caller went away
+  if (errno != EINVAL) return error(errno);  // EMFILE: the caller's table is full
+  add.flags = 0;                             // before Linux 5.14: install, then answer with the number
+  const int n = ::ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+  if (n < 0) return errno == ENOENT ? gone() : error(errno);
+  BrokerReply r = error(0);
+  r.value = n;
+  return r;
+}
+
+BrokerReply CreateBroker::reopen(const seccomp_notif& req, int listener, int fd, int flags) {
+  const pid_t tid = static_cast<pid_t>(req.pid);
+  int err = 0;
+  UniqueFd held = take_fd(tid, fd, err);
+  if (!held.valid()) return error(err == EBADF || err == ESRCH ? EBADF : EACCES);
+  if (!still_pending(listener, req.id)) return gone();
+  const int have = ::fcntl(held.get(), F_GETFL);
+  const int want = flags & O_ACCMODE;
+  const int has = have < 0 || (have & O_PATH) ? -1 : have & O_ACCMODE;
+  const bool reads = want == O_RDONLY || want == O_RDWR, writes = want != O_RDONLY || (flags & O_TRUNC);
+  if (has < 0 || (reads && has == O_WRONLY) || (writes && has == O_RDONLY)) return error(EACCES);
+  const std::string self = "/proc/self/fd/" + std::to_string(held.get());
+  UniqueFd opened(
+      ::open(self.c_str(), (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
+  if (!opened.valid()) return error(errno);
+  if (!(flags & O_NONBLOCK))
+    (void)::fcntl(opened.get(), F_SETFL, ::fcntl(opened.get(), F_GETFL) & ~O_NONBLOCK);
+  return install(req, listener, opened.get(), (flags & O_CLOEXEC) != 0);
+}
+
+BrokerReply CreateBroker::open(const seccomp_notif& req, int listener, int dirfd, uint64_t path_addr,
+                               int flags, mode_t mode) {
+  const pid_t tid = static_cast<pid_t>(req.pid);
+  std::string path, abs;
+  if (!read_string(tid, path_addr, path)) return error(path_addr == 0 ? EFAULT : ENAMETOOLONG);
+  if (int e = absolute(tid, dirfd, path, abs)) return error(e);
+  for (int hop = 0; hop < kMaxHops; ++hop) {
+    if (int fd = -1; caller_fd(abs, fd)) return reopen(req, listener, fd, flags);
+    Named t;
+    if (int e = split(tid, abs, t.dir_text, t.name, t.slash, t.dir)) return error(e);
+    if (!still_pending(listener, req.id)) return gone();
+    if (auto d = refused(t, Operation::Create)) {
+      BrokerReply r = error(EACCES);
+      r.event = std::move(d);
+      return r;
+    }
+    if (on_procfs(t.dir.get())) return error(EACCES);
+    ActingFor as(tid, drop_caps_);
+    if (!as.ready()) return error(EPERM);
+    // O_NOFOLLOW: a last link is followed here, so that its target's name is decided on.
+    // O_NONBLOCK: opening a FIFO or a terminal line must not wait on this thread.
+    // O_NOCTTY: a terminal never becomes cordon's.
+    UniqueFd fd(
+        ::openat(t.dir.get(), t.arg().c_str(), flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode));
+    if (fd.valid()) {
+      struct stat st {};
+      if (::fstat(fd.get(), &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(5, 0) &&
+          controlling_tty(std::to_string(tid)) != controlling_tty("self"))
+        return error(ENXIO);  // /dev/tty is the opener's terminal: cordon's is not the command's
+      if (!(flags & O_NONBLOCK)) (void)::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
+      return install(req, listener, fd.get(), (flags & O_CLOEXEC) != 0);
+    }
+    const int e = errno;
+    if (e == ELOOP && !(flags & O_NOFOLLOW) && !t.slash) {
+      const std::string target = read_link_at(t.dir.get(), t.name.c_str());
+      if (target.empty()) return error(ELOOP);
+      abs = target[0] == '/' ? target : t.dir_text + "/" + target;
+      continue;
+    }
+    if (e == ENXIO && !(flags & O_NONBLOCK) && (flags & O_ACCMODE) == O_WRONLY) {
+      // A FIFO with no reader yet: the kernel would wait for one. Wait on a worker, on
+      // the FIFO pinned now (never the name again).
+      UniqueFd pin(::openat(t.dir.get(), t.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+      struct stat st {};
+      if (pin.valid() && ::fstat(pin.get(), &st) == 0 && S_ISFIFO(st.st_mode)) {
+        wait_for_fifo(req, listener, pin.release(), flags);
+        return gone();
+      }
+    }
+    return error(e);
+  }
+  return error(ELOOP);
+}
+
+void CreateBroker::wait_for_fifo(const seccomp_notif& req, int listener, int pin, int flags) {
+  std::lock_guard<std::mutex> lock(waiters_mutex_);
+  for (auto it = waiters_.begin(); it != waiters_.end();) {  // reap the finished
+    if (it->done) {
+      it->thread.join();
+      it = waiters_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  Waiter& w = waiters_.emplace_back();
+  const uint64_t id = req.id;
+  const bool drop = drop_caps_;
+  w.thread = std::thread([&w, listener, id, pin, flags, drop] {
+    UniqueFd fifo(pin);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, wake_signal());
+    ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+    if (drop) {  // this thread acts for the command only: no capabilities, for good
+      __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+      __user_cap_data_struct data[2]{};
+      if (::syscall(SYS_capget, &hdr, data) == 0) {
+        data[0].effective = data[1].effective = 0;
+        (void)::syscall(SYS_capset, &hdr, data);
+      }
+    }
+    const std::string self = "/proc/self/fd/" + std::to_string(fifo.get());
+    UniqueFd opened(::open(self.c_str(), (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_NOCTTY | O_CLOEXEC));
+    seccomp_notif_resp resp{};
+    resp.id = id;
+    if (!opened.valid()) {
+      resp.error = -(errno == EINTR ? EINTR : errno);
+      (void)::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+    } else {
+      seccomp_notif_addfd add{};
+      add.id = id;
+      add.flags = SECCOMP_ADDFD_FLAG_SEND;
+      add.srcfd = static_cast<__u32>(opened.get());
+      add.newfd_flags = (flags & O_CLOEXEC) ? O_CLOEXEC : 0;
+      if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0 && errno != ENOENT) {
+        resp.error = -errno;
+        (void)::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+      }
+    }
+    w.done = true;
+  });
+}
+
+void CreateBroker::finish() {
+  std::lock_guard<std::mutex> lock(waiters_mutex_);
+  for (auto& w : waiters_) {
+    // A wait on a FIFO ends with EINTR; repeated, in case the signal lands before the open.
+    for (int i = 0; i < 200 && !w.done; ++i) {
+      ::pthread_kill(w.thread.native_handle(), wake_signal());
+      ::usleep(1000);
+    }
+    w.thread.join();
+  }
+  waiters_.clear();
+}
+
+BrokerReply CreateBroker::make(FsCall call, const seccomp_notif& req, int listener) {
+  const pid_t tid = static_cast<pid_t>(req.pid);
+  const auto& a = req.data.args;
+  int dirfd = AT_FDCWD;
+  uint64_t path_addr = 0, target_addr = 0;
+  mode_t mode = 0;
+  switch (call) {
+    case FsCall::Mkdir:
+      path_addr = a[0], mode = static_cast<mode_t>(a[1]);
+      break;
+    case FsCall::MkdirAt:
+      dirfd = fd_arg(a[0]), path_addr = a[1], mode = static_cast<mode_t>(a[2]);
+      break;
+    case FsCall::Mknod:
+      path_addr = a[0], mode = static_cast<mode_t>(a[1]);
+      break;
+    case FsCall::MknodAt:
+      dirfd = fd_arg(a[0]), path_addr = a[1], mode = static_cast<mode_t>(a[2]);
+      break;
+    case FsCall::Symlink:
+      target_addr = a[0], path_addr = a[1];
+      break;
+    case FsCall::SymlinkAt:
+      target_addr = a[0], dirfd = fd_arg(a[1]), path_addr = a[2];
+      break;
+    default:
+      return error(ENOSYS);
+  }
+  const bool is_node = call == FsCall::Mknod || call == FsCall::MknodAt;
+  const mode_t type = mode & S_IFMT;
+  if (is_node && type != 0 && type != S_IFREG && type != S_IFIFO && type != S_IFSOCK)
+    return error(type == S_IFCHR || type == S_IFBLK ? EPERM : EINVAL);  // no device nodes
+  std::string target, path, abs;
+  if (target_addr && !read_string(tid, target_addr, target)) return error(EFAULT);
+  if (!read_string(tid, path_addr, path)) return error(path_addr == 0 ? EFAULT : ENAMETOOLONG);
+  if (int e = absolute(tid, dirfd, path, abs)) return error(e);
+  Named t;
+  if (int e = split(tid, abs, t.dir_text, t.name, t.slash, t.dir)) return error(e);
+  if (!still_pending(listener, req.id)) return gone();
+  if (auto d = refused(t, Operation::Create)) {
+    BrokerReply r = error(EACCES);
+    r.event = std::move(d);
+    return r;
+  }
+  if (on_procfs(t.dir.get())) return error(EACCES);
+  ActingFor as(tid, drop_caps_);
+  if (!as.ready()) return error(EPERM);
+  switch (call) {
+    case FsCall::Mkdir:
+    case FsCall::MkdirAt:
+      return result(::mkdirat(t.dir.get(), t.arg().c_str(), mode));
+    case FsCall::Mknod:
+    case FsCall::MknodAt:
+      return result(::mknodat(t.dir.get(), t.arg().c_str(), mode, 0));
+    default:
+      if (target.empty()) return error(ENOENT);
+      return result(::symlinkat(target.c_str(), t.dir.get(), t.arg().c_str()));
+  }
+}
+
+BrokerReply CreateBroker::link(const seccomp_notif& req, int listener, int olddir, uint64_t old_addr,
+                               int newdir, uint64_t new_addr, int flags) {
+  const pid_t tid = static_cast<pid_t>(req.pid);
+  if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) return error(EINVAL);
+  std::string old_path, new_path, old_abs, new_abs;
+  if (!read_string(tid, old_addr, old_path) && !(flags & AT_EMPTY_PATH)) return error(EFAULT);
+  if (!read_string(tid, new_addr, new_path)) return error(EFAULT);
+  // The object linked: the caller's descriptor (AT_EMPTY_PATH, or a /proc/self/fd path
+  // followed), or the path resolved in the command's view.
+  UniqueFd source;
+  int err = 0;
+  int held = -1;
+  if ((flags & AT_EMPTY_PATH) && old_path.empty()) {
+    if (olddir == AT_FDCWD) return error(EPERM);  // the working directory: a directory
+    source = take_fd(tid, olddir, err);
+  } else {
+    if (int e = absolute(tid, olddir, old_path, old_abs)) return error(e);
+    if (caller_fd(old_abs, held)) {
+      if (!(flags & AT_SYMLINK_FOLLOW)) return error(EXDEV);  // the /proc link itself
+      source = take_fd(tid, held, err);
+    } else {
+      source = resolve_in_view(tid, old_abs, O_PATH | ((flags & AT_SYMLINK_FOLLOW) ? 0 : O_NOFOLLOW), err);
+    }
+  }
+  if (!source.valid()) return error(err ? err : ENOENT);
+  if (int e = absolute(tid, newdir, new_path, new_abs)) return error(e);
+  Named t;
+  if (int e = split(tid, new_abs, t.dir_text, t.name, t.slash, t.dir)) return error(e);
+  if (!still_pending(listener, req.id)) return gone();
+  if (auto d = refused(t, Operation::Create)) {
+    BrokerReply r = error(EACCES);
+    r.event = std::move(d);
+    return r;
+  }
+  if (on_procfs(t.dir.get())) return error(EACCES);
+  ActingFor as(tid, drop_caps_);
+  if (!as.ready()) return error(EPERM);
+  const std::string self = "/proc/self/fd/" + std::to_string(source.get());
+  return result(::linkat(AT_FDCWD, self.c_str(), t.dir.get(), t.arg().c_str(), AT_SYMLINK_FOLLOW));
+}
+
+BrokerReply CreateBroker::rename(const seccomp_notif& req, int listener, int olddir, uint64_t old_addr,
+                                 int newdir, uint64_t new_addr, unsigned flags) {
+  const pid_t tid = static_cast<pid_t>(req.pid);
+  std::string old_path, new_path, old_abs, new_abs;
+  if (!read_string(tid, old_addr, old_path) || !read_string(tid, new_addr, new_path)) return error(EFAULT);
+  if (int e = absolute(tid, olddir, old_path, old_abs)) return error(e);
+  if (int e = absolute(tid, newdir, new_path, new_abs)) return error(e);
+  Named from, to;
+  if (int e = split(tid, old_abs, from.dir_text, from.name, from.slash, from.dir)) return error(e);
+  if (int e = split(tid, new_abs, to.dir_text, to.name, to.slash, to.dir)) return error(e);
+  if (!still_pending(listener, req.id)) return gone();
+  // The new name is made; with RENAME_EXCHANGE both names stay as they were, and a
+  // refused name never exists, so the new name is the one to decide on either way.
+  if (auto d = refused(to, Operation::Rename)) {
+    BrokerReply r = error(EACCES);
+    r.event = std::move(d);
+    return r;
+  }
+  if (on_procfs(from.dir.get()) || on_procfs(to.dir.get())) return error(EACCES);
+  if (mount_point(from.dir.get(), from.name) || mount_point(to.dir.get(), to.name)) return error(EBUSY);
+  ActingFor as(tid, drop_caps_);
+  if (!as.ready()) return error(EPERM);
+  return result(static_cast<int>(
+      ::syscall(SYS_renameat2, from.dir.get(), from.arg().c_str(), to.dir.get(), to.arg().c_str(), flags)));
+}
+
+BrokerReply CreateBroker::handle(FsCall call, const seccomp_notif& req, int listener) {
+  const auto& a = req.data.args;
+  switch (call) {
+    case FsCall::Open:
+      return open(req, listener, AT_FDCWD, a[0], static_cast<int>(a[1]), static_cast<mode_t>(a[2]));
+    case FsCall::OpenAt:
+      return open(req, listener, fd_arg(a[0]), a[1], static_cast<int>(a[2]), static_cast<mode_t>(a[3]));
+    case FsCall::Creat:
+      return open(req, listener, AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC, static_cast<mode_t>(a[1]));
+    case FsCall::OpenAt2:
+      return error(ENOSYS);  // its flags are in memory: see the header
+    case FsCall::Link:
+      return link(req, listener, AT_FDCWD, a[0], AT_FDCWD, a[1], 0);
+    case FsCall::LinkAt:
+      return link(req, listener, fd_arg(a[0]), a[1], fd_arg(a[2]), a[3], static_cast<int>(a[4]));
+    case FsCall::Rename:
+      return rename(req, listener, AT_FDCWD, a[0], AT_FDCWD, a[1], 0);
+    case FsCall::RenameAt:
+      return rename(req, listener, fd_arg(a[0]), a[1], fd_arg(a[2]), a[3], 0);
+    case FsCall::RenameAt2:
+      return rename(req, listener, fd_arg(a[0]), a[1], fd_arg(a[2]), a[3], static_cast<unsigned>(a[4]));
+    default:
+      return make(call, req, listener);
+  }
+}
+
+}  // namespace cordon

@@ -1,0 +1,125 @@
+// cordon: the creation broker, the half of the supervisor's enforcement that makes names
+// in the file system. It keeps the absent protected paths of the plan (a `.vscode` or
+// `.mcp.json` the workspace does not have yet) from being created, without putting
+// anything in the user's workspace: cordon performs every call that creates a name
+// itself, in the command's view, and refuses the protected ones.
+//
+//   CreateBroker creator(rules);                          // rules.refuse_create: the paths
+//   creator.pin_watched();                                // parent, before clone
+//   creator.attach();                                     // on the supervisor's thread, once
+//   BrokerReply r = creator.handle(FsCall::MkdirAt, req, listener);
+//   creator.finish();                                     // before the listener closes
+//
+// Calls: open/openat with O_CREAT (not O_PATH or O_TMPFILE, which create no name; the
+// flags are a register, so BPF routes them and no race can change them), creat, mkdir,
+// mkdirat, mknod, mknodat, symlink, symlinkat, link, linkat, rename, renameat,
+// renameat2. openat2 keeps its flags in memory, where neither BPF nor a decision can
+// trust them: it is refused with ENOSYS (glibc's open never uses it; its users fall
+// back to openat).
+//
+// How a call is performed (never SECCOMP_USER_NOTIF_FLAG_CONTINUE: the kernel would read
+// the path again, after another thread changed it):
+//  1. Each path is read once from the caller's memory, made absolute in the command's
+//     view (its working directory or descriptor, read from /proc/TID), and split into a
+//     directory and a last name. The directory is resolved beneath the command's root
+//     (openat2 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS from /proc/TID/root, so its mounts,
+//     read-only binds and masks apply, and a link made inside stays inside) and pinned.
+//  2. The decision is on that pinned directory (device and inode) and that name: a
+//     refused path's directory, pinned by cordon before the run, and its name (byte for
+//     byte; where the directory ignores case, ASCII case-insensitively, and any name
+//     with non-ASCII bytes is refused there too, since case folding may map it).
+//  3. The call is made on the pinned directory with that name, with the caller's umask
+//     and, when cordon runs as root, no effective capabilities (the command has none), on
+//     the supervisor's thread (its own umask: unshare(CLONE_FS)). open() follows a last
+//     symbolic link itself, one hop at a time, so the name a link leads to is decided on
+//     too. The new descriptor is installed in the caller (SECCOMP_IOCTL_NOTIF_ADDFD).
+//     The kernel's mount-point checks look at the caller's namespace, which is cordon's
+//     here: a rename whose source or target is a mount point in the sandbox (a
+//     read-only bind, a pinned directory) is refused with EBUSY by cordon first.
+//  4. Paths into a descriptor of the caller (/proc/self/fd/N, /dev/fd/N, /dev/stdout
+//     and the like) reopen that descriptor (pidfd_getfd), never with more access than
+//     it has. Nothing is created or opened on procfs (cordon is not the caller there).
+//     A FIFO without a reader is waited for on a worker thread, as the kernel would
+//     wait, until its writer or reader arrives or the run ends.
+//
+// Only in the namespace mode: there the mounts alone say what is writable (the root is
+// read-only, the writable roots are bind mounts), so a call cordon makes in the
+// command's view can do nothing the command could not. Landlock-only mode keeps no
+// absent protected path (reported by the planner).
+#pragma once
+
+#include <linux/seccomp.h>
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/error.hpp"
+#include "plan/denial_rules.hpp"
+#include "platform/linux/broker.hpp"
+#include "platform/linux/denial_recorder.hpp"
+#include "platform/linux/unique_fd.hpp"
+
+namespace cordon {
+
+// Does this notification create a name (routed to the creation broker)? open and
+// openat only with O_CREAT and neither O_PATH nor O_TMPFILE; every other call that
+// the creation broker is given always does.
+bool creates_name(FsCall call, const seccomp_notif& req);
+
+class CreateBroker {
+ public:
+  explicit CreateBroker(const DenialRules& rules) : rules_(rules) {}
+  ~CreateBroker() { finish(); }
+  CreateBroker(const CreateBroker&) = delete;
+  CreateBroker& operator=(const CreateBroker&) = delete;
+
+  // Parent, before clone: the directory of every refused path, pinned (O_PATH) in
+  // cordon's view, which holds the same inodes as the sandbox's. Fails when one cannot
+  // be pinned (the run is then refused: the path would not be protected).
+  [[nodiscard]] Status pin_watched();
+  // The supervisor's thread, once before the first call.
+  void attach();
+  BrokerReply handle(FsCall call, const seccomp_notif& req, int listener);
+  // Ends the FIFO waits (interrupted) and joins their threads.
+  void finish();
+
+ private:
+  struct Watch {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    bool casefold = false;
+    std::string name;
+    std::string path;
+  };
+  struct Named;
+  struct Waiter {
+    std::thread thread;
+    std::atomic<bool> done{false};
+  };
+  BrokerReply open(const seccomp_notif& req, int listener, int dirfd, uint64_t path_addr, int flags,
+                   mode_t mode);
+  BrokerReply reopen(const seccomp_notif& req, int listener, int fd, int flags);
+  BrokerReply make(FsCall call, const seccomp_notif& req, int listener);
+  BrokerReply link(const seccomp_notif& req, int listener, int olddir, uint64_t old_addr, int newdir,
+                   uint64_t new_addr, int flags);
+  BrokerReply rename(const seccomp_notif& req, int listener, int olddir, uint64_t old_addr, int newdir,
+                     uint64_t new_addr, unsigned flags);
+  std::optional<Denial> refused(const Named& n, Operation op) const;
+  BrokerReply install(const seccomp_notif& req, int listener, int fd, bool cloexec);
+  void wait_for_fifo(const seccomp_notif& req, int listener, int pin, int flags);
+
+  const DenialRules& rules_;
+  std::vector<Watch> watched_;
+  bool drop_caps_ = false;  // cordon runs with capabilities: none while acting for the command
+  std::mutex waiters_mutex_;
+  std::list<Waiter> waiters_;
+};
+
+}  // namespace cordon
