@@ -29,7 +29,7 @@ UNPRIVILEGED_SUITES=(cordon_e2e_tests:e2e)
 # Helpers from build/tests that the unprivileged pass needs, as FILE:VARIABLE: each is
 # staged next to the tests and its path passed in VARIABLE (see tests/e2e/harness.hpp).
 STAGED_TOOLS=(no_userns:CORDON_NO_USERNS no_landlock:CORDON_NO_LANDLOCK no_openat2:CORDON_NO_OPENAT2
-              unix_probe:CORDON_UNIX_PROBE hold_listener:CORDON_HOLD_LISTENER)
+              unix_probe:CORDON_UNIX_PROBE create_probe:CORDON_CREATE_PROBE hold_listener:CORDON_HOLD_LISTENER)
 # libFuzzer targets (fuzz/CMakeLists.txt), as TARGET:NAME:SEEDS[:DICTIONARY].
 FUZZERS=(cordon_config_fuzz:config:fuzz/corpus:fuzz/config.dict
          cordon_jsonrpc_fuzz:jsonrpc:fuzz/corpus-jsonrpc

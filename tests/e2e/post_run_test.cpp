@@ -330,8 +330,8 @@ TEST(PostRunPlaceholders, NoneAreMadeAndAnOldLedgerIsCleanedWithoutFollowingLink
   OutsideDir outside;
   ASSERT_TRUE(fs::create_directories(outside / "deep"));
   ASSERT_TRUE(fs::create_directories(box.ws / "sub"));
-  auto first = run_process({cordon_binary(), "run", "--no-config", "--", "sh", "-c", "ls -a"}, box.ws.path(), "",
-                           box.env({"CORDON_PLACEHOLDER_LINGER_MS=0"}), kBoundSeconds);
+  auto first = run_process({cordon_binary(), "run", "--no-config", "--", "sh", "-c", "ls -a"}, box.ws.path(),
+                           "", box.env({"CORDON_PLACEHOLDER_LINGER_MS=0"}), kBoundSeconds);
   ASSERT_EQ(first.code, 0) << first.err;
   EXPECT_FALSE(contains(first.out, ".vscode")) << "nothing is made for an absent name:\n" << first.out;
   EXPECT_FALSE(exists(box.ws / ".vscode"));

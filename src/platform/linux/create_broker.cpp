@@ -309,11 +309,9 @@ std::optional<Denial> CreateBroker::refused(const Named& n, Operation op) const 
   for (const auto& w : watched_) {
     if (w.dev != st.st_dev || w.ino != st.st_ino) continue;
     if (w.casefold ? ascii_equal_icase(w.name, n.name) || non_ascii : w.name == n.name) {
-      auto d = classify(rules_, op, w.path);
-      if (d) {
-        d->path = n.path();
-        return d;
-      }
+      // Reported as the protected path it would have made (named perhaps through a
+      // link, or in another case).
+      if (auto d = classify(rules_, op, w.path)) return d;
       return Denial{to_string(op), n.path(), "", "protected path (absent: cannot be created)", ""};
     }
   }

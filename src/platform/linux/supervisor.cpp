@@ -294,7 +294,8 @@ void Supervisor::handle(int listener) {
     // kernel layers on the way (a read-only mount) is explained by the recorder.
     const auto call = static_cast<FsCall>(it->call);
     BrokerReply r = creator_.handle(call, req, listener);
-    if (!r.event && programs_.observing && (r.error == EROFS || r.error == EACCES || r.error == EPERM || r.error == EBUSY))
+    if (!r.event && programs_.observing &&
+        (r.error == EROFS || r.error == EACCES || r.error == EPERM || r.error == EBUSY))
       r.event = observe(rules_, call, req);
     if (r.event && ::ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) == 0)
       log_.add(std::move(*r.event));

@@ -1,0 +1,165 @@
+// cordon's creation broker (platform/linux/create_broker.hpp): every call that makes a
+// name is made by cordon in the command's view, and an absent protected path is refused,
+// with nothing put in the user's workspace. Each case is checked from outside: the
+// workspace as the test sees it, an inotify watch held by the test.
+#include <poll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+
+#include "e2e/harness.hpp"
+
+using namespace cordon_test;
+
+namespace {
+
+constexpr int kBoundSeconds = 60;
+
+// tests/tools/create_probe.cpp, copied where the sandbox can see it (its /tmp is private).
+std::string create_probe() {
+  static const TempDir dir;
+  static const std::string staged = [] {
+    const char* env = std::getenv("CORDON_CREATE_PROBE");
+    const std::string built = env && *env ? env : CORDON_CREATE_PROBE_BINARY;
+    const std::string copy = dir / "create_probe";
+    std::error_code ec;
+    fs::copy_file(built, copy, fs::copy_options::overwrite_existing, ec);
+    if (ec) return built;
+    ::chmod(copy.c_str(), 0755);
+    return copy;
+  }();
+  return staged;
+}
+
+// Every change inotify reports in the watched directories, as "dir-index:mask:name".
+class Watch {
+ public:
+  explicit Watch(const std::vector<std::string>& dirs) : fd_(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {
+    const uint32_t changes = IN_CREATE | IN_DELETE | IN_MODIFY | IN_ATTRIB | IN_MOVED_FROM | IN_MOVED_TO |
+                             IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF;
+    for (const auto& d : dirs) ::inotify_add_watch(fd_, d.c_str(), changes);
+  }
+  ~Watch() { ::close(fd_); }
+  Watch(const Watch&) = delete;
+  Watch& operator=(const Watch&) = delete;
+  bool ok() const { return fd_ >= 0; }
+  // What arrived within `ms` (bounded), in order.
+  std::vector<std::string> drain(int ms) {
+    std::vector<std::string> out;
+    for (int waited = 0; waited < ms; waited += 50) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      alignas(inotify_event) char buf[4096];
+      const ssize_t n = ::read(fd_, buf, sizeof buf);
+      for (ssize_t i = 0; i < n;) {
+        const auto* e = reinterpret_cast<const inotify_event*>(buf + i);
+        out.push_back(std::to_string(e->wd) + ":" + std::to_string(e->mask) + ":" + (e->len ? e->name : ""));
+        i += static_cast<ssize_t>(sizeof(inotify_event) + e->len);
+      }
+    }
+    return out;
+  }
+
+ private:
+  int fd_;
+};
+
+std::string join_lines(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += x + "\n";
+  return s;
+}
+
+}  // namespace
+
+TEST(CreateBroker, ARunMakesNothingInTheWorkspaceThatTheCommandDidNotMake) {
+  if (!have_tool("git")) GTEST_SKIP() << "git is not installed";
+  Sandbox box;
+  ASSERT_EQ(run_process({"git", "init", "-q", box.ws.path()}, box.ws.path(), "", box.env()).code, 0);
+  Watch watch({box.ws.path(), box.ws / ".git"});
+  ASSERT_TRUE(watch.ok());
+  auto quiet = run_process({cordon_binary(), "run", "--no-config", "--", "true"}, box.ws.path(), "",
+                           box.env({"CORDON_PLACEHOLDER_LINGER_MS=0"}), kBoundSeconds);
+  ASSERT_EQ(quiet.code, 0) << quiet.err;
+  auto events = watch.drain(700);  // longer than any cleaner would linger
+  EXPECT_TRUE(events.empty()) << "cordon changed the workspace of a command that changed nothing:\n"
+                              << join_lines(events);
+  auto one = run_process({cordon_binary(), "run", "--no-config", "--", "sh", "-c", "echo x > made.txt"},
+                         box.ws.path(), "", box.env({"CORDON_PLACEHOLDER_LINGER_MS=0"}), kBoundSeconds);
+  ASSERT_EQ(one.code, 0) << one.err;
+  events = watch.drain(700);
+  ASSERT_FALSE(events.empty());  // the allowed half: the command's own file is seen
+  for (const auto& e : events) EXPECT_TRUE(e.size() > 9 && e.substr(e.size() - 9) == ":made.txt") << e;
+}
+
+TEST(CreateBroker, EveryWayToMakeAnAbsentProtectedNameIsRefused) {
+  Sandbox box;
+  write_file(box.ws / "file", "data\n");
+  const std::string probe = create_probe();
+  const auto before = snapshot(box.ws.path());
+  const std::string script =
+      "mkdir .vscode; echo > .mcp.json; echo x > .envrc; ln -s file .claude; ln file .codex; "
+      "mkdir d && mv d .cursor; rmdir d; mkfifo .zed; mkdir sub && (cd sub && mkdir ../.gemini); "
+      "ln -s .idea dangling && echo x > dangling; rm dangling; ln -s . self && mkdir self/.kiro; rm self; "
+      "ln -s /proc/self/cwd/.amazonq via && echo x > via; rm via; rmdir sub; " +
+      sh_quote(probe) + " dirfd .opencode; " + sh_quote(probe) + " tmpfile .roo; true";
+  auto o = box.sh(script);
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(snapshot(box.ws.path()), before) << o.err;
+  // stderr lists the first ten denials; the probe's two are told by its own errors.
+  EXPECT_TRUE(contains(o.err, "openat: Permission denied")) << o.err;
+  EXPECT_TRUE(contains(o.err, "linkat: Permission denied")) << o.err;
+  for (const char* n : {".vscode", ".mcp.json", ".envrc", ".claude", ".codex", ".cursor", ".zed", ".gemini",
+                        ".idea", ".kiro"})
+    EXPECT_TRUE(contains(o.err, "denied create " + box.ws / n) ||
+                contains(o.err, "denied rename " + box.ws / n))
+        << n << "\n"
+        << o.err;
+}
+
+TEST(CreateBroker, EverydayCreationWorksAsWithoutCordon) {
+  Sandbox box;
+  const std::string probe = create_probe();
+  const std::string script =
+      "set -e; umask 077; echo secret > private; umask 022; echo a > log; echo b >> log; "
+      "echo gone > /dev/null; echo shown > /dev/stdout; mkdir -p a/b/c; echo deep > a/b/c/f; "
+      "ln -s target dangling; echo via > dangling; ln log hard; mkdir tree; ln -s ../log tree/link; "
+      "cp -al tree copy; echo old > x; echo new > y; mv y x; mkfifo fifo; "
+      "(sleep 0.3; cat fifo > from-fifo) & echo through > fifo; wait; " +
+      sh_quote(probe) + " tmpfile tmp.txt; " + sh_quote(probe) +
+      " dirfd dirfd.txt; echo A > ea; echo B > eb; " + sh_quote(probe) + " exchange ea eb; " +
+      sh_quote(probe) +
+      " flags absent; "
+      "tar cf t.tar a && mkdir un && tar xf t.tar -C un; cd a && echo rel > ../rel.txt";
+  auto o = box.sh(script);
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(o.out, "shown\n");
+  struct stat st {};
+  ASSERT_EQ(::stat((box.ws / "private").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u) << "the command's umask applies";
+  ASSERT_EQ(::stat((box.ws / "log").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);
+  EXPECT_EQ(read_file(box.ws / "log"), "a\nb\n");
+  EXPECT_EQ(read_file(box.ws / "a/b/c/f"), "deep\n");
+  EXPECT_EQ(read_file(box.ws / "target"), "via\n");
+  EXPECT_EQ(fs::hard_link_count(box.ws / "hard"), 2u);
+  ASSERT_EQ(::lstat((box.ws / "copy/link").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode));
+  EXPECT_EQ(st.st_nlink, 2u) << "cp -al links the symlink itself";
+  EXPECT_EQ(read_file(box.ws / "x"), "new\n");
+  EXPECT_EQ(read_file(box.ws / "from-fifo"), "through\n");
+  EXPECT_EQ(read_file(box.ws / "tmp.txt"), "tmpfile\n");
+  EXPECT_EQ(read_file(box.ws / "dirfd.txt"), "dirfd\n");
+  EXPECT_EQ(read_file(box.ws / "ea"), "B\n");
+  EXPECT_EQ(read_file(box.ws / "eb"), "A\n");
+  EXPECT_FALSE(exists(box.ws / "absent"));
+  EXPECT_EQ(read_file(box.ws / "un/a/b/c/f"), "deep\n");
+  EXPECT_EQ(read_file(box.ws / "rel.txt"), "rel\n");
+}
+
+TEST(CreateBroker, APathRewrittenByAnotherThreadNeverMakesAProtectedName) {
+  Sandbox box;
+  auto o = box.sh(sh_quote(create_probe()) + " race .vscode 3000");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_FALSE(exists(box.ws / ".vscode")) << o.out << o.err;
+  EXPECT_FALSE(contains(o.out, "made 0")) << "the ordinary name was never made: " << o.out;
+}

@@ -1,0 +1,101 @@
+// Test helper, run inside the sandbox: the calls that make a name, in the forms a shell
+// cannot make (tests/e2e/create_broker_test.cpp).
+//
+//   create_probe race NAME ITERATIONS   one thread flips a path buffer between NAME and an
+//                                       ordinary name while another makes a directory, a
+//                                       file, a symlink and a rename target from it; prints
+//                                       how many ordinary names were made
+//   create_probe tmpfile NAME           O_TMPFILE in ".", written, then linked as NAME
+//   create_probe dirfd NAME             openat(open("."), NAME, O_CREAT), written
+//   create_probe exchange A B           renameat2(A, B, RENAME_EXCHANGE)
+//   create_probe flags NAME             open(NAME, O_PATH|O_CREAT) and O_TMPFILE|O_CREAT: no name
+// Exit status 0 when each call did what the kernel would do without cordon (see each mode).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+
+namespace {
+
+int race(const char* bad, long iterations) {
+  static char buf[256];
+  const std::string good = "ordinary";
+  std::atomic<bool> stop{false};
+  std::snprintf(buf, sizeof buf, "%s", good.c_str());
+  std::thread flipper([&] {
+    for (unsigned i = 0; !stop; ++i) {
+      // Byte by byte, with no synchronisation: the broker must read the path once.
+      const char* want = (i % 2) ? bad : good.c_str();
+      std::memcpy(buf, want, std::strlen(want) + 1);
+    }
+  });
+  long made = 0;
+  for (long i = 0; i < iterations; ++i) {
+    if (::mkdir(buf, 0755) == 0) ++made;
+    ::rmdir(good.c_str());
+    int fd = ::open(buf, O_CREAT | O_WRONLY, 0644);
+    if (fd >= 0) {
+      ++made;
+      ::close(fd);
+    }
+    ::unlink(good.c_str());
+    if (::symlink("target", buf) == 0) ++made;
+    ::unlink(good.c_str());
+    fd = ::open("src", O_CREAT | O_WRONLY, 0644);
+    if (fd >= 0) ::close(fd);
+    if (::rename("src", buf) == 0) ++made;
+    ::unlink(good.c_str());
+  }
+  stop = true;
+  flipper.join();
+  std::printf("made %ld\n", made);
+  return 0;
+}
+
+int write_all(int fd, const char* text) {
+  return ::write(fd, text, std::strlen(text)) == static_cast<ssize_t>(std::strlen(text)) ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) return 2;
+  const std::string mode = argv[1];
+  if (mode == "race" && argc == 4) return race(argv[2], std::strtol(argv[3], nullptr, 10));
+  if (mode == "tmpfile") {
+    int fd = ::open(".", O_TMPFILE | O_WRONLY, 0644);
+    if (fd < 0 || write_all(fd, "tmpfile\n")) return std::perror("O_TMPFILE"), 1;
+    const std::string self = "/proc/self/fd/" + std::to_string(fd);
+    if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, argv[2], AT_SYMLINK_FOLLOW) != 0)
+      return std::perror("linkat"), 1;
+    return 0;
+  }
+  if (mode == "dirfd") {
+    int dir = ::open(".", O_RDONLY | O_DIRECTORY);
+    int fd = ::openat(dir, argv[2], O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    if (fd < 0 || write_all(fd, "dirfd\n")) return std::perror("openat"), 1;
+    return 0;
+  }
+  if (mode == "exchange" && argc == 4) {
+    if (::syscall(SYS_renameat2, AT_FDCWD, argv[2], AT_FDCWD, argv[3], 2 /* RENAME_EXCHANGE */) != 0)
+      return std::perror("renameat2"), 1;
+    return 0;
+  }
+  if (mode == "flags") {
+    // O_PATH ignores O_CREAT, and O_TMPFILE with O_CREAT is invalid: neither makes a name.
+    int fd = ::open(argv[2], O_PATH | O_CREAT, 0644);
+    if (fd >= 0 || errno != ENOENT) return std::fprintf(stderr, "O_PATH|O_CREAT: %d\n", errno), 1;
+    fd = ::open(".", O_TMPFILE | O_CREAT | O_WRONLY, 0644);
+    if (fd >= 0 || errno != EINVAL) return std::fprintf(stderr, "O_TMPFILE|O_CREAT: %d\n", errno), 1;
+    return 0;
+  }
+  return 2;
+}
