@@ -145,6 +145,11 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
       c.suggestion = "--git writable";
     r.read_only.push_back(std::move(c));
   };
+  if (plan.creation_broker)
+    for (const auto& e : defaults::protected_names_except(policy.unprotect))
+      r.refuse_names.push_back({e.name,
+                                std::string("protected name, at any depth: ") + e.read_by + ": " + e.why,
+                                std::string("--unprotect ") + e.name});
   for (const auto& a : plan.refused_creations) {
     protected_carve(MountStep{MountKind::BindReadOnly, a.path, a.path, a.reason});
     r.refuse_create.push_back(a.path);

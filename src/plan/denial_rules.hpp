@@ -83,6 +83,9 @@ struct DenialRules {
   std::vector<std::string> allowed_unix_sockets;  // --allow-unix-socket, as named on the host
   // Absent protected paths the creation broker refuses to make (platform/linux/create_broker.hpp).
   std::vector<std::string> refuse_create;
+  // Protected names the creation broker refuses below the top of the policy roots (the
+  // workspace and --writable roots): path is the name, rule and suggestion as reported.
+  std::vector<Carve> refuse_names;
 };
 
 // Namespaces and LandlockOnly plans; an unsandboxed plan gives rules that refuse nothing.

@@ -415,6 +415,7 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
   auto& rules = plan.report.rules;
   const auto roots = policy.write_roots();
   const bool ns = plan.sandbox == LinuxSandbox::Namespaces;
+  plan.creation_broker = ns && caps.seccomp && caps.openat2 && policy.mode != Mode::FullAccess;
   // cordon's state is hidden inside; a workspace or root within it would be hidden too.
   if (!inputs.state_root.empty()) {
     std::vector<std::string> visible = roots;
@@ -537,7 +538,7 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
       }
       if (k == FileKind::Missing) {
         if (!p.may_create_placeholder || fs.lkind(paths::parent(p.path)) != FileKind::Dir) continue;
-        if (caps.seccomp && caps.openat2) {
+        if (plan.creation_broker) {
           // No trace in the user's directory: cordon performs every call that makes a
           // name, and refuses this one (platform/linux/create_broker.hpp).
           plan.refused_creations.push_back({p.path, p.reason});

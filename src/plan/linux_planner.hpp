@@ -142,6 +142,10 @@ struct LinuxPlan {
   std::vector<MountStep> mounts;  // applied in this order
   std::vector<Placeholder> placeholders;
   std::vector<RefusedCreation> refused_creations;
+  // cordon's creation broker makes every name (namespace mode with seccomp and openat2):
+  // the absent protected paths above, and the protected names below the top of the
+  // workspace and --writable roots, are refused.
+  bool creation_broker = false;
   LandlockPlan landlock;
   std::vector<SeccompRule> seccomp;
   NetPlan net;         // proxy ports and forwarded localhost ports (plan/net_plan.hpp)

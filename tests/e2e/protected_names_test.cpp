@@ -176,34 +176,50 @@ TEST(ProtectedNames, CaseVariantsAndOtherNamesStayOrdinaryFiles) {
   EXPECT_FALSE(exists(box.ws / ".vscode/a"));
 }
 
-TEST(ProtectedNames, ANameCreatedAtDepthDuringTheRunIsReportedLoudly) {
-  // The remaining gap (docs/policy.md#protected-names): not prevented, but said.
+TEST(ProtectedNames, ANameMadeAtDepthDuringTheRunIsRefused) {
+  if (!have_tool("tar")) GTEST_SKIP() << "tar is not installed";
   Sandbox box;
   write_file(box.ws / "old/.vscode/tasks.json", "{}\n");
-  auto o = box.sh("mkdir -p fresh/.vscode && echo '{}' > fresh/.vscode/tasks.json && echo x > fresh/.envrc");
+  // An archive that holds a protected name at depth, made outside.
+  TempDir src;
+  write_file(src / "pkg/.claude/settings.json", "{\"hooks\": {}}\n");
+  write_file(src / "pkg/main.c", "int main;\n");
+  ASSERT_EQ(run_process({"tar", "-C", src.path(), "-cf", box.ws / "pkg.tar", "pkg"}, src.path(), "", {}).code,
+            0);
+  auto o = box.sh(
+      "mkdir -p fresh/.vscode; echo x > fresh/.envrc; mkdir -p fresh/ok && echo ok > fresh/ok/f; "
+      "tar xf pkg.tar; mkdir -p /tmp/scratch/.vscode && echo tmp-ok; true");
   EXPECT_EQ(o.code, 0) << o.err;
-  EXPECT_TRUE(contains(o.err, "a protected name appeared")) << o.err;
-  EXPECT_TRUE(contains(o.err, box.ws / "fresh/.vscode")) << o.err;
-  EXPECT_TRUE(contains(o.err, box.ws / "fresh/.envrc")) << o.err;
-  EXPECT_FALSE(contains(o.err, box.ws / "old/.vscode")) << o.err;  // protected before: not new
+  EXPECT_FALSE(exists(box.ws / "fresh/.vscode"));
+  EXPECT_FALSE(exists(box.ws / "fresh/.envrc"));
+  EXPECT_FALSE(exists(box.ws / "pkg/.claude"));
+  EXPECT_EQ(read_file(box.ws / "fresh/ok/f"), "ok\n");  // the allowed half, in the same directories
+  EXPECT_EQ(read_file(box.ws / "pkg/main.c"), "int main;\n");
+  EXPECT_TRUE(contains(o.out, "tmp-ok")) << "the private /tmp is not a policy root: " << o.err;
+  EXPECT_TRUE(contains(o.err, "denied create " + box.ws / "fresh/.vscode")) << o.err;
+  EXPECT_TRUE(contains(o.err, "allow with --unprotect .vscode")) << o.err;
+  EXPECT_FALSE(contains(o.err, "a protected name appeared")) << o.err;  // nothing got past
+  // --unprotect lifts one name at depth too.
+  auto u = box.sh("mkdir -p fresh/.vscode && echo made", {"--unprotect", ".vscode"});
+  EXPECT_EQ(u.code, 0) << u.err;
+  EXPECT_TRUE(exists(box.ws / "fresh/.vscode"));
 }
 
-// Hiding a new name from the scan after the run: a directory made unreadable (as an
-// unprivileged user cordon cannot search it) and a tree deeper than the scan's bound.
-// Either the name is reported or the part not searched is: never silent.
-TEST(ProtectedNames, ANameHiddenFromTheScanAfterTheRunIsStillSaid) {
+// A directory made unsearchable (as an unprivileged user cordon cannot search it) and a
+// tree deeper than the post-run scan's bound: a protected name made there is refused as
+// anywhere else, whatever the scan afterwards can see.
+TEST(ProtectedNames, ANameInAnUnsearchableOrDeepDirectoryIsRefusedToo) {
   Sandbox box;
   std::string deep = "deep";
   for (int i = 0; i < 70; ++i) deep += "/d";
-  auto o = box.sh("mkdir -p hidden/z/.vscode && chmod 000 hidden && mkdir -p " + deep + "/.vscode");
+  auto o = box.sh(
+      "mkdir -p hidden/z && chmod 700 hidden && mkdir -p hidden/z/.vscode; chmod 000 hidden; mkdir -p " +
+      deep + " && mkdir " + deep + "/.vscode; true");
   ::chmod((box.ws / "hidden").c_str(), 0755);  // so that the workspace can be removed
   EXPECT_EQ(o.code, 0) << o.err;
-  EXPECT_TRUE(contains(o.err, box.ws / "hidden/z/.vscode") ||
-              contains(o.err, "(" + box.ws / "hidden could not be searched: EACCES)"))
-      << o.err;
-  EXPECT_TRUE(contains(o.err, box.ws / deep + "/.vscode") ||
-              contains(o.err, "(" + box.ws.path() + " was searched only to a depth of 64 directories)"))
-      << o.err;
+  EXPECT_FALSE(exists(box.ws / "hidden/z/.vscode")) << o.err;
+  EXPECT_FALSE(exists(box.ws / deep + "/.vscode")) << o.err;
+  EXPECT_TRUE(exists(box.ws / deep)) << o.err;
 }
 
 // git, fish and systemd read ~/.config's entries from $XDG_CONFIG_HOME when it is set:

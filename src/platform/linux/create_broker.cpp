@@ -15,9 +15,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "core/paths.hpp"
@@ -135,6 +138,13 @@ bool mount_point(int dir, const std::string& name) {
   if (!obj.valid()) return errno != ENOENT && errno != ENOTDIR;
   uint64_t a = 0, b = 0;
   return !mount_id(dir, a) || !mount_id(obj.get(), b) || a != b;
+}
+
+// File systems that compare names without case.
+bool case_insensitive_fs(long type) {
+  return type == MSDOS_SUPER_MAGIC || type == 0x2011BAB0 /* exfat */ || type == 0x5346544e /* ntfs */ ||
+         type == 0x7366746e /* ntfs3 */ || type == static_cast<long>(0xFF534D42) /* cifs */ ||
+         type == static_cast<long>(0xFE534D42) /* smb2 */;
 }
 
 bool on_procfs(int fd) {
@@ -275,10 +285,7 @@ Status CreateBroker::pin_watched() {
     // system that ignores case), `.VSCode` is `.vscode`.
     unsigned long attrs = 0;
     struct statfs fs {};
-    const bool folds = ::fstatfs(dir.get(), &fs) == 0 &&
-                       (fs.f_type == MSDOS_SUPER_MAGIC || fs.f_type == 0x2011BAB0 /* exfat */ ||
-                        fs.f_type == 0x5346544e /* ntfs */ || fs.f_type == 0x7366746e /* ntfs3 */ ||
-                        fs.f_type == 0xFF534D42 /* cifs */ || fs.f_type == 0xFE534D42 /* smb2 */);
+    const bool folds = ::fstatfs(dir.get(), &fs) == 0 && case_insensitive_fs(fs.f_type);
     const bool casefold =
         folds || (::ioctl(dir.get(), FS_IOC_GETFLAGS, &attrs) == 0 && (attrs & FS_CASEFOLD_FL) != 0);
     watched_.push_back({st.st_dev, st.st_ino, casefold, paths::basename(path), path});
@@ -286,7 +293,42 @@ Status CreateBroker::pin_watched() {
   return Ok{};
 }
 
-void CreateBroker::attach() {
+namespace {
+
+// A mount point as /proc/PID/mountinfo writes it: space, tab, newline and backslash octal.
+std::string unescape_mount_path(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto digit = [&](size_t k) { return std::isdigit(static_cast<unsigned char>(s[k])) != 0; };
+    if (s[i] == '\\' && i + 3 < s.size() && digit(i + 1) && digit(i + 2) && digit(i + 3)) {
+      out += static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+      i += 3;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void CreateBroker::attach(pid_t child) {
+  // Which of the sandbox's mounts lie at or below a policy root: protected names are
+  // refused in every directory on them. Read once: the command cannot mount.
+  if (!rules_.refuse_names.empty() && child > 0) {
+    std::ifstream info("/proc/" + std::to_string(child) + "/mountinfo");
+    for (std::string line; std::getline(info, line);) {
+      std::istringstream fields(line);
+      std::string id, parent, devno, root, point;
+      if (!(fields >> id >> parent >> devno >> root >> point)) continue;
+      const std::string at = unescape_mount_path(point);
+      for (const auto& r : rules_.policy_roots)
+        if (paths::is_within(at, r)) {
+          root_mounts_.push_back(std::strtoull(id.c_str(), nullptr, 10));
+          break;
+        }
+    }
+  }
   // The umask is set per call for the caller: this thread's own, not cordon's.
   (void)::unshare(CLONE_FS);
   __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
@@ -302,7 +344,7 @@ void CreateBroker::attach() {
 }
 
 std::optional<Denial> CreateBroker::refused(const Named& n, Operation op) const {
-  if (watched_.empty()) return std::nullopt;
+  if (watched_.empty() && rules_.refuse_names.empty()) return std::nullopt;
   struct stat st {};
   if (::fstat(n.dir.get(), &st) != 0) return Denial{to_string(op), n.path(), "", "unknown directory", ""};
   const bool non_ascii = std::any_of(n.name.begin(), n.name.end(), [](char c) { return (c & 0x80) != 0; });
@@ -315,7 +357,28 @@ std::optional<Denial> CreateBroker::refused(const Named& n, Operation op) const 
       return Denial{to_string(op), n.path(), "", "protected path (absent: cannot be created)", ""};
     }
   }
-  return std::nullopt;
+  if (rules_.refuse_names.empty()) return std::nullopt;
+  const DenialRules::Carve* hit = nullptr;
+  for (const auto& c : rules_.refuse_names)
+    if (ascii_equal_icase(c.path, n.name)) hit = &c;
+  if (!hit && !non_ascii) return std::nullopt;
+  if (hit && hit->path != n.name) {
+    // Another case, or a non-ASCII name: the same entry only where names fold.
+    struct statfs fs {};
+    unsigned long attrs = 0;
+    UniqueFd dir(::open(("/proc/self/fd/" + std::to_string(n.dir.get())).c_str(),
+                        O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK));
+    const bool folds =
+        (::fstatfs(n.dir.get(), &fs) == 0 && case_insensitive_fs(fs.f_type)) ||
+        (dir.valid() && ::ioctl(dir.get(), FS_IOC_GETFLAGS, &attrs) == 0 && (attrs & FS_CASEFOLD_FL) != 0);
+    if (!folds) return std::nullopt;
+  } else if (!hit) {
+    return std::nullopt;  // a non-ASCII name matches no entry byte for byte
+  }
+  uint64_t mnt = 0;
+  if (!mount_id(n.dir.get(), mnt)) return Denial{to_string(op), n.path(), "", "unknown mount", ""};
+  if (std::find(root_mounts_.begin(), root_mounts_.end(), mnt) == root_mounts_.end()) return std::nullopt;
+  return Denial{to_string(op), n.path(), "", hit->rule, hit->suggestion};
 }
 
 BrokerReply CreateBroker::install(const seccomp_notif& req, int listener, int fd, bool cloexec) {

@@ -24,10 +24,12 @@
 //     directory and a last name. The directory is resolved beneath the command's root
 //     (openat2 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS from /proc/TID/root, so its mounts,
 //     read-only binds and masks apply, and a link made inside stays inside) and pinned.
-//  2. The decision is on that pinned directory (device and inode) and that name: a
-//     refused path's directory, pinned by cordon before the run, and its name (byte for
-//     byte; where the directory ignores case, ASCII case-insensitively, and any name
-//     with non-ASCII bytes is refused there too, since case folding may map it).
+//  2. The decision is on that pinned directory and that name: a refused path's directory
+//     (device and inode, pinned by cordon before the run) and its name (byte for byte;
+//     where the directory ignores case, ASCII case-insensitively, and any name with
+//     non-ASCII bytes is refused there too, since case folding may map it); or, below
+//     the top of the workspace and --writable roots (the directory's mount is one of
+//     theirs, read from the sandbox's mount table), any protected name.
 //  3. The call is made on the pinned directory with that name, with the caller's umask
 //     and, when cordon runs as root, no effective capabilities (the command has none), on
 //     the supervisor's thread (its own umask: unshare(CLONE_FS)). open() follows a last
@@ -84,8 +86,9 @@ class CreateBroker {
   // cordon's view, which holds the same inodes as the sandbox's. Fails when one cannot
   // be pinned (the run is then refused: the path would not be protected).
   [[nodiscard]] Status pin_watched();
-  // The supervisor's thread, once before the first call.
-  void attach();
+  // The supervisor's thread, once before the first call; `child`: the sandbox's first
+  // process, whose mount table says which mounts lie in the workspace and --writable roots.
+  void attach(pid_t child);
   BrokerReply handle(FsCall call, const seccomp_notif& req, int listener);
   // Ends the FIFO waits (interrupted) and joins their threads.
   void finish();
@@ -117,7 +120,8 @@ class CreateBroker {
 
   const DenialRules& rules_;
   std::vector<Watch> watched_;
-  bool drop_caps_ = false;  // cordon runs with capabilities: none while acting for the command
+  std::vector<uint64_t> root_mounts_;  // mounts at or below a policy root, in the sandbox
+  bool drop_caps_ = false;             // cordon runs with capabilities: none while acting for the command
   std::mutex waiters_mutex_;
   std::list<Waiter> waiters_;
 };

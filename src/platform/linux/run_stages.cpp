@@ -316,9 +316,9 @@ Summary summarize_stage(const Policy& policy, const Planned& planned, const Laun
   }
   for (const auto& path : collected.appeared_at_depth) {
     const std::string w =
-        "a protected name appeared below the top of a writable root during the run (not "
-        "prevented there): review it before opening a tool in that directory: " +
-        path;
+        std::string("a protected name appeared below the top of a writable root during the run (") +
+        (plan.creation_broker ? "past cordon's creation broker" : "not prevented there") +
+        "): review it before opening a tool in that directory: " + path;
     facts.git_warnings.push_back(w);
     notes.push_back("warning: " + w);
   }

@@ -71,7 +71,7 @@ Result<SupervisorPrograms> supervisor_compile(const std::vector<SeccompRule>& de
   // The file-system calls: the denial recorder explains refusals (not with reporting
   // off), and when the plan refuses absent protected paths the creation broker
   // performs every call that makes a name, whatever the reporting level.
-  const bool create = !rules.refuse_create.empty();
+  const bool create = !rules.refuse_create.empty() || !rules.refuse_names.empty();
   out.observing = level != DenialReporting::Off;
   if (out.observing || create)
     for (const auto& w : kObservedCalls) {
@@ -243,7 +243,7 @@ void Supervisor::run() {
   UniqueFd diag(received[1]);
   active_ = true;
   broker_.attach(std::move(diag), child_, subreaper_);
-  creator_.attach();
+  creator_.attach(child_);
   // Workers answer through the listener: ended before it closes, on every way out.
   struct FinishBroker {
     Broker& b;

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The cost of cordon's creation broker (docs/architecture.md, "The creation broker"): every
+# call that makes a name is made by cordon, so nothing is put in the workspace for absent
+# protected names. Times, interleaved by bench/timer.cpp:
+#
+#   1. `cordon run -- /bin/true` in a fresh git workspace (the cold start), and the same
+#      with CORDON_OLD (another cordon binary, e.g. one built before the broker) if set;
+#   2. untarring BENCH_FILES files (default 20,000, in directories of 100) into the
+#      workspace: bare `tar`, `unshare` (the namespace floor), `cordon run -- tar`, and
+#      `cordon run --report-denials off -- tar` (creation brokered, nothing observed).
+#
+#   bench/create.sh          # about a minute; BENCH_RUNS=N (default 20), BENCH_FILES=N
+#
+# Everything lives in one temporary directory, removed on exit.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+FILES=$(count BENCH_FILES 20000 1000000)
+RUNS=$(count BENCH_RUNS 20 1000)
+repo=$(cd "$here/.." && pwd)
+cordon_src=${CORDON:-$repo/build/cordon}
+[[ -x $cordon_src ]] || die "no cordon binary at $cordon_src (build first, or set CORDON)"
+for t in c++ git tar unshare python3; do command -v "$t" >/dev/null || die "'$t' not found"; done
+
+bench_setup bench-create
+mkdir -p "$tmp/src" "$tmp/ws-new" "$tmp/ws-old" "$tmp/x-bare" "$tmp/x-floor" "$tmp/x-cordon" "$tmp/x-quiet"
+git init -q "$tmp/ws-new"
+git init -q "$tmp/ws-old"
+python3 - "$tmp/src" "$FILES" <<'PY'
+import os, sys
+root, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    d = os.path.join(root, f"d{i // 100}")
+    if i % 100 == 0:
+        os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, f"f{i}"), "w") as f:
+        f.write("x\n")
+PY
+tar -C "$tmp/src" -cf "$tmp/files.tar" .
+
+# One field per line, NUL-separated for the timer: NAME ARGV... then an empty field.
+spec=$tmp/spec
+: >"$spec"
+add() { printf '%s\0' "$@" >>"$spec"; printf '\0' >>"$spec"; }
+add cold-cordon "$cordon" run --no-config --workspace "$tmp/ws-new" -- /bin/true
+if [[ -n ${CORDON_OLD:-} ]]; then
+  mkdir -p "$tmp/old"
+  copy_cordon "$CORDON_OLD" "$tmp/old"
+  add cold-old env XDG_STATE_HOME="$tmp/state-old" "$tmp/old/cordon" run --no-config --workspace "$tmp/ws-old" -- /bin/true
+fi
+untar() { printf 'rm -rf %q/* && tar -C %q -xf %q' "$1" "$1" "$tmp/files.tar"; }
+add untar-bare sh -c "$(untar "$tmp/x-bare")"
+add untar-floor unshare -Urnmpi --fork --mount-proc sh -c "$(untar "$tmp/x-floor")"
+add untar-cordon "$cordon" run --no-config --workspace "$tmp/x-cordon" -- sh -c "$(untar "$tmp/x-cordon")"
+add untar-cordon-quiet "$cordon" run --no-config --report-denials off --workspace "$tmp/x-quiet" -- \
+  sh -c "$(untar "$tmp/x-quiet")"
+
+echo "bench: $FILES files, $RUNS rounds, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+"$timer" --runs "$RUNS" --warmup 2 --timeout 300 --json "$tmp/out/create.json" --csv "$tmp/out/create.csv" "$spec"
+python3 - "$tmp/out/create.json" <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1]))["results"]
+base = {r["command"]: r["median"] for r in rows}
+print(f"{'command':<22} {'median ms':>10} {'cpu ms':>8} {'x bare':>7}")
+for r in rows:
+    ref = base.get("untar-bare") if r["command"].startswith("untar") else None
+    ratio = f"{r['median'] / ref:.2f}" if ref else ""
+    print(f"{r['command']:<22} {r['median'] * 1000:>10.2f} {(r['user'] + r['system']) * 1000:>8.2f} {ratio:>7}")
+PY
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
