@@ -24,6 +24,8 @@ cordon_src=${CORDON:-$repo/build/cordon}
 [[ -x $cordon_src ]] || die "no cordon binary at $cordon_src (build first, or set CORDON)"
 for t in c++ git tar unshare python3; do command -v "$t" >/dev/null || die "'$t' not found"; done
 
+# The archive is read inside the sandbox, whose /tmp is private: keep everything elsewhere.
+export TMPDIR=${BENCH_TMPDIR:-/var/tmp}
 bench_setup bench-create
 mkdir -p "$tmp/src" "$tmp/ws-new" "$tmp/ws-old" "$tmp/x-bare" "$tmp/x-floor" "$tmp/x-cordon" "$tmp/x-quiet"
 git init -q "$tmp/ws-new"

@@ -307,19 +307,25 @@ TEST(Containment, SandboxCannotHardlinkAnOutsideFileIntoTheWorkspace) {
 }
 
 // A hardlink made beforehand (outside the sandbox) names the same inode as the outside
-// file: path-based confinement cannot tell them apart. A documented non-goal (README,
-// threat model); kept disabled so the limit stays visible. The sandbox cannot make
-// such a link itself: SandboxCannotHardlinkAnOutsideFileIntoTheWorkspace.
-TEST(Containment, DISABLED_HardlinkMadeBeforehandDoesNotLetTheSandboxWriteTheOutsideFile) {
+// file: path-based confinement cannot tell them apart. cordon's broker opens every file
+// for writing itself and gives a file with other names its own copy first, so the
+// outside name keeps its bytes. The sandbox cannot make such a link itself:
+// SandboxCannotHardlinkAnOutsideFileIntoTheWorkspace.
+TEST(Containment, HardlinkMadeBeforehandDoesNotLetTheSandboxWriteTheOutsideFile) {
   Sandbox box;
   OutsideDir outside;
   write_file(outside / "target.txt", "original\n");
   if (::link((outside / "target.txt").c_str(), (box.ws / "hardlink").c_str()) != 0)
     GTEST_SKIP() << "cannot hardlink " << outside.path() << " into " << box.ws.path() << ": "
                  << std::strerror(errno) << " (different filesystems or protected_hardlinks)";
-  auto o = box.sh("echo ok > inside.txt; echo bad > hardlink; true");
+  auto o = box.sh(
+      "echo ok > inside.txt; echo bad > hardlink; echo more >> hardlink; truncate -s 1 hardlink; "
+      "cat hardlink");
+  EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_EQ(read_file(box.ws / "inside.txt"), "ok\n") << o.err;
   EXPECT_EQ(read_file(outside / "target.txt"), "original\n");
+  EXPECT_EQ(read_file(box.ws / "hardlink"), "b") << "the command writes its own copy";
+  EXPECT_EQ(fs::hard_link_count(outside / "target.txt"), 1u);
 }
 
 TEST(Containment, RenamingProtectedDirectoriesAwayFails) {

@@ -256,16 +256,12 @@ TEST(ProtectedNames, AWritableHomeCannotGainStartupDirectoriesWhoseParentsAreAbs
   EXPECT_TRUE(contains(o.err, "shell startup files and git configuration stay read-only")) << o.err;
 }
 
-// Known gap, kept as a reproduction: a protected file that has a second name (a hard link)
-// in a writable root is read-only only by its protected path; the command rewrites it
-// through the other name. One run can prepare it at depth (sub/.vscode/tasks.json made as
-// a link to notes.json is reported as new, and looks harmless on review); the next run
-// rewrites it silently. The fix is the copy-on-write broker planned for hard links
-// (docs/architecture.md, "Files in a writable root that are hard links to outside files"):
-// a write-open of a file with st_nlink > 1 breaks the link first, so the protected name
-// keeps its bytes. Until then a protected file with more than one link could be refused at
-// the start (or reported as degraded).
-TEST(ProtectedNames, DISABLED_AProtectedFileCannotBeRewrittenThroughAnotherHardLink) {
+// A protected file that has a second name (a hard link) in a writable root: the command
+// writes through the other name. One run could prepare it at depth (sub/.vscode/tasks.json
+// made as a link to notes.json), the next rewrite it. cordon's broker opens every file for
+// writing and gives one with other names its own copy first: the protected name keeps its
+// bytes.
+TEST(ProtectedNames, AProtectedFileCannotBeRewrittenThroughAnotherHardLink) {
   Sandbox box;
   write_file(box.ws / "sub/.vscode/tasks.json", "{}\n");
   write_file(box.ws / ".envrc", "export A=1\n");
@@ -274,4 +270,6 @@ TEST(ProtectedNames, DISABLED_AProtectedFileCannotBeRewrittenThroughAnotherHardL
   auto o = box.sh("echo evil > notes.json; echo evil > envrc-copy; true");
   EXPECT_EQ(read_file(box.ws / "sub/.vscode/tasks.json"), "{}\n") << o.err;
   EXPECT_EQ(read_file(box.ws / ".envrc"), "export A=1\n") << o.err;
+  EXPECT_EQ(read_file(box.ws / "notes.json"), "evil\n");  // the allowed half: its own copy
+  EXPECT_EQ(read_file(box.ws / "envrc-copy"), "evil\n");
 }

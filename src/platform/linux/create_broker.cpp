@@ -18,6 +18,7 @@
 #include <cctype>
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -247,7 +248,8 @@ int split(pid_t tid, std::string abs, std::string& dir_text, std::string& name, 
 
 bool creates_name(FsCall call, const seccomp_notif& req) {
   auto opens_creating = [](uint64_t flags) {
-    return (flags & O_CREAT) != 0 && (flags & O_PATH) == 0 && (flags & __O_TMPFILE) == 0;
+    return (flags & (O_CREAT | O_WRONLY | O_RDWR | O_TRUNC)) != 0 && (flags & O_PATH) == 0 &&
+           (flags & __O_TMPFILE) == 0;
   };
   switch (call) {
     case FsCall::Open:
@@ -267,6 +269,7 @@ bool creates_name(FsCall call, const seccomp_notif& req) {
     case FsCall::Rename:
     case FsCall::RenameAt:
     case FsCall::RenameAt2:
+    case FsCall::Truncate:
       return true;
     default:
       return false;
@@ -274,21 +277,32 @@ bool creates_name(FsCall call, const seccomp_notif& req) {
 }
 
 Status CreateBroker::pin_watched() {
+  // One look per directory: the refused paths mostly share one (the top of the workspace).
+  std::string last_parent;
+  Watch last{};
   for (const auto& path : rules_.refuse_create) {
     const std::string parent = paths::parent(path);
-    UniqueFd dir(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK));
-    struct stat st {};
-    if (!dir.valid() || ::fstat(dir.get(), &st) != 0)
-      return os_error("open", parent, errno,
-                      "cordon watches this directory so that " + path + " cannot be created");
-    // Where names are compared without case (a case-folding directory, or a file
-    // system that ignores case), `.VSCode` is `.vscode`.
-    unsigned long attrs = 0;
-    struct statfs fs {};
-    const bool folds = ::fstatfs(dir.get(), &fs) == 0 && case_insensitive_fs(fs.f_type);
-    const bool casefold =
-        folds || (::ioctl(dir.get(), FS_IOC_GETFLAGS, &attrs) == 0 && (attrs & FS_CASEFOLD_FL) != 0);
-    watched_.push_back({st.st_dev, st.st_ino, casefold, paths::basename(path), path});
+    if (parent != last_parent) {
+      UniqueFd dir(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK));
+      struct stat st {};
+      if (!dir.valid() || ::fstat(dir.get(), &st) != 0)
+        return os_error("open", parent, errno,
+                        "cordon watches this directory so that " + path + " cannot be created");
+      // Where names are compared without case (a case-folding directory, or a file
+      // system that ignores case), `.VSCode` is `.vscode`.
+      unsigned long attrs = 0;
+      struct statfs fs {};
+      const bool folds = ::fstatfs(dir.get(), &fs) == 0 && case_insensitive_fs(fs.f_type);
+      last =
+          Watch{st.st_dev, st.st_ino,
+                folds || (::ioctl(dir.get(), FS_IOC_GETFLAGS, &attrs) == 0 && (attrs & FS_CASEFOLD_FL) != 0),
+                "", ""};
+      last_parent = parent;
+    }
+    Watch w = last;
+    w.name = paths::basename(path);
+    w.path = path;
+    watched_.push_back(std::move(w));
   }
   return Ok{};
 }
@@ -398,78 +412,175 @@ BrokerReply CreateBroker::install(const seccomp_notif& req, int listener, int fd
   return r;
 }
 
-BrokerReply CreateBroker::reopen(const seccomp_notif& req, int listener, int fd, int flags) {
+CreateBroker::Opened CreateBroker::reopen(const seccomp_notif& req, int listener, int fd, int flags) {
   const pid_t tid = static_cast<pid_t>(req.pid);
   int err = 0;
   UniqueFd held = take_fd(tid, fd, err);
-  if (!held.valid()) return error(err == EBADF || err == ESRCH ? EBADF : EACCES);
-  if (!still_pending(listener, req.id)) return gone();
+  if (!held.valid()) return Opened{{}, error(err == EBADF || err == ESRCH ? EBADF : EACCES)};
+  if (!still_pending(listener, req.id)) return Opened{{}, gone()};
   const int have = ::fcntl(held.get(), F_GETFL);
   const int want = flags & O_ACCMODE;
   const int has = have < 0 || (have & O_PATH) ? -1 : have & O_ACCMODE;
   const bool reads = want == O_RDONLY || want == O_RDWR, writes = want != O_RDONLY || (flags & O_TRUNC);
-  if (has < 0 || (reads && has == O_WRONLY) || (writes && has == O_RDONLY)) return error(EACCES);
+  if (has < 0 || (reads && has == O_WRONLY) || (writes && has == O_RDONLY)) return Opened{{}, error(EACCES)};
   const std::string self = "/proc/self/fd/" + std::to_string(held.get());
   UniqueFd opened(
       ::open(self.c_str(), (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
-  if (!opened.valid()) return error(errno);
+  if (!opened.valid()) return Opened{{}, error(errno)};
   if (!(flags & O_NONBLOCK))
     (void)::fcntl(opened.get(), F_SETFL, ::fcntl(opened.get(), F_GETFL) & ~O_NONBLOCK);
-  return install(req, listener, opened.get(), (flags & O_CLOEXEC) != 0);
+  return Opened{std::move(opened), std::nullopt};
 }
 
-BrokerReply CreateBroker::open(const seccomp_notif& req, int listener, int dirfd, uint64_t path_addr,
-                               int flags, mode_t mode) {
+// A file opened for writing that has other names (hard links), which may lie outside the
+// writable roots (a package store, a `cp -al` backup, a local clone's objects): the
+// command gets its own copy under this name, and the other names keep the original.
+// Made beside it (O_TMPFILE, else a temporary name), then renamed over the name; the
+// original is only ever read. Returns the copy, open for reading and writing.
+int CreateBroker::copy_up(const Named& t, const struct stat& linked, UniqueFd& out) {
+  UniqueFd src(
+      ::openat(t.dir.get(), t.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  struct stat st {};
+  if (!src.valid() || ::fstat(src.get(), &st) != 0) return errno ? errno : EIO;
+  if (st.st_dev != linked.st_dev || st.st_ino != linked.st_ino) return EAGAIN;  // replaced meanwhile
+  std::string temp;
+  auto temp_name = [&] {
+    char name[48];
+    std::snprintf(name, sizeof name, ".cordon-copy-%d-%llx", static_cast<int>(::getpid()),
+                  static_cast<unsigned long long>(copies_++));
+    return std::string(name);
+  };
+  UniqueFd copy(::openat(t.dir.get(), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  if (!copy.valid()) {  // a file system without O_TMPFILE
+    temp = temp_name();
+    copy.reset(::openat(t.dir.get(), temp.c_str(), O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!copy.valid()) return errno;
+  }
+  auto fail = [&](int e) {
+    if (!temp.empty()) ::unlinkat(t.dir.get(), temp.c_str(), 0);
+    return e;
+  };
+  for (off_t left = st.st_size; left > 0;) {
+    ssize_t n = ::copy_file_range(src.get(), nullptr, copy.get(), nullptr, static_cast<size_t>(left), 0);
+    if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
+      char buf[65536];
+      n = ::read(src.get(), buf, sizeof buf);
+      if (n > 0 && ::write(copy.get(), buf, static_cast<size_t>(n)) != n) return fail(errno ? errno : EIO);
+    }
+    if (n < 0) return fail(errno);
+    if (n == 0) break;  // it shrank meanwhile
+    left -= n;
+  }
+  (void)::fchown(copy.get(), st.st_uid, st.st_gid);  // the same owner, where cordon may set it
+  if (::fchmod(copy.get(), st.st_mode & 07777) != 0) return fail(errno);
+  if (temp.empty()) {
+    temp = temp_name();
+    const std::string self = "/proc/self/fd/" + std::to_string(copy.get());
+    if (::linkat(AT_FDCWD, self.c_str(), t.dir.get(), temp.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+      const int e = errno;
+      temp.clear();
+      return e;
+    }
+  }
+  if (::renameat(t.dir.get(), temp.c_str(), t.dir.get(), t.name.c_str()) != 0) return fail(errno);
+  out = std::move(copy);
+  return 0;
+}
+
+CreateBroker::Opened CreateBroker::open_for(const seccomp_notif& req, int listener, int dirfd,
+                                            uint64_t path_addr, int flags, mode_t mode, bool may_wait) {
   const pid_t tid = static_cast<pid_t>(req.pid);
   std::string path, abs;
-  if (!read_string(tid, path_addr, path)) return error(path_addr == 0 ? EFAULT : ENAMETOOLONG);
-  if (int e = absolute(tid, dirfd, path, abs)) return error(e);
+  if (!read_string(tid, path_addr, path)) return Opened{{}, error(path_addr == 0 ? EFAULT : ENAMETOOLONG)};
+  if (int e = absolute(tid, dirfd, path, abs)) return Opened{{}, error(e)};
+  const bool writes = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
   for (int hop = 0; hop < kMaxHops; ++hop) {
     if (int fd = -1; caller_fd(abs, fd)) return reopen(req, listener, fd, flags);
     Named t;
-    if (int e = split(tid, abs, t.dir_text, t.name, t.slash, t.dir)) return error(e);
-    if (!still_pending(listener, req.id)) return gone();
-    if (auto d = refused(t, Operation::Create)) {
-      BrokerReply r = error(EACCES);
-      r.event = std::move(d);
-      return r;
+    if (int e = split(tid, abs, t.dir_text, t.name, t.slash, t.dir)) return Opened{{}, error(e)};
+    if (!still_pending(listener, req.id)) return Opened{{}, gone()};
+    if (flags & O_CREAT) {
+      if (auto d = refused(t, Operation::Create)) {
+        BrokerReply r = error(EACCES);
+        r.event = std::move(d);
+        return Opened{{}, std::move(r)};
+      }
     }
-    if (on_procfs(t.dir.get())) return error(EACCES);
+    if (on_procfs(t.dir.get())) {
+      // Not opened by cordon (it is not the caller there). Refused with the kernel's own
+      // reason where it has one (a root-owned file, the read-only binds over /proc/sys).
+      const int why =
+          ::faccessat(t.dir.get(), t.name.c_str(), writes ? W_OK : R_OK, AT_EACCESS | AT_SYMLINK_NOFOLLOW);
+      return Opened{{}, error(why == 0 ? EACCES : errno)};
+    }
     ActingFor as(tid, drop_caps_);
-    if (!as.ready()) return error(EPERM);
+    if (!as.ready()) return Opened{{}, error(EPERM)};
     // O_NOFOLLOW: a last link is followed here, so that its target's name is decided on.
     // O_NONBLOCK: opening a FIFO or a terminal line must not wait on this thread.
-    // O_NOCTTY: a terminal never becomes cordon's.
-    UniqueFd fd(
-        ::openat(t.dir.get(), t.arg().c_str(), flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode));
+    // O_NOCTTY: a terminal never becomes cordon's. O_TRUNC waits until the file is known
+    // to have no other name (a hard link may lie outside the writable roots).
+    UniqueFd fd(::openat(t.dir.get(), t.arg().c_str(),
+                         (flags & ~O_TRUNC) | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode));
     if (fd.valid()) {
       struct stat st {};
-      if (::fstat(fd.get(), &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(5, 0) &&
+      if (::fstat(fd.get(), &st) != 0) return Opened{{}, error(errno)};
+      if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(5, 0) &&
           controlling_tty(std::to_string(tid)) != controlling_tty("self"))
-        return error(ENXIO);  // /dev/tty is the opener's terminal: cordon's is not the command's
+        return Opened{{}, error(ENXIO)};  // /dev/tty is the opener's terminal: cordon's is not the command's
+      if (writes && S_ISREG(st.st_mode) && st.st_nlink > 1) {
+        UniqueFd copy;
+        if (int e = copy_up(t, st, copy)) return Opened{{}, error(e)};
+        const std::string self = "/proc/self/fd/" + std::to_string(copy.get());
+        fd.reset(::open(self.c_str(), (flags & ~(O_CREAT | O_EXCL | O_TRUNC)) | O_NOCTTY | O_CLOEXEC));
+        if (!fd.valid()) return Opened{{}, error(errno)};
+      }
+      if ((flags & O_TRUNC) && S_ISREG(st.st_mode)) {
+        int rc = (flags & O_ACCMODE) != O_RDONLY ? ::ftruncate(fd.get(), 0) : -1;
+        if ((flags & O_ACCMODE) == O_RDONLY) {  // O_RDONLY|O_TRUNC truncates too
+          const std::string self = "/proc/self/fd/" + std::to_string(fd.get());
+          UniqueFd w(::open(self.c_str(), O_WRONLY | O_CLOEXEC));
+          rc = w.valid() ? ::ftruncate(w.get(), 0) : -1;
+        }
+        if (rc != 0) return Opened{{}, error(errno)};
+      }
       if (!(flags & O_NONBLOCK)) (void)::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
-      return install(req, listener, fd.get(), (flags & O_CLOEXEC) != 0);
+      return Opened{std::move(fd), std::nullopt};
     }
     const int e = errno;
     if (e == ELOOP && !(flags & O_NOFOLLOW) && !t.slash) {
       const std::string target = read_link_at(t.dir.get(), t.name.c_str());
-      if (target.empty()) return error(ELOOP);
+      if (target.empty()) return Opened{{}, error(ELOOP)};
       abs = target[0] == '/' ? target : t.dir_text + "/" + target;
       continue;
     }
-    if (e == ENXIO && !(flags & O_NONBLOCK) && (flags & O_ACCMODE) == O_WRONLY) {
+    if (may_wait && e == ENXIO && !(flags & O_NONBLOCK) && (flags & O_ACCMODE) == O_WRONLY) {
       // A FIFO with no reader yet: the kernel would wait for one. Wait on a worker, on
       // the FIFO pinned now (never the name again).
       UniqueFd pin(::openat(t.dir.get(), t.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
       struct stat st {};
       if (pin.valid() && ::fstat(pin.get(), &st) == 0 && S_ISFIFO(st.st_mode)) {
         wait_for_fifo(req, listener, pin.release(), flags);
-        return gone();
+        return Opened{{}, gone()};
       }
     }
-    return error(e);
+    return Opened{{}, error(e)};
   }
-  return error(ELOOP);
+  return Opened{{}, error(ELOOP)};
+}
+
+BrokerReply CreateBroker::open(const seccomp_notif& req, int listener, int dirfd, uint64_t path_addr,
+                               int flags, mode_t mode) {
+  Opened o = open_for(req, listener, dirfd, path_addr, flags, mode, /*may_wait=*/true);
+  if (o.reply) return std::move(*o.reply);
+  return install(req, listener, o.fd.get(), (flags & O_CLOEXEC) != 0);
+}
+
+BrokerReply CreateBroker::truncate(const seccomp_notif& req, int listener) {
+  const auto length = static_cast<off_t>(req.data.args[1]);
+  if (length < 0) return error(EINVAL);
+  Opened o = open_for(req, listener, AT_FDCWD, req.data.args[0], O_WRONLY, 0, /*may_wait=*/false);
+  if (o.reply) return std::move(*o.reply);
+  return result(::ftruncate(o.fd.get(), length));
 }
 
 void CreateBroker::wait_for_fifo(const seccomp_notif& req, int listener, int pin, int flags) {
@@ -672,6 +783,8 @@ BrokerReply CreateBroker::handle(FsCall call, const seccomp_notif& req, int list
       return open(req, listener, AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC, static_cast<mode_t>(a[1]));
     case FsCall::OpenAt2:
       return error(ENOSYS);  // its flags are in memory: see the header
+    case FsCall::Truncate:
+      return truncate(req, listener);
     case FsCall::Link:
       return link(req, listener, AT_FDCWD, a[0], AT_FDCWD, a[1], 0);
     case FsCall::LinkAt:

@@ -51,6 +51,7 @@
 #pragma once
 
 #include <linux/seccomp.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <atomic>
@@ -106,9 +107,19 @@ class CreateBroker {
     std::thread thread;
     std::atomic<bool> done{false};
   };
+  // A descriptor opened for the caller, or the answer instead (refused, failed, or given
+  // already: a FIFO's worker, the caller gone).
+  struct Opened {
+    UniqueFd fd;
+    std::optional<BrokerReply> reply;
+  };
+  Opened open_for(const seccomp_notif& req, int listener, int dirfd, uint64_t path_addr, int flags,
+                  mode_t mode, bool may_wait);
+  Opened reopen(const seccomp_notif& req, int listener, int fd, int flags);
+  int copy_up(const Named& t, const struct stat& linked, UniqueFd& out);
   BrokerReply open(const seccomp_notif& req, int listener, int dirfd, uint64_t path_addr, int flags,
                    mode_t mode);
-  BrokerReply reopen(const seccomp_notif& req, int listener, int fd, int flags);
+  BrokerReply truncate(const seccomp_notif& req, int listener);
   BrokerReply make(FsCall call, const seccomp_notif& req, int listener);
   BrokerReply link(const seccomp_notif& req, int listener, int olddir, uint64_t old_addr, int newdir,
                    uint64_t new_addr, int flags);
@@ -122,6 +133,7 @@ class CreateBroker {
   std::vector<Watch> watched_;
   std::vector<uint64_t> root_mounts_;  // mounts at or below a policy root, in the sandbox
   bool drop_caps_ = false;             // cordon runs with capabilities: none while acting for the command
+  uint64_t copies_ = 0;                // names of temporary copies (copy_up)
   std::mutex waiters_mutex_;
   std::list<Waiter> waiters_;
 };

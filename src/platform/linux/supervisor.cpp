@@ -86,10 +86,10 @@ Result<SupervisorPrograms> supervisor_compile(const std::vector<SeccompRule>& de
         rc = seccomp_rule_add(ctx.get(), SCMP_ACT_NOTIFY, nr, 0);
       } else {
         // Only the flags that write or create reach the supervisor (plain reads stay in
-        // the kernel); without the recorder, only O_CREAT.
+        // the kernel): the creation broker opens each of them (a hard link gets its copy).
         const unsigned a = static_cast<unsigned>(w.flags_arg);
-        for (uint64_t bit : {uint64_t{O_WRONLY}, uint64_t{O_RDWR}, uint64_t{O_CREAT}})
-          if (rc == 0 && (out.observing || bit == O_CREAT))
+        for (uint64_t bit : {uint64_t{O_WRONLY}, uint64_t{O_RDWR}, uint64_t{O_CREAT}, uint64_t{O_TRUNC}})
+          if (rc == 0 && (create || (out.observing && bit != O_TRUNC)))
             rc = seccomp_rule_add(ctx.get(), SCMP_ACT_NOTIFY, nr, 1,
                                   SCMP_CMP(a, SCMP_CMP_MASKED_EQ, bit, bit));
       }
