@@ -108,7 +108,9 @@ const std::vector<SecretEntry>& secret_system_entries() {
       {"/etc/ssh/ssh_host_ecdsa_key", "the host's ssh identity"},
       {"/etc/ssh/ssh_host_ed25519_key", "the host's ssh identity"},
       {"/etc/ssl/private", "TLS private keys"},
-      {"/etc/security/opasswd", "old password hashes"}};
+      {"/etc/security/opasswd", "old password hashes"},
+      {"/var/backups/shadow.bak", "password hashes (Debian's daily backup)"},
+      {"/var/backups/gshadow.bak", "group password hashes (Debian's daily backup)"}};
   return entries;
 }
 
