@@ -24,7 +24,8 @@ cordon_src=${CORDON:-$repo/build/cordon}
 [[ -x $cordon_src ]] || die "no cordon binary at $cordon_src (build first, or set CORDON)"
 for t in c++ git tar unshare python3; do command -v "$t" >/dev/null || die "'$t' not found"; done
 
-# The archive is read inside the sandbox, whose /tmp is private: keep everything elsewhere.
+# Not under /tmp: the sandbox's /tmp is private. BENCH_TMPDIR=/dev/shm measures on tmpfs,
+# without the disk file system's own cost (ext4 under churn spends seconds allocating inodes).
 export TMPDIR=${BENCH_TMPDIR:-/var/tmp}
 bench_setup bench-create
 mkdir -p "$tmp/src" "$tmp/ws-new" "$tmp/ws-old" "$tmp/x-bare" "$tmp/x-floor" "$tmp/x-cordon" "$tmp/x-quiet"
@@ -41,6 +42,11 @@ for i in range(n):
         f.write("x\n")
 PY
 tar -C "$tmp/src" -cf "$tmp/files.tar" .
+# Each variant untars a copy that lies in its own workspace (the sandbox sees only that).
+for x in x-bare x-floor x-cordon x-quiet; do
+  cp "$tmp/files.tar" "$tmp/$x/files.tar"
+  mkdir -p "$tmp/$x/out"
+done
 
 # One field per line, NUL-separated for the timer: NAME ARGV... then an empty field.
 spec=$tmp/spec
@@ -52,7 +58,7 @@ if [[ -n ${CORDON_OLD:-} ]]; then
   copy_cordon "$CORDON_OLD" "$tmp/old"
   add cold-old env XDG_STATE_HOME="$tmp/state-old" "$tmp/old/cordon" run --no-config --workspace "$tmp/ws-old" -- /bin/true
 fi
-untar() { printf 'rm -rf %q/* && tar -C %q -xf %q' "$1" "$1" "$tmp/files.tar"; }
+untar() { printf 'rm -rf %q/out && mkdir %q/out && tar -C %q/out -xf %q/files.tar' "$1" "$1" "$1" "$1"; }
 add untar-bare sh -c "$(untar "$tmp/x-bare")"
 add untar-floor unshare -Urnmpi --fork --mount-proc sh -c "$(untar "$tmp/x-floor")"
 add untar-cordon "$cordon" run --no-config --workspace "$tmp/x-cordon" -- sh -c "$(untar "$tmp/x-cordon")"

@@ -70,16 +70,24 @@ bool exists_in(pid_t pid, const std::string& path) {
 }
 
 UniqueFd resolve_in_view(pid_t tid, const std::string& path, uint64_t open_flags, int& err) {
-  UniqueFd root(::open(("/proc/" + std::to_string(tid) + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!root.valid()) {
-    err = errno == ENOENT ? ESRCH : errno;
-    return {};
+  return resolve_in_view(tid, -1, path, open_flags, err);
+}
+
+UniqueFd resolve_in_view(pid_t tid, int given_root, const std::string& path, uint64_t open_flags, int& err) {
+  UniqueFd own;
+  if (given_root < 0) {
+    own.reset(::open(("/proc/" + std::to_string(tid) + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!own.valid()) {
+      err = errno == ENOENT ? ESRCH : errno;
+      return {};
+    }
   }
+  const int root = given_root < 0 ? own.get() : given_root;
   open_how how{};
   how.flags = open_flags | O_CLOEXEC;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
   for (int attempt = 0; attempt < 8; ++attempt) {  // EAGAIN: a rename raced a ".."
-    UniqueFd pin(static_cast<int>(::syscall(SYS_openat2, root.get(), path.c_str(), &how, sizeof how)));
+    UniqueFd pin(static_cast<int>(::syscall(SYS_openat2, root, path.c_str(), &how, sizeof how)));
     if (pin.valid()) return pin;
     err = errno;
     if (err != EAGAIN) break;

@@ -40,6 +40,8 @@ bool exists_in(pid_t pid, const std::string& path);
 // kernel would resolve it for the command (its mounts apply; a link made inside stays
 // inside; no /proc magic links). Invalid with `err` set when it cannot be.
 UniqueFd resolve_in_view(pid_t tid, const std::string& path, uint64_t open_flags, int& err);
+// The same beneath `root`, the sandbox's root already open (O_PATH); -1: tid's own.
+UniqueFd resolve_in_view(pid_t tid, int root, const std::string& path, uint64_t open_flags, int& err);
 
 // A copy of descriptor `fd` of process `pid` (pidfd_getfd, close-on-exec): the same open
 // file, so what cordon does through it the caller sees. Invalid with `err` set when the

@@ -178,37 +178,32 @@ unsigned long controlling_tty(const std::string& pid) {
   return p ? std::strtoul(p, nullptr, 10) : 0;
 }
 
-// For one call made for the command: its umask, and no effective capabilities when
-// cordon has some (the command has none). Per thread (the supervisor's fs_struct is
-// its own, and capabilities are per thread).
+// For one call made for the command: its umask when the call creates (the supervisor's
+// thread has its own fs_struct, so nothing else sees it), and no effective capabilities
+// when cordon has some (the command has none; capabilities are per thread).
 class ActingFor {
  public:
-  ActingFor(pid_t tid, bool drop_caps) : saved_mask_(::umask(caller_umask(tid))), drop_(drop_caps) {
-    if (!drop_) return;
-    hdr_.version = _LINUX_CAPABILITY_VERSION_3;
-    hdr_.pid = 0;
-    ok_ = ::syscall(SYS_capget, &hdr_, saved_) == 0;
-    if (!ok_) return;
+  // `caps`: cordon's capabilities (taken once), or null when it has none to set aside.
+  ActingFor(pid_t tid, bool creates, const __user_cap_data_struct* caps) : caps_(caps) {
+    if (creates) ::umask(caller_umask(tid));
+    if (!caps_) return;
     __user_cap_data_struct none[2];
-    std::memcpy(none, saved_, sizeof none);
+    std::memcpy(none, caps_, sizeof none);
     none[0].effective = none[1].effective = 0;
     ok_ = ::syscall(SYS_capset, &hdr_, none) == 0;
   }
   ~ActingFor() {
-    ::umask(saved_mask_);
-    if (drop_ && ok_) (void)::syscall(SYS_capset, &hdr_, saved_);
+    if (caps_ && ok_) (void)::syscall(SYS_capset, &hdr_, caps_);
   }
   ActingFor(const ActingFor&) = delete;
   ActingFor& operator=(const ActingFor&) = delete;
   // False: the capabilities could not be set aside, and nothing may be done.
-  bool ready() const { return !drop_ || ok_; }
+  bool ready() const { return !caps_ || ok_; }
 
  private:
-  mode_t saved_mask_;
-  bool drop_;
+  const __user_cap_data_struct* caps_;
   bool ok_ = false;
-  __user_cap_header_struct hdr_{};
-  __user_cap_data_struct saved_[2]{};
+  __user_cap_header_struct hdr_{_LINUX_CAPABILITY_VERSION_3, 0};
 };
 
 BrokerReply error(int e) {
@@ -229,7 +224,8 @@ BrokerReply gone() {  // the caller went away: nothing to answer
 }
 
 // Splits `abs` into its directory, pinned in the command's view, and its last name.
-int split(pid_t tid, std::string abs, std::string& dir_text, std::string& name, bool& slash, UniqueFd& dir) {
+int split(pid_t tid, int root, std::string abs, std::string& dir_text, std::string& name, bool& slash,
+          UniqueFd& dir) {
   size_t end = abs.size();
   while (end > 1 && abs[end - 1] == '/') --end;
   slash = end < abs.size();
@@ -240,7 +236,7 @@ int split(pid_t tid, std::string abs, std::string& dir_text, std::string& name, 
   if (name.empty()) name = ".";
   if (name.size() > NAME_MAX) return ENAMETOOLONG;
   int err = 0;
-  dir = resolve_in_view(tid, dir_text, O_PATH | O_DIRECTORY, err);
+  dir = resolve_in_view(tid, root, dir_text, O_PATH | O_DIRECTORY, err);
   return dir.valid() ? 0 : err;
 }
 
@@ -346,8 +342,12 @@ void CreateBroker::attach(pid_t child) {
   // The umask is set per call for the caller: this thread's own, not cordon's.
   (void)::unshare(CLONE_FS);
   __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
-  __user_cap_data_struct data[2]{};
-  drop_caps_ = ::syscall(SYS_capget, &hdr, data) != 0 || data[0].effective != 0 || data[1].effective != 0;
+  // Unknown counts as having some: then every call fails (ActingFor not ready) rather than
+  // act with capabilities the command does not have.
+  drop_caps_ = ::syscall(SYS_capget, &hdr, caps_) != 0 || caps_[0].effective != 0 || caps_[1].effective != 0;
+  // Every process of the sandbox has the same root (none may chroot): resolved from the
+  // first process's, once.
+  root_.reset(::open(("/proc/" + std::to_string(child) + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   static const bool handler = [] {  // interrupts a FIFO wait at the end of the run
     struct sigaction sa {};
     sa.sa_handler = [](int) {};
@@ -497,7 +497,7 @@ CreateBroker::Opened CreateBroker::open_for(const seccomp_notif& req, int listen
   for (int hop = 0; hop < kMaxHops; ++hop) {
     if (int fd = -1; caller_fd(abs, fd)) return reopen(req, listener, fd, flags);
     Named t;
-    if (int e = split(tid, abs, t.dir_text, t.name, t.slash, t.dir)) return Opened{{}, error(e)};
+    if (int e = split(tid, root_.get(), abs, t.dir_text, t.name, t.slash, t.dir)) return Opened{{}, error(e)};
     if (!still_pending(listener, req.id)) return Opened{{}, gone()};
     if (flags & O_CREAT) {
       if (auto d = refused(t, Operation::Create)) {
@@ -513,7 +513,7 @@ CreateBroker::Opened CreateBroker::open_for(const seccomp_notif& req, int listen
           ::faccessat(t.dir.get(), t.name.c_str(), writes ? W_OK : R_OK, AT_EACCESS | AT_SYMLINK_NOFOLLOW);
       return Opened{{}, error(why == 0 ? EACCES : errno)};
     }
-    ActingFor as(tid, drop_caps_);
+    ActingFor as(tid, (flags & O_CREAT) != 0, drop_caps_ ? caps_ : nullptr);
     if (!as.ready()) return Opened{{}, error(EPERM)};
     // O_NOFOLLOW: a last link is followed here, so that its target's name is decided on.
     // O_NONBLOCK: opening a FIFO or a terminal line must not wait on this thread.
@@ -543,7 +543,9 @@ CreateBroker::Opened CreateBroker::open_for(const seccomp_notif& req, int listen
         }
         if (rc != 0) return Opened{{}, error(errno)};
       }
-      if (!(flags & O_NONBLOCK)) (void)::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
+      // The status flags as asked (F_SETFL changes only these, so O_NONBLOCK goes).
+      if (!(flags & O_NONBLOCK))
+        (void)::fcntl(fd.get(), F_SETFL, flags & (O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME));
       return Opened{std::move(fd), std::nullopt};
     }
     const int e = errno;
@@ -682,7 +684,7 @@ BrokerReply CreateBroker::make(FsCall call, const seccomp_notif& req, int listen
   if (!read_string(tid, path_addr, path)) return error(path_addr == 0 ? EFAULT : ENAMETOOLONG);
   if (int e = absolute(tid, dirfd, path, abs)) return error(e);
   Named t;
-  if (int e = split(tid, abs, t.dir_text, t.name, t.slash, t.dir)) return error(e);
+  if (int e = split(tid, root_.get(), abs, t.dir_text, t.name, t.slash, t.dir)) return error(e);
   if (!still_pending(listener, req.id)) return gone();
   if (auto d = refused(t, Operation::Create)) {
     BrokerReply r = error(EACCES);
@@ -690,7 +692,7 @@ BrokerReply CreateBroker::make(FsCall call, const seccomp_notif& req, int listen
     return r;
   }
   if (on_procfs(t.dir.get())) return error(EACCES);
-  ActingFor as(tid, drop_caps_);
+  ActingFor as(tid, call != FsCall::Symlink && call != FsCall::SymlinkAt, drop_caps_ ? caps_ : nullptr);
   if (!as.ready()) return error(EPERM);
   switch (call) {
     case FsCall::Mkdir:
@@ -726,13 +728,14 @@ BrokerReply CreateBroker::link(const seccomp_notif& req, int listener, int olddi
       if (!(flags & AT_SYMLINK_FOLLOW)) return error(EXDEV);  // the /proc link itself
       source = take_fd(tid, held, err);
     } else {
-      source = resolve_in_view(tid, old_abs, O_PATH | ((flags & AT_SYMLINK_FOLLOW) ? 0 : O_NOFOLLOW), err);
+      source = resolve_in_view(tid, root_.get(), old_abs,
+                               O_PATH | ((flags & AT_SYMLINK_FOLLOW) ? 0 : O_NOFOLLOW), err);
     }
   }
   if (!source.valid()) return error(err ? err : ENOENT);
   if (int e = absolute(tid, newdir, new_path, new_abs)) return error(e);
   Named t;
-  if (int e = split(tid, new_abs, t.dir_text, t.name, t.slash, t.dir)) return error(e);
+  if (int e = split(tid, root_.get(), new_abs, t.dir_text, t.name, t.slash, t.dir)) return error(e);
   if (!still_pending(listener, req.id)) return gone();
   if (auto d = refused(t, Operation::Create)) {
     BrokerReply r = error(EACCES);
@@ -740,7 +743,7 @@ BrokerReply CreateBroker::link(const seccomp_notif& req, int listener, int olddi
     return r;
   }
   if (on_procfs(t.dir.get())) return error(EACCES);
-  ActingFor as(tid, drop_caps_);
+  ActingFor as(tid, false, drop_caps_ ? caps_ : nullptr);
   if (!as.ready()) return error(EPERM);
   const std::string self = "/proc/self/fd/" + std::to_string(source.get());
   return result(::linkat(AT_FDCWD, self.c_str(), t.dir.get(), t.arg().c_str(), AT_SYMLINK_FOLLOW));
@@ -754,8 +757,9 @@ BrokerReply CreateBroker::rename(const seccomp_notif& req, int listener, int old
   if (int e = absolute(tid, olddir, old_path, old_abs)) return error(e);
   if (int e = absolute(tid, newdir, new_path, new_abs)) return error(e);
   Named from, to;
-  if (int e = split(tid, old_abs, from.dir_text, from.name, from.slash, from.dir)) return error(e);
-  if (int e = split(tid, new_abs, to.dir_text, to.name, to.slash, to.dir)) return error(e);
+  if (int e = split(tid, root_.get(), old_abs, from.dir_text, from.name, from.slash, from.dir))
+    return error(e);
+  if (int e = split(tid, root_.get(), new_abs, to.dir_text, to.name, to.slash, to.dir)) return error(e);
   if (!still_pending(listener, req.id)) return gone();
   // The new name is made; with RENAME_EXCHANGE both names stay as they were, and a
   // refused name never exists, so the new name is the one to decide on either way.
@@ -766,7 +770,7 @@ BrokerReply CreateBroker::rename(const seccomp_notif& req, int listener, int old
   }
   if (on_procfs(from.dir.get()) || on_procfs(to.dir.get())) return error(EACCES);
   if (mount_point(from.dir.get(), from.name) || mount_point(to.dir.get(), to.name)) return error(EBUSY);
-  ActingFor as(tid, drop_caps_);
+  ActingFor as(tid, false, drop_caps_ ? caps_ : nullptr);
   if (!as.ready()) return error(EPERM);
   return result(static_cast<int>(
       ::syscall(SYS_renameat2, from.dir.get(), from.arg().c_str(), to.dir.get(), to.arg().c_str(), flags)));

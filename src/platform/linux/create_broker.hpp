@@ -50,6 +50,7 @@
 // absent protected path (reported by the planner).
 #pragma once
 
+#include <linux/capability.h>
 #include <linux/seccomp.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -133,6 +134,8 @@ class CreateBroker {
   std::vector<Watch> watched_;
   std::vector<uint64_t> root_mounts_;  // mounts at or below a policy root, in the sandbox
   bool drop_caps_ = false;             // cordon runs with capabilities: none while acting for the command
+  __user_cap_data_struct caps_[2]{};   // cordon's own, when drop_caps_
+  UniqueFd root_;                      // the sandbox's root (attach); invalid: each caller's
   uint64_t copies_ = 0;                // names of temporary copies (copy_up)
   std::mutex waiters_mutex_;
   std::list<Waiter> waiters_;
