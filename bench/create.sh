@@ -10,6 +10,7 @@
 #      `cordon run --report-denials off -- tar` (creation brokered, nothing observed).
 #
 #   bench/create.sh          # about a minute; BENCH_RUNS=N (default 20), BENCH_FILES=N
+#   BENCH_TMPDIR=/dev/shm BENCH_STATE=/var/tmp CORDON_OLD=old/cordon bench/create.sh
 #
 # Everything lives in one temporary directory, removed on exit.
 set -euo pipefail
@@ -28,7 +29,13 @@ for t in c++ git tar unshare python3; do command -v "$t" >/dev/null || die "'$t'
 # without the disk file system's own cost (ext4 under churn spends seconds allocating inodes).
 export TMPDIR=${BENCH_TMPDIR:-/var/tmp}
 bench_setup bench-create
-mkdir -p "$tmp/src" "$tmp/ws-new" "$tmp/ws-old" "$tmp/x-bare" "$tmp/x-floor" "$tmp/x-cordon" "$tmp/x-quiet"
+# cordon's state elsewhere, if asked (an older cordon cannot hide a state directory under /dev/shm).
+if [[ -n ${BENCH_STATE:-} ]]; then
+  XDG_STATE_HOME=$(mktemp -d "$BENCH_STATE/cordon-bench-state.XXXXXX")
+  export XDG_STATE_HOME
+  trap 'bench_cleanup; rm -rf -- "$XDG_STATE_HOME"' EXIT
+fi
+mkdir -p "$tmp/src" "$tmp/ws-new" "$tmp/ws-old" "$tmp/x-bare" "$tmp/x-floor" "$tmp/x-cordon" "$tmp/x-quiet" "$tmp/x-old"
 git init -q "$tmp/ws-new"
 git init -q "$tmp/ws-old"
 python3 - "$tmp/src" "$FILES" <<'PY'
@@ -43,7 +50,7 @@ for i in range(n):
 PY
 tar -C "$tmp/src" -cf "$tmp/files.tar" .
 # Each variant untars a copy that lies in its own workspace (the sandbox sees only that).
-for x in x-bare x-floor x-cordon x-quiet; do
+for x in x-bare x-floor x-cordon x-quiet x-old; do
   cp "$tmp/files.tar" "$tmp/$x/files.tar"
   mkdir -p "$tmp/$x/out"
 done
@@ -56,7 +63,7 @@ add cold-cordon "$cordon" run --no-config --workspace "$tmp/ws-new" -- /bin/true
 if [[ -n ${CORDON_OLD:-} ]]; then
   mkdir -p "$tmp/old"
   copy_cordon "$CORDON_OLD" "$tmp/old"
-  add cold-old env XDG_STATE_HOME="$tmp/state-old" "$tmp/old/cordon" run --no-config --workspace "$tmp/ws-old" -- /bin/true
+  add cold-old env XDG_STATE_HOME="$XDG_STATE_HOME/old" "$tmp/old/cordon" run --no-config --workspace "$tmp/ws-old" -- /bin/true
 fi
 untar() { printf 'rm -rf %q/out && mkdir %q/out && tar -C %q/out -xf %q/files.tar' "$1" "$1" "$1" "$1"; }
 add untar-bare sh -c "$(untar "$tmp/x-bare")"
@@ -64,6 +71,10 @@ add untar-floor unshare -Urnmpi --fork --mount-proc sh -c "$(untar "$tmp/x-floor
 add untar-cordon "$cordon" run --no-config --workspace "$tmp/x-cordon" -- sh -c "$(untar "$tmp/x-cordon")"
 add untar-cordon-quiet "$cordon" run --no-config --report-denials off --workspace "$tmp/x-quiet" -- \
   sh -c "$(untar "$tmp/x-quiet")"
+if [[ -n ${CORDON_OLD:-} ]]; then
+  add untar-old env XDG_STATE_HOME="$XDG_STATE_HOME/old" "$tmp/old/cordon" run --no-config --workspace "$tmp/x-old" -- \
+    sh -c "$(untar "$tmp/x-old")"
+fi
 
 echo "bench: $FILES files, $RUNS rounds, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 "$timer" --runs "$RUNS" --warmup 2 --timeout 300 --json "$tmp/out/create.json" --csv "$tmp/out/create.csv" "$spec"
