@@ -163,6 +163,26 @@ elif [ "$RC" -eq 0 ] && [ -f "$VICTIM/keep.txt" ] && [ -f "$VICTIM/sub/f.txt" ];
 else fail "cleanup through a planted link" "rc=$RC victim: $(ls -RA "$VICTIM" | tr '\n' ' ') err=$(head -c 300 "$ERR")"; fi
 rm -rf "$VICTIM"
 
+# F19: cordon's state files are written through a new temporary file with a random
+# name, never through a link planted under the old fixed temporary name (CREATE_ALWAYS
+# followed it and filled the target with cordon's ledger; deleting it first would not
+# do either: Wine's DeleteFileW deletes a symlink's target).
+STATE_DIR=$(ls -d "$WINEPREFIX"/drive_c/users/*/AppData/Local/cordon 2>/dev/null | head -1)
+SVICTIM=$(mktemp /tmp/cordon-svictim.XXXXXX)
+echo precious >"$SVICTIM"
+if [ -n "$STATE_DIR" ]; then
+  ln -sf "$SVICTIM" "$STATE_DIR/acl-ledger.json.tmp"
+  ln -sf "$SVICTIM" "$STATE_DIR/capability-sids.json.tmp"
+  mkdir -p "$GWS/f19root"
+  (cd "$GWS/f19root" && timeout "$WINE_TIMEOUT" "$WINE" "$CORDON" run --best-effort -- "$CHILD" exit 0 </dev/null >"$OUT" 2>"$ERR")
+  RC=$?
+  if [ "$RC" -eq 0 ] && [ "$(cat "$SVICTIM")" = precious ] && grep -q 'f19root' "$STATE_DIR/acl-ledger.json"; then
+    pass "state files: a link planted under a temporary name is never written through"
+  else fail "state file through a link (F19)" "rc=$RC victim=$(head -c 100 "$SVICTIM") err=$(head -c 300 "$ERR")"; fi
+  rm -f "$STATE_DIR/acl-ledger.json.tmp" "$STATE_DIR/capability-sids.json.tmp"
+else fail "state file through a link (F19)" "no state dir"; fi
+rm -f "$SVICTIM"
+
 # F4: the command never shares cordon's console: a hidden console of its own (one
 # process on it) and no console handle among its stdio, whatever cordon had.
 wine_run run -- "$CHILD" console
@@ -552,5 +572,20 @@ if [ -n "$ledger" ]; then
     pass "uninstall with a truncated ledger: salvages, reports, keeps the original"
   else fail "damaged ledger" "rc=$RC $(head -c 400 "$OUT") $(head -c 300 "$ERR")"; fi
 else fail "damaged ledger" "no ledger file found"; fi
+
+# F19: the ledger sits where the user (and, under the narrow restricted pass, a
+# sandbox) can write it; an elevated uninstall must not take names from it. Wine runs
+# cordon as an administrator, so this is the elevated replay: a forged record for a
+# registry value that is not cordon's must leave the value alone, and say so.
+if [ -n "$ledger" ] && timeout "$WINE_TIMEOUT" "$WINE" reg add 'HKLM\SOFTWARE\CordonSmokeVictim' /v keep /d x /f >/dev/null 2>&1; then
+  cat >"$ledger" <<'JSON'
+{"version":2,"entries":[],"placeholders":[],"setup":[{"kind":"registry-value","name":"SOFTWARE\\CordonSmokeVictim","sid":"","detail":"keep"},{"kind":"group","name":"CordonSandboxUsers","sid":"","detail":""}]}
+JSON
+  wine_run uninstall
+  if timeout "$WINE_TIMEOUT" "$WINE" reg query 'HKLM\SOFTWARE\CordonSmokeVictim' /v keep >/dev/null 2>&1 &&
+     grep -q 'not done with administrator rights' "$OUT"; then
+    pass "elevated uninstall: a forged ledger record for another registry value is refused, the value kept"
+  else fail "forged ledger record (F19)" "rc=$RC $(head -c 400 "$OUT") $(head -c 300 "$ERR")"; fi
+else fail "forged ledger record (F19)" "no ledger, or reg add failed"; fi
 
 finish
