@@ -537,6 +537,10 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
       for (const auto& sid : deny_sids)
         plan.aces.push_back({path, Ace{AceType::Deny, sid, kDenyMask, ace_flags::kTree}, "world-writable",
                              AceLifetime::Persistent, false, /*best_effort=*/true});
+    for (const auto& path : plan.audit.denied_files)
+      for (const auto& sid : deny_sids)
+        plan.aces.push_back({path, Ace{AceType::Deny, sid, kDenyMask, 0}, "world-writable file",
+                             AceLifetime::Persistent, false, /*best_effort=*/true});
   }
 
   // Never touch profile hives, whatever produced the entry.

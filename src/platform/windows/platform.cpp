@@ -117,10 +117,15 @@ Result<std::unique_ptr<Prepared>> prepare(const Policy& policy, bool persist) {
   if (!plan) return plan.error();
   p->plan = *plan;
   // Ask the kernel which rights the write-restricted pass covers, with the plan's own
-  // token: the write, delete and protected-path rows rest on it (report.cpp).
+  // token: the write, delete and protected-path rows rest on it (report.cpp); and
+  // whether that token may send input on the user's Default desktop (process isolation).
   if (policy.mode != Mode::FullAccess)
-    if (auto token = winsys::create_sandbox_token(p->plan.token))
+    if (auto token = winsys::create_sandbox_token(p->plan.token)) {
       p->host.restricted_pass_rights = winsys::probe_restricted_scope(token->get());
+      // Only where the first probe shows a real restricted token (not Wine's).
+      if (p->host.restricted_pass_rights && !p->host.ssh_session)
+        p->host.default_desktop_input = winsys::probe_default_desktop(token->get());
+    }
   return p;
 }
 

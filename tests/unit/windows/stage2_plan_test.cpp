@@ -187,6 +187,25 @@ TEST(WinStage2Plan, StageRowsComeFromTheFacts) {
   }
 }
 
+// Issue 15: the stage-2 rows say what they rest on too (the firewall probe, or
+// documentation), like stage 1's.
+TEST(WinStage2Plan, StageRowsSayWhetherTheyWereProbed) {
+  Policy policy = test::ws_policy();
+  policy.limits.memory_bytes = 1 << 30;
+  Host h;
+  Stage2Facts off = active_facts();
+  off.firewall_not_effective = "the public profile is off";
+  for (const Stage2Facts& facts : {active_facts(), off}) {
+    PlanReport r = to_report(plan_with(policy, facts), policy, h.host);
+    for (const auto& g : r.guarantees) {
+      if (g.state == GuaranteeState::NotRequested) continue;
+      EXPECT_TRUE(g.mechanism.find(" [verified") != std::string::npos ||
+                  g.mechanism.find(" [documented behaviour") != std::string::npos)
+          << g.name << ": " << g.mechanism;
+    }
+  }
+}
+
 TEST(WinStage2Plan, FullAccessGetsNoStageAcesButItsRows) {
   Policy policy = test::ws_policy();
   policy.mode = Mode::FullAccess;
