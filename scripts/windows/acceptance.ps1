@@ -402,6 +402,8 @@ cmd /c "rmdir `"$ws\f21_out`"" | Out-Null
 Refused 'Codex 3c: read-only with an extra writable root is refused' (Sbx $ws @('--mode', 'read-only', '--writable', $extra) 'echo x')
 $rc = Sbx $ws @('--mode', 'read-only') 'echo x> "%TEMP%\ro_tmp.txt"'
 Report 'Codex 5/18 (divergent by design): read-only runs get a writable private TEMP' ($rc -eq 0)
+$rc = SbxPs $ws @('--mode', 'read-only') 'Set-Content "$env:TEMP\ro_tmp_ps.txt" x -ErrorAction Stop; exit 0'
+Report 'Codex 18 (divergent by design): read-only PowerShell writes its private TEMP' ($rc -eq 0)
 Report 'Codex 7: RO append denied' ((Sbx $ws @('--mode', 'read-only') 'echo bad>> existing.txt') -ne 0 -and -not ((Content "$ws\existing.txt") -match 'bad'))
 if (Get-Command curl.exe -ErrorAction SilentlyContinue) {
   Report 'Codex 19: curl --version runs' ((Sbx $ws @() 'curl.exe --version') -eq 0)
@@ -501,6 +503,9 @@ if ($Stage2) {
   # F22: HOME/APPDATA/LOCALAPPDATA are writable (a per-run profile in the private temp).
   $prof = Sbx2 @() 'Set-Content "$env:APPDATA\f22.txt" x -ErrorAction Stop; New-Item -ItemType Directory -Force "$env:LOCALAPPDATA\cache" -ErrorAction Stop | Out-Null; Set-Content "$env:HOME\.f22rc" x -ErrorAction Stop; exit 0'
   Report 'F22: the command writes APPDATA, LOCALAPPDATA and HOME' ($prof -eq 0) (Content "$env:TEMP\cordon_s2_out.txt")
+  $profHost = Sbx2 @('--tmp', 'host') 'Set-Content "$env:APPDATA\f22h.txt" x -ErrorAction Stop; Set-Content "$env:HOME\.f22rc" x -ErrorAction Stop; exit 0'
+  Report 'F22: with --tmp host the command writes APPDATA and HOME (a per-run directory)' ($profHost -eq 0) (Content "$env:TEMP\cordon_s2_out.txt")
+  Report 'F22: the per-run profile directory is gone after the run' (@(Get-ChildItem -Directory $env:TEMP -Filter 'cordon-*-home' -ErrorAction SilentlyContinue).Count -eq 0)
   # F3 in stage 2: the sandbox user cannot delete or rename a protected file, whatever
   # the restricted pass covers (the group carries the denies).
   New-Item -ItemType Directory -Force "$s2\.vscode" | Out-Null; Set-Content "$s2\.vscode\settings.json" '{}'

@@ -87,6 +87,18 @@ if [ "$RC" -ne 0 ] && ! grep -q never-ran "$OUT" && grep -q 'cannot enforce ever
   pass "the shared gate refuses a run whose guarantees this host cannot give (the command never ran)"
 else fail "shared gate" "rc=$RC out=$(head -c 100 "$OUT") err=$(head -c 400 "$ERR")"; fi
 
+# Issue 15: every guarantee `check` reports names its evidence: a probe on this host,
+# a read-back at launch, or documented behaviour only (Wine's token is not restricted,
+# so the probes cannot run: every row must say "documented", none may claim a probe).
+wine_run check --memory 100M
+untagged=$(sed -n '/^guarantees (windows):/,/^note:/p' "$OUT" | tr -d '\r' | grep -E '^  (ok|WEAK|NO) ' |
+  grep -vE '\[(verified (on this host|at each launch)|documented behaviour; not verified on this host)' || true)
+probed=$(sed -n '/^guarantees (windows):/,/^note:/p' "$OUT" | grep -c '\[verified on this host' || true)
+rows=$(sed -n '/^guarantees (windows):/,/^note:/p' "$OUT" | grep -cE '^  (ok|WEAK|NO) ' || true)
+if [ "$rows" -ge 6 ] && [ -z "$untagged" ] && [ "$probed" -eq 0 ]; then
+  pass "check: each of $rows guarantees says what it rests on (none claims a probe under Wine)"
+else fail "check provenance" "rows=$rows probed=$probed untagged: $(printf '%s' "$untagged" | head -c 300)"; fi
+
 wine_run explain --json -- "$CHILD" echo hi
 if [ "$RC" -eq 0 ] && grep -q '"platform": "windows"' "$OUT" && grep -q '"restricting_sids"' "$OUT" &&
    grep -q '"S-1-1-0"' "$OUT" && grep -q 'WRITE_RESTRICTED' "$OUT"; then
@@ -188,7 +200,7 @@ rm -f "$SVICTIM"
 wine_run run -- "$CHILD" console
 if [ "$RC" -eq 0 ] && grep -qx 'console-processes=1 stdio-consoles=0,0,0' "$OUT"; then
   pass "the command runs on a console of its own, with no console handle of cordon's"
-else fail "console isolation" "rc=$RC out=$(head -c 200 "$OUT") err=$(head -c 300 "$ERR")"; fi
+else fail "console isolation" "rc=$RC out=$(od -c "$OUT" | head -5 | tr '\n' ' ') err=$(head -c 300 "$ERR")"; fi
 
 # The second workspace ($GWS) for the cases below, so their .git and links stay out of $WS.
 gws_run() {

@@ -552,7 +552,19 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
     plan.env.push_back({"TEMP", plan.child_temp});
     plan.env.push_back({"TMP", plan.child_temp});
   }
-  if (options.stage && options.stage->active()) add_stage2_aces(plan, *options.stage);
+  if (options.stage && options.stage->active()) {
+    // The sandbox profile is not writable under the write-restricted token (F22): with
+    // a private temp, HOME lives in it (add_stage2_aces); with --tmp host, which already
+    // lets the command write outside the roots for this run, in a directory of its own.
+    // --tmp none gets none: the user asked for no writable scratch space.
+    if (plan.child_temp.empty() && policy.tmp == TmpMode::Host && writing && !host.temp.empty()) {
+      plan.run_home = join(host.temp, "cordon-" + options.run_id + "-home");
+      plan.aces.push_back({plan.run_home, Ace{AceType::Allow, temp_sid, kAllowMask, ace_flags::kTree},
+                           "the command's per-run profile (removed after the run)", AceLifetime::PerRun,
+                           true});
+    }
+    add_stage2_aces(plan, *options.stage);
+  }
   return plan;
 }
 
@@ -574,6 +586,14 @@ void add_stage2_aces(WinPlan& plan, const Stage2Facts& facts) {
     // (granted to the run SID and the group, removed with it), since the sandbox profile
     // is not writable under the write-restricted token (F22; runner_env.hpp).
     plan.env.emplace_back(runner::kRunProfileVariable, join(plan.child_temp, "profile"));
+  } else if (!plan.run_home.empty()) {
+    plan.aces.push_back({plan.run_home,
+                         Ace{AceType::Allow, group,
+                             access::kFileGenericRead | access::kFileGenericWrite |
+                                 access::kFileGenericExecute | access::kDelete,
+                             ace_flags::kTree},
+                         "stage 2: the sandbox users' per-run profile", AceLifetime::PerRun});
+    plan.env.emplace_back(runner::kRunProfileVariable, plan.run_home);
   }
   // The sandbox users cannot be assumed to read where cordon is installed: the runner is
   // copied there by the platform's acquire step (stage2_run.hpp).

@@ -111,6 +111,7 @@ nlohmann::json to_json(const WinPlan& plan) {
   j["git_watch"] = watch;
   j["new_repository_roots"] = plan.new_repo_roots;
   j["child_temp"] = plan.child_temp;
+  if (!plan.run_home.empty()) j["run_home"] = plan.run_home;
   nlohmann::json env = nlohmann::json::object();
   for (const auto& [k, v] : plan.env) env[k] = v;
   j["env"] = env;
@@ -347,6 +348,22 @@ void add_stage_rows(PlanReport& report, const Policy& policy, const Stage2Facts&
       if (!not_effective.empty()) g.state = GuaranteeState::Missing;
       g.fix =
           not_effective.empty() ? "" : "turn the firewall on for every profile / allow local rule merging";
+    }
+    // A separate user reads only what its own groups may: not the real user's profile
+    // (its DACL names the user, SYSTEM and Administrators), but any path outside it that
+    // Users, Authenticated Users or Everyone may read. The deny_read paths are not
+    // checked one by one, so this is Degraded, never Enforced.
+    if (g.name == "read denial" && g.state == GuaranteeState::Missing) {
+      g.state = GuaranteeState::Degraded;
+      g.mechanism =
+          "stage 2: a separate sandbox user, which reads only what Users, Authenticated Users, Everyone or "
+          "the "
+          "sandbox group may read" +
+          std::string(kUnverified);
+      g.detail =
+          "the real user's profile is out of reach; a denied path outside it that Users may read stays "
+          "readable (its own ACL decides)";
+      g.fix = "keep secrets under the profile, or restrict their ACL to the real user";
     }
     // The job is the runner's, and the start frame does not carry limits yet (F10).
     if (g.name == "limits" &&

@@ -292,12 +292,13 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
   }
   // The sandbox could write there: links it planted are deleted as links, never
   // followed (plan/windows/remove_tree.hpp); what cannot be deleted is said, loudly.
-  if (!prep.plan.child_temp.empty()) {
+  for (const std::string* dir : {&prep.plan.child_temp, &prep.plan.run_home}) {
+    if (dir->empty()) continue;
     winsys::WinTreeOps ops;
     win::RemoveStats removed;
-    auto gone = win::remove_tree(ops, prep.plan.child_temp, removed);
+    auto gone = win::remove_tree(ops, *dir, removed);
     if (!gone)
-      std::cerr << "cordon: could not remove the private temp " << printable(prep.plan.child_temp) << " ("
+      std::cerr << "cordon: could not remove the run's directory " << printable(*dir) << " ("
                 << removed.failed.size() << " entr" << (removed.failed.size() == 1 ? "y" : "ies")
                 << " left): " << printable(gone.error().message()) << "\n";
   }
