@@ -600,4 +600,22 @@ JSON
   else fail "forged ledger record (F19)" "rc=$RC $(head -c 400 "$OUT") $(head -c 300 "$ERR")"; fi
 else fail "forged ledger record (F19)" "no ledger, or reg add failed"; fi
 
+# F19: the elevated child (started through UAC for an unelevated user) writes its state
+# files only into a state dir that is no link, at the place their names say. Started
+# here directly, as UAC would, once on a plain directory and once on a link to another.
+SD=$(mktemp -d /tmp/cordon-sd.XXXXXX)
+SDT=$(mktemp -d /tmp/cordon-sdt.XXXXXX)
+ln -s "$SDT" "$SD/linked"
+mkdir "$SD/plain"
+child_uninstall() {
+  timeout "$WINE_TIMEOUT" "$WINE" "$CORDON" uninstall --elevated-child --state-dir "Z:${1//\//\\}" \
+    --real-user S-1-5-21-1-2-3-1000 --profile 'C:\users\nobody' </dev/null >/dev/null 2>&1
+}
+child_uninstall "$SD/plain"; plain_rc=$?
+child_uninstall "$SD/linked"; linked_rc=$?
+if [ "$plain_rc" -eq 0 ] && [ -f "$SD/plain/setup-output.txt" ] && [ "$linked_rc" -ne 0 ] && [ -z "$(ls -A "$SDT")" ]; then
+  pass "elevated child: writes its state into a plain state dir, nothing through a linked one"
+else fail "elevated child state dir (F19)" "plain rc=$plain_rc linked rc=$linked_rc plain: $(ls -A "$SD/plain" | tr '\n' ' ') target: $(ls -A "$SDT" | tr '\n' ' ')"; fi
+rm -rf "$SD" "$SDT"
+
 finish
