@@ -78,8 +78,11 @@ AuditResult audit_world_writable(const WinHost& host, const std::vector<std::str
     const bool directory = e.kind == FsEntry::Kind::Directory;
     // Inside a writable root the command may write anyway; below the Windows directory
     // (TrustedInstaller's) one level is all the budget allows.
-    if (directory && descend && !inside_root(e.final_path) && !is_within(e.final_path, host.windows_dir))
-      descend->push_back(path);
+    const bool system = !host.windows_dir.empty() && is_within(e.final_path, host.windows_dir);
+    if (directory && descend && !inside_root(e.final_path) && !system) descend->push_back(path);
+    // Files below the Windows directory (System32 on PATH: thousands, all
+    // TrustedInstaller's) would spend the budget on reading DACLs for nothing.
+    if (!directory && system) return true;
     auto dacl = host.fs->dacl(path);
     if (!dacl) return true;
     std::string who = world_writable_by(*dacl);
