@@ -600,6 +600,24 @@ JSON
   else fail "forged ledger record (F19)" "rc=$RC $(head -c 400 "$OUT") $(head -c 300 "$ERR")"; fi
 else fail "forged ledger record (F19)" "no ledger, or reg add failed"; fi
 
+# F23: an 8.3 alias of a directory (Windows sets TEMP with one for a long user name) is
+# accepted as a root under its real name; the alias of a link is still refused.
+mkdir -p "$GWS/averylongdirectoryname" "$GWS/linktarget"
+ln -sfn "$GWS/linktarget" "$GWS/averylonglinkname"
+GWSW="Z:${GWS//\//\\}"
+listing=$(timeout "$WINE_TIMEOUT" "$WINE" cmd /c dir /x "$GWSW" 2>/dev/null | tr -d '\r')
+short_dir=$(printf '%s\n' "$listing" | awk '$NF == "averylongdirectoryname" { print $(NF-1) }')
+short_link=$(printf '%s\n' "$listing" | awk '$NF == "averylonglinkname" { print $(NF-1) }')
+if [ -n "$short_dir" ] && [ -n "$short_link" ] && [ "$short_dir" != averylongdirectoryname ]; then
+  wine_run explain --json --writable "$GWSW\\$short_dir" -- "$CHILD" exit 0
+  dir_rc=$RC
+  dir_ok=$(grep -c 'averylongdirectoryname' "$OUT")
+  wine_run explain --json --writable "$GWSW\\$short_link" -- "$CHILD" exit 0
+  if [ "$dir_rc" -eq 0 ] && [ "$dir_ok" -gt 0 ] && [ "$RC" -ne 0 ] && grep -q 'junction or symbolic link' "$ERR"; then
+    pass "an 8.3 alias of a root is accepted under its real name; the alias of a link is refused"
+  else fail "8.3 roots (F23)" "dir rc=$dir_rc ($short_dir) link rc=$RC ($short_link) $(head -c 200 "$ERR")"; fi
+else fail "8.3 roots (F23)" "no short names listed: $(printf '%s' "$listing" | grep -i averylong | head -c 200)"; fi
+
 # F19: the elevated child (started through UAC for an unelevated user) writes its state
 # files only into a state dir that is no link, at the place their names say. Started
 # here directly, as UAC would, once on a plain directory and once on a link to another.

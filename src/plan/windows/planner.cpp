@@ -81,10 +81,21 @@ Result<std::string> check_root(const std::string& root, const WinHost& host) {
     FsEntry e = host.fs->stat(canonical);
     if (e.kind == FsEntry::Kind::Missing) return refuse(root, "does not exist");
     if (e.kind != FsEntry::Kind::Directory) return refuse(root, "is not a directory");
-    if (!same_path(e.final_path, canonical))
-      return refuse(
-          root, "passes through a junction or symbolic link to '" + e.final_path + "'",
-          "run cordon from the real path '" + e.final_path + "' if that is what should be writable");
+    // The final path differs through a link (refused: the ACE would land on its target,
+    // elsewhere than the path given) or through an alias of the same directory, an 8.3
+    // name such as the TEMP Windows sets for a long user name (accepted under its real
+    // name; F23). Every component but the drive root is asked, so a link anywhere on the
+    // way is found (a volume's root directory cannot carry a reparse point on Windows;
+    // Wine reports its drive roots, symlinks to Unix directories, as one).
+    if (!same_path(e.final_path, canonical)) {
+      std::vector<std::string> chain = ancestors(canonical);
+      chain.push_back(canonical);
+      if (std::any_of(chain.begin(), chain.end(),
+                      [&](const std::string& c) { return !is_root(c) && host.fs->is_link(c); }))
+        return refuse(
+            root, "passes through a junction or symbolic link to '" + e.final_path + "'",
+            "run cordon from the real path '" + e.final_path + "' if that is what should be writable");
+    }
     canonical = e.final_path;
   }
   if (is_root(canonical)) return refuse(root, "a drive or share root cannot be a writable root");

@@ -246,6 +246,40 @@ TEST(WinPlanner, AuditReachesTwoLevelsProgramDataFilesAndExplicitGrantsBelowAFla
   }
 }
 
+// F23: Windows sets TEMP with 8.3 names for a long user name; --tmp host refused it as
+// "passes through a junction". An alias is accepted under its real name; a link
+// anywhere on the way is still refused.
+TEST(WinPlanner, ShortNameRootsAreAcceptedUnderTheirRealNameLinksAreNot) {
+  Planned p;
+  p.h.fs->set_short_name("C:\\Users\\alice\\AppData", "APPDAT~1");
+  p.h.host.temp = "C:\\Users\\alice\\APPDAT~1\\Local\\Temp";
+  p.h.host.tmp = p.h.host.temp;
+  Policy policy = test::ws_policy();
+  policy.tmp = TmpMode::Host;
+  auto r = plan_windows(policy, p.h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(r) << r.error().message();
+  bool on_real_name = std::any_of(r->aces.begin(), r->aces.end(), [](const PlannedAce& a) {
+    return a.reason == "host temp (this run only)" && a.path == test::kTemp;
+  });
+  EXPECT_TRUE(on_real_name);
+
+  p.h.fs->set_short_name(test::kExtra, "EXTRA~1");
+  Policy extra = test::ws_policy();
+  extra.writable = {"C:\\Users\\alice\\EXTRA~1"};
+  auto e = plan_windows(extra, p.h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(e) << e.error().message();
+  EXPECT_NE(std::find(e->write_roots.begin(), e->write_roots.end(), std::string(test::kExtra)),
+            e->write_roots.end());
+
+  for (const char* linked : {"C:\\Users\\alice\\src\\ws_link", "C:\\Users\\alice\\src\\ws\\out"}) {
+    Policy l = test::ws_policy();
+    l.writable = {linked};
+    auto refused = plan_windows(l, p.h.host, test::test_caps(), test::with_audit());
+    ASSERT_FALSE(refused) << linked;
+    EXPECT_NE(refused.error().message().find("junction or symbolic link"), std::string::npos);
+  }
+}
+
 TEST(WinPlanner, ReadOnlyDeniesWorkspaceWritesButKeepsPrivateTempAndNul) {
   Policy policy = test::ws_policy();
   policy.mode = Mode::ReadOnly;
