@@ -344,6 +344,14 @@ New-Item -ItemType Directory -Force "$ws\vendor\other\.git" | Out-Null; Set-Cont
 $rc = Sbx $ws @() 'echo x>> vendor\other\.git\config'
 Gap 'F13: a nested repository''s .git\config' 'F13' ($rc -ne 0 -and ((Content "$ws\vendor\other\.git\config").Trim() -eq '[core]'))
 
+# F23: an 8.3 alias of a root (Windows sets TEMP with one for a long user name) is
+# accepted under its real name.
+$longDir = Join-Path $root 'a_rather_long_directory_name'; New-Item -ItemType Directory -Force $longDir | Out-Null
+$shortDir = (cmd /c "for %I in (`"$longDir`") do @echo %~sI").Trim()
+if ($shortDir -and $shortDir -ne $longDir) {
+  Report 'F23: --writable with an 8.3 alias works (real name granted)' ((Sbx $ws @('--writable', $shortDir) "echo x> `"$longDir\short.txt`"") -eq 0 -and (Test-Path "$longDir\short.txt"))
+} else { Skip 'F23 8.3 root' '8.3 names disabled on this volume' }
+
 # F23: a directory link that exists before the first grant (a repo shipping one).
 $ws3 = Join-Path $root 'ws_prelinked'; New-Item -ItemType Directory -Force $ws3 | Out-Null
 cmd /c "mklink /J `"$ws3\up`" `"$outside`"" | Out-Null
