@@ -481,6 +481,17 @@ if ($Stage2) {
   Report 'S2: setup again succeeds' ($rc2 -eq 0)
   Report 'S2: setup twice: still one rule, one grant' ((RuleCount 'cordon-offline-block-outbound') -eq 1 -and (GroupAces $s2 $grpSid) -eq 1)
   Report 'S2: setup twice: same accounts (SIDs)' ((Marker).offline.sid -eq $offSid)
+  # F23: an account of cordon's name with more than Users and cordon's group is not
+  # adopted (one more UAC prompt to add, and one to remove, the membership).
+  $rdpName = (New-Object Security.Principal.SecurityIdentifier 'S-1-5-32-555').Translate([Security.Principal.NTAccount]).Value.Split('\')[-1]
+  Start-Process -Verb RunAs -Wait -FilePath net.exe -ArgumentList @('localgroup', "`"$rdpName`"", 'CordonSandboxOffline', '/add') -ErrorAction SilentlyContinue
+  $rdp = (Get-LocalGroupMember -SID 'S-1-5-32-555' -ErrorAction SilentlyContinue | Where-Object { $_.SID.Value -eq $offSid })
+  if ($rdp) {
+    Push-Location $s2; $o = (& $Cordon setup 2>&1 | Out-String); $rcAdopt = $LASTEXITCODE; Pop-Location
+    Report 'F23: setup refuses to adopt a sandbox account with an extra group' ($rcAdopt -ne 0 -and $o -match 'S-1-5-32-555') $o
+    Start-Process -Verb RunAs -Wait -FilePath net.exe -ArgumentList @('localgroup', "`"$rdpName`"", 'CordonSandboxOffline', '/delete') -ErrorAction SilentlyContinue
+    Push-Location $s2; & $Cordon setup | Out-Host; Pop-Location
+  } else { Skip 'F23 account adoption' 'could not add the membership (UAC declined?)' }
 
   # The commands below run through `cordon run`, which uses the sandbox users once
   # stage 2 is set up (offline for --net off, online for --net on).
