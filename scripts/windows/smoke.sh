@@ -634,6 +634,15 @@ child_uninstall "$SD/linked"; linked_rc=$?
 if [ "$plain_rc" -eq 0 ] && [ -f "$SD/plain/setup-output.txt" ] && [ "$linked_rc" -ne 0 ] && [ -z "$(ls -A "$SDT")" ]; then
   pass "elevated child: writes its state into a plain state dir, nothing through a linked one"
 else fail "elevated child state dir (F19)" "plain rc=$plain_rc linked rc=$linked_rc plain: $(ls -A "$SD/plain" | tr '\n' ' ') target: $(ls -A "$SDT" | tr '\n' ' ')"; fi
+# ...and reads no state file through a link: a ledger linked to a file only an
+# administrator may read came back as acl-ledger.damaged.json in the user's state dir.
+mkdir "$SD/leak"
+echo 'TOPSECRET not json' >"$SDT/secret.txt"
+ln -s "$SDT/secret.txt" "$SD/leak/acl-ledger.json"
+child_uninstall "$SD/leak"; leak_rc=$?
+if [ "$leak_rc" -ne 0 ] && ! grep -rqs TOPSECRET --exclude=acl-ledger.json "$SD/leak"; then
+  pass "elevated child: a state file that is a link is not read (nothing of its target copied back)"
+else fail "elevated child read through a link (F19)" "rc=$leak_rc files: $(ls -A "$SD/leak" | tr '\n' ' ')"; fi
 rm -rf "$SD" "$SDT"
 
 finish

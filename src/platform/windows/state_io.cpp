@@ -22,22 +22,6 @@ Result<std::array<uint32_t, 4>> random_u32x4() {
   return out;
 }
 
-Result<std::optional<std::string>> FileStateIo::read(const std::string& name) {
-  std::string path = win::join(dir_, name);
-  UniqueHandle h(
-      CreateFileW(widen(path).c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING, 0, nullptr));
-  if (!h) {
-    DWORD code = GetLastError();
-    if (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND) return std::optional<std::string>{};
-    return win32_error("CreateFileW", path, code);
-  }
-  std::string text;
-  char buf[8192];
-  DWORD got = 0;
-  while (ReadFile(h.get(), buf, sizeof(buf), &got, nullptr) && got > 0) text.append(buf, got);
-  return std::optional<std::string>{text};
-}
-
 namespace {
 std::optional<win::Sid>& lock_user() {
   static std::optional<win::Sid> user;
@@ -53,6 +37,36 @@ std::string folded_final_path(HANDLE h) {
   return win::fold_case(win::normalize(narrow(buf)));
 }
 }  // namespace
+
+Result<std::optional<std::string>> FileStateIo::read(const std::string& name) {
+  std::string path = win::join(dir_, name);
+  // An elevated reader acting for the user (set_state_lock_user) opens the file itself,
+  // never a link's target, and only where its name says: it would otherwise read a file
+  // only administrators may read and hand it back (a damaged ledger is kept as a copy in
+  // the user's state dir) (F19).
+  const bool strict = lock_user().has_value();
+  UniqueHandle h(CreateFileW(widen(path).c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING,
+                             strict ? FILE_FLAG_OPEN_REPARSE_POINT : 0, nullptr));
+  if (!h) {
+    DWORD code = GetLastError();
+    if (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND) return std::optional<std::string>{};
+    return win32_error("CreateFileW", path, code);
+  }
+  if (strict) {
+    FILE_ATTRIBUTE_TAG_INFO tag{};
+    if (!GetFileInformationByHandleEx(h.get(), FileAttributeTagInfo, &tag, sizeof(tag)) ||
+        (tag.FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) ||
+        folded_final_path(h.get()) != win::fold_case(win::normalize(path)))
+      return win32_error(
+          "CreateFileW", path, ERROR_CANT_ACCESS_FILE,
+          "cordon's state file is a link or lies elsewhere; an elevated cordon does not read it");
+  }
+  std::string text;
+  char buf[8192];
+  DWORD got = 0;
+  while (ReadFile(h.get(), buf, sizeof(buf), &got, nullptr) && got > 0) text.append(buf, got);
+  return std::optional<std::string>{text};
+}
 
 // The state dir is the user's: a process acting for the user with more rights (the
 // elevated setup and uninstall child, set_state_lock_user) must not be led elsewhere by
