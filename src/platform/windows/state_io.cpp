@@ -103,17 +103,22 @@ Status FileStateIo::write_atomic(const std::string& name, const std::string& tex
     UniqueHandle h(CreateFileW(widen(tmp).c_str(), GENERIC_WRITE | DELETE, 0, nullptr, CREATE_NEW,
                                FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
     if (!h) return win32_error("CreateFileW", tmp);
-    if (strict && folded_final_path(h.get()) != win::fold_case(win::normalize(tmp))) {
+    // Our own new file, deleted through its handle on any failure below (its random
+    // name would otherwise stay behind).
+    auto discard = [&](Error e) {
       FILE_DISPOSITION_INFO gone{TRUE};
       SetFileInformationByHandle(h.get(), FileDispositionInfo, &gone, sizeof(gone));
-      return win32_error("GetFinalPathNameByHandleW", tmp, ERROR_CANT_ACCESS_FILE,
-                         "cordon's state file would land elsewhere (a link on the way); not written");
-    }
+      return e;
+    };
+    if (strict && folded_final_path(h.get()) != win::fold_case(win::normalize(tmp)))
+      return discard(
+          win32_error("GetFinalPathNameByHandleW", tmp, ERROR_CANT_ACCESS_FILE,
+                      "cordon's state file would land elsewhere (a link on the way); not written"));
     DWORD wrote = 0;
     if (!WriteFile(h.get(), text.data(), static_cast<DWORD>(text.size()), &wrote, nullptr) ||
         wrote != text.size())
-      return win32_error("WriteFile", tmp);
-    if (!FlushFileBuffers(h.get())) return win32_error("FlushFileBuffers", tmp);
+      return discard(win32_error("WriteFile", tmp));
+    if (!FlushFileBuffers(h.get())) return discard(win32_error("FlushFileBuffers", tmp));
   }
   if (!MoveFileExW(widen(tmp).c_str(), widen(path).c_str(),
                    MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {

@@ -193,8 +193,9 @@ SetupResult<UninstallReport> run_uninstall(const std::string& state_dir, Uninsta
   }
   if (scope != UninstallScope::Elevated) {
     // Records cordon never writes (a forged name): forgotten by the user's own process.
-    auto foreign = std::remove_if(ledger.setup.begin(), ledger.setup.end(),
-                                  [](const win::SetupRecord& r) { return !win::own_setup_object(r); });
+    // stable_partition, not remove_if: the records after `foreign` are still read.
+    auto foreign = std::stable_partition(ledger.setup.begin(), ledger.setup.end(),
+                                         [](const win::SetupRecord& r) { return win::own_setup_object(r); });
     for (auto it = foreign; it != ledger.setup.end(); ++it)
       report.lines.push_back(std::string("forgot a ledger record that is not one of cordon's objects: ") +
                              win::to_string(it->kind) + " " + it->name +
