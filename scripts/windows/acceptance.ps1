@@ -186,18 +186,24 @@ Report 'WS: named pipe creation denied' ((Sbx $ws @() 'echo x> \\.\pipe\cordon_a
 Report 'WS: NUL stays writable' ((Sbx $ws @() 'echo x> nul') -eq 0)
 
 # --- world-writable directories, isolation, timeouts, cleanup ----------------------------
-# F11: the audit looks one level below its candidates; $ww is two levels below the
-# profile, so it is outside the scan: reported Degraded, printed as a gap.
+# F11: the audit looks two levels below its candidates (ProgramData and files
+# included); $ww is two levels below the profile. Deeper entries stay writable, so the
+# row is Degraded whatever this host has.
 Report 'check: world-writable audit reported Degraded (its scope is partial)' ((CheckState 'world-writable directories') -eq 'degraded')
-$wwDenied = ((Sbx $ws @() "echo x> `"$ww\w.txt`"") -ne 0) -and $script:ran -and -not (Test-Path "$ww\w.txt")
-Gap 'WS: world-writable dir two levels below the profile' 'F11' $wwDenied
-$wwRoDenied = ((Sbx $ws @('--mode', 'read-only') "echo x> `"$ww\r.txt`"") -ne 0) -and $script:ran -and -not (Test-Path "$ww\r.txt")
-Gap 'RO: world-writable dir two levels below the profile' 'F11' $wwRoDenied
+Report 'WS: world-writable dir two levels below the profile denied' ((Sbx $ws @() "echo x> `"$ww\w.txt`"") -ne 0 -and -not (Test-Path "$ww\w.txt"))
+Report 'RO: world-writable dir two levels below the profile denied' ((Sbx $ws @('--mode', 'read-only') "echo x> `"$ww\r.txt`"") -ne 0 -and -not (Test-Path "$ww\r.txt"))
+# Three levels down, with its own explicit Everyone grant (it beats the inherited deny
+# from $ww): beyond the scan, a documented gap.
+$wwDeep = Join-Path $ww 'a'; New-Item -ItemType Directory -Force $wwDeep | Out-Null
+icacls $wwDeep /grant '*S-1-1-0:(OI)(CI)F' | Out-Null
+$deepDenied = ((Sbx $ws @() "echo x> `"$wwDeep\g.txt`"") -ne 0) -and $script:ran -and -not (Test-Path "$wwDeep\g.txt")
+Gap 'WS: an explicitly world-writable dir three levels below the profile' 'F11' $deepDenied
+Report 'WS: a junction into a world-writable dir: write denied (Codex 37)' ((Sbx $ws @() "mklink /J ww_j `"$ww`" && echo x> ww_j\j.txt") -ne 0 -and -not (Test-Path "$ww\j.txt"))
+cmd /c "rmdir `"$ws\ww_j`"" 2>$null | Out-Null
 $pd = Join-Path $env:ProgramData 'cordon_acc_vendor'
 if (-not (Test-Path $pd)) { New-Item -ItemType Directory $pd -ErrorAction SilentlyContinue | Out-Null; icacls $pd /grant '*S-1-1-0:(OI)(CI)F' | Out-Null }
 if (Test-Path $pd) {
-  $pdDenied = ((Sbx $ws @() "echo x> `"$pd\x.txt`"") -ne 0) -and $script:ran -and -not (Test-Path "$pd\x.txt")
-  Gap 'WS: world-writable vendor dir under ProgramData' 'F11' $pdDenied
+  Report 'WS: world-writable vendor dir under ProgramData denied' ((Sbx $ws @() "echo x> `"$pd\x.txt`"") -ne 0 -and -not (Test-Path "$pd\x.txt"))
   cmd /c "rmdir /s /q `"$pd`"" 2>$null | Out-Null
 }
 Sbx $wsB @() 'echo x> b_own.txt' | Out-Null
@@ -267,6 +273,13 @@ if ($haveChild) {
   $o = (& $Cordon run --best-effort -- $Child desktop-default 2>&1 | Out-String)
   Report 'F5: check reports process isolation Degraded' ((CheckState 'process isolation') -eq 'degraded')
   Gap 'F5: the sandbox opens WinSta0\Default for input' 'F5' ($o -match 'default-desktop=0')
+  # check's desktop probe (AccessCheck on the Default desktop's DACL) must agree with
+  # what the sandboxed command could open.
+  $cj = (& $Cordon check --json 2>$null | Out-String) | ConvertFrom-Json
+  $iso = $cj.guarantees | Where-Object { $_.name -eq 'process isolation' } | Select-Object -First 1
+  $probedOpen = $iso.detail -match 'probed: the sandbox token passes'
+  $probedShut = $iso.detail -match 'probed: this session''s Default desktop refuses'
+  Report 'F5: check probed the Default desktop, and its answer matches the command''s' (($probedOpen -and $o -match 'default-desktop=1') -or ($probedShut -and $o -match 'default-desktop=0')) "$($iso.detail) / $o"
 } else { Skip 'F5 desktop' 'needs cordon_smoke_child.exe' }
 
 # F6: two runs at once, in workspaces A and B.
@@ -331,6 +344,14 @@ New-Item -ItemType Directory -Force "$ws\vendor\other\.git" | Out-Null; Set-Cont
 $rc = Sbx $ws @() 'echo x>> vendor\other\.git\config'
 Gap 'F13: a nested repository''s .git\config' 'F13' ($rc -ne 0 -and ((Content "$ws\vendor\other\.git\config").Trim() -eq '[core]'))
 
+# F23: an 8.3 alias of a root (Windows sets TEMP with one for a long user name) is
+# accepted under its real name.
+$longDir = Join-Path $root 'a_rather_long_directory_name'; New-Item -ItemType Directory -Force $longDir | Out-Null
+$shortDir = (cmd /c "for %I in (`"$longDir`") do @echo %~sI").Trim()
+if ($shortDir -and $shortDir -ne $longDir) {
+  Report 'F23: --writable with an 8.3 alias works (real name granted)' ((Sbx $ws @('--writable', $shortDir) "echo x> `"$longDir\short.txt`"") -eq 0 -and (Test-Path "$longDir\short.txt"))
+} else { Skip 'F23 8.3 root' '8.3 names disabled on this volume' }
+
 # F23: a directory link that exists before the first grant (a repo shipping one).
 $ws3 = Join-Path $root 'ws_prelinked'; New-Item -ItemType Directory -Force $ws3 | Out-Null
 cmd /c "mklink /J `"$ws3\up`" `"$outside`"" | Out-Null
@@ -389,6 +410,8 @@ cmd /c "rmdir `"$ws\f21_out`"" | Out-Null
 Refused 'Codex 3c: read-only with an extra writable root is refused' (Sbx $ws @('--mode', 'read-only', '--writable', $extra) 'echo x')
 $rc = Sbx $ws @('--mode', 'read-only') 'echo x> "%TEMP%\ro_tmp.txt"'
 Report 'Codex 5/18 (divergent by design): read-only runs get a writable private TEMP' ($rc -eq 0)
+$rc = SbxPs $ws @('--mode', 'read-only') 'Set-Content "$env:TEMP\ro_tmp_ps.txt" x -ErrorAction Stop; exit 0'
+Report 'Codex 18 (divergent by design): read-only PowerShell writes its private TEMP' ($rc -eq 0)
 Report 'Codex 7: RO append denied' ((Sbx $ws @('--mode', 'read-only') 'echo bad>> existing.txt') -ne 0 -and -not ((Content "$ws\existing.txt") -match 'bad'))
 if (Get-Command curl.exe -ErrorAction SilentlyContinue) {
   Report 'Codex 19: curl --version runs' ((Sbx $ws @() 'curl.exe --version') -eq 0)
@@ -458,6 +481,17 @@ if ($Stage2) {
   Report 'S2: setup again succeeds' ($rc2 -eq 0)
   Report 'S2: setup twice: still one rule, one grant' ((RuleCount 'cordon-offline-block-outbound') -eq 1 -and (GroupAces $s2 $grpSid) -eq 1)
   Report 'S2: setup twice: same accounts (SIDs)' ((Marker).offline.sid -eq $offSid)
+  # F23: an account of cordon's name with more than Users and cordon's group is not
+  # adopted (one more UAC prompt to add, and one to remove, the membership).
+  $rdpName = (New-Object Security.Principal.SecurityIdentifier 'S-1-5-32-555').Translate([Security.Principal.NTAccount]).Value.Split('\')[-1]
+  Start-Process -Verb RunAs -Wait -FilePath net.exe -ArgumentList @('localgroup', "`"$rdpName`"", 'CordonSandboxOffline', '/add') -ErrorAction SilentlyContinue
+  $rdp = (Get-LocalGroupMember -SID 'S-1-5-32-555' -ErrorAction SilentlyContinue | Where-Object { $_.SID.Value -eq $offSid })
+  if ($rdp) {
+    Push-Location $s2; $o = (& $Cordon setup 2>&1 | Out-String); $rcAdopt = $LASTEXITCODE; Pop-Location
+    Report 'F23: setup refuses to adopt a sandbox account with an extra group' ($rcAdopt -ne 0 -and $o -match 'S-1-5-32-555') $o
+    Start-Process -Verb RunAs -Wait -FilePath net.exe -ArgumentList @('localgroup', "`"$rdpName`"", 'CordonSandboxOffline', '/delete') -ErrorAction SilentlyContinue
+    Push-Location $s2; & $Cordon setup | Out-Host; Pop-Location
+  } else { Skip 'F23 account adoption' 'could not add the membership (UAC declined?)' }
 
   # The commands below run through `cordon run`, which uses the sandbox users once
   # stage 2 is set up (offline for --net off, online for --net on).
@@ -469,6 +503,14 @@ if ($Stage2) {
   }
   $who = Sbx2 @() 'if ((whoami) -match "cordonsandboxoffline") { exit 0 } else { exit 3 }'
   Report 'S2: cordon run runs the command as the offline sandbox user' ($who -eq 0)
+  # Codex 21: git works on the user's checkout as the sandbox user (safe.directory).
+  if (Get-Command git -ErrorAction SilentlyContinue) {
+    $s2git = Join-Path $s2 'repo'; New-Item -ItemType Directory -Force $s2git | Out-Null
+    git -C $s2git init -q 2>&1 | Out-Null
+    Push-Location $s2git
+    try { & $Cordon run --best-effort -- git status --short *> "$env:TEMP\cordon_s2_out.txt"; $gs = $LASTEXITCODE } finally { Pop-Location }
+    Report 'Codex 21 S2: git status in the user''s checkout as the sandbox user' ($gs -eq 0) (Content "$env:TEMP\cordon_s2_out.txt")
+  } else { Skip 'Codex 21 S2 git' 'git not on PATH' }
   $whoOn = Sbx2 @('--net', 'on') 'if ((whoami) -match "cordonsandboxonline") { exit 0 } else { exit 3 }'
   Report 'S2: cordon run --net on runs it as the online sandbox user' ($whoOn -eq 0)
   # F16: the runner and the command sit on a window station of cordon's making, never
@@ -480,12 +522,50 @@ if ($Stage2) {
   # F22: HOME/APPDATA/LOCALAPPDATA are writable (a per-run profile in the private temp).
   $prof = Sbx2 @() 'Set-Content "$env:APPDATA\f22.txt" x -ErrorAction Stop; New-Item -ItemType Directory -Force "$env:LOCALAPPDATA\cache" -ErrorAction Stop | Out-Null; Set-Content "$env:HOME\.f22rc" x -ErrorAction Stop; exit 0'
   Report 'F22: the command writes APPDATA, LOCALAPPDATA and HOME' ($prof -eq 0) (Content "$env:TEMP\cordon_s2_out.txt")
+  $profHost = Sbx2 @('--tmp', 'host') 'Set-Content "$env:APPDATA\f22h.txt" x -ErrorAction Stop; Set-Content "$env:HOME\.f22rc" x -ErrorAction Stop; exit 0'
+  Report 'F22: with --tmp host the command writes APPDATA and HOME (a per-run directory)' ($profHost -eq 0) (Content "$env:TEMP\cordon_s2_out.txt")
+  Report 'F22: the per-run profile directory is gone after the run' (@(Get-ChildItem -Directory $env:TEMP -Filter 'cordon-*-home' -ErrorAction SilentlyContinue).Count -eq 0)
   # F3 in stage 2: the sandbox user cannot delete or rename a protected file, whatever
   # the restricted pass covers (the group carries the denies).
   New-Item -ItemType Directory -Force "$s2\.vscode" | Out-Null; Set-Content "$s2\.vscode\settings.json" '{}'
   $del = Sbx2 @() 'Write-Output CORDON-RAN; Remove-Item -Force .vscode\settings.json -ErrorAction Stop; exit 0'
   $delRan = [bool]((Content "$env:TEMP\cordon_s2_out.txt") -match 'CORDON-RAN')
   Report 'F3 S2: the sandbox user cannot delete .vscode\settings.json' ($delRan -and $del -ne 0 -and (Test-Path "$s2\.vscode\settings.json"))
+  New-Item -ItemType Directory -Force "$s2\.git\hooks" | Out-Null; Set-Content "$s2\.git\config" '[core]'
+  $del = Sbx2 @() 'Write-Output CORDON-RAN; Remove-Item -Force .git\config -ErrorAction Stop; exit 0'
+  $delRan = [bool]((Content "$env:TEMP\cordon_s2_out.txt") -match 'CORDON-RAN')
+  Report 'F3 S2: the sandbox user cannot delete .git\config' ($delRan -and $del -ne 0 -and (Test-Path "$s2\.git\config"))
+  # Reads: the sandbox user reads nothing of the real user's outside the granted roots,
+  # and nothing of cordon's state (ledger, capability SIDs, secrets), and cannot
+  # replace the runner copy it is started from.
+  Set-Content "$outside\s2_secret.txt" 'secret'
+  $stateDir = Join-Path $env:LOCALAPPDATA 'cordon'
+  foreach ($case in @(@('a file in the real user''s profile', "$outside\s2_secret.txt"),
+                      @('cordon''s ledger', "$stateDir\acl-ledger.json"),
+                      @('the capability SIDs', "$stateDir\capability-sids.json"),
+                      @('the sandbox secrets', "$stateDir\setup\sandbox-secrets.json"))) {
+    $rc = Sbx2 @() "Write-Output CORDON-RAN; Get-Content -Raw -LiteralPath '$($case[1])' -ErrorAction Stop | Out-Null; exit 0"
+    $ran = [bool]((Content "$env:TEMP\cordon_s2_out.txt") -match 'CORDON-RAN')
+    Report "S2: the sandbox user cannot read $($case[0])" ($ran -and $rc -ne 0) "rc=$rc"
+  }
+  $runnerExe = Join-Path $stateDir 'runner\cordon-runner.exe'
+  if (Test-Path $runnerExe) {
+    $before = (Get-FileHash $runnerExe).Hash
+    $rc = Sbx2 @() "Write-Output CORDON-RAN; [IO.File]::WriteAllBytes('$runnerExe', [byte[]](77,90)); exit 0"
+    $ran = [bool]((Content "$env:TEMP\cordon_s2_out.txt") -match 'CORDON-RAN')
+    Report 'S2: the sandbox user cannot replace the runner copy' ($ran -and $rc -ne 0 -and (Get-FileHash $runnerExe).Hash -eq $before) "rc=$rc"
+  } else { Report 'S2: the runner copy exists where cordon starts it from' $false $runnerExe }
+  Gap 'S2: another sandbox hijacking a run''s runner pipe' 'not automated (one-instance pipes, PID checks: unit and Wine tests)' $false
+  # F5 in stage 2: check's desktop probe and what the command can do agree.
+  if ($haveChild) {
+    Push-Location $s2; $o = (& $Cordon run --best-effort -- $Child desktop-default 2>&1 | Out-String); Pop-Location
+    Gap 'F5 S2: the sandbox user opens WinSta0\Default for input' 'F5' ($o -match 'default-desktop=0')
+  }
+  # F14: what `check` reports for network off must match the firewall's state here.
+  $profilesOff = @(Get-NetFirewallProfile -PolicyStore ActiveStore -ErrorAction SilentlyContinue | Where-Object { $_.Enabled -eq 'False' })
+  $netRow = CheckState 'network off'
+  if ($profilesOff.Count -gt 0) { Report "F14: a firewall profile is off here, check says network off '$netRow'" ($netRow -eq 'missing') }
+  else { Report "F14: firewall on for every profile, check says network off '$netRow' (never enforced: services' traffic)" ($netRow -eq 'degraded') }
   if ($who -ne 0) {
     Skip 'S2 network cases' 'the command did not run as the sandbox user (see the failure above)'
   } else {
@@ -500,8 +580,17 @@ if ($Stage2) {
       Report 'S2 offline: direct TCP to the internet denied' ((Tcp @('--net', 'off') '1.1.1.1' 443) -ne 0)
       Report 'S2 offline: direct UDP (DNS to 1.1.1.1:53) denied' ((Sbx2 @('--net', 'off') $udp) -ne 0)
       Report 'S2 offline (block-all): loopback TCP denied, even the proxy port' ((Tcp @('--net', 'off') '127.0.0.1' 47800) -ne 0)
+      if (Get-Command curl.exe -ErrorAction SilentlyContinue) {
+        Report 'Codex 15 S2 offline: curl blocked by the firewall' ((Sbx2 @('--net', 'off') 'curl.exe -s -m 10 --noproxy "*" https://example.com; exit $LASTEXITCODE') -ne 0)
+      } else { Skip 'Codex 15 S2 curl' 'curl.exe not on PATH' }
+      Report 'Codex 16 S2 offline: Invoke-WebRequest blocked by the firewall' ((Sbx2 @('--net', 'off') '$env:HTTPS_PROXY = $null; $env:HTTP_PROXY = $null; try { Invoke-WebRequest -UseBasicParsing -TimeoutSec 10 https://example.com | Out-Null; exit 0 } catch { exit 1 }') -ne 0)
       $dns = Sbx2 @('--net', 'off') 'try { [void][Net.Dns]::GetHostAddresses("example.com"); exit 0 } catch { exit 1 }'
       Write-Host "INFO  S2 offline: name resolution through the DNS Client service $(if ($dns -eq 0) { 'WORKS (documented: Dnscache resolves for the user; not blocked by per-user rules)' } else { 'fails' })"
+      # F14: channels the per-user rules do not cover, printed (documented residuals).
+      $icmp = Sbx2 @('--net', 'off') 'if (Test-Connection -Count 1 -Quiet 1.1.1.1) { exit 0 } else { exit 1 }'
+      Gap 'F14 S2 offline: ICMP echo to the internet blocked' 'F14' ($icmp -ne 0)
+      $dav = Sbx2 @('--net', 'off') 'if (Test-Path "\\example.com@SSL\DavWWWRoot") { exit 0 } else { exit 1 }'
+      Gap 'F14 S2 offline: WebDAV through the WebClient service blocked' 'F14' ($dav -ne 0)
       if ($internet) { Report 'S2 online: --net on reaches the internet' ((Tcp @('--net', 'on') '1.1.1.1' 443) -eq 0) }
       else { Skip 'S2 online' 'this machine has no internet access' }
 
@@ -516,6 +605,19 @@ if ($Stage2) {
       Report 'S2 split: direct TCP to the internet denied' ((Tcp @('--net', 'off') '1.1.1.1' 443) -ne 0)
     } finally { $listener.Stop(); $other.Stop() }
   }
+
+  # F19: the elevated uninstall takes no name from the ledger that is not cordon's own.
+  # A forged record for a registry value the user could not delete; creating the value
+  # takes one more UAC prompt.
+  $victimKey = 'HKLM:\SOFTWARE\CordonAcceptanceVictim'
+  Start-Process -Verb RunAs -Wait -FilePath reg.exe -ArgumentList @('add', 'HKLM\SOFTWARE\CordonAcceptanceVictim', '/v', 'keep', '/d', 'x', '/f') -ErrorAction SilentlyContinue
+  $ledgerFile = Join-Path $env:LOCALAPPDATA 'cordon\acl-ledger.json'
+  if ((Test-Path $victimKey) -and (Test-Path $ledgerFile)) {
+    $l = Get-Content -Raw $ledgerFile | ConvertFrom-Json
+    $l.setup += [pscustomobject]@{ kind = 'registry-value'; name = 'SOFTWARE\CordonAcceptanceVictim'; sid = ''; detail = 'keep' }
+    [IO.File]::WriteAllText($ledgerFile, ($l | ConvertTo-Json -Depth 8))
+    $forged = $true
+  } else { Skip 'F19 forged ledger record' 'could not create the HKLM value (UAC declined?)'; $forged = $false }
 
   # Uninstall: nothing of cordon's is left.
   & $Cordon uninstall | Out-Host
@@ -533,6 +635,10 @@ if ($Stage2) {
   }
   Report 'S2 uninstall: no ACE (and no orphaned SID) on the workspace or its ancestors' ($orphans.Count -eq 0) ($orphans -join ', ')
   Report 'S2 uninstall: secrets and marker removed' (-not (Test-Path (Join-Path $env:LOCALAPPDATA 'cordon\setup')))
+  if ($forged) {
+    Report 'F19: the elevated uninstall left a registry value a forged ledger record named' ($null -ne (Get-ItemProperty $victimKey -Name keep -ErrorAction SilentlyContinue))
+    Start-Process -Verb RunAs -Wait -FilePath reg.exe -ArgumentList @('delete', 'HKLM\SOFTWARE\CordonAcceptanceVictim', '/f') -ErrorAction SilentlyContinue
+  }
 } else { Skip 'stage 2 (elevated sandbox)' 'run with -Stage2 (one UAC prompt per setup)' }
 
 cmd /c "rmdir `"$ws\out_j`" & rmdir `"$ws\sys_link`" & rmdir `"$junctionCwd`" & rmdir `"$ws\sym_out`" & rmdir `"$ws\unc_link`" & rmdir `"$ws\drive_link`"" 2>$null | Out-Null

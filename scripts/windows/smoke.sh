@@ -87,6 +87,18 @@ if [ "$RC" -ne 0 ] && ! grep -q never-ran "$OUT" && grep -q 'cannot enforce ever
   pass "the shared gate refuses a run whose guarantees this host cannot give (the command never ran)"
 else fail "shared gate" "rc=$RC out=$(head -c 100 "$OUT") err=$(head -c 400 "$ERR")"; fi
 
+# Issue 15: every guarantee `check` reports names its evidence: a probe on this host,
+# a read-back at launch, or documented behaviour only (Wine's token is not restricted,
+# so the probes cannot run: every row must say "documented", none may claim a probe).
+wine_run check --memory 100M
+untagged=$(sed -n '/^guarantees (windows):/,/^note:/p' "$OUT" | tr -d '\r' | grep -E '^  (ok|WEAK|NO) ' |
+  grep -vE '\[(verified (on this host|at each launch)|documented behaviour; not verified on this host)' || true)
+probed=$(sed -n '/^guarantees (windows):/,/^note:/p' "$OUT" | grep -c '\[verified on this host' || true)
+rows=$(sed -n '/^guarantees (windows):/,/^note:/p' "$OUT" | grep -cE '^  (ok|WEAK|NO) ' || true)
+if [ "$rows" -ge 6 ] && [ -z "$untagged" ] && [ "$probed" -eq 0 ]; then
+  pass "check: each of $rows guarantees says what it rests on (none claims a probe under Wine)"
+else fail "check provenance" "rows=$rows probed=$probed untagged: $(printf '%s' "$untagged" | head -c 300)"; fi
+
 wine_run explain --json -- "$CHILD" echo hi
 if [ "$RC" -eq 0 ] && grep -q '"platform": "windows"' "$OUT" && grep -q '"restricting_sids"' "$OUT" &&
    grep -q '"S-1-1-0"' "$OUT" && grep -q 'WRITE_RESTRICTED' "$OUT"; then
@@ -163,12 +175,32 @@ elif [ "$RC" -eq 0 ] && [ -f "$VICTIM/keep.txt" ] && [ -f "$VICTIM/sub/f.txt" ];
 else fail "cleanup through a planted link" "rc=$RC victim: $(ls -RA "$VICTIM" | tr '\n' ' ') err=$(head -c 300 "$ERR")"; fi
 rm -rf "$VICTIM"
 
+# F19: cordon's state files are written through a new temporary file with a random
+# name, never through a link planted under the old fixed temporary name (CREATE_ALWAYS
+# followed it and filled the target with cordon's ledger; deleting it first would not
+# do either: Wine's DeleteFileW deletes a symlink's target).
+STATE_DIR=$(ls -d "$WINEPREFIX"/drive_c/users/*/AppData/Local/cordon 2>/dev/null | head -1)
+SVICTIM=$(mktemp /tmp/cordon-svictim.XXXXXX)
+echo precious >"$SVICTIM"
+if [ -n "$STATE_DIR" ]; then
+  ln -sf "$SVICTIM" "$STATE_DIR/acl-ledger.json.tmp"
+  ln -sf "$SVICTIM" "$STATE_DIR/capability-sids.json.tmp"
+  mkdir -p "$GWS/f19root"
+  (cd "$GWS/f19root" && timeout "$WINE_TIMEOUT" "$WINE" "$CORDON" run --best-effort -- "$CHILD" exit 0 </dev/null >"$OUT" 2>"$ERR")
+  RC=$?
+  if [ "$RC" -eq 0 ] && [ "$(cat "$SVICTIM")" = precious ] && grep -q 'f19root' "$STATE_DIR/acl-ledger.json"; then
+    pass "state files: a link planted under a temporary name is never written through"
+  else fail "state file through a link (F19)" "rc=$RC victim=$(head -c 100 "$SVICTIM") err=$(head -c 300 "$ERR")"; fi
+  rm -f "$STATE_DIR/acl-ledger.json.tmp" "$STATE_DIR/capability-sids.json.tmp"
+else fail "state file through a link (F19)" "no state dir"; fi
+rm -f "$SVICTIM"
+
 # F4: the command never shares cordon's console: a hidden console of its own (one
 # process on it) and no console handle among its stdio, whatever cordon had.
 wine_run run -- "$CHILD" console
 if [ "$RC" -eq 0 ] && grep -qx 'console-processes=1 stdio-consoles=0,0,0' "$OUT"; then
   pass "the command runs on a console of its own, with no console handle of cordon's"
-else fail "console isolation" "rc=$RC out=$(head -c 200 "$OUT") err=$(head -c 300 "$ERR")"; fi
+else fail "console isolation" "rc=$RC out=$(od -c "$OUT" | head -5 | tr '\n' ' ') err=$(head -c 300 "$ERR")"; fi
 
 # The second workspace ($GWS) for the cases below, so their .git and links stay out of $WS.
 gws_run() {
@@ -552,5 +584,65 @@ if [ -n "$ledger" ]; then
     pass "uninstall with a truncated ledger: salvages, reports, keeps the original"
   else fail "damaged ledger" "rc=$RC $(head -c 400 "$OUT") $(head -c 300 "$ERR")"; fi
 else fail "damaged ledger" "no ledger file found"; fi
+
+# F19: the ledger sits where the user (and, under the narrow restricted pass, a
+# sandbox) can write it; an elevated uninstall must not take names from it. Wine runs
+# cordon as an administrator, so this is the elevated replay: a forged record for a
+# registry value that is not cordon's must leave the value alone, and say so.
+if [ -n "$ledger" ] && timeout "$WINE_TIMEOUT" "$WINE" reg add 'HKLM\SOFTWARE\CordonSmokeVictim' /v keep /d x /f >/dev/null 2>&1; then
+  cat >"$ledger" <<'JSON'
+{"version":2,"entries":[],"placeholders":[],"setup":[{"kind":"registry-value","name":"SOFTWARE\\CordonSmokeVictim","sid":"","detail":"keep"},{"kind":"group","name":"CordonSandboxUsers","sid":"","detail":""}]}
+JSON
+  wine_run uninstall
+  if timeout "$WINE_TIMEOUT" "$WINE" reg query 'HKLM\SOFTWARE\CordonSmokeVictim' /v keep >/dev/null 2>&1 &&
+     grep -q 'not done with administrator rights' "$OUT"; then
+    pass "elevated uninstall: a forged ledger record for another registry value is refused, the value kept"
+  else fail "forged ledger record (F19)" "rc=$RC $(head -c 400 "$OUT") $(head -c 300 "$ERR")"; fi
+else fail "forged ledger record (F19)" "no ledger, or reg add failed"; fi
+
+# F23: an 8.3 alias of a directory (Windows sets TEMP with one for a long user name) is
+# accepted as a root under its real name; the alias of a link is still refused.
+mkdir -p "$GWS/averylongdirectoryname" "$GWS/linktarget"
+ln -sfn "$GWS/linktarget" "$GWS/averylonglinkname"
+GWSW="Z:${GWS//\//\\}"
+listing=$(timeout "$WINE_TIMEOUT" "$WINE" cmd /c dir /x "$GWSW" 2>/dev/null | tr -d '\r')
+short_dir=$(printf '%s\n' "$listing" | awk '$NF == "averylongdirectoryname" { print $(NF-1) }')
+short_link=$(printf '%s\n' "$listing" | awk '$NF == "averylonglinkname" { print $(NF-1) }')
+if [ -n "$short_dir" ] && [ -n "$short_link" ] && [ "$short_dir" != averylongdirectoryname ]; then
+  wine_run explain --json --writable "$GWSW\\$short_dir" -- "$CHILD" exit 0
+  dir_rc=$RC
+  dir_ok=$(grep -c 'averylongdirectoryname' "$OUT")
+  wine_run explain --json --writable "$GWSW\\$short_link" -- "$CHILD" exit 0
+  if [ "$dir_rc" -eq 0 ] && [ "$dir_ok" -gt 0 ] && [ "$RC" -ne 0 ] && grep -q 'junction or symbolic link' "$ERR"; then
+    pass "an 8.3 alias of a root is accepted under its real name; the alias of a link is refused"
+  else fail "8.3 roots (F23)" "dir rc=$dir_rc ($short_dir) link rc=$RC ($short_link) $(head -c 200 "$ERR")"; fi
+else fail "8.3 roots (F23)" "no short names listed: $(printf '%s' "$listing" | grep -i averylong | head -c 200)"; fi
+
+# F19: the elevated child (started through UAC for an unelevated user) writes its state
+# files only into a state dir that is no link, at the place their names say. Started
+# here directly, as UAC would, once on a plain directory and once on a link to another.
+SD=$(mktemp -d /tmp/cordon-sd.XXXXXX)
+SDT=$(mktemp -d /tmp/cordon-sdt.XXXXXX)
+ln -s "$SDT" "$SD/linked"
+mkdir "$SD/plain"
+child_uninstall() {
+  timeout "$WINE_TIMEOUT" "$WINE" "$CORDON" uninstall --elevated-child --state-dir "Z:${1//\//\\}" \
+    --real-user S-1-5-21-1-2-3-1000 --profile 'C:\users\nobody' </dev/null >/dev/null 2>&1
+}
+child_uninstall "$SD/plain"; plain_rc=$?
+child_uninstall "$SD/linked"; linked_rc=$?
+if [ "$plain_rc" -eq 0 ] && [ -f "$SD/plain/setup-output.txt" ] && [ "$linked_rc" -ne 0 ] && [ -z "$(ls -A "$SDT")" ]; then
+  pass "elevated child: writes its state into a plain state dir, nothing through a linked one"
+else fail "elevated child state dir (F19)" "plain rc=$plain_rc linked rc=$linked_rc plain: $(ls -A "$SD/plain" | tr '\n' ' ') target: $(ls -A "$SDT" | tr '\n' ' ')"; fi
+# ...and reads no state file through a link: a ledger linked to a file only an
+# administrator may read came back as acl-ledger.damaged.json in the user's state dir.
+mkdir "$SD/leak"
+echo 'TOPSECRET not json' >"$SDT/secret.txt"
+ln -s "$SDT/secret.txt" "$SD/leak/acl-ledger.json"
+child_uninstall "$SD/leak"; leak_rc=$?
+if [ "$leak_rc" -ne 0 ] && ! grep -rqs TOPSECRET --exclude=acl-ledger.json "$SD/leak"; then
+  pass "elevated child: a state file that is a link is not read (nothing of its target copied back)"
+else fail "elevated child read through a link (F19)" "rc=$leak_rc files: $(ls -A "$SD/leak" | tr '\n' ' ')"; fi
+rm -rf "$SD" "$SDT"
 
 finish

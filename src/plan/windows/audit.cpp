@@ -40,11 +40,12 @@ std::vector<std::string> audit_candidates(const WinHost& host, const std::string
 
 namespace {
 
+// Installer caches and the registration database: large, TrustedInstaller-owned.
 bool skipped(const WinHost& host, const std::string& path) {
   static const char* const kSkip[] = {"Installer", "Registration"};
   for (const char* s : kSkip)
     if (same_path(path, join(host.windows_dir, s))) return true;
-  return same_path(path, host.system_drive + "\\ProgramData");
+  return false;
 }
 
 }  // namespace
@@ -56,8 +57,15 @@ AuditResult audit_world_writable(const WinHost& host, const std::vector<std::str
   auto now = budget.now ? budget.now : [] { return std::chrono::steady_clock::now(); };
   const auto deadline = now() + budget.time;
   std::set<std::string> seen;
+  auto inside_root = [&](const std::string& path) {
+    for (const auto& root : write_roots)
+      if (is_within(path, root)) return true;
+    return false;
+  };
 
-  auto check = [&](const std::string& path) -> bool {  // false: budget exhausted
+  // Checks one entry; returns false when the budget is exhausted. `descend` gets the
+  // directories worth a look one level further down.
+  auto check = [&](const std::string& path, std::vector<std::string>* descend) -> bool {
     if (result.checked >= budget.max_checks || now() > deadline) {
       result.truncated = true;
       return false;
@@ -66,33 +74,52 @@ AuditResult audit_world_writable(const WinHost& host, const std::vector<std::str
     ++result.checked;
     if (skipped(host, path) || host.fs->is_link(path)) return true;
     FsEntry e = host.fs->stat(path);
-    if (e.kind != FsEntry::Kind::Directory) return true;
+    if (e.kind == FsEntry::Kind::Missing) return true;
+    const bool directory = e.kind == FsEntry::Kind::Directory;
+    // Inside a writable root the command may write anyway; below the Windows directory
+    // (TrustedInstaller's) one level is all the budget allows.
+    const bool system = !host.windows_dir.empty() && is_within(e.final_path, host.windows_dir);
+    if (directory && descend && !inside_root(e.final_path) && !system) descend->push_back(path);
+    // Files below the Windows directory (System32 on PATH: thousands, all
+    // TrustedInstaller's) would spend the budget on reading DACLs for nothing.
+    if (!directory && system) return true;
     auto dacl = host.fs->dacl(path);
     if (!dacl) return true;
     std::string who = world_writable_by(*dacl);
     if (who.empty()) return true;
     WorldWritable w{e.final_path, who, false};
-    for (const auto& root : write_roots)
-      if (is_within(e.final_path, root)) w.inside_root = true;
+    w.inside_root = inside_root(e.final_path);
     // Drive roots never get ACEs (they would be inherited by the whole volume); the
     // finding is reported instead.
     w.drive_root = is_root(e.final_path);
-    if (!w.inside_root && !w.drive_root) result.denied.push_back(e.final_path);
+    if (!w.inside_root && !w.drive_root)
+      (directory ? result.denied : result.denied_files).push_back(e.final_path);
     result.found.push_back(std::move(w));
     return true;
   };
-
-  for (const auto& cand : candidates) {
-    if (!check(cand)) return result;
-    if (host.fs->is_link(cand) || skipped(host, cand)) continue;
-    auto children = host.fs->list(cand);
+  auto children_of = [&](const std::string& dir) {
+    auto children = host.fs->list(dir);
     if (children.size() > budget.max_entries_per_dir) {
       children.resize(budget.max_entries_per_dir);
       result.truncated = true;
     }
-    for (const auto& name : children)
-      if (!check(join(cand, name))) return result;
+    return children;
+  };
+
+  // Two levels below each candidate, breadth first, so a budget that runs out leaves
+  // the deepest level unscanned rather than a whole candidate. A directory below a
+  // flagged one is still checked: its own explicit Everyone allow would come before
+  // the inherited deny.
+  std::vector<std::string> level2;
+  for (const auto& cand : candidates) {
+    if (!check(cand, nullptr)) return result;
+    if (host.fs->is_link(cand) || skipped(host, cand)) continue;
+    for (const auto& name : children_of(cand))
+      if (!check(join(cand, name), &level2)) return result;
   }
+  for (const auto& dir : level2)
+    for (const auto& name : children_of(dir))
+      if (!check(join(dir, name), nullptr)) return result;
   return result;
 }
 

@@ -2,10 +2,11 @@
 //
 // Everyone must be a restricting SID (the NUL device and many system objects grant
 // only Everyone), so any directory that lets Everyone write would be writable from the
-// sandbox, even in read-only mode. The audit scans the usual suspects one level deep
+// sandbox, even in read-only mode. The audit scans the usual suspects two levels deep
 // (the cwd's children, TEMP/TMP, the profile, PUBLIC, PATH entries, the system drive
-// root and the Windows directory), bounded by a budget, and plans a deny-write ACE for
-// the capability SIDs on each world-writable directory outside every writable root.
+// root with ProgramData and Program Files, and the Windows directory, which gets one
+// level only), files included, bounded by a budget, and plans a deny-write ACE for the
+// capability SIDs on each world-writable directory or file outside every writable root.
 //
 //   AuditResult r = audit_world_writable(host, candidates, roots, deny_sids, budget);
 #pragma once
@@ -40,7 +41,8 @@ struct AuditResult {
   size_t checked = 0;
   bool truncated = false;  // the budget ran out
   std::vector<WorldWritable> found;
-  std::vector<std::string> denied;  // paths that get deny ACEs
+  std::vector<std::string> denied;        // directories that get (inheritable) deny ACEs
+  std::vector<std::string> denied_files;  // files that get deny ACEs
 };
 
 // Does this DACL let Everyone write (after generic mapping, ignoring inherit-only ACEs

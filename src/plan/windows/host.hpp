@@ -59,6 +59,9 @@ struct WinHost {
   // The rights the kernel's restricted pass covers for WRITE_RESTRICTED tokens, as
   // probed with AccessCheck; nullopt = not probed (Wine, tests).
   std::optional<uint32_t> restricted_pass_rights;
+  // Whether the sandbox token passes both access checks for input (JOURNALPLAYBACK,
+  // WRITEOBJECTS) on this session's Default desktop, as probed; nullopt = not probed.
+  std::optional<bool> default_desktop_input;
   const FsView* fs = nullptr;
 };
 

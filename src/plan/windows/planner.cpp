@@ -81,10 +81,21 @@ Result<std::string> check_root(const std::string& root, const WinHost& host) {
     FsEntry e = host.fs->stat(canonical);
     if (e.kind == FsEntry::Kind::Missing) return refuse(root, "does not exist");
     if (e.kind != FsEntry::Kind::Directory) return refuse(root, "is not a directory");
-    if (!same_path(e.final_path, canonical))
-      return refuse(
-          root, "passes through a junction or symbolic link to '" + e.final_path + "'",
-          "run cordon from the real path '" + e.final_path + "' if that is what should be writable");
+    // The final path differs through a link (refused: the ACE would land on its target,
+    // elsewhere than the path given) or through an alias of the same directory, an 8.3
+    // name such as the TEMP Windows sets for a long user name (accepted under its real
+    // name; F23). Every component but the drive root is asked, so a link anywhere on the
+    // way is found (a volume's root directory cannot carry a reparse point on Windows;
+    // Wine reports its drive roots, symlinks to Unix directories, as one).
+    if (!same_path(e.final_path, canonical)) {
+      std::vector<std::string> chain = ancestors(canonical);
+      chain.push_back(canonical);
+      if (std::any_of(chain.begin(), chain.end(),
+                      [&](const std::string& c) { return !is_root(c) && host.fs->is_link(c); }))
+        return refuse(
+            root, "passes through a junction or symbolic link to '" + e.final_path + "'",
+            "run cordon from the real path '" + e.final_path + "' if that is what should be writable");
+    }
     canonical = e.final_path;
   }
   if (is_root(canonical)) return refuse(root, "a drive or share root cannot be a writable root");
@@ -537,6 +548,10 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
       for (const auto& sid : deny_sids)
         plan.aces.push_back({path, Ace{AceType::Deny, sid, kDenyMask, ace_flags::kTree}, "world-writable",
                              AceLifetime::Persistent, false, /*best_effort=*/true});
+    for (const auto& path : plan.audit.denied_files)
+      for (const auto& sid : deny_sids)
+        plan.aces.push_back({path, Ace{AceType::Deny, sid, kDenyMask, 0}, "world-writable file",
+                             AceLifetime::Persistent, false, /*best_effort=*/true});
   }
 
   // Never touch profile hives, whatever produced the entry.
@@ -548,7 +563,19 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
     plan.env.push_back({"TEMP", plan.child_temp});
     plan.env.push_back({"TMP", plan.child_temp});
   }
-  if (options.stage && options.stage->active()) add_stage2_aces(plan, *options.stage);
+  if (options.stage && options.stage->active()) {
+    // The sandbox profile is not writable under the write-restricted token (F22): with
+    // a private temp, HOME lives in it (add_stage2_aces); with --tmp host, which already
+    // lets the command write outside the roots for this run, in a directory of its own.
+    // --tmp none gets none: the user asked for no writable scratch space.
+    if (plan.child_temp.empty() && policy.tmp == TmpMode::Host && writing && !host.temp.empty()) {
+      plan.run_home = join(host.temp, "cordon-" + options.run_id + "-home");
+      plan.aces.push_back({plan.run_home, Ace{AceType::Allow, temp_sid, kAllowMask, ace_flags::kTree},
+                           "the command's per-run profile (removed after the run)", AceLifetime::PerRun,
+                           true});
+    }
+    add_stage2_aces(plan, *options.stage);
+  }
   return plan;
 }
 
@@ -570,6 +597,14 @@ void add_stage2_aces(WinPlan& plan, const Stage2Facts& facts) {
     // (granted to the run SID and the group, removed with it), since the sandbox profile
     // is not writable under the write-restricted token (F22; runner_env.hpp).
     plan.env.emplace_back(runner::kRunProfileVariable, join(plan.child_temp, "profile"));
+  } else if (!plan.run_home.empty()) {
+    plan.aces.push_back({plan.run_home,
+                         Ace{AceType::Allow, group,
+                             access::kFileGenericRead | access::kFileGenericWrite |
+                                 access::kFileGenericExecute | access::kDelete,
+                             ace_flags::kTree},
+                         "stage 2: the sandbox users' per-run profile", AceLifetime::PerRun});
+    plan.env.emplace_back(runner::kRunProfileVariable, plan.run_home);
   }
   // The sandbox users cannot be assumed to read where cordon is installed: the runner is
   // copied there by the platform's acquire step (stage2_run.hpp).

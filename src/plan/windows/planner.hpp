@@ -139,7 +139,10 @@ struct WinPlan {
   // Writable roots without a .git when planned: a repository the command creates there
   // is neutralised after the run (git_guard.hpp). Empty for --git writable.
   std::vector<std::string> new_repo_roots;
-  std::string child_temp;                                // TEMP/TMP for the child ("" = inherit)
+  std::string child_temp;  // TEMP/TMP for the child ("" = inherit)
+  // Stage 2 with --tmp host: a per-run HOME/APPDATA directory of its own, created new,
+  // granted for the run and removed after it as the private temp is (F22); "" = none.
+  std::string run_home;
   std::vector<std::pair<std::string, std::string>> env;  // variables set for the child
   std::string stub_dir;                                  // prepended to PATH (advisory network)
   std::vector<StubFile> stubs;

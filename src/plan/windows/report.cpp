@@ -16,6 +16,9 @@ const char* lifetime_name(AceLifetime l) {
 // run) or documented Windows behaviour only.
 constexpr const char* kVerified = " [verified on this host: kernel probe]";
 constexpr const char* kUnverified = " [documented behaviour; not verified on this host]";
+// Limits are read back from the job before the command starts (a job that does not
+// hold them refuses the launch), so a run verifies them; `check` does not.
+constexpr const char* kAtLaunch = " [verified at each launch: read back from the job]";
 
 // Writes outside the roots are refused by the restricted pass. If that pass skips
 // WRITE_DAC, the command can grant itself access to any file the user owns (icacls
@@ -47,7 +50,7 @@ Guarantee write_guarantee(const WinPlan& plan, const WinHost& host) {
 Guarantee delete_guarantee(const WinHost& host) {
   Guarantee g{"delete/rename/DACL changes outside the roots", GuaranteeState::Degraded, "", "", ""};
   if (!host.restricted_pass_rights) {
-    g.mechanism = "deny ACEs include DELETE and FILE_DELETE_CHILD; not verified on this host";
+    g.mechanism = std::string("deny ACEs include DELETE and FILE_DELETE_CHILD") + kUnverified;
     g.detail =
         "if the kernel's write-restricted pass skips DELETE/WRITE_DAC, files the user may delete "
         "outside the roots can be deleted or moved into the workspace";
@@ -64,7 +67,8 @@ Guarantee delete_guarantee(const WinHost& host) {
                   kVerified;
     return g;
   }
-  g.mechanism = "probed: the restricted pass covers only " + access::describe(*host.restricted_pass_rights);
+  g.mechanism =
+      "probed: the restricted pass covers only " + access::describe(*host.restricted_pass_rights) + kVerified;
   g.detail = "files the user may delete outside the roots can be deleted, or moved into the workspace";
   g.fix = "the elevated stage (separate sandbox user) closes this";
   return g;
@@ -107,6 +111,7 @@ nlohmann::json to_json(const WinPlan& plan) {
   j["git_watch"] = watch;
   j["new_repository_roots"] = plan.new_repo_roots;
   j["child_temp"] = plan.child_temp;
+  if (!plan.run_home.empty()) j["run_home"] = plan.run_home;
   nlohmann::json env = nlohmann::json::object();
   for (const auto& [k, v] : plan.env) env[k] = v;
   j["env"] = env;
@@ -194,49 +199,73 @@ PlanReport stage1_report(const WinPlan& plan, const Policy& policy, const WinHos
   }
   r.guarantees.push_back(prot);
   Guarantee ww{"world-writable directories", GuaranteeState::Enforced,
-               "audit + deny ACEs (" + std::to_string(plan.audit.denied.size()) + " found outside the roots)",
+               "audit + deny ACEs (" +
+                   std::to_string(plan.audit.denied.size() + plan.audit.denied_files.size()) +
+                   " found outside the roots)",
                "", ""};
-  // The audit looks one level below each candidate and skips ProgramData, so it is
-  // never complete: a world-writable directory deeper down stays writable.
+  // The audit looks two levels below each candidate (one below the Windows directory),
+  // so it is never complete: a world-writable directory deeper down stays writable.
   ww.state = GuaranteeState::Degraded;
+  ww.mechanism += kUnverified;
   ww.detail =
-      "scanned one level below the profile, PATH, Public and system candidates (not ProgramData, "
-      "not deeper, not files): world-writable directories outside that scope stay writable";
+      "scanned two levels below the profile, TEMP, PATH, Public and the system drive (ProgramData and files "
+      "included), one below the Windows directory: world-writable entries deeper down stay writable";
   if (plan.audit.checked == 0) {
-    ww.mechanism = "audit not run";
+    ww.mechanism = std::string("audit not run") + kUnverified;
     ww.detail = "directories that let Everyone write stay writable from the sandbox";
   } else if (plan.audit.truncated) {
-    ww.detail = "the audit budget ran out after " + std::to_string(plan.audit.checked) + " directories";
+    ww.detail = "the audit budget ran out after " + std::to_string(plan.audit.checked) +
+                " entries: world-writable entries it did not reach stay writable";
   }
   r.guarantees.push_back(ww);
   if (policy.deny_read.empty())
     r.guarantees.push_back({"read denial", GuaranteeState::NotRequested, "", "", ""});
   else
-    r.guarantees.push_back({"read denial", GuaranteeState::Missing, "none in stage 1",
+    r.guarantees.push_back({"read denial", GuaranteeState::Missing,
+                            std::string("none in stage 1") + kUnverified,
                             "a write-restricted token reads as the user; secrets stay readable",
                             "the elevated stage (separate sandbox user) enforces read denial"});
   if (policy.net.mode == NetMode::Proxy)
-    r.guarantees.push_back({"network allowlist", GuaranteeState::Missing, "none on Windows",
+    r.guarantees.push_back({"network allowlist", GuaranteeState::Missing,
+                            std::string("none on Windows") + kUnverified,
                             "--best-effort: the allowlist is not enforced; the run gets advisory network off",
                             "use --net off or --net on"});
   if (policy.net.mode != NetMode::On)
-    r.guarantees.push_back({"network off", GuaranteeState::Degraded,
-                            "advisory only: proxy variables to a dead port, offline flags, ssh/scp stubs",
-                            "programs that open sockets directly are NOT stopped",
-                            "the elevated stage adds firewall rules for a separate user"});
+    r.guarantees.push_back(
+        {"network off", GuaranteeState::Degraded,
+         std::string("advisory only: proxy variables to a dead port, offline flags, ssh/scp stubs") +
+             kUnverified,
+         "programs that open sockets directly are NOT stopped",
+         "the elevated stage adds firewall rules for a separate user"});
   else
     r.guarantees.push_back({"network off", GuaranteeState::NotRequested, "network on", "", ""});
   // The private desktop is not a UI boundary: the logon SID is a restricting SID and
   // WinSta0\\Default grants it, so the command can likely reach the user's desktop
-  // (SetThreadDesktop, a child started on it) and send input there.
-  r.guarantees.push_back(
-      {"process isolation", GuaranteeState::Degraded,
-       std::string("job object (KILL_ON_JOB_CLOSE, UI limits); own console; per-run SID in "
-                   "the default DACL") +
-           (host.ssh_session ? "; default desktop (SSH session)" : "; private desktop"),
-       "not a UI boundary: the command can likely open the user's desktop (the logon SID "
-       "grants WinSta0\\Default) and send input to the user's windows",
-       "not closed yet (docs/windows.md, process isolation)"});
+  // (SetThreadDesktop, a child started on it) and send input there. Every run probes
+  // that desktop's own DACL with the sandbox token (F5); even a refusal leaves other
+  // runs' private desktops open to it (they grant the same logon SID), so the row stays
+  // Degraded either way, and says which evidence it rests on.
+  Guarantee iso{"process isolation", GuaranteeState::Degraded,
+                std::string("job object (KILL_ON_JOB_CLOSE, UI limits); own console; per-run SID in "
+                            "the default DACL") +
+                    (host.ssh_session ? "; default desktop (SSH session)" : "; private desktop"),
+                "not a UI boundary: the command can likely open the user's desktop (the logon SID "
+                "grants WinSta0\\Default) and send input to the user's windows",
+                "not closed yet (docs/windows.md, process isolation)"};
+  if (!host.default_desktop_input) {
+    iso.mechanism += kUnverified;
+  } else if (*host.default_desktop_input) {
+    iso.mechanism += kVerified;
+    iso.detail =
+        "probed: the sandbox token passes both access checks for input (JOURNALPLAYBACK, WRITEOBJECTS) on "
+        "this session's Default desktop, so the command can send input to the user's windows";
+  } else {
+    iso.mechanism += kVerified;
+    iso.detail =
+        "probed: this session's Default desktop refuses the sandbox token input rights; other runs' "
+        "private desktops grant the same logon SID and stay reachable";
+  }
+  r.guarantees.push_back(iso);
   // Limits (F10): the job object holds the whole tree. --memory is the job's committed
   // memory; --pids counts processes (not threads, as Linux's pids cgroup does) and
   // --cpu-time user-mode time per process (not kernel time, as RLIMIT_CPU does): those two
@@ -260,7 +289,7 @@ PlanReport stage1_report(const WinPlan& plan, const Policy& policy, const WinHos
     for (const auto& m : mechanisms) mechanism += (mechanism.empty() ? "" : "; ") + m;
     for (const auto& w : weaker) detail += (detail.empty() ? "" : "; ") + w;
     r.guarantees.push_back({"limits", weaker.empty() ? GuaranteeState::Enforced : GuaranteeState::Degraded,
-                            "job object: " + mechanism, detail,
+                            "job object: " + mechanism + kAtLaunch, detail,
                             weaker.empty() ? "" : "--best-effort to run with the Windows job's units"});
   }
   r.notes = plan.notes;
@@ -306,11 +335,11 @@ void add_stage_rows(PlanReport& report, const Policy& policy, const Stage2Facts&
   for (auto& g : report.guarantees) {
     if (g.name == "network off" && policy.net.mode == NetMode::Off) {
       g.state = GuaranteeState::Degraded;
-      g.mechanism =
-          "Windows Firewall: block rules for " + m.offline.name +
-          (m.proxy_ports ? " (all but loopback TCP " + win::to_string(*m.proxy_ports) + ")"
-                         : " (all outbound)") +
-          (not_effective.empty() ? " [verified on this host: firewall on, local rules effective]" : "");
+      g.mechanism = "Windows Firewall: block rules for " + m.offline.name +
+                    (m.proxy_ports ? " (all but loopback TCP " + win::to_string(*m.proxy_ports) + ")"
+                                   : " (all outbound)") +
+                    (not_effective.empty() ? " [verified on this host: firewall on, local rules effective]"
+                                           : " [verified on this host: firewall probe]");
       g.detail =
           not_effective.empty()
               ? "the sandbox user's own sockets are blocked; DNS lookups and SMB/WebDAV/BITS traffic that "
@@ -320,10 +349,27 @@ void add_stage_rows(PlanReport& report, const Policy& policy, const Stage2Facts&
       g.fix =
           not_effective.empty() ? "" : "turn the firewall on for every profile / allow local rule merging";
     }
+    // A separate user reads only what its own groups may: not the real user's profile
+    // (its DACL names the user, SYSTEM and Administrators), but any path outside it that
+    // Users, Authenticated Users or Everyone may read. The deny_read paths are not
+    // checked one by one, so this is Degraded, never Enforced.
+    if (g.name == "read denial" && g.state == GuaranteeState::Missing) {
+      g.state = GuaranteeState::Degraded;
+      g.mechanism =
+          "stage 2: a separate sandbox user, which reads only what Users, Authenticated Users, Everyone or "
+          "the "
+          "sandbox group may read" +
+          std::string(kUnverified);
+      g.detail =
+          "the real user's profile is out of reach; a denied path outside it that Users may read stays "
+          "readable (its own ACL decides)";
+      g.fix = "keep secrets under the profile, or restrict their ACL to the real user";
+    }
     // The job is the runner's, and the start frame does not carry limits yet (F10).
     if (g.name == "limits" &&
         (policy.limits.memory_bytes || policy.limits.pids || policy.limits.cpu_seconds)) {
       g.state = GuaranteeState::Missing;
+      g.mechanism = std::string("none: the stage-2 runner's job gets no limits") + kUnverified;
       g.detail = "--memory, --pids and --cpu-time are not passed to the stage-2 runner yet";
       g.fix = "drop them, or --best-effort to run without them";
     }

@@ -404,4 +404,11 @@ std::string password_from_bytes(const std::string& random, size_t length) {
   return out;
 }
 
+std::vector<Sid> unexpected_groups(const std::vector<Sid>& groups, const std::optional<Sid>& sandbox_group) {
+  std::vector<Sid> out;
+  for (const auto& g : groups)
+    if (g != sids::users() && !(sandbox_group && g == *sandbox_group)) out.push_back(g);
+  return out;
+}
+
 }  // namespace cordon::win

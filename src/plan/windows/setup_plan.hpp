@@ -164,4 +164,11 @@ std::optional<std::string> base64_decode(const std::string& text);
 // complexity policies accept it. Returns "" when the bytes ran out (ask for more).
 std::string password_from_bytes(const std::string& random, size_t length = 32);
 
+// An account of cordon's name that exists already (a setup run again, or made by
+// someone else) is adopted with a new password only when its local groups are
+// BUILTIN\Users and cordon's own group: anything more (Administrators, Remote Desktop
+// Users, Backup Operators, ...) would run every sandboxed command with it (F23).
+// Returns the groups that are not allowed; empty = adoptable.
+std::vector<Sid> unexpected_groups(const std::vector<Sid>& groups, const std::optional<Sid>& sandbox_group);
+
 }  // namespace cordon::win

@@ -152,4 +152,102 @@ UninstallPlan plan_uninstall(const LedgerSalvage& salvage, const std::optional<S
   return b.plan;
 }
 
+namespace {
+
+bool contains(const std::vector<Sid>& list, const Sid& sid) {
+  return std::find(list.begin(), list.end(), sid) != list.end();
+}
+
+bool one_of(const std::string& name, std::initializer_list<const char*> names) {
+  return std::any_of(names.begin(), names.end(),
+                     [&](const char* n) { return fold_case(name) == fold_case(n); });
+}
+
+}  // namespace
+
+bool own_setup_object(const SetupRecord& r) {
+  switch (r.kind) {
+    case SetupObject::User:
+    case SetupObject::Profile:
+      return one_of(r.name, {kOfflineUser, kOnlineUser});
+    case SetupObject::Group:
+      return one_of(r.name, {kSandboxGroup});
+    case SetupObject::FirewallRule: {
+      const std::vector<std::string> rules = known_rule_names();
+      return std::any_of(rules.begin(), rules.end(),
+                         [&](const std::string& n) { return fold_case(n) == fold_case(r.name); });
+    }
+    case SetupObject::RegistryValue:
+      return fold_case(r.name) == fold_case(kHideKey) && one_of(r.detail, {kOfflineUser, kOnlineUser});
+  }
+  return false;
+}
+
+UninstallPlan elevated_part(const UninstallPlan& plan, const std::vector<Sid>& sandbox) {
+  UninstallPlan out;
+  out.problems = plan.problems;
+  const std::vector<std::string> rules = known_rule_names();
+  auto only_sandbox = [&](std::vector<Sid> sids) {
+    sids.erase(std::remove_if(sids.begin(), sids.end(), [&](const Sid& s) { return !contains(sandbox, s); }),
+               sids.end());
+    return sids;
+  };
+  for (const auto& step : plan.steps) {
+    UninstallStep s = step;
+    bool keep = false;
+    switch (step.kind) {
+      case UninstallStepKind::RemoveAce:
+        keep = step.ace && contains(sandbox, step.ace->sid);
+        break;
+      case UninstallStepKind::SweepSids:
+        s.sids = only_sandbox(step.sids);
+        keep = !s.sids.empty();
+        break;
+      case UninstallStepKind::RemovePlaceholder:
+        keep = false;  // the user's own files: the unelevated part
+        break;
+      case UninstallStepKind::RemoveFirewallRule:
+        keep = std::any_of(rules.begin(), rules.end(),
+                           [&](const std::string& r) { return fold_case(r) == fold_case(step.target); });
+        break;
+      case UninstallStepKind::RemoveRegistryValue:
+        keep =
+            fold_case(step.target) == fold_case(kHideKey) && one_of(step.detail, {kOfflineUser, kOnlineUser});
+        break;
+      case UninstallStepKind::DeleteProfile:
+      case UninstallStepKind::DeleteUser:
+        s.sids = only_sandbox(step.sids);
+        keep = one_of(step.target, {kOfflineUser, kOnlineUser});
+        break;
+      case UninstallStepKind::DeleteGroup:
+        keep = one_of(step.target, {kSandboxGroup});
+        break;
+      case UninstallStepKind::RemoveSetupFiles:
+        keep = step.target == kSetupDirName;
+        break;
+    }
+    if (keep)
+      out.steps.push_back(std::move(s));
+    else if (step.from_ledger && step.kind != UninstallStepKind::RemovePlaceholder &&
+             !(step.kind == UninstallStepKind::RemoveAce && step.ace))
+      out.problems.push_back(std::string("not done with administrator rights (not one of cordon's own "
+                                         "objects): ") +
+                             to_string(step.kind) + " " + step.target +
+                             (step.detail.empty() ? "" : " " + step.detail));
+  }
+  return out;
+}
+
+UninstallPlan unelevated_part(const UninstallPlan& plan, const std::vector<Sid>& sandbox) {
+  UninstallPlan out;
+  out.problems = plan.problems;
+  for (const auto& step : plan.steps) {
+    bool keep =
+        (step.kind == UninstallStepKind::RemoveAce && step.ace && !contains(sandbox, step.ace->sid)) ||
+        step.kind == UninstallStepKind::RemovePlaceholder;
+    if (keep) out.steps.push_back(step);
+  }
+  return out;
+}
+
 }  // namespace cordon::win

@@ -60,4 +60,25 @@ struct UninstallPlan {
 UninstallPlan plan_uninstall(const LedgerSalvage& ledger, const std::optional<SetupMarker>& marker,
                              bool setup_traces = true);
 
+// Who may replay which step (F19). The ledger and the marker sit in the user's state
+// dir, which the user's unelevated processes (a sandbox under the narrow restricted
+// pass included) can rewrite; an elevated process that took names, paths or SIDs from
+// them would delete any local account, registry value or firewall rule, or strip any
+// ACE, for whoever wrote them. So the plan is split:
+//  - `elevated_part`: only cordon's own fixed names (kOfflineUser, kOnlineUser,
+//    kSandboxGroup, known_rule_names(), the kHideKey values), and ACEs and sweeps only
+//    for `sandbox` - the SIDs the elevated process itself looked up for those names in
+//    the account database, never SIDs read from the ledger or the marker;
+//  - `unelevated_part`: every other ledgered ACE and the placeholders, which the user's
+//    own rights can undo (and which nobody else's rights should).
+// elevated_part + unelevated_part never holds a step from a file that names something
+// outside cordon's own objects under an administrator's token.
+UninstallPlan elevated_part(const UninstallPlan& plan, const std::vector<Sid>& sandbox);
+// Whether a ledger record names one of cordon's own setup objects (the names above).
+// A record that does not was never written by cordon; the unelevated part forgets it,
+// so a forged record neither steers the elevated part nor makes every later uninstall
+// ask for elevation.
+bool own_setup_object(const SetupRecord& record);
+UninstallPlan unelevated_part(const UninstallPlan& plan, const std::vector<Sid>& sandbox);
+
 }  // namespace cordon::win

@@ -185,4 +185,38 @@ std::optional<uint32_t> probe_restricted_scope(void* restricted_token) {
   return covered;
 }
 
+std::optional<bool> probe_default_desktop(void* restricted_token) {
+  HDESK desktop = OpenDesktopW(L"Default", 0, FALSE, READ_CONTROL);
+  if (!desktop) return std::nullopt;
+  PSECURITY_DESCRIPTOR raw = nullptr;
+  DWORD got =
+      GetSecurityInfo(desktop, SE_WINDOW_OBJECT,
+                      OWNER_SECURITY_INFORMATION | GROUP_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
+                      nullptr, nullptr, nullptr, nullptr, &raw);
+  CloseDesktop(desktop);
+  LocalPtr<void> sd(raw);
+  if (got != ERROR_SUCCESS || !raw) return std::nullopt;
+  UniqueHandle impersonation;
+  if (!DuplicateToken(static_cast<HANDLE>(restricted_token), SecurityImpersonation, impersonation.out()))
+    return std::nullopt;
+  // The desktop's generic mapping (winuser.h rights): the restricted pass of a
+  // write-restricted token examines what GENERIC_WRITE maps to, which includes both.
+  GENERIC_MAPPING mapping{
+      STANDARD_RIGHTS_READ | DESKTOP_ENUMERATE | DESKTOP_READOBJECTS,
+      STANDARD_RIGHTS_WRITE | DESKTOP_CREATEMENU | DESKTOP_CREATEWINDOW | DESKTOP_HOOKCONTROL |
+          DESKTOP_JOURNALPLAYBACK | DESKTOP_JOURNALRECORD | DESKTOP_WRITEOBJECTS,
+      STANDARD_RIGHTS_EXECUTE | DESKTOP_SWITCHDESKTOP,
+      STANDARD_RIGHTS_REQUIRED | DESKTOP_CREATEMENU | DESKTOP_CREATEWINDOW | DESKTOP_ENUMERATE |
+          DESKTOP_HOOKCONTROL | DESKTOP_JOURNALPLAYBACK | DESKTOP_JOURNALRECORD | DESKTOP_READOBJECTS |
+          DESKTOP_SWITCHDESKTOP | DESKTOP_WRITEOBJECTS};
+  BYTE privileges[sizeof(PRIVILEGE_SET) + sizeof(LUID_AND_ATTRIBUTES)]{};
+  DWORD privileges_size = sizeof(privileges);
+  DWORD granted = 0;
+  BOOL status = FALSE;
+  if (!AccessCheck(raw, impersonation.get(), DESKTOP_JOURNALPLAYBACK | DESKTOP_WRITEOBJECTS, &mapping,
+                   reinterpret_cast<PRIVILEGE_SET*>(privileges), &privileges_size, &granted, &status))
+    return std::nullopt;
+  return status != FALSE;
+}
+
 }  // namespace cordon::winsys

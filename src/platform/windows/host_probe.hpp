@@ -31,4 +31,11 @@ std::string env(const char* name);
 // the restricting SIDs nothing. nullopt when the check itself fails (e.g. Wine).
 std::optional<uint32_t> probe_restricted_scope(void* restricted_token);
 
+// Asks the kernel whether `restricted_token` passes both access checks for input on
+// this session's Default desktop (DESKTOP_JOURNALPLAYBACK | DESKTOP_WRITEOBJECTS, the
+// rights SendInput and window messages need): AccessCheck against that desktop's own
+// security descriptor (F5). nullopt when it cannot be asked (no Default desktop on this
+// window station, e.g. a service or SSH session; Wine).
+std::optional<bool> probe_default_desktop(void* restricted_token);
+
 }  // namespace cordon::winsys

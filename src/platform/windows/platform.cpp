@@ -117,10 +117,15 @@ Result<std::unique_ptr<Prepared>> prepare(const Policy& policy, bool persist) {
   if (!plan) return plan.error();
   p->plan = *plan;
   // Ask the kernel which rights the write-restricted pass covers, with the plan's own
-  // token: the write, delete and protected-path rows rest on it (report.cpp).
+  // token: the write, delete and protected-path rows rest on it (report.cpp); and
+  // whether that token may send input on the user's Default desktop (process isolation).
   if (policy.mode != Mode::FullAccess)
-    if (auto token = winsys::create_sandbox_token(p->plan.token))
+    if (auto token = winsys::create_sandbox_token(p->plan.token)) {
       p->host.restricted_pass_rights = winsys::probe_restricted_scope(token->get());
+      // Only where the first probe shows a real restricted token (not Wine's).
+      if (p->host.restricted_pass_rights && !p->host.ssh_session)
+        p->host.default_desktop_input = winsys::probe_default_desktop(token->get());
+    }
   return p;
 }
 
@@ -287,12 +292,13 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
   }
   // The sandbox could write there: links it planted are deleted as links, never
   // followed (plan/windows/remove_tree.hpp); what cannot be deleted is said, loudly.
-  if (!prep.plan.child_temp.empty()) {
+  for (const std::string* dir : {&prep.plan.child_temp, &prep.plan.run_home}) {
+    if (dir->empty()) continue;
     winsys::WinTreeOps ops;
     win::RemoveStats removed;
-    auto gone = win::remove_tree(ops, prep.plan.child_temp, removed);
+    auto gone = win::remove_tree(ops, *dir, removed);
     if (!gone)
-      std::cerr << "cordon: could not remove the private temp " << printable(prep.plan.child_temp) << " ("
+      std::cerr << "cordon: could not remove the run's directory " << printable(*dir) << " ("
                 << removed.failed.size() << " entr" << (removed.failed.size() == 1 ? "y" : "ies")
                 << " left): " << printable(gone.error().message()) << "\n";
   }

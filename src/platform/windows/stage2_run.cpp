@@ -141,10 +141,15 @@ Result<RunnerOutcome> run_stage2(const Stage2& stage, const win::WinPlan& plan,
   };
   // The per-run profile (win::add_stage2_aces): made here, inside the private temp cordon just
   // created, before the command can run; it inherits the temp's grants.
-  if (!plan.child_temp.empty()) {
-    const std::string base = win::join(plan.child_temp, "profile");
-    for (const std::string& d : {base, win::join(base, "AppData"), win::join(base, "AppData\\Roaming"),
-                                 win::join(base, "AppData\\Local")})
+  // With --tmp host the profile is a directory of its own (plan.run_home), which the
+  // applier created new; only its subdirectories are made here.
+  if (!plan.child_temp.empty() || !plan.run_home.empty()) {
+    const bool own = plan.child_temp.empty();
+    const std::string base = own ? plan.run_home : win::join(plan.child_temp, "profile");
+    std::vector<std::string> dirs = {win::join(base, "AppData"), win::join(base, "AppData\\Roaming"),
+                                     win::join(base, "AppData\\Local")};
+    if (!own) dirs.insert(dirs.begin(), base);
+    for (const std::string& d : dirs)
       if (!CreateDirectoryW(widen(d).c_str(), nullptr))  // new, or someone else made it: refused
         return win32_error("CreateDirectoryW", d, GetLastError(), "the command's per-run profile");
   }

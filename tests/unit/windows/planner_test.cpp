@@ -209,6 +209,77 @@ TEST(WinPlanner, WithoutTheAuditWorldWritableDirectoriesLeak) {
   EXPECT_FALSE(with->h.fs->can(with->token, Op::Mkdir, "C:\\newdir", RestrictedScope::GenericWrite));
 }
 
+// F11: the audit looked one level below its candidates, skipped ProgramData and every
+// file, and an explicit Everyone allow below a flagged directory beat the inherited deny.
+TEST(WinPlanner, AuditReachesTwoLevelsProgramDataFilesAndExplicitGrantsBelowAFlaggedDirectory) {
+  using namespace access;
+  const Ace everyone_full{AceType::Allow, sids::everyone(), kFileAllAccess, ace_flags::kTree};
+  for (Mode mode : {Mode::WorkspaceWrite, Mode::ReadOnly}) {
+    SCOPED_TRACE(to_string(mode));
+    Planned p;
+    ModelFs& fs = *p.h.fs;
+    fs.mkdir("C:\\Users\\alice\\vendor\\cache", {});
+    fs.add_ace("C:\\Users\\alice\\vendor\\cache", everyone_full);  // two levels below the profile
+    fs.mkdir("C:\\ProgramData",
+             {{AceType::Allow, sids::local_system(), kFileAllAccess, ace_flags::kTree},
+              {AceType::Allow, sids::users(), kFileGenericRead | kFileGenericExecute, ace_flags::kTree}});
+    fs.mkdir("C:\\ProgramData\\Vendor", {everyone_full});
+    fs.add_file("C:\\Users\\alice\\shared.txt", {{AceType::Allow, sids::everyone(), kFileAllAccess, 0}});
+    fs.mkdir(std::string(test::kTools) + "\\sub", {everyone_full});  // explicit, below a flagged directory
+    Policy policy = test::ws_policy();
+    policy.mode = mode;
+    auto r = plan_windows(policy, p.h.host, test::test_caps(), test::with_audit());
+    ASSERT_TRUE(r) << r.error().message();
+    p.plan = *r;
+    test::apply(fs, p.plan);
+    p.token = model_token(p.plan, p.h.host);
+    const std::vector<Case> cases = {
+        {Op::Create, "C:\\Users\\alice\\vendor\\cache\\x.dll", false},
+        {Op::Create, "C:\\ProgramData\\Vendor\\x.dll", false},
+        {Op::Write, "C:\\Users\\alice\\shared.txt", false},
+        {Op::Create, std::string(test::kTools) + "\\sub\\x.exe", false},
+        {Op::Create, std::string(test::kTools) + "\\x.exe", false},
+    };
+    expect_cases(fs, p.token, RestrictedScope::AllModifying, cases);
+    expect_cases(fs, p.token, RestrictedScope::GenericWrite, cases);
+    EXPECT_FALSE(p.plan.audit.truncated);
+  }
+}
+
+// F23: Windows sets TEMP with 8.3 names for a long user name; --tmp host refused it as
+// "passes through a junction". An alias is accepted under its real name; a link
+// anywhere on the way is still refused.
+TEST(WinPlanner, ShortNameRootsAreAcceptedUnderTheirRealNameLinksAreNot) {
+  Planned p;
+  p.h.fs->set_short_name("C:\\Users\\alice\\AppData", "APPDAT~1");
+  p.h.host.temp = "C:\\Users\\alice\\APPDAT~1\\Local\\Temp";
+  p.h.host.tmp = p.h.host.temp;
+  Policy policy = test::ws_policy();
+  policy.tmp = TmpMode::Host;
+  auto r = plan_windows(policy, p.h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(r) << r.error().message();
+  bool on_real_name = std::any_of(r->aces.begin(), r->aces.end(), [](const PlannedAce& a) {
+    return a.reason == "host temp (this run only)" && a.path == test::kTemp;
+  });
+  EXPECT_TRUE(on_real_name);
+
+  p.h.fs->set_short_name(test::kExtra, "EXTRA~1");
+  Policy extra = test::ws_policy();
+  extra.writable = {"C:\\Users\\alice\\EXTRA~1"};
+  auto e = plan_windows(extra, p.h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(e) << e.error().message();
+  EXPECT_NE(std::find(e->write_roots.begin(), e->write_roots.end(), std::string(test::kExtra)),
+            e->write_roots.end());
+
+  for (const char* linked : {"C:\\Users\\alice\\src\\ws_link", "C:\\Users\\alice\\src\\ws\\out"}) {
+    Policy l = test::ws_policy();
+    l.writable = {linked};
+    auto refused = plan_windows(l, p.h.host, test::test_caps(), test::with_audit());
+    ASSERT_FALSE(refused) << linked;
+    EXPECT_NE(refused.error().message().find("junction or symbolic link"), std::string::npos);
+  }
+}
+
 TEST(WinPlanner, ReadOnlyDeniesWorkspaceWritesButKeepsPrivateTempAndNul) {
   Policy policy = test::ws_policy();
   policy.mode = Mode::ReadOnly;
@@ -800,6 +871,58 @@ TEST(WinPlanner, DesktopAuditAndUnenforcedLimitsAreNotReportedEnforced) {
   // F10: the job enforces them now; --pids counts processes only (Linux: tasks).
   EXPECT_EQ(row(r, "limits"), GuaranteeState::Degraded);
   EXPECT_FALSE(r.complete());
+}
+
+// Issue 15: `cordon check` states, for every guarantee it reports, whether a probe on
+// this host verified it or it rests on documented behaviour only; the desktop row
+// follows its own probe (F5).
+bool tagged(const Guarantee& g) {
+  return g.mechanism.find(" [verified on this host") != std::string::npos ||
+         g.mechanism.find(" [verified at each launch") != std::string::npos ||
+         g.mechanism.find(" [documented behaviour; not verified on this host]") != std::string::npos;
+}
+
+TEST(WinPlanner, EveryReportedGuaranteeSaysWhetherItWasProbedOrIsDocumentedOnly) {
+  Policy policy = test::ws_policy();
+  policy.limits.memory_bytes = 100u << 20;
+  policy.limits.pids = 10;
+  Policy proxy = test::ws_policy();
+  proxy.net.mode = NetMode::Proxy;
+  proxy.best_effort = true;
+  proxy.deny_read = {"C:\\Users\\alice\\.ssh"};
+  for (const Policy* pol : {&policy, &proxy}) {
+    auto p = planned(*pol);
+    WinHost narrow = p->h.host, wide = p->h.host, unknown = p->h.host, desktop_open = p->h.host,
+            desktop_shut = p->h.host;
+    narrow.restricted_pass_rights = restricted_pass_rights(RestrictedScope::GenericWrite);
+    wide.restricted_pass_rights = restricted_pass_rights(RestrictedScope::AllModifying);
+    desktop_open.restricted_pass_rights = wide.restricted_pass_rights;
+    desktop_open.default_desktop_input = true;
+    desktop_shut.restricted_pass_rights = wide.restricted_pass_rights;
+    desktop_shut.default_desktop_input = false;
+    for (const WinHost* host : {&narrow, &wide, &unknown, &desktop_open, &desktop_shut}) {
+      auto r = to_report(p->plan, *pol, *host);
+      for (const auto& g : r.guarantees) {
+        if (g.state == GuaranteeState::NotRequested) continue;
+        EXPECT_TRUE(tagged(g)) << g.name << ": " << g.mechanism;
+      }
+    }
+    auto find = [](const PlanReport& r, const char* name) {
+      for (const auto& g : r.guarantees)
+        if (g.name == name) return g;
+      return Guarantee{};
+    };
+    auto open = find(to_report(p->plan, *pol, desktop_open), "process isolation");
+    EXPECT_EQ(open.state, GuaranteeState::Degraded);
+    EXPECT_NE(open.mechanism.find("verified on this host"), std::string::npos);
+    EXPECT_NE(open.detail.find("probed: the sandbox token passes"), std::string::npos);
+    // A Default desktop that refuses the token still leaves other runs' desktops open.
+    auto shut = find(to_report(p->plan, *pol, desktop_shut), "process isolation");
+    EXPECT_EQ(shut.state, GuaranteeState::Degraded);
+    EXPECT_NE(shut.detail.find("refuses"), std::string::npos);
+    auto unprobed = find(to_report(p->plan, *pol, unknown), "process isolation");
+    EXPECT_NE(unprobed.mechanism.find("not verified on this host"), std::string::npos);
+  }
 }
 
 // F10: --memory, --pids and --cpu-time were dropped silently; the job object holds them.

@@ -331,5 +331,18 @@ TEST(WinSetupError, JsonRoundTripAndText) {
   EXPECT_EQ(win32_code_from_detail("nothing"), 0u);
 }
 
+// F23: an existing account of cordon's name was adopted whatever its groups.
+TEST(WinSetupPlan, AnExistingAccountIsAdoptedOnlyInUsersAndCordonsGroup) {
+  const Sid group{5, {21, 7, 7, 7, 1100}};
+  EXPECT_TRUE(unexpected_groups({sids::users(), group}, group).empty());
+  EXPECT_TRUE(unexpected_groups({}, group).empty());
+  EXPECT_EQ(unexpected_groups({sids::users(), sids::administrators(), group}, group),
+            std::vector<Sid>{sids::administrators()});
+  const Sid rdp = *Sid::parse("S-1-5-32-555");
+  EXPECT_EQ(unexpected_groups({rdp}, std::nullopt), std::vector<Sid>{rdp});
+  // Without cordon's group known, a group of that SID is not waved through.
+  EXPECT_EQ(unexpected_groups({group}, std::nullopt), std::vector<Sid>{group});
+}
+
 }  // namespace
 }  // namespace cordon::win

@@ -187,6 +187,81 @@ TEST(WinStage2Plan, StageRowsComeFromTheFacts) {
   }
 }
 
+// Issue 15: the stage-2 rows say what they rest on too (the firewall probe, or
+// documentation), like stage 1's.
+TEST(WinStage2Plan, StageRowsSayWhetherTheyWereProbed) {
+  Policy policy = test::ws_policy();
+  policy.limits.memory_bytes = 1 << 30;
+  Host h;
+  Stage2Facts off = active_facts();
+  off.firewall_not_effective = "the public profile is off";
+  for (const Stage2Facts& facts : {active_facts(), off}) {
+    PlanReport r = to_report(plan_with(policy, facts), policy, h.host);
+    for (const auto& g : r.guarantees) {
+      if (g.state == GuaranteeState::NotRequested) continue;
+      EXPECT_TRUE(g.mechanism.find(" [verified") != std::string::npos ||
+                  g.mechanism.find(" [documented behaviour") != std::string::npos)
+          << g.name << ": " << g.mechanism;
+    }
+  }
+}
+
+// The read-denial row said "none in stage 1" while stage 2 ran the command as another
+// user: Degraded now, naming what that user can still read.
+TEST(WinStage2Plan, ReadDenialInStageTwoIsTheSeparateUserNotNone) {
+  Policy policy = test::ws_policy();
+  policy.deny_read = {"C:\\Users\\alice\\.ssh"};
+  Host h;
+  PlanReport r1 = to_report(plan_with(policy, stage1_facts()), policy, h.host);
+  const Guarantee* stage1 = row(r1, "read denial");
+  ASSERT_NE(stage1, nullptr);
+  EXPECT_EQ(stage1->state, GuaranteeState::Missing);
+  PlanReport r2 = to_report(plan_with(policy, active_facts()), policy, h.host);
+  const Guarantee* stage2 = row(r2, "read denial");
+  ASSERT_NE(stage2, nullptr);
+  EXPECT_EQ(stage2->state, GuaranteeState::Degraded);
+  EXPECT_NE(stage2->mechanism.find("separate sandbox user"), std::string::npos);
+  EXPECT_EQ(stage2->mechanism.find("none in stage 1"), std::string::npos);
+}
+
+// F22: with --tmp host there is no private temp to hold HOME; the sandbox profile is
+// not writable, so the command gets a per-run directory of its own, granted for the run
+// to the run SID and the group, removed after it. --tmp none asked for no scratch space.
+TEST(WinStage2Plan, TmpHostGetsAPerRunProfileDirectoryTmpNoneDoesNot) {
+  auto env_of = [](const WinPlan& plan, const std::string& name) {
+    for (const auto& [k, v] : plan.env)
+      if (k == name) return v;
+    return std::string();
+  };
+  Policy host_tmp = test::ws_policy();
+  host_tmp.tmp = TmpMode::Host;
+  const WinPlan plan = plan_with(host_tmp, active_facts());
+  ASSERT_FALSE(plan.run_home.empty());
+  EXPECT_TRUE(is_within(plan.run_home, test::kTemp));
+  EXPECT_EQ(env_of(plan, runner::kRunProfileVariable), plan.run_home);
+  const uint32_t rw =
+      access::kFileGenericRead | access::kFileGenericWrite | access::kFileGenericExecute | access::kDelete;
+  EXPECT_TRUE(
+      has_ace(plan, plan.run_home, Ace{AceType::Allow, kGroup, rw, ace_flags::kTree}, AceLifetime::PerRun));
+  bool created_for_run_sid = std::any_of(plan.aces.begin(), plan.aces.end(), [&](const PlannedAce& a) {
+    return same_path(a.path, plan.run_home) && a.ace.sid == test::kRunSid && a.create_dir &&
+           a.lifetime == AceLifetime::PerRun;
+  });
+  EXPECT_TRUE(created_for_run_sid);
+
+  Policy no_tmp = test::ws_policy();
+  no_tmp.tmp = TmpMode::None;
+  const WinPlan none = plan_with(no_tmp, active_facts());
+  EXPECT_TRUE(none.run_home.empty());
+  EXPECT_TRUE(env_of(none, runner::kRunProfileVariable).empty());
+  // Stage 1 has no sandbox profile to replace.
+  EXPECT_TRUE(plan_with(host_tmp, stage1_facts()).run_home.empty());
+  // The private temp keeps holding it, as before.
+  const WinPlan priv = plan_with(test::ws_policy(), active_facts());
+  EXPECT_TRUE(priv.run_home.empty());
+  EXPECT_EQ(env_of(priv, runner::kRunProfileVariable), join(priv.child_temp, "profile"));
+}
+
 TEST(WinStage2Plan, FullAccessGetsNoStageAcesButItsRows) {
   Policy policy = test::ws_policy();
   policy.mode = Mode::FullAccess;

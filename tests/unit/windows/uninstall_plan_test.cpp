@@ -192,5 +192,87 @@ TEST(WinUninstall, DamagedLedgerIsReportedAndMarkerFillsTheGaps) {
   EXPECT_EQ(p.steps[profile].sids, std::vector<Sid>{kOnlineSid});
 }
 
+// F19: the elevated child replays only cordon's own objects. A user (or a sandbox that
+// can rewrite the state dir) who forges the ledger and the marker must not steer an
+// administrator's token at another account, registry value, firewall rule or ACE.
+TEST(WinUninstall, ElevatedPartTakesNoNameOrSidFromTheUsersFiles) {
+  Ledger l = full_ledger();
+  const Sid users = *Sid::parse("S-1-5-32-545");
+  const Sid admins = *Sid::parse("S-1-5-32-544");
+  l.add("C:\\Windows\\System32\\drivers", {AceType::Deny, users, access::kModifying, 0}, "forged");
+  l.add("C:\\Windows\\System32", {AceType::Allow, kGroup, access::kFileAllAccess, 0}, "forged, sandbox SID");
+  l.add_placeholder({"C:\\Windows\\System32\\empty", true, "forged"});
+  l.record_setup({SetupObject::User, "Administrator", admins.str(), ""});
+  l.record_setup({SetupObject::Group, "Administrators", admins.str(), ""});
+  l.record_setup({SetupObject::FirewallRule, "Core Networking - DNS (UDP-Out)", "", ""});
+  l.record_setup({SetupObject::RegistryValue, "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run", "",
+                  "SecurityHealth"});
+  SetupMarker m = marker();
+  m.group = {"Administrators", admins};  // a forged marker naming a real group's SID
+  m.write_roots.push_back("C:\\Windows");
+  auto full = plan_uninstall(LedgerSalvage{l, {}}, m);
+  // Before the split, the elevated child replayed `full` as it is: all of the above.
+  ASSERT_NE(index_of(full, UninstallStepKind::DeleteUser, "Administrator"), SIZE_MAX);
+
+  // The SIDs the elevated process looked up itself for cordon's fixed names.
+  const std::vector<Sid> sandbox{kGroup, kOfflineSid, kOnlineSid};
+  auto up = elevated_part(full, sandbox);
+  using K = UninstallStepKind;
+  for (const auto& st : up.steps) {
+    SCOPED_TRACE(std::string(to_string(st.kind)) + " " + st.target + " " + st.detail);
+    EXPECT_NE(st.kind, K::RemovePlaceholder);
+    if (st.ace) {
+      EXPECT_TRUE(st.ace->sid == kGroup || st.ace->sid == kOfflineSid || st.ace->sid == kOnlineSid);
+    }
+    for (const auto& sid : st.sids) EXPECT_NE(sid, admins);
+    if (st.kind == K::DeleteUser || st.kind == K::DeleteProfile) {
+      EXPECT_TRUE(st.target == kOfflineUser || st.target == kOnlineUser);
+    }
+    if (st.kind == K::DeleteGroup) {
+      EXPECT_EQ(st.target, kSandboxGroup);
+    }
+    if (st.kind == K::RemoveRegistryValue) {
+      EXPECT_EQ(st.target, kHideKey);
+    }
+    if (st.kind == K::RemoveFirewallRule) {
+      EXPECT_NE(st.target, "Core Networking - DNS (UDP-Out)");
+    }
+  }
+  // cordon's own objects are all still there.
+  EXPECT_NE(index_of(up, K::DeleteUser, kOfflineUser), SIZE_MAX);
+  EXPECT_NE(index_of(up, K::DeleteGroup, kSandboxGroup), SIZE_MAX);
+  EXPECT_NE(index_of(up, K::RemoveFirewallRule, "cordon-offline-block-outbound"), SIZE_MAX);
+  EXPECT_NE(index_of(up, K::RemoveSetupFiles), SIZE_MAX);
+  size_t sweep = index_of(up, K::SweepSids, "C:\\Users\\alice\\src\\ws");
+  ASSERT_NE(sweep, SIZE_MAX);
+  EXPECT_EQ(up.steps[sweep].sids, (std::vector<Sid>{kOfflineSid, kOnlineSid}));  // not the forged group SID
+  // A sandbox-SID ACE anywhere may go (it only ever widened the sandbox's access).
+  EXPECT_NE(index_of(up, K::RemoveAce, "C:\\Windows\\System32"), SIZE_MAX);
+  // What was refused is said.
+  EXPECT_FALSE(up.problems.empty());
+
+  // The unelevated part: the other ACEs and the placeholders, nothing else.
+  auto down = unelevated_part(full, sandbox);
+  EXPECT_NE(index_of(down, K::RemoveAce, "C:\\Windows\\System32\\drivers"), SIZE_MAX);
+  EXPECT_NE(index_of(down, K::RemovePlaceholder, "C:\\ws\\.claude"), SIZE_MAX);
+  for (const auto& st : down.steps) {
+    EXPECT_TRUE(st.kind == K::RemoveAce || st.kind == K::RemovePlaceholder) << to_string(st.kind);
+    if (st.ace) {
+      EXPECT_NE(st.ace->sid, kGroup);
+    }
+  }
+  // The forged records are recognisable as not cordon's, its own are.
+  for (const auto& r : l.setup) {
+    bool own = r.name == kSandboxGroup || r.name == kOfflineUser || r.name == kOnlineUser ||
+               r.name == "cordon-offline-block-outbound" || (r.name == kHideKey && r.detail == kOfflineUser);
+    EXPECT_EQ(own_setup_object(r), own) << r.name << " " << r.detail;
+  }
+  // Together they cover every ledgered ACE.
+  size_t aces = 0;
+  for (const auto* p : {&up, &down})
+    for (const auto& st : p->steps) aces += st.kind == K::RemoveAce;
+  EXPECT_EQ(aces, l.entries.size());
+}
+
 }  // namespace
 }  // namespace cordon::win

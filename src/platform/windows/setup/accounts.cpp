@@ -6,6 +6,7 @@
 #include <lm.h>
 #include <userenv.h>
 
+#include <optional>
 #include <vector>
 
 #include "plan/windows/setup_plan.hpp"
@@ -62,6 +63,40 @@ SetupStatus ensure_group(const std::string& name) {
   return setup_error(SetupErrorCode::GroupCreate, "NetLocalGroupAdd", name, rc);
 }
 
+namespace {
+
+// The local groups `user` belongs to (directly or through another group), as SIDs.
+SetupResult<std::vector<win::Sid>> local_groups_of(const std::wstring& user) {
+  LPBYTE raw = nullptr;
+  DWORD read = 0, total = 0;
+  NET_API_STATUS rc = NetUserGetLocalGroups(nullptr, user.c_str(), 0, LG_INCLUDE_INDIRECT, &raw,
+                                            MAX_PREFERRED_LENGTH, &read, &total);
+  if (rc != NERR_Success) {
+    if (raw) NetApiBufferFree(raw);
+    return setup_error(SetupErrorCode::UserCreate, "NetUserGetLocalGroups", narrow(user), rc);
+  }
+  std::vector<win::Sid> out;
+  auto* groups = reinterpret_cast<LOCALGROUP_USERS_INFO_0*>(raw);
+  std::optional<win::SetupError> failed;
+  for (DWORD i = 0; i < read && !failed; ++i) {
+    DWORD sid_size = 0, domain_size = 0;
+    SID_NAME_USE use{};
+    LookupAccountNameW(nullptr, groups[i].lgrui0_name, nullptr, &sid_size, nullptr, &domain_size, &use);
+    std::vector<BYTE> sid(sid_size ? sid_size : 1);
+    std::wstring domain(domain_size, L'\0');
+    if (sid_size == 0 || !LookupAccountNameW(nullptr, groups[i].lgrui0_name, sid.data(), &sid_size,
+                                             domain.data(), &domain_size, &use))
+      failed = setup_error(SetupErrorCode::SidLookup, "LookupAccountNameW", narrow(groups[i].lgrui0_name));
+    else
+      out.push_back(from_native(sid.data()));
+  }
+  NetApiBufferFree(raw);
+  if (failed) return *failed;
+  return out;
+}
+
+}  // namespace
+
 SetupStatus ensure_user(const std::string& name, const SecretString& password) {
   std::wstring wname = widen(name);
   std::wstring pw = password.str();
@@ -75,6 +110,27 @@ SetupStatus ensure_user(const std::string& name, const SecretString& password) {
   DWORD bad_field = 0;
   NET_API_STATUS rc = NetUserAdd(nullptr, 1, reinterpret_cast<LPBYTE>(&info), &bad_field);
   if (rc == NERR_UserExists) {
+    // Adopted only when it is what cordon would have made: a member of Users and of
+    // cordon's group, nothing more (F23; win::unexpected_groups). Checked before the
+    // password changes, so a refused account is left as it was.
+    auto groups = local_groups_of(wname);
+    if (!groups) {
+      SecureZeroMemory(pw.data(), pw.size() * sizeof(wchar_t));
+      return groups.error();
+    }
+    std::optional<win::Sid> own_group;
+    if (auto g = lookup_sid(win::kSandboxGroup)) own_group = *g;
+    auto extra = win::unexpected_groups(*groups, own_group);
+    if (!extra.empty()) {
+      SecureZeroMemory(pw.data(), pw.size() * sizeof(wchar_t));
+      std::string list;
+      for (const auto& sid : extra) list += (list.empty() ? "" : ", ") + sid.str();
+      auto e = setup_error(SetupErrorCode::UserCreate, "NetUserGetLocalGroups", name, ERROR_MEMBER_IN_ALIAS,
+                           "the existing account is also a member of " + list +
+                               "; cordon adopts an account of its name only in Users and its own group");
+      e.hint = "remove those memberships, or delete the account, then run `cordon setup` again";
+      return e;
+    }
     // Setup runs again: a fresh password (the old one may have leaked with a damaged
     // secrets file), and the flags as setup wants them (a disabled account is enabled).
     USER_INFO_1003 pw_info{pw.data()};

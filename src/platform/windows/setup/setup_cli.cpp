@@ -217,9 +217,16 @@ Result<int> setup_command(const std::vector<std::string>& args) {
   if (a->elevated_child) set_state_lock_user(real_user);
 
   if (a->uninstall) {
-    if (!a->elevated_child && setup_traces(state_dir) && !elevated())
-      return elevate({"uninstall"}, state_dir, real_user, profile);
-    auto r = run_uninstall(state_dir);
+    // The elevated child removes only cordon's own objects; this process then undoes
+    // the user's own ACEs and placeholders with the user's rights (F19).
+    UninstallScope scope = a->elevated_child ? UninstallScope::Elevated : UninstallScope::All;
+    int elevated_rc = 0;
+    if (!a->elevated_child && setup_traces(state_dir) && !elevated()) {
+      auto code = elevate({"uninstall"}, state_dir, real_user, profile);
+      elevated_rc = code ? *code : 1;
+      scope = UninstallScope::Unelevated;
+    }
+    auto r = run_uninstall(state_dir, scope);
     if (!r) return report_error(state_dir, r.error(), a->elevated_child);
     if (a->elevated_child)
       leave_output(state_dir, r->lines);
@@ -229,6 +236,7 @@ Result<int> setup_command(const std::vector<std::string>& args) {
       if (!a->elevated_child) std::cerr << win::to_text(e);
     }
     if (!r->errors.empty()) return report_error(state_dir, r->errors.front(), true);
+    if (elevated_rc != 0) return elevated_rc;  // the elevated part's error is printed and kept
     clear_setup_error(state_dir);
     return 0;
   }

@@ -60,7 +60,13 @@ struct UninstallReport {
 };
 // Is there anything of stage 2 to remove (and so, an administrator needed)?
 bool setup_traces(const std::string& state_dir);
-[[nodiscard]] SetupResult<UninstallReport> run_uninstall(const std::string& state_dir);
+// Which part of the replay this process does (F19, plan/windows/uninstall_plan.hpp):
+// the elevated child only cordon's own accounts, rules, values and sandbox-SID ACEs;
+// the unelevated parent, after it, the user's own ACEs and placeholders; `All` when one
+// process does both (no stage 2 traces, or an administrator's own elevated shell).
+enum class UninstallScope { All, Elevated, Unelevated };
+[[nodiscard]] SetupResult<UninstallReport> run_uninstall(const std::string& state_dir,
+                                                         UninstallScope scope = UninstallScope::All);
 
 win::StageStatus read_stage(const std::string& state_dir);
 void write_setup_error(const std::string& state_dir, const win::SetupError& error);

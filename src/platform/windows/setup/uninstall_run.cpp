@@ -3,6 +3,8 @@
 // and each failure is reported; a second run finishes what the first could not.
 #include <windows.h>
 
+#include <algorithm>
+
 #include "plan/windows/state.hpp"
 #include "plan/windows/win_path.hpp"
 #include "platform/windows/acl_apply.hpp"
@@ -36,7 +38,7 @@ bool setup_traces(const std::string& state_dir) {
   return lookup_sid(win::kOfflineUser) || lookup_sid(win::kOnlineUser) || lookup_sid(win::kSandboxGroup);
 }
 
-SetupResult<UninstallReport> run_uninstall(const std::string& state_dir) {
+SetupResult<UninstallReport> run_uninstall(const std::string& state_dir, UninstallScope scope) {
   UninstallReport report;
   FileStateIo io(state_dir);
   win::StateLock lock(io);
@@ -60,6 +62,23 @@ SetupResult<UninstallReport> run_uninstall(const std::string& state_dir) {
   }
   const bool traces = setup_traces(state_dir);
   report.plan = win::plan_uninstall(salvage, marker, traces);
+  if (traces) {
+    // The sandbox SIDs as the account database says, never as the ledger or the
+    // marker (files the user can rewrite) say (F19).
+    std::vector<win::Sid> sandbox;
+    for (const char* name : {win::kSandboxGroup, win::kOfflineUser, win::kOnlineUser})
+      if (auto sid = lookup_sid(name)) sandbox.push_back(*sid);
+    win::UninstallPlan up = win::elevated_part(report.plan, sandbox);
+    win::UninstallPlan down = win::unelevated_part(report.plan, sandbox);
+    if (scope == UninstallScope::Elevated) {
+      report.plan = std::move(up);
+    } else if (scope == UninstallScope::Unelevated) {
+      report.plan = std::move(down);
+    } else {
+      up.steps.insert(up.steps.end(), down.steps.begin(), down.steps.end());
+      report.plan = std::move(up);
+    }
+  }
   win::Ledger& ledger = salvage.ledger;
 
   int aces = 0, swept = 0, rules = 0, accounts = 0;
@@ -172,12 +191,23 @@ SetupResult<UninstallReport> run_uninstall(const std::string& state_dir) {
       }
     }
   }
+  if (scope != UninstallScope::Elevated) {
+    // Records cordon never writes (a forged name): forgotten by the user's own process.
+    // stable_partition, not remove_if: the records after `foreign` are still read.
+    auto foreign = std::stable_partition(ledger.setup.begin(), ledger.setup.end(),
+                                         [](const win::SetupRecord& r) { return win::own_setup_object(r); });
+    for (auto it = foreign; it != ledger.setup.end(); ++it)
+      report.lines.push_back(std::string("forgot a ledger record that is not one of cordon's objects: ") +
+                             win::to_string(it->kind) + " " + it->name +
+                             (it->detail.empty() ? "" : " " + it->detail));
+    ledger.setup.erase(foreign, ledger.setup.end());
+  }
   if (auto st = win::save_ledger(io, ledger); !st) fail(setup_error(SetupErrorCode::Ledger, st.error()));
   // The stage-1 summary line first (scripts and the smoke tests read it).
   std::string summary = "removed " + std::to_string(aces) + " ACE(s) cordon had added";
   if (!missing.empty()) summary += "; " + std::to_string(missing.size()) + " path(s) no longer exist";
   report.lines.insert(report.lines.begin(), summary);
-  if (traces)
+  if (traces && scope != UninstallScope::Unelevated)
     report.lines.push_back("stage 2: " + std::to_string(swept) + " sandbox ACE(s) swept, " +
                            std::to_string(rules) + " firewall rule(s), " + std::to_string(accounts) +
                            " account(s) removed");
