@@ -208,6 +208,7 @@ constexpr Allowed kAllowed[] = {
     {"branch", true, "merge"},
     {"branch", true, "rebase"},
     {"branch", true, "pushremote"},
+    {"branch", true, "description"},
     {"submodule", true, "url", true},
     {"submodule", true, "active"},
     {"submodule", true, "branch"},
@@ -334,6 +335,22 @@ bool is_inert(const Entry& e) {
     return true;
   }
   return false;
+}
+
+std::vector<std::string> new_non_inert(const std::vector<Entry>& before, const std::vector<Entry>& after) {
+  std::multiset<std::pair<std::string, std::optional<std::string>>> had;
+  for (const auto& e : before) had.insert({e.full_name(), e.value});
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const auto& e : after) {
+    const auto key = std::make_pair(e.full_name(), e.value);
+    if (auto it = had.find(key); it != had.end()) {
+      had.erase(it);  // as it was: the user's own, whatever it says
+      continue;
+    }
+    if ((!is_inert(e) || !writable_name(e)) && seen.insert(key.first).second) out.push_back(key.first);
+  }
+  return out;
 }
 
 Filtered filter_inert(const std::vector<Entry>& entries) {

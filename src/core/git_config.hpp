@@ -56,6 +56,12 @@ struct Filtered {
 [[nodiscard]] Filtered filter_inert(const std::vector<Entry>& entries);
 [[nodiscard]] bool is_inert(const Entry& entry);
 
+// The names of the entries of `after` that are not in `before` (same name and value) and
+// are not inert: what a write from `before` to `after` would add or change that could run
+// code or redirect git. Entries removed are not counted. Each name once, in order.
+[[nodiscard]] std::vector<std::string> new_non_inert(const std::vector<Entry>& before,
+                                                     const std::vector<Entry>& after);
+
 // git config text for `entries` (a new section header whenever the section changes).
 // Entries whose names or values cannot be written back faithfully are skipped.
 [[nodiscard]] std::string serialize(const std::vector<Entry>& entries);

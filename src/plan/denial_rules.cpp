@@ -158,6 +158,9 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
     switch (m.kind) {
       case MountKind::BindReadOnly:
         protected_carve(m);
+        if (plan.creation_broker && paths::basename(m.target) == "config" &&
+            m.reason.rfind("git config", 0) == 0)
+          r.git_configs.push_back(m.target);
         break;
       case MountKind::Pin:
         r.pinned.push_back({m.target, "cannot be renamed or removed: " + m.reason,

@@ -86,6 +86,9 @@ struct DenialRules {
   // Protected names the creation broker refuses below the top of the policy roots (the
   // workspace and --writable roots): path is the name, rule and suggestion as reported.
   std::vector<Carve> refuse_names;
+  // Protected git config files (read-only binds): a rename of git's lock file over one
+  // is checked by content and written by the creation broker (platform/linux/create_broker.hpp).
+  std::vector<std::string> git_configs;
 };
 
 // Namespaces and LandlockOnly plans; an unsandboxed plan gives rules that refuse nothing.

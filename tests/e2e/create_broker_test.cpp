@@ -163,3 +163,55 @@ TEST(CreateBroker, APathRewrittenByAnotherThreadNeverMakesAProtectedName) {
   EXPECT_FALSE(exists(box.ws / ".vscode")) << o.out << o.err;
   EXPECT_FALSE(contains(o.out, "made 0")) << "the ordinary name was never made: " << o.out;
 }
+
+// Everyday git writes its config (remote add, push -u, set-upstream, a branch description)
+// by renaming config.lock over the protected .git/config: cordon checks the content and
+// writes it; a key that runs code or redirects git is refused, and git run outside
+// afterwards runs nothing.
+TEST(CreateBroker, GitConfigWritesAreCheckedByContent) {
+  if (!have_tool("git")) GTEST_SKIP() << "git is not installed";
+  Sandbox box;
+  const std::vector<std::string> identity = {"GIT_AUTHOR_NAME=a", "GIT_AUTHOR_EMAIL=a@example.com",
+                                             "GIT_COMMITTER_NAME=a", "GIT_COMMITTER_EMAIL=a@example.com"};
+  auto env = box.env(identity);
+  ASSERT_EQ(run_process({"git", "init", "-q", "-b", "main", box.ws.path()}, box.ws.path(), "", env).code, 0);
+  ASSERT_EQ(run_process({"git", "commit", "-q", "--allow-empty", "-m", "init"}, box.ws.path(), "", env).code,
+            0);
+  ASSERT_EQ(run_process({"git", "init", "-q", "--bare", box.ws / "remote.git"}, box.ws.path(), "", env).code,
+            0);
+  const std::string marker = box.home / "pwned";
+  auto o = box.sh(
+      "git remote add origin \"$PWD/remote.git\" && git push -q -u origin main && "
+      "git branch -q topic && git branch -q --set-upstream-to=origin/main topic && "
+      "git config branch.main.description hello && git checkout -q -b other origin/main && echo everyday-ok; "
+      "git config core.fsmonitor 'touch " +
+          marker +
+          "'; echo fsmonitor=$?; "
+          "git config alias.x '!touch " +
+          marker +
+          "'; echo alias=$?; "
+          "git config remote.evil.url 'ext::sh -c touch% " +
+          marker +
+          "'; echo ext=$?; "
+          "printf '[core]\\n\\tfsmonitor = touch " +
+          marker +
+          "\\n' > .git/config.lock && mv .git/config.lock .git/config; "
+          "echo mv=$?; rm -f .git/config.lock; true",
+      {}, "", identity);
+  EXPECT_TRUE(contains(o.out, "everyday-ok")) << o.out << o.err;
+  for (const char* refused : {"fsmonitor=", "alias=", "ext=", "mv="})
+    EXPECT_FALSE(contains(o.out, std::string(refused) + "0\n")) << refused << "\n" << o.out;
+  EXPECT_TRUE(contains(o.err, "refused key core.fsmonitor")) << o.err;
+  const std::string config = read_file(box.ws / ".git/config");
+  EXPECT_TRUE(contains(config, "[remote \"origin\"]")) << config;
+  EXPECT_TRUE(contains(config, "description = hello")) << config;
+  EXPECT_FALSE(contains(config, "fsmonitor")) << config;
+  EXPECT_FALSE(contains(config, "alias")) << config;
+  EXPECT_FALSE(contains(config, "ext::")) << config;
+  // git outside, afterwards: it runs nothing planted, and the upstream is there.
+  auto status = run_process({"git", "status", "-sb"}, box.ws.path(), "", env);
+  EXPECT_EQ(status.code, 0) << status.err;
+  EXPECT_TRUE(contains(status.out, "other...origin/main")) << status.out;
+  auto x = run_process({"git", "x"}, box.ws.path(), "", env);
+  EXPECT_FALSE(exists(marker));
+}

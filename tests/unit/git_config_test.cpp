@@ -141,3 +141,26 @@ TEST(GitConfigEscape, NoRawControlBytes) {
 
 }  // namespace
 }  // namespace cordon::git_config
+
+// A write is judged by what it adds or changes: the user's own keys, whatever they say,
+// may stay; a new or changed key must be inert; removals are not counted.
+TEST(GitConfigNewNonInert, OnlyAddedOrChangedEntriesAreJudged) {
+  const auto before =
+      cordon::git_config::parse(
+          "[core]\n\tbare = false\n\thooksPath = .githooks\n[remote \"origin\"]\n\turl = x.git\n")
+          .entries;
+  auto after = cordon::git_config::parse(
+                   "[core]\n\tbare = false\n\thooksPath = .githooks\n[remote \"origin\"]\n\turl = x.git\n"
+                   "[branch \"main\"]\n\tremote = origin\n\tmerge = refs/heads/main\n\tdescription = hi\n")
+                   .entries;
+  EXPECT_TRUE(cordon::git_config::new_non_inert(before, after).empty());
+  after = cordon::git_config::parse("[core]\n\tbare = false\n\tfsmonitor = touch x\n[alias]\n\tx = !sh\n")
+              .entries;
+  EXPECT_EQ(cordon::git_config::new_non_inert(before, after),
+            (std::vector<std::string>{"core.fsmonitor", "alias.x"}));
+  // The user's hooksPath changed to another value: a change, judged.
+  after = cordon::git_config::parse("[core]\n\thooksPath = elsewhere\n").entries;
+  EXPECT_EQ(cordon::git_config::new_non_inert(before, after), (std::vector<std::string>{"core.hookspath"}));
+  after = cordon::git_config::parse("[remote \"evil\"]\n\turl = ext::sh -c x\n").entries;
+  EXPECT_EQ(cordon::git_config::new_non_inert(before, after), (std::vector<std::string>{"remote.evil.url"}));
+}

@@ -24,8 +24,10 @@
 #include <sstream>
 #include <string>
 
+#include "core/git_config.hpp"
 #include "core/paths.hpp"
 #include "platform/linux/caller.hpp"
+#include "platform/linux/pinned_fs.hpp"
 
 #ifndef SECCOMP_ADDFD_FLAG_SEND
 #define SECCOMP_ADDFD_FLAG_SEND (1UL << 1)
@@ -299,6 +301,19 @@ Status CreateBroker::pin_watched() {
     w.name = paths::basename(path);
     w.path = path;
     watched_.push_back(std::move(w));
+  }
+  for (const auto& path : rules_.git_configs) {
+    GitConfig g;
+    g.path = path;
+    auto dir = PinnedDir::open_without_links(paths::parent(path));
+    struct stat st {};
+    if (!dir || ::fstat(dir->fd(), &st) != 0) continue;  // then a rename over it stays refused (EBUSY)
+    g.dev = st.st_dev;
+    g.ino = st.st_ino;
+    g.file.reset(::openat(dir->fd(), "config", O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    struct stat fst {};
+    if (!g.file.valid() || ::fstat(g.file.get(), &fst) != 0 || !S_ISREG(fst.st_mode)) continue;
+    git_configs_.push_back(std::move(g));
   }
   return Ok{};
 }
@@ -769,11 +784,92 @@ BrokerReply CreateBroker::rename(const seccomp_notif& req, int listener, int old
     return r;
   }
   if (on_procfs(from.dir.get()) || on_procfs(to.dir.get())) return error(EACCES);
+  if (flags == 0 && !from.slash && !to.slash)
+    if (const GitConfig* config = git_config(to)) {
+      ActingFor as(tid, false, drop_caps_ ? caps_ : nullptr);
+      if (!as.ready()) return error(EPERM);
+      if (mount_point(from.dir.get(), from.name)) return error(EBUSY);
+      return write_git_config(from, *config);
+    }
   if (mount_point(from.dir.get(), from.name) || mount_point(to.dir.get(), to.name)) return error(EBUSY);
   ActingFor as(tid, false, drop_caps_ ? caps_ : nullptr);
   if (!as.ready()) return error(EPERM);
   return result(static_cast<int>(
       ::syscall(SYS_renameat2, from.dir.get(), from.arg().c_str(), to.dir.get(), to.arg().c_str(), flags)));
+}
+
+const CreateBroker::GitConfig* CreateBroker::git_config(const Named& n) const {
+  if (n.name != "config" || git_configs_.empty()) return nullptr;
+  struct stat st {};
+  if (::fstat(n.dir.get(), &st) != 0) return nullptr;
+  for (const auto& g : git_configs_)
+    if (g.dev == st.st_dev && g.ino == st.st_ino) return &g;
+  return nullptr;
+}
+
+namespace {
+
+constexpr size_t kMaxGitConfig = 1 << 20;  // git's own configs are a few kB
+
+// All of a regular file's bytes, bounded; false when it is not one or is too large.
+bool read_small(int fd, std::string& out) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || static_cast<size_t>(st.st_size) > kMaxGitConfig)
+    return false;
+  out.clear();
+  char buf[8192];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) return false;
+    if (n == 0) return true;
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > kMaxGitConfig) return false;
+  }
+}
+
+}  // namespace
+
+// git writes its config as config.lock and renames it over config. The rename is done
+// here as a write of the checked content: the lock's bytes are read once, parsed as git
+// parses them, compared with the config as it is, and refused if any entry they add or
+// change could run code or redirect git; else the entries, serialised by cordon (so no
+// difference between cordon's parser and git's can carry a key through), are written
+// into the pinned config, and the lock is removed. What lands is what was checked.
+BrokerReply CreateBroker::write_git_config(const Named& lock, const GitConfig& config) {
+  UniqueFd src(
+      ::openat(lock.dir.get(), lock.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  std::string next, now;
+  if (!src.valid()) return error(errno);
+  if (!read_small(src.get(), next)) return error(EINVAL);
+  UniqueFd current(
+      ::open(("/proc/self/fd/" + std::to_string(config.file.get())).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!current.valid() || !read_small(current.get(), now)) return error(EIO);
+  const auto parsed_next = git_config::parse(next);
+  const auto parsed_now = git_config::parse(now);
+  auto refuse = [&](const std::string& why) {
+    BrokerReply r = error(EACCES);
+    r.event = Denial{to_string(Operation::Rename), config.path, "",
+                     "protected path: git config can run code; " + why,
+                     "none: change it outside the sandbox (or --git writable)"};
+    return r;
+  };
+  if (parsed_next.error) return refuse("git would not parse the new file");
+  const auto bad = git_config::new_non_inert(parsed_now.entries, parsed_next.entries);
+  if (!bad.empty()) {
+    std::string names;
+    for (const auto& b : bad) names += (names.empty() ? "" : ", ") + git_config::escape_name(b);
+    return refuse("refused key " + names);
+  }
+  const std::string out = git_config::serialize(parsed_next.entries);
+  UniqueFd dst(
+      ::open(("/proc/self/fd/" + std::to_string(config.file.get())).c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+  if (!dst.valid()) return error(errno);
+  for (size_t done = 0; done < out.size();) {
+    const ssize_t n = ::write(dst.get(), out.data() + done, out.size() - done);
+    if (n <= 0) return error(n < 0 ? errno : EIO);
+    done += static_cast<size_t>(n);
+  }
+  return result(::unlinkat(lock.dir.get(), lock.name.c_str(), 0));
 }
 
 BrokerReply CreateBroker::handle(FsCall call, const seccomp_notif& req, int listener) {

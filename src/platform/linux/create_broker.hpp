@@ -38,6 +38,11 @@
 //     The kernel's mount-point checks look at the caller's namespace, which is cordon's
 //     here: a rename whose source or target is a mount point in the sandbox (a
 //     read-only bind, a pinned directory) is refused with EBUSY by cordon first.
+//  A rename of git's lock file over a protected git config (`git remote add`, `push -u`,
+//  `branch --set-upstream-to`) is checked by content: both files parsed as git parses them
+//  (core/git_config.hpp), and accepted only when every entry it adds or changes is on the
+//  inert allowlist; then cordon writes the checked entries, serialised, into the config it
+//  pinned before the run (the bind the sandbox sees is that file), and removes the lock.
 //  4. Paths into a descriptor of the caller (/proc/self/fd/N, /dev/fd/N, /dev/stdout
 //     and the like) reopen that descriptor (pidfd_getfd), never with more access than
 //     it has. Nothing is created or opened on procfs (cordon is not the caller there).
@@ -104,6 +109,15 @@ class CreateBroker {
     std::string path;
   };
   struct Named;
+  // A protected git config file: its directory (the gitdir, as the sandbox sees it too)
+  // and the file itself, pinned in cordon's view (a read-only bind in the sandbox's, so
+  // neither can be replaced during the run).
+  struct GitConfig {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    UniqueFd file;
+    std::string path;
+  };
   struct Waiter {
     std::thread thread;
     std::atomic<bool> done{false};
@@ -127,11 +141,14 @@ class CreateBroker {
   BrokerReply rename(const seccomp_notif& req, int listener, int olddir, uint64_t old_addr, int newdir,
                      uint64_t new_addr, unsigned flags);
   std::optional<Denial> refused(const Named& n, Operation op) const;
+  const GitConfig* git_config(const Named& n) const;
+  BrokerReply write_git_config(const Named& lock, const GitConfig& config);
   BrokerReply install(const seccomp_notif& req, int listener, int fd, bool cloexec);
   void wait_for_fifo(const seccomp_notif& req, int listener, int pin, int flags);
 
   const DenialRules& rules_;
   std::vector<Watch> watched_;
+  std::vector<GitConfig> git_configs_;
   std::vector<uint64_t> root_mounts_;  // mounts at or below a policy root, in the sandbox
   bool drop_caps_ = false;             // cordon runs with capabilities: none while acting for the command
   __user_cap_data_struct caps_[2]{};   // cordon's own, when drop_caps_
