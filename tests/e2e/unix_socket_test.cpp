@@ -462,3 +462,20 @@ TEST(UnixSockets, BrokeredSendsAnswerAsTheKernelDoes) {
     EXPECT_EQ(o.out, bare.out) << o.err;
   }
 }
+
+// The broker sends with cordon's credentials. A netlink message with a destination is
+// checked against the sender's capabilities only, so as root cordon would lend it
+// CAP_NET_ADMIN over the host's network (--net on shares it): the broker drops the name,
+// and the kernel checks the capabilities of the socket's opener too. `ip link set lo up`
+// needs CAP_NET_ADMIN and changes nothing where lo is up already; a dump needs none.
+TEST(UnixSockets, ANetlinkRequestSentThroughTheBrokerCarriesNoCapabilityOfCordons) {
+  if (!have_tool("ip")) GTEST_SKIP() << "ip (iproute2) is not installed";
+  Sandbox box;
+  auto bare_lo = run_process({"ip", "-o", "link", "show", "lo"}, box.ws.path());
+  if (!contains(bare_lo.out, "UP")) GTEST_SKIP() << "lo is not up on this host: " << bare_lo.out;
+  auto o = box.sh("ip -o link show lo >/dev/null && echo dump-ok; ip link set lo up; echo set=$?",
+                  {"--net", "on"});
+  EXPECT_TRUE(contains(o.out, "dump-ok")) << o.out << o.err;
+  EXPECT_TRUE(contains(o.out, "set=2")) << o.out << o.err;
+  EXPECT_TRUE(contains(o.err, "Operation not permitted")) << o.err;
+}

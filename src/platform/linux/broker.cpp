@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
 #include <linux/openat2.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -344,6 +345,16 @@ BrokerReply Broker::connect(const seccomp_notif& req, int listener) {
     r = connect_unix(tid, sock.get(), &sa, static_cast<size_t>(len));
     r.decided = true;
     return r;
+  }
+  if (family == AF_NETLINK && len >= static_cast<int64_t>(sizeof(sockaddr_nl))) {
+    // Connected by cordon, a netlink socket could reach a multicast group or another
+    // process with cordon's capabilities and credentials: the kernel only (port 0).
+    sockaddr_nl nl{};
+    std::memcpy(&nl, &sa, sizeof nl);
+    if (nl.nl_family == AF_NETLINK && (nl.nl_pid != 0 || nl.nl_groups != 0)) {
+      r.error = EPERM;
+      return r;
+    }
   }
   if (rules_.network_off) {  // an inherited socket of another family: no network at all
     r.error = EACCES;

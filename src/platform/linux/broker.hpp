@@ -144,6 +144,7 @@ class Broker {
   pid_t child_ = -1;
   bool subreaper_ = false;
   std::atomic<bool> stopping_{false};
+  std::atomic<int> send_waiting_{0};  // send workers waiting for room
   std::mutex workers_mutex_;
   std::list<Worker> workers_;
 };

@@ -1,6 +1,7 @@
 // The broker's sending half: sendto() with a destination, sendmsg() and sendmmsg(),
 // performed by cordon on the caller's socket (broker.hpp has the contract).
 #include <fcntl.h>
+#include <linux/netlink.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
+#include <cstring>
 
 #include "platform/linux/broker.hpp"
 #include "platform/linux/broker_util.hpp"
@@ -45,6 +47,7 @@ constexpr int kMsgCmsgCompat = static_cast<int>(0x80000000U);  // MSG_CMSG_COMPA
 constexpr size_t kMinLimit = 64 * 1024;
 constexpr size_t kMaxLimit = 4 * 1024 * 1024;
 constexpr size_t kMaxBatch = 1024;  // UIO_MAXIOV: the kernel caps sendmmsg's vlen there
+constexpr int kMaxWaiting = 64;
 
 struct SocketFacts {
   int family = -1;
@@ -101,6 +104,19 @@ int Broker::prepare_send(pid_t tid, int family, int type, Outgoing& out, std::op
     }
     return 0;
   }
+  if (family == AF_NETLINK) {
+    // Sent by cordon, a netlink message with a destination is checked against cordon's
+    // capabilities only (NETLINK_SKB_DST): as root it could reconfigure the host's network
+    // or audit. So only the kernel (port 0, no groups) is a destination, and the name is
+    // dropped: the kernel then checks the socket opener's capabilities too.
+    sockaddr_nl nl{};
+    if (m.name_len < sizeof nl) return EINVAL;
+    std::memcpy(&nl, &m.name, sizeof nl);
+    if (nl.nl_family != AF_NETLINK) return EINVAL;
+    if (nl.nl_pid != 0 || nl.nl_groups != 0) return EPERM;
+    m.name_len = 0;
+    return 0;
+  }
   if (rules_.network_off) {  // an inherited socket of another family: no network at all
     event = classify_network(rules_, "send on an inherited socket of family " + std::to_string(family));
     return EACCES;
@@ -127,7 +143,9 @@ BrokerReply Broker::perform_send(const seccomp_notif& req, int listener, UniqueF
   msghdr h = out->header();
   const ssize_t n = ::sendmsg(sock.get(), &h, out->send_flags);
   const int err = n >= 0 ? 0 : errno;
-  if ((err == EAGAIN || err == EWOULDBLOCK) && out->blocking) {
+  // A blocking caller waits on a worker; at most kMaxWaiting at once (each holds up to
+  // 4 MiB of payload): past that the caller gets EAGAIN, as from a non-blocking socket.
+  if ((err == EAGAIN || err == EWOULDBLOCK) && out->blocking && send_waiting_ < kMaxWaiting) {
     start_send_worker(listener, req, std::move(sock), std::move(out), msg_len_addr);
     r.deferred = true;
     return r;
@@ -148,6 +166,7 @@ void Broker::start_send_worker(int listener, const seccomp_notif& req, UniqueFd 
   // caller was interrupted or went away (the notification died), or the broker finishes.
   const uint64_t id = req.id;
   const pid_t tid = static_cast<pid_t>(req.pid);
+  ++send_waiting_;
   start_worker(std::move(sock), [this, listener, id, tid, out = std::move(out), msg_len_addr](int s) {
     using clock = std::chrono::steady_clock;
     const auto wait =
@@ -180,6 +199,7 @@ void Broker::start_send_worker(int listener, const seccomp_notif& req, UniqueFd 
       resp.error = -err;
       resp.val = err == 0 ? n : 0;
     }
+    --send_waiting_;
     // SIGPIPE after the reply (see perform_send), and only to a caller that took it.
     if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0 && err == EPIPE &&
         !(out->flags & MSG_NOSIGNAL))
