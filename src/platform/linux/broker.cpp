@@ -454,10 +454,23 @@ Broker::UnixTarget Broker::unix_target(pid_t tid, const void* addr, size_t len, 
     t.error = ECONNREFUSED;  // as the kernel: a FIFO, a file, a directory
     return t;
   }
-  const bool granted = std::any_of(grants_.begin(), grants_.end(), [&](const Grant& g) {
-    return g.pin.valid() && g.dev == st.st_dev && g.ino == st.st_ino;
-  });
-  if (!granted && !made_in_run(st.st_dev, st.st_ino, tid)) {
+  auto same = [&](const Grant& g) { return g.pin.valid() && g.dev == st.st_dev && g.ino == st.st_ino; };
+  const bool granted = std::any_of(grants_.begin(), grants_.end(), same);
+  // A socket inode found made in this run stays so (bind() makes a new inode; none binds
+  // an old one again), and the pin kept here keeps its number from being reused: a
+  // datagram sent to it again costs no socket-diagnostics dump.
+  const bool known = std::any_of(made_.begin(), made_.end(), same);
+  if (!granted && !known && made_in_run(st.st_dev, st.st_ino, tid)) {
+    if (made_.size() >= kMadeRemembered) made_.erase(made_.begin());
+    Grant g;
+    g.pin.reset(::fcntl(t.owned.get(), F_DUPFD_CLOEXEC, 0));
+    g.dev = st.st_dev;
+    g.ino = st.st_ino;
+    if (g.pin.valid()) made_.push_back(std::move(g));
+    t.pin = t.owned.get();
+    return t;
+  }
+  if (!granted && !known) {
     t.error = EACCES;
     // A ".." after a link is not what the lexical form says: report the path as named.
     t.event = unix_socket_denial(raw.find("/..") == std::string::npos ? path : raw, op);

@@ -139,6 +139,8 @@ class Broker {
 
   const DenialRules& rules_;
   std::vector<Grant> grants_;  // in the order of rules_.allowed_unix_sockets
+  static constexpr size_t kMadeRemembered = 64;
+  std::vector<Grant> made_;  // sockets found made in this run, pinned (the supervisor thread's)
   UniqueFd diag_;
   bool own_diag_ = false;  // diag_ lists the sandbox's own namespace
   pid_t child_ = -1;
