@@ -18,11 +18,15 @@
 //                                        and N sendto run
 //   unix_probe race-dgram-dir OUTSIDE_DIR N   own/s served here; own/ swapped with a link to
 //                                        OUTSIDE_DIR while N sendto run
+//   unix_probe signal-sends N            N numbered sendmsg on a seqpacket pair while another thread
+//                                        signals the sender (a restarting handler): "sent=S received=R
+//                                        dups=D"
 //   unix_probe edge                      bogus pointers, huge counts and lengths, a full receiver, a
 //                                        peer gone (SIGPIPE): one "name errno" line each, for comparing
 //                                        with the same run outside cordon
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -334,6 +338,46 @@ int main(int argc, char** argv) {
           std::printf("%s %s refused %d\n", argv[i], names[how], rc);
       }
     }
+    return 0;
+  }
+  if (mode == "signal-sends") {
+    // A call the broker performed must not be made again when a signal restarts it.
+    const int n = std::atoi(argv[2]);
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return 3;
+    struct sigaction sa {};
+    sa.sa_handler = [](int) {};
+    sa.sa_flags = SA_RESTART;
+    ::sigaction(SIGUSR1, &sa, nullptr);
+    const pthread_t sender = ::pthread_self();
+    std::atomic<int> received{0}, dups{0};
+    std::thread reader([&] {
+      int last = -1, v = 0;
+      while (::read(pair[1], &v, sizeof v) == sizeof v) {
+        if (v <= last) ++dups;
+        last = v;
+        ++received;
+      }
+    });
+    std::thread signaller([&] {
+      while (!stop) {
+        ::pthread_kill(sender, SIGUSR1);
+        ::usleep(50);
+      }
+    });
+    int sent = 0;
+    for (int i = 0; i < n; ++i) {
+      iovec iov{&i, sizeof i};
+      msghdr m{};
+      m.msg_iov = &iov;
+      m.msg_iovlen = 1;
+      if (::sendmsg(pair[0], &m, 0) == sizeof i) ++sent;
+    }
+    stop = true;
+    signaller.join();
+    ::shutdown(pair[0], SHUT_WR);
+    reader.join();
+    std::printf("sent=%d received=%d dups=%d\n", sent, received.load(), dups.load());
     return 0;
   }
   if (mode == "edge") {

@@ -28,6 +28,7 @@ namespace {
 constexpr unsigned long kNotifSetFlags = SECCOMP_IOW(4, __u64);
 constexpr uint64_t kSyncWakeUp = 1;
 constexpr uint64_t kAfUnix = 1;
+constexpr unsigned kWaitKillableRecv = 1U << 5;  // SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 
 struct CtxDeleter {
   void operator()(scmp_filter_ctx ctx) const { seccomp_release(ctx); }
@@ -168,8 +169,14 @@ bool Supervisor::open_in_child(const ChildReporter& rep) {
 bool Supervisor::install_in_child(const ChildReporter& rep) const {
   sock_fprog fprog{static_cast<unsigned short>(programs_.notify.instructions.size()),
                    const_cast<sock_filter*>(programs_.notify.instructions.data())};
-  int listener = static_cast<int>(
-      ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog));
+  // Once the supervisor has a call, only a fatal signal ends the caller's wait (Linux
+  // 5.19): the broker performs calls, and a send or connect it made for a caller that a
+  // signal then restarted would be made twice (a datagram twice, a stream's bytes twice).
+  int listener = static_cast<int>(::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                                            SECCOMP_FILTER_FLAG_NEW_LISTENER | kWaitKillableRecv, &fprog));
+  if (listener < 0 && errno == EINVAL)  // an older kernel: the caller's signals interrupt the wait
+    listener = static_cast<int>(
+        ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog));
   if (listener < 0) {
     // Without the listener nothing brokers connect(): every unix socket the sandbox can
     // see would be reachable. Fail closed unless --best-effort.
