@@ -287,6 +287,24 @@ void edge(const std::string& own) {
   sink.join();
   ::close(pair[1]);
   std::printf("stream-8MiB %s\n", received == big.size() ? "all" : "short");
+  // A blocking stream send that fits the socket's buffer, to a reader that starts late:
+  // one call sends it all (the kernel waits for room; so does the broker, on a worker).
+  ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair);
+  std::thread late([&] {
+    ::usleep(100 * 1000);
+    char buf[65536];
+    ssize_t n;
+    while ((n = ::read(pair[1], buf, sizeof buf)) > 0) {
+    }
+  });
+  iovec part{big.data(), 200 * 1024};
+  msghdr one{};
+  one.msg_iov = &part;
+  one.msg_iovlen = 1;
+  std::printf("stream-200KiB-one-call %zd\n", ::sendmsg(pair[0], &one, 0));
+  ::close(pair[0]);
+  late.join();
+  ::close(pair[1]);
   ::close(c);
   ::close(server);
   ::unlink(own.c_str());

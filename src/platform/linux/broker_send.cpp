@@ -37,7 +37,18 @@ struct Broker::Outgoing {
   UniqueFd pin;           // the inode a unix path resolved to
   sockaddr_un to{};       // /proc/self/fd/N of the pin (or a grant's)
   bool to_pin = false;
-  msghdr header() { return m.header(to_pin ? &to : nullptr, to_pin ? sizeof to : 0); }
+  bool stream = false;  // SOCK_STREAM: sent in parts; the control goes with the first
+  size_t sent = 0;      // bytes of m.data a stream has sent so far
+  msghdr header() {
+    msghdr h = m.header(to_pin ? &to : nullptr, to_pin ? sizeof to : 0);
+    if (sent > 0) {
+      h.msg_iov->iov_base = m.data.data() + sent;
+      h.msg_iov->iov_len = m.data.size() - sent;
+      h.msg_control = nullptr;
+      h.msg_controllen = 0;
+    }
+    return h;
+  }
 };
 
 namespace {
@@ -143,9 +154,12 @@ BrokerReply Broker::perform_send(const seccomp_notif& req, int listener, UniqueF
   msghdr h = out->header();
   const ssize_t n = ::sendmsg(sock.get(), &h, out->send_flags);
   const int err = n >= 0 ? 0 : errno;
-  // A blocking caller waits on a worker; at most kMaxWaiting at once (each holds up to
-  // 4 MiB of payload): past that the caller gets EAGAIN, as from a non-blocking socket.
-  if ((err == EAGAIN || err == EWOULDBLOCK) && out->blocking && send_waiting_ < kMaxWaiting) {
+  // A blocking caller waits on a worker, for room, or (a stream sent in part) for the
+  // rest of what was read, as the kernel's blocking send would; at most kMaxWaiting at
+  // once (each holds up to 4 MiB): past that, EAGAIN or the short count, as non-blocking.
+  const bool rest = err == 0 && out->stream && static_cast<size_t>(n) < out->m.data.size();
+  if (rest) out->sent = static_cast<size_t>(n);
+  if ((rest || err == EAGAIN || err == EWOULDBLOCK) && out->blocking && send_waiting_ < kMaxWaiting) {
     start_send_worker(listener, req, std::move(sock), std::move(out), msg_len_addr);
     r.deferred = true;
     return r;
@@ -173,32 +187,43 @@ void Broker::start_send_worker(int listener, const seccomp_notif& req, UniqueFd 
         std::chrono::seconds(out->timeout.tv_sec) + std::chrono::microseconds(out->timeout.tv_usec);
     const auto deadline = clock::now() + wait;
     const bool bounded = wait.count() > 0;
-    ssize_t n = -1;
+    bool done = false;  // a datagram sent, or a stream's last byte
     int err = EAGAIN;
     while (!stopping_ && still_pending(listener, id) && (!bounded || clock::now() < deadline)) {
       pollfd p{s, POLLOUT, 0};
       const int ready = ::poll(&p, 1, 50);
       msghdr h = out->header();
-      n = ::sendmsg(s, &h, out->send_flags);
+      const ssize_t n = ::sendmsg(s, &h, out->send_flags);
       err = n >= 0 ? 0 : errno;
+      if (n >= 0) {
+        out->sent += static_cast<size_t>(n);
+        done = !out->stream || out->sent >= out->m.data.size();
+        if (done) break;
+        continue;
+      }
       if (err != EAGAIN && err != EWOULDBLOCK) break;
       if (ready > 0) {
         const timespec pause{0, 10 * 1000 * 1000};
         ::nanosleep(&pause, nullptr);
       }
     }
+    // What a blocking send returns: the count, even a short one after a part went (a
+    // timeout, an error, the caller killed), else the error.
+    const bool counted = done || out->sent > 0;
     seccomp_notif_resp resp{};
     resp.id = id;
-    if (err == 0 && msg_len_addr) {  // sendmmsg: one message sent, its msg_len written back
-      const unsigned len = static_cast<unsigned>(n);
+    if (counted && msg_len_addr) {  // sendmmsg: one message sent, its msg_len written back
+      const unsigned len = static_cast<unsigned>(out->sent);
       if (write_bytes(tid, msg_len_addr, &len, sizeof len))
         resp.val = 1;
       else
         resp.error = -EFAULT;
+    } else if (counted) {
+      resp.val = static_cast<int64_t>(out->sent);
     } else {
       resp.error = -err;
-      resp.val = err == 0 ? n : 0;
     }
+    if (counted) err = 0;
     --send_waiting_;
     // SIGPIPE after the reply (see perform_send), and only to a caller that took it.
     if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0 && err == EPIPE &&
@@ -239,6 +264,7 @@ BrokerReply Broker::send(BrokerCall call, const seccomp_notif& req, int listener
     out->send_flags = out_flags;
     out->blocking = f.blocking && !(flags & MSG_DONTWAIT);
     out->timeout = f.timeout;
+    out->stream = f.type == SOCK_STREAM;
     const uint64_t entry = a[1] + i * sizeof(mmsghdr);
     if (call == BrokerCall::SendTo)
       err = read_sendto(tid, a, f.limit, whole, out->m);
