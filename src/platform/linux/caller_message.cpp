@@ -118,6 +118,11 @@ int read_control(pid_t tid, int family, CallerMessage& out) {
   if (out.control_len == 0) return 0;
   std::vector<char> raw(out.control_len);
   if (!read_bytes(tid, out.control_addr, raw.data(), raw.size())) return EFAULT;
+  return rebuild_control(
+      raw, family, [tid](int fd, int& err) { return take_fd(tid, fd, err); }, out);
+}
+
+int rebuild_control(const std::vector<char>& raw, int family, const TakeFd& take, CallerMessage& out) {
   // Walked as the kernel walks it (__scm_send): a header that does not fit ends the walk;
   // a length shorter than a header or past the end is EINVAL.
   size_t at = 0;
@@ -136,7 +141,7 @@ int read_control(pid_t tid, int family, CallerMessage& out) {
         int fd = -1;
         std::memcpy(&fd, body + i * sizeof(int), sizeof fd);
         int err = 0;
-        UniqueFd copy = take_fd(tid, fd, err);
+        UniqueFd copy = take(fd, err);
         if (!copy.valid()) return err == ESRCH ? ESRCH : EBADF;
         mine.push_back(copy.get());
         out.rights.push_back(std::move(copy));

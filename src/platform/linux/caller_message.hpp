@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "platform/linux/unique_fd.hpp"
@@ -61,5 +62,11 @@ int read_msghdr(pid_t tid, uint64_t addr, size_t limit, bool whole, CallerMessag
 // credentials (SCM_CREDENTIALS) or needs a capability (SO_MARK, SO_PRIORITY, IP options)
 // is refused rather than sent with more authority than the caller has.
 int read_control(pid_t tid, int family, CallerMessage& out);
+
+// The walk read_control() makes over control bytes already in cordon's memory: pure but
+// for `take`, which copies the caller's descriptor `fd` (or sets `err`). Fuzzed
+// (fuzz/control_fuzz.cpp).
+using TakeFd = std::function<UniqueFd(int fd, int& err)>;
+int rebuild_control(const std::vector<char>& raw, int family, const TakeFd& take, CallerMessage& out);
 
 }  // namespace cordon
