@@ -7,7 +7,9 @@
 #      with CORDON_OLD (another cordon binary, e.g. one built before the broker) if set;
 #   2. untarring BENCH_FILES files (default 20,000, in directories of 100) into the
 #      workspace: bare `tar`, `unshare` (the namespace floor), `cordon run -- tar`, and
-#      `cordon run --report-denials off -- tar` (creation brokered, nothing observed).
+#      `cordon run --report-denials off -- tar` (creation brokered, nothing observed);
+#   3. BENCH_FILES opens of an existing file for writing (python), bare and in `cordon run`:
+#      the cost of one brokered open.
 #
 #   bench/create.sh          # about a minute; BENCH_RUNS=N (default 20), BENCH_FILES=N
 #   BENCH_TMPDIR=/dev/shm BENCH_STATE=/var/tmp CORDON_OLD=old/cordon bench/create.sh
@@ -71,6 +73,11 @@ add untar-floor unshare -Urnmpi --fork --mount-proc sh -c "$(untar "$tmp/x-floor
 add untar-cordon "$cordon" run --no-config --workspace "$tmp/x-cordon" -- sh -c "$(untar "$tmp/x-cordon")"
 add untar-cordon-quiet "$cordon" run --no-config --report-denials off --workspace "$tmp/x-quiet" -- \
   sh -c "$(untar "$tmp/x-quiet")"
+# One brokered call, many times: an existing file opened for writing (O_WRONLY|O_TRUNC).
+opens="for i in range($FILES): open('f', 'w').close()"
+add open-bare sh -c "cd $(printf %q "$tmp/x-bare") && python3 -c $(printf %q "$opens")"
+add open-cordon "$cordon" run --no-config --workspace "$tmp/x-cordon" -- \
+  sh -c "cd $(printf %q "$tmp/x-cordon") && python3 -c $(printf %q "$opens")"
 if [[ -n ${CORDON_OLD:-} ]]; then
   add untar-old env XDG_STATE_HOME="$XDG_STATE_HOME/old" "$tmp/old/cordon" run --no-config --workspace "$tmp/x-old" -- \
     sh -c "$(untar "$tmp/x-old")"
@@ -84,7 +91,8 @@ rows = json.load(open(sys.argv[1]))["results"]
 base = {r["command"]: r["median"] for r in rows}
 print(f"{'command':<22} {'median ms':>10} {'cpu ms':>8} {'x bare':>7}")
 for r in rows:
-    ref = base.get("untar-bare") if r["command"].startswith("untar") else None
+    ref = base.get("untar-bare") if r["command"].startswith("untar") else \
+        base.get("open-bare") if r["command"].startswith("open") else None
     ratio = f"{r['median'] / ref:.2f}" if ref else ""
     print(f"{r['command']:<22} {r['median'] * 1000:>10.2f} {(r['user'] + r['system']) * 1000:>8.2f} {ratio:>7}")
 PY

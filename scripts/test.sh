@@ -36,7 +36,8 @@ FUZZERS=(cordon_config_fuzz:config:fuzz/corpus:fuzz/config.dict
          cordon_domain_fuzz:domain:fuzz/corpus-domain
          cordon_runner_frame_fuzz:runner:fuzz/corpus-runner
          cordon_ledger_fuzz:ledger:fuzz/corpus-ledger
-         cordon_git_config_fuzz:git-config:fuzz/corpus-git-config)
+         cordon_git_config_fuzz:git-config:fuzz/corpus-git-config
+         cordon_control_fuzz:control:fuzz/corpus-control)
 ci_user=cordon-ci
 # ----------------------------------------------------------------------------------------
 

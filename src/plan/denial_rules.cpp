@@ -85,6 +85,8 @@ const char* to_string(Operation op) {
       return "connect";
     case Operation::Listen:
       return "listen";
+    case Operation::Send:
+      return "send";
   }
   return "?";
 }
@@ -187,7 +189,9 @@ std::optional<Denial> classify(const DenialRules& rules, Operation op, const std
                                bool creates_directory) {
   if (rules.mode == Mode::FullAccess || !paths::is_absolute(raw_path)) return std::nullopt;
   const std::string path = paths::normalize(raw_path);
-  if (op == Operation::Network || op == Operation::Connect || op == Operation::Listen) return std::nullopt;
+  if (op == Operation::Network || op == Operation::Connect || op == Operation::Listen ||
+      op == Operation::Send)
+    return std::nullopt;
   for (const char* pseudo : {"/proc", "/sys", "/dev"})
     if (paths::is_within(path, pseudo) && !paths::is_within(path, "/dev/shm")) return std::nullopt;
   const std::string home = rules.home;
@@ -296,9 +300,8 @@ int unix_socket_grant(const DenialRules& rules, const std::string& path) {
   return -1;
 }
 
-Denial unix_socket_denial(const std::string& path) {
-  return Denial{to_string(Operation::Connect), path, "", "a host service outside the sandbox",
-                "--allow-unix-socket " + path};
+Denial unix_socket_denial(const std::string& path, Operation op) {
+  return Denial{to_string(op), path, "", "a host service outside the sandbox", "--allow-unix-socket " + path};
 }
 
 void DenialLog::add(Denial d) {

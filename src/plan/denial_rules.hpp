@@ -41,6 +41,7 @@ enum class Operation {
   Network,  // a socket the network policy refuses
   Connect,  // a TCP connect the network policy refuses (proxied network on the host)
   Listen,   // a TCP listen (proxied network on the host)
+  Send,     // a datagram sent to a unix socket path the broker refuses
 };
 
 const char* to_string(Operation op);
@@ -130,8 +131,9 @@ UnixAddress parse_unix_address(const void* bytes, size_t len);
 // any link is followed) names lexically, or -1.
 int unix_socket_grant(const DenialRules& rules, const std::string& path);
 
-// connect() to the pathname socket `path` that is neither granted nor made in this run.
-Denial unix_socket_denial(const std::string& path);
+// connect() (or, with Operation::Send, a datagram sent) to the pathname socket `path`
+// that is neither granted nor made in this run.
+Denial unix_socket_denial(const std::string& path, Operation op = Operation::Connect);
 
 // A bounded, de-duplicated list of denials (first seen first).
 class DenialLog {

@@ -955,8 +955,8 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
                     "inode it checked): only sockets made in this run (") +
             (caps.userns ? "listed in the sandbox's network namespace, or held by its processes"
                          : "held open by a process of the sandbox") +
-            ") and --allow-unix-socket grants; connect() only: a datagram sent to a path "
-            "(sendto/sendmsg) is not brokered yet");
+            ") and --allow-unix-socket grants; connect() and datagrams sent to a path "
+            "(sendto/sendmsg/sendmmsg, each performed by cordon)");
   else
     add("host services (unix sockets)", M, "none",
         "seccomp unavailable: any unix socket the sandbox can see is reachable",

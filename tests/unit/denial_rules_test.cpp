@@ -369,6 +369,14 @@ TEST(UnixAddress, RefusalNamesTheSocketAndTheOption) {
   EXPECT_EQ(to_text(unix_socket_denial("/run/docker.sock")),
             "denied connect /run/docker.sock (a host service outside the sandbox); allow with "
             "--allow-unix-socket /run/docker.sock");
+  // A datagram sent to a path (sendto/sendmsg/sendmmsg): the same rule, its own operation.
+  const Denial d = unix_socket_denial("/run/systemd/journal/socket", Operation::Send);
+  EXPECT_EQ(d.operation, "send");
+  EXPECT_EQ(to_text(d),
+            "denied send /run/systemd/journal/socket (a host service outside the sandbox); allow with "
+            "--allow-unix-socket /run/systemd/journal/socket");
+  // Never a file-system classification.
+  EXPECT_FALSE(classify(DenialRules{}, Operation::Send, "/run/systemd/journal/socket"));
 }
 
 }  // namespace

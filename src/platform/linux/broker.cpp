@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
 #include <linux/openat2.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -21,6 +22,7 @@
 #include <string>
 
 #include "core/paths.hpp"
+#include "platform/linux/broker_util.hpp"
 #include "platform/linux/caller.hpp"
 #include "platform/linux/proc_tree.hpp"
 #include "platform/linux/unix_diag.hpp"
@@ -31,6 +33,10 @@
 
 namespace cordon {
 namespace {
+
+using broker_util::fd_arg;
+using broker_util::inet_destination;
+using broker_util::still_pending;
 
 const char* family_name(uint64_t f) {
   switch (f) {
@@ -60,31 +66,6 @@ const char* type_name(uint64_t t) {
   }
 }
 
-// An IPv4/IPv6 destination read once from the caller: the address as text, whether
-// it is loopback, and the port. False for other families.
-bool inet_destination(const sockaddr_storage& sa, size_t len, std::string& text, bool& loopback,
-                      uint16_t& port) {
-  char buf[INET6_ADDRSTRLEN] = {};
-  if (sa.ss_family == AF_INET && len >= sizeof(sockaddr_in)) {
-    sockaddr_in v4{};
-    std::memcpy(&v4, &sa, sizeof v4);
-    loopback = (ntohl(v4.sin_addr.s_addr) >> 24) == 127;
-    port = ntohs(v4.sin_port);
-    ::inet_ntop(AF_INET, &v4.sin_addr, buf, sizeof buf);
-  } else if (sa.ss_family == AF_INET6 && len >= 24) {  // SIN6_LEN_RFC2133: the kernel takes it (no scope id)
-    sockaddr_in6 v6{};
-    std::memcpy(&v6, &sa, sizeof v6);
-    const uint8_t* b = v6.sin6_addr.s6_addr;
-    loopback = IN6_IS_ADDR_LOOPBACK(&v6.sin6_addr) || (IN6_IS_ADDR_V4MAPPED(&v6.sin6_addr) && b[12] == 127);
-    port = ntohs(v6.sin6_port);
-    ::inet_ntop(AF_INET6, &v6.sin6_addr, buf, sizeof buf);
-  } else {
-    return false;
-  }
-  text = buf;
-  return true;
-}
-
 // The address family of socket `fd` in process `pid` (a copy through pidfd_getfd),
 // or -1 when it cannot be known (not a socket, the process went away, ptrace rules).
 int socket_family(pid_t pid, int fd) {
@@ -94,35 +75,6 @@ int socket_family(pid_t pid, int fd) {
   socklen_t len = sizeof family;
   if (!sock.valid() || ::getsockopt(sock.get(), SOL_SOCKET, SO_DOMAIN, &family, &len) != 0) return -1;
   return family;
-}
-
-int fd_arg(uint64_t v) {
-  return static_cast<int>(static_cast<int32_t>(v));
-}
-
-bool still_pending(int listener, uint64_t id) {
-  return ::ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
-}
-
-// The inode `path` (absolute, in the command's view) names, pinned: resolved beneath
-// the command's root as the kernel would resolve it for the command (links made inside
-// stay inside; no /proc magic links), following a final link as connect() does.
-UniqueFd resolve_in_view(pid_t tid, const std::string& path, int& err) {
-  UniqueFd root(::open(("/proc/" + std::to_string(tid) + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!root.valid()) {
-    err = errno == ENOENT ? ESRCH : errno;
-    return {};
-  }
-  open_how how{};
-  how.flags = O_PATH | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  for (int attempt = 0; attempt < 8; ++attempt) {  // EAGAIN: a rename raced a ".."
-    UniqueFd pin(static_cast<int>(::syscall(SYS_openat2, root.get(), path.c_str(), &how, sizeof how)));
-    if (pin.valid()) return pin;
-    err = errno;
-    if (err != EAGAIN) break;
-  }
-  return {};
 }
 
 // A unix connect() made on the supervisor's thread ends within about 2 s, whatever the
@@ -300,12 +252,11 @@ bool Broker::made_in_run_abstract(const std::string& name, pid_t caller) {
   return sock && (own_diag_ || held_by_sandbox(*sock, caller));
 }
 
-void Broker::start_worker(int listener, uint64_t id, UniqueFd sock, const void* addr, size_t len) {
+void Broker::start_worker(UniqueFd sock, std::function<void(int)> body) {
   std::lock_guard<std::mutex> lock(workers_mutex_);
   for (auto it = workers_.begin(); it != workers_.end();) {  // reap the finished
     if (it->done) {
       it->thread.join();
-      ::close(it->sock);
       it = workers_.erase(it);
     } else {
       ++it;
@@ -313,26 +264,25 @@ void Broker::start_worker(int listener, uint64_t id, UniqueFd sock, const void* 
   }
   Worker& w = workers_.emplace_back();
   w.sock = sock.release();
-  sockaddr_storage sa{};
-  std::memcpy(&sa, addr, std::min(len, sizeof sa));
-  w.thread = std::thread([&w, listener, id, sa, len] {
-    const int err = connect_as_asked(w.sock, &sa, len);
-    seccomp_notif_resp resp{};
-    resp.id = id;
-    resp.error = -err;
-    (void)::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);  // ENOENT: the caller went away
-    w.done = true;  // the socket is closed by whoever joins this thread
+  w.thread = std::thread([&w, body = std::move(body)] {
+    body(w.sock);
+    {
+      std::lock_guard<std::mutex> own(w.sock_mutex);
+      ::close(w.sock);
+      w.sock = -1;
+    }
+    w.done = true;
   });
 }
 
 void Broker::finish() {
+  stopping_ = true;
   std::lock_guard<std::mutex> lock(workers_mutex_);
-  for (auto& w : workers_)
-    if (!w.done) ::shutdown(w.sock, SHUT_RDWR);  // aborts a TCP connect in progress
-  for (auto& w : workers_) {
-    w.thread.join();
-    ::close(w.sock);
+  for (auto& w : workers_) {  // aborts a TCP connect in progress, a send waiting for room
+    std::lock_guard<std::mutex> own(w.sock_mutex);
+    if (w.sock >= 0) ::shutdown(w.sock, SHUT_RDWR);
   }
+  for (auto& w : workers_) w.thread.join();
   workers_.clear();
 }
 
@@ -375,6 +325,16 @@ BrokerReply Broker::connect(const seccomp_notif& req, int listener) {
     r.decided = true;
     return r;
   }
+  if (family == AF_NETLINK && len >= static_cast<int64_t>(sizeof(sockaddr_nl))) {
+    // Connected by cordon, a netlink socket could reach a multicast group or another
+    // process with cordon's capabilities and credentials: the kernel only (port 0).
+    sockaddr_nl nl{};
+    std::memcpy(&nl, &sa, sizeof nl);
+    if (nl.nl_family == AF_NETLINK && (nl.nl_pid != 0 || nl.nl_groups != 0)) {
+      r.error = EPERM;
+      return r;
+    }
+  }
   if (rules_.network_off) {  // an inherited socket of another family: no network at all
     r.error = EACCES;
     r.event = classify_network(rules_, "connect on an inherited socket of family " + std::to_string(family));
@@ -399,30 +359,47 @@ BrokerReply Broker::connect(const seccomp_notif& req, int listener) {
       return r;
     }
   }
-  start_worker(listener, req.id, std::move(sock), &sa, static_cast<size_t>(len));
+  const uint64_t id = req.id;
+  const size_t sa_len = static_cast<size_t>(len);
+  start_worker(std::move(sock), [listener, id, sa, sa_len](int s) {
+    seccomp_notif_resp resp{};
+    resp.id = id;
+    resp.error = -connect_as_asked(s, &sa, sa_len);
+    (void)::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);  // ENOENT: the caller went away
+  });
   r.deferred = true;
   return r;
 }
 
 BrokerReply Broker::connect_unix(pid_t tid, int sock, const void* addr, size_t len) {
   BrokerReply r;
+  UnixTarget t = unix_target(tid, addr, len, Operation::Connect);
+  if (t.error) {
+    r.error = t.error;
+    r.event = std::move(t.event);
+    return r;
+  }
+  r.error = t.pin >= 0 ? connect_to_pin(sock, t.pin) : bounded_connect(sock, addr, len);
+  return r;
+}
+
+Broker::UnixTarget Broker::unix_target(pid_t tid, const void* addr, size_t len, Operation op) {
+  UnixTarget t;
   const UnixAddress ua = parse_unix_address(addr, len);
   switch (ua.kind) {
     case UnixAddress::Kind::Invalid:  // AF_UNSPEC (a datagram disconnect), a bad length: the kernel says
-    case UnixAddress::Kind::Unnamed:
-      r.error = bounded_connect(sock, addr, len);
-      return r;
+    case UnixAddress::Kind::Unnamed:  // EINVAL (unix_validate_addr), before any lookup
+      return t;
     case UnixAddress::Kind::Abstract:
       // Looked up in the socket's own network namespace. Shared with the host, Landlock
-      // scoping would allow only the sandbox's own: so does the broker.
+      // scoping would allow only the sandbox's own: so does the broker (cordon, which
+      // makes the call, is not under the command's Landlock domain).
       if (!rules_.own_netns && rules_.abstract_scoped && !made_in_run_abstract(ua.name, tid)) {
-        r.error = EPERM;
-        r.event = Denial{to_string(Operation::Connect), "", "@" + ua.name,
-                         "an abstract unix socket outside the sandbox", "none (landlock scoping)"};
-        return r;
+        t.error = EPERM;
+        t.event = Denial{to_string(op), "", "@" + ua.name, "an abstract unix socket outside the sandbox",
+                         "none (landlock scoping)"};
       }
-      r.error = bounded_connect(sock, addr, len);
-      return r;
+      return t;
     case UnixAddress::Kind::Path:
       break;
   }
@@ -434,39 +411,52 @@ BrokerReply Broker::connect_unix(pid_t tid, int sock, const void* addr, size_t l
     char cwd[4096];
     const ssize_t n = ::readlink(("/proc/" + std::to_string(tid) + "/cwd").c_str(), cwd, sizeof cwd);
     if (n <= 0 || cwd[0] != '/' || static_cast<size_t>(n) >= sizeof cwd) {
-      r.error = ENOENT;  // relative to a working directory that is gone
-      return r;
+      t.error = ENOENT;  // relative to a working directory that is gone
+      return t;
     }
     raw = std::string(cwd, static_cast<size_t>(n)) + "/" + raw;
   }
   const std::string path = paths::normalize(raw);
   if (int g = unix_socket_grant(rules_, path);
       g >= 0 && g < static_cast<int>(grants_.size()) && grants_[static_cast<size_t>(g)].pin.valid()) {
-    r.error = connect_to_pin(sock, grants_[static_cast<size_t>(g)].pin.get());
-    return r;
+    t.pin = grants_[static_cast<size_t>(g)].pin.get();
+    return t;
   }
   int err = 0;
-  UniqueFd pin = resolve_in_view(tid, raw, err);
-  if (!pin.valid()) {
-    r.error = err;
-    return r;
+  t.owned = resolve_in_view(tid, raw, O_PATH, err);  // following a final link, as connect() does
+  if (!t.owned.valid()) {
+    t.error = err;
+    return t;
   }
   struct stat st {};
-  if (::fstat(pin.get(), &st) != 0 || !S_ISSOCK(st.st_mode)) {
-    r.error = ECONNREFUSED;  // as the kernel: a FIFO, a file, a directory
-    return r;
+  if (::fstat(t.owned.get(), &st) != 0 || !S_ISSOCK(st.st_mode)) {
+    t.error = ECONNREFUSED;  // as the kernel: a FIFO, a file, a directory
+    return t;
   }
-  const bool granted = std::any_of(grants_.begin(), grants_.end(), [&](const Grant& g) {
-    return g.pin.valid() && g.dev == st.st_dev && g.ino == st.st_ino;
-  });
-  if (!granted && !made_in_run(st.st_dev, st.st_ino, tid)) {
-    r.error = EACCES;
+  auto same = [&](const Grant& g) { return g.pin.valid() && g.dev == st.st_dev && g.ino == st.st_ino; };
+  const bool granted = std::any_of(grants_.begin(), grants_.end(), same);
+  // A socket inode found made in this run stays so (bind() makes a new inode; none binds
+  // an old one again), and the pin kept here keeps its number from being reused: a
+  // datagram sent to it again costs no socket-diagnostics dump.
+  const bool known = std::any_of(made_.begin(), made_.end(), same);
+  if (!granted && !known && made_in_run(st.st_dev, st.st_ino, tid)) {
+    if (made_.size() >= kMadeRemembered) made_.erase(made_.begin());
+    Grant g;
+    g.pin.reset(::fcntl(t.owned.get(), F_DUPFD_CLOEXEC, 0));
+    g.dev = st.st_dev;
+    g.ino = st.st_ino;
+    if (g.pin.valid()) made_.push_back(std::move(g));
+    t.pin = t.owned.get();
+    return t;
+  }
+  if (!granted && !known) {
+    t.error = EACCES;
     // A ".." after a link is not what the lexical form says: report the path as named.
-    r.event = unix_socket_denial(raw.find("/..") == std::string::npos ? path : raw);
-    return r;
+    t.event = unix_socket_denial(raw.find("/..") == std::string::npos ? path : raw, op);
+    return t;
   }
-  r.error = connect_to_pin(sock, pin.get());
-  return r;
+  t.pin = t.owned.get();
+  return t;
 }
 
 BrokerReply Broker::handle(BrokerCall call, const seccomp_notif& req, int listener) {
@@ -488,6 +478,10 @@ BrokerReply Broker::handle(BrokerCall call, const seccomp_notif& req, int listen
     }
     case BrokerCall::Connect:
       return connect(req, listener);
+    case BrokerCall::SendTo:
+    case BrokerCall::SendMsg:
+    case BrokerCall::SendMmsg:
+      return send(call, req, listener);
     case BrokerCall::Listen: {
       // listen() on an unbound TCP socket binds an ephemeral port on every interface
       // of the host, and Landlock has no listen right: refused here. The descriptor

@@ -37,6 +37,17 @@
 //        loopback and the plan's ports (as Landlock would); else connected as asked, on
 //        a worker thread, since a TCP connect may take long.
 //    The server sees cordon as the peer (SO_PEERCRED: cordon's pid, the same uid).
+//  - sendto() with a destination, every sendmsg() and sendmmsg() (broker_send.cpp):
+//    a datagram sent to a path is a connect() for one message, so the broker performs
+//    each of these calls itself, on the caller's socket (pidfd_getfd). The message (name,
+//    iovecs and their bytes, control) is read once into cordon's memory (caller_message.hpp),
+//    NOTIF_ID_VALID is checked, then a unix datagram's path is decided as connect() decides
+//    it and the message is sent to /proc/self/fd/N of the pin. A sendmsg() without a name
+//    is performed too: continuing it would let another thread set msg_name before the
+//    kernel reads the header again. Sent with MSG_DONTWAIT | MSG_NOSIGNAL: a caller that
+//    would block waits on a worker thread (until the socket can take it, its SO_SNDTIMEO,
+//    or the notification dies); EPIPE raises the caller's SIGPIPE unless it asked
+//    MSG_NOSIGNAL. The receiver sees cordon's credentials (SCM_CREDENTIALS is refused).
 #pragma once
 
 #include <linux/seccomp.h>
@@ -44,7 +55,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -57,13 +70,14 @@
 
 namespace cordon {
 
-enum class BrokerCall { Socket, Connect, Listen };
+enum class BrokerCall { Socket, Connect, Listen, SendTo, SendMsg, SendMmsg };
 
 struct BrokerReply {
   bool decided = false;   // false: no decision (CONTINUE; the kernel decides, as without cordon)
   bool deferred = false;  // a worker answers later (the supervisor sends nothing)
   int error = 0;          // a positive errno, or 0
   int64_t value = 0;      // the call's return value when error == 0
+  int raise = 0;          // a signal the call raises in the caller (SIGPIPE), sent after the reply
   std::optional<Denial> event;
 };
 
@@ -93,22 +107,46 @@ class Broker {
   };
   struct Worker {
     std::thread thread;
-    int sock = -1;  // owned by the thread
+    std::mutex sock_mutex;
+    int sock = -1;  // owned by the thread, closed when it ends (the caller's peer then sees the close)
     std::atomic<bool> done{false};
   };
+  // Where an AF_UNIX address leads, decided as connect() decides: refused (error, and
+  // an event for a policy refusal), the inode to use instead of the path (pin: owned,
+  // or a grant's), or the address as given (pin -1: unnamed, abstract, invalid).
+  struct UnixTarget {
+    int error = 0;
+    std::optional<Denial> event;
+    int pin = -1;
+    UniqueFd owned;
+  };
+  struct Outgoing;
   BrokerReply connect(const seccomp_notif& req, int listener);
   BrokerReply connect_unix(pid_t tid, int sock, const void* addr, size_t len);
+  UnixTarget unix_target(pid_t tid, const void* addr, size_t len, Operation op);
+  BrokerReply send(BrokerCall call, const seccomp_notif& req, int listener);
+  int prepare_send(pid_t tid, int family, int type, Outgoing& out, std::optional<Denial>& event);
+  BrokerReply perform_send(const seccomp_notif& req, int listener, UniqueFd& sock,
+                           std::shared_ptr<Outgoing> out, uint64_t msg_len_addr);
+  void start_send_worker(int listener, const seccomp_notif& req, UniqueFd sock, std::shared_ptr<Outgoing> out,
+                         uint64_t msg_len_addr);
   bool made_in_run(dev_t dev, ino_t ino, pid_t caller);
   bool made_in_run_abstract(const std::string& name, pid_t caller);
   bool held_by_sandbox(uint32_t socket_inode, pid_t caller) const;
-  void start_worker(int listener, uint64_t id, UniqueFd sock, const void* addr, size_t len);
+  // A thread that answers notification `id` itself; `body` gets the socket, which is
+  // shut down when the broker finishes (a connect or a send waiting is then aborted).
+  void start_worker(UniqueFd sock, std::function<void(int)> body);
 
   const DenialRules& rules_;
   std::vector<Grant> grants_;  // in the order of rules_.allowed_unix_sockets
+  static constexpr size_t kMadeRemembered = 64;
+  std::vector<Grant> made_;  // sockets found made in this run, pinned (the supervisor thread's)
   UniqueFd diag_;
   bool own_diag_ = false;  // diag_ lists the sandbox's own namespace
   pid_t child_ = -1;
   bool subreaper_ = false;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> send_waiting_{0};  // send workers waiting for room
   std::mutex workers_mutex_;
   std::list<Worker> workers_;
 };

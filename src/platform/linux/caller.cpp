@@ -17,6 +17,9 @@
 #ifndef SYS_openat2
 #define SYS_openat2 437
 #endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
 #ifndef SYS_pidfd_getfd
 #define SYS_pidfd_getfd 438
 #endif
@@ -54,6 +57,19 @@ bool read_bytes(pid_t pid, uint64_t addr, void* out, size_t len) {
   if (addr == 0 || len == 0) return false;
   iovec local{out, len}, remote{reinterpret_cast<void*>(addr), len};
   return ::process_vm_readv(pid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(len);
+}
+
+bool write_bytes(pid_t pid, uint64_t addr, const void* in, size_t len) {
+  if (addr == 0 || len == 0) return false;
+  iovec local{const_cast<void*>(in), len}, remote{reinterpret_cast<void*>(addr), len};
+  return ::process_vm_writev(pid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(len);
+}
+
+bool signal_thread(pid_t tid, int sig) {
+  constexpr unsigned kPidfdThread = O_EXCL;
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, tid, kPidfdThread)));
+  if (!pidfd.valid()) pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, tid, 0)));
+  return pidfd.valid() && ::syscall(SYS_pidfd_send_signal, pidfd.get(), sig, nullptr, 0) == 0;
 }
 
 std::string absolute_in(pid_t pid, int dirfd, const std::string& path) {

@@ -25,6 +25,12 @@ namespace cordon {
 bool read_string(pid_t pid, uint64_t addr, std::string& out);
 // Exactly `len` bytes at `addr` (false when fewer could be read).
 bool read_bytes(pid_t pid, uint64_t addr, void* out, size_t len);
+// Writes `len` bytes at `addr` (a result the call returns in the caller's memory, such
+// as sendmmsg's msg_len); false when fewer could be written.
+bool write_bytes(pid_t pid, uint64_t addr, const void* in, size_t len);
+// Sends `sig` to thread `tid` (a thread pidfd where the kernel has them, Linux 6.9; else
+// its process), as the kernel would have raised it in the call (SIGPIPE).
+bool signal_thread(pid_t tid, int sig);
 
 // `path` relative to `dirfd` of process `pid`, as the sandbox sees it (readlink of
 // /proc/PID/cwd or /proc/PID/fd/N prints the path in the sandbox's mount namespace).

@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "platform/linux/caller.hpp"
 #include "platform/linux/denial_recorder.hpp"
 
 namespace cordon {
@@ -27,6 +28,7 @@ namespace {
 constexpr unsigned long kNotifSetFlags = SECCOMP_IOW(4, __u64);
 constexpr uint64_t kSyncWakeUp = 1;
 constexpr uint64_t kAfUnix = 1;
+constexpr unsigned kWaitKillableRecv = 1U << 5;  // SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 
 struct CtxDeleter {
   void operator()(scmp_filter_ctx ctx) const { seccomp_release(ctx); }
@@ -116,6 +118,23 @@ Result<SupervisorPrograms> supervisor_compile(const std::vector<SeccompRule>& de
     if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_NOTIFY, nr, 0); rc != 0)
       return os_error("seccomp_rule_add", std::string("notify ") + name, -rc);
   }
+  // Enforce: a datagram sent to a path is a connect() for one message. sendto() shows
+  // its destination pointer in a register (NULL: the connected peer, nothing to decide;
+  // the kernel uses the register as BPF saw it). sendmsg() and sendmmsg() keep the name
+  // in memory another thread can change until the kernel reads it: every one is routed,
+  // and the broker performs it.
+  if (rules.broker_connect) {
+    const int sendto = route("sendto", true, static_cast<unsigned>(BrokerCall::SendTo));
+    if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_NOTIFY, sendto, 1, SCMP_CMP(4, SCMP_CMP_NE, 0));
+        rc != 0)
+      return os_error("seccomp_rule_add", "notify sendto", -rc);
+    for (auto [name, call] :
+         {std::pair{"sendmsg", BrokerCall::SendMsg}, std::pair{"sendmmsg", BrokerCall::SendMmsg}}) {
+      const int nr = route(name, true, static_cast<unsigned>(call));
+      if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_NOTIFY, nr, 0); rc != 0)
+        return os_error("seccomp_rule_add", std::string("notify ") + name, -rc);
+    }
+  }
   auto notify = export_program(ctx.get());
   if (!notify) return notify.error();
   out.notify = std::move(*notify);
@@ -161,8 +180,14 @@ bool Supervisor::open_in_child(const ChildReporter& rep) {
 bool Supervisor::install_in_child(const ChildReporter& rep) const {
   sock_fprog fprog{static_cast<unsigned short>(programs_.notify.instructions.size()),
                    const_cast<sock_filter*>(programs_.notify.instructions.data())};
-  int listener = static_cast<int>(
-      ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog));
+  // Once the supervisor has a call, only a fatal signal ends the caller's wait (Linux
+  // 5.19): the broker performs calls, and a send or connect it made for a caller that a
+  // signal then restarted would be made twice (a datagram twice, a stream's bytes twice).
+  int listener = static_cast<int>(::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                                            SECCOMP_FILTER_FLAG_NEW_LISTENER | kWaitKillableRecv, &fprog));
+  if (listener < 0 && errno == EINVAL)  // an older kernel: the caller's signals interrupt the wait
+    listener = static_cast<int>(
+        ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog));
   if (listener < 0) {
     // Without the listener nothing brokers connect(): every unix socket the sandbox can
     // see would be reachable. Fail closed unless --best-effort.
@@ -175,25 +200,15 @@ bool Supervisor::install_in_child(const ChildReporter& rep) const {
     ::close(child_end_.get());  // the parent sees EOF: unobserved
     return true;
   }
-  char byte = 0;
-  iovec iov{&byte, 1};
-  // The listener, and the diag socket when there is one.
+  // The listener, and the diag socket when there is one, handed over by number: the
+  // parent takes its copies (pidfd_getfd), then acknowledges. Not SCM_RIGHTS: sendmsg() is
+  // now one of the calls this filter routes to the supervisor, which waits for the listener.
   const int fds[2] = {listener, child_diag_};
-  const size_t count = child_diag_ >= 0 ? 2 : 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = CMSG_SPACE(count * sizeof(int));
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(count * sizeof(int));
-  std::memcpy(CMSG_DATA(c), fds, count * sizeof(int));
+  char ack = 0;
   // Without the parent holding the listener, every watched call would fail (ENOSYS).
-  if (::sendmsg(child_end_.get(), &msg, MSG_NOSIGNAL) != 1)
-    return rep.fail("supervisor", "sendmsg(SCM_RIGHTS)", "");
+  if (::write(child_end_.get(), fds, sizeof fds) != static_cast<ssize_t>(sizeof fds) ||
+      ::read(child_end_.get(), &ack, 1) != 1)
+    return rep.fail("supervisor", "pidfd_getfd", "the seccomp listener");
   ::close(listener);
   if (child_diag_ >= 0) ::close(child_diag_);
   ::close(child_end_.get());  // init keeps running: let the parent see EOF now
@@ -224,23 +239,17 @@ void Supervisor::run() {
     if (wait[0].revents) break;
     if (wait[1].revents) return;
   }
-  char byte;
-  iovec iov{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  if (::recvmsg(parent_end_.get(), &msg, MSG_CMSG_CLOEXEC) != 1) return;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(sizeof(int)))
+  int numbers[2] = {-1, -1};
+  if (::read(parent_end_.get(), numbers, sizeof numbers) != static_cast<ssize_t>(sizeof numbers)) return;
+  int err = 0;
+  UniqueFd listener = take_fd(child_, numbers[0], err);
+  UniqueFd diag = numbers[1] >= 0 ? take_fd(child_, numbers[1], err) : UniqueFd();
+  if (!listener.valid() || (numbers[1] >= 0 && !diag.valid())) {
+    parent_end_.reset();  // the child reads EOF and fails closed
     return;
-  int received[2] = {-1, -1};
-  const size_t count = std::min<size_t>((c->cmsg_len - CMSG_LEN(0)) / sizeof(int), 2);
-  std::memcpy(received, CMSG_DATA(c), count * sizeof(int));
-  UniqueFd listener(received[0]);
-  UniqueFd diag(received[1]);
+  }
+  const char ack = 1;
+  if (::write(parent_end_.get(), &ack, 1) != 1) return;
   active_ = true;
   broker_.attach(std::move(diag), child_, subreaper_);
   creator_.attach(child_);
@@ -289,6 +298,7 @@ void Supervisor::handle(int listener) {
   const auto& table = programs_.calls;
   auto it = std::find_if(table.begin(), table.end(), [&](const auto& e) { return e.nr == req.data.nr; });
   std::optional<Denial> found;
+  int raise = 0;
   if (it != table.end() && it->create && it->enforce && creates_name(static_cast<FsCall>(it->call), req)) {
     // A call that makes a name: performed by the creation broker. A refusal by the
     // kernel layers on the way (a read-only mount) is explained by the recorder.
@@ -316,6 +326,7 @@ void Supervisor::handle(int listener) {
       if (r.event) log_.add(std::move(*r.event));
       return;  // a worker answers
     }
+    raise = r.raise;
     if (r.decided) {
       resp.flags = 0;
       resp.error = -r.error;
@@ -328,7 +339,9 @@ void Supervisor::handle(int listener) {
   // The caller may have been interrupted and its memory reused: only a notification
   // that is still pending vouches for what was read.
   if (found && ::ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) == 0) log_.add(std::move(*found));
-  (void)::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);  // ENOENT: the caller went away
+  const bool replied =
+      ::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0;  // ENOENT: the caller went away
+  if (replied && raise) (void)signal_thread(static_cast<pid_t>(req.pid), raise);
 }
 
 }  // namespace cordon

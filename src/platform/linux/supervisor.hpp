@@ -72,7 +72,7 @@ class Supervisor {
 
   [[nodiscard]] Status prepare();  // the socketpair; call before clone
   // Child, after the deny-list filter and before exec: install the notification filter
-  // and send its listener to the parent (SCM_RIGHTS). No allocation. False after
+  // and hand its listener to the parent (which takes it with pidfd_getfd). No allocation. False after
   // reporting a failure (the child then exits: fail closed).
   bool install_in_child(const ChildReporter& rep) const;
   // Child, in its namespaces and before any seccomp filter: the socket-diagnostics socket
