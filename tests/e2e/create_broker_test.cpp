@@ -163,3 +163,23 @@ TEST(CreateBroker, APathRewrittenByAnotherThreadNeverMakesAProtectedName) {
   EXPECT_FALSE(exists(box.ws / ".vscode")) << o.out << o.err;
   EXPECT_FALSE(contains(o.out, "made 0")) << "the ordinary name was never made: " << o.out;
 }
+
+// cordon as root holds capabilities the command has not: the broker looks paths up
+// without them too, so a directory the command may not search (here its own, mode 000)
+// is closed to the calls cordon makes for it, as it is to the command's own.
+TEST(CreateBroker, TheBrokerSearchesNoDirectoryTheCommandCannot) {
+  Sandbox box;
+  write_file(box.ws / "readable", "shown\n");
+  write_file(box.ws / "locked/open/secret", "hidden\n");
+  ::chmod((box.ws / "locked/open").c_str(), 0777);
+  ASSERT_EQ(::chmod((box.ws / "locked").c_str(), 0), 0);
+  const std::string probe = sh_quote(create_probe());
+  auto o = box.sh(probe + " read readable; " + probe + " read locked/open/secret; " + probe +
+                  " read locked/open/new; mkdir locked/open/made; cat locked/open/secret; true");
+  ::chmod((box.ws / "locked").c_str(), 0755);
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(o.out, "shown\n") << "the secret behind a directory the command cannot search was read";
+  EXPECT_FALSE(exists(box.ws / "locked/open/new"));
+  EXPECT_FALSE(exists(box.ws / "locked/open/made"));
+  EXPECT_TRUE(contains(o.err, "Permission denied")) << o.err;
+}

@@ -9,6 +9,7 @@
 //   create_probe dirfd NAME             openat(open("."), NAME, O_CREAT), written
 //   create_probe exchange A B           renameat2(A, B, RENAME_EXCHANGE)
 //   create_probe flags NAME             open(NAME, O_PATH|O_CREAT) and O_TMPFILE|O_CREAT: no name
+//   create_probe read PATH              open(PATH, O_CREAT|O_RDONLY), its contents printed
 // Exit status 0 when each call did what the kernel would do without cordon (see each mode).
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -87,6 +88,14 @@ int main(int argc, char** argv) {
   if (mode == "exchange" && argc == 4) {
     if (::syscall(SYS_renameat2, AT_FDCWD, argv[2], AT_FDCWD, argv[3], 2 /* RENAME_EXCHANGE */) != 0)
       return std::perror("renameat2"), 1;
+    return 0;
+  }
+  if (mode == "read") {
+    int fd = ::open(argv[2], O_CREAT | O_RDONLY, 0644);
+    if (fd < 0) return std::perror("open(O_CREAT|O_RDONLY)"), 1;
+    char buf[256];
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) std::fwrite(buf, 1, static_cast<size_t>(n), stdout);
     return 0;
   }
   if (mode == "flags") {

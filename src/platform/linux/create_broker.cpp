@@ -372,8 +372,6 @@ BrokerReply CreateBroker::open(const seccomp_notif& req, int listener, int dirfd
       return r;
     }
     if (on_procfs(t.dir.get())) return error(EACCES);
-    ActingFor as(tid, drop_caps_);
-    if (!as.ready()) return error(EPERM);
     // O_NOFOLLOW: a last link is followed here, so that its target's name is decided on.
     // O_NONBLOCK: opening a FIFO or a terminal line must not wait on this thread.
     // O_NOCTTY: a terminal never becomes cordon's.
@@ -516,8 +514,6 @@ BrokerReply CreateBroker::make(FsCall call, const seccomp_notif& req, int listen
     return r;
   }
   if (on_procfs(t.dir.get())) return error(EACCES);
-  ActingFor as(tid, drop_caps_);
-  if (!as.ready()) return error(EPERM);
   switch (call) {
     case FsCall::Mkdir:
     case FsCall::MkdirAt:
@@ -566,8 +562,6 @@ BrokerReply CreateBroker::link(const seccomp_notif& req, int listener, int olddi
     return r;
   }
   if (on_procfs(t.dir.get())) return error(EACCES);
-  ActingFor as(tid, drop_caps_);
-  if (!as.ready()) return error(EPERM);
   const std::string self = "/proc/self/fd/" + std::to_string(source.get());
   return result(::linkat(AT_FDCWD, self.c_str(), t.dir.get(), t.arg().c_str(), AT_SYMLINK_FOLLOW));
 }
@@ -592,13 +586,15 @@ BrokerReply CreateBroker::rename(const seccomp_notif& req, int listener, int old
   }
   if (on_procfs(from.dir.get()) || on_procfs(to.dir.get())) return error(EACCES);
   if (mount_point(from.dir.get(), from.name) || mount_point(to.dir.get(), to.name)) return error(EBUSY);
-  ActingFor as(tid, drop_caps_);
-  if (!as.ready()) return error(EPERM);
   return result(static_cast<int>(
       ::syscall(SYS_renameat2, from.dir.get(), from.arg().c_str(), to.dir.get(), to.arg().c_str(), flags)));
 }
 
 BrokerReply CreateBroker::handle(FsCall call, const seccomp_notif& req, int listener) {
+  // The whole call, the lookups included, with the command's umask and no capabilities:
+  // with them cordon as root would search directories the command may not.
+  ActingFor as(static_cast<pid_t>(req.pid), drop_caps_);
+  if (!as.ready()) return error(EPERM);
   const auto& a = req.data.args;
   switch (call) {
     case FsCall::Open:

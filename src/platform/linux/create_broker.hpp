@@ -28,9 +28,10 @@
 //     refused path's directory, pinned by cordon before the run, and its name (byte for
 //     byte; where the directory ignores case, ASCII case-insensitively, and any name
 //     with non-ASCII bytes is refused there too, since case folding may map it).
-//  3. The call is made on the pinned directory with that name, with the caller's umask
-//     and, when cordon runs as root, no effective capabilities (the command has none), on
-//     the supervisor's thread (its own umask: unshare(CLONE_FS)). open() follows a last
+//  3. The call is made on the pinned directory with that name, on the supervisor's
+//     thread (its own umask: unshare(CLONE_FS)), with the caller's umask and, when cordon
+//     runs as root, no effective capabilities (the command has none): from step 1 on,
+//     so that no lookup searches a directory the command may not. open() follows a last
 //     symbolic link itself, one hop at a time, so the name a link leads to is decided on
 //     too. The new descriptor is installed in the caller (SECCOMP_IOCTL_NOTIF_ADDFD).
 //     The kernel's mount-point checks look at the caller's namespace, which is cordon's
