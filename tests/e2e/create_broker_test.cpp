@@ -183,3 +183,23 @@ TEST(CreateBroker, TheBrokerSearchesNoDirectoryTheCommandCannot) {
   EXPECT_FALSE(exists(box.ws / "locked/open/made"));
   EXPECT_TRUE(contains(o.err, "Permission denied")) << o.err;
 }
+
+// bind() makes a name (a socket file): refused for a protected one, by every path, and
+// performed on the caller's own socket otherwise (it listens, and is reached).
+TEST(CreateBroker, ABoundSocketNeverMakesAProtectedName) {
+  Sandbox box;
+  const std::string probe = sh_quote(create_probe());
+  auto o = box.sh(probe + " bind .vscode; " + probe + " bind \"$PWD/.envrc\"; mkdir sub; " + probe +
+                  " bind sub/../.mcp.json; " + probe + " bind .claude/; ln -s .cursor link; " + probe +
+                  " bind link; rm link; set -e; " + probe + " bind made.sock; " + probe +
+                  " bind sub/deep.sock; " + probe + " bind @cordon-create-probe-abstract");
+  EXPECT_EQ(o.code, 0) << o.err;
+  for (const char* n : {".vscode", ".envrc", ".mcp.json", ".claude", ".cursor"})
+    EXPECT_FALSE(exists(box.ws / n)) << n << "\n" << o.err;
+  struct stat st {};
+  ASSERT_EQ(::lstat((box.ws / "made.sock").c_str(), &st), 0) << o.err;
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  ASSERT_EQ(::lstat((box.ws / "sub/deep.sock").c_str(), &st), 0) << o.err;
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_TRUE(contains(o.err, "denied create " + box.ws / ".vscode")) << o.err;
+}

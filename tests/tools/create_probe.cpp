@@ -10,14 +10,19 @@
 //   create_probe exchange A B           renameat2(A, B, RENAME_EXCHANGE)
 //   create_probe flags NAME             open(NAME, O_PATH|O_CREAT) and O_TMPFILE|O_CREAT: no name
 //   create_probe read PATH              open(PATH, O_CREAT|O_RDONLY), its contents printed
+//   create_probe bind PATH              an AF_UNIX socket bound to PATH ("@NAME": abstract),
+//                                       listening, and a second socket connected to it
 // Exit status 0 when each call did what the kernel would do without cordon (see each mode).
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -96,6 +101,22 @@ int main(int argc, char** argv) {
     char buf[256];
     const ssize_t n = ::read(fd, buf, sizeof buf);
     if (n > 0) std::fwrite(buf, 1, static_cast<size_t>(n), stdout);
+    return 0;
+  }
+  if (mode == "bind") {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    const std::string name = argv[2];
+    if (name.size() >= sizeof addr.sun_path) return 2;
+    std::memcpy(addr.sun_path, name.c_str(), name.size());
+    if (name[0] == '@') addr.sun_path[0] = '\0';
+    const auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name.size() + (name[0] != '@'));
+    const int s = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    if (s < 0 || ::bind(s, reinterpret_cast<const sockaddr*>(&addr), len) != 0) return std::perror("bind"), 1;
+    if (::listen(s, 1) != 0) return std::perror("listen"), 1;
+    const int c = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    if (c < 0 || ::connect(c, reinterpret_cast<const sockaddr*>(&addr), len) != 0)
+      return std::perror("connect"), 1;
     return 0;
   }
   if (mode == "flags") {

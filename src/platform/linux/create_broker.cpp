@@ -8,15 +8,18 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstddef>
 #include <cstring>
 #include <string>
 
@@ -257,6 +260,7 @@ bool creates_name(FsCall call, const seccomp_notif& req) {
     case FsCall::Rename:
     case FsCall::RenameAt:
     case FsCall::RenameAt2:
+    case FsCall::Bind:
       return true;
     default:
       return false;
@@ -590,6 +594,55 @@ BrokerReply CreateBroker::rename(const seccomp_notif& req, int listener, int old
       ::syscall(SYS_renameat2, from.dir.get(), from.arg().c_str(), to.dir.get(), to.arg().c_str(), flags)));
 }
 
+BrokerReply CreateBroker::bind(const seccomp_notif& req, int listener) {
+  const pid_t tid = static_cast<pid_t>(req.pid);
+  const auto& a = req.data.args;
+  // As the kernel (move_addr_to_kernel): at most a sockaddr_storage, read once.
+  const auto len = static_cast<socklen_t>(a[2]);
+  sockaddr_storage storage{};
+  if (len > sizeof storage) return error(EINVAL);
+  if (len > 0 && !read_bytes(tid, a[1], &storage, len)) return error(EFAULT);
+  int err = 0;
+  UniqueFd sock = take_fd(tid, fd_arg(a[0]), err);
+  if (!sock.valid()) return error(err == ESRCH ? EBADF : err);
+  int domain = 0;
+  socklen_t size = sizeof domain;
+  if (::getsockopt(sock.get(), SOL_SOCKET, SO_DOMAIN, &domain, &size) != 0) return error(errno);
+  if (!still_pending(listener, req.id)) return gone();
+  constexpr socklen_t kPathAt = offsetof(sockaddr_un, sun_path);
+  const auto& addr = reinterpret_cast<const sockaddr_un&>(storage);
+  if (domain != AF_UNIX || addr.sun_family != AF_UNIX || len <= kPathAt || len > sizeof addr ||
+      addr.sun_path[0] == '\0')  // no name in the file system (or no valid address: the kernel says so)
+    return result(::bind(sock.get(), reinterpret_cast<const sockaddr*>(&storage), len));
+  std::string abs;
+  if (int e =
+          absolute(tid, AT_FDCWD, std::string(addr.sun_path, ::strnlen(addr.sun_path, len - kPathAt)), abs))
+    return error(e);
+  Named t;
+  if (int e = split(tid, abs, t.dir_text, t.name, t.slash, t.dir)) return error(e);
+  if (!still_pending(listener, req.id)) return gone();  // the view read was the caller's
+  if (auto d = refused(t, Operation::Create)) {
+    BrokerReply r = error(EACCES);
+    r.event = std::move(d);
+    return r;
+  }
+  if (on_procfs(t.dir.get())) return error(EACCES);
+  // bind() takes no directory: the name is made from this thread's own working
+  // directory (unshare(CLONE_FS) in attach), moved to the pinned one for the call.
+  sockaddr_un at{};
+  at.sun_family = AF_UNIX;
+  const std::string arg = t.arg();
+  if (arg.size() >= sizeof at.sun_path) return error(EINVAL);
+  std::memcpy(at.sun_path, arg.c_str(), arg.size() + 1);
+  UniqueFd here(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!here.valid() || ::fchdir(t.dir.get()) != 0) return error(errno);
+  const int rc = ::bind(sock.get(), reinterpret_cast<const sockaddr*>(&at),
+                        static_cast<socklen_t>(kPathAt + arg.size() + 1));
+  const int e = errno;
+  if (::fchdir(here.get()) != 0) (void)::chdir("/");
+  return rc == 0 ? error(0) : error(e);
+}
+
 BrokerReply CreateBroker::handle(FsCall call, const seccomp_notif& req, int listener) {
   // The whole call, the lookups included, with the command's umask and no capabilities:
   // with them cordon as root would search directories the command may not.
@@ -615,6 +668,8 @@ BrokerReply CreateBroker::handle(FsCall call, const seccomp_notif& req, int list
       return rename(req, listener, fd_arg(a[0]), a[1], fd_arg(a[2]), a[3], 0);
     case FsCall::RenameAt2:
       return rename(req, listener, fd_arg(a[0]), a[1], fd_arg(a[2]), a[3], static_cast<unsigned>(a[4]));
+    case FsCall::Bind:
+      return bind(req, listener);
     default:
       return make(call, req, listener);
   }

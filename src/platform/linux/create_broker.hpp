@@ -13,9 +13,11 @@
 // Calls: open/openat with O_CREAT (not O_PATH or O_TMPFILE, which create no name; the
 // flags are a register, so BPF routes them and no race can change them), creat, mkdir,
 // mkdirat, mknod, mknodat, symlink, symlinkat, link, linkat, rename, renameat,
-// renameat2. openat2 keeps its flags in memory, where neither BPF nor a decision can
-// trust them: it is refused with ENOSYS (glibc's open never uses it; its users fall
-// back to openat).
+// renameat2, and bind (an AF_UNIX socket bound to a path makes a socket file; every
+// bind is performed on the caller's socket, since a check of the socket's family could
+// be raced by another thread putting a unix socket under that number). openat2 keeps
+// its flags in memory, where neither BPF nor a decision can trust them: it is refused
+// with ENOSYS (glibc's open never uses it; its users fall back to openat).
 //
 // How a call is performed (never SECCOMP_USER_NOTIF_FLAG_CONTINUE: the kernel would read
 // the path again, after another thread changed it):
@@ -112,6 +114,7 @@ class CreateBroker {
                    uint64_t new_addr, int flags);
   BrokerReply rename(const seccomp_notif& req, int listener, int olddir, uint64_t old_addr, int newdir,
                      uint64_t new_addr, unsigned flags);
+  BrokerReply bind(const seccomp_notif& req, int listener);
   std::optional<Denial> refused(const Named& n, Operation op) const;
   BrokerReply install(const seccomp_notif& req, int listener, int fd, bool cloexec);
   void wait_for_fifo(const seccomp_notif& req, int listener, int pin, int flags);
