@@ -5,6 +5,9 @@
 #include <poll.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 
 #include "e2e/harness.hpp"
 
@@ -202,4 +205,24 @@ TEST(CreateBroker, ABoundSocketNeverMakesAProtectedName) {
   ASSERT_EQ(::lstat((box.ws / "sub/deep.sock").c_str(), &st), 0) << o.err;
   EXPECT_TRUE(S_ISSOCK(st.st_mode));
   EXPECT_TRUE(contains(o.err, "denied create " + box.ws / ".vscode")) << o.err;
+}
+
+// A FIFO opened for writing without a reader is waited for on a thread of cordon's, and
+// the command's processes count against the same user's process limit: when none can
+// be started the call fails, and cordon carries on (it aborted).
+TEST(CreateBroker, WaitsThatCannotGetAThreadFailTheCallNotCordon) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root is not bound by RLIMIT_NPROC (runs as the unprivileged user)";
+  if (!have_tool("prlimit") || !have_tool("ps")) GTEST_SKIP() << "prlimit or ps is not installed";
+  Sandbox box;
+  // Room for cordon and a few dozen of the command's threads beyond what this user runs now.
+  auto count = run_process({"ps", "-L", "-u", std::to_string(::getuid()), "--no-headers"}, box.ws.path(), "",
+                           box.env(), kBoundSeconds);
+  const long running = std::count(count.out.begin(), count.out.end(), '\n');
+  const std::string limit = "--nproc=" + std::to_string(running + 60);
+  auto o = run_process(
+      {"prlimit", limit, cordon_binary(), "run", "--no-config", "--", create_probe(), "fifo-writers", "300"},
+      box.ws.path(), "", box.env(), kBoundSeconds);
+  EXPECT_FALSE(contains(o.err, "terminate called")) << o.err;
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+  EXPECT_TRUE(contains(o.out, "started ")) << o.out << o.err;
 }

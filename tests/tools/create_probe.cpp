@@ -10,6 +10,8 @@
 //   create_probe exchange A B           renameat2(A, B, RENAME_EXCHANGE)
 //   create_probe flags NAME             open(NAME, O_PATH|O_CREAT) and O_TMPFILE|O_CREAT: no name
 //   create_probe read PATH              open(PATH, O_CREAT|O_RDONLY), its contents printed
+//   create_probe fifo-writers N         N threads open a new FIFO "fifo" for writing (no
+//                                       reader: each waits); prints how many started
 //   create_probe bind PATH              an AF_UNIX socket bound to PATH ("@NAME": abstract),
 //                                       listening, and a second socket connected to it
 // Exit status 0 when each call did what the kernel would do without cordon (see each mode).
@@ -27,6 +29,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <system_error>
 #include <thread>
 
 namespace {
@@ -101,6 +104,23 @@ int main(int argc, char** argv) {
     char buf[256];
     const ssize_t n = ::read(fd, buf, sizeof buf);
     if (n > 0) std::fwrite(buf, 1, static_cast<size_t>(n), stdout);
+    return 0;
+  }
+  if (mode == "fifo-writers") {
+    if (::mkfifo("fifo", 0644) != 0) return std::perror("mkfifo"), 1;
+    const long n = std::strtol(argv[2], nullptr, 10);
+    long started = 0;
+    for (long i = 0; i < n; ++i) {
+      try {
+        std::thread([] { ::open("fifo", O_CREAT | O_WRONLY, 0644); }).detach();
+        ++started;
+      } catch (const std::system_error&) {
+        break;  // the process limit: what this mode is for
+      }
+    }
+    std::printf("started %ld\n", started);
+    std::fflush(stdout);
+    ::usleep(500 * 1000);  // the waits reach the supervisor; exit ends the threads
     return 0;
   }
   if (mode == "bind") {

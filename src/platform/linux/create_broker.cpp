@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstring>
 #include <string>
+#include <system_error>
 
 #include "core/paths.hpp"
 #include "platform/linux/caller.hpp"
@@ -402,7 +403,9 @@ BrokerReply CreateBroker::open(const seccomp_notif& req, int listener, int dirfd
       UniqueFd pin(::openat(t.dir.get(), t.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
       struct stat st {};
       if (pin.valid() && ::fstat(pin.get(), &st) == 0 && S_ISFIFO(st.st_mode)) {
-        wait_for_fifo(req, listener, pin.release(), flags);
+        // No thread (the user's process limit, which the command's own count against):
+        // the call fails, cordon carries on.
+        if (!wait_for_fifo(req, listener, pin.release(), flags)) return error(EAGAIN);
         return gone();
       }
     }
@@ -411,7 +414,7 @@ BrokerReply CreateBroker::open(const seccomp_notif& req, int listener, int dirfd
   return error(ELOOP);
 }
 
-void CreateBroker::wait_for_fifo(const seccomp_notif& req, int listener, int pin, int flags) {
+bool CreateBroker::wait_for_fifo(const seccomp_notif& req, int listener, int pin, int flags) {
   std::lock_guard<std::mutex> lock(waiters_mutex_);
   for (auto it = waiters_.begin(); it != waiters_.end();) {  // reap the finished
     if (it->done) {
@@ -424,40 +427,48 @@ void CreateBroker::wait_for_fifo(const seccomp_notif& req, int listener, int pin
   Waiter& w = waiters_.emplace_back();
   const uint64_t id = req.id;
   const bool drop = drop_caps_;
-  w.thread = std::thread([&w, listener, id, pin, flags, drop] {
-    UniqueFd fifo(pin);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, wake_signal());
-    ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
-    if (drop) {  // this thread acts for the command only: no capabilities, for good
-      __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
-      __user_cap_data_struct data[2]{};
-      if (::syscall(SYS_capget, &hdr, data) == 0) {
-        data[0].effective = data[1].effective = 0;
-        (void)::syscall(SYS_capset, &hdr, data);
+  try {
+    w.thread = std::thread([&w, listener, id, pin, flags, drop] {
+      UniqueFd fifo(pin);
+      sigset_t set;
+      sigemptyset(&set);
+      sigaddset(&set, wake_signal());
+      ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+      if (drop) {  // this thread acts for the command only: no capabilities, for good
+        __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+        __user_cap_data_struct data[2]{};
+        if (::syscall(SYS_capget, &hdr, data) == 0) {
+          data[0].effective = data[1].effective = 0;
+          (void)::syscall(SYS_capset, &hdr, data);
+        }
       }
-    }
-    const std::string self = "/proc/self/fd/" + std::to_string(fifo.get());
-    UniqueFd opened(::open(self.c_str(), (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_NOCTTY | O_CLOEXEC));
-    seccomp_notif_resp resp{};
-    resp.id = id;
-    if (!opened.valid()) {
-      resp.error = -(errno == EINTR ? EINTR : errno);
-      (void)::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
-    } else {
-      seccomp_notif_addfd add{};
-      add.id = id;
-      add.flags = SECCOMP_ADDFD_FLAG_SEND;
-      add.srcfd = static_cast<__u32>(opened.get());
-      add.newfd_flags = (flags & O_CLOEXEC) ? O_CLOEXEC : 0;
-      if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0 && errno != ENOENT) {
-        resp.error = -errno;
+      const std::string self = "/proc/self/fd/" + std::to_string(fifo.get());
+      UniqueFd opened(
+          ::open(self.c_str(), (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_NOCTTY | O_CLOEXEC));
+      seccomp_notif_resp resp{};
+      resp.id = id;
+      if (!opened.valid()) {
+        resp.error = -(errno == EINTR ? EINTR : errno);
         (void)::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+      } else {
+        seccomp_notif_addfd add{};
+        add.id = id;
+        add.flags = SECCOMP_ADDFD_FLAG_SEND;
+        add.srcfd = static_cast<__u32>(opened.get());
+        add.newfd_flags = (flags & O_CLOEXEC) ? O_CLOEXEC : 0;
+        if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0 && errno != ENOENT) {
+          resp.error = -errno;
+          (void)::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+        }
       }
-    }
-    w.done = true;
-  });
+      w.done = true;
+    });
+  } catch (const std::system_error&) {
+    waiters_.pop_back();
+    ::close(pin);
+    return false;
+  }
+  return true;
 }
 
 void CreateBroker::finish() {

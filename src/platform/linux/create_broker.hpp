@@ -117,7 +117,8 @@ class CreateBroker {
   BrokerReply bind(const seccomp_notif& req, int listener);
   std::optional<Denial> refused(const Named& n, Operation op) const;
   BrokerReply install(const seccomp_notif& req, int listener, int fd, bool cloexec);
-  void wait_for_fifo(const seccomp_notif& req, int listener, int pin, int flags);
+  // False, with `pin` closed, when no thread could be started.
+  bool wait_for_fifo(const seccomp_notif& req, int listener, int pin, int flags);
 
   const DenialRules& rules_;
   std::vector<Watch> watched_;
