@@ -102,11 +102,14 @@ bool caller_fd(const std::string& abs, int& fd) {
   return false;
 }
 
-bool ascii_equal_icase(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-           return lower(x) == lower(y);
-         });
+// Does the directory fold case now? The command may have made it so (FS_CASEFOLD_FL,
+// settable on an empty directory by its owner). Unknown counts as folding.
+bool folds_now(int dir_path) {
+  UniqueFd dir(::openat(dir_path, ".", O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC));
+  unsigned long attrs = 0;
+  if (!dir.valid() || ::ioctl(dir.get(), FS_IOC_GETFLAGS, &attrs) != 0)
+    return !(errno == ENOTTY || errno == EOPNOTSUPP || errno == EINVAL);
+  return (attrs & FS_CASEFOLD_FL) != 0;
 }
 
 // The mount a descriptor's object lies on (statx STATX_MNT_ID, Linux 5.8; else fdinfo).
@@ -284,9 +287,11 @@ Status CreateBroker::pin_watched() {
                        (fs.f_type == MSDOS_SUPER_MAGIC || fs.f_type == 0x2011BAB0 /* exfat */ ||
                         fs.f_type == 0x5346544e /* ntfs */ || fs.f_type == 0x7366746e /* ntfs3 */ ||
                         fs.f_type == 0xFF534D42 /* cifs */ || fs.f_type == 0xFE534D42 /* smb2 */);
-    const bool casefold =
-        folds || (::ioctl(dir.get(), FS_IOC_GETFLAGS, &attrs) == 0 && (attrs & FS_CASEFOLD_FL) != 0);
-    watched_.push_back({st.st_dev, st.st_ino, casefold, paths::basename(path), path});
+    const bool casefold = ::ioctl(dir.get(), FS_IOC_GETFLAGS, &attrs) == 0 && (attrs & FS_CASEFOLD_FL) != 0;
+    const auto folding = folds      ? paths::NameFolding::Windows
+                         : casefold ? paths::NameFolding::CaseFold
+                                    : paths::NameFolding::Exact;
+    watched_.push_back({st.st_dev, st.st_ino, folding, paths::basename(path), path});
   }
   return Ok{};
 }
@@ -310,10 +315,12 @@ std::optional<Denial> CreateBroker::refused(const Named& n, Operation op) const 
   if (watched_.empty()) return std::nullopt;
   struct stat st {};
   if (::fstat(n.dir.get(), &st) != 0) return Denial{to_string(op), n.path(), "", "unknown directory", ""};
-  const bool non_ascii = std::any_of(n.name.begin(), n.name.end(), [](char c) { return (c & 0x80) != 0; });
   for (const auto& w : watched_) {
     if (w.dev != st.st_dev || w.ino != st.st_ino) continue;
-    if (w.casefold ? ascii_equal_icase(w.name, n.name) || non_ascii : w.name == n.name) {
+    const auto folding = w.folding == paths::NameFolding::Exact && folds_now(n.dir.get())
+                             ? paths::NameFolding::CaseFold
+                             : w.folding;
+    if (paths::may_name_same_entry(w.name, n.name, folding)) {
       // Reported as the protected path it would have made (named perhaps through a
       // link, or in another case).
       if (auto d = classify(rules_, op, w.path)) return d;

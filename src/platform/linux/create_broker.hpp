@@ -29,7 +29,10 @@
 //  2. The decision is on that pinned directory (device and inode) and that name: a
 //     refused path's directory, pinned by cordon before the run, and its name (byte for
 //     byte; where the directory ignores case, ASCII case-insensitively, and any name
-//     with non-ASCII bytes is refused there too, since case folding may map it).
+//     with non-ASCII bytes is refused there too, since case folding may map it; on
+//     Windows file systems also without trailing dots and spaces or a ":stream"). A
+//     directory may become case-folding during the run (chattr +F while empty): it
+//     is asked again at each decision.
 //  3. The call is made on the pinned directory with that name, on the supervisor's
 //     thread (its own umask: unshare(CLONE_FS)), with the caller's umask and, when cordon
 //     runs as root, no effective capabilities (the command has none): from step 1 on,
@@ -64,6 +67,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/paths.hpp"
 #include "plan/denial_rules.hpp"
 #include "platform/linux/broker.hpp"
 #include "platform/linux/denial_recorder.hpp"
@@ -97,7 +101,7 @@ class CreateBroker {
   struct Watch {
     dev_t dev = 0;
     ino_t ino = 0;
-    bool casefold = false;
+    paths::NameFolding folding = paths::NameFolding::Exact;
     std::string name;
     std::string path;
   };
