@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "e2e/harness.hpp"
 
@@ -225,4 +226,29 @@ TEST(CreateBroker, WaitsThatCannotGetAThreadFailTheCallNotCordon) {
   EXPECT_FALSE(contains(o.err, "terminate called")) << o.err;
   EXPECT_EQ(o.code, 0) << o.out << o.err;
   EXPECT_TRUE(contains(o.out, "started ")) << o.out << o.err;
+}
+
+// Below another seccomp listener (an outer supervisor) nothing brokers the calls that
+// make names: the run fails closed, and under --best-effort the guarantee is reported
+// degraded, with a warning, never as held.
+TEST(CreateBroker, WithoutItsListenerProtectedPathsAreNotReportedHeld) {
+  const char* env = std::getenv("CORDON_HOLD_LISTENER");
+  const std::string hold = env && *env ? env : CORDON_HOLD_LISTENER_BINARY;
+  Sandbox box;
+  auto refused = run_process({hold, cordon_binary(), "run", "--no-config", "--", "mkdir", ".vscode"},
+                             box.ws.path(), "", box.env(), kBoundSeconds);
+  EXPECT_EQ(refused.code, 125) << refused.err;
+  EXPECT_FALSE(exists(box.ws / ".vscode"));
+  auto o = run_process({hold, cordon_binary(), "run", "--no-config", "--best-effort", "--json", "--", "true"},
+                       box.ws.path(), "", box.env(), kBoundSeconds);
+  ASSERT_EQ(o.code, 0) << o.err;
+  const size_t at = o.err.find("{\"");  // the result object, after any warnings on stderr
+  ASSERT_NE(at, std::string::npos) << o.err;
+  const auto doc = nlohmann::json::parse(o.err.substr(at), nullptr, false);
+  ASSERT_TRUE(doc.is_object()) << o.err;
+  std::string state;
+  for (const auto& g : doc["guarantees"])
+    if (g.value("name", "") == "protected paths") state = g.value("state", "");
+  EXPECT_EQ(state, "degraded") << o.out;
+  EXPECT_TRUE(contains(o.err, "warning: protected paths degraded")) << o.err;
 }
