@@ -252,3 +252,22 @@ TEST(CreateBroker, WithoutItsListenerProtectedPathsAreNotReportedHeld) {
   EXPECT_EQ(state, "degraded") << o.out;
   EXPECT_TRUE(contains(o.err, "warning: protected paths degraded")) << o.err;
 }
+
+// /dev/tty is the opener's controlling terminal: opened by cordon, it is cordon's, the
+// user's terminal. The command, with output redirected away from it, gives itself a
+// terminal numbered as cordon's may be (pseudo-terminals of different instances share
+// numbers) and asks the broker for /dev/tty: refused; its own stays reachable.
+TEST(CreateBroker, DevTtyIsNeverCordonsTerminal) {
+  if (!have_tool("script")) GTEST_SKIP() << "script (util-linux) is not installed: no terminal for cordon";
+  Sandbox box;
+  TempDir out;
+  const std::string cmd = sh_quote(cordon_binary()) + " run --no-config -- " + sh_quote(create_probe()) +
+                          " tty 16 </dev/null >" + sh_quote(out / "probe") + " 2>&1";
+  auto o = run_process({"script", "-qec", cmd, "/dev/null"}, box.ws.path(), "", box.env({"SHELL=/bin/sh"}),
+                       kBoundSeconds);
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+  EXPECT_FALSE(contains(o.out, "WRITTEN TO ANOTHER TERMINAL")) << "the command wrote into cordon's terminal";
+  const std::string probe = read_file(out / "probe");
+  EXPECT_TRUE(contains(probe, "other 0\n")) << probe;
+  EXPECT_TRUE(contains(probe, "own 16\n")) << probe;
+}

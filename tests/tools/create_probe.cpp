@@ -12,14 +12,23 @@
 //   create_probe read PATH              open(PATH, O_CREAT|O_RDONLY), its contents printed
 //   create_probe fifo-writers N         N threads open a new FIFO "fifo" for writing (no
 //                                       reader: each waits); prints how many started
+//   create_probe tty N                  N sessions, each with its own pseudo-terminal as the
+//                                       controlling one (numbered 0..N-1, as cordon's may
+//                                       be), open /dev/tty with O_CREAT, and reopen their
+//                                       own /dev/tty descriptor: one that is not their own
+//                                       is written to; prints "other K" (how many)
+//                                       and "own K" (plain opens that reached its own)
 //   create_probe bind PATH              an AF_UNIX socket bound to PATH ("@NAME": abstract),
 //                                       listening, and a second socket connected to it
 // Exit status 0 when each call did what the kernel would do without cordon (see each mode).
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -31,6 +40,7 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -66,6 +76,50 @@ int race(const char* bad, long iterations) {
   stop = true;
   flipper.join();
   std::printf("made %ld\n", made);
+  return 0;
+}
+
+// One session on pseudo-terminal `secondary`: 1 when /dev/tty opened with O_CREAT is
+// another session's terminal (then written to), 2 when a plain open reached its own.
+int tty_session(const char* secondary) {
+  if (::setsid() < 0) return 0;
+  const int own = ::open(secondary, O_RDWR);  // a session leader's first terminal: its own
+  if (own < 0) return 0;
+  auto ours = [](int fd) {
+    pid_t sid = 0;
+    return fd >= 0 && ::ioctl(fd, TIOCGSID, &sid) == 0 && sid == ::getsid(0);
+  };
+  int result = 0;
+  auto other = [&](int fd) {
+    if (fd < 0 || ours(fd)) return;
+    const char marker[] = "\r\nCREATE-PROBE: WRITTEN TO ANOTHER TERMINAL\r\n";
+    (void)!::write(fd, marker, sizeof marker - 1);
+    result |= 1;
+  };
+  other(::open("/dev/tty", O_CREAT | O_WRONLY, 0644));
+  const int plain = ::open("/dev/tty", O_WRONLY);
+  if (ours(plain)) result |= 2;
+  // Its own /dev/tty descriptor reopened (the broker reopens descriptors of the caller).
+  other(::open(("/proc/self/fd/" + std::to_string(plain)).c_str(), O_CREAT | O_WRONLY, 0644));
+  return result;
+}
+
+int tty(long n) {
+  long other = 0, own = 0;
+  std::vector<int> primaries;
+  for (long i = 0; i < n && i < 64; ++i) {
+    const int primary = ::posix_openpt(O_RDWR | O_NOCTTY);
+    if (primary < 0 || ::grantpt(primary) != 0 || ::unlockpt(primary) != 0) break;
+    primaries.push_back(primary);
+    const std::string secondary = ::ptsname(primary);
+    const pid_t child = ::fork();
+    if (child == 0) ::_exit(tty_session(secondary.c_str()));
+    int status = 0;
+    if (child < 0 || ::waitpid(child, &status, 0) != child || !WIFEXITED(status)) continue;
+    other += WEXITSTATUS(status) & 1;
+    own += (WEXITSTATUS(status) & 2) != 0;
+  }
+  std::printf("other %ld\nown %ld\n", other, own);
   return 0;
 }
 
@@ -123,6 +177,7 @@ int main(int argc, char** argv) {
     ::usleep(500 * 1000);  // the waits reach the supervisor; exit ends the threads
     return 0;
   }
+  if (mode == "tty") return tty(std::strtol(argv[2], nullptr, 10));
   if (mode == "bind") {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;

@@ -160,18 +160,13 @@ mode_t caller_umask(pid_t tid) {
   return u ? static_cast<mode_t>(std::strtoul(u + 7, nullptr, 8) & 0777) : 022;
 }
 
-// The controlling terminal's device of a process (field 7 of /proc/PID/stat), 0 if none.
-unsigned long controlling_tty(const std::string& pid) {
-  UniqueFd f(::open(("/proc/" + pid + "/stat").c_str(), O_RDONLY | O_CLOEXEC));
-  char buf[1024];
-  const ssize_t n = f.valid() ? ::read(f.get(), buf, sizeof buf - 1) : -1;
-  if (n <= 0) return 0;
-  buf[n] = '\0';
-  const char* p = std::strrchr(buf, ')');  // the command name may hold anything
-  int field = 2;
-  for (; p && *p && field < 7; ++p)
-    if (*p == ' ') ++field;
-  return p ? std::strtoul(p, nullptr, 10) : 0;
+// /dev/tty is the opener's controlling terminal: opened by cordon (by name, or by
+// reopening a descriptor of it) it is cordon's, the user's terminal, never the
+// command's; and the command's own cannot be told apart from it by number
+// (pseudo-terminals of other instances share numbers). Without O_CREAT the kernel
+// opens the command's own.
+bool is_dev_tty(const struct stat& st) {
+  return S_ISCHR(st.st_mode) && st.st_rdev == makedev(5, 0);
 }
 
 // For one call made for the command: its umask, and no effective capabilities when
@@ -353,6 +348,8 @@ BrokerReply CreateBroker::reopen(const seccomp_notif& req, int listener, int fd,
   UniqueFd held = take_fd(tid, fd, err);
   if (!held.valid()) return error(err == EBADF || err == ESRCH ? EBADF : EACCES);
   if (!still_pending(listener, req.id)) return gone();
+  struct stat st {};
+  if (::fstat(held.get(), &st) != 0 || is_dev_tty(st)) return error(ENXIO);
   const int have = ::fcntl(held.get(), F_GETFL);
   const int want = flags & O_ACCMODE;
   const int has = have < 0 || (have & O_PATH) ? -1 : have & O_ACCMODE;
@@ -391,9 +388,7 @@ BrokerReply CreateBroker::open(const seccomp_notif& req, int listener, int dirfd
         ::openat(t.dir.get(), t.arg().c_str(), flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode));
     if (fd.valid()) {
       struct stat st {};
-      if (::fstat(fd.get(), &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(5, 0) &&
-          controlling_tty(std::to_string(tid)) != controlling_tty("self"))
-        return error(ENXIO);  // /dev/tty is the opener's terminal: cordon's is not the command's
+      if (::fstat(fd.get(), &st) != 0 || is_dev_tty(st)) return error(ENXIO);
       if (!(flags & O_NONBLOCK)) (void)::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
       return install(req, listener, fd.get(), (flags & O_CLOEXEC) != 0);
     }

@@ -44,7 +44,8 @@
 //     read-only bind, a pinned directory) is refused with EBUSY by cordon first.
 //  4. Paths into a descriptor of the caller (/proc/self/fd/N, /dev/fd/N, /dev/stdout
 //     and the like) reopen that descriptor (pidfd_getfd), never with more access than
-//     it has. Nothing is created or opened on procfs (cordon is not the caller there).
+//     it has. Nothing is created or opened on procfs (cordon is not the caller there),
+//     nor /dev/tty (cordon's terminal, not the caller's: ENXIO, as without one).
 //     A FIFO without a reader is waited for on a worker thread, as the kernel would
 //     wait, until its writer or reader arrives or the run ends.
 //
