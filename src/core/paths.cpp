@@ -1,5 +1,7 @@
 #include "core/paths.hpp"
 
+#include <algorithm>
+
 #ifdef _WIN32
 #include <cctype>
 #endif
@@ -198,5 +200,20 @@ std::string basename(std::string_view p) {
 }
 
 #endif  // _WIN32
+
+bool may_name_same_entry(std::string_view protected_name, std::string_view name, NameFolding folding) {
+  if (folding == NameFolding::Exact) return name == protected_name;
+  if (std::any_of(name.begin(), name.end(),
+                  [](char c) { return (static_cast<unsigned char>(c) & 0x80) != 0; }))
+    return true;
+  if (folding == NameFolding::Windows) {
+    name = name.substr(0, name.find(':'));  // an alternate data stream of `name`
+    while (!name.empty() && (name.back() == '.' || name.back() == ' ')) name.remove_suffix(1);
+  }
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  return name.size() == protected_name.size() &&
+         std::equal(name.begin(), name.end(), protected_name.begin(),
+                    [&](char a, char b) { return lower(a) == lower(b); });
+}
 
 }  // namespace cordon::paths

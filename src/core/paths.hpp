@@ -21,4 +21,16 @@ std::vector<std::string> ancestors(std::string_view p);
 std::string parent(std::string_view p);
 std::string basename(std::string_view p);
 
+// How a directory compares the names of its entries, for deciding whether `name` would
+// make (or find) the entry `protected_name`.
+enum class NameFolding {
+  Exact,     // byte for byte (most Linux file systems)
+  CaseFold,  // a case-folding directory (ext4, tmpfs casefold): Unicode case folding
+  Windows,   // vfat, exfat, ntfs, SMB: case ignored, trailing dots and spaces dropped,
+             // and on SMB "name:stream" is a stream of "name"
+};
+// True when `name` may name the same entry as `protected_name` (an ASCII name). Where
+// names fold, any name with a non-ASCII byte counts as a match: folding may map it.
+bool may_name_same_entry(std::string_view protected_name, std::string_view name, NameFolding folding);
+
 }  // namespace cordon::paths

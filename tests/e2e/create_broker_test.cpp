@@ -5,6 +5,10 @@
 #include <poll.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "e2e/harness.hpp"
 
@@ -214,4 +218,108 @@ TEST(CreateBroker, GitConfigWritesAreCheckedByContent) {
   EXPECT_TRUE(contains(status.out, "other...origin/main")) << status.out;
   auto x = run_process({"git", "x"}, box.ws.path(), "", env);
   EXPECT_FALSE(exists(marker));
+}
+
+// cordon as root holds capabilities the command has not: the broker looks paths up
+// without them too, so a directory the command may not search (here its own, mode 000)
+// is closed to the calls cordon makes for it, as it is to the command's own.
+TEST(CreateBroker, TheBrokerSearchesNoDirectoryTheCommandCannot) {
+  Sandbox box;
+  write_file(box.ws / "readable", "shown\n");
+  write_file(box.ws / "locked/open/secret", "hidden\n");
+  ::chmod((box.ws / "locked/open").c_str(), 0777);
+  ASSERT_EQ(::chmod((box.ws / "locked").c_str(), 0), 0);
+  const std::string probe = sh_quote(create_probe());
+  auto o = box.sh(probe + " read readable; " + probe + " read locked/open/secret; " + probe +
+                  " read locked/open/new; mkdir locked/open/made; cat locked/open/secret; true");
+  ::chmod((box.ws / "locked").c_str(), 0755);
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(o.out, "shown\n") << "the secret behind a directory the command cannot search was read";
+  EXPECT_FALSE(exists(box.ws / "locked/open/new"));
+  EXPECT_FALSE(exists(box.ws / "locked/open/made"));
+  EXPECT_TRUE(contains(o.err, "Permission denied")) << o.err;
+}
+
+// bind() makes a name (a socket file): refused for a protected one, by every path, and
+// performed on the caller's own socket otherwise (it listens, and is reached).
+TEST(CreateBroker, ABoundSocketNeverMakesAProtectedName) {
+  Sandbox box;
+  const std::string probe = sh_quote(create_probe());
+  auto o = box.sh(probe + " bind .vscode; " + probe + " bind \"$PWD/.envrc\"; mkdir sub; " + probe +
+                  " bind sub/../.mcp.json; " + probe + " bind .claude/; ln -s .cursor link; " + probe +
+                  " bind link; rm link; set -e; " + probe + " bind made.sock; " + probe +
+                  " bind sub/deep.sock; " + probe + " bind @cordon-create-probe-abstract");
+  EXPECT_EQ(o.code, 0) << o.err;
+  for (const char* n : {".vscode", ".envrc", ".mcp.json", ".claude", ".cursor"})
+    EXPECT_FALSE(exists(box.ws / n)) << n << "\n" << o.err;
+  struct stat st {};
+  ASSERT_EQ(::lstat((box.ws / "made.sock").c_str(), &st), 0) << o.err;
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  ASSERT_EQ(::lstat((box.ws / "sub/deep.sock").c_str(), &st), 0) << o.err;
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_TRUE(contains(o.err, "denied create " + box.ws / ".vscode")) << o.err;
+}
+
+// A FIFO opened for writing without a reader is waited for on a thread of cordon's, and
+// the command's processes count against the same user's process limit: when none can
+// be started the call fails, and cordon carries on (it aborted).
+TEST(CreateBroker, WaitsThatCannotGetAThreadFailTheCallNotCordon) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root is not bound by RLIMIT_NPROC (runs as the unprivileged user)";
+  if (!have_tool("prlimit") || !have_tool("ps")) GTEST_SKIP() << "prlimit or ps is not installed";
+  Sandbox box;
+  // Room for cordon and a few dozen of the command's threads beyond what this user runs now.
+  auto count = run_process({"ps", "-L", "-u", std::to_string(::getuid()), "--no-headers"}, box.ws.path(), "",
+                           box.env(), kBoundSeconds);
+  const long running = std::count(count.out.begin(), count.out.end(), '\n');
+  const std::string limit = "--nproc=" + std::to_string(running + 60);
+  auto o = run_process(
+      {"prlimit", limit, cordon_binary(), "run", "--no-config", "--", create_probe(), "fifo-writers", "300"},
+      box.ws.path(), "", box.env(), kBoundSeconds);
+  EXPECT_FALSE(contains(o.err, "terminate called")) << o.err;
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+  EXPECT_TRUE(contains(o.out, "started ")) << o.out << o.err;
+}
+
+// Below another seccomp listener (an outer supervisor) nothing brokers the calls that
+// make names: the run fails closed, and under --best-effort the guarantee is reported
+// degraded, with a warning, never as held.
+TEST(CreateBroker, WithoutItsListenerProtectedPathsAreNotReportedHeld) {
+  const char* env = std::getenv("CORDON_HOLD_LISTENER");
+  const std::string hold = env && *env ? env : CORDON_HOLD_LISTENER_BINARY;
+  Sandbox box;
+  auto refused = run_process({hold, cordon_binary(), "run", "--no-config", "--", "mkdir", ".vscode"},
+                             box.ws.path(), "", box.env(), kBoundSeconds);
+  EXPECT_EQ(refused.code, 125) << refused.err;
+  EXPECT_FALSE(exists(box.ws / ".vscode"));
+  auto o = run_process({hold, cordon_binary(), "run", "--no-config", "--best-effort", "--json", "--", "true"},
+                       box.ws.path(), "", box.env(), kBoundSeconds);
+  ASSERT_EQ(o.code, 0) << o.err;
+  const size_t at = o.err.find("{\"");  // the result object, after any warnings on stderr
+  ASSERT_NE(at, std::string::npos) << o.err;
+  const auto doc = nlohmann::json::parse(o.err.substr(at), nullptr, false);
+  ASSERT_TRUE(doc.is_object()) << o.err;
+  std::string state;
+  for (const auto& g : doc["guarantees"])
+    if (g.value("name", "") == "protected paths") state = g.value("state", "");
+  EXPECT_EQ(state, "degraded") << o.out;
+  EXPECT_TRUE(contains(o.err, "warning: protected paths degraded")) << o.err;
+}
+
+// /dev/tty is the opener's controlling terminal: opened by cordon, it is cordon's, the
+// user's terminal. The command, with output redirected away from it, gives itself a
+// terminal numbered as cordon's may be (pseudo-terminals of different instances share
+// numbers) and asks the broker for /dev/tty: refused; its own stays reachable.
+TEST(CreateBroker, DevTtyIsNeverCordonsTerminal) {
+  if (!have_tool("script")) GTEST_SKIP() << "script (util-linux) is not installed: no terminal for cordon";
+  Sandbox box;
+  TempDir out;
+  const std::string cmd = sh_quote(cordon_binary()) + " run --no-config -- " + sh_quote(create_probe()) +
+                          " tty 16 </dev/null >" + sh_quote(out / "probe") + " 2>&1";
+  auto o = run_process({"script", "-qec", cmd, "/dev/null"}, box.ws.path(), "", box.env({"SHELL=/bin/sh"}),
+                       kBoundSeconds);
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+  EXPECT_FALSE(contains(o.out, "WRITTEN TO ANOTHER TERMINAL")) << "the command wrote into cordon's terminal";
+  const std::string probe = read_file(out / "probe");
+  EXPECT_TRUE(contains(probe, "other 0\n")) << probe;
+  EXPECT_TRUE(contains(probe, "own 16\n")) << probe;
 }

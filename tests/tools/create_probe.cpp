@@ -9,19 +9,38 @@
 //   create_probe dirfd NAME             openat(open("."), NAME, O_CREAT), written
 //   create_probe exchange A B           renameat2(A, B, RENAME_EXCHANGE)
 //   create_probe flags NAME             open(NAME, O_PATH|O_CREAT) and O_TMPFILE|O_CREAT: no name
+//   create_probe read PATH              open(PATH, O_CREAT|O_RDONLY), its contents printed
+//   create_probe fifo-writers N         N threads open a new FIFO "fifo" for writing (no
+//                                       reader: each waits); prints how many started
+//   create_probe tty N                  N sessions, each with its own pseudo-terminal as the
+//                                       controlling one (numbered 0..N-1, as cordon's may
+//                                       be), open /dev/tty with O_CREAT, and reopen their
+//                                       own /dev/tty descriptor: one that is not their own
+//                                       is written to; prints "other K" (how many)
+//                                       and "own K" (plain opens that reached its own)
+//   create_probe bind PATH              an AF_UNIX socket bound to PATH ("@NAME": abstract),
+//                                       listening, and a second socket connected to it
 // Exit status 0 when each call did what the kernel would do without cordon (see each mode).
 #include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <system_error>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -60,6 +79,50 @@ int race(const char* bad, long iterations) {
   return 0;
 }
 
+// One session on pseudo-terminal `secondary`: 1 when /dev/tty opened with O_CREAT is
+// another session's terminal (then written to), 2 when a plain open reached its own.
+int tty_session(const char* secondary) {
+  if (::setsid() < 0) return 0;
+  const int own = ::open(secondary, O_RDWR);  // a session leader's first terminal: its own
+  if (own < 0) return 0;
+  auto ours = [](int fd) {
+    pid_t sid = 0;
+    return fd >= 0 && ::ioctl(fd, TIOCGSID, &sid) == 0 && sid == ::getsid(0);
+  };
+  int result = 0;
+  auto other = [&](int fd) {
+    if (fd < 0 || ours(fd)) return;
+    const char marker[] = "\r\nCREATE-PROBE: WRITTEN TO ANOTHER TERMINAL\r\n";
+    (void)!::write(fd, marker, sizeof marker - 1);
+    result |= 1;
+  };
+  other(::open("/dev/tty", O_CREAT | O_WRONLY, 0644));
+  const int plain = ::open("/dev/tty", O_WRONLY);
+  if (ours(plain)) result |= 2;
+  // Its own /dev/tty descriptor reopened (the broker reopens descriptors of the caller).
+  other(::open(("/proc/self/fd/" + std::to_string(plain)).c_str(), O_CREAT | O_WRONLY, 0644));
+  return result;
+}
+
+int tty(long n) {
+  long other = 0, own = 0;
+  std::vector<int> primaries;
+  for (long i = 0; i < n && i < 64; ++i) {
+    const int primary = ::posix_openpt(O_RDWR | O_NOCTTY);
+    if (primary < 0 || ::grantpt(primary) != 0 || ::unlockpt(primary) != 0) break;
+    primaries.push_back(primary);
+    const std::string secondary = ::ptsname(primary);
+    const pid_t child = ::fork();
+    if (child == 0) ::_exit(tty_session(secondary.c_str()));
+    int status = 0;
+    if (child < 0 || ::waitpid(child, &status, 0) != child || !WIFEXITED(status)) continue;
+    other += WEXITSTATUS(status) & 1;
+    own += (WEXITSTATUS(status) & 2) != 0;
+  }
+  std::printf("other %ld\nown %ld\n", other, own);
+  return 0;
+}
+
 int write_all(int fd, const char* text) {
   return ::write(fd, text, std::strlen(text)) == static_cast<ssize_t>(std::strlen(text)) ? 0 : 1;
 }
@@ -87,6 +150,48 @@ int main(int argc, char** argv) {
   if (mode == "exchange" && argc == 4) {
     if (::syscall(SYS_renameat2, AT_FDCWD, argv[2], AT_FDCWD, argv[3], 2 /* RENAME_EXCHANGE */) != 0)
       return std::perror("renameat2"), 1;
+    return 0;
+  }
+  if (mode == "read") {
+    int fd = ::open(argv[2], O_CREAT | O_RDONLY, 0644);
+    if (fd < 0) return std::perror("open(O_CREAT|O_RDONLY)"), 1;
+    char buf[256];
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) std::fwrite(buf, 1, static_cast<size_t>(n), stdout);
+    return 0;
+  }
+  if (mode == "fifo-writers") {
+    if (::mkfifo("fifo", 0644) != 0) return std::perror("mkfifo"), 1;
+    const long n = std::strtol(argv[2], nullptr, 10);
+    long started = 0;
+    for (long i = 0; i < n; ++i) {
+      try {
+        std::thread([] { ::open("fifo", O_CREAT | O_WRONLY, 0644); }).detach();
+        ++started;
+      } catch (const std::system_error&) {
+        break;  // the process limit: what this mode is for
+      }
+    }
+    std::printf("started %ld\n", started);
+    std::fflush(stdout);
+    ::usleep(500 * 1000);  // the waits reach the supervisor; exit ends the threads
+    return 0;
+  }
+  if (mode == "tty") return tty(std::strtol(argv[2], nullptr, 10));
+  if (mode == "bind") {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    const std::string name = argv[2];
+    if (name.size() >= sizeof addr.sun_path) return 2;
+    std::memcpy(addr.sun_path, name.c_str(), name.size());
+    if (name[0] == '@') addr.sun_path[0] = '\0';
+    const auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name.size() + (name[0] != '@'));
+    const int s = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    if (s < 0 || ::bind(s, reinterpret_cast<const sockaddr*>(&addr), len) != 0) return std::perror("bind"), 1;
+    if (::listen(s, 1) != 0) return std::perror("listen"), 1;
+    const int c = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    if (c < 0 || ::connect(c, reinterpret_cast<const sockaddr*>(&addr), len) != 0)
+      return std::perror("connect"), 1;
     return 0;
   }
   if (mode == "flags") {

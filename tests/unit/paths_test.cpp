@@ -115,5 +115,29 @@ TEST(Paths, ParentAndBasename) {
   }
 }
 
+// The creation broker's decision whether a name would make a protected entry
+// (platform/linux/create_broker.hpp), on each kind of directory.
+TEST(Paths, MayNameSameEntry) {
+  using paths::NameFolding;
+  struct Case {
+    const char* name;
+    NameFolding folding;
+    bool same;
+  } cases[] = {
+      {".vscode", NameFolding::Exact, true},          {".VSCode", NameFolding::Exact, false},
+      {".vscode.", NameFolding::Exact, false},        {".vscod", NameFolding::Exact, false},
+      {".VSCode", NameFolding::CaseFold, true},       {".vscode.", NameFolding::CaseFold, false},
+      {".vſcode", NameFolding::CaseFold, true},        // U+017F folds to 's'
+      {".vscode\u200d", NameFolding::CaseFold, true},  // an ignorable code point
+      {"vscode", NameFolding::CaseFold, false},       {".VSCODE", NameFolding::Windows, true},
+      {".vscode.", NameFolding::Windows, true},       {".vscode . .", NameFolding::Windows, true},
+      {".vscode:tasks", NameFolding::Windows, true},  {".vscode_", NameFolding::Windows, false},
+      {".vscode", NameFolding::Windows, true},        {"", NameFolding::Windows, false},
+  };
+  for (const auto& c : cases)
+    EXPECT_EQ(paths::may_name_same_entry(".vscode", c.name, c.folding), c.same)
+        << c.name << " " << static_cast<int>(c.folding);
+}
+
 }  // namespace
 }  // namespace cordon

@@ -8,21 +8,25 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <climits>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <system_error>
 
 #include "core/git_config.hpp"
 #include "core/paths.hpp"
@@ -104,11 +108,14 @@ bool caller_fd(const std::string& abs, int& fd) {
   return false;
 }
 
-bool ascii_equal_icase(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-           return lower(x) == lower(y);
-         });
+// Does the directory fold case now? The command may have made it so (FS_CASEFOLD_FL,
+// settable on an empty directory by its owner). Unknown counts as folding.
+bool folds_now(int dir_path) {
+  UniqueFd dir(::openat(dir_path, ".", O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC));
+  unsigned long attrs = 0;
+  if (!dir.valid() || ::ioctl(dir.get(), FS_IOC_GETFLAGS, &attrs) != 0)
+    return !(errno == ENOTTY || errno == EOPNOTSUPP || errno == EINVAL);
+  return (attrs & FS_CASEFOLD_FL) != 0;
 }
 
 // The mount a descriptor's object lies on (statx STATX_MNT_ID, Linux 5.8; else fdinfo).
@@ -166,18 +173,13 @@ mode_t caller_umask(pid_t tid) {
   return u ? static_cast<mode_t>(std::strtoul(u + 7, nullptr, 8) & 0777) : 022;
 }
 
-// The controlling terminal's device of a process (field 7 of /proc/PID/stat), 0 if none.
-unsigned long controlling_tty(const std::string& pid) {
-  UniqueFd f(::open(("/proc/" + pid + "/stat").c_str(), O_RDONLY | O_CLOEXEC));
-  char buf[1024];
-  const ssize_t n = f.valid() ? ::read(f.get(), buf, sizeof buf - 1) : -1;
-  if (n <= 0) return 0;
-  buf[n] = '\0';
-  const char* p = std::strrchr(buf, ')');  // the command name may hold anything
-  int field = 2;
-  for (; p && *p && field < 7; ++p)
-    if (*p == ' ') ++field;
-  return p ? std::strtoul(p, nullptr, 10) : 0;
+// /dev/tty is the opener's controlling terminal: opened by cordon (by name, or by
+// reopening a descriptor of it) it is cordon's, the user's terminal, never the
+// command's; and the command's own cannot be told apart from it by number
+// (pseudo-terminals of other instances share numbers). Without O_CREAT the kernel
+// opens the command's own.
+bool is_dev_tty(const struct stat& st) {
+  return S_ISCHR(st.st_mode) && st.st_rdev == makedev(5, 0);
 }
 
 // For one call made for the command: its umask when the call creates (the supervisor's
@@ -268,6 +270,7 @@ bool creates_name(FsCall call, const seccomp_notif& req) {
     case FsCall::RenameAt:
     case FsCall::RenameAt2:
     case FsCall::Truncate:
+    case FsCall::Bind:
       return true;
     default:
       return false;
@@ -291,10 +294,12 @@ Status CreateBroker::pin_watched() {
       unsigned long attrs = 0;
       struct statfs fs {};
       const bool folds = ::fstatfs(dir.get(), &fs) == 0 && case_insensitive_fs(fs.f_type);
-      last =
-          Watch{st.st_dev, st.st_ino,
-                folds || (::ioctl(dir.get(), FS_IOC_GETFLAGS, &attrs) == 0 && (attrs & FS_CASEFOLD_FL) != 0),
-                "", ""};
+      const bool casefold = ::ioctl(dir.get(), FS_IOC_GETFLAGS, &attrs) == 0 && (attrs & FS_CASEFOLD_FL) != 0;
+      last = Watch{st.st_dev, st.st_ino,
+                   folds      ? paths::NameFolding::Windows
+                   : casefold ? paths::NameFolding::CaseFold
+                              : paths::NameFolding::Exact,
+                   "", ""};
       last_parent = parent;
     }
     Watch w = last;
@@ -376,10 +381,12 @@ std::optional<Denial> CreateBroker::refused(const Named& n, Operation op) const 
   if (watched_.empty() && rules_.refuse_names.empty()) return std::nullopt;
   struct stat st {};
   if (::fstat(n.dir.get(), &st) != 0) return Denial{to_string(op), n.path(), "", "unknown directory", ""};
-  const bool non_ascii = std::any_of(n.name.begin(), n.name.end(), [](char c) { return (c & 0x80) != 0; });
   for (const auto& w : watched_) {
     if (w.dev != st.st_dev || w.ino != st.st_ino) continue;
-    if (w.casefold ? ascii_equal_icase(w.name, n.name) || non_ascii : w.name == n.name) {
+    const auto folding = w.folding == paths::NameFolding::Exact && folds_now(n.dir.get())
+                             ? paths::NameFolding::CaseFold
+                             : w.folding;
+    if (paths::may_name_same_entry(w.name, n.name, folding)) {
       // Reported as the protected path it would have made (named perhaps through a
       // link, or in another case).
       if (auto d = classify(rules_, op, w.path)) return d;
@@ -387,23 +394,15 @@ std::optional<Denial> CreateBroker::refused(const Named& n, Operation op) const 
     }
   }
   if (rules_.refuse_names.empty()) return std::nullopt;
+  struct statfs fs {};
+  const auto folding = ::fstatfs(n.dir.get(), &fs) == 0 && case_insensitive_fs(fs.f_type)
+                           ? paths::NameFolding::Windows
+                       : folds_now(n.dir.get()) ? paths::NameFolding::CaseFold
+                                                : paths::NameFolding::Exact;
   const DenialRules::Carve* hit = nullptr;
   for (const auto& c : rules_.refuse_names)
-    if (ascii_equal_icase(c.path, n.name)) hit = &c;
-  if (!hit && !non_ascii) return std::nullopt;
-  if (hit && hit->path != n.name) {
-    // Another case, or a non-ASCII name: the same entry only where names fold.
-    struct statfs fs {};
-    unsigned long attrs = 0;
-    UniqueFd dir(::open(("/proc/self/fd/" + std::to_string(n.dir.get())).c_str(),
-                        O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK));
-    const bool folds =
-        (::fstatfs(n.dir.get(), &fs) == 0 && case_insensitive_fs(fs.f_type)) ||
-        (dir.valid() && ::ioctl(dir.get(), FS_IOC_GETFLAGS, &attrs) == 0 && (attrs & FS_CASEFOLD_FL) != 0);
-    if (!folds) return std::nullopt;
-  } else if (!hit) {
-    return std::nullopt;  // a non-ASCII name matches no entry byte for byte
-  }
+    if (paths::may_name_same_entry(c.path, n.name, folding)) hit = &c;
+  if (!hit) return std::nullopt;
   uint64_t mnt = 0;
   if (!mount_id(n.dir.get(), mnt)) return Denial{to_string(op), n.path(), "", "unknown mount", ""};
   if (std::find(root_mounts_.begin(), root_mounts_.end(), mnt) == root_mounts_.end()) return std::nullopt;
@@ -438,6 +437,8 @@ CreateBroker::Opened CreateBroker::reopen(const seccomp_notif& req, int listener
   const int has = have < 0 || (have & O_PATH) ? -1 : have & O_ACCMODE;
   const bool reads = want == O_RDONLY || want == O_RDWR, writes = want != O_RDONLY || (flags & O_TRUNC);
   if (has < 0 || (reads && has == O_WRONLY) || (writes && has == O_RDONLY)) return Opened{{}, error(EACCES)};
+  struct stat held_st {};
+  if (::fstat(held.get(), &held_st) != 0 || is_dev_tty(held_st)) return Opened{{}, error(ENXIO)};
   const std::string self = "/proc/self/fd/" + std::to_string(held.get());
   UniqueFd opened(
       ::open(self.c_str(), (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
@@ -528,8 +529,6 @@ CreateBroker::Opened CreateBroker::open_for(const seccomp_notif& req, int listen
           ::faccessat(t.dir.get(), t.name.c_str(), writes ? W_OK : R_OK, AT_EACCESS | AT_SYMLINK_NOFOLLOW);
       return Opened{{}, error(why == 0 ? EACCES : errno)};
     }
-    ActingFor as(tid, (flags & O_CREAT) != 0, drop_caps_ ? caps_ : nullptr);
-    if (!as.ready()) return Opened{{}, error(EPERM)};
     // O_NOFOLLOW: a last link is followed here, so that its target's name is decided on.
     // O_NONBLOCK: opening a FIFO or a terminal line must not wait on this thread.
     // O_NOCTTY: a terminal never becomes cordon's. O_TRUNC waits until the file is known
@@ -539,9 +538,7 @@ CreateBroker::Opened CreateBroker::open_for(const seccomp_notif& req, int listen
     if (fd.valid()) {
       struct stat st {};
       if (::fstat(fd.get(), &st) != 0) return Opened{{}, error(errno)};
-      if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(5, 0) &&
-          controlling_tty(std::to_string(tid)) != controlling_tty("self"))
-        return Opened{{}, error(ENXIO)};  // /dev/tty is the opener's terminal: cordon's is not the command's
+      if (is_dev_tty(st)) return Opened{{}, error(ENXIO)};
       if (writes && S_ISREG(st.st_mode) && st.st_nlink > 1) {
         UniqueFd copy;
         if (int e = copy_up(t, st, copy)) return Opened{{}, error(e)};
@@ -576,7 +573,9 @@ CreateBroker::Opened CreateBroker::open_for(const seccomp_notif& req, int listen
       UniqueFd pin(::openat(t.dir.get(), t.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
       struct stat st {};
       if (pin.valid() && ::fstat(pin.get(), &st) == 0 && S_ISFIFO(st.st_mode)) {
-        wait_for_fifo(req, listener, pin.release(), flags);
+        // No thread (the user's process limit, which the command's own count against):
+        // the call fails, cordon carries on.
+        if (!wait_for_fifo(req, listener, pin.release(), flags)) return Opened{{}, error(EAGAIN)};
         return Opened{{}, gone()};
       }
     }
@@ -600,7 +599,7 @@ BrokerReply CreateBroker::truncate(const seccomp_notif& req, int listener) {
   return result(::ftruncate(o.fd.get(), length));
 }
 
-void CreateBroker::wait_for_fifo(const seccomp_notif& req, int listener, int pin, int flags) {
+bool CreateBroker::wait_for_fifo(const seccomp_notif& req, int listener, int pin, int flags) {
   std::lock_guard<std::mutex> lock(waiters_mutex_);
   for (auto it = waiters_.begin(); it != waiters_.end();) {  // reap the finished
     if (it->done) {
@@ -613,40 +612,48 @@ void CreateBroker::wait_for_fifo(const seccomp_notif& req, int listener, int pin
   Waiter& w = waiters_.emplace_back();
   const uint64_t id = req.id;
   const bool drop = drop_caps_;
-  w.thread = std::thread([&w, listener, id, pin, flags, drop] {
-    UniqueFd fifo(pin);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, wake_signal());
-    ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
-    if (drop) {  // this thread acts for the command only: no capabilities, for good
-      __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
-      __user_cap_data_struct data[2]{};
-      if (::syscall(SYS_capget, &hdr, data) == 0) {
-        data[0].effective = data[1].effective = 0;
-        (void)::syscall(SYS_capset, &hdr, data);
+  try {
+    w.thread = std::thread([&w, listener, id, pin, flags, drop] {
+      UniqueFd fifo(pin);
+      sigset_t set;
+      sigemptyset(&set);
+      sigaddset(&set, wake_signal());
+      ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+      if (drop) {  // this thread acts for the command only: no capabilities, for good
+        __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+        __user_cap_data_struct data[2]{};
+        if (::syscall(SYS_capget, &hdr, data) == 0) {
+          data[0].effective = data[1].effective = 0;
+          (void)::syscall(SYS_capset, &hdr, data);
+        }
       }
-    }
-    const std::string self = "/proc/self/fd/" + std::to_string(fifo.get());
-    UniqueFd opened(::open(self.c_str(), (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_NOCTTY | O_CLOEXEC));
-    seccomp_notif_resp resp{};
-    resp.id = id;
-    if (!opened.valid()) {
-      resp.error = -(errno == EINTR ? EINTR : errno);
-      (void)::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
-    } else {
-      seccomp_notif_addfd add{};
-      add.id = id;
-      add.flags = SECCOMP_ADDFD_FLAG_SEND;
-      add.srcfd = static_cast<__u32>(opened.get());
-      add.newfd_flags = (flags & O_CLOEXEC) ? O_CLOEXEC : 0;
-      if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0 && errno != ENOENT) {
-        resp.error = -errno;
+      const std::string self = "/proc/self/fd/" + std::to_string(fifo.get());
+      UniqueFd opened(
+          ::open(self.c_str(), (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_NOCTTY | O_CLOEXEC));
+      seccomp_notif_resp resp{};
+      resp.id = id;
+      if (!opened.valid()) {
+        resp.error = -(errno == EINTR ? EINTR : errno);
         (void)::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+      } else {
+        seccomp_notif_addfd add{};
+        add.id = id;
+        add.flags = SECCOMP_ADDFD_FLAG_SEND;
+        add.srcfd = static_cast<__u32>(opened.get());
+        add.newfd_flags = (flags & O_CLOEXEC) ? O_CLOEXEC : 0;
+        if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0 && errno != ENOENT) {
+          resp.error = -errno;
+          (void)::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+        }
       }
-    }
-    w.done = true;
-  });
+      w.done = true;
+    });
+  } catch (const std::system_error&) {
+    waiters_.pop_back();
+    ::close(pin);
+    return false;
+  }
+  return true;
 }
 
 void CreateBroker::finish() {
@@ -707,8 +714,6 @@ BrokerReply CreateBroker::make(FsCall call, const seccomp_notif& req, int listen
     return r;
   }
   if (on_procfs(t.dir.get())) return error(EACCES);
-  ActingFor as(tid, call != FsCall::Symlink && call != FsCall::SymlinkAt, drop_caps_ ? caps_ : nullptr);
-  if (!as.ready()) return error(EPERM);
   switch (call) {
     case FsCall::Mkdir:
     case FsCall::MkdirAt:
@@ -758,8 +763,6 @@ BrokerReply CreateBroker::link(const seccomp_notif& req, int listener, int olddi
     return r;
   }
   if (on_procfs(t.dir.get())) return error(EACCES);
-  ActingFor as(tid, false, drop_caps_ ? caps_ : nullptr);
-  if (!as.ready()) return error(EPERM);
   const std::string self = "/proc/self/fd/" + std::to_string(source.get());
   return result(::linkat(AT_FDCWD, self.c_str(), t.dir.get(), t.arg().c_str(), AT_SYMLINK_FOLLOW));
 }
@@ -786,16 +789,61 @@ BrokerReply CreateBroker::rename(const seccomp_notif& req, int listener, int old
   if (on_procfs(from.dir.get()) || on_procfs(to.dir.get())) return error(EACCES);
   if (flags == 0 && !from.slash && !to.slash)
     if (const GitConfig* config = git_config(to)) {
-      ActingFor as(tid, false, drop_caps_ ? caps_ : nullptr);
-      if (!as.ready()) return error(EPERM);
       if (mount_point(from.dir.get(), from.name)) return error(EBUSY);
       return write_git_config(from, *config);
     }
   if (mount_point(from.dir.get(), from.name) || mount_point(to.dir.get(), to.name)) return error(EBUSY);
-  ActingFor as(tid, false, drop_caps_ ? caps_ : nullptr);
-  if (!as.ready()) return error(EPERM);
   return result(static_cast<int>(
       ::syscall(SYS_renameat2, from.dir.get(), from.arg().c_str(), to.dir.get(), to.arg().c_str(), flags)));
+}
+
+BrokerReply CreateBroker::bind(const seccomp_notif& req, int listener) {
+  const pid_t tid = static_cast<pid_t>(req.pid);
+  const auto& a = req.data.args;
+  // As the kernel (move_addr_to_kernel): at most a sockaddr_storage, read once.
+  const auto len = static_cast<socklen_t>(a[2]);
+  sockaddr_storage storage{};
+  if (len > sizeof storage) return error(EINVAL);
+  if (len > 0 && !read_bytes(tid, a[1], &storage, len)) return error(EFAULT);
+  int err = 0;
+  UniqueFd sock = take_fd(tid, fd_arg(a[0]), err);
+  if (!sock.valid()) return error(err == ESRCH ? EBADF : err);
+  int domain = 0;
+  socklen_t size = sizeof domain;
+  if (::getsockopt(sock.get(), SOL_SOCKET, SO_DOMAIN, &domain, &size) != 0) return error(errno);
+  if (!still_pending(listener, req.id)) return gone();
+  constexpr socklen_t kPathAt = offsetof(sockaddr_un, sun_path);
+  const auto& addr = reinterpret_cast<const sockaddr_un&>(storage);
+  if (domain != AF_UNIX || addr.sun_family != AF_UNIX || len <= kPathAt || len > sizeof addr ||
+      addr.sun_path[0] == '\0')  // no name in the file system (or no valid address: the kernel says so)
+    return result(::bind(sock.get(), reinterpret_cast<const sockaddr*>(&storage), len));
+  std::string abs;
+  if (int e =
+          absolute(tid, AT_FDCWD, std::string(addr.sun_path, ::strnlen(addr.sun_path, len - kPathAt)), abs))
+    return error(e);
+  Named t;
+  if (int e = split(tid, root_.get(), abs, t.dir_text, t.name, t.slash, t.dir)) return error(e);
+  if (!still_pending(listener, req.id)) return gone();  // the view read was the caller's
+  if (auto d = refused(t, Operation::Create)) {
+    BrokerReply r = error(EACCES);
+    r.event = std::move(d);
+    return r;
+  }
+  if (on_procfs(t.dir.get())) return error(EACCES);
+  // bind() takes no directory: the name is made from this thread's own working
+  // directory (unshare(CLONE_FS) in attach), moved to the pinned one for the call.
+  sockaddr_un at{};
+  at.sun_family = AF_UNIX;
+  const std::string arg = t.arg();
+  if (arg.size() >= sizeof at.sun_path) return error(EINVAL);
+  std::memcpy(at.sun_path, arg.c_str(), arg.size() + 1);
+  UniqueFd here(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!here.valid() || ::fchdir(t.dir.get()) != 0) return error(errno);
+  const int rc = ::bind(sock.get(), reinterpret_cast<const sockaddr*>(&at),
+                        static_cast<socklen_t>(kPathAt + arg.size() + 1));
+  const int e = errno;
+  if (::fchdir(here.get()) != 0) (void)::chdir("/");
+  return rc == 0 ? error(0) : error(e);
 }
 
 const CreateBroker::GitConfig* CreateBroker::git_config(const Named& n) const {
@@ -874,6 +922,15 @@ BrokerReply CreateBroker::write_git_config(const Named& lock, const GitConfig& c
 
 BrokerReply CreateBroker::handle(FsCall call, const seccomp_notif& req, int listener) {
   const auto& a = req.data.args;
+  // The whole call, the lookups included, with the command's umask (for calls that make
+  // a file) and no capabilities: with them cordon as root would search directories the
+  // command may not.
+  const bool makes = call == FsCall::Mkdir || call == FsCall::MkdirAt || call == FsCall::Mknod ||
+                     call == FsCall::MknodAt || call == FsCall::Creat || call == FsCall::Bind ||
+                     (call == FsCall::Open && (a[1] & O_CREAT)) ||
+                     (call == FsCall::OpenAt && (a[2] & O_CREAT));
+  ActingFor as(static_cast<pid_t>(req.pid), makes, drop_caps_ ? caps_ : nullptr);
+  if (!as.ready()) return error(EPERM);
   switch (call) {
     case FsCall::Open:
       return open(req, listener, AT_FDCWD, a[0], static_cast<int>(a[1]), static_cast<mode_t>(a[2]));
@@ -885,6 +942,8 @@ BrokerReply CreateBroker::handle(FsCall call, const seccomp_notif& req, int list
       return error(ENOSYS);  // its flags are in memory: see the header
     case FsCall::Truncate:
       return truncate(req, listener);
+    case FsCall::Bind:
+      return bind(req, listener);
     case FsCall::Link:
       return link(req, listener, AT_FDCWD, a[0], AT_FDCWD, a[1], 0);
     case FsCall::LinkAt:

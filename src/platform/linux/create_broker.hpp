@@ -70,6 +70,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/paths.hpp"
 #include "plan/denial_rules.hpp"
 #include "platform/linux/broker.hpp"
 #include "platform/linux/denial_recorder.hpp"
@@ -104,7 +105,7 @@ class CreateBroker {
   struct Watch {
     dev_t dev = 0;
     ino_t ino = 0;
-    bool casefold = false;
+    paths::NameFolding folding = paths::NameFolding::Exact;
     std::string name;
     std::string path;
   };
@@ -140,11 +141,13 @@ class CreateBroker {
                    uint64_t new_addr, int flags);
   BrokerReply rename(const seccomp_notif& req, int listener, int olddir, uint64_t old_addr, int newdir,
                      uint64_t new_addr, unsigned flags);
+  BrokerReply bind(const seccomp_notif& req, int listener);
   std::optional<Denial> refused(const Named& n, Operation op) const;
   const GitConfig* git_config(const Named& n) const;
   BrokerReply write_git_config(const Named& lock, const GitConfig& config);
   BrokerReply install(const seccomp_notif& req, int listener, int fd, bool cloexec);
-  void wait_for_fifo(const seccomp_notif& req, int listener, int pin, int flags);
+  // False, with `pin` closed, when no thread could be started.
+  bool wait_for_fifo(const seccomp_notif& req, int listener, int pin, int flags);
 
   const DenialRules& rules_;
   std::vector<Watch> watched_;

@@ -40,6 +40,7 @@ enum class FsCall {
   Symlink,
   SymlinkAt,
   Truncate,
+  Bind,  // not observed: routed only to the creation broker (a socket file is a name)
 };
 
 struct ObservedCall {

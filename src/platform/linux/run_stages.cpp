@@ -264,6 +264,7 @@ Collected collect_stage(Acquired& acquired, const Planned& planned, DenialReport
     c.denials = acquired.supervisor->log().entries();
     c.denials_truncated = acquired.supervisor->log().truncated();
     c.denials_reported = acquired.supervisor->active() && report_denials != DenialReporting::Off;
+    c.supervisor_absent = !acquired.supervisor->active();
   }
   rusage usage{};  // every process of the sandbox was reaped by its init, then init by us
   if (::getrusage(RUSAGE_CHILDREN, &usage) == 0)
@@ -281,6 +282,33 @@ void describe_plan(const LinuxPlan& plan, RunResult& out) {
   out.guarantees = to_json(plan.report)["guarantees"];
   out.limits = plan.limits.report;
 }
+
+namespace {
+
+// The guarantees the supervisor's brokers provide, reported as degraded when it had no
+// listener (the run went on only under --best-effort): never as held.
+void without_supervisor(const LinuxPlan& plan, std::vector<Guarantee>& guarantees, RunResult& out) {
+  const std::string why = "no seccomp listener (another supervisor holds the only one): ";
+  for (auto& g : guarantees) {
+    std::string lost;
+    if (g.name == "protected paths" && !plan.refused_creations.empty())
+      lost = why + "the absent protected paths could be created";
+    else if (g.name == "host services (unix sockets)")
+      lost = why + "connect() reached every unix socket the sandbox can see";
+    if (lost.empty() || g.state != GuaranteeState::Enforced) continue;
+    g.state = GuaranteeState::Degraded;
+    g.detail = lost;
+    g.fix = "run cordon outside the other supervisor";
+    for (auto& j : out.guarantees)
+      if (j.is_object() && j.value("name", "") == g.name) {
+        j["state"] = to_string(g.state);
+        j["detail"] = g.detail;
+        j["fix"] = g.fix;
+      }
+  }
+}
+
+}  // namespace
 
 Summary summarize_stage(const Policy& policy, const Planned& planned, const LaunchResult& result,
                         const Collected& collected, RunResult& out) {
@@ -323,8 +351,9 @@ Summary summarize_stage(const Policy& policy, const Planned& planned, const Laun
     notes.push_back("warning: " + w);
   }
   facts.guarantees = plan.report.guarantees;
+  if (collected.supervisor_absent) without_supervisor(plan, facts.guarantees, out);
   facts.best_effort = policy.best_effort;
-  for (const auto& g : plan.report.guarantees)
+  for (const auto& g : facts.guarantees)
     if (g.state == GuaranteeState::Degraded || g.state == GuaranteeState::Missing)
       out.degradations.push_back({{"name", g.name}, {"state", to_string(g.state)}, {"detail", g.detail}});
   facts.denials = collected.denials;

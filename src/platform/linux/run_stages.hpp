@@ -116,6 +116,9 @@ struct Collected {
   std::vector<Denial> denials;
   bool denials_truncated = false;
   bool denials_reported = false;
+  // The supervisor got no listener (another supervisor holds the only one, and
+  // --best-effort ran on): nothing brokered creation or connect().
+  bool supervisor_absent = false;
   std::vector<GitRepair> new_repositories;       // git_pins, in order
   std::vector<GitRepair> existing_repositories;  // gitdir_pins, in order
   std::vector<std::string> appeared_at_depth;    // protected names new below the top

@@ -97,6 +97,12 @@ Result<SupervisorPrograms> supervisor_compile(const std::vector<SeccompRule>& de
       }
       if (rc != 0) return os_error("seccomp_rule_add", std::string("notify ") + w.name, -rc);
     }
+  // Enforce: bind() makes a name too (a socket file), and its address is in memory.
+  if (create) {
+    const int nr = route("bind", true, static_cast<unsigned>(FsCall::Bind), true);
+    if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_NOTIFY, nr, 0); rc != 0)
+      return os_error("seccomp_rule_add", "notify bind", -rc);
+  }
   // Enforce: the socket families --net off refuses, moved here only to be reported.
   if (!moved.empty() && rules.network_off && level != DenialReporting::Off) {
     const int nr = route("socket", true, static_cast<unsigned>(BrokerCall::Socket));
