@@ -83,8 +83,10 @@ int race(const char* bad, long iterations) {
 // another session's terminal (then written to), 2 when a plain open reached its own.
 int tty_session(const char* secondary) {
   if (::setsid() < 0) return 0;
-  const int own = ::open(secondary, O_RDWR);  // a session leader's first terminal: its own
-  if (own < 0) return 0;
+  // A session leader's terminal, made its controlling one as login_tty() does (an open()
+  // made by cordon's broker carries O_NOCTTY: it never acquires one by itself).
+  const int own = ::open(secondary, O_RDWR);
+  if (own < 0 || ::ioctl(own, TIOCSCTTY, 0) != 0) return 0;
   auto ours = [](int fd) {
     pid_t sid = 0;
     return fd >= 0 && ::ioctl(fd, TIOCGSID, &sid) == 0 && sid == ::getsid(0);

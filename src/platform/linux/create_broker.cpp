@@ -182,6 +182,19 @@ bool is_dev_tty(const struct stat& st) {
   return S_ISCHR(st.st_mode) && st.st_rdev == makedev(5, 0);
 }
 
+// The device of a process's controlling terminal (field 7 of /proc/PID/stat), 0 if none.
+dev_t controlling_terminal(pid_t tid) {
+  UniqueFd f(::open(("/proc/" + std::to_string(tid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC));
+  char buf[1024];
+  const ssize_t n = f.valid() ? ::read(f.get(), buf, sizeof buf - 1) : -1;
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  const char* p = std::strrchr(buf, ')');  // the command's name may hold anything
+  for (int field = 2; p && *p && field < 7; ++p)
+    if (*p == ' ') ++field;
+  return p ? static_cast<dev_t>(std::strtoul(p, nullptr, 10)) : 0;
+}
+
 // For one call made for the command: its umask when the call creates (the supervisor's
 // thread has its own fs_struct, so nothing else sees it), and no effective capabilities
 // when cordon has some (the command has none; capabilities are per thread).
@@ -538,7 +551,7 @@ CreateBroker::Opened CreateBroker::open_for(const seccomp_notif& req, int listen
     if (fd.valid()) {
       struct stat st {};
       if (::fstat(fd.get(), &st) != 0) return Opened{{}, error(errno)};
-      if (is_dev_tty(st)) return Opened{{}, error(ENXIO)};
+      if (is_dev_tty(st)) return own_terminal(tid, flags);
       if (writes && S_ISREG(st.st_mode) && st.st_nlink > 1) {
         UniqueFd copy;
         if (int e = copy_up(t, st, copy)) return Opened{{}, error(e)};
@@ -582,6 +595,25 @@ CreateBroker::Opened CreateBroker::open_for(const seccomp_notif& req, int listen
     return Opened{{}, error(e)};
   }
   return Opened{{}, error(ELOOP)};
+}
+
+// /dev/tty for the caller: its own controlling terminal, which (if it has one) is a
+// pseudo-terminal of the sandbox's own devpts instance (the command runs in a session
+// without cordon's terminal), opened there by its number in the sandbox's view and
+// checked to be that device; without one, ENXIO as the kernel would answer.
+CreateBroker::Opened CreateBroker::own_terminal(pid_t tid, int flags) {
+  const dev_t tty = controlling_terminal(tid);
+  if (tty == 0 || major(tty) < 136 || major(tty) > 143) return Opened{{}, error(ENXIO)};
+  const unsigned index = (major(tty) - 136) * 256 + minor(tty);  // devpts: majors 136..143
+  int err = 0;
+  const auto how =
+      static_cast<uint64_t>((flags & (O_ACCMODE | O_APPEND)) | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+  UniqueFd fd = resolve_in_view(tid, root_.get(), "/dev/pts/" + std::to_string(index), how, err);
+  struct stat st {};
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISCHR(st.st_mode) || st.st_rdev != tty)
+    return Opened{{}, error(ENXIO)};
+  if (!(flags & O_NONBLOCK)) (void)::fcntl(fd.get(), F_SETFL, flags & (O_APPEND | O_ASYNC));
+  return Opened{std::move(fd), std::nullopt};
 }
 
 BrokerReply CreateBroker::open(const seccomp_notif& req, int listener, int dirfd, uint64_t path_addr,

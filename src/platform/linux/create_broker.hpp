@@ -132,6 +132,7 @@ class CreateBroker {
   Opened open_for(const seccomp_notif& req, int listener, int dirfd, uint64_t path_addr, int flags,
                   mode_t mode, bool may_wait);
   Opened reopen(const seccomp_notif& req, int listener, int fd, int flags);
+  Opened own_terminal(pid_t tid, int flags);
   int copy_up(const Named& t, const struct stat& linked, UniqueFd& out);
   BrokerReply open(const seccomp_notif& req, int listener, int dirfd, uint64_t path_addr, int flags,
                    mode_t mode);
