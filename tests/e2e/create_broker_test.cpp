@@ -323,3 +323,22 @@ TEST(CreateBroker, DevTtyIsNeverCordonsTerminal) {
   EXPECT_TRUE(contains(probe, "other 0\n")) << probe;
   EXPECT_TRUE(contains(probe, "own 16\n")) << probe;
 }
+
+// A set-user-id or set-group-id file made inside would run as its owner outside (root's,
+// when cordon runs as root): chmod refuses the bits and a creation drops them; ordinary
+// modes change as usual.
+TEST(CreateBroker, NoSetIdFileCanBeMade) {
+  Sandbox box;
+  auto o = box.sh(
+      "echo x > plain && chmod 755 plain && echo chmod-ok; chmod u+s plain; echo suid=$?; chmod g+s plain; "
+      "echo sgid=$?; python3 -c \"import os; os.close(os.open('made', os.O_CREAT | os.O_WRONLY, 0o6755))\"; "
+      "true");
+  EXPECT_TRUE(contains(o.out, "chmod-ok")) << o.out << o.err;
+  EXPECT_FALSE(contains(o.out, "suid=0")) << o.out;
+  EXPECT_FALSE(contains(o.out, "sgid=0")) << o.out;
+  struct stat st {};
+  ASSERT_EQ(::stat((box.ws / "plain").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0755u);
+  ASSERT_EQ(::stat((box.ws / "made").c_str(), &st), 0) << o.err;
+  EXPECT_EQ(st.st_mode & (S_ISUID | S_ISGID), 0u);
+}

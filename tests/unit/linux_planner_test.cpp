@@ -1102,3 +1102,24 @@ TEST(LinuxPlannerUnixSockets, ExplainListsTheBrokerAndEachGrant) {
 
 }  // namespace
 }  // namespace cordon
+
+namespace cordon {
+namespace {
+
+// A set-id file made inside would run as its owner outside: every chmod call refuses the
+// bits in BPF (a register), for set-user-id and set-group-id alike.
+TEST(LinuxPlannerSeccomp, ChmodCannotSetTheSetIdBits) {
+  auto fs = base_fs();
+  auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  for (const char* call : {"chmod", "fchmod", "fchmodat", "fchmodat2"})
+    for (uint64_t bit : {uint64_t{04000}, uint64_t{02000}}) {
+      bool found = false;
+      for (const auto& r : plan->seccomp)
+        found |= r.syscall == call && r.check == ArgCheck::MaskedEq && r.mask == bit && r.value == bit;
+      EXPECT_TRUE(found) << call << " " << bit;
+    }
+}
+
+}  // namespace
+}  // namespace cordon

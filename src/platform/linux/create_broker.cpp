@@ -547,7 +547,8 @@ CreateBroker::Opened CreateBroker::open_for(const seccomp_notif& req, int listen
     // O_NOCTTY: a terminal never becomes cordon's. O_TRUNC waits until the file is known
     // to have no other name (a hard link may lie outside the writable roots).
     UniqueFd fd(::openat(t.dir.get(), t.arg().c_str(),
-                         (flags & ~O_TRUNC) | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode));
+                         (flags & ~O_TRUNC) | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+                         mode & ~(S_ISUID | S_ISGID)));  // no set-id file (see the deny list)
     if (fd.valid()) {
       struct stat st {};
       if (::fstat(fd.get(), &st) != 0) return Opened{{}, error(errno)};
@@ -752,7 +753,7 @@ BrokerReply CreateBroker::make(FsCall call, const seccomp_notif& req, int listen
       return result(::mkdirat(t.dir.get(), t.arg().c_str(), mode));
     case FsCall::Mknod:
     case FsCall::MknodAt:
-      return result(::mknodat(t.dir.get(), t.arg().c_str(), mode, 0));
+      return result(::mknodat(t.dir.get(), t.arg().c_str(), mode & ~(S_ISUID | S_ISGID), 0));
     default:
       if (target.empty()) return error(ENOENT);
       return result(::symlinkat(target.c_str(), t.dir.get(), t.arg().c_str()));
