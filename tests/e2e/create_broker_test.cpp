@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "e2e/harness.hpp"
 
@@ -341,4 +343,31 @@ TEST(CreateBroker, NoSetIdFileCanBeMade) {
   EXPECT_EQ(st.st_mode & 07777, 0755u);
   ASSERT_EQ(::stat((box.ws / "made").c_str(), &st), 0) << o.err;
   EXPECT_EQ(st.st_mode & (S_ISUID | S_ISGID), 0u);
+}
+
+// A protected directory made outside while the command runs (an editor opening the folder
+// makes .vscode): the command cannot write into it, at the top or at depth.
+TEST(CreateBroker, AProtectedDirectoryMadeOutsideDuringTheRunStaysUnwritable) {
+  Sandbox box;
+  fs::create_directories(box.ws / "sub");
+  write_file(box.ws / "notes.txt", "{}\n");
+  std::thread editor([&] {
+    for (int i = 0; i < 100 && !exists(box.ws / "ready"); ++i) ::usleep(20 * 1000);
+    write_file(box.ws / ".vscode/settings.json", "{}\n");
+    write_file(box.ws / "sub/.claude/settings.json", "{}\n");
+    write_file(box.ws / "go", "");
+  });
+  auto o = box.sh(
+      "touch ready; i=0; while [ ! -e go ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i+1)); done; "
+      "echo evil > .vscode/tasks.json; echo evil > .vscode/settings.json; cp notes.txt .vscode/x.json; "
+      "mv notes.txt .vscode/tasks.json; echo evil > sub/.claude/settings.json; mkdir sub/.claude/commands; "
+      "mv .vscode/settings.json stolen.json; echo ordinary > ok.txt; true");
+  editor.join();
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(snapshot(box.ws / ".vscode"), (std::map<std::string, std::string>{{"settings.json", "{}\n"}}))
+      << o.err;
+  EXPECT_EQ(snapshot(box.ws / "sub/.claude"), (std::map<std::string, std::string>{{"settings.json", "{}\n"}}))
+      << o.err;
+  EXPECT_EQ(read_file(box.ws / "ok.txt"), "ordinary\n");  // the allowed half, beside it
+  EXPECT_EQ(read_file(box.ws / "notes.txt"), "{}\n");
 }

@@ -390,8 +390,37 @@ void CreateBroker::attach(pid_t child) {
   (void)handler;
 }
 
+// A directory with a protected name that appeared during the run below a policy root (made
+// outside, by the user or an editor: the command could not make it) holds nothing the
+// command may write: no name made in it, no file in it opened for writing, nothing renamed
+// out of it. Decided on the pinned directory's own path, as the sandbox's tree has it.
+std::optional<Denial> CreateBroker::inside_protected(const Named& n, Operation op) const {
+  if (rules_.refuse_names.empty()) return std::nullopt;
+  char buf[PATH_MAX];
+  const ssize_t len =
+      ::readlink(("/proc/self/fd/" + std::to_string(n.dir.get())).c_str(), buf, sizeof buf - 1);
+  if (len <= 0 || buf[0] != '/')
+    return std::nullopt;  // a directory out of the tree (deleted): no root holds it
+  const std::string dir(buf, static_cast<size_t>(len));
+  for (const auto& root : rules_.policy_roots) {
+    if (!paths::is_within(dir, root)) continue;
+    const std::string rest = dir.size() > root.size() ? dir.substr(root == "/" ? 1 : root.size() + 1) : "";
+    size_t from = 0;
+    while (from < rest.size()) {
+      const size_t cut = std::min(rest.find('/', from), rest.size());
+      const std::string part = rest.substr(from, cut - from);
+      for (const auto& c : rules_.refuse_names)
+        if (paths::may_name_same_entry(c.path, part, paths::NameFolding::Exact))
+          return Denial{to_string(op), n.path(), "", "inside " + c.rule, c.suggestion};
+      from = cut + 1;
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<Denial> CreateBroker::refused(const Named& n, Operation op) const {
   if (watched_.empty() && rules_.refuse_names.empty()) return std::nullopt;
+  if (auto d = inside_protected(n, op)) return d;
   struct stat st {};
   if (::fstat(n.dir.get(), &st) != 0) return Denial{to_string(op), n.path(), "", "unknown directory", ""};
   for (const auto& w : watched_) {
@@ -528,12 +557,12 @@ CreateBroker::Opened CreateBroker::open_for(const seccomp_notif& req, int listen
     Named t;
     if (int e = split(tid, root_.get(), abs, t.dir_text, t.name, t.slash, t.dir)) return Opened{{}, error(e)};
     if (!still_pending(listener, req.id)) return Opened{{}, gone()};
-    if (flags & O_CREAT) {
-      if (auto d = refused(t, Operation::Create)) {
-        BrokerReply r = error(EACCES);
-        r.event = std::move(d);
-        return Opened{{}, std::move(r)};
-      }
+    if (auto d = (flags & O_CREAT) ? refused(t, Operation::Create)
+                 : writes          ? inside_protected(t, Operation::Write)
+                                   : std::nullopt) {
+      BrokerReply r = error(EACCES);
+      r.event = std::move(d);
+      return Opened{{}, std::move(r)};
     }
     if (on_procfs(t.dir.get())) {
       // Not opened by cordon (it is not the caller there). Refused with the kernel's own
@@ -814,6 +843,11 @@ BrokerReply CreateBroker::rename(const seccomp_notif& req, int listener, int old
   if (!still_pending(listener, req.id)) return gone();
   // The new name is made; with RENAME_EXCHANGE both names stay as they were, and a
   // refused name never exists, so the new name is the one to decide on either way.
+  if (auto d = inside_protected(from, Operation::Rename)) {
+    BrokerReply r = error(EACCES);
+    r.event = std::move(d);
+    return r;
+  }
   if (auto d = refused(to, Operation::Rename)) {
     BrokerReply r = error(EACCES);
     r.event = std::move(d);

@@ -143,6 +143,7 @@ class CreateBroker {
   BrokerReply rename(const seccomp_notif& req, int listener, int olddir, uint64_t old_addr, int newdir,
                      uint64_t new_addr, unsigned flags);
   BrokerReply bind(const seccomp_notif& req, int listener);
+  std::optional<Denial> inside_protected(const Named& n, Operation op) const;
   std::optional<Denial> refused(const Named& n, Operation op) const;
   const GitConfig* git_config(const Named& n) const;
   BrokerReply write_git_config(const Named& lock, const GitConfig& config);
