@@ -32,7 +32,7 @@ finish() {
 if [ -z "${CORDON_SKIP_BUILD:-}" ]; then
   if ! { cmake --preset mingw >/tmp/cordon-mingw-configure.log 2>&1 &&
          cmake --build "$BUILD" -j"$(nproc 2>/dev/null || echo 2)" >/tmp/cordon-mingw-build.log 2>&1; }; then
-    tail -30 /tmp/cordon-mingw-configure.log /tmp/cordon-mingw-build.log
+    tail -n 30 /tmp/cordon-mingw-configure.log /tmp/cordon-mingw-build.log
     fail "mingw cross build" "see the log above"
     finish
   fi

@@ -1,7 +1,5 @@
 #include "plan/linux_planner.hpp"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <set>
 #include <unordered_map>
@@ -379,12 +377,14 @@ std::vector<SeccompRule> seccomp_rules(const Policy& policy, bool namespaces, bo
   r.push_back({"clone3", kEnosys, ArgCheck::None, 0, 0, 0,
                "clone3 flags cannot be inspected; ENOSYS makes libc fall back to clone"});
   deny("setns", "no joining other namespaces");
+  // S_ISUID and S_ISGID (the planner is pure, and built for other hosts too).
+  constexpr uint64_t kSetUserId = 04000, kSetGroupId = 02000;
   // A set-user-id or set-group-id file made inside (owned by the user, or by root when
   // cordon runs as root) is honoured outside, where the writable roots are not nosuid:
   // anyone who can run it would run it as its owner. The bits are a register: BPF.
   for (const auto& [call, arg] : {std::pair{"chmod", 1U}, std::pair{"fchmod", 1U}, std::pair{"fchmodat", 2U},
                                   std::pair{"fchmodat2", 2U}})
-    for (uint64_t bit : {uint64_t{S_ISUID}, uint64_t{S_ISGID}})
+    for (uint64_t bit : {kSetUserId, kSetGroupId})
       r.push_back({call, kEperm, ArgCheck::MaskedEq, arg, bit, bit,
                    "no set-user-id or set-group-id files (they would run as their owner outside)"});
   for (const char* s : {"init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load"})
