@@ -184,6 +184,10 @@ bool Supervisor::open_in_child(const ChildReporter& rep) {
 }
 
 bool Supervisor::install_in_child(const ChildReporter& rep) const {
+  // The parent's end, which this clone of cordon holds too: closed first, so that the wait
+  // for the parent's acknowledgement below ends (EOF) if the parent dies before giving it,
+  // instead of holding the sandbox's first process, and its listener, forever.
+  if (parent_end_.valid()) ::close(parent_end_.get());
   sock_fprog fprog{static_cast<unsigned short>(programs_.notify.instructions.size()),
                    const_cast<sock_filter*>(programs_.notify.instructions.data())};
   // Once the supervisor has a call, only a fatal signal ends the caller's wait (Linux
