@@ -57,6 +57,17 @@ std::string to_text(const PlanReport& report) {
   return out.str();
 }
 
+nlohmann::json guarantees_json(const PlanReport& report) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& g : report.guarantees) {
+    nlohmann::json gj = {{"name", g.name}, {"state", to_string(g.state)}, {"mechanism", g.mechanism}};
+    if (!g.detail.empty()) gj["lost"] = g.detail;
+    if (!g.fix.empty()) gj["fix"] = g.fix;
+    out.push_back(gj);
+  }
+  return out;
+}
+
 nlohmann::json to_json(const PlanReport& report) {
   nlohmann::json j;
   j["platform"] = report.platform;
@@ -68,13 +79,7 @@ nlohmann::json to_json(const PlanReport& report) {
                           {"effect", r.effect},
                           {"mechanism", r.mechanism},
                           {"reason", r.reason}});
-  j["guarantees"] = nlohmann::json::array();
-  for (const auto& g : report.guarantees) {
-    nlohmann::json gj = {{"name", g.name}, {"state", to_string(g.state)}, {"mechanism", g.mechanism}};
-    if (!g.detail.empty()) gj["lost"] = g.detail;
-    if (!g.fix.empty()) gj["fix"] = g.fix;
-    j["guarantees"].push_back(gj);
-  }
+  j["guarantees"] = guarantees_json(report);
   j["complete"] = report.complete();
   j["notes"] = report.notes;
   j["detail"] = report.detail;

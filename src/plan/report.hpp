@@ -46,5 +46,8 @@ struct PlanReport {
 const char* to_string(GuaranteeState s);
 std::string to_text(const PlanReport& report);
 nlohmann::json to_json(const PlanReport& report);
+// The guarantees alone: every run reports them, and the whole report (a rule per protected
+// path) costs time proportional to the policy.
+nlohmann::json guarantees_json(const PlanReport& report);
 
 }  // namespace cordon

@@ -26,7 +26,9 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <system_error>
+#include <vector>
 
 #include "core/git_config.hpp"
 #include "core/paths.hpp"
@@ -353,25 +355,30 @@ std::string unescape_mount_path(const std::string& s) {
   return out;
 }
 
+// The whole of a mountinfo file in large reads: the kernel walks the mount list again for
+// every read, so small ones (a stream's) cost time quadratic in the number of mounts, and
+// there is one per protected path.
+std::string read_mountinfo(int fd) {
+  std::string out;
+  std::vector<char> buf(size_t{1} << 18);
+  for (off_t at = 0;;) {
+    const ssize_t n = ::pread(fd, buf.data(), buf.size(), at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf.data(), static_cast<size_t>(n));
+    at += n;
+  }
+  return out;
+}
+
 }  // namespace
 
 void CreateBroker::attach(pid_t child) {
   // Which of the sandbox's mounts lie at or below a policy root: protected names are
-  // refused in every directory on them. Read once: the command cannot mount.
-  if (!rules_.refuse_names.empty() && child > 0) {
-    std::ifstream info("/proc/" + std::to_string(child) + "/mountinfo");
-    for (std::string line; std::getline(info, line);) {
-      std::istringstream fields(line);
-      std::string id, parent, devno, root, point;
-      if (!(fields >> id >> parent >> devno >> root >> point)) continue;
-      const std::string at = unescape_mount_path(point);
-      for (const auto& r : rules_.policy_roots)
-        if (paths::is_within(at, r)) {
-          root_mounts_.push_back(std::strtoull(id.c_str(), nullptr, 10));
-          break;
-        }
-    }
-  }
+  // refused in every directory on them. The namespace is fixed at open; the command
+  // cannot mount.
+  if (!rules_.refuse_names.empty() && child > 0)
+    mountinfo_.reset(::open(("/proc/" + std::to_string(child) + "/mountinfo").c_str(), O_RDONLY | O_CLOEXEC));
   // The umask is set per call for the caller: this thread's own, not cordon's.
   (void)::unshare(CLONE_FS);
   __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
@@ -388,6 +395,37 @@ void CreateBroker::attach(pid_t child) {
     return ::sigaction(wake_signal(), &sa, nullptr) == 0;
   }();
   (void)handler;
+}
+
+const std::vector<uint64_t>& CreateBroker::root_mounts() const {
+  std::call_once(root_mounts_once_, [this] {
+    if (!mountinfo_.valid()) return;
+    const std::string info = read_mountinfo(mountinfo_.get());
+    root_mounts_known_ = !info.empty();
+    for (size_t at = 0; at < info.size();) {
+      const size_t end = std::min(info.find('\n', at), info.size());
+      const std::string_view line(info.data() + at, end - at);
+      at = end + 1;
+      // Fields 1 and 5 (space-separated): the mount id and the mount point.
+      std::string_view field[5];
+      size_t from = 0;
+      int n = 0;
+      for (; n < 5 && from <= line.size(); ++n) {
+        const size_t cut = std::min(line.find(' ', from), line.size());
+        field[n] = line.substr(from, cut - from);
+        from = cut + 1;
+      }
+      if (n < 5) continue;
+      const std::string point = unescape_mount_path(std::string(field[4]));
+      for (const auto& r : rules_.policy_roots)
+        if (paths::is_within(point, r)) {
+          root_mounts_.push_back(std::strtoull(std::string(field[0]).c_str(), nullptr, 10));
+          break;
+        }
+    }
+    std::sort(root_mounts_.begin(), root_mounts_.end());
+  });
+  return root_mounts_;
 }
 
 // A directory with a protected name that appeared during the run below a policy root (made
@@ -447,7 +485,10 @@ std::optional<Denial> CreateBroker::refused(const Named& n, Operation op) const 
   if (!hit) return std::nullopt;
   uint64_t mnt = 0;
   if (!mount_id(n.dir.get(), mnt)) return Denial{to_string(op), n.path(), "", "unknown mount", ""};
-  if (std::find(root_mounts_.begin(), root_mounts_.end(), mnt) == root_mounts_.end()) return std::nullopt;
+  const auto& mounts = root_mounts();
+  // Fail closed: without the sandbox's mount list, every protected name is refused.
+  if (!root_mounts_known_) return Denial{to_string(op), n.path(), "", hit->rule, hit->suggestion};
+  if (!std::binary_search(mounts.begin(), mounts.end(), mnt)) return std::nullopt;
   return Denial{to_string(op), n.path(), "", hit->rule, hit->suggestion};
 }
 

@@ -154,11 +154,18 @@ class CreateBroker {
   const DenialRules& rules_;
   std::vector<Watch> watched_;
   std::vector<GitConfig> git_configs_;
-  std::vector<uint64_t> root_mounts_;  // mounts at or below a policy root, in the sandbox
-  bool drop_caps_ = false;             // cordon runs with capabilities: none while acting for the command
-  __user_cap_data_struct caps_[2]{};   // cordon's own, when drop_caps_
-  UniqueFd root_;                      // the sandbox's root (attach); invalid: each caller's
-  uint64_t copies_ = 0;                // names of temporary copies (copy_up)
+  // The mounts at or below a policy root, in the sandbox: read from mountinfo_ the first
+  // time a protected name is met (most runs never do; one mount per protected path makes
+  // mountinfo long). Sorted.
+  const std::vector<uint64_t>& root_mounts() const;
+  UniqueFd mountinfo_;  // the sandbox's /proc/PID/mountinfo (its mount namespace)
+  mutable std::once_flag root_mounts_once_;
+  mutable std::vector<uint64_t> root_mounts_;
+  mutable bool root_mounts_known_ = false;  // false: mountinfo unreadable, refuse every hit
+  bool drop_caps_ = false;            // cordon runs with capabilities: none while acting for the command
+  __user_cap_data_struct caps_[2]{};  // cordon's own, when drop_caps_
+  UniqueFd root_;                     // the sandbox's root (attach); invalid: each caller's
+  uint64_t copies_ = 0;               // names of temporary copies (copy_up)
   std::mutex waiters_mutex_;
   std::list<Waiter> waiters_;
 };

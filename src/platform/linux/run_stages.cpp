@@ -279,7 +279,7 @@ Collected collect_stage(Acquired& acquired, const Planned& planned, DenialReport
 
 void describe_plan(const LinuxPlan& plan, RunResult& out) {
   out.sandbox = sandbox_name(plan.sandbox);
-  out.guarantees = to_json(plan.report)["guarantees"];
+  out.guarantees = guarantees_json(plan.report);
   out.limits = plan.limits.report;
 }
 
