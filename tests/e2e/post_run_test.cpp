@@ -271,6 +271,70 @@ TEST_F(PostRun, OrdinaryRepositoryMadeInsideStaysUsable) {
   EXPECT_EQ(git_outside(box, {"config", "--get", "user.name"}).out, "Someone\n");
 }
 
+// A bare repository planted in a subdirectory (HEAD, objects/, refs/ and a config beside
+// the sources): git run later in that directory takes it for its repository before it
+// reaches the workspace's .git, and obeys its config (core.pager runs on `git log`).
+TEST_F(PostRun, ABareRepositoryPlantedInASubdirectoryIsNeutralised) {
+  ASSERT_EQ(git_outside(box, {"init", "-q"}).code, 0);
+  write_file(box.ws / "src/a.c", "int a;\n");
+  ASSERT_EQ(git_outside(box, {"add", "."}).code, 0);
+  ASSERT_EQ(git_outside(box, {"commit", "-qm", "first"}).code, 0);
+  write_marker_script(outside / "pager", marker);
+  auto o = run_inside(box,
+                      "cd src && cp -r ../.git/objects ../.git/refs . && echo 'ref: refs/heads/x' > HEAD && "
+                      "git -C .. rev-parse HEAD > refs/heads/x && printf '[core]\\n\\tpager = " +
+                          outside / "pager" + "\\n' > config && echo planted");
+  EXPECT_TRUE(contains(o.out, "planted")) << o.err;
+  EXPECT_TRUE(contains(o.err, "src/config: removed core.pager")) << o.err;
+  auto log = run_process({"git", "-p", "log", "-1", "--format=%s"}, box.ws / "src", "", box.env(kGitIdentity),
+                         kBoundSeconds);
+  EXPECT_FALSE(exists(marker)) << "the planted pager ran outside the sandbox: " << log.out << log.err;
+  // The allowed half: the workspace's own repository is untouched and works.
+  EXPECT_EQ(git_outside(box, {"log", "--format=%s"}).out, "first\n");
+  expect_git_outside_is_inert(box, marker);
+}
+
+// A repository made in a subdirectory during the run (`git init sub`, `git clone URL
+// sub`) is treated as one made at the top: its code-running config and hooks are
+// neutralised, its history and remote kept.
+TEST_F(PostRun, ARepositoryMadeInASubdirectoryIsNeutralisedAndStaysUsable) {
+  write_marker_script(outside / "pager", marker);
+  auto o =
+      run_inside(box,
+                 "git init -q sub && cd sub && echo a > a.txt && git add a.txt && git commit -qm inside && "
+                 "git remote add origin https://example.com/r.git && git config core.pager " +
+                     outside / "pager" + "; printf '#!/bin/sh\\ntouch " + marker +
+                     "\\n' > .git/hooks/pre-commit; chmod +x .git/hooks/pre-commit; true");
+  EXPECT_EQ(o.code, 0) << o.err;
+  const std::string sub = box.ws / "sub";
+  auto log = run_process({"git", "-p", "log", "--format=%s"}, sub, "", box.env(kGitIdentity), kBoundSeconds);
+  EXPECT_EQ(log.out, "inside\n") << log.err;
+  auto commit = run_process({"git", "commit", "-q", "--allow-empty", "-m", "outside"}, sub, "",
+                            box.env(kGitIdentity), kBoundSeconds);
+  EXPECT_EQ(commit.code, 0) << commit.err;
+  EXPECT_FALSE(exists(marker)) << "planted code ran outside the sandbox\ncordon said: " << o.err;
+  auto url = run_process({"git", "config", "--get", "remote.origin.url"}, sub, "", box.env(kGitIdentity),
+                         kBoundSeconds);
+  EXPECT_EQ(url.out, "https://example.com/r.git\n");
+}
+
+// A bare repository that existed before the run is the user's: cordon never rewrites it,
+// and says so when the command changed its config.
+TEST_F(PostRun, ABareRepositoryFromBeforeTheRunIsNotRewrittenButAChangeIsReported) {
+  ASSERT_EQ(run_process({"git", "init", "-q", "--bare", box.ws / "fixture.git"}, box.ws.path(), "",
+                        box.env(kGitIdentity), kBoundSeconds)
+                .code,
+            0);
+  ::usleep(300 * 1000);  // file times are coarse: the fixture is clearly older than the run
+  auto quiet = run_inside(box, "true");
+  EXPECT_FALSE(contains(quiet.err, "fixture.git")) << quiet.err;
+  auto o = run_inside(box, "git -C fixture.git config core.pager cat");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.err, "fixture.git: a git repository that existed before the run had config changed"))
+      << o.err;
+  EXPECT_TRUE(contains(read_file(box.ws / "fixture.git/config"), "pager = cat"));
+}
+
 TEST_F(PostRun, ReportIntoAPlantedSymlinkLeavesTheTargetUnchanged) {
   write_file(outside / "target", "original\n");
   ::chmod((outside / "target").c_str(), 0640);

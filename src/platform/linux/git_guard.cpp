@@ -322,4 +322,10 @@ GitRepair neutralise_new_repository(const GitRootPin& pin) {
   return out;
 }
 
+GitRepair neutralise_gitdir(const PinnedDir& gitdir) {
+  GitRepair out;
+  Repairer(out).gitdir(gitdir, 0);
+  return out;
+}
+
 }  // namespace cordon

@@ -46,6 +46,13 @@ struct GitRepair {
 
 [[nodiscard]] GitRepair neutralise_new_repository(const GitRootPin& pin);
 
+// A git directory made during the run below the top of a writable root, found by the walk
+// after it (protected_scan.hpp): a `.git` made in a subdirectory, or a bare repository
+// planted in any directory (HEAD, objects/ and refs/ beside a config): git run in that
+// directory or below it later uses it as its repository and obeys its config (a
+// core.pager runs on the next `git log`). Same treatment as a new repository's .git.
+[[nodiscard]] GitRepair neutralise_gitdir(const PinnedDir& gitdir);
+
 // A repository that existed before the run keeps hooks/ and config read-only, but the
 // rest of .git is writable (objects, refs, the index): a `commondir` or `config.worktree`
 // written there would send git, run outside afterwards, to another directory's config and

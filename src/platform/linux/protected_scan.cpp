@@ -5,12 +5,15 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <unordered_set>
 #include <utility>
 
 #include "core/defaults.hpp"
 #include "core/error.hpp"
+#include "core/git_config.hpp"
 #include "core/paths.hpp"
 
 namespace cordon {
@@ -25,9 +28,11 @@ struct DirCloser {
 
 }  // namespace
 
-DepthScan DepthScan::pin(const std::vector<std::string>& roots, std::vector<std::string> names) {
+DepthScan DepthScan::pin(const std::vector<std::string>& roots, std::vector<std::string> names, bool git) {
   DepthScan s;
   s.names_ = std::move(names);
+  s.git_ = git;
+  (void)::clock_gettime(CLOCK_REALTIME, &s.started_);
   for (const auto& r : roots) {
     if (defaults::in_depth_walk_skipped(r)) continue;  // not searched before the run either
     auto d = PinnedDir::open(r);
@@ -38,8 +43,9 @@ DepthScan DepthScan::pin(const std::vector<std::string>& roots, std::vector<std:
   return s;
 }
 
-std::vector<std::string> DepthScan::appeared(const std::set<std::string>& known) const {
-  std::vector<std::string> found;
+DepthFindings DepthScan::scan(const std::set<std::string>& known) const {
+  DepthFindings out;
+  std::vector<std::string>& found = out.appeared;
   size_t read = 0;
   const std::unordered_set<std::string> names(names_.begin(), names_.end());
   const auto& skip = defaults::depth_walk_skipped_names();
@@ -64,9 +70,16 @@ std::vector<std::string> DepthScan::appeared(const std::set<std::string>& known)
       std::unique_ptr<DIR, DirCloser> d(::fdopendir(fd->get()));
       if (!d) continue;
       (void)fd->release();  // owned by the DIR now
+      bool head = false, objects = false, refs = false;
       while (dirent* e = ::readdir(d.get())) {
         const std::string name = e->d_name;
         if (name == "." || name == "..") continue;
+        // git takes a directory holding HEAD, objects/ and refs/ for a repository, and so
+        // is a .git below the top (the top's own is the planner's and git_guard's).
+        head = head || name == "HEAD";
+        objects = objects || name == "objects";
+        refs = refs || name == "refs";
+        if (git_ && name == ".git" && depth > 0) check_gitdir(roots_[i], root, rel + "/" + name, known, out);
         if (++read > kScanBudget) {
           found.push_back("(" + root + " was searched only in part: more than " +
                           std::to_string(kScanBudget) + " entries)");
@@ -94,9 +107,69 @@ std::vector<std::string> DepthScan::appeared(const std::set<std::string>& known)
         }
         stack.emplace_back(rel == "." ? name : rel + "/" + name, depth + 1);
       }
+      if (git_ && head && objects && refs && !stopped) check_gitdir(roots_[i], root, rel, known, out);
     }
   }
-  return found;
+  return out;
+}
+
+namespace {
+
+bool changed_since(const struct statx_timestamp& t, const struct timespec& since) {
+  // 50 ms early: file times come from a coarse clock, a tick behind the one read at pin().
+  constexpr int64_t kSlackNs = 50'000'000;
+  const int64_t at = static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+  const int64_t from = static_cast<int64_t>(since.tv_sec) * 1'000'000'000 + since.tv_nsec;
+  return at >= from - kSlackNs;
+}
+
+// When `name` beneath `dir` was born (statx btime) or, where the file system does not
+// record births, last changed (ctime: no process can set it back).
+std::optional<bool> new_since(int dir, const char* name, const struct timespec& since, bool birth) {
+  struct statx sx {};
+  const int flags = AT_SYMLINK_NOFOLLOW | (*name ? 0 : AT_EMPTY_PATH);
+  if (::statx(dir, name, flags, STATX_BTIME | STATX_CTIME, &sx) != 0) return std::nullopt;
+  if (birth && (sx.stx_mask & STATX_BTIME)) return changed_since(sx.stx_btime, since);
+  return changed_since(sx.stx_ctime, since);
+}
+
+}  // namespace
+
+void DepthScan::check_gitdir(const PinnedDir& root, const std::string& root_path, const std::string& rel,
+                             const std::set<std::string>& known, DepthFindings& out) const {
+  const std::string clean = rel.rfind("./", 0) == 0 ? rel.substr(2) : rel;
+  const std::string path = clean == "." ? root_path : paths::join(root_path, clean);
+  if (known.count(path) || known.count(paths::join(path, "config"))) return;  // protected all run
+  auto dir = root.subdir(clean);
+  if (!dir) return;  // a link, a file or gone: git does not take it for a repository either
+  for (const char* entry : {"HEAD", "objects", "refs"})
+    if (!stat_entry(*dir, entry)) return;  // not a repository to git
+  const auto born = new_since(dir->fd(), "", started_, /*birth=*/true);
+  if (!born || *born) {
+    out.gitdirs.push_back(neutralise_gitdir(*dir));
+    return;
+  }
+  // Made before the run: the user's (a bare fixture repository, a clone). Never changed by
+  // cordon; a change of what git runs or obeys there during the run is said.
+  std::vector<std::string> changed;
+  for (const char* name : {"config", "hooks", "commondir", "config.worktree"})
+    if (auto c = new_since(dir->fd(), name, started_, false); c && *c) changed.emplace_back(name);
+  if (auto hooks = dir->subdir("hooks")) {
+    if (auto names = list_entries(*hooks, 4096)) {
+      for (const auto& n : *names)
+        if (auto c = new_since(hooks->fd(), n.c_str(), started_, false); c && *c) {
+          changed.emplace_back("hooks/" + n);
+          break;
+        }
+    }
+  }
+  if (changed.empty()) return;
+  std::string list;
+  for (const auto& c : changed) list += (list.empty() ? "" : ", ") + git_config::escape_name(c);
+  out.gitdirs.push_back(
+      {{},
+       {git_config::escape_name(path) + ": a git repository that existed before the run had " + list +
+        " changed during it; cordon did not change it: review it before running git there"}});
 }
 
 }  // namespace cordon

@@ -62,7 +62,7 @@ std::vector<std::string> own_paths(const StateDirs& state) {
 DepthScan pin_depth_scan(const Policy& policy) {
   std::vector<std::string> names;
   for (const auto& e : defaults::protected_names_except(policy.unprotect)) names.emplace_back(e.name);
-  return DepthScan::pin(policy.write_roots(), std::move(names));
+  return DepthScan::pin(policy.write_roots(), std::move(names), policy.git != GitMode::Writable);
 }
 
 // What the plan protected (or reported as unprotected) before the run.
@@ -259,7 +259,9 @@ Collected collect_stage(Acquired& acquired, const Planned& planned, DenialReport
   if (acquired.proxy) c.refused = acquired.proxy->finish();
   for (const auto& pin : acquired.git_pins) c.new_repositories.push_back(neutralise_new_repository(pin));
   for (const auto& pin : acquired.gitdir_pins) c.existing_repositories.push_back(remove_new_pointers(pin));
-  c.appeared_at_depth = acquired.depth_scan.appeared(protected_before(planned.plan));
+  auto found = acquired.depth_scan.scan(protected_before(planned.plan));
+  c.appeared_at_depth = std::move(found.appeared);
+  for (auto& repair : found.gitdirs) c.new_repositories.push_back(std::move(repair));
   if (acquired.supervisor) {
     c.denials = acquired.supervisor->log().entries();
     c.denials_truncated = acquired.supervisor->log().truncated();
