@@ -83,6 +83,13 @@ void expect_git_outside_is_inert(const Sandbox& box, const std::string& marker) 
   EXPECT_FALSE(exists(marker)) << "planted code ran outside the sandbox";
 }
 
+// `git log -1` in `dir` on a terminal (script(1) gives it one): git starts its pager only
+// when standard output is a terminal, so a planted core.pager runs only this way.
+Outcome git_log_on_a_terminal(const Sandbox& box, const std::string& dir) {
+  return run_process({"script", "-qec", "git log -1 --format=%s", "/dev/null"}, dir, "",
+                     box.env(kGitIdentity), kBoundSeconds);
+}
+
 class PostRun : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -286,12 +293,44 @@ TEST_F(PostRun, ABareRepositoryPlantedInASubdirectoryIsNeutralised) {
                           outside / "pager" + "\\n' > config && echo planted");
   EXPECT_TRUE(contains(o.out, "planted")) << o.err;
   EXPECT_TRUE(contains(o.err, "src/config: removed core.pager")) << o.err;
-  auto log = run_process({"git", "-p", "log", "-1", "--format=%s"}, box.ws / "src", "", box.env(kGitIdentity),
-                         kBoundSeconds);
-  EXPECT_FALSE(exists(marker)) << "the planted pager ran outside the sandbox: " << log.out << log.err;
+  EXPECT_EQ(
+      run_process({"git", "config", "--get", "core.pager"}, box.ws / "src", "", box.env(kGitIdentity)).out,
+      "");
+  if (have_tool("script")) {
+    auto log = git_log_on_a_terminal(box, box.ws / "src");
+    EXPECT_TRUE(contains(log.out, "first")) << log.out << log.err;
+    EXPECT_FALSE(exists(marker)) << "the planted pager ran outside the sandbox: " << log.out << log.err;
+  }
   // The allowed half: the workspace's own repository is untouched and works.
   EXPECT_EQ(git_outside(box, {"log", "--format=%s"}).out, "first\n");
   expect_git_outside_is_inert(box, marker);
+}
+
+// The same through a commondir: HEAD and a commondir naming another directory (a linked
+// worktree's gitdir) make a repository to git, whose config is that other directory's.
+TEST_F(PostRun, ARepositoryPlantedThroughACommondirIsNeutralised) {
+  ASSERT_EQ(git_outside(box, {"init", "-q"}).code, 0);
+  write_file(box.ws / "src/a.c", "int a;\n");
+  ASSERT_EQ(git_outside(box, {"add", "."}).code, 0);
+  ASSERT_EQ(git_outside(box, {"commit", "-qm", "first"}).code, 0);
+  write_marker_script(outside / "pager", marker);
+  auto o = run_inside(
+      box,
+      "mkdir -p common && cp -r .git/objects .git/refs common/ && cd src && "
+      "git -C .. rev-parse HEAD > HEAD && echo ../common > commondir && printf '[core]\\n\\tpager = " +
+          outside / "pager" + "\\n' > ../common/config && echo planted");
+  EXPECT_TRUE(contains(o.out, "planted")) << o.err;
+  EXPECT_EQ(
+      run_process({"git", "config", "--get", "core.pager"}, box.ws / "src", "", box.env(kGitIdentity)).out,
+      "")
+      << o.err;
+  if (have_tool("script")) {
+    auto log = git_log_on_a_terminal(box, box.ws / "src");
+    EXPECT_TRUE(contains(log.out, "first")) << log.out << log.err;
+    EXPECT_FALSE(exists(marker)) << "the planted pager ran outside the sandbox: " << log.out << log.err
+                                 << "\ncordon said: " << o.err;
+  }
+  EXPECT_EQ(git_outside(box, {"log", "--format=%s"}).out, "first\n");
 }
 
 // A repository made in a subdirectory during the run (`git init sub`, `git clone URL
@@ -307,8 +346,11 @@ TEST_F(PostRun, ARepositoryMadeInASubdirectoryIsNeutralisedAndStaysUsable) {
                      "\\n' > .git/hooks/pre-commit; chmod +x .git/hooks/pre-commit; true");
   EXPECT_EQ(o.code, 0) << o.err;
   const std::string sub = box.ws / "sub";
-  auto log = run_process({"git", "-p", "log", "--format=%s"}, sub, "", box.env(kGitIdentity), kBoundSeconds);
-  EXPECT_EQ(log.out, "inside\n") << log.err;
+  EXPECT_EQ(run_process({"git", "config", "--get", "core.pager"}, sub, "", box.env(kGitIdentity)).out, "");
+  if (have_tool("script")) {
+    auto log = git_log_on_a_terminal(box, sub);
+    EXPECT_TRUE(contains(log.out, "inside")) << log.out << log.err;
+  }
   auto commit = run_process({"git", "commit", "-q", "--allow-empty", "-m", "outside"}, sub, "",
                             box.env(kGitIdentity), kBoundSeconds);
   EXPECT_EQ(commit.code, 0) << commit.err;
@@ -318,21 +360,28 @@ TEST_F(PostRun, ARepositoryMadeInASubdirectoryIsNeutralisedAndStaysUsable) {
   EXPECT_EQ(url.out, "https://example.com/r.git\n");
 }
 
-// A bare repository that existed before the run is the user's: cordon never rewrites it,
-// and says so when the command changed its config.
-TEST_F(PostRun, ABareRepositoryFromBeforeTheRunIsNotRewrittenButAChangeIsReported) {
+// A bare repository that existed before the run is the project's: left alone while the
+// command does not touch it, neutralised (and said) when the command changed it.
+TEST_F(PostRun, ABareRepositoryFromBeforeTheRunIsLeftAloneUntilTheCommandChangesIt) {
   ASSERT_EQ(run_process({"git", "init", "-q", "--bare", box.ws / "fixture.git"}, box.ws.path(), "",
                         box.env(kGitIdentity), kBoundSeconds)
                 .code,
             0);
+  ASSERT_EQ(run_process({"git", "-C", box.ws / "fixture.git", "config", "receive.denyDeletes", "true"},
+                        box.ws.path(), "", box.env(kGitIdentity), kBoundSeconds)
+                .code,
+            0);
   ::usleep(300 * 1000);  // file times are coarse: the fixture is clearly older than the run
-  auto quiet = run_inside(box, "true");
+  const std::string before = read_file(box.ws / "fixture.git/config");
+  auto quiet = run_inside(box, "git -C fixture.git log 2>/dev/null; true");
   EXPECT_FALSE(contains(quiet.err, "fixture.git")) << quiet.err;
-  auto o = run_inside(box, "git -C fixture.git config core.pager cat");
+  EXPECT_EQ(read_file(box.ws / "fixture.git/config"), before);
+  write_marker_script(outside / "pager", marker);
+  auto o = run_inside(box, "git -C fixture.git config core.pager " + outside / "pager");
   EXPECT_EQ(o.code, 0) << o.err;
-  EXPECT_TRUE(contains(o.err, "fixture.git: a git repository that existed before the run had config changed"))
-      << o.err;
-  EXPECT_TRUE(contains(read_file(box.ws / "fixture.git/config"), "pager = cat"));
+  EXPECT_TRUE(contains(o.err, "fixture.git/config: removed core.pager")) << o.err;
+  EXPECT_FALSE(contains(read_file(box.ws / "fixture.git/config"), "pager"))
+      << read_file(box.ws / "fixture.git/config");
 }
 
 TEST_F(PostRun, ReportIntoAPlantedSymlinkLeavesTheTargetUnchanged) {

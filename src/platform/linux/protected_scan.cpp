@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <unordered_set>
 #include <utility>
 
@@ -70,7 +69,7 @@ DepthFindings DepthScan::scan(const std::set<std::string>& known) const {
       std::unique_ptr<DIR, DirCloser> d(::fdopendir(fd->get()));
       if (!d) continue;
       (void)fd->release();  // owned by the DIR now
-      bool head = false, objects = false, refs = false;
+      bool head = false, objects = false, refs = false, common = false;
       while (dirent* e = ::readdir(d.get())) {
         const std::string name = e->d_name;
         if (name == "." || name == "..") continue;
@@ -79,6 +78,7 @@ DepthFindings DepthScan::scan(const std::set<std::string>& known) const {
         head = head || name == "HEAD";
         objects = objects || name == "objects";
         refs = refs || name == "refs";
+        common = common || name == "commondir";  // objects and refs are then found through it
         if (git_ && name == ".git" && depth > 0) check_gitdir(roots_[i], root, rel + "/" + name, known, out);
         if (++read > kScanBudget) {
           found.push_back("(" + root + " was searched only in part: more than " +
@@ -107,7 +107,8 @@ DepthFindings DepthScan::scan(const std::set<std::string>& known) const {
         }
         stack.emplace_back(rel == "." ? name : rel + "/" + name, depth + 1);
       }
-      if (git_ && head && objects && refs && !stopped) check_gitdir(roots_[i], root, rel, known, out);
+      if (git_ && head && ((objects && refs) || common) && !stopped)
+        check_gitdir(roots_[i], root, rel, known, out);
     }
   }
   return out;
@@ -123,13 +124,11 @@ bool changed_since(const struct statx_timestamp& t, const struct timespec& since
   return at >= from - kSlackNs;
 }
 
-// When `name` beneath `dir` was born (statx btime) or, where the file system does not
-// record births, last changed (ctime: no process can set it back).
-std::optional<bool> new_since(int dir, const char* name, const struct timespec& since, bool birth) {
+// Whether `name` beneath `dir` changed (or was made) since `since`: false when absent,
+// true when it cannot be told (assume the worst).
+bool changed_at(int dir, const char* name, const struct timespec& since) {
   struct statx sx {};
-  const int flags = AT_SYMLINK_NOFOLLOW | (*name ? 0 : AT_EMPTY_PATH);
-  if (::statx(dir, name, flags, STATX_BTIME | STATX_CTIME, &sx) != 0) return std::nullopt;
-  if (birth && (sx.stx_mask & STATX_BTIME)) return changed_since(sx.stx_btime, since);
+  if (::statx(dir, name, AT_SYMLINK_NOFOLLOW, STATX_CTIME, &sx) != 0) return errno != ENOENT;
   return changed_since(sx.stx_ctime, since);
 }
 
@@ -142,34 +141,26 @@ void DepthScan::check_gitdir(const PinnedDir& root, const std::string& root_path
   if (known.count(path) || known.count(paths::join(path, "config"))) return;  // protected all run
   auto dir = root.subdir(clean);
   if (!dir) return;  // a link, a file or gone: git does not take it for a repository either
-  for (const char* entry : {"HEAD", "objects", "refs"})
-    if (!stat_entry(*dir, entry)) return;  // not a repository to git
-  const auto born = new_since(dir->fd(), "", started_, /*birth=*/true);
-  if (!born || *born) {
-    out.gitdirs.push_back(neutralise_gitdir(*dir));
+  // Not a repository to git without HEAD, and objects/ and refs/ or a commondir naming
+  // where they are (a linked worktree's gitdir: its config is the common directory's).
+  if (!stat_entry(*dir, "HEAD") ||
+      (!stat_entry(*dir, "commondir") && (!stat_entry(*dir, "objects") || !stat_entry(*dir, "refs"))))
     return;
+  // Left alone when nothing git reads there changed during the run (a bare fixture
+  // repository of the project's, untouched). Otherwise, made or changed by the command:
+  // neutralised. Change times, not birth times: a rename keeps a directory's birth time (an
+  // old directory moved to `objects`) but sets its change time, which no process can set
+  // back.
+  bool touched = false;
+  for (const char* name : {"HEAD", "objects", "refs", "commondir", "config", "config.worktree", "hooks"})
+    touched = touched || changed_at(dir->fd(), name, started_);
+  if (auto hooks = dir->subdir("hooks"); !touched && hooks) {
+    auto names = list_entries(*hooks, 4096);
+    touched = !names;  // unreadable: assume the worst
+    for (const auto& n : names ? *names : std::vector<std::string>{})
+      touched = touched || changed_at(hooks->fd(), n.c_str(), started_);
   }
-  // Made before the run: the user's (a bare fixture repository, a clone). Never changed by
-  // cordon; a change of what git runs or obeys there during the run is said.
-  std::vector<std::string> changed;
-  for (const char* name : {"config", "hooks", "commondir", "config.worktree"})
-    if (auto c = new_since(dir->fd(), name, started_, false); c && *c) changed.emplace_back(name);
-  if (auto hooks = dir->subdir("hooks")) {
-    if (auto names = list_entries(*hooks, 4096)) {
-      for (const auto& n : *names)
-        if (auto c = new_since(hooks->fd(), n.c_str(), started_, false); c && *c) {
-          changed.emplace_back("hooks/" + n);
-          break;
-        }
-    }
-  }
-  if (changed.empty()) return;
-  std::string list;
-  for (const auto& c : changed) list += (list.empty() ? "" : ", ") + git_config::escape_name(c);
-  out.gitdirs.push_back(
-      {{},
-       {git_config::escape_name(path) + ": a git repository that existed before the run had " + list +
-        " changed during it; cordon did not change it: review it before running git there"}});
+  if (touched) out.gitdirs.push_back(neutralise_gitdir(*dir));
 }
 
 }  // namespace cordon
