@@ -333,6 +333,60 @@ TEST_F(PostRun, ARepositoryPlantedThroughACommondirIsNeutralised) {
   EXPECT_EQ(git_outside(box, {"log", "--format=%s"}).out, "first\n");
 }
 
+namespace {
+// A repository planted in node_modules (which the walk after the run does not search) whose
+// core.fsmonitor creates `marker`: the target of the redirections below.
+const char* const kPlantEvil =
+    "mkdir -p node_modules/evil && cp -r .git/objects .git/refs .git/HEAD node_modules/evil/ && "
+    "printf '[core]\\n\\tfsmonitor = \"touch %s; false\"\\n' > node_modules/evil/config";
+
+std::string plant_evil(const std::string& marker) {
+  std::string s = kPlantEvil;
+  return s.replace(s.find("%s"), 2, marker);
+}
+
+void commit_one(const Sandbox& box) {
+  ASSERT_EQ(git_outside(box, {"init", "-q"}).code, 0);
+  write_file(box.ws / "a.txt", "a\n");
+  ASSERT_EQ(git_outside(box, {"add", "."}).code, 0);
+  ASSERT_EQ(git_outside(box, {"commit", "-qm", "first"}).code, 0);
+}
+}  // namespace
+
+// A linked worktree outside the workspace reads its config and hooks from the directory its
+// .git/worktrees/NAME/commondir names: a command that rewrote it would run code the next
+// time the user runs git in that worktree. git writes "../.." there and nothing else.
+TEST_F(PostRun, ALinkedWorktreesCommondirRewrittenInsideIsMovedAway) {
+  commit_one(box);
+  const std::string wt = outside / "wt";
+  ASSERT_EQ(git_outside(box, {"worktree", "add", "-q", wt}).code, 0);
+  auto o = run_inside(
+      box, plant_evil(marker) + " && echo \"$PWD/node_modules/evil\" > .git/worktrees/wt/commondir");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.err, "worktrees/wt/commondir: changed inside the sandbox, renamed")) << o.err;
+  (void)run_process({"git", "status", "--short"}, wt, "", box.env(kGitIdentity), kBoundSeconds);
+  EXPECT_FALSE(exists(marker)) << "planted code ran in the linked worktree\ncordon said: " << o.err;
+}
+
+// A .git file made inside that leads anywhere but a repository cordon protects is moved
+// away; one that `git worktree add` made inside (leading to .git/worktrees/NAME) stays.
+TEST_F(PostRun, AGitFileMadeInsideLeadsOnlyToAProtectedRepository) {
+  commit_one(box);
+  auto o = run_inside(box, plant_evil(marker) +
+                               " && mkdir -p sub && echo 'gitdir: ../node_modules/evil' > sub/.git && "
+                               "git worktree add -q wt2");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.err, "sub/.git (a file made or changed inside the sandbox")) << o.err;
+  (void)run_process({"git", "status", "--short"}, box.ws / "sub", "", box.env(kGitIdentity), kBoundSeconds);
+  EXPECT_FALSE(exists(marker)) << "planted code ran\ncordon said: " << o.err;
+  // The allowed half: the worktree made inside works outside, and was not reported.
+  EXPECT_FALSE(contains(o.err, "wt2/.git")) << o.err;
+  auto log =
+      run_process({"git", "log", "--format=%s"}, box.ws / "wt2", "", box.env(kGitIdentity), kBoundSeconds);
+  EXPECT_EQ(log.out, "first\n") << log.err;
+  EXPECT_FALSE(exists(marker));
+}
+
 // A repository made in a subdirectory during the run (`git init sub`, `git clone URL
 // sub`) is treated as one made at the top: its code-running config and hooks are
 // neutralised, its history and remote kept.

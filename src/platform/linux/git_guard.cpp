@@ -2,9 +2,11 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 
 #include "core/git_config.hpp"
 #include "core/paths.hpp"
@@ -251,6 +253,7 @@ std::vector<GitDirPin> pin_existing_gitdirs(const std::vector<std::string>& root
     auto git = root_dir->subdir(".git");
     if (!git) continue;
     GitDirPin pin;
+    (void)::clock_gettime(CLOCK_REALTIME, &pin.pinned_at);
     pin.gitdir = paths::join(root, ".git");
     for (const char* name : kPointerNames)
       if (stat_entry(*git, name)) pin.present.emplace_back(name);
@@ -263,6 +266,26 @@ std::vector<GitDirPin> pin_existing_gitdirs(const std::vector<std::string>& root
 GitRepair remove_new_pointers(const GitDirPin& pin) {
   GitRepair out;
   if (!pin.dir) return out;
+  // A linked worktree's commondir names the directory whose config and hooks apply when
+  // git runs in that worktree (which may lie outside every writable root): git writes
+  // "../.." and nothing else. One changed during the run to anything else is moved away.
+  if (auto worktrees = pin.dir->subdir("worktrees")) {
+    auto names = list_entries(*worktrees, kMaxEntries);
+    for (const auto& name : names ? *names : std::vector<std::string>{}) {
+      auto wt = worktrees->subdir(name);
+      if (!wt || !changed_since(wt->fd(), "commondir", pin.pinned_at)) continue;
+      auto text = read_regular(*wt, "commondir", 4096);
+      if (text && (*text == "../..\n" || *text == "../..")) continue;
+      const std::string where = escape_name(pin.gitdir + "/worktrees/" + name + "/commondir");
+      if (auto moved = rename_away(*wt, "commondir", kDisabled))
+        out.done.push_back(where + ": changed inside the sandbox, renamed to " + escape_name(*moved) +
+                           " (git run in that worktree would read another directory's config and hooks)");
+      else
+        out.warnings.push_back(one_line(moved.error()) + " (" + where +
+                               " was changed inside the sandbox and could not be moved away: do not run git "
+                               "in that worktree before fixing it)");
+    }
+  }
   for (const char* name : kPointerNames) {
     if (std::find(pin.present.begin(), pin.present.end(), name) != pin.present.end()) continue;
     auto st = stat_entry(*pin.dir, name);
@@ -319,6 +342,60 @@ GitRepair neutralise_new_repository(const GitRootPin& pin) {
     return out;
   }
   repair.gitdir(*git, 0);
+  return out;
+}
+
+bool changed_since(int dir, const char* name, const struct timespec& since) {
+  struct statx sx {};
+  if (::statx(dir, name, AT_SYMLINK_NOFOLLOW, STATX_CTIME, &sx) != 0) return errno != ENOENT;
+  // 50 ms early: file times come from a coarse clock, a tick behind the one read before.
+  constexpr int64_t kSlackNs = 50'000'000;
+  const int64_t at = static_cast<int64_t>(sx.stx_ctime.tv_sec) * 1'000'000'000 + sx.stx_ctime.tv_nsec;
+  const int64_t from = static_cast<int64_t>(since.tv_sec) * 1'000'000'000 + since.tv_nsec;
+  return at >= from - kSlackNs;
+}
+
+namespace {
+
+// What git reads from a .git file ("gitdir: PATH", one line) or link, resolved against the
+// directory holding it, lexically; "" when it is neither.
+std::string pointer_target(const PinnedDir& dir, const std::string& dir_path, const struct stat& st) {
+  std::string text;
+  if (S_ISLNK(st.st_mode)) {
+    char buf[4096];
+    const ssize_t n = ::readlinkat(dir.fd(), ".git", buf, sizeof buf - 1);
+    if (n <= 0) return "";
+    text.assign(buf, static_cast<size_t>(n));
+  } else {
+    auto content = read_regular(dir, ".git", 4096);
+    if (!content || content->rfind("gitdir: ", 0) != 0) return "";
+    text = content->substr(8);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    if (text.empty() || text.find('\n') != std::string::npos) return "";
+  }
+  return paths::normalize(text[0] == '/' ? text : dir_path + "/" + text);
+}
+
+}  // namespace
+
+GitRepair check_git_pointer(const PinnedDir& dir, const std::string& path,
+                            const std::vector<std::string>& gitdirs) {
+  GitRepair out;
+  auto st = stat_entry(dir, ".git");
+  if (!st || S_ISDIR(st->st_mode)) return out;
+  const std::string target = pointer_target(dir, paths::parent(path), *st);
+  for (const auto& g : gitdirs)
+    if (!target.empty() && paths::is_within(target, g)) return out;  // a worktree's or submodule's
+  auto to = rename_away(dir, ".git", kDisabled);
+  const std::string what = escape_name(path) + " (" + kind_of(st->st_mode) +
+                           " made or changed inside the sandbox" +
+                           (target.empty() ? "" : ", naming " + escape_name(target)) +
+                           ") does not lead to a repository cordon protected";
+  if (to)
+    out.warnings.push_back(what + ": renamed to " + escape_name(*to));
+  else
+    out.warnings.push_back(what + " and could not be moved away (" + one_line(to.error()) +
+                           "): do not run git there before removing it");
   return out;
 }
 

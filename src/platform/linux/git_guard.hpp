@@ -22,6 +22,8 @@
 // It prints no file content: removed keys are named, escaped (git_config::escape_name).
 #pragma once
 
+#include <time.h>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,6 +55,17 @@ struct GitRepair {
 // core.pager runs on the next `git log`). Same treatment as a new repository's .git.
 [[nodiscard]] GitRepair neutralise_gitdir(const PinnedDir& gitdir);
 
+// A `.git` file or link below the top of a root that changed during the run (`git worktree
+// add`, `git submodule update --init` write them): kept when it names a directory within
+// one of `gitdirs` (the repositories the plan protected), renamed away otherwise (git would
+// take its config and hooks from wherever it points). `dir` holds it; `path` is for messages.
+[[nodiscard]] GitRepair check_git_pointer(const PinnedDir& dir, const std::string& path,
+                                          const std::vector<std::string>& gitdirs);
+
+// The file times of a run: whether an entry changed (or was made) since `since`; false
+// when absent, true when it cannot be told (assume the worst).
+[[nodiscard]] bool changed_since(int dir, const char* name, const struct timespec& since);
+
 // A repository that existed before the run keeps hooks/ and config read-only, but the
 // rest of .git is writable (objects, refs, the index): a `commondir` or `config.worktree`
 // written there would send git, run outside afterwards, to another directory's config and
@@ -62,6 +75,7 @@ struct GitDirPin {
   std::string gitdir;
   std::optional<PinnedDir> dir;
   std::vector<std::string> present;  // pointer names that existed before the run
+  struct timespec pinned_at {};      // a linked worktree's commondir changed after it is checked
 };
 [[nodiscard]] std::vector<GitDirPin> pin_existing_gitdirs(const std::vector<std::string>& roots);
 [[nodiscard]] GitRepair remove_new_pointers(const GitDirPin& pin);

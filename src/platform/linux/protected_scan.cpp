@@ -27,8 +27,10 @@ struct DirCloser {
 
 }  // namespace
 
-DepthScan DepthScan::pin(const std::vector<std::string>& roots, std::vector<std::string> names, bool git) {
+DepthScan DepthScan::pin(const std::vector<std::string>& roots, std::vector<std::string> names, bool git,
+                         std::vector<std::string> gitdirs) {
   DepthScan s;
+  s.gitdirs_ = std::move(gitdirs);
   s.names_ = std::move(names);
   s.git_ = git;
   (void)::clock_gettime(CLOCK_REALTIME, &s.started_);
@@ -79,7 +81,7 @@ DepthFindings DepthScan::scan(const std::set<std::string>& known) const {
         objects = objects || name == "objects";
         refs = refs || name == "refs";
         common = common || name == "commondir";  // objects and refs are then found through it
-        if (git_ && name == ".git" && depth > 0) check_gitdir(roots_[i], root, rel + "/" + name, known, out);
+        if (git_ && name == ".git" && depth > 0) check_dotgit(roots_[i], root, rel, known, out);
         if (++read > kScanBudget) {
           found.push_back("(" + root + " was searched only in part: more than " +
                           std::to_string(kScanBudget) + " entries)");
@@ -114,25 +116,21 @@ DepthFindings DepthScan::scan(const std::set<std::string>& known) const {
   return out;
 }
 
-namespace {
+namespace {}  // namespace
 
-bool changed_since(const struct statx_timestamp& t, const struct timespec& since) {
-  // 50 ms early: file times come from a coarse clock, a tick behind the one read at pin().
-  constexpr int64_t kSlackNs = 50'000'000;
-  const int64_t at = static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
-  const int64_t from = static_cast<int64_t>(since.tv_sec) * 1'000'000'000 + since.tv_nsec;
-  return at >= from - kSlackNs;
+void DepthScan::check_dotgit(const PinnedDir& root, const std::string& root_path, const std::string& rel,
+                             const std::set<std::string>& known, DepthFindings& out) const {
+  auto dir = root.subdir(rel);
+  if (!dir) return;
+  auto st = stat_entry(*dir, ".git");
+  if (!st) return;
+  if (S_ISDIR(st->st_mode)) {
+    check_gitdir(root, root_path, rel + "/.git", known, out);
+    return;
+  }
+  if (!changed_since(dir->fd(), ".git", started_)) return;  // the user's, from before the run
+  out.gitdirs.push_back(check_git_pointer(*dir, paths::join(paths::join(root_path, rel), ".git"), gitdirs_));
 }
-
-// Whether `name` beneath `dir` changed (or was made) since `since`: false when absent,
-// true when it cannot be told (assume the worst).
-bool changed_at(int dir, const char* name, const struct timespec& since) {
-  struct statx sx {};
-  if (::statx(dir, name, AT_SYMLINK_NOFOLLOW, STATX_CTIME, &sx) != 0) return errno != ENOENT;
-  return changed_since(sx.stx_ctime, since);
-}
-
-}  // namespace
 
 void DepthScan::check_gitdir(const PinnedDir& root, const std::string& root_path, const std::string& rel,
                              const std::set<std::string>& known, DepthFindings& out) const {
@@ -153,12 +151,12 @@ void DepthScan::check_gitdir(const PinnedDir& root, const std::string& root_path
   // back.
   bool touched = false;
   for (const char* name : {"HEAD", "objects", "refs", "commondir", "config", "config.worktree", "hooks"})
-    touched = touched || changed_at(dir->fd(), name, started_);
+    touched = touched || changed_since(dir->fd(), name, started_);
   if (auto hooks = dir->subdir("hooks"); !touched && hooks) {
     auto names = list_entries(*hooks, 4096);
     touched = !names;  // unreadable: assume the worst
     for (const auto& n : names ? *names : std::vector<std::string>{})
-      touched = touched || changed_at(hooks->fd(), n.c_str(), started_);
+      touched = touched || changed_since(hooks->fd(), n.c_str(), started_);
   }
   if (touched) out.gitdirs.push_back(neutralise_gitdir(*dir));
 }

@@ -35,12 +35,18 @@ struct DepthFindings {
 
 class DepthScan {
  public:
-  // `git`: also look for git directories made during the run (not with --git writable).
-  static DepthScan pin(const std::vector<std::string>& roots, std::vector<std::string> names, bool git);
+  // `git`: also look for git directories and pointers made during the run (not with --git
+  // writable); `gitdirs`: the repositories the plan protects, where a pointer may lead.
+  static DepthScan pin(const std::vector<std::string>& roots, std::vector<std::string> names, bool git,
+                       std::vector<std::string> gitdirs);
   // `known`: the paths the plan protected (a known gitdir's config among them).
   DepthFindings scan(const std::set<std::string>& known) const;
 
  private:
+  // The `.git` in directory `rel`: a directory is checked as a repository, a file or link
+  // as a pointer (git_guard.hpp's check_git_pointer).
+  void check_dotgit(const PinnedDir& root, const std::string& root_path, const std::string& rel,
+                    const std::set<std::string>& known, DepthFindings& out) const;
   void check_gitdir(const PinnedDir& root, const std::string& root_path, const std::string& rel,
                     const std::set<std::string>& known, DepthFindings& out) const;
 
@@ -48,6 +54,7 @@ class DepthScan {
   std::vector<std::string> root_paths_;
   std::vector<std::string> names_;
   bool git_ = false;
+  std::vector<std::string> gitdirs_;
   struct timespec started_ {};  // before the command: what is born after it is the run's
 };
 

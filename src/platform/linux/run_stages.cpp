@@ -59,10 +59,19 @@ std::vector<std::string> own_paths(const StateDirs& state) {
 }
 
 // The walk after the run (platform/linux/protected_scan.hpp), pinned before it starts.
-DepthScan pin_depth_scan(const Policy& policy) {
+DepthScan pin_depth_scan(const Policy& policy, const LinuxPlan& plan) {
   std::vector<std::string> names;
   for (const auto& e : defaults::protected_names_except(policy.unprotect)) names.emplace_back(e.name);
-  return DepthScan::pin(policy.write_roots(), std::move(names), policy.git != GitMode::Writable);
+  // The repositories the plan protects: their config (or, --git read-only, all of them).
+  std::vector<std::string> gitdirs;
+  for (const auto& m : plan.mounts)
+    if (m.kind == MountKind::BindReadOnly && m.reason.rfind("git config", 0) == 0 &&
+        paths::basename(m.target) == "config")
+      gitdirs.push_back(paths::parent(m.target));
+    else if (m.kind == MountKind::BindReadOnly && m.reason == "--git read-only")
+      gitdirs.push_back(m.target);
+  return DepthScan::pin(policy.write_roots(), std::move(names), policy.git != GitMode::Writable,
+                        std::move(gitdirs));
 }
 
 // What the plan protected (or reported as unprotected) before the run.
@@ -194,7 +203,7 @@ Result<Acquired> acquire_stage(const Policy& policy, Planned& planned, const Com
   a.git_pins = pin_git_roots(plan.git_watch);
   if (sandboxed && policy.git != GitMode::Writable)
     a.gitdir_pins = pin_existing_gitdirs(policy.write_roots());
-  if (sandboxed) a.depth_scan = pin_depth_scan(policy);
+  if (sandboxed) a.depth_scan = pin_depth_scan(policy, plan);
   return a;
 }
 
