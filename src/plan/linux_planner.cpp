@@ -7,6 +7,7 @@
 
 #include "core/defaults.hpp"
 #include "core/paths.hpp"
+#include "plan/git_hooks_path.hpp"
 #include "plan/landlock_abi.hpp"
 #include "plan/require.hpp"
 
@@ -243,6 +244,17 @@ class ProtectedCollector {
     pin(gitdir, "keeps .git from being renamed away");
     add(paths::join(gitdir, "hooks"), "git hooks run code outside the sandbox", true);
     add(paths::join(gitdir, "config"), "git config can run code (core.fsmonitor, filters, aliases)", false);
+    // core.hooksPath: git runs hooks from there instead (a tracked .githooks, husky's .husky/_).
+    for (const auto& dir : git_hooks::paths(fs_, {gitdir, root, home_, xdg_config_home_})) {
+      if (!in_any(dir, roots_)) continue;
+      const std::string why = "git hooks (core.hooksPath) run code outside the sandbox";
+      if (std::find(roots_.begin(), roots_.end(), dir) == roots_.end()) {
+        add_blocking_absent_parents(dir, why, true);
+        continue;
+      }
+      // The hooks directory is a writable root itself (hooksPath = .): its hooks, by name.
+      for (const char* hook : git_hooks::kHookNames) add(paths::join(dir, hook), why, false);
+    }
     // Linked worktree gitdirs name the common dir whose hooks and config apply.
     if (auto common = fs_.read_small(paths::join(gitdir, "commondir"), 4096)) {
       std::string c = *common;

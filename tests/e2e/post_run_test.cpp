@@ -387,6 +387,29 @@ TEST_F(PostRun, AGitFileMadeInsideLeadsOnlyToAProtectedRepository) {
   EXPECT_FALSE(exists(marker));
 }
 
+// core.hooksPath names a tracked directory (as hook managers set it up): git runs the
+// hooks there at the user's next commit, so it is as read-only as .git/hooks, and renaming
+// it away to put another in its place fails too.
+TEST_F(PostRun, AHooksPathDirectoryInTheWorkspaceCannotBeWritten) {
+  commit_one(box);
+  ASSERT_EQ(git_outside(box, {"config", "core.hooksPath", ".githooks"}).code, 0);
+  write_file(box.ws / ".githooks/pre-commit", "#!/bin/sh\nexit 0\n");
+  ::chmod((box.ws / ".githooks/pre-commit").c_str(), 0755);
+  const std::string original = read_file(box.ws / ".githooks/pre-commit");
+  const std::string evil = "#!/bin/sh\\ntouch " + marker + "\\n";
+  auto o =
+      run_inside(box, "printf '" + evil + "' > .githooks/pre-commit; printf '" + evil +
+                          "' > .githooks/post-commit; mv .githooks old 2>/dev/null && mkdir .githooks && "
+                          "printf '" +
+                          evil +
+                          "' > .githooks/pre-commit; chmod +x .githooks/*; "
+                          "echo b > b.txt && git add b.txt && git commit -qm inside && echo committed");
+  EXPECT_TRUE(contains(o.out, "committed")) << o.err;  // the allowed half: commits work inside
+  EXPECT_EQ(read_file(box.ws / ".githooks/pre-commit"), original);
+  EXPECT_FALSE(exists(box.ws / ".githooks/post-commit"));
+  expect_git_outside_is_inert(box, marker);
+}
+
 // A repository made in a subdirectory during the run (`git init sub`, `git clone URL
 // sub`) is treated as one made at the top: its code-running config and hooks are
 // neutralised, its history and remote kept.

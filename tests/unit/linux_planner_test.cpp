@@ -11,6 +11,7 @@
 #include "core/defaults.hpp"
 #include "core/paths.hpp"
 #include "plan/denial_rules.hpp"
+#include "plan/git_hooks_path.hpp"
 #include "plan/landlock_abi.hpp"
 
 namespace cordon {
@@ -194,6 +195,44 @@ TEST(LinuxPlanner, MissingHooksDirInExistingRepoIsBlocked) {
   bool found = false;
   for (const auto& r : plan->refused_creations) found |= r.path == "/home/u/proj/.git/hooks";
   EXPECT_TRUE(found);
+}
+
+// core.hooksPath moves the hooks: every value in the files git reads (and what they
+// include, conditionally or not) names a directory to protect.
+TEST(GitHooksPath, EveryValueInEveryFileGitReadsIsFound) {
+  FakeFs fs;
+  fs.file("/etc/gitconfig", "[core]\n\thooksPath = /srv/hooks\n");
+  fs.file("/home/u/.gitconfig",
+          "[include]\n\tpath = extra.inc\n[includeIf \"gitdir:~/work/\"]\n\tpath = ~/work.inc\n");
+  fs.file("/home/u/extra.inc", "[core]\n\thooksPath = ~/global-hooks\n");
+  fs.file("/home/u/work.inc", "[core]\n\thookspath = /home/u/work-hooks\n");
+  fs.file("/home/u/.config/git/config", "[CORE]\n\tHooksPath = xdg-relative\n");
+  fs.file("/home/u/proj/.git/config", "[core]\n\thooksPath = .githooks\n[core]\n\thooksPath = .githooks\n");
+  fs.file("/home/u/proj/.git/config.worktree", "[core] hooksPath = ../elsewhere/./h\n");
+  auto found = git_hooks::paths(fs, {"/home/u/proj/.git", "/home/u/proj", "/home/u"});
+  EXPECT_EQ(found, (std::vector<std::string>{"/srv/hooks", "/home/u/proj/xdg-relative",
+                                             "/home/u/global-hooks", "/home/u/work-hooks",
+                                             "/home/u/proj/.githooks", "/home/u/elsewhere/h"}));
+}
+
+TEST(GitHooksPath, IncludeCyclesEnd) {
+  FakeFs fs;
+  fs.file("/home/u/.gitconfig", "[include]\n\tpath = ~/.gitconfig\n[core]\n\thooksPath = /h\n");
+  EXPECT_EQ(git_hooks::paths(fs, {"/home/u/proj/.git", "/home/u/proj", "/home/u"}),
+            std::vector<std::string>{"/h"});
+}
+
+TEST(LinuxPlanner, HooksPathInsideTheWorkspaceIsProtectedPresentOrAbsent) {
+  auto fs = base_fs();
+  fs.file("/home/u/proj/.git/config", "[core]\n\thooksPath = .githooks\n");
+  fs.file("/home/u/.gitconfig", "[core]\n\thooksPath = /home/u/proj/tools/hooks\n");
+  fs.dir("/home/u/proj/.githooks");
+  auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  EXPECT_TRUE(contains(targets(*plan, MountKind::BindReadOnly), "/home/u/proj/.githooks"));
+  std::set<std::string> refused;
+  for (const auto& r : plan->refused_creations) refused.insert(r.path);
+  EXPECT_TRUE(refused.count("/home/u/proj/tools")) << "the absent hooks directory cannot be created";
 }
 
 TEST(LinuxPlanner, NoRepositoryMeansGitInitWorksAndIsWatched) {

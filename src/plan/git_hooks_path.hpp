@@ -1,0 +1,61 @@
+// cordon: where git runs hooks from besides <gitdir>/hooks. core.hooksPath moves them
+// anywhere (hook managers point it at a tracked directory of the worktree, .githooks or
+// .husky/_): a command that wrote there would run code at the user's next commit.
+//
+//   for (const auto& dir : git_hooks::paths(fs, {gitdir, worktree, home, xdg})) protect(dir);
+//
+// Every value of core.hooksPath found in the files git reads for a repository (system,
+// global and XDG config, the repository's config and config.worktree, and every file they
+// include, conditionally or not) is returned, not only the effective one: protecting a
+// directory git would not use costs nothing, missing the one it uses is a hole. Pure: the
+// files are read through FsProbe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "plan/fs_probe.hpp"
+
+namespace cordon::git_hooks {
+
+struct Inputs {
+  std::string gitdir;    // absolute
+  std::string worktree;  // the top of the worktree: relative hooksPath values start there
+  std::string home;      // "" when unknown: ~ is not expanded
+  std::string xdg_config_home = {};
+};
+
+// The hooks git runs, by name (githooks(5)).
+inline constexpr const char* kHookNames[] = {"applypatch-msg",
+                                             "pre-applypatch",
+                                             "post-applypatch",
+                                             "pre-commit",
+                                             "pre-merge-commit",
+                                             "prepare-commit-msg",
+                                             "commit-msg",
+                                             "post-commit",
+                                             "pre-rebase",
+                                             "post-checkout",
+                                             "post-merge",
+                                             "pre-push",
+                                             "pre-receive",
+                                             "update",
+                                             "proc-receive",
+                                             "post-receive",
+                                             "post-update",
+                                             "reference-transaction",
+                                             "push-to-checkout",
+                                             "pre-auto-gc",
+                                             "post-rewrite",
+                                             "sendemail-validate",
+                                             "fsmonitor-watchman",
+                                             "p4-changelist",
+                                             "p4-prepare-changelist",
+                                             "p4-post-changelist",
+                                             "p4-pre-submit",
+                                             "post-index-change"};
+
+// Absolute, lexically normalised, each once, in the order found.
+[[nodiscard]] std::vector<std::string> paths(const FsProbe& fs, const Inputs& in);
+
+}  // namespace cordon::git_hooks
