@@ -110,6 +110,7 @@ nlohmann::json to_json(const WinPlan& plan) {
   for (const auto& w : plan.git_watch) watch.push_back({{"gitdir", w.gitdir}, {"present", w.present}});
   j["git_watch"] = watch;
   j["new_repository_roots"] = plan.new_repo_roots;
+  j["walk_truncated"] = plan.walk_truncated;
   j["child_temp"] = plan.child_temp;
   if (!plan.run_home.empty()) j["run_home"] = plan.run_home;
   nlohmann::json env = nlohmann::json::object();
@@ -189,6 +190,12 @@ PlanReport stage1_report(const WinPlan& plan, const Policy& policy, const WinHos
     prot.detail = std::to_string(plan.linked_protected.size()) + " protected name(s) are links (e.g. " +
                   plan.linked_protected.front() + "): a target outside the roots keeps its own ACL";
     prot.fix = "replace the links by real directories or files";
+  }
+  if (!plan.walk_truncated.empty()) {
+    prot.state = GuaranteeState::Degraded;
+    prot.detail = "the search for protected names and repositories below the top stopped early in " +
+                  plan.walk_truncated.front() + ": what lies beyond it is not protected";
+    prot.fix = "use a smaller writable root, or --protect the paths that matter";
   }
   if (!plan.unprotected.empty()) {
     prot.state = GuaranteeState::Degraded;

@@ -1006,7 +1006,7 @@ TEST(WinPlanner, SubmoduleGitDirsPointersAndWorktreeCommondirAreProtected) {
   h.fs->mkdir(ws("lib"));
   h.fs->add_file(ws("lib\\.git"), {}, "gitdir: ../.git/modules/lib\n");
   // A linked worktree whose gitdir lives in ws\.git\worktrees\wt2 (its checkout's own
-  // .git pointer, nested below the root, is not found: nested repositories stay a gap).
+  // .git pointer, nested below the root, is found by the depth walk: nested_git_test.cpp).
   h.fs->mkdir(ws(".git\\worktrees\\wt2"));
   h.fs->add_file(ws(".git\\worktrees\\wt2\\commondir"), {}, "../..\n");
   h.fs->add_file(ws(".git\\worktrees\\wt2\\HEAD"));
