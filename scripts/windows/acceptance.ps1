@@ -298,6 +298,27 @@ if ($haveChild) {
   $a | Wait-Process -Timeout 40 -ErrorAction SilentlyContinue
 } else { Skip 'F6 concurrent runs' 'needs cordon_smoke_child.exe' }
 
+# F5/F6: each run's private desktop is granted by the run's own default DACL (user,
+# SYSTEM, run SID), no longer by the logon SID every sandbox holds: run B opens run A's
+# desktop for input (JOURNALPLAYBACK | WRITEOBJECTS) no more.
+if ($haveChild) {
+  Remove-Item "$ws\a_desk.txt", "$ws\a_pid2.txt" -ErrorAction SilentlyContinue
+  $a = Start-Process -FilePath $Cordon -WorkingDirectory $ws -PassThru -NoNewWindow `
+         -ArgumentList @('run', '--best-effort', '--', 'cmd.exe', '/d', '/c', "`"$Child`" station> a_desk.txt & `"$Child`" pid-sleep a_pid2.txt 20")
+  for ($i = 0; $i -lt 40 -and -not (Test-Path "$ws\a_pid2.txt"); $i++) { Start-Sleep -Milliseconds 500 }
+  $desk = if ((Content "$ws\a_desk.txt") -match 'desktop=(CordonSandbox-[0-9a-f]+)') { $Matches[1] } else { $null }
+  if ($desk) {
+    # The probes go in base64 (iex of the decoded text): embedded double quotes do not
+    # survive PowerShell 5's native argument passing.
+    function Encoded([string]$script) { "iex ([Text.Encoding]::Unicode.GetString([Convert]::FromBase64String('$([Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($script)))')))" }
+    $user32 = '[DllImport("user32.dll", CharSet = CharSet.Unicode)] public static extern IntPtr OpenDesktop(string n, uint f, bool i, uint a);'
+    $load = "`$t = Add-Type -PassThru -Name D -Namespace CordonAcc -MemberDefinition '$user32'; "
+    $rcB = SbxPs $wsB @() (Encoded ($load + "'opened-for-input=' + [int](`$t::OpenDesktop('$desk', 0, `$false, 0xA0) -ne [IntPtr]::Zero)"))
+    Report 'F5: run B cannot open run A''s private desktop for input' ($rcB -eq 0 -and ((SbxOut) -match 'opened-for-input=0')) (SbxOut)
+  } else { Report 'F5: run A printed its desktop' $false (Content "$ws\a_desk.txt") }
+  $a | Wait-Process -Timeout 40 -ErrorAction SilentlyContinue
+} else { Skip 'F5 desktops of other runs' 'needs cordon_smoke_child.exe' }
+
 # F7: a --tmp host run leaves the host TEMP unwritable for the next default run.
 Sbx $ws @('--tmp', 'host') "echo x> `"$hostTemp\cordon_acc_host2.txt`"" | Out-Null
 Report 'F7: --tmp host run wrote the host TEMP' (Test-Path "$hostTemp\cordon_acc_host2.txt")
