@@ -222,7 +222,17 @@ struct Builder {
     return is_absolute(target) ? normalize(target) : normalize(join(base, target));
   }
 
+  // A gitdir outside every writable root is left alone, as Linux's collect_gitdir does:
+  // the sandbox cannot write there, and the path came from a file the sandbox may have
+  // written (a .git pointer or a commondir planted in an earlier run): following it
+  // would have cordon create placeholders and persistent ACEs wherever it points.
+  bool in_a_root(const std::string& path) const {
+    return std::any_of(plan.write_roots.begin(), plan.write_roots.end(),
+                       [&](const std::string& r) { return is_within(path, r); });
+  }
+
   void protect_git_dir(const std::string& git_dir, const std::string& label, int depth = 0) {
+    if (!in_a_root(git_dir)) return;
     if (!gitdir_keys.insert(path_key(git_dir)).second) return;
     if (++git_dirs > kMaxGitDirs) {
       note_truncated(git_dir);
@@ -287,6 +297,7 @@ struct Builder {
   // A linked worktree's gitdir: what is there is protected, nothing is created (git
   // takes config and hooks from the common dir, which its commondir names).
   void protect_present(const std::string& gitdir, const std::string& label, int depth) {
+    if (!in_a_root(gitdir)) return;
     if (!gitdir_keys.insert(path_key(gitdir)).second) return;
     if (++git_dirs > kMaxGitDirs) {
       note_truncated(gitdir);

@@ -123,6 +123,32 @@ TEST(WinNestedGit, TheWalkFollowsNoLinkAndSkipsToolCaches) {
   EXPECT_FALSE(has_ace_on(*r, ws("node_modules\\pkg\\.vscode")));
 }
 
+// A .git pointer file (or a commondir) is text the sandbox may have written in an
+// earlier run: one naming a directory outside every root must not make cordon create
+// placeholders or persistent ACEs there (the sandbox cannot write there anyway).
+TEST(WinNestedGit, APointerOutOfTheRootsSteersNoAceOrPlaceholderThere) {
+  Host h;
+  h.fs->add_file(std::string(kOutside) + "\\HEAD");
+  h.fs->mkdir(ws("planted"));
+  h.fs->add_file(ws("planted\\.git"), {}, std::string("gitdir: ") + kOutside + "\n");
+  h.fs->mkdir(ws(".git\\worktrees\\evil"));
+  h.fs->add_file(ws(".git\\worktrees\\evil\\HEAD"));
+  h.fs->add_file(ws(".git\\worktrees\\evil\\commondir"), {}, "C:\\Users\\alice\\extra\n");
+  auto r = plan_windows(test::ws_policy(), h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(r) << r.error().message();
+  for (const auto& a : r->aces) {
+    EXPECT_FALSE(is_within(a.path, kOutside)) << a.path << ": " << a.reason;
+    EXPECT_FALSE(is_within(a.path, test::kExtra)) << a.path << ": " << a.reason;
+  }
+  for (const auto& ph : r->placeholders) {
+    EXPECT_FALSE(is_within(ph.path, kOutside)) << ph.path;
+    EXPECT_FALSE(is_within(ph.path, test::kExtra)) << ph.path;
+  }
+  // The pointer and the commondir themselves, inside the root, are protected.
+  EXPECT_TRUE(has_ace_on(*r, ws("planted\\.git")));
+  EXPECT_TRUE(has_ace_on(*r, ws(".git\\worktrees\\evil\\commondir")));
+}
+
 TEST(WinNestedGit, AWalkOutOfBudgetIsReportedNeverSilent) {
   Host h;
   h.fs->mkdir(ws("a\\b\\c"));
