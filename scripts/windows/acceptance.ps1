@@ -530,8 +530,8 @@ if ($Stage2) {
   }
   $rights = RightsExport
   if ($rights) {
-    $denied = @('SeDenyNetworkLogonRight', 'SeDenyRemoteInteractiveLogonRight', 'SeDenyBatchLogonRight', 'SeDenyServiceLogonRight') |
-      Where-Object { -not ($rights -match "(?m)^$_\s*=.*\*$([regex]::Escape($grpSid))") }
+    $denied = @(@('SeDenyNetworkLogonRight', 'SeDenyRemoteInteractiveLogonRight', 'SeDenyBatchLogonRight', 'SeDenyServiceLogonRight') |
+      Where-Object { -not ($rights -match "(?m)^$_\s*=.*\*$([regex]::Escape($grpSid))") })
     Report 'F23: the sandbox group is denied network, Remote Desktop, batch and service logon' ($denied.Count -eq 0) ($denied -join ', ')
     Report 'F23: the sandbox group is not denied the local logon it needs' (-not ($rights -match "(?m)^SeDenyInteractiveLogonRight\s*=.*\*$([regex]::Escape($grpSid))"))
   } else { Skip 'F23 logon rights' 'secedit export not approved (UAC declined?)' }
