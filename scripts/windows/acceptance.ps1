@@ -298,6 +298,27 @@ if ($haveChild) {
   $a | Wait-Process -Timeout 40 -ErrorAction SilentlyContinue
 } else { Skip 'F6 concurrent runs' 'needs cordon_smoke_child.exe' }
 
+# F5/F6: each run's private desktop is granted by the run's own default DACL (user,
+# SYSTEM, run SID), no longer by the logon SID every sandbox holds: run B opens run A's
+# desktop for input (JOURNALPLAYBACK | WRITEOBJECTS) no more.
+if ($haveChild) {
+  Remove-Item "$ws\a_desk.txt", "$ws\a_pid2.txt" -ErrorAction SilentlyContinue
+  $a = Start-Process -FilePath $Cordon -WorkingDirectory $ws -PassThru -NoNewWindow `
+         -ArgumentList @('run', '--best-effort', '--', 'cmd.exe', '/d', '/c', "`"$Child`" station> a_desk.txt & `"$Child`" pid-sleep a_pid2.txt 20")
+  for ($i = 0; $i -lt 40 -and -not (Test-Path "$ws\a_pid2.txt"); $i++) { Start-Sleep -Milliseconds 500 }
+  $desk = if ((Content "$ws\a_desk.txt") -match 'desktop=(CordonSandbox-[0-9a-f]+)') { $Matches[1] } else { $null }
+  if ($desk) {
+    # The probes go in base64 (iex of the decoded text): embedded double quotes do not
+    # survive PowerShell 5's native argument passing.
+    function Encoded([string]$script) { "iex ([Text.Encoding]::Unicode.GetString([Convert]::FromBase64String('$([Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($script)))')))" }
+    $user32 = '[DllImport("user32.dll", CharSet = CharSet.Unicode)] public static extern IntPtr OpenDesktop(string n, uint f, bool i, uint a);'
+    $load = "`$t = Add-Type -PassThru -Name D -Namespace CordonAcc -MemberDefinition '$user32'; "
+    $rcB = SbxPs $wsB @() (Encoded ($load + "'opened-for-input=' + [int](`$t::OpenDesktop('$desk', 0, `$false, 0xA0) -ne [IntPtr]::Zero)"))
+    Report 'F5: run B cannot open run A''s private desktop for input' ($rcB -eq 0 -and ((SbxOut) -match 'opened-for-input=0')) (SbxOut)
+  } else { Report 'F5: run A printed its desktop' $false (Content "$ws\a_desk.txt") }
+  $a | Wait-Process -Timeout 40 -ErrorAction SilentlyContinue
+} else { Skip 'F5 desktops of other runs' 'needs cordon_smoke_child.exe' }
+
 # F7: a --tmp host run leaves the host TEMP unwritable for the next default run.
 Sbx $ws @('--tmp', 'host') "echo x> `"$hostTemp\cordon_acc_host2.txt`"" | Out-Null
 Report 'F7: --tmp host run wrote the host TEMP' (Test-Path "$hostTemp\cordon_acc_host2.txt")
@@ -332,7 +353,8 @@ Refused 'F12: a protected name that is a junction is refused' (Sbx $ws2 @('--str
 Report 'F12: --best-effort: writing through the .vscode junction denied' ((Sbx $ws2 @('--best-effort') 'echo x>> .vscode\tasks.json') -ne 0 -and ((Content "$ws2\tools\editor\tasks.json").Trim() -eq '{}'))
 cmd /c "rmdir `"$ws2\.vscode`"" | Out-Null
 
-# F13: submodule gitdirs and pointers are protected; nested repositories are a known gap.
+# F13: submodule gitdirs and pointers are protected, and so are repositories and
+# protected names below the root (the depth walk).
 New-Item -ItemType Directory -Force "$ws\.git\modules\lib\hooks", "$ws\lib" | Out-Null
 Set-Content "$ws\.git\modules\lib\config" '[core]'; Set-Content "$ws\.git\modules\lib\HEAD" 'ref: refs/heads/main'
 Set-Content "$ws\.gitmodules" "[submodule `"lib`"]`n`tpath = lib`n`turl = ../lib.git"
@@ -340,9 +362,14 @@ Set-Content "$ws\lib\.git" 'gitdir: ../.git/modules/lib'
 Report 'F13: submodule gitdir config write denied' ((Sbx $ws @() 'echo x>> .git\modules\lib\config') -ne 0 -and ((Content "$ws\.git\modules\lib\config").Trim() -eq '[core]'))
 Report 'F13: submodule gitdir hook creation denied' ((Sbx $ws @() 'echo x> .git\modules\lib\hooks\post-checkout') -ne 0 -and -not (Test-Path "$ws\.git\modules\lib\hooks\post-checkout"))
 Report 'F13: submodule .git pointer rewrite denied' ((Sbx $ws @() 'echo gitdir: C:/evil> lib\.git') -ne 0 -and ((Content "$ws\lib\.git") -match 'modules/lib'))
-New-Item -ItemType Directory -Force "$ws\vendor\other\.git" | Out-Null; Set-Content "$ws\vendor\other\.git\config" '[core]'
-$rc = Sbx $ws @() 'echo x>> vendor\other\.git\config'
-Gap 'F13: a nested repository''s .git\config' 'F13' ($rc -ne 0 -and ((Content "$ws\vendor\other\.git\config").Trim() -eq '[core]'))
+New-Item -ItemType Directory -Force "$ws\vendor\other\.git\hooks", "$ws\sub\.vscode" | Out-Null
+Set-Content "$ws\vendor\other\.git\config" '[core]'; Set-Content "$ws\vendor\other\.git\HEAD" 'ref: refs/heads/main'
+Set-Content "$ws\sub\.vscode\tasks.json" '{}'
+Report 'F13: a nested repository''s .git\config write denied' ((Sbx $ws @() 'echo x>> vendor\other\.git\config') -ne 0 -and ((Content "$ws\vendor\other\.git\config").Trim() -eq '[core]'))
+Report 'F13: a nested repository''s hook creation denied' ((Sbx $ws @() 'echo x> vendor\other\.git\hooks\post-checkout') -ne 0 -and -not (Test-Path "$ws\vendor\other\.git\hooks\post-checkout"))
+Report 'F13: a nested repository''s .git cannot be renamed away' ((Sbx $ws @() 'ren vendor\other\.git git_old') -ne 0 -and (Test-Path "$ws\vendor\other\.git\config"))
+Report 'F13: sub\.vscode\tasks.json write denied' ((Sbx $ws @() 'echo x>> sub\.vscode\tasks.json') -ne 0 -and ((Content "$ws\sub\.vscode\tasks.json").Trim() -eq '{}'))
+Report 'F13: files beside a nested repository stay writable' ((Sbx $ws @() 'echo x> vendor\other\file.c') -eq 0 -and (Test-Path "$ws\vendor\other\file.c"))
 
 # F23: an 8.3 alias of a root (Windows sets TEMP with one for a long user name) is
 # accepted under its real name.
@@ -493,6 +520,22 @@ if ($Stage2) {
     Push-Location $s2; & $Cordon setup | Out-Host; Pop-Location
   } else { Skip 'F23 account adoption' 'could not add the membership (UAC declined?)' }
 
+  # F23: the sandbox group may log on only locally (CreateProcessWithLogonW): network,
+  # Remote Desktop, batch and service logon are denied. Reading user rights takes an
+  # elevated secedit export (one more UAC prompt; again after uninstall).
+  function RightsExport {
+    $cfg = Join-Path $env:TEMP 'cordon_acc_rights.inf'; Remove-Item $cfg -ErrorAction SilentlyContinue
+    Start-Process -Verb RunAs -Wait -WindowStyle Hidden -FilePath secedit.exe -ArgumentList @('/export', '/cfg', "`"$cfg`"", '/areas', 'USER_RIGHTS') -ErrorAction SilentlyContinue
+    if (Test-Path $cfg) { Get-Content -Raw $cfg } else { $null }
+  }
+  $rights = RightsExport
+  if ($rights) {
+    $denied = @(@('SeDenyNetworkLogonRight', 'SeDenyRemoteInteractiveLogonRight', 'SeDenyBatchLogonRight', 'SeDenyServiceLogonRight') |
+      Where-Object { -not ($rights -match "(?m)^$_\s*=.*\*$([regex]::Escape($grpSid))") })
+    Report 'F23: the sandbox group is denied network, Remote Desktop, batch and service logon' ($denied.Count -eq 0) ($denied -join ', ')
+    Report 'F23: the sandbox group is not denied the local logon it needs' (-not ($rights -match "(?m)^SeDenyInteractiveLogonRight\s*=.*\*$([regex]::Escape($grpSid))"))
+  } else { Skip 'F23 logon rights' 'secedit export not approved (UAC declined?)' }
+
   # The commands below run through `cordon run`, which uses the sandbox users once
   # stage 2 is set up (offline for --net off, online for --net on).
   function Sbx2([string[]]$Flags, [string]$Script) {
@@ -634,6 +677,8 @@ if ($Stage2) {
     foreach ($sid in @($offSid, $onSid, $grpSid)) { if ((icacls $p) -join "`n" -match [regex]::Escape($sid)) { $orphans += $sid } }
   }
   Report 'S2 uninstall: no ACE (and no orphaned SID) on the workspace or its ancestors' ($orphans.Count -eq 0) ($orphans -join ', ')
+  $rightsAfter = RightsExport
+  if ($rightsAfter) { Report 'F23: uninstall leaves no user right for the sandbox group' (-not ($rightsAfter -match [regex]::Escape($grpSid))) }
   Report 'S2 uninstall: secrets and marker removed' (-not (Test-Path (Join-Path $env:LOCALAPPDATA 'cordon\setup')))
   if ($forged) {
     Report 'F19: the elevated uninstall left a registry value a forged ledger record named' ($null -ne (Get-ItemProperty $victimKey -Name keep -ErrorAction SilentlyContinue))

@@ -234,6 +234,22 @@ if [ "$RC" -eq 0 ] && [ ! -e "$GWS/fresh/.git/hooks" ] && [ ! -e "$GWS/fresh/.gi
   pass "a repository created in the run loses its hooks and its code-running config"
 else fail "new repository guard" "rc=$RC git: $(ls -A "$GWS/fresh/.git" 2>&1 | tr '\n' ' ') err=$(tail -c 400 "$ERR")"; fi
 
+# F13: repositories and protected names below the top of a root are found by the
+# depth walk (through the real host's typed listing, FindFirstFileExW) and protected;
+# a link below the root is never entered.
+NVICTIM=$(mktemp -d /tmp/cordon-nvictim.XXXXXX)
+mkdir -p "$NVICTIM/.vscode" "$GWS/vendor/other/.git/hooks" "$GWS/sub/.vscode" "$GWS/deep"
+echo '[core]' >"$GWS/vendor/other/.git/config"
+echo 'ref: refs/heads/main' >"$GWS/vendor/other/.git/HEAD"
+echo '{}' >"$GWS/sub/.vscode/tasks.json"
+ln -s "$NVICTIM" "$GWS/deep/lnk"
+gws_run "$WINE" "$CORDON" explain --json --best-effort -- "$CHILD" echo hi
+if [ "$RC" -eq 0 ] && grep -qF 'vendor\\other\\.git\\config' "$OUT" && grep -qF 'vendor\\other\\.git\\hooks' "$OUT" &&
+   grep -qF 'sub\\.vscode' "$OUT" && ! grep -qF "$(basename "$NVICTIM")" "$OUT" && ! grep -qF 'deep\\lnk\\' "$OUT"; then
+  pass "a nested repository and sub\\.vscode are protected; the walk enters no link"
+else fail "depth walk" "rc=$RC $(grep -c 'vendor' "$OUT") vendor mentions; err=$(head -c 300 "$ERR")"; fi
+rm -rf "$GWS/vendor" "$GWS/sub" "$GWS/deep" "$NVICTIM"
+
 # F21: --protect on a link would protect the target and deny FILE_DELETE_CHILD on the
 # target's parent (outside the workspace), leaving the link itself deletable: refused
 # (the planner's own refusal, before the shared gate), and with --best-effort no ACE

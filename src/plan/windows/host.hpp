@@ -22,6 +22,14 @@ struct FsEntry {
   std::string final_path;  // canonical long-name path after every link, "" if missing
 };
 
+// One entry of a directory listing, typed as the listing itself reports it (the entry,
+// not a link's target).
+struct DirEntry {
+  std::string name;
+  bool directory = false;
+  bool link = false;  // a junction or symbolic link: never followed by a walk
+};
+
 class FsView {
  public:
   virtual ~FsView() = default;
@@ -31,6 +39,20 @@ class FsView {
   virtual bool is_link(const std::string& path) const = 0;
   // Names of a directory's entries (long names), or empty.
   virtual std::vector<std::string> list(const std::string& dir) const = 0;
+  // The entries with their kind. The real host answers from the listing's own attributes
+  // (no open per entry: the depth walk reads whole trees); this default asks per entry.
+  virtual std::vector<DirEntry> list_typed(const std::string& dir) const {
+    std::vector<DirEntry> out;
+    for (auto& name : list(dir)) {
+      std::string path = dir;
+      if (!path.empty() && path.back() != '\\') path += '\\';
+      path += name;
+      bool link = is_link(path);
+      bool directory = !link && stat(path).kind == FsEntry::Kind::Directory;
+      out.push_back({std::move(name), directory, link});
+    }
+    return out;
+  }
   // The DACL, or nullopt when it cannot be read. An empty vector is an empty DACL.
   virtual std::optional<std::vector<Ace>> dacl(const std::string& path) const = 0;
   // Contents of a small text file (a ".git" pointer file), or nullopt.

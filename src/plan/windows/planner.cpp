@@ -197,6 +197,10 @@ struct Builder {
   static constexpr int kMaxGitDepth = 8;      // nested submodules
   static constexpr size_t kMaxGitDirs = 512;  // gitdirs protected per root
   size_t git_dirs = 0;
+  // Gitdirs already protected: a worktree's commondir leads back to the main .git, whose
+  // worktrees lead to the worktree again, and the depth walk meets pointers to gitdirs
+  // protected from the root.
+  std::set<std::string> gitdir_keys = {};
 
   bool real_dir(const std::string& path) const {
     return host.fs->stat(path).kind == FsEntry::Kind::Directory && !host.fs->is_link(path);
@@ -218,8 +222,22 @@ struct Builder {
     return is_absolute(target) ? normalize(target) : normalize(join(base, target));
   }
 
+  // A gitdir outside every writable root is left alone, as Linux's collect_gitdir does:
+  // the sandbox cannot write there, and the path came from a file the sandbox may have
+  // written (a .git pointer or a commondir planted in an earlier run): following it
+  // would have cordon create placeholders and persistent ACEs wherever it points.
+  bool in_a_root(const std::string& path) const {
+    return std::any_of(plan.write_roots.begin(), plan.write_roots.end(),
+                       [&](const std::string& r) { return is_within(path, r); });
+  }
+
   void protect_git_dir(const std::string& git_dir, const std::string& label, int depth = 0) {
-    if (++git_dirs > kMaxGitDirs) return;
+    if (!in_a_root(git_dir)) return;
+    if (!gitdir_keys.insert(path_key(git_dir)).second) return;
+    if (++git_dirs > kMaxGitDirs) {
+      note_truncated(git_dir);
+      return;
+    }
     pin_chain(git_dir, label);
     if (policy.git == GitMode::ReadOnly) {
       deny_tree(git_dir, true, "protected " + label + " (--git read-only)");
@@ -239,6 +257,7 @@ struct Builder {
         protect_entry(f, false, "protected " + label + "\\" + name);
     watch(git_dir);
     if (depth >= kMaxGitDepth) return;
+    follow_commondir(git_dir, label, depth);
     // Submodule gitdirs (.git\modules\<name>, nested for submodules of submodules) and
     // linked-worktree gitdirs (.git\worktrees\<name>) have config and hooks of their own.
     for (const auto& modules : find_names(git_dir, "modules"))
@@ -247,7 +266,20 @@ struct Builder {
       if (!real_dir(worktrees)) continue;
       for (const auto& name : host.fs->list(worktrees))
         if (real_dir(join(worktrees, name)))
-          protect_present(join(worktrees, name), label + "\\worktrees\\" + name);
+          protect_present(join(worktrees, name), label + "\\worktrees\\" + name, depth + 1);
+    }
+  }
+
+  // A gitdir with a commondir (a linked worktree's, a submodule's of a worktree) takes
+  // config and hooks from the directory it names: that one is protected too (Linux's
+  // collect_gitdir does the same).
+  void follow_commondir(const std::string& gitdir, const std::string& label, int depth) {
+    for (const auto& c : find_names(gitdir, "commondir")) {
+      if (host.fs->is_link(c)) continue;  // refused as a linked protected entry
+      auto common = first_line(c);
+      if (!common || common->empty()) continue;
+      std::string dir = resolve_from(gitdir, *common);
+      if (real_dir(dir) && !same_path(dir, gitdir)) protect_git_dir(dir, label + " commondir", depth + 1);
     }
   }
 
@@ -264,14 +296,20 @@ struct Builder {
 
   // A linked worktree's gitdir: what is there is protected, nothing is created (git
   // takes config and hooks from the common dir, which its commondir names).
-  void protect_present(const std::string& gitdir, const std::string& label) {
-    if (++git_dirs > kMaxGitDirs) return;
+  void protect_present(const std::string& gitdir, const std::string& label, int depth) {
+    if (!in_a_root(gitdir)) return;
+    if (!gitdir_keys.insert(path_key(gitdir)).second) return;
+    if (++git_dirs > kMaxGitDirs) {
+      note_truncated(gitdir);
+      return;
+    }
     pin_chain(gitdir, label);
     for (const char* name : {"config", "config.worktree", "commondir", "hooks"})
       for (const auto& f : find_names(gitdir, name))
         protect_entry(f, host.fs->stat(f).kind == FsEntry::Kind::Directory,
                       "protected " + label + "\\" + name);
     watch(gitdir);
+    if (depth < kMaxGitDepth) follow_commondir(gitdir, label, depth);
   }
 
   // A gitdir the sandbox can write into (inside a root): the pointer names present now
@@ -296,13 +334,7 @@ struct Builder {
     if (!line || line->rfind("gitdir:", 0) != 0) return;
     std::string gitdir = resolve_from(base, line->substr(7));
     if (!real_dir(gitdir)) return;
-    protect_git_dir(gitdir, label + " gitdir");
-    for (const auto& c : find_names(gitdir, "commondir")) {
-      auto common = first_line(c);
-      if (!common) continue;
-      std::string dir = resolve_from(gitdir, *common);
-      if (real_dir(dir)) protect_git_dir(dir, label + " commondir");
-    }
+    protect_git_dir(gitdir, label + " gitdir");  // and the commondir it names
   }
 
   void protect_git(const std::string& root) {
@@ -345,6 +377,72 @@ struct Builder {
         }
       }
     }
+  }
+
+  // Protected names and repositories below the top of a root, where they exist now, as
+  // Linux's walk finds them: an editor opened in sub reads sub\.vscode, git run in
+  // vendor\x (or an editor's automatic `git status` there) runs vendor\x\.git's hooks
+  // and config. Depth first, from the listing's own kinds (no link is followed), within
+  // a budget; not into .git or tool caches (defaults::depth_walk_skipped_names), another
+  // writable root (walked on its own) or a protected name (denied whole). A truncated
+  // walk is reported (protected paths Degraded), never silent.
+  static constexpr int kWalkMaxDepth = 64;
+  size_t walk_budget = 0;  // PlanOptions::walk_budget
+  size_t walked = 0;
+
+  void note_truncated(const std::string& what) {
+    if (std::find(plan.walk_truncated.begin(), plan.walk_truncated.end(), what) == plan.walk_truncated.end())
+      plan.walk_truncated.push_back(what);
+  }
+
+  void walk(const std::string& root) {
+    std::set<std::string> names;
+    for (const auto& e : defaults::protected_names_except(policy.unprotect)) names.insert(fold_case(e.name));
+    std::set<std::string> skipped;
+    for (const auto& n : defaults::depth_walk_skipped_names()) skipped.insert(fold_case(n));
+    std::vector<std::pair<std::string, int>> stack = {{root, 0}};
+    while (!stack.empty()) {
+      auto [dir, depth] = stack.back();
+      stack.pop_back();
+      for (const auto& e : host.fs->list_typed(dir)) {
+        if (++walked > walk_budget) {
+          note_truncated(root);
+          return;
+        }
+        const std::string path = join(dir, e.name);
+        const std::string key = fold_case(e.name);
+        if (depth > 0 && key == ".git" && policy.git != GitMode::Writable) {
+          protect_nested_repository(root, dir, path, e);
+          continue;
+        }
+        if (names.count(key)) {
+          if (depth > 0) {
+            protect_entry(path, e.directory, "protected " + e.name + " (below the root)");
+            pin_chain(dir, e.name);
+          }
+          continue;
+        }
+        if (!e.directory || e.link || depth + 1 >= kWalkMaxDepth || skipped.count(key)) continue;
+        if (std::any_of(plan.write_roots.begin(), plan.write_roots.end(),
+                        [&](const std::string& r) { return same_path(r, path); }))
+          continue;
+        stack.emplace_back(path, depth + 1);
+      }
+    }
+  }
+
+  // A repository below the root (vendor\x\.git, a submodule checkout .gitmodules does
+  // not name, a linked worktree's checkout): its gitdir as the root's own.
+  void protect_nested_repository(const std::string& root, const std::string& dir, const std::string& git,
+                                 const DirEntry& e) {
+    const std::string label = git.substr(std::min(git.size(), root.size() + 1));
+    git_dirs = 0;  // a budget per repository, as per root
+    if (e.link)
+      protect_entry(git, true, "protected " + label);
+    else if (e.directory)
+      protect_git_dir(git, label);
+    else
+      protect_pointer(git, dir, label);
   }
 
   void protect_root_names(const std::string& root) {
@@ -398,6 +496,7 @@ JobLimits job_limits(const LimitsPolicy& limits) {
 Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const CapabilitySids& caps,
                              const PlanOptions& options) {
   Builder b{policy, host, caps, {}, {}, {}};
+  b.walk_budget = options.walk_budget;
   WinPlan& plan = b.plan;
   plan.mode = policy.mode;
   plan.job = job_limits(policy.limits);  // every mode, as on Linux: the job holds the whole tree
@@ -467,6 +566,7 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
   for (const auto& root : plan.write_roots) {
     b.protect_git(root);
     b.protect_root_names(root);
+    if (host.fs) b.walk(root);
   }
   for (const auto& p : policy.protect) {
     FsEntry e = host.fs ? host.fs->stat(p) : FsEntry{};

@@ -139,6 +139,9 @@ struct WinPlan {
   // Writable roots without a .git when planned: a repository the command creates there
   // is neutralised after the run (git_guard.hpp). Empty for --git writable.
   std::vector<std::string> new_repo_roots;
+  // Roots whose walk for protected names and repositories below the top ran out of its
+  // budget, and gitdirs past the per-repository limit: names there stay unprotected.
+  std::vector<std::string> walk_truncated;
   std::string child_temp;  // TEMP/TMP for the child ("" = inherit)
   // Stage 2 with --tmp host: a per-run HOME/APPDATA directory of its own, created new,
   // granted for the run and removed after it as the private temp is (F22); "" = none.
@@ -155,6 +158,9 @@ struct PlanOptions {
   std::string run_id = "run";  // names the private temp dir
   Sid run_sid;                 // TokenSpec::run: random per run (the platform's CSPRNG); required
   AuditBudget audit;           // zero max_checks skips the audit
+  // Entries the walk for protected names and repositories below each root's top may
+  // read per plan (as on Linux); past it the walk stops and the report says so.
+  size_t walk_budget = 200000;
   // Unset: stage not read (no stage ACEs, no stage rows). Set and active: the stage-2 ACEs.
   std::optional<Stage2Facts> stage;
 };

@@ -110,6 +110,7 @@ nlohmann::json to_json(const WinPlan& plan) {
   for (const auto& w : plan.git_watch) watch.push_back({{"gitdir", w.gitdir}, {"present", w.present}});
   j["git_watch"] = watch;
   j["new_repository_roots"] = plan.new_repo_roots;
+  j["walk_truncated"] = plan.walk_truncated;
   j["child_temp"] = plan.child_temp;
   if (!plan.run_home.empty()) j["run_home"] = plan.run_home;
   nlohmann::json env = nlohmann::json::object();
@@ -190,6 +191,12 @@ PlanReport stage1_report(const WinPlan& plan, const Policy& policy, const WinHos
                   plan.linked_protected.front() + "): a target outside the roots keeps its own ACL";
     prot.fix = "replace the links by real directories or files";
   }
+  if (!plan.walk_truncated.empty()) {
+    prot.state = GuaranteeState::Degraded;
+    prot.detail = "the search for protected names and repositories below the top stopped early in " +
+                  plan.walk_truncated.front() + ": what lies beyond it is not protected";
+    prot.fix = "use a smaller writable root, or --protect the paths that matter";
+  }
   if (!plan.unprotected.empty()) {
     prot.state = GuaranteeState::Degraded;
     prot.detail = std::to_string(plan.unprotected.size()) +
@@ -242,9 +249,12 @@ PlanReport stage1_report(const WinPlan& plan, const Policy& policy, const WinHos
   // The private desktop is not a UI boundary: the logon SID is a restricting SID and
   // WinSta0\\Default grants it, so the command can likely reach the user's desktop
   // (SetThreadDesktop, a child started on it) and send input there. Every run probes
-  // that desktop's own DACL with the sandbox token (F5); even a refusal leaves other
-  // runs' private desktops open to it (they grant the same logon SID), so the row stays
-  // Degraded either way, and says which evidence it rests on.
+  // that desktop's own DACL with the sandbox token (F5). Each run's private desktop is
+  // granted by the run's default DACL (user, SYSTEM, run SID: launch.cpp), so other runs
+  // fail its restricted pass; but a refusal on Default still leaves every other object
+  // of the session that grants the logon SID (the window station, desktops other
+  // programs made) unexamined, so the row stays Degraded either way, and says which
+  // evidence it rests on.
   Guarantee iso{"process isolation", GuaranteeState::Degraded,
                 std::string("job object (KILL_ON_JOB_CLOSE, UI limits); own console; per-run SID in "
                             "the default DACL") +
@@ -262,8 +272,8 @@ PlanReport stage1_report(const WinPlan& plan, const Policy& policy, const WinHos
   } else {
     iso.mechanism += kVerified;
     iso.detail =
-        "probed: this session's Default desktop refuses the sandbox token input rights; other runs' "
-        "private desktops grant the same logon SID and stay reachable";
+        "probed: this session's Default desktop refuses the sandbox token input rights; the logon SID "
+        "stays a restricting SID, so other desktops of the session that grant it are not ruled out";
   }
   r.guarantees.push_back(iso);
   // Limits (F10): the job object holds the whole tree. --memory is the job's committed

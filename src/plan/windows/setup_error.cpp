@@ -8,7 +8,7 @@
 namespace cordon::win {
 namespace {
 
-constexpr std::array<std::pair<SetupErrorCode, const char*>, 28> kCodes{{
+constexpr std::array<std::pair<SetupErrorCode, const char*>, 29> kCodes{{
     {SetupErrorCode::NotElevated, "not_elevated"},
     {SetupErrorCode::ElevationDeclined, "elevation_declined"},
     {SetupErrorCode::ElevationFailed, "elevation_failed"},
@@ -36,6 +36,7 @@ constexpr std::array<std::pair<SetupErrorCode, const char*>, 28> kCodes{{
     {SetupErrorCode::RegistryDelete, "registry_delete"},
     {SetupErrorCode::AceRemove, "ace_remove"},
     {SetupErrorCode::Logon, "logon"},
+    {SetupErrorCode::LogonRights, "logon_rights"},
     {SetupErrorCode::Internal, "internal"},
 }};
 
@@ -95,6 +96,9 @@ std::string setup_hint(SetupErrorCode code, uint32_t win32) {
              "in wf.msc";
     case SetupErrorCode::DpapiUnprotect:
       return "the secrets were written on another machine or are damaged; run `cordon setup` again";
+    case SetupErrorCode::LogonRights:
+      return "the sandbox users log on locally (CreateProcessWithLogonW): check 'Allow log on locally' and "
+             "'Deny log on locally' in secpol.msc (Local Policies, User Rights Assignment)";
     case SetupErrorCode::Ledger:
       return "inspect acl-ledger.json in cordon's state dir; `cordon setup status` lists what it still knows";
     default:

@@ -45,7 +45,8 @@ enum class SetupErrorCode {
   GroupDelete,
   RegistryDelete,
   AceRemove,
-  Logon,  // CreateProcessWithLogonW
+  Logon,        // CreateProcessWithLogonW
+  LogonRights,  // LsaAddAccountRights / LsaEnumerateAccountRights, or a host policy
   Internal,
 };
 

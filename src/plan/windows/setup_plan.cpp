@@ -124,6 +124,8 @@ const char* to_string(SetupStepKind kind) {
       return "add to group";
     case SetupStepKind::HideUser:
       return "hide from logon screen";
+    case SetupStepKind::LogonRights:
+      return "deny remote, batch and service logon";
     case SetupStepKind::StoreSecrets:
       return "store DPAPI-protected passwords";
     case SetupStepKind::LockSetupDir:
@@ -252,6 +254,8 @@ SetupPlan plan_setup(const SetupFacts& facts) {
   step(SetupStepKind::AddToGroup, kOnlineUser, true, kSandboxGroup);
   step(SetupStepKind::HideUser, kOfflineUser, false, "not on the logon screen");
   step(SetupStepKind::HideUser, kOnlineUser, true, "not on the logon screen");
+  step(SetupStepKind::LogonRights, kSandboxGroup, false,
+       "no logon from the network, Remote Desktop, a scheduled task or a service; local logon checked");
   step(SetupStepKind::LockSetupDir, kSetupDirName, false, "the sandbox users must not read the secrets");
   step(SetupStepKind::StoreSecrets, kSecretsFile, false, "CryptProtectData, machine scope");
   // Rules of the other variant go first, so a switch never leaves both in place.
@@ -409,6 +413,37 @@ std::vector<Sid> unexpected_groups(const std::vector<Sid>& groups, const std::op
   for (const auto& g : groups)
     if (g != sids::users() && !(sandbox_group && g == *sandbox_group)) out.push_back(g);
   return out;
+}
+
+const std::vector<std::string>& denied_logon_rights() {
+  static const std::vector<std::string> rights = {"SeDenyNetworkLogonRight",
+                                                  "SeDenyRemoteInteractiveLogonRight",
+                                                  "SeDenyBatchLogonRight", "SeDenyServiceLogonRight"};
+  return rights;
+}
+
+std::vector<std::string> missing_rights(const std::vector<std::string>& wanted,
+                                        const std::vector<std::string>& read_back) {
+  std::vector<std::string> out;
+  for (const auto& w : wanted)  // user right names are case-insensitive to the LSA
+    if (std::none_of(read_back.begin(), read_back.end(),
+                     [&](const std::string& r) { return fold_case(r) == fold_case(w); }))
+      out.push_back(w);
+  return out;
+}
+
+std::string interactive_logon_problem(const std::vector<Sid>& principals, const std::vector<Sid>& allowed,
+                                      const std::vector<Sid>& denied) {
+  auto held = [&](const Sid& s) {
+    return std::find(principals.begin(), principals.end(), s) != principals.end();
+  };
+  for (const auto& d : denied)
+    if (held(d))
+      return "'Deny log on locally' (SeDenyInteractiveLogonRight) names " + d.str() +
+             ", which the sandbox users hold";
+  if (std::none_of(allowed.begin(), allowed.end(), held))
+    return "no SID the sandbox users hold has 'Allow log on locally' (SeInteractiveLogonRight)";
+  return {};
 }
 
 }  // namespace cordon::win

@@ -107,6 +107,8 @@ enum class SetupStepKind {
   CreateUser,          // NetUserAdd, or a new password when it exists (NetUserSetInfo 1003)
   AddToGroup,          // NetLocalGroupAddMembers by SID (already a member: fine)
   HideUser,            // HKLM ...\UserList\<name> = 0 (REG_DWORD)
+  LogonRights,         // the group: denied_logon_rights() (LsaAddAccountRights, read back),
+                       // and the local logon CreateProcessWithLogonW needs checked (F23)
   StoreSecrets,        // DPAPI-protect both passwords into the secrets file
   LockSetupDir,        // protected DACL: real user, SYSTEM, Administrators
   ApplyFirewallRule,   // create or overwrite every field, then read back and compare
@@ -163,6 +165,23 @@ std::optional<std::string> base64_decode(const std::string& text);
 // (no modulo bias) over letters, digits and punctuation; always holds each class, so
 // complexity policies accept it. Returns "" when the bytes ran out (ask for more).
 std::string password_from_bytes(const std::string& random, size_t length = 32);
+
+// Logon rights (F23). The sandbox users exist only to run commands through
+// CreateProcessWithLogonW, an interactive logon on this machine. Their passwords sit in
+// DPAPI machine-scope blobs, so whoever recovers one must not get more than that: the
+// group is denied every other logon type (from the network, SMB included; Remote
+// Desktop; as a batch job, a scheduled task; as a service). Read back after it is set.
+const std::vector<std::string>& denied_logon_rights();
+// The user rights the setup step wants but did not read back from the group.
+std::vector<std::string> missing_rights(const std::vector<std::string>& wanted,
+                                        const std::vector<std::string>& read_back);
+// Whether a sandbox user, whose token holds `principals` (its SID, cordon's group,
+// Users, Authenticated Users, Everyone, ...), may log on locally under this host's user
+// rights: one of them must hold SeInteractiveLogonRight (`allowed`: its holders) and
+// none SeDenyInteractiveLogonRight (`denied`). "" = it may; else why not (setup stops
+// with it, before the first run fails with error 1385).
+std::string interactive_logon_problem(const std::vector<Sid>& principals, const std::vector<Sid>& allowed,
+                                      const std::vector<Sid>& denied);
 
 // An account of cordon's name that exists already (a setup run again, or made by
 // someone else) is adopted with a new password only when its local groups are

@@ -55,6 +55,8 @@ const char* to_string(UninstallStepKind kind) {
       return "delete profile";
     case UninstallStepKind::DeleteUser:
       return "delete user";
+    case UninstallStepKind::RemoveLogonRights:
+      return "remove logon rights";
     case UninstallStepKind::DeleteGroup:
       return "delete group";
     case UninstallStepKind::RemoveSetupFiles:
@@ -141,6 +143,8 @@ UninstallPlan plan_uninstall(const LedgerSalvage& salvage, const std::optional<S
     b.add({UninstallStepKind::DeleteProfile, name, "", std::nullopt, sids, true});
   for (const auto& [name, sids] : users)
     b.add({UninstallStepKind::DeleteUser, name, "", std::nullopt, sids, true});
+  // Only cordon's own group ever got logon rights (setup's LogonRights step).
+  b.simple(UninstallStepKind::RemoveLogonRights, kSandboxGroup, "", false);
   for (const auto& r : ledger.setup)
     if (r.kind == SetupObject::Group) b.simple(UninstallStepKind::DeleteGroup, r.name, "", true);
   if (marker && !marker->group.name.empty())
@@ -219,6 +223,7 @@ UninstallPlan elevated_part(const UninstallPlan& plan, const std::vector<Sid>& s
         s.sids = only_sandbox(step.sids);
         keep = one_of(step.target, {kOfflineUser, kOnlineUser});
         break;
+      case UninstallStepKind::RemoveLogonRights:
       case UninstallStepKind::DeleteGroup:
         keep = one_of(step.target, {kSandboxGroup});
         break;

@@ -12,7 +12,8 @@
 //   3. the placeholders still empty;
 //   4. firewall rules: the ledger's and every name cordon ever uses;
 //   5. the UserList registry values;
-//   6. the users' profiles (DeleteProfileW by SID), then the users, then the group;
+//   6. the users' profiles (DeleteProfileW by SID), then the users, then the group's
+//      logon rights (an LSA account left for a deleted SID), then the group;
 //   7. the setup directory (secrets, marker), the ledger's setup records.
 // Each step tolerates the object being gone already (a partial setup, a second
 // uninstall), so uninstall can always be re-run until it reports nothing left.
@@ -35,6 +36,7 @@ enum class UninstallStepKind {
   RemoveRegistryValue,  // HKLM key + value name
   DeleteProfile,        // user SID
   DeleteUser,           // name
+  RemoveLogonRights,    // group name: every user right of its SID (LsaRemoveAccountRights, all)
   DeleteGroup,          // name
   RemoveSetupFiles,     // the setup directory
 };

@@ -74,6 +74,24 @@ std::vector<std::string> WinFs::list(const std::string& dir) const {
   return out;
 }
 
+// The kind from the listing's attributes: FILE_ATTRIBUTE_REPARSE_POINT marks the entry
+// itself (a junction or symbolic link), so nothing is opened and no link is followed.
+std::vector<win::DirEntry> WinFs::list_typed(const std::string& dir) const {
+  std::vector<win::DirEntry> out;
+  WIN32_FIND_DATAW data{};
+  HANDLE h = FindFirstFileExW(widen(win::join(dir, "*")).c_str(), FindExInfoBasic, &data,
+                              FindExSearchNameMatch, nullptr, FIND_FIRST_EX_LARGE_FETCH);
+  if (h == INVALID_HANDLE_VALUE) return out;
+  do {
+    std::wstring name = data.cFileName;
+    if (name == L"." || name == L"..") continue;
+    const bool link = (data.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0;
+    out.push_back({narrow(name), !link && (data.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0, link});
+  } while (FindNextFileW(h, &data));
+  FindClose(h);
+  return out;
+}
+
 std::optional<std::vector<win::Ace>> WinFs::dacl(const std::string& path) const {
   UniqueHandle h = open_meta(path, READ_CONTROL, true);
   if (!h) return std::nullopt;

@@ -19,6 +19,7 @@ class WinFs : public win::FsView {
   win::FsEntry stat(const std::string& path) const override;
   bool is_link(const std::string& path) const override;
   std::vector<std::string> list(const std::string& dir) const override;
+  std::vector<win::DirEntry> list_typed(const std::string& dir) const override;
   std::optional<std::vector<win::Ace>> dacl(const std::string& path) const override;
   std::optional<std::string> read_small(const std::string& path) const override;
 };

@@ -93,6 +93,20 @@ struct Desktop {
   }
 };
 
+// The default DACL of `token` as ACL bytes (create_sandbox_token set it: token.cpp).
+Result<std::vector<BYTE>> token_default_dacl(HANDLE token) {
+  DWORD size = 0;
+  GetTokenInformation(token, TokenDefaultDacl, nullptr, 0, &size);
+  if (size == 0) return win32_error("GetTokenInformation", "TokenDefaultDacl");
+  std::vector<BYTE> buffer(size);
+  if (!GetTokenInformation(token, TokenDefaultDacl, buffer.data(), size, &size))
+    return win32_error("GetTokenInformation", "TokenDefaultDacl");
+  const ACL* acl = reinterpret_cast<const TOKEN_DEFAULT_DACL*>(buffer.data())->DefaultDacl;
+  if (!acl) return win32_error("GetTokenInformation", "TokenDefaultDacl (none)", ERROR_INVALID_ACL);
+  const BYTE* bytes = reinterpret_cast<const BYTE*>(acl);
+  return std::vector<BYTE>(bytes, bytes + acl->AclSize);
+}
+
 Status open_desktop(const LaunchRequest& r, Desktop& d) {
   // The window station this process is on: WinSta0 for cordon.exe in a user's session,
   // the station cordon made for it for the stage-2 runner (runner_station.hpp).
@@ -107,13 +121,34 @@ Status open_desktop(const LaunchRequest& r, Desktop& d) {
   wchar_t suffix[40];
   swprintf(suffix, std::size(suffix), L"%08x%08x", (*rnd)[0], (*rnd)[1]);
   std::wstring name = std::wstring(L"CordonSandbox-") + suffix;
-  // Only the logon session (and SYSTEM) may use the desktop.
-  std::wstring sddl =
-      L"D:P(A;;GA;;;SY)" + (r.logon_sid.empty() ? std::wstring() : L"(A;;GA;;;" + widen(r.logon_sid) + L")");
-  LocalPtr<void> sd;
-  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1, sd.out(), nullptr))
-    return win32_error("ConvertStringSecurityDescriptorToSecurityDescriptorW", narrow(sddl));
-  SECURITY_ATTRIBUTES sa{sizeof(sa), sd.get(), FALSE};
+  // Who may use the desktop. With a sandbox token: exactly its default DACL (the user,
+  // SYSTEM and the run SID, TokenSpec::default_dacl), so the command passes both checks
+  // and another sandbox, which shares the user and the logon SID but not the run SID,
+  // fails the restricted pass for the write-mapped rights input needs (JOURNALPLAYBACK,
+  // WRITEOBJECTS): it could open this desktop when the DACL named the logon SID (F5).
+  // Without one (full access): the logon session and SYSTEM.
+  std::vector<BYTE> token_dacl;
+  SECURITY_DESCRIPTOR token_sd{};
+  LocalPtr<void> sddl_sd;
+  void* descriptor = nullptr;
+  if (r.token) {
+    auto dacl = token_default_dacl(r.token);
+    if (!dacl) return dacl.error();
+    token_dacl = std::move(*dacl);
+    if (!InitializeSecurityDescriptor(&token_sd, SECURITY_DESCRIPTOR_REVISION) ||
+        !SetSecurityDescriptorDacl(&token_sd, TRUE, reinterpret_cast<ACL*>(token_dacl.data()), FALSE) ||
+        !SetSecurityDescriptorControl(&token_sd, SE_DACL_PROTECTED, SE_DACL_PROTECTED))
+      return win32_error("SetSecurityDescriptorDacl", "desktop");
+    descriptor = &token_sd;
+  } else {
+    std::wstring sddl = L"D:P(A;;GA;;;SY)" +
+                        (r.logon_sid.empty() ? std::wstring() : L"(A;;GA;;;" + widen(r.logon_sid) + L")");
+    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1, sddl_sd.out(),
+                                                              nullptr))
+      return win32_error("ConvertStringSecurityDescriptorToSecurityDescriptorW", narrow(sddl));
+    descriptor = sddl_sd.get();
+  }
+  SECURITY_ATTRIBUTES sa{sizeof(sa), descriptor, FALSE};
   d.handle = CreateDesktopW(name.c_str(), nullptr, nullptr, 0, GENERIC_ALL, &sa);
   if (!d.handle)
     return win32_error(

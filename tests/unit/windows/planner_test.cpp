@@ -716,6 +716,8 @@ TEST(WinPlanner, ConcurrentRunsReachNeitherTheOthersTempNorItsProcesses) {
       return std::find(restricting.begin(), restricting.end(), s) != restricting.end();
     });
   };
+  // The default DACL is also each run's private desktop's DACL (launch.cpp): B fails the
+  // restricted pass on A's processes, threads and desktop alike.
   EXPECT_TRUE(shared(a->token.default_dacl(test::kUser), a->token.restricting()))
       << "A opens its own objects";
   EXPECT_FALSE(shared(a->token.default_dacl(test::kUser), b->token.restricting())) << "B opens A's objects";
@@ -916,7 +918,7 @@ TEST(WinPlanner, EveryReportedGuaranteeSaysWhetherItWasProbedOrIsDocumentedOnly)
     EXPECT_EQ(open.state, GuaranteeState::Degraded);
     EXPECT_NE(open.mechanism.find("verified on this host"), std::string::npos);
     EXPECT_NE(open.detail.find("probed: the sandbox token passes"), std::string::npos);
-    // A Default desktop that refuses the token still leaves other runs' desktops open.
+    // A Default desktop that refuses the token still leaves the session's other desktops unexamined.
     auto shut = find(to_report(p->plan, *pol, desktop_shut), "process isolation");
     EXPECT_EQ(shut.state, GuaranteeState::Degraded);
     EXPECT_NE(shut.detail.find("refuses"), std::string::npos);
@@ -1006,7 +1008,7 @@ TEST(WinPlanner, SubmoduleGitDirsPointersAndWorktreeCommondirAreProtected) {
   h.fs->mkdir(ws("lib"));
   h.fs->add_file(ws("lib\\.git"), {}, "gitdir: ../.git/modules/lib\n");
   // A linked worktree whose gitdir lives in ws\.git\worktrees\wt2 (its checkout's own
-  // .git pointer, nested below the root, is not found: nested repositories stay a gap).
+  // .git pointer, nested below the root, is found by the depth walk: nested_git_test.cpp).
   h.fs->mkdir(ws(".git\\worktrees\\wt2"));
   h.fs->add_file(ws(".git\\worktrees\\wt2\\commondir"), {}, "../..\n");
   h.fs->add_file(ws(".git\\worktrees\\wt2\\HEAD"));

@@ -53,8 +53,8 @@ TEST(WinSetupPlan, FullSetupOrder) {
   using K = SetupStepKind;
   auto k = kinds(plan);
   // Accounts, then secrets, then the firewall, then grants; the marker last.
-  std::vector<K> head{K::CreateGroup, K::CreateUser, K::CreateUser,   K::AddToGroup,  K::AddToGroup,
-                      K::HideUser,    K::HideUser,   K::LockSetupDir, K::StoreSecrets};
+  std::vector<K> head{K::CreateGroup, K::CreateUser, K::CreateUser,  K::AddToGroup,   K::AddToGroup,
+                      K::HideUser,    K::HideUser,   K::LogonRights, K::LockSetupDir, K::StoreSecrets};
   ASSERT_GE(k.size(), head.size());
   EXPECT_EQ(std::vector<K>(k.begin(), k.begin() + static_cast<long>(head.size())), head);
   EXPECT_EQ(k.back(), K::WriteMarker);
@@ -342,6 +342,56 @@ TEST(WinSetupPlan, AnExistingAccountIsAdoptedOnlyInUsersAndCordonsGroup) {
   EXPECT_EQ(unexpected_groups({rdp}, std::nullopt), std::vector<Sid>{rdp});
   // Without cordon's group known, a group of that SID is not waved through.
   EXPECT_EQ(unexpected_groups({group}, std::nullopt), std::vector<Sid>{group});
+}
+
+}  // namespace
+}  // namespace cordon::win
+
+namespace cordon::win {
+namespace {
+
+// F23: the sandbox group gets no logon but the local one CreateProcessWithLogonW makes,
+// set after the accounts exist and before their passwords are stored.
+TEST(WinSetupLogonRights, TheGroupIsDeniedEveryOtherLogonAndTheLocalOneIsChecked) {
+  test::Host h;
+  SetupFacts facts;
+  facts.real_user = test::kUser;
+  facts.user_profile = test::kProfile;
+  facts.write_roots = {test::kWs};
+  facts.fs = h.fs.get();
+  auto plan = plan_setup(facts);
+  auto it = std::find_if(plan.steps.begin(), plan.steps.end(),
+                         [](const SetupStep& s) { return s.kind == SetupStepKind::LogonRights; });
+  ASSERT_NE(it, plan.steps.end());
+  EXPECT_EQ(it->target, kSandboxGroup);
+  EXPECT_TRUE(it->needs_elevation);
+  const auto& rights = denied_logon_rights();
+  for (const char* r : {"SeDenyNetworkLogonRight", "SeDenyRemoteInteractiveLogonRight",
+                        "SeDenyBatchLogonRight", "SeDenyServiceLogonRight"})
+    EXPECT_NE(std::find(rights.begin(), rights.end(), r), rights.end()) << r;
+  // Never the local logon itself: every run logs the sandbox user on that way.
+  EXPECT_EQ(std::find(rights.begin(), rights.end(), "SeDenyInteractiveLogonRight"), rights.end());
+  // Read back: a right the LSA does not report is missing (names compare case-blind).
+  EXPECT_TRUE(missing_rights(rights, {"sedenynetworklogonright", "SeDenyRemoteInteractiveLogonRight",
+                                      "SeDenyBatchLogonRight", "SeDenyServiceLogonRight"})
+                  .empty());
+  EXPECT_EQ(missing_rights(rights, {"SeDenyNetworkLogonRight"}).size(), 3u);
+}
+
+TEST(WinSetupLogonRights, ALocalLogonTheHostDeniesStopsSetup) {
+  const Sid user = *Sid::parse("S-1-5-21-9-9-9-1001");
+  const Sid group = *Sid::parse("S-1-5-21-9-9-9-1003");
+  const std::vector<Sid> principals = {user, group, sids::users(), sids::authenticated_users(),
+                                       sids::everyone()};
+  // The stock policy: Users may log on locally, nobody is denied.
+  EXPECT_EQ(interactive_logon_problem(principals, {sids::administrators(), sids::users()}, {}), "");
+  // Hardened hosts: only Administrators may log on locally, or Users are denied it.
+  EXPECT_NE(interactive_logon_problem(principals, {sids::administrators()}, {}), "");
+  EXPECT_NE(interactive_logon_problem(principals, {sids::users()}, {sids::users()}).find("S-1-5-32-545"),
+            std::string::npos);
+  EXPECT_NE(interactive_logon_problem(principals, {sids::users()}, {group}), "");
+  // A deny for someone else does not matter.
+  EXPECT_EQ(interactive_logon_problem(principals, {sids::users()}, {*Sid::parse("S-1-5-32-546")}), "");
 }
 
 }  // namespace

@@ -129,7 +129,11 @@ TEST(WinUninstall, ReverseOrderAndEverythingListed) {
   size_t profile = index_of(p, K::DeleteProfile, kOfflineUser);
   size_t user = index_of(p, K::DeleteUser, kOfflineUser);
   size_t group = index_of(p, K::DeleteGroup, kSandboxGroup);
+  size_t rights = index_of(p, K::RemoveLogonRights, kSandboxGroup);  // F23: no LSA account left
   size_t files = index_of(p, K::RemoveSetupFiles);
+  ASSERT_NE(rights, SIZE_MAX);
+  EXPECT_LT(user, rights);
+  EXPECT_LT(rights, group);
   EXPECT_LT(sweep, placeholder);
   EXPECT_LT(placeholder, rule);
   EXPECT_LT(rule, reg);
@@ -228,7 +232,7 @@ TEST(WinUninstall, ElevatedPartTakesNoNameOrSidFromTheUsersFiles) {
     if (st.kind == K::DeleteUser || st.kind == K::DeleteProfile) {
       EXPECT_TRUE(st.target == kOfflineUser || st.target == kOnlineUser);
     }
-    if (st.kind == K::DeleteGroup) {
+    if (st.kind == K::DeleteGroup || st.kind == K::RemoveLogonRights) {
       EXPECT_EQ(st.target, kSandboxGroup);
     }
     if (st.kind == K::RemoveRegistryValue) {
@@ -241,6 +245,7 @@ TEST(WinUninstall, ElevatedPartTakesNoNameOrSidFromTheUsersFiles) {
   // cordon's own objects are all still there.
   EXPECT_NE(index_of(up, K::DeleteUser, kOfflineUser), SIZE_MAX);
   EXPECT_NE(index_of(up, K::DeleteGroup, kSandboxGroup), SIZE_MAX);
+  EXPECT_NE(index_of(up, K::RemoveLogonRights, kSandboxGroup), SIZE_MAX);
   EXPECT_NE(index_of(up, K::RemoveFirewallRule, "cordon-offline-block-outbound"), SIZE_MAX);
   EXPECT_NE(index_of(up, K::RemoveSetupFiles), SIZE_MAX);
   size_t sweep = index_of(up, K::SweepSids, "C:\\Users\\alice\\src\\ws");

@@ -13,6 +13,7 @@
 #include "platform/windows/launch.hpp"
 #include "platform/windows/setup/accounts.hpp"
 #include "platform/windows/setup/firewall.hpp"
+#include "platform/windows/setup/logon_rights.hpp"
 #include "platform/windows/setup/secrets.hpp"
 #include "platform/windows/setup/stage2.hpp"
 #include "platform/windows/state_io.hpp"
@@ -241,6 +242,23 @@ SetupResult<SetupReport> run_setup_locked(const SetupRequest& req) {
           return st.error();
         if (auto st = hide_from_logon(step.target); !st) return st.error();
         break;
+      case SetupStepKind::LogonRights: {
+        // After the accounts: the group's SID is known, and the users' SIDs for the check.
+        if (auto st = deny_other_logons(group.sid); !st) return st.error();
+        std::vector<win::Sid> principals = {accounts[false].sid,
+                                            accounts[true].sid,
+                                            group.sid,
+                                            win::sids::users(),
+                                            win::sids::authenticated_users(),
+                                            win::sids::everyone(),
+                                            *win::Sid::parse("S-1-5-4"),   // INTERACTIVE
+                                            *win::Sid::parse("S-1-2-0")};  // LOCAL
+        if (auto st = check_local_logon(principals); !st) return st.error();
+        report.lines.push_back(
+            "group " + step.target +
+            ": logon from the network, Remote Desktop, a task or a service denied (read back)");
+        break;
+      }
       case SetupStepKind::LockSetupDir:
         if (auto st = lock_setup_dir(dir, req.real_user); !st) return st.error();
         break;

@@ -10,6 +10,7 @@
 #include "platform/windows/acl_apply.hpp"
 #include "platform/windows/setup/accounts.hpp"
 #include "platform/windows/setup/firewall.hpp"
+#include "platform/windows/setup/logon_rights.hpp"
 #include "platform/windows/setup/stage2.hpp"
 #include "platform/windows/state_io.hpp"
 #include "platform/windows/win32.hpp"
@@ -169,6 +170,14 @@ SetupResult<UninstallReport> run_uninstall(const std::string& state_dir, Uninsta
         }
         accounts += existed;
         ledger.remove_setup(win::SetupObject::User, step.target);
+        break;
+      }
+      case UninstallStepKind::RemoveLogonRights: {
+        // The SID as the account database says (elevated_part keeps only cordon's own
+        // group name); a group already gone leaves nothing to look up.
+        auto sid = lookup_sid(step.target);
+        if (!sid) break;
+        if (auto st = remove_logon_rights(*sid); !st) fail(st.error());
         break;
       }
       case UninstallStepKind::DeleteGroup: {
