@@ -193,8 +193,8 @@ const std::vector<ExcludedName>& excluded_name_entries() {
        "Vim's 'exrc' is off by default; Neovim asks before running a new or changed file"},
       {".dir-locals.el", "Emacs asks before applying unsafe local variables"},
       {".githooks and other core.hooksPath directories",
-       "not a fixed name: which directory git runs hooks from is core.hooksPath in the effective git "
-       "configuration, which this list does not read (husky's conventional .husky is listed)"},
+       "not a fixed name: protected under **Git** below wherever core.hooksPath points (husky's "
+       "conventional .husky is listed here too)"},
   };
   return entries;
 }
