@@ -192,8 +192,9 @@ Result<Acquired> acquire_stage(const Policy& policy, Planned& planned, const Com
     for (const auto& w : a.supervisor->warnings()) a.warnings.push_back("warning: " + w);
   }
   a.git_pins = pin_git_roots(plan.git_watch);
-  if (sandboxed && policy.git != GitMode::Writable)
-    a.gitdir_pins = pin_existing_gitdirs(policy.write_roots());
+  if (sandboxed && policy.git != GitMode::Writable) a.gitdir_pins = pin_existing_gitdirs(plan.gitdirs);
+  if (plan.creation_broker && policy.git != GitMode::Writable)
+    a.pointer_roots = pin_git_roots(policy.write_roots());
   if (sandboxed) a.depth_scan = pin_depth_scan(policy);
   return a;
 }
@@ -259,6 +260,9 @@ Collected collect_stage(Acquired& acquired, const Planned& planned, DenialReport
   if (acquired.proxy) c.refused = acquired.proxy->finish();
   for (const auto& pin : acquired.git_pins) c.new_repositories.push_back(neutralise_new_repository(pin));
   for (const auto& pin : acquired.gitdir_pins) c.existing_repositories.push_back(remove_new_pointers(pin));
+  if (acquired.supervisor && !acquired.pointer_roots.empty())
+    c.existing_repositories.push_back(check_new_pointers(
+        acquired.pointer_roots, acquired.supervisor->new_git_pointers(), planned.plan.gitdirs));
   c.appeared_at_depth = acquired.depth_scan.appeared(protected_before(planned.plan));
   if (acquired.supervisor) {
     c.denials = acquired.supervisor->log().entries();
@@ -421,6 +425,7 @@ std::vector<std::string> cleanup_stage(Acquired acquired, Planned planned) {
   std::vector<std::string> failures;
   acquired.git_pins.clear();
   acquired.gitdir_pins.clear();
+  acquired.pointer_roots.clear();
   if (acquired.proxy) acquired.proxy->finish();  // joined (collect_stage stopped it already, if it ran)
   acquired.proxy.reset();
   acquired.supervisor.reset();  // stopped by launch(); nothing is left to join
