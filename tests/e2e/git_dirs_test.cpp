@@ -260,3 +260,43 @@ TEST_F(GitDirs, PendingRebaseCommandsAreReported) {
   EXPECT_TRUE(contains(o.err, "git-rebase-todo names 1 command(s)")) << o.err;
   EXPECT_FALSE(exists(marker));
 }
+
+// What an attacker would try next: RENAME_EXCHANGE (the target's object lands at the
+// source's name), a directory exchanged with refs/, a .git pointer made by mknod and
+// written afterwards, a hard link into hooks/.
+TEST_F(GitDirs, ExchangesLinksAndMknodDoNotGetPastTheChecks) {
+  if (!have_tool("python3")) GTEST_SKIP() << "python3 is not installed";
+  make_repo(box, box.ws.path());
+  const std::string description = read_file(box.ws / ".git/description");
+  const std::string py =
+      "import ctypes, os, platform, sys\n"
+      "nr = {'x86_64': 316, 'aarch64': 276}.get(platform.machine())\n"
+      "if nr is None: print('no-renameat2-number'); sys.exit(0)\n"
+      "libc = ctypes.CDLL(None, use_errno=True)\n"
+      "def xchg(a, b):\n"
+      "    r = libc.syscall(nr, -100, a.encode(), -100, b.encode(), 2)\n"
+      "    print('exchange', a, b, r, ctypes.get_errno())\n"
+      "xchg('.git/refs/evilfile', '.git/description')\n"
+      "xchg('evil', '.git/refs')\n"
+      "os.mknod('sub/.git', 0o644)\n";
+  write_file(box.ws / "x.py", py);
+  auto o =
+      box.sh("mkdir -p evil/hooks sub && printf '#!/bin/sh\\ntouch " + marker +
+                 "\\n' > evil/hooks/pre-commit && chmod +x evil/hooks/pre-commit && "
+                 "cp evil/hooks/pre-commit .git/refs/evilfile && python3 x.py; "
+                 "printf 'gitdir: ../evil\\n' > sub/.git; ln evil/hooks/pre-commit .git/hooks/pre-commit; "
+                 "ln evil/hooks/pre-commit .git/hooks2; echo done",
+             {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "done")) << o.out << o.err;
+  if (!contains(o.out, "no-renameat2-number")) {
+    EXPECT_TRUE(contains(o.out, "exchange .git/refs/evilfile .git/description -1 13")) << o.out;
+    EXPECT_TRUE(contains(o.out, "exchange evil .git/refs -1 13")) << o.out;
+  }
+  EXPECT_EQ(read_file(box.ws / ".git/description"), description);
+  EXPECT_TRUE(exists(box.ws / ".git/refs/heads/main"));
+  EXPECT_FALSE(exists(box.ws / ".git/hooks/pre-commit"));
+  EXPECT_FALSE(exists(box.ws / ".git/hooks2"));
+  EXPECT_FALSE(exists(box.ws / "sub/.git")) << o.err;
+  git_at(box, box.ws / "sub", {"commit", "-q", "--allow-empty", "-m", "x"});
+  expect_git_inert_at(box, box.ws.path(), marker);
+}

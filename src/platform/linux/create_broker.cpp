@@ -421,12 +421,20 @@ std::optional<Denial> CreateBroker::inside_protected(const Named& n, Operation o
 
 namespace {
 
-// The pinned directory's path in the sandbox's tree ("" when it has none: deleted).
-std::string tree_path(int dir) {
+// The pinned directory's path in the sandbox's tree: "" when it has none (deleted: no
+// name can be made in it), nullopt when it is too long to read whole (the caller refuses:
+// a path past PATH_MAX must not escape the check).
+std::optional<std::string> tree_path_checked(int dir) {
   char buf[PATH_MAX];
-  const ssize_t len = ::readlink(("/proc/self/fd/" + std::to_string(dir)).c_str(), buf, sizeof buf - 1);
+  const ssize_t len = ::readlink(("/proc/self/fd/" + std::to_string(dir)).c_str(), buf, sizeof buf);
+  if (len < 0 && errno == ENAMETOOLONG) return std::nullopt;
+  if (len >= static_cast<ssize_t>(sizeof buf)) return std::nullopt;
   if (len <= 0 || buf[0] != '/') return "";
   return std::string(buf, static_cast<size_t>(len));
+}
+
+std::string tree_path(int dir) {
+  return tree_path_checked(dir).value_or("");
 }
 
 }  // namespace
@@ -464,11 +472,13 @@ std::optional<CreateBroker::GitPlace> CreateBroker::git_place(const Named& n) co
 }
 
 std::optional<Denial> CreateBroker::git_refused(const Named& n, Operation op, GitUse use) const {
+  if (!rules_.git_checks) return std::nullopt;
   auto deny = [&](const std::string& why) {
     // Below a read-only bind (hooks/, config): reported as the protected path it is.
     if (auto d = classify(rules_, op, n.path()); d && d->rule.rfind("protected path", 0) == 0) return *d;
     return Denial{to_string(op), n.path(), "", "git directory: " + why, "--git writable"};
   };
+  if (!tree_path_checked(n.dir.get())) return deny("the directory's path is too long for cordon to check");
   const auto place = git_place(n);
   if (!place) {
     // The name .git itself, below a policy root: a directory (git init) or a pointer file
@@ -509,9 +519,11 @@ void CreateBroker::note_git_pointer(const Named& n) {
   if (dir.empty() || std::none_of(rules_.policy_roots.begin(), rules_.policy_roots.end(),
                                   [&](const std::string& r) { return paths::is_within(dir, r); }))
     return;
+  const std::string path = paths::join(dir, n.name);
   std::lock_guard<std::mutex> lock(pointers_mutex_);
+  if (std::find(new_pointers_.begin(), new_pointers_.end(), path) != new_pointers_.end()) return;
   if (new_pointers_.size() < kMaxPointers)
-    new_pointers_.push_back(paths::join(dir, n.name));
+    new_pointers_.push_back(path);
   else if (new_pointers_.size() == kMaxPointers)
     new_pointers_.emplace_back();  // "" = too many
 }
@@ -690,7 +702,7 @@ CreateBroker::Opened CreateBroker::open_for(const seccomp_notif& req, int listen
       struct stat st {};
       if (::fstat(fd.get(), &st) != 0) return Opened{{}, error(errno)};
       if (is_dev_tty(st)) return own_terminal(tid, flags);
-      if ((flags & O_CREAT) && S_ISREG(st.st_mode)) note_git_pointer(t);
+      if (((flags & O_CREAT) || writes) && S_ISREG(st.st_mode)) note_git_pointer(t);
       if (writes && S_ISREG(st.st_mode) && st.st_nlink > 1) {
         UniqueFd copy;
         if (int e = copy_up(t, st, copy)) return Opened{{}, error(e)};
@@ -896,8 +908,11 @@ BrokerReply CreateBroker::make(FsCall call, const seccomp_notif& req, int listen
     case FsCall::MkdirAt:
       return result(::mkdirat(t.dir.get(), t.arg().c_str(), mode));
     case FsCall::Mknod:
-    case FsCall::MknodAt:
-      return result(::mknodat(t.dir.get(), t.arg().c_str(), mode & ~(S_ISUID | S_ISGID), 0));
+    case FsCall::MknodAt: {
+      const int rc = ::mknodat(t.dir.get(), t.arg().c_str(), mode & ~(S_ISUID | S_ISGID), 0);
+      if (rc == 0) note_git_pointer(t);  // a regular file named .git, written later
+      return result(rc);
+    }
     default:
       if (target.empty()) return error(ENOENT);
       return result(::symlinkat(target.c_str(), t.dir.get(), t.arg().c_str()));
