@@ -300,3 +300,32 @@ TEST_F(GitDirs, ExchangesLinksAndMknodDoNotGetPastTheChecks) {
   git_at(box, box.ws / "sub", {"commit", "-q", "--allow-empty", "-m", "x"});
   expect_git_inert_at(box, box.ws.path(), marker);
 }
+
+// git submodule add and git submodule update --init register and check out the submodule
+// inside (its gitdir under .git/modules is made during the run: no hook can be planted
+// there), and a worktree setting leading out of the workspace is refused.
+TEST_F(GitDirs, SubmoduleAddAndUpdateInitWorkInside) {
+  make_repo(box, outside / "lib");
+  make_repo(box, box.ws.path());
+  const std::string allow = "git -c protocol.file.allow=always ";
+  auto o = box.sh(allow + "submodule add -q " + outside / "lib" +
+                      " lib && git commit -qm sm && echo added; " + "printf '#!/bin/sh\\ntouch " + marker +
+                      "\\n' > .git/modules/lib/hooks/post-checkout; "
+                      "git init -q other && git -C other config core.worktree " +
+                      outside.path() + "; echo worktree=$?",
+                  {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "added")) << o.out << o.err;
+  EXPECT_FALSE(contains(o.out, "worktree=0")) << o.out << o.err;
+  EXPECT_FALSE(exists(box.ws / ".git/modules/lib/hooks/post-checkout"));
+  EXPECT_EQ(git_at(box, box.ws.path(), {"config", "--get", "submodule.lib.url"}).out, outside / "lib" + "\n");
+  EXPECT_EQ(read_file(box.ws / "lib/.git"), "gitdir: ../.git/modules/lib\n");
+
+  // A fresh clone of the superproject, then update --init inside.
+  ASSERT_EQ(git_at(box, outside.path(), {"clone", "-q", box.ws.path(), outside / "clone"}).code, 0);
+  auto u = cordon_sh(outside / "clone", allow + "submodule update --init -q && git submodule status",
+                     {"--writable", outside / "clone"}, "", box.env(kGitIdentity));
+  EXPECT_EQ(u.code, 0) << u.out << u.err;
+  EXPECT_TRUE(exists(outside / "clone/lib/file.txt")) << u.err;
+  expect_git_inert_at(box, box.ws / "lib", marker);
+  expect_git_inert_at(box, outside / "clone/lib", marker);
+}

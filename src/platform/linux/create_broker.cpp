@@ -497,8 +497,9 @@ std::optional<Denial> CreateBroker::git_refused(const Named& n, Operation op, Gi
     // git init and git clone probe whether links work with a link named by mkstemp
     // ("t" and six characters) at the top of the new git directory, and set
     // core.symlinks=false (checkouts without links) when that fails.
-    const std::string& r = place->rel;
-    const bool probe = !place->existing && r.size() == 7 && r[0] == 't' &&
+    const std::string r = paths::basename(place->rel);
+    const bool new_gitdir = !place->existing || place->rel.rfind("modules/", 0) == 0;
+    const bool probe = new_gitdir && r.size() == 7 && r[0] == 't' &&
                        std::all_of(r.begin() + 1, r.end(),
                                    [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; });
     if (!probe) return deny("a link inside a git directory sends git elsewhere");
@@ -1184,7 +1185,26 @@ BrokerReply CreateBroker::write_new_git_config(const Named& lock, const Named& c
     return r;
   };
   if (parsed.error) return refuse("git would not parse the new file");
-  const auto bad = git_config::new_non_inert({}, parsed.entries);
+  // A submodule's gitdir names its worktree (core.worktree = ../../../lib, written by git
+  // submodule add and update --init): accepted when it is relative and leads to a directory
+  // in the same policy root, which the command can write anyway. Elsewhere it could send a
+  // later `git checkout` outside into any directory.
+  const std::string dir = tree_path(config.dir.get());
+  std::vector<git_config::Entry> checked;
+  for (const auto& e : parsed.entries) {
+    const bool worktree = e.section == "core" && !e.has_subsection && e.key == "worktree" && e.value &&
+                          !e.value->empty() && !paths::is_absolute(*e.value) &&
+                          std::none_of(e.value->begin(), e.value->end(),
+                                       [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+    const std::string leads_to = worktree ? paths::normalize(dir + "/" + *e.value) : "";
+    const bool inside =
+        worktree &&
+        std::any_of(rules_.policy_roots.begin(), rules_.policy_roots.end(), [&](const std::string& r) {
+          return paths::is_within(dir, r) && paths::is_within(leads_to, r);
+        });
+    if (!inside) checked.push_back(e);
+  }
+  const auto bad = git_config::new_non_inert({}, checked);
   if (!bad.empty()) {
     std::string names;
     for (const auto& b : bad) names += (names.empty() ? "" : ", ") + git_config::escape_name(b);
