@@ -329,3 +329,18 @@ TEST_F(GitDirs, SubmoduleAddAndUpdateInitWorkInside) {
   expect_git_inert_at(box, box.ws / "lib", marker);
   expect_git_inert_at(box, outside / "clone/lib", marker);
 }
+
+// A git pointer cordon cannot read exactly as git does (here a trailing space, which git
+// keeps as part of the path) could leave the git directory git uses unprotected: the run
+// is refused, naming the file, unless --best-effort.
+TEST_F(GitDirs, AnUnparseablePointerRefusesTheRun) {
+  make_repo(box, box.ws / "real");
+  write_file(box.ws / "sub/.git", "gitdir: ../real/.git \n");
+  auto o = box.sh("touch ran");
+  EXPECT_NE(o.code, 0);
+  EXPECT_TRUE(contains(o.err, box.ws / "sub/.git")) << o.err;
+  EXPECT_FALSE(exists(box.ws / "ran"));
+  auto b = box.sh("touch ran", {"--best-effort"});
+  EXPECT_EQ(b.code, 0) << b.err;
+  EXPECT_TRUE(exists(box.ws / "ran"));
+}
