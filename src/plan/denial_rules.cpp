@@ -155,6 +155,8 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
       r.refuse_names.push_back({e.name,
                                 std::string("protected name, at any depth: ") + e.read_by + ": " + e.why,
                                 std::string("--unprotect ") + e.name});
+  r.git_checks = plan.creation_broker && policy.git != GitMode::Writable;
+  if (r.git_checks) r.gitdirs = plan.gitdirs;
   for (const auto& a : plan.refused_creations) {
     protected_carve(MountStep{MountKind::BindReadOnly, a.path, a.path, a.reason});
     r.refuse_create.push_back(a.path);

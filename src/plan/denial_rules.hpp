@@ -90,6 +90,12 @@ struct DenialRules {
   // Protected git config files (read-only binds): a rename of git's lock file over one
   // is checked by content and written by the creation broker (platform/linux/create_broker.hpp).
   std::vector<std::string> git_configs;
+  // Every git directory that existed at the start in a writable root: names made or
+  // written in them are held to git's everyday data (core/git_layout.hpp).
+  std::vector<std::string> gitdirs;
+  // The creation broker holds names in git directories to core/git_layout.hpp (namespace
+  // mode with the broker, and --git other than writable).
+  bool git_checks = false;
 };
 
 // Namespaces and LandlockOnly plans; an unsandboxed plan gives rules that refuse nothing.

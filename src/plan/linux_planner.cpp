@@ -33,20 +33,22 @@ bool in_any(const std::string& p, const std::vector<std::string>& roots) {
                      [&](const std::string& r) { return paths::is_within(p, r); });
 }
 
-// "gitdir: ../x" in a .git file, resolved against the directory holding the file.
-std::optional<std::string> read_gitdir_pointer(const FsProbe& fs, const std::string& dotgit_file) {
-  auto text = fs.read_small(dotgit_file, 4096);
-  if (!text) return std::nullopt;
-  const std::string prefix = "gitdir:";
-  if (text->rfind(prefix, 0) != 0) return std::nullopt;
+// A git pointer's path as git reads it (setup.c read_gitfile_gently, get_common_dir_noenv):
+// the text after `prefix`, trailing newlines and carriage returns removed (nothing else:
+// a trailing space is part of the name), relative to `base`. nullopt when git would not
+// read it the same way (no prefix, empty, a NUL byte, unreadable): cordon could protect
+// another directory than the one git uses.
+std::optional<std::string> parse_git_pointer(const FsProbe& fs, const std::string& file,
+                                             const std::string& prefix, const std::string& base) {
+  auto text = fs.read_small(file, 4096);
+  if (!text || text->rfind(prefix, 0) != 0) return std::nullopt;
   std::string target = text->substr(prefix.size());
-  while (!target.empty() && (target.front() == ' ' || target.front() == '\t')) target.erase(0, 1);
-  while (!target.empty() && (target.back() == '\n' || target.back() == '\r' || target.back() == ' '))
-    target.pop_back();
-  if (target.empty()) return std::nullopt;
-  std::string joined = paths::join(paths::parent(dotgit_file), target);
+  while (!target.empty() && (target.back() == '\n' || target.back() == '\r')) target.pop_back();
+  if (target.empty() || target.find('\0') != std::string::npos) return std::nullopt;
+  std::string joined = paths::is_absolute(target) ? paths::normalize(target) : paths::join(base, target);
   auto real = fs.realpath(joined);
-  return real ? *real : joined;
+  if (!real || fs.kind(*real) != FileKind::Dir) return std::nullopt;
+  return *real;
 }
 
 // Entries the walk for protected names at depth reads before it stops (a budget, so a
@@ -107,6 +109,8 @@ class ProtectedCollector {
   std::vector<Protected> protected_paths;
   std::vector<std::pair<std::string, std::string>> pins;  // path, reason
   std::vector<std::string> git_watch;
+  std::vector<std::string> gitdirs;      // every existing git directory in a writable root
+  std::vector<std::string> unparseable;  // git pointers not read as git reads them
   // Protected paths below a symbolic link inside a writable root: the command could
   // point the link elsewhere, so no mount can keep the path itself in place.
   std::vector<std::pair<std::string, std::string>> linked_ancestors;  // path, link
@@ -145,6 +149,12 @@ class ProtectedCollector {
         if (++walked > kWalkBudget) {
           walk_truncated.push_back(root);
           return;
+        }
+        if (e.name == ".git") {
+          // A nested repository (vendor/lib/.git): git run there later, outside, runs
+          // its hooks and obeys its config exactly as the top one's.
+          if (depth > 0) collect_dotgit(dir, root);
+          continue;
         }
         if (const auto* name = protected_name(e.name)) {
           if (depth > 0) {
@@ -209,28 +219,37 @@ class ProtectedCollector {
   void collect_root(const std::string& root) {
     for (const auto& e : names_) add(paths::join(root, e.name), name_reason(e), e.directory);
     if (policy_.git == GitMode::Writable) return;
+    // No repository yet: `git init` must work inside the sandbox, so .git is not
+    // blocked; what the sandbox puts in it is inspected after the run.
+    if (!collect_dotgit(root, root)) git_watch.push_back(root);
+  }
 
-    const std::string dotgit = paths::join(root, ".git");
+  // The repository whose worktree is `dir` (the top of `root`, or a directory below it
+  // found by the walk), if it has one: false when `dir` has no .git.
+  bool collect_dotgit(const std::string& dir, const std::string& root) {
+    if (policy_.git == GitMode::Writable) return true;
+    const std::string dotgit = paths::join(dir, ".git");
     switch (fs_.lkind(dotgit)) {
       case FileKind::Dir:
         collect_gitdir(dotgit, root, /*depth=*/0);
-        break;
+        return true;
       case FileKind::File: {
         // A .git file (worktree or submodule checkout): the pointer itself is as
         // dangerous as the config it leads to.
         add(dotgit, ".git pointer file", false);
-        if (auto gitdir = read_gitdir_pointer(fs_, dotgit)) collect_gitdir(*gitdir, root, 0);
-        break;
+        if (dotgit != paths::join(root, ".git")) pin_ancestors(dotgit);
+        if (auto gitdir = parse_git_pointer(fs_, dotgit, "gitdir: ", dir))
+          collect_gitdir(*gitdir, root, 0);
+        else
+          unparseable.push_back(dotgit);
+        return true;
       }
       case FileKind::Symlink:
         add(dotgit, ".git symlink", false);
         if (auto real = fs_.realpath(dotgit)) collect_gitdir(*real, root, 0);
-        break;
+        return true;
       default:
-        // No repository yet: `git init` must work inside the sandbox, so .git is not
-        // blocked; what the sandbox puts in it is inspected after the run.
-        git_watch.push_back(root);
-        break;
+        return false;
     }
   }
 
@@ -242,10 +261,14 @@ class ProtectedCollector {
     }
     pin_chain(root, gitdir);
     pin(gitdir, "keeps .git from being renamed away");
+    if (std::find(gitdirs.begin(), gitdirs.end(), gitdir) == gitdirs.end()) gitdirs.push_back(gitdir);
     add(paths::join(gitdir, "hooks"), "git hooks run code outside the sandbox", true);
     add(paths::join(gitdir, "config"), "git config can run code (core.fsmonitor, filters, aliases)", false);
     // core.hooksPath: git runs hooks from there instead (a tracked .githooks, husky's .husky/_).
-    for (const auto& dir : git_hooks::paths(fs_, {gitdir, root, home_, xdg_config_home_})) {
+    // Relative values start at the worktree's top: a .git's parent (a nested repository's
+    // own), else the root.
+    const std::string top = paths::basename(gitdir) == ".git" ? paths::parent(gitdir) : root;
+    for (const auto& dir : git_hooks::paths(fs_, {gitdir, top, home_, xdg_config_home_})) {
       if (!in_any(dir, roots_)) continue;
       const std::string why = "git hooks (core.hooksPath) run code outside the sandbox";
       if (std::find(roots_.begin(), roots_.end(), dir) == roots_.end()) {
@@ -255,14 +278,17 @@ class ProtectedCollector {
       // The hooks directory is a writable root itself (hooksPath = .): its hooks, by name.
       for (const char* hook : git_hooks::kHookNames) add(paths::join(dir, hook), why, false);
     }
-    // Linked worktree gitdirs name the common dir whose hooks and config apply.
-    if (auto common = fs_.read_small(paths::join(gitdir, "commondir"), 4096)) {
-      std::string c = *common;
-      while (!c.empty() && (c.back() == '\n' || c.back() == '\r')) c.pop_back();
-      if (!c.empty()) {
-        std::string cd = paths::join(gitdir, c);
-        if (auto real = fs_.realpath(cd)) cd = *real;
-        if (cd != gitdir) collect_gitdir(cd, root, depth + 1);
+    // Linked worktree gitdirs name the common dir whose hooks and config apply: the
+    // pointer is as dangerous as what it leads to.
+    if (fs_.lkind(paths::join(gitdir, "commondir")) == FileKind::File)
+      add(paths::join(gitdir, "commondir"), "names the git directory whose hooks and config apply", false,
+          false);
+    const std::string commondir = paths::join(gitdir, "commondir");
+    if (fs_.lkind(commondir) != FileKind::Missing) {
+      if (auto common = parse_git_pointer(fs_, commondir, "", gitdir)) {
+        if (*common != gitdir) collect_gitdir(*common, root, depth + 1);
+      } else {
+        unparseable.push_back(commondir);
       }
     }
     if (fs_.lkind(paths::join(gitdir, "config.worktree")) == FileKind::File)
@@ -504,6 +530,27 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
   pc.collect();
   for (const auto& own : inputs.own_paths) pc.add_own(own);
   plan.git_watch = pc.git_watch;
+  plan.gitdirs = pc.gitdirs;
+  if (!pc.gitdirs.empty() && !plan.creation_broker && policy.git == GitMode::ConfigOnly)
+    plan.report.notes.push_back(
+        "git directories: only hooks/ and config are kept read-only; the allowlist of git's everyday data "
+        "(no commondir, config.worktree, info/attributes or unknown names made) needs cordon's creation "
+        "broker (namespaces, seccomp and openat2)");
+  if (plan.creation_broker)
+    for (const auto& g : plan.gitdirs)
+      rules.push_back({"protect", g, "only git's everyday data may be made, written or renamed to",
+                       "cordon's broker (an allowlist: objects, refs, logs, index, HEAD, state files)",
+                       "git runs hooks and obeys config and pointers found here (gitrepository-layout(5))"});
+  for (const auto& file : pc.unparseable) {
+    if (!ns) break;  // nothing in git directories is protected there anyway
+    if (!policy.best_effort)
+      return usage_error("protect",
+                         "'" + file + "' is a git pointer cordon cannot read the way git does (" +
+                             "\"gitdir: PATH\" or a path to an existing directory expected)",
+                         "fix or remove it outside the sandbox, or --best-effort to run without protecting "
+                         "the git directory it names");
+    plan.report.notes.push_back("not protected (a git pointer cordon cannot read as git does): " + file);
+  }
   for (const auto& [path, link] : pc.linked_ancestors) {
     if (!ns) break;  // nothing is protected there anyway (reported below)
     if (!policy.best_effort)

@@ -154,6 +154,12 @@ struct LinuxPlan {
   // Writable roots with no .git before the run: a repository created inside the
   // sandbox is inspected when the command ends (hooks and config that run code).
   std::vector<std::string> git_watch;
+  // Every git directory that exists in a writable root when the run starts (the roots'
+  // own, nested repositories at any depth, linked worktrees' and their common directory,
+  // submodules' under modules/): with the creation broker, names in them are made only
+  // for git's everyday data (core/git_layout.hpp); after the run, a commondir or
+  // config.worktree that appeared in one is renamed away (git_guard.hpp).
+  std::vector<std::string> gitdirs;
   PlanReport report;
 };
 

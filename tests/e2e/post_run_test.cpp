@@ -62,6 +62,13 @@ Outcome run_inside(const Sandbox& box, const std::string& script, const std::vec
   return o;
 }
 
+// With cordon's creation broker a planted name in a repository made inside is refused
+// when it is made (reported "git directory: ..." or as the protected path); without it the
+// post-run repair acts. Either way, what is checked from outside must hold.
+bool prevented(const Outcome& o) {
+  return contains(o.err, "git directory:") || contains(o.err, "protected path");
+}
+
 Outcome git_outside(const Sandbox& box, const std::vector<std::string>& args) {
   std::vector<std::string> argv = {"git"};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -108,7 +115,7 @@ TEST_F(PostRun, HooksDirectoryLinkedToAnOutsideDirectoryIsNotTouched) {
   ::chmod((outside / "hooks/data").c_str(), 0751);
   const auto before = state_of(outside.path());
   auto o = run_inside(box, "git init -q && rm -rf .git/hooks && ln -s " + outside / "hooks" + " .git/hooks");
-  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(o.code == 0 || prevented(o)) << o.err;
   EXPECT_EQ(state_of(outside.path()), before);
   EXPECT_TRUE(contains(o.err, "hooks")) << o.err;
   expect_git_outside_is_inert(box, marker);
@@ -119,7 +126,7 @@ TEST_F(PostRun, ConfigLinkedToAnOutsideFileIsNotRewritten) {
   ::chmod((outside / "ssh_config").c_str(), 0600);
   const auto before = state_of(outside.path());
   auto o = run_inside(box, "git init -q && ln -sf " + outside / "ssh_config" + " .git/config");
-  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(o.code == 0 || prevented(o)) << o.err;
   EXPECT_EQ(state_of(outside.path()), before);
   std::string err = o.err;
   for (auto& c : err) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -135,21 +142,21 @@ TEST_F(PostRun, DotGitLinkedToAnOutsideRepositoryIsNotFollowed) {
   write_file(outside / "repo/.git/config", "[core]\n\tfsmonitor = touch " + marker + "\n");
   const auto before = state_of(outside.path());
   auto o = run_inside(box, "ln -s " + outside / "repo/.git" + " .git");
-  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(o.code == 0 || prevented(o)) << o.err;
   EXPECT_EQ(state_of(outside.path()), before);
-  EXPECT_TRUE(contains(o.err, "cannot verify")) << o.err;
+  EXPECT_TRUE(prevented(o) || contains(o.err, "cannot verify")) << o.err;
   EXPECT_FALSE(exists(box.ws / ".git"));
 }
 
 TEST_F(PostRun, ConfigFifoDoesNotHangCordon) {
   auto o = run_inside(box, "git init -q && rm .git/config && mkfifo .git/config");
-  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(o.code == 0 || prevented(o)) << o.err;
   expect_git_outside_is_inert(box, marker);
 }
 
 TEST_F(PostRun, ConfigLinkedToDevZeroIsNotRead) {
   auto o = run_inside(box, "git init -q && ln -sf /dev/zero .git/config");
-  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(o.code == 0 || prevented(o)) << o.err;
   expect_git_outside_is_inert(box, marker);
 }
 
@@ -158,7 +165,7 @@ TEST_F(PostRun, OversizedConfigIsReplacedNotRead) {
                       "git init -q && head -c 3000000 /dev/zero | tr '\\0' '#' >> .git/config && "
                       "printf '\\n[core]\\n\\tfsmonitor = touch " +
                           marker + "\\n' >> .git/config");
-  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(o.code == 0 || prevented(o)) << o.err;
   expect_git_outside_is_inert(box, marker);
 }
 
@@ -166,7 +173,7 @@ TEST_F(PostRun, HookLinkedToAnOutsideExecutableIsRenamedNotChmodded) {
   write_marker_script(outside / "tool", marker);
   const auto before = state_of(outside.path());
   auto o = run_inside(box, "git init -q && ln -s " + outside / "tool" + " .git/hooks/pre-commit");
-  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(o.code == 0 || prevented(o)) << o.err;
   EXPECT_EQ(state_of(outside.path()), before);
   EXPECT_FALSE(exists(box.ws / ".git/hooks/pre-commit"));
   expect_git_outside_is_inert(box, marker);
@@ -177,8 +184,8 @@ TEST_F(PostRun, HooksPathOnTheSectionHeaderLineIsRemoved) {
   const auto before = state_of(outside.path());
   auto o = run_inside(
       box, "git init -q && printf '[core] hooksPath = " + outside / "hooks" + "\\n' >> .git/config");
-  EXPECT_EQ(o.code, 0) << o.err;
-  EXPECT_TRUE(contains(o.err, "core.hookspath")) << o.err;
+  EXPECT_TRUE(o.code == 0 || prevented(o)) << o.err;
+  EXPECT_TRUE(prevented(o) || contains(o.err, "core.hookspath")) << o.err;
   EXPECT_EQ(state_of(outside.path()), before);
   expect_git_outside_is_inert(box, marker);
 }
@@ -188,13 +195,13 @@ TEST_F(PostRun, CodeRunningConfigIsRemoved) {
   const auto before = state_of(outside.path());
   const std::string touch = "touch " + marker;
   auto o = run_inside(
-      box, "git init -q && git config core.fsmonitor '" + touch + "; false' && git config core.sshCommand '" +
-               touch + "' && git config include.path " + outside / "included" + " && git config alias.st '!" +
-               touch + "' && git config filter.x.clean '" + touch + "' && git config filter.x.required true" +
-               " && echo '* filter=x' > .gitattributes");
-  EXPECT_EQ(o.code, 0) << o.err;
+      box, "git init -q; git config core.fsmonitor '" + touch + "; false'; git config core.sshCommand '" +
+               touch + "'; git config include.path " + outside / "included" + "; git config alias.st '!" +
+               touch + "'; git config filter.x.clean '" + touch + "'; git config filter.x.required true" +
+               "; echo '* filter=x' > .gitattributes");
+  EXPECT_TRUE(o.code == 0 || prevented(o)) << o.err;
   for (const char* key : {"core.fsmonitor", "core.sshcommand", "include.path", "alias.st", "filter.x.clean"})
-    EXPECT_TRUE(contains(o.err, key)) << key << " not reported:\n" << o.err;
+    EXPECT_TRUE(prevented(o) || contains(o.err, key)) << key << " not reported:\n" << o.err;
   EXPECT_EQ(state_of(outside.path()), before);
   write_file(box.ws / "file.txt", "x\n");
   auto add = git_outside(box, {"add", "file.txt"});  // would run the clean filter
@@ -213,10 +220,10 @@ TEST_F(PostRun, PreCreatedDisabledNamesDoNotStopTheRepair) {
                           outside / "tool" +
                           " .git/hooks/post-commit && touch .git/hooks/post-commit.cordon-disabled && "
                           "mkdir .git/hooks/post-commit.cordon-disabled.1");
-  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(o.code == 0 || prevented(o)) << o.err;
   EXPECT_NE(::access((box.ws / ".git/hooks/pre-commit").c_str(), X_OK), 0);
   EXPECT_FALSE(exists(box.ws / ".git/hooks/post-commit"));
-  EXPECT_TRUE(exists(box.ws / ".git/hooks/post-commit.cordon-disabled.2")) << o.err;
+  EXPECT_TRUE(prevented(o) || exists(box.ws / ".git/hooks/post-commit.cordon-disabled.2")) << o.err;
   expect_git_outside_is_inert(box, marker);
 }
 
@@ -224,8 +231,8 @@ TEST_F(PostRun, HostileKeyNamesReachStderrEscaped) {
   // A subsection holding ESC sequences (clear screen, set title) and a key after them.
   auto o = run_inside(
       box, "git init -q && printf '[alias \"\\033[2J\\033]0;x\\007\"]\\n\\tk = v\\n' >> .git/config");
-  EXPECT_EQ(o.code, 0) << o.err;
-  EXPECT_TRUE(contains(o.err, "\\x1b[2J")) << o.err;
+  EXPECT_TRUE(o.code == 0 || prevented(o)) << o.err;
+  EXPECT_TRUE(prevented(o) || contains(o.err, "\\x1b[2J")) << o.err;
   EXPECT_EQ(o.err.find('\x07'), std::string::npos);
   expect_git_outside_is_inert(box, marker);
 }
@@ -234,7 +241,7 @@ TEST_F(PostRun, GitdirFileIsNotFollowed) {
   write_file(box.ws / "hook.sh", "#!/bin/sh\ntouch '" + marker + "'\n");
   auto o = run_inside(
       box, "git init -q --separate-git-dir=elsewhere && install -m 755 hook.sh elsewhere/hooks/pre-commit");
-  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(o.code == 0 || prevented(o)) << o.err;
   EXPECT_TRUE(contains(o.err, "cannot verify")) << o.err;
   EXPECT_FALSE(exists(box.ws / ".git"));
   git_outside(box, {"commit", "-q", "--allow-empty", "-m", "outside"});
@@ -254,12 +261,12 @@ TEST_F(PostRun, SubmoduleGitdirsAndPointersAreRepairedToo) {
                           "\\n' > .git/modules/sub/config && "
                           "install -m 755 hook.sh evil/hooks/pre-commit && echo ../evil > .git/commondir && "
                           "echo x > .git/config.worktree && mkdir -p .git/worktrees/w");
-  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(o.code == 0 || prevented(o)) << o.err;
   EXPECT_NE(::access((box.ws / ".git/modules/sub/hooks/pre-commit").c_str(), X_OK), 0) << o.err;
   EXPECT_FALSE(contains(read_file(box.ws / ".git/modules/sub/config"), "fsmonitor")) << o.err;
   for (const char* moved : {".git/commondir", ".git/config.worktree", ".git/worktrees"}) {
     EXPECT_FALSE(exists(box.ws / moved)) << moved;
-    EXPECT_TRUE(exists(box.ws / (std::string(moved) + ".cordon-disabled"))) << moved;
+    EXPECT_TRUE(prevented(o) || exists(box.ws / (std::string(moved) + ".cordon-disabled"))) << moved;
   }
   expect_git_outside_is_inert(box, marker);
 }
@@ -271,6 +278,7 @@ TEST_F(PostRun, OrdinaryRepositoryMadeInsideStaysUsable) {
                       "git init -q && echo a > a.txt && git add a.txt && git commit -qm inside && "
                       "git remote add origin https://example.com/r.git && git config user.name Someone");
   EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_FALSE(prevented(o)) << o.err;
   EXPECT_FALSE(contains(o.err, "removed")) << o.err;
   expect_git_outside_is_inert(box, marker);
   EXPECT_EQ(git_outside(box, {"log", "--format=%s"}).out, "outside\ninside\n");
@@ -362,8 +370,10 @@ TEST_F(PostRun, ALinkedWorktreesCommondirRewrittenInsideIsMovedAway) {
   ASSERT_EQ(git_outside(box, {"worktree", "add", "-q", wt}).code, 0);
   auto o = run_inside(
       box, plant_evil(marker) + " && echo \"$PWD/node_modules/evil\" > .git/worktrees/wt/commondir");
-  EXPECT_EQ(o.code, 0) << o.err;
-  EXPECT_TRUE(contains(o.err, "worktrees/wt/commondir: changed inside the sandbox, renamed")) << o.err;
+  // Refused (read-only, the planner protects it) or undone after the run: said either way.
+  EXPECT_TRUE(contains(o.err, "denied write " + box.ws / ".git/worktrees/wt/commondir") ||
+              contains(o.err, "worktrees/wt/commondir: changed inside the sandbox, renamed"))
+      << o.err;
   (void)run_process({"git", "status", "--short"}, wt, "", box.env(kGitIdentity), kBoundSeconds);
   EXPECT_FALSE(exists(marker)) << "planted code ran in the linked worktree\ncordon said: " << o.err;
 }
@@ -376,7 +386,7 @@ TEST_F(PostRun, AGitFileMadeInsideLeadsOnlyToAProtectedRepository) {
                                " && mkdir -p sub && echo 'gitdir: ../node_modules/evil' > sub/.git && "
                                "git worktree add -q wt2");
   EXPECT_EQ(o.code, 0) << o.err;
-  EXPECT_TRUE(contains(o.err, "sub/.git (a file made or changed inside the sandbox")) << o.err;
+  EXPECT_TRUE(contains(o.err, "sub/.git") && contains(o.err, "renamed to .git.cordon-disabled")) << o.err;
   (void)run_process({"git", "status", "--short"}, box.ws / "sub", "", box.env(kGitIdentity), kBoundSeconds);
   EXPECT_FALSE(exists(marker)) << "planted code ran\ncordon said: " << o.err;
   // The allowed half: the worktree made inside works outside, and was not reported.
@@ -486,7 +496,7 @@ TEST_F(PostRun, ReportIntoAPlantedHardLinkIsRefused) {
 TEST_F(PostRun, ReportIntoAnOrdinaryFileIsWritten) {
   write_file(box.ws / "report.json", "stale content that is longer than a report would ever be ....\n");
   auto o = run_inside(box, "true", {"--report", box.ws / "report.json"});
-  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(o.code == 0 || prevented(o)) << o.err;
   const std::string report = read_file(box.ws / "report.json");
   EXPECT_TRUE(contains(report, "\"exit_code\":0")) << report;
   EXPECT_FALSE(contains(report, "stale")) << report;
@@ -537,7 +547,7 @@ TEST(PostRunPlaceholders, NoneAreMadeAndAnOldLedgerIsCleanedWithoutFollowingLink
   const auto before = state_of(outside.path());
   auto o = run_process({cordon_binary(), "run", "--no-config", "--", "true"}, box.ws.path(), "",
                        box.env({"CORDON_PLACEHOLDER_LINGER_MS=0"}), kBoundSeconds);
-  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(o.code == 0 || prevented(o)) << o.err;
   ASSERT_TRUE(wait_for_cleaner(box)) << "the cleaner did not finish";
   EXPECT_FALSE(exists(box.ws / ".vscode")) << "an old empty placeholder is removed after the run";
   EXPECT_EQ(state_of(outside.path()), before);
@@ -562,7 +572,7 @@ TEST(PostRunWithoutOpenat2, RepairFailsLoudly) {
   auto o = run_process({no_openat2_binary(), cordon_binary(), "run", "--no-config", "--", "sh", "-c",
                         "git init -q && git config core.fsmonitor true"},
                        box.ws.path(), "", box.env(kGitIdentity), kBoundSeconds);
-  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(o.code == 0 || prevented(o)) << o.err;
   EXPECT_TRUE(contains(o.err, "could not check")) << o.err;
   EXPECT_TRUE(contains(o.err, "ENOSYS")) << o.err;
 }

@@ -56,7 +56,8 @@ class FakeFs : public FsProbe {
     if (it == text_.end()) return std::nullopt;
     return it->second;
   }
-  std::optional<std::string> realpath(const std::string& p) const override {
+  std::optional<std::string> realpath(const std::string& path) const override {
+    const std::string p = paths::normalize(path);
     if (lkind(p) == FileKind::Missing) return std::nullopt;
     auto it = links_.find(p);
     return it == links_.end() ? p : it->second;
@@ -273,6 +274,51 @@ TEST(LinuxPlanner, GitFilePointerAndWorktreeCommonDirAreProtected) {
   EXPECT_TRUE(contains(ro, "/home/u/proj/.git"));  // the pointer file itself
   EXPECT_TRUE(contains(ro, "/home/u/main/.git/hooks"));
   EXPECT_TRUE(contains(ro, "/home/u/main/.git/config"));
+}
+
+// A repository nested at any depth below a writable root (found by the walk for
+// protected names) is protected like the root's own, its .git file pointers too.
+TEST(LinuxPlanner, NestedRepositoriesAreProtectedLikeTheRootOne) {
+  auto fs = base_fs();
+  fs.dir("/home/u/proj/vendor/lib/.git/hooks").file("/home/u/proj/vendor/lib/.git/config");
+  fs.file("/home/u/proj/a/b/c/.git/HEAD").file("/home/u/proj/a/b/c/.git/config");
+  fs.file("/home/u/proj/x/sub/.git", "gitdir: ../../.git/modules/sub\n");
+  fs.file("/home/u/proj/.git/modules/sub/HEAD").file("/home/u/proj/.git/modules/sub/config");
+  auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  auto ro = targets(*plan, MountKind::BindReadOnly);
+  for (const char* p :
+       {"/home/u/proj/vendor/lib/.git/hooks", "/home/u/proj/vendor/lib/.git/config",
+        "/home/u/proj/a/b/c/.git/config", "/home/u/proj/x/sub/.git", "/home/u/proj/.git/modules/sub/config"})
+    EXPECT_TRUE(contains(ro, p)) << p;
+  auto pins = targets(*plan, MountKind::Pin);
+  for (const char* p : {"/home/u/proj/vendor", "/home/u/proj/vendor/lib", "/home/u/proj/vendor/lib/.git",
+                        "/home/u/proj/a/b/c/.git", "/home/u/proj/x/sub"})
+    EXPECT_TRUE(contains(pins, p)) << p;
+  for (const char* g : {"/home/u/proj/.git", "/home/u/proj/vendor/lib/.git", "/home/u/proj/a/b/c/.git",
+                        "/home/u/proj/.git/modules/sub"})
+    EXPECT_TRUE(contains(plan->gitdirs, g)) << g;
+}
+
+// A git pointer read differently from git (no "gitdir: ", a trailing space git keeps, a
+// target that is no directory) could leave the git directory git uses unprotected.
+TEST(LinuxPlanner, UnparseableGitPointersAreRefusedUnlessBestEffort) {
+  for (const std::string text :
+       {"gitdir:/home/u/main/.git\n", "gitdir: /home/u/main/.git \n", "junk", "gitdir: /home/u/nowhere\n"}) {
+    auto fs = base_fs();
+    fs.dir("/home/u/main/.git/hooks").file("/home/u/main/.git/HEAD");
+    fs.file("/home/u/proj/sub/.git", text);
+    auto p = base_policy();
+    auto plan = plan_linux(p, host(7), fs, kInputs);
+    ASSERT_FALSE(plan) << text;
+    EXPECT_NE(plan.error().message().find("/home/u/proj/sub/.git"), std::string::npos)
+        << plan.error().message();
+    p.best_effort = true;
+    EXPECT_TRUE(plan_linux(p, host(7), fs, kInputs)) << text;
+  }
+  auto fs = base_fs();
+  fs.file("/home/u/proj/.git/worktrees/w/HEAD").file("/home/u/proj/.git/worktrees/w/commondir", "");
+  EXPECT_FALSE(plan_linux(base_policy(), host(7), fs, kInputs));
 }
 
 TEST(LinuxPlanner, SubmoduleGitdirsAreProtected) {

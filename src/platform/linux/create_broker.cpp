@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "core/git_config.hpp"
+#include "core/git_layout.hpp"
 #include "core/paths.hpp"
 #include "platform/linux/caller.hpp"
 #include "platform/linux/pinned_fs.hpp"
@@ -456,6 +457,116 @@ std::optional<Denial> CreateBroker::inside_protected(const Named& n, Operation o
   return std::nullopt;
 }
 
+namespace {
+
+// The pinned directory's path in the sandbox's tree: "" when it has none (deleted: no
+// name can be made in it), nullopt when it is too long to read whole (the caller refuses:
+// a path past PATH_MAX must not escape the check).
+std::optional<std::string> tree_path_checked(int dir) {
+  char buf[PATH_MAX];
+  const ssize_t len = ::readlink(("/proc/self/fd/" + std::to_string(dir)).c_str(), buf, sizeof buf);
+  if (len < 0 && errno == ENAMETOOLONG) return std::nullopt;
+  if (len >= static_cast<ssize_t>(sizeof buf)) return std::nullopt;
+  if (len <= 0 || buf[0] != '/') return "";
+  return std::string(buf, static_cast<size_t>(len));
+}
+
+std::string tree_path(int dir) {
+  return tree_path_checked(dir).value_or("");
+}
+
+}  // namespace
+
+// Decided on the directory's own path as the sandbox's tree has it now (readlink of the
+// pinned descriptor, not the name the caller gave, so a link in the path leads nowhere
+// unchecked). A git directory of the plan is a mount point (pinned), so its path cannot
+// change; a directory below it can only be renamed to a name this check allows.
+std::optional<CreateBroker::GitPlace> CreateBroker::git_place(const Named& n) const {
+  if (!rules_.git_checks) return std::nullopt;
+  const std::string dir = tree_path(n.dir.get());
+  if (dir.empty()) return std::nullopt;
+  const std::string* best = nullptr;
+  for (const auto& g : rules_.gitdirs)
+    if (paths::is_within(dir, g) && (!best || g.size() > best->size())) best = &g;
+  if (best) {
+    const std::string below = dir.size() > best->size() ? dir.substr(best->size() + 1) : "";
+    return GitPlace{true, below.empty() ? n.name : below + "/" + n.name};
+  }
+  // A directory named .git below a policy root (not the private /tmp): a repository
+  // made during the run (git init, git clone, an unpacked archive).
+  for (const auto& root : rules_.policy_roots) {
+    if (!paths::is_within(dir, root)) continue;
+    const std::string rest = dir.size() > root.size() ? dir.substr(root == "/" ? 1 : root.size() + 1) : "";
+    for (size_t from = 0; from < rest.size();) {
+      const size_t cut = std::min(rest.find('/', from), rest.size());
+      if (git_layout::is_dot_git(std::string_view(rest).substr(from, cut - from))) {
+        const std::string below = cut < rest.size() ? rest.substr(cut + 1) : "";
+        return GitPlace{false, below.empty() ? n.name : below + "/" + n.name};
+      }
+      from = cut + 1;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Denial> CreateBroker::git_refused(const Named& n, Operation op, GitUse use) const {
+  if (!rules_.git_checks) return std::nullopt;
+  auto deny = [&](const std::string& why) {
+    // Below a read-only bind (hooks/, config): reported as the protected path it is.
+    if (auto d = classify(rules_, op, n.path()); d && d->rule.rfind("protected path", 0) == 0) return *d;
+    return Denial{to_string(op), n.path(), "", "git directory: " + why, "--git writable"};
+  };
+  if (!tree_path_checked(n.dir.get())) return deny("the directory's path is too long for cordon to check");
+  const auto place = git_place(n);
+  if (!place) {
+    // The name .git itself, below a policy root: a directory (git init) or a pointer file
+    // (worktree add, a submodule's checkout) may be made; a link would send git anywhere,
+    // and a directory moved there brings content nothing checked.
+    if (!rules_.git_checks || !git_layout::is_dot_git(n.name)) return std::nullopt;
+    const std::string dir = tree_path(n.dir.get());
+    if (std::none_of(rules_.policy_roots.begin(), rules_.policy_roots.end(),
+                     [&](const std::string& r) { return paths::is_within(dir, r); }))
+      return std::nullopt;
+    if (use == GitUse::Symlink) return deny("a .git link sends git to a directory nothing checked");
+    if (use == GitUse::MoveDirectory) return deny("a directory moved to .git brings content nothing checked");
+    return std::nullopt;
+  }
+  if (use == GitUse::Symlink) {
+    // git init and git clone probe whether links work with a link named by mkstemp
+    // ("t" and six characters) at the top of the new git directory, and set
+    // core.symlinks=false (checkouts without links) when that fails.
+    const std::string r = paths::basename(place->rel);
+    const bool new_gitdir = !place->existing || place->rel.rfind("modules/", 0) == 0;
+    const bool probe = new_gitdir && r.size() == 7 && r[0] == 't' &&
+                       std::all_of(r.begin() + 1, r.end(),
+                                   [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; });
+    if (!probe) return deny("a link inside a git directory sends git elsewhere");
+    return std::nullopt;
+  }
+  if (use == GitUse::MoveDirectory && !(place->existing && git_layout::directory_may_move_to(place->rel)))
+    return deny("a directory moved into a git directory brings content nothing checked");
+  const auto verdict =
+      place->existing ? git_layout::check_existing(place->rel) : git_layout::check_new(place->rel);
+  if (verdict.allowed) return std::nullopt;
+  return deny(verdict.reason);
+}
+
+void CreateBroker::note_git_pointer(const Named& n) {
+  constexpr size_t kMaxPointers = 4096;  // past that, one entry says the rest went unchecked
+  if (!rules_.git_checks || !git_layout::is_dot_git(n.name) || git_place(n)) return;
+  const std::string dir = tree_path(n.dir.get());
+  if (dir.empty() || std::none_of(rules_.policy_roots.begin(), rules_.policy_roots.end(),
+                                  [&](const std::string& r) { return paths::is_within(dir, r); }))
+    return;
+  const std::string path = paths::join(dir, n.name);
+  std::lock_guard<std::mutex> lock(pointers_mutex_);
+  if (std::find(new_pointers_.begin(), new_pointers_.end(), path) != new_pointers_.end()) return;
+  if (new_pointers_.size() < kMaxPointers)
+    new_pointers_.push_back(path);
+  else if (new_pointers_.size() == kMaxPointers)
+    new_pointers_.emplace_back();  // "" = too many
+}
+
 std::optional<Denial> CreateBroker::refused(const Named& n, Operation op) const {
   if (watched_.empty() && rules_.refuse_names.empty()) return std::nullopt;
   if (auto d = inside_protected(n, op)) return d;
@@ -605,6 +716,16 @@ CreateBroker::Opened CreateBroker::open_for(const seccomp_notif& req, int listen
       r.event = std::move(d);
       return Opened{{}, std::move(r)};
     }
+    struct stat present {};
+    const bool exists_now =
+        (flags & O_CREAT) && ::fstatat(t.dir.get(), t.name.c_str(), &present, AT_SYMLINK_NOFOLLOW) == 0;
+    if (auto d = (flags & O_CREAT) && !exists_now ? git_refused(t, Operation::Create, GitUse::Create)
+                 : writes                         ? git_refused(t, Operation::Write, GitUse::Write)
+                                                  : std::nullopt) {
+      BrokerReply r = error(EACCES);
+      r.event = std::move(d);
+      return Opened{{}, std::move(r)};
+    }
     if (on_procfs(t.dir.get())) {
       // Not opened by cordon (it is not the caller there). Refused with the kernel's own
       // reason where it has one (a root-owned file, the read-only binds over /proc/sys).
@@ -623,6 +744,7 @@ CreateBroker::Opened CreateBroker::open_for(const seccomp_notif& req, int listen
       struct stat st {};
       if (::fstat(fd.get(), &st) != 0) return Opened{{}, error(errno)};
       if (is_dev_tty(st)) return own_terminal(tid, flags);
+      if (((flags & O_CREAT) || writes) && S_ISREG(st.st_mode)) note_git_pointer(t);
       if (writes && S_ISREG(st.st_mode) && st.st_nlink > 1) {
         UniqueFd copy;
         if (int e = copy_up(t, st, copy)) return Opened{{}, error(e)};
@@ -816,14 +938,23 @@ BrokerReply CreateBroker::make(FsCall call, const seccomp_notif& req, int listen
     r.event = std::move(d);
     return r;
   }
+  const bool is_link = call == FsCall::Symlink || call == FsCall::SymlinkAt;
+  if (auto d = git_refused(t, Operation::Create, is_link ? GitUse::Symlink : GitUse::Create)) {
+    BrokerReply r = error(EACCES);
+    r.event = std::move(d);
+    return r;
+  }
   if (on_procfs(t.dir.get())) return error(EACCES);
   switch (call) {
     case FsCall::Mkdir:
     case FsCall::MkdirAt:
       return result(::mkdirat(t.dir.get(), t.arg().c_str(), mode));
     case FsCall::Mknod:
-    case FsCall::MknodAt:
-      return result(::mknodat(t.dir.get(), t.arg().c_str(), mode & ~(S_ISUID | S_ISGID), 0));
+    case FsCall::MknodAt: {
+      const int rc = ::mknodat(t.dir.get(), t.arg().c_str(), mode & ~(S_ISUID | S_ISGID), 0);
+      if (rc == 0) note_git_pointer(t);  // a regular file named .git, written later
+      return result(rc);
+    }
     default:
       if (target.empty()) return error(ENOENT);
       return result(::symlinkat(target.c_str(), t.dir.get(), t.arg().c_str()));
@@ -865,9 +996,19 @@ BrokerReply CreateBroker::link(const seccomp_notif& req, int listener, int olddi
     r.event = std::move(d);
     return r;
   }
+  struct stat source_st {};
+  if (::fstat(source.get(), &source_st) != 0) return error(errno);
+  if (auto d =
+          git_refused(t, Operation::Create, S_ISLNK(source_st.st_mode) ? GitUse::Symlink : GitUse::Create)) {
+    BrokerReply r = error(EACCES);
+    r.event = std::move(d);
+    return r;
+  }
   if (on_procfs(t.dir.get())) return error(EACCES);
   const std::string self = "/proc/self/fd/" + std::to_string(source.get());
-  return result(::linkat(AT_FDCWD, self.c_str(), t.dir.get(), t.arg().c_str(), AT_SYMLINK_FOLLOW));
+  const int rc = ::linkat(AT_FDCWD, self.c_str(), t.dir.get(), t.arg().c_str(), AT_SYMLINK_FOLLOW);
+  if (rc == 0) note_git_pointer(t);
+  return result(rc);
 }
 
 BrokerReply CreateBroker::rename(const seccomp_notif& req, int listener, int olddir, uint64_t old_addr,
@@ -900,9 +1041,42 @@ BrokerReply CreateBroker::rename(const seccomp_notif& req, int listener, int old
       if (mount_point(from.dir.get(), from.name)) return error(EBUSY);
       return write_git_config(from, *config);
     }
+  // In a git directory, what arrives is decided on what it is: a directory, a link or a
+  // file. With RENAME_EXCHANGE the target's object arrives at the source's name too.
+  auto use_of = [](const Named& n) {
+    struct stat st {};
+    if (::fstatat(n.dir.get(), n.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return GitUse::MoveFile;
+    return S_ISDIR(st.st_mode)   ? GitUse::MoveDirectory
+           : S_ISLNK(st.st_mode) ? GitUse::Symlink
+                                 : GitUse::MoveFile;
+  };
+  const GitUse arriving = use_of(from);
+  if (flags == 0 && !from.slash && !to.slash && arriving == GitUse::MoveFile && to.name == "config")
+    if (auto place = git_place(to); place && !git_layout::check_new(place->rel).allowed &&
+                                    (!place->existing || place->rel.rfind("modules/", 0) == 0) &&
+                                    git_layout::check_new(place->rel + ".lock").allowed) {
+      if (mount_point(from.dir.get(), from.name)) return error(EBUSY);
+      return write_new_git_config(from, to);
+    }
+  if (auto d = git_refused(to, Operation::Rename, arriving)) {
+    BrokerReply r = error(EACCES);
+    r.event = std::move(d);
+    return r;
+  }
+  if (flags & RENAME_EXCHANGE)
+    if (auto d = git_refused(from, Operation::Rename, use_of(to))) {
+      BrokerReply r = error(EACCES);
+      r.event = std::move(d);
+      return r;
+    }
   if (mount_point(from.dir.get(), from.name) || mount_point(to.dir.get(), to.name)) return error(EBUSY);
-  return result(static_cast<int>(
-      ::syscall(SYS_renameat2, from.dir.get(), from.arg().c_str(), to.dir.get(), to.arg().c_str(), flags)));
+  const int rc = static_cast<int>(
+      ::syscall(SYS_renameat2, from.dir.get(), from.arg().c_str(), to.dir.get(), to.arg().c_str(), flags));
+  if (rc == 0) {
+    note_git_pointer(to);
+    if (flags & RENAME_EXCHANGE) note_git_pointer(from);
+  }
+  return result(rc);
 }
 
 BrokerReply CreateBroker::bind(const seccomp_notif& req, int listener) {
@@ -933,6 +1107,11 @@ BrokerReply CreateBroker::bind(const seccomp_notif& req, int listener) {
   if (int e = split(tid, root_.get(), abs, t.dir_text, t.name, t.slash, t.dir)) return error(e);
   if (!still_pending(listener, req.id)) return gone();  // the view read was the caller's
   if (auto d = refused(t, Operation::Create)) {
+    BrokerReply r = error(EACCES);
+    r.event = std::move(d);
+    return r;
+  }
+  if (auto d = git_refused(t, Operation::Create, GitUse::Create)) {
     BrokerReply r = error(EACCES);
     r.event = std::move(d);
     return r;
@@ -1025,6 +1204,69 @@ BrokerReply CreateBroker::write_git_config(const Named& lock, const GitConfig& c
     if (n <= 0) return error(n < 0 ? errno : EIO);
     done += static_cast<size_t>(n);
   }
+  return result(::unlinkat(lock.dir.get(), lock.name.c_str(), 0));
+}
+
+// The config of a repository made during the run (git init, git clone, a submodule's
+// clone), renamed from its lock: checked with nothing before it (every entry must be
+// inert, core/git_config.hpp), then the checked entries, serialised by cordon, are written
+// to a file cordon makes beside it and renamed over `config`; the lock is removed. The
+// caller's file is only read: what lands is what was checked.
+BrokerReply CreateBroker::write_new_git_config(const Named& lock, const Named& config) {
+  UniqueFd src(
+      ::openat(lock.dir.get(), lock.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  std::string next;
+  if (!src.valid()) return error(errno);
+  if (!read_small(src.get(), next)) return error(EINVAL);
+  const auto parsed = git_config::parse(next);
+  auto refuse = [&](const std::string& why) {
+    BrokerReply r = error(EACCES);
+    r.event = Denial{to_string(Operation::Rename), config.path(), "",
+                     "git directory: a new repository's config can run code; " + why, "--git writable"};
+    return r;
+  };
+  if (parsed.error) return refuse("git would not parse the new file");
+  // A submodule's gitdir names its worktree (core.worktree = ../../../lib, written by git
+  // submodule add and update --init): accepted when it is relative and leads to a directory
+  // in the same policy root, which the command can write anyway. Elsewhere it could send a
+  // later `git checkout` outside into any directory.
+  const std::string dir = tree_path(config.dir.get());
+  std::vector<git_config::Entry> checked;
+  for (const auto& e : parsed.entries) {
+    const bool worktree = e.section == "core" && !e.has_subsection && e.key == "worktree" && e.value &&
+                          !e.value->empty() && !paths::is_absolute(*e.value) &&
+                          std::none_of(e.value->begin(), e.value->end(),
+                                       [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+    const std::string leads_to = worktree ? paths::normalize(dir + "/" + *e.value) : "";
+    const bool inside =
+        worktree &&
+        std::any_of(rules_.policy_roots.begin(), rules_.policy_roots.end(), [&](const std::string& r) {
+          return paths::is_within(dir, r) && paths::is_within(leads_to, r);
+        });
+    if (!inside) checked.push_back(e);
+  }
+  const auto bad = git_config::new_non_inert({}, checked);
+  if (!bad.empty()) {
+    std::string names;
+    for (const auto& b : bad) names += (names.empty() ? "" : ", ") + git_config::escape_name(b);
+    return refuse("refused key " + names);
+  }
+  const std::string out = git_config::serialize(parsed.entries);
+  char temp[48];
+  std::snprintf(temp, sizeof temp, ".cordon-config-%d-%llx", static_cast<int>(::getpid()),
+                static_cast<unsigned long long>(copies_++));
+  UniqueFd dst(::openat(config.dir.get(), temp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (!dst.valid()) return error(errno);
+  auto fail = [&](int e) {
+    ::unlinkat(config.dir.get(), temp, 0);
+    return error(e);
+  };
+  for (size_t done = 0; done < out.size();) {
+    const ssize_t n = ::write(dst.get(), out.data() + done, out.size() - done);
+    if (n <= 0) return fail(n < 0 ? errno : EIO);
+    done += static_cast<size_t>(n);
+  }
+  if (::renameat(config.dir.get(), temp, config.dir.get(), config.name.c_str()) != 0) return fail(errno);
   return result(::unlinkat(lock.dir.get(), lock.name.c_str(), 0));
 }
 

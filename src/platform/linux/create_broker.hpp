@@ -43,6 +43,14 @@
 //  (core/git_config.hpp), and accepted only when every entry it adds or changes is on the
 //  inert allowlist; then cordon writes the checked entries, serialised, into the config it
 //  pinned before the run (the bind the sandbox sees is that file), and removes the lock.
+//  In every git directory that exists when the run starts (the plan's: the roots' own,
+//  nested repositories, linked worktrees' and submodules'), a name is made, written,
+//  linked or renamed to only when it is git's everyday data (an allowlist,
+//  core/git_layout.hpp); in a directory named .git made during the run, never a hook
+//  (but the templates' *.sample), a config but through the checked rename of its lock
+//  (checked with no entries before it, written by cordon), a commondir, config.worktree,
+//  info/attributes or alternates. No symbolic link is made in either, and no directory
+//  is moved in from elsewhere (its content was never checked), nor to a name `.git`.
 //  4. Paths into a descriptor of the caller (/proc/self/fd/N, /dev/fd/N, /dev/stdout
 //     and the like) reopen that descriptor (pidfd_getfd), never with more access than
 //     it has. Nothing is created or opened on procfs (cordon is not the caller there).
@@ -100,6 +108,13 @@ class CreateBroker {
   BrokerReply handle(FsCall call, const seccomp_notif& req, int listener);
   // Ends the FIFO waits (interrupted) and joins their threads.
   void finish();
+  // Files named `.git` made (created, linked or renamed to) below a policy root outside
+  // any git directory: pointers (`git worktree add`, a submodule's checkout) whose content
+  // cannot be checked when they are made; checked after the run (git_guard.hpp).
+  std::vector<std::string> new_git_pointers() const {
+    std::lock_guard<std::mutex> lock(pointers_mutex_);
+    return new_pointers_;
+  }
 
  private:
   struct Watch {
@@ -145,6 +160,18 @@ class CreateBroker {
   BrokerReply bind(const seccomp_notif& req, int listener);
   std::optional<Denial> inside_protected(const Named& n, Operation op) const;
   std::optional<Denial> refused(const Named& n, Operation op) const;
+  // Where a name lies in a git directory: an existing one (the plan's), or one made
+  // during the run (a directory named .git below a policy root); nullopt: in none.
+  struct GitPlace {
+    bool existing = false;
+    std::string rel;  // the name's path relative to the git directory
+  };
+  std::optional<GitPlace> git_place(const Named& n) const;
+  // What a call may make or write in a git directory (core/git_layout.hpp).
+  enum class GitUse { Create, Write, Symlink, MoveFile, MoveDirectory };
+  std::optional<Denial> git_refused(const Named& n, Operation op, GitUse use) const;
+  BrokerReply write_new_git_config(const Named& lock, const Named& config);
+  void note_git_pointer(const Named& n);
   const GitConfig* git_config(const Named& n) const;
   BrokerReply write_git_config(const Named& lock, const GitConfig& config);
   BrokerReply install(const seccomp_notif& req, int listener, int fd, bool cloexec);
@@ -166,6 +193,8 @@ class CreateBroker {
   __user_cap_data_struct caps_[2]{};  // cordon's own, when drop_caps_
   UniqueFd root_;                     // the sandbox's root (attach); invalid: each caller's
   uint64_t copies_ = 0;               // names of temporary copies (copy_up)
+  mutable std::mutex pointers_mutex_;
+  std::vector<std::string> new_pointers_;  // bounded (kMaxPointers)
   std::mutex waiters_mutex_;
   std::list<Waiter> waiters_;
 };

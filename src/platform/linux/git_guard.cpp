@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <optional>
 
 #include "core/git_config.hpp"
+#include "core/git_layout.hpp"
 #include "core/paths.hpp"
 
 namespace cordon {
@@ -241,20 +243,56 @@ std::vector<GitRootPin> pin_git_roots(const std::vector<std::string>& roots) {
 
 namespace {
 constexpr const char* kPointerNames[] = {"commondir", "config.worktree"};
+
+// git's interrupted work that names commands for the next git run: `git rebase
+// --continue` runs each `exec` (or `x`) line of the todo, outside the sandbox when the
+// user continues there. Not removed (the user's rebase may be legitimate): reported, with
+// the commands' count, never their text.
+void report_pending_commands(const PinnedDir& git, const std::string& gitdir, GitRepair& out) {
+  struct Todo {
+    const char* dir;
+    const char* file;
+  };
+  for (const Todo t : {Todo{"rebase-merge", "git-rebase-todo"}, Todo{"sequencer", "todo"}}) {
+    const std::string todo = std::string(t.dir) + "/" + t.file;
+    auto dir = git.subdir(t.dir);
+    if (!dir) continue;  // none (or not a directory git would read as one)
+    auto text = read_regular(*dir, t.file, kMaxConfigBytes);
+    if (!text) {
+      if (text.error().code != ENOENT)
+        out.warnings.push_back(escape_name(gitdir + "/" + todo) + " could not be read (" +
+                               one_line(text.error()) + "): inspect it before continuing the rebase outside");
+      continue;
+    }
+    size_t commands = 0;
+    for (size_t from = 0; from < text->size();) {
+      const size_t end = std::min(text->find('\n', from), text->size());
+      size_t at = text->find_first_not_of(" \t", from);
+      if (at < end) {
+        const std::string line = text->substr(at, end - at);
+        if (line.rfind("exec ", 0) == 0 || line.rfind("exec\t", 0) == 0 || line.rfind("x ", 0) == 0 ||
+            line.rfind("x\t", 0) == 0)
+          ++commands;
+      }
+      from = end + 1;
+    }
+    if (commands > 0)
+      out.warnings.push_back(escape_name(gitdir + "/" + todo) + " names " + std::to_string(commands) +
+                             " command(s) (exec lines) that `git rebase --continue` runs: read it before "
+                             "continuing outside the sandbox, or run `git rebase --abort`");
+  }
+}
 }  // namespace
 
-std::vector<GitDirPin> pin_existing_gitdirs(const std::vector<std::string>& roots) {
+std::vector<GitDirPin> pin_existing_gitdirs(const std::vector<std::string>& gitdirs) {
   std::vector<GitDirPin> pins;
-  for (const auto& root : roots) {
-    auto root_dir = PinnedDir::open(root);
-    if (!root_dir) continue;
-    auto st = stat_entry(*root_dir, ".git");
-    if (!st || !S_ISDIR(st->st_mode)) continue;  // none, or a pointer file the planner protects
-    auto git = root_dir->subdir(".git");
+  for (const auto& gitdir : gitdirs) {
+    // The planner's paths are canonical: one with a link in it now is not acted on.
+    auto git = PinnedDir::open_without_links(gitdir);
     if (!git) continue;
     GitDirPin pin;
     (void)::clock_gettime(CLOCK_REALTIME, &pin.pinned_at);
-    pin.gitdir = paths::join(root, ".git");
+    pin.gitdir = gitdir;
     for (const char* name : kPointerNames)
       if (stat_entry(*git, name)) pin.present.emplace_back(name);
     pin.dir = std::move(*git);
@@ -305,6 +343,7 @@ GitRepair remove_new_pointers(const GitDirPin& pin) {
                              " was created inside the sandbox and could not be moved away: do not run git "
                              "there before removing it)");
   }
+  report_pending_commands(*pin.dir, pin.gitdir, out);
   return out;
 }
 
@@ -402,6 +441,117 @@ GitRepair check_git_pointer(const PinnedDir& dir, const std::string& path,
 GitRepair neutralise_gitdir(const PinnedDir& gitdir) {
   GitRepair out;
   Repairer(out).gitdir(gitdir, 0);
+  return out;
+}
+
+}  // namespace cordon
+
+namespace cordon {
+namespace {
+
+// `path` lexically inside a directory named .git below `root` (a repository made during
+// the run: the creation broker held it to core/git_layout.hpp's rules for new ones).
+bool in_new_gitdir(const std::string& path, const std::string& root) {
+  if (!paths::is_within(path, root) || path == root) return false;
+  const std::string rest = path.substr(root == "/" ? 1 : root.size() + 1);
+  for (size_t from = 0; from <= rest.size();) {
+    const size_t cut = std::min(rest.find('/', from), rest.size());
+    if (git_layout::is_dot_git(std::string_view(rest).substr(from, cut - from))) return true;
+    from = cut + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+GitRepair check_new_pointers(const std::vector<GitRootPin>& roots, const std::vector<std::string>& pointers,
+                             const std::vector<std::string>& gitdirs) {
+  GitRepair out;
+  auto root_of = [&](const std::string& p) -> const GitRootPin* {
+    const GitRootPin* best = nullptr;
+    for (const auto& r : roots)
+      if (r.dir && paths::is_within(p, r.root) && (!best || r.root.size() > best->root.size())) best = &r;
+    return best;
+  };
+  auto relative = [](const std::string& p, const std::string& root) {
+    return p == root ? std::string(".") : p.substr(root == "/" ? 1 : root.size() + 1);
+  };
+  for (const auto& pointer : pointers) {
+    if (pointer.empty()) {
+      out.warnings.push_back(
+          "more .git files were made than cordon records: the rest were not checked; inspect every .git file "
+          "in the workspace before running git there");
+      continue;
+    }
+    const GitRootPin* root = root_of(pointer);
+    if (!root) continue;
+    const std::string shown = escape_name(pointer);
+    auto dir = root->dir->subdir(relative(paths::parent(pointer), root->root));
+    if (!dir) {
+      if (dir.error().code != ENOENT)
+        out.warnings.push_back(
+            one_line(dir.error()) + " (" + shown +
+            ", made inside the sandbox, was not checked: inspect it before running git there)");
+      continue;
+    }
+    auto st = stat_entry(*dir, ".git");
+    if (!st || S_ISDIR(st->st_mode)) continue;  // gone, or a directory the broker checked
+    std::optional<std::string> text;
+    if (S_ISREG(st->st_mode))
+      if (auto t = read_regular(*dir, ".git", 4096)) text = std::move(*t);
+    std::string why;
+    std::string target;
+    if (!text) {
+      why = std::string("it is ") + kind_of(st->st_mode) + " or could not be read";
+    } else if (text->rfind("gitdir: ", 0) != 0) {
+      why = "git would not read it";
+    } else {
+      target = text->substr(8);
+      while (!target.empty() && (target.back() == '\n' || target.back() == '\r')) target.pop_back();
+      if (target.empty() || target.find('\0') != std::string::npos) why = "git would not read it";
+    }
+    if (why.empty()) {
+      const std::string abs =
+          paths::normalize(paths::is_absolute(target) ? target : paths::parent(pointer) + "/" + target);
+      const GitRootPin* at = root_of(abs);
+      // A git directory of the plan itself, a worktree's gitdir made in it now
+      // (worktrees/<id>, allowlisted like it) or a submodule's (modules/..., held to the
+      // rules for new repositories at every depth); not any directory below one
+      // (refs/x may hold anything, hooks/ included).
+      const bool known = std::any_of(gitdirs.begin(), gitdirs.end(), [&](const std::string& g) {
+        if (abs == g) return true;
+        if (!paths::is_within(abs, g)) return false;
+        const std::string rel = abs.substr(g.size() + 1);
+        return rel.rfind("modules/", 0) == 0 ||
+               (rel.rfind("worktrees/", 0) == 0 && rel.find('/', 10) == std::string::npos);
+      });
+      std::optional<PinnedDir> gitdir;
+      if (at && (known || in_new_gitdir(abs, at->root))) {
+        // Opened beneath the root without following a link: the path read is the directory.
+        if (auto d = at->dir->subdir(relative(abs, at->root))) gitdir = std::move(*d);
+      }
+      if (!gitdir) {
+        why = "it points to " + escape_name(abs) + ", not a git directory cordon protected or checked";
+      } else if (auto common = read_regular(*gitdir, "commondir", 4096)) {
+        // A linked worktree's (git worktree add writes "../.."): its common directory is
+        // the one that holds it.
+        std::string c = *common;
+        while (!c.empty() && (c.back() == '\n' || c.back() == '\r')) c.pop_back();
+        if (c != "../..") why = "its git directory's commondir points elsewhere";
+      } else if (common.error().code != ENOENT) {
+        why = "its git directory's commondir could not be read";
+      }
+    }
+    if (why.empty()) continue;
+    auto moved = rename_away(*dir, ".git", kDisabled);
+    if (moved)
+      out.done.push_back(shown + ": a .git file made inside the sandbox (" + why + "), renamed to " +
+                         escape_name(*moved));
+    else
+      out.warnings.push_back(one_line(moved.error()) + " (" + shown +
+                             ": a .git file made inside the sandbox (" + why +
+                             ") could not be moved away: do not run git there before removing it)");
+  }
   return out;
 }
 

@@ -77,7 +77,22 @@ struct GitDirPin {
   std::vector<std::string> present;  // pointer names that existed before the run
   struct timespec pinned_at {};      // a linked worktree's commondir changed after it is checked
 };
-[[nodiscard]] std::vector<GitDirPin> pin_existing_gitdirs(const std::vector<std::string>& roots);
+// `gitdirs`: the plan's (LinuxPlan::gitdirs: the roots', nested repositories', worktrees'
+// and submodules' git directories).
+[[nodiscard]] std::vector<GitDirPin> pin_existing_gitdirs(const std::vector<std::string>& gitdirs);
+// Also reports git state that names commands for a later git run (exec lines in a rebase
+// todo), without changing it.
 [[nodiscard]] GitRepair remove_new_pointers(const GitDirPin& pin);
+
+// `.git` files the command made below a writable root (the creation broker records them:
+// git worktree add and a submodule's checkout write them directly, so their content cannot
+// be checked when they are made). Each is read beneath its root, pinned before the run
+// (`roots`), without following a link; one that does not point to a git directory of the
+// plan (`gitdirs`) or to one made during the run (a directory named .git, held to the
+// broker's rules), through no link, is renamed away and reported, as is a linked
+// worktree's whose commondir is not "../..".
+[[nodiscard]] GitRepair check_new_pointers(const std::vector<GitRootPin>& roots,
+                                           const std::vector<std::string>& pointers,
+                                           const std::vector<std::string>& gitdirs);
 
 }  // namespace cordon

@@ -28,7 +28,7 @@ struct DirCloser {
 }  // namespace
 
 DepthScan DepthScan::pin(const std::vector<std::string>& roots, std::vector<std::string> names, bool git,
-                         std::vector<std::string> gitdirs) {
+                         std::optional<std::vector<std::string>> gitdirs) {
   DepthScan s;
   s.gitdirs_ = std::move(gitdirs);
   s.names_ = std::move(names);
@@ -128,8 +128,8 @@ void DepthScan::check_dotgit(const PinnedDir& root, const std::string& root_path
     check_gitdir(root, root_path, rel + "/.git", known, out);
     return;
   }
-  if (!changed_since(dir->fd(), ".git", started_)) return;  // the user's, from before the run
-  out.gitdirs.push_back(check_git_pointer(*dir, paths::join(paths::join(root_path, rel), ".git"), gitdirs_));
+  if (!gitdirs_ || !changed_since(dir->fd(), ".git", started_)) return;  // the user's, from before
+  out.gitdirs.push_back(check_git_pointer(*dir, paths::join(paths::join(root_path, rel), ".git"), *gitdirs_));
 }
 
 void DepthScan::check_gitdir(const PinnedDir& root, const std::string& root_path, const std::string& rel,

@@ -14,6 +14,7 @@
 
 #include <time.h>
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -35,10 +36,12 @@ struct DepthFindings {
 
 class DepthScan {
  public:
-  // `git`: also look for git directories and pointers made during the run (not with --git
-  // writable); `gitdirs`: the repositories the plan protects, where a pointer may lead.
+  // `git`: also look for git directories made during the run (not with --git writable);
+  // `gitdirs`: the repositories the plan protects, where a .git file or link made during
+  // the run may lead; nullopt: such pointers are checked elsewhere (the creation broker
+  // records every one it makes).
   static DepthScan pin(const std::vector<std::string>& roots, std::vector<std::string> names, bool git,
-                       std::vector<std::string> gitdirs);
+                       std::optional<std::vector<std::string>> gitdirs);
   // `known`: the paths the plan protected (a known gitdir's config among them).
   DepthFindings scan(const std::set<std::string>& known) const;
 
@@ -54,7 +57,7 @@ class DepthScan {
   std::vector<std::string> root_paths_;
   std::vector<std::string> names_;
   bool git_ = false;
-  std::vector<std::string> gitdirs_;
+  std::optional<std::vector<std::string>> gitdirs_;
   struct timespec started_ {};  // before the command: what is born after it is the run's
 };
 

@@ -63,15 +63,13 @@ DepthScan pin_depth_scan(const Policy& policy, const LinuxPlan& plan) {
   std::vector<std::string> names;
   for (const auto& e : defaults::protected_names_except(policy.unprotect)) names.emplace_back(e.name);
   // The repositories the plan protects: their config (or, --git read-only, all of them).
-  std::vector<std::string> gitdirs;
+  std::vector<std::string> gitdirs = plan.gitdirs;
   for (const auto& m : plan.mounts)
-    if (m.kind == MountKind::BindReadOnly && m.reason.rfind("git config", 0) == 0 &&
-        paths::basename(m.target) == "config")
-      gitdirs.push_back(paths::parent(m.target));
-    else if (m.kind == MountKind::BindReadOnly && m.reason == "--git read-only")
-      gitdirs.push_back(m.target);
+    if (m.kind == MountKind::BindReadOnly && m.reason == "--git read-only") gitdirs.push_back(m.target);
+  // With the creation broker, every .git file made is recorded and checked by
+  // check_new_pointers(); the walk checks them only without it.
   return DepthScan::pin(policy.write_roots(), std::move(names), policy.git != GitMode::Writable,
-                        std::move(gitdirs));
+                        plan.creation_broker ? std::nullopt : std::optional(std::move(gitdirs)));
 }
 
 // What the plan protected (or reported as unprotected) before the run.
@@ -201,8 +199,9 @@ Result<Acquired> acquire_stage(const Policy& policy, Planned& planned, const Com
     for (const auto& w : a.supervisor->warnings()) a.warnings.push_back("warning: " + w);
   }
   a.git_pins = pin_git_roots(plan.git_watch);
-  if (sandboxed && policy.git != GitMode::Writable)
-    a.gitdir_pins = pin_existing_gitdirs(policy.write_roots());
+  if (sandboxed && policy.git != GitMode::Writable) a.gitdir_pins = pin_existing_gitdirs(plan.gitdirs);
+  if (plan.creation_broker && policy.git != GitMode::Writable)
+    a.pointer_roots = pin_git_roots(policy.write_roots());
   if (sandboxed) a.depth_scan = pin_depth_scan(policy, plan);
   return a;
 }
@@ -267,6 +266,11 @@ Collected collect_stage(Acquired& acquired, const Planned& planned, DenialReport
   Collected c;
   if (acquired.proxy) c.refused = acquired.proxy->finish();
   for (const auto& pin : acquired.git_pins) c.new_repositories.push_back(neutralise_new_repository(pin));
+  // The broker's record of .git files first: a worktree's is judged with the commondir it
+  // was made with, before a changed commondir is moved away below.
+  if (acquired.supervisor && !acquired.pointer_roots.empty())
+    c.existing_repositories.push_back(check_new_pointers(
+        acquired.pointer_roots, acquired.supervisor->new_git_pointers(), planned.plan.gitdirs));
   for (const auto& pin : acquired.gitdir_pins) c.existing_repositories.push_back(remove_new_pointers(pin));
   auto found = acquired.depth_scan.scan(protected_before(planned.plan));
   c.appeared_at_depth = std::move(found.appeared);
@@ -432,6 +436,7 @@ std::vector<std::string> cleanup_stage(Acquired acquired, Planned planned) {
   std::vector<std::string> failures;
   acquired.git_pins.clear();
   acquired.gitdir_pins.clear();
+  acquired.pointer_roots.clear();
   if (acquired.proxy) acquired.proxy->finish();  // joined (collect_stage stopped it already, if it ran)
   acquired.proxy.reset();
   acquired.supervisor.reset();  // stopped by launch(); nothing is left to join

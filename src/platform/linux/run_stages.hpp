@@ -95,7 +95,8 @@ struct Acquired {
   std::unique_ptr<ProxyServer> proxy;      // its thread starts after clone()
   std::unique_ptr<Supervisor> supervisor;  // its thread starts after clone()
   std::vector<GitRootPin> git_pins;        // roots with no .git, pinned before the command
-  std::vector<GitDirPin> gitdir_pins;      // roots with a .git: which pointer names it had
+  std::vector<GitDirPin> gitdir_pins;      // the plan's git directories: which pointer names they had
+  std::vector<GitRootPin> pointer_roots;   // every writable root: .git files made inside are checked
   DepthScan depth_scan;                    // protected names that appear at depth are reported
   std::vector<std::string> warnings;       // to print before the launch
 };

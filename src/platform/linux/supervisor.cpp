@@ -73,7 +73,7 @@ Result<SupervisorPrograms> supervisor_compile(const std::vector<SeccompRule>& de
   // The file-system calls: the denial recorder explains refusals (not with reporting
   // off), and when the plan refuses absent protected paths the creation broker
   // performs every call that makes a name, whatever the reporting level.
-  const bool create = !rules.refuse_create.empty() || !rules.refuse_names.empty();
+  const bool create = !rules.refuse_create.empty() || !rules.refuse_names.empty() || rules.git_checks;
   out.observing = level != DenialReporting::Off;
   if (out.observing || create)
     for (const auto& w : kObservedCalls) {

@@ -88,6 +88,8 @@ class Supervisor {
   const DenialLog& log() const { return log_; }
   bool active() const { return active_; }  // a listener arrived (after stop())
   uint64_t notifications() const { return notifications_; }
+  // `.git` pointer files the command made below a policy root (after stop()).
+  std::vector<std::string> new_git_pointers() const { return creator_.new_git_pointers(); }
 
  private:
   void run();

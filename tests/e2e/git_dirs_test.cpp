@@ -1,0 +1,346 @@
+// Every git directory in a writable root keeps what git runs as code or obeys as
+// configuration out of the command's reach: the workspace's own, and nested repositories
+// at any depth (vendor/lib/.git, a checkout with a .git file). Each case plants a hook or
+// a code-running config entry inside, then runs git outside afterwards, as the user, and
+// checks that no planted code ran (a marker file it would create does not exist). The
+// allowed half: everyday git inside the same repositories still works.
+#include <sys/stat.h>
+
+#include "e2e/harness.hpp"
+
+using namespace cordon_test;
+
+namespace {
+
+const std::vector<std::string> kGitIdentity = {
+    "GIT_AUTHOR_NAME=Cordon Test", "GIT_AUTHOR_EMAIL=test@example.invalid", "GIT_COMMITTER_NAME=Cordon Test",
+    "GIT_COMMITTER_EMAIL=test@example.invalid", "GIT_CONFIG_NOSYSTEM=1"};
+
+Outcome git_at(const Sandbox& box, const std::string& dir, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"git"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_process(argv, dir, "", box.env(kGitIdentity), 60);
+}
+
+// A repository at `dir` (made outside, before the run) with one commit.
+void make_repo(const Sandbox& box, const std::string& dir) {
+  fs::create_directories(dir);
+  ASSERT_EQ(git_at(box, dir, {"init", "-q", "-b", "main"}).code, 0);
+  write_file(dir + "/file.txt", "one\n");
+  ASSERT_EQ(git_at(box, dir, {"add", "file.txt"}).code, 0);
+  ASSERT_EQ(git_at(box, dir, {"commit", "-qm", "first"}).code, 0);
+}
+
+// git status, add and a commit in `dir`, run outside as the user: they must work and run
+// no planted code (hooks: pre-commit, commit-msg, post-commit; config: fsmonitor).
+void expect_git_inert_at(const Sandbox& box, const std::string& dir, const std::string& marker) {
+  auto status = git_at(box, dir, {"status", "--short"});
+  EXPECT_EQ(status.code, 0) << status.err;
+  auto commit = git_at(box, dir, {"commit", "-q", "--allow-empty", "-m", "outside"});
+  EXPECT_EQ(commit.code, 0) << commit.err;
+  EXPECT_FALSE(exists(marker)) << "planted code ran outside the sandbox, in " << dir;
+}
+
+// Shell text that tries every way the command has to make git in `gitdir` run `marker`:
+// a hook written, a hook renamed in, a config entry appended, a config replaced.
+std::string plant(const std::string& gitdir, const std::string& marker) {
+  const std::string hook = "#!/bin/sh\\ntouch " + marker + "\\n";
+  const std::string g = sh_quote(gitdir);
+  return "printf '" + hook + "' > " + g + "/hooks/pre-commit; chmod +x " + g + "/hooks/pre-commit; " +
+         "printf '" + hook + "' > hook.tmp; chmod +x hook.tmp; mv hook.tmp " + g + "/hooks/post-commit; " +
+         "printf '[core]\\n\\tfsmonitor = touch " + marker + "\\n' >> " + g + "/config; " +
+         "printf '[core]\\n\\tfsmonitor = touch " + marker + "\\n' > cfg.tmp; mv cfg.tmp " + g + "/config; " +
+         "mv " + g + "/hooks " + g + "/hooks.old; mkdir " + g + "/hooks; " + "printf '" + hook + "' > " + g +
+         "/hooks/pre-commit; chmod +x " + g + "/hooks/pre-commit; " + "mv " + g + " " + g + ".moved; true";
+}
+
+class GitDirs : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!have_tool("git")) GTEST_SKIP() << "git is not installed";
+    marker = outside / "marker";
+  }
+  Sandbox box;
+  OutsideDir outside;
+  std::string marker;
+};
+
+}  // namespace
+
+// A repository nested below the workspace (a vendored library, a second project): its
+// hooks and config were writable, and git run there later, outside, ran them.
+TEST_F(GitDirs, NestedRepositoryHooksAndConfigCannotBePlanted) {
+  const std::string nested = box.ws / "vendor/lib";
+  make_repo(box, nested);
+  const std::string deep = box.ws / "a/b/c/d/deep";
+  make_repo(box, deep);
+  auto o = box.sh(plant("vendor/lib/.git", marker) + "; " + plant("a/b/c/d/deep/.git", marker) +
+                      "; mv vendor vendor2; mv a a2; "
+                      "cd vendor/lib && echo two >> file.txt && git add file.txt && git commit -qm inside && "
+                      "echo nested-commit-ok",
+                  {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "nested-commit-ok")) << o.out << o.err;
+  EXPECT_FALSE(exists(marker)) << "a planted hook ran inside";
+  EXPECT_FALSE(exists(nested + "/.git/hooks/pre-commit"));
+  EXPECT_FALSE(exists(nested + "/.git/hooks/post-commit"));
+  EXPECT_FALSE(contains(read_file(nested + "/.git/config"), "fsmonitor"));
+  EXPECT_FALSE(contains(read_file(deep + "/.git/config"), "fsmonitor"));
+  auto log = git_at(box, nested, {"log", "--format=%s"});
+  EXPECT_EQ(log.out, "inside\nfirst\n") << log.err;
+  expect_git_inert_at(box, nested, marker);
+  expect_git_inert_at(box, deep, marker);
+}
+
+// A nested checkout whose .git is a file (a submodule or linked worktree made outside):
+// the pointer itself and the gitdir it names stay out of reach.
+TEST_F(GitDirs, NestedGitFileAndTheGitdirItNamesAreProtected) {
+  make_repo(box, box.ws / "main");
+  ASSERT_EQ(git_at(box, box.ws / "main", {"worktree", "add", "-q", box.ws / "sub/wt", "-b", "wt"}).code, 0);
+  const std::string wt_gitdir = box.ws / "main/.git/worktrees/wt";
+  const std::string pointer_before = read_file(box.ws / "sub/wt/.git");
+  auto o = box.sh(plant("main/.git", marker) + "; printf 'gitdir: " + outside.path() +
+                      "\\n' > sub/wt/.git; printf '../../../x\\n' > main/.git/worktrees/wt/commondir; "
+                      "printf '[core]\\n\\tfsmonitor = touch " +
+                      marker + "\\n' > main/.git/worktrees/wt/config.worktree; true",
+                  {}, "", kGitIdentity);
+  EXPECT_EQ(read_file(box.ws / "sub/wt/.git"), pointer_before) << o.err;
+  EXPECT_FALSE(exists(wt_gitdir + "/config.worktree")) << o.err;
+  expect_git_inert_at(box, box.ws / "sub/wt", marker);
+  expect_git_inert_at(box, box.ws / "main", marker);
+}
+
+// In a git directory that existed at the start, only git's everyday data can be made or
+// written (an allowlist); each refusal names the path and why.
+TEST_F(GitDirs, NamesOutsideTheAllowlistAreRefusedInAnExistingGitDirectory) {
+  make_repo(box, box.ws.path());
+  make_repo(box, box.ws / "vendor/lib");
+  write_file(outside / "hook", "#!/bin/sh\ntouch " + marker + "\n");
+  ::chmod((outside / "hook").c_str(), 0755);
+  auto o = box.sh(
+      "for g in .git vendor/lib/.git; do "
+      "  echo ../elsewhere > $g/commondir; echo '* filter=x' > $g/info/attributes; "
+      "  echo /elsewhere > $g/objects/info/alternates; mkdir $g/remotes; echo x > $g/unknown; "
+      "  printf '[core]\\n\\tfsmonitor = touch " +
+      marker +
+      "\\n' > $g/config.worktree; "
+      "  ln -s " +
+      outside / "hook" +
+      " $g/refs/heads/link; ln $g/HEAD $g/HEAD2; "
+      "  cp " +
+      outside / "hook" +
+      " $g/refs/hook && mv $g/refs/hook $g/hooks/pre-commit; "
+      "  mkdir -p evil/hooks && cp " +
+      outside / "hook" +
+      " evil/hooks/pre-commit && mv evil $g/evil; "
+      "  mv evil $g/refs/evil; "
+      "done; true");
+  for (const std::string& g : {box.ws / ".git", box.ws / "vendor/lib/.git"}) {
+    for (const char* name : {"commondir", "info/attributes", "objects/info/alternates", "remotes", "unknown",
+                             "config.worktree", "refs/heads/link", "HEAD2", "hooks/pre-commit", "evil"})
+      EXPECT_FALSE(exists(g + "/" + name)) << g << "/" << name << " was made\n" << o.err;
+  }
+  EXPECT_TRUE(contains(o.err, "git directory: points git at another git directory")) << o.err;
+  EXPECT_TRUE(contains(o.err, "info/attributes")) << o.err;
+  EXPECT_TRUE(contains(o.err, "a link inside a git directory")) << o.err;
+  EXPECT_TRUE(contains(o.err, "a directory moved into a git directory")) << o.err;
+  expect_git_inert_at(box, box.ws.path(), marker);
+  expect_git_inert_at(box, box.ws / "vendor/lib", marker);
+}
+
+// The allowed half: everyday git inside a repository made outside, and in repositories
+// made inside (init, clone into a subdirectory), all still work.
+TEST_F(GitDirs, EverydayGitWorksInside) {
+  make_repo(box, box.ws.path());
+  ASSERT_EQ(git_at(box, outside.path(), {"init", "-q", "--bare", "-b", "main", outside / "origin.git"}).code,
+            0);
+  ASSERT_EQ(git_at(box, box.ws.path(), {"push", "-q", outside / "origin.git", "main"}).code, 0);
+  auto o = box.sh(
+      "set -e; git status --short; echo two >> file.txt; git add file.txt; git commit -qm second; "
+      "git branch topic; git switch -q topic; echo t > t.txt; git add t.txt; git commit -qm topic; "
+      "git switch -q main; echo dirty >> file.txt; git stash -q; git stash pop -q; git checkout -q file.txt; "
+      "git cherry-pick topic >/dev/null; git switch -q topic; git rebase -q main; git switch -q main; "
+      "git switch -q -c side; echo side > file.txt; git commit -qam side; git switch -q main; "
+      "echo main > file.txt; git commit -qam main; if git merge -q side 2>/dev/null; then exit 9; fi; "
+      "echo resolved > file.txt; git add file.txt; git commit -qm merged; "
+      "git tag -a v1 -m v1; git worktree add -q wt -b wt; git -C wt status --short >/dev/null; "
+      "git clone -q " +
+          outside / "origin.git" +
+          " sub/clone; git -C sub/clone log --oneline >/dev/null; "
+          "git init -q sub/fresh; cd sub/fresh; echo a > a; git add a; git commit -qm a; cd ../..; "
+          "git gc -q; git status --short >/dev/null; echo everyday-ok",
+      {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "everyday-ok")) << o.out << o.err;
+  EXPECT_FALSE(contains(o.err, "git directory:")) << o.err;
+  auto log = git_at(box, box.ws.path(), {"log", "--format=%s", "-1"});
+  EXPECT_EQ(log.out, "merged\n") << log.err;
+  EXPECT_EQ(git_at(box, box.ws / "sub/clone", {"log", "--oneline"}).code, 0);
+  EXPECT_EQ(git_at(box, box.ws / "sub/fresh", {"log", "--format=%s"}).out, "a\n");
+  expect_git_inert_at(box, box.ws.path(), marker);
+}
+
+// A repository made during the run anywhere below the workspace: no hook but the
+// templates' samples, no config but git's own checked writes; an archive that holds a
+// planted .git fails loudly and leaves nothing git would run.
+TEST_F(GitDirs, ARepositoryMadeInsideCannotHoldHooksOrCodeRunningConfig) {
+  make_repo(box, outside / "src");
+  fs::create_directories(outside / "src/.git/hooks");
+  write_file(outside / "src/.git/hooks/pre-commit", "#!/bin/sh\ntouch " + marker + "\n");
+  ::chmod((outside / "src/.git/hooks/pre-commit").c_str(), 0755);
+  write_file(outside / "src/.git/config", "[core]\n\tfsmonitor = touch " + marker + "\n");
+  ASSERT_EQ(run_process({"tar", "-cf", outside / "planted.tar", "-C", outside.path(), "src"}, outside.path(),
+                        "", box.env())
+                .code,
+            0);
+  auto o = box.sh("git init -q sub/a && printf '#!/bin/sh\\ntouch " + marker +
+                      "\\n' > sub/a/.git/hooks/pre-commit; chmod +x sub/a/.git/hooks/pre-commit; "
+                      "cp sub/a/.git/hooks/pre-commit.sample x && mv x sub/a/.git/hooks/post-commit; "
+                      "git -C sub/a config core.fsmonitor 'touch " +
+                      marker +
+                      "'; echo fsmonitor=$?; git -C sub/a config user.name inside; echo name=$?; "
+                      "mkdir -p sub/b/.git/hooks; printf x > sub/b/.git/config; "
+                      "tar -xf " +
+                      outside / "planted.tar" + " -C sub; echo tar=$?",
+                  {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "fsmonitor=")) << o.out << o.err;
+  EXPECT_FALSE(contains(o.out, "fsmonitor=0")) << o.out << o.err;
+  EXPECT_TRUE(contains(o.out, "name=0")) << o.out << o.err;
+  EXPECT_FALSE(contains(o.out, "tar=0")) << o.out << o.err;
+  EXPECT_FALSE(exists(box.ws / "sub/a/.git/hooks/pre-commit"));
+  EXPECT_FALSE(exists(box.ws / "sub/a/.git/hooks/post-commit"));
+  EXPECT_FALSE(exists(box.ws / "sub/b/.git/config"));
+  EXPECT_FALSE(exists(box.ws / "sub/src/.git/hooks/pre-commit"));
+  EXPECT_FALSE(exists(box.ws / "sub/src/.git/config"));
+  EXPECT_TRUE(contains(read_file(box.ws / "sub/a/.git/config"), "name = inside"));
+  EXPECT_TRUE(contains(o.err, "git directory:")) << o.err;
+  expect_git_inert_at(box, box.ws / "sub/a", marker);
+  git_at(box, box.ws / "sub/src", {"status"});
+  EXPECT_FALSE(exists(marker));
+}
+
+// .git files made during the run (git worktree add and submodules write them directly):
+// one that leads to a git directory cordon protected or checked stays; one that leads
+// elsewhere (a directory the command filled with hooks), or to a worktree whose
+// commondir was changed, is renamed away after the run and reported.
+TEST_F(GitDirs, PointerFilesMadeInsideAreCheckedAfterTheRun) {
+  make_repo(box, box.ws.path());
+  const std::string hook = "#!/bin/sh\\ntouch " + marker + "\\n";
+  auto o = box.sh(
+      "git worktree add -q wt -b wt && git worktree add -q wt3 -b wt3 && "
+      "mkdir -p evil/hooks evil/objects evil/refs && echo 'ref: refs/heads/main' > evil/HEAD && "
+      "printf '" +
+          hook +
+          "' > evil/hooks/pre-commit && chmod +x evil/hooks/pre-commit && "
+          "mkdir sub && printf 'gitdir: ../evil\\n' > sub/.git && "
+          "echo ../../../evil > .git/worktrees/wt3/commondir; echo done",
+      {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "done")) << o.err;
+  EXPECT_TRUE(exists(box.ws / "wt/.git")) << o.err;
+  EXPECT_FALSE(exists(box.ws / "sub/.git")) << o.err;
+  EXPECT_FALSE(exists(box.ws / "wt3/.git")) << o.err;
+  EXPECT_TRUE(contains(o.err, "a .git file made inside the sandbox")) << o.err;
+  EXPECT_EQ(git_at(box, box.ws / "wt", {"status", "--short"}).code, 0);
+  git_at(box, box.ws / "sub", {"commit", "-q", "--allow-empty", "-m", "x"});
+  git_at(box, box.ws / "wt3", {"commit", "-q", "--allow-empty", "-m", "x"});
+  EXPECT_FALSE(exists(marker)) << "planted code ran outside the sandbox";
+  expect_git_inert_at(box, box.ws / "wt", marker);
+}
+
+// A rebase stopped with exec lines left in its todo: `git rebase --continue` outside would
+// run them. Reported at the end of the run (not removed: the rebase may be the user's).
+TEST_F(GitDirs, PendingRebaseCommandsAreReported) {
+  make_repo(box, box.ws.path());
+  auto o = box.sh(
+      "git commit -q --allow-empty -m two && "
+      "GIT_SEQUENCE_EDITOR='printf \"break\\nexec touch " +
+          marker +
+          "\\n\" >' git rebase -q -i HEAD~1 >/dev/null 2>&1; "
+          "test -f .git/rebase-merge/git-rebase-todo && echo stopped",
+      {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "stopped")) << o.out << o.err;
+  EXPECT_TRUE(contains(o.err, "git-rebase-todo names 1 command(s)")) << o.err;
+  EXPECT_FALSE(exists(marker));
+}
+
+// What an attacker would try next: RENAME_EXCHANGE (the target's object lands at the
+// source's name), a directory exchanged with refs/, a .git pointer made by mknod and
+// written afterwards, a hard link into hooks/.
+TEST_F(GitDirs, ExchangesLinksAndMknodDoNotGetPastTheChecks) {
+  if (!have_tool("python3")) GTEST_SKIP() << "python3 is not installed";
+  make_repo(box, box.ws.path());
+  const std::string description = read_file(box.ws / ".git/description");
+  const std::string py =
+      "import ctypes, os, platform, sys\n"
+      "nr = {'x86_64': 316, 'aarch64': 276}.get(platform.machine())\n"
+      "if nr is None: print('no-renameat2-number'); sys.exit(0)\n"
+      "libc = ctypes.CDLL(None, use_errno=True)\n"
+      "def xchg(a, b):\n"
+      "    r = libc.syscall(nr, -100, a.encode(), -100, b.encode(), 2)\n"
+      "    print('exchange', a, b, r, ctypes.get_errno())\n"
+      "xchg('.git/refs/evilfile', '.git/description')\n"
+      "xchg('evil', '.git/refs')\n"
+      "os.mknod('sub/.git', 0o644)\n";
+  write_file(box.ws / "x.py", py);
+  auto o =
+      box.sh("mkdir -p evil/hooks sub && printf '#!/bin/sh\\ntouch " + marker +
+                 "\\n' > evil/hooks/pre-commit && chmod +x evil/hooks/pre-commit && "
+                 "cp evil/hooks/pre-commit .git/refs/evilfile && python3 x.py; "
+                 "printf 'gitdir: ../evil\\n' > sub/.git; ln evil/hooks/pre-commit .git/hooks/pre-commit; "
+                 "ln evil/hooks/pre-commit .git/hooks2; echo done",
+             {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "done")) << o.out << o.err;
+  if (!contains(o.out, "no-renameat2-number")) {
+    EXPECT_TRUE(contains(o.out, "exchange .git/refs/evilfile .git/description -1 13")) << o.out;
+    EXPECT_TRUE(contains(o.out, "exchange evil .git/refs -1 13")) << o.out;
+  }
+  EXPECT_EQ(read_file(box.ws / ".git/description"), description);
+  EXPECT_TRUE(exists(box.ws / ".git/refs/heads/main"));
+  EXPECT_FALSE(exists(box.ws / ".git/hooks/pre-commit"));
+  EXPECT_FALSE(exists(box.ws / ".git/hooks2"));
+  EXPECT_FALSE(exists(box.ws / "sub/.git")) << o.err;
+  git_at(box, box.ws / "sub", {"commit", "-q", "--allow-empty", "-m", "x"});
+  expect_git_inert_at(box, box.ws.path(), marker);
+}
+
+// git submodule add and git submodule update --init register and check out the submodule
+// inside (its gitdir under .git/modules is made during the run: no hook can be planted
+// there), and a worktree setting leading out of the workspace is refused.
+TEST_F(GitDirs, SubmoduleAddAndUpdateInitWorkInside) {
+  make_repo(box, outside / "lib");
+  make_repo(box, box.ws.path());
+  const std::string allow = "git -c protocol.file.allow=always ";
+  auto o = box.sh(allow + "submodule add -q " + outside / "lib" +
+                      " lib && git commit -qm sm && echo added; " + "printf '#!/bin/sh\\ntouch " + marker +
+                      "\\n' > .git/modules/lib/hooks/post-checkout; "
+                      "git init -q other && git -C other config core.worktree " +
+                      outside.path() + "; echo worktree=$?",
+                  {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "added")) << o.out << o.err;
+  EXPECT_FALSE(contains(o.out, "worktree=0")) << o.out << o.err;
+  EXPECT_FALSE(exists(box.ws / ".git/modules/lib/hooks/post-checkout"));
+  EXPECT_EQ(git_at(box, box.ws.path(), {"config", "--get", "submodule.lib.url"}).out, outside / "lib" + "\n");
+  EXPECT_EQ(read_file(box.ws / "lib/.git"), "gitdir: ../.git/modules/lib\n");
+
+  // A fresh clone of the superproject, then update --init inside.
+  ASSERT_EQ(git_at(box, outside.path(), {"clone", "-q", box.ws.path(), outside / "clone"}).code, 0);
+  auto u = cordon_sh(outside / "clone", allow + "submodule update --init -q && git submodule status",
+                     {"--writable", outside / "clone"}, "", box.env(kGitIdentity));
+  EXPECT_EQ(u.code, 0) << u.out << u.err;
+  EXPECT_TRUE(exists(outside / "clone/lib/file.txt")) << u.err;
+  expect_git_inert_at(box, box.ws / "lib", marker);
+  expect_git_inert_at(box, outside / "clone/lib", marker);
+}
+
+// A git pointer cordon cannot read exactly as git does (here a trailing space, which git
+// keeps as part of the path) could leave the git directory git uses unprotected: the run
+// is refused, naming the file, unless --best-effort.
+TEST_F(GitDirs, AnUnparseablePointerRefusesTheRun) {
+  make_repo(box, box.ws / "real");
+  write_file(box.ws / "sub/.git", "gitdir: ../real/.git \n");
+  auto o = box.sh("touch ran");
+  EXPECT_NE(o.code, 0);
+  EXPECT_TRUE(contains(o.err, box.ws / "sub/.git")) << o.err;
+  EXPECT_FALSE(exists(box.ws / "ran"));
+  auto b = box.sh("touch ran", {"--best-effort"});
+  EXPECT_EQ(b.code, 0) << b.err;
+  EXPECT_TRUE(exists(box.ws / "ran"));
+}
