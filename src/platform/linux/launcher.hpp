@@ -32,6 +32,7 @@
 namespace cordon {
 
 class Supervisor;  // platform/linux/supervisor.hpp
+struct PtyPlan;    // platform/linux/pty.hpp
 
 struct LaunchSpec {
   const LinuxPlan* plan = nullptr;
@@ -59,6 +60,9 @@ struct LaunchSpec {
   // cordon mcp workers: argv is empty, and the init reads the command (argv, extra
   // environment, working directory) from stdin, after the sandbox is set up.
   bool request_on_stdin = false;
+  // --tty (pty.hpp): the command's terminal is a new pty in the sandbox's devpts, whose
+  // master only this process holds and relays to the caller's terminal.
+  const PtyPlan* pty = nullptr;
 };
 
 struct LaunchResult {
