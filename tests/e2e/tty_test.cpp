@@ -254,6 +254,36 @@ TEST(Tty, TheCallersModesAreRestoredOnEveryWayOut) {
   }
 }
 
+// A terminal that stops reading (a frozen emulator) holds neither cordon's loop nor the
+// timeout: the command is killed on time while nothing reads the screen.
+TEST(Tty, AStuckTerminalDoesNotHoldTheTimeout) {
+  Sandbox box;
+  OuterTerminal term;
+  if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
+  termios before{};
+  ASSERT_EQ(::tcgetattr(term.slave(), &before), 0);
+  const std::string token = unique_token("stuck");
+  term.start(cordon_argv({"--timeout", "2"}, {"sh", "-c", "while :; do echo " + token + "; done"}),
+             box.ws.path(), box.env());
+  // The command's own process (not cordon, whose command line names it too).
+  auto command_alive = [&] {
+    return any_process(
+        [&](const std::string& cmd) { return cmd.rfind("sh -c", 0) == 0 && contains(cmd, token); });
+  };
+  ::usleep(1000 * 1000);
+  EXPECT_TRUE(command_alive());
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {  // the timeout is 2 s: 10 s without reading
+    ::usleep(100 * 1000);
+    gone = !command_alive();
+  }
+  EXPECT_TRUE(gone) << "the command outlived its timeout while the terminal was not read";
+  EXPECT_EQ(term.wait(), 124);  // reading again lets cordon print its report and end
+  termios after{};
+  ASSERT_EQ(::tcgetattr(term.slave(), &after), 0);
+  EXPECT_TRUE(same_modes(before, after));
+}
+
 // TIOCSTI from inside reaches, at most, the command's own pty: the caller's terminal
 // is not in the sandbox, and its input queue stays empty.
 TEST(Tty, TiocstiFromInsideLeavesTheOuterInputQueueEmpty) {

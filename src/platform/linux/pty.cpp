@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,7 +15,7 @@ namespace {
 // Each direction buffers at most this much: a command that never reads, or a caller's
 // terminal that is slow, stops the reading side instead of growing memory.
 constexpr size_t kBufferBytes = 64 * 1024;
-// Writes to the caller's (blocking) descriptors: POLLOUT promises room for a page.
+// Writes to the caller's blocking descriptors (a pipe): POLLOUT promises room for a page.
 constexpr size_t kWriteChunk = 4096;
 
 // The caller's terminal modes, for the fatal-signal handler: tcsetattr is
@@ -26,7 +27,10 @@ struct sigaction g_previous[sizeof kFatalSignals / sizeof kFatalSignals[0]];
 
 void restore_on_fatal(int sig) {
   const int fd = g_restore_fd;
-  if (fd >= 0) ::tcsetattr(fd, TCSAFLUSH, &g_restore_modes);
+  if (fd >= 0) {
+    ::tcsetattr(fd, TCSANOW, &g_restore_modes);
+    ::tcflush(fd, TCIFLUSH);
+  }
   ::signal(sig, SIG_DFL);
   ::raise(sig);
 }
@@ -104,6 +108,22 @@ Status PtyRelay::open() {
     return os_error("socketpair", "pty", errno);
   sock_.reset(pair[0]);
   child_sock_.reset(pair[1]);
+  // The caller's terminal, opened again for writing: a description of our own that can be
+  // nonblocking (the inherited one is shared with the caller's shell), so a terminal that
+  // stops reading never holds cordon's loop, its timeout or its signals. Where it cannot
+  // be opened (another user's terminal), the inherited one, a page at a time after POLLOUT.
+  out_fd_ = plan_.output_fd;
+  struct stat inherited {};
+  if (out_fd_ >= 0 && ::isatty(out_fd_) == 1 && ::fstat(out_fd_, &inherited) == 0) {
+    const std::string self = "/proc/self/fd/" + std::to_string(out_fd_);
+    UniqueFd own(::open(self.c_str(), O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
+    struct stat st {};
+    if (own.valid() && ::fstat(own.get(), &st) == 0 && S_ISCHR(st.st_mode) &&
+        st.st_rdev == inherited.st_rdev) {
+      output_ = std::move(own);
+      out_fd_ = output_.get();
+    }
+  }
   return {};
 }
 
@@ -139,7 +159,7 @@ void PtyRelay::receive_master() {
     for (size_t i = 0; i < sizeof kFatalSignals / sizeof kFatalSignals[0]; ++i)
       ::sigaction(kFatalSignals[i], &sa, &g_previous[i]);
     saved_ = true;
-    ::tcsetattr(plan_.input_fd, TCSADRAIN, &raw);
+    ::tcsetattr(plan_.input_fd, TCSANOW, &raw);
   }
   resize();  // the window may have changed while the sandbox was being built
 }
@@ -147,10 +167,12 @@ void PtyRelay::receive_master() {
 void PtyRelay::restore() {
   if (!saved_) return;
   saved_ = false;
-  // TCSAFLUSH: whatever is still queued on the caller's terminal (keys meant for the
-  // command, answers the terminal gave to escape sequences the command printed) is
-  // discarded rather than read by the caller's shell.
-  ::tcsetattr(plan_.input_fd, TCSAFLUSH, &saved_modes_);
+  // Whatever is still queued on the caller's terminal (keys meant for the command,
+  // answers the terminal gave to escape sequences the command printed) is discarded
+  // rather than read by the caller's shell. TCSANOW, not TCSAFLUSH: that one waits for
+  // the output to drain, forever on a terminal that stopped reading.
+  ::tcsetattr(plan_.input_fd, TCSANOW, &saved_modes_);
+  ::tcflush(plan_.input_fd, TCIFLUSH);
   g_restore_fd = -1;
   for (size_t i = 0; i < sizeof kFatalSignals / sizeof kFatalSignals[0]; ++i)
     ::sigaction(kFatalSignals[i], &g_previous[i], nullptr);
@@ -176,7 +198,7 @@ int PtyRelay::fill(pollfd* fds) {
   if (master_events) fds[n++] = {master_.get(), master_events, 0};
   if (input_open_ && plan_.input_fd >= 0 && to_master_.size() < kBufferBytes)
     fds[n++] = {plan_.input_fd, POLLIN, 0};
-  if (!to_output_.empty() && plan_.output_fd >= 0) fds[n++] = {plan_.output_fd, POLLOUT, 0};
+  if (!to_output_.empty() && out_fd_ >= 0) fds[n++] = {out_fd_, POLLOUT, 0};
   return n;
 }
 
@@ -191,7 +213,7 @@ void PtyRelay::service(const pollfd* fds, int count) {
       if (ev & POLLOUT) write_master();
     } else if (fds[i].fd == plan_.input_fd && (fds[i].events & POLLIN)) {
       read_input();
-    } else if (fds[i].fd == plan_.output_fd) {
+    } else if (fds[i].fd == out_fd_) {
       write_output();
     }
   }
@@ -242,8 +264,8 @@ void PtyRelay::read_master() {
 }
 
 void PtyRelay::write_output() {
-  const size_t len = to_output_.size() < kWriteChunk ? to_output_.size() : kWriteChunk;
-  const ssize_t n = ::write(plan_.output_fd, to_output_.data(), len);
+  const size_t len = output_.valid() || to_output_.size() < kWriteChunk ? to_output_.size() : kWriteChunk;
+  const ssize_t n = ::write(out_fd_, to_output_.data(), len);
   if (n > 0)
     to_output_.erase(0, static_cast<size_t>(n));
   else if (n < 0 && errno != EAGAIN && errno != EINTR)

@@ -16,8 +16,8 @@
 // parent over a socketpair (SCM_RIGHTS) before any filter is loaded, then closes its copy:
 // only cordon, outside, holds the master. cordon relays bytes (binary, bounded buffers)
 // between it and the caller's terminal, which is raw meanwhile and restored on every way
-// out (the destructor; a fatal signal's handler; TCSAFLUSH, so nothing typed or answered
-// by the terminal while the command ran reaches the caller's shell).
+// out (the destructor; a fatal signal's handler; its input queue flushed, so nothing typed
+// or answered by the terminal while the command ran reaches the caller's shell).
 #pragma once
 
 #include <poll.h>
@@ -90,6 +90,8 @@ class PtyRelay {
 
   PtyPlan plan_;
   UniqueFd sock_, child_sock_, master_;
+  UniqueFd output_;  // the caller's terminal opened again, nonblocking (or invalid)
+  int out_fd_ = -1;  // where the master's output is written: output_, else plan_.output_fd
   std::string to_master_, to_output_;
   bool input_open_ = true;
   bool master_open_ = true;
