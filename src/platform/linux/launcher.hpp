@@ -6,7 +6,8 @@
 // Child, in this fixed order (any failure is reported over a pipe and the child
 // exits: fail closed):
 //   clone(user, mount, pid, ipc[, net]) -> join the per-run cgroup (cgroup.cpp) ->
-//   uid/gid map -> mounts (mounts.cpp) ->
+//   uid/gid map -> mounts (mounts.cpp) -> with --tty, a pty pair whose master goes to
+//   the parent (pty.cpp) ->
 //   setsid -> drop privileges + no_new_privs (caps.cpp) -> Landlock (landlock.cpp)
 //   -> seccomp (seccomp.cpp) -> supervisor -> execveat(cordon-init, else cordon) as the
 //   sandbox's init (init_main.cpp): a fresh image with an empty environment that holds
