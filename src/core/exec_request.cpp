@@ -30,7 +30,8 @@ std::optional<uint64_t> number(std::string_view s) {
 std::string encode_init_spec(const InitSpec& spec) {
   std::string out;
   put(out, kMagic);
-  put(out, std::string(spec.pid1 ? "p" : "-") + (spec.read_request ? "r" : "-"));
+  put(out, std::string(spec.pid1 ? "p" : "-") + (spec.read_request ? "r" : "-") +
+               (spec.ctty_fd >= 0 && spec.ctty_fd <= 2 ? static_cast<char>('0' + spec.ctty_fd) : '-'));
   put(out, std::to_string(spec.signal_mask));
   put(out, std::to_string(spec.argv.size()));
   put(out, std::to_string(spec.env.size()));
@@ -47,10 +48,13 @@ std::optional<InitSpec> decode_init_spec(std::string_view bytes) {
     fields.push_back(bytes.substr(0, nul));
     bytes.remove_prefix(nul + 1);
   }
-  if (fields.size() < 5 || fields[0] != kMagic || fields[1].size() != 2) return std::nullopt;
+  if (fields.size() < 5 || fields[0] != kMagic || fields[1].size() != 3) return std::nullopt;
   InitSpec spec;
   spec.pid1 = fields[1][0] == 'p';
   spec.read_request = fields[1][1] == 'r';
+  const char tty = fields[1][2];
+  if (tty != '-' && (tty < '0' || tty > '2')) return std::nullopt;
+  spec.ctty_fd = tty == '-' ? -1 : tty - '0';
   auto mask = number(fields[2]), argc = number(fields[3]), envc = number(fields[4]);
   if (!mask || !argc || !envc || fields.size() - 5 != *argc + *envc) return std::nullopt;
   spec.signal_mask = *mask;

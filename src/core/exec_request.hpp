@@ -31,6 +31,9 @@ struct InitSpec {
   uint64_t signal_mask = 0;       // signals the caller blocked (bit n-1 = signal n), restored for the command
   std::vector<std::string> argv;  // the command, argv[0] looked up on its PATH
   std::vector<std::string> env;   // "NAME=VALUE": the command's (already filtered) environment
+  // --tty: the standard stream (0, 1, 2) that is the sandbox's pty, made the command's
+  // controlling terminal (command_exec.hpp); -1: none (the session has no terminal).
+  int ctty_fd = -1;
 };
 
 std::string encode_init_spec(const InitSpec& spec);

@@ -16,6 +16,10 @@
 
 namespace cordon::platform {
 
+// Whether the command gets a pseudo-terminal of its own (Linux: platform/linux/pty.hpp):
+// auto when one of cordon's standard streams is a terminal, always, or never.
+enum class TtyMode { Auto, Always, Never };
+
 struct RunRequest {
   std::vector<std::string> argv;  // the command; argv[0] is looked up on PATH
   std::string cwd;                // absolute; must lie inside what the policy can read
@@ -31,6 +35,8 @@ struct RunRequest {
   // ... and write "<ns|landlock> <digest>" of the sandbox's plan to this descriptor as
   // soon as the sandbox exists, for the server to compare with the disk at call time.
   std::optional<int> plan_digest_fd;
+  TtyMode tty = TtyMode::Auto;
+  unsigned short tty_rows = 24, tty_columns = 80;  // the pty's size when no stream is a terminal
 };
 
 // Probe the host and build the plan for `policy` without running anything.

@@ -331,6 +331,30 @@ TEST(McpServer, OutputIsCappedAndMarked) {
   EXPECT_EQ(sc["classification"], "ok");
 }
 
+// tty: true runs the call on a pty of its own (stdout and stderr as a terminal shows
+// them); without it, pipes as before.
+TEST(McpServer, TtyRunsTheCallOnAPtyOfTheAskedSize) {
+  TempDir ws;
+  McpServer s(ws.path());
+  // stdin stays the call's text: the terminal is reached through stdout and /dev/tty.
+  s.call(1, {{"command",
+              "readlink /proc/self/fd/1; stty size </dev/tty; [ -t 1 ] && echo out-tty; read x; echo got-$x"},
+             {"tty", true},
+             {"rows", 30},
+             {"columns", 90},
+             {"stdin", "abc\n"}});
+  auto r = s.response(1);
+  const auto& sc = structured(r);
+  EXPECT_EQ(sc["exit_code"], 0) << r.dump();
+  EXPECT_TRUE(contains(sc["stdout"], "/dev/pts/0\r\n")) << r.dump();
+  EXPECT_TRUE(contains(sc["stdout"], "30 90")) << r.dump();
+  EXPECT_TRUE(contains(sc["stdout"], "out-tty")) << r.dump();
+  EXPECT_TRUE(contains(sc["stdout"], "got-abc")) << r.dump();
+  s.call(2, {{"command", "tty; echo plain"}});
+  auto plain = s.response(2);
+  EXPECT_TRUE(contains(structured(plain)["stdout"], "not a tty\nplain\n")) << plain.dump();
+}
+
 TEST(McpServer, ArgumentsNarrowThePolicy) {
   TempDir ws, outside;
   fs::create_directories(ws / "sub");

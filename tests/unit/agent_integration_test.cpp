@@ -245,5 +245,30 @@ TEST(RunCommandTool, HugeTimeoutIsRefusedNotWrapped) {
   EXPECT_FALSE(parse(R"({"command":"x","timeout":1e10})"));
 }
 
+// tty: a pty for the call, of the asked size; pipes unless asked.
+TEST(RunCommandTool, TtyIsOptInWithASize) {
+  Policy p;
+  p.workspace = "/w";
+  auto parse = [&](const char* json) { return server::parse_run_command(nlohmann::json::parse(json), p); };
+  auto plain = parse(R"({"command":"x"})");
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->tty);
+  auto tty = parse(R"({"command":"x","tty":true})");
+  ASSERT_TRUE(tty);
+  EXPECT_TRUE(tty->tty);
+  EXPECT_EQ(tty->rows, 24u);
+  EXPECT_EQ(tty->columns, 80u);
+  auto sized = parse(R"({"command":"x","tty":true,"rows":50,"columns":132})");
+  ASSERT_TRUE(sized);
+  EXPECT_EQ(sized->rows, 50u);
+  EXPECT_EQ(sized->columns, 132u);
+  for (const char* bad :
+       {R"({"command":"x","tty":1})", R"({"command":"x","rows":50})",
+        R"({"command":"x","tty":true,"rows":0})", R"({"command":"x","tty":true,"columns":1001})",
+        R"({"command":"x","tty":true,"rows":2.5})", R"({"command":"x","tty":true,"rows":"9"})"})
+    EXPECT_FALSE(parse(bad)) << bad;
+  EXPECT_TRUE(server::run_command_tool(p)["inputSchema"]["properties"].contains("tty"));
+}
+
 }  // namespace
 }  // namespace cordon

@@ -40,11 +40,11 @@ TEST(InitSpec, RefusesMalformedBytes) {
   EXPECT_FALSE(decode_init_spec(other));
   EXPECT_FALSE(decode_init_spec(encode_init_spec(InitSpec{true, false, 0, {}, {}})));  // nothing to run
   EXPECT_FALSE(
-      decode_init_spec(std::string("cordon-init-1\0p-\0"
+      decode_init_spec(std::string("cordon-init-1\0p--\0"
                                    "1\0"
                                    "99999999999999999999999\0"
                                    "0\0",
-                                   43)));
+                                   44)));
 }
 
 TEST(ExecRequest, EncodesLengthThenJsonAndParsesBack) {
@@ -69,4 +69,16 @@ TEST(ExecRequest, RefusesWhatCannotBeRun) {
         R"({"argv":["sh"],"cwd":"/","env":[["X","a\u0000"]]})"})
     EXPECT_FALSE(parse_exec_request(bad)) << bad;
   EXPECT_TRUE(parse_exec_request(R"({"argv":["sh"],"cwd":"/"})"));
+}
+
+TEST(InitSpec, CarriesTheControllingTerminalsStream) {
+  for (int fd : {-1, 0, 1, 2}) {
+    InitSpec spec{true, false, 0, {"sh"}, {}, fd};
+    auto back = decode_init_spec(encode_init_spec(spec));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->ctty_fd, fd);
+  }
+  std::string bad = encode_init_spec(InitSpec{true, false, 0, {"sh"}, {}, 2});
+  bad[bad.find('\0') + 3] = '3';  // "p-3": no such standard stream
+  EXPECT_FALSE(decode_init_spec(bad));
 }

@@ -227,6 +227,9 @@ int main(int argc, char** argv) {
   if (req.mcp_request) run.cwd = policy->workspace;
   run.plan_digest_fd = req.plan_digest_fd;
   if (req.report_denials) run.report_denials = *req.report_denials;
+  if (req.tty) run.tty = *req.tty;
+  run.tty_rows = req.tty_rows;
+  run.tty_columns = req.tty_columns;
   switch (req.command) {
     case cordon::cli::Command::Check: {
       auto report = cordon::platform::check(*policy);

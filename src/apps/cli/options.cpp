@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstddef>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -159,6 +160,14 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
   run->add_option("--report-denials", report_denials,
                   "on (default) | off | full: record refused operations and the option that allows each "
                   "(full also watches reads of secrets)");
+  std::string tty;
+  run->add_option(
+      "--tty", tty,
+      "auto (default) | always | never: the command gets a terminal of its own (a new pty inside "
+      "the sandbox, relayed to yours) when one of cordon's streams is a terminal, always, or never");
+  std::string tty_size;
+  run->add_option("--tty-size", tty_size,
+                  "ROWSxCOLUMNS: the pty's size when none of cordon's streams is a terminal (default 24x80)");
   run->add_option("--report", req.report_file, "write the JSON result object to FILE when the command ends");
   // Internal to `cordon mcp` (runner.cpp), hidden from --help: the worker's result goes
   // to a descriptor only its parent holds, and the sandbox's init reads the command from
@@ -238,6 +247,27 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
       if (!req.report_denials)
         return usage_error("--report-denials", "invalid value '" + report_denials + "'",
                            "valid values: on, off, full");
+    }
+    if (!tty.empty()) {
+      if (tty == "auto")
+        req.tty = platform::TtyMode::Auto;
+      else if (tty == "always")
+        req.tty = platform::TtyMode::Always;
+      else if (tty == "never")
+        req.tty = platform::TtyMode::Never;
+      else
+        return usage_error("--tty", "invalid value '" + tty + "'", "valid values: auto, always, never");
+    }
+    if (!tty_size.empty()) {
+      unsigned rows = 0, columns = 0;
+      char x = 0, extra = 0;
+      if (std::sscanf(tty_size.c_str(), "%u%c%u%c", &rows, &x, &columns, &extra) != 3 || x != 'x' ||
+          rows < 1 || rows > 1000 || columns < 1 || columns > 1000 ||
+          tty_size.find_first_not_of("0123456789x") != std::string::npos)
+        return usage_error("--tty-size", "invalid value '" + tty_size + "'",
+                           "ROWSxCOLUMNS, each from 1 to 1000, e.g. 24x80");
+      req.tty_rows = static_cast<unsigned short>(rows);
+      req.tty_columns = static_cast<unsigned short>(columns);
     }
   } else if (explain->parsed()) {
     req.command = Command::Explain, chosen = &explain_opts, chosen_app = explain;

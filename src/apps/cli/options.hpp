@@ -16,6 +16,7 @@
 #include "core/error.hpp"
 #include "core/policy.hpp"
 #include "plan/denial_rules.hpp"
+#include "platform/platform.hpp"
 
 namespace cordon::cli {
 
@@ -27,7 +28,9 @@ struct CliRequest {
   std::vector<std::string> argv;        // command after "--"
   std::vector<std::string> setup_args;  // arguments of `cordon setup`
   bool json = false;
-  std::optional<DenialReporting> report_denials;  // run --report-denials
+  std::optional<DenialReporting> report_denials;   // run --report-denials
+  std::optional<platform::TtyMode> tty;            // run --tty
+  unsigned short tty_rows = 24, tty_columns = 80;  // run --tty-size ROWSxCOLUMNS
   bool no_config = false;
   std::optional<std::string> config_file;  // replaces the user config path
   std::optional<std::string> report_file;  // cordon run --report FILE

@@ -164,7 +164,7 @@ WorkerPool::~WorkerPool() {
   }
 }
 
-WorkerPool::Worker* WorkerPool::spawn() {
+WorkerPool::Worker* WorkerPool::spawn(const std::vector<std::string>& extra) {
   int in[2], out[2], err[2], rep[2], dig[2];
   if (::pipe2(in, O_CLOEXEC) != 0) return nullptr;
   if (::pipe2(out, O_CLOEXEC) != 0) return ::close(in[0]), ::close(in[1]), nullptr;
@@ -178,8 +178,10 @@ WorkerPool::Worker* WorkerPool::spawn() {
     for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1], rep[0], rep[1]}) ::close(fd);
     return nullptr;
   }
+  std::vector<std::string> words = worker_argv_;
+  words.insert(words.end(), extra.begin(), extra.end());
   std::vector<char*> argv;
-  for (auto& s : worker_argv_) argv.push_back(s.data());
+  for (auto& s : words) argv.push_back(s.data());
   argv.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid == 0) {
@@ -269,7 +271,12 @@ void WorkerPool::refill() {
 Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd, std::atomic<uint64_t>* output_bytes) {
   Outcome o;
   const auto start = std::chrono::steady_clock::now();
-  auto taken = take();
+  // tty: a worker of its own, started for this call on a pty of the asked size (the warm
+  // ones have none); the request still arrives on its stdin, which stays a pipe.
+  auto taken = request.tty ? std::optional<Worker*>(spawn(
+                                 {"--tty", "always", "--tty-size",
+                                  std::to_string(request.rows) + "x" + std::to_string(request.columns)}))
+                           : take();
   if (!taken || !*taken) {
     o.result.sandbox_error = true;
     o.result.error = std::string("fork(): ") + std::strerror(errno);

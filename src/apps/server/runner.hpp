@@ -83,7 +83,7 @@ class WorkerPool {
   bool still_current(Worker& w);
   static void retire(Worker* w);
   static constexpr int kDigestWaitMs = 5000;  // a worker still setting up its sandbox
-  Worker* spawn();
+  Worker* spawn(const std::vector<std::string>& extra = {});
 
   RunnerConfig config_;
   std::vector<std::string> worker_argv_;

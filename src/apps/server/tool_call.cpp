@@ -55,7 +55,19 @@ nlohmann::json run_command_tool(const Policy& policy) {
         {"env",
          {{"type", "object"},
           {"additionalProperties", {{"type", "string"}}},
-          {"description", "extra environment variables; names the sandbox policy drops are refused"}}}}},
+          {"description", "extra environment variables; names the sandbox policy drops are refused"}}},
+        {"tty",
+         {{"type", "boolean"},
+          {"description",
+           "run on a pseudo-terminal (for commands that need one): stdout and stderr are captured as a "
+           "terminal shows them, escapes and \\r\\n included; default false (pipes)"}}},
+        {"rows",
+         {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"description", "with tty: rows (24)"}}},
+        {"columns",
+         {{"type", "integer"},
+          {"minimum", 1},
+          {"maximum", 1000},
+          {"description", "with tty: columns (80)"}}}}},
       {"additionalProperties", false}};
   return {{"name", "run_command"},
           {"title", "Run a command in the cordon sandbox"},
@@ -66,11 +78,15 @@ nlohmann::json run_command_tool(const Policy& policy) {
 
 Result<CommandRequest> parse_run_command(const nlohmann::json& args, const Policy& policy) {
   if (!args.is_object()) return refuse("arguments", "must be an object");
-  static const char* known[] = {"argv", "command", "cwd", "timeout", "stdin", "env"};
+  static const char* known[] = {"argv", "command", "cwd",  "timeout", "stdin",
+                                "env",  "tty",     "rows", "columns"};
   for (auto it = args.begin(); it != args.end(); ++it) {
     bool ok = false;
     for (const char* k : known) ok = ok || it.key() == k;
-    if (!ok) return refuse(it.key(), "unknown argument (expected argv, command, cwd, timeout, stdin, env)");
+    if (!ok)
+      return refuse(
+          it.key(),
+          "unknown argument (expected argv, command, cwd, timeout, stdin, env, tty, rows, columns)");
   }
   CommandRequest r;
   const bool has_argv = args.contains("argv"), has_command = args.contains("command");
@@ -143,6 +159,18 @@ Result<CommandRequest> parse_run_command(const nlohmann::json& args, const Polic
                                  name + " to allow it");
       r.env.emplace_back(name, it->get<std::string>());
     }
+  }
+  if (args.contains("tty")) {
+    if (!args["tty"].is_boolean()) return refuse("tty", "must be true or false");
+    r.tty = args["tty"].get<bool>();
+  }
+  for (const char* dim : {"rows", "columns"}) {
+    if (!args.contains(dim)) continue;
+    const auto& v = args[dim];
+    if (!r.tty) return refuse(dim, "only with tty: true");
+    if (!v.is_number_integer() || v.get<long long>() < 1 || v.get<long long>() > 1000)
+      return refuse(dim, "must be an integer from 1 to 1000");
+    (std::string(dim) == "rows" ? r.rows : r.columns) = static_cast<unsigned>(v.get<long long>());
   }
   return r;
 }

@@ -10,6 +10,9 @@
 //   stdin           text fed to the command, then end of file
 //   env             {NAME: VALUE} added to the environment; a name the policy drops
 //                   (secret-looking, --env-drop) or an invalid name: refused
+//   tty             true: stdout and stderr on a new pty inside the sandbox (`cordon run
+//                   --tty always`), captured as a terminal shows them (escapes kept, \r\n);
+//                   stdin stays the `stdin` text. rows, columns: its size (24x80)
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -30,6 +33,8 @@ struct CommandRequest {
   std::string stdin_data;
   std::vector<std::pair<std::string, std::string>> env;  // added on top of the sandbox's environment
   std::vector<std::string> notes;                        // e.g. "timeout clamped to the server's 30 s"
+  bool tty = false;
+  unsigned rows = 24, columns = 80;
 };
 
 // The tools/list entry for run_command.

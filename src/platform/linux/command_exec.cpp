@@ -1,5 +1,6 @@
 #include "platform/linux/command_exec.hpp"
 
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,7 +54,17 @@ sigset_t forwarded_signals(bool with_chld) {
 }
 
 [[noreturn]] void exec_command(char* const* argv, char* const* envp, const sigset_t& original_mask,
-                               int report_fd) {
+                               int report_fd, int ctty_fd) {
+  if (ctty_fd >= 0) {
+    if (::getsid(0) != ::getpid() && ::setsid() < 0) {
+      ChildReporter(report_fd).fail("tty", "setsid", "");
+      ::_exit(125);
+    }
+    if (::ioctl(ctty_fd, TIOCSCTTY, 0) != 0) {
+      ChildReporter(report_fd).fail("tty", "ioctl(TIOCSCTTY)", "");
+      ::_exit(125);
+    }
+  }
   for (int s = 1; s < NSIG; ++s) ::signal(s, SIG_DFL);
   ::sigprocmask(SIG_SETMASK, &original_mask, nullptr);
   // execvpe searches the PATH of the calling process: make that the command's own.

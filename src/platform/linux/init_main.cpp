@@ -122,12 +122,12 @@ std::vector<char*> c_strings(std::vector<std::string>& v) {
 // namespace, and exits with the command's status (the kernel then kills whatever is
 // left). Signals from inside the namespace cannot reach it: pid 1 has no handlers.
 [[noreturn]] void run_as_pid1(char* const* argv, char* const* envp, const sigset_t& original_mask,
-                              int report_fd) {
+                              int report_fd, int ctty_fd) {
   const sigset_t mask = forwarded_signals(true);
   ::sigprocmask(SIG_BLOCK, &mask, nullptr);
   pid_t cmd = ::vfork();
   if (cmd < 0) fail(ChildReporter(report_fd), "init", "vfork", "", errno);
-  if (cmd == 0) exec_command(argv, envp, original_mask, report_fd);
+  if (cmd == 0) exec_command(argv, envp, original_mask, report_fd, ctty_fd);
   // report_fd stays open (close-on-exec: the command never had it; non-dumpable and
   // seccomp keep it from being taken): its last record is the command's wait status.
   for (;;) {
@@ -199,8 +199,8 @@ bool is_init_invocation(int argc, char** argv) {
   sigemptyset(&original_mask);
   for (int s = 1; s <= 64 && s < NSIG; ++s)
     if (spec->signal_mask & (uint64_t{1} << (s - 1))) sigaddset(&original_mask, s);
-  if (spec->pid1) run_as_pid1(argv_c.data(), envp_c.data(), original_mask, *report_fd);
-  exec_command(argv_c.data(), envp_c.data(), original_mask, *report_fd);
+  if (spec->pid1) run_as_pid1(argv_c.data(), envp_c.data(), original_mask, *report_fd, spec->ctty_fd);
+  exec_command(argv_c.data(), envp_c.data(), original_mask, *report_fd, spec->ctty_fd);
 }
 
 }  // namespace cordon

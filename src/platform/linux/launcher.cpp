@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include "core/exec_request.hpp"
@@ -32,6 +33,7 @@
 #include "platform/linux/mounts.hpp"
 #include "platform/linux/net_child.hpp"
 #include "platform/linux/proc_tree.hpp"
+#include "platform/linux/pty.hpp"
 #include "platform/linux/supervisor.hpp"
 #include "platform/linux/unique_fd.hpp"
 
@@ -78,6 +80,7 @@ struct ChildArgs {
   char* const* init_argv;
   int spec_fd;
   const IdMaps* id_maps;
+  int pty_sock;  // --tty: the child's end of the socketpair the pty's master goes through
 };
 
 // The last step in the child: only 0, 1 and 2 cross the exec, plus, to the init, the two
@@ -87,7 +90,8 @@ struct ChildArgs {
   ChildReporter rep(a.report_fd);
   if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
     for (int fd = 3; fd < 65536; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-  if (a.exe_fd < 0) exec_command(a.argv, a.envp, a.original_mask, a.report_fd);
+  if (a.exe_fd < 0)
+    exec_command(a.argv, a.envp, a.original_mask, a.report_fd, a.spec->pty ? a.spec->pty->ctty_fd() : -1);
   if (::fcntl(a.report_fd, F_SETFD, 0) != 0 || ::fcntl(a.spec_fd, F_SETFD, 0) != 0) {
     rep.fail("init", "fcntl(F_SETFD)", "");
     ::_exit(125);
@@ -126,6 +130,10 @@ struct ChildArgs {
   } else if (::chdir(a.spec->cwd.c_str()) != 0) {
     ok = rep.fail("chdir", "chdir", a.spec->cwd.c_str());
   }
+  // --tty: a pair in the sandbox's own devpts instance (mounts.cpp); the master leaves
+  // for the parent before any filter exists. The host's ptmx without namespaces.
+  if (ok && a.spec->pty)
+    ok = pty_open_in_child(*a.spec->pty, a.namespaces ? "/dev/pts/ptmx" : "/dev/ptmx", a.pty_sock, rep);
   // A new session: no controlling terminal, so no TIOCSTI into the caller's tty.
   if (ok && ::setsid() < 0) ok = rep.fail("session", "setsid", "");
   if (ok) ok = drop_privileges(rep);
@@ -220,7 +228,8 @@ Result<InitLaunch> prepare_init(const LaunchSpec& spec, bool pid1, const sigset_
   init.spec.reset(::memfd_create("cordon-init-spec", MFD_CLOEXEC));
   if (!init.spec.valid()) return os_error("memfd_create", "cordon-init-spec", errno);
   const std::string bytes =
-      encode_init_spec(InitSpec{pid1, spec.request_on_stdin, mask_bits(original_mask), spec.argv, spec.env});
+      encode_init_spec(InitSpec{pid1, spec.request_on_stdin, mask_bits(original_mask), spec.argv, spec.env,
+                                spec.pty ? spec.pty->ctty_fd() : -1});
   for (size_t done = 0; done < bytes.size();) {
     ssize_t n = ::write(init.spec.get(), bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
@@ -292,6 +301,13 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
     init = std::move(*prepared);
   }
   auto init_argv = c_strings(init.argv);
+  // --tty: declared before the loop's early returns, so the caller's terminal is restored
+  // on every way out of launch() (the destructor), and on a fatal signal (its handler).
+  std::optional<PtyRelay> relay;
+  if (spec.pty) {
+    relay.emplace(*spec.pty);
+    if (auto opened = relay->open(); !opened) return opened.error();
+  }
   const IdMaps id_maps{std::to_string(spec.uid) + " " + std::to_string(spec.uid) + " 1\n",
                        std::to_string(spec.gid) + " " + std::to_string(spec.gid) + " 1\n"};
   UniqueFd sfd(::signalfd(-1, &block, SFD_CLOEXEC | SFD_NONBLOCK));
@@ -313,14 +329,29 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
   }
   if (pid == 0) {
     report_read.reset();
-    const ChildArgs args{&spec,      argv.data(),    envp.data(),      original_mask,   report_write.get(),
-                         namespaces, init.exe.get(), init_argv.data(), init.spec.get(), &id_maps};
-    if (!sandboxed) start_command(args);
+    const ChildArgs args{&spec,
+                         argv.data(),
+                         envp.data(),
+                         original_mask,
+                         report_write.get(),
+                         namespaces,
+                         init.exe.get(),
+                         init_argv.data(),
+                         init.spec.get(),
+                         &id_maps,
+                         relay ? relay->child_socket() : -1};
+    if (!sandboxed) {
+      if (spec.pty &&
+          !pty_open_in_child(*spec.pty, "/dev/ptmx", args.pty_sock, ChildReporter(args.report_fd)))
+        ::_exit(125);
+      start_command(args);
+    }
     child_main(args);
   }
   init.exe.reset();  // the parent needs neither: the child holds its own copies
   init.spec.reset();
   report_write.reset();
+  if (relay) relay->close_child_socket();
   if (spec.after_clone) spec.after_clone();
   // Who gets forwarded signals: the namespace's init (it relays them to every process
   // inside), the sandboxed command's own session/group without namespaces, or the
@@ -363,7 +394,9 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
       start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                   std::chrono::duration<double>(has_deadline ? *spec.timeout_seconds : 0.0));
   while (!exited) {
-    pollfd fds[2] = {{sfd.get(), POLLIN, 0}, {report_open ? report_read.get() : -1, POLLIN, 0}};
+    pollfd fds[2 + PtyRelay::kMaxFds] = {{sfd.get(), POLLIN, 0},
+                                         {report_open ? report_read.get() : -1, POLLIN, 0}};
+    const int relayed = relay ? relay->fill(fds + 2) : 0;
     int wait_ms = -1;
     if (has_deadline) {
       auto left =
@@ -371,10 +404,11 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
       wait_ms = static_cast<int>(std::max<long long>(0, left.count()));
     }
     if (watching) wait_ms = wait_ms < 0 ? kWatchMs : std::min(wait_ms, kWatchMs);
-    int n = ::poll(fds, 2, wait_ms);
+    int n = ::poll(fds, static_cast<nfds_t>(2 + relayed), wait_ms);
     if (n < 0 && errno != EINTR) return os_error("poll", "", errno);
     const auto now = std::chrono::steady_clock::now();
-    if (n == 0 && has_deadline && now >= deadline && !result.timed_out && !result.limit_killed) {
+    // (a relayed pty keeps poll busy: its command's deadline holds all the same)
+    if ((n == 0 || relay) && has_deadline && now >= deadline && !result.timed_out && !result.limit_killed) {
       result.timed_out = true;
       kill_all();
     }
@@ -397,9 +431,16 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
       signalfd_siginfo si{};
       while (::read(sfd.get(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
         if (si.ssi_signo == SIGCHLD) continue;
+        // With a pty, the window size goes onto its master: the kernel signals the
+        // terminal's foreground job, and only it, as a terminal emulator would.
+        if (si.ssi_signo == SIGWINCH && relay) {
+          relay->resize();
+          continue;
+        }
         ::kill(signal_target, static_cast<int>(si.ssi_signo));
       }
     }
+    if (relay && n > 0) relay->service(fds + 2, relayed);
     pid_t w = ::waitpid(pid, &status, WNOHANG);
     if (w == pid) exited = true;
   }
@@ -410,6 +451,9 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
   // Without a pid namespace, whatever the command left behind was reparented to us.
   // (full-access runs unsandboxed by request: nothing to clean up.)
   if (!namespaces && sandboxed) result.leftovers_killed = kill_leftovers();
+  // The command's last output, then the caller's terminal as it was: before anything
+  // of cordon's report is printed. (After the leftovers: none of them holds the pty.)
+  if (relay) relay->drain();
   result.duration_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 

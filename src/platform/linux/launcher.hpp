@@ -6,7 +6,8 @@
 // Child, in this fixed order (any failure is reported over a pipe and the child
 // exits: fail closed):
 //   clone(user, mount, pid, ipc[, net]) -> join the per-run cgroup (cgroup.cpp) ->
-//   uid/gid map -> mounts (mounts.cpp) ->
+//   uid/gid map -> mounts (mounts.cpp) -> with --tty, a pty pair whose master goes to
+//   the parent (pty.cpp) ->
 //   setsid -> drop privileges + no_new_privs (caps.cpp) -> Landlock (landlock.cpp)
 //   -> seccomp (seccomp.cpp) -> supervisor -> execveat(cordon-init, else cordon) as the
 //   sandbox's init (init_main.cpp): a fresh image with an empty environment that holds
@@ -32,6 +33,7 @@
 namespace cordon {
 
 class Supervisor;  // platform/linux/supervisor.hpp
+struct PtyPlan;    // platform/linux/pty.hpp
 
 struct LaunchSpec {
   const LinuxPlan* plan = nullptr;
@@ -59,6 +61,9 @@ struct LaunchSpec {
   // cordon mcp workers: argv is empty, and the init reads the command (argv, extra
   // environment, working directory) from stdin, after the sandbox is set up.
   bool request_on_stdin = false;
+  // --tty (pty.hpp): the command's terminal is a new pty in the sandbox's devpts, whose
+  // master only this process holds and relays to the caller's terminal.
+  const PtyPlan* pty = nullptr;
 };
 
 struct LaunchResult {

@@ -17,6 +17,7 @@
 #include "platform/linux/limits.hpp"
 #include "platform/linux/probe.hpp"
 #include "platform/linux/proc_tree.hpp"
+#include "platform/linux/pty.hpp"
 
 extern char** environ;
 
@@ -259,6 +260,15 @@ Result<LaunchResult> launch_stage(const Policy& policy, const platform::RunReque
     };
   }
   if (acquired.supervisor) spec.supervisor = acquired.supervisor.get();
+  // --tty (pty.hpp). An MCP worker's stdin carries its request: never the pty's.
+  std::optional<PtyPlan> pty = plan_pty(request.tty, winsize{request.tty_rows, request.tty_columns, 0, 0});
+  if (pty && request.mcp_request) {
+    pty->on[0] = false;
+    pty->input_fd = -1;
+    pty->raw = pty->input_is_terminal = false;
+    if (pty->ctty_fd() < 0) pty.reset();
+  }
+  if (pty) spec.pty = &*pty;
   return launch(spec);
 }
 
