@@ -53,6 +53,7 @@ struct NetPlan {
   NetMode mode = NetMode::Off;
   bool proxied = false;    // the proxy runs
   bool on_host = false;    // ... on the host's loopback (no user namespaces), not in a namespace
+  bool offline = false;    // sandboxed with no way out at all (off, or proxied where it cannot run)
   uint16_t http_port = 0;  // on 127.0.0.1 (on_host: the bound listener's, 0 when none was bound)
   uint16_t socks_port = 0;
   // Namespaces: forwarded to the host's 127.0.0.1:PORT. On host: reached directly,
@@ -83,7 +84,9 @@ std::vector<SeccompRule> network_seccomp_rules(const Policy& policy, bool namesp
 
 // The environment that points tools at the proxies (HTTP_PROXY, ALL_PROXY, NO_PROXY
 // in both cases, npm, pip, cargo, yarn, JVM ...). `existing` is consulted for
-// JAVA_TOOL_OPTIONS, which is extended rather than replaced.
+// JAVA_TOOL_OPTIONS, which is extended rather than replaced. Offline: npm is told not to
+// retry (npm_config_fetch_retries=0), since no retry can succeed: it retries even "no such
+// host" for over a minute.
 std::vector<std::pair<std::string, std::string>> proxy_environment(
     const NetPlan& plan, const std::string& existing_java_tool_options);
 
