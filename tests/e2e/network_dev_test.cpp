@@ -221,7 +221,8 @@ TEST(NetworkDev, APrivateHostNeedsItsOwnOption) {
   const std::string port = corp.port_text();
   const std::string fetch = "curl -sS -m 10 http://corp.test:" + port + "/; echo corp=$?; " +
                             "curl -sS -f -m 10 http://other-corp.test:" + port + "/; echo other=$?; " +
-                            "curl -sS -f -m 10 http://metadata.test:" + port + "/; echo metadata=$?";
+                            "curl -sS -f -m 10 http://metadata.test:" + port + "/; echo metadata=$?; " +
+                            "exit 3";  // a failed run: every refusal is printed, not a summary of them
   const std::vector<std::string> allow = {"--allow-domain",  "corp.test",      "--allow-domain",
                                           "other-corp.test", "--allow-domain", "metadata.test"};
   // Refused by the SSRF guard: the body, the line at the end and the JSON name the option.
