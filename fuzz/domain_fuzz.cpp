@@ -3,13 +3,16 @@
 //  - a normalised name is ASCII, lower case, at most 253 bytes, and a fixed point;
 //  - a parsed pattern matches its own normalised text (exact) or a name below it;
 //  - an IP literal round-trips through its canonical text;
-//  - the parsers never consume more than they were given.
+//  - the parsers never consume more than they were given;
+//  - the NXDOMAIN answer to a DNS query is never longer than the query, keeps its ID and
+//    question, and is itself not a query (so two of cordon's answerers cannot loop).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
+#include "core/dns_message.hpp"
 #include "core/domain_pattern.hpp"
 #include "core/proxy_protocol.hpp"
 
@@ -57,5 +60,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   require(g.consumed <= size, "socks greeting consumed");
   auto s = parse_socks_request(text);
   require(s.consumed <= size, "socks request consumed");
+  std::string reply;
+  if (nxdomain_reply(text, reply)) {
+    require(reply.size() <= size && reply.size() >= 17, "dns reply size");
+    require(reply.compare(0, 2, text.substr(0, 2)) == 0, "dns reply id");
+    require(reply.compare(12, std::string::npos, text.substr(12, reply.size() - 12)) == 0, "dns question");
+    std::string again;
+    require(!nxdomain_reply(reply, again), "a reply is answered");
+  } else {
+    require(reply.empty(), "dns refusal leaves no reply");
+  }
   return 0;
 }

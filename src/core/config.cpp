@@ -539,6 +539,7 @@ Schema own_schema() {
         {"allow", nullptr},
         {"deny", nullptr},
         {"allow_localhost", set_net_allow_localhost},
+        {"allow_private_host", nullptr},
         {"allow_unix_socket", nullptr}}},
       {"env", {{"keep", set_env_keep}, {"drop", set_env_drop}}},
       {"limits",

@@ -118,6 +118,11 @@ const std::vector<OptionSpec>& policy_options() {
       {"--deny-domain", "PATTERN", "network.deny", K::TextList, M::Accumulate, kServer,
        "never reach this name, even if allowed (repeatable)", "", "", &PolicyLayer::deny_domains,
        set_text_list, "a.example", "b.example"},
+      {"--allow-private-host", "NAME", "network.allow_private_host", K::TextList, M::Accumulate, kServer,
+       "reach NAME through cordon's proxy even where it resolves to a private or reserved address "
+       "(repeatable)",
+       "", "allowing private addresses", &PolicyLayer::allow_private_host, set_text_list, "a.example",
+       "b.example"},
       {"--allow-localhost", "PORT", "network.allow_localhost", K::TextList, M::Accumulate, kServer,
        "reach the host's 127.0.0.1:PORT (repeatable)", "", "allowing host loopback ports",
        &PolicyLayer::allow_localhost, set_text_list, "5432", "8080"},

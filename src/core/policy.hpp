@@ -48,6 +48,9 @@ struct NetworkPolicy {
   std::vector<std::string> allow_domains;  // normalised patterns (core/domain_pattern.hpp)
   std::vector<std::string> deny_domains;
   std::vector<uint16_t> allow_localhost_ports;  // host loopback ports reachable from inside
+  // Exact names (normalised, also in allow_domains) whose private or reserved addresses
+  // pass the proxy's SSRF guard (a corporate registry); cloud metadata stays refused.
+  std::vector<std::string> allow_private_hosts;
   // Pathname unix sockets made outside the run that the command may connect to (a grant:
   // the ssh agent). Absolute, as named on the host; connects are brokered by cordon.
   std::vector<std::string> allow_unix_sockets;
@@ -88,8 +91,9 @@ struct PolicyLayer {
   std::optional<Sourced<NetMode>> net;
   std::vector<Sourced<std::string>> allow_domains;  // patterns, validated by resolve()
   std::vector<Sourced<std::string>> deny_domains;
-  std::vector<Sourced<std::string>> allow_localhost;    // port numbers as text, validated by resolve()
-  std::vector<Sourced<std::string>> allow_unix_socket;  // paths (--allow-unix-socket)
+  std::vector<Sourced<std::string>> allow_localhost;     // port numbers as text, validated by resolve()
+  std::vector<Sourced<std::string>> allow_private_host;  // exact names, validated by resolve()
+  std::vector<Sourced<std::string>> allow_unix_socket;   // paths (--allow-unix-socket)
   std::vector<Sourced<std::string>> env_keep;
   std::vector<Sourced<std::string>> env_drop;
   std::optional<Sourced<double>> timeout;

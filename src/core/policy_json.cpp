@@ -118,6 +118,7 @@ json to_json(const Policy& p) {
             {"allow_domains", p.net.allow_domains},
             {"deny_domains", p.net.deny_domains},
             {"allow_localhost_ports", p.net.allow_localhost_ports},
+            {"allow_private_hosts", p.net.allow_private_hosts},
             {"allow_unix_sockets", p.net.allow_unix_sockets}}},
           {"env",
            {{"filter_secrets", p.env.filter_secrets},
@@ -149,13 +150,14 @@ Result<Policy> policy_from_json(const json& j) {
     if (!st) return st.error();
 
   Reader net = top.sub("net");
-  if (auto st =
-          net.only({"mode", "allow_domains", "deny_domains", "allow_localhost_ports", "allow_unix_sockets"});
+  if (auto st = net.only({"mode", "allow_domains", "deny_domains", "allow_localhost_ports",
+                          "allow_private_hosts", "allow_unix_sockets"});
       !st)
     return st.error();
   for (const Status& st : {take(net.choice<NetMode>("mode", parse_net), p.net.mode),
                            take(net.strings("allow_domains", false), p.net.allow_domains),
                            take(net.strings("deny_domains", false), p.net.deny_domains),
+                           take(net.strings("allow_private_hosts", false), p.net.allow_private_hosts),
                            take(net.strings("allow_unix_sockets", true), p.net.allow_unix_sockets)})
     if (!st) return st.error();
   const auto& ports = j.at("net").at("allow_localhost_ports");

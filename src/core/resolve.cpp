@@ -8,6 +8,7 @@
 
 #include "core/defaults.hpp"
 #include "core/domain_pattern.hpp"
+#include "core/ip_address.hpp"
 #include "core/limits.hpp"
 #include "core/paths.hpp"
 
@@ -53,7 +54,8 @@ int net_width(NetMode m) {
 Status resolve_network(const std::optional<Sourced<NetMode>>& net,
                        const std::vector<Sourced<std::string>>& allow,
                        const std::vector<Sourced<std::string>>& deny,
-                       const std::vector<Sourced<std::string>>& ports, NetworkPolicy& out) {
+                       const std::vector<Sourced<std::string>>& ports,
+                       const std::vector<Sourced<std::string>>& private_hosts, NetworkPolicy& out) {
   auto patterns = [](const char* key, const std::vector<Sourced<std::string>>& in,
                      std::vector<std::string>& list) -> Status {
     for (const auto& v : in) {
@@ -67,6 +69,22 @@ Status resolve_network(const std::optional<Sourced<NetMode>>& net,
   };
   if (auto st = patterns("allow-domain", allow, out.allow_domains); !st) return st;
   if (auto st = patterns("deny-domain", deny, out.deny_domains); !st) return st;
+  // --allow-private-host: one exact name (no wildcard, no address: an address is allowed
+  // by naming it with --allow-domain), which it also allows.
+  for (const auto& v : private_hosts) {
+    auto p = parse_domain_pattern(v.value);
+    if (!p)
+      return setting_error("allow-private-host", v.origin,
+                           "invalid name '" + v.value + "': " + p.error().detail, p.error().hint);
+    if (p->text.rfind("*.", 0) == 0 || parse_ip_literal(p->text))
+      return setting_error("allow-private-host", v.origin, "'" + v.value + "' is not one host name",
+                           "name exactly one host (an IP address is allowed with --allow-domain ADDRESS)");
+    if (std::find(out.allow_private_hosts.begin(), out.allow_private_hosts.end(), p->text) ==
+        out.allow_private_hosts.end())
+      out.allow_private_hosts.push_back(p->text);
+    if (std::find(out.allow_domains.begin(), out.allow_domains.end(), p->text) == out.allow_domains.end())
+      out.allow_domains.push_back(p->text);
+  }
   for (const auto& v : ports) {
     const std::string& s = v.value;
     unsigned long port = 0;
@@ -78,15 +96,19 @@ Status resolve_network(const std::optional<Sourced<NetMode>>& net,
         out.allow_localhost_ports.end())
       out.allow_localhost_ports.push_back(static_cast<uint16_t>(port));
   }
-  const bool lists = !allow.empty() || !ports.empty();
-  const Sourced<std::string>* first = !allow.empty()   ? &allow.front()
-                                      : !ports.empty() ? &ports.front()
-                                                       : nullptr;
+  const bool lists = !allow.empty() || !ports.empty() || !private_hosts.empty();
+  const Sourced<std::string>* first = !allow.empty()           ? &allow.front()
+                                      : !ports.empty()         ? &ports.front()
+                                      : !private_hosts.empty() ? &private_hosts.front()
+                                                               : nullptr;
+  const char* first_key = !allow.empty()   ? "allow-domain"
+                          : !ports.empty() ? "allow-localhost"
+                                           : "allow-private-host";
   if (net && net->value != NetMode::Proxy && lists)
     return setting_error(
         "net", net->origin,
-        std::string("--net ") + to_string(net->value) + " conflicts with " +
-            (allow.empty() ? "allow-localhost" : "allow-domain") + " (" + first->origin.describe() + ")",
+        std::string("--net ") + to_string(net->value) + " conflicts with " + first_key + " (" +
+            first->origin.describe() + ")",
         net->value == NetMode::Off
             ? "drop --net off: an allowlist implies the proxied network"
             : "drop --net on to confine the network to the allowlist, or drop the allowlist");
@@ -119,7 +141,7 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
   std::optional<Sourced<std::string>> workspace;
   std::optional<Sourced<NetMode>> net;
   std::vector<Sourced<std::string>> writable, protect, unprotect, deny_read, allow_read;
-  std::vector<Sourced<std::string>> allow_domains, deny_domains, allow_localhost;
+  std::vector<Sourced<std::string>> allow_domains, deny_domains, allow_localhost, allow_private_host;
   bool net_narrowed = false;  // the last network.mode came from a project config
 
   for (const auto& layer : layers) {
@@ -131,9 +153,11 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
                              "put it in ~/.config/cordon/config.toml or pass it as a flag");
       };
       const Mode cur_mode = mode ? mode->value : Mode::WorkspaceWrite;
-      const NetMode cur_net = net                                                    ? net->value
-                              : (!allow_domains.empty() || !allow_localhost.empty()) ? NetMode::Proxy
-                                                                                     : NetMode::Off;
+      const NetMode cur_net =
+          net ? net->value
+          : (!allow_domains.empty() || !allow_localhost.empty() || !allow_private_host.empty())
+              ? NetMode::Proxy
+              : NetMode::Off;
       std::optional<Error> e;
       if (layer.mode && !e)
         e = widens("mode", layer.mode->origin,
@@ -151,6 +175,8 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
         e = widens("filesystem.unprotect", layer.unprotect.front().origin, true);
       if (!layer.allow_localhost.empty() && !e)
         e = widens("network.allow_localhost", layer.allow_localhost.front().origin, true);
+      if (!layer.allow_private_host.empty() && !e)
+        e = widens("network.allow_private_host", layer.allow_private_host.front().origin, true);
       if (!layer.allow_unix_socket.empty() && !e)
         e = widens("network.allow_unix_socket", layer.allow_unix_socket.front().origin, true);
       if (layer.timeout && !e)
@@ -177,6 +203,8 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
     allow_domains.insert(allow_domains.end(), layer.allow_domains.begin(), layer.allow_domains.end());
     deny_domains.insert(deny_domains.end(), layer.deny_domains.begin(), layer.deny_domains.end());
     allow_localhost.insert(allow_localhost.end(), layer.allow_localhost.begin(), layer.allow_localhost.end());
+    allow_private_host.insert(allow_private_host.end(), layer.allow_private_host.begin(),
+                              layer.allow_private_host.end());
     for (const auto& u : layer.allow_unix_socket) {
       auto r = absolute_path("allow-unix-socket", u, ctx);
       if (!r) return r.error();
@@ -194,8 +222,10 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
 
   if (mode) p.mode = mode->value;
   // A project config's network.mode = "off" narrows an allowlist from the user config away.
-  if (net && net_narrowed && net->value == NetMode::Off) allow_domains.clear(), allow_localhost.clear();
-  if (auto st = resolve_network(net, allow_domains, deny_domains, allow_localhost, p.net); !st)
+  if (net && net_narrowed && net->value == NetMode::Off)
+    allow_domains.clear(), allow_localhost.clear(), allow_private_host.clear();
+  if (auto st = resolve_network(net, allow_domains, deny_domains, allow_localhost, allow_private_host, p.net);
+      !st)
     return st.error();
 
   // Workspace: explicit, else the current directory.

@@ -101,7 +101,9 @@ std::string to_text(const Denial& d) {
 DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std::string& home) {
   DenialRules r;
   r.mode = plan.sandbox == LinuxSandbox::None ? Mode::FullAccess : policy.mode;
-  r.network_off = policy.net.mode == NetMode::Off && plan.sandbox != LinuxSandbox::None;
+  // No network at all: without a private namespace (with one, the sandbox's own loopback
+  // is its to use).
+  r.network_off = policy.net.mode == NetMode::Off && plan.sandbox != LinuxSandbox::None && !plan.new_netns;
   r.proxy_on_host = plan.net.on_host;
   for (const auto& p : plan.landlock.ports) r.loopback_ports.push_back(p.port);
   r.workspace = policy.workspace;
@@ -249,7 +251,12 @@ std::optional<Denial> classify(const DenialRules& rules, Operation op, const std
 
 std::optional<Denial> classify_network(const DenialRules& rules, const std::string& what) {
   if (!rules.network_off) return std::nullopt;
-  return Denial{to_string(Operation::Network), "", what, "network off", "--net on"};
+  // Only without a network namespace of the sandbox's own (with one, TCP/IP reaches its
+  // own loopback and nothing else, so nothing is refused here).
+  return Denial{to_string(Operation::Network), "", what,
+                "network off: without user namespaces there is no loopback of the sandbox's own (only unix "
+                "sockets)",
+                "--net on"};
 }
 
 std::optional<Denial> classify_connect(const DenialRules& rules, const std::string& address, bool loopback,

@@ -697,6 +697,19 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
     }
   }
 
+  // Network off in its own namespace: every resolver asks 127.0.0.1:53 when resolv.conf
+  // names no server (glibc, musl, Go, c-ares), and there cordon's supervisor answers
+  // "no such name" (platform/linux/dns_refuser.hpp), so a lookup fails at once and for
+  // good instead of as a temporary failure that package managers retry for minutes.
+  if (plan.new_netns && policy.net.mode == NetMode::Off) {
+    if (auto real = fs.realpath("/etc/resolv.conf"); real && fs.kind(*real) == FileKind::File) {
+      plan.mounts.push_back({MountKind::MaskFile, *real, "", "network off: no name server"});
+      rules.push_back({"network", "DNS", "every name: no such host (NXDOMAIN)",
+                       "empty " + *real + " + cordon's answer on the sandbox's 127.0.0.1:53",
+                       "lookups fail at once instead of being retried"});
+    }
+  }
+
   // Without a mount namespace nothing can carve a secret out of a writable root that
   // contains it (Landlock rules only add up): say so instead of claiming it.
   if (!ns) {
@@ -794,10 +807,10 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
     ll.abi = caps.landlock_abi;
     ll.handled_fs = landlock::fs_rights(ll.abi);
     ll.scoped = landlock::scopes(ll.abi);
-    // Proxy mode with namespaces leaves TCP to the namespace (plan/net_plan.hpp); without
-    // them it connects only to the proxy's ports on the host (bound before planning), or nowhere.
-    if (policy.net.mode == NetMode::Off || (policy.net.mode == NetMode::Proxy && !ns))
-      ll.handled_net = landlock::net_rights(ll.abi);
+    // With namespaces TCP is left to the sandbox's own network namespace (its loopback
+    // only: plan/net_plan.hpp); without them it connects only to the proxy's ports on the
+    // host (bound before planning), or nowhere.
+    if (policy.net.mode != NetMode::On && !ns) ll.handled_net = landlock::net_rights(ll.abi);
     ll.ports = landlock_port_rules(plan.net);
     ReadComplement(landlock_denied, fs).add("/", ll.rules);
     for (const auto& a : exceptions) ll.rules.push_back({a, landlock::kRead});
@@ -847,6 +860,9 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
            allowed});
     for (const auto& d : policy.net.deny_domains)
       rules.push_back({"network", d, "denied", "cordon's proxy", "--deny-domain"});
+    for (const auto& h : policy.net.allow_private_hosts)
+      rules.push_back({"network", h, "may resolve to a private or reserved address (not cloud metadata)",
+                       "cordon's proxy (SSRF guard exception for this name)", "--allow-private-host"});
     for (auto port : plan.net.localhost_ports)
       rules.push_back(
           {"network", "127.0.0.1:" + std::to_string(port),
@@ -862,7 +878,8 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
     const bool off = policy.net.mode != NetMode::On;
     rules.push_back(
         {"network", off ? "all" : "host network", off ? "denied" : "allowed",
-         off ? (ns ? "network namespace + seccomp + landlock" : "seccomp + landlock") : "none (--net on)",
+         off ? (ns ? "network namespace (its own loopback only) + seccomp" : "seccomp + landlock")
+             : "none (--net on)",
          policy.net.mode == NetMode::Proxy
              ? "proxied network needs user namespaces or Landlock ABI >= 4 (--best-effort: network off)"
              : ""});
@@ -942,8 +959,7 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
     add("secret denial", E, abi > 0 ? "masking mounts + landlock" : "masking mounts");
     if (policy.net.mode == NetMode::Off)
       add("network off", E,
-          "network namespace" + std::string(caps.seccomp ? " + seccomp" : "") +
-              (abi >= 4 ? " + landlock TCP" : ""));
+          "network namespace (its own loopback only)" + std::string(caps.seccomp ? " + seccomp" : ""));
     else if (policy.net.mode == NetMode::Proxy)
       add("network allowlist", E,
           "network namespace (loopback only) + cordon's proxy (names resolved outside, SSRF guard)");

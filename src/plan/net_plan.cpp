@@ -12,6 +12,8 @@ namespace {
 constexpr uint64_t kAfUnix = 1;
 constexpr uint64_t kAfInet = 2;
 constexpr uint64_t kAfInet6 = 10;
+constexpr uint64_t kAfNetlink = 16;
+constexpr uint64_t kNetlinkRoute = 0;
 constexpr uint64_t kSockTypeMask = 0xf;  // the type without SOCK_NONBLOCK, SOCK_CLOEXEC
 constexpr uint64_t kIpprotoTcp = 6;
 constexpr uint64_t kMsgFastOpen = 0x20000000;
@@ -33,6 +35,8 @@ bool host_proxy_supported(int landlock_abi, bool seccomp) {
 NetPlan plan_network(const Policy& policy, bool namespaces, bool host_proxy, HostProxyPorts ports) {
   NetPlan n;
   n.mode = policy.net.mode;
+  n.offline = policy.mode != Mode::FullAccess &&
+              (n.mode == NetMode::Off || (n.mode == NetMode::Proxy && !namespaces && !host_proxy));
   if (policy.mode == Mode::FullAccess || n.mode != NetMode::Proxy || (!namespaces && !host_proxy)) return n;
   n.proxied = true;
   n.localhost_ports = policy.net.allow_localhost_ports;
@@ -70,25 +74,40 @@ std::vector<SeccompRule> network_seccomp_rules(const Policy& policy, bool namesp
   if (policy.net.mode == NetMode::On) return r;
   // socketpair() creates sockets without socket(): AF_UNIX is the only family that needs it.
   r.push_back({"socketpair", kEperm, ArgCheck::NotEq, 0, 0, kAfUnix, "socket pairs: AF_UNIX only"});
-  if (!proxied) {
-    r.push_back({"socket", kEperm, ArgCheck::NotEq, 0, 0, kAfUnix,
-                 !proxy ? "network off: only AF_UNIX sockets"
-                        : "proxied network needs user namespaces or Landlock ABI >= 4: network off, only "
-                          "AF_UNIX sockets"});
-    return r;
-  }
-  // Allowed: AF_UNIX (1), AF_INET (2), AF_INET6 (10). libseccomp cannot say "not in
-  // a set" in one rule, so the rest is refused as 0, 3..9 and everything above 10.
-  const char* why =
-      namespaces ? "proxied network: TCP/IP reaches only the namespace's loopback; raw, packet and netlink "
-                   "families stay refused (kernel attack surface, and nothing to configure)"
-                 : "proxied network on the host: only AF_UNIX and TCP; raw, packet and netlink families are "
-                   "refused";
+  // The families allowed: AF_UNIX always; AF_INET and AF_INET6 where TCP/IP is confined
+  // (a private namespace, whose loopback is the sandbox's own, or Landlock on the host);
+  // AF_NETLINK with NETLINK_ROUTE only, so listing interfaces works (getifaddrs,
+  // if_nameindex): without CAP_NET_ADMIN it reads the sandbox's namespace and changes
+  // nothing. libseccomp cannot say "not in a set" in one rule (two comparisons of one
+  // argument are EINVAL), so the rest is refused as ranges.
+  const bool inet = namespaces || proxied;
+  const char* why = namespaces
+                        ? "own network namespace: TCP/IP reaches only its loopback; raw, packet and other "
+                          "families stay refused (kernel attack surface)"
+                    : proxied ? "proxied network on the host: only AF_UNIX, TCP and route netlink (reading "
+                                "interfaces); raw, packet and other families are refused"
+                    : proxy ? "proxied network needs user namespaces or Landlock ABI >= 4: network off, only "
+                              "AF_UNIX sockets (and route netlink, read-only)"
+                            : "network off without a private namespace: only AF_UNIX sockets (and route "
+                              "netlink, read-only)";
+  auto refuse_range = [&](uint64_t from, uint64_t to_excl) {
+    for (uint64_t family = from; family < to_excl; ++family)
+      r.push_back({"socket", kEperm, ArgCheck::Eq, 0, 0, family, why});
+  };
   r.push_back({"socket", kEperm, ArgCheck::Eq, 0, 0, 0, why});
-  for (uint64_t family = 3; family < kAfInet6; ++family)
-    r.push_back({"socket", kEperm, ArgCheck::Eq, 0, 0, family, why});
-  r.push_back({"socket", kEperm, ArgCheck::Gt, 0, 0, kAfInet6, why});
-  if (namespaces) return r;
+  if (inet) {
+    refuse_range(3, kAfInet6);
+    refuse_range(kAfInet6 + 1, kAfNetlink);
+  } else {
+    refuse_range(2, kAfNetlink);
+  }
+  // Route netlink only: NETLINK_SOCK_DIAG would list the host's sockets without a
+  // namespace, audit, xfrm, netfilter and the rest are kernel attack surface.
+  r.push_back({"socket", kEperm, ArgCheck::NotEq, 2, 0, kNetlinkRoute,
+               "netlink: NETLINK_ROUTE only (reading interfaces and addresses)",
+               SeccompArg{ArgCheck::Eq, 0, 0, kAfNetlink}});
+  r.push_back({"socket", kEperm, ArgCheck::Gt, 0, 0, kAfNetlink, why});
+  if (namespaces || !proxied) return r;
 
   // On the host's network, Landlock confines TCP only: every other IP socket is refused
   // by its type (anything but SOCK_STREAM: UDP, so no DNS inside, raw, SCTP's
@@ -119,6 +138,7 @@ std::vector<SeccompRule> network_seccomp_rules(const Policy& policy, bool namesp
 std::vector<std::pair<std::string, std::string>> proxy_environment(
     const NetPlan& plan, const std::string& existing_java_tool_options) {
   std::vector<std::pair<std::string, std::string>> env;
+  if (plan.offline) env.emplace_back("npm_config_fetch_retries", "0");
   if (!plan.proxied || plan.http_port == 0) return env;  // on host: not bound yet
   const std::string host = "127.0.0.1";
   const std::string http = "http://" + host + ":" + std::to_string(plan.http_port);

@@ -5,15 +5,18 @@
 //   // n.seccomp: socket() rules; n.guarantee: what `explain` and `check` print.
 //
 // Modes:
-//  - off: the sandbox has its own network namespace with nothing in it (not even
-//    loopback up) and only AF_UNIX sockets (seccomp), no TCP (Landlock ABI >= 4).
+//  - off: with user namespaces the sandbox has its own network namespace with only
+//    loopback up (test servers on 127.0.0.1/::1 work, nothing else is reachable) and
+//    AF_UNIX, AF_INET, AF_INET6 and route netlink sockets; its resolver finds cordon's
+//    "no such name" answer on 127.0.0.1:53 (supervisor.hpp). Without them: AF_UNIX and
+//    route netlink only (seccomp), no TCP (Landlock ABI >= 4).
 //  - on: the host's network.
 //  - proxy: a private network namespace where only loopback is up. The child
 //    creates listening sockets on 127.0.0.1 inside (HTTP proxy, SOCKS5, one per
 //    --allow-localhost port) and hands them to cordon's supervisor outside, which
 //    resolves names, applies the allowlist and connects (platform/linux/proxy*.cpp).
-//    seccomp allows AF_UNIX, AF_INET and AF_INET6 sockets; everything else
-//    (AF_PACKET, AF_NETLINK, ...) stays refused. Landlock's TCP rules are not used:
+//    seccomp allows AF_UNIX, AF_INET and AF_INET6 sockets and route netlink; everything
+//    else (AF_PACKET, other netlink protocols, ...) stays refused. Landlock's TCP rules are not used:
 //    the namespace already confines TCP to its own loopback, and leaving bind and
 //    connect free there keeps test servers inside the sandbox working.
 //  - proxy without user namespaces ("on host", Landlock ABI >= 4 and seccomp): no
@@ -53,6 +56,7 @@ struct NetPlan {
   NetMode mode = NetMode::Off;
   bool proxied = false;    // the proxy runs
   bool on_host = false;    // ... on the host's loopback (no user namespaces), not in a namespace
+  bool offline = false;    // sandboxed with no way out at all (off, or proxied where it cannot run)
   uint16_t http_port = 0;  // on 127.0.0.1 (on_host: the bound listener's, 0 when none was bound)
   uint16_t socks_port = 0;
   // Namespaces: forwarded to the host's 127.0.0.1:PORT. On host: reached directly,
@@ -75,15 +79,18 @@ NetPlan plan_network(const Policy& policy, bool namespaces, bool host_proxy = fa
 // and the --allow-localhost ports; nothing else, and no bind. Empty otherwise.
 std::vector<LandlockPortRule> landlock_port_rules(const NetPlan& plan);
 
-// Rules for seccomp: off -> only AF_UNIX sockets; proxy with namespaces -> AF_UNIX,
-// AF_INET, AF_INET6; proxy on host -> AF_UNIX and TCP only (see above); on -> none.
+// Rules for seccomp: with namespaces (off or proxied) -> AF_UNIX, AF_INET, AF_INET6;
+// off without them -> only AF_UNIX; proxy on host -> AF_UNIX and TCP only (see above);
+// plus route netlink (NETLINK_ROUTE only) in each of those; on -> none.
 // Socket pairs are AF_UNIX only whenever the network is not on.
 std::vector<SeccompRule> network_seccomp_rules(const Policy& policy, bool namespaces,
                                                bool host_proxy = false);
 
 // The environment that points tools at the proxies (HTTP_PROXY, ALL_PROXY, NO_PROXY
 // in both cases, npm, pip, cargo, yarn, JVM ...). `existing` is consulted for
-// JAVA_TOOL_OPTIONS, which is extended rather than replaced.
+// JAVA_TOOL_OPTIONS, which is extended rather than replaced. Offline: npm is told not to
+// retry (npm_config_fetch_retries=0), since no retry can succeed: it retries even "no such
+// host" for over a minute.
 std::vector<std::pair<std::string, std::string>> proxy_environment(
     const NetPlan& plan, const std::string& existing_java_tool_options);
 

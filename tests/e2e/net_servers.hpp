@@ -23,8 +23,9 @@
 
 namespace cordon_test {
 
-// A socket bound to 127.0.0.1 (or ::1) on an ephemeral port; -1 when that fails.
-inline int listen_loopback(int type, uint16_t& port, bool v6 = false) {
+// A socket bound to 127.0.0.1 (or ::1, or another IPv4 loopback address `v4`) on an
+// ephemeral port; -1 when that fails.
+inline int listen_loopback(int type, uint16_t& port, bool v6 = false, uint32_t v4 = INADDR_LOOPBACK) {
   int fd = ::socket(v6 ? AF_INET6 : AF_INET, type | SOCK_CLOEXEC, 0);
   sockaddr_storage ss{};
   socklen_t len;
@@ -36,7 +37,7 @@ inline int listen_loopback(int type, uint16_t& port, bool v6 = false) {
   } else {
     auto* a = reinterpret_cast<sockaddr_in*>(&ss);
     a->sin_family = AF_INET;
-    a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a->sin_addr.s_addr = htonl(v4);
     len = sizeof *a;
   }
   if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 ||
@@ -66,10 +67,13 @@ inline bool host_has_ipv6_loopback() {
 // sending side: a half-close must reach the server).
 class TestServer {
  public:
-  enum Family { V4, V6 };
+  // V4Second: 127.0.0.2, a loopback address the proxy's SSRF guard refuses even for
+  // names mapped by CORDON_TEST_RESOLVE (a private host: --allow-private-host).
+  enum Family { V4, V6, V4Second };
   explicit TestServer(bool http, std::string body = "hello from the test server\n", Family family = V4)
       : http_(http), body_(std::move(body)) {
-    fd_ = listen_loopback(SOCK_STREAM, port_, family == V6);
+    fd_ =
+        listen_loopback(SOCK_STREAM, port_, family == V6, family == V4Second ? 0x7f000002 : INADDR_LOOPBACK);
     if (fd_ >= 0) thread_ = std::thread([this] { loop(); });
   }
   ~TestServer() {
@@ -172,7 +176,8 @@ struct NetBox : Sandbox {
         "CORDON_TEST_RESOLVE=good.test=127.0.0.1,bad.test=127.0.0.1,git.test=127.0.0.1,"
         "private.test=10.0.0.5,a.x.test=127.0.0.1,bad.x.test=127.0.0.1,"
         "v6.test=::1,ula.test=fd00::5,mapped.test=::ffff:10.0.0.5,"
-        "npm.test=127.0.0.1,pypi.test=127.0.0.1,cargo.test=127.0.0.1,evil-registry.test=127.0.0.1");
+        "npm.test=127.0.0.1,pypi.test=127.0.0.1,cargo.test=127.0.0.1,evil-registry.test=127.0.0.1,"
+        "corp.test=127.0.0.2,other-corp.test=127.0.0.3,metadata.test=169.254.169.254");
     return sh(script, opts, "", std::move(extra_env));
   }
 };

@@ -227,9 +227,15 @@ TEST(DenialRules, FullAccessRefusesNothing) {
 }
 
 TEST(DenialRules, Network) {
-  auto d = classify_network(rules_for(policy_with()), "socket(AF_INET, SOCK_STREAM)");
+  // With user namespaces the network off is a loopback of the sandbox's own: nothing to refuse.
+  EXPECT_FALSE(classify_network(rules_for(policy_with()), "socket(AF_INET, SOCK_STREAM)"));
+  // Without them, IP sockets are refused, and the denial says why.
+  auto d = classify_network(rules_for(policy_with(), false), "socket(AF_INET, SOCK_STREAM)");
   ASSERT_TRUE(d);
   EXPECT_EQ(d->operation, "network");
+  EXPECT_NE(d->rule.find("without user namespaces there is no loopback of the sandbox's own"),
+            std::string::npos)
+      << d->rule;
   EXPECT_EQ(d->suggestion, "--net on");
   EXPECT_FALSE(classify_network(rules_for(policy_with([](Policy& p) { p.net.mode = NetMode::On; })), "x"));
 }

@@ -20,6 +20,7 @@ Policy sample() {
   p.net.allow_domains = {"*.npmjs.org", "github.com"};
   p.net.deny_domains = {"evil.github.com"};
   p.net.allow_localhost_ports = {5432, 8080};
+  p.net.allow_private_hosts = {"npm.corp.example"};
   p.net.allow_unix_sockets = {"/run/user/1000/ssh-agent.sock"};
   p.env.filter_secrets = true;
   p.env.keep = {"GITHUB_TOKEN"};
@@ -42,6 +43,7 @@ TEST(PolicyJson, RoundTripsEveryField) {
   EXPECT_EQ(back->writable, p.writable);
   EXPECT_EQ(back->unprotect, p.unprotect);
   EXPECT_EQ(back->net.allow_localhost_ports, p.net.allow_localhost_ports);
+  EXPECT_EQ(back->net.allow_private_hosts, p.net.allow_private_hosts);
   EXPECT_EQ(back->net.allow_unix_sockets, p.net.allow_unix_sockets);
   EXPECT_EQ(back->env.set, p.env.set);
   EXPECT_EQ(back->limits.pids, p.limits.pids);

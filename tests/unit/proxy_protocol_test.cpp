@@ -134,30 +134,6 @@ TEST(NetPlan, PortsAvoidForwardedPorts) {
   EXPECT_FALSE(plan_network(on, true).proxied);
 }
 
-TEST(NetPlan, SeccompAllowsOnlyUnixAndInetFamiliesWhenProxied) {
-  auto rules = network_seccomp_rules(proxy_policy(), true);
-  auto denied = [&](uint64_t family) {
-    for (const auto& r : rules) {
-      if (r.syscall != "socket" || r.arg != 0) continue;
-      if ((r.check == ArgCheck::Eq && family == r.value) || (r.check == ArgCheck::Gt && family > r.value) ||
-          (r.check == ArgCheck::NotEq && family != r.value))
-        return true;
-    }
-    return false;
-  };
-  EXPECT_FALSE(denied(1));   // AF_UNIX
-  EXPECT_FALSE(denied(2));   // AF_INET
-  EXPECT_FALSE(denied(10));  // AF_INET6
-  for (uint64_t f : {0, 3, 4, 5, 9, 16 /* netlink */, 17 /* packet */, 40 /* vsock */})
-    EXPECT_TRUE(denied(f)) << f;
-  // Without namespaces (and no host proxy) the proxied mode falls back to no network at all.
-  auto fallback = network_seccomp_rules(proxy_policy(), false);
-  ASSERT_EQ(fallback.size(), 2u);
-  EXPECT_EQ(fallback[1].syscall, "socket");
-  EXPECT_EQ(fallback[1].check, ArgCheck::NotEq);
-  EXPECT_EQ(fallback[1].value, 1u);
-}
-
 // Evaluates a rule list the way the BPF program does: the first rule whose
 // comparisons all hold refuses the call with its errno (0: allowed).
 int refused_with(const std::vector<SeccompRule>& rules, const std::string& call, std::array<uint64_t, 4> a) {
@@ -182,6 +158,42 @@ int refused_with(const std::vector<SeccompRule>& rules, const std::string& call,
   return 0;
 }
 
+// Which socket families each network mode lets the command create (socket(family, type,
+// protocol)); route netlink everywhere (listing interfaces), other netlink nowhere.
+TEST(NetPlan, SocketFamiliesByMode) {
+  constexpr uint64_t kUnix = 1, kInet = 2, kInet6 = 10, kNetlink = 16, kStream = 1, kRaw = 3;
+  constexpr uint64_t kRoute = 0, kSockDiag = 4, kAudit = 9;
+  Policy off = proxy_policy();
+  off.net.mode = NetMode::Off;
+  struct Case {
+    const char* name;
+    std::vector<SeccompRule> rules;
+    bool inet;
+  };
+  const Case cases[] = {
+      {"off, own namespace", network_seccomp_rules(off, true), true},
+      {"proxied, own namespace", network_seccomp_rules(proxy_policy(), true), true},
+      {"off, no namespace", network_seccomp_rules(off, false), false},
+      {"proxied, no namespace, no host proxy", network_seccomp_rules(proxy_policy(), false), false},
+      {"proxied on the host", network_seccomp_rules(proxy_policy(), false, true), true},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(refused_with(c.rules, "socket", {kUnix, kStream, 0, 0}), 0) << c.name;
+    for (uint64_t family : {kInet, kInet6})
+      EXPECT_EQ(refused_with(c.rules, "socket", {family, kStream, 0, 0}) == 0, c.inet) << c.name << family;
+    EXPECT_EQ(refused_with(c.rules, "socket", {kNetlink, kRaw, kRoute, 0}), 0) << c.name;
+    for (uint64_t protocol : {kSockDiag, kAudit, uint64_t{1} << 32})
+      EXPECT_NE(refused_with(c.rules, "socket", {kNetlink, kRaw, protocol, 0}), 0) << c.name << protocol;
+    for (uint64_t family : std::initializer_list<uint64_t>{0, 3, 4, 5, 9, 11, 15, 17 /* packet */, 30,
+                                                           40 /* vsock */, 45, uint64_t{1} << 31})
+      EXPECT_NE(refused_with(c.rules, "socket", {family, kStream, 0, 0}), 0) << c.name << " " << family;
+    EXPECT_NE(refused_with(c.rules, "socketpair", {kInet, kStream, 0, 0}), 0) << c.name;
+  }
+  Policy on = proxy_policy();
+  on.net.mode = NetMode::On;
+  EXPECT_TRUE(network_seccomp_rules(on, true).empty());
+}
+
 TEST(NetPlan, OnTheHostOnlyTcpSocketsAreAllowed) {
   constexpr uint64_t kUnix = 1, kInet = 2, kInet6 = 10, kStream = 1, kDgram = 2, kRaw = 3, kSeqpacket = 5;
   constexpr uint64_t kNonblockCloexec = 0x800 | 0x80000;
@@ -195,7 +207,8 @@ TEST(NetPlan, OnTheHostOnlyTcpSocketsAreAllowed) {
       EXPECT_EQ(refused_with(rules, "socket", {family, kStream, protocol, 0}), 13) << protocol;
   }
   EXPECT_EQ(refused_with(rules, "socket", {kUnix, kDgram, 0, 0}), 0);
-  for (uint64_t family : {0, 16 /* netlink */, 17 /* packet */, 30 /* TIPC */, 40 /* vsock */})
+  for (uint64_t family :
+       {0, 17 /* packet */, 30 /* TIPC */, 40 /* vsock */})  // netlink: SocketFamiliesByMode
     EXPECT_NE(refused_with(rules, "socket", {family, kStream, 0, 0}), 0) << family;
   EXPECT_EQ(refused_with(rules, "socketpair", {kUnix, kStream, 0, 0}), 0);
   EXPECT_NE(refused_with(rules, "socketpair", {30, kSeqpacket, 0, 0}), 0);
@@ -252,7 +265,20 @@ TEST(NetPlan, EnvironmentPointsEveryToolAtTheProxies) {
   EXPECT_EQ(get("NO_PROXY"), "localhost,127.0.0.1,::1");
   EXPECT_EQ(get("no_proxy"), "localhost,127.0.0.1,::1");
   EXPECT_EQ(get("JAVA_TOOL_OPTIONS").rfind("-Xmx1g -Dhttp.proxyHost=127.0.0.1", 0), 0u);
-  EXPECT_TRUE(proxy_environment(plan_network(proxy_policy(), false), "").empty());
+  EXPECT_EQ(get("npm_config_fetch_retries"), "<unset>");
+  // No way out (network off, or proxied where it cannot run): only npm's retries are
+  // turned off (they cannot succeed); --net on and full access leave the environment alone.
+  const std::vector<std::pair<std::string, std::string>> offline = {{"npm_config_fetch_retries", "0"}};
+  EXPECT_EQ(proxy_environment(plan_network(proxy_policy(), false), ""), offline);
+  Policy off = proxy_policy();
+  off.net.mode = NetMode::Off;
+  EXPECT_EQ(proxy_environment(plan_network(off, true), ""), offline);
+  EXPECT_EQ(proxy_environment(plan_network(off, false), ""), offline);
+  off.mode = Mode::FullAccess;
+  EXPECT_TRUE(proxy_environment(plan_network(off, true), "").empty());
+  Policy on = proxy_policy();
+  on.net.mode = NetMode::On;
+  EXPECT_TRUE(proxy_environment(plan_network(on, true), "").empty());
 }
 
 }  // namespace

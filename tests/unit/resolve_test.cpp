@@ -152,6 +152,20 @@ TEST(Resolve, NetAndBestEffortOverride) {
   EXPECT_EQ(r->net.mode, NetMode::Off);
 }
 
+TEST(Resolve, AllowPrivateHostNamesOneHostAndAllowsIt) {
+  PolicyLayer user = config("[network]\nallow_private_host = [\"NPM.Corp.Example.\"]\n");
+  auto r = resolve({user}, ctx());
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->net.mode, NetMode::Proxy);
+  EXPECT_EQ(r->net.allow_private_hosts, std::vector<std::string>{"npm.corp.example"});
+  EXPECT_TRUE(has(r->net.allow_domains, "npm.corp.example"));
+  // A project config cannot widen the network this way.
+  auto project =
+      parse_config("[network]\nallow_private_host = [\"a.example\"]\n", kProject, ConfigScope::Project);
+  ASSERT_FALSE(project);
+  EXPECT_MESSAGE_HAS(project.error().message(), "allow_private_host");
+}
+
 TEST(Resolve, ListsAccumulateAcrossLayersWithoutDuplicates) {
   PolicyLayer user = config(
       "[filesystem]\nwritable = [\"~/cache\", \"/work\"]\nprotect = [\"/home/a/proj/secret.txt\"]\n"
@@ -256,6 +270,18 @@ std::vector<PathErrorCase> path_error_cases() {
   add("AllowLocalhostName",
       [](PolicyLayer& l) { l.allow_localhost = {str("http", flag("--allow-localhost"))}; },
       {"allow-localhost (--allow-localhost)", "'http'"});
+  add("AllowPrivateHostPattern",
+      [](PolicyLayer& l) { l.allow_private_host = {str("*.corp.example", flag("--allow-private-host"))}; },
+      {"allow-private-host (--allow-private-host)", "not one host name"});
+  add("AllowPrivateHostAddress",
+      [](PolicyLayer& l) { l.allow_private_host = {str("10.0.0.5", flag("--allow-private-host"))}; },
+      {"allow-private-host (--allow-private-host)", "--allow-domain ADDRESS"});
+  add("NetOnWithAllowPrivateHost",
+      [](PolicyLayer& l) {
+        l.net = Sourced<NetMode>{NetMode::On, flag("--net")};
+        l.allow_private_host = {str("npm.corp.example", flag("--allow-private-host"))};
+      },
+      {"conflicts with allow-private-host"});
   add("NetOffWithAllowDomain",
       [](PolicyLayer& l) {
         l.net = Sourced<NetMode>{NetMode::Off, flag("--net")};

@@ -5,11 +5,13 @@
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <linux/openat2.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -187,8 +189,29 @@ std::vector<std::string> Broker::pin_grants() {
   return warnings;
 }
 
+namespace {
+
+// The network namespace a socket belongs to (SIOCGSKNS, which needs CAP_NET_ADMIN over that
+// namespace: cordon has it over the sandbox's, not over the host's unless it is root).
+bool socket_netns(int sock, dev_t& dev, ino_t& ino) {
+  UniqueFd ns(::ioctl(sock, SIOCGSKNS));
+  struct stat st {};
+  if (!ns.valid() || ::fstat(ns.get(), &st) != 0) return false;
+  dev = st.st_dev, ino = st.st_ino;
+  return true;
+}
+
+}  // namespace
+
+bool Broker::in_own_netns(int sock) const {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  return netns_ino_ != 0 && socket_netns(sock, dev, ino) && dev == netns_dev_ && ino == netns_ino_;
+}
+
 void Broker::attach(UniqueFd diag, pid_t child, bool subreaper) {
   own_diag_ = diag.valid();
+  if (own_diag_ && !socket_netns(diag.get(), netns_dev_, netns_ino_)) netns_dev_ = 0, netns_ino_ = 0;
   diag_ = diag.valid() ? std::move(diag) : open_unix_diag();
   child_ = child;
   subreaper_ = subreaper;
@@ -335,7 +358,15 @@ BrokerReply Broker::connect(const seccomp_notif& req, int listener) {
       return r;
     }
   }
-  if (rules_.network_off) {  // an inherited socket of another family: no network at all
+  if (rules_.own_netns && (family == AF_INET || family == AF_INET6) && !in_own_netns(sock.get())) {
+    // A socket passed in from outside (the caller's stdin, a descriptor sent over a granted
+    // unix socket): it lives in the host's network namespace. Never connected by cordon.
+    r.error = EACCES;
+    r.event = Denial{"connect", "", "a socket from outside the sandbox",
+                     "network: only sockets made inside reach the sandbox's own loopback", ""};
+    return r;
+  }
+  if (rules_.network_off && family != AF_NETLINK) {  // an inherited socket of another family: no network
     r.error = EACCES;
     r.event = classify_network(rules_, "connect on an inherited socket of family " + std::to_string(family));
     return r;
@@ -465,7 +496,10 @@ BrokerReply Broker::handle(BrokerCall call, const seccomp_notif& req, int listen
   BrokerReply r;
   switch (call) {
     case BrokerCall::Socket: {
-      // Routed here only for families the network policy refuses: always EPERM.
+      // Routed here for every family but AF_UNIX with the network off: route netlink (reading
+      // interfaces, as net_plan.cpp allows it) goes on, the rest is EPERM. Registers only,
+      // so nothing can change between this check and the call.
+      if (a[0] == AF_NETLINK && a[2] == NETLINK_ROUTE) break;
       r.decided = true;
       r.error = EPERM;
       const char* fam = family_name(a[0]);

@@ -143,6 +143,11 @@ class Broker {
   std::vector<Grant> made_;  // sockets found made in this run, pinned (the supervisor thread's)
   UniqueFd diag_;
   bool own_diag_ = false;  // diag_ lists the sandbox's own namespace
+  // The sandbox's own network namespace (from diag_, when own_diag_): an IP socket the broker
+  // connects or sends on must belong to it, not be one passed in from outside.
+  dev_t netns_dev_ = 0;
+  ino_t netns_ino_ = 0;
+  bool in_own_netns(int sock) const;
   pid_t child_ = -1;
   bool subreaper_ = false;
   std::atomic<bool> stopping_{false};

@@ -274,6 +274,13 @@ BrokerReply Broker::send(BrokerCall call, const seccomp_notif& req, int listener
     // Decide only for a call still pending: its memory was what it is now.
     if (!err && !still_pending(listener, req.id)) err = EINTR;
     std::optional<Denial> event;
+    if (!err && out->m.name_len != 0 && rules_.own_netns && (f.family == AF_INET || f.family == AF_INET6) &&
+        !in_own_netns(sock.get())) {
+      // As connect(): a socket passed in from outside lives in the host's network namespace.
+      err = EACCES;
+      event = Denial{"send", "", "a socket from outside the sandbox",
+                     "network: only sockets made inside reach the sandbox's own loopback", ""};
+    }
     if (!err) err = prepare_send(tid, f.family, f.type, *out, event);
     if (event) r.event = std::move(event);
     const uint64_t msg_len_addr = call == BrokerCall::SendMmsg ? entry + offsetof(mmsghdr, msg_len) : 0;

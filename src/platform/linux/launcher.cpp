@@ -122,11 +122,13 @@ struct ChildArgs {
     }
   }
   bool ok = true;
+  NetChildSockets net{};
   if (a.namespaces) {
     ok = map_ids(a.id_maps->uid.c_str(), a.id_maps->gid.c_str(), rep) &&
          linux_mounts::apply(plan, a.spec->cwd, rep);
-    // Proxied network: still CAP_NET_ADMIN in our namespaces (dropped just below).
-    if (ok && a.spec->net_child_fd >= 0) ok = net_child_setup(plan.net, a.spec->net_child_fd, rep);
+    // Own network namespace: loopback up, and the proxy's listeners when proxied; we
+    // still hold CAP_NET_ADMIN in our namespaces (dropped just below).
+    if (ok && plan.new_netns) ok = net_child_setup(plan.net, a.spec->net_child_fd, rep, net);
   } else if (::chdir(a.spec->cwd.c_str()) != 0) {
     ok = rep.fail("chdir", "chdir", a.spec->cwd.c_str());
   }
@@ -139,7 +141,7 @@ struct ChildArgs {
   if (ok) ok = drop_privileges(rep);
   if (ok) ok = landlock_apply(plan.landlock, rep, a.exe_fd);
   if (ok && a.spec->limits) ok = apply_limits_in_child(*a.spec->limits, rep);
-  if (ok && a.spec->supervisor) ok = a.spec->supervisor->open_in_child(rep);
+  if (ok && a.spec->supervisor) ok = a.spec->supervisor->open_in_child(rep, net.dns);
   if (ok && a.spec->seccomp && seccomp_load(*a.spec->seccomp) != 0)
     ok = rep.fail("seccomp", "prctl(PR_SET_SECCOMP)", "");
   if (ok && a.spec->supervisor) ok = a.spec->supervisor->install_in_child(rep);

@@ -54,10 +54,39 @@ int listen_on(uint16_t port, bool v6 = false) {
   return fd;
 }
 
+// The sandbox's name server address, port 53 (bound while we hold CAP_NET_BIND_SERVICE
+// in the namespace; nothing inside can take it afterwards).
+int dns_socket(bool v6) {
+  int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return -1;
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(53);
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in6 sin6{};
+  sin6.sin6_family = AF_INET6;
+  sin6.sin6_port = htons(53);
+  sin6.sin6_addr = in6addr_loopback;
+  int one = 1;
+  if (v6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  const bool bound = v6 ? ::bind(fd, reinterpret_cast<sockaddr*>(&sin6), sizeof sin6) == 0
+                        : ::bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin) == 0;
+  if (!bound) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 }  // namespace
 
-bool net_child_setup(const NetPlan& plan, int sock, const ChildReporter& rep) {
+bool net_child_setup(const NetPlan& plan, int sock, const ChildReporter& rep, NetChildSockets& out) {
   if (!loopback_up(rep)) return false;
+  if (sock < 0) {  // network off: the loopback is the sandbox's own, nothing is forwarded
+    out.dns[0] = dns_socket(false);
+    out.dns[1] = dns_socket(true);
+    return true;
+  }
   int fds[2 * kMaxListeners];
   uint16_t ports[kMaxListeners];
   int count = 0;

@@ -208,15 +208,18 @@ class Loop {
     }
   }
 
-  void refuse(Conn& c, const std::string& host, uint16_t port, const std::string& reason) {
+  void refuse(Conn& c, const std::string& host, uint16_t port, const std::string& reason,
+              const std::string& suggestion = {}) {
     {
       std::lock_guard<std::mutex> lock(shared_->mu);
-      if (shared_->refusals.size() < kMaxRefusals) shared_->refusals.push_back({host, port, reason});
+      if (shared_->refusals.size() < kMaxRefusals)
+        shared_->refusals.push_back({host, port, reason, suggestion});
     }
     if (c.kind == ListenerKind::Socks) {
       send_now(c, socks_reply(0x02));  // connection not allowed by ruleset
     } else if (c.kind == ListenerKind::Http) {
-      const std::string body = "cordon: " + host + ":" + std::to_string(port) + " refused: " + reason + "\n";
+      const std::string body = "cordon: " + host + ":" + std::to_string(port) + " refused: " + reason +
+                               (suggestion.empty() ? "" : "; allow with " + suggestion) + "\n";
       send_now(c,
                "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: " +
                    std::to_string(body.size()) + "\r\nX-Cordon-Refused: " + reason + "\r\n\r\n" + body);
@@ -259,7 +262,7 @@ class Loop {
       case DomainVerdict::Denied:
         return refuse(c, *host, port, "denied by --deny-domain");
       case DomainVerdict::NotAllowed:
-        return refuse(c, *host, port, "not in the allowlist");
+        return refuse(c, *host, port, "not in the allowlist", "--allow-domain " + *host);
       case DomainVerdict::Allowed:
         break;
     }
@@ -327,23 +330,30 @@ class Loop {
   }
 
   // The SSRF guard: keep the ordinary addresses, and special-use ones only when an
-  // allow pattern names them (or, for test overrides, loopback).
+  // allow pattern names them, or the name is an --allow-private-host (but never cloud
+  // metadata), or for test overrides, 127.0.0.1 and ::1 (where the test servers listen;
+  // every other loopback address is guarded as usual, so the tests can prove the guard).
   void accept_addresses(Conn& c, const std::vector<IpAddress>& all, bool overridden) {
     std::vector<IpAddress> ok;
     std::string first_reason, first_address;
+    const bool private_host = std::find(options_.private_hosts.begin(), options_.private_hosts.end(),
+                                        c.host) != options_.private_hosts.end();
+    IpAddress lo4, lo6;
+    lo4.bytes[0] = 127, lo4.bytes[3] = 1;
+    lo6.v6 = true, lo6.bytes[15] = 1;
     for (const auto& a : all) {
       const std::string why = special_use_reason(a);
-      if (why.empty() || options_.filter.allows_address(a) || (overridden && why == "loopback")) {
+      if (why.empty() || options_.filter.allows_address(a) || (private_host && why != "cloud metadata") ||
+          (overridden && (a == lo4 || a == lo6))) {
         ok.push_back(a);
       } else if (first_reason.empty()) {
         first_reason = why, first_address = a.to_string();
       }
     }
+    if (ok.empty() && first_reason.empty()) return refuse(c, c.host, c.port, "name does not resolve");
     if (ok.empty())
-      return refuse(c, c.host, c.port,
-                    first_reason.empty()
-                        ? "name does not resolve"
-                        : "resolves to a " + first_reason + " address (" + first_address + ")");
+      return refuse(c, c.host, c.port, "resolves to a " + first_reason + " address (" + first_address + ")",
+                    private_host || first_reason == "cloud metadata" ? "" : "--allow-private-host " + c.host);
     c.addresses = std::move(ok);
     c.phase = Phase::Connecting;
     start_connect(c);
@@ -682,13 +692,17 @@ ProxyServer::~ProxyServer() {
 std::vector<std::string> summarize_refusals(const std::vector<ProxyRefusal>& refusals) {
   std::map<std::string, int> counts;
   std::vector<std::string> order;
+  std::map<std::string, std::string> suggestions;
   for (const auto& r : refusals) {
     std::string line = r.address() + " (" + r.reason + ")";
-    if (counts[line]++ == 0) order.push_back(line);
+    if (counts[line]++ == 0) order.push_back(line), suggestions[line] = r.suggestion;
   }
   std::vector<std::string> out;
-  for (const auto& line : order)
-    out.push_back(counts[line] > 1 ? line + " x" + std::to_string(counts[line]) : line);
+  for (const auto& line : order) {
+    const std::string& s = suggestions[line];
+    out.push_back((counts[line] > 1 ? line + " x" + std::to_string(counts[line]) : line) +
+                  (s.empty() ? "" : "; allow with " + s));
+  }
   return out;
 }
 
@@ -703,6 +717,7 @@ Result<std::unique_ptr<ProxyServer>> start_proxy_for(const Policy& policy, const
   auto filter = DomainFilter::build(policy.net.allow_domains, policy.net.deny_domains);
   if (!filter) return filter.error();
   o.filter = std::move(*filter);
+  o.private_hosts = policy.net.allow_private_hosts;
   if (plan.on_host) {
     if (!listeners) return os_error("proxy", "host listeners", EINVAL, "none were bound before planning");
     o.host_listeners = std::move(listeners);

@@ -51,6 +51,7 @@ struct ProxyRefusal {
   std::string host;
   uint16_t port = 0;
   std::string reason;
+  std::string suggestion;  // the option that would allow it ("--allow-domain NAME"), or empty
   // "host:port", "[::1]:port" for IPv6 addresses.
   std::string address() const {
     const bool v6 = host.find(':') != std::string::npos;
@@ -70,6 +71,9 @@ struct HostProxyListeners {
 struct ProxyOptions {
   DomainFilter filter;
   std::vector<std::pair<std::string, std::vector<IpAddress>>> test_resolve;  // normalised names
+  // --allow-private-host: names whose special-use addresses pass the SSRF guard
+  // (cloud metadata excepted); normalised, exact.
+  std::vector<std::string> private_hosts;
   // Listener order in the SCM_RIGHTS message: HTTP, SOCKS5, then one per forwarded port.
   std::vector<uint16_t> forward_ports;
   // No namespace: serve these listeners on the host's 127.0.0.1, nothing forwarded.

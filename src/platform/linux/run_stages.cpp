@@ -436,7 +436,7 @@ Summary summarize_stage(const Policy& policy, const Planned& planned, const Laun
     d.operation = "connect";
     d.address = r.address();
     d.rule = "network proxy: " + r.reason;
-    if (r.reason == "not in the allowlist") d.suggestion = "--allow-domain " + r.host;
+    d.suggestion = r.suggestion;
     out.denials.push_back(std::move(d));
   }
   return s;

@@ -16,7 +16,9 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <string_view>
 
+#include "core/dns_message.hpp"
 #include "platform/linux/caller.hpp"
 #include "platform/linux/denial_recorder.hpp"
 
@@ -49,9 +51,11 @@ Result<SeccompProgram> export_program(scmp_filter_ctx ctx) {
   return prog;
 }
 
+// The network's socket() rules (net_plan.cpp): with the network off they are replaced by
+// one notification for every family but AF_UNIX, and the broker refuses each (or lets
+// route netlink through), so the refusal is reported.
 bool is_moved(const SeccompRule& r) {
-  return r.syscall == "socket" && r.check == ArgCheck::NotEq && r.arg == 0 && r.value == kAfUnix &&
-         r.also.check == ArgCheck::None;
+  return r.syscall == "socket";
 }
 
 }  // namespace
@@ -177,7 +181,8 @@ Status Supervisor::prepare() {
   return Ok{};
 }
 
-bool Supervisor::open_in_child(const ChildReporter& rep) {
+bool Supervisor::open_in_child(const ChildReporter& rep, const int (&dns)[2]) {
+  child_dns_[0] = dns[0], child_dns_[1] = dns[1];
   if (!brokers_connect_ || !rules_.own_netns) return true;
   child_diag_ = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   return child_diag_ >= 0 || rep.fail("broker", "socket(AF_NETLINK, NETLINK_SOCK_DIAG)", "");
@@ -207,20 +212,25 @@ bool Supervisor::install_in_child(const ChildReporter& rep) const {
     // moved deny-list rules enforced as a plain filter. The parent sees EOF.
     if (!programs_.fallback.instructions.empty() && seccomp_load(programs_.fallback) != 0)
       return rep.fail("seccomp", "prctl(PR_SET_SECCOMP)", "fallback");
+    // Nobody would answer on the name server's port: closed, so lookups are refused at
+    // once rather than left waiting for a reply.
+    for (int fd : child_dns_)
+      if (fd >= 0) ::close(fd);
     ::close(child_end_.get());  // the parent sees EOF: unobserved
     return true;
   }
   // The listener, and the diag socket when there is one, handed over by number: the
   // parent takes its copies (pidfd_getfd), then acknowledges. Not SCM_RIGHTS: sendmsg() is
   // now one of the calls this filter routes to the supervisor, which waits for the listener.
-  const int fds[2] = {listener, child_diag_};
+  const int fds[4] = {listener, child_diag_, child_dns_[0], child_dns_[1]};
   char ack = 0;
   // Without the parent holding the listener, every watched call would fail (ENOSYS).
   if (::write(child_end_.get(), fds, sizeof fds) != static_cast<ssize_t>(sizeof fds) ||
       ::read(child_end_.get(), &ack, 1) != 1)
     return rep.fail("supervisor", "pidfd_getfd", "the seccomp listener");
   ::close(listener);
-  if (child_diag_ >= 0) ::close(child_diag_);
+  for (int fd : {child_diag_, child_dns_[0], child_dns_[1]})
+    if (fd >= 0) ::close(fd);
   ::close(child_end_.get());  // init keeps running: let the parent see EOF now
   return true;
 }
@@ -249,11 +259,16 @@ void Supervisor::run() {
     if (wait[0].revents) break;
     if (wait[1].revents) return;
   }
-  int numbers[2] = {-1, -1};
+  int numbers[4] = {-1, -1, -1, -1};
   if (::read(parent_end_.get(), numbers, sizeof numbers) != static_cast<ssize_t>(sizeof numbers)) return;
   int err = 0;
   UniqueFd listener = take_fd(child_, numbers[0], err);
   UniqueFd diag = numbers[1] >= 0 ? take_fd(child_, numbers[1], err) : UniqueFd();
+  // The name server's sockets: if they cannot be taken, they close with the child's
+  // copies and lookups are refused at once (a temporary failure, as before).
+  UniqueFd dns[2];
+  for (int i = 0; i < 2; ++i)
+    if (numbers[2 + i] >= 0) dns[i] = take_fd(child_, numbers[2 + i], err);
   if (!listener.valid() || (numbers[1] >= 0 && !diag.valid())) {
     parent_end_.reset();  // the child reads EOF and fails closed
     return;
@@ -276,12 +291,17 @@ void Supervisor::run() {
 
   // 2. Answer notifications until every process under the filter is gone (POLLHUP),
   // or the launcher says the command and its leftovers have ended.
-  pollfd fds[2] = {{listener.get(), POLLIN, 0}, {stop_read_.get(), POLLIN, 0}};
+  pollfd fds[4] = {{listener.get(), POLLIN, 0},
+                   {stop_read_.get(), POLLIN, 0},
+                   {dns[0].get(), POLLIN, 0},
+                   {dns[1].get(), POLLIN, 0}};  // poll skips the negative descriptors
   for (;;) {
-    if (::poll(fds, 2, -1) < 0) {
+    if (::poll(fds, 4, -1) < 0) {
       if (errno == EINTR) continue;
       return;
     }
+    for (int i = 2; i < 4; ++i)
+      if (fds[i].revents & POLLIN) answer_dns(fds[i].fd);
     if (fds[0].revents & POLLIN) {
       handle(listener.get());
       continue;
@@ -293,6 +313,25 @@ void Supervisor::run() {
       while (::poll(&last, 1, 0) > 0 && (last.revents & POLLIN)) handle(listener.get());
       return;
     }
+  }
+}
+
+// Every query on the sandbox's name server gets "no such name" (core/dns_message.hpp),
+// sent back to its source inside the sandbox's network namespace (the socket's); a
+// datagram that is not a standard query gets nothing. Bounded per wake-up.
+void Supervisor::answer_dns(int sock) {
+  char buf[1500];
+  std::string reply;
+  for (int i = 0; i < 64; ++i) {
+    sockaddr_storage from{};
+    socklen_t from_len = sizeof from;
+    const ssize_t n = ::recvfrom(sock, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC,
+                                 reinterpret_cast<sockaddr*>(&from), &from_len);
+    if (n < 0) return;
+    const size_t len = std::min(static_cast<size_t>(n), sizeof buf);
+    if (!nxdomain_reply(std::string_view(buf, len), reply)) continue;
+    (void)::sendto(sock, reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
+                   reinterpret_cast<const sockaddr*>(&from), from_len);
   }
 }
 

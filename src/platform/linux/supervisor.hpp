@@ -77,8 +77,10 @@ class Supervisor {
   bool install_in_child(const ChildReporter& rep) const;
   // Child, in its namespaces and before any seccomp filter: the socket-diagnostics socket
   // the broker asks which unix sockets were made inside (only with a network namespace
-  // of its own). No allocation; false after reporting a failure.
-  bool open_in_child(const ChildReporter& rep);
+  // of its own). `dns`: the sockets on the sandbox's 127.0.0.1:53 and [::1]:53 (net_child.hpp,
+  // -1 for none), handed over with the listener; the supervisor answers each query there
+  // "no such name" (core/dns_message.hpp). No allocation; false after reporting a failure.
+  bool open_in_child(const ChildReporter& rep, const int (&dns)[2]);
   // Parent, right after clone: the supervisor thread. `child`: the sandbox's first
   // process; `subreaper`: its processes are found below cordon (no pid namespace).
   void start(pid_t child, bool subreaper);
@@ -94,6 +96,7 @@ class Supervisor {
  private:
   void run();
   void handle(int listener);
+  void answer_dns(int sock);
 
   DenialRules rules_;
   Broker broker_{rules_};
@@ -106,6 +109,7 @@ class Supervisor {
   bool active_ = false;
   bool brokers_connect_ = false;  // the filter routes connect() to the broker
   int child_diag_ = -1;           // the child's copy only (open_in_child)
+  int child_dns_[2] = {-1, -1};   // the child's copies only (open_in_child)
   pid_t child_ = -1;
   bool subreaper_ = false;
   std::vector<std::string> warnings_;
