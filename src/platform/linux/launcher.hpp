@@ -12,7 +12,9 @@
 //   sandbox's init (init_main.cpp): a fresh image with an empty environment that holds
 //   nothing of cordon's; as pid 1 it forks the command and reaps until it exits.
 // Parent: forwards SIGINT/TERM/HUP/QUIT/USR1/USR2/WINCH, enforces the timeout by
-// killing the sandbox's init (the kernel then kills the whole pid namespace).
+// killing the sandbox's init (the kernel then kills the whole pid namespace), and the
+// same way ends a command still running kStopGraceSeconds after a SIGTERM or SIGHUP
+// (at once on a second stop signal).
 // Without user namespaces (LandlockOnly) the child is the command itself (or, for an
 // MCP request, the init, which execs it) and the parent, a child subreaper, kills
 // whatever it leaves behind. Either way the command inherits only 0, 1 and 2.
@@ -32,6 +34,9 @@
 namespace cordon {
 
 class Supervisor;  // platform/linux/supervisor.hpp
+
+// How long a command may take to end after cordon forwarded SIGTERM or SIGHUP to it.
+inline constexpr double kStopGraceSeconds = 5.0;
 
 struct LaunchSpec {
   const LinuxPlan* plan = nullptr;
@@ -59,6 +64,9 @@ struct LaunchSpec {
   // cordon mcp workers: argv is empty, and the init reads the command (argv, extra
   // environment, working directory) from stdin, after the sandbox is set up.
   bool request_on_stdin = false;
+  // SIGTERM or SIGHUP (cordon told to stop) is forwarded; whatever still runs this long
+  // after is killed, the whole tree, and at once on a second such signal (or SIGINT/SIGQUIT).
+  double stop_grace_seconds = kStopGraceSeconds;
 };
 
 struct LaunchResult {
@@ -72,6 +80,11 @@ struct LaunchResult {
   int exec_errno = 0;
   double duration_ms = 0;
   int leftovers_killed = 0;
+  // Killed because it was still running after a SIGTERM/SIGHUP: the signal that asked, and
+  // whether a second signal ended the grace period early (else it expired).
+  int stop_signal = 0;
+  bool stop_killed = false;
+  bool stop_second_signal = false;
 };
 
 // Error code ENOSYS-like marker: clone() refused the namespaces (caller may re-plan
