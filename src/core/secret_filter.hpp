@@ -39,6 +39,6 @@ const FilteredEntry* filtered_entry(const std::string& home_relative_path);
 FilteredText filter_npmrc(const std::string& text);
 
 // The largest file that is filtered (a larger one stays masked).
-inline constexpr size_t kMaxFilteredBytes = 64 * 1024;  // the sandbox's /dev holds the copy
+inline constexpr size_t kMaxFilteredBytes = size_t{64} * 1024;  // the sandbox's /dev holds the copy
 
 }  // namespace cordon
