@@ -22,6 +22,7 @@ endif()
 add_executable(cordon ${CMAKE_CURRENT_LIST_DIR}/../src/apps/cli/main.cpp
                       ${CMAKE_CURRENT_LIST_DIR}/../src/apps/cli/main_windows.cpp
                       ${CMAKE_CURRENT_LIST_DIR}/../src/apps/cli/options.cpp
+                      ${CMAKE_CURRENT_LIST_DIR}/../src/apps/cli/arg_check.cpp
                       ${CMAKE_CURRENT_LIST_DIR}/../src/apps/cli/man_page.cpp)
 target_link_libraries(cordon PRIVATE cordon_windows)
 if(TARGET CLI11::CLI11)

@@ -267,6 +267,44 @@ const std::vector<HomeEntry>& protected_home_entries() {
   return entries;
 }
 
+// Names that the vendor prefixes above (AWS_*, AZURE_*, GH_*, GITHUB_*, GITLAB_*, OPENAI_*,
+// ANTHROPIC_*, VAULT_*) would drop, documented by those tools as settings, not secrets:
+// regions, endpoints, profile names, CA bundles, file paths, CI run facts. Exact names
+// only, so a new credential variable under a prefix stays dropped until it is known. A
+// path (AWS_SHARED_CREDENTIALS_FILE) names a file the mounts mask when it is a secret.
+const std::vector<std::string>& non_secret_env_names() {
+  static const std::vector<std::string> names = {
+      // AWS CLI and SDKs
+      "AWS_CA_BUNDLE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+      "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_DEFAULT_OUTPUT", "AWS_PAGER",
+      "AWS_CLI_AUTO_PROMPT", "AWS_ENDPOINT_URL", "AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT",
+      "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS", "AWS_SDK_LOAD_CONFIG", "AWS_STS_REGIONAL_ENDPOINTS",
+      "AWS_EC2_METADATA_DISABLED", "AWS_LAMBDA_FUNCTION_NAME", "AWS_EXECUTION_ENV",
+      "AWS_NODEJS_CONNECTION_REUSE_ENABLED",
+      // Azure CLI
+      "AZURE_CONFIG_DIR", "AZURE_CORE_OUTPUT", "AZURE_CORE_COLLECT_TELEMETRY", "AZURE_DEFAULTS_LOCATION",
+      "AZURE_DEFAULTS_GROUP", "AZURE_EXTENSION_DIR",
+      // GitHub CLI and GitHub Actions' run facts (the job's token is GITHUB_TOKEN, still dropped)
+      "GH_HOST", "GH_REPO", "GH_PAGER", "GH_EDITOR", "GH_BROWSER", "GH_PROMPT_DISABLED",
+      "GH_NO_UPDATE_NOTIFIER", "GH_CONFIG_DIR", "GH_DEBUG", "GITHUB_ACTIONS", "GITHUB_WORKSPACE",
+      "GITHUB_REPOSITORY", "GITHUB_REPOSITORY_OWNER", "GITHUB_SHA", "GITHUB_REF", "GITHUB_REF_NAME",
+      "GITHUB_REF_TYPE", "GITHUB_HEAD_REF", "GITHUB_BASE_REF", "GITHUB_EVENT_NAME", "GITHUB_EVENT_PATH",
+      "GITHUB_RUN_ID", "GITHUB_RUN_NUMBER", "GITHUB_RUN_ATTEMPT", "GITHUB_JOB", "GITHUB_WORKFLOW",
+      "GITHUB_ACTION", "GITHUB_ACTOR", "GITHUB_SERVER_URL", "GITHUB_API_URL", "GITHUB_GRAPHQL_URL",
+      "GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY", "GITHUB_STATE",
+      // GitLab CI run facts (CI_JOB_TOKEN is not under these prefixes and matches *TOKEN*)
+      "GITLAB_CI", "GITLAB_USER_LOGIN", "GITLAB_USER_NAME", "GITLAB_FEATURES",
+      // OpenAI and Anthropic SDKs: where to connect, not what to send
+      "OPENAI_BASE_URL", "OPENAI_API_BASE", "OPENAI_ORG_ID", "OPENAI_ORGANIZATION", "OPENAI_PROJECT_ID",
+      "OPENAI_API_TYPE", "OPENAI_API_VERSION", "OPENAI_LOG", "ANTHROPIC_BASE_URL", "ANTHROPIC_MODEL",
+      "ANTHROPIC_LOG",
+      // HashiCorp Vault: where it is, not how to log in (VAULT_TOKEN stays dropped)
+      "VAULT_ADDR", "VAULT_CACERT", "VAULT_CAPATH", "VAULT_NAMESPACE", "VAULT_SKIP_VERIFY", "VAULT_FORMAT",
+      // matched by a word pattern, yet a setting
+      "TOKENIZERS_PARALLELISM", "PASSWORD_STORE_DIR", "GCM_CREDENTIAL_STORE"};
+  return names;
+}
+
 const std::vector<std::string>& secret_env_patterns() {
   static const std::vector<std::string> patterns = {"*TOKEN*",
                                                     "*SECRET*",

@@ -70,5 +70,8 @@ const std::vector<HomeEntry>& protected_home_entries();
 
 // Environment variable name patterns dropped by default (glob, case-insensitive).
 const std::vector<std::string>& secret_env_patterns();
+// Exact names (case-insensitive) that those patterns match but that hold settings, not
+// secrets (AWS_CA_BUNDLE, AWS_REGION, GITHUB_ACTIONS, VAULT_ADDR): kept.
+const std::vector<std::string>& non_secret_env_names();
 
 }  // namespace cordon::defaults

@@ -16,6 +16,17 @@ bool matches_any(const std::vector<std::string>& patterns, std::string_view name
                      [&](const std::string& p) { return glob_match_icase(p, name); });
 }
 
+bool equal_icase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+}
+
+// A name the secret patterns match that is a documented setting (defaults.hpp).
+bool is_known_setting(std::string_view name) {
+  const auto& names = defaults::non_secret_env_names();
+  return std::any_of(names.begin(), names.end(), [&](const std::string& n) { return equal_icase(n, name); });
+}
+
 // The name of "NAME=VALUE". Windows keeps per-drive directories as "=C:=C:\dir", so
 // the separator is the first '=' after the first character. Empty when there is none.
 std::string_view name_of(std::string_view entry) {
@@ -60,7 +71,8 @@ EnvResult filter_env(const std::vector<std::string>& environ_in, const EnvPolicy
     // A malformed entry has no name to report, and its text may be a secret.
     if (name.empty()) continue;
     const bool kept = std::find(policy.keep.begin(), policy.keep.end(), name) != policy.keep.end();
-    const bool secret = (policy.filter_secrets && matches_any(defaults::secret_env_patterns(), name)) ||
+    const bool secret = (policy.filter_secrets && matches_any(defaults::secret_env_patterns(), name) &&
+                         !is_known_setting(name)) ||
                         matches_any(policy.drop_patterns, name);
     if (secret && !kept) {
       note_dropped(name);

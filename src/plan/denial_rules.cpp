@@ -188,6 +188,9 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
     if (rule.category == "deny-read") r.masked.push_back(rule.subject);
     if (rule.category == "hide") r.hidden.push_back(rule.subject);
     if (rule.category == "allow-read") r.read_exceptions.push_back(rule.subject);
+    if (rule.category == "filter-read")  // ~/.npmrc without its secrets: readable, never writable
+      r.read_only.push_back({rule.subject, "a read-only copy of a secret's settings (secret entries removed)",
+                             "none: it is shown read-only in the sandbox; change it outside"});
   }
   return r;
 }
@@ -324,6 +327,7 @@ void DenialLog::add(Denial d) {
     return;
   }
   entries_.push_back(std::move(d));
+  if (on_new_) on_new_(entries_.back());
 }
 
 }  // namespace cordon

@@ -13,6 +13,7 @@
 // The record is advisory: it never decides enforcement.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -148,8 +149,11 @@ class DenialLog {
   void add(Denial d);
   const std::vector<Denial>& entries() const { return entries_; }
   bool truncated() const { return truncated_; }
+  // Called with each new entry as it is added (the live report on a terminal).
+  void on_new(std::function<void(const Denial&)> f) { on_new_ = std::move(f); }
 
  private:
+  std::function<void(const Denial&)> on_new_;
   size_t limit_;
   std::vector<Denial> entries_;
   bool truncated_ = false;

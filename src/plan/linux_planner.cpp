@@ -379,14 +379,32 @@ class RealPaths {
   std::unordered_map<std::string, std::optional<std::string>> memo_;
 };
 
+// Debuggers and sanitizers (gdb, strace, LeakSanitizer) trace the command's own processes.
+// Allowed when the kernel keeps every tracee inside this run: the sandbox's pid namespace
+// (nothing outside has a pid there; its init is non-dumpable and the command holds no
+// capability) or the run's Landlock domain (ptrace reaches only processes in the same or a
+// nested domain: neither cordon nor any host process nor another run). A tracee has the
+// tracer's seccomp filter and domain, so whatever it is made to do it could do itself; the
+// broker reads a call's memory once and acts on that copy, and since Linux 4.8 seccomp runs
+// after the tracer's syscall-entry stop, so a tracer cannot change a checked call. With
+// neither (no user namespaces and no Landlock) it stays refused: cordon itself would be in
+// reach. docs/architecture.md, "Debuggers and sanitizers".
+std::vector<SeccompRule> tracing_seccomp_rules(bool confined) {
+  if (confined) return {};
+  const char* why =
+      "no debugging without a pid namespace or Landlock (cordon and host processes would be "
+      "in reach)";
+  std::vector<SeccompRule> r;
+  for (const char* s : {"ptrace", "process_vm_writev", "process_vm_readv"})
+    r.push_back({s, kEperm, ArgCheck::None, 0, 0, 0, why});
+  return r;
+}
+
 std::vector<SeccompRule> seccomp_rules(const Policy& policy, bool namespaces, bool host_proxy) {
   std::vector<SeccompRule> r;
   auto deny = [&](const char* name, const char* reason) {
     r.push_back({name, kEperm, ArgCheck::None, 0, 0, 0, reason});
   };
-  deny("ptrace", "no debugging or memory access to other processes");
-  deny("process_vm_writev", "no writing another process's memory");
-  deny("process_vm_readv", "no reading another process's memory");
   // Calls that reach into another process without ptrace: each passes the same ptrace
   // access check, which the sandbox's init also fails (it is non-dumpable); refused
   // here as well so that no single mechanism is all that stands (docs/architecture.md).
@@ -659,10 +677,28 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
         std::any_of(denied.begin(), denied.end(),
                     [&](const std::string& d) { return paths::is_within(a, d) && a != d; }))
       exceptions.push_back(a);
+  // A masked file that also holds settings (~/.npmrc) is shown filtered where a mount can
+  // put the copy there; Landlock then reads it like any other file.
+  std::vector<std::string> filtered;
   for (const auto& d : denied) {
     std::vector<std::string> inside;
     for (const auto& a : exceptions)
       if (paths::is_within(a, d)) inside.push_back(a);
+    auto copy = std::find_if(inputs.filtered_secrets.begin(), inputs.filtered_secrets.end(),
+                             [&](const LinuxPlanInputs::FilteredSecret& f) { return f.path == d; });
+    if (ns && copy != inputs.filtered_secrets.end() && denied_kind[d] == FileKind::File &&
+        fs.lkind(d) == FileKind::File) {
+      MountStep m{MountKind::FilteredFile, d, "", "secret entries removed"};
+      m.text = copy->text;
+      plan.mounts.push_back(m);
+      filtered.push_back(d);
+      std::string removed;
+      for (const auto& k : copy->removed) removed += (removed.empty() ? "" : ", ") + k;
+      rules.push_back(
+          {"filter-read", d, "its settings only (read-only copy)", "a filtered copy mounted over it",
+           "removed: " + (removed.empty() ? std::string("nothing (no secret entry found)") : removed)});
+      continue;
+    }
     if (ns) {
       MountStep m{denied_kind[d] == FileKind::Dir ? MountKind::MaskDir : MountKind::MaskFile, d, "",
                   "secret"};
@@ -732,7 +768,9 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
   // own private /tmp stays reachable: as /tmp (namespaces; its source was cloned before
   // the mask, mounts.cpp step 2) or by its own path (Landlock only: a writable rule
   // beneath the excluded state root).
-  std::vector<std::string> landlock_denied = denied;
+  std::vector<std::string> landlock_denied;
+  for (const auto& d : denied)
+    if (std::find(filtered.begin(), filtered.end(), d) == filtered.end()) landlock_denied.push_back(d);
   if (!inputs.state_root.empty()) {
     const std::string& state = inputs.state_root;
     // Under a private or empty /tmp the host's state path does not exist inside.
@@ -830,6 +868,8 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
 
   // --- seccomp --------------------------------------------------------------------
   plan.seccomp = seccomp_rules(policy, ns, plan.net.on_host);
+  for (auto& rule : tracing_seccomp_rules(ns || caps.landlock_abi > 0))
+    plan.seccomp.push_back(std::move(rule));
   for (const auto& s : plan.seccomp)
     rules.push_back({"syscall", s.syscall + (s.check != ArgCheck::None ? " (filtered)" : ""),
                      s.errno_value == kEnosys ? "ENOSYS" : "EPERM", "seccomp", s.reason});
@@ -966,7 +1006,7 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
     else
       add("network off", N, "host network (--net on)");
     add("process isolation", E,
-        std::string("pid + ipc namespaces, ") + (caps.seccomp ? "seccomp (ptrace), " : "") +
+        std::string("pid + ipc namespaces, ") + (caps.seccomp ? "seccomp (cross-process calls), " : "") +
             "no capabilities");
     add("kernel settings read-only", E,
         "read-only binds of /proc/sys, sysrq-trigger, irq, bus, fs" +
@@ -1005,7 +1045,7 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
         userns_fix);
     add("process isolation", abi >= 6 ? D : M,
         std::string(abi >= 6 ? "landlock signal scoping" : "") + (abi >= 6 && caps.seccomp ? " + " : "") +
-            (caps.seccomp ? "seccomp (ptrace)" : "") +
+            (caps.seccomp ? "seccomp (cross-process calls)" : "") +
             (abi >= 6       ? ""
              : caps.seccomp ? " only"
                             : "none"),
@@ -1029,7 +1069,7 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
         "other workspaces' private /tmp and cordon's records are readable (needs user namespaces or "
         "Landlock)",
         userns_fix);
-    add("process isolation", M, caps.seccomp ? "seccomp (ptrace) only" : "none",
+    add("process isolation", M, caps.seccomp ? "seccomp (cross-process calls, ptrace) only" : "none",
         "no pid namespace or signal scoping", userns_fix);
   }
   // Pathname unix sockets (platform/linux/broker.hpp): every connect() is performed by

@@ -41,6 +41,7 @@ enum class MountKind {
   EmptyWritableDir,     // empty private tmpfs (XDG runtime dir: keeps tools working, hides host IPC)
   Tmp,                  // /tmp: source is the private dir, "host", or "" for an empty read-only /tmp
   ProcReadOnly,         // after the fresh /proc: read-only self-bind of a kernel-settings entry
+  FilteredFile,         // a masked file shown as `text` (its settings without the secrets), read-only
 };
 
 struct MountStep {
@@ -50,6 +51,8 @@ struct MountStep {
   std::string reason;
   // MaskDir: --allow-read exceptions below the masked directory, bound back read-only.
   std::vector<std::string> reexpose = {};
+  // FilteredFile: what the command reads there (core/secret_filter.hpp).
+  std::string text = {};
 };
 
 // A protected path that does not exist yet: cordon creates an empty one on the host
@@ -134,6 +137,14 @@ struct LinuxPlanInputs {
   // $XDG_CONFIG_HOME when set and absolute: the home entries under ~/.config are read
   // from there instead (git, fish, systemd), and protected there too.
   std::string xdg_config_home = {};
+  // Masked files that also hold settings (core/secret_filter.hpp), read and filtered on the
+  // host: with a mount namespace the command sees `text` there instead of an empty file.
+  struct FilteredSecret {
+    std::string path;  // absolute, a regular file (not a link) when it was read
+    std::string text;
+    std::vector<std::string> removed;
+  };
+  std::vector<FilteredSecret> filtered_secrets = {};
 };
 
 struct LinuxPlan {

@@ -22,6 +22,7 @@ std::string plan_digest(const LinuxPlan& plan) {
     field(text, m.target);
     field(text, m.source);
     for (const auto& r : m.reexpose) field(text, r);
+    field(text, m.text);  // a filtered copy (~/.npmrc) edited since: a worker must not serve the old one
   }
   // Not the placeholders: whether cordon's own empty placeholder exists yet (another
   // worker made it) changes nothing inside; the read-only mount on that path is the same.

@@ -29,7 +29,14 @@ struct RunFacts {
   bool best_effort = false;
   std::vector<Denial> denials;
   bool denials_truncated = false;
+  // The command exited 0: refusals it coped with get one summary line, not a list (unless
+  // every_denial: --report-denials full), and the ones tools expect and handle are not
+  // counted at all (expected_refusal()).
+  bool command_succeeded = false;
+  bool every_denial = false;
   std::optional<double> timed_out_after;  // seconds
+  // Still running after cordon forwarded SIGTERM/SIGHUP: the line that says how it ended.
+  std::optional<std::string> stop_killed;
   std::vector<std::string> limits_exceeded;
   std::vector<std::string> limits_reached;
 };
@@ -38,6 +45,12 @@ struct RunFacts {
 inline constexpr size_t kDenialsShown = 10;
 
 [[nodiscard]] std::vector<std::string> summarize_run(const RunFacts& facts);
+
+// A refusal a tool expects and handles on its own, with no effect on its result: git's
+// opportunistic refresh of the index (`git status` takes .git/index.lock, and goes on
+// without it when it cannot). Still in the JSON result; never the subject of a line when
+// the command succeeds.
+[[nodiscard]] bool expected_refusal(const Denial& d);
 
 // Writes each line as "cordon: <escaped line>\n" to stderr.
 void print_lines(const std::vector<std::string>& lines);

@@ -108,7 +108,7 @@ TEST(CreateBroker, EveryWayToMakeAnAbsentProtectedNameIsRefused) {
       "ln -s .idea dangling && echo x > dangling; rm dangling; ln -s . self && mkdir self/.kiro; rm self; "
       "ln -s /proc/self/cwd/.amazonq via && echo x > via; rm via; rmdir sub; " +
       sh_quote(probe) + " dirfd .opencode; " + sh_quote(probe) + " tmpfile .roo; true";
-  auto o = box.sh(script);
+  auto o = box.sh(script, {"--report-denials", "full"});  // listed although the command succeeds
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_EQ(snapshot(box.ws.path()), before) << o.err;
   // stderr lists the first ten denials; the probe's two are told by its own errors.

@@ -66,7 +66,8 @@ void make_repo_outside(const Sandbox& box) {
 TEST(Denials, WriteOutsideTheWorkspaceNamesTheDirectoryToAllow) {
   Sandbox box;
   OutsideDir out;
-  auto r = run_json(box, "echo x > '" + (out / "file") + "'; echo ok > inside");
+  // The command fails: each refusal gets its line (a success gets one summary line).
+  auto r = run_json(box, "echo x > '" + (out / "file") + "'; echo ok > inside; false");
   EXPECT_FALSE(exists(out / "file"));
   EXPECT_TRUE(exists(box.ws / "inside"));
   expect_record(r, "create", out / "file", "outside the writable roots", "--writable " + out.path());
@@ -205,8 +206,8 @@ TEST(Denials, OffRecordsNothingAndStillRefuses) {
 TEST(Denials, ListIsBoundedAndMarkedTruncated) {
   Sandbox box;
   OutsideDir out;
-  auto r = run_json(
-      box, "i=0; while [ $i -lt 100 ]; do echo > '" + out.path() + "'/f$i 2>/dev/null; i=$((i+1)); done");
+  auto r = run_json(box, "i=0; while [ $i -lt 100 ]; do echo > '" + out.path() +
+                             "'/f$i 2>/dev/null; i=$((i+1)); done; false");
   EXPECT_EQ(r.denials().size(), 64u);
   EXPECT_TRUE(r.result.value("denials_truncated", false));
   EXPECT_TRUE(contains(r.outcome.err, "and more denials")) << r.outcome.err;

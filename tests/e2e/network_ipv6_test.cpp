@@ -58,7 +58,7 @@ TEST(NetworkIpv6, NamesResolvingToSpecialV6AddressesAreRefused) {
   auto o = box.run(
       "curl -sS -f -m 10 http://ula.test:8080/; echo ula=$?; "
       "curl -sS -f -m 10 http://mapped.test:8080/; echo mapped=$?",
-      {"--allow-domain", "ula.test", "--allow-domain", "mapped.test"});
+      {"--allow-domain", "ula.test", "--allow-domain", "mapped.test", "--report-denials", "full"});
   EXPECT_TRUE(contains(o.out, "ula=22")) << o.out << o.err;
   EXPECT_TRUE(contains(o.out, "mapped=22")) << o.out << o.err;
   EXPECT_TRUE(contains(o.err, "ula.test:8080 (resolves to a private address (fd00::5))")) << o.err;

@@ -130,7 +130,7 @@ TEST(Network, DeniedNameFailsAndTheServerSawNothing) {
                        "curl -sS -m 10 -x \"$ALL_PROXY\" http://bad.x.test:" + port + "/; echo socks=$?; " +
                        "curl -sS -f -m 10 http://good.test:" + port + "/; echo unlisted=$?; " +
                        "curl -sS -f -m 10 http://a.x.test:" + port + "/wildcard; echo wildcard=$?",
-                   {"--allow-domain", "*.x.test", "--deny-domain", "bad.x.test"});
+                   {"--allow-domain", "*.x.test", "--deny-domain", "bad.x.test", "--report-denials", "full"});
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_TRUE(contains(o.out, "http=22")) << o.out << o.err;  // 403 from the proxy
   EXPECT_FALSE(contains(o.out, "socks=0")) << o.out;

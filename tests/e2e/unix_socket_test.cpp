@@ -133,7 +133,7 @@ TEST(UnixSockets, OutsideServerSeesNoConnectionDirectlyOrThroughALinkMadeInside)
 
     auto o = run_in(box, shape,
                     "ln -s " + sh_quote(sock) + " link && " + probe("connect " + sh_quote(sock) + " link"),
-                    {"--json"});
+                    {"--json", "--report-denials", "full"});
     EXPECT_TRUE(contains(o.out, sock + " refused 13")) << o.out << o.err;
     EXPECT_TRUE(contains(o.out, "link refused 13")) << o.out << o.err;
     EXPECT_EQ(server.connections(), 1);

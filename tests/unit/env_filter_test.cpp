@@ -147,5 +147,121 @@ TEST(FilterEnv, DroppedNamesAreUnique) {
   EXPECT_EQ(r.dropped, (std::vector<std::string>{"X_TOKEN"}));
 }
 
+// Real variable names from the tools' documentation: every credential is dropped, every
+// setting is kept (issue: AWS_CA_BUNDLE and the like vanished with the secrets).
+TEST(FilterEnv, RealNamesSecretsDroppedSettingsKept) {
+  const std::vector<std::string> secrets = {"AWS_ACCESS_KEY_ID",
+                                            "AWS_SECRET_ACCESS_KEY",
+                                            "AWS_SESSION_TOKEN",
+                                            "AWS_SECURITY_TOKEN",
+                                            "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                                            "AWS_WEB_IDENTITY_TOKEN_FILE",
+                                            "AWS_BEARER_TOKEN_BEDROCK",
+                                            "AZURE_CLIENT_SECRET",
+                                            "AZURE_CLIENT_ID",
+                                            "AZURE_TENANT_ID",
+                                            "AZURE_STORAGE_KEY",
+                                            "AZURE_STORAGE_CONNECTION_STRING",
+                                            "GITHUB_TOKEN",
+                                            "GH_TOKEN",
+                                            "GH_ENTERPRISE_TOKEN",
+                                            "GITLAB_TOKEN",
+                                            "CI_JOB_TOKEN",
+                                            "ACTIONS_RUNTIME_TOKEN",
+                                            "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+                                            "NPM_TOKEN",
+                                            "NPM_CONFIG__AUTH",
+                                            "NODE_AUTH_TOKEN",
+                                            "OPENAI_API_KEY",
+                                            "ANTHROPIC_API_KEY",
+                                            "ANTHROPIC_AUTH_TOKEN",
+                                            "HF_TOKEN",
+                                            "HUGGING_FACE_HUB_TOKEN",
+                                            "CARGO_REGISTRY_TOKEN",
+                                            "TWINE_PASSWORD",
+                                            "PGPASSWORD",
+                                            "MYSQL_PWD_PASSWORD",
+                                            "DOCKER_AUTH_CONFIG",
+                                            "VAULT_TOKEN",
+                                            "SSH_AUTH_SOCK",
+                                            "GOOGLE_APPLICATION_CREDENTIALS",
+                                            "STRIPE_SECRET_KEY",
+                                            "SENTRY_AUTH_TOKEN",
+                                            "SLACK_BOT_TOKEN",
+                                            "DATABASE_PRIVATE_URL",
+                                            "KUBECONFIG",
+                                            "CLOUDFLARE_API_TOKEN",
+                                            "DIGITALOCEAN_ACCESS_TOKEN",
+                                            "GPG_AGENT_INFO",
+                                            "DBUS_SESSION_BUS_ADDRESS"};
+  const std::vector<std::string> settings = {"AWS_CA_BUNDLE",
+                                             "AWS_REGION",
+                                             "AWS_DEFAULT_REGION",
+                                             "AWS_PROFILE",
+                                             "AWS_CONFIG_FILE",
+                                             "AWS_ENDPOINT_URL",
+                                             "AWS_PAGER",
+                                             "AWS_RETRY_MODE",
+                                             "aws_region",
+                                             "AZURE_CONFIG_DIR",
+                                             "AZURE_CORE_OUTPUT",
+                                             "GH_HOST",
+                                             "GH_REPO",
+                                             "GITHUB_ACTIONS",
+                                             "GITHUB_WORKSPACE",
+                                             "GITHUB_SHA",
+                                             "GITHUB_REF",
+                                             "GITHUB_OUTPUT",
+                                             "GITHUB_STEP_SUMMARY",
+                                             "GITLAB_CI",
+                                             "OPENAI_BASE_URL",
+                                             "ANTHROPIC_BASE_URL",
+                                             "VAULT_ADDR",
+                                             "VAULT_CACERT",
+                                             "TOKENIZERS_PARALLELISM",
+                                             "PATH",
+                                             "HOME",
+                                             "LANG",
+                                             "SSL_CERT_FILE",
+                                             "REQUESTS_CA_BUNDLE",
+                                             "NODE_EXTRA_CA_CERTS",
+                                             "CURL_CA_BUNDLE",
+                                             "NPM_CONFIG_REGISTRY",
+                                             "PIP_INDEX_URL",
+                                             "HTTPS_PROXY",
+                                             "NO_PROXY",
+                                             "CI",
+                                             "KEYBOARD",
+                                             "EDITOR",
+                                             "TERM"};
+  std::vector<std::string> in;
+  for (const auto& n : secrets) in.push_back(n + "=value-of-" + n);
+  for (const auto& n : settings) in.push_back(n + "=value-of-" + n);
+  const EnvResult r = filter_env(in, EnvPolicy{});
+  for (const auto& n : secrets) {
+    EXPECT_TRUE(contains(r.dropped, n)) << n << " is a secret and must be dropped";
+    EXPECT_FALSE(contains(r.env, n + "=value-of-" + n)) << n;
+  }
+  for (const auto& n : settings) {
+    EXPECT_TRUE(contains(r.env, n + "=value-of-" + n)) << n << " is a setting and must be kept";
+    EXPECT_FALSE(contains(r.dropped, n)) << n;
+  }
+}
+
+// The settings list is exact: a longer name under a known setting's name is not kept.
+TEST(FilterEnv, KnownSettingsAreExactNames) {
+  const EnvResult r = filter_env(
+      {"AWS_CA_BUNDLE_TOKEN=x", "AWS_REGION2=x", "XAWS_CA_BUNDLE=x", "VAULT_ADDR_SECRET=x"}, EnvPolicy{});
+  EXPECT_EQ(r.env, (std::vector<std::string>{"XAWS_CA_BUNDLE=x"}));
+}
+
+// filter_secrets = false keeps everything; drop_patterns still apply to the settings.
+TEST(FilterEnv, DropPatternsStillApplyToKnownSettings) {
+  EnvPolicy p;
+  p.drop_patterns = {"AWS_*"};
+  const EnvResult r = filter_env({"AWS_REGION=eu-west-1"}, p);
+  EXPECT_TRUE(r.env.empty());
+}
+
 }  // namespace
 }  // namespace cordon

@@ -434,9 +434,7 @@ TEST(LinuxPlanner, SeccompDenyListHasAReasonForEachEntry) {
     EXPECT_FALSE(r.reason.empty()) << r.syscall;
     names.insert(r.syscall);
   }
-  for (const char* s : {"ptrace",
-                        "process_vm_writev",
-                        "ioctl",
+  for (const char* s : {"ioctl",
                         "keyctl",
                         "add_key",
                         "bpf",
@@ -455,9 +453,37 @@ TEST(LinuxPlanner, SeccompDenyListHasAReasonForEachEntry) {
                         "kcmp",
                         "process_madvise",
                         "process_mrelease",
-                        "process_vm_readv",
                         "get_robust_list"})
     EXPECT_TRUE(names.count(s)) << s;
+}
+
+// Tracing (gdb, strace, LeakSanitizer) is allowed where the kernel confines every tracee to
+// the run: a pid namespace, or a Landlock domain. With neither, cordon itself would be in
+// reach: ptrace and the process_vm calls stay refused, each with its reason.
+TEST(LinuxPlanner, TracingAllowedOnlyWhereConfinedToTheRun) {
+  auto fs = base_fs();
+  auto tracing = [](const LinuxPlan& plan) {
+    std::set<std::string> out;
+    for (const auto& r : plan.seccomp)
+      if (r.syscall == "ptrace" || r.syscall == "process_vm_readv" || r.syscall == "process_vm_writev") {
+        EXPECT_FALSE(r.reason.empty());
+        out.insert(r.syscall);
+      }
+    return out;
+  };
+  struct Case {
+    int abi;
+    bool userns;
+    bool refused;
+  };
+  for (const Case c :
+       {Case{7, true, false}, Case{0, true, false}, Case{4, false, false}, Case{0, false, true}}) {
+    auto p = base_policy();
+    p.best_effort = true;  // the no-user-namespace plans
+    auto plan = plan_linux(p, host(c.abi, c.userns), fs, kInputs);
+    ASSERT_TRUE(plan) << c.abi << " " << c.userns;
+    EXPECT_EQ(tracing(*plan).size(), c.refused ? 3u : 0u) << "abi " << c.abi << " userns " << c.userns;
+  }
 }
 
 TEST(LinuxPlanner, ProxiedNetworkKeepsTheNamespaceAndLeavesTcpToIt) {

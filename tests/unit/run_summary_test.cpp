@@ -78,5 +78,47 @@ TEST(RunSummary, HostileNamesAreKeptForPrintToEscape) {
   EXPECT_NE(lines[0].find('\n'), std::string::npos);
 }
 
+// A command that succeeded gets one line for every refusal it coped with (issue: npm, pip and
+// git printed lists of denials after runs that worked).
+TEST(RunSummary, SuccessGetsOneLineAtMost) {
+  RunFacts f;
+  f.command_succeeded = true;
+  for (int i = 0; i < 4; ++i) f.denials.push_back(denial("/x/" + std::to_string(i)));
+  f.proxy_refused_total = 2;
+  f.proxy_refusals = {"evil.example:443 (not in the allowlist) x2"};
+  auto lines = summarize_run(f);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("the command succeeded; 6 refused operations"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("--report-denials full"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("/x/0"), std::string::npos) << lines[0];
+  // --report-denials full: every one, even on success.
+  f.every_denial = true;
+  lines = summarize_run(f);
+  EXPECT_EQ(lines.size(), 2u + 4u) << "two proxy lines and four denials";
+}
+
+TEST(RunSummary, ExpectedRefusalsAreNotCountedOnSuccess) {
+  RunFacts f;
+  f.command_succeeded = true;
+  Denial lock = denial("/w/.git/index.lock");
+  lock.rule = "read-only mode";
+  lock.suggestion = "--mode workspace-write";
+  f.denials = {lock};
+  EXPECT_TRUE(summarize_run(f).empty());
+  EXPECT_TRUE(expected_refusal(lock));
+  EXPECT_FALSE(expected_refusal(denial("/w/.git/index")));
+  // A failed command still gets the whole list, the expected one included.
+  f.command_succeeded = false;
+  EXPECT_EQ(summarize_run(f).size(), 1u);
+}
+
+TEST(RunSummary, StopKilledIsSaid) {
+  RunFacts f;
+  f.stop_killed = "still running 5 s after SIGTERM: the whole process tree was killed";
+  const auto lines = summarize_run(f);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0], *f.stop_killed);
+}
+
 }  // namespace
 }  // namespace cordon

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "apps/cli/arg_check.hpp"
 #include "apps/cli/man_page.hpp"
 #include "core/option_table.hpp"
 #include "core/paths.hpp"
@@ -130,6 +131,61 @@ std::optional<Result<CliRequest>> shell_mode(const std::vector<std::string>& arg
   return Result<CliRequest>(std::move(req));
 }
 
+// What check_command_args() needs of a subcommand: its option names, and which take a value.
+CommandSyntax syntax_of(const CLI::App& sub, bool takes_command) {
+  CommandSyntax syntax{sub.get_name(), {}, takes_command};
+  for (const CLI::Option* opt : sub.get_options()) {
+    if (opt->get_positional()) continue;
+    const bool takes_value =
+        opt->get_expected_max() != 0 && opt->get_type_size_max() != 0;  // a flag expects 0
+    for (const auto& l : opt->get_lnames()) syntax.options.push_back({"--" + l, takes_value});
+    for (const auto& s : opt->get_snames()) syntax.options.push_back({"-" + s, takes_value});
+  }
+  return syntax;
+}
+
+// `cordon --help`: what cordon is, the common tasks, the exit codes. Each command's
+// --help lists its options (the policy options are the same for run, explain and mcp).
+std::string overview_help() {
+  return R"(cordon: run agent commands on the real machine under kernel-enforced limits
+
+Usage:
+  cordon run [OPTIONS] -- CMD [ARGS...]   run a command in the sandbox
+  cordon explain [OPTIONS] -- CMD         print what a run would enforce, run nothing
+  cordon check [--json]                   probe this host: which guarantees hold
+  cordon mcp [OPTIONS]                    serve MCP on stdio (a run_command tool)
+  cordon setup                            one-time host setup (needs root)
+  cordon -c 'COMMAND'                     as a shell ($SHELL -c): cordon run -- /bin/sh -c COMMAND
+
+By default the command can write only the current directory (the workspace) and a private
+/tmp, reads everything but secrets (~/.ssh, ~/.aws, tokens in the environment), keeps git
+hooks and agent settings read-only, and has no network.
+
+Examples:
+  cordon run -- make test                        build and test in the current directory
+  cordon run --mode read-only -- git status      look, change nothing
+  cordon run --writable ~/.cache/pip -- pip install -e .   one more writable directory
+  cordon run --allow-domain registry.npmjs.org -- npm install   the network, for one host
+  cordon run --net on -- ./fetch.sh              the whole network
+  cordon run --timeout 600 --memory 4G -- ./build.sh   limits
+  cordon run --json -- pytest                    a JSON result (refusals, guarantees) on stderr
+  cordon explain -- npm test                     what would be enforced, and how
+
+After a run, each refused operation is listed with the option that allows it
+(--report-denials off|on|full; when the command succeeds, one summary line).
+
+Exit codes:
+  the command's own     the command ran (128+N when a signal N ended it)
+  2                     usage error (an unknown option, no command given)
+  124                   --timeout expired; the whole process tree was killed
+  125                   cordon could not set up the sandbox (the message names the call)
+  126, 127              the command could not be run / was not found
+  cordon check: 0 when every guarantee holds on this host, 1 otherwise
+
+More: cordon run --help (every option), man cordon, docs/policy.md.
+)";
+}
+
 }  // namespace
 
 Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::string& cwd) {
@@ -219,13 +275,26 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
     return req;
   }
 
+  // Name a mistake in the user's terms before CLI11 sees it (apps/cli/arg_check.hpp).
+  if (!args.empty()) {
+    std::vector<std::string> commands, policy_flags;
+    for (const auto* sub : app.get_subcommands({})) commands.push_back(sub->get_name());
+    for (const auto& spec : policy_options()) policy_flags.emplace_back(spec.flag);
+    if (auto e = check_first_arg(args[0], commands, {"--help", "-h", "--version"}, policy_flags)) return *e;
+    for (auto* sub : {run, explain, check, mcp})
+      if (args[0] == sub->get_name())
+        if (auto e = check_command_args(syntax_of(*sub, sub == run || sub == explain),
+                                        std::vector<std::string>(args.begin() + 1, args.end())))
+          return *e;
+  }
+
   // CLI11 wants argv in reverse order for the vector overload.
   std::vector<std::string> rev(args.rbegin(), args.rend());
   try {
     app.parse(rev);
-  } catch (const CLI::CallForHelp& e) {
+  } catch (const CLI::CallForHelp&) {
     req.command = Command::Help;
-    req.help_text = app.help(e.get_name() == "--help" ? "" : "", CLI::AppFormatMode::All);
+    req.help_text = overview_help();
     for (auto* sub : {run, explain, check, mcp, setup})
       if (sub->parsed()) req.help_text = sub->help();
     return req;
@@ -289,7 +358,7 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
 #endif
   } else {
     req.command = Command::Help;
-    req.help_text = app.help();
+    req.help_text = overview_help();
     req.help_exit_code = 2;
     return req;
   }

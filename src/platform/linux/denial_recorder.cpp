@@ -1,6 +1,9 @@
 #include "platform/linux/denial_recorder.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <string>
@@ -9,6 +12,27 @@
 #include "platform/linux/caller.hpp"
 
 namespace cordon {
+namespace {
+
+// rmdir() of a directory with entries fails with ENOTEMPTY whatever the policy says (git
+// tries .git's parents after `git stash`, and copes): not a refusal, and no option would
+// make it succeed. Read in the caller's view; false when it cannot be known.
+bool nonempty_directory_in(pid_t pid, const std::string& path) {
+  int err = 0;
+  UniqueFd dir = resolve_in_view(pid, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK, err);
+  if (!dir.valid()) return false;
+  alignas(8) char buf[1024];
+  const long n = ::syscall(SYS_getdents64, dir.get(), buf, sizeof buf);
+  for (long at = 0; at < n;) {
+    const auto* e = reinterpret_cast<const struct dirent64*>(buf + at);
+    const std::string name = e->d_name;
+    if (name != "." && name != "..") return true;
+    at += e->d_reclen;
+  }
+  return false;
+}
+
+}  // namespace
 
 std::optional<Denial> observe(const DenialRules& rules, FsCall call, const seccomp_notif& req) {
   const pid_t pid = static_cast<pid_t>(req.pid);
@@ -90,12 +114,19 @@ std::optional<Denial> observe(const DenialRules& rules, FsCall call, const secco
       check(Operation::Create, path_at(fd_arg(a[0]), a[1]), false, true);
       break;
     case FsCall::Unlink:
-    case FsCall::Rmdir:
       check(Operation::Delete, path_at(AT_FDCWD, a[0]), true, false);
       break;
-    case FsCall::UnlinkAt:
-      check(Operation::Delete, path_at(fd_arg(a[0]), a[1]), true, false);
+    case FsCall::Rmdir: {
+      const std::string path = path_at(AT_FDCWD, a[0]);
+      if (!nonempty_directory_in(pid, path)) check(Operation::Delete, path, true, false);
       break;
+    }
+    case FsCall::UnlinkAt: {
+      const std::string path = path_at(fd_arg(a[0]), a[1]);
+      if (!(a[2] & AT_REMOVEDIR) || !nonempty_directory_in(pid, path))
+        check(Operation::Delete, path, true, false);
+      break;
+    }
     case FsCall::Rename:
       check(Operation::Rename, path_at(AT_FDCWD, a[0]), true, false);
       check(Operation::Rename, path_at(AT_FDCWD, a[1]), false, false);

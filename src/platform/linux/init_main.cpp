@@ -17,8 +17,10 @@
 #include <vector>
 
 #include "core/exec_request.hpp"
+#include "plan/landlock_abi.hpp"
 #include "platform/linux/child_report.hpp"
 #include "platform/linux/command_exec.hpp"
+#include "platform/linux/syscalls.hpp"
 
 extern char** environ;
 
@@ -118,6 +120,22 @@ std::vector<char*> c_strings(std::vector<std::string>& v) {
   return out;
 }
 
+// The command's processes in a Landlock domain nested in the sandbox's, so that Landlock
+// too keeps them from tracing this init (a tracer reaches only its own domain and those
+// nested in it): ptrace is allowed inside for debuggers, and non-dumpable must not be all
+// that stands. The nested domain handles one right with no rule (making block devices,
+// which no process without CAP_MKNOD can do anyway): it takes nothing else away. Without
+// Landlock (ENOSYS, EOPNOTSUPP: the plan had none either) there is nothing to nest.
+bool nest_landlock_domain() {
+  sys::LandlockRulesetAttr attr{};
+  attr.handled_access_fs = landlock::kMakeBlock;
+  const long fd = sys::landlock_create_ruleset(&attr, sizeof attr.handled_access_fs, 0);
+  if (fd < 0) return errno == ENOSYS || errno == EOPNOTSUPP;
+  const bool ok = sys::landlock_restrict_self(static_cast<int>(fd), 0) == 0;
+  ::close(static_cast<int>(fd));
+  return ok;
+}
+
 // Pid 1: runs the command, reaps orphans, forwards signals to every process in the
 // namespace, and exits with the command's status (the kernel then kills whatever is
 // left). Signals from inside the namespace cannot reach it: pid 1 has no handlers.
@@ -127,7 +145,10 @@ std::vector<char*> c_strings(std::vector<std::string>& v) {
   ::sigprocmask(SIG_BLOCK, &mask, nullptr);
   pid_t cmd = ::vfork();
   if (cmd < 0) fail(ChildReporter(report_fd), "init", "vfork", "", errno);
-  if (cmd == 0) exec_command(argv, envp, original_mask, report_fd, ctty_fd);
+  if (cmd == 0) {
+    if (!nest_landlock_domain()) fail(ChildReporter(report_fd), "init", "landlock_restrict_self", "", errno);
+    exec_command(argv, envp, original_mask, report_fd, ctty_fd);
+  }
   // report_fd stays open (close-on-exec: the command never had it; non-dumpable and
   // seccomp keep it from being taken): its last record is the command's wait status.
   for (;;) {

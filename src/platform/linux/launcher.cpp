@@ -395,6 +395,8 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
   const auto deadline =
       start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                   std::chrono::duration<double>(has_deadline ? *spec.timeout_seconds : 0.0));
+  // Set when SIGTERM or SIGHUP was forwarded: the end of the command's grace period.
+  std::optional<std::chrono::steady_clock::time_point> stop_deadline;
   while (!exited) {
     pollfd fds[2 + PtyRelay::kMaxFds] = {{sfd.get(), POLLIN, 0},
                                          {report_open ? report_read.get() : -1, POLLIN, 0}};
@@ -405,6 +407,12 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       wait_ms = static_cast<int>(std::max<long long>(0, left.count()));
     }
+    if (stop_deadline && !result.stop_killed) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*stop_deadline -
+                                                                        std::chrono::steady_clock::now());
+      const int stop_ms = static_cast<int>(std::max<long long>(0, left.count()));
+      wait_ms = wait_ms < 0 ? stop_ms : std::min(wait_ms, stop_ms);
+    }
     if (watching) wait_ms = wait_ms < 0 ? kWatchMs : std::min(wait_ms, kWatchMs);
     int n = ::poll(fds, static_cast<nfds_t>(2 + relayed), wait_ms);
     if (n < 0 && errno != EINTR) return os_error("poll", "", errno);
@@ -412,6 +420,10 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
     // (a relayed pty keeps poll busy: its command's deadline holds all the same)
     if ((n == 0 || relay) && has_deadline && now >= deadline && !result.timed_out && !result.limit_killed) {
       result.timed_out = true;
+      kill_all();
+    }
+    if (stop_deadline && now >= *stop_deadline && !result.stop_killed && !result.timed_out) {
+      result.stop_killed = true;
       kill_all();
     }
     if (watching && !result.timed_out && !result.limit_killed && now >= next_watch) {
@@ -439,7 +451,23 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
           relay->resize();
           continue;
         }
-        ::kill(signal_target, static_cast<int>(si.ssi_signo));
+        const int sig = static_cast<int>(si.ssi_signo);
+        ::kill(signal_target, sig);
+        // Told to stop: the command gets a grace period to end on its own. SIGINT alone
+        // starts none (an interactive program inside may handle it and go on), but once a
+        // stop is under way any stop signal ends everything at once.
+        const bool stop_signal = sig == SIGTERM || sig == SIGHUP;
+        const bool any_stop = stop_signal || sig == SIGINT || sig == SIGQUIT;
+        if (stop_deadline && any_stop && !result.stop_killed) {
+          result.stop_killed = true;
+          result.stop_second_signal = true;
+          kill_all();
+        } else if (!stop_deadline && stop_signal) {
+          result.stop_signal = sig;
+          stop_deadline = std::chrono::steady_clock::now() +
+                          std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                              std::chrono::duration<double>(spec.stop_grace_seconds));
+        }
       }
     }
     if (relay && n > 0) relay->service(fds + 2, relayed);

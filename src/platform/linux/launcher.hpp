@@ -13,7 +13,9 @@
 //   sandbox's init (init_main.cpp): a fresh image with an empty environment that holds
 //   nothing of cordon's; as pid 1 it forks the command and reaps until it exits.
 // Parent: forwards SIGINT/TERM/HUP/QUIT/USR1/USR2/WINCH, enforces the timeout by
-// killing the sandbox's init (the kernel then kills the whole pid namespace).
+// killing the sandbox's init (the kernel then kills the whole pid namespace), and the
+// same way ends a command still running kStopGraceSeconds after a SIGTERM or SIGHUP
+// (at once on a second stop signal).
 // Without user namespaces (LandlockOnly) the child is the command itself (or, for an
 // MCP request, the init, which execs it) and the parent, a child subreaper, kills
 // whatever it leaves behind. Either way the command inherits only 0, 1 and 2.
@@ -34,6 +36,9 @@ namespace cordon {
 
 class Supervisor;  // platform/linux/supervisor.hpp
 struct PtyPlan;    // platform/linux/pty.hpp
+
+// How long a command may take to end after cordon forwarded SIGTERM or SIGHUP to it.
+inline constexpr double kStopGraceSeconds = 5.0;
 
 struct LaunchSpec {
   const LinuxPlan* plan = nullptr;
@@ -64,6 +69,9 @@ struct LaunchSpec {
   // --tty (pty.hpp): the command's terminal is a new pty in the sandbox's devpts, whose
   // master only this process holds and relays to the caller's terminal.
   const PtyPlan* pty = nullptr;
+  // SIGTERM or SIGHUP (cordon told to stop) is forwarded; whatever still runs this long
+  // after is killed, the whole tree, and at once on a second such signal (or SIGINT/SIGQUIT).
+  double stop_grace_seconds = kStopGraceSeconds;
 };
 
 struct LaunchResult {
@@ -77,6 +85,11 @@ struct LaunchResult {
   int exec_errno = 0;
   double duration_ms = 0;
   int leftovers_killed = 0;
+  // Killed because it was still running after a SIGTERM/SIGHUP: the signal that asked, and
+  // whether a second signal ended the grace period early (else it expired).
+  int stop_signal = 0;
+  bool stop_killed = false;
+  bool stop_second_signal = false;
 };
 
 // Error code ENOSYS-like marker: clone() refused the namespaces (caller may re-plan

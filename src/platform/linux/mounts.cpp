@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <vector>
 
 #include "platform/linux/syscalls.hpp"
@@ -75,6 +77,26 @@ bool setup_dev(std::vector<Clone>& devices, const ChildReporter& rep) {
   UniqueFd empty(::open(kEmptyFile, O_CREAT | O_WRONLY | O_CLOEXEC, 0444));
   if (!empty.valid()) return rep.fail("dev", "open(O_CREAT)", kEmptyFile);
   return true;
+}
+
+// A masked file's settings without its secrets (core/secret_filter.hpp): the text the
+// planner was given, written to a file of the sandbox's own /dev (frozen read-only in step
+// 7) and bound read-only over the file. The host's file is never opened in here.
+bool filtered_copy(const MountStep& m, size_t index, const ChildReporter& rep) {
+  char name[64];
+  std::snprintf(name, sizeof name, "/dev/.cordon-filtered-%zu", index);
+  {
+    UniqueFd f(::open(name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0444));
+    if (!f.valid()) return rep.fail("deny-read", "open(O_CREAT)", name);
+    size_t done = 0;
+    while (done < m.text.size()) {
+      const ssize_t n = ::write(f.get(), m.text.data() + done, m.text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return rep.fail("deny-read", "write", name);
+      done += static_cast<size_t>(n);
+    }
+  }
+  return attach_read_only(clone_tree(name, false, true), m.target, false, rep, "deny-read", true);
 }
 
 // An empty, read-only, unlistable tmpfs over a denied directory; --allow-read
@@ -254,6 +276,9 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
       case MountKind::MaskFile:
         if (!attach_read_only(clone_tree(kEmptyFile, false), m.target, false, rep, "deny-read", true))
           return false;
+        break;
+      case MountKind::FilteredFile:
+        if (!filtered_copy(m, static_cast<size_t>(&m - plan.mounts.data()), rep)) return false;
         break;
       case MountKind::EmptyWritableDir:
         if (::mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=0700") != 0) {

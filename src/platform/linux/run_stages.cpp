@@ -1,16 +1,20 @@
 #include "platform/linux/run_stages.hpp"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <set>
 
 #include "core/defaults.hpp"
 #include "core/env_filter.hpp"
 #include "core/paths.hpp"
+#include "core/secret_filter.hpp"
 #include "plan/plan_digest.hpp"
 #include "plan/require.hpp"
 #include "platform/linux/fs_probe.hpp"
@@ -18,6 +22,7 @@
 #include "platform/linux/probe.hpp"
 #include "platform/linux/proc_tree.hpp"
 #include "platform/linux/pty.hpp"
+#include "platform/linux/unique_fd.hpp"
 
 extern char** environ;
 
@@ -115,6 +120,40 @@ LinuxHostCaps probe_stage(const Policy& policy, ProbeFor purpose) {
       false, /*cgroups=*/policy.limits.memory_bytes.has_value() || policy.limits.pids.has_value());
 }
 
+namespace {
+
+// The masked files that also hold settings (core/secret_filter.hpp), read on the host and
+// filtered for the planner. A file that is not a plain regular file (a link, a FIFO), too
+// large or unreadable is left out: it stays masked, the safe default.
+std::vector<LinuxPlanInputs::FilteredSecret> read_filtered_secrets(const Policy& policy,
+                                                                   const std::string& home_dir) {
+  std::vector<LinuxPlanInputs::FilteredSecret> out;
+  if (home_dir.empty() || home_dir == "/") return out;
+  for (const auto& entry : filtered_entries()) {
+    const std::string path = paths::join(home_dir, entry.path);
+    if (std::find(policy.deny_read.begin(), policy.deny_read.end(), path) == policy.deny_read.end()) continue;
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+    struct stat st {};
+    if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
+        static_cast<size_t>(st.st_size) > kMaxFilteredBytes)
+      continue;
+    std::string text(static_cast<size_t>(st.st_size), '\0');
+    size_t got = 0;
+    while (got < text.size()) {
+      const ssize_t n = ::pread(fd.get(), text.data() + got, text.size() - got, static_cast<off_t>(got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    if (got != text.size()) continue;
+    FilteredText filtered = entry.filter(text);
+    out.push_back({path, std::move(filtered.text), std::move(filtered.removed)});
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<Planned> plan_stage(const Policy& policy, LinuxHostCaps caps, HostListeners listeners) {
   Planned p;
   p.caps = std::move(caps);
@@ -137,6 +176,7 @@ Result<Planned> plan_stage(const Policy& policy, LinuxHostCaps caps, HostListene
     inputs.host_proxy = bound->ports;
     p.host_listeners = std::move(*bound);
   }
+  inputs.filtered_secrets = read_filtered_secrets(policy, home());
   RealFsProbe fs;
   auto plan = plan_linux(policy, p.caps, fs, inputs);
   if (!plan) return plan.error();
@@ -198,6 +238,13 @@ Result<Acquired> acquire_stage(const Policy& policy, Planned& planned, const Com
     a.supervisor = std::make_unique<Supervisor>(compiled.denial_rules, *compiled.supervisor);
     if (auto st = a.supervisor->prepare(); !st) return st.error();
     for (const auto& w : a.supervisor->warnings()) a.warnings.push_back("warning: " + w);
+    // On a terminal the first refusal of each kind is said at once (a command that
+    // retries for minutes shows why now, not at the end); the end still summarises.
+    if (::isatty(STDERR_FILENO) == 1)
+      a.supervisor->on_denial([said = std::set<std::string>()](const Denial& d) mutable {
+        if (expected_refusal(d) || !said.insert(d.operation + "\n" + d.rule).second) return;
+        print_lines({to_text(d) + " (while running; the first of its kind)"});
+      });
   }
   a.git_pins = pin_git_roots(plan.git_watch);
   if (sandboxed && policy.git != GitMode::Writable) a.gitdir_pins = pin_existing_gitdirs(plan.gitdirs);
@@ -289,6 +336,7 @@ Collected collect_stage(Acquired& acquired, const Planned& planned, DenialReport
     c.denials = acquired.supervisor->log().entries();
     c.denials_truncated = acquired.supervisor->log().truncated();
     c.denials_reported = acquired.supervisor->active() && report_denials != DenialReporting::Off;
+    c.every_denial = report_denials == DenialReporting::Full;
     c.supervisor_absent = !acquired.supervisor->active();
   }
   rusage usage{};  // every process of the sandbox was reaped by its init, then init by us
@@ -384,6 +432,22 @@ Summary summarize_stage(const Policy& policy, const Planned& planned, const Laun
   facts.denials = collected.denials;
   facts.denials_truncated = collected.denials_truncated;
   if (result.timed_out) facts.timed_out_after = *policy.limits.timeout_seconds;
+  for (const auto& r : plan.report.rules)
+    if (r.category == "filter-read")
+      notes.push_back(r.subject + ": the command sees its settings without the secret entries (" + r.reason +
+                      ")");
+  facts.command_succeeded = result.exit_code == 0 && !result.exec_failed && !result.timed_out;
+  facts.every_denial = collected.every_denial;
+  if (result.stop_killed) {
+    const std::string asked = result.stop_signal == SIGHUP ? "SIGHUP" : "SIGTERM";
+    char grace[32];
+    std::snprintf(grace, sizeof grace, "%.3g", kStopGraceSeconds);
+    facts.stop_killed = result.stop_second_signal
+                            ? "a second signal after " + asked + ": the whole process tree was killed at once"
+                            : "still running " + std::string(grace) + " s after " + asked +
+                                  ": the whole process tree was killed";
+    notes.push_back(*facts.stop_killed);
+  }
 
   out.exit_code = result.exit_code;
   out.signal = result.signal;

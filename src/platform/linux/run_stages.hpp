@@ -117,6 +117,7 @@ struct Collected {
   std::vector<Denial> denials;
   bool denials_truncated = false;
   bool denials_reported = false;
+  bool every_denial = false;  // --report-denials full: each one is listed, even on success
   // The supervisor got no listener (another supervisor holds the only one, and
   // --best-effort ran on): nothing brokered creation or connect().
   bool supervisor_absent = false;

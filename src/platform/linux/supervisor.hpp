@@ -88,6 +88,8 @@ class Supervisor {
   void stop();  // parent, after the command and its leftovers are gone
 
   const DenialLog& log() const { return log_; }
+  // Before start(): `f` sees each new denial while the command runs (on the supervisor's thread).
+  void on_denial(std::function<void(const Denial&)> f) { log_.on_new(std::move(f)); }
   bool active() const { return active_; }  // a listener arrived (after stop())
   uint64_t notifications() const { return notifications_; }
   // `.git` pointer files the command made below a policy root (after stop()).
