@@ -390,6 +390,23 @@ TEST_F(PostRun, ARepositoryPlantedPastTheWalksBudgetIsNeutralised) {
   EXPECT_FALSE(exists(marker)) << "planted code ran outside\ncordon said: " << o.err.substr(0, 2000);
 }
 
+// With extensions.worktreeConfig (which git sparse-checkout sets), git reads a linked
+// worktree's .git/worktrees/NAME/config.worktree as config there: one written inside is
+// moved away, as the main gitdir's is.
+TEST_F(PostRun, ALinkedWorktreesConfigWorktreeWrittenInsideIsMovedAway) {
+  commit_one(box);
+  ASSERT_EQ(git_outside(box, {"config", "extensions.worktreeConfig", "true"}).code, 0);
+  const std::string wt = outside / "wt";
+  ASSERT_EQ(git_outside(box, {"worktree", "add", "-q", wt}).code, 0);
+  auto o = run_inside(box, "printf '[core]\\n\\tfsmonitor = \"touch " + marker +
+                               "; false\"\\n' > .git/worktrees/wt/config.worktree");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.err, "worktrees/wt/config.worktree: changed inside the sandbox, renamed")) << o.err;
+  auto status = run_process({"git", "status", "--short"}, wt, "", box.env(kGitIdentity), kBoundSeconds);
+  EXPECT_EQ(status.code, 0) << status.err;
+  EXPECT_FALSE(exists(marker)) << "planted code ran in the linked worktree\ncordon said: " << o.err;
+}
+
 // A .git file made inside may lead into the protected repository, but not to a repository
 // planted in its writable parts (refs/, objects/, a new modules/NAME): git takes a directory
 // there with HEAD, objects/, refs/ and a config for a repository and obeys that config. Nor

@@ -307,7 +307,22 @@ GitRepair remove_new_pointers(const GitDirPin& pin) {
     auto names = list_entries(*worktrees, kMaxEntries);
     for (const auto& name : names ? *names : std::vector<std::string>{}) {
       auto wt = worktrees->subdir(name);
-      if (!wt || !changed_since(wt->fd(), "commondir", pin.pinned_at)) continue;
+      if (!wt) continue;
+      // With extensions.worktreeConfig (git sparse-checkout sets it), git reads the
+      // worktree's own config.worktree too (found: one written inside with a core.fsmonitor
+      // ran on git status in the linked worktree outside). Changed during the run: moved away.
+      if (changed_since(wt->fd(), "config.worktree", pin.pinned_at) && stat_entry(*wt, "config.worktree")) {
+        const std::string where = escape_name(pin.gitdir + "/worktrees/" + name + "/config.worktree");
+        if (auto moved = rename_away(*wt, "config.worktree", kDisabled))
+          out.done.push_back(where + ": changed inside the sandbox, renamed to " + escape_name(*moved) +
+                             " (git reads it as config in that worktree)");
+        else
+          out.warnings.push_back(
+              one_line(moved.error()) + " (" + where +
+              " was changed inside the sandbox and could not be moved away: do not run git "
+              "in that worktree before fixing it)");
+      }
+      if (!changed_since(wt->fd(), "commondir", pin.pinned_at)) continue;
       auto text = read_regular(*wt, "commondir", 4096);
       if (text && (*text == "../..\n" || *text == "../..")) continue;
       const std::string where = escape_name(pin.gitdir + "/worktrees/" + name + "/commondir");
