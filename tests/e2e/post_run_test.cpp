@@ -5,7 +5,9 @@
 // cordon finished within a bound, and that git run outside afterwards runs no planted
 // code (a marker file it would create does not exist). The allowed half: a normal
 // repository made inside stays usable outside.
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <chrono>
@@ -376,6 +378,113 @@ TEST_F(PostRun, ALinkedWorktreesCommondirRewrittenInsideIsMovedAway) {
       << o.err;
   (void)run_process({"git", "status", "--short"}, wt, "", box.env(kGitIdentity), kBoundSeconds);
   EXPECT_FALSE(exists(marker)) << "planted code ran in the linked worktree\ncordon said: " << o.err;
+}
+
+// More entries than the walk's budget (here made before the run, at the top, so that the
+// walk stops before it reaches src/) must not hide a repository planted in src/: past the
+// budget the walk goes on for repositories (found: 200,001 empty files hid one whose
+// core.fsmonitor then ran on git status in src/ outside).
+TEST_F(PostRun, ARepositoryPlantedPastTheWalksBudgetIsNeutralised) {
+  commit_one(box);
+  write_file(box.ws / "src/a.c", "int a;\n");
+  for (int i = 0; i < 200100; ++i) {
+    const int fd = ::open((box.ws / ("f" + std::to_string(i))).c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0);
+    ::close(fd);
+  }
+  auto o = run_inside(box, plant_evil(marker) + " && cp -r node_modules/evil/* src/ && echo planted");
+  EXPECT_TRUE(contains(o.out, "planted")) << o.err;
+  EXPECT_TRUE(contains(o.err, "searched only in part")) << o.err;
+  EXPECT_TRUE(contains(o.err, "src/config: removed core.fsmonitor")) << o.err;
+  (void)run_process({"git", "status", "--short"}, box.ws / "src", "", box.env(kGitIdentity), kBoundSeconds);
+  EXPECT_FALSE(exists(marker)) << "planted code ran outside\ncordon said: " << o.err.substr(0, 2000);
+}
+
+// With extensions.worktreeConfig (which git sparse-checkout sets), git reads a linked
+// worktree's .git/worktrees/NAME/config.worktree as config there: one written inside is
+// moved away, as the main gitdir's is.
+TEST_F(PostRun, ALinkedWorktreesConfigWorktreeWrittenInsideIsMovedAway) {
+  commit_one(box);
+  ASSERT_EQ(git_outside(box, {"config", "extensions.worktreeConfig", "true"}).code, 0);
+  const std::string wt = outside / "wt";
+  ASSERT_EQ(git_outside(box, {"worktree", "add", "-q", wt}).code, 0);
+  auto o = run_inside(box, "printf '[core]\\n\\tfsmonitor = \"touch " + marker +
+                               "; false\"\\n' > .git/worktrees/wt/config.worktree");
+  // Refused by the broker's allowlist, or (without it) moved away after the run.
+  EXPECT_TRUE(contains(o.err, "denied create " + box.ws / ".git/worktrees/wt/config.worktree") ||
+              contains(o.err, "worktrees/wt/config.worktree: changed inside the sandbox, renamed"))
+      << o.err;
+  auto status = run_process({"git", "status", "--short"}, wt, "", box.env(kGitIdentity), kBoundSeconds);
+  EXPECT_EQ(status.code, 0) << status.err;
+  EXPECT_FALSE(exists(marker)) << "planted code ran in the linked worktree\ncordon said: " << o.err;
+}
+
+// A .git file made inside may lead into the protected repository, but not to a repository
+// planted in its writable parts (refs/, objects/, a new modules/NAME): git takes a directory
+// there with HEAD, objects/, refs/ and a config for a repository and obeys that config. Nor
+// through a ".." after a link, which cordon would read lexically and git through the link.
+TEST_F(PostRun, AGitFileLeadingToARepositoryPlantedInsideDotGitIsNotTrusted) {
+  commit_one(box);
+  auto o = run_inside(
+      box, plant_evil(marker) +
+               "; cp -r node_modules/evil .git/refs/evil; mkdir -p sub d; "
+               "echo 'gitdir: ../.git/refs/evil' > sub/.git; "
+               "mkdir -p .git/modules; "
+               "cp -r node_modules/evil .git/modules/d; echo 'gitdir: ../.git/modules/d' > d/.git; "
+               // Read lexically, .git/refs; to git, through the link, node_modules/evil.
+               "mkdir -p node_modules/evil/x e; ln -s \"$PWD/node_modules/evil/x\" .git/refs/l; "
+               "echo 'gitdir: ../.git/refs/l/..' > e/.git; true");
+  for (const char* dir : {"sub", "d", "e"}) {
+    (void)run_process({"git", "status", "--short"}, box.ws / dir, "", box.env(kGitIdentity), kBoundSeconds);
+    if (have_tool("script")) (void)git_log_on_a_terminal(box, box.ws / dir);
+  }
+  EXPECT_FALSE(exists(marker)) << "planted code ran\ncordon said: " << o.err;
+  // Each step refused by the broker or undone after the run, and said.
+  EXPECT_TRUE(contains(o.err, "denied create " + box.ws / ".git/modules/d/config") ||
+              contains(o.err, "core.fsmonitor"))
+      << o.err;
+  for (const char* dir : {"sub", "e"})
+    EXPECT_TRUE(contains(o.err, box.ws / dir + "/.git") && contains(o.err, "renamed to .git.cordon-disabled"))
+        << dir << ": " << o.err;
+}
+
+// A submodule's gitdir planted under .git/modules before the user's next `git submodule
+// update --init`, which adopts it as the submodule's repository and runs its hooks (found:
+// a post-checkout hook planted this way ran outside): neutralised.
+TEST_F(PostRun, ASubmoduleGitdirPlantedInsideIsNeutralised) {
+  const std::string lib = outside / "lib";
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"init", "-q", lib}, {"-C", lib, "commit", "-q", "--allow-empty", "-m", "lib"}})
+    ASSERT_EQ(git_outside(box, args).code, 0);
+  commit_one(box);
+  const std::vector<std::string> file_ok = {"-c", "protocol.file.allow=always"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), file_ok.begin(), file_ok.end());
+    return git_outside(box, args);
+  };
+  ASSERT_EQ(with({"submodule", "add", "-q", lib, "lib"}).code, 0);
+  ASSERT_EQ(git_outside(box, {"commit", "-qm", "lib"}).code, 0);
+  ASSERT_EQ(git_outside(box, {"submodule", "deinit", "-q", "-f", "lib"}).code, 0);
+  fs::remove_all(box.ws / ".git/modules/lib");
+  auto o = run_inside(
+      box,
+      "git clone -q --bare " + lib +
+          " .git/modules/lib && git config -f .git/modules/lib/config "
+          "core.bare false && printf '#!/bin/sh\\ntouch " +
+          marker +
+          "\\n' > .git/modules/lib/hooks/post-checkout && chmod +x .git/modules/lib/hooks/post-checkout");
+  EXPECT_TRUE(contains(o.err, "denied create " + box.ws / ".git/modules/lib/hooks/post-checkout") ||
+              contains(o.err, "modules/lib/hooks/post-checkout: hook disabled"))
+      << o.err;
+  auto update = with({"submodule", "update", "--init"});
+  EXPECT_FALSE(exists(marker)) << "the planted hook ran outside\ncordon said: " << o.err
+                               << "\ngit: " << update.err;
+  // Still git's submodule: checked out and usable.
+  EXPECT_EQ(update.code, 0) << update.err;
+  EXPECT_EQ(
+      run_process({"git", "log", "--format=%s"}, box.ws / "lib", "", box.env(kGitIdentity), kBoundSeconds)
+          .out,
+      "lib\n");
 }
 
 // A .git file made inside that leads anywhere but a repository cordon protects is moved

@@ -282,6 +282,40 @@ void report_pending_commands(const PinnedDir& git, const std::string& gitdir, Gi
                              "continuing outside the sandbox, or run `git rebase --abort`");
   }
 }
+
+// Whether what runs code in a gitdir (its config, its hooks, the pointers to another
+// directory's) changed since `since`.
+bool code_changed(const PinnedDir& gitdir, const struct timespec& since) {
+  for (const char* name : {"config", "config.worktree", "commondir", "hooks"})
+    if (changed_since(gitdir.fd(), name, since)) return true;
+  auto hooks = gitdir.subdir("hooks");
+  if (!hooks) return false;
+  auto names = list_entries(*hooks, kMaxEntries);
+  if (!names) return true;  // unreadable: assume the worst
+  for (const auto& n : *names)
+    if (changed_since(hooks->fd(), n.c_str(), since)) return true;
+  return false;
+}
+
+void changed_modules(const PinnedDir& dir, const struct timespec& since, int depth, GitRepair& out) {
+  if (depth >= kMaxModuleDepth) return;
+  auto names = list_entries(dir, kMaxEntries);
+  for (const auto& name : names ? *names : std::vector<std::string>{}) {
+    auto sub = dir.subdir(name);
+    if (!sub) continue;  // a link or a file: git finds no gitdir through it (the pointer check renames those)
+    if (!stat_entry(*sub, "HEAD")) {
+      changed_modules(*sub, since, depth + 1, out);  // a submodule named a/b
+      continue;
+    }
+    if (code_changed(*sub, since)) {
+      GitRepair r = neutralise_gitdir(*sub);
+      out.done.insert(out.done.end(), r.done.begin(), r.done.end());
+      out.warnings.insert(out.warnings.end(), r.warnings.begin(), r.warnings.end());
+    } else if (auto nested = sub->subdir("modules")) {
+      changed_modules(*nested, since, depth + 1, out);
+    }
+  }
+}
 }  // namespace
 
 std::vector<GitDirPin> pin_existing_gitdirs(const std::vector<std::string>& gitdirs) {
@@ -311,7 +345,22 @@ GitRepair remove_new_pointers(const GitDirPin& pin) {
     auto names = list_entries(*worktrees, kMaxEntries);
     for (const auto& name : names ? *names : std::vector<std::string>{}) {
       auto wt = worktrees->subdir(name);
-      if (!wt || !changed_since(wt->fd(), "commondir", pin.pinned_at)) continue;
+      if (!wt) continue;
+      // With extensions.worktreeConfig (git sparse-checkout sets it), git reads the
+      // worktree's own config.worktree too (found: one written inside with a core.fsmonitor
+      // ran on git status in the linked worktree outside). Changed during the run: moved away.
+      if (changed_since(wt->fd(), "config.worktree", pin.pinned_at) && stat_entry(*wt, "config.worktree")) {
+        const std::string where = escape_name(pin.gitdir + "/worktrees/" + name + "/config.worktree");
+        if (auto moved = rename_away(*wt, "config.worktree", kDisabled))
+          out.done.push_back(where + ": changed inside the sandbox, renamed to " + escape_name(*moved) +
+                             " (git reads it as config in that worktree)");
+        else
+          out.warnings.push_back(
+              one_line(moved.error()) + " (" + where +
+              " was changed inside the sandbox and could not be moved away: do not run git "
+              "in that worktree before fixing it)");
+      }
+      if (!changed_since(wt->fd(), "commondir", pin.pinned_at)) continue;
       auto text = read_regular(*wt, "commondir", 4096);
       if (text && (*text == "../..\n" || *text == "../..")) continue;
       const std::string where = escape_name(pin.gitdir + "/worktrees/" + name + "/commondir");
@@ -324,6 +373,10 @@ GitRepair remove_new_pointers(const GitDirPin& pin) {
                                "in that worktree before fixing it)");
     }
   }
+  // A submodule gitdir under modules/ whose config or hooks changed during the run (one the
+  // plan protected cannot change): planted before the user's next `git submodule update`,
+  // which would check the submodule out with it and run its hooks. Neutralised.
+  if (auto modules = pin.dir->subdir("modules")) changed_modules(*modules, pin.pinned_at, 0, out);
   for (const char* name : kPointerNames) {
     if (std::find(pin.present.begin(), pin.present.end(), name) != pin.present.end()) continue;
     auto st = stat_entry(*pin.dir, name);
@@ -412,10 +465,37 @@ std::string pointer_target(const PinnedDir& dir, const std::string& dir_path, co
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
     if (text.empty() || text.find('\n') != std::string::npos) return "";
   }
-  return paths::normalize(text[0] == '/' ? text : dir_path + "/" + text);
+  return resolve_pointer_text(text, dir_path);
 }
 
 }  // namespace
+
+std::string resolve_pointer_text(const std::string& text, const std::string& base) {
+  // git resolves the path through the file system, cordon lexically: the two agree only when
+  // no ".." follows a name that could be a link (found: "../.git/refs/l/.." with refs/l a
+  // link into node_modules read as .git/refs, inside the protected repository, while git
+  // went to the repository planted at the link's target). git writes ".." only leading.
+  if (text.empty()) return "";
+  bool named = text[0] == '/';  // an absolute path: no ".." at all
+  size_t at = 0;
+  while (at <= text.size()) {
+    const size_t end = std::min(text.find('/', at), text.size());
+    const std::string_view part(text.data() + at, end - at);
+    if (part == "..") {
+      if (named) return "";
+    } else if (!part.empty() && part != ".") {
+      named = true;
+    }
+    at = end + 1;
+  }
+  return paths::normalize(text[0] == '/' ? text : base + "/" + text);
+}
+
+std::string git_pointer_target(const PinnedDir& dir, const std::string& dir_path) {
+  auto st = stat_entry(dir, ".git");
+  if (!st || S_ISDIR(st->st_mode)) return "";
+  return pointer_target(dir, dir_path, *st);
+}
 
 GitRepair check_git_pointer(const PinnedDir& dir, const std::string& path,
                             const std::vector<std::string>& gitdirs) {
@@ -425,11 +505,16 @@ GitRepair check_git_pointer(const PinnedDir& dir, const std::string& path,
   const std::string target = pointer_target(dir, paths::parent(path), *st);
   for (const auto& g : gitdirs)
     if (!target.empty() && paths::is_within(target, g)) return out;  // a worktree's or submodule's
+  return disable_git_pointer(dir, path,
+                             "(" + std::string(kind_of(st->st_mode)) + " made or changed inside the sandbox" +
+                                 (target.empty() ? "" : ", naming " + escape_name(target)) +
+                                 ") does not lead to a repository cordon protected");
+}
+
+GitRepair disable_git_pointer(const PinnedDir& dir, const std::string& path, const std::string& why) {
+  GitRepair out;
   auto to = rename_away(dir, ".git", kDisabled);
-  const std::string what = escape_name(path) + " (" + kind_of(st->st_mode) +
-                           " made or changed inside the sandbox" +
-                           (target.empty() ? "" : ", naming " + escape_name(target)) +
-                           ") does not lead to a repository cordon protected";
+  const std::string what = escape_name(path) + " " + why;
   if (to)
     out.warnings.push_back(what + ": renamed to " + escape_name(*to));
   else
@@ -511,8 +596,8 @@ GitRepair check_new_pointers(const std::vector<GitRootPin>& roots, const std::ve
       if (target.empty() || target.find('\0') != std::string::npos) why = "git would not read it";
     }
     if (why.empty()) {
-      const std::string abs =
-          paths::normalize(paths::is_absolute(target) ? target : paths::parent(pointer) + "/" + target);
+      // Lexically, and only where git's reading through links agrees (no ".." after a name).
+      const std::string abs = resolve_pointer_text(target, paths::parent(pointer));
       const GitRootPin* at = root_of(abs);
       // A git directory of the plan itself, a worktree's gitdir made in it now
       // (worktrees/<id>, allowlisted like it) or a submodule's (modules/..., held to the
@@ -525,13 +610,19 @@ GitRepair check_new_pointers(const std::vector<GitRootPin>& roots, const std::ve
         return rel.rfind("modules/", 0) == 0 ||
                (rel.rfind("worktrees/", 0) == 0 && rel.find('/', 10) == std::string::npos);
       });
+      // A new repository's (a .git made during the run) counts only outside every protected
+      // one: inside those, refs/ and objects/ may hold anything (a planted config too).
+      const bool in_protected = std::any_of(gitdirs.begin(), gitdirs.end(),
+                                            [&](const std::string& g) { return paths::is_within(abs, g); });
       std::optional<PinnedDir> gitdir;
-      if (at && (known || in_new_gitdir(abs, at->root))) {
+      if (!abs.empty() && at && (known || (!in_protected && in_new_gitdir(abs, at->root)))) {
         // Opened beneath the root without following a link: the path read is the directory.
         if (auto d = at->dir->subdir(relative(abs, at->root))) gitdir = std::move(*d);
       }
       if (!gitdir) {
-        why = "it points to " + escape_name(abs) + ", not a git directory cordon protected or checked";
+        why = abs.empty()
+                  ? "a \"..\" after a name in it: git would resolve it through links, cordon cannot"
+                  : "it points to " + escape_name(abs) + ", not a git directory cordon protected or checked";
       } else if (auto common = read_regular(*gitdir, "commondir", 4096)) {
         // A linked worktree's (git worktree add writes "../.."): its common directory is
         // the one that holds it.

@@ -62,6 +62,19 @@ struct GitRepair {
 [[nodiscard]] GitRepair check_git_pointer(const PinnedDir& dir, const std::string& path,
                                           const std::vector<std::string>& gitdirs);
 
+// Where the `.git` file or link in `dir` leads, resolved lexically against `dir_path`;
+// "" when it is neither a link nor a "gitdir: PATH" file.
+[[nodiscard]] std::string git_pointer_target(const PinnedDir& dir, const std::string& dir_path);
+
+// A path git reads from a pointer (a .git file or link, a commondir), resolved against
+// `base` lexically; "" when a ".." in it follows a name (a link there would take git
+// elsewhere than the lexical reading) or an absolute path holds one.
+[[nodiscard]] std::string resolve_pointer_text(const std::string& text, const std::string& base);
+
+// Renames the `.git` in `dir` away; the warning reads "PATH WHY: renamed to ...".
+[[nodiscard]] GitRepair disable_git_pointer(const PinnedDir& dir, const std::string& path,
+                                            const std::string& why);
+
 // The file times of a run: whether an entry changed (or was made) since `since`; false
 // when absent, true when it cannot be told (assume the worst).
 [[nodiscard]] bool changed_since(int dir, const char* name, const struct timespec& since);

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <memory>
@@ -19,6 +20,12 @@ namespace cordon {
 namespace {
 
 constexpr size_t kScanBudget = 200000;  // entries, as the planner's walk before the run
+// Past kScanBudget the walk goes on for repositories only (when it looks for them): a command
+// that made 200,001 empty files at the top hid a repository planted in src/ from it (found:
+// its core.fsmonitor ran on git status there outside). Files are then skipped without being
+// counted (every one cost the command a brokered creation, far more than reading its name);
+// directories are counted against this, and past it the walk stops and says so loudly.
+constexpr size_t kGitDirBudget = 1000000;
 constexpr int kScanMaxDepth = 64;
 
 struct DirCloser {
@@ -54,7 +61,8 @@ DepthFindings DepthScan::scan(const std::set<std::string>& known) const {
   for (size_t i = 0; i < roots_.size(); ++i) {
     const std::string& root = root_paths_[i];
     std::vector<std::pair<std::string, int>> stack = {{".", 0}};
-    bool stopped = false, too_deep = false;
+    bool stopped = false, too_deep = false, names_stopped = false;
+    size_t dirs = 0;
     while (!stack.empty() && !stopped) {
       auto [rel, depth] = stack.back();
       stack.pop_back();
@@ -82,13 +90,14 @@ DepthFindings DepthScan::scan(const std::set<std::string>& known) const {
         refs = refs || name == "refs";
         common = common || name == "commondir";  // objects and refs are then found through it
         if (git_ && name == ".git" && depth > 0) check_dotgit(roots_[i], root, rel, known, out);
-        if (++read > kScanBudget) {
+        if (!names_stopped && ++read > kScanBudget) {
           found.push_back("(" + root + " was searched only in part: more than " +
                           std::to_string(kScanBudget) + " entries)");
-          stopped = true;
-          break;
+          names_stopped = true;
+          stopped = !git_;
+          if (stopped) break;
         }
-        if (names.count(name)) {
+        if (!names_stopped && names.count(name)) {
           const std::string path = paths::join(root, rel == "." ? name : rel + "/" + name);
           if (depth > 0 && !known.count(path)) found.push_back(path);
           continue;
@@ -100,6 +109,16 @@ DepthFindings DepthScan::scan(const std::set<std::string>& known) const {
               ::fstatat(::dirfd(d.get()), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
         }
         if (!dir || skipped.count(name)) continue;
+        if (names_stopped && ++dirs > kGitDirBudget) {
+          GitRepair unchecked;
+          unchecked.warnings.push_back(
+              git_config::escape_name(root) + " holds more than " + std::to_string(kGitDirBudget) +
+              " directories: not all were checked for repositories planted during the "
+              "run; do not run git below it before inspecting it");
+          out.gitdirs.push_back(std::move(unchecked));
+          stopped = true;
+          break;
+        }
         if (depth + 1 >= kScanMaxDepth) {  // bounded, and said: a deeper name is not seen
           if (!too_deep)
             found.push_back("(" + root + " was searched only to a depth of " + std::to_string(kScanMaxDepth) +
@@ -128,8 +147,54 @@ void DepthScan::check_dotgit(const PinnedDir& root, const std::string& root_path
     check_gitdir(root, root_path, rel + "/.git", known, out);
     return;
   }
-  if (!gitdirs_ || !changed_since(dir->fd(), ".git", started_)) return;  // the user's, from before
-  out.gitdirs.push_back(check_git_pointer(*dir, paths::join(paths::join(root_path, rel), ".git"), *gitdirs_));
+  // Without the broker only (with it, the broker's record of every .git file made is
+  // checked); one unchanged since the start is the user's.
+  if (!gitdirs_ || !changed_since(dir->fd(), ".git", started_)) return;
+  const std::string path = paths::join(paths::join(root_path, rel), ".git");
+  GitRepair checked = check_git_pointer(*dir, path, *gitdirs_);
+  const bool kept = checked.done.empty() && checked.warnings.empty();
+  out.gitdirs.push_back(std::move(checked));
+  if (kept) check_pointer_target(*dir, path, known, out);
+}
+
+void DepthScan::check_pointer_target(const PinnedDir& dir, const std::string& path,
+                                     const std::set<std::string>& known, DepthFindings& out) const {
+  const std::string target = git_pointer_target(dir, paths::parent(path));
+  if (std::find(gitdirs_->begin(), gitdirs_->end(), target) != gitdirs_->end())
+    return;  // the repository itself
+  // Inside a protected gitdir, whose objects/, refs/, modules/ and worktrees/ the command
+  // may write: a directory there with HEAD, objects/, refs/ and a config is a repository
+  // of its own to git (found: .git/refs/x planted with a core.fsmonitor, and sub/.git
+  // naming it, ran it on git status outside). Opened beneath a writable root without
+  // following a link; outside every writable root the command could not plant it.
+  for (size_t i = 0; i < roots_.size(); ++i) {
+    const std::string& root_path = root_paths_[i];
+    if (!paths::is_within(target, root_path)) continue;
+    const std::string rel = target == root_path ? "." : target.substr(root_path.size() + 1);
+    auto gitdir = roots_[i].subdir(rel);
+    if (!gitdir) {
+      if (gitdir.error().code == ENOENT) return;  // git finds no repository there
+      out.gitdirs.push_back(disable_git_pointer(
+          dir, path, "(made or changed inside the sandbox) leads through a link or a non-directory"));
+      return;
+    }
+    // A linked worktree's gitdir: its config and hooks are its common directory's, which
+    // must be the protected repository (git writes ../..).
+    if (stat_entry(*gitdir, "commondir")) {
+      auto text = read_regular(*gitdir, "commondir", 4096);
+      std::string common = text ? *text : std::string();
+      while (!common.empty() && (common.back() == '\n' || common.back() == '\r')) common.pop_back();
+      common = resolve_pointer_text(common, target);
+      if (!text || std::find(gitdirs_->begin(), gitdirs_->end(), common) == gitdirs_->end())
+        out.gitdirs.push_back(disable_git_pointer(
+            dir, path,
+            "(made or changed inside the sandbox) leads to a gitdir whose commondir is not a "
+            "repository cordon protected"));
+      return;
+    }
+    check_gitdir(roots_[i], root_path, rel, known, out);  // a submodule's, or planted
+    return;
+  }
 }
 
 void DepthScan::check_gitdir(const PinnedDir& root, const std::string& root_path, const std::string& rel,

@@ -50,6 +50,10 @@ class DepthScan {
   // as a pointer (git_guard.hpp's check_git_pointer).
   void check_dotgit(const PinnedDir& root, const std::string& root_path, const std::string& rel,
                     const std::set<std::string>& known, DepthFindings& out) const;
+  // A pointer kept because it leads inside a protected repository: what it leads to must
+  // not be a repository planted in that repository's writable parts.
+  void check_pointer_target(const PinnedDir& dir, const std::string& path, const std::set<std::string>& known,
+                            DepthFindings& out) const;
   void check_gitdir(const PinnedDir& root, const std::string& root_path, const std::string& rel,
                     const std::set<std::string>& known, DepthFindings& out) const;
 
