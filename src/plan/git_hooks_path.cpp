@@ -33,24 +33,64 @@ class Reader {
     for (const auto& e : git_config::parse(*text).entries) {
       if (!e.value) continue;
       if (e.section == "core" && !e.has_subsection && e.key == "hookspath") hooks(*e.value);
+      if (runs_program(e)) program(*e.value);
       const bool include = (e.section == "include" && !e.has_subsection) || e.section == "includeif";
       if (include && e.key == "path") {
         std::string p = expand_home(*e.value, in_.home);
         if (!paths::is_absolute(p)) p = paths::join(paths::parent(path), p);
-        file(paths::normalize(p), depth + 1);
+        p = paths::normalize(p);
+        add(includes, p);
+        file(p, depth + 1);
       }
     }
   }
 
   std::vector<std::string> found;
+  std::vector<std::string> includes;
+  std::vector<std::string> programs;
 
  private:
+  static void add(std::vector<std::string>& to, const std::string& p) {
+    if (std::find(to.begin(), to.end(), p) == to.end()) to.push_back(p);
+  }
+
+  // Keys whose value git runs as a command (git-config(1)); pager.<cmd> too.
+  static bool runs_program(const git_config::Entry& e) {
+    static const char* const kKeys[] = {
+        "fsmonitor", "pager",      "editor",   "sshcommand",    "askpass",        "external", "textconv",
+        "command",   "clean",      "smudge",   "process",       "driver",         "helper",   "program",
+        "cmd",       "difffilter", "gitproxy", "packobjectshook"};
+    if (e.section == "pager" || e.section == "alias") return true;
+    return std::any_of(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return e.key == k; });
+  }
+
+  // Every word of the command that names a path (has a '/'): the program and the scripts it
+  // is given. Relative ones from the worktree's top, where git runs them.
+  void program(const std::string& value) {
+    std::string word;
+    auto flush = [&] {
+      if (word.find('/') != std::string::npos && word[0] != '-' && word.find("://") == std::string::npos) {
+        std::string p = expand_home(word, in_.home);
+        if (!paths::is_absolute(p)) p = paths::join(in_.worktree, p);
+        add(programs, paths::normalize(p));
+      }
+      word.clear();
+    };
+    for (char c : value) {
+      if (c == ' ' || c == '\t' || c == ';' || c == '|' || c == '&' || c == '(' || c == ')' || c == '<' ||
+          c == '>' || c == '=')
+        flush();
+      else if (c != '"' && c != '\'' && c != '!')
+        word += c;
+    }
+    flush();
+  }
+
   void hooks(const std::string& value) {
     if (value.empty()) return;
     std::string p = expand_home(value, in_.home);
     if (!paths::is_absolute(p)) p = paths::join(in_.worktree, p);
-    p = paths::normalize(p);
-    if (std::find(found.begin(), found.end(), p) == found.end()) found.push_back(p);
+    add(found, paths::normalize(p));
   }
 
   const FsProbe& fs_;
@@ -60,7 +100,9 @@ class Reader {
 
 }  // namespace
 
-std::vector<std::string> paths(const FsProbe& fs, const Inputs& in) {
+namespace {
+
+Reader read_all(const FsProbe& fs, const Inputs& in) {
   Reader r(fs, in);
   r.file("/etc/gitconfig", 0);
   const std::string xdg = paths::is_absolute(in.xdg_config_home) ? in.xdg_config_home
@@ -70,7 +112,18 @@ std::vector<std::string> paths(const FsProbe& fs, const Inputs& in) {
   if (!in.home.empty()) r.file(paths::join(in.home, ".gitconfig"), 0);
   r.file(paths::join(in.gitdir, "config"), 0);
   r.file(paths::join(in.gitdir, "config.worktree"), 0);
-  return r.found;
+  return r;
+}
+
+}  // namespace
+
+std::vector<std::string> paths(const FsProbe& fs, const Inputs& in) {
+  return read_all(fs, in).found;
+}
+
+CodeFiles code_files(const FsProbe& fs, const Inputs& in) {
+  Reader r = read_all(fs, in);
+  return {std::move(r.includes), std::move(r.programs)};
 }
 
 }  // namespace cordon::git_hooks

@@ -58,4 +58,15 @@ inline constexpr const char* kHookNames[] = {"applypatch-msg",
 // Absolute, lexically normalised, each once, in the order found.
 [[nodiscard]] std::vector<std::string> paths(const FsProbe& fs, const Inputs& in);
 
+// What else in that configuration is code for git: the files it includes (a project's
+// tracked .gitconfig named by include.path is config like .git/config), and every path in a
+// value git runs as a command (filter.*.clean = tools/clean, core.fsmonitor, core.pager,
+// diff.*.textconv, merge.*.driver, credential.helper, aliases, ...): the program and the
+// scripts it is given. Absolute, normalised, each once.
+struct CodeFiles {
+  std::vector<std::string> includes;
+  std::vector<std::string> programs;
+};
+[[nodiscard]] CodeFiles code_files(const FsProbe& fs, const Inputs& in);
+
 }  // namespace cordon::git_hooks

@@ -278,6 +278,16 @@ class ProtectedCollector {
       // The hooks directory is a writable root itself (hooksPath = .): its hooks, by name.
       for (const char* hook : git_hooks::kHookNames) add(paths::join(dir, hook), why, false);
     }
+    // The files the configuration includes and the programs and scripts it names: code for
+    // git as much as the config and the hooks are.
+    const auto code = git_hooks::code_files(fs_, {gitdir, top, home_, xdg_config_home_});
+    for (const auto& f : code.includes)
+      if (in_any(f, roots_) && std::find(roots_.begin(), roots_.end(), f) == roots_.end())
+        add_blocking_absent_parents(f, "included by git config (can run code)", false);
+    for (const auto& f : code.programs)
+      if (in_any(f, roots_) && std::find(roots_.begin(), roots_.end(), f) == roots_.end() &&
+          fs_.lkind(f) != FileKind::Dir)
+        add_blocking_absent_parents(f, "a program or script git config runs", false);
     // Linked worktree gitdirs name the common dir whose hooks and config apply: the
     // pointer is as dangerous as what it leads to.
     if (fs_.lkind(paths::join(gitdir, "commondir")) == FileKind::File)

@@ -529,6 +529,31 @@ TEST_F(PostRun, AHooksPathDirectoryInTheWorkspaceCannotBeWritten) {
   expect_git_outside_is_inert(box, marker);
 }
 
+// A project's tracked .gitconfig that the repository's config includes, and the scripts
+// its config runs (a clean filter in the worktree) are code for git like .git/config:
+// read-only inside (found by the attack pass: both ran at the user's next git status).
+TEST_F(PostRun, FilesTheGitConfigIncludesOrRunsCannotBeWritten) {
+  commit_one(box);
+  write_file(box.ws / ".gitconfig", "[user]\n\tname = Project\n");
+  write_file(box.ws / "tools/clean", "#!/bin/sh\ncat\n");
+  ::chmod((box.ws / "tools/clean").c_str(), 0755);
+  write_file(box.ws / ".gitattributes", "*.txt filter=strip\n");
+  ASSERT_EQ(git_outside(box, {"config", "include.path", "../.gitconfig"}).code, 0);
+  ASSERT_EQ(git_outside(box, {"config", "filter.strip.clean", "tools/clean"}).code, 0);
+  ASSERT_EQ(git_outside(box, {"add", "-A"}).code, 0);
+  ASSERT_EQ(git_outside(box, {"commit", "-qm", "filters"}).code, 0);
+  auto o = run_inside(box,
+                      "printf '[core]\\n\\tfsmonitor = \"touch " + marker +
+                          "; false\"\\n' >> .gitconfig; printf '#!/bin/sh\\ntouch " + marker +
+                          "\\ncat\\n' > tools/clean; echo edited > a.txt && echo done",
+                      {"--report-denials", "full"});
+  EXPECT_TRUE(contains(o.out, "done")) << o.err;  // the allowed half: the sources are writable
+  EXPECT_TRUE(contains(o.err, "denied write " + box.ws / ".gitconfig")) << o.err;
+  EXPECT_TRUE(contains(o.err, "denied write " + box.ws / "tools/clean")) << o.err;
+  EXPECT_EQ(git_outside(box, {"add", "a.txt"}).code, 0);
+  expect_git_outside_is_inert(box, marker);
+}
+
 // A repository made in a subdirectory during the run (`git init sub`, `git clone URL
 // sub`) is treated as one made at the top: its code-running config and hooks are
 // neutralised, its history and remote kept.

@@ -223,6 +223,20 @@ TEST(GitHooksPath, IncludeCyclesEnd) {
             std::vector<std::string>{"/h"});
 }
 
+TEST(GitHooksPath, IncludedFilesAndTheProgramsConfigRunsAreFound) {
+  FakeFs fs;
+  fs.file("/home/u/proj/.git/config",
+          "[include]\n\tpath = ../.gitconfig\n[filter \"strip\"]\n\tclean = tools/clean --x\n"
+          "[diff \"img\"]\n\ttextconv = \"python3 ./scripts/conv.py\"\n[core]\n\tpager = less -R\n");
+  fs.file("/home/u/proj/.gitconfig", "[core]\n\tfsmonitor = ~/bin/watch\n[alias]\n\tx = !sh ci/run.sh\n");
+  const auto code = git_hooks::code_files(fs, {"/home/u/proj/.git", "/home/u/proj", "/home/u"});
+  EXPECT_EQ(code.includes, std::vector<std::string>{"/home/u/proj/.gitconfig"});
+  // In the order git reads them: an included file's where it is included.
+  EXPECT_EQ(code.programs,
+            (std::vector<std::string>{"/home/u/bin/watch", "/home/u/proj/ci/run.sh",
+                                      "/home/u/proj/tools/clean", "/home/u/proj/scripts/conv.py"}));
+}
+
 TEST(LinuxPlanner, HooksPathInsideTheWorkspaceIsProtectedPresentOrAbsent) {
   auto fs = base_fs();
   fs.file("/home/u/proj/.git/config", "[core]\n\thooksPath = .githooks\n");
