@@ -56,10 +56,10 @@ class Reader {
 
   // Keys whose value git runs as a command (git-config(1)); pager.<cmd> too.
   static bool runs_program(const git_config::Entry& e) {
-    static const char* const kKeys[] = {
-        "fsmonitor", "pager",      "editor",   "sshcommand",    "askpass",        "external", "textconv",
-        "command",   "clean",      "smudge",   "process",       "driver",         "helper",   "program",
-        "cmd",       "difffilter", "gitproxy", "packobjectshook"};
+    static const char* const kKeys[] = {"fsmonitor",  "pager",    "editor",         "sshcommand", "askpass",
+                                        "external",   "textconv", "command",        "clean",      "smudge",
+                                        "process",    "driver",   "helper",         "program",    "cmd",
+                                        "difffilter", "gitproxy", "packobjectshook"};
     if (e.section == "pager" || e.section == "alias") return true;
     return std::any_of(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return e.key == k; });
   }
