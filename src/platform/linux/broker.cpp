@@ -309,17 +309,20 @@ void Broker::finish() {
   workers_.clear();
 }
 
+UniqueFd Broker::call_socket(const seccomp_notif& req, BrokerReply& r) {
+  r.decided = true;
+  int err = 0;
+  UniqueFd sock = take_fd(static_cast<pid_t>(req.pid), fd_arg(req.data.args[0]), err);
+  if (!sock.valid()) r.error = err == EBADF ? EBADF : err == ESRCH ? ESRCH : EPERM;
+  return sock;
+}
+
 BrokerReply Broker::connect(const seccomp_notif& req, int listener) {
   const pid_t tid = static_cast<pid_t>(req.pid);
   const auto* a = req.data.args;
   BrokerReply r;
-  r.decided = true;
-  int err = 0;
-  UniqueFd sock = take_fd(tid, fd_arg(a[0]), err);
-  if (!sock.valid()) {
-    r.error = err == EBADF ? EBADF : err == ESRCH ? ESRCH : EPERM;
-    return r;
-  }
+  UniqueFd sock = call_socket(req, r);
+  if (!sock.valid()) return r;
   int family = 0;
   socklen_t fl = sizeof family;
   if (::getsockopt(sock.get(), SOL_SOCKET, SO_DOMAIN, &family, &fl) != 0) {

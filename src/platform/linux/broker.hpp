@@ -122,6 +122,9 @@ class Broker {
   };
   struct Outgoing;
   BrokerReply connect(const seccomp_notif& req, int listener);
+  // The socket a connect or send names (its first argument), taken from the caller; invalid,
+  // with `r` decided and its error set, when it cannot be.
+  static UniqueFd call_socket(const seccomp_notif& req, BrokerReply& r);
   BrokerReply connect_unix(pid_t tid, int sock, const void* addr, size_t len);
   UnixTarget unix_target(pid_t tid, const void* addr, size_t len, Operation op);
   BrokerReply send(BrokerCall call, const seccomp_notif& req, int listener);

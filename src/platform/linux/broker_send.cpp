@@ -236,13 +236,9 @@ BrokerReply Broker::send(BrokerCall call, const seccomp_notif& req, int listener
   const pid_t tid = static_cast<pid_t>(req.pid);
   const auto* a = req.data.args;
   BrokerReply r;
-  r.decided = true;
+  UniqueFd sock = call_socket(req, r);
+  if (!sock.valid()) return r;
   int err = 0;
-  UniqueFd sock = take_fd(tid, fd_arg(a[0]), err);
-  if (!sock.valid()) {
-    r.error = err == EBADF ? EBADF : err == ESRCH ? ESRCH : EPERM;
-    return r;
-  }
   SocketFacts f;
   if (!socket_facts(sock.get(), f)) {
     r.error = ENOTSOCK;

@@ -459,16 +459,22 @@ std::string pointer_target(const PinnedDir& dir, const std::string& dir_path, co
     if (n <= 0) return "";
     text.assign(buf, static_cast<size_t>(n));
   } else {
-    auto content = read_regular(dir, ".git", 4096);
+    auto content = read_pointer_file(dir, ".git");
     if (!content || content->rfind("gitdir: ", 0) != 0) return "";
     text = content->substr(8);
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
     if (text.empty() || text.find('\n') != std::string::npos) return "";
   }
   return resolve_pointer_text(text, dir_path);
 }
 
 }  // namespace
+
+Result<std::string> read_pointer_file(const PinnedDir& dir, const std::string& name) {
+  auto text = read_regular(dir, name, 4096);
+  if (text)
+    while (!text->empty() && (text->back() == '\n' || text->back() == '\r')) text->pop_back();
+  return text;
+}
 
 std::string resolve_pointer_text(const std::string& text, const std::string& base) {
   // git resolves the path through the file system, cordon lexically: the two agree only when
@@ -583,7 +589,7 @@ GitRepair check_new_pointers(const std::vector<GitRootPin>& roots, const std::ve
     if (!st || S_ISDIR(st->st_mode)) continue;  // gone, or a directory the broker checked
     std::optional<std::string> text;
     if (S_ISREG(st->st_mode))
-      if (auto t = read_regular(*dir, ".git", 4096)) text = std::move(*t);
+      if (auto t = read_pointer_file(*dir, ".git")) text = std::move(*t);
     std::string why;
     std::string target;
     if (!text) {
@@ -592,7 +598,6 @@ GitRepair check_new_pointers(const std::vector<GitRootPin>& roots, const std::ve
       why = "git would not read it";
     } else {
       target = text->substr(8);
-      while (!target.empty() && (target.back() == '\n' || target.back() == '\r')) target.pop_back();
       if (target.empty() || target.find('\0') != std::string::npos) why = "git would not read it";
     }
     if (why.empty()) {
@@ -623,12 +628,10 @@ GitRepair check_new_pointers(const std::vector<GitRootPin>& roots, const std::ve
         why = abs.empty()
                   ? "a \"..\" after a name in it: git would resolve it through links, cordon cannot"
                   : "it points to " + escape_name(abs) + ", not a git directory cordon protected or checked";
-      } else if (auto common = read_regular(*gitdir, "commondir", 4096)) {
+      } else if (auto common = read_pointer_file(*gitdir, "commondir")) {
         // A linked worktree's (git worktree add writes "../.."): its common directory is
         // the one that holds it.
-        std::string c = *common;
-        while (!c.empty() && (c.back() == '\n' || c.back() == '\r')) c.pop_back();
-        if (c != "../..") why = "its git directory's commondir points elsewhere";
+        if (*common != "../..") why = "its git directory's commondir points elsewhere";
       } else if (common.error().code != ENOENT) {
         why = "its git directory's commondir could not be read";
       }

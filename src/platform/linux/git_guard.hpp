@@ -66,6 +66,10 @@ struct GitRepair {
 // "" when it is neither a link nor a "gitdir: PATH" file.
 [[nodiscard]] std::string git_pointer_target(const PinnedDir& dir, const std::string& dir_path);
 
+// A pointer file git reads (a .git file, a commondir) beneath `dir`, without the line ends
+// git drops; the read's error as read_regular() gives it (a link, FIFO or hard link refused).
+[[nodiscard]] Result<std::string> read_pointer_file(const PinnedDir& dir, const std::string& name);
+
 // A path git reads from a pointer (a .git file or link, a commondir), resolved against
 // `base` lexically; "" when a ".." in it follows a name (a link there would take git
 // elsewhere than the lexical reading) or an absolute path holds one.

@@ -181,10 +181,8 @@ void DepthScan::check_pointer_target(const PinnedDir& dir, const std::string& pa
     // A linked worktree's gitdir: its config and hooks are its common directory's, which
     // must be the protected repository (git writes ../..).
     if (stat_entry(*gitdir, "commondir")) {
-      auto text = read_regular(*gitdir, "commondir", 4096);
-      std::string common = text ? *text : std::string();
-      while (!common.empty() && (common.back() == '\n' || common.back() == '\r')) common.pop_back();
-      common = resolve_pointer_text(common, target);
+      auto text = read_pointer_file(*gitdir, "commondir");
+      const std::string common = resolve_pointer_text(text ? *text : std::string(), target);
       if (!text || std::find(gitdirs_->begin(), gitdirs_->end(), common) == gitdirs_->end())
         out.gitdirs.push_back(disable_git_pointer(
             dir, path,
