@@ -100,9 +100,7 @@ class Reader {
 
 }  // namespace
 
-namespace {
-
-Reader read_all(const FsProbe& fs, const Inputs& in) {
+CodeFiles code_files(const FsProbe& fs, const Inputs& in) {
   Reader r(fs, in);
   r.file("/etc/gitconfig", 0);
   const std::string xdg = paths::is_absolute(in.xdg_config_home) ? in.xdg_config_home
@@ -112,18 +110,7 @@ Reader read_all(const FsProbe& fs, const Inputs& in) {
   if (!in.home.empty()) r.file(paths::join(in.home, ".gitconfig"), 0);
   r.file(paths::join(in.gitdir, "config"), 0);
   r.file(paths::join(in.gitdir, "config.worktree"), 0);
-  return r;
-}
-
-}  // namespace
-
-std::vector<std::string> paths(const FsProbe& fs, const Inputs& in) {
-  return read_all(fs, in).found;
-}
-
-CodeFiles code_files(const FsProbe& fs, const Inputs& in) {
-  Reader r = read_all(fs, in);
-  return {std::move(r.includes), std::move(r.programs)};
+  return {std::move(r.found), std::move(r.includes), std::move(r.programs)};
 }
 
 }  // namespace cordon::git_hooks

@@ -2,7 +2,7 @@
 // anywhere (hook managers point it at a tracked directory of the worktree, .githooks or
 // .husky/_): a command that wrote there would run code at the user's next commit.
 //
-//   for (const auto& dir : git_hooks::paths(fs, {gitdir, worktree, home, xdg})) protect(dir);
+//   for (const auto& dir : git_hooks::code_files(fs, {gitdir, worktree, home, xdg}).hooks_dirs) protect(dir);
 //
 // Every value of core.hooksPath found in the files git reads for a repository (system,
 // global and XDG config, the repository's config and config.worktree, and every file they
@@ -55,15 +55,16 @@ inline constexpr const char* kHookNames[] = {"applypatch-msg",
                                              "p4-pre-submit",
                                              "post-index-change"};
 
-// Absolute, lexically normalised, each once, in the order found.
-[[nodiscard]] std::vector<std::string> paths(const FsProbe& fs, const Inputs& in);
-
-// What else in that configuration is code for git: the files it includes (a project's
-// tracked .gitconfig named by include.path is config like .git/config), and every path in a
-// value git runs as a command (filter.*.clean = tools/clean, core.fsmonitor, core.pager,
-// diff.*.textconv, merge.*.driver, credential.helper, aliases, ...): the program and the
-// scripts it is given. Absolute, normalised, each once.
+// What in that configuration is code for git, each absolute, lexically normalised, once, in
+// the order git reads it (one read of the files for all three):
+//   hooks_dirs: every core.hooksPath value;
+//   includes:   the files it includes (a project's tracked .gitconfig named by include.path
+//               is config like .git/config);
+//   programs:   every path in a value git runs as a command (filter.*.clean = tools/clean,
+//               core.fsmonitor, core.pager, diff.*.textconv, merge.*.driver,
+//               credential.helper, aliases, ...): the program and the scripts it is given.
 struct CodeFiles {
+  std::vector<std::string> hooks_dirs;
   std::vector<std::string> includes;
   std::vector<std::string> programs;
 };

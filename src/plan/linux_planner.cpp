@@ -268,7 +268,8 @@ class ProtectedCollector {
     // Relative values start at the worktree's top: a .git's parent (a nested repository's
     // own), else the root.
     const std::string top = paths::basename(gitdir) == ".git" ? paths::parent(gitdir) : root;
-    for (const auto& dir : git_hooks::paths(fs_, {gitdir, top, home_, xdg_config_home_})) {
+    const auto code = git_hooks::code_files(fs_, {gitdir, top, home_, xdg_config_home_});
+    for (const auto& dir : code.hooks_dirs) {
       if (!in_any(dir, roots_)) continue;
       const std::string why = "git hooks (core.hooksPath) run code outside the sandbox";
       if (std::find(roots_.begin(), roots_.end(), dir) == roots_.end()) {
@@ -280,7 +281,6 @@ class ProtectedCollector {
     }
     // The files the configuration includes and the programs and scripts it names: code for
     // git as much as the config and the hooks are.
-    const auto code = git_hooks::code_files(fs_, {gitdir, top, home_, xdg_config_home_});
     for (const auto& f : code.includes)
       if (in_any(f, roots_) && std::find(roots_.begin(), roots_.end(), f) == roots_.end())
         add_blocking_absent_parents(f, "included by git config (can run code)", false);
@@ -290,11 +290,11 @@ class ProtectedCollector {
         add_blocking_absent_parents(f, "a program or script git config runs", false);
     // Linked worktree gitdirs name the common dir whose hooks and config apply: the
     // pointer is as dangerous as what it leads to.
-    if (fs_.lkind(paths::join(gitdir, "commondir")) == FileKind::File)
-      add(paths::join(gitdir, "commondir"), "names the git directory whose hooks and config apply", false,
-          false);
     const std::string commondir = paths::join(gitdir, "commondir");
-    if (fs_.lkind(commondir) != FileKind::Missing) {
+    const FileKind common_kind = fs_.lkind(commondir);
+    if (common_kind == FileKind::File)
+      add(commondir, "names the git directory whose hooks and config apply", false, false);
+    if (common_kind != FileKind::Missing) {
       if (auto common = parse_git_pointer(fs_, commondir, "", gitdir)) {
         if (*common != gitdir) collect_gitdir(*common, root, depth + 1);
       } else {

@@ -210,7 +210,7 @@ TEST(GitHooksPath, EveryValueInEveryFileGitReadsIsFound) {
   fs.file("/home/u/.config/git/config", "[CORE]\n\tHooksPath = xdg-relative\n");
   fs.file("/home/u/proj/.git/config", "[core]\n\thooksPath = .githooks\n[core]\n\thooksPath = .githooks\n");
   fs.file("/home/u/proj/.git/config.worktree", "[core] hooksPath = ../elsewhere/./h\n");
-  auto found = git_hooks::paths(fs, {"/home/u/proj/.git", "/home/u/proj", "/home/u"});
+  auto found = git_hooks::code_files(fs, {"/home/u/proj/.git", "/home/u/proj", "/home/u"}).hooks_dirs;
   EXPECT_EQ(found, (std::vector<std::string>{"/srv/hooks", "/home/u/proj/xdg-relative",
                                              "/home/u/global-hooks", "/home/u/work-hooks",
                                              "/home/u/proj/.githooks", "/home/u/elsewhere/h"}));
@@ -219,7 +219,7 @@ TEST(GitHooksPath, EveryValueInEveryFileGitReadsIsFound) {
 TEST(GitHooksPath, IncludeCyclesEnd) {
   FakeFs fs;
   fs.file("/home/u/.gitconfig", "[include]\n\tpath = ~/.gitconfig\n[core]\n\thooksPath = /h\n");
-  EXPECT_EQ(git_hooks::paths(fs, {"/home/u/proj/.git", "/home/u/proj", "/home/u"}),
+  EXPECT_EQ(git_hooks::code_files(fs, {"/home/u/proj/.git", "/home/u/proj", "/home/u"}).hooks_dirs,
             std::vector<std::string>{"/h"});
 }
 
