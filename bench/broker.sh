@@ -23,10 +23,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 RUNS=$(count BENCH_RUNS 5 100)
 CONNECTS=$(count BENCH_CONNECTS 2000 100000)
-repo=$(cd "$here/.." && pwd)
 command -v c++ >/dev/null || die "'c++' not found"
-cordon_src=${CORDON:-$repo/build/cordon}
-[[ -x $cordon_src ]] || die "no cordon binary at $cordon_src (build first, or set CORDON)"
+need_cordon
 bench_setup bench-broker
 ws=$tmp/ws
 mkdir -p "$ws"

@@ -22,9 +22,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 FILES=$(count BENCH_FILES 20000 1000000)
 RUNS=$(count BENCH_RUNS 20 1000)
-repo=$(cd "$here/.." && pwd)
-cordon_src=${CORDON:-$repo/build/cordon}
-[[ -x $cordon_src ]] || die "no cordon binary at $cordon_src (build first, or set CORDON)"
+need_cordon
 for t in c++ git tar unshare python3; do command -v "$t" >/dev/null || die "'$t' not found"; done
 
 # Not under /tmp: the sandbox's /tmp is private. BENCH_TMPDIR=/dev/shm measures on tmpfs,

@@ -25,12 +25,10 @@ RUNS=$(count BENCH_RUNS 10 1000)
 UNTAR_FILES=$(count BENCH_UNTAR_FILES 5000 100000)
 BUILD_FILES=$(count BENCH_BUILD_FILES 100 5000)
 
-repo=$(cd "$here/.." && pwd)
 out=${BENCH_OUT:-$here/results/deny.json}
 for t in c++ make cc tar python3; do command -v "$t" >/dev/null || die "'$t' not found"; done
 mkdir -p "$(dirname "$out")" || die "cannot create $(dirname "$out")"
-cordon_src=${CORDON:-$repo/build/cordon}
-[[ -x $cordon_src ]] || die "no cordon binary at $cordon_src (build first, or set CORDON)"
+need_cordon
 
 bench_setup bench-deny
 

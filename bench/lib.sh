@@ -1,8 +1,14 @@
 # bench/lib.sh: what the bench scripts share. Sourced (after `set -euo pipefail`), not run.
 #
-# Needs $here (the bench directory) and $cordon_src (the cordon binary to measure).
+# Needs $here (the bench directory); need_cordon sets $cordon_src (the cordon binary to measure).
 
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+
+need_cordon() {  # sets repo (the checkout) and cordon_src (CORDON, else build/cordon), which must run
+  repo=$(cd "$here/.." && pwd)
+  cordon_src=${CORDON:-$repo/build/cordon}
+  [[ -x $cordon_src ]] || die "no cordon binary at $cordon_src (build first, or set CORDON)"
+}
 
 count() {  # count NAME DEFAULT MAX: a positive integer knob, bounded so that every loop ends
   local v=${!1:-$2}

@@ -15,9 +15,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 FILES=$(count BENCH_FILES 50000 1000000)
 RUNS=$(count BENCH_RUNS 20 1000)
-repo=$(cd "$here/.." && pwd)
-cordon_src=${CORDON:-$repo/build/cordon}
-[[ -x $cordon_src ]] || die "no cordon binary at $cordon_src (build first, or set CORDON)"
+need_cordon
 command -v hyperfine >/dev/null || die "'hyperfine' not found"
 
 bench_setup bench-protect

@@ -19,9 +19,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 RUNS=$(count BENCH_RUNS 20 1000)
 BYTES=$(count BENCH_BYTES 20000000 1000000000)
-repo=$(cd "$here/.." && pwd)
-cordon_src=${CORDON:-$repo/build/cordon}
-[[ -x $cordon_src ]] || die "no cordon binary at $cordon_src (build first, or set CORDON)"
+need_cordon
 for t in c++ python3; do command -v "$t" >/dev/null || die "'$t' not found"; done
 
 export TMPDIR=${BENCH_TMPDIR:-/var/tmp}
