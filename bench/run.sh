@@ -4,6 +4,8 @@
 #   1. startup latency of /bin/true: bare exec vs `cordon run` vs bubblewrap (same profile)
 #   2. the cost of N protected paths and N denied paths (default 1000), vs bwrap's N --ro-bind
 #   3. a real build: N small generated C files with `make -j2`, native vs cordon vs bwrap
+#   4. real work: `git status` in a repository of N files, and extracting a tarball of M small
+#      files into the workspace, bare vs cordon vs bwrap
 #
 #   bench/run.sh                                    # about 3-5 minutes on 2 vCPUs
 #   BENCH_LATENCY_RUNS=50 BENCH_BUILD_RUNS=2 bench/run.sh   # a quick pass
@@ -27,8 +29,11 @@
 #   BENCH_BUILD_FILES      generated C files                        (default 200)
 #   BENCH_BUILD_RUNS       builds per variant                       (default 5)
 #   BENCH_BUILD_JOBS       make -j                                  (default 2)
+#   BENCH_WORK_FILES       files in the git-status repository       (default 3000)
+#   BENCH_TAR_FILES        files in the extracted tarball           (default 20000)
+#   BENCH_WORK_RUNS        runs per variant of each work command    (default 5)
 #   BENCH_MAX_FAILURES     % of runs per command that may fail (reported, not timed) (default 5)
-#   BENCH_SECTIONS         which comparisons to run (default "latency paths build")
+#   BENCH_SECTIONS         which comparisons to run (default "latency paths build work")
 #   BENCH_BWRAP=off        skip bubblewrap
 #   BENCH_OUT              where to write the JSON
 set -euo pipefail
@@ -46,10 +51,13 @@ BWRAP_PATHS_RUNS=$(count BENCH_BWRAP_PATHS_RUNS 5 1000)
 BUILD_FILES=$(count BENCH_BUILD_FILES 200 5000)
 BUILD_RUNS=$(count BENCH_BUILD_RUNS 5 100)
 BUILD_JOBS=$(count BENCH_BUILD_JOBS 2 256)
+WORK_FILES=$(count BENCH_WORK_FILES 3000 100000)
+TAR_FILES=$(count BENCH_TAR_FILES 20000 200000)
+WORK_RUNS=$(count BENCH_WORK_RUNS 5 1000)
 MAX_FAILURES=${BENCH_MAX_FAILURES:-5}
 [[ $MAX_FAILURES =~ ^[0-9]+$ && $MAX_FAILURES -le 100 ]] || die "BENCH_MAX_FAILURES must be a percentage 0..100"
-SECTIONS=${BENCH_SECTIONS:-latency paths build}
-for s in $SECTIONS; do [[ $s =~ ^(latency|paths|build)$ ]] || die "BENCH_SECTIONS: unknown section '$s'"; done
+SECTIONS=${BENCH_SECTIONS:-latency paths build work}
+for s in $SECTIONS; do [[ $s =~ ^(latency|paths|build|work)$ ]] || die "BENCH_SECTIONS: unknown section '$s'"; done
 [[ -n ${SECTIONS// /} ]] || die "BENCH_SECTIONS is empty"
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 
@@ -121,6 +129,21 @@ obj:
 clean:
 	rm -rf obj prog
 EOF
+# Real work (section 4): a committed repository of WORK_FILES files in 30 directories, and a
+# tarball of TAR_FILES small files in 100 directories in the workspace (as a downloaded archive
+# would be; /tmp is private in both sandboxes, so it could not be read from there).
+if want work; then
+  mkdir -p "$ws/repo" "$tmp/tarsrc/extract"
+  for ((d = 0; d < 30; d++)); do mkdir -p "$ws/repo/d$d"; done
+  for ((i = 0; i < WORK_FILES; i++)); do printf 'line %d\n' "$i" >"$ws/repo/d$((i % 30))/f$i.txt"; done
+  git -C "$ws/repo" init -q
+  git -C "$ws/repo" add -A
+  git -C "$ws/repo" -c user.name=bench -c user.email=bench@localhost commit -q -m files
+  for ((d = 0; d < 100; d++)); do mkdir -p "$tmp/tarsrc/extract/d$d"; done
+  for ((i = 0; i < TAR_FILES; i++)); do printf '%d\n' "$i" >"$tmp/tarsrc/extract/d$((i % 100))/f$i"; done
+  tar -cf "$ws/files.tar" -C "$tmp/tarsrc" extract
+  rm -rf "$tmp/tarsrc"
+fi
 cd "$ws"
 
 # --- the commands ---------------------------------------------------------------------------
@@ -210,12 +233,29 @@ if want build; then
   ((have_bwrap)) && add build-bwrap "${bwrap_run[@]}" "${make_cmd[@]}"
   measure "$BUILD_RUNS" 0
 fi
+if want work; then
+  say "4a. git status, $WORK_FILES files ($WORK_RUNS runs each, interleaved)"
+  git -C repo status --porcelain >/dev/null  # refresh the index and warm the page cache, untimed
+  group work_git
+  add git-bare git -C repo status --porcelain
+  add git-cordon "${cordon_run[@]}" -- git -C repo status --porcelain
+  ((have_bwrap)) && add git-bwrap "${bwrap_run[@]}" git -C repo status --porcelain
+  measure "$WORK_RUNS" 2
+  say "4b. tar -x of $TAR_FILES files into the workspace ($WORK_RUNS runs each, interleaved)"
+  tar -xf files.tar && rm -rf extract  # warm the page cache, untimed
+  group work_tar
+  add @prepare rm -rf extract
+  add tar-bare tar -xf files.tar
+  add tar-cordon "${cordon_run[@]}" -- tar -xf files.tar
+  ((have_bwrap)) && add tar-bwrap "${bwrap_run[@]}" tar -xf files.tar
+  measure "$WORK_RUNS" 1
+fi
 load_end=$(cut -d' ' -f1-3 /proc/loadavg) pressure_end=$(pressure)
 
 # --- summary and JSON -------------------------------------------------------------------------
 csvs=("$tmp"/out/*.csv)
 summarize() { awk -F, -v mode="$1" -v npaths="$NPATHS" -v nfiles="$BUILD_FILES" -v jobs="$BUILD_JOBS" \
-  -v build_runs="$BUILD_RUNS" -f "$here/summary.awk" "${csvs[@]}"; }
+  -v build_runs="$BUILD_RUNS" -v work_files="$WORK_FILES" -v tar_files="$TAR_FILES" -f "$here/summary.awk" "${csvs[@]}"; }
 say "summary"
 summarize text
 echo "load average: start $load_start, end $load_end; CPU pressure (avg60 %): $pressure_start -> $pressure_end (nproc $(nproc))"
@@ -235,12 +275,13 @@ cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
     "$(jstr "$("$cordon" --version 2>&1 | head -n1)")" "$(jstr "$rev")" \
     "$(jstr "$( ((have_bwrap)) && bwrap --version || echo "$bwrap_note")")" \
     "$(jstr "$(cc --version | head -n1)")"
-  printf '"params": {"sections": %s, "latency_runs": %s, "latency_warmup": %s, "paths": %s, "paths_runs": %s, "bwrap_paths_runs": %s, "build_files": %s, "build_runs": %s, "build_jobs": %s},\n' \
-    "$(jstr "$SECTIONS")" "$LATENCY_RUNS" "$LATENCY_WARMUP" "$NPATHS" "$PATHS_RUNS" "$BWRAP_PATHS_RUNS" "$BUILD_FILES" "$BUILD_RUNS" "$BUILD_JOBS"
+  printf '"params": {"sections": %s, "latency_runs": %s, "latency_warmup": %s, "paths": %s, "paths_runs": %s, "bwrap_paths_runs": %s, "build_files": %s, "build_runs": %s, "build_jobs": %s, "work_files": %s, "tar_files": %s, "work_runs": %s},\n' \
+    "$(jstr "$SECTIONS")" "$LATENCY_RUNS" "$LATENCY_WARMUP" "$NPATHS" "$PATHS_RUNS" "$BWRAP_PATHS_RUNS" "$BUILD_FILES" "$BUILD_RUNS" "$BUILD_JOBS" \
+    "$WORK_FILES" "$TAR_FILES" "$WORK_RUNS"
   printf '"bwrap_profile": %s,\n' "$(jstr "$bwrap_profile")"
   printf '"summary": '
   summarize json
-  printf ',\n"raw": {"latency": %s,\n"paths": %s,\n"bwrap_paths": %s,\n"build": %s}\n}\n' \
-    "$(raw latency)" "$(raw paths)" "$(raw bwrap_paths)" "$(raw build)"
+  printf ',\n"raw": {"latency": %s,\n"paths": %s,\n"bwrap_paths": %s,\n"build": %s,\n"work_git": %s,\n"work_tar": %s}\n}\n' \
+    "$(raw latency)" "$(raw paths)" "$(raw bwrap_paths)" "$(raw build)" "$(raw work_git)" "$(raw work_tar)"
 } >"$out"
 echo "raw numbers: $out"

@@ -1,5 +1,6 @@
 # Summary of bench/run.sh's measurements: bench/timer.cpp's CSV files (seconds in; ms or s out).
-#   awk -F, -v mode=text|json -v npaths=N -v nfiles=N -v jobs=N -v build_runs=N -f summary.awk *.csv
+#   awk -F, -v mode=text|json -v npaths=N -v nfiles=N -v jobs=N -v build_runs=N -v work_files=N -v tar_files=N \
+#       -f summary.awk *.csv
 # Targets are judged on medians (a burst of load moves them less); means are shown beside them.
 # A section whose commands were not run is left out (text) or null (JSON).
 
@@ -46,6 +47,26 @@ function jbuild(name) {
                  build_runs < 2 ? "null" : jbool(build_measurable(name)))
 }
 
+# Real work (section 4): each sandbox's median as a multiple of the bare median; target 1.1.
+function work_ratio(name, bare) { return have[name] && med[bare] > 0 ? med[name] / med[bare] : -1 }
+function jwork(name, bare) {
+  if (!have[name] || !have[bare]) return "null"
+  return sprintf("{\"ratio_median\": %s, \"target_ratio_max\": 1.1, \"target_met\": %s}", num(work_ratio(name, bare)),
+                 jbool(work_ratio(name, bare) <= 1.1))
+}
+function workrows(title, prefix,    v, name) {
+  printf "\n%-44s %8s   %6s %9s %9s\n", title, "mean", "stddev", "median", "cpu"
+  row("bare", prefix "-bare", 1000)
+  row("cordon run", prefix "-cordon", 1000)
+  if (have[prefix "-bwrap"]) row("bwrap, same profile", prefix "-bwrap", 1000)
+  for (v = 1; v <= 2; v++) {
+    name = prefix (v == 1 ? "-cordon" : "-bwrap")
+    if (!have[name]) continue
+    printf "   %-41s %8.3f x%s\n", "ratio of medians: " (v == 1 ? "cordon" : "bwrap") " / bare", work_ratio(name, prefix "-bare"),
+           v == 1 ? "   target <= 1.10: " verdict(work_ratio(name, prefix "-bare") <= 1.1) : ""
+  }
+}
+
 function latency_ratio(stat_of) {
   return ratio(stat_of["cordon"] - stat_of["bare"], stat_of["bwrap"] - stat_of["bare"])
 }
@@ -83,6 +104,15 @@ END {
       printf " \"build_s\": {\"files\": %d, \"jobs\": %d, \"runs\": %d, \"native\": %s, \"cordon\": %s, \"bwrap\": %s,\n", nfiles, jobs,
              build_runs, jstat("build-native", 1), jstat("build-cordon", 1), jstat("build-bwrap", 1)
       printf "  \"cordon_overhead\": %s,\n  \"bwrap_overhead\": %s},\n", jbuild("build-cordon"), jbuild("build-bwrap")
+    }
+    if (!have["git-bare"] && !have["tar-bare"]) printf " \"work_ms\": null,\n"
+    else {
+      printf " \"work_ms\": {\"git_status_files\": %d, \"git_bare\": %s, \"git_cordon\": %s, \"git_bwrap\": %s,\n", work_files,
+             jstat("git-bare", 1000), jstat("git-cordon", 1000), jstat("git-bwrap", 1000)
+      printf "  \"git_cordon_vs_bare\": %s, \"git_bwrap_vs_bare\": %s,\n", jwork("git-cordon", "git-bare"), jwork("git-bwrap", "git-bare")
+      printf "  \"tar_files\": %d, \"tar_bare\": %s, \"tar_cordon\": %s, \"tar_bwrap\": %s,\n", tar_files,
+             jstat("tar-bare", 1000), jstat("tar-cordon", 1000), jstat("tar-bwrap", 1000)
+      printf "  \"tar_cordon_vs_bare\": %s, \"tar_bwrap_vs_bare\": %s},\n", jwork("tar-cordon", "tar-bare"), jwork("tar-bwrap", "tar-bare")
     }
     printf " \"failed_runs\": {"
     sep = ""
@@ -133,6 +163,8 @@ END {
              100 * build_diff(name) / mean["build-native"], build_noise(name), build_verdict(name)
     }
   }
+  if (have["git-bare"]) workrows("4a. git status, " work_files " files (ms)", "git")
+  if (have["tar-bare"]) workrows("4b. tar -x, " tar_files " files (ms)", "tar")
   sep = "\n"
   for (name in failed) {
     printf "%sWARNING: %s: %d run(s) failed and were not timed (see first_failure in the JSON)\n", sep, name, failed[name]
