@@ -263,6 +263,31 @@ const std::vector<HomeEntry>& protected_home_entries() {
       {".config/systemd/user", true, "systemd user units"},
       {".gitconfig", false, "git config (core.fsmonitor, hooksPath, aliases, filters run code)"},
       {".config/git", true, "git config, attributes and ignore (XDG location)"},
+      // On PATH ahead of the system's directories (Debian's ~/.profile puts them first when
+      // they exist): a `git` or `ls` planted there runs instead of the real one.
+      {".local/bin", true, "on PATH before /usr/bin (a planted program runs instead of the system's)"},
+      {"bin", true, "on PATH before /usr/bin (a planted program runs instead of the system's)"},
+      // Editors: their user configuration and plugins are code they run at start.
+      {".vimrc", false, "Vim at start"},
+      {".vim", true, "Vim plugins and ftplugins"},
+      {".config/nvim", true, "Neovim at start (init.lua, plugins)"},
+      {".emacs", false, "Emacs at start"},
+      {".emacs.d", true, "Emacs at start (init.el, packages)"},
+      {".config/emacs", true, "Emacs at start (XDG location)"},
+      {".config/Code/User", true, "VS Code user settings and tasks (terminal profiles run programs)"},
+      {".config/VSCodium/User", true, "VSCodium user settings and tasks"},
+      {".config/Cursor/User", true, "Cursor user settings and tasks"},
+      // Tools that run commands from their configuration on their own.
+      {".tmux.conf", false, "tmux at start (run-shell, if-shell)"},
+      {".config/tmux", true, "tmux at start (XDG location)"},
+      {".direnvrc", false, "direnv, before every .envrc"},
+      {".config/direnv", true, "direnv, before every .envrc (direnvrc, lib)"},
+      {".npmrc", false, "npm (script-shell, node-options --require run programs)"},
+      {".ipython", true, "IPython startup scripts and config (Python code)"},
+      {".jupyter", true, "Jupyter config (Python code)"},
+      {".irbrc", false, "irb at start (Ruby code)"},
+      {".pryrc", false, "pry at start (Ruby code)"},
+      {".Rprofile", false, "R at start (R code)"},
   };
   return entries;
 }

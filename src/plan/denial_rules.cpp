@@ -133,8 +133,8 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
     const auto& names = defaults::protected_root_names();
     if (m.reason.rfind(kHomeEntryReason, 0) == 0)
       c.suggestion =
-          "none: shell startup files and git configuration stay read-only in the sandbox; change them "
-          "outside";
+          "none: the home's startup files, PATH directories and git, editor and tool configuration stay "
+          "read-only in the sandbox; change them outside";
     else if (m.reason.rfind(kOwnPathReason, 0) == 0)
       c.suggestion =
           "none: cordon's own configuration and state stay read-only in the sandbox; change "

@@ -254,7 +254,44 @@ TEST(ProtectedNames, AWritableHomeCannotGainStartupDirectoriesWhoseParentsAreAbs
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_EQ(read_file(box.home / ".config/other/app.conf"), "y=2\n");
   EXPECT_FALSE(exists(box.home / ".config/systemd/user/evil.service"));
-  EXPECT_TRUE(contains(o.err, "shell startup files and git configuration stay read-only")) << o.err;
+  EXPECT_TRUE(contains(o.err, "startup files, PATH directories and git, editor and tool configuration")) << o.err;
+}
+
+// Under a writable home, what runs later besides the shell: a program planted in a PATH
+// directory that comes before /usr/bin (~/.local/bin, ~/bin), an editor's configuration and
+// plugins (Vim, Neovim, VS Code's user tasks), npm's and tmux's configuration, a REPL's
+// startup file. Existing ones keep their bytes; absent ones cannot be made; the rest of the
+// home stays writable.
+TEST(ProtectedNames, AWritableHomeKeepsPathDirectoriesAndEditorAndToolConfiguration) {
+  Sandbox box;
+  write_file(box.home / ".vimrc", "set nu\n");
+  write_file(box.home / ".local/bin/tool", "#!/bin/sh\necho real\n");
+  write_file(box.home / ".config/Code/User/settings.json", "{}\n");
+  write_file(box.home / ".config/other/app.conf", "x=1\n");
+  auto o = box.sh(
+      "printf '#!/bin/sh\\necho planted\\n' > ~/.local/bin/git; echo evil > ~/.local/bin/tool; mkdir ~/bin; "
+      "echo ':!sh' >> ~/.vimrc; mkdir -p ~/.vim/plugin; mkdir -p ~/.config/nvim; "
+      "echo '{\"terminal.integrated.shell.linux\": \"/tmp/x\"}' > ~/.config/Code/User/settings.json; "
+      "echo 'node-options=--require /tmp/x.js' > ~/.npmrc; echo 'run-shell x' > ~/.tmux.conf; "
+      "echo 'system(\"x\")' > ~/.Rprofile; mv ~/.local ~/.local2; mv ~/.config ~/.config2; "
+      "echo y=2 > ~/.config/other/app.conf; echo z > ~/notes; true",
+      {"--writable", box.home.path()});
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_FALSE(exists(box.home / ".local/bin/git")) << o.err;
+  EXPECT_EQ(read_file(box.home / ".local/bin/tool"), "#!/bin/sh\necho real\n");
+  EXPECT_FALSE(exists(box.home / "bin"));
+  EXPECT_EQ(read_file(box.home / ".vimrc"), "set nu\n");
+  EXPECT_FALSE(exists(box.home / ".vim"));
+  EXPECT_FALSE(exists(box.home / ".config/nvim"));
+  EXPECT_EQ(read_file(box.home / ".config/Code/User/settings.json"), "{}\n");
+  EXPECT_FALSE(exists(box.home / ".npmrc"));
+  EXPECT_FALSE(exists(box.home / ".tmux.conf"));
+  EXPECT_FALSE(exists(box.home / ".Rprofile"));
+  EXPECT_FALSE(exists(box.home / ".local2"));
+  EXPECT_FALSE(exists(box.home / ".config2"));
+  // The allowed half: the rest of the home.
+  EXPECT_EQ(read_file(box.home / ".config/other/app.conf"), "y=2\n");
+  EXPECT_EQ(read_file(box.home / "notes"), "z\n");
 }
 
 // A protected file that has a second name (a hard link) in a writable root: the command
