@@ -254,7 +254,8 @@ TEST(ProtectedNames, AWritableHomeCannotGainStartupDirectoriesWhoseParentsAreAbs
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_EQ(read_file(box.home / ".config/other/app.conf"), "y=2\n");
   EXPECT_FALSE(exists(box.home / ".config/systemd/user/evil.service"));
-  EXPECT_TRUE(contains(o.err, "startup files, PATH directories and git, editor and tool configuration")) << o.err;
+  EXPECT_TRUE(contains(o.err, "startup files, PATH directories and git, editor and tool configuration"))
+      << o.err;
 }
 
 // Under a writable home, what runs later besides the shell: a program planted in a PATH
