@@ -26,6 +26,8 @@
 #include "core/paths.hpp"
 #include "platform/linux/broker_util.hpp"
 #include "platform/linux/caller.hpp"
+#include "platform/linux/dial.hpp"
+#include "platform/linux/direct_route.hpp"
 #include "platform/linux/proc_tree.hpp"
 #include "platform/linux/unix_diag.hpp"
 
@@ -369,6 +371,10 @@ BrokerReply Broker::connect(const seccomp_notif& req, int listener) {
                      "network: only sockets made inside reach the sandbox's own loopback", ""};
     return r;
   }
+  if (direct_ && (family == AF_INET || family == AF_INET6)) {
+    BrokerReply d = connect_direct(req, listener, sock.get(), family, sa, static_cast<size_t>(len));
+    if (d.decided) return d;
+  }
   if (rules_.network_off && family != AF_NETLINK) {  // an inherited socket of another family: no network
     r.error = EACCES;
     r.event = classify_network(rules_, "connect on an inherited socket of family " + std::to_string(family));
@@ -399,6 +405,63 @@ BrokerReply Broker::connect(const seccomp_notif& req, int listener) {
     seccomp_notif_resp resp{};
     resp.id = id;
     resp.error = -connect_as_asked(s, &sa, sa_len);
+    (void)::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);  // ENOENT: the caller went away
+  });
+  r.deferred = true;
+  return r;
+}
+
+BrokerReply Broker::connect_direct(const seccomp_notif& req, int listener, int theirs, int family,
+                                   const sockaddr_storage& sa, size_t len) {
+  BrokerReply r;
+  // The address as read once: the decision is on this copy, and exactly its upstream is dialled.
+  const auto t = direct_->target(family, sa, len);
+  if (!t) return r;  // not the direct route's: the namespace's own loopback, as before
+  int type = 0, protocol = 0;
+  socklen_t tl = sizeof type, pl = sizeof protocol;
+  if (::getsockopt(theirs, SOL_SOCKET, SO_TYPE, &type, &tl) != 0 ||
+      ::getsockopt(theirs, SOL_SOCKET, SO_PROTOCOL, &protocol, &pl) != 0 || type != SOCK_STREAM ||
+      protocol != IPPROTO_TCP)
+    return r;  // UDP, SCTP, MPTCP...: connected as asked inside, where nothing routes the range
+  r.decided = true;
+  if (!t->known) {
+    r.error = ENETUNREACH;  // what the namespace answers for an address it cannot route
+    r.event =
+        Denial{"connect", "", t->address, "network: an address the sandbox's name server did not give", ""};
+    return r;
+  }
+  const pid_t tid = static_cast<pid_t>(req.pid);
+  const int target_fd = fd_arg(req.data.args[0]);
+  const int status = ::fcntl(theirs, F_GETFL);
+  const bool nonblocking = status >= 0 && (status & O_NONBLOCK) != 0;
+  auto dialled = socket_like(theirs, family, nonblocking);
+  if (!dialled) {
+    r.error = EAGAIN;
+    return r;
+  }
+  const bool cloexec = caller_fd_cloexec(tid, target_fd);
+  const sockaddr_storage to = t->to;
+  const socklen_t to_len = t->len;
+  if (nonblocking) {
+    // Connected in the background by the kernel, as the command's own would be: installed
+    // now, and the caller polls it and reads SO_ERROR as usual.
+    const int err = connect_dialled(dialled->get(), to, to_len);
+    if (err != 0 && err != EINPROGRESS) {
+      r.error = err;
+      return r;
+    }
+    const int installed = install_in_place(listener, req.id, dialled->get(), target_fd, cloexec);
+    r.error = installed != 0 ? (installed == ENOENT ? EINTR : installed) : err;
+    return r;
+  }
+  // A blocking connect may take long: a worker waits for it, installs and answers.
+  const uint64_t id = req.id;
+  start_worker(std::move(*dialled), [listener, id, to, to_len, target_fd, cloexec](int s) {
+    seccomp_notif_resp resp{};
+    resp.id = id;
+    int err = connect_dialled(s, to, to_len);
+    if (err == 0) err = install_in_place(listener, id, s, target_fd, cloexec);
+    resp.error = -err;
     (void)::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);  // ENOENT: the caller went away
   });
   r.deferred = true;

@@ -38,6 +38,7 @@
 #include "platform/linux/broker.hpp"
 #include "platform/linux/child_report.hpp"
 #include "platform/linux/create_broker.hpp"
+#include "platform/linux/direct_route.hpp"
 #include "platform/linux/seccomp.hpp"
 #include "platform/linux/unique_fd.hpp"
 
@@ -87,6 +88,13 @@ class Supervisor {
   const std::vector<std::string>& warnings() const { return warnings_; }  // after prepare()
   void stop();  // parent, after the command and its leftovers are gone
 
+  // Before start(): with the proxied network in a namespace, the name server answers
+  // allowed names and the broker dials their connects (direct_route.hpp). Outlives the run.
+  void set_direct_route(DirectRoute* route) {
+    direct_ = route;
+    broker_.set_direct_route(route);
+  }
+
   const DenialLog& log() const { return log_; }
   // Before start(): `f` sees each new denial while the command runs (on the supervisor's thread).
   void on_denial(std::function<void(const Denial&)> f) { log_.on_new(std::move(f)); }
@@ -99,8 +107,10 @@ class Supervisor {
   void run();
   void handle(int listener);
   void answer_dns(int sock);
+  void drain_direct_route();
 
   DenialRules rules_;
+  DirectRoute* direct_ = nullptr;
   Broker broker_{rules_};
   CreateBroker creator_{rules_};
   const SupervisorPrograms& programs_;
