@@ -48,6 +48,9 @@ TEST(DirectRoute, AnAllowedNameIsReachedWithoutTheProxy) {
              "select.select([], [n], [], 10)\n"
              "print(\"nonblocking\", rc in (0, 115), n.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR),"
              " n.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0)\n"
+             "print(\"again\", n.connect_ex((addr, " +
+             port +
+             ")))\n"
              "n.setblocking(True)\n"
              "n.sendall(b\"GET /nonblocking HTTP/1.1\\r\\nHost: good.test\\r\\n\\r\\n\")\n"
              "print(n.recv(4096).split(b\"\\r\\n\")[0].decode())\n"
@@ -63,6 +66,7 @@ TEST(DirectRoute, AnAllowedNameIsReachedWithoutTheProxy) {
   EXPECT_TRUE(contains(o.out, "answered True\n")) << o.out;
   EXPECT_TRUE(contains(o.out, "peer 127.0.0.1\n")) << o.out;  // the socket cordon dialled
   EXPECT_TRUE(contains(o.out, "nonblocking True 0 True\n")) << o.out;
+  EXPECT_TRUE(contains(o.out, "again 106\n")) << o.out;  // EISCONN, as the kernel says
   EXPECT_EQ(server.requests(),
             (std::vector<std::string>{"GET /blocking HTTP/1.1", "GET /nonblocking HTTP/1.1",
                                       "GET /mapped HTTP/1.1"}));

@@ -7,6 +7,7 @@
 #include <linux/openat2.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -360,6 +361,16 @@ BrokerReply Broker::connect(const seccomp_notif& req, int listener) {
     std::memcpy(&nl, &sa, sizeof nl);
     if (nl.nl_family == AF_NETLINK && (nl.nl_pid != 0 || nl.nl_groups != 0)) {
       r.error = EPERM;
+      return r;
+    }
+  }
+  if (direct_ && (family == AF_INET || family == AF_INET6) && !in_own_netns(sock.get())) {
+    // A socket the direct route installed, connected again (a non-blocking client asking
+    // whether it is done): answered as the kernel answers, and nothing is performed.
+    tcp_info info{};
+    socklen_t il = sizeof info;
+    if (::getsockopt(sock.get(), IPPROTO_TCP, TCP_INFO, &info, &il) == 0 && info.tcpi_state != TCP_CLOSE) {
+      r.error = info.tcpi_state == TCP_SYN_SENT ? EALREADY : EISCONN;
       return r;
     }
   }
