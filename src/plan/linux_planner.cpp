@@ -916,9 +916,11 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
                        allowed});
     else
       rules.push_back(
-          {"network", "allowlist", "names resolved and connected by cordon's proxy",
+          {"network", "allowlist",
+           "names resolved and connected by cordon (its proxy, and its direct route: TCP connects "
+           "to the addresses its name server gave, dialled by cordon)",
            "network namespace (loopback only) + HTTP proxy 127.0.0.1:" + std::to_string(plan.net.http_port) +
-               " + SOCKS5 127.0.0.1:" + std::to_string(plan.net.socks_port),
+               " + SOCKS5 127.0.0.1:" + std::to_string(plan.net.socks_port) + " + name server 127.0.0.1:53",
            allowed});
     for (const auto& d : policy.net.deny_domains)
       rules.push_back({"network", d, "denied", "cordon's proxy", "--deny-domain"});
@@ -1024,7 +1026,8 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
           "network namespace (its own loopback only)" + std::string(caps.seccomp ? " + seccomp" : ""));
     else if (policy.net.mode == NetMode::Proxy)
       add("network allowlist", E,
-          "network namespace (loopback only) + cordon's proxy (names resolved outside, SSRF guard)");
+          "network namespace (loopback only) + cordon's proxy and direct route (names resolved outside, "
+          "SSRF guard)");
     else
       add("network off", N, "host network (--net on)");
     add("process isolation", E,
