@@ -441,38 +441,33 @@ BrokerReply Broker::connect_direct(const seccomp_notif& req, int listener, int t
         Denial{"connect", "", t->address, "network: an address the sandbox's name server did not give", ""};
     return r;
   }
-  const pid_t tid = static_cast<pid_t>(req.pid);
-  const int target_fd = fd_arg(req.data.args[0]);
-  const int status = ::fcntl(theirs, F_GETFL);
-  const bool nonblocking = status >= 0 && (status & O_NONBLOCK) != 0;
-  auto dialled = socket_like(theirs, family, nonblocking);
-  if (!dialled) {
+  auto dial = prepare_dial(theirs, family, static_cast<pid_t>(req.pid), fd_arg(req.data.args[0]));
+  if (!dial) {
     r.error = EAGAIN;
     return r;
   }
-  const bool cloexec = caller_fd_cloexec(tid, target_fd);
   const sockaddr_storage to = t->to;
   const socklen_t to_len = t->len;
-  if (nonblocking) {
+  if (dial->nonblocking) {
     // Connected in the background by the kernel, as the command's own would be: installed
     // now, and the caller polls it and reads SO_ERROR as usual.
-    const int err = connect_dialled(dialled->get(), to, to_len);
-    if (err != 0 && err != EINPROGRESS) {
-      r.error = err;
-      return r;
-    }
-    const int installed = install_in_place(listener, req.id, dialled->get(), target_fd, cloexec);
-    r.error = installed != 0 ? (installed == ENOENT ? EINTR : installed) : err;
+    r.error = complete_dial(listener, req.id, *dial, to, to_len);
     return r;
   }
-  // A blocking connect may take long: a worker waits for it, installs and answers.
+  // A blocking connect may take long: a worker waits for it, installs and answers. The
+  // worker owns a copy of the socket, which finish() shuts down to end a connect in progress.
   const uint64_t id = req.id;
-  start_worker(std::move(*dialled), [listener, id, to, to_len, target_fd, cloexec](int s) {
+  UniqueFd copy(::fcntl(dial->sock.get(), F_DUPFD_CLOEXEC, 0));
+  if (!copy.valid()) {
+    r.error = EAGAIN;
+    return r;
+  }
+  auto prepared = std::make_shared<PreparedDial>(std::move(*dial));
+  start_worker(std::move(copy), [listener, id, to, to_len, prepared](int) {
     seccomp_notif_resp resp{};
     resp.id = id;
-    int err = connect_dialled(s, to, to_len);
-    if (err == 0) err = install_in_place(listener, id, s, target_fd, cloexec);
-    resp.error = -err;
+    resp.error = -complete_dial(listener, id, *prepared, to, to_len);
+    prepared->sock.reset();
     (void)::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);  // ENOENT: the caller went away
   });
   r.deferred = true;

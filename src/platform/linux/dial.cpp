@@ -94,6 +94,27 @@ int install_in_place(int listener, uint64_t id, int sock, int target_fd, bool cl
   return ::ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) >= 0 ? 0 : errno;
 }
 
+Result<PreparedDial> prepare_dial(int theirs, int family, pid_t tid, int target_fd) {
+  PreparedDial d;
+  const int status = ::fcntl(theirs, F_GETFL);
+  d.nonblocking = status >= 0 && (status & O_NONBLOCK) != 0;
+  auto s = socket_like(theirs, family, d.nonblocking);
+  if (!s) return s.error();
+  d.sock = std::move(*s);
+  d.target_fd = target_fd;
+  d.cloexec = caller_fd_cloexec(tid, target_fd);
+  return d;
+}
+
+int complete_dial(int listener, uint64_t id, const PreparedDial& d, const sockaddr_storage& to,
+                  socklen_t len) {
+  const int err = connect_dialled(d.sock.get(), to, len);
+  if (err != 0 && !(err == EINPROGRESS && d.nonblocking)) return err;
+  const int installed = install_in_place(listener, id, d.sock.get(), d.target_fd, d.cloexec);
+  if (installed != 0) return installed == ENOENT ? EINTR : installed;  // ENOENT: the caller went away
+  return err;
+}
+
 bool caller_fd_cloexec(pid_t tid, int fd) {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/%d/fdinfo/%d", static_cast<int>(tid), fd);

@@ -5,9 +5,9 @@
 // connected (SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SETFD, as dup2 would): from
 // then on the data path is the kernel's alone, no relay.
 //
-//   auto s = socket_like(theirs, AF_INET, nonblocking);     // options copied from `theirs`
-//   int err = connect_dialled(s->get(), to, len);           // 0, EINPROGRESS, or the error
-//   if (!err || err == EINPROGRESS) err2 = install_in_place(listener, id, s->get(), fd, cloexec);
+//   auto d = prepare_dial(theirs, AF_INET, tid, fd);        // the socket, options copied from `theirs`
+//   if (d->nonblocking) err = complete_dial(listener, id, *d, to, len);  // inline: 0 or EINPROGRESS
+//   else  worker thread: err = complete_dial(...), then answer the notification with it
 //
 // What is kept: the open file's O_NONBLOCK (so a non-blocking connect still answers
 // EINPROGRESS and completes in the kernel), the descriptor's close-on-exec flag, and the
@@ -29,8 +29,26 @@
 
 namespace cordon {
 
-// A TCP socket of `family` in cordon's network namespace, blocking unless `nonblocking`,
-// close-on-exec, with the copied options of `theirs` (the caller's socket, a pidfd_getfd copy).
+// A socket made for a caller's connect (fd number `target_fd` of thread `tid`): blocking
+// as the caller's open file is, close-on-exec as its descriptor is.
+struct PreparedDial {
+  UniqueFd sock;
+  int target_fd = -1;
+  bool nonblocking = false;
+  bool cloexec = true;
+};
+[[nodiscard]] Result<PreparedDial> prepare_dial(int theirs, int family, pid_t tid, int target_fd);
+
+// Connects `d` to exactly `to` and installs it at the caller's number while notification
+// `id` is pending. Returns the call's errno: 0; EINPROGRESS for a non-blocking socket (installed,
+// the kernel goes on connecting, the caller reads SO_ERROR); or the failure (nothing installed).
+// Blocks until connected for a blocking socket: call it on a worker thread then.
+int complete_dial(int listener, uint64_t id, const PreparedDial& d, const sockaddr_storage& to,
+                  socklen_t len);
+
+// The steps, for other uses. A TCP socket of `family` in cordon's network namespace, blocking unless
+// `nonblocking`, close-on-exec, with the copied options of `theirs` (the caller's socket, a pidfd_getfd
+// copy).
 [[nodiscard]] Result<UniqueFd> socket_like(int theirs, int family, bool nonblocking);
 
 // connect(): 0, or the errno (EINPROGRESS for a non-blocking socket still connecting).
