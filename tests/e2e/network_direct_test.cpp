@@ -232,3 +232,29 @@ TEST(DirectRoute, TheProxyStillWorksBesideIt) {
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_EQ(server.requests(), std::vector<std::string>{"GET /via-proxy HTTP/1.1"});
 }
+
+TEST(DirectRoute, AnIpv6NameIsAnsweredInItsOwnRangeAndDialledOverIpv6) {
+  SKIP_WITHOUT("python3");
+  if (!host_has_ipv6_loopback()) GTEST_SKIP() << "this host has no IPv6 loopback (::1)";
+  TestServer server(true, "hello over IPv6\n", TestServer::V6);  // v6.test: ::1
+  NetBox box;
+  const std::string port = server.port_text();
+  auto o = box.run(py("import socket\n"
+                      "a = socket.getaddrinfo(\"v6.test\", " +
+                      port +
+                      ", socket.AF_INET6, socket.SOCK_STREAM)[0][4][0]\n"
+                      "print(\"answered\", a.startswith(\"2001:2:\"))\n"
+                      "print(\"no A record\", socket.getaddrinfo(\"v6.test\", 80)[0][0] == socket.AF_INET6)\n"
+                      "s = socket.socket(socket.AF_INET6); s.settimeout(10); s.connect((a, " +
+                      port +
+                      "))\n"
+                      "print(\"peer\", s.getpeername()[0])\n"
+                      "s.sendall(b\"GET /v6 HTTP/1.1\\r\\nHost: v6.test\\r\\n\\r\\n\")\n"
+                      "print(s.recv(4096).split(b\"\\r\\n\")[0].decode())\n"),
+                   {"--allow-domain", "v6.test"});
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+  EXPECT_TRUE(contains(o.out, "answered True\n")) << o.out;
+  EXPECT_TRUE(contains(o.out, "no A record True\n")) << o.out;
+  EXPECT_TRUE(contains(o.out, "peer ::1\n")) << o.out;
+  EXPECT_EQ(server.requests(), std::vector<std::string>{"GET /v6 HTTP/1.1"});
+}
