@@ -80,7 +80,8 @@ class Supervisor {
   // the broker asks which unix sockets were made inside (only with a network namespace
   // of its own). `dns`: the sockets on the sandbox's 127.0.0.1:53 and [::1]:53 (net_child.hpp,
   // -1 for none), handed over with the listener; the supervisor answers each query there
-  // "no such name" (core/dns_message.hpp). No allocation; false after reporting a failure.
+  // "no such name" (core/dns_message.hpp), or with a direct route its answers. No allocation;
+  // false after reporting a failure.
   bool open_in_child(const ChildReporter& rep, const int (&dns)[2]);
   // Parent, right after clone: the supervisor thread. `child`: the sandbox's first
   // process; `subreaper`: its processes are found below cordon (no pid namespace).
