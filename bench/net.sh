@@ -3,10 +3,12 @@
 #
 #   1. added latency per connection: N sequential connect + 1-byte echo round trips,
 #      directly from the host vs from inside `cordon run --allow-domain` through the
-#      HTTP CONNECT tunnel and through SOCKS5;
+#      HTTP CONNECT tunnel, through SOCKS5, and by the direct route (the name resolved
+#      inside, the connect dialled by cordon and the socket installed in the command);
 #   2. bulk throughput: one stream of BENCH_NET_MB MiB from the host's loopback, read
 #      directly on the host, directly inside `cordon run --net on` (same client, same
-#      seccomp filters, no proxy), and through the HTTP CONNECT and SOCKS5 tunnels;
+#      seccomp filters, no proxy), through the HTTP CONNECT and SOCKS5 tunnels, and by
+#      the direct route;
 #      interleaved round by round. Besides MB/s it reports CPU seconds per GiB of the
 #      server, the client and the cordon process (the proxy thread): wall-clock ratios
 #      swing with other load on a shared machine, CPU per GiB much less;
@@ -89,6 +91,8 @@ arg = int(sys.argv[5])
 def proxied(h, p):
     if mode == "direct":
         return socket.create_connection(("127.0.0.1", p))
+    if mode == "dial":  # the name resolved inside, the connect dialled by cordon (the direct route)
+        return socket.create_connection((h, p))
     if mode == "http":
         s = socket.create_connection(("127.0.0.1", int(os.environ["HTTPS_PROXY"].rsplit(":", 1)[1])))
         s.sendall(f"CONNECT {h}:{p} HTTP/1.1\r\nHost: {h}:{p}\r\n\r\n".encode())
@@ -162,8 +166,9 @@ printf '== latency: %s sequential connect + 1-byte echo (median / p95, microseco
 read -r d50 d95 < <(direct latency "$echo_port" "$conns")
 read -r h50 h95 < <(inside http latency bench.test "$echo_port" "$conns")
 read -r s50 s95 < <(inside socks latency bench.test "$echo_port" "$conns")
-printf '  direct          %6s / %6s\n  HTTP CONNECT    %6s / %6s   (+%s us)\n  SOCKS5          %6s / %6s   (+%s us)\n' \
-  "$d50" "$d95" "$h50" "$h95" "$((h50 - d50))" "$s50" "$s95" "$((s50 - d50))"
+read -r r50 r95 < <(inside dial latency bench.test "$echo_port" "$conns")
+printf '  direct          %6s / %6s\n  HTTP CONNECT    %6s / %6s   (+%s us)\n  SOCKS5          %6s / %6s   (+%s us)\n  direct route    %6s / %6s   (+%s us)\n' \
+  "$d50" "$d95" "$h50" "$h95" "$((h50 - d50))" "$s50" "$s95" "$((s50 - d50))" "$r50" "$r95" "$((r50 - d50))"
 
 printf '== throughput: one stream of %s MiB, %s rounds interleaved (MB/s best and median; CPU s per GiB)\n' "$mb" "$rounds"
 (cd "$work/ws" && python3 - "$cordon" "$work" "$bulk_port" "$mb" "$rounds") <<'PY'
@@ -176,6 +181,7 @@ modes = {
     "direct (cordon --net on)": (run + ["--net", "on", "--"], ["direct", "bulk", "bench.test", port, str(mb)]),
     "HTTP CONNECT": (run + ["--allow-domain", "bench.test", "--"], ["http", "bulk", "bench.test", port, str(mb)]),
     "SOCKS5": (run + ["--allow-domain", "bench.test", "--"], ["socks", "bulk", "bench.test", port, str(mb)]),
+    "direct route": (run + ["--allow-domain", "bench.test", "--"], ["dial", "bulk", "bench.test", port, str(mb)]),
 }
 def cpu_of(pid):  # utime + stime of the process itself (all threads, not its children)
     try:
@@ -239,3 +245,5 @@ read -r ms errors stuck < <(inside http concurrent bench.test "$echo_port" "$con
 printf '  HTTP CONNECT    %s ms, %s errors, %s stuck\n' "$ms" "$errors" "$stuck"
 read -r ms errors stuck < <(inside socks concurrent bench.test "$echo_port" "$concurrent")
 printf '  SOCKS5          %s ms, %s errors, %s stuck\n' "$ms" "$errors" "$stuck"
+read -r ms errors stuck < <(inside dial concurrent bench.test "$echo_port" "$concurrent")
+printf '  direct route    %s ms, %s errors, %s stuck\n' "$ms" "$errors" "$stuck"

@@ -6,11 +6,13 @@
 //  - the parsers never consume more than they were given;
 //  - the NXDOMAIN answer to a DNS query is never longer than the query, keeps its ID and
 //    question, and is itself not a query (so two of cordon's answerers cannot loop).
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/dns_message.hpp"
 #include "core/domain_pattern.hpp"
@@ -70,5 +72,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else {
     require(reply.empty(), "dns refusal leaves no reply");
   }
+  // The direct route's answers: only for a query nxdomain_reply() answers, never over 512 bytes.
+  const auto question = dns_question(text);
+  std::vector<std::array<uint8_t, 16>> addresses(64);
+  std::string answer;
+  const bool answered = address_reply(text, 0, addresses, 60, answer);
+  require(answered == question.has_value(), "dns answer iff a question");
+  if (question)
+    require(answered && answer.size() <= 512 && answer.compare(0, 2, text.substr(0, 2)) == 0, "dns answer");
   return 0;
 }

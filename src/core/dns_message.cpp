@@ -43,4 +43,58 @@ bool nxdomain_reply(std::string_view query, std::string& reply) {
   return true;
 }
 
+std::optional<DnsQuestion> dns_question(std::string_view query) {
+  std::string reply;
+  if (!nxdomain_reply(query, reply)) return std::nullopt;
+  DnsQuestion q;
+  size_t at = kHeader;
+  for (;;) {
+    const uint8_t len = byte_at(query, at);
+    if (len == 0) break;
+    if (!q.name.empty()) q.name += '.';
+    for (size_t i = at + 1; i < at + 1 + len; ++i) {
+      const char c = query[i];
+      const bool ok =
+          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+      if (!ok) return std::nullopt;
+      q.name += c;
+    }
+    at += 1 + len;
+  }
+  q.type = static_cast<uint16_t>(byte_at(query, at + 1) << 8 | byte_at(query, at + 2));
+  q.klass = static_cast<uint16_t>(byte_at(query, at + 3) << 8 | byte_at(query, at + 4));
+  return q;
+}
+
+bool address_reply(std::string_view query, int rcode, const std::vector<std::array<uint8_t, 16>>& addresses,
+                   uint32_t ttl, std::string& reply) {
+  const auto q = dns_question(query);
+  if (!q || !nxdomain_reply(query, reply)) return false;
+  reply[3] = static_cast<char>(0x80 | (rcode & 0x0F));
+  const size_t size = q->type == 1 ? 4 : q->type == 28 ? 16 : 0;
+  if (rcode != 0 || size == 0) return true;  // no records: an error, or no data of that type
+  uint16_t count = 0;
+  for (const auto& a : addresses) {
+    if (reply.size() + 12 + size > 512) break;
+    const char record[12] = {static_cast<char>(0xC0),
+                             static_cast<char>(kHeader),  // the question's name
+                             static_cast<char>(q->type >> 8),
+                             static_cast<char>(q->type & 0xFF),
+                             0,
+                             1,  // class IN
+                             static_cast<char>(ttl >> 24),
+                             static_cast<char>(ttl >> 16),
+                             static_cast<char>(ttl >> 8),
+                             static_cast<char>(ttl),
+                             0,
+                             static_cast<char>(size)};
+    reply.append(record, sizeof record);
+    reply.append(reinterpret_cast<const char*>(a.data()), size);
+    ++count;
+  }
+  reply[6] = static_cast<char>(count >> 8);
+  reply[7] = static_cast<char>(count & 0xFF);
+  return true;
+}
+
 }  // namespace cordon

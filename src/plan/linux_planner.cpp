@@ -747,12 +747,24 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
   // names no server (glibc, musl, Go, c-ares), and there cordon's supervisor answers
   // "no such name" (platform/linux/dns_refuser.hpp), so a lookup fails at once and for
   // good instead of as a temporary failure that package managers retry for minutes.
-  if (plan.new_netns && policy.net.mode == NetMode::Off) {
+  // With the proxy in a namespace the same name server answers the allowed names with
+  // addresses of the direct route (platform/linux/direct_route.hpp) and every other name
+  // "no such name": lookups never leave cordon for a name that is not allowed.
+  const bool proxied_in_ns = plan.new_netns && plan.net.proxied && !plan.net.on_host;
+  if (plan.new_netns && (policy.net.mode == NetMode::Off || proxied_in_ns)) {
     if (auto real = fs.realpath("/etc/resolv.conf"); real && fs.kind(*real) == FileKind::File) {
-      plan.mounts.push_back({MountKind::MaskFile, *real, "", "network off: no name server"});
-      rules.push_back({"network", "DNS", "every name: no such host (NXDOMAIN)",
-                       "empty " + *real + " + cordon's answer on the sandbox's 127.0.0.1:53",
-                       "lookups fail at once instead of being retried"});
+      if (proxied_in_ns) {
+        plan.mounts.push_back({MountKind::MaskFile, *real, "", "proxied network: cordon's name server"});
+        rules.push_back({"network", "DNS",
+                         "allowed names: addresses of cordon's direct route; every other name: no such host",
+                         "empty " + *real + " + cordon's answer on the sandbox's 127.0.0.1:53",
+                         "lookups of names that are not allowed never leave cordon"});
+      } else {
+        plan.mounts.push_back({MountKind::MaskFile, *real, "", "network off: no name server"});
+        rules.push_back({"network", "DNS", "every name: no such host (NXDOMAIN)",
+                         "empty " + *real + " + cordon's answer on the sandbox's 127.0.0.1:53",
+                         "lookups fail at once instead of being retried"});
+      }
     }
   }
 
@@ -904,9 +916,11 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
                        allowed});
     else
       rules.push_back(
-          {"network", "allowlist", "names resolved and connected by cordon's proxy",
+          {"network", "allowlist",
+           "names resolved and connected by cordon (its proxy, and its direct route: TCP connects "
+           "to the addresses its name server gave, dialled by cordon)",
            "network namespace (loopback only) + HTTP proxy 127.0.0.1:" + std::to_string(plan.net.http_port) +
-               " + SOCKS5 127.0.0.1:" + std::to_string(plan.net.socks_port),
+               " + SOCKS5 127.0.0.1:" + std::to_string(plan.net.socks_port) + " + name server 127.0.0.1:53",
            allowed});
     for (const auto& d : policy.net.deny_domains)
       rules.push_back({"network", d, "denied", "cordon's proxy", "--deny-domain"});
@@ -1012,7 +1026,8 @@ PlanReport linux_guarantees(const Policy& policy, const LinuxHostCaps& caps) {
           "network namespace (its own loopback only)" + std::string(caps.seccomp ? " + seccomp" : ""));
     else if (policy.net.mode == NetMode::Proxy)
       add("network allowlist", E,
-          "network namespace (loopback only) + cordon's proxy (names resolved outside, SSRF guard)");
+          "network namespace (loopback only) + cordon's proxy and direct route (names resolved outside, "
+          "SSRF guard)");
     else
       add("network off", N, "host network (--net on)");
     add("process isolation", E,

@@ -15,6 +15,9 @@
 //    creates listening sockets on 127.0.0.1 inside (HTTP proxy, SOCKS5, one per
 //    --allow-localhost port) and hands them to cordon's supervisor outside, which
 //    resolves names, applies the allowlist and connects (platform/linux/proxy*.cpp).
+//    The sandbox's name server (127.0.0.1:53, the supervisor's) answers allowed names with
+//    addresses of cordon's direct route, whose TCP connects cordon dials itself
+//    (platform/linux/direct_route.hpp); the host's resolv.conf is masked as with the network off.
 //    seccomp allows AF_UNIX, AF_INET and AF_INET6 sockets and route netlink; everything
 //    else (AF_PACKET, other netlink protocols, ...) stays refused. Landlock's TCP rules are not used:
 //    the namespace already confines TCP to its own loopback, and leaving bind and

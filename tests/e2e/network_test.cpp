@@ -185,11 +185,13 @@ TEST(Network, DnsAndUdpDoNotLeaveTheSandbox) {
   int udp = listen_loopback(SOCK_DGRAM, udp_port);
   ASSERT_GE(udp, 0);
   NetBox box;
-  // good.test resolves in the proxy only; nothing inside can resolve it, and a UDP
-  // datagram to the host's loopback never arrives.
+  // A name that is not allowed resolves nowhere (the sandbox's name server says "no such
+  // host" and never asks outside); an allowed one gets only an address of cordon's direct
+  // route (network_direct_test.cpp), never its real one. A UDP datagram to the host's
+  // loopback never arrives.
   auto o = box.run(
-      "getent hosts good.test; echo getent=$?; "
-      "python3 -c 'import socket\ntry:\n socket.getaddrinfo(\"good.test\", 80); print(\"resolved\")\nexcept "
+      "getent hosts bad.test; echo getent=$?; getent hosts good.test; "
+      "python3 -c 'import socket\ntry:\n socket.getaddrinfo(\"bad.test\", 80); print(\"resolved\")\nexcept "
       "OSError: "
       "print(\"no-dns\")'; "
       "python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b\"leak\", "
@@ -197,6 +199,8 @@ TEST(Network, DnsAndUdpDoNotLeaveTheSandbox) {
           std::to_string(udp_port) + ")); print(\"sent\")'",
       kAllowGood);
   EXPECT_TRUE(contains(o.out, "getent=2")) << o.out << o.err;
+  EXPECT_TRUE(contains(o.out, "198.18.0.1      good.test")) << o.out << o.err;
+  EXPECT_FALSE(contains(o.out, "127.0.0.1")) << o.out << o.err;
   EXPECT_TRUE(contains(o.out, "no-dns")) << o.out << o.err;
   EXPECT_FALSE(udp_received(udp, 300));
   ::close(udp);

@@ -69,3 +69,41 @@ TEST(DnsMessage, AnythingElseGetsNoAnswer) {
   ASSERT_TRUE(nxdomain_reply(good, reply));
   EXPECT_FALSE(nxdomain_reply(reply, r));  // an answer is not answered
 }
+
+TEST(DnsMessage, TheQuestionIsReadAsText) {
+  const auto q = cordon::dns_question(query("Good.Test", true));
+  ASSERT_TRUE(q);
+  EXPECT_EQ(q->name, "Good.Test");
+  EXPECT_EQ(q->type, 1);
+  EXPECT_EQ(q->klass, 1);
+  std::string odd = query("a.b");
+  odd[13] = '.';  // a label holding a dot ("\.") names nothing cordon allows
+  EXPECT_FALSE(cordon::dns_question(odd));
+  EXPECT_FALSE(cordon::dns_question(std::string("\x12\x34", 2)));
+}
+
+TEST(DnsMessage, AnAddressReplyCarriesOneRecordPerAddressUnder512Bytes) {
+  const std::string q = query("good.test", true);
+  std::vector<std::array<uint8_t, 16>> addrs(2);
+  addrs[0][0] = 198, addrs[0][1] = 18, addrs[0][3] = 1;
+  addrs[1][0] = 198, addrs[1][1] = 18, addrs[1][3] = 2;
+  std::string r;
+  ASSERT_TRUE(cordon::address_reply(q, 0, addrs, 60, r));
+  const size_t question_end = 12 + 11 + 4;
+  ASSERT_EQ(r.size(), question_end + 2 * 16);
+  EXPECT_EQ(r[3] & 0x0F, 0);
+  EXPECT_EQ(r[7], 2);   // ANCOUNT
+  EXPECT_EQ(r[11], 0);  // the OPT record of the query is not echoed
+  EXPECT_EQ(r.substr(question_end, 2), "\xC0\x0C");
+  EXPECT_EQ(r.substr(question_end + 12, 4), std::string("\xC6\x12\x00\x01", 4));
+  // NXDOMAIN: no records.
+  ASSERT_TRUE(cordon::address_reply(q, 3, addrs, 60, r));
+  EXPECT_EQ(r.size(), question_end);
+  EXPECT_EQ(r[3] & 0x0F, 3);
+  // Many addresses: cut below 512 bytes.
+  std::vector<std::array<uint8_t, 16>> many(100, addrs[0]);
+  ASSERT_TRUE(cordon::address_reply(q, 0, many, 60, r));
+  EXPECT_LE(r.size(), 512u);
+  EXPECT_EQ(static_cast<size_t>(static_cast<uint8_t>(r[6]) << 8 | static_cast<uint8_t>(r[7])),
+            (r.size() - question_end) / 16);
+}

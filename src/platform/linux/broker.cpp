@@ -7,6 +7,7 @@
 #include <linux/openat2.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -26,6 +27,8 @@
 #include "core/paths.hpp"
 #include "platform/linux/broker_util.hpp"
 #include "platform/linux/caller.hpp"
+#include "platform/linux/dial.hpp"
+#include "platform/linux/direct_route.hpp"
 #include "platform/linux/proc_tree.hpp"
 #include "platform/linux/unix_diag.hpp"
 
@@ -361,6 +364,16 @@ BrokerReply Broker::connect(const seccomp_notif& req, int listener) {
       return r;
     }
   }
+  if (direct_ && (family == AF_INET || family == AF_INET6) && !in_own_netns(sock.get())) {
+    // A socket the direct route installed, connected again (a non-blocking client asking
+    // whether it is done): answered as the kernel answers, and nothing is performed.
+    tcp_info info{};
+    socklen_t il = sizeof info;
+    if (::getsockopt(sock.get(), IPPROTO_TCP, TCP_INFO, &info, &il) == 0 && info.tcpi_state != TCP_CLOSE) {
+      r.error = info.tcpi_state == TCP_SYN_SENT ? EALREADY : EISCONN;
+      return r;
+    }
+  }
   if (rules_.own_netns && (family == AF_INET || family == AF_INET6) && !in_own_netns(sock.get())) {
     // A socket passed in from outside (the caller's stdin, a descriptor sent over a granted
     // unix socket): it lives in the host's network namespace. Never connected by cordon.
@@ -368,6 +381,10 @@ BrokerReply Broker::connect(const seccomp_notif& req, int listener) {
     r.event = Denial{"connect", "", "a socket from outside the sandbox",
                      "network: only sockets made inside reach the sandbox's own loopback", ""};
     return r;
+  }
+  if (direct_ && (family == AF_INET || family == AF_INET6)) {
+    BrokerReply d = connect_direct(req, listener, sock.get(), family, sa, static_cast<size_t>(len));
+    if (d.decided) return d;
   }
   if (rules_.network_off && family != AF_NETLINK) {  // an inherited socket of another family: no network
     r.error = EACCES;
@@ -399,6 +416,58 @@ BrokerReply Broker::connect(const seccomp_notif& req, int listener) {
     seccomp_notif_resp resp{};
     resp.id = id;
     resp.error = -connect_as_asked(s, &sa, sa_len);
+    (void)::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);  // ENOENT: the caller went away
+  });
+  r.deferred = true;
+  return r;
+}
+
+BrokerReply Broker::connect_direct(const seccomp_notif& req, int listener, int theirs, int family,
+                                   const sockaddr_storage& sa, size_t len) {
+  BrokerReply r;
+  // The address as read once: the decision is on this copy, and exactly its upstream is dialled.
+  const auto t = direct_->target(family, sa, len);
+  if (!t) return r;  // not the direct route's: the namespace's own loopback, as before
+  int type = 0, protocol = 0;
+  socklen_t tl = sizeof type, pl = sizeof protocol;
+  if (::getsockopt(theirs, SOL_SOCKET, SO_TYPE, &type, &tl) != 0 ||
+      ::getsockopt(theirs, SOL_SOCKET, SO_PROTOCOL, &protocol, &pl) != 0 || type != SOCK_STREAM ||
+      protocol != IPPROTO_TCP)
+    return r;  // UDP, SCTP, MPTCP...: connected as asked inside, where nothing routes the range
+  r.decided = true;
+  if (!t->known) {
+    r.error = ENETUNREACH;  // what the namespace answers for an address it cannot route
+    r.event =
+        Denial{"connect", "", t->address, "network: an address the sandbox's name server did not give", ""};
+    return r;
+  }
+  auto dial = prepare_dial(theirs, family, static_cast<pid_t>(req.pid), fd_arg(req.data.args[0]));
+  if (!dial) {
+    r.error = EAGAIN;
+    return r;
+  }
+  const sockaddr_storage to = t->to;
+  const socklen_t to_len = t->len;
+  if (dial->nonblocking) {
+    // Connected in the background by the kernel, as the command's own would be: installed
+    // now, and the caller polls it and reads SO_ERROR as usual.
+    r.error = complete_dial(listener, req.id, *dial, to, to_len);
+    return r;
+  }
+  // A blocking connect may take long: a worker waits for it, installs and answers. The
+  // worker owns a copy of the socket, which finish() shuts down to end a connect in progress.
+  const uint64_t id = req.id;
+  UniqueFd copy(::fcntl(dial->sock.get(), F_DUPFD_CLOEXEC, 0));
+  if (!copy.valid()) {
+    r.error = EAGAIN;
+    return r;
+  }
+  auto prepared = std::make_shared<PreparedDial>(std::move(*dial));
+  start_worker(std::move(copy), [listener, id, to, to_len, prepared](int) {
+    seccomp_notif_resp resp{};
+    resp.id = id;
+    resp.error = -complete_dial(listener, id, *prepared, to, to_len);
+    prepared->sock.reset();
     (void)::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);  // ENOENT: the caller went away
   });
   r.deferred = true;

@@ -34,8 +34,11 @@
 //        namespace. Without a namespace of its own, where Landlock would scope abstract
 //        sockets, only a socket held by a process of the sandbox is connected.
 //      Other families: refused with --net off; on the proxied network on the host only
-//        loopback and the plan's ports (as Landlock would); else connected as asked, on
-//        a worker thread, since a TCP connect may take long.
+//        loopback and the plan's ports (as Landlock would); on the proxied network in a
+//        namespace, a TCP connect to an address of the direct route (direct_route.hpp)
+//        is dialled by cordon outside and the connected socket installed at the
+//        caller's descriptor number (dial.hpp), another address in its ranges refused;
+//        else connected as asked, on a worker thread, since a TCP connect may take long.
 //    The server sees cordon as the peer (SO_PEERCRED: cordon's pid, the same uid).
 //  - sendto() with a destination, every sendmsg() and sendmmsg() (broker_send.cpp):
 //    a datagram sent to a path is a connect() for one message, so the broker performs
@@ -51,6 +54,7 @@
 #pragma once
 
 #include <linux/seccomp.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -69,6 +73,8 @@
 #include "platform/linux/unique_fd.hpp"
 
 namespace cordon {
+
+class DirectRoute;
 
 enum class BrokerCall { Socket, Connect, Listen, SendTo, SendMsg, SendMmsg };
 
@@ -96,6 +102,9 @@ class Broker {
   // process, and whether its processes are found below cordon (a subreaper) or below it.
   void attach(UniqueFd diag, pid_t child, bool subreaper);
   BrokerReply handle(BrokerCall call, const seccomp_notif& req, int listener);
+  // The proxied network's direct route (direct_route.hpp): a TCP connect to an address
+  // its name server answered is dialled by cordon and installed in place of the socket.
+  void set_direct_route(DirectRoute* route) { direct_ = route; }
   // Ends the workers (their sockets shut down) and joins them.
   void finish();
 
@@ -126,6 +135,9 @@ class Broker {
   // with `r` decided and its error set, when it cannot be.
   static UniqueFd call_socket(const seccomp_notif& req, BrokerReply& r);
   BrokerReply connect_unix(pid_t tid, int sock, const void* addr, size_t len);
+  // A TCP connect to an address of the direct route: dialled and installed (dial.hpp).
+  BrokerReply connect_direct(const seccomp_notif& req, int listener, int theirs, int family,
+                             const sockaddr_storage& sa, size_t len);
   UnixTarget unix_target(pid_t tid, const void* addr, size_t len, Operation op);
   BrokerReply send(BrokerCall call, const seccomp_notif& req, int listener);
   int prepare_send(pid_t tid, int family, int type, Outgoing& out, std::optional<Denial>& event);
@@ -141,6 +153,7 @@ class Broker {
   void start_worker(UniqueFd sock, std::function<void(int)> body);
 
   const DenialRules& rules_;
+  DirectRoute* direct_ = nullptr;
   std::vector<Grant> grants_;  // in the order of rules_.allowed_unix_sockets
   static constexpr size_t kMadeRemembered = 64;
   std::vector<Grant> made_;  // sockets found made in this run, pinned (the supervisor thread's)

@@ -82,11 +82,11 @@ int dns_socket(bool v6) {
 
 bool net_child_setup(const NetPlan& plan, int sock, const ChildReporter& rep, NetChildSockets& out) {
   if (!loopback_up(rep)) return false;
-  if (sock < 0) {  // network off: the loopback is the sandbox's own, nothing is forwarded
-    out.dns[0] = dns_socket(false);
-    out.dns[1] = dns_socket(true);
-    return true;
-  }
+  // The sandbox's name server: "no such name" with the network off; with the proxy, the
+  // direct route's answers for allowed names (platform/linux/direct_route.hpp).
+  out.dns[0] = dns_socket(false);
+  out.dns[1] = dns_socket(true);
+  if (sock < 0) return true;  // network off: the loopback is the sandbox's own, nothing is forwarded
   int fds[2 * kMaxListeners];
   uint16_t ports[kMaxListeners];
   int count = 0;

@@ -14,10 +14,11 @@
 
 namespace cordon {
 
-// With the network off (`sock` < 0) only `lo` comes up, and two UDP sockets are bound
-// on the sandbox's 127.0.0.1:53 and [::1]:53 (-1 where that fails: lookups then fail as
-// before, a temporary failure): cordon's supervisor takes them and answers every
-// query "no such name" (supervisor.hpp). They are close-on-exec.
+// `lo` comes up, and two UDP sockets are bound on the sandbox's 127.0.0.1:53 and [::1]:53
+// (-1 where that fails: lookups then fail as a temporary failure): cordon's supervisor
+// takes them and answers every query "no such name" with the network off (`sock` < 0),
+// and allowed names with the direct route's addresses when proxied (direct_route.hpp).
+// They are close-on-exec.
 struct NetChildSockets {
   int dns[2] = {-1, -1};
 };

@@ -275,29 +275,9 @@ class Loop {
 
   void resolve_async(uint64_t id, const std::string& host) {
     std::thread([shared = shared_, id, host] {
-      addrinfo hints{};
-      hints.ai_family = AF_UNSPEC;
-      hints.ai_socktype = SOCK_STREAM;
-      addrinfo* res = nullptr;
       ProxyServer::Shared::Answer a;
       a.conn = id;
-      a.gai_error = ::getaddrinfo(host.c_str(), nullptr, &hints, &res);
-      for (addrinfo* p = res; p; p = p->ai_next) {
-        IpAddress ip;
-        if (p->ai_family == AF_INET) {
-          auto* sin = reinterpret_cast<sockaddr_in*>(p->ai_addr);
-          std::memcpy(ip.bytes.data(), &sin->sin_addr, 4);
-        } else if (p->ai_family == AF_INET6) {
-          auto* sin6 = reinterpret_cast<sockaddr_in6*>(p->ai_addr);
-          ip.v6 = true;
-          std::memcpy(ip.bytes.data(), &sin6->sin6_addr, 16);
-        } else {
-          continue;
-        }
-        if (std::find(a.addresses.begin(), a.addresses.end(), ip) == a.addresses.end())
-          a.addresses.push_back(ip);
-      }
-      if (res) ::freeaddrinfo(res);
+      a.addresses = resolve_host(host, a.gai_error);
       {
         std::lock_guard<std::mutex> lock(shared->mu);
         shared->answers.push_back(std::move(a));
@@ -329,32 +309,10 @@ class Loop {
     }
   }
 
-  // The SSRF guard: keep the ordinary addresses, and special-use ones only when an
-  // allow pattern names them, or the name is an --allow-private-host (but never cloud
-  // metadata), or for test overrides, 127.0.0.1 and ::1 (where the test servers listen;
-  // every other loopback address is guarded as usual, so the tests can prove the guard).
   void accept_addresses(Conn& c, const std::vector<IpAddress>& all, bool overridden) {
-    std::vector<IpAddress> ok;
-    std::string first_reason, first_address;
-    const bool private_host = std::find(options_.private_hosts.begin(), options_.private_hosts.end(),
-                                        c.host) != options_.private_hosts.end();
-    IpAddress lo4, lo6;
-    lo4.bytes[0] = 127, lo4.bytes[3] = 1;
-    lo6.v6 = true, lo6.bytes[15] = 1;
-    for (const auto& a : all) {
-      const std::string why = special_use_reason(a);
-      if (why.empty() || options_.filter.allows_address(a) || (private_host && why != "cloud metadata") ||
-          (overridden && (a == lo4 || a == lo6))) {
-        ok.push_back(a);
-      } else if (first_reason.empty()) {
-        first_reason = why, first_address = a.to_string();
-      }
-    }
-    if (ok.empty() && first_reason.empty()) return refuse(c, c.host, c.port, "name does not resolve");
-    if (ok.empty())
-      return refuse(c, c.host, c.port, "resolves to a " + first_reason + " address (" + first_address + ")",
-                    private_host || first_reason == "cloud metadata" ? "" : "--allow-private-host " + c.host);
-    c.addresses = std::move(ok);
+    GuardedAddresses g = guard_addresses(options_, c.host, all, overridden);
+    if (g.ok.empty()) return refuse(c, c.host, c.port, g.refusal, g.suggestion);
+    c.addresses = std::move(g.ok);
     c.phase = Phase::Connecting;
     start_connect(c);
   }
@@ -593,6 +551,63 @@ Result<HostProxyListeners> bind_host_proxy_listeners() {
   return l;
 }
 
+std::vector<IpAddress> resolve_host(const std::string& host, int& gai_error) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  std::vector<IpAddress> out;
+  gai_error = ::getaddrinfo(host.c_str(), nullptr, &hints, &res);
+  for (addrinfo* p = res; p; p = p->ai_next) {
+    IpAddress ip;
+    if (p->ai_family == AF_INET) {
+      auto* sin = reinterpret_cast<sockaddr_in*>(p->ai_addr);
+      std::memcpy(ip.bytes.data(), &sin->sin_addr, 4);
+    } else if (p->ai_family == AF_INET6) {
+      auto* sin6 = reinterpret_cast<sockaddr_in6*>(p->ai_addr);
+      ip.v6 = true;
+      std::memcpy(ip.bytes.data(), &sin6->sin6_addr, 16);
+    } else {
+      continue;
+    }
+    if (std::find(out.begin(), out.end(), ip) == out.end()) out.push_back(ip);
+  }
+  if (res) ::freeaddrinfo(res);
+  return out;
+}
+
+// The SSRF guard: keep the ordinary addresses, and special-use ones only when an
+// allow pattern names them, or the name is an --allow-private-host (but never cloud
+// metadata), or for test overrides, 127.0.0.1 and ::1 (where the test servers listen;
+// every other loopback address is guarded as usual, so the tests can prove the guard).
+GuardedAddresses guard_addresses(const ProxyOptions& options, const std::string& host,
+                                 const std::vector<IpAddress>& all, bool overridden) {
+  GuardedAddresses g;
+  std::string first_reason, first_address;
+  const bool private_host = std::find(options.private_hosts.begin(), options.private_hosts.end(), host) !=
+                            options.private_hosts.end();
+  IpAddress lo4, lo6;
+  lo4.bytes[0] = 127, lo4.bytes[3] = 1;
+  lo6.v6 = true, lo6.bytes[15] = 1;
+  for (const auto& a : all) {
+    const std::string why = special_use_reason(a);
+    if (why.empty() || options.filter.allows_address(a) || (private_host && why != "cloud metadata") ||
+        (overridden && (a == lo4 || a == lo6))) {
+      g.ok.push_back(a);
+    } else if (first_reason.empty()) {
+      first_reason = why, first_address = a.to_string();
+    }
+  }
+  if (!g.ok.empty()) return g;
+  if (first_reason.empty()) {
+    g.refusal = "name does not resolve";
+  } else {
+    g.refusal = "resolves to a " + first_reason + " address (" + first_address + ")";
+    if (!private_host && first_reason != "cloud metadata") g.suggestion = "--allow-private-host " + host;
+  }
+  return g;
+}
+
 Result<std::vector<std::pair<std::string, std::vector<IpAddress>>>> parse_test_resolve(
     const std::string& text) {
   std::vector<std::pair<std::string, std::vector<IpAddress>>> out;
@@ -710,26 +725,33 @@ std::vector<std::string> summarize_refusals(const std::vector<ProxyRefusal>& ref
 
 namespace cordon {
 
-Result<std::unique_ptr<ProxyServer>> start_proxy_for(const Policy& policy, const NetPlan& plan,
-                                                     std::optional<HostProxyListeners> listeners,
-                                                     std::vector<std::string>& warnings) {
+Result<ProxyOptions> proxy_options_for(const Policy& policy, std::vector<std::string>& warnings) {
   ProxyOptions o;
   auto filter = DomainFilter::build(policy.net.allow_domains, policy.net.deny_domains);
   if (!filter) return filter.error();
   o.filter = std::move(*filter);
   o.private_hosts = policy.net.allow_private_hosts;
-  if (plan.on_host) {
-    if (!listeners) return os_error("proxy", "host listeners", EINVAL, "none were bound before planning");
-    o.host_listeners = std::move(listeners);
-  } else {
-    o.forward_ports = plan.localhost_ports;  // on host: reached directly
-  }
   if (const char* t = std::getenv("CORDON_TEST_RESOLVE"); t && *t) {
     auto r = parse_test_resolve(t);
     if (!r) return r.error();
     o.test_resolve = std::move(*r);
     warnings.push_back(
         "warning: CORDON_TEST_RESOLVE overrides name resolution in the proxy (for tests only)");
+  }
+  return o;
+}
+
+Result<std::unique_ptr<ProxyServer>> start_proxy_for(const Policy& policy, const NetPlan& plan,
+                                                     std::optional<HostProxyListeners> listeners,
+                                                     std::vector<std::string>& warnings) {
+  auto options = proxy_options_for(policy, warnings);
+  if (!options) return options.error();
+  ProxyOptions o = std::move(*options);
+  if (plan.on_host) {
+    if (!listeners) return os_error("proxy", "host listeners", EINVAL, "none were bound before planning");
+    o.host_listeners = std::move(listeners);
+  } else {
+    o.forward_ports = plan.localhost_ports;  // on host: reached directly
   }
   return ProxyServer::start(std::move(o));
 }

@@ -84,6 +84,27 @@ struct ProxyOptions {
 [[nodiscard]] Result<std::vector<std::pair<std::string, std::vector<IpAddress>>>> parse_test_resolve(
     const std::string& text);
 
+// getaddrinfo (outside the sandbox, blocking: call it on a thread of its own): the
+// distinct IPv4 and IPv6 addresses of `host`, in its order; gai_error as getaddrinfo's.
+std::vector<IpAddress> resolve_host(const std::string& host, int& gai_error);
+
+// What the SSRF guard leaves of a name's addresses (ok), or why it left none (refusal,
+// and the option that would allow it, or empty). Shared by the proxy and the direct
+// route (direct_route.hpp), so both decide a name's addresses the same way.
+struct GuardedAddresses {
+  std::vector<IpAddress> ok;
+  std::string refusal;
+  std::string suggestion;
+};
+// `overridden`: the addresses came from CORDON_TEST_RESOLVE (127.0.0.1 and ::1 pass).
+GuardedAddresses guard_addresses(const ProxyOptions& options, const std::string& host,
+                                 const std::vector<IpAddress>& all, bool overridden);
+
+// The allow/deny filter, --allow-private-host and CORDON_TEST_RESOLVE of a run (`warnings`
+// gets a line when the override is set); no listeners.
+[[nodiscard]] Result<ProxyOptions> proxy_options_for(const Policy& policy,
+                                                     std::vector<std::string>& warnings);
+
 class ProxyServer {
  public:
   [[nodiscard]] static Result<std::unique_ptr<ProxyServer>> start(ProxyOptions options);

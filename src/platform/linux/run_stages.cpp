@@ -237,6 +237,13 @@ Result<Acquired> acquire_stage(const Policy& policy, Planned& planned, const Com
   if (compiled.supervisor) {
     a.supervisor = std::make_unique<Supervisor>(compiled.denial_rules, *compiled.supervisor);
     if (auto st = a.supervisor->prepare(); !st) return st.error();
+    if (plan.net.proxied && !plan.net.on_host && plan.new_netns) {
+      std::vector<std::string> said;  // the proxy said them already
+      auto options = proxy_options_for(policy, said);
+      if (!options) return options.error();
+      a.direct = std::make_unique<DirectRoute>(std::move(*options));
+      a.supervisor->set_direct_route(a.direct.get());
+    }
     for (const auto& w : a.supervisor->warnings()) a.warnings.push_back("warning: " + w);
     // On a terminal the first refusal of each kind is said at once (a command that
     // retries for minutes shows why now, not at the end); the end still summarises.

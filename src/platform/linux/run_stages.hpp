@@ -35,6 +35,7 @@
 #include "plan/linux_planner.hpp"
 #include "plan/run_summary.hpp"
 #include "platform/linux/cgroup.hpp"
+#include "platform/linux/direct_route.hpp"
 #include "platform/linux/git_guard.hpp"
 #include "platform/linux/launcher.hpp"
 #include "platform/linux/protected_scan.hpp"
@@ -93,6 +94,7 @@ struct Acquired {
   std::optional<RunCgroup> cgroup;
   std::optional<PidsCeiling> ceiling;      // a fork bomb pinned at --pids is killed
   std::unique_ptr<ProxyServer> proxy;      // its thread starts after clone()
+  std::unique_ptr<DirectRoute> direct;     // the proxied network's direct route; outlives the supervisor
   std::unique_ptr<Supervisor> supervisor;  // its thread starts after clone()
   std::vector<GitRootPin> git_pins;        // roots with no .git, pinned before the command
   std::vector<GitDirPin> gitdir_pins;      // the plan's git directories: which pointer names they had

@@ -280,13 +280,13 @@ void Supervisor::run() {
   creator_.attach(child_);
   // Workers answer through the listener: ended before it closes, on every way out.
   struct FinishBroker {
-    Broker& b;
-    CreateBroker& c;
+    Supervisor& s;
     ~FinishBroker() {
-      b.finish();
-      c.finish();
+      s.broker_.finish();
+      s.creator_.finish();
+      s.drain_direct_route();  // names refused by a resolver thread since the last wake-up
     }
-  } finish_broker{broker_, creator_};
+  } finish_broker{*this};
   (void)::ioctl(listener.get(), kNotifSetFlags, kSyncWakeUp);  // the flags by value, not a pointer
 
   // 2. Answer notifications until every process under the filter is gone (POLLHUP),
@@ -301,7 +301,8 @@ void Supervisor::run() {
       return;
     }
     for (int i = 2; i < 4; ++i)
-      if (fds[i].revents & POLLIN) answer_dns(fds[i].fd);
+      if (fds[i].revents & POLLIN) direct_ ? direct_->answer(fds[i].fd) : answer_dns(fds[i].fd);
+    drain_direct_route();
     if (fds[0].revents & POLLIN) {
       handle(listener.get());
       continue;
@@ -314,6 +315,14 @@ void Supervisor::run() {
       return;
     }
   }
+}
+
+// Names the direct route refused at lookup: denials of the run (on this thread, which owns the log).
+void Supervisor::drain_direct_route() {
+  if (!direct_) return;
+  std::vector<Denial> refused;
+  direct_->drain(refused);
+  for (auto& d : refused) log_.add(std::move(d));
 }
 
 // Every query on the sandbox's name server gets "no such name" (core/dns_message.hpp),

@@ -38,6 +38,7 @@
 #include "platform/linux/broker.hpp"
 #include "platform/linux/child_report.hpp"
 #include "platform/linux/create_broker.hpp"
+#include "platform/linux/direct_route.hpp"
 #include "platform/linux/seccomp.hpp"
 #include "platform/linux/unique_fd.hpp"
 
@@ -79,13 +80,21 @@ class Supervisor {
   // the broker asks which unix sockets were made inside (only with a network namespace
   // of its own). `dns`: the sockets on the sandbox's 127.0.0.1:53 and [::1]:53 (net_child.hpp,
   // -1 for none), handed over with the listener; the supervisor answers each query there
-  // "no such name" (core/dns_message.hpp). No allocation; false after reporting a failure.
+  // "no such name" (core/dns_message.hpp), or with a direct route its answers. No allocation;
+  // false after reporting a failure.
   bool open_in_child(const ChildReporter& rep, const int (&dns)[2]);
   // Parent, right after clone: the supervisor thread. `child`: the sandbox's first
   // process; `subreaper`: its processes are found below cordon (no pid namespace).
   void start(pid_t child, bool subreaper);
   const std::vector<std::string>& warnings() const { return warnings_; }  // after prepare()
   void stop();  // parent, after the command and its leftovers are gone
+
+  // Before start(): with the proxied network in a namespace, the name server answers
+  // allowed names and the broker dials their connects (direct_route.hpp). Outlives the run.
+  void set_direct_route(DirectRoute* route) {
+    direct_ = route;
+    broker_.set_direct_route(route);
+  }
 
   const DenialLog& log() const { return log_; }
   // Before start(): `f` sees each new denial while the command runs (on the supervisor's thread).
@@ -99,8 +108,10 @@ class Supervisor {
   void run();
   void handle(int listener);
   void answer_dns(int sock);
+  void drain_direct_route();
 
   DenialRules rules_;
+  DirectRoute* direct_ = nullptr;
   Broker broker_{rules_};
   CreateBroker creator_{rules_};
   const SupervisorPrograms& programs_;
