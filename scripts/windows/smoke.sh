@@ -238,15 +238,15 @@ if [ "$RC" -eq 0 ] && [ ! -e "$GWS/fresh/.git/hooks" ] && [ -f "$GWS/fresh/.git/
 else fail "new repository guard" "rc=$RC git: $(ls -A "$GWS/fresh/.git" 2>&1 | tr '\n' ' ') err=$(tail -c 400 "$ERR")"; fi
 # Some keys inert, some not: the inert ones stay (the remote), the rest is dropped.
 mkdir -p "$GWS/fresh2"
+printf '[remote "origin"]\n\turl = https://example.com/x.git\n[core]\n\tfsmonitor = tools/x.cmd\n' >"$GWS/fresh2.cfg"
 (cd "$GWS/fresh2" && timeout "$WINE_TIMEOUT" "$WINE" "$CORDON" run --best-effort -- cmd /c \
-  'mkdir .git && (echo [remote "origin"]& echo url = https://example.com/x.git& echo [core]& echo fsmonitor = tools/x.cmd)> .git\config' \
-  </dev/null >"$OUT" 2>"$ERR")
+  'mkdir .git && copy ..\fresh2.cfg .git\config' </dev/null >"$OUT" 2>"$ERR")
 RC=$?
 if [ "$RC" -eq 0 ] && grep -q 'url = https://example.com/x.git' "$GWS/fresh2/.git/config" &&
    ! grep -qi 'fsmonitor' "$GWS/fresh2/.git/config" && grep -qi 'fsmonitor' "$GWS"/fresh2/.git/config.cordon-removed-*; then
   pass "a new repository's config keeps its inert entries and loses the rest"
 else fail "new repository config rewrite" "rc=$RC config=$(head -c 200 "$GWS/fresh2/.git/config" 2>&1) err=$(tail -c 300 "$ERR")"; fi
-rm -rf "$GWS/fresh2"
+rm -rf "$GWS/fresh2" "$GWS/fresh2.cfg"
 
 # F13: repositories and protected names below the top of a root are found by the
 # depth walk (through the real host's typed listing, FindFirstFileExW) and protected;
