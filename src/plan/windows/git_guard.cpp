@@ -196,8 +196,9 @@ GitGuardResult neutralise_new_repository(TreeOps& ops, const std::string& root, 
       // the .git handle (never through a name the sandbox could have linked).
       entry->reset();
       if (auto made = ops.create_file(**git, "config", verdict.replacement); !made)
-        out.warnings.push_back(
-            where + ": renamed away, but no inert config written in its place: " + made.error().message());
+        out.warnings.push_back(where + ": renamed away, but no inert config written in its place (" +
+                               made.error().message() +
+                               "): do not run git there before checking what .git\\config holds now");
       else
         out.renamed.back() += "; a new config holds " + verdict.what;
     }

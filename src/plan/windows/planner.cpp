@@ -691,6 +691,12 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
   }
 
   // 3. Protected entries in every writable root, then --protect and the state dir.
+  // git for Windows' own configuration files, when a writable root holds one (HOME set to
+  // a checkout, as some CI setups do): a command that wrote .gitconfig there would choose
+  // the hooks and programs of the user's next git (issue 13).
+  if (policy.git != GitMode::Writable && host.fs)
+    for (const auto& config : host.git_configs)
+      b.protect_code_path(config, Builder::CodeKind::File, "git for Windows reads this configuration");
   for (const auto& root : plan.write_roots) {
     b.protect_git(root);
     b.protect_root_names(root);

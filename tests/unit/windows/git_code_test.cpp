@@ -265,5 +265,20 @@ TEST(WinGitCode, AProgramThatIsADirectoryIsLeftAlone) {
   EXPECT_FALSE(has_ace_within(p->plan, ws("tools")));
 }
 
+// HOME set to the workspace (some CI setups): the global .gitconfig git for Windows reads
+// lies in a writable root, so it is protected, and held by a placeholder when absent.
+TEST(WinGitCode, AGlobalConfigInsideARootIsProtected) {
+  auto p = plan_with("[core]\n", [](Host& h) {
+    h.host.git_home = kWs;
+    h.host.git_configs = {ws(".gitconfig"), ws(".config\\git\\config")};
+    h.fs->add_file(ws(".gitconfig"), {}, "[user]\n");
+  });
+  EXPECT_TRUE(has_placeholder(p->plan, ws(".config"), true));
+  expect_cases(*p->h.fs, p->token,
+               {{Op::Write, ws(".gitconfig"), false},
+                {Op::Delete, ws(".gitconfig"), false},
+                {Op::Mkdir, ws(".config\\git"), false}});
+}
+
 }  // namespace
 }  // namespace cordon::win
