@@ -388,7 +388,7 @@ cmd /c "rmdir `"$ws3\up`"" | Out-Null
 # Issue 13: what the repository's git config names as code is protected in the workspace:
 # a tracked core.hooksPath, an included file, a filter's program; an absent program gets
 # a directory placeholder, so the command can neither plant it nor have an empty one run.
-$ws5 = Join-Path $root 'ws_hookspath'; New-Item -ItemType Directory -Force "$ws5\.git\hooks", "$ws5\.githooks", "$ws5\tools" | Out-Null
+$ws5 = Join-Path $root 'ws_hookspath'; New-Item -ItemType Directory -Force "$ws5\.git\hooks", "$ws5\.githooks", "$ws5\tools", "$ws5\scripts" | Out-Null
 Set-Content "$ws5\.git\config" "[core]`n`thooksPath = .githooks`n[include]`n`tpath = ../.gitconfig.local`n[filter `"x`"]`n`tclean = tools/clean.cmd %f`n[alias]`n`tst = !scripts/st.cmd"
 Set-Content "$ws5\.gitconfig.local" '[user]'
 Set-Content "$ws5\tools\clean.cmd" '@exit /b 0'
