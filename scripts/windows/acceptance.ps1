@@ -385,11 +385,36 @@ cmd /c "mklink /J `"$ws3\up`" `"$outside`"" | Out-Null
 Report 'F23: a junction present before the first run does not carry the grant' ((Sbx $ws3 @() 'echo x> up\pre.txt') -ne 0 -and -not (Test-Path "$outside\pre.txt"))
 cmd /c "rmdir `"$ws3\up`"" | Out-Null
 
+# Issue 13: what the repository's git config names as code is protected in the workspace:
+# a tracked core.hooksPath, an included file, a filter's program; an absent program gets
+# a directory placeholder, so the command can neither plant it nor have an empty one run.
+$ws5 = Join-Path $root 'ws_hookspath'; New-Item -ItemType Directory -Force "$ws5\.git\hooks", "$ws5\.githooks", "$ws5\tools", "$ws5\scripts" | Out-Null
+Set-Content "$ws5\.git\config" "[core]`n`thooksPath = .githooks`n[include]`n`tpath = ../.gitconfig.local`n[filter `"x`"]`n`tclean = tools/clean.cmd %f`n[alias]`n`tst = !scripts/st.cmd"
+Set-Content "$ws5\.gitconfig.local" '[user]'
+Set-Content "$ws5\tools\clean.cmd" '@exit /b 0'
+Report 'issue 13: a hook in a tracked core.hooksPath cannot be created' ((Sbx $ws5 @() 'echo exit 0> .githooks\pre-commit') -ne 0 -and $script:ran -and -not (Test-Path "$ws5\.githooks\pre-commit"))
+Report 'issue 13: the hooksPath directory cannot be renamed away' ((Sbx $ws5 @() 'ren .githooks old_hooks') -ne 0 -and $script:ran -and (Test-Path "$ws5\.githooks"))
+Report 'issue 13: an included config file cannot be written' ((Sbx $ws5 @() 'echo [core] fsmonitor = x>> .gitconfig.local') -ne 0 -and $script:ran -and ((Content "$ws5\.gitconfig.local").Trim() -eq '[user]'))
+Report 'issue 13: a filter''s program cannot be rewritten' ((Sbx $ws5 @() 'echo calc>> tools\clean.cmd') -ne 0 -and $script:ran -and ((Content "$ws5\tools\clean.cmd").Trim() -eq '@exit /b 0'))
+Report 'issue 13: an absent alias script cannot be planted (a directory placeholder holds its name)' ((Sbx $ws5 @() 'echo calc> scripts\st.cmd') -ne 0 -and $script:ran -and (Test-Path -PathType Container "$ws5\scripts\st.cmd"))
+Report 'issue 13: the rest of the workspace stays writable' ((Sbx $ws5 @() 'echo x> tools\other.txt') -eq 0 -and (Test-Path "$ws5\tools\other.txt"))
+cmd /c "mklink /J `"$ws5\hl`" `"$outside`"" | Out-Null
+Set-Content "$ws5\.git\config" "[core]`n`thooksPath = hl/hooks"
+# Refused by the planner itself (its message), not only by the gate every strict run meets.
+$rc = Sbx $ws5 @('--strict') 'echo x'
+Report 'issue 13: a core.hooksPath through a junction is refused by the planner' ($rc -ne 0 -and -not $script:ran -and ((Content "$env:TEMP\cordon_acc_err.txt") -match 'junction or symbolic link')) "rc=$rc"
+Report 'issue 13: --best-effort: the junction on the hooksPath cannot be removed or replaced' ((Sbx $ws5 @() 'rmdir hl') -ne 0 -and $script:ran -and (Test-Path "$ws5\hl"))
+cmd /c "rmdir `"$ws5\hl`"" | Out-Null
+
 # F13: a repository created in the run (root without .git) loses its hooks and a
 # code-running config after the run.
 $ws4 = Join-Path $root 'ws_newrepo'; New-Item -ItemType Directory -Force $ws4 | Out-Null
 $rc = Sbx $ws4 @() 'mkdir .git\hooks && echo exit 0> .git\hooks\pre-commit && echo [core] hooksPath = C:/x> .git\config'
-Report 'F13: a new repository''s hooks and non-inert config are renamed away' ($rc -eq 0 -and -not (Test-Path "$ws4\.git\hooks") -and -not (Test-Path "$ws4\.git\config") -and @(Get-ChildItem -Force "$ws4\.git" -Filter '*.cordon-removed-*').Count -eq 2) "rc=$rc"
+Report 'F13: a new repository''s hooks are renamed away, its config replaced by an inert one' ($rc -eq 0 -and -not (Test-Path "$ws4\.git\hooks") -and ((Content "$ws4\.git\config") -notmatch 'hooksPath') -and @(Get-ChildItem -Force "$ws4\.git" -Filter '*.cordon-removed-*').Count -eq 2) "rc=$rc"
+Remove-Item -Recurse -Force $ws4 -ErrorAction SilentlyContinue
+New-Item -ItemType Directory -Force $ws4 | Out-Null
+$rc = Sbx $ws4 @() 'mkdir .git && (echo [remote "origin"]& echo url = https://example.com/x.git& echo [core]& echo fsmonitor = tools/x.cmd)> .git\config'
+Report 'F13: a new repository''s config keeps its inert entries (the remote), not fsmonitor' ($rc -eq 0 -and ((Content "$ws4\.git\config") -match 'example\.com') -and ((Content "$ws4\.git\config") -notmatch 'fsmonitor')) "rc=$rc"
 Remove-Item -Recurse -Force $ws4 -ErrorAction SilentlyContinue
 
 # F18: an ACE cordon does not model (a conditional deny) survives cordon's DACL edits.
@@ -555,6 +580,11 @@ if ($Stage2) {
     Report 'Codex 21 S2: git status in the user''s checkout as the sandbox user' ($gs -eq 0) (Content "$env:TEMP\cordon_s2_out.txt")
   } else { Skip 'Codex 21 S2 git' 'git not on PATH' }
   $whoOn = Sbx2 @('--net', 'on') 'if ((whoami) -match "cordonsandboxonline") { exit 0 } else { exit 3 }'
+  # F10: the start frame carries the limits to the runner's job (read back before the command runs).
+  $lim = Sbx2 @('--pids', '1') 'cmd /d /c echo inner-ran'
+  Report 'F10 S2: --pids 1 holds in the runner''s job: no second process' (-not ((Content "$env:TEMP\cordon_s2_out.txt") -match 'inner-ran')) "rc=$lim"
+  $lim = Sbx2 @('--memory', '64M') '$b = New-Object byte[] (256MB); exit 0'
+  Report 'F10 S2: --memory 64M holds in the runner''s job' ($lim -ne 0) "rc=$lim"
   Report 'S2: cordon run --net on runs it as the online sandbox user' ($whoOn -eq 0)
   # F16: the runner and the command sit on a window station of cordon's making, never
   # the user's WinSta0 (the command on a private desktop of that station).

@@ -228,11 +228,25 @@ mkdir -p "$GWS/fresh"
   'mkdir .git\hooks && echo x> .git\hooks\pre-commit && echo [core] hooksPath = C:/x> .git\config' \
   </dev/null >"$OUT" 2>"$ERR")
 RC=$?
-if [ "$RC" -eq 0 ] && [ ! -e "$GWS/fresh/.git/hooks" ] && [ ! -e "$GWS/fresh/.git/config" ] &&
+# The config is kept aside and git finds a new one of its inert entries (here none: a
+# minimal config), written through the .git handle as on Linux (F13 remainder).
+if [ "$RC" -eq 0 ] && [ ! -e "$GWS/fresh/.git/hooks" ] && [ -f "$GWS/fresh/.git/config" ] &&
+   grep -q 'repositoryformatversion = 0' "$GWS/fresh/.git/config" && ! grep -qi 'hookspath' "$GWS/fresh/.git/config" &&
    ls -d "$GWS"/fresh/.git/hooks.cordon-removed-* "$GWS"/fresh/.git/config.cordon-removed-* >/dev/null 2>&1 &&
-   grep -q 'new repository neutralised' "$ERR" && grep -qi 'core.hookspath' "$ERR"; then
-  pass "a repository created in the run loses its hooks and its code-running config"
+   grep -q 'new repository neutralised' "$ERR" && grep -qi 'core.hookspath' "$ERR" && grep -q 'a new config holds' "$ERR"; then
+  pass "a repository created in the run loses its hooks and its code-running config (an inert one in its place)"
 else fail "new repository guard" "rc=$RC git: $(ls -A "$GWS/fresh/.git" 2>&1 | tr '\n' ' ') err=$(tail -c 400 "$ERR")"; fi
+# Some keys inert, some not: the inert ones stay (the remote), the rest is dropped.
+mkdir -p "$GWS/fresh2"
+printf '[remote "origin"]\n\turl = https://example.com/x.git\n[core]\n\tfsmonitor = tools/x.cmd\n' >"$GWS/fresh2.cfg"
+(cd "$GWS/fresh2" && timeout "$WINE_TIMEOUT" "$WINE" "$CORDON" run --best-effort -- cmd /c \
+  'mkdir .git && copy ..\fresh2.cfg .git\config' </dev/null >"$OUT" 2>"$ERR")
+RC=$?
+if [ "$RC" -eq 0 ] && grep -q 'url = https://example.com/x.git' "$GWS/fresh2/.git/config" &&
+   ! grep -qi 'fsmonitor' "$GWS/fresh2/.git/config" && grep -qi 'fsmonitor' "$GWS"/fresh2/.git/config.cordon-removed-*; then
+  pass "a new repository's config keeps its inert entries and loses the rest"
+else fail "new repository config rewrite" "rc=$RC config=$(head -c 200 "$GWS/fresh2/.git/config" 2>&1) err=$(tail -c 300 "$ERR")"; fi
+rm -rf "$GWS/fresh2" "$GWS/fresh2.cfg"
 
 # F13: repositories and protected names below the top of a root are found by the
 # depth walk (through the real host's typed listing, FindFirstFileExW) and protected;
@@ -249,6 +263,32 @@ if [ "$RC" -eq 0 ] && grep -qF 'vendor\\other\\.git\\config' "$OUT" && grep -qF 
   pass "a nested repository and sub\\.vscode are protected; the walk enters no link"
 else fail "depth walk" "rc=$RC $(grep -c 'vendor' "$OUT") vendor mentions; err=$(head -c 300 "$ERR")"; fi
 rm -rf "$GWS/vendor" "$GWS/sub" "$GWS/deep" "$NVICTIM"
+
+# Issue 13: what the repository's git config names as code (core.hooksPath, an included
+# file, a filter's program) is protected inside the root, read through the real host
+# (WinFs::read_small); absent ones get placeholders (a directory for a program, so an
+# empty program never runs in its place). A hooksPath through a link is refused.
+cp "$GWS/.git/config" "$GWS/config.saved" 2>/dev/null || : >"$GWS/config.saved"
+mkdir -p "$GWS/.githooks"
+printf '[core]\n\thooksPath = .githooks\n[include]\n\tpath = ../.gitconfig.inc\n[filter "x"]\n\tclean = tools/clean.cmd %%f\n' \
+  >"$GWS/.git/config"
+gws_run "$WINE" "$CORDON" run --best-effort -- "$CHILD" echo hi
+RUN_RC=$RC
+gws_run "$WINE" "$CORDON" explain --json --best-effort -- "$CHILD" echo hi
+if [ "$RUN_RC" -eq 0 ] && [ -f "$GWS/.gitconfig.inc" ] && [ ! -s "$GWS/.gitconfig.inc" ] && [ -d "$GWS/tools" ] &&
+   [ "$RC" -eq 0 ] && grep -qF '.githooks' "$OUT" && grep -qF '.gitconfig.inc' "$OUT" && grep -qF 'clean.cmd' "$OUT"; then
+  pass "core.hooksPath, an included file and a filter program are protected (placeholders where absent)"
+else fail "git config code paths" "rc=$RC gws: $(ls -A "$GWS" | tr '\n' ' ') err=$(head -c 300 "$ERR")"; fi
+HVICTIM=$(mktemp -d /tmp/cordon-hvictim.XXXXXX)
+ln -s "$HVICTIM" "$GWS/hlink"
+printf '[core]\n\thooksPath = hlink/hooks\n' >"$GWS/.git/config"
+gws_run "$WINE" "$CORDON" run -- "$CHILD" echo never-ran
+if [ "$RC" -ne 0 ] && ! grep -q never-ran "$OUT" && grep -q 'junction or symbolic link' "$ERR" && [ ! -e "$HVICTIM/hooks" ]; then
+  pass "a core.hooksPath through a link is refused; nothing is made at its target"
+else fail "hooksPath through a link" "rc=$RC out=$(head -c 100 "$OUT") err=$(head -c 300 "$ERR")"; fi
+rm -f "$GWS/hlink"
+rm -rf "$HVICTIM" "$GWS/.githooks" "$GWS/tools" "$GWS/.gitconfig.inc"
+cp "$GWS/config.saved" "$GWS/.git/config" && rm -f "$GWS/config.saved"
 
 # F21: --protect on a link would protect the target and deny FILE_DELETE_CHILD on the
 # target's parent (outside the workspace), leaving the link itself deletable: refused
@@ -404,6 +444,13 @@ driver_run run --station --private-desktop -- "$CHILD" station
 if [ "$RC" -eq 0 ] && grep -q '^station=CordonRunner-[0-9a-f]* desktop=CordonSandbox-' "$OUT"; then
   pass "runner on a window station of its own; the command on a private desktop of that station"
 else fail "runner window station" "rc=$RC out=$(head -c 200 "$OUT") err=$(head -c 300 "$ERR")"; fi
+# F10: the start frame carries --memory/--pids/--cpu-time; the runner sets them on its job
+# and reads them back before the command starts. Wine's job holds none, so the runner
+# refuses to start it (before, the frame had no field for them: the command ran unlimited).
+driver_run run --pids 1 --memory-bytes 268435456 -- "$CHILD" echo never-ran
+if [ "$RC" -ne 0 ] && ! grep -q never-ran "$OUT" && grep -q 'limits read back differ' "$ERR"; then
+  pass "runner: job limits reach the runner's job and are read back (Wine holds none: refused)"
+else fail "runner job limits" "rc=$RC out=$(head -c 100 "$OUT") err=$(head -c 300 "$ERR")"; fi
 driver_run run -- "$CHILD" stderr runner-stderr
 if [ "$RC" -eq 0 ] && grep -q '^runner-stderr' "$ERR"; then pass "runner: stderr frames"
 else fail "runner stderr" "rc=$RC err=$(head -c 300 "$ERR")"; fi

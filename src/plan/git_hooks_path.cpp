@@ -12,21 +12,15 @@ constexpr size_t kMaxConfigBytes = 1 << 20;
 constexpr int kMaxIncludeDepth = 10;  // git's own limit (MAX_INCLUDE_DEPTH)
 constexpr size_t kMaxFiles = 64;
 
-// "~/x" against the home; anything else unchanged (relative ones are the caller's).
-std::string expand_home(const std::string& value, const std::string& home) {
-  if (value == "~" && !home.empty()) return home;
-  if (value.rfind("~/", 0) == 0 && !home.empty()) return paths::join(home, value.substr(2));
-  return value;
-}
-
 class Reader {
  public:
-  Reader(const FsProbe& fs, const Inputs& in) : fs_(fs), in_(in) {}
+  Reader(const ReadConfig& read, const PathSyntax& syntax, const Sources& in)
+      : read_config_(read), syntax_(syntax), in_(in) {}
 
   void file(const std::string& path, int depth) {
     if (depth > kMaxIncludeDepth || read_ >= kMaxFiles) return;
     ++read_;
-    auto text = fs_.read_small(path, kMaxConfigBytes);
+    auto text = read_config_(path, kMaxConfigBytes);
     if (!text) return;
     // Entries before a syntax error count too: git would stop at it, so this finds more
     // values, never fewer.
@@ -36,9 +30,9 @@ class Reader {
       if (runs_program(e)) program(*e.value);
       const bool include = (e.section == "include" && !e.has_subsection) || e.section == "includeif";
       if (include && e.key == "path") {
-        std::string p = expand_home(*e.value, in_.home);
-        if (!paths::is_absolute(p)) p = paths::join(paths::parent(path), p);
-        p = paths::normalize(p);
+        std::string p = expand_home(*e.value);
+        if (!syntax_.is_absolute(p)) p = syntax_.join(syntax_.parent(path), p);
+        p = syntax_.normalize(p);
         add(includes, p);
         file(p, depth + 1);
       }
@@ -64,15 +58,35 @@ class Reader {
     return std::any_of(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return e.key == k; });
   }
 
-  // Every word of the command that names a path (has a '/'): the program and the scripts it
-  // is given. Relative ones from the worktree's top, where git runs them.
+  // "~/x" against the home (and "~\\x" on Windows); anything else unchanged (relative ones
+  // are the caller's).
+  std::string expand_home(const std::string& value) const {
+    if (in_.home.empty() || value.empty() || value[0] != '~') return value;
+    if (value == "~") return in_.home;
+    if (value[1] == '/' || (syntax_.backslash && value[1] == '\\'))
+      return syntax_.join(in_.home, value.substr(2));
+    return value;
+  }
+
+  // Whether a word of a command names a file: it has a separator, or a drive ("C:x").
+  bool names_path(const std::string& word) const {
+    if (word.empty() || word[0] == '-' || word.find("://") != std::string::npos) return false;
+    if (word.find('/') != std::string::npos) return true;
+    if (!syntax_.backslash) return false;
+    const bool drive = word.size() >= 2 && word[1] == ':' &&
+                       ((word[0] >= 'a' && word[0] <= 'z') || (word[0] >= 'A' && word[0] <= 'Z'));
+    return drive || word.find('\\') != std::string::npos;
+  }
+
+  // Every word of the command that names a path: the program and the scripts it is given.
+  // Relative ones from the worktree's top, where git runs them.
   void program(const std::string& value) {
     std::string word;
     auto flush = [&] {
-      if (word.find('/') != std::string::npos && word[0] != '-' && word.find("://") == std::string::npos) {
-        std::string p = expand_home(word, in_.home);
-        if (!paths::is_absolute(p)) p = paths::join(in_.worktree, p);
-        add(programs, paths::normalize(p));
+      if (names_path(word)) {
+        std::string p = expand_home(word);
+        if (!syntax_.is_absolute(p)) p = syntax_.join(in_.worktree, p);
+        add(programs, syntax_.normalize(p));
       }
       word.clear();
     };
@@ -88,29 +102,37 @@ class Reader {
 
   void hooks(const std::string& value) {
     if (value.empty()) return;
-    std::string p = expand_home(value, in_.home);
-    if (!paths::is_absolute(p)) p = paths::join(in_.worktree, p);
-    add(found, paths::normalize(p));
+    std::string p = expand_home(value);
+    if (!syntax_.is_absolute(p)) p = syntax_.join(in_.worktree, p);
+    add(found, syntax_.normalize(p));
   }
 
-  const FsProbe& fs_;
-  const Inputs& in_;
+  const ReadConfig& read_config_;
+  const PathSyntax& syntax_;
+  const Sources& in_;
   size_t read_ = 0;
 };
 
 }  // namespace
 
+CodeFiles code_files(const ReadConfig& read, const PathSyntax& syntax, const Sources& sources) {
+  Reader r(read, syntax, sources);
+  for (const auto& f : sources.files) r.file(f, 0);
+  return {std::move(r.found), std::move(r.includes), std::move(r.programs)};
+}
+
 CodeFiles code_files(const FsProbe& fs, const Inputs& in) {
-  Reader r(fs, in);
-  r.file("/etc/gitconfig", 0);
+  Sources sources{{"/etc/gitconfig"}, in.worktree, in.home};
   const std::string xdg = paths::is_absolute(in.xdg_config_home) ? in.xdg_config_home
                           : in.home.empty()                      ? ""
                                                                  : paths::join(in.home, ".config");
-  if (!xdg.empty()) r.file(paths::join(xdg, "git/config"), 0);
-  if (!in.home.empty()) r.file(paths::join(in.home, ".gitconfig"), 0);
-  r.file(paths::join(in.gitdir, "config"), 0);
-  r.file(paths::join(in.gitdir, "config.worktree"), 0);
-  return {std::move(r.found), std::move(r.includes), std::move(r.programs)};
+  if (!xdg.empty()) sources.files.push_back(paths::join(xdg, "git/config"));
+  if (!in.home.empty()) sources.files.push_back(paths::join(in.home, ".gitconfig"));
+  sources.files.push_back(paths::join(in.gitdir, "config"));
+  sources.files.push_back(paths::join(in.gitdir, "config.worktree"));
+  const PathSyntax posix{paths::is_absolute, paths::join, paths::parent, paths::normalize, false};
+  return code_files([&fs](const std::string& path, size_t max) { return fs.read_small(path, max); }, posix,
+                    sources);
 }
 
 }  // namespace cordon::git_hooks

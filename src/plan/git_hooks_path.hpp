@@ -11,7 +11,11 @@
 // files are read through FsProbe.
 #pragma once
 
+#include <cstddef>
+#include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "plan/fs_probe.hpp"
@@ -69,5 +73,25 @@ struct CodeFiles {
   std::vector<std::string> programs;
 };
 [[nodiscard]] CodeFiles code_files(const FsProbe& fs, const Inputs& in);
+
+// The same reading for any host's path rules (the Windows planner's: drive letters, '\'
+// and '/' both separators, case-insensitive names: plan/windows/planner.cpp).
+struct PathSyntax {
+  bool (*is_absolute)(std::string_view);
+  std::string (*join)(std::string_view, std::string_view);
+  std::string (*parent)(std::string_view);
+  std::string (*normalize)(std::string_view);
+  // Windows: '\' separates components too ("~\x", "tools\clean.cmd"), and a word
+  // with a drive ("C:x") names a path.
+  bool backslash = false;
+};
+// Up to max_bytes of a configuration file; nullopt when absent or unreadable.
+using ReadConfig = std::function<std::optional<std::string>(const std::string& path, size_t max_bytes)>;
+struct Sources {
+  std::vector<std::string> files;  // the files git reads, in its order (system, global, repository)
+  std::string worktree;            // as Inputs::worktree
+  std::string home;                // as Inputs::home
+};
+[[nodiscard]] CodeFiles code_files(const ReadConfig& read, const PathSyntax& syntax, const Sources& sources);
 
 }  // namespace cordon::git_hooks

@@ -3,7 +3,7 @@
 // runs under Wine, which has no users. Used by scripts/windows/smoke.sh.
 //
 //   runner_driver run [--timeout-ms N] [--terminate-after-ms N] [--kill-runner-after-ms N] [--stdin]
-//                     [--safe-dir P] [--set NAME=VALUE] -- CMD...
+//                     [--safe-dir P] [--set NAME=VALUE] [--pids N] [--memory-bytes N] -- CMD...
 //       runs CMD through the runner; output passes through; exit code = the command's;
 //       last stderr line "runner-result exit_code=N timed_out=0|1 terminated=0|1 attempts=N command_pid=N"
 //   runner_driver stale-logon once|twice|other -- CMD...
@@ -120,6 +120,10 @@ int run(std::vector<std::string> args) {
       r.launcher = plain_launcher(station->desktop_path());
     }
     if (args[i] == "--safe-dir" && i + 1 < args.size()) r.start.safe_directories.push_back(args[++i]);
+    // F10: job limits in the start frame, as start_from_plan puts them there.
+    if (args[i] == "--pids" && i + 1 < args.size())
+      r.start.processes = static_cast<uint32_t>(std::stoul(args[++i]));
+    if (args[i] == "--memory-bytes" && i + 1 < args.size()) r.start.memory_bytes = std::stoull(args[++i]);
     if (args[i] == "--set" && i + 1 < args.size()) {  // NAME=VALUE, replacing NAME (any case)
       const std::string entry = args[++i];
       const std::string name = win::fold_case(entry.substr(0, entry.find('=')) + "=");

@@ -250,6 +250,9 @@ Exit execute(const std::shared_ptr<Session>& s, const Start& start) {
   winsys::LaunchRequest request{token->get(),          start.argv,      start.cwd, env, std::nullopt,
                                 start.private_desktop, spec.logon.str()};
   if (start.timeout_ms) request.timeout_seconds = static_cast<double>(*start.timeout_ms) / 1000.0;
+  // --memory, --pids, --cpu-time (F10): launch sets them on the job and reads them back
+  // before the command runs; a job that does not hold them refuses the launch.
+  request.limits = win::runner::job_limits_of(start);
   winsys::LaunchHooks hooks;
   hooks.stdio =
       std::array<HANDLE, 3>{pipes.stdin_read.get(), pipes.stdout_write.get(), pipes.stderr_write.get()};

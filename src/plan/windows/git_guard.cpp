@@ -94,19 +94,38 @@ void rename_away(TreeOps& ops, TreeOps::Object& dir, TreeOps::Object& entry, con
   out.renamed.push_back(where + " -> " + to + " (" + why + ")");
 }
 
-// Why a new repository's config must go, or "" when every key is inert.
-std::string config_verdict(TreeOps& ops, TreeOps::Object& file) {
+// What `git init` writes on Windows, for a config that cannot be kept in any part.
+constexpr const char* kMinimalConfig =
+    "[core]\n\trepositoryformatversion = 0\n\tfilemode = false\n\tbare = false\n\tlogallrefupdates = true\n"
+    "\tsymlinks = false\n\tignorecase = true\n";
+
+// A new repository's config: why it must go ("" when every key is inert) and the text
+// that replaces it, written from the parsed inert entries (never by editing the original
+// lines), as Linux's checked config writer does (core/git_config.hpp).
+struct ConfigVerdict {
+  std::string why;
+  std::string replacement;
+  std::string what;  // what the replacement holds, for the report
+};
+
+ConfigVerdict config_verdict(TreeOps& ops, TreeOps::Object& file) {
+  const ConfigVerdict minimal{"", kMinimalConfig, "a minimal config"};
   auto text = ops.read_small(file, kMaxConfig);
-  if (!text) return "unreadable or too large: " + text.error().message();
+  if (!text) return {"unreadable or too large: " + text.error().message(), minimal.replacement, minimal.what};
   auto parsed = git_config::parse(*text);
-  if (parsed.error) return "git would not parse it (line " + std::to_string(parsed.error->line) + ")";
+  if (parsed.error)
+    return {"git would not parse it (line " + std::to_string(parsed.error->line) + ")", minimal.replacement,
+            minimal.what};
   auto filtered = git_config::filter_inert(parsed.entries);
   if (filtered.dropped.empty()) return {};
   std::string names;
   for (size_t i = 0; i < filtered.dropped.size() && i < 5; ++i)
     names += (i ? ", " : "") + printable(filtered.dropped[i]);
   if (filtered.dropped.size() > 5) names += ", ...";
-  return "keys that are not inert: " + names;
+  const std::string kept = git_config::serialize(filtered.kept);
+  if (kept.empty()) return {"keys that are not inert: " + names, minimal.replacement, minimal.what};
+  return {"keys that are not inert: " + names, kept,
+          "its " + std::to_string(filtered.kept.size()) + " inert entries"};
 }
 
 }  // namespace
@@ -160,16 +179,28 @@ GitGuardResult neutralise_new_repository(TreeOps& ops, const std::string& root, 
         out.warnings.push_back(where + ": cannot be opened: " + entry.error().message());
         continue;
       }
+      ConfigVerdict verdict;
       if (name == "config") {
         auto ci = ops.info(**entry);
         if (!ci || ci->reparse || c.reparse || ci->directory)
-          why = "a config that is not a plain file";
+          verdict = {"a config that is not a plain file", kMinimalConfig, "a minimal config"};
         else
-          why = config_verdict(ops, **entry);
-        if (why.empty()) continue;  // inert: kept
-        why = "config of a repository created in the sandbox, " + why;
+          verdict = config_verdict(ops, **entry);
+        if (verdict.why.empty()) continue;  // inert: kept
+        why = "config of a repository created in the sandbox, " + verdict.why;
       }
+      const size_t before = out.renamed.size();
       rename_away(ops, **git, **entry, where, c.name, suffix, why, out);
+      if (name != "config" || out.renamed.size() == before) continue;
+      // The config as Linux leaves it: its inert entries, in a new file made relative to
+      // the .git handle (never through a name the sandbox could have linked).
+      entry->reset();
+      if (auto made = ops.create_file(**git, "config", verdict.replacement); !made)
+        out.warnings.push_back(where + ": renamed away, but no inert config written in its place (" +
+                               made.error().message() +
+                               "): do not run git there before checking what .git\\config holds now");
+      else
+        out.renamed.back() += "; a new config holds " + verdict.what;
     }
   }
   return out;

@@ -5,6 +5,7 @@
 // GetSecurityInfo); tests fill it from a ModelFs (plan/windows/model_fs.hpp).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -55,8 +56,8 @@ class FsView {
   }
   // The DACL, or nullopt when it cannot be read. An empty vector is an empty DACL.
   virtual std::optional<std::vector<Ace>> dacl(const std::string& path) const = 0;
-  // Contents of a small text file (a ".git" pointer file), or nullopt.
-  virtual std::optional<std::string> read_small(const std::string& path) const = 0;
+  // Up to max_bytes of a small text file (a ".git" pointer file, a git config), or nullopt.
+  virtual std::optional<std::string> read_small(const std::string& path, size_t max_bytes) const = 0;
 };
 
 struct WinHost {
@@ -75,6 +76,11 @@ struct WinHost {
   // the next run's mode.
   std::string config_dir;
   std::vector<std::string> path_entries;  // %PATH%
+  // The configuration files git for Windows reads before a repository's own, in its order
+  // (%ProgramData%\Git\config, the installation's etc\gitconfig, the global and XDG
+  // files): their core.hooksPath, includes and programs can name paths in a writable root.
+  std::vector<std::string> git_configs;
+  std::string git_home;  // HOME as git for Windows takes it (HOME, else USERPROFILE): "~/" in values
   std::vector<std::string> program_dirs;  // Program Files, ProgramData ...
   bool ssh_session = false;               // SSH_CONNECTION/SSH_CLIENT/SSH_TTY set
   uint32_t windows_build = 0;             // 0 = unknown; ConPTY needs 17763

@@ -357,10 +357,10 @@ std::optional<std::vector<Ace>> ModelFs::dacl(const std::string& path) const {
   return dacl_of(*r);
 }
 
-std::optional<std::string> ModelFs::read_small(const std::string& path) const {
+std::optional<std::string> ModelFs::read_small(const std::string& path, size_t max_bytes) const {
   auto r = resolve(path, true);
   if (!r || !r->node || r->node->dir) return std::nullopt;
-  return r->node->content;
+  return r->node->content.substr(0, max_bytes);
 }
 
 namespace {
@@ -414,6 +414,16 @@ Result<std::string> ModelTreeOps::read_small(Object& file, size_t max) {
   if (!r || !r->node || r->node->dir || !r->node->link.empty()) return os_error("read", path, EISDIR);
   if (r->node->content.size() > max) return os_error("read", path, EFBIG);
   return r->node->content;
+}
+
+Status ModelTreeOps::create_file(Object& dir, const std::string& name, const std::string& content) {
+  const std::string& path = static_cast<ModelObject&>(dir).path;
+  auto d = fs_.resolve(path, false);
+  if (!d || !d->node || !d->node->dir || !d->node->link.empty()) return os_error("create", path, ENOTDIR);
+  auto existing = fs_.resolve(path + "\\" + name, false);
+  if (existing && existing->node) return os_error("create", path + "\\" + name, EEXIST);
+  fs_.add_file(path + "\\" + name, {}, content);
+  return Ok{};
 }
 
 }  // namespace cordon::win

@@ -75,7 +75,7 @@ class ModelFs : public FsView {
   bool is_link(const std::string& path) const override;
   std::vector<std::string> list(const std::string& dir) const override;
   std::optional<std::vector<Ace>> dacl(const std::string& path) const override;
-  std::optional<std::string> read_small(const std::string& path) const override;
+  std::optional<std::string> read_small(const std::string& path, size_t max_bytes) const override;
 
   struct Node;
 
@@ -109,6 +109,7 @@ class ModelTreeOps : public TreeOps {
   Status remove(Object& object) override;
   Status rename(Object& object, Object& dir, const std::string& new_name) override;
   Result<std::string> read_small(Object& file, size_t max) override;
+  Status create_file(Object& dir, const std::string& name, const std::string& content) override;
 
  private:
   ModelFs& fs_;

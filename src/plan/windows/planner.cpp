@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/defaults.hpp"
+#include "plan/git_hooks_path.hpp"
 #include "plan/windows/runner_env.hpp"
 #include "plan/windows/win_path.hpp"
 
@@ -206,9 +207,11 @@ struct Builder {
     return host.fs->stat(path).kind == FsEntry::Kind::Directory && !host.fs->is_link(path);
   }
 
+  static constexpr size_t kPointerBytes = 4096;  // a .git pointer, a commondir, .gitmodules
+
   // The first line of a small file, trimmed: a "gitdir: x" pointer, a commondir path.
   std::optional<std::string> first_line(const std::string& path) const {
-    auto text = host.fs->read_small(path);
+    auto text = host.fs->read_small(path, kPointerBytes);
     if (!text) return std::nullopt;
     std::string line = text->substr(0, text->find('\n'));
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
@@ -231,7 +234,8 @@ struct Builder {
                        [&](const std::string& r) { return is_within(path, r); });
   }
 
-  void protect_git_dir(const std::string& git_dir, const std::string& label, int depth = 0) {
+  void protect_git_dir(const std::string& git_dir, const std::string& label, int depth = 0,
+                       const std::string& worktree = {}) {
     if (!in_a_root(git_dir)) return;
     if (!gitdir_keys.insert(path_key(git_dir)).second) return;
     if (++git_dirs > kMaxGitDirs) {
@@ -239,6 +243,9 @@ struct Builder {
       return;
     }
     pin_chain(git_dir, label);
+    // Before the read-only return: a gitdir denied whole still takes its hooks from a
+    // core.hooksPath elsewhere in the worktree.
+    protect_code_files(git_dir, worktree);
     if (policy.git == GitMode::ReadOnly) {
       deny_tree(git_dir, true, "protected " + label + " (--git read-only)");
       return;
@@ -304,6 +311,7 @@ struct Builder {
       return;
     }
     pin_chain(gitdir, label);
+    protect_code_files(gitdir, {});
     for (const char* name : {"config", "config.worktree", "commondir", "hooks"})
       for (const auto& f : find_names(gitdir, name))
         protect_entry(f, host.fs->stat(f).kind == FsEntry::Kind::Directory,
@@ -334,7 +342,7 @@ struct Builder {
     if (!line || line->rfind("gitdir:", 0) != 0) return;
     std::string gitdir = resolve_from(base, line->substr(7));
     if (!real_dir(gitdir)) return;
-    protect_git_dir(gitdir, label + " gitdir");  // and the commondir it names
+    protect_git_dir(gitdir, label + " gitdir", 0, base);  // and the commondir it names
   }
 
   void protect_git(const std::string& root) {
@@ -354,7 +362,7 @@ struct Builder {
     // Submodule checkouts named by .gitmodules: their .git pointer files say where git
     // finds the submodule's config and hooks (`git status` reads them).
     for (const auto& gm : find_names(root, ".gitmodules")) {
-      auto text = host.fs->read_small(gm);
+      auto text = host.fs->read_small(gm, kPointerBytes);
       if (!text) continue;
       size_t pos = 0;
       while (pos < text->size()) {
@@ -377,6 +385,126 @@ struct Builder {
         }
       }
     }
+  }
+
+  // Issue 13, as the Linux planner (git_hooks::code_files): what git's effective
+  // configuration for this gitdir names as code. core.hooksPath moves the hooks anywhere (a
+  // tracked .githooks, husky's .husky\_, even the worktree's top: hooksPath = .); include.path
+  // and includeIf pull in more config (a tracked .gitconfig is config like .git\config); and
+  // filters, fsmonitor, pager, textconv, merge drivers, credential helpers and aliases run the
+  // programs and scripts their values name. Each one inside a writable root is denied as the
+  // protected names are, with a placeholder where it is absent, so a command cannot plant
+  // code that git runs at the user's next commit. Relative values start at the worktree's
+  // top: a .git's parent, the checkout a pointer file sits in, else the root.
+  void protect_code_files(const std::string& gitdir, const std::string& worktree) {
+    if (!host.fs) return;
+    git_hooks::Sources sources;
+    sources.files = host.git_configs;
+    sources.files.push_back(join(gitdir, "config"));
+    sources.files.push_back(join(gitdir, "config.worktree"));
+    sources.worktree = !worktree.empty()                   ? worktree
+                       : fold_case(leaf(gitdir)) == ".git" ? parent(gitdir)
+                                                           : root_of(gitdir);
+    sources.home = host.git_home;
+    const git_hooks::PathSyntax syntax{is_absolute, join, parent, normalize, /*backslash=*/true};
+    const FsView& fs = *host.fs;
+    const auto code = git_hooks::code_files(
+        [&fs](const std::string& path, size_t max) { return fs.read_small(path, max); }, syntax, sources);
+    // Placeholders persist on Windows, and an included file is content the repository
+    // may ship: a configuration naming thousands of paths is cut short and reported
+    // (protected paths Degraded), never planned whole.
+    if (code.hooks_dirs.size() + code.includes.size() + code.programs.size() > kMaxCodePaths) {
+      note_truncated(gitdir + " (its git configuration names more than " + std::to_string(kMaxCodePaths) +
+                     " paths)");
+    }
+    size_t budget = kMaxCodePaths;
+    auto each = [&](const std::vector<std::string>& paths, CodeKind kind, const std::string& why) {
+      for (const auto& p : paths)
+        if (budget > 0) {
+          --budget;
+          protect_code_path(p, kind, why);
+        }
+    };
+    each(code.hooks_dirs, CodeKind::HooksDir, "git hooks (core.hooksPath) run code outside the sandbox");
+    each(code.includes, CodeKind::File, "included by git config (can run code)");
+    each(code.programs, CodeKind::Program, "a program or script git config runs");
+  }
+
+  static constexpr size_t kMaxCodePaths = 256;  // per gitdir
+
+  enum class CodeKind { HooksDir, File, Program };
+
+  bool is_write_root(const std::string& path) const {
+    return std::any_of(plan.write_roots.begin(), plan.write_roots.end(),
+                       [&](const std::string& r) { return same_path(r, path); });
+  }
+
+  // The innermost writable root holding `path`, "" when none does.
+  std::string root_of(const std::string& path) const {
+    std::string best;
+    for (const auto& r : plan.write_roots)
+      if (is_within(path, r) && r.size() > best.size()) best = r;
+    return best;
+  }
+
+  // One path a git config names, denied like a protected name. The value came from a file
+  // the sandbox may have written (a tracked include), so it is resolved here, never by the
+  // applier: only a path on a drive; a stream ("x:s") is its file's, which carries the one
+  // ACL; walked from the drive one component at a time. Outside the writable roots the
+  // walk follows what is there (a link or an 8.3 alias the sandbox cannot change, which may
+  // lead into a root); inside them an 8.3 alias or another case is taken under its real
+  // name, and a junction or symbolic link is a linked protected path (refused unless
+  // --best-effort, as for .vscode: the deny would guard the link, or land on its target),
+  // and the first absent component gets the placeholder, so nothing can be created below
+  // it. Absent programs get a directory, not an empty file: an empty tools\clean.cmd would
+  // run and print nothing, so a clean filter would store empty files; a directory fails to
+  // start, and git says so. Programs that are directories are left alone (Linux's rule).
+  void protect_code_path(const std::string& value, CodeKind kind, const std::string& why) {
+    auto parsed = parse_path(value);
+    if (!parsed || parsed->kind != PathKind::Drive) return;
+    const std::string path = parsed->object();
+    std::string at = parsed->root + "\\";
+    for (size_t i = 0; i < parsed->parts.size(); ++i) {
+      const std::string next = join(at, parsed->parts[i]);
+      const bool last = i + 1 == parsed->parts.size();
+      const bool inside = in_a_root(next) && !is_write_root(next);
+      if (inside && host.fs->is_link(next)) {
+        protect_entry(next, true, "protected " + why + (last ? "" : " (a link on the way to " + path + ")"));
+        pin_chain(parent(next), leaf(next));
+        return;
+      }
+      const FsEntry e = host.fs->stat(next);
+      if (e.kind == FsEntry::Kind::Missing) {
+        if (!inside) return;  // nothing the sandbox could create
+        const bool directory = !last || kind != CodeKind::File;
+        placeholder(next, directory,
+                    "protected " + why + (last ? "" : " (an absent directory above " + path + ")"));
+        pin_chain(parent(next), leaf(next));
+        return;
+      }
+      at = e.final_path.empty() ? next : e.final_path;
+      if (!last && e.kind != FsEntry::Kind::Directory) {
+        // A file on the way: nothing below it now, but deleted and replaced by a directory
+        // it would let the sandbox create the path, so it is kept in place.
+        if (inside) {
+          protect_entry(at, false, "protected " + why + " (a file on the way to " + path + ")");
+          pin_chain(parent(at), leaf(at));
+        }
+        return;
+      }
+    }
+    if (is_write_root(at)) {
+      // The hooks directory is a writable root itself (hooksPath = .): its hooks, by name.
+      // Absent ones get empty files, which git for Windows does not run (no "#!", no .exe).
+      if (kind == CodeKind::HooksDir)
+        for (const char* hook : git_hooks::kHookNames) protect_code_path(join(at, hook), CodeKind::File, why);
+      return;
+    }
+    if (!in_a_root(at)) return;
+    const bool directory = host.fs->stat(at).kind == FsEntry::Kind::Directory;
+    if (directory && kind == CodeKind::Program) return;
+    protect_entry(at, directory, "protected " + why);
+    pin_chain(parent(at), leaf(at));
   }
 
   // Protected names and repositories below the top of a root, where they exist now, as
@@ -563,6 +691,12 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
   }
 
   // 3. Protected entries in every writable root, then --protect and the state dir.
+  // git for Windows' own configuration files, when a writable root holds one (HOME set to
+  // a checkout, as some CI setups do): a command that wrote .gitconfig there would choose
+  // the hooks and programs of the user's next git (issue 13).
+  if (policy.git != GitMode::Writable && host.fs)
+    for (const auto& config : host.git_configs)
+      b.protect_code_path(config, Builder::CodeKind::File, "git for Windows reads this configuration");
   for (const auto& root : plan.write_roots) {
     b.protect_git(root);
     b.protect_root_names(root);

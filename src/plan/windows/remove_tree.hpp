@@ -58,6 +58,10 @@ class TreeOps {
   virtual Status rename(Object& object, Object& dir, const std::string& new_name) = 0;
   // The content of an open regular file, at most `max` bytes (an error past that).
   virtual Result<std::string> read_small(Object& file, size_t max) = 0;
+  // Creates the new regular file `name` in the open directory `dir` holding `content`.
+  // Never opens an existing entry (a link of that name is an error, not followed); a
+  // file left half written is deleted.
+  virtual Status create_file(Object& dir, const std::string& name, const std::string& content) = 0;
 };
 
 struct RemoveStats {

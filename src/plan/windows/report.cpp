@@ -279,8 +279,8 @@ PlanReport stage1_report(const WinPlan& plan, const Policy& policy, const WinHos
   // Limits (F10): the job object holds the whole tree. --memory is the job's committed
   // memory; --pids counts processes (not threads, as Linux's pids cgroup does) and
   // --cpu-time user-mode time per process (not kernel time, as RLIMIT_CPU does): those two
-  // are weaker than on Linux, so Degraded (stage 2 turns the row Missing: its runner
-  // does not carry them yet, setup_cli.cpp).
+  // are weaker than on Linux, so Degraded. Stage 2 the same: the start frame carries them
+  // to the runner, whose job sets and reads them back the same way (F10).
   std::vector<std::string> mechanisms, weaker;
   if (plan.job.memory_bytes) mechanisms.push_back("--memory: the job's committed memory (JOB_MEMORY)");
   if (plan.job.processes) {
@@ -374,14 +374,6 @@ void add_stage_rows(PlanReport& report, const Policy& policy, const Stage2Facts&
           "the real user's profile is out of reach; a denied path outside it that Users may read stays "
           "readable (its own ACL decides)";
       g.fix = "keep secrets under the profile, or restrict their ACL to the real user";
-    }
-    // The job is the runner's, and the start frame does not carry limits yet (F10).
-    if (g.name == "limits" &&
-        (policy.limits.memory_bytes || policy.limits.pids || policy.limits.cpu_seconds)) {
-      g.state = GuaranteeState::Missing;
-      g.mechanism = std::string("none: the stage-2 runner's job gets no limits") + kUnverified;
-      g.detail = "--memory, --pids and --cpu-time are not passed to the stage-2 runner yet";
-      g.fix = "drop them, or --best-effort to run without them";
     }
     // The delete row stays what the probe says: the sandbox users keep the rights of
     // Users and Authenticated Users (folders at a drive root grant them modify), so

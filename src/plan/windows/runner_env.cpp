@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdio>
+#include <limits>
 #include <set>
 
 #include "plan/windows/sid.hpp"
@@ -110,7 +111,21 @@ Start start_from_plan(const WinPlan& plan, const std::vector<std::string>& argv,
   s.tty = tty;
   s.private_desktop = private_desktop;
   s.safe_directories = plan.write_roots;
+  s.memory_bytes = plan.job.memory_bytes;
+  s.processes = plan.job.processes;
+  if (plan.job.process_user_time && *plan.job.process_user_time > 0)
+    s.process_user_time = static_cast<uint64_t>(*plan.job.process_user_time);
   return s;
+}
+
+JobLimits job_limits_of(const Start& start) {
+  JobLimits job;
+  job.memory_bytes = start.memory_bytes;
+  job.processes = start.processes;
+  if (start.process_user_time)  // the decoder caps it at INT64_MAX
+    job.process_user_time = static_cast<int64_t>(std::min<uint64_t>(
+        *start.process_user_time, static_cast<uint64_t>(std::numeric_limits<int64_t>::max())));
+  return job;
 }
 
 Result<std::string> pipe_sddl(const std::string& sid) {

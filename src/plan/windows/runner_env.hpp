@@ -51,10 +51,15 @@ std::vector<std::string> with_sandbox_profile(std::vector<std::string> env, cons
 
 // The start frame for a planned run: the plan's capability SIDs (the runner adds its
 // own logon SID and Everyone), its writable roots as safe.directory entries, and the
-// command as given. `env` is the complete environment (planner variables applied).
+// command as given. `env` is the complete environment (planner variables applied), and
+// the plan's job limits go with it (F10).
 Start start_from_plan(const WinPlan& plan, const std::vector<std::string>& argv, const std::string& cwd,
                       const std::vector<std::string>& env, std::optional<double> timeout_seconds, bool tty,
                       bool private_desktop);
+
+// The runner's side: the limits its job must hold (launch.cpp sets them and reads them
+// back before the command runs, as in stage 1).
+JobLimits job_limits_of(const Start& start);
 
 // The security descriptor of the runner's pipes: a protected DACL granting GENERIC_ALL
 // to exactly one SID (the sandbox user's; the current user's when no logon is used).

@@ -57,6 +57,17 @@ class Fields {
         fail(key, "a non-negative integer in range");
     }
   }
+  // An optional limit: absent is no limit; present, from 1 to `max` (0 would read as
+  // "no limit" to some and "nothing at all" to others: neither is asked for).
+  template <class T>
+  void limit(const std::string& key, std::optional<T>& out, uint64_t max = std::numeric_limits<T>::max()) {
+    const json* v = find(key, false);
+    if (!v) return;
+    if (v->is_number_unsigned() && v->get<uint64_t>() >= 1 && v->get<uint64_t>() <= max)
+      out = static_cast<T>(v->get<uint64_t>());
+    else
+      fail(key, ("an integer from 1 to " + std::to_string(max)).c_str());
+  }
   void strings(const std::string& key, std::vector<std::string>& out) {
     const json* v = find(key, true);
     if (!v) return;
@@ -126,6 +137,9 @@ struct ToJson {
     j["tty"] = s.tty;
     j["private_desktop"] = s.private_desktop;
     j["safe_directories"] = s.safe_directories;
+    if (s.memory_bytes) j["memory_bytes"] = *s.memory_bytes;
+    if (s.processes) j["processes"] = *s.processes;
+    if (s.process_user_time) j["process_user_time"] = *s.process_user_time;
   }
   void operator()(const Stdin& s) const {
     j["data"] = base64_encode(s.data);
@@ -159,6 +173,9 @@ Result<Message> from_fields(const std::string& type, Fields& f) {
     f.boolean("tty", s.tty);
     f.boolean("private_desktop", s.private_desktop);
     f.strings("safe_directories", s.safe_directories);
+    f.limit("memory_bytes", s.memory_bytes);
+    f.limit("processes", s.processes);
+    f.limit("process_user_time", s.process_user_time, std::numeric_limits<int64_t>::max());
     return Message{std::move(s)};
   }
   if (type == "stdin") {

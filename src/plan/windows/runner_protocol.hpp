@@ -51,6 +51,12 @@ struct Start {
   bool tty = false;                    // asked for a terminal (the runner pipes it for now)
   bool private_desktop = true;
   std::vector<std::string> safe_directories;  // git safe.directory entries (plan/windows/runner_env.hpp)
+  // The job's limits (JobLimits, planner.hpp; each absent when not asked for, never 0):
+  // the runner sets them on its job and reads them back before the command runs, else
+  // refuses to run it (F10). A runner that predates them refuses the unknown field.
+  std::optional<uint64_t> memory_bytes;       // --memory: the job's committed memory
+  std::optional<uint32_t> processes;          // --pids: active processes
+  std::optional<uint64_t> process_user_time;  // --cpu-time: each process's user time, 100 ns units
   friend bool operator==(const Start&, const Start&) = default;
 };
 

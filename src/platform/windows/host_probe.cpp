@@ -4,6 +4,8 @@
 // SDK headers that need <windows.h> above (kept apart so include sorting keeps the order).
 #include <aclapi.h>
 
+#include <algorithm>
+
 #include "plan/windows/win_path.hpp"
 #include "platform/windows/security.hpp"
 #include "platform/windows/win32.hpp"
@@ -103,15 +105,27 @@ std::optional<std::vector<win::Ace>> WinFs::dacl(const std::string& path) const 
   return read_dacl(acl);
 }
 
-std::optional<std::string> WinFs::read_small(const std::string& path) const {
-  UniqueHandle h(
-      CreateFileW(widen(path).c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING, 0, nullptr));
-  if (!h) return std::nullopt;
-  std::string buf(4096, '\0');
-  DWORD got = 0;
-  if (!ReadFile(h.get(), buf.data(), static_cast<DWORD>(buf.size()), &got, nullptr)) return std::nullopt;
-  buf.resize(got);
-  return buf;
+// The paths read here come from files a sandbox may have written (a .git pointer, an
+// include.path of a tracked config), so only a path on a drive is opened, never a share
+// (cordon would authenticate to the server) or a device such as \\.\pipe\x; the handle must
+// be a disk file (a link that leads to a pipe is not read), and SECURITY_IDENTIFICATION
+// keeps a pipe server from impersonating cordon should one be reached anyway.
+std::optional<std::string> WinFs::read_small(const std::string& path, size_t max_bytes) const {
+  auto parsed = win::parse_path(path);
+  if (!parsed || parsed->kind != win::PathKind::Drive || !parsed->stream.empty()) return std::nullopt;
+  UniqueHandle h(CreateFileW(widen(parsed->object()).c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr,
+                             OPEN_EXISTING, SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION, nullptr));
+  if (!h || GetFileType(h.get()) != FILE_TYPE_DISK) return std::nullopt;
+  std::string out;
+  std::string buf(64 * 1024, '\0');
+  while (out.size() < max_bytes) {
+    DWORD want = static_cast<DWORD>(std::min(buf.size(), max_bytes - out.size()));
+    DWORD got = 0;
+    if (!ReadFile(h.get(), buf.data(), want, &got, nullptr)) return std::nullopt;
+    if (got == 0) break;
+    out.append(buf.data(), got);
+  }
+  return out;
 }
 
 Result<win::WinHost> probe_host(const WinFs& fs) {
@@ -141,6 +155,19 @@ Result<win::WinHost> probe_host(const WinFs& fs) {
     host.config_dir = win::join(xdg, "cordon");
   else if (win::is_absolute(home))
     host.config_dir = win::join(home, ".config\\cordon");
+  // git for Windows: the Windows-wide file, its installation's system file (found from git.exe
+  // on PATH, else the default installation), the global and XDG files (HOME, else USERPROFILE).
+  std::string program_data = env("ProgramData");
+  if (win::is_absolute(program_data)) host.git_configs.push_back(win::join(program_data, "Git\\config"));
+  std::string program_files = env("ProgramFiles");
+  if (win::is_absolute(program_files))
+    host.git_configs.push_back(win::join(program_files, "Git\\etc\\gitconfig"));
+  if (win::is_absolute(home)) {
+    host.git_home = win::normalize(home);
+    const std::string config = win::is_absolute(xdg) ? xdg : win::join(home, ".config");
+    host.git_configs.push_back(win::join(config, "git\\config"));
+    host.git_configs.push_back(win::join(home, ".gitconfig"));
+  }
   for (const char* v : {"ProgramFiles", "ProgramFiles(x86)", "ProgramData"}) {
     std::string d = env(v);
     if (!d.empty()) host.program_dirs.push_back(win::normalize(d));
@@ -153,6 +180,14 @@ Result<win::WinHost> probe_host(const WinFs& fs) {
     std::string entry = path.substr(i, j - i);
     if (win::is_absolute(entry)) host.path_entries.push_back(win::normalize(entry));
     i = j + 1;
+  }
+  // An installation elsewhere: <Git>\cmd\git.exe or <Git>\bin\git.exe on PATH.
+  for (const auto& entry : host.path_entries) {
+    if (fs.stat(win::join(entry, "git.exe")).kind != win::FsEntry::Kind::File) continue;
+    const std::string system = win::join(win::parent(entry), "etc\\gitconfig");
+    if (std::none_of(host.git_configs.begin(), host.git_configs.end(),
+                     [&](const std::string& c) { return win::same_path(c, system); }))
+      host.git_configs.push_back(system);  // every value counts, so the order does not matter
   }
   host.ssh_session = !env("SSH_CONNECTION").empty() || !env("SSH_CLIENT").empty() || !env("SSH_TTY").empty();
   OSVERSIONINFOW version{};

@@ -21,7 +21,7 @@ class WinFs : public win::FsView {
   std::vector<std::string> list(const std::string& dir) const override;
   std::vector<win::DirEntry> list_typed(const std::string& dir) const override;
   std::optional<std::vector<win::Ace>> dacl(const std::string& path) const override;
-  std::optional<std::string> read_small(const std::string& path) const override;
+  std::optional<std::string> read_small(const std::string& path, size_t max_bytes) const override;
 };
 
 std::string env(const char* name);

@@ -25,6 +25,8 @@ constexpr DWORD kShare = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
 
 // NtCreateFile's create disposition and options (ntifs.h; not all in mingw's winternl.h).
 constexpr ULONG kFileOpen = 0x00000001;
+constexpr ULONG kFileCreate = 0x00000002;
+constexpr ULONG kNonDirectoryFile = 0x00000040;
 constexpr ULONG kSynchronousIoNonalert = 0x00000020;
 constexpr ULONG kOpenForBackupIntent = 0x00004000;
 constexpr ULONG kOpenReparsePoint = 0x00200000;
@@ -202,6 +204,42 @@ Result<std::string> WinTreeOps::read_small(Object& file, size_t max) {
       return win32_error("ReadFile", o.path, ERROR_FILE_TOO_LARGE, "larger than expected");
   }
   return out;
+}
+
+Status WinTreeOps::create_file(Object& dir, const std::string& name, const std::string& content) {
+  auto& d = static_cast<WinObject&>(dir);
+  const std::string path = d.path + "\\" + name;
+  // FILE_CREATE relative to the directory's handle: fails on any existing entry (a link
+  // planted under the name is never opened, let alone followed), and the name is looked
+  // up in that directory object, not by a path. The new file inherits the directory's ACL.
+  std::wstring wide = widen(name);
+  UNICODE_STRING uname;
+  uname.Buffer = wide.data();
+  uname.Length = static_cast<USHORT>(wide.size() * sizeof(wchar_t));
+  uname.MaximumLength = uname.Length;
+  OBJECT_ATTRIBUTES attrs;
+  InitializeObjectAttributes(&attrs, &uname, OBJ_CASE_INSENSITIVE, d.handle.get(), nullptr);
+  IO_STATUS_BLOCK io{};
+  HANDLE raw = nullptr;
+  NTSTATUS st = NtCreateFile(&raw, FILE_WRITE_DATA | DELETE | SYNCHRONIZE, &attrs, &io, nullptr,
+                             FILE_ATTRIBUTE_NORMAL, 0, kFileCreate,
+                             kSynchronousIoNonalert | kNonDirectoryFile | kOpenReparsePoint, nullptr, 0);
+  if (st < 0) return win32_error("NtCreateFile", path + " (FILE_CREATE)", RtlNtStatusToDosError(st));
+  UniqueHandle file(raw);
+  size_t done = 0;
+  while (done < content.size()) {
+    DWORD wrote = 0;
+    const auto chunk = static_cast<DWORD>(std::min<size_t>(content.size() - done, 64 * 1024));
+    if (!WriteFile(file.get(), content.data() + done, chunk, &wrote, nullptr) || wrote == 0) {
+      const DWORD code = GetLastError();
+      FILE_DISPOSITION_INFO disposition{TRUE};  // no half-written config for git to read
+      (void)SetFileInformationByHandle(file.get(), FileDispositionInfo, &disposition, sizeof(disposition));
+      return win32_error("WriteFile", path, code);
+    }
+    done += wrote;
+  }
+  if (!FlushFileBuffers(file.get())) return win32_error("FlushFileBuffers", path);
+  return Ok{};
 }
 
 }  // namespace cordon::winsys

@@ -24,6 +24,7 @@ class WinTreeOps : public win::TreeOps {
   Status remove(Object& object) override;
   Status rename(Object& object, Object& dir, const std::string& new_name) override;
   Result<std::string> read_small(Object& file, size_t max) override;
+  Status create_file(Object& dir, const std::string& name, const std::string& content) override;
 };
 
 }  // namespace cordon::winsys

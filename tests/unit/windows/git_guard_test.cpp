@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "core/git_config.hpp"
 #include "plan/windows/win_path.hpp"
 #include "win_fixture.hpp"
 
@@ -143,11 +144,19 @@ TEST(WinGitGuard, ARepositoryCreatedInTheRunIsNeutralised) {
   GitGuardResult r = neutralise_new_repository(ops, root, "t4");
   EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
   EXPECT_EQ(r.renamed.size(), 4u);
-  for (const char* gone : {"hooks", "config", "modules", "commondir"}) {
+  for (const char* gone : {"hooks", "modules", "commondir"}) {
     EXPECT_EQ(h.fs->stat(root + "\\.git\\" + gone).kind, FsEntry::Kind::Missing) << gone;
     EXPECT_NE(h.fs->stat(root + "\\.git\\" + gone + ".cordon-removed-t4").kind, FsEntry::Kind::Missing)
         << gone;
   }
+  // No key of the config was inert: the original is kept aside, and git finds a minimal
+  // config (what git init writes on Windows) in its place.
+  EXPECT_NE(h.fs->stat(root + "\\.git\\config.cordon-removed-t4").kind, FsEntry::Kind::Missing);
+  auto config = h.fs->read_small(root + "\\.git\\config", 1 << 20);
+  ASSERT_TRUE(config);
+  EXPECT_NE(config->find("repositoryformatversion = 0"), std::string::npos) << *config;
+  EXPECT_EQ(config->find("hooksPath"), std::string::npos) << *config;
+  EXPECT_EQ(config->find("fsmonitor"), std::string::npos) << *config;
   EXPECT_EQ(h.fs->stat(root + "\\.git\\HEAD").kind, FsEntry::Kind::File);
   bool named = false;
   for (const auto& line : r.renamed) named |= line.find("core.hookspath") != std::string::npos;
@@ -174,6 +183,73 @@ TEST(WinGitGuard, AnInertConfigIsKeptAndALinkedGitIsRenamedAway) {
   ASSERT_EQ(l.renamed.size(), 1u);
   EXPECT_TRUE(g.fs->is_link(root + "\\.git.cordon-removed-t6"));
   EXPECT_EQ(g.fs->stat(std::string(test::kOutside) + "\\secret.txt").kind, FsEntry::Kind::File);
+}
+
+// F13 remainder: as on Linux, a new repository's config keeps its inert entries (the
+// remote, the branch) instead of being renamed away whole; before, git found no config.
+TEST(WinGitGuard, ANonInertConfigIsRewrittenToItsInertEntries) {
+  Host h;
+  const std::string root = test::kWsB;
+  h.fs->mkdir(root + "\\.git");
+  h.fs->add_file(root + "\\.git\\config", {},
+                 "[core]\n\trepositoryformatversion = 0\n\tfsmonitor = tools/x.cmd\n"
+                 "[remote \"origin\"]\n\turl = https://example.com/x.git\n"
+                 "[filter \"lfs\"]\n\tclean = evil.exe %f\n[alias]\n\tst = !evil.exe\n");
+  ModelTreeOps ops(*h.fs);
+  GitGuardResult r = neutralise_new_repository(ops, root, "t7");
+  EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
+  ASSERT_EQ(r.renamed.size(), 1u);
+  EXPECT_NE(r.renamed[0].find("inert entries"), std::string::npos) << r.renamed[0];
+  auto config = h.fs->read_small(root + "\\.git\\config", 1 << 20);
+  ASSERT_TRUE(config);
+  auto parsed = git_config::parse(*config);
+  EXPECT_FALSE(parsed.error);
+  std::vector<std::string> names;
+  for (const auto& e : parsed.entries) names.push_back(e.full_name());
+  EXPECT_EQ(names, (std::vector<std::string>{"core.repositoryformatversion", "remote.origin.url"}));
+  EXPECT_TRUE(git_config::filter_inert(parsed.entries).dropped.empty());
+  // The original stays beside it for the user, under a name git does not read.
+  EXPECT_NE(h.fs->read_small(root + "\\.git\\config.cordon-removed-t7", 1 << 20)->find("fsmonitor"),
+            std::string::npos);
+}
+
+TEST(WinGitGuard, ALinkedOrBrokenConfigIsReplacedAndItsTargetUntouched) {
+  Host h;
+  const std::string root = test::kWsB;
+  const std::string target = std::string(test::kOutside) + "\\secret.txt";
+  h.fs->mkdir(root + "\\.git");
+  h.fs->add_link(root + "\\.git\\config", target);
+  ModelTreeOps ops(*h.fs);
+  GitGuardResult r = neutralise_new_repository(ops, root, "t8");
+  EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
+  EXPECT_TRUE(h.fs->is_link(root + "\\.git\\config.cordon-removed-t8"));
+  EXPECT_FALSE(h.fs->is_link(root + "\\.git\\config"));
+  EXPECT_NE(h.fs->read_small(root + "\\.git\\config", 1 << 20)->find("repositoryformatversion"),
+            std::string::npos);
+  EXPECT_EQ(h.fs->read_small(target, 1 << 20), std::string());  // the link's target: not written
+
+  Host b;
+  b.fs->mkdir(root + "\\.git");
+  b.fs->add_file(root + "\\.git\\config", {}, "[core\n\tfsmonitor = x\n");  // git would not parse it
+  ModelTreeOps bops(*b.fs);
+  GitGuardResult br = neutralise_new_repository(bops, root, "t9");
+  ASSERT_EQ(br.renamed.size(), 1u);
+  EXPECT_NE(br.renamed[0].find("minimal config"), std::string::npos) << br.renamed[0];
+}
+
+// The writer never opens what is there: a name taken (by a link the sandbox planted, say)
+// is an error, and the link is left as it is.
+TEST(WinGitGuard, CreateFileNeverOpensAnExistingEntry) {
+  Host h;
+  const std::string root = test::kWsB;
+  h.fs->mkdir(root + "\\.git");
+  h.fs->add_link(root + "\\.git\\config", std::string(test::kOutside) + "\\secret.txt");
+  ModelTreeOps ops(*h.fs);
+  auto git = ops.open(nullptr, root + "\\.git");
+  ASSERT_TRUE(git);
+  EXPECT_FALSE(ops.create_file(**git, "config", "x"));
+  EXPECT_FALSE(ops.create_file(**git, "CONFIG", "x"));
+  EXPECT_EQ(h.fs->read_small(std::string(test::kOutside) + "\\secret.txt", 10), std::string());
 }
 
 }  // namespace

@@ -79,6 +79,9 @@ class HideLinksFromHandles : public TreeOps {
     return inner_.rename(o, dir, name);
   }
   Result<std::string> read_small(Object& o, size_t max) override { return inner_.read_small(o, max); }
+  Status create_file(Object& dir, const std::string& name, const std::string& content) override {
+    return inner_.create_file(dir, name, content);
+  }
 
  private:
   ModelTreeOps& inner_;

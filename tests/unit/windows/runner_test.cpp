@@ -29,6 +29,9 @@ Start sample_start() {
   s.tty = true;
   s.private_desktop = false;
   s.safe_directories = {"C:\\work\\repo"};
+  s.memory_bytes = 64u << 20;
+  s.processes = 4;
+  s.process_user_time = 30'000'000;
   return s;
 }
 
@@ -304,6 +307,46 @@ TEST(WinRunnerEnv, StartFrameFromAPlan) {
   EXPECT_FALSE(start_from_plan(plan, {"x"}, "", {}, std::nullopt, false, true).timeout_ms);
   // Whatever the plan holds, the frame encodes.
   EXPECT_TRUE(encode(s));
+  // No limits asked for: none in the frame, none on the runner's job.
+  EXPECT_FALSE(s.memory_bytes || s.processes || s.process_user_time);
+  EXPECT_EQ(job_limits_of(s), JobLimits{});
+}
+
+// F10: --memory, --pids and --cpu-time reach the stage-2 runner's job. Before, the start
+// frame had no field for them and the runner's job got none.
+TEST(WinRunnerEnv, StartFrameCarriesTheJobLimits) {
+  LimitsPolicy limits;
+  limits.memory_bytes = 64u << 20;
+  limits.pids = 3;
+  limits.cpu_seconds = 1.5;
+  WinPlan plan;
+  plan.job = job_limits(limits);
+  Start s = start_from_plan(plan, {"x"}, "C:\\w", {}, std::nullopt, false, true);
+  EXPECT_EQ(s.memory_bytes, 64u << 20);
+  EXPECT_EQ(s.processes, 3u);
+  EXPECT_EQ(s.process_user_time, 15'000'000u);
+  // Through the wire to the runner, which asks its job for exactly the plan's limits.
+  auto wire = encode(s);
+  ASSERT_TRUE(wire);
+  auto decoded = decode_all(*wire, 7, Direction::ToRunner);
+  ASSERT_EQ(decoded.size(), 1u);
+  ASSERT_TRUE(decoded[0]) << decoded[0].error().message();
+  EXPECT_EQ(job_limits_of(std::get<Start>(*decoded[0])), plan.job);
+}
+
+TEST(WinRunnerProtocol, LimitsOutOfRangeAreRejected) {
+  const std::string base =
+      R"({"version":1,"type":"start","argv":["x"],"cwd":"C:\\w","env":[],"capability_sids":[],)"
+      R"("tty":false,"private_desktop":true,"safe_directories":[])";
+  for (const char* bad : {R"(,"memory_bytes":0})", R"(,"processes":0})", R"(,"processes":4294967296})",
+                          R"(,"process_user_time":9223372036854775808})", R"(,"memory_bytes":-1})",
+                          R"(,"memory_bytes":"1"})", R"(,"processes":1.5})"})
+    EXPECT_FALSE(decode_body(base + bad, Direction::ToRunner)) << bad;
+  auto ok =
+      decode_body(base + R"(,"processes":1,"process_user_time":9223372036854775807})", Direction::ToRunner);
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_EQ(std::get<Start>(*ok).processes, 1u);
+  EXPECT_TRUE(decode_body(base + "}", Direction::ToRunner));
 }
 
 TEST(WinRunnerEnv, PipeSddlAdmitsOneSidOnly) {

@@ -180,10 +180,18 @@ TEST(WinStage2Plan, StageRowsComeFromTheFacts) {
     PlanReport r = to_report(plan_with(limited, active_facts()), limited, h.host);
     const Guarantee* limits = row(r, "limits");
     ASSERT_NE(limits, nullptr);
-    EXPECT_EQ(limits->state, GuaranteeState::Missing);  // the runner does not carry them yet
+    // F10: the start frame carries them to the runner's job, which reads them back: the
+    // row is stage 1's (Enforced for --memory, read back at each launch).
+    EXPECT_EQ(limits->state, GuaranteeState::Enforced);
+    EXPECT_NE(limits->mechanism.find("read back"), std::string::npos) << limits->mechanism;
     PlanReport stage1 = to_report(plan_with(limited, stage1_facts()), limited, h.host);
     ASSERT_NE(row(stage1, "limits"), nullptr);
-    EXPECT_NE(row(stage1, "limits")->state, GuaranteeState::Missing);
+    EXPECT_EQ(row(stage1, "limits")->state, limits->state);
+    EXPECT_EQ(row(stage1, "limits")->mechanism, limits->mechanism);
+    Policy pids = limited;
+    pids.limits.pids = 4;
+    EXPECT_EQ(row(to_report(plan_with(pids, active_facts()), pids, h.host), "limits")->state,
+              GuaranteeState::Degraded);  // processes, not threads, in both stages
   }
 }
 
