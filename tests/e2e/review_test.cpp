@@ -357,3 +357,39 @@ TEST(Review, PlantedHooksLinksFifosAndProtectedNamesNeverReachTheWorkspace) {
     EXPECT_FALSE(exists(ws + "/pwned"));
   }
 }
+
+// An apply interrupted after writing a file and journalling it, before the change set
+// forgot the entry: the next apply finishes without calling its own write a conflict,
+// and no run may stack on the change set meanwhile.
+TEST(Review, InterruptedApplyResumesFromTheJournal) {
+  Review r;
+  seed(r);
+  const std::string ws = r.box.ws.path();
+  auto o = r.run_on("j1", "echo inside > edit.txt; echo new > added.txt");
+  ASSERT_EQ(o.code, 0) << o.err;
+  write_file(ws + "/edit.txt", "inside\n");                        // written by the interrupted apply
+  write_file(r.reviews() + "/j1/journal", "\"edit.txt\"\n\"add");  // and a torn last line
+  auto refused = r.run_on("j1", "true");
+  EXPECT_EQ(refused.code, 125);
+  EXPECT_TRUE(contains(refused.err, "was interrupted")) << refused.err;
+  auto a = r.cmd({"apply", "j1"});
+  EXPECT_EQ(a.code, 0) << a.out << a.err;
+  EXPECT_EQ(read_file(ws + "/edit.txt"), "inside\n");
+  EXPECT_EQ(read_file(ws + "/added.txt"), "new\n");
+  EXPECT_FALSE(exists(r.reviews() + "/j1"));
+}
+
+TEST(Review, GcRemovesOnlyOlderChangeSets) {
+  Review r;
+  seed(r);
+  ASSERT_EQ(r.run_on("keep-me", "echo x > x").code, 0);
+  auto kept = r.cmd({"gc", "--older-than", "7d"});
+  EXPECT_EQ(kept.code, 0) << kept.err;
+  EXPECT_TRUE(exists(r.reviews() + "/keep-me"));
+  auto bad = r.cmd({"gc", "--older-than", "soon"});
+  EXPECT_NE(bad.code, 0);
+  EXPECT_TRUE(exists(r.reviews() + "/keep-me"));
+  auto gone = r.cmd({"gc", "--older-than", "0s"});
+  EXPECT_EQ(gone.code, 0) << gone.err;
+  EXPECT_FALSE(exists(r.reviews() + "/keep-me"));
+}
