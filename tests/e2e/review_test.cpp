@@ -133,6 +133,16 @@ TEST(Review, WorkspaceUnchangedWhileTheCommandSeesItsWrites) {
   EXPECT_TRUE(contains(o.err, "added")) << o.err;
   EXPECT_TRUE(contains(o.err, "deleted")) << o.err;
   EXPECT_TRUE(contains(o.err, "modified")) << o.err;
+  // The JSON result names the change set and counts its changes.
+  auto js = r.box.sh("echo more > more.txt", {"--review", id, "--json"}, "", kGitIdentity);
+  ASSERT_EQ(js.code, 0) << js.err;
+  const size_t brace = js.err.rfind("\n{");
+  ASSERT_NE(brace, std::string::npos) << js.err;
+  auto j = nlohmann::json::parse(js.err.substr(brace + 1), nullptr, false);
+  ASSERT_TRUE(j.is_object()) << js.err;
+  EXPECT_EQ(j["review"]["id"], id);
+  EXPECT_GE(j["review"]["counts"]["added"].get<int>(), 3);
+  EXPECT_EQ(tree_of(ws), before);
 }
 
 TEST(Review, DiffShowsEachChangeAndApplyAllEqualsWhatTheCommandSaw) {

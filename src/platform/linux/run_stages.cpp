@@ -594,6 +594,15 @@ Summary summarize_stage(const Policy& policy, const Planned& planned, const Laun
     if (collected.review) {
       for (auto& l : summary_lines(planned.review->meta.id, *collected.review))
         s.lines.push_back(std::move(l));
+      nlohmann::json counts = nlohmann::json::object();
+      for (const auto& c : collected.review->changes) {
+        const char* k = to_string(c.kind);
+        counts[k] = counts.value(k, 0) + 1;
+      }
+      out.review = {{"id", planned.review->meta.id},
+                    {"workspace", planned.review->meta.workspace},
+                    {"counts", counts},
+                    {"truncated", collected.review->truncated}};
       out.notes.push_back("review " + planned.review->meta.id + ": " +
                           std::to_string(collected.review->changes.size()) + " changes staged");
     }
