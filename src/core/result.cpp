@@ -68,6 +68,7 @@ nlohmann::json to_json(const RunResult& r) {
   j["degradations"] = r.degradations;
   j["limits"] = r.limits;
   j["notes"] = r.notes;
+  if (!r.review.is_null()) j["review"] = r.review;
   return j;
 }
 
@@ -103,6 +104,7 @@ RunResult from_json(const nlohmann::json& j) {
   get("guarantees", r.guarantees);
   get("degradations", r.degradations);
   get("limits", r.limits);
+  get("review", r.review);
   auto strings = [&](const char* key, std::vector<std::string>& into) {
     if (auto it = j.find(key); it != j.end() && it->is_array())
       for (const auto& s : *it)

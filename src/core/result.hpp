@@ -49,6 +49,9 @@ struct RunResult {
   nlohmann::json degradations = nlohmann::json::array();  // the guarantees not fully enforced
   nlohmann::json limits = nlohmann::json::object();       // {memory: {value, mechanism}, ...}
   std::vector<std::string> notes;
+  // `cordon run --review`: {"id", "counts": {"added": N, ...}} of the change set (docs/review.md);
+  // null otherwise (and then absent from the JSON).
+  nlohmann::json review;
 };
 
 const char* to_string(Classification c);

@@ -467,6 +467,22 @@ std::string join_list(const std::vector<std::string>& v) {
 
 }  // namespace
 
+std::string review_overlay_options(const std::string& lower, const std::string& upper,
+                                   const std::string& work) {
+  auto escaped = [](const std::string& path) {
+    std::string out;
+    for (char c : path) {
+      if (c == '\\' || c == ',' || c == ':') out.push_back('\\');
+      out.push_back(c);
+    }
+    return out;
+  };
+  // userxattr: the overlay's own attributes in the user. namespace, which an overlay
+  // mounted in a user namespace needs (Linux 5.11).
+  return "lowerdir=" + escaped(lower) + ",upperdir=" + escaped(upper) + ",workdir=" + escaped(work) +
+         ",userxattr";
+}
+
 Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, const FsProbe& fs,
                              const LinuxPlanInputs& inputs) {
   LinuxPlan plan;
@@ -510,6 +526,13 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
   for (const auto& root : roots) {
     if (ns) plan.mounts.push_back({MountKind::BindWritable, root, root, "writable root"});
     rules.push_back({"write", root, "read-write", ns ? "bind mount + landlock" : "landlock", ""});
+  }
+  if (ns && !inputs.review_upper.empty() &&
+      std::find(roots.begin(), roots.end(), policy.workspace) != roots.end()) {
+    plan.review = ReviewOverlay{
+        policy.workspace, review_overlay_options(policy.workspace, inputs.review_upper, inputs.review_work)};
+    rules.push_back({"write", policy.workspace, "staged (--review)",
+                     "overlay: writes go to the change set, the workspace is its read-only lower layer", ""});
   }
 
   // A read-only workspace under /tmp would be hidden by the private /tmp (or made

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -145,7 +146,24 @@ struct LinuxPlanInputs {
     std::vector<std::string> removed;
   };
   std::vector<FilteredSecret> filtered_secrets = {};
+  // `cordon run --review` (docs/review.md): the change set's upper and work directories,
+  // on the host, in cordon's state. Empty: no review.
+  std::string review_upper = {};
+  std::string review_work = {};
 };
+
+// The workspace as an overlay (docs/review.md): the real workspace the lower layer, the
+// change set the upper one. Mounted by the sandbox's first process before anything is
+// cloned from the workspace (mounts.cpp, mount_review_overlay()).
+struct ReviewOverlay {
+  std::string target;   // the workspace
+  std::string options;  // mount(2) data for "overlay", every path escaped
+};
+
+// The overlay's mount data: `\`, `,` and `:` in a path are escaped with a backslash
+// (overlay splits options on `,` and layers on `:`).
+std::string review_overlay_options(const std::string& lower, const std::string& upper,
+                                   const std::string& work);
 
 struct LinuxPlan {
   LinuxSandbox sandbox = LinuxSandbox::Namespaces;
@@ -171,6 +189,8 @@ struct LinuxPlan {
   // for git's everyday data (core/git_layout.hpp); after the run, a commondir or
   // config.worktree that appeared in one is renamed away (git_guard.hpp).
   std::vector<std::string> gitdirs;
+  // --review: the workspace is an overlay whose writes go to the change set.
+  std::optional<ReviewOverlay> review;
   PlanReport report;
 };
 

@@ -37,7 +37,21 @@ struct RunRequest {
   std::optional<int> plan_digest_fd;
   TtyMode tty = TtyMode::Auto;
   unsigned short tty_rows = 24, tty_columns = 80;  // the pty's size when no stream is a terminal
+  // --review [ID] (docs/review.md): the workspace's writes go to a change set ("" = a new one).
+  std::optional<std::string> review;
 };
+
+// `cordon review list|show|diff|apply|discard|gc` (docs/review.md).
+struct ReviewRequest {
+  std::string action;
+  std::string id;
+  std::vector<std::string> paths;  // diff and apply: only these paths and what is below them
+  bool json = false;
+  bool stat = false;                      // diff --stat
+  bool force = false;                     // apply --force: write conflicting paths anyway
+  std::optional<std::string> older_than;  // gc --older-than 7d
+};
+[[nodiscard]] Result<int> review(const ReviewRequest& request);
 
 // Probe the host and build the plan for `policy` without running anything.
 [[nodiscard]] Result<PlanReport> explain(const Policy& policy, const RunRequest& request);

@@ -208,6 +208,12 @@ int main(int argc, char** argv) {
     return *r;
   }
 
+  if (req.command == cordon::cli::Command::Review) {
+    auto r = cordon::platform::review(req.review_request);
+    if (!r) return fail(r.error(), 1);
+    return *r;
+  }
+
   const std::string home = home_dir();
   if (req.policy_fd && req.command != cordon::cli::Command::Run)
     return fail(cordon::usage_error("--policy-fd", "is for cordon run only (internal to cordon mcp)"));
@@ -230,6 +236,7 @@ int main(int argc, char** argv) {
   if (req.tty) run.tty = *req.tty;
   run.tty_rows = req.tty_rows;
   run.tty_columns = req.tty_columns;
+  run.review = req.review;
   switch (req.command) {
     case cordon::cli::Command::Check: {
       auto report = cordon::platform::check(*policy);

@@ -131,6 +131,15 @@ std::optional<Result<CliRequest>> shell_mode(const std::vector<std::string>& arg
   return Result<CliRequest>(std::move(req));
 }
 
+// A change set id (review_store.hpp says the same): 1 to 64 of [A-Za-z0-9._-], no leading '.'.
+bool valid_review_id_syntax(const std::string& id) {
+  if (id.empty() || id.size() > 64 || id[0] == '.') return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+  });
+}
+
 // What check_command_args() needs of a subcommand: its option names, and which take a value.
 CommandSyntax syntax_of(const CLI::App& sub, bool takes_command) {
   CommandSyntax syntax{sub.get_name(), {}, takes_command};
@@ -154,6 +163,8 @@ Usage:
   cordon explain [OPTIONS] -- CMD         print what a run would enforce, run nothing
   cordon check [--json]                   probe this host: which guarantees hold
   cordon mcp [OPTIONS]                    serve MCP on stdio (a run_command tool)
+  cordon run --review [ID] -- CMD         stage the workspace's writes in a change set
+  cordon review list|show|diff|apply|discard|gc [ID] [PATH...]   review a change set
   cordon setup                            one-time host setup (needs root)
   cordon -c 'COMMAND'                     as a shell ($SHELL -c): cordon run -- /bin/sh -c COMMAND
 
@@ -186,10 +197,25 @@ More: cordon run --help (every option), man cordon, docs/policy.md.
 )";
 }
 
+// The value `--review` gets when no id follows it (a new change set): not a valid id.
+constexpr const char* kNewReview = ".new";
+
+// `cordon run --review -- CMD`: --review's id is optional. Without one (the next argument is
+// `--`, an option or nothing), it is given the value that means "a new change set", so
+// neither CLI11 nor check_command_args() takes the next argument as its value.
+std::vector<std::string> with_review_value(std::vector<std::string> args) {
+  if (args.empty() || args[0] != "run") return args;
+  for (size_t i = 1; i < args.size() && args[i] != "--"; ++i)
+    if (args[i] == "--review" && (i + 1 == args.size() || args[i + 1].rfind("-", 0) == 0))
+      args[i] = std::string("--review=") + kNewReview;
+  return args;
+}
+
 }  // namespace
 
-Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::string& cwd) {
-  if (auto shell = shell_mode(args)) return std::move(*shell);
+Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::string& cwd) {
+  if (auto shell = shell_mode(given)) return std::move(*shell);
+  const std::vector<std::string> args = with_review_value(given);
   CliRequest req;
   CLI::App app{"cordon: run agent commands on the real machine under kernel-enforced limits", "cordon"};
   app.require_subcommand(0, 1);
@@ -205,7 +231,8 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
   // is added, and three of the four tables would never be read. --help, --help-man and
   // anything unexpected get all four.
   const std::string first = args.empty() ? "" : args[0];
-  const bool one = first == "run" || first == "explain" || first == "check" || first == "mcp";
+  const bool one =
+      first == "run" || first == "explain" || first == "check" || first == "mcp" || first == "review";
   auto wants = [&](const char* name) { return !one || first == name; };
   std::vector<std::string> run_cmd, explain_cmd;
 
@@ -243,6 +270,11 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
                   "internal to cordon mcp: write the digest of the sandbox's plan to this descriptor")
       ->group("")
       ->check(CLI::Range(3, 65535));
+  std::string review_id;
+  auto* review_opt = run->add_option(
+      "--review", review_id,
+      "[ID] stage the workspace's writes in a change set (a new one, or ID's) instead of writing the "
+      "workspace; then cordon review show|diff|apply|discard ID (docs/review.md)");
   // Required unless --mcp-request: checked in main.cpp.
   run->add_option("command", run_cmd, "the command, after --");
 
@@ -257,6 +289,20 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
 
   auto* mcp = app.add_subcommand("mcp", "serve the Model Context Protocol on stdio (a run_command tool)");
   if (wants("mcp")) add_policy_options(mcp, mcp_opts, req);
+
+  auto* review = app.add_subcommand(
+      "review",
+      "change sets of `cordon run --review`: list, show ID, diff ID [PATH...], apply ID [PATH...], "
+      "discard ID, gc --older-than AGE");
+  std::vector<std::string> review_args;
+  review->add_flag("--json", req.json, "machine-readable output");
+  review->add_flag("--stat", req.review_request.stat,
+                   "diff: a line per file with its insertions and deletions");
+  review->add_flag("--force", req.review_request.force,
+                   "apply: write paths the workspace changed since the change set touched them");
+  std::string older_than;
+  review->add_option("--older-than", older_than, "gc: remove change sets older than AGE (7d, 12h, 30m)");
+  review->add_option("args", review_args, "ACTION [ID] [PATH...]");
 
   auto* setup = app.add_subcommand("setup", "one-time host setup (needs root)");
   // Everything after `setup` is passed on verbatim and in order ("--proxy-ports 1-2").
@@ -295,7 +341,7 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
   } catch (const CLI::CallForHelp&) {
     req.command = Command::Help;
     req.help_text = overview_help();
-    for (auto* sub : {run, explain, check, mcp, setup})
+    for (auto* sub : {run, explain, check, mcp, review, setup})
       if (sub->parsed()) req.help_text = sub->help();
     return req;
   } catch (const CLI::CallForVersion&) {
@@ -338,6 +384,38 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
       req.tty_rows = static_cast<unsigned short>(rows);
       req.tty_columns = static_cast<unsigned short>(columns);
     }
+    if (review_opt->count() > 0) {
+      if (review_id != kNewReview && !valid_review_id_syntax(review_id))
+        return usage_error("--review", "invalid change set id '" + review_id + "'",
+                           "1 to 64 letters, digits, '.', '_' or '-', not starting with '.'");
+      req.review = review_id == kNewReview ? "" : review_id;
+    }
+  } else if (review->parsed()) {
+    req.command = Command::Review;
+    if (review_args.empty())
+      return usage_error("review", "needs an action", "list, show ID, diff ID, apply ID, discard ID, gc");
+    static const char* kActions[] = {"list", "show", "diff", "apply", "discard", "gc"};
+    if (std::find(std::begin(kActions), std::end(kActions), review_args[0]) == std::end(kActions))
+      return usage_error(
+          "review", "unknown action '" + review_args[0] + "'",
+          "list, show ID, diff ID [PATH...], apply ID [PATH...], discard ID, gc --older-than AGE");
+    req.review_request.action = review_args[0];
+    if (review_args.size() > 1) req.review_request.id = review_args[1];
+    for (size_t i = 2; i < review_args.size(); ++i) req.review_request.paths.push_back(review_args[i]);
+    const bool takes_id = review_args[0] != "list" && review_args[0] != "gc";
+    if (takes_id && review_args.size() < 2)
+      return usage_error("review " + review_args[0], "needs a change set id",
+                         "cordon review list shows them");
+    if (!takes_id && review_args.size() > 1)
+      return usage_error("review " + review_args[0], "takes no id", "");
+    if (review_args.size() > 2 && review_args[0] != "diff" && review_args[0] != "apply")
+      return usage_error("review " + review_args[0], "takes no paths", "");
+    if (takes_id && !valid_review_id_syntax(req.review_request.id))
+      return usage_error("review", "invalid change set id '" + req.review_request.id + "'",
+                         "cordon review list shows them");
+    if (!older_than.empty()) req.review_request.older_than = older_than;
+    req.review_request.json = req.json;
+    return req;
   } else if (explain->parsed()) {
     req.command = Command::Explain, chosen = &explain_opts, chosen_app = explain;
     req.argv = explain_cmd;

@@ -6,6 +6,7 @@
 //   cordon mcp [options]
 //   cordon -c 'COMMAND' [NAME [ARGS...]]   (the shell convention: run -- /bin/sh -c ...)
 //   cordon setup
+//   cordon review list|show|diff|apply|discard|gc [ID] [PATH...]
 //   cordon uninstall          (Windows: the same as `cordon setup uninstall`)
 #pragma once
 
@@ -20,7 +21,7 @@
 
 namespace cordon::cli {
 
-enum class Command { Run, Explain, Check, Setup, Mcp, Help };
+enum class Command { Run, Explain, Check, Setup, Mcp, Review, Help };
 
 struct CliRequest {
   Command command = Command::Help;
@@ -38,6 +39,8 @@ struct CliRequest {
   bool mcp_request = false;                // cordon run --mcp-request (internal to cordon mcp)
   std::optional<int> plan_digest_fd;       // cordon run --plan-digest-fd N (internal to cordon mcp)
   std::optional<int> policy_fd;            // cordon run --policy-fd N (internal to cordon mcp)
+  std::optional<std::string> review;       // cordon run --review [ID] ("" = a new change set)
+  platform::ReviewRequest review_request;  // cordon review ACTION ...
   std::string help_text;                   // set when command == Help
   int help_exit_code = 0;
 };

@@ -249,6 +249,10 @@ std::string hint_for(const ChildFailure& f) {
     return "user namespaces are restricted on this host (Ubuntu 24.04+: run `sudo cordon setup`, or "
            "sysctl kernel.apparmor_restrict_unprivileged_userns=0); in a container, allow user namespaces "
            "or pass --best-effort to use Landlock only";
+  if (step == "review")
+    return "the change set's overlay could not be mounted: it needs Linux >= 5.11 (overlayfs in a user "
+           "namespace) and a state directory on a file system overlay accepts as its upper layer (ext4, xfs, "
+           "btrfs; tmpfs from Linux 6.6); set XDG_STATE_HOME to one, or run without --review";
   if (f.err == ENOSYS && call.find("mount_setattr") != std::string::npos)
     return "cordon needs Linux >= 5.12 (mount_setattr)";
   if (step == "proc")

@@ -146,12 +146,24 @@ bool make_mount_point(const std::string& path) {
   return true;
 }
 
+// --review (docs/review.md): the workspace becomes an overlay, the real workspace its
+// read-only lower layer and the change set its upper one. Mounted before step 2 clones
+// the writable roots, so the root, every pin and every protected bind below are cloned
+// from the overlay: the protected binds stay read-only on top of it, and nothing in the
+// sandbox keeps a path to the real workspace's writable mount.
+bool mount_review_overlay(const ReviewOverlay& review, const ChildReporter& rep) {
+  if (::mount("overlay", review.target.c_str(), "overlay", MS_NOSUID | MS_NODEV, review.options.c_str()) != 0)
+    return rep.fail("review", "mount(overlay)", review.target.c_str());
+  return true;
+}
+
 }  // namespace
 
 bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& rep) {
   // 1. Nothing we do may propagate to the host.
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
     return rep.fail("mounts", "mount(MS_REC|MS_PRIVATE)", "/");
+  if (plan.review && !mount_review_overlay(*plan.review, rep)) return false;
 
   // 2. Clone what must stay writable (and the devices) before the root goes read-only.
   std::vector<const MountStep*> writable;

@@ -1,7 +1,8 @@
 // cordon: the mount-namespace applier (child side, after clone()).
 //
 // Order (each step named in failures):
-//   1. make every mount private (nothing propagates back to the host)
+//   1. make every mount private (nothing propagates back to the host); with --review,
+//      the workspace's overlay (mount_review_overlay())
 //   2. clone the writable roots, /tmp's source and the device nodes while the
 //      tree is still as the host has it
 //   3. re-mount the whole tree read-only, nosuid, nodev (mount_setattr AT_RECURSIVE)

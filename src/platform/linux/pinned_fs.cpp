@@ -35,6 +35,8 @@ std::string join(const PinnedDir& dir, const std::string& relative) {
   return dir.path() + "/" + relative;
 }
 
+}  // namespace
+
 // openat2 beneath dir. O_PATH admits only O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC beside it.
 int openat2_beneath(int dirfd, const std::string& relative, int flags, mode_t mode) {
   OpenHow how{};
@@ -50,6 +52,8 @@ int openat2_beneath(int dirfd, const std::string& relative, int flags, mode_t mo
   } while (fd < 0 && (errno == EINTR || errno == EAGAIN));  // EAGAIN: a concurrent rename, retry
   return static_cast<int>(fd);
 }
+
+namespace {
 
 // An error naming the call, with a detail that says why cordon refused.
 Error refused(const char* call, const std::string& path, int code, std::string detail) {

@@ -46,6 +46,11 @@ class PinnedDir {
   std::string path_;
 };
 
+// openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV)
+// beneath the descriptor `dirfd`, with the same added flags as open_beneath(); the raw
+// descriptor or -1 with errno (for callers that hold descriptors rather than PinnedDirs).
+int openat2_beneath(int dirfd, const std::string& relative, int flags, mode_t mode);
+
 // openat2 beneath `dir`, adding O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC.
 [[nodiscard]] Result<UniqueFd> open_beneath(const PinnedDir& dir, const std::string& relative, int flags,
                                             mode_t mode = 0);

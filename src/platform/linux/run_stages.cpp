@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -154,12 +155,81 @@ std::vector<LinuxPlanInputs::FilteredSecret> read_filtered_secrets(const Policy&
 
 }  // namespace
 
-Result<Planned> plan_stage(const Policy& policy, LinuxHostCaps caps, HostListeners listeners) {
+namespace {
+
+// --review's refusals that need no plan: the kernel (overlayfs in a user namespace, 5.11)
+// and the state directory's file system (overlay's upper layer).
+Status review_host_check(const LinuxHostCaps& caps, const std::string& state_root) {
+  int major = 0, minor = 0;
+  if (std::sscanf(caps.kernel.c_str(), "%d.%d", &major, &minor) == 2 &&
+      (major < 5 || (major == 5 && minor < 11)))
+    return usage_error("--review",
+                       "overlayfs in a user namespace needs Linux 5.11 (this kernel: " + caps.kernel + ")",
+                       "run without --review");
+  struct statfs fs {};
+  if (::statfs(state_root.c_str(), &fs) != 0) return os_error("statfs", state_root, errno);
+  constexpr long kOverlayMagic = 0x794c7630, kTmpfsMagic = 0x01021994, kNfsMagic = 0x6969,
+                 kFuseMagic = 0x65735546;
+  const bool old_tmpfs = fs.f_type == kTmpfsMagic && (major < 6 || (major == 6 && minor < 6));
+  if (fs.f_type == kOverlayMagic || fs.f_type == kNfsMagic || fs.f_type == kFuseMagic || old_tmpfs)
+    return usage_error("--review",
+                       "cordon's state directory '" + state_root +
+                           "' is on a file system overlay does not accept as an upper layer",
+                       "set XDG_STATE_HOME to a directory on ext4, xfs or btrfs (tmpfs from Linux 6.6)");
+  return Ok{};
+}
+
+// The plan's refusals: only the namespace mode can stage writes, and only with the
+// creation broker (the placeholders of the older mechanism are made in the workspace).
+Status review_plan_check(const Policy& policy, const LinuxPlan& plan) {
+  if (plan.sandbox != LinuxSandbox::Namespaces)
+    return usage_error("--review",
+                       "needs user and mount namespaces, which this host refuses (Landlock alone cannot "
+                       "redirect writes); nothing ran, nothing was written",
+                       "see cordon check; run without --review");
+  if (!plan.review)
+    return usage_error("--review", "needs a writable workspace (--mode read-only writes nothing)", "");
+  if (!plan.creation_broker)
+    return usage_error("--review",
+                       "needs cordon's creation broker (seccomp user notification and openat2, Linux 5.6): "
+                       "without it placeholders would be made in the real workspace",
+                       "run without --review");
+  (void)policy;
+  return Ok{};
+}
+
+}  // namespace
+
+Result<Planned> plan_stage(const Policy& policy, LinuxHostCaps caps, HostListeners listeners,
+                           const std::optional<std::string>& review) {
   Planned p;
   p.caps = std::move(caps);
   auto state = prepare_state(policy.workspace, home(), p.caps.uid);
   if (!state) return state.error();
   p.state = *state;
+  if (review) {
+    if (auto st = review_host_check(p.caps, p.state.root); !st) return st.error();
+    auto store = ReviewStore::open(p.state.root);
+    if (!store) return store.error();
+    if (!review->empty() && store->exists(*review)) {
+      auto set = store->open_set(*review, ReviewLock::Exclusive);
+      if (!set) return set.error();
+      if (set->meta.workspace != policy.workspace)
+        return usage_error(
+            "--review", "change set '" + *review + "' belongs to the workspace '" + set->meta.workspace + "'",
+            "run it there, or start a new change set");
+      struct stat journal {};
+      if (::fstatat(set->pin.fd(), "journal", &journal, AT_SYMLINK_NOFOLLOW) == 0)
+        return usage_error("--review", "an apply of change set '" + *review + "' was interrupted",
+                           "finish it first: cordon review apply " + *review);
+      p.review = std::move(*set);
+    } else {
+      auto set = store->create(policy.workspace, *review);
+      if (!set) return set.error();
+      p.review = std::move(*set);
+      p.review_created = true;
+    }
+  }
   std::vector<std::string> roots = policy.write_roots();
   roots.push_back(policy.workspace);  // read-only mode has no write roots, still a workspace
   // Before planning: the plan decides which placeholders exist, and no cleaner may
@@ -177,10 +247,22 @@ Result<Planned> plan_stage(const Policy& policy, LinuxHostCaps caps, HostListene
     p.host_listeners = std::move(*bound);
   }
   inputs.filtered_secrets = read_filtered_secrets(policy, home());
+  if (p.review) {
+    inputs.review_upper = p.review->upper;
+    inputs.review_work = p.review->work;
+  }
   RealFsProbe fs;
   auto plan = plan_linux(policy, p.caps, fs, inputs);
-  if (!plan) return plan.error();
+  if (!plan) {
+    if (p.review) print_lines(cleanup_stage(std::move(p)));
+    return plan.error();
+  }
   p.plan = std::move(*plan);
+  if (p.review)
+    if (auto st = review_plan_check(policy, p.plan); !st) {
+      print_lines(cleanup_stage(std::move(p)));
+      return st.error();
+    }
   return p;
 }
 
@@ -336,6 +418,22 @@ Collected collect_stage(Acquired& acquired, const Planned& planned, DenialReport
     c.existing_repositories.push_back(check_new_pointers(
         acquired.pointer_roots, acquired.supervisor->new_git_pointers(), planned.plan.gitdirs));
   for (const auto& pin : acquired.gitdir_pins) c.existing_repositories.push_back(remove_new_pointers(pin));
+  if (planned.review) {
+    // The change set as the command left it (the sandbox is gone: nothing writes it now),
+    // and the base of every path it touched first in this run.
+    UniqueFd upper(openat2_beneath(planned.review->pin.fd(), "upper", O_RDONLY | O_DIRECTORY, 0));
+    UniqueFd lower(
+        ::open(planned.review->meta.workspace.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!upper.valid() || !lower.valid()) {
+      c.review_errors.push_back("the change set could not be read: " + errno_name(errno));
+    } else if (auto changes = scan_changes(upper.get(), lower.get()); !changes) {
+      c.review_errors.push_back(changes.error().message());
+    } else {
+      if (auto st = record_base(*planned.review, *changes, lower.get()); !st)
+        c.review_errors.push_back("the change set's base was not recorded: " + st.error().message());
+      c.review = std::move(*changes);
+    }
+  }
   auto found = acquired.depth_scan.scan(protected_before(planned.plan));
   c.appeared_at_depth = std::move(found.appeared);
   for (auto& repair : found.gitdirs) c.new_repositories.push_back(std::move(repair));
@@ -498,6 +596,24 @@ Summary summarize_stage(const Policy& policy, const Planned& planned, const Laun
                     plan.limits.report["pids"]["mechanism"].get<std::string>() + ")");
   Summary s;
   s.lines = summarize_run(facts);
+  if (planned.review) {
+    for (const auto& e : collected.review_errors) s.lines.push_back("warning: review: " + e);
+    if (collected.review) {
+      for (auto& l : summary_lines(planned.review->meta.id, *collected.review))
+        s.lines.push_back(std::move(l));
+      nlohmann::json counts = nlohmann::json::object();
+      for (const auto& c : collected.review->changes) {
+        const char* k = to_string(c.kind);
+        counts[k] = counts.value(k, 0) + 1;
+      }
+      out.review = {{"id", planned.review->meta.id},
+                    {"workspace", planned.review->meta.workspace},
+                    {"counts", counts},
+                    {"truncated", collected.review->truncated}};
+      out.notes.push_back("review " + planned.review->meta.id + ": " +
+                          std::to_string(collected.review->changes.size()) + " changes staged");
+    }
+  }
   out.denials = collected.denials;
   out.denials_truncated = collected.denials_truncated;
   out.denials_reported = collected.denials_reported;
@@ -531,9 +647,20 @@ std::vector<std::string> cleanup_stage(Acquired acquired, Planned planned) {
 }
 
 std::vector<std::string> cleanup_stage(Planned planned) {
+  std::vector<std::string> failures;
+  if (planned.review && planned.review_created) {
+    // A change set this run made and left empty (nothing ran, or nothing was written) is
+    // not kept: `cordon review list` shows only sets with something to review.
+    UniqueFd upper(openat2_beneath(planned.review->pin.fd(), "upper", O_RDONLY | O_DIRECTORY, 0));
+    auto store = ReviewStore::open(planned.state.root);
+    if (upper.valid() && store && tree_is_empty(upper.get()))
+      if (auto st = store->remove(*planned.review); !st)
+        failures.push_back("warning: " + st.error().message());
+  }
+  planned.review.reset();          // its lock released
   planned.host_listeners.reset();  // never handed to a proxy: closed
   planned.placeholders.release();  // no run may mount them once every hold is gone
-  return {};
+  return failures;
 }
 
 }  // namespace cordon

@@ -40,6 +40,8 @@
 #include "platform/linux/launcher.hpp"
 #include "platform/linux/protected_scan.hpp"
 #include "platform/linux/proxy.hpp"
+#include "platform/linux/review_changes.hpp"
+#include "platform/linux/review_store.hpp"
 #include "platform/linux/seccomp.hpp"
 #include "platform/linux/state.hpp"
 #include "platform/linux/supervisor.hpp"
@@ -62,9 +64,15 @@ struct Planned {
   StateDirs state;
   PlaceholderGuard placeholders;  // the roots' locks, held from before planning to cleanup
   std::optional<HostProxyListeners> host_listeners;
+  // --review: the change set, locked for the run (review_store.hpp); `review_created`
+  // when this run made it (removed again at cleanup if it stayed empty).
+  std::optional<ReviewSet> review;
+  bool review_created = false;
   LinuxPlan plan;  // final
 };
-[[nodiscard]] Result<Planned> plan_stage(const Policy& policy, LinuxHostCaps caps, HostListeners listeners);
+// `review`: --review was given ("" for a new change set, else its id).
+[[nodiscard]] Result<Planned> plan_stage(const Policy& policy, LinuxHostCaps caps, HostListeners listeners,
+                                         const std::optional<std::string>& review = std::nullopt);
 
 // --- require -------------------------------------------------------------------------
 // The shared gate (plan/require.hpp) for the limits; plan_linux() has already passed the
@@ -126,6 +134,8 @@ struct Collected {
   std::vector<GitRepair> new_repositories;       // git_pins, in order
   std::vector<GitRepair> existing_repositories;  // gitdir_pins, in order
   std::vector<std::string> appeared_at_depth;    // protected names new below the top
+  std::optional<ChangeSet> review;               // --review: what the change set holds now
+  std::vector<std::string> review_errors;        // reading it or recording its base failed
   std::optional<CgroupEvents> cgroup_events;
   nlohmann::json cgroup_dirs = nlohmann::json::object();  // limit name -> the group enforcing it
   uint64_t peak_rss_bytes = 0;

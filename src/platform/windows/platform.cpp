@@ -340,6 +340,10 @@ Result<std::string> plan_digest_now(const Policy&, bool) {
 }
 
 // `cordon setup [status|uninstall|--refresh ...]`: stage 2 (platform/windows/setup/).
+Result<int> review(const ReviewRequest&) {
+  return usage_error("review", "change sets are Linux only for now (docs/review.md has the Windows design)");
+}
+
 Result<int> setup(const std::vector<std::string>& args) {
   return winsys::setup_command(args);
 }

@@ -1,0 +1,261 @@
+// cordon: `cordon review list|show|diff|apply|discard|gc` on Linux (platform.hpp),
+// over the change sets in cordon's state directory (review_store.hpp). Everything that
+// came from a sandbox (names, contents) reaches the terminal escaped.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+
+#include "core/paths.hpp"
+#include "core/terminal_text.hpp"
+#include "platform/linux/pinned_fs.hpp"
+#include "platform/linux/review_apply.hpp"
+#include "platform/linux/review_changes.hpp"
+#include "platform/linux/review_diff.hpp"
+#include "platform/linux/review_store.hpp"
+#include "platform/platform.hpp"
+
+namespace cordon::platform {
+namespace {
+
+// cordon's state directory, as state.cpp chooses it, resolved by the kernel; "" when
+// it does not exist yet (no change set was ever made).
+std::string state_root() {
+  std::string root;
+  const char* xdg = std::getenv("XDG_STATE_HOME");
+  const char* home = std::getenv("HOME");
+  if (xdg && paths::is_absolute(xdg))
+    root = paths::join(xdg, "cordon");
+  else if (home && *home)
+    root = paths::join(home, ".local/state/cordon");
+  else
+    root = "/tmp/cordon-" + std::to_string(::getuid());
+  char real[PATH_MAX];
+  return ::realpath(root.c_str(), real) ? std::string(real) : "";
+}
+
+std::string age_text(int64_t created) {
+  const int64_t s = std::max<int64_t>(0, static_cast<int64_t>(::time(nullptr)) - created);
+  if (s < 120) return std::to_string(s) + "s";
+  if (s < 7200) return std::to_string(s / 60) + "m";
+  if (s < 172800) return std::to_string(s / 3600) + "h";
+  return std::to_string(s / 86400) + "d";
+}
+
+Result<int64_t> parse_age(const std::string& text) {
+  if (text.empty()) return usage_error("--older-than", "needs a duration", "e.g. 7d, 12h, 30m");
+  char unit = text.back();
+  std::string digits = text;
+  int64_t mult = 1;
+  if (unit == 'd' || unit == 'h' || unit == 'm' || unit == 's') {
+    digits.pop_back();
+    mult = unit == 'd' ? 86400 : unit == 'h' ? 3600 : unit == 'm' ? 60 : 1;
+  }
+  if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos)
+    return usage_error("--older-than", "invalid duration '" + text + "'", "e.g. 7d, 12h, 30m");
+  return std::stoll(digits) * mult;
+}
+
+void print_json(const nlohmann::json& j) {
+  std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
+
+std::string esc(const std::string& s) {
+  return escape_for_terminal(s);
+}
+
+bool selected(const std::string& path, const std::vector<std::string>& wanted) {
+  if (wanted.empty()) return true;
+  for (auto w : wanted) {
+    while (w.rfind("./", 0) == 0) w = w.substr(2);
+    while (!w.empty() && w.back() == '/') w.pop_back();
+    if (w.empty() || w == "." || path == w ||
+        (path.size() > w.size() && path.compare(0, w.size(), w) == 0 && path[w.size()] == '/'))
+      return true;
+  }
+  return false;
+}
+
+struct Opened {
+  UniqueFd upper, workspace;
+  ChangeSet changes;
+};
+
+Result<Opened> read_changes(const ReviewSet& set) {
+  Opened o;
+  o.upper.reset(openat2_beneath(set.pin.fd(), "upper", O_RDONLY | O_DIRECTORY, 0));
+  if (!o.upper.valid()) return os_error("openat2", set.upper, errno);
+  auto ws = PinnedDir::open_without_links(set.meta.workspace);
+  if (!ws) return ws.error();
+  o.workspace.reset(openat2_beneath(ws->fd(), ".", O_RDONLY | O_DIRECTORY, 0));
+  if (!o.workspace.valid()) return os_error("openat2", set.meta.workspace, errno);
+  auto changes = scan_changes(o.upper.get(), o.workspace.get());
+  if (!changes) return changes.error();
+  o.changes = std::move(*changes);
+  return o;
+}
+
+Result<int> list(const ReviewStore& store, const ReviewRequest& req) {
+  auto sets = store.list();
+  if (!sets) return sets.error();
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& m : *sets) {
+    TreeSize size;
+    if (auto set = store.open_set(m.id, ReviewLock::None)) {
+      UniqueFd upper(openat2_beneath(set->pin.fd(), "upper", O_RDONLY | O_DIRECTORY, 0));
+      if (upper.valid()) size = tree_size(upper.get());
+    }
+    if (req.json) {
+      out.push_back({{"id", m.id},
+                     {"workspace", m.workspace},
+                     {"created", m.created},
+                     {"age_seconds", static_cast<int64_t>(::time(nullptr)) - m.created},
+                     {"bytes", size.bytes},
+                     {"files", size.files}});
+    } else {
+      std::cout << esc(m.id) << "  " << age_text(m.created) << "  " << size.files << " files, " << size.bytes
+                << " bytes  " << esc(m.workspace) << "\n";
+    }
+  }
+  if (req.json)
+    print_json(out);
+  else if (sets->empty())
+    std::cout << "no change sets\n";
+  return 0;
+}
+
+Result<int> show(const ReviewSet& set, const ReviewRequest& req) {
+  auto o = read_changes(set);
+  if (!o) return o.error();
+  if (req.json) {
+    nlohmann::json j = to_json(o->changes);
+    j["id"] = set.meta.id;
+    j["workspace"] = set.meta.workspace;
+    j["created"] = set.meta.created;
+    print_json(j);
+    return 0;
+  }
+  for (const auto& l : summary_lines(set.meta.id, o->changes)) std::cout << esc(l) << "\n";
+  for (const auto& c : o->changes.changes) {
+    const char* mark = c.kind == ChangeKind::Added      ? "A"
+                       : c.kind == ChangeKind::Modified ? "M"
+                       : c.kind == ChangeKind::Deleted  ? "D"
+                       : c.kind == ChangeKind::Mode     ? "m"
+                                                        : "?";
+    std::cout << "  " << mark << " " << esc(c.path) << (c.type == EntryType::Dir ? "/" : "") << "\n";
+  }
+  return 0;
+}
+
+Result<int> diff(const ReviewSet& set, const ReviewRequest& req) {
+  auto o = read_changes(set);
+  if (!o) return o.error();
+  std::vector<Change> chosen;
+  for (const auto& c : o->changes.changes)
+    if (selected(c.path, req.paths)) chosen.push_back(c);
+  DiffOptions options;
+  options.stat = req.stat;
+  options.escape_content = ::isatty(STDOUT_FILENO) == 1;
+  const std::string text = review_diff(chosen, o->upper.get(), o->workspace.get(), options);
+  if (req.json) {
+    nlohmann::json j = to_json(ChangeSet{chosen, o->changes.truncated});
+    j["id"] = set.meta.id;
+    j[req.stat ? "stat" : "diff"] = text;
+    print_json(j);
+  } else {
+    std::cout << text;
+  }
+  return 0;
+}
+
+Result<int> apply(const ReviewStore& store, ReviewSet& set, const ReviewRequest& req) {
+  ApplyOptions options{req.paths, req.force};
+  auto r = apply_review(store, set, options);
+  if (!r) return r.error();
+  const bool clean = r->refused.empty() && r->conflicts.empty();
+  if (req.json) {
+    nlohmann::json refused = nlohmann::json::array(), conflicts = nlohmann::json::array();
+    for (const auto& [p, why] : r->refused) refused.push_back({{"path", p}, {"reason", why}});
+    for (const auto& [p, why] : r->conflicts) conflicts.push_back({{"path", p}, {"reason", why}});
+    print_json({{"id", set.meta.id},
+                {"applied", r->applied},
+                {"refused", refused},
+                {"conflicts", conflicts},
+                {"change_set_removed", r->everything}});
+    return clean ? 0 : 1;
+  }
+  std::cout << "review " << esc(set.meta.id) << ": applied " << r->applied.size() << " change"
+            << (r->applied.size() == 1 ? "" : "s") << " to " << esc(set.meta.workspace) << "\n";
+  for (const auto& [p, why] : r->conflicts) std::cerr << "conflict: " << esc(p) << ": " << esc(why) << "\n";
+  for (const auto& [p, why] : r->refused) std::cerr << "not applied: " << esc(p) << ": " << esc(why) << "\n";
+  if (!r->conflicts.empty())
+    std::cerr << "conflicts are left in the change set: review them, then cordon review apply --force "
+              << esc(set.meta.id) << " PATH to write them anyway\n";
+  if (r->everything) std::cout << "the change set is empty now and was removed\n";
+  return clean ? 0 : 1;
+}
+
+Result<int> gc(const ReviewStore& store, const ReviewRequest& req) {
+  if (!req.older_than)
+    return usage_error("review gc", "needs --older-than", "cordon review gc --older-than 7d");
+  auto age = parse_age(*req.older_than);
+  if (!age) return age.error();
+  auto sets = store.list();
+  if (!sets) return sets.error();
+  const int64_t now = ::time(nullptr);
+  nlohmann::json removed = nlohmann::json::array();
+  for (const auto& m : *sets) {
+    if (now - m.created < *age) continue;
+    auto set = store.open_set(m.id, ReviewLock::Exclusive);
+    if (!set) continue;  // in use, or unreadable: left alone
+    if (auto st = store.remove(*set); !st) return st.error();
+    removed.push_back(m.id);
+    if (!req.json) std::cout << "removed " << esc(m.id) << " (" << age_text(m.created) << " old)\n";
+  }
+  if (req.json) print_json({{"removed", removed}});
+  return 0;
+}
+
+}  // namespace
+
+Result<int> review(const ReviewRequest& req) {
+  const std::string root = state_root();
+  if (root.empty()) {
+    if (req.action == "list" || req.action == "gc") {
+      if (req.json)
+        print_json(req.action == "list" ? nlohmann::json::array()
+                                        : nlohmann::json{{"removed", nlohmann::json::array()}});
+      else if (req.action == "list")
+        std::cout << "no change sets\n";
+      return 0;
+    }
+    return usage_error("review", "no change set '" + req.id + "'", "cordon review list shows them");
+  }
+  auto store = ReviewStore::open(root);
+  if (!store) return store.error();
+  if (req.action == "list") return list(*store, req);
+  if (req.action == "gc") return gc(*store, req);
+  if (req.id.empty())
+    return usage_error("review " + req.action, "needs a change set id", "cordon review list shows them");
+  const bool exclusive = req.action == "apply" || req.action == "discard";
+  auto set = store->open_set(req.id, exclusive ? ReviewLock::Exclusive : ReviewLock::None);
+  if (!set) return set.error();
+  if (req.action == "show") return show(*set, req);
+  if (req.action == "diff") return diff(*set, req);
+  if (req.action == "apply") return apply(*store, *set, req);
+  if (req.action == "discard") {
+    if (auto st = store->remove(*set); !st) return st.error();
+    if (req.json)
+      print_json({{"id", req.id}, {"discarded", true}});
+    else
+      std::cout << "review " << esc(req.id) << ": discarded\n";
+    return 0;
+  }
+  return usage_error("review", "unknown action '" + req.action + "'",
+                     "list, show, diff, apply, discard or gc");
+}
+
+}  // namespace cordon::platform
