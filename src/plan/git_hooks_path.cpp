@@ -19,6 +19,16 @@ std::string expand_home(const std::string& value, const std::string& home) {
   return value;
 }
 
+// git_env_bool's reading (git_parse_maybe_bool, then an integer): true, yes, on (any case)
+// or a nonzero number. Anything else counts as false here.
+bool env_true(const std::string& value) {
+  std::string v;
+  for (char c : value) v += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  if (v == "true" || v == "yes" || v == "on") return true;
+  if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) return false;
+  return v.find_first_not_of('0') != std::string::npos;
+}
+
 class Reader {
  public:
   Reader(const FsProbe& fs, const Inputs& in) : fs_(fs), in_(in) {}
@@ -100,14 +110,37 @@ class Reader {
 
 }  // namespace
 
-CodeFiles code_files(const FsProbe& fs, const Inputs& in) {
-  Reader r(fs, in);
-  r.file("/etc/gitconfig", 0);
+std::vector<std::string> base_config_files(const Inputs& in) {
+  std::vector<std::string> out;
+  auto named = [&](const std::string& value) {
+    if (value.empty()) return;  // git opens "" and finds nothing
+    const std::string p = paths::is_absolute(value) ? value : paths::join(in.worktree, value);
+    out.push_back(paths::normalize(p));
+  };
+  // git_env_bool: a value git does not take for a boolean makes it die, so no file is read
+  // then; read the system file anyway (more files, never fewer).
+  const bool nosystem = in.env.nosystem && env_true(*in.env.nosystem);
+  if (!nosystem) {
+    if (in.env.system)
+      named(*in.env.system);
+    else
+      out.emplace_back("/etc/gitconfig");
+  }
+  if (in.env.global) {
+    named(*in.env.global);
+    return out;
+  }
   const std::string xdg = paths::is_absolute(in.xdg_config_home) ? in.xdg_config_home
                           : in.home.empty()                      ? ""
                                                                  : paths::join(in.home, ".config");
-  if (!xdg.empty()) r.file(paths::join(xdg, "git/config"), 0);
-  if (!in.home.empty()) r.file(paths::join(in.home, ".gitconfig"), 0);
+  if (!xdg.empty()) out.push_back(paths::join(xdg, "git/config"));
+  if (!in.home.empty()) out.push_back(paths::join(in.home, ".gitconfig"));
+  return out;
+}
+
+CodeFiles code_files(const FsProbe& fs, const Inputs& in) {
+  Reader r(fs, in);
+  for (const auto& f : base_config_files(in)) r.file(f, 0);
   r.file(paths::join(in.gitdir, "config"), 0);
   r.file(paths::join(in.gitdir, "config.worktree"), 0);
   return {std::move(r.found), std::move(r.includes), std::move(r.programs)};

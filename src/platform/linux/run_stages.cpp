@@ -170,6 +170,13 @@ Result<Planned> plan_stage(const Policy& policy, LinuxHostCaps caps, HostListene
   LinuxPlanInputs inputs{p.state.private_tmp, home(), own_paths(p.state), p.state.root};
   if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && paths::is_absolute(xdg))
     inputs.xdg_config_home = paths::normalize(xdg);
+  // The caller's own (git outside reads these files), not the sandbox's filtered environment.
+  auto env_of = [](const char* name) -> std::optional<std::string> {
+    const char* v = std::getenv(name);
+    return v ? std::optional<std::string>(v) : std::nullopt;
+  };
+  inputs.git_config_env = {env_of("GIT_CONFIG_GLOBAL"), env_of("GIT_CONFIG_SYSTEM"),
+                           env_of("GIT_CONFIG_NOSYSTEM")};
   if (listeners == HostListeners::Bind && plan_needs_host_proxy_ports(policy, p.caps)) {
     auto bound = bind_host_proxy_listeners();
     if (!bound) return bound.error();
@@ -247,7 +254,8 @@ Result<Acquired> acquire_stage(const Policy& policy, Planned& planned, const Com
       });
   }
   a.git_pins = pin_git_roots(plan.git_watch);
-  if (sandboxed && policy.git != GitMode::Writable) a.gitdir_pins = pin_existing_gitdirs(plan.gitdirs);
+  if (sandboxed && policy.git != GitMode::Writable)
+    a.gitdir_pins = pin_existing_gitdirs(plan.gitdirs, plan.creation_broker);
   if (plan.creation_broker && policy.git != GitMode::Writable)
     a.pointer_roots = pin_git_roots(policy.write_roots());
   if (sandboxed) a.depth_scan = pin_depth_scan(policy, plan);
