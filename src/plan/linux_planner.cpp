@@ -160,7 +160,10 @@ class ProtectedCollector {
       if (depth > 0 && is_bare_repository(entries)) {
         // A bare repository (a local remote, origin.git): its hooks run when anyone pushes
         // into it, its config when git runs there. A git directory like any other.
-        if (policy_.git != GitMode::Writable) collect_gitdir(dir, root, 0);
+        if (policy_.git != GitMode::Writable) {
+          bare_.insert(dir);
+          collect_gitdir(dir, root, 0);
+        }
         continue;
       }
       for (const auto& e : entries) {
@@ -221,6 +224,7 @@ class ProtectedCollector {
         const auto inner = fs_.list_typed(path);
         walked += inner.size();
         if (is_bare_repository(inner)) {
+          bare_.insert(path);
           collect_gitdir(path, root, 0);
           continue;
         }
@@ -339,7 +343,11 @@ class ProtectedCollector {
     // core.hooksPath: git runs hooks from there instead (a tracked .githooks, husky's .husky/_).
     // Relative values start at the worktree's top: a .git's parent (a nested repository's
     // own), else the root.
-    const std::string top = paths::basename(gitdir) == ".git" ? paths::parent(gitdir) : root;
+    // A bare repository has no worktree: git runs its hooks, and takes relative values,
+    // from the repository itself.
+    const std::string top = bare_.count(gitdir)                 ? gitdir
+                            : paths::basename(gitdir) == ".git" ? paths::parent(gitdir)
+                                                                : root;
     const auto code = git_hooks::code_files(fs_, {gitdir, top, home_, xdg_config_home_, git_env_});
     for (const auto& dir : code.hooks_dirs) {
       if (!in_any(dir, roots_)) continue;
@@ -421,6 +429,7 @@ class ProtectedCollector {
   const std::vector<defaults::ProtectedName> names_;
   std::unordered_map<std::string, const defaults::ProtectedName*> by_name_;
   std::unordered_set<std::string> skipped_;
+  std::unordered_set<std::string> bare_;  // bare repositories the walk found
   std::vector<std::string> roots_;
   std::unordered_set<std::string> seen_protected_, seen_pins_;
 };

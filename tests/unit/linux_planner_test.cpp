@@ -1385,4 +1385,19 @@ TEST(LinuxPlanner, BareRepositoriesAndRepositoriesInToolCachesAreProtected) {
   EXPECT_TRUE(bound.count("/home/u/proj/node_modules/pkg/.git/hooks"));
 }
 
+// A bare repository's relative core.hooksPath is taken from the repository itself (it has
+// no worktree): that directory is the one protected.
+TEST(LinuxPlanner, ABareRepositorysRelativeHooksPathIsItsOwn) {
+  auto fs = base_fs();
+  fs.dir("/home/u/proj/remote.git/objects")
+      .dir("/home/u/proj/remote.git/refs")
+      .file("/home/u/proj/remote.git/HEAD", "ref: refs/heads/main\n")
+      .file("/home/u/proj/remote.git/config", "[core]\n\tbare = true\n\thooksPath = custom-hooks\n");
+  auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
+  ASSERT_TRUE(plan);
+  std::set<std::string> refused;
+  for (const auto& r : plan->refused_creations) refused.insert(r.path);
+  EXPECT_TRUE(refused.count("/home/u/proj/remote.git/custom-hooks"));
+}
+
 }  // namespace cordon
