@@ -19,6 +19,12 @@ std::string expand_home(const std::string& value, const std::string& home) {
   return value;
 }
 
+std::string lower(std::string s) {
+  for (auto& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
 // git_env_bool's reading (git_parse_maybe_bool, then an integer): true, yes, on (any case)
 // or a nonzero number. Anything else counts as false here.
 bool env_true(const std::string& value) {
@@ -40,18 +46,25 @@ class Reader {
     if (!text) return;
     // Entries before a syntax error count too: git would stop at it, so this finds more
     // values, never fewer.
-    for (const auto& e : git_config::parse(*text).entries) {
-      if (!e.value) continue;
-      if (e.section == "core" && !e.has_subsection && e.key == "hookspath") hooks(*e.value);
-      if (runs_program(e)) program(*e.value);
-      const bool include = (e.section == "include" && !e.has_subsection) || e.section == "includeif";
-      if (include && e.key == "path") {
-        std::string p = expand_home(*e.value, in_.home);
-        if (!paths::is_absolute(p)) p = paths::join(paths::parent(path), p);
-        p = paths::normalize(p);
-        add(includes, p);
-        file(p, depth + 1);
+    for (const auto& e : git_config::parse(*text).entries) entry(e, path, depth);
+  }
+
+  // One entry; `from`: the file it is in ("" for the environment's, whose relative
+  // include paths git refuses).
+  void entry(const git_config::Entry& e, const std::string& from, int depth) {
+    if (!e.value) return;
+    if (e.section == "core" && !e.has_subsection && e.key == "hookspath") hooks(*e.value);
+    if (runs_program(e)) program(*e.value);
+    const bool include = (e.section == "include" && !e.has_subsection) || e.section == "includeif";
+    if (include && e.key == "path") {
+      std::string p = expand_home(*e.value, in_.home);
+      if (!paths::is_absolute(p)) {
+        if (from.empty()) return;
+        p = paths::join(paths::parent(from), p);
       }
+      p = paths::normalize(p);
+      add(includes, p);
+      file(p, depth + 1);
     }
   }
 
@@ -143,6 +156,19 @@ CodeFiles code_files(const FsProbe& fs, const Inputs& in) {
   for (const auto& f : base_config_files(in)) r.file(f, 0);
   r.file(paths::join(in.gitdir, "config"), 0);
   r.file(paths::join(in.gitdir, "config.worktree"), 0);
+  // GIT_CONFIG_COUNT's entries: read by git after the files, as "section[.subsection].key".
+  for (const auto& [name, value] : in.env.parameters) {
+    const size_t first = name.find('.');
+    const size_t last = name.rfind('.');
+    if (first == std::string::npos || last == 0 || last + 1 >= name.size()) continue;
+    git_config::Entry e;
+    e.section = lower(name.substr(0, first));
+    e.has_subsection = last > first;
+    if (e.has_subsection) e.subsection = name.substr(first + 1, last - first - 1);
+    e.key = lower(name.substr(last + 1));
+    e.value = value;
+    r.entry(e, "", 0);
+  }
   return {std::move(r.found), std::move(r.includes), std::move(r.programs)};
 }
 

@@ -13,6 +13,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "plan/fs_probe.hpp"
@@ -26,6 +27,9 @@ struct ConfigEnv {
   std::optional<std::string> global;    // GIT_CONFIG_GLOBAL: replaces ~/.gitconfig and the XDG file
   std::optional<std::string> system;    // GIT_CONFIG_SYSTEM: replaces /etc/gitconfig
   std::optional<std::string> nosystem;  // GIT_CONFIG_NOSYSTEM: true skips the system file
+  // GIT_CONFIG_COUNT with GIT_CONFIG_KEY_<n> and GIT_CONFIG_VALUE_<n>: entries git reads
+  // after every file (a core.hooksPath set there is as real as one in a file).
+  std::vector<std::pair<std::string, std::string>> parameters = {};
 };
 
 struct Inputs {

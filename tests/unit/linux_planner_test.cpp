@@ -262,6 +262,23 @@ TEST(GitHooksPath, TheCallersGitConfigVariablesChooseTheFiles) {
   EXPECT_EQ(hooks({std::nullopt, std::nullopt, "nonsense"}), (V{"/etc-hooks", "/xdg-hooks", "/home-hooks"}));
 }
 
+// GIT_CONFIG_COUNT's entries are config git reads after every file: a core.hooksPath or a
+// program named there counts (an include's relative path git refuses there: ignored).
+TEST(GitHooksPath, TheCallersGitConfigCountEntriesCount) {
+  FakeFs fs;
+  git_hooks::ConfigEnv env;
+  env.parameters = {{"core.hooksPath", ".husky/_"},
+                    {"filter.x.clean", "tools/clean"},
+                    {"include.path", "relative.inc"},
+                    {"Core.HooksPath", "/abs"},
+                    {"nodot", "x"}};
+  const auto code =
+      git_hooks::code_files(fs, {"/home/u/proj/.git", "/home/u/proj", "/home/u", "", std::move(env)});
+  EXPECT_EQ(code.hooks_dirs, (std::vector<std::string>{"/home/u/proj/.husky/_", "/abs"}));
+  EXPECT_EQ(code.programs, std::vector<std::string>{"/home/u/proj/tools/clean"});
+  EXPECT_TRUE(code.includes.empty());
+}
+
 // A GIT_CONFIG_GLOBAL file inside the workspace is the user's configuration outside:
 // protected like ~/.gitconfig, present or absent, and what it names as hooks too.
 TEST(LinuxPlanner, AGlobalConfigFileNamedByTheCallerIsProtected) {

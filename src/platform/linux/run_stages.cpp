@@ -177,6 +177,16 @@ Result<Planned> plan_stage(const Policy& policy, LinuxHostCaps caps, HostListene
   };
   inputs.git_config_env = {env_of("GIT_CONFIG_GLOBAL"), env_of("GIT_CONFIG_SYSTEM"),
                            env_of("GIT_CONFIG_NOSYSTEM")};
+  if (auto count = env_of("GIT_CONFIG_COUNT")) {
+    constexpr long kMaxParameters = 1000;  // bounded; git itself takes any count
+    char* end = nullptr;
+    const long n = std::strtol(count->c_str(), &end, 10);
+    for (long i = 0; end && *end == '\0' && i < std::min(n, kMaxParameters); ++i) {
+      auto key = env_of(("GIT_CONFIG_KEY_" + std::to_string(i)).c_str());
+      auto value = env_of(("GIT_CONFIG_VALUE_" + std::to_string(i)).c_str());
+      if (key && value) inputs.git_config_env.parameters.emplace_back(*key, *value);
+    }
+  }
   if (listeners == HostListeners::Bind && plan_needs_host_proxy_ports(policy, p.caps)) {
     auto bound = bind_host_proxy_listeners();
     if (!bound) return bound.error();
