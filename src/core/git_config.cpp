@@ -181,7 +181,9 @@ struct Allowed {
 // Not here on purpose: core.hookspath, core.fsmonitor, core.sshcommand, core.editor,
 // core.pager, core.worktree, core.gitproxy, include.*, includeif.*, alias.*, filter.*,
 // diff.*.textconv, credential.*, remote.*.uploadpack/receivepack/proxy/vcs,
-// submodule.*.update, extensions.worktreeconfig (loads config.worktree), url.*.insteadof.
+// submodule.*.update, url.*.insteadof. extensions.worktreeconfig makes git read each
+// worktree's config.worktree: allowed because cordon holds those as it holds config (only
+// its checked writes make or change one; git_layout.hpp, the creation broker).
 constexpr Allowed kAllowed[] = {
     {"core", false, "repositoryformatversion"},
     {"core", false, "filemode"},
@@ -194,6 +196,10 @@ constexpr Allowed kAllowed[] = {
     {"core", false, "eol"},
     {"core", false, "safecrlf"},
     {"extensions", false, "objectformat"},
+    {"extensions", false, "worktreeconfig"},
+    {"core", false, "sparsecheckout"},
+    {"core", false, "sparsecheckoutcone"},
+    {"index", false, "sparse"},
     {"init", false, "defaultbranch"},
     {"user", false, "name"},
     {"user", false, "email"},

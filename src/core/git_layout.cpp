@@ -127,6 +127,9 @@ Verdict top_level(const std::vector<std::string>& c, size_t at, bool worktree) {
     return refused("not a name git writes in everyday work (gitrepository-layout(5))");
   }
   if (!last) return refused(why_top(name));
+  // config.worktree's lock (git sparse-checkout, git config --worktree): made like any
+  // lock, renamed over config.worktree only by the checked rename (the caller does that).
+  if (name == "config.worktree.lock") return allowed();
   std::string base = name;
   if (ends_with(base, ".lock") && base != "config.lock") base.resize(base.size() - 5);
   if (one_of(base, kTopFiles)) return allowed();

@@ -15,13 +15,15 @@
 // not think of fails safe): objects/ (not objects/info/alternates), refs/, logs/, the
 // state files and directories of merge, rebase, cherry-pick, revert, bisect, stash,
 // commit, notes and gc, info/exclude and info/sparse-checkout, lfs/, the `.lock` files of
-// those, and below worktrees/ and modules/ the gitdirs `git worktree add` and `git
+// those, config.lock and config.worktree.lock (renamed over config and config.worktree only
+// by the caller's checked rename), and below worktrees/ and modules/ the gitdirs `git worktree add` and `git
 // submodule` make. A git directory made during the run (`git init`, `git clone`, an
 // unpacked archive, a new worktree's or submodule's) is checked against the names git
 // reads as code or as a pointer, at every place in the path where a git directory could
 // begin (a submodule's name may hold slashes): hooks/ only *.sample (git init copies the
 // templates), no config but through the checked rename of config.lock (the caller does
-// that), no commondir except in worktrees/<id>/, no config.worktree, info/attributes,
+// that), no commondir except in worktrees/<id>/, no config.worktree (but through the
+// checked rename of config.worktree.lock), info/attributes,
 // objects/info/alternates. Names compare ASCII case-insensitively there (a directory that
 // folds case reads `HOOKS` as `hooks`).
 // Pure: no system calls.

@@ -159,6 +159,7 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
                                 std::string("--unprotect ") + e.name});
   r.git_checks = plan.creation_broker && policy.git != GitMode::Writable;
   if (r.git_checks) r.gitdirs = plan.gitdirs;
+  if (r.git_checks) r.guarded_files = plan.guarded_pointers;
   for (const auto& a : plan.refused_creations) {
     protected_carve(MountStep{MountKind::BindReadOnly, a.path, a.path, a.reason});
     r.refuse_create.push_back(a.path);

@@ -94,6 +94,9 @@ struct DenialRules {
   // Every git directory that existed at the start in a writable root: names made or
   // written in them are held to git's everyday data (core/git_layout.hpp).
   std::vector<std::string> gitdirs;
+  // `.git` pointer files the creation broker keeps from being written (LinuxPlan::
+  // guarded_pointers): by the file's inode, whatever name reaches it.
+  std::vector<std::string> guarded_files;
   // The creation broker holds names in git directories to core/git_layout.hpp (namespace
   // mode with the broker, and --git other than writable).
   bool git_checks = false;

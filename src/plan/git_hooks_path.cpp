@@ -12,6 +12,21 @@ constexpr size_t kMaxConfigBytes = 1 << 20;
 constexpr int kMaxIncludeDepth = 10;  // git's own limit (MAX_INCLUDE_DEPTH)
 constexpr size_t kMaxFiles = 64;
 
+std::string lower(std::string s) {
+  for (auto& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+// git_env_bool's reading (git_parse_maybe_bool, then an integer): true, yes, on (any case)
+// or a nonzero number. Anything else counts as false here.
+bool env_true(const std::string& value) {
+  const std::string v = lower(value);
+  if (v == "true" || v == "yes" || v == "on") return true;
+  if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) return false;
+  return v.find_first_not_of('0') != std::string::npos;
+}
+
 class Reader {
  public:
   Reader(const ReadConfig& read, const PathSyntax& syntax, const Sources& in)
@@ -24,18 +39,25 @@ class Reader {
     if (!text) return;
     // Entries before a syntax error count too: git would stop at it, so this finds more
     // values, never fewer.
-    for (const auto& e : git_config::parse(*text).entries) {
-      if (!e.value) continue;
-      if (e.section == "core" && !e.has_subsection && e.key == "hookspath") hooks(*e.value);
-      if (runs_program(e)) program(*e.value);
-      const bool include = (e.section == "include" && !e.has_subsection) || e.section == "includeif";
-      if (include && e.key == "path") {
-        std::string p = expand_home(*e.value);
-        if (!syntax_.is_absolute(p)) p = syntax_.join(syntax_.parent(path), p);
-        p = syntax_.normalize(p);
-        add(includes, p);
-        file(p, depth + 1);
+    for (const auto& e : git_config::parse(*text).entries) entry(e, path, depth);
+  }
+
+  // One entry; `from`: the file it is in ("" for the environment's, whose relative
+  // include paths git refuses).
+  void entry(const git_config::Entry& e, const std::string& from, int depth) {
+    if (!e.value) return;
+    if (e.section == "core" && !e.has_subsection && e.key == "hookspath") hooks(*e.value);
+    if (runs_program(e)) program(*e.value);
+    const bool include = (e.section == "include" && !e.has_subsection) || e.section == "includeif";
+    if (include && e.key == "path") {
+      std::string p = expand_home(*e.value);
+      if (!syntax_.is_absolute(p)) {
+        if (from.empty()) return;
+        p = syntax_.join(syntax_.parent(from), p);
       }
+      p = syntax_.normalize(p);
+      add(includes, p);
+      file(p, depth + 1);
     }
   }
 
@@ -115,19 +137,56 @@ class Reader {
 
 }  // namespace
 
+std::vector<std::string> base_config_files(const Inputs& in) {
+  std::vector<std::string> out;
+  auto named = [&](const std::string& value) {
+    if (value.empty()) return;  // git opens "" and finds nothing
+    const std::string p = paths::is_absolute(value) ? value : paths::join(in.worktree, value);
+    out.push_back(paths::normalize(p));
+  };
+  // git_env_bool: a value git does not take for a boolean makes it die, so no file is read
+  // then; read the system file anyway (more files, never fewer).
+  const bool nosystem = in.env.nosystem && env_true(*in.env.nosystem);
+  if (!nosystem) {
+    if (in.env.system)
+      named(*in.env.system);
+    else
+      out.emplace_back("/etc/gitconfig");
+  }
+  if (in.env.global) {
+    named(*in.env.global);
+    return out;
+  }
+  const std::string xdg = paths::is_absolute(in.xdg_config_home) ? in.xdg_config_home
+                          : in.home.empty()                      ? ""
+                                                                 : paths::join(in.home, ".config");
+  if (!xdg.empty()) out.push_back(paths::join(xdg, "git/config"));
+  if (!in.home.empty()) out.push_back(paths::join(in.home, ".gitconfig"));
+  return out;
+}
+
 CodeFiles code_files(const ReadConfig& read, const PathSyntax& syntax, const Sources& sources) {
   Reader r(read, syntax, sources);
   for (const auto& f : sources.files) r.file(f, 0);
+  // The environment's entries (GIT_CONFIG_COUNT): read by git after the files, as
+  // "section[.subsection].key".
+  for (const auto& [name, value] : sources.parameters) {
+    const size_t first = name.find('.');
+    const size_t last = name.rfind('.');
+    if (first == std::string::npos || last == 0 || last + 1 >= name.size()) continue;
+    git_config::Entry e;
+    e.section = lower(name.substr(0, first));
+    e.has_subsection = last > first;
+    if (e.has_subsection) e.subsection = name.substr(first + 1, last - first - 1);
+    e.key = lower(name.substr(last + 1));
+    e.value = value;
+    r.entry(e, "", 0);
+  }
   return {std::move(r.found), std::move(r.includes), std::move(r.programs)};
 }
 
 CodeFiles code_files(const FsProbe& fs, const Inputs& in) {
-  Sources sources{{"/etc/gitconfig"}, in.worktree, in.home};
-  const std::string xdg = paths::is_absolute(in.xdg_config_home) ? in.xdg_config_home
-                          : in.home.empty()                      ? ""
-                                                                 : paths::join(in.home, ".config");
-  if (!xdg.empty()) sources.files.push_back(paths::join(xdg, "git/config"));
-  if (!in.home.empty()) sources.files.push_back(paths::join(in.home, ".gitconfig"));
+  Sources sources{base_config_files(in), in.worktree, in.home, in.env.parameters};
   sources.files.push_back(paths::join(in.gitdir, "config"));
   sources.files.push_back(paths::join(in.gitdir, "config.worktree"));
   const PathSyntax posix{paths::is_absolute, paths::join, paths::parent, paths::normalize, false};

@@ -16,18 +16,39 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "plan/fs_probe.hpp"
 
 namespace cordon::git_hooks {
 
+// The variables of the caller's environment that choose git's configuration files (git
+// run later outside, by the same user, reads those instead of /etc/gitconfig, ~/.gitconfig
+// and the XDG file): from the caller's environment, never the sandbox's filtered one.
+struct ConfigEnv {
+  std::optional<std::string> global;    // GIT_CONFIG_GLOBAL: replaces ~/.gitconfig and the XDG file
+  std::optional<std::string> system;    // GIT_CONFIG_SYSTEM: replaces /etc/gitconfig
+  std::optional<std::string> nosystem;  // GIT_CONFIG_NOSYSTEM: true skips the system file
+  // GIT_CONFIG_COUNT with GIT_CONFIG_KEY_<n> and GIT_CONFIG_VALUE_<n>: entries git reads
+  // after every file (a core.hooksPath set there is as real as one in a file).
+  std::vector<std::pair<std::string, std::string>> parameters = {};
+};
+
 struct Inputs {
   std::string gitdir;    // absolute
   std::string worktree;  // the top of the worktree: relative hooksPath values start there
   std::string home;      // "" when unknown: ~ is not expanded
   std::string xdg_config_home = {};
+  ConfigEnv env = {};
 };
+
+// The files git reads before the repository's own, in its order (config.c
+// git_config_sequence): the system file unless GIT_CONFIG_NOSYSTEM is true, then
+// GIT_CONFIG_GLOBAL alone when set, else the XDG file and ~/.gitconfig. Relative values
+// of the variables are as git takes them: from its working directory, which cordon does
+// not know, so `worktree` stands for it (where the user runs git).
+[[nodiscard]] std::vector<std::string> base_config_files(const Inputs& in);
 
 // The hooks git runs, by name (githooks(5)).
 inline constexpr const char* kHookNames[] = {"applypatch-msg",
@@ -91,6 +112,8 @@ struct Sources {
   std::vector<std::string> files;  // the files git reads, in its order (system, global, repository)
   std::string worktree;            // as Inputs::worktree
   std::string home;                // as Inputs::home
+  // Entries git reads after every file (ConfigEnv::parameters), as "section[.sub].key".
+  std::vector<std::pair<std::string, std::string>> parameters = {};
 };
 [[nodiscard]] CodeFiles code_files(const ReadConfig& read, const PathSyntax& syntax, const Sources& sources);
 

@@ -59,11 +59,13 @@ constexpr int kWalkMaxDepth = 64;
 class ProtectedCollector {
  public:
   ProtectedCollector(const Policy& policy, const FsProbe& fs, const std::string& home,
-                     const std::string& xdg_config_home)
+                     const std::string& xdg_config_home, const git_hooks::ConfigEnv& git_env, bool broker)
       : policy_(policy),
         fs_(fs),
+        broker_(broker),
         home_(home),
         xdg_config_home_(xdg_config_home),
+        git_env_(git_env),
         names_(defaults::protected_names_except(policy.unprotect)) {
     for (const auto& e : names_) by_name_.emplace(e.name, &e);
     for (const auto& n : defaults::depth_walk_skipped_names()) skipped_.insert(n);
@@ -98,6 +100,14 @@ class ProtectedCollector {
         if (in_any(path, roots_))
           add_blocking_absent_parents(path, kHomeEntryReason + std::string(e.why), e.directory);
     }
+    // The files GIT_CONFIG_GLOBAL and GIT_CONFIG_SYSTEM name instead (git outside reads
+    // them as the user's configuration), when a writable root holds them.
+    for (const auto& f :
+         git_hooks::base_config_files({"", policy_.workspace, home_, xdg_config_home_, git_env_}))
+      if (in_any(f, roots_) && std::find(roots_.begin(), roots_.end(), f) == roots_.end())
+        add_blocking_absent_parents(
+            f, kHomeEntryReason + std::string("git configuration (GIT_CONFIG_GLOBAL, GIT_CONFIG_SYSTEM)"),
+            false);
   }
 
   // cordon's own state/config, when a writable root contains it.
@@ -109,8 +119,9 @@ class ProtectedCollector {
   std::vector<Protected> protected_paths;
   std::vector<std::pair<std::string, std::string>> pins;  // path, reason
   std::vector<std::string> git_watch;
-  std::vector<std::string> gitdirs;      // every existing git directory in a writable root
-  std::vector<std::string> unparseable;  // git pointers not read as git reads them
+  std::vector<std::string> gitdirs;           // every existing git directory in a writable root
+  std::vector<std::string> unparseable;       // git pointers not read as git reads them
+  std::vector<std::string> guarded_pointers;  // .git files held by the broker, not a mount
   // Protected paths below a symbolic link inside a writable root: the command could
   // point the link elsewhere, so no mount can keep the path itself in place.
   std::vector<std::pair<std::string, std::string>> linked_ancestors;  // path, link
@@ -145,7 +156,17 @@ class ProtectedCollector {
     while (!stack.empty()) {
       auto [dir, depth] = stack.back();
       stack.pop_back();
-      for (const auto& e : fs_.list_typed(dir)) {
+      const auto entries = fs_.list_typed(dir);
+      if (depth > 0 && is_bare_repository(entries)) {
+        // A bare repository (a local remote, origin.git): its hooks run when anyone pushes
+        // into it, its config when git runs there. A git directory like any other.
+        if (policy_.git != GitMode::Writable) {
+          bare_.insert(dir);
+          collect_gitdir(dir, root, 0);
+        }
+        continue;
+      }
+      for (const auto& e : entries) {
         if (++walked > kWalkBudget) {
           walk_truncated.push_back(root);
           return;
@@ -164,10 +185,53 @@ class ProtectedCollector {
           }
           continue;
         }
+        if (e.kind == FileKind::Dir && skipped_.count(e.name) && policy_.git != GitMode::Writable)
+          repositories_in_cache(paths::join(dir, e.name), root);
         if (e.kind != FileKind::Dir || depth + 1 >= kWalkMaxDepth || skipped_.count(e.name)) continue;
         std::string path = paths::join(dir, e.name);
         if (std::find(roots_.begin(), roots_.end(), path) != roots_.end()) continue;
         stack.emplace_back(std::move(path), depth + 1);
+      }
+    }
+  }
+
+  // git takes a directory holding HEAD, objects/ and refs/ for a repository (setup.c
+  // is_git_directory): a bare one when it is not a .git.
+  static bool is_bare_repository(const std::vector<DirEntry>& entries) {
+    bool head = false, objects = false, refs = false;
+    for (const auto& e : entries) {
+      head = head || (e.name == "HEAD" && e.kind == FileKind::File);
+      objects = objects || (e.name == "objects" && e.kind == FileKind::Dir);
+      refs = refs || (e.name == "refs" && e.kind == FileKind::Dir);
+    }
+    return head && objects && refs;
+  }
+
+  // A tool cache the walk does not enter (node_modules, .cargo, ...): a repository at its
+  // first two levels (node_modules/pkg, node_modules/@scope/pkg: a git dependency checked
+  // out with its .git, a bare mirror) is protected like any nested one; deeper ones are
+  // not searched (docs/policy.md says so). Counted against the walk's budget.
+  void repositories_in_cache(const std::string& cache, const std::string& root) {
+    if (cache == paths::join(root, ".git")) return;  // the repository's own, collected already
+    std::vector<std::pair<std::string, int>> stack = {{cache, 0}};
+    while (!stack.empty()) {
+      auto [dir, level] = stack.back();
+      stack.pop_back();
+      for (const auto& e : fs_.list_typed(dir)) {
+        if (++walked > kWalkBudget) return;  // the main walk reports the budget
+        if (e.kind != FileKind::Dir || e.name == ".git") continue;
+        const std::string path = paths::join(dir, e.name);
+        const auto inner = fs_.list_typed(path);
+        walked += inner.size();
+        if (is_bare_repository(inner)) {
+          bare_.insert(path);
+          collect_gitdir(path, root, 0);
+          continue;
+        }
+        if (std::any_of(inner.begin(), inner.end(), [](const DirEntry& d) { return d.name == ".git"; }))
+          collect_dotgit(path, root);
+        else if (level == 0)
+          stack.emplace_back(path, 1);
       }
     }
   }
@@ -235,9 +299,16 @@ class ProtectedCollector {
         return true;
       case FileKind::File: {
         // A .git file (worktree or submodule checkout): the pointer itself is as
-        // dangerous as the config it leads to.
-        add(dotgit, ".git pointer file", false);
-        if (dotgit != paths::join(root, ".git")) pin_ancestors(dotgit);
+        // dangerous as the config it leads to. Below the top, with the broker, it is held
+        // by the broker instead of a mount (LinuxPlan::guarded_pointers): `git worktree
+        // remove` deletes it, and its directory, which a mount would keep (EBUSY).
+        if (broker_ && dotgit != paths::join(root, ".git")) {
+          if (std::find(guarded_pointers.begin(), guarded_pointers.end(), dotgit) == guarded_pointers.end())
+            guarded_pointers.push_back(dotgit);
+        } else {
+          add(dotgit, ".git pointer file", false);
+          if (dotgit != paths::join(root, ".git")) pin_ancestors(dotgit);
+        }
         if (auto gitdir = parse_git_pointer(fs_, dotgit, "gitdir: ", dir))
           collect_gitdir(*gitdir, root, 0);
         else
@@ -260,15 +331,24 @@ class ProtectedCollector {
       return;
     }
     pin_chain(root, gitdir);
-    pin(gitdir, "keeps .git from being renamed away");
+    // A linked worktree's gitdir (worktrees/<id> with a commondir) is not pinned with the
+    // broker: `git worktree remove` and `prune` delete it. The broker refuses to rename it
+    // (rename_refused) and holds what is made in it to the allowlist by its path, with no
+    // commondir or config.worktree made or written there (git_layout: a plan gitdir).
+    const bool removable = removable_worktree_gitdir(gitdir);
+    if (!removable) pin(gitdir, "keeps .git from being renamed away");
     if (std::find(gitdirs.begin(), gitdirs.end(), gitdir) == gitdirs.end()) gitdirs.push_back(gitdir);
     add(paths::join(gitdir, "hooks"), "git hooks run code outside the sandbox", true);
     add(paths::join(gitdir, "config"), "git config can run code (core.fsmonitor, filters, aliases)", false);
     // core.hooksPath: git runs hooks from there instead (a tracked .githooks, husky's .husky/_).
     // Relative values start at the worktree's top: a .git's parent (a nested repository's
     // own), else the root.
-    const std::string top = paths::basename(gitdir) == ".git" ? paths::parent(gitdir) : root;
-    const auto code = git_hooks::code_files(fs_, {gitdir, top, home_, xdg_config_home_});
+    // A bare repository has no worktree: git runs its hooks, and takes relative values,
+    // from the repository itself.
+    const std::string top = bare_.count(gitdir)                 ? gitdir
+                            : paths::basename(gitdir) == ".git" ? paths::parent(gitdir)
+                                                                : root;
+    const auto code = git_hooks::code_files(fs_, {gitdir, top, home_, xdg_config_home_, git_env_});
     for (const auto& dir : code.hooks_dirs) {
       if (!in_any(dir, roots_)) continue;
       const std::string why = "git hooks (core.hooksPath) run code outside the sandbox";
@@ -292,7 +372,7 @@ class ProtectedCollector {
     // pointer is as dangerous as what it leads to.
     const std::string commondir = paths::join(gitdir, "commondir");
     const FileKind common_kind = fs_.lkind(commondir);
-    if (common_kind == FileKind::File)
+    if (common_kind == FileKind::File && !removable)
       add(commondir, "names the git directory whose hooks and config apply", false, false);
     if (common_kind != FileKind::Missing) {
       if (auto common = parse_git_pointer(fs_, commondir, "", gitdir)) {
@@ -301,7 +381,9 @@ class ProtectedCollector {
         unparseable.push_back(commondir);
       }
     }
-    if (fs_.lkind(paths::join(gitdir, "config.worktree")) == FileKind::File)
+    // config.worktree: with the broker, written only through its checked rename of
+    // config.worktree.lock (git sparse-checkout), so no bind (a rename over one is EBUSY).
+    if (fs_.lkind(paths::join(gitdir, "config.worktree")) == FileKind::File && !broker_)
       add(paths::join(gitdir, "config.worktree"), "per-worktree git config", false, false);
     for (const char* sub : {"worktrees", "modules"}) {
       const std::string dir = paths::join(gitdir, sub);
@@ -311,12 +393,19 @@ class ProtectedCollector {
     }
   }
 
+  // With the broker, a linked worktree's gitdir (<gitdir>/worktrees/<id>, holding a
+  // commondir file) is left removable: see collect_gitdir.
+  bool removable_worktree_gitdir(const std::string& gitdir) const {
+    return broker_ && paths::basename(paths::parent(gitdir)) == "worktrees" &&
+           fs_.lkind(paths::join(gitdir, "commondir")) == FileKind::File;
+  }
+
   // Submodule gitdirs nest: modules/a/modules/b. A directory is a gitdir when it
   // has HEAD; otherwise it may be a path component of a submodule name (a/b).
   void collect_nested(const std::string& dir, const std::string& root, int depth) {
     if (depth > 8 || fs_.lkind(dir) != FileKind::Dir) return;
     if (fs_.lkind(paths::join(dir, "HEAD")) == FileKind::File) {
-      pin(dir, "keeps a nested gitdir in place");
+      if (!removable_worktree_gitdir(dir)) pin(dir, "keeps a nested gitdir in place");
       collect_gitdir(dir, root, depth);
       return;
     }
@@ -333,11 +422,14 @@ class ProtectedCollector {
 
   const Policy& policy_;
   const FsProbe& fs_;
+  const bool broker_;  // LinuxPlan::creation_broker
   const std::string home_;
   const std::string xdg_config_home_;
+  const git_hooks::ConfigEnv git_env_;
   const std::vector<defaults::ProtectedName> names_;
   std::unordered_map<std::string, const defaults::ProtectedName*> by_name_;
   std::unordered_set<std::string> skipped_;
+  std::unordered_set<std::string> bare_;  // bare repositories the walk found
   std::vector<std::string> roots_;
   std::unordered_set<std::string> seen_protected_, seen_pins_;
 };
@@ -577,11 +669,18 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
   }
 
   // --- protected paths ------------------------------------------------------------
-  ProtectedCollector pc(policy, fs, inputs.home, inputs.xdg_config_home);
+  ProtectedCollector pc(policy, fs, inputs.home, inputs.xdg_config_home, inputs.git_config_env,
+                        plan.creation_broker);
   pc.collect();
   for (const auto& own : inputs.own_paths) pc.add_own(own);
   plan.git_watch = pc.git_watch;
   plan.gitdirs = pc.gitdirs;
+  plan.guarded_pointers = pc.guarded_pointers;
+  for (const auto& p : plan.guarded_pointers)
+    rules.push_back({"protect", p,
+                     "cannot be written (may be removed; a .git made in its place is checked after the run)",
+                     "cordon's broker (refuses writes to the file; records .git files made)",
+                     ".git pointer file: names the git directory whose hooks and config apply"});
   if (!pc.gitdirs.empty() && !plan.creation_broker && policy.git == GitMode::ConfigOnly)
     plan.report.notes.push_back(
         "git directories: only hooks/ and config are kept read-only; the allowlist of git's everyday data "

@@ -23,6 +23,7 @@
 #include "core/error.hpp"
 #include "core/policy.hpp"
 #include "plan/fs_probe.hpp"
+#include "plan/git_hooks_path.hpp"
 #include "plan/host_caps.hpp"
 #include "plan/limits_plan.hpp"
 #include "plan/net_plan.hpp"
@@ -138,6 +139,9 @@ struct LinuxPlanInputs {
   // $XDG_CONFIG_HOME when set and absolute: the home entries under ~/.config are read
   // from there instead (git, fish, systemd), and protected there too.
   std::string xdg_config_home = {};
+  // GIT_CONFIG_GLOBAL, GIT_CONFIG_SYSTEM and GIT_CONFIG_NOSYSTEM of the caller's
+  // environment: git run outside after the run reads the files they name.
+  git_hooks::ConfigEnv git_config_env = {};
   // Masked files that also hold settings (core/secret_filter.hpp), read and filtered on the
   // host: with a mount namespace the command sees `text` there instead of an empty file.
   struct FilteredSecret {
@@ -191,6 +195,12 @@ struct LinuxPlan {
   std::vector<std::string> gitdirs;
   // --review: the workspace is an overlay whose writes go to the change set.
   std::optional<ReviewOverlay> review;
+  // With the creation broker: `.git` pointer files below the top of a writable root (a
+  // linked worktree's, a submodule's checkout). No read-only bind, so that `git worktree
+  // remove` and `prune` can delete them: the broker refuses every write to the file itself
+  // (its inode, whatever name reaches it), and a `.git` made in its place is recorded and
+  // checked after the run (CreateBroker::new_git_pointers, git_guard.hpp).
+  std::vector<std::string> guarded_pointers;
   PlanReport report;
 };
 

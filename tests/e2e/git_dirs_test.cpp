@@ -345,3 +345,179 @@ TEST_F(GitDirs, AnUnparseablePointerRefusesTheRun) {
   EXPECT_EQ(b.code, 0) << b.err;
   EXPECT_TRUE(exists(box.ws / "ran"));
 }
+
+// Linked worktrees made in an earlier run (here: outside, before it): `git worktree
+// remove` and `git worktree prune` inside delete the worktree's .git file and its gitdir
+// under .git/worktrees (a read-only bind on the pointer and a pinned gitdir made both
+// fail with EBUSY). Checked from outside: both worktrees are gone and git knows it.
+TEST_F(GitDirs, WorktreeMadeInAnEarlierRunCanBeRemovedAndPruned) {
+  make_repo(box, box.ws.path());
+  ASSERT_EQ(git_at(box, box.ws.path(), {"worktree", "add", "-q", "wt", "-b", "wt"}).code, 0);
+  ASSERT_EQ(git_at(box, box.ws.path(), {"worktree", "add", "-q", "wt2", "-b", "wt2"}).code, 0);
+  auto o = box.sh(
+      "git worktree remove wt && echo removed; rm -rf wt2 && git worktree prune && echo pruned; "
+      "git worktree list",
+      {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "removed")) << o.out << o.err;
+  EXPECT_TRUE(contains(o.out, "pruned")) << o.out << o.err;
+  EXPECT_FALSE(exists(box.ws / "wt")) << o.err;
+  EXPECT_FALSE(exists(box.ws / "wt2")) << o.err;
+  EXPECT_FALSE(exists(box.ws / ".git/worktrees/wt")) << o.err;
+  EXPECT_FALSE(exists(box.ws / ".git/worktrees/wt2")) << o.err;
+  auto list = git_at(box, box.ws.path(), {"worktree", "list", "--porcelain"});
+  EXPECT_FALSE(contains(list.out, "/wt")) << list.out;
+  expect_git_inert_at(box, box.ws.path(), marker);
+}
+
+// The attacker's half of the above: a removable pointer and gitdir are not a writable
+// one. Rewritten (directly, through a hard link, by truncate), or deleted and made again
+// leading to a directory full of hooks (also after its directory was renamed), the
+// worktree's .git file either keeps its bytes or is moved away after the run; the
+// worktree's gitdir cannot be renamed, and its commondir neither rewritten nor made again.
+TEST_F(GitDirs, ARemovableWorktreePointerCannotBeRedirected) {
+  make_repo(box, box.ws.path());
+  for (const char* wt : {"wa", "wb", "wc"})
+    ASSERT_EQ(git_at(box, box.ws.path(), {"worktree", "add", "-q", wt, "-b", wt}).code, 0);
+  const std::string pointer_a = read_file(box.ws / "wa/.git");
+  const std::string common_a = read_file(box.ws / ".git/worktrees/wa/commondir");
+  const std::string hook = "#!/bin/sh\\ntouch " + marker + "\\n";
+  const std::string evil_cfg = "[core]\\n\\tfsmonitor = touch " + marker + "\\n";
+  auto o = box.sh(
+      "mkdir -p evil/hooks evil/objects evil/refs && echo 'ref: refs/heads/main' > evil/HEAD; "
+      "printf '" +
+          hook +
+          "' > evil/hooks/pre-commit; chmod +x evil/hooks/pre-commit; "
+          "printf '" +
+          evil_cfg +
+          "' > evil/config; "
+          "mkdir -p .git/refs/x/objects .git/refs/x/refs && echo 'ref: refs/heads/main' > .git/refs/x/HEAD; "
+          "printf '" +
+          evil_cfg +
+          "' > .git/refs/x/config; "
+          // wa: rewritten in place, through a second name, truncated
+          "printf 'gitdir: ../evil\\n' > wa/.git; echo w1=$?; ln wa/.git wa/second; "
+          "printf 'gitdir: ../evil\\n' > wa/second; echo w2=$?; truncate -s 0 wa/.git; echo w3=$?; "
+          "mv wa/.git wa/moved; printf 'gitdir: ../evil\\n' >> wa/moved; echo w4=$?; mv wa/moved wa/.git; "
+          // the gitdir: renamed away, commondir rewritten or removed and made again
+          "mv .git/worktrees/wa .git/worktrees/wz; echo m1=$?; mv .git/worktrees/wa elsewhere; echo m2=$?; "
+          "echo ../../../evil > .git/worktrees/wa/commondir; echo c1=$?; "
+          "rm .git/worktrees/wb/commondir; echo ../../../evil > .git/worktrees/wb/commondir; echo c2=$?; "
+          "printf '" +
+          evil_cfg +
+          "' > .git/worktrees/wb/config; echo c3=$?; "
+          // wb: deleted and made again, leading to evil
+          "rm wb/.git; printf 'gitdir: ../evil\\n' > wb/.git; "
+          // wc: deleted, made again leading into .git/refs/x, then its directory renamed
+          "rm wc/.git; printf 'gitdir: ../.git/refs/x\\n' > wc/.git; mv wc wd; "
+          "true",
+      {"--report-denials", "full"}, "", kGitIdentity);
+  for (const char* w : {"w1=0", "w2=0", "w3=0", "w4=0", "m1=0", "m2=0", "c1=0", "c2=0", "c3=0"})
+    EXPECT_FALSE(contains(o.out, w)) << w << "\n" << o.out << o.err;
+  // The pointer's own bytes (its second name holds the same file; .git itself, made a hard
+  // link by the command, is moved away after the run: cordon cannot tell which name is whose).
+  EXPECT_EQ(read_file(box.ws / "wa/second"), pointer_a) << o.err;
+  EXPECT_EQ(read_file(box.ws / ".git/worktrees/wa/commondir"), common_a) << o.err;
+  EXPECT_FALSE(exists(box.ws / ".git/worktrees/wb/commondir")) << o.err;
+  EXPECT_FALSE(exists(box.ws / ".git/worktrees/wb/config")) << o.err;
+  EXPECT_TRUE(contains(o.err, ".git pointer file")) << o.err;
+  for (const char* w : {"wa", "wb", "wd"}) {
+    const std::string at = box.ws / w;
+    const std::string pointer = exists(at + "/.git") ? read_file(at + "/.git") : "";
+    EXPECT_FALSE(contains(pointer, "evil")) << w;
+    EXPECT_FALSE(contains(pointer, "refs/x")) << w;
+    git_at(box, at, {"status"});
+    git_at(box, at, {"commit", "-q", "--allow-empty", "-m", "x"});
+  }
+  EXPECT_FALSE(exists(marker)) << "planted code ran outside the sandbox\n" << o.err;
+  expect_git_inert_at(box, box.ws / "wa", marker);
+  expect_git_inert_at(box, box.ws.path(), marker);
+}
+
+// git sparse-checkout writes config.worktree (core.sparseCheckout) and sets
+// extensions.worktreeConfig in config: both through checked writes, in the main worktree
+// and in a linked one made in an earlier run. A config.worktree with an entry that runs
+// code is refused, however it is brought there; git outside runs nothing planted.
+TEST_F(GitDirs, SparseCheckoutWritesAWorktreeConfigThroughTheCheck) {
+  make_repo(box, box.ws.path());
+  fs::create_directories(box.ws / "keep");
+  fs::create_directories(box.ws / "drop");
+  write_file(box.ws / "keep/k.txt", "k\n");
+  write_file(box.ws / "drop/d.txt", "d\n");
+  ASSERT_EQ(git_at(box, box.ws.path(), {"add", "keep", "drop"}).code, 0);
+  ASSERT_EQ(git_at(box, box.ws.path(), {"commit", "-qm", "dirs"}).code, 0);
+  ASSERT_EQ(git_at(box, box.ws.path(), {"worktree", "add", "-q", "wt", "-b", "wt"}).code, 0);
+  const std::string evil = "[core]\\n\\tsparseCheckout = true\\n\\tfsmonitor = touch " + marker + "\\n";
+  auto o = box.sh(
+      "git sparse-checkout set keep && echo main-sparse; "
+      "git -C wt sparse-checkout set keep && echo wt-sparse; "
+      "printf '" +
+          evil +
+          "' > .git/config.worktree.lock; mv .git/config.worktree.lock .git/config.worktree; "
+          "echo m1=$?; printf '" +
+          evil +
+          "' > x.lock; mv x.lock .git/worktrees/wt/config.worktree; echo m2=$?; "
+          "printf '" +
+          evil +
+          "' >> .git/config.worktree; echo m3=$?; "
+          "rm -f .git/config.worktree.lock; git config --worktree core.fsmonitor 'touch " +
+          marker +
+          "'; echo m4=$?; "
+          "rm .git/config.worktree; printf '" +
+          evil +
+          "' > .git/config.worktree; "
+          "echo m5=$?; git -C wt config --worktree user.name inside; echo name=$?",
+      {"--report-denials", "full"}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "main-sparse")) << o.out << o.err;
+  EXPECT_TRUE(contains(o.out, "wt-sparse")) << o.out << o.err;
+  EXPECT_TRUE(contains(o.out, "name=0")) << o.out << o.err;
+  for (const char* m : {"m1=0", "m2=0", "m3=0", "m4=0", "m5=0"})
+    EXPECT_FALSE(contains(o.out, m)) << m << "\n" << o.out << o.err;
+  EXPECT_FALSE(exists(box.ws / "drop/d.txt")) << "sparse checkout did not apply\n" << o.err;
+  EXPECT_FALSE(exists(box.ws / "wt/drop/d.txt")) << "sparse checkout did not apply in wt\n" << o.err;
+  EXPECT_TRUE(exists(box.ws / "keep/k.txt"));
+  EXPECT_TRUE(contains(read_file(box.ws / ".git/config"), "worktreeconfig"))
+      << read_file(box.ws / ".git/config");
+  for (const std::string& f : {box.ws / ".git/config.worktree", box.ws / ".git/worktrees/wt/config.worktree"})
+    EXPECT_FALSE(contains(exists(f) ? read_file(f) : "", "fsmonitor")) << f;
+  EXPECT_TRUE(contains(o.err, "a worktree's config can run code")) << o.err;
+  expect_git_inert_at(box, box.ws.path(), marker);
+  expect_git_inert_at(box, box.ws / "wt", marker);
+  auto sparse = git_at(box, box.ws / "wt", {"sparse-checkout", "list"});
+  EXPECT_EQ(sparse.out, "keep\n") << sparse.err;
+}
+
+// A bare repository in the workspace (a local remote: its hooks run when anyone pushes
+// into it) and a repository inside node_modules (a directory the depth walk skips) are git
+// directories like the workspace's: nothing planted there runs outside afterwards, and a
+// push into the bare one from inside still works.
+TEST_F(GitDirs, BareRepositoriesAndRepositoriesInSkippedDirectoriesAreProtected) {
+  make_repo(box, box.ws / "src");
+  ASSERT_EQ(git_at(box, box.ws.path(), {"init", "-q", "--bare", "-b", "main", box.ws / "remote.git"}).code,
+            0);
+  ASSERT_EQ(git_at(box, box.ws / "src", {"push", "-q", box.ws / "remote.git", "main"}).code, 0);
+  make_repo(box, box.ws / "node_modules/pkg");
+  const std::string hook = "#!/bin/sh\\ntouch " + marker + "\\n";
+  auto o =
+      box.sh(plant("node_modules/pkg/.git", marker) +
+                 "; for h in pre-receive post-receive update pre-commit; do printf '" + hook +
+                 "' > remote.git/hooks/$h; chmod +x remote.git/hooks/$h; done; "
+                 "printf '[core]\\n\\tfsmonitor = touch " +
+                 marker +
+                 "\\n' >> remote.git/config; "
+                 "cd src && echo two >> file.txt && git commit -qam two && git push -q ../remote.git main && "
+                 "echo push-ok",
+             {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "push-ok")) << o.out << o.err;
+  EXPECT_FALSE(exists(marker)) << "a planted hook ran inside";
+  for (const char* h : {"pre-receive", "post-receive", "update", "pre-commit"})
+    EXPECT_FALSE(exists(box.ws / (std::string("remote.git/hooks/") + h))) << h;
+  EXPECT_FALSE(contains(read_file(box.ws / "remote.git/config"), "fsmonitor"));
+  // Outside, as the user: a push into the bare repository and git in the checkout.
+  write_file(box.ws / "src/file.txt", "three\n");
+  ASSERT_EQ(git_at(box, box.ws / "src", {"commit", "-qam", "three"}).code, 0);
+  auto push = git_at(box, box.ws / "src", {"push", "-q", box.ws / "remote.git", "main"});
+  EXPECT_EQ(push.code, 0) << push.err;
+  git_at(box, box.ws / "remote.git", {"log", "--oneline"});
+  expect_git_inert_at(box, box.ws / "node_modules/pkg", marker);
+  EXPECT_FALSE(exists(marker)) << "planted code ran outside the sandbox";
+}

@@ -582,8 +582,9 @@ TEST_F(PostRun, ARepositoryMadeInASubdirectoryIsNeutralisedAndStaysUsable) {
 }
 
 // A bare repository that existed before the run is the project's: left alone while the
-// command does not touch it, neutralised (and said) when the command changed it.
-TEST_F(PostRun, ABareRepositoryFromBeforeTheRunIsLeftAloneUntilTheCommandChangesIt) {
+// command does not touch it, and a git directory like any other (docs/policy.md): a config
+// entry that runs code is refused when the command writes it, rather than removed after.
+TEST_F(PostRun, ABareRepositoryFromBeforeTheRunIsLeftAloneAndProtected) {
   ASSERT_EQ(run_process({"git", "init", "-q", "--bare", box.ws / "fixture.git"}, box.ws.path(), "",
                         box.env(kGitIdentity), kBoundSeconds)
                 .code,
@@ -599,10 +600,11 @@ TEST_F(PostRun, ABareRepositoryFromBeforeTheRunIsLeftAloneUntilTheCommandChanges
   EXPECT_EQ(read_file(box.ws / "fixture.git/config"), before);
   write_marker_script(outside / "pager", marker);
   auto o = run_inside(box, "git -C fixture.git config core.pager " + outside / "pager");
-  EXPECT_EQ(o.code, 0) << o.err;
-  EXPECT_TRUE(contains(o.err, "fixture.git/config: removed core.pager")) << o.err;
-  EXPECT_FALSE(contains(read_file(box.ws / "fixture.git/config"), "pager"))
-      << read_file(box.ws / "fixture.git/config");
+  EXPECT_NE(o.code, 0) << o.err;
+  EXPECT_TRUE(
+      contains(o.err, "fixture.git/config (protected path: git config can run code; refused key core.pager"))
+      << o.err;
+  EXPECT_EQ(read_file(box.ws / "fixture.git/config"), before);
 }
 
 TEST_F(PostRun, ReportIntoAPlantedSymlinkLeavesTheTargetUnchanged) {

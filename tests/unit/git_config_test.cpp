@@ -88,16 +88,16 @@ TEST(GitConfigFilter, KeepsInertKeysDropsCodeRunningOnes) {
       "[user]\n\tname = A\n\temail = a@b\n[extensions]\n\tobjectformat = sha1\n\tworktreeConfig = true\n");
   ASSERT_FALSE(p.error);
   auto f = filter_inert(p.entries);
-  EXPECT_EQ(f.dropped,
-            (V{"core.fsmonitor", "core.sshcommand", "core.hookspath", "core.editor", "core.pager",
-               "include.path", "includeif.gitdir:/.path", "alias.st", "filter.lfs.clean", "filter.lfs.smudge",
-               "remote.origin.uploadpack", "remote.evil.url", "extensions.worktreeconfig"}));
-  EXPECT_EQ(serialize(f.kept),
-            "[core]\n\trepositoryformatversion = 0\n\tbare = false\n"
-            "[remote \"origin\"]\n\turl = https://example.com/r.git\n\tfetch = "
-            "+refs/heads/*:refs/remotes/origin/*\n"
-            "[branch \"main\"]\n\tremote = origin\n\tmerge = refs/heads/main\n"
-            "[user]\n\tname = A\n\temail = a@b\n[extensions]\n\tobjectformat = sha1\n");
+  EXPECT_EQ(f.dropped, (V{"core.fsmonitor", "core.sshcommand", "core.hookspath", "core.editor", "core.pager",
+                          "include.path", "includeif.gitdir:/.path", "alias.st", "filter.lfs.clean",
+                          "filter.lfs.smudge", "remote.origin.uploadpack", "remote.evil.url"}));
+  EXPECT_EQ(
+      serialize(f.kept),
+      "[core]\n\trepositoryformatversion = 0\n\tbare = false\n"
+      "[remote \"origin\"]\n\turl = https://example.com/r.git\n\tfetch = "
+      "+refs/heads/*:refs/remotes/origin/*\n"
+      "[branch \"main\"]\n\tremote = origin\n\tmerge = refs/heads/main\n"
+      "[user]\n\tname = A\n\temail = a@b\n[extensions]\n\tobjectformat = sha1\n\tworktreeconfig = true\n");
 }
 
 TEST(GitConfigFilter, RemoteUrls) {

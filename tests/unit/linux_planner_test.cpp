@@ -237,6 +237,67 @@ TEST(GitHooksPath, IncludedFilesAndTheProgramsConfigRunsAreFound) {
                                       "/home/u/proj/tools/clean", "/home/u/proj/scripts/conv.py"}));
 }
 
+// GIT_CONFIG_GLOBAL, GIT_CONFIG_SYSTEM and GIT_CONFIG_NOSYSTEM of the caller choose the
+// files git reads outside after the run: those are read instead of ~/.gitconfig, the XDG
+// file and /etc/gitconfig.
+TEST(GitHooksPath, TheCallersGitConfigVariablesChooseTheFiles) {
+  FakeFs fs;
+  fs.file("/etc/gitconfig", "[core]\n\thooksPath = /etc-hooks\n");
+  fs.file("/srv/system.cfg", "[core]\n\thooksPath = /system-hooks\n");
+  fs.file("/home/u/.gitconfig", "[core]\n\thooksPath = /home-hooks\n");
+  fs.file("/home/u/.config/git/config", "[core]\n\thooksPath = /xdg-hooks\n");
+  fs.file("/home/u/proj/global.cfg", "[core]\n\thooksPath = /global-hooks\n");
+  auto hooks = [&](git_hooks::ConfigEnv env) {
+    return git_hooks::code_files(fs, {"/home/u/proj/.git", "/home/u/proj", "/home/u", "", std::move(env)})
+        .hooks_dirs;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(hooks({}), (V{"/etc-hooks", "/xdg-hooks", "/home-hooks"}));
+  EXPECT_EQ(hooks({"/home/u/proj/global.cfg", std::nullopt, std::nullopt}),
+            (V{"/etc-hooks", "/global-hooks"}));
+  EXPECT_EQ(hooks({"global.cfg", "/srv/system.cfg", std::nullopt}), (V{"/system-hooks", "/global-hooks"}));
+  EXPECT_EQ(hooks({std::nullopt, "/srv/system.cfg", "1"}), (V{"/xdg-hooks", "/home-hooks"}));
+  EXPECT_EQ(hooks({std::nullopt, std::nullopt, "true"}), (V{"/xdg-hooks", "/home-hooks"}));
+  EXPECT_EQ(hooks({"", std::nullopt, "0"}), (V{"/etc-hooks"}));  // an empty global: no file at all
+  EXPECT_EQ(hooks({std::nullopt, std::nullopt, "nonsense"}), (V{"/etc-hooks", "/xdg-hooks", "/home-hooks"}));
+}
+
+// GIT_CONFIG_COUNT's entries are config git reads after every file: a core.hooksPath or a
+// program named there counts (an include's relative path git refuses there: ignored).
+TEST(GitHooksPath, TheCallersGitConfigCountEntriesCount) {
+  FakeFs fs;
+  git_hooks::ConfigEnv env;
+  env.parameters = {{"core.hooksPath", ".husky/_"},
+                    {"filter.x.clean", "tools/clean"},
+                    {"include.path", "relative.inc"},
+                    {"Core.HooksPath", "/abs"},
+                    {"nodot", "x"}};
+  const auto code =
+      git_hooks::code_files(fs, {"/home/u/proj/.git", "/home/u/proj", "/home/u", "", std::move(env)});
+  EXPECT_EQ(code.hooks_dirs, (std::vector<std::string>{"/home/u/proj/.husky/_", "/abs"}));
+  EXPECT_EQ(code.programs, std::vector<std::string>{"/home/u/proj/tools/clean"});
+  EXPECT_TRUE(code.includes.empty());
+}
+
+// A GIT_CONFIG_GLOBAL file inside the workspace is the user's configuration outside:
+// protected like ~/.gitconfig, present or absent, and what it names as hooks too.
+TEST(LinuxPlanner, AGlobalConfigFileNamedByTheCallerIsProtected) {
+  auto fs = base_fs();
+  fs.file("/home/u/proj/my.gitconfig", "[core]\n\thooksPath = /home/u/proj/gh\n");
+  auto inputs = kInputs;
+  inputs.git_config_env.global = "/home/u/proj/my.gitconfig";
+  inputs.git_config_env.system = "/home/u/proj/absent.cfg";
+  auto plan = plan_linux(base_policy(), host(7), fs, inputs);
+  ASSERT_TRUE(plan);
+  std::set<std::string> bound, refused;
+  for (const auto& m : plan->mounts)
+    if (m.kind == MountKind::BindReadOnly) bound.insert(m.target);
+  for (const auto& r : plan->refused_creations) refused.insert(r.path);
+  EXPECT_TRUE(bound.count("/home/u/proj/my.gitconfig"));
+  EXPECT_TRUE(refused.count("/home/u/proj/absent.cfg"));
+  EXPECT_TRUE(refused.count("/home/u/proj/gh")) << "its hooks directory";
+}
+
 TEST(LinuxPlanner, HooksPathInsideTheWorkspaceIsProtectedPresentOrAbsent) {
   auto fs = base_fs();
   fs.file("/home/u/proj/.git/config", "[core]\n\thooksPath = .githooks\n");
@@ -301,13 +362,14 @@ TEST(LinuxPlanner, NestedRepositoriesAreProtectedLikeTheRootOne) {
   auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
   ASSERT_TRUE(plan) << plan.error().message();
   auto ro = targets(*plan, MountKind::BindReadOnly);
-  for (const char* p :
-       {"/home/u/proj/vendor/lib/.git/hooks", "/home/u/proj/vendor/lib/.git/config",
-        "/home/u/proj/a/b/c/.git/config", "/home/u/proj/x/sub/.git", "/home/u/proj/.git/modules/sub/config"})
+  for (const char* p : {"/home/u/proj/vendor/lib/.git/hooks", "/home/u/proj/vendor/lib/.git/config",
+                        "/home/u/proj/a/b/c/.git/config", "/home/u/proj/.git/modules/sub/config"})
     EXPECT_TRUE(contains(ro, p)) << p;
+  // The .git file below the top: held by the creation broker, not a mount (removable).
+  EXPECT_TRUE(contains(plan->guarded_pointers, "/home/u/proj/x/sub/.git"));
   auto pins = targets(*plan, MountKind::Pin);
   for (const char* p : {"/home/u/proj/vendor", "/home/u/proj/vendor/lib", "/home/u/proj/vendor/lib/.git",
-                        "/home/u/proj/a/b/c/.git", "/home/u/proj/x/sub"})
+                        "/home/u/proj/a/b/c/.git"})
     EXPECT_TRUE(contains(pins, p)) << p;
   for (const char* g : {"/home/u/proj/.git", "/home/u/proj/vendor/lib/.git", "/home/u/proj/a/b/c/.git",
                         "/home/u/proj/.git/modules/sub"})
@@ -1266,4 +1328,93 @@ TEST(LinuxPlannerSeccomp, ChmodCannotSetTheSetIdBits) {
 }
 
 }  // namespace
+
+// With the creation broker, a linked worktree's .git file and its gitdir under
+// .git/worktrees are not mounts (git worktree remove deletes both): the broker guards the
+// pointer's bytes and the gitdir's allowlist; without it, both stay read-only binds.
+TEST(LinuxPlanner, ALinkedWorktreeIsRemovableWithTheBroker) {
+  auto fs = base_fs();
+  fs.dir("/home/u/proj/.git/worktrees/wt")
+      .file("/home/u/proj/.git/worktrees/wt/HEAD", "ref: refs/heads/wt\n")
+      .file("/home/u/proj/.git/worktrees/wt/commondir", "../..\n")
+      .file("/home/u/proj/.git/worktrees/wt/config.worktree", "[core]\n\tsparseCheckout = true\n")
+      .dir("/home/u/proj/sub/wt")
+      .file("/home/u/proj/sub/wt/.git", "gitdir: /home/u/proj/.git/worktrees/wt\n");
+  auto caps = host(7);
+  caps.seccomp = caps.openat2 = true;
+  auto plan = plan_linux(base_policy(), caps, fs, kInputs);
+  ASSERT_TRUE(plan);
+  ASSERT_TRUE(plan->creation_broker);
+  std::set<std::string> mounted;
+  for (const auto& m : plan->mounts) mounted.insert(m.target);
+  for (const char* p :
+       {"/home/u/proj/sub/wt/.git", "/home/u/proj/sub/wt", "/home/u/proj/.git/worktrees/wt",
+        "/home/u/proj/.git/worktrees/wt/commondir", "/home/u/proj/.git/worktrees/wt/config.worktree"})
+    EXPECT_FALSE(mounted.count(p)) << p;
+  EXPECT_TRUE(mounted.count("/home/u/proj/.git/worktrees")) << "pinned: holds the gitdir's path";
+  EXPECT_EQ(plan->guarded_pointers, std::vector<std::string>{"/home/u/proj/sub/wt/.git"});
+  EXPECT_TRUE(std::count(plan->gitdirs.begin(), plan->gitdirs.end(), "/home/u/proj/.git/worktrees/wt"));
+  auto rules = denial_rules(base_policy(), *plan, "/home/u");
+  EXPECT_EQ(rules.guarded_files, plan->guarded_pointers);
+
+  caps.openat2 = false;  // Linux < 5.6: no creation broker
+  auto old = plan_linux(base_policy(), caps, fs, kInputs);
+  ASSERT_TRUE(old) << old.error().message();
+  std::set<std::string> bound;
+  for (const auto& m : old->mounts) bound.insert(m.target);
+  for (const char* p : {"/home/u/proj/sub/wt/.git", "/home/u/proj/.git/worktrees/wt/commondir",
+                        "/home/u/proj/.git/worktrees/wt"})
+    EXPECT_TRUE(bound.count(p)) << p;
+  EXPECT_TRUE(old->guarded_pointers.empty());
+}
+
+// Bare repositories in a writable root (a local remote a test pushes to) and repositories
+// in the first levels of a tool cache the walk skips (node_modules/pkg/.git) are git
+// directories like the workspace's own.
+TEST(LinuxPlanner, BareRepositoriesAndRepositoriesInToolCachesAreProtected) {
+  auto fs = base_fs();
+  fs.dir("/home/u/proj/remote.git/objects")
+      .dir("/home/u/proj/remote.git/refs")
+      .dir("/home/u/proj/remote.git/hooks")
+      .file("/home/u/proj/remote.git/HEAD", "ref: refs/heads/main\n")
+      .file("/home/u/proj/remote.git/config", "[core]\n\tbare = true\n");
+  fs.dir("/home/u/proj/node_modules/pkg/.git/hooks")
+      .file("/home/u/proj/node_modules/pkg/.git/HEAD", "ref: refs/heads/main\n")
+      .file("/home/u/proj/node_modules/pkg/.git/config");
+  fs.dir("/home/u/proj/node_modules/@scope/lib/.git/hooks")
+      .file("/home/u/proj/node_modules/@scope/lib/.git/HEAD", "ref: refs/heads/main\n");
+  fs.dir("/home/u/proj/node_modules/a/node_modules/b/.git/hooks")
+      .file("/home/u/proj/node_modules/a/node_modules/b/.git/HEAD", "ref: refs/heads/main\n");
+  auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
+  ASSERT_TRUE(plan);
+  auto has = [&](const std::string& g) {
+    return std::count(plan->gitdirs.begin(), plan->gitdirs.end(), g) > 0;
+  };
+  EXPECT_TRUE(has("/home/u/proj/remote.git"));
+  EXPECT_TRUE(has("/home/u/proj/node_modules/pkg/.git"));
+  EXPECT_TRUE(has("/home/u/proj/node_modules/@scope/lib/.git"));
+  EXPECT_FALSE(has("/home/u/proj/node_modules/a/node_modules/b/.git")) << "deeper: not searched (documented)";
+  std::set<std::string> bound;
+  for (const auto& m : plan->mounts)
+    if (m.kind == MountKind::BindReadOnly) bound.insert(m.target);
+  EXPECT_TRUE(bound.count("/home/u/proj/remote.git/hooks"));
+  EXPECT_TRUE(bound.count("/home/u/proj/remote.git/config"));
+  EXPECT_TRUE(bound.count("/home/u/proj/node_modules/pkg/.git/hooks"));
+}
+
+// A bare repository's relative core.hooksPath is taken from the repository itself (it has
+// no worktree): that directory is the one protected.
+TEST(LinuxPlanner, ABareRepositorysRelativeHooksPathIsItsOwn) {
+  auto fs = base_fs();
+  fs.dir("/home/u/proj/remote.git/objects")
+      .dir("/home/u/proj/remote.git/refs")
+      .file("/home/u/proj/remote.git/HEAD", "ref: refs/heads/main\n")
+      .file("/home/u/proj/remote.git/config", "[core]\n\tbare = true\n\thooksPath = custom-hooks\n");
+  auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
+  ASSERT_TRUE(plan);
+  std::set<std::string> refused;
+  for (const auto& r : plan->refused_creations) refused.insert(r.path);
+  EXPECT_TRUE(refused.count("/home/u/proj/remote.git/custom-hooks"));
+}
+
 }  // namespace cordon

@@ -336,6 +336,16 @@ Status CreateBroker::pin_watched() {
     if (!g.file.valid() || ::fstat(g.file.get(), &fst) != 0 || !S_ISREG(fst.st_mode)) continue;
     git_configs_.push_back(std::move(g));
   }
+  for (const auto& path : rules_.guarded_files) {
+    // Looked at without following a link, beneath a directory opened without one: the
+    // file the plan read. Gone or no longer a file: there is nothing to write to.
+    auto dir = PinnedDir::open_without_links(paths::parent(path));
+    if (!dir) continue;
+    UniqueFd file(::openat(dir->fd(), paths::basename(path).c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    struct stat st {};
+    if (!file.valid() || ::fstat(file.get(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    guarded_.push_back(Guarded{st.st_dev, st.st_ino, std::move(file), path});
+  }
   return Ok{};
 }
 
@@ -567,6 +577,36 @@ void CreateBroker::note_git_pointer(const Named& n) {
     new_pointers_.emplace_back();  // "" = too many
 }
 
+std::optional<Denial> CreateBroker::guarded_write(const Named& n, const struct stat& st) const {
+  for (const auto& g : guarded_)
+    if (g.dev == st.st_dev && g.ino == st.st_ino)
+      return Denial{to_string(Operation::Write), n.path(), "",
+                    "protected path: .git pointer file (names the git directory whose hooks and config "
+                    "apply; it may be removed, not rewritten)",
+                    "none: change it outside the sandbox (or --git writable)"};
+  return std::nullopt;
+}
+
+bool CreateBroker::moves_plan_gitdir(const Named& n) const {
+  if (!rules_.git_checks || rules_.gitdirs.empty()) return false;
+  const std::string dir = tree_path(n.dir.get());
+  if (dir.empty()) return true;  // where it is cannot be told: as a mount point would be
+  const std::string path = paths::join(dir, n.name);
+  return std::find(rules_.gitdirs.begin(), rules_.gitdirs.end(), path) != rules_.gitdirs.end();
+}
+
+void CreateBroker::follow_moved_pointers(const std::string& from, const std::string& to, bool exchange) {
+  if (from.empty() || to.empty()) return;
+  std::lock_guard<std::mutex> lock(pointers_mutex_);
+  for (auto& p : new_pointers_) {
+    if (p.empty()) continue;
+    if (paths::is_within(p, from) && p != from)
+      p = to + p.substr(from.size());
+    else if (exchange && paths::is_within(p, to) && p != to)
+      p = from + p.substr(to.size());
+  }
+}
+
 std::optional<Denial> CreateBroker::refused(const Named& n, Operation op) const {
   if (watched_.empty() && rules_.refuse_names.empty()) return std::nullopt;
   if (auto d = inside_protected(n, op)) return d;
@@ -744,6 +784,12 @@ CreateBroker::Opened CreateBroker::open_for(const seccomp_notif& req, int listen
       struct stat st {};
       if (::fstat(fd.get(), &st) != 0) return Opened{{}, error(errno)};
       if (is_dev_tty(st)) return own_terminal(tid, flags);
+      if (writes && S_ISREG(st.st_mode))
+        if (auto d = guarded_write(t, st)) {
+          BrokerReply r = error(EACCES);
+          r.event = std::move(d);
+          return Opened{{}, std::move(r)};
+        }
       if (((flags & O_CREAT) || writes) && S_ISREG(st.st_mode)) note_git_pointer(t);
       if (writes && S_ISREG(st.st_mode) && st.st_nlink > 1) {
         UniqueFd copy;
@@ -1058,6 +1104,19 @@ BrokerReply CreateBroker::rename(const seccomp_notif& req, int listener, int old
       if (mount_point(from.dir.get(), from.name)) return error(EBUSY);
       return write_new_git_config(from, to);
     }
+  // config.worktree in any git directory: only as checked content (extensions.worktreeConfig
+  // makes git read it as config).
+  // git renames; mv asks RENAME_NOREPLACE first.
+  if ((flags & ~static_cast<unsigned>(RENAME_NOREPLACE)) == 0 && !from.slash && !to.slash &&
+      arriving == GitUse::MoveFile && to.name == "config.worktree")
+    if (git_place(to)) {
+      if (mount_point(from.dir.get(), from.name) || mount_point(to.dir.get(), to.name)) return error(EBUSY);
+      struct stat present {};
+      if ((flags & RENAME_NOREPLACE) &&
+          ::fstatat(to.dir.get(), to.name.c_str(), &present, AT_SYMLINK_NOFOLLOW) == 0)
+        return error(EEXIST);
+      return write_worktree_config(from, to);
+    }
   if (auto d = git_refused(to, Operation::Rename, arriving)) {
     BrokerReply r = error(EACCES);
     r.event = std::move(d);
@@ -1070,9 +1129,16 @@ BrokerReply CreateBroker::rename(const seccomp_notif& req, int listener, int old
       return r;
     }
   if (mount_point(from.dir.get(), from.name) || mount_point(to.dir.get(), to.name)) return error(EBUSY);
+  // A git directory of the plan that is not a mount point (a linked worktree's) stays
+  // where it is, as a pinned one would (EBUSY): the allowlist is held by its path.
+  if (moves_plan_gitdir(from) || moves_plan_gitdir(to)) return error(EBUSY);
+  const bool moves_directory = arriving == GitUse::MoveDirectory || (flags & RENAME_EXCHANGE);
+  const std::string from_path = moves_directory ? paths::join(tree_path(from.dir.get()), from.name) : "";
+  const std::string to_path = moves_directory ? paths::join(tree_path(to.dir.get()), to.name) : "";
   const int rc = static_cast<int>(
       ::syscall(SYS_renameat2, from.dir.get(), from.arg().c_str(), to.dir.get(), to.arg().c_str(), flags));
   if (rc == 0) {
+    if (moves_directory) follow_moved_pointers(from_path, to_path, (flags & RENAME_EXCHANGE) != 0);
     note_git_pointer(to);
     if (flags & RENAME_EXCHANGE) note_git_pointer(from);
   }
@@ -1252,6 +1318,56 @@ BrokerReply CreateBroker::write_new_git_config(const Named& lock, const Named& c
     return refuse("refused key " + names);
   }
   const std::string out = git_config::serialize(parsed.entries);
+  char temp[48];
+  std::snprintf(temp, sizeof temp, ".cordon-config-%d-%llx", static_cast<int>(::getpid()),
+                static_cast<unsigned long long>(copies_++));
+  UniqueFd dst(::openat(config.dir.get(), temp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (!dst.valid()) return error(errno);
+  auto fail = [&](int e) {
+    ::unlinkat(config.dir.get(), temp, 0);
+    return error(e);
+  };
+  for (size_t done = 0; done < out.size();) {
+    const ssize_t n = ::write(dst.get(), out.data() + done, out.size() - done);
+    if (n <= 0) return fail(n < 0 ? errno : EIO);
+    done += static_cast<size_t>(n);
+  }
+  if (::renameat(config.dir.get(), temp, config.dir.get(), config.name.c_str()) != 0) return fail(errno);
+  return result(::unlinkat(lock.dir.get(), lock.name.c_str(), 0));
+}
+
+// A worktree's config (config.worktree: git sparse-checkout, git config --worktree), renamed
+// from its lock: the lock's bytes read once, parsed as git parses them, compared with the
+// file as it is (absent: nothing), refused if any entry they add or change could run code
+// or redirect git; else the entries, serialised by cordon, are written to a file cordon
+// makes beside it and renamed over config.worktree, and the lock is removed.
+BrokerReply CreateBroker::write_worktree_config(const Named& lock, const Named& config) {
+  UniqueFd src(
+      ::openat(lock.dir.get(), lock.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  std::string next, now;
+  if (!src.valid()) return error(errno);
+  if (!read_small(src.get(), next)) return error(EINVAL);
+  auto refuse = [&](const std::string& why) {
+    BrokerReply r = error(EACCES);
+    r.event = Denial{to_string(Operation::Rename), config.path(), "",
+                     "git directory: a worktree's config can run code; " + why, "--git writable"};
+    return r;
+  };
+  UniqueFd current(::openat(config.dir.get(), config.name.c_str(),
+                            O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (!current.valid() && errno != ENOENT) return refuse("the present file could not be read");
+  if (current.valid() && !read_small(current.get(), now))
+    return refuse("the present file is not a plain file");
+  const auto parsed_next = git_config::parse(next);
+  const auto parsed_now = git_config::parse(now);
+  if (parsed_next.error) return refuse("git would not parse the new file");
+  const auto bad = git_config::new_non_inert(parsed_now.entries, parsed_next.entries);
+  if (!bad.empty()) {
+    std::string names;
+    for (const auto& b : bad) names += (names.empty() ? "" : ", ") + git_config::escape_name(b);
+    return refuse("refused key " + names);
+  }
+  const std::string out = git_config::serialize(parsed_next.entries);
   char temp[48];
   std::snprintf(temp, sizeof temp, ".cordon-config-%d-%llx", static_cast<int>(::getpid()),
                 static_cast<unsigned long long>(copies_++));

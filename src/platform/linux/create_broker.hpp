@@ -171,6 +171,7 @@ class CreateBroker {
   enum class GitUse { Create, Write, Symlink, MoveFile, MoveDirectory };
   std::optional<Denial> git_refused(const Named& n, Operation op, GitUse use) const;
   BrokerReply write_new_git_config(const Named& lock, const Named& config);
+  BrokerReply write_worktree_config(const Named& lock, const Named& config);
   void note_git_pointer(const Named& n);
   const GitConfig* git_config(const Named& n) const;
   BrokerReply write_git_config(const Named& lock, const GitConfig& config);
@@ -178,9 +179,26 @@ class CreateBroker {
   // False, with `pin` closed, when no thread could be started.
   bool wait_for_fifo(const seccomp_notif& req, int listener, int pin, int flags);
 
+  // A write to a file the plan guards (DenialRules::guarded_files), decided on the opened
+  // file's device and inode: a hard link or a renamed name reaches the same file.
+  std::optional<Denial> guarded_write(const Named& n, const struct stat& st) const;
+  // A rename that would move a git directory of the plan (one not pinned: a linked
+  // worktree's, which `git worktree remove` may delete) or put something in its place.
+  bool moves_plan_gitdir(const Named& n) const;
+  // After a directory moved from `from` to `to` (both ways with RENAME_EXCHANGE): the
+  // recorded .git files below it are where they now are, so each is still checked.
+  void follow_moved_pointers(const std::string& from, const std::string& to, bool exchange);
+
   const DenialRules& rules_;
   std::vector<Watch> watched_;
   std::vector<GitConfig> git_configs_;
+  struct Guarded {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    UniqueFd file;  // held, so that its inode number is not reused by a file made after a delete
+    std::string path;
+  };
+  std::vector<Guarded> guarded_;
   // The mounts at or below a policy root, in the sandbox: read from mountinfo_ the first
   // time a protected name is met (most runs never do; one mount per protected path makes
   // mountinfo long). Sorted.

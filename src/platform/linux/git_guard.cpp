@@ -318,7 +318,8 @@ void changed_modules(const PinnedDir& dir, const struct timespec& since, int dep
 }
 }  // namespace
 
-std::vector<GitDirPin> pin_existing_gitdirs(const std::vector<std::string>& gitdirs) {
+std::vector<GitDirPin> pin_existing_gitdirs(const std::vector<std::string>& gitdirs,
+                                            bool checked_worktree_config) {
   std::vector<GitDirPin> pins;
   for (const auto& gitdir : gitdirs) {
     // The planner's paths are canonical: one with a link in it now is not acted on.
@@ -327,6 +328,7 @@ std::vector<GitDirPin> pin_existing_gitdirs(const std::vector<std::string>& gitd
     GitDirPin pin;
     (void)::clock_gettime(CLOCK_REALTIME, &pin.pinned_at);
     pin.gitdir = gitdir;
+    pin.checked_worktree_config = checked_worktree_config;
     for (const char* name : kPointerNames)
       if (stat_entry(*git, name)) pin.present.emplace_back(name);
     pin.dir = std::move(*git);
@@ -349,7 +351,8 @@ GitRepair remove_new_pointers(const GitDirPin& pin) {
       // With extensions.worktreeConfig (git sparse-checkout sets it), git reads the
       // worktree's own config.worktree too (found: one written inside with a core.fsmonitor
       // ran on git status in the linked worktree outside). Changed during the run: moved away.
-      if (changed_since(wt->fd(), "config.worktree", pin.pinned_at) && stat_entry(*wt, "config.worktree")) {
+      if (!pin.checked_worktree_config && changed_since(wt->fd(), "config.worktree", pin.pinned_at) &&
+          stat_entry(*wt, "config.worktree")) {
         const std::string where = escape_name(pin.gitdir + "/worktrees/" + name + "/config.worktree");
         if (auto moved = rename_away(*wt, "config.worktree", kDisabled))
           out.done.push_back(where + ": changed inside the sandbox, renamed to " + escape_name(*moved) +
@@ -379,6 +382,7 @@ GitRepair remove_new_pointers(const GitDirPin& pin) {
   if (auto modules = pin.dir->subdir("modules")) changed_modules(*modules, pin.pinned_at, 0, out);
   for (const char* name : kPointerNames) {
     if (std::find(pin.present.begin(), pin.present.end(), name) != pin.present.end()) continue;
+    if (pin.checked_worktree_config && std::string_view(name) == "config.worktree") continue;
     auto st = stat_entry(*pin.dir, name);
     if (!st) {
       if (st.error().code != ENOENT)

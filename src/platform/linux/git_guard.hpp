@@ -93,10 +93,14 @@ struct GitDirPin {
   std::optional<PinnedDir> dir;
   std::vector<std::string> present;  // pointer names that existed before the run
   struct timespec pinned_at {};      // a linked worktree's commondir changed after it is checked
+  // The creation broker held config.worktree to its checked writes during the run: one
+  // changed then is the checked content, and stays.
+  bool checked_worktree_config = false;
 };
 // `gitdirs`: the plan's (LinuxPlan::gitdirs: the roots', nested repositories', worktrees'
 // and submodules' git directories).
-[[nodiscard]] std::vector<GitDirPin> pin_existing_gitdirs(const std::vector<std::string>& gitdirs);
+[[nodiscard]] std::vector<GitDirPin> pin_existing_gitdirs(const std::vector<std::string>& gitdirs,
+                                                          bool checked_worktree_config = false);
 // Also reports git state that names commands for a later git run (exec lines in a rebase
 // todo), without changing it.
 [[nodiscard]] GitRepair remove_new_pointers(const GitDirPin& pin);

@@ -240,6 +240,23 @@ Result<Planned> plan_stage(const Policy& policy, LinuxHostCaps caps, HostListene
   LinuxPlanInputs inputs{p.state.private_tmp, home(), own_paths(p.state), p.state.root};
   if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && paths::is_absolute(xdg))
     inputs.xdg_config_home = paths::normalize(xdg);
+  // The caller's own (git outside reads these files), not the sandbox's filtered environment.
+  auto env_of = [](const char* name) -> std::optional<std::string> {
+    const char* v = std::getenv(name);
+    return v ? std::optional<std::string>(v) : std::nullopt;
+  };
+  inputs.git_config_env = {env_of("GIT_CONFIG_GLOBAL"), env_of("GIT_CONFIG_SYSTEM"),
+                           env_of("GIT_CONFIG_NOSYSTEM")};
+  if (auto count = env_of("GIT_CONFIG_COUNT")) {
+    constexpr long kMaxParameters = 1000;  // bounded; git itself takes any count
+    char* end = nullptr;
+    const long n = std::strtol(count->c_str(), &end, 10);
+    for (long i = 0; end && *end == '\0' && i < std::min(n, kMaxParameters); ++i) {
+      auto key = env_of(("GIT_CONFIG_KEY_" + std::to_string(i)).c_str());
+      auto value = env_of(("GIT_CONFIG_VALUE_" + std::to_string(i)).c_str());
+      if (key && value) inputs.git_config_env.parameters.emplace_back(*key, *value);
+    }
+  }
   if (listeners == HostListeners::Bind && plan_needs_host_proxy_ports(policy, p.caps)) {
     auto bound = bind_host_proxy_listeners();
     if (!bound) return bound.error();
@@ -336,7 +353,8 @@ Result<Acquired> acquire_stage(const Policy& policy, Planned& planned, const Com
       });
   }
   a.git_pins = pin_git_roots(plan.git_watch);
-  if (sandboxed && policy.git != GitMode::Writable) a.gitdir_pins = pin_existing_gitdirs(plan.gitdirs);
+  if (sandboxed && policy.git != GitMode::Writable)
+    a.gitdir_pins = pin_existing_gitdirs(plan.gitdirs, plan.creation_broker);
   if (plan.creation_broker && policy.git != GitMode::Writable)
     a.pointer_roots = pin_git_roots(policy.write_roots());
   if (sandboxed) a.depth_scan = pin_depth_scan(policy, plan);
