@@ -38,7 +38,11 @@ struct CliRequest {
   bool mcp_request = false;                // cordon run --mcp-request (internal to cordon mcp)
   std::optional<int> plan_digest_fd;       // cordon run --plan-digest-fd N (internal to cordon mcp)
   std::optional<int> policy_fd;            // cordon run --policy-fd N (internal to cordon mcp)
-  std::string help_text;                   // set when command == Help
+  bool ask = false;                        // cordon run --ask
+  std::optional<std::string> learn_file;   // cordon run --learn FILE
+  int ask_timeout_seconds = 60;            // cordon run --ask-timeout SECONDS
+  std::vector<std::string> policy_files;  // cordon run/explain --policy FILE: config layers after the configs
+  std::string help_text;                  // set when command == Help
   int help_exit_code = 0;
 };
 
