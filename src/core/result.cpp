@@ -144,6 +144,28 @@ RunResult from_json(const nlohmann::json& j) {
       field("suggestion", x.suggestion);
       r.denials.push_back(std::move(x));
     }
+  if (auto it = j.find("grants"); it != j.end() && it->is_array())
+    for (const auto& g : *it) {
+      if (!g.is_object()) continue;
+      Grant x;
+      auto field = [&](const char* key, std::string& into) {
+        if (auto f = g.find(key); f != g.end() && f->is_string()) into = f->get<std::string>();
+      };
+      std::string answer;
+      field("operation", x.operation);
+      field("path", x.path);
+      field("to", x.to);
+      field("answer", answer);
+      x.allowed = answer == "allow";
+      field("scope", x.scope);
+      field("rule", x.rule);
+      field("by", x.by);
+      field("config", x.config);
+      field("at", x.at);
+      field("command", x.command);
+      if (auto f = g.find("pid"); f != g.end() && f->is_number_integer()) x.pid = f->get<int>();
+      r.grants.push_back(std::move(x));
+    }
   if (auto it = j.find("truncated"); it != j.end() && it->is_object()) {
     if (it->contains("stdout") && (*it)["stdout"].is_boolean())
       r.stdout_truncated = (*it)["stdout"].get<bool>();
