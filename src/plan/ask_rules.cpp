@@ -63,7 +63,7 @@ std::optional<std::string> never_ask(const DenialRules& rules, Operation op, con
 }
 
 std::string grant_directory(const DenialRules& rules, const std::string& path, bool path_is_directory) {
-  const std::string dir = path_is_directory ? paths::normalize(path) : paths::parent(path);
+  std::string dir = path_is_directory ? paths::normalize(path) : paths::parent(path);
   if (!in_askable_area(rules, dir)) return {};
   // A directory rule makes everything below it writable: it must hold no protected or
   // secret path of the home (~/.config would hold ~/.config/git).

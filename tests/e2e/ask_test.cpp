@@ -239,12 +239,14 @@ TEST(Ask, AlwaysWritesOneRuleAndTheNextRunAsksNothing) {
        at = text.find(home + "/.cache/tool", at + 1))
     ++rules;
   EXPECT_EQ(rules, 1u) << text;
-  // The next run: no question, no terminal needed for the write (the config allows it).
-  Outcome o = run_process(cordon_argv({}, "echo 3 > \"$HOME/.cache/tool/c\" && echo second", false),
-                          box.ws.path(), "", box.env());
-  EXPECT_EQ(o.code, 0) << o.err;
+  // The next run, with --ask again: the config allows the write, so nothing is asked.
+  OuterTerminal again;
+  again.start(cordon_argv({"--ask"}, "echo 3 > \"$HOME/.cache/tool/c\" && echo second", false), box.ws.path(),
+              box.env());
+  EXPECT_EQ(again.wait(), 0) << again.screen();
+  EXPECT_TRUE(contains(again.screen(), "second")) << again.screen();
+  EXPECT_EQ(again.count(kQuestion), 0u) << again.screen();
   EXPECT_EQ(read_file(home + "/.cache/tool/c"), "3\n");
-  EXPECT_FALSE(contains(o.err, "asks to")) << o.err;
 }
 
 TEST(Ask, DenyFailsTheCallAndIsNotAskedAgain) {
@@ -290,6 +292,18 @@ TEST(Ask, WithoutATerminalAskRefusesToStart) {
   EXPECT_EQ(o.code, 125) << o.err;
   EXPECT_TRUE(contains(o.err, "/dev/tty")) << o.err;
   EXPECT_TRUE(contains(o.err, "--learn")) << o.err;
+  EXPECT_FALSE(exists(box.ws / "ran"));
+}
+
+// With --tty never the command would hold the very terminal the question is asked on.
+TEST(Ask, TtyNeverOnATerminalIsRefused) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  OuterTerminal term;
+  if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
+  term.start(cordon_argv({"--ask", "--tty", "never"}, "echo ran > ran"), box.ws.path(), box.env());
+  EXPECT_NE(term.wait(), 0) << term.screen();
+  EXPECT_TRUE(contains(term.screen(), "--tty never")) << term.screen();
   EXPECT_FALSE(exists(box.ws / "ran"));
 }
 
@@ -361,7 +375,7 @@ TEST(Ask, LearnThenPolicyRunsClean) {
   ::mkdir((home + "/.npm").c_str(), 0755);  // a writable root must exist
   ::mkdir((home + "/.cache/pip").c_str(), 0755);
   Outcome second =
-      cordon_sh(box.ws.path(), script, {"--policy", fragment, "--report", box.ws / "r.json"}, "", box.env());
+      cordon_sh(box.ws.path(), script, {"--report", box.ws / "r.json", "--policy", fragment}, "", box.env());
   EXPECT_EQ(second.code, 0) << second.err;
   EXPECT_TRUE(contains(second.out, "task-ok")) << second.out;
   const auto r = report_of(box.ws / "r.json");

@@ -237,7 +237,8 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
                   "and write a config fragment with the rules that allow them to FILE (use with --policy)");
   run->add_option("--policy", req.policy_files,
                   "FILE: a cordon config fragment (such as --learn wrote) read after the config files "
-                  "(repeatable)");
+                  "(repeatable)")
+      ->allow_extra_args(false);
   // Internal to `cordon mcp` (runner.cpp), hidden from --help: the worker's result goes
   // to a descriptor only its parent holds, and the sandbox's init reads the command from
   // stdin once the sandbox is ready (a prestarted worker has no command yet).

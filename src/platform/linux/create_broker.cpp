@@ -1301,8 +1301,8 @@ namespace {
 // following any link, and accepted only if it is the same object (device and inode).
 UniqueFd writable_twin(int pinned, const std::string& dir_path) {
   auto dir = PinnedDir::open_without_links(dir_path);
-  struct stat a {
-  }, b{};
+  struct stat a {};
+  struct stat b {};
   if (!dir || ::fstat(pinned, &a) != 0 || ::fstat(dir->fd(), &b) != 0 || a.st_dev != b.st_dev ||
       a.st_ino != b.st_ino || !S_ISDIR(b.st_mode))
     return UniqueFd();

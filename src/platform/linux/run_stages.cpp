@@ -212,6 +212,13 @@ Result<Compiled> compile_stage(const Policy& policy, const platform::RunRequest&
     return usage_error(opt, "cannot work on this host: " + why,
                        "it needs user namespaces, seccomp user notification and openat2 (Linux >= 5.6)");
   }
+  // With --tty never a standard stream may be the user's terminal itself, inside: the
+  // command could then write to the prompt's terminal and make it answer (TIOCSTI, a
+  // query whose reply is typed into the input). Only the command's own pty keeps it out.
+  if (request.ask == platform::AskMode::Terminal && request.tty == platform::TtyMode::Never &&
+      (::isatty(STDIN_FILENO) == 1 || ::isatty(STDOUT_FILENO) == 1 || ::isatty(STDERR_FILENO) == 1))
+    return usage_error("--ask", "cannot ask with --tty never while a standard stream is a terminal",
+                       "the command would hold the terminal the question is asked on: drop --tty never");
   c.ask.mode = request.ask;
   c.ask.timeout_seconds = request.ask_timeout_seconds;
   c.ask.config_file = request.ask_config_file;
