@@ -295,6 +295,20 @@ TEST(Ask, WithoutATerminalAskRefusesToStart) {
   EXPECT_FALSE(exists(box.ws / "ran"));
 }
 
+// Without user namespaces there is no creation broker: --learn (and --ask) refuse to run,
+// with the reason, rather than run a command that would be refused anyway.
+TEST(Ask, WithoutUserNamespacesLearnRefusesWithTheReason) {
+  Sandbox box;
+  Outcome o = run_process({no_userns_binary(), cordon_binary(), "run", "--no-config", "--best-effort",
+                           "--learn", box.ws / "l.toml", "--", "sh", "-c", "echo ran > ran"},
+                          box.ws.path(), "", box.env());
+  EXPECT_NE(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.err, "--learn")) << o.err;
+  EXPECT_TRUE(contains(o.err, "cannot work on this host")) << o.err;
+  EXPECT_FALSE(exists(box.ws / "ran"));
+  EXPECT_FALSE(exists(box.ws / "l.toml"));
+}
+
 // With --tty never the command would hold the very terminal the question is asked on.
 TEST(Ask, TtyNeverOnATerminalIsRefused) {
   Sandbox box;
@@ -466,6 +480,10 @@ TEST(Ask, LinksFifosDescriptorsAndHostileNamesInLearnMode) {
   // Planted from outside: a link in the directory that will be granted, to a protected file.
   ::symlink((home + "/.bashrc").c_str(), (home + "/cache/rc").c_str());
   ::link((home + "/.bashrc").c_str(), (home + "/cache/hard").c_str());  // a second name of it
+  // A link as a directory of the path: decided on where it leads (session autostart, /etc).
+  fs::create_directories(home + "/.config/autostart");
+  ::symlink((home + "/.config/autostart").c_str(), (home + "/cache/auto").c_str());
+  ::symlink("/etc", (home + "/cache/etc").c_str());
   const std::string script =
       "echo a > \"$HOME/cache/new\"; "                                  // granted (learned)
       "echo evil > \"$HOME/cache/rc\" && echo wrote-rc; "               // the link leads to ~/.bashrc: never
@@ -477,12 +495,14 @@ TEST(Ask, LinksFifosDescriptorsAndHostileNamesInLearnMode) {
       "mv \"$HOME/cache/new\" \"$HOME/.profile\" && echo moved-in; "             // onto a protected name
       "mv \"$HOME/.bashrc\" \"$HOME/cache/b\" && echo moved-out; "               // a protected file away
       "rm -f \"$HOME/.bashrc\" && echo removed-rc; "
+      "echo evil > \"$HOME/cache/auto/x.desktop\" && echo wrote-autostart; "
+      "echo evil > \"$HOME/cache/etc/cordon-ask-test\" && echo wrote-etc; "
       "echo esc > \"$HOME/cache/$(printf 'e\\033[2Jx')\"; echo done";
   Outcome o = cordon_sh(box.ws.path(), script, {"--learn", box.ws / "l.toml"}, "", box.env());
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_TRUE(contains(o.out, "done")) << o.out;
   for (const char* bad : {"wrote-rc", "made-link", "wrote-fifo", "wrote-fd3", "wrote-hard", "made-hardlink",
-                          "moved-in", "moved-out", "removed-rc"})
+                          "moved-in", "moved-out", "removed-rc", "wrote-autostart", "wrote-etc"})
     EXPECT_FALSE(contains(o.out, bad)) << bad;
   EXPECT_EQ(read_file(home + "/cache/new"), "a\n");
   EXPECT_EQ(read_file(home + "/.bashrc"), "# rc\n");
@@ -491,6 +511,8 @@ TEST(Ask, LinksFifosDescriptorsAndHostileNamesInLearnMode) {
   EXPECT_FALSE(exists(home + "/cache/hl"));
   EXPECT_FALSE(exists(home + "/.profile"));
   EXPECT_FALSE(exists(home + "/cache/fifo"));
+  EXPECT_FALSE(exists(home + "/.config/autostart/x.desktop"));
+  EXPECT_FALSE(exists("/etc/cordon-ask-test"));
   EXPECT_EQ(read_file(home + "/cache/hard"), "# rc\n");
   // The hostile name was granted and printed escaped: no raw escape reached the terminal.
   EXPECT_TRUE(contains(o.err, "e\\e[2Jx")) << o.err;
