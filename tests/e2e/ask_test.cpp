@@ -249,6 +249,30 @@ TEST(Ask, AlwaysWritesOneRuleAndTheNextRunAsksNothing) {
   EXPECT_EQ(read_file(home + "/.cache/tool/c"), "3\n");
 }
 
+// A user config the sandbox could write ($XDG_CONFIG_HOME in the workspace) never gets the
+// rule: the grant holds for this run only, and nothing is written there.
+TEST(Ask, AlwaysNeverWritesAConfigInsideAWritableRoot) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  OuterTerminal term;
+  if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
+  const std::string home = box.home.path();
+  ::mkdir((home + "/tool").c_str(), 0755);
+  auto env = box.env();
+  for (auto& e : env)
+    if (e.rfind("XDG_CONFIG_HOME=", 0) == 0) e = "XDG_CONFIG_HOME=" + box.ws / "conf";
+  term.start(
+      cordon_argv({"--ask"}, "echo 1 > \"$HOME/tool/a\" && echo 2 > \"$HOME/tool/b\" && echo ok", false),
+      box.ws.path(), env);
+  ASSERT_TRUE(term.expect(kQuestion + std::string("create ") + home + "/tool/a")) << term.screen();
+  term.send("a");
+  EXPECT_EQ(term.wait(), 0) << term.screen();
+  EXPECT_TRUE(contains(term.screen(), "lies in the writable root")) << term.screen();
+  EXPECT_EQ(term.count(kQuestion), 1u) << term.screen();  // still granted for this run
+  EXPECT_EQ(read_file(home + "/tool/b"), "2\n");
+  EXPECT_FALSE(exists(box.ws / "conf"));
+}
+
 TEST(Ask, DenyFailsTheCallAndIsNotAskedAgain) {
   Sandbox box;
   if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;

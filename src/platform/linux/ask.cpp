@@ -8,6 +8,8 @@
 
 #include <cerrno>
 #include <chrono>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <iostream>
@@ -174,6 +176,15 @@ std::string AskGate::write_always_rule(const std::string& dir) {
     return s;
   };
   if (file.empty()) return say("no user config file to write the rule to: allowed for this run only");
+  // A config the sandbox can write (a $XDG_CONFIG_HOME in the workspace, before the file
+  // exists) could hold links the command planted: never written there.
+  char real[PATH_MAX];
+  std::string existing = paths::parent(file);  // the nearest directory that exists, resolved
+  while (existing != "/" && !::realpath(existing.c_str(), real)) existing = paths::parent(existing);
+  const std::string resolved = existing == "/" ? existing : std::string(real);
+  for (const auto& root : rules_.write_roots)
+    if (paths::is_within(file, root) || paths::is_within(resolved, root))
+      return say(file + " lies in the writable root " + root + ": allowed for this run only");
   std::string text;
   {
     UniqueFd f(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));

@@ -240,6 +240,12 @@ void PtyRelay::service(const pollfd* fds, int count) {
 }
 
 void PtyRelay::read_input() {
+  // With --ask, a key that woke this loop may have been taken by the question meanwhile
+  // (it reads the same terminal): look again, so that a read never waits for the next key.
+  if (pty_relay_pausable()) {
+    pollfd ready{plan_.input_fd, POLLIN, 0};
+    if (pty_relay_paused() || ::poll(&ready, 1, 0) <= 0) return;
+  }
   char buf[kWriteChunk];
   const size_t room = kBufferBytes - to_master_.size();
   const ssize_t n = ::read(plan_.input_fd, buf, room < sizeof buf ? room : sizeof buf);
