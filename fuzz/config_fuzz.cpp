@@ -3,6 +3,7 @@
 // Besides the sanitizers, it checks the promises the parser makes: a project config
 // never widens the policy, paths in a layer are absolute or ~/, every value knows its
 // file and line, and messages carry no terminal control characters.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -95,6 +96,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto policy = resolve({*layer}, ctx);
     if (policy) check_policy(*policy);
     layers.push_back(std::move(*layer));
+  }
+  // "allow always" (cordon run --ask) edits the user's config in place: what it writes must
+  // parse and hold the new entry (add_writable_rule checks both and says so), or be refused.
+  if (auto edited = add_writable_rule(std::string(text), "/home/fuzz/.npm", "fuzz")) {
+    auto again = parse_config(*edited, kFile, ConfigScope::User);
+    require(static_cast<bool>(again), "edited config does not parse");
+    if (again)
+      require(std::any_of(again->writable.begin(), again->writable.end(),
+                          [](const auto& w) { return w.value == "/home/fuzz/.npm"; }),
+              "edited config lost the entry");
   }
   // Both scopes accepted it: resolve them stacked, as the CLI would.
   if (layers.size() == 2) {

@@ -656,3 +656,108 @@ Result<std::optional<PolicyLayer>> load_config_file(const std::string& path, Con
 }
 
 }  // namespace cordon
+
+namespace cordon {
+
+std::string toml_string(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+namespace {
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  size_t at = 0;
+  while (at < text.size()) {
+    const size_t end = text.find('\n', at);
+    if (end == std::string::npos) {
+      lines.push_back(text.substr(at));
+      break;
+    }
+    lines.push_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  return lines;
+}
+
+std::string trimmed(const std::string& s) {
+  const size_t a = s.find_first_not_of(" \t\r");
+  if (a == std::string::npos) return {};
+  const size_t b = s.find_last_not_of(" \t\r");
+  return s.substr(a, b - a + 1);
+}
+
+}  // namespace
+
+Result<std::string> add_writable_rule(const std::string& text, const std::string& dir,
+                                      const std::string& comment) {
+  const std::string source = "config";
+  if (auto checked = parse_config(text, source, ConfigScope::User); !checked) return checked.error();
+  toml::parse_result parsed = toml::parse(guard_for_toml(text), source);
+  if (!parsed) return usage_error(source, "TOML syntax error");
+  std::string note;
+  for (char c : comment) note += (c == '\n' || c == '\r') ? ' ' : c;
+  const std::string entry = toml_string(dir) + (note.empty() ? "" : ",  # " + note);
+  const toml::node* fs_node = parsed.table().get("filesystem");
+  std::string out;
+  if (!fs_node) {
+    out = text;
+    if (!out.empty() && out.back() != '\n') out += '\n';
+    out += "\n[filesystem]\nwritable = [\n  " + entry + "\n]\n";
+  } else {
+    const toml::table* fs = fs_node->as_table();
+    if (!fs || fs->is_inline())
+      return usage_error("filesystem", "is not a [filesystem] table that cordon can add a line to");
+    std::vector<std::string> lines = split_lines(text);
+    const size_t header = fs->source().begin.line;  // 1-based
+    if (header == 0 || header > lines.size() || trimmed(lines[header - 1]).rfind("[filesystem]", 0) != 0)
+      return usage_error("filesystem", "has no [filesystem] header line for cordon to add a line after");
+    const toml::node* w = fs->get("writable");
+    if (!w) {
+      lines.insert(lines.begin() + static_cast<long>(header), "writable = [\n  " + entry + "\n]");
+    } else {
+      const toml::array* arr = w->as_array();
+      const size_t first = w->source().begin.line, last = w->source().end.line;
+      if (!arr || first == 0 || last < first || last > lines.size() ||
+          trimmed(lines[first - 1]).rfind("writable", 0) != 0 || trimmed(lines[last - 1]).empty() ||
+          trimmed(lines[last - 1]).back() != ']')
+        return usage_error("filesystem.writable", "is not written in a form cordon can add an entry to");
+      std::string rewritten = "writable = [\n";
+      for (const auto& e : *arr) {
+        const auto* v = e.as_string();
+        if (!v) return usage_error("filesystem.writable", "holds a value that is not a string");
+        rewritten += "  " + toml_string(unguard(v->get())) + ",\n";
+      }
+      rewritten += "  " + entry + "\n]";
+      lines.erase(lines.begin() + static_cast<long>(first - 1), lines.begin() + static_cast<long>(last));
+      lines.insert(lines.begin() + static_cast<long>(first - 1), rewritten);
+    }
+    for (const auto& l : lines) out += l + "\n";
+  }
+  // What is written must parse, and must say what was meant.
+  auto again = parse_config(out, source, ConfigScope::User);
+  if (!again) return again.error();
+  toml::parse_result check = toml::parse(guard_for_toml(out), source);
+  const toml::array* arr = check ? check.table().at_path("filesystem.writable").as_array() : nullptr;
+  bool found = false;
+  if (arr)
+    for (const auto& e : *arr)
+      if (const auto* v = e.as_string(); v && unguard(v->get()) == dir) found = true;
+  if (!found) return usage_error("filesystem.writable", "the edited file does not hold the new entry");
+  return out;
+}
+
+}  // namespace cordon

@@ -31,4 +31,15 @@ enum class ConfigScope { User, Project };
 // Reads and parses a file; a missing file gives std::nullopt, an unreadable one an Error.
 [[nodiscard]] Result<std::optional<PolicyLayer>> load_config_file(const std::string& path, ConfigScope scope);
 
+// `text` (a cordon config) with the directory `dir` added to filesystem.writable (cordon
+// run --ask, "allow always"): a new [filesystem] table at the end, a line after the
+// table's header, or the array rewritten on its own lines (comments inside it are lost);
+// the rest of the file is kept byte for byte. `comment` follows the new entry. An error
+// when the file does not parse or holds the key in a form this cannot edit safely.
+[[nodiscard]] Result<std::string> add_writable_rule(const std::string& text, const std::string& dir,
+                                                    const std::string& comment);
+
+// A TOML basic string for `s` (quotes, backslashes and control bytes escaped).
+std::string toml_string(const std::string& s);
+
 }  // namespace cordon

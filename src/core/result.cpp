@@ -47,6 +47,22 @@ nlohmann::json to_json(const Denial& d) {
   return j;
 }
 
+nlohmann::json to_json(const Grant& g) {
+  nlohmann::json j;
+  j["operation"] = g.operation;
+  j["path"] = g.path;
+  if (!g.to.empty()) j["to"] = g.to;
+  j["answer"] = g.allowed ? "allow" : "deny";
+  if (g.allowed) j["scope"] = g.scope;
+  if (!g.rule.empty()) j["rule"] = g.rule;
+  j["by"] = g.by;
+  if (!g.config.empty()) j["config"] = g.config;
+  j["at"] = g.at;
+  j["pid"] = g.pid;
+  j["command"] = g.command;
+  return j;
+}
+
 nlohmann::json to_json(const RunResult& r) {
   nlohmann::json j;
   j["classification"] = to_string(classify(r));
@@ -62,6 +78,10 @@ nlohmann::json to_json(const RunResult& r) {
   for (const auto& d : r.denials) j["denials"].push_back(to_json(d));
   j["denials_truncated"] = r.denials_truncated;
   j["denials_reported"] = r.denials_reported;
+  if (!r.grants.empty()) {
+    j["grants"] = nlohmann::json::array();
+    for (const auto& g : r.grants) j["grants"].push_back(to_json(g));
+  }
   j["truncated"] = {{"stdout", r.stdout_truncated}, {"stderr", r.stderr_truncated}};
   j["sandbox"] = r.sandbox;
   j["guarantees"] = r.guarantees;
@@ -125,6 +145,28 @@ RunResult from_json(const nlohmann::json& j) {
       field("rule", x.rule);
       field("suggestion", x.suggestion);
       r.denials.push_back(std::move(x));
+    }
+  if (auto it = j.find("grants"); it != j.end() && it->is_array())
+    for (const auto& g : *it) {
+      if (!g.is_object()) continue;
+      Grant x;
+      auto field = [&](const char* key, std::string& into) {
+        if (auto f = g.find(key); f != g.end() && f->is_string()) into = f->get<std::string>();
+      };
+      std::string answer;
+      field("operation", x.operation);
+      field("path", x.path);
+      field("to", x.to);
+      field("answer", answer);
+      x.allowed = answer == "allow";
+      field("scope", x.scope);
+      field("rule", x.rule);
+      field("by", x.by);
+      field("config", x.config);
+      field("at", x.at);
+      field("command", x.command);
+      if (auto f = g.find("pid"); f != g.end() && f->is_number_integer()) x.pid = f->get<int>();
+      r.grants.push_back(std::move(x));
     }
   if (auto it = j.find("truncated"); it != j.end() && it->is_object()) {
     if (it->contains("stdout") && (*it)["stdout"].is_boolean())

@@ -28,6 +28,21 @@ struct Denial {
   std::string suggestion;  // the smallest option that would allow it: "--writable ~/.npm"; may be empty
 };
 
+// One question of `cordon run --ask` / `--learn` and its answer (the run's "grants").
+struct Grant {
+  std::string operation;  // "create", "mkdir", "write", "delete", "rename"
+  std::string path;       // the file, as it lies on the host (resolved, not as named)
+  std::string to;         // rename: the new name
+  bool allowed = false;
+  std::string scope;    // allowed: "once", "run" (the path), "run-directory", "always"
+  std::string rule;     // the path the scope covers (the directory for run-directory, always)
+  std::string by;       // "user", "learn", "timeout", "earlier answer", "run grant", "config"
+  std::string config;   // "always": the config file the rule was written to
+  std::string at;       // when it was answered (UTC, ISO 8601)
+  int pid = 0;          // the asking process (in the sandbox's pid namespace: as cordon sees it)
+  std::string command;  // its argv, joined with spaces
+};
+
 enum class Classification { Ok, Failed, DeniedBySandbox, TimedOut, Killed, LimitExceeded, SandboxError };
 
 struct RunResult {
@@ -52,6 +67,8 @@ struct RunResult {
   // `cordon run --review`: {"id", "counts": {"added": N, ...}} of the change set (docs/review.md);
   // null otherwise (and then absent from the JSON).
   nlohmann::json review;
+  std::vector<Grant> grants;   // --ask / --learn: every question and its answer
+  std::string learned_config;  // --learn: the config fragment for the file (not in the JSON)
 };
 
 const char* to_string(Classification c);
@@ -61,6 +78,7 @@ const char* to_string(Classification c);
 Classification classify(const RunResult& r);
 
 nlohmann::json to_json(const Denial& d);
+nlohmann::json to_json(const Grant& g);
 nlohmann::json to_json(const RunResult& r);  // includes "classification"
 // The inverse of to_json (classification is recomputed); missing or mistyped fields keep their defaults.
 RunResult from_json(const nlohmann::json& j);

@@ -100,6 +100,10 @@ struct DenialRules {
   // The creation broker holds names in git directories to core/git_layout.hpp (namespace
   // mode with the broker, and --git other than writable).
   bool git_checks = false;
+  // cordon run --ask / --learn: the creation broker runs (namespace mode) and also takes
+  // unlink, unlinkat and rmdir, so that a refused write, create, delete or rename can be
+  // asked about (platform/linux/ask.hpp).
+  bool ask = false;
 };
 
 // Namespaces and LandlockOnly plans; an unsandboxed plan gives rules that refuse nothing.

@@ -20,6 +20,10 @@ namespace cordon::platform {
 // auto when one of cordon's standard streams is a terminal, always, or never.
 enum class TtyMode { Auto, Always, Never };
 
+// cordon run --ask / --learn: a write outside the writable roots is asked about (on
+// cordon's terminal) or granted for the run and recorded, instead of refused.
+enum class AskMode { Off, Terminal, Learn };
+
 struct RunRequest {
   std::vector<std::string> argv;  // the command; argv[0] is looked up on PATH
   std::string cwd;                // absolute; must lie inside what the policy can read
@@ -39,6 +43,10 @@ struct RunRequest {
   unsigned short tty_rows = 24, tty_columns = 80;  // the pty's size when no stream is a terminal
   // --review [ID] (docs/review.md): the workspace's writes go to a change set ("" = a new one).
   std::optional<std::string> review;
+  AskMode ask = AskMode::Off;
+  int ask_timeout_seconds = 60;  // no answer by then: deny
+  std::string learn_file;        // --learn: where the config fragment goes
+  std::string ask_config_file;   // "allow always" writes its rule here (the user config)
 };
 
 // `cordon review list|show|diff|apply|discard|gc` (docs/review.md).

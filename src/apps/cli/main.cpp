@@ -130,6 +130,14 @@ cordon::Result<cordon::Policy> build_policy(const cordon::cli::CliRequest& req, 
     if (!project) return project.error();
     if (*project) layers.push_back(std::move(**project));
   }
+  // --policy FILE (a fragment --learn wrote): named on purpose, read as the user's own.
+  for (const auto& file : req.policy_files) {
+    const std::string path = cordon::paths::is_absolute(file) ? file : cordon::paths::join(cwd, file);
+    auto layer = cordon::load_config_file(path, cordon::ConfigScope::User);
+    if (!layer) return layer.error();
+    if (!*layer) return cordon::usage_error("--policy", "'" + path + "' does not exist");
+    layers.push_back(std::move(**layer));
+  }
   layers.push_back(req.flags);
   auto policy = cordon::resolve(layers, ctx);
   if (!policy || user_config.empty()) return policy;
@@ -234,6 +242,19 @@ int main(int argc, char** argv) {
   run.plan_digest_fd = req.plan_digest_fd;
   if (req.report_denials) run.report_denials = *req.report_denials;
   if (req.tty) run.tty = *req.tty;
+  if (req.ask) run.ask = cordon::platform::AskMode::Terminal;
+  if (req.learn_file) {
+    run.ask = cordon::platform::AskMode::Learn;
+    run.learn_file = cordon::paths::is_absolute(*req.learn_file) ? *req.learn_file
+                                                                 : cordon::paths::join(cwd, *req.learn_file);
+  }
+  run.ask_timeout_seconds = req.ask_timeout_seconds;
+  // "allow always" writes into the user config that was (or would be) read.
+  if (!req.no_config) {
+    run.ask_config_file = req.config_file ? *req.config_file : user_config_path(home);
+    if (!run.ask_config_file.empty() && !cordon::paths::is_absolute(run.ask_config_file))
+      run.ask_config_file = cordon::paths::join(cwd, run.ask_config_file);
+  }
   run.tty_rows = req.tty_rows;
   run.tty_columns = req.tty_columns;
   run.review = req.review;

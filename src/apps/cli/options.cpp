@@ -252,6 +252,20 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
   run->add_option("--tty-size", tty_size,
                   "ROWSxCOLUMNS: the pty's size when none of cordon's streams is a terminal (default 24x80)");
   run->add_option("--report", req.report_file, "write the JSON result object to FILE when the command ends");
+  run->add_flag("--ask", req.ask,
+                "ask on cordon's terminal (outside the sandbox) before refusing a write, create, delete or "
+                "rename outside the writable roots (below the home or /var/tmp; never a protected path or a "
+                "secret): allow once, for this run, always (a rule in the user config), or deny");
+  run->add_option("--ask-timeout", req.ask_timeout_seconds,
+                  "SECONDS without an answer to --ask: deny (default 60)")
+      ->check(CLI::Range(1, 3600));
+  run->add_option("--learn", req.learn_file,
+                  "FILE: grant every operation --ask would ask about WITHOUT ASKING (each grant is printed), "
+                  "and write a config fragment with the rules that allow them to FILE (use with --policy)");
+  run->add_option("--policy", req.policy_files,
+                  "FILE: a cordon config fragment (such as --learn wrote) read after the config files "
+                  "(repeatable)")
+      ->allow_extra_args(false);
   // Internal to `cordon mcp` (runner.cpp), hidden from --help: the worker's result goes
   // to a descriptor only its parent holds, and the sandbox's init reads the command from
   // stdin once the sandbox is ready (a prestarted worker has no command yet).
@@ -363,6 +377,8 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
         return usage_error("--report-denials", "invalid value '" + report_denials + "'",
                            "valid values: on, off, full");
     }
+    if (req.ask && req.learn_file) return usage_error("--ask", "conflicts with --learn");
+    if (req.learn_file && req.learn_file->empty()) return usage_error("--learn", "needs a file name");
     if (!tty.empty()) {
       if (tty == "auto")
         req.tty = platform::TtyMode::Auto;

@@ -33,6 +33,7 @@
 #include "core/git_config.hpp"
 #include "core/git_layout.hpp"
 #include "core/paths.hpp"
+#include "plan/ask_rules.hpp"
 #include "platform/linux/caller.hpp"
 #include "platform/linux/pinned_fs.hpp"
 
@@ -287,6 +288,9 @@ bool creates_name(FsCall call, const seccomp_notif& req) {
     case FsCall::RenameAt2:
     case FsCall::Truncate:
     case FsCall::Bind:
+    case FsCall::Unlink:  // routed to the broker only with --ask (supervisor_compile)
+    case FsCall::UnlinkAt:
+    case FsCall::Rmdir:
       return true;
     default:
       return false;
@@ -813,6 +817,8 @@ CreateBroker::Opened CreateBroker::open_for(const seccomp_notif& req, int listen
       return Opened{std::move(fd), std::nullopt};
     }
     const int e = errno;
+    if (e == EROFS && ask_)
+      if (auto o = open_on_host(req, listener, t, flags, mode)) return std::move(*o);
     if (e == ELOOP && !(flags & O_NOFOLLOW) && !t.slash) {
       const std::string target = read_link_at(t.dir.get(), t.name.c_str());
       if (target.empty()) return Opened{{}, error(ELOOP)};
@@ -993,8 +999,13 @@ BrokerReply CreateBroker::make(FsCall call, const seccomp_notif& req, int listen
   if (on_procfs(t.dir.get())) return error(EACCES);
   switch (call) {
     case FsCall::Mkdir:
-    case FsCall::MkdirAt:
-      return result(::mkdirat(t.dir.get(), t.arg().c_str(), mode));
+    case FsCall::MkdirAt: {
+      if (::mkdirat(t.dir.get(), t.arg().c_str(), mode) == 0) return error(0);
+      if (errno != EROFS || !ask_) return result(-1);
+      auto host = granted_on_host(req, listener, Operation::Create, "mkdir", t, nullptr, true);
+      if (!host) return error(EROFS);
+      return result(::mkdirat(host->from.get(), t.arg().c_str(), mode));
+    }
     case FsCall::Mknod:
     case FsCall::MknodAt: {
       const int rc = ::mknodat(t.dir.get(), t.arg().c_str(), mode & ~(S_ISUID | S_ISGID), 0);
@@ -1135,8 +1146,20 @@ BrokerReply CreateBroker::rename(const seccomp_notif& req, int listener, int old
   const bool moves_directory = arriving == GitUse::MoveDirectory || (flags & RENAME_EXCHANGE);
   const std::string from_path = moves_directory ? paths::join(tree_path(from.dir.get()), from.name) : "";
   const std::string to_path = moves_directory ? paths::join(tree_path(to.dir.get()), to.name) : "";
-  const int rc = static_cast<int>(
+  int rc = static_cast<int>(
       ::syscall(SYS_renameat2, from.dir.get(), from.arg().c_str(), to.dir.get(), to.arg().c_str(), flags));
+  if (rc != 0 && errno == EROFS && ask_) {
+    struct stat st {};
+    const bool moves_dir =
+        ::fstatat(from.dir.get(), from.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+    // Not a device, FIFO or socket: what a grant moves is a file, a link or a directory.
+    if (!(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode) || moves_dir)) return error(EROFS);
+    auto host = granted_on_host(req, listener, Operation::Rename, moves_dir ? "rename directory" : "rename",
+                                from, &to, false);
+    if (!host) return error(EROFS);
+    rc = static_cast<int>(::syscall(SYS_renameat2, host->from.get(), from.arg().c_str(), host->to.get(),
+                                    to.arg().c_str(), flags));
+  }
   if (rc == 0) {
     if (moves_directory) follow_moved_pointers(from_path, to_path, (flags & RENAME_EXCHANGE) != 0);
     note_git_pointer(to);
@@ -1386,6 +1409,135 @@ BrokerReply CreateBroker::write_worktree_config(const Named& lock, const Named& 
   return result(::unlinkat(lock.dir.get(), lock.name.c_str(), 0));
 }
 
+namespace {
+
+// The same directory as `pinned` (a directory in the command's view, on the sandbox's
+// read-only mount), opened in cordon's view where it is writable: by the path the
+// sandbox's tree gives it (the sandbox's root is the host's, mounted read-only), without
+// following any link, and accepted only if it is the same object (device and inode).
+UniqueFd writable_twin(int pinned, const std::string& dir_path) {
+  auto dir = PinnedDir::open_without_links(dir_path);
+  struct stat a {};
+  struct stat b {};
+  if (!dir || ::fstat(pinned, &a) != 0 || ::fstat(dir->fd(), &b) != 0 || a.st_dev != b.st_dev ||
+      a.st_ino != b.st_ino || !S_ISDIR(b.st_mode))
+    return UniqueFd();
+  return UniqueFd(::fcntl(dir->fd(), F_DUPFD_CLOEXEC, 0));
+}
+
+// A name that can be asked about: one component, not "." or "..".
+bool plain_name(const std::string& name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos;
+}
+
+}  // namespace
+
+std::optional<CreateBroker::HostDirs> CreateBroker::granted_on_host(const seccomp_notif& req, int listener,
+                                                                    Operation kind, const char* op,
+                                                                    const Named& t, const Named* to,
+                                                                    bool is_dir) {
+  if (!ask_ || !plain_name(t.name) || (to && !plain_name(to->name))) return std::nullopt;
+  // Where the directories are, from the pinned objects (not from what the caller named).
+  const auto from_dir = tree_path_checked(t.dir.get());
+  const auto to_dir = to ? tree_path_checked(to->dir.get()) : std::optional<std::string>(std::string());
+  if (!from_dir || from_dir->empty() || !to_dir || (to && to_dir->empty())) return std::nullopt;
+  AskQuestion q;
+  q.operation = op;
+  q.path = paths::join(*from_dir, t.name);
+  q.to = to ? paths::join(*to_dir, to->name) : std::string();
+  q.is_directory = is_dir;
+  q.pid = static_cast<pid_t>(req.pid);
+  if (never_ask(rules_, kind, q.path) || (to && never_ask(rules_, kind, q.to))) return std::nullopt;
+  if (!ask_->decide(q, [&] { return still_pending(listener, req.id); })) return std::nullopt;
+  if (!still_pending(listener, req.id)) return std::nullopt;
+  // A directory moved while the question waited: the grant was for where it was.
+  if (tree_path_checked(t.dir.get()) != from_dir || (to && tree_path_checked(to->dir.get()) != to_dir))
+    return std::nullopt;
+  HostDirs h;
+  h.from = writable_twin(t.dir.get(), *from_dir);
+  if (!h.from.valid()) return std::nullopt;
+  if (to) {
+    h.to = writable_twin(to->dir.get(), *to_dir);
+    if (!h.to.valid()) return std::nullopt;
+  }
+  return h;
+}
+
+// A write-open refused by the read-only mount, granted: made on the host. Only a regular
+// file with no other name is opened (no FIFO, device or socket is ever opened, and a hard
+// link to a protected file cannot be written through); an existing one is pinned first
+// and reopened through its pin, so what was checked is what is opened.
+std::optional<CreateBroker::Opened> CreateBroker::open_on_host(const seccomp_notif& req, int listener,
+                                                               const Named& t, int flags, mode_t mode) {
+  if (t.slash) return std::nullopt;
+  struct stat st {};
+  const bool exists = ::fstatat(t.dir.get(), t.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+  if (exists && (!S_ISREG(st.st_mode) || st.st_nlink > 1)) return std::nullopt;
+  if (!exists && !(flags & O_CREAT)) return std::nullopt;
+  auto host = granted_on_host(req, listener, exists ? Operation::Write : Operation::Create,
+                              exists ? "write" : "create", t, nullptr, false);
+  if (!host) return std::nullopt;
+  const int keep = (flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW)) | O_NOCTTY | O_NONBLOCK | O_CLOEXEC;
+  UniqueFd fd;
+  UniqueFd pin(::openat(host->from.get(), t.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (pin.valid()) {
+    struct stat now {};
+    if (::fstat(pin.get(), &now) != 0) return Opened{{}, error(errno)};
+    if (S_ISLNK(now.st_mode)) return Opened{{}, error(ELOOP)};
+    if (!S_ISREG(now.st_mode) || now.st_nlink > 1) return Opened{{}, error(EACCES)};
+    if ((flags & O_CREAT) && (flags & O_EXCL)) return Opened{{}, error(EEXIST)};
+    fd.reset(::open(("/proc/self/fd/" + std::to_string(pin.get())).c_str(), keep));
+  } else if (errno == ENOENT && (flags & O_CREAT)) {
+    fd.reset(::openat(host->from.get(), t.name.c_str(), keep | O_CREAT | O_EXCL | O_NOFOLLOW,
+                      mode & ~(S_ISUID | S_ISGID)));
+  } else {
+    return Opened{{}, error(errno)};
+  }
+  if (!fd.valid()) return Opened{{}, error(errno)};
+  struct stat opened {};
+  if (::fstat(fd.get(), &opened) != 0 || !S_ISREG(opened.st_mode)) return Opened{{}, error(EACCES)};
+  if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY && ::ftruncate(fd.get(), 0) != 0)
+    return Opened{{}, error(errno)};
+  if (!(flags & O_NONBLOCK))
+    (void)::fcntl(fd.get(), F_SETFL, flags & (O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME));
+  return Opened{std::move(fd), std::nullopt};
+}
+
+// unlink, unlinkat, rmdir: routed only with --ask or --learn, so that a delete outside the
+// writable roots can be asked about. Made in the command's view like the calls above (a
+// mount point is refused first: the kernel's check would look at cordon's namespace).
+BrokerReply CreateBroker::remove(FsCall call, const seccomp_notif& req, int listener) {
+  const pid_t tid = static_cast<pid_t>(req.pid);
+  const auto& a = req.data.args;
+  int dirfd = AT_FDCWD, flags = 0;
+  uint64_t path_addr = a[0];
+  if (call == FsCall::UnlinkAt) dirfd = fd_arg(a[0]), path_addr = a[1], flags = static_cast<int>(a[2]);
+  if (call == FsCall::Rmdir) flags = AT_REMOVEDIR;
+  if (flags & ~AT_REMOVEDIR) return error(EINVAL);
+  std::string path, abs;
+  if (!read_string(tid, path_addr, path)) return error(path_addr == 0 ? EFAULT : ENAMETOOLONG);
+  if (int e = absolute(tid, dirfd, path, abs)) return error(e);
+  Named t;
+  if (int e = split(tid, root_.get(), abs, t.dir_text, t.name, t.slash, t.dir)) return error(e);
+  if (!still_pending(listener, req.id)) return gone();
+  if (auto d = inside_protected(t, Operation::Delete)) {
+    BrokerReply r = error(EACCES);
+    r.event = std::move(d);
+    return r;
+  }
+  if (on_procfs(t.dir.get())) return error(EACCES);
+  if (mount_point(t.dir.get(), t.name)) return error(EBUSY);
+  if (::unlinkat(t.dir.get(), t.arg().c_str(), flags) == 0) return error(0);
+  if (errno != EROFS) return result(-1);
+  struct stat st {};
+  if (::fstatat(t.dir.get(), t.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return error(EROFS);
+  const bool dir = S_ISDIR(st.st_mode);
+  if (!(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode) || dir)) return error(EROFS);
+  auto host = granted_on_host(req, listener, Operation::Delete, dir ? "rmdir" : "delete", t, nullptr, false);
+  if (!host) return error(EROFS);
+  return result(::unlinkat(host->from.get(), t.arg().c_str(), flags));
+}
+
 BrokerReply CreateBroker::handle(FsCall call, const seccomp_notif& req, int listener) {
   const auto& a = req.data.args;
   // The whole call, the lookups included, with the command's umask (for calls that make
@@ -1420,6 +1572,10 @@ BrokerReply CreateBroker::handle(FsCall call, const seccomp_notif& req, int list
       return rename(req, listener, fd_arg(a[0]), a[1], fd_arg(a[2]), a[3], 0);
     case FsCall::RenameAt2:
       return rename(req, listener, fd_arg(a[0]), a[1], fd_arg(a[2]), a[3], static_cast<unsigned>(a[4]));
+    case FsCall::Unlink:
+    case FsCall::UnlinkAt:
+    case FsCall::Rmdir:
+      return remove(call, req, listener);
     default:
       return make(call, req, listener);
   }

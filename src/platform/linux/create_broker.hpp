@@ -80,6 +80,7 @@
 #include "core/error.hpp"
 #include "core/paths.hpp"
 #include "plan/denial_rules.hpp"
+#include "platform/linux/ask.hpp"
 #include "platform/linux/broker.hpp"
 #include "platform/linux/denial_recorder.hpp"
 #include "platform/linux/unique_fd.hpp"
@@ -106,6 +107,12 @@ class CreateBroker {
   // process, whose mount table says which mounts lie in the workspace and --writable roots.
   void attach(pid_t child);
   BrokerReply handle(FsCall call, const seccomp_notif& req, int listener);
+  // --ask / --learn (ask.hpp): a call the sandbox's read-only mounts refuse (EROFS) on a
+  // path never_ask() allows is put to the gate, and on a grant made by cordon on the
+  // host: in the same directory object, opened in cordon's view (where it is writable)
+  // and checked to be the one pinned in the command's view, with the name read once.
+  // Before attach(); the gate outlives the broker's calls.
+  void set_ask(AskGate* gate) { ask_ = gate; }
   // Ends the FIFO waits (interrupted) and joins their threads.
   void finish();
   // Files named `.git` made (created, linked or renamed to) below a policy root outside
@@ -158,6 +165,15 @@ class CreateBroker {
   BrokerReply rename(const seccomp_notif& req, int listener, int olddir, uint64_t old_addr, int newdir,
                      uint64_t new_addr, unsigned flags);
   BrokerReply bind(const seccomp_notif& req, int listener);
+  BrokerReply remove(FsCall call, const seccomp_notif& req, int listener);
+  // The host's twins of the directories of `t` (and `to`), when the gate granted the call.
+  struct HostDirs {
+    UniqueFd from, to;
+  };
+  std::optional<HostDirs> granted_on_host(const seccomp_notif& req, int listener, Operation kind,
+                                          const char* op, const Named& t, const Named* to, bool is_dir);
+  std::optional<Opened> open_on_host(const seccomp_notif& req, int listener, const Named& t, int flags,
+                                     mode_t mode);
   std::optional<Denial> inside_protected(const Named& n, Operation op) const;
   std::optional<Denial> refused(const Named& n, Operation op) const;
   // Where a name lies in a git directory: an existing one (the plan's), or one made
@@ -190,6 +206,7 @@ class CreateBroker {
   void follow_moved_pointers(const std::string& from, const std::string& to, bool exchange);
 
   const DenialRules& rules_;
+  AskGate* ask_ = nullptr;
   std::vector<Watch> watched_;
   std::vector<GitConfig> git_configs_;
   struct Guarded {

@@ -418,6 +418,8 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
       wait_ms = wait_ms < 0 ? stop_ms : std::min(wait_ms, stop_ms);
     }
     if (watching) wait_ms = wait_ms < 0 ? kWatchMs : std::min(wait_ms, kWatchMs);
+    if (relay && pty_relay_pausable())
+      wait_ms = wait_ms < 0 ? 250 : std::min(wait_ms, 250);  // resume after a question
     int n = ::poll(fds, static_cast<nfds_t>(2 + relayed), wait_ms);
     if (n < 0 && errno != EINTR) return os_error("poll", "", errno);
     const auto now = std::chrono::steady_clock::now();

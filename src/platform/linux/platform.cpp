@@ -14,6 +14,8 @@
 #include <iostream>
 
 #include "core/result.hpp"
+#include "core/terminal_text.hpp"
+#include "plan/ask_rules.hpp"
 #include "plan/limits_plan.hpp"
 #include "plan/linux_planner.hpp"
 #include "plan/plan_digest.hpp"
@@ -166,6 +168,8 @@ Result<int> run_stages(const Policy& policy, const RunRequest& request, const Li
   }
   const Collected collected = collect_stage(*acquired, *planned, request.report_denials);
   const Summary summary = summarize_stage(policy, *planned, *launched, collected, out);
+  if (request.ask == AskMode::Learn)
+    out.learned_config = learn_fragment(collected.grants, compiled->denial_rules);
   print_lines(summary.lines);
   print_lines(cleanup_stage(std::move(*acquired), std::move(*planned)));
   return launched->exit_code;
@@ -220,7 +224,13 @@ ReportTarget pin_report(const std::string& path) {
   return t;
 }
 
+Status write_text(const ReportTarget& target, const std::string& text);
+
 Status write_report(const ReportTarget& target, const nlohmann::json& j) {
+  return write_text(target, dump_json_line(j));
+}
+
+Status write_text(const ReportTarget& target, const std::string& text) {
   if (target.error) return *target.error;
   const int dirfd = target.dir->fd();
   const char* name = target.name.c_str();
@@ -234,7 +244,6 @@ Status write_report(const ReportTarget& target, const nlohmann::json& j) {
   if (::fstat(fd.get(), &st) != 0) return os_error("fstat", target.path, errno);
   if (!S_ISREG(st.st_mode) || st.st_nlink != 1) return os_error("openat", target.path, EINVAL, hint);
   if (::ftruncate(fd.get(), 0) != 0) return os_error("ftruncate", target.path, errno);
-  const std::string text = dump_json_line(j);
   size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
@@ -267,7 +276,21 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   std::optional<ReportTarget> report_target;  // pinned before the command runs
   if (request.report_path) report_target = pin_report(*request.report_path);
+  // --learn FILE: pinned like --report (it may name a file in a writable root).
+  std::optional<ReportTarget> learn_target;
+  if (request.ask == AskMode::Learn) {
+    learn_target = pin_report(request.learn_file);
+    if (learn_target->error) return *learn_target->error;
+  }
   Result<int> code = run_sandboxed(policy, request, out);
+  if (code && learn_target) {
+    if (auto st = write_text(*learn_target, out.learned_config); !st)
+      print_lines(split_lines(st.error().message()));
+    else
+      print_lines({"learn: " + std::to_string(out.grants.size()) + " grant" +
+                   (out.grants.size() == 1 ? "" : "s") + "; the rules that allow them are in " +
+                   escape_for_terminal(request.learn_file)});
+  }
   if (!code) {
     out.sandbox_error = true;
     out.error = code.error().message();

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 
@@ -188,6 +189,24 @@ void PtyRelay::resize() {
     }
 }
 
+namespace {
+std::atomic<bool> g_relay_paused{false};
+std::atomic<bool> g_relay_pausable{false};
+}  // namespace
+
+void pty_relay_pause(bool on) {
+  g_relay_paused = on;
+}
+bool pty_relay_paused() {
+  return g_relay_paused;
+}
+void pty_relay_may_pause() {
+  g_relay_pausable = true;
+}
+bool pty_relay_pausable() {
+  return g_relay_pausable;
+}
+
 int PtyRelay::fill(pollfd* fds) {
   int n = 0;
   if (sock_.valid()) fds[n++] = {sock_.get(), POLLIN, 0};
@@ -196,9 +215,10 @@ int PtyRelay::fill(pollfd* fds) {
   if (master_open_ && to_output_.size() < kBufferBytes) master_events |= POLLIN;
   if (!to_master_.empty()) master_events |= POLLOUT;
   if (master_events) fds[n++] = {master_.get(), master_events, 0};
-  if (input_open_ && plan_.input_fd >= 0 && to_master_.size() < kBufferBytes)
+  const bool paused = pty_relay_paused();
+  if (!paused && input_open_ && plan_.input_fd >= 0 && to_master_.size() < kBufferBytes)
     fds[n++] = {plan_.input_fd, POLLIN, 0};
-  if (!to_output_.empty() && out_fd_ >= 0) fds[n++] = {out_fd_, POLLOUT, 0};
+  if (!paused && !to_output_.empty() && out_fd_ >= 0) fds[n++] = {out_fd_, POLLOUT, 0};
   return n;
 }
 
@@ -212,14 +232,20 @@ void PtyRelay::service(const pollfd* fds, int count) {
       if (ev & (POLLIN | POLLHUP | POLLERR)) read_master();
       if (ev & POLLOUT) write_master();
     } else if (fds[i].fd == plan_.input_fd && (fds[i].events & POLLIN)) {
-      read_input();
+      if (!pty_relay_paused()) read_input();  // a key typed as the question appeared is its answer
     } else if (fds[i].fd == out_fd_) {
-      write_output();
+      if (!pty_relay_paused()) write_output();
     }
   }
 }
 
 void PtyRelay::read_input() {
+  // With --ask, a key that woke this loop may have been taken by the question meanwhile
+  // (it reads the same terminal): look again, so that a read never waits for the next key.
+  if (pty_relay_pausable()) {
+    pollfd ready{plan_.input_fd, POLLIN, 0};
+    if (pty_relay_paused() || ::poll(&ready, 1, 0) <= 0) return;
+  }
   char buf[kWriteChunk];
   const size_t room = kBufferBytes - to_master_.size();
   const ssize_t n = ::read(plan_.input_fd, buf, room < sizeof buf ? room : sizeof buf);

@@ -33,6 +33,14 @@
 
 namespace cordon {
 
+// cordon run --ask (ask.hpp): while a question is on cordon's terminal the relay reads no
+// input and writes no output there. Process-wide; the launcher's loop wakes every 250 ms
+// while asking is possible (pty_relay_may_pause), so the relay resumes after an answer.
+void pty_relay_pause(bool on);
+bool pty_relay_paused();
+void pty_relay_may_pause();
+bool pty_relay_pausable();
+
 // Decided in the parent before clone(): plain data, read by the child.
 struct PtyPlan {
   bool on[3] = {false, false, false};  // standard stream i is the pty's slave inside

@@ -300,10 +300,32 @@ Result<Compiled> compile_stage(const Policy& policy, const platform::RunRequest&
   Compiled c;
   const LinuxPlan& plan = planned.plan;
   c.env = sandbox_env(policy, plan);
+  // --ask and --learn act through the creation broker: the namespace mode with seccomp
+  // user notification and openat2. Anywhere else they would change nothing: refused.
+  if (request.ask != platform::AskMode::Off && !plan.creation_broker) {
+    const char* opt = request.ask == platform::AskMode::Learn ? "--learn" : "--ask";
+    std::string why = plan.sandbox != LinuxSandbox::Namespaces ? "the sandbox runs without namespaces here"
+                      : !planned.caps.seccomp                  ? "seccomp is unavailable"
+                      : !planned.caps.openat2                  ? "openat2 is unavailable (Linux < 5.6)"
+                                                               : "the creation broker is off for this mode";
+    return usage_error(opt, "cannot work on this host: " + why,
+                       "it needs user namespaces, seccomp user notification and openat2 (Linux >= 5.6)");
+  }
+  // With --tty never a standard stream may be the user's terminal itself, inside: the
+  // command could then write to the prompt's terminal and make it answer (TIOCSTI, a
+  // query whose reply is typed into the input). Only the command's own pty keeps it out.
+  if (request.ask == platform::AskMode::Terminal && request.tty == platform::TtyMode::Never &&
+      (::isatty(STDIN_FILENO) == 1 || ::isatty(STDOUT_FILENO) == 1 || ::isatty(STDERR_FILENO) == 1))
+    return usage_error("--ask", "cannot ask with --tty never while a standard stream is a terminal",
+                       "the command would hold the terminal the question is asked on: drop --tty never");
+  c.ask.mode = request.ask;
+  c.ask.timeout_seconds = request.ask_timeout_seconds;
+  c.ask.config_file = request.ask_config_file;
   if (plan.sandbox == LinuxSandbox::None || !planned.caps.seccomp) return c;
   auto deny_list = plan.seccomp;
   // The supervisor: the broker's calls always, the denial recorder's when reporting.
   c.denial_rules = denial_rules(policy, plan, home());
+  c.denial_rules.ask = request.ask != platform::AskMode::Off;
   auto w = supervisor_compile(deny_list, c.denial_rules, request.report_denials);
   if (!w) return w.error();
   if (w->needed()) {
@@ -342,6 +364,10 @@ Result<Acquired> acquire_stage(const Policy& policy, Planned& planned, const Com
       if (!options) return options.error();
       a.direct = std::make_unique<DirectRoute>(std::move(*options));
       a.supervisor->set_direct_route(a.direct.get());
+    }
+    if (compiled.ask.mode != platform::AskMode::Off) {
+      if (auto st = a.supervisor->enable_ask(compiled.ask); !st) return st.error();
+      if (compiled.ask.mode == platform::AskMode::Terminal) pty_relay_may_pause();
     }
     for (const auto& w : a.supervisor->warnings()) a.warnings.push_back("warning: " + w);
     // On a terminal the first refusal of each kind is said at once (a command that
@@ -456,6 +482,7 @@ Collected collect_stage(Acquired& acquired, const Planned& planned, DenialReport
   c.appeared_at_depth = std::move(found.appeared);
   for (auto& repair : found.gitdirs) c.new_repositories.push_back(std::move(repair));
   if (acquired.supervisor) {
+    c.grants = acquired.supervisor->grants();
     c.denials = acquired.supervisor->log().entries();
     c.denials_truncated = acquired.supervisor->log().truncated();
     c.denials_reported = acquired.supervisor->active() && report_denials != DenialReporting::Off;
@@ -633,6 +660,7 @@ Summary summarize_stage(const Policy& policy, const Planned& planned, const Laun
     }
   }
   out.denials = collected.denials;
+  out.grants = collected.grants;
   out.denials_truncated = collected.denials_truncated;
   out.denials_reported = collected.denials_reported;
   // Connections the proxy refused join the denials: operation "connect", address host:port.

@@ -91,6 +91,7 @@ struct Compiled {
   std::optional<SupervisorPrograms> supervisor;  // denial reporting (supervisor.hpp)
   DenialRules denial_rules;
   std::vector<std::string> env;
+  AskSettings ask;  // --ask / --learn (ask.hpp); mode Off without
 };
 [[nodiscard]] Result<Compiled> compile_stage(const Policy& policy, const platform::RunRequest& request,
                                              const Planned& planned);
@@ -124,6 +125,7 @@ struct Acquired {
 // checks of repositories, done through the pins taken in acquire.
 struct Collected {
   std::vector<ProxyRefusal> refused;
+  std::vector<Grant> grants;  // --ask / --learn
   std::vector<Denial> denials;
   bool denials_truncated = false;
   bool denials_reported = false;

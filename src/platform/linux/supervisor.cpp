@@ -77,11 +77,15 @@ Result<SupervisorPrograms> supervisor_compile(const std::vector<SeccompRule>& de
   // The file-system calls: the denial recorder explains refusals (not with reporting
   // off), and when the plan refuses absent protected paths the creation broker
   // performs every call that makes a name, whatever the reporting level.
-  const bool create = !rules.refuse_create.empty() || !rules.refuse_names.empty() || rules.git_checks;
+  const bool create =
+      !rules.refuse_create.empty() || !rules.refuse_names.empty() || rules.git_checks || rules.ask;
   out.observing = level != DenialReporting::Off;
   if (out.observing || create)
     for (const auto& w : kObservedCalls) {
-      const bool makes = create && creates_name(w.call, seccomp_notif{});
+      const bool removes = w.call == FsCall::Unlink || w.call == FsCall::UnlinkAt || w.call == FsCall::Rmdir;
+      // Deletes are the broker's only with --ask (a refused one may be granted); else
+      // the kernel makes them, observed.
+      const bool makes = create && creates_name(w.call, seccomp_notif{}) && (!removes || rules.ask);
       const bool opens = w.call == FsCall::Open || w.call == FsCall::OpenAt;
       if (!out.observing && !makes && !(create && opens)) continue;
       const bool brokered = makes || (create && opens);  // open/openat: decided per call, on the flags
@@ -243,8 +247,15 @@ void Supervisor::start(pid_t child, bool subreaper) {
   thread_ = std::thread([this] { run(); });
 }
 
+Status Supervisor::enable_ask(const AskSettings& settings) {
+  ask_ = std::make_unique<AskGate>(settings, rules_);
+  if (settings.mode == platform::AskMode::Terminal) return ask_->open_terminal();
+  return Ok{};
+}
+
 void Supervisor::stop() {
   if (!thread_.joinable()) return;
+  if (ask_) ask_->cancel();  // a question still on the terminal ends unanswered
   char b = 1;
   ssize_t ignored = ::write(stop_write_.get(), &b, 1);
   (void)ignored;
@@ -277,6 +288,7 @@ void Supervisor::run() {
   if (::write(parent_end_.get(), &ack, 1) != 1) return;
   active_ = true;
   broker_.attach(std::move(diag), child_, subreaper_);
+  if (ask_) creator_.set_ask(ask_.get());
   creator_.attach(child_);
   // Workers answer through the listener: ended before it closes, on every way out.
   struct FinishBroker {

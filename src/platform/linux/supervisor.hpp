@@ -29,12 +29,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "core/error.hpp"
 #include "plan/denial_rules.hpp"
+#include "platform/linux/ask.hpp"
 #include "platform/linux/broker.hpp"
 #include "platform/linux/child_report.hpp"
 #include "platform/linux/create_broker.hpp"
@@ -101,6 +103,11 @@ class Supervisor {
   void on_denial(std::function<void(const Denial&)> f) { log_.on_new(std::move(f)); }
   bool active() const { return active_; }  // a listener arrived (after stop())
   uint64_t notifications() const { return notifications_; }
+  // --ask / --learn, before start(): the gate the creation broker puts refused writes to
+  // (--ask: cordon's terminal is opened here, or the error says why there is none).
+  [[nodiscard]] Status enable_ask(const AskSettings& settings);
+  // The questions and answers (after stop()).
+  std::vector<Grant> grants() const { return ask_ ? ask_->grants() : std::vector<Grant>{}; }
   // `.git` pointer files the command made below a policy root (after stop()).
   std::vector<std::string> new_git_pointers() const { return creator_.new_git_pointers(); }
 
@@ -112,6 +119,7 @@ class Supervisor {
 
   DenialRules rules_;
   DirectRoute* direct_ = nullptr;
+  std::unique_ptr<AskGate> ask_;
   Broker broker_{rules_};
   CreateBroker creator_{rules_};
   const SupervisorPrograms& programs_;

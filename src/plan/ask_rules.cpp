@@ -1,0 +1,142 @@
+#include "plan/ask_rules.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+#include "core/config.hpp"
+#include "core/defaults.hpp"
+#include "core/paths.hpp"
+
+namespace cordon {
+namespace {
+
+bool same_name_folded(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// Where a grant may lead at all: below the home (not the home itself) or /var/tmp.
+bool in_askable_area(const DenialRules& rules, const std::string& path) {
+  const bool below_home =
+      !rules.home.empty() && rules.home != "/" && paths::is_within(path, rules.home) && path != rules.home;
+  const bool below_var_tmp = paths::is_within(path, "/var/tmp") && path != "/var/tmp";
+  return below_home || below_var_tmp;
+}
+
+}  // namespace
+
+std::optional<std::string> never_ask(const DenialRules& rules, Operation op, const std::string& raw) {
+  if (!paths::is_absolute(raw)) return "not an absolute path";
+  const std::string path = paths::normalize(raw);
+  auto refused = classify(rules, op, path);
+  if (!refused) return "not refused by the policy";
+  if (refused->rule != "outside the writable roots") return refused->rule;
+  if (!in_askable_area(rules, path)) return "outside the home directory and /var/tmp: never asked";
+  // A protected name or .git anywhere in the path (folded: a case-insensitive file
+  // system would take `.Git` for `.git`).
+  size_t from = 1;
+  while (from < path.size()) {
+    const size_t cut = std::min(path.find('/', from), path.size());
+    const std::string part = path.substr(from, cut - from);
+    if (same_name_folded(part, ".git")) return "a git directory: never asked";
+    for (const auto& name : defaults::protected_root_names())
+      if (same_name_folded(part, name)) return "protected name " + name + ": never asked";
+    from = cut + 1;
+  }
+  if (!rules.home.empty()) {
+    for (const auto& e : defaults::protected_home_entries())
+      if (paths::is_within(path, paths::join(rules.home, e.path)))
+        return std::string("protected path ~/") + e.path + " (" + e.why + "): never asked";
+    for (const auto& s : defaults::secret_home_paths())
+      if (paths::is_within(path, paths::join(rules.home, s))) return "secret ~/" + s + ": never asked";
+    for (const char* own : {".config/cordon", ".local/bin", "bin", ".local/share/applications"})
+      if (paths::is_within(path, paths::join(rules.home, own)))
+        return std::string("~/") + own + " (cordon's configuration or a directory on PATH): never asked";
+  }
+  for (const auto& m : rules.masked)
+    if (paths::is_within(path, m) || paths::is_within(m, path)) return "a masked secret: never asked";
+  for (const auto& h : rules.hidden)
+    if (paths::is_within(path, h) || paths::is_within(h, path)) return "cordon's own state: never asked";
+  return std::nullopt;
+}
+
+std::string grant_directory(const DenialRules& rules, const std::string& path, bool path_is_directory) {
+  std::string dir = path_is_directory ? paths::normalize(path) : paths::parent(path);
+  if (!in_askable_area(rules, dir)) return {};
+  // A directory rule makes everything below it writable: it must hold no protected or
+  // secret path of the home (~/.config would hold ~/.config/git).
+  if (!rules.home.empty()) {
+    for (const auto& e : defaults::protected_home_entries())
+      if (paths::is_within(paths::join(rules.home, e.path), dir)) return {};
+    for (const auto& s : defaults::secret_home_paths())
+      if (paths::is_within(paths::join(rules.home, s), dir)) return {};
+    for (const char* own : {".config/cordon", ".local/bin", "bin", ".local/share/applications"})
+      if (paths::is_within(paths::join(rules.home, own), dir)) return {};
+  }
+  if (never_ask(rules, Operation::Create, dir)) return {};
+  return dir;
+}
+
+std::string learn_fragment(const std::vector<Grant>& grants, const DenialRules& rules) {
+  struct Group {
+    size_t count = 0;
+    std::vector<std::string> examples;  // at most three
+  };
+  std::map<std::string, Group> dirs;
+  std::vector<std::string> uncovered;
+  for (const auto& g : grants) {
+    if (!g.allowed) continue;
+    std::vector<std::pair<std::string, bool>> touched = {{g.path, g.operation == "mkdir"}};
+    if (!g.to.empty()) touched.emplace_back(g.to, false);
+    for (const auto& [p, is_dir] : touched) {
+      const std::string dir = grant_directory(rules, p, is_dir);
+      if (dir.empty()) {
+        uncovered.push_back(g.operation + " " + p);
+        continue;
+      }
+      Group& group = dirs[dir];
+      ++group.count;
+      if (group.examples.size() < 3) group.examples.push_back(g.operation + " " + p);
+    }
+  }
+  // Nested directories fold into the outermost (the map is sorted: a parent comes first).
+  std::vector<std::pair<std::string, Group>> kept;
+  for (auto& [dir, group] : dirs) {
+    if (!kept.empty() && paths::is_within(dir, kept.back().first)) {
+      kept.back().second.count += group.count;
+      for (auto& e : group.examples)
+        if (kept.back().second.examples.size() < 3) kept.back().second.examples.push_back(e);
+      continue;
+    }
+    kept.emplace_back(dir, std::move(group));
+  }
+  auto one_line = [](std::string s) {
+    for (char& c : s)
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    return s;
+  };
+  std::string out =
+      "# Written by cordon run --learn: the writable directories the command needed outside the\n"
+      "# writable roots. Use it with `cordon run --policy FILE`, or copy the rules into a config.\n";
+  if (!kept.empty()) {
+    out += "[filesystem]\nwritable = [\n";
+    for (const auto& [dir, group] : kept) {
+      std::string why;
+      for (const auto& e : group.examples) why += (why.empty() ? "" : "; ") + e;
+      if (group.count > group.examples.size())
+        why += " and " + std::to_string(group.count - group.examples.size()) + " more";
+      out +=
+          "  # " +
+          one_line(std::to_string(group.count) + " operation" + (group.count == 1 ? "" : "s") + ": " + why) +
+          "\n  " + toml_string(dir) + ",\n";
+    }
+    out += "]\n";
+  }
+  for (const auto& u : uncovered)
+    out += "# not covered (no directory rule smaller than the home holds it): " + one_line(u) + "\n";
+  return out;
+}
+
+}  // namespace cordon

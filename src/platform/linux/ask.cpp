@@ -1,0 +1,287 @@
+#include "platform/linux/ask.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <iostream>
+
+#include "core/config.hpp"
+#include "core/paths.hpp"
+#include "core/terminal_text.hpp"
+#include "plan/ask_rules.hpp"
+#include "platform/linux/pty.hpp"
+
+namespace cordon {
+namespace {
+
+constexpr size_t kMaxGrants = 4096;  // the run's record; past it, counted
+
+std::string now_utc() {
+  char buf[32];
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// The asking process's argv, joined with spaces (bounded); "" when it is gone.
+std::string command_of(pid_t pid) {
+  UniqueFd f(::open(("/proc/" + std::to_string(pid) + "/cmdline").c_str(), O_RDONLY | O_CLOEXEC));
+  char buf[512];
+  const ssize_t n = f.valid() ? ::read(f.get(), buf, sizeof buf) : -1;
+  if (n <= 0) return {};
+  std::string out(buf, static_cast<size_t>(n));
+  while (!out.empty() && out.back() == '\0') out.pop_back();
+  for (char& c : out)
+    if (c == '\0') c = ' ';
+  return out;
+}
+
+bool write_all(int fd, const std::string& s) {
+  for (size_t done = 0; done < s.size();) {
+    const ssize_t n = ::write(fd, s.data() + done, s.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// The relay paused for as long as a question is on the terminal.
+struct RelayPause {
+  RelayPause() { pty_relay_pause(true); }
+  ~RelayPause() { pty_relay_pause(false); }
+  RelayPause(const RelayPause&) = delete;
+  RelayPause& operator=(const RelayPause&) = delete;
+};
+
+}  // namespace
+
+Status AskGate::open_terminal() {
+  tty_.reset(::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!tty_.valid())
+    return os_error(
+        "open", "/dev/tty", errno,
+        "--ask asks on cordon's terminal and there is none: run it on a terminal, or use --learn FILE");
+  if (::isatty(tty_.get()) != 1) return os_error("isatty", "/dev/tty", ENOTTY, "--ask needs a terminal");
+  return Ok{};
+}
+
+bool AskGate::covered(const std::string& path) const {
+  if (run_paths_.count(path)) return true;
+  for (const auto& d : run_dirs_)
+    if (paths::is_within(path, d)) return true;
+  return false;
+}
+
+void AskGate::record(Grant g) {
+  std::lock_guard<std::mutex> lock(grants_mutex_);
+  if (grants_.size() < kMaxGrants)
+    grants_.push_back(std::move(g));
+  else
+    ++dropped_;
+}
+
+std::vector<Grant> AskGate::grants() const {
+  std::lock_guard<std::mutex> lock(grants_mutex_);
+  return grants_;
+}
+
+bool AskGate::decide(const AskQuestion& q, const std::function<bool()>& pending) {
+  if (settings_.mode == platform::AskMode::Off || cancelled_) return false;
+  const std::string key = q.operation + "\n" + q.path + "\n" + q.to;
+  if (covered(q.path) && (q.to.empty() || covered(q.to))) return true;
+  if (denied_.count(key)) return false;
+  Grant g;
+  g.operation = q.operation;
+  g.path = q.path;
+  g.to = q.to;
+  g.pid = q.pid;
+  g.command = command_of(q.pid);
+  if (settings_.mode == platform::AskMode::Learn) {
+    g.allowed = true;
+    g.scope = "run";
+    g.rule = q.path;
+    g.by = "learn";
+    g.at = now_utc();
+    run_paths_.insert(q.path);
+    if (!q.to.empty()) run_paths_.insert(q.to);
+    std::cerr << "cordon: learn: allowed " << escape_for_terminal(q.operation) << " "
+              << escape_for_terminal(q.path) << (q.to.empty() ? "" : " -> " + escape_for_terminal(q.to))
+              << " for this run (pid " << q.pid << ")\n";
+    record(std::move(g));
+    return true;
+  }
+  // The directory a "d" or "a" answer names: both ends of a rename must lie in it.
+  std::string dir = grant_directory(rules_, q.path, q.is_directory);
+  if (!dir.empty() && !q.to.empty() && !paths::is_within(q.to, dir)) dir.clear();
+  const char key_pressed = ask_terminal(q, dir, pending);
+  g.at = now_utc();
+  g.by = key_pressed == 0 ? "timeout" : "user";
+  switch (key_pressed) {
+    case 'o':
+      g.allowed = true;
+      g.scope = "once";
+      break;
+    case 'r':
+      g.allowed = true;
+      g.scope = "run";
+      g.rule = q.path;
+      run_paths_.insert(q.path);
+      if (!q.to.empty()) run_paths_.insert(q.to);
+      break;
+    case 'd':
+      g.allowed = true;
+      g.scope = "run-directory";
+      g.rule = dir;
+      run_dirs_.insert(dir);
+      break;
+    case 'a': {
+      g.allowed = true;
+      g.scope = "always";
+      g.rule = dir;
+      run_dirs_.insert(dir);
+      const std::string said = write_always_rule(dir);
+      g.config = settings_.config_file;
+      if (!said.empty()) {  // the rule could not be written: the grant holds for this run
+        g.scope = "run-directory";
+        g.config.clear();
+      }
+      break;
+    }
+    default:
+      denied_.insert(key);
+      break;
+  }
+  record(std::move(g));
+  return key_pressed == 'o' || key_pressed == 'r' || key_pressed == 'd' || key_pressed == 'a';
+}
+
+// Adds `dir` to filesystem.writable in the user's config (a new file beside it, renamed
+// over it). Returns "" when written, else why not (said on the terminal too).
+std::string AskGate::write_always_rule(const std::string& dir) {
+  const std::string& file = settings_.config_file;
+  auto say = [&](const std::string& s) {
+    if (tty_.valid()) (void)write_all(tty_.get(), "cordon: " + escape_for_terminal(s) + "\r\n");
+    return s;
+  };
+  if (file.empty()) return say("no user config file to write the rule to: allowed for this run only");
+  // A config the sandbox can write (a $XDG_CONFIG_HOME in the workspace, before the file
+  // exists) could hold links the command planted: never written there.
+  char real[PATH_MAX];
+  std::string existing = paths::parent(file);  // the nearest directory that exists, resolved
+  while (existing != "/" && !::realpath(existing.c_str(), real)) existing = paths::parent(existing);
+  const std::string resolved = existing == "/" ? existing : std::string(real);
+  for (const auto& root : rules_.write_roots)
+    if (paths::is_within(file, root) || paths::is_within(resolved, root))
+      return say(file + " lies in the writable root " + root + ": allowed for this run only");
+  std::string text;
+  {
+    UniqueFd f(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    struct stat st {};
+    if (f.valid()) {
+      if (::fstat(f.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 20))
+        return say(file + " is not a regular file of at most 1 MiB: allowed for this run only");
+      char buf[8192];
+      for (ssize_t n; (n = ::read(f.get(), buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+    } else if (errno != ENOENT) {
+      return say("cannot read " + file + " (" + std::strerror(errno) + "): allowed for this run only");
+    }
+  }
+  auto edited = add_writable_rule(text, dir, "allowed with cordon run --ask on " + now_utc());
+  if (!edited) return say(edited.error().message() + ": allowed for this run only");
+  // The directory of the config (~/.config/cordon) may not exist yet.
+  const std::string parent = paths::parent(file);
+  for (size_t at = 1; at <= parent.size(); ++at)
+    if (at == parent.size() || parent[at] == '/') (void)::mkdir(parent.substr(0, at).c_str(), 0700);
+  const std::string temp = file + ".cordon-new";
+  (void)::unlink(temp.c_str());
+  UniqueFd out(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!out.valid() || !write_all(out.get(), *edited) || ::fsync(out.get()) != 0 ||
+      ::rename(temp.c_str(), file.c_str()) != 0) {
+    const int e = errno;
+    (void)::unlink(temp.c_str());
+    return say("cannot write " + file + " (" + std::strerror(e) + "): allowed for this run only");
+  }
+  (void)say("added " + dir + " to filesystem.writable in " + file);
+  return {};
+}
+
+// Shows the question and waits for one key: 'o', 'r', 'd', 'a' or 'n'; 0 when no answer
+// came (timeout, the call went away, the run ends, the terminal failed).
+char AskGate::ask_terminal(const AskQuestion& q, const std::string& dir,
+                           const std::function<bool()>& pending) {
+  if (!tty_.valid()) return 0;
+  RelayPause pause;
+  // Answers the terminal owes to queries written before the pause arrive now; then gone.
+  ::usleep(50 * 1000);
+  (void)::tcflush(tty_.get(), TCIFLUSH);
+  termios saved{};
+  const bool have_modes = ::tcgetattr(tty_.get(), &saved) == 0;
+  if (have_modes) {
+    termios raw = saved;
+    raw.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO);
+    raw.c_cc[VMIN] = 1;
+    raw.c_cc[VTIME] = 0;
+    (void)::tcsetattr(tty_.get(), TCSANOW, &raw);
+  }
+  const std::string command = command_of(q.pid);
+  std::string text = "\r\ncordon: the command asks to " + escape_for_terminal(q.operation) + " " +
+                     escape_for_terminal(q.path);
+  if (!q.to.empty()) text += " -> " + escape_for_terminal(q.to);
+  text += " (outside the writable roots)\r\n  process " + std::to_string(q.pid) + ": " +
+          escape_for_terminal(command.substr(0, 200)) +
+          "\r\n  [o] allow once  [r] allow this path for this run";
+  if (!dir.empty()) {
+    text += "  [d] allow " + escape_for_terminal(dir) + " for this run";
+    if (!settings_.config_file.empty())
+      text += "\r\n  [a] allow " + escape_for_terminal(dir) + " always (a rule in " +
+              escape_for_terminal(settings_.config_file) + ")";
+  }
+  text += "  [n] deny   (no answer in " + std::to_string(settings_.timeout_seconds) + " s: deny) ";
+  char answer = 0;
+  if (write_all(tty_.get(), text)) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(settings_.timeout_seconds);
+    while (!cancelled_ && std::chrono::steady_clock::now() < deadline) {
+      if (!pending()) break;
+      pollfd p{tty_.get(), POLLIN, 0};
+      const int n = ::poll(&p, 1, 100);
+      if (n < 0 && errno != EINTR) break;
+      if (n <= 0) continue;
+      if (p.revents & (POLLERR | POLLHUP | POLLNVAL)) break;
+      char buf[64];
+      const ssize_t got = ::read(tty_.get(), buf, sizeof buf);
+      if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (got <= 0) break;
+      if (got != 1) continue;  // a burst: a terminal's reply or a paste, not a key press
+      const char c = buf[0];
+      const bool offered = c == 'o' || c == 'r' || c == 'n' || (c == 'd' && !dir.empty()) ||
+                           (c == 'a' && !dir.empty() && !settings_.config_file.empty());
+      if (offered) {
+        answer = c;
+        break;
+      }
+    }
+  }
+  const char* said = answer == 'o'   ? "allowed once"
+                     : answer == 'r' ? "allowed for this run"
+                     : answer == 'd' ? "directory allowed for this run"
+                     : answer == 'a' ? "allowed always"
+                     : answer == 'n' ? "denied"
+                                     : "no answer: denied";
+  (void)write_all(tty_.get(), std::string("\r\n  ") + said + "\r\n");
+  if (have_modes) (void)::tcsetattr(tty_.get(), TCSANOW, &saved);
+  return answer;
+}
+
+}  // namespace cordon

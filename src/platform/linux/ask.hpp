@@ -1,0 +1,88 @@
+// cordon: asking instead of failing (cordon run --ask, --learn). The creation broker
+// (create_broker.hpp) found that a call the command made is refused only because its path
+// lies outside the writable roots; the gate decides whether cordon makes it anyway:
+//
+//   AskGate gate(settings, rules);
+//   if (auto st = gate.open_terminal(); !st) fail(st);          // --ask: before the run
+//   bool yes = gate.decide(question, [&] { return pending(); }); // supervisor's thread
+//   gate.cancel();                                               // the run is ending
+//   std::vector<Grant> record = gate.grants();                   // into the run's JSON
+//
+// The question is asked on cordon's own controlling terminal (/dev/tty, opened before the
+// run, outside the sandbox): the command's terminal is a pty of its own (pty.hpp), so
+// nothing inside can read or answer the prompt. While it is shown the pty's relay is
+// paused both ways (no typed key reaches the command, no output the command writes can
+// make the terminal answer a query into cordon's input), the terminal's input queue is
+// flushed, and only a key that arrives on its own counts (a terminal's answer to a query
+// arrives as a burst). Everything from the sandbox in the prompt is escaped.
+//
+// The gate only decides; never_ask() (plan/ask_rules.hpp) has said the path is one that
+// may be asked about. Answers: once (this call), this path for the run, its directory for
+// the run, always (a filesystem.writable rule in the user's config, and the directory for
+// the run), deny. An identical question denied once is not asked again. No answer within
+// the timeout, or the run ending, is deny. --learn answers "this path for the run"
+// without asking and prints each grant.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/result.hpp"
+#include "plan/denial_rules.hpp"
+#include "platform/linux/unique_fd.hpp"
+#include "platform/platform.hpp"
+
+namespace cordon {
+
+struct AskSettings {
+  platform::AskMode mode = platform::AskMode::Off;
+  int timeout_seconds = 60;
+  std::string config_file;  // "allow always" writes here ("" : not offered)
+};
+
+struct AskQuestion {
+  std::string operation;      // "create", "mkdir", "write", "delete", "rename"
+  std::string path;           // on the host (the pinned directory's path and the name)
+  std::string to;             // rename
+  bool is_directory = false;  // mkdir, rmdir: the directory grant is the path itself
+  pid_t pid = 0;
+};
+
+class AskGate {
+ public:
+  AskGate(AskSettings settings, const DenialRules& rules) : settings_(std::move(settings)), rules_(rules) {}
+  AskGate(const AskGate&) = delete;
+  AskGate& operator=(const AskGate&) = delete;
+
+  // --ask: opens cordon's controlling terminal; an error names why there is none.
+  [[nodiscard]] Status open_terminal();
+  // True: allowed (the caller acts). `pending`: the call is still waiting (false ends a
+  // question unanswered). Called on the supervisor's thread only.
+  bool decide(const AskQuestion& q, const std::function<bool()>& pending);
+  void cancel() { cancelled_ = true; }
+  std::vector<Grant> grants() const;
+
+ private:
+  bool covered(const std::string& path) const;
+  char ask_terminal(const AskQuestion& q, const std::string& dir, const std::function<bool()>& pending);
+  void record(Grant g);
+  std::string write_always_rule(const std::string& dir);
+
+  AskSettings settings_;
+  const DenialRules& rules_;
+  UniqueFd tty_;
+  std::atomic<bool> cancelled_{false};
+  std::set<std::string> run_paths_, run_dirs_, denied_;
+  mutable std::mutex grants_mutex_;
+  std::vector<Grant> grants_;
+  size_t dropped_ = 0;  // grants past the bound, counted
+};
+
+}  // namespace cordon

@@ -1,0 +1,546 @@
+// cordon run --ask and --learn (platform/linux/ask.hpp): a write outside the writable
+// roots is asked about on cordon's own terminal, driven here through a real outer pty
+// the way a user's terminal emulator drives cordon, or granted and learned. Every effect
+// is checked from outside; every read and wait is bounded; processes are waited for by pid.
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <termios.h>
+
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "e2e/harness.hpp"
+
+namespace {
+
+using namespace cordon_test;
+
+// A terminal emulator in miniature (as in tty_test.cpp): the master of a pty pair whose
+// slave is cordon's controlling terminal and standard streams.
+class OuterTerminal {
+ public:
+  OuterTerminal() {
+    master_ = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master_ < 0 || ::grantpt(master_) != 0 || ::unlockpt(master_) != 0) return;
+    slave_ = ::open(::ptsname(master_), O_RDWR | O_NOCTTY | O_CLOEXEC);
+    winsize ws{40, 200, 0, 0};
+    ::ioctl(master_, TIOCSWINSZ, &ws);
+    ::fcntl(master_, F_SETFL, O_NONBLOCK);
+  }
+  ~OuterTerminal() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    for (int fd : {master_, slave_})
+      if (fd >= 0) ::close(fd);
+  }
+  bool ok() const { return master_ >= 0 && slave_ >= 0; }
+
+  void start(const std::vector<std::string>& argv, const std::string& cwd,
+             const std::vector<std::string>& env) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::signal(SIGPIPE, SIG_DFL);
+      ::setsid();
+      ::ioctl(slave_, TIOCSCTTY, 0);
+      ::dup2(slave_, 0), ::dup2(slave_, 1), ::dup2(slave_, 2);
+      if (::chdir(cwd.c_str()) != 0) ::_exit(122);
+      for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
+      std::vector<char*> a;
+      for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+      a.push_back(nullptr);
+      ::execv(a[0], a.data());
+      ::_exit(121);
+    }
+  }
+  // Reads the screen until `needle` appears after what was already matched (true), or
+  // `ms` pass or cordon exits.
+  bool expect(const std::string& needle, int ms = 20000) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (screen_.find(needle, seen_) == std::string::npos) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      pollfd p{master_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 100))) > 0) pump();
+      if (exited()) {
+        pump();
+        if (screen_.find(needle, seen_) == std::string::npos) return false;
+      }
+    }
+    seen_ = screen_.find(needle, seen_) + needle.size();
+    return true;
+  }
+  // The text from the last match to the end of the line holding the next match of
+  // `needle` (the question, for a test to read).
+  std::string line_after_last_match() const {
+    const size_t end = screen_.find('\n', seen_);
+    return screen_.substr(seen_, end == std::string::npos ? std::string::npos : end - seen_);
+  }
+  void send(const std::string& bytes) {
+    ssize_t n = ::write(master_, bytes.data(), bytes.size());
+    (void)n;
+  }
+  int wait(int ms = 60000) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (!exited()) {
+      if (std::chrono::steady_clock::now() > deadline) return -1;  // the destructor kills it
+      pollfd p{master_, POLLIN, 0};
+      if (::poll(&p, 1, 50) > 0) pump();
+    }
+    pump();
+    return WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
+  }
+  const std::string& screen() const { return screen_; }
+  size_t count(const std::string& needle) const {
+    size_t n = 0;
+    for (size_t at = screen_.find(needle); at != std::string::npos; at = screen_.find(needle, at + 1)) ++n;
+    return n;
+  }
+
+ private:
+  bool exited() {
+    if (pid_ <= 0) return true;
+    if (::waitpid(pid_, &status_, WNOHANG) == pid_) {
+      pid_ = -1;
+      return true;
+    }
+    return false;
+  }
+  void pump() {
+    char buf[4096];
+    for (ssize_t n; (n = ::read(master_, buf, sizeof buf)) > 0;) screen_.append(buf, static_cast<size_t>(n));
+  }
+  int master_ = -1, slave_ = -1;
+  pid_t pid_ = -1;
+  int status_ = 0;
+  std::string screen_;
+  size_t seen_ = 0;
+};
+
+constexpr const char* kNoOuterPty = "no pty pair for the outer terminal (posix_openpt failed)";
+constexpr const char* kQuestion = "cordon: the command asks to ";
+
+std::vector<std::string> cordon_argv(std::vector<std::string> opts, const std::string& script,
+                                     bool no_config = true) {
+  std::vector<std::string> argv = {cordon_binary(), "run"};
+  if (no_config) argv.push_back("--no-config");
+  argv.insert(argv.end(), opts.begin(), opts.end());
+  argv.insert(argv.end(), {"--", "sh", "-c", script});
+  return argv;
+}
+
+// cordon run --ask works only where the creation broker does (namespaces, seccomp user
+// notification, openat2): a plain run on this host says whether it can.
+std::string ask_unavailable(const Sandbox& box) {
+  static const std::string why = [&] {
+    Outcome o = cordon_sh(box.ws.path(), "true", {"--learn", box.ws / "probe.toml"}, "", box.env());
+    if (o.code == 0) return std::string();
+    return "cordon run --learn cannot work here: " + o.err;
+  }();
+  return why;
+}
+
+nlohmann::json report_of(const std::string& path) {
+  auto j = nlohmann::json::parse(read_file(path), nullptr, false);
+  return j.is_discarded() ? nlohmann::json::object() : j;
+}
+
+uid_t owner_of(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 ? st.st_uid : static_cast<uid_t>(-1);
+}
+
+TEST(Ask, ADirectoryGrantedForTheRunTakesManyFilesAndASiblingStaysRefused) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  OuterTerminal term;
+  if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
+  const std::string home = box.home.path();
+  ::mkdir((home + "/sibling").c_str(), 0755);
+  // npm-style: a cache directory made outside, then many files in nested directories.
+  const std::string script =
+      "mkdir -p \"$HOME/.npm/_cacache/index\" && i=0; while [ $i -lt 40 ]; do "
+      "echo $i > \"$HOME/.npm/_cacache/index/f$i\" || exit 3; i=$((i+1)); done; "
+      "echo x > \"$HOME/sibling/y\" && exit 4; echo npm-done";
+  term.start(cordon_argv({"--ask", "--report", box.ws / "r.json"}, script), box.ws.path(), box.env());
+  ASSERT_TRUE(term.expect(kQuestion + std::string("mkdir ") + home + "/.npm")) << term.screen();
+  ASSERT_TRUE(term.expect("[d] allow " + home + "/.npm for this run")) << term.screen();
+  term.send("d");
+  ASSERT_TRUE(term.expect(kQuestion + std::string("create ") + home + "/sibling/y")) << term.screen();
+  term.send("n");
+  EXPECT_EQ(term.wait(), 0) << term.screen();
+  EXPECT_TRUE(contains(term.screen(), "npm-done")) << term.screen();
+  EXPECT_EQ(term.count(kQuestion), 2u) << term.screen();  // mkdir -p asked once, the files none
+  for (int i = 0; i < 40; ++i) {
+    const std::string f = home + "/.npm/_cacache/index/f" + std::to_string(i);
+    EXPECT_EQ(read_file(f), std::to_string(i) + "\n") << f;
+    EXPECT_EQ(owner_of(f), ::geteuid()) << f;
+  }
+  EXPECT_FALSE(exists(home + "/sibling/y"));
+  const auto r = report_of(box.ws / "r.json");
+  ASSERT_TRUE(r.contains("grants")) << r.dump();
+  ASSERT_EQ(r["grants"].size(), 2u) << r.dump();
+  EXPECT_EQ(r["grants"][0]["scope"], "run-directory") << r.dump();
+  EXPECT_EQ(r["grants"][0]["rule"], home + "/.npm") << r.dump();
+  EXPECT_EQ(r["grants"][0]["by"], "user") << r.dump();
+  EXPECT_EQ(r["grants"][1]["answer"], "deny") << r.dump();
+}
+
+TEST(Ask, OnceAsksAgainAndForTheRunAsksOnce) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  OuterTerminal term;
+  if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
+  const std::string home = box.home.path();
+  ::mkdir((home + "/data").c_str(), 0755);
+  const std::string script =
+      "for i in 1 2; do echo a$i >> \"$HOME/data/once\" || exit 3; done; "
+      "for i in 1 2 3; do echo b$i >> \"$HOME/data/run\" || exit 4; done; echo done";
+  term.start(cordon_argv({"--ask"}, script), box.ws.path(), box.env());
+  // Made by the first answer, written by the second: each asked.
+  for (const char* op : {"create ", "write "}) {
+    ASSERT_TRUE(term.expect(kQuestion + std::string(op) + home + "/data/once")) << term.screen();
+    term.send("o");
+  }
+  ASSERT_TRUE(term.expect(kQuestion + std::string("create ") + home + "/data/run")) << term.screen();
+  term.send("r");
+  EXPECT_EQ(term.wait(), 0) << term.screen();
+  EXPECT_EQ(term.count(kQuestion), 3u) << term.screen();
+  EXPECT_EQ(read_file(home + "/data/once"), "a1\na2\n");
+  EXPECT_EQ(read_file(home + "/data/run"), "b1\nb2\nb3\n");
+}
+
+TEST(Ask, AlwaysWritesOneRuleAndTheNextRunAsksNothing) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  OuterTerminal term;
+  if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
+  const std::string home = box.home.path();
+  ::mkdir((home + "/.cache").c_str(), 0755);
+  ::mkdir((home + "/.cache/tool").c_str(), 0755);
+  const std::string config = home + "/.config/cordon/config.toml";
+  const std::string script =
+      "echo 1 > \"$HOME/.cache/tool/a\" && echo 2 > \"$HOME/.cache/tool/b\" && echo ok";
+  term.start(cordon_argv({"--ask"}, script, /*no_config=*/false), box.ws.path(), box.env());
+  ASSERT_TRUE(term.expect(kQuestion + std::string("create ") + home + "/.cache/tool/a")) << term.screen();
+  ASSERT_TRUE(term.expect("[a] allow " + home + "/.cache/tool always (a rule in " + config + ")"))
+      << term.screen();
+  term.send("a");
+  EXPECT_EQ(term.wait(), 0) << term.screen();
+  EXPECT_EQ(term.count(kQuestion), 1u) << term.screen();
+  EXPECT_TRUE(contains(term.screen(), "added " + home + "/.cache/tool to filesystem.writable in " + config))
+      << term.screen();
+  const std::string text = read_file(config);
+  size_t rules = 0;
+  for (size_t at = text.find(home + "/.cache/tool"); at != std::string::npos;
+       at = text.find(home + "/.cache/tool", at + 1))
+    ++rules;
+  EXPECT_EQ(rules, 1u) << text;
+  // The next run, with --ask again: the config allows the write, so nothing is asked.
+  OuterTerminal again;
+  again.start(cordon_argv({"--ask"}, "echo 3 > \"$HOME/.cache/tool/c\" && echo second", false), box.ws.path(),
+              box.env());
+  EXPECT_EQ(again.wait(), 0) << again.screen();
+  EXPECT_TRUE(contains(again.screen(), "second")) << again.screen();
+  EXPECT_EQ(again.count(kQuestion), 0u) << again.screen();
+  EXPECT_EQ(read_file(home + "/.cache/tool/c"), "3\n");
+}
+
+// A user config the sandbox could write ($XDG_CONFIG_HOME in the workspace) never gets the
+// rule: the grant holds for this run only, and nothing is written there.
+TEST(Ask, AlwaysNeverWritesAConfigInsideAWritableRoot) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  OuterTerminal term;
+  if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
+  const std::string home = box.home.path();
+  ::mkdir((home + "/tool").c_str(), 0755);
+  auto env = box.env();
+  for (auto& e : env)
+    if (e.rfind("XDG_CONFIG_HOME=", 0) == 0) e = "XDG_CONFIG_HOME=" + box.ws / "conf";
+  term.start(
+      cordon_argv({"--ask"}, "echo 1 > \"$HOME/tool/a\" && echo 2 > \"$HOME/tool/b\" && echo ok", false),
+      box.ws.path(), env);
+  ASSERT_TRUE(term.expect(kQuestion + std::string("create ") + home + "/tool/a")) << term.screen();
+  term.send("a");
+  EXPECT_EQ(term.wait(), 0) << term.screen();
+  EXPECT_TRUE(contains(term.screen(), "lies in the writable root")) << term.screen();
+  EXPECT_EQ(term.count(kQuestion), 1u) << term.screen();  // still granted for this run
+  EXPECT_EQ(read_file(home + "/tool/b"), "2\n");
+  EXPECT_FALSE(exists(box.ws / "conf"));
+}
+
+TEST(Ask, DenyFailsTheCallAndIsNotAskedAgain) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  OuterTerminal term;
+  if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
+  const std::string home = box.home.path();
+  const std::string script = "echo 1 > \"$HOME/f\"; a=$?; echo 2 > \"$HOME/f\"; b=$?; echo \"codes $a $b\"";
+  term.start(cordon_argv({"--ask"}, script), box.ws.path(), box.env());
+  ASSERT_TRUE(term.expect(kQuestion + std::string("create ") + home + "/f")) << term.screen();
+  term.send("n");
+  EXPECT_EQ(term.wait(), 0) << term.screen();
+  EXPECT_TRUE(term.expect("codes 2 2")) << term.screen();  // dash: a redirection that fails
+  EXPECT_EQ(term.count(kQuestion), 1u) << term.screen();
+  EXPECT_FALSE(exists(home + "/f"));
+}
+
+TEST(Ask, NoAnswerWithinTheTimeoutIsDeny) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  OuterTerminal term;
+  if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
+  const std::string home = box.home.path();
+  term.start(cordon_argv({"--ask", "--ask-timeout", "1"}, "echo 1 > \"$HOME/f\" || echo refused"),
+             box.ws.path(), box.env());
+  ASSERT_TRUE(term.expect(kQuestion)) << term.screen();
+  const auto asked = std::chrono::steady_clock::now();
+  EXPECT_TRUE(term.expect("no answer: denied", 10000)) << term.screen();
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::seconds(5));
+  EXPECT_EQ(term.wait(), 0) << term.screen();
+  EXPECT_TRUE(contains(term.screen(), "refused")) << term.screen();
+  EXPECT_FALSE(exists(home + "/f"));
+}
+
+TEST(Ask, WithoutATerminalAskRefusesToStart) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  if (!have_tool("setsid")) GTEST_SKIP() << "no setsid(1) to run cordon without a controlling terminal";
+  std::vector<std::string> argv = {"setsid", "-w"};
+  for (const auto& a : cordon_argv({"--ask"}, "echo ran > ran")) argv.push_back(a);
+  Outcome o = run_process(argv, box.ws.path(), "", box.env());
+  EXPECT_EQ(o.code, 125) << o.err;
+  EXPECT_TRUE(contains(o.err, "/dev/tty")) << o.err;
+  EXPECT_TRUE(contains(o.err, "--learn")) << o.err;
+  EXPECT_FALSE(exists(box.ws / "ran"));
+}
+
+// Without user namespaces there is no creation broker: --learn (and --ask) refuse to run,
+// with the reason, rather than run a command that would be refused anyway.
+TEST(Ask, WithoutUserNamespacesLearnRefusesWithTheReason) {
+  Sandbox box;
+  Outcome o = run_process({no_userns_binary(), cordon_binary(), "run", "--no-config", "--best-effort",
+                           "--learn", box.ws / "l.toml", "--", "sh", "-c", "echo ran > ran"},
+                          box.ws.path(), "", box.env());
+  EXPECT_NE(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.err, "--learn")) << o.err;
+  EXPECT_TRUE(contains(o.err, "cannot work on this host")) << o.err;
+  EXPECT_FALSE(exists(box.ws / "ran"));
+  EXPECT_FALSE(exists(box.ws / "l.toml"));
+}
+
+// With --tty never the command would hold the very terminal the question is asked on.
+TEST(Ask, TtyNeverOnATerminalIsRefused) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  OuterTerminal term;
+  if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
+  term.start(cordon_argv({"--ask", "--tty", "never"}, "echo ran > ran"), box.ws.path(), box.env());
+  EXPECT_NE(term.wait(), 0) << term.screen();
+  EXPECT_TRUE(contains(term.screen(), "--tty never")) << term.screen();
+  EXPECT_FALSE(exists(box.ws / "ran"));
+}
+
+// Protected paths, secrets and cordon's own config are never asked about, and stay refused
+// in both modes.
+TEST(Ask, ProtectedPathsAndSecretsAreNeverAskedNorLearned) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  const std::string home = box.home.path();
+  ::mkdir((home + "/.ssh").c_str(), 0700);
+  write_file(home + "/.ssh/id_ed25519", "KEY\n");
+  write_file(home + "/.bashrc", "# rc\n");
+  ::mkdir((home + "/repo").c_str(), 0755);
+  ::mkdir((home + "/repo/.git").c_str(), 0755);
+  ::mkdir((home + "/repo/.git/hooks").c_str(), 0755);
+  const std::string script =
+      "for p in .bashrc .ssh/id_ed25519 .ssh/new .config/cordon/config.toml repo/.git/hooks/pre-commit "
+      ".profile .gitconfig .local/bin/tool .vscode/tasks.json; do "
+      "mkdir -p \"$(dirname \"$HOME/$p\")\" 2>/dev/null; echo evil > \"$HOME/$p\" && echo \"wrote $p\"; "
+      "done; "
+      "echo finished";
+  Outcome learned = cordon_sh(box.ws.path(), script, {"--learn", box.ws / "l.toml"}, "", box.env());
+  EXPECT_EQ(learned.code, 0) << learned.err;
+  EXPECT_TRUE(contains(learned.out, "finished")) << learned.out;
+  EXPECT_FALSE(contains(learned.out, "wrote")) << learned.out;
+  // (mkdir -p may make ~/.config itself: an empty directory; nothing below is granted)
+  EXPECT_FALSE(contains(learned.err, "learn: allowed create")) << learned.err;
+  EXPECT_FALSE(contains(learned.err, "learn: allowed write")) << learned.err;
+  EXPECT_FALSE(contains(learned.err, "allowed mkdir " + home + "/.config/cordon")) << learned.err;
+  EXPECT_EQ(read_file(home + "/.bashrc"), "# rc\n");
+  EXPECT_EQ(read_file(home + "/.ssh/id_ed25519"), "KEY\n");
+  for (const char* p : {".ssh/new", ".config/cordon/config.toml", "repo/.git/hooks/pre-commit", ".profile",
+                        ".gitconfig", ".local/bin/tool", ".vscode/tasks.json"})
+    EXPECT_FALSE(exists(home + "/" + p)) << p;
+
+  OuterTerminal term;
+  if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
+  term.start(cordon_argv({"--ask"}, script), box.ws.path(), box.env());
+  EXPECT_EQ(term.wait(), 0) << term.screen();
+  EXPECT_EQ(term.count(kQuestion), 0u) << term.screen();
+  EXPECT_TRUE(contains(term.screen(), "finished")) << term.screen();
+  EXPECT_FALSE(contains(term.screen(), "wrote")) << term.screen();
+  EXPECT_EQ(read_file(home + "/.bashrc"), "# rc\n");
+}
+
+// --learn grants and records; the fragment it writes, given back with --policy, runs the
+// same task with no denial and no question.
+TEST(Ask, LearnThenPolicyRunsClean) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  const std::string home = box.home.path();
+  ::mkdir((home + "/.cache").c_str(), 0755);
+  const std::string script =
+      "mkdir -p \"$HOME/.npm/a/b\" && for i in 1 2 3 4 5; do echo $i > \"$HOME/.npm/a/b/f$i\"; done && "
+      "mkdir -p \"$HOME/.cache/pip\" && echo p > \"$HOME/.cache/pip/x\" && echo task-ok";
+  const std::string fragment = box.ws / "learned.toml";
+  Outcome first = cordon_sh(box.ws.path(), script, {"--learn", fragment}, "", box.env());
+  EXPECT_EQ(first.code, 0) << first.err;
+  EXPECT_TRUE(contains(first.out, "task-ok")) << first.out;
+  EXPECT_TRUE(contains(first.err, "cordon: learn: allowed mkdir " + home + "/.npm")) << first.err;
+  const std::string text = read_file(fragment);
+  EXPECT_TRUE(contains(text, "\"" + home + "/.npm\"")) << text;
+  EXPECT_TRUE(contains(text, "\"" + home + "/.cache/pip\"")) << text;
+  EXPECT_FALSE(contains(text, "\"" + home + "/.cache\"")) << text;
+  // Clean the outside, then the same task with the fragment and without --learn.
+  std::error_code ec;
+  fs::remove_all(home + "/.npm", ec);
+  fs::remove_all(home + "/.cache/pip", ec);
+  ::mkdir((home + "/.npm").c_str(), 0755);  // a writable root must exist
+  ::mkdir((home + "/.cache/pip").c_str(), 0755);
+  Outcome second =
+      cordon_sh(box.ws.path(), script, {"--report", box.ws / "r.json", "--policy", fragment}, "", box.env());
+  EXPECT_EQ(second.code, 0) << second.err;
+  EXPECT_TRUE(contains(second.out, "task-ok")) << second.out;
+  const auto r = report_of(box.ws / "r.json");
+  EXPECT_TRUE(r["denials"].empty()) << r.dump();
+  EXPECT_FALSE(r.contains("grants")) << r.dump();
+  EXPECT_EQ(read_file(home + "/.npm/a/b/f5"), "5\n");
+}
+
+// A thread rewrites the path buffer while the question waits: what is granted is what was
+// asked about, and the other path is never touched (create_probe race flips the buffer
+// between a name in the granted directory and one in a directory the user refuses).
+TEST(Ask, ARacingThreadCannotRedirectAGrant) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  OuterTerminal term;
+  if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
+  const std::string home = box.home.path();
+  ::mkdir((home + "/granted").c_str(), 0755);
+  ::mkdir((home + "/other").c_str(), 0755);
+  const char* env = std::getenv("CORDON_CREATE_PROBE");
+  const std::string built = env && *env ? env : CORDON_CREATE_PROBE_BINARY;
+  const std::string probe = box.home / "create_probe";
+  fs::copy_file(built, probe);
+  ::chmod(probe.c_str(), 0755);
+  term.start(cordon_argv({"--ask"}, "cd \"$HOME/granted\" && " + sh_quote(probe) +
+                                        " race \"$HOME/other/x\" 6; echo raced"),
+             box.ws.path(), box.env());
+  int questions = 0;
+  while (questions < 200 && term.expect(kQuestion, 20000)) {
+    ++questions;
+    const std::string line = term.line_after_last_match();
+    term.send(contains(line, home + "/other/") ? "n" : "o");
+  }
+  EXPECT_EQ(term.wait(), 0) << term.screen();
+  EXPECT_TRUE(contains(term.screen(), "raced")) << term.screen();
+  EXPECT_GT(questions, 0);
+  EXPECT_FALSE(exists(home + "/other/x")) << term.screen();
+  EXPECT_TRUE(fs::is_empty(home + "/other"));
+}
+
+// The directory is moved (from outside: nothing inside can rename a read-only directory)
+// while its question waits: the grant was for where it was, so nothing is made anywhere.
+TEST(Ask, ADirectoryMovedWhileTheQuestionWaitsGetsNothing) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  OuterTerminal term;
+  if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
+  const std::string home = box.home.path();
+  ::mkdir((home + "/g").c_str(), 0755);
+  ::mkdir((home + "/g/a").c_str(), 0755);
+  term.start(cordon_argv({"--ask"}, "echo x > \"$HOME/g/a/x\" || echo refused"), box.ws.path(), box.env());
+  ASSERT_TRUE(term.expect(kQuestion + std::string("create ") + home + "/g/a/x")) << term.screen();
+  ASSERT_EQ(::rename((home + "/g/a").c_str(), (home + "/g/moved").c_str()), 0);
+  term.send("o");
+  EXPECT_EQ(term.wait(), 0) << term.screen();
+  EXPECT_TRUE(contains(term.screen(), "refused")) << term.screen();
+  EXPECT_FALSE(exists(home + "/g/moved/x"));
+  EXPECT_FALSE(exists(home + "/g/a/x"));
+}
+
+// The prompt shows a hostile name escaped: no control sequence from the sandbox reaches the
+// terminal through cordon's question.
+TEST(Ask, AHostileNameIsEscapedInThePrompt) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  OuterTerminal term;
+  if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
+  const std::string home = box.home.path();
+  term.start(
+      cordon_argv({"--ask"}, "echo x > \"$HOME/$(printf 'n\\033]0;pwned\\007\\nfake')\" || echo refused"),
+      box.ws.path(), box.env());
+  ASSERT_TRUE(term.expect(kQuestion)) << term.screen();
+  const std::string line = term.line_after_last_match();
+  EXPECT_TRUE(contains(line, "n\\e]0;pwned\\x07\\nfake")) << line;
+  EXPECT_FALSE(contains(line, "\033")) << line;
+  term.send("n");
+  EXPECT_EQ(term.wait(), 0) << term.screen();
+}
+
+// Attacks on the granted directory and the prompt.
+TEST(Ask, LinksFifosDescriptorsAndHostileNamesInLearnMode) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  const std::string home = box.home.path();
+  ::mkdir((home + "/cache").c_str(), 0755);
+  write_file(home + "/.bashrc", "# rc\n");
+  write_file(home + "/plain", "plain\n");
+  // Planted from outside: a link in the directory that will be granted, to a protected file.
+  ::symlink((home + "/.bashrc").c_str(), (home + "/cache/rc").c_str());
+  ::link((home + "/.bashrc").c_str(), (home + "/cache/hard").c_str());  // a second name of it
+  // A link as a directory of the path: decided on where it leads (session autostart, /etc).
+  fs::create_directories(home + "/.config/autostart");
+  ::symlink((home + "/.config/autostart").c_str(), (home + "/cache/auto").c_str());
+  ::symlink("/etc", (home + "/cache/etc").c_str());
+  const std::string script =
+      "echo a > \"$HOME/cache/new\"; "                                  // granted (learned)
+      "echo evil > \"$HOME/cache/rc\" && echo wrote-rc; "               // the link leads to ~/.bashrc: never
+      "ln -s \"$HOME/.bashrc\" \"$HOME/cache/l2\" && echo made-link; "  // no link is ever made
+      "mkfifo \"$HOME/cache/fifo\" && echo wrote-fifo; "                // no FIFO is made
+      "exec 3<\"$HOME/plain\"; echo evil > /proc/self/fd/3 && echo wrote-fd3; "  // a read-only fd
+      "echo evil > \"$HOME/cache/hard\" && echo wrote-hard; "                    // a hard link to ~/.bashrc
+      "ln \"$HOME/plain\" \"$HOME/cache/hl\" && echo made-hardlink; "            // no link is made
+      "mv \"$HOME/cache/new\" \"$HOME/.profile\" && echo moved-in; "             // onto a protected name
+      "mv \"$HOME/.bashrc\" \"$HOME/cache/b\" && echo moved-out; "               // a protected file away
+      "rm -f \"$HOME/.bashrc\" && echo removed-rc; "
+      "echo evil > \"$HOME/cache/auto/x.desktop\" && echo wrote-autostart; "
+      "echo evil > \"$HOME/cache/etc/cordon-ask-test\" && echo wrote-etc; "
+      "echo esc > \"$HOME/cache/$(printf 'e\\033[2Jx')\"; echo done";
+  Outcome o = cordon_sh(box.ws.path(), script, {"--learn", box.ws / "l.toml"}, "", box.env());
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.out, "done")) << o.out;
+  for (const char* bad : {"wrote-rc", "made-link", "wrote-fifo", "wrote-fd3", "wrote-hard", "made-hardlink",
+                          "moved-in", "moved-out", "removed-rc", "wrote-autostart", "wrote-etc"})
+    EXPECT_FALSE(contains(o.out, bad)) << bad;
+  EXPECT_EQ(read_file(home + "/cache/new"), "a\n");
+  EXPECT_EQ(read_file(home + "/.bashrc"), "# rc\n");
+  EXPECT_EQ(read_file(home + "/plain"), "plain\n");
+  EXPECT_FALSE(exists(home + "/cache/l2"));
+  EXPECT_FALSE(exists(home + "/cache/hl"));
+  EXPECT_FALSE(exists(home + "/.profile"));
+  EXPECT_FALSE(exists(home + "/cache/fifo"));
+  EXPECT_FALSE(exists(home + "/.config/autostart/x.desktop"));
+  EXPECT_FALSE(exists("/etc/cordon-ask-test"));
+  EXPECT_EQ(read_file(home + "/cache/hard"), "# rc\n");
+  // The hostile name was granted and printed escaped: no raw escape reached the terminal.
+  EXPECT_TRUE(contains(o.err, "e\\e[2Jx")) << o.err;
+  EXPECT_FALSE(contains(o.err, "\033[2J")) << o.err;
+}
+
+}  // namespace

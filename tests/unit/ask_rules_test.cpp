@@ -1,0 +1,138 @@
+#include "plan/ask_rules.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/config.hpp"
+
+namespace cordon {
+namespace {
+
+DenialRules rules() {
+  DenialRules r;
+  r.home = "/home/u";
+  r.workspace = "/home/u/proj";
+  r.write_roots = {"/home/u/proj", "/tmp"};
+  r.policy_roots = {"/home/u/proj"};
+  r.masked = {"/home/u/.ssh", "/home/u/.aws"};
+  r.hidden = {"/home/u/.local/state/cordon"};
+  r.read_only = {{"/home/u/proj/.git/hooks", "protected path: git hooks", "--git writable"}};
+  return r;
+}
+
+TEST(NeverAsk, OnlyWritesOutsideTheRootsBelowTheHomeOrVarTmp) {
+  const DenialRules r = rules();
+  EXPECT_EQ(never_ask(r, Operation::Create, "/home/u/.npm/_cacache/x"), std::nullopt);
+  EXPECT_EQ(never_ask(r, Operation::Write, "/home/u/.cache/pip/y"), std::nullopt);
+  EXPECT_EQ(never_ask(r, Operation::Create, "/var/tmp/build/out"), std::nullopt);
+  EXPECT_EQ(never_ask(r, Operation::Create, "/home/u/.npm/../.npm/x"), std::nullopt);
+  // Allowed already, or refused for another reason: not a question.
+  EXPECT_NE(never_ask(r, Operation::Create, "/home/u/proj/x"), std::nullopt);
+  EXPECT_NE(never_ask(r, Operation::Create, "/home/u/proj/.git/hooks/pre-commit"), std::nullopt);
+  EXPECT_NE(never_ask(r, Operation::Create, "/etc/cron.d/x"), std::nullopt);
+  EXPECT_NE(never_ask(r, Operation::Create, "/usr/local/bin/x"), std::nullopt);
+  EXPECT_NE(never_ask(r, Operation::Create, "/var/tmp"), std::nullopt);
+  EXPECT_NE(never_ask(r, Operation::Create, "/home/u"), std::nullopt);
+  EXPECT_NE(never_ask(r, Operation::Create, "/proc/self/x"), std::nullopt);
+  EXPECT_NE(never_ask(r, Operation::Create, "relative/x"), std::nullopt);
+}
+
+TEST(NeverAsk, ProtectedNamesSecretsAndStartupFilesNeverAsked) {
+  const DenialRules r = rules();
+  for (const char* p : {"/home/u/.ssh/authorized_keys",
+                        "/home/u/.aws/credentials",
+                        "/home/u/.bashrc",
+                        "/home/u/.profile",
+                        "/home/u/.gitconfig",
+                        "/home/u/.config/git/config",
+                        "/home/u/.config/autostart/x.desktop",
+                        "/home/u/.config/systemd/user/x.service",
+                        "/home/u/.config/cordon/config.toml",
+                        "/home/u/.local/bin/ls",
+                        "/home/u/bin/ls",
+                        "/home/u/other/.git/config",
+                        "/home/u/other/.GIT/hooks/x",
+                        "/home/u/x/.vscode/tasks.json",
+                        "/home/u/.claude/settings.json",
+                        "/home/u/x/.envrc",
+                        "/var/tmp/r/.git/HEAD",
+                        "/home/u/.local/state/cordon/x",
+                        "/home/u/.gnupg/private-keys-v1.d/k",
+                        "/home/u/.config/gh/hosts.yml"})
+    EXPECT_NE(never_ask(r, Operation::Create, p), std::nullopt) << p;
+  // A directory above a secret is askable, but no directory rule may cover the secret.
+  EXPECT_EQ(grant_directory(r, "/home/u/.ssh", true), "");
+  EXPECT_EQ(grant_directory(r, "/home/u/.config/x", false), "");  // ~/.config holds ~/.config/git
+}
+
+TEST(GrantDirectory, TheDirectoryOfTheFileOrTheOneMadeNeverTheHome) {
+  const DenialRules r = rules();
+  EXPECT_EQ(grant_directory(r, "/home/u/.npm/x", false), "/home/u/.npm");
+  EXPECT_EQ(grant_directory(r, "/home/u/.npm", true), "/home/u/.npm");
+  EXPECT_EQ(grant_directory(r, "/home/u/.npmrc_history", false), "");  // a file in the home
+  EXPECT_EQ(grant_directory(r, "/var/tmp/x", false), "");
+  EXPECT_EQ(grant_directory(r, "/var/tmp/b/x", false), "/var/tmp/b");
+}
+
+Grant grant(const std::string& op, const std::string& path, bool allowed = true) {
+  Grant g;
+  g.operation = op;
+  g.path = path;
+  g.allowed = allowed;
+  return g;
+}
+
+TEST(LearnFragment, NestedDirectoriesFoldIntoTheOutermostAndEachIsCommented) {
+  const DenialRules r = rules();
+  std::vector<Grant> gs = {grant("mkdir", "/home/u/.npm"), grant("mkdir", "/home/u/.npm/a")};
+  for (int i = 0; i < 10; ++i) gs.push_back(grant("create", "/home/u/.npm/a/f" + std::to_string(i)));
+  gs.push_back(grant("create", "/home/u/.cache/pip/x"));
+  gs.push_back(grant("create", "/home/u/.evil", true));      // a file in the home: no rule
+  gs.push_back(grant("create", "/home/u/denied/x", false));  // denied: left out
+  const std::string text = learn_fragment(gs, r);
+  EXPECT_NE(text.find("\"/home/u/.npm\","), std::string::npos) << text;
+  EXPECT_NE(text.find("# 12 operations: mkdir /home/u/.npm; mkdir /home/u/.npm/a; create "),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\"/home/u/.cache/pip\","), std::string::npos) << text;
+  EXPECT_EQ(text.find("/home/u/.npm/a\","), std::string::npos) << text;
+  EXPECT_EQ(text.find("denied"), std::string::npos) << text;
+  EXPECT_NE(
+      text.find("# not covered (no directory rule smaller than the home holds it): create /home/u/.evil"),
+      std::string::npos)
+      << text;
+  // It is a config cordon reads.
+  auto layer = parse_config(text, "learned.toml", ConfigScope::User);
+  ASSERT_TRUE(layer) << layer.error().message();
+  ASSERT_EQ(layer->writable.size(), 2u);
+}
+
+TEST(LearnFragment, ControlBytesInNamesAreNeitherCommentsNorKeys) {
+  const DenialRules r = rules();
+  const std::string text = learn_fragment({grant("create", "/home/u/d\nx/f\"\\")}, r);
+  auto layer = parse_config(text, "learned.toml", ConfigScope::User);
+  ASSERT_TRUE(layer) << text;
+  ASSERT_EQ(layer->writable.size(), 1u) << text;
+}
+
+TEST(AddWritableRule, NewTableNewKeyOrOneMoreEntry) {
+  auto a = add_writable_rule("", "/home/u/.npm", "why");
+  ASSERT_TRUE(a) << a.error().message();
+  EXPECT_EQ(*a, "\n[filesystem]\nwritable = [\n  \"/home/u/.npm\",  # why\n]\n");
+  auto b =
+      add_writable_rule("# mine\n[filesystem]\ntmp = \"private\"\n\n[network]\nmode = \"off\"\n", "/x/y", "");
+  ASSERT_TRUE(b) << b.error().message();
+  EXPECT_EQ(
+      *b,
+      "# mine\n[filesystem]\nwritable = [\n  \"/x/y\"\n]\ntmp = \"private\"\n\n[network]\nmode = \"off\"\n");
+  auto c = add_writable_rule("[filesystem]\nwritable = [\"/a\", \"/b\"]  \n# after\n", "/c", "n");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(*c, "[filesystem]\nwritable = [\n  \"/a\",\n  \"/b\",\n  \"/c\",  # n\n]\n# after\n");
+  // Forms it does not edit, and files that do not parse: an error, nothing written.
+  EXPECT_FALSE(add_writable_rule("filesystem = { tmp = \"private\" }\n", "/c", ""));
+  EXPECT_FALSE(add_writable_rule("[filesystem]\nwritable = [\"/a\"] # ]x\n", "/c", ""));
+  EXPECT_FALSE(add_writable_rule("[filesystem\n", "/c", ""));
+  EXPECT_FALSE(add_writable_rule("unknown_key = 1\n", "/c", ""));
+}
+
+}  // namespace
+}  // namespace cordon
