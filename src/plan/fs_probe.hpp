@@ -35,6 +35,14 @@ class FsProbe {
     }
     return out;
   }
+  // list_typed(), unless the directory holds more than max_entries: then nullopt, the real
+  // probe having read little more than that many (plan/fs_memo.hpp lists a directory
+  // instead of asking lkind() of many of its entries, but not at any price).
+  virtual std::optional<std::vector<DirEntry>> list_typed_upto(const std::string& dir,
+                                                               size_t max_entries) const {
+    if (list(dir).size() > max_entries) return std::nullopt;
+    return list_typed(dir);
+  }
   // Up to max_bytes of a regular file.
   virtual std::optional<std::string> read_small(const std::string& path, size_t max_bytes) const = 0;
   // Canonical path (all symlinks resolved), when it exists.

@@ -7,6 +7,7 @@
 
 #include "core/defaults.hpp"
 #include "core/paths.hpp"
+#include "plan/fs_memo.hpp"
 #include "plan/git_hooks_path.hpp"
 #include "plan/landlock_abi.hpp"
 #include "plan/require.hpp"
@@ -575,8 +576,11 @@ std::string review_overlay_options(const std::string& lower, const std::string& 
          ",userxattr";
 }
 
-Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, const FsProbe& fs,
+Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, const FsProbe& disk,
                              const LinuxPlanInputs& inputs) {
+  // Every question below is put to the disk once (plan/fs_memo.hpp): thousands of protected
+  // or denied paths share their parents.
+  const MemoFsProbe fs(disk);
   LinuxPlan plan;
   plan.report = linux_guarantees(policy, caps);
   plan.report.platform = "linux";

@@ -408,6 +408,36 @@ TEST(Containment, ExtraProtectedPathStaysReadOnly) {
   EXPECT_FALSE(exists(box.ws / "ci/new.sh"));
 }
 
+// Many protected paths share their directories, opened once (mounts.cpp): a directory
+// protected between files inside it, files of several directories in turn, a path given
+// twice, a denied file below a protected directory. Every one stays read-only, the
+// denied one reads empty, and the rest of the workspace stays writable.
+TEST(Containment, ManyOverlappingProtectedPathsStayReadOnly) {
+  Sandbox box;
+  std::vector<std::string> opts;
+  for (int d = 0; d < 3; ++d)
+    for (int i = 0; i < 40; ++i)
+      write_file(box.ws / ("m" + std::to_string(d) + "/" + std::to_string(i)), "orig\n");
+  write_file(box.ws / "m0/secret", "SECRET\n");
+  for (int i = 0; i < 40; ++i) {
+    for (int d = 0; d < 3; ++d)
+      opts.push_back("--protect=" + (box.ws / ("m" + std::to_string(d) + "/" + std::to_string(i))));
+    if (i == 20) opts.push_back("--protect=" + (box.ws / "m1"));
+  }
+  opts.push_back("--protect=" + (box.ws / "m2/7"));
+  opts.push_back("--deny-read=" + (box.ws / "m0/secret"));
+  auto o = box.sh(
+      "for f in m0/0 m0/39 m1/0 m1/39 m2/7 m2/39; do echo evil > $f; done; echo x > m1/new; echo x > m0/new; "
+      "cat m0/secret; echo ok > normal.txt; true",
+      opts);
+  EXPECT_EQ(read_file(box.ws / "normal.txt"), "ok\n") << o.err;
+  for (const char* f : {"m0/0", "m0/39", "m1/0", "m1/39", "m2/7", "m2/39"})
+    EXPECT_EQ(read_file(box.ws / f), "orig\n") << f;
+  EXPECT_FALSE(exists(box.ws / "m1/new")) << "m1 is protected whole";
+  EXPECT_EQ(read_file(box.ws / "m0/new"), "x\n") << "m0 itself is not protected: " << o.err;
+  EXPECT_FALSE(contains(o.out, "SECRET")) << o.out;
+}
+
 // ---- reads ----------------------------------------------------------------------------
 
 TEST(Containment, SecretsInHomeAreUnreadableButOtherHomeFilesAreNot) {

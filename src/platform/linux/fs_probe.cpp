@@ -5,7 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <cstdlib>
 
 #include "platform/linux/unique_fd.hpp"
@@ -45,6 +48,12 @@ std::vector<std::string> RealFsProbe::list(const std::string& dir) const {
 }
 
 std::vector<DirEntry> RealFsProbe::list_typed(const std::string& dir) const {
+  auto all = list_typed_upto(dir, SIZE_MAX);
+  return all ? std::move(*all) : std::vector<DirEntry>{};
+}
+
+std::optional<std::vector<DirEntry>> RealFsProbe::list_typed_upto(const std::string& dir,
+                                                                  size_t max_entries) const {
   std::vector<DirEntry> out;
   // O_NOFOLLOW: a directory swapped for a link since it was listed is not walked through.
   UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
@@ -75,6 +84,10 @@ std::vector<DirEntry> RealFsProbe::list_typed(const std::string& dir) const {
       default:
         break;
     }
+    if (out.size() == max_entries) {
+      ::closedir(d);
+      return std::nullopt;
+    }
     out.push_back({std::move(n), k});
   }
   ::closedir(d);
@@ -86,10 +99,21 @@ std::optional<std::string> RealFsProbe::read_small(const std::string& path, size
   if (!fd.valid()) return std::nullopt;
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-  std::string out(max_bytes, '\0');
-  ssize_t n = ::read(fd.get(), out.data(), max_bytes);
-  if (n < 0) return std::nullopt;
-  out.resize(static_cast<size_t>(n));
+  // Sized from the file, not from the limit: a 1 MiB buffer zeroed for every git config
+  // read cost more than the read. The file may grow meanwhile: read on until end of file
+  // or the limit, as one read of max_bytes would.
+  const size_t hint = st.st_size > 0 ? static_cast<size_t>(st.st_size) + 1 : 4096;
+  std::string out(std::min(max_bytes, hint), '\0');
+  size_t done = 0;
+  while (done < max_bytes) {
+    if (done == out.size()) out.resize(std::min(max_bytes, out.size() * 2));
+    const ssize_t n = ::read(fd.get(), out.data() + done, out.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::nullopt;
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  out.resize(done);
   return out;
 }
 

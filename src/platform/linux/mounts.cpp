@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <map>
 #include <vector>
 
 #include "platform/linux/syscalls.hpp"
@@ -76,7 +77,10 @@ bool setup_dev(std::vector<Clone>& devices, const ChildReporter& rep) {
     if (::symlink(l[0], l[1]) != 0) return rep.fail("dev", "symlink", l[1]);
   UniqueFd empty(::open(kEmptyFile, O_CREAT | O_WRONLY | O_CLOEXEC, 0444));
   if (!empty.valid()) return rep.fail("dev", "open(O_CREAT)", kEmptyFile);
-  return true;
+  // Bound read-only, nosuid, nodev onto itself, once: every mask is a clone of this
+  // mount and inherits its flags, so a mask costs a clone and an attach, not a third
+  // call to set the flags (thousands of --deny-read paths).
+  return attach_read_only(clone_tree(kEmptyFile, false, true), kEmptyFile, false, rep, "dev");
 }
 
 // A masked file's settings without its secrets (core/secret_filter.hpp): the text the
@@ -136,6 +140,29 @@ bool mask_dir(const MountStep& m, const ChildReporter& rep) {
   return true;
 }
 
+// The directory of protected paths, open in the live tree and in the detached copy.
+constexpr size_t kMaxParentDirs = 64;
+struct ParentDirs {
+  const Clone* copy = nullptr;
+  UniqueFd live;
+  UniqueFd detached;
+};
+
+// `path` is `dir` or below it.
+bool paths_within(const std::string& path, const std::string& dir) {
+  return path.compare(0, dir.size(), dir) == 0 && (path.size() == dir.size() || path[dir.size()] == '/');
+}
+
+// The detached copy of the innermost writable root strictly above `target`, if any.
+const Clone* innermost_copy(const std::vector<Clone>& copies, const std::string& target) {
+  const Clone* best = nullptr;
+  for (const auto& c : copies)
+    if (target.size() > c.target.size() && target.compare(0, c.target.size(), c.target) == 0 &&
+        target[c.target.size()] == '/' && (!best || c.target.size() > best->target.size()))
+      best = &c;
+  return best;
+}
+
 // mkdir -p for a mount point inside a writable /tmp.
 bool make_mount_point(const std::string& path) {
   for (size_t i = 1; i <= path.size(); ++i) {
@@ -174,15 +201,23 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
     return a->target.size() < b->target.size();
   });
   std::vector<Clone> roots;
-  // A second, never-attached copy of each writable root: protected paths are cloned
-  // from it. Cloning from the live tree would make the kernel walk every bind placed
-  // so far (copy_tree), which is quadratic with thousands of protected paths.
-  std::vector<Clone> sources;
+  // Two more, never-attached copies of each writable root: pins are cloned from the
+  // first (nosuid, nodev), protected paths from the second (read-only as well). Cloning
+  // from the live tree would make the kernel walk every bind placed so far (copy_tree),
+  // which is quadratic with thousands of protected paths; and a clone inherits its
+  // source's flags, so the flags are set once per root here instead of once per path.
+  std::vector<Clone> pin_sources;
+  std::vector<Clone> ro_sources;
   for (const auto* m : writable) {
     if (m->kind == MountKind::BindWritable) {
-      UniqueFd src = clone_tree(m->source.c_str(), true);
-      if (!src.valid()) return rep.fail("writable-root", "open_tree", m->source.c_str());
-      sources.push_back({m->target, std::move(src)});
+      for (auto* list : {&pin_sources, &ro_sources}) {
+        UniqueFd src = clone_tree(m->source.c_str(), true);
+        if (!src.valid()) return rep.fail("writable-root", "open_tree", m->source.c_str());
+        const uint64_t ro = list == &ro_sources ? sys::kMountAttrRdonly : 0;
+        if (!set_attr(src.get(), ro | sys::kMountAttrNosuid | sys::kMountAttrNodev, true))
+          return rep.fail("writable-root", "mount_setattr", m->source.c_str());
+        list->push_back({m->target, std::move(src)});
+      }
     }
     UniqueFd fd = clone_tree(m->source.c_str(), true);
     if (!fd.valid()) return rep.fail("writable-root", "open_tree", m->source.c_str());
@@ -249,46 +284,90 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
       return rep.fail("tmp", "mount_setattr(RDONLY)", "/tmp");
   }
 
-  // Clone `target` from the detached copy of the innermost writable root holding it.
-  auto clone_protected = [&](const std::string& target) {
-    const Clone* best = nullptr;
-    for (const auto& src : sources)
-      if (target.size() > src.target.size() && target.compare(0, src.target.size(), src.target) == 0 &&
-          target[src.target.size()] == '/' && (!best || src.target.size() > best->target.size()))
-        best = &src;
-    if (!best) return clone_tree(target.c_str(), true, true);
-    const std::string rel = target.substr(best->target.size() + 1);
+  // Clone `target` from the detached copy (`sources`) of the innermost writable root
+  // holding it; the clone has that copy's flags. Outside every root, from the live tree.
+  auto clone_protected = [](const Clone* copy, const std::string& target) {
+    if (!copy) return clone_tree(target.c_str(), true, true);
+    const std::string rel = target.substr(copy->target.size() + 1);
     return UniqueFd(sys::open_tree(
-        best->fd.get(), rel.c_str(),
+        copy->fd.get(), rel.c_str(),
         sys::kOpenTreeClone | sys::kOpenTreeCloexec | sys::kAtRecursive | sys::kAtSymlinkNofollow));
   };
+
+  // Protected paths in one directory (thousands of --protect paths sit in a few
+  // directories) share the walk to it: the directory is opened once in the live tree and
+  // once in the root's detached copy, and each path is cloned and attached by its name.
+  // An open directory is used only while nothing has been mounted on it or above it since
+  // it was opened: any step other than a protected bind forgets them all, and a protected
+  // bind forgets those at or below its own target. At most kMaxParentDirs are kept open.
+  std::map<std::string, ParentDirs> dirs;
 
   // 6. Pins, protected paths, masks, in plan order.
   for (const auto& m : plan.mounts) {
     const char* target = m.target.c_str();
+    if (m.kind != MountKind::BindReadOnly) dirs.clear();
     switch (m.kind) {
       // Protected paths and pins never follow a final symlink: the planner refused
       // symlinks, so one here was swapped in since; mounting its target would leave
       // the link itself replaceable. Fail closed instead.
       case MountKind::Pin: {
-        UniqueFd fd = clone_protected(m.target);
+        // Outside every writable root (no detached copy), the host's flags are kept:
+        // set nosuid, nodev on the clone itself.
+        const Clone* copy = innermost_copy(pin_sources, m.target);
+        UniqueFd fd = clone_protected(copy, m.target);
         if (!fd.valid()) return rep.fail("pin", "open_tree", target);
-        // Cloned from the root's detached copy, which still has the host's flags.
-        if (!set_attr(fd.get(), sys::kMountAttrNosuid | sys::kMountAttrNodev, true))
+        if (!copy && !set_attr(fd.get(), sys::kMountAttrNosuid | sys::kMountAttrNodev, true))
           return rep.fail("pin", "mount_setattr", target);
         if (!attach(fd, m.target)) return rep.fail("pin", "move_mount", target);
         break;
       }
-      case MountKind::BindReadOnly:
-        if (!attach_read_only(clone_protected(m.target), m.target, true, rep, "protect")) return false;
+      case MountKind::BindReadOnly: {
+        const Clone* copy = innermost_copy(ro_sources, m.target);
+        // Whatever was open at or below the target is covered once it is mounted on.
+        // (Keys at or below it share its text as a prefix, and sort together from it.)
+        for (auto it = dirs.lower_bound(m.target);
+             it != dirs.end() && it->first.compare(0, m.target.size(), m.target) == 0;)
+          it = paths_within(it->first, m.target) ? dirs.erase(it) : std::next(it);
+        if (!copy) {
+          if (!attach_read_only(clone_protected(copy, m.target), m.target, true, rep, "protect"))
+            return false;
+          break;
+        }
+        const size_t slash = m.target.rfind('/');
+        const std::string parent = m.target.substr(0, slash);
+        const char* name = target + slash + 1;
+        auto at = dirs.find(parent);
+        if (at == dirs.end() || at->second.copy != copy) {
+          if (dirs.size() >= kMaxParentDirs) dirs.clear();
+          ParentDirs d{copy, UniqueFd(::open(parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)), {}};
+          if (!d.live.valid()) return rep.fail("protect", "open(O_PATH)", parent.c_str());
+          const std::string rel =
+              parent.size() > copy->target.size() ? parent.substr(copy->target.size() + 1) : ".";
+          d.detached.reset(::openat(copy->fd.get(), rel.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+          if (!d.detached.valid()) return rep.fail("protect", "openat(O_PATH)", parent.c_str());
+          at = dirs.insert_or_assign(parent, std::move(d)).first;
+        }
+        UniqueFd fd(sys::open_tree(
+            at->second.detached.get(), name,
+            sys::kOpenTreeClone | sys::kOpenTreeCloexec | sys::kAtRecursive | sys::kAtSymlinkNofollow));
+        if (!fd.valid()) return rep.fail("protect", "open_tree", target);
+        if (sys::move_mount(fd.get(), "", at->second.live.get(), name, sys::kMoveMountFEmptyPath) != 0)
+          return rep.fail("protect", "move_mount", target);
         break;
+      }
       case MountKind::MaskDir:
         if (!mask_dir(m, rep)) return false;
         break;
-      case MountKind::MaskFile:
-        if (!attach_read_only(clone_tree(kEmptyFile, false), m.target, false, rep, "deny-read", true))
-          return false;
+      case MountKind::MaskFile: {
+        // A clone of the read-only empty file's own bind (setup_dev): its flags come along.
+        UniqueFd fd = clone_tree(kEmptyFile, false, true);
+        if (!fd.valid()) return rep.fail("deny-read", "open_tree", kEmptyFile);
+        if (!attach(fd, m.target)) {
+          if (errno == ENOENT) break;  // vanished since planning: nothing left to hide
+          return rep.fail("deny-read", "move_mount", target);
+        }
         break;
+      }
       case MountKind::FilteredFile:
         if (!filtered_copy(m, static_cast<size_t>(&m - plan.mounts.data()), rep)) return false;
         break;
