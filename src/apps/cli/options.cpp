@@ -216,11 +216,6 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
   run->add_option("--report-denials", report_denials,
                   "on (default) | off | full: record refused operations and the option that allows each "
                   "(full also watches reads of secrets)");
-  std::string tty;
-  run->add_option(
-      "--tty", tty,
-      "auto (default) | always | never: the command gets a terminal of its own (a new pty inside "
-      "the sandbox, relayed to yours) when one of cordon's streams is a terminal, always, or never");
   std::string tty_size;
   run->add_option("--tty-size", tty_size,
                   "ROWSxCOLUMNS: the pty's size when none of cordon's streams is a terminal (default 24x80)");
@@ -316,16 +311,6 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args, const std::st
       if (!req.report_denials)
         return usage_error("--report-denials", "invalid value '" + report_denials + "'",
                            "valid values: on, off, full");
-    }
-    if (!tty.empty()) {
-      if (tty == "auto")
-        req.tty = platform::TtyMode::Auto;
-      else if (tty == "always")
-        req.tty = platform::TtyMode::Always;
-      else if (tty == "never")
-        req.tty = platform::TtyMode::Never;
-      else
-        return usage_error("--tty", "invalid value '" + tty + "'", "valid values: auto, always, never");
     }
     if (!tty_size.empty()) {
       unsigned rows = 0, columns = 0;
