@@ -592,6 +592,33 @@ if ($Stage2) {
     Push-Location $s2; $st = (& $Cordon run --best-effort -- $Child station 2>&1 | Out-String); Pop-Location
     Report 'F16: stage 2 runs on a CordonRunner window station, not WinSta0' ($st -match 'station=CordonRunner-[0-9a-f]+ desktop=CordonSandbox-') $st
   } else { Skip 'F16 window station' 'needs cordon_smoke_child.exe' }
+  # Issue 18: `--tty always` gives the command a pseudoconsole in the runner, a console of
+  # its own of --tty-size (no console outside here: its output is captured), relayed in
+  # frames; `mode con` reports that size (the numbers, whatever the display language).
+  Push-Location $s2
+  try { & $Cordon run --best-effort --tty always --tty-size 30x100 -- cmd.exe /d /c 'mode con & echo TTY-DONE' *> "$env:TEMP\cordon_s2_out.txt"; $ttyRc = $LASTEXITCODE }
+  finally { Pop-Location }
+  $ttyOut = Content "$env:TEMP\cordon_s2_out.txt"
+  Report 'S2 tty: cordon run --tty always -- cmd /c sees a console of its own, of --tty-size' ($ttyRc -eq 0 -and $ttyOut -match 'TTY-DONE' -and $ttyOut -match ':\s*30\b' -and $ttyOut -match ':\s*100\b') $ttyOut
+  Push-Location $s2
+  try { & $Cordon run --best-effort --tty never -- cmd.exe /d /c 'mode con' *> "$env:TEMP\cordon_s2_out.txt" } finally { Pop-Location }
+  Report 'S2 tty: --tty never keeps pipes (mode con finds no console of that size)' (-not ((Content "$env:TEMP\cordon_s2_out.txt") -match ':\s*100\b'))
+  # From this console (auto): the pseudoconsole follows this window's size, and the
+  # command cannot type into this console through it (F4).
+  if ($haveChild -and -not [Console]::IsInputRedirected -and -not [Console]::IsOutputRedirected) {
+    while ([Console]::KeyAvailable) { [void][Console]::ReadKey($true) }
+    $rows = [Console]::WindowHeight; $cols = [Console]::WindowWidth
+    # cordon's stdio stay this console (auto gives a pseudoconsole); the child's stdout goes
+    # to a file in the workspace, its console is still the pseudoconsole (CONOUT$).
+    Remove-Item "$s2\tty-console.txt" -ErrorAction SilentlyContinue
+    Push-Location $s2; & $Cordon run --best-effort -- cmd.exe /d /c "`"$Child`" console cordon-injected-keys > tty-console.txt"; Pop-Location
+    Start-Sleep -Milliseconds 500
+    $leaked = [Console]::KeyAvailable
+    while ([Console]::KeyAvailable) { [void][Console]::ReadKey($true) }
+    $o = Content "$s2\tty-console.txt"
+    Report 'S2 tty: from a console the command is on a pseudoconsole of this window''s size' ($o -match 'stdio-consoles=1,0,1' -and $o -match "console-size=$($rows)x$($cols)") $o
+    Report 'S2 tty: WriteConsoleInput into its pseudoconsole never reaches this console' (-not $leaked)
+  } else { Skip 'S2 tty from a console' 'needs cordon_smoke_child.exe and an interactive console' }
   # F22: HOME/APPDATA/LOCALAPPDATA are writable (a per-run profile in the private temp).
   $prof = Sbx2 @() 'Set-Content "$env:APPDATA\f22.txt" x -ErrorAction Stop; New-Item -ItemType Directory -Force "$env:LOCALAPPDATA\cache" -ErrorAction Stop | Out-Null; Set-Content "$env:HOME\.f22rc" x -ErrorAction Stop; exit 0'
   Report 'F22: the command writes APPDATA, LOCALAPPDATA and HOME' ($prof -eq 0) (Content "$env:TEMP\cordon_s2_out.txt")

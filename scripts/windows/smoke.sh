@@ -517,6 +517,36 @@ if [ "$RC" -eq 130 ] && grep -q 'terminated=1' "$ERR" && [ "$elapsed" -lt 30 ]; 
   pass "runner: terminate gets through a stalled stdin (${elapsed}s)"
 else fail "runner stalled stdin" "rc=$RC after ${elapsed}s err=$(head -c 300 "$ERR")"; fi
 
+# A tty command on the runner's pseudoconsole (stage 2, --tty): no handle of the
+# runner's is inherited, the console is the pseudoconsole, of the start frame's size;
+# resize frames are taken. Wine 8 drops what a pseudoconsole renders (as for stage 1),
+# so there only the launch, the resize and the teardown are checked.
+driver_run run --tty 30x100 -- "$CHILD" console
+if [ "$RC" -eq 0 ] && grep -q 'runner-result exit_code=0 .*command_pid=[1-9]' "$ERR"; then
+  if grep -q 'console-size=' "$OUT"; then
+    if grep -q 'stdio-consoles=1,1,1' "$OUT" && grep -q 'console-size=30x100' "$OUT"; then
+      pass "runner tty: the command's stdio are its pseudoconsole, of the caller's size"
+    else fail "runner tty console" "out=$(head -c 300 "$OUT")"; fi
+  else
+    pass "runner tty: launched on the runner's pseudoconsole and torn down (skip of the output check: Wine 8 drops pseudoconsole output)"
+  fi
+else fail "runner tty" "rc=$RC out=$(head -c 200 "$OUT") err=$(head -c 300 "$ERR")"; fi
+# The window changes while the command runs (the driver reports 40x120 at its first poll,
+# 200 ms in): the resize frame is taken, no protocol error.
+driver_run run --tty 30x100 --resize 40x120 -- "$CHILD" sleep 2
+if [ "$RC" -eq 0 ] && ! grep -q 'refused a frame' "$ERR"; then pass "runner tty: a resize frame while the command runs is taken"
+else fail "runner tty resize" "rc=$RC err=$(head -c 300 "$ERR")"; fi
+driver_run run --tty 24x80 -- "$CHILD" exit 9
+if [ "$RC" -eq 9 ]; then pass "runner tty: the exit code passes through"; else fail "runner tty exit code" "got $RC err=$(head -c 300 "$ERR")"; fi
+start=$(date +%s)
+driver_run run --tty 24x80 --terminate-after-ms 2000 -- "$CHILD" sleep 60
+elapsed=$(( $(date +%s) - start ))
+if [ "$RC" -eq 130 ] && [ "$elapsed" -lt 30 ]; then pass "runner tty: terminate ends the job and the pseudoconsole (${elapsed}s)"
+else fail "runner tty terminate" "rc=$RC after ${elapsed}s err=$(head -c 300 "$ERR")"; fi
+driver_run run --tty 24x80 -- "$CHILD" spew 3000000
+if [ "$RC" -eq 0 ]; then pass "runner tty: a flood of output ends (rc 0, $(wc -c <"$OUT") bytes relayed)"
+else fail "runner tty flood" "rc=$RC err=$(head -c 300 "$ERR")"; fi
+
 # Launch retry on a stale logon session (1312): exactly once, and only for that code.
 driver_run stale-logon once -- "$CHILD" echo after-retry
 if [ "$RC" -eq 0 ] && grep -qx 'after-retry' "$OUT" && grep -q 'launcher-calls: 2' "$ERR" && grep -q 'attempts=2' "$ERR"; then
@@ -543,7 +573,8 @@ else fail "runner server PID check" "rc=$RC $(head -c 200 "$OUT")"; fi
 
 # Malformed input: an error frame or a clean close, a bounded exit, never a crash.
 for case in oversize not-json unknown-type unknown-field wrong-version stdin-before-start wrong-direction \
-            binary truncated start-then-garbage; do
+            binary truncated start-then-garbage resize-before-start resize-zero tty-start-size-zero \
+            resize-without-tty tty-then-huge-resize; do
   start=$(date +%s)
   driver_run raw "$case"
   elapsed=$(( $(date +%s) - start ))

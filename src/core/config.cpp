@@ -335,6 +335,15 @@ Status set_best_effort(const Field& f, PolicyLayer& out) {
   return Ok{};
 }
 
+// Not a widening: the pty is the sandbox's own (its own devpts), and without one the
+// command writes to the caller's terminal directly, so a project config may choose any.
+Status set_tty(const Field& f, PolicyLayer& out) {
+  auto v = enum_value<TtyMode>(f, parse_tty, "auto, always, never");
+  if (!v) return v.error();
+  out.tty = *v;
+  return Ok{};
+}
+
 Status set_workspace(const Field& f, PolicyLayer& out) {
   if (f.scope == ConfigScope::Project) return widening_error(f, "choosing the workspace", "--workspace DIR");
   auto v = path_value(f);
@@ -523,7 +532,7 @@ const std::vector<TableSpec>& tables() {
 
 Schema own_schema() {
   Schema s;
-  s.top = {{"mode", set_mode}, {"best_effort", set_best_effort}};
+  s.top = {{"mode", set_mode}, {"best_effort", set_best_effort}, {"tty", set_tty}};
   s.tables = {
       {"filesystem",
        {{"workspace", set_workspace},

@@ -147,6 +147,11 @@ const std::vector<OptionSpec>& policy_options() {
       {"--max-output", "SIZE", "limits.max_output", K::Size, M::LastWins, kServer,
        "cap captured stdout/stderr at SIZE each (cordon mcp)", "", "", nullptr,
        set_size<&PolicyLayer::max_output>, "1M", "2M"},
+      {"--tty", "auto|always|never", "tty", K::Choice, M::LastWins, McpRule::CallMayNarrow,
+       "auto (default) | always | never: the command gets a terminal of its own (a new pty inside "
+       "the sandbox, relayed to yours) when one of cordon's streams is a terminal, always, or never",
+       "auto, always, never", "", nullptr, set_choice<TtyMode, &PolicyLayer::tty, parse_tty>, "always",
+       "never"},
       {"--best-effort", "", "best_effort", K::Flag, M::LastWins, kServer,
        "run even where a guarantee cannot be enforced", "", "", nullptr, set_best_effort, "true", "true"},
   };

@@ -44,7 +44,8 @@ enum class OptionKind {
 enum class OptionMerge { LastWins, Accumulate };
 
 // Whether a `cordon mcp` tool call may change it (apps/server/tool_call.cpp): never (the
-// server's policy holds), or narrow it (a shorter timeout).
+// server's policy holds), or for itself (a shorter timeout; `tty`, which the call alone
+// decides).
 enum class McpRule { ServerOnly, CallMayNarrow };
 
 // The value of one option as the command line gave it.

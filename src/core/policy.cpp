@@ -61,6 +61,18 @@ const char* to_string(NetMode m) {
   return "?";
 }
 
+const char* to_string(TtyMode m) {
+  switch (m) {
+    case TtyMode::Auto:
+      return "auto";
+    case TtyMode::Always:
+      return "always";
+    case TtyMode::Never:
+      return "never";
+  }
+  return "?";
+}
+
 std::optional<Mode> parse_mode(const std::string& s) {
   if (s == "read-only") return Mode::ReadOnly;
   if (s == "workspace-write") return Mode::WorkspaceWrite;
@@ -71,6 +83,12 @@ std::optional<TmpMode> parse_tmp(const std::string& s) {
   if (s == "private") return TmpMode::Private;
   if (s == "host") return TmpMode::Host;
   if (s == "none") return TmpMode::None;
+  return std::nullopt;
+}
+std::optional<TtyMode> parse_tty(const std::string& s) {
+  if (s == "auto") return TtyMode::Auto;
+  if (s == "always") return TtyMode::Always;
+  if (s == "never") return TtyMode::Never;
   return std::nullopt;
 }
 std::optional<GitMode> parse_git(const std::string& s) {

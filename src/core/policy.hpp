@@ -26,6 +26,10 @@ enum class TmpMode { Private, Host, None };
 // How much of .git is writable: ReadOnly (all of it), ConfigOnly (hooks and config
 // protected; objects, refs and index writable), Writable (nothing protected).
 enum class GitMode { ReadOnly, ConfigOnly, Writable };
+// Whether the command gets a pseudo-terminal of its own (Linux: platform/linux/pty.hpp;
+// Windows: a pseudoconsole): when one of cordon's standard streams is a terminal, always,
+// or never.
+enum class TtyMode { Auto, Always, Never };
 // Proxy: a private network namespace whose only way out is cordon's proxy, which
 // enforces the domain allowlist (docs/network.md).
 enum class NetMode { Off, On, Proxy };
@@ -102,6 +106,7 @@ struct PolicyLayer {
   std::optional<Sourced<double>> cpu_time;      // [limits] cpu_time / --cpu-time
   std::optional<Sourced<uint64_t>> max_output;  // [limits] max_output / --max-output
   std::optional<Sourced<bool>> best_effort;
+  std::optional<Sourced<TtyMode>> tty;  // tty / --tty
 };
 
 struct Policy {
@@ -119,6 +124,8 @@ struct Policy {
   EnvPolicy env;
   LimitsPolicy limits;
   bool best_effort = false;  // run even if a guarantee cannot be enforced
+  // cordon run only: `cordon mcp` takes it from each call's `tty` argument (pipes unless).
+  TtyMode tty = TtyMode::Auto;
 
   // All roots the sandbox may write: workspace first, then --writable roots
   // (empty in read-only mode). Does not include temp.
@@ -145,9 +152,11 @@ const char* to_string(Mode m);
 const char* to_string(TmpMode m);
 const char* to_string(GitMode m);
 const char* to_string(NetMode m);
+const char* to_string(TtyMode m);
 std::optional<Mode> parse_mode(const std::string& s);
 std::optional<TmpMode> parse_tmp(const std::string& s);
 std::optional<GitMode> parse_git(const std::string& s);
 std::optional<NetMode> parse_net(const std::string& s);
+std::optional<TtyMode> parse_tty(const std::string& s);
 
 }  // namespace cordon

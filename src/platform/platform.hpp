@@ -16,9 +16,7 @@
 
 namespace cordon::platform {
 
-// Whether the command gets a pseudo-terminal of its own (Linux: platform/linux/pty.hpp):
-// auto when one of cordon's standard streams is a terminal, always, or never.
-enum class TtyMode { Auto, Always, Never };
+using cordon::TtyMode;  // core/policy.hpp: the policy's `tty`, or an mcp call's
 
 // cordon run --ask / --learn: a write outside the writable roots is asked about (on
 // cordon's terminal) or granted for the run and recorded, instead of refused.

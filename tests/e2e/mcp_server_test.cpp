@@ -355,6 +355,17 @@ TEST(McpServer, TtyRunsTheCallOnAPtyOfTheAskedSize) {
   EXPECT_TRUE(contains(structured(plain)["stdout"], "not a tty\nplain\n")) << plain.dump();
 }
 
+// The server's own `tty` (flag or config key) is for cordon run: a call without `tty`
+// still gets pipes, as an agent expects its output.
+TEST(McpServer, TheServersTtyOptionLeavesCallsOnPipes) {
+  TempDir ws;
+  McpServer s(ws.path(), {"--tty", "always"});
+  s.call(1, {{"command", "tty; [ -t 1 ] || echo out-pipe"}});
+  auto r = s.response(1);
+  EXPECT_EQ(structured(r)["exit_code"], 0) << r.dump();
+  EXPECT_TRUE(contains(structured(r)["stdout"], "not a tty\nout-pipe\n")) << r.dump();
+}
+
 TEST(McpServer, ArgumentsNarrowThePolicy) {
   TempDir ws, outside;
   fs::create_directories(ws / "sub");

@@ -407,4 +407,34 @@ TEST(Tty, AlwaysGivesAPtyWithoutATerminal) {
   EXPECT_TRUE(contains(bad.err, "--tty")) << bad.err;
 }
 
+// The config's `tty` (core/option_table.cpp) asks for a pty without a terminal outside;
+// the flag overrides it; a bad value is refused before anything runs.
+TEST(Tty, TheConfigKeyGivesAPtyAndTheFlagOverridesIt) {
+  Sandbox box;
+  OutsideDir dir;
+  const std::string config = dir / "config.toml";
+  auto run = [&](std::vector<std::string> opts, const std::string& script) {
+    std::vector<std::string> argv = {cordon_binary(), "run", "--config", config};
+    argv.insert(argv.end(), opts.begin(), opts.end());
+    argv.insert(argv.end(), {"--", "sh", "-c", script});
+    return run_process(argv, box.ws.path(), "", box.env());
+  };
+  write_file(config, "tty = \"always\"\n");
+  auto r = run({}, "tty; [ -t 1 ] && echo out-tty");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "/dev/pts/0\r\n")) << r.out;
+  EXPECT_TRUE(contains(r.out, "out-tty")) << r.out;
+  auto flag = run({"--tty", "never"}, "tty || echo no-tty");
+  EXPECT_EQ(flag.code, 0) << flag.err;
+  EXPECT_TRUE(contains(flag.out, "no-tty\n")) << flag.out;
+  EXPECT_FALSE(contains(flag.out, "\r")) << flag.out;
+
+  write_file(config, "# cordon\ntty = \"sometimes\"\n");
+  auto bad = run({}, "echo ran > ran.txt");
+  EXPECT_NE(bad.code, 0);
+  EXPECT_FALSE(exists(box.ws / "ran.txt")) << "the command ran although the config was bad";
+  for (const std::string& named : {std::string("tty"), std::string("sometimes"), config + ":2"})
+    EXPECT_TRUE(contains(bad.err, named)) << "message should name '" << named << "':\n" << bad.err;
+}
+
 }  // namespace

@@ -139,6 +139,32 @@ TEST(Config, EnumValuesRoundTrip) {
   }
 }
 
+// `tty` (--tty): the three values, from either config; anything else names the key, the
+// file, the line and the valid values, and leaves no layer behind.
+TEST(Config, TtyTakesItsThreeValuesFromEitherConfig) {
+  const std::pair<const char*, TtyMode> good[] = {
+      {"auto", TtyMode::Auto}, {"always", TtyMode::Always}, {"never", TtyMode::Never}};
+  for (const auto& [text, mode] : good)
+    for (auto scope : {ConfigScope::User, ConfigScope::Project}) {
+      auto r = parse_config(std::string("tty = \"") + text + "\"\n", kProject, scope);
+      ASSERT_TRUE(r) << text << ": " << r.error().message();
+      ASSERT_TRUE(r->tty) << text;
+      EXPECT_EQ(r->tty->value, mode);
+      EXPECT_EQ(r->tty->origin.describe(), kProject + ":1");
+    }
+  EXPECT_FALSE(parse_user("mode = \"read-only\"\n")->tty);
+  for (const char* bad : {"tty = \"Always\"", "tty = \"\"", "tty = true", "tty = 1", "[tty]\nx = 1",
+                          "tty = [\"always\"]", "tty = \"always\\u0000\""}) {
+    auto r = parse_user(std::string("# c\n") + bad + "\n");
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message().find("tty"), std::string::npos) << r.error().message();
+    EXPECT_NE(r.error().message().find(kUser + ":2"), std::string::npos) << r.error().message();
+  }
+  auto r = parse_user("tty = \"sometimes\"");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("auto, always, never"), std::string::npos) << r.error().message();
+}
+
 TEST(Config, FileLoaderMissingUnreadableAndTooLarge) {
   namespace fs = std::filesystem;
   const fs::path dir =

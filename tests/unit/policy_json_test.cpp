@@ -32,6 +32,7 @@ Policy sample() {
   p.limits.cpu_seconds = 60;
   p.limits.max_output_bytes = 1 << 20;
   p.best_effort = true;
+  p.tty = TtyMode::Always;
   return p;
 }
 
@@ -47,6 +48,7 @@ TEST(PolicyJson, RoundTripsEveryField) {
   EXPECT_EQ(back->net.allow_unix_sockets, p.net.allow_unix_sockets);
   EXPECT_EQ(back->env.set, p.env.set);
   EXPECT_EQ(back->limits.pids, p.limits.pids);
+  EXPECT_EQ(back->tty, TtyMode::Always);
   // Through text, as a worker receives it.
   auto text = policy_from_json(nlohmann::json::parse(to_json(p).dump()));
   ASSERT_TRUE(text);
@@ -76,6 +78,8 @@ TEST(PolicyJson, RefusesRatherThanDefaults) {
   EXPECT_TRUE(refused([](auto& j) { j["writable"] = {"rel"}; }));
   EXPECT_TRUE(refused([](auto& j) { j["deny_read"] = "/x"; }));
   EXPECT_TRUE(refused([](auto& j) { j["best_effort"] = "yes"; }));
+  EXPECT_TRUE(refused([](auto& j) { j["tty"] = "sometimes"; }));
+  EXPECT_TRUE(refused([](auto& j) { j.erase("tty"); }));
   EXPECT_TRUE(refused([](auto& j) { j["net"]["allow_localhost_ports"] = {70000}; }));
   EXPECT_TRUE(refused([](auto& j) { j["net"]["allow_localhost_ports"] = {-1}; }));
   EXPECT_TRUE(refused([](auto& j) { j["net"]["surprise"] = true; }));

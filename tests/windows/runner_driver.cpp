@@ -124,6 +124,18 @@ int run(std::vector<std::string> args) {
     if (args[i] == "--pids" && i + 1 < args.size())
       r.start.processes = static_cast<uint32_t>(std::stoul(args[++i]));
     if (args[i] == "--memory-bytes" && i + 1 < args.size()) r.start.memory_bytes = std::stoull(args[++i]);
+    if (args[i] == "--tty" && i + 1 < args.size()) {  // ROWSxCOLUMNS: the runner's pseudoconsole
+      const std::string size = args[++i];
+      r.start.tty = true;
+      r.start.rows = static_cast<uint16_t>(std::stoul(size));
+      r.start.columns = static_cast<uint16_t>(std::stoul(size.substr(size.find('x') + 1)));
+    }
+    if (args[i] == "--resize" && i + 1 < args.size()) {  // ROWSxCOLUMNS, as if the window changed
+      const std::string size = args[++i];
+      proto::Resize to{static_cast<uint16_t>(std::stoul(size)),
+                       static_cast<uint16_t>(std::stoul(size.substr(size.find('x') + 1)))};
+      r.poll_size = [to] { return std::optional<proto::Resize>(to); };
+    }
     if (args[i] == "--set" && i + 1 < args.size()) {  // NAME=VALUE, replacing NAME (any case)
       const std::string entry = args[++i];
       const std::string name = win::fold_case(entry.substr(0, entry.find('=')) + "=");
@@ -213,6 +225,23 @@ std::string raw_bytes(const std::string& name, bool& close_after) {
   if (name == "truncated") {
     close_after = true;  // a header announcing 100 bytes, 10 of them, then our end closes
     return std::string("\x64\x00\x00\x00", 4) + "{\"version\"";
+  }
+  if (name == "resize-before-start") return frame(R"({"version":1,"type":"resize","rows":24,"columns":80})");
+  if (name == "resize-zero") return frame(R"({"version":1,"type":"resize","rows":0,"columns":65535})");
+  if (name == "tty-start-size-zero")
+    return frame(R"({"version":1,"type":"start","argv":["cmd.exe"],"cwd":"","env":[],"capability_sids":[],)"
+                 R"("tty":true,"rows":0,"columns":80,"private_desktop":false,"safe_directories":[]})");
+  if (name == "resize-without-tty" || name == "tty-then-huge-resize") {
+    proto::Start s;
+    s.argv = {"cmd.exe", "/c", "ping -n 30 127.0.0.1 >NUL"};
+    s.cwd = cwd();
+    s.env = environment();
+    s.capability_sids = {"S-1-5-21-1111-2222-3333-4444"};
+    s.private_desktop = false;
+    s.tty = name == "tty-then-huge-resize";
+    return proto::encode(s).value() + frame(s.tty
+                                                ? R"({"version":1,"type":"resize","rows":24,"columns":65535})"
+                                                : R"({"version":1,"type":"resize","rows":24,"columns":80})");
   }
   if (name == "start-then-garbage") {
     proto::Start s;

@@ -134,6 +134,16 @@ int main(int argc, char** argv) {
     int err = GetConsoleMode(GetStdHandle(STD_ERROR_HANDLE), &mode) ? 1 : 0;
     std::printf("console-processes=%lu stdio-consoles=%d,%d,%d\n", static_cast<unsigned long>(count), in, out,
                 err);
+    // The window of the console this process is attached to (CONOUT$, whatever its
+    // stdio are): the pseudoconsole's size on a tty run.
+    HANDLE conout = CreateFileW(L"CONOUT$", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                                nullptr, OPEN_EXISTING, 0, nullptr);
+    CONSOLE_SCREEN_BUFFER_INFO info{};
+    if (conout != INVALID_HANDLE_VALUE && GetConsoleScreenBufferInfo(conout, &info))
+      std::printf("console-size=%dx%d\n", info.srWindow.Bottom - info.srWindow.Top + 1,
+                  info.srWindow.Right - info.srWindow.Left + 1);
+    if (conout != INVALID_HANDLE_VALUE) CloseHandle(conout);
+    std::fflush(stdout);
     if (argc >= 3) {
       HANDLE conin = CreateFileW(L"CONIN$", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
                                  nullptr, OPEN_EXISTING, 0, nullptr);

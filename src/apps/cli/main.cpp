@@ -241,7 +241,10 @@ int main(int argc, char** argv) {
   if (req.mcp_request) run.cwd = policy->workspace;
   run.plan_digest_fd = req.plan_digest_fd;
   if (req.report_denials) run.report_denials = *req.report_denials;
-  if (req.tty) run.tty = *req.tty;
+  run.tty = policy->tty;
+  // A cordon mcp worker's policy is the server's (runner.cpp, tty never); its own --tty is
+  // the one per-call choice it takes from its argv, for a call that asked for a terminal.
+  if (req.policy_fd && req.flags.tty) run.tty = req.flags.tty->value;
   if (req.ask) run.ask = cordon::platform::AskMode::Terminal;
   if (req.learn_file) {
     run.ask = cordon::platform::AskMode::Learn;

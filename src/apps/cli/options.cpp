@@ -243,11 +243,6 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
   run->add_option("--report-denials", report_denials,
                   "on (default) | off | full: record refused operations and the option that allows each "
                   "(full also watches reads of secrets)");
-  std::string tty;
-  run->add_option(
-      "--tty", tty,
-      "auto (default) | always | never: the command gets a terminal of its own (a new pty inside "
-      "the sandbox, relayed to yours) when one of cordon's streams is a terminal, always, or never");
   std::string tty_size;
   run->add_option("--tty-size", tty_size,
                   "ROWSxCOLUMNS: the pty's size when none of cordon's streams is a terminal (default 24x80)");
@@ -379,16 +374,6 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
     }
     if (req.ask && req.learn_file) return usage_error("--ask", "conflicts with --learn");
     if (req.learn_file && req.learn_file->empty()) return usage_error("--learn", "needs a file name");
-    if (!tty.empty()) {
-      if (tty == "auto")
-        req.tty = platform::TtyMode::Auto;
-      else if (tty == "always")
-        req.tty = platform::TtyMode::Always;
-      else if (tty == "never")
-        req.tty = platform::TtyMode::Never;
-      else
-        return usage_error("--tty", "invalid value '" + tty + "'", "valid values: auto, always, never");
-    }
     if (!tty_size.empty()) {
       unsigned rows = 0, columns = 0;
       char x = 0, extra = 0;

@@ -30,7 +30,6 @@ struct CliRequest {
   std::vector<std::string> setup_args;  // arguments of `cordon setup`
   bool json = false;
   std::optional<DenialReporting> report_denials;   // run --report-denials
-  std::optional<platform::TtyMode> tty;            // run --tty
   unsigned short tty_rows = 24, tty_columns = 80;  // run --tty-size ROWSxCOLUMNS
   bool no_config = false;
   std::optional<std::string> config_file;  // replaces the user config path

@@ -14,6 +14,7 @@
 
 #include "plan/windows/runner_env.hpp"
 #include "plan/windows/runner_protocol.hpp"
+#include "platform/windows/conpty.hpp"
 #include "platform/windows/launch.hpp"
 #include "platform/windows/runner_pipe.hpp"
 #include "platform/windows/security.hpp"
@@ -63,6 +64,9 @@ struct Session {
   size_t stdin_queued = 0;
   bool stdin_eof = false;
   bool stop = false;
+  // A tty command's pseudoconsole, once made, and the size the caller last asked for.
+  std::shared_ptr<winsys::PipedPseudoconsole> pty;
+  Resize tty_size;
 
   void protocol_error(const Error& e) {
     (void)out->send(ErrorFrame{to_failure(e)});
@@ -86,6 +90,7 @@ struct Session {
         return false;
       }
       start = std::move(*s);
+      tty_size = Resize{start->rows, start->columns};
       SetEvent(start_event.get());
       return true;
     }
@@ -97,6 +102,16 @@ struct Session {
     }
     if (std::holds_alternative<Terminate>(m)) {
       SetEvent(cancel_event.get());
+      return true;
+    }
+    if (auto* size = std::get_if<Resize>(&m)) {
+      if (!start->tty) {
+        lock.unlock();
+        protocol_error(usage_error("runner frame", "\"resize\" for a command without a terminal"));
+        return false;
+      }
+      tty_size = *size;  // the frame decoder checked 1..kMaxTtySide
+      if (pty) pty->resize(size->rows, size->columns);
       return true;
     }
     auto& in = std::get<Stdin>(m);
@@ -228,18 +243,33 @@ Exit execute(const std::shared_ptr<Session>& s, const Start& start) {
   if (!token) return fail(token.error());
 
   ChildPipes pipes;
-  if (auto made = make_pipes(pipes); !made) return fail(made.error());
+  std::shared_ptr<winsys::PipedPseudoconsole> pty;
+  if (start.tty) {
+    // The command's console is a pseudoconsole of the caller's size: its keys arrive in
+    // stdin frames, all it renders (stderr too) leaves in stdout frames.
+    std::lock_guard<std::mutex> lock(s->mutex);
+    auto opened = winsys::PipedPseudoconsole::open(s->tty_size.rows, s->tty_size.columns);
+    if (!opened) return fail(opened.error());
+    pty = s->pty = std::shared_ptr<winsys::PipedPseudoconsole>(std::move(*opened));
+  } else if (auto made = make_pipes(pipes); !made) {
+    return fail(made.error());
+  }
   std::vector<UniqueHandle> pumps;
-  HANDLE out_read = pipes.stdout_read.get(), err_read = pipes.stderr_read.get();
-  for (auto [handle, stream] : {std::pair{out_read, Stream::Stdout}, std::pair{err_read, Stream::Stderr}}) {
-    auto t = winsys::start_thread([s, handle = handle, stream = stream] { s->pump(handle, stream); });
+  std::vector<std::pair<HANDLE, Stream>> sources = {{pipes.stdout_read.get(), Stream::Stdout},
+                                                    {pipes.stderr_read.get(), Stream::Stderr}};
+  if (pty) sources = {{pty->output(), Stream::Stdout}};
+  for (auto [handle, stream] : sources) {
+    // Each pump holds the pseudoconsole, whose pipe it reads, until it returns.
+    auto t = winsys::start_thread([s, pty, handle = handle, stream = stream] { s->pump(handle, stream); });
     if (!t) return fail(t.error());
     pumps.push_back(std::move(*t));
   }
   auto stdin_handle = std::make_shared<UniqueHandle>(std::move(pipes.stdin_write));
-  auto writer = winsys::start_thread([s, stdin_handle] {
-    s->write_stdin(stdin_handle->get());
-    stdin_handle->reset();  // EOF for the command
+  auto writer = winsys::start_thread([s, stdin_handle, pty] {
+    // A console has no end of input: at the end of the caller's stdin the pty's input
+    // stays open (closing it would end the pseudoconsole's host, and the command with it).
+    s->write_stdin(pty ? pty->input() : stdin_handle->get());
+    stdin_handle->reset();  // EOF for a command on pipes
   });
   if (!writer) return fail(writer.error());
 
@@ -254,8 +284,11 @@ Exit execute(const std::shared_ptr<Session>& s, const Start& start) {
   // before the command runs; a job that does not hold them refuses the launch.
   request.limits = win::runner::job_limits_of(start);
   winsys::LaunchHooks hooks;
-  hooks.stdio =
-      std::array<HANDLE, 3>{pipes.stdin_read.get(), pipes.stdout_write.get(), pipes.stderr_write.get()};
+  if (pty)
+    hooks.pseudoconsole = pty->handle();
+  else
+    hooks.stdio =
+        std::array<HANDLE, 3>{pipes.stdin_read.get(), pipes.stdout_write.get(), pipes.stderr_write.get()};
   hooks.cancel_event = s->cancel_event.get();
   hooks.on_started = [&](DWORD pid) {
     (void)s->out->send(Started{pid});
@@ -263,9 +296,16 @@ Exit execute(const std::shared_ptr<Session>& s, const Start& start) {
   };
   auto result = winsys::launch(request, hooks);
   pipes.close_child_ends();
+  // The job is gone; closing the pseudoconsole ends its host, so the pump reaches EOF
+  // after the last of its output.
+  if (pty) pty->close();
 
   // The job is gone, so every write end is closed: the pumps reach EOF.
   join(pumps, 10000);
+  {
+    std::lock_guard<std::mutex> lock(s->mutex);
+    s->pty.reset();  // resize frames from now on find nothing to resize
+  }
   {
     std::lock_guard<std::mutex> lock(s->mutex);
     s->stop = true;

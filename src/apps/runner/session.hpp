@@ -10,9 +10,13 @@
 //      frame, its own logon SID, Everyone: platform/windows/token.cpp) and adds the
 //      git safe.directory entries to the environment;
 //   4. launches the command in a kill-on-close job with pipes for stdio
-//      (platform/windows/launch.cpp), sends `started` before the command runs;
-//   5. streams `stdout`/`stderr`, feeds `stdin`, ends the job on `terminate`, on its
-//      timeout, or when the caller's pipe closes;
+//      (platform/windows/launch.cpp), or, with `tty` in the start frame, on a
+//      pseudoconsole of its own (conpty.hpp PipedPseudoconsole: no handle of the
+//      runner's is inherited, no console of the runner's or the caller's is reachable);
+//      sends `started` before the command runs;
+//   5. streams `stdout`/`stderr` (with tty: what the pseudoconsole renders, as stdout),
+//      feeds `stdin` (with tty: typed into the pseudoconsole), follows `resize`, ends
+//      the job on `terminate`, on its timeout, or when the caller's pipe closes;
 //   6. sends `exit` after the last output, and exits 0.
 // A malformed or unexpected frame gets an `error` frame; then the job ends and the
 // runner exits 4 without sending anything more.

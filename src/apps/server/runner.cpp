@@ -50,6 +50,9 @@ std::vector<std::string> worker_argv(const RunnerConfig& c) {
 // while it waits for its command. A sealed memfd: every worker reads the same bytes.
 UniqueFd policy_memfd(Policy policy) {
   policy.limits.timeout_seconds = kOneYear;
+  // Pipes unless a call asks for a terminal (its worker's own --tty always): the config's
+  // `tty` is for cordon run, and an agent reads what the call returns.
+  policy.tty = TtyMode::Never;
   const std::string text = to_json(policy).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   UniqueFd fd(
       static_cast<int>(::syscall(SYS_memfd_create, "cordon-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING)));

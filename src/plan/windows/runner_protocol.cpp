@@ -135,6 +135,7 @@ struct ToJson {
     if (!s.run_sid.empty()) j["run_sid"] = s.run_sid;
     if (s.timeout_ms) j["timeout_ms"] = *s.timeout_ms;
     j["tty"] = s.tty;
+    if (s.tty) j["rows"] = s.rows, j["columns"] = s.columns;
     j["private_desktop"] = s.private_desktop;
     j["safe_directories"] = s.safe_directories;
     if (s.memory_bytes) j["memory_bytes"] = *s.memory_bytes;
@@ -155,7 +156,16 @@ struct ToJson {
     if (e.error) j["error"] = failure_json(*e.error);
   }
   void operator()(const ErrorFrame& e) const { j["error"] = failure_json(e.error); }
+  void operator()(const Resize& r) const { j["rows"] = r.rows, j["columns"] = r.columns; }
 };
+
+// rows and columns of a pseudoconsole: required, 1..kMaxTtySide each.
+void tty_size(Fields& f, uint16_t& rows, uint16_t& columns) {
+  f.unsigned_number("rows", rows);
+  f.unsigned_number("columns", columns);
+  if (rows < 1 || rows > kMaxTtySide) f.fail("rows", "from 1 to 1000");
+  if (columns < 1 || columns > kMaxTtySide) f.fail("columns", "from 1 to 1000");
+}
 
 Result<Message> from_fields(const std::string& type, Fields& f) {
   if (type == "start") {
@@ -171,6 +181,7 @@ Result<Message> from_fields(const std::string& type, Fields& f) {
       s.timeout_ms = timeout;
     }
     f.boolean("tty", s.tty);
+    if (s.tty) tty_size(f, s.rows, s.columns);  // without tty they are unknown fields
     f.boolean("private_desktop", s.private_desktop);
     f.strings("safe_directories", s.safe_directories);
     f.limit("memory_bytes", s.memory_bytes);
@@ -185,6 +196,11 @@ Result<Message> from_fields(const std::string& type, Fields& f) {
     return Message{std::move(s)};
   }
   if (type == "terminate") return Message{Terminate{}};
+  if (type == "resize") {
+    Resize r;
+    tty_size(f, r.rows, r.columns);
+    return Message{r};
+  }
   if (type == "started") {
     Started s;
     f.unsigned_number("pid", s.pid);
@@ -217,14 +233,14 @@ constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn
 }  // namespace
 
 std::string_view type_name(const Message& m) {
-  static constexpr std::array<std::string_view, 7> kNames = {"start",  "stdin", "terminate", "started",
-                                                             "stdout", "exit",  "error"};
+  static constexpr std::array<std::string_view, 8> kNames = {"start",  "stdin", "terminate", "started",
+                                                             "stdout", "exit",  "error",     "resize"};
   if (const auto* o = std::get_if<Output>(&m)) return o->stream == Stream::Stdout ? "stdout" : "stderr";
   return kNames.at(m.index());
 }
 
 Direction direction_of(const Message& m) {
-  return m.index() <= 2 ? Direction::ToRunner : Direction::ToCaller;
+  return m.index() <= 2 || std::holds_alternative<Resize>(m) ? Direction::ToRunner : Direction::ToCaller;
 }
 
 Result<std::string> encode(const Message& m, size_t max_body) {

@@ -14,8 +14,12 @@
 // exact JSON type, and an unknown type, field or version is an error (a newer peer
 // must not be half-understood). Binary data (stdin, output) travels as base64.
 //
-//   caller -> runner: start, stdin, terminate
+//   caller -> runner: start, stdin, terminate, resize
 //   runner -> caller: started, stdout, stderr, exit, error
+//
+// With `tty` in start, the runner runs the command on a pseudoconsole of that size
+// (rows, columns): stdin frames are the keys typed into it, stdout frames what it
+// renders (stderr is on it too), resize frames follow the caller's window.
 //
 // Pure C++ (no <windows.h>): unit-tested on Linux and fuzzed (fuzz/runner_frame_fuzz.cpp).
 #pragma once
@@ -39,6 +43,9 @@ inline constexpr size_t kHeaderSize = 4;
 // Output and stdin are cut into chunks of at most this many bytes (base64 grows them
 // by a third, far below the cap).
 inline constexpr size_t kMaxChunk = 64u << 10;
+// A pseudoconsole's rows and columns: 1..1000 each, as `--tty-size` takes them (the
+// caller clamps its window to this). A COORD holds a SHORT: 0 or 65535 never reach it.
+inline constexpr uint16_t kMaxTtySide = 1000;
 
 // caller -> runner: what to run and how to build the write-restricted token.
 struct Start {
@@ -48,7 +55,8 @@ struct Start {
   std::vector<std::string> capability_sids;  // restricting SIDs; the runner adds its logon SID and Everyone
   std::string run_sid;                 // TokenSpec::run (planner.hpp): restricting, and the default DACL
   std::optional<uint64_t> timeout_ms;  // the runner ends the job after this; exit reports timed_out
-  bool tty = false;                    // asked for a terminal (the runner pipes it for now)
+  bool tty = false;                    // a pseudoconsole of rows x columns instead of pipes
+  uint16_t rows = 24, columns = 80;    // sent only with tty; each 1..kMaxTtySide
   bool private_desktop = true;
   std::vector<std::string> safe_directories;  // git safe.directory entries (plan/windows/runner_env.hpp)
   // The job's limits (JobLimits, planner.hpp; each absent when not asked for, never 0):
@@ -115,7 +123,13 @@ struct ErrorFrame {
   friend bool operator==(const ErrorFrame&, const ErrorFrame&) = default;
 };
 
-using Message = std::variant<Start, Stdin, Terminate, Started, Output, Exit, ErrorFrame>;
+// caller -> runner: the caller's window changed size (tty runs only; 1..kMaxTtySide each).
+struct Resize {
+  uint16_t rows = 24, columns = 80;
+  friend bool operator==(const Resize&, const Resize&) = default;
+};
+
+using Message = std::variant<Start, Stdin, Terminate, Started, Output, Exit, ErrorFrame, Resize>;
 
 enum class Direction { ToRunner, ToCaller };
 

@@ -82,9 +82,14 @@ bool key_pending(HANDLE in) {
 
 }  // namespace
 
-TtyChoice choose_tty() {
+TtyChoice choose_tty(TtyMode tty) {
   TtyChoice c;
-  const std::string mode = env("CORDON_WINDOWS_CONPTY");
+  std::string mode = env("CORDON_WINDOWS_CONPTY");
+  if (mode.empty() && tty == TtyMode::Always) mode = "on";
+  if (mode.empty() && tty == TtyMode::Never) {
+    c.reason = "--tty never: no pseudoconsole; console output is relayed through pipes, stdin is NUL";
+    return c;
+  }
   if (mode == "off") {
     c.reason =
         "CORDON_WINDOWS_CONPTY=off: no pseudoconsole; console output is relayed through pipes, stdin is NUL";
@@ -104,8 +109,8 @@ TtyChoice choose_tty() {
   return c;
 }
 
-std::string describe_tty() {
-  TtyChoice c = choose_tty();
+std::string describe_tty(TtyMode mode) {
+  TtyChoice c = choose_tty(mode);
   if (!c.conpty) return "tty: " + c.reason;
   if (c.simulate_missing || !api())
     return "tty: ConPTY is unavailable here (CreatePseudoConsole missing; Windows 10 1809+ has it); a tty "
@@ -218,12 +223,96 @@ void Pseudoconsole::finish() {
     CancelSynchronousIo(input_thread_.get());
     WaitForSingleObject(input_thread_.get(), 500);  // else abandoned: it owns its state
   }
-  if (in_mode_saved_) SetConsoleMode(console_in_, saved_in_mode_);
+  // What is left in the console's input (answers the terminal gave to queries the
+  // command printed, e.g. a cursor position report) is discarded, not read by the
+  // caller's shell as if typed.
+  if (in_mode_saved_) {
+    FlushConsoleInputBuffer(console_in_);
+    SetConsoleMode(console_in_, saved_in_mode_);
+  }
   if (out_mode_saved_) SetConsoleMode(console_out_, saved_out_mode_);
 }
 
 Pseudoconsole::~Pseudoconsole() {
   finish();
+}
+
+namespace {
+COORD clamped(uint16_t rows, uint16_t columns) {
+  auto side = [](uint16_t v) { return static_cast<SHORT>(v < 1 ? 1 : v > 1000 ? 1000 : v); };
+  return COORD{side(columns), side(rows)};
+}
+}  // namespace
+
+Result<std::unique_ptr<PipedPseudoconsole>> PipedPseudoconsole::open(uint16_t rows, uint16_t columns) {
+  if (!api())
+    return win32_error("CreatePseudoConsole", "kernel32", ERROR_PROC_NOT_FOUND,
+                       "ConPTY needs Windows 10 1809 (build 17763) or later; --tty never runs on pipes");
+  std::unique_ptr<PipedPseudoconsole> p(new PipedPseudoconsole);
+  UniqueHandle pty_reads, pty_writes;  // the pseudoconsole's ends; it keeps duplicates
+  if (!CreatePipe(pty_reads.out(), p->to_pty_.out(), nullptr, 0))
+    return win32_error("CreatePipe", "pty input");
+  if (!CreatePipe(p->from_pty_.out(), pty_writes.out(), nullptr, 0))
+    return win32_error("CreatePipe", "pty output");
+  PseudoconsoleHandle pty = nullptr;
+  const HRESULT hr = api()->create(clamped(rows, columns), pty_reads.get(), pty_writes.get(), 0, &pty);
+  if (FAILED(hr)) return win32_error("CreatePseudoConsole", "", static_cast<DWORD>(hr));
+  p->pty_ = pty;
+  return p;
+}
+
+void PipedPseudoconsole::resize(uint16_t rows, uint16_t columns) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (pty_) api()->resize(pty_, clamped(rows, columns));
+}
+
+void PipedPseudoconsole::close() {
+  PseudoconsoleHandle pty = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pty = pty_;
+    pty_ = nullptr;
+  }
+  // Outside the lock: before Windows 11 it waits until the output is drained.
+  if (pty) api()->close(pty);
+}
+
+PipedPseudoconsole::~PipedPseudoconsole() {
+  close();
+}
+
+bool stage2_tty(TtyMode mode) {
+  if (mode != TtyMode::Auto) return mode == TtyMode::Always;
+  return is_console(STD_INPUT_HANDLE) && is_console(STD_OUTPUT_HANDLE);
+}
+
+std::optional<std::pair<uint16_t, uint16_t>> console_window_size() {
+  CONSOLE_SCREEN_BUFFER_INFO info{};
+  if (!GetConsoleScreenBufferInfo(GetStdHandle(STD_OUTPUT_HANDLE), &info)) return std::nullopt;
+  auto side = [](int v) { return static_cast<uint16_t>(v < 1 ? 1 : v > 1000 ? 1000 : v); };
+  return std::pair{side(info.srWindow.Bottom - info.srWindow.Top + 1),
+                   side(info.srWindow.Right - info.srWindow.Left + 1)};
+}
+
+RawConsole::RawConsole() : in_(GetStdHandle(STD_INPUT_HANDLE)), out_(GetStdHandle(STD_OUTPUT_HANDLE)) {
+  if (GetConsoleMode(in_, &in_mode_)) {
+    in_saved_ = true;
+    SetConsoleMode(in_, ENABLE_VIRTUAL_TERMINAL_INPUT | (in_mode_ & ENABLE_EXTENDED_FLAGS));
+  }
+  if (GetConsoleMode(out_, &out_mode_)) {
+    out_saved_ = true;
+    SetConsoleMode(out_, out_mode_ | ENABLE_VIRTUAL_TERMINAL_PROCESSING | DISABLE_NEWLINE_AUTO_RETURN);
+  }
+}
+
+RawConsole::~RawConsole() {
+  // Answers the terminal gave to queries the command printed are not the caller's
+  // shell's to read.
+  if (in_saved_) {
+    FlushConsoleInputBuffer(in_);
+    SetConsoleMode(in_, in_mode_);
+  }
+  if (out_saved_) SetConsoleMode(out_, out_mode_);
 }
 
 }  // namespace cordon::winsys

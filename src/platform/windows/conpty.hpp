@@ -22,10 +22,15 @@
 
 #include <windows.h>
 
+#include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "core/error.hpp"
+#include "core/policy.hpp"
 #include "platform/windows/win32.hpp"
 
 // The SDK declares the ConPTY names only when targeting Windows 10 1809 (RS5) and
@@ -45,9 +50,11 @@ struct TtyChoice {
   std::string reason;  // why ConPTY is or is not used: for explain and the run report
 };
 
-TtyChoice choose_tty();
+// `mode` is --tty (the config's `tty`): never, always (as CORDON_WINDOWS_CONPTY=on), or
+// auto; CORDON_WINDOWS_CONPTY, when set, decides instead.
+TtyChoice choose_tty(TtyMode mode = TtyMode::Auto);
 // One line for `cordon explain`: what a run from this console would get.
-std::string describe_tty();
+std::string describe_tty(TtyMode mode = TtyMode::Auto);
 
 class Pseudoconsole {
  public:
@@ -78,6 +85,58 @@ class Pseudoconsole {
   bool in_mode_saved_ = false, out_mode_saved_ = false;
   short columns_ = 80, rows_ = 25;
   bool finished_ = false;
+};
+
+// A pseudoconsole whose two ends are pipes this process pumps, with no console of its
+// own involved: the stage-2 runner's (apps/runner/session.cpp), relayed in frames to
+// cordon.exe, which relays them to the caller's console.
+//
+//   auto pty = PipedPseudoconsole::open(24, 80);     // 1..1000 each (runner_protocol.hpp)
+//   hooks.pseudoconsole = (*pty)->handle();           // launch.hpp: the command's console
+//   write keys to input(), read the rendered output from output(); resize() from any thread
+//   (*pty)->close();                                  // the command is gone: output then ends
+class PipedPseudoconsole {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<PipedPseudoconsole>> open(uint16_t rows, uint16_t columns);
+  ~PipedPseudoconsole();
+  PipedPseudoconsole(const PipedPseudoconsole&) = delete;
+  PipedPseudoconsole& operator=(const PipedPseudoconsole&) = delete;
+
+  PseudoconsoleHandle handle() const { return pty_; }
+  HANDLE input() const { return to_pty_.get(); }
+  HANDLE output() const { return from_pty_.get(); }
+  // Sizes outside 1..1000 are clamped (the frames refuse them before this).
+  void resize(uint16_t rows, uint16_t columns);
+  // ClosePseudoConsole: its host ends, and output() reaches EOF after the last of what
+  // it rendered (which a pump must keep reading meanwhile). Idempotent.
+  void close();
+
+ private:
+  PipedPseudoconsole() = default;
+  std::mutex mutex_;  // resize() and close() from different threads
+  PseudoconsoleHandle pty_ = nullptr;
+  UniqueHandle to_pty_, from_pty_;
+};
+
+// cordon.exe's side of a stage-2 tty run (stage2_run.cpp): whether the runner makes a
+// pseudoconsole (--tty always; auto: cordon's stdin and stdout are both consoles), the
+// caller's window size (clamped to 1..1000; nullopt when stdout is no console), and the
+// console in raw VT input / VT output mode for the run: keys (Ctrl-C too) go to the
+// command as bytes. At the end, what is left in the console's input is discarded and
+// the modes are restored.
+bool stage2_tty(TtyMode mode);
+std::optional<std::pair<uint16_t, uint16_t>> console_window_size();  // rows, columns
+class RawConsole {
+ public:
+  RawConsole();
+  ~RawConsole();
+  RawConsole(const RawConsole&) = delete;
+  RawConsole& operator=(const RawConsole&) = delete;
+
+ private:
+  HANDLE in_ = nullptr, out_ = nullptr;
+  DWORD in_mode_ = 0, out_mode_ = 0;
+  bool in_saved_ = false, out_saved_ = false;
 };
 
 }  // namespace cordon::winsys

@@ -275,9 +275,13 @@ class AttributeList {
 Result<PROCESS_INFORMATION> create_suspended(const LaunchRequest& r, const LaunchHooks& hooks,
                                              std::wstring& cmdline, std::wstring& env,
                                              const std::wstring& cwd, std::wstring& desktop,
-                                             Pseudoconsole* pty, bool stderr_to_pty, ConsoleRelay& relay) {
-  HANDLE stdio[3];
-  std::vector<HANDLE> handles = stdio_handles(hooks, stdio, pty ? nullptr : &relay);
+                                             PseudoconsoleHandle pty, bool stderr_to_pty,
+                                             ConsoleRelay& relay) {
+  HANDLE stdio[3] = {nullptr, nullptr, nullptr};
+  // The runner's pseudoconsole carries all three streams: none of the runner's own
+  // handles is even duplicated.
+  std::vector<HANDLE> handles =
+      hooks.pseudoconsole ? std::vector<HANDLE>{} : stdio_handles(hooks, stdio, pty ? nullptr : &relay);
   std::vector<UniqueHandle> owned;  // our copies; the child has its own once created
   for (HANDLE h : handles) owned.emplace_back(h);
   if (pty) {
@@ -296,7 +300,7 @@ Result<PROCESS_INFORMATION> create_suspended(const LaunchRequest& r, const Launc
       !UpdateProcThreadAttribute(attrs.get(), 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, handles.data(),
                                  handles.size() * sizeof(HANDLE), nullptr, nullptr))
     return win32_error("UpdateProcThreadAttribute", "PROC_THREAD_ATTRIBUTE_HANDLE_LIST");
-  if (pty && !UpdateProcThreadAttribute(attrs.get(), 0, PROC_THREAD_ATTRIBUTE_PSEUDOCONSOLE, pty->handle(),
+  if (pty && !UpdateProcThreadAttribute(attrs.get(), 0, PROC_THREAD_ATTRIBUTE_PSEUDOCONSOLE, pty,
                                         sizeof(PseudoconsoleHandle), nullptr, nullptr))
     return win32_error("UpdateProcThreadAttribute", "PROC_THREAD_ATTRIBUTE_PSEUDOCONSOLE");
   STARTUPINFOEXW si{};
@@ -370,7 +374,8 @@ Result<LaunchResult> launch(const LaunchRequest& r, const LaunchHooks& hooks) {
   if (!d) return d.error();
   // 5. A pseudoconsole for a tty command (falls back to the console handles).
   LaunchResult result;
-  TtyChoice tty = hooks.stdio ? TtyChoice{} : choose_tty();  // pipes from the runner: no console
+  // The runner's pipes or pseudoconsole: never a console of the runner's.
+  TtyChoice tty = hooks.stdio || hooks.pseudoconsole ? TtyChoice{} : choose_tty(r.tty);
   std::unique_ptr<Pseudoconsole> pty;
   if (tty.conpty) {
     auto opened = Pseudoconsole::open(tty);
@@ -385,7 +390,10 @@ Result<LaunchResult> launch(const LaunchRequest& r, const LaunchHooks& hooks) {
   std::wstring cwd = widen(r.cwd);
   ConsoleRelay relay;
   auto created =
-      create_suspended(r, hooks, cmdline, env, cwd, desktop.name, pty.get(), tty.stderr_to_pty, relay);
+      hooks.pseudoconsole
+          ? create_suspended(r, hooks, cmdline, env, cwd, desktop.name, hooks.pseudoconsole, true, relay)
+          : create_suspended(r, hooks, cmdline, env, cwd, desktop.name, pty ? pty->handle() : nullptr,
+                             tty.stderr_to_pty, relay);
   if (!created && pty) {
     result.tty_note = "ConPTY failed (" + created.error().message() + "); console output relayed, stdin NUL";
     pty.reset();
@@ -393,7 +401,7 @@ Result<LaunchResult> launch(const LaunchRequest& r, const LaunchHooks& hooks) {
   }
   if (!created) return created.error();
   PROCESS_INFORMATION pi = *created;
-  result.tty = pty ? "conpty" : "redirected";
+  result.tty = pty || hooks.pseudoconsole ? "conpty" : "redirected";
   UniqueHandle process(pi.hProcess), thread(pi.hThread);
   if (!AssignProcessToJobObject(job->get(), process.get())) {
     Error e = win32_error("AssignProcessToJobObject", r.argv[0]);

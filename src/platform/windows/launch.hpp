@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/policy.hpp"
 #include "plan/windows/planner.hpp"
 
 namespace cordon::winsys {
@@ -42,15 +43,19 @@ struct LaunchRequest {
   std::vector<std::string> env;  // "NAME=VALUE", complete
   std::optional<double> timeout_seconds;
   bool private_desktop = true;
-  std::string logon_sid;       // for the desktop DACL ("S-1-5-5-...")
-  win::JobLimits limits = {};  // --memory, --pids, --cpu-time (plan/windows/planner.hpp)
+  std::string logon_sid;        // for the desktop DACL ("S-1-5-5-...")
+  win::JobLimits limits = {};   // --memory, --pids, --cpu-time (plan/windows/planner.hpp)
+  TtyMode tty = TtyMode::Auto;  // --tty: a pseudoconsole when auto finds consoles, always, never
 };
 
-// For the stage-2 runner: the child's stdio are pipes the caller pumps (no console,
-// no ConPTY), an event ends the job when signalled, and a hook sees the process id
-// after the process joined the job and before it runs a single instruction.
+// For the stage-2 runner: the child's stdio are pipes the caller pumps, or a
+// pseudoconsole it pumps (conpty.hpp PipedPseudoconsole: then no handle at all is
+// inherited and the child's console is that one, never one of the runner's), an event
+// ends the job when signalled, and a hook sees the process id after the process joined
+// the job and before it runs a single instruction.
 struct LaunchHooks {
   std::optional<std::array<HANDLE, 3>> stdio;  // stdin, stdout, stderr (not inheritable; launch duplicates)
+  void* pseudoconsole = nullptr;               // an HPCON (instead of stdio); no fallback if it fails
   HANDLE cancel_event = nullptr;               // signalled: TerminateJobObject, result.cancelled
   std::function<void(DWORD pid)> on_started;
 };

@@ -183,7 +183,7 @@ Result<PlanReport> explain(const Policy& policy, const RunRequest& request) {
   if (auto st = require_enforceable(losses_of(report), policy.best_effort); !st) return st.error();
   report.command = request.argv;
   for (const auto& n : (*p)->notes) report.notes.push_back(n);
-  report.notes.push_back(winsys::describe_tty());
+  report.notes.push_back(winsys::describe_tty(request.tty));
   return report;
 }
 
@@ -263,9 +263,11 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
   if (stage2) {
     auto r = winsys::run_stage2(*stage2, prep.plan, request.argv, request.cwd,
                                 child_environment(policy, prep.plan), policy.limits.timeout_seconds,
-                                private_desktop);
+                                private_desktop, {request.tty, request.tty_rows, request.tty_columns});
+    const bool tty = winsys::stage2_tty(request.tty);
     if (r)
-      result = winsys::LaunchResult{r->exit_code, r->timed_out, r->terminated, "pipes (stage 2 runner)", ""};
+      result = winsys::LaunchResult{r->exit_code, r->timed_out, r->terminated,
+                                    tty ? "conpty (stage 2 runner)" : "pipes (stage 2 runner)", ""};
     else
       result = r.error();
   } else {
@@ -278,7 +280,8 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
                                  policy.limits.timeout_seconds,
                                  private_desktop,
                                  prep.plan.token.logon.str(),
-                                 prep.plan.job};
+                                 prep.plan.job,
+                                 request.tty};
     result = winsys::launch(launch);
   }
 

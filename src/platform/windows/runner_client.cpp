@@ -15,6 +15,7 @@ using namespace win::runner;
 
 constexpr DWORD kDrainAfterRunnerExitMs = 5000;
 constexpr DWORD kTerminateSendMs = 2000;
+constexpr DWORD kPollSizeMs = 200;        // how often a tty run looks at the caller's window
 constexpr int kTerminatedExitCode = 130;  // as the runner reports a terminate
 
 // Ctrl+C / Ctrl+Break in cordon's console become a terminate frame.
@@ -118,6 +119,7 @@ Result<RunnerOutcome> converse(const RunnerRequest& r, RunnerPipes& pipes, Outbo
   } cancel_read{pipes.from_runner.get(), &ov, &pending};
 
   bool forced = false;  // the runner was ended because a terminate could not reach it
+  Resize sent_size{r.start.rows, r.start.columns};
   auto send_terminate = [&] {
     if (terminate_sent) return;
     terminate_sent = true;
@@ -155,7 +157,16 @@ Result<RunnerOutcome> converse(const RunnerRequest& r, RunnerPipes& pipes, Outbo
       const ULONGLONG now = GetTickCount64();
       wait_ms = now >= deadline ? 0 : static_cast<DWORD>(std::min<ULONGLONG>(deadline - now, MAXDWORD - 1));
     }
-    const DWORD woke = WaitForMultipleObjects(count, waits, FALSE, wait_ms);
+    const bool polling = r.poll_size && !terminate_sent && wait_ms > kPollSizeMs;
+    const DWORD woke = WaitForMultipleObjects(count, waits, FALSE, polling ? kPollSizeMs : wait_ms);
+    if (woke == WAIT_TIMEOUT && polling) {
+      // Not behind a stalled stdin write for long: a size that did not go out now is
+      // sent at the next poll.
+      if (auto size = r.poll_size();
+          size && !(*size == sent_size) && out.sender->send_within(*size, kPollSizeMs))
+        sent_size = *size;
+      continue;
+    }
     if (woke == WAIT_TIMEOUT) {
       TerminateProcess(runner.process.get(), 1);  // its job is kill-on-close: the tree goes too
       return runner_error(terminate_sent ? "no exit frame after terminate; ended the runner and its job"

@@ -15,7 +15,8 @@
 //   3. wait for the runner to open both pipes, and require its process id;
 //   4. send `start`; pump stdin into `stdin` frames from a thread;
 //   5. write `stdout`/`stderr` frames out; a signalled cancel event or Ctrl+C sends
-//      `terminate`; return on the `exit` frame.
+//      `terminate`; a changed window size (poll_size) sends `resize`; return on the
+//      `exit` frame.
 // Every wait is bounded: the runner must connect within connect_timeout_ms; with a
 // timeout, the exit must arrive within timeout + exit_grace_ms; after a terminate,
 // within exit_grace_ms. Past those, the runner process is ended, which ends its job
@@ -27,6 +28,7 @@
 #include <windows.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -60,7 +62,10 @@ struct RunnerRequest {
   // The command's stdin is read from here (not owned); nullptr: closed at once.
   HANDLE stdin_source = nullptr;
   HANDLE cancel_event = nullptr;  // signalled: send terminate (not owned)
-  bool forward_ctrl_c = true;     // Ctrl+C / Ctrl+Break in cordon's console: send terminate
+  // With start.tty: the caller's window size, asked every 200 ms while the command
+  // runs; a size other than the last one sent goes out as a resize frame.
+  std::function<std::optional<win::runner::Resize>()> poll_size;
+  bool forward_ctrl_c = true;  // Ctrl+C / Ctrl+Break in cordon's console: send terminate
   DWORD connect_timeout_ms = 30000;
   DWORD exit_grace_ms = 15000;
 };

@@ -8,6 +8,7 @@
 #include "plan/windows/planner.hpp"
 #include "plan/windows/runner_env.hpp"
 #include "plan/windows/win_path.hpp"
+#include "platform/windows/conpty.hpp"
 #include "platform/windows/host_probe.hpp"
 #include "platform/windows/runner_station.hpp"
 #include "platform/windows/security.hpp"
@@ -114,7 +115,7 @@ Result<Stage2> acquire_stage2(const Policy& policy, const win::Stage2Facts& fact
 Result<RunnerOutcome> run_stage2(const Stage2& stage, const win::WinPlan& plan,
                                  const std::vector<std::string>& argv, const std::string& cwd,
                                  const std::vector<std::string>& env, std::optional<double> timeout_seconds,
-                                 bool private_desktop) {
+                                 bool private_desktop, const Stage2Tty& tty) {
   // The runner's own window station and desktop, granted to the sandbox user (F16):
   // never the user's WinSta0\\Default. Held until the run has ended.
   auto sandbox_sid = win::Sid::parse(stage.user_sid);
@@ -156,6 +157,22 @@ Result<RunnerOutcome> run_stage2(const Stage2& stage, const win::WinPlan& plan,
   req.start =
       win::runner::start_from_plan(plan, argv, cwd, env, timeout_seconds, /*tty=*/false, private_desktop);
   req.stdin_source = GetStdHandle(STD_INPUT_HANDLE);
+  // A terminal of the command's own: the runner's pseudoconsole, relayed in frames; the
+  // caller's console is never handed to the runner, only its keys and size.
+  std::optional<RawConsole> raw;
+  if (stage2_tty(tty.mode)) {
+    const auto size = console_window_size();
+    req.start.tty = true;
+    req.start.rows = size ? size->first : tty.rows;
+    req.start.columns = size ? size->second : tty.columns;
+    if (size)
+      req.poll_size = []() -> std::optional<win::runner::Resize> {
+        auto now = console_window_size();
+        if (!now) return std::nullopt;
+        return win::runner::Resize{now->first, now->second};
+      };
+    raw.emplace();
+  }
   return run_via_runner(req);
 }
 

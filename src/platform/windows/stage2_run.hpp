@@ -52,9 +52,17 @@ struct Stage2 {
 [[nodiscard]] Result<Stage2> acquire_stage2(const Policy& policy, const win::Stage2Facts& facts,
                                             const std::string& state_dir);
 
+// The command's terminal: a pseudoconsole in the runner (conpty.hpp stage2_tty) of the
+// caller's window size, or, with no console outside, of this size (--tty-size).
+struct Stage2Tty {
+  TtyMode mode = TtyMode::Auto;
+  uint16_t rows = 24, columns = 80;
+};
+
 [[nodiscard]] Result<RunnerOutcome> run_stage2(const Stage2& stage, const win::WinPlan& plan,
                                                const std::vector<std::string>& argv, const std::string& cwd,
                                                const std::vector<std::string>& env,
-                                               std::optional<double> timeout_seconds, bool private_desktop);
+                                               std::optional<double> timeout_seconds, bool private_desktop,
+                                               const Stage2Tty& tty = {});
 
 }  // namespace cordon::winsys

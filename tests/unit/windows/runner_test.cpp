@@ -27,6 +27,8 @@ Start sample_start() {
   s.capability_sids = {"S-1-5-21-1-2-3-4"};
   s.timeout_ms = 5000;
   s.tty = true;
+  s.rows = 50;
+  s.columns = 132;
   s.private_desktop = false;
   s.safe_directories = {"C:\\work\\repo"};
   s.memory_bytes = 64u << 20;
@@ -51,7 +53,9 @@ std::vector<Message> all_messages() {
           Exit{124, true, false, std::nullopt},
           Exit{0xC0000005u, false, true, std::nullopt},
           failed,
-          ErrorFrame{Failure{"frame", "", 0, "body is not JSON", ""}}};
+          ErrorFrame{Failure{"frame", "", 0, "body is not JSON", ""}},
+          Resize{1, 1000},
+          Resize{kMaxTtySide, 1}};
 }
 
 // Decodes `wire` fed in pieces of `chunk` bytes.
@@ -219,6 +223,49 @@ TEST(WinRunnerProtocol, AMalformedFrameDoesNotDesynchroniseTheStream) {
   ASSERT_TRUE(first && second);
   EXPECT_FALSE(*first);
   EXPECT_TRUE(*second);  // framing intact: the next frame still decodes
+}
+
+// The terminal's size travels from the caller's window to ResizePseudoConsole, whose
+// COORD holds a SHORT: only 1..kMaxTtySide passes, in start (with tty only) and resize.
+TEST(WinRunnerProtocol, TtySizesOutsideOneToAThousandAreRefused) {
+  const std::string start_head =
+      R"({"version":1,"type":"start","argv":["cmd"],"cwd":"","env":[],"capability_sids":[],)"
+      R"("private_desktop":true,"safe_directories":[],)";
+  auto start = [&](const std::string& tty) {
+    return decode_body(start_head + tty + "}", Direction::ToRunner);
+  };
+  auto resize = [](const std::string& size) {
+    return decode_body(R"({"version":1,"type":"resize",)" + size + "}", Direction::ToRunner);
+  };
+  auto ok = start(R"("tty":true,"rows":24,"columns":80)");
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_EQ(std::get<Start>(*ok).rows, 24);
+  EXPECT_TRUE(start(R"("tty":false)"));
+  const std::vector<std::pair<std::string, const char*>> bad_sizes = {
+      {R"("rows":0,"columns":80)", "rows"},          {R"("rows":24,"columns":0)", "columns"},
+      {R"("rows":1001,"columns":80)", "rows"},       {R"("rows":24,"columns":65535)", "columns"},
+      {R"("rows":65536,"columns":80)", "rows"},      {R"("rows":-1,"columns":80)", "rows"},
+      {R"("rows":24.5,"columns":80)", "rows"},       {R"("rows":"24","columns":80)", "rows"},
+      {R"("rows":4294967297,"columns":80)", "rows"}, {R"("columns":80)", "missing field \"rows\""},
+      {R"("rows":24)", "missing field \"columns\""}};
+  for (const auto& [size, named] : bad_sizes) {
+    auto s = start(R"("tty":true,)" + size);
+    ASSERT_FALSE(s) << size;
+    EXPECT_NE(s.error().message().find(named), std::string::npos) << size << ": " << s.error().message();
+    auto r = resize(size);
+    ASSERT_FALSE(r) << size;
+    EXPECT_NE(r.error().message().find(named), std::string::npos) << size << ": " << r.error().message();
+  }
+  // A size without tty is a field nobody reads: refused, not ignored.
+  auto stray = start(R"("tty":false,"rows":24,"columns":80)");
+  ASSERT_FALSE(stray);
+  EXPECT_NE(stray.error().message().find("unknown field"), std::string::npos);
+  // Resize travels to the runner only.
+  EXPECT_EQ(direction_of(Resize{}), Direction::ToRunner);
+  EXPECT_FALSE(decode_body(R"({"version":1,"type":"resize","rows":24,"columns":80})", Direction::ToCaller));
+  EXPECT_FALSE(resize(R"("rows":24,"columns":80,"x":0)"));
+  // Without tty the encoder leaves the size out, so a default start stays as it was.
+  EXPECT_EQ(encode(Start{}).value().find("rows"), std::string::npos);
 }
 
 TEST(WinRunnerProtocol, Base64IsStrict) {
