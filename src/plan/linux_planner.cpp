@@ -325,22 +325,10 @@ class ProtectedCollector {
     }
   }
 
-  void collect_gitdir(const std::string& gitdir, const std::string& root, int depth) {
-    if (depth > 8 || !in_any(gitdir, roots_)) return;  // outside every root: already read-only
-    if (policy_.git == GitMode::ReadOnly) {
-      add(gitdir, "--git read-only", true, false);
-      return;
-    }
-    pin_chain(root, gitdir);
-    // A linked worktree's gitdir (worktrees/<id> with a commondir) is not pinned with the
-    // broker: `git worktree remove` and `prune` delete it. The broker refuses to rename it
-    // (rename_refused) and holds what is made in it to the allowlist by its path, with no
-    // commondir or config.worktree made or written there (git_layout: a plan gitdir).
-    const bool removable = removable_worktree_gitdir(gitdir);
-    if (!removable) pin(gitdir, "keeps .git from being renamed away");
-    if (std::find(gitdirs.begin(), gitdirs.end(), gitdir) == gitdirs.end()) gitdirs.push_back(gitdir);
-    add(paths::join(gitdir, "hooks"), "git hooks run code outside the sandbox", true);
-    add(paths::join(gitdir, "config"), "git config can run code (core.fsmonitor, filters, aliases)", false);
+  // What the configuration git reads for `gitdir` names as code, inside a writable root:
+  // core.hooksPath directories, included files, the programs and scripts of command-valued
+  // keys (git_hooks::code_files): read-only, and uncreatable where absent.
+  void protect_code_files(const std::string& gitdir, const std::string& root) {
     // core.hooksPath: git runs hooks from there instead (a tracked .githooks, husky's .husky/_).
     // Relative values start at the worktree's top: a .git's parent (a nested repository's
     // own), else the root.
@@ -369,6 +357,28 @@ class ProtectedCollector {
       if (in_any(f, roots_) && std::find(roots_.begin(), roots_.end(), f) == roots_.end() &&
           fs_.lkind(f) != FileKind::Dir)
         add_blocking_absent_parents(f, "a program or script git config runs", false);
+  }
+
+  void collect_gitdir(const std::string& gitdir, const std::string& root, int depth) {
+    if (depth > 8 || !in_any(gitdir, roots_)) return;  // outside every root: already read-only
+    if (policy_.git == GitMode::ReadOnly) {
+      add(gitdir, "--git read-only", true, false);
+      // The gitdir is read-only whole; what its configuration names outside it (a tracked
+      // hooksPath, an included file, a filter's script) is not, unless protected here too.
+      protect_code_files(gitdir, root);
+      return;
+    }
+    pin_chain(root, gitdir);
+    // A linked worktree's gitdir (worktrees/<id> with a commondir) is not pinned with the
+    // broker: `git worktree remove` and `prune` delete it. The broker refuses to rename it
+    // (rename_refused) and holds what is made in it to the allowlist by its path, with no
+    // commondir or config.worktree made or written there (git_layout: a plan gitdir).
+    const bool removable = removable_worktree_gitdir(gitdir);
+    if (!removable) pin(gitdir, "keeps .git from being renamed away");
+    if (std::find(gitdirs.begin(), gitdirs.end(), gitdir) == gitdirs.end()) gitdirs.push_back(gitdir);
+    add(paths::join(gitdir, "hooks"), "git hooks run code outside the sandbox", true);
+    add(paths::join(gitdir, "config"), "git config can run code (core.fsmonitor, filters, aliases)", false);
+    protect_code_files(gitdir, root);
     // Linked worktree gitdirs name the common dir whose hooks and config apply: the
     // pointer is as dangerous as what it leads to.
     const std::string commondir = paths::join(gitdir, "commondir");

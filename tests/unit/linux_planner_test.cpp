@@ -311,6 +311,27 @@ TEST(LinuxPlanner, HooksPathInsideTheWorkspaceIsProtectedPresentOrAbsent) {
   EXPECT_TRUE(refused.count("/home/u/proj/tools")) << "the absent hooks directory cannot be created";
 }
 
+// --git read-only makes the gitdir read-only whole; a hooksPath, include or filter script it
+// names in the worktree was left writable (the planner returned before reading the config).
+TEST(LinuxPlanner, GitReadOnlyStillProtectsWhatTheConfigNamesOutsideTheGitdir) {
+  auto fs = base_fs();
+  fs.file("/home/u/proj/.git/config",
+          "[core]\n\thooksPath = .githooks\n[include]\n\tpath = ../team.gitconfig\n"
+          "[filter \"x\"]\n\tclean = tools/clean.sh\n");
+  fs.dir("/home/u/proj/.githooks");
+  fs.file("/home/u/proj/team.gitconfig", "");
+  fs.file("/home/u/proj/tools/clean.sh", "");
+  auto p = base_policy();
+  p.git = GitMode::ReadOnly;
+  auto plan = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  const auto ro = targets(*plan, MountKind::BindReadOnly);
+  EXPECT_TRUE(contains(ro, "/home/u/proj/.git"));
+  EXPECT_TRUE(contains(ro, "/home/u/proj/.githooks"));
+  EXPECT_TRUE(contains(ro, "/home/u/proj/team.gitconfig"));
+  EXPECT_TRUE(contains(ro, "/home/u/proj/tools/clean.sh"));
+}
+
 TEST(LinuxPlanner, NoRepositoryMeansGitInitWorksAndIsWatched) {
   FakeFs fs;
   fs.dir("/home/u/proj/src");
