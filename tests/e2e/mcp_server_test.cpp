@@ -662,3 +662,27 @@ TEST(McpServer, ReviewArgumentNeedsAReviewServer) {
       R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"review_changes","arguments":{}}})");
   EXPECT_TRUE(s.response(2).contains("error"));
 }
+
+// Concurrent calls of a review server: one at a time on its change set (a run locks it),
+// the second waits for the first to make it, and both land in it.
+TEST(McpServer, ConcurrentReviewCallsShareTheChangeSetOneAtATime) {
+  TempDir ws, state;
+  McpServer s(ws.path(), {"--review"}, {"/usr/bin/env", "XDG_STATE_HOME=" + state.path()});
+  s.call(1, {{"command", "sleep 0.5; echo a > a.txt"}});
+  s.call(2, {{"command", "echo b > b.txt"}});
+  auto a = structured(s.response(1)), b = structured(s.response(2));
+  ASSERT_EQ(a["exit_code"], 0) << a.dump();
+  ASSERT_EQ(b["exit_code"], 0) << b.dump();
+  const std::string id = a["review"].value("id", "");
+  ASSERT_FALSE(id.empty());
+  EXPECT_EQ(b["review"]["id"], id);
+  EXPECT_EQ(changed_paths(review_changes(s, 3, nlohmann::json::object())["structuredContent"]),
+            (std::set<std::string>{"a.txt:added", "b.txt:added"}));
+  EXPECT_FALSE(exists(ws / "a.txt"));
+  EXPECT_FALSE(exists(ws / "b.txt"));
+  s.close_stdin();
+  EXPECT_EQ(s.wait_exit(std::chrono::seconds(30)), 0);
+  auto o = run_process({cordon_binary(), "review", "discard", id}, ws.path(), "",
+                       {"XDG_STATE_HOME=" + state.path()});
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+}
