@@ -686,3 +686,30 @@ TEST(McpServer, ConcurrentReviewCallsShareTheChangeSetOneAtATime) {
                        {"XDG_STATE_HOME=" + state.path()});
   EXPECT_EQ(o.code, 0) << o.out << o.err;
 }
+
+// A change set made without the server's --deny-read (by the user's own `cordon run
+// --review`): review_changes lists the secret's path but never puts its content in a diff.
+TEST(McpServer, ReviewChangesWithholdsTheContentOfDeniedPaths) {
+  TempDir ws, state;
+  write_file(ws / "secret.txt", "old-secret-value\n");
+  const std::vector<std::string> env = {"XDG_STATE_HOME=" + state.path()};
+  auto made =
+      run_process({cordon_binary(), "run", "--no-config", "--workspace", ws.path(), "--review=user-set", "--",
+                   "sh", "-c", "echo new-secret-value > secret.txt; echo plain > plain.txt"},
+                  ws.path(), "", env);
+  ASSERT_EQ(made.code, 0) << made.out << made.err;
+  ASSERT_EQ(read_file(ws / "secret.txt"), "old-secret-value\n");
+  {
+    McpServer s(ws.path(), {"--review", "--deny-read", ws / "secret.txt"},
+                {"/usr/bin/env", "XDG_STATE_HOME=" + state.path()});
+    auto r = review_changes(s, 1, {{"id", "user-set"}, {"diff", true}});
+    ASSERT_EQ(r["isError"], false) << r.dump();
+    EXPECT_EQ(changed_paths(r["structuredContent"]),
+              (std::set<std::string>{"secret.txt:modified", "plain.txt:added"}));
+    EXPECT_EQ(r["structuredContent"]["withheld"], nlohmann::json::array({"secret.txt"})) << r.dump();
+    EXPECT_EQ(r.dump().find("secret-value"), std::string::npos) << r.dump();
+    EXPECT_NE(r["structuredContent"]["diff"].get<std::string>().find("+plain"), std::string::npos);
+  }
+  auto o = run_process({cordon_binary(), "review", "discard", "user-set"}, ws.path(), "", env);
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+}
