@@ -713,3 +713,26 @@ TEST(McpServer, ReviewChangesWithholdsTheContentOfDeniedPaths) {
   auto o = run_process({cordon_binary(), "review", "discard", "user-set"}, ws.path(), "", env);
   EXPECT_EQ(o.code, 0) << o.out << o.err;
 }
+
+// review_changes reads only the change sets of the server's own workspace, and a call
+// cannot stack on another workspace's change set.
+TEST(McpServer, ReviewChangesRefusesAnotherWorkspacesChangeSet) {
+  TempDir ws, other, state;
+  const std::vector<std::string> env = {"XDG_STATE_HOME=" + state.path()};
+  auto made = run_process({cordon_binary(), "run", "--no-config", "--workspace", other.path(),
+                           "--review=elsewhere", "--", "sh", "-c", "echo private > p.txt"},
+                          other.path(), "", env);
+  ASSERT_EQ(made.code, 0) << made.out << made.err;
+  {
+    McpServer s(ws.path(), {"--review"}, {"/usr/bin/env", "XDG_STATE_HOME=" + state.path()});
+    auto r = review_changes(s, 1, {{"id", "elsewhere"}, {"diff", true}});
+    EXPECT_EQ(r["isError"], true) << r.dump();
+    EXPECT_EQ(r.dump().find("private"), std::string::npos) << r.dump();
+    s.call(2, {{"command", "echo mine > p.txt"}, {"review", "elsewhere"}});
+    auto c = s.response(2)["result"];
+    EXPECT_EQ(c["isError"], true) << c.dump();
+  }
+  EXPECT_FALSE(exists(ws / "p.txt"));
+  auto o = run_process({cordon_binary(), "review", "discard", "elsewhere"}, other.path(), "", env);
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+}
