@@ -51,6 +51,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       require(r->timeout_seconds && *r->timeout_seconds <= 30, "timeout widened");
       require(!r->argv.empty(), "empty argv accepted");
     }
+    auto review = server::parse_run_command(m.params["arguments"], p, true);
+    if (review && review->review)
+      require(server::valid_review_id_syntax(*review->review), "an invalid change set id accepted");
+    auto changes = server::parse_review_changes(m.params["arguments"]);
+    if (changes && changes->id)
+      require(server::valid_review_id_syntax(*changes->id), "an invalid review_changes id accepted");
   }
   return 0;
 }

@@ -5,6 +5,7 @@
 // implements them with its own planner and applier: policy -> plan -> apply.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,22 @@ struct ReviewRequest {
   std::optional<std::string> older_than;  // gc --older-than 7d
 };
 [[nodiscard]] Result<int> review(const ReviewRequest& request);
+
+// The `review_changes` tool of `cordon mcp --review` (docs/review.md): the summary of the
+// change set `id` (the JSON of `cordon review show --json`) and, with `diff`, the unified
+// diff of `paths` (workspace-relative; empty: every change) in "diff", cut at
+// `max_diff_bytes` ("diff_truncated": true). Read only: nothing is applied or discarded.
+// Refused when the change set belongs to another workspace than `workspace`. A path under
+// one of `deny_read` (the sandbox could not read it) is listed in "withheld", never diffed.
+struct ReviewReportRequest {
+  std::string id;
+  std::string workspace;
+  std::vector<std::string> paths;
+  bool diff = false;
+  size_t max_diff_bytes = 256u << 10;
+  std::vector<std::string> deny_read;
+};
+[[nodiscard]] Result<nlohmann::json> review_report(const ReviewReportRequest& request);
 
 // Probe the host and build the plan for `policy` without running anything.
 [[nodiscard]] Result<PlanReport> explain(const Policy& policy, const RunRequest& request);

@@ -532,3 +532,207 @@ TEST(McpServer, GitInitBetweenCallsIsProtectedInTheNextCall) {
   EXPECT_FALSE(exists(ws / ".git/hooks/pre-commit")) << r.dump();
   EXPECT_EQ(read_file(ws / ".git/config"), config_before);
 }
+
+namespace {
+
+nlohmann::json review_changes(McpServer& s, int id, const nlohmann::json& arguments) {
+  s.send(nlohmann::json{{"jsonrpc", "2.0"},
+                        {"id", id},
+                        {"method", "tools/call"},
+                        {"params", {{"name", "review_changes"}, {"arguments", arguments}}}}
+             .dump());
+  return s.response(id)["result"];
+}
+
+std::set<std::string> changed_paths(const nlohmann::json& summary) {
+  std::set<std::string> out;
+  for (const auto& c : summary["changes"])
+    out.insert(c["path"].get<std::string>() + ":" + c["change"].get<std::string>());
+  return out;
+}
+
+}  // namespace
+
+// cordon mcp --review (docs/review.md): the calls of one server share one change set, the
+// real workspace is unchanged (checked from outside), review_changes lists and diffs it;
+// hostile ids and paths are refused, a link in the change set is never followed, a huge
+// diff is cut and says so, and no tool applies or discards.
+TEST(McpServer, ReviewServerStagesEveryCallInOneChangeSet) {
+  TempDir ws, state;
+  write_file(ws / "keep.txt", "keep\n");
+  McpServer s(ws.path(), {"--review"}, {"/usr/bin/env", "XDG_STATE_HOME=" + state.path()});
+  s.send(R"({"jsonrpc":"2.0","id":100,"method":"tools/list"})");
+  std::set<std::string> tools;
+  auto listed = s.response(100);
+  for (const auto& t : listed["result"]["tools"]) tools.insert(t["name"].get<std::string>());
+  EXPECT_EQ(tools, (std::set<std::string>{"run_command", "review_changes"}));
+
+  s.call(1, {{"command", "echo first > one.txt; echo changed > keep.txt"}});
+  auto a = structured(s.response(1));
+  ASSERT_EQ(a["exit_code"], 0) << a.dump();
+  const std::string id = a["review"].value("id", "");
+  ASSERT_FALSE(id.empty()) << a.dump();
+  s.call(2, {{"command", "cat one.txt > two.txt; echo second >> two.txt; cat keep.txt"}});
+  auto b = structured(s.response(2));
+  ASSERT_EQ(b["exit_code"], 0) << b.dump();
+  EXPECT_EQ(b["review"]["id"], id);
+  EXPECT_EQ(b["stdout"], "changed\n");  // the second call sees the first one's writes
+  // From outside: nothing landed.
+  EXPECT_FALSE(exists(ws / "one.txt"));
+  EXPECT_FALSE(exists(ws / "two.txt"));
+  EXPECT_EQ(read_file(ws / "keep.txt"), "keep\n");
+
+  auto summary = review_changes(s, 3, nlohmann::json::object());
+  ASSERT_EQ(summary["isError"], false) << summary.dump();
+  EXPECT_EQ(summary["structuredContent"]["id"], id);
+  EXPECT_EQ(changed_paths(summary["structuredContent"]),
+            (std::set<std::string>{"one.txt:added", "two.txt:added", "keep.txt:modified"}))
+      << summary.dump();
+  EXPECT_FALSE(summary["structuredContent"].contains("diff"));
+  auto diff = review_changes(s, 4, {{"diff", true}, {"paths", {"two.txt", ws.path() + "/keep.txt"}}});
+  const std::string text = diff["structuredContent"].value("diff", "");
+  EXPECT_NE(text.find("+first\n+second\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("-keep\n+changed\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("one.txt"), std::string::npos) << text;
+  EXPECT_EQ(diff["structuredContent"]["diff_truncated"], false);
+
+  // A call of its own change set, named by the agent.
+  s.call(5, {{"command", "echo mine > mine.txt"}, {"review", "agent-set.1"}});
+  auto c = structured(s.response(5));
+  EXPECT_EQ(c["review"]["id"], "agent-set.1") << c.dump();
+  EXPECT_FALSE(exists(ws / "mine.txt"));
+  EXPECT_EQ(changed_paths(review_changes(s, 6, {{"id", "agent-set.1"}})["structuredContent"]),
+            std::set<std::string>{"mine.txt:added"});
+  EXPECT_EQ(changed_paths(review_changes(s, 7, nlohmann::json::object())["structuredContent"])
+                .count("mine.txt:added"),
+            0u);
+
+  // Hostile ids and paths: refused, nothing made.
+  for (const char* bad : {"../x", "..", ".hidden", "a/b", ""}) {
+    s.call(8, {{"command", "echo x > x.txt"}, {"review", bad}});
+    auto r = s.response(8)["result"];
+    EXPECT_EQ(r["isError"], true) << bad << r.dump();
+    EXPECT_EQ(review_changes(s, 9, {{"id", bad}})["isError"], true) << bad;
+  }
+  EXPECT_FALSE(exists(fs::path(state.path()) / "x"));
+  EXPECT_FALSE(exists(fs::path(state.path()) / "cordon" / "x"));
+  for (const std::string& bad :
+       std::vector<std::string>{"/etc/passwd", "../keep.txt", "a/../../etc/passwd", ws.path() + "/../x"})
+    EXPECT_EQ(review_changes(s, 10, {{"diff", true}, {"paths", {bad}}})["isError"], true) << bad;
+  EXPECT_EQ(review_changes(s, 11, {{"id", "no-such-set"}})["isError"], true);
+  EXPECT_EQ(review_changes(s, 12, {{"apply", true}})["isError"], true);
+
+  // Links in the change set: their targets are shown, never read.
+  s.call(13, {{"command", "ln -s /etc/passwd leak; ln -s /etc dir; ln -s ../../../../../etc/passwd rel"}});
+  ASSERT_EQ(structured(s.response(13))["exit_code"], 0);
+  auto links = review_changes(s, 14, {{"diff", true}, {"paths", {"leak", "dir/passwd", "rel", "dir"}}});
+  const std::string link_text = links["structuredContent"].value("diff", "");
+  EXPECT_NE(link_text.find("+/etc/passwd"), std::string::npos) << link_text;
+  EXPECT_EQ(link_text.find("root:"), std::string::npos) << link_text;
+
+  // A huge diff is cut and says so.
+  s.call(15, {{"command",
+               "i=0; while [ $i -lt 8000 ]; do echo \"line $i of a long generated file\"; "
+               "i=$((i+1)); done > big.txt"}});
+  ASSERT_EQ(structured(s.response(15))["exit_code"], 0);
+  auto big = review_changes(s, 16, {{"diff", true}});
+  EXPECT_EQ(big["structuredContent"]["diff_truncated"], true) << big.dump().substr(0, 400);
+  EXPECT_LE(big["structuredContent"]["diff"].get<std::string>().size(), 256u << 10);
+  EXPECT_NE(big["content"][0]["text"].get<std::string>().find("cut at"), std::string::npos);
+  EXPECT_FALSE(exists(ws / "big.txt"));
+  EXPECT_FALSE(exists(ws / "leak"));
+
+  // Only the user discards (and so removes what the overlay left, modes included).
+  s.close_stdin();
+  EXPECT_EQ(s.wait_exit(std::chrono::seconds(30)), 0);
+  for (const std::string& set : std::vector<std::string>{id, "agent-set.1"}) {
+    auto o = run_process({cordon_binary(), "review", "discard", set}, ws.path(), "",
+                         {"XDG_STATE_HOME=" + state.path()});
+    EXPECT_EQ(o.code, 0) << o.out << o.err;
+  }
+}
+
+TEST(McpServer, ReviewArgumentNeedsAReviewServer) {
+  TempDir ws;
+  McpServer s(ws.path());
+  s.call(1, {{"command", "echo x > x.txt"}, {"review", "some-id"}});
+  EXPECT_EQ(s.response(1)["result"]["isError"], true);
+  EXPECT_FALSE(exists(ws / "x.txt"));
+  s.send(
+      R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"review_changes","arguments":{}}})");
+  EXPECT_TRUE(s.response(2).contains("error"));
+}
+
+// Concurrent calls of a review server: one at a time on its change set (a run locks it),
+// the second waits for the first to make it, and both land in it.
+TEST(McpServer, ConcurrentReviewCallsShareTheChangeSetOneAtATime) {
+  TempDir ws, state;
+  McpServer s(ws.path(), {"--review"}, {"/usr/bin/env", "XDG_STATE_HOME=" + state.path()});
+  s.call(1, {{"command", "sleep 0.5; echo a > a.txt"}});
+  s.call(2, {{"command", "echo b > b.txt"}});
+  auto a = structured(s.response(1)), b = structured(s.response(2));
+  ASSERT_EQ(a["exit_code"], 0) << a.dump();
+  ASSERT_EQ(b["exit_code"], 0) << b.dump();
+  const std::string id = a["review"].value("id", "");
+  ASSERT_FALSE(id.empty());
+  EXPECT_EQ(b["review"]["id"], id);
+  EXPECT_EQ(changed_paths(review_changes(s, 3, nlohmann::json::object())["structuredContent"]),
+            (std::set<std::string>{"a.txt:added", "b.txt:added"}));
+  EXPECT_FALSE(exists(ws / "a.txt"));
+  EXPECT_FALSE(exists(ws / "b.txt"));
+  s.close_stdin();
+  EXPECT_EQ(s.wait_exit(std::chrono::seconds(30)), 0);
+  auto o = run_process({cordon_binary(), "review", "discard", id}, ws.path(), "",
+                       {"XDG_STATE_HOME=" + state.path()});
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+}
+
+// A change set made without the server's --deny-read (by the user's own `cordon run
+// --review`): review_changes lists the secret's path but never puts its content in a diff.
+TEST(McpServer, ReviewChangesWithholdsTheContentOfDeniedPaths) {
+  TempDir ws, state;
+  write_file(ws / "secret.txt", "old-secret-value\n");
+  const std::vector<std::string> env = {"XDG_STATE_HOME=" + state.path()};
+  auto made =
+      run_process({cordon_binary(), "run", "--no-config", "--workspace", ws.path(), "--review=user-set", "--",
+                   "sh", "-c", "echo new-secret-value > secret.txt; echo plain > plain.txt"},
+                  ws.path(), "", env);
+  ASSERT_EQ(made.code, 0) << made.out << made.err;
+  ASSERT_EQ(read_file(ws / "secret.txt"), "old-secret-value\n");
+  {
+    McpServer s(ws.path(), {"--review", "--deny-read", ws / "secret.txt"},
+                {"/usr/bin/env", "XDG_STATE_HOME=" + state.path()});
+    auto r = review_changes(s, 1, {{"id", "user-set"}, {"diff", true}});
+    ASSERT_EQ(r["isError"], false) << r.dump();
+    EXPECT_EQ(changed_paths(r["structuredContent"]),
+              (std::set<std::string>{"secret.txt:modified", "plain.txt:added"}));
+    EXPECT_EQ(r["structuredContent"]["withheld"], nlohmann::json::array({"secret.txt"})) << r.dump();
+    EXPECT_EQ(r.dump().find("secret-value"), std::string::npos) << r.dump();
+    EXPECT_NE(r["structuredContent"]["diff"].get<std::string>().find("+plain"), std::string::npos);
+  }
+  auto o = run_process({cordon_binary(), "review", "discard", "user-set"}, ws.path(), "", env);
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+}
+
+// review_changes reads only the change sets of the server's own workspace, and a call
+// cannot stack on another workspace's change set.
+TEST(McpServer, ReviewChangesRefusesAnotherWorkspacesChangeSet) {
+  TempDir ws, other, state;
+  const std::vector<std::string> env = {"XDG_STATE_HOME=" + state.path()};
+  auto made = run_process({cordon_binary(), "run", "--no-config", "--workspace", other.path(),
+                           "--review=elsewhere", "--", "sh", "-c", "echo private > p.txt"},
+                          other.path(), "", env);
+  ASSERT_EQ(made.code, 0) << made.out << made.err;
+  {
+    McpServer s(ws.path(), {"--review"}, {"/usr/bin/env", "XDG_STATE_HOME=" + state.path()});
+    auto r = review_changes(s, 1, {{"id", "elsewhere"}, {"diff", true}});
+    EXPECT_EQ(r["isError"], true) << r.dump();
+    EXPECT_EQ(r.dump().find("private"), std::string::npos) << r.dump();
+    s.call(2, {{"command", "echo mine > p.txt"}, {"review", "elsewhere"}});
+    auto c = s.response(2)["result"];
+    EXPECT_EQ(c["isError"], true) << c.dump();
+  }
+  EXPECT_FALSE(exists(ws / "p.txt"));
+  auto o = run_process({cordon_binary(), "review", "discard", "elsewhere"}, other.path(), "", env);
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+}

@@ -92,6 +92,37 @@ try {
   check("server keeps serving after a cancellation", r.structuredContent?.stdout === "still-serving\n");
   await client.close();
 
+  // cordon mcp --review: the calls are staged in one change set, review_changes reads it,
+  // and only the user's `cordon review discard` removes it.
+  const state = mkdtempSync(join(base, "cordon-mcp-state-"));
+  const env = { ...process.env, XDG_STATE_HOME: state };
+  const reviewing = new Client({ name: "cordon-e2e-review", version: "1.0.0" });
+  await reviewing.connect(new StdioClientTransport({
+    command: cordon, args: ["mcp", "--review", "--no-config", "--workspace", ws, "--timeout", "60"], env, stderr: "inherit",
+  }));
+  const names = (await reviewing.listTools()).tools.map((t) => t.name).sort();
+  check("a review server lists run_command and review_changes only", JSON.stringify(names) === '["review_changes","run_command"]',
+    JSON.stringify(names));
+  r = await reviewing.callTool({ name: "run_command", arguments: { command: "echo staged > staged.txt" } });
+  const id = r.structuredContent?.review?.id;
+  r = await reviewing.callTool({ name: "run_command", arguments: { command: "cat staged.txt" } });
+  check("review calls share one change set and see their writes",
+    typeof id === "string" && r.structuredContent?.review?.id === id && r.structuredContent?.stdout === "staged\n",
+    JSON.stringify(r.structuredContent));
+  check("a review call leaves the workspace unchanged", !existsSync(join(ws, "staged.txt")));
+  r = await reviewing.callTool({ name: "review_changes", arguments: { diff: true, paths: ["staged.txt"] } });
+  check("review_changes lists and diffs the staged file",
+    r.isError === false && r.structuredContent?.changes?.some((c) => c.path === "staged.txt" && c.change === "added") &&
+    r.structuredContent?.diff?.includes("+staged"), JSON.stringify(r));
+  r = await reviewing.callTool({ name: "review_changes", arguments: { id: "../x" } });
+  check("review_changes refuses a hostile id", r.isError === true);
+  await reviewing.close();
+  if (typeof id === "string") {
+    execFileSync(cordon, ["review", "discard", id], { env, cwd: ws });
+    check("the user discards the change set", !existsSync(join(state, "cordon", "reviews", id)));
+  }
+  rmSync(state, { recursive: true, force: true });
+
   const replies = await rawExchange(["{not json", "[]", '{"jsonrpc":"2.0","id":9,"method":"no/such"}',
     '{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"nope"}}', '{"jsonrpc":"2.0","id":11,"method":"ping"}']);
   const codes = replies.map((m) => m.error?.code ?? "ok");

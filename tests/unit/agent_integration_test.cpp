@@ -270,5 +270,45 @@ TEST(RunCommandTool, TtyIsOptInWithASize) {
   EXPECT_TRUE(server::run_command_tool(p)["inputSchema"]["properties"].contains("tty"));
 }
 
+// review: only on a --review server, only a change set id (never a path).
+TEST(RunCommandTool, ReviewIsAnIdOnAReviewServerOnly) {
+  Policy p;
+  p.workspace = "/w";
+  auto parse = [&](const char* json, bool review) {
+    return server::parse_run_command(nlohmann::json::parse(json), p, review);
+  };
+  EXPECT_FALSE(parse(R"({"command":"x","review":"abc"})", false));
+  auto r = parse(R"({"command":"x","review":"abc-1.2_3"})", true);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->review, "abc-1.2_3");
+  EXPECT_FALSE(parse(R"({"command":"x"})", true)->review);
+  for (const char* bad : {R"({"command":"x","review":"../x"})", R"({"command":"x","review":".."})",
+                          R"({"command":"x","review":".a"})", R"({"command":"x","review":"a/b"})",
+                          R"({"command":"x","review":""})", R"({"command":"x","review":1})"})
+    EXPECT_FALSE(parse(bad, true)) << bad;
+  EXPECT_FALSE(
+      parse(std::string(R"({"command":"x","review":")" + std::string(65, 'a') + "\"}").c_str(), true));
+  EXPECT_TRUE(server::run_command_tool(p, true)["inputSchema"]["properties"].contains("review"));
+  EXPECT_FALSE(server::run_command_tool(p)["inputSchema"]["properties"].contains("review"));
+}
+
+TEST(ReviewChangesTool, ArgumentsAreChecked) {
+  auto parse = [](const char* json) { return server::parse_review_changes(nlohmann::json::parse(json)); };
+  auto all = parse(R"({})");
+  ASSERT_TRUE(all);
+  EXPECT_FALSE(all->id);
+  EXPECT_FALSE(all->diff);
+  auto some = parse(R"({"id":"x1","diff":true,"paths":["a","b/c"]})");
+  ASSERT_TRUE(some);
+  EXPECT_EQ(some->id, "x1");
+  EXPECT_TRUE(some->diff);
+  EXPECT_EQ(some->paths, (std::vector<std::string>{"a", "b/c"}));
+  for (const char* bad :
+       {R"({"id":"../x"})", R"({"id":""})", R"({"id":7})", R"({"paths":"a"})", R"({"paths":[""]})",
+        R"({"paths":[1]})", R"({"diff":"yes"})", R"({"apply":true})", R"({"discard":true})", R"([])"})
+    EXPECT_FALSE(parse(bad)) << bad;
+  EXPECT_EQ(server::review_changes_tool()["annotations"]["readOnlyHint"], true);
+}
+
 }  // namespace
 }  // namespace cordon

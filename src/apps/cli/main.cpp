@@ -296,7 +296,7 @@ int main(int argc, char** argv) {
     }
     case cordon::cli::Command::Mcp:
 #ifndef _WIN32
-      return cordon::server::serve_mcp(*policy);
+      return cordon::server::serve_mcp(*policy, {req.mcp_review});
 #else
       // The MCP server runs each command through the POSIX runner; Windows needs its own.
       return fail(cordon::usage_error("mcp", "cordon mcp is not available on Windows yet"));

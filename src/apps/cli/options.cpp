@@ -162,7 +162,7 @@ Usage:
   cordon run [OPTIONS] -- CMD [ARGS...]   run a command in the sandbox
   cordon explain [OPTIONS] -- CMD         print what a run would enforce, run nothing
   cordon check [--json]                   probe this host: which guarantees hold
-  cordon mcp [OPTIONS]                    serve MCP on stdio (a run_command tool)
+  cordon mcp [--review] [OPTIONS]         serve MCP on stdio (a run_command tool)
   cordon run --review [ID] -- CMD         stage the workspace's writes in a change set
   cordon review list|show|diff|apply|discard|gc [ID] [PATH...]   review a change set
   cordon setup                            one-time host setup (needs root)
@@ -298,6 +298,9 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
 
   auto* mcp = app.add_subcommand("mcp", "serve the Model Context Protocol on stdio (a run_command tool)");
   if (wants("mcp")) add_policy_options(mcp, mcp_opts, req);
+  mcp->add_flag("--review", req.mcp_review,
+                "stage every call's workspace writes in one change set (a tool review_changes shows it; "
+                "docs/review.md)");
 
   auto* review = app.add_subcommand(
       "review",

@@ -38,6 +38,7 @@ struct CliRequest {
   bool mcp_request = false;                // cordon run --mcp-request (internal to cordon mcp)
   std::optional<int> plan_digest_fd;       // cordon run --plan-digest-fd N (internal to cordon mcp)
   std::optional<int> policy_fd;            // cordon run --policy-fd N (internal to cordon mcp)
+  bool mcp_review = false;                 // cordon mcp --review
   std::optional<std::string> review;       // cordon run --review [ID] ("" = a new change set)
   platform::ReviewRequest review_request;  // cordon review ACTION ...
   bool ask = false;                        // cordon run --ask

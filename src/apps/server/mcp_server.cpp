@@ -30,6 +30,8 @@ constexpr const char* kSupportedProtocols[] = {"2025-11-25", "2025-06-18", "2025
 constexpr uint64_t kDefaultMaxOutput = 1u << 20;
 // A call that names a progressToken hears from the server at least this often.
 constexpr auto kProgressInterval = std::chrono::seconds(1);
+// review_changes: the diff in one result is cut here (the agent can ask for fewer paths).
+constexpr size_t kMaxReviewDiffBytes = 256u << 10;
 
 // SIGTERM, SIGINT and SIGHUP arrive here as one byte each (the signal number), so the
 // main thread sees them in the same poll as stdin. Written only by the handler.
@@ -50,10 +52,13 @@ std::string self_exe() {
 
 class Server {
  public:
-  explicit Server(const Policy& policy)
+  Server(const Policy& policy, const McpOptions& options)
       : policy_(policy),
+        review_(options.review),
         pool_(RunnerConfig{self_exe(), policy, policy.limits.max_output_bytes.value_or(kDefaultMaxOutput),
-                           warm_workers_from_env(),
+                           // A review call locks its change set for the whole run: a worker
+                           // started ahead would hold it, so none is (runner.hpp).
+                           options.review ? 0 : warm_workers_from_env(),
                            // A call runs on the plan of its moment (runner.cpp: still_current).
                            [policy](bool userns) -> std::optional<std::string> {
                              auto d = platform::plan_digest_now(policy, userns);
@@ -244,8 +249,11 @@ class Server {
   void request(const Message& m) {
     if (m.method == "initialize") return send(result_response(m.id, initialize(m.params)));
     if (m.method == "ping") return send(result_response(m.id, nlohmann::json::object()));
-    if (m.method == "tools/list")
-      return send(result_response(m.id, {{"tools", nlohmann::json::array({run_command_tool(policy_)})}}));
+    if (m.method == "tools/list") {
+      nlohmann::json tools = nlohmann::json::array({run_command_tool(policy_, review_)});
+      if (review_) tools.push_back(review_changes_tool());
+      return send(result_response(m.id, {{"tools", tools}}));
+    }
     if (m.method == "tools/call") return tools_call(m);
     send(error_response(m.id, kMethodNotFound, "method not found: " + m.method));
   }
@@ -259,11 +267,15 @@ class Server {
     return {{"protocolVersion", version},
             {"capabilities", {{"tools", {{"listChanged", false}}}}},
             {"serverInfo", {{"name", "cordon"}, {"title", "cordon sandbox"}, {"version", "0.1.0"}}},
-            {"instructions", "run_command runs shell commands in a kernel-enforced sandbox rooted at " +
-                                 policy_.workspace +
-                                 ". When a result is classified denied-by-sandbox, its denials name the "
-                                 "option that would allow the "
-                                 "operation: ask the user instead of working around the sandbox."}};
+            {"instructions",
+             "run_command runs shell commands in a kernel-enforced sandbox rooted at " + policy_.workspace +
+                 ". When a result is classified denied-by-sandbox, its denials name the "
+                 "option that would allow the "
+                 "operation: ask the user instead of working around the sandbox." +
+                 (review_ ? std::string(" Writes to the workspace are staged in a change set, "
+                                        "not written: call review_changes to show the user "
+                                        "what changed; the user applies or discards it.")
+                          : std::string())}};
   }
 
   static nlohmann::json tool_error(const std::string& text) {
@@ -273,11 +285,13 @@ class Server {
   void tools_call(const Message& m) {
     if (!m.params.is_object() || !m.params.contains("name") || !m.params["name"].is_string())
       return send(error_response(m.id, kInvalidParams, "tools/call needs params.name"));
+    nlohmann::json args = m.params.contains("arguments") ? m.params["arguments"] : nlohmann::json::object();
+    if (review_ && m.params["name"] == "review_changes")
+      return send(result_response(m.id, review_changes(args)));
     if (m.params["name"] != "run_command")
       return send(
           error_response(m.id, kInvalidParams, "unknown tool: " + m.params["name"].get<std::string>()));
-    nlohmann::json args = m.params.contains("arguments") ? m.params["arguments"] : nlohmann::json::object();
-    auto req = parse_run_command(args, policy_);
+    auto req = parse_run_command(args, policy_, review_);
     if (!req) return send(result_response(m.id, tool_error("refused: " + req.error().message())));
 
     auto call = std::make_shared<Call>();
@@ -302,7 +316,7 @@ class Server {
     }
     nlohmann::json id = m.id;
     std::thread([this, call, key, id, r = std::move(*req)] {
-      Outcome o = pool_.run(r, call->cancel_read, &call->output_bytes);
+      Outcome o = review_ ? run_in_review(r, *call) : pool_.run(r, call->cancel_read, &call->output_bytes);
       {
         std::lock_guard call_lock(call->mu);
         call->done = true;
@@ -313,6 +327,68 @@ class Server {
       calls_.erase(key);
       calls_cv_.notify_all();
     }).detach();
+  }
+
+  std::string server_review_id() {
+    std::lock_guard lock(ids_mu_);
+    return review_id_;
+  }
+
+  std::shared_ptr<std::mutex> set_lock(const std::string& id) {
+    std::lock_guard lock(ids_mu_);
+    auto& m = set_locks_[id];
+    if (!m) m = std::make_shared<std::mutex>();
+    return m;
+  }
+
+  // One call at a time per change set (a run holds its lock: a second would be refused).
+  // The server's own set is made by the first call; the calls after it wait for its id.
+  Outcome run_in_review(const CommandRequest& r, Call& call) {
+    if (r.review) {
+      auto m = set_lock(*r.review);
+      std::lock_guard one(*m);
+      return pool_.run(r, call.cancel_read, &call.output_bytes, {"--review=" + *r.review});
+    }
+    std::unique_lock first(first_mu_);
+    const std::string id = server_review_id();
+    if (id.empty()) {
+      Outcome o = pool_.run(r, call.cancel_read, &call.output_bytes, {"--review"});
+      if (o.result.review.is_object())
+        if (auto made = o.result.review.find("id"); made != o.result.review.end() && made->is_string()) {
+          std::lock_guard lock(ids_mu_);
+          review_id_ = made->get<std::string>();
+        }
+      return o;
+    }
+    first.unlock();
+    auto m = set_lock(id);
+    std::lock_guard one(*m);
+    return pool_.run(r, call.cancel_read, &call.output_bytes, {"--review=" + id});
+  }
+
+  nlohmann::json review_changes(const nlohmann::json& args) {
+    auto req = parse_review_changes(args);
+    if (!req) return tool_error("refused: " + req.error().message());
+    const std::string id = req->id ? *req->id : server_review_id();
+    if (id.empty())
+      return tool_error("no change set yet: no run_command call of this server has run (or give id)");
+    auto j = platform::review_report(
+        {id, policy_.workspace, req->paths, req->diff, kMaxReviewDiffBytes, policy_.deny_read});
+    if (!j) return tool_error("refused: " + j.error().message());
+    std::string text =
+        "change set " + id + " (not applied; the user runs cordon review apply|discard " + id + ")";
+    if (j->contains("changes"))
+      for (const auto& c : (*j)["changes"])
+        text += "\n" + c.value("change", std::string("?")) + " " + c.value("path", std::string("?"));
+    if (j->value("truncated", false)) text += "\n(more changes than the scan lists)";
+    if (j->contains("diff")) text += "\n--- diff ---\n" + (*j)["diff"].get<std::string>();
+    if (j->contains("diff_note")) text += "\n[cordon: " + (*j)["diff_note"].get<std::string>() + "]";
+    if (j->contains("withheld"))
+      for (const auto& p : (*j)["withheld"])
+        text += "\nwithheld (the sandbox cannot read it): " + p.get<std::string>();
+    return {{"content", nlohmann::json::array({{{"type", "text"}, {"text", text}}})},
+            {"structuredContent", *j},
+            {"isError", false}};
   }
 
   static nlohmann::json tool_result(const Outcome& o) {
@@ -335,6 +411,12 @@ class Server {
   }
 
   const Policy& policy_;
+  const bool review_;
+  // --review: the server's own change set ("" until the first call made it) and one lock
+  // per change set id, both under ids_mu_; first_mu_ is held by the call that makes it.
+  std::mutex ids_mu_, first_mu_;
+  std::string review_id_;
+  std::map<std::string, std::shared_ptr<std::mutex>> set_locks_;
   WorkerPool pool_;
   std::mutex out_mu_, calls_mu_;
   std::condition_variable calls_cv_;
@@ -345,7 +427,7 @@ class Server {
 
 }  // namespace
 
-int serve_mcp(const Policy& policy) {
+int serve_mcp(const Policy& policy, const McpOptions& options) {
   ::signal(SIGPIPE, SIG_IGN);
   int p[2];
   if (::pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) {
@@ -360,7 +442,7 @@ int serve_mcp(const Policy& policy) {
   for (int sig : {SIGTERM, SIGINT, SIGHUP}) ::sigaction(sig, &sa, nullptr);
   int code = 0;
   {
-    Server server(policy);
+    Server server(policy, options);
     code = server.serve(p[0]);
   }
   return code;

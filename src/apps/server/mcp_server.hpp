@@ -26,7 +26,15 @@ namespace cordon::server {
 
 inline constexpr int kMaxConcurrentCalls = 8;
 
+struct McpOptions {
+  // cordon mcp --review (docs/review.md): every run_command call stages its workspace
+  // writes in one change set, made by the first call (or the call's `review` id); calls
+  // on one change set run one at a time; no worker is prestarted (each would lock the
+  // set); the tool review_changes reads the set. Nothing applies or discards it.
+  bool review = false;
+};
+
 // Serves until stdin closes and every call has been answered. Returns the exit code.
-int serve_mcp(const Policy& policy);
+int serve_mcp(const Policy& policy, const McpOptions& options = {});
 
 }  // namespace cordon::server

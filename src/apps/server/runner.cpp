@@ -271,15 +271,19 @@ void WorkerPool::refill() {
   }
 }
 
-Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd, std::atomic<uint64_t>* output_bytes) {
+Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd, std::atomic<uint64_t>* output_bytes,
+                        const std::vector<std::string>& worker_options) {
   Outcome o;
   const auto start = std::chrono::steady_clock::now();
   // tty: a worker of its own, started for this call on a pty of the asked size (the warm
-  // ones have none); the request still arrives on its stdin, which stays a pipe.
-  auto taken = request.tty ? std::optional<Worker*>(spawn(
-                                 {"--tty", "always", "--tty-size",
-                                  std::to_string(request.rows) + "x" + std::to_string(request.columns)}))
-                           : take();
+  // ones have none); the request still arrives on its stdin, which stays a pipe. Other
+  // worker options (--review) likewise: a warm worker was started without them.
+  std::vector<std::string> extra;
+  if (request.tty)
+    extra = {"--tty", "always", "--tty-size",
+             std::to_string(request.rows) + "x" + std::to_string(request.columns)};
+  extra.insert(extra.end(), worker_options.begin(), worker_options.end());
+  auto taken = extra.empty() ? take() : std::optional<Worker*>(spawn(extra));
   if (!taken || !*taken) {
     o.result.sandbox_error = true;
     o.result.error = std::string("fork(): ") + std::strerror(errno);

@@ -70,7 +70,10 @@ class WorkerPool {
   // readable on `cancel_fd` (any byte, or EOF) means: kill the tree now. When given,
   // `output_bytes` counts the bytes the command wrote to stdout and stderr so far (before
   // the cap), for progress notifications read from another thread.
-  Outcome run(const CommandRequest& request, int cancel_fd, std::atomic<uint64_t>* output_bytes = nullptr);
+  // `worker_options`: extra `cordon run` options for this call's worker (cordon mcp
+  // --review: --review[=ID]); a call with any gets a worker of its own, never a warm one.
+  Outcome run(const CommandRequest& request, int cancel_fd, std::atomic<uint64_t>* output_bytes = nullptr,
+              const std::vector<std::string>& worker_options = {});
   // Start workers until `warm` are waiting. Called after a response is sent: started
   // while a command runs, their setup would compete with it for the CPU; between
   // commands it overlaps the agent's own turn. Spawning is a fork and exec: the

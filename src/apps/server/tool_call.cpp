@@ -27,7 +27,64 @@ bool valid_env_name(const std::string& n) {
 
 }  // namespace
 
-nlohmann::json run_command_tool(const Policy& policy) {
+bool valid_review_id_syntax(const std::string& id) {
+  if (id.empty() || id.size() > 64 || id[0] == '.') return false;
+  for (char c : id)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) return false;
+  return true;
+}
+
+nlohmann::json review_changes_tool() {
+  nlohmann::json schema = {
+      {"type", "object"},
+      {"properties",
+       {{"id",
+         {{"type", "string"},
+          {"description", "the change set (default: the one this server's run_command calls write to)"}}},
+        {"paths",
+         {{"type", "array"},
+          {"items", {{"type", "string"}}},
+          {"description", "with diff: only these workspace paths and what is below them (default: all)"}}},
+        {"diff", {{"type", "boolean"}, {"description", "also return the unified diff (bounded in size)"}}}}},
+      {"additionalProperties", false}};
+  return {
+      {"name", "review_changes"},
+      {"title", "Show the staged changes"},
+      {"description",
+       "The changes run_command calls staged in a change set instead of writing the workspace: a summary "
+       "(added, modified, deleted, mode changes) and, with diff: true, a unified diff of the named paths. "
+       "Show it to the user: only the user applies or discards it, with cordon review apply|discard ID."},
+      {"inputSchema", schema},
+      {"annotations", {{"readOnlyHint", true}, {"openWorldHint", false}}}};
+}
+
+Result<ReviewChangesRequest> parse_review_changes(const nlohmann::json& args) {
+  if (!args.is_object()) return refuse("arguments", "must be an object");
+  ReviewChangesRequest r;
+  for (auto it = args.begin(); it != args.end(); ++it) {
+    if (it.key() == "id") {
+      if (!it->is_string() || !valid_review_id_syntax(it->get<std::string>()))
+        return refuse("id", "must be a change set id: 1 to 64 of A-Z a-z 0-9 . _ -, not starting with '.'");
+      r.id = it->get<std::string>();
+    } else if (it.key() == "paths") {
+      if (!it->is_array() || it->size() > 1000)
+        return refuse("paths", "must be an array of at most 1000 strings");
+      for (const auto& p : *it) {
+        if (!p.is_string() || p.get<std::string>().empty() || has_nul(p.get<std::string>()))
+          return refuse("paths", "must contain only non-empty strings without NUL");
+        r.paths.push_back(p.get<std::string>());
+      }
+    } else if (it.key() == "diff") {
+      if (!it->is_boolean()) return refuse("diff", "must be true or false");
+      r.diff = it->get<bool>();
+    } else {
+      return refuse(it.key(), "unknown argument (expected id, paths, diff)");
+    }
+  }
+  return r;
+}
+
+nlohmann::json run_command_tool(const Policy& policy, bool review) {
   std::string description =
       "Run a command in cordon's sandbox on the real machine, in the workspace " + policy.workspace +
       ". Writes land only in the workspace and the other writable roots; secrets are unreadable; network "
@@ -69,6 +126,15 @@ nlohmann::json run_command_tool(const Policy& policy) {
           {"maximum", 1000},
           {"description", "with tty: columns (80)"}}}}},
       {"additionalProperties", false}};
+  if (review) {
+    schema["properties"]["review"] = {{"type", "string"},
+                                      {"description",
+                                       "a change set id to stage this command's writes in, instead of the "
+                                       "server's own (see review_changes)"}};
+    description +=
+        " Writes to the workspace are staged in a change set (the result's review.id), not written: "
+        "review_changes shows them; the user applies or discards them.";
+  }
   return {{"name", "run_command"},
           {"title", "Run a command in the cordon sandbox"},
           {"description", description},
@@ -76,13 +142,17 @@ nlohmann::json run_command_tool(const Policy& policy) {
           {"annotations", {{"destructiveHint", true}, {"openWorldHint", policy.net.mode != NetMode::Off}}}};
 }
 
-Result<CommandRequest> parse_run_command(const nlohmann::json& args, const Policy& policy) {
+Result<CommandRequest> parse_run_command(const nlohmann::json& args, const Policy& policy, bool review) {
   if (!args.is_object()) return refuse("arguments", "must be an object");
   static const char* known[] = {"argv", "command", "cwd",  "timeout", "stdin",
                                 "env",  "tty",     "rows", "columns"};
   for (auto it = args.begin(); it != args.end(); ++it) {
     bool ok = false;
     for (const char* k : known) ok = ok || it.key() == k;
+    if (it.key() == "review") {
+      if (!review) return refuse("review", "this server stages nothing: start it with cordon mcp --review");
+      ok = true;
+    }
     if (!ok)
       return refuse(
           it.key(),
@@ -171,6 +241,12 @@ Result<CommandRequest> parse_run_command(const nlohmann::json& args, const Polic
     if (!v.is_number_integer() || v.get<long long>() < 1 || v.get<long long>() > 1000)
       return refuse(dim, "must be an integer from 1 to 1000");
     (std::string(dim) == "rows" ? r.rows : r.columns) = static_cast<unsigned>(v.get<long long>());
+  }
+  if (args.contains("review")) {
+    const auto& v = args["review"];
+    if (!v.is_string() || !valid_review_id_syntax(v.get<std::string>()))
+      return refuse("review", "must be a change set id: 1 to 64 of A-Z a-z 0-9 . _ -, not starting with '.'");
+    r.review = v.get<std::string>();
   }
   return r;
 }

@@ -13,6 +13,11 @@
 //   tty             true: stdout and stderr on a new pty inside the sandbox (`cordon run
 //                   --tty always`), captured as a terminal shows them (escapes kept, \r\n);
 //                   stdin stays the `stdin` text. rows, columns: its size (24x80)
+//   review          `cordon mcp --review` only: the change set to stage this call's writes in
+//                   (an id as `cordon run --review ID` takes it) instead of the server's own
+//
+// `cordon mcp --review` adds the tool review_changes {id?, paths?, diff?}: the summary of a
+// change set (the server's own by default) and, with diff, the diff of `paths`. Read only.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -35,11 +40,27 @@ struct CommandRequest {
   std::vector<std::string> notes;                        // e.g. "timeout clamped to the server's 30 s"
   bool tty = false;
   unsigned rows = 24, columns = 80;
+  std::optional<std::string> review;  // the `review` argument: a change set id
 };
 
-// The tools/list entry for run_command.
-[[nodiscard]] nlohmann::json run_command_tool(const Policy& policy);
+// A change set id as `cordon run --review ID` takes it: 1 to 64 of [A-Za-z0-9._-], not
+// starting with '.' (review_store.hpp).
+[[nodiscard]] bool valid_review_id_syntax(const std::string& id);
 
-[[nodiscard]] Result<CommandRequest> parse_run_command(const nlohmann::json& arguments, const Policy& policy);
+// The review_changes tool's arguments.
+struct ReviewChangesRequest {
+  std::optional<std::string> id;
+  std::vector<std::string> paths;
+  bool diff = false;
+};
+[[nodiscard]] nlohmann::json review_changes_tool();
+[[nodiscard]] Result<ReviewChangesRequest> parse_review_changes(const nlohmann::json& arguments);
+
+// The tools/list entry for run_command.
+// `review`: the server runs with --review (the `review` argument exists).
+[[nodiscard]] nlohmann::json run_command_tool(const Policy& policy, bool review = false);
+
+[[nodiscard]] Result<CommandRequest> parse_run_command(const nlohmann::json& arguments, const Policy& policy,
+                                                       bool review = false);
 
 }  // namespace cordon::server

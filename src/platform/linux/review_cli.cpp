@@ -219,7 +219,86 @@ Result<int> gc(const ReviewStore& store, const ReviewRequest& req) {
   return 0;
 }
 
+// A `paths` entry of review_changes, made workspace-relative: absolute inside the
+// workspace, or relative without a `..` component; anything else is refused. The result
+// is only ever compared with the names the scan found, never opened.
+Result<std::string> relative_wanted(const std::string& given, const std::string& workspace) {
+  if (given.empty() || given.find('\0') != std::string::npos)
+    return usage_error("paths", "each path must be a non-empty string without NUL");
+  std::string p = given;
+  if (paths::is_absolute(p)) {
+    const std::string n = paths::normalize(p);
+    if (n != p && n + "/" != p)
+      return usage_error("paths", "'" + given + "' is not a normalized path (no . or .. components)");
+    if (!paths::is_within(n, workspace))
+      return usage_error("paths", "'" + given + "' is outside the workspace " + workspace);
+    p = n == workspace ? std::string(".") : n.substr(workspace.size() + 1);
+  }
+  for (size_t from = 0; from <= p.size();) {
+    size_t slash = p.find('/', from);
+    if (slash == std::string::npos) slash = p.size();
+    if (p.compare(from, slash - from, "..") == 0 && slash - from == 2)
+      return usage_error("paths", "'" + given + "' has a .. component");
+    from = slash + 1;
+  }
+  return p;
+}
+
 }  // namespace
+
+Result<nlohmann::json> review_report(const ReviewReportRequest& req) {
+  std::vector<std::string> wanted;
+  for (const auto& p : req.paths) {
+    auto rel = relative_wanted(p, req.workspace);
+    if (!rel) return rel.error();
+    wanted.push_back(*rel);
+  }
+  const std::string root = state_root();
+  if (root.empty()) return usage_error("review_changes", "no change set '" + req.id + "'");
+  auto store = ReviewStore::open(root);
+  if (!store) return store.error();
+  auto set = store->open_set(req.id, ReviewLock::None);
+  if (!set) return set.error();
+  // The agent sees only the change sets of its own workspace.
+  if (set->meta.workspace != req.workspace)
+    return usage_error("review_changes", "change set '" + req.id + "' belongs to another workspace");
+  auto o = read_changes(*set);
+  if (!o) return o.error();
+  nlohmann::json j = to_json(o->changes);
+  j["id"] = set->meta.id;
+  j["workspace"] = set->meta.workspace;
+  j["created"] = set->meta.created;
+  if (!req.diff) return j;
+  std::string text;
+  bool cut = false;
+  nlohmann::json withheld = nlohmann::json::array();
+  for (const auto& c : o->changes.changes) {
+    if (!selected(c.path, wanted)) continue;
+    const std::string abs = paths::join(set->meta.workspace, c.path);
+    bool denied = false;
+    for (const auto& d : req.deny_read)
+      denied = denied || paths::is_within(abs, d) || paths::is_within(d, abs);
+    if (denied) {
+      withheld.push_back(c.path);
+      continue;
+    }
+    if (cut) continue;
+    // One change at a time: the text never grows far past the bound.
+    std::string one = review_diff({c}, o->upper.get(), o->workspace.get(), DiffOptions{});
+    if (text.size() + one.size() > req.max_diff_bytes) {
+      one.resize(req.max_diff_bytes - text.size());
+      cut = true;
+    }
+    text += one;
+  }
+  j["diff"] = text;
+  j["diff_truncated"] = cut;
+  if (cut)
+    j["diff_note"] = "the diff was cut at " + std::to_string(req.max_diff_bytes) +
+                     " bytes; ask for fewer paths, or run cordon review diff " + set->meta.id;
+  if (!withheld.empty()) j["withheld"] = withheld;
+  return j;
+}
 
 Result<int> review(const ReviewRequest& req) {
   const std::string root = state_root();

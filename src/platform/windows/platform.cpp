@@ -343,6 +343,10 @@ Result<std::string> plan_digest_now(const Policy&, bool) {
 }
 
 // `cordon setup [status|uninstall|--refresh ...]`: stage 2 (platform/windows/setup/).
+Result<nlohmann::json> review_report(const ReviewReportRequest&) {
+  return usage_error("review_changes", "change sets are Linux only for now (docs/review.md)");
+}
+
 Result<int> review(const ReviewRequest&) {
   return usage_error("review", "change sets are Linux only for now (docs/review.md has the Windows design)");
 }
