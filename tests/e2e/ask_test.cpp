@@ -9,6 +9,7 @@
 
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "e2e/harness.hpp"
 
@@ -317,6 +318,41 @@ TEST(Ask, WithoutATerminalAskRefusesToStart) {
   EXPECT_TRUE(contains(o.err, "/dev/tty")) << o.err;
   EXPECT_TRUE(contains(o.err, "--learn")) << o.err;
   EXPECT_FALSE(exists(box.ws / "ran"));
+}
+
+// "Identical ones are asked once": two processes write the same outside file at once; the
+// second's call waits in the kernel while the first's question is on the terminal, and the
+// "once" answer covers it without a second prompt. A write made after the answer is asked
+// again (denied here). Checked from outside: both lines landed, the later one did not.
+TEST(Ask, AnIdenticalQuestionWaitingGetsTheSameAnswerAndALaterOneIsAsked) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  OuterTerminal term;
+  if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
+  const std::string home = box.home.path();
+  ::mkdir((home + "/data").c_str(), 0755);
+  const std::string file = home + "/data/shared";
+  write_file(file, "");
+  const std::string script =
+      "f=\"$HOME/data/shared\"; (echo one >> \"$f\") & (echo one >> \"$f\") & wait; "
+      "echo later >> \"$f\" || echo later-refused";
+  term.start(cordon_argv({"--ask", "--report", box.ws / "r.json"}, script), box.ws.path(), box.env());
+  ASSERT_TRUE(term.expect(kQuestion + std::string("write ") + file)) << term.screen();
+  // Both subshells have made their call by now: the second waits behind the question.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  term.send("o");
+  ASSERT_TRUE(term.expect(kQuestion + std::string("write ") + file)) << term.screen();
+  term.send("n");
+  EXPECT_EQ(term.wait(), 0) << term.screen();
+  EXPECT_TRUE(contains(term.screen(), "later-refused")) << term.screen();
+  EXPECT_EQ(term.count(kQuestion), 2u) << term.screen();
+  EXPECT_EQ(read_file(file), "one\none\n");
+  const auto r = report_of(box.ws / "r.json");
+  ASSERT_EQ(r["grants"].size(), 3u) << r.dump();
+  EXPECT_EQ(r["grants"][0]["by"], "user") << r.dump();
+  EXPECT_EQ(r["grants"][1]["by"], "identical") << r.dump();
+  EXPECT_EQ(r["grants"][1]["scope"], "once") << r.dump();
+  EXPECT_EQ(r["grants"][2]["answer"], "deny") << r.dump();
 }
 
 // The user config's `ask = true` (core/config.cpp) asks as --ask does, on a terminal; where

@@ -108,6 +108,16 @@ bool AskGate::decide(const AskQuestion& q, const std::function<bool()>& pending)
   g.to = q.to;
   g.pid = q.pid;
   g.command = command_of(q.pid);
+  if (answered_while_waiting_ && answered_while_waiting_->count(key)) {
+    // Made while the identical question was on the terminal: its answer, not a second
+    // prompt. Only for calls already waiting then; a later one is asked again.
+    g.allowed = true;
+    g.scope = "once";
+    g.by = "identical";  // the user, through the identical question
+    g.at = now_utc();
+    record(std::move(g));
+    return true;
+  }
   if (settings_.mode == platform::AskMode::Learn) {
     g.allowed = true;
     g.scope = "run";
@@ -132,6 +142,7 @@ bool AskGate::decide(const AskQuestion& q, const std::function<bool()>& pending)
     case 'o':
       g.allowed = true;
       g.scope = "once";
+      once_answer_ = key;
       break;
     case 'r':
       g.allowed = true;
@@ -165,6 +176,12 @@ bool AskGate::decide(const AskQuestion& q, const std::function<bool()>& pending)
   }
   record(std::move(g));
   return key_pressed == 'o' || key_pressed == 'r' || key_pressed == 'd' || key_pressed == 'a';
+}
+
+std::optional<std::string> AskGate::take_once_answer() {
+  std::optional<std::string> key;
+  key.swap(once_answer_);
+  return key;
 }
 
 // Adds `dir` to filesystem.writable in the user's config (a new file beside it, renamed
