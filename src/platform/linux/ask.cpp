@@ -99,7 +99,9 @@ std::vector<Grant> AskGate::grants() const {
 
 bool AskGate::decide(const AskQuestion& q, const std::function<bool()>& pending) {
   if (settings_.mode == platform::AskMode::Off || cancelled_) return false;
-  const std::string key = q.operation + "\n" + q.path + "\n" + q.to;
+  // NUL between the parts: no path holds one, so a name with a newline cannot make two
+  // questions one key (a rename's two ends: "/a\n/b" -> "/c" and "/a" -> "/b\n/c").
+  const std::string key = q.operation + std::string(1, '\0') + q.path + std::string(1, '\0') + q.to;
   if (covered(q.path) && (q.to.empty() || covered(q.to))) return true;
   if (denied_.count(key)) return false;
   Grant g;
