@@ -335,6 +335,18 @@ Status set_best_effort(const Field& f, PolicyLayer& out) {
   return Ok{};
 }
 
+// A widening, so the user config's only: an answer to a question adds a writable path for
+// the run, and "allow always" writes a rule into the user's config. A repository that
+// turned asking on would put its writes in front of the user as questions to say yes to.
+// `ask = false` only narrows and is allowed anywhere.
+Status set_ask(const Field& f, PolicyLayer& out) {
+  auto v = bool_value(f);
+  if (!v) return v.error();
+  if (f.scope == ConfigScope::Project && v->value) return widening_error(f, "ask = true", "--ask");
+  out.ask = *v;
+  return Ok{};
+}
+
 // Not a widening: the pty is the sandbox's own (its own devpts), and without one the
 // command writes to the caller's terminal directly, so a project config may choose any.
 Status set_tty(const Field& f, PolicyLayer& out) {
@@ -532,7 +544,7 @@ const std::vector<TableSpec>& tables() {
 
 Schema own_schema() {
   Schema s;
-  s.top = {{"mode", set_mode}, {"best_effort", set_best_effort}, {"tty", set_tty}};
+  s.top = {{"mode", set_mode}, {"best_effort", set_best_effort}, {"tty", set_tty}, {"ask", set_ask}};
   s.tables = {
       {"filesystem",
        {{"workspace", set_workspace},

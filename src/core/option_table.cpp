@@ -71,6 +71,11 @@ Status set_cpu_time(const OptionSpec& o, const OptionValue& v, const std::string
   return Ok{};
 }
 
+Status set_ask(const OptionSpec& o, const OptionValue& v, const std::string&, PolicyLayer& l) {
+  if (v.given) l.ask = Sourced<bool>{true, from_flag(o)};
+  return Ok{};
+}
+
 Status set_best_effort(const OptionSpec& o, const OptionValue& v, const std::string&, PolicyLayer& l) {
   if (v.given) l.best_effort = Sourced<bool>{true, from_flag(o)};
   return Ok{};
@@ -152,6 +157,11 @@ const std::vector<OptionSpec>& policy_options() {
        "the sandbox, relayed to yours) when one of cordon's streams is a terminal, always, or never",
        "auto, always, never", "", nullptr, set_choice<TtyMode, &PolicyLayer::tty, parse_tty>, "always",
        "never"},
+      {"--ask", "", "ask", K::Flag, M::LastWins, kServer,
+       "ask on cordon's terminal (outside the sandbox) before refusing a write, create, delete or "
+       "rename outside the writable roots (below the home or /var/tmp; never a protected path or a "
+       "secret): allow once, for this run, always (a rule in the user config), or deny (cordon run)",
+       "", "", nullptr, set_ask, "true", "true"},
       {"--best-effort", "", "best_effort", K::Flag, M::LastWins, kServer,
        "run even where a guarantee cannot be enforced", "", "", nullptr, set_best_effort, "true", "true"},
   };

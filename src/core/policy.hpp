@@ -107,6 +107,7 @@ struct PolicyLayer {
   std::optional<Sourced<uint64_t>> max_output;  // [limits] max_output / --max-output
   std::optional<Sourced<bool>> best_effort;
   std::optional<Sourced<TtyMode>> tty;  // tty / --tty
+  std::optional<Sourced<bool>> ask;     // ask / --ask
 };
 
 struct Policy {
@@ -126,6 +127,9 @@ struct Policy {
   bool best_effort = false;  // run even if a guarantee cannot be enforced
   // cordon run only: `cordon mcp` takes it from each call's `tty` argument (pipes unless).
   TtyMode tty = TtyMode::Auto;
+  // cordon run only (--ask, or `ask = true` in the user config): ask on cordon's terminal
+  // before refusing an askable operation. Never for a `cordon mcp` worker (runner.cpp).
+  bool ask = false;
 
   // All roots the sandbox may write: workspace first, then --writable roots
   // (empty in read-only mode). Does not include temp.

@@ -132,14 +132,15 @@ json to_json(const Policy& p) {
             {"cpu_seconds", opt(p.limits.cpu_seconds)},
             {"max_output_bytes", opt(p.limits.max_output_bytes)}}},
           {"best_effort", p.best_effort},
-          {"tty", to_string(p.tty)}};
+          {"tty", to_string(p.tty)},
+          {"ask", p.ask}};
 }
 
 Result<Policy> policy_from_json(const json& j) {
   Policy p;
   Reader top(j);
   if (auto st = top.only({"mode", "workspace", "writable", "tmp", "git", "protect", "unprotect", "deny_read",
-                          "allow_read", "net", "env", "limits", "best_effort", "tty"});
+                          "allow_read", "net", "env", "limits", "best_effort", "tty", "ask"});
       !st)
     return st.error();
   for (const Status& st :
@@ -148,7 +149,7 @@ Result<Policy> policy_from_json(const json& j) {
         take(top.choice<GitMode>("git", parse_git), p.git), take(top.strings("protect", true), p.protect),
         take(top.strings("unprotect", false), p.unprotect), take(top.strings("deny_read", true), p.deny_read),
         take(top.strings("allow_read", true), p.allow_read), take(top.boolean("best_effort"), p.best_effort),
-        take(top.choice<TtyMode>("tty", parse_tty), p.tty)})
+        take(top.choice<TtyMode>("tty", parse_tty), p.tty), take(top.boolean("ask"), p.ask)})
     if (!st) return st.error();
 
   Reader net = top.sub("net");

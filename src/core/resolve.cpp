@@ -196,6 +196,7 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
     if (auto st = merge_limits(layer, p.limits); !st) return st.error();
     if (layer.best_effort) p.best_effort = layer.best_effort->value;
     if (layer.tty) p.tty = layer.tty->value;
+    if (layer.ask) p.ask = layer.ask->value;
     writable.insert(writable.end(), layer.writable.begin(), layer.writable.end());
     protect.insert(protect.end(), layer.protect.begin(), layer.protect.end());
     unprotect.insert(unprotect.end(), layer.unprotect.begin(), layer.unprotect.end());

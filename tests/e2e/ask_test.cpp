@@ -9,6 +9,7 @@
 
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "e2e/harness.hpp"
 
@@ -317,6 +318,140 @@ TEST(Ask, WithoutATerminalAskRefusesToStart) {
   EXPECT_TRUE(contains(o.err, "/dev/tty")) << o.err;
   EXPECT_TRUE(contains(o.err, "--learn")) << o.err;
   EXPECT_FALSE(exists(box.ws / "ran"));
+}
+
+// "Identical ones are asked once": two processes write the same outside file at once; the
+// second's call waits in the kernel while the first's question is on the terminal, and the
+// "once" answer covers it without a second prompt. A write made after the answer is asked
+// again (denied here). Checked from outside: both lines landed, the later one did not.
+TEST(Ask, AnIdenticalQuestionWaitingGetsTheSameAnswerAndALaterOneIsAsked) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  OuterTerminal term;
+  if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
+  const std::string home = box.home.path();
+  ::mkdir((home + "/data").c_str(), 0755);
+  const std::string file = home + "/data/shared";
+  write_file(file, "");
+  const std::string script =
+      "f=\"$HOME/data/shared\"; (echo one >> \"$f\") & (echo one >> \"$f\") & wait; "
+      "echo later >> \"$f\" || echo later-refused";
+  term.start(cordon_argv({"--ask", "--report", box.ws / "r.json"}, script), box.ws.path(), box.env());
+  ASSERT_TRUE(term.expect(kQuestion + std::string("write ") + file)) << term.screen();
+  // Both subshells have made their call by now: the second waits behind the question.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  term.send("o");
+  ASSERT_TRUE(term.expect(kQuestion + std::string("write ") + file)) << term.screen();
+  term.send("n");
+  EXPECT_EQ(term.wait(), 0) << term.screen();
+  EXPECT_TRUE(contains(term.screen(), "later-refused")) << term.screen();
+  EXPECT_EQ(term.count(kQuestion), 2u) << term.screen();
+  EXPECT_EQ(read_file(file), "one\none\n");
+  const auto r = report_of(box.ws / "r.json");
+  ASSERT_EQ(r["grants"].size(), 3u) << r.dump();
+  EXPECT_EQ(r["grants"][0]["by"], "user") << r.dump();
+  EXPECT_EQ(r["grants"][1]["by"], "identical") << r.dump();
+  EXPECT_EQ(r["grants"][1]["scope"], "once") << r.dump();
+  EXPECT_EQ(r["grants"][2]["answer"], "deny") << r.dump();
+}
+
+// The user config's `ask = true` (core/config.cpp) asks as --ask does, on a terminal; where
+// cordon has none the run goes on and refuses as without it (the flag would refuse to
+// start); a project config cannot turn it on (asking widens), and nothing runs then.
+TEST(Ask, TheUserConfigKeyAsksAndAProjectConfigCannotSetIt) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  OuterTerminal term;
+  if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
+  const std::string home = box.home.path();
+  ::mkdir((home + "/data").c_str(), 0755);
+  OutsideDir dir;
+  const std::string config = dir / "config.toml";
+  write_file(config, "ask = true\n");
+  auto with_config = [&](std::vector<std::string> opts, const std::string& script) {
+    std::vector<std::string> argv = {cordon_binary(), "run", "--config", config};
+    argv.insert(argv.end(), opts.begin(), opts.end());
+    argv.insert(argv.end(), {"--", "sh", "-c", script});
+    return argv;
+  };
+  term.start(with_config({}, "echo granted > \"$HOME/data/f\" && echo wrote"), box.ws.path(), box.env());
+  ASSERT_TRUE(term.expect(kQuestion + std::string("create ") + home + "/data/f")) << term.screen();
+  term.send("o");
+  EXPECT_EQ(term.wait(), 0) << term.screen();
+  EXPECT_EQ(read_file(home + "/data/f"), "granted\n");
+
+  if (have_tool("setsid")) {
+    std::vector<std::string> argv = {"setsid", "-w"};
+    for (const auto& a : with_config({}, "echo x > \"$HOME/data/g\" || echo refused-as-today"))
+      argv.push_back(a);
+    Outcome o = run_process(argv, box.ws.path(), "", box.env());
+    EXPECT_EQ(o.code, 0) << o.err;
+    EXPECT_TRUE(contains(o.out, "refused-as-today")) << o.out << o.err;
+    EXPECT_FALSE(exists(home + "/data/g"));
+    // --learn on the command line wins over the config's ask (no terminal needed).
+    argv = {"setsid", "-w"};
+    for (const auto& a : with_config({"--learn", box.ws / "l.toml"}, "echo y > \"$HOME/data/h\""))
+      argv.push_back(a);
+    Outcome learned = run_process(argv, box.ws.path(), "", box.env());
+    EXPECT_EQ(learned.code, 0) << learned.err;
+    EXPECT_EQ(read_file(home + "/data/h"), "y\n");
+  } else {
+    std::printf("[ skipped part ] no setsid(1): the config key without a terminal is not tried\n");
+  }
+
+  ::mkdir((box.ws / ".cordon").c_str(), 0755);
+  write_file(box.ws / ".cordon/config.toml", "# from the repository\nask = true\n");
+  Outcome project =
+      run_process({cordon_binary(), "run", "--", "sh", "-c", "echo ran > ran"}, box.ws.path(), "", box.env());
+  EXPECT_NE(project.code, 0) << project.err;
+  for (const std::string& named : {std::string("ask"), std::string("--ask"), std::string("config.toml:2")})
+    EXPECT_TRUE(contains(project.err, named)) << "should name '" << named << "':\n" << project.err;
+  EXPECT_FALSE(exists(box.ws / "ran"));
+  // ask = false only narrows: allowed there.
+  write_file(box.ws / ".cordon/config.toml", "ask = false\n");
+  Outcome off =
+      run_process({cordon_binary(), "run", "--", "sh", "-c", "echo ran > ran"}, box.ws.path(), "", box.env());
+  EXPECT_EQ(off.code, 0) << off.err;
+  EXPECT_TRUE(exists(box.ws / "ran"));
+
+  write_file(config, "# user\nask = \"yes\"\n");
+  Outcome bad = run_process(with_config({}, "echo ran > ran2"), box.ws.path(), "", box.env());
+  EXPECT_NE(bad.code, 0);
+  EXPECT_TRUE(contains(bad.err, config + ":2")) << bad.err;
+  EXPECT_FALSE(exists(box.ws / "ran2"));
+}
+
+// cordon mcp never asks: with `ask = true` in its config and a terminal of its own, a call
+// that writes outside the roots is refused as without it, and no question is shown; the
+// flag is refused.
+TEST(Ask, TheMcpServerNeverAsks) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  OuterTerminal term;
+  if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
+  const std::string home = box.home.path();
+  ::mkdir((home + "/data").c_str(), 0755);
+  OutsideDir dir;
+  const std::string config = dir / "config.toml";
+  write_file(config, "ask = true\n");
+  term.start({cordon_binary(), "mcp", "--config", config, "--workspace", box.ws.path()}, box.ws.path(),
+             box.env());
+  term.send(nlohmann::json{{"jsonrpc", "2.0"},
+                           {"id", 7},
+                           {"method", "tools/call"},
+                           {"params",
+                            {{"name", "run_command"},
+                             {"arguments", {{"command", "echo x > \"$HOME/data/m\" || echo not-asked"}}}}}}
+                .dump() +
+            "\n");
+  ASSERT_TRUE(term.expect("\"result\"", 60000)) << term.screen();
+  ASSERT_TRUE(term.expect("not-asked", 5000)) << term.screen();
+  EXPECT_EQ(term.count(kQuestion), 0u) << term.screen();
+  EXPECT_FALSE(exists(home + "/data/m"));
+
+  Outcome flag = run_process({cordon_binary(), "mcp", "--no-config", "--ask"}, box.ws.path(), "", box.env());
+  EXPECT_EQ(flag.code, 2) << flag.err;
+  EXPECT_TRUE(contains(flag.err, "--ask")) << flag.err;
 }
 
 // Without user namespaces there is no creation broker: --learn (and --ask) refuse to run,

@@ -139,6 +139,30 @@ TEST(Config, EnumValuesRoundTrip) {
   }
 }
 
+// `ask` (--ask): a boolean from the user config; a project config may only turn it off
+// (asking widens: tested in the error table above); anything else names the key, the
+// file and the line.
+TEST(Config, AskIsABooleanOfTheUserConfig) {
+  for (bool value : {true, false}) {
+    auto r = parse_user(std::string("ask = ") + (value ? "true" : "false") + "\n");
+    ASSERT_TRUE(r) << r.error().message();
+    ASSERT_TRUE(r->ask);
+    EXPECT_EQ(r->ask->value, value);
+    EXPECT_EQ(r->ask->origin.describe(), kUser + ":1");
+  }
+  auto off = parse_config("ask = false\n", kProject, ConfigScope::Project);
+  ASSERT_TRUE(off) << off.error().message();
+  ASSERT_TRUE(off->ask);
+  EXPECT_FALSE(off->ask->value);
+  EXPECT_FALSE(parse_user("mode = \"read-only\"\n")->ask);
+  for (const char* bad : {"ask = \"true\"", "ask = 1", "ask = \"yes\"", "[ask]\nx = 1", "ask = [true]"}) {
+    auto r = parse_user(std::string("# c\n") + bad + "\n");
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message().find("ask"), std::string::npos) << r.error().message();
+    EXPECT_NE(r.error().message().find(kUser + ":2"), std::string::npos) << r.error().message();
+  }
+}
+
 // `tty` (--tty): the three values, from either config; anything else names the key, the
 // file, the line and the valid values, and leaves no layer behind.
 TEST(Config, TtyTakesItsThreeValuesFromEitherConfig) {
@@ -394,6 +418,10 @@ const ErrorCase kErrorCases[] = {
      ConfigScope::Project,
      "best_effort = true\n",
      {"best_effort (" + project_at(1) + ")", kHint, "--best-effort"}},
+    {"ProjectAsk",
+     ConfigScope::Project,
+     "# a repository's config\nask = true\n",
+     {"ask (" + project_at(2) + ")", "project config", kHint, "--ask"}},
     {"ProjectNetOn",
      ConfigScope::Project,
      "[network]\nmode = \"on\"\n",

@@ -1,6 +1,7 @@
 // cordon: the command-line entry point. Portable: it parses flags and config files
 // into one Policy and hands it to the platform backend (src/platform/platform.hpp).
 #ifndef _WIN32
+#include <fcntl.h>
 #include <pwd.h>
 #include <unistd.h>
 #endif
@@ -29,6 +30,19 @@
 namespace {
 
 using cordon::Error;
+
+// Whether cordon's process has a terminal to ask on (what AskGate::open_terminal opens).
+bool has_controlling_terminal() {
+#ifdef _WIN32
+  return false;
+#else
+  const int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool tty = ::isatty(fd) == 1;
+  ::close(fd);
+  return tty;
+#endif
+}
 
 // A report's text names paths an earlier run may have chosen (a .git/modules/<name>):
 // each line escaped, the line structure kept.
@@ -245,7 +259,12 @@ int main(int argc, char** argv) {
   // A cordon mcp worker's policy is the server's (runner.cpp, tty never); its own --tty is
   // the one per-call choice it takes from its argv, for a call that asked for a terminal.
   if (req.policy_fd && req.flags.tty) run.tty = req.flags.tty->value;
-  if (req.ask) run.ask = cordon::platform::AskMode::Terminal;
+  // --ask insists (no terminal: the run is refused, platform/linux/ask.cpp); `ask = true`
+  // in the user config asks where cordon has a terminal and refuses as without it where it
+  // has none (an agent's `cordon -c` without one still runs). Never in a cordon mcp worker:
+  // its policy is the server's (runner.cpp clears `ask`) and its calls have no terminal.
+  if (policy->ask && !req.policy_fd && !req.mcp_request && (req.flags.ask || has_controlling_terminal()))
+    run.ask = cordon::platform::AskMode::Terminal;
   if (req.learn_file) {
     run.ask = cordon::platform::AskMode::Learn;
     run.learn_file = cordon::paths::is_absolute(*req.learn_file) ? *req.learn_file

@@ -247,10 +247,6 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
   run->add_option("--tty-size", tty_size,
                   "ROWSxCOLUMNS: the pty's size when none of cordon's streams is a terminal (default 24x80)");
   run->add_option("--report", req.report_file, "write the JSON result object to FILE when the command ends");
-  run->add_flag("--ask", req.ask,
-                "ask on cordon's terminal (outside the sandbox) before refusing a write, create, delete or "
-                "rename outside the writable roots (below the home or /var/tmp; never a protected path or a "
-                "secret): allow once, for this run, always (a rule in the user config), or deny");
   run->add_option("--ask-timeout", req.ask_timeout_seconds,
                   "SECONDS without an answer to --ask: deny (default 60)")
       ->check(CLI::Range(1, 3600));
@@ -375,7 +371,6 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
         return usage_error("--report-denials", "invalid value '" + report_denials + "'",
                            "valid values: on, off, full");
     }
-    if (req.ask && req.learn_file) return usage_error("--ask", "conflicts with --learn");
     if (req.learn_file && req.learn_file->empty()) return usage_error("--learn", "needs a file name");
     if (!tty_size.empty()) {
       unsigned rows = 0, columns = 0;
@@ -447,6 +442,13 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
   auto layer = to_layer(*chosen, *chosen_app, cwd);
   if (!layer) return layer.error();
   req.flags = std::move(*layer);
+  if (req.command == Command::Run && req.flags.ask && req.learn_file)
+    return usage_error("--ask", "conflicts with --learn");
+  // A call to `cordon mcp` has no terminal to ask on, and asking through the client (MCP
+  // elicitation) is not built: refused rather than ignored.
+  if (req.command == Command::Mcp && req.flags.ask)
+    return usage_error("--ask", "cordon mcp cannot ask: its calls have no terminal",
+                       "asking through the MCP client is not built yet; the server refuses as without --ask");
   if (req.no_config && req.config_file) return usage_error("--config", "conflicts with --no-config");
   return req;
 }

@@ -41,7 +41,6 @@ struct CliRequest {
   bool mcp_review = false;                 // cordon mcp --review
   std::optional<std::string> review;       // cordon run --review [ID] ("" = a new change set)
   platform::ReviewRequest review_request;  // cordon review ACTION ...
-  bool ask = false;                        // cordon run --ask
   std::optional<std::string> learn_file;   // cordon run --learn FILE
   int ask_timeout_seconds = 60;            // cordon run --ask-timeout SECONDS
   std::vector<std::string> policy_files;  // cordon run/explain --policy FILE: config layers after the configs

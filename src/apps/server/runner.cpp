@@ -53,6 +53,9 @@ UniqueFd policy_memfd(Policy policy) {
   // Pipes unless a call asks for a terminal (its worker's own --tty always): the config's
   // `tty` is for cordon run, and an agent reads what the call returns.
   policy.tty = TtyMode::Never;
+  // Never asks: a call has no terminal, and asking through the client is not built; the
+  // worker refuses as without `ask` (the user config's `ask = true` is for cordon run).
+  policy.ask = false;
   const std::string text = to_json(policy).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   UniqueFd fd(
       static_cast<int>(::syscall(SYS_memfd_create, "cordon-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING)));

@@ -99,7 +99,9 @@ std::vector<Grant> AskGate::grants() const {
 
 bool AskGate::decide(const AskQuestion& q, const std::function<bool()>& pending) {
   if (settings_.mode == platform::AskMode::Off || cancelled_) return false;
-  const std::string key = q.operation + "\n" + q.path + "\n" + q.to;
+  // NUL between the parts: no path holds one, so a name with a newline cannot make two
+  // questions one key (a rename's two ends: "/a\n/b" -> "/c" and "/a" -> "/b\n/c").
+  const std::string key = q.operation + std::string(1, '\0') + q.path + std::string(1, '\0') + q.to;
   if (covered(q.path) && (q.to.empty() || covered(q.to))) return true;
   if (denied_.count(key)) return false;
   Grant g;
@@ -108,6 +110,16 @@ bool AskGate::decide(const AskQuestion& q, const std::function<bool()>& pending)
   g.to = q.to;
   g.pid = q.pid;
   g.command = command_of(q.pid);
+  if (answered_while_waiting_ && answered_while_waiting_->count(key)) {
+    // Made while the identical question was on the terminal: its answer, not a second
+    // prompt. Only for calls already waiting then; a later one is asked again.
+    g.allowed = true;
+    g.scope = "once";
+    g.by = "identical";  // the user, through the identical question
+    g.at = now_utc();
+    record(std::move(g));
+    return true;
+  }
   if (settings_.mode == platform::AskMode::Learn) {
     g.allowed = true;
     g.scope = "run";
@@ -132,6 +144,7 @@ bool AskGate::decide(const AskQuestion& q, const std::function<bool()>& pending)
     case 'o':
       g.allowed = true;
       g.scope = "once";
+      once_answer_ = key;
       break;
     case 'r':
       g.allowed = true;
@@ -165,6 +178,12 @@ bool AskGate::decide(const AskQuestion& q, const std::function<bool()>& pending)
   }
   record(std::move(g));
   return key_pressed == 'o' || key_pressed == 'r' || key_pressed == 'd' || key_pressed == 'a';
+}
+
+std::optional<std::string> AskGate::take_once_answer() {
+  std::optional<std::string> key;
+  key.swap(once_answer_);
+  return key;
 }
 
 // Adds `dir` to filesystem.writable in the user's config (a new file beside it, renamed

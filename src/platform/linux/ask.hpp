@@ -29,6 +29,7 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -67,6 +68,12 @@ class AskGate {
   // question unanswered). Called on the supervisor's thread only.
   bool decide(const AskQuestion& q, const std::function<bool()>& pending);
   void cancel() { cancelled_ = true; }
+  // "Identical ones are asked once": the key of the question just answered "once", if
+  // any (taken: the supervisor then receives the calls that queued while it waited).
+  std::optional<std::string> take_once_answer();
+  // The questions answered "once" while the call being decided waited in the queue:
+  // an identical one gets the same answer without a prompt (nullptr: none).
+  void set_answered_while_waiting(const std::set<std::string>* keys) { answered_while_waiting_ = keys; }
   std::vector<Grant> grants() const;
 
  private:
@@ -80,6 +87,8 @@ class AskGate {
   UniqueFd tty_;
   std::atomic<bool> cancelled_{false};
   std::set<std::string> run_paths_, run_dirs_, denied_;
+  std::optional<std::string> once_answer_;
+  const std::set<std::string>* answered_while_waiting_ = nullptr;
   mutable std::mutex grants_mutex_;
   std::vector<Grant> grants_;
   size_t dropped_ = 0;  // grants past the bound, counted

@@ -308,6 +308,10 @@ void Supervisor::run() {
                    {dns[0].get(), POLLIN, 0},
                    {dns[1].get(), POLLIN, 0}};  // poll skips the negative descriptors
   for (;;) {
+    if (!waiting_.empty()) {
+      handle(listener.get());
+      continue;
+    }
     if (::poll(fds, 4, -1) < 0) {
       if (errno == EINTR) continue;
       return;
@@ -323,7 +327,8 @@ void Supervisor::run() {
     if (fds[1].revents) {
       // Nothing is left to notify, but answer anything already queued.
       pollfd last{listener.get(), POLLIN, 0};
-      while (::poll(&last, 1, 0) > 0 && (last.revents & POLLIN)) handle(listener.get());
+      while (!waiting_.empty() || (::poll(&last, 1, 0) > 0 && (last.revents & POLLIN)))
+        handle(listener.get());
       return;
     }
   }
@@ -356,10 +361,46 @@ void Supervisor::answer_dns(int sock) {
   }
 }
 
+// "Identical ones are asked once" (issue 21): the supervisor has one thread, so while a
+// question is on the terminal the command's other routed calls queue in the kernel. When
+// the answer is "once", the calls queued by then are received at once and each remembers
+// the key, so an identical one gets that answer without a second prompt; one made after the
+// answer is read from the listener later and asked again. ("Deny" and the "for the run"
+// answers already cover identical calls, AskGate.)
+constexpr size_t kMaxWaiting = 256;
+
+void Supervisor::queue_after_once_answer(int listener) {
+  if (!ask_) return;
+  auto key = ask_->take_once_answer();
+  if (!key) return;
+  for (auto& w : waiting_) w.once_keys.insert(*key);
+  pollfd p{listener, POLLIN, 0};
+  while (waiting_.size() < kMaxWaiting && ::poll(&p, 1, 0) > 0 && (p.revents & POLLIN)) {
+    Waiting w{};
+    std::memset(&w.req, 0, sizeof w.req);  // the kernel requires a zeroed buffer
+    if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &w.req) != 0) continue;  // the caller went away
+    w.once_keys.insert(*key);
+    waiting_.push_back(std::move(w));
+  }
+}
+
 void Supervisor::handle(int listener) {
-  seccomp_notif req;
-  std::memset(&req, 0, sizeof req);                                    // the kernel requires a zeroed buffer
-  if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) return;  // ENOENT: the caller went away
+  if (!waiting_.empty()) {
+    Waiting w = std::move(waiting_.front());
+    waiting_.pop_front();
+    if (ask_) ask_->set_answered_while_waiting(&w.once_keys);
+    process(listener, w.req);
+    if (ask_) ask_->set_answered_while_waiting(nullptr);
+  } else {
+    seccomp_notif req;
+    std::memset(&req, 0, sizeof req);  // the kernel requires a zeroed buffer
+    if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) return;  // ENOENT: the caller went away
+    process(listener, req);
+  }
+  queue_after_once_answer(listener);
+}
+
+void Supervisor::process(int listener, seccomp_notif& req) {
   ++notifications_;
   seccomp_notif_resp resp{};
   resp.id = req.id;

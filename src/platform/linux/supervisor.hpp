@@ -29,7 +29,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <set>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -114,6 +117,8 @@ class Supervisor {
  private:
   void run();
   void handle(int listener);
+  void process(int listener, seccomp_notif& req);
+  void queue_after_once_answer(int listener);
   void answer_dns(int sock);
   void drain_direct_route();
 
@@ -135,6 +140,14 @@ class Supervisor {
   bool subreaper_ = false;
   std::vector<std::string> warnings_;
   uint64_t notifications_ = 0;
+  // Calls received from the listener right after a question was answered "once" (they
+  // queued while it was on the terminal), each with the keys of the "once" answers given
+  // while it waited; handled before the listener is read again. Bounded by kMaxWaiting.
+  struct Waiting {
+    seccomp_notif req;
+    std::set<std::string> once_keys;
+  };
+  std::deque<Waiting> waiting_;
 };
 
 }  // namespace cordon
