@@ -333,6 +333,15 @@ if [ "$RC" -ne 0 ] && ! grep -q never-ran "$OUT" && grep -q 'limits read back di
   pass "limits the job does not hold refuse the launch (Wine holds none)"
 else fail "job limits" "rc=$RC out=$(head -c 100 "$OUT") err=$(head -c 300 "$ERR")"; fi
 
+# Issues 20 and 21 are Linux only for now: --review and --ask refuse on Windows, even with
+# --best-effort, rather than write the workspace directly or never ask.
+for opt in --review --ask; do
+  wine_run run "$opt" -- "$CHILD" echo never-ran
+  if [ "$RC" -ne 0 ] && ! grep -q never-ran "$OUT" && grep -q -- "$opt" "$ERR" && grep -q 'Linux only' "$ERR"; then
+    pass "$opt refuses on Windows (the command never ran)"
+  else fail "$opt refusal" "rc=$RC out=$(head -c 100 "$OUT") err=$(head -c 300 "$ERR")"; fi
+done
+
 # Issue 12: --allow-domain has no proxy on Windows: refused unless --best-effort, and
 # then network off (advisory), never the host network.
 STRICT=1 wine_run run --allow-domain example.com -- "$CHILD" echo never-ran

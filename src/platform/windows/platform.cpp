@@ -200,6 +200,15 @@ PlanReport check(const Policy& policy) {
 }
 
 Result<int> run(const Policy& policy, const RunRequest& request) {
+  // Linux-only features refuse here rather than run without them: a --review run that wrote
+  // the workspace directly, or an --ask run that never asked, would be a silent downgrade.
+  if (request.review)
+    return usage_error("--review",
+                       "change sets are Linux only for now; the workspace would be written directly",
+                       "docs/review.md has the Windows design");
+  if (request.ask != AskMode::Off)
+    return usage_error(request.ask == AskMode::Learn ? "--learn" : "--ask",
+                       "asking for a refused operation is Linux only for now");
   if (policy.mode == Mode::FullAccess) {
     winsys::LaunchRequest full{nullptr,
                                request.argv,
