@@ -1340,7 +1340,10 @@ BrokerReply CreateBroker::write_new_git_config(const Named& lock, const Named& c
     for (const auto& b : bad) names += (names.empty() ? "" : ", ") + git_config::escape_name(b);
     return refuse("refused key " + names);
   }
-  const std::string out = git_config::serialize(parsed.entries);
+  return replace_config(lock, config, git_config::serialize(parsed.entries));
+}
+
+BrokerReply CreateBroker::replace_config(const Named& lock, const Named& config, const std::string& out) {
   char temp[48];
   std::snprintf(temp, sizeof temp, ".cordon-config-%d-%llx", static_cast<int>(::getpid()),
                 static_cast<unsigned long long>(copies_++));
@@ -1390,23 +1393,7 @@ BrokerReply CreateBroker::write_worktree_config(const Named& lock, const Named& 
     for (const auto& b : bad) names += (names.empty() ? "" : ", ") + git_config::escape_name(b);
     return refuse("refused key " + names);
   }
-  const std::string out = git_config::serialize(parsed_next.entries);
-  char temp[48];
-  std::snprintf(temp, sizeof temp, ".cordon-config-%d-%llx", static_cast<int>(::getpid()),
-                static_cast<unsigned long long>(copies_++));
-  UniqueFd dst(::openat(config.dir.get(), temp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644));
-  if (!dst.valid()) return error(errno);
-  auto fail = [&](int e) {
-    ::unlinkat(config.dir.get(), temp, 0);
-    return error(e);
-  };
-  for (size_t done = 0; done < out.size();) {
-    const ssize_t n = ::write(dst.get(), out.data() + done, out.size() - done);
-    if (n <= 0) return fail(n < 0 ? errno : EIO);
-    done += static_cast<size_t>(n);
-  }
-  if (::renameat(config.dir.get(), temp, config.dir.get(), config.name.c_str()) != 0) return fail(errno);
-  return result(::unlinkat(lock.dir.get(), lock.name.c_str(), 0));
+  return replace_config(lock, config, git_config::serialize(parsed_next.entries));
 }
 
 namespace {

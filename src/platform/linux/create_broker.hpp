@@ -188,6 +188,9 @@ class CreateBroker {
   std::optional<Denial> git_refused(const Named& n, Operation op, GitUse use) const;
   BrokerReply write_new_git_config(const Named& lock, const Named& config);
   BrokerReply write_worktree_config(const Named& lock, const Named& config);
+  // The checked config's serialised `text` written to a file cordon makes beside `config`,
+  // renamed over it, and the lock removed (both config writers' last step).
+  BrokerReply replace_config(const Named& lock, const Named& config, const std::string& text);
   void note_git_pointer(const Named& n);
   const GitConfig* git_config(const Named& n) const;
   BrokerReply write_git_config(const Named& lock, const GitConfig& config);
