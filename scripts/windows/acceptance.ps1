@@ -697,7 +697,7 @@ if ($Stage2) {
     Skip 'S2 network cases' 'the command did not run as the sandbox user (see the failure above)'
   } else {
     $tcp = 'param($h,$p) try { $c = New-Object Net.Sockets.TcpClient; $c.Connect($h,[int]$p); exit 0 } catch { exit 1 }'
-    function Tcp([string[]]$Flags, [string]$HostName, [int]$Port) { Sbx2 $Flags "& { $tcp } $HostName $Port" }
+    function Tcp([string[]]$Flags, [string]$HostName, [int]$Port) { Sbx2Ran $Flags "& { $tcp } $HostName $Port" }
     $udp = 'try { $u = New-Object Net.Sockets.UdpClient; $u.Client.ReceiveTimeout = 3000; $q = [byte[]](0x12,0x34,1,0,0,1,0,0,0,0,0,0,7) + [Text.Encoding]::ASCII.GetBytes("example") + [byte[]](3) + [Text.Encoding]::ASCII.GetBytes("com") + [byte[]](0,0,1,0,1); [void]$u.Send($q, $q.Length, "1.1.1.1", 53); $ep = New-Object Net.IPEndPoint([Net.IPAddress]::Any, 0); [void]$u.Receive([ref]$ep); exit 0 } catch { exit 1 }'
     $internet = $false
     try { $c = New-Object Net.Sockets.TcpClient; $c.Connect('1.1.1.1', 443); $internet = $true; $c.Close() } catch {}
@@ -705,12 +705,12 @@ if ($Stage2) {
     $other = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 47900); $other.Start()
     try {
       Report 'S2 offline: direct TCP to the internet denied' ((Tcp @('--net', 'off') '1.1.1.1' 443) -ne 0)
-      Report 'S2 offline: direct UDP (DNS to 1.1.1.1:53) denied' ((Sbx2 @('--net', 'off') $udp) -ne 0)
+      Report 'S2 offline: direct UDP (DNS to 1.1.1.1:53) denied' ((Sbx2Ran @('--net', 'off') $udp) -ne 0)
       Report 'S2 offline (block-all): loopback TCP denied, even the proxy port' ((Tcp @('--net', 'off') '127.0.0.1' 47800) -ne 0)
       if (Get-Command curl.exe -ErrorAction SilentlyContinue) {
-        Report 'Codex 15 S2 offline: curl blocked by the firewall' ((Sbx2 @('--net', 'off') 'curl.exe -s -m 10 --noproxy "*" https://example.com; exit $LASTEXITCODE') -ne 0)
+        Report 'Codex 15 S2 offline: curl blocked by the firewall' ((Sbx2Ran @('--net', 'off') 'curl.exe -s -m 10 --noproxy "*" https://example.com; exit $LASTEXITCODE') -ne 0)
       } else { Skip 'Codex 15 S2 curl' 'curl.exe not on PATH' }
-      Report 'Codex 16 S2 offline: Invoke-WebRequest blocked by the firewall' ((Sbx2 @('--net', 'off') '$env:HTTPS_PROXY = $null; $env:HTTP_PROXY = $null; try { Invoke-WebRequest -UseBasicParsing -TimeoutSec 10 https://example.com | Out-Null; exit 0 } catch { exit 1 }') -ne 0)
+      Report 'Codex 16 S2 offline: Invoke-WebRequest blocked by the firewall' ((Sbx2Ran @('--net', 'off') '$env:HTTPS_PROXY = $null; $env:HTTP_PROXY = $null; try { Invoke-WebRequest -UseBasicParsing -TimeoutSec 10 https://example.com | Out-Null; exit 0 } catch { exit 1 }') -ne 0)
       $dns = Sbx2 @('--net', 'off') 'try { [void][Net.Dns]::GetHostAddresses("example.com"); exit 0 } catch { exit 1 }'
       Write-Host "INFO  S2 offline: name resolution through the DNS Client service $(if ($dns -eq 0) { 'WORKS (documented: Dnscache resolves for the user; not blocked by per-user rules)' } else { 'fails' })"
       # F14: channels the per-user rules do not cover, printed (documented residuals).
@@ -747,7 +747,7 @@ if ($Stage2) {
       Report 'S2 split: loopback TCP to another port denied' ((Tcp @('--net', 'off') '127.0.0.1' 47900) -ne 0)
       Report 'S2 split: ::1 on another port denied' ((Tcp @('--net', 'off') '::1' 47900) -ne 0)
       Report 'S2 split: 127.0.0.2 denied' ((Tcp @('--net', 'off') '127.0.0.2' 47800) -ne 0)
-      Report 'S2 split: UDP to loopback denied' ((Sbx2 @('--net', 'off') ($udp -replace '"1.1.1.1"', '"127.0.0.1"')) -ne 0)
+      Report 'S2 split: UDP to loopback denied' ((Sbx2Ran @('--net', 'off') ($udp -replace '"1.1.1.1"', '"127.0.0.1"')) -ne 0)
       Report 'S2 split: direct TCP to the internet denied' ((Tcp @('--net', 'off') '1.1.1.1' 443) -ne 0)
     } finally { $listener.Stop(); $other.Stop() }
   }
