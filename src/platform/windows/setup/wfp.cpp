@@ -205,6 +205,9 @@ Wfp::~Wfp() {
 
 SetupResult<Wfp> Wfp::open() {
   FWPM_SESSION0 session{};  // not dynamic: cordon's objects are persistent
+  // A bounded wait for the engine's transaction lock (another writer, e.g. the
+  // firewall service, may hold it): FWP_E_TIMEOUT then, never a hang.
+  session.txnWaitTimeoutInMSec = 10000;
   HANDLE engine = nullptr;
   DWORD r = FwpmEngineOpen0(nullptr, RPC_C_AUTHN_WINNT, nullptr, &session, &engine);
   if (r != ERROR_SUCCESS || !engine)
