@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -38,11 +39,13 @@ struct ProxyServer::Shared {
   std::deque<Answer> answers;
   UniqueFd wake{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
   std::vector<ProxyRefusal> refusals;
+  std::atomic<int> asking{0};  // --ask: question threads waiting (bounded)
 };
 
 namespace {
 
 constexpr size_t kMaxRefusals = 10000;
+constexpr int kMaxAsking = 32;  // --ask: connections waiting for an answer at once
 
 enum class ListenerKind { Http, Socks, Forward };
 
@@ -265,6 +268,10 @@ class Loop {
         return refuse(c, *host, port, "denied by --deny-domain");
       case DomainVerdict::NotAllowed:
         if (!options_.ask) return refuse(c, *host, port, "not in the allowlist", "--allow-domain " + *host);
+        // One question is on the terminal at a time; a flood of names waits no further.
+        if (shared_->asking >= kMaxAsking)
+          return refuse(c, *host, port, "not in the allowlist (too many questions waiting)",
+                        "--allow-domain " + *host);
         c.phase = Phase::Resolving;  // the client waits while the user is asked
         set_mask(c.client_ep, c.client.get(), 0);
         return ask_then_resolve(c.id, *host, port);
@@ -300,10 +307,13 @@ class Loop {
     bool is_overridden = false;
     for (const auto& [name, addrs] : options_.test_resolve)
       if (name == host) overridden = addrs, is_overridden = true;
+    ++shared_->asking;
     std::thread([shared = shared_, ask = options_.ask, id, host, port, overridden, is_overridden] {
       ProxyServer::Shared::Answer a;
       a.conn = id;
-      if (!ask(host, port, "proxy")) {
+      const bool granted = ask(host, port, "proxy");
+      --shared->asking;
+      if (!granted) {
         a.not_granted = true;
       } else if (is_overridden) {
         a.addresses = overridden;
