@@ -22,8 +22,10 @@ constexpr const char* kTestResolve =
     "CORDON_TEST_RESOLVE=good.test=127.0.0.1,bad.test=127.0.0.1,"
     "private.test=10.0.0.5";
 
-std::vector<std::string> cordon_argv(std::vector<std::string> opts, const std::vector<std::string>& command) {
-  std::vector<std::string> argv = {cordon_binary(), "run", "--no-config"};
+std::vector<std::string> cordon_argv(std::vector<std::string> opts, const std::vector<std::string>& command,
+                                     bool no_config = true) {
+  std::vector<std::string> argv = {cordon_binary(), "run"};
+  if (no_config) argv.push_back("--no-config");
   argv.insert(argv.end(), opts.begin(), opts.end());
   argv.push_back("--");
   argv.insert(argv.end(), command.begin(), command.end());
@@ -115,6 +117,38 @@ TEST(AskNetwork, ALoopbackPortGrantedForTheRunAndASiblingPortStaysRefused) {
     if (d.value("address", "") == "127.0.0.1:" + b && d.value("suggestion", "") == "--allow-localhost " + b)
       denial = true;
   EXPECT_TRUE(denial) << r.dump();
+}
+
+TEST(AskNetwork, AlwaysWritesOneLocalhostPortRuleAndTheNextRunAsksNothing) {
+  Sandbox box;
+  OuterTerminal term;
+  SKIP_UNLESS_READY(box, term);
+  TestServer server(false);
+  ASSERT_TRUE(server.ok());
+  const std::string p = server.port_text();
+  const std::string config = box.home.path() + "/.config/cordon/config.toml";
+  term.start(cordon_argv({"--ask"}, python(py_connect(server.port(), "one")), /*no_config=*/false),
+             box.ws.path(), box.env());
+  ASSERT_TRUE(term.expect("[a] allow port " + p + " always (network.allow_localhost in " + config + ")"))
+      << term.screen();
+  term.send("a");
+  EXPECT_EQ(term.wait(), 0) << term.screen();
+  EXPECT_TRUE(contains(term.screen(), "got one")) << term.screen();
+  EXPECT_TRUE(contains(term.screen(),
+                       "added the host's loopback port " + p + " to network.allow_localhost in " + config))
+      << term.screen();
+  const std::string text = read_file(config);
+  EXPECT_TRUE(
+      contains(text, "[network]\nallow_localhost = [\n  " + p + ",  # allowed with cordon run --ask on "))
+      << text;
+  // The next run reads the rule (a forwarder inside for the port): nothing is asked.
+  OuterTerminal again;
+  again.start(cordon_argv({"--ask"}, python(py_connect(server.port(), "two")), false), box.ws.path(),
+              box.env());
+  EXPECT_EQ(again.wait(), 0) << again.screen();
+  EXPECT_EQ(again.count(kQuestion), 0u) << again.screen();
+  EXPECT_TRUE(contains(again.screen(), "got two")) << again.screen();
+  EXPECT_EQ(server.requests(), (std::vector<std::string>{"one\n", "two\n"}));
 }
 
 TEST(AskNetwork, DenyAndNoAnswerRefuseTheConnectAndTheServersSeeNothing) {
