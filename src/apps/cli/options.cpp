@@ -251,8 +251,10 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
                   "SECONDS without an answer to --ask: deny (default 60)")
       ->check(CLI::Range(1, 3600));
   run->add_option("--learn", req.learn_file,
-                  "FILE: grant every operation --ask would ask about WITHOUT ASKING (each grant is printed), "
-                  "and write a config fragment with the rules that allow them to FILE (use with --policy)");
+                  "FILE: grant every operation --ask would ask about WITHOUT ASKING (writes outside the "
+                  "writable roots, hosts not on the allowlist, the host's loopback ports; each grant is "
+                  "printed), and write a config fragment with the rules that allow them to FILE (use with "
+                  "--policy)");
   run->add_option("--policy", req.policy_files,
                   "FILE: a cordon config fragment (such as --learn wrote) read after the config files "
                   "(repeatable)")

@@ -22,6 +22,15 @@
 // the run), deny. An identical question denied once is not asked again. No answer within
 // the timeout, or the run ending, is deny. --learn answers "this path for the run"
 // without asking and prints each grant.
+//
+// Network questions (AskKind::LocalPort, AskKind::Host) go through the same decide():
+// a connect() to a port of the host's loopback that nothing inside listens on (the
+// broker, on the supervisor's thread), a host name that is not on the allowlist (the
+// proxy's CONNECT or SOCKS request, on a thread of the proxy's; the sandbox's name
+// server, on a resolver thread). Answers: once (this connection, this lookup), the port
+// or the host for the run, always (network.allow_localhost or network.allow in the
+// user's config), deny. decide() may be called from several threads: one question is
+// on the terminal at a time (the others wait for it).
 #pragma once
 
 #include <sys/types.h>
@@ -34,6 +43,7 @@
 #include <string>
 #include <vector>
 
+#include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/result.hpp"
 #include "plan/denial_rules.hpp"
@@ -48,12 +58,21 @@ struct AskSettings {
   std::string config_file;  // "allow always" writes here ("" : not offered)
 };
 
+enum class AskKind {
+  File,       // path (and to): a file operation outside the writable roots
+  LocalPort,  // port: a connect() to the host's loopback port; path: the address asked
+  Host,       // path: a host name not on the allowlist (port: the port asked, 0 for a lookup)
+};
+
 struct AskQuestion {
-  std::string operation;      // "create", "mkdir", "write", "delete", "rename"
+  AskKind kind = AskKind::File;
+  std::string operation;      // "create", "mkdir", "write", "delete", "rename"; "connect", "resolve"
   std::string path;           // on the host (the pinned directory's path and the name)
   std::string to;             // rename
   bool is_directory = false;  // mkdir, rmdir: the directory grant is the path itself
-  pid_t pid = 0;
+  pid_t pid = 0;              // 0: not known (the proxy and the name server see no process)
+  uint16_t port = 0;          // LocalPort, Host
+  std::string via;            // "": a call waiting on the supervisor's thread; "proxy", "name server"
 };
 
 class AskGate {
@@ -78,15 +97,22 @@ class AskGate {
 
  private:
   bool covered(const std::string& path) const;
+  bool decide_network(const AskQuestion& q, const std::function<bool()>& pending);
   char ask_terminal(const AskQuestion& q, const std::string& dir, const std::function<bool()>& pending);
   void record(Grant g);
   std::string write_always_rule(const std::string& dir);
+  // "allow always": `value` added to the array table.key of the user's config ("" when
+  // written, else why not); `what` says it on the terminal.
+  std::string write_always_entry(const std::string& table, const std::string& key, const ConfigEntry& value,
+                                 const std::string& what);
 
   AskSettings settings_;
   const DenialRules& rules_;
   UniqueFd tty_;
   std::atomic<bool> cancelled_{false};
+  std::mutex decide_mutex_;  // one question at a time; guards the sets below
   std::set<std::string> run_paths_, run_dirs_, denied_;
+  std::set<std::string> run_network_;  // "localhost\0PORT", "domain\0NAME" granted for the run
   std::optional<std::string> once_answer_;
   const std::set<std::string>* answered_while_waiting_ = nullptr;
   mutable std::mutex grants_mutex_;

@@ -368,6 +368,21 @@ Result<Acquired> acquire_stage(const Policy& policy, Planned& planned, const Com
     if (compiled.ask.mode != platform::AskMode::Off) {
       if (auto st = a.supervisor->enable_ask(compiled.ask); !st) return st.error();
       if (compiled.ask.mode == platform::AskMode::Terminal) pty_relay_may_pause();
+      // Hosts not on the allowlist are asked about by the proxy and the name server, on
+      // threads of theirs (the gate holds one question at a time). Their threads may
+      // outlive the supervisor: the gate is shared, and cancelled when the run ends.
+      auto ask_host = [gate = a.supervisor->ask_gate()](const std::string& host, uint16_t port,
+                                                        const char* via) {
+        AskQuestion q;
+        q.kind = AskKind::Host;
+        q.operation = port ? "connect" : "resolve";
+        q.path = host;
+        q.port = port;
+        q.via = via;
+        return gate->decide(q, [] { return true; });  // bounded by the timeout and the run's end
+      };
+      if (a.proxy) a.proxy->set_ask(ask_host);
+      if (a.direct) a.direct->set_ask(ask_host);
     }
     for (const auto& w : a.supervisor->warnings()) a.warnings.push_back("warning: " + w);
     // On a terminal the first refusal of each kind is said at once (a command that
