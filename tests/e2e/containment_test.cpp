@@ -438,6 +438,41 @@ TEST(Containment, ManyOverlappingProtectedPathsStayReadOnly) {
   EXPECT_FALSE(contains(o.out, "SECRET")) << o.out;
 }
 
+// A writable root with many protected paths clones them from detached copies of itself; one
+// with a few clones them from the live tree (mounts.cpp, kDetachedCopyMin). Both kinds in one
+// run, one nested in the other: the inner root's path must be taken from the inner root (not
+// from the outer root's copy), and every protected path, on either side of the threshold,
+// stays read-only (and nosuid, nodev) while the rest of both roots stays writable.
+TEST(Containment, ProtectedPathsAboveAndBelowTheCopyThresholdStayReadOnly) {
+  if (!have_tool("git")) GTEST_SKIP() << "git is not installed";
+  Sandbox box;
+  make_repo_outside(box);  // .git: a pin and two protected paths (hooks, config)
+  std::vector<std::string> opts = {"--writable", box.ws / "inner"};
+  for (int i = 0; i < 20; ++i) {
+    write_file(box.ws / ("many/" + std::to_string(i)), "orig\n");
+    opts.push_back("--protect=" + (box.ws / ("many/" + std::to_string(i))));
+  }
+  write_file(box.ws / "inner/few", "orig\n");
+  opts.push_back("--protect=" + (box.ws / "inner/few"));
+  const std::string show_mounts =
+      "grep -E ' " + box.ws.path() + "/(many/0|inner/few|\\.git) ' /proc/self/mountinfo";
+  const std::string writes =
+      "echo evil > many/0; echo evil > many/19; echo evil > inner/few; echo ok > inner/made; echo ok > made";
+  auto o = box.sh(writes + "; " + show_mounts + "; true", opts);
+  EXPECT_EQ(read_file(box.ws / "made"), "ok\n") << o.err;
+  EXPECT_EQ(read_file(box.ws / "inner/made"), "ok\n") << o.err;
+  for (const char* f : {"many/0", "many/19", "inner/few"}) EXPECT_EQ(read_file(box.ws / f), "orig\n") << f;
+  // The mount options of each: many/0 and inner/few read-only, .git (a pin) writable; all nosuid, nodev.
+  int lines = 0;
+  std::istringstream out(o.out);
+  for (std::string line; std::getline(out, line);) {
+    ++lines;
+    const bool pin = contains(line, "/.git ");
+    EXPECT_TRUE(contains(line, pin ? " rw,nosuid,nodev" : " ro,nosuid,nodev")) << line;
+  }
+  EXPECT_EQ(lines, 3) << o.out << o.err;
+}
+
 // ---- reads ----------------------------------------------------------------------------
 
 TEST(Containment, SecretsInHomeAreUnreadableButOtherHomeFilesAreNot) {

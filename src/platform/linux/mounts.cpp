@@ -153,15 +153,33 @@ bool paths_within(const std::string& path, const std::string& dir) {
   return path.compare(0, dir.size(), dir) == 0 && (path.size() == dir.size() || path[dir.size()] == '/');
 }
 
-// The detached copy of the innermost writable root strictly above `target`, if any.
+// `target` is strictly below `dir`.
+bool strictly_below(const std::string& target, const std::string& dir) {
+  return target.size() > dir.size() && target.compare(0, dir.size(), dir) == 0 && target[dir.size()] == '/';
+}
+
+// The detached copy of the innermost writable root strictly above `target`, if any: none
+// when that root has no copies (a few paths; cloned from the live tree).
 const Clone* innermost_copy(const std::vector<Clone>& copies, const std::string& target) {
   const Clone* best = nullptr;
   for (const auto& c : copies)
-    if (target.size() > c.target.size() && target.compare(0, c.target.size(), c.target) == 0 &&
-        target[c.target.size()] == '/' && (!best || c.target.size() > best->target.size()))
-      best = &c;
+    if (strictly_below(target, c.target) && (!best || c.target.size() > best->target.size())) best = &c;
+  return best && best->fd.valid() ? best : nullptr;
+}
+
+// The innermost of the writable roots (BindWritable) strictly above `target`, if any.
+const MountStep* innermost_root(const std::vector<const MountStep*>& roots, const std::string& target) {
+  const MountStep* best = nullptr;
+  for (const auto* r : roots)
+    if (r->kind == MountKind::BindWritable && strictly_below(target, r->target) &&
+        (!best || r->target.size() > best->target.size()))
+      best = r;
   return best;
 }
+
+// From this many pins and protected paths in one writable root, they are cloned from
+// detached copies of it (apply(), step 2); below it, from the live tree.
+constexpr size_t kDetachedCopyMin = 16;
 
 // mkdir -p for a mount point inside a writable /tmp.
 bool make_mount_point(const std::string& path) {
@@ -201,16 +219,35 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
     return a->target.size() < b->target.size();
   });
   std::vector<Clone> roots;
-  // Two more, never-attached copies of each writable root: pins are cloned from the
-  // first (nosuid, nodev), protected paths from the second (read-only as well). Cloning
-  // from the live tree would make the kernel walk every bind placed so far (copy_tree),
-  // which is quadratic with thousands of protected paths; and a clone inherits its
-  // source's flags, so the flags are set once per root here instead of once per path.
+  // Two more, never-attached copies of a writable root that holds many pins and
+  // protected paths: pins are cloned from the first (nosuid, nodev), protected paths
+  // from the second (read-only as well). Cloning from the live tree would make the kernel
+  // walk every bind placed so far (copy_tree), which is quadratic with thousands of
+  // protected paths; and a clone inherits its source's flags, so the flags are set once
+  // per root here instead of once per path. A root with a few of them (a workspace's
+  // .git and its config and hooks) clones them from the live tree instead: closing a
+  // copy that was never attached unmounts it, and every unmount waits for an RCU grace
+  // period (synchronize_rcu_expedited, 0.1-0.7 ms of wall time here) on every run.
+  // A root without copies keeps an entry with no descriptor, so that a path inside it is
+  // never cloned from an outer root's copy.
+  const auto wants_copies = [&](const MountStep& root) {
+    size_t n = 0;
+    for (const auto& s : plan.mounts)
+      if ((s.kind == MountKind::Pin || s.kind == MountKind::BindReadOnly) &&
+          innermost_root(writable, s.target) == &root && ++n >= kDetachedCopyMin)
+        return true;
+    return false;
+  };
   std::vector<Clone> pin_sources;
   std::vector<Clone> ro_sources;
   for (const auto* m : writable) {
     if (m->kind == MountKind::BindWritable) {
+      const bool copies = wants_copies(*m);
       for (auto* list : {&pin_sources, &ro_sources}) {
+        if (!copies) {
+          list->push_back({m->target, UniqueFd()});
+          continue;
+        }
         UniqueFd src = clone_tree(m->source.c_str(), true);
         if (!src.valid()) return rep.fail("writable-root", "open_tree", m->source.c_str());
         const uint64_t ro = list == &ro_sources ? sys::kMountAttrRdonly : 0;
@@ -311,8 +348,8 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
       // symlinks, so one here was swapped in since; mounting its target would leave
       // the link itself replaceable. Fail closed instead.
       case MountKind::Pin: {
-        // Outside every writable root (no detached copy), the host's flags are kept:
-        // set nosuid, nodev on the clone itself.
+        // Without a detached copy (outside every writable root, where the host's flags
+        // are kept, or in a root with few paths), nosuid, nodev are set on the clone itself.
         const Clone* copy = innermost_copy(pin_sources, m.target);
         UniqueFd fd = clone_protected(copy, m.target);
         if (!fd.valid()) return rep.fail("pin", "open_tree", target);
