@@ -10,13 +10,12 @@
 
 #include "e2e/harness.hpp"
 #include "e2e/net_servers.hpp"
-#include "e2e/outer_terminal.hpp"
+#include "e2e/pty_harness.hpp"
 
 namespace {
 
 using namespace cordon_test;
 
-constexpr const char* kNoOuterPty = "no pty pair for the outer terminal (posix_openpt failed)";
 constexpr const char* kQuestion = "cordon: the command asks to ";
 constexpr const char* kTestResolve =
     "CORDON_TEST_RESOLVE=good.test=127.0.0.1,bad.test=127.0.0.1,"

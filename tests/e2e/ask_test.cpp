@@ -12,13 +12,12 @@
 #include <thread>
 
 #include "e2e/harness.hpp"
-#include "e2e/outer_terminal.hpp"
+#include "e2e/pty_harness.hpp"
 
 namespace {
 
 using namespace cordon_test;
 
-constexpr const char* kNoOuterPty = "no pty pair for the outer terminal (posix_openpt failed)";
 constexpr const char* kQuestion = "cordon: the command asks to ";
 
 std::vector<std::string> cordon_argv(std::vector<std::string> opts, const std::string& script,

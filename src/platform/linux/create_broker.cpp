@@ -1259,6 +1259,13 @@ bool read_small(int fd, std::string& out) {
   }
 }
 
+// The reason a git config write is refused: the keys that could run code or redirect git.
+std::string refused_keys(const std::vector<std::string>& bad) {
+  std::string names;
+  for (const auto& b : bad) names += (names.empty() ? "" : ", ") + git_config::escape_name(b);
+  return "refused key " + names;
+}
+
 }  // namespace
 
 // git writes its config as config.lock and renames it over config. The rename is done
@@ -1286,12 +1293,8 @@ BrokerReply CreateBroker::write_git_config(const Named& lock, const GitConfig& c
     return r;
   };
   if (parsed_next.error) return refuse("git would not parse the new file");
-  const auto bad = git_config::new_non_inert(parsed_now.entries, parsed_next.entries);
-  if (!bad.empty()) {
-    std::string names;
-    for (const auto& b : bad) names += (names.empty() ? "" : ", ") + git_config::escape_name(b);
-    return refuse("refused key " + names);
-  }
+  if (const auto bad = git_config::new_non_inert(parsed_now.entries, parsed_next.entries); !bad.empty())
+    return refuse(refused_keys(bad));
   const std::string out = git_config::serialize(parsed_next.entries);
   UniqueFd dst(
       ::open(("/proc/self/fd/" + std::to_string(config.file.get())).c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
@@ -1342,12 +1345,7 @@ BrokerReply CreateBroker::write_new_git_config(const Named& lock, const Named& c
         });
     if (!inside) checked.push_back(e);
   }
-  const auto bad = git_config::new_non_inert({}, checked);
-  if (!bad.empty()) {
-    std::string names;
-    for (const auto& b : bad) names += (names.empty() ? "" : ", ") + git_config::escape_name(b);
-    return refuse("refused key " + names);
-  }
+  if (const auto bad = git_config::new_non_inert({}, checked); !bad.empty()) return refuse(refused_keys(bad));
   return replace_config(lock, config, git_config::serialize(parsed.entries));
 }
 
@@ -1395,12 +1393,8 @@ BrokerReply CreateBroker::write_worktree_config(const Named& lock, const Named& 
   const auto parsed_next = git_config::parse(next);
   const auto parsed_now = git_config::parse(now);
   if (parsed_next.error) return refuse("git would not parse the new file");
-  const auto bad = git_config::new_non_inert(parsed_now.entries, parsed_next.entries);
-  if (!bad.empty()) {
-    std::string names;
-    for (const auto& b : bad) names += (names.empty() ? "" : ", ") + git_config::escape_name(b);
-    return refuse("refused key " + names);
-  }
+  if (const auto bad = git_config::new_non_inert(parsed_now.entries, parsed_next.entries); !bad.empty())
+    return refuse(refused_keys(bad));
   return replace_config(lock, config, git_config::serialize(parsed_next.entries));
 }
 

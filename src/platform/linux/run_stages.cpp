@@ -387,10 +387,13 @@ Result<Acquired> acquire_stage(const Policy& policy, Planned& planned, const Com
     for (const auto& w : a.supervisor->warnings()) a.warnings.push_back("warning: " + w);
     // On a terminal the first refusal of each kind is said at once (a command that
     // retries for minutes shows why now, not at the end); the end still summarises.
+    // With a pty the line joins the relayed output, so it never overtakes what the
+    // command wrote before the refused call.
     if (::isatty(STDERR_FILENO) == 1)
       a.supervisor->on_denial([said = std::set<std::string>()](const Denial& d) mutable {
         if (expected_refusal(d) || !said.insert(d.operation + "\n" + d.rule).second) return;
-        print_lines({to_text(d) + " (while running; the first of its kind)"});
+        const std::string line = to_text(d) + " (while running; the first of its kind)";
+        if (!pty_relay_say(line)) print_lines({line});
       });
   }
   a.git_pins = pin_git_roots(plan.git_watch);
