@@ -170,6 +170,14 @@ TEST(ReviewAll, WithoutItTheOtherRootIsWrittenDirectlyAndTheSummarySaysSo) {
   EXPECT_EQ(tree_of(r.box.ws.path()), ws_before);
   EXPECT_TRUE(contains(o.err, "staged: the workspace; written directly, not staged")) << o.err;
   EXPECT_TRUE(contains(o.err, r.cache)) << o.err;
+  // A root inside the workspace is cloned from the workspace's overlay: staged with it, and
+  // not named as written directly.
+  fs::create_directories(r.box.ws.path() + "/nm");
+  const auto ws_nm = tree_of(r.box.ws.path());
+  auto in = r.run("echo q > nm/q", {"--review", "--writable", r.box.ws.path() + "/nm"});
+  ASSERT_EQ(in.code, 0) << in.err;
+  EXPECT_EQ(tree_of(r.box.ws.path()), ws_nm);
+  EXPECT_FALSE(contains(in.err, "written directly")) << in.err;
 }
 
 TEST(ReviewAll, ChainedRunsKeepOneSetOfRoots) {
