@@ -280,6 +280,7 @@ int main(int argc, char** argv) {
   run.tty_rows = req.tty_rows;
   run.tty_columns = req.tty_columns;
   run.review = req.review;
+  run.review_all = req.review_all;
   switch (req.command) {
     case cordon::cli::Command::Check: {
       auto report = cordon::platform::check(*policy);
@@ -315,7 +316,7 @@ int main(int argc, char** argv) {
     }
     case cordon::cli::Command::Mcp:
 #ifndef _WIN32
-      return cordon::server::serve_mcp(*policy, {req.mcp_review});
+      return cordon::server::serve_mcp(*policy, {req.mcp_review || req.mcp_review_all, req.mcp_review_all});
 #else
       // The MCP server runs each command through the POSIX runner; Windows needs its own.
       return fail(cordon::usage_error("mcp", "cordon mcp is not available on Windows yet"));

@@ -282,6 +282,10 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
       "--review", review_id,
       "[ID] stage the workspace's writes in a change set (a new one, or ID's) instead of writing the "
       "workspace; then cordon review show|diff|apply|discard ID (docs/review.md)");
+  bool review_all = false;
+  run->add_flag("--review-all", review_all,
+                "with --review (implied): stage the other writable roots' writes (--writable DIR, caches) "
+                "in the change set too, instead of writing them directly (docs/review.md)");
   // Required unless --mcp-request: checked in main.cpp.
   run->add_option("command", run_cmd, "the command, after --");
 
@@ -299,6 +303,8 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
   mcp->add_flag("--review", req.mcp_review,
                 "stage every call's workspace writes in one change set (a tool review_changes shows it; "
                 "docs/review.md)");
+  mcp->add_flag("--review-all", req.mcp_review_all,
+                "with --review (implied): stage the other writable roots' writes too (docs/review.md)");
 
   auto* review = app.add_subcommand(
       "review",
@@ -390,6 +396,10 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
         return usage_error("--review", "invalid change set id '" + review_id + "'",
                            "1 to 64 letters, digits, '.', '_' or '-', not starting with '.'");
       req.review = review_id == kNewReview ? "" : review_id;
+    }
+    if (review_all) {
+      if (!req.review) req.review = "";
+      req.review_all = true;
     }
   } else if (review->parsed()) {
     req.command = Command::Review;

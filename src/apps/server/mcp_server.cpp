@@ -55,6 +55,7 @@ class Server {
   Server(const Policy& policy, const McpOptions& options)
       : policy_(policy),
         review_(options.review),
+        review_all_(options.review_all),
         pool_(RunnerConfig{self_exe(), policy, policy.limits.max_output_bytes.value_or(kDefaultMaxOutput),
                            // A review call locks its change set for the whole run: a worker
                            // started ahead would hold it, so none is (runner.hpp).
@@ -347,12 +348,12 @@ class Server {
     if (r.review) {
       auto m = set_lock(*r.review);
       std::lock_guard one(*m);
-      return pool_.run(r, call.cancel_read, &call.output_bytes, {"--review=" + *r.review});
+      return pool_.run(r, call.cancel_read, &call.output_bytes, review_args("--review=" + *r.review));
     }
     std::unique_lock first(first_mu_);
     const std::string id = server_review_id();
     if (id.empty()) {
-      Outcome o = pool_.run(r, call.cancel_read, &call.output_bytes, {"--review"});
+      Outcome o = pool_.run(r, call.cancel_read, &call.output_bytes, review_args("--review"));
       if (o.result.review.is_object())
         if (auto made = o.result.review.find("id"); made != o.result.review.end() && made->is_string()) {
           std::lock_guard lock(ids_mu_);
@@ -363,7 +364,14 @@ class Server {
     first.unlock();
     auto m = set_lock(id);
     std::lock_guard one(*m);
-    return pool_.run(r, call.cancel_read, &call.output_bytes, {"--review=" + id});
+    return pool_.run(r, call.cancel_read, &call.output_bytes, review_args("--review=" + id));
+  }
+
+  // The run's --review argument, and --review-all when the server stages every root.
+  std::vector<std::string> review_args(std::string review) const {
+    std::vector<std::string> args{std::move(review)};
+    if (review_all_) args.emplace_back("--review-all");
+    return args;
   }
 
   nlohmann::json review_changes(const nlohmann::json& args) {
@@ -412,6 +420,7 @@ class Server {
 
   const Policy& policy_;
   const bool review_;
+  const bool review_all_;
   // --review: the server's own change set ("" until the first call made it) and one lock
   // per change set id, both under ids_mu_; first_mu_ is held by the call that makes it.
   std::mutex ids_mu_, first_mu_;

@@ -32,6 +32,8 @@ struct McpOptions {
   // on one change set run one at a time; no worker is prestarted (each would lock the
   // set); the tool review_changes reads the set. Nothing applies or discards it.
   bool review = false;
+  // cordon mcp --review-all: every call also stages the other writable roots (implies review).
+  bool review_all = false;
 };
 
 // Serves until stdin closes and every call has been answered. Returns the exit code.

@@ -191,7 +191,8 @@ bool make_mount_point(const std::string& path) {
   return true;
 }
 
-// --review (docs/review.md): the workspace becomes an overlay, the real workspace its
+// --review (docs/review.md): the workspace (and with --review-all each other writable
+// root, none nested in another) becomes an overlay, the real workspace its
 // read-only lower layer and the change set its upper one. Mounted before step 2 clones
 // the writable roots, so the root, every pin and every protected bind below are cloned
 // from the overlay: the protected binds stay read-only on top of it, and nothing in the
@@ -209,6 +210,8 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
     return rep.fail("mounts", "mount(MS_REC|MS_PRIVATE)", "/");
   if (plan.review && !mount_review_overlay(*plan.review, rep)) return false;
+  for (const auto& root : plan.review_roots)
+    if (!mount_review_overlay(root, rep)) return false;
 
   // 2. Clone what must stay writable (and the devices) before the root goes read-only.
   std::vector<const MountStep*> writable;
