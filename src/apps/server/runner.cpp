@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -104,7 +105,8 @@ void reap_later(pid_t worker) {
   std::thread([worker] {
     bool reaped = false;
     for (int i = 0; i < 300 && !reaped; ++i) {
-      reaped = ::waitpid(worker, nullptr, WNOHANG) == worker;
+      const pid_t r = ::waitpid(worker, nullptr, WNOHANG);
+      reaped = r == worker || (r < 0 && errno != EINTR);  // ECHILD: gone; never kill a reused pid
       if (!reaped) ::usleep(1000 * std::min(10, 1 + i));
     }
     if (!reaped) {
