@@ -338,14 +338,25 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
   // directories) share the walk to it: the directory is opened once in the live tree and
   // once in the root's detached copy, and each path is cloned and attached by its name.
   // An open directory is used only while nothing has been mounted on it or above it since
-  // it was opened: any step other than a protected bind forgets them all, and a protected
-  // bind forgets those at or below its own target. At most kMaxParentDirs are kept open.
+  // it was opened: any step other than a protected bind or a file mask forgets them all,
+  // and those two forget the ones at or below their own target. At most kMaxParentDirs are
+  // kept open. A file mask uses only the live directory (its source is the empty file's
+  // bind); one it opened has no detached copy (`copy` null), so a protected bind there
+  // opens its own pair.
   std::map<std::string, ParentDirs> dirs;
+  // Whatever was open at or below `target` is covered once it is mounted on.
+  // (Keys at or below it share its text as a prefix, and sort together from it.)
+  auto forget_at_or_below = [&dirs](const std::string& target) {
+    for (auto it = dirs.lower_bound(target);
+         it != dirs.end() && it->first.compare(0, target.size(), target) == 0;)
+      it = paths_within(it->first, target) ? dirs.erase(it) : std::next(it);
+  };
+  UniqueFd empty_bind;  // the empty file's read-only bind, opened at the first mask
 
   // 6. Pins, protected paths, masks, in plan order.
   for (const auto& m : plan.mounts) {
     const char* target = m.target.c_str();
-    if (m.kind != MountKind::BindReadOnly) dirs.clear();
+    if (m.kind != MountKind::BindReadOnly && m.kind != MountKind::MaskFile) dirs.clear();
     switch (m.kind) {
       // Protected paths and pins never follow a final symlink: the planner refused
       // symlinks, so one here was swapped in since; mounting its target would leave
@@ -363,11 +374,7 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
       }
       case MountKind::BindReadOnly: {
         const Clone* copy = innermost_copy(ro_sources, m.target);
-        // Whatever was open at or below the target is covered once it is mounted on.
-        // (Keys at or below it share its text as a prefix, and sort together from it.)
-        for (auto it = dirs.lower_bound(m.target);
-             it != dirs.end() && it->first.compare(0, m.target.size(), m.target) == 0;)
-          it = paths_within(it->first, m.target) ? dirs.erase(it) : std::next(it);
+        forget_at_or_below(m.target);
         if (!copy) {
           if (!attach_read_only(clone_protected(copy, m.target), m.target, true, rep, "protect"))
             return false;
@@ -399,10 +406,31 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
         if (!mask_dir(m, rep)) return false;
         break;
       case MountKind::MaskFile: {
-        // A clone of the read-only empty file's own bind (setup_dev): its flags come along.
-        UniqueFd fd = clone_tree(kEmptyFile, false, true);
+        // A clone of the read-only empty file's own bind (setup_dev), taken from its
+        // descriptor (no walk to it): its flags come along. Attached by name in its
+        // directory, which masks in one directory share (thousands of --deny-read paths).
+        forget_at_or_below(m.target);
+        if (!empty_bind.valid()) {
+          empty_bind.reset(::open(kEmptyFile, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+          if (!empty_bind.valid()) return rep.fail("deny-read", "open(O_PATH)", kEmptyFile);
+        }
+        UniqueFd fd(sys::open_tree(empty_bind.get(), "",
+                                   sys::kOpenTreeClone | sys::kOpenTreeCloexec | sys::kAtEmptyPath));
         if (!fd.valid()) return rep.fail("deny-read", "open_tree", kEmptyFile);
-        if (!attach(fd, m.target)) {
+        const size_t slash = m.target.rfind('/');
+        const std::string parent = slash == 0 ? "/" : m.target.substr(0, slash);
+        auto at = dirs.find(parent);
+        if (at == dirs.end()) {
+          if (dirs.size() >= kMaxParentDirs) dirs.clear();
+          ParentDirs d{nullptr, UniqueFd(::open(parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)), {}};
+          if (!d.live.valid()) {
+            if (errno == ENOENT) break;  // vanished since planning: nothing left to hide
+            return rep.fail("deny-read", "open(O_PATH)", parent.c_str());
+          }
+          at = dirs.insert_or_assign(parent, std::move(d)).first;
+        }
+        if (sys::move_mount(fd.get(), "", at->second.live.get(), target + slash + 1,
+                            sys::kMoveMountFEmptyPath) != 0) {
           if (errno == ENOENT) break;  // vanished since planning: nothing left to hide
           return rep.fail("deny-read", "move_mount", target);
         }
