@@ -471,6 +471,7 @@ TEST(Containment, ProtectedPathsAboveAndBelowTheCopyThresholdStayReadOnly) {
     EXPECT_TRUE(contains(line, pin ? " rw,nosuid,nodev" : " ro,nosuid,nodev")) << line;
   }
   EXPECT_EQ(lines, 3) << o.out << o.err;
+}
 
 // Denied files in one directory share it, opened once, like protected paths (mounts.cpp):
 // files of several directories in turn, one inside a protected directory (masked after
