@@ -124,19 +124,17 @@ TEST(Elicitation, RequestOffersOnlyWhatTheQuestionOffersAndEscapesThePath) {
   const auto& schema = p["requestedSchema"];
   EXPECT_EQ(schema["type"], "object");
   EXPECT_EQ(schema["required"], nlohmann::json::array({"choice"}));
-  std::vector<std::string> consts;
-  for (const auto& c : schema["properties"]["choice"]["oneOf"]) consts.push_back(c["const"]);
-  EXPECT_EQ(consts, (std::vector<std::string>{"once", "run", "directory", "always", "deny"}));
-  consts.clear();
-  for (const auto& c :
-       elicitation_params(question(false, true))["requestedSchema"]["properties"]["choice"]["oneOf"])
-    consts.push_back(c["const"]);
-  EXPECT_EQ(consts, (std::vector<std::string>{"once", "run", "deny"}));
-  consts.clear();
-  for (const auto& c :
-       elicitation_params(question(true, false))["requestedSchema"]["properties"]["choice"]["oneOf"])
-    consts.push_back(c["const"]);
-  EXPECT_EQ(consts, (std::vector<std::string>{"once", "run", "directory", "deny"}));
+  auto offered = [](const nlohmann::json& params) {
+    std::vector<std::string> consts;
+    for (const auto& c : params["requestedSchema"]["properties"]["choice"]["oneOf"])
+      consts.push_back(c["const"]);
+    return consts;
+  };
+  EXPECT_EQ(offered(p), (std::vector<std::string>{"once", "run", "directory", "always", "deny"}));
+  EXPECT_EQ(offered(elicitation_params(question(false, true))),
+            (std::vector<std::string>{"once", "run", "deny"}));
+  EXPECT_EQ(offered(elicitation_params(question(true, false))),
+            (std::vector<std::string>{"once", "run", "directory", "deny"}));
 }
 
 TEST(Elicitation, OnlyAnAcceptedOfferedChoiceGrants) {
