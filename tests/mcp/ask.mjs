@@ -189,6 +189,17 @@ try {
   check("a flood of questions is bounded per call (32 asked, the rest denied by limit)",
     flood === 32 && fsc.stdout === "end\n" && fsc.grants?.filter((x) => x.by === "limit").length === 8,
     JSON.stringify({ flood, grants: fsc.grants?.length }));
+  // An answer after the timeout: the server has denied and cancelled the request; the
+  // late accept is dropped.
+  const before = new Set(lines.filter((l) => l.method === "elicitation/create").map((l) => l.id));
+  put({ jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "run_command", arguments: { command: `echo x > ${outside}/tardy.txt` } } });
+  const q3 = await waitFor((m) => m.method === "elicitation/create" && !before.has(m.id));
+  const cancelled = await waitFor((m) => m.method === "notifications/cancelled" && m.params?.requestId === q3?.id);
+  put(accept(q3?.id));
+  const late = (await waitFor((m) => m.id === 5))?.result?.structuredContent ?? {};
+  check("an answer after the timeout grants nothing (the request was cancelled first)",
+    q3 && cancelled && !existsSync(join(outside, "tardy.txt")) && late.grants?.[0]?.by === "timeout",
+    JSON.stringify({ cancelled, grants: late.grants }));
   put({ jsonrpc: "2.0", id: 4, method: "ping" });
   check("the server still serves after it all", (await waitFor((m) => m.id === 4))?.result !== undefined);
   child.stdin.end();
