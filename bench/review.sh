@@ -8,16 +8,27 @@
 #   3. `cordon run --review ID -- /bin/true`: on an existing change set holding one file (the
 #      overlay, the read of the change set and of its base at the end).
 #
-#   bench/review.sh          # under a minute; BENCH_RUNS=N (default 20)
+# Then the costs that grow with the data (bench/review_heavy.py, interleaved round by round,
+# each case prepared untimed before it runs):
 #
-# Not measured yet (docs/review.md lists them): the copy-up of a large file, an npm install
-# of 20,000 files into a change set, and apply of that set.
+#   4. the first write to a large file: append 1 byte to a 256 MiB file with `--review` (the
+#      overlay copies the whole file up into the change set) against the same append in the
+#      workspace (`cordon run` without --review) and bare;
+#   5. an npm-install-like write of 20,000 small files (500 packages, a package tree like
+#      node_modules) into a change set, against the same without --review and bare;
+#   6. `cordon review apply` of that 20,000-file change set, against `cp -a` of the same
+#      tree (the upper directory) into the workspace.
+#
+#   bench/review.sh          # BENCH_RUNS=N (default 20) start-up rounds;
+#                            # BENCH_HEAVY_RUNS=N (default 3, 0 skips 4-6: ~2 min a round)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=bench/lib.sh
 . "$here/lib.sh"
 RUNS=$(count BENCH_RUNS 20 1000)
+HEAVY=${BENCH_HEAVY_RUNS:-3}
+[[ $HEAVY =~ ^[0-9]+$ && $HEAVY -le 50 ]] || die "BENCH_HEAVY_RUNS must be an integer in 0..50 (got '$HEAVY')"
 need_cordon
 for t in c++ python3; do command -v "$t" >/dev/null || die "'$t' not found"; done
 
@@ -48,3 +59,9 @@ for r in rows:
           f"{(r['user'] + r['system']) * 1000:>8.2f} {(r['median'] - base) * 1000:>8.2f}")
 PY
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+
+[[ $HEAVY -ge 1 ]] || exit 0
+mkdir -p "$tmp/heavy"
+cd "$tmp/heavy"
+python3 "$here/review_heavy.py" --cordon "$cordon" --dir "$tmp/heavy" --runs "$HEAVY" --json "$tmp/out/review_heavy.json"
+

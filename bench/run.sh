@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command for cordon's benchmarks. Each comparison runs in the same invocation:
 #
-#   1. startup latency of /bin/true: bare exec vs `cordon run` vs bubblewrap (same profile)
+#   1. startup latency of /bin/true: bare exec vs the namespace floor (`unshare -Urnmpi --fork
+#      --mount-proc`) vs `cordon run` vs bubblewrap (same profile)
 #   2. the cost of N protected paths and N denied paths (default 1000), vs bwrap's N --ro-bind
 #   3. a real build: N small generated C files with `make -j2`, native vs cordon vs bwrap
 #   4. real work: `git status` in a repository of N files, and extracting a tarball of M small
@@ -182,7 +183,16 @@ else
   check "${bwrap_run[@]}" "${binds[@]}" /bin/sh -c "! touch '$first' 2>/dev/null" || die "bwrap + $NPATHS --ro-bind failed"
   have_bwrap=1
 fi
-echo "cordon ok; bwrap ${bwrap_note:-ok}"
+floor_run=(unshare -Urnmpi --fork --mount-proc)
+have_floor=0 floor_note=""
+if ! command -v unshare >/dev/null; then
+  floor_note="skipped (unshare not installed; Debian: apt-get install util-linux)"
+elif ! check "${floor_run[@]}" /bin/true; then
+  floor_note="skipped (unshare -Urnmpi cannot run here: unprivileged user namespaces off?)"
+else
+  have_floor=1
+fi
+echo "cordon ok; bwrap ${bwrap_note:-ok}; namespace floor ${floor_note:-ok}"
 
 # --- measurement ----------------------------------------------------------------------------
 # group NAME starts a comparison; add NAME ARGV... adds a command to it; measure RUNS WARMUP runs
@@ -202,6 +212,8 @@ if want latency; then
   say "1. startup latency: /bin/true ($LATENCY_RUNS runs, $LATENCY_WARMUP warmup, interleaved)"
   group latency
   add bare /bin/true
+  # The namespace floor (issue 19): the namespaces cordon makes and a fresh /proc, nothing else.
+  ((have_floor)) && add floor "${floor_run[@]}" /bin/true
   add cordon "${cordon_run[@]}" -- /bin/true
   ((have_bwrap)) && add bwrap "${bwrap_run[@]}" /bin/true
   measure "$LATENCY_RUNS" "$LATENCY_WARMUP"

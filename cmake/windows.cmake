@@ -7,7 +7,7 @@ file(GLOB CORDON_WINDOWS_SETUP_SOURCES CONFIGURE_DEPENDS
      ${CMAKE_CURRENT_LIST_DIR}/../src/platform/windows/setup/*.cpp)
 add_library(cordon_windows STATIC ${CORDON_WINDOWS_SOURCES} ${CORDON_WINDOWS_SETUP_SOURCES})
 target_link_libraries(cordon_windows PUBLIC cordon_core cordon_winplan advapi32 userenv bcrypt kernel32 user32
-                                            netapi32 ole32 oleaut32 crypt32 shell32 ntdll)
+                                            netapi32 ole32 oleaut32 crypt32 shell32 ntdll fwpuclnt)
 target_compile_definitions(cordon_windows PUBLIC UNICODE _UNICODE WIN32_LEAN_AND_MEAN NOMINMAX
                                                  _WIN32_WINNT=0x0A00)
 

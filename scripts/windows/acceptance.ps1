@@ -506,6 +506,26 @@ if ($Stage2) {
   function RuleCount([string]$name) { @(Get-NetFirewallRule -DisplayName $name -ErrorAction SilentlyContinue).Count }
   function GroupAces([string]$path, [string]$sid) { @((Get-Acl -LiteralPath $path).Access | Where-Object { -not $_.IsInherited -and $_.IdentityReference.Translate([Security.Principal.SecurityIdentifier]).Value -eq $sid }).Count }
   function Marker { Get-Content -Raw (Join-Path $env:LOCALAPPDATA 'cordon\setup\setup-marker.json') | ConvertFrom-Json }
+  # The filter engine's own view (an elevated netsh; one UAC prompt each): $null if declined.
+  $wfpProvider = '092628fb-a014-468f-9962-9da6a9a70ae4'
+  function WfpDump {
+    $f = Join-Path $env:TEMP "cordon_wfp_$PID.xml"; Remove-Item $f -ErrorAction SilentlyContinue
+    Start-Process -Verb RunAs -Wait -WindowStyle Hidden -FilePath netsh.exe -ArgumentList @('wfp', 'show', 'filters', "file=$f") -ErrorAction SilentlyContinue
+    if (Test-Path $f) { $t = Get-Content -Raw $f; Remove-Item $f -ErrorAction SilentlyContinue; return $t } else { return $null }
+  }
+  # Firewall profiles on or off (elevated, one UAC prompt); the previous state is restored
+  # by SetProfiles with the table it returned.
+  function SetProfiles([hashtable]$enabled) {
+    $cmd = ($enabled.GetEnumerator() | ForEach-Object { "Set-NetFirewallProfile -Profile $($_.Key) -Enabled $($_.Value)" }) -join '; '
+    $p = Start-Process -Verb RunAs -Wait -PassThru -WindowStyle Hidden -FilePath powershell.exe -ArgumentList @('-NoProfile', '-Command', $cmd) -ErrorAction SilentlyContinue
+    return ($p -and $p.ExitCode -eq 0)
+  }
+  # A stage-2 command that prints CORDON-RAN first: a denial counts only if it ran.
+  function Sbx2Ran([string[]]$Flags, [string]$Script) {
+    $rc = Sbx2 $Flags "Write-Output CORDON-RAN; $Script"
+    $script:ran = [bool]((Content "$env:TEMP\cordon_s2_out.txt") -match 'CORDON-RAN')
+    return $rc
+  }
 
   Push-Location $s2; & $Cordon setup | Out-Host; $rc1 = $LASTEXITCODE; Pop-Location
   Report 'S2: setup succeeds (block-all variant)' ($rc1 -eq 0)
@@ -661,16 +681,23 @@ if ($Stage2) {
     Push-Location $s2; $o = (& $Cordon run --best-effort -- $Child desktop-default 2>&1 | Out-String); Pop-Location
     Gap 'F5 S2: the sandbox user opens WinSta0\Default for input' 'F5' ($o -match 'default-desktop=0')
   }
-  # F14: what `check` reports for network off must match the firewall's state here.
-  $profilesOff = @(Get-NetFirewallProfile -PolicyStore ActiveStore -ErrorAction SilentlyContinue | Where-Object { $_.Enabled -eq 'False' })
+  # F14: cordon's WFP filters (provider, sublayer, ICMP and connect filters for the
+  # offline user), read back by `setup status` and present in the engine's own dump.
+  $status = (& $Cordon setup status | Out-String)
+  Report 'F14 S2: setup status reads the WFP filters back' ($status -match 'WFP filters \(ICMP and outbound for the offline user\): read back') $status
+  $wfpDump = WfpDump
+  if ($null -ne $wfpDump) {
+    Report 'F14 S2: the filter engine holds cordon''s provider and its block filters' (($wfpDump -match $wfpProvider) -and ($wfpDump -match 'cordon-offline-block-all-v4') -and ($wfpDump -match 'cordon-offline-block-icmp-v4'))
+  } else { Skip 'F14 S2 WFP dump' 'netsh wfp show filters not approved (UAC declined?)' }
+  # check's row: degraded (services' traffic passes) while either layer holds, whatever
+  # the firewall's profiles say; missing only when neither does.
   $netRow = CheckState 'network off'
-  if ($profilesOff.Count -gt 0) { Report "F14: a firewall profile is off here, check says network off '$netRow'" ($netRow -eq 'missing') }
-  else { Report "F14: firewall on for every profile, check says network off '$netRow' (never enforced: services' traffic)" ($netRow -eq 'degraded') }
+  Report "F14: check says network off '$netRow' (the WFP filters hold; never enforced: services' traffic)" ($netRow -eq 'degraded')
   if ($who -ne 0) {
     Skip 'S2 network cases' 'the command did not run as the sandbox user (see the failure above)'
   } else {
     $tcp = 'param($h,$p) try { $c = New-Object Net.Sockets.TcpClient; $c.Connect($h,[int]$p); exit 0 } catch { exit 1 }'
-    function Tcp([string[]]$Flags, [string]$HostName, [int]$Port) { Sbx2 $Flags "& { $tcp } $HostName $Port" }
+    function Tcp([string[]]$Flags, [string]$HostName, [int]$Port) { Sbx2Ran $Flags "& { $tcp } $HostName $Port" }
     $udp = 'try { $u = New-Object Net.Sockets.UdpClient; $u.Client.ReceiveTimeout = 3000; $q = [byte[]](0x12,0x34,1,0,0,1,0,0,0,0,0,0,7) + [Text.Encoding]::ASCII.GetBytes("example") + [byte[]](3) + [Text.Encoding]::ASCII.GetBytes("com") + [byte[]](0,0,1,0,1); [void]$u.Send($q, $q.Length, "1.1.1.1", 53); $ep = New-Object Net.IPEndPoint([Net.IPAddress]::Any, 0); [void]$u.Receive([ref]$ep); exit 0 } catch { exit 1 }'
     $internet = $false
     try { $c = New-Object Net.Sockets.TcpClient; $c.Connect('1.1.1.1', 443); $internet = $true; $c.Close() } catch {}
@@ -678,21 +705,40 @@ if ($Stage2) {
     $other = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 47900); $other.Start()
     try {
       Report 'S2 offline: direct TCP to the internet denied' ((Tcp @('--net', 'off') '1.1.1.1' 443) -ne 0)
-      Report 'S2 offline: direct UDP (DNS to 1.1.1.1:53) denied' ((Sbx2 @('--net', 'off') $udp) -ne 0)
+      Report 'S2 offline: direct UDP (DNS to 1.1.1.1:53) denied' ((Sbx2Ran @('--net', 'off') $udp) -ne 0)
       Report 'S2 offline (block-all): loopback TCP denied, even the proxy port' ((Tcp @('--net', 'off') '127.0.0.1' 47800) -ne 0)
       if (Get-Command curl.exe -ErrorAction SilentlyContinue) {
-        Report 'Codex 15 S2 offline: curl blocked by the firewall' ((Sbx2 @('--net', 'off') 'curl.exe -s -m 10 --noproxy "*" https://example.com; exit $LASTEXITCODE') -ne 0)
+        Report 'Codex 15 S2 offline: curl blocked by the firewall' ((Sbx2Ran @('--net', 'off') 'curl.exe -s -m 10 --noproxy "*" https://example.com; exit $LASTEXITCODE') -ne 0)
       } else { Skip 'Codex 15 S2 curl' 'curl.exe not on PATH' }
-      Report 'Codex 16 S2 offline: Invoke-WebRequest blocked by the firewall' ((Sbx2 @('--net', 'off') '$env:HTTPS_PROXY = $null; $env:HTTP_PROXY = $null; try { Invoke-WebRequest -UseBasicParsing -TimeoutSec 10 https://example.com | Out-Null; exit 0 } catch { exit 1 }') -ne 0)
+      Report 'Codex 16 S2 offline: Invoke-WebRequest blocked by the firewall' ((Sbx2Ran @('--net', 'off') '$env:HTTPS_PROXY = $null; $env:HTTP_PROXY = $null; try { Invoke-WebRequest -UseBasicParsing -TimeoutSec 10 https://example.com | Out-Null; exit 0 } catch { exit 1 }') -ne 0)
       $dns = Sbx2 @('--net', 'off') 'try { [void][Net.Dns]::GetHostAddresses("example.com"); exit 0 } catch { exit 1 }'
       Write-Host "INFO  S2 offline: name resolution through the DNS Client service $(if ($dns -eq 0) { 'WORKS (documented: Dnscache resolves for the user; not blocked by per-user rules)' } else { 'fails' })"
       # F14: channels the per-user rules do not cover, printed (documented residuals).
-      $icmp = Sbx2 @('--net', 'off') 'if (Test-Connection -Count 1 -Quiet 1.1.1.1) { exit 0 } else { exit 1 }'
-      Gap 'F14 S2 offline: ICMP echo to the internet blocked' 'F14' ($icmp -ne 0)
+      $icmp = Sbx2Ran @('--net', 'off') 'if (Test-Connection -Count 1 -Quiet 1.1.1.1) { exit 0 } else { exit 1 }'
+      Report 'F14 S2 offline: ICMP echo blocked (WFP ICMP filter)' ($icmp -ne 0)
       $dav = Sbx2 @('--net', 'off') 'if (Test-Path "\\example.com@SSL\DavWWWRoot") { exit 0 } else { exit 1 }'
       Gap 'F14 S2 offline: WebDAV through the WebClient service blocked' 'F14' ($dav -ne 0)
       if ($internet) { Report 'S2 online: --net on reaches the internet' ((Tcp @('--net', 'on') '1.1.1.1' 443) -eq 0) }
       else { Skip 'S2 online' 'this machine has no internet access' }
+
+      # F14: with Windows Firewall off for every profile, only cordon's WFP filters stand
+      # between the offline user and the network. The previous profile states are restored.
+      $before = @{}
+      Get-NetFirewallProfile -PolicyStore ActiveStore -ErrorAction SilentlyContinue | ForEach-Object { $before[[string]$_.Name] = [string]$_.Enabled }
+      if ($before.Count -gt 0 -and (SetProfiles @{ Domain = 'False'; Private = 'False'; Public = 'False' })) {
+        try {
+          Report 'F14 S2 firewall off: direct TCP to the internet still denied (WFP)' ((Sbx2Ran @('--net', 'off') "& { $tcp } 1.1.1.1 443") -ne 0)
+          Report 'F14 S2 firewall off: direct UDP (DNS to 1.1.1.1:53) still denied (WFP)' ((Sbx2Ran @('--net', 'off') $udp) -ne 0)
+          Report 'F14 S2 firewall off: ICMP echo still denied (WFP)' ((Sbx2Ran @('--net', 'off') 'if (Test-Connection -Count 1 -Quiet 1.1.1.1) { exit 0 } else { exit 1 }') -ne 0)
+          Report 'F14 S2 firewall off: loopback TCP still denied (WFP)' ((Sbx2Ran @('--net', 'off') "& { $tcp } 127.0.0.1 47800") -ne 0)
+          # The control: the network is there (the online user has no filters).
+          if ($internet) { Report 'F14 S2 firewall off: --net on still reaches the internet (control)' ((Sbx2Ran @('--net', 'on') "& { $tcp } 1.1.1.1 443") -eq 0) }
+          $row = CheckState 'network off'
+          Report "F14 S2 firewall off: check says network off '$row' (WFP holds; the firewall's reason in the detail)" ($row -eq 'degraded')
+        } finally {
+          Report 'F14 S2: firewall profiles restored' (SetProfiles $before)
+        }
+      } else { Skip 'F14 S2 firewall off' 'could not turn the firewall profiles off (UAC declined?)' }
 
       # The split variant: only loopback TCP on the proxy ports.
       Push-Location $s2; & $Cordon setup --proxy-ports 47800-47809 | Out-Host; $rc3 = $LASTEXITCODE; Pop-Location
@@ -701,7 +747,7 @@ if ($Stage2) {
       Report 'S2 split: loopback TCP to another port denied' ((Tcp @('--net', 'off') '127.0.0.1' 47900) -ne 0)
       Report 'S2 split: ::1 on another port denied' ((Tcp @('--net', 'off') '::1' 47900) -ne 0)
       Report 'S2 split: 127.0.0.2 denied' ((Tcp @('--net', 'off') '127.0.0.2' 47800) -ne 0)
-      Report 'S2 split: UDP to loopback denied' ((Sbx2 @('--net', 'off') ($udp -replace '"1.1.1.1"', '"127.0.0.1"')) -ne 0)
+      Report 'S2 split: UDP to loopback denied' ((Sbx2Ran @('--net', 'off') ($udp -replace '"1.1.1.1"', '"127.0.0.1"')) -ne 0)
       Report 'S2 split: direct TCP to the internet denied' ((Tcp @('--net', 'off') '1.1.1.1' 443) -ne 0)
     } finally { $listener.Stop(); $other.Stop() }
   }
@@ -726,6 +772,12 @@ if ($Stage2) {
   Report 'S2 uninstall: no group left' (-not (Get-LocalGroup -SID $grpSid -ErrorAction SilentlyContinue))
   Report 'S2 uninstall: no profile left' (-not (Get-CimInstance Win32_UserProfile | Where-Object { $_.SID -eq $offSid -or $_.SID -eq $onSid }))
   Report 'S2 uninstall: no firewall rule left' ((@($rules | Where-Object { (RuleCount $_) -gt 0 })).Count -eq 0)
+  $wfpAfter = WfpDump
+  if ($null -ne $wfpAfter) {
+    Report 'F14 S2 uninstall: no WFP provider, sublayer or filter of cordon''s left' (-not ($wfpAfter -match $wfpProvider) -and -not ($wfpAfter -match 'cordon-offline-'))
+    # Only cordon's own: the firewall's (MPSSVC) filters are still there.
+    Report 'F14 S2 uninstall: other providers'' filters untouched' ($wfpAfter -match 'FWPM_PROVIDER_MPSSVC|4b153735-1049-4480-aab4-d1b9bdc03710')
+  } else { Skip 'F14 S2 uninstall WFP' 'netsh wfp show filters not approved (UAC declined?)' }
   $hidden = Get-ItemProperty $hide -ErrorAction SilentlyContinue
   Report 'S2 uninstall: no logon-screen registry value left' (-not $hidden -or ($null -eq $hidden.CordonSandboxOffline -and $null -eq $hidden.CordonSandboxOnline))
   $orphans = @()

@@ -657,6 +657,32 @@ if [ "$RC" -eq 0 ] && grep -q 'removed 0 ACE(s)' "$OUT" && ! grep -q 'stage 2:' 
   pass "cordon uninstall with nothing installed: a no-op, no administrator needed"
 else fail "uninstall (empty)" "rc=$RC $(head -c 300 "$OUT") $(head -c 300 "$ERR")"; fi
 
+# F14: with stage 2 set up (a marker naming sandbox accounts), every run reads cordon's
+# WFP filters back. Wine's filter engine refuses FwpmEngineOpen0, so `setup status` and
+# `check` must say the filters are not verified, and the network row must not claim the
+# user's sockets are blocked (the firewall API is a stub too): Missing, both reasons named.
+state_dir=$(ls -d "$WINEPREFIX"/drive_c/users/*/AppData/Local/cordon 2>/dev/null | head -1)
+if [ -n "$state_dir" ] && [ ! -e "$state_dir/setup/setup-marker.json" ]; then
+  mkdir -p "$state_dir/setup"
+  printf '%s\n' '{"version":1,"offline":{"name":"CordonSandboxOffline","sid":"S-1-5-21-71-72-73-1001"},"online":{"name":"CordonSandboxOnline","sid":"S-1-5-21-71-72-73-1002"},"group":{"name":"CordonSandboxUsers","sid":"S-1-5-21-71-72-73-1003"},"write_roots":[],"read_roots":[],"real_user":"","read_grants_pending":false,"firewall":"block-all"}' \
+    >"$state_dir/setup/setup-marker.json"
+  wine_run setup status
+  if [ "$RC" -eq 0 ] && grep -q 'WFP filters (ICMP and outbound for the offline user): NOT verified: FwpmEngineOpen0' "$OUT"; then
+    pass "setup status (stage 2): the WFP filters are reported not verified, not assumed (F14)"
+  else fail "setup status WFP (F14)" "rc=$RC $(grep -i -A1 'stage 2\|wfp' "$OUT" | head -5)"; fi
+  wine_run check --json
+  net_row=$(python3 -c 'import json,sys
+j=json.load(open(sys.argv[1]))
+g=[r for r in j.get("guarantees",[]) if r.get("name")=="network off"]
+print(g[0]["state"]+"|"+g[0].get("lost","")+"|"+g[0].get("mechanism","") if g else "none")' "$OUT" 2>/dev/null)
+  if grep -q '"stage": 2' "$OUT" && [[ "$net_row" == missing\|* ]] && [[ "$net_row" == *"WFP filters are not verified: FwpmEngineOpen0"* ]] &&
+     [[ "$net_row" == *"the firewall rules do not take effect"* ]] && [[ "$net_row" == *"NOT verified"* ]]; then
+    pass "check (stage 2): network off Missing, naming the unverified WFP filters and the firewall (F14)"
+  else fail "check network row (F14)" "$net_row"; fi
+  rm -f "$state_dir/setup/setup-marker.json"
+  rmdir "$state_dir/setup" 2>/dev/null
+else fail "WFP cases (F14)" "no state dir, or a marker already there"; fi
+
 # Wine runs as an administrator, so this is the elevated path itself: it gets as far
 # as Wine's stubs allow, and must end in success or a structured error - never a crash.
 wine_run setup --proxy-ports 47800-47809
@@ -664,16 +690,18 @@ err_json=$(state_files setup-error.json)
 if [ "$RC" -eq 0 ] || { [ -n "$err_json" ] && grep -q '"code": "[a-z_]*"' "$err_json" && grep -q 'cordon setup failed \[' "$ERR"; }; then
   pass "elevated setup under Wine: $( [ "$RC" -eq 0 ] && echo 'completed' || grep -o '"code": "[a-z_]*"' "$err_json")"
 else fail "elevated setup" "rc=$RC err=$(head -c 300 "$ERR")"; fi
-# Uninstall after it: Wine's firewall API is a stub (E_NOTIMPL), which uninstall must
-# report (it cannot prove the rules are gone) - as one firewall_com error, the only one.
+# Uninstall after it: Wine's firewall API is a stub (E_NOTIMPL) and its filter engine
+# refuses to open, which uninstall must report (it cannot prove the rules and the WFP
+# filters are gone) - as firewall_com and wfp_engine errors, the only ones.
 wine_run uninstall
 uninstall_rc=$RC
 uninstall_err=$(cat "$ERR")
 wine_run setup status
-other_errors=$(printf '%s\n' "$uninstall_err" | grep 'cordon setup failed \[' | grep -vc '\[firewall_com\]')
+other_errors=$(printf '%s\n' "$uninstall_err" | grep 'cordon setup failed \[' | grep -vEc '\[(firewall_com|wfp_engine)\]')
 if { [ "$uninstall_rc" -eq 0 ] || [ "$other_errors" -eq 0 ]; } && grep -q ' 0 setup object(s)' "$OUT" &&
+   printf '%s\n' "$uninstall_err" | grep -q '\[wfp_engine\]: FwpmEngineOpen0' &&
    grep -q 'stage 2 not active' "$OUT"; then
-  pass "uninstall after it removes every ledgered setup object (only the stub firewall reported)"
+  pass "uninstall after it removes every ledgered setup object (only the stub firewall and WFP engine reported)"
 else fail "uninstall after setup" "rc=$uninstall_rc $(head -c 400 "$OUT") / $uninstall_err"; fi
 
 # A damaged ledger: uninstall salvages what it can, keeps the original, never crashes.
@@ -681,7 +709,7 @@ ledger=$(state_files acl-ledger.json)
 if [ -n "$ledger" ]; then
   printf '{"version":2,"entries":[{"path":"C:\\\\nowhere","type":"allow","sid":"S-1-5-21-1-2-3-4","mask":1,"flags":0}],"setup":[{"kind":"gr' >"$ledger"
   wine_run uninstall
-  other_errors=$(grep 'cordon setup failed \[' "$ERR" | grep -vc '\[firewall_com\]')
+  other_errors=$(grep 'cordon setup failed \[' "$ERR" | grep -vEc '\[(firewall_com|wfp_engine)\]')
   if { [ "$RC" -eq 0 ] || [ "$other_errors" -eq 0 ]; } && grep -q 'ledger was damaged' "$OUT" && grep -q 'ledger problem' "$OUT" &&
      [ -n "$(state_files acl-ledger.damaged.json)" ]; then
     pass "uninstall with a truncated ledger: salvages, reports, keeps the original"

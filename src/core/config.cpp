@@ -723,44 +723,67 @@ std::string trimmed(const std::string& s) {
 
 }  // namespace
 
-Result<std::string> add_writable_rule(const std::string& text, const std::string& dir,
-                                      const std::string& comment) {
+namespace {
+
+// One element of an array cordon rewrites: a string (as written, unguarded) or an integer.
+std::optional<std::string> array_element_text(const toml::node& e) {
+  if (const auto* v = e.as_string()) return toml_string(unguard(v->get()));
+  if (const auto* i = e.as_integer()) return std::to_string(i->get());
+  return std::nullopt;
+}
+
+bool array_holds(const toml::node& e, const ConfigEntry& value) {
+  if (value.integer) {
+    const auto* i = e.as_integer();
+    return i && std::to_string(i->get()) == value.text;
+  }
+  const auto* v = e.as_string();
+  return v && unguard(v->get()) == value.text;
+}
+
+}  // namespace
+
+Result<std::string> add_config_entry(const std::string& text, const std::string& table,
+                                     const std::string& key, const ConfigEntry& value,
+                                     const std::string& comment) {
   const std::string source = "config";
+  const std::string dotted = table + "." + key;
   if (auto checked = parse_config(text, source, ConfigScope::User); !checked) return checked.error();
   toml::parse_result parsed = toml::parse(guard_for_toml(text), source);
   if (!parsed) return usage_error(source, "TOML syntax error");
   std::string note;
   for (char c : comment) note += (c == '\n' || c == '\r') ? ' ' : c;
-  const std::string entry = toml_string(dir) + (note.empty() ? "" : ",  # " + note);
-  const toml::node* fs_node = parsed.table().get("filesystem");
+  const std::string literal = value.integer ? value.text : toml_string(value.text);
+  const std::string entry = literal + (note.empty() ? "" : ",  # " + note);
+  const toml::node* table_node = parsed.table().get(table);
   std::string out;
-  if (!fs_node) {
+  if (!table_node) {
     out = text;
     if (!out.empty() && out.back() != '\n') out += '\n';
-    out += "\n[filesystem]\nwritable = [\n  " + entry + "\n]\n";
+    out += "\n[" + table + "]\n" + key + " = [\n  " + entry + "\n]\n";
   } else {
-    const toml::table* fs = fs_node->as_table();
-    if (!fs || fs->is_inline())
-      return usage_error("filesystem", "is not a [filesystem] table that cordon can add a line to");
+    const toml::table* t = table_node->as_table();
+    if (!t || t->is_inline())
+      return usage_error(table, "is not a [" + table + "] table that cordon can add a line to");
     std::vector<std::string> lines = split_lines(text);
-    const size_t header = fs->source().begin.line;  // 1-based
-    if (header == 0 || header > lines.size() || trimmed(lines[header - 1]).rfind("[filesystem]", 0) != 0)
-      return usage_error("filesystem", "has no [filesystem] header line for cordon to add a line after");
-    const toml::node* w = fs->get("writable");
+    const size_t header = t->source().begin.line;  // 1-based
+    if (header == 0 || header > lines.size() || trimmed(lines[header - 1]).rfind("[" + table + "]", 0) != 0)
+      return usage_error(table, "has no [" + table + "] header line for cordon to add a line after");
+    const toml::node* w = t->get(key);
     if (!w) {
-      lines.insert(lines.begin() + static_cast<long>(header), "writable = [\n  " + entry + "\n]");
+      lines.insert(lines.begin() + static_cast<long>(header), key + " = [\n  " + entry + "\n]");
     } else {
       const toml::array* arr = w->as_array();
       const size_t first = w->source().begin.line, last = w->source().end.line;
       if (!arr || first == 0 || last < first || last > lines.size() ||
-          trimmed(lines[first - 1]).rfind("writable", 0) != 0 || trimmed(lines[last - 1]).empty() ||
+          trimmed(lines[first - 1]).rfind(key, 0) != 0 || trimmed(lines[last - 1]).empty() ||
           trimmed(lines[last - 1]).back() != ']')
-        return usage_error("filesystem.writable", "is not written in a form cordon can add an entry to");
-      std::string rewritten = "writable = [\n";
+        return usage_error(dotted, "is not written in a form cordon can add an entry to");
+      std::string rewritten = key + " = [\n";
       for (const auto& e : *arr) {
-        const auto* v = e.as_string();
-        if (!v) return usage_error("filesystem.writable", "holds a value that is not a string");
-        rewritten += "  " + toml_string(unguard(v->get())) + ",\n";
+        auto element = array_element_text(e);
+        if (!element) return usage_error(dotted, "holds a value that is neither a string nor a number");
+        rewritten += "  " + *element + ",\n";
       }
       rewritten += "  " + entry + "\n]";
       lines.erase(lines.begin() + static_cast<long>(first - 1), lines.begin() + static_cast<long>(last));
@@ -772,13 +795,17 @@ Result<std::string> add_writable_rule(const std::string& text, const std::string
   auto again = parse_config(out, source, ConfigScope::User);
   if (!again) return again.error();
   toml::parse_result check = toml::parse(guard_for_toml(out), source);
-  const toml::array* arr = check ? check.table().at_path("filesystem.writable").as_array() : nullptr;
+  const toml::array* arr = check ? check.table().at_path(dotted).as_array() : nullptr;
   bool found = false;
   if (arr)
-    for (const auto& e : *arr)
-      if (const auto* v = e.as_string(); v && unguard(v->get()) == dir) found = true;
-  if (!found) return usage_error("filesystem.writable", "the edited file does not hold the new entry");
+    for (const auto& e : *arr) found = found || array_holds(e, value);
+  if (!found) return usage_error(dotted, "the edited file does not hold the new entry");
   return out;
+}
+
+Result<std::string> add_writable_rule(const std::string& text, const std::string& dir,
+                                      const std::string& comment) {
+  return add_config_entry(text, "filesystem", "writable", ConfigEntry{dir, false}, comment);
 }
 
 }  // namespace cordon

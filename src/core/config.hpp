@@ -31,6 +31,19 @@ enum class ConfigScope { User, Project };
 // Reads and parses a file; a missing file gives std::nullopt, an unreadable one an Error.
 [[nodiscard]] Result<std::optional<PolicyLayer>> load_config_file(const std::string& path, ConfigScope scope);
 
+// One value for add_config_entry(): a string, or an integer written as digits (a port).
+struct ConfigEntry {
+  std::string text;
+  bool integer = false;
+};
+
+// `text` with `value` added to the array `table.key` (cordon run --ask, "allow always":
+// filesystem.writable, network.allow, network.allow_localhost), in the same ways as
+// add_writable_rule() below, which is this for filesystem.writable.
+[[nodiscard]] Result<std::string> add_config_entry(const std::string& text, const std::string& table,
+                                                   const std::string& key, const ConfigEntry& value,
+                                                   const std::string& comment);
+
 // `text` (a cordon config) with the directory `dir` added to filesystem.writable (cordon
 // run --ask, "allow always"): a new [filesystem] table at the end, a line after the
 // table's header, or the array rewritten on its own lines (comments inside it are lost);

@@ -50,7 +50,12 @@ nlohmann::json to_json(const Denial& d) {
 nlohmann::json to_json(const Grant& g) {
   nlohmann::json j;
   j["operation"] = g.operation;
-  j["path"] = g.path;
+  if (!g.address.empty()) {
+    j["address"] = g.address;
+    j["network"] = g.network;
+  } else {
+    j["path"] = g.path;
+  }
   if (!g.to.empty()) j["to"] = g.to;
   j["answer"] = g.allowed ? "allow" : "deny";
   if (g.allowed) j["scope"] = g.scope;
@@ -156,6 +161,8 @@ RunResult from_json(const nlohmann::json& j) {
       std::string answer;
       field("operation", x.operation);
       field("path", x.path);
+      field("address", x.address);
+      field("network", x.network);
       field("to", x.to);
       field("answer", answer);
       x.allowed = answer == "allow";

@@ -30,12 +30,15 @@ struct Denial {
 
 // One question of `cordon run --ask` / `--learn` and its answer (the run's "grants").
 struct Grant {
-  std::string operation;  // "create", "mkdir", "write", "delete", "rename"
+  std::string operation;  // "create", "mkdir", "write", "delete", "rename"; "connect", "resolve"
   std::string path;       // the file, as it lies on the host (resolved, not as named)
+  std::string address;    // a network question instead of a file: "127.0.0.1:5432", "api.example:443"
+  std::string network;    // with address: "localhost" (a host loopback port) or "domain" (a host name)
   std::string to;         // rename: the new name
   bool allowed = false;
   std::string scope;    // allowed: "once", "run" (the path), "run-directory", "always"
-  std::string rule;     // the path the scope covers (the directory for run-directory, always)
+  std::string rule;     // the path the scope covers (the directory for run-directory, always);
+                        // network: the port ("5432") or the host name the scope covers
   std::string by;       // "user", "learn", "timeout", "earlier answer", "run grant", "config"
   std::string config;   // "always": the config file the rule was written to
   std::string at;       // when it was answered (UTC, ISO 8601)

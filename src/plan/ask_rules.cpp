@@ -86,8 +86,18 @@ std::string learn_fragment(const std::vector<Grant>& grants, const DenialRules& 
   };
   std::map<std::string, Group> dirs;
   std::vector<std::string> uncovered;
+  // Network grants: one rule per host name and per loopback port, with what needed it.
+  std::map<std::string, Group> hosts, ports;
   for (const auto& g : grants) {
     if (!g.allowed) continue;
+    if (!g.network.empty()) {
+      const bool port = g.network == "localhost";
+      if (g.rule.empty() || (port && g.rule.find_first_not_of("0123456789") != std::string::npos)) continue;
+      Group& group = (port ? ports : hosts)[g.rule];
+      ++group.count;
+      if (group.examples.size() < 3) group.examples.push_back(g.operation + " " + g.address);
+      continue;
+    }
     std::vector<std::pair<std::string, bool>> touched = {{g.path, g.operation == "mkdir"}};
     if (!g.to.empty()) touched.emplace_back(g.to, false);
     for (const auto& [p, is_dir] : touched) {
@@ -119,7 +129,8 @@ std::string learn_fragment(const std::vector<Grant>& grants, const DenialRules& 
   };
   std::string out =
       "# Written by cordon run --learn: the writable directories the command needed outside the\n"
-      "# writable roots. Use it with `cordon run --policy FILE`, or copy the rules into a config.\n";
+      "# writable roots, and the hosts and the host's loopback ports it connected to. Use it with\n"
+      "# `cordon run --policy FILE`, or copy the rules into a config.\n";
   if (!kept.empty()) {
     out += "[filesystem]\nwritable = [\n";
     for (const auto& [dir, group] : kept) {
@@ -132,6 +143,25 @@ std::string learn_fragment(const std::vector<Grant>& grants, const DenialRules& 
           one_line(std::to_string(group.count) + " operation" + (group.count == 1 ? "" : "s") + ": " + why) +
           "\n  " + toml_string(dir) + ",\n";
     }
+    out += "]\n";
+  }
+  auto why_of = [&](const Group& group) {
+    std::string why;
+    for (const auto& e : group.examples) why += (why.empty() ? "" : "; ") + e;
+    if (group.count > group.examples.size())
+      why += " and " + std::to_string(group.count - group.examples.size()) + " more";
+    return one_line(std::to_string(group.count) + " time" + (group.count == 1 ? "" : "s") + ": " + why);
+  };
+  if (!hosts.empty() || !ports.empty()) out += "[network]\n";
+  if (!hosts.empty()) {
+    out += "allow = [\n";
+    for (const auto& [host, group] : hosts)
+      out += "  # " + why_of(group) + "\n  " + toml_string(host) + ",\n";
+    out += "]\n";
+  }
+  if (!ports.empty()) {
+    out += "allow_localhost = [\n";
+    for (const auto& [port, group] : ports) out += "  # " + why_of(group) + "\n  " + port + ",\n";
     out += "]\n";
   }
   for (const auto& u : uncovered)

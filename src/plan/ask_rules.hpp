@@ -35,7 +35,8 @@ std::string grant_directory(const DenialRules& rules, const std::string& path, b
 // The config fragment --learn writes: one `filesystem.writable` directory per group of
 // grants (the directory a grant made, else the directory of the file; nested ones fold
 // into the outermost), each commented with what needed it. Denied grants are left out;
-// a grant no directory rule can cover is listed in a comment.
+// a grant no directory rule can cover is listed in a comment. Network grants become one
+// `network.allow` entry per host name and one `network.allow_localhost` port per port.
 std::string learn_fragment(const std::vector<Grant>& grants, const DenialRules& rules);
 
 // A TOML basic string for `s` (quotes, backslashes and control bytes escaped).

@@ -640,6 +640,15 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
     rules.push_back({"write", policy.workspace, "staged (--review)",
                      "overlay: writes go to the change set, the workspace is its read-only lower layer", ""});
   }
+  for (const auto& r : inputs.review_roots) {
+    if (!ns || !plan.review || r.root == policy.workspace ||
+        std::find(roots.begin(), roots.end(), r.root) == roots.end())
+      return usage_error("--review-all", "'" + r.root + "' is not a writable root of this run",
+                         "stage only --writable roots, with --review");
+    plan.review_roots.push_back({r.root, review_overlay_options(r.root, r.upper, r.work)});
+    rules.push_back({"write", r.root, "staged (--review-all)",
+                     "overlay: writes go to the change set, the root is its read-only lower layer", ""});
+  }
 
   // A read-only workspace under /tmp would be hidden by the private /tmp (or made
   // writable by --tmp host): bind it back read-only on top.

@@ -154,6 +154,12 @@ struct LinuxPlanInputs {
   // on the host, in cordon's state. Empty: no review.
   std::string review_upper = {};
   std::string review_work = {};
+  // `--review-all`: the other writable roots staged too, each with its own upper and work
+  // directories in the change set. Each `root` must be one of the policy's writable roots.
+  struct ReviewRoot {
+    std::string root, upper, work;
+  };
+  std::vector<ReviewRoot> review_roots = {};
 };
 
 // The workspace as an overlay (docs/review.md): the real workspace the lower layer, the
@@ -195,6 +201,8 @@ struct LinuxPlan {
   std::vector<std::string> gitdirs;
   // --review: the workspace is an overlay whose writes go to the change set.
   std::optional<ReviewOverlay> review;
+  // --review-all: the other writable roots as overlays too, mounted like the workspace's.
+  std::vector<ReviewOverlay> review_roots;
   // With the creation broker: `.git` pointer files below the top of a writable root (a
   // linked worktree's, a submodule's checkout). No read-only bind, so that `git worktree
   // remove` and `prune` can delete them: the broker refuses every write to the file itself

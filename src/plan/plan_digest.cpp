@@ -30,6 +30,13 @@ std::string plan_digest(const LinuxPlan& plan) {
   for (const auto& r : plan.landlock.rules) field(text, r.path + "=" + std::to_string(r.access));
   text += '|';
   for (const auto& g : plan.git_watch) field(text, g);
+  // The review overlays (their options name the change set's directories): a worker
+  // planned without --review, or for another change set or another set of staged roots,
+  // must never serve a review call. `cordon mcp --review` prestarts no worker today; this
+  // keeps that true of any later one.
+  text += '|';
+  if (plan.review) field(text, plan.review->target + "=" + plan.review->options);
+  for (const auto& r : plan.review_roots) field(text, r.target + "=" + r.options);
   // FNV-1a, 64 bits twice with different offsets: not a security boundary (both plans
   // are cordon's own), only a change detector.
   uint64_t a = 1469598103934665603ULL, b = 0x9E3779B97F4A7C15ULL;

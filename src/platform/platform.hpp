@@ -43,6 +43,8 @@ struct RunRequest {
   unsigned short tty_rows = 24, tty_columns = 80;  // the pty's size when no stream is a terminal
   // --review [ID] (docs/review.md): the workspace's writes go to a change set ("" = a new one).
   std::optional<std::string> review;
+  // --review-all: the other writable roots are staged too (one layer each in the change set).
+  bool review_all = false;
   AskMode ask = AskMode::Off;
   int ask_timeout_seconds = 60;  // no answer by then: deny
   std::string learn_file;        // --learn: where the config fragment goes

@@ -438,6 +438,86 @@ TEST(Containment, ManyOverlappingProtectedPathsStayReadOnly) {
   EXPECT_FALSE(contains(o.out, "SECRET")) << o.out;
 }
 
+// A writable root with many protected paths clones them from detached copies of itself; one
+// with a few clones them from the live tree (mounts.cpp, kDetachedCopyMin). Both kinds in one
+// run, one nested in the other: the inner root's path must be taken from the inner root (not
+// from the outer root's copy), and every protected path, on either side of the threshold,
+// stays read-only (and nosuid, nodev) while the rest of both roots stays writable.
+TEST(Containment, ProtectedPathsAboveAndBelowTheCopyThresholdStayReadOnly) {
+  if (!have_tool("git")) GTEST_SKIP() << "git is not installed";
+  Sandbox box;
+  make_repo_outside(box);  // .git: a pin and two protected paths (hooks, config)
+  std::vector<std::string> opts = {"--writable", box.ws / "inner"};
+  for (int i = 0; i < 20; ++i) {
+    write_file(box.ws / ("many/" + std::to_string(i)), "orig\n");
+    opts.push_back("--protect=" + (box.ws / ("many/" + std::to_string(i))));
+  }
+  write_file(box.ws / "inner/few", "orig\n");
+  opts.push_back("--protect=" + (box.ws / "inner/few"));
+  const std::string show_mounts =
+      "grep -E ' " + box.ws.path() + "/(many/0|inner/few|\\.git) ' /proc/self/mountinfo";
+  const std::string writes =
+      "echo evil > many/0; echo evil > many/19; echo evil > inner/few; echo ok > inner/made; echo ok > made";
+  auto o = box.sh(writes + "; " + show_mounts + "; true", opts);
+  EXPECT_EQ(read_file(box.ws / "made"), "ok\n") << o.err;
+  EXPECT_EQ(read_file(box.ws / "inner/made"), "ok\n") << o.err;
+  for (const char* f : {"many/0", "many/19", "inner/few"}) EXPECT_EQ(read_file(box.ws / f), "orig\n") << f;
+  // The mount options of each: many/0 and inner/few read-only, .git (a pin) writable; all nosuid, nodev.
+  int lines = 0;
+  std::istringstream out(o.out);
+  for (std::string line; std::getline(out, line);) {
+    ++lines;
+    const bool pin = contains(line, "/.git ");
+    EXPECT_TRUE(contains(line, pin ? " rw,nosuid,nodev" : " ro,nosuid,nodev")) << line;
+  }
+  EXPECT_EQ(lines, 3) << o.out << o.err;
+}
+
+// Denied files in one directory share it, opened once, like protected paths (mounts.cpp):
+// files of several directories in turn, one inside a protected directory (masked after
+// that directory's bind: the mask must land in the bind, not under it), protected and
+// denied files side by side. Each denied file reads empty through its own path, through
+// a symbolic link made beforehand, after its directory is renamed, and through a hard
+// link the command tries to make; new files next to them stay readable and writable.
+TEST(Containment, ManyDeniedFilesInSharedDirectoriesStayHidden) {
+  Sandbox box;
+  std::vector<std::string> opts;
+  for (int d = 0; d < 3; ++d)
+    for (int i = 0; i < 30; ++i)
+      write_file(box.ws / ("s" + std::to_string(d) + "/" + std::to_string(i)),
+                 "SECRET-" + std::to_string(i) + "\n");
+  write_file(box.ws / "p/keep", "orig\n");
+  write_file(box.ws / "p/inner", "SECRET-inner\n");
+  for (int i = 0; i < 30; ++i) {
+    for (int d = 0; d < 3; ++d) {
+      if (d == 2 && i % 2) continue;  // s2: odd files stay readable
+      opts.push_back("--deny-read=" + (box.ws / ("s" + std::to_string(d) + "/" + std::to_string(i))));
+    }
+  }
+  opts.push_back("--protect=" + (box.ws / "p"));
+  opts.push_back("--deny-read=" + (box.ws / "p/inner"));
+  opts.push_back("--protect=" + (box.ws / "s2/1"));
+  ASSERT_EQ(::symlink("s0/5", (box.ws / "link").c_str()), 0);
+  auto o = box.sh(
+      "cat s0/0 s0/29 s1/0 s1/29 s2/0 s2/28 p/inner link; echo; cat s2/1 s2/29; "
+      "ln s0/7 hard 2>/dev/null; cat hard 2>/dev/null; "
+      "echo new > s0/new; cat s0/new; echo evil > s2/1; echo evil > p/keep; "
+      "mv s1 s1x 2>/dev/null; cat s1x/3 s1/3 2>/dev/null; true",
+      opts);
+  EXPECT_FALSE(contains(o.out, "SECRET-0\n")) << o.out << o.err;
+  EXPECT_FALSE(contains(o.out, "SECRET-28")) << o.out;
+  EXPECT_FALSE(contains(o.out, "SECRET-inner")) << o.out;
+  EXPECT_FALSE(contains(o.out, "SECRET-5")) << "through a symbolic link: " << o.out;
+  EXPECT_FALSE(contains(o.out, "SECRET-7")) << "through a hard link made inside: " << o.out;
+  EXPECT_FALSE(contains(o.out, "SECRET-3")) << "after renaming the directory: " << o.out;
+  EXPECT_TRUE(contains(o.out, "SECRET-1\n") && contains(o.out, "SECRET-29\n"))
+      << "s2's odd files are not denied: " << o.out << o.err;
+  EXPECT_TRUE(contains(o.out, "new\n")) << "a new file beside denied ones: " << o.out << o.err;
+  EXPECT_EQ(read_file(box.ws / "s2/1"), "SECRET-1\n") << "protected beside denied ones";
+  EXPECT_EQ(read_file(box.ws / "p/keep"), "orig\n");
+  EXPECT_EQ(read_file(box.ws / "s0/0"), "SECRET-0\n") << "the host's file is untouched";
+}
+
 // ---- reads ----------------------------------------------------------------------------
 
 TEST(Containment, SecretsInHomeAreUnreadableButOtherHomeFilesAreNot) {

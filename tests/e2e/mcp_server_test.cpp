@@ -202,6 +202,40 @@ TEST(McpServer, CancellationKillsTheTreeWithoutUserNamespaces) {
   EXPECT_EQ(structured(s.response(4))["stdout"], "after\n");
 }
 
+// A call is answered once its worker's result is out, without waiting for the worker's own
+// exit (runner.cpp): by then nothing the command started may run any more. Checked at
+// once when the answer arrives, not eventually: leftovers that ignore SIGTERM, one no
+// longer the command's child, one in a session of its own.
+void expect_nothing_left_when_answered(McpServer& s, const std::string& marker) {
+  for (int id = 1; id <= 3; ++id) {
+    const std::string m = marker + std::to_string(id);
+    s.call(id, {{"command", "trap '' TERM; sleep " + m + "1 & (sleep " + m + "2 &); setsid sleep " + m +
+                                "3 & echo started"}});
+    const auto r = s.response(id);
+    EXPECT_FALSE(host_runs("sleep " + m)) << "a process of call " << id << " outlived its answer";
+    EXPECT_EQ(structured(r)["stdout"], "started\n") << r.dump();
+    EXPECT_EQ(structured(r)["exit_code"], 0) << r.dump();
+  }
+}
+
+TEST(McpServer, NothingACallStartedRunsWhenItIsAnswered) {
+  TempDir ws;
+  McpServer s(ws.path());
+  expect_nothing_left_when_answered(s, "5" + std::to_string(::getpid() % 10000) + "7");
+}
+
+TEST(McpServer, NothingACallStartedRunsWhenItIsAnsweredWithoutUserNamespaces) {
+  TempDir ws;
+  {
+    auto probe =
+        run_process({no_userns_binary(), cordon_binary(), "check", "--no-config", "--json"}, ws.path());
+    if (contains(probe.out, "\"landlock_abi\": 0"))
+      GTEST_SKIP() << "Landlock is unavailable: no Landlock-only mode here";
+  }
+  McpServer s(ws.path(), {"--best-effort"}, {no_userns_binary()});
+  expect_nothing_left_when_answered(s, "7" + std::to_string(::getpid() % 10000) + "5");
+}
+
 // The parent pid of `pid`, from /proc (0 when unknown).
 pid_t parent_of(pid_t pid) {
   const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");

@@ -8,107 +8,11 @@
 #include <cstring>
 
 #include "e2e/harness.hpp"
+#include "e2e/pty_harness.hpp"
 
 namespace {
 
 using namespace cordon_test;
-
-// A terminal emulator in miniature: the master of a pty pair whose slave is cordon's
-// controlling terminal and standard streams (stdout may be a pipe instead).
-class OuterTerminal {
- public:
-  OuterTerminal(unsigned short rows = 33, unsigned short cols = 101) {
-    master_ = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (master_ < 0 || ::grantpt(master_) != 0 || ::unlockpt(master_) != 0) return;
-    slave_ = ::open(::ptsname(master_), O_RDWR | O_NOCTTY | O_CLOEXEC);
-    winsize ws{rows, cols, 0, 0};
-    ::ioctl(master_, TIOCSWINSZ, &ws);
-    ::fcntl(master_, F_SETFL, O_NONBLOCK);
-  }
-  ~OuterTerminal() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    for (int fd : {master_, slave_, pipe_read_})
-      if (fd >= 0) ::close(fd);
-  }
-  bool ok() const { return master_ >= 0 && slave_ >= 0; }
-  int slave() const { return slave_; }
-  int master() const { return master_; }
-
-  void start(const std::vector<std::string>& argv, const std::string& cwd,
-             const std::vector<std::string>& env, bool stdout_pipe = false) {
-    int out[2] = {-1, -1};
-    if (stdout_pipe && ::pipe2(out, O_CLOEXEC) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::signal(SIGPIPE, SIG_DFL);
-      ::setsid();
-      ::ioctl(slave_, TIOCSCTTY, 0);
-      ::dup2(slave_, 0), ::dup2(stdout_pipe ? out[1] : slave_, 1), ::dup2(slave_, 2);
-      if (::chdir(cwd.c_str()) != 0) ::_exit(122);
-      for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
-      std::vector<char*> a;
-      for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-      a.push_back(nullptr);
-      ::execv(a[0], a.data());
-      ::_exit(121);
-    }
-    if (stdout_pipe) {
-      ::close(out[1]);
-      pipe_read_ = out[0];
-    }
-  }
-
-  // Reads the terminal's screen until `needle` appears (true) or `ms` pass.
-  bool expect(const std::string& needle, int ms = 15000) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-    while (screen_.find(needle, seen_) == std::string::npos) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return false;
-      pollfd p{master_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 200))) > 0) pump();
-    }
-    seen_ = screen_.find(needle, seen_) + needle.size();
-    return true;
-  }
-  void send(const std::string& bytes) {
-    ssize_t n = ::write(master_, bytes.data(), bytes.size());
-    (void)n;
-  }
-  // Waits (bounded) for cordon's exit; returns its code, -1 on a timeout (then killed).
-  int wait(int ms = 30000) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-    int status = 0;
-    while (::waitpid(pid_, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) return -1;  // the destructor kills it
-      pollfd p{master_, POLLIN, 0};
-      if (::poll(&p, 1, 50) > 0) pump();
-    }
-    pid_ = -1;
-    pump();
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  std::string piped() {
-    std::string out;
-    char buf[4096];
-    for (ssize_t n; pipe_read_ >= 0 && (n = ::read(pipe_read_, buf, sizeof buf)) > 0;) out.append(buf, n);
-    return out;
-  }
-  const std::string& screen() const { return screen_; }
-
- private:
-  void pump() {
-    char buf[4096];
-    for (ssize_t n; (n = ::read(master_, buf, sizeof buf)) > 0;) screen_.append(buf, static_cast<size_t>(n));
-  }
-  int master_ = -1, slave_ = -1, pipe_read_ = -1;
-  pid_t pid_ = -1;
-  std::string screen_;
-  size_t seen_ = 0;
-};
 
 bool same_modes(const termios& a, const termios& b) {
   return a.c_iflag == b.c_iflag && a.c_oflag == b.c_oflag && a.c_cflag == b.c_cflag &&
@@ -122,8 +26,6 @@ std::vector<std::string> cordon_argv(std::vector<std::string> opts, std::vector<
   argv.insert(argv.end(), command.begin(), command.end());
   return argv;
 }
-
-constexpr const char* kNoOuterPty = "no pty pair for the outer terminal (posix_openpt failed)";
 
 TEST(Tty, TheCommandHasItsOwnTerminalAndDevTtyOpens) {
   Sandbox box;

@@ -1,10 +1,13 @@
 // Test helper, run inside the sandbox: the calls that make a name, in the forms a shell
 // cannot make (tests/e2e/create_broker_test.cpp).
 //
-//   create_probe race NAME ITERATIONS   one thread flips a path buffer between NAME and an
+//   create_probe race NAME ITERATIONS [SECONDS]
+//                                       one thread flips a path buffer between NAME and an
 //                                       ordinary name while another makes a directory, a
-//                                       file, a symlink and a rename target from it; prints
-//                                       how many ordinary names were made
+//                                       file, a symlink and a rename target from it, for
+//                                       ITERATIONS rounds or SECONDS (60), whichever ends first;
+//                                       prints "made K refused K rounds K" (ordinary names
+//                                       made, calls refused, rounds run)
 //   create_probe tmpfile NAME           O_TMPFILE in ".", written, then linked as NAME
 //   create_probe dirfd NAME             openat(open("."), NAME, O_CREAT), written
 //   create_probe exchange A B           renameat2(A, B, RENAME_EXCHANGE)
@@ -33,6 +36,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
@@ -44,7 +48,7 @@
 
 namespace {
 
-int race(const char* bad, long iterations) {
+int race(const char* bad, long iterations, long seconds) {
   static char buf[256];
   const std::string good = "ordinary";
   std::atomic<bool> stop{false};
@@ -56,26 +60,27 @@ int race(const char* bad, long iterations) {
       std::memcpy(buf, want, std::strlen(want) + 1);
     }
   });
-  long made = 0;
-  for (long i = 0; i < iterations; ++i) {
-    if (::mkdir(buf, 0755) == 0) ++made;
+  // Bounded by time as well: on a loaded machine each brokered call waits for a CPU.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  long made = 0, refused = 0, rounds = 0;
+  auto count = [&](bool ok) { ok ? ++made : errno == EACCES ? ++refused : 0; };
+  for (; rounds < iterations && std::chrono::steady_clock::now() < deadline; ++rounds) {
+    count(::mkdir(buf, 0755) == 0);
     ::rmdir(good.c_str());
     int fd = ::open(buf, O_CREAT | O_WRONLY, 0644);
-    if (fd >= 0) {
-      ++made;
-      ::close(fd);
-    }
+    count(fd >= 0);
+    if (fd >= 0) ::close(fd);
     ::unlink(good.c_str());
-    if (::symlink("target", buf) == 0) ++made;
+    count(::symlink("target", buf) == 0);
     ::unlink(good.c_str());
     fd = ::open("src", O_CREAT | O_WRONLY, 0644);
     if (fd >= 0) ::close(fd);
-    if (::rename("src", buf) == 0) ++made;
+    count(::rename("src", buf) == 0);
     ::unlink(good.c_str());
   }
   stop = true;
   flipper.join();
-  std::printf("made %ld\n", made);
+  std::printf("made %ld refused %ld rounds %ld\n", made, refused, rounds);
   return 0;
 }
 
@@ -134,7 +139,9 @@ int write_all(int fd, const char* text) {
 int main(int argc, char** argv) {
   if (argc < 3) return 2;
   const std::string mode = argv[1];
-  if (mode == "race" && argc == 4) return race(argv[2], std::strtol(argv[3], nullptr, 10));
+  if (mode == "race" && (argc == 4 || argc == 5))
+    return race(argv[2], std::strtol(argv[3], nullptr, 10),
+                argc == 5 ? std::strtol(argv[4], nullptr, 10) : 60);
   if (mode == "tmpfile") {
     int fd = ::open(".", O_TMPFILE | O_WRONLY, 0644);
     if (fd < 0 || write_all(fd, "tmpfile\n")) return std::perror("O_TMPFILE"), 1;

@@ -114,6 +114,60 @@ TEST(LearnFragment, ControlBytesInNamesAreNeitherCommentsNorKeys) {
   ASSERT_EQ(layer->writable.size(), 1u) << text;
 }
 
+Grant network_grant(const std::string& kind, const std::string& address, const std::string& rule,
+                    bool allowed = true) {
+  Grant g;
+  g.operation = "connect";
+  g.address = address;
+  g.network = kind;
+  g.rule = rule;
+  g.allowed = allowed;
+  return g;
+}
+
+TEST(LearnFragment, OneRulePerHostAndPortEachCommented) {
+  const DenialRules r = rules();
+  std::vector<Grant> gs = {network_grant("domain", "pypi.org:443", "pypi.org"),
+                           network_grant("domain", "pypi.org:80", "pypi.org"),
+                           network_grant("localhost", "127.0.0.1:5432", "5432"),
+                           network_grant("localhost", "[::1]:6379", "6379"),
+                           network_grant("domain", "evil.test:443", "evil.test", false),
+                           network_grant("localhost", "127.0.0.1:1", "1; x")};  // not a port: no rule
+  gs.push_back(grant("create", "/home/u/.npm/x"));
+  const std::string text = learn_fragment(gs, r);
+  EXPECT_NE(text.find("[network]\nallow = [\n  # 2 times: connect pypi.org:443; connect pypi.org:80\n"
+                      "  \"pypi.org\",\n]\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("allow_localhost = [\n  # 1 time: connect 127.0.0.1:5432\n  5432,\n"
+                      "  # 1 time: connect [::1]:6379\n  6379,\n]\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("evil.test"), std::string::npos) << text;
+  EXPECT_EQ(text.find("1; x"), std::string::npos) << text;
+  auto layer = parse_config(text, "learned.toml", ConfigScope::User);
+  ASSERT_TRUE(layer) << layer.error().message() << "\n" << text;
+  ASSERT_EQ(layer->allow_domains.size(), 1u);
+  EXPECT_EQ(layer->allow_domains[0].value, "pypi.org");
+  ASSERT_EQ(layer->allow_localhost.size(), 2u);
+  EXPECT_EQ(layer->writable.size(), 1u);
+}
+
+TEST(AddConfigEntry, APortAndAHostIntoTheNetworkTable) {
+  auto a = add_config_entry("", "network", "allow_localhost", ConfigEntry{"5432", true}, "why");
+  ASSERT_TRUE(a) << a.error().message();
+  EXPECT_EQ(*a, "\n[network]\nallow_localhost = [\n  5432,  # why\n]\n");
+  auto b = add_config_entry(*a, "network", "allow", ConfigEntry{"pypi.org", false}, "");
+  ASSERT_TRUE(b) << b.error().message();
+  EXPECT_EQ(*b, "\n[network]\nallow = [\n  \"pypi.org\"\n]\nallow_localhost = [\n  5432,  # why\n]\n");
+  auto c = add_config_entry(*b, "network", "allow_localhost", ConfigEntry{"6379", true}, "");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_NE(c->find("allow_localhost = [\n  5432,\n  6379\n]"), std::string::npos) << *c;
+  // A form it does not edit: an error, nothing written.
+  EXPECT_FALSE(
+      add_config_entry("network = { mode = \"off\" }\n", "network", "allow", ConfigEntry{"a.b", false}, ""));
+}
+
 TEST(AddWritableRule, NewTableNewKeyOrOneMoreEntry) {
   auto a = add_writable_rule("", "/home/u/.npm", "why");
   ASSERT_TRUE(a) << a.error().message();

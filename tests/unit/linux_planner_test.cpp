@@ -1438,4 +1438,32 @@ TEST(LinuxPlanner, ABareRepositorysRelativeHooksPathIsItsOwn) {
   EXPECT_TRUE(refused.count("/home/u/proj/remote.git/custom-hooks"));
 }
 
+// --review-all: each staged root becomes an overlay of its own, named in the report; a
+// root that is not a writable root of the policy is refused, never mounted.
+TEST(LinuxPlanner, ReviewAllStagesEachWritableRootAsAnOverlay) {
+  FakeFs fs = base_fs();
+  Policy p = base_policy();
+  p.writable = {"/home/u/.cache"};
+  LinuxPlanInputs in = kInputs;
+  in.review_upper = "/s/reviews/a/upper";
+  in.review_work = "/s/reviews/a/work";
+  in.review_roots = {{"/home/u/.cache", "/s/reviews/a/roots/1/upper", "/s/reviews/a/roots/1/work"}};
+  auto plan = plan_linux(p, host(7), fs, in);
+  ASSERT_TRUE(plan) << plan.error().message();
+  ASSERT_TRUE(plan->review.has_value());
+  ASSERT_EQ(plan->review_roots.size(), 1u);
+  EXPECT_EQ(plan->review_roots[0].target, "/home/u/.cache");
+  EXPECT_EQ(plan->review_roots[0].options,
+            "lowerdir=/home/u/.cache,upperdir=/s/reviews/a/roots/1/upper,workdir=/s/reviews/a/roots/1/work,"
+            "userxattr");
+  bool reported = false;
+  for (const auto& r : plan->report.rules)
+    reported = reported || (r.subject == "/home/u/.cache" && r.effect == "staged (--review-all)");
+  EXPECT_TRUE(reported);
+  in.review_roots = {{"/etc", "/s/u", "/s/w"}};
+  EXPECT_FALSE(plan_linux(p, host(7), fs, in));
+  in.review_roots = {{"/home/u/proj", "/s/u", "/s/w"}};  // the workspace has its own overlay
+  EXPECT_FALSE(plan_linux(p, host(7), fs, in));
+}
+
 }  // namespace cordon

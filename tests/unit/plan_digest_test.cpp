@@ -38,6 +38,21 @@ TEST(PlanDigest, ChangesWithWhatTheSandboxEnforces) {
   EXPECT_NE(plan_digest(a), plan_digest(b));
 }
 
+// A worker planned without --review (or for another change set, or other staged roots)
+// never matches a review plan.
+TEST(PlanDigest, ReviewOverlaysCount) {
+  const std::string d = plan_digest(base());
+  LinuxPlan review = base();
+  review.review = ReviewOverlay{"/w", "lowerdir=/w,upperdir=/s/reviews/a/upper,workdir=/s/reviews/a/work"};
+  EXPECT_NE(plan_digest(review), d);
+  LinuxPlan other = review;
+  other.review->options = "lowerdir=/w,upperdir=/s/reviews/b/upper,workdir=/s/reviews/b/work";
+  EXPECT_NE(plan_digest(other), plan_digest(review));
+  LinuxPlan all = review;
+  all.review_roots.push_back({"/c", "lowerdir=/c,upperdir=/s/reviews/a/roots/1/upper"});
+  EXPECT_NE(plan_digest(all), plan_digest(review));
+}
+
 // A placeholder cordon makes for a missing protected path and that path existing give the
 // same sandbox: a warm worker is not thrown away because another one made the placeholder.
 TEST(PlanDigest, PlaceholdersDoNotCount) {

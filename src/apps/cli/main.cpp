@@ -289,6 +289,7 @@ int main(int argc, char** argv) {
   run.tty_rows = req.tty_rows;
   run.tty_columns = req.tty_columns;
   run.review = req.review;
+  run.review_all = req.review_all;
   switch (req.command) {
     case cordon::cli::Command::Check: {
       auto report = cordon::platform::check(*policy);
@@ -324,11 +325,11 @@ int main(int argc, char** argv) {
     }
     case cordon::cli::Command::Mcp:
 #ifndef _WIN32
+      // Only --ask on the server's own command line (the client's config) asks: the user
+      // config's `ask = true` is for cordon run's terminal.
       return cordon::server::serve_mcp(
-          // Only --ask on the server's own command line (the client's config) asks: the user
-          // config's `ask = true` is for cordon run's terminal.
-          *policy, {req.mcp_review, req.flags.ask && req.flags.ask->value, req.ask_timeout_seconds,
-                    run.ask_config_file});
+          *policy, {req.mcp_review || req.mcp_review_all, req.mcp_review_all,
+                    req.flags.ask && req.flags.ask->value, req.ask_timeout_seconds, run.ask_config_file});
 #else
       // The MCP server runs each command through the POSIX runner; Windows needs its own.
       return fail(cordon::usage_error("mcp", "cordon mcp is not available on Windows yet"));

@@ -251,8 +251,10 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
                   "SECONDS without an answer to --ask: deny (default 60)")
       ->check(CLI::Range(1, 3600));
   run->add_option("--learn", req.learn_file,
-                  "FILE: grant every operation --ask would ask about WITHOUT ASKING (each grant is printed), "
-                  "and write a config fragment with the rules that allow them to FILE (use with --policy)");
+                  "FILE: grant every operation --ask would ask about WITHOUT ASKING (writes outside the "
+                  "writable roots, hosts not on the allowlist, the host's loopback ports; each grant is "
+                  "printed), and write a config fragment with the rules that allow them to FILE (use with "
+                  "--policy)");
   run->add_option("--policy", req.policy_files,
                   "FILE: a cordon config fragment (such as --learn wrote) read after the config files "
                   "(repeatable)")
@@ -287,6 +289,10 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
       "--review", review_id,
       "[ID] stage the workspace's writes in a change set (a new one, or ID's) instead of writing the "
       "workspace; then cordon review show|diff|apply|discard ID (docs/review.md)");
+  bool review_all = false;
+  run->add_flag("--review-all", review_all,
+                "with --review (implied): stage the other writable roots' writes (--writable DIR, caches) "
+                "in the change set too, instead of writing them directly (docs/review.md)");
   // Required unless --mcp-request: checked in main.cpp.
   run->add_option("command", run_cmd, "the command, after --");
 
@@ -307,6 +313,8 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
   mcp->add_flag("--review", req.mcp_review,
                 "stage every call's workspace writes in one change set (a tool review_changes shows it; "
                 "docs/review.md)");
+  mcp->add_flag("--review-all", req.mcp_review_all,
+                "with --review (implied): stage the other writable roots' writes too (docs/review.md)");
 
   auto* review = app.add_subcommand(
       "review",
@@ -399,6 +407,10 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
                            "1 to 64 letters, digits, '.', '_' or '-', not starting with '.'");
       req.review = review_id == kNewReview ? "" : review_id;
     }
+    if (review_all) {
+      if (!req.review) req.review = "";
+      req.review_all = true;
+    }
   } else if (review->parsed()) {
     req.command = Command::Review;
     if (review_args.empty())
@@ -456,7 +468,7 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
     return usage_error("--ask", "conflicts with --learn");
   // cordon mcp --ask asks through the client (MCP elicitation); a change set is reviewed
   // as a whole afterwards, not asked about one write at a time.
-  if (req.command == Command::Mcp && req.flags.ask && req.mcp_review)
+  if (req.command == Command::Mcp && req.flags.ask && (req.mcp_review || req.mcp_review_all))
     return usage_error("--ask", "conflicts with --review");
   if (req.no_config && req.config_file) return usage_error("--config", "conflicts with --no-config");
   return req;

@@ -39,6 +39,8 @@ struct CliRequest {
   std::optional<int> plan_digest_fd;       // cordon run --plan-digest-fd N (internal to cordon mcp)
   std::optional<int> policy_fd;            // cordon run --policy-fd N (internal to cordon mcp)
   bool mcp_review = false;                 // cordon mcp --review
+  bool mcp_review_all = false;             // cordon mcp --review-all (implies --review)
+  bool review_all = false;                 // cordon run --review-all (implies --review)
   std::optional<std::string> review;       // cordon run --review [ID] ("" = a new change set)
   platform::ReviewRequest review_request;  // cordon review ACTION ...
   std::optional<std::string> learn_file;   // cordon run --learn FILE

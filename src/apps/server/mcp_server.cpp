@@ -63,6 +63,7 @@ class Server {
   Server(const Policy& policy, const McpOptions& options)
       : policy_(policy),
         review_(options.review),
+        review_all_(options.review_all),
         ask_(options.ask),
         ask_timeout_seconds_(options.ask_timeout_seconds),
         ask_config_file_(options.ask_config_file),
@@ -474,12 +475,12 @@ class Server {
     if (r.review) {
       auto m = set_lock(*r.review);
       std::lock_guard one(*m);
-      return pool_.run(r, call.cancel_read, &call.output_bytes, {"--review=" + *r.review});
+      return pool_.run(r, call.cancel_read, &call.output_bytes, review_args("--review=" + *r.review));
     }
     std::unique_lock first(first_mu_);
     const std::string id = server_review_id();
     if (id.empty()) {
-      Outcome o = pool_.run(r, call.cancel_read, &call.output_bytes, {"--review"});
+      Outcome o = pool_.run(r, call.cancel_read, &call.output_bytes, review_args("--review"));
       if (o.result.review.is_object())
         if (auto made = o.result.review.find("id"); made != o.result.review.end() && made->is_string()) {
           std::lock_guard lock(ids_mu_);
@@ -490,7 +491,14 @@ class Server {
     first.unlock();
     auto m = set_lock(id);
     std::lock_guard one(*m);
-    return pool_.run(r, call.cancel_read, &call.output_bytes, {"--review=" + id});
+    return pool_.run(r, call.cancel_read, &call.output_bytes, review_args("--review=" + id));
+  }
+
+  // The run's --review argument, and --review-all when the server stages every root.
+  std::vector<std::string> review_args(std::string review) const {
+    std::vector<std::string> args{std::move(review)};
+    if (review_all_) args.emplace_back("--review-all");
+    return args;
   }
 
   nlohmann::json review_changes(const nlohmann::json& args) {
@@ -544,6 +552,7 @@ class Server {
 
   const Policy& policy_;
   const bool review_;
+  const bool review_all_;
   const bool ask_;
   const int ask_timeout_seconds_;
   const std::string ask_config_file_;

@@ -34,6 +34,8 @@ struct McpOptions {
   // on one change set run one at a time; no worker is prestarted (each would lock the
   // set); the tool review_changes reads the set. Nothing applies or discards it.
   bool review = false;
+  // cordon mcp --review-all: every call also stages the other writable roots (implies review).
+  bool review_all = false;
   // cordon mcp --ask (docs/agent-integration.md): an operation `cordon run --ask` would
   // ask about is asked through the client with elicitation/create, when the client
   // declared the elicitation capability at initialize; otherwise refused as without

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -98,6 +99,32 @@ void kill_tree(pid_t worker) {
     for (pid_t p : below) ::kill(p, SIGKILL);
   }
   ::kill(worker, SIGKILL);
+}
+
+// A worker whose call is answered: reaped off the call's path, SIGKILL (with whatever is
+// below it) only if it hangs.
+void reap_later(pid_t worker) {
+  std::thread([worker] {
+    bool reaped = false;
+    for (int i = 0; i < 300 && !reaped; ++i) {
+      const pid_t r = ::waitpid(worker, nullptr, WNOHANG);
+      reaped = r == worker || (r < 0 && errno != EINTR);  // ECHILD: gone; never kill a reused pid
+      if (!reaped) ::usleep(1000 * std::min(10, 1 + i));
+    }
+    if (!reaped) {
+      kill_tree(worker);
+      ::waitpid(worker, nullptr, 0);
+    }
+  }).detach();
+}
+
+// A complete result, not a failure: one JSON object with the command's exit code. Anything
+// else waits for the worker's exit status as before.
+bool report_is_final(const std::string& text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object() || !j.contains("exit_code") || !j["exit_code"].is_number_integer()) return false;
+  const auto error = j.find("sandbox_error");
+  return error == j.end() || (error->is_boolean() && !error->get<bool>());
 }
 
 RunResult result_from_report(const std::string& text) {
@@ -328,7 +355,7 @@ Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd, std::atomi
   const auto deadline =
       start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                   std::chrono::duration<double>(has_deadline ? *request.timeout_seconds : 0.0));
-  bool killed = false, exited = false;
+  bool killed = false, exited = false, reaped_later = false;
   int status = 0;
   char buf[65536];
   // Readable when the worker exits (its pipes may stay open a little longer, see below).
@@ -392,6 +419,21 @@ Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd, std::atomi
       else if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
         channel_open = false;  // the worker is gone
     }
+    if (!w->report.valid() && !killed && !exited && report_is_final(report)) {
+      // The worker wrote its result and closed it: its sandbox is gone by then (the
+      // init reaped with every process of its pid namespace, or, without one, the
+      // leftovers killed by the worker, a child subreaper). What remains is the
+      // worker's own exit (the namespaces' teardown, about a millisecond), which this
+      // call need not wait for: the output the command wrote is in the pipes already.
+      for (UniqueFd* fd : {&w->out, &w->err}) {
+        if (!fd->valid()) continue;
+        set_nonblock(fd->get());
+        for (ssize_t n; (n = ::read(fd->get(), buf, sizeof buf)) > 0;)
+          (fd == &w->out ? out : err).add(buf, static_cast<size_t>(n));
+      }
+      reaped_later = true;
+      break;
+    }
     if (fds[3].revents & (POLLOUT | POLLERR | POLLHUP)) {
       ssize_t n = ::write(w->in.get(), input.data() + written, input.size() - written);
       if (n > 0)
@@ -411,7 +453,10 @@ Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd, std::atomi
       }
     }
   }
-  if (!exited) ::waitpid(w->pid, &status, 0);
+  if (reaped_later)
+    reap_later(w->pid);
+  else if (!exited)
+    ::waitpid(w->pid, &status, 0);
 
   if (killed) {
     RunResult r = report.empty() ? RunResult{} : result_from_report(report);

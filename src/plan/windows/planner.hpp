@@ -118,8 +118,13 @@ struct StubFile {
 struct Stage2Facts {
   StageStatus status;      // the setup marker: stage 2 is active when status.stage2
   std::string runner_dir;  // <state dir>\runner: read+execute for the sandbox group
-  // Why the firewall rules do not take effect now ("" = they do); probed by the platform.
+  // Why the firewall rules do not take effect now ("" = they do: each rule read back as
+  // planned, the firewall on for every active profile, local rules merged); probed by
+  // the platform at every run.
   std::string firewall_not_effective;
+  // Why cordon's WFP filters cannot be counted on now ("" = the provider, the sublayer and
+  // every filter were read back at this run and are as planned); probed by the platform.
+  std::string wfp_not_verified = "not probed";
   bool active() const { return status.stage2 && status.marker.has_value(); }
 };
 

@@ -337,27 +337,41 @@ void add_stage_rows(PlanReport& report, const Policy& policy, const Stage2Facts&
       "the granted roots");
   if (m.read_grants_pending)
     report.notes.push_back("stage 2 read grants are still being applied (cordon setup status)");
-  // The rules exist (the marker says setup verified them); whether they take effect
-  // now is probed (facts.firewall_not_effective). Even then, traffic that services send
-  // on the sandbox user's behalf (DNS Client, the SMB redirector, WebDAV, BITS) is not
-  // the user's own socket and passes: network off is Degraded, never Enforced, in stage 2.
+  // Two layers block the offline user's own sockets, each probed at this run: cordon's
+  // WFP filters (read back: provider, sublayer, every filter as planned; they hold
+  // whatever the firewall's state and block ICMP) and the firewall rules (read back, the
+  // firewall on for every active profile, local rules merged). Missing only when neither
+  // holds. Even with both, traffic that services send on the sandbox user's behalf (DNS
+  // Client, the SMB redirector, WebDAV, BITS) is not the user's own socket and passes:
+  // network off is Degraded, never Enforced, in stage 2.
   const std::string& not_effective = facts.firewall_not_effective;
+  const std::string& wfp_missing = facts.wfp_not_verified;
   for (auto& g : report.guarantees) {
     if (g.name == "network off" && policy.net.mode == NetMode::Off) {
-      g.state = GuaranteeState::Degraded;
-      g.mechanism = "Windows Firewall: block rules for " + m.offline.name +
-                    (m.proxy_ports ? " (all but loopback TCP " + win::to_string(*m.proxy_ports) + ")"
-                                   : " (all outbound)") +
-                    (not_effective.empty() ? " [verified on this host: firewall on, local rules effective]"
-                                           : " [verified on this host: firewall probe]");
-      g.detail =
-          not_effective.empty()
-              ? "the sandbox user's own sockets are blocked; DNS lookups and SMB/WebDAV/BITS traffic that "
-                "services send on its behalf are not (docs/windows.md)"
-              : "the rules do not take effect: " + not_effective;
-      if (!not_effective.empty()) g.state = GuaranteeState::Missing;
-      g.fix =
-          not_effective.empty() ? "" : "turn the firewall on for every profile / allow local rule merging";
+      const bool fw_ok = not_effective.empty();
+      const bool wfp_ok = wfp_missing.empty();
+      g.state = fw_ok || wfp_ok ? GuaranteeState::Degraded : GuaranteeState::Missing;
+      g.mechanism =
+          "WFP filters of cordon's sublayer for " + m.offline.name + " (ALE connect v4/v6, ICMP" +
+          (m.proxy_ports ? "; loopback TCP " + win::to_string(*m.proxy_ports) + " permitted" : "") +
+          (wfp_ok ? "; read back at this run" : "; NOT verified") + ") + Windows Firewall block rules (" +
+          (m.proxy_ports ? "all but loopback TCP " + win::to_string(*m.proxy_ports) : "all outbound") +
+          (fw_ok ? "; read back, firewall on, local rules effective" : "; NOT effective") + ")" +
+          " [verified on this host: WFP read-back, firewall probe]";
+      std::string detail;
+      if (!wfp_ok) detail += "the WFP filters are not verified: " + wfp_missing + "; ";
+      if (!fw_ok) detail += "the firewall rules do not take effect: " + not_effective + "; ";
+      if (fw_ok || wfp_ok)
+        detail +=
+            std::string(fw_ok && wfp_ok ? "" : "the other layer blocks the sandbox user's own sockets; ") +
+            "DNS lookups and SMB/WebDAV/BITS traffic that services send on its behalf are not blocked "
+            "(docs/windows.md)";
+      else
+        detail += "nothing blocks the sandbox user's sockets";
+      g.detail = detail;
+      g.fix = fw_ok && wfp_ok ? ""
+              : wfp_ok        ? "turn the firewall on for every profile / allow local rule merging"
+                              : "run `cordon setup` again (elevated) to add and verify the WFP filters";
     }
     // A separate user reads only what its own groups may: not the real user's profile
     // (its DACL names the user, SYSTEM and Administrators), but any path outside it that

@@ -8,7 +8,7 @@
 namespace cordon::win {
 namespace {
 
-constexpr std::array<std::pair<SetupErrorCode, const char*>, 29> kCodes{{
+constexpr std::array<std::pair<SetupErrorCode, const char*>, 33> kCodes{{
     {SetupErrorCode::NotElevated, "not_elevated"},
     {SetupErrorCode::ElevationDeclined, "elevation_declined"},
     {SetupErrorCode::ElevationFailed, "elevation_failed"},
@@ -26,6 +26,10 @@ constexpr std::array<std::pair<SetupErrorCode, const char*>, 29> kCodes{{
     {SetupErrorCode::FirewallRuleApply, "firewall_rule_apply"},
     {SetupErrorCode::FirewallRuleVerify, "firewall_rule_verify"},
     {SetupErrorCode::FirewallRuleRemove, "firewall_rule_remove"},
+    {SetupErrorCode::WfpEngine, "wfp_engine"},
+    {SetupErrorCode::WfpApply, "wfp_apply"},
+    {SetupErrorCode::WfpVerify, "wfp_verify"},
+    {SetupErrorCode::WfpRemove, "wfp_remove"},
     {SetupErrorCode::GrantWrite, "grant_write"},
     {SetupErrorCode::GrantRead, "grant_read"},
     {SetupErrorCode::Marker, "marker"},
@@ -91,6 +95,9 @@ std::string setup_hint(SetupErrorCode code, uint32_t win32) {
     case SetupErrorCode::FirewallCom:
     case SetupErrorCode::FirewallRuleApply:
       return "is the Windows Defender Firewall service (mpssvc) running?";
+    case SetupErrorCode::WfpEngine:
+    case SetupErrorCode::WfpApply:
+      return "is the Base Filtering Engine service (BFE) running?";
     case SetupErrorCode::FirewallRuleVerify:
       return "another tool (group policy, security software) rewrites firewall rules; check the cordon rules "
              "in wf.msc";

@@ -36,6 +36,10 @@ enum class SetupErrorCode {
   FirewallRuleApply,
   FirewallRuleVerify,
   FirewallRuleRemove,
+  WfpEngine,  // FwpmEngineOpen0 and the transaction (a stub, e.g. Wine, fails here)
+  WfpApply,
+  WfpVerify,  // a WFP object read back differs from what setup added, or is missing
+  WfpRemove,
   GrantWrite,
   GrantRead,
   Marker,

@@ -130,6 +130,8 @@ const char* to_string(SetupStepKind kind) {
       return "store DPAPI-protected passwords";
     case SetupStepKind::LockSetupDir:
       return "lock the setup directory";
+    case SetupStepKind::ApplyWfpFilters:
+      return "apply WFP filters";
     case SetupStepKind::ApplyFirewallRule:
       return "apply firewall rule";
     case SetupStepKind::RemoveFirewallRule:
@@ -258,6 +260,12 @@ SetupPlan plan_setup(const SetupFacts& facts) {
        "no logon from the network, Remote Desktop, a scheduled task or a service; local logon checked");
   step(SetupStepKind::LockSetupDir, kSetupDirName, false, "the sandbox users must not read the secrets");
   step(SetupStepKind::StoreSecrets, kSecretsFile, false, "CryptProtectData, machine scope");
+  // The WFP filters (F14) before the firewall rules: they hold whatever the firewall's
+  // state, and a host whose filter engine refuses them fails here, loudly, before
+  // anything claims stage 2.
+  step(SetupStepKind::ApplyWfpFilters, "cordon sandbox", false,
+       facts.proxy_ports ? "offline user: ICMP and all but cordon's proxy on loopback blocked, by WFP"
+                         : "offline user: ICMP and all outbound blocked, by WFP");
   // Rules of the other variant go first, so a switch never leaves both in place.
   auto wanted = firewall_rules(Sid{}, facts.proxy_ports);
   for (const auto& name : known_rule_names())

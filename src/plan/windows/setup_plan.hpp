@@ -111,6 +111,8 @@ enum class SetupStepKind {
                        // and the local logon CreateProcessWithLogonW needs checked (F23)
   StoreSecrets,        // DPAPI-protect both passwords into the secrets file
   LockSetupDir,        // protected DACL: real user, SYSTEM, Administrators
+  ApplyWfpFilters,     // cordon's WFP provider, sublayer and filters (wfp_spec.hpp): one
+                       // transaction, then every object read back and compared (F14)
   ApplyFirewallRule,   // create or overwrite every field, then read back and compare
   RemoveFirewallRule,  // a rule of the other variant (switching block-all <-> split)
   GrantWrite,          // group: read, write, execute, delete; inheritable

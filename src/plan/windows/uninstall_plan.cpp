@@ -49,6 +49,8 @@ const char* to_string(UninstallStepKind kind) {
       return "remove placeholder";
     case UninstallStepKind::RemoveFirewallRule:
       return "remove firewall rule";
+    case UninstallStepKind::RemoveWfpObjects:
+      return "remove WFP filters, sublayer and provider";
     case UninstallStepKind::RemoveRegistryValue:
       return "remove registry value";
     case UninstallStepKind::DeleteProfile:
@@ -113,6 +115,9 @@ UninstallPlan plan_uninstall(const LedgerSalvage& salvage, const std::optional<S
       b.simple(UninstallStepKind::RemoveFirewallRule, r.name, "", true);
   for (const auto& name : known_rule_names())
     b.simple(UninstallStepKind::RemoveFirewallRule, name, "", false);
+  // The WFP objects carry fixed keys (wfp_spec.hpp), so nothing needs recording: the
+  // step names no object, the applier deletes only cordon's keys.
+  b.simple(UninstallStepKind::RemoveWfpObjects, kWfpObjects, "", false);
   for (const auto& r : ledger.setup)
     if (r.kind == SetupObject::RegistryValue)
       b.simple(UninstallStepKind::RemoveRegistryValue, r.name, r.detail, true);
@@ -213,6 +218,9 @@ UninstallPlan elevated_part(const UninstallPlan& plan, const std::vector<Sid>& s
       case UninstallStepKind::RemoveFirewallRule:
         keep = std::any_of(rules.begin(), rules.end(),
                            [&](const std::string& r) { return fold_case(r) == fold_case(step.target); });
+        break;
+      case UninstallStepKind::RemoveWfpObjects:
+        keep = step.target == kWfpObjects;
         break;
       case UninstallStepKind::RemoveRegistryValue:
         keep =

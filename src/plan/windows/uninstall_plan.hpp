@@ -10,7 +10,8 @@
 //   2. a sweep of the marker's roots and their ancestors for any explicit ACE of the
 //      sandbox group or users (catches ACEs a damaged ledger forgot);
 //   3. the placeholders still empty;
-//   4. firewall rules: the ledger's and every name cordon ever uses;
+//   4. firewall rules: the ledger's and every name cordon ever uses; cordon's WFP
+//      filters, sublayer and provider, by cordon's fixed keys only;
 //   5. the UserList registry values;
 //   6. the users' profiles (DeleteProfileW by SID), then the users, then the group's
 //      logon rights (an LSA account left for a deleted SID), then the group;
@@ -33,6 +34,7 @@ enum class UninstallStepKind {
   SweepSids,            // path + sids: every explicit ACE of these SIDs
   RemovePlaceholder,    // path, if still empty
   RemoveFirewallRule,   // name
+  RemoveWfpObjects,     // cordon's WFP filters (every key of wfp_filter_keys()), sublayer, provider
   RemoveRegistryValue,  // HKLM key + value name
   DeleteProfile,        // user SID
   DeleteUser,           // name
@@ -41,6 +43,8 @@ enum class UninstallStepKind {
   RemoveSetupFiles,     // the setup directory
 };
 const char* to_string(UninstallStepKind kind);
+// The target of the RemoveWfpObjects step (a label: the keys are wfp_spec.hpp's).
+inline constexpr const char* kWfpObjects = "cordon WFP objects";
 
 struct UninstallStep {
   UninstallStepKind kind;
@@ -68,7 +72,8 @@ UninstallPlan plan_uninstall(const LedgerSalvage& ledger, const std::optional<Se
 // them would delete any local account, registry value or firewall rule, or strip any
 // ACE, for whoever wrote them. So the plan is split:
 //  - `elevated_part`: only cordon's own fixed names (kOfflineUser, kOnlineUser,
-//    kSandboxGroup, known_rule_names(), the kHideKey values), and ACEs and sweeps only
+//    kSandboxGroup, known_rule_names(), the kHideKey values, the WFP keys of
+//    wfp_spec.hpp), and ACEs and sweeps only
 //    for `sandbox` - the SIDs the elevated process itself looked up for those names in
 //    the account database, never SIDs read from the ledger or the marker;
 //  - `unelevated_part`: every other ledgered ACE and the placeholders, which the user's

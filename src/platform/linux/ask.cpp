@@ -116,6 +116,9 @@ std::vector<Grant> AskGate::grants() const {
 
 bool AskGate::decide(const AskQuestion& q, const std::function<bool()>& pending) {
   if (settings_.mode == platform::AskMode::Off || cancelled_) return false;
+  std::lock_guard<std::mutex> one_at_a_time(decide_mutex_);
+  if (cancelled_) return false;  // the run ended while another question was on the terminal
+  if (q.kind != AskKind::File) return decide_network(q, pending);
   // NUL between the parts: no path holds one, so a name with a newline cannot make two
   // questions one key (a rename's two ends: "/a\n/b" -> "/c" and "/a" -> "/b\n/c").
   const std::string key = q.operation + std::string(1, '\0') + q.path + std::string(1, '\0') + q.to;
@@ -199,6 +202,91 @@ bool AskGate::decide(const AskQuestion& q, const std::function<bool()>& pending)
   return key_pressed == 'o' || key_pressed == 'r' || key_pressed == 'd' || key_pressed == 'a';
 }
 
+// A loopback port or a host name (AskKind::LocalPort, AskKind::Host). The run's grants
+// name the port or the host, whatever address or port it is reached on.
+bool AskGate::decide_network(const AskQuestion& q, const std::function<bool()>& pending) {
+  const bool local = q.kind == AskKind::LocalPort;
+  const std::string rule = local ? std::to_string(q.port) : q.path;
+  const std::string run_key = std::string(local ? "localhost" : "domain") + std::string(1, '\0') + rule;
+  // "Identical" is the same port, or the same host (a lookup and a connection through the
+  // proxy are one question: the host).
+  const std::string key = std::string("network") + std::string(1, '\0') + run_key;
+  if (run_network_.count(run_key)) return true;
+  if (denied_.count(key)) return false;
+  Grant g;
+  g.operation = q.operation;
+  // A loopback port: the address as the command gave it; a host: host:port, or the name of a lookup.
+  g.address = local || q.port == 0 ? q.path : q.path + ":" + std::to_string(q.port);
+  g.network = local ? "localhost" : "domain";
+  g.pid = q.pid;
+  g.command = q.pid > 0 ? command_of(q.pid) : "";
+  const bool from_supervisor = q.via.empty();
+  if (from_supervisor && answered_while_waiting_ && answered_while_waiting_->count(key)) {
+    g.allowed = true;
+    g.scope = "once";
+    g.by = "identical";
+    g.at = now_utc();
+    record(std::move(g));
+    return true;
+  }
+  if (settings_.mode == platform::AskMode::Learn) {
+    g.allowed = true;
+    g.scope = "run";
+    g.rule = rule;
+    g.by = "learn";
+    g.at = now_utc();
+    run_network_.insert(run_key);
+    std::cerr << "cordon: learn: allowed " << escape_for_terminal(q.operation) << " "
+              << escape_for_terminal(g.address)
+              << (local ? " (the host's loopback port " + rule + ")"
+                        : " (host " + escape_for_terminal(rule) + ")")
+              << " for this run" << (q.pid > 0 ? " (pid " + std::to_string(q.pid) + ")" : "")
+              << (q.via.empty() ? "" : " (" + q.via + ")") << "\n";
+    record(std::move(g));
+    return true;
+  }
+  // cordon mcp --ask asks the client about files only: a network question is refused as
+  // without --ask (not asked, no grant recorded).
+  if (settings_.mode == platform::AskMode::Client) return false;
+  const char key_pressed = ask_terminal(q, "", pending);
+  g.at = now_utc();
+  g.by = key_pressed == 0 ? "timeout" : "user";
+  switch (key_pressed) {
+    case 'o':
+      g.allowed = true;
+      g.scope = "once";
+      if (from_supervisor) once_answer_ = key;
+      break;
+    case 'r':
+      g.allowed = true;
+      g.scope = "run";
+      g.rule = rule;
+      run_network_.insert(run_key);
+      break;
+    case 'a': {
+      g.allowed = true;
+      g.scope = "always";
+      g.rule = rule;
+      run_network_.insert(run_key);
+      const std::string said =
+          local ? write_always_entry("network", "allow_localhost", ConfigEntry{rule, true},
+                                     "the host's loopback port " + rule)
+                : write_always_entry("network", "allow", ConfigEntry{rule, false}, "the host " + rule);
+      g.config = settings_.config_file;
+      if (!said.empty()) {  // not written: the grant holds for this run
+        g.scope = "run";
+        g.config.clear();
+      }
+      break;
+    }
+    default:
+      denied_.insert(key);
+      break;
+  }
+  record(std::move(g));
+  return key_pressed == 'o' || key_pressed == 'r' || key_pressed == 'a';
+}
+
 std::optional<std::string> AskGate::take_once_answer() {
   std::optional<std::string> key;
   key.swap(once_answer_);
@@ -208,6 +296,12 @@ std::optional<std::string> AskGate::take_once_answer() {
 // Adds `dir` to filesystem.writable in the user's config (a new file beside it, renamed
 // over it). Returns "" when written, else why not (said on the terminal too).
 std::string AskGate::write_always_rule(const std::string& dir) {
+  return write_always_entry("filesystem", "writable", ConfigEntry{dir, false}, dir);
+}
+
+// Adds `value` to the array table.key of the user's config, as write_always_rule() does.
+std::string AskGate::write_always_entry(const std::string& table, const std::string& key,
+                                        const ConfigEntry& value, const std::string& what) {
   const std::string& file = settings_.config_file;
   auto say = [&](const std::string& s) {
     if (tty_.valid()) (void)write_all(tty_.get(), "cordon: " + escape_for_terminal(s) + "\r\n");
@@ -237,7 +331,8 @@ std::string AskGate::write_always_rule(const std::string& dir) {
     }
   }
   const char* how = settings_.mode == platform::AskMode::Client ? "cordon mcp --ask" : "cordon run --ask";
-  auto edited = add_writable_rule(text, dir, std::string("allowed with ") + how + " on " + now_utc());
+  auto edited =
+      add_config_entry(text, table, key, value, std::string("allowed with ") + how + " on " + now_utc());
   if (!edited) return say(edited.error().message() + ": allowed for this run only");
   // The directory of the config (~/.config/cordon) may not exist yet.
   const std::string parent = paths::parent(file);
@@ -252,7 +347,7 @@ std::string AskGate::write_always_rule(const std::string& dir) {
     (void)::unlink(temp.c_str());
     return say("cannot write " + file + " (" + std::strerror(e) + "): allowed for this run only");
   }
-  (void)say("added " + dir + " to filesystem.writable in " + file);
+  (void)say("added " + what + " to " + table + "." + key + " in " + file);
   return {};
 }
 
@@ -330,14 +425,40 @@ char AskGate::ask_terminal(const AskQuestion& q, const std::string& dir,
     raw.c_cc[VTIME] = 0;
     (void)::tcsetattr(tty_.get(), TCSANOW, &raw);
   }
-  const std::string command = command_of(q.pid);
-  std::string text = "\r\ncordon: the command asks to " + escape_for_terminal(q.operation) + " " +
-                     escape_for_terminal(q.path);
-  if (!q.to.empty()) text += " -> " + escape_for_terminal(q.to);
-  text += " (outside the writable roots)\r\n  process " + std::to_string(q.pid) + ": " +
-          escape_for_terminal(command.substr(0, 200)) +
-          "\r\n  [o] allow once  [r] allow this path for this run";
-  if (!dir.empty()) {
+  const std::string command = q.pid > 0 ? command_of(q.pid) : "";
+  const bool network = q.kind != AskKind::File;
+  std::string text;
+  if (q.kind == AskKind::LocalPort) {
+    text = "\r\ncordon: the command asks to connect to " + escape_for_terminal(q.path) +
+           " (the host's loopback port " + std::to_string(q.port) + ", not allowed by the network policy)";
+  } else if (q.kind == AskKind::Host) {
+    text = "\r\ncordon: the command asks to " +
+           (q.port ? "connect to " + escape_for_terminal(q.path) + ":" + std::to_string(q.port)
+                   : "look up " + escape_for_terminal(q.path)) +
+           " (not in the allowlist" + (q.via.empty() ? "" : "; through cordon's " + q.via) + ")";
+  } else {
+    text = "\r\ncordon: the command asks to " + escape_for_terminal(q.operation) + " " +
+           escape_for_terminal(q.path);
+    if (!q.to.empty()) text += " -> " + escape_for_terminal(q.to);
+    text += " (outside the writable roots)";
+  }
+  text += q.pid > 0
+              ? "\r\n  process " + std::to_string(q.pid) + ": " + escape_for_terminal(command.substr(0, 200))
+              : "\r\n  process: not known (through cordon's " + q.via + ")";
+  if (q.kind == AskKind::LocalPort) {
+    text += "\r\n  [o] allow once  [r] allow port " + std::to_string(q.port) + " for this run";
+    if (!settings_.config_file.empty())
+      text += "\r\n  [a] allow port " + std::to_string(q.port) + " always (network.allow_localhost in " +
+              escape_for_terminal(settings_.config_file) + ")";
+  } else if (q.kind == AskKind::Host) {
+    text += "\r\n  [o] allow once  [r] allow " + escape_for_terminal(q.path) + " for this run";
+    if (!settings_.config_file.empty())
+      text += "\r\n  [a] allow " + escape_for_terminal(q.path) + " always (network.allow in " +
+              escape_for_terminal(settings_.config_file) + ")";
+  } else {
+    text += "\r\n  [o] allow once  [r] allow this path for this run";
+  }
+  if (!network && !dir.empty()) {
     text += "  [d] allow " + escape_for_terminal(dir) + " for this run";
     if (!settings_.config_file.empty())
       text += "\r\n  [a] allow " + escape_for_terminal(dir) + " always (a rule in " +
@@ -360,8 +481,8 @@ char AskGate::ask_terminal(const AskQuestion& q, const std::string& dir,
       if (got <= 0) break;
       if (got != 1) continue;  // a burst: a terminal's reply or a paste, not a key press
       const char c = buf[0];
-      const bool offered = c == 'o' || c == 'r' || c == 'n' || (c == 'd' && !dir.empty()) ||
-                           (c == 'a' && !dir.empty() && !settings_.config_file.empty());
+      const bool offered = c == 'o' || c == 'r' || c == 'n' || (c == 'd' && !network && !dir.empty()) ||
+                           (c == 'a' && (network || !dir.empty()) && !settings_.config_file.empty());
       if (offered) {
         answer = c;
         break;

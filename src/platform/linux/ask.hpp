@@ -23,10 +23,20 @@
 // the timeout, or the run ending, is deny. --learn answers "this path for the run"
 // without asking and prints each grant.
 //
+// Network questions (AskKind::LocalPort, AskKind::Host) go through the same decide():
+// a connect() to a port of the host's loopback that nothing inside listens on (the
+// broker, on the supervisor's thread), a host name that is not on the allowlist (the
+// proxy's CONNECT or SOCKS request, on a thread of the proxy's; the sandbox's name
+// server, on a resolver thread). Answers: once (this connection, this lookup), the port
+// or the host for the run, always (network.allow_localhost or network.allow in the
+// user's config), deny. decide() may be called from several threads: one question is
+// on the terminal at a time (the others wait for it).
+//
 // In a `cordon mcp --ask` worker (AskMode::Client) the question goes instead to the
 // server over the channel it gave the worker (open_channel; core/ask_message.hpp), which
 // asks the MCP client with elicitation; the answers are the same, recorded as by
-// "mcp-client", and "for this run" lasts for the one tool call the worker runs.
+// "mcp-client", and "for this run" lasts for the one tool call the worker runs. File
+// questions only: a network question there is refused as without --ask.
 #pragma once
 
 #include <sys/types.h>
@@ -39,6 +49,7 @@
 #include <string>
 #include <vector>
 
+#include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/result.hpp"
 #include "plan/denial_rules.hpp"
@@ -54,12 +65,21 @@ struct AskSettings {
   int channel_fd = -1;      // AskMode::Client: the server's question channel
 };
 
+enum class AskKind {
+  File,       // path (and to): a file operation outside the writable roots
+  LocalPort,  // port: a connect() to the host's loopback port; path: the address asked
+  Host,       // path: a host name not on the allowlist (port: the port asked, 0 for a lookup)
+};
+
 struct AskQuestion {
-  std::string operation;      // "create", "mkdir", "write", "delete", "rename"
+  AskKind kind = AskKind::File;
+  std::string operation;      // "create", "mkdir", "write", "delete", "rename"; "connect", "resolve"
   std::string path;           // on the host (the pinned directory's path and the name)
   std::string to;             // rename
   bool is_directory = false;  // mkdir, rmdir: the directory grant is the path itself
-  pid_t pid = 0;
+  pid_t pid = 0;              // 0: not known (the proxy and the name server see no process)
+  uint16_t port = 0;          // LocalPort, Host
+  std::string via;            // "": a call waiting on the supervisor's thread; "proxy", "name server"
 };
 
 class AskGate {
@@ -86,12 +106,17 @@ class AskGate {
 
  private:
   bool covered(const std::string& path) const;
+  bool decide_network(const AskQuestion& q, const std::function<bool()>& pending);
   char ask_terminal(const AskQuestion& q, const std::string& dir, const std::function<bool()>& pending);
   // The same keys as ask_terminal; `by` says who answered (core/ask_message.hpp).
   char ask_client(const AskQuestion& q, const std::string& dir, const std::function<bool()>& pending,
                   std::string& by);
   void record(Grant g);
   std::string write_always_rule(const std::string& dir);
+  // "allow always": `value` added to the array table.key of the user's config ("" when
+  // written, else why not); `what` says it on the terminal.
+  std::string write_always_entry(const std::string& table, const std::string& key, const ConfigEntry& value,
+                                 const std::string& what);
 
   AskSettings settings_;
   const DenialRules& rules_;
@@ -99,7 +124,9 @@ class AskGate {
   UniqueFd channel_;
   uint64_t last_question_id_ = 0;
   std::atomic<bool> cancelled_{false};
+  std::mutex decide_mutex_;  // one question at a time; guards the sets below
   std::set<std::string> run_paths_, run_dirs_, denied_;
+  std::set<std::string> run_network_;  // "localhost\0PORT", "domain\0NAME" granted for the run
   std::optional<std::string> once_answer_;
   const std::set<std::string>* answered_while_waiting_ = nullptr;
   mutable std::mutex grants_mutex_;

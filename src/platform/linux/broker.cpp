@@ -25,6 +25,7 @@
 #include <string>
 
 #include "core/paths.hpp"
+#include "platform/linux/ask.hpp"
 #include "platform/linux/broker_util.hpp"
 #include "platform/linux/caller.hpp"
 #include "platform/linux/dial.hpp"
@@ -364,8 +365,8 @@ BrokerReply Broker::connect(const seccomp_notif& req, int listener) {
       return r;
     }
   }
-  if (direct_ && (family == AF_INET || family == AF_INET6) && !in_own_netns(sock.get())) {
-    // A socket the direct route installed, connected again (a non-blocking client asking
+  if ((direct_ || ask_) && (family == AF_INET || family == AF_INET6) && !in_own_netns(sock.get())) {
+    // A socket the direct route (or a granted port) installed, connected again (a non-blocking client asking
     // whether it is done): answered as the kernel answers, and nothing is performed.
     tcp_info info{};
     socklen_t il = sizeof info;
@@ -385,6 +386,12 @@ BrokerReply Broker::connect(const seccomp_notif& req, int listener) {
   if (direct_ && (family == AF_INET || family == AF_INET6)) {
     BrokerReply d = connect_direct(req, listener, sock.get(), family, sa, static_cast<size_t>(len));
     if (d.decided) return d;
+  }
+  std::optional<Denial> asked_and_denied;
+  if (ask_ && rules_.own_netns && (family == AF_INET || family == AF_INET6)) {
+    BrokerReply asked = connect_asked_port(req, listener, sock.get(), family, sa, static_cast<size_t>(len));
+    if (asked.decided) return asked;
+    asked_and_denied = std::move(asked.event);  // connected inside as before, where nothing listens
   }
   if (rules_.network_off && family != AF_NETLINK) {  // an inherited socket of another family: no network
     r.error = EACCES;
@@ -419,7 +426,85 @@ BrokerReply Broker::connect(const seccomp_notif& req, int listener) {
     (void)::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);  // ENOENT: the caller went away
   });
   r.deferred = true;
+  r.event = std::move(asked_and_denied);
   return r;
+}
+
+BrokerReply Broker::connect_asked_port(const seccomp_notif& req, int listener, int theirs, int family,
+                                       const sockaddr_storage& sa, size_t len) {
+  BrokerReply r;
+  // The address as read once (sa, the broker's copy): decided on, and exactly it is dialled.
+  sockaddr_storage to{};
+  socklen_t to_len = 0;
+  uint16_t port = 0;
+  std::string address;
+  if (family == AF_INET && sa.ss_family == AF_INET && len >= sizeof(sockaddr_in)) {
+    sockaddr_in in{};
+    std::memcpy(&in, &sa, sizeof in);
+    if (ntohl(in.sin_addr.s_addr) != INADDR_LOOPBACK) return r;  // 127.0.0.1 only
+    port = ntohs(in.sin_port);
+    sockaddr_in out{};
+    out.sin_family = AF_INET;
+    out.sin_port = in.sin_port;
+    out.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    std::memcpy(&to, &out, sizeof out);
+    to_len = sizeof out;
+    address = "127.0.0.1:" + std::to_string(port);
+  } else if (family == AF_INET6 && sa.ss_family == AF_INET6 &&
+             len >= 24) {  // RFC 2133's 24 bytes, as the kernel
+    sockaddr_in6 in{};
+    std::memcpy(&in, &sa, std::min(len, sizeof in));
+    static const uint8_t mapped_loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1};
+    const bool mapped = std::memcmp(in.sin6_addr.s6_addr, mapped_loopback, 16) == 0;
+    if (!IN6_IS_ADDR_LOOPBACK(&in.sin6_addr) && !mapped) return r;  // ::1, ::ffff:127.0.0.1 only
+    port = ntohs(in.sin6_port);
+    sockaddr_in6 out{};
+    out.sin6_family = AF_INET6;
+    out.sin6_port = in.sin6_port;
+    out.sin6_addr = in.sin6_addr;  // no flow label or scope: nothing else of the command's
+    std::memcpy(&to, &out, sizeof out);
+    to_len = sizeof out;
+    address = (mapped ? "[::ffff:127.0.0.1]:" : "[::1]:") + std::to_string(port);
+  } else {
+    return r;
+  }
+  if (port == 0) return r;
+  int type = 0, protocol = 0;
+  socklen_t tl = sizeof type, pl = sizeof protocol;
+  if (::getsockopt(theirs, SOL_SOCKET, SO_TYPE, &type, &tl) != 0 ||
+      ::getsockopt(theirs, SOL_SOCKET, SO_PROTOCOL, &protocol, &pl) != 0 || type != SOCK_STREAM ||
+      protocol != IPPROTO_TCP)
+    return r;  // UDP and the rest stay in the namespace
+  // A socket already connecting, connected or listening: the kernel answers it, as before.
+  tcp_info info{};
+  socklen_t il = sizeof info;
+  if (::getsockopt(theirs, IPPROTO_TCP, TCP_INFO, &info, &il) != 0 || info.tcpi_state != TCP_CLOSE) return r;
+  // Something inside listens there (a test's own server, an --allow-localhost forwarder):
+  // the sandbox's own port, connected inside. Unknown (the query failed): not asked.
+  if (!own_diag_ || !diag_.valid()) return r;
+  const auto inside = tcp_listener_on(diag_.get(), port);
+  if (!inside || *inside) return r;
+  AskQuestion q;
+  q.kind = AskKind::LocalPort;
+  q.operation = "connect";
+  q.path = address;
+  q.port = port;
+  q.pid = static_cast<pid_t>(req.pid);
+  const uint64_t id = req.id;
+  const bool granted = ask_->decide(q, [listener, id] { return still_pending(listener, id); });
+  if (!granted) {
+    r.event = Denial{
+        "connect", "", address,
+        "network: the host's loopback port " + std::to_string(port) + " is not allowed (asked: not granted)",
+        "--allow-localhost " + std::to_string(port)};
+    return r;  // undecided: connected inside, where nothing listens (as without --ask)
+  }
+  if (!still_pending(listener, req.id)) {
+    r.decided = true;
+    r.error = EINTR;
+    return r;
+  }
+  return dial_and_install(req, listener, theirs, family, to, to_len);
 }
 
 BrokerReply Broker::connect_direct(const seccomp_notif& req, int listener, int theirs, int family,
@@ -441,13 +526,18 @@ BrokerReply Broker::connect_direct(const seccomp_notif& req, int listener, int t
         Denial{"connect", "", t->address, "network: an address the sandbox's name server did not give", ""};
     return r;
   }
+  return dial_and_install(req, listener, theirs, family, t->to, t->len);
+}
+
+BrokerReply Broker::dial_and_install(const seccomp_notif& req, int listener, int theirs, int family,
+                                     const sockaddr_storage& to, socklen_t to_len) {
+  BrokerReply r;
+  r.decided = true;
   auto dial = prepare_dial(theirs, family, static_cast<pid_t>(req.pid), fd_arg(req.data.args[0]));
   if (!dial) {
     r.error = EAGAIN;
     return r;
   }
-  const sockaddr_storage to = t->to;
-  const socklen_t to_len = t->len;
   if (dial->nonblocking) {
     // Connected in the background by the kernel, as the command's own would be: installed
     // now, and the caller polls it and reads SO_ERROR as usual.

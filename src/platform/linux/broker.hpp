@@ -74,6 +74,7 @@
 
 namespace cordon {
 
+class AskGate;
 class DirectRoute;
 
 enum class BrokerCall { Socket, Connect, Listen, SendTo, SendMsg, SendMmsg };
@@ -105,6 +106,12 @@ class Broker {
   // The proxied network's direct route (direct_route.hpp): a TCP connect to an address
   // its name server answered is dialled by cordon and installed in place of the socket.
   void set_direct_route(DirectRoute* route) { direct_ = route; }
+  // --ask / --learn (ask.hpp): a TCP connect to the host's loopback address (127.0.0.1,
+  // ::1, ::ffff:127.0.0.1) on a port nothing inside the sandbox's own network namespace
+  // listens on is put to the gate; on a grant cordon dials exactly that port on its own
+  // loopback (the host's) and installs the connected socket (dial.hpp), as for the
+  // direct route. Denied, the connect is made inside as before (refused: nothing listens).
+  void set_ask(AskGate* gate) { ask_ = gate; }
   // Ends the workers (their sockets shut down) and joins them.
   void finish();
 
@@ -138,6 +145,13 @@ class Broker {
   // A TCP connect to an address of the direct route: dialled and installed (dial.hpp).
   BrokerReply connect_direct(const seccomp_notif& req, int listener, int theirs, int family,
                              const sockaddr_storage& sa, size_t len);
+  // A loopback port asked about (set_ask); undecided when it is not one to ask.
+  BrokerReply connect_asked_port(const seccomp_notif& req, int listener, int theirs, int family,
+                                 const sockaddr_storage& sa, size_t len);
+  // Dials `to` from cordon's network namespace and installs the socket at the caller's
+  // number (inline for a non-blocking socket, else on a worker).
+  BrokerReply dial_and_install(const seccomp_notif& req, int listener, int theirs, int family,
+                               const sockaddr_storage& to, socklen_t to_len);
   UnixTarget unix_target(pid_t tid, const void* addr, size_t len, Operation op);
   BrokerReply send(BrokerCall call, const seccomp_notif& req, int listener);
   int prepare_send(pid_t tid, int family, int type, Outgoing& out, std::optional<Denial>& event);
@@ -154,6 +168,7 @@ class Broker {
 
   const DenialRules& rules_;
   DirectRoute* direct_ = nullptr;
+  AskGate* ask_ = nullptr;
   std::vector<Grant> grants_;  // in the order of rules_.allowed_unix_sockets
   static constexpr size_t kMadeRemembered = 64;
   std::vector<Grant> made_;  // sockets found made in this run, pinned (the supervisor thread's)

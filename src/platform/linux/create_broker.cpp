@@ -616,11 +616,14 @@ std::optional<Denial> CreateBroker::refused(const Named& n, Operation op) const 
   if (auto d = inside_protected(n, op)) return d;
   struct stat st {};
   if (::fstat(n.dir.get(), &st) != 0) return Denial{to_string(op), n.path(), "", "unknown directory", ""};
+  // Whether the directory folds case is asked of the kernel once per call, not once per
+  // watched name: the top of the workspace has dozens of them, and each look is three calls.
+  std::optional<bool> folds;
   for (const auto& w : watched_) {
     if (w.dev != st.st_dev || w.ino != st.st_ino) continue;
-    const auto folding = w.folding == paths::NameFolding::Exact && folds_now(n.dir.get())
-                             ? paths::NameFolding::CaseFold
-                             : w.folding;
+    if (w.folding == paths::NameFolding::Exact && !folds) folds = folds_now(n.dir.get());
+    const auto folding =
+        w.folding == paths::NameFolding::Exact && *folds ? paths::NameFolding::CaseFold : w.folding;
     if (paths::may_name_same_entry(w.name, n.name, folding)) {
       // Reported as the protected path it would have made (named perhaps through a
       // link, or in another case).
@@ -802,7 +805,12 @@ CreateBroker::Opened CreateBroker::open_for(const seccomp_notif& req, int listen
         fd.reset(::open(self.c_str(), (flags & ~(O_CREAT | O_EXCL | O_TRUNC)) | O_NOCTTY | O_CLOEXEC));
         if (!fd.valid()) return Opened{{}, error(errno)};
       }
-      if ((flags & O_TRUNC) && S_ISREG(st.st_mode)) {
+      // A file this open made is empty already: truncating it again would only mark it
+      // for ext4's flush-on-close (auto_da_alloc), so that the next rewrite of it waits
+      // for the disk (milliseconds per file in a build). The kernel skips it too
+      // (FMODE_CREATED). An existing empty file is truncated, for its times (`: >stamp`).
+      const bool made_now = (flags & O_CREAT) && !exists_now && st.st_size == 0;
+      if ((flags & O_TRUNC) && S_ISREG(st.st_mode) && !made_now) {
         int rc = (flags & O_ACCMODE) != O_RDONLY ? ::ftruncate(fd.get(), 0) : -1;
         if ((flags & O_ACCMODE) == O_RDONLY) {  // O_RDONLY|O_TRUNC truncates too
           const std::string self = "/proc/self/fd/" + std::to_string(fd.get());
@@ -1251,6 +1259,13 @@ bool read_small(int fd, std::string& out) {
   }
 }
 
+// The reason a git config write is refused: the keys that could run code or redirect git.
+std::string refused_keys(const std::vector<std::string>& bad) {
+  std::string names;
+  for (const auto& b : bad) names += (names.empty() ? "" : ", ") + git_config::escape_name(b);
+  return "refused key " + names;
+}
+
 }  // namespace
 
 // git writes its config as config.lock and renames it over config. The rename is done
@@ -1278,12 +1293,8 @@ BrokerReply CreateBroker::write_git_config(const Named& lock, const GitConfig& c
     return r;
   };
   if (parsed_next.error) return refuse("git would not parse the new file");
-  const auto bad = git_config::new_non_inert(parsed_now.entries, parsed_next.entries);
-  if (!bad.empty()) {
-    std::string names;
-    for (const auto& b : bad) names += (names.empty() ? "" : ", ") + git_config::escape_name(b);
-    return refuse("refused key " + names);
-  }
+  if (const auto bad = git_config::new_non_inert(parsed_now.entries, parsed_next.entries); !bad.empty())
+    return refuse(refused_keys(bad));
   const std::string out = git_config::serialize(parsed_next.entries);
   UniqueFd dst(
       ::open(("/proc/self/fd/" + std::to_string(config.file.get())).c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
@@ -1334,12 +1345,7 @@ BrokerReply CreateBroker::write_new_git_config(const Named& lock, const Named& c
         });
     if (!inside) checked.push_back(e);
   }
-  const auto bad = git_config::new_non_inert({}, checked);
-  if (!bad.empty()) {
-    std::string names;
-    for (const auto& b : bad) names += (names.empty() ? "" : ", ") + git_config::escape_name(b);
-    return refuse("refused key " + names);
-  }
+  if (const auto bad = git_config::new_non_inert({}, checked); !bad.empty()) return refuse(refused_keys(bad));
   return replace_config(lock, config, git_config::serialize(parsed.entries));
 }
 
@@ -1387,12 +1393,8 @@ BrokerReply CreateBroker::write_worktree_config(const Named& lock, const Named& 
   const auto parsed_next = git_config::parse(next);
   const auto parsed_now = git_config::parse(now);
   if (parsed_next.error) return refuse("git would not parse the new file");
-  const auto bad = git_config::new_non_inert(parsed_now.entries, parsed_next.entries);
-  if (!bad.empty()) {
-    std::string names;
-    for (const auto& b : bad) names += (names.empty() ? "" : ", ") + git_config::escape_name(b);
-    return refuse("refused key " + names);
-  }
+  if (const auto bad = git_config::new_non_inert(parsed_now.entries, parsed_next.entries); !bad.empty())
+    return refuse(refused_keys(bad));
   return replace_config(lock, config, git_config::serialize(parsed_next.entries));
 }
 

@@ -51,7 +51,7 @@ std::array<uint8_t, 16> v6_synthetic(uint32_t index) {
 
 struct DirectRoute::State {
   explicit State(ProxyOptions o) : options(std::move(o)) {}
-  const ProxyOptions options;
+  ProxyOptions options;  // options.ask is set before the supervisor's thread starts, then only read
   std::mutex mu;
   struct Pending {
     std::shared_ptr<UniqueFd> sock;
@@ -99,6 +99,28 @@ struct DirectRoute::State {
     return out;
   }
 
+  // --ask: the name was not granted: "no such name" for the run, as without --ask.
+  static void not_granted(const std::shared_ptr<State>& st, const std::string& host) {
+    std::vector<std::pair<Pending, std::string>> replies;
+    {
+      std::lock_guard<std::mutex> lock(st->mu);
+      Name& n = st->names[host];
+      n.decided = n.refused = true;
+      n.rcode = kRcodeNxdomain;
+      --st->resolving;
+      st->refuse(host, "not in the allowlist (asked: not granted)", "--allow-domain " + host);
+      for (auto& p : n.pending) {
+        std::string reply = st->reply_for(n, p.query);
+        replies.emplace_back(std::move(p), std::move(reply));
+      }
+      n.pending.clear();
+    }
+    for (const auto& [p, reply] : replies)
+      if (!reply.empty())
+        (void)::sendto(p.sock->get(), reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
+                       reinterpret_cast<const sockaddr*>(&p.from), p.from_len);
+  }
+
   // A name's addresses arrived (a thread, or at once for a test override): decide,
   // give each kept address its own, answer the waiting queries.
   static void decided(const std::shared_ptr<State>& st, const std::string& host,
@@ -137,6 +159,11 @@ struct DirectRoute::State {
   }
 };
 
+void DirectRoute::set_ask(std::function<bool(const std::string&, uint16_t, const char*)> ask) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->options.ask = std::move(ask);
+}
+
 DirectRoute::DirectRoute(ProxyOptions options) : state_(std::make_shared<State>(std::move(options))) {}
 
 DirectRoute::~DirectRoute() = default;  // resolver threads hold the state until they end
@@ -164,7 +191,7 @@ void DirectRoute::answer(int sock) {
     if (!q) continue;  // not a standard query: no answer, as with the network off
     auto host = normalize_host(q->name);
     std::string reply;
-    bool resolve = false, overridden = false;
+    bool resolve = false, overridden = false, ask_first = false;
     std::vector<IpAddress> addrs;
     {
       std::lock_guard<std::mutex> lock(st->mu);
@@ -172,7 +199,10 @@ void DirectRoute::answer(int sock) {
       // An IP literal is never looked up by name (and an address as a name is not one).
       if (host && !parse_ip_literal(*host)) verdict = st->options.filter.decide(*host);
       auto it = host ? st->names.find(*host) : st->names.end();
-      if (verdict != DomainVerdict::Allowed) {
+      // --ask: a name only not on the allowlist is asked about first (on its resolver thread).
+      const bool askable = verdict == DomainVerdict::NotAllowed && st->options.ask && host &&
+                           !parse_ip_literal(*host) && it == st->names.end();
+      if (verdict != DomainVerdict::Allowed && !askable && it == st->names.end()) {
         if (host && it == st->names.end() && st->names.size() < kMaxNames) {
           State::Name& n = st->names[*host];
           n.decided = n.refused = true;
@@ -181,6 +211,8 @@ void DirectRoute::answer(int sock) {
                      verdict == DomainVerdict::Denied ? "denied by --deny-domain" : "not in the allowlist",
                      verdict == DomainVerdict::Denied ? "" : "--allow-domain " + *host);
         }
+        (void)address_reply(p.query, kRcodeNxdomain, {}, kTtl, reply);
+      } else if (verdict == DomainVerdict::Denied) {  // an earlier answer never outweighs --deny-domain
         (void)address_reply(p.query, kRcodeNxdomain, {}, kTtl, reply);
       } else if (it != st->names.end() && it->second.decided) {
         reply = st->reply_for(it->second, p.query);
@@ -193,6 +225,7 @@ void DirectRoute::answer(int sock) {
         n.pending.push_back(std::move(p));
         ++st->resolving;
         resolve = true;
+        ask_first = askable;
         for (const auto& [name, a] : st->options.test_resolve)
           if (name == *host) overridden = true, addrs = a;
       }
@@ -201,7 +234,14 @@ void DirectRoute::answer(int sock) {
       (void)::sendto(sock, reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
                      reinterpret_cast<const sockaddr*>(&p.from), p.from_len);
     if (!resolve) continue;
-    if (overridden) {
+    if (ask_first) {
+      std::thread([st, name = *host, overridden, addrs] {
+        if (!st->options.ask(name, 0, "name server")) return State::not_granted(st, name);
+        int gai = 0;
+        const auto all = overridden ? addrs : resolve_host(name, gai);
+        State::decided(st, name, all, overridden, gai);
+      }).detach();
+    } else if (overridden) {
       State::decided(st, *host, addrs, true, 0);
     } else {
       std::thread([st, name = *host] {

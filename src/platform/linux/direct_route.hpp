@@ -32,6 +32,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -63,6 +64,12 @@ class DirectRoute {
   // What a connect() of a socket of `family` to `sa` reaches; nothing when `sa` is not
   // in the direct route's ranges (or not of `family`).
   std::optional<Target> target(int family, const sockaddr_storage& sa, size_t len) const;
+
+  // --ask / --learn (ProxyOptions::ask): a name only not on the allowlist is asked about
+  // on the resolver thread, before it is resolved; granted, it is answered as an allowed
+  // name (resolved outside, the SSRF guard, addresses of cordon's own for the rest of the
+  // run), else "no such name" as before. Before the supervisor's thread starts.
+  void set_ask(std::function<bool(const std::string&, uint16_t, const char*)> ask);
 
   // The refusals since the last call (names refused at lookup), as denials.
   void drain(std::vector<Denial>& out);

@@ -153,15 +153,33 @@ bool paths_within(const std::string& path, const std::string& dir) {
   return path.compare(0, dir.size(), dir) == 0 && (path.size() == dir.size() || path[dir.size()] == '/');
 }
 
-// The detached copy of the innermost writable root strictly above `target`, if any.
+// `target` is strictly below `dir`.
+bool strictly_below(const std::string& target, const std::string& dir) {
+  return target.size() > dir.size() && target.compare(0, dir.size(), dir) == 0 && target[dir.size()] == '/';
+}
+
+// The detached copy of the innermost writable root strictly above `target`, if any: none
+// when that root has no copies (a few paths; cloned from the live tree).
 const Clone* innermost_copy(const std::vector<Clone>& copies, const std::string& target) {
   const Clone* best = nullptr;
   for (const auto& c : copies)
-    if (target.size() > c.target.size() && target.compare(0, c.target.size(), c.target) == 0 &&
-        target[c.target.size()] == '/' && (!best || c.target.size() > best->target.size()))
-      best = &c;
+    if (strictly_below(target, c.target) && (!best || c.target.size() > best->target.size())) best = &c;
+  return best && best->fd.valid() ? best : nullptr;
+}
+
+// The innermost of the writable roots (BindWritable) strictly above `target`, if any.
+const MountStep* innermost_root(const std::vector<const MountStep*>& roots, const std::string& target) {
+  const MountStep* best = nullptr;
+  for (const auto* r : roots)
+    if (r->kind == MountKind::BindWritable && strictly_below(target, r->target) &&
+        (!best || r->target.size() > best->target.size()))
+      best = r;
   return best;
 }
+
+// From this many pins and protected paths in one writable root, they are cloned from
+// detached copies of it (apply(), step 2); below it, from the live tree.
+constexpr size_t kDetachedCopyMin = 16;
 
 // mkdir -p for a mount point inside a writable /tmp.
 bool make_mount_point(const std::string& path) {
@@ -173,7 +191,8 @@ bool make_mount_point(const std::string& path) {
   return true;
 }
 
-// --review (docs/review.md): the workspace becomes an overlay, the real workspace its
+// --review (docs/review.md): the workspace (and with --review-all each other writable
+// root, none nested in another) becomes an overlay, the real workspace its
 // read-only lower layer and the change set its upper one. Mounted before step 2 clones
 // the writable roots, so the root, every pin and every protected bind below are cloned
 // from the overlay: the protected binds stay read-only on top of it, and nothing in the
@@ -191,6 +210,8 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
     return rep.fail("mounts", "mount(MS_REC|MS_PRIVATE)", "/");
   if (plan.review && !mount_review_overlay(*plan.review, rep)) return false;
+  for (const auto& root : plan.review_roots)
+    if (!mount_review_overlay(root, rep)) return false;
 
   // 2. Clone what must stay writable (and the devices) before the root goes read-only.
   std::vector<const MountStep*> writable;
@@ -201,16 +222,35 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
     return a->target.size() < b->target.size();
   });
   std::vector<Clone> roots;
-  // Two more, never-attached copies of each writable root: pins are cloned from the
-  // first (nosuid, nodev), protected paths from the second (read-only as well). Cloning
-  // from the live tree would make the kernel walk every bind placed so far (copy_tree),
-  // which is quadratic with thousands of protected paths; and a clone inherits its
-  // source's flags, so the flags are set once per root here instead of once per path.
+  // Two more, never-attached copies of a writable root that holds many pins and
+  // protected paths: pins are cloned from the first (nosuid, nodev), protected paths
+  // from the second (read-only as well). Cloning from the live tree would make the kernel
+  // walk every bind placed so far (copy_tree), which is quadratic with thousands of
+  // protected paths; and a clone inherits its source's flags, so the flags are set once
+  // per root here instead of once per path. A root with a few of them (a workspace's
+  // .git and its config and hooks) clones them from the live tree instead: closing a
+  // copy that was never attached unmounts it, and every unmount waits for an RCU grace
+  // period (synchronize_rcu_expedited, 0.1-0.7 ms of wall time here) on every run.
+  // A root without copies keeps an entry with no descriptor, so that a path inside it is
+  // never cloned from an outer root's copy.
+  const auto wants_copies = [&](const MountStep& root) {
+    size_t n = 0;
+    for (const auto& s : plan.mounts)
+      if ((s.kind == MountKind::Pin || s.kind == MountKind::BindReadOnly) &&
+          innermost_root(writable, s.target) == &root && ++n >= kDetachedCopyMin)
+        return true;
+    return false;
+  };
   std::vector<Clone> pin_sources;
   std::vector<Clone> ro_sources;
   for (const auto* m : writable) {
     if (m->kind == MountKind::BindWritable) {
+      const bool copies = wants_copies(*m);
       for (auto* list : {&pin_sources, &ro_sources}) {
+        if (!copies) {
+          list->push_back({m->target, UniqueFd()});
+          continue;
+        }
         UniqueFd src = clone_tree(m->source.c_str(), true);
         if (!src.valid()) return rep.fail("writable-root", "open_tree", m->source.c_str());
         const uint64_t ro = list == &ro_sources ? sys::kMountAttrRdonly : 0;
@@ -298,21 +338,32 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
   // directories) share the walk to it: the directory is opened once in the live tree and
   // once in the root's detached copy, and each path is cloned and attached by its name.
   // An open directory is used only while nothing has been mounted on it or above it since
-  // it was opened: any step other than a protected bind forgets them all, and a protected
-  // bind forgets those at or below its own target. At most kMaxParentDirs are kept open.
+  // it was opened: any step other than a protected bind or a file mask forgets them all,
+  // and those two forget the ones at or below their own target. At most kMaxParentDirs are
+  // kept open. A file mask uses only the live directory (its source is the empty file's
+  // bind); one it opened has no detached copy (`copy` null), so a protected bind there
+  // opens its own pair.
   std::map<std::string, ParentDirs> dirs;
+  // Whatever was open at or below `target` is covered once it is mounted on.
+  // (Keys at or below it share its text as a prefix, and sort together from it.)
+  auto forget_at_or_below = [&dirs](const std::string& target) {
+    for (auto it = dirs.lower_bound(target);
+         it != dirs.end() && it->first.compare(0, target.size(), target) == 0;)
+      it = paths_within(it->first, target) ? dirs.erase(it) : std::next(it);
+  };
+  UniqueFd empty_bind;  // the empty file's read-only bind, opened at the first mask
 
   // 6. Pins, protected paths, masks, in plan order.
   for (const auto& m : plan.mounts) {
     const char* target = m.target.c_str();
-    if (m.kind != MountKind::BindReadOnly) dirs.clear();
+    if (m.kind != MountKind::BindReadOnly && m.kind != MountKind::MaskFile) dirs.clear();
     switch (m.kind) {
       // Protected paths and pins never follow a final symlink: the planner refused
       // symlinks, so one here was swapped in since; mounting its target would leave
       // the link itself replaceable. Fail closed instead.
       case MountKind::Pin: {
-        // Outside every writable root (no detached copy), the host's flags are kept:
-        // set nosuid, nodev on the clone itself.
+        // Without a detached copy (outside every writable root, where the host's flags
+        // are kept, or in a root with few paths), nosuid, nodev are set on the clone itself.
         const Clone* copy = innermost_copy(pin_sources, m.target);
         UniqueFd fd = clone_protected(copy, m.target);
         if (!fd.valid()) return rep.fail("pin", "open_tree", target);
@@ -323,11 +374,7 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
       }
       case MountKind::BindReadOnly: {
         const Clone* copy = innermost_copy(ro_sources, m.target);
-        // Whatever was open at or below the target is covered once it is mounted on.
-        // (Keys at or below it share its text as a prefix, and sort together from it.)
-        for (auto it = dirs.lower_bound(m.target);
-             it != dirs.end() && it->first.compare(0, m.target.size(), m.target) == 0;)
-          it = paths_within(it->first, m.target) ? dirs.erase(it) : std::next(it);
+        forget_at_or_below(m.target);
         if (!copy) {
           if (!attach_read_only(clone_protected(copy, m.target), m.target, true, rep, "protect"))
             return false;
@@ -359,10 +406,31 @@ bool apply(const LinuxPlan& plan, const std::string& cwd, const ChildReporter& r
         if (!mask_dir(m, rep)) return false;
         break;
       case MountKind::MaskFile: {
-        // A clone of the read-only empty file's own bind (setup_dev): its flags come along.
-        UniqueFd fd = clone_tree(kEmptyFile, false, true);
+        // A clone of the read-only empty file's own bind (setup_dev), taken from its
+        // descriptor (no walk to it): its flags come along. Attached by name in its
+        // directory, which masks in one directory share (thousands of --deny-read paths).
+        forget_at_or_below(m.target);
+        if (!empty_bind.valid()) {
+          empty_bind.reset(::open(kEmptyFile, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+          if (!empty_bind.valid()) return rep.fail("deny-read", "open(O_PATH)", kEmptyFile);
+        }
+        UniqueFd fd(sys::open_tree(empty_bind.get(), "",
+                                   sys::kOpenTreeClone | sys::kOpenTreeCloexec | sys::kAtEmptyPath));
         if (!fd.valid()) return rep.fail("deny-read", "open_tree", kEmptyFile);
-        if (!attach(fd, m.target)) {
+        const size_t slash = m.target.rfind('/');
+        const std::string parent = slash == 0 ? "/" : m.target.substr(0, slash);
+        auto at = dirs.find(parent);
+        if (at == dirs.end()) {
+          if (dirs.size() >= kMaxParentDirs) dirs.clear();
+          ParentDirs d{nullptr, UniqueFd(::open(parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)), {}};
+          if (!d.live.valid()) {
+            if (errno == ENOENT) break;  // vanished since planning: nothing left to hide
+            return rep.fail("deny-read", "open(O_PATH)", parent.c_str());
+          }
+          at = dirs.insert_or_assign(parent, std::move(d)).first;
+        }
+        if (sys::move_mount(fd.get(), "", at->second.live.get(), target + slash + 1,
+                            sys::kMoveMountFEmptyPath) != 0) {
           if (errno == ENOENT) break;  // vanished since planning: nothing left to hide
           return rep.fail("deny-read", "move_mount", target);
         }

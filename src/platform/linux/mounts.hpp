@@ -12,7 +12,8 @@
 //      file masks are cloned from, bound read-only onto itself
 //   5. writable roots and /tmp moved back in, outermost first
 //   6. pins, read-only binds of protected paths, masks of secrets and host IPC:
-//      a clone and an attach each (open_tree, move_mount), no per-path flag change
+//      a clone and an attach each (open_tree, move_mount), no per-path flag change;
+//      protected paths and file masks attached by name under their directory, opened once
 //   7. fresh /proc for the new pid namespace, its kernel settings (/proc/sys,
 //      sysrq-trigger, irq, bus, fs) bound read-only; /dev read-only; chdir(cwd)
 #pragma once

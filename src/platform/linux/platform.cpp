@@ -139,7 +139,7 @@ void close_inherited_fds_on_exec() {
 // namespaces plans the same limits again). `note`: recorded once the plan stands.
 Result<int> run_stages(const Policy& policy, const RunRequest& request, const LinuxHostCaps& caps, bool first,
                        const std::optional<std::string>& note, RunResult& out) {
-  auto planned = plan_stage(policy, caps, HostListeners::Bind, request.review);
+  auto planned = plan_stage(policy, caps, HostListeners::Bind, request.review, request.review_all);
   if (!planned) return planned.error();
   if (note) out.notes.push_back(*note);
   // Every way out of here after this point goes through cleanup_stage, explicitly.

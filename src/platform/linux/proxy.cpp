@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -32,15 +33,19 @@ struct ProxyServer::Shared {
     uint64_t conn = 0;
     std::vector<IpAddress> addresses;
     int gai_error = 0;
+    bool not_granted = false;  // asked (--ask), and not granted
+    bool overridden = false;   // the addresses came from CORDON_TEST_RESOLVE
   };
   std::deque<Answer> answers;
   UniqueFd wake{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
   std::vector<ProxyRefusal> refusals;
+  std::atomic<int> asking{0};  // --ask: question threads waiting (bounded)
 };
 
 namespace {
 
 constexpr size_t kMaxRefusals = 10000;
+constexpr int kMaxAsking = 32;  // --ask: connections waiting for an answer at once
 
 enum class ListenerKind { Http, Socks, Forward };
 
@@ -262,7 +267,14 @@ class Loop {
       case DomainVerdict::Denied:
         return refuse(c, *host, port, "denied by --deny-domain");
       case DomainVerdict::NotAllowed:
-        return refuse(c, *host, port, "not in the allowlist", "--allow-domain " + *host);
+        if (!options_.ask) return refuse(c, *host, port, "not in the allowlist", "--allow-domain " + *host);
+        // One question is on the terminal at a time; a flood of names waits no further.
+        if (shared_->asking >= kMaxAsking)
+          return refuse(c, *host, port, "not in the allowlist (too many questions waiting)",
+                        "--allow-domain " + *host);
+        c.phase = Phase::Resolving;  // the client waits while the user is asked
+        set_mask(c.client_ep, c.client.get(), 0);
+        return ask_then_resolve(c.id, *host, port);
       case DomainVerdict::Allowed:
         break;
     }
@@ -288,6 +300,37 @@ class Loop {
     }).detach();
   }
 
+  // --ask: the question on a thread of its own (the event loop goes on), then the name
+  // resolved as an allowed one would be.
+  void ask_then_resolve(uint64_t id, const std::string& host, uint16_t port) {
+    std::vector<IpAddress> overridden;
+    bool is_overridden = false;
+    for (const auto& [name, addrs] : options_.test_resolve)
+      if (name == host) overridden = addrs, is_overridden = true;
+    ++shared_->asking;
+    std::thread([shared = shared_, ask = options_.ask, id, host, port, overridden, is_overridden] {
+      ProxyServer::Shared::Answer a;
+      a.conn = id;
+      const bool granted = ask(host, port, "proxy");
+      --shared->asking;
+      if (!granted) {
+        a.not_granted = true;
+      } else if (is_overridden) {
+        a.addresses = overridden;
+        a.overridden = true;
+      } else {
+        a.addresses = resolve_host(host, a.gai_error);
+      }
+      {
+        std::lock_guard<std::mutex> lock(shared->mu);
+        shared->answers.push_back(std::move(a));
+      }
+      uint64_t one = 1;
+      ssize_t ignored = ::write(shared->wake.get(), &one, sizeof one);
+      (void)ignored;
+    }).detach();
+  }
+
   void on_answers() {
     uint64_t count;
     ssize_t ignored = ::read(shared_->wake.get(), &count, sizeof count);
@@ -301,11 +344,15 @@ class Loop {
       auto it = conns_.find(a.conn);
       if (it == conns_.end() || it->second->dead) continue;
       Conn& c = *it->second;
+      if (a.not_granted) {
+        refuse(c, c.host, c.port, "not in the allowlist (asked: not granted)", "--allow-domain " + c.host);
+        continue;
+      }
       if (a.gai_error != 0 || a.addresses.empty()) {
         refuse(c, c.host, c.port, std::string("name does not resolve (") + ::gai_strerror(a.gai_error) + ")");
         continue;
       }
-      accept_addresses(c, a.addresses, false);
+      accept_addresses(c, a.addresses, a.overridden);
     }
   }
 

@@ -31,6 +31,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -78,6 +79,11 @@ struct ProxyOptions {
   std::vector<uint16_t> forward_ports;
   // No namespace: serve these listeners on the host's 127.0.0.1, nothing forwarded.
   std::optional<HostProxyListeners> host_listeners;
+  // --ask / --learn: a valid host name that is only not on the allowlist (not denied, not an
+  // IP literal) is put to this (host, port or 0 for a lookup, "proxy" or "name server") on
+  // a thread of its own, which it blocks until answered; true: as if allowed, the name
+  // still resolved outside and the SSRF guard still applied. Empty: refused as before.
+  std::function<bool(const std::string&, uint16_t, const char*)> ask;
 };
 
 // "a.test=127.0.0.1,b.test=10.0.0.5" -> pairs; an error names the bad entry.
@@ -113,6 +119,10 @@ class ProxyServer {
   ProxyServer& operator=(const ProxyServer&) = delete;
 
   int child_fd() const { return child_end_.get(); }
+  // --ask / --learn (ProxyOptions::ask): before after_clone(), which starts the thread.
+  void set_ask(std::function<bool(const std::string&, uint16_t, const char*)> ask) {
+    options_.ask = std::move(ask);
+  }
   // In the parent right after clone(): our copy of the child's end is closed, so a
   // child that dies before sending its listeners ends the receive with EOF. The
   // supervisor's descriptor limit is raised to the hard limit (a connection holds six

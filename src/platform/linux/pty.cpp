@@ -2,13 +2,19 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <vector>
+
+#include "core/terminal_text.hpp"
 
 namespace cordon {
 namespace {
@@ -97,10 +103,85 @@ bool pty_open_in_child(const PtyPlan& plan, const char* ptmx, int sock, const Ch
   return true;
 }
 
+namespace {
+// pty_relay_say(): lines handed from the supervisor's thread to the relay's.
+struct Said {
+  std::mutex mutex;
+  std::condition_variable taken;
+  std::vector<std::string> lines;   // waiting for the relay
+  uint64_t queued = 0, placed = 0;  // counted: a sayer waits for its own line
+  int wake = -1;                    // the relay's eventfd; -1: no relay takes lines
+};
+Said g_said;
+// How long the supervisor's thread waits for the relay: a refused call is held that long
+// at most (only the first refusal of each kind is said), and the line still joins the
+// relay's output later if the relay was slower.
+constexpr auto kSayWait = std::chrono::seconds(1);
+}  // namespace
+
+bool pty_relay_say(const std::string& line) {
+  std::unique_lock lock(g_said.mutex);
+  if (g_said.wake < 0) return false;
+  g_said.lines.push_back(line);
+  const uint64_t mine = ++g_said.queued;
+  const uint64_t one = 1;
+  (void)!::write(g_said.wake, &one, sizeof one);
+  g_said.taken.wait_for(lock, kSayWait, [&] { return g_said.placed >= mine || g_said.wake < 0; });
+  return true;  // placed, pending, or printed by close_said()
+}
+
 PtyRelay::PtyRelay(const PtyPlan& plan) : plan_(plan) {}
 
 PtyRelay::~PtyRelay() {
   restore();
+  close_said();
+}
+
+// The lines said since the last round, after everything the command wrote before them:
+// a read of the master that finds nothing queued first waits for the pty's pending
+// transfer from the slave (n_tty_read flushes the port's buffer work), so reading until
+// EAGAIN takes every byte written to the slave so far. Bounded: at most twice the usual
+// buffer (a command that writes without pause cannot hold the line back for ever).
+void PtyRelay::take_said() {
+  uint64_t count = 0;
+  (void)!::read(said_.get(), &count, sizeof count);
+  std::vector<std::string> lines;
+  {
+    std::lock_guard lock(g_said.mutex);
+    lines.swap(g_said.lines);
+  }
+  if (lines.empty()) return;
+  while (master_.valid() && master_open_ && read_master(2 * kBufferBytes)) {
+  }
+  // The terminal is raw while relaying (no output processing): a line ends in CR LF there.
+  termios modes{};
+  const bool raw = out_fd_ >= 0 && ::tcgetattr(out_fd_, &modes) == 0 &&
+                   (!(modes.c_oflag & OPOST) || !(modes.c_oflag & ONLCR));
+  for (const auto& line : lines) to_output_ += "cordon: " + escape_for_terminal(line) + (raw ? "\r\n" : "\n");
+  {
+    std::lock_guard lock(g_said.mutex);
+    g_said.placed += lines.size();
+  }
+  g_said.taken.notify_all();
+}
+
+// The relay ends: lines said from now on are printed by their sayer, and a line said
+// but not yet taken is printed here (after the command's output, which drain() wrote).
+void PtyRelay::close_said() {
+  if (!said_.valid()) return;
+  std::vector<std::string> left;
+  {
+    std::lock_guard lock(g_said.mutex);
+    g_said.wake = -1;
+    left.swap(g_said.lines);
+    g_said.placed = g_said.queued;
+  }
+  g_said.taken.notify_all();
+  said_.reset();
+  for (const auto& line : left) {
+    const std::string text = "cordon: " + escape_for_terminal(line) + "\n";
+    (void)!::write(STDERR_FILENO, text.data(), text.size());
+  }
 }
 
 Status PtyRelay::open() {
@@ -124,6 +205,16 @@ Status PtyRelay::open() {
       output_ = std::move(own);
       out_fd_ = output_.get();
     }
+  }
+  // cordon's live lines go to stderr: through the relay when that is the terminal it
+  // writes to (no order holds between two different terminals).
+  struct stat err {};
+  if (out_fd_ >= 0 && ::isatty(out_fd_) == 1 && ::isatty(STDERR_FILENO) == 1 &&
+      ::fstat(STDERR_FILENO, &err) == 0 && err.st_rdev == inherited.st_rdev) {
+    said_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    if (!said_.valid()) return os_error("eventfd", "pty", errno);
+    std::lock_guard lock(g_said.mutex);
+    g_said.wake = said_.get();
   }
   return {};
 }
@@ -210,7 +301,11 @@ bool pty_relay_pausable() {
 int PtyRelay::fill(pollfd* fds) {
   int n = 0;
   if (sock_.valid()) fds[n++] = {sock_.get(), POLLIN, 0};
-  if (!master_.valid()) return n;
+  if (said_.valid()) fds[n++] = {said_.get(), POLLIN, 0};
+  if (!master_.valid()) {
+    if (!pty_relay_paused() && !to_output_.empty() && out_fd_ >= 0) fds[n++] = {out_fd_, POLLOUT, 0};
+    return n;
+  }
   short master_events = 0;
   if (master_open_ && to_output_.size() < kBufferBytes) master_events |= POLLIN;
   if (!to_master_.empty()) master_events |= POLLOUT;
@@ -228,8 +323,10 @@ void PtyRelay::service(const pollfd* fds, int count) {
     if (ev == 0) continue;
     if (fds[i].fd == sock_.get()) {
       receive_master();
+    } else if (fds[i].fd == said_.get()) {
+      take_said();
     } else if (fds[i].fd == master_.get()) {
-      if (ev & (POLLIN | POLLHUP | POLLERR)) read_master();
+      if (ev & (POLLIN | POLLHUP | POLLERR)) (void)read_master(kBufferBytes);
       if (ev & POLLOUT) write_master();
     } else if (fds[i].fd == plan_.input_fd && (fds[i].events & POLLIN)) {
       if (!pty_relay_paused()) read_input();  // a key typed as the question appeared is its answer
@@ -275,18 +372,22 @@ void PtyRelay::write_master() {
     to_master_.clear();
 }
 
-void PtyRelay::read_master() {
+// One read of the master while the output buffer holds less than `limit`: true when
+// something was read.
+bool PtyRelay::read_master(size_t limit) {
   char buf[16384];
-  const size_t room = kBufferBytes - to_output_.size();
+  if (to_output_.size() >= limit) return false;
+  const size_t room = limit - to_output_.size();
   const ssize_t n = ::read(master_.get(), buf, room < sizeof buf ? room : sizeof buf);
-  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return false;
   if (n <= 0) {  // EIO: every slave descriptor is closed; nothing more goes in either
     master_open_ = false;
     input_open_ = false;
     to_master_.clear();
-    return;
+    return false;
   }
   if (plan_.output_fd >= 0) to_output_.append(buf, static_cast<size_t>(n));
+  return true;
 }
 
 void PtyRelay::write_output() {
@@ -314,6 +415,7 @@ void PtyRelay::drain() {
     service(fds, n);
   }
   restore();
+  close_said();
 }
 
 }  // namespace cordon

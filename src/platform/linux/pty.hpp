@@ -41,6 +41,15 @@ bool pty_relay_paused();
 void pty_relay_may_pause();
 bool pty_relay_pausable();
 
+// A line of cordon's for the caller's terminal while the command runs (the live refusal
+// report, on the supervisor's thread). The command's output reaches that terminal through
+// the relay, later than the command wrote it; a line written straight to stderr could
+// overtake output written before the refused call. When a relay writes to the terminal
+// stderr is, the line joins its output instead, after what the master holds (read to its
+// end first: all the command wrote before now), and the caller waits (bounded) until it
+// has, while the refused call is still held. False: no relay takes it (print it yourself).
+bool pty_relay_say(const std::string& line);
+
 // Decided in the parent before clone(): plain data, read by the child.
 struct PtyPlan {
   bool on[3] = {false, false, false};  // standard stream i is the pty's slave inside
@@ -77,7 +86,7 @@ class PtyRelay {
   void close_child_socket() { child_sock_.reset(); }
 
   // Poll set for one round: at most kMaxFds entries written to `fds`; returns the count.
-  static constexpr int kMaxFds = 4;
+  static constexpr int kMaxFds = 5;
   int fill(pollfd* fds);
   void service(const pollfd* fds, int count);
   // SIGWINCH: the caller's window size onto the master (the kernel signals the inner
@@ -91,7 +100,9 @@ class PtyRelay {
  private:
   void receive_master();
   void read_input();
-  void read_master();
+  bool read_master(size_t limit);
+  void take_said();
+  void close_said();
   void write_master();
   void write_output();
   void input_eof();
@@ -99,6 +110,7 @@ class PtyRelay {
   PtyPlan plan_;
   UniqueFd sock_, child_sock_, master_;
   UniqueFd output_;  // the caller's terminal opened again, nonblocking (or invalid)
+  UniqueFd said_;    // eventfd: pty_relay_say() has a line (valid while lines are taken)
   int out_fd_ = -1;  // where the master's output is written: output_, else plan_.output_fd
   std::string to_master_, to_output_;
   bool input_open_ = true;

@@ -8,10 +8,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <set>
 
 #include "core/defaults.hpp"
 #include "core/git_layout.hpp"
+#include "core/paths.hpp"
 
 namespace cordon {
 namespace {
@@ -85,8 +87,12 @@ Result<UniqueFd> open_dir(int root, const std::string& rel, bool make, int upper
   return cur;
 }
 
-// Any protected path in the workspace tree below `rel` (a directory about to be removed).
-std::string protected_below(int dir_fd, const std::string& rel, int depth) {
+// Why a root-relative path may never be applied ("" when it may): review_protected(),
+// and for a root in the home, the home's protected entries.
+using Guard = std::function<std::string(const std::string&, EntryType)>;
+
+// Any protected path in the root's tree below `rel` (a directory about to be removed).
+std::string protected_below(int dir_fd, const std::string& rel, int depth, const Guard& guard) {
   if (depth > 256) return rel + " (deeper than 256 directories)";
   UniqueFd list(::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   DIR* d = list.valid() ? ::fdopendir(list.release()) : nullptr;
@@ -104,11 +110,11 @@ std::string protected_below(int dir_fd, const std::string& rel, int depth) {
     const EntryType t = S_ISDIR(st.st_mode)   ? EntryType::Dir
                         : S_ISLNK(st.st_mode) ? EntryType::Symlink
                                               : EntryType::File;
-    if (!review_protected(child, t).empty()) return child;
+    if (!guard(child, t).empty()) return child;
     if (t == EntryType::Dir) {
       UniqueFd sub(openat2_beneath(dir_fd, n, O_RDONLY | O_DIRECTORY, 0));
       if (!sub.valid()) return child + " (unreadable)";
-      if (auto hit = protected_below(sub.get(), child, depth + 1); !hit.empty()) return hit;
+      if (auto hit = protected_below(sub.get(), child, depth + 1, guard); !hit.empty()) return hit;
     }
   }
   return "";
@@ -132,7 +138,7 @@ Status copy_file(int from, int to, const std::string& shown) {
 
 class Applier {
  public:
-  Applier(int upper, int ws) : upper_(upper), ws_(ws) {}
+  Applier(int upper, int ws, Guard guard) : upper_(upper), ws_(ws), guard_(std::move(guard)) {}
 
   // Writes one change into the workspace. Returns the reason it was refused, "" when done.
   Result<std::string> apply(const Change& c) {
@@ -149,7 +155,7 @@ class Applier {
     if (replace_dir) {
       UniqueFd sub(openat2_beneath(dir->get(), name, O_RDONLY | O_DIRECTORY, 0));
       if (!sub.valid()) return os_error("openat2", c.path, errno).message();
-      if (auto hit = protected_below(sub.get(), c.path, 0); !hit.empty())
+      if (auto hit = protected_below(sub.get(), c.path, 0, guard_); !hit.empty())
         return "the directory holds a protected path, never removed: " + hit;
       if (auto st = remove_tree_beneath(dir->get(), name, c.path); !st) return st.error().message();
     }
@@ -220,15 +226,21 @@ class Applier {
 
  private:
   int upper_, ws_;
+  Guard guard_;
   std::vector<std::pair<std::string, mode_t>> made_;
 };
 
 bool selected(const std::string& path, const std::vector<std::string>& wanted) {
   if (wanted.empty()) return true;
-  for (const auto& w : wanted)
-    if (w.empty() || path == w ||
-        (path.size() > w.size() && path.compare(0, w.size(), w) == 0 && path[w.size()] == '/'))
+  for (const auto& w : wanted) {
+    // "" or "." (the workspace) selects its paths, not another staged root's (absolute ones).
+    if (w.empty() || w == ".") {
+      if (path.rfind('/', 0) != 0) return true;
+      continue;
+    }
+    if (path == w || (path.size() > w.size() && path.compare(0, w.size(), w) == 0 && path[w.size()] == '/'))
       return true;
+  }
   return false;
 }
 
@@ -289,61 +301,80 @@ std::string review_protected(const std::string& rel, EntryType type) {
   return "";
 }
 
-Result<ApplyResult> apply_review(const ReviewStore& store, ReviewSet& set, const ApplyOptions& options) {
-  ApplyResult r;
-  UniqueFd upper(openat2_beneath(set.pin.fd(), "upper", O_RDONLY | O_DIRECTORY, 0));
-  if (!upper.valid()) return os_error("openat2", set.upper, errno);
-  auto ws_pin = PinnedDir::open_without_links(set.meta.workspace);
-  if (!ws_pin) return ws_pin.error();
-  UniqueFd ws(openat2_beneath(ws_pin->fd(), ".", O_RDONLY | O_DIRECTORY, 0));
-  if (!ws.valid()) return os_error("openat2", set.meta.workspace, errno);
-  auto changes = scan_changes(upper.get(), ws.get());
-  if (!changes) return changes.error();
-  if (changes->truncated)
-    return usage_error("review apply", "the change set is larger than the walk's bound",
-                       "apply it in parts (PATH...)");
-  std::vector<std::string> wanted;
-  for (const auto& p : options.paths) wanted.push_back(normalize_rel(p));
-  Base base = load_base(set);
-  std::set<std::string> journal = read_journal(set);
-  UniqueFd journal_fd(
-      ::openat(set.pin.fd(), "journal", O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!journal_fd.valid()) return os_error("openat", set.dir + "/journal", errno);
-  Applier applier(upper.get(), ws.get());
+std::string review_protected_in_home(const std::string& abs, const std::string& home) {
+  if (home.empty() || home == "/" || !paths::is_within(abs, home) || abs == home) return "";
+  const std::string rel = abs.substr(home.size() + 1);
+  for (const auto& e : defaults::protected_home_entries()) {
+    const std::string entry = e.path;
+    if (rel == entry ||
+        (rel.size() > entry.size() && rel.compare(0, entry.size(), entry) == 0 && rel[entry.size()] == '/'))
+      return "protected in the home: ~/" + entry + " (" + e.why + ")";
+  }
+  // cordon's own configuration (the platform adds it to the planner's list).
+  if (rel == ".config/cordon" || rel.rfind(".config/cordon/", 0) == 0) return "cordon's own configuration";
+  return "";
+}
+
+namespace {
+
+// One staged root's part of apply. `journal` names shown paths.
+struct LayerApply {
+  const LayerChanges& layer;
+  const std::vector<std::string>& wanted;
+  const std::set<std::string>& journal;
+  int journal_fd;
+  const std::string& journal_path;
+  std::string home;
+  bool force;
+};
+
+Status apply_layer(const LayerApply& in, ApplyResult& r) {
+  const int upper = in.layer.upper.get(), ws = in.layer.lower.get();
+  const std::string& prefix = in.layer.layer.prefix;
+  const std::string& root = in.layer.layer.root;
+  Guard guard = [&](const std::string& rel, EntryType type) {
+    std::string why = review_protected(rel, type);
+    if (why.empty()) why = review_protected_in_home(paths::join(root, rel), in.home);
+    return why;
+  };
+  Base base = load_base(in.layer.layer.dir);
+  Applier applier(upper, ws, guard);
   std::vector<std::string> refused_dirs;  // nothing is applied below a refused directory
-  for (const auto& c : changes->changes) {
-    if (!selected(c.path, wanted)) continue;
+  for (const auto& c : in.layer.changes.changes) {
+    const std::string shown = shown_path(prefix, c.path);
+    if (!selected(shown, in.wanted)) continue;
     if (std::any_of(refused_dirs.begin(), refused_dirs.end(), [&](const std::string& d) {
           return c.path.size() > d.size() && c.path.compare(0, d.size(), d) == 0 && c.path[d.size()] == '/';
         }))
       continue;
     const EntryType type = c.kind == ChangeKind::Deleted ? c.lower_type : c.type;
-    std::string why = review_protected(c.path, type);
+    std::string why = guard(c.path, type);
     if (why.empty() && c.kind == ChangeKind::Special) why = "a FIFO, socket or device: never applied";
     if (why.empty() && c.kind == ChangeKind::Deleted && c.lower_type == EntryType::Dir) {
-      auto sub = open_dir(ws.get(), c.path, false, upper.get(), nullptr);
+      auto sub = open_dir(ws, c.path, false, upper, nullptr);
       if (sub) {
-        if (auto hit = protected_below(sub->get(), c.path, 0); !hit.empty())
-          why = "the directory holds a protected path, never removed: " + hit;
+        if (auto hit = protected_below(sub->get(), c.path, 0, guard); !hit.empty())
+          why = "the directory holds a protected path, never removed: " + shown_path(prefix, hit);
       }
     }
     if (!why.empty()) {
-      r.refused.emplace_back(c.path, why);
+      r.refused.emplace_back(shown, why);
       if (type == EntryType::Dir) refused_dirs.push_back(c.path);
       continue;
     }
-    if (!options.force && !journal.count(c.path)) {
-      const BaseEntry now = read_base_entry(ws.get(), c.path);
+    if (!in.force && !in.journal.count(shown)) {
+      const BaseEntry now = read_base_entry(ws, c.path);
       auto it = base.find(c.path);
       if (it == base.end()) {
-        r.conflicts.emplace_back(c.path, "no base was recorded for it (--force to write it anyway)");
+        r.conflicts.emplace_back(shown, "no base was recorded for it (--force to write it anyway)");
         if (type == EntryType::Dir) refused_dirs.push_back(c.path);
         continue;
       }
       if (!same_base(it->second, now)) {
-        r.conflicts.emplace_back(c.path, std::string("the workspace's ") + to_string(now.type) +
-                                             " changed since the change set first touched it (was " +
-                                             to_string(it->second.type) + ")");
+        r.conflicts.emplace_back(shown, std::string("the ") + (prefix.empty() ? "workspace" : "root") +
+                                            "'s " + to_string(now.type) +
+                                            " changed since the change set first touched it (was " +
+                                            to_string(it->second.type) + ")");
         if (type == EntryType::Dir) refused_dirs.push_back(c.path);
         continue;
       }
@@ -351,30 +382,60 @@ Result<ApplyResult> apply_review(const ReviewStore& store, ReviewSet& set, const
     auto done = applier.apply(c);
     if (!done) return done.error();
     if (!done->empty()) {
-      r.refused.emplace_back(c.path, *done);
+      r.refused.emplace_back(shown, *done);
       if (type == EntryType::Dir) refused_dirs.push_back(c.path);
       continue;
     }
     // Journalled before the change set forgets it: a crash in between is finished by
     // the next apply without a false conflict.
     const std::string line =
-        nlohmann::json(c.path).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-    if (::write(journal_fd.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size()) ||
-        ::fdatasync(journal_fd.get()) != 0)
-      return os_error("write", set.dir + "/journal", errno);
-    forget_upper(upper.get(), c);
+        nlohmann::json(shown).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    if (::write(in.journal_fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()) ||
+        ::fdatasync(in.journal_fd) != 0)
+      return os_error("write", in.journal_path, errno);
+    forget_upper(upper, c);
     base.erase(c.path);
-    r.applied.push_back(c.path);
+    r.applied.push_back(shown);
   }
   applier.finish_modes();
-  // What is left: removed entirely when nothing is, else the base of what remains.
-  auto left = scan_changes(upper.get(), ws.get());
-  if (left && left->changes.empty()) {
+  return save_base(in.layer.layer.dir, base);
+}
+
+}  // namespace
+
+Result<ApplyResult> apply_review(const ReviewStore& store, ReviewSet& set, const ApplyOptions& options) {
+  ApplyResult r;
+  // Every staged root pinned without following a link in its path (a root whose
+  // directory or an ancestor was replaced by a link since the run is refused whole).
+  auto layers = read_layers(set);
+  if (!layers) return layers.error();
+  for (const auto& l : *layers)
+    if (l.changes.truncated)
+      return usage_error("review apply", "the change set is larger than the walk's bound",
+                         "apply it in parts (PATH...)");
+  std::vector<std::string> wanted;
+  for (const auto& p : options.paths) wanted.push_back(p.rfind('/', 0) == 0 ? p : normalize_rel(p));
+  std::set<std::string> journal = read_journal(set);
+  UniqueFd journal_fd(
+      ::openat(set.pin.fd(), "journal", O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!journal_fd.valid()) return os_error("openat", set.dir + "/journal", errno);
+  const std::string journal_path = set.dir + "/journal";
+  for (const auto& l : *layers)
+    if (auto st = apply_layer(
+            {l, wanted, journal, journal_fd.get(), journal_path, set.meta.home, options.force}, r);
+        !st)
+      return st.error();
+  // What is left: removed entirely when nothing is.
+  bool empty = true;
+  for (const auto& l : *layers) {
+    auto left = scan_changes(l.upper.get(), l.lower.get());
+    empty = empty && left && left->changes.empty();
+  }
+  if (empty) {
     if (auto st = store.remove(set); !st) return st.error();
     r.everything = true;
     return r;
   }
-  if (auto st = save_base(set, base); !st) return st.error();
   ::unlinkat(set.pin.fd(), "journal", 0);
   return r;
 }

@@ -33,8 +33,14 @@ namespace cordon {
 // a git directory outside git's everyday data (core/git_layout.hpp).
 [[nodiscard]] std::string review_protected(const std::string& rel, EntryType type);
 
+// Why the absolute `abs` may never be applied because it is, or lies below, one of the
+// home's protected entries (defaults::protected_home_entries(), cordon's own config),
+// or "": for staged roots in the home (--review-all, e.g. ~/.config/x).
+[[nodiscard]] std::string review_protected_in_home(const std::string& abs, const std::string& home);
+
 struct ApplyOptions {
-  std::vector<std::string> paths;  // empty: everything
+  // empty: everything; else workspace-relative paths, or another staged root's absolute ones
+  std::vector<std::string> paths;
   bool force = false;
 };
 

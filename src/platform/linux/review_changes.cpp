@@ -223,6 +223,39 @@ Result<ChangeSet> scan_changes(int upper_fd, int lower_fd) {
   return out;
 }
 
+Result<std::vector<LayerChanges>> read_layers(const ReviewSet& set) {
+  auto layers = review_layers(set);
+  if (!layers) return layers.error();
+  std::vector<LayerChanges> out;
+  for (auto& layer : *layers) {
+    LayerChanges l;
+    l.upper.reset(openat2_beneath(layer.dir.fd(), "upper", O_RDONLY | O_DIRECTORY, 0));
+    if (!l.upper.valid()) return os_error("openat2", layer.dir.path() + "/upper", errno);
+    auto root = PinnedDir::open_without_links(layer.root);
+    if (!root) return root.error();
+    l.lower.reset(openat2_beneath(root->fd(), ".", O_RDONLY | O_DIRECTORY, 0));
+    if (!l.lower.valid()) return os_error("openat2", layer.root, errno);
+    auto changes = scan_changes(l.upper.get(), l.lower.get());
+    if (!changes) return changes.error();
+    l.changes = std::move(*changes);
+    l.layer = std::move(layer);
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+ChangeSet shown_changes(const std::vector<LayerChanges>& layers) {
+  ChangeSet all;
+  for (const auto& l : layers) {
+    for (auto c : l.changes.changes) {
+      c.path = shown_path(l.layer.prefix, c.path);
+      all.changes.push_back(std::move(c));
+    }
+    all.truncated = all.truncated || l.changes.truncated;
+  }
+  return all;
+}
+
 BaseEntry read_base_entry(int lower_fd, const std::string& rel) {
   BaseEntry b;
   const size_t slash = rel.rfind('/');
@@ -258,9 +291,9 @@ bool same_base(const BaseEntry& a, const BaseEntry& b) {
   return true;
 }
 
-Base load_base(const ReviewSet& set) {
+Base load_base(const PinnedDir& dir) {
   Base base;
-  auto text = read_regular(set.pin, "base.json", 256u << 20);
+  auto text = read_regular(dir, "base.json", 256u << 20);
   if (!text) return base;
   auto j = nlohmann::json::parse(*text, nullptr, false);
   if (!j.is_object()) return base;
@@ -277,7 +310,7 @@ Base load_base(const ReviewSet& set) {
   return base;
 }
 
-Status save_base(const ReviewSet& set, const Base& base) {
+Status save_base(const PinnedDir& dir, const Base& base) {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [path, b] : base) {
     nlohmann::json e = {{"type", to_string(b.type)}, {"mode", b.mode}, {"size", b.size}};
@@ -285,12 +318,12 @@ Status save_base(const ReviewSet& set, const Base& base) {
     if (b.type == EntryType::Symlink) e["target"] = b.target;
     j[path] = e;
   }
-  return replace_file(set.pin, "base.json", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+  return replace_file(dir, "base.json", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                       0600);
 }
 
-Status record_base(const ReviewSet& set, const ChangeSet& changes, int lower_fd) {
-  Base base = load_base(set);
+Status record_base(const PinnedDir& dir, const ChangeSet& changes, int lower_fd) {
+  Base base = load_base(dir);
   bool added = false;
   for (const auto& c : changes.changes) {
     if (base.count(c.path)) continue;
@@ -298,10 +331,12 @@ Status record_base(const ReviewSet& set, const ChangeSet& changes, int lower_fd)
     added = true;
   }
   if (!added) return Ok{};
-  return save_base(set, base);
+  return save_base(dir, base);
 }
 
-std::vector<std::string> summary_lines(const std::string& id, const ChangeSet& set) {
+std::vector<std::string> summary_lines(const std::string& id, const ChangeSet& set,
+                                       const std::vector<std::string>& staged,
+                                       const std::vector<std::string>& direct) {
   struct Count {
     size_t n = 0;
     uint64_t bytes = 0;
@@ -317,11 +352,20 @@ std::vector<std::string> summary_lines(const std::string& id, const ChangeSet& s
     k.bytes += c.kind == ChangeKind::Deleted ? c.lower_size : c.size;
   }
   std::vector<std::string> lines;
+  std::string where = "the workspace";
+  for (const auto& r : staged) where += ", " + r;
+  std::string roots_line = "  staged: " + where;
+  if (!direct.empty()) {
+    roots_line += "; written directly, not staged (--review-all stages them):";
+    for (const auto& r : direct) roots_line += " " + r;
+  }
   if (set.changes.empty()) {
-    lines.push_back("review " + id + ": no changes to the workspace");
+    lines.push_back("review " + id + ": no changes to " + where);
+    lines.push_back(roots_line);
     return lines;
   }
-  lines.push_back("review " + id + ": the workspace is unchanged; the command's changes are staged:");
+  lines.push_back("review " + id + ": " + where + (staged.empty() ? " is" : " are") +
+                  " unchanged; the command's changes are staged:");
   auto line = [&](const char* what, const Count& c) {
     if (c.n)
       lines.push_back("  " + std::string(what) + " " + std::to_string(c.n) + " (" + human(c.bytes) + ")");
@@ -333,9 +377,8 @@ std::vector<std::string> summary_lines(const std::string& id, const ChangeSet& s
   if (special.n)
     lines.push_back("  special " + std::to_string(special.n) + " (FIFOs, sockets, devices: never applied)");
   if (set.truncated) lines.push_back("  (more than the walk's bound: the list is incomplete)");
-  lines.push_back(
-      "  renames show as a deletion plus an addition; staged: the workspace only (other writable "
-      "roots were written directly)");
+  lines.push_back("  renames show as a deletion plus an addition");
+  lines.push_back(roots_line);
   lines.push_back("  cordon review diff " + id + " | cordon review apply " + id +
                   " [PATH...] | cordon review discard " + id);
   return lines;

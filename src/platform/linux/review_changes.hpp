@@ -53,6 +53,18 @@ struct ChangeSet {
 // held by `lower`.
 [[nodiscard]] Result<ChangeSet> scan_changes(int upper_fd, int lower_fd);
 
+// One staged root of a change set, opened and scanned: its upper directory, the root
+// itself (pinned without following a link in its path) and its changes, paths relative
+// to the root.
+struct LayerChanges {
+  ReviewLayer layer;
+  UniqueFd upper, lower;
+  ChangeSet changes;
+};
+[[nodiscard]] Result<std::vector<LayerChanges>> read_layers(const ReviewSet& set);
+// Every layer's changes in one list, paths as shown (shown_path()).
+[[nodiscard]] ChangeSet shown_changes(const std::vector<LayerChanges>& layers);
+
 // One workspace entry as the base records it.
 struct BaseEntry {
   EntryType type = EntryType::None;
@@ -68,13 +80,18 @@ inline constexpr uint64_t kBaseHashLimit = 256ull << 20;
 [[nodiscard]] bool same_base(const BaseEntry& a, const BaseEntry& b);
 
 using Base = std::map<std::string, BaseEntry>;
-[[nodiscard]] Base load_base(const ReviewSet& set);
-[[nodiscard]] Status save_base(const ReviewSet& set, const Base& base);
+// A layer's base.json (`dir`: the change set's directory, or roots/N for another root).
+[[nodiscard]] Base load_base(const PinnedDir& dir);
+[[nodiscard]] Status save_base(const PinnedDir& dir, const Base& base);
 // Adds a record for every changed path that has none yet (the end of each review run).
-[[nodiscard]] Status record_base(const ReviewSet& set, const ChangeSet& changes, int lower_fd);
+[[nodiscard]] Status record_base(const PinnedDir& dir, const ChangeSet& changes, int lower_fd);
 
-// The one-screen summary and its JSON form.
-[[nodiscard]] std::vector<std::string> summary_lines(const std::string& id, const ChangeSet& changes);
+// The one-screen summary and its JSON form. `changes`: every layer's, paths as shown;
+// `staged`: the roots other than the workspace that were staged (--review-all);
+// `direct`: the writable roots written directly (not staged).
+[[nodiscard]] std::vector<std::string> summary_lines(const std::string& id, const ChangeSet& changes,
+                                                     const std::vector<std::string>& staged = {},
+                                                     const std::vector<std::string>& direct = {});
 [[nodiscard]] nlohmann::json to_json(const ChangeSet& changes);
 
 }  // namespace cordon

@@ -72,30 +72,41 @@ bool selected(const std::string& path, const std::vector<std::string>& wanted) {
   for (auto w : wanted) {
     while (w.rfind("./", 0) == 0) w = w.substr(2);
     while (!w.empty() && w.back() == '/') w.pop_back();
-    if (w.empty() || w == "." || path == w ||
-        (path.size() > w.size() && path.compare(0, w.size(), w) == 0 && path[w.size()] == '/'))
+    // "." (the workspace) selects its paths, not another staged root's (absolute ones).
+    if (w.empty() || w == ".") {
+      if (path.rfind('/', 0) != 0) return true;
+      continue;
+    }
+    if (path == w || (path.size() > w.size() && path.compare(0, w.size(), w) == 0 && path[w.size()] == '/'))
       return true;
   }
   return false;
 }
 
-struct Opened {
-  UniqueFd upper, workspace;
-  ChangeSet changes;
-};
+// A PATH argument as the changes are shown: workspace-relative (a leading ./ and trailing
+// slashes dropped), or absolute: inside the workspace made relative, inside another staged
+// root kept absolute (that root's paths are shown so).
+std::string wanted_path(std::string w, const std::string& workspace) {
+  if (paths::is_absolute(w)) {
+    w = paths::normalize(w);
+    if (paths::is_within(w, workspace)) return w == workspace ? "." : w.substr(workspace.size() + 1);
+    return w;
+  }
+  while (w.rfind("./", 0) == 0) w = w.substr(2);
+  while (!w.empty() && w.back() == '/') w.pop_back();
+  return w;
+}
 
-Result<Opened> read_changes(const ReviewSet& set) {
-  Opened o;
-  o.upper.reset(openat2_beneath(set.pin.fd(), "upper", O_RDONLY | O_DIRECTORY, 0));
-  if (!o.upper.valid()) return os_error("openat2", set.upper, errno);
-  auto ws = PinnedDir::open_without_links(set.meta.workspace);
-  if (!ws) return ws.error();
-  o.workspace.reset(openat2_beneath(ws->fd(), ".", O_RDONLY | O_DIRECTORY, 0));
-  if (!o.workspace.valid()) return os_error("openat2", set.meta.workspace, errno);
-  auto changes = scan_changes(o.upper.get(), o.workspace.get());
-  if (!changes) return changes.error();
-  o.changes = std::move(*changes);
-  return o;
+std::vector<std::string> wanted_paths(const std::vector<std::string>& given, const std::string& workspace) {
+  std::vector<std::string> out;
+  for (const auto& g : given) out.push_back(wanted_path(g, workspace));
+  return out;
+}
+
+nlohmann::json roots_json(const ReviewMeta& meta) {
+  nlohmann::json roots = nlohmann::json::array({meta.workspace});
+  for (const auto& r : meta.roots) roots.push_back(r);
+  return roots;
 }
 
 Result<int> list(const ReviewStore& store, const ReviewRequest& req) {
@@ -104,17 +115,23 @@ Result<int> list(const ReviewStore& store, const ReviewRequest& req) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& m : *sets) {
     TreeSize size;
-    if (auto set = store.open_set(m.id, ReviewLock::None)) {
-      UniqueFd upper(openat2_beneath(set->pin.fd(), "upper", O_RDONLY | O_DIRECTORY, 0));
-      if (upper.valid()) size = tree_size(upper.get());
-    }
+    if (auto set = store.open_set(m.id, ReviewLock::None))
+      if (auto layers = review_layers(*set))
+        for (const auto& layer : *layers) {
+          UniqueFd upper(openat2_beneath(layer.dir.fd(), "upper", O_RDONLY | O_DIRECTORY, 0));
+          if (!upper.valid()) continue;
+          const TreeSize t = tree_size(upper.get());
+          size.bytes += t.bytes;
+          size.files += t.files;
+        }
     if (req.json) {
       out.push_back({{"id", m.id},
                      {"workspace", m.workspace},
                      {"created", m.created},
                      {"age_seconds", static_cast<int64_t>(::time(nullptr)) - m.created},
                      {"bytes", size.bytes},
-                     {"files", size.files}});
+                     {"files", size.files},
+                     {"staged_roots", roots_json(m)}});
     } else {
       std::cout << esc(m.id) << "  " << age_text(m.created) << "  " << size.files << " files, " << size.bytes
                 << " bytes  " << esc(m.workspace) << "\n";
@@ -128,18 +145,20 @@ Result<int> list(const ReviewStore& store, const ReviewRequest& req) {
 }
 
 Result<int> show(const ReviewSet& set, const ReviewRequest& req) {
-  auto o = read_changes(set);
-  if (!o) return o.error();
+  auto layers = read_layers(set);
+  if (!layers) return layers.error();
+  const ChangeSet all = shown_changes(*layers);
   if (req.json) {
-    nlohmann::json j = to_json(o->changes);
+    nlohmann::json j = to_json(all);
     j["id"] = set.meta.id;
     j["workspace"] = set.meta.workspace;
     j["created"] = set.meta.created;
+    j["staged_roots"] = roots_json(set.meta);
     print_json(j);
     return 0;
   }
-  for (const auto& l : summary_lines(set.meta.id, o->changes)) std::cout << esc(l) << "\n";
-  for (const auto& c : o->changes.changes) {
+  for (const auto& l : summary_lines(set.meta.id, all, set.meta.roots)) std::cout << esc(l) << "\n";
+  for (const auto& c : all.changes) {
     const char* mark = c.kind == ChangeKind::Added      ? "A"
                        : c.kind == ChangeKind::Modified ? "M"
                        : c.kind == ChangeKind::Deleted  ? "D"
@@ -151,17 +170,29 @@ Result<int> show(const ReviewSet& set, const ReviewRequest& req) {
 }
 
 Result<int> diff(const ReviewSet& set, const ReviewRequest& req) {
-  auto o = read_changes(set);
-  if (!o) return o.error();
-  std::vector<Change> chosen;
-  for (const auto& c : o->changes.changes)
-    if (selected(c.path, req.paths)) chosen.push_back(c);
+  auto layers = read_layers(set);
+  if (!layers) return layers.error();
+  const auto wanted = wanted_paths(req.paths, set.meta.workspace);
+  std::vector<std::vector<Change>> chosen(layers->size());
+  std::vector<DiffLayer> diff_layers;
+  ChangeSet shown;
+  for (size_t i = 0; i < layers->size(); ++i) {
+    const auto& l = (*layers)[i];
+    for (const auto& c : l.changes.changes)
+      if (selected(shown_path(l.layer.prefix, c.path), wanted)) {
+        chosen[i].push_back(c);
+        shown.changes.push_back(c);
+        shown.changes.back().path = shown_path(l.layer.prefix, c.path);
+      }
+    shown.truncated = shown.truncated || l.changes.truncated;
+    diff_layers.push_back({&chosen[i], l.upper.get(), l.lower.get(), l.layer.prefix});
+  }
   DiffOptions options;
   options.stat = req.stat;
   options.escape_content = ::isatty(STDOUT_FILENO) == 1;
-  const std::string text = review_diff(chosen, o->upper.get(), o->workspace.get(), options);
+  const std::string text = review_diff(diff_layers, options);
   if (req.json) {
-    nlohmann::json j = to_json(ChangeSet{chosen, o->changes.truncated});
+    nlohmann::json j = to_json(shown);
     j["id"] = set.meta.id;
     j[req.stat ? "stat" : "diff"] = text;
     print_json(j);
@@ -172,7 +203,7 @@ Result<int> diff(const ReviewSet& set, const ReviewRequest& req) {
 }
 
 Result<int> apply(const ReviewStore& store, ReviewSet& set, const ReviewRequest& req) {
-  ApplyOptions options{req.paths, req.force};
+  ApplyOptions options{wanted_paths(req.paths, set.meta.workspace), req.force};
   auto r = apply_review(store, set, options);
   if (!r) return r.error();
   const bool clean = r->refused.empty() && r->conflicts.empty();
@@ -188,7 +219,9 @@ Result<int> apply(const ReviewStore& store, ReviewSet& set, const ReviewRequest&
     return clean ? 0 : 1;
   }
   std::cout << "review " << esc(set.meta.id) << ": applied " << r->applied.size() << " change"
-            << (r->applied.size() == 1 ? "" : "s") << " to " << esc(set.meta.workspace) << "\n";
+            << (r->applied.size() == 1 ? "" : "s") << " to " << esc(set.meta.workspace);
+  for (const auto& root : set.meta.roots) std::cout << ", " << esc(root);
+  std::cout << "\n";
   for (const auto& [p, why] : r->conflicts) std::cerr << "conflict: " << esc(p) << ": " << esc(why) << "\n";
   for (const auto& [p, why] : r->refused) std::cerr << "not applied: " << esc(p) << ": " << esc(why) << "\n";
   if (!r->conflicts.empty())
@@ -222,7 +255,8 @@ Result<int> gc(const ReviewStore& store, const ReviewRequest& req) {
 // A `paths` entry of review_changes, made workspace-relative: absolute inside the
 // workspace, or relative without a `..` component; anything else is refused. The result
 // is only ever compared with the names the scan found, never opened.
-Result<std::string> relative_wanted(const std::string& given, const std::string& workspace) {
+Result<std::string> relative_wanted(const std::string& given, const std::string& workspace,
+                                    const std::vector<std::string>& staged_roots) {
   if (given.empty() || given.find('\0') != std::string::npos)
     return usage_error("paths", "each path must be a non-empty string without NUL");
   std::string p = given;
@@ -230,8 +264,13 @@ Result<std::string> relative_wanted(const std::string& given, const std::string&
     const std::string n = paths::normalize(p);
     if (n != p && n + "/" != p)
       return usage_error("paths", "'" + given + "' is not a normalized path (no . or .. components)");
-    if (!paths::is_within(n, workspace))
-      return usage_error("paths", "'" + given + "' is outside the workspace " + workspace);
+    if (!paths::is_within(n, workspace)) {
+      // Another staged root's path (--review-all) is kept absolute, as its changes are shown.
+      for (const auto& r : staged_roots)
+        if (paths::is_within(n, r)) return n;
+      return usage_error(
+          "paths", "'" + given + "' is outside the workspace " + workspace + " and every other staged root");
+    }
     p = n == workspace ? std::string(".") : n.substr(workspace.size() + 1);
   }
   for (size_t from = 0; from <= p.size();) {
@@ -247,12 +286,9 @@ Result<std::string> relative_wanted(const std::string& given, const std::string&
 }  // namespace
 
 Result<nlohmann::json> review_report(const ReviewReportRequest& req) {
-  std::vector<std::string> wanted;
-  for (const auto& p : req.paths) {
-    auto rel = relative_wanted(p, req.workspace);
-    if (!rel) return rel.error();
-    wanted.push_back(*rel);
-  }
+  // Checked before any change set is opened, then against the set's staged roots.
+  for (const auto& p : req.paths)
+    if (auto rel = relative_wanted(p, req.workspace, {"/"}); !rel) return rel.error();
   const std::string root = state_root();
   if (root.empty()) return usage_error("review_changes", "no change set '" + req.id + "'");
   auto store = ReviewStore::open(root);
@@ -262,35 +298,46 @@ Result<nlohmann::json> review_report(const ReviewReportRequest& req) {
   // The agent sees only the change sets of its own workspace.
   if (set->meta.workspace != req.workspace)
     return usage_error("review_changes", "change set '" + req.id + "' belongs to another workspace");
-  auto o = read_changes(*set);
-  if (!o) return o.error();
-  nlohmann::json j = to_json(o->changes);
+  std::vector<std::string> wanted;
+  for (const auto& p : req.paths) {
+    auto rel = relative_wanted(p, req.workspace, set->meta.roots);
+    if (!rel) return rel.error();
+    wanted.push_back(*rel);
+  }
+  auto layers = read_layers(*set);
+  if (!layers) return layers.error();
+  nlohmann::json j = to_json(shown_changes(*layers));
   j["id"] = set->meta.id;
   j["workspace"] = set->meta.workspace;
   j["created"] = set->meta.created;
+  j["staged_roots"] = roots_json(set->meta);
   if (!req.diff) return j;
   std::string text;
   bool cut = false;
   nlohmann::json withheld = nlohmann::json::array();
-  for (const auto& c : o->changes.changes) {
-    if (!selected(c.path, wanted)) continue;
-    const std::string abs = paths::join(set->meta.workspace, c.path);
-    bool denied = false;
-    for (const auto& d : req.deny_read)
-      denied = denied || paths::is_within(abs, d) || paths::is_within(d, abs);
-    if (denied) {
-      withheld.push_back(c.path);
-      continue;
+  for (const auto& l : *layers)
+    for (const auto& c : l.changes.changes) {
+      const std::string shown = shown_path(l.layer.prefix, c.path);
+      if (!selected(shown, wanted)) continue;
+      const std::string abs = paths::join(l.layer.root, c.path);
+      bool denied = false;
+      for (const auto& d : req.deny_read)
+        denied = denied || paths::is_within(abs, d) || paths::is_within(d, abs);
+      if (denied) {
+        withheld.push_back(shown);
+        continue;
+      }
+      if (cut) continue;
+      // One change at a time: the text never grows far past the bound.
+      const std::vector<Change> just{c};
+      std::string one =
+          review_diff({DiffLayer{&just, l.upper.get(), l.lower.get(), l.layer.prefix}}, DiffOptions{});
+      if (text.size() + one.size() > req.max_diff_bytes) {
+        one.resize(req.max_diff_bytes - text.size());
+        cut = true;
+      }
+      text += one;
     }
-    if (cut) continue;
-    // One change at a time: the text never grows far past the bound.
-    std::string one = review_diff({c}, o->upper.get(), o->workspace.get(), DiffOptions{});
-    if (text.size() + one.size() > req.max_diff_bytes) {
-      one.resize(req.max_diff_bytes - text.size());
-      cut = true;
-    }
-    text += one;
-  }
   j["diff"] = text;
   j["diff_truncated"] = cut;
   if (cut)

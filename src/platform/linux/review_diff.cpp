@@ -263,79 +263,92 @@ std::string unified_hunks(const std::vector<std::string>& a, const std::vector<s
 
 std::string review_diff(const std::vector<Change>& given, int upper_fd, int lower_fd,
                         const DiffOptions& options) {
+  return review_diff({DiffLayer{&given, upper_fd, lower_fd, ""}}, options);
+}
+
+std::string review_diff(const std::vector<DiffLayer>& layers, const DiffOptions& options) {
   std::string out, stat;
   size_t files = 0, total_plus = 0, total_minus = 0;
-  std::vector<Change> changes;
-  for (const auto& c : given) {
-    changes.push_back(c);
-    if (c.kind == ChangeKind::Deleted && c.lower_type == EntryType::Dir)
-      expand_deleted(lower_fd, c.path, changes, 0);
-  }
-  for (const auto& c : changes) {
-    const std::string p = quote_path(c.path);
-    if (c.type == EntryType::Dir || (c.kind == ChangeKind::Deleted && c.lower_type == EntryType::Dir)) {
-      if (c.kind == ChangeKind::Mode && c.type == EntryType::Dir && c.mode != c.lower_mode) {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "directory mode %04o -> %04o: ", static_cast<unsigned>(c.lower_mode),
-                      static_cast<unsigned>(c.mode));
-        out += "# " + std::string(buf) + p + "\n";
-      } else if (c.kind != ChangeKind::Mode) {
-        out += "# directory " + std::string(to_string(c.kind)) + ": " + p + "\n";
+  for (const auto& layer : layers) {
+    const int upper_fd = layer.upper_fd, lower_fd = layer.lower_fd;
+    // Another root's paths are shown absolute; in a header, as git shows an absolute path
+    // (a/home/u/.npm/x).
+    auto shown = [&](const std::string& rel) {
+      return layer.prefix.empty() ? rel : layer.prefix.substr(1) + "/" + rel;
+    };
+    std::vector<Change> changes;
+    for (const auto& c : *layer.changes) {
+      changes.push_back(c);
+      if (c.kind == ChangeKind::Deleted && c.lower_type == EntryType::Dir)
+        expand_deleted(lower_fd, c.path, changes, 0);
+    }
+    for (const auto& c : changes) {
+      const std::string p = quote_path(shown_path(layer.prefix, c.path));
+      if (c.type == EntryType::Dir || (c.kind == ChangeKind::Deleted && c.lower_type == EntryType::Dir)) {
+        if (c.kind == ChangeKind::Mode && c.type == EntryType::Dir && c.mode != c.lower_mode) {
+          char buf[64];
+          std::snprintf(buf, sizeof buf, "directory mode %04o -> %04o: ", static_cast<unsigned>(c.lower_mode),
+                        static_cast<unsigned>(c.mode));
+          out += "# " + std::string(buf) + p + "\n";
+        } else if (c.kind != ChangeKind::Mode) {
+          out += "# directory " + std::string(to_string(c.kind)) + ": " + p + "\n";
+        }
+        continue;
       }
-      continue;
-    }
-    if (c.kind == ChangeKind::Special) {
-      out += "# special file (FIFO, socket or device), never applied: " + p + "\n";
-      continue;
-    }
-    ++files;
-    const bool old_exists =
-        c.kind != ChangeKind::Added && c.lower_type != EntryType::None && c.lower_type != EntryType::Dir;
-    const bool new_exists = c.kind != ChangeKind::Deleted && c.type != EntryType::None;
-    std::string head = "diff --git " + quote_path("a/" + c.path) + " " + quote_path("b/" + c.path) + "\n";
-    if (!old_exists)
-      head += "new file mode " + mode_text(c.type, c.mode) + "\n";
-    else if (!new_exists)
-      head += "deleted file mode " + mode_text(c.lower_type, c.lower_mode) + "\n";
-    else if (mode_text(c.type, c.mode) != mode_text(c.lower_type, c.lower_mode))
-      head += "old mode " + mode_text(c.lower_type, c.lower_mode) + "\nnew mode " +
-              mode_text(c.type, c.mode) + "\n";
-    Content before, after;
-    if (old_exists) before = read_entry(lower_fd, c.path, c.lower_type);
-    if (new_exists) after = read_entry(upper_fd, c.path, c.type);
-    if ((old_exists && !before.ok) || (new_exists && !after.ok)) {
-      out += head + "# not shown: larger than 8 MiB, or unreadable\n";
-      stat += " " + p + " | (not shown)\n";
-      continue;
-    }
-    const std::string a_name = old_exists ? quote_path("a/" + c.path) : "/dev/null";
-    const std::string b_name = new_exists ? quote_path("b/" + c.path) : "/dev/null";
-    if (binary(before.text) || binary(after.text)) {
-      out += head + "Binary files " + a_name + " and " + b_name + " differ\n";
-      stat += " " + p + " | Bin " + std::to_string(before.text.size()) + " -> " +
-              std::to_string(after.text.size()) + " bytes\n";
-      continue;
-    }
-    size_t plus = 0, minus = 0;
-    std::string hunks = unified_hunks(lines_of(before.text), lines_of(after.text), &plus, &minus);
-    if (options.escape_content) {
-      std::string shown;
-      size_t from = 0;
-      while (from < hunks.size()) {
-        size_t nl = hunks.find('\n', from);
-        if (nl == std::string::npos) nl = hunks.size();
-        shown += escape_for_terminal(std::string_view(hunks).substr(from, nl - from)) + "\n";
-        from = nl + 1;
+      if (c.kind == ChangeKind::Special) {
+        out += "# special file (FIFO, socket or device), never applied: " + p + "\n";
+        continue;
       }
-      hunks = std::move(shown);
+      ++files;
+      const bool old_exists =
+          c.kind != ChangeKind::Added && c.lower_type != EntryType::None && c.lower_type != EntryType::Dir;
+      const bool new_exists = c.kind != ChangeKind::Deleted && c.type != EntryType::None;
+      std::string head =
+          "diff --git " + quote_path("a/" + shown(c.path)) + " " + quote_path("b/" + shown(c.path)) + "\n";
+      if (!old_exists)
+        head += "new file mode " + mode_text(c.type, c.mode) + "\n";
+      else if (!new_exists)
+        head += "deleted file mode " + mode_text(c.lower_type, c.lower_mode) + "\n";
+      else if (mode_text(c.type, c.mode) != mode_text(c.lower_type, c.lower_mode))
+        head += "old mode " + mode_text(c.lower_type, c.lower_mode) + "\nnew mode " +
+                mode_text(c.type, c.mode) + "\n";
+      Content before, after;
+      if (old_exists) before = read_entry(lower_fd, c.path, c.lower_type);
+      if (new_exists) after = read_entry(upper_fd, c.path, c.type);
+      if ((old_exists && !before.ok) || (new_exists && !after.ok)) {
+        out += head + "# not shown: larger than 8 MiB, or unreadable\n";
+        stat += " " + p + " | (not shown)\n";
+        continue;
+      }
+      const std::string a_name = old_exists ? quote_path("a/" + shown(c.path)) : "/dev/null";
+      const std::string b_name = new_exists ? quote_path("b/" + shown(c.path)) : "/dev/null";
+      if (binary(before.text) || binary(after.text)) {
+        out += head + "Binary files " + a_name + " and " + b_name + " differ\n";
+        stat += " " + p + " | Bin " + std::to_string(before.text.size()) + " -> " +
+                std::to_string(after.text.size()) + " bytes\n";
+        continue;
+      }
+      size_t plus = 0, minus = 0;
+      std::string hunks = unified_hunks(lines_of(before.text), lines_of(after.text), &plus, &minus);
+      if (options.escape_content) {
+        std::string visible;
+        size_t from = 0;
+        while (from < hunks.size()) {
+          size_t nl = hunks.find('\n', from);
+          if (nl == std::string::npos) nl = hunks.size();
+          visible += escape_for_terminal(std::string_view(hunks).substr(from, nl - from)) + "\n";
+          from = nl + 1;
+        }
+        hunks = std::move(visible);
+      }
+      if (!hunks.empty()) hunks = "--- " + a_name + "\n+++ " + b_name + "\n" + hunks;
+      out += head + hunks;
+      total_plus += plus;
+      total_minus += minus;
+      stat += " " + p + " | " + std::to_string(plus + minus) + " " +
+              std::string(std::min<size_t>(plus, 40), '+') + std::string(std::min<size_t>(minus, 40), '-') +
+              "\n";
     }
-    if (!hunks.empty()) hunks = "--- " + a_name + "\n+++ " + b_name + "\n" + hunks;
-    out += head + hunks;
-    total_plus += plus;
-    total_minus += minus;
-    stat += " " + p + " | " + std::to_string(plus + minus) + " " +
-            std::string(std::min<size_t>(plus, 40), '+') + std::string(std::min<size_t>(minus, 40), '-') +
-            "\n";
   }
   if (!options.stat) return out;
   return stat + " " + plural(files, "file") + " changed, " + plural(total_plus, "insertion") + "(+), " +

@@ -21,6 +21,14 @@ struct DiffOptions {
 // The diff of `changes` (already filtered to the paths asked for).
 [[nodiscard]] std::string review_diff(const std::vector<Change>& changes, int upper_fd, int lower_fd,
                                       const DiffOptions& options);
+// The same over several staged roots (--review-all): `prefix` "" for the workspace, else
+// the root's absolute path, shown before each of its paths.
+struct DiffLayer {
+  const std::vector<Change>* changes;
+  int upper_fd, lower_fd;
+  std::string prefix;
+};
+[[nodiscard]] std::string review_diff(const std::vector<DiffLayer>& layers, const DiffOptions& options);
 
 // A name as git quotes it in a diff header.
 [[nodiscard]] std::string quote_path(const std::string& path);

@@ -48,6 +48,18 @@ Result<ReviewMeta> read_meta(const PinnedDir& set, const std::string& id) {
   m.id = id;
   m.workspace = j["workspace"].get<std::string>();
   m.created = j.value("created", int64_t{0});
+  if (j.contains("home") && j["home"].is_string()) m.home = j["home"].get<std::string>();
+  if (j.contains("roots")) {
+    if (!j["roots"].is_array())
+      return usage_error("review", "change set '" + id + "' has an unreadable meta.json (roots)",
+                         "cordon review discard " + id);
+    for (const auto& r : j["roots"]) {
+      if (!r.is_string() || r.get<std::string>().empty() || r.get<std::string>()[0] != '/')
+        return usage_error("review", "change set '" + id + "' has an unreadable meta.json (roots)",
+                           "cordon review discard " + id);
+      m.roots.push_back(r.get<std::string>());
+    }
+  }
   return m;
 }
 
@@ -74,6 +86,19 @@ Status remove_below(int dirfd, const std::string& shown, int depth) {
   }
   for (const auto& n : names)
     if (auto st = remove_tree_beneath(dirfd, n, shown + "/" + n); !st) return st;
+  return Ok{};
+}
+
+// upper/ and work/ in `dir`, the upper one with `root`'s mode (the overlay's root takes it).
+Status make_layer_dirs(const PinnedDir& dir, const std::string& root) {
+  struct stat st {};
+  mode_t root_mode = 0755;
+  if (::stat(root.c_str(), &st) == 0) root_mode = st.st_mode & 07777;
+  for (const char* sub : {"upper", "work"})
+    if (::mkdirat(dir.fd(), sub, 0700) != 0) return os_error("mkdir", dir.path() + "/" + sub, errno);
+  UniqueFd upper(openat2_beneath(dir.fd(), "upper", O_RDONLY | O_DIRECTORY, 0));
+  if (!upper.valid() || ::fchmod(upper.get(), root_mode) != 0)
+    return os_error("fchmod", dir.path() + "/upper", errno);
   return Ok{};
 }
 
@@ -170,7 +195,26 @@ bool ReviewStore::exists(const std::string& id) const {
          S_ISDIR(st.st_mode);
 }
 
-Result<ReviewSet> ReviewStore::create(const std::string& workspace, const std::string& wanted) {
+std::string shown_path(const std::string& prefix, const std::string& rel) {
+  if (prefix.empty()) return rel;
+  return rel.empty() ? prefix : prefix + "/" + rel;
+}
+
+Result<std::vector<ReviewLayer>> review_layers(const ReviewSet& set) {
+  std::vector<ReviewLayer> out;
+  auto own = set.pin.subdir(".");
+  if (!own) return own.error();
+  out.push_back({set.meta.workspace, "", std::move(*own)});
+  for (size_t i = 0; i < set.meta.roots.size(); ++i) {
+    auto dir = set.pin.subdir("roots/" + std::to_string(i + 1));
+    if (!dir) return dir.error();
+    out.push_back({set.meta.roots[i], set.meta.roots[i], std::move(*dir)});
+  }
+  return out;
+}
+
+Result<ReviewSet> ReviewStore::create(const std::string& workspace, const std::string& wanted,
+                                      const std::vector<std::string>& roots, const std::string& home) {
   std::string id = wanted.empty() ? random_id() : wanted;
   if (!valid_review_id(id))
     return usage_error("--review", "invalid change set id '" + id + "'",
@@ -180,17 +224,19 @@ Result<ReviewSet> ReviewStore::create(const std::string& workspace, const std::s
   auto pin = dir_.subdir(id);
   if (!pin) return pin.error();
   // The overlay's root takes the upper directory's mode: the workspace's own.
-  struct stat ws {};
-  mode_t root_mode = 0755;
-  if (::stat(workspace.c_str(), &ws) == 0) root_mode = ws.st_mode & 07777;
-  for (const char* sub : {"upper", "work"})
-    if (::mkdirat(pin->fd(), sub, 0700) != 0) return os_error("mkdir", dir + "/" + sub, errno);
-  {
-    UniqueFd upper(openat2_beneath(pin->fd(), "upper", O_RDONLY | O_DIRECTORY, 0));
-    if (!upper.valid() || ::fchmod(upper.get(), root_mode) != 0)
-      return os_error("fchmod", dir + "/upper", errno);
+  if (auto st = make_layer_dirs(*pin, workspace); !st) return st.error();
+  if (!roots.empty() && ::mkdirat(pin->fd(), "roots", 0700) != 0)
+    return os_error("mkdir", dir + "/roots", errno);
+  for (size_t i = 0; i < roots.size(); ++i) {
+    const std::string name = "roots/" + std::to_string(i + 1);
+    if (::mkdirat(pin->fd(), name.c_str(), 0700) != 0) return os_error("mkdir", dir + "/" + name, errno);
+    auto layer = pin->subdir(name);
+    if (!layer) return layer.error();
+    if (auto st = make_layer_dirs(*layer, roots[i]); !st) return st.error();
   }
-  const nlohmann::json meta = {{"workspace", workspace}, {"created", static_cast<int64_t>(::time(nullptr))}};
+  nlohmann::json meta = {{"workspace", workspace}, {"created", static_cast<int64_t>(::time(nullptr))}};
+  if (!roots.empty()) meta["roots"] = roots;
+  if (!home.empty()) meta["home"] = home;
   if (auto st = write_new_file(pin->fd(), "meta.json", meta.dump() + "\n", dir + "/meta.json"); !st)
     return st.error();
   return open_set(id, ReviewLock::Exclusive);
@@ -230,7 +276,7 @@ Result<std::vector<ReviewMeta>> ReviewStore::list() const {
     auto pin = dir_.subdir(n);
     if (!pin) continue;
     auto meta = read_meta(*pin, n);
-    out.push_back(meta ? *meta : ReviewMeta{n, "", 0});
+    out.push_back(meta ? *meta : ReviewMeta{n, "", 0, {}, ""});
   }
   std::sort(out.begin(), out.end(), [](const ReviewMeta& a, const ReviewMeta& b) {
     return a.created != b.created ? a.created < b.created : a.id < b.id;

@@ -1,9 +1,11 @@
 // cordon: where a review's change sets live (docs/review.md), in cordon's state directory:
 //
 //   <state>/reviews/ID/           mode 0700, one change set
-//     meta.json                   {"workspace": ..., "created": unix seconds}
+//     meta.json                   {"workspace": ..., "created": unix seconds,
+//                                  "roots": [other staged roots], "home": ...}
 //     upper/  work/               the overlay's upper and work directories
 //     base.json                   the workspace's files as the change set first touched them
+//     roots/N/upper, work, base.json   the same for the Nth other root (--review-all)
 //     journal                     paths an interrupted apply has already written
 //     lock                        flock: one run, apply or discard at a time
 //
@@ -29,6 +31,10 @@ struct ReviewMeta {
   std::string id;
   std::string workspace;
   int64_t created = 0;  // unix seconds
+  // --review-all: the other writable roots staged too, in order (roots/1, roots/2, ...);
+  // empty: the workspace only. A chained run must name the same roots.
+  std::vector<std::string> roots;
+  std::string home;  // the user's home when the change set was made (apply's protected entries)
 };
 
 struct ReviewSet {
@@ -50,7 +56,10 @@ class ReviewStore {
   // `state_root`: cordon's state directory as the kernel resolves it (state.hpp).
   [[nodiscard]] static Result<ReviewStore> open(const std::string& state_root);
   // A new change set for `workspace` (a random id, or `id` when given and unused).
-  [[nodiscard]] Result<ReviewSet> create(const std::string& workspace, const std::string& id = "");
+  // `roots`: other writable roots to stage (--review-all), each given its own layer.
+  [[nodiscard]] Result<ReviewSet> create(const std::string& workspace, const std::string& id = "",
+                                         const std::vector<std::string>& roots = {},
+                                         const std::string& home = "");
   // An existing change set; with ReviewLock::Exclusive, fails when another run holds it.
   [[nodiscard]] Result<ReviewSet> open_set(const std::string& id, ReviewLock lock) const;
   [[nodiscard]] bool exists(const std::string& id) const;
@@ -62,6 +71,18 @@ class ReviewStore {
  private:
   PinnedDir dir_;
 };
+
+// One staged root of a change set: the workspace (layer 0, the set's own directory) or
+// an other root (roots/N). `prefix` is how its paths are shown: "" for the workspace
+// (paths relative to it), the root's absolute path for the others.
+struct ReviewLayer {
+  std::string root;
+  std::string prefix;
+  PinnedDir dir;  // holds upper/, work/, base.json
+};
+[[nodiscard]] Result<std::vector<ReviewLayer>> review_layers(const ReviewSet& set);
+// A layer's path as shown to the user (and named in apply's PATH and the journal).
+[[nodiscard]] std::string shown_path(const std::string& prefix, const std::string& rel);
 
 // Removes `name` beneath the directory `parent_fd` and everything below it, without
 // following a link or opening anything but directories (modes the command set on its

@@ -68,11 +68,16 @@ struct Planned {
   // when this run made it (removed again at cleanup if it stayed empty).
   std::optional<ReviewSet> review;
   bool review_created = false;
+  // --review without --review-all: the other writable roots, written directly (the
+  // summary names them).
+  std::vector<std::string> review_direct;
   LinuxPlan plan;  // final
 };
-// `review`: --review was given ("" for a new change set, else its id).
+// `review`: --review was given ("" for a new change set, else its id); `review_all`:
+// --review-all, the other writable roots staged too.
 [[nodiscard]] Result<Planned> plan_stage(const Policy& policy, LinuxHostCaps caps, HostListeners listeners,
-                                         const std::optional<std::string>& review = std::nullopt);
+                                         const std::optional<std::string>& review = std::nullopt,
+                                         bool review_all = false);
 
 // --- require -------------------------------------------------------------------------
 // The shared gate (plan/require.hpp) for the limits; plan_linux() has already passed the

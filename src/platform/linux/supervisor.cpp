@@ -248,7 +248,7 @@ void Supervisor::start(pid_t child, bool subreaper) {
 }
 
 Status Supervisor::enable_ask(const AskSettings& settings) {
-  ask_ = std::make_unique<AskGate>(settings, rules_);
+  ask_ = std::make_shared<AskGate>(settings, rules_);
   if (settings.mode == platform::AskMode::Terminal) return ask_->open_terminal();
   if (settings.mode == platform::AskMode::Client) return ask_->open_channel(settings.channel_fd);
   return Ok{};
@@ -289,7 +289,10 @@ void Supervisor::run() {
   if (::write(parent_end_.get(), &ack, 1) != 1) return;
   active_ = true;
   broker_.attach(std::move(diag), child_, subreaper_);
-  if (ask_) creator_.set_ask(ask_.get());
+  if (ask_) {
+    creator_.set_ask(ask_.get());
+    broker_.set_ask(ask_.get());
+  }
   creator_.attach(child_);
   // Workers answer through the listener: ended before it closes, on every way out.
   struct FinishBroker {

@@ -111,6 +111,8 @@ class Supervisor {
   [[nodiscard]] Status enable_ask(const AskSettings& settings);
   // The questions and answers (after stop()).
   std::vector<Grant> grants() const { return ask_ ? ask_->grants() : std::vector<Grant>{}; }
+  // The gate enable_ask() made (null before): the proxy and the name server ask through it.
+  std::shared_ptr<AskGate> ask_gate() const { return ask_; }
   // `.git` pointer files the command made below a policy root (after stop()).
   std::vector<std::string> new_git_pointers() const { return creator_.new_git_pointers(); }
 
@@ -124,7 +126,7 @@ class Supervisor {
 
   DenialRules rules_;
   DirectRoute* direct_ = nullptr;
-  std::unique_ptr<AskGate> ask_;
+  std::shared_ptr<AskGate> ask_;  // shared with the proxy's and the name server's question threads
   Broker broker_{rules_};
   CreateBroker creator_{rules_};
   const SupervisorPrograms& programs_;

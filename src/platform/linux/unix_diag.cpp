@@ -1,12 +1,15 @@
 #include "platform/linux/unix_diag.hpp"
 
+#include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/sysmacros.h>
 
+#include <cerrno>
 #include <cstring>
 #include <functional>
 
@@ -93,6 +96,56 @@ std::optional<uint32_t> abstract_socket_named(int diag, const std::string& name)
   };
   if (!dump(diag, UDIAG_SHOW_NAME, match, found)) return std::nullopt;
   return found;
+}
+
+std::optional<bool> tcp_listener_on(int diag, uint16_t port) {
+  bool listening = false;
+  for (const int family : {AF_INET, AF_INET6}) {
+    struct {
+      nlmsghdr nlh;
+      inet_diag_req_v2 req;
+    } msg{};
+    msg.nlh.nlmsg_len = sizeof msg;
+    msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    msg.req.sdiag_family = static_cast<uint8_t>(family);
+    msg.req.sdiag_protocol = IPPROTO_TCP;
+    msg.req.idiag_states = 1U << 10;  // TCP_LISTEN
+    sockaddr_nl kernel{};
+    kernel.nl_family = AF_NETLINK;
+    if (::sendto(diag, &msg, sizeof msg, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0)
+      return std::nullopt;
+    alignas(nlmsghdr) char buf[16384];
+    bool done = false;
+    for (int rounds = 0; rounds < 100000 && !done; ++rounds) {
+      const ssize_t n = ::recv(diag, buf, sizeof buf, 0);
+      if (n <= 0) return std::nullopt;
+      size_t left = static_cast<size_t>(n);
+      for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+        if (h->nlmsg_type == NLMSG_DONE) {
+          done = true;
+          break;
+        }
+        if (h->nlmsg_type == NLMSG_ERROR) {
+          // IPv6 absent (ipv6.disable=1): no IPv6 listener can exist.
+          const auto* e = static_cast<const nlmsgerr*>(NLMSG_DATA(h));
+          if (family == AF_INET6 && h->nlmsg_len >= NLMSG_LENGTH(sizeof *e) &&
+              (e->error == -ENOENT || e->error == -EAFNOSUPPORT)) {
+            done = true;
+            break;
+          }
+          return std::nullopt;
+        }
+        if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || h->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg)))
+          continue;
+        const auto* m = static_cast<const inet_diag_msg*>(NLMSG_DATA(h));
+        // Read on to NLMSG_DONE even after a match, so the next dump starts clean.
+        if (m->id.idiag_sport == htons(port)) listening = true;
+      }
+    }
+    if (!done) return std::nullopt;
+  }
+  return listening;
 }
 
 }  // namespace cordon

@@ -26,4 +26,9 @@ std::optional<uint32_t> bound_socket_at(int diag, dev_t dev, ino_t ino);
 // The same for an abstract name (without its leading NUL).
 std::optional<uint32_t> abstract_socket_named(int diag, const std::string& name);
 
+// Whether a TCP socket (IPv4 or IPv6, any address) listens on `port` in the diag socket's
+// network namespace (INET_DIAG); nullopt when the query failed. --ask: a connect to a
+// loopback port that something inside listens on is the sandbox's own, never asked.
+std::optional<bool> tcp_listener_on(int diag, uint16_t port);
+
 }  // namespace cordon

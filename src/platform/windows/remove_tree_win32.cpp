@@ -45,6 +45,31 @@ std::wstring final_path(HANDLE h) {
   return out;
 }
 
+// What NtCreateFile is asked for, beside the name and the directory it is looked up in.
+struct RelativeOpen {
+  ACCESS_MASK access;
+  ULONG share;
+  ULONG disposition;  // kFileOpen, kFileCreate
+  ULONG options;
+  ULONG attributes = 0;  // a new file's
+};
+
+// NtCreateFile of `name` relative to the directory handle `dir`: the name is looked up in
+// that directory object, never by a path from the top (a directory renamed or replaced
+// meanwhile cannot redirect it). Case-insensitive, as Win32 opens are.
+NTSTATUS open_relative(HANDLE dir, std::wstring name, const RelativeOpen& how, HANDLE& out) {
+  UNICODE_STRING uname;
+  uname.Buffer = name.data();
+  uname.Length = static_cast<USHORT>(name.size() * sizeof(wchar_t));
+  uname.MaximumLength = uname.Length;
+  OBJECT_ATTRIBUTES attrs;
+  InitializeObjectAttributes(&attrs, &uname, OBJ_CASE_INSENSITIVE, dir, nullptr);
+  IO_STATUS_BLOCK io{};
+  out = nullptr;
+  return NtCreateFile(&out, how.access, &attrs, &io, nullptr, how.attributes, how.share, how.disposition,
+                      how.options, nullptr, 0);
+}
+
 bool same_name(const std::wstring& a, const std::wstring& b) {
   return CompareStringOrdinal(a.c_str(), static_cast<int>(a.size()), b.c_str(), static_cast<int>(b.size()),
                               TRUE) == CSTR_EQUAL;
@@ -74,19 +99,12 @@ Result<std::unique_ptr<win::TreeOps::Object>> WinTreeOps::open(Object* dir, cons
   }
   auto& parent = static_cast<WinObject&>(*dir);
   o->path = parent.path + "\\" + name;
-  // Relative to the directory's handle: the path from the top is never re-walked, so a
-  // directory renamed or replaced meanwhile cannot redirect the open.
-  std::wstring wide = widen(name);
-  UNICODE_STRING uname;
-  uname.Buffer = wide.data();
-  uname.Length = static_cast<USHORT>(wide.size() * sizeof(wchar_t));
-  uname.MaximumLength = uname.Length;
-  OBJECT_ATTRIBUTES attrs;
-  InitializeObjectAttributes(&attrs, &uname, OBJ_CASE_INSENSITIVE, parent.handle.get(), nullptr);
-  IO_STATUS_BLOCK io{};
+  // Relative to the directory's handle: the path from the top is never re-walked.
+  const std::wstring wide = widen(name);
   HANDLE raw = nullptr;
-  NTSTATUS st = NtCreateFile(&raw, kAccess, &attrs, &io, nullptr, 0, kShare, kFileOpen,
-                             kSynchronousIoNonalert | kOpenForBackupIntent | kOpenReparsePoint, nullptr, 0);
+  NTSTATUS st = open_relative(
+      parent.handle.get(), wide,
+      {kAccess, kShare, kFileOpen, kSynchronousIoNonalert | kOpenForBackupIntent | kOpenReparsePoint}, raw);
   if (st < 0) {
     DWORD code = RtlNtStatusToDosError(st);
     if (not_found(code)) return os_error("NtCreateFile", o->path, ENOENT);
@@ -212,18 +230,12 @@ Status WinTreeOps::create_file(Object& dir, const std::string& name, const std::
   // FILE_CREATE relative to the directory's handle: fails on any existing entry (a link
   // planted under the name is never opened, let alone followed), and the name is looked
   // up in that directory object, not by a path. The new file inherits the directory's ACL.
-  std::wstring wide = widen(name);
-  UNICODE_STRING uname;
-  uname.Buffer = wide.data();
-  uname.Length = static_cast<USHORT>(wide.size() * sizeof(wchar_t));
-  uname.MaximumLength = uname.Length;
-  OBJECT_ATTRIBUTES attrs;
-  InitializeObjectAttributes(&attrs, &uname, OBJ_CASE_INSENSITIVE, d.handle.get(), nullptr);
-  IO_STATUS_BLOCK io{};
   HANDLE raw = nullptr;
-  NTSTATUS st = NtCreateFile(&raw, FILE_WRITE_DATA | DELETE | SYNCHRONIZE, &attrs, &io, nullptr,
-                             FILE_ATTRIBUTE_NORMAL, 0, kFileCreate,
-                             kSynchronousIoNonalert | kNonDirectoryFile | kOpenReparsePoint, nullptr, 0);
+  NTSTATUS st =
+      open_relative(d.handle.get(), widen(name),
+                    {FILE_WRITE_DATA | DELETE | SYNCHRONIZE, 0, kFileCreate,
+                     kSynchronousIoNonalert | kNonDirectoryFile | kOpenReparsePoint, FILE_ATTRIBUTE_NORMAL},
+                    raw);
   if (st < 0) return win32_error("NtCreateFile", path + " (FILE_CREATE)", RtlNtStatusToDosError(st));
   UniqueHandle file(raw);
   size_t done = 0;

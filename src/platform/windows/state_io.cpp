@@ -87,10 +87,15 @@ Status FileStateIo::write_atomic(const std::string& name, const std::string& tex
                 static_cast<unsigned>((*random)[1]));
   std::string tmp = path + suffix;
   const bool strict = lock_user().has_value();
+  // Held until the rename is done, without FILE_SHARE_DELETE: the directory cannot be
+  // renamed away (and a junction put in its place) between the checks below and the
+  // rename by name, and NTFS refuses to rename an ancestor of an open file or directory,
+  // so the path the rename resolves is the one checked here (F19).
+  UniqueHandle dir;
   if (strict) {
-    UniqueHandle dir(CreateFileW(
-        widen(dir_).c_str(), FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-        nullptr, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
+    dir = UniqueHandle(CreateFileW(widen(dir_).c_str(), FILE_READ_ATTRIBUTES,
+                                   FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr, OPEN_EXISTING,
+                                   FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
     if (!dir) return win32_error("CreateFileW", dir_);
     FILE_ATTRIBUTE_TAG_INFO tag{};
     if (!GetFileInformationByHandleEx(dir.get(), FileAttributeTagInfo, &tag, sizeof(tag)))
@@ -98,6 +103,9 @@ Status FileStateIo::write_atomic(const std::string& name, const std::string& tex
     if (tag.FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)
       return win32_error("CreateFileW", dir_, ERROR_CANT_ACCESS_FILE,
                          "cordon's state directory is a link; an elevated cordon does not write through it");
+    if (folded_final_path(dir.get()) != win::fold_case(win::normalize(dir_)))
+      return win32_error("GetFinalPathNameByHandleW", dir_, ERROR_CANT_ACCESS_FILE,
+                         "cordon's state directory lies elsewhere (a link on the way); not written");
   }
   {
     UniqueHandle h(CreateFileW(widen(tmp).c_str(), GENERIC_WRITE | DELETE, 0, nullptr, CREATE_NEW,

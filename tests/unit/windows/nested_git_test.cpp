@@ -12,27 +12,12 @@
 namespace cordon::win {
 namespace {
 
+using test::Case;
+using test::expect_cases;
 using test::Host;
 using test::kOutside;
 using test::kWs;
-
-std::string ws(const std::string& rel) {
-  return std::string(kWs) + "\\" + rel;
-}
-
-struct Case {
-  Op op;
-  std::string path;
-  bool allowed;
-  std::string to = {};
-};
-
-void expect_cases(const ModelFs& fs, const TokenModel& token, const std::vector<Case>& cases) {
-  for (const auto& c : cases)
-    EXPECT_EQ(fs.can(token, c.op, c.path, RestrictedScope::AllModifying, c.to), c.allowed)
-        << to_string(c.op) << " " << c.path << (c.to.empty() ? "" : " -> " + c.to) << " should be "
-        << (c.allowed ? "allowed" : "denied");
-}
+using test::ws;
 
 bool has_ace_on(const WinPlan& plan, const std::string& path) {
   return std::any_of(plan.aces.begin(), plan.aces.end(),

@@ -28,6 +28,7 @@ Stage2Facts active_facts() {
   Stage2Facts f;
   f.status = StageStatus{true, "", m};
   f.runner_dir = kRunnerDir;
+  f.wfp_not_verified = "";  // read back at this run
   return f;
 }
 
@@ -168,11 +169,13 @@ TEST(WinStage2Plan, StageRowsComeFromTheFacts) {
   {
     Stage2Facts off = active_facts();
     off.firewall_not_effective = "the public profile is off";
+    off.wfp_not_verified = "FwpmEngineOpen0: error 0x000006e4";
     PlanReport r = to_report(plan_with(policy, off), policy, h.host);
     const Guarantee* net = row(r, "network off");
     ASSERT_NE(net, nullptr);
     EXPECT_EQ(net->state, GuaranteeState::Missing);
     EXPECT_NE(net->detail.find("the public profile is off"), std::string::npos);
+    EXPECT_NE(net->detail.find("0x000006e4"), std::string::npos);
   }
   {
     Policy limited = policy;
@@ -193,6 +196,53 @@ TEST(WinStage2Plan, StageRowsComeFromTheFacts) {
     EXPECT_EQ(row(to_report(plan_with(pids, active_facts()), pids, h.host), "limits")->state,
               GuaranteeState::Degraded);  // processes, not threads, in both stages
   }
+}
+
+// F14: two layers block the offline user's sockets, each read back at this run: cordon's
+// WFP filters (whatever the firewall's state, ICMP too) and the firewall rules. The row
+// is Missing only when neither holds, Degraded otherwise (services' traffic passes), and
+// says which layer was not verified and why.
+TEST(WinStage2Plan, NetworkRowFollowsBothReadBacks) {
+  Host h;
+  Policy policy = test::ws_policy();
+  policy.net.mode = NetMode::Off;
+  auto net_row = [&](const std::string& fw, const std::string& wfp) {
+    Stage2Facts f = active_facts();
+    f.firewall_not_effective = fw;
+    f.wfp_not_verified = wfp;
+    PlanReport r = to_report(plan_with(policy, f), policy, h.host);
+    const Guarantee* g = row(r, "network off");
+    EXPECT_NE(g, nullptr);
+    return g ? *g : Guarantee{};
+  };
+  const Guarantee both = net_row("", "");
+  EXPECT_EQ(both.state, GuaranteeState::Degraded);  // never Enforced: DNS, SMB, WebDAV, BITS
+  EXPECT_NE(both.mechanism.find("WFP"), std::string::npos);
+  EXPECT_NE(both.mechanism.find("read back at this run"), std::string::npos);
+  EXPECT_EQ(both.mechanism.find("NOT"), std::string::npos);
+  EXPECT_NE(both.detail.find("SMB"), std::string::npos);
+  // The firewall off for a profile: the WFP filters still block the user's sockets.
+  const Guarantee fw_off = net_row("Windows Firewall is off for an active profile", "");
+  EXPECT_EQ(fw_off.state, GuaranteeState::Degraded);
+  EXPECT_NE(fw_off.detail.find("Windows Firewall is off"), std::string::npos);
+  EXPECT_NE(fw_off.mechanism.find("NOT effective"), std::string::npos);
+  // The filters missing (a setup from before them, or a stub engine): the firewall alone.
+  const Guarantee wfp_missing = net_row("", "the WFP filter cordon-offline-block-all-v4 is missing");
+  EXPECT_EQ(wfp_missing.state, GuaranteeState::Degraded);
+  EXPECT_NE(wfp_missing.detail.find("not verified"), std::string::npos);
+  EXPECT_NE(wfp_missing.detail.find("cordon-offline-block-all-v4"), std::string::npos);
+  EXPECT_NE(wfp_missing.mechanism.find("NOT verified"), std::string::npos);
+  EXPECT_NE(wfp_missing.fix.find("cordon setup"), std::string::npos);
+  // Neither: nothing blocks.
+  const Guarantee neither = net_row("the rule cordon-offline-block-outbound is missing", "not probed");
+  EXPECT_EQ(neither.state, GuaranteeState::Missing);
+  EXPECT_NE(neither.detail.find("cordon-offline-block-outbound is missing"), std::string::npos);
+  // Facts nobody probed count as not verified (the field's default).
+  Stage2Facts unprobed = active_facts();
+  unprobed.wfp_not_verified = Stage2Facts{}.wfp_not_verified;
+  unprobed.firewall_not_effective = "off";
+  PlanReport r = to_report(plan_with(policy, unprobed), policy, h.host);
+  EXPECT_EQ(row(r, "network off")->state, GuaranteeState::Missing);
 }
 
 // Issue 15: the stage-2 rows say what they rest on too (the firewall probe, or

@@ -3,8 +3,11 @@
 // aliases, a world-writable directory on PATH, devices, and cordon's state dir.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/policy.hpp"
 #include "plan/windows/model_fs.hpp"
@@ -135,6 +138,26 @@ inline void apply(ModelFs& fs, const WinPlan& plan) {
     if (a.create_dir && fs.stat(a.path).kind == FsEntry::Kind::Missing) fs.mkdir(a.path);
     fs.add_ace(a.path, a.ace);
   }
+}
+
+// A path in the workspace, `rel` in Windows form.
+inline std::string ws(const std::string& rel) {
+  return std::string(kWs) + "\\" + rel;
+}
+
+// One access checked against the model: `op` on `path` (a rename: to `to`) is `allowed`.
+struct Case {
+  Op op;
+  std::string path;
+  bool allowed;
+  std::string to = {};
+};
+
+inline void expect_cases(const ModelFs& fs, const TokenModel& token, const std::vector<Case>& cases) {
+  for (const auto& c : cases)
+    EXPECT_EQ(fs.can(token, c.op, c.path, RestrictedScope::AllModifying, c.to), c.allowed)
+        << to_string(c.op) << " " << c.path << (c.to.empty() ? "" : " -> " + c.to) << " should be "
+        << (c.allowed ? "allowed" : "denied");
 }
 
 }  // namespace cordon::win::test

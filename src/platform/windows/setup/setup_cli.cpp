@@ -12,6 +12,7 @@
 #include "platform/windows/setup/accounts.hpp"
 #include "platform/windows/setup/firewall.hpp"
 #include "platform/windows/setup/stage2.hpp"
+#include "platform/windows/setup/wfp.hpp"
 #include "platform/windows/state_io.hpp"
 #include "platform/windows/win32.hpp"
 
@@ -163,6 +164,10 @@ int status(const std::string& state_dir) {
               << "\n  online user " << m.online.name << " (" << m.online.sid.str() << ")\n  group "
               << m.group.name << " (" << m.group.sid.str() << "): " << m.write_roots.size() << " writable, "
               << m.read_roots.size() << " read root(s)\n";
+    // F14: cordon's WFP objects, read back now (a stub engine, as Wine's, says so).
+    const std::string wfp = wfp_not_verified(m.offline.sid, m.proxy_ports);
+    std::cout << "  WFP filters (ICMP and outbound for the offline user): "
+              << (wfp.empty() ? "read back, as set up" : "NOT verified: " + wfp) << "\n";
     if (m.read_grants_pending)
       std::cout << "  read grants: "
                 << (read_grants_running() ? "in progress" : "pending (run `cordon setup` again)") << "\n";
@@ -300,12 +305,29 @@ win::Stage2Facts read_stage2_facts(const std::string& state_dir) {
       state_dir.empty() ? win::StageStatus{false, "no state dir", std::nullopt} : read_stage(state_dir);
   facts.runner_dir = win::join(state_dir, "runner");
   if (!facts.active()) return facts;
-  // The rules exist (the marker says setup verified them); whether they take effect now
-  // is a question for the firewall API (read only).
+  // Both network layers are read back at every run (F14): the firewall (rules as
+  // planned, on for every active profile, local rules merged) and cordon's WFP objects.
+  // Read only; an unelevated caller may read both.
+  const win::SetupMarker& m = *facts.status.marker;
   ComScope com;
   auto fw = Firewall::open();
   facts.firewall_not_effective =
       fw ? fw->why_rules_are_not_effective() : "the firewall API failed: " + fw.error().message;
+  if (fw && facts.firewall_not_effective.empty()) {
+    for (const auto& want : win::firewall_rules(m.offline.sid, m.proxy_ports)) {
+      auto got = fw->read(want.name);
+      if (!got) {
+        facts.firewall_not_effective = "the rule " + want.name + " cannot be read: " + got.error().call;
+        break;
+      }
+      if (!*got || !win::compare_rules(want, **got).empty()) {
+        facts.firewall_not_effective =
+            "the rule " + want.name + (*got ? " differs from what setup wrote" : " is missing");
+        break;
+      }
+    }
+  }
+  facts.wfp_not_verified = wfp_not_verified(m.offline.sid, m.proxy_ports);
   return facts;
 }
 

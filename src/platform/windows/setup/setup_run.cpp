@@ -16,6 +16,7 @@
 #include "platform/windows/setup/logon_rights.hpp"
 #include "platform/windows/setup/secrets.hpp"
 #include "platform/windows/setup/stage2.hpp"
+#include "platform/windows/setup/wfp.hpp"
 #include "platform/windows/state_io.hpp"
 #include "platform/windows/win32.hpp"
 
@@ -272,6 +273,17 @@ SetupResult<SetupReport> run_setup_locked(const SetupRequest& req) {
         FileStateIo io(dir);
         if (auto st = io.write_atomic(win::kSecretsFile, win::serialize(secrets)); !st)
           return setup_error(SetupErrorCode::Secrets, st.error());
+        break;
+      }
+      case SetupStepKind::ApplyWfpFilters: {
+        // F14: cordon's provider, sublayer and filters for the offline user, read back.
+        // No ledger record: uninstall removes them by cordon's fixed keys.
+        auto wfp = Wfp::open();
+        if (!wfp) return wfp.error();
+        if (auto st = wfp->apply(win::wfp_filters(accounts[false].sid, req.proxy_ports)); !st)
+          return st.error();
+        report.lines.push_back("WFP filters for " + accounts[false].name +
+                               " (ICMP and outbound blocked in cordon's sublayer) applied and verified");
         break;
       }
       case SetupStepKind::RemoveFirewallRule:

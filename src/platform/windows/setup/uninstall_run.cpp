@@ -12,6 +12,7 @@
 #include "platform/windows/setup/firewall.hpp"
 #include "platform/windows/setup/logon_rights.hpp"
 #include "platform/windows/setup/stage2.hpp"
+#include "platform/windows/setup/wfp.hpp"
 #include "platform/windows/state_io.hpp"
 #include "platform/windows/win32.hpp"
 
@@ -82,7 +83,7 @@ SetupResult<UninstallReport> run_uninstall(const std::string& state_dir, Uninsta
   }
   win::Ledger& ledger = salvage.ledger;
 
-  int aces = 0, swept = 0, rules = 0, accounts = 0;
+  int aces = 0, swept = 0, rules = 0, accounts = 0, wfp_objects = 0;
   std::vector<std::string> missing;
   std::optional<ComScope> com;
   std::optional<Firewall> firewall;
@@ -141,6 +142,22 @@ SetupResult<UninstallReport> run_uninstall(const std::string& state_dir, Uninsta
         }
         rules += removed;
         ledger.remove_setup(win::SetupObject::FirewallRule, step.target);
+        break;
+      }
+      case UninstallStepKind::RemoveWfpObjects: {
+        // cordon's fixed keys only (wfp_spec.hpp); a stub engine (Wine) is reported:
+        // uninstall cannot prove the filters are gone.
+        auto wfp = Wfp::open();
+        if (!wfp) {
+          fail(wfp.error());
+          break;
+        }
+        int removed = 0;
+        if (auto st = wfp->remove(&removed); !st) {
+          fail(st.error());
+          break;
+        }
+        wfp_objects += removed;
         break;
       }
       case UninstallStepKind::RemoveRegistryValue:
@@ -218,8 +235,8 @@ SetupResult<UninstallReport> run_uninstall(const std::string& state_dir, Uninsta
   report.lines.insert(report.lines.begin(), summary);
   if (traces && scope != UninstallScope::Unelevated)
     report.lines.push_back("stage 2: " + std::to_string(swept) + " sandbox ACE(s) swept, " +
-                           std::to_string(rules) + " firewall rule(s), " + std::to_string(accounts) +
-                           " account(s) removed");
+                           std::to_string(rules) + " firewall rule(s), " + std::to_string(wfp_objects) +
+                           " WFP object(s), " + std::to_string(accounts) + " account(s) removed");
   for (const auto& p : report.plan.problems) report.lines.push_back("ledger problem: " + p);
   return report;
 }
