@@ -4,13 +4,17 @@
 // Besides the sanitizers, it checks the promises the parser makes: every input gives a
 // Message (no exception escapes), an Invalid message carries a JSON-RPC error code, the
 // error reply it produces is valid JSON, and accepted tool arguments never widen the
-// policy (cwd inside the workspace, timeout within the server's).
+// policy (cwd inside the workspace, timeout within the server's). A response (a client's
+// answer to cordon mcp --ask's elicitation/create) grants only an accepted choice that the
+// question offered; the same bytes on the worker's question channel decode to nothing or
+// to a well-formed question or answer (core/ask_message.hpp).
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
 
+#include "apps/server/elicitation.hpp"
 #include "apps/server/jsonrpc.hpp"
 #include "apps/server/tool_call.hpp"
 #include "core/paths.hpp"
@@ -40,6 +44,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   require(m.id.is_null() || m.id.is_string() || m.id.is_number_integer() || m.id.is_number_unsigned(),
           "bad id kept");
+  if (auto a = decode_ask_answer(line)) {
+    require(a->id != 0, "answer to question 0");
+    require(a->by == "mcp-client" || a->by == "timeout" || a->by == "limit" || a->by == "no-client",
+            "an answer by someone unknown");
+  }
+  if (auto q = decode_ask_question(line))
+    require(q->id != 0 && !q->path.empty() && q->timeout_seconds >= 1, "a malformed question accepted");
+  if (m.kind == server::MessageKind::Response) {
+    AskChannelQuestion q;
+    q.id = 1;
+    q.operation = "create";
+    q.path = "/home/u/x/y";  // no directory offered: "directory" and "always" are deny
+    const AskAnswer a = server::answer_from_elicitation(m.result, q);
+    if (a != AskAnswer::Deny) {
+      require(m.result.is_object() && m.result.value("action", "") == "accept", "a grant without accept");
+      const auto& content = m.result["content"];
+      require(content.is_object() && content["choice"].is_string(), "a grant without a choice");
+      const std::string choice = content["choice"];
+      require((choice == "once" && a == AskAnswer::Once) || (choice == "run" && a == AskAnswer::Run),
+              "a grant of a choice not offered");
+    }
+  }
   if (m.kind == server::MessageKind::Request && m.method == "tools/call" && m.params.is_object() &&
       m.params.contains("arguments")) {
     Policy p;

@@ -20,8 +20,9 @@ namespace cordon::platform {
 using cordon::TtyMode;  // core/policy.hpp: the policy's `tty`, or an mcp call's
 
 // cordon run --ask / --learn: a write outside the writable roots is asked about (on
-// cordon's terminal) or granted for the run and recorded, instead of refused.
-enum class AskMode { Off, Terminal, Learn };
+// cordon's terminal) or granted for the run and recorded, instead of refused. Client:
+// a `cordon mcp --ask` worker asks the server, which asks the MCP client (ask_fd).
+enum class AskMode { Off, Terminal, Learn, Client };
 
 struct RunRequest {
   std::vector<std::string> argv;  // the command; argv[0] is looked up on PATH
@@ -48,6 +49,9 @@ struct RunRequest {
   int ask_timeout_seconds = 60;  // no answer by then: deny
   std::string learn_file;        // --learn: where the config fragment goes
   std::string ask_config_file;   // "allow always" writes its rule here (the user config)
+  // AskMode::Client (internal to cordon mcp --ask): the worker's end of the server's
+  // question channel (a SOCK_SEQPACKET socket, core/ask_message.hpp).
+  std::optional<int> ask_fd;
 };
 
 // `cordon review list|show|diff|apply|discard|gc` (docs/review.md).

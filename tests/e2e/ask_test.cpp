@@ -345,7 +345,34 @@ TEST(Ask, TheMcpServerNeverAsks) {
   EXPECT_EQ(term.count(kQuestion), 0u) << term.screen();
   EXPECT_FALSE(exists(home + "/data/m"));
 
-  Outcome flag = run_process({cordon_binary(), "mcp", "--no-config", "--ask"}, box.ws.path(), "", box.env());
+  // cordon mcp --ask asks through the client only (tests/mcp/ask.mjs): a client without
+  // the elicitation capability is refused as without --ask, never asked on the terminal.
+  OuterTerminal asking;
+  ASSERT_TRUE(asking.ok());
+  asking.start({cordon_binary(), "mcp", "--no-config", "--ask", "--workspace", box.ws.path()}, box.ws.path(),
+               box.env());
+  asking.send(nlohmann::json{
+                  {"jsonrpc", "2.0"},
+                  {"id", 1},
+                  {"method", "initialize"},
+                  {"params", {{"protocolVersion", "2025-11-25"}, {"capabilities", nlohmann::json::object()}}}}
+                  .dump() +
+              "\n");
+  asking.send(nlohmann::json{{"jsonrpc", "2.0"},
+                             {"id", 7},
+                             {"method", "tools/call"},
+                             {"params",
+                              {{"name", "run_command"},
+                               {"arguments", {{"command", "echo x > \"$HOME/data/m\" || echo not-asked"}}}}}}
+                  .dump() +
+              "\n");
+  ASSERT_TRUE(asking.expect("could not ask", 60000)) << asking.screen();
+  ASSERT_TRUE(asking.expect("not-asked", 5000)) << asking.screen();
+  EXPECT_EQ(asking.count(kQuestion), 0u) << asking.screen();
+  EXPECT_FALSE(exists(home + "/data/m"));
+
+  Outcome flag =
+      run_process({cordon_binary(), "mcp", "--no-config", "--ask", "--review"}, box.ws.path(), "", box.env());
   EXPECT_EQ(flag.code, 2) << flag.err;
   EXPECT_TRUE(contains(flag.err, "--ask")) << flag.err;
 }

@@ -20,5 +20,9 @@ if [ ! -d "$cache/node_modules/@modelcontextprotocol/sdk" ]; then
   cp "$here/package.json" "$here/package-lock.json" "$cache/"
   (cd "$cache" && npm ci --no-audit --no-fund --loglevel=error) || skip "npm ci failed (no registry access?)"
 fi
-cp "$here/client.mjs" "$cache/client.mjs"
-cd "$cache" && timeout 300 node client.mjs "$cordon"
+cp "$here/client.mjs" "$here/ask.mjs" "$cache/"
+cd "$cache" || exit 1
+status=0
+timeout 300 node client.mjs "$cordon" || status=1
+timeout 300 node ask.mjs "$cordon" || status=1   # cordon mcp --ask (elicitation)
+exit $status

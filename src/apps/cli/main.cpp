@@ -265,6 +265,13 @@ int main(int argc, char** argv) {
   // its policy is the server's (runner.cpp clears `ask`) and its calls have no terminal.
   if (policy->ask && !req.policy_fd && !req.mcp_request && (req.flags.ask || has_controlling_terminal()))
     run.ask = cordon::platform::AskMode::Terminal;
+  // A cordon mcp --ask worker asks the server on the channel it was given (runner.cpp).
+  if (req.ask_fd) {
+    if (!req.policy_fd || !req.mcp_request)
+      return fail(cordon::usage_error("--ask-fd", "is internal to cordon mcp --ask"));
+    run.ask = cordon::platform::AskMode::Client;
+    run.ask_fd = *req.ask_fd;
+  }
   if (req.learn_file) {
     run.ask = cordon::platform::AskMode::Learn;
     run.learn_file = cordon::paths::is_absolute(*req.learn_file) ? *req.learn_file
@@ -277,6 +284,8 @@ int main(int argc, char** argv) {
     if (!run.ask_config_file.empty() && !cordon::paths::is_absolute(run.ask_config_file))
       run.ask_config_file = cordon::paths::join(cwd, run.ask_config_file);
   }
+  // A worker's is the server's (its own argv has no config options).
+  if (req.ask_fd) run.ask_config_file = req.ask_config.value_or("");
   run.tty_rows = req.tty_rows;
   run.tty_columns = req.tty_columns;
   run.review = req.review;
@@ -316,7 +325,11 @@ int main(int argc, char** argv) {
     }
     case cordon::cli::Command::Mcp:
 #ifndef _WIN32
-      return cordon::server::serve_mcp(*policy, {req.mcp_review || req.mcp_review_all, req.mcp_review_all});
+      // Only --ask on the server's own command line (the client's config) asks: the user
+      // config's `ask = true` is for cordon run's terminal.
+      return cordon::server::serve_mcp(
+          *policy, {req.mcp_review || req.mcp_review_all, req.mcp_review_all,
+                    req.flags.ask && req.flags.ask->value, req.ask_timeout_seconds, run.ask_config_file});
 #else
       // The MCP server runs each command through the POSIX runner; Windows needs its own.
       return fail(cordon::usage_error("mcp", "cordon mcp is not available on Windows yet"));

@@ -273,6 +273,13 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
                   "config files and policy flags")
       ->group("")
       ->check(CLI::Range(3, 65535));
+  run->add_option("--ask-fd", req.ask_fd,
+                  "internal to cordon mcp --ask: ask the server on this descriptor (a question channel)")
+      ->group("")
+      ->check(CLI::Range(3, 65535));
+  run->add_option("--ask-config", req.ask_config,
+                  "internal to cordon mcp --ask: the file \"allow always\" writes to (\"\": not offered)")
+      ->group("");
   run->add_option("--plan-digest-fd", req.plan_digest_fd,
                   "internal to cordon mcp: write the digest of the sandbox's plan to this descriptor")
       ->group("")
@@ -300,6 +307,9 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
 
   auto* mcp = app.add_subcommand("mcp", "serve the Model Context Protocol on stdio (a run_command tool)");
   if (wants("mcp")) add_policy_options(mcp, mcp_opts, req);
+  mcp->add_option("--ask-timeout", req.ask_timeout_seconds,
+                  "SECONDS without the client's answer to --ask: deny (default 60)")
+      ->check(CLI::Range(1, 3600));
   mcp->add_flag("--review", req.mcp_review,
                 "stage every call's workspace writes in one change set (a tool review_changes shows it; "
                 "docs/review.md)");
@@ -456,11 +466,10 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
   req.flags = std::move(*layer);
   if (req.command == Command::Run && req.flags.ask && req.learn_file)
     return usage_error("--ask", "conflicts with --learn");
-  // A call to `cordon mcp` has no terminal to ask on, and asking through the client (MCP
-  // elicitation) is not built: refused rather than ignored.
-  if (req.command == Command::Mcp && req.flags.ask)
-    return usage_error("--ask", "cordon mcp cannot ask: its calls have no terminal",
-                       "asking through the MCP client is not built yet; the server refuses as without --ask");
+  // cordon mcp --ask asks through the client (MCP elicitation); a change set is reviewed
+  // as a whole afterwards, not asked about one write at a time.
+  if (req.command == Command::Mcp && req.flags.ask && (req.mcp_review || req.mcp_review_all))
+    return usage_error("--ask", "conflicts with --review");
   if (req.no_config && req.config_file) return usage_error("--config", "conflicts with --no-config");
   return req;
 }

@@ -44,7 +44,9 @@ struct CliRequest {
   std::optional<std::string> review;       // cordon run --review [ID] ("" = a new change set)
   platform::ReviewRequest review_request;  // cordon review ACTION ...
   std::optional<std::string> learn_file;   // cordon run --learn FILE
-  int ask_timeout_seconds = 60;            // cordon run --ask-timeout SECONDS
+  int ask_timeout_seconds = 60;            // cordon run|mcp --ask-timeout SECONDS
+  std::optional<int> ask_fd;               // cordon run --ask-fd N (internal to cordon mcp --ask)
+  std::optional<std::string> ask_config;   // cordon run --ask-config FILE (internal to cordon mcp --ask)
   std::vector<std::string> policy_files;  // cordon run/explain --policy FILE: config layers after the configs
   std::string help_text;                  // set when command == Help
   int help_exit_code = 0;

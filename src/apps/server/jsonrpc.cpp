@@ -66,6 +66,7 @@ Message parse_message(std::string_view line) {
       Message m;
       m.kind = MessageKind::Response;
       m.id = id;
+      if (auto result = j.find("result"); result != j.end() && !j.contains("error")) m.result = *result;
       return m;
     }
     return invalid(kInvalidRequest, "missing method", id);

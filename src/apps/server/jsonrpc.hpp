@@ -5,7 +5,7 @@
 //     case MessageKind::Request: ... reply(m.id, result) or error_response(m.id, code, text)
 //     case MessageKind::Notification: ... never answered
 //     case MessageKind::Invalid: write(error_response(m.id, m.error_code, m.error_message));
-//     case MessageKind::Response: ... (cordon sends no requests: ignored)
+//     case MessageKind::Response: ... the answer to a request cordon sent (elicitation/create)
 //   }
 //
 // Pure and total: any byte string gives a Message, never an exception (fuzzed by
@@ -40,6 +40,8 @@ struct Message {
   std::string method;
   nlohmann::json params = nlohmann::json::object();  // object (or array) as sent; {} when absent
   int error_code = 0;                                // for Invalid
+  // Response: the result as sent (any JSON), or null when the response is an error.
+  nlohmann::json result;
   std::string error_message;
 };
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -14,12 +15,16 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
+#include "apps/server/elicitation.hpp"
 #include "apps/server/jsonrpc.hpp"
 #include "apps/server/runner.hpp"
 #include "apps/server/tool_call.hpp"
+#include "core/ask_message.hpp"
+#include "core/terminal_text.hpp"
 #include "platform/platform.hpp"
 
 namespace cordon::server {
@@ -32,6 +37,9 @@ constexpr uint64_t kDefaultMaxOutput = 1u << 20;
 constexpr auto kProgressInterval = std::chrono::seconds(1);
 // review_changes: the diff in one result is cut here (the agent can ask for fewer paths).
 constexpr size_t kMaxReviewDiffBytes = 256u << 10;
+// --ask: one call's command asks the user at most this often; later questions of the
+// call are denied without asking (by "limit"), so a command cannot flood the user.
+constexpr int kMaxQuestionsPerCall = 32;
 
 // SIGTERM, SIGINT and SIGHUP arrive here as one byte each (the signal number), so the
 // main thread sees them in the same poll as stdin. Written only by the handler.
@@ -56,10 +64,15 @@ class Server {
       : policy_(policy),
         review_(options.review),
         review_all_(options.review_all),
+        ask_(options.ask),
+        ask_timeout_seconds_(options.ask_timeout_seconds),
+        ask_config_file_(options.ask_config_file),
         pool_(RunnerConfig{self_exe(), policy, policy.limits.max_output_bytes.value_or(kDefaultMaxOutput),
                            // A review call locks its change set for the whole run: a worker
-                           // started ahead would hold it, so none is (runner.hpp).
-                           options.review ? 0 : warm_workers_from_env(),
+                           // started ahead would hold it, so none is (runner.hpp). An ask
+                           // call's worker gets a question channel of its own, and whether
+                           // it may ask is known only once the client has initialized.
+                           options.review || options.ask ? 0 : warm_workers_from_env(),
                            // A call runs on the plan of its moment (runner.cpp: still_current).
                            [policy](bool userns) -> std::optional<std::string> {
                              auto d = platform::plan_digest_now(policy, userns);
@@ -94,6 +107,7 @@ class Server {
     // response (or a cancellation) is the last the client hears of this call.
     std::mutex mu;
     bool done = false;
+    std::atomic<int> questions{0};  // --ask: questions its command asked so far
     ~Call() {
       if (cancel_read >= 0) ::close(cancel_read);
       if (cancel_write >= 0) ::close(cancel_write);
@@ -137,6 +151,7 @@ class Server {
   // After end of file: no new calls; wait for those in flight and send their responses.
   int finish_calls(int signal_fd) {
     draining_ = true;
+    expire_asks(nullptr, true);
     for (;;) {
       {
         std::unique_lock lock(calls_mu_);
@@ -179,6 +194,7 @@ class Server {
           due.push_back(call);
       lock.unlock();
       for (auto& call : due) send_progress(*call);
+      if (ask_) expire_asks();
       lock.lock();
     }
   }
@@ -221,7 +237,7 @@ class Server {
       case MessageKind::Invalid:
         return send(error_response(m.id, m.error_code, m.error_message));
       case MessageKind::Response:
-        return;  // cordon sends no requests
+        return response(m);
       case MessageKind::Notification:
         return notification(m);
       case MessageKind::Request:
@@ -247,6 +263,85 @@ class Server {
     }
   }
 
+  // --ask: a question of the call's worker (core/ask_message.hpp) goes to the client as
+  // elicitation/create; its answer (response()) or the timeout (expire_asks()) goes back.
+  void on_question(Call& call, const std::string& message, const std::shared_ptr<UniqueFd>& channel) {
+    auto q = decode_ask_question(message);
+    if (!q) {
+      std::cerr << "cordon mcp: a worker sent a malformed question (ignored: it is denied at its timeout)\n";
+      return;
+    }
+    if (draining_) return answer(*channel, *q, AskAnswer::Deny, "no-client");
+    if (++call.questions > kMaxQuestionsPerCall) return answer(*channel, *q, AskAnswer::Deny, "limit");
+    q->timeout_seconds = ask_timeout_seconds_;
+    nlohmann::json id;
+    {
+      std::lock_guard lock(asks_mu_);
+      id = "cordon-ask-" + std::to_string(++next_ask_);
+      asks_[id.dump()] = PendingAsk{
+          &call, channel, *q, std::chrono::steady_clock::now() + std::chrono::seconds(ask_timeout_seconds_)};
+    }
+    send(nlohmann::json{
+        {"jsonrpc", "2.0"}, {"id", id}, {"method", "elicitation/create"}, {"params", elicitation_params(*q)}}
+             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+
+  static void answer(UniqueFd& channel, const AskChannelQuestion& q, AskAnswer a, const std::string& by) {
+    const std::string text = encode_ask_answer({q.id, a, by});
+    // A worker that is gone, or no longer waiting: nothing to do (it denied by itself).
+    (void)::send(channel.get(), text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  }
+
+  // A response from the client: the answer to one question still waiting, or dropped (a
+  // question never asked, answered already, or given up at its timeout).
+  void response(const Message& m) {
+    std::optional<PendingAsk> p;
+    {
+      std::lock_guard lock(asks_mu_);
+      if (auto it = asks_.find(m.id.dump()); it != asks_.end()) {
+        p = std::move(it->second);
+        asks_.erase(it);
+      }
+    }
+    if (!p) {
+      std::cerr << "cordon mcp: a response to no question waiting (id "
+                << escape_for_terminal(m.id.dump().substr(0, 100)) << "): ignored\n";
+      return;
+    }
+    answer(*p->channel, p->question, answer_from_elicitation(m.result, p->question), "mcp-client");
+  }
+
+  // Questions whose time is up are denied and their requests cancelled; with `call`, the
+  // questions of that call (its command ended); with `all`, every one (stdin ended: no
+  // answer can come).
+  void expire_asks(const Call* call = nullptr, bool all = false) {
+    std::vector<std::pair<std::string, PendingAsk>> gone;
+    {
+      std::lock_guard lock(asks_mu_);
+      const auto now = std::chrono::steady_clock::now();
+      for (auto it = asks_.begin(); it != asks_.end();) {
+        if (all || it->second.call == call || (!call && now >= it->second.deadline)) {
+          gone.emplace_back(it->first, std::move(it->second));
+          it = asks_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto& [id, p] : gone) {
+      const bool timeout = !all && !call;
+      answer(*p.channel, p.question, AskAnswer::Deny, timeout ? "timeout" : "no-client");
+      if (all) continue;
+      const std::string reason =
+          timeout ? "no answer within " + std::to_string(ask_timeout_seconds_) + " s: denied"
+                  : "the command no longer waits for the answer";
+      send(nlohmann::json{{"jsonrpc", "2.0"},
+                          {"method", "notifications/cancelled"},
+                          {"params", {{"requestId", nlohmann::json::parse(id)}, {"reason", reason}}}}
+               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+  }
+
   void request(const Message& m) {
     if (m.method == "initialize") return send(result_response(m.id, initialize(m.params)));
     if (m.method == "ping") return send(result_response(m.id, nlohmann::json::object()));
@@ -265,18 +360,27 @@ class Server {
       if (auto v = params.find("protocolVersion"); v != params.end() && v->is_string())
         for (const char* s : kSupportedProtocols)
           if (*v == s) version = s;
-    return {{"protocolVersion", version},
-            {"capabilities", {{"tools", {{"listChanged", false}}}}},
-            {"serverInfo", {{"name", "cordon"}, {"title", "cordon sandbox"}, {"version", "0.1.0"}}},
-            {"instructions",
-             "run_command runs shell commands in a kernel-enforced sandbox rooted at " + policy_.workspace +
-                 ". When a result is classified denied-by-sandbox, its denials name the "
-                 "option that would allow the "
-                 "operation: ask the user instead of working around the sandbox." +
-                 (review_ ? std::string(" Writes to the workspace are staged in a change set, "
-                                        "not written: call review_changes to show the user "
-                                        "what changed; the user applies or discards it.")
-                          : std::string())}};
+    // Elicitation exists from 2025-06-18 on.
+    can_elicit_ = client_can_elicit(params) && version != "2025-03-26" && version != "2024-11-05";
+    if (ask_ && !can_elicit_)
+      std::cerr << "cordon mcp: --ask: the client did not declare the elicitation capability: nothing "
+                   "is asked, and what --ask would ask about is refused as without --ask\n";
+    return {
+        {"protocolVersion", version},
+        {"capabilities", {{"tools", {{"listChanged", false}}}}},
+        {"serverInfo", {{"name", "cordon"}, {"title", "cordon sandbox"}, {"version", "0.1.0"}}},
+        {"instructions",
+         "run_command runs shell commands in a kernel-enforced sandbox rooted at " + policy_.workspace +
+             ". When a result is classified denied-by-sandbox, its denials name the "
+             "option that would allow the "
+             "operation: ask the user instead of working around the sandbox." +
+             (ask_ && can_elicit_ ? std::string(" A write outside the writable roots is asked of the user "
+                                                "while the command waits (elicitation).")
+                                  : std::string()) +
+             (review_ ? std::string(" Writes to the workspace are staged in a change set, "
+                                    "not written: call review_changes to show the user "
+                                    "what changed; the user applies or discards it.")
+                      : std::string())}};
   }
 
   static nlohmann::json tool_error(const std::string& text) {
@@ -317,7 +421,7 @@ class Server {
     }
     nlohmann::json id = m.id;
     std::thread([this, call, key, id, r = std::move(*req)] {
-      Outcome o = review_ ? run_in_review(r, *call) : pool_.run(r, call->cancel_read, &call->output_bytes);
+      Outcome o = review_ ? run_in_review(r, *call) : run_asking(r, call);
       {
         std::lock_guard call_lock(call->mu);
         call->done = true;
@@ -328,6 +432,29 @@ class Server {
       calls_.erase(key);
       calls_cv_.notify_all();
     }).detach();
+  }
+
+  // A call of a --ask server whose client can answer: its worker asks through it. One
+  // whose client cannot: run as without --ask, and the result says so when it was refused.
+  Outcome run_asking(const CommandRequest& r, const std::shared_ptr<Call>& call) {
+    if (!ask_) return pool_.run(r, call->cancel_read, &call->output_bytes);
+    if (!can_elicit_) {
+      Outcome o = pool_.run(r, call->cancel_read, &call->output_bytes);
+      if (!o.result.denials.empty())
+        o.result.notes.push_back(
+            "cordon mcp --ask could not ask: the client did not declare the elicitation capability, so "
+            "operations outside the writable roots are refused as without --ask");
+      return o;
+    }
+    std::vector<std::string> options = {"--ask-timeout", std::to_string(ask_timeout_seconds_)};
+    if (!ask_config_file_.empty()) options.push_back("--ask-config=" + ask_config_file_);
+    const AskHook hook = [this, c = call.get()](const std::string& message,
+                                                const std::shared_ptr<UniqueFd>& ch) {
+      on_question(*c, message, ch);
+    };
+    Outcome o = pool_.run(r, call->cancel_read, &call->output_bytes, options, &hook);
+    expire_asks(call.get());
+    return o;
   }
 
   std::string server_review_id() {
@@ -411,6 +538,11 @@ class Server {
     for (const auto& d : o.result.denials)
       text += "\ndenied: " + d.operation + " " + (d.path.empty() ? d.address : d.path) + " (" + d.rule + ")" +
               (d.suggestion.empty() ? "" : "; to allow: " + d.suggestion);
+    for (const auto& g : o.result.grants)
+      text += "\nasked: " + g.operation + " " + g.path + (g.to.empty() ? "" : " -> " + g.to) + ": " +
+              (g.allowed ? "allowed (" + g.scope + (g.rule.empty() ? "" : " " + g.rule) + ")"
+                         : std::string("denied")) +
+              " by " + g.by;
     for (const auto& n : o.result.notes) text += "\nnote: " + n;
     text += "\n--- stdout ---\n" + o.out + "\n--- stderr ---\n" + o.err;
     return {{"content", nlohmann::json::array({{{"type", "text"}, {"text", text}}})},
@@ -421,6 +553,20 @@ class Server {
   const Policy& policy_;
   const bool review_;
   const bool review_all_;
+  const bool ask_;
+  const int ask_timeout_seconds_;
+  const std::string ask_config_file_;
+  std::atomic<bool> can_elicit_ = false;  // set at initialize
+  // --ask: the questions sent to the client and not answered yet, by request id (JSON).
+  struct PendingAsk {
+    const Call* call = nullptr;
+    std::shared_ptr<UniqueFd> channel;
+    AskChannelQuestion question;
+    std::chrono::steady_clock::time_point deadline;
+  };
+  std::mutex asks_mu_;
+  std::map<std::string, PendingAsk> asks_;
+  uint64_t next_ask_ = 0;
   // --review: the server's own change set ("" until the first call made it) and one lock
   // per change set id, both under ids_mu_; first_mu_ is held by the call that makes it.
   std::mutex ids_mu_, first_mu_;

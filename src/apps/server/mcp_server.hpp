@@ -9,7 +9,9 @@
 // most kMaxConcurrentCalls at once) in a sandbox of its own (apps/server/runner.hpp);
 // notifications/cancelled kills that command's whole tree. A call whose params carry
 // _meta.progressToken gets notifications/progress every second while it runs (the
-// message counts its output bytes so far). Diagnostics go to stderr.
+// message counts its output bytes so far). With --ask the server also sends requests:
+// elicitation/create, and notifications/cancelled for one no longer waited for (the
+// client's responses arrive on stdin with the rest). Diagnostics go to stderr.
 //
 // End of stdin is the end of requests, not of answers: the calls still running finish
 // (each bounded by its timeout), their responses are written, then the server exits 0,
@@ -34,6 +36,15 @@ struct McpOptions {
   bool review = false;
   // cordon mcp --review-all: every call also stages the other writable roots (implies review).
   bool review_all = false;
+  // cordon mcp --ask (docs/agent-integration.md): an operation `cordon run --ask` would
+  // ask about is asked through the client with elicitation/create, when the client
+  // declared the elicitation capability at initialize; otherwise refused as without
+  // --ask, and the tool result says why. No worker is prestarted (each call's worker gets
+  // its own question channel, and whether the client can answer is known only at
+  // initialize). An answer counts only as the answer to the question it was sent for.
+  bool ask = false;
+  int ask_timeout_seconds = 60;  // no answer by then: deny (and the request is cancelled)
+  std::string ask_config_file;   // "allow always" writes its rule here ("": not offered)
 };
 
 // Serves until stdin closes and every call has been answered. Returns the exit code.

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include <map>
 #include <thread>
 
+#include "core/ask_message.hpp"
 #include "core/exec_request.hpp"
 #include "core/policy_json.hpp"
 #include "platform/linux/proc_tree.hpp"
@@ -54,8 +56,8 @@ UniqueFd policy_memfd(Policy policy) {
   // Pipes unless a call asks for a terminal (its worker's own --tty always): the config's
   // `tty` is for cordon run, and an agent reads what the call returns.
   policy.tty = TtyMode::Never;
-  // Never asks: a call has no terminal, and asking through the client is not built; the
-  // worker refuses as without `ask` (the user config's `ask = true` is for cordon run).
+  // A call has no terminal: a worker asks only through the server (cordon mcp --ask
+  // gives it --ask-fd), never on its own (the user config's `ask = true` is for cordon run).
   policy.ask = false;
   const std::string text = to_json(policy).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   UniqueFd fd(
@@ -197,7 +199,7 @@ WorkerPool::~WorkerPool() {
   }
 }
 
-WorkerPool::Worker* WorkerPool::spawn(const std::vector<std::string>& extra) {
+WorkerPool::Worker* WorkerPool::spawn(const std::vector<std::string>& extra, int ask_end) {
   int in[2], out[2], err[2], rep[2], dig[2];
   if (::pipe2(in, O_CLOEXEC) != 0) return nullptr;
   if (::pipe2(out, O_CLOEXEC) != 0) return ::close(in[0]), ::close(in[1]), nullptr;
@@ -222,12 +224,14 @@ WorkerPool::Worker* WorkerPool::spawn(const std::vector<std::string>& extra) {
     // Out of the way first: a pipe end may itself be 3 or 4.
     const int report_end = ::fcntl(rep[1], F_DUPFD, 10), digest_end = ::fcntl(dig[1], F_DUPFD, 10);
     const int policy_end = ::fcntl(policy_fd_.get(), F_DUPFD, 10);
+    const int ask_child = ask_end >= 0 ? ::fcntl(ask_end, F_DUPFD, 10) : -1;
     ::dup2(in[0], 0);
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
     ::dup2(report_end, 3);
     ::dup2(digest_end, 4);
     ::dup2(policy_end, 5);
+    if (ask_child >= 0) ::dup2(ask_child, kWorkerAskFd);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -302,7 +306,7 @@ void WorkerPool::refill() {
 }
 
 Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd, std::atomic<uint64_t>* output_bytes,
-                        const std::vector<std::string>& worker_options) {
+                        const std::vector<std::string>& worker_options, const AskHook* ask) {
   Outcome o;
   const auto start = std::chrono::steady_clock::now();
   // tty: a worker of its own, started for this call on a pty of the asked size (the warm
@@ -313,7 +317,24 @@ Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd, std::atomi
     extra = {"--tty", "always", "--tty-size",
              std::to_string(request.rows) + "x" + std::to_string(request.columns)};
   extra.insert(extra.end(), worker_options.begin(), worker_options.end());
-  auto taken = extra.empty() ? take() : std::optional<Worker*>(spawn(extra));
+  // --ask: a channel of the call's own (a SOCK_SEQPACKET pair: one message per question
+  // or answer), its other end given to this call's worker only.
+  std::shared_ptr<UniqueFd> channel;
+  UniqueFd worker_end;
+  if (ask) {
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+      o.result.sandbox_error = true;
+      o.result.error = std::string("socketpair(): ") + std::strerror(errno);
+      o.result.exit_code = 125;
+      return o;
+    }
+    channel = std::make_shared<UniqueFd>(pair[0]);
+    worker_end.reset(pair[1]);
+    extra.insert(extra.end(), {"--ask-fd", std::to_string(kWorkerAskFd)});
+  }
+  auto taken = extra.empty() ? take() : std::optional<Worker*>(spawn(extra, worker_end.get()));
+  worker_end.reset();
   if (!taken || !*taken) {
     o.result.sandbox_error = true;
     o.result.error = std::string("fork(): ") + std::strerror(errno);
@@ -339,6 +360,7 @@ Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd, std::atomi
   char buf[65536];
   // Readable when the worker exits (its pipes may stay open a little longer, see below).
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, w->pid, 0)));
+  bool channel_open = channel != nullptr;
   for (;;) {
     if (!exited) {
       pid_t r = ::waitpid(w->pid, &status, WNOHANG);
@@ -361,12 +383,13 @@ Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd, std::atomi
       }
       break;
     }
-    pollfd fds[6] = {{w->out.get(), POLLIN, 0},
+    pollfd fds[7] = {{w->out.get(), POLLIN, 0},
                      {w->err.get(), POLLIN, 0},
                      {w->report.get(), POLLIN, 0},
                      {written < input.size() ? w->in.get() : -1, POLLOUT, 0},
                      {killed ? -1 : cancel_fd, POLLIN, 0},
-                     {pidfd.get(), POLLIN, 0}};
+                     {pidfd.get(), POLLIN, 0},
+                     {channel_open ? channel->get() : -1, POLLIN, 0}};
     int wait_ms = 100;
     if (has_deadline && !killed) {
       auto left =
@@ -374,7 +397,7 @@ Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd, std::atomi
               .count();
       if (left < wait_ms) wait_ms = left < 0 ? 0 : static_cast<int>(left);
     }
-    ::poll(fds, 6, wait_ms);
+    ::poll(fds, 7, wait_ms);
     auto drain = [&](UniqueFd& fd, short revents, auto&& sink) {
       if (!fd.valid() || !(revents & (POLLIN | POLLHUP | POLLERR))) return;
       ssize_t n = ::read(fd.get(), buf, sizeof buf);
@@ -388,6 +411,14 @@ Outcome WorkerPool::run(const CommandRequest& request, int cancel_fd, std::atomi
     drain(w->report, fds[2].revents, [&](const char* p, size_t n) {
       if (report.size() < (1u << 20)) report.append(p, n);
     });
+    if (channel_open && fds[6].revents) {
+      // One question per message; a larger one is cut (MSG_TRUNC says so) and dropped.
+      const ssize_t n = ::recv(channel->get(), buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC);
+      if (n > 0 && static_cast<size_t>(n) <= std::min(sizeof buf, kMaxAskMessageBytes))
+        (*ask)(std::string(buf, static_cast<size_t>(n)), channel);
+      else if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+        channel_open = false;  // the worker is gone
+    }
     if (!w->report.valid() && !killed && !exited && report_is_final(report)) {
       // The worker wrote its result and closed it: its sandbox is gone by then (the
       // init reaped with every process of its pid namespace, or, without one, the

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -53,6 +54,13 @@ struct RunnerConfig {
   std::function<std::optional<std::string>(bool userns)> digest_now = {};
 };
 
+// cordon mcp --ask: a question from the call's worker (the message as it came,
+// core/ask_message.hpp) and the channel to answer it on (held as long as the answer may
+// still come). Called on the call's thread; must not block.
+using AskHook = std::function<void(const std::string& message, const std::shared_ptr<UniqueFd>& channel)>;
+// The worker's descriptor for the channel (cordon run --ask-fd).
+inline constexpr int kWorkerAskFd = 6;
+
 struct Outcome {
   RunResult result;
   std::string out, err;
@@ -72,8 +80,10 @@ class WorkerPool {
   // the cap), for progress notifications read from another thread.
   // `worker_options`: extra `cordon run` options for this call's worker (cordon mcp
   // --review: --review[=ID]); a call with any gets a worker of its own, never a warm one.
+  // `ask`: the worker gets a question channel (--ask-fd) and its questions go to `ask`;
+  // such a call, too, gets a worker of its own.
   Outcome run(const CommandRequest& request, int cancel_fd, std::atomic<uint64_t>* output_bytes = nullptr,
-              const std::vector<std::string>& worker_options = {});
+              const std::vector<std::string>& worker_options = {}, const AskHook* ask = nullptr);
   // Start workers until `warm` are waiting. Called after a response is sent: started
   // while a command runs, their setup would compete with it for the CPU; between
   // commands it overlaps the agent's own turn. Spawning is a fork and exec: the
@@ -86,7 +96,8 @@ class WorkerPool {
   bool still_current(Worker& w);
   static void retire(Worker* w);
   static constexpr int kDigestWaitMs = 5000;  // a worker still setting up its sandbox
-  Worker* spawn(const std::vector<std::string>& extra = {});
+  // `ask_end`: the worker's end of a question channel, given to it as kWorkerAskFd.
+  Worker* spawn(const std::vector<std::string>& extra = {}, int ask_end = -1);
 
   RunnerConfig config_;
   std::vector<std::string> worker_argv_;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "core/ask_message.hpp"
 #include "core/config.hpp"
 #include "core/paths.hpp"
 #include "core/terminal_text.hpp"
@@ -74,6 +76,21 @@ Status AskGate::open_terminal() {
         "open", "/dev/tty", errno,
         "--ask asks on cordon's terminal and there is none: run it on a terminal, or use --learn FILE");
   if (::isatty(tty_.get()) != 1) return os_error("isatty", "/dev/tty", ENOTTY, "--ask needs a terminal");
+  return Ok{};
+}
+
+Status AskGate::open_channel(int fd) {
+  struct stat st {};
+  const int code = fd < 0 ? EBADF : ::fstat(fd, &st) != 0 ? errno : !S_ISSOCK(st.st_mode) ? ENOTSOCK : 0;
+  if (code != 0)
+    return os_error("fstat", "--ask-fd " + std::to_string(fd), code,
+                    "internal to cordon mcp --ask: the server's question channel");
+  // A copy: a second pass of the stages (run_stages) opens it again. The original stays
+  // close-on-exec (platform.cpp closes every inherited descriptor on exec): nothing of
+  // the sandbox ever holds either.
+  channel_.reset(::fcntl(fd, F_DUPFD_CLOEXEC, 3));
+  if (!channel_.valid() || ::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0)
+    return os_error("fcntl(F_DUPFD_CLOEXEC)", "--ask-fd", errno);
   return Ok{};
 }
 
@@ -140,9 +157,11 @@ bool AskGate::decide(const AskQuestion& q, const std::function<bool()>& pending)
   // The directory a "d" or "a" answer names: both ends of a rename must lie in it.
   std::string dir = grant_directory(rules_, q.path, q.is_directory);
   if (!dir.empty() && !q.to.empty() && !paths::is_within(q.to, dir)) dir.clear();
-  const char key_pressed = ask_terminal(q, dir, pending);
+  std::string by = "user";
+  const char key_pressed = settings_.mode == platform::AskMode::Client ? ask_client(q, dir, pending, by)
+                                                                       : ask_terminal(q, dir, pending);
   g.at = now_utc();
-  g.by = key_pressed == 0 ? "timeout" : "user";
+  g.by = key_pressed == 0 ? "timeout" : by;
   switch (key_pressed) {
     case 'o':
       g.allowed = true;
@@ -226,6 +245,9 @@ bool AskGate::decide_network(const AskQuestion& q, const std::function<bool()>& 
     record(std::move(g));
     return true;
   }
+  // cordon mcp --ask asks the client about files only: a network question is refused as
+  // without --ask (not asked, no grant recorded).
+  if (settings_.mode == platform::AskMode::Client) return false;
   const char key_pressed = ask_terminal(q, "", pending);
   g.at = now_utc();
   g.by = key_pressed == 0 ? "timeout" : "user";
@@ -308,7 +330,9 @@ std::string AskGate::write_always_entry(const std::string& table, const std::str
       return say("cannot read " + file + " (" + std::strerror(errno) + "): allowed for this run only");
     }
   }
-  auto edited = add_config_entry(text, table, key, value, "allowed with cordon run --ask on " + now_utc());
+  const char* how = settings_.mode == platform::AskMode::Client ? "cordon mcp --ask" : "cordon run --ask";
+  auto edited =
+      add_config_entry(text, table, key, value, std::string("allowed with ") + how + " on " + now_utc());
   if (!edited) return say(edited.error().message() + ": allowed for this run only");
   // The directory of the config (~/.config/cordon) may not exist yet.
   const std::string parent = paths::parent(file);
@@ -325,6 +349,62 @@ std::string AskGate::write_always_entry(const std::string& table, const std::str
   }
   (void)say("added " + what + " to " + table + "." + key + " in " + file);
   return {};
+}
+
+// Sends the question to the server and waits for the answer to it: the key ask_terminal
+// would return for it ('n' for deny), 0 when no answer came (timeout, the call went
+// away, the run ends, the channel failed). Anything on the channel that is not the
+// answer to this question (a late answer to an earlier one, a malformed message) is
+// dropped; an answer that names a choice this question did not offer is deny.
+char AskGate::ask_client(const AskQuestion& q, const std::string& dir, const std::function<bool()>& pending,
+                         std::string& by) {
+  if (!channel_.valid()) return 0;
+  AskChannelQuestion m;
+  m.id = ++last_question_id_;
+  m.operation = q.operation;
+  m.path = q.path;
+  m.to = q.to;
+  m.pid = q.pid;
+  m.command = command_of(q.pid);
+  m.directory = dir;
+  m.config = dir.empty() ? std::string() : settings_.config_file;
+  m.timeout_seconds = settings_.timeout_seconds;
+  const std::string text = encode_ask_question(m);
+  if (text.size() > kMaxAskMessageBytes || ::send(channel_.get(), text.data(), text.size(), MSG_NOSIGNAL) < 0)
+    return 0;
+  // The server denies at the timeout itself and says so; this bound is the backstop
+  // for a server that does not answer.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(settings_.timeout_seconds + 2);
+  while (!cancelled_ && std::chrono::steady_clock::now() < deadline) {
+    if (!pending()) break;
+    pollfd p{channel_.get(), POLLIN, 0};
+    const int n = ::poll(&p, 1, 100);
+    if (n < 0 && errno != EINTR) break;
+    if (n <= 0) continue;
+    char buf[4096];
+    const ssize_t got = ::recv(channel_.get(), buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC);
+    if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (got <= 0) break;                                  // the server is gone
+    if (static_cast<size_t>(got) > sizeof buf) continue;  // truncated: not an answer
+    const auto a = decode_ask_answer(std::string_view(buf, static_cast<size_t>(got)));
+    if (!a || a->id != m.id) continue;
+    by = a->by;
+    if (!ask_answer_offered(m, a->answer)) return 'n';
+    switch (a->answer) {
+      case AskAnswer::Once:
+        return 'o';
+      case AskAnswer::Run:
+        return 'r';
+      case AskAnswer::Directory:
+        return 'd';
+      case AskAnswer::Always:
+        return 'a';
+      case AskAnswer::Deny:
+        return 'n';
+    }
+  }
+  return 0;
 }
 
 // Shows the question and waits for one key: 'o', 'r', 'd', 'a' or 'n'; 0 when no answer

@@ -31,6 +31,12 @@
 // or the host for the run, always (network.allow_localhost or network.allow in the
 // user's config), deny. decide() may be called from several threads: one question is
 // on the terminal at a time (the others wait for it).
+//
+// In a `cordon mcp --ask` worker (AskMode::Client) the question goes instead to the
+// server over the channel it gave the worker (open_channel; core/ask_message.hpp), which
+// asks the MCP client with elicitation; the answers are the same, recorded as by
+// "mcp-client", and "for this run" lasts for the one tool call the worker runs. File
+// questions only: a network question there is refused as without --ask.
 #pragma once
 
 #include <sys/types.h>
@@ -56,6 +62,7 @@ struct AskSettings {
   platform::AskMode mode = platform::AskMode::Off;
   int timeout_seconds = 60;
   std::string config_file;  // "allow always" writes here ("" : not offered)
+  int channel_fd = -1;      // AskMode::Client: the server's question channel
 };
 
 enum class AskKind {
@@ -83,6 +90,8 @@ class AskGate {
 
   // --ask: opens cordon's controlling terminal; an error names why there is none.
   [[nodiscard]] Status open_terminal();
+  // cordon mcp --ask: takes a copy of the channel to the server (a SOCK_SEQPACKET socket).
+  [[nodiscard]] Status open_channel(int fd);
   // True: allowed (the caller acts). `pending`: the call is still waiting (false ends a
   // question unanswered). Called on the supervisor's thread only.
   bool decide(const AskQuestion& q, const std::function<bool()>& pending);
@@ -99,6 +108,9 @@ class AskGate {
   bool covered(const std::string& path) const;
   bool decide_network(const AskQuestion& q, const std::function<bool()>& pending);
   char ask_terminal(const AskQuestion& q, const std::string& dir, const std::function<bool()>& pending);
+  // The same keys as ask_terminal; `by` says who answered (core/ask_message.hpp).
+  char ask_client(const AskQuestion& q, const std::string& dir, const std::function<bool()>& pending,
+                  std::string& by);
   void record(Grant g);
   std::string write_always_rule(const std::string& dir);
   // "allow always": `value` added to the array table.key of the user's config ("" when
@@ -109,6 +121,8 @@ class AskGate {
   AskSettings settings_;
   const DenialRules& rules_;
   UniqueFd tty_;
+  UniqueFd channel_;
+  uint64_t last_question_id_ = 0;
   std::atomic<bool> cancelled_{false};
   std::mutex decide_mutex_;  // one question at a time; guards the sets below
   std::set<std::string> run_paths_, run_dirs_, denied_;

@@ -403,6 +403,7 @@ Result<Compiled> compile_stage(const Policy& policy, const platform::RunRequest&
   c.ask.mode = request.ask;
   c.ask.timeout_seconds = request.ask_timeout_seconds;
   c.ask.config_file = request.ask_config_file;
+  c.ask.channel_fd = request.ask_fd.value_or(-1);
   if (plan.sandbox == LinuxSandbox::None || !planned.caps.seccomp) return c;
   auto deny_list = plan.seccomp;
   // The supervisor: the broker's calls always, the denial recorder's when reporting.

@@ -250,6 +250,7 @@ void Supervisor::start(pid_t child, bool subreaper) {
 Status Supervisor::enable_ask(const AskSettings& settings) {
   ask_ = std::make_shared<AskGate>(settings, rules_);
   if (settings.mode == platform::AskMode::Terminal) return ask_->open_terminal();
+  if (settings.mode == platform::AskMode::Client) return ask_->open_channel(settings.channel_fd);
   return Ok{};
 }
 

@@ -1,0 +1,72 @@
+#include "apps/server/elicitation.hpp"
+
+#include <string>
+
+#include "core/terminal_text.hpp"
+
+namespace cordon::server {
+namespace {
+
+constexpr size_t kMaxCommandShown = 200;
+
+nlohmann::json choice(AskAnswer a, const std::string& title) {
+  return {{"const", ask_answer_name(a)}, {"title", title}};
+}
+
+}  // namespace
+
+bool client_can_elicit(const nlohmann::json& initialize_params) {
+  if (!initialize_params.is_object()) return false;
+  auto caps = initialize_params.find("capabilities");
+  if (caps == initialize_params.end() || !caps->is_object()) return false;
+  auto e = caps->find("elicitation");
+  if (e == caps->end() || !e->is_object()) return false;
+  // {} is form mode (2025-06-18 and the backwards-compatible reading of 2025-11-25);
+  // a client that lists modes must list form (cordon asks no URL-mode question).
+  const bool lists_modes = e->contains("form") || e->contains("url");
+  return !lists_modes || (e->contains("form") && (*e)["form"].is_object());
+}
+
+nlohmann::json elicitation_params(const AskChannelQuestion& q) {
+  const std::string path = escape_for_terminal(q.path);
+  std::string message =
+      "cordon: the sandboxed command asks to " + escape_for_terminal(q.operation) + " " + path;
+  if (!q.to.empty()) message += " -> " + escape_for_terminal(q.to);
+  message += " (outside the writable roots).\nprocess " + std::to_string(q.pid) + ": " +
+             escape_for_terminal(q.command.substr(0, kMaxCommandShown)) +
+             "\nThe command waits for the answer; no answer within " + std::to_string(q.timeout_seconds) +
+             " s is deny.";
+  nlohmann::json choices = nlohmann::json::array();
+  choices.push_back(choice(AskAnswer::Once, "allow once (this one operation)"));
+  choices.push_back(choice(AskAnswer::Run, "allow this path for this tool call"));
+  if (ask_answer_offered(q, AskAnswer::Directory))
+    choices.push_back(choice(AskAnswer::Directory, "allow the directory " + escape_for_terminal(q.directory) +
+                                                       " for this tool call"));
+  if (ask_answer_offered(q, AskAnswer::Always))
+    choices.push_back(choice(AskAnswer::Always, "allow the directory " + escape_for_terminal(q.directory) +
+                                                    " always (a rule in " + escape_for_terminal(q.config) +
+                                                    ")"));
+  choices.push_back(choice(AskAnswer::Deny, "deny"));
+  nlohmann::json schema = {
+      {"type", "object"},
+      {"properties",
+       {{"choice",
+         {{"type", "string"}, {"title", "cordon: allow?"}, {"oneOf", choices}, {"default", "deny"}}}}},
+      {"required", nlohmann::json::array({"choice"})}};
+  return {{"mode", "form"}, {"message", message}, {"requestedSchema", schema}};
+}
+
+AskAnswer answer_from_elicitation(const nlohmann::json& result, const AskChannelQuestion& q) {
+  if (!result.is_object()) return AskAnswer::Deny;
+  auto action = result.find("action");
+  if (action == result.end() || !action->is_string() || *action != "accept") return AskAnswer::Deny;
+  auto content = result.find("content");
+  if (content == result.end() || !content->is_object()) return AskAnswer::Deny;
+  auto c = content->find("choice");
+  if (c == content->end() || !c->is_string()) return AskAnswer::Deny;
+  auto a = ask_answer_from_name(c->get_ref<const std::string&>());
+  if (!a || !ask_answer_offered(q, *a)) return AskAnswer::Deny;
+  return *a;
+}
+
+}  // namespace cordon::server

@@ -1,0 +1,60 @@
+// cordon: the questions of `cordon mcp --ask`, between a call's worker and the server.
+//
+//   // the worker's AskGate (platform/linux/ask.cpp), on the supervisor's thread:
+//   send(channel, encode_ask_question(q));            // one SOCK_SEQPACKET message
+//   auto a = decode_ask_answer(reply);                // an answer to q.id, or ignored
+//   // the server (apps/server/mcp_server.cpp), on the call's thread:
+//   auto q = decode_ask_question(message);            // then elicitation/create to the client
+//   send(channel, encode_ask_answer({q->id, AskAnswer::Run, "mcp-client"}));
+//
+// The worker asks, the server asks the MCP client (apps/server/elicitation.hpp) and
+// answers. Both ends are cordon's, outside the sandbox: nothing inside holds the channel.
+// Each side still decodes the other's bytes as untrusted (pure, total, bounded): a
+// malformed message is nullopt, never a grant. An answer carries the question's id; the
+// worker takes only the answer to the question it is waiting for (a late one is dropped).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cordon {
+
+inline constexpr size_t kMaxAskMessageBytes = 64u << 10;
+
+struct AskChannelQuestion {
+  uint64_t id = 0;
+  std::string operation;  // "create", "mkdir", "write", "delete", "rename"
+  std::string path;       // on the host
+  std::string to;         // rename: the new name ("" otherwise)
+  int pid = 0;
+  std::string command;    // the asking process's argv, joined with spaces
+  std::string directory;  // the directory "for this run" / "always" would name ("": not offered)
+  std::string config;     // the file "always" writes a rule to ("": not offered)
+  int timeout_seconds = 60;
+};
+
+enum class AskAnswer { Once, Run, Directory, Always, Deny };
+
+struct AskChannelAnswer {
+  uint64_t id = 0;
+  AskAnswer answer = AskAnswer::Deny;
+  // Who answered: "mcp-client", "timeout" (no answer in time), "limit" (the call asked
+  // too often), "no-client" (the client can no longer answer). Anything else: nullopt.
+  std::string by = "mcp-client";
+};
+
+std::string encode_ask_question(const AskChannelQuestion& q);
+std::optional<AskChannelQuestion> decode_ask_question(std::string_view bytes);
+std::string encode_ask_answer(const AskChannelAnswer& a);
+std::optional<AskChannelAnswer> decode_ask_answer(std::string_view bytes);
+
+// "once", "run", "directory", "always", "deny" and back.
+const char* ask_answer_name(AskAnswer a);
+std::optional<AskAnswer> ask_answer_from_name(std::string_view name);
+// Whether a question offers the answer: "directory" needs a directory, "always" a
+// directory and a config file; the others are always offered.
+bool ask_answer_offered(const AskChannelQuestion& q, AskAnswer a);
+
+}  // namespace cordon

@@ -1,0 +1,213 @@
+// End-to-end test of `cordon mcp --ask` with the official MCP TypeScript SDK client and
+// an elicitation handler, plus a raw client that answers what it was not asked.
+// Usage: node ask.mjs CORDON_BINARY   (run by tests/mcp/run.sh)
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, existsSync, readFileSync, readdirSync, rmSync, chmodSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const cordon = process.argv[2];
+const base = process.env.CORDON_TEST_TMP || "/var/tmp";
+const made = [];
+const tempDir = (name) => { const d = mkdtempSync(join(base, name)); chmodSync(d, 0o755); made.push(d); return d; };
+const ws = tempDir("cordon-ask-ws-");
+const outside = tempDir("cordon-ask-out-");  // below /var/tmp, outside the roots: askable
+const home = tempDir("cordon-ask-home-");    // the server's HOME: its ~/.bashrc is never asked
+const confDir = tempDir("cordon-ask-conf-");
+const config = join(confDir, "config.toml");
+writeFileSync(config, "# cordon test config\n");
+mkdirSync(join(outside, "repo", ".git", "hooks"), { recursive: true });
+const env = { ...process.env, HOME: home };
+let passed = 0, failed = 0;
+function check(name, ok, detail = "") {
+  if (ok) { passed++; console.log(`ok   ${name}`); }
+  else { failed++; console.log(`FAIL ${name} ${detail}`); }
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const serverArgs = (extra = []) => ["mcp", "--ask", "--ask-timeout", "4", "--workspace", ws, "--timeout", "60", ...extra];
+
+// The handler's answers, by the path the question names; every request is recorded.
+const asked = [];
+let answer = () => ({ action: "decline" });
+const sdkClient = async (elicit, extra = ["--no-config"]) => {
+  const client = new Client({ name: "cordon-ask-e2e", version: "1.0.0" },
+    elicit ? { capabilities: { elicitation: {} } } : {});
+  if (elicit)
+    client.setRequestHandler(ElicitRequestSchema, async (req) => {
+      asked.push(req.params);
+      return answer(req.params);
+    });
+  await client.connect(new StdioClientTransport({ command: cordon, args: serverArgs(extra), env, stderr: "inherit" }));
+  return client;
+};
+const run = (client, command, extra = {}) =>
+  client.callTool({ name: "run_command", arguments: { command, ...extra } }).then((r) => r.structuredContent ?? {});
+const choices = (p) => p.requestedSchema?.properties?.choice?.oneOf?.map((c) => c.const) ?? [];
+const pick = (choice) => ({ action: "accept", content: { choice } });
+
+try {
+  const client = await sdkClient(true);
+
+  // Granted for this call: the write completes and the file exists outside afterwards.
+  asked.length = 0;
+  answer = (p) => pick(p.message.includes("granted.txt") ? "run" : "deny");
+  let sc = await run(client, `echo granted > ${outside}/granted.txt && cat ${outside}/granted.txt`);
+  check("an outside write is asked once, naming the path and the process",
+    asked.length === 1 && asked[0].message.includes(`${outside}/granted.txt`) && /process \d+/.test(asked[0].message) &&
+    choices(asked[0]).includes("run") && choices(asked[0]).includes("deny") && !choices(asked[0]).includes("always"),
+    JSON.stringify(asked));
+  check("granted for the call: the command succeeds and the file exists outside",
+    sc.exit_code === 0 && sc.stdout === "granted\n" && readFileSync(join(outside, "granted.txt"), "utf8") === "granted\n",
+    JSON.stringify(sc));
+  const g = sc.grants?.[0] ?? {};
+  check("the grant is in the result, answered by the mcp-client",
+    sc.grants?.length === 1 && g.answer === "allow" && g.scope === "run" && g.by === "mcp-client" &&
+    g.path === `${outside}/granted.txt`, JSON.stringify(sc.grants));
+
+  // npm-style: the directory granted for the call, many files written there; a sibling
+  // directory that was not granted is asked again, declined, and stays absent.
+  asked.length = 0;
+  const first = (p) => p.message.split("\n")[0];  // the operation and the path (then the process)
+  answer = (p) => first(p).includes("/cache") && choices(p).includes("directory") ? pick("directory") : { action: "decline" };
+  sc = await run(client, `mkdir ${outside}/cache && for i in 1 2 3 4 5 6 7 8 9 10; do echo $i > ${outside}/cache/f$i || exit 3; done; ` +
+    `echo s > ${outside}/sibling.txt; echo done`);
+  check("a directory granted for the call: ten files written after one question",
+    readdirSync(join(outside, "cache")).length === 10 && asked.filter((p) => first(p).includes("/cache")).length === 1 &&
+    sc.stdout === "done\n", JSON.stringify({ asked: asked.map((p) => p.message.split("\n")[0]), sc }));
+  check("a sibling that was not granted is refused", !existsSync(join(outside, "sibling.txt")) &&
+    sc.grants?.some((x) => x.path === `${outside}/sibling.txt` && x.answer === "deny" && x.by === "mcp-client"),
+    JSON.stringify(sc.grants));
+
+  // A later call starts with nothing granted: "for this call" does not outlive it.
+  asked.length = 0;
+  answer = () => ({ action: "decline" });
+  sc = await run(client, `echo again > ${outside}/cache/later.txt`);
+  check("a decline leaves the file absent; the next call asks again",
+    asked.length === 1 && !existsSync(join(outside, "cache", "later.txt")) && sc.exit_code !== 0 &&
+    sc.grants?.[0]?.answer === "deny", JSON.stringify(sc));
+
+  // Never asked: protected paths stay refused without a question.
+  asked.length = 0;
+  answer = () => pick("run");
+  sc = await run(client, `echo x > ${outside}/repo/.git/hooks/pre-commit; echo x >> ${home}/.bashrc; true`);
+  check("protected paths (.git/hooks, ~/.bashrc) are never asked and stay refused",
+    asked.length === 0 && !existsSync(join(outside, "repo", ".git", "hooks", "pre-commit")) && !existsSync(join(home, ".bashrc")),
+    JSON.stringify({ asked, denials: sc.denials }));
+
+  // Tool arguments cannot pre-approve anything.
+  asked.length = 0;
+  const refused = await client.callTool({ name: "run_command", arguments: { command: `echo x > ${outside}/pre.txt`, ask: "run", grants: ["run"] } });
+  check("an argument that tries to pre-approve is refused", refused.isError === true && asked.length === 0 &&
+    !existsSync(join(outside, "pre.txt")), JSON.stringify(refused));
+
+  // No answer in time: deny (the client's request is cancelled); the server keeps
+  // serving other calls meanwhile.
+  asked.length = 0;
+  answer = () => new Promise(() => {});  // never answers
+  const t0 = Date.now();
+  const slow = run(client, `echo late > ${outside}/late.txt`);
+  await sleep(1000);
+  const quick = await client.ping().then(() => "pong", () => "no");
+  const t1 = Date.now();
+  sc = await slow;
+  check("the server answers while a question waits", quick === "pong" && t1 - t0 < 3500, `${quick} ${t1 - t0}`);
+  check("no answer within --ask-timeout is deny", !existsSync(join(outside, "late.txt")) && asked.length === 1 &&
+    sc.grants?.[0]?.answer === "deny" && sc.grants?.[0]?.by === "timeout" && Date.now() - t0 >= 3500,
+    JSON.stringify(sc.grants));
+  await client.close();
+
+  // "always": one rule in the config file named with --config.
+  asked.length = 0;
+  const always = await sdkClient(true, ["--config", config]);
+  answer = (p) => choices(p).includes("always") ? pick("always") : { action: "decline" };
+  sc = await run(always, `mkdir -p ${outside}/kept && echo k > ${outside}/kept/a`);
+  const text = readFileSync(config, "utf8");
+  check("always writes one filesystem.writable rule into the user config",
+    existsSync(join(outside, "kept", "a")) && text.split(`${outside}/kept`).length === 2 &&
+    sc.grants?.[0]?.scope === "always" && sc.grants?.[0]?.config === config, JSON.stringify({ text, grants: sc.grants }));
+  await always.close();
+
+  // A client without the elicitation capability: nothing is asked, the refusal stands
+  // and the result says why.
+  asked.length = 0;
+  const plain = await sdkClient(false);
+  sc = await run(plain, `echo x > ${outside}/noelicit.txt`);
+  check("a client without elicitation gets the refusal, with the reason",
+    !existsSync(join(outside, "noelicit.txt")) && sc.exit_code !== 0 && !sc.grants &&
+    sc.notes?.some((n) => n.includes("elicitation")), JSON.stringify(sc));
+  await plain.close();
+
+  // A hostile client on the raw stream: answers before being asked, to ids never asked,
+  // with huge and malformed content, then declines; then answers again (accept) after
+  // the decline. Only the decline counts.
+  const child = spawn(cordon, serverArgs(["--no-config"]), { stdio: ["pipe", "pipe", "inherit"], env });
+  const lines = [];
+  let buf = "";
+  child.stdout.on("data", (d) => {
+    buf += d;
+    for (let i; (i = buf.indexOf("\n")) >= 0;) { lines.push(JSON.parse(buf.slice(0, i))); buf = buf.slice(i + 1); }
+  });
+  const put = (m) => child.stdin.write(JSON.stringify(m) + "\n");
+  const accept = (id) => ({ jsonrpc: "2.0", id, result: { action: "accept", content: { choice: "run" } } });
+  put({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: { elicitation: {} }, clientInfo: { name: "raw", version: "0" } } });
+  put({ jsonrpc: "2.0", method: "notifications/initialized" });
+  put({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "run_command", arguments: { command: `echo x > ${outside}/hostile.txt; echo y > ${outside}/hostile2.txt` } } });
+  for (const id of ["cordon-ask-1", "cordon-ask-2", 1, 2]) put(accept(id));  // before any question
+  const waitFor = async (pred) => { for (let i = 0; i < 100; i++) { const m = lines.find(pred); if (m) return m; await sleep(100); } };
+  const q1 = await waitFor((m) => m.method === "elicitation/create");
+  put(accept("cordon-ask-999"));
+  put({ jsonrpc: "2.0", id: q1?.id, result: { action: "accept", content: { choice: "x".repeat(3 << 20) } } });
+  put({ jsonrpc: "2.0", id: q1?.id, result: { action: "accept", content: { choice: "run" } } });  // second answer
+  const q2 = await waitFor((m) => m.method === "elicitation/create" && m.id !== q1?.id);
+  put({ jsonrpc: "2.0", id: q2?.id, result: { action: "accept", content: { choice: ["run"] } } });
+  put(accept(q2?.id));
+  const res = await waitFor((m) => m.id === 2);
+  const hsc = res?.result?.structuredContent ?? {};
+  check("a raw client's early, foreign, huge, repeated and mistyped answers grant nothing",
+    q1 && q2 && !existsSync(join(outside, "hostile.txt")) && !existsSync(join(outside, "hostile2.txt")) &&
+    hsc.grants?.length === 2 && hsc.grants.every((x) => x.answer === "deny" && x.by === "mcp-client"), JSON.stringify({ q1, q2, hsc }));
+  // A command that floods questions: each waits for its answer, one at a time, and
+  // past the per-call bound they are denied without asking.
+  let flood = 0;
+  const floodDone = (async () => {
+    put({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "run_command", arguments: { command: `for i in $(seq 1 40); do echo > ${outside}/flood$i; done; echo end` } } });
+    for (const seen = new Set(lines.filter((l) => l.method === "elicitation/create").map((l) => l.id)); ;) {
+      const m = lines.find((l) => l.id === 3);
+      if (m) return m;
+      for (const q of lines.filter((l) => l.method === "elicitation/create" && !seen.has(l.id))) {
+        seen.add(q.id);
+        flood++;
+        put({ jsonrpc: "2.0", id: q.id, result: { action: "decline" } });
+      }
+      await sleep(20);
+    }
+  })();
+  const fl = await Promise.race([floodDone, sleep(60000).then(() => null)]);
+  const fsc = fl?.result?.structuredContent ?? {};
+  check("a flood of questions is bounded per call (32 asked, the rest denied by limit)",
+    flood === 32 && fsc.stdout === "end\n" && fsc.grants?.filter((x) => x.by === "limit").length === 8,
+    JSON.stringify({ flood, grants: fsc.grants?.length }));
+  // An answer after the timeout: the server has denied and cancelled the request; the
+  // late accept is dropped.
+  const before = new Set(lines.filter((l) => l.method === "elicitation/create").map((l) => l.id));
+  put({ jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "run_command", arguments: { command: `echo x > ${outside}/tardy.txt` } } });
+  const q3 = await waitFor((m) => m.method === "elicitation/create" && !before.has(m.id));
+  const cancelled = await waitFor((m) => m.method === "notifications/cancelled" && m.params?.requestId === q3?.id);
+  put(accept(q3?.id));
+  const late = (await waitFor((m) => m.id === 5))?.result?.structuredContent ?? {};
+  check("an answer after the timeout grants nothing (the request was cancelled first)",
+    q3 && cancelled && !existsSync(join(outside, "tardy.txt")) && late.grants?.[0]?.by === "timeout",
+    JSON.stringify({ cancelled, grants: late.grants }));
+  put({ jsonrpc: "2.0", id: 4, method: "ping" });
+  check("the server still serves after it all", (await waitFor((m) => m.id === 4))?.result !== undefined);
+  child.stdin.end();
+  await new Promise((r) => child.on("close", r));
+} catch (e) {
+  check("no exception", false, String(e?.stack || e));
+} finally {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+}
+console.log(`mcp ask e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
