@@ -114,6 +114,7 @@ struct Said {
   int wake = -1;                          // the relay's eventfd; -1: no relay
   bool say_lines = false;                 // stderr is the relay's terminal: lines are taken
   dev_t device = 0;                       // the relay's terminal
+  pid_t session = -1;                     // the session it controls (-1: none)
 };
 Said g_said;
 // How long the supervisor's thread waits for the relay: a refused call is held that long
@@ -139,8 +140,13 @@ bool pty_relay_say(const std::string& line) {
 bool pty_relay_catch_up(int terminal) {
   struct stat st {};
   if (::fstat(terminal, &st) != 0 || !S_ISCHR(st.st_mode)) return false;
+  // /dev/tty is a device of its own (5, 0): its terminal is the one whose session it
+  // names (a session has one controlling terminal).
+  pid_t session = -1;
+  if (::ioctl(terminal, TIOCGSID, &session) != 0) session = -1;
   std::unique_lock lock(g_said.mutex);
-  if (g_said.wake < 0 || st.st_rdev != g_said.device) return false;  // another terminal: no order
+  const bool same = st.st_rdev == g_said.device || (session >= 0 && session == g_said.session);
+  if (g_said.wake < 0 || !same) return false;  // another terminal: no order
   const uint64_t mine = ++g_said.catch_ups;
   const uint64_t one = 1;
   (void)!::write(g_said.wake, &one, sizeof one);
@@ -257,6 +263,7 @@ Status PtyRelay::open() {
     std::lock_guard lock(g_said.mutex);
     g_said.wake = said_.get();
     g_said.device = inherited.st_rdev;
+    if (::ioctl(out_fd_, TIOCGSID, &g_said.session) != 0) g_said.session = -1;
     g_said.say_lines =
         ::isatty(STDERR_FILENO) == 1 && ::fstat(STDERR_FILENO, &err) == 0 && err.st_rdev == inherited.st_rdev;
   }
