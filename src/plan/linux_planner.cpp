@@ -586,6 +586,23 @@ std::string review_overlay_options(const std::string& lower, const std::string& 
          ",userxattr";
 }
 
+std::string resolv_conf_for_asking(int ask_timeout_seconds) {
+  constexpr int kMaxTimeout = 30;  // glibc's RES_MAXRETRANS
+  constexpr int kMaxAttempts = 5;  // glibc's RES_MAXRETRY
+  // The margin: the question is shown after the command's earlier output and a pause
+  // for the terminal's replies (ask.cpp), and the lookup is answered after the grant.
+  const int wait = std::clamp(ask_timeout_seconds, 0, kMaxTimeout * kMaxAttempts) + 5;
+  const int attempts = std::min((wait + kMaxTimeout - 1) / kMaxTimeout, kMaxAttempts);
+  const int timeout = std::min((wait + attempts - 1) / attempts, kMaxTimeout);
+  // The name server named, not left to the default (127.0.0.1 all the same): an options
+  // line alone reads as a configuration that forgot it.
+  return "# cordon run --ask: cordon's name server asks about names that are not allowed;\n"
+         "# wait for the answer.\n"
+         "nameserver 127.0.0.1\n"
+         "options timeout:" +
+         std::to_string(timeout) + " attempts:" + std::to_string(attempts) + "\n";
+}
+
 Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, const FsProbe& disk,
                              const LinuxPlanInputs& inputs) {
   // Every question below is put to the disk once (plan/fs_memo.hpp): thousands of protected
@@ -898,7 +915,18 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
   const bool proxied_in_ns = plan.new_netns && plan.net.proxied && !plan.net.on_host;
   if (plan.new_netns && (policy.net.mode == NetMode::Off || proxied_in_ns)) {
     if (auto real = fs.realpath("/etc/resolv.conf"); real && fs.kind(*real) == FileKind::File) {
-      if (proxied_in_ns) {
+      if (proxied_in_ns && inputs.ask_timeout_seconds > 0) {
+        // --ask: the same name server, asking about a name that is not allowed; the
+        // resolver inside is told to wait for the answer instead of giving up after 10 s.
+        MountStep m{MountKind::FilteredFile, *real, "", "proxied network: cordon's name server, asking"};
+        m.text = resolv_conf_for_asking(inputs.ask_timeout_seconds);
+        plan.mounts.push_back(std::move(m));
+        rules.push_back({"network", "DNS",
+                         "allowed names: addresses of cordon's direct route; other names: asked (--ask)",
+                         *real + " naming 127.0.0.1 with a long timeout + cordon's answer on the "
+                                 "sandbox's 127.0.0.1:53",
+                         "lookups of names that are not allowed never leave cordon unless granted"});
+      } else if (proxied_in_ns) {
         plan.mounts.push_back({MountKind::MaskFile, *real, "", "proxied network: cordon's name server"});
         rules.push_back({"network", "DNS",
                          "allowed names: addresses of cordon's direct route; every other name: no such host",

@@ -160,7 +160,18 @@ struct LinuxPlanInputs {
     std::string root, upper, work;
   };
   std::vector<ReviewRoot> review_roots = {};
+  // cordon run --ask (not --learn): the longest a question waits for its answer, in
+  // seconds; 0: no questions. The sandbox's name server asks about names that are not
+  // allowed, and the resolver inside must wait for it (resolv_conf_for_asking()).
+  int ask_timeout_seconds = 0;
 };
+
+// The sandbox's resolv.conf when its name server may ask (the proxy in a namespace, with
+// --ask). glibc gives up on a lookup after `timeout` seconds for each of `attempts` sends
+// (5 s x 2 by default), long before a user answers; it caps timeout at 30
+// (RES_MAXRETRANS) and attempts at 5 (RES_MAXRETRY). The fewest attempts, each at most
+// 30 s, that together wait `ask_timeout_seconds` and a margin: at most 150 s.
+[[nodiscard]] std::string resolv_conf_for_asking(int ask_timeout_seconds);
 
 // The workspace as an overlay (docs/review.md): the real workspace the lower layer, the
 // change set the upper one. Mounted by the sandbox's first process before anything is

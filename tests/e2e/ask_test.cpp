@@ -186,6 +186,31 @@ TEST(Ask, DenyFailsTheCallAndIsNotAskedAgain) {
   EXPECT_FALSE(exists(home + "/f"));
 }
 
+// The command's output reaches the screen through cordon's relay, later than it was
+// written; the question is written by cordon itself. It must come after everything the
+// command wrote before the asked call (a burst, so that some is still in the pty's and the
+// relay's buffers when the call is held), not above it.
+TEST(Ask, TheQuestionComesAfterTheOutputWrittenBeforeTheCall) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  OuterTerminal term;
+  if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
+  const std::string home = box.home.path();
+  const std::string script =
+      "i=0; while [ $i -lt 3000 ]; do echo \"filler line $i\"; i=$((i+1)); done; "
+      "echo marker-before-the-call; echo 1 > \"$HOME/f\" && echo written";
+  term.start(cordon_argv({"--ask"}, script), box.ws.path(), box.env());
+  ASSERT_TRUE(term.expect(kQuestion + std::string("create ") + home + "/f")) << term.screen();
+  const std::string shown = term.screen();
+  const size_t marker = shown.find("marker-before-the-call");
+  EXPECT_NE(marker, std::string::npos) << "the question came before the command's earlier output:\n" << shown;
+  EXPECT_LT(marker, shown.find(kQuestion)) << shown;
+  term.send("o");
+  EXPECT_EQ(term.wait(), 0) << term.screen();
+  EXPECT_TRUE(term.expect("written")) << term.screen();
+  EXPECT_EQ(read_file(home + "/f"), "1\n");
+}
+
 TEST(Ask, NoAnswerWithinTheTimeoutIsDeny) {
   Sandbox box;
   if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -602,6 +603,63 @@ TEST(LinuxPlanner, ProxiedNetworkKeepsTheNamespaceAndLeavesTcpToIt) {
   for (const auto& g : plan->report.guarantees)
     if (g.name == "network allowlist") reported = g.state == GuaranteeState::Enforced;
   EXPECT_TRUE(reported);
+}
+
+// glibc waits `timeout` seconds for each of `attempts` sends, each capped (30 and 5): the
+// sandbox's resolver must outwait a question of --ask, within those caps.
+TEST(ResolvConfForAsking, WaitsForTheQuestionWithinGlibcsCaps) {
+  EXPECT_EQ(resolv_conf_for_asking(10),
+            "# cordon run --ask: cordon's name server asks about names that are not allowed;\n"
+            "# wait for the answer.\n"
+            "nameserver 127.0.0.1\n"
+            "options timeout:15 attempts:1\n");
+  auto options = [](int ask) {
+    const std::string text = resolv_conf_for_asking(ask);
+    return text.substr(text.find("options "));
+  };
+  EXPECT_EQ(options(25), "options timeout:30 attempts:1\n");
+  EXPECT_EQ(options(60), "options timeout:22 attempts:3\n");  // the default: 66 s
+  EXPECT_EQ(options(145), "options timeout:30 attempts:5\n");
+  EXPECT_EQ(options(3600), "options timeout:30 attempts:5\n");  // past the caps: 150 s at most
+  EXPECT_EQ(options(0), "options timeout:5 attempts:1\n");
+  EXPECT_EQ(options(-1), "options timeout:5 attempts:1\n");
+  for (int ask = 1; ask <= 145; ++ask) {
+    const std::string o = options(ask);
+    int timeout = 0, attempts = 0;
+    ASSERT_EQ(std::sscanf(o.c_str(), "options timeout:%d attempts:%d", &timeout, &attempts), 2) << o;
+    EXPECT_LE(timeout, 30) << ask;
+    EXPECT_LE(attempts, 5) << ask;
+    EXPECT_GE(timeout * attempts, ask + 5) << ask;
+  }
+}
+
+// --ask with the proxy in a namespace: resolv.conf is shown with those options; without
+// asking (and with --learn, which the front end passes as 0) it stays an empty mask.
+TEST(LinuxPlanner, ProxiedNetworkWithAskTellsTheResolverToWait) {
+  auto fs = base_fs();
+  fs.file("/etc/resolv.conf", "nameserver 10.0.0.1\n");
+  auto p = base_policy();
+  p.net.mode = NetMode::Proxy;
+  p.net.allow_domains = {"registry.npmjs.org"};
+  auto inputs = kInputs;
+  inputs.ask_timeout_seconds = 60;
+  auto plan = plan_linux(p, host(7), fs, inputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  const MountStep* shown = nullptr;
+  for (const auto& m : plan->mounts)
+    if (m.target == "/etc/resolv.conf") shown = &m;
+  ASSERT_NE(shown, nullptr);
+  EXPECT_EQ(shown->kind, MountKind::FilteredFile);
+  EXPECT_EQ(shown->text, resolv_conf_for_asking(60));
+  auto quiet = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_TRUE(quiet) << quiet.error().message();
+  EXPECT_TRUE(contains(targets(*quiet, MountKind::MaskFile), "/etc/resolv.conf"));
+  EXPECT_FALSE(contains(targets(*quiet, MountKind::FilteredFile), "/etc/resolv.conf"));
+  // Network off: no name server asks; still the empty mask.
+  p.net.mode = NetMode::Off;
+  auto off = plan_linux(p, host(7), fs, inputs);
+  ASSERT_TRUE(off) << off.error().message();
+  EXPECT_TRUE(contains(targets(*off, MountKind::MaskFile), "/etc/resolv.conf"));
 }
 
 TEST(LinuxPlanner, ProxiedNetworkWithoutUserNamespacesNeedsLandlockTcp) {

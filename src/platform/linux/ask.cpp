@@ -413,7 +413,12 @@ char AskGate::ask_terminal(const AskQuestion& q, const std::string& dir,
                            const std::function<bool()>& pending) {
   if (!tty_.valid()) return 0;
   RelayPause pause;
-  // Answers the terminal owes to queries written before the pause arrive now; then gone.
+  // The command's output reaches the terminal through the relay, later than it was
+  // written: what it wrote before the asked call goes there first (when the relay writes
+  // to this terminal), so the question never appears above it.
+  (void)pty_relay_catch_up(tty_.get());
+  // Answers the terminal owes to queries written before (that output included) arrive
+  // now; then gone.
   ::usleep(50 * 1000);
   (void)::tcflush(tty_.get(), TCIFLUSH);
   termios saved{};

@@ -10,7 +10,9 @@
 //
 // The question is asked on cordon's own controlling terminal (/dev/tty, opened before the
 // run, outside the sandbox): the command's terminal is a pty of its own (pty.hpp), so
-// nothing inside can read or answer the prompt. While it is shown the pty's relay is
+// nothing inside can read or answer the prompt. Before it is shown the relay puts what the
+// command wrote before the asked call on that terminal (pty_relay_catch_up, when it is the
+// relay's), so the question comes after it. While it is shown the pty's relay is
 // paused both ways (no typed key reaches the command, no output the command writes can
 // make the terminal answer a query into cordon's input), the terminal's input queue is
 // flushed, and only a key that arrives on its own counts (a terminal's answer to a query

@@ -108,26 +108,51 @@ namespace {
 struct Said {
   std::mutex mutex;
   std::condition_variable taken;
-  std::vector<std::string> lines;   // waiting for the relay
-  uint64_t queued = 0, placed = 0;  // counted: a sayer waits for its own line
-  int wake = -1;                    // the relay's eventfd; -1: no relay takes lines
+  std::vector<std::string> lines;         // waiting for the relay
+  uint64_t queued = 0, placed = 0;        // counted: a sayer waits for its own line
+  uint64_t catch_ups = 0, caught_up = 0;  // pty_relay_catch_up(): asked, done (counted)
+  int wake = -1;                          // the relay's eventfd; -1: no relay
+  bool say_lines = false;                 // stderr is the relay's terminal: lines are taken
+  dev_t device = 0;                       // the relay's terminal
+  pid_t session = -1;                     // the session it controls (-1: none)
 };
 Said g_said;
 // How long the supervisor's thread waits for the relay: a refused call is held that long
 // at most (only the first refusal of each kind is said), and the line still joins the
 // relay's output later if the relay was slower.
 constexpr auto kSayWait = std::chrono::seconds(1);
+// How long a question waits for the command's earlier output to reach the terminal (a
+// terminal that stopped reading, ^S, must not hold the question for ever).
+constexpr auto kCatchUpWait = std::chrono::seconds(2);
 }  // namespace
 
 bool pty_relay_say(const std::string& line) {
   std::unique_lock lock(g_said.mutex);
-  if (g_said.wake < 0) return false;
+  if (g_said.wake < 0 || !g_said.say_lines) return false;
   g_said.lines.push_back(line);
   const uint64_t mine = ++g_said.queued;
   const uint64_t one = 1;
   (void)!::write(g_said.wake, &one, sizeof one);
   g_said.taken.wait_for(lock, kSayWait, [&] { return g_said.placed >= mine || g_said.wake < 0; });
   return true;  // placed, pending, or printed by close_said()
+}
+
+bool pty_relay_catch_up(int terminal) {
+  struct stat st {};
+  if (::fstat(terminal, &st) != 0 || !S_ISCHR(st.st_mode)) return false;
+  // /dev/tty is a device of its own (5, 0): its terminal is the one whose session it
+  // names (a session has one controlling terminal).
+  pid_t session = -1;
+  if (::ioctl(terminal, TIOCGSID, &session) != 0) session = -1;
+  std::unique_lock lock(g_said.mutex);
+  const bool same = st.st_rdev == g_said.device || (session >= 0 && session == g_said.session);
+  if (g_said.wake < 0 || !same) return false;  // another terminal: no order
+  const uint64_t mine = ++g_said.catch_ups;
+  const uint64_t one = 1;
+  (void)!::write(g_said.wake, &one, sizeof one);
+  return g_said.taken.wait_for(lock, kCatchUpWait, [&] {
+    return g_said.caught_up >= mine || g_said.wake < 0;
+  }) && g_said.wake >= 0;
 }
 
 PtyRelay::PtyRelay(const PtyPlan& plan) : plan_(plan) {}
@@ -146,11 +171,13 @@ void PtyRelay::take_said() {
   uint64_t count = 0;
   (void)!::read(said_.get(), &count, sizeof count);
   std::vector<std::string> lines;
+  uint64_t catch_up = 0;
   {
     std::lock_guard lock(g_said.mutex);
     lines.swap(g_said.lines);
+    if (g_said.catch_ups > g_said.caught_up) catch_up = g_said.catch_ups;
   }
-  if (lines.empty()) return;
+  if (lines.empty() && catch_up == 0) return;
   while (master_.valid() && master_open_ && read_master(2 * kBufferBytes)) {
   }
   // The terminal is raw while relaying (no output processing): a line ends in CR LF there.
@@ -162,6 +189,25 @@ void PtyRelay::take_said() {
     std::lock_guard lock(g_said.mutex);
     g_said.placed += lines.size();
   }
+  g_said.taken.notify_all();
+  // A question waits: all of that is written even while the relay is paused, and then
+  // nothing more until the pause ends (a newer request moves the fence to the new end).
+  if (catch_up != 0) {
+    fence_ = to_output_.size();
+    catching_up_ = catch_up;
+    fence_written(0);
+  }
+}
+
+// `n` bytes of to_output_ were written (or dropped): a catch-up is done when its fence is.
+void PtyRelay::fence_written(size_t n) {
+  fence_ -= n < fence_ ? n : fence_;
+  if (fence_ != 0 || catching_up_ == 0) return;
+  {
+    std::lock_guard lock(g_said.mutex);
+    if (g_said.caught_up < catching_up_) g_said.caught_up = catching_up_;
+  }
+  catching_up_ = 0;
   g_said.taken.notify_all();
 }
 
@@ -175,6 +221,7 @@ void PtyRelay::close_said() {
     g_said.wake = -1;
     left.swap(g_said.lines);
     g_said.placed = g_said.queued;
+    g_said.caught_up = g_said.catch_ups;
   }
   g_said.taken.notify_all();
   said_.reset();
@@ -207,14 +254,18 @@ Status PtyRelay::open() {
     }
   }
   // cordon's live lines go to stderr: through the relay when that is the terminal it
-  // writes to (no order holds between two different terminals).
+  // writes to (no order holds between two different terminals). --ask's questions go to
+  // cordon's controlling terminal: ordered when that is the relay's (pty_relay_catch_up).
   struct stat err {};
-  if (out_fd_ >= 0 && ::isatty(out_fd_) == 1 && ::isatty(STDERR_FILENO) == 1 &&
-      ::fstat(STDERR_FILENO, &err) == 0 && err.st_rdev == inherited.st_rdev) {
+  if (out_fd_ >= 0 && ::isatty(out_fd_) == 1) {
     said_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
     if (!said_.valid()) return os_error("eventfd", "pty", errno);
     std::lock_guard lock(g_said.mutex);
     g_said.wake = said_.get();
+    g_said.device = inherited.st_rdev;
+    if (::ioctl(out_fd_, TIOCGSID, &g_said.session) != 0) g_said.session = -1;
+    g_said.say_lines =
+        ::isatty(STDERR_FILENO) == 1 && ::fstat(STDERR_FILENO, &err) == 0 && err.st_rdev == inherited.st_rdev;
   }
   return {};
 }
@@ -303,7 +354,8 @@ int PtyRelay::fill(pollfd* fds) {
   if (sock_.valid()) fds[n++] = {sock_.get(), POLLIN, 0};
   if (said_.valid()) fds[n++] = {said_.get(), POLLIN, 0};
   if (!master_.valid()) {
-    if (!pty_relay_paused() && !to_output_.empty() && out_fd_ >= 0) fds[n++] = {out_fd_, POLLOUT, 0};
+    if ((!pty_relay_paused() || fence_ > 0) && !to_output_.empty() && out_fd_ >= 0)
+      fds[n++] = {out_fd_, POLLOUT, 0};
     return n;
   }
   short master_events = 0;
@@ -313,7 +365,7 @@ int PtyRelay::fill(pollfd* fds) {
   const bool paused = pty_relay_paused();
   if (!paused && input_open_ && plan_.input_fd >= 0 && to_master_.size() < kBufferBytes)
     fds[n++] = {plan_.input_fd, POLLIN, 0};
-  if (!paused && !to_output_.empty() && out_fd_ >= 0) fds[n++] = {out_fd_, POLLOUT, 0};
+  if ((!paused || fence_ > 0) && !to_output_.empty() && out_fd_ >= 0) fds[n++] = {out_fd_, POLLOUT, 0};
   return n;
 }
 
@@ -331,7 +383,7 @@ void PtyRelay::service(const pollfd* fds, int count) {
     } else if (fds[i].fd == plan_.input_fd && (fds[i].events & POLLIN)) {
       if (!pty_relay_paused()) read_input();  // a key typed as the question appeared is its answer
     } else if (fds[i].fd == out_fd_) {
-      if (!pty_relay_paused()) write_output();
+      if (!pty_relay_paused() || fence_ > 0) write_output();
     }
   }
 }
@@ -391,12 +443,17 @@ bool PtyRelay::read_master(size_t limit) {
 }
 
 void PtyRelay::write_output() {
-  const size_t len = output_.valid() || to_output_.size() < kWriteChunk ? to_output_.size() : kWriteChunk;
+  size_t len = output_.valid() || to_output_.size() < kWriteChunk ? to_output_.size() : kWriteChunk;
+  if (pty_relay_paused() && fence_ < len) len = fence_;  // a question waits: only what came before it
+  if (len == 0) return;
   const ssize_t n = ::write(out_fd_, to_output_.data(), len);
-  if (n > 0)
+  if (n > 0) {
     to_output_.erase(0, static_cast<size_t>(n));
-  else if (n < 0 && errno != EAGAIN && errno != EINTR)
+    fence_written(static_cast<size_t>(n));
+  } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+    fence_written(to_output_.size());
     to_output_.clear();  // the caller closed it
+  }
 }
 
 void PtyRelay::drain() {

@@ -50,6 +50,14 @@ bool pty_relay_pausable();
 // has, while the refused call is still held. False: no relay takes it (print it yourself).
 bool pty_relay_say(const std::string& line);
 
+// cordon run --ask, with the relay paused (pty_relay_pause), before a question is written
+// to cordon's terminal `terminal`: when the relay writes to that same terminal, everything
+// the command wrote so far (the master read to its end, as for pty_relay_say) is written
+// there first, and nothing after it until the pause ends, so the question never overtakes
+// output written before the asked call. Waits (bounded) until written. False: no relay
+// writes there, or it did not finish in time (the question is asked all the same).
+bool pty_relay_catch_up(int terminal);
+
 // Decided in the parent before clone(): plain data, read by the child.
 struct PtyPlan {
   bool on[3] = {false, false, false};  // standard stream i is the pty's slave inside
@@ -102,6 +110,7 @@ class PtyRelay {
   void read_input();
   bool read_master(size_t limit);
   void take_said();
+  void fence_written(size_t n);
   void close_said();
   void write_master();
   void write_output();
@@ -110,9 +119,13 @@ class PtyRelay {
   PtyPlan plan_;
   UniqueFd sock_, child_sock_, master_;
   UniqueFd output_;  // the caller's terminal opened again, nonblocking (or invalid)
-  UniqueFd said_;    // eventfd: pty_relay_say() has a line (valid while lines are taken)
+  UniqueFd said_;    // eventfd: pty_relay_say() or pty_relay_catch_up() (valid while taken)
   int out_fd_ = -1;  // where the master's output is written: output_, else plan_.output_fd
   std::string to_master_, to_output_;
+  // pty_relay_catch_up(): the first fence_ bytes of to_output_ are written while paused;
+  // catching_up_ is the request they answer (0: none pending).
+  size_t fence_ = 0;
+  uint64_t catching_up_ = 0;
   bool input_open_ = true;
   bool master_open_ = true;
   bool last_was_newline_ = true;

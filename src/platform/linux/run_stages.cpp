@@ -258,7 +258,8 @@ Status review_plan_check(const Policy& policy, const LinuxPlan& plan) {
 }  // namespace
 
 Result<Planned> plan_stage(const Policy& policy, LinuxHostCaps caps, HostListeners listeners,
-                           const std::optional<std::string>& review, bool review_all) {
+                           const std::optional<std::string>& review, bool review_all,
+                           int ask_timeout_seconds) {
   Planned p;
   p.caps = std::move(caps);
   auto state = prepare_state(policy.workspace, home(), p.caps.uid);
@@ -342,6 +343,7 @@ Result<Planned> plan_stage(const Policy& policy, LinuxHostCaps caps, HostListene
     p.host_listeners = std::move(*bound);
   }
   inputs.filtered_secrets = read_filtered_secrets(policy, home());
+  inputs.ask_timeout_seconds = ask_timeout_seconds;
   if (p.review) {
     inputs.review_upper = p.review->upper;
     inputs.review_work = p.review->work;

@@ -74,10 +74,11 @@ struct Planned {
   LinuxPlan plan;  // final
 };
 // `review`: --review was given ("" for a new change set, else its id); `review_all`:
-// --review-all, the other writable roots staged too.
+// --review-all, the other writable roots staged too. `ask_timeout_seconds`: --ask (not
+// --learn) asks on the terminal for at most that long (0: no questions).
 [[nodiscard]] Result<Planned> plan_stage(const Policy& policy, LinuxHostCaps caps, HostListeners listeners,
                                          const std::optional<std::string>& review = std::nullopt,
-                                         bool review_all = false);
+                                         bool review_all = false, int ask_timeout_seconds = 0);
 
 // --- require -------------------------------------------------------------------------
 // The shared gate (plan/require.hpp) for the limits; plan_linux() has already passed the
