@@ -13,7 +13,7 @@ set made for apply to write) that runs right before it.
   npm       write 20,000 small files in a package tree (500 packages of 40 files, like
             node_modules): bare, `cordon run`, `cordon run --review`
   apply     `cordon review apply` of that 20,000-file change set, against `cp -a` of the
-            same tree (apply also fsyncs every file, renames it into place and journals it)
+            same tree (apply also renames each file into place, journals and syncs in batches)
 
 Everything lives under --dir (the bench's temporary directory); cordon's state is
 $XDG_STATE_HOME, set by bench/lib.sh.

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <map>
@@ -387,6 +388,63 @@ TEST(Review, InterruptedApplyResumesFromTheJournal) {
   EXPECT_EQ(read_file(ws + "/edit.txt"), "inside\n");
   EXPECT_EQ(read_file(ws + "/added.txt"), "new\n");
   EXPECT_FALSE(exists(r.reviews() + "/j1"));
+}
+
+// A real apply killed (SIGKILL) once it has journalled its first batch, partway through
+// thousands of entries (added, modified, deleted, a mode change, links, new directories):
+// a rerun finishes without a false conflict, and the workspace equals what the command saw.
+TEST(Review, ApplyKilledMidwayFinishesOnARerun) {
+  Review r;
+  const std::string ws = r.box.ws.path();
+  for (int i = 0; i < 200; ++i)
+    write_file(ws + "/old/f" + std::to_string(i), "old " + std::to_string(i) + "\n");
+  // Listed the same way inside and outside: names, types, modes, link targets, digests.
+  const std::string listing =
+      "find . -mindepth 1 -printf '%p %y %m %l\\n' | LC_ALL=C sort; "
+      "find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum";
+  const std::string script =
+      "set -e; for d in $(seq 1 40); do mkdir -p pkg/$d/lib; for f in $(seq 1 100); do "
+      "echo \"$d $f\" > pkg/$d/lib/f$f.js; done; ln -s lib/f1.js pkg/$d/main; done; "
+      "for i in $(seq 0 99); do echo new $i > old/f$i; done; rm old/f150 old/f151; chmod 700 old/f199; " +
+      listing;
+  auto o = r.run_on("k1", script);
+  ASSERT_EQ(o.code, 0) << o.err;
+  const std::string inside = o.out;
+  const std::string journal = r.reviews() + "/k1/journal";
+  pid_t pid = spawn_detached({cordon_binary(), "review", "apply", "k1"}, ws, r.env());
+  ASSERT_GT(pid, 0);
+  bool killed = false;
+  for (int i = 0; i < 60000 && !killed; ++i) {  // at most about a minute
+    struct stat st {};
+    if (::stat(journal.c_str(), &st) == 0 && st.st_size > 0) {
+      ::kill(pid, SIGKILL);
+      killed = true;
+    } else if (::waitpid(pid, nullptr, WNOHANG) == pid) {
+      pid = -1;
+      break;
+    } else {
+      ::usleep(1000);
+    }
+  }
+  if (pid > 0) {
+    if (!killed) ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+  ASSERT_TRUE(killed) << "apply ended before it journalled anything";
+  ASSERT_TRUE(exists(journal)) << "the apply finished before the kill: nothing was interrupted";
+  EXPECT_NE(run_process({"sh", "-c", listing}, ws).out, inside) << "the kill came after the last write";
+  auto refused = r.run_on("k1", "true");
+  EXPECT_EQ(refused.code, 125);
+  EXPECT_TRUE(contains(refused.err, "was interrupted")) << refused.err;
+  auto a = r.cmd({"apply", "k1"});
+  EXPECT_EQ(a.code, 0) << a.out << a.err;
+  EXPECT_FALSE(contains(a.out + a.err, "conflict")) << a.out << a.err;
+  EXPECT_FALSE(exists(r.reviews() + "/k1"));
+  // The one file being written at the kill may stay beside its target under its temporary
+  // name (docs/review.md, left open); nothing else differs.
+  auto left = run_process({"sh", "-c", "find . -name '.cordon-apply-*' -print -delete | wc -l"}, ws).out;
+  EXPECT_TRUE(left == "0\n" || left == "1\n") << "more than the one file being written at the kill: " << left;
+  EXPECT_EQ(run_process({"sh", "-c", listing}, ws).out, inside);
 }
 
 TEST(Review, GcRemovesOnlyOlderChangeSets) {

@@ -197,8 +197,9 @@ class Applier {
           ::openat(dir->get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
       if (!to.valid()) return os_error("openat", c.path, errno).message();
       auto st_copy = copy_file(from.get(), to.get(), c.path);
+      // No fsync here: the batch's one syncfs() makes it durable before the change set
+      // forgets it, and the journal already names it for a rerun (docs/review.md).
       if (st_copy && ::fchmod(to.get(), st.st_mode & 01777) != 0) st_copy = os_error("fchmod", c.path, errno);
-      if (st_copy && ::fsync(to.get()) != 0) st_copy = os_error("fsync", c.path, errno);
       if (!st_copy) {
         ::unlinkat(dir->get(), tmp.c_str(), 0);
         return st_copy.error().message();
@@ -317,6 +318,9 @@ std::string review_protected_in_home(const std::string& abs, const std::string& 
 
 namespace {
 
+// Entries per batch: one journal fdatasync and one syncfs() each.
+constexpr size_t kApplyBatch = 512;
+
 // One staged root's part of apply. `journal` names shown paths.
 struct LayerApply {
   const LayerChanges& layer;
@@ -340,13 +344,51 @@ Status apply_layer(const LayerApply& in, ApplyResult& r) {
   Base base = load_base(in.layer.layer.dir);
   Applier applier(upper, ws, guard);
   std::vector<std::string> refused_dirs;  // nothing is applied below a refused directory
+  auto below_refused = [&](const std::string& path) {
+    return std::any_of(refused_dirs.begin(), refused_dirs.end(), [&](const std::string& d) {
+      return path.size() > d.size() && path.compare(0, d.size(), d) == 0 && path[d.size()] == '/';
+    });
+  };
+  // Checked entries, written in batches (docs/review.md, "Crashes"): 1. the batch's paths
+  // journalled, one fdatasync; 2. each written beside and renamed, no fsync; 3. one
+  // syncfs() of the root's filesystem; 4. only then each leaves the change set.
+  std::vector<const Change*> batch;
+  auto flush = [&]() -> Status {
+    if (batch.empty()) return Ok{};
+    std::string lines;
+    for (const Change* c : batch)
+      lines += nlohmann::json(shown_path(prefix, c->path))
+                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+               "\n";
+    if (::write(in.journal_fd, lines.data(), lines.size()) != static_cast<ssize_t>(lines.size()) ||
+        ::fdatasync(in.journal_fd) != 0)
+      return os_error("write", in.journal_path, errno);
+    std::vector<const Change*> written;
+    for (const Change* c : batch) {
+      if (below_refused(c->path)) continue;  // its directory was refused in this batch
+      const EntryType type = c->kind == ChangeKind::Deleted ? c->lower_type : c->type;
+      auto done = applier.apply(*c);
+      if (!done) return done.error();
+      if (!done->empty()) {
+        r.refused.emplace_back(shown_path(prefix, c->path), *done);
+        if (type == EntryType::Dir) refused_dirs.push_back(c->path);
+        continue;
+      }
+      written.push_back(c);
+    }
+    if (::syncfs(ws) != 0) return os_error("syncfs", root, errno);
+    for (const Change* c : written) {
+      forget_upper(upper, *c);
+      base.erase(c->path);
+      r.applied.push_back(shown_path(prefix, c->path));
+    }
+    batch.clear();
+    return Ok{};
+  };
   for (const auto& c : in.layer.changes.changes) {
     const std::string shown = shown_path(prefix, c.path);
     if (!selected(shown, in.wanted)) continue;
-    if (std::any_of(refused_dirs.begin(), refused_dirs.end(), [&](const std::string& d) {
-          return c.path.size() > d.size() && c.path.compare(0, d.size(), d) == 0 && c.path[d.size()] == '/';
-        }))
-      continue;
+    if (below_refused(c.path)) continue;
     const EntryType type = c.kind == ChangeKind::Deleted ? c.lower_type : c.type;
     std::string why = guard(c.path, type);
     if (why.empty() && c.kind == ChangeKind::Special) why = "a FIFO, socket or device: never applied";
@@ -379,25 +421,15 @@ Status apply_layer(const LayerApply& in, ApplyResult& r) {
         continue;
       }
     }
-    auto done = applier.apply(c);
-    if (!done) return done.error();
-    if (!done->empty()) {
-      r.refused.emplace_back(shown, *done);
-      if (type == EntryType::Dir) refused_dirs.push_back(c.path);
-      continue;
-    }
-    // Journalled before the change set forgets it: a crash in between is finished by
-    // the next apply without a false conflict.
-    const std::string line =
-        nlohmann::json(shown).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-    if (::write(in.journal_fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()) ||
-        ::fdatasync(in.journal_fd) != 0)
-      return os_error("write", in.journal_path, errno);
-    forget_upper(upper, c);
-    base.erase(c.path);
-    r.applied.push_back(shown);
+    batch.push_back(&c);
+    if (batch.size() >= kApplyBatch)
+      if (auto st = flush(); !st) return st;
   }
+  if (auto st = flush(); !st) return st;
   applier.finish_modes();
+  if (::syncfs(ws) != 0) return os_error("syncfs", root, errno);
+  // The forgotten entries durable before the base loses them and the journal goes.
+  if (::syncfs(upper) != 0) return os_error("syncfs", "the change set's upper directory", errno);
   return save_base(in.layer.layer.dir, base);
 }
 

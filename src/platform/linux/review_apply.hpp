@@ -6,16 +6,18 @@
 //   | RESOLVE_NO_XDEV) beneath the held workspace; every write is an *at() call on one
 //   name in a held directory: a link in the way is refused, never followed;
 // - a file is written beside its target (a fresh name, O_EXCL | O_NOFOLLOW), given its
-//   mode (set-user-ID and set-group-ID bits dropped), fsync'ed and renamed over the name;
+//   mode (set-user-ID and set-group-ID bits dropped) and renamed over the name, with no
+//   fsync of its own: a batch's one syncfs() makes it durable (below);
 //   a symlink is made beside it and renamed likewise, never opened;
 // - a FIFO, socket or device in the change set is reported and never opened or made;
 // - a protected path (review_protected()) is never written, created or removed, nor a
 //   directory holding one removed;
 // - a path whose workspace entry no longer matches the change set's base is a conflict,
 //   refused and named (--force writes it anyway);
-// - the journal names each path once its workspace write is done; then the entry leaves
-//   the change set (the overlay would show the same). An interrupted apply run again skips
-//   the conflict check for journalled paths and finishes.
+// - in batches: the checked paths are journalled (one fdatasync), written and renamed,
+//   the root's filesystem synced (one syncfs), and only then do the entries leave the
+//   change set (the overlay would show the same). An interrupted apply run again rewrites
+//   journalled paths without a conflict check and finishes (docs/review.md, "Crashes").
 #pragma once
 
 #include <string>
