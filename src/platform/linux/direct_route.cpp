@@ -99,9 +99,27 @@ struct DirectRoute::State {
     return out;
   }
 
+  // The replies to a decided name's waiting queries (under mu); sent after mu is let go.
+  using Replies = std::vector<std::pair<Pending, std::string>>;
+  Replies take_replies(Name& n) const {
+    Replies out;
+    for (auto& p : n.pending) {
+      std::string reply = reply_for(n, p.query);
+      out.emplace_back(std::move(p), std::move(reply));
+    }
+    n.pending.clear();
+    return out;
+  }
+  static void send_replies(const Replies& replies) {
+    for (const auto& [p, reply] : replies)
+      if (!reply.empty())
+        (void)::sendto(p.sock->get(), reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
+                       reinterpret_cast<const sockaddr*>(&p.from), p.from_len);
+  }
+
   // --ask: the name was not granted: "no such name" for the run, as without --ask.
   static void not_granted(const std::shared_ptr<State>& st, const std::string& host) {
-    std::vector<std::pair<Pending, std::string>> replies;
+    Replies replies;
     {
       std::lock_guard<std::mutex> lock(st->mu);
       Name& n = st->names[host];
@@ -109,16 +127,9 @@ struct DirectRoute::State {
       n.rcode = kRcodeNxdomain;
       --st->resolving;
       st->refuse(host, "not in the allowlist (asked: not granted)", "--allow-domain " + host);
-      for (auto& p : n.pending) {
-        std::string reply = st->reply_for(n, p.query);
-        replies.emplace_back(std::move(p), std::move(reply));
-      }
-      n.pending.clear();
+      replies = st->take_replies(n);
     }
-    for (const auto& [p, reply] : replies)
-      if (!reply.empty())
-        (void)::sendto(p.sock->get(), reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
-                       reinterpret_cast<const sockaddr*>(&p.from), p.from_len);
+    send_replies(replies);
   }
 
   // A name's addresses arrived (a thread, or at once for a test override): decide,
@@ -126,7 +137,7 @@ struct DirectRoute::State {
   static void decided(const std::shared_ptr<State>& st, const std::string& host,
                       const std::vector<IpAddress>& all, bool overridden, int gai_error) {
     GuardedAddresses g = guard_addresses(st->options, host, all, overridden);
-    std::vector<std::pair<Pending, std::string>> replies;
+    Replies replies;
     {
       std::lock_guard<std::mutex> lock(st->mu);
       Name& n = st->names[host];
@@ -146,16 +157,9 @@ struct DirectRoute::State {
           why = std::string("name does not resolve (") + ::gai_strerror(gai_error) + ")";
         st->refuse(host, why, g.suggestion);
       }
-      for (auto& p : n.pending) {
-        std::string reply = st->reply_for(n, p.query);
-        replies.emplace_back(std::move(p), std::move(reply));
-      }
-      n.pending.clear();
+      replies = st->take_replies(n);
     }
-    for (const auto& [p, reply] : replies)
-      if (!reply.empty())
-        (void)::sendto(p.sock->get(), reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
-                       reinterpret_cast<const sockaddr*>(&p.from), p.from_len);
+    send_replies(replies);
   }
 };
 

@@ -285,18 +285,23 @@ class Loop {
     resolve_async(c.id, *host);
   }
 
+  // From a resolving or asking thread: the answer queued for the event loop, which is woken.
+  static void post_answer(ProxyServer::Shared& shared, ProxyServer::Shared::Answer a) {
+    {
+      std::lock_guard<std::mutex> lock(shared.mu);
+      shared.answers.push_back(std::move(a));
+    }
+    uint64_t one = 1;
+    ssize_t ignored = ::write(shared.wake.get(), &one, sizeof one);
+    (void)ignored;
+  }
+
   void resolve_async(uint64_t id, const std::string& host) {
     std::thread([shared = shared_, id, host] {
       ProxyServer::Shared::Answer a;
       a.conn = id;
       a.addresses = resolve_host(host, a.gai_error);
-      {
-        std::lock_guard<std::mutex> lock(shared->mu);
-        shared->answers.push_back(std::move(a));
-      }
-      uint64_t one = 1;
-      ssize_t ignored = ::write(shared->wake.get(), &one, sizeof one);
-      (void)ignored;
+      post_answer(*shared, std::move(a));
     }).detach();
   }
 
@@ -321,13 +326,7 @@ class Loop {
       } else {
         a.addresses = resolve_host(host, a.gai_error);
       }
-      {
-        std::lock_guard<std::mutex> lock(shared->mu);
-        shared->answers.push_back(std::move(a));
-      }
-      uint64_t one = 1;
-      ssize_t ignored = ::write(shared->wake.get(), &one, sizeof one);
-      (void)ignored;
+      post_answer(*shared, std::move(a));
     }).detach();
   }
 
