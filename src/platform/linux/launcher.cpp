@@ -392,7 +392,6 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
     else if (!failure)
       failure = f;
   };
-  bool report_open = true;
   int status = 0;
   bool exited = false;
   const bool has_deadline = spec.timeout_seconds.has_value();
@@ -402,9 +401,12 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
   // Set when SIGTERM or SIGHUP was forwarded: the end of the command's grace period.
   std::optional<std::chrono::steady_clock::time_point> stop_deadline;
   while (!exited) {
-    pollfd fds[2 + PtyRelay::kMaxFds] = {{sfd.get(), POLLIN, 0},
-                                         {report_open ? report_read.get() : -1, POLLIN, 0}};
-    const int relayed = relay ? relay->fill(fds + 2) : 0;
+    // Not the report pipe: it is read once the child has been reaped (below). Every record
+    // is written by a process that exits right after it (a failed step, a failed exec, the
+    // init's last word), so SIGCHLD ends this wait all the same, with one wake-up rather
+    // than one per record plus one for the pipe's end.
+    pollfd fds[1 + PtyRelay::kMaxFds] = {{sfd.get(), POLLIN, 0}};
+    const int relayed = relay ? relay->fill(fds + 1) : 0;
     int wait_ms = -1;
     if (has_deadline) {
       auto left =
@@ -420,7 +422,7 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
     if (watching) wait_ms = wait_ms < 0 ? kWatchMs : std::min(wait_ms, kWatchMs);
     if (relay && pty_relay_pausable())
       wait_ms = wait_ms < 0 ? 250 : std::min(wait_ms, 250);  // resume after a question
-    int n = ::poll(fds, static_cast<nfds_t>(2 + relayed), wait_ms);
+    int n = ::poll(fds, static_cast<nfds_t>(1 + relayed), wait_ms);
     if (n < 0 && errno != EINTR) return os_error("poll", "", errno);
     const auto now = std::chrono::steady_clock::now();
     // (a relayed pty keeps poll busy: its command's deadline holds all the same)
@@ -438,14 +440,6 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
         result.limit_killed = true;
         kill_all();
       }
-    }
-    if (report_open && (fds[1].revents & (POLLIN | POLLHUP))) {
-      ChildFailure f{};
-      ssize_t got = ::read(report_read.get(), &f, sizeof f);
-      if (got == static_cast<ssize_t>(sizeof f))
-        take_record(f);
-      else if (got <= 0)
-        report_open = false;
     }
     if (fds[0].revents & POLLIN) {
       signalfd_siginfo si{};
@@ -476,13 +470,12 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
         }
       }
     }
-    if (relay && n > 0) relay->service(fds + 2, relayed);
+    if (relay && n > 0) relay->service(fds + 1, relayed);
     pid_t w = ::waitpid(pid, &status, WNOHANG);
     if (w == pid) exited = true;
   }
-  // Drain the records written just before exit (every writer is gone: this ends at EOF).
-  for (ChildFailure f{};
-       report_open && ::read(report_read.get(), &f, sizeof f) == static_cast<ssize_t>(sizeof f);)
+  // The records, written before their writers exited (every writer is gone: this ends at EOF).
+  for (ChildFailure f{}; ::read(report_read.get(), &f, sizeof f) == static_cast<ssize_t>(sizeof f);)
     take_record(f);
   // Without a pid namespace, whatever the command left behind was reparented to us.
   // (full-access runs unsandboxed by request: nothing to clean up.)
