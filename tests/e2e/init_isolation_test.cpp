@@ -6,7 +6,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "e2e/harness.hpp"
@@ -411,6 +415,70 @@ TEST(InitIsolation, InitIsNotDumpable) {
   EXPECT_TRUE(contains(o.out, "init-status-ok")) << o.out;
   EXPECT_TRUE(contains(o.out, "self-environ-ok")) << o.out;
   EXPECT_TRUE(contains(o.out, "init-is-cordon")) << o.out;
+}
+
+// The seccomp listener crosses the exec into the init, which closes it once the supervisor
+// has taken its copy (Supervisor::DeferredAck): checked from outside while the command
+// runs, neither pid 1 nor the command holds it, nor any socket of the hand-over.
+TEST(InitIsolation, SeccompListenerStaysWithCordon) {
+  Sandbox sb;
+  const std::string ready = sb.ws.path() + "/ready";
+  const pid_t cordon =
+      spawn_detached({cordon_binary(), "run", "--no-config", "--", "sh", "-c", "touch ready; exec sleep 20"},
+                     sb.ws.path(), sb.env());
+  ASSERT_GT(cordon, 0);
+  struct Reap {
+    pid_t p;
+    ~Reap() {
+      ::kill(p, SIGKILL);
+      ::waitpid(p, nullptr, 0);
+    }
+  } reap{cordon};
+  ASSERT_TRUE(wait_for_file(ready, 20000)) << "the command never started";
+  // cordon's child is the sandbox's pid 1; its child is the command (sleep).
+  auto children = [](pid_t parent) {
+    std::vector<pid_t> out;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator("/proc", ec)) {
+      const std::string name = e.path().filename().string();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      const std::string stat = read_file(e.path().string() + "/stat");
+      const size_t close = stat.rfind(')');
+      if (close == std::string::npos) continue;
+      int ppid = 0;
+      if (std::sscanf(stat.c_str() + close + 1, " %*c %d", &ppid) == 1 && ppid == parent)
+        out.push_back(std::stoi(name));
+    }
+    return out;
+  };
+  const auto init = children(cordon);
+  ASSERT_EQ(init.size(), 1u);
+  EXPECT_TRUE(contains(read_file("/proc/" + std::to_string(init[0]) + "/comm"), "cordon-init"));
+  const auto command = children(init[0]);
+  ASSERT_EQ(command.size(), 1u);
+  // Each of their descriptors, copied as an attacker outside would (pidfd_getfd: the
+  // owner of the sandbox's user namespace may; /proc/N/fd of the non-dumpable init is
+  // root's, so it cannot be listed as the unprivileged user).
+  for (pid_t p : {init[0], command[0]}) {
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, p, 0));
+    ASSERT_GE(pidfd, 0) << "pidfd_open " << p << ": " << std::strerror(errno);
+    int seen = 0;
+    for (int fd = 0; fd < 256; ++fd) {
+      const int copy = static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd, fd, 0));
+      if (copy < 0) {
+        EXPECT_EQ(errno, EBADF) << "pidfd_getfd " << p << " " << fd << ": " << std::strerror(errno);
+        continue;
+      }
+      ++seen;
+      std::error_code ec;
+      const std::string target = fs::read_symlink("/proc/self/fd/" + std::to_string(copy), ec).string();
+      ::close(copy);
+      EXPECT_FALSE(contains(target, "seccomp")) << "pid " << p << " fd " << fd << ": " << target;
+      EXPECT_FALSE(contains(target, "socket:")) << "pid " << p << " fd " << fd << ": " << target;
+    }
+    ::close(pidfd);
+    EXPECT_GE(seen, 3) << "pid " << p;  // stdin, stdout, stderr at least: the copies worked
+  }
 }
 
 TEST(InitIsolation, ForgedReportCannotChangeAnMcpResult) {
