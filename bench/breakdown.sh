@@ -61,6 +61,12 @@ add "cordon run --net on" "${c[@]}" run "${ws[@]}" --net on -- /bin/true
 add "cordon run" "${c[@]}" run "${ws[@]}" -- /bin/true
 add "cordon run (placeholders exist)" "${c[@]}" run --no-config --workspace "$tmp/ready" -- /bin/true
 add "cordon run (init: own image)" "$tmp/alone/cordon" run "${ws[@]}" -- /bin/true
+# The same two on one CPU: on an idle VM every hand-over between cordon's processes can
+# wake a halted vCPU, which pinning avoids; on a busy one pinning only serializes.
+if command -v taskset >/dev/null; then
+  add "unshare -Urnmpi ... (taskset -c 0)" taskset -c 0 unshare -Urnmpi --fork --mount-proc /bin/true
+  add "cordon run (taskset -c 0)" taskset -c 0 "${c[@]}" run "${ws[@]}" -- /bin/true
+fi
 if command -v bwrap >/dev/null; then
   add "bwrap (bench profile)" bwrap --ro-bind / / --tmpfs /tmp --bind "$tmp/plain" "$tmp/plain" \
     --ro-bind "$tmp/plain/.git/hooks" "$tmp/plain/.git/hooks" --dev /dev --proc /proc \
