@@ -4,7 +4,7 @@
 // statically: no dynamic loader, no shared libraries to map and relocate, no option table
 // or other global constructors of the CLI. Every sandboxed run execs it once (pid 1), so
 // its start-up is part of every command's. Run by anything but cordon's launcher, it
-// exits 125 without doing anything (the argv carries the descriptors it takes over).
+// exits 125 without doing anything (the argv carries the two descriptors it takes over).
 #include "platform/linux/init_main.hpp"
 
 int main(int argc, char** argv) {

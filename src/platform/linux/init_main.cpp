@@ -172,7 +172,7 @@ bool nest_landlock_domain() {
 }  // namespace
 
 bool is_init_invocation(int argc, char** argv) {
-  return (argc == 4 || argc == 5) && std::strcmp(argv[1], kInitArg) == 0;
+  return argc == 4 && std::strcmp(argv[1], kInitArg) == 0;
 }
 
 [[noreturn]] void init_main(int argc, char** argv) {
@@ -180,36 +180,22 @@ bool is_init_invocation(int argc, char** argv) {
   // its descriptors (the ptrace access checks), even before the command exists.
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   ::prctl(PR_SET_NAME, "cordon-init", 0, 0, 0);
-  if (argc != 4 && argc != 5) ::_exit(125);
-  // -1: malformed; the acknowledgement's 0: none given.
-  const int report_fd = fd_arg(argv[2]).value_or(-1), spec_fd = fd_arg(argv[3]).value_or(-1);
-  const int ack_fd = argc == 5 ? fd_arg(argv[4]).value_or(-1) : 0;
-  if (report_fd < 0 || spec_fd < 0 || report_fd == spec_fd) ::_exit(125);
-  if (ack_fd < 0 || (ack_fd > 0 && (ack_fd == report_fd || ack_fd == spec_fd))) ::_exit(125);
-  // The supervisor's acknowledgement, left to us by the launcher (Supervisor::DeferredAck):
-  // the seccomp listener crossed the exec with us, and is closed below only once the
-  // supervisor holds its copy. Nothing before this makes a call the filter routes, and no
-  // other process exists in the sandbox yet. End of file: cordon could not take it.
-  if (ack_fd > 0) {
-    char ack = 0;
-    ssize_t n;
-    while ((n = ::read(ack_fd, &ack, 1)) < 0 && errno == EINTR) {
-    }
-    if (n != 1) fail(ChildReporter(report_fd), "supervisor", "pidfd_getfd", "the seccomp listener", EPIPE);
-  }
-  close_all_but({report_fd, spec_fd});
+  auto report_fd = argc == 4 ? fd_arg(argv[2]) : std::nullopt;
+  auto spec_fd = argc == 4 ? fd_arg(argv[3]) : std::nullopt;
+  if (!report_fd || !spec_fd || *report_fd == *spec_fd) ::_exit(125);
+  close_all_but({*report_fd, *spec_fd});
   // The failure pipe must not reach the command: it could forge a setup failure.
-  if (::fcntl(report_fd, F_SETFD, FD_CLOEXEC) != 0) ::_exit(125);
-  const ChildReporter rep(report_fd);
+  if (::fcntl(*report_fd, F_SETFD, FD_CLOEXEC) != 0) ::_exit(125);
+  const ChildReporter rep(*report_fd);
 
   struct stat st {};
-  if (::fstat(spec_fd, &st) != 0) fail(rep, "init", "fstat", "launch spec", errno);
+  if (::fstat(*spec_fd, &st) != 0) fail(rep, "init", "fstat", "launch spec", errno);
   if (st.st_size <= 0 || static_cast<size_t>(st.st_size) > kMaxSpecBytes)
     fail(rep, "init", "fstat", "launch spec", EINVAL);
   std::string bytes;
-  if (!read_all_at(spec_fd, bytes, static_cast<size_t>(st.st_size)))
+  if (!read_all_at(*spec_fd, bytes, static_cast<size_t>(st.st_size)))
     fail(rep, "init", "pread", "launch spec", errno ? errno : EIO);
-  ::close(spec_fd);
+  ::close(*spec_fd);
   auto spec = decode_init_spec(bytes);
   if (!spec) fail(rep, "init", "decode", "launch spec", EINVAL);
   bytes.clear();
@@ -234,8 +220,8 @@ bool is_init_invocation(int argc, char** argv) {
   sigemptyset(&original_mask);
   for (int s = 1; s <= 64 && s < NSIG; ++s)
     if (spec->signal_mask & (uint64_t{1} << (s - 1))) sigaddset(&original_mask, s);
-  if (spec->pid1) run_as_pid1(argv_c.data(), envp_c.data(), original_mask, report_fd, spec->ctty_fd);
-  exec_command(argv_c.data(), envp_c.data(), original_mask, report_fd, spec->ctty_fd);
+  if (spec->pid1) run_as_pid1(argv_c.data(), envp_c.data(), original_mask, *report_fd, spec->ctty_fd);
+  exec_command(argv_c.data(), envp_c.data(), original_mask, *report_fd, spec->ctty_fd);
 }
 
 }  // namespace cordon

@@ -2,8 +2,7 @@
 // statically, src/apps/init/main.cpp), or cordon's own binary where cordon-init is absent.
 //
 //   // launcher.cpp, in the child after every setup step (Landlock, seccomp included):
-//   execveat(exe_fd, "", {"cordon-init", kInitArg, "<report fd>", "<spec fd>"[, "<ack fd>"]}, {},
-//            AT_EMPTY_PATH);
+//   execveat(exe_fd, "", {"cordon-init", kInitArg, "<report fd>", "<spec fd>"}, {}, AT_EMPTY_PATH);
 //   // apps/init/main.cpp, and cli/main.cpp before anything else (no CLI11, no config):
 //   if (is_init_invocation(argc, argv)) return init_main(argc, argv);
 //
@@ -13,9 +12,6 @@
 // would be reachable by the command (/proc/1/environ, /proc/1/mem, pidfd_getfd). The exec
 // replaces all of that with a new image, an empty environment and only the descriptors
 // named in argv; the image then makes itself non-dumpable and closes everything else.
-// With an <ack fd> (supervisor.hpp, Supervisor::DeferredAck) it first waits there for
-// the supervisor to have taken the seccomp listener, which crossed the exec with it: the
-// supervisor's round trip overlaps the exec rather than preceding it.
 //
 // The init reads its InitSpec (core/exec_request.hpp) from the spec descriptor (a memfd
 // the parent wrote: the command's environment never appears in a command line), closes

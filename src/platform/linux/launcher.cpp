@@ -78,9 +78,6 @@ struct ChildArgs {
   // InitSpec. exe_fd < 0: no init, the child becomes the command itself.
   int exe_fd;
   char* const* init_argv;
-  // The same argv with the supervisor's acknowledgement descriptor appended (null when the
-  // init does not wait for it: see Supervisor::DeferredAck).
-  char* const* init_argv_ack;
   int spec_fd;
   const IdMaps* id_maps;
   int pty_sock;  // --tty: the child's end of the socketpair the pty's master goes through
@@ -89,29 +86,20 @@ struct ChildArgs {
 // The last step in the child: only 0, 1 and 2 cross the exec, plus, to the init, the two
 // descriptors its argv names. Everything else of cordon's (the caller's descriptors, the
 // workspace lock, an MCP worker's report pipe, the binary itself) is closed by the exec.
-// With a deferred acknowledgement (`ack.ack_fd` >= 0) the seccomp listener and its
-// companions cross too, until the init has read the acknowledgement (init_main.cpp).
-[[noreturn]] void start_command(const ChildArgs& a, const Supervisor::DeferredAck& ack = {}) {
+[[noreturn]] void start_command(const ChildArgs& a) {
   ChildReporter rep(a.report_fd);
   if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
     for (int fd = 3; fd < 65536; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
   if (a.exe_fd < 0)
     exec_command(a.argv, a.envp, a.original_mask, a.report_fd, a.spec->pty ? a.spec->pty->ctty_fd() : -1);
-  bool kept = ::fcntl(a.report_fd, F_SETFD, 0) == 0 && ::fcntl(a.spec_fd, F_SETFD, 0) == 0;
-  if (ack.ack_fd >= 0) {
-    kept = kept && ::fcntl(ack.ack_fd, F_SETFD, 0) == 0;
-    for (int fd : ack.keep)
-      if (fd >= 0) kept = kept && ::fcntl(fd, F_SETFD, 0) == 0;
-  }
-  if (!kept) {
+  if (::fcntl(a.report_fd, F_SETFD, 0) != 0 || ::fcntl(a.spec_fd, F_SETFD, 0) != 0) {
     rep.fail("init", "fcntl(F_SETFD)", "");
     ::_exit(125);
   }
   // A fresh image with an empty environment, by descriptor: the image's path may be
   // hidden inside (a private /tmp, --deny-read), and Landlock allows this one file.
   char* const no_env[] = {nullptr};
-  char* const* init_argv = ack.ack_fd >= 0 ? a.init_argv_ack : a.init_argv;
-  ::syscall(SYS_execveat, a.exe_fd, "", init_argv, no_env, AT_EMPTY_PATH);
+  ::syscall(SYS_execveat, a.exe_fd, "", a.init_argv, no_env, AT_EMPTY_PATH);
   rep.fail("init", "execveat", a.init_argv[0]);
   ::_exit(125);
 }
@@ -156,11 +144,9 @@ struct ChildArgs {
   if (ok && a.spec->supervisor) ok = a.spec->supervisor->open_in_child(rep, net.dns);
   if (ok && a.spec->seccomp && seccomp_load(*a.spec->seccomp) != 0)
     ok = rep.fail("seccomp", "prctl(PR_SET_SECCOMP)", "");
-  Supervisor::DeferredAck ack;
-  if (ok && a.spec->supervisor)
-    ok = a.spec->supervisor->install_in_child(rep, a.init_argv_ack ? &ack : nullptr);
+  if (ok && a.spec->supervisor) ok = a.spec->supervisor->install_in_child(rep);
   if (!ok) ::_exit(125);
-  start_command(a, ack);
+  start_command(a);
 }
 
 std::vector<char*> c_strings(const std::vector<std::string>& v) {
@@ -195,7 +181,6 @@ struct InitLaunch {
   UniqueFd exe;   // the init's image (open_init_image), for execveat in the child
   UniqueFd spec;  // a memfd with the encoded InitSpec
   std::vector<std::string> argv;
-  std::vector<std::string> argv_ack;  // argv and the acknowledgement's descriptor, or empty
 };
 
 uint64_t mask_bits(const sigset_t& set) {
@@ -215,7 +200,6 @@ uint64_t mask_bits(const sigset_t& set) {
 struct InitImage {
   UniqueFd fd;
   const char* argv0;
-  bool own_image = false;  // cordon-init: static, so no call of its loader precedes main()
 };
 
 Result<InitImage> open_init_image() {
@@ -228,7 +212,7 @@ Result<InitImage> open_init_image() {
       UniqueFd fd(::open((dir + rel).c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
       struct stat st {};
       if (fd.valid() && ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111) != 0)
-        return InitImage{std::move(fd), "cordon-init", true};
+        return InitImage{std::move(fd), "cordon-init"};
     }
   }
   UniqueFd self_fd(::open("/proc/self/exe", O_PATH | O_CLOEXEC));
@@ -237,13 +221,6 @@ Result<InitImage> open_init_image() {
 }
 
 // Before clone(): everything the init needs, so the child only makes system calls.
-//
-// The supervisor's acknowledgement is left to the init (Supervisor::DeferredAck) only
-// where that is as safe as the child's own wait: in a user namespace of cordon's (the
-// supervisor's pidfd_getfd needs ptrace access, and the init makes itself non-dumpable
-// at once: only the owner of its user namespace keeps that access) and with cordon-init
-// (a static image: nothing runs before init_main(), so no call the filter routes can
-// wait on a listener that only the init itself holds).
 Result<InitLaunch> prepare_init(const LaunchSpec& spec, bool pid1, const sigset_t& original_mask,
                                 int report_fd) {
   InitLaunch init;
@@ -262,10 +239,6 @@ Result<InitLaunch> prepare_init(const LaunchSpec& spec, bool pid1, const sigset_
     done += static_cast<size_t>(n);
   }
   init.argv = {image->argv0, kInitArg, std::to_string(report_fd), std::to_string(init.spec.get())};
-  if (pid1 && image->own_image && spec.supervisor) {
-    init.argv_ack = init.argv;
-    init.argv_ack.push_back(std::to_string(spec.supervisor->child_socket()));
-  }
   return init;
 }
 
@@ -334,7 +307,6 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
     init = std::move(*prepared);
   }
   auto init_argv = c_strings(init.argv);
-  auto init_argv_ack = c_strings(init.argv_ack);
   // --tty: declared before the loop's early returns, so the caller's terminal is restored
   // on every way out of launch() (the destructor), and on a fatal signal (its handler).
   std::optional<PtyRelay> relay;
@@ -363,11 +335,17 @@ Result<LaunchResult> launch(const LaunchSpec& spec) {
   }
   if (pid == 0) {
     report_read.reset();
-    const ChildArgs args{
-        &spec,           argv.data(),        envp.data(),
-        original_mask,   report_write.get(), namespaces,
-        init.exe.get(),  init_argv.data(),   init.argv_ack.empty() ? nullptr : init_argv_ack.data(),
-        init.spec.get(), &id_maps,           relay ? relay->child_socket() : -1};
+    const ChildArgs args{&spec,
+                         argv.data(),
+                         envp.data(),
+                         original_mask,
+                         report_write.get(),
+                         namespaces,
+                         init.exe.get(),
+                         init_argv.data(),
+                         init.spec.get(),
+                         &id_maps,
+                         relay ? relay->child_socket() : -1};
     if (!sandboxed) {
       if (spec.pty &&
           !pty_open_in_child(*spec.pty, "/dev/ptmx", args.pty_sock, ChildReporter(args.report_fd)))

@@ -14,7 +14,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -193,7 +192,7 @@ bool Supervisor::open_in_child(const ChildReporter& rep, const int (&dns)[2]) {
   return child_diag_ >= 0 || rep.fail("broker", "socket(AF_NETLINK, NETLINK_SOCK_DIAG)", "");
 }
 
-bool Supervisor::install_in_child(const ChildReporter& rep, DeferredAck* defer) const {
+bool Supervisor::install_in_child(const ChildReporter& rep) const {
   // The parent's end, which this clone of cordon holds too: closed first, so that the wait
   // for the parent's acknowledgement below ends (EOF) if the parent dies before giving it,
   // instead of holding the sandbox's first process, and its listener, forever.
@@ -228,16 +227,10 @@ bool Supervisor::install_in_child(const ChildReporter& rep, DeferredAck* defer) 
   // parent takes its copies (pidfd_getfd), then acknowledges. Not SCM_RIGHTS: sendmsg() is
   // now one of the calls this filter routes to the supervisor, which waits for the listener.
   const int fds[4] = {listener, child_diag_, child_dns_[0], child_dns_[1]};
-  if (::write(child_end_.get(), fds, sizeof fds) != static_cast<ssize_t>(sizeof fds))
-    return rep.fail("supervisor", "write", "the seccomp listener");
-  if (defer) {  // the init waits for the acknowledgement, then closes all of these
-    defer->ack_fd = child_end_.get();
-    std::copy(std::begin(fds), std::end(fds), std::begin(defer->keep));
-    return true;
-  }
   char ack = 0;
   // Without the parent holding the listener, every watched call would fail (ENOSYS).
-  if (::read(child_end_.get(), &ack, 1) != 1)
+  if (::write(child_end_.get(), fds, sizeof fds) != static_cast<ssize_t>(sizeof fds) ||
+      ::read(child_end_.get(), &ack, 1) != 1)
     return rep.fail("supervisor", "pidfd_getfd", "the seccomp listener");
   ::close(listener);
   for (int fd : {child_diag_, child_dns_[0], child_dns_[1]})
@@ -280,17 +273,14 @@ void Supervisor::run() {
   }
   int numbers[4] = {-1, -1, -1, -1};
   if (::read(parent_end_.get(), numbers, sizeof numbers) != static_cast<ssize_t>(sizeof numbers)) return;
-  // One pidfd for the four: the child waits for them (or its init does, Supervisor::DeferredAck).
-  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, child_, 0)));
-  auto take = [&](int fd) {
-    return UniqueFd(fd >= 0 ? static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd.get(), fd, 0)) : -1);
-  };
-  UniqueFd listener = take(numbers[0]);
-  UniqueFd diag = take(numbers[1]);
+  int err = 0;
+  UniqueFd listener = take_fd(child_, numbers[0], err);
+  UniqueFd diag = numbers[1] >= 0 ? take_fd(child_, numbers[1], err) : UniqueFd();
   // The name server's sockets: if they cannot be taken, they close with the child's
   // copies and lookups are refused at once (a temporary failure, as before).
-  UniqueFd dns[2] = {take(numbers[2]), take(numbers[3])};
-  pidfd.reset();
+  UniqueFd dns[2];
+  for (int i = 0; i < 2; ++i)
+    if (numbers[2 + i] >= 0) dns[i] = take_fd(child_, numbers[2 + i], err);
   if (!listener.valid() || (numbers[1] >= 0 && !diag.valid())) {
     parent_end_.reset();  // the child reads EOF and fails closed
     return;

@@ -80,19 +80,7 @@ class Supervisor {
   // Child, after the deny-list filter and before exec: install the notification filter
   // and hand its listener to the parent (which takes it with pidfd_getfd). No allocation. False after
   // reporting a failure (the child then exits: fail closed).
-  //
-  // `defer` null: the child waits for the parent's acknowledgement and closes the
-  // listener (and what goes with it) itself. Else the wait is left to the init the child
-  // execs next (init_main.cpp: the first thing it does, before any call the filter
-  // routes): `defer` gets the descriptors to keep across that exec, so that the round
-  // trip to the supervisor thread overlaps the exec instead of preceding it. Left empty
-  // (ack_fd -1) when there is no listener to hand over: nothing to wait for.
-  struct DeferredAck {
-    int ack_fd = -1;                 // read one byte from it, then close everything below
-    int keep[4] = {-1, -1, -1, -1};  // the listener, the diag socket, the name server's sockets
-  };
-  bool install_in_child(const ChildReporter& rep, DeferredAck* defer = nullptr) const;
-  int child_socket() const { return child_end_.get(); }  // the acknowledgement's (before clone)
+  bool install_in_child(const ChildReporter& rep) const;
   // Child, in its namespaces and before any seccomp filter: the socket-diagnostics socket
   // the broker asks which unix sockets were made inside (only with a network namespace
   // of its own). `dns`: the sockets on the sandbox's 127.0.0.1:53 and [::1]:53 (net_child.hpp,
