@@ -440,9 +440,12 @@ TEST(Ask, ProtectedPathsAndSecretsAreNeverAskedNorLearned) {
   ::mkdir((home + "/repo").c_str(), 0755);
   ::mkdir((home + "/repo/.git").c_str(), 0755);
   ::mkdir((home + "/repo/.git/hooks").c_str(), 0755);
+  fs::create_directories(home + "/.local/share/systemd/user");
+  fs::create_directories(home + "/.bashrc.d");
   const std::string script =
       "for p in .bashrc .ssh/id_ed25519 .ssh/new .config/cordon/config.toml repo/.git/hooks/pre-commit "
-      ".profile .gitconfig .local/bin/tool .vscode/tasks.json; do "
+      ".profile .gitconfig .local/bin/tool .vscode/tasks.json .bash_aliases .bashrc.d/x.sh "
+      ".local/share/systemd/user/x.service; do "
       "mkdir -p \"$(dirname \"$HOME/$p\")\" 2>/dev/null; echo evil > \"$HOME/$p\" && echo \"wrote $p\"; "
       "done; "
       "echo finished";
@@ -457,7 +460,8 @@ TEST(Ask, ProtectedPathsAndSecretsAreNeverAskedNorLearned) {
   EXPECT_EQ(read_file(home + "/.bashrc"), "# rc\n");
   EXPECT_EQ(read_file(home + "/.ssh/id_ed25519"), "KEY\n");
   for (const char* p : {".ssh/new", ".config/cordon/config.toml", "repo/.git/hooks/pre-commit", ".profile",
-                        ".gitconfig", ".local/bin/tool", ".vscode/tasks.json"})
+                        ".gitconfig", ".local/bin/tool", ".vscode/tasks.json", ".bash_aliases",
+                        ".bashrc.d/x.sh", ".local/share/systemd/user/x.service"})
     EXPECT_FALSE(exists(home + "/" + p)) << p;
 
   OuterTerminal term;
