@@ -247,6 +247,8 @@ const std::vector<HomeEntry>& protected_home_entries() {
       {".bash_profile", false, "bash login shells"},
       {".bash_login", false, "bash login shells"},
       {".bashrc", false, "interactive bash"},
+      {".bash_aliases", false, "interactive bash (Debian's and Ubuntu's ~/.bashrc sources it)"},
+      {".bashrc.d", true, "interactive bash (Fedora's ~/.bashrc sources every file in it)"},
       {".bash_logout", false, "bash on logout"},
       {".zshenv", false, "every zsh"},
       {".zprofile", false, "zsh login shells"},
@@ -261,6 +263,7 @@ const std::vector<HomeEntry>& protected_home_entries() {
       {".config/environment.d", true, "systemd user environment (LD_PRELOAD, PATH)"},
       {".config/autostart", true, "desktop session autostart entries"},
       {".config/systemd/user", true, "systemd user units"},
+      {".local/share/systemd/user", true, "systemd user units (the $XDG_DATA_HOME location)"},
       {".gitconfig", false, "git config (core.fsmonitor, hooksPath, aliases, filters run code)"},
       {".config/git", true, "git config, attributes and ignore (XDG location)"},
       // On PATH ahead of the system's directories (Debian's ~/.profile puts them first when

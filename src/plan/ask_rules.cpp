@@ -25,6 +25,23 @@ bool in_askable_area(const DenialRules& rules, const std::string& path) {
   return below_home || below_var_tmp;
 }
 
+// The first protected path strictly below `dir` (what a rename of `dir` would carry), if any.
+std::optional<std::string> holds_protected(const DenialRules& rules, const std::string& dir) {
+  auto below = [&](const std::string& p) { return p != dir && paths::is_within(p, dir); };
+  if (!rules.home.empty()) {
+    for (const auto& e : defaults::protected_home_entries())
+      if (below(paths::join(rules.home, e.path))) return paths::join(rules.home, e.path);
+    for (const auto& s : defaults::secret_home_paths())
+      if (below(paths::join(rules.home, s))) return paths::join(rules.home, s);
+    for (const char* own : {".config/cordon", ".local/bin", "bin", ".local/share/applications"})
+      if (below(paths::join(rules.home, own))) return paths::join(rules.home, own);
+  }
+  for (const auto* list : {&rules.never_ask, &rules.write_roots, &rules.gitdirs})
+    for (const auto& p : *list)
+      if (below(p)) return p;
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string> never_ask(const DenialRules& rules, Operation op, const std::string& raw) {
@@ -55,6 +72,14 @@ std::optional<std::string> never_ask(const DenialRules& rules, Operation op, con
       if (paths::is_within(path, paths::join(rules.home, own)))
         return std::string("~/") + own + " (cordon's configuration or a directory on PATH): never asked";
   }
+  for (const auto& n : rules.never_ask)
+    if (paths::is_within(path, n))
+      return n + " (cordon's own, or configuration the user's tools run): never asked";
+  // A rename moves what is below its ends too: a directory moved onto ~/.config/systemd
+  // brings a user/ of its own (units planted below a protected path no question named),
+  // one moved away from an ancestor takes the protected path, or the workspace, along.
+  if (op == Operation::Rename)
+    if (auto below = holds_protected(rules, path)) return *below + " lies below it: never asked";
   for (const auto& m : rules.masked)
     if (paths::is_within(path, m) || paths::is_within(m, path)) return "a masked secret: never asked";
   for (const auto& h : rules.hidden)
@@ -75,6 +100,8 @@ std::string grant_directory(const DenialRules& rules, const std::string& path, b
     for (const char* own : {".config/cordon", ".local/bin", "bin", ".local/share/applications"})
       if (paths::is_within(paths::join(rules.home, own), dir)) return {};
   }
+  for (const auto& n : rules.never_ask)
+    if (paths::is_within(n, dir)) return {};
   if (never_ask(rules, Operation::Create, dir)) return {};
   return dir;
 }

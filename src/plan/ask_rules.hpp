@@ -11,7 +11,9 @@
 // /dev), any path with a protected name or `.git` as a component, the secret list and
 // the code the user's shell, session or git runs (even where the file does not exist
 // yet), cordon's own configuration, and the directories on the user's PATH in the home
-// (~/.local/bin, ~/bin). Paths are as the host has them (the caller resolves them).
+// (~/.local/bin, ~/bin), and the paths of DenialRules::never_ask. A rename is never asked
+// when an end lies above any of these, a writable root or a git directory (what is below a
+// moved directory moves with it). Paths are as the host has them (the caller resolves them).
 #pragma once
 
 #include <optional>

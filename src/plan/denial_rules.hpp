@@ -104,6 +104,11 @@ struct DenialRules {
   // unlink, unlinkat and rmdir, so that a refused write, create, delete or rename can be
   // asked about (platform/linux/ask.hpp).
   bool ask = false;
+  // --ask / --learn: paths never asked about besides the fixed lists of plan/ask_rules.cpp,
+  // where the environment put them: cordon's own config (`$XDG_CONFIG_HOME/cordon`,
+  // `--config FILE`), binaries and state, and the user's git and session configuration
+  // under $XDG_CONFIG_HOME or GIT_CONFIG_GLOBAL. The path and everything below it.
+  std::vector<std::string> never_ask;
 };
 
 // Namespaces and LandlockOnly plans; an unsandboxed plan gives rules that refuse nothing.

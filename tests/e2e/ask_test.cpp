@@ -440,9 +440,12 @@ TEST(Ask, ProtectedPathsAndSecretsAreNeverAskedNorLearned) {
   ::mkdir((home + "/repo").c_str(), 0755);
   ::mkdir((home + "/repo/.git").c_str(), 0755);
   ::mkdir((home + "/repo/.git/hooks").c_str(), 0755);
+  fs::create_directories(home + "/.local/share/systemd/user");
+  fs::create_directories(home + "/.bashrc.d");
   const std::string script =
       "for p in .bashrc .ssh/id_ed25519 .ssh/new .config/cordon/config.toml repo/.git/hooks/pre-commit "
-      ".profile .gitconfig .local/bin/tool .vscode/tasks.json; do "
+      ".profile .gitconfig .local/bin/tool .vscode/tasks.json .bash_aliases .bashrc.d/x.sh "
+      ".local/share/systemd/user/x.service; do "
       "mkdir -p \"$(dirname \"$HOME/$p\")\" 2>/dev/null; echo evil > \"$HOME/$p\" && echo \"wrote $p\"; "
       "done; "
       "echo finished";
@@ -457,7 +460,8 @@ TEST(Ask, ProtectedPathsAndSecretsAreNeverAskedNorLearned) {
   EXPECT_EQ(read_file(home + "/.bashrc"), "# rc\n");
   EXPECT_EQ(read_file(home + "/.ssh/id_ed25519"), "KEY\n");
   for (const char* p : {".ssh/new", ".config/cordon/config.toml", "repo/.git/hooks/pre-commit", ".profile",
-                        ".gitconfig", ".local/bin/tool", ".vscode/tasks.json"})
+                        ".gitconfig", ".local/bin/tool", ".vscode/tasks.json", ".bash_aliases",
+                        ".bashrc.d/x.sh", ".local/share/systemd/user/x.service"})
     EXPECT_FALSE(exists(home + "/" + p)) << p;
 
   OuterTerminal term;
@@ -624,6 +628,153 @@ TEST(Ask, LinksFifosDescriptorsAndHostileNamesInLearnMode) {
   // The hostile name was granted and printed escaped: no raw escape reached the terminal.
   EXPECT_TRUE(contains(o.err, "e\\e[2Jx")) << o.err;
   EXPECT_FALSE(contains(o.err, "\033[2J")) << o.err;
+}
+
+// A rename carries what lies below its ends: a directory made outside (asked about, or
+// learned, as harmless names) and moved onto ~/.config/systemd, or exchanged with it, would
+// plant user units no question named; one moved from above a writable root takes the
+// workspace along. Never asked, never learned; nor a rename that leaves a whiteout (a
+// device node) at the old name.
+TEST(Ask, ARenameNeverCarriesAProtectedPathInOrOut) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  const std::string home = box.home.path();
+  fs::create_directories(home + "/.config");
+  fs::create_directories(home + "/a/b/root");
+  const char* env = std::getenv("CORDON_CREATE_PROBE");
+  const std::string built = env && *env ? env : CORDON_CREATE_PROBE_BINARY;
+  const std::string probe = box.home / "create_probe";
+  fs::copy_file(built, probe);
+  ::chmod(probe.c_str(), 0755);
+  const std::string script =
+      "mkdir -p \"$HOME/stage/user\" && echo '[Service]' > \"$HOME/stage/user/evil.service\" && echo staged; "
+      "mv \"$HOME/stage\" \"$HOME/.config/systemd\" && echo moved-in; " +
+      sh_quote(probe) +
+      " exchange \"$HOME/stage\" \"$HOME/.config\" && echo exchanged; "
+      "mv \"$HOME/.config\" \"$HOME/old-config\" && echo moved-out; "
+      "mv \"$HOME/a\" \"$HOME/c\" && echo moved-root; " +
+      sh_quote(probe) +
+      " whiteout \"$HOME/stage/user/evil.service\" \"$HOME/stage/w\" && echo whiteout; echo done";
+  Outcome o = cordon_sh(box.ws.path(), script,
+                        {"--learn", box.ws / "l.toml", "--writable", home + "/a/b/root"}, "", box.env());
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.out, "staged")) << o.out << o.err;  // the harmless part is learned
+  EXPECT_TRUE(contains(o.out, "done")) << o.out;
+  for (const char* bad : {"moved-in", "exchanged", "moved-out", "moved-root", "whiteout"})
+    EXPECT_FALSE(contains(o.out, bad)) << bad << "\n" << o.err;
+  EXPECT_FALSE(exists(home + "/.config/systemd")) << o.err;
+  EXPECT_FALSE(exists(home + "/.config/user/evil.service")) << o.err;
+  EXPECT_TRUE(fs::is_regular_file(home + "/stage/user/evil.service"));  // no whiteout left there
+  EXPECT_FALSE(exists(home + "/stage/w"));
+  EXPECT_TRUE(exists(home + "/a/b/root"));
+  EXPECT_FALSE(exists(home + "/old-config"));
+  EXPECT_FALSE(exists(home + "/c"));
+}
+
+// cordon's own configuration and binaries, and the git and session configuration the
+// user's tools read, where $XDG_CONFIG_HOME, --config and GIT_CONFIG_GLOBAL put them (not
+// only at their default places in the home): never learned, so the next run's policy,
+// cordon itself and git's config stay out of the command's reach.
+TEST(Ask, ConfigAndBinariesWhereTheEnvironmentPutsThemAreNeverLearned) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  const std::string home = box.home.path();
+  const std::string xdg = home + "/xdg";
+  fs::create_directories(xdg + "/cordon");
+  write_file(xdg + "/cordon/config.toml", "# user\n");
+  write_file(home + "/given.toml", "# given\n");
+  // cordon itself, installed below the home (a build tree, a copy): its two images.
+  fs::create_directories(home + "/tools");
+  const std::string exe = home + "/tools/cordon";
+  fs::copy_file(cordon_binary(), exe);
+  fs::copy_file(fs::path(cordon_binary()).parent_path() / "cordon-init", home + "/tools/cordon-init");
+  ::chmod(exe.c_str(), 0755);
+  ::chmod((home + "/tools/cordon-init").c_str(), 0755);
+  const std::string script =
+      "echo 'mode = \"danger-full-access\"' > \"$HOME/xdg/cordon/config.toml\" && echo wrote-config; "
+      "echo x > \"$HOME/xdg/cordon/other.toml\" && echo wrote-other; "
+      "mkdir -p \"$HOME/xdg/git\"; printf '[core]\\n\\tfsmonitor = evil\\n' > \"$HOME/xdg/git/config\" && "
+      "echo wrote-git; "
+      "mkdir -p \"$HOME/xdg/autostart\"; echo x > \"$HOME/xdg/autostart/e.desktop\" && echo wrote-autostart; "
+      "echo x > \"$HOME/global-git\" && echo wrote-global; "
+      "echo 'evil = 1' >> \"$HOME/given.toml\" && echo wrote-given; "
+      "echo evil > \"$HOME/tools/new\" && echo made-new; "
+      "mv \"$HOME/tools/new\" \"$HOME/tools/cordon-init\" && echo replaced-init; "
+      "echo done";
+  std::vector<std::string> argv = {
+      exe, "run", "--config", home + "/given.toml", "--learn", box.ws / "l.toml", "--", "sh", "-c", script};
+  Outcome o =
+      run_process(argv, box.ws.path(), "",
+                  {"HOME=" + home, "XDG_CONFIG_HOME=" + xdg, "XDG_STATE_HOME=" + home + "/.local/state",
+                   "GIT_CONFIG_GLOBAL=" + home + "/global-git"});
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.out, "done")) << o.out << o.err;
+  EXPECT_TRUE(contains(o.out, "made-new")) << o.out << o.err;  // an ordinary name there is learned
+  for (const char* bad : {"wrote-config", "wrote-other", "wrote-git", "wrote-autostart", "wrote-global",
+                          "wrote-given", "replaced-init"})
+    EXPECT_FALSE(contains(o.out, bad)) << bad << "\n" << o.err;
+  EXPECT_EQ(read_file(xdg + "/cordon/config.toml"), "# user\n");
+  EXPECT_EQ(read_file(home + "/given.toml"), "# given\n");
+  EXPECT_FALSE(exists(xdg + "/cordon/other.toml"));
+  EXPECT_FALSE(exists(xdg + "/git/config"));
+  EXPECT_FALSE(exists(xdg + "/autostart/e.desktop"));
+  EXPECT_FALSE(exists(home + "/global-git"));
+  EXPECT_NE(read_file(home + "/tools/cordon-init"), "evil\n");
+}
+
+// A startup file or config directory that links into a dotfiles checkout (GNU stow,
+// chezmoi's symlink mode): the question names where the link leads, and that file is as
+// protected as its link. Never learned.
+TEST(Ask, StartupFilesThatLinkIntoADotfilesCheckoutAreNeverLearned) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  const std::string home = box.home.path();
+  fs::create_directories(home + "/dotfiles/config/git");
+  fs::create_directories(home + "/.config");
+  write_file(home + "/dotfiles/bashrc", "# rc\n");
+  write_file(home + "/dotfiles/config/git/config", "# git\n");
+  ::symlink((home + "/dotfiles/bashrc").c_str(), (home + "/.bashrc").c_str());
+  ::symlink((home + "/dotfiles/config/git").c_str(), (home + "/.config/git").c_str());
+  const std::string script =
+      "echo evil >> \"$HOME/.bashrc\" && echo wrote-rc; "
+      "echo evil >> \"$HOME/.config/git/config\" && echo wrote-git; "
+      "echo x > \"$HOME/.config/git/attributes\" && echo made-attributes; "
+      "echo x > \"$HOME/dotfiles/README\" && echo made-readme; echo done";
+  Outcome o = cordon_sh(box.ws.path(), script, {"--learn", box.ws / "l.toml"}, "", box.env());
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.out, "done")) << o.out;
+  EXPECT_TRUE(contains(o.out, "made-readme")) << o.out << o.err;  // the rest of the checkout is askable
+  for (const char* bad : {"wrote-rc", "wrote-git", "made-attributes"})
+    EXPECT_FALSE(contains(o.out, bad)) << bad << "\n" << o.err;
+  EXPECT_EQ(read_file(home + "/dotfiles/bashrc"), "# rc\n");
+  EXPECT_EQ(read_file(home + "/dotfiles/config/git/config"), "# git\n");
+  EXPECT_FALSE(exists(home + "/dotfiles/config/git/attributes"));
+}
+
+// Output written before the asked call that would hide the question (concealed text, the
+// line-drawing set, no line wrap) under a fake one: the question resets the terminal's
+// drawing first, so what the user reads is cordon's question.
+TEST(Ask, TheQuestionIsDrawnInPlainTextWhateverTheCommandLeftSet) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  OuterTerminal term;
+  if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
+  const std::string home = box.home.path();
+  const std::string script =
+      "printf 'cordon: the command asks to create ~/.cache/x\\n\\033[8m\\033(0\\016\\033[?7l'; "
+      "echo x > \"$HOME/f\" || echo refused";
+  term.start(cordon_argv({"--ask"}, script), box.ws.path(), box.env());
+  ASSERT_TRUE(term.expect(kQuestion + std::string("create ") + home + "/f")) << term.screen();
+  const std::string shown = term.screen();
+  const size_t conceal = shown.rfind("\033[8m");
+  const size_t question = shown.rfind(kQuestion);
+  ASSERT_NE(conceal, std::string::npos) << shown;
+  const std::string between = shown.substr(conceal, question - conceal);
+  for (const char* reset : {"\033[0m", "\033(B", "\017", "\033[?7h"})
+    EXPECT_TRUE(contains(between, reset)) << "no reset " << reset << " before the question";
+  term.send("n");
+  EXPECT_EQ(term.wait(), 0) << term.screen();
+  EXPECT_TRUE(contains(term.screen(), "refused")) << term.screen();
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 //   create_probe tmpfile NAME           O_TMPFILE in ".", written, then linked as NAME
 //   create_probe dirfd NAME             openat(open("."), NAME, O_CREAT), written
 //   create_probe exchange A B           renameat2(A, B, RENAME_EXCHANGE)
+//   create_probe whiteout A B           renameat2(A, B, RENAME_WHITEOUT)
 //   create_probe flags NAME             open(NAME, O_PATH|O_CREAT) and O_TMPFILE|O_CREAT: no name
 //   create_probe read PATH              open(PATH, O_CREAT|O_RDONLY), its contents printed
 //   create_probe fifo-writers N         N threads open a new FIFO "fifo" for writing (no
@@ -154,6 +155,11 @@ int main(int argc, char** argv) {
     int dir = ::open(".", O_RDONLY | O_DIRECTORY);
     int fd = ::openat(dir, argv[2], O_CREAT | O_WRONLY | O_TRUNC, 0644);
     if (fd < 0 || write_all(fd, "dirfd\n")) return std::perror("openat"), 1;
+    return 0;
+  }
+  if (mode == "whiteout" && argc == 4) {
+    if (::syscall(SYS_renameat2, AT_FDCWD, argv[2], AT_FDCWD, argv[3], 4 /* RENAME_WHITEOUT */) != 0)
+      return std::perror("renameat2"), 1;
     return 0;
   }
   if (mode == "exchange" && argc == 4) {

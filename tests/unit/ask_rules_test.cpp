@@ -36,6 +36,26 @@ TEST(NeverAsk, OnlyWritesOutsideTheRootsBelowTheHomeOrVarTmp) {
   EXPECT_NE(never_ask(r, Operation::Create, "relative/x"), std::nullopt);
 }
 
+// A rename moves what lies below its ends: never one above a protected path, a secret,
+// cordon's own or a writable root. Creating such a directory stays askable (what is made
+// below it is asked about by its own path).
+TEST(NeverAsk, ARenameAboveAProtectedPathOrARootIsNeverAsked) {
+  DenialRules r = rules();
+  r.write_roots.push_back("/home/u/a/b/root");
+  r.never_ask = {"/home/u/xdg/cordon", "/home/u/tools/cordon"};
+  for (const char* p : {"/home/u/.config", "/home/u/.config/systemd", "/home/u/.local", "/home/u/a",
+                        "/home/u/a/b", "/home/u/xdg", "/home/u/tools"})
+    EXPECT_NE(never_ask(r, Operation::Rename, p), std::nullopt) << p;
+  EXPECT_EQ(never_ask(r, Operation::Create, "/home/u/.config/systemd"), std::nullopt);
+  EXPECT_EQ(never_ask(r, Operation::Rename, "/home/u/.config/other"), std::nullopt);
+  EXPECT_EQ(never_ask(r, Operation::Rename, "/home/u/tools/new"), std::nullopt);
+  // The paths the environment names (DenialRules::never_ask): themselves and below.
+  EXPECT_NE(never_ask(r, Operation::Create, "/home/u/xdg/cordon/config.toml"), std::nullopt);
+  EXPECT_NE(never_ask(r, Operation::Rename, "/home/u/tools/cordon"), std::nullopt);
+  EXPECT_EQ(grant_directory(r, "/home/u/xdg/x", false), "");
+  EXPECT_EQ(grant_directory(r, "/home/u/xdg/other/x", false), "/home/u/xdg/other");
+}
+
 TEST(NeverAsk, ProtectedNamesSecretsAndStartupFilesNeverAsked) {
   const DenialRules r = rules();
   for (const char* p : {"/home/u/.ssh/authorized_keys",

@@ -27,6 +27,12 @@ namespace {
 
 constexpr size_t kMaxGrants = 4096;  // the run's record; past it, counted
 
+// Written before a question: the command's output before the call may have left the
+// terminal drawing concealed (SGR 8), in the line-drawing set or without line wrap, and a
+// question shown that way is one the user cannot read, under a fake one the command
+// printed. Attributes off (SGR 0), G0 the ASCII set and selected (SI), line wrap on.
+constexpr const char* kPlainText = "\033[0m\033(B\017\033[?7h";
+
 std::string now_utc() {
   char buf[32];
   const std::time_t t = std::time(nullptr);
@@ -471,7 +477,7 @@ char AskGate::ask_terminal(const AskQuestion& q, const std::string& dir,
   }
   text += "  [n] deny   (no answer in " + std::to_string(settings_.timeout_seconds) + " s: deny) ";
   char answer = 0;
-  if (write_all(tty_.get(), text)) {
+  if (write_all(tty_.get(), kPlainText + text)) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(settings_.timeout_seconds);
     while (!cancelled_ && std::chrono::steady_clock::now() < deadline) {
       if (!pending()) break;

@@ -1156,7 +1156,8 @@ BrokerReply CreateBroker::rename(const seccomp_notif& req, int listener, int old
   const std::string to_path = moves_directory ? paths::join(tree_path(to.dir.get()), to.name) : "";
   int rc = static_cast<int>(
       ::syscall(SYS_renameat2, from.dir.get(), from.arg().c_str(), to.dir.get(), to.arg().c_str(), flags));
-  if (rc != 0 && errno == EROFS && ask_) {
+  // RENAME_WHITEOUT would leave a device node at the old name, which no question names.
+  if (rc != 0 && errno == EROFS && ask_ && !(flags & RENAME_WHITEOUT)) {
     struct stat st {};
     const bool moves_dir =
         ::fstatat(from.dir.get(), from.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);

@@ -17,6 +17,7 @@
 #include "core/env_filter.hpp"
 #include "core/paths.hpp"
 #include "core/secret_filter.hpp"
+#include "plan/git_hooks_path.hpp"
 #include "plan/plan_digest.hpp"
 #include "plan/require.hpp"
 #include "platform/linux/fs_probe.hpp"
@@ -64,6 +65,57 @@ std::vector<std::string> own_paths(const StateDirs& state) {
     }
   }
   return own;
+}
+
+// --ask / --learn: the paths never asked about that the home alone does not name
+// (DenialRules::never_ask): cordon's own (state, config, binaries), the config "always"
+// writes to, and what the user's git and session read where the environment moves it.
+std::vector<std::string> never_asked_paths(const Policy& policy, const StateDirs& state,
+                                           const platform::RunRequest& request) {
+  std::vector<std::string> out = own_paths(state);
+  if (paths::is_absolute(request.ask_config_file)) out.push_back(request.ask_config_file);
+  const char* xdg = std::getenv("XDG_CONFIG_HOME");
+  const std::string xdg_home = xdg && paths::is_absolute(xdg) ? paths::normalize(xdg) : "";
+  const std::string config_prefix = ".config/";
+  if (!xdg_home.empty())
+    for (const auto& e : defaults::protected_home_entries())
+      if (std::string rel = e.path; rel.rfind(config_prefix, 0) == 0)
+        out.push_back(paths::join(xdg_home, rel.substr(config_prefix.size())));
+  auto env_of = [](const char* name) -> std::optional<std::string> {
+    const char* v = std::getenv(name);
+    return v ? std::optional<std::string>(v) : std::nullopt;
+  };
+  const git_hooks::ConfigEnv git_env{env_of("GIT_CONFIG_GLOBAL"), env_of("GIT_CONFIG_SYSTEM"),
+                                     env_of("GIT_CONFIG_NOSYSTEM")};
+  for (const auto& f : git_hooks::base_config_files({"", policy.workspace, home(), xdg_home, git_env}))
+    out.push_back(f);
+  // A question names the path the object has (links resolved): a ~/.bashrc or ~/.config
+  // that links into a dotfiles checkout is asked about, and written, there. So each path
+  // of the home's lists is also taken where its links lead (as far as it exists).
+  if (const std::string h = home(); paths::is_absolute(h)) {
+    std::vector<std::string> rel;
+    for (const auto& e : defaults::protected_home_entries()) rel.emplace_back(e.path);
+    for (const auto& s : defaults::secret_home_paths()) rel.push_back(s);
+    for (const auto& n : defaults::protected_root_names()) rel.push_back(n);
+    for (const char* own : {".config/cordon", ".local/bin", "bin", ".local/share/applications"})
+      rel.emplace_back(own);
+    for (const auto& r : rel) out.push_back(paths::join(h, r));
+  }
+  const size_t listed = out.size();
+  for (size_t i = 0; i < listed; ++i) {
+    const std::string p = paths::normalize(out[i]);
+    char real[PATH_MAX];
+    std::string existing = p, rest;
+    while (existing != "/" && !::realpath(existing.c_str(), real)) {
+      rest = rest.empty() ? paths::basename(existing) : paths::join(paths::basename(existing), rest);
+      existing = paths::parent(existing);
+    }
+    if (existing == "/") continue;
+    const std::string resolved = rest.empty() ? std::string(real) : paths::join(real, rest);
+    if (resolved != p) out.push_back(resolved);
+  }
+  for (auto& p : out) p = paths::normalize(p);
+  return out;
 }
 
 // The walk after the run (platform/linux/protected_scan.hpp), pinned before it starts.
@@ -411,6 +463,7 @@ Result<Compiled> compile_stage(const Policy& policy, const platform::RunRequest&
   // The supervisor: the broker's calls always, the denial recorder's when reporting.
   c.denial_rules = denial_rules(policy, plan, home());
   c.denial_rules.ask = request.ask != platform::AskMode::Off;
+  if (c.denial_rules.ask) c.denial_rules.never_ask = never_asked_paths(policy, planned.state, request);
   auto w = supervisor_compile(deny_list, c.denial_rules, request.report_denials);
   if (!w) return w.error();
   if (w->needed()) {
