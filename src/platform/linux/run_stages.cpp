@@ -811,7 +811,7 @@ std::vector<std::string> cleanup_stage(Acquired acquired, Planned planned) {
   if (acquired.proxy) acquired.proxy->finish();  // joined (collect_stage stopped it already, if it ran)
   acquired.proxy.reset();
   if (acquired.supervisor) {
-    // Stopped (by launch(); again here, a no-op then), but destroyed only at exit: its
+    // Stopped (by launch(); again here, a no-op then), but released only by the exit: its
     // descriptors (the broker's pins, the sandbox's mount table) are the last references
     // to the sandbox's mount namespace, and releasing them tears it down (an RCU grace
     // period: 0.3 to 8 ms measured under load). Done after the result is out, cordon mcp's
