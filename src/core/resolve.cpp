@@ -140,7 +140,14 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
   std::optional<Sourced<Mode>> mode;
   std::optional<Sourced<std::string>> workspace;
   std::optional<Sourced<NetMode>> net;
-  std::vector<Sourced<std::string>> writable, protect, unprotect, deny_read, allow_read;
+  // The path lists of every layer, in order: pointers into the layers, which outlive this
+  // call (thousands of --protect or --deny-read paths are not copied on the way).
+  using PathRefs = std::vector<const Sourced<std::string>*>;
+  PathRefs writable, protect, unprotect, deny_read, allow_read;
+  auto append = [](PathRefs& to, const std::vector<Sourced<std::string>>& from) {
+    to.reserve(to.size() + from.size());
+    for (const auto& v : from) to.push_back(&v);
+  };
   std::vector<Sourced<std::string>> allow_domains, deny_domains, allow_localhost, allow_private_host;
   bool net_narrowed = false;  // the last network.mode came from a project config
 
@@ -197,11 +204,11 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
     if (layer.best_effort) p.best_effort = layer.best_effort->value;
     if (layer.tty) p.tty = layer.tty->value;
     if (layer.ask) p.ask = layer.ask->value;
-    writable.insert(writable.end(), layer.writable.begin(), layer.writable.end());
-    protect.insert(protect.end(), layer.protect.begin(), layer.protect.end());
-    unprotect.insert(unprotect.end(), layer.unprotect.begin(), layer.unprotect.end());
-    deny_read.insert(deny_read.end(), layer.deny_read.begin(), layer.deny_read.end());
-    allow_read.insert(allow_read.end(), layer.allow_read.begin(), layer.allow_read.end());
+    append(writable, layer.writable);
+    append(protect, layer.protect);
+    append(unprotect, layer.unprotect);
+    append(deny_read, layer.deny_read);
+    append(allow_read, layer.allow_read);
     allow_domains.insert(allow_domains.end(), layer.allow_domains.begin(), layer.allow_domains.end());
     deny_domains.insert(deny_domains.end(), layer.deny_domains.begin(), layer.deny_domains.end());
     allow_localhost.insert(allow_localhost.end(), layer.allow_localhost.begin(), layer.allow_localhost.end());
@@ -244,29 +251,29 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
     return setting_error("workspace", workspace ? workspace->origin : Origin{"current directory"},
                          "'" + p.workspace + "' does not exist or is not a directory");
 
-  for (const auto& w : writable) {
-    auto r = absolute_path("writable", w, ctx);
+  for (const auto* w : writable) {
+    auto r = absolute_path("writable", *w, ctx);
     if (!r) return r.error();
     if (*r == "/")
-      return setting_error("writable", w.origin,
+      return setting_error("writable", w->origin,
                            "'/' cannot be a writable root; use --mode full-access to run unsandboxed");
     if (ctx.is_dir && !ctx.is_dir(*r))
-      return setting_error("writable", w.origin, "'" + *r + "' does not exist or is not a directory",
+      return setting_error("writable", w->origin, "'" + *r + "' does not exist or is not a directory",
                            "create it first, or remove it from the policy");
     push_unique(p.writable, seen_writable, *r);
   }
-  for (const auto& v : protect) {
-    auto r = absolute_path("protect", v, ctx);
+  for (const auto* v : protect) {
+    auto r = absolute_path("protect", *v, ctx);
     if (!r) return r.error();
     push_unique(p.protect, seen_protect, *r);
   }
-  for (const auto& v : unprotect) {
-    if (auto st = check_unprotect(v); !st) return st.error();
-    if (std::find(p.unprotect.begin(), p.unprotect.end(), v.value) == p.unprotect.end())
-      p.unprotect.push_back(v.value);
+  for (const auto* v : unprotect) {
+    if (auto st = check_unprotect(*v); !st) return st.error();
+    if (std::find(p.unprotect.begin(), p.unprotect.end(), v->value) == p.unprotect.end())
+      p.unprotect.push_back(v->value);
   }
-  for (const auto& v : allow_read) {
-    auto r = absolute_path("allow-read", v, ctx);
+  for (const auto* v : allow_read) {
+    auto r = absolute_path("allow-read", *v, ctx);
     if (!r) return r.error();
     push_unique(p.allow_read, seen_allow, *r);
   }
@@ -277,11 +284,11 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
   // POSIX hosts only (the resolver also serves the Windows planner, tested on Linux).
   if (ctx.as_root && !ctx.cwd.empty() && ctx.cwd.front() == '/')
     for (const auto& e : defaults::secret_system_entries()) denied.emplace_back(e.path);
-  for (const auto& v : deny_read) {
-    auto r = absolute_path("deny-read", v, ctx);
+  for (const auto* v : deny_read) {
+    auto r = absolute_path("deny-read", *v, ctx);
     if (!r) return r.error();
     if (*r == "/")
-      return setting_error("deny-read", v.origin,
+      return setting_error("deny-read", v->origin,
                            "'/' cannot be denied; use --mode full-access or narrower paths");
     denied.push_back(*r);
   }
@@ -296,13 +303,13 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
   // Conflicts.
   if (p.mode == Mode::ReadOnly && !writable.empty())
     return setting_error(
-        "writable", writable.front().origin,
+        "writable", writable.front()->origin,
         "conflicts with mode read-only (" + (mode ? mode->origin.describe() : std::string("default")) + ")",
         "drop --writable, or use --mode workspace-write");
   if (p.mode == Mode::FullAccess) {
-    auto restricting = !writable.empty()    ? &writable.front()
-                       : !protect.empty()   ? &protect.front()
-                       : !deny_read.empty() ? &deny_read.front()
+    auto restricting = !writable.empty()    ? writable.front()
+                       : !protect.empty()   ? protect.front()
+                       : !deny_read.empty() ? deny_read.front()
                                             : nullptr;
     if (restricting)
       return setting_error("mode", mode->origin,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string_view>
 #include <unordered_set>
 
 #include "core/defaults.hpp"
@@ -125,11 +126,11 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
     r.host_tmp_note = "/tmp is the host's and read-only without user namespaces; use $TMPDIR";
 
   // A protected path, kept read-only or (when absent) from being created. The --protect
-  // paths as a set: with thousands of them, a search per mount step was quadratic.
-  const std::unordered_set<std::string> user_protected(policy.protect.begin(), policy.protect.end());
+  // paths as a set: with thousands of them, a search per mount step was quadratic (views
+  // of the policy's strings, which outlive it: no copy per path).
+  const std::unordered_set<std::string_view> user_protected(policy.protect.begin(), policy.protect.end());
   auto protected_carve = [&](const MountStep& m) {
     DenialRules::Carve c{m.target, "protected path: " + m.reason, ""};
-    const std::string parent = paths::parent(m.target);
     const auto& names = defaults::protected_root_names();
     if (m.reason.rfind(kHomeEntryReason, 0) == 0)
       c.suggestion =
@@ -142,7 +143,7 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
     else if (user_protected.count(m.target) != 0)
       c.suggestion = "none: drop --protect " + m.target + " (or its `protect` config entry)";
     else if (std::find(names.begin(), names.end(), paths::basename(m.target)) != names.end() &&
-             paths::basename(m.target) == ".cordon" && contains(r.policy_roots, parent))
+             paths::basename(m.target) == ".cordon" && contains(r.policy_roots, paths::parent(m.target)))
       c.suggestion = "none: cordon's project configuration stays read-only in the sandbox; change it outside";
     else if (std::find(names.begin(), names.end(), paths::basename(m.target)) != names.end())
       c.suggestion = "--unprotect " + paths::basename(m.target);

@@ -266,19 +266,30 @@ class ProtectedCollector {
   // Every directory between its writable root and `p` becomes a mount point, which cannot
   // be renamed or removed (EBUSY): renaming a parent would carry the read-only bind away
   // and let the command create a fresh `p` in its place.
+  // The walk depends only on p's parent and root, and the probe (a memo) answers alike
+  // each time: siblings (thousands of --protect paths in a few directories) reuse the
+  // first one's outcome instead of walking the same ancestors again.
   void pin_ancestors(const std::string& p) {
     const std::string root = root_of(p);
     if (root.empty()) return;
+    std::string key = paths::parent(p);
+    key.append(1, '\0').append(root);
+    auto [at, first] = ancestor_walks_.try_emplace(std::move(key));
+    if (first) at->second = walk_ancestors(p, root);
+    if (!at->second.empty()) linked_ancestors.emplace_back(p, at->second);
+  }
+
+  // Pins every directory strictly between root and p, outermost first, up to the first
+  // that is not a directory. Returns the symbolic link met on the way ("" when none).
+  std::string walk_ancestors(const std::string& p, const std::string& root) {
     for (const auto& a : paths::ancestors(p)) {
       if (!paths::is_within(a, root) || a == root) continue;
       const FileKind k = fs_.lkind(a);
-      if (k == FileKind::Symlink) {
-        linked_ancestors.emplace_back(p, a);
-        return;
-      }
-      if (k != FileKind::Dir) return;  // absent: nothing below exists to be carried away
+      if (k == FileKind::Symlink) return a;
+      if (k != FileKind::Dir) return {};  // absent: nothing below exists to be carried away
       pin(a, kPinAboveProtectedReason);
     }
+    return {};
   }
 
   void collect_root(const std::string& root) {
@@ -443,6 +454,8 @@ class ProtectedCollector {
   std::unordered_set<std::string> bare_;  // bare repositories the walk found
   std::vector<std::string> roots_;
   std::unordered_set<std::string> seen_protected_, seen_pins_;
+  // pin_ancestors(): parent '\0' root -> the symbolic link its walk met ("" when none).
+  std::unordered_map<std::string, std::string> ancestor_walks_;
 };
 
 // Landlock read rules that cover everything except the denied paths: Landlock can

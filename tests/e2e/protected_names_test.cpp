@@ -166,6 +166,26 @@ TEST(ProtectedNames, ProtectPathsSurviveRenamesOfTheirParents) {
   EXPECT_FALSE(exists(box.ws / "ci/s2"));
 }
 
+// Many protected files in one directory share the walk of their ancestors (the planner
+// pins them once, for the first file): renaming any directory above them, the nearest
+// first, must still fail for every one of them, and none can be replaced by a fresh file.
+TEST(ProtectedNames, ManyProtectedSiblingsSurviveRenamesOfTheirParents) {
+  Sandbox box;
+  std::vector<std::string> opts;
+  for (int i = 0; i < 40; ++i) {
+    write_file(box.ws / ("deep/a/b/" + std::to_string(i)), "orig\n");
+    opts.push_back("--protect=" + (box.ws / ("deep/a/b/" + std::to_string(i))));
+  }
+  auto o = box.sh(
+      "mv deep/a/b deep/a/b2; mv deep/a deep/a2; mv deep deep2; mkdir -p deep/a/b; "
+      "for f in 0 17 39; do echo evil > deep/a/b/$f; done; echo ok > normal.txt; true",
+      opts);
+  EXPECT_EQ(read_file(box.ws / "normal.txt"), "ok\n") << o.err;
+  for (int i = 0; i < 40; ++i)
+    EXPECT_EQ(read_file(box.ws / ("deep/a/b/" + std::to_string(i))), "orig\n") << i << ": " << o.err;
+  for (const char* moved : {"deep/a/b2", "deep/a2", "deep2"}) EXPECT_FALSE(exists(box.ws / moved)) << moved;
+}
+
 TEST(ProtectedNames, CaseVariantsAndOtherNamesStayOrdinaryFiles) {
   // Linux tools read the exact names; a case variant is an ordinary file on a
   // case-sensitive filesystem and stays writable (it is not what VS Code opens).

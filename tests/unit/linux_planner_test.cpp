@@ -1241,6 +1241,36 @@ TEST(LinuxPlannerProtectedNames, ProtectPathsHaveTheirParentsPinned) {
   EXPECT_TRUE(contains(targets(*plan, MountKind::BindReadOnly), "/home/u/proj/gen/out/keep.txt"));
 }
 
+// pin_ancestors() walks a directory's ancestors once and reuses the outcome for its
+// other entries: every sibling is still bound, every ancestor pinned once, and every
+// sibling below a symbolic link is noted (and refused without --best-effort).
+TEST(LinuxPlannerProtectedNames, SiblingProtectPathsShareTheirParentsPinsAndLinks) {
+  auto fs = base_fs();
+  fs.file("/home/u/proj/gen/out/a").file("/home/u/proj/gen/out/b").file("/home/u/proj/gen/c");
+  fs.file("/home/u/proj/real/x").file("/home/u/proj/real/y").link("/home/u/proj/ln", "/home/u/proj/real");
+  auto p = base_policy();
+  p.protect = {"/home/u/proj/gen/out/a", "/home/u/proj/gen/out/b", "/home/u/proj/gen/c", "/home/u/proj/ln/x",
+               "/home/u/proj/ln/y"};
+  auto refused = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_FALSE(refused);
+  p.best_effort = true;
+  auto plan = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  auto ro = targets(*plan, MountKind::BindReadOnly);
+  for (const char* f : {"/home/u/proj/gen/out/a", "/home/u/proj/gen/out/b", "/home/u/proj/gen/c"})
+    EXPECT_TRUE(contains(ro, f)) << f;
+  auto pins = targets(*plan, MountKind::Pin);
+  EXPECT_EQ(std::count(pins.begin(), pins.end(), "/home/u/proj/gen"), 1);
+  EXPECT_EQ(std::count(pins.begin(), pins.end(), "/home/u/proj/gen/out"), 1);
+  for (const char* f : {"/home/u/proj/ln/x", "/home/u/proj/ln/y"}) {
+    EXPECT_FALSE(contains(ro, f)) << f;
+    bool noted = false;
+    for (const auto& n : plan->report.notes)
+      noted |= n == std::string("not protected (below the symbolic link /home/u/proj/ln): ") + f;
+    EXPECT_TRUE(noted) << f;
+  }
+}
+
 TEST(LinuxPlannerProtectedNames, AWritableHomeKeepsStartupFilesAndGitConfigReadOnly) {
   auto fs = base_fs();
   fs.file("/home/u/.bashrc").file("/home/u/.gitconfig").file("/home/u/.config/git/config");

@@ -321,7 +321,10 @@ int main(int argc, char** argv) {
         return fail(cordon::usage_error("--mcp-request", "takes no command (internal to cordon mcp)"));
       auto code = cordon::platform::run(*policy, run);
       if (!code) return fail(code.error(), 125);
-      return *code;
+      // Ends here, without destroying this function's objects: with thousands of
+      // --protect or --deny-read paths, the arguments, config layers and policy hold
+      // several strings per path, which the exit drops at once (streams are flushed).
+      std::exit(*code);
     }
     case cordon::cli::Command::Mcp:
 #ifndef _WIN32

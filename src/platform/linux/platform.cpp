@@ -174,6 +174,7 @@ Result<int> run_stages(const Policy& policy, const RunRequest& request, const Li
     out.learned_config = learn_fragment(collected.grants, compiled->denial_rules);
   print_lines(summary.lines);
   print_lines(cleanup_stage(std::move(*acquired), std::move(*planned)));
+  release_at_exit(std::move(*compiled));  // the supervisor that referred to it is stopped
   return launched->exit_code;
 }
 

@@ -834,11 +834,24 @@ Summary summarize_stage(const Policy& policy, const Planned& planned, const Laun
 
 namespace {
 
-// Supervisors stopped by cleanup_stage(), destroyed at exit (see there). A stopped one
-// touches nothing else of the run's (its direct route, its programs) again.
+// Supervisors stopped by cleanup_stage(), released by the process's exit (see there). A
+// stopped one touches nothing else of the run's (its direct route, its programs) again.
+// Never destroyed: the kernel closes their descriptors at exit as their destructors
+// would, and their memory (the denial rules: a few strings per protected path, thousands
+// with many --protect paths) goes with the process instead of one allocation at a time.
 std::vector<std::unique_ptr<Supervisor>>& supervisors_released_at_exit() {
-  static std::vector<std::unique_ptr<Supervisor>> held;
-  return held;
+  static auto* held = new std::vector<std::unique_ptr<Supervisor>>();
+  return *held;
+}
+
+// release_at_exit(): never destroyed either.
+struct ReleasedAtExit {
+  std::vector<LinuxPlan> plans;
+  std::vector<Compiled> compiled;
+};
+ReleasedAtExit& released_at_exit() {
+  static auto* held = new ReleasedAtExit();
+  return *held;
 }
 
 }  // namespace
@@ -851,7 +864,7 @@ std::vector<std::string> cleanup_stage(Acquired acquired, Planned planned) {
   if (acquired.proxy) acquired.proxy->finish();  // joined (collect_stage stopped it already, if it ran)
   acquired.proxy.reset();
   if (acquired.supervisor) {
-    // Stopped (by launch(); again here, a no-op then), but destroyed only at exit: its
+    // Stopped (by launch(); again here, a no-op then), but released only by the exit: its
     // descriptors (the broker's pins, the sandbox's mount table) are the last references
     // to the sandbox's mount namespace, and releasing them tears it down (an RCU grace
     // period: 0.3 to 8 ms measured under load). Done after the result is out, cordon mcp's
@@ -864,8 +877,14 @@ std::vector<std::string> cleanup_stage(Acquired acquired, Planned planned) {
       for (auto& line : split_lines("warning: " + st.error().message())) failures.push_back(std::move(line));
     acquired.cgroup.reset();
   }
+  // Nothing of the run's reads the plan any more (proxy joined, supervisor stopped).
+  released_at_exit().plans.push_back(std::move(planned.plan));
   for (auto& line : cleanup_stage(std::move(planned))) failures.push_back(std::move(line));
   return failures;
+}
+
+void release_at_exit(Compiled compiled) {
+  released_at_exit().compiled.push_back(std::move(compiled));
 }
 
 std::vector<std::string> cleanup_stage(Planned planned) {

@@ -166,9 +166,17 @@ void describe_plan(const LinuxPlan& plan, RunResult& out);
 // --- cleanup -------------------------------------------------------------------------
 // Gives back the bundle and the plan's hold, in order: pins closed, proxy and supervisor
 // joined, the cgroup removed, the placeholder locks released (their cleaner started).
-// Returns its own failures as lines to print.
+// Returns its own failures as lines to print. The plan itself, like the stopped
+// supervisor, is released by the process's exit (release_at_exit()).
 [[nodiscard]] std::vector<std::string> cleanup_stage(Acquired acquired, Planned planned);
 // The same, for a run that ended before acquire.
 [[nodiscard]] std::vector<std::string> cleanup_stage(Planned planned);
+
+// A run's compiled rules, kept until the process exits (`cordon run` ends with its run),
+// never destroyed: with thousands of --protect or --deny-read paths, the plan and the
+// rules hold several strings per path, and freeing them one allocation at a time costs
+// more than the exit, which drops them all at once. Only for a process that ends after
+// its run: the plans of `cordon mcp`'s server (plan_digest_now()) are freed as usual.
+void release_at_exit(Compiled compiled);
 
 }  // namespace cordon
