@@ -189,6 +189,7 @@ TEST(AskRead, LinksMovesFifosAndHostileNamesInLearnMode) {
   const std::string home = box.home.path();
   ::mkdir((home + "/d").c_str(), 0755);
   write_file(home + "/d/linked", "LINKED-CONTENT\n");
+  ::chmod((home + "/d/linked").c_str(), 0640);
   const std::string hostile = home + "/d/e\033[2Jx";
   write_file(hostile, "HOSTILE-CONTENT\n");
   ASSERT_EQ(::mkfifo((home + "/d/fifo").c_str(), 0644), 0);
@@ -198,6 +199,8 @@ TEST(AskRead, LinksMovesFifosAndHostileNamesInLearnMode) {
   ::symlink((home + "/d/linked").c_str(), (box.ws / "outer-link").c_str());
   const std::string script =
       "cat outer-link; ln -s \"$HOME/d/linked\" inner-link && cat inner-link; "
+      // The granted descriptor cannot change the file's metadata (a sealed copy is installed).
+      "exec 3<inner-link; chmod 0666 /proc/self/fd/3; exec 3<&-; "
       "timeout 10 cat \"$HOME/d/fifo\"; echo \"fifo rc $?\"; "
       "cat \"$HOME/d/$(printf 'e\\033[2Jx')\"; "
       "mv sub sub2 && cat sub2/moved && echo moved-read; echo done";
@@ -211,6 +214,9 @@ TEST(AskRead, LinksMovesFifosAndHostileNamesInLearnMode) {
   const size_t first = o.out.find("LINKED-CONTENT");
   ASSERT_NE(first, std::string::npos) << o.out;
   EXPECT_NE(o.out.find("LINKED-CONTENT", first + 1), std::string::npos) << o.out;
+  struct stat st {};
+  ASSERT_EQ(::stat((home + "/d/linked").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
   EXPECT_TRUE(contains(o.out, "fifo rc 0")) << o.out;  // the mask, read at once: never the FIFO
   EXPECT_TRUE(contains(o.out, "HOSTILE-CONTENT")) << o.out;
   // The mask moved with its directory: nothing is asked, the mask refuses as before.

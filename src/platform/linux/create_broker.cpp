@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -1643,14 +1644,41 @@ BrokerReply CreateBroker::read_masked(const seccomp_notif& req, int listener, co
   struct stat pinned {};
   if (!pin.valid() || ::fstat(pin.get(), &pinned) != 0 || !S_ISREG(pinned.st_mode)) return as_without_ask();
   UniqueFd fd(::open(("/proc/self/fd/" + std::to_string(pin.get())).c_str(),
-                     O_RDONLY | (flags & (O_NOATIME | O_DIRECT)) | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
+                     O_RDONLY | (flags & O_NOATIME) | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
   if (!fd.valid()) return error(errno);
   struct stat opened {};
   if (::fstat(fd.get(), &opened) != 0 || !S_ISREG(opened.st_mode) || opened.st_dev != pinned.st_dev ||
       opened.st_ino != pinned.st_ino)
     return as_without_ask();
-  if (!(flags & O_NONBLOCK)) (void)::fcntl(fd.get(), F_SETFL, flags & (O_ASYNC | O_DIRECT | O_NOATIME));
-  return install(req, listener, fd.get(), (flags & O_CLOEXEC) != 0);
+  // What is installed is a sealed copy of the content, not the file: a descriptor of the
+  // host's file (on cordon's writable mount) would let the command change its metadata
+  // (fchmod, fchown, xattrs, through the descriptor or /proc/self/fd/N), which no read grant
+  // allows. A snapshot taken now, at most kMaxReadCopy bytes (larger: refused).
+  constexpr off_t kMaxReadCopy = off_t{64} << 20;
+  if (opened.st_size > kMaxReadCopy) return as_without_ask();
+  UniqueFd copy(::memfd_create("cordon-read", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (!copy.valid()) return error(errno);
+  char buf[65536];
+  for (off_t total = 0;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return error(errno);
+    if (n == 0) break;
+    total += n;
+    if (total > kMaxReadCopy) return as_without_ask();  // it grew meanwhile
+    for (ssize_t done = 0; done < n;) {
+      const ssize_t w = ::write(copy.get(), buf + done, static_cast<size_t>(n - done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return error(w < 0 ? errno : EIO);
+      done += w;
+    }
+  }
+  if (::fcntl(copy.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
+    return error(errno);
+  UniqueFd ro(::open(("/proc/self/fd/" + std::to_string(copy.get())).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!ro.valid()) return error(errno);
+  if (flags & (O_NONBLOCK | O_ASYNC)) (void)::fcntl(ro.get(), F_SETFL, flags & (O_NONBLOCK | O_ASYNC));
+  return install(req, listener, ro.get(), (flags & O_CLOEXEC) != 0);
 }
 
 BrokerReply CreateBroker::handle(FsCall call, const seccomp_notif& req, int listener) {

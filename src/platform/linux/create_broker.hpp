@@ -124,9 +124,11 @@ class CreateBroker {
   // the gate was asked; on a grant the real file is opened in cordon's view (its directory
   // reopened without links and checked to be the directory pinned in the command's view,
   // the name read once, pinned O_PATH | O_NOFOLLOW, a regular file only, reopened
-  // O_RDONLY) and installed; refused: the mask itself, as without --ask (an empty file,
-  // opened from the object pinned in the command's view). Directories the user denied are not asked
-  // about (a descriptor of a host directory would lead out of the sandbox's tree).
+  // O_RDONLY), its content copied into a sealed memfd and that installed (a descriptor of
+  // the host's file would let the command fchmod it). Refused: the mask itself, as
+  // without --ask (an empty file, opened from the object pinned in the command's view).
+  // Directories the user denied are not asked about (a descriptor of a host directory
+  // would lead out of the sandbox's tree).
   std::optional<BrokerReply> read(FsCall call, const seccomp_notif& req, int listener);
   // Ends the FIFO waits (interrupted) and joins their threads.
   void finish();
