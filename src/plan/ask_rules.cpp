@@ -107,9 +107,7 @@ std::string learn_fragment(const std::vector<Grant>& grants, const DenialRules& 
     if (!g.allowed) continue;
     if (g.operation == "read") {
       if (never_ask_read(rules, g.path)) continue;
-      Group& group = reads[g.path];
-      ++group.count;
-      if (group.examples.empty()) group.examples.push_back("read " + g.path);
+      ++reads[g.path].count;
       continue;
     }
     if (!g.network.empty()) {
@@ -181,7 +179,8 @@ std::string learn_fragment(const std::vector<Grant>& grants, const DenialRules& 
   if (!reads.empty()) {
     out += "allow_read = [\n";
     for (const auto& [file, group] : reads)
-      out += "  # " + why_of(group) + "\n  " + toml_string(file) + ",\n";
+      out += "  # read " + std::to_string(group.count) + (group.count == 1 ? " time" : " times") + "\n  " +
+             toml_string(file) + ",\n";
     out += "]\n";
   }
   if (!hosts.empty() || !ports.empty()) out += "[network]\n";
