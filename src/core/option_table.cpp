@@ -160,8 +160,9 @@ const std::vector<OptionSpec>& policy_options() {
       {"--ask", "", "ask", K::Flag, M::LastWins, kServer,
        "ask on cordon's terminal (outside the sandbox) before refusing a write, create, delete or "
        "rename outside the writable roots (below the home or /var/tmp; never a protected path or a "
-       "secret), a connect to a port of the host's loopback, or a host not on the allowlist (proxied "
-       "mode): allow once, for this run, always (a rule in the user config), or deny (cordon run; "
+       "secret), a read of a file you added with --deny-read, a connect to a port of the host's "
+       "loopback, or a host not on the allowlist (proxied mode): allow once, for this run, always (a rule in "
+       "the user config), or deny (cordon run; "
        "cordon mcp asks about files through the client with MCP elicitation)",
        "", "", nullptr, set_ask, "true", "true"},
       {"--best-effort", "", "best_effort", K::Flag, M::LastWins, kServer,

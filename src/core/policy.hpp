@@ -121,6 +121,9 @@ struct Policy {
   std::vector<std::string> unprotect;
   std::vector<std::string> deny_read;   // secrets: defaults + --deny-read - --allow-read
   std::vector<std::string> allow_read;  // explicit exceptions (kept for explain)
+  // The deny_read entries the user added (--deny-read, filesystem.deny_read) that neither
+  // are nor lie within nor hold a default secret: the only reads --ask may ask about.
+  std::vector<std::string> user_deny_read;
   NetworkPolicy net;
   EnvPolicy env;
   LimitsPolicy limits;

@@ -284,6 +284,7 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
   // POSIX hosts only (the resolver also serves the Windows planner, tested on Linux).
   if (ctx.as_root && !ctx.cwd.empty() && ctx.cwd.front() == '/')
     for (const auto& e : defaults::secret_system_entries()) denied.emplace_back(e.path);
+  const size_t defaults_end = denied.size();
   for (const auto* v : deny_read) {
     auto r = absolute_path("deny-read", *v, ctx);
     if (!r) return r.error();
@@ -294,10 +295,19 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
   }
   // An --allow-read exception removes every denial at or below it; one below a
   // denial stays in allow_read and is re-exposed by the planner.
-  for (const auto& d : denied) {
+  for (size_t i = 0; i < denied.size(); ++i) {
+    const std::string& d = denied[i];
     bool allowed = std::any_of(p.allow_read.begin(), p.allow_read.end(),
                                [&](const std::string& a) { return paths::is_within(d, a); });
-    if (!allowed) push_unique(p.deny_read, seen_deny, d);
+    if (allowed) continue;
+    push_unique(p.deny_read, seen_deny, d);
+    // A user's entry that touches a default secret stays never askable (issue 21).
+    const bool near_default =
+        std::any_of(denied.begin(), denied.begin() + static_cast<long>(defaults_end),
+                    [&](const std::string& s) { return paths::is_within(d, s) || paths::is_within(s, d); });
+    if (i >= defaults_end && !near_default &&
+        std::find(p.user_deny_read.begin(), p.user_deny_read.end(), d) == p.user_deny_read.end())
+      p.user_deny_read.push_back(d);
   }
 
   // Conflicts.

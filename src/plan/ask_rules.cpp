@@ -87,6 +87,20 @@ std::optional<std::string> never_ask(const DenialRules& rules, Operation op, con
   return std::nullopt;
 }
 
+std::optional<std::string> never_ask_read(const DenialRules& rules, const std::string& raw) {
+  if (!paths::is_absolute(raw)) return "not an absolute path";
+  const std::string path = paths::normalize(raw);
+  if (std::find(rules.asked_reads.begin(), rules.asked_reads.end(), path) == rules.asked_reads.end())
+    return "not a --deny-read file the user added: never asked";
+  for (const char* pseudo : {"/proc", "/sys", "/dev"})
+    if (paths::is_within(path, pseudo)) return std::string(pseudo) + ": never asked";
+  for (const auto& h : rules.hidden)
+    if (paths::is_within(path, h) || paths::is_within(h, path)) return "cordon's own state: never asked";
+  for (const auto& c : rules.read_only)
+    if (paths::is_within(path, c.path)) return "a protected path: never asked";
+  return std::nullopt;
+}
+
 std::string grant_directory(const DenialRules& rules, const std::string& path, bool path_is_directory) {
   std::string dir = path_is_directory ? paths::normalize(path) : paths::parent(path);
   if (!in_askable_area(rules, dir)) return {};
@@ -115,8 +129,14 @@ std::string learn_fragment(const std::vector<Grant>& grants, const DenialRules& 
   std::vector<std::string> uncovered;
   // Network grants: one rule per host name and per loopback port, with what needed it.
   std::map<std::string, Group> hosts, ports;
+  std::map<std::string, Group> reads;  // files the user's --deny-read masks, granted
   for (const auto& g : grants) {
     if (!g.allowed) continue;
+    if (g.operation == "read") {
+      if (never_ask_read(rules, g.path)) continue;
+      ++reads[g.path].count;
+      continue;
+    }
     if (!g.network.empty()) {
       const bool port = g.network == "localhost";
       if (g.rule.empty() || (port && g.rule.find_first_not_of("0123456789") != std::string::npos)) continue;
@@ -156,10 +176,12 @@ std::string learn_fragment(const std::vector<Grant>& grants, const DenialRules& 
   };
   std::string out =
       "# Written by cordon run --learn: the writable directories the command needed outside the\n"
-      "# writable roots, and the hosts and the host's loopback ports it connected to. Use it with\n"
+      "# writable roots, the --deny-read files it read, and the hosts and the host's loopback\n"
+      "# ports it connected to. Use it with\n"
       "# `cordon run --policy FILE`, or copy the rules into a config.\n";
+  if (!kept.empty() || !reads.empty()) out += "[filesystem]\n";
   if (!kept.empty()) {
-    out += "[filesystem]\nwritable = [\n";
+    out += "writable = [\n";
     for (const auto& [dir, group] : kept) {
       std::string why;
       for (const auto& e : group.examples) why += (why.empty() ? "" : "; ") + e;
@@ -179,6 +201,15 @@ std::string learn_fragment(const std::vector<Grant>& grants, const DenialRules& 
       why += " and " + std::to_string(group.count - group.examples.size()) + " more";
     return one_line(std::to_string(group.count) + " time" + (group.count == 1 ? "" : "s") + ": " + why);
   };
+  // A read of a file the user's --deny-read masks: an exception for that file only (an
+  // --allow-read exception removes the denial at or below it, core/resolve.cpp).
+  if (!reads.empty()) {
+    out += "allow_read = [\n";
+    for (const auto& [file, group] : reads)
+      out += "  # read " + std::to_string(group.count) + (group.count == 1 ? " time" : " times") + "\n  " +
+             toml_string(file) + ",\n";
+    out += "]\n";
+  }
   if (!hosts.empty() || !ports.empty()) out += "[network]\n";
   if (!hosts.empty()) {
     out += "allow = [\n";

@@ -29,6 +29,11 @@ namespace cordon {
 // nullopt: askable. Otherwise why it is never asked (the refusal stands).
 std::optional<std::string> never_ask(const DenialRules& rules, Operation op, const std::string& path);
 
+// A read of `path` (absolute, as the host has it), which the caller found masked: nullopt
+// when it is a file the user added to --deny-read (DenialRules::asked_reads) and lies in no
+// protected path, cordon's state, /proc, /sys or /dev. Otherwise why it is never asked.
+std::optional<std::string> never_ask_read(const DenialRules& rules, const std::string& path);
+
 // The directory a "for this run, the directory" or "always" grant for `path` would name,
 // or "" when there is none smaller than the home (a file directly in the home) or the
 // directory itself is not askable.
@@ -37,7 +42,8 @@ std::string grant_directory(const DenialRules& rules, const std::string& path, b
 // The config fragment --learn writes: one `filesystem.writable` directory per group of
 // grants (the directory a grant made, else the directory of the file; nested ones fold
 // into the outermost), each commented with what needed it. Denied grants are left out;
-// a grant no directory rule can cover is listed in a comment. Network grants become one
+// a grant no directory rule can cover is listed in a comment. A granted read becomes a
+// `filesystem.allow_read` entry for that file. Network grants become one
 // `network.allow` entry per host name and one `network.allow_localhost` port per port.
 std::string learn_fragment(const std::vector<Grant>& grants, const DenialRules& rules);
 

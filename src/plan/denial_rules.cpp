@@ -165,6 +165,8 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
     protected_carve(MountStep{MountKind::BindReadOnly, a.path, a.path, a.reason});
     r.refuse_create.push_back(a.path);
   }
+  const std::unordered_set<std::string> user_denied(policy.user_deny_read.begin(),
+                                                    policy.user_deny_read.end());
   for (const auto& m : plan.mounts) {
     switch (m.kind) {
       case MountKind::BindReadOnly:
@@ -181,6 +183,9 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
         break;
       case MountKind::EmptyWritableDir:
         if (policy.mode != Mode::ReadOnly) r.write_roots.push_back(m.target);
+        break;
+      case MountKind::MaskFile:
+        if (plan.creation_broker && user_denied.count(m.target)) r.asked_reads.push_back(m.target);
         break;
       default:
         break;

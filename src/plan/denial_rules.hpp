@@ -109,6 +109,12 @@ struct DenialRules {
   // `--config FILE`), binaries and state, and the user's git and session configuration
   // under $XDG_CONFIG_HOME or GIT_CONFIG_GLOBAL. The path and everything below it.
   std::vector<std::string> never_ask;
+  // The files the user added to --deny-read (not a default secret, cordon's state, a host
+  // IPC mask), each masked by a mount of its own: with --ask or --learn a plain read open
+  // is routed to the creation broker, and one that lands on such a mask may be asked
+  // about (platform/linux/create_broker.hpp). Directories are not askable.
+  std::vector<std::string> asked_reads;
+  bool asks_reads() const { return ask && !asked_reads.empty(); }
 };
 
 // Namespaces and LandlockOnly plans; an unsandboxed plan gives rules that refuse nothing.

@@ -14,6 +14,9 @@
 //   create_probe whiteout A B           renameat2(A, B, RENAME_WHITEOUT)
 //   create_probe flags NAME             open(NAME, O_PATH|O_CREAT) and O_TMPFILE|O_CREAT: no name
 //   create_probe read PATH              open(PATH, O_CREAT|O_RDONLY), its contents printed
+//   create_probe read-race A B N        one thread flips a path buffer between A and B while
+//                                       another opens it for reading N times (or 60 s) and
+//                                       prints each distinct content read ("content: ...")
 //   create_probe fifo-writers N         N threads open a new FIFO "fifo" for writing (no
 //                                       reader: each waits); prints how many started
 //   create_probe tty N                  N sessions, each with its own pseudo-terminal as the
@@ -35,6 +38,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -82,6 +86,39 @@ int race(const char* bad, long iterations, long seconds) {
   stop = true;
   flipper.join();
   std::printf("made %ld refused %ld rounds %ld\n", made, refused, rounds);
+  return 0;
+}
+
+int read_race(const char* a, const char* b, long iterations) {
+  static char buf[256];
+  std::atomic<bool> stop{false};
+  std::snprintf(buf, sizeof buf, "%s", a);
+  std::thread flipper([&] {
+    for (unsigned i = 0; !stop; ++i) {
+      const char* want = (i % 2) ? b : a;
+      std::memcpy(buf, want, std::strlen(want) + 1);
+    }
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  std::vector<std::string> seen;
+  long opened = 0, refused = 0;
+  for (long i = 0; i < iterations && std::chrono::steady_clock::now() < deadline; ++i) {
+    const int fd = ::open(buf, O_RDONLY);
+    if (fd < 0) {
+      ++refused;
+      continue;
+    }
+    ++opened;
+    char text[256];
+    const ssize_t n = ::read(fd, text, sizeof text - 1);
+    ::close(fd);
+    const std::string got(text, n > 0 ? static_cast<size_t>(n) : 0);
+    if (std::find(seen.begin(), seen.end(), got) == seen.end()) seen.push_back(got);
+  }
+  stop = true;
+  flipper.join();
+  for (const auto& c : seen) std::printf("content: %s\n", c.c_str());
+  std::printf("opened %ld refused %ld\n", opened, refused);
   return 0;
 }
 
@@ -143,6 +180,7 @@ int main(int argc, char** argv) {
   if (mode == "race" && (argc == 4 || argc == 5))
     return race(argv[2], std::strtol(argv[3], nullptr, 10),
                 argc == 5 ? std::strtol(argv[4], nullptr, 10) : 60);
+  if (mode == "read-race" && argc == 5) return read_race(argv[2], argv[3], std::strtol(argv[4], nullptr, 10));
   if (mode == "tmpfile") {
     int fd = ::open(".", O_TMPFILE | O_WRONLY, 0644);
     if (fd < 0 || write_all(fd, "tmpfile\n")) return std::perror("O_TMPFILE"), 1;

@@ -173,6 +173,32 @@ TEST(LearnFragment, OneRulePerHostAndPortEachCommented) {
   EXPECT_EQ(layer->writable.size(), 1u);
 }
 
+TEST(NeverAskRead, OnlyTheUsersDenyReadFilesOutsideProtectedPathsAndState) {
+  DenialRules r = rules();
+  r.asked_reads = {"/home/u/notes/key.txt", "/home/u/proj/.git/hooks/x", "/home/u/.local/state/cordon/f",
+                   "/dev/shm/x"};
+  EXPECT_EQ(never_ask_read(r, "/home/u/notes/key.txt"), std::nullopt);
+  EXPECT_EQ(never_ask_read(r, "/home/u/notes/../notes/key.txt"), std::nullopt);
+  for (const char* p : {"/home/u/notes/other", "/home/u/.ssh/id_rsa", "/home/u/proj/.git/hooks/x",
+                        "/home/u/.local/state/cordon/f", "/dev/shm/x", "relative/key.txt"})
+    EXPECT_NE(never_ask_read(r, p), std::nullopt) << p;
+}
+
+TEST(LearnFragment, AGrantedReadIsAnAllowReadEntryForThatFile) {
+  DenialRules r = rules();
+  r.asked_reads = {"/home/u/notes/key.txt"};
+  std::vector<Grant> gs = {grant("read", "/home/u/notes/key.txt"), grant("read", "/home/u/notes/key.txt"),
+                           grant("read", "/home/u/.ssh/id_rsa"), grant("create", "/home/u/.npm/x")};
+  const std::string text = learn_fragment(gs, r);
+  EXPECT_NE(text.find("allow_read = [\n  # read 2 times\n  \"/home/u/notes/key.txt\","), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find(".ssh"), std::string::npos) << text;
+  auto layer = parse_config(text, "learned.toml", ConfigScope::User);
+  ASSERT_TRUE(layer) << layer.error().message();
+  ASSERT_EQ(layer->allow_read.size(), 1u);
+  ASSERT_EQ(layer->writable.size(), 1u);
+}
+
 TEST(AddConfigEntry, APortAndAHostIntoTheNetworkTable) {
   auto a = add_config_entry("", "network", "allow_localhost", ConfigEntry{"5432", true}, "why");
   ASSERT_TRUE(a) << a.error().message();

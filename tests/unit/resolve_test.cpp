@@ -97,6 +97,21 @@ TEST(Resolve, Defaults) {
   EXPECT_EQ(r->write_roots(), (std::vector<std::string>{"/home/a/proj"}));
 }
 
+// The reads --ask may ask about: the user's own --deny-read entries, never one that is,
+// lies in or holds a default secret, nor one an --allow-read exception removed.
+TEST(Resolve, UserDenyReadLeavesOutTheDefaultSecrets) {
+  PolicyLayer flags;
+  flags.origin = flag("--deny-read");
+  for (const char* d :
+       {"/home/a/notes/key", "/home/a/.ssh/id_rsa", "/home/a/.config", "/home/a/open", "/home/a/notes/key"})
+    flags.deny_read.push_back(str(d, flag("--deny-read")));
+  flags.allow_read.push_back(str("/home/a/open", flag("--allow-read")));
+  auto r = resolve({flags}, ctx());
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->user_deny_read, (std::vector<std::string>{"/home/a/notes/key"}));
+  EXPECT_TRUE(has(r->deny_read, "/home/a/.config"));
+}
+
 TEST(Resolve, NoHomeMeansNoHomeSecrets) {
   for (const char* home : {"", "relative/home"}) {
     auto r = resolve({}, ctx(home));

@@ -252,8 +252,9 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
       ->check(CLI::Range(1, 3600));
   run->add_option("--learn", req.learn_file,
                   "FILE: grant every operation --ask would ask about WITHOUT ASKING (writes outside the "
-                  "writable roots, hosts not on the allowlist, the host's loopback ports; each grant is "
-                  "printed), and write a config fragment with the rules that allow them to FILE (use with "
+                  "writable roots, reads of files added with --deny-read, hosts not on the allowlist, the "
+                  "host's loopback ports; each grant is printed), and write a config fragment with the rules "
+                  "that allow them to FILE (use with "
                   "--policy)");
   run->add_option("--policy", req.policy_files,
                   "FILE: a cordon config fragment (such as --learn wrote) read after the config files "

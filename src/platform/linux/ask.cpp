@@ -125,6 +125,7 @@ bool AskGate::decide(const AskQuestion& q, const std::function<bool()>& pending)
   std::lock_guard<std::mutex> one_at_a_time(decide_mutex_);
   if (cancelled_) return false;  // the run ended while another question was on the terminal
   if (q.kind != AskKind::File) return decide_network(q, pending);
+  if (q.operation == "read") return decide_read(q, pending);
   // NUL between the parts: no path holds one, so a name with a newline cannot make two
   // questions one key (a rename's two ends: "/a\n/b" -> "/c" and "/a" -> "/b\n/c").
   const std::string key = q.operation + std::string(1, '\0') + q.path + std::string(1, '\0') + q.to;
@@ -293,6 +294,75 @@ bool AskGate::decide_network(const AskQuestion& q, const std::function<bool()>& 
   return key_pressed == 'o' || key_pressed == 'r' || key_pressed == 'a';
 }
 
+bool AskGate::decide_read(const AskQuestion& q, const std::function<bool()>& pending) {
+  const std::string key = q.operation + std::string(1, '\0') + q.path + std::string(1, '\0');
+  if (run_reads_.count(q.path)) return true;
+  if (denied_.count(key)) return false;
+  Grant g;
+  g.operation = q.operation;
+  g.path = q.path;
+  g.pid = q.pid;
+  g.command = command_of(q.pid);
+  if (answered_while_waiting_ && answered_while_waiting_->count(key)) {
+    g.allowed = true;
+    g.scope = "once";
+    g.by = "identical";
+    g.at = now_utc();
+    record(std::move(g));
+    return true;
+  }
+  if (settings_.mode == platform::AskMode::Learn) {
+    g.allowed = true;
+    g.scope = "run";
+    g.rule = q.path;
+    g.by = "learn";
+    g.at = now_utc();
+    run_reads_.insert(q.path);
+    std::cerr << "cordon: learn: allowed read " << escape_for_terminal(q.path)
+              << " (a --deny-read file) for this run (pid " << q.pid << ")\n";
+    record(std::move(g));
+    return true;
+  }
+  // No directory: the client is offered once, the run and deny (no "always" through MCP).
+  std::string by = "user";
+  const char key_pressed = settings_.mode == platform::AskMode::Client ? ask_client(q, "", pending, by)
+                                                                       : ask_terminal(q, "", pending);
+  g.at = now_utc();
+  g.by = key_pressed == 0 ? "timeout" : by;
+  switch (key_pressed) {
+    case 'o':
+      g.allowed = true;
+      g.scope = "once";
+      once_answer_ = key;
+      break;
+    case 'r':
+      g.allowed = true;
+      g.scope = "run";
+      g.rule = q.path;
+      run_reads_.insert(q.path);
+      break;
+    case 'a': {
+      g.allowed = true;
+      g.scope = "always";
+      g.rule = q.path;
+      run_reads_.insert(q.path);
+      const std::string said =
+          write_always_entry("filesystem", "allow_read", ConfigEntry{q.path, false}, q.path);
+      g.config = settings_.config_file;
+      if (!said.empty()) {  // not written: the grant holds for this run
+        g.scope = "run";
+        g.config.clear();
+      }
+      break;
+    }
+    default:
+      denied_.insert(key);
+      break;
+  }
+  record(std::move(g));
+  return key_pressed == 'o' || key_pressed == 'r' || key_pressed == 'a';
+}
+
 std::optional<std::string> AskGate::take_once_answer() {
   std::optional<std::string> key;
   key.swap(once_answer_);
@@ -438,6 +508,7 @@ char AskGate::ask_terminal(const AskQuestion& q, const std::string& dir,
   }
   const std::string command = q.pid > 0 ? command_of(q.pid) : "";
   const bool network = q.kind != AskKind::File;
+  const bool read = q.kind == AskKind::File && q.operation == "read";
   std::string text;
   if (q.kind == AskKind::LocalPort) {
     text = "\r\ncordon: the command asks to connect to " + escape_for_terminal(q.path) +
@@ -451,7 +522,7 @@ char AskGate::ask_terminal(const AskQuestion& q, const std::string& dir,
     text = "\r\ncordon: the command asks to " + escape_for_terminal(q.operation) + " " +
            escape_for_terminal(q.path);
     if (!q.to.empty()) text += " -> " + escape_for_terminal(q.to);
-    text += " (outside the writable roots)";
+    text += read ? " (a --deny-read file)" : " (outside the writable roots)";
   }
   text += q.pid > 0
               ? "\r\n  process " + std::to_string(q.pid) + ": " + escape_for_terminal(command.substr(0, 200))
@@ -465,6 +536,11 @@ char AskGate::ask_terminal(const AskQuestion& q, const std::string& dir,
     text += "\r\n  [o] allow once  [r] allow " + escape_for_terminal(q.path) + " for this run";
     if (!settings_.config_file.empty())
       text += "\r\n  [a] allow " + escape_for_terminal(q.path) + " always (network.allow in " +
+              escape_for_terminal(settings_.config_file) + ")";
+  } else if (read) {
+    text += "\r\n  [o] allow once  [r] allow this file for this run";
+    if (!settings_.config_file.empty())
+      text += "\r\n  [a] allow reading it always (filesystem.allow_read in " +
               escape_for_terminal(settings_.config_file) + ")";
   } else {
     text += "\r\n  [o] allow once  [r] allow this path for this run";
@@ -493,7 +569,7 @@ char AskGate::ask_terminal(const AskQuestion& q, const std::string& dir,
       if (got != 1) continue;  // a burst: a terminal's reply or a paste, not a key press
       const char c = buf[0];
       const bool offered = c == 'o' || c == 'r' || c == 'n' || (c == 'd' && !network && !dir.empty()) ||
-                           (c == 'a' && (network || !dir.empty()) && !settings_.config_file.empty());
+                           (c == 'a' && (network || read || !dir.empty()) && !settings_.config_file.empty());
       if (offered) {
         answer = c;
         break;

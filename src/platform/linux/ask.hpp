@@ -25,6 +25,11 @@
 // the timeout, or the run ending, is deny. --learn answers "this path for the run"
 // without asking and prints each grant.
 //
+// A read of a file the user added to --deny-read (operation "read") is decided apart
+// from the writes (a grant of one never covers the other). Answers: once, this file for
+// the run, always (a filesystem.allow_read entry for the file in the user's config),
+// deny; no directory choice (each mask is a file's own).
+//
 // Network questions (AskKind::LocalPort, AskKind::Host) go through the same decide():
 // a connect() to a port of the host's loopback that nothing inside listens on (the
 // broker, on the supervisor's thread), a host name that is not on the allowlist (the
@@ -75,7 +80,7 @@ enum class AskKind {
 
 struct AskQuestion {
   AskKind kind = AskKind::File;
-  std::string operation;      // "create", "mkdir", "write", "delete", "rename"; "connect", "resolve"
+  std::string operation;      // "create", "mkdir", "write", "delete", "rename", "read"; "connect", "resolve"
   std::string path;           // on the host (the pinned directory's path and the name)
   std::string to;             // rename
   bool is_directory = false;  // mkdir, rmdir: the directory grant is the path itself
@@ -109,6 +114,9 @@ class AskGate {
  private:
   bool covered(const std::string& path) const;
   bool decide_network(const AskQuestion& q, const std::function<bool()>& pending);
+  // A read of a file the user's --deny-read masks (operation "read"): its own grants, so
+  // that a write grant never covers a read and a read grant never covers a write.
+  bool decide_read(const AskQuestion& q, const std::function<bool()>& pending);
   char ask_terminal(const AskQuestion& q, const std::string& dir, const std::function<bool()>& pending);
   // The same keys as ask_terminal; `by` says who answered (core/ask_message.hpp).
   char ask_client(const AskQuestion& q, const std::string& dir, const std::function<bool()>& pending,
@@ -129,6 +137,7 @@ class AskGate {
   std::mutex decide_mutex_;  // one question at a time; guards the sets below
   std::set<std::string> run_paths_, run_dirs_, denied_;
   std::set<std::string> run_network_;  // "localhost\0PORT", "domain\0NAME" granted for the run
+  std::set<std::string> run_reads_;    // --deny-read files granted for the run
   std::optional<std::string> once_answer_;
   const std::set<std::string>* answered_while_waiting_ = nullptr;
   mutable std::mutex grants_mutex_;

@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -403,6 +404,21 @@ void CreateBroker::attach(pid_t child) {
   // Every process of the sandbox has the same root (none may chroot): resolved from the
   // first process's, once.
   root_.reset(::open(("/proc/" + std::to_string(child) + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  // The masks of the user's --deny-read files, by mount: resolved in the sandbox's view
+  // before the command could change anything there (every call that makes, moves or
+  // removes a name waits for this thread), each a mount point of its own over a regular
+  // file. Only these are ever asked about (read()).
+  if (rules_.asks_reads() && root_.valid())
+    for (const auto& path : rules_.asked_reads) {
+      int err = 0;
+      UniqueFd obj = resolve_in_view(child, root_.get(), path, O_PATH | O_NOFOLLOW, err);
+      UniqueFd dir = resolve_in_view(child, root_.get(), paths::parent(path), O_PATH | O_DIRECTORY, err);
+      struct stat st {};
+      uint64_t mask = 0, parent = 0;
+      if (obj.valid() && dir.valid() && ::fstat(obj.get(), &st) == 0 && S_ISREG(st.st_mode) &&
+          mount_id(obj.get(), mask) && mount_id(dir.get(), parent) && mask != parent)
+        asked_masks_.emplace(mask, path);
+    }
   static const bool handler = [] {  // interrupts a FIFO wait at the end of the run
     struct sigaction sa {};
     sa.sa_handler = [](int) {};
@@ -1526,6 +1542,144 @@ BrokerReply CreateBroker::remove(FsCall call, const seccomp_notif& req, int list
   auto host = granted_on_host(req, listener, Operation::Delete, dir ? "rmdir" : "delete", t, nullptr, false);
   if (!host) return error(EROFS);
   return result(::unlinkat(host->from.get(), t.arg().c_str(), flags));
+}
+
+std::optional<BrokerReply> CreateBroker::read(FsCall call, const seccomp_notif& req, int listener) {
+  // Every open this returns nullopt for is continued: the kernel then opens what the
+  // caller names at that time, and the mask mounts (and Landlock) refuse the user's
+  // --deny-read files as without --ask. Only a read this thread decided on is answered.
+  if (asked_masks_.empty() || !ask_ || (call != FsCall::Open && call != FsCall::OpenAt)) return std::nullopt;
+  const auto& a = req.data.args;
+  const int dirfd = call == FsCall::Open ? AT_FDCWD : fd_arg(a[0]);
+  const uint64_t path_addr = call == FsCall::Open ? a[0] : a[1];
+  const int flags = static_cast<int>(call == FsCall::Open ? a[1] : a[2]);
+  if ((flags & O_PATH) || (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC))) return std::nullopt;
+  const pid_t tid = static_cast<pid_t>(req.pid);
+  std::string path, abs;
+  if (!read_string(tid, path_addr, path) || absolute(tid, dirfd, path, abs) != 0) return std::nullopt;
+  // The cheap filter every read open of the run pays: one lookup in the command's view.
+  // Only a path that ends on the mask of a user's --deny-read file goes on.
+  {
+    int err = 0;
+    UniqueFd obj = resolve_in_view(tid, root_.get(), abs, O_PATH | (flags & O_NOFOLLOW), err);
+    uint64_t mnt = 0;
+    if (!obj.valid() || !mount_id(obj.get(), mnt) || !asked_masks_.count(mnt)) return std::nullopt;
+  }
+  // The decision, on the path read once: each directory pinned in the command's view and
+  // each last link followed here, one hop at a time, so that the name decided on is the
+  // name acted on.
+  ActingFor as(tid, false, drop_caps_ ? caps_ : nullptr);
+  if (!as.ready()) return error(EPERM);
+  for (int hop = 0; hop < kMaxHops; ++hop) {
+    if (int fd = -1; caller_fd(abs, fd)) return std::nullopt;  // the kernel reopens it: the mask's
+    Named t;
+    if (split(tid, root_.get(), abs, t.dir_text, t.name, t.slash, t.dir) != 0) return std::nullopt;
+    if (!still_pending(listener, req.id)) return gone();
+    UniqueFd obj(::openat(t.dir.get(), t.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    struct stat st {};
+    if (!obj.valid() || ::fstat(obj.get(), &st) != 0) return std::nullopt;
+    if (S_ISLNK(st.st_mode)) {
+      if ((flags & O_NOFOLLOW) || t.slash) return std::nullopt;  // ELOOP or ENOTDIR, as the kernel says
+      const std::string target = read_link_at(t.dir.get(), t.name.c_str());
+      if (target.empty()) return std::nullopt;
+      abs = target[0] == '/' ? target : t.dir_text + "/" + target;
+      continue;
+    }
+    uint64_t mnt = 0;
+    if (!mount_id(obj.get(), mnt)) return std::nullopt;
+    const auto mask = asked_masks_.find(mnt);
+    // Another object than the filter found (a thread changed the path or a link meanwhile),
+    // or the mask opened as a directory: continued, and the kernel refuses as without --ask.
+    if (mask == asked_masks_.end() || !S_ISREG(st.st_mode) || t.slash || (flags & O_DIRECTORY))
+      return std::nullopt;
+    return read_masked(req, listener, t, obj.get(), mask->second, flags);
+  }
+  return std::nullopt;
+}
+
+// A read open that ended on the mask of the user's --deny-read file `path` (the mask's
+// directory pinned in the command's view, `t`; the mask itself, `mask`): asked, and
+// performed on a grant.
+BrokerReply CreateBroker::read_masked(const seccomp_notif& req, int listener, const Named& t, int mask,
+                                      const std::string& path, int flags) {
+  // Not granted (refused, or never asked): the command gets what the kernel gives it
+  // without --ask, the mask (an empty read-only file), opened by cordon from the object
+  // pinned in the command's view, never by its name again. Never CONTINUE here.
+  auto as_without_ask = [&]() -> BrokerReply {
+    UniqueFd empty(::open(("/proc/self/fd/" + std::to_string(mask)).c_str(),
+                          O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
+    struct stat st {};
+    if (!empty.valid() || ::fstat(empty.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != 0)
+      return error(EACCES);
+    if (!(flags & O_NONBLOCK)) (void)::fcntl(empty.get(), F_SETFL, flags & (O_ASYNC | O_NOATIME));
+    return install(req, listener, empty.get(), (flags & O_CLOEXEC) != 0);
+  };
+  // Where the mask is now, from the pinned directory: the path it was made at, else the
+  // directory moved (with the mask) and nothing is asked.
+  const auto dir = tree_path_checked(t.dir.get());
+  if (!plain_name(t.name) || !dir || dir->empty() || paths::join(*dir, t.name) != path ||
+      never_ask_read(rules_, path))
+    return as_without_ask();
+  // What the mask covers, in cordon's view: only a regular file is asked about (never a
+  // FIFO, a device, a socket, a link or a directory: nothing that blocks or leads elsewhere).
+  {
+    UniqueFd host = writable_twin(t.dir.get(), *dir);
+    struct stat real {};
+    if (!host.valid() || ::fstatat(host.get(), t.name.c_str(), &real, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISREG(real.st_mode))
+      return as_without_ask();
+  }
+  AskQuestion q;
+  q.operation = "read";
+  q.path = path;
+  q.pid = static_cast<pid_t>(req.pid);
+  if (!ask_->decide(q, [&] { return still_pending(listener, req.id); })) return as_without_ask();
+  if (!still_pending(listener, req.id)) return gone();
+  if (tree_path_checked(t.dir.get()) != dir) return as_without_ask();  // moved while the question waited
+  // The grant: the directory reopened in cordon's view without links and checked to be the
+  // pinned one, the name pinned without following it, a regular file reopened for reading
+  // only (the caller's status flags; never write access, never a directory of the host).
+  UniqueFd host = writable_twin(t.dir.get(), *dir);
+  if (!host.valid()) return as_without_ask();
+  UniqueFd pin(::openat(host.get(), t.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  struct stat pinned {};
+  if (!pin.valid() || ::fstat(pin.get(), &pinned) != 0 || !S_ISREG(pinned.st_mode)) return as_without_ask();
+  UniqueFd fd(::open(("/proc/self/fd/" + std::to_string(pin.get())).c_str(),
+                     O_RDONLY | (flags & O_NOATIME) | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd.valid()) return error(errno);
+  struct stat opened {};
+  if (::fstat(fd.get(), &opened) != 0 || !S_ISREG(opened.st_mode) || opened.st_dev != pinned.st_dev ||
+      opened.st_ino != pinned.st_ino)
+    return as_without_ask();
+  // What is installed is a sealed copy of the content, not the file: a descriptor of the
+  // host's file (on cordon's writable mount) would let the command change its metadata
+  // (fchmod, fchown, xattrs, through the descriptor or /proc/self/fd/N), which no read grant
+  // allows. A snapshot taken now, at most kMaxReadCopy bytes (larger: refused).
+  constexpr off_t kMaxReadCopy = off_t{64} << 20;
+  if (opened.st_size > kMaxReadCopy) return as_without_ask();
+  UniqueFd copy(::memfd_create("cordon-read", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (!copy.valid()) return error(errno);
+  char buf[65536];
+  for (off_t total = 0;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return error(errno);
+    if (n == 0) break;
+    total += n;
+    if (total > kMaxReadCopy) return as_without_ask();  // it grew meanwhile
+    for (ssize_t done = 0; done < n;) {
+      const ssize_t w = ::write(copy.get(), buf + done, static_cast<size_t>(n - done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return error(w < 0 ? errno : EIO);
+      done += w;
+    }
+  }
+  if (::fcntl(copy.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
+    return error(errno);
+  UniqueFd ro(::open(("/proc/self/fd/" + std::to_string(copy.get())).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!ro.valid()) return error(errno);
+  if (flags & (O_NONBLOCK | O_ASYNC)) (void)::fcntl(ro.get(), F_SETFL, flags & (O_NONBLOCK | O_ASYNC));
+  return install(req, listener, ro.get(), (flags & O_CLOEXEC) != 0);
 }
 
 BrokerReply CreateBroker::handle(FsCall call, const seccomp_notif& req, int listener) {

@@ -75,6 +75,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/error.hpp"
@@ -113,6 +114,22 @@ class CreateBroker {
   // and checked to be the one pinned in the command's view, with the name read once.
   // Before attach(); the gate outlives the broker's calls.
   void set_ask(AskGate* gate) { ask_ = gate; }
+  // --ask / --learn with files the user added to --deny-read (DenialRules::asks_reads()):
+  // a plain read open (open or openat without write intent), which the filter then routes
+  // here. nullopt: not a read of such a file, answered with CONTINUE (the kernel opens
+  // what the caller names then, and the mask mount still refuses it). Otherwise the
+  // answer: the path resolved in the command's view (its root and working directory,
+  // links followed one hop at a time, each decided on) ends on the mask of one of those
+  // files, identified by its mount (recorded at attach(), before the command ran), and
+  // the gate was asked; on a grant the real file is opened in cordon's view (its directory
+  // reopened without links and checked to be the directory pinned in the command's view,
+  // the name read once, pinned O_PATH | O_NOFOLLOW, a regular file only, reopened
+  // O_RDONLY), its content copied into a sealed memfd and that installed (a descriptor of
+  // the host's file would let the command fchmod it). Refused: the mask itself, as
+  // without --ask (an empty file, opened from the object pinned in the command's view).
+  // Directories the user denied are not asked about (a descriptor of a host directory
+  // would lead out of the sandbox's tree).
+  std::optional<BrokerReply> read(FsCall call, const seccomp_notif& req, int listener);
   // Ends the FIFO waits (interrupted) and joins their threads.
   void finish();
   // Files named `.git` made (created, linked or renamed to) below a policy root outside
@@ -166,6 +183,8 @@ class CreateBroker {
                      uint64_t new_addr, unsigned flags);
   BrokerReply bind(const seccomp_notif& req, int listener);
   BrokerReply remove(FsCall call, const seccomp_notif& req, int listener);
+  BrokerReply read_masked(const seccomp_notif& req, int listener, const Named& t, int mask,
+                          const std::string& path, int flags);
   // The host's twins of the directories of `t` (and `to`), when the gate granted the call.
   struct HostDirs {
     UniqueFd from, to;
@@ -235,6 +254,9 @@ class CreateBroker {
   std::vector<std::string> new_pointers_;  // bounded (kMaxPointers)
   std::mutex waiters_mutex_;
   std::list<Waiter> waiters_;
+  // The mounts masking the user's --deny-read files in the sandbox (attach(), read()): mount
+  // id -> the file's path. The command cannot mount, so an id stays that mask's.
+  std::unordered_map<uint64_t, std::string> asked_masks_;
 };
 
 }  // namespace cordon

@@ -80,6 +80,7 @@ Result<SupervisorPrograms> supervisor_compile(const std::vector<SeccompRule>& de
   const bool create =
       !rules.refuse_create.empty() || !rules.refuse_names.empty() || rules.git_checks || rules.ask;
   out.observing = level != DenialReporting::Off;
+  out.observing_reads = level == DenialReporting::Full;
   if (out.observing || create)
     for (const auto& w : kObservedCalls) {
       const bool removes = w.call == FsCall::Unlink || w.call == FsCall::UnlinkAt || w.call == FsCall::Rmdir;
@@ -92,7 +93,9 @@ Result<SupervisorPrograms> supervisor_compile(const std::vector<SeccompRule>& de
       const int nr = route(w.name, brokered, static_cast<unsigned>(w.call), brokered);
       if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture (aarch64 has no open, mkdir ...)
       int rc = 0;
-      if (w.flags_arg < 0 || level == DenialReporting::Full) {
+      // --ask / --learn with files the user added to --deny-read: every open and openat,
+      // reads too (a round trip each; create_broker.hpp, CreateBroker::read).
+      if (w.flags_arg < 0 || level == DenialReporting::Full || (opens && rules.asks_reads())) {
         rc = seccomp_rule_add(ctx.get(), SCMP_ACT_NOTIFY, nr, 0);
       } else {
         // Only the flags that write or create reach the supervisor (plain reads stay in
@@ -404,6 +407,18 @@ void Supervisor::handle(int listener) {
   queue_after_once_answer(listener);
 }
 
+// The creation broker's answer: its event recorded while the call is still pending, then
+// the reply (none when it was given already: a descriptor installed, or a worker answers).
+void Supervisor::answer_decided(int listener, const seccomp_notif& req, BrokerReply r) {
+  if (r.event && ::ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) == 0) log_.add(std::move(*r.event));
+  if (r.deferred) return;
+  seccomp_notif_resp resp{};
+  resp.id = req.id;
+  resp.error = -r.error;
+  resp.val = r.value;
+  (void)::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+}
+
 void Supervisor::process(int listener, seccomp_notif& req) {
   ++notifications_;
   seccomp_notif_resp resp{};
@@ -422,19 +437,24 @@ void Supervisor::process(int listener, seccomp_notif& req) {
     if (!r.event && programs_.observing &&
         (r.error == EROFS || r.error == EACCES || r.error == EPERM || r.error == EBUSY))
       r.event = observe(rules_, call, req);
-    if (r.event && ::ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) == 0)
-      log_.add(std::move(*r.event));
-    if (r.deferred) return;  // answered (a descriptor installed), or a worker answers
-    resp.flags = 0;
-    resp.error = -r.error;
-    resp.val = r.value;
-    (void)::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+    answer_decided(listener, req, std::move(r));
     return;
   }
   if (it != table.end() && it->create) {
     // open/openat without O_CREAT (or with O_PATH or O_TMPFILE): it makes no name,
-    // whatever memory says, since the flags are a register. The recorder may explain it.
-    if (programs_.observing) found = observe(rules_, static_cast<FsCall>(it->call), req);
+    // whatever memory says, since the flags are a register. A read of a file the user
+    // added to --deny-read may be asked about (--ask, --learn); every other is continued
+    // (the mask mounts still refuse). The recorder may explain it.
+    const auto call = static_cast<FsCall>(it->call);
+    if (rules_.asks_reads())
+      if (auto r = creator_.read(call, req, listener)) {
+        answer_decided(listener, req, std::move(*r));
+        return;
+      }
+    // Plain reads reach here with --ask too: explained only at the level that asks for them.
+    const uint64_t flags = req.data.args[call == FsCall::Open ? 1 : 2];
+    const bool plain_read = (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) == 0;
+    if (programs_.observing && (programs_.observing_reads || !plain_read)) found = observe(rules_, call, req);
   } else if (it != table.end() && it->enforce) {
     BrokerReply r = broker_.handle(static_cast<BrokerCall>(it->call), req, listener);
     if (r.deferred) {

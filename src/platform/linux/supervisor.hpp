@@ -60,7 +60,8 @@ struct SupervisorPrograms {
     bool create;    // enforce: the creation broker's (call is an FsCall)
   };
   std::vector<Route> calls;
-  bool observing = false;  // the denial recorder explains file-system refusals
+  bool observing = false;        // the denial recorder explains file-system refusals
+  bool observing_reads = false;  // and plain read opens (DenialReporting::Full)
   bool needed() const { return !calls.empty(); }
 };
 
@@ -121,6 +122,7 @@ class Supervisor {
   void handle(int listener);
   void process(int listener, seccomp_notif& req);
   void queue_after_once_answer(int listener);
+  void answer_decided(int listener, const seccomp_notif& req, BrokerReply r);
   void answer_dns(int sock);
   void drain_direct_route();
 
