@@ -211,6 +211,20 @@ try {
         sc.grants?.[0]?.answer === "deny", JSON.stringify({ asked: asked.length, sc }));
       await net.close();
 
+      // "always" for a port: one network.allow_localhost entry in the config named with
+      // --config (the running server's policy is fixed: it holds from the next start).
+      const kept = await server();
+      const netAlways = await sdkClient(true, ["--config", config]);
+      asked.length = 0;
+      answer = (p) => choices(p).includes("always") ? pick("always") : { action: "decline" };
+      sc = await run(netAlways, `${py} ${ws}/conn.py ${kept.port} kept`);
+      const conf = readFileSync(config, "utf8");
+      check("always for a port writes one network.allow_localhost entry and connects",
+        sameList(choices(asked[0] ?? {}), ["once", "run", "always", "deny"]) && sameList(kept.seen, ["kept"]) &&
+        /allow_localhost/.test(conf) && conf.split(String(kept.port)).length === 2 && sc.grants?.[0]?.scope === "always" &&
+        sc.grants?.[0]?.config === config, JSON.stringify({ conf, grants: sc.grants, seen: kept.seen }));
+      await netAlways.close();
+
       // Hosts through the proxy and the name server (the names resolved by cordon's test
       // override to the test's servers on the loopback; private.test to a private address).
       if (!have("curl")) {
