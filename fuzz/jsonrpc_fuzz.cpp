@@ -49,8 +49,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     require(a->by == "mcp-client" || a->by == "timeout" || a->by == "limit" || a->by == "no-client",
             "an answer by someone unknown");
   }
-  if (auto q = decode_ask_question(line))
+  if (auto q = decode_ask_question(line)) {
     require(q->id != 0 && !q->path.empty() && q->timeout_seconds >= 1, "a malformed question accepted");
+    require(q->network.empty() || q->network == "localhost" || q->network == "domain", "an unknown network");
+    require(q->network.empty() ? q->port == 0 && q->via.empty() : q->directory.empty() && q->to.empty(),
+            "a file question with a port or a network question with a directory");
+    require(q->network != "localhost" || q->port != 0, "a loopback question without a port");
+    require(!ask_answer_offered(*q, AskAnswer::Always) || !q->config.empty(),
+            "always offered without a config");
+    require(q->network.empty() || !ask_answer_offered(*q, AskAnswer::Directory),
+            "a directory for the network");
+  }
   if (m.kind == server::MessageKind::Response) {
     AskChannelQuestion q;
     q.id = 1;

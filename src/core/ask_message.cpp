@@ -29,6 +29,24 @@ bool take_id(const nlohmann::json& j, uint64_t& out) {
   return out != 0;
 }
 
+// The network part of a question (absent: a file question, as before it existed). A
+// network question has a port where it needs one, a known asker, and none of a file
+// question's directory, rename target or "run" path semantics.
+bool take_network(const nlohmann::json& j, AskChannelQuestion& q) {
+  if (!take_string(j, "network", q.network, false) || !take_string(j, "via", q.via, false)) return false;
+  auto port = j.find("port");
+  if (port != j.end()) {
+    if (!port->is_number_integer() || *port < 0 || *port > 65535) return false;
+    q.port = port->get<uint16_t>();
+  }
+  if (q.network.empty()) return q.port == 0 && q.via.empty();
+  if (!q.directory.empty() || !q.to.empty()) return false;
+  if (q.network == "localhost") return q.port != 0 && q.via.empty() && q.operation == "connect";
+  if (q.network != "domain") return false;
+  if (!q.via.empty() && q.via != "proxy" && q.via != "name server") return false;
+  return q.operation == (q.port == 0 ? "resolve" : "connect");
+}
+
 std::string dump(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -59,15 +77,19 @@ std::optional<AskAnswer> ask_answer_from_name(std::string_view name) {
 }
 
 bool ask_answer_offered(const AskChannelQuestion& q, AskAnswer a) {
-  if (a == AskAnswer::Directory) return !q.directory.empty();
-  if (a == AskAnswer::Always) return !q.directory.empty() && !q.config.empty();
+  const bool network = !q.network.empty();
+  if (a == AskAnswer::Directory) return !network && !q.directory.empty();
+  if (a == AskAnswer::Always) return (network || !q.directory.empty()) && !q.config.empty();
   return true;
 }
 
 std::string encode_ask_question(const AskChannelQuestion& q) {
   return dump({{"id", q.id},
                {"operation", q.operation},
+               {"network", q.network},
                {"path", q.path},
+               {"port", q.port},
+               {"via", q.via},
                {"to", q.to},
                {"pid", q.pid},
                {"command", q.command},
@@ -92,6 +114,7 @@ std::optional<AskChannelQuestion> decode_ask_question(std::string_view bytes) {
   if (timeout == j.end() || !timeout->is_number_integer() || *timeout < 1 || *timeout > 3600)
     return std::nullopt;
   q.timeout_seconds = timeout->get<int>();
+  if (!take_network(j, q)) return std::nullopt;
   return q;
 }
 

@@ -12,6 +12,13 @@
 // Each side still decodes the other's bytes as untrusted (pure, total, bounded): a
 // malformed message is nullopt, never a grant. An answer carries the question's id; the
 // worker takes only the answer to the question it is waiting for (a late one is dropped).
+//
+// A question is about a file (network "") or about the network: "localhost" (a connect()
+// to the host's loopback port `port`; path: the address as the command gave it) or
+// "domain" (a host name not on the allowlist; path: the name, port: the port connected
+// to, 0 for a lookup; via: "proxy" or "name server", which see no process: pid 0). A
+// network question names no directory and no rename target; its "always" needs only the
+// config file (network.allow_localhost or network.allow is written there).
 #pragma once
 
 #include <cstdint>
@@ -25,8 +32,11 @@ inline constexpr size_t kMaxAskMessageBytes = 64u << 10;
 
 struct AskChannelQuestion {
   uint64_t id = 0;
-  std::string operation;  // "create", "mkdir", "write", "delete", "rename"
-  std::string path;       // on the host
+  std::string operation;  // "create", "mkdir", "write", "delete", "rename"; "connect", "resolve"
+  std::string network;    // "": a file; "localhost", "domain": a network question (above)
+  std::string path;       // on the host; network: the address or the host name
+  uint16_t port = 0;      // network: the port ("localhost": 1..65535; "domain": 0 for a lookup)
+  std::string via;        // "domain": "", "proxy" or "name server" (who asked)
   std::string to;         // rename: the new name ("" otherwise)
   int pid = 0;
   std::string command;    // the asking process's argv, joined with spaces
@@ -53,8 +63,9 @@ std::optional<AskChannelAnswer> decode_ask_answer(std::string_view bytes);
 // "once", "run", "directory", "always", "deny" and back.
 const char* ask_answer_name(AskAnswer a);
 std::optional<AskAnswer> ask_answer_from_name(std::string_view name);
-// Whether a question offers the answer: "directory" needs a directory, "always" a
-// directory and a config file; the others are always offered.
+// Whether a question offers the answer: "directory" needs a directory (never for the
+// network), "always" a config file (and a directory, for a file); the others are always
+// offered.
 bool ask_answer_offered(const AskChannelQuestion& q, AskAnswer a);
 
 }  // namespace cordon

@@ -32,6 +32,11 @@ AskChannelQuestion question(bool directory = true, bool config = true) {
   return q;
 }
 
+const nlohmann::json& question_json() {
+  static const nlohmann::json j = nlohmann::json::parse(encode_ask_question(question()));
+  return j;
+}
+
 nlohmann::json accept(const nlohmann::json& content) {
   return {{"action", "accept"}, {"content", content}};
 }
@@ -94,6 +99,173 @@ TEST(AskMessage, RefusesMalformedQuestions) {
   nlohmann::json no_path = good;
   no_path.erase("path");
   EXPECT_FALSE(decode_ask_question(no_path.dump()));
+}
+
+namespace {
+
+AskChannelQuestion network_question(const std::string& network, bool config = true) {
+  AskChannelQuestion q;
+  q.id = 8;
+  q.operation = "connect";
+  q.network = network;
+  if (network == "localhost") {
+    q.path = "127.0.0.1:5432";
+    q.port = 5432;
+    q.pid = 12;
+    q.command = "psql -h 127.0.0.1";
+  } else {
+    q.path = "registry.example";
+    q.port = 443;
+    q.via = "proxy";
+  }
+  if (config) q.config = "/home/u/.config/cordon/config.toml";
+  q.timeout_seconds = 30;
+  return q;
+}
+
+std::vector<std::string> offered(const nlohmann::json& params) {
+  std::vector<std::string> consts;
+  for (const auto& c : params["requestedSchema"]["properties"]["choice"]["oneOf"])
+    consts.push_back(c["const"]);
+  return consts;
+}
+
+}  // namespace
+
+TEST(AskMessage, NetworkQuestionsRoundTrip) {
+  for (const char* network : {"localhost", "domain"}) {
+    const AskChannelQuestion q = network_question(network);
+    auto back = decode_ask_question(encode_ask_question(q));
+    ASSERT_TRUE(back) << network;
+    EXPECT_EQ(back->network, network);
+    EXPECT_EQ(back->operation, "connect");
+    EXPECT_EQ(back->path, q.path);
+    EXPECT_EQ(back->port, q.port);
+    EXPECT_EQ(back->via, q.via);
+    EXPECT_EQ(back->pid, q.pid);
+    EXPECT_EQ(back->config, q.config);
+  }
+  AskChannelQuestion lookup = network_question("domain");
+  lookup.operation = "resolve";
+  lookup.port = 0;
+  lookup.via = "name server";
+  auto back = decode_ask_question(encode_ask_question(lookup));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->port, 0);
+  EXPECT_EQ(back->via, "name server");
+  // A file question without the network fields (as before they existed) is still one.
+  nlohmann::json old = nlohmann::json::parse(encode_ask_question(question()));
+  old.erase("network");
+  old.erase("port");
+  old.erase("via");
+  back = decode_ask_question(old.dump());
+  ASSERT_TRUE(back);
+  EXPECT_TRUE(back->network.empty());
+}
+
+TEST(AskMessage, RefusesMalformedNetworkQuestions) {
+  const nlohmann::json local = nlohmann::json::parse(encode_ask_question(network_question("localhost")));
+  const nlohmann::json host = nlohmann::json::parse(encode_ask_question(network_question("domain")));
+  ASSERT_TRUE(decode_ask_question(local.dump()));
+  ASSERT_TRUE(decode_ask_question(host.dump()));
+  struct Bad {
+    const nlohmann::json* base;
+    std::string field;
+    nlohmann::json value;
+  };
+  for (const auto& [base, field, value] : std::vector<Bad>{
+           {&local, "network", "LOCALHOST"},
+           {&local, "network", "tcp"},
+           {&local, "network", 1},
+           {&local, "port", 0},  // a loopback question names its port
+           {&local, "port", -1},
+           {&local, "port", 65536},
+           {&local, "port", "5432"},
+           {&local, "port", 54.32},
+           {&local, "via", "proxy"},  // the supervisor asks about a loopback port
+           {&local, "operation", "resolve"},
+           {&local, "directory", "/var/tmp"},  // no directory for the network
+           {&local, "to", "/var/tmp/b"},
+           {&host, "via", "the user"},
+           {&host, "via", 3},
+           {&host, "operation", "write"},
+           {&host, "operation", "resolve"},  // a lookup has no port
+           {&host, "directory", "/home/u"},
+           {&host, "path", ""},
+           {&question_json(), "port", 80},  // a file question has no port
+           {&question_json(), "via", "proxy"},
+       }) {
+    nlohmann::json bad = *base;
+    bad[field] = value;
+    EXPECT_FALSE(decode_ask_question(bad.dump())) << field << "=" << value.dump();
+  }
+}
+
+TEST(AskMessage, NetworkQuestionsOfferNoDirectoryAndAlwaysOnlyWithAConfig) {
+  const AskChannelQuestion q = network_question("domain");
+  EXPECT_TRUE(ask_answer_offered(q, AskAnswer::Once));
+  EXPECT_TRUE(ask_answer_offered(q, AskAnswer::Run));
+  EXPECT_TRUE(ask_answer_offered(q, AskAnswer::Always));
+  EXPECT_FALSE(ask_answer_offered(q, AskAnswer::Directory));
+  EXPECT_FALSE(ask_answer_offered(network_question("localhost", false), AskAnswer::Always));
+  AskChannelQuestion with_dir = q;  // never sent, but a directory alone offers nothing here
+  with_dir.directory = "/var/tmp";
+  EXPECT_FALSE(ask_answer_offered(with_dir, AskAnswer::Directory));
+}
+
+TEST(Elicitation, NetworkQuestionsNameTheAddressTheAskerAndTheChoices) {
+  auto p = elicitation_params(network_question("localhost"));
+  std::string message = p["message"];
+  EXPECT_NE(message.find("connect to 127.0.0.1:5432 (the host's loopback port 5432"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("process 12: psql -h 127.0.0.1"), std::string::npos) << message;
+  EXPECT_EQ(offered(p), (std::vector<std::string>{"once", "run", "always", "deny"}));
+  EXPECT_EQ(p["requestedSchema"]["properties"]["choice"]["default"], "deny");
+  const std::string always = p["requestedSchema"]["properties"]["choice"]["oneOf"][2]["title"];
+  EXPECT_NE(always.find("network.allow_localhost"), std::string::npos) << always;
+  EXPECT_NE(always.find("next start"), std::string::npos) << always;
+  EXPECT_EQ(offered(elicitation_params(network_question("localhost", false))),
+            (std::vector<std::string>{"once", "run", "deny"}));
+
+  AskChannelQuestion host = network_question("domain");
+  host.path = "evil.test\n\x1b[2Jcordon: allowed\xe2\x80\xae";
+  p = elicitation_params(host);
+  message = p["message"];
+  EXPECT_EQ(message.find('\x1b'), std::string::npos);
+  EXPECT_EQ(message.find("\xe2\x80\xae"), std::string::npos);
+  EXPECT_EQ(message.find("\ncordon: allowed"), std::string::npos) << message;
+  EXPECT_NE(message.find("connect to evil.test\\n\\e[2Jcordon: allowed"), std::string::npos) << message;
+  EXPECT_NE(message.find("through cordon's proxy"), std::string::npos) << message;
+  EXPECT_NE(message.find("pid 0"), std::string::npos) << message;
+  EXPECT_NE(message.find("not known"), std::string::npos) << message;
+  for (const auto& c : p["requestedSchema"]["properties"]["choice"]["oneOf"]) {
+    const std::string title = c["title"];
+    EXPECT_EQ(title.find('\x1b'), std::string::npos) << title;
+    EXPECT_EQ(title.find('\n'), std::string::npos) << title;
+  }
+  const std::string run_title = p["requestedSchema"]["properties"]["choice"]["oneOf"][1]["title"];
+  EXPECT_NE(run_title.find("evil.test\\n"), std::string::npos) << run_title;
+
+  AskChannelQuestion lookup = network_question("domain");
+  lookup.operation = "resolve";
+  lookup.port = 0;
+  lookup.via = "name server";
+  message = elicitation_params(lookup)["message"];
+  EXPECT_NE(message.find("look up registry.example (not in the allowlist; through cordon's name server)"),
+            std::string::npos)
+      << message;
+}
+
+TEST(Elicitation, ANetworkAnswerGrantsOnlyAnOfferedChoice) {
+  const AskChannelQuestion q = network_question("domain");
+  EXPECT_EQ(answer_from_elicitation(accept({{"choice", "once"}}), q), AskAnswer::Once);
+  EXPECT_EQ(answer_from_elicitation(accept({{"choice", "run"}}), q), AskAnswer::Run);
+  EXPECT_EQ(answer_from_elicitation(accept({{"choice", "always"}}), q), AskAnswer::Always);
+  EXPECT_EQ(answer_from_elicitation(accept({{"choice", "directory"}}), q), AskAnswer::Deny);
+  EXPECT_EQ(answer_from_elicitation(accept({{"choice", "always"}}), network_question("localhost", false)),
+            AskAnswer::Deny);
+  EXPECT_EQ(answer_from_elicitation({{"action", "decline"}, {"content", {{"choice", "run"}}}}, q),
+            AskAnswer::Deny);
 }
 
 TEST(Elicitation, CapabilityMustBeDeclaredForFormMode) {

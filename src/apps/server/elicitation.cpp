@@ -13,6 +13,15 @@ nlohmann::json choice(AskAnswer a, const std::string& title) {
   return {{"const", ask_answer_name(a)}, {"title", title}};
 }
 
+// One required string property `choice`, a titled single-select enum; default deny.
+nlohmann::json schema_of(const nlohmann::json& choices) {
+  return {{"type", "object"},
+          {"properties",
+           {{"choice",
+             {{"type", "string"}, {"title", "cordon: allow?"}, {"oneOf", choices}, {"default", "deny"}}}}},
+          {"required", nlohmann::json::array({"choice"})}};
+}
+
 }  // namespace
 
 bool client_can_elicit(const nlohmann::json& initialize_params) {
@@ -27,16 +36,57 @@ bool client_can_elicit(const nlohmann::json& initialize_params) {
   return !lists_modes || (e->contains("form") && (*e)["form"].is_object());
 }
 
-nlohmann::json elicitation_params(const AskChannelQuestion& q) {
+namespace {
+
+// The question's first line: what the command asks for, and why it is not allowed.
+std::string what_is_asked(const AskChannelQuestion& q) {
   const std::string path = escape_for_terminal(q.path);
-  std::string message =
-      "cordon: the sandboxed command asks to " + escape_for_terminal(q.operation) + " " + path;
-  if (!q.to.empty()) message += " -> " + escape_for_terminal(q.to);
-  message += " (outside the writable roots).\nprocess " + std::to_string(q.pid) + ": " +
-             escape_for_terminal(q.command.substr(0, kMaxCommandShown)) +
-             "\nThe command waits for the answer; no answer within " + std::to_string(q.timeout_seconds) +
-             " s is deny.";
+  const std::string port = std::to_string(q.port);
+  if (q.network == "localhost")
+    return "connect to " + path + " (the host's loopback port " + port +
+           ", not allowed by the network policy)";
+  if (!q.network.empty())
+    return (q.port ? "connect to " + path + ":" + port : "look up " + path) + " (not in the allowlist" +
+           (q.via.empty() ? "" : "; through cordon's " + escape_for_terminal(q.via)) + ")";
+  return escape_for_terminal(q.operation) + " " + path +
+         (q.to.empty() ? "" : " -> " + escape_for_terminal(q.to)) + " (outside the writable roots)";
+}
+
+// The asking process; the proxy and the name server see none (pid 0).
+std::string who_asks(const AskChannelQuestion& q) {
+  if (q.pid > 0)
+    return "process " + std::to_string(q.pid) + ": " +
+           escape_for_terminal(q.command.substr(0, kMaxCommandShown));
+  return "process: not known (pid 0: asked by cordon's " +
+         (q.via.empty() ? std::string("supervisor") : escape_for_terminal(q.via)) +
+         ", which sees no process)";
+}
+
+void add_network_choices(const AskChannelQuestion& q, nlohmann::json& choices) {
+  const bool local = q.network == "localhost";
+  const std::string what = local ? "port " + std::to_string(q.port) : escape_for_terminal(q.path);
+  choices.push_back(
+      choice(AskAnswer::Once, q.port ? "allow once (this one connection)" : "allow once (this one lookup)"));
+  choices.push_back(choice(AskAnswer::Run, "allow " + what + " for this tool call"));
+  if (ask_answer_offered(q, AskAnswer::Always))
+    choices.push_back(choice(AskAnswer::Always, "allow " + what + " always (" +
+                                                    (local ? "network.allow_localhost" : "network.allow") +
+                                                    " in " + escape_for_terminal(q.config) +
+                                                    "; this server has it from its next start)"));
+}
+
+}  // namespace
+
+nlohmann::json elicitation_params(const AskChannelQuestion& q) {
+  const std::string message = "cordon: the sandboxed command asks to " + what_is_asked(q) + ".\n" +
+                              who_asks(q) + "\nThe command waits for the answer; no answer within " +
+                              std::to_string(q.timeout_seconds) + " s is deny.";
   nlohmann::json choices = nlohmann::json::array();
+  if (!q.network.empty()) {
+    add_network_choices(q, choices);
+    choices.push_back(choice(AskAnswer::Deny, "deny"));
+    return {{"mode", "form"}, {"message", message}, {"requestedSchema", schema_of(choices)}};
+  }
   choices.push_back(choice(AskAnswer::Once, "allow once (this one operation)"));
   choices.push_back(choice(AskAnswer::Run, "allow this path for this tool call"));
   if (ask_answer_offered(q, AskAnswer::Directory))
@@ -47,13 +97,7 @@ nlohmann::json elicitation_params(const AskChannelQuestion& q) {
                                                     " always (a rule in " + escape_for_terminal(q.config) +
                                                     ")"));
   choices.push_back(choice(AskAnswer::Deny, "deny"));
-  nlohmann::json schema = {
-      {"type", "object"},
-      {"properties",
-       {{"choice",
-         {{"type", "string"}, {"title", "cordon: allow?"}, {"oneOf", choices}, {"default", "deny"}}}}},
-      {"required", nlohmann::json::array({"choice"})}};
-  return {{"mode", "form"}, {"message", message}, {"requestedSchema", schema}};
+  return {{"mode", "form"}, {"message", message}, {"requestedSchema", schema_of(choices)}};
 }
 
 AskAnswer answer_from_elicitation(const nlohmann::json& result, const AskChannelQuestion& q) {

@@ -8,8 +8,12 @@
 // message that names the operation, the path, the process and what each choice means,
 // and a requestedSchema with one required string property `choice`, a titled
 // single-select enum (oneOf of const/title) of "once", "run", "directory" and "always"
-// (the last two only when offered) and "deny". Everything from the sandbox in the
-// message is escaped (core/terminal_text.hpp): a path cannot forge lines or hide text.
+// (the last two only when offered) and "deny". A network question names the loopback
+// address and port or the host (and port, or "look up"), who asked (the proxy and the
+// name server see no process: pid 0, said so) and offers once, the port or the host for
+// the call, always (when there is a config file) and deny. Everything from the sandbox
+// in the message is escaped (core/terminal_text.hpp): a path or a host name cannot forge
+// lines or hide text.
 //
 // The response is untrusted input: only {action: "accept", content: {choice: <one of the
 // choices this question offered>}} grants; decline, cancel, an error response, a missing

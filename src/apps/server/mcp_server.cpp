@@ -374,8 +374,9 @@ class Server {
              ". When a result is classified denied-by-sandbox, its denials name the "
              "option that would allow the "
              "operation: ask the user instead of working around the sandbox." +
-             (ask_ && can_elicit_ ? std::string(" A write outside the writable roots is asked of the user "
-                                                "while the command waits (elicitation).")
+             (ask_ && can_elicit_ ? std::string(" A write outside the writable roots, or a host or loopback "
+                                                "port not allowed, is asked of the user while the "
+                                                "command waits (elicitation).")
                                   : std::string()) +
              (review_ ? std::string(" Writes to the workspace are staged in a change set, "
                                     "not written: call review_changes to show the user "
@@ -443,7 +444,8 @@ class Server {
       if (!o.result.denials.empty())
         o.result.notes.push_back(
             "cordon mcp --ask could not ask: the client did not declare the elicitation capability, so "
-            "operations outside the writable roots are refused as without --ask");
+            "operations outside the writable roots, and hosts and loopback ports not allowed, are refused as "
+            "without --ask");
       return o;
     }
     std::vector<std::string> options = {"--ask-timeout", std::to_string(ask_timeout_seconds_)};
@@ -539,7 +541,8 @@ class Server {
       text += "\ndenied: " + d.operation + " " + (d.path.empty() ? d.address : d.path) + " (" + d.rule + ")" +
               (d.suggestion.empty() ? "" : "; to allow: " + d.suggestion);
     for (const auto& g : o.result.grants)
-      text += "\nasked: " + g.operation + " " + g.path + (g.to.empty() ? "" : " -> " + g.to) + ": " +
+      text += "\nasked: " + g.operation + " " + (g.path.empty() ? g.address : g.path) +
+              (g.to.empty() ? "" : " -> " + g.to) + ": " +
               (g.allowed ? "allowed (" + g.scope + (g.rule.empty() ? "" : " " + g.rule) + ")"
                          : std::string("denied")) +
               " by " + g.by;

@@ -55,6 +55,13 @@ std::string command_of(pid_t pid) {
   return out;
 }
 
+// The id of a new question on the channel: unique in the worker, whichever gate and
+// thread asks (a late answer to an earlier question can never match a later one).
+uint64_t next_question_id() {
+  static std::atomic<uint64_t> last{0};
+  return ++last;
+}
+
 bool write_all(int fd, const std::string& s) {
   for (size_t done = 0; done < s.size();) {
     const ssize_t n = ::write(fd, s.data() + done, s.size() - done);
@@ -252,12 +259,12 @@ bool AskGate::decide_network(const AskQuestion& q, const std::function<bool()>& 
     record(std::move(g));
     return true;
   }
-  // cordon mcp --ask asks the client about files only: a network question is refused as
-  // without --ask (not asked, no grant recorded).
-  if (settings_.mode == platform::AskMode::Client) return false;
-  const char key_pressed = ask_terminal(q, "", pending);
+  // cordon mcp --ask: the server asks the client (no directory: "d" is never offered).
+  std::string by = "user";
+  const char key_pressed = settings_.mode == platform::AskMode::Client ? ask_client(q, "", pending, by)
+                                                                       : ask_terminal(q, "", pending);
   g.at = now_utc();
-  g.by = key_pressed == 0 ? "timeout" : "user";
+  g.by = key_pressed == 0 ? "timeout" : by;
   switch (key_pressed) {
     case 'o':
       g.allowed = true;
@@ -436,14 +443,20 @@ char AskGate::ask_client(const AskQuestion& q, const std::string& dir, const std
                          std::string& by) {
   if (!channel_.valid()) return 0;
   AskChannelQuestion m;
-  m.id = ++last_question_id_;
+  m.id = next_question_id();
   m.operation = q.operation;
   m.path = q.path;
   m.to = q.to;
   m.pid = q.pid;
-  m.command = command_of(q.pid);
+  m.command = q.pid > 0 ? command_of(q.pid) : "";
   m.directory = dir;
   m.config = dir.empty() ? std::string() : settings_.config_file;
+  if (q.kind != AskKind::File) {
+    m.network = q.kind == AskKind::LocalPort ? "localhost" : "domain";
+    m.port = q.port;
+    m.via = q.kind == AskKind::Host ? q.via : "";
+    m.config = settings_.config_file;  // "always": network.allow_localhost or network.allow
+  }
   m.timeout_seconds = settings_.timeout_seconds;
   const std::string text = encode_ask_question(m);
   if (text.size() > kMaxAskMessageBytes || ::send(channel_.get(), text.data(), text.size(), MSG_NOSIGNAL) < 0)

@@ -42,8 +42,9 @@
 // In a `cordon mcp --ask` worker (AskMode::Client) the question goes instead to the
 // server over the channel it gave the worker (open_channel; core/ask_message.hpp), which
 // asks the MCP client with elicitation; the answers are the same, recorded as by
-// "mcp-client", and "for this run" lasts for the one tool call the worker runs. File
-// questions only: a network question there is refused as without --ask.
+// "mcp-client", and "for this run" lasts for the one tool call the worker runs. Network
+// questions too: the proxy's and the name server's threads ask through the same channel,
+// one question at a time (decide_mutex_), and each takes only the answer with its id.
 #pragma once
 
 #include <sys/types.h>
@@ -132,7 +133,6 @@ class AskGate {
   const DenialRules& rules_;
   UniqueFd tty_;
   UniqueFd channel_;
-  uint64_t last_question_id_ = 0;
   std::atomic<bool> cancelled_{false};
   std::mutex decide_mutex_;  // one question at a time; guards the sets below
   std::set<std::string> run_paths_, run_dirs_, denied_;

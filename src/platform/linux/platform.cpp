@@ -139,9 +139,11 @@ void close_inherited_fds_on_exec() {
 // namespaces plans the same limits again). `note`: recorded once the plan stands.
 Result<int> run_stages(const Policy& policy, const RunRequest& request, const LinuxHostCaps& caps, bool first,
                        const std::optional<std::string>& note, RunResult& out) {
-  // --learn answers at once; only a question on the terminal keeps a lookup waiting.
+  // --learn answers at once; only a question (on the terminal, or through the MCP client)
+  // keeps a lookup waiting.
+  const bool asks = request.ask == AskMode::Terminal || request.ask == AskMode::Client;
   auto planned = plan_stage(policy, caps, HostListeners::Bind, request.review, request.review_all,
-                            request.ask == AskMode::Terminal ? request.ask_timeout_seconds : 0);
+                            asks ? request.ask_timeout_seconds : 0);
   if (!planned) return planned.error();
   if (note) out.notes.push_back(*note);
   // Every way out of here after this point goes through cleanup_stage, explicitly.
