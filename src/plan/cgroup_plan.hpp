@@ -47,6 +47,7 @@ struct CgroupController {
   CgroupVersion version = CgroupVersion::None;
   std::string parent;  // the directory per-run groups are created in
   std::string reason;  // why no cgroup, when None (for `cordon check`)
+  bool operator==(const CgroupController&) const = default;
 };
 
 struct CgroupCaps {
@@ -58,6 +59,7 @@ struct CgroupCaps {
   std::string v2_enable;
   bool v2_kill = false;   // cgroup.kill exists (Linux 5.14)
   bool v1_memsw = false;  // memory.memsw.limit_in_bytes exists (swap accounting)
+  bool operator==(const CgroupCaps&) const = default;
 };
 
 class CgroupFs {

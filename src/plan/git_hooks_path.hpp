@@ -33,6 +33,7 @@ struct ConfigEnv {
   // GIT_CONFIG_COUNT with GIT_CONFIG_KEY_<n> and GIT_CONFIG_VALUE_<n>: entries git reads
   // after every file (a core.hooksPath set there is as real as one in a file).
   std::vector<std::pair<std::string, std::string>> parameters = {};
+  bool operator==(const ConfigEnv&) const = default;
 };
 
 struct Inputs {

@@ -23,6 +23,7 @@ struct LinuxHostCaps {
   std::string kernel;  // uname -r
   // Host IPC sockets named by the caller's environment (SSH_AUTH_SOCK, D-Bus).
   std::vector<std::string> ipc_sockets;
+  bool operator==(const LinuxHostCaps&) const = default;
 };
 
 }  // namespace cordon

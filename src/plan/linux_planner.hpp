@@ -148,6 +148,7 @@ struct LinuxPlanInputs {
     std::string path;  // absolute, a regular file (not a link) when it was read
     std::string text;
     std::vector<std::string> removed;
+    bool operator==(const FilteredSecret&) const = default;
   };
   std::vector<FilteredSecret> filtered_secrets = {};
   // `cordon run --review` (docs/review.md): the change set's upper and work directories,
@@ -158,12 +159,15 @@ struct LinuxPlanInputs {
   // directories in the change set. Each `root` must be one of the policy's writable roots.
   struct ReviewRoot {
     std::string root, upper, work;
+    bool operator==(const ReviewRoot&) const = default;
   };
   std::vector<ReviewRoot> review_roots = {};
   // cordon run --ask (not --learn): the longest a question waits for its answer, in
   // seconds; 0: no questions. The sandbox's name server asks about names that are not
   // allowed, and the resolver inside must wait for it (resolv_conf_for_asking()).
   int ask_timeout_seconds = 0;
+  // Compared by cordon mcp: a plan is made again when any input differs.
+  bool operator==(const LinuxPlanInputs&) const = default;
 };
 
 // The sandbox's resolv.conf when its name server may ask (the proxy in a namespace, with

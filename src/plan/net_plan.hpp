@@ -53,6 +53,7 @@ struct LandlockPortRule;
 struct HostProxyPorts {
   uint16_t http = 0;
   uint16_t socks = 0;
+  bool operator==(const HostProxyPorts&) const = default;
 };
 
 struct NetPlan {

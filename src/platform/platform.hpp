@@ -5,6 +5,8 @@
 // implements them with its own planner and applier: policy -> plan -> apply.
 #pragma once
 
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -99,6 +101,29 @@ struct ReviewReportRequest {
 // `userns`: plan as with user namespaces (true) or as the Landlock-only fallback (false),
 // the way the worker being compared was planned.
 [[nodiscard]] Result<std::string> plan_digest_now(const Policy& policy, bool userns);
+
+// plan_digest_now() for one policy, asked again and again (cordon mcp, per call), made
+// cheap without being less strict. A plan is a function of the policy, the host's
+// capabilities, the planner's other inputs and what it asked of the disk. The memo keeps
+// the digest of its last plan with all of those, its disk questions recorded with their
+// answers (plan/fs_record.hpp); digest() probes the host and the inputs again and asks
+// every recorded question again (one answered "absent" too, every listing in full). Only
+// when all are the same is the kept digest the answer; any difference plans again (and
+// records again). Thread-safe.
+class PlanDigestMemo {
+ public:
+  explicit PlanDigestMemo(Policy policy);
+  ~PlanDigestMemo();
+  PlanDigestMemo(const PlanDigestMemo&) = delete;
+  PlanDigestMemo& operator=(const PlanDigestMemo&) = delete;
+  [[nodiscard]] Result<std::string> digest(bool userns);
+
+ private:
+  struct Held;
+  const Policy policy_;
+  std::mutex mu_;
+  std::shared_ptr<const Held> held_[2];  // by userns
+};
 
 // One-time host setup (Linux: AppArmor profile; Windows: sandbox users, firewall).
 [[nodiscard]] Result<int> setup(const std::vector<std::string>& args);

@@ -567,6 +567,102 @@ TEST(McpServer, GitInitBetweenCallsIsProtectedInTheNextCall) {
   EXPECT_EQ(read_file(ws / ".git/config"), config_before);
 }
 
+// The server checks per call that a warm worker's plan is still the plan of the moment by
+// asking again what its last plan asked of the disk (platform::PlanDigestMemo): every
+// lstat, also those answered "absent", every listing, every file read. Each test below
+// makes its change from outside after two calls on an unchanged disk (the second checked
+// that way) and while a worker planned before the change waits; the next call must run on
+// a plan that includes the change, checked from outside.
+class ChangeBetweenCalls {
+ public:
+  explicit ChangeBetweenCalls(const std::string& ws) : s(ws) {
+    for (int id = 1; id <= 2; ++id) {
+      // Writes nothing: the second call's check finds every answer as the first one's plan had it.
+      s.call(id, {{"command", "echo " + std::to_string(id)}});
+      const auto r = s.response(id);
+      EXPECT_EQ(structured(r)["stdout"], std::to_string(id) + "\n") << r.dump();
+      EXPECT_TRUE(eventually([&] { return warm_stubs(s.pid()) >= kDefaultWarm; }, std::chrono::seconds(20)));
+    }
+    // The pool's workers have planned (their sandboxes exist) before the change.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  nlohmann::json call(const std::string& command) {
+    s.call(3, {{"command", command}});
+    return structured(s.response(3));
+  }
+  static constexpr int kDefaultWarm = 2;
+  McpServer s;
+};
+
+// Writes below a .git at any depth are refused at run time too (the supervisor's rule for
+// git directories), whatever the plan: this one proves containment, AHooksPathSet... below
+// is the one that only a plan made after the change passes.
+TEST(McpServer, ANestedRepositoryMadeBetweenCallsIsProtectedInTheNext) {
+  TempDir ws;
+  ASSERT_EQ(run_process({"git", "init", "-q"}, ws.path()).code, 0);
+  ASSERT_TRUE(fs::create_directories(ws / "sub/inner"));
+  ChangeBetweenCalls calls(ws.path());
+  ASSERT_EQ(run_process({"git", "init", "-q"}, ws / "sub/inner").code, 0);
+  const std::string config_before = read_file(ws / "sub/inner/.git/config");
+  auto r = calls.call(
+      "printf '#!/bin/sh\\nexit 0\\n' > sub/inner/.git/hooks/pre-commit; "
+      "printf '[core]\\n\\tfsmonitor = evil\\n' | "
+      "dd of=sub/inner/.git/config conv=nocreat,notrunc oflag=append status=none; "
+      "echo ok > sub/inner/ok.txt");
+  EXPECT_EQ(read_file(ws / "sub/inner/ok.txt"), "ok\n") << r.dump();  // the allowed half
+  EXPECT_FALSE(exists(ws / "sub/inner/.git/hooks/pre-commit")) << r.dump();
+  EXPECT_EQ(read_file(ws / "sub/inner/.git/config"), config_before) << r.dump();
+}
+
+TEST(McpServer, AProtectedNameMadeBetweenCallsIsProtectedInTheNext) {
+  TempDir ws;
+  ASSERT_TRUE(fs::create_directories(ws / "sub/deeper"));
+  ChangeBetweenCalls calls(ws.path());
+  write_file(ws / "sub/deeper/.vscode/settings.json", "{}\n");
+  // Also refused at run time by the supervisor (a protected name at depth), whatever the plan.
+  auto r = calls.call(
+      "echo '{}' > sub/deeper/.vscode/tasks.json; "
+      "echo '{\"evil\": 1}' | dd of=sub/deeper/.vscode/settings.json conv=nocreat status=none; "
+      "echo ok > sub/deeper/ok.txt");
+  EXPECT_EQ(read_file(ws / "sub/deeper/ok.txt"), "ok\n") << r.dump();
+  EXPECT_FALSE(exists(ws / "sub/deeper/.vscode/tasks.json")) << r.dump();
+  EXPECT_EQ(read_file(ws / "sub/deeper/.vscode/settings.json"), "{}\n") << r.dump();
+}
+
+TEST(McpServer, AHooksPathSetBetweenCallsIsProtectedInTheNext) {
+  TempDir ws;
+  ASSERT_EQ(run_process({"git", "init", "-q"}, ws.path()).code, 0);
+  write_file(ws / "tools/hooks/README", "hooks\n");
+  ChangeBetweenCalls calls(ws.path());
+  ASSERT_EQ(run_process({"git", "config", "core.hooksPath", "tools/hooks"}, ws.path()).code, 0);
+  auto r = calls.call("printf '#!/bin/sh\\nexit 0\\n' > tools/hooks/pre-commit; echo ok > tools/ok.txt");
+  EXPECT_EQ(read_file(ws / "tools/ok.txt"), "ok\n") << r.dump();
+  EXPECT_FALSE(exists(ws / "tools/hooks/pre-commit")) << r.dump();
+}
+
+// What a call asks for (its environment, its timeout, its directory) is its own: a warm
+// worker started before it takes it, and the next call on another warm worker has none
+// of it. The timeout kills the whole tree, checked from outside.
+TEST(McpServer, EachCallsArgumentsTakeEffectForThatCallOnly) {
+  TempDir ws;
+  ASSERT_TRUE(fs::create_directories(ws / "sub"));
+  ChangeBetweenCalls calls(ws.path());
+  McpServer& s = calls.s;
+  const std::string marker = "3" + std::to_string(::getpid() % 10000) + "9";
+  s.call(3, {{"command", "echo \"$CORDON_TEST_ONE\"; pwd; sleep " + marker},
+             {"env", {{"CORDON_TEST_ONE", "one"}}},
+             {"cwd", "sub"},
+             {"timeout", 1}});
+  auto a = structured(s.response(3));
+  EXPECT_TRUE(contains(a.value("stdout", ""), "one\n" + ws / "sub" + "\n")) << a.dump();
+  EXPECT_EQ(a["classification"], "timed-out") << a.dump();
+  EXPECT_TRUE(eventually([&] { return !host_runs("sleep " + marker); }, std::chrono::seconds(10)));
+  s.call(4, {{"command", "echo \"${CORDON_TEST_ONE:-unset}\"; pwd; sleep 1; echo slept"}});
+  auto b = structured(s.response(4));
+  EXPECT_EQ(b["stdout"], "unset\n" + ws.path() + "\nslept\n") << b.dump();
+  EXPECT_EQ(b["exit_code"], 0) << b.dump();
+}
+
 namespace {
 
 nlohmann::json review_changes(McpServer& s, int id, const nlohmann::json& arguments) {

@@ -73,9 +73,11 @@ class Server {
                            // call's worker gets a question channel of its own, and whether
                            // it may ask is known only once the client has initialized.
                            options.review || options.ask ? 0 : warm_workers_from_env(),
-                           // A call runs on the plan of its moment (runner.cpp: still_current).
-                           [policy](bool userns) -> std::optional<std::string> {
-                             auto d = platform::plan_digest_now(policy, userns);
+                           // A call runs on the plan of its moment (runner.cpp: still_current),
+                           // checked by asking again what the last plan asked of the disk.
+                           [memo = std::make_shared<platform::PlanDigestMemo>(policy)](
+                               bool userns) -> std::optional<std::string> {
+                             auto d = memo->digest(userns);
                              if (!d || d->empty()) return std::nullopt;
                              return *d;
                            }}) {}

@@ -16,11 +16,13 @@
 #include "core/result.hpp"
 #include "core/terminal_text.hpp"
 #include "plan/ask_rules.hpp"
+#include "plan/fs_record.hpp"
 #include "plan/limits_plan.hpp"
 #include "plan/linux_planner.hpp"
 #include "plan/plan_digest.hpp"
 #include "plan/run_summary.hpp"
 #include "platform/linux/apparmor.hpp"
+#include "platform/linux/fs_probe.hpp"
 #include "platform/linux/pinned_fs.hpp"
 #include "platform/linux/probe.hpp"
 #include "platform/linux/run_stages.hpp"
@@ -50,16 +52,56 @@ nlohmann::json plan_detail(const LinuxPlan& plan) {
   return d;
 }
 
+// The host as a digest's plan sees it: no namespaces tried (the worker being compared
+// says how it was planned), no cgroups (not part of the digest).
+LinuxHostCaps digest_caps(bool userns) {
+  LinuxHostCaps caps = probe_linux_host(false, /*cgroups=*/false);
+  if (!userns) caps.userns = false;
+  return caps;
+}
+
 }  // namespace
 
 Result<std::string> plan_digest_now(const Policy& policy, bool userns) {
-  LinuxHostCaps caps = probe_linux_host(false, /*cgroups=*/false);
-  if (!userns) caps.userns = false;
-  auto planned = plan_stage(policy, caps, HostListeners::None);
+  auto planned = plan_stage(policy, digest_caps(userns), HostListeners::None);
   if (!planned) return planned.error();
   const std::string digest = plan_digest(planned->plan);
   print_lines(cleanup_stage(std::move(*planned)));
   return digest;
+}
+
+struct PlanDigestMemo::Held {
+  LinuxHostCaps caps;
+  LinuxPlanInputs inputs;
+  FsRecord disk;
+  std::string digest;
+};
+
+PlanDigestMemo::PlanDigestMemo(Policy policy) : policy_(std::move(policy)) {}
+PlanDigestMemo::~PlanDigestMemo() = default;
+
+Result<std::string> PlanDigestMemo::digest(bool userns) {
+  std::shared_ptr<const Held> held;
+  {
+    std::lock_guard lock(mu_);
+    held = held_[userns ? 1 : 0];
+  }
+  const LinuxHostCaps caps = digest_caps(userns);
+  const RealFsProbe real;
+  if (held && held->caps == caps) {
+    // Cheapest first: the host, the inputs, then every question the plan asked the disk.
+    auto inputs = plan_inputs_now(policy_, caps.uid);
+    if (inputs && *inputs == held->inputs && held->disk.holds(real)) return held->digest;
+  }
+  FsRecorder recorder(real);
+  auto planned = plan_stage(policy_, caps, HostListeners::None, std::nullopt, false, 0, &recorder);
+  if (!planned) return planned.error();
+  auto fresh = std::make_shared<Held>(
+      Held{planned->caps, planned->inputs, recorder.take(), plan_digest(planned->plan)});
+  print_lines(cleanup_stage(std::move(*planned)));
+  std::lock_guard lock(mu_);
+  held_[userns ? 1 : 0] = fresh;
+  return fresh->digest;
 }
 
 // The first half of `run`: probe -> plan -> require -> compile, then the plan as a report.

@@ -309,9 +309,40 @@ Status review_plan_check(const Policy& policy, const LinuxPlan& plan) {
 
 }  // namespace
 
+LinuxPlanInputs plan_inputs(const Policy& policy, const StateDirs& state) {
+  LinuxPlanInputs inputs{state.private_tmp, home(), own_paths(state), state.root};
+  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && paths::is_absolute(xdg))
+    inputs.xdg_config_home = paths::normalize(xdg);
+  // The caller's own (git outside reads these files), not the sandbox's filtered environment.
+  auto env_of = [](const char* name) -> std::optional<std::string> {
+    const char* v = std::getenv(name);
+    return v ? std::optional<std::string>(v) : std::nullopt;
+  };
+  inputs.git_config_env = {env_of("GIT_CONFIG_GLOBAL"), env_of("GIT_CONFIG_SYSTEM"),
+                           env_of("GIT_CONFIG_NOSYSTEM")};
+  if (auto count = env_of("GIT_CONFIG_COUNT")) {
+    constexpr long kMaxParameters = 1000;  // bounded; git itself takes any count
+    char* end = nullptr;
+    const long n = std::strtol(count->c_str(), &end, 10);
+    for (long i = 0; end && *end == '\0' && i < std::min(n, kMaxParameters); ++i) {
+      auto key = env_of(("GIT_CONFIG_KEY_" + std::to_string(i)).c_str());
+      auto value = env_of(("GIT_CONFIG_VALUE_" + std::to_string(i)).c_str());
+      if (key && value) inputs.git_config_env.parameters.emplace_back(*key, *value);
+    }
+  }
+  inputs.filtered_secrets = read_filtered_secrets(policy, home());
+  return inputs;
+}
+
+Result<LinuxPlanInputs> plan_inputs_now(const Policy& policy, unsigned uid) {
+  auto state = prepare_state(policy.workspace, home(), uid);
+  if (!state) return state.error();
+  return plan_inputs(policy, *state);
+}
+
 Result<Planned> plan_stage(const Policy& policy, LinuxHostCaps caps, HostListeners listeners,
-                           const std::optional<std::string>& review, bool review_all,
-                           int ask_timeout_seconds) {
+                           const std::optional<std::string>& review, bool review_all, int ask_timeout_seconds,
+                           const FsProbe* disk) {
   Planned p;
   p.caps = std::move(caps);
   auto state = prepare_state(policy.workspace, home(), p.caps.uid);
@@ -368,33 +399,13 @@ Result<Planned> plan_stage(const Policy& policy, LinuxHostCaps caps, HostListene
   auto guard = PlaceholderGuard::hold(p.state, roots);
   if (!guard) return guard.error();
   p.placeholders = std::move(*guard);
-  LinuxPlanInputs inputs{p.state.private_tmp, home(), own_paths(p.state), p.state.root};
-  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && paths::is_absolute(xdg))
-    inputs.xdg_config_home = paths::normalize(xdg);
-  // The caller's own (git outside reads these files), not the sandbox's filtered environment.
-  auto env_of = [](const char* name) -> std::optional<std::string> {
-    const char* v = std::getenv(name);
-    return v ? std::optional<std::string>(v) : std::nullopt;
-  };
-  inputs.git_config_env = {env_of("GIT_CONFIG_GLOBAL"), env_of("GIT_CONFIG_SYSTEM"),
-                           env_of("GIT_CONFIG_NOSYSTEM")};
-  if (auto count = env_of("GIT_CONFIG_COUNT")) {
-    constexpr long kMaxParameters = 1000;  // bounded; git itself takes any count
-    char* end = nullptr;
-    const long n = std::strtol(count->c_str(), &end, 10);
-    for (long i = 0; end && *end == '\0' && i < std::min(n, kMaxParameters); ++i) {
-      auto key = env_of(("GIT_CONFIG_KEY_" + std::to_string(i)).c_str());
-      auto value = env_of(("GIT_CONFIG_VALUE_" + std::to_string(i)).c_str());
-      if (key && value) inputs.git_config_env.parameters.emplace_back(*key, *value);
-    }
-  }
+  LinuxPlanInputs inputs = plan_inputs(policy, p.state);
   if (listeners == HostListeners::Bind && plan_needs_host_proxy_ports(policy, p.caps)) {
     auto bound = bind_host_proxy_listeners();
     if (!bound) return bound.error();
     inputs.host_proxy = bound->ports;
     p.host_listeners = std::move(*bound);
   }
-  inputs.filtered_secrets = read_filtered_secrets(policy, home());
   inputs.ask_timeout_seconds = ask_timeout_seconds;
   if (p.review) {
     inputs.review_upper = p.review->upper;
@@ -404,13 +415,14 @@ Result<Planned> plan_stage(const Policy& policy, LinuxHostCaps caps, HostListene
       inputs.review_roots.push_back({p.review->meta.roots[i], layer + "/upper", layer + "/work"});
     }
   }
-  RealFsProbe fs;
-  auto plan = plan_linux(policy, p.caps, fs, inputs);
+  const RealFsProbe real;
+  auto plan = plan_linux(policy, p.caps, disk ? *disk : real, inputs);
   if (!plan) {
     if (p.review) print_lines(cleanup_stage(std::move(p)));
     return plan.error();
   }
   p.plan = std::move(*plan);
+  p.inputs = std::move(inputs);
   if (p.review)
     if (auto st = review_plan_check(policy, p.plan); !st) {
       print_lines(cleanup_stage(std::move(p)));

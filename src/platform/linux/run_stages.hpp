@@ -71,14 +71,22 @@ struct Planned {
   // --review without --review-all: the other writable roots, written directly (the
   // summary names them).
   std::vector<std::string> review_direct;
-  LinuxPlan plan;  // final
+  LinuxPlanInputs inputs;  // what the planner was given besides the policy, caps and disk
+  LinuxPlan plan;          // final
 };
 // `review`: --review was given ("" for a new change set, else its id); `review_all`:
 // --review-all, the other writable roots staged too. `ask_timeout_seconds`: --ask (not
-// --learn) asks on the terminal for at most that long (0: no questions).
+// --learn) asks on the terminal for at most that long (0: no questions). `disk`: what the
+// planner asks about the file system (default: the real disk; cordon mcp records it).
 [[nodiscard]] Result<Planned> plan_stage(const Policy& policy, LinuxHostCaps caps, HostListeners listeners,
                                          const std::optional<std::string>& review = std::nullopt,
-                                         bool review_all = false, int ask_timeout_seconds = 0);
+                                         bool review_all = false, int ask_timeout_seconds = 0,
+                                         const FsProbe* disk = nullptr);
+// The planner's inputs that come from the caller's environment and cordon's own state
+// (plan_stage() adds the host proxy's ports, --review's layers and --ask's timeout).
+[[nodiscard]] LinuxPlanInputs plan_inputs(const Policy& policy, const StateDirs& state);
+// plan_inputs() with cordon's state directory as plan_stage() finds it now.
+[[nodiscard]] Result<LinuxPlanInputs> plan_inputs_now(const Policy& policy, unsigned uid);
 
 // --- require -------------------------------------------------------------------------
 // The shared gate (plan/require.hpp) for the limits; plan_linux() has already passed the

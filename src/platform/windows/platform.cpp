@@ -351,6 +351,13 @@ Result<std::string> plan_digest_now(const Policy&, bool) {
   return std::string();
 }
 
+struct PlanDigestMemo::Held {};
+PlanDigestMemo::PlanDigestMemo(Policy policy) : policy_(std::move(policy)) {}
+PlanDigestMemo::~PlanDigestMemo() = default;
+Result<std::string> PlanDigestMemo::digest(bool) {
+  return std::string();
+}
+
 // `cordon setup [status|uninstall|--refresh ...]`: stage 2 (platform/windows/setup/).
 Result<nlohmann::json> review_report(const ReviewReportRequest&) {
   return usage_error("review_changes", "change sets are Linux only for now (docs/review.md)");

@@ -1,0 +1,262 @@
+// FsRecorder and FsRecord (plan/fs_record.hpp): every question a plan asks is recorded
+// with its answer, and asking again sees any answer that changed, also one that was
+// "absent" before. With the planner: a record holds exactly while a plan made again is
+// the same plan (a new nested repository, a new protected name, a git config change).
+#include "plan/fs_record.hpp"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/paths.hpp"
+#include "plan/linux_planner.hpp"
+#include "plan/plan_digest.hpp"
+
+namespace cordon {
+namespace {
+
+class FakeFs : public FsProbe {
+ public:
+  FakeFs& dir(const std::string& p) {
+    add_parents(p);
+    kinds_[p] = FileKind::Dir;
+    return *this;
+  }
+  FakeFs& file(const std::string& p, std::string text = "") {
+    add_parents(p);
+    kinds_[p] = FileKind::File;
+    text_[p] = std::move(text);
+    return *this;
+  }
+  FakeFs& link(const std::string& p, const std::string& target) {
+    add_parents(p);
+    kinds_[p] = FileKind::Symlink;
+    links_[p] = target;
+    return *this;
+  }
+  FakeFs& remove(const std::string& p) {
+    kinds_.erase(p);
+    text_.erase(p);
+    links_.erase(p);
+    return *this;
+  }
+  FileKind lkind(const std::string& p) const override {
+    ++asked;
+    auto it = kinds_.find(p);
+    return it == kinds_.end() ? FileKind::Missing : it->second;
+  }
+  FileKind kind(const std::string& p) const override {
+    auto k = lkind(p);
+    if (k == FileKind::Symlink) return lkind(links_.at(p));
+    return k;
+  }
+  std::vector<std::string> list(const std::string& d) const override {
+    ++asked;
+    std::vector<std::string> out;
+    for (const auto& [p, k] : kinds_)
+      if (p != d && paths::parent(p) == d) out.push_back(paths::basename(p));
+    return out;
+  }
+  std::optional<std::string> read_small(const std::string& p, size_t max) const override {
+    ++asked;
+    auto it = text_.find(p);
+    if (it == text_.end()) return std::nullopt;
+    return it->second.substr(0, max);
+  }
+  std::optional<std::string> realpath(const std::string& path) const override {
+    ++asked;
+    const std::string p = paths::normalize(path);
+    if (lkind(p) == FileKind::Missing) return std::nullopt;
+    auto it = links_.find(p);
+    return it == links_.end() ? p : it->second;
+  }
+
+  mutable int asked = 0;
+
+ private:
+  void add_parents(const std::string& p) {
+    for (const auto& a : paths::ancestors(p)) kinds_.emplace(a, FileKind::Dir);
+  }
+  std::map<std::string, FileKind> kinds_;
+  std::map<std::string, std::string> text_, links_;
+};
+
+FakeFs small_fs() {
+  FakeFs fs;
+  fs.dir("/w/src").file("/w/a.txt", "hello").link("/w/l", "/w/src");
+  return fs;
+}
+
+// Asks one question of each kind.
+void ask_all(const FsProbe& fs) {
+  (void)fs.lkind("/w/none");
+  (void)fs.kind("/w/l");
+  (void)fs.list("/w");
+  (void)fs.list_typed("/w");
+  (void)fs.list_typed_upto("/w", 3);
+  (void)fs.read_small("/w/a.txt", 3);
+  (void)fs.realpath("/w/l");
+}
+
+TEST(FsRecord, EveryQuestionIsRecordedWithTheAnswerTheDiskGave) {
+  const FakeFs disk = small_fs();
+  FsRecorder rec(disk);
+  EXPECT_EQ(rec.lkind("/w/none"), FileKind::Missing);
+  EXPECT_EQ(rec.kind("/w/l"), FileKind::Dir);
+  EXPECT_EQ(rec.list("/w"), disk.list("/w"));
+  EXPECT_EQ(rec.list_typed("/w").size(), 3U);
+  EXPECT_TRUE(rec.list_typed_upto("/w", 3).has_value());
+  EXPECT_FALSE(rec.list_typed_upto("/w", 2).has_value());
+  EXPECT_EQ(rec.read_small("/w/a.txt", 3), "hel");
+  EXPECT_EQ(rec.realpath("/w/l"), "/w/src");
+  // The same questions again are recorded once.
+  ask_all(rec);
+  const FsRecord record = rec.take();
+  EXPECT_EQ(record.size(), 8U);  // seven kinds, list_typed_upto with two limits
+  EXPECT_TRUE(record.sound());
+  EXPECT_TRUE(record.holds(disk));
+  // take() starts a new record.
+  EXPECT_EQ(rec.take().size(), 0U);
+}
+
+TEST(FsRecord, EveryRecordedQuestionIsAskedAgain) {
+  const FakeFs disk = small_fs();
+  FsRecorder rec(disk);
+  ask_all(rec);
+  const FsRecord record = rec.take();
+  const int before = disk.asked;
+  EXPECT_TRUE(record.holds(disk));
+  EXPECT_GE(disk.asked - before, 7);
+}
+
+// Each kind of question, each with a change on disk that changes only its answer.
+TEST(FsRecord, AnyChangedAnswerIsSeen) {
+  struct Case {
+    const char* what;
+    std::function<void(const FsProbe&)> ask;
+    std::function<void(FakeFs&)> change;
+  };
+  const std::vector<Case> cases = {
+      {"absent, now a directory (a new .git)", [](const FsProbe& f) { (void)f.lkind("/w/.git"); },
+       [](FakeFs& f) { f.dir("/w/.git"); }},
+      {"a directory, now absent", [](const FsProbe& f) { (void)f.lkind("/w/src"); },
+       [](FakeFs& f) { f.remove("/w/src"); }},
+      {"a link's target kind", [](const FsProbe& f) { (void)f.kind("/w/l"); },
+       [](FakeFs& f) { f.remove("/w/src").file("/w/src"); }},
+      {"a new name in a listing", [](const FsProbe& f) { (void)f.list("/w"); },
+       [](FakeFs& f) { f.dir("/w/.vscode"); }},
+      {"a name's kind in a typed listing", [](const FsProbe& f) { (void)f.list_typed("/w"); },
+       [](FakeFs& f) { f.remove("/w/a.txt").dir("/w/a.txt"); }},
+      {"a bounded listing grows past its bound", [](const FsProbe& f) { (void)f.list_typed_upto("/w", 3); },
+       [](FakeFs& f) { f.file("/w/b.txt"); }},
+      {"an unlisted directory appears", [](const FsProbe& f) { (void)f.list_typed("/w/new"); },
+       [](FakeFs& f) { f.file("/w/new/HEAD"); }},
+      {"a file's content", [](const FsProbe& f) { (void)f.read_small("/w/a.txt", 10); },
+       [](FakeFs& f) { f.file("/w/a.txt", "[core]\n\thooksPath = x"); }},
+      {"an absent file appears", [](const FsProbe& f) { (void)f.read_small("/w/.git", 10); },
+       [](FakeFs& f) { f.file("/w/.git", "gitdir: /x"); }},
+      {"a link's target", [](const FsProbe& f) { (void)f.realpath("/w/l"); },
+       [](FakeFs& f) { f.link("/w/l", "/w"); }},
+  };
+  for (const auto& c : cases) {
+    FakeFs disk = small_fs();
+    FsRecorder rec(disk);
+    c.ask(rec);
+    const FsRecord record = rec.take();
+    ASSERT_TRUE(record.holds(disk)) << c.what;
+    c.change(disk);
+    EXPECT_FALSE(record.holds(disk)) << c.what;
+  }
+}
+
+// What the plan did not see does not matter: bytes past the limit it read.
+TEST(FsRecord, OnlyWhatWasAskedMatters) {
+  FakeFs disk = small_fs();
+  FsRecorder rec(disk);
+  (void)rec.read_small("/w/a.txt", 3);
+  const FsRecord record = rec.take();
+  disk.file("/w/a.txt", "hello, longer now");
+  EXPECT_TRUE(record.holds(disk));
+  disk.file("/w/a.txt", "halo");
+  EXPECT_FALSE(record.holds(disk));
+}
+
+// The disk changed while the plan was made: one question, two answers. Never holds.
+TEST(FsRecord, TwoAnswersToOneQuestionNeverHold) {
+  FakeFs disk = small_fs();
+  FsRecorder rec(disk);
+  (void)rec.lkind("/w/.git");
+  disk.dir("/w/.git");
+  (void)rec.lkind("/w/.git");
+  const FsRecord record = rec.take();
+  EXPECT_FALSE(record.sound());
+  EXPECT_FALSE(record.holds(disk));
+}
+
+// With the planner itself: the record holds while the plan made again is the same plan,
+// and fails for each change that makes a different one.
+FakeFs project() {
+  FakeFs fs;
+  fs.dir("/home/u/proj/src/lib")
+      .dir("/home/u/proj/.git/hooks")
+      .file("/home/u/proj/.git/config", "[core]\n\tbare = false\n")
+      .file("/home/u/proj/.git/HEAD", "ref: refs/heads/main\n")
+      .dir("/home/u/.ssh")
+      .dir("/usr/bin")
+      .dir("/etc")
+      .dir("/tmp");
+  return fs;
+}
+
+Policy project_policy() {
+  Policy p;
+  p.workspace = "/home/u/proj";
+  p.deny_read = {"/home/u/.ssh"};
+  return p;
+}
+
+LinuxHostCaps project_host() {
+  LinuxHostCaps c;
+  c.landlock_abi = 7;
+  c.uid = 1000;
+  return c;
+}
+
+const LinuxPlanInputs kProjectInputs{"/home/u/.local/state/cordon/tmp/proj-1", "/home/u"};
+
+std::string digest_of(const FsProbe& fs) {
+  auto plan = plan_linux(project_policy(), project_host(), fs, kProjectInputs);
+  return plan ? plan_digest(*plan) : "error: " + plan.error().message();
+}
+
+TEST(FsRecord, APlanRecordHoldsExactlyWhileThePlanIsTheSame) {
+  struct Case {
+    const char* what;
+    std::function<void(FakeFs&)> change;
+  };
+  const std::vector<Case> cases = {
+      {"a nested repository", [](FakeFs& f) { f.file("/home/u/proj/src/lib/.git/HEAD", "ref: x\n"); }},
+      {"a nested worktree's .git file",
+       [](FakeFs& f) { f.file("/home/u/proj/src/.git", "gitdir: /tmp/g\n"); }},
+      {"a new protected name (.vscode)", [](FakeFs& f) { f.dir("/home/u/proj/.vscode"); }},
+      {"core.hooksPath in the repository's config",
+       [](FakeFs& f) { f.file("/home/u/proj/.git/config", "[core]\n\thooksPath = src/hooks\n"); }},
+  };
+  for (const auto& c : cases) {
+    FakeFs disk = project();
+    FsRecorder rec(disk);
+    const std::string before = digest_of(rec);
+    const FsRecord record = rec.take();
+    ASSERT_TRUE(record.holds(disk)) << c.what;
+    EXPECT_EQ(digest_of(disk), before) << c.what;
+    c.change(disk);
+    EXPECT_NE(digest_of(disk), before) << c.what << ": the change does change the plan";
+    EXPECT_FALSE(record.holds(disk)) << c.what;
+  }
+}
+
+}  // namespace
+}  // namespace cordon
