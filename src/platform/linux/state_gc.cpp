@@ -86,7 +86,9 @@ int64_t mtime_of(const PinnedDir& dir, const std::string& name) {
 }
 
 std::string days(int64_t seconds) {
-  if (seconds < 2 * 86400) return std::to_string(std::max<int64_t>(0, seconds) / 3600) + "h";
+  seconds = std::max<int64_t>(0, seconds);
+  if (seconds < 2 * 3600) return std::to_string(seconds / 60) + "m";
+  if (seconds < 2 * 86400) return std::to_string(seconds / 3600) + "h";
   return std::to_string(seconds / 86400) + "d";
 }
 
