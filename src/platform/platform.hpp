@@ -68,6 +68,16 @@ struct ReviewRequest {
 };
 [[nodiscard]] Result<int> review(const ReviewRequest& request);
 
+// `cordon gc`: removes the per-workspace state (private /tmp, records, locks) of
+// workspaces that no longer exist or had no run for --older-than (docs/policy.md).
+struct GcRequest {
+  bool dry_run = false;  // --dry-run: say what would go, change nothing
+  bool list = false;     // --list: every workspace's state, change nothing
+  bool json = false;
+  std::optional<std::string> older_than;  // --older-than 30d (the default)
+};
+[[nodiscard]] Result<int> gc(const GcRequest& request);
+
 // The `review_changes` tool of `cordon mcp --review` (docs/review.md): the summary of the
 // change set `id` (the JSON of `cordon review show --json`) and, with `diff`, the unified
 // diff of `paths` (workspace-relative; empty: every change) in "diff", cut at

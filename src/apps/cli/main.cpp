@@ -230,6 +230,12 @@ int main(int argc, char** argv) {
     return *r;
   }
 
+  if (req.command == cordon::cli::Command::Gc) {
+    auto r = cordon::platform::gc(req.gc_request);
+    if (!r) return fail(r.error(), 1);
+    return *r;
+  }
+
   if (req.command == cordon::cli::Command::Review) {
     auto r = cordon::platform::review(req.review_request);
     if (!r) return fail(r.error(), 1);

@@ -86,7 +86,10 @@ std::string man_page(const CLI::App& app, const std::string& version) {
   out +=
       ".SH FILES\n.TP\n\\fI~/.config/cordon/config.toml\\fR\nthe user's configuration "
       "(\\fB$XDG_CONFIG_HOME/cordon/config.toml\\fR when set)\n"
-      ".TP\n\\fIWORKSPACE/.cordon/config.toml\\fR\nthe project's configuration (it can only narrow)\n";
+      ".TP\n\\fIWORKSPACE/.cordon/config.toml\\fR\nthe project's configuration (it can only narrow)\n"
+      ".TP\n\\fI~/.local/state/cordon\\fR\ncordon's state (\\fB$XDG_STATE_HOME/cordon\\fR when set): each "
+      "workspace's private /tmp, kept between runs; \\fBcordon gc\\fR removes those of deleted workspaces "
+      "and of workspaces with no run for 30 days (\\fB\\-\\-older\\-than\\fR), never one in use\n";
   out +=
       ".SH SEE ALSO\n\\fBbwrap\\fR(1), \\fBlandlock\\fR(7), \\fBseccomp\\fR(2); the policy reference, "
       "architecture and agent integration notes in \\fIshare/doc/cordon\\fR under the installation prefix "

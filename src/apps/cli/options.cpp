@@ -165,6 +165,8 @@ Usage:
   cordon mcp [--review] [OPTIONS]         serve MCP on stdio (a run_command tool)
   cordon run --review [ID] -- CMD         stage the workspace's writes in a change set
   cordon review list|show|diff|apply|discard|gc [ID] [PATH...]   review a change set
+  cordon gc [--dry-run|--list] [--older-than 30d]   remove the private /tmp (and other
+                                          state) of deleted or unused workspaces
   cordon setup                            one-time host setup (needs root)
   cordon -c 'COMMAND'                     as a shell ($SHELL -c): cordon run -- /bin/sh -c COMMAND
 
@@ -331,6 +333,17 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
   review->add_option("--older-than", older_than, "gc: remove change sets older than AGE (7d, 12h, 30m)");
   review->add_option("args", review_args, "ACTION [ID] [PATH...]");
 
+  auto* gc = app.add_subcommand(
+      "gc",
+      "remove the per-workspace state (private /tmp, records, locks) of workspaces that no longer exist or "
+      "had no run for --older-than; never of one in use (docs/policy.md)");
+  gc->add_flag("--dry-run", req.gc_request.dry_run, "say what would be removed, remove nothing");
+  gc->add_flag("--list", req.gc_request.list, "list every workspace's state and its verdict, remove nothing");
+  std::string gc_older_than;
+  gc->add_option("--older-than", gc_older_than,
+                 "AGE (30d, 12h, 0s): also remove the state of workspaces with no run for AGE (default 30d)");
+  gc->add_flag("--json", req.gc_request.json, "machine-readable output");
+
   auto* setup = app.add_subcommand("setup", "one-time host setup (needs root)");
   // Everything after `setup` is passed on verbatim and in order ("--proxy-ports 1-2").
   setup->prefix_command();
@@ -368,7 +381,7 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
   } catch (const CLI::CallForHelp&) {
     req.command = Command::Help;
     req.help_text = overview_help();
-    for (auto* sub : {run, explain, check, mcp, review, setup})
+    for (auto* sub : {run, explain, check, mcp, review, gc, setup})
       if (sub->parsed()) req.help_text = sub->help();
     return req;
   } catch (const CLI::CallForVersion&) {
@@ -437,6 +450,10 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
                          "cordon review list shows them");
     if (!older_than.empty()) req.review_request.older_than = older_than;
     req.review_request.json = req.json;
+    return req;
+  } else if (gc->parsed()) {
+    req.command = Command::Gc;
+    if (!gc_older_than.empty()) req.gc_request.older_than = gc_older_than;
     return req;
   } else if (explain->parsed()) {
     req.command = Command::Explain, chosen = &explain_opts, chosen_app = explain;

@@ -21,7 +21,7 @@
 
 namespace cordon::cli {
 
-enum class Command { Run, Explain, Check, Setup, Mcp, Review, Help };
+enum class Command { Run, Explain, Check, Setup, Mcp, Review, Gc, Help };
 
 struct CliRequest {
   Command command = Command::Help;
@@ -43,6 +43,7 @@ struct CliRequest {
   bool review_all = false;                 // cordon run --review-all (implies --review)
   std::optional<std::string> review;       // cordon run --review [ID] ("" = a new change set)
   platform::ReviewRequest review_request;  // cordon review ACTION ...
+  platform::GcRequest gc_request;          // cordon gc [--dry-run|--list] [--older-than AGE]
   std::optional<std::string> learn_file;   // cordon run --learn FILE
   int ask_timeout_seconds = 60;            // cordon run|mcp --ask-timeout SECONDS
   std::optional<int> ask_fd;               // cordon run --ask-fd N (internal to cordon mcp --ask)

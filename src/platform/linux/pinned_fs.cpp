@@ -220,4 +220,150 @@ Status remove_empty_dir(const PinnedDir& dir, const std::string& name) {
   return Ok{};
 }
 
+namespace {
+
+// fchmodat2 (Linux 6.6) acts on the O_PATH descriptor itself (AT_EMPTY_PATH); before
+// it, /proc/self/fd/N names that same inode. The syscall number is the same on every
+// architecture.
+constexpr long kSysFchmodat2 = 452;
+
+int chmod_pinned(int fd, mode_t mode) {
+  if (::syscall(kSysFchmodat2, fd, "", mode, AT_EMPTY_PATH) == 0) return 0;
+  if (errno != ENOSYS) return -1;
+  return ::chmod(("/proc/self/fd/" + std::to_string(fd)).c_str(), mode);
+}
+
+std::string random_hex() {
+  uint64_t nonce = 0;
+  if (::getrandom(&nonce, sizeof nonce, 0) != static_cast<ssize_t>(sizeof nonce)) nonce = ::getpid();
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(nonce));
+  return hex;
+}
+
+// One directory of the tree being removed: its descriptor and the names listed in it.
+struct Level {
+  UniqueFd fd;  // O_RDONLY | O_DIRECTORY, opened beneath the level above
+  std::string name;
+  std::string path;  // for messages
+  std::vector<std::string> names;
+  size_t next = 0;
+  int listings = 0;
+};
+
+// Lists `level` again from the start, counting the names against the budget.
+Status list_level(Level& level, size_t& listed, size_t max_entries) {
+  UniqueFd fd(openat2_beneath(level.fd.get(), ".", O_RDONLY | O_DIRECTORY, 0));
+  if (!fd.valid()) return os_error("openat2", level.path, errno, hint_for(errno));
+  std::unique_ptr<DIR, DirCloser> d(::fdopendir(fd.get()));
+  if (!d) return os_error("fdopendir", level.path, errno);
+  fd.release();  // owned by the DIR now
+  level.names.clear();
+  level.next = 0;
+  ++level.listings;
+  errno = 0;
+  while (dirent* e = ::readdir(d.get())) {
+    const std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    if (++listed > max_entries)
+      return refused("readdir", level.path, E2BIG,
+                     "more than " + std::to_string(max_entries) + " names in the tree: left in place");
+    level.names.push_back(name);
+    errno = 0;
+  }
+  if (errno != 0) return os_error("readdir", level.path, errno);
+  return Ok{};
+}
+
+// Opens the directory `name` beneath `parent` for listing. Pinned by O_PATH first: a
+// directory the command left without read or write permission is checked and given
+// them on the very inode that is then opened.
+Result<Level> enter(int parent, const std::string& name, const std::string& path) {
+  UniqueFd pin(openat2_beneath(parent, name, O_PATH | O_DIRECTORY, 0));
+  if (!pin.valid())
+    return refused("openat2", path, errno,
+                   errno == EXDEV   ? "a mount point: not descended into"
+                   : errno == ELOOP ? "a symlink appeared in place of a directory: not followed"
+                                    : hint_for(errno));
+  struct stat st {};
+  if (::fstat(pin.get(), &st) != 0) return os_error("fstat", path, errno);
+  if ((st.st_mode & 0700) != 0700 && ::geteuid() != 0) {
+    if (st.st_uid != ::geteuid()) return refused("chmod", path, EACCES, "a directory of another user");
+    if (chmod_pinned(pin.get(), (st.st_mode & 07777) | 0700) != 0) return os_error("fchmodat2", path, errno);
+  }
+  Level level;
+  level.fd.reset(openat2_beneath(pin.get(), ".", O_RDONLY | O_DIRECTORY, 0));
+  if (!level.fd.valid()) return os_error("openat2", path, errno, hint_for(errno));
+  level.name = name;
+  level.path = path;
+  return level;
+}
+
+}  // namespace
+
+Status remove_tree(const PinnedDir& dir, const std::string& name, const PinnedDir& spill,
+                   const RemoveLimits& limits, size_t& removed) {
+  if (!is_single_name(name)) return refused("unlinkat", join(dir, name), EINVAL, "not a single name");
+  auto top = stat_entry(dir, name);
+  if (!top) return top.error();
+  if (!S_ISDIR(top->st_mode)) {
+    if (::unlinkat(dir.fd(), name.c_str(), 0) != 0) return os_error("unlinkat", join(dir, name), errno);
+    ++removed;
+    return Ok{};
+  }
+  size_t listed = 0;
+  std::vector<Level> stack;
+  auto descend = [&](int parent, const std::string& n, const std::string& path) -> Status {
+    auto level = enter(parent, n, path);
+    if (!level) return level.error();
+    if (auto st = list_level(*level, listed, limits.max_entries); !st) return st;
+    stack.push_back(std::move(*level));
+    return Ok{};
+  };
+  if (auto st = descend(dir.fd(), name, join(dir, name)); !st) return st;
+  while (!stack.empty()) {
+    Level& level = stack.back();
+    if (level.next < level.names.size()) {
+      const std::string n = level.names[level.next++];
+      const std::string path = level.path + "/" + n;
+      struct stat st {};
+      if (::fstatat(level.fd.get(), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) continue;  // removed meanwhile
+        return os_error("fstatat", path, errno);
+      }
+      if (!S_ISDIR(st.st_mode)) {
+        // Only the name goes: a link is not followed, a FIFO or device never opened.
+        if (::unlinkat(level.fd.get(), n.c_str(), 0) != 0 && errno != ENOENT)
+          return refused("unlinkat", path, errno, errno == EBUSY ? "a mount point" : "");
+        ++removed;
+        continue;
+      }
+      if (stack.size() >= static_cast<size_t>(limits.max_depth)) {
+        // Too deep to hold a descriptor per level: moved aside, removed as a tree of its own.
+        const std::string to = "deep." + random_hex();
+        if (::renameat2(level.fd.get(), n.c_str(), spill.fd(), to.c_str(), RENAME_NOREPLACE) != 0)
+          return os_error("renameat2", path, errno);
+        continue;
+      }
+      if (auto entered = descend(level.fd.get(), n, path); !entered) return entered;
+      continue;
+    }
+    // Every listed name is gone: the directory itself, from its parent's descriptor.
+    const int parent = stack.size() >= 2 ? stack[stack.size() - 2].fd.get() : dir.fd();
+    if (::unlinkat(parent, level.name.c_str(), AT_REMOVEDIR) == 0) {
+      ++removed;
+      stack.pop_back();
+      continue;
+    }
+    // Written to meanwhile (a process of the run still alive): listed again, a few times.
+    if (errno != ENOTEMPTY || level.listings >= 4)
+      return refused("unlinkat", level.path, errno,
+                     errno == ENOTEMPTY ? "something keeps writing into it"
+                     : errno == EBUSY   ? "a mount point"
+                                        : "");
+    if (auto st = list_level(level, listed, limits.max_entries); !st) return st;
+  }
+  return Ok{};
+}
+
 }  // namespace cordon

@@ -82,4 +82,24 @@ int openat2_beneath(int dirfd, const std::string& relative, int flags, mode_t mo
 // non-empty directory is left alone, ENOTDIR / ENOTEMPTY).
 [[nodiscard]] Status remove_empty_dir(const PinnedDir& dir, const std::string& name);
 
+// What remove_tree() may do: it holds one descriptor per level, and lists at most
+// `max_entries` names in all (a command can make a tree of any size).
+struct RemoveLimits {
+  int max_depth = 64;
+  size_t max_entries = 10'000'000;
+};
+
+// Removes `name` beneath `dir` and everything below it, for a tree the sandbox could
+// write (still writing it, even): every directory is opened beneath its parent's
+// descriptor (openat2: no link followed, no mount crossed, O_NONBLOCK), every other
+// entry (a link, FIFO, socket, device) is only unlinked, never opened. A directory
+// whose owner left it without rwx is given them first (it must be ours). A directory
+// deeper than `max_depth` is moved to `spill` (a fresh name beneath it) instead of
+// descended into, so the caller can remove it as a tree of its own: the depth of a
+// tree costs descriptors only up to the limit. Fails (naming the path) on a mount
+// point, a foreign directory cordon cannot enter, or more than `max_entries` names;
+// what is left stays in place. `removed` counts the names removed.
+[[nodiscard]] Status remove_tree(const PinnedDir& dir, const std::string& name, const PinnedDir& spill,
+                                 const RemoveLimits& limits, size_t& removed);
+
 }  // namespace cordon

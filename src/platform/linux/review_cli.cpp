@@ -16,6 +16,7 @@
 #include "platform/linux/review_changes.hpp"
 #include "platform/linux/review_diff.hpp"
 #include "platform/linux/review_store.hpp"
+#include "platform/linux/state_gc.hpp"
 #include "platform/platform.hpp"
 
 namespace cordon::platform {
@@ -43,20 +44,6 @@ std::string age_text(int64_t created) {
   if (s < 7200) return std::to_string(s / 60) + "m";
   if (s < 172800) return std::to_string(s / 3600) + "h";
   return std::to_string(s / 86400) + "d";
-}
-
-Result<int64_t> parse_age(const std::string& text) {
-  if (text.empty()) return usage_error("--older-than", "needs a duration", "e.g. 7d, 12h, 30m");
-  char unit = text.back();
-  std::string digits = text;
-  int64_t mult = 1;
-  if (unit == 'd' || unit == 'h' || unit == 'm' || unit == 's') {
-    digits.pop_back();
-    mult = unit == 'd' ? 86400 : unit == 'h' ? 3600 : unit == 'm' ? 60 : 1;
-  }
-  if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos)
-    return usage_error("--older-than", "invalid duration '" + text + "'", "e.g. 7d, 12h, 30m");
-  return std::stoll(digits) * mult;
 }
 
 void print_json(const nlohmann::json& j) {

@@ -107,17 +107,66 @@ Result<std::string> state_key(const std::string& root) {
   return usage_error("state", "cannot create '" + path + "'", "check the state directory");
 }
 
+// Records that a run uses the workspace named `key` now: the record's mtime. Written
+// once (a temporary name renamed into place, so a reader sees all of it or nothing).
+Status note_use(const std::string& root, const std::string& key, const std::string& workspace) {
+  const std::string record = paths::join(root, "workspaces/" + key);
+  if (::utimensat(AT_FDCWD, record.c_str(), nullptr, AT_SYMLINK_NOFOLLOW) == 0) return Ok{};
+  if (errno != ENOENT) return os_error("utimensat", record, errno);
+  if (auto st = mkdirs(paths::join(root, "workspaces"), 0700); !st) return st.error();
+  const std::string tmp = record + ".new-" + std::to_string(::getpid());
+  UniqueFd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!out.valid()) return os_error("open", tmp, errno);
+  const std::string text = workspace + "\n";
+  const bool written = ::write(out.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  out.reset();
+  if (!written || ::rename(tmp.c_str(), record.c_str()) != 0) {
+    const int code = written ? errno : EIO;
+    ::unlink(tmp.c_str());
+    return os_error(written ? "rename" : "write", record, code);
+  }
+  return Ok{};
+}
+
+// Opens `path` and locks it shared; again when `cordon gc` removed the file between the
+// open and the lock (a lock on a file no longer named excludes nobody).
+Result<UniqueFd> lock_shared(const std::string& path) {
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd.valid()) return os_error("open", path, errno);
+    if (::flock(fd.get(), LOCK_SH) != 0) return os_error("flock(LOCK_SH)", path, errno);
+    struct stat held {
+    }, named{};
+    if (::fstat(fd.get(), &held) == 0 && ::lstat(path.c_str(), &named) == 0 && held.st_ino == named.st_ino &&
+        held.st_dev == named.st_dev)
+      return fd;
+  }
+  return usage_error("state", "the lock '" + path + "' keeps being replaced", "is a cordon gc looping?");
+}
+
 }  // namespace
+
+std::string state_root_path(const std::string& home, unsigned uid) {
+  const char* xdg = std::getenv("XDG_STATE_HOME");
+  if (xdg && paths::is_absolute(xdg)) return paths::join(xdg, "cordon");
+  if (!home.empty()) return paths::join(home, ".local/state/cordon");
+  return "/tmp/cordon-" + std::to_string(uid);
+}
+
+std::string state_name(const std::string& secret, const std::string& workspace) {
+  return hash_hex(secret + workspace) + hash_hex(workspace + secret);
+}
+
+Result<std::string> read_state_key(const std::string& root) {
+  struct stat st {};
+  const std::string path = paths::join(root, "key");
+  if (::lstat(path.c_str(), &st) != 0) return os_error("lstat", path, errno);
+  return state_key(root);
+}
 
 Result<StateDirs> prepare_state(const std::string& workspace, const std::string& home, unsigned uid) {
   StateDirs s;
-  const char* xdg = std::getenv("XDG_STATE_HOME");
-  if (xdg && paths::is_absolute(xdg))
-    s.root = paths::join(xdg, "cordon");
-  else if (!home.empty())
-    s.root = paths::join(home, ".local/state/cordon");
-  else
-    s.root = "/tmp/cordon-" + std::to_string(uid);
+  s.root = state_root_path(home, uid);
   // Checked before anything is created (bad input changes nothing), as the kernel resolves
   // the path: XDG_STATE_HOME=/proc/self/cwd/x or a symlink can name the workspace in disguise.
   char real_ws[PATH_MAX];
@@ -146,8 +195,10 @@ Result<StateDirs> prepare_state(const std::string& workspace, const std::string&
   auto secret = state_key(s.root);
   if (!secret) return secret.error();
   s.secret = *secret;
-  s.key = hash_hex(*secret + workspace) + hash_hex(workspace + *secret);
+  s.key = state_name(*secret, workspace);
   s.private_tmp = paths::join(s.root, "tmp/" + s.key);
+  // Before the private /tmp is made: a gc that decides after this sees the use.
+  if (auto st = note_use(s.root, s.key, workspace); !st) return st.error();
   if (auto st = mkdirs(s.private_tmp, 0700); !st) return st.error();
   if (auto st = check_owned(s.private_tmp, uid); !st) return st.error();
   return s;
@@ -158,18 +209,23 @@ Result<PlaceholderGuard> PlaceholderGuard::hold(const StateDirs& state,
   PlaceholderGuard g;
   g.create_path_ = paths::join(state.root, "locks/" + state.key + ".create");
   g.ledger_ = paths::join(state.root, "placeholders/" + state.key);
+  std::vector<std::string> names{state.key};  // the private /tmp's (usually also the workspace root's)
   for (const auto& root : roots) {
     char real[PATH_MAX];
-    const std::string r = ::realpath(root.c_str(), real) ? std::string(real) : root;
-    const std::string path =
-        paths::join(state.root, "locks/" + hash_hex(state.secret + r) + hash_hex(r + state.secret) + ".lock");
-    if (std::find(g.lock_paths_.begin(), g.lock_paths_.end(), path) != g.lock_paths_.end()) continue;
-    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (!fd.valid()) return os_error("open", path, errno);
-    if (::flock(fd.get(), LOCK_SH) != 0) return os_error("flock(LOCK_SH)", path, errno);
-    g.lock_paths_.push_back(path);
-    g.in_use_.push_back(std::move(fd));
+    names.push_back(state_name(state.secret, ::realpath(root.c_str(), real) ? std::string(real) : root));
   }
+  for (const auto& name : names) {
+    const std::string path = paths::join(state.root, "locks/" + name + ".lock");
+    if (std::find(g.lock_paths_.begin(), g.lock_paths_.end(), path) != g.lock_paths_.end()) continue;
+    auto fd = lock_shared(path);
+    if (!fd) return fd.error();
+    g.lock_paths_.push_back(path);
+    g.in_use_.push_back(std::move(*fd));
+  }
+  // A gc may have taken the private /tmp out of use after prepare_state() and before
+  // the lock: made again, empty (it had not been used for the gc's age).
+  if (::mkdir(state.private_tmp.c_str(), 0700) != 0 && errno != EEXIST)
+    return os_error("mkdir", state.private_tmp, errno);
   return g;
 }
 

@@ -4,8 +4,11 @@
 //   $XDG_STATE_HOME/cordon (default ~/.local/state/cordon), mode 0700
 //     key                        32 random bytes: the names below are keyed hashes
 //     tmp/<hash>/                private /tmp of one workspace, persists across runs
+//     workspaces/<hash>          the workspace's path; its mtime: the last run there
 //     locks/<hash>.lock          per writable root: shared while a run may mount in it
+//                                (and per workspace, <hash> as in tmp/: `cordon gc`)
 //     placeholders/<hash>        per workspace: paths cordon created and must remove
+//     trash/                     what `cordon gc` took out of use and is removing
 // The whole directory is hidden inside the sandbox (plan/linux_planner.cpp, "cordon's
 // state"); a run reaches only its own workspace's private /tmp.
 #pragma once
@@ -26,6 +29,18 @@ struct StateDirs {
   std::string secret;       // the key of the names (never shown inside the sandbox)
 };
 
+// The state directory for `home` and `uid`, as named (XDG_STATE_HOME/cordon,
+// HOME/.local/state/cordon, else /tmp/cordon-UID); not created, not resolved.
+std::string state_root_path(const std::string& home, unsigned uid);
+
+// The keyed name of `workspace` under the state directory whose key is `secret`.
+std::string state_name(const std::string& secret, const std::string& workspace);
+
+// Reads the state directory's key (made by the first run); ENOENT when there is none.
+[[nodiscard]] Result<std::string> read_state_key(const std::string& root);
+
+// Creates the state directory and this workspace's private /tmp, and records the use
+// (workspaces/<hash>: one utimensat per run, the record written once).
 [[nodiscard]] Result<StateDirs> prepare_state(const std::string& workspace, const std::string& home,
                                               unsigned uid);
 
@@ -47,8 +62,11 @@ class PlaceholderGuard {
   PlaceholderGuard(PlaceholderGuard&&) = default;
   PlaceholderGuard& operator=(PlaceholderGuard&&) = default;
   ~PlaceholderGuard();
-  // Takes the shared "in use" lock. Call before planning: the plan decides which
-  // placeholders exist, and no cleaner may remove one between planning and mounting.
+  // Takes the shared "in use" locks: one per root, and the workspace's own (locks/<hash>
+  // of its private /tmp), which keeps `cordon gc` away from that /tmp; then makes the
+  // private /tmp again if a gc took it out of use before the lock was held. Call before
+  // planning: the plan decides which placeholders exist, and no cleaner may remove one
+  // between planning and mounting.
   [[nodiscard]] static Result<PlaceholderGuard> hold(const StateDirs& state,
                                                      const std::vector<std::string>& roots);
   // Creates the missing placeholders of a plan (ledger first, under the create lock).

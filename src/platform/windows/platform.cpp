@@ -363,6 +363,10 @@ Result<nlohmann::json> review_report(const ReviewReportRequest&) {
   return usage_error("review_changes", "change sets are Linux only for now (docs/review.md)");
 }
 
+Result<int> gc(const GcRequest&) {
+  return usage_error("gc", "is Linux only for now (docs/policy.md)");
+}
+
 Result<int> review(const ReviewRequest&) {
   return usage_error("review", "change sets are Linux only for now (docs/review.md has the Windows design)");
 }
