@@ -118,6 +118,8 @@ int main(int argc, char** argv) {
     for (size_t at; (at = screen.find(end_of_question, seen)) != std::string::npos;) {
       seen = at + end_of_question.size();
       ++questions;
+      // cordon takes a key only after 500 ms with none (ask.cpp): a user reads first.
+      usleep(600 * 1000);
       (void)!write(master, &key, 1);
     }
     if (waitpid(pid, &status, WNOHANG) == pid) break;

@@ -38,7 +38,8 @@ std::vector<std::string> python(const std::string& code) {
 
 std::string ask_unavailable(const Sandbox& box) {
   static const std::string why = [&] {
-    Outcome o = cordon_sh(box.ws.path(), "true", {"--learn", box.ws / "probe.toml"}, "", box.env());
+    OutsideDir kept;  // what --learn writes: outside the writable roots
+    Outcome o = cordon_sh(box.ws.path(), "true", {"--learn", kept / "probe.toml"}, "", box.env());
     if (o.code == 0) return std::string();
     return "cordon run --learn cannot work here: " + o.err;
   }();
@@ -90,9 +91,9 @@ TEST(AskNetwork, ALoopbackPortGrantedForTheRunAndASiblingPortStaysRefused) {
       term.expect(kQuestion + std::string("connect to 127.0.0.1:") + a + " (the host's loopback port " + a))
       << term.screen();
   ASSERT_TRUE(term.expect("[r] allow port " + a + " for this run")) << term.screen();
-  term.send("r");
+  term.answer("r");
   ASSERT_TRUE(term.expect(kQuestion + std::string("connect to 127.0.0.1:") + b)) << term.screen();
-  term.send("n");
+  term.answer("n");
   EXPECT_EQ(term.wait(), 0) << term.screen();
   EXPECT_TRUE(contains(term.screen(), "got first")) << term.screen();
   EXPECT_TRUE(contains(term.screen(), "got second")) << term.screen();
@@ -130,7 +131,7 @@ TEST(AskNetwork, AlwaysWritesOneLocalhostPortRuleAndTheNextRunAsksNothing) {
              box.ws.path(), box.env());
   ASSERT_TRUE(term.expect("[a] allow port " + p + " always (network.allow_localhost in " + config + ")"))
       << term.screen();
-  term.send("a");
+  term.answer("a");
   EXPECT_EQ(term.wait(), 0) << term.screen();
   EXPECT_TRUE(contains(term.screen(), "got one")) << term.screen();
   EXPECT_TRUE(contains(term.screen(),
@@ -161,7 +162,7 @@ TEST(AskNetwork, DenyAndNoAnswerRefuseTheConnectAndTheServersSeeNothing) {
              box.ws.path(), box.env());
   ASSERT_TRUE(term.expect(kQuestion + std::string("connect to 127.0.0.1:") + denied.port_text()))
       << term.screen();
-  term.send("n");
+  term.answer("n");
   ASSERT_TRUE(term.expect(kQuestion + std::string("connect to 127.0.0.1:") + unanswered.port_text()))
       << term.screen();
   ASSERT_TRUE(term.expect("no answer: denied", 10000)) << term.screen();
@@ -200,9 +201,9 @@ TEST(AskNetwork, AProxiedHostGrantedMidRunThenReachedDirectlyAndAnotherDenied) {
                           " (not in the allowlist; through cordon's proxy)"))
       << term.screen();
   ASSERT_TRUE(term.expect("[r] allow good.test for this run")) << term.screen();
-  term.send("r");
+  term.answer("r");
   ASSERT_TRUE(term.expect(kQuestion + std::string("connect to bad.test:"))) << term.screen();
-  term.send("n");
+  term.answer("n");
   EXPECT_EQ(term.wait(), 0) << term.screen();
   EXPECT_TRUE(contains(term.screen(), "hello granted host")) << term.screen();
   EXPECT_TRUE(contains(term.screen(), "curl=0")) << term.screen();
@@ -232,7 +233,7 @@ TEST(AskNetwork, AGrantedNameThatResolvesToAPrivateAddressIsStillRefused) {
   term.start(cordon_argv({"--ask", "--net", "proxy"}, {"sh", "-c", script}), box.ws.path(),
              box.env({kTestResolve}));
   ASSERT_TRUE(term.expect(kQuestion + std::string("connect to private.test:80"))) << term.screen();
-  term.send("r");
+  term.answer("r");
   EXPECT_EQ(term.wait(), 0) << term.screen();
   EXPECT_TRUE(contains(term.screen(), "private=403")) << term.screen();
   EXPECT_TRUE(contains(term.screen(), "no such host")) << term.screen();
@@ -246,11 +247,15 @@ TEST(AskNetwork, LearnOneHostAndOnePortThenThePolicyRunsWithoutAQuestion) {
   SKIP_WITHOUT("curl");
   TestServer http(true, "learned host\n"), port(false);
   ASSERT_TRUE(http.ok() && port.ok());
-  const std::string frag = box.ws / "learned.toml";
+  OutsideDir kept;  // what --learn writes: outside the writable roots
+  const std::string frag = kept / "learned.toml";
   const std::string script = "curl -sS --max-time 30 http://good.test:" + http.port_text() +
                              "/ && python3 -c " + sh_quote(py_connect(port.port(), "learned"));
-  Outcome learn = box.run(script, {"--net", "proxy", "--learn", frag});
+  // private.test is granted, then refused by the private-address guard: no rule for it.
+  Outcome learn =
+      box.run("curl -sS --max-time 30 http://private.test/; " + script, {"--net", "proxy", "--learn", frag});
   ASSERT_EQ(learn.code, 0) << learn.err;
+  EXPECT_TRUE(contains(learn.err, "cordon: learn: allowed connect private.test:80")) << learn.err;
   EXPECT_TRUE(contains(learn.out, "learned host")) << learn.out;
   EXPECT_TRUE(contains(learn.out, "got learned")) << learn.out;
   EXPECT_TRUE(contains(learn.err, "cordon: learn: allowed connect good.test:" + http.port_text()))
@@ -260,6 +265,7 @@ TEST(AskNetwork, LearnOneHostAndOnePortThenThePolicyRunsWithoutAQuestion) {
   const std::string text = read_file(frag);
   EXPECT_TRUE(contains(text, "[network]")) << text;
   EXPECT_TRUE(contains(text, "\"good.test\",")) << text;
+  EXPECT_FALSE(contains(text, "private.test")) << text;
   EXPECT_TRUE(contains(text, "allow_localhost = [")) << text;
   EXPECT_TRUE(contains(text, "  " + port.port_text() + ",")) << text;
   EXPECT_TRUE(contains(text, "# 1 time: connect 127.0.0.1:" + port.port_text())) << text;
@@ -311,7 +317,7 @@ TEST(AskNetwork, ARacingThreadRewritingTheAddressCannotRedirectTheGrant) {
   ASSERT_TRUE(term.expect(kQuestion + std::string("connect to 127.0.0.1:") + asked.port_text()))
       << term.screen();
   ::usleep(1500 * 1000);  // the racing thread rewrites the port all along
-  term.send("o");
+  term.answer("o");
   EXPECT_EQ(term.wait(), 0) << term.screen();
   EXPECT_TRUE(contains(term.screen(), "connect 0 0 buffer now " + other.port_text())) << term.screen();
   EXPECT_TRUE(contains(term.screen(), "got raced")) << term.screen();

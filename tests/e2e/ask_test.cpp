@@ -33,7 +33,8 @@ std::vector<std::string> cordon_argv(std::vector<std::string> opts, const std::s
 // notification, openat2): a plain run on this host says whether it can.
 std::string ask_unavailable(const Sandbox& box) {
   static const std::string why = [&] {
-    Outcome o = cordon_sh(box.ws.path(), "true", {"--learn", box.ws / "probe.toml"}, "", box.env());
+    OutsideDir kept;  // what --learn writes: outside the writable roots
+    Outcome o = cordon_sh(box.ws.path(), "true", {"--learn", kept / "probe.toml"}, "", box.env());
     if (o.code == 0) return std::string();
     return "cordon run --learn cannot work here: " + o.err;
   }();
@@ -65,9 +66,9 @@ TEST(Ask, ADirectoryGrantedForTheRunTakesManyFilesAndASiblingStaysRefused) {
   term.start(cordon_argv({"--ask", "--report", box.ws / "r.json"}, script), box.ws.path(), box.env());
   ASSERT_TRUE(term.expect(kQuestion + std::string("mkdir ") + home + "/.npm")) << term.screen();
   ASSERT_TRUE(term.expect("[d] allow " + home + "/.npm for this run")) << term.screen();
-  term.send("d");
+  term.answer("d");
   ASSERT_TRUE(term.expect(kQuestion + std::string("create ") + home + "/sibling/y")) << term.screen();
-  term.send("n");
+  term.answer("n");
   EXPECT_EQ(term.wait(), 0) << term.screen();
   EXPECT_TRUE(contains(term.screen(), "npm-done")) << term.screen();
   EXPECT_EQ(term.count(kQuestion), 2u) << term.screen();  // mkdir -p asked once, the files none
@@ -100,10 +101,10 @@ TEST(Ask, OnceAsksAgainAndForTheRunAsksOnce) {
   // Made by the first answer, written by the second: each asked.
   for (const char* op : {"create ", "write "}) {
     ASSERT_TRUE(term.expect(kQuestion + std::string(op) + home + "/data/once")) << term.screen();
-    term.send("o");
+    term.answer("o");
   }
   ASSERT_TRUE(term.expect(kQuestion + std::string("create ") + home + "/data/run")) << term.screen();
-  term.send("r");
+  term.answer("r");
   EXPECT_EQ(term.wait(), 0) << term.screen();
   EXPECT_EQ(term.count(kQuestion), 3u) << term.screen();
   EXPECT_EQ(read_file(home + "/data/once"), "a1\na2\n");
@@ -125,7 +126,7 @@ TEST(Ask, AlwaysWritesOneRuleAndTheNextRunAsksNothing) {
   ASSERT_TRUE(term.expect(kQuestion + std::string("create ") + home + "/.cache/tool/a")) << term.screen();
   ASSERT_TRUE(term.expect("[a] allow " + home + "/.cache/tool always (a rule in " + config + ")"))
       << term.screen();
-  term.send("a");
+  term.answer("a");
   EXPECT_EQ(term.wait(), 0) << term.screen();
   EXPECT_EQ(term.count(kQuestion), 1u) << term.screen();
   EXPECT_TRUE(contains(term.screen(), "added " + home + "/.cache/tool to filesystem.writable in " + config))
@@ -162,7 +163,7 @@ TEST(Ask, AlwaysNeverWritesAConfigInsideAWritableRoot) {
       cordon_argv({"--ask"}, "echo 1 > \"$HOME/tool/a\" && echo 2 > \"$HOME/tool/b\" && echo ok", false),
       box.ws.path(), env);
   ASSERT_TRUE(term.expect(kQuestion + std::string("create ") + home + "/tool/a")) << term.screen();
-  term.send("a");
+  term.answer("a");
   EXPECT_EQ(term.wait(), 0) << term.screen();
   EXPECT_TRUE(contains(term.screen(), "lies in the writable root")) << term.screen();
   EXPECT_EQ(term.count(kQuestion), 1u) << term.screen();  // still granted for this run
@@ -179,11 +180,38 @@ TEST(Ask, DenyFailsTheCallAndIsNotAskedAgain) {
   const std::string script = "echo 1 > \"$HOME/f\"; a=$?; echo 2 > \"$HOME/f\"; b=$?; echo \"codes $a $b\"";
   term.start(cordon_argv({"--ask"}, script), box.ws.path(), box.env());
   ASSERT_TRUE(term.expect(kQuestion + std::string("create ") + home + "/f")) << term.screen();
-  term.send("n");
+  term.answer("n");
   EXPECT_EQ(term.wait(), 0) << term.screen();
   EXPECT_TRUE(term.expect("codes 2 2")) << term.screen();  // dash: a redirection that fails
   EXPECT_EQ(term.count(kQuestion), 1u) << term.screen();
   EXPECT_FALSE(exists(home + "/f"));
+}
+
+// A command can time a question to the user's typing: the key typed into it just as the
+// question appears, or amid a run of keys, is not an answer. Only a key after a pause is.
+TEST(Ask, AKeyTypedAsTheQuestionAppearsOrAmidTypingIsNotAnAnswer) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  OuterTerminal term;
+  if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
+  const std::string home = box.home.path();
+  term.start(cordon_argv({"--ask", "--report", box.ws / "r.json"}, "echo 1 > \"$HOME/f\"; echo \"code $?\""),
+             box.ws.path(), box.env());
+  ASSERT_TRUE(term.expect(kQuestion + std::string("create ") + home + "/f")) << term.screen();
+  term.send("o");                // at once: typed before the question could be read
+  for (int i = 0; i < 8; ++i) {  // typing on, a key every 150 ms, past the grace after the question
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    term.send(i == 7 ? "r" : "x");
+  }
+  EXPECT_FALSE(term.expect("allowed", 300)) << term.screen();
+  term.answer("n");
+  EXPECT_EQ(term.wait(), 0) << term.screen();
+  EXPECT_TRUE(contains(term.screen(), "denied")) << term.screen();
+  EXPECT_TRUE(contains(term.screen(), "code 2")) << term.screen();
+  EXPECT_FALSE(exists(home + "/f"));
+  const auto r = report_of(box.ws / "r.json");
+  ASSERT_EQ(r["grants"].size(), 1u) << r.dump();
+  EXPECT_EQ(r["grants"][0]["answer"], "deny") << r.dump();
 }
 
 // The command's output reaches the screen through cordon's relay, later than it was
@@ -205,7 +233,7 @@ TEST(Ask, TheQuestionComesAfterTheOutputWrittenBeforeTheCall) {
   const size_t marker = shown.find("marker-before-the-call");
   EXPECT_NE(marker, std::string::npos) << "the question came before the command's earlier output:\n" << shown;
   EXPECT_LT(marker, shown.find(kQuestion)) << shown;
-  term.send("o");
+  term.answer("o");
   EXPECT_EQ(term.wait(), 0) << term.screen();
   EXPECT_TRUE(term.expect("written")) << term.screen();
   EXPECT_EQ(read_file(home + "/f"), "1\n");
@@ -261,9 +289,9 @@ TEST(Ask, AnIdenticalQuestionWaitingGetsTheSameAnswerAndALaterOneIsAsked) {
   ASSERT_TRUE(term.expect(kQuestion + std::string("write ") + file)) << term.screen();
   // Both subshells have made their call by now: the second waits behind the question.
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  term.send("o");
+  term.answer("o");
   ASSERT_TRUE(term.expect(kQuestion + std::string("write ") + file)) << term.screen();
-  term.send("n");
+  term.answer("n");
   EXPECT_EQ(term.wait(), 0) << term.screen();
   EXPECT_TRUE(contains(term.screen(), "later-refused")) << term.screen();
   EXPECT_EQ(term.count(kQuestion), 2u) << term.screen();
@@ -281,6 +309,7 @@ TEST(Ask, AnIdenticalQuestionWaitingGetsTheSameAnswerAndALaterOneIsAsked) {
 // start); a project config cannot turn it on (asking widens), and nothing runs then.
 TEST(Ask, TheUserConfigKeyAsksAndAProjectConfigCannotSetIt) {
   Sandbox box;
+  OutsideDir kept;  // what --learn writes: outside the writable roots
   if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
   OuterTerminal term;
   if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
@@ -297,7 +326,7 @@ TEST(Ask, TheUserConfigKeyAsksAndAProjectConfigCannotSetIt) {
   };
   term.start(with_config({}, "echo granted > \"$HOME/data/f\" && echo wrote"), box.ws.path(), box.env());
   ASSERT_TRUE(term.expect(kQuestion + std::string("create ") + home + "/data/f")) << term.screen();
-  term.send("o");
+  term.answer("o");
   EXPECT_EQ(term.wait(), 0) << term.screen();
   EXPECT_EQ(read_file(home + "/data/f"), "granted\n");
 
@@ -311,7 +340,7 @@ TEST(Ask, TheUserConfigKeyAsksAndAProjectConfigCannotSetIt) {
     EXPECT_FALSE(exists(home + "/data/g"));
     // --learn on the command line wins over the config's ask (no terminal needed).
     argv = {"setsid", "-w"};
-    for (const auto& a : with_config({"--learn", box.ws / "l.toml"}, "echo y > \"$HOME/data/h\""))
+    for (const auto& a : with_config({"--learn", kept / "l.toml"}, "echo y > \"$HOME/data/h\""))
       argv.push_back(a);
     Outcome learned = run_process(argv, box.ws.path(), "", box.env());
     EXPECT_EQ(learned.code, 0) << learned.err;
@@ -406,14 +435,15 @@ TEST(Ask, TheMcpServerNeverAsks) {
 // with the reason, rather than run a command that would be refused anyway.
 TEST(Ask, WithoutUserNamespacesLearnRefusesWithTheReason) {
   Sandbox box;
+  OutsideDir kept;  // what --learn writes: outside the writable roots
   Outcome o = run_process({no_userns_binary(), cordon_binary(), "run", "--no-config", "--best-effort",
-                           "--learn", box.ws / "l.toml", "--", "sh", "-c", "echo ran > ran"},
+                           "--learn", kept / "l.toml", "--", "sh", "-c", "echo ran > ran"},
                           box.ws.path(), "", box.env());
   EXPECT_NE(o.code, 0) << o.err;
   EXPECT_TRUE(contains(o.err, "--learn")) << o.err;
   EXPECT_TRUE(contains(o.err, "cannot work on this host")) << o.err;
   EXPECT_FALSE(exists(box.ws / "ran"));
-  EXPECT_FALSE(exists(box.ws / "l.toml"));
+  EXPECT_FALSE(exists(kept / "l.toml"));
 }
 
 // With --tty never the command would hold the very terminal the question is asked on.
@@ -432,6 +462,7 @@ TEST(Ask, TtyNeverOnATerminalIsRefused) {
 // in both modes.
 TEST(Ask, ProtectedPathsAndSecretsAreNeverAskedNorLearned) {
   Sandbox box;
+  OutsideDir kept;  // what --learn writes: outside the writable roots
   if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
   const std::string home = box.home.path();
   ::mkdir((home + "/.ssh").c_str(), 0700);
@@ -449,7 +480,7 @@ TEST(Ask, ProtectedPathsAndSecretsAreNeverAskedNorLearned) {
       "mkdir -p \"$(dirname \"$HOME/$p\")\" 2>/dev/null; echo evil > \"$HOME/$p\" && echo \"wrote $p\"; "
       "done; "
       "echo finished";
-  Outcome learned = cordon_sh(box.ws.path(), script, {"--learn", box.ws / "l.toml"}, "", box.env());
+  Outcome learned = cordon_sh(box.ws.path(), script, {"--learn", kept / "l.toml"}, "", box.env());
   EXPECT_EQ(learned.code, 0) << learned.err;
   EXPECT_TRUE(contains(learned.out, "finished")) << learned.out;
   EXPECT_FALSE(contains(learned.out, "wrote")) << learned.out;
@@ -474,17 +505,56 @@ TEST(Ask, ProtectedPathsAndSecretsAreNeverAskedNorLearned) {
   EXPECT_EQ(read_file(home + "/.bashrc"), "# rc\n");
 }
 
+// A fragment or a config in a root the run can write may have been edited by an earlier
+// sandboxed run (or shipped by the checkout), yet --policy and --config read it as the
+// user's own layer, which may widen: refused, naming the file and the root, and nothing
+// runs. So is --learn writing there (the command could edit the fragment first).
+TEST(Ask, APolicyConfigOrLearnFileInsideAWritableRootIsRefused) {
+  Sandbox box;
+  OutsideDir kept;
+  ::mkdir((kept / "w").c_str(), 0755);
+  const std::string inside = box.ws / "learned.toml";
+  write_file(inside, "[filesystem]\nwritable = [\"" + kept / "w" + "\"]\n");
+  const std::string in_writable = kept / "w/c.toml";
+  write_file(in_writable, "ask = false\n");
+  const std::vector<std::vector<std::string>> cases = {
+      {"--no-config", "--policy", inside},
+      {"--config", inside},
+      {"--no-config", "--learn", inside},
+      {"--no-config", "--writable", kept / "w", "--policy", in_writable},
+  };
+  for (const auto& opts : cases) {
+    std::vector<std::string> argv = {cordon_binary(), "run"};
+    argv.insert(argv.end(), opts.begin(), opts.end());
+    argv.insert(argv.end(), {"--", "sh", "-c", "echo ran > ran"});
+    Outcome o = run_process(argv, box.ws.path(), "", box.env());
+    const std::string& file = opts.back();
+    EXPECT_NE(o.code, 0) << opts[1] << ": " << o.err;
+    EXPECT_TRUE(contains(o.err, opts[opts.size() - 2])) << o.err;
+    EXPECT_TRUE(contains(o.err, "'" + file + "' lies inside the writable root")) << o.err;
+    EXPECT_TRUE(contains(o.err, file == inside ? box.ws.path() : kept / "w")) << o.err;
+    EXPECT_FALSE(exists(box.ws / "ran")) << opts[1];
+  }
+  // Outside them, the same fragment is read.
+  const std::string outside = kept / "learned.toml";
+  fs::copy_file(inside, outside);
+  Outcome ok = cordon_sh(box.ws.path(), "echo ran > ran", {"--policy", outside}, "", box.env());
+  EXPECT_EQ(ok.code, 0) << ok.err;
+  EXPECT_TRUE(exists(box.ws / "ran"));
+}
+
 // --learn grants and records; the fragment it writes, given back with --policy, runs the
 // same task with no denial and no question.
 TEST(Ask, LearnThenPolicyRunsClean) {
   Sandbox box;
+  OutsideDir kept;  // what --learn writes: outside the writable roots
   if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
   const std::string home = box.home.path();
   ::mkdir((home + "/.cache").c_str(), 0755);
   const std::string script =
       "mkdir -p \"$HOME/.npm/a/b\" && for i in 1 2 3 4 5; do echo $i > \"$HOME/.npm/a/b/f$i\"; done && "
       "mkdir -p \"$HOME/.cache/pip\" && echo p > \"$HOME/.cache/pip/x\" && echo task-ok";
-  const std::string fragment = box.ws / "learned.toml";
+  const std::string fragment = kept / "learned.toml";
   Outcome first = cordon_sh(box.ws.path(), script, {"--learn", fragment}, "", box.env());
   EXPECT_EQ(first.code, 0) << first.err;
   EXPECT_TRUE(contains(first.out, "task-ok")) << first.out;
@@ -532,7 +602,7 @@ TEST(Ask, ARacingThreadCannotRedirectAGrant) {
   while (questions < 200 && term.expect(kQuestion, 20000)) {
     ++questions;
     const std::string line = term.line_after_last_match();
-    term.send(contains(line, home + "/other/") ? "n" : "o");
+    term.answer(contains(line, home + "/other/") ? "n" : "o");
   }
   EXPECT_EQ(term.wait(), 0) << term.screen();
   EXPECT_TRUE(contains(term.screen(), "raced")) << term.screen();
@@ -554,7 +624,7 @@ TEST(Ask, ADirectoryMovedWhileTheQuestionWaitsGetsNothing) {
   term.start(cordon_argv({"--ask"}, "echo x > \"$HOME/g/a/x\" || echo refused"), box.ws.path(), box.env());
   ASSERT_TRUE(term.expect(kQuestion + std::string("create ") + home + "/g/a/x")) << term.screen();
   ASSERT_EQ(::rename((home + "/g/a").c_str(), (home + "/g/moved").c_str()), 0);
-  term.send("o");
+  term.answer("o");
   EXPECT_EQ(term.wait(), 0) << term.screen();
   EXPECT_TRUE(contains(term.screen(), "refused")) << term.screen();
   EXPECT_FALSE(exists(home + "/g/moved/x"));
@@ -576,13 +646,14 @@ TEST(Ask, AHostileNameIsEscapedInThePrompt) {
   const std::string line = term.line_after_last_match();
   EXPECT_TRUE(contains(line, "n\\e]0;pwned\\x07\\nfake")) << line;
   EXPECT_FALSE(contains(line, "\033")) << line;
-  term.send("n");
+  term.answer("n");
   EXPECT_EQ(term.wait(), 0) << term.screen();
 }
 
 // Attacks on the granted directory and the prompt.
 TEST(Ask, LinksFifosDescriptorsAndHostileNamesInLearnMode) {
   Sandbox box;
+  OutsideDir kept;  // what --learn writes: outside the writable roots
   if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
   const std::string home = box.home.path();
   ::mkdir((home + "/cache").c_str(), 0755);
@@ -609,7 +680,7 @@ TEST(Ask, LinksFifosDescriptorsAndHostileNamesInLearnMode) {
       "echo evil > \"$HOME/cache/auto/x.desktop\" && echo wrote-autostart; "
       "echo evil > \"$HOME/cache/etc/cordon-ask-test\" && echo wrote-etc; "
       "echo esc > \"$HOME/cache/$(printf 'e\\033[2Jx')\"; echo done";
-  Outcome o = cordon_sh(box.ws.path(), script, {"--learn", box.ws / "l.toml"}, "", box.env());
+  Outcome o = cordon_sh(box.ws.path(), script, {"--learn", kept / "l.toml"}, "", box.env());
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_TRUE(contains(o.out, "done")) << o.out;
   for (const char* bad : {"wrote-rc", "made-link", "wrote-fifo", "wrote-fd3", "wrote-hard", "made-hardlink",
@@ -637,6 +708,7 @@ TEST(Ask, LinksFifosDescriptorsAndHostileNamesInLearnMode) {
 // device node) at the old name.
 TEST(Ask, ARenameNeverCarriesAProtectedPathInOrOut) {
   Sandbox box;
+  OutsideDir kept;  // what --learn writes: outside the writable roots
   if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
   const std::string home = box.home.path();
   fs::create_directories(home + "/.config");
@@ -655,8 +727,8 @@ TEST(Ask, ARenameNeverCarriesAProtectedPathInOrOut) {
       "mv \"$HOME/a\" \"$HOME/c\" && echo moved-root; " +
       sh_quote(probe) +
       " whiteout \"$HOME/stage/user/evil.service\" \"$HOME/stage/w\" && echo whiteout; echo done";
-  Outcome o = cordon_sh(box.ws.path(), script,
-                        {"--learn", box.ws / "l.toml", "--writable", home + "/a/b/root"}, "", box.env());
+  Outcome o = cordon_sh(box.ws.path(), script, {"--learn", kept / "l.toml", "--writable", home + "/a/b/root"},
+                        "", box.env());
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_TRUE(contains(o.out, "staged")) << o.out << o.err;  // the harmless part is learned
   EXPECT_TRUE(contains(o.out, "done")) << o.out;
@@ -677,6 +749,7 @@ TEST(Ask, ARenameNeverCarriesAProtectedPathInOrOut) {
 // cordon itself and git's config stay out of the command's reach.
 TEST(Ask, ConfigAndBinariesWhereTheEnvironmentPutsThemAreNeverLearned) {
   Sandbox box;
+  OutsideDir kept;  // what --learn writes: outside the writable roots
   if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
   const std::string home = box.home.path();
   const std::string xdg = home + "/xdg";
@@ -702,7 +775,7 @@ TEST(Ask, ConfigAndBinariesWhereTheEnvironmentPutsThemAreNeverLearned) {
       "mv \"$HOME/tools/new\" \"$HOME/tools/cordon-init\" && echo replaced-init; "
       "echo done";
   std::vector<std::string> argv = {
-      exe, "run", "--config", home + "/given.toml", "--learn", box.ws / "l.toml", "--", "sh", "-c", script};
+      exe, "run", "--config", home + "/given.toml", "--learn", kept / "l.toml", "--", "sh", "-c", script};
   Outcome o =
       run_process(argv, box.ws.path(), "",
                   {"HOME=" + home, "XDG_CONFIG_HOME=" + xdg, "XDG_STATE_HOME=" + home + "/.local/state",
@@ -727,6 +800,7 @@ TEST(Ask, ConfigAndBinariesWhereTheEnvironmentPutsThemAreNeverLearned) {
 // protected as its link. Never learned.
 TEST(Ask, StartupFilesThatLinkIntoADotfilesCheckoutAreNeverLearned) {
   Sandbox box;
+  OutsideDir kept;  // what --learn writes: outside the writable roots
   if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
   const std::string home = box.home.path();
   fs::create_directories(home + "/dotfiles/config/git");
@@ -740,7 +814,7 @@ TEST(Ask, StartupFilesThatLinkIntoADotfilesCheckoutAreNeverLearned) {
       "echo evil >> \"$HOME/.config/git/config\" && echo wrote-git; "
       "echo x > \"$HOME/.config/git/attributes\" && echo made-attributes; "
       "echo x > \"$HOME/dotfiles/README\" && echo made-readme; echo done";
-  Outcome o = cordon_sh(box.ws.path(), script, {"--learn", box.ws / "l.toml"}, "", box.env());
+  Outcome o = cordon_sh(box.ws.path(), script, {"--learn", kept / "l.toml"}, "", box.env());
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_TRUE(contains(o.out, "done")) << o.out;
   EXPECT_TRUE(contains(o.out, "made-readme")) << o.out << o.err;  // the rest of the checkout is askable
@@ -772,7 +846,7 @@ TEST(Ask, TheQuestionIsDrawnInPlainTextWhateverTheCommandLeftSet) {
   const std::string between = shown.substr(conceal, question - conceal);
   for (const char* reset : {"\033[0m", "\033(B", "\017", "\033[?7h"})
     EXPECT_TRUE(contains(between, reset)) << "no reset " << reset << " before the question";
-  term.send("n");
+  term.answer("n");
   EXPECT_EQ(term.wait(), 0) << term.screen();
   EXPECT_TRUE(contains(term.screen(), "refused")) << term.screen();
 }

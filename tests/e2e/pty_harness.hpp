@@ -101,6 +101,12 @@ class OuterTerminal {
     ssize_t n = ::write(master_, bytes.data(), bytes.size());
     (void)n;
   }
+  // A key pressed in answer to a question just seen: cordon takes a key only after
+  // 500 ms with none (ask.cpp), as a user reads the question first.
+  void answer(const std::string& key) {
+    ::usleep(700 * 1000);
+    send(key);
+  }
   // Waits (bounded) for cordon's exit; returns its code, -1 on a timeout (then the
   // destructor kills it).
   int wait(int ms = 60000) {

@@ -115,6 +115,20 @@ std::string user_config_path(const std::string& home) {
   return cordon::paths::join(home, ".config/cordon/config.toml");
 }
 
+// The root `file` lies in among the roots the run can write and its workspace (also in
+// read-only mode: a checkout can ship it), "" when none. Compared as the kernel resolves
+// them (a symlink or `..` must not hide that the file is in the checkout), and as given.
+std::string writable_root_holding(const cordon::Policy& policy, const std::string& file) {
+  std::vector<std::string> roots = policy.write_roots();
+  roots.push_back(policy.workspace);
+  std::error_code ec;
+  const auto weak = std::filesystem::weakly_canonical(std::filesystem::path(file), ec);
+  const std::string real = ec ? file : weak.string();
+  for (const auto& root : roots)
+    if (cordon::paths::is_within(real, canonical(root)) || cordon::paths::is_within(file, root)) return root;
+  return {};
+}
+
 // defaults < user config < project config < flags. The project file lives in the
 // workspace, which is only known after the flags and user config are read.
 cordon::Result<cordon::Policy> build_policy(const cordon::cli::CliRequest& req, const std::string& cwd,
@@ -154,22 +168,33 @@ cordon::Result<cordon::Policy> build_policy(const cordon::cli::CliRequest& req, 
   }
   layers.push_back(req.flags);
   auto policy = cordon::resolve(layers, ctx);
-  if (!policy || user_config.empty()) return policy;
+  if (!policy) return policy;
+  // --config FILE and --policy FILE are read as the user's own layer, which may widen: a
+  // file an earlier sandboxed run could have edited (or a checkout ships) is not the
+  // user's word, however it was named.
+  std::vector<std::pair<std::string, std::string>> named;  // option, file
+  if (req.config_file && !req.no_config)
+    named.emplace_back("--config", cordon::paths::is_absolute(*req.config_file)
+                                       ? *req.config_file
+                                       : cordon::paths::join(cwd, *req.config_file));
+  for (const auto& file : req.policy_files)
+    named.emplace_back("--policy", cordon::paths::is_absolute(file) ? file : cordon::paths::join(cwd, file));
+  for (const auto& [option, file] : named)
+    if (const std::string root = writable_root_holding(*policy, file); !root.empty())
+      return cordon::usage_error(
+          option, "'" + file + "' lies inside the writable root '" + root + "'",
+          "a sandboxed command or the repository could have written it: move it outside "
+          "the workspace and the writable roots, and read it before passing it");
+  if (user_config.empty()) return policy;
   // The user config may widen (full access, the network on): found through $HOME or
   // $XDG_CONFIG_HOME, it must not be a file the sandbox could write, nor one a repository
   // ships (a project's .env that an agent loads can point either variable into the
-  // checkout). --config names a file on purpose and is exempt.
-  std::vector<std::string> roots = policy->write_roots();
-  roots.push_back(policy->workspace);  // also in read-only mode: a checkout can ship it
-  // Compared as the kernel resolved them: /proc/self/cwd/..., a symlink or `..` in
-  // $XDG_CONFIG_HOME must not hide that the file is in the checkout.
-  const std::string real_config = canonical(user_config);
-  for (const auto& root : roots)
-    if (cordon::paths::is_within(real_config, canonical(root)) || cordon::paths::is_within(user_config, root))
-      return cordon::usage_error(
-          "config", "the user config '" + user_config + "' lies inside the writable root '" + root + "'",
-          "a repository or a sandboxed command could have written it: check $HOME and $XDG_CONFIG_HOME, or "
-          "pass --config FILE (or --no-config) to choose on purpose");
+  // checkout). --config is checked above.
+  if (const std::string root = writable_root_holding(*policy, user_config); !root.empty())
+    return cordon::usage_error(
+        "config", "the user config '" + user_config + "' lies inside the writable root '" + root + "'",
+        "a repository or a sandboxed command could have written it: check $HOME and $XDG_CONFIG_HOME, or "
+        "pass --config FILE from outside them (or --no-config) to choose on purpose");
   return policy;
 }
 
@@ -282,6 +307,13 @@ int main(int argc, char** argv) {
     run.ask = cordon::platform::AskMode::Learn;
     run.learn_file = cordon::paths::is_absolute(*req.learn_file) ? *req.learn_file
                                                                  : cordon::paths::join(cwd, *req.learn_file);
+    // What it writes is read back with --policy as the user's own layer, which refuses a
+    // file the sandbox could edit: refused here, before the run, rather than after it.
+    if (const std::string root = writable_root_holding(*policy, run.learn_file); !root.empty())
+      return fail(cordon::usage_error(
+          "--learn", "'" + run.learn_file + "' lies inside the writable root '" + root + "'",
+          "the command could edit it before cordon writes it, and --policy refuses "
+          "it: write it outside the workspace and the writable roots"));
   }
   run.ask_timeout_seconds = req.ask_timeout_seconds;
   // "allow always" writes into the user config that was (or would be) read.

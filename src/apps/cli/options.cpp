@@ -256,11 +256,10 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
                   "FILE: grant every operation --ask would ask about WITHOUT ASKING (writes outside the "
                   "writable roots, reads of files added with --deny-read, hosts not on the allowlist, the "
                   "host's loopback ports; each grant is printed), and write a config fragment with the rules "
-                  "that allow them to FILE (use with "
-                  "--policy)");
+                  "that allow them to FILE, outside the workspace and the writable roots (use with --policy)");
   run->add_option("--policy", req.policy_files,
                   "FILE: a cordon config fragment (such as --learn wrote) read after the config files "
-                  "(repeatable)")
+                  "(repeatable; refused inside the workspace or a writable root)")
       ->allow_extra_args(false);
   // Internal to `cordon mcp` (runner.cpp), hidden from --help: the worker's result goes
   // to a descriptor only its parent holds, and the sandbox's init reads the command from

@@ -27,6 +27,12 @@ namespace {
 
 constexpr size_t kMaxGrants = 4096;  // the run's record; past it, counted
 
+// A key counts as an answer only after this long with no key: one typed into the command
+// as the question appeared (a command can time a question to the user's typing), or one
+// of a run of keys still being typed, is the user's typing, not an answer to a question
+// not yet read.
+constexpr std::chrono::milliseconds kAnswerGrace{500};
+
 // Written before a question: the command's output before the call may have left the
 // terminal drawing concealed (SGR 8), in the line-drawing set or without line wrap, and a
 // question shown that way is one the user cannot read, under a fake one the command
@@ -568,6 +574,7 @@ char AskGate::ask_terminal(const AskQuestion& q, const std::string& dir,
   char answer = 0;
   if (write_all(tty_.get(), kPlainText + text)) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(settings_.timeout_seconds);
+    auto quiet_since = std::chrono::steady_clock::now();  // the question drawn, or the last key
     while (!cancelled_ && std::chrono::steady_clock::now() < deadline) {
       if (!pending()) break;
       pollfd p{tty_.get(), POLLIN, 0};
@@ -579,7 +586,11 @@ char AskGate::ask_terminal(const AskQuestion& q, const std::string& dir,
       const ssize_t got = ::read(tty_.get(), buf, sizeof buf);
       if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
       if (got <= 0) break;
-      if (got != 1) continue;  // a burst: a terminal's reply or a paste, not a key press
+      const auto now = std::chrono::steady_clock::now();
+      const bool after_quiet = now - quiet_since >= kAnswerGrace;
+      quiet_since = now;
+      if (!after_quiet) continue;  // typed before the question could be read
+      if (got != 1) continue;      // a burst: a terminal's reply or a paste, not a key press
       const char c = buf[0];
       const bool offered = c == 'o' || c == 'r' || c == 'n' || (c == 'd' && !network && !dir.empty()) ||
                            (c == 'a' && (network || read || !dir.empty()) && !settings_.config_file.empty());

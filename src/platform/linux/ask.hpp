@@ -16,7 +16,9 @@
 // paused both ways (no typed key reaches the command, no output the command writes can
 // make the terminal answer a query into cordon's input), the terminal's input queue is
 // flushed, and only a key that arrives on its own counts (a terminal's answer to a query
-// arrives as a burst). Everything from the sandbox in the prompt is escaped.
+// arrives as a burst), after 500 ms with no key (one typed into the command as the
+// question appeared, or amid a run of keys, is typing, not an answer: a command can time
+// a question to the user's typing). Everything from the sandbox in the prompt is escaped.
 //
 // The gate only decides; never_ask() (plan/ask_rules.hpp) has said the path is one that
 // may be asked about. Answers: once (this call), this path for the run, its directory for

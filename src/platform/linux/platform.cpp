@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <set>
 
 #include "core/result.hpp"
 #include "core/terminal_text.hpp"
@@ -214,8 +215,18 @@ Result<int> run_stages(const Policy& policy, const RunRequest& request, const Li
   }
   const Collected collected = collect_stage(*acquired, *planned, request.report_denials);
   const Summary summary = summarize_stage(policy, *planned, *launched, collected, out);
-  if (request.ask == AskMode::Learn)
-    out.learned_config = learn_fragment(collected.grants, compiled->denial_rules);
+  if (request.ask == AskMode::Learn) {
+    // A host granted, then refused by the proxy's private-address guard (localhost,
+    // metadata.google.internal), was granted for nothing: a rule for it would be dead and
+    // would read as if the command had reached it. Left out of the fragment.
+    std::set<std::string> guarded;
+    for (const auto& r : collected.refused)
+      if (r.reason.rfind(kGuardRefusalPrefix, 0) == 0) guarded.insert(r.host);
+    std::vector<Grant> reached;
+    for (const auto& g : collected.grants)
+      if (g.network != "domain" || !guarded.count(g.rule)) reached.push_back(g);
+    out.learned_config = learn_fragment(reached, compiled->denial_rules);
+  }
   print_lines(summary.lines);
   print_lines(cleanup_stage(std::move(*acquired), std::move(*planned)));
   release_at_exit(std::move(*compiled));  // the supervisor that referred to it is stopped

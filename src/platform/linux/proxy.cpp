@@ -648,7 +648,7 @@ GuardedAddresses guard_addresses(const ProxyOptions& options, const std::string&
   if (first_reason.empty()) {
     g.refusal = "name does not resolve";
   } else {
-    g.refusal = "resolves to a " + first_reason + " address (" + first_address + ")";
+    g.refusal = kGuardRefusalPrefix + first_reason + " address (" + first_address + ")";
     if (!private_host && first_reason != "cloud metadata") g.suggestion = "--allow-private-host " + host;
   }
   return g;

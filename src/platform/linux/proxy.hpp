@@ -48,6 +48,10 @@
 
 namespace cordon {
 
+// How a refusal by the private-address guard begins (its reason; --learn leaves the
+// host out of the fragment).
+inline constexpr const char* kGuardRefusalPrefix = "resolves to a ";
+
 struct ProxyRefusal {
   std::string host;
   uint16_t port = 0;
