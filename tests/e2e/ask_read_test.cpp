@@ -24,7 +24,8 @@ std::vector<std::string> cordon_argv(std::vector<std::string> opts, const std::s
 }
 
 std::string ask_unavailable(const Sandbox& box) {
-  Outcome o = cordon_sh(box.ws.path(), "true", {"--learn", box.ws / "probe.toml"}, "", box.env());
+  OutsideDir kept;  // what --learn writes: outside the writable roots
+  Outcome o = cordon_sh(box.ws.path(), "true", {"--learn", kept / "probe.toml"}, "", box.env());
   return o.code == 0 ? std::string() : "cordon run --learn cannot work here: " + o.err;
 }
 
@@ -63,9 +64,9 @@ TEST(AskRead, ADenyReadFileIsAskedAndGrantedAndASiblingStaysRefused) {
              box.ws.path(), box.env());
   ASSERT_TRUE(term.expect(kQuestion + std::string("read ") + home + "/data/granted.txt (a --deny-read file)"))
       << term.screen();
-  term.send("r");
+  term.answer("r");
   ASSERT_TRUE(term.expect(kQuestion + std::string("read ") + home + "/data/sibling.txt")) << term.screen();
-  term.send("n");
+  term.answer("n");
   EXPECT_EQ(term.wait(), 0) << term.screen();
   const std::string screen = term.screen();
   EXPECT_TRUE(contains(screen, "read-done")) << screen;
@@ -83,6 +84,7 @@ TEST(AskRead, ADenyReadFileIsAskedAndGrantedAndASiblingStaysRefused) {
 // Never asked, in --learn and --ask: the default secret list (even when the user names a
 // file in it again), a protected path the user also denies, a directory the user denies.
 TEST(AskRead, SecretsProtectedPathsAndDirectoriesAreNeverAsked) {
+  OutsideDir kept;  // what --learn writes: outside the writable roots
   Sandbox box;
   if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
   const std::string home = box.home.path();
@@ -99,7 +101,7 @@ TEST(AskRead, SecretsProtectedPathsAndDirectoriesAreNeverAsked) {
   const std::string script =
       "cat \"$HOME/.ssh/id_ed25519\"; cat .vscode/tasks.json; cat \"$HOME/vault/inside\"; "
       "cat \"$HOME/plain\"; echo finished";
-  std::vector<std::string> opts = {"--learn", box.ws / "l.toml"};
+  std::vector<std::string> opts = {"--learn", kept / "l.toml"};
   opts.insert(opts.end(), denies.begin(), denies.end());
   Outcome learned = cordon_sh(box.ws.path(), script, opts, "", box.env());
   EXPECT_EQ(learned.code, 0) << learned.err;
@@ -108,7 +110,7 @@ TEST(AskRead, SecretsProtectedPathsAndDirectoriesAreNeverAsked) {
   for (const char* secret : {"SSH-KEY", "PROTECTED-TASKS", "VAULT-CONTENT"})
     EXPECT_FALSE(contains(learned.out, secret)) << secret;
   EXPECT_FALSE(contains(learned.err, "allowed read")) << learned.err;
-  EXPECT_FALSE(contains(read_file(box.ws / "l.toml"), "allow_read")) << read_file(box.ws / "l.toml");
+  EXPECT_FALSE(contains(read_file(kept / "l.toml"), "allow_read")) << read_file(kept / "l.toml");
 
   OuterTerminal term;
   if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
@@ -125,12 +127,13 @@ TEST(AskRead, SecretsProtectedPathsAndDirectoriesAreNeverAsked) {
 // --learn grants the read and writes a filesystem.allow_read entry; with that fragment a
 // later run reads the file with no question and no denial, the same --deny-read given.
 TEST(AskRead, LearnThenPolicyReadsWithoutAQuestion) {
+  OutsideDir kept;  // what --learn writes: outside the writable roots
   Sandbox box;
   if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
   const std::string home = box.home.path();
   write_file(home + "/token.txt", "LEARNED-CONTENT\n");
   write_file(home + "/other.txt", "OTHER-CONTENT\n");
-  const std::string fragment = box.ws / "learned.toml";
+  const std::string fragment = kept / "learned.toml";
   const std::string script = "cat \"$HOME/token.txt\" && echo task-ok";
   Outcome first =
       cordon_sh(box.ws.path(), script,
@@ -174,7 +177,7 @@ TEST(AskRead, ARacingThreadCannotRedirectAGrantedRead) {
   while (questions < 200 && term.expect(kQuestion, 20000)) {
     ++questions;
     const std::string line = term.line_after_last_match();
-    term.send(contains(line, home + "/refused") ? "n" : "o");
+    term.answer(contains(line, home + "/refused") ? "n" : "o");
   }
   EXPECT_EQ(term.wait(), 0) << term.screen();
   EXPECT_TRUE(contains(term.screen(), "raced")) << term.screen();
@@ -184,6 +187,7 @@ TEST(AskRead, ARacingThreadCannotRedirectAGrantedRead) {
 
 // Links and moves in the workspace, FIFOs and hostile names, in --learn mode.
 TEST(AskRead, LinksMovesFifosAndHostileNamesInLearnMode) {
+  OutsideDir kept;  // what --learn writes: outside the writable roots
   Sandbox box;
   if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
   const std::string home = box.home.path();
@@ -205,7 +209,7 @@ TEST(AskRead, LinksMovesFifosAndHostileNamesInLearnMode) {
       "cat \"$HOME/d/$(printf 'e\\033[2Jx')\"; "
       "mv sub sub2 && cat sub2/moved && echo moved-read; echo done";
   Outcome o = cordon_sh(box.ws.path(), script,
-                        {"--learn", box.ws / "l.toml", "--deny-read", home + "/d/linked", "--deny-read",
+                        {"--learn", kept / "l.toml", "--deny-read", home + "/d/linked", "--deny-read",
                          home + "/d/fifo", "--deny-read", hostile, "--deny-read", box.ws / "sub/moved"},
                         "", box.env());
   EXPECT_EQ(o.code, 0) << o.err;

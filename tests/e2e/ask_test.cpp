@@ -795,6 +795,30 @@ TEST(Ask, ConfigAndBinariesWhereTheEnvironmentPutsThemAreNeverLearned) {
   EXPECT_NE(read_file(home + "/tools/cordon-init"), "evil\n");
 }
 
+// A directory on the user's PATH below the home (~/.cargo/bin, ~/go/bin): a program put
+// there runs later by its name in the user's own shells. Never learned, never asked; a
+// sibling directory off the PATH is learned as usual.
+TEST(Ask, DirectoriesOnThePathAreNeverLearned) {
+  OutsideDir kept;  // what --learn writes: outside the writable roots
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  const std::string home = box.home.path();
+  fs::create_directories(home + "/.cargo/bin");
+  fs::create_directories(home + "/.cargo/registry");
+  const char* inherited = std::getenv("PATH");
+  const std::string path = home + "/.cargo/bin:" + (inherited ? inherited : "/usr/bin:/bin");
+  const std::string script =
+      "echo 'echo evil' > \"$HOME/.cargo/bin/git\" && echo wrote-bin; "
+      "echo x > \"$HOME/.cargo/registry/index\" && echo wrote-registry; echo done";
+  Outcome o = cordon_sh(box.ws.path(), script, {"--learn", kept / "l.toml"}, "", box.env({"PATH=" + path}));
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.out, "done")) << o.out << o.err;
+  EXPECT_TRUE(contains(o.out, "wrote-registry")) << o.out << o.err;
+  EXPECT_FALSE(contains(o.out, "wrote-bin")) << o.out << o.err;
+  EXPECT_FALSE(exists(home + "/.cargo/bin/git"));
+  EXPECT_EQ(read_file(home + "/.cargo/registry/index"), "x\n");
+}
+
 // A startup file or config directory that links into a dotfiles checkout (GNU stow,
 // chezmoi's symlink mode): the question names where the link leads, and that file is as
 // protected as its link. Never learned.

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <set>
+#include <string_view>
 
 #include "core/defaults.hpp"
 #include "core/env_filter.hpp"
@@ -101,6 +102,15 @@ std::vector<std::string> never_asked_paths(const Policy& policy, const StateDirs
       rel.emplace_back(own);
     for (const auto& r : rel) out.push_back(paths::join(h, r));
   }
+  // Every directory on the user's PATH: a program written there runs later by its name, in
+  // the user's own shells, outside the sandbox (~/.cargo/bin, ~/go/bin, a node prefix).
+  if (const char* path = std::getenv("PATH"))
+    for (std::string_view rest = path; !rest.empty();) {
+      const size_t colon = rest.find(':');
+      const std::string dir(rest.substr(0, colon));
+      rest = colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1);
+      if (paths::is_absolute(dir) && paths::normalize(dir) != "/") out.push_back(dir);
+    }
   const size_t listed = out.size();
   for (size_t i = 0; i < listed; ++i) {
     const std::string p = paths::normalize(out[i]);
