@@ -1,5 +1,6 @@
 #include "core/policy_json.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -112,6 +113,7 @@ json to_json(const Policy& p) {
           {"protect", p.protect},
           {"unprotect", p.unprotect},
           {"deny_read", p.deny_read},
+          {"user_deny_read", p.user_deny_read},
           {"allow_read", p.allow_read},
           {"net",
            {{"mode", to_string(p.net.mode)},
@@ -139,8 +141,9 @@ json to_json(const Policy& p) {
 Result<Policy> policy_from_json(const json& j) {
   Policy p;
   Reader top(j);
-  if (auto st = top.only({"mode", "workspace", "writable", "tmp", "git", "protect", "unprotect", "deny_read",
-                          "allow_read", "net", "env", "limits", "best_effort", "tty", "ask"});
+  if (auto st =
+          top.only({"mode", "workspace", "writable", "tmp", "git", "protect", "unprotect", "deny_read",
+                    "user_deny_read", "allow_read", "net", "env", "limits", "best_effort", "tty", "ask"});
       !st)
     return st.error();
   for (const Status& st :
@@ -148,9 +151,17 @@ Result<Policy> policy_from_json(const json& j) {
         take(top.strings("writable", true), p.writable), take(top.choice<TmpMode>("tmp", parse_tmp), p.tmp),
         take(top.choice<GitMode>("git", parse_git), p.git), take(top.strings("protect", true), p.protect),
         take(top.strings("unprotect", false), p.unprotect), take(top.strings("deny_read", true), p.deny_read),
+        take(top.strings("user_deny_read", true), p.user_deny_read),
         take(top.strings("allow_read", true), p.allow_read), take(top.boolean("best_effort"), p.best_effort),
         take(top.choice<TtyMode>("tty", parse_tty), p.tty), take(top.boolean("ask"), p.ask)})
     if (!st) return st.error();
+
+  // The files a question may be asked about (--ask): only ones this policy denies. The
+  // resolver keeps the default secrets out of the list; a document that names a path it
+  // does not deny is refused rather than trusted.
+  for (const auto& d : p.user_deny_read)
+    if (std::find(p.deny_read.begin(), p.deny_read.end(), d) == p.deny_read.end())
+      return bad("user_deny_read", "names a path that deny_read does not hold");
 
   Reader net = top.sub("net");
   if (auto st = net.only({"mode", "allow_domains", "deny_domains", "allow_localhost_ports",

@@ -152,6 +152,22 @@ try {
     sc.grants?.[0]?.scope === "always" && sc.grants?.[0]?.config === config, JSON.stringify({ text, grants: sc.grants }));
   await always.close();
 
+  // A read of a file added with --deny-read: asked through the client, the granted one read
+  // (a sealed copy), its denied sibling still empty; a default secret never asked.
+  asked.length = 0;
+  writeFileSync(join(outside, "token.txt"), "TOKEN-CONTENT\n");
+  writeFileSync(join(outside, "other.txt"), "OTHER-CONTENT\n");
+  const reader = await sdkClient(true, ["--no-config", "--deny-read", join(outside, "token.txt"),
+    "--deny-read", join(outside, "other.txt")]);
+  answer = (p) => p.message.includes("token.txt") ? pick("once") : { action: "decline" };
+  sc = await run(reader, `cat ${outside}/token.txt; cat ${outside}/other.txt; cat $HOME/.ssh/id_rsa 2>/dev/null; echo end`);
+  const readAsks = asked.filter((p) => p.message.includes("token.txt") || p.message.includes("other.txt"));
+  check("a read of a --deny-read file is asked through the client; granted, it is read; a declined sibling stays unread",
+    sc.stdout?.includes("TOKEN-CONTENT") && !sc.stdout?.includes("OTHER-CONTENT") && sc.stdout?.includes("end") &&
+    readAsks.length === 2 && asked.length === 2 && !choices(readAsks[0]).includes("always"),
+    JSON.stringify({ sc, asked }));
+  await reader.close();
+
   // The network through the client.
   const py = "/usr/bin/python3";
   writeFileSync(join(ws, "conn.py"), [

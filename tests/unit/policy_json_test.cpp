@@ -15,6 +15,7 @@ Policy sample() {
   p.protect = {"/w/project/.husky"};
   p.unprotect = {".vscode"};
   p.deny_read = {"/home/u/.ssh", "/home/u/.aws"};
+  p.user_deny_read = {"/home/u/.aws"};
   p.allow_read = {"/home/u/.aws/config"};
   p.net.mode = NetMode::Proxy;
   p.net.allow_domains = {"*.npmjs.org", "github.com"};
@@ -77,6 +78,9 @@ TEST(PolicyJson, RefusesRatherThanDefaults) {
   EXPECT_TRUE(refused([](auto& j) { j["workspace"] = "relative"; }));
   EXPECT_TRUE(refused([](auto& j) { j["writable"] = {"rel"}; }));
   EXPECT_TRUE(refused([](auto& j) { j["deny_read"] = "/x"; }));
+  // A path asked about must be one the policy denies.
+  EXPECT_TRUE(refused([](auto& j) { j["user_deny_read"] = nlohmann::json::array({"/not/denied"}); }));
+  EXPECT_TRUE(refused([](auto& j) { j.erase("user_deny_read"); }));
   EXPECT_TRUE(refused([](auto& j) { j["best_effort"] = "yes"; }));
   EXPECT_TRUE(refused([](auto& j) { j["tty"] = "sometimes"; }));
   EXPECT_TRUE(refused([](auto& j) { j.erase("tty"); }));
