@@ -372,6 +372,26 @@ class ProtectedCollector {
       if (in_any(f, roots_) && std::find(roots_.begin(), roots_.end(), f) == roots_.end() &&
           fs_.lkind(f) != FileKind::Dir)
         add_blocking_absent_parents(f, "a program or script git config runs", false);
+    // A `..` in a value steps back out of the path before it (hooksPath = tools/../githooks):
+    // that path stays what it is, a directory pinned in place, absent uncreatable, a link
+    // refused (as any protected link), or the kernel's `..` leads where a link made there goes.
+    for (const auto& p : code.through) {
+      if (!in_any(p, roots_) || std::find(roots_.begin(), roots_.end(), p) != roots_.end()) continue;
+      const std::string why = "a `..` in git config steps back out of it (git code paths resolve through it)";
+      switch (fs_.lkind(p)) {
+        case FileKind::Dir:
+          pin(p, why);
+          pin_ancestors(p);
+          break;
+        case FileKind::Missing:
+          add_blocking_absent_parents(p, why, true);
+          break;
+        default:
+          add(p, why, false);
+          pin_ancestors(p);
+          break;
+      }
+    }
   }
 
   // `worktree` as for protect_code_files: a gitdir met again from another checkout (a

@@ -165,6 +165,24 @@ TEST_F(GitDirs, ASubmodulesRelativeHooksPathStartsAtItsCheckout) {
   expect_git_inert_at(box, box.ws / "sub/mod", marker);
 }
 
+// hooksPath = tools/../githooks with tools absent: the kernel resolves `..` from where
+// tools leads, so a link made at tools (to sub/a/b) would have git take its hooks from
+// sub/a/githooks, which the lexically normalised sub/inner/githooks does not cover. tools
+// cannot be made.
+TEST_F(GitDirs, ADotDotInAHooksPathCannotBeRedirectedByALink) {
+  const std::string repo = box.ws / "sub/inner";
+  make_repo(box, repo);
+  ASSERT_EQ(git_at(box, repo, {"config", "core.hooksPath", "tools/../githooks"}).code, 0);
+  const std::string hook = "#!/bin/sh\\ntouch " + marker + "\\n";
+  auto o =
+      box.sh("mkdir -p sub/a/b sub/a/githooks && echo allowed-ok; ln -s ../a/b sub/inner/tools; printf '" +
+                 hook + "' > sub/a/githooks/pre-commit; chmod +x sub/a/githooks/pre-commit; true",
+             {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "allowed-ok")) << o.out << o.err;
+  EXPECT_FALSE(fs::exists(fs::symlink_status(repo + "/tools"))) << o.err;
+  expect_git_inert_at(box, repo, marker);
+}
+
 // A repository made during the run cannot be given a core.hooksPath: its config is
 // written only through the creation broker's checked rename, which refuses the key.
 TEST_F(GitDirs, ARepositoryMadeDuringTheRunCannotSetAHooksPath) {

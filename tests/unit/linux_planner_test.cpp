@@ -1537,6 +1537,25 @@ TEST(LinuxPlanner, NestedRepositoriesRelativeHooksPathStartsAtTheirOwnCheckout) 
   EXPECT_TRUE(refused.count("/home/u/proj/wt/team-hooks")) << "the linked worktree's, from the common config";
 }
 
+// hooksPath = tools/../githooks: the kernel resolves `..` from where tools leads, so a
+// link made at tools would move the hooks directory git uses; tools stays what it is
+// (absent: uncreatable; a directory: pinned).
+TEST(LinuxPlanner, ThePathsADotDotInAHooksPathStepsOutOfStayInPlace) {
+  auto fs = base_fs();
+  fs.file("/home/u/proj/sub/inner/.git/HEAD")
+      .file("/home/u/proj/sub/inner/.git/config",
+            "[core]\n\thooksPath = tools/../githooks\n[filter \"x\"]\n\tclean = bin/../x/../clean\n");
+  fs.dir("/home/u/proj/sub/inner/bin");
+  auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  std::set<std::string> refused;
+  for (const auto& r : plan->refused_creations) refused.insert(r.path);
+  EXPECT_TRUE(refused.count("/home/u/proj/sub/inner/tools"));
+  EXPECT_TRUE(refused.count("/home/u/proj/sub/inner/githooks"));
+  EXPECT_TRUE(refused.count("/home/u/proj/sub/inner/x"));
+  EXPECT_TRUE(contains(targets(*plan, MountKind::Pin), "/home/u/proj/sub/inner/bin"));
+}
+
 // A bare repository's relative core.hooksPath is taken from the repository itself (it has
 // no worktree): that directory is the one protected.
 TEST(LinuxPlanner, ABareRepositorysRelativeHooksPathIsItsOwn) {
