@@ -165,6 +165,21 @@ TEST_F(GitDirs, ASubmodulesRelativeHooksPathStartsAtItsCheckout) {
   expect_git_inert_at(box, box.ws / "sub/mod", marker);
 }
 
+// A linked worktree reads the common config: its relative core.hooksPath starts at the
+// worktree's own top (wt/team-hooks), as well as at the main checkout's.
+TEST_F(GitDirs, ALinkedWorktreesRelativeHooksPathStartsAtItsTop) {
+  make_repo(box, box.ws.path());
+  ASSERT_EQ(git_at(box, box.ws.path(), {"worktree", "add", "-q", box.ws / "wt", "-b", "wt"}).code, 0);
+  ASSERT_EQ(git_at(box, box.ws.path(), {"config", "core.hooksPath", "team-hooks"}).code, 0);
+  const std::string hook = "#!/bin/sh\\ntouch " + marker + "\\n";
+  auto o = box.sh("echo edited > wt/file.txt && echo sibling-ok; mkdir -p wt/team-hooks; printf '" + hook +
+                      "' > wt/team-hooks/pre-commit; chmod +x wt/team-hooks/pre-commit; true",
+                  {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "sibling-ok")) << o.out << o.err;
+  EXPECT_FALSE(exists(box.ws / "wt/team-hooks")) << o.err;
+  expect_git_inert_at(box, box.ws / "wt", marker);
+}
+
 // hooksPath = tools/../githooks with tools absent: the kernel resolves `..` from where
 // tools leads, so a link made at tools (to sub/a/b) would have git take its hooks from
 // sub/a/githooks, which the lexically normalised sub/inner/githooks does not cover. tools
