@@ -399,7 +399,18 @@ class ProtectedCollector {
   // its configuration read again against that checkout's top.
   void collect_gitdir(const std::string& gitdir, const std::string& root, int depth,
                       const std::string& worktree = {}) {
-    if (depth > 8 || !in_any(gitdir, roots_)) return;  // outside every root: already read-only
+    if (depth > 8) return;
+    if (!in_any(gitdir, roots_)) {
+      // Outside every root: read-only already. What its configuration names inside one is
+      // not: a workspace that is a linked worktree of a repository elsewhere (git worktree
+      // add ../feature) takes a relative hooksPath of the common config from its own top.
+      protect_code_files(gitdir, root, worktree);
+      const std::string commondir = paths::join(gitdir, "commondir");
+      if (fs_.lkind(commondir) == FileKind::File)
+        if (auto common = parse_git_pointer(fs_, commondir, "", gitdir); common && *common != gitdir)
+          collect_gitdir(*common, root, depth + 1, worktree);
+      return;
+    }
     if (policy_.git == GitMode::ReadOnly) {
       add(gitdir, "--git read-only", true, false);
       // The gitdir is read-only whole; what its configuration names outside it (a tracked

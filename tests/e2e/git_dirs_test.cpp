@@ -180,6 +180,22 @@ TEST_F(GitDirs, ALinkedWorktreesRelativeHooksPathStartsAtItsTop) {
   expect_git_inert_at(box, box.ws / "wt", marker);
 }
 
+// The workspace is a linked worktree of a repository outside it (git worktree add
+// ../feature): the common config's relative hooksPath names the workspace's .githooks.
+TEST_F(GitDirs, AWorkspaceThatIsALinkedWorktreeOfARepositoryElsewhereKeepsItsHooksPath) {
+  make_repo(box, outside / "main");
+  auto add = git_at(box, outside / "main", {"worktree", "add", "-q", box.ws.path(), "-b", "feature"});
+  ASSERT_EQ(add.code, 0) << add.err;
+  ASSERT_EQ(git_at(box, outside / "main", {"config", "core.hooksPath", ".githooks"}).code, 0);
+  const std::string hook = "#!/bin/sh\\ntouch " + marker + "\\n";
+  auto o = box.sh("echo edited > file.txt && echo sibling-ok; mkdir -p .githooks; printf '" + hook +
+                      "' > .githooks/pre-commit; chmod +x .githooks/pre-commit; true",
+                  {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "sibling-ok")) << o.out << o.err;
+  EXPECT_FALSE(exists(box.ws / ".githooks")) << o.err;
+  expect_git_inert_at(box, box.ws.path(), marker);
+}
+
 // hooksPath = tools/../githooks with tools absent: the kernel resolves `..` from where
 // tools leads, so a link made at tools (to sub/a/b) would have git take its hooks from
 // sub/a/githooks, which the lexically normalised sub/inner/githooks does not cover. tools

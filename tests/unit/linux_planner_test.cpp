@@ -1537,6 +1537,20 @@ TEST(LinuxPlanner, NestedRepositoriesRelativeHooksPathStartsAtTheirOwnCheckout) 
   EXPECT_TRUE(refused.count("/home/u/proj/wt/team-hooks")) << "the linked worktree's, from the common config";
 }
 
+// The workspace is a linked worktree of a repository outside it: the gitdirs are read-only
+// already, but the common config's relative hooksPath names the workspace's own .githooks.
+TEST(LinuxPlanner, AWorkspaceThatIsALinkedWorktreeOfARepositoryElsewhereKeepsItsHooksPath) {
+  auto fs = base_fs();
+  fs.file("/home/u/proj/.git", "gitdir: /home/u/main/.git/worktrees/w\n");
+  fs.file("/home/u/main/.git/worktrees/w/HEAD").file("/home/u/main/.git/worktrees/w/commondir", "../..\n");
+  fs.file("/home/u/main/.git/HEAD").file("/home/u/main/.git/config", "[core]\n\thooksPath = .githooks\n");
+  auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  std::set<std::string> refused;
+  for (const auto& r : plan->refused_creations) refused.insert(r.path);
+  EXPECT_TRUE(refused.count("/home/u/proj/.githooks"));
+}
+
 // hooksPath = tools/../githooks: the kernel resolves `..` from where tools leads, so a
 // link made at tools would move the hooks directory git uses; tools stays what it is
 // (absent: uncreatable; a directory: pinned).
