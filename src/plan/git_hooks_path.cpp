@@ -53,7 +53,10 @@ class Reader {
       std::string p = expand_home(*e.value);
       if (!syntax_.is_absolute(p)) {
         if (from.empty()) return;
+        stepped_through(syntax_.parent(from), p);
         p = syntax_.join(syntax_.parent(from), p);
+      } else {
+        stepped_through("", p);
       }
       p = syntax_.normalize(p);
       add(includes, p);
@@ -64,6 +67,7 @@ class Reader {
   std::vector<std::string> found;
   std::vector<std::string> includes;
   std::vector<std::string> programs;
+  std::vector<std::string> through;
 
  private:
   static void add(std::vector<std::string>& to, const std::string& p) {
@@ -107,6 +111,7 @@ class Reader {
     auto flush = [&] {
       if (names_path(word)) {
         std::string p = expand_home(word);
+        stepped_through(syntax_.is_absolute(p) ? "" : in_.worktree, p);
         if (!syntax_.is_absolute(p)) p = syntax_.join(in_.worktree, p);
         add(programs, syntax_.normalize(p));
       }
@@ -125,8 +130,24 @@ class Reader {
   void hooks(const std::string& value) {
     if (value.empty()) return;
     std::string p = expand_home(value);
+    stepped_through(syntax_.is_absolute(p) ? "" : in_.worktree, p);
     if (!syntax_.is_absolute(p)) p = syntax_.join(in_.worktree, p);
     add(found, syntax_.normalize(p));
+  }
+
+  // The path before each `..` component of `value` (taken from `base` when relative; join
+  // would fold the `..` away first), itself normalised: what the kernel walks into and back
+  // out of (CodeFiles::through).
+  void stepped_through(const std::string& base, const std::string& value) {
+    const std::string p = base.empty() ? value : base + "/" + value;
+    size_t start = 0;
+    while (start < p.size()) {
+      size_t end = p.find_first_of(syntax_.backslash ? "/\\" : "/", start);
+      if (end == std::string::npos) end = p.size();
+      if (end - start == 2 && p.compare(start, 2, "..") == 0 && start > 0)
+        add(through, syntax_.normalize(p.substr(0, start - 1)));
+      start = end + 1;
+    }
   }
 
   const ReadConfig& read_config_;
@@ -182,7 +203,7 @@ CodeFiles code_files(const ReadConfig& read, const PathSyntax& syntax, const Sou
     e.value = value;
     r.entry(e, "", 0);
   }
-  return {std::move(r.found), std::move(r.includes), std::move(r.programs)};
+  return {std::move(r.found), std::move(r.includes), std::move(r.programs), std::move(r.through)};
 }
 
 CodeFiles code_files(const FsProbe& fs, const Inputs& in) {

@@ -89,10 +89,15 @@ inline constexpr const char* kHookNames[] = {"applypatch-msg",
 //   programs:   every path in a value git runs as a command (filter.*.clean = tools/clean,
 //               core.fsmonitor, core.pager, diff.*.textconv, merge.*.driver,
 //               credential.helper, aliases, ...): the program and the scripts it is given.
+//   through:    every path a `..` of one of those values steps out of (tools for
+//               hooksPath = tools/../githooks): the kernel resolves `..` from where tools
+//               leads, so a link made there would move the directory git uses away from
+//               the lexically normalised one above. Each must stay what it is.
 struct CodeFiles {
   std::vector<std::string> hooks_dirs;
   std::vector<std::string> includes;
   std::vector<std::string> programs;
+  std::vector<std::string> through = {};
 };
 [[nodiscard]] CodeFiles code_files(const FsProbe& fs, const Inputs& in);
 

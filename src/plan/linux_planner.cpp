@@ -322,14 +322,14 @@ class ProtectedCollector {
           if (dotgit != paths::join(root, ".git")) pin_ancestors(dotgit);
         }
         if (auto gitdir = parse_git_pointer(fs_, dotgit, "gitdir: ", dir))
-          collect_gitdir(*gitdir, root, 0);
+          collect_gitdir(*gitdir, root, 0, dir);
         else
           unparseable.push_back(dotgit);
         return true;
       }
       case FileKind::Symlink:
         add(dotgit, ".git symlink", false);
-        if (auto real = fs_.realpath(dotgit)) collect_gitdir(*real, root, 0);
+        if (auto real = fs_.realpath(dotgit)) collect_gitdir(*real, root, 0, dir);
         return true;
       default:
         return false;
@@ -339,13 +339,17 @@ class ProtectedCollector {
   // What the configuration git reads for `gitdir` names as code, inside a writable root:
   // core.hooksPath directories, included files, the programs and scripts of command-valued
   // keys (git_hooks::code_files): read-only, and uncreatable where absent.
-  void protect_code_files(const std::string& gitdir, const std::string& root) {
+  // `worktree`: the checkout whose .git led here ("" when the gitdir was found otherwise).
+  void protect_code_files(const std::string& gitdir, const std::string& root, const std::string& worktree) {
     // core.hooksPath: git runs hooks from there instead (a tracked .githooks, husky's .husky/_).
-    // Relative values start at the worktree's top: a .git's parent (a nested repository's
-    // own), else the root.
+    // Relative values start at the worktree's top: the checkout whose .git file or link led
+    // here (a submodule's sub/mod for .git/modules/sub/mod, a linked worktree's top for
+    // .git/worktrees/<id> and for the common dir it names), else a .git's parent (a nested
+    // repository's own), else the root.
     // A bare repository has no worktree: git runs its hooks, and takes relative values,
     // from the repository itself.
     const std::string top = bare_.count(gitdir)                 ? gitdir
+                            : !worktree.empty()                 ? worktree
                             : paths::basename(gitdir) == ".git" ? paths::parent(gitdir)
                                                                 : root;
     const auto code = git_hooks::code_files(fs_, {gitdir, top, home_, xdg_config_home_, git_env_});
@@ -368,15 +372,50 @@ class ProtectedCollector {
       if (in_any(f, roots_) && std::find(roots_.begin(), roots_.end(), f) == roots_.end() &&
           fs_.lkind(f) != FileKind::Dir)
         add_blocking_absent_parents(f, "a program or script git config runs", false);
+    // A `..` in a value steps back out of the path before it (hooksPath = tools/../githooks):
+    // that path stays what it is, a directory pinned in place, absent uncreatable, a link
+    // refused (as any protected link), or the kernel's `..` leads where a link made there goes.
+    for (const auto& p : code.through) {
+      if (!in_any(p, roots_) || std::find(roots_.begin(), roots_.end(), p) != roots_.end()) continue;
+      const std::string why = "a `..` in git config steps back out of it (git code paths resolve through it)";
+      switch (fs_.lkind(p)) {
+        case FileKind::Dir:
+          pin(p, why);
+          pin_ancestors(p);
+          break;
+        case FileKind::Missing:
+          add_blocking_absent_parents(p, why, true);
+          break;
+        default:
+          add(p, why, false);
+          pin_ancestors(p);
+          break;
+      }
+    }
   }
 
-  void collect_gitdir(const std::string& gitdir, const std::string& root, int depth) {
-    if (depth > 8 || !in_any(gitdir, roots_)) return;  // outside every root: already read-only
+  // `worktree` as for protect_code_files: a gitdir met again from another checkout (a
+  // submodule's, found first below .git/modules, then by the walk through sub/mod/.git) has
+  // its configuration read again against that checkout's top.
+  void collect_gitdir(const std::string& gitdir, const std::string& root, int depth,
+                      const std::string& worktree = {}) {
+    if (depth > 8) return;
+    if (!in_any(gitdir, roots_)) {
+      // Outside every root: read-only already. What its configuration names inside one is
+      // not: a workspace that is a linked worktree of a repository elsewhere (git worktree
+      // add ../feature) takes a relative hooksPath of the common config from its own top.
+      protect_code_files(gitdir, root, worktree);
+      const std::string commondir = paths::join(gitdir, "commondir");
+      if (fs_.lkind(commondir) == FileKind::File)
+        if (auto common = parse_git_pointer(fs_, commondir, "", gitdir); common && *common != gitdir)
+          collect_gitdir(*common, root, depth + 1, worktree);
+      return;
+    }
     if (policy_.git == GitMode::ReadOnly) {
       add(gitdir, "--git read-only", true, false);
       // The gitdir is read-only whole; what its configuration names outside it (a tracked
       // hooksPath, an included file, a filter's script) is not, unless protected here too.
-      protect_code_files(gitdir, root);
+      protect_code_files(gitdir, root, worktree);
       return;
     }
     pin_chain(root, gitdir);
@@ -389,7 +428,7 @@ class ProtectedCollector {
     if (std::find(gitdirs.begin(), gitdirs.end(), gitdir) == gitdirs.end()) gitdirs.push_back(gitdir);
     add(paths::join(gitdir, "hooks"), "git hooks run code outside the sandbox", true);
     add(paths::join(gitdir, "config"), "git config can run code (core.fsmonitor, filters, aliases)", false);
-    protect_code_files(gitdir, root);
+    protect_code_files(gitdir, root, worktree);
     // Linked worktree gitdirs name the common dir whose hooks and config apply: the
     // pointer is as dangerous as what it leads to.
     const std::string commondir = paths::join(gitdir, "commondir");
@@ -398,7 +437,9 @@ class ProtectedCollector {
       add(commondir, "names the git directory whose hooks and config apply", false, false);
     if (common_kind != FileKind::Missing) {
       if (auto common = parse_git_pointer(fs_, commondir, "", gitdir)) {
-        if (*common != gitdir) collect_gitdir(*common, root, depth + 1);
+        // The common dir's configuration applies to this worktree: its relative hooksPath
+        // starts at this worktree's top.
+        if (*common != gitdir) collect_gitdir(*common, root, depth + 1, worktree);
       } else {
         unparseable.push_back(commondir);
       }

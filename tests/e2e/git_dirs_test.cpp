@@ -109,6 +109,127 @@ TEST_F(GitDirs, NestedGitFileAndTheGitdirItNamesAreProtected) {
   expect_git_inert_at(box, box.ws / "main", marker);
 }
 
+// A nested repository's own core.hooksPath (relative: from its checkout's top) names
+// where git run there later takes its hooks: absent (githooks) it cannot be made, present
+// (hooks) it cannot be written, renamed away or replaced, nor its parents renamed. The
+// allowed half: a normal file of the same checkout is writable.
+TEST_F(GitDirs, ANestedRepositorysHooksPathCannotBePlanted) {
+  const std::string absent = box.ws / "sub/inner";
+  make_repo(box, absent);
+  ASSERT_EQ(git_at(box, absent, {"config", "core.hooksPath", "githooks"}).code, 0);
+  const std::string present = box.ws / "sub/other";
+  make_repo(box, present);
+  ASSERT_EQ(git_at(box, present, {"config", "core.hooksPath", "tools/hooks"}).code, 0);
+  write_file(present + "/tools/hooks/pre-commit", "#!/bin/sh\nexit 0\n");
+  ::chmod((present + "/tools/hooks/pre-commit").c_str(), 0755);
+  const std::string hook = "#!/bin/sh\\ntouch " + marker + "\\n";
+  auto o = box.sh(
+      "echo edited > sub/inner/file.txt && echo sibling-ok; "
+      "mkdir -p sub/inner/githooks; printf '" +
+          hook +
+          "' > sub/inner/githooks/pre-commit; chmod +x sub/inner/githooks/pre-commit; "
+          "ln -s ../other/tools/hooks sub/inner/githooks; "
+          "printf '" +
+          hook + "' > sub/other/tools/hooks/pre-commit; printf '" + hook +
+          "' > sub/other/tools/hooks/post-commit; "
+          "mv sub/other/tools/hooks sub/other/tools/old; mv sub/other/tools sub/other/t2; "
+          "mv sub/other sub/o2; mv sub sub2; mkdir -p sub/other/tools/hooks; "
+          "printf '" +
+          hook + "' > sub/other/tools/hooks/pre-commit; chmod +x sub/other/tools/hooks/*; true",
+      {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "sibling-ok")) << o.out << o.err;
+  EXPECT_EQ(read_file(absent + "/file.txt"), "edited\n");
+  EXPECT_FALSE(fs::exists(fs::symlink_status(absent + "/githooks"))) << o.err;
+  EXPECT_EQ(read_file(present + "/tools/hooks/pre-commit"), "#!/bin/sh\nexit 0\n") << o.err;
+  EXPECT_FALSE(exists(present + "/tools/hooks/post-commit")) << o.err;
+  expect_git_inert_at(box, absent, marker);
+  expect_git_inert_at(box, present, marker);
+}
+
+// A submodule's gitdir lives in the top repository's .git/modules; its relative
+// core.hooksPath starts at the submodule's checkout (sub/mod/mod-hooks), not at the top.
+TEST_F(GitDirs, ASubmodulesRelativeHooksPathStartsAtItsCheckout) {
+  make_repo(box, outside / "lib");
+  make_repo(box, box.ws.path());
+  auto add =
+      git_at(box, box.ws.path(),
+             {"-c", "protocol.file.allow=always", "submodule", "add", "-q", outside / "lib", "sub/mod"});
+  ASSERT_EQ(add.code, 0) << add.err;
+  ASSERT_EQ(git_at(box, box.ws / "sub/mod", {"config", "core.hooksPath", "mod-hooks"}).code, 0);
+  const std::string hook = "#!/bin/sh\\ntouch " + marker + "\\n";
+  auto o = box.sh("echo edited > sub/mod/file.txt && echo sibling-ok; mkdir -p sub/mod/mod-hooks; printf '" +
+                      hook + "' > sub/mod/mod-hooks/pre-commit; chmod +x sub/mod/mod-hooks/pre-commit; true",
+                  {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "sibling-ok")) << o.out << o.err;
+  EXPECT_FALSE(exists(box.ws / "sub/mod/mod-hooks")) << o.err;
+  expect_git_inert_at(box, box.ws / "sub/mod", marker);
+}
+
+// A linked worktree reads the common config: its relative core.hooksPath starts at the
+// worktree's own top (wt/team-hooks), as well as at the main checkout's.
+TEST_F(GitDirs, ALinkedWorktreesRelativeHooksPathStartsAtItsTop) {
+  make_repo(box, box.ws.path());
+  ASSERT_EQ(git_at(box, box.ws.path(), {"worktree", "add", "-q", box.ws / "wt", "-b", "wt"}).code, 0);
+  ASSERT_EQ(git_at(box, box.ws.path(), {"config", "core.hooksPath", "team-hooks"}).code, 0);
+  const std::string hook = "#!/bin/sh\\ntouch " + marker + "\\n";
+  auto o = box.sh("echo edited > wt/file.txt && echo sibling-ok; mkdir -p wt/team-hooks; printf '" + hook +
+                      "' > wt/team-hooks/pre-commit; chmod +x wt/team-hooks/pre-commit; true",
+                  {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "sibling-ok")) << o.out << o.err;
+  EXPECT_FALSE(exists(box.ws / "wt/team-hooks")) << o.err;
+  expect_git_inert_at(box, box.ws / "wt", marker);
+}
+
+// The workspace is a linked worktree of a repository outside it (git worktree add
+// ../feature): the common config's relative hooksPath names the workspace's .githooks.
+TEST_F(GitDirs, AWorkspaceThatIsALinkedWorktreeOfARepositoryElsewhereKeepsItsHooksPath) {
+  make_repo(box, outside / "main");
+  auto add = git_at(box, outside / "main", {"worktree", "add", "-q", box.ws.path(), "-b", "feature"});
+  ASSERT_EQ(add.code, 0) << add.err;
+  ASSERT_EQ(git_at(box, outside / "main", {"config", "core.hooksPath", ".githooks"}).code, 0);
+  const std::string hook = "#!/bin/sh\\ntouch " + marker + "\\n";
+  auto o = box.sh("echo edited > file.txt && echo sibling-ok; mkdir -p .githooks; printf '" + hook +
+                      "' > .githooks/pre-commit; chmod +x .githooks/pre-commit; true",
+                  {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "sibling-ok")) << o.out << o.err;
+  EXPECT_FALSE(exists(box.ws / ".githooks")) << o.err;
+  expect_git_inert_at(box, box.ws.path(), marker);
+}
+
+// hooksPath = tools/../githooks with tools absent: the kernel resolves `..` from where
+// tools leads, so a link made at tools (to sub/a/b) would have git take its hooks from
+// sub/a/githooks, which the lexically normalised sub/inner/githooks does not cover. tools
+// cannot be made.
+TEST_F(GitDirs, ADotDotInAHooksPathCannotBeRedirectedByALink) {
+  const std::string repo = box.ws / "sub/inner";
+  make_repo(box, repo);
+  ASSERT_EQ(git_at(box, repo, {"config", "core.hooksPath", "tools/../githooks"}).code, 0);
+  const std::string hook = "#!/bin/sh\\ntouch " + marker + "\\n";
+  auto o =
+      box.sh("mkdir -p sub/a/b sub/a/githooks && echo allowed-ok; ln -s ../a/b sub/inner/tools; printf '" +
+                 hook + "' > sub/a/githooks/pre-commit; chmod +x sub/a/githooks/pre-commit; true",
+             {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "allowed-ok")) << o.out << o.err;
+  EXPECT_FALSE(fs::exists(fs::symlink_status(repo + "/tools"))) << o.err;
+  expect_git_inert_at(box, repo, marker);
+}
+
+// A repository made during the run cannot be given a core.hooksPath: its config is
+// written only through the creation broker's checked rename, which refuses the key.
+TEST_F(GitDirs, ARepositoryMadeDuringTheRunCannotSetAHooksPath) {
+  make_repo(box, box.ws.path());
+  const std::string hook = "#!/bin/sh\\ntouch " + marker + "\\n";
+  auto o = box.sh(
+      "git init -q sub/new && echo init-ok; git -C sub/new config core.hooksPath githooks; "
+      "mkdir -p sub/new/githooks; printf '" +
+          hook + "' > sub/new/githooks/pre-commit; chmod +x sub/new/githooks/pre-commit; true",
+      {"--report-denials", "full"}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "init-ok")) << o.out << o.err;
+  auto value = git_at(box, box.ws / "sub/new", {"config", "core.hooksPath"});
+  EXPECT_NE(value.code, 0) << value.out;  // unset
+  expect_git_inert_at(box, box.ws / "sub/new", marker);
+}
+
 // In a git directory that existed at the start, only git's everyday data can be made or
 // written (an allowlist); each refusal names the path and why.
 TEST_F(GitDirs, NamesOutsideTheAllowlistAreRefusedInAnExistingGitDirectory) {

@@ -1511,6 +1511,65 @@ TEST(LinuxPlanner, BareRepositoriesAndRepositoriesInToolCachesAreProtected) {
   EXPECT_TRUE(bound.count("/home/u/proj/node_modules/pkg/.git/hooks"));
 }
 
+// A nested repository's relative core.hooksPath starts at its own checkout: sub/inner's
+// githooks for sub/inner/.git, sub/mod's for a submodule whose gitdir is
+// .git/modules/sub/mod, a linked worktree's top for the common config it reads.
+TEST(LinuxPlanner, NestedRepositoriesRelativeHooksPathStartsAtTheirOwnCheckout) {
+  auto fs = base_fs();
+  fs.file("/home/u/proj/sub/inner/.git/HEAD")
+      .file("/home/u/proj/sub/inner/.git/config", "[core]\n\thooksPath = githooks\n");
+  fs.dir("/home/u/proj/sub/inner/githooks");
+  fs.file("/home/u/proj/sub/mod/.git", "gitdir: ../../.git/modules/sub/mod\n");
+  fs.file("/home/u/proj/.git/modules/sub/mod/HEAD")
+      .file("/home/u/proj/.git/modules/sub/mod/config", "[core]\n\thooksPath = mod-hooks\n");
+  fs.dir("/home/u/proj/sub/mod/src");
+  fs.file("/home/u/proj/.git/config", "[core]\n\thooksPath = team-hooks\n");
+  fs.file("/home/u/proj/wt/.git", "gitdir: ../.git/worktrees/wt\n");
+  fs.file("/home/u/proj/.git/worktrees/wt/HEAD").file("/home/u/proj/.git/worktrees/wt/commondir", "../..\n");
+  fs.dir("/home/u/proj/wt/w");
+  auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  EXPECT_TRUE(contains(targets(*plan, MountKind::BindReadOnly), "/home/u/proj/sub/inner/githooks"));
+  std::set<std::string> refused;
+  for (const auto& r : plan->refused_creations) refused.insert(r.path);
+  EXPECT_TRUE(refused.count("/home/u/proj/sub/mod/mod-hooks")) << "the submodule's checkout";
+  EXPECT_TRUE(refused.count("/home/u/proj/team-hooks")) << "the root's checkout";
+  EXPECT_TRUE(refused.count("/home/u/proj/wt/team-hooks")) << "the linked worktree's, from the common config";
+}
+
+// The workspace is a linked worktree of a repository outside it: the gitdirs are read-only
+// already, but the common config's relative hooksPath names the workspace's own .githooks.
+TEST(LinuxPlanner, AWorkspaceThatIsALinkedWorktreeOfARepositoryElsewhereKeepsItsHooksPath) {
+  auto fs = base_fs();
+  fs.file("/home/u/proj/.git", "gitdir: /home/u/main/.git/worktrees/w\n");
+  fs.file("/home/u/main/.git/worktrees/w/HEAD").file("/home/u/main/.git/worktrees/w/commondir", "../..\n");
+  fs.file("/home/u/main/.git/HEAD").file("/home/u/main/.git/config", "[core]\n\thooksPath = .githooks\n");
+  auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  std::set<std::string> refused;
+  for (const auto& r : plan->refused_creations) refused.insert(r.path);
+  EXPECT_TRUE(refused.count("/home/u/proj/.githooks"));
+}
+
+// hooksPath = tools/../githooks: the kernel resolves `..` from where tools leads, so a
+// link made at tools would move the hooks directory git uses; tools stays what it is
+// (absent: uncreatable; a directory: pinned).
+TEST(LinuxPlanner, ThePathsADotDotInAHooksPathStepsOutOfStayInPlace) {
+  auto fs = base_fs();
+  fs.file("/home/u/proj/sub/inner/.git/HEAD")
+      .file("/home/u/proj/sub/inner/.git/config",
+            "[core]\n\thooksPath = tools/../githooks\n[filter \"x\"]\n\tclean = bin/../x/../clean\n");
+  fs.dir("/home/u/proj/sub/inner/bin");
+  auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
+  ASSERT_TRUE(plan) << plan.error().message();
+  std::set<std::string> refused;
+  for (const auto& r : plan->refused_creations) refused.insert(r.path);
+  EXPECT_TRUE(refused.count("/home/u/proj/sub/inner/tools"));
+  EXPECT_TRUE(refused.count("/home/u/proj/sub/inner/githooks"));
+  EXPECT_TRUE(refused.count("/home/u/proj/sub/inner/x"));
+  EXPECT_TRUE(contains(targets(*plan, MountKind::Pin), "/home/u/proj/sub/inner/bin"));
+}
+
 // A bare repository's relative core.hooksPath is taken from the repository itself (it has
 // no worktree): that directory is the one protected.
 TEST(LinuxPlanner, ABareRepositorysRelativeHooksPathIsItsOwn) {
