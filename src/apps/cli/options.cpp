@@ -252,11 +252,12 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
   run->add_option("--ask-timeout", req.ask_timeout_seconds,
                   "SECONDS without an answer to --ask: deny (default 60)")
       ->check(CLI::Range(1, 3600));
-  run->add_option("--learn", req.learn_file,
-                  "FILE: grant every operation --ask would ask about WITHOUT ASKING (writes outside the "
-                  "writable roots, reads of files added with --deny-read, hosts not on the allowlist, the "
-                  "host's loopback ports; each grant is printed), and write a config fragment with the rules "
-                  "that allow them to FILE, outside the workspace and the writable roots (use with --policy)");
+  run->add_option(
+      "--learn", req.learn_file,
+      "FILE: grant every operation --ask would ask about WITHOUT ASKING (writes outside the "
+      "writable roots, reads of files added with --deny-read, hosts not on the allowlist, the "
+      "host's loopback ports; each grant is printed), and write a config fragment with the rules "
+      "that allow them to FILE, outside the workspace and the writable roots (use with --policy)");
   run->add_option("--policy", req.policy_files,
                   "FILE: a cordon config fragment (such as --learn wrote) read after the config files "
                   "(repeatable; refused inside the workspace or a writable root)")
