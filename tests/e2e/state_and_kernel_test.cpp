@@ -101,11 +101,15 @@ TEST(StateHidden, AnotherWorkspacesTmpAndCordonsRecordsAreUnreadable) {
   ASSERT_EQ(read_file(a_file), marker + "\n");
   const std::string lock = sole_entry(box.state() + "/locks", ".lock");
   ASSERT_TRUE(exists(lock)) << lock;
+  // The record `cordon gc` reads later names workspace 1 in full.
+  const std::string record = sole_entry(box.state() + "/workspaces");
+  ASSERT_TRUE(contains(read_file(record), box.ws1.path())) << record;
 
-  std::string script = attack_script(
-      {"/tmp/secret-marker", a_file, "/proc/1/root" + a_file, "/proc/self/root" + a_file, lock,
-       "/proc/1/root" + lock},
-      {box.state(), box.state() + "/tmp", box.state() + "/locks", box.state() + "/placeholders"});
+  std::string script =
+      attack_script({"/tmp/secret-marker", a_file, "/proc/1/root" + a_file, "/proc/self/root" + a_file, lock,
+                     "/proc/1/root" + lock, record, "/proc/1/root" + record},
+                    {box.state(), box.state() + "/tmp", box.state() + "/locks", box.state() + "/placeholders",
+                     box.state() + "/workspaces"});
   // The allowed half: its own /tmp and ordinary files outside work.
   script +=
       "echo b > /tmp/own && cat /tmp/own > own.txt; cat '" + box.home.path() + "/notes.txt' > notes.txt";
@@ -115,7 +119,7 @@ TEST(StateHidden, AnotherWorkspacesTmpAndCordonsRecordsAreUnreadable) {
   const std::string got = read_file(box.ws2 / "got.txt");
   EXPECT_FALSE(contains(got, marker)) << got;
   EXPECT_FALSE(contains(got, basename_of(box.ws1.path()))) << got;
-  expect_all_failed(read_file(box.ws2 / "rc.txt"), 10);
+  expect_all_failed(read_file(box.ws2 / "rc.txt"), 13);
   EXPECT_EQ(read_file(box.ws2 / "own.txt"), "b\n");
   EXPECT_EQ(read_file(box.ws2 / "notes.txt"), "fine");
 
@@ -151,18 +155,22 @@ TEST(StateHidden, WithoutUserNamespacesLandlockKeepsOtherWorkspacesUnreadable) {
   ASSERT_EQ(read_file(a_file), marker + "\n");
   const std::string lock = sole_entry(box.state() + "/locks", ".lock");
   ASSERT_TRUE(exists(lock)) << lock;
+  const std::string record = sole_entry(box.state() + "/workspaces");
+  ASSERT_TRUE(contains(read_file(record), box.ws1.path())) << record;
 
   // No mount namespace: the host paths are the only paths. Names beneath the state
   // directory stay listable (Landlock cannot hide a name below a listable parent; the
   // guarantee says degraded), so only contents are checked here.
-  std::string script = attack_script(
-      {a_file, "$TMPDIR/../" + basename_of(tmp1) + "/secret-marker", "/proc/self/root" + a_file, lock}, {});
+  std::string script = attack_script({a_file, "$TMPDIR/../" + basename_of(tmp1) + "/secret-marker",
+                                      "/proc/self/root" + a_file, lock, record},
+                                     {});
   script += "echo b > \"$TMPDIR/own\" && cat \"$TMPDIR/own\" > own.txt; cat '" + box.home.path() +
             "/notes.txt' > notes.txt";
   auto b = run(box.ws2.path(), script);
   ASSERT_EQ(b.code, 0) << b.err;
   EXPECT_FALSE(contains(read_file(box.ws2 / "got.txt"), marker));
-  expect_all_failed(read_file(box.ws2 / "rc.txt"), 4);
+  EXPECT_FALSE(contains(read_file(box.ws2 / "got.txt"), box.ws1.path()));
+  expect_all_failed(read_file(box.ws2 / "rc.txt"), 5);
   EXPECT_EQ(read_file(box.ws2 / "own.txt"), "b\n");
   EXPECT_EQ(read_file(box.ws2 / "notes.txt"), "fine");
   EXPECT_TRUE(contains(b.err, "cordon's state hidden")) << b.err;
