@@ -84,6 +84,24 @@ void expect_all_failed(const std::string& rc_text, size_t expected) {
   for (const auto& l : lines) EXPECT_NE(l.rfind("0 ", 0), 0u) << "succeeded: " << l;
 }
 
+// What run A left in the state directory, found from outside: its private /tmp (the only one
+// so far; its name a keyed hash, not the project's) holding the marker it wrote, its lock, and
+// the record `cordon gc` reads later, which names workspace 1 in full.
+struct RunAState {
+  std::string tmp, file, lock, record;
+};
+void find_state_of_run_a(const TwoWorkspaces& box, const std::string& marker, RunAState* st) {
+  st->tmp = sole_entry(box.state() + "/tmp");
+  ASSERT_FALSE(st->tmp.empty());
+  EXPECT_FALSE(contains(basename_of(st->tmp), basename_of(box.ws1.path()))) << st->tmp;
+  st->file = st->tmp + "/secret-marker";
+  ASSERT_EQ(read_file(st->file), marker + "\n");
+  st->lock = sole_entry(box.state() + "/locks", ".lock");
+  ASSERT_TRUE(exists(st->lock)) << st->lock;
+  st->record = sole_entry(box.state() + "/workspaces");
+  ASSERT_TRUE(contains(read_file(st->record), box.ws1.path())) << st->record;
+}
+
 }  // namespace
 
 TEST(StateHidden, AnotherWorkspacesTmpAndCordonsRecordsAreUnreadable) {
@@ -92,18 +110,9 @@ TEST(StateHidden, AnotherWorkspacesTmpAndCordonsRecordsAreUnreadable) {
   const std::string marker = unique_token("MARK-");
   auto a = cordon_sh(box.ws1.path(), "echo " + marker + " > /tmp/secret-marker", {}, "", box.env());
   ASSERT_EQ(a.code, 0) << a.err;
-  // From outside: run A really wrote into its private /tmp under the state directory.
-  // Run A's is the only private /tmp so far; its name is a keyed hash, not the project's.
-  const std::string tmp1 = sole_entry(box.state() + "/tmp");
-  ASSERT_FALSE(tmp1.empty());
-  EXPECT_FALSE(contains(basename_of(tmp1), basename_of(box.ws1.path()))) << tmp1;
-  const std::string a_file = tmp1 + "/secret-marker";
-  ASSERT_EQ(read_file(a_file), marker + "\n");
-  const std::string lock = sole_entry(box.state() + "/locks", ".lock");
-  ASSERT_TRUE(exists(lock)) << lock;
-  // The record `cordon gc` reads later names workspace 1 in full.
-  const std::string record = sole_entry(box.state() + "/workspaces");
-  ASSERT_TRUE(contains(read_file(record), box.ws1.path())) << record;
+  RunAState st;
+  ASSERT_NO_FATAL_FAILURE(find_state_of_run_a(box, marker, &st));
+  const std::string &tmp1 = st.tmp, &a_file = st.file, &lock = st.lock, &record = st.record;
 
   std::string script =
       attack_script({"/tmp/secret-marker", a_file, "/proc/1/root" + a_file, "/proc/self/root" + a_file, lock,
@@ -147,16 +156,9 @@ TEST(StateHidden, WithoutUserNamespacesLandlockKeepsOtherWorkspacesUnreadable) {
   auto a = run(box.ws1.path(), "echo " + marker + " > \"$TMPDIR/secret-marker\"");
   ASSERT_EQ(a.code, 0) << a.err;
   EXPECT_TRUE(contains(a.err, "\"landlock-only\"") || contains(a.err, "cordon's state hidden")) << a.err;
-  // Run A's is the only private /tmp so far; its name is a keyed hash, not the project's.
-  const std::string tmp1 = sole_entry(box.state() + "/tmp");
-  ASSERT_FALSE(tmp1.empty());
-  EXPECT_FALSE(contains(basename_of(tmp1), basename_of(box.ws1.path()))) << tmp1;
-  const std::string a_file = tmp1 + "/secret-marker";
-  ASSERT_EQ(read_file(a_file), marker + "\n");
-  const std::string lock = sole_entry(box.state() + "/locks", ".lock");
-  ASSERT_TRUE(exists(lock)) << lock;
-  const std::string record = sole_entry(box.state() + "/workspaces");
-  ASSERT_TRUE(contains(read_file(record), box.ws1.path())) << record;
+  RunAState st;
+  ASSERT_NO_FATAL_FAILURE(find_state_of_run_a(box, marker, &st));
+  const std::string &tmp1 = st.tmp, &a_file = st.file, &lock = st.lock, &record = st.record;
 
   // No mount namespace: the host paths are the only paths. Names beneath the state
   // directory stay listable (Landlock cannot hide a name below a listable parent; the
