@@ -1654,30 +1654,10 @@ BrokerReply CreateBroker::read_masked(const seccomp_notif& req, int listener, co
   // What is installed is a sealed copy of the content, not the file: a descriptor of the
   // host's file (on cordon's writable mount) would let the command change its metadata
   // (fchmod, fchown, xattrs, through the descriptor or /proc/self/fd/N), which no read grant
-  // allows. A snapshot taken now, at most kMaxReadCopy bytes (larger: refused).
-  constexpr off_t kMaxReadCopy = off_t{64} << 20;
-  if (opened.st_size > kMaxReadCopy) return as_without_ask();
-  UniqueFd copy(::memfd_create("cordon-read", MFD_CLOEXEC | MFD_ALLOW_SEALING));
-  if (!copy.valid()) return error(errno);
-  char buf[65536];
-  for (off_t total = 0;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return error(errno);
-    if (n == 0) break;
-    total += n;
-    if (total > kMaxReadCopy) return as_without_ask();  // it grew meanwhile
-    for (ssize_t done = 0; done < n;) {
-      const ssize_t w = ::write(copy.get(), buf + done, static_cast<size_t>(n - done));
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) return error(w < 0 ? errno : EIO);
-      done += w;
-    }
-  }
-  if (::fcntl(copy.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
-    return error(errno);
-  UniqueFd ro(::open(("/proc/self/fd/" + std::to_string(copy.get())).c_str(), O_RDONLY | O_CLOEXEC));
-  if (!ro.valid()) return error(errno);
+  // allows. A snapshot taken now, shared by the opens of the same version, bounded
+  // (read_copy.hpp; past the bounds: refused).
+  UniqueFd ro = read_copies_.copy_of(fd.get(), opened);
+  if (!ro.valid()) return errno == EFBIG ? as_without_ask() : error(errno);
   if (flags & (O_NONBLOCK | O_ASYNC)) (void)::fcntl(ro.get(), F_SETFL, flags & (O_NONBLOCK | O_ASYNC));
   return install(req, listener, ro.get(), (flags & O_CLOEXEC) != 0);
 }

@@ -84,6 +84,7 @@
 #include "platform/linux/ask.hpp"
 #include "platform/linux/broker.hpp"
 #include "platform/linux/denial_recorder.hpp"
+#include "platform/linux/read_copy.hpp"
 #include "platform/linux/unique_fd.hpp"
 
 namespace cordon {
@@ -257,6 +258,7 @@ class CreateBroker {
   // The mounts masking the user's --deny-read files in the sandbox (attach(), read()): mount
   // id -> the file's path. The command cannot mount, so an id stays that mask's.
   std::unordered_map<uint64_t, std::string> asked_masks_;
+  ReadCopies read_copies_;  // what granted reads of those files get (read_masked)
 };
 
 }  // namespace cordon
