@@ -84,4 +84,49 @@ TEST(Attack2, ReopeningAGrantedReadDoesNotCopyItAgain) {
   EXPECT_LT(during - before, 256L * 1024) << "Shmem grew by " << (during - before) / 1024 << " MiB";
 }
 
+// --policy FILE is read as the user's own layer and refused inside the workspace, where an
+// earlier sandboxed run could have written it. The same file named through a bind mount of
+// the workspace (a second path to the same directory) was read: its rule made a directory
+// outside writable, and the command wrote there.
+TEST(Attack2, APolicyFileInTheWorkspaceIsRefusedThroughABindMountToo) {
+  if (!is_root()) GTEST_SKIP() << "binding the workspace elsewhere needs root (a private mount namespace)";
+  Sandbox box;
+  OutsideDir target;  // what the planted fragment makes writable
+  OutsideDir alias;   // where the workspace is bound
+  write_file(box.ws / "frag.toml", "[filesystem]\nwritable = [\"" + target.path() + "\"]\n");
+  // Named plainly, it is refused (as landed).
+  Outcome plain = box.sh("touch " + sh_quote(target / "pwned"), {"--policy", box.ws / "frag.toml"});
+  ASSERT_EQ(plain.code, 2) << plain.err;
+  ASSERT_FALSE(exists(target / "pwned"));
+  // Named through the bind, in a mount namespace of this test's own.
+  const std::vector<std::string> argv = {cordon_binary(),     "run", "--no-config", "--policy",
+                                         alias / "frag.toml", "--",  "touch",       target / "pwned"};
+  const std::vector<std::string> env = box.env();
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        ::mount(box.ws.path().c_str(), alias.path().c_str(), nullptr, MS_BIND, nullptr) != 0)
+      ::_exit(120);
+    if (::chdir(box.ws.path().c_str()) != 0) ::_exit(122);
+    for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
+    std::vector<char*> a;
+    for (const auto& x : argv) a.push_back(const_cast<char*>(x.c_str()));
+    a.push_back(nullptr);
+    ::execv(a[0], a.data());
+    ::_exit(121);
+  }
+  int status = 0;
+  for (int i = 0; i < 600 && ::waitpid(pid, &status, WNOHANG) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  if (::waitpid(pid, &status, WNOHANG) == 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_NE(WEXITSTATUS(status), 120) << "could not bind the workspace in a mount namespace";
+  EXPECT_EQ(WEXITSTATUS(status), 2);  // refused: a usage error
+  EXPECT_FALSE(exists(target / "pwned"));
+}
+
 }  // namespace
