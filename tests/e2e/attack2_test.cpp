@@ -129,4 +129,58 @@ TEST(Attack2, APolicyFileInTheWorkspaceIsRefusedThroughABindMountToo) {
   EXPECT_FALSE(exists(target / "pwned"));
 }
 
+// The visible screen of a tmux server of the test's own (a real terminal emulator).
+std::string tmux_screen(const std::string& socket) {
+  return run_process({"tmux", "-S", socket, "capture-pane", "-p"}, "", "", {}, 20).out;
+}
+
+// Output before the asked call that set a scroll region of two lines and left the cursor in
+// it: each line of the question scrolled the one before it away, and the user saw only its
+// last line (the choices) next to a fake question the command had drawn below the region.
+// The question resets the margins and erases below the cursor first: in a real terminal
+// emulator, the whole question is on the screen, and the fake one is not.
+TEST(Attack2, AScrollRegionCannotHideTheQuestion) {
+  if (!have_tool("tmux")) GTEST_SKIP() << "no tmux (a terminal emulator whose screen can be read)";
+  Sandbox box;
+  TempDir sockets;
+  const std::string socket = sockets / "s";
+  const std::string home = box.home.path();
+  const std::string fake =
+      "cordon: the command asks to create /home/u/ws/build/out.o (outside the writable roots)";
+  const std::string script =
+      "printf '\\033[2J\\033[6;1H" + fake + "\\033[1;2r\\033[1;1H'; echo x > \"$HOME/f\" || echo refused";
+  std::vector<std::string> argv = {"tmux", "-S", socket, "-f", "/dev/null",   "new-session", "-d", "-x",
+                                   "100",  "-y", "30",   "-c", box.ws.path(), "--",          "env"};
+  for (const auto& e : box.env()) argv.push_back(e);
+  // The pane stays after cordon ends (its screen read once more), for at most 30 s.
+  for (const char* a : {"sh", "-c", "\"$@\"; echo cordon-exit=$?; sleep 30", "sh"}) argv.push_back(a);
+  for (const auto& a : {cordon_binary(), std::string("run"), std::string("--no-config"), std::string("--ask"),
+                        std::string("--ask-timeout"), std::string("30"), std::string("--"), std::string("sh"),
+                        std::string("-c"), script})
+    argv.push_back(a);
+  Outcome started = run_process(argv, box.ws.path(), "", {}, 20);
+  ASSERT_EQ(started.code, 0) << started.err;
+  std::string screen;
+  for (int i = 0; i < 200 && !contains(screen, "[o] allow once"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    screen = tmux_screen(socket);
+  }
+  const bool asked = contains(screen, "[o] allow once");
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));  // the answer grace
+  (void)run_process({"tmux", "-S", socket, "send-keys", "n"}, "", "", {}, 20);
+  std::string after;
+  for (int i = 0; i < 100 && !contains(after, "cordon-exit="); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    after = tmux_screen(socket);
+  }
+  (void)run_process({"tmux", "-S", socket, "kill-server"}, "", "", {}, 20);
+  ASSERT_TRUE(asked) << screen;
+  EXPECT_TRUE(contains(screen, "cordon: the command asks to create " + home + "/f")) << screen;
+  // The fake question drawn below the cursor is gone: the question is the last thing shown.
+  EXPECT_FALSE(contains(screen, "/home/u/ws/build/out.o")) << screen;
+  EXPECT_TRUE(contains(after, "refused")) << after;
+  EXPECT_TRUE(contains(after, "cordon-exit=0")) << after;
+  EXPECT_FALSE(exists(home + "/f"));
+}
+
 }  // namespace
