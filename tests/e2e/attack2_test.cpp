@@ -183,4 +183,35 @@ TEST(Attack2, AScrollRegionCannotHideTheQuestion) {
   EXPECT_FALSE(exists(home + "/f"));
 }
 
+// The files named .git the command makes are checked after the run from the broker's record
+// of them (the depth scan leaves them to it), which holds 4096. Past that the rest went
+// unchecked, with a warning: a .git file made 4097th, pointing to a git directory the
+// command wrote (with core.fsmonitor, run by `git status`), stayed in the workspace. Now
+// the creation is refused when the record is full: no .git file made in the run is left.
+TEST(Attack2, MoreGitFilesThanTheRecordHoldsAreRefusedNotLeftUnchecked) {
+  if (!have_tool("python3")) GTEST_SKIP() << "no python3 to make thousands of files quickly";
+  Sandbox box;
+  const std::string script =
+      "import os\n"
+      "os.makedirs('fake/objects'); os.makedirs('fake/refs')\n"
+      "open('fake/HEAD', 'w').write('ref: refs/heads/main\\n')\n"
+      "made = refused = 0\n"
+      "for i in range(4200):\n"
+      "    os.mkdir('d%d' % i)\n"
+      "    try:\n"
+      "        open('d%d/.git' % i, 'w').write('gitdir: ../fake\\n'); made += 1\n"
+      "    except OSError:\n"
+      "        refused += 1\n"
+      "print('made', made, 'refused', refused)\n";
+  write_file(box.ws / "many.py", script);
+  Outcome o = box.sh("python3 many.py");
+  EXPECT_EQ(o.code, 0) << o.err.substr(0, 2000);
+  EXPECT_TRUE(contains(o.out, "made 4096 refused 104")) << o.out;  // the record's room, then refused
+  // From outside: every .git file made in the run was checked (moved away); none is left.
+  size_t left = 0;
+  for (int i = 0; i < 4200; ++i)
+    if (exists(box.ws / ("d" + std::to_string(i) + "/.git"))) ++left;
+  EXPECT_EQ(left, 0u) << o.out;
+}
+
 }  // namespace

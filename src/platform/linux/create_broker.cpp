@@ -559,6 +559,12 @@ std::optional<Denial> CreateBroker::git_refused(const Named& n, Operation op, Gi
       return std::nullopt;
     if (use == GitUse::Symlink) return deny("a .git link sends git to a directory nothing checked");
     if (use == GitUse::MoveDirectory) return deny("a directory moved to .git brings content nothing checked");
+    // The check after the run reads only the record of .git files made: one it has no room
+    // for is refused, not left unchecked. Recorded before it is made (a name that is then
+    // not made is passed over after the run).
+    if (!reserve_git_pointer(paths::join(dir, n.name)))
+      return deny("more .git files made in this run than cordon can check after it (" +
+                  std::to_string(kMaxGitPointers) + ")");
     return std::nullopt;
   }
   if (use == GitUse::Symlink) {
@@ -581,8 +587,16 @@ std::optional<Denial> CreateBroker::git_refused(const Named& n, Operation op, Gi
   return deny(verdict.reason);
 }
 
+bool CreateBroker::reserve_git_pointer(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(pointers_mutex_);
+  if (std::find(new_pointers_.begin(), new_pointers_.end(), path) != new_pointers_.end()) return true;
+  if (new_pointers_.size() >= kMaxGitPointers) return false;
+  new_pointers_.push_back(path);
+  return true;
+}
+
 void CreateBroker::note_git_pointer(const Named& n) {
-  constexpr size_t kMaxPointers = 4096;  // past that, one entry says the rest went unchecked
+  constexpr size_t kMaxPointers = kMaxGitPointers;  // past that, one entry says the rest went unchecked
   if (!rules_.git_checks || !git_layout::is_dot_git(n.name) || git_place(n)) return;
   const std::string dir = tree_path(n.dir.get());
   if (dir.empty() || std::none_of(rules_.policy_roots.begin(), rules_.policy_roots.end(),
