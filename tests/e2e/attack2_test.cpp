@@ -2,6 +2,7 @@
 // the --policy/--config refusal, MCP questions), as a command that wants more than it was
 // given. Each test runs a real sandboxed child and checks the effect from outside; every
 // wait is bounded.
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -212,6 +213,38 @@ TEST(Attack2, MoreGitFilesThanTheRecordHoldsAreRefusedNotLeftUnchecked) {
   for (int i = 0; i < 4200; ++i)
     if (exists(box.ws / ("d" + std::to_string(i) + "/.git"))) ++left;
   EXPECT_EQ(left, 0u) << o.out;
+}
+
+// core.hooksPath = ~NAME/...: git expands "~NAME/" to that user's home (interpolate_path),
+// as it expands "~/". The planner expands only "~" and "~/" (git_hooks_path.cpp,
+// expand_home) and took "~NAME/..." for a path relative to the worktree: the directory git
+// runs hooks from was left writable, and a hook the command wrote there ran at the user's
+// next commit. DISABLED: the planner is pure and has no user's home by name; the fix gives
+// git_hooks::Inputs a lookup of homes by name (getpwnam_r, filled by the platform; none on
+// Windows) and refuses to plan when a hooksPath names a user it cannot find (see the report
+// of the attack pass).
+TEST(Attack2, DISABLED_AHooksPathWithTildeUserIsProtected) {
+  if (!have_tool("git")) GTEST_SKIP() << "no git";
+  const passwd* pw = ::getpwuid(::geteuid());
+  if (!pw || !pw->pw_dir || !pw->pw_name || pw->pw_dir[0] != '/')
+    GTEST_SKIP() << "no home in the user database";
+  Sandbox box;
+  ASSERT_EQ(run_process({"git", "init", "-q"}, box.ws.path()).code, 0);
+  ASSERT_TRUE(fs::create_directories(box.ws / "hooks"));
+  // "~NAME" then as many ".." as the home has components: the workspace's hooks/ by way of
+  // the user's home, as git resolves it.
+  std::string up;
+  for (const char* c = pw->pw_dir; *c; ++c)
+    if (*c == '/' && c[1] != '\0') up += "/..";
+  const std::string value = std::string("~") + pw->pw_name + up + box.ws.path() + "/hooks";
+  ASSERT_EQ(run_process({"git", "config", "core.hooksPath", value}, box.ws.path()).code, 0);
+  const Outcome where = run_process({"git", "rev-parse", "--git-path", "hooks"}, box.ws.path());
+  ASSERT_EQ(fs::weakly_canonical(fs::path(where.out.substr(0, where.out.find('\n')))).string(),
+            box.ws / "hooks")
+      << where.out;
+  Outcome o = box.sh("printf '#!/bin/sh\\nexit 0\\n' > hooks/pre-commit; echo ok > ok.txt");
+  EXPECT_EQ(read_file(box.ws / "ok.txt"), "ok\n") << o.err;  // the allowed half
+  EXPECT_FALSE(exists(box.ws / "hooks/pre-commit")) << o.err;
 }
 
 }  // namespace
