@@ -216,14 +216,11 @@ TEST(Attack2, MoreGitFilesThanTheRecordHoldsAreRefusedNotLeftUnchecked) {
 }
 
 // core.hooksPath = ~NAME/...: git expands "~NAME/" to that user's home (interpolate_path),
-// as it expands "~/". The planner expands only "~" and "~/" (git_hooks_path.cpp,
-// expand_home) and took "~NAME/..." for a path relative to the worktree: the directory git
-// runs hooks from was left writable, and a hook the command wrote there ran at the user's
-// next commit. DISABLED: the planner is pure and has no user's home by name; the fix gives
-// git_hooks::Inputs a lookup of homes by name (getpwnam_r, filled by the platform; none on
-// Windows) and refuses to plan when a hooksPath names a user it cannot find (see the report
-// of the attack pass).
-TEST(Attack2, DISABLED_AHooksPathWithTildeUserIsProtected) {
+// as it expands "~/". The planner expanded only "~" and "~/" and took "~NAME/..." for a path
+// relative to the worktree: the directory git runs hooks from was left writable, and a hook
+// the command wrote there ran at the user's next commit. Now NAME's home comes from
+// /etc/passwd (git_hooks_path.cpp, home_of).
+TEST(Attack2, AHooksPathWithTildeUserIsProtected) {
   if (!have_tool("git")) GTEST_SKIP() << "no git";
   const passwd* pw = ::getpwuid(::geteuid());
   if (!pw || !pw->pw_dir || !pw->pw_name || pw->pw_dir[0] != '/')
