@@ -85,6 +85,28 @@ TEST(Attack2, ReopeningAGrantedReadDoesNotCopyItAgain) {
   EXPECT_LT(during - before, 256L * 1024) << "Shmem grew by " << (during - before) / 1024 << " MiB";
 }
 
+// The copies of one run are bounded too (256 MiB): five granted files of 60 MiB each (sparse:
+// no disk, but a copy holds every byte) get four copies, and the fifth read gets what it
+// gets without a grant, the empty mask.
+TEST(Attack2, TheCopiesOfARunAreBounded) {
+  OutsideDir kept;
+  Sandbox box;
+  if (auto why = learn_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  const std::string home = box.home.path();
+  std::vector<std::string> opts = {"--learn", kept / "l.toml"};
+  std::string script;
+  for (int k = 0; k < 5; ++k) {
+    const std::string f = home + "/f" + std::to_string(k) + ".bin";
+    write_file(f, "FILE-" + std::to_string(k) + "-HEAD");
+    ASSERT_EQ(::truncate(f.c_str(), off_t{60} << 20), 0);
+    opts.insert(opts.end(), {"--deny-read", f});
+    script += "printf '[%s]\\n' \"$(head -c 11 \"$HOME/f" + std::to_string(k) + ".bin\")\"; ";
+  }
+  Outcome o = box.sh(script, opts);
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(o.out, "[FILE-0-HEAD]\n[FILE-1-HEAD]\n[FILE-2-HEAD]\n[FILE-3-HEAD]\n[]\n") << o.err;
+}
+
 // --policy FILE is read as the user's own layer and refused inside the workspace, where an
 // earlier sandboxed run could have written it. The same file named through a bind mount of
 // the workspace (a second path to the same directory) was read: its rule made a directory
