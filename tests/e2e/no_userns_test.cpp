@@ -87,11 +87,11 @@ TEST(NoUserns, BestEffortKillsLeftoverProcesses) {
 }
 
 // Without namespaces nothing masks a denied path: Landlock alone grants the complement of
-// each denial (every sibling of it and of each of its ancestors, landlock.cpp opening each
-// beneath its nearest ancestor's held descriptor, with the rights of its kind). Each kind
-// is proved from outside the sandbox: a file beside the denial, an executable file, a
-// directory and what lies deep below it, a link to that directory (followed, as an
-// absolute path is), and the files of the denied directory refused.
+// each denial: every sibling of it and of each of its ancestors, each with the rights of
+// its kind (landlock.cpp learns the kind from landlock_add_rule itself, not from fstat).
+// Each kind is proved from outside the sandbox: a file beside the denial, an executable
+// file, a directory and what lies deep below it, a link to that directory, and the files
+// of the denied directory refused.
 TEST(NoUserns, LandlockComplementGrantsEachSiblingByItsKind) {
   if (!landlock_available()) GTEST_SKIP() << "Landlock is not available on this kernel";
   TempDir ws, home;
