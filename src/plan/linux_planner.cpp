@@ -518,7 +518,11 @@ class ReadComplement {
     }
     // Listing an ancestor stays possible (names only); file contents below are not.
     rules.push_back({dir, landlock::kReadDir | landlock::kExecute});
-    for (const auto& name : fs_.list(dir)) add(paths::join(dir, name), rules, depth + 1);
+    // A symbolic link gets no rule: the applier opens a rule's path following links, so a
+    // rule for `~/keys -> .ssh` would grant the denied directory itself. Landlock checks the
+    // object a path resolves to, so a link's target is covered (or not) by its own rule.
+    for (const auto& e : fs_.list_typed(dir))
+      if (e.kind != FileKind::Symlink) add(paths::join(dir, e.name), rules, depth + 1);
   }
 
  private:

@@ -102,12 +102,18 @@ TEST(NoUserns, LandlockComplementGrantsEachSiblingByItsKind) {
   write_file(home / "tool.sh", "#!/bin/sh\necho tool-ran\n");
   ::chmod((home / "tool.sh").c_str(), 0755);
   fs::create_directory_symlink("deep", home / "link");
+  // Links to the denied directory, to a denied file and to the home above it, beside the
+  // denied path: a rule for the link itself would grant what it points to.
+  fs::create_directory_symlink(".ssh", home / "keys");
+  fs::create_symlink(".ssh/id_rsa", home / "keyfile");
+  fs::create_directory_symlink(".", home / "again");
   const std::string h = home.path();
   const std::string script =
       "H=" + h +
       "; cat $H/notes.txt > notes; cat $H/deep/a/b/file.txt > nested; ls $H/deep/a > listing; "
       "cat $H/link/a/b/file.txt > via_link; $H/tool.sh > tool; cat $H/.ssh/id_rsa > leaked; "
-      "cat $H/.ssh/config > leaked2; exit 0";
+      "cat $H/.ssh/config > leaked2; cat $H/keys/id_rsa $H/keyfile $H/again/.ssh/config "
+      "$H/again/keys/config > leaked3; exit 0";
   auto o = cordon_no_userns(ws.path(), script, {"--best-effort"}, {"HOME=" + h});
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_EQ(read_file(ws / "notes"), "fine");
@@ -117,5 +123,6 @@ TEST(NoUserns, LandlockComplementGrantsEachSiblingByItsKind) {
   EXPECT_EQ(read_file(ws / "tool"), "tool-ran\n");
   EXPECT_EQ(read_file(ws / "leaked"), "");
   EXPECT_EQ(read_file(ws / "leaked2"), "");
+  EXPECT_EQ(read_file(ws / "leaked3"), "");
   EXPECT_NE(o.err.find("Permission denied"), std::string::npos) << o.err;
 }

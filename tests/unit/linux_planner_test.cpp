@@ -410,6 +410,20 @@ TEST(LinuxPlanner, SecretsAreMaskedAndExcludedFromLandlockReads) {
   EXPECT_EQ(rule_for(*plan, "/usr")->access, landlock::kRead);
 }
 
+// A link beside a secret gets no rule of its own: the applier opens a rule's path following
+// links, so `~/keys -> .ssh` would have granted the masked directory itself.
+TEST(LinuxPlanner, LinksBesideASecretGetNoReadRule) {
+  auto fs = base_fs();
+  fs.link("/home/u/keys", "/home/u/.ssh");
+  fs.link("/home/u/keyfile", "/home/u/.ssh/id_rsa");
+  auto plan = plan_linux(base_policy(), host(7), fs, kInputs);
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(rule_for(*plan, "/home/u/keys"), nullptr);
+  EXPECT_EQ(rule_for(*plan, "/home/u/keyfile"), nullptr);
+  EXPECT_EQ(rule_for(*plan, "/home/u/.ssh"), nullptr);
+  ASSERT_NE(rule_for(*plan, "/home/u/.cache"), nullptr);  // a real sibling still has its rule
+}
+
 struct AbiCase {
   int abi;
   uint64_t fs;
