@@ -39,9 +39,12 @@ Result<std::string> absolute_path(const std::string& key, const Sourced<std::str
 }
 
 // Appends p unless already present; `seen` makes it linear for thousands of paths.
-void push_unique(std::vector<std::string>& list, std::unordered_set<std::string>& seen,
+// Whether it was appended.
+bool push_unique(std::vector<std::string>& list, std::unordered_set<std::string>& seen,
                  const std::string& p) {
-  if (seen.insert(p).second) list.push_back(p);
+  if (!seen.insert(p).second) return false;
+  list.push_back(p);
+  return true;
 }
 
 // Network from narrowest to widest: off < proxy (allowlist) < on.
@@ -132,7 +135,35 @@ int tmp_width(TmpMode m) {
   return m == TmpMode::None ? 0 : m == TmpMode::Private ? 1 : 2;
 }
 
+// The workspace: the last layer's that names one, else the current directory; it must
+// be a directory.
+Result<std::string> workspace_of(const std::optional<Sourced<std::string>>& workspace,
+                                 const ResolveContext& ctx) {
+  std::string out;
+  if (workspace) {
+    auto w = absolute_path("workspace", *workspace, ctx);
+    if (!w) return w.error();
+    out = *w;
+  } else {
+    if (!paths::is_absolute(ctx.cwd))
+      return usage_error("workspace", "cannot determine the current directory");
+    out = paths::normalize(ctx.cwd);
+  }
+  if (ctx.is_dir && !ctx.is_dir(out))
+    return setting_error("workspace", workspace ? workspace->origin : Origin{"current directory"},
+                         "'" + out + "' does not exist or is not a directory");
+  return out;
+}
+
 }  // namespace
+
+Result<std::string> resolve_workspace(const std::vector<const PolicyLayer*>& layers,
+                                      const ResolveContext& ctx) {
+  std::optional<Sourced<std::string>> workspace;
+  for (const auto* layer : layers)
+    if (layer->workspace) workspace = layer->workspace;
+  return workspace_of(workspace, ctx);
+}
 
 Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveContext& ctx) {
   Policy p;
@@ -238,18 +269,9 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
     return st.error();
 
   // Workspace: explicit, else the current directory.
-  if (workspace) {
-    auto w = absolute_path("workspace", *workspace, ctx);
-    if (!w) return w.error();
-    p.workspace = *w;
-  } else {
-    if (!paths::is_absolute(ctx.cwd))
-      return usage_error("workspace", "cannot determine the current directory");
-    p.workspace = paths::normalize(ctx.cwd);
-  }
-  if (ctx.is_dir && !ctx.is_dir(p.workspace))
-    return setting_error("workspace", workspace ? workspace->origin : Origin{"current directory"},
-                         "'" + p.workspace + "' does not exist or is not a directory");
+  auto chosen = workspace_of(workspace, ctx);
+  if (!chosen) return chosen.error();
+  p.workspace = std::move(*chosen);
 
   for (const auto* w : writable) {
     auto r = absolute_path("writable", *w, ctx);
@@ -300,14 +322,16 @@ Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveCont
     bool allowed = std::any_of(p.allow_read.begin(), p.allow_read.end(),
                                [&](const std::string& a) { return paths::is_within(d, a); });
     if (allowed) continue;
-    push_unique(p.deny_read, seen_deny, d);
+    // A path seen before was judged then: the same path, the same answer below.
+    if (!push_unique(p.deny_read, seen_deny, d)) continue;
+    // Only the user's entries can be askable: no need to compare each default with
+    // every default (that was most of this function's time).
+    if (i < defaults_end) continue;
     // A user's entry that touches a default secret stays never askable (issue 21).
     const bool near_default =
         std::any_of(denied.begin(), denied.begin() + static_cast<long>(defaults_end),
                     [&](const std::string& s) { return paths::is_within(d, s) || paths::is_within(s, d); });
-    if (i >= defaults_end && !near_default &&
-        std::find(p.user_deny_read.begin(), p.user_deny_read.end(), d) == p.user_deny_read.end())
-      p.user_deny_read.push_back(d);
+    if (!near_default) p.user_deny_read.push_back(d);
   }
 
   // Conflicts.

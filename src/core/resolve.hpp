@@ -13,4 +13,10 @@ namespace cordon {
 
 [[nodiscard]] Result<Policy> resolve(const std::vector<PolicyLayer>& layers, const ResolveContext& ctx);
 
+// The workspace resolve() would choose from these layers (the last one named, else the
+// current directory), checked alike, and nothing else: what finding the project config
+// needs, without resolving every path of every layer a second time.
+[[nodiscard]] Result<std::string> resolve_workspace(const std::vector<const PolicyLayer*>& layers,
+                                                    const ResolveContext& ctx);
+
 }  // namespace cordon

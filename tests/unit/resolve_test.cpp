@@ -112,6 +112,59 @@ TEST(Resolve, UserDenyReadLeavesOutTheDefaultSecrets) {
   EXPECT_TRUE(has(r->deny_read, "/home/a/.config"));
 }
 
+// A user's entry that repeats a default secret, or repeats itself, is judged once: the
+// default stays never askable, the user's own entry is listed once.
+TEST(Resolve, UserDenyReadRepeatsAreJudgedOnce) {
+  PolicyLayer flags;
+  flags.origin = flag("--deny-read");
+  for (const char* d : {"/home/a/.ssh", "/home/a/mine", "/home/a/.aws/x", "/home/a/mine", "/home/a/.ssh"})
+    flags.deny_read.push_back(str(d, flag("--deny-read")));
+  for (bool root : {false, true}) {
+    ResolveContext c = ctx();
+    c.as_root = root;
+    auto r = resolve({flags}, c);
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->user_deny_read, (std::vector<std::string>{"/home/a/mine"}));
+    EXPECT_EQ(std::count(r->deny_read.begin(), r->deny_read.end(), "/home/a/.ssh"), 1);
+    EXPECT_EQ(std::count(r->deny_read.begin(), r->deny_read.end(), "/home/a/mine"), 1);
+    EXPECT_TRUE(has(r->deny_read, "/home/a/.aws/x"));
+    EXPECT_EQ(r->deny_read.size(), defaults::secret_home_paths().size() +
+                                       (root ? defaults::secret_system_entries().size() : 0) + 2);
+  }
+}
+
+// resolve_workspace() (what finding the project config needs) chooses the workspace
+// resolve() chooses, and refuses what it refuses, with the same message.
+TEST(Resolve, WorkspaceAloneAsResolveChoosesIt) {
+  PolicyLayer user = layer(kUser), flags = layer("command line"), bad_writable = layer("command line");
+  user.workspace = str("~/cache", at(kUser, 3));
+  flags.workspace = str("/work/other", flag("--workspace"));
+  bad_writable.writable.push_back(str("/work/absent", flag("--writable")));
+  PolicyLayer missing = layer("command line"), relative = layer("command line");
+  missing.workspace = str("/work/absent", flag("--workspace"));
+  relative.workspace = str("proj", flag("--workspace"));
+  const std::vector<std::vector<PolicyLayer>> cases = {
+      {}, {user}, {flags}, {user, flags}, {flags, user}, {user, bad_writable}, {missing}, {user, relative}};
+  for (size_t i = 0; i < cases.size(); ++i) {
+    std::vector<const PolicyLayer*> refs;
+    for (const auto& l : cases[i]) refs.push_back(&l);
+    auto alone = resolve_workspace(refs, ctx());
+    auto full = resolve(cases[i], ctx());
+    if (full) {
+      ASSERT_TRUE(alone) << i << ": " << alone.error().message();
+      EXPECT_EQ(*alone, full->workspace) << i;
+    } else if (alone) {
+      // Only an error elsewhere (here: a --writable that does not exist).
+      EXPECT_MESSAGE_HAS(full.error().message(), "writable");
+    } else {
+      EXPECT_EQ(alone.error().message(), full.error().message()) << i;
+    }
+  }
+  ASSERT_TRUE(resolve_workspace({}, ctx()));
+  EXPECT_EQ(*resolve_workspace({}, ctx()), "/home/a/proj");
+  EXPECT_FALSE(resolve_workspace({&missing}, ctx()));
+}
+
 TEST(Resolve, NoHomeMeansNoHomeSecrets) {
   for (const char* home : {"", "relative/home"}) {
     auto r = resolve({}, ctx(home));

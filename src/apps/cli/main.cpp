@@ -164,12 +164,14 @@ cordon::Result<cordon::Policy> build_policy(const cordon::cli::CliRequest& req, 
         if (!req.config_file) user_config = user;
       }
     }
-    // Find the workspace from what we have so far, then read its project config.
-    std::vector<cordon::PolicyLayer> so_far = layers;
-    so_far.push_back(req.flags);
-    auto prelim = cordon::resolve(so_far, ctx);
-    if (!prelim) return prelim.error();
-    auto project = cordon::load_config_file(cordon::paths::join(prelim->workspace, ".cordon/config.toml"),
+    // Find the workspace from what we have so far, then read its project config. Only
+    // the workspace: every other setting (and any error in it) is resolved once, below.
+    std::vector<const cordon::PolicyLayer*> so_far;
+    for (const auto& layer : layers) so_far.push_back(&layer);
+    so_far.push_back(&req.flags);
+    auto workspace = cordon::resolve_workspace(so_far, ctx);
+    if (!workspace) return workspace.error();
+    auto project = cordon::load_config_file(cordon::paths::join(*workspace, ".cordon/config.toml"),
                                             cordon::ConfigScope::Project);
     if (!project) return project.error();
     if (*project) layers.push_back(std::move(**project));

@@ -18,14 +18,19 @@ namespace {
 
 // The policy options of run, explain, check and mcp come from the one option table
 // (core/option_table.hpp): one CLI11 option per row, bound to plain values first so that
-// every value is validated with its flag name in the error. The storage is sized once
-// (CLI11 keeps references to it).
+// every value is validated with its flag name in the error. The storage is sized once,
+// when the options are added (CLI11 keeps references to it); a subcommand that is not
+// being run gets none. Each row's option is kept, so that whether it was given is asked
+// of it rather than looked up by name among all of them.
 struct PolicyOptionValues {
-  std::vector<OptionValue> values = std::vector<OptionValue>(policy_options().size());
+  std::vector<OptionValue> values;
+  std::vector<const CLI::Option*> options;
 };
 
 void add_policy_options(CLI::App* app, PolicyOptionValues& o, CliRequest& req) {
   const auto& table = policy_options();
+  o.values.resize(table.size());
+  o.options.resize(table.size());
   for (size_t i = 0; i < table.size(); ++i) {
     const OptionSpec& spec = table[i];
     OptionValue& v = o.values[i];
@@ -34,20 +39,20 @@ void add_policy_options(CLI::App* app, PolicyOptionValues& o, CliRequest& req) {
       case OptionKind::Choice:
       case OptionKind::Path:
       case OptionKind::Size:
-        app->add_option(flag, v.text, help);
+        o.options[i] = app->add_option(flag, v.text, help);
         break;
       case OptionKind::PathList:
       case OptionKind::TextList:
-        app->add_option(flag, v.list, help)->allow_extra_args(false);
+        o.options[i] = app->add_option(flag, v.list, help)->allow_extra_args(false);
         break;
       case OptionKind::Seconds:
-        app->add_option(flag, v.number, help);
+        o.options[i] = app->add_option(flag, v.number, help);
         break;
       case OptionKind::Count:
-        app->add_option(flag, v.count, help);
+        o.options[i] = app->add_option(flag, v.count, help);
         break;
       case OptionKind::Flag:
-        app->add_flag(flag, v.given, help);
+        o.options[i] = app->add_flag(flag, v.given, help);
         break;
     }
   }
@@ -55,12 +60,14 @@ void add_policy_options(CLI::App* app, PolicyOptionValues& o, CliRequest& req) {
   app->add_flag("--no-config", req.no_config, "ignore the user and project config files");
 }
 
-Result<PolicyLayer> to_layer(PolicyOptionValues& o, const CLI::App& app, const std::string& cwd) {
+Result<PolicyLayer> to_layer(PolicyOptionValues& o, const std::string& cwd) {
   PolicyLayer l;
   l.origin = Origin{"command line", 0};
   const auto& table = policy_options();
+  if (o.options.size() != table.size())
+    return usage_error("command line", "internal error: the policy options were not added");
   for (size_t i = 0; i < table.size(); ++i) {
-    o.values[i].given = app.count(std::string(table[i].flag)) > 0;
+    o.values[i].given = o.options[i]->count() > 0;
     if (auto st = table[i].set(table[i], o.values[i], cwd, l); !st) return st.error();
   }
   return l;
@@ -233,11 +240,13 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
   // is added, and three of the four tables would never be read. --help, --help-man and
   // anything unexpected get all four.
   const std::string first = args.empty() ? "" : args[0];
-  const bool one =
-      first == "run" || first == "explain" || first == "check" || first == "mcp" || first == "review";
+  const bool one = first == "run" || first == "explain" || first == "check" || first == "mcp" ||
+                   first == "review" || first == "gc";
   auto wants = [&](const char* name) { return !one || first == name; };
   std::vector<std::string> run_cmd, explain_cmd;
 
+  // Each CLI11 Range formats its description when made: made once, copied where used.
+  const CLI::Range descriptor(3, 65535), ask_seconds(1, 3600);
   auto* run = app.add_subcommand("run", "run a command in the sandbox");
   if (wants("run")) add_policy_options(run, run_opts, req);
   run->add_flag("--json", req.json, "print a JSON result object on stderr when the command ends");
@@ -251,7 +260,7 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
   run->add_option("--report", req.report_file, "write the JSON result object to FILE when the command ends");
   run->add_option("--ask-timeout", req.ask_timeout_seconds,
                   "SECONDS without an answer to --ask: deny (default 60)")
-      ->check(CLI::Range(1, 3600));
+      ->check(ask_seconds);
   run->add_option(
       "--learn", req.learn_file,
       "FILE: grant every operation --ask would ask about WITHOUT ASKING (writes outside the "
@@ -268,25 +277,25 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
   run->add_option("--report-fd", req.report_fd,
                   "internal to cordon mcp: write the JSON result to this descriptor")
       ->group("")
-      ->check(CLI::Range(3, 65535));
+      ->check(descriptor);
   run->add_flag("--mcp-request", req.mcp_request, "internal to cordon mcp: read the command from stdin")
       ->group("");
   run->add_option("--policy-fd", req.policy_fd,
                   "internal to cordon mcp: the resolved policy as JSON (core/policy_json.hpp), instead of "
                   "config files and policy flags")
       ->group("")
-      ->check(CLI::Range(3, 65535));
+      ->check(descriptor);
   run->add_option("--ask-fd", req.ask_fd,
                   "internal to cordon mcp --ask: ask the server on this descriptor (a question channel)")
       ->group("")
-      ->check(CLI::Range(3, 65535));
+      ->check(descriptor);
   run->add_option("--ask-config", req.ask_config,
                   "internal to cordon mcp --ask: the file \"allow always\" writes to (\"\": not offered)")
       ->group("");
   run->add_option("--plan-digest-fd", req.plan_digest_fd,
                   "internal to cordon mcp: write the digest of the sandbox's plan to this descriptor")
       ->group("")
-      ->check(CLI::Range(3, 65535));
+      ->check(descriptor);
   std::string review_id;
   auto* review_opt = run->add_option(
       "--review", review_id,
@@ -299,50 +308,64 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
   // Required unless --mcp-request: checked in main.cpp.
   run->add_option("command", run_cmd, "the command, after --");
 
+  // The other subcommands' own options likewise: only one subcommand is ever parsed
+  // (require_subcommand(0, 1)), so the others are names without options.
   auto* explain = app.add_subcommand("explain", "print the resolved plan without running anything");
-  if (wants("explain")) add_policy_options(explain, explain_opts, req);
-  explain->add_flag("--json", req.json, "machine-readable output");
-  explain->add_option("command", explain_cmd, "the command, after --");
+  if (wants("explain")) {
+    add_policy_options(explain, explain_opts, req);
+    explain->add_flag("--json", req.json, "machine-readable output");
+    explain->add_option("command", explain_cmd, "the command, after --");
+  }
 
   auto* check = app.add_subcommand("check", "probe the host and report each guarantee");
-  if (wants("check")) add_policy_options(check, check_opts, req);
-  check->add_flag("--json", req.json, "machine-readable output");
+  if (wants("check")) {
+    add_policy_options(check, check_opts, req);
+    check->add_flag("--json", req.json, "machine-readable output");
+  }
 
   auto* mcp = app.add_subcommand("mcp", "serve the Model Context Protocol on stdio (a run_command tool)");
-  if (wants("mcp")) add_policy_options(mcp, mcp_opts, req);
-  mcp->add_option("--ask-timeout", req.ask_timeout_seconds,
-                  "SECONDS without the client's answer to --ask: deny (default 60)")
-      ->check(CLI::Range(1, 3600));
-  mcp->add_flag("--review", req.mcp_review,
-                "stage every call's workspace writes in one change set (a tool review_changes shows it; "
-                "docs/review.md)");
-  mcp->add_flag("--review-all", req.mcp_review_all,
-                "with --review (implied): stage the other writable roots' writes too (docs/review.md)");
+  if (wants("mcp")) {
+    add_policy_options(mcp, mcp_opts, req);
+    mcp->add_option("--ask-timeout", req.ask_timeout_seconds,
+                    "SECONDS without the client's answer to --ask: deny (default 60)")
+        ->check(ask_seconds);
+    mcp->add_flag("--review", req.mcp_review,
+                  "stage every call's workspace writes in one change set (a tool review_changes shows it; "
+                  "docs/review.md)");
+    mcp->add_flag("--review-all", req.mcp_review_all,
+                  "with --review (implied): stage the other writable roots' writes too (docs/review.md)");
+  }
 
   auto* review = app.add_subcommand(
       "review",
       "change sets of `cordon run --review`: list, show ID, diff ID [PATH...], apply ID [PATH...], "
       "discard ID, gc --older-than AGE");
   std::vector<std::string> review_args;
-  review->add_flag("--json", req.json, "machine-readable output");
-  review->add_flag("--stat", req.review_request.stat,
-                   "diff: a line per file with its insertions and deletions");
-  review->add_flag("--force", req.review_request.force,
-                   "apply: write paths the workspace changed since the change set touched them");
   std::string older_than;
-  review->add_option("--older-than", older_than, "gc: remove change sets older than AGE (7d, 12h, 30m)");
-  review->add_option("args", review_args, "ACTION [ID] [PATH...]");
+  if (wants("review")) {
+    review->add_flag("--json", req.json, "machine-readable output");
+    review->add_flag("--stat", req.review_request.stat,
+                     "diff: a line per file with its insertions and deletions");
+    review->add_flag("--force", req.review_request.force,
+                     "apply: write paths the workspace changed since the change set touched them");
+    review->add_option("--older-than", older_than, "gc: remove change sets older than AGE (7d, 12h, 30m)");
+    review->add_option("args", review_args, "ACTION [ID] [PATH...]");
+  }
 
   auto* gc = app.add_subcommand(
       "gc",
       "remove the per-workspace state (private /tmp, records, locks) of workspaces that no longer exist or "
       "had no run for --older-than; never of one in use (docs/policy.md)");
-  gc->add_flag("--dry-run", req.gc_request.dry_run, "say what would be removed, remove nothing");
-  gc->add_flag("--list", req.gc_request.list, "list every workspace's state and its verdict, remove nothing");
   std::string gc_older_than;
-  gc->add_option("--older-than", gc_older_than,
-                 "AGE (30d, 12h, 0s): also remove the state of workspaces with no run for AGE (default 30d)");
-  gc->add_flag("--json", req.gc_request.json, "machine-readable output");
+  if (wants("gc")) {
+    gc->add_flag("--dry-run", req.gc_request.dry_run, "say what would be removed, remove nothing");
+    gc->add_flag("--list", req.gc_request.list,
+                 "list every workspace's state and its verdict, remove nothing");
+    gc->add_option(
+        "--older-than", gc_older_than,
+        "AGE (30d, 12h, 0s): also remove the state of workspaces with no run for AGE (default 30d)");
+    gc->add_flag("--json", req.gc_request.json, "machine-readable output");
+  }
 
   auto* setup = app.add_subcommand("setup", "one-time host setup (needs root)");
   // Everything after `setup` is passed on verbatim and in order ("--proxy-ports 1-2").
@@ -393,9 +416,8 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
   }
 
   PolicyOptionValues* chosen = nullptr;
-  CLI::App* chosen_app = nullptr;
   if (run->parsed()) {
-    req.command = Command::Run, chosen = &run_opts, chosen_app = run;
+    req.command = Command::Run, chosen = &run_opts;
     req.argv = run_cmd;
     if (!report_denials.empty()) {
       req.report_denials = parse_denial_reporting(report_denials);
@@ -456,12 +478,12 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
     if (!gc_older_than.empty()) req.gc_request.older_than = gc_older_than;
     return req;
   } else if (explain->parsed()) {
-    req.command = Command::Explain, chosen = &explain_opts, chosen_app = explain;
+    req.command = Command::Explain, chosen = &explain_opts;
     req.argv = explain_cmd;
   } else if (check->parsed()) {
-    req.command = Command::Check, chosen = &check_opts, chosen_app = check;
+    req.command = Command::Check, chosen = &check_opts;
   } else if (mcp->parsed()) {
-    req.command = Command::Mcp, chosen = &mcp_opts, chosen_app = mcp;
+    req.command = Command::Mcp, chosen = &mcp_opts;
   } else if (setup->parsed()) {
     req.command = Command::Setup;
     for (const auto& extra : setup->remaining()) req.setup_args.push_back(extra);
@@ -479,7 +501,7 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& given, const std::s
     req.help_exit_code = 2;
     return req;
   }
-  auto layer = to_layer(*chosen, *chosen_app, cwd);
+  auto layer = to_layer(*chosen, cwd);
   if (!layer) return layer.error();
   req.flags = std::move(*layer);
   if (req.command == Command::Run && req.flags.ask && req.learn_file)

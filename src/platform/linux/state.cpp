@@ -210,7 +210,12 @@ Result<PlaceholderGuard> PlaceholderGuard::hold(const StateDirs& state,
   g.create_path_ = paths::join(state.root, "locks/" + state.key + ".create");
   g.ledger_ = paths::join(state.root, "placeholders/" + state.key);
   std::vector<std::string> names{state.key};  // the private /tmp's (usually also the workspace root's)
-  for (const auto& root : roots) {
+  for (size_t i = 0; i < roots.size(); ++i) {
+    const std::string& root = roots[i];
+    // The workspace comes twice (a writable root, and the workspace): resolved once.
+    if (std::find(roots.begin(), roots.begin() + static_cast<std::ptrdiff_t>(i), root) !=
+        roots.begin() + static_cast<std::ptrdiff_t>(i))
+      continue;
     char real[PATH_MAX];
     names.push_back(state_name(state.secret, ::realpath(root.c_str(), real) ? std::string(real) : root));
   }
