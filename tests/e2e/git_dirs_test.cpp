@@ -658,6 +658,9 @@ TEST_F(GitDirs, ASubmodulesCoreWorktreeSurvivesEverydayGitInside) {
   ASSERT_EQ(git_at(box, box.ws.path(), {"commit", "-qm", "sm"}).code, 0);
   const auto before = git_at(box, box.ws / "lib", {"config", "core.worktree"});
   ASSERT_EQ(before.out, "../../../lib\n") << before.err;
+  // The user's own entry that is not on the inert list (an alias) stays too: the gitdir was
+  // protected during the run, so the after-run repair leaves its config alone.
+  ASSERT_EQ(git_at(box, box.ws / "lib", {"config", "alias.st", "status"}).code, 0);
   auto o = box.sh(
       "set -e; git -c protocol.file.allow=always submodule update --init -q; git -C lib status --short; "
       "git submodule status >/dev/null; git -C lib config user.name inside; "
@@ -678,6 +681,8 @@ TEST_F(GitDirs, ASubmodulesCoreWorktreeSurvivesEverydayGitInside) {
     EXPECT_EQ(status.out, "") << sub;
   }
   EXPECT_EQ(git_at(box, box.ws / "lib", {"config", "user.name"}).out, "inside\n");
+  EXPECT_EQ(git_at(box, box.ws / "lib", {"config", "alias.st"}).out, "status\n") << o.err;
+  EXPECT_FALSE(contains(o.err, "removed")) << o.err;
   auto update = git_at(box, box.ws.path(), {"-c", "protocol.file.allow=always", "submodule", "update", "-q"});
   EXPECT_EQ(update.code, 0) << update.err;
   expect_git_inert_at(box, box.ws / "lib", marker);

@@ -337,22 +337,28 @@ bool code_changed(const PinnedDir& gitdir, const struct timespec& since) {
   return false;
 }
 
-void changed_modules(const PinnedDir& dir, const struct timespec& since, int depth, GitRepair& out) {
+// `held`: the plan's gitdirs. One of those is not neutralised: its hooks are read-only, its
+// config only takes the broker's checked writes (inert entries) or none, it is pinned in
+// place, and its own pin checks its pointers; its config changed by such a write (git
+// submodule update --init rewrites it) keeps the user's entries, core.worktree among them.
+void changed_modules(const PinnedDir& dir, const struct timespec& since, int depth,
+                     const std::vector<std::string>& held, GitRepair& out) {
   if (depth >= kMaxModuleDepth) return;
   auto names = list_entries(dir, kMaxEntries);
   for (const auto& name : names ? *names : std::vector<std::string>{}) {
     auto sub = dir.subdir(name);
     if (!sub) continue;  // a link or a file: git finds no gitdir through it (the pointer check renames those)
     if (!stat_entry(*sub, "HEAD")) {
-      changed_modules(*sub, since, depth + 1, out);  // a submodule named a/b
+      changed_modules(*sub, since, depth + 1, held, out);  // a submodule named a/b
       continue;
     }
-    if (code_changed(*sub, since)) {
+    const bool protected_gitdir = std::find(held.begin(), held.end(), sub->path()) != held.end();
+    if (!protected_gitdir && code_changed(*sub, since)) {
       GitRepair r = neutralise_gitdir(*sub);
       out.done.insert(out.done.end(), r.done.begin(), r.done.end());
       out.warnings.insert(out.warnings.end(), r.warnings.begin(), r.warnings.end());
     } else if (auto nested = sub->subdir("modules")) {
-      changed_modules(*nested, since, depth + 1, out);
+      changed_modules(*nested, since, depth + 1, held, out);
     }
   }
 }
@@ -377,7 +383,7 @@ std::vector<GitDirPin> pin_existing_gitdirs(const std::vector<std::string>& gitd
   return pins;
 }
 
-GitRepair remove_new_pointers(const GitDirPin& pin) {
+GitRepair remove_new_pointers(const GitDirPin& pin, const std::vector<std::string>& held) {
   GitRepair out;
   if (!pin.dir) return out;
   // A linked worktree's commondir names the directory whose config and hooks apply when
@@ -419,7 +425,7 @@ GitRepair remove_new_pointers(const GitDirPin& pin) {
   // A submodule gitdir under modules/ whose config or hooks changed during the run (one the
   // plan protected cannot change): planted before the user's next `git submodule update`,
   // which would check the submodule out with it and run its hooks. Neutralised.
-  if (auto modules = pin.dir->subdir("modules")) changed_modules(*modules, pin.pinned_at, 0, out);
+  if (auto modules = pin.dir->subdir("modules")) changed_modules(*modules, pin.pinned_at, 0, held, out);
   for (const char* name : kPointerNames) {
     if (std::find(pin.present.begin(), pin.present.end(), name) != pin.present.end()) continue;
     if (pin.checked_worktree_config && std::string_view(name) == "config.worktree") continue;

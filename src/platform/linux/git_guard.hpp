@@ -102,8 +102,9 @@ struct GitDirPin {
 [[nodiscard]] std::vector<GitDirPin> pin_existing_gitdirs(const std::vector<std::string>& gitdirs,
                                                           bool checked_worktree_config = false);
 // Also reports git state that names commands for a later git run (exec lines in a rebase
-// todo), without changing it.
-[[nodiscard]] GitRepair remove_new_pointers(const GitDirPin& pin);
+// todo), without changing it. A submodule gitdir below it whose config or hooks changed is
+// neutralised unless it is one of `held` (the plan's gitdirs, protected during the run).
+[[nodiscard]] GitRepair remove_new_pointers(const GitDirPin& pin, const std::vector<std::string>& held = {});
 
 // `.git` files the command made below a writable root (the creation broker records them:
 // git worktree add and a submodule's checkout write them directly, so their content cannot
