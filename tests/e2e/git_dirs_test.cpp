@@ -665,7 +665,10 @@ TEST_F(GitDirs, ASubmodulesCoreWorktreeSurvivesEverydayGitInside) {
       "set -e; git -c protocol.file.allow=always submodule update --init -q; git -C lib status --short; "
       "git submodule status >/dev/null; git -C lib config user.name inside; "
       "git -c protocol.file.allow=always submodule add -q " +
-          outside / "lib" + " lib2; git -C lib2 status --short; git commit -qm sm2; echo everyday-ok",
+          outside / "lib" +
+          " lib2; git -C lib2 status --short; git commit -qm sm2; echo everyday-ok; set +e; " +
+          plant(".git/modules/lib", marker) + "; git -C lib config core.fsmonitor 'touch " + marker +
+          "'; true",
       {}, "", kGitIdentity);
   EXPECT_TRUE(contains(o.out, "everyday-ok")) << o.out << o.err;
   for (const char* sub : {"lib", "lib2"}) {
@@ -683,6 +686,8 @@ TEST_F(GitDirs, ASubmodulesCoreWorktreeSurvivesEverydayGitInside) {
   EXPECT_EQ(git_at(box, box.ws / "lib", {"config", "user.name"}).out, "inside\n");
   EXPECT_EQ(git_at(box, box.ws / "lib", {"config", "alias.st"}).out, "status\n") << o.err;
   EXPECT_FALSE(contains(o.err, "removed")) << o.err;
+  EXPECT_FALSE(contains(read_file(box.ws / ".git/modules/lib/config"), "fsmonitor"));
+  EXPECT_FALSE(exists(box.ws / ".git/modules/lib/hooks/pre-commit"));
   auto update = git_at(box, box.ws.path(), {"-c", "protocol.file.allow=always", "submodule", "update", "-q"});
   EXPECT_EQ(update.code, 0) << update.err;
   expect_git_inert_at(box, box.ws / "lib", marker);
