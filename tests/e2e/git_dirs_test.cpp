@@ -769,14 +769,17 @@ TEST_F(GitDirs, ReadOnlyGitInALinkedWorktreeCoversItsCommonDirectory) {
   ASSERT_EQ(git_at(box, deep, {"worktree", "add", "-q", box.ws / "wt2", "-b", "wt2"}).code, 0);
   ASSERT_EQ(git_at(box, main, {"config", "core.hooksPath", "team-hooks"}).code, 0);
   const std::string head = read_file(deep + "/.git/refs/heads/wt2");
-  auto o = box.sh(plant_through_worktree("wt", "main/.git", marker) + "; " +
-                      plant_through_worktree("wt2", ".cache/x/y/deep/.git", marker) +
-                      "; mkdir -p wt/team-hooks; printf '#!/bin/sh\\ntouch " + marker +
-                      "\\n' > wt/team-hooks/pre-commit; chmod +x wt/team-hooks/pre-commit; "
-                      "cd wt2 && git commit -q --allow-empty -m inside; echo commit=$?; "
-                      "echo edited > file.txt && echo sibling-ok",
-                  {"--git", "read-only"}, "", kGitIdentity);
+  auto o = box.sh(
+      plant_through_worktree("wt", "main/.git", marker) + "; " +
+          plant_through_worktree("wt2", ".cache/x/y/deep/.git", marker) +
+          "; mkdir -p wt/team-hooks; printf '#!/bin/sh\\ntouch " + marker +
+          "\\n' > wt/team-hooks/pre-commit; chmod +x wt/team-hooks/pre-commit; "
+          "(cd wt && git status --short >/dev/null && git log --oneline >/dev/null && git diff --stat && "
+          "echo read-ok); cd wt2 && git commit -q --allow-empty -m inside; echo commit=$?; "
+          "echo edited > file.txt && echo sibling-ok",
+      {"--git", "read-only"}, "", kGitIdentity);
   EXPECT_TRUE(contains(o.out, "sibling-ok")) << o.out << o.err;
+  EXPECT_TRUE(contains(o.out, "read-ok")) << o.out << o.err;
   EXPECT_FALSE(contains(o.out, "commit=0")) << o.out << o.err;
   EXPECT_EQ(read_file(deep + "/.git/refs/heads/wt2"), head);
   EXPECT_FALSE(exists(box.ws / "wt/team-hooks")) << o.err;
