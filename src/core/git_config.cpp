@@ -360,10 +360,14 @@ std::vector<std::string> new_non_inert(const std::vector<Entry>& before, const s
 }
 
 Filtered filter_inert(const std::vector<Entry>& entries) {
+  return filter_inert(entries, [](const Entry&) { return false; });
+}
+
+Filtered filter_inert(const std::vector<Entry>& entries, const std::function<bool(const Entry&)>& keep) {
   Filtered out;
   std::set<std::string> seen;
   for (const auto& e : entries) {
-    if (is_inert(e) && writable_name(e)) {
+    if (writable_name(e) && (is_inert(e) || keep(e))) {
       out.kept.push_back(e);
     } else if (auto name = e.full_name(); seen.insert(name).second) {
       out.dropped.push_back(std::move(name));

@@ -11,6 +11,7 @@
 // Pure: no system calls; unit-tested and fuzzed.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,6 +55,10 @@ struct Filtered {
 // git nowhere; remote and submodule URLs only with a known transport (no "ext::", no
 // "helper::address", no option-like "-..."); values with control characters dropped.
 [[nodiscard]] Filtered filter_inert(const std::vector<Entry>& entries);
+// The same, also keeping the entries `keep` accepts (that the caller checked itself, such as a
+// submodule's core.worktree that leads to its own checkout), in their place.
+[[nodiscard]] Filtered filter_inert(const std::vector<Entry>& entries,
+                                    const std::function<bool(const Entry&)>& keep);
 [[nodiscard]] bool is_inert(const Entry& entry);
 
 // The names of the entries of `after` that are not in `before` (same name and value) and

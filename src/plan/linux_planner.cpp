@@ -416,6 +416,10 @@ class ProtectedCollector {
       // The gitdir is read-only whole; what its configuration names outside it (a tracked
       // hooksPath, an included file, a filter's script) is not, unless protected here too.
       protect_code_files(gitdir, root, worktree);
+      // A linked worktree's common dir (its config, hooks, refs and objects) is as read-only
+      // as in the main worktree, also where the walk does not reach it, and its
+      // configuration is read against this worktree's top.
+      follow_commondir(gitdir, root, depth, worktree);
       return;
     }
     pin_chain(root, gitdir);
@@ -435,15 +439,7 @@ class ProtectedCollector {
     const FileKind common_kind = fs_.lkind(commondir);
     if (common_kind == FileKind::File && !removable)
       add(commondir, "names the git directory whose hooks and config apply", false, false);
-    if (common_kind != FileKind::Missing) {
-      if (auto common = parse_git_pointer(fs_, commondir, "", gitdir)) {
-        // The common dir's configuration applies to this worktree: its relative hooksPath
-        // starts at this worktree's top.
-        if (*common != gitdir) collect_gitdir(*common, root, depth + 1, worktree);
-      } else {
-        unparseable.push_back(commondir);
-      }
-    }
+    follow_commondir(gitdir, root, depth, worktree);
     // config.worktree: with the broker, written only through its checked rename of
     // config.worktree.lock (git sparse-checkout), so no bind (a rename over one is EBUSY).
     if (fs_.lkind(paths::join(gitdir, "config.worktree")) == FileKind::File && !broker_)
@@ -453,6 +449,20 @@ class ProtectedCollector {
       if (fs_.lkind(dir) != FileKind::Dir) continue;
       pin(dir, "keeps nested gitdirs in place");
       for (const auto& name : fs_.list(dir)) collect_nested(paths::join(dir, name), root, depth + 1);
+    }
+  }
+
+  // The common dir a linked worktree's gitdir names is collected like any gitdir: its
+  // configuration applies to this worktree, and its relative hooksPath starts at this
+  // worktree's top.
+  void follow_commondir(const std::string& gitdir, const std::string& root, int depth,
+                        const std::string& worktree) {
+    const std::string commondir = paths::join(gitdir, "commondir");
+    if (fs_.lkind(commondir) == FileKind::Missing) return;
+    if (auto common = parse_git_pointer(fs_, commondir, "", gitdir)) {
+      if (*common != gitdir) collect_gitdir(*common, root, depth + 1, worktree);
+    } else {
+      unparseable.push_back(commondir);
     }
   }
 

@@ -642,3 +642,192 @@ TEST_F(GitDirs, BareRepositoriesAndRepositoriesInSkippedDirectoriesAreProtected)
   expect_git_inert_at(box, box.ws / "node_modules/pkg", marker);
   EXPECT_FALSE(exists(marker)) << "planted code ran outside the sandbox";
 }
+
+// A submodule added outside keeps the core.worktree git wrote into its gitdir
+// (.git/modules/lib/config: ../../../lib) through everyday git inside, including a
+// config write into the submodule's gitdir (which has the repair look at that gitdir
+// after the run) and a submodule added and checked out inside: afterwards, outside, git
+// works in each submodule, through its .git file and through its gitdir.
+TEST_F(GitDirs, ASubmodulesCoreWorktreeSurvivesEverydayGitInside) {
+  make_repo(box, outside / "lib");
+  make_repo(box, box.ws.path());
+  const std::vector<std::string> allow = {"-c", "protocol.file.allow=always"};
+  auto add = git_at(box, box.ws.path(),
+                    {"-c", "protocol.file.allow=always", "submodule", "add", "-q", outside / "lib", "lib"});
+  ASSERT_EQ(add.code, 0) << add.err;
+  ASSERT_EQ(git_at(box, box.ws.path(), {"commit", "-qm", "sm"}).code, 0);
+  const auto before = git_at(box, box.ws / "lib", {"config", "core.worktree"});
+  ASSERT_EQ(before.out, "../../../lib\n") << before.err;
+  // The user's own entry that is not on the inert list (an alias) stays too: the gitdir was
+  // protected during the run, so the after-run repair leaves its config alone.
+  ASSERT_EQ(git_at(box, box.ws / "lib", {"config", "alias.st", "status"}).code, 0);
+  auto o = box.sh(
+      "set -e; git -c protocol.file.allow=always submodule update --init -q; git -C lib status --short; "
+      "git submodule status >/dev/null; git -C lib config user.name inside; "
+      "git -c protocol.file.allow=always submodule add -q " +
+          outside / "lib" +
+          " lib2; git -C lib2 status --short; git commit -qm sm2; echo everyday-ok; set +e; " +
+          plant(".git/modules/lib", marker) + "; git -C lib config core.fsmonitor 'touch " + marker +
+          "'; true",
+      {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "everyday-ok")) << o.out << o.err;
+  for (const char* sub : {"lib", "lib2"}) {
+    const std::string dir = box.ws / sub;
+    auto wt = git_at(box, dir, {"config", "core.worktree"});
+    EXPECT_EQ(wt.out, std::string("../../../") + sub + "\n") << sub << ": " << wt.err << o.err;
+    auto top =
+        git_at(box, box.ws.path(),
+               {"--git-dir", box.ws / (std::string(".git/modules/") + sub), "rev-parse", "--show-toplevel"});
+    EXPECT_EQ(top.out, dir + "\n") << sub << ": " << top.err;
+    auto status = git_at(box, dir, {"status", "--short"});
+    EXPECT_EQ(status.code, 0) << sub << ": " << status.err;
+    EXPECT_EQ(status.out, "") << sub;
+  }
+  EXPECT_EQ(git_at(box, box.ws / "lib", {"config", "user.name"}).out, "inside\n");
+  EXPECT_EQ(git_at(box, box.ws / "lib", {"config", "alias.st"}).out, "status\n") << o.err;
+  EXPECT_FALSE(contains(o.err, "removed")) << o.err;
+  EXPECT_FALSE(contains(read_file(box.ws / ".git/modules/lib/config"), "fsmonitor"));
+  EXPECT_FALSE(exists(box.ws / ".git/modules/lib/hooks/pre-commit"));
+  auto update = git_at(box, box.ws.path(), {"-c", "protocol.file.allow=always", "submodule", "update", "-q"});
+  EXPECT_EQ(update.code, 0) << update.err;
+  expect_git_inert_at(box, box.ws / "lib", marker);
+  expect_git_inert_at(box, box.ws / "lib2", marker);
+}
+
+// The attacker's half: a core.worktree the command sets in a submodule's gitdir made
+// inside is kept only when it leads to the submodule's own checkout (whose .git file leads
+// back to that gitdir). Led to the superproject's .git (inside the workspace, so the
+// broker's rule lets it be written), to another checkout, or through a link, git run there
+// afterwards would check the submodule's files (a hooks/pre-commit) out into it: removed.
+TEST_F(GitDirs, APlantedCoreWorktreeInASubmodulesGitdirIsRemoved) {
+  make_repo(box, outside / "lib");
+  write_file(outside / "lib/hooks/pre-commit", "#!/bin/sh\ntouch " + marker + "\n");
+  ::chmod((outside / "lib/hooks/pre-commit").c_str(), 0755);
+  ASSERT_EQ(git_at(box, outside / "lib", {"add", "hooks"}).code, 0);
+  ASSERT_EQ(git_at(box, outside / "lib", {"commit", "-qm", "hooks"}).code, 0);
+  make_repo(box, box.ws.path());
+  const std::string add = "git -c protocol.file.allow=always submodule add -q " + outside / "lib" + " ";
+  auto o = box.sh(add + "a && " + add + "b && " + add + "c && " + add +
+                      "d && mkdir -p decoy && ln -s decoy linked && "
+                      "git -C a config core.worktree ../..; echo a=$?; "
+                      "git -C b config core.worktree ../../../c; echo b=$?; "
+                      "printf 'gitdir: ../.git/modules/c\\n' > decoy/.git; "
+                      "git -C c config core.worktree ../../../decoy; echo c=$?; "
+                      "printf 'gitdir: ../.git/modules/d\\n' > decoy/.git; "
+                      "git -C d config core.worktree ../../../linked; echo d=$?; true",
+                  {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "a=0")) << o.out << o.err;  // inside the workspace: the broker lets it be
+  for (const char* sub : {"a", "b", "c", "d"}) {
+    const std::string config = box.ws / (std::string(".git/modules/") + sub + "/config");
+    EXPECT_TRUE(contains(read_file(config), "url = ")) << sub << ": " << read_file(config);
+    auto values = git_at(box, box.ws.path(), {"config", "--file", config, "--get-all", "core.worktree"});
+    EXPECT_EQ(values.out, "") << sub << ": " << read_file(config) << o.err;
+  }
+  for (const char* sub : {"a", "b", "c", "d"})
+    git_at(box, box.ws.path(),
+           {"-c", "protocol.file.allow=always", "submodule", "update", "-q", "--force", sub});
+  EXPECT_FALSE(exists(box.ws / ".git/hooks/pre-commit"));
+  expect_git_inert_at(box, box.ws.path(), marker);
+}
+
+namespace {
+
+// Shell text that tries to plant code in a linked worktree's common dir from inside the
+// worktree `wt`: a hook, and core.fsmonitor and core.pager through git config (which
+// writes the common config), then one written directly.
+std::string plant_through_worktree(const std::string& wt, const std::string& common,
+                                   const std::string& marker) {
+  const std::string w = sh_quote(wt), c = sh_quote(common);
+  return "git -C " + w + " config core.fsmonitor 'touch " + marker + "'; git -C " + w +
+         " config core.pager 'touch " + marker + "; cat'; printf '#!/bin/sh\\ntouch " + marker + "\\n' > " +
+         c + "/hooks/pre-commit; chmod +x " + c + "/hooks/pre-commit; printf '[core]\\n\\tpager = touch " +
+         marker + "\\n' >> " + c + "/config; true";
+}
+
+// Outside, as the user: git in the linked worktree runs nothing planted in its common dir
+// (hooks, fsmonitor on status, the pager on log).
+void expect_worktree_inert(const Sandbox& box, const std::string& wt, const std::string& marker) {
+  expect_git_inert_at(box, wt, marker);
+  git_at(box, wt, {"-c", "core.pager=", "log", "-1"});
+  run_process({"git", "-P", "log", "-1"}, wt, "", box.env(kGitIdentity), 60);
+  run_process({"sh", "-c", "git log -1 | cat"}, wt, "", box.env(kGitIdentity), 60);
+  EXPECT_FALSE(exists(marker)) << "planted code ran outside the sandbox, in " << wt;
+}
+
+}  // namespace
+
+// --git read-only in a linked worktree protects what it protects in the main worktree:
+// its common dir (config, hooks, refs, objects) is read-only whole, also where the main
+// repository lies in a writable root the walk does not reach (here below a cache
+// directory the walk skips, deeper than it looks), and the common config's relative
+// hooksPath names a directory in the worktree that cannot be made. No commit lands.
+TEST_F(GitDirs, ReadOnlyGitInALinkedWorktreeCoversItsCommonDirectory) {
+  const std::string main = box.ws / "main", deep = box.ws / ".cache/x/y/deep";
+  make_repo(box, main);
+  make_repo(box, deep);
+  ASSERT_EQ(git_at(box, main, {"worktree", "add", "-q", box.ws / "wt", "-b", "wt"}).code, 0);
+  ASSERT_EQ(git_at(box, deep, {"worktree", "add", "-q", box.ws / "wt2", "-b", "wt2"}).code, 0);
+  ASSERT_EQ(git_at(box, main, {"config", "core.hooksPath", "team-hooks"}).code, 0);
+  const std::string head = read_file(deep + "/.git/refs/heads/wt2");
+  auto o = box.sh(
+      plant_through_worktree("wt", "main/.git", marker) + "; " +
+          plant_through_worktree("wt2", ".cache/x/y/deep/.git", marker) +
+          "; mkdir -p wt/team-hooks; printf '#!/bin/sh\\ntouch " + marker +
+          "\\n' > wt/team-hooks/pre-commit; chmod +x wt/team-hooks/pre-commit; "
+          "(cd wt && git status --short >/dev/null && git log --oneline >/dev/null && git diff --stat && "
+          "echo read-ok); cd wt2 && git commit -q --allow-empty -m inside; echo commit=$?; "
+          "echo edited > file.txt && echo sibling-ok",
+      {"--git", "read-only"}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "sibling-ok")) << o.out << o.err;
+  EXPECT_TRUE(contains(o.out, "read-ok")) << o.out << o.err;
+  EXPECT_FALSE(contains(o.out, "commit=0")) << o.out << o.err;
+  EXPECT_EQ(read_file(deep + "/.git/refs/heads/wt2"), head);
+  EXPECT_FALSE(exists(box.ws / "wt/team-hooks")) << o.err;
+  for (const std::string& g : {main + "/.git", deep + "/.git"}) {
+    EXPECT_FALSE(exists(g + "/hooks/pre-commit")) << g;
+    EXPECT_FALSE(contains(read_file(g + "/config"), "touch")) << g;
+  }
+  EXPECT_FALSE(exists(marker)) << "a planted hook ran inside";
+  expect_worktree_inert(box, box.ws / "wt", marker);
+  expect_worktree_inert(box, box.ws / "wt2", marker);
+}
+
+// The default mode in the same layouts, and with the main repository named by --writable
+// from a workspace that is the linked worktree itself: everyday git in the worktree
+// (status, commit, branch, switch) works, nothing can be planted in the common dir.
+TEST_F(GitDirs, EverydayGitInALinkedWorktreeWorksAndItsCommonDirectoryStaysGuarded) {
+  const std::string main = box.ws / "main", deep = box.ws / ".cache/x/y/deep";
+  make_repo(box, main);
+  make_repo(box, deep);
+  make_repo(box, outside / "repo");
+  ASSERT_EQ(git_at(box, main, {"worktree", "add", "-q", box.ws / "wt", "-b", "wt"}).code, 0);
+  ASSERT_EQ(git_at(box, deep, {"worktree", "add", "-q", box.ws / "wt2", "-b", "wt2"}).code, 0);
+  ASSERT_EQ(
+      git_at(box, outside / "repo", {"worktree", "add", "-q", outside / "feature", "-b", "feature"}).code, 0);
+  const std::string everyday =
+      "git status --short && echo more >> file.txt && git commit -qam inside && git branch side && "
+      "git switch -q side && git commit -q --allow-empty -m side && git switch -q - && git status --short";
+  auto o = box.sh(plant_through_worktree("wt", "main/.git", marker) + "; " +
+                      plant_through_worktree("wt2", ".cache/x/y/deep/.git", marker) + "; (cd wt && " +
+                      everyday + " && echo wt-ok); (cd wt2 && " + everyday + " && echo wt2-ok)",
+                  {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "wt-ok")) << o.out << o.err;
+  EXPECT_TRUE(contains(o.out, "wt2-ok")) << o.out << o.err;
+  auto f = cordon_sh(
+      outside / "feature",
+      plant_through_worktree(".", outside / "repo/.git", marker) + "; " + everyday + " && echo f-ok",
+      {"--writable", outside / "repo"}, "", box.env(kGitIdentity));
+  EXPECT_TRUE(contains(f.out, "f-ok")) << f.out << f.err;
+  for (const std::string& wt : {box.ws / "wt", box.ws / "wt2", outside / "feature"}) {
+    auto log = git_at(box, wt, {"log", "--format=%s", "-1"});
+    EXPECT_EQ(log.out, "inside\n") << wt << ": " << log.err;
+    EXPECT_EQ(git_at(box, wt, {"log", "--format=%s", "-1", "side"}).out, "side\n") << wt;
+  }
+  for (const std::string& g : {main + "/.git", deep + "/.git", outside / "repo/.git"}) {
+    EXPECT_FALSE(exists(g + "/hooks/pre-commit")) << g;
+    EXPECT_FALSE(contains(read_file(g + "/config"), "touch")) << g;
+  }
+  EXPECT_FALSE(exists(marker)) << "a planted hook ran inside";
+  for (const std::string& wt : {box.ws / "wt", box.ws / "wt2", outside / "feature"})
+    expect_worktree_inert(box, wt, marker);
+}

@@ -55,6 +55,51 @@ TEST(Usability, GitAddCommitInARepositoryCreatedOutside) {
   EXPECT_EQ(read_file(box.ws / ".git/config"), config_before);
 }
 
+// A day of git against a local remote, all inside the default policy: clone from a bare
+// remote in the workspace, commit and push to it, fetch and pull --rebase into a second
+// clone, stash, rebase, a submodule added from the remote and checked out again, a linked
+// worktree added and removed. Checked from outside: the remote holds the pushed commits,
+// each repository works for git run there afterwards, the submodule keeps its worktree.
+TEST(Usability, GitAgainstALocalRemoteInside) {
+  if (!have_tool("git")) GTEST_SKIP() << "git is not installed";
+  Sandbox box;
+  ASSERT_EQ(run_process({"git", "init", "-q", "--bare", "-b", "main", box.ws / "remote.git"}, box.ws.path(),
+                        "", box.env(kGitIdentity))
+                .code,
+            0);
+  const std::string script =
+      "set -e; git clone -q remote.git a; cd a; echo one > f; git add f; git commit -qm one; "
+      "git push -q origin main; cd ..; git clone -q remote.git b; "
+      "cd a; echo two >> f; git commit -qam two; git push -q origin main; cd ../b; echo local > g; git add "
+      "g; "
+      "git commit -qm local; git fetch -q; git pull -q --rebase; echo dirty >> f; git stash -q; "
+      "git stash pop -q; git checkout -q f; git switch -q -c topic; echo t > t; git add t; git commit -qm "
+      "topic; "
+      "git switch -q main; echo m > m; git add m; git commit -qm m; git switch -q topic; git rebase -q main; "
+      "git switch -q main; git merge -q --ff-only topic; git push -q origin main; "
+      "git -c protocol.file.allow=always submodule add -q ../remote.git sub; git commit -qm sub; "
+      "git submodule deinit -q -f sub; git -c protocol.file.allow=always submodule update -q --init; "
+      "git -C sub status --short; git worktree add -q ../wt -b wt; cd ../wt; echo w > w; git add w; "
+      "git commit -qm wt; cd ../b; git worktree remove ../wt; git worktree prune; git status --short; "
+      "echo day-ok";
+  auto o = box.sh(script, {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "day-ok")) << o.out << o.err;
+  auto remote = run_process({"git", "--git-dir", box.ws / "remote.git", "log", "--format=%s", "main"},
+                            box.ws.path(), "", box.env(kGitIdentity));
+  EXPECT_EQ(remote.out, "topic\nm\nlocal\ntwo\none\n") << remote.err;
+  for (const char* repo : {"a", "b", "b/sub"}) {
+    auto status = run_process({"git", "status", "--short"}, box.ws / repo, "", box.env(kGitIdentity));
+    EXPECT_EQ(status.code, 0) << repo << ": " << status.err;
+    EXPECT_EQ(status.out, "") << repo;
+  }
+  auto wt = run_process({"git", "config", "core.worktree"}, box.ws / "b/sub", "", box.env(kGitIdentity));
+  EXPECT_EQ(wt.out, "../../../sub\n") << wt.err << o.err;
+  EXPECT_FALSE(exists(box.ws / "wt"));
+  EXPECT_EQ(
+      run_process({"git", "log", "--format=%s", "-1", "wt"}, box.ws / "b", "", box.env(kGitIdentity)).out,
+      "wt\n");
+}
+
 TEST(Usability, CompilerBuildsAndRunsAProgram) {
   if (!have_tool("cc")) GTEST_SKIP() << "no C compiler (cc) installed";
   Sandbox box;

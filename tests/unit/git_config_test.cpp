@@ -164,3 +164,16 @@ TEST(GitConfigNewNonInert, OnlyAddedOrChangedEntriesAreJudged) {
   after = cordon::git_config::parse("[remote \"evil\"]\n\turl = ext::sh -c x\n").entries;
   EXPECT_EQ(cordon::git_config::new_non_inert(before, after), (std::vector<std::string>{"remote.evil.url"}));
 }
+
+// The caller's own check keeps an entry the allowlist drops (a submodule's core.worktree
+// the repair verified), in its place; every other non-inert entry is still dropped.
+namespace cordon::git_config {
+TEST(GitConfig, FilterKeepsWhatTheCallerCheckedInItsPlace) {
+  auto p = parse("[core]\n\tbare = false\n\tworktree = ../../../lib\n\tfsmonitor = x\n[user]\n\tname = a\n");
+  ASSERT_FALSE(p.error);
+  auto f = filter_inert(p.entries, [](const Entry& e) { return e.key == "worktree"; });
+  EXPECT_EQ(serialize(f.kept), "[core]\n\tbare = false\n\tworktree = ../../../lib\n[user]\n\tname = a\n");
+  EXPECT_EQ(f.dropped, std::vector<std::string>{"core.fsmonitor"});
+  EXPECT_EQ(filter_inert(p.entries).dropped, (std::vector<std::string>{"core.worktree", "core.fsmonitor"}));
+}
+}  // namespace cordon::git_config

@@ -1512,6 +1512,41 @@ TEST(LinuxPlanner, AWorkspaceThatIsALinkedWorktreeOfARepositoryElsewhereKeepsIts
   EXPECT_TRUE(refused.count("/home/u/proj/.githooks"));
 }
 
+// --git read-only in a linked worktree protects what it protects in the main one: the common
+// dir is read-only whole (also one the walk does not reach: here below a skipped cache
+// directory, deeper than it looks), and the common config's relative hooksPath is taken
+// from the worktree's top. The default mode protects the same common dir's hooks and config.
+TEST(LinuxPlanner, ALinkedWorktreesCommonDirIsProtectedInEveryGitMode) {
+  FakeFs fs;
+  fs.dir("/home/u/proj/src").dir("/etc").dir("/tmp").dir("/usr/bin");
+  const std::string main = "/home/u/proj/.cache/x/y/main/.git";
+  fs.file("/home/u/proj/wt/.git", "gitdir: " + main + "/worktrees/wt\n");
+  fs.file(main + "/worktrees/wt/HEAD").file(main + "/worktrees/wt/commondir", "../..\n");
+  fs.dir(main + "/hooks").file(main + "/HEAD").file(main + "/config", "[core]\n\thooksPath = team-hooks\n");
+  auto p = base_policy();
+  p.git = GitMode::ReadOnly;
+  auto ro = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_TRUE(ro) << ro.error().message();
+  EXPECT_TRUE(contains(targets(*ro, MountKind::BindReadOnly), main));
+  EXPECT_TRUE(contains(targets(*ro, MountKind::BindReadOnly), main + "/worktrees/wt"));
+  std::set<std::string> refused;
+  for (const auto& r : ro->refused_creations) refused.insert(r.path);
+  EXPECT_TRUE(refused.count("/home/u/proj/wt/team-hooks")) << "the common config, from the worktree's top";
+  p.git = GitMode::ConfigOnly;
+  auto co = plan_linux(p, host(7), fs, kInputs);
+  ASSERT_TRUE(co) << co.error().message();
+  EXPECT_TRUE(contains(targets(*co, MountKind::BindReadOnly), main + "/hooks"));
+  EXPECT_TRUE(contains(targets(*co, MountKind::BindReadOnly), main + "/config"));
+  refused.clear();
+  for (const auto& r : co->refused_creations) refused.insert(r.path);
+  EXPECT_TRUE(refused.count("/home/u/proj/wt/team-hooks"));
+  // An unreadable commondir refuses the run in read-only mode too (cordon could protect
+  // another directory than the one git uses).
+  fs.file(main + "/worktrees/wt/commondir", "");
+  p.git = GitMode::ReadOnly;
+  EXPECT_FALSE(plan_linux(p, host(7), fs, kInputs));
+}
+
 // hooksPath = tools/../githooks: the kernel resolves `..` from where tools leads, so a
 // link made at tools would move the hooks directory git uses; tools stays what it is
 // (absent: uncreatable; a directory: pinned).

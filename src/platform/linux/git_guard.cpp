@@ -45,6 +45,45 @@ bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
+bool same_inode(int a, int b) {
+  struct stat sa {
+  }, sb{};
+  return ::fstat(a, &sa) == 0 && ::fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+// A submodule's gitdir (.git/modules/NAME, at any depth) names its checkout: `git submodule
+// add` and `update` write core.worktree = ../../../NAME there, and git run through that
+// gitdir (the superproject's submodule commands) works in the tree it names. Elsewhere the
+// value could send a later `git checkout` or `git submodule update` outside into another
+// directory (the superproject's .git, where a checked-out hooks/pre-commit would run; a
+// home directory). So it is kept only when it is relative, its ".." only leading (git
+// resolves it through the file system, cordon lexically), and it leads, through no link and
+// into no .git directory, to a directory whose own .git file leads back to this very gitdir
+// (same inode): git run in that checkout uses this gitdir anyway, so the value adds nothing
+// the checkout does not already say. A value the command planted elsewhere is removed.
+bool leads_to_own_checkout(const PinnedDir& git, const git_config::Entry& e) {
+  if (e.section != "core" || e.has_subsection || e.key != "worktree" || !e.value || e.value->empty())
+    return false;
+  if (git.path().find("/modules/") == std::string::npos || paths::is_absolute(*e.value)) return false;
+  if (std::any_of(e.value->begin(), e.value->end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+    return false;
+  const std::string target = resolve_pointer_text(*e.value, git.path());
+  if (target.empty() || paths::is_within(target, git.path())) return false;
+  for (size_t from = 1; from < target.size();) {
+    const size_t cut = std::min(target.find('/', from), target.size());
+    if (git_layout::is_dot_git(std::string_view(target).substr(from, cut - from))) return false;
+    from = cut + 1;
+  }
+  auto checkout = PinnedDir::open_without_links(target);
+  if (!checkout) return false;
+  auto pointer = read_pointer_file(*checkout, ".git");
+  if (!pointer || pointer->rfind("gitdir: ", 0) != 0) return false;
+  if (resolve_pointer_text(pointer->substr(8), target) != git.path()) return false;
+  auto back = PinnedDir::open_without_links(git.path());
+  return back && same_inode(back->fd(), git.fd());
+}
+
 class Repairer {
  public:
   explicit Repairer(GitRepair& out) : out_(out) {}
@@ -174,7 +213,8 @@ class Repairer {
                          parsed.error->what + "): replaced by a minimal config");
       return;
     }
-    auto filtered = git_config::filter_inert(parsed.entries);
+    auto filtered = git_config::filter_inert(
+        parsed.entries, [&](const git_config::Entry& e) { return leads_to_own_checkout(git, e); });
     const std::string out = git_config::serialize(filtered.kept);
     if (out == *text) return;
     std::string removed;
@@ -297,22 +337,28 @@ bool code_changed(const PinnedDir& gitdir, const struct timespec& since) {
   return false;
 }
 
-void changed_modules(const PinnedDir& dir, const struct timespec& since, int depth, GitRepair& out) {
+// `held`: the plan's gitdirs. One of those is not neutralised: its hooks are read-only, its
+// config only takes the broker's checked writes (inert entries) or none, it is pinned in
+// place, and its own pin checks its pointers; its config changed by such a write (git
+// submodule update --init rewrites it) keeps the user's entries, core.worktree among them.
+void changed_modules(const PinnedDir& dir, const struct timespec& since, int depth,
+                     const std::vector<std::string>& held, GitRepair& out) {
   if (depth >= kMaxModuleDepth) return;
   auto names = list_entries(dir, kMaxEntries);
   for (const auto& name : names ? *names : std::vector<std::string>{}) {
     auto sub = dir.subdir(name);
     if (!sub) continue;  // a link or a file: git finds no gitdir through it (the pointer check renames those)
     if (!stat_entry(*sub, "HEAD")) {
-      changed_modules(*sub, since, depth + 1, out);  // a submodule named a/b
+      changed_modules(*sub, since, depth + 1, held, out);  // a submodule named a/b
       continue;
     }
-    if (code_changed(*sub, since)) {
+    const bool protected_gitdir = std::find(held.begin(), held.end(), sub->path()) != held.end();
+    if (!protected_gitdir && code_changed(*sub, since)) {
       GitRepair r = neutralise_gitdir(*sub);
       out.done.insert(out.done.end(), r.done.begin(), r.done.end());
       out.warnings.insert(out.warnings.end(), r.warnings.begin(), r.warnings.end());
     } else if (auto nested = sub->subdir("modules")) {
-      changed_modules(*nested, since, depth + 1, out);
+      changed_modules(*nested, since, depth + 1, held, out);
     }
   }
 }
@@ -337,7 +383,7 @@ std::vector<GitDirPin> pin_existing_gitdirs(const std::vector<std::string>& gitd
   return pins;
 }
 
-GitRepair remove_new_pointers(const GitDirPin& pin) {
+GitRepair remove_new_pointers(const GitDirPin& pin, const std::vector<std::string>& held) {
   GitRepair out;
   if (!pin.dir) return out;
   // A linked worktree's commondir names the directory whose config and hooks apply when
@@ -379,7 +425,7 @@ GitRepair remove_new_pointers(const GitDirPin& pin) {
   // A submodule gitdir under modules/ whose config or hooks changed during the run (one the
   // plan protected cannot change): planted before the user's next `git submodule update`,
   // which would check the submodule out with it and run its hooks. Neutralised.
-  if (auto modules = pin.dir->subdir("modules")) changed_modules(*modules, pin.pinned_at, 0, out);
+  if (auto modules = pin.dir->subdir("modules")) changed_modules(*modules, pin.pinned_at, 0, held, out);
   for (const char* name : kPointerNames) {
     if (std::find(pin.present.begin(), pin.present.end(), name) != pin.present.end()) continue;
     if (pin.checked_worktree_config && std::string_view(name) == "config.worktree") continue;

@@ -13,8 +13,9 @@
 //     and renames anything else (symlink, FIFO, directory, hard link) out of git's way;
 //     a hooks/ that is not a plain directory is renamed away as a whole;
 //   - config: parses it as git does (core/git_config.hpp) and writes a new file with
-//     only the allowlisted inert keys, renamed over the old name; an unparseable,
-//     oversized or non-regular config is replaced by a minimal one;
+//     only the allowlisted inert keys (and, in a submodule's gitdir, a core.worktree that
+//     leads to its own checkout, whose .git file leads back), renamed over the old name;
+//     an unparseable, oversized or non-regular config is replaced by a minimal one;
 //   - commondir, config.worktree, worktrees/: renamed away (they point git elsewhere);
 //   - modules/: each submodule gitdir gets the same treatment;
 //   - a .git that is a file or link: renamed away and reported (cordon cannot verify
@@ -102,8 +103,9 @@ struct GitDirPin {
 [[nodiscard]] std::vector<GitDirPin> pin_existing_gitdirs(const std::vector<std::string>& gitdirs,
                                                           bool checked_worktree_config = false);
 // Also reports git state that names commands for a later git run (exec lines in a rebase
-// todo), without changing it.
-[[nodiscard]] GitRepair remove_new_pointers(const GitDirPin& pin);
+// todo), without changing it. A submodule gitdir below it whose config or hooks changed is
+// neutralised unless it is one of `held` (the plan's gitdirs, protected during the run).
+[[nodiscard]] GitRepair remove_new_pointers(const GitDirPin& pin, const std::vector<std::string>& held = {});
 
 // `.git` files the command made below a writable root (the creation broker records them:
 // git worktree add and a submodule's checkout write them directly, so their content cannot

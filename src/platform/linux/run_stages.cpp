@@ -639,7 +639,8 @@ Collected collect_stage(Acquired& acquired, const Planned& planned, DenialReport
   if (acquired.supervisor && !acquired.pointer_roots.empty())
     c.existing_repositories.push_back(check_new_pointers(
         acquired.pointer_roots, acquired.supervisor->new_git_pointers(), planned.plan.gitdirs));
-  for (const auto& pin : acquired.gitdir_pins) c.existing_repositories.push_back(remove_new_pointers(pin));
+  for (const auto& pin : acquired.gitdir_pins)
+    c.existing_repositories.push_back(remove_new_pointers(pin, planned.plan.gitdirs));
   if (planned.review) {
     // The change set as the command left it (the sandbox is gone: nothing writes it now),
     // and the base of every path it touched first in this run, root by staged root.
