@@ -531,8 +531,14 @@ class ReadComplement {
     // A symbolic link gets no rule: the applier opens a rule's path following links, so a
     // rule for `~/keys -> .ssh` would grant the denied directory itself. Landlock checks the
     // object a path resolves to, so a link's target is covered (or not) by its own rule.
-    for (const auto& e : fs_.list_typed(dir))
-      if (e.kind != FileKind::Symlink) add(paths::join(dir, e.name), rules, depth + 1);
+    // The whole listing and each entry's own lstat, not a typed listing: a warm server's
+    // record (plan/fs_record.hpp) compares typed listings only by what the walk for
+    // protected names uses of them, and here every name and kind counts (a new file needs
+    // its rule; a file swapped for a link must lose it).
+    for (const auto& name : fs_.list(dir)) {
+      const std::string path = paths::join(dir, name);
+      if (fs_.lkind(path) != FileKind::Symlink) add(path, rules, depth + 1);
+    }
   }
 
  private:
