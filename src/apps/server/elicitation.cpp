@@ -49,7 +49,8 @@ std::string what_is_asked(const AskChannelQuestion& q) {
     return (q.port ? "connect to " + path + ":" + port : "look up " + path) + " (not in the allowlist" +
            (q.via.empty() ? "" : "; through cordon's " + escape_for_terminal(q.via)) + ")";
   return escape_for_terminal(q.operation) + " " + path +
-         (q.to.empty() ? "" : " -> " + escape_for_terminal(q.to)) + " (outside the writable roots)";
+         (q.to.empty() ? "" : " -> " + escape_for_terminal(q.to)) +
+         (q.operation == "read" ? " (a --deny-read path)" : " (outside the writable roots)");
 }
 
 // The asking process; the proxy and the name server see none (pid 0).
