@@ -1727,7 +1727,7 @@ std::optional<BrokerReply> CreateBroker::read_below(const seccomp_notif& req, in
   const pid_t tid = static_cast<pid_t>(req.pid);
   if (flags & O_DIRECTORY) return std::nullopt;  // never a directory of the host
   ActingFor as(tid, false, drop_caps_ ? caps_ : nullptr);
-  if (!as.ready()) return error(EPERM);
+  if (!as.ready()) return std::nullopt;  // nothing decided yet: the kernel refuses as without --ask
   {
     // The error the command's own lookup has (the filter's ran with cordon's capabilities,
     // which search a mask of mode 0): the answer when nothing is granted.
