@@ -226,7 +226,9 @@ TEST(AskRead, BelowADeniedDirectoryLinksEscapesFifosAndMovesInLearnMode) {
       "cat \"/proc/self/root$HOME/vault/file\"; "
       "cat vault-link/file; cat deep-link; "
       "cat \"$HOME/vault/$(printf 'e\\033[2Jx')\"; "
-      "cat a/vault/inner && mv a b && cat b/vault/inner; echo done";
+      "cat a/vault/inner && mv a b && cat b/vault/inner; "
+      // 600 missing levels below the mask: past the broker's bound on lookups, refused unasked.
+      "cat \"$HOME/vault/$(printf 'a/%.0s' $(seq 600))x\"; echo \"deep rc $?\"; echo done";
   Outcome o = cordon_sh(box.ws.path(), script,
                         {"--learn", kept / "l.toml", "--deny-read", vault, "--deny-read", home + "/elsewhere",
                          "--deny-read", box.ws / "a/vault"},
@@ -237,6 +239,7 @@ TEST(AskRead, BelowADeniedDirectoryLinksEscapesFifosAndMovesInLearnMode) {
   EXPECT_FALSE(contains(o.err, "allowed read " + home + "/elsewhere")) << o.err;
   EXPECT_FALSE(contains(o.err, "allowed read " + vault + "/out-link")) << o.err;
   EXPECT_FALSE(contains(o.err, "allowed read " + vault + "/in-link")) << o.err;
+  EXPECT_TRUE(contains(o.out, "deep rc 1")) << o.out;
   EXPECT_TRUE(contains(o.out, "fifo rc 1")) << o.out;  // refused at once: never opened, never waited on
   EXPECT_FALSE(contains(o.err, "allowed read " + vault + "/fifo")) << o.err;
   if (device) {

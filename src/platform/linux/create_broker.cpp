@@ -1734,6 +1734,10 @@ std::optional<BrokerReply> CreateBroker::read_below(const seccomp_notif& req, in
     UniqueFd again = resolve_in_view(tid, root_.get(), abs, O_PATH | (flags & O_NOFOLLOW), err);
     if (again.valid() || (err != ENOENT && err != EACCES)) return std::nullopt;
   }
+  // Lookups for one call, all hops together: a path of thousands of missing levels, or
+  // links that lead to such paths, must not hold the supervisor's thread (it serves every
+  // process of the run). Past the bound: continued, the kernel refuses as without --ask.
+  int lookups = 512;
   for (int hop = 0; hop < kMaxHops; ++hop) {
     if (int fd = -1; caller_fd(abs, fd)) return std::nullopt;
     // "//" is "/" to the kernel; a path that ends in '/' names a directory: never asked.
@@ -1747,7 +1751,7 @@ std::optional<BrokerReply> CreateBroker::read_below(const seccomp_notif& req, in
     size_t cut = p.size();
     while (cut > 0) {
       cut = p.rfind('/', cut - 1);
-      if (cut == std::string::npos) return std::nullopt;
+      if (cut == std::string::npos || --lookups < 0) return std::nullopt;
       int e = 0;
       dir = resolve_in_view(tid, root_.get(), cut == 0 ? "/" : p.substr(0, cut), O_PATH | O_DIRECTORY, e);
       if (dir.valid()) break;
