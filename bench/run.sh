@@ -7,6 +7,10 @@
 #   3. a real build: N small generated C files with `make -j2`, native vs cordon vs bwrap
 #   4. real work: `git status` in a repository of N files, and extracting a tarball of M small
 #      files into the workspace, bare vs cordon vs bwrap
+#   5. warm calls: a `cordon mcp` call vs a fresh `cordon run`, bwrap (cold) and bare exec
+#      (bench/mcp.sh; issue 19's target: at most 0.25 of bwrap's added latency)
+#   6. the allowed network: a 1 GiB loopback stream and connection set-up, direct vs through
+#      cordon's proxy and its direct route (bench/net.sh; needs python3)
 #
 #   bench/run.sh                                    # about 3-5 minutes on 2 vCPUs
 #   BENCH_LATENCY_RUNS=50 BENCH_BUILD_RUNS=2 bench/run.sh   # a quick pass
@@ -34,7 +38,9 @@
 #   BENCH_TAR_FILES        files in the extracted tarball           (default 20000)
 #   BENCH_WORK_RUNS        runs per variant of each work command    (default 5)
 #   BENCH_MAX_FAILURES     % of runs per command that may fail (reported, not timed) (default 5)
-#   BENCH_SECTIONS         which comparisons to run (default "latency paths build work")
+#   BENCH_WARM_ROUNDS      rounds of bench/mcp.sh                   (default 50)
+#   BENCH_NET_MB, BENCH_NET_ROUNDS, ...  passed on to bench/net.sh (see there)
+#   BENCH_SECTIONS         which comparisons to run (default "latency paths build work warm net")
 #   BENCH_BWRAP=off        skip bubblewrap
 #   BENCH_OUT              where to write the JSON
 set -euo pipefail
@@ -55,10 +61,11 @@ BUILD_JOBS=$(count BENCH_BUILD_JOBS 2 256)
 WORK_FILES=$(count BENCH_WORK_FILES 3000 100000)
 TAR_FILES=$(count BENCH_TAR_FILES 20000 200000)
 WORK_RUNS=$(count BENCH_WORK_RUNS 5 1000)
+WARM_ROUNDS=$(count BENCH_WARM_ROUNDS 50 10000)
 MAX_FAILURES=${BENCH_MAX_FAILURES:-5}
 [[ $MAX_FAILURES =~ ^[0-9]+$ && $MAX_FAILURES -le 100 ]] || die "BENCH_MAX_FAILURES must be a percentage 0..100"
-SECTIONS=${BENCH_SECTIONS:-latency paths build work}
-for s in $SECTIONS; do [[ $s =~ ^(latency|paths|build|work)$ ]] || die "BENCH_SECTIONS: unknown section '$s'"; done
+SECTIONS=${BENCH_SECTIONS:-latency paths build work warm net}
+for s in $SECTIONS; do [[ $s =~ ^(latency|paths|build|work|warm|net)$ ]] || die "BENCH_SECTIONS: unknown section '$s'"; done
 [[ -n ${SECTIONS// /} ]] || die "BENCH_SECTIONS is empty"
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 
@@ -262,19 +269,60 @@ if want work; then
   ((have_bwrap)) && add tar-bwrap "${bwrap_run[@]}" tar -xf files.tar
   measure "$WORK_RUNS" 1
 fi
+# Sections 5 and 6 are scripts of their own, each interleaving its modes round by round; their
+# reports are kept as text (and their headline figures picked out) for the summary and the JSON.
+: >"$tmp/out/warm.txt"
+: >"$tmp/out/net.txt"
+if want warm; then
+  say "5. warm calls: bench/mcp.sh, $WARM_ROUNDS rounds"
+  if command -v python3 >/dev/null; then
+    "$here/mcp.sh" "$WARM_ROUNDS" "$cordon" | tee "$tmp/out/warm.txt" || die "bench/mcp.sh failed"
+  else
+    echo "skipped (python3 not installed)" | tee "$tmp/out/warm.txt"
+  fi
+fi
+if want net; then
+  say "6. the allowed network: bench/net.sh"
+  if command -v python3 >/dev/null; then
+    CORDON=$cordon "$here/net.sh" | tee "$tmp/out/net.txt" || die "bench/net.sh failed"
+  else
+    echo "skipped (python3 not installed)" | tee "$tmp/out/net.txt"
+  fi
+fi
 load_end=$(cut -d' ' -f1-3 /proc/loadavg) pressure_end=$(pressure)
 
 # --- summary and JSON -------------------------------------------------------------------------
+shopt -s nullglob
 csvs=("$tmp"/out/*.csv)
-summarize() { awk -F, -v mode="$1" -v npaths="$NPATHS" -v nfiles="$BUILD_FILES" -v jobs="$BUILD_JOBS" \
-  -v build_runs="$BUILD_RUNS" -v work_files="$WORK_FILES" -v tar_files="$TAR_FILES" -f "$here/summary.awk" "${csvs[@]}"; }
+shopt -u nullglob
+summarize() {  # summarize text|json: the timed sections' table (none when only sections 5-6 ran)
+  if ((${#csvs[@]} == 0)); then [[ $1 == json ]] && printf '{}'; return 0; fi
+  awk -F, -v mode="$1" -v npaths="$NPATHS" -v nfiles="$BUILD_FILES" -v jobs="$BUILD_JOBS" \
+  -v build_runs="$BUILD_RUNS" -v work_files="$WORK_FILES" -v tar_files="$TAR_FILES" -f "$here/summary.awk" "${csvs[@]}"
+}
 say "summary"
 summarize text
+# The headline figures of sections 5 and 6, as their scripts print them.
+headline() {  # headline FILE: the lines that carry a target or the direct route's rows
+  grep -E 'mcp overhead / bwrap|mcp overhead / fresh|direct route|direct \(host\)' "$1" || true
+}
+if want warm; then printf '\n5. warm calls (bench/mcp.sh)\n'; headline "$tmp/out/warm.txt"; fi
+if want net; then printf '\n6. the allowed network (bench/net.sh; target: direct route >= 90%% of direct, <= 1.2x its CPU, set-up < 0.5 ms)\n'; headline "$tmp/out/net.txt"; fi
 echo "load average: start $load_start, end $load_end; CPU pressure (avg60 %): $pressure_start -> $pressure_end (nproc $(nproc))"
 [[ -n $bwrap_note ]] && echo "bwrap: $bwrap_note"
 
 jstr() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
 raw() { if [[ -f $tmp/out/$1.json ]]; then cat "$tmp/out/$1.json"; else printf 'null'; fi; }
+lines() {  # lines FILE: a JSON array of its lines
+  local first=1 l
+  printf '['
+  while IFS= read -r l; do
+    ((first)) || printf ', '
+    first=0
+    jstr "$l"
+  done <"$1"
+  printf ']'
+}
 os=$(awk -F= '$1 == "PRETTY_NAME" { gsub(/"/, "", $2); print $2 }' /etc/os-release 2>/dev/null) || os=unknown
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 {
@@ -293,6 +341,7 @@ cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
   printf '"bwrap_profile": %s,\n' "$(jstr "$bwrap_profile")"
   printf '"summary": '
   summarize json
+  printf ',\n"reports": {"warm": %s,\n"net": %s}' "$(lines "$tmp/out/warm.txt")" "$(lines "$tmp/out/net.txt")"
   printf ',\n"raw": {"latency": %s,\n"paths": %s,\n"bwrap_paths": %s,\n"build": %s,\n"work_git": %s,\n"work_tar": %s}\n}\n' \
     "$(raw latency)" "$(raw paths)" "$(raw bwrap_paths)" "$(raw build)" "$(raw work_git)" "$(raw work_tar)"
 } >"$out"

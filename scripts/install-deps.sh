@@ -13,6 +13,7 @@ if [ "${1:-}" != "--core" ]; then
     clang clang-format clang-tidy libclang-rt-14-dev    # libFuzzer target, lint
     bubblewrap hyperfine                                # bench/ compares against bubblewrap
     man-db                                              # the package test finds and renders cordon(1)
+    tmux                                                # a terminal emulator whose screen a test reads
     g++-mingw-w64-x86-64-posix mingw-w64 wine wine64    # Windows cross build + smoke tests
   )
   # The MCP end-to-end test runs the official client on Node.js (any node >= 18 will do).

@@ -84,14 +84,46 @@ class Reader {
     return std::any_of(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return e.key == k; });
   }
 
-  // "~/x" against the home (and "~\\x" on Windows); anything else unchanged (relative ones
-  // are the caller's).
+  // "~/x" against the home (and "~\\x" on Windows); "~NAME/x" against NAME's home, as git
+  // expands it (interpolate_path); anything else unchanged (relative ones are the caller's).
   std::string expand_home(const std::string& value) const {
-    if (in_.home.empty() || value.empty() || value[0] != '~') return value;
+    if (value.empty() || value[0] != '~') return value;
+    const size_t slash = value.find('/');
+    if (slash != 1 && value.size() > 1 && !syntax_.backslash) {
+      const auto home = home_of(value.substr(1, slash == std::string::npos ? std::string::npos : slash - 1));
+      if (!home) return value;  // git finds no such user either, and stops at the value
+      return slash == std::string::npos ? *home : syntax_.join(*home, value.substr(slash + 1));
+    }
+    if (in_.home.empty()) return value;
     if (value == "~") return in_.home;
     if (value[1] == '/' || (syntax_.backslash && value[1] == '\\'))
       return syntax_.join(in_.home, value.substr(2));
     return value;
+  }
+
+  // NAME's home in /etc/passwd, read as the configuration is (a user known only to another
+  // name service is not found: git would find it).
+  std::optional<std::string> home_of(const std::string& name) const {
+    if (name.empty() || name.find(':') != std::string::npos) return std::nullopt;
+    const auto text = read_config_("/etc/passwd", kMaxConfigBytes);
+    if (!text) return std::nullopt;
+    for (size_t at = 0; at < text->size();) {
+      const size_t end = std::min(text->find('\n', at), text->size());
+      const std::string_view line(text->data() + at, end - at);
+      at = end + 1;
+      // name:password:uid:gid:gecos:home:shell
+      size_t from = 0;
+      std::string_view field[6];
+      int n = 0;
+      for (; n < 6; ++n) {
+        const size_t cut = line.find(':', from);
+        if (cut == std::string_view::npos) break;
+        field[n] = line.substr(from, cut - from);
+        from = cut + 1;
+      }
+      if (n == 6 && field[0] == name && syntax_.is_absolute(field[5])) return std::string(field[5]);
+    }
+    return std::nullopt;
   }
 
   // Whether a word of a command names a file: it has a separator, or a drive ("C:x").

@@ -185,4 +185,22 @@ struct NetBox : Sandbox {
 #define SKIP_WITHOUT(tool) \
   if (!have_tool(tool)) GTEST_SKIP() << tool " is not installed"
 
+// `--allow-localhost PORT` reaches that port, by 127.0.0.1 and by localhost, and no other
+// port: checked from the servers' side. The same test for every network mode's box (NetBox,
+// the no-user-namespace one), each with a `run(script, options)`.
+template <class Box>
+void expect_allow_localhost_reaches_exactly_that_port() {
+  TestServer allowed(true, "allowed\n"), other(true, "other\n");
+  Box box;
+  auto o = box.run("curl -sS -m 10 http://127.0.0.1:" + allowed.port_text() +
+                       "/ && curl -sS -m 10 http://localhost:" + allowed.port_text() +
+                       "/; curl -sS -m 10 --noproxy '*' http://127.0.0.1:" + other.port_text() +
+                       "/; echo other=$?",
+                   {"--allow-localhost", allowed.port_text()});
+  EXPECT_TRUE(contains(o.out, "allowed\nallowed\n")) << o.out << o.err;
+  EXPECT_TRUE(contains(o.out, "other=7")) << o.out << o.err;
+  EXPECT_EQ(allowed.requests().size(), 2u);
+  EXPECT_TRUE(other.requests().empty());
+}
+
 }  // namespace cordon_test

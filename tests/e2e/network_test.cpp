@@ -208,17 +208,7 @@ TEST(Network, DnsAndUdpDoNotLeaveTheSandbox) {
 
 TEST(Network, AllowLocalhostReachesExactlyThatPort) {
   SKIP_WITHOUT("curl");
-  TestServer allowed(true, "allowed\n"), other(true, "other\n");
-  NetBox box;
-  auto o = box.run("curl -sS -m 10 http://127.0.0.1:" + allowed.port_text() +
-                       "/ && curl -sS -m 10 http://localhost:" + allowed.port_text() +
-                       "/; curl -sS -m 10 --noproxy '*' http://127.0.0.1:" + other.port_text() +
-                       "/; echo other=$?",
-                   {"--allow-localhost", allowed.port_text()});
-  EXPECT_TRUE(contains(o.out, "allowed\nallowed\n")) << o.out << o.err;
-  EXPECT_TRUE(contains(o.out, "other=7")) << o.out << o.err;
-  EXPECT_EQ(allowed.requests().size(), 2u);
-  EXPECT_TRUE(other.requests().empty());
+  expect_allow_localhost_reaches_exactly_that_port<NetBox>();
 }
 
 TEST(Network, LocalServersInsideTheSandboxWork) {

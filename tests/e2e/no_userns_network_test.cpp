@@ -186,17 +186,7 @@ TEST(NoUsernsNetwork, DnsAndUdpDoNotLeaveTheSandbox) {
 TEST(NoUsernsNetwork, AllowLocalhostReachesExactlyThatPort) {
   SKIP_WITHOUT("curl");
   SKIP_WITHOUT_LANDLOCK_TCP();
-  TestServer allowed(true, "allowed\n"), other(true, "other\n");
-  HostNetBox box;
-  auto o = box.run("curl -sS -m 10 http://127.0.0.1:" + allowed.port_text() +
-                       "/ && curl -sS -m 10 http://localhost:" + allowed.port_text() +
-                       "/; curl -sS -m 10 --noproxy '*' http://127.0.0.1:" + other.port_text() +
-                       "/; echo other=$?",
-                   {"--allow-localhost", allowed.port_text()});
-  EXPECT_TRUE(contains(o.out, "allowed\nallowed\n")) << o.out << o.err;
-  EXPECT_TRUE(contains(o.out, "other=7")) << o.out << o.err;
-  EXPECT_EQ(allowed.requests().size(), 2u);
-  EXPECT_TRUE(other.requests().empty());
+  expect_allow_localhost_reaches_exactly_that_port<HostNetBox>();
 }
 
 TEST(NoUsernsNetwork, CheckAndExplainReportTheModeAndItsResidual) {

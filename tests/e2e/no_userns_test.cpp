@@ -85,3 +85,37 @@ TEST(NoUserns, BestEffortKillsLeftoverProcesses) {
   // Reaped by cordon (its child subreaper) before it exited.
   EXPECT_NE(::kill(pid, 0), 0) << "daemon " << pid << " outlived the command";
 }
+
+// Without namespaces nothing masks a denied path: Landlock alone grants the complement of
+// each denial: every sibling of it and of each of its ancestors, each with the rights of
+// its kind (landlock.cpp learns the kind from landlock_add_rule itself, not from fstat).
+// Each kind is proved from outside the sandbox: a file beside the denial, an executable
+// file, a directory and what lies deep below it, a link to that directory, and the files
+// of the denied directory refused.
+TEST(NoUserns, LandlockComplementGrantsEachSiblingByItsKind) {
+  if (!landlock_available()) GTEST_SKIP() << "Landlock is not available on this kernel";
+  TempDir ws, home;
+  write_file(home / ".ssh/id_rsa", "SECRET");
+  write_file(home / ".ssh/config", "ALSO-SECRET");
+  write_file(home / "notes.txt", "fine");
+  write_file(home / "deep/a/b/file.txt", "nested");
+  write_file(home / "tool.sh", "#!/bin/sh\necho tool-ran\n");
+  ::chmod((home / "tool.sh").c_str(), 0755);
+  fs::create_directory_symlink("deep", home / "link");
+  const std::string h = home.path();
+  const std::string script =
+      "H=" + h +
+      "; cat $H/notes.txt > notes; cat $H/deep/a/b/file.txt > nested; ls $H/deep/a > listing; "
+      "cat $H/link/a/b/file.txt > via_link; $H/tool.sh > tool; cat $H/.ssh/id_rsa > leaked; "
+      "cat $H/.ssh/config > leaked2; exit 0";
+  auto o = cordon_no_userns(ws.path(), script, {"--best-effort"}, {"HOME=" + h});
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(read_file(ws / "notes"), "fine");
+  EXPECT_EQ(read_file(ws / "nested"), "nested");
+  EXPECT_EQ(read_file(ws / "listing"), "b\n");
+  EXPECT_EQ(read_file(ws / "via_link"), "nested");
+  EXPECT_EQ(read_file(ws / "tool"), "tool-ran\n");
+  EXPECT_EQ(read_file(ws / "leaked"), "");
+  EXPECT_EQ(read_file(ws / "leaked2"), "");
+  EXPECT_NE(o.err.find("Permission denied"), std::string::npos) << o.err;
+}

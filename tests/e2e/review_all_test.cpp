@@ -14,38 +14,11 @@
 #include <regex>
 
 #include "e2e/harness.hpp"
+#include "e2e/review_harness.hpp"
 
 using namespace cordon_test;
 
 namespace {
-
-std::map<std::string, std::string> tree_of(const std::string& root) {
-  std::map<std::string, std::string> out;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
-    const std::string path = it->path().string();
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0) continue;
-    std::string v = std::to_string(st.st_mode & 07777) + " ";
-    if (S_ISLNK(st.st_mode))
-      v += "-> " + fs::read_symlink(path, ec).string();
-    else if (S_ISDIR(st.st_mode))
-      v += "dir";
-    else if (S_ISREG(st.st_mode))
-      v += read_file(path);
-    else
-      v += "special";
-    out[fs::relative(it->path(), root, ec).string()] = v;
-  }
-  return out;
-}
-
-std::string review_id_of(const std::string& err) {
-  std::smatch m;
-  static const std::regex re("review ([A-Za-z0-9._-]+): ");
-  return std::regex_search(err, m, re) ? m[1].str() : "";
-}
 
 // A workspace, a fake home, and a cache directory outside both (a --writable root).
 struct ReviewAll {

@@ -16,6 +16,7 @@
 #include <regex>
 
 #include "e2e/harness.hpp"
+#include "e2e/review_harness.hpp"
 
 using namespace cordon_test;
 
@@ -24,30 +25,6 @@ namespace {
 const std::vector<std::string> kGitIdentity = {
     "GIT_AUTHOR_NAME=Cordon Test", "GIT_AUTHOR_EMAIL=test@example.invalid", "GIT_COMMITTER_NAME=Cordon Test",
     "GIT_COMMITTER_EMAIL=test@example.invalid", "GIT_CONFIG_NOSYSTEM=1"};
-
-// Every entry below `root` with its type, mode, and content or target: "unchanged" and
-// "equal to what the command saw" are one comparison each.
-std::map<std::string, std::string> tree_of(const std::string& root) {
-  std::map<std::string, std::string> out;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
-    const std::string path = it->path().string();
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0) continue;
-    std::string v = std::to_string(st.st_mode & 07777) + " ";
-    if (S_ISLNK(st.st_mode))
-      v += "-> " + fs::read_symlink(path, ec).string();
-    else if (S_ISDIR(st.st_mode))
-      v += "dir";
-    else if (S_ISREG(st.st_mode))
-      v += read_file(path);
-    else
-      v += "special";
-    out[fs::relative(it->path(), root, ec).string()] = v;
-  }
-  return out;
-}
 
 // The same listing printed by a shell inside the sandbox (what the command saw): one
 // line per entry, type, octal mode and a digest of the content or the link's target.
@@ -59,12 +36,6 @@ const char* kListing =
 
 std::string listing_outside(const std::string& ws) {
   return run_process({"sh", "-c", kListing}, ws).out;
-}
-
-std::string review_id_of(const std::string& err) {
-  std::smatch m;
-  static const std::regex re("review ([A-Za-z0-9._-]+): ");
-  return std::regex_search(err, m, re) ? m[1].str() : "";
 }
 
 struct Review {

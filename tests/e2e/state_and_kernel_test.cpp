@@ -84,6 +84,24 @@ void expect_all_failed(const std::string& rc_text, size_t expected) {
   for (const auto& l : lines) EXPECT_NE(l.rfind("0 ", 0), 0u) << "succeeded: " << l;
 }
 
+// What run A left in the state directory, found from outside: its private /tmp (the only one
+// so far; its name a keyed hash, not the project's) holding the marker it wrote, its lock, and
+// the record `cordon gc` reads later, which names workspace 1 in full.
+struct RunAState {
+  std::string tmp, file, lock, record;
+};
+void find_state_of_run_a(const TwoWorkspaces& box, const std::string& marker, RunAState* st) {
+  st->tmp = sole_entry(box.state() + "/tmp");
+  ASSERT_FALSE(st->tmp.empty());
+  EXPECT_FALSE(contains(basename_of(st->tmp), basename_of(box.ws1.path()))) << st->tmp;
+  st->file = st->tmp + "/secret-marker";
+  ASSERT_EQ(read_file(st->file), marker + "\n");
+  st->lock = sole_entry(box.state() + "/locks", ".lock");
+  ASSERT_TRUE(exists(st->lock)) << st->lock;
+  st->record = sole_entry(box.state() + "/workspaces");
+  ASSERT_TRUE(contains(read_file(st->record), box.ws1.path())) << st->record;
+}
+
 }  // namespace
 
 TEST(StateHidden, AnotherWorkspacesTmpAndCordonsRecordsAreUnreadable) {
@@ -92,20 +110,15 @@ TEST(StateHidden, AnotherWorkspacesTmpAndCordonsRecordsAreUnreadable) {
   const std::string marker = unique_token("MARK-");
   auto a = cordon_sh(box.ws1.path(), "echo " + marker + " > /tmp/secret-marker", {}, "", box.env());
   ASSERT_EQ(a.code, 0) << a.err;
-  // From outside: run A really wrote into its private /tmp under the state directory.
-  // Run A's is the only private /tmp so far; its name is a keyed hash, not the project's.
-  const std::string tmp1 = sole_entry(box.state() + "/tmp");
-  ASSERT_FALSE(tmp1.empty());
-  EXPECT_FALSE(contains(basename_of(tmp1), basename_of(box.ws1.path()))) << tmp1;
-  const std::string a_file = tmp1 + "/secret-marker";
-  ASSERT_EQ(read_file(a_file), marker + "\n");
-  const std::string lock = sole_entry(box.state() + "/locks", ".lock");
-  ASSERT_TRUE(exists(lock)) << lock;
+  RunAState st;
+  ASSERT_NO_FATAL_FAILURE(find_state_of_run_a(box, marker, &st));
+  const std::string &tmp1 = st.tmp, &a_file = st.file, &lock = st.lock, &record = st.record;
 
-  std::string script = attack_script(
-      {"/tmp/secret-marker", a_file, "/proc/1/root" + a_file, "/proc/self/root" + a_file, lock,
-       "/proc/1/root" + lock},
-      {box.state(), box.state() + "/tmp", box.state() + "/locks", box.state() + "/placeholders"});
+  std::string script =
+      attack_script({"/tmp/secret-marker", a_file, "/proc/1/root" + a_file, "/proc/self/root" + a_file, lock,
+                     "/proc/1/root" + lock, record, "/proc/1/root" + record},
+                    {box.state(), box.state() + "/tmp", box.state() + "/locks", box.state() + "/placeholders",
+                     box.state() + "/workspaces"});
   // The allowed half: its own /tmp and ordinary files outside work.
   script +=
       "echo b > /tmp/own && cat /tmp/own > own.txt; cat '" + box.home.path() + "/notes.txt' > notes.txt";
@@ -115,7 +128,7 @@ TEST(StateHidden, AnotherWorkspacesTmpAndCordonsRecordsAreUnreadable) {
   const std::string got = read_file(box.ws2 / "got.txt");
   EXPECT_FALSE(contains(got, marker)) << got;
   EXPECT_FALSE(contains(got, basename_of(box.ws1.path()))) << got;
-  expect_all_failed(read_file(box.ws2 / "rc.txt"), 10);
+  expect_all_failed(read_file(box.ws2 / "rc.txt"), 13);
   EXPECT_EQ(read_file(box.ws2 / "own.txt"), "b\n");
   EXPECT_EQ(read_file(box.ws2 / "notes.txt"), "fine");
 
@@ -143,26 +156,23 @@ TEST(StateHidden, WithoutUserNamespacesLandlockKeepsOtherWorkspacesUnreadable) {
   auto a = run(box.ws1.path(), "echo " + marker + " > \"$TMPDIR/secret-marker\"");
   ASSERT_EQ(a.code, 0) << a.err;
   EXPECT_TRUE(contains(a.err, "\"landlock-only\"") || contains(a.err, "cordon's state hidden")) << a.err;
-  // Run A's is the only private /tmp so far; its name is a keyed hash, not the project's.
-  const std::string tmp1 = sole_entry(box.state() + "/tmp");
-  ASSERT_FALSE(tmp1.empty());
-  EXPECT_FALSE(contains(basename_of(tmp1), basename_of(box.ws1.path()))) << tmp1;
-  const std::string a_file = tmp1 + "/secret-marker";
-  ASSERT_EQ(read_file(a_file), marker + "\n");
-  const std::string lock = sole_entry(box.state() + "/locks", ".lock");
-  ASSERT_TRUE(exists(lock)) << lock;
+  RunAState st;
+  ASSERT_NO_FATAL_FAILURE(find_state_of_run_a(box, marker, &st));
+  const std::string &tmp1 = st.tmp, &a_file = st.file, &lock = st.lock, &record = st.record;
 
   // No mount namespace: the host paths are the only paths. Names beneath the state
   // directory stay listable (Landlock cannot hide a name below a listable parent; the
   // guarantee says degraded), so only contents are checked here.
-  std::string script = attack_script(
-      {a_file, "$TMPDIR/../" + basename_of(tmp1) + "/secret-marker", "/proc/self/root" + a_file, lock}, {});
+  std::string script = attack_script({a_file, "$TMPDIR/../" + basename_of(tmp1) + "/secret-marker",
+                                      "/proc/self/root" + a_file, lock, record},
+                                     {});
   script += "echo b > \"$TMPDIR/own\" && cat \"$TMPDIR/own\" > own.txt; cat '" + box.home.path() +
             "/notes.txt' > notes.txt";
   auto b = run(box.ws2.path(), script);
   ASSERT_EQ(b.code, 0) << b.err;
   EXPECT_FALSE(contains(read_file(box.ws2 / "got.txt"), marker));
-  expect_all_failed(read_file(box.ws2 / "rc.txt"), 4);
+  EXPECT_FALSE(contains(read_file(box.ws2 / "got.txt"), box.ws1.path()));
+  expect_all_failed(read_file(box.ws2 / "rc.txt"), 5);
   EXPECT_EQ(read_file(box.ws2 / "own.txt"), "b\n");
   EXPECT_EQ(read_file(box.ws2 / "notes.txt"), "fine");
   EXPECT_TRUE(contains(b.err, "cordon's state hidden")) << b.err;

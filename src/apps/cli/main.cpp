@@ -115,9 +115,23 @@ std::string user_config_path(const std::string& home) {
   return cordon::paths::join(home, ".config/cordon/config.toml");
 }
 
+// Is one of the directories above `file` the directory `root`, by identity (the same
+// inode on the same device)? A bind mount or a second mount of the file system names the
+// checkout by another path, which no comparison of paths sees.
+bool below_by_identity(const std::string& file, const std::string& root) {
+  std::error_code ec;
+  const std::filesystem::path dir(root);
+  for (auto p = std::filesystem::path(file).parent_path(); !p.empty(); p = p.parent_path()) {
+    if (std::filesystem::equivalent(p, dir, ec)) return true;
+    if (p == p.root_path()) break;
+  }
+  return false;
+}
+
 // The root `file` lies in among the roots the run can write and its workspace (also in
 // read-only mode: a checkout can ship it), "" when none. Compared as the kernel resolves
-// them (a symlink or `..` must not hide that the file is in the checkout), and as given.
+// them (a symlink or `..` must not hide that the file is in the checkout), as given, and
+// by the identity of the directories above it.
 std::string writable_root_holding(const cordon::Policy& policy, const std::string& file) {
   std::vector<std::string> roots = policy.write_roots();
   roots.push_back(policy.workspace);
@@ -125,7 +139,9 @@ std::string writable_root_holding(const cordon::Policy& policy, const std::strin
   const auto weak = std::filesystem::weakly_canonical(std::filesystem::path(file), ec);
   const std::string real = ec ? file : weak.string();
   for (const auto& root : roots)
-    if (cordon::paths::is_within(real, canonical(root)) || cordon::paths::is_within(file, root)) return root;
+    if (cordon::paths::is_within(real, canonical(root)) || cordon::paths::is_within(file, root) ||
+        below_by_identity(real, root))
+      return root;
   return {};
 }
 

@@ -48,9 +48,10 @@ std::string what_is_asked(const AskChannelQuestion& q) {
   if (!q.network.empty())
     return (q.port ? "connect to " + path + ":" + port : "look up " + path) + " (not in the allowlist" +
            (q.via.empty() ? "" : "; through cordon's " + escape_for_terminal(q.via)) + ")";
+  // A read is of a file the user added to --deny-read, never a write's question.
   return escape_for_terminal(q.operation) + " " + path +
          (q.to.empty() ? "" : " -> " + escape_for_terminal(q.to)) +
-         (q.operation == "read" ? " (a --deny-read path)" : " (outside the writable roots)");
+         (q.operation == "read" ? " (a --deny-read file)" : " (outside the writable roots)");
 }
 
 // The asking process; the proxy and the name server see none (pid 0).

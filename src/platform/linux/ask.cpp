@@ -37,7 +37,14 @@ constexpr std::chrono::milliseconds kAnswerGrace{500};
 // terminal drawing concealed (SGR 8), in the line-drawing set or without line wrap, and a
 // question shown that way is one the user cannot read, under a fake one the command
 // printed. Attributes off (SGR 0), G0 the ASCII set and selected (SI), line wrap on.
-constexpr const char* kPlainText = "\033[0m\033(B\017\033[?7h";
+// Before those: the margins of the whole screen (a scroll region of two lines with the
+// cursor in it showed only the question's last line, beside a fake question drawn below),
+// the cursor kept where it was (DECSC and DECRC around them), the screen below the cursor
+// erased (a fake question drawn there would be the last one on the screen), and the
+// terminal's own default colours (OSC 110/111: the command may have set the foreground to
+// the background).
+constexpr const char* kPlainText =
+    "\0337\033[r\033[?69l\0338\033[J\033]110\033\\\033]111\033\\\033[0m\033(B\017\033[?7h";
 
 std::string now_utc() {
   char buf[32];

@@ -581,6 +581,12 @@ std::optional<Denial> CreateBroker::git_refused(const Named& n, Operation op, Gi
       return std::nullopt;
     if (use == GitUse::Symlink) return deny("a .git link sends git to a directory nothing checked");
     if (use == GitUse::MoveDirectory) return deny("a directory moved to .git brings content nothing checked");
+    // The check after the run reads only the record of .git files made: one it has no room
+    // for is refused, not left unchecked. Recorded before it is made (a name that is then
+    // not made is passed over after the run).
+    if (!reserve_git_pointer(paths::join(dir, n.name)))
+      return deny("more .git files made in this run than cordon can check after it (" +
+                  std::to_string(kMaxGitPointers) + ")");
     return std::nullopt;
   }
   if (use == GitUse::Symlink) {
@@ -603,8 +609,16 @@ std::optional<Denial> CreateBroker::git_refused(const Named& n, Operation op, Gi
   return deny(verdict.reason);
 }
 
+bool CreateBroker::reserve_git_pointer(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(pointers_mutex_);
+  if (std::find(new_pointers_.begin(), new_pointers_.end(), path) != new_pointers_.end()) return true;
+  if (new_pointers_.size() >= kMaxGitPointers) return false;
+  new_pointers_.push_back(path);
+  return true;
+}
+
 void CreateBroker::note_git_pointer(const Named& n) {
-  constexpr size_t kMaxPointers = 4096;  // past that, one entry says the rest went unchecked
+  constexpr size_t kMaxPointers = kMaxGitPointers;  // past that, one entry says the rest went unchecked
   if (!rules_.git_checks || !git_layout::is_dot_git(n.name) || git_place(n)) return;
   const std::string dir = tree_path(n.dir.get());
   if (dir.empty() || std::none_of(rules_.policy_roots.begin(), rules_.policy_roots.end(),
@@ -1691,30 +1705,10 @@ std::optional<BrokerReply> CreateBroker::install_copy(const seccomp_notif& req, 
   // What is installed is a sealed copy of the content, not the file: a descriptor of the
   // host's file (on cordon's writable mount) would let the command change its metadata
   // (fchmod, fchown, xattrs, through the descriptor or /proc/self/fd/N), which no read grant
-  // allows. A snapshot taken now, at most kMaxReadCopy bytes (larger: refused).
-  constexpr off_t kMaxReadCopy = off_t{64} << 20;
-  if (opened.st_size > kMaxReadCopy) return std::nullopt;
-  UniqueFd copy(::memfd_create("cordon-read", MFD_CLOEXEC | MFD_ALLOW_SEALING));
-  if (!copy.valid()) return error(errno);
-  char buf[65536];
-  for (off_t total = 0;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return error(errno);
-    if (n == 0) break;
-    total += n;
-    if (total > kMaxReadCopy) return std::nullopt;  // it grew meanwhile
-    for (ssize_t done = 0; done < n;) {
-      const ssize_t w = ::write(copy.get(), buf + done, static_cast<size_t>(n - done));
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) return error(w < 0 ? errno : EIO);
-      done += w;
-    }
-  }
-  if (::fcntl(copy.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
-    return error(errno);
-  UniqueFd ro(::open(("/proc/self/fd/" + std::to_string(copy.get())).c_str(), O_RDONLY | O_CLOEXEC));
-  if (!ro.valid()) return error(errno);
+  // allows. A snapshot taken now, shared by the opens of the same version, bounded
+  // (read_copy.hpp; past the bounds: refused).
+  UniqueFd ro = read_copies_.copy_of(fd.get(), opened);
+  if (!ro.valid()) return errno == EFBIG ? std::nullopt : std::optional<BrokerReply>(error(errno));
   if (flags & (O_NONBLOCK | O_ASYNC)) (void)::fcntl(ro.get(), F_SETFL, flags & (O_NONBLOCK | O_ASYNC));
   return install(req, listener, ro.get(), (flags & O_CLOEXEC) != 0);
 }

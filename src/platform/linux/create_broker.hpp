@@ -84,6 +84,7 @@
 #include "platform/linux/ask.hpp"
 #include "platform/linux/broker.hpp"
 #include "platform/linux/denial_recorder.hpp"
+#include "platform/linux/read_copy.hpp"
 #include "platform/linux/unique_fd.hpp"
 
 namespace cordon {
@@ -226,6 +227,9 @@ class CreateBroker {
   // renamed over it, and the lock removed (both config writers' last step).
   BrokerReply replace_config(const Named& lock, const Named& config, const std::string& text);
   void note_git_pointer(const Named& n);
+  // Records a .git file about to be made at `path` (true), or false when the record is full.
+  bool reserve_git_pointer(const std::string& path) const;
+  static constexpr size_t kMaxGitPointers = 4096;  // the record of .git files made
   const GitConfig* git_config(const Named& n) const;
   BrokerReply write_git_config(const Named& lock, const GitConfig& config);
   BrokerReply install(const seccomp_notif& req, int listener, int fd, bool cloexec);
@@ -266,7 +270,7 @@ class CreateBroker {
   UniqueFd root_;                     // the sandbox's root (attach); invalid: each caller's
   uint64_t copies_ = 0;               // names of temporary copies (copy_up)
   mutable std::mutex pointers_mutex_;
-  std::vector<std::string> new_pointers_;  // bounded (kMaxPointers)
+  mutable std::vector<std::string> new_pointers_;  // bounded (kMaxGitPointers)
   std::mutex waiters_mutex_;
   std::list<Waiter> waiters_;
   // The mounts masking the user's --deny-read files in the sandbox (attach(), read()): mount
@@ -281,6 +285,7 @@ class CreateBroker {
     std::string path;
   };
   std::unordered_map<uint64_t, DirMask> dir_masks_;
+  ReadCopies read_copies_;  // what granted reads of those files get (read_masked)
 };
 
 }  // namespace cordon
