@@ -285,7 +285,7 @@ class CreateBroker {
     std::string path;
   };
   std::unordered_map<uint64_t, DirMask> dir_masks_;
-  ReadCopies read_copies_;  // what granted reads of those files get (read_masked)
+  ReadCopies read_copies_;  // what granted reads get (install_copy)
 };
 
 }  // namespace cordon
