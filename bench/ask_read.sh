@@ -12,6 +12,9 @@
 #                   open makes the round trip and the broker's lookup, then CONTINUE
 #        granted    cordon run --learn --deny-read FILE, that file: each open resolved,
 #                   covered by the run's grant, opened by cordon and installed
+#        below-dir  cordon run --learn --deny-read DIR, a file below it: each open fails in
+#                   the command's view, is resolved again to the mask and beneath the real
+#                   directory, covered by the run's grant, copied and installed
 #      Microseconds per open (the first open left out), median over rounds.
 #   2. A whole command that opens many files: `cat` of BENCH_FILES small files through
 #      xargs, bare, plain and routed (interleaved by bench/timer.cpp).
@@ -35,6 +38,8 @@ mkdir -p "$ws/many" "$tmp/home"
 echo content >"$ws/f"
 echo secret >"$tmp/home/denied"
 echo other >"$tmp/home/other"
+mkdir -p "$tmp/home/vault"
+echo secret >"$tmp/home/vault/denied"
 for ((i = 0; i < FILES; i++)); do echo "$i" >"$ws/many/f$i"; done
 
 cat >"$tmp/reads.cpp" <<'CPP'
@@ -67,17 +72,19 @@ c++ -std=c++20 -O2 -o "$ws/reads" "$tmp/reads.cpp" || die "cannot compile the op
 run() { "$cordon" run --no-config --workspace "$ws" "$@"; }
 echo "bench: $RUNS rounds, $OPENS opens, $FILES files, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
-variants=(bare plain routed granted)
+variants=(bare plain routed granted below-dir)
 : >"$tmp/reads.txt"
 for ((round = 0; round < RUNS; round++)); do
-  for ((k = 0; k < 4; k++)); do
-    v=${variants[$(((round + k) % 4))]}
+  for ((k = 0; k < 5; k++)); do
+    v=${variants[$(((round + k) % 5))]}
     case $v in
       bare) r=$("$ws/reads" "$ws/f" "$OPENS") ;;
       plain) r=$(run -- "$ws/reads" "$ws/f" "$OPENS") ;;
       routed) r=$(run --learn "$tmp/l.toml" --deny-read "$tmp/home/other" -- "$ws/reads" "$ws/f" "$OPENS") ;;
       granted) r=$(run --learn "$tmp/l.toml" --deny-read "$tmp/home/denied" -- \
         "$ws/reads" "$tmp/home/denied" "$OPENS" 2>/dev/null) ;;
+      below-dir) r=$(run --learn "$tmp/l.toml" --deny-read "$tmp/home/vault" -- \
+        "$ws/reads" "$tmp/home/vault/denied" "$OPENS" 2>/dev/null) ;;
     esac
     [[ $r =~ ^[0-9.]+$ ]] || die "$v: the open loop printed '$r'"
     echo "$round $v $r" >>"$tmp/reads.txt"
@@ -103,7 +110,7 @@ for line in open(sys.argv[1]):
 med = statistics.median
 print("1. one open for reading (microseconds per open; median over rounds)")
 print(f"{'variant':<10} {'per open':>9} {'x plain (per round)':>20}")
-for v in ("bare", "plain", "routed", "granted"):
+for v in ("bare", "plain", "routed", "granted", "below-dir"):
     per = [r[v] for r in by.values()]
     ratio = [r[v] / r["plain"] for r in by.values()]
     print(f"{v:<10} {med(per):>9.2f} {med(ratio):>20.2f}")

@@ -90,14 +90,51 @@ std::optional<std::string> never_ask(const DenialRules& rules, Operation op, con
 std::optional<std::string> never_ask_read(const DenialRules& rules, const std::string& raw) {
   if (!paths::is_absolute(raw)) return "not an absolute path";
   const std::string path = paths::normalize(raw);
-  if (std::find(rules.asked_reads.begin(), rules.asked_reads.end(), path) == rules.asked_reads.end())
-    return "not a --deny-read file the user added: never asked";
+  auto listed = [](const std::vector<std::string>& list, const std::string& p) {
+    return std::find(list.begin(), list.end(), p) != list.end();
+  };
+  const bool file = listed(rules.asked_reads, path);
+  const bool below_dir =
+      std::any_of(rules.asked_read_dirs.begin(), rules.asked_read_dirs.end(),
+                  [&](const std::string& d) { return path != d && paths::is_within(path, d); });
+  if (!file && !below_dir) return "not a --deny-read path the user added: never asked";
   for (const char* pseudo : {"/proc", "/sys", "/dev"})
     if (paths::is_within(path, pseudo)) return std::string(pseudo) + ": never asked";
   for (const auto& h : rules.hidden)
     if (paths::is_within(path, h) || paths::is_within(h, path)) return "cordon's own state: never asked";
   for (const auto& c : rules.read_only)
     if (paths::is_within(path, c.path)) return "a protected path: never asked";
+  if (file) return std::nullopt;
+  // Below a directory the user denied: whatever the plan would protect or keep secret
+  // there, had the user not denied the directory, stays out (the user named a directory,
+  // not its git data, an editor's configuration or a secret the defaults list).
+  size_t from = 1;
+  while (from < path.size()) {
+    const size_t cut = std::min(path.find('/', from), path.size());
+    const std::string part = path.substr(from, cut - from);
+    if (same_name_folded(part, ".git")) return "a git directory: never asked";
+    for (const auto& name : defaults::protected_root_names())
+      if (same_name_folded(part, name)) return "protected name " + name + ": never asked";
+    for (const auto& c : rules.refuse_names)
+      if (same_name_folded(part, c.path)) return "protected name " + c.path + ": never asked";
+    from = cut + 1;
+  }
+  if (!rules.home.empty()) {
+    for (const auto& e : defaults::protected_home_entries())
+      if (paths::is_within(path, paths::join(rules.home, e.path))) return "a protected path: never asked";
+    for (const auto& s : defaults::secret_home_paths())
+      if (paths::is_within(path, paths::join(rules.home, s))) return "secret ~/" + s + ": never asked";
+    for (const char* own : {".config/cordon", ".local/bin", "bin", ".local/share/applications"})
+      if (paths::is_within(path, paths::join(rules.home, own)))
+        return std::string("~/") + own + " (cordon's configuration or a directory on PATH): never asked";
+  }
+  for (const auto& n : rules.never_ask)
+    if (paths::is_within(path, n))
+      return n + " (cordon's own, or configuration the user's tools run): never asked";
+  // A secret masked on its own (the default list) at or above the file.
+  for (const auto& m : rules.masked)
+    if (paths::is_within(path, m) && !listed(rules.asked_reads, m) && !listed(rules.asked_read_dirs, m))
+      return "a masked secret: never asked";
   return std::nullopt;
 }
 

@@ -30,8 +30,12 @@ namespace cordon {
 std::optional<std::string> never_ask(const DenialRules& rules, Operation op, const std::string& path);
 
 // A read of `path` (absolute, as the host has it), which the caller found masked: nullopt
-// when it is a file the user added to --deny-read (DenialRules::asked_reads) and lies in no
-// protected path, cordon's state, /proc, /sys or /dev. Otherwise why it is never asked.
+// when it is a file the user added to --deny-read (DenialRules::asked_reads), or lies below
+// a directory the user added (DenialRules::asked_read_dirs), and lies in no protected path,
+// cordon's state, /proc, /sys or /dev. Below a directory also never: a path with `.git` or
+// a protected name as a component, the protected and secret paths of the home, cordon's
+// own configuration, DenialRules::never_ask, and a secret masked on its own (the default
+// list). Otherwise why it is never asked.
 std::optional<std::string> never_ask_read(const DenialRules& rules, const std::string& path);
 
 // The directory a "for this run, the directory" or "always" grant for `path` would name,

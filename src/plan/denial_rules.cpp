@@ -187,6 +187,9 @@ DenialRules denial_rules(const Policy& policy, const LinuxPlan& plan, const std:
       case MountKind::MaskFile:
         if (plan.creation_broker && user_denied.count(m.target)) r.asked_reads.push_back(m.target);
         break;
+      case MountKind::MaskDir:
+        if (plan.creation_broker && user_denied.count(m.target)) r.asked_read_dirs.push_back(m.target);
+        break;
       default:
         break;
     }

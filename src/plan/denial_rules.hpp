@@ -112,9 +112,13 @@ struct DenialRules {
   // The files the user added to --deny-read (not a default secret, cordon's state, a host
   // IPC mask), each masked by a mount of its own: with --ask or --learn a plain read open
   // is routed to the creation broker, and one that lands on such a mask may be asked
-  // about (platform/linux/create_broker.hpp). Directories are not askable.
+  // about (platform/linux/create_broker.hpp).
   std::vector<std::string> asked_reads;
-  bool asks_reads() const { return ask && !asked_reads.empty(); }
+  // The directories the user added to --deny-read, each masked by an empty tmpfs: a read of
+  // a regular file below one may be asked about likewise (the file copied from the real
+  // directory, never the directory itself).
+  std::vector<std::string> asked_read_dirs;
+  bool asks_reads() const { return ask && (!asked_reads.empty() || !asked_read_dirs.empty()); }
 };
 
 // Namespaces and LandlockOnly plans; an unsandboxed plan gives rules that refuse nothing.

@@ -1,9 +1,11 @@
 // cordon run --ask and --learn for reads (issue 21): a read of a file the user added to
 // --deny-read is asked about on cordon's own terminal (driven through a real outer pty),
 // or granted and learned; on a grant the broker opens the real file and installs it. The
-// default secret list, protected paths and denied directories are never asked. Every
+// default secret list and protected paths are never asked; below a denied directory, a
+// regular file is asked about too. Every
 // effect is checked from outside; every read and wait is bounded.
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <nlohmann/json.hpp>
 
@@ -82,8 +84,9 @@ TEST(AskRead, ADenyReadFileIsAskedAndGrantedAndASiblingStaysRefused) {
 }
 
 // Never asked, in --learn and --ask: the default secret list (even when the user names a
-// file in it again), a protected path the user also denies, a directory the user denies.
-TEST(AskRead, SecretsProtectedPathsAndDirectoriesAreNeverAsked) {
+// file in it again, or its directory), a protected path the user also denies, and below a
+// directory the user denies a protected name (.git, .vscode) it holds.
+TEST(AskRead, SecretsAndProtectedPathsAreNeverAskedNorBelowADeniedDirectory) {
   OutsideDir kept;  // what --learn writes: outside the writable roots
   Sandbox box;
   if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
@@ -93,21 +96,24 @@ TEST(AskRead, SecretsProtectedPathsAndDirectoriesAreNeverAsked) {
   ::mkdir((box.ws / ".vscode").c_str(), 0755);
   write_file(box.ws / ".vscode/tasks.json", "PROTECTED-TASKS\n");
   ::mkdir((home + "/vault").c_str(), 0755);
-  write_file(home + "/vault/inside", "VAULT-CONTENT\n");
+  ::mkdir((home + "/vault/.git").c_str(), 0755);
+  write_file(home + "/vault/.git/config", "VAULT-GIT-CONFIG\n");
+  ::mkdir((home + "/vault/.vscode").c_str(), 0755);
+  write_file(home + "/vault/.vscode/tasks.json", "VAULT-TASKS\n");
   write_file(home + "/plain", "PLAIN-CONTENT\n");
-  const std::vector<std::string> denies = {"--deny-read", home + "/.ssh/id_ed25519",
-                                           "--deny-read", box.ws / ".vscode/tasks.json",
-                                           "--deny-read", home + "/vault"};
+  const std::vector<std::string> denies = {
+      "--deny-read", home + "/.ssh/id_ed25519",     "--deny-read", home + "/.ssh",
+      "--deny-read", box.ws / ".vscode/tasks.json", "--deny-read", home + "/vault"};
   const std::string script =
-      "cat \"$HOME/.ssh/id_ed25519\"; cat .vscode/tasks.json; cat \"$HOME/vault/inside\"; "
-      "cat \"$HOME/plain\"; echo finished";
+      "cat \"$HOME/.ssh/id_ed25519\"; cat .vscode/tasks.json; cat \"$HOME/vault/.git/config\"; "
+      "cat \"$HOME/vault/.vscode/tasks.json\"; cat \"$HOME/plain\"; echo finished";
   std::vector<std::string> opts = {"--learn", kept / "l.toml"};
   opts.insert(opts.end(), denies.begin(), denies.end());
   Outcome learned = cordon_sh(box.ws.path(), script, opts, "", box.env());
   EXPECT_EQ(learned.code, 0) << learned.err;
   EXPECT_TRUE(contains(learned.out, "finished")) << learned.out;
   EXPECT_TRUE(contains(learned.out, "PLAIN-CONTENT")) << learned.out;
-  for (const char* secret : {"SSH-KEY", "PROTECTED-TASKS", "VAULT-CONTENT"})
+  for (const char* secret : {"SSH-KEY", "PROTECTED-TASKS", "VAULT-GIT-CONFIG", "VAULT-TASKS"})
     EXPECT_FALSE(contains(learned.out, secret)) << secret;
   EXPECT_FALSE(contains(learned.err, "allowed read")) << learned.err;
   EXPECT_FALSE(contains(read_file(kept / "l.toml"), "allow_read")) << read_file(kept / "l.toml");
@@ -120,8 +126,199 @@ TEST(AskRead, SecretsProtectedPathsAndDirectoriesAreNeverAsked) {
   EXPECT_EQ(term.wait(), 0) << term.screen();
   EXPECT_EQ(term.count(kQuestion), 0u) << term.screen();
   EXPECT_TRUE(contains(term.screen(), "finished")) << term.screen();
-  for (const char* secret : {"SSH-KEY", "PROTECTED-TASKS", "VAULT-CONTENT"})
+  for (const char* secret : {"SSH-KEY", "PROTECTED-TASKS", "VAULT-GIT-CONFIG", "VAULT-TASKS"})
     EXPECT_FALSE(contains(term.screen(), secret)) << secret;
+}
+
+// A file below a directory the user denies (an empty tmpfs in the sandbox): asked, granted
+// for the run and read; its sibling refused and unread; "d" grants the files below the
+// file's directory for the run (read with no question); the host renames the directory of
+// a file while its question waits and puts an impostor at the old path: the file asked
+// about is the one read.
+TEST(AskRead, AFileBelowADeniedDirectoryIsAskedAndASiblingStaysRefused) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  OuterTerminal term;
+  if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
+  const std::string home = box.home.path();
+  const std::string vault = home + "/vault";
+  ::mkdir(vault.c_str(), 0755);
+  ::mkdir((vault + "/sub").c_str(), 0755);
+  ::mkdir((vault + "/moving").c_str(), 0755);
+  write_file(vault + "/granted.txt", "GRANTED-CONTENT\n");
+  write_file(vault + "/sibling.txt", "SIBLING-CONTENT\n");
+  write_file(vault + "/sub/one", "SUB-ONE\n");
+  write_file(vault + "/sub/two", "SUB-TWO\n");
+  write_file(vault + "/moving/file", "ORIGINAL-CONTENT\n");
+  const std::string script =
+      "cat \"$HOME/vault/granted.txt\"; cat \"$HOME/vault/granted.txt\"; cat \"$HOME/vault/sibling.txt\"; "
+      "cat \"$HOME/vault/sibling.txt\"; cat \"$HOME/vault/sub/one\"; cat \"$HOME/vault/sub/two\"; "
+      "cat \"$HOME/vault/moving/file\"; echo read-done";
+  term.start(cordon_argv({"--ask", "--report", box.ws / "r.json", "--deny-read", vault}, script),
+             box.ws.path(), box.env());
+  ASSERT_TRUE(
+      term.expect(kQuestion + std::string("read ") + vault + "/granted.txt (below a --deny-read directory)"))
+      << term.screen();
+  term.answer("r");
+  ASSERT_TRUE(term.expect(kQuestion + std::string("read ") + vault + "/sibling.txt")) << term.screen();
+  term.answer("n");
+  ASSERT_TRUE(term.expect(kQuestion + std::string("read ") + vault + "/sub/one")) << term.screen();
+  term.answer("d");
+  ASSERT_TRUE(term.expect(kQuestion + std::string("read ") + vault + "/moving/file")) << term.screen();
+  ASSERT_EQ(::rename((vault + "/moving").c_str(), (vault + "/moved").c_str()), 0);
+  ::mkdir((vault + "/moving").c_str(), 0755);
+  write_file(vault + "/moving/file", "IMPOSTOR-CONTENT\n");
+  term.answer("o");
+  EXPECT_EQ(term.wait(), 0) << term.screen();
+  const std::string screen = term.screen();
+  EXPECT_TRUE(contains(screen, "read-done")) << screen;
+  EXPECT_TRUE(contains(screen, "[d] allow reading the files below " + vault + "/sub for this run")) << screen;
+  EXPECT_EQ(term.count("GRANTED-CONTENT"), 2u) << screen;
+  EXPECT_FALSE(contains(screen, "SIBLING-CONTENT")) << screen;
+  EXPECT_TRUE(contains(screen, "SUB-ONE")) << screen;
+  EXPECT_TRUE(contains(screen, "SUB-TWO")) << screen;
+  EXPECT_TRUE(contains(screen, "ORIGINAL-CONTENT")) << screen;
+  EXPECT_FALSE(contains(screen, "IMPOSTOR-CONTENT")) << screen;
+  EXPECT_EQ(term.count(kQuestion), 4u) << screen;  // granted, sibling, sub (d), moving
+  const auto r = report_of(box.ws / "r.json");
+  ASSERT_TRUE(r.contains("grants")) << r.dump();
+  ASSERT_EQ(r["grants"].size(), 4u) << r.dump();
+  EXPECT_EQ(r["grants"][0]["scope"], "run") << r.dump();
+  EXPECT_EQ(r["grants"][1]["answer"], "deny") << r.dump();
+  EXPECT_EQ(r["grants"][2]["scope"], "run-directory") << r.dump();
+  EXPECT_EQ(r["grants"][2]["rule"], vault + "/sub") << r.dump();
+  EXPECT_EQ(r["grants"][3]["scope"], "once") << r.dump();
+}
+
+// Below a denied directory, in --learn mode (every askable read granted): links inside it
+// (out of it, or to a sibling) are never followed; `..` out of it, a FIFO, a device and
+// /proc/self/root are never asked and never opened; a link in the workspace to the
+// directory, and one to a file in it, lead to a question on the host's path; a hostile
+// name is escaped; a mask that moved with a directory above it is asked about no more.
+TEST(AskRead, BelowADeniedDirectoryLinksEscapesFifosAndMovesInLearnMode) {
+  OutsideDir kept;  // what --learn writes: outside the writable roots
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  const std::string home = box.home.path();
+  const std::string vault = home + "/vault";
+  ::mkdir(vault.c_str(), 0755);
+  ::mkdir((vault + "/sub").c_str(), 0755);
+  ::mkdir((home + "/elsewhere").c_str(), 0755);
+  write_file(home + "/elsewhere/secret", "ELSEWHERE-CONTENT\n");
+  write_file(vault + "/file", "VAULT-FILE\n");
+  write_file(vault + "/sub/deep", "VAULT-DEEP\n");
+  ::symlink((home + "/elsewhere/secret").c_str(), (vault + "/out-link").c_str());
+  ::symlink("file", (vault + "/in-link").c_str());
+  ASSERT_EQ(::mkfifo((vault + "/fifo").c_str(), 0644), 0);
+  const bool device = ::mknod((vault + "/null").c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0;
+  const std::string hostile = vault + "/e\033[2Jx";
+  write_file(hostile, "HOSTILE-CONTENT\n");
+  ::mkdir((box.ws / "a").c_str(), 0755);
+  ::mkdir((box.ws / "a/vault").c_str(), 0755);
+  write_file(box.ws / "a/vault/inner", "INNER-CONTENT\n");
+  ::symlink(vault.c_str(), (box.ws / "vault-link").c_str());
+  ::symlink((vault + "/sub/deep").c_str(), (box.ws / "deep-link").c_str());
+  const std::string script =
+      "cat \"$HOME/vault/out-link\"; cat \"$HOME/vault/in-link\"; "
+      "cat \"$HOME/vault/sub/../../elsewhere/secret\"; cat \"$HOME/vault/../elsewhere/secret\"; "
+      "timeout 10 cat \"$HOME/vault/fifo\"; echo \"fifo rc $?\"; "
+      "timeout 10 cat \"$HOME/vault/null\"; echo \"null rc $?\"; "
+      "cat \"/proc/self/root$HOME/vault/file\"; "
+      "cat vault-link/file; cat deep-link; "
+      "cat \"$HOME/vault/$(printf 'e\\033[2Jx')\"; "
+      "cat a/vault/inner && mv a b && cat b/vault/inner; "
+      // 600 missing levels below the mask: past the broker's bound on lookups, refused unasked.
+      "cat \"$HOME/vault/$(printf 'a/%.0s' $(seq 600))x\"; echo \"deep rc $?\"; echo done";
+  Outcome o = cordon_sh(box.ws.path(), script,
+                        {"--learn", kept / "l.toml", "--deny-read", vault, "--deny-read", home + "/elsewhere",
+                         "--deny-read", box.ws / "a/vault"},
+                        "", box.env());
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.out, "done")) << o.out;
+  EXPECT_FALSE(contains(o.out, "ELSEWHERE-CONTENT")) << o.out;
+  EXPECT_FALSE(contains(o.err, "allowed read " + home + "/elsewhere")) << o.err;
+  EXPECT_FALSE(contains(o.err, "allowed read " + vault + "/out-link")) << o.err;
+  EXPECT_FALSE(contains(o.err, "allowed read " + vault + "/in-link")) << o.err;
+  EXPECT_TRUE(contains(o.out, "deep rc 1")) << o.out;
+  EXPECT_TRUE(contains(o.out, "fifo rc 1")) << o.out;  // refused at once: never opened, never waited on
+  EXPECT_FALSE(contains(o.err, "allowed read " + vault + "/fifo")) << o.err;
+  if (device) {
+    EXPECT_TRUE(contains(o.out, "null rc 1")) << o.out;
+    EXPECT_FALSE(contains(o.err, "allowed read " + vault + "/null")) << o.err;
+  }
+  // Through the workspace's links: asked (learned) on the host's path, read.
+  EXPECT_TRUE(contains(o.err, "allowed read " + vault + "/file ")) << o.err;
+  EXPECT_TRUE(contains(o.err, "allowed read " + vault + "/sub/deep ")) << o.err;
+  EXPECT_TRUE(contains(o.out, "VAULT-FILE")) << o.out;
+  EXPECT_TRUE(contains(o.out, "VAULT-DEEP")) << o.out;
+  EXPECT_TRUE(contains(o.out, "HOSTILE-CONTENT")) << o.out;
+  EXPECT_TRUE(contains(o.err, "e\\e[2Jx")) << o.err;
+  EXPECT_FALSE(contains(o.err, "\033[2J")) << o.err;
+  // The mask moved with a/: read once where it was made, not asked after the move.
+  EXPECT_EQ(o.out.find("INNER-CONTENT"), o.out.rfind("INNER-CONTENT")) << o.out;
+  EXPECT_TRUE(contains(o.out, "INNER-CONTENT")) << o.out;
+  EXPECT_FALSE(contains(o.err, "allowed read " + box.ws / "b/vault")) << o.err;
+}
+
+// A thread rewrites the path buffer between a file below the denied directory the user
+// allows once and a sibling the user refuses, while each question waits: the refused
+// content never appears.
+TEST(AskRead, ARacingThreadCannotRedirectAGrantedReadBelowADeniedDirectory) {
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  OuterTerminal term;
+  if (!term.ok()) GTEST_SKIP() << kNoOuterPty;
+  const std::string home = box.home.path();
+  ::mkdir((home + "/vault").c_str(), 0755);
+  write_file(home + "/vault/allowed", "ALLOWED-CONTENT\n");
+  write_file(home + "/vault/refused", "REFUSED-CONTENT\n");
+  const std::string probe = create_probe(box);
+  term.start(cordon_argv({"--ask", "--deny-read", home + "/vault"},
+                         sh_quote(probe) +
+                             " read-race \"$HOME/vault/allowed\" \"$HOME/vault/refused\" 8; echo raced"),
+             box.ws.path(), box.env());
+  int questions = 0;
+  while (questions < 200 && term.expect(kQuestion, 20000)) {
+    ++questions;
+    const std::string line = term.line_after_last_match();
+    term.answer(contains(line, home + "/vault/refused") ? "n" : "o");
+  }
+  EXPECT_EQ(term.wait(), 0) << term.screen();
+  EXPECT_TRUE(contains(term.screen(), "raced")) << term.screen();
+  EXPECT_GT(questions, 0);
+  EXPECT_FALSE(contains(term.screen(), "REFUSED-CONTENT")) << term.screen();
+}
+
+// --learn below a denied directory writes an allow_read entry for the file read; with the
+// fragment and the same --deny-read, a run reads that file with no question (the planner
+// binds it back into the mask) and its sibling stays unreadable.
+TEST(AskRead, LearnThenPolicyBelowADeniedDirectory) {
+  OutsideDir kept;
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  const std::string home = box.home.path();
+  ::mkdir((home + "/vault").c_str(), 0755);
+  ::mkdir((home + "/vault/sub").c_str(), 0755);
+  write_file(home + "/vault/sub/token", "LEARNED-CONTENT\n");
+  write_file(home + "/vault/other", "OTHER-CONTENT\n");
+  const std::string fragment = kept / "learned.toml";
+  const std::string script = "cat \"$HOME/vault/sub/token\" && echo task-ok";
+  Outcome first =
+      cordon_sh(box.ws.path(), script, {"--learn", fragment, "--deny-read", home + "/vault"}, "", box.env());
+  EXPECT_EQ(first.code, 0) << first.err;
+  EXPECT_TRUE(contains(first.out, "LEARNED-CONTENT")) << first.out;
+  const std::string text = read_file(fragment);
+  EXPECT_TRUE(contains(text, "\"" + home + "/vault/sub/token\"")) << text;
+  EXPECT_FALSE(contains(text, "other")) << text;
+  Outcome second = cordon_sh(
+      box.ws.path(), script + "; cat \"$HOME/vault/other\"; echo other-done",
+      {"--report", box.ws / "r.json", "--policy", fragment, "--deny-read", home + "/vault"}, "", box.env());
+  EXPECT_EQ(second.code, 0) << second.err;
+  EXPECT_TRUE(contains(second.out, "LEARNED-CONTENT")) << second.out;
+  EXPECT_TRUE(contains(second.out, "other-done")) << second.out;
+  EXPECT_FALSE(contains(second.out, "OTHER-CONTENT")) << second.out;
+  const auto r = report_of(box.ws / "r.json");
+  EXPECT_FALSE(r.contains("grants")) << r.dump();
 }
 
 // --learn grants the read and writes a filesystem.allow_read entry; with that fragment a

@@ -168,6 +168,21 @@ try {
     JSON.stringify({ sc, asked }));
   await reader.close();
 
+  // A file below a directory added with --deny-read (an empty tmpfs inside): asked through
+  // the client likewise (no directory choice there), granted and read; its declined sibling unread.
+  asked.length = 0;
+  mkdirSync(join(outside, "vault"), { recursive: true });
+  writeFileSync(join(outside, "vault", "granted"), "VAULT-GRANTED\n");
+  writeFileSync(join(outside, "vault", "declined"), "VAULT-DECLINED\n");
+  const dirReader = await sdkClient(true, ["--no-config", "--deny-read", join(outside, "vault")]);
+  answer = (p) => p.message.includes("vault/granted") ? pick("once") : { action: "decline" };
+  sc = await run(dirReader, `cat ${outside}/vault/granted; cat ${outside}/vault/declined; echo end`);
+  check("a read of a file below a --deny-read directory is asked through the client; granted, it is read; a declined sibling stays unread",
+    sc.stdout?.includes("VAULT-GRANTED") && !sc.stdout?.includes("VAULT-DECLINED") && sc.stdout?.includes("end") &&
+    asked.length === 2 && !choices(asked[0]).includes("directory") && !choices(asked[0]).includes("always"),
+    JSON.stringify({ sc, asked }));
+  await dirReader.close();
+
   // The network through the client.
   const py = "/usr/bin/python3";
   writeFileSync(join(ws, "conn.py"), [

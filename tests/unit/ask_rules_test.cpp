@@ -184,6 +184,31 @@ TEST(NeverAskRead, OnlyTheUsersDenyReadFilesOutsideProtectedPathsAndState) {
     EXPECT_NE(never_ask_read(r, p), std::nullopt) << p;
 }
 
+TEST(NeverAskRead, BelowADeniedDirectoryButNotItsProtectedOrSecretPaths) {
+  DenialRules r = rules();
+  r.asked_read_dirs = {"/home/u/vault", "/home/u/proj/docs"};
+  r.masked.insert(r.masked.end(), {"/home/u/vault", "/home/u/proj/docs", "/home/u/vault/inner"});
+  r.refuse_names = {{".mcp.json", "protected name", ""}};
+  r.never_ask = {"/home/u/vault/cordon-config"};
+  for (const char* p :
+       {"/home/u/vault/a", "/home/u/vault/sub/b", "/home/u/vault/x/../y", "/home/u/proj/docs/k"})
+    EXPECT_EQ(never_ask_read(r, p), std::nullopt) << p;
+  for (const char* p :
+       {"/home/u/vault", "/home/u/vault/../other", "/home/u/vault/.git/config", "/home/u/vault/s/.GIT/x",
+        "/home/u/vault/.vscode/tasks.json", "/home/u/vault/.mcp.json", "/home/u/vault/inner/x",
+        "/home/u/vault/cordon-config/f", "/home/u/vaultx/a", "/home/u/proj/.git/hooks/x"})
+    EXPECT_NE(never_ask_read(r, p), std::nullopt) << p;
+}
+
+TEST(LearnFragment, AGrantedReadBelowADeniedDirectoryIsAnAllowReadEntryForThatFile) {
+  DenialRules r = rules();
+  r.asked_read_dirs = {"/home/u/vault"};
+  const std::string text =
+      learn_fragment({grant("read", "/home/u/vault/sub/k"), grant("read", "/home/u/vault/.git/x")}, r);
+  EXPECT_NE(text.find("\"/home/u/vault/sub/k\""), std::string::npos) << text;
+  EXPECT_EQ(text.find(".git"), std::string::npos) << text;
+}
+
 TEST(LearnFragment, AGrantedReadIsAnAllowReadEntryForThatFile) {
   DenialRules r = rules();
   r.asked_reads = {"/home/u/notes/key.txt"};

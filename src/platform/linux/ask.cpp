@@ -189,44 +189,19 @@ bool AskGate::decide(const AskQuestion& q, const std::function<bool()>& pending)
                                                                        : ask_terminal(q, dir, pending);
   g.at = now_utc();
   g.by = key_pressed == 0 ? "timeout" : by;
-  switch (key_pressed) {
-    case 'o':
-      g.allowed = true;
-      g.scope = "once";
-      once_answer_ = key;
-      break;
-    case 'r':
-      g.allowed = true;
-      g.scope = "run";
-      g.rule = q.path;
-      run_paths_.insert(q.path);
-      if (!q.to.empty()) run_paths_.insert(q.to);
-      break;
-    case 'd':
-      g.allowed = true;
-      g.scope = "run-directory";
-      g.rule = dir;
-      run_dirs_.insert(dir);
-      break;
-    case 'a': {
-      g.allowed = true;
-      g.scope = "always";
-      g.rule = dir;
-      run_dirs_.insert(dir);
-      const std::string said = write_always_rule(dir);
-      g.config = settings_.config_file;
-      if (!said.empty()) {  // the rule could not be written: the grant holds for this run
-        g.scope = "run-directory";
-        g.config.clear();
-      }
-      break;
-    }
-    default:
-      denied_.insert(key);
-      break;
-  }
-  record(std::move(g));
-  return key_pressed == 'o' || key_pressed == 'r' || key_pressed == 'd' || key_pressed == 'a';
+  Scopes sc;
+  sc.key = key;
+  sc.run_set = &run_paths_;
+  sc.run_entries = {q.path};
+  if (!q.to.empty()) sc.run_entries.push_back(q.to);
+  sc.run_rule = q.path;
+  sc.dir_set = &run_dirs_;
+  sc.dir = dir;
+  sc.always_rule = dir;
+  sc.always_dir = true;
+  sc.write_always = [&] { return write_always_rule(dir); };
+  sc.unwritten_scope = "run-directory";
+  return apply_answer(key_pressed, std::move(g), sc);
 }
 
 // A loopback port or a host name (AskKind::LocalPort, AskKind::Host). The run's grants
@@ -278,45 +253,26 @@ bool AskGate::decide_network(const AskQuestion& q, const std::function<bool()>& 
                                                                        : ask_terminal(q, "", pending);
   g.at = now_utc();
   g.by = key_pressed == 0 ? "timeout" : by;
-  switch (key_pressed) {
-    case 'o':
-      g.allowed = true;
-      g.scope = "once";
-      if (from_supervisor) once_answer_ = key;
-      break;
-    case 'r':
-      g.allowed = true;
-      g.scope = "run";
-      g.rule = rule;
-      run_network_.insert(run_key);
-      break;
-    case 'a': {
-      g.allowed = true;
-      g.scope = "always";
-      g.rule = rule;
-      run_network_.insert(run_key);
-      const std::string said =
-          local ? write_always_entry("network", "allow_localhost", ConfigEntry{rule, true},
-                                     "the host's loopback port " + rule)
-                : write_always_entry("network", "allow", ConfigEntry{rule, false}, "the host " + rule);
-      g.config = settings_.config_file;
-      if (!said.empty()) {  // not written: the grant holds for this run
-        g.scope = "run";
-        g.config.clear();
-      }
-      break;
-    }
-    default:
-      denied_.insert(key);
-      break;
-  }
-  record(std::move(g));
-  return key_pressed == 'o' || key_pressed == 'r' || key_pressed == 'a';
+  Scopes sc;
+  sc.key = key;
+  sc.remember_once = from_supervisor;
+  sc.run_set = &run_network_;
+  sc.run_entries = {run_key};
+  sc.run_rule = rule;
+  sc.always_rule = rule;
+  sc.write_always = [&] {
+    return local ? write_always_entry("network", "allow_localhost", ConfigEntry{rule, true},
+                                      "the host's loopback port " + rule)
+                 : write_always_entry("network", "allow", ConfigEntry{rule, false}, "the host " + rule);
+  };
+  return apply_answer(key_pressed, std::move(g), sc);
 }
 
 bool AskGate::decide_read(const AskQuestion& q, const std::function<bool()>& pending) {
   const std::string key = q.operation + std::string(1, '\0') + q.path + std::string(1, '\0');
   if (run_reads_.count(q.path)) return true;
+  for (const auto& d : run_read_dirs_)
+    if (paths::is_within(q.path, d)) return true;
   if (denied_.count(key)) return false;
   Grant g;
   g.operation = q.operation;
@@ -339,48 +295,82 @@ bool AskGate::decide_read(const AskQuestion& q, const std::function<bool()>& pen
     g.at = now_utc();
     run_reads_.insert(q.path);
     std::cerr << "cordon: learn: allowed read " << escape_for_terminal(q.path)
-              << " (a --deny-read file) for this run (pid " << q.pid << ")\n";
+              << (q.read_dir.empty() ? " (a --deny-read file)" : " (below a --deny-read directory)")
+              << " for this run (pid " << q.pid << ")\n";
     record(std::move(g));
     return true;
   }
-  // No directory: the client is offered once, the run and deny (no "always" through MCP).
+  // The terminal may offer the file's directory (below a denied directory) for the run; the
+  // client is offered once, the run and deny (no directory, no "always" through MCP).
   std::string by = "user";
   const char key_pressed = settings_.mode == platform::AskMode::Client ? ask_client(q, "", pending, by)
-                                                                       : ask_terminal(q, "", pending);
+                                                                       : ask_terminal(q, q.read_dir, pending);
   g.at = now_utc();
   g.by = key_pressed == 0 ? "timeout" : by;
+  Scopes sc;
+  sc.key = key;
+  sc.run_set = &run_reads_;
+  sc.run_entries = {q.path};
+  sc.run_rule = q.path;
+  sc.dir_set = &run_read_dirs_;
+  sc.dir = q.read_dir;
+  sc.always_rule = q.path;
+  sc.write_always = [&] {
+    return write_always_entry("filesystem", "allow_read", ConfigEntry{q.path, false}, q.path);
+  };
+  return apply_answer(key_pressed, std::move(g), sc);
+}
+
+// One answer applied: the grant recorded, what it allows for the run added to the run's
+// sets, "always" written; "deny" (or no answer) remembered for the question's key.
+bool AskGate::apply_answer(char key_pressed, Grant g, const Scopes& sc) {
+  bool allowed = true;
   switch (key_pressed) {
     case 'o':
-      g.allowed = true;
       g.scope = "once";
-      once_answer_ = key;
+      if (sc.remember_once) once_answer_ = sc.key;
       break;
     case 'r':
-      g.allowed = true;
       g.scope = "run";
-      g.rule = q.path;
-      run_reads_.insert(q.path);
+      g.rule = sc.run_rule;
+      sc.run_set->insert(sc.run_entries.begin(), sc.run_entries.end());
+      break;
+    case 'd':
+      if (!sc.dir_set || sc.dir.empty()) {  // never offered: deny
+        allowed = false;
+        break;
+      }
+      g.scope = "run-directory";
+      g.rule = sc.dir;
+      sc.dir_set->insert(sc.dir);
       break;
     case 'a': {
-      g.allowed = true;
+      if (sc.always_dir && (!sc.dir_set || sc.dir.empty())) {
+        allowed = false;
+        break;
+      }
       g.scope = "always";
-      g.rule = q.path;
-      run_reads_.insert(q.path);
-      const std::string said =
-          write_always_entry("filesystem", "allow_read", ConfigEntry{q.path, false}, q.path);
+      g.rule = sc.always_rule;
+      if (sc.always_dir)
+        sc.dir_set->insert(sc.dir);
+      else
+        sc.run_set->insert(sc.run_entries.begin(), sc.run_entries.end());
+      const std::string said = sc.write_always();
       g.config = settings_.config_file;
       if (!said.empty()) {  // not written: the grant holds for this run
-        g.scope = "run";
+        g.scope = sc.unwritten_scope;
         g.config.clear();
       }
       break;
     }
     default:
-      denied_.insert(key);
+      allowed = false;
       break;
   }
+  if (!allowed) denied_.insert(sc.key);
+  g.allowed = allowed;
   record(std::move(g));
-  return key_pressed == 'o' || key_pressed == 'r' || key_pressed == 'a';
+  return allowed;
 }
 
 std::optional<std::string> AskGate::take_once_answer() {
@@ -548,7 +538,9 @@ char AskGate::ask_terminal(const AskQuestion& q, const std::string& dir,
     text = "\r\ncordon: the command asks to " + escape_for_terminal(q.operation) + " " +
            escape_for_terminal(q.path);
     if (!q.to.empty()) text += " -> " + escape_for_terminal(q.to);
-    text += read ? " (a --deny-read file)" : " (outside the writable roots)";
+    text += !read         ? " (outside the writable roots)"
+            : dir.empty() ? " (a --deny-read file)"
+                          : " (below a --deny-read directory)";
   }
   text += q.pid > 0
               ? "\r\n  process " + std::to_string(q.pid) + ": " + escape_for_terminal(command.substr(0, 200))
@@ -565,13 +557,15 @@ char AskGate::ask_terminal(const AskQuestion& q, const std::string& dir,
               escape_for_terminal(settings_.config_file) + ")";
   } else if (read) {
     text += "\r\n  [o] allow once  [r] allow this file for this run";
+    if (!dir.empty())
+      text += "  [d] allow reading the files below " + escape_for_terminal(dir) + " for this run";
     if (!settings_.config_file.empty())
       text += "\r\n  [a] allow reading it always (filesystem.allow_read in " +
               escape_for_terminal(settings_.config_file) + ")";
   } else {
     text += "\r\n  [o] allow once  [r] allow this path for this run";
   }
-  if (!network && !dir.empty()) {
+  if (!network && !read && !dir.empty()) {
     text += "  [d] allow " + escape_for_terminal(dir) + " for this run";
     if (!settings_.config_file.empty())
       text += "\r\n  [a] allow " + escape_for_terminal(dir) + " always (a rule in " +

@@ -27,10 +27,11 @@
 // the timeout, or the run ending, is deny. --learn answers "this path for the run"
 // without asking and prints each grant.
 //
-// A read of a file the user added to --deny-read (operation "read") is decided apart
-// from the writes (a grant of one never covers the other). Answers: once, this file for
-// the run, always (a filesystem.allow_read entry for the file in the user's config),
-// deny; no directory choice (each mask is a file's own).
+// A read of a file the user added to --deny-read, or of a file below a directory the user
+// added (operation "read") is decided apart from the writes (a grant of one never covers
+// the other). Answers: once, this file for the run, always (a filesystem.allow_read entry
+// for the file in the user's config), deny; below a denied directory also, on the terminal,
+// "d": the files below the file's directory (AskQuestion::read_dir) for the run.
 //
 // Network questions (AskKind::LocalPort, AskKind::Host) go through the same decide():
 // a connect() to a port of the host's loopback that nothing inside listens on (the
@@ -87,6 +88,7 @@ struct AskQuestion {
   std::string path;           // on the host (the pinned directory's path and the name)
   std::string to;             // rename
   bool is_directory = false;  // mkdir, rmdir: the directory grant is the path itself
+  std::string read_dir;       // "read" below a denied directory: what "d" grants ("": not offered)
   pid_t pid = 0;              // 0: not known (the proxy and the name server see no process)
   uint16_t port = 0;          // LocalPort, Host
   std::string via;            // "": a call waiting on the supervisor's thread; "proxy", "name server"
@@ -120,6 +122,21 @@ class AskGate {
   // A read of a file the user's --deny-read masks (operation "read"): its own grants, so
   // that a write grant never covers a read and a read grant never covers a write.
   bool decide_read(const AskQuestion& q, const std::function<bool()>& pending);
+  // What each answer of one question grants (apply_answer()).
+  struct Scopes {
+    std::string key;                           // the question's: "once" remembers it, "deny" too
+    bool remember_once = true;                 // false: a question off the supervisor's thread
+    std::set<std::string>* run_set = nullptr;  // "r" (and "a" unless always_dir) adds run_entries
+    std::vector<std::string> run_entries;
+    std::string run_rule;                      // the grant's rule for "r"
+    std::set<std::string>* dir_set = nullptr;  // "d" adds dir ("a" too, with always_dir)
+    std::string dir;
+    std::string always_rule;  // the grant's rule for "a"
+    bool always_dir = false;
+    std::function<std::string()> write_always;  // "" when written, else why not
+    const char* unwritten_scope = "run";        // "a" whose rule could not be written
+  };
+  bool apply_answer(char key_pressed, Grant g, const Scopes& sc);
   char ask_terminal(const AskQuestion& q, const std::string& dir, const std::function<bool()>& pending);
   // The same keys as ask_terminal; `by` says who answered (core/ask_message.hpp).
   char ask_client(const AskQuestion& q, const std::string& dir, const std::function<bool()>& pending,
@@ -138,8 +155,9 @@ class AskGate {
   std::atomic<bool> cancelled_{false};
   std::mutex decide_mutex_;  // one question at a time; guards the sets below
   std::set<std::string> run_paths_, run_dirs_, denied_;
-  std::set<std::string> run_network_;  // "localhost\0PORT", "domain\0NAME" granted for the run
-  std::set<std::string> run_reads_;    // --deny-read files granted for the run
+  std::set<std::string> run_network_;    // "localhost\0PORT", "domain\0NAME" granted for the run
+  std::set<std::string> run_reads_;      // --deny-read files granted for the run
+  std::set<std::string> run_read_dirs_;  // directories below a denied one: files read for the run
   std::optional<std::string> once_answer_;
   const std::set<std::string>* answered_while_waiting_ = nullptr;
   mutable std::mutex grants_mutex_;

@@ -419,6 +419,28 @@ void CreateBroker::attach(pid_t child) {
           mount_id(obj.get(), mask) && mount_id(dir.get(), parent) && mask != parent)
         asked_masks_.emplace(mask, path);
     }
+  // The masks of the user's --deny-read directories likewise: an empty tmpfs, a mount of
+  // its own, at the path. The real directory beneath it is pinned in cordon's own view of
+  // the host, without following a link (a path with one is not asked about).
+  if (rules_.asks_reads() && root_.valid())
+    for (const auto& path : rules_.asked_read_dirs) {
+      int err = 0;
+      UniqueFd obj = resolve_in_view(child, root_.get(), path, O_PATH | O_NOFOLLOW | O_DIRECTORY, err);
+      UniqueFd dir = resolve_in_view(child, root_.get(), paths::parent(path), O_PATH | O_DIRECTORY, err);
+      struct statfs sf {};
+      uint64_t mask = 0, parent = 0;
+      if (!obj.valid() || !dir.valid() || ::fstatfs(obj.get(), &sf) != 0 ||
+          sf.f_type != static_cast<decltype(sf.f_type)>(TMPFS_MAGIC) || !mount_id(obj.get(), mask) ||
+          !mount_id(dir.get(), parent) || mask == parent)
+        continue;
+      auto real = PinnedDir::open_without_links(path);
+      if (!real) continue;
+      DirMask m;
+      m.mask = std::move(obj);
+      m.real.reset(::fcntl(real->fd(), F_DUPFD_CLOEXEC, 0));
+      m.path = path;
+      if (m.real.valid()) dir_masks_.emplace(mask, std::move(m));
+    }
   static const bool handler = [] {  // interrupts a FIFO wait at the end of the run
     struct sigaction sa {};
     sa.sa_handler = [](int) {};
@@ -1562,7 +1584,9 @@ std::optional<BrokerReply> CreateBroker::read(FsCall call, const seccomp_notif& 
   // Every open this returns nullopt for is continued: the kernel then opens what the
   // caller names at that time, and the mask mounts (and Landlock) refuse the user's
   // --deny-read files as without --ask. Only a read this thread decided on is answered.
-  if (asked_masks_.empty() || !ask_ || (call != FsCall::Open && call != FsCall::OpenAt)) return std::nullopt;
+  if ((asked_masks_.empty() && dir_masks_.empty()) || !ask_ ||
+      (call != FsCall::Open && call != FsCall::OpenAt))
+    return std::nullopt;
   const auto& a = req.data.args;
   const int dirfd = call == FsCall::Open ? AT_FDCWD : fd_arg(a[0]);
   const uint64_t path_addr = call == FsCall::Open ? a[0] : a[1];
@@ -1572,11 +1596,14 @@ std::optional<BrokerReply> CreateBroker::read(FsCall call, const seccomp_notif& 
   std::string path, abs;
   if (!read_string(tid, path_addr, path) || absolute(tid, dirfd, path, abs) != 0) return std::nullopt;
   // The cheap filter every read open of the run pays: one lookup in the command's view.
-  // Only a path that ends on the mask of a user's --deny-read file goes on.
+  // Only a path that ends on the mask of a user's --deny-read file goes on, or one that
+  // does not resolve there, which may lie below the mask of a denied directory.
   {
     int err = 0;
     UniqueFd obj = resolve_in_view(tid, root_.get(), abs, O_PATH | (flags & O_NOFOLLOW), err);
     uint64_t mnt = 0;
+    if (!obj.valid() && !dir_masks_.empty() && (err == ENOENT || err == EACCES))
+      return read_below(req, listener, abs, flags, err);
     if (!obj.valid() || !mount_id(obj.get(), mnt) || !asked_masks_.count(mnt)) return std::nullopt;
   }
   // The decision, on the path read once: each directory pinned in the command's view and
@@ -1658,22 +1685,129 @@ BrokerReply CreateBroker::read_masked(const seccomp_notif& req, int listener, co
   UniqueFd pin(::openat(host.get(), t.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
   struct stat pinned {};
   if (!pin.valid() || ::fstat(pin.get(), &pinned) != 0 || !S_ISREG(pinned.st_mode)) return as_without_ask();
-  UniqueFd fd(::open(("/proc/self/fd/" + std::to_string(pin.get())).c_str(),
+  if (auto r = install_copy(req, listener, pin.get(), flags)) return std::move(*r);
+  return as_without_ask();
+}
+
+std::optional<BrokerReply> CreateBroker::install_copy(const seccomp_notif& req, int listener, int pin,
+                                                      int flags) {
+  struct stat pinned {};
+  if (::fstat(pin, &pinned) != 0 || !S_ISREG(pinned.st_mode)) return std::nullopt;
+  // Reopened through the pin (no name is looked up again), for reading only, without
+  // blocking; checked to be the object pinned.
+  UniqueFd fd(::open(("/proc/self/fd/" + std::to_string(pin)).c_str(),
                      O_RDONLY | (flags & O_NOATIME) | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
   if (!fd.valid()) return error(errno);
   struct stat opened {};
   if (::fstat(fd.get(), &opened) != 0 || !S_ISREG(opened.st_mode) || opened.st_dev != pinned.st_dev ||
       opened.st_ino != pinned.st_ino)
-    return as_without_ask();
+    return std::nullopt;
   // What is installed is a sealed copy of the content, not the file: a descriptor of the
   // host's file (on cordon's writable mount) would let the command change its metadata
   // (fchmod, fchown, xattrs, through the descriptor or /proc/self/fd/N), which no read grant
   // allows. A snapshot taken now, shared by the opens of the same version, bounded
   // (read_copy.hpp; past the bounds: refused).
   UniqueFd ro = read_copies_.copy_of(fd.get(), opened);
-  if (!ro.valid()) return errno == EFBIG ? as_without_ask() : error(errno);
+  if (!ro.valid()) return errno == EFBIG ? std::nullopt : std::optional<BrokerReply>(error(errno));
   if (flags & (O_NONBLOCK | O_ASYNC)) (void)::fcntl(ro.get(), F_SETFL, flags & (O_NONBLOCK | O_ASYNC));
   return install(req, listener, ro.get(), (flags & O_CLOEXEC) != 0);
+}
+
+// A read open that failed in the command's view with `err` (ENOENT, or EACCES: a mask with
+// no --allow-read exception has mode 0), routed here only when the user denied a directory.
+// nullopt: not below such a mask (continued: the kernel refuses again, as without --ask).
+std::optional<BrokerReply> CreateBroker::read_below(const seccomp_notif& req, int listener, std::string abs,
+                                                    int flags, int err) {
+  const pid_t tid = static_cast<pid_t>(req.pid);
+  if (flags & O_DIRECTORY) return std::nullopt;  // never a directory of the host
+  ActingFor as(tid, false, drop_caps_ ? caps_ : nullptr);
+  if (!as.ready()) return std::nullopt;  // nothing decided yet: the kernel refuses as without --ask
+  {
+    // The error the command's own lookup has (the filter's ran with cordon's capabilities,
+    // which search a mask of mode 0): the answer when nothing is granted.
+    UniqueFd again = resolve_in_view(tid, root_.get(), abs, O_PATH | (flags & O_NOFOLLOW), err);
+    if (again.valid() || (err != ENOENT && err != EACCES)) return std::nullopt;
+  }
+  // Lookups for one call, all hops together: a path of thousands of missing levels, or
+  // links that lead to such paths, must not hold the supervisor's thread (it serves every
+  // process of the run). Past the bound: continued, the kernel refuses as without --ask.
+  int lookups = 512;
+  for (int hop = 0; hop < kMaxHops; ++hop) {
+    if (int fd = -1; caller_fd(abs, fd)) return std::nullopt;
+    // "//" is "/" to the kernel; a path that ends in '/' names a directory: never asked.
+    std::string p;
+    for (char c : abs)
+      if (c != '/' || p.empty() || p.back() != '/') p += c;
+    if (p.size() > 1 && p.back() == '/') return std::nullopt;
+    // The deepest directory the path names that exists in the command's view (resolved
+    // there by the kernel, links inside the sandbox followed in the sandbox), and the rest.
+    UniqueFd dir;
+    size_t cut = p.size();
+    while (cut > 0) {
+      cut = p.rfind('/', cut - 1);
+      if (cut == std::string::npos || --lookups < 0) return std::nullopt;
+      int e = 0;
+      dir = resolve_in_view(tid, root_.get(), cut == 0 ? "/" : p.substr(0, cut), O_PATH | O_DIRECTORY, e);
+      if (dir.valid()) break;
+      if (e != ENOENT && e != EACCES) return std::nullopt;
+      if (cut == 0) return std::nullopt;
+    }
+    if (!dir.valid()) return std::nullopt;
+    const std::string dir_text = cut == 0 ? "/" : p.substr(0, cut);
+    const std::string rest = p.substr(cut + 1);
+    const size_t slash = rest.find('/');
+    const std::string first = rest.substr(0, slash);
+    if (!still_pending(listener, req.id)) return gone();
+    // A link there (one the kernel's lookup of the whole path followed to nothing in the
+    // sandbox): followed here, one hop, and the path looked at again.
+    struct stat st {};
+    if (first != "." && first != ".." && ::fstatat(dir.get(), first.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      if (!S_ISLNK(st.st_mode)) return std::nullopt;  // it exists: not what the lookup failed on
+      if (slash == std::string::npos && (flags & O_NOFOLLOW)) return std::nullopt;
+      const std::string target = read_link_at(dir.get(), first.c_str());
+      if (target.empty()) return std::nullopt;
+      const std::string after = slash == std::string::npos ? "" : rest.substr(slash);
+      abs = (target[0] == '/' ? target : dir_text + "/" + target) + after;
+      continue;
+    }
+    uint64_t mnt = 0;
+    if (!mount_id(dir.get(), mnt)) return std::nullopt;
+    const auto found = dir_masks_.find(mnt);
+    if (found == dir_masks_.end()) return std::nullopt;
+    return read_below_mask(req, listener, found->second, dir.get(), rest, flags, err);
+  }
+  return std::nullopt;
+}
+
+// The command's lookup ended in directory `dir` on the mask `m` (the mask's root, or a
+// directory it holds for an --allow-read exception), with `rest` left: that rest, beneath
+// the same place in the real directory, is what is asked about.
+BrokerReply CreateBroker::read_below_mask(const seccomp_notif& req, int listener, const DirMask& m, int dir,
+                                          const std::string& rest, int flags, int err) {
+  // Where the mask is now (not moved with a directory above it) and where `dir` lies in
+  // it: from the objects pinned, as the sandbox's tree has them.
+  const auto mask_at = tree_path_checked(m.mask.get());
+  const auto dir_at = tree_path_checked(dir);
+  if (!mask_at || *mask_at != m.path || !dir_at || !paths::is_within(*dir_at, m.path)) return error(err);
+  const std::string inside = dir_at->size() > m.path.size() ? dir_at->substr(m.path.size() + 1) : "";
+  const std::string rel = inside.empty() ? rest : inside + "/" + rest;
+  const std::string host = paths::normalize(m.path + "/" + rel);
+  if (host == m.path || !paths::is_within(host, m.path) || never_ask_read(rules_, host)) return error(err);
+  // Beneath the real directory: no link, no "..", no mount crossing out of it; O_PATH, so
+  // that nothing (a FIFO, a device) is opened before it is known to be a regular file.
+  UniqueFd pin(openat2_beneath(m.real.get(), rel, O_PATH, 0));
+  struct stat st {};
+  if (!pin.valid() || ::fstat(pin.get(), &st) != 0 || !S_ISREG(st.st_mode)) return error(err);
+  AskQuestion q;
+  q.operation = "read";
+  q.path = host;
+  q.read_dir = paths::parent(host);  // "d": the files below the file's directory, for the run
+  q.pid = static_cast<pid_t>(req.pid);
+  if (!ask_->decide(q, [&] { return still_pending(listener, req.id); })) return error(err);
+  if (!still_pending(listener, req.id)) return gone();
+  if (tree_path_checked(m.mask.get()) != mask_at) return error(err);  // moved while the question waited
+  if (auto r = install_copy(req, listener, pin.get(), flags)) return std::move(*r);
+  return error(err);
 }
 
 BrokerReply CreateBroker::handle(FsCall call, const seccomp_notif& req, int listener) {

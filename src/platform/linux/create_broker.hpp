@@ -128,8 +128,14 @@ class CreateBroker {
   // O_RDONLY), its content copied into a sealed memfd and that installed (a descriptor of
   // the host's file would let the command fchmod it). Refused: the mask itself, as
   // without --ask (an empty file, opened from the object pinned in the command's view).
-  // Directories the user denied are not asked about (a descriptor of a host directory
-  // would lead out of the sandbox's tree).
+  // Below a directory the user denied (its empty tmpfs mask, recorded by mount at attach()
+  // with the real directory pinned in cordon's view): the path that fails in the command's
+  // view is resolved there to the deepest directory that exists, links followed one hop at a
+  // time; when that directory lies on the mask, the rest of the path is resolved beneath the
+  // pinned real directory (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV,
+  // O_PATH: nothing is opened yet), and only a regular file is asked about and, granted,
+  // copied as above. Refused: the error the command's own lookup had. A descriptor of a
+  // host directory is never installed (it would lead out of the sandbox's tree).
   std::optional<BrokerReply> read(FsCall call, const seccomp_notif& req, int listener);
   // Ends the FIFO waits (interrupted) and joins their threads.
   void finish();
@@ -186,6 +192,15 @@ class CreateBroker {
   BrokerReply remove(FsCall call, const seccomp_notif& req, int listener);
   BrokerReply read_masked(const seccomp_notif& req, int listener, const Named& t, int mask,
                           const std::string& path, int flags);
+  // A read open that failed in the command's view (`err`), maybe below a denied directory.
+  std::optional<BrokerReply> read_below(const seccomp_notif& req, int listener, std::string abs, int flags,
+                                        int err);
+  struct DirMask;
+  BrokerReply read_below_mask(const seccomp_notif& req, int listener, const DirMask& m, int dir,
+                              const std::string& rest, int flags, int err);
+  // The granted file `pin` (O_PATH, a regular file in cordon's view), installed in the
+  // caller as a sealed memfd copy; nullopt: refused (changed, too large).
+  std::optional<BrokerReply> install_copy(const seccomp_notif& req, int listener, int pin, int flags);
   // The host's twins of the directories of `t` (and `to`), when the gate granted the call.
   struct HostDirs {
     UniqueFd from, to;
@@ -261,7 +276,16 @@ class CreateBroker {
   // The mounts masking the user's --deny-read files in the sandbox (attach(), read()): mount
   // id -> the file's path. The command cannot mount, so an id stays that mask's.
   std::unordered_map<uint64_t, std::string> asked_masks_;
-  ReadCopies read_copies_;  // what granted reads of those files get (read_masked)
+  // The tmpfs masks of the user's --deny-read directories (attach()), by mount id: the
+  // mask's root in the command's view, the real directory in cordon's (pinned before the
+  // command ran, without following a link), and its path.
+  struct DirMask {
+    UniqueFd mask;  // O_PATH, the tmpfs's root, in the sandbox
+    UniqueFd real;  // O_PATH | O_DIRECTORY, the host's directory
+    std::string path;
+  };
+  std::unordered_map<uint64_t, DirMask> dir_masks_;
+  ReadCopies read_copies_;  // what granted reads get (install_copy)
 };
 
 }  // namespace cordon

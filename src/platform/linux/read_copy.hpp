@@ -1,7 +1,8 @@
 #pragma once
 
-// The sealed copies a granted read of a --deny-read file gets (create_broker.cpp,
-// read_masked): made by cordon, in cordon's memory, so outside the sandbox's memory limit.
+// The sealed copies a granted read of a --deny-read file, or of a file below a --deny-read
+// directory, gets (create_broker.cpp, install_copy): made by cordon, in cordon's memory, so
+// outside the sandbox's memory limit.
 // A command granted a file for the run opens it as often as it likes and holds every
 // descriptor: one copy per version of the file, shared by every open of it, and a bound
 // on all the copies of the run, keep that from filling the host's memory.

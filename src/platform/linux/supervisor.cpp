@@ -93,7 +93,7 @@ Result<SupervisorPrograms> supervisor_compile(const std::vector<SeccompRule>& de
       const int nr = route(w.name, brokered, static_cast<unsigned>(w.call), brokered);
       if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture (aarch64 has no open, mkdir ...)
       int rc = 0;
-      // --ask / --learn with files the user added to --deny-read: every open and openat,
+      // --ask / --learn with files or directories the user added to --deny-read: every open and openat,
       // reads too (a round trip each; create_broker.hpp, CreateBroker::read).
       if (w.flags_arg < 0 || level == DenialReporting::Full || (opens && rules.asks_reads())) {
         rc = seccomp_rule_add(ctx.get(), SCMP_ACT_NOTIFY, nr, 0);
