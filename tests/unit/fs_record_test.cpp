@@ -262,9 +262,15 @@ TEST_P(FsRecordPlan, APlanRecordHoldsExactlyWhileThePlanIsTheSame) {
              .dir("/home/u/proj/src/lib/refs")
              .file("/home/u/proj/src/lib/HEAD");
        }},
+      // The home is an ancestor of the denied ~/.ssh: each of its entries has a Landlock
+      // read rule of its own, so every name and kind there is part of the plan.
+      {"a new file beside a denied path", [](FakeFs& f) { f.file("/home/u/notes.txt"); }},
+      {"a file beside a denied path swapped for a link to it",
+       [](FakeFs& f) { f.remove("/home/u/todo.txt").link("/home/u/todo.txt", "/home/u/.ssh"); }},
   };
   for (const auto& c : cases) {
     FakeFs disk = project();
+    disk.file("/home/u/todo.txt");
     FsRecorder rec(disk, use());
     const std::string before = digest_of(rec);
     const FsRecord record = rec.take();
