@@ -290,6 +290,22 @@ rm -f "$GWS/hlink"
 rm -rf "$HVICTIM" "$GWS/.githooks" "$GWS/tools" "$GWS/.gitconfig.inc"
 cp "$GWS/config.saved" "$GWS/.git/config" && rm -f "$GWS/config.saved"
 
+# A submodule's relative core.hooksPath starts at its own checkout (sub\mod), not the
+# workspace's top, even though the walk of .git\modules meets its gitdir first; the
+# caller's GIT_CONFIG_GLOBAL file and GIT_CONFIG_COUNT entries are read too (as on Linux).
+mkdir -p "$GWS/.git/modules/sub/mod/hooks" "$GWS/sub/mod/.githooks" "$GWS/globhooks" "$GWS/envhooks"
+echo 'ref: refs/heads/main' >"$GWS/.git/modules/sub/mod/HEAD"
+printf '[core]\n\thooksPath = .githooks\n' >"$GWS/.git/modules/sub/mod/config"
+printf 'gitdir: ../../.git/modules/sub/mod\n' >"$GWS/sub/mod/.git"
+printf '[submodule "mod"]\n\tpath = sub/mod\n' >"$GWS/.gitmodules"
+printf '[core]\n\thooksPath = globhooks\n' >"$GWS/global.cfg"
+gws_run GIT_CONFIG_GLOBAL="Z:${GWS//\//\\}\\global.cfg" GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.hooksPath \
+  GIT_CONFIG_VALUE_0=envhooks "$WINE" "$CORDON" explain --json --best-effort -- "$CHILD" echo hi
+if [ "$RC" -eq 0 ] && grep -qF 'sub\\mod\\.githooks' "$OUT" && grep -qF 'globhooks' "$OUT" && grep -qF 'envhooks' "$OUT"; then
+  pass "a submodule's relative hooksPath is protected at its checkout; GIT_CONFIG_GLOBAL and GIT_CONFIG_COUNT are read"
+else fail "submodule hooksPath / git environment" "rc=$RC $(grep -o '[^"]*hooks[^"]*' "$OUT" | sort -u | head -c 400) err=$(head -c 300 "$ERR")"; fi
+rm -rf "$GWS/.git/modules" "$GWS/sub" "$GWS/globhooks" "$GWS/envhooks" "$GWS/.gitmodules" "$GWS/global.cfg"
+
 # F21: --protect on a link would protect the target and deny FILE_DELETE_CHILD on the
 # target's parent (outside the workspace), leaving the link itself deletable: refused
 # (the planner's own refusal, before the shared gate), and with --best-effort no ACE

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "plan/windows/access.hpp"
@@ -81,6 +82,11 @@ struct WinHost {
   // files): their core.hooksPath, includes and programs can name paths in a writable root.
   std::vector<std::string> git_configs;
   std::string git_home;  // HOME as git for Windows takes it (HOME, else USERPROFILE): "~/" in values
+  // GIT_CONFIG_COUNT with GIT_CONFIG_KEY_<n> and GIT_CONFIG_VALUE_<n> of the caller's
+  // environment: entries git run later by the same user reads after every file (a
+  // core.hooksPath set there is as real as one in a file). GIT_CONFIG_GLOBAL and
+  // GIT_CONFIG_SYSTEM name files, which are in git_configs.
+  std::vector<std::pair<std::string, std::string>> git_parameters;
   std::vector<std::string> program_dirs;  // Program Files, ProgramData ...
   bool ssh_session = false;               // SSH_CONNECTION/SSH_CLIENT/SSH_TTY set
   uint32_t windows_build = 0;             // 0 = unknown; ConPTY needs 17763

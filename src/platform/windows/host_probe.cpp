@@ -5,6 +5,8 @@
 #include <aclapi.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <string>
 
 #include "plan/windows/win_path.hpp"
 #include "platform/windows/security.hpp"
@@ -167,6 +169,24 @@ Result<win::WinHost> probe_host(const WinFs& fs) {
     const std::string config = win::is_absolute(xdg) ? xdg : win::join(home, ".config");
     host.git_configs.push_back(win::join(config, "git\\config"));
     host.git_configs.push_back(win::join(home, ".gitconfig"));
+  }
+  // The caller's own variables (git run later outside reads these files and entries), as
+  // Linux's plan_inputs reads them: every file counts, so GIT_CONFIG_GLOBAL and
+  // GIT_CONFIG_SYSTEM are read besides the files they replace. A relative one is taken from
+  // git's working directory, which cordon does not know: not read (git_configs are absolute).
+  for (const char* v : {"GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM"}) {
+    const std::string file = env(v);
+    if (win::is_absolute(file)) host.git_configs.push_back(win::normalize(file));
+  }
+  if (const std::string count = env("GIT_CONFIG_COUNT"); !count.empty()) {
+    constexpr long kMaxParameters = 1000;  // bounded; git itself takes any count
+    char* end = nullptr;
+    const long n = std::strtol(count.c_str(), &end, 10);
+    for (long i = 0; end && *end == '\0' && i < std::min(n, kMaxParameters); ++i) {
+      const std::string key = env(("GIT_CONFIG_KEY_" + std::to_string(i)).c_str());
+      if (!key.empty())
+        host.git_parameters.emplace_back(key, env(("GIT_CONFIG_VALUE_" + std::to_string(i)).c_str()));
+    }
   }
   for (const char* v : {"ProgramFiles", "ProgramFiles(x86)", "ProgramData"}) {
     std::string d = env(v);
