@@ -266,6 +266,26 @@ struct Builder {
     return parsed && parsed->kind == PathKind::Drive && parsed->stream.empty();
   }
 
+  // A gitdir a .git pointer or a commondir names in a writable root, reached through a
+  // junction or symbolic link there (the directory itself or one on the way): git follows
+  // it, and the sandbox could point it elsewhere after the plan, where hooks and config
+  // would be unprotected. As Linux refuses protected paths below a link: the link is a
+  // linked protected path (refused unless --best-effort; then it is kept in place, and its
+  // target protected whole when in a root). True when one was found.
+  bool through_a_link(const std::string& path, const std::string& label) {
+    const std::string root = root_of(path);
+    if (root.empty()) return false;
+    std::vector<std::string> chain = ancestors(path);
+    chain.push_back(path);
+    for (const auto& c : chain) {
+      if (!is_within(c, root) || same_path(c, root) || !host.fs->is_link(c)) continue;
+      protect_entry(c, true, "protected " + label + " (a link on the way to a gitdir)");
+      pin_chain(parent(c), leaf(c));
+      return true;
+    }
+    return false;
+  }
+
   // The top relative git config values start from for `gitdir` (protect_code_files).
   std::string top_of(const std::string& gitdir, const std::string& worktree) const {
     return !worktree.empty()                   ? worktree
@@ -349,8 +369,8 @@ struct Builder {
       auto common = first_line(c);
       if (!common || common->empty()) continue;
       std::string dir = resolve_from(gitdir, *common);
-      if (on_a_drive(dir) && !same_path(dir, gitdir) && real_dir(dir))
-        protect_git_dir(dir, label + " commondir", depth + 1, worktree);
+      if (!on_a_drive(dir) || same_path(dir, gitdir) || through_a_link(dir, label + " commondir")) continue;
+      if (real_dir(dir)) protect_git_dir(dir, label + " commondir", depth + 1, worktree);
     }
   }
 
@@ -405,7 +425,7 @@ struct Builder {
     auto line = first_line(git);
     if (!line || line->rfind("gitdir:", 0) != 0) return;
     std::string gitdir = resolve_from(base, line->substr(7));
-    if (!on_a_drive(gitdir) || !real_dir(gitdir)) return;
+    if (!on_a_drive(gitdir) || through_a_link(gitdir, label + " gitdir") || !real_dir(gitdir)) return;
     protect_git_dir(gitdir, label + " gitdir", 0, base);  // and the commondir it names
   }
 

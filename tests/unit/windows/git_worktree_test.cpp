@@ -200,6 +200,31 @@ TEST(WinGitWorktree, ARepositoryAtTheTopOfAToolCacheIsProtected) {
                 {Op::Create, ws("node_modules\\pkg\\new.js"), true}});
 }
 
+TEST(WinGitWorktree, AGitdirReachedThroughALinkInTheRootIsRefused) {
+  // ws\.git is a pointer to gd, a junction in the workspace to ws\real: git follows it, and
+  // the command could point it at a directory of its own after the plan. It was skipped
+  // (not a real directory), leaving ws\real's hooks and config writable.
+  Host h;
+  h.fs->mkdir(ws("real\\hooks"));
+  h.fs->add_file(ws("real\\HEAD"));
+  h.fs->add_file(ws("real\\config"), {}, "[core]\n");
+  h.fs->mkdir(ws("sub"));
+  h.fs->add_link(ws("sub\\gd"), ws("real"));
+  h.fs->mkdir(ws("mod"));
+  h.fs->add_file(ws("mod\\.git"), {}, "gitdir: ../sub/gd\n");
+  auto r = plan_windows(test::ws_policy(), h.host, test::test_caps(), test::with_audit());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("junction or symbolic link"), std::string::npos) << r.error().message();
+  Policy best = test::ws_policy();
+  best.best_effort = true;
+  auto p = plan_and_apply(h, best);
+  expect_cases(*h.fs, p.token,
+               {{Op::Delete, ws("sub\\gd"), false},
+                {Op::Rename, ws("sub"), false, ws("sub2")},
+                {Op::Create, ws("real\\hooks\\pre-commit"), false},
+                {Op::Write, ws("real\\config"), false}});
+}
+
 // Every path the planner looks at, as a real host would be asked.
 class RecordingFs : public FsView {
  public:
