@@ -977,9 +977,12 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
                              AceLifetime::Persistent, false, /*best_effort=*/true});
   }
 
-  // Never touch profile hives, whatever produced the entry.
+  // Never touch profile hives, whatever produced the entry. A writable root holds none
+  // (check_root refuses one holding the profile), so a name inside one that only looks like
+  // a hive (hooksPath = ntuser.hooks) keeps its denies: dropping them left it writable.
   plan.aces.erase(
-      std::remove_if(plan.aces.begin(), plan.aces.end(), [](const PlannedAce& a) { return is_hive(a.path); }),
+      std::remove_if(plan.aces.begin(), plan.aces.end(),
+                     [&](const PlannedAce& a) { return is_hive(a.path) && !b.in_a_root(a.path); }),
       plan.aces.end());
   add_network_env(plan, policy, host);
   if (!plan.child_temp.empty()) {

@@ -260,6 +260,17 @@ TEST(WinGitCode, TheCallersConfigParametersAreRead) {
                 {Op::Create, ws("tools\\y.cmd"), true}});
 }
 
+// The planner drops every ACE on a profile hive (ntuser.*, usrclass.dat*); it dropped the
+// denies of a name in a writable root that only looks like one, leaving that hooks
+// directory writable.
+TEST(WinGitCode, ANameThatLooksLikeAHiveInARootKeepsItsDenies) {
+  auto p =
+      plan_with("[core]\n\thooksPath = ntuser.hooks\n", [](Host& h) { h.fs->mkdir(ws("NTUSER.hooks")); });
+  expect_cases(
+      *p->h.fs, p->token,
+      {{Op::Create, ws("ntuser.hooks\\pre-commit"), false}, {Op::Delete, ws("ntuser.hooks"), false}});
+}
+
 TEST(WinGitCode, AProgramThatIsADirectoryIsLeftAlone) {
   auto p = plan_with("[alias]\n\tb = !tools/ && echo\n", [](Host& h) { h.fs->mkdir(ws("tools")); });
   EXPECT_FALSE(has_ace_within(p->plan, ws("tools")));
