@@ -221,6 +221,17 @@ if [ "$RC" -eq 0 ] && [ ! -e "$GWS/.git/commondir" ] && ls "$GWS"/.git/commondir
   pass "a .git\\commondir the command created is renamed away after the run"
 else fail "git guard (commondir)" "rc=$RC git: $(ls -A "$GWS/.git" | tr '\n' ' ') err=$(head -c 300 "$ERR")"; fi
 
+# A submodule gitdir the command makes below .git\modules (absent, so no ACE stops it;
+# `git submodule update --init` would reuse it and run its hooks) is neutralised after
+# the run, as Linux's guard does.
+gws_run "$WINE" "$CORDON" run --best-effort -- cmd /c \
+  'mkdir .git\modules\evil\hooks && echo x> .git\modules\evil\hooks\post-checkout && echo ref: refs/heads/main> .git\modules\evil\HEAD'
+if [ "$RC" -eq 0 ] && [ -f "$GWS/.git/modules/evil/HEAD" ] && [ ! -e "$GWS/.git/modules/evil/hooks" ] &&
+   ls -d "$GWS"/.git/modules/evil/hooks.cordon-removed-* >/dev/null 2>&1 && grep -q 'renamed away a git pointer' "$ERR"; then
+  pass "a submodule gitdir the command made in .git\\modules loses its hooks after the run"
+else fail "git guard (new submodule gitdir)" "rc=$RC modules: $(ls -AR "$GWS/.git/modules" 2>&1 | tr '\n' ' ' | head -c 300) err=$(tail -c 300 "$ERR")"; fi
+rm -rf "$GWS/.git/modules"
+
 # F13: a repository the command creates (git init in a root that had none) keeps no
 # hooks and no code-running config for the user's next git, outside the sandbox.
 mkdir -p "$GWS/fresh"

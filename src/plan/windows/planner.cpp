@@ -415,7 +415,25 @@ struct Builder {
     GitWatch w{gitdir, {}};
     for (const auto& name : git_pointer_names())
       for (const auto& f : find_names(gitdir, name)) w.present.push_back(leaf(f));
+    // What is below modules\ and worktrees\ now: what appears there during the run is
+    // neutralised after it (an absent submodule gitdir cannot carry an ACE).
+    for (const auto& modules : find_names(gitdir, "modules"))
+      if (real_dir(modules)) record_modules(modules, "", 0, w.modules);
+    for (const auto& worktrees : find_names(gitdir, "worktrees"))
+      if (real_dir(worktrees))
+        for (const auto& name : host.fs->list(worktrees)) w.worktrees.push_back(name);
     plan.git_watch.push_back(std::move(w));
+  }
+
+  void record_modules(const std::string& dir, const std::string& rel, int depth,
+                      std::vector<std::string>& out) {
+    for (const auto& name : host.fs->list(dir)) {
+      const std::string path = join(dir, name);
+      const std::string r = rel.empty() ? name : rel + "\\" + name;
+      out.push_back(r);
+      if (depth + 1 < kMaxGitDepth && real_dir(path) && find_names(path, "HEAD").empty())
+        record_modules(path, r, depth + 1, out);
+    }
   }
 
   // ".git" as a pointer file "gitdir: <path>" (a linked worktree or a submodule): the
