@@ -15,8 +15,12 @@
 namespace cordon::winsys {
 namespace {
 
+// SECURITY_IDENTIFICATION: should a path the planner looks at lead to a pipe (a link the
+// sandbox planted), its server cannot impersonate cordon (the planner itself never opens
+// a device or share path it read from a file: plan/windows/planner.cpp on_a_drive).
 UniqueHandle open_meta(const std::string& path, DWORD access, bool follow) {
-  DWORD flags = FILE_FLAG_BACKUP_SEMANTICS | (follow ? 0 : FILE_FLAG_OPEN_REPARSE_POINT);
+  DWORD flags = FILE_FLAG_BACKUP_SEMANTICS | SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION |
+                (follow ? 0 : FILE_FLAG_OPEN_REPARSE_POINT);
   return UniqueHandle(CreateFileW(widen(path).c_str(), access,
                                   FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
                                   OPEN_EXISTING, flags, nullptr));
