@@ -764,12 +764,20 @@ struct Builder {
       entries.push_back({rel, e.directory, e.why, false});
     }
     for (const auto& e : windows_home_entries()) entries.push_back({e.path, e.directory, e.why, true});
-    for (const auto& e : entries)
+    // Those under .config are read from XDG_CONFIG_HOME instead when it is set (git, and
+    // the ports of fish, Neovim, tmux ...): protected at both places, as on Linux.
+    const std::string config_prefix = ".config\\";
+    for (const auto& e : entries) {
+      std::vector<std::string> at;
       for (const std::string* home : {&host.git_home, &host.user_profile}) {
         if (home->empty() || (e.profile_only && home != &host.user_profile)) continue;
         if (home == &host.user_profile && !e.profile_only && same_path(host.git_home, host.user_profile))
           continue;
-        const std::string path = normalize(join(*home, e.path));
+        at.push_back(normalize(join(*home, e.path)));
+      }
+      if (!e.profile_only && is_absolute(host.xdg_config_home) && e.path.rfind(config_prefix, 0) == 0)
+        at.push_back(normalize(join(host.xdg_config_home, e.path.substr(config_prefix.size()))));
+      for (const auto& path : at) {
         if (!in_a_root(path)) continue;
         const std::string why = "the user's " + e.why;
         if (is_write_root(path))
@@ -777,6 +785,7 @@ struct Builder {
         else
           protect_code_path(path, e.directory ? CodeKind::HomeDir : CodeKind::File, why);
       }
+    }
   }
 
   void protect_root_names(const std::string& root) {

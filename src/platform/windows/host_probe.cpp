@@ -157,6 +157,7 @@ Result<win::WinHost> probe_host(const WinFs& fs) {
   // The same lookup as the CLI's user_config_path (apps/cli/main.cpp).
   std::string xdg = env("XDG_CONFIG_HOME"), home = env("HOME");
   if (home.empty()) home = env("USERPROFILE");
+  if (win::is_absolute(xdg)) host.xdg_config_home = win::normalize(xdg);
   if (!xdg.empty() && win::is_absolute(xdg))
     host.config_dir = win::join(xdg, "cordon");
   else if (win::is_absolute(home))

@@ -106,6 +106,24 @@ TEST(WinHomeEntries, AWritableRootThatIsAHomeEntryIsReadOnly) {
   expect_cases(*h.fs, model_token(*r, h.host), {{Op::Create, git + "\\config", false}});
 }
 
+// XDG_CONFIG_HOME inside a root: git (and the ports of fish, Neovim, tmux) read their
+// .config entries from there instead; protected at both places, as on Linux.
+TEST(WinHomeEntries, XdgConfigHomeInsideARootIsProtectedToo) {
+  Host h;
+  h.host.xdg_config_home = ws("xdg");
+  h.fs->mkdir(ws("xdg\\git"));
+  h.fs->add_file(ws("xdg\\git\\config"), {}, "[user]\n");
+  auto r = plan_windows(test::ws_policy(), h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(r) << r.error().message();
+  test::apply(*h.fs, *r);
+  EXPECT_TRUE(has_placeholder(*r, ws("xdg\\nvim"), true));
+  expect_cases(*h.fs, model_token(*r, h.host),
+               {{Op::Write, ws("xdg\\git\\config"), false},
+                {Op::Create, ws("xdg\\git\\attributes"), false},
+                {Op::Create, ws("xdg\\fish\\config.fish"), false},
+                {Op::Create, ws("xdg\\other.txt"), true}});
+}
+
 // cordon's own user config below a directory that does not exist yet (HOME set to a
 // checkout without .config): the first absent directory is the placeholder, as on Linux;
 // it was left creatable (listed as unprotected) before.
