@@ -221,6 +221,17 @@ if [ "$RC" -eq 0 ] && [ ! -e "$GWS/.git/commondir" ] && ls "$GWS"/.git/commondir
   pass "a .git\\commondir the command created is renamed away after the run"
 else fail "git guard (commondir)" "rc=$RC git: $(ls -A "$GWS/.git" | tr '\n' ' ') err=$(head -c 300 "$ERR")"; fi
 
+# A submodule gitdir the command makes below .git\modules (absent, so no ACE stops it;
+# `git submodule update --init` would reuse it and run its hooks) is neutralised after
+# the run, as Linux's guard does.
+gws_run "$WINE" "$CORDON" run --best-effort -- cmd /c \
+  'mkdir .git\modules\evil\hooks && echo x> .git\modules\evil\hooks\post-checkout && echo ref: refs/heads/main> .git\modules\evil\HEAD'
+if [ "$RC" -eq 0 ] && [ -f "$GWS/.git/modules/evil/HEAD" ] && [ ! -e "$GWS/.git/modules/evil/hooks" ] &&
+   ls -d "$GWS"/.git/modules/evil/hooks.cordon-removed-* >/dev/null 2>&1 && grep -q 'renamed away a git pointer' "$ERR"; then
+  pass "a submodule gitdir the command made in .git\\modules loses its hooks after the run"
+else fail "git guard (new submodule gitdir)" "rc=$RC modules: $(ls -AR "$GWS/.git/modules" 2>&1 | tr '\n' ' ' | head -c 300) err=$(tail -c 300 "$ERR")"; fi
+rm -rf "$GWS/.git/modules"
+
 # F13: a repository the command creates (git init in a root that had none) keeps no
 # hooks and no code-running config for the user's next git, outside the sandbox.
 mkdir -p "$GWS/fresh"
@@ -289,6 +300,22 @@ else fail "hooksPath through a link" "rc=$RC out=$(head -c 100 "$OUT") err=$(hea
 rm -f "$GWS/hlink"
 rm -rf "$HVICTIM" "$GWS/.githooks" "$GWS/tools" "$GWS/.gitconfig.inc"
 cp "$GWS/config.saved" "$GWS/.git/config" && rm -f "$GWS/config.saved"
+
+# A submodule's relative core.hooksPath starts at its own checkout (sub\mod), not the
+# workspace's top, even though the walk of .git\modules meets its gitdir first; the
+# caller's GIT_CONFIG_GLOBAL file and GIT_CONFIG_COUNT entries are read too (as on Linux).
+mkdir -p "$GWS/.git/modules/sub/mod/hooks" "$GWS/sub/mod/.githooks" "$GWS/globhooks" "$GWS/envhooks"
+echo 'ref: refs/heads/main' >"$GWS/.git/modules/sub/mod/HEAD"
+printf '[core]\n\thooksPath = .githooks\n' >"$GWS/.git/modules/sub/mod/config"
+printf 'gitdir: ../../.git/modules/sub/mod\n' >"$GWS/sub/mod/.git"
+printf '[submodule "mod"]\n\tpath = sub/mod\n' >"$GWS/.gitmodules"
+printf '[core]\n\thooksPath = globhooks\n' >"$GWS/global.cfg"
+gws_run GIT_CONFIG_GLOBAL="Z:${GWS//\//\\}\\global.cfg" GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.hooksPath \
+  GIT_CONFIG_VALUE_0=envhooks "$WINE" "$CORDON" explain --json --best-effort -- "$CHILD" echo hi
+if [ "$RC" -eq 0 ] && grep -qF 'sub\\mod\\.githooks' "$OUT" && grep -qF 'globhooks' "$OUT" && grep -qF 'envhooks' "$OUT"; then
+  pass "a submodule's relative hooksPath is protected at its checkout; GIT_CONFIG_GLOBAL and GIT_CONFIG_COUNT are read"
+else fail "submodule hooksPath / git environment" "rc=$RC $(grep -o '[^"]*hooks[^"]*' "$OUT" | sort -u | head -c 400) err=$(head -c 300 "$ERR")"; fi
+rm -rf "$GWS/.git/modules" "$GWS/sub" "$GWS/globhooks" "$GWS/envhooks" "$GWS/.gitmodules" "$GWS/global.cfg"
 
 # F21: --protect on a link would protect the target and deny FILE_DELETE_CHILD on the
 # target's parent (outside the workspace), leaving the link itself deletable: refused

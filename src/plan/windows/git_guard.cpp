@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "core/git_config.hpp"
 #include "plan/windows/win_path.hpp"
@@ -12,6 +16,12 @@ const std::vector<std::string>& git_pointer_names() {
   static const std::vector<std::string> names = {"commondir", "config.worktree"};
   return names;
 }
+
+namespace {
+// What appeared below modules\ and worktrees\ of the open gitdir (defined below).
+void guard_modules_and_worktrees(TreeOps& ops, TreeOps::Object& git, const GitWatch& watch,
+                                 const std::string& suffix, GitGuardResult& out);
+}  // namespace
 
 GitGuardResult remove_new_pointers(TreeOps& ops, const GitWatch& watch, const std::string& suffix) {
   GitGuardResult out;
@@ -60,6 +70,7 @@ GitGuardResult remove_new_pointers(TreeOps& ops, const GitWatch& watch, const st
     }
     out.renamed.push_back(where + " -> " + to);
   }
+  guard_modules_and_worktrees(ops, **dir, watch, suffix, out);
   return out;
 }
 
@@ -128,6 +139,180 @@ ConfigVerdict config_verdict(TreeOps& ops, TreeOps::Object& file) {
           "its " + std::to_string(filtered.kept.size()) + " inert entries"};
 }
 
+// In the open gitdir `git` (at `git_path`), made during the run: hooks, pointers and
+// gitdirs of its own renamed away, its config kept only as its inert entries.
+void neutralise_gitdir(TreeOps& ops, TreeOps::Object& git, const std::string& git_path,
+                       const std::string& suffix, GitGuardResult& out) {
+  auto inside = ops.list(git);
+  if (!inside) {
+    out.warnings.push_back(git_path + ": cannot be listed: " + inside.error().message());
+    return;
+  }
+  for (const auto& c : *inside) {
+    const std::string name = fold_case(c.name);
+    const std::string where = join(git_path, c.name);
+    std::string why;
+    if (name == "hooks") why = "hooks of a repository created in the sandbox";
+    if (name == "commondir" || name == "config.worktree" || name == "worktrees" || name == "modules")
+      why = "points git elsewhere, or holds gitdirs of its own";
+    if (name != "config" && why.empty()) continue;
+    auto entry = ops.open(&git, c.name);
+    if (!entry) {
+      out.warnings.push_back(where + ": cannot be opened: " + entry.error().message());
+      continue;
+    }
+    ConfigVerdict verdict;
+    if (name == "config") {
+      auto ci = ops.info(**entry);
+      if (!ci || ci->reparse || c.reparse || ci->directory)
+        verdict = {"a config that is not a plain file", kMinimalConfig, "a minimal config"};
+      else
+        verdict = config_verdict(ops, **entry);
+      if (verdict.why.empty()) continue;  // inert: kept
+      why = "config of a repository created in the sandbox, " + verdict.why;
+    }
+    const size_t before = out.renamed.size();
+    rename_away(ops, git, **entry, where, c.name, suffix, why, out);
+    if (name != "config" || out.renamed.size() == before) continue;
+    // The config as Linux leaves it: its inert entries, in a new file made relative to
+    // the .git handle (never through a name the sandbox could have linked).
+    entry->reset();
+    if (auto made = ops.create_file(git, "config", verdict.replacement); !made)
+      out.warnings.push_back(where + ": renamed away, but no inert config written in its place (" +
+                             made.error().message() +
+                             "): do not run git there before checking what .git\\config holds now");
+    else
+      out.renamed.back() += "; a new config holds " + verdict.what;
+  }
+}
+
+bool recorded(const std::vector<std::string>& names, const std::string& name) {
+  return std::any_of(names.begin(), names.end(), [&](const std::string& n) { return same_path(n, name); });
+}
+
+// The entry of `dir` whose name folds to `name`, opened, when it is a plain directory.
+std::unique_ptr<TreeOps::Object> plain_subdir(TreeOps& ops, TreeOps::Object& dir, const std::string& name,
+                                              std::string& found) {
+  auto entries = ops.list(dir);
+  if (!entries) return nullptr;
+  for (const auto& e : *entries) {
+    if (fold_case(e.name) != name || e.reparse) continue;
+    auto sub = ops.open(&dir, e.name);
+    if (!sub) return nullptr;
+    auto info = ops.info(**sub);
+    if (!info || info->reparse || !info->directory) return nullptr;
+    found = e.name;
+    return std::move(*sub);
+  }
+  return nullptr;
+}
+
+constexpr int kMaxModuleDepth = 8;  // a submodule name's segments, as the planner's walk
+
+// Below modules\ (`rel` relative to it): a directory that was not there when planned is a
+// new submodule gitdir (neutralised as a new repository) or a new segment of a name with
+// slashes (searched); a link or a file that appeared is renamed away (git would follow a
+// junction to a gitdir). Recorded gitdirs carry the plan's ACEs and a watch of their own.
+void guard_modules(TreeOps& ops, TreeOps::Object& dir, const std::string& path, const std::string& rel,
+                   const GitWatch& watch, const std::string& suffix, int depth, GitGuardResult& out) {
+  if (depth >= kMaxModuleDepth) return;
+  auto entries = ops.list(dir);
+  if (!entries) {
+    out.warnings.push_back(path + ": cannot be listed: " + entries.error().message());
+    return;
+  }
+  for (const auto& e : *entries) {
+    const std::string sub_rel = rel.empty() ? e.name : rel + "\\" + e.name;
+    const std::string where = join(path, e.name);
+    const bool known = recorded(watch.modules, sub_rel);
+    auto sub = ops.open(&dir, e.name);
+    if (!sub) {
+      if (!known)
+        out.warnings.push_back(where +
+                               ": appeared during the run and cannot be opened: " + sub.error().message());
+      continue;
+    }
+    auto info = ops.info(**sub);
+    const bool plain = info && !info->reparse && !e.reparse && info->directory;
+    if (!plain) {
+      if (!known)
+        rename_away(ops, dir, **sub, where, e.name, suffix, "a link or a file that appeared in .git\\modules",
+                    out);
+      continue;
+    }
+    auto inside = ops.list(**sub);
+    const bool gitdir = inside && std::any_of(inside->begin(), inside->end(), [](const TreeOps::Entry& c) {
+                          return fold_case(c.name) == "head";
+                        });
+    if (gitdir && !known)
+      neutralise_gitdir(ops, **sub, where, suffix, out);
+    else if (!gitdir)
+      guard_modules(ops, **sub, where, sub_rel, watch, suffix, depth + 1, out);
+  }
+}
+
+// A worktree gitdir that was not there when planned (git worktree add in the sandbox):
+// git reads its config.worktree as config, and its commondir names the directory whose
+// config and hooks apply; git writes "../.." there, anything else is renamed away.
+void guard_worktrees(TreeOps& ops, TreeOps::Object& dir, const std::string& path, const GitWatch& watch,
+                     const std::string& suffix, GitGuardResult& out) {
+  auto entries = ops.list(dir);
+  if (!entries) {
+    out.warnings.push_back(path + ": cannot be listed: " + entries.error().message());
+    return;
+  }
+  for (const auto& e : *entries) {
+    if (recorded(watch.worktrees, e.name)) continue;
+    const std::string where = join(path, e.name);
+    auto wt = ops.open(&dir, e.name);
+    if (!wt) {
+      out.warnings.push_back(where +
+                             ": appeared during the run and cannot be opened: " + wt.error().message());
+      continue;
+    }
+    auto info = ops.info(**wt);
+    if (!info || info->reparse || e.reparse || !info->directory) {
+      rename_away(ops, dir, **wt, where, e.name, suffix, "a link or a file that appeared in .git\\worktrees",
+                  out);
+      continue;
+    }
+    auto inside = ops.list(**wt);
+    if (!inside) {
+      out.warnings.push_back(where + ": cannot be listed: " + inside.error().message());
+      continue;
+    }
+    for (const auto& c : *inside) {
+      const std::string name = fold_case(c.name);
+      if (name != "config.worktree" && name != "commondir") continue;
+      auto entry = ops.open(wt->get(), c.name);
+      if (!entry) {
+        out.warnings.push_back(join(where, c.name) + ": cannot be opened: " + entry.error().message());
+        continue;
+      }
+      if (name == "commondir") {
+        auto ci = ops.info(**entry);
+        std::optional<std::string> text;
+        if (ci && !ci->reparse && !c.reparse && !ci->directory)
+          if (auto t = ops.read_small(**entry, 4096)) text = *t;
+        if (text && (*text == "../..\n" || *text == "../.." || *text == "../..\r\n")) continue;
+      }
+      rename_away(ops, **wt, **entry, join(where, c.name), c.name, suffix,
+                  name == "commondir" ? "a new worktree's commondir that points elsewhere"
+                                      : "a new worktree's config.worktree (git reads it as config)",
+                  out);
+    }
+  }
+}
+
+void guard_modules_and_worktrees(TreeOps& ops, TreeOps::Object& git, const GitWatch& watch,
+                                 const std::string& suffix, GitGuardResult& out) {
+  std::string name;
+  if (auto modules = plain_subdir(ops, git, "modules", name))
+    guard_modules(ops, *modules, join(watch.gitdir, name), "", watch, suffix, 0, out);
+  if (auto worktrees = plain_subdir(ops, git, "worktrees", name))
+    guard_worktrees(ops, *worktrees, join(watch.gitdir, name), watch, suffix, out);
+}
+
 }  // namespace
 
 GitGuardResult neutralise_new_repository(TreeOps& ops, const std::string& root, const std::string& suffix) {
@@ -161,47 +346,7 @@ GitGuardResult neutralise_new_repository(TreeOps& ops, const std::string& root, 
       rename_away(ops, **dir, **git, git_path, e.name, suffix, "a new .git that is a file or a link", out);
       continue;
     }
-    auto inside = ops.list(**git);
-    if (!inside) {
-      out.warnings.push_back(git_path + ": cannot be listed: " + inside.error().message());
-      continue;
-    }
-    for (const auto& c : *inside) {
-      const std::string name = fold_case(c.name);
-      const std::string where = join(git_path, c.name);
-      std::string why;
-      if (name == "hooks") why = "hooks of a repository created in the sandbox";
-      if (name == "commondir" || name == "config.worktree" || name == "worktrees" || name == "modules")
-        why = "points git elsewhere, or holds gitdirs of its own";
-      if (name != "config" && why.empty()) continue;
-      auto entry = ops.open(git->get(), c.name);
-      if (!entry) {
-        out.warnings.push_back(where + ": cannot be opened: " + entry.error().message());
-        continue;
-      }
-      ConfigVerdict verdict;
-      if (name == "config") {
-        auto ci = ops.info(**entry);
-        if (!ci || ci->reparse || c.reparse || ci->directory)
-          verdict = {"a config that is not a plain file", kMinimalConfig, "a minimal config"};
-        else
-          verdict = config_verdict(ops, **entry);
-        if (verdict.why.empty()) continue;  // inert: kept
-        why = "config of a repository created in the sandbox, " + verdict.why;
-      }
-      const size_t before = out.renamed.size();
-      rename_away(ops, **git, **entry, where, c.name, suffix, why, out);
-      if (name != "config" || out.renamed.size() == before) continue;
-      // The config as Linux leaves it: its inert entries, in a new file made relative to
-      // the .git handle (never through a name the sandbox could have linked).
-      entry->reset();
-      if (auto made = ops.create_file(**git, "config", verdict.replacement); !made)
-        out.warnings.push_back(where + ": renamed away, but no inert config written in its place (" +
-                               made.error().message() +
-                               "): do not run git there before checking what .git\\config holds now");
-      else
-        out.renamed.back() += "; a new config holds " + verdict.what;
-    }
+    neutralise_gitdir(ops, **git, git_path, suffix, out);
   }
   return out;
 }

@@ -27,6 +27,11 @@ namespace cordon::win {
 struct GitWatch {
   std::string gitdir;                // canonical
   std::vector<std::string> present;  // pointer names that existed at plan time (protected by ACEs)
+  // The directories below modules\ (submodule gitdirs and the segments of a name with
+  // slashes, relative: "sub\\mod") and the names below worktrees\ at plan time: one that
+  // appeared during the run is neutralised after it (remove_new_pointers).
+  std::vector<std::string> modules = {};
+  std::vector<std::string> worktrees = {};
   friend bool operator==(const GitWatch&, const GitWatch&) = default;
 };
 
@@ -41,7 +46,11 @@ struct GitGuardResult {
 // Renames every pointer name in `watch.gitdir` that is not in `watch.present` to
 // "<name>.cordon-removed-<suffix>". A missing gitdir is not an error (the sandbox may
 // have removed an unprotected one); a gitdir that is now a link or not a directory is
-// a warning and is left alone.
+// a warning and is left alone. As Linux's guard, what appeared during the run below
+// modules\ and worktrees\ is neutralised too: a new submodule gitdir (git submodule
+// update --init reuses one it finds, and runs its hooks) as a new repository is (below);
+// a link or a file there is renamed away; in a new worktree gitdir, config.worktree, and a
+// commondir other than git's own "../..", are renamed away.
 [[nodiscard]] GitGuardResult remove_new_pointers(TreeOps& ops, const GitWatch& watch,
                                                  const std::string& suffix);
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "plan/windows/access.hpp"
@@ -80,7 +81,13 @@ struct WinHost {
   // (%ProgramData%\Git\config, the installation's etc\gitconfig, the global and XDG
   // files): their core.hooksPath, includes and programs can name paths in a writable root.
   std::vector<std::string> git_configs;
-  std::string git_home;  // HOME as git for Windows takes it (HOME, else USERPROFILE): "~/" in values
+  std::string git_home;         // HOME as git for Windows takes it (HOME, else USERPROFILE): "~/" in values
+  std::string xdg_config_home;  // XDG_CONFIG_HOME when absolute: read instead of HOME\.config
+  // GIT_CONFIG_COUNT with GIT_CONFIG_KEY_<n> and GIT_CONFIG_VALUE_<n> of the caller's
+  // environment: entries git run later by the same user reads after every file (a
+  // core.hooksPath set there is as real as one in a file). GIT_CONFIG_GLOBAL and
+  // GIT_CONFIG_SYSTEM name files, which are in git_configs.
+  std::vector<std::pair<std::string, std::string>> git_parameters;
   std::vector<std::string> program_dirs;  // Program Files, ProgramData ...
   bool ssh_session = false;               // SSH_CONNECTION/SSH_CLIENT/SSH_TTY set
   uint32_t windows_build = 0;             // 0 = unknown; ConPTY needs 17763

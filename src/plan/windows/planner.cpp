@@ -112,6 +112,28 @@ Result<std::string> check_root(const std::string& root, const WinHost& host) {
   return canonical;
 }
 
+// Windows' own home entries, besides the shared list (defaults::protected_home_entries,
+// which Git Bash and git for Windows read under HOME as on Linux): relative to USERPROFILE.
+struct WindowsHomeEntry {
+  const char* path;
+  bool directory;
+  const char* why;
+};
+
+const std::vector<WindowsHomeEntry>& windows_home_entries() {
+  static const std::vector<WindowsHomeEntry> entries = {
+      {"AppData\\Roaming\\Microsoft\\Windows\\Start Menu\\Programs\\Startup", true,
+       "Startup folder (every entry runs at the next logon)"},
+      {"Documents\\PowerShell", true, "PowerShell 7 profile scripts (run at every start)"},
+      {"Documents\\WindowsPowerShell", true, "Windows PowerShell profile scripts (run at every start)"},
+      {"AppData\\Roaming\\Code\\User", true,
+       "VS Code user settings and tasks (terminal profiles run programs)"},
+      {"AppData\\Roaming\\VSCodium\\User", true, "VSCodium user settings and tasks"},
+      {"AppData\\Roaming\\Cursor\\User", true, "Cursor user settings and tasks"},
+  };
+  return entries;
+}
+
 struct Builder {
   const Policy& policy;
   const WinHost& host;
@@ -225,19 +247,76 @@ struct Builder {
     return is_absolute(target) ? normalize(target) : normalize(join(base, target));
   }
 
-  // A gitdir outside every writable root is left alone, as Linux's collect_gitdir does:
-  // the sandbox cannot write there, and the path came from a file the sandbox may have
-  // written (a .git pointer or a commondir planted in an earlier run): following it
-  // would have cordon create placeholders and persistent ACEs wherever it points.
+  // A gitdir outside every writable root gets no ACE and no placeholder: the sandbox
+  // cannot write there, and the path came from a file the sandbox may have written (a .git
+  // pointer or a commondir planted in an earlier run): following it would have cordon
+  // create placeholders and persistent ACEs wherever it points. Its configuration is still
+  // read (reread_config), as Linux's collect_gitdir does.
   bool in_a_root(const std::string& path) const {
     return std::any_of(plan.write_roots.begin(), plan.write_roots.end(),
                        [&](const std::string& r) { return is_within(path, r); });
   }
 
+  // A path read from a .git pointer or a commondir, which the sandbox may have written: only
+  // one on a drive is looked at. A share would have cordon's stat authenticate to its server
+  // with the user's credentials (stage 2's sandbox users have no network; cordon has), a
+  // device such as \\.\pipe\x would connect cordon to a pipe server the sandbox runs.
+  static bool on_a_drive(const std::string& path) {
+    auto parsed = parse_path(path);
+    return parsed && parsed->kind == PathKind::Drive && parsed->stream.empty();
+  }
+
+  // A gitdir a .git pointer or a commondir names in a writable root, reached through a
+  // junction or symbolic link there (the directory itself or one on the way): git follows
+  // it, and the sandbox could point it elsewhere after the plan, where hooks and config
+  // would be unprotected. As Linux refuses protected paths below a link: the link is a
+  // linked protected path (refused unless --best-effort; then it is kept in place, and its
+  // target protected whole when in a root). True when one was found.
+  bool through_a_link(const std::string& path, const std::string& label) {
+    const std::string root = root_of(path);
+    if (root.empty()) return false;
+    std::vector<std::string> chain = ancestors(path);
+    chain.push_back(path);
+    for (const auto& c : chain) {
+      if (!is_within(c, root) || same_path(c, root) || !host.fs->is_link(c)) continue;
+      protect_entry(c, true, "protected " + label + " (a link on the way to a gitdir)");
+      pin_chain(parent(c), leaf(c));
+      return true;
+    }
+    return false;
+  }
+
+  // The top relative git config values start from for `gitdir` (protect_code_files).
+  std::string top_of(const std::string& gitdir, const std::string& worktree) const {
+    return !worktree.empty()                   ? worktree
+           : fold_case(leaf(gitdir)) == ".git" ? parent(gitdir)
+                                               : root_of(gitdir);
+  }
+
+  // A gitdir met again from another checkout (a submodule's gitdir found first below
+  // .git\modules, then through sub\mod\.git; a linked worktree's, first below
+  // .git\worktrees), or one outside every root (the workspace is a linked worktree of a
+  // repository elsewhere): its configuration, and that of the common dir it names, read
+  // against that checkout's top, as git does for a relative core.hooksPath. Nothing else
+  // is planned for it here: protected when first met, or outside every root.
+  void reread_config(const std::string& gitdir, const std::string& label, int depth,
+                     const std::string& worktree) {
+    if (depth > kMaxGitDepth || !on_a_drive(gitdir)) return;
+    if (!protect_code_files(gitdir, worktree)) return;  // read against that top already
+    follow_commondir(gitdir, label, depth, top_of(gitdir, worktree));
+  }
+
   void protect_git_dir(const std::string& git_dir, const std::string& label, int depth = 0,
                        const std::string& worktree = {}) {
-    if (!in_a_root(git_dir)) return;
-    if (!gitdir_keys.insert(path_key(git_dir)).second) return;
+    if (!in_a_root(git_dir)) {
+      reread_config(git_dir, label, depth, worktree);
+      return;
+    }
+    if (!gitdir_keys.insert(path_key(git_dir)).second) {
+      // Met first as a common dir from another checkout, its own top is read now.
+      reread_config(git_dir, label, depth, worktree);
+      return;
+    }
     if (++git_dirs > kMaxGitDirs) {
       note_truncated(git_dir);
       return;
@@ -264,7 +343,9 @@ struct Builder {
         protect_entry(f, false, "protected " + label + "\\" + name);
     watch(git_dir);
     if (depth >= kMaxGitDepth) return;
-    follow_commondir(git_dir, label, depth);
+    // The common dir's configuration applies to this worktree: its relative hooksPath
+    // starts at this worktree's top.
+    follow_commondir(git_dir, label, depth, top_of(git_dir, worktree));
     // Submodule gitdirs (.git\modules\<name>, nested for submodules of submodules) and
     // linked-worktree gitdirs (.git\worktrees\<name>) have config and hooks of their own.
     for (const auto& modules : find_names(git_dir, "modules"))
@@ -279,14 +360,17 @@ struct Builder {
 
   // A gitdir with a commondir (a linked worktree's, a submodule's of a worktree) takes
   // config and hooks from the directory it names: that one is protected too (Linux's
-  // collect_gitdir does the same).
-  void follow_commondir(const std::string& gitdir, const std::string& label, int depth) {
+  // collect_gitdir does the same), and its configuration read against `worktree`, the top
+  // of the checkout that uses it.
+  void follow_commondir(const std::string& gitdir, const std::string& label, int depth,
+                        const std::string& worktree) {
     for (const auto& c : find_names(gitdir, "commondir")) {
       if (host.fs->is_link(c)) continue;  // refused as a linked protected entry
       auto common = first_line(c);
       if (!common || common->empty()) continue;
       std::string dir = resolve_from(gitdir, *common);
-      if (real_dir(dir) && !same_path(dir, gitdir)) protect_git_dir(dir, label + " commondir", depth + 1);
+      if (!on_a_drive(dir) || same_path(dir, gitdir) || through_a_link(dir, label + " commondir")) continue;
+      if (real_dir(dir)) protect_git_dir(dir, label + " commondir", depth + 1, worktree);
     }
   }
 
@@ -305,7 +389,7 @@ struct Builder {
   // takes config and hooks from the common dir, which its commondir names).
   void protect_present(const std::string& gitdir, const std::string& label, int depth) {
     if (!in_a_root(gitdir)) return;
-    if (!gitdir_keys.insert(path_key(gitdir)).second) return;
+    if (!gitdir_keys.insert(path_key(gitdir)).second) return;  // met first from its checkout
     if (++git_dirs > kMaxGitDirs) {
       note_truncated(gitdir);
       return;
@@ -317,7 +401,7 @@ struct Builder {
         protect_entry(f, host.fs->stat(f).kind == FsEntry::Kind::Directory,
                       "protected " + label + "\\" + name);
     watch(gitdir);
-    if (depth < kMaxGitDepth) follow_commondir(gitdir, label, depth);
+    if (depth < kMaxGitDepth) follow_commondir(gitdir, label, depth, top_of(gitdir, {}));
   }
 
   // A gitdir the sandbox can write into (inside a root): the pointer names present now
@@ -331,7 +415,25 @@ struct Builder {
     GitWatch w{gitdir, {}};
     for (const auto& name : git_pointer_names())
       for (const auto& f : find_names(gitdir, name)) w.present.push_back(leaf(f));
+    // What is below modules\ and worktrees\ now: what appears there during the run is
+    // neutralised after it (an absent submodule gitdir cannot carry an ACE).
+    for (const auto& modules : find_names(gitdir, "modules"))
+      if (real_dir(modules)) record_modules(modules, "", 0, w.modules);
+    for (const auto& worktrees : find_names(gitdir, "worktrees"))
+      if (real_dir(worktrees))
+        for (const auto& name : host.fs->list(worktrees)) w.worktrees.push_back(name);
     plan.git_watch.push_back(std::move(w));
+  }
+
+  void record_modules(const std::string& dir, const std::string& rel, int depth,
+                      std::vector<std::string>& out) {
+    for (const auto& name : host.fs->list(dir)) {
+      const std::string path = join(dir, name);
+      const std::string r = rel.empty() ? name : rel + "\\" + name;
+      out.push_back(r);
+      if (depth + 1 < kMaxGitDepth && real_dir(path) && find_names(path, "HEAD").empty())
+        record_modules(path, r, depth + 1, out);
+    }
   }
 
   // ".git" as a pointer file "gitdir: <path>" (a linked worktree or a submodule): the
@@ -341,7 +443,7 @@ struct Builder {
     auto line = first_line(git);
     if (!line || line->rfind("gitdir:", 0) != 0) return;
     std::string gitdir = resolve_from(base, line->substr(7));
-    if (!real_dir(gitdir)) return;
+    if (!on_a_drive(gitdir) || through_a_link(gitdir, label + " gitdir") || !real_dir(gitdir)) return;
     protect_git_dir(gitdir, label + " gitdir", 0, base);  // and the commondir it names
   }
 
@@ -395,17 +497,22 @@ struct Builder {
   // programs and scripts their values name. Each one inside a writable root is denied as the
   // protected names are, with a placeholder where it is absent, so a command cannot plant
   // code that git runs at the user's next commit. Relative values start at the worktree's
-  // top: a .git's parent, the checkout a pointer file sits in, else the root.
-  void protect_code_files(const std::string& gitdir, const std::string& worktree) {
-    if (!host.fs) return;
+  // top: the checkout whose .git pointer led to the gitdir (a submodule's sub\mod for
+  // .git\modules\sub\mod, a linked worktree's top for .git\worktrees\<id> and for the
+  // common dir it names), else a .git's parent, else the root. Each gitdir is read once per
+  // top: false when it was read against this one already.
+  bool protect_code_files(const std::string& gitdir, const std::string& worktree) {
+    if (!host.fs) return false;
     git_hooks::Sources sources;
     sources.files = host.git_configs;
     sources.files.push_back(join(gitdir, "config"));
     sources.files.push_back(join(gitdir, "config.worktree"));
-    sources.worktree = !worktree.empty()                   ? worktree
-                       : fold_case(leaf(gitdir)) == ".git" ? parent(gitdir)
-                                                           : root_of(gitdir);
+    sources.worktree = top_of(gitdir, worktree);
+    // Outside every root with no checkout known: relative values name nothing cordon knows.
+    if (sources.worktree.empty()) sources.worktree = gitdir;
+    if (!code_read_keys.emplace(path_key(gitdir), path_key(sources.worktree)).second) return false;
     sources.home = host.git_home;
+    sources.parameters = host.git_parameters;
     const git_hooks::PathSyntax syntax{is_absolute, join, parent, normalize, /*backslash=*/true};
     const FsView& fs = *host.fs;
     const auto code = git_hooks::code_files(
@@ -428,11 +535,15 @@ struct Builder {
     each(code.hooks_dirs, CodeKind::HooksDir, "git hooks (core.hooksPath) run code outside the sandbox");
     each(code.includes, CodeKind::File, "included by git config (can run code)");
     each(code.programs, CodeKind::Program, "a program or script git config runs");
+    return true;
   }
+  std::set<std::pair<std::string, std::string>> code_read_keys = {};  // (gitdir, top) read
 
   static constexpr size_t kMaxCodePaths = 256;  // per gitdir
 
-  enum class CodeKind { HooksDir, File, Program };
+  // HomeDir: a protected home directory (home_entries): denied whole where present, a
+  // placeholder directory where absent.
+  enum class CodeKind { HooksDir, File, Program, HomeDir };
 
   bool is_write_root(const std::string& path) const {
     return std::any_of(plan.write_roots.begin(), plan.write_roots.end(),
@@ -529,20 +640,34 @@ struct Builder {
     std::set<std::string> skipped;
     for (const auto& n : defaults::depth_walk_skipped_names()) skipped.insert(fold_case(n));
     std::vector<std::pair<std::string, int>> stack = {{root, 0}};
+    const bool git = policy.git != GitMode::Writable;
     while (!stack.empty()) {
       auto [dir, depth] = stack.back();
       stack.pop_back();
-      for (const auto& e : host.fs->list_typed(dir)) {
+      const auto entries = host.fs->list_typed(dir);
+      if (depth > 0 && git && is_bare_repository(entries)) {
+        // A bare repository (a local remote, origin.git): its hooks run when anyone pushes
+        // into it, its config when git runs there, as on Linux. A gitdir like any other,
+        // relative values taken from itself (it has no worktree).
+        walked += entries.size();
+        protect_bare_repository(root, dir);
+        continue;
+      }
+      for (const auto& e : entries) {
         if (++walked > walk_budget) {
           note_truncated(root);
           return;
         }
         const std::string path = join(dir, e.name);
         const std::string key = fold_case(e.name);
-        if (depth > 0 && key == ".git" && policy.git != GitMode::Writable) {
+        if (depth > 0 && key == ".git" && git) {
           protect_nested_repository(root, dir, path, e);
           continue;
         }
+        // A tool cache is not searched, but a repository at its first two levels is (a git
+        // dependency checked out with its .git, a bare mirror), as on Linux.
+        if (git && e.directory && !e.link && key != ".git" && skipped.count(key))
+          repositories_in_cache(root, path);
         if (names.count(key)) {
           if (depth > 0) {
             protect_entry(path, e.directory, "protected " + e.name + " (below the root)");
@@ -559,6 +684,52 @@ struct Builder {
     }
   }
 
+  // git takes a directory holding HEAD, objects\ and refs\ for a repository (setup.c
+  // is_git_directory): a bare one when it is not a .git. Names compared as NTFS does.
+  static bool is_bare_repository(const std::vector<DirEntry>& entries) {
+    bool head = false, objects = false, refs = false;
+    for (const auto& e : entries) {
+      const std::string key = fold_case(e.name);
+      head = head || (key == "head" && !e.directory && !e.link);
+      objects = objects || (key == "objects" && e.directory);
+      refs = refs || (key == "refs" && e.directory);
+    }
+    return head && objects && refs;
+  }
+
+  void protect_bare_repository(const std::string& root, const std::string& dir) {
+    git_dirs = 0;  // a budget per repository, as per root
+    protect_git_dir(dir, dir.substr(std::min(dir.size(), root.size() + 1)), 0, dir);
+  }
+
+  // The first two levels of a tool cache (node_modules\pkg, node_modules\@scope\pkg):
+  // a repository there is protected like any nested one; deeper ones are not searched.
+  // Counted against the walk's budget (the main walk reports it).
+  void repositories_in_cache(const std::string& root, const std::string& cache) {
+    std::vector<std::pair<std::string, int>> stack = {{cache, 0}};
+    while (!stack.empty()) {
+      auto [dir, level] = stack.back();
+      stack.pop_back();
+      for (const auto& e : host.fs->list_typed(dir)) {
+        if (++walked > walk_budget) return;
+        if (!e.directory || e.link || fold_case(e.name) == ".git") continue;
+        const std::string path = join(dir, e.name);
+        const auto inner = host.fs->list_typed(path);
+        walked += inner.size();
+        if (is_bare_repository(inner)) {
+          protect_bare_repository(root, path);
+          continue;
+        }
+        auto dotgit = std::find_if(inner.begin(), inner.end(),
+                                   [](const DirEntry& d) { return fold_case(d.name) == ".git"; });
+        if (dotgit != inner.end())
+          protect_nested_repository(root, path, join(path, dotgit->name), *dotgit);
+        else if (level == 0)
+          stack.emplace_back(path, 1);
+      }
+    }
+  }
+
   // A repository below the root (vendor\x\.git, a submodule checkout .gitmodules does
   // not name, a linked worktree's checkout): its gitdir as the root's own.
   void protect_nested_repository(const std::string& root, const std::string& dir, const std::string& git,
@@ -571,6 +742,50 @@ struct Builder {
       protect_git_dir(git, label);
     else
       protect_pointer(git, dir, label);
+  }
+
+  // The user's startup files, git config and editor configuration (the shared
+  // defaults::protected_home_entries, then Windows' own), when a writable root holds them:
+  // `--writable` on a directory of the profile (.config, Documents), or HOME set to a
+  // checkout, which Git Bash, git and the editors then read. As on Linux, read-only and
+  // uncreatable where absent (a placeholder at the first absent component, its parents
+  // pinned), the writable root itself when it is one of them.
+  void protect_home_entries() {
+    struct Entry {
+      std::string path;  // relative to the home
+      bool directory;
+      std::string why;
+      bool profile_only;  // Windows' own: under USERPROFILE, not HOME
+    };
+    std::vector<Entry> entries;
+    for (const auto& e : defaults::protected_home_entries()) {
+      std::string rel = e.path;
+      std::replace(rel.begin(), rel.end(), '/', '\\');
+      entries.push_back({rel, e.directory, e.why, false});
+    }
+    for (const auto& e : windows_home_entries()) entries.push_back({e.path, e.directory, e.why, true});
+    // Those under .config are read from XDG_CONFIG_HOME instead when it is set (git, and
+    // the ports of fish, Neovim, tmux ...): protected at both places, as on Linux.
+    const std::string config_prefix = ".config\\";
+    for (const auto& e : entries) {
+      std::vector<std::string> at;
+      for (const std::string* home : {&host.git_home, &host.user_profile}) {
+        if (home->empty() || (e.profile_only && home != &host.user_profile)) continue;
+        if (home == &host.user_profile && !e.profile_only && same_path(host.git_home, host.user_profile))
+          continue;
+        at.push_back(normalize(join(*home, e.path)));
+      }
+      if (!e.profile_only && is_absolute(host.xdg_config_home) && e.path.rfind(config_prefix, 0) == 0)
+        at.push_back(normalize(join(host.xdg_config_home, e.path.substr(config_prefix.size()))));
+      for (const auto& path : at) {
+        if (!in_a_root(path)) continue;
+        const std::string why = "the user's " + e.why;
+        if (is_write_root(path))
+          deny_tree(path, e.directory, "protected " + why + " (a writable root)");
+        else
+          protect_code_path(path, e.directory ? CodeKind::HomeDir : CodeKind::File, why);
+      }
+    }
   }
 
   void protect_root_names(const std::string& root) {
@@ -702,6 +917,7 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
     b.protect_root_names(root);
     if (host.fs) b.walk(root);
   }
+  if (host.fs) b.protect_home_entries();
   for (const auto& p : policy.protect) {
     FsEntry e = host.fs ? host.fs->stat(p) : FsEntry{};
     if (e.kind == FsEntry::Kind::Missing) {
@@ -748,12 +964,12 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
     std::string canonical = normalize(host.config_dir);
     bool in_root = std::any_of(plan.write_roots.begin(), plan.write_roots.end(),
                                [&](const std::string& r) { return is_within(canonical, r); });
+    // Absent with its parent absent too (HOME set to a checkout without .config): the
+    // placeholder goes on the first absent component, as Linux's, never left creatable.
     if (e.kind != FsEntry::Kind::Missing)
       b.protect_entry(canonical, e.kind == FsEntry::Kind::Directory, "cordon user config");
-    else if (in_root && host.fs->stat(parent(canonical)).kind == FsEntry::Kind::Directory)
-      b.placeholder(canonical, true, "cordon user config");
     else if (in_root)
-      plan.unprotected.push_back(canonical);
+      b.protect_code_path(canonical, Builder::CodeKind::HomeDir, "cordon user config");
   }
   if (!plan.linked_protected.empty() && !policy.best_effort)
     return usage_error(
@@ -788,9 +1004,12 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
                              AceLifetime::Persistent, false, /*best_effort=*/true});
   }
 
-  // Never touch profile hives, whatever produced the entry.
+  // Never touch profile hives, whatever produced the entry. A writable root holds none
+  // (check_root refuses one holding the profile), so a name inside one that only looks like
+  // a hive (hooksPath = ntuser.hooks) keeps its denies: dropping them left it writable.
   plan.aces.erase(
-      std::remove_if(plan.aces.begin(), plan.aces.end(), [](const PlannedAce& a) { return is_hive(a.path); }),
+      std::remove_if(plan.aces.begin(), plan.aces.end(),
+                     [&](const PlannedAce& a) { return is_hive(a.path) && !b.in_a_root(a.path); }),
       plan.aces.end());
   add_network_env(plan, policy, host);
   if (!plan.child_temp.empty()) {

@@ -162,13 +162,20 @@ Result<ApplyStats> create_placeholders(const std::vector<win::Placeholder>& plac
     }
     DWORD code = GetLastError();
     // Someone else made it since the probe: it is theirs, not a placeholder, and the
-    // deny ACEs still go on it.
+    // deny ACEs still go on it; unless it is a junction or symbolic link (a concurrent
+    // sandbox on the same root made one), whose ACEs would guard the link, not what is
+    // written through it: refused, as the planner refuses a protected link.
     if (code == ERROR_ALREADY_EXISTS || code == ERROR_FILE_EXISTS) {
       if (!recorded_before) {
         ledger.remove_placeholder(ph.path);
         auto saved = win::save_ledger(io, ledger);
         if (!saved) return saved.error();
       }
+      const DWORD attributes = GetFileAttributesW(path.c_str());
+      if (attributes == INVALID_FILE_ATTRIBUTES || (attributes & FILE_ATTRIBUTE_REPARSE_POINT))
+        return usage_error("protected path '" + ph.path + "'",
+                           "appeared as a junction or symbolic link (or vanished) after the plan",
+                           "run again: the plan then refuses the link, or protects it with --best-effort");
       ++stats.present;
       continue;
     }

@@ -5,6 +5,8 @@
 #include <aclapi.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <string>
 
 #include "plan/windows/win_path.hpp"
 #include "platform/windows/security.hpp"
@@ -13,8 +15,12 @@
 namespace cordon::winsys {
 namespace {
 
+// SECURITY_IDENTIFICATION: should a path the planner looks at lead to a pipe (a link the
+// sandbox planted), its server cannot impersonate cordon (the planner itself never opens
+// a device or share path it read from a file: plan/windows/planner.cpp on_a_drive).
 UniqueHandle open_meta(const std::string& path, DWORD access, bool follow) {
-  DWORD flags = FILE_FLAG_BACKUP_SEMANTICS | (follow ? 0 : FILE_FLAG_OPEN_REPARSE_POINT);
+  DWORD flags = FILE_FLAG_BACKUP_SEMANTICS | SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION |
+                (follow ? 0 : FILE_FLAG_OPEN_REPARSE_POINT);
   return UniqueHandle(CreateFileW(widen(path).c_str(), access,
                                   FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
                                   OPEN_EXISTING, flags, nullptr));
@@ -151,6 +157,7 @@ Result<win::WinHost> probe_host(const WinFs& fs) {
   // The same lookup as the CLI's user_config_path (apps/cli/main.cpp).
   std::string xdg = env("XDG_CONFIG_HOME"), home = env("HOME");
   if (home.empty()) home = env("USERPROFILE");
+  if (win::is_absolute(xdg)) host.xdg_config_home = win::normalize(xdg);
   if (!xdg.empty() && win::is_absolute(xdg))
     host.config_dir = win::join(xdg, "cordon");
   else if (win::is_absolute(home))
@@ -167,6 +174,24 @@ Result<win::WinHost> probe_host(const WinFs& fs) {
     const std::string config = win::is_absolute(xdg) ? xdg : win::join(home, ".config");
     host.git_configs.push_back(win::join(config, "git\\config"));
     host.git_configs.push_back(win::join(home, ".gitconfig"));
+  }
+  // The caller's own variables (git run later outside reads these files and entries), as
+  // Linux's plan_inputs reads them: every file counts, so GIT_CONFIG_GLOBAL and
+  // GIT_CONFIG_SYSTEM are read besides the files they replace. A relative one is taken from
+  // git's working directory, which cordon does not know: not read (git_configs are absolute).
+  for (const char* v : {"GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM"}) {
+    const std::string file = env(v);
+    if (win::is_absolute(file)) host.git_configs.push_back(win::normalize(file));
+  }
+  if (const std::string count = env("GIT_CONFIG_COUNT"); !count.empty()) {
+    constexpr long kMaxParameters = 1000;  // bounded; git itself takes any count
+    char* end = nullptr;
+    const long n = std::strtol(count.c_str(), &end, 10);
+    for (long i = 0; end && *end == '\0' && i < std::min(n, kMaxParameters); ++i) {
+      const std::string key = env(("GIT_CONFIG_KEY_" + std::to_string(i)).c_str());
+      if (!key.empty())
+        host.git_parameters.emplace_back(key, env(("GIT_CONFIG_VALUE_" + std::to_string(i)).c_str()));
+    }
   }
   for (const char* v : {"ProgramFiles", "ProgramFiles(x86)", "ProgramData"}) {
     std::string d = env(v);

@@ -294,13 +294,22 @@ Result<int> run(const Policy& policy, const RunRequest& request) {
     result = winsys::launch(launch);
   }
 
-  // Per-run grants go away whatever happened; so does the private temp.
+  // Per-run grants go away whatever happened; so does the private temp. One that stays
+  // (the lock, the ledger or an ACL edit failed) is said, loudly: in stage 2 it names the
+  // sandbox group, which every later stage-2 run carries.
   {
     win::StateLock lock(io);
-    if (lock.status()) {
-      auto ledger = win::load_ledger(io);
-      if (ledger) (void)winsys::remove_aces(per_run, *ledger, io);
+    std::string failed;
+    if (!lock.status()) {
+      failed = lock.status().error().message();
+    } else if (auto ledger = win::load_ledger(io); !ledger) {
+      failed = ledger.error().message();
+    } else if (auto removed = winsys::remove_aces(per_run, *ledger, io); !removed) {
+      failed = removed.error().message();
     }
+    if (!failed.empty())
+      std::cerr << "cordon: the run's grants were not all removed (" << printable(failed)
+                << "); `cordon setup uninstall` removes what the ledger holds\n";
   }
   // The sandbox could write there: links it planted are deleted as links, never
   // followed (plan/windows/remove_tree.hpp); what cannot be deleted is said, loudly.

@@ -245,6 +245,32 @@ TEST(WinGitCode, GlobalConfigAndHomeAreRead) {
   EXPECT_TRUE(has_placeholder(p->plan, ws("bin\\x.cmd"), true));
 }
 
+// GIT_CONFIG_COUNT/KEY/VALUE of the caller's environment (WinHost::git_parameters): git
+// run later by the user reads them after every file, as on Linux (ConfigEnv::parameters).
+TEST(WinGitCode, TheCallersConfigParametersAreRead) {
+  auto p = plan_with("[core]\n", [](Host& h) {
+    h.host.git_parameters = {{"core.hooksPath", "envhooks"}, {"alias.x", "!tools/x.cmd"}};
+    h.fs->mkdir(ws("tools"));
+  });
+  EXPECT_TRUE(has_placeholder(p->plan, ws("envhooks"), true));
+  EXPECT_TRUE(has_placeholder(p->plan, ws("tools\\x.cmd"), true));
+  expect_cases(*p->h.fs, p->token,
+               {{Op::Create, ws("envhooks\\pre-commit"), false},
+                {Op::Create, ws("tools\\x.cmd\\y"), false},
+                {Op::Create, ws("tools\\y.cmd"), true}});
+}
+
+// The planner drops every ACE on a profile hive (ntuser.*, usrclass.dat*); it dropped the
+// denies of a name in a writable root that only looks like one, leaving that hooks
+// directory writable.
+TEST(WinGitCode, ANameThatLooksLikeAHiveInARootKeepsItsDenies) {
+  auto p =
+      plan_with("[core]\n\thooksPath = ntuser.hooks\n", [](Host& h) { h.fs->mkdir(ws("NTUSER.hooks")); });
+  expect_cases(
+      *p->h.fs, p->token,
+      {{Op::Create, ws("ntuser.hooks\\pre-commit"), false}, {Op::Delete, ws("ntuser.hooks"), false}});
+}
+
 TEST(WinGitCode, AProgramThatIsADirectoryIsLeftAlone) {
   auto p = plan_with("[alias]\n\tb = !tools/ && echo\n", [](Host& h) { h.fs->mkdir(ws("tools")); });
   EXPECT_FALSE(has_ace_within(p->plan, ws("tools")));

@@ -252,5 +252,71 @@ TEST(WinGitGuard, CreateFileNeverOpensAnExistingEntry) {
   EXPECT_EQ(h.fs->read_small(std::string(test::kOutside) + "\\secret.txt", 10), std::string());
 }
 
+// A submodule gitdir the sandbox made below .git\modules (an absent one carries no ACE):
+// `git submodule update --init` reuses a gitdir it finds there and runs its hooks. As
+// Linux's guard, it is neutralised after the run; one that existed when planned is not
+// touched (its ACEs hold it), nor is a new directory without HEAD emptied of anything.
+TEST(WinGitGuard, ASubmoduleGitdirMadeDuringTheRunIsNeutralised) {
+  Host h;
+  h.fs->mkdir(ws(".git\\modules\\old\\hooks"));
+  h.fs->add_file(ws(".git\\modules\\old\\HEAD"));
+  h.fs->add_file(ws(".git\\modules\\old\\config"), {}, "[core]\n\tworktree = ../../../old\n");
+  h.fs->mkdir(ws(".git\\modules\\libs"));
+  auto p = plan_windows(test::ws_policy(), h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(p) << p.error().message();
+  const GitWatch* w = watch_for(*p, ws(".git"));
+  ASSERT_NE(w, nullptr);
+  // The command plants one at the top of modules\ and one below a name segment.
+  for (const char* m : {"evil", "libs\\inner"}) {
+    const std::string gd = ws(std::string(".git\\modules\\") + m);
+    h.fs->mkdir(gd + "\\hooks");
+    h.fs->add_file(gd + "\\hooks\\post-checkout", {}, "#!/bin/sh\n");
+    h.fs->add_file(gd + "\\HEAD");
+    h.fs->add_file(gd + "\\config", {}, "[core]\n\tfsmonitor = evil.exe\n\tbare = false\n");
+  }
+  h.fs->add_link(ws(".git\\modules\\lnk"), std::string(test::kOutside));
+  ModelTreeOps ops(*h.fs);
+  GitGuardResult r = remove_new_pointers(ops, *w, "t7");
+  EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
+  for (const char* m : {"evil", "libs\\inner"}) {
+    const std::string gd = ws(std::string(".git\\modules\\") + m);
+    EXPECT_EQ(h.fs->stat(gd + "\\hooks").kind, FsEntry::Kind::Missing) << m;
+    auto config = h.fs->read_small(gd + "\\config", 1 << 20);
+    ASSERT_TRUE(config) << m;
+    EXPECT_EQ(config->find("fsmonitor"), std::string::npos) << *config;
+  }
+  EXPECT_FALSE(h.fs->is_link(ws(".git\\modules\\lnk")));
+  EXPECT_EQ(h.fs->stat(std::string(test::kOutside) + "\\secret.txt").kind, FsEntry::Kind::File);
+  // The submodule gitdir that was there is left as it was.
+  EXPECT_EQ(h.fs->stat(ws(".git\\modules\\old\\hooks")).kind, FsEntry::Kind::Directory);
+  EXPECT_NE(h.fs->read_small(ws(".git\\modules\\old\\config"), 1 << 20)->find("worktree"), std::string::npos);
+}
+
+// A worktree gitdir made during the run (git worktree add in the sandbox): its
+// config.worktree is config git reads there, a commondir other than git's "../.." sends
+// git elsewhere; both renamed away after the run; git's own "../.." is kept.
+TEST(WinGitGuard, AWorktreeGitdirMadeDuringTheRunKeepsOnlyGitsOwnCommondir) {
+  Host h;
+  h.fs->mkdir(ws(".git\\worktrees\\kept"));
+  h.fs->add_file(ws(".git\\worktrees\\kept\\HEAD"));
+  auto p = plan_windows(test::ws_policy(), h.host, test::test_caps(), test::with_audit());
+  ASSERT_TRUE(p) << p.error().message();
+  const GitWatch* w = watch_for(*p, ws(".git"));
+  ASSERT_NE(w, nullptr);
+  h.fs->mkdir(ws(".git\\worktrees\\good"));
+  h.fs->add_file(ws(".git\\worktrees\\good\\commondir"), {}, "../..\n");
+  h.fs->mkdir(ws(".git\\worktrees\\bad"));
+  h.fs->add_file(ws(".git\\worktrees\\bad\\commondir"), {}, "C:/Users/alice/outside\n");
+  h.fs->add_file(ws(".git\\worktrees\\bad\\config.worktree"), {}, "[core]\n\tfsmonitor = x.exe\n");
+  ModelTreeOps ops(*h.fs);
+  GitGuardResult r = remove_new_pointers(ops, *w, "t8");
+  EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
+  EXPECT_EQ(r.renamed.size(), 2u);
+  EXPECT_EQ(h.fs->stat(ws(".git\\worktrees\\good\\commondir")).kind, FsEntry::Kind::File);
+  EXPECT_EQ(h.fs->stat(ws(".git\\worktrees\\bad\\commondir")).kind, FsEntry::Kind::Missing);
+  EXPECT_EQ(h.fs->stat(ws(".git\\worktrees\\bad\\config.worktree")).kind, FsEntry::Kind::Missing);
+  EXPECT_EQ(h.fs->stat(ws(".git\\worktrees\\kept\\HEAD")).kind, FsEntry::Kind::File);
+}
+
 }  // namespace
 }  // namespace cordon::win
