@@ -88,4 +88,58 @@ TEST(Attack3, TheDirectoryScopeCoversNoSiblingWithTheSamePrefix) {
   EXPECT_EQ(term.count(kQuestion), 3u) << screen;
 }
 
+// What the command learns below a denied directory without a question: a name that exists
+// but is never asked (a FIFO, a directory, a file with two names, .git, a nested protected
+// name, a home secret below a denied ~/.config) gets the very error of a name that does not
+// exist, so the listing the mask hides is not revealed by errors. A secret nested in a
+// denied ~/.config is not granted by --learn, nor a relative open from a cwd on a link to
+// the vault.
+TEST(Attack3, NamesNeverAskedFailAsAbsentOnesAndSecretsNestedBelowStayUnread) {
+  OutsideDir kept;
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  const std::string home = box.home.path();
+  const std::string vault = home + "/vault";
+  for (const char* d : {"", "/dir", "/.git", "/.vscode"}) ::mkdir((vault + d).c_str(), 0755);
+  ASSERT_EQ(::mkfifo((vault + "/fifo").c_str(), 0644), 0);
+  write_file(vault + "/.git/config", "VAULT-GIT\n");
+  write_file(vault + "/.vscode/tasks.json", "VAULT-TASKS\n");
+  write_file(vault + "/one", "VAULT-ONE\n");
+  write_file(vault + "/twice", "VAULT-TWICE\n");
+  ASSERT_EQ(::link((vault + "/twice").c_str(), (vault + "/twice2").c_str()), 0);
+  ::mkdir((home + "/.config").c_str(), 0755);
+  ::mkdir((home + "/.config/gh").c_str(), 0700);
+  write_file(home + "/.config/gh/hosts.yml", "GH-TOKEN\n");
+  write_file(home + "/.config/plain.conf", "CONFIG-PLAIN\n");
+  ::symlink(vault.c_str(), (box.ws / "vault-link").c_str());
+  std::string script;
+  for (const char* n : {"absent", "fifo", "dir", "twice", ".git/config", ".vscode/tasks.json", "absent/x"})
+    script += std::string("cat \"$HOME/vault/") + n + "\" 2>&1 | sed 's|.*: ||' | sed 's|^|E " + n + ": |'; ";
+  script +=
+      "cat \"$HOME/.config/gh/hosts.yml\"; cat \"$HOME/.config/plain.conf\"; "
+      "(cd vault-link && cat one); echo finished";
+  Outcome o = cordon_sh(box.ws.path(), script,
+                        {"--learn", kept / "l.toml", "--deny-read", vault, "--deny-read", home + "/.config"},
+                        "", box.env());
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.out, "finished")) << o.out;
+  for (const char* secret : {"VAULT-GIT", "VAULT-TASKS", "VAULT-TWICE", "GH-TOKEN"})
+    EXPECT_FALSE(contains(o.out, secret)) << secret << "\n" << o.out;
+  // Not granted either (fail closed): ~/.config is never asked below (it holds protected
+  // paths), and the vault's mask has mode 0, so the command cannot make it its cwd.
+  EXPECT_FALSE(contains(o.out, "CONFIG-PLAIN")) << o.out << o.err;
+  EXPECT_FALSE(contains(o.out, "VAULT-ONE")) << o.out;
+  // Every unasked name's error is the absent name's.
+  const size_t at = o.out.find("E absent: ");
+  ASSERT_NE(at, std::string::npos) << o.out;
+  const std::string absent = o.out.substr(at + 10, o.out.find('\n', at) - at - 10);
+  for (const char* n : {"fifo", "dir", "twice", ".git/config", ".vscode/tasks.json", "absent/x"}) {
+    const std::string tag = std::string("E ") + n + ": ";
+    const size_t p = o.out.find(tag);
+    ASSERT_NE(p, std::string::npos) << n << "\n" << o.out;
+    EXPECT_EQ(o.out.substr(p + tag.size(), o.out.find('\n', p) - p - tag.size()), absent) << n << "\n"
+                                                                                          << o.out;
+  }
+}
+
 }  // namespace
