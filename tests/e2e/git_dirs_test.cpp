@@ -831,3 +831,34 @@ TEST_F(GitDirs, EverydayGitInALinkedWorktreeWorksAndItsCommonDirectoryStaysGuard
   for (const std::string& wt : {box.ws / "wt", box.ws / "wt2", outside / "feature"})
     expect_worktree_inert(box, wt, marker);
 }
+
+// Found by h/attack3: a core.worktree the command sets in a
+// submodule's gitdir was kept when the target's .git file leads back to that gitdir, but
+// the command writes that .git file itself, in any directory of the workspace: here sub/,
+// whose .vscode existed before the run (read-only inside). The repair kept
+// core.worktree = ../../../sub, and git run outside in the submodule (a reset, a
+// checkout, a pull) then checked the submodule's files out into sub/: sub/.vscode/tasks.json
+// appeared, which the command could not write. Kept now only when it names the checkout
+// git maps to that gitdir (<top>/.git/modules/c: <top>/c).
+TEST_F(GitDirs, ACoreWorktreeLedToAnotherDirectoryWithAPlantedDotGitIsRemoved) {
+  make_repo(box, outside / "lib");
+  ASSERT_EQ(git_at(box, outside / "lib", {"checkout", "-q", "-b", "evil"}).code, 0);
+  write_file(outside / "lib/.vscode/tasks.json", "{\"tasks\": \"evil\"}\n");
+  ASSERT_EQ(git_at(box, outside / "lib", {"add", ".vscode"}).code, 0);
+  ASSERT_EQ(git_at(box, outside / "lib", {"commit", "-qm", "tasks"}).code, 0);
+  ASSERT_EQ(git_at(box, outside / "lib", {"checkout", "-q", "main"}).code, 0);
+  make_repo(box, box.ws.path());
+  write_file(box.ws / "sub/.vscode/settings.json", "{}\n");
+  auto o = box.sh(
+      "git -c protocol.file.allow=always submodule add -q " + outside / "lib" +
+          " c && git -C c reset -q --soft origin/evil && printf 'gitdir: ../.git/modules/c\\n' > sub/.git && "
+          "git -C c config core.worktree ../../../sub; echo planted=$?",
+      {}, "", kGitIdentity);
+  EXPECT_TRUE(contains(o.out, "planted=0")) << o.out << o.err;
+  auto value = git_at(box, box.ws.path(),
+                      {"config", "--file", box.ws / ".git/modules/c/config", "--get-all", "core.worktree"});
+  EXPECT_NE(value.out, "../../../sub\n") << o.err;
+  // Outside, later: git run in the submodule.
+  git_at(box, box.ws / "c", {"reset", "-q", "--hard"});
+  EXPECT_FALSE(exists(box.ws / "sub/.vscode/tasks.json")) << "outside git wrote into a protected directory";
+}

@@ -1795,9 +1795,12 @@ BrokerReply CreateBroker::read_below_mask(const seccomp_notif& req, int listener
   if (host == m.path || !paths::is_within(host, m.path) || never_ask_read(rules_, host)) return error(err);
   // Beneath the real directory: no link, no "..", no mount crossing out of it; O_PATH, so
   // that nothing (a FIFO, a device) is opened before it is known to be a regular file.
+  // A file with another name may be any file of the host (a hard link to ~/.ssh/id_rsa,
+  // a backup made with links): never_ask_read() decided on this name only. Never asked.
   UniqueFd pin(openat2_beneath(m.real.get(), rel, O_PATH, 0));
   struct stat st {};
-  if (!pin.valid() || ::fstat(pin.get(), &st) != 0 || !S_ISREG(st.st_mode)) return error(err);
+  if (!pin.valid() || ::fstat(pin.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1)
+    return error(err);
   AskQuestion q;
   q.operation = "read";
   q.path = host;
@@ -1805,7 +1808,8 @@ BrokerReply CreateBroker::read_below_mask(const seccomp_notif& req, int listener
   q.pid = static_cast<pid_t>(req.pid);
   if (!ask_->decide(q, [&] { return still_pending(listener, req.id); })) return error(err);
   if (!still_pending(listener, req.id)) return gone();
-  if (tree_path_checked(m.mask.get()) != mask_at) return error(err);  // moved while the question waited
+  if (tree_path_checked(m.mask.get()) != mask_at) return error(err);        // moved while the question waited
+  if (::fstat(pin.get(), &st) != 0 || st.st_nlink != 1) return error(err);  // linked while it waited
   if (auto r = install_copy(req, listener, pin.get(), flags)) return std::move(*r);
   return error(err);
 }

@@ -58,7 +58,8 @@ bool same_inode(int a, int b) {
 // directory (the superproject's .git, where a checked-out hooks/pre-commit would run; a
 // home directory). So it is kept only when it is relative, its ".." only leading (git
 // resolves it through the file system, cordon lexically), and it leads, through no link and
-// into no .git directory, to a directory whose own .git file leads back to this very gitdir
+// into no .git directory, to the checkout git maps to the gitdir, whose own .git file leads
+// back to this very gitdir
 // (same inode): git run in that checkout uses this gitdir anyway, so the value adds nothing
 // the checkout does not already say. A value the command planted elsewhere is removed.
 bool leads_to_own_checkout(const PinnedDir& git, const git_config::Entry& e) {
@@ -70,6 +71,17 @@ bool leads_to_own_checkout(const PinnedDir& git, const git_config::Entry& e) {
     return false;
   const std::string target = resolve_pointer_text(*e.value, git.path());
   if (target.empty() || paths::is_within(target, git.path())) return false;
+  // Only the checkout git itself maps to this gitdir (<top>/.git/modules/a/modules/b is
+  // <top>/a/b's): the command can write a .git file leading back here into any directory
+  // (one holding a .vscode read-only inside), and git run there later, outside, would
+  // check the submodule's files out into it. A renamed submodule's value is removed too
+  // (git submodule update writes it again).
+  const size_t top = git.path().find("/.git/modules/");
+  if (top == std::string::npos) return false;
+  std::string own = git.path().substr(top + 14);
+  for (size_t at = own.find("/modules/"); at != std::string::npos; at = own.find("/modules/", at + 1))
+    own.replace(at, 9, "/");
+  if (target != git.path().substr(0, top) + "/" + own) return false;
   for (size_t from = 1; from < target.size();) {
     const size_t cut = std::min(target.find('/', from), target.size());
     if (git_layout::is_dot_git(std::string_view(target).substr(from, cut - from))) return false;

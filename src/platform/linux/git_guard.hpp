@@ -14,7 +14,8 @@
 //     a hooks/ that is not a plain directory is renamed away as a whole;
 //   - config: parses it as git does (core/git_config.hpp) and writes a new file with
 //     only the allowlisted inert keys (and, in a submodule's gitdir, a core.worktree that
-//     leads to its own checkout, whose .git file leads back), renamed over the old name;
+//     leads to its own checkout, TOP/.git/modules/NAME's TOP/NAME, whose .git file leads
+//     back), renamed over the old name;
 //     an unparseable, oversized or non-regular config is replaced by a minimal one;
 //   - commondir, config.worktree, worktrees/: renamed away (they point git elsewhere);
 //   - modules/: each submodule gitdir gets the same treatment;
