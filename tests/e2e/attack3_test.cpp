@@ -55,6 +55,32 @@ TEST(Attack3, AHardLinkBelowADeniedDirectoryToASecretIsNeverAsked) {
   EXPECT_FALSE(contains(o.err, "allowed read " + home + "/vault/key")) << o.err;
 }
 
+// The same for a file the user denied by name: a hard link to a secret (`--deny-read
+// ~/backup/key`, made with `ln` from ~/.ssh) is never asked about, so --learn does not
+// grant it; a plain denied file beside it is learned and read.
+TEST(Attack3, AHardLinkDeniedByNameToASecretIsNeverAsked) {
+  OutsideDir kept;
+  Sandbox box;
+  if (auto why = ask_unavailable(box); !why.empty()) GTEST_SKIP() << why;
+  const std::string home = box.home.path();
+  ::mkdir((home + "/.ssh").c_str(), 0700);
+  write_file(home + "/.ssh/id_ed25519", "SSH-KEY-CONTENT\n");
+  ::mkdir((home + "/backup").c_str(), 0755);
+  write_file(home + "/backup/plain", "PLAIN-CONTENT\n");
+  if (::link((home + "/.ssh/id_ed25519").c_str(), (home + "/backup/key").c_str()) != 0)
+    GTEST_SKIP() << "link() failed: " << std::strerror(errno);
+  const std::string script = "cat \"$HOME/backup/key\"; cat \"$HOME/backup/plain\"; echo finished";
+  Outcome o = cordon_sh(box.ws.path(), script,
+                        {"--learn", kept / "l.toml", "--deny-read", home + "/backup/key", "--deny-read",
+                         home + "/backup/plain"},
+                        "", box.env());
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(contains(o.out, "finished")) << o.out;
+  EXPECT_TRUE(contains(o.out, "PLAIN-CONTENT")) << o.out;
+  EXPECT_FALSE(contains(o.out, "SSH-KEY-CONTENT")) << o.out;
+  EXPECT_FALSE(contains(o.err, "allowed read " + home + "/backup/key")) << o.err;
+}
+
 // "d" grants the files below the asked file's directory: not a sibling directory whose
 // name starts alike (sub vs sub2), not one reached by "..", not the denied directory above.
 TEST(Attack3, TheDirectoryScopeCoversNoSiblingWithTheSamePrefix) {

@@ -1661,13 +1661,15 @@ BrokerReply CreateBroker::read_masked(const seccomp_notif& req, int listener, co
   if (!plain_name(t.name) || !dir || dir->empty() || paths::join(*dir, t.name) != path ||
       never_ask_read(rules_, path))
     return as_without_ask();
-  // What the mask covers, in cordon's view: only a regular file is asked about (never a
-  // FIFO, a device, a socket, a link or a directory: nothing that blocks or leads elsewhere).
+  // What the mask covers, in cordon's view: only a regular file with no other name is asked
+  // about (never a FIFO, a device, a socket, a link or a directory: nothing that blocks or
+  // leads elsewhere; and never a hard link, which may be a default secret under another
+  // name, as below a denied directory).
   {
     UniqueFd host = writable_twin(t.dir.get(), *dir);
     struct stat real {};
     if (!host.valid() || ::fstatat(host.get(), t.name.c_str(), &real, AT_SYMLINK_NOFOLLOW) != 0 ||
-        !S_ISREG(real.st_mode))
+        !S_ISREG(real.st_mode) || real.st_nlink > 1)
       return as_without_ask();
   }
   AskQuestion q;
@@ -1684,7 +1686,8 @@ BrokerReply CreateBroker::read_masked(const seccomp_notif& req, int listener, co
   if (!host.valid()) return as_without_ask();
   UniqueFd pin(::openat(host.get(), t.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
   struct stat pinned {};
-  if (!pin.valid() || ::fstat(pin.get(), &pinned) != 0 || !S_ISREG(pinned.st_mode)) return as_without_ask();
+  if (!pin.valid() || ::fstat(pin.get(), &pinned) != 0 || !S_ISREG(pinned.st_mode) || pinned.st_nlink > 1)
+    return as_without_ask();
   if (auto r = install_copy(req, listener, pin.get(), flags)) return std::move(*r);
   return as_without_ask();
 }
