@@ -345,6 +345,8 @@ rm -rf "$LVICTIM"
 # pointing into the workspace: refused without --best-effort; with it the planner learns
 # nothing through it (no "(link target)" ACE on the target) and lists nothing below it.
 mkdir -p "$GWS/ltarget/lt-inner"
+rm -rf "$GWS/.git/hooks.lt-saved"
+if [ -e "$GWS/.git/hooks" ]; then mv "$GWS/.git/hooks" "$GWS/.git/hooks.lt-saved"; fi
 ln -s "$GWS/ltarget" "$GWS/.git/hooks"
 gws_run "$WINE" "$CORDON" run -- "$CHILD" echo never-ran
 LT_RUN_RC=$RC LT_RUN_OUT=$(cat "$OUT") LT_RUN_ERR=$(cat "$ERR")
@@ -356,6 +358,7 @@ if [ "$LT_RUN_RC" -ne 0 ] && ! grep -q never-ran <<<"$LT_RUN_OUT" && grep -q 'ju
 else fail "link at a protected name not followed" "run_rc=$LT_RUN_RC rc=$RC $(grep -o '[^"]*\(link target\|ltarget\)[^"]*' "$OUT" | head -c 300) err=$(head -c 300 <<<"$LT_RUN_ERR")"; fi
 rm -f "$GWS/.git/hooks"
 rm -rf "$GWS/ltarget"
+if [ -e "$GWS/.git/hooks.lt-saved" ]; then mv "$GWS/.git/hooks.lt-saved" "$GWS/.git/hooks"; fi
 
 # F20: a bare command name is looked up in the child's PATH only: never the workspace
 # (an exe an earlier run planted there), never cordon's own PATH (which bypassed the
