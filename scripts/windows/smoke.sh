@@ -335,6 +335,31 @@ else fail "--protect on a link (best effort)" "rc=$RC $(grep -i -m3 'Z:\\\\tmp' 
 rm -f "$GWS/out"
 rm -rf "$LVICTIM"
 
+# The host probe follows a link only to a drive path it read from the link itself
+# (FSCTL_GET_REPARSE_POINT), so a link the sandbox plants at a protected name pointing to
+# a share (\\server\share) is never opened: cordon would authenticate to that server. Wine
+# 8 cannot make such a link (CreateSymbolicLinkW succeeds and makes nothing) and has no
+# FSCTL_GET_REPARSE_POINT, so a host-side directory symlink stands for one: its target
+# cannot be read as a drive path, like a share's. (Wine reports a symlink to a file as a
+# plain file, so a linked .git\config cannot be shown here.) Planted at .git\hooks,
+# pointing into the workspace: refused without --best-effort; with it the planner learns
+# nothing through it (no "(link target)" ACE on the target) and lists nothing below it.
+mkdir -p "$GWS/ltarget/lt-inner"
+rm -rf "$GWS/.git/hooks.lt-saved"
+if [ -e "$GWS/.git/hooks" ]; then mv "$GWS/.git/hooks" "$GWS/.git/hooks.lt-saved"; fi
+ln -s "$GWS/ltarget" "$GWS/.git/hooks"
+gws_run "$WINE" "$CORDON" run -- "$CHILD" echo never-ran
+LT_RUN_RC=$RC LT_RUN_OUT=$(cat "$OUT") LT_RUN_ERR=$(cat "$ERR")
+gws_run "$WINE" "$CORDON" explain --json --best-effort -- "$CHILD" echo hi
+if [ "$LT_RUN_RC" -ne 0 ] && ! grep -q never-ran <<<"$LT_RUN_OUT" && grep -q 'junction or symbolic link' <<<"$LT_RUN_ERR" &&
+   [ "$RC" -eq 0 ] && grep -q '"aces"' "$OUT" && grep -q '\.git\\\\hooks' "$OUT" && ! grep -q 'link target' "$OUT" &&
+   ! grep -q 'ltarget' "$OUT"; then
+  pass "a link at a protected name whose target cannot be read as a drive path is not followed by the host probe"
+else fail "link at a protected name not followed" "run_rc=$LT_RUN_RC rc=$RC $(grep -o '[^"]*\(link target\|ltarget\)[^"]*' "$OUT" | head -c 300) err=$(head -c 300 <<<"$LT_RUN_ERR")"; fi
+rm -f "$GWS/.git/hooks"
+rm -rf "$GWS/ltarget"
+if [ -e "$GWS/.git/hooks.lt-saved" ]; then mv "$GWS/.git/hooks.lt-saved" "$GWS/.git/hooks"; fi
+
 # F20: a bare command name is looked up in the child's PATH only: never the workspace
 # (an exe an earlier run planted there), never cordon's own PATH (which bypassed the
 # ssh/scp/sftp stubs of --net off).

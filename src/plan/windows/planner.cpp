@@ -80,6 +80,11 @@ Result<std::string> check_root(const std::string& root, const WinHost& host) {
   std::string canonical = parsed->object();
   if (host.fs) {
     FsEntry e = host.fs->stat(canonical);
+    // Missing through a link: the host probe follows none whose target is not a drive path
+    // (a share would have cordon authenticate to its server) or cannot be read.
+    if (e.kind == FsEntry::Kind::Missing && e.reparse)
+      return refuse(root, "passes through a junction or symbolic link whose target is not a drive path",
+                    "run cordon from the real path");
     if (e.kind == FsEntry::Kind::Missing) return refuse(root, "does not exist");
     if (e.kind != FsEntry::Kind::Directory) return refuse(root, "is not a directory");
     // The final path differs through a link (refused: the ACE would land on its target,
@@ -920,7 +925,8 @@ Result<WinPlan> plan_windows(const Policy& policy, const WinHost& host, const Ca
   if (host.fs) b.protect_home_entries();
   for (const auto& p : policy.protect) {
     FsEntry e = host.fs ? host.fs->stat(p) : FsEntry{};
-    if (e.kind == FsEntry::Kind::Missing) {
+    // Missing through a link (one the host probe does not follow): a linked protected path.
+    if (e.kind == FsEntry::Kind::Missing && !e.reparse) {
       // Inside a writable root, with its directory present: a placeholder directory
       // (as on Linux). Elsewhere the sandbox cannot create it anyway, or cannot be stopped.
       std::string canonical = normalize(p);

@@ -282,4 +282,32 @@ bool looks_like_short_name(std::string_view component) {
   return dot == std::string_view::npos || component.size() - dot - 1 <= 3;
 }
 
+std::optional<std::string> link_target_on_a_drive(std::string_view link_dir, std::string_view substitute,
+                                                  bool relative) {
+  auto dir = parse_path(link_dir);
+  if (!dir || dir->kind != PathKind::Drive || !dir->stream.empty()) return std::nullopt;
+  std::string path;
+  if (relative) {
+    // No ':' at all: a drive ("C:x"), a stream or a device name would follow.
+    if (substitute.empty() || substitute.find(':') != std::string_view::npos) return std::nullopt;
+    path = substitute[0] == '\\' || substitute[0] == '/' ? dir->root + std::string(substitute)
+                                                         : join(dir->object(), substitute);
+  } else {
+    // An NT path: only \??\X:\... is a drive path.
+    constexpr std::string_view kPrefix = "\\??\\";
+    if (substitute.size() < kPrefix.size() + 3 || substitute.substr(0, kPrefix.size()) != kPrefix)
+      return std::nullopt;
+    const std::string_view rest = substitute.substr(kPrefix.size());
+    const char letter = rest[0];
+    if (!((letter >= 'A' && letter <= 'Z') || (letter >= 'a' && letter <= 'z')) || rest[1] != ':' ||
+        rest[2] != '\\')
+      return std::nullopt;
+    path = std::string(rest);
+  }
+  auto parsed = parse_path(path);
+  if (!parsed || parsed->kind != PathKind::Drive || !parsed->stream.empty() || parsed->verbatim)
+    return std::nullopt;
+  return parsed->object();
+}
+
 }  // namespace cordon::win

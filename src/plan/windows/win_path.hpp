@@ -60,4 +60,12 @@ std::vector<std::string> ancestors(std::string_view p);
 // True for names shaped like an 8.3 alias ("PROGRA~1", "GIT~1.TXT").
 bool looks_like_short_name(std::string_view component);
 
+// Where a symbolic link or junction in directory `link_dir` leads, from the substitute
+// name of its reparse data: a drive path, or nullopt for anything else (a share
+// "\\??\\UNC\\srv\\x", a device "\\Device\\...", a volume GUID path, a stream,
+// a relative target that names a drive). `relative` is the symbolic link's
+// SYMLINK_FLAG_RELATIVE; "\\x" relative is on `link_dir`'s drive.
+std::optional<std::string> link_target_on_a_drive(std::string_view link_dir, std::string_view substitute,
+                                                  bool relative);
+
 }  // namespace cordon::win

@@ -3,6 +3,7 @@
 #include <windows.h>
 // SDK headers that need <windows.h> above (kept apart so include sorting keeps the order).
 #include <aclapi.h>
+#include <winioctl.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -38,6 +39,94 @@ std::string final_path(HANDLE h) {
   return win::normalize(narrow(buf));  // drops the \\?\ prefix
 }
 
+constexpr int kMaxHops = 16;  // links followed for one path, chains included
+
+uint16_t u16_at(const std::vector<unsigned char>& b, size_t at) {
+  return static_cast<uint16_t>(b[at] | (b[at + 1] << 8));
+}
+
+std::string utf16_at(const std::vector<unsigned char>& b, size_t at, size_t bytes) {
+  std::wstring w(bytes / 2, L'\0');
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<wchar_t>(u16_at(b, at + 2 * i));
+  return narrow(w);
+}
+
+// Where the reparse point `link` (in directory `dir`) leads, read without following it
+// (FSCTL_GET_REPARSE_POINT on a handle opened with FILE_FLAG_OPEN_REPARSE_POINT): only a
+// symbolic link or junction whose target is a path on a drive. A share (\??\UNC\...), a
+// device, a volume GUID path or any other reparse tag (cloud files, dedup, app exec
+// links) gives nullopt: cordon never opens what the sandbox may have pointed at a server.
+std::optional<std::string> local_target(const std::string& dir, const std::string& link) {
+  UniqueHandle h = open_meta(link, FILE_READ_ATTRIBUTES, false);
+  if (!h) return std::nullopt;
+  std::vector<unsigned char> buf(MAXIMUM_REPARSE_DATA_BUFFER_SIZE);
+  DWORD got = 0;
+  if (!DeviceIoControl(h.get(), FSCTL_GET_REPARSE_POINT, nullptr, 0, buf.data(),
+                       static_cast<DWORD>(buf.size()), &got, nullptr) ||
+      got < 16)
+    return std::nullopt;
+  const uint32_t tag = u16_at(buf, 0) | (static_cast<uint32_t>(u16_at(buf, 2)) << 16);
+  size_t names = 0;  // offset of PathBuffer
+  bool relative = false;
+  if (tag == IO_REPARSE_TAG_SYMLINK) {
+    if (got < 20) return std::nullopt;
+    names = 20;
+    relative = (buf[16] & 1) != 0;  // SYMLINK_FLAG_RELATIVE
+  } else if (tag == IO_REPARSE_TAG_MOUNT_POINT) {
+    names = 16;
+  } else {
+    return std::nullopt;
+  }
+  const size_t off = u16_at(buf, 8), len = u16_at(buf, 10);
+  if (names + off + len > got) return std::nullopt;
+  return win::link_target_on_a_drive(dir, utf16_at(buf, names + off, len), relative);
+}
+
+// `path` with every junction and symbolic link on it resolved by reading its target, one
+// component at a time from the drive root (GetFileAttributesW does not follow the final
+// component, and the components before it were found not to be links), so no link is
+// followed by the system. nullopt when the path is not on a drive, when a link on it
+// leads anywhere but a drive path (local_target), or after kMaxHops links. A component
+// that does not exist ends the walk: nothing below it can be reached through a link.
+std::optional<std::string> resolve_local(const std::string& path) {
+  std::string pending = path;
+  for (int hop = 0; hop <= kMaxHops; ++hop) {
+    auto parsed = win::parse_path(pending);
+    if (!parsed || parsed->kind != win::PathKind::Drive || !parsed->stream.empty()) return std::nullopt;
+    // The drive root itself is not asked: a volume root carries no reparse point on
+    // Windows, and Wine reports its drive roots (symlinks to Unix directories) as one.
+    std::string at = parsed->root + "\\";
+    bool redirected = false;
+    for (size_t i = 0; i < parsed->parts.size() && !redirected; ++i) {
+      const std::string next = win::join(at, parsed->parts[i]);
+      const DWORD attrs = GetFileAttributesW(widen(next).c_str());
+      if (attrs == INVALID_FILE_ATTRIBUTES) return parsed->object();
+      if (!(attrs & FILE_ATTRIBUTE_REPARSE_POINT)) {
+        at = next;
+        continue;
+      }
+      auto target = local_target(at, next);
+      if (!target) return std::nullopt;
+      pending = *target;
+      for (size_t k = i + 1; k < parsed->parts.size(); ++k) pending = win::join(pending, parsed->parts[k]);
+      redirected = true;
+    }
+    if (!redirected) return parsed->object();
+  }
+  return std::nullopt;
+}
+
+// Opens a path resolve_local() returned without following a link, and checks that the
+// object is not one (a link swapped in since the walk is refused, not followed).
+UniqueHandle open_resolved(const std::string& resolved, DWORD access) {
+  UniqueHandle h = open_meta(resolved, access, false);
+  if (!h) return h;
+  BY_HANDLE_FILE_INFORMATION info{};
+  if (!GetFileInformationByHandle(h.get(), &info) || (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT))
+    return UniqueHandle();
+  return h;
+}
+
 }  // namespace
 
 std::string env(const char* name) {
@@ -49,29 +138,43 @@ std::string env(const char* name) {
   return narrow(buf);
 }
 
+// Follows links only as resolve_local() does: one that leads to a share, a device or
+// anything but a drive path reads as missing (reparse set), and is never opened.
 win::FsEntry WinFs::stat(const std::string& path) const {
   win::FsEntry e;
-  UniqueHandle h = open_meta(path, FILE_READ_ATTRIBUTES, true);
+  e.reparse = is_link(path);
+  auto resolved = resolve_local(path);
+  if (!resolved) return e;
+  UniqueHandle h = open_resolved(*resolved, FILE_READ_ATTRIBUTES);
   if (!h) return e;
   BY_HANDLE_FILE_INFORMATION info{};
   if (!GetFileInformationByHandle(h.get(), &info)) return e;
   e.kind = (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) ? win::FsEntry::Kind::Directory
                                                               : win::FsEntry::Kind::File;
   e.final_path = final_path(h.get());
-  if (e.final_path.empty()) e.final_path = win::normalize(path);
-  e.reparse = is_link(path);
+  if (e.final_path.empty()) e.final_path = *resolved;
   return e;
 }
 
+// The entry itself, asked in its directory as resolve_local() found it: a link on the way
+// is not followed by the system, and one that leads off the drives counts as a link here
+// (the planner then refuses the path as a linked protected entry).
 bool WinFs::is_link(const std::string& path) const {
-  DWORD attrs = GetFileAttributesW(widen(path).c_str());
+  auto parsed = win::parse_path(path);
+  if (!parsed || parsed->kind != win::PathKind::Drive || !parsed->stream.empty()) return true;
+  if (parsed->parts.empty()) return false;
+  auto dir = resolve_local(win::parent(parsed->object()));
+  if (!dir) return true;
+  DWORD attrs = GetFileAttributesW(widen(win::join(*dir, parsed->parts.back())).c_str());
   return attrs != INVALID_FILE_ATTRIBUTES && (attrs & FILE_ATTRIBUTE_REPARSE_POINT);
 }
 
 std::vector<std::string> WinFs::list(const std::string& dir) const {
   std::vector<std::string> out;
+  auto resolved = resolve_local(dir);
+  if (!resolved) return out;
   WIN32_FIND_DATAW data{};
-  HANDLE h = FindFirstFileExW(widen(win::join(dir, "*")).c_str(), FindExInfoBasic, &data,
+  HANDLE h = FindFirstFileExW(widen(win::join(*resolved, "*")).c_str(), FindExInfoBasic, &data,
                               FindExSearchNameMatch, nullptr, 0);
   if (h == INVALID_HANDLE_VALUE) return out;
   do {
@@ -86,8 +189,10 @@ std::vector<std::string> WinFs::list(const std::string& dir) const {
 // itself (a junction or symbolic link), so nothing is opened and no link is followed.
 std::vector<win::DirEntry> WinFs::list_typed(const std::string& dir) const {
   std::vector<win::DirEntry> out;
+  auto resolved = resolve_local(dir);
+  if (!resolved) return out;
   WIN32_FIND_DATAW data{};
-  HANDLE h = FindFirstFileExW(widen(win::join(dir, "*")).c_str(), FindExInfoBasic, &data,
+  HANDLE h = FindFirstFileExW(widen(win::join(*resolved, "*")).c_str(), FindExInfoBasic, &data,
                               FindExSearchNameMatch, nullptr, FIND_FIRST_EX_LARGE_FETCH);
   if (h == INVALID_HANDLE_VALUE) return out;
   do {
@@ -101,7 +206,9 @@ std::vector<win::DirEntry> WinFs::list_typed(const std::string& dir) const {
 }
 
 std::optional<std::vector<win::Ace>> WinFs::dacl(const std::string& path) const {
-  UniqueHandle h = open_meta(path, READ_CONTROL, true);
+  auto resolved = resolve_local(path);
+  if (!resolved) return std::nullopt;
+  UniqueHandle h = open_resolved(*resolved, READ_CONTROL);
   if (!h) return std::nullopt;
   PACL acl = nullptr;
   LocalPtr<void> sd;
@@ -113,15 +220,20 @@ std::optional<std::vector<win::Ace>> WinFs::dacl(const std::string& path) const 
 
 // The paths read here come from files a sandbox may have written (a .git pointer, an
 // include.path of a tracked config), so only a path on a drive is opened, never a share
-// (cordon would authenticate to the server) or a device such as \\.\pipe\x; the handle must
-// be a disk file (a link that leads to a pipe is not read), and SECURITY_IDENTIFICATION
+// (cordon would authenticate to the server) or a device such as \\.\pipe\x, and no link on
+// it leads to one (resolve_local); the handle must be a disk file that is not itself a
+// link (one swapped in since the walk is not read), and SECURITY_IDENTIFICATION
 // keeps a pipe server from impersonating cordon should one be reached anyway.
 std::optional<std::string> WinFs::read_small(const std::string& path, size_t max_bytes) const {
-  auto parsed = win::parse_path(path);
-  if (!parsed || parsed->kind != win::PathKind::Drive || !parsed->stream.empty()) return std::nullopt;
-  UniqueHandle h(CreateFileW(widen(parsed->object()).c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr,
-                             OPEN_EXISTING, SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION, nullptr));
-  if (!h || GetFileType(h.get()) != FILE_TYPE_DISK) return std::nullopt;
+  auto resolved = resolve_local(path);
+  if (!resolved) return std::nullopt;
+  UniqueHandle h(CreateFileW(widen(*resolved).c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING,
+                             FILE_FLAG_OPEN_REPARSE_POINT | SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION,
+                             nullptr));
+  BY_HANDLE_FILE_INFORMATION info{};
+  if (!h || GetFileType(h.get()) != FILE_TYPE_DISK || !GetFileInformationByHandle(h.get(), &info) ||
+      (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT))
+    return std::nullopt;
   std::string out;
   std::string buf(64 * 1024, '\0');
   while (out.size() < max_bytes) {

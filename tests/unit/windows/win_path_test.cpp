@@ -113,5 +113,24 @@ TEST(WinSid, ParseFormatAndShapes) {
     EXPECT_FALSE(Sid::parse(bad)) << bad;
 }
 
+// The host probe follows a link only where this says, so a link the sandbox planted at a
+// protected name never sends cordon to a share, a device or a volume it did not name.
+TEST(WinPath, LinkTargetOnADriveOnly) {
+  EXPECT_EQ(link_target_on_a_drive("C:\\w\\.git", "\\??\\C:\\elsewhere\\hooks", false),
+            "C:\\elsewhere\\hooks");
+  EXPECT_EQ(link_target_on_a_drive("C:\\w\\.git", "\\??\\d:\\x\\..\\y", false), "D:\\y");
+  EXPECT_EQ(link_target_on_a_drive("C:\\w\\.git", "..\\other", true), "C:\\w\\other");
+  EXPECT_EQ(link_target_on_a_drive("C:\\w\\.git", "\\top", true), "C:\\top");
+  for (const char* nt :
+       {"\\??\\UNC\\server\\share\\x", "\\??\\Volume{0b1e2f3a-0000-0000-0000-000000000000}\\x",
+        "\\Device\\Mup\\server\\share", "\\??\\pipe\\x", "\\??\\C:", "\\??\\C:x", "\\??\\C:\\x:stream",
+        "\\??\\1:\\x", "\\\\server\\share\\x", "C:\\x", "", "\\??\\NUL"})
+    EXPECT_FALSE(link_target_on_a_drive("C:\\w", nt, false)) << nt;
+  for (const char* rel : {"D:x", "x:stream", "", "a:\\b"})
+    EXPECT_FALSE(link_target_on_a_drive("C:\\w", rel, true)) << rel;
+  EXPECT_FALSE(link_target_on_a_drive("\\\\server\\share\\w", "x", true));
+  EXPECT_FALSE(link_target_on_a_drive("\\\\.\\pipe\\w", "x", true));
+}
+
 }  // namespace
 }  // namespace cordon::win
