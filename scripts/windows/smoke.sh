@@ -477,6 +477,14 @@ else fail "placeholders persist" "$(grep -A3 placeholders "$OUT" | head -c 300)"
 # timeout (2 s) must end the whole job, so the file never appears.
 start=$(date +%s)
 wine_run run --timeout 2 -- "$CHILD" spawn "grandchild-survived.txt" 6
+# Wine's CreateProcessAsUserW now and then fails with its own internal error (1359) on a
+# loaded machine, before anything of the command ran (seen once in a CI run; the rerun
+# passed): that one error is retried once, and said; any other failure is the test's.
+if [ "$RC" -eq 125 ] && grep -q 'CreateProcessAsUserW.*Win32 error 1359' "$ERR"; then
+  echo "note: Wine's CreateProcessAsUserW failed with its internal error 1359; retrying the timeout check once"
+  start=$(date +%s)
+  wine_run run --timeout 2 -- "$CHILD" spawn "grandchild-survived.txt" 6
+fi
 elapsed=$(( $(date +%s) - start ))
 if [ "$RC" -eq 124 ] && [ "$elapsed" -lt 40 ] && grep -q '^spawned' "$OUT"; then pass "timeout ends the run (exit 124, ${elapsed}s)"
 else fail "timeout" "rc=$RC after ${elapsed}s err=$(head -c 300 "$ERR")"; fi
